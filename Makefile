@@ -1,0 +1,63 @@
+# edgepbx: `make run` runs the appliance here, `make test` runs every test.
+# Both install what is missing first: Debian packages from
+# debian-packages.txt and a venv with the pinned Python packages.
+
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEB_STAMP := .deps-installed
+
+.PHONY: run test deps venv lint format lock bench clean help
+
+help:
+	@echo "make run    install what is missing, then run the appliance (Ctrl-C stops)"
+	@echo "make test   install what is missing, then run the whole test suite"
+	@echo "make lint   ruff check and format check"
+	@echo "make bench  SIP benchmarks (figures printed, not asserted)"
+
+run: deps venv
+	$(VENV)/bin/edgepbx run
+
+test: deps venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+deps: $(DEB_STAMP)
+
+# Installs only the packages that are missing; re-runs when the list changes.
+$(DEB_STAMP): debian-packages.txt scripts/install-debian-packages
+	scripts/install-debian-packages debian-packages.txt
+	@touch $@
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --upgrade pip
+	$(VENV_PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(VENV_PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Re-pin every Python dependency (needs pip-tools in the venv).
+lock: venv
+	$(VENV_PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --extra test --strip-extras \
+		-o requirements.lock pyproject.toml
+
+bench: deps venv
+	$(VENV_PY) scripts/bench/sip_register
+	$(VENV_PY) scripts/bench/sip_calls
+
+clean:
+	rm -rf $(VENV) $(DEB_STAMP) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""edgepbx management agent: the PBX's services, its daemons and its CLI."""

@@ -1,0 +1,68 @@
+"""The appliance as the agent and the CLI see it: its data, database and key.
+
+Opening it is idempotent and safe on every start: the data tree is made,
+the device key is created on the very first start, and the databases are
+migrated to this firmware's schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import peewee
+
+from agent import system_settings
+from agent.db import open_database
+from agent.db.migrations import migrate
+from agent.devicekey import DeviceKey
+from agent.extensions.service import ExtensionService
+from agent.settings import Settings
+from agent.sip.kamailio_config import sip_domain
+from agent.sip.rpc import KamailioRpc
+from agent.sip.state_db import prepare_state_db
+
+log = logging.getLogger("edgepbx")
+
+
+@dataclass
+class Appliance:
+    settings: Settings
+    db: peewee.SqliteDatabase
+    key: DeviceKey
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Appliance:
+        settings = settings or Settings.from_environment()
+        for path in settings.persistent_dirs():
+            path.mkdir(parents=True, exist_ok=True)
+        settings.certs_dir.chmod(0o700)
+        first_start = not settings.device_key.exists()
+        key = DeviceKey.load_or_create(settings.device_key)
+        if first_start:
+            log.info("device key created in %s", settings.device_key)
+        db = open_database(settings.config_db)
+        migrate(db)
+        prepare_state_db(settings.sip_state_db)
+        appliance = cls(settings=settings, db=db, key=key)
+        if system_settings.get(system_settings.SIP_REALM) is None:
+            system_settings.put(system_settings.SIP_REALM, sip_domain(settings))
+        return appliance
+
+    @property
+    def extensions(self) -> ExtensionService:
+        return ExtensionService(self.key)
+
+    @property
+    def kamailio(self) -> KamailioRpc:
+        return KamailioRpc(self.settings.kamailio_rpc_socket)
+
+    def align_sip_realm(self) -> None:
+        """Re-hash every extension if the SIP domain changed since last start."""
+        domain = sip_domain(self.settings)
+        if system_settings.get(system_settings.SIP_REALM) != domain:
+            count = self.extensions.rehash_all(domain)
+            log.info("SIP domain is now %s: %d extensions re-hashed", domain, count)
+
+    def close(self) -> None:
+        self.db.close()

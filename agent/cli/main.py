@@ -1,0 +1,235 @@
+"""``edgepbx``: the command line of the appliance.
+
+Every subcommand calls the same service layer as the web admin and the REST
+API. A refused request prints the field and the rule, exits with status 2
+and changes nothing; ``--json`` prints machine-readable output instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+
+from agent.appliance import Appliance
+from agent.errors import PbxError
+from agent.extensions import registrations
+from agent.sip.rpc import RpcError
+
+EXIT_OK = 0
+EXIT_NOT_READY = 1
+EXIT_REFUSED = 2
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, sort_keys=False))
+
+
+# -- extension ------------------------------------------------------------------
+
+
+def extension_add(app: Appliance, args: argparse.Namespace) -> int:
+    password = _password_argument(args)
+    created = app.extensions.add(
+        args.number, args.name, email=args.email, password=password
+    )
+    if args.json:
+        _print_json(
+            created.extension.to_dict() | {"password": created.generated_password}
+        )
+        return EXIT_OK
+    ext = created.extension
+    print(f"extension {ext.number} ({ext.display_name}) added")
+    if created.generated_password:
+        print(f"SIP password: {created.generated_password}")
+    return EXIT_OK
+
+
+def extension_list(app: Appliance, args: argparse.Namespace) -> int:
+    rows = app.extensions.list()
+    if args.json:
+        _print_json([row.to_dict() for row in rows])
+        return EXIT_OK
+    if not rows:
+        print("no extensions yet: edgepbx extension add NUMBER --name NAME")
+        return EXIT_OK
+    for row in rows:
+        state = "" if row.enabled else "  (disabled)"
+        email = row.email or "-"
+        print(f"{row.number:>6}  {row.display_name:<32}  {email}{state}")
+    return EXIT_OK
+
+
+def extension_show(app: Appliance, args: argparse.Namespace) -> int:
+    info = app.extensions.get(args.number)
+    try:
+        regs = [r.to_dict() for r in registrations.current(app.kamailio, info.number)]
+        reg_error = None
+    except RpcError as exc:
+        regs, reg_error = None, str(exc)
+    if args.json:
+        _print_json(info.to_dict() | {"registrations": regs})
+        return EXIT_OK
+    print(f"extension   {info.number}")
+    print(f"name        {info.display_name}")
+    print(f"email       {info.email or '-'}")
+    print(f"enabled     {'yes' if info.enabled else 'no'}")
+    print(f"created     {info.created_at}")
+    if regs is None:
+        print(f"registered  unknown: {reg_error}")
+    elif not regs:
+        print("registered  no")
+    else:
+        for reg in regs:
+            print(
+                f"registered  {reg['contact']}  from {reg['source']}  "
+                f"{reg['user_agent'] or '-'}  expires in {reg['expires_in_s']} s"
+            )
+    return EXIT_OK
+
+
+def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
+    app.extensions.remove(args.number)
+    if args.json:
+        _print_json({"removed": args.number})
+    else:
+        print(f"extension {args.number} removed")
+    return EXIT_OK
+
+
+def extension_set_password(app: Appliance, args: argparse.Namespace) -> int:
+    generated = app.extensions.set_password(args.number, _password_argument(args))
+    if args.json:
+        _print_json({"number": args.number, "password": generated})
+        return EXIT_OK
+    print(f"extension {args.number}: SIP password changed")
+    if generated:
+        print(f"SIP password: {generated}")
+    return EXIT_OK
+
+
+def _password_argument(args: argparse.Namespace) -> str | None:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    return args.password
+
+
+# -- status, agent, run -----------------------------------------------------------
+
+
+def status(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.status import appliance_status
+
+    report = appliance_status(app)
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"ready       {'yes' if report['ready'] else 'no'}")
+        agent = report["agent"]
+        running = f"running, pid {agent['pid']}" if agent["running"] else "stopped"
+        print(f"agent       {running}")
+        for name, daemon in report["daemons"].items():
+            word = "answering" if daemon["answering"] else "not answering"
+            print(f"{name:<11} {word}")
+        sip = report["sip"]
+        print(f"sip         {sip['address']} (udp, tcp), domain {sip['domain']}")
+        print(f"extensions  {report['extensions']}")
+    return EXIT_OK if report["ready"] else EXIT_NOT_READY
+
+
+def agent_command(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.supervisor.agent import Agent
+
+    Agent(app).run()
+    return EXIT_OK
+
+
+def run_command(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.supervisor.agent import Agent
+    from agent.welcome import print_welcome
+
+    Agent(app).run(on_ready=lambda: print_welcome(app))
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgepbx", description="Run and manage the edgepbx phone system."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        subparsers, name: str, handler: Callable, help: str
+    ) -> argparse.ArgumentParser:
+        p = subparsers.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+        return p
+
+    command(sub, "run", run_command, "run the whole appliance in the foreground")
+    command(sub, "agent", agent_command, "supervise the daemons (as on the device)")
+    command(sub, "status", status, "is every daemon answering")
+
+    ext = sub.add_parser("extension", help="add, list, show and remove extensions")
+    ext_sub = ext.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = command(ext_sub, "add", extension_add, "add an extension")
+    add.add_argument("number", help="2 to 6 digits")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--email", help="e-mail address for voicemail and notices")
+    _password_options(add)
+
+    command(ext_sub, "list", extension_list, "list extensions")
+    show = command(ext_sub, "show", extension_show, "show one extension and its phones")
+    show.add_argument("number")
+    remove = command(ext_sub, "remove", extension_remove, "remove an extension")
+    remove.add_argument("number")
+    setpw = command(
+        ext_sub, "set-password", extension_set_password, "change the SIP password"
+    )
+    setpw.add_argument("number")
+    _password_options(setpw)
+    return parser
+
+
+def _password_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--password", help="SIP password (a strong one is generated if omitted)"
+    )
+    group.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the SIP password from the first line of standard input",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        app = Appliance.open()
+        try:
+            return args.handler(app, args)
+        finally:
+            app.close()
+    except PbxError as exc:
+        if getattr(args, "json", False):
+            _print_json(
+                {"error": {"type": exc.kind, "field": exc.field, "message": str(exc)}}
+            )
+        print(f"edgepbx: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

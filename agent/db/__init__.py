@@ -1,0 +1,36 @@
+"""The appliance's one configuration database: SQLite through peewee.
+
+WAL mode lets Kamailio read subscribers while the agent writes; every
+connection waits for a busy writer instead of failing at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+
+# Kamailio and the agent share the file; a writer holds the lock for a few
+# milliseconds, so five seconds of patience only matters under real trouble.
+BUSY_TIMEOUT_MS = 5000
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    # In WAL mode NORMAL loses no committed data on a process crash and
+    # spares the SD card a sync per transaction; only a power cut can lose
+    # the last transactions, never corrupt the file.
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+}
+
+database = peewee.DatabaseProxy()
+
+
+def open_database(path: Path) -> peewee.SqliteDatabase:
+    """Open (creating if needed) the database at path and bind the models."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = peewee.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    db.connect(reuse_if_open=True)
+    database.initialize(db)
+    return db

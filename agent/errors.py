@@ -1,0 +1,47 @@
+"""The one family of errors a user of edgepbx may see.
+
+Every surface (CLI, REST API, web page) shows these the same way: the field
+that is wrong and the rule it broke. Anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class PbxError(Exception):
+    """A request the PBX refuses, with a message meant for a person."""
+
+    #: Short machine-readable kind, used as the "type" of an API problem.
+    kind = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(PbxError):
+    """A value broke a rule: names the field, the value and the rule."""
+
+    kind = "invalid-input"
+
+    def __init__(self, field: str, value: object, rule: str) -> None:
+        shown = f' "{value}"' if value not in (None, "") else ""
+        super().__init__(f"{field}{shown}: {rule}", field=field)
+        self.rule = rule
+
+
+class NotFound(PbxError):
+    kind = "not-found"
+
+
+class AlreadyExists(PbxError):
+    kind = "already-exists"
+
+
+class ApplianceNotReady(PbxError):
+    """A daemon the request needs is not running."""
+
+    kind = "not-ready"

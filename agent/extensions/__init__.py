@@ -1,0 +1,1 @@
+"""Extensions: the numbers phones register as, and their SIP credentials."""

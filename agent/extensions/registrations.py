@@ -1,0 +1,53 @@
+"""The phones registered to an extension right now, as Kamailio knows them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from agent.sip.rpc import KamailioRpc, RpcError
+
+
+@dataclass(frozen=True)
+class Registration:
+    contact: str
+    user_agent: str
+    #: Where the REGISTER came from (transport:address:port); behind a NAT
+    #: this is the public side, not the address in the Contact.
+    source: str
+    expires_in_s: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def current(rpc: KamailioRpc, number: str) -> list[Registration]:
+    """Registrations of number; raises RpcError if the SIP core is down."""
+    try:
+        result = rpc.call("ul.lookup", "location", number)
+    except RpcError as exc:
+        # usrloc answers "Not Found" for an AoR without contacts.
+        if "not found" in str(exc).lower():
+            return []
+        raise
+    return [_registration(entry) for entry in _contacts(result)]
+
+
+def _contacts(result: object) -> list[dict]:
+    if not isinstance(result, dict):
+        return []
+    contacts = result.get("Contacts") or []
+    return [c.get("Contact", c) for c in contacts if isinstance(c, dict)]
+
+
+def _registration(entry: dict) -> Registration:
+    received = entry.get("Received") or ""
+    source = received if received and received != "[not set]" else ""
+    if not source:
+        source = entry.get("Socket", "")
+    expires = entry.get("Expires", 0)
+    return Registration(
+        contact=entry.get("Address", ""),
+        user_agent=entry.get("User-Agent", ""),
+        source=source,
+        expires_in_s=int(expires) if str(expires).lstrip("-").isdigit() else 0,
+    )

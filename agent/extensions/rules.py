@@ -1,0 +1,89 @@
+"""What makes an extension's fields valid, each rule said in plain words."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+
+from agent.errors import InvalidInput
+
+NUMBER_DIGITS = (2, 6)
+DISPLAY_NAME_MAX = 64
+EMAIL_MAX = 254  # RFC 5321 section 4.5.3.1.3 path limit, less the brackets
+
+# SIP passwords are typed into phones' web pages and written into vendors'
+# configuration files, so the rule is about entropy, not exotic symbols.
+PASSWORD_MIN = 12
+PASSWORD_MAX = 64
+PASSWORD_CLASSES_NEEDED = 3  # of: lower case, upper case, digits, symbols
+GENERATED_PASSWORD_LENGTH = 16  # 16 of 62 symbols: about 95 bits
+
+_NUMBER = re.compile(r"[0-9]+")
+_EMAIL = re.compile(r"[^@\s\"<>()\[\],;:\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_PRINTABLE_NO_SPACE = set(string.printable) - set(string.whitespace)
+
+
+def number(value: str) -> str:
+    low, high = NUMBER_DIGITS
+    if not _NUMBER.fullmatch(value or "") or not low <= len(value) <= high:
+        raise InvalidInput("extension", value, f"digits only, {low} to {high} of them")
+    return value
+
+
+def display_name(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput("name", value, "must not be empty")
+    if len(value) > DISPLAY_NAME_MAX:
+        raise InvalidInput("name", value, f"at most {DISPLAY_NAME_MAX} characters")
+    if any(ch in value for ch in '"\\') or any(ord(ch) < 32 for ch in value):
+        raise InvalidInput(
+            "name", value, "no double quotes, backslashes or control characters"
+        )
+    return value
+
+
+def email(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    value = value.strip()
+    if len(value) > EMAIL_MAX or not _EMAIL.fullmatch(value):
+        raise InvalidInput("email", value, "an address like name@example.com")
+    return value
+
+
+def password(value: str, extension_number: str) -> str:
+    """Check a password chosen by a person; the message never echoes it."""
+    rule = (
+        f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, with at least three of "
+        "lower case, upper case, digits and symbols, no spaces, and not "
+        "containing the extension number"
+    )
+    classes = [
+        any(ch.islower() for ch in value),
+        any(ch.isupper() for ch in value),
+        any(ch.isdigit() for ch in value),
+        any(ch in string.punctuation for ch in value),
+    ]
+    if (
+        not PASSWORD_MIN <= len(value) <= PASSWORD_MAX
+        or not set(value) <= _PRINTABLE_NO_SPACE
+        or sum(classes) < PASSWORD_CLASSES_NEEDED
+        or extension_number in value
+    ):
+        raise InvalidInput("password", None, rule)
+    return value
+
+
+def generate_password(extension_number: str) -> str:
+    """A random password that always meets the rule above."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(
+            secrets.choice(alphabet) for _ in range(GENERATED_PASSWORD_LENGTH)
+        )
+        try:
+            return password(candidate, extension_number)
+        except InvalidInput:
+            continue

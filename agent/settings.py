@@ -1,0 +1,104 @@
+"""Where the appliance keeps its data and which addresses it serves.
+
+Read from the environment once per process. The defaults are those of
+``make run`` on a workstation; the device's service units set their own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.errors import InvalidInput
+
+DEFAULT_DATA_DIR = "./var"
+DEFAULT_BIND = "127.0.0.1"
+DEFAULT_SIP_PORT = 5060  # RFC 3261 section 19.1.2
+DEFAULT_HTTP_PORT = 8080
+DEFAULT_HTTPS_PORT = 8443
+DEFAULT_TFTP_PORT = 6969  # 69 on the device, which runs it with privileges
+
+
+def _port(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise InvalidInput(name, raw, "a port number from 1 to 65535")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    bind: str
+    sip_port: int
+    http_port: int
+    https_port: int
+    tftp_port: int
+    sip_domain_override: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        bind = os.environ.get("EDGEPBX_BIND", DEFAULT_BIND)
+        try:
+            ipaddress.ip_address(bind)
+        except ValueError:
+            raise InvalidInput(
+                "EDGEPBX_BIND", bind, "an IPv4 or IPv6 address"
+            ) from None
+        data_dir = Path(os.environ.get("EDGEPBX_DATA_DIR", DEFAULT_DATA_DIR))
+        return cls(
+            data_dir=data_dir.absolute(),
+            bind=bind,
+            sip_port=_port("EDGEPBX_SIP_PORT", DEFAULT_SIP_PORT),
+            http_port=_port("EDGEPBX_HTTP_PORT", DEFAULT_HTTP_PORT),
+            https_port=_port("EDGEPBX_HTTPS_PORT", DEFAULT_HTTPS_PORT),
+            tftp_port=_port("EDGEPBX_TFTP_PORT", DEFAULT_TFTP_PORT),
+            sip_domain_override=os.environ.get("EDGEPBX_SIP_DOMAIN") or None,
+        )
+
+    # The persistent tree, as on the device's /data partition.
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+    @property
+    def config_db(self) -> Path:
+        return self.db_dir / "edgepbx.sqlite"
+
+    @property
+    def sip_state_db(self) -> Path:
+        return self.db_dir / "sip-state.sqlite"
+
+    @property
+    def certs_dir(self) -> Path:
+        return self.data_dir / "certs"
+
+    @property
+    def device_key(self) -> Path:
+        return self.certs_dir / "device.key"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    # Rendered configuration and sockets; rebuilt at every start.
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def kamailio_rpc_socket(self) -> Path:
+        return self.run_dir / "kamailio-rpc.sock"
+
+    @property
+    def agent_state_file(self) -> Path:
+        return self.run_dir / "agent.json"
+
+    def persistent_dirs(self) -> list[Path]:
+        names = ["db", "prompts", "voicemail", "recordings", "backups", "certs"]
+        names += ["firmware", "logs", "run"]
+        return [self.data_dir / name for name in names]

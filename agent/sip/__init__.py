@@ -1,0 +1,1 @@
+"""The SIP core: Kamailio's configuration, its KEMI routing and its RPC."""

@@ -1,0 +1,198 @@
+"""Kamailio's configuration, applied as a transaction.
+
+Render the template and the routing settings into new files, have
+``kamailio -c`` check them, and only then swap them in place of the old
+ones. On any failure the files Kamailio runs with are untouched and the
+error says what Kamailio objected to.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.settings import Settings
+from agent.sip.routing import RoutingSettings
+
+TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
+ROUTING_SCRIPT = Path(__file__).with_name("routing.py")
+KAMAILIO = "kamailio"
+
+# Worker processes: UDP receivers per listening socket and TCP workers.
+# Two cores; SIP work is short and mostly waits on SQLite reads.
+UDP_CHILDREN = 4
+TCP_CHILDREN = 4
+
+# RFC 3261 section 10.2.1.1 leaves expiry to the registrar. Phones on the
+# LAN refresh every hour by default; 60 s is the floor below which a phone
+# gets 423 Interval Too Brief.
+MIN_EXPIRES_S = 60
+DEFAULT_EXPIRES_S = 3600
+MAX_EXPIRES_S = 7200
+# Desk phone + softphone + mobile app per person, with room to spare.
+MAX_CONTACTS_PER_EXTENSION = 10
+# An extension rings for this long before the caller hears no-answer.
+RING_TIMEOUT_MS = 60000
+# How often registrations are written back to the state database.
+USRLOC_FLUSH_S = 5
+# How often NATed phones are pinged with OPTIONS to keep their binding open.
+NATPING_INTERVAL_S = 30
+TCP_CONNECTION_LIFETIME_S = 3605
+KAMAILIO_CHECK_TIMEOUT_S = 30
+
+ENV_ROUTING_SETTINGS = "EDGEPBX_ROUTING_SETTINGS"
+_PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
+
+
+class ConfigRejected(RuntimeError):
+    """Kamailio refused the rendered configuration; the old one stays."""
+
+
+@dataclass(frozen=True)
+class SipCoreFiles:
+    cfg: Path
+    routing_settings: Path
+
+    @classmethod
+    def in_dir(cls, run_dir: Path, suffix: str = "") -> SipCoreFiles:
+        return cls(
+            cfg=run_dir / f"kamailio.cfg{suffix}",
+            routing_settings=run_dir / f"routing.json{suffix}",
+        )
+
+
+def sip_host(settings: Settings) -> str:
+    """The bind address as it appears in a SIP URI (IPv6 in brackets)."""
+    if ipaddress.ip_address(settings.bind).version == 6:
+        return f"[{settings.bind}]"
+    return settings.bind
+
+
+def sip_domain(settings: Settings) -> str:
+    """The SIP domain: the bind address unless a domain is set."""
+    return settings.sip_domain_override or settings.bind
+
+
+def _auth_secret(run_dir: Path) -> str:
+    """A per-device secret for nonces, kept so nonces survive a restart."""
+    path = run_dir.parent / "certs" / "sip-nonce.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(16))
+    return path.read_text().strip()
+
+
+def render(settings: Settings, realm: str) -> tuple[str, str]:
+    """Return (kamailio.cfg text, routing settings text)."""
+    host = sip_host(settings)
+    listen = "\n".join(
+        f"listen={proto}:{host}:{settings.sip_port}" for proto in ("udp", "tcp")
+    )
+    values = {
+        "log_level": "1",
+        "log_prefix": "{$mt $hdr(CSeq) $ci} ",
+        "udp_children": str(UDP_CHILDREN),
+        "tcp_children": str(TCP_CHILDREN),
+        "tcp_connection_lifetime": str(TCP_CONNECTION_LIFETIME_S),
+        "domain": sip_domain(settings),
+        "listen": listen,
+        "rpc_socket": str(settings.kamailio_rpc_socket),
+        "ring_timeout_ms": str(RING_TIMEOUT_MS),
+        "auth_secret": _auth_secret(settings.run_dir),
+        "config_db_url": f"sqlite:///{settings.config_db}",
+        "state_db_url": f"sqlite:///{settings.sip_state_db}",
+        "usrloc_flush_s": str(USRLOC_FLUSH_S),
+        "flag_nat_branch": "6",
+        "flag_ping_branch": "7",
+        "max_contacts": str(MAX_CONTACTS_PER_EXTENSION),
+        "min_expires": str(MIN_EXPIRES_S),
+        "default_expires": str(DEFAULT_EXPIRES_S),
+        "max_expires": str(MAX_EXPIRES_S),
+        "natping_interval_s": str(NATPING_INTERVAL_S),
+        "routing_script": str(ROUTING_SCRIPT),
+    }
+
+    def fill(match: re.Match) -> str:
+        return values[match.group(1)]
+
+    cfg = _PLACEHOLDER.sub(fill, TEMPLATE.read_text())
+    routing = str(RoutingSettings(realm=realm))
+    return cfg, routing
+
+
+def check(files: SipCoreFiles) -> None:
+    """Run ``kamailio -c`` on rendered files; raise ConfigRejected if bad."""
+    env = dict(os.environ, **{ENV_ROUTING_SETTINGS: str(files.routing_settings)})
+    try:
+        result = subprocess.run(
+            [KAMAILIO, "-c", "-f", str(files.cfg)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=KAMAILIO_CHECK_TIMEOUT_S,
+        )
+    except FileNotFoundError:
+        raise ConfigRejected("kamailio is not installed (run make deps)") from None
+    if result.returncode != 0:
+        errors = [
+            line.strip()
+            for line in result.stderr.splitlines()
+            if "ERROR" in line or "CRITICAL" in line
+        ]
+        raise ConfigRejected(
+            "kamailio rejected the configuration: "
+            + ("; ".join(errors[-5:]) or f"exit status {result.returncode}")
+        )
+
+
+def apply(settings: Settings, realm: str) -> SipCoreFiles:
+    """Render, check and swap in Kamailio's configuration.
+
+    Returns the paths Kamailio must be started with. The previous files
+    stay in place if anything fails.
+    """
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    live = SipCoreFiles.in_dir(settings.run_dir)
+    new = SipCoreFiles.in_dir(settings.run_dir, ".new")
+    cfg, routing = render(settings, realm)
+    new.cfg.write_text(cfg)
+    new.routing_settings.write_text(routing)
+    try:
+        check(new)
+    except ConfigRejected:
+        new.cfg.unlink(missing_ok=True)
+        new.routing_settings.unlink(missing_ok=True)
+        raise
+    os.replace(new.routing_settings, live.routing_settings)
+    os.replace(new.cfg, live.cfg)
+    return live
+
+
+def kamailio_command(files: SipCoreFiles, settings: Settings) -> list[str]:
+    return [
+        shutil.which(KAMAILIO) or KAMAILIO,
+        "-DD",
+        "-E",
+        "-f",
+        str(files.cfg),
+        "-Y",
+        str(settings.run_dir),
+        "-w",
+        str(settings.run_dir),
+        "-m",
+        "64",
+        "-M",
+        "8",
+    ]
+
+
+def kamailio_environment(files: SipCoreFiles) -> dict[str, str]:
+    return dict(os.environ, **{ENV_ROUTING_SETTINGS: str(files.routing_settings)})

@@ -1,0 +1,300 @@
+"""SIP routing of edgepbx, run inside Kamailio through KEMI (app_python3).
+
+Kamailio owns the SIP transaction layer, the registrar and digest
+authentication; this module decides what happens to each request. It keeps
+the shape of Kamailio's own reference configuration: a pipeline of small
+named steps, each of which either handles the request (returns True, and the
+pipeline stops) or lets it pass on to the next step.
+
+    reqinit -> natdetect -> withindlg -> cancel_and_retransmissions
+            -> to_the_pbx_itself -> authenticate -> register -> to_extension
+
+The module runs in Kamailio's embedded interpreter, so it imports nothing
+outside the standard library. Its few settings come from a JSON file that the
+agent renders next to kamailio.cfg; the agent names it in the environment
+variable ``EDGEPBX_ROUTING_SETTINGS``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+try:
+    import KSR  # provided by Kamailio's app_python3 at run time
+except ModuleNotFoundError:  # the agent imports RoutingSettings from here
+    KSR = None
+
+# Message and branch flags (Kamailio keeps 0..31 of each).
+FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
+FLAG_NAT_BRANCH = 6  # branch flag: the contact was registered from behind a NAT
+FLAG_PING_BRANCH = 7  # branch flag: nathelper keeps that NAT binding open
+
+# RFC 3261 section 16.3 step 2: 70 is the recommended initial Max-Forwards;
+# a request arriving with fewer than 10 left is most likely looping.
+MAX_FORWARDS_LIMIT = 10
+
+# sanity module: its documented default set of message checks (R-URI SIP
+# version and scheme, required headers, CSeq, Content-Length, Expires, URI
+# parsing, Via) and the URI checks for R-URI, From and To. A request that
+# fails gets 400 from sanity itself.
+SANITY_MSG_CHECKS = 17895
+SANITY_URI_CHECKS = 7
+
+# nathelper's nat_uac_test: 1 = Contact is a private address, 2 = Via
+# differs from the source address, 16 = the source port differs from Via.
+NAT_TESTS_REQUEST = 1 | 2 | 16
+# For replies: 1 = private Contact, 4 = Via 1 is a private address.
+NAT_TESTS_REPLY = 1 | 4
+
+# auth_check flags: 1 = the authenticated user must be the From user (or
+# the To user for REGISTER), so 101's password cannot register 102.
+AUTH_CHECK_IDENTITY = 1
+# auth_check return values (auth module's documentation).
+AUTH_USER_MISMATCH = -8
+
+# Requests for event packages that the PBX does not serve get RFC 6665
+# section 3.1.6.1's 489.
+UNSERVED_EVENT_METHODS = {"SUBSCRIBE", "PUBLISH"}
+
+SUBSCRIBER_TABLE = "subscriber"
+LOCATION_TABLE = "location"
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """What the routing needs to know about this PBX.
+
+    Args:
+        realm: the digest realm, which is the SIP domain; every extension's
+            HA1 was computed with it.
+    """
+
+    realm: str
+
+    @classmethod
+    def parse(cls, text: str) -> RoutingSettings:
+        data = json.loads(text)
+        realm = data.get("realm")
+        if not isinstance(realm, str) or not realm:
+            raise ValueError("routing settings: realm must be a non-empty string")
+        return cls(realm=realm)
+
+    def __str__(self) -> str:
+        return json.dumps({"realm": self.realm})
+
+    @classmethod
+    def from_environment(cls) -> RoutingSettings:
+        path = os.environ.get("EDGEPBX_ROUTING_SETTINGS")
+        if not path:
+            raise RuntimeError("EDGEPBX_ROUTING_SETTINGS is not set")
+        with open(path, encoding="utf-8") as f:
+            return cls.parse(f.read())
+
+
+class Routing:
+    """The object Kamailio calls: one method per KEMI route."""
+
+    def __init__(self, settings: RoutingSettings) -> None:
+        self.settings = settings
+
+    # -- KEMI entry points ---------------------------------------------------
+
+    def child_init(self, rank: int) -> int:
+        return 0
+
+    def ksr_request_route(self, msg) -> int:
+        for step in (
+            self.reqinit,
+            self.natdetect,
+            self.withindlg,
+            self.cancel_and_retransmissions,
+            self.to_the_pbx_itself,
+            self.authenticate,
+            self.register,
+            self.to_extension,
+        ):
+            if step():
+                return 1
+        return 1
+
+    def ksr_reply_route(self, msg) -> int:
+        return 1
+
+    def ksr_onreply_route_manage(self, msg) -> int:
+        """Replies of relayed transactions: fix the Contact of NATed callees."""
+        if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
+            KSR.nathelper.fix_nated_contact()
+        return 1
+
+    def ksr_branch_route_manage(self, msg) -> int:
+        return 1
+
+    def ksr_failure_route_manage(self, msg) -> int:
+        """Every branch failed: tm relays the best final reply as it is.
+
+        A busy (486) or declined (603) callee therefore reaches the caller
+        unchanged; a fork where every phone timed out gives 408, which the
+        caller's phone shows as "no answer".
+        """
+        if KSR.tm.t_is_canceled() > 0:
+            return 1
+        return 1
+
+    # -- pipeline steps ------------------------------------------------------
+
+    def reqinit(self) -> bool:
+        """Drop loops and malformed requests before they cost anything."""
+        if KSR.maxfwd.process_maxfwd(MAX_FORWARDS_LIMIT) < 0:
+            KSR.sl.sl_send_reply(483, "Too Many Hops")
+            return True
+        # sanity answers 400 itself where an answer makes sense.
+        return KSR.sanity.sanity_check(SANITY_MSG_CHECKS, SANITY_URI_CHECKS) < 0
+
+    def natdetect(self) -> bool:
+        """Answer to where the request came from, and note a NATed sender."""
+        KSR.force_rport()
+        if KSR.nathelper.nat_uac_test(NAT_TESTS_REQUEST) <= 0:
+            return False
+        if not KSR.is_REGISTER() and KSR.siputils.is_first_hop() > 0:
+            KSR.nathelper.fix_nated_contact()
+        KSR.setflag(FLAG_NATED_SOURCE)
+        return False
+
+    def withindlg(self) -> bool:
+        """Requests inside a dialog follow the Record-Route set."""
+        if KSR.siputils.has_totag() < 0:
+            return False
+        if KSR.rr.loose_route() > 0:
+            if KSR.is_BYE():
+                KSR.info("call ended: " + str(KSR.pv.get("$ci")) + "\n")
+            elif KSR.is_INVITE():
+                KSR.rr.record_route()
+            if KSR.isflagset(FLAG_NATED_SOURCE) and KSR.siputils.is_first_hop() > 0:
+                KSR.nathelper.fix_nated_contact()
+            self.relay()
+            return True
+        if KSR.is_ACK():
+            # An ACK for a negative reply of a stateful transaction is
+            # absorbed by tm; any other stray ACK is dropped silently.
+            if KSR.tm.t_check_trans() > 0:
+                self.relay()
+            return True
+        KSR.sl.sl_send_reply(404, "Not here")
+        return True
+
+    def cancel_and_retransmissions(self) -> bool:
+        """CANCEL follows its INVITE; retransmissions are tm's business."""
+        if KSR.is_CANCEL():
+            if KSR.tm.t_check_trans() > 0:
+                self.relay()
+            return True
+        if not KSR.is_ACK():
+            if KSR.tmx.t_precheck_trans() > 0:
+                KSR.tm.t_check_trans()
+                return True
+            if KSR.tm.t_check_trans() == 0:
+                return True
+        return False
+
+    def to_the_pbx_itself(self) -> bool:
+        """OPTIONS keepalives and event packages addressed to the PBX."""
+        to_server = KSR.is_myself_ruri() and KSR.corex.has_ruri_user() < 0
+        if to_server and KSR.is_OPTIONS():
+            KSR.sl.sl_send_reply(200, "Keepalive")
+            return True
+        method = KSR.pv.get("$rm")
+        if method in UNSERVED_EVENT_METHODS:
+            # Presence (BLF) and message waiting are not served yet, so every
+            # subscription is refused the way RFC 6665 asks for.
+            KSR.sl.sl_send_reply(489, "Bad Event")
+            return True
+        return False
+
+    def authenticate(self) -> bool:
+        """Digest authentication of every request from an extension.
+
+        A wrong password and an unknown user get the very same challenge, so
+        the replies tell a scanner nothing about which extensions exist.
+        """
+        realm = self.settings.realm
+        rc = KSR.auth_db.auth_check(realm, SUBSCRIBER_TABLE, AUTH_CHECK_IDENTITY)
+        if rc > 0:
+            if not KSR.is_REGISTER():
+                KSR.auth.consume_credentials()
+            return False
+
+        if rc == AUTH_USER_MISMATCH:
+            KSR.sl.sl_send_reply(403, "Forbidden")
+            return True
+        if self.carried_credentials():
+            KSR.notice(
+                "sip auth failed: user "
+                + str(KSR.pv.get("$au"))
+                + " from "
+                + str(KSR.pv.get("$si"))
+                + " method "
+                + str(KSR.pv.get("$rm"))
+                + "\n"
+            )
+        KSR.auth.auth_challenge(realm, 0)
+        return True
+
+    def register(self) -> bool:
+        """Store the contacts of an authenticated REGISTER."""
+        if not KSR.is_REGISTER():
+            return False
+        # Record where each REGISTER came from: requests to the phone go back
+        # there, which a NATed phone needs and costs nothing to one that is
+        # not, and it is the source address an administrator wants to see.
+        KSR.nathelper.fix_nated_register()
+        if KSR.isflagset(FLAG_NATED_SOURCE):
+            KSR.setbflag(FLAG_NAT_BRANCH)
+            KSR.setbflag(FLAG_PING_BRANCH)
+        # save() answers the phone itself, success or failure.
+        KSR.registrar.save(LOCATION_TABLE, 0)
+        return True
+
+    def to_extension(self) -> bool:
+        """Ring every registered contact of the called extension at once."""
+        if KSR.is_INVITE():
+            KSR.rr.record_route()
+
+        if KSR.auth_db.is_subscriber("$ru", SUBSCRIBER_TABLE, 0) < 0:
+            KSR.sl.sl_send_reply(404, "Not Found")
+            return True
+
+        rc = KSR.registrar.lookup(LOCATION_TABLE)
+        if rc == -1:
+            # A known extension with no phone registered right now.
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        if rc == -2:
+            # Phones are registered, but none of them accepts this method.
+            KSR.sl.sl_send_reply(405, "Method Not Allowed")
+            return True
+        if rc < 0:
+            KSR.sl.sl_send_reply(500, "Server Internal Error")
+            return True
+
+        KSR.tm.t_on_failure("ksr_failure_route_manage")
+        KSR.tm.t_on_reply("ksr_onreply_route_manage")
+        self.relay()
+        return True
+
+    # -- small shared pieces -------------------------------------------------
+
+    def relay(self) -> None:
+        if KSR.tm.t_relay() < 0:
+            KSR.sl.sl_reply_error()
+
+    def carried_credentials(self) -> bool:
+        if KSR.is_REGISTER():
+            return KSR.hdr.is_present("Authorization") > 0
+        return KSR.hdr.is_present("Proxy-Authorization") > 0
+
+
+def mod_init() -> Routing:
+    """Called once by app_python3 when Kamailio starts."""
+    return Routing(RoutingSettings.from_environment())

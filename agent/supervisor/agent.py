@@ -1,0 +1,131 @@
+"""``edgepbx agent``: keeps the appliance's daemons running.
+
+It prepares the data tree and databases, applies Kamailio's configuration
+as a transaction, starts every daemon, restarts the ones that die, and on
+SIGTERM or Ctrl-C stops them all, Kamailio last so registrations are
+flushed. Its state is written to ``run/agent.json`` for ``edgepbx status``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.appliance import Appliance
+from agent.errors import PbxError
+from agent.sip import kamailio_config
+from agent.supervisor.daemon import Daemon, DaemonSpec
+
+log = logging.getLogger("edgepbx.agent")
+
+POLL_INTERVAL_S = 0.2
+
+
+class AgentAlreadyRunning(PbxError):
+    kind = "already-running"
+
+
+class Agent:
+    def __init__(self, appliance: Appliance) -> None:
+        self.appliance = appliance
+        self.settings = appliance.settings
+        self.stopping = threading.Event()
+        self.daemons = [Daemon(self._kamailio_spec())]
+        self._lock_file = None
+        self._ready_reported = False
+
+    # -- daemons -------------------------------------------------------------
+
+    def _kamailio_spec(self) -> DaemonSpec:
+        def prepare() -> tuple[list[str], dict[str, str]]:
+            realm = kamailio_config.sip_domain(self.settings)
+            files = kamailio_config.apply(self.settings, realm)
+            return (
+                kamailio_config.kamailio_command(files, self.settings),
+                kamailio_config.kamailio_environment(files),
+            )
+
+        return DaemonSpec(
+            name="kamailio", prepare=prepare, answering=self.appliance.kamailio.ping
+        )
+
+    # -- life cycle ----------------------------------------------------------
+
+    def run(self, on_ready: Callable[[], None] | None = None) -> None:
+        self._take_lock()
+        self.appliance.align_sip_realm()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        log.info("agent: starting (data in %s)", self.settings.data_dir)
+        try:
+            for daemon in self.daemons:
+                daemon.start()
+            self._write_state()
+            while not self.stopping.is_set():
+                changed = False
+                for daemon in self.daemons:
+                    changed |= daemon.poll()
+                if changed:
+                    self._write_state()
+                if not self._ready_reported and self.all_answering():
+                    self._ready_reported = True
+                    log.info("agent: every daemon answers")
+                    self._write_state()
+                    if on_ready:
+                        on_ready()
+                self.stopping.wait(POLL_INTERVAL_S)
+        finally:
+            log.info("agent: stopping")
+            for daemon in reversed(self.daemons):
+                daemon.stop()
+            self._write_state(stopped=True)
+            log.info("agent: stopped")
+
+    def all_answering(self) -> bool:
+        return all(d.process is not None and d.spec.answering() for d in self.daemons)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.stopping.set()
+
+    def _take_lock(self) -> None:
+        path: Path = self.settings.run_dir / "agent.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(path, "w")  # noqa: SIM115 -- held for the run
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AgentAlreadyRunning(
+                f"an agent is already running on {self.settings.data_dir}"
+            ) from None
+
+    def _write_state(self, stopped: bool = False) -> None:
+        state = {
+            "pid": None if stopped else os.getpid(),
+            "updated_at": time.time(),
+            "daemons": {d.name: d.state() for d in self.daemons},
+        }
+        path = self.settings.agent_state_file
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        os.replace(tmp, path)
+
+
+def agent_is_running(settings) -> bool:
+    """True if an agent holds the lock on this data directory."""
+    path = settings.run_dir / "agent.lock"
+    if not path.exists():
+        return False
+    with open(path) as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return False
