@@ -11,6 +11,7 @@ copied into another row does not decrypt.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from pathlib import Path
 
@@ -26,6 +27,27 @@ class DeviceKeyError(RuntimeError):
     pass
 
 
+def create_secret_file(path: Path, content: bytes) -> None:
+    """Write a secret file (mode 0600) unless one exists; safe against races.
+
+    The agent and a CLI command may both be the first to start. The file is
+    written whole under a private name and linked into place, which fails
+    if another process got there first, so both end up reading one file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class DeviceKey:
     def __init__(self, key: bytes) -> None:
         if len(key) != KEY_BYTES:
@@ -36,15 +58,7 @@ class DeviceKey:
     def load_or_create(cls, path: Path) -> DeviceKey:
         """Read the key at path, creating it (mode 0600) on first start."""
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(key)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            create_secret_file(path, AESGCM.generate_key(bit_length=KEY_BYTES * 8))
         key = path.read_bytes()
         if len(key) != KEY_BYTES:
             raise DeviceKeyError(f"device key {path}: damaged (wrong length)")

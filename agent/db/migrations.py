@@ -109,7 +109,12 @@ def migrate(
 
     for migration in migrations:
         if current < migration.version <= target:
-            with db.atomic():
+            # IMMEDIATE takes the write lock first, so of two processes
+            # starting at once one migrates and the other finds it done.
+            with db.atomic(lock_type="IMMEDIATE"):
+                if schema_version(db) >= migration.version:
+                    current = schema_version(db)
+                    continue
                 migration.apply(db)
                 db.execute_sql(f"PRAGMA user_version = {migration.version:d}")
             log.info(

@@ -11,7 +11,7 @@ from agent.sip.rpc import KamailioRpc, RpcError
 class Registration:
     contact: str
     user_agent: str
-    #: Where the REGISTER came from (transport:address:port); behind a NAT
+    #: Where the REGISTER came from ("udp 192.0.2.7:5060"); behind a NAT
     #: this is the public side, not the address in the Contact.
     source: str
     expires_in_s: int
@@ -39,11 +39,21 @@ def _contacts(result: object) -> list[dict]:
     return [c.get("Contact", c) for c in contacts if isinstance(c, dict)]
 
 
+def _source(received: str) -> str:
+    """Turn "sip:192.0.2.7:5062;transport=tcp" into "tcp 192.0.2.7:5062"."""
+    if not received.startswith("sip:"):
+        return ""
+    address, _, params = received[len("sip:") :].partition(";")
+    transport = "udp"
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.lower() == "transport" and value:
+            transport = value.lower()
+    return f"{transport} {address}"
+
+
 def _registration(entry: dict) -> Registration:
-    received = entry.get("Received") or ""
-    source = received if received and received != "[not set]" else ""
-    if not source:
-        source = entry.get("Socket", "")
+    source = _source(entry.get("Received") or "")
     expires = entry.get("Expires", 0)
     return Registration(
         contact=entry.get("Address", ""),

@@ -17,6 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.devicekey import create_secret_file
 from agent.settings import Settings
 from agent.sip.routing import RoutingSettings
 
@@ -83,10 +84,7 @@ def _auth_secret(run_dir: Path) -> str:
     """A per-device secret for nonces, kept so nonces survive a restart."""
     path = run_dir.parent / "certs" / "sip-nonce.secret"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(16))
+        create_secret_file(path, secrets.token_hex(16).encode())
     return path.read_text().strip()
 
 

@@ -53,6 +53,8 @@ NAT_TESTS_REPLY = 1 | 4
 AUTH_CHECK_IDENTITY = 1
 # auth_check return values (auth module's documentation).
 AUTH_USER_MISMATCH = -8
+# is_subscriber flags: 2 = only ask whether the user exists, load nothing.
+SUBSCRIBER_EXISTS_ONLY = 2
 
 # Requests for event packages that the PBX does not serve get RFC 6665
 # section 3.1.6.1's 489.
@@ -261,7 +263,11 @@ class Routing:
         if KSR.is_INVITE():
             KSR.rr.record_route()
 
-        if KSR.auth_db.is_subscriber("$ru", SUBSCRIBER_TABLE, 0) < 0:
+        ruri = KSR.pv.get("$ru")
+        if (
+            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
+            < 0
+        ):
             KSR.sl.sl_send_reply(404, "Not Found")
             return True
 

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.pbx import RunningPbx
+
+
+@pytest.fixture
+def pbx(tmp_path):
+    """A running appliance with its own data directory and SIP port."""
+    running = RunningPbx(tmp_path / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def pbx_data(tmp_path):
+    """An appliance that is not started: for CLI tests without daemons."""
+    return RunningPbx(tmp_path / "var")

@@ -1,0 +1,131 @@
+"""A real edgepbx appliance for tests: the agent and its Kamailio on loopback.
+
+Each ``RunningPbx`` has its own data directory and free SIP port, runs
+``edgepbx agent`` as a subprocess exactly as ``make run`` does, and drives
+it through the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EDGEPBX = [sys.executable, "-m", "agent.cli.main"]
+READY_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 15.0
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port found")
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@dataclass
+class RunningPbx:
+    data_dir: Path
+    sip_port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(
+            os.environ,
+            EDGEPBX_DATA_DIR=str(self.data_dir),
+            EDGEPBX_BIND="127.0.0.1",
+            EDGEPBX_SIP_PORT=str(self.sip_port),
+        )
+
+    def cli(self, *args: str, stdin: str | None = None) -> CliResult:
+        result = subprocess.run(
+            [*EDGEPBX, *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return CliResult(result.returncode, result.stdout, result.stderr)
+
+    def add_extension(self, number: str, name: str | None = None) -> str:
+        """Add an extension through the CLI; return its generated password."""
+        result = self.cli(
+            "extension", "add", number, "--name", name or number, "--json"
+        )
+        assert result.returncode == 0, result.stderr
+        return result.json()["password"]
+
+    def start(self) -> RunningPbx:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / "agent.log"
+        log = open(self.log_path, "ab")  # noqa: SIM115 -- owned by the process
+        self.process = subprocess.Popen(
+            [*EDGEPBX, "agent"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"agent exited early:\n{self.log()}")
+            status = self.status()
+            if status.get("ready"):
+                return status
+            time.sleep(0.1)
+        raise TimeoutError(f"PBX not ready after {timeout} s:\n{self.log()}")
+
+    def status(self) -> dict:
+        result = self.cli("status", "--json")
+        return result.json() if result.stdout.strip() else {}
+
+    def kamailio_pid(self) -> int | None:
+        return self.status().get("daemons", {}).get("kamailio", {}).get("pid")
+
+    def log(self) -> str:
+        if self.log_path and self.log_path.exists():
+            return self.log_path.read_text(errors="replace")[-6000:]
+        return ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()

@@ -1,0 +1,167 @@
+"""Hand-made SIP requests over UDP, for tests that must see the exact bytes.
+
+The pjsua2 phones in tests.sipphone behave like real phones; this module is
+for what a real phone would never send (malformed requests, a scanner's
+probes) and for comparing replies header by header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import socket
+from dataclasses import dataclass, field
+
+RECV_TIMEOUT_S = 3.0
+
+
+@dataclass
+class SipReply:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    raw: str = ""
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    @classmethod
+    def parse(cls, data: bytes) -> SipReply:
+        text = data.decode(errors="replace")
+        head = text.split("\r\n\r\n", 1)[0]
+        lines = head.split("\r\n")
+        _, status, reason = lines[0].split(" ", 2)
+        headers = []
+        for line in lines[1:]:
+            key, _, value = line.partition(":")
+            headers.append((key.strip(), value.strip()))
+        return cls(int(status), reason, headers, text)
+
+
+def digest_response(
+    user: str, realm: str, password: str, method: str, uri: str, nonce: str
+) -> str:
+    """RFC 2617 digest response without qop (what auth without qop checks)."""
+    ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
+    ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
+    return hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
+
+
+def parse_challenge(value: str) -> dict[str, str]:
+    return dict(re.findall(r'(\w+)="?([^",]*)"?', value))
+
+
+class SipClient:
+    """A UDP socket that sends requests to one server and reads replies."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.server = (host, port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(RECV_TIMEOUT_S)
+        self.local_port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> SipClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendto(data, self.server)
+
+    def receive(self, skip_provisional: bool = True) -> SipReply:
+        while True:
+            data, _ = self.sock.recvfrom(65535)
+            reply = SipReply.parse(data)
+            if not (skip_provisional and reply.status < 200):
+                return reply
+
+    def request(
+        self,
+        method: str,
+        uri: str,
+        from_user: str,
+        to_user: str | None = None,
+        extra_headers: list[str] | None = None,
+        body: str = "",
+        call_id: str | None = None,
+        cseq: int = 1,
+    ) -> bytes:
+        host = self.server[0]
+        to_user = to_user if to_user is not None else from_user
+        branch = "z9hG4bK" + secrets.token_hex(8)
+        lines = [
+            f"{method} {uri} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{self.local_port};branch={branch};rport",
+            "Max-Forwards: 70",
+            f"From: <sip:{from_user}@{host}>;tag={secrets.token_hex(4)}",
+            f"To: <sip:{to_user}@{host}>",
+            f"Call-ID: {call_id or secrets.token_hex(12)}",
+            f"CSeq: {cseq} {method}",
+            f"Contact: <sip:{from_user}@127.0.0.1:{self.local_port}>",
+            "User-Agent: edgepbx-test",
+            *(extra_headers or []),
+            f"Content-Length: {len(body.encode())}",
+            "",
+            body,
+        ]
+        return "\r\n".join(lines).encode()
+
+    def send(self, method: str, uri: str, from_user: str, **kw) -> SipReply:
+        self.send_raw(self.request(method, uri, from_user, **kw))
+        return self.receive()
+
+    def send_with_auth(
+        self, method: str, uri: str, user: str, password: str, **kw
+    ) -> SipReply:
+        """Send, answer the digest challenge once, return the final reply."""
+        call_id = secrets.token_hex(12)
+        first = self.send(method, uri, user, call_id=call_id, **kw)
+        if first.status not in (401, 407):
+            return first
+        if method == "INVITE":
+            self.ack(first, uri, user, call_id, kw.get("to_user"))
+        header = "WWW-Authenticate" if first.status == 401 else "Proxy-Authenticate"
+        challenge = parse_challenge(first.header(header) or "")
+        response = digest_response(
+            user, challenge["realm"], password, method, uri, challenge["nonce"]
+        )
+        auth_name = "Authorization" if first.status == 401 else "Proxy-Authorization"
+        auth = (
+            f'{auth_name}: Digest username="{user}", realm="{challenge["realm"]}", '
+            f'nonce="{challenge["nonce"]}", uri="{uri}", response="{response}", '
+            "algorithm=MD5"
+        )
+        extra = [*(kw.pop("extra_headers", None) or []), auth]
+        return self.send(
+            method, uri, user, call_id=call_id, cseq=2, extra_headers=extra, **kw
+        )
+
+    def ack(
+        self, reply: SipReply, uri: str, user: str, call_id: str, to_user: str | None
+    ) -> None:
+        """ACK a negative final reply to an INVITE (RFC 3261 section 17.1.1.3)."""
+        via = reply.header("Via") or ""
+        to = reply.header("To") or ""
+        from_ = reply.header("From") or ""
+        lines = [
+            f"ACK {uri} SIP/2.0",
+            f"Via: {via}",
+            "Max-Forwards: 70",
+            f"From: {from_}",
+            f"To: {to}",
+            f"Call-ID: {call_id}",
+            "CSeq: 1 ACK",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+        self.send_raw("\r\n".join(lines).encode())

@@ -1,0 +1,138 @@
+"""``edgepbx extension …``: what an administrator sees at the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sipraw import SipClient
+
+
+def extension_numbers(pbx) -> list[str]:
+    return [row["number"] for row in pbx.cli("extension", "list", "--json").json()]
+
+
+def test_added_extension_is_listed_and_shown_with_a_generated_password(pbx_data):
+    added = pbx_data.cli(
+        "extension",
+        "add",
+        "101",
+        "--name",
+        "Front desk",
+        "--email",
+        "desk@example.com",
+        "--json",
+    )
+    shown = pbx_data.cli("extension", "show", "101", "--json").json()
+
+    assert added.returncode == 0
+    password = added.json()["password"]
+    assert len(password) >= 12
+    assert shown["display_name"] == "Front desk"
+    assert shown["email"] == "desk@example.com"
+    assert "password" not in shown and "ha1" not in shown
+    assert extension_numbers(pbx_data) == ["101"]
+
+
+def test_the_sip_password_is_not_stored_in_clear(pbx_data):
+    password = pbx_data.add_extension("101")
+    db_dir = pbx_data.data_dir / "db"
+    stored = b"".join(p.read_bytes() for p in db_dir.iterdir() if p.is_file())
+    assert password.encode() not in stored
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["1O1", "--name", "A"], 'extension "1O1": digits only, 2 to 6 of them'),
+        (["1", "--name", "A"], 'extension "1": digits only, 2 to 6 of them'),
+        (["1234567", "--name", "A"], "digits only, 2 to 6 of them"),
+        (["103", "--name", ""], "name: must not be empty"),
+        (["103", "--name", 'A "quoted" name'], "no double quotes"),
+        (["103", "--name", "A", "--email", "not-an-address"], 'email "not-an-address"'),
+        (["103", "--name", "A", "--password", "short1A"], "password: 12 to 64"),
+        (["103", "--name", "A", "--password", "alllowercaseletters"], "password: "),
+        (["103", "--name", "A", "--password", "Abcdefgh103xyz"], "extension number"),
+    ],
+)
+def test_bad_input_names_the_field_and_rule_and_writes_nothing(pbx_data, args, message):
+    pbx_data.add_extension("101")
+    result = pbx_data.cli("extension", "add", *args)
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert extension_numbers(pbx_data) == ["101"]
+
+
+def test_a_weak_password_is_never_echoed_in_the_error(pbx_data):
+    result = pbx_data.cli(
+        "extension", "add", "103", "--name", "A", "--password", "hunter2"
+    )
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_duplicate_and_unknown_extensions_each_get_their_own_message(pbx_data):
+    pbx_data.add_extension("101")
+    duplicate = pbx_data.cli("extension", "add", "101", "--name", "Again")
+    unknown_show = pbx_data.cli("extension", "show", "555")
+    unknown_remove = pbx_data.cli("extension", "remove", "555", "--json")
+
+    assert (duplicate.returncode, unknown_show.returncode) == (2, 2)
+    assert 'extension "101": already exists' in duplicate.stderr
+    assert 'extension "555": no such extension' in unknown_show.stderr
+    assert unknown_remove.returncode == 2
+    assert unknown_remove.json()["error"]["type"] == "not-found"
+    assert pbx_data.cli("extension", "show", "101", "--json").json()["display_name"]
+
+
+def test_removed_extension_is_gone(pbx_data):
+    pbx_data.add_extension("101")
+    pbx_data.add_extension("102")
+    assert pbx_data.cli("extension", "remove", "101").returncode == 0
+    assert extension_numbers(pbx_data) == ["102"]
+
+
+def test_extensions_are_listed_in_numeric_order(pbx_data):
+    for number in ("1000", "20", "300"):
+        pbx_data.add_extension(number)
+    assert extension_numbers(pbx_data) == ["20", "300", "1000"]
+
+
+def test_new_password_works_and_the_old_one_stops_working(pbx):
+    old = pbx.add_extension("101")
+    changed = pbx.cli(
+        "extension",
+        "set-password",
+        "101",
+        "--password-stdin",
+        stdin="Fresh-Pass-2026\n",
+    )
+    uri = f"sip:127.0.0.1:{pbx.sip_port}"
+    with SipClient("127.0.0.1", pbx.sip_port) as client:
+        with_old = client.send_with_auth("REGISTER", uri, "101", old)
+        with_new = client.send_with_auth("REGISTER", uri, "101", "Fresh-Pass-2026")
+
+    assert changed.returncode == 0
+    assert (with_old.status, with_new.status) == (401, 200)
+
+
+def test_show_lists_the_registered_phone_with_its_source_and_user_agent(pbx):
+    password = pbx.add_extension("101")
+    with SipClient("127.0.0.1", pbx.sip_port) as client:
+        reply = client.send_with_auth(
+            "REGISTER",
+            f"sip:127.0.0.1:{pbx.sip_port}",
+            "101",
+            password,
+            extra_headers=["Expires: 600"],
+        )
+        port = client.local_port
+    shown = pbx.cli("extension", "show", "101", "--json").json()
+
+    assert reply.status == 200
+    [registration] = shown["registrations"]
+    assert registration["contact"] == f"sip:101@127.0.0.1:{port}"
+    assert registration["source"] == f"udp 127.0.0.1:{port}"
+    assert registration["user_agent"] == "edgepbx-test"
+    assert 590 <= registration["expires_in_s"] <= 600

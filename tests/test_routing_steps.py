@@ -1,0 +1,133 @@
+"""The decisions of each routing step, with a stand-in for Kamailio's KSR."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fake_ksr import FakeKsr
+
+
+@pytest.fixture
+def ksr(monkeypatch):
+    from agent.sip import routing
+
+    fake = FakeKsr(
+        pv={"$rm": "INVITE", "$ru": "sip:102@pbx", "$au": "101", "$si": "192.0.2.7"}
+    )
+    monkeypatch.setattr(routing, "KSR", fake)
+    # Out of dialog, not a retransmission, not to the server itself.
+    fake.returns.update(
+        {
+            "siputils.has_totag": -1,
+            "tmx.t_precheck_trans": -1,
+            "tm.t_check_trans": -1,
+            "is_myself_ruri": False,
+            "nathelper.nat_uac_test": -1,
+        }
+    )
+    return fake
+
+
+@pytest.fixture
+def route(ksr):
+    from agent.sip import routing
+
+    return routing.Routing(routing.RoutingSettings(realm="pbx.example"))
+
+
+def test_call_to_a_registered_extension_is_relayed_with_record_route(ksr, route):
+    route.ksr_request_route(None)
+    assert ksr.called("rr.record_route")
+    assert ksr.called("tm.t_relay")
+    assert ksr.replies() == []
+
+
+def test_call_to_a_number_that_is_no_extension_gets_404(ksr, route):
+    ksr.returns["auth_db.is_subscriber"] = -1
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(404, "Not Found")]
+    assert not ksr.called("tm.t_relay")
+
+
+def test_call_to_an_extension_without_phones_gets_480(ksr, route):
+    ksr.returns["registrar.lookup"] = -1
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(480, "Temporarily Unavailable")]
+
+
+@pytest.mark.parametrize("failure", [-1, -2, -3, -4, -5, -6])
+def test_every_credential_failure_gets_the_same_challenge(ksr, route, failure):
+    ksr.returns["auth_db.auth_check"] = failure
+    ksr.returns["hdr.is_present"] = 1
+    route.ksr_request_route(None)
+    assert ksr.called("auth.auth_challenge") == [("pbx.example", 0)]
+    assert ksr.replies() == []
+    assert not ksr.called("tm.t_relay")
+
+
+def test_failed_credentials_are_logged_with_user_and_source(ksr, route):
+    ksr.returns["auth_db.auth_check"] = -2
+    ksr.returns["hdr.is_present"] = 1
+    route.ksr_request_route(None)
+    [(line,)] = ksr.called("notice")
+    assert "101" in line and "192.0.2.7" in line
+
+
+def test_proxy_credentials_are_removed_before_the_call_is_relayed(ksr, route):
+    route.ksr_request_route(None)
+    assert ksr.called("auth.consume_credentials")
+
+
+def test_register_is_saved_and_not_relayed(ksr, route):
+    ksr.method = "REGISTER"
+    ksr.values["$rm"] = "REGISTER"
+    route.ksr_request_route(None)
+    assert ksr.called("registrar.save") == [("location", 0)]
+    assert not ksr.called("tm.t_relay")
+    assert not ksr.called("auth.consume_credentials")
+
+
+def test_in_dialog_request_follows_the_route_set_without_auth(ksr, route):
+    ksr.method = "BYE"
+    ksr.returns["siputils.has_totag"] = 1
+    ksr.returns["rr.loose_route"] = 1
+    route.ksr_request_route(None)
+    assert ksr.called("tm.t_relay")
+    assert not ksr.called("auth_db.auth_check")
+
+
+def test_in_dialog_request_without_route_gets_404(ksr, route):
+    ksr.method = "BYE"
+    ksr.returns["siputils.has_totag"] = 1
+    ksr.returns["rr.loose_route"] = -1
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(404, "Not here")]
+
+
+def test_request_out_of_hops_gets_483(ksr, route):
+    ksr.returns["maxfwd.process_maxfwd"] = -1
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(483, "Too Many Hops")]
+
+
+def test_subscriptions_are_refused_with_489(ksr, route):
+    ksr.method = "SUBSCRIBE"
+    ksr.values["$rm"] = "SUBSCRIBE"
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(489, "Bad Event")]
+
+
+def test_nated_caller_gets_its_contact_fixed(ksr, route):
+    ksr.returns["nathelper.nat_uac_test"] = 1
+    route.ksr_request_route(None)
+    assert ksr.called("force_rport")
+    assert ksr.called("nathelper.fix_nated_contact")
+
+
+def test_routing_settings_round_trip():
+    from agent.sip.routing import RoutingSettings
+
+    settings = RoutingSettings(realm="pbx.example")
+    assert RoutingSettings.parse(str(settings)) == settings
+    with pytest.raises(ValueError, match="realm"):
+        RoutingSettings.parse('{"realm": ""}')

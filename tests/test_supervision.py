@@ -1,0 +1,124 @@
+"""The agent keeps the SIP core running and its configuration sound."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+import pytest
+
+from agent.settings import Settings
+from agent.sip import kamailio_config
+from tests.sipraw import SipClient
+
+# Registrations are written back to disk this often (kamailio_config).
+FLUSH_WAIT_S = kamailio_config.USRLOC_FLUSH_S + 1.5
+
+
+def register(pbx, client: SipClient, user: str, password: str) -> int:
+    uri = f"sip:127.0.0.1:{pbx.sip_port}"
+    return client.send_with_auth(
+        "REGISTER", uri, user, password, extra_headers=["Expires: 600"]
+    ).status
+
+
+def wait_for_new_kamailio(pbx, old_pid: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = pbx.status()
+        pid = status.get("daemons", {}).get("kamailio", {}).get("pid")
+        if status.get("ready") and pid and pid != old_pid:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"kamailio not back:\n{pbx.log()}")
+
+
+def invite_reaches(pbx, caller: str, password: str, callee: SipClient) -> bool:
+    """Does an INVITE from caller to 101 arrive on callee's socket?"""
+    with SipClient("127.0.0.1", pbx.sip_port) as client:
+        client.sock.settimeout(1)
+        uri = f"sip:101@127.0.0.1:{pbx.sip_port}"
+        # The callee never answers; only the INVITE's arrival matters here.
+        with contextlib.suppress(TimeoutError):
+            client.send_with_auth("INVITE", uri, caller, password, to_user="101")
+    callee.sock.settimeout(3)
+    try:
+        data, _ = callee.sock.recvfrom(65535)
+    except TimeoutError:
+        return False
+    return data.startswith(b"INVITE sip:101@")
+
+
+def test_killed_kamailio_is_restarted_and_the_phone_is_reachable_again(pbx):
+    password_101 = pbx.add_extension("101")
+    password_102 = pbx.add_extension("102")
+    phone = SipClient("127.0.0.1", pbx.sip_port)
+    assert register(pbx, phone, "101", password_101) == 200
+    time.sleep(FLUSH_WAIT_S)
+
+    old_pid = pbx.kamailio_pid()
+    os.kill(old_pid, signal.SIGKILL)
+    wait_for_new_kamailio(pbx, old_pid)
+
+    shown = pbx.cli("extension", "show", "101", "--json").json()
+    assert len(shown["registrations"]) == 1
+    assert invite_reaches(pbx, "102", password_102, phone)
+    phone.close()
+
+
+def test_registrations_survive_a_restart_of_the_whole_appliance(pbx):
+    password = pbx.add_extension("101")
+    with SipClient("127.0.0.1", pbx.sip_port) as phone:
+        assert register(pbx, phone, "101", password) == 200
+    pbx.stop()
+    pbx.start()
+    shown = pbx.cli("extension", "show", "101", "--json").json()
+    assert [r["user_agent"] for r in shown["registrations"]] == ["edgepbx-test"]
+
+
+def test_extension_added_while_running_registers_within_two_seconds(pbx):
+    start = time.monotonic()
+    password = pbx.add_extension("101")
+    with SipClient("127.0.0.1", pbx.sip_port) as phone:
+        assert register(pbx, phone, "101", password) == 200
+    assert time.monotonic() - start < 2.0
+    assert pbx.status()["daemons"]["kamailio"]["restarts"] == 0
+
+
+def test_a_rejected_configuration_leaves_the_running_one_in_place(
+    pbx, monkeypatch, tmp_path
+):
+    settings = Settings(
+        data_dir=pbx.data_dir,
+        bind="127.0.0.1",
+        sip_port=pbx.sip_port,
+        http_port=8080,
+        https_port=8443,
+        tftp_port=6969,
+    )
+    live = pbx.data_dir / "run" / "kamailio.cfg"
+    before = live.read_text()
+    broken = tmp_path / "broken.cfg.tmpl"
+    broken.write_text(before + '\nmodparam("tm", "no_such_parameter", 1)\n')
+    monkeypatch.setattr(kamailio_config, "TEMPLATE", broken)
+
+    with pytest.raises(kamailio_config.ConfigRejected, match="no_such_parameter"):
+        kamailio_config.apply(settings, "127.0.0.1")
+    assert live.read_text() == before
+    assert not (pbx.data_dir / "run" / "kamailio.cfg.new").exists()
+    assert pbx.status()["ready"]
+
+
+def test_second_agent_on_the_same_data_is_refused(pbx):
+    result = pbx.cli("agent")
+    assert result.returncode == 2
+    assert "already running" in result.stderr
+
+
+def test_agent_stops_kamailio_on_sigterm(pbx):
+    pid = pbx.kamailio_pid()
+    pbx.stop()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
