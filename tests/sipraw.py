@@ -145,6 +145,26 @@ class SipClient:
             method, uri, user, call_id=call_id, cseq=2, extra_headers=extra, **kw
         )
 
+    def invite(self, number: str, user: str, password: str) -> SipReply:
+        """An authenticated INVITE from user to number; the final reply."""
+        host, port = self.server
+        uri = f"sip:{number}@{host}:{port}"
+        return self.send_with_auth("INVITE", uri, user, password, to_user=number)
+
+    def register(
+        self, user: str, password: str, expires: int = 600, to_user: str | None = None
+    ) -> SipReply:
+        """An authenticated REGISTER of this socket as user's contact."""
+        host, port = self.server
+        return self.send_with_auth(
+            "REGISTER",
+            f"sip:{host}:{port}",
+            user,
+            password,
+            to_user=to_user,
+            extra_headers=[f"Expires: {expires}"],
+        )
+
     def ack(
         self, reply: SipReply, uri: str, user: str, call_id: str, to_user: str | None
     ) -> None:

@@ -108,10 +108,9 @@ def test_new_password_works_and_the_old_one_stops_working(pbx):
         "--password-stdin",
         stdin="Fresh-Pass-2026\n",
     )
-    uri = f"sip:127.0.0.1:{pbx.sip_port}"
     with SipClient("127.0.0.1", pbx.sip_port) as client:
-        with_old = client.send_with_auth("REGISTER", uri, "101", old)
-        with_new = client.send_with_auth("REGISTER", uri, "101", "Fresh-Pass-2026")
+        with_old = client.register("101", old)
+        with_new = client.register("101", "Fresh-Pass-2026")
 
     assert changed.returncode == 0
     assert (with_old.status, with_new.status) == (401, 200)
@@ -120,13 +119,7 @@ def test_new_password_works_and_the_old_one_stops_working(pbx):
 def test_show_lists_the_registered_phone_with_its_source_and_user_agent(pbx):
     password = pbx.add_extension("101")
     with SipClient("127.0.0.1", pbx.sip_port) as client:
-        reply = client.send_with_auth(
-            "REGISTER",
-            f"sip:127.0.0.1:{pbx.sip_port}",
-            "101",
-            password,
-            extra_headers=["Expires: 600"],
-        )
+        reply = client.register("101", password, expires=600)
         port = client.local_port
     shown = pbx.cli("extension", "show", "101", "--json").json()
 

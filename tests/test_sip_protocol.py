@@ -52,20 +52,8 @@ def test_unknown_number_gets_404_and_unregistered_extension_480(pbx):
     password = pbx.add_extension("101")
     pbx.add_extension("102")
     with SipClient("127.0.0.1", pbx.sip_port) as client:
-        unknown = client.send_with_auth(
-            "INVITE",
-            f"sip:555@127.0.0.1:{pbx.sip_port}",
-            "101",
-            password,
-            to_user="555",
-        )
-        offline = client.send_with_auth(
-            "INVITE",
-            f"sip:102@127.0.0.1:{pbx.sip_port}",
-            "101",
-            password,
-            to_user="102",
-        )
+        unknown = client.invite("555", "101", password)
+        offline = client.invite("102", "101", password)
     assert (unknown.status, offline.status) == (404, 480)
 
 
@@ -74,13 +62,7 @@ def test_an_extension_cannot_register_as_another_one(pbx):
     pbx.add_extension("102")
     with SipClient("127.0.0.1", pbx.sip_port) as client:
         # 101's own credentials, used to register 102's address of record.
-        reply = client.send_with_auth(
-            "REGISTER",
-            f"sip:127.0.0.1:{pbx.sip_port}",
-            "101",
-            password,
-            to_user="102",
-        )
+        reply = client.register("101", password, to_user="102")
     assert reply.status == 403
 
 

@@ -17,13 +17,6 @@ from tests.sipraw import SipClient
 FLUSH_WAIT_S = kamailio_config.USRLOC_FLUSH_S + 1.5
 
 
-def register(pbx, client: SipClient, user: str, password: str) -> int:
-    uri = f"sip:127.0.0.1:{pbx.sip_port}"
-    return client.send_with_auth(
-        "REGISTER", uri, user, password, extra_headers=["Expires: 600"]
-    ).status
-
-
 def wait_for_new_kamailio(pbx, old_pid: int, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -39,10 +32,9 @@ def invite_reaches(pbx, caller: str, password: str, callee: SipClient) -> bool:
     """Does an INVITE from caller to 101 arrive on callee's socket?"""
     with SipClient("127.0.0.1", pbx.sip_port) as client:
         client.sock.settimeout(1)
-        uri = f"sip:101@127.0.0.1:{pbx.sip_port}"
         # The callee never answers; only the INVITE's arrival matters here.
         with contextlib.suppress(TimeoutError):
-            client.send_with_auth("INVITE", uri, caller, password, to_user="101")
+            client.invite("101", caller, password)
     callee.sock.settimeout(3)
     try:
         data, _ = callee.sock.recvfrom(65535)
@@ -55,7 +47,7 @@ def test_killed_kamailio_is_restarted_and_the_phone_is_reachable_again(pbx):
     password_101 = pbx.add_extension("101")
     password_102 = pbx.add_extension("102")
     phone = SipClient("127.0.0.1", pbx.sip_port)
-    assert register(pbx, phone, "101", password_101) == 200
+    assert phone.register("101", password_101).status == 200
     time.sleep(FLUSH_WAIT_S)
 
     old_pid = pbx.kamailio_pid()
@@ -71,7 +63,7 @@ def test_killed_kamailio_is_restarted_and_the_phone_is_reachable_again(pbx):
 def test_registrations_survive_a_restart_of_the_whole_appliance(pbx):
     password = pbx.add_extension("101")
     with SipClient("127.0.0.1", pbx.sip_port) as phone:
-        assert register(pbx, phone, "101", password) == 200
+        assert phone.register("101", password).status == 200
     pbx.stop()
     pbx.start()
     shown = pbx.cli("extension", "show", "101", "--json").json()
@@ -82,7 +74,7 @@ def test_extension_added_while_running_registers_within_two_seconds(pbx):
     start = time.monotonic()
     password = pbx.add_extension("101")
     with SipClient("127.0.0.1", pbx.sip_port) as phone:
-        assert register(pbx, phone, "101", password) == 200
+        assert phone.register("101", password).status == 200
     assert time.monotonic() - start < 2.0
     assert pbx.status()["daemons"]["kamailio"]["restarts"] == 0
 

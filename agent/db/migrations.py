@@ -55,16 +55,20 @@ CREATE TABLE extension (
 # Kamailio's auth_db reads "subscriber" (table version 7 of Kamailio 5.6)
 # through this view, so it sees HA1 values of enabled extensions and
 # nothing else. The "password" column is empty: auth_db is told to use ha1.
-KAMAILIO_SUBSCRIBER_VIEW = """
-ALTER TABLE extension ADD COLUMN enabled BOOLEAN NOT NULL DEFAULT 1;
-ALTER TABLE extension ADD COLUMN updated_at DATETIME;
-UPDATE extension SET updated_at = created_at;
+# Kamailio checks each table's version here before using it.
+KAMAILIO_VERSION_TABLE = """
 CREATE TABLE version (
     id INTEGER PRIMARY KEY NOT NULL,
     table_name VARCHAR(32) NOT NULL UNIQUE,
     table_version INTEGER DEFAULT 0 NOT NULL
 );
 INSERT INTO version (table_name, table_version) VALUES ('version', 1);
+"""
+
+KAMAILIO_SUBSCRIBER_VIEW = """
+ALTER TABLE extension ADD COLUMN enabled BOOLEAN NOT NULL DEFAULT 1;
+ALTER TABLE extension ADD COLUMN updated_at DATETIME;
+UPDATE extension SET updated_at = created_at;
 INSERT INTO version (table_name, table_version) VALUES ('subscriber', 7);
 CREATE VIEW subscriber AS
     SELECT id, number AS username, '' AS domain, '' AS password, ha1, ha1b
@@ -73,7 +77,11 @@ CREATE VIEW subscriber AS
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
-    Migration(2, "Kamailio's subscriber view", _run(KAMAILIO_SUBSCRIBER_VIEW)),
+    Migration(
+        2,
+        "Kamailio's subscriber view",
+        _run(KAMAILIO_VERSION_TABLE + ";" + KAMAILIO_SUBSCRIBER_VIEW),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -14,15 +14,9 @@ from pathlib import Path
 import peewee
 
 from agent.db import PRAGMAS
-from agent.db.migrations import Migration, _run, migrate
+from agent.db.migrations import KAMAILIO_VERSION_TABLE, Migration, _run, migrate
 
 LOCATION_TABLES = """
-CREATE TABLE version (
-    id INTEGER PRIMARY KEY NOT NULL,
-    table_name VARCHAR(32) NOT NULL UNIQUE,
-    table_version INTEGER DEFAULT 0 NOT NULL
-);
-INSERT INTO version (table_name, table_version) VALUES ('version', 1);
 INSERT INTO version (table_name, table_version) VALUES ('location', 9);
 INSERT INTO version (table_name, table_version) VALUES ('location_attrs', 1);
 CREATE TABLE location (
@@ -68,7 +62,13 @@ CREATE INDEX location_attrs_account_record_idx
 CREATE INDEX location_attrs_last_modified_idx ON location_attrs (last_modified)
 """
 
-MIGRATIONS = [Migration(1, "Kamailio 5.6 location tables", _run(LOCATION_TABLES))]
+MIGRATIONS = [
+    Migration(
+        1,
+        "Kamailio 5.6 location tables",
+        _run(KAMAILIO_VERSION_TABLE + ";" + LOCATION_TABLES),
+    )
+]
 
 
 def prepare_state_db(path: Path) -> None:
