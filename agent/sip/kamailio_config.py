@@ -88,6 +88,19 @@ def _auth_secret(run_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _alias(settings: Settings) -> str:
+    """A SIP domain other than the listen address is also "us", on our port.
+
+    Without a port an alias would claim every port of that host, and a phone
+    on the same host (a softphone on the appliance's own address) would be
+    taken for the PBX itself.
+    """
+    domain = sip_domain(settings)
+    if domain == settings.bind:
+        return ""
+    return f'alias="{domain}:{settings.sip_port}"'
+
+
 def render(settings: Settings, realm: str) -> tuple[str, str]:
     """Return (kamailio.cfg text, routing settings text)."""
     host = sip_host(settings)
@@ -101,6 +114,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "tcp_children": str(TCP_CHILDREN),
         "tcp_connection_lifetime": str(TCP_CONNECTION_LIFETIME_S),
         "domain": sip_domain(settings),
+        "alias": _alias(settings),
         "listen": listen,
         "rpc_socket": str(settings.kamailio_rpc_socket),
         "ring_timeout_ms": str(RING_TIMEOUT_MS),

@@ -121,9 +121,6 @@ class Routing:
                 return 1
         return 1
 
-    def ksr_reply_route(self, msg) -> int:
-        return 1
-
     def ksr_onreply_route_manage(self, msg) -> int:
         """Replies of relayed transactions: fix the Contact of NATed callees."""
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
@@ -173,8 +170,6 @@ class Routing:
                 KSR.info("call ended: " + str(KSR.pv.get("$ci")) + "\n")
             elif KSR.is_INVITE():
                 KSR.rr.record_route()
-            if KSR.isflagset(FLAG_NATED_SOURCE) and KSR.siputils.is_first_hop() > 0:
-                KSR.nathelper.fix_nated_contact()
             self.relay()
             return True
         if KSR.is_ACK():

@@ -1,0 +1,200 @@
+"""Calls between extensions through the PBX, with real phones and real audio.
+
+Every phone is a pjsua2 user agent (tests.sipphone) playing a tone of its
+own frequency; a call only counts as connected when each side hears the
+other's tone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sipphone import CallFailed, Phone
+
+# Distinct tones, well apart inside the telephone band.
+TONE_101 = 697
+TONE_102 = 1209
+TONE_102_SECOND_PHONE = 1633
+
+
+def phone(pbx, user, password, tone_hz, transport="udp", **kw) -> Phone:
+    return Phone(
+        user,
+        password,
+        server="127.0.0.1",
+        port=pbx.sip_port,
+        transport=transport,
+        tone_hz=tone_hz,
+        **kw,
+    )
+
+
+@pytest.fixture
+def extensions(pbx):
+    return {number: pbx.add_extension(number) for number in ("101", "102")}
+
+
+def assert_two_way_audio(call, incoming, caller_tone: int, callee_tone: int) -> None:
+    assert call.heard_tone(callee_tone), "caller does not hear the callee"
+    assert incoming.heard_tone(caller_tone), "callee does not hear the caller"
+    assert not call.heard_tone(caller_tone, timeout=0)
+
+
+@pytest.mark.parametrize(
+    ("caller_transport", "callee_transport"),
+    [("udp", "udp"), ("tcp", "udp"), ("udp", "tcp")],
+)
+def test_two_phones_call_each_other_with_audio_both_ways(
+    pbx, extensions, caller_transport, callee_transport
+):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101, caller_transport) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, callee_transport) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = bob.wait_incoming()
+
+        assert_two_way_audio(call, incoming, TONE_101, TONE_102)
+        call.hangup()
+        assert incoming.wait_disconnected() is not None
+        assert call.state == incoming.state == "disconnected"
+
+
+def test_one_extension_on_two_phones_rings_both_and_the_answering_one_talks(
+    pbx, extensions
+):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="ring") as desk,
+        phone(
+            pbx, "102", extensions["102"], TONE_102_SECOND_PHONE, answer_incoming="ring"
+        ) as softphone,
+    ):
+        assert {alice.register(), desk.register(), softphone.register()} == {200}
+        shown = pbx.cli("extension", "show", "102", "--json").json()
+        assert len(shown["registrations"]) == 2
+
+        call = alice.call("102")
+        on_desk = desk.wait_incoming()
+        on_softphone = softphone.wait_incoming()
+        on_softphone.answer()
+        call.wait_confirmed()
+
+        assert call.heard_tone(TONE_102_SECOND_PHONE)
+        assert not call.heard_tone(TONE_102, timeout=0)
+        assert on_desk.wait_disconnected() == 487  # the other phone stops ringing
+        call.hangup()
+
+
+def test_busy_callee_gives_486_to_the_caller(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="busy") as bob,
+    ):
+        alice.register(), bob.register()
+        with pytest.raises(CallFailed) as failed:
+            alice.call("102").wait_confirmed()
+    assert failed.value.status_code == 486
+
+
+def test_declining_callee_gives_603_to_the_caller(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="decline") as b,
+    ):
+        alice.register(), b.register()
+        with pytest.raises(CallFailed) as failed:
+            alice.call("102").wait_confirmed()
+    assert failed.value.status_code == 603
+
+
+def test_calling_an_extension_with_no_phone_gives_480(pbx, extensions):
+    with phone(pbx, "101", extensions["101"], TONE_101) as alice:
+        alice.register()
+        with pytest.raises(CallFailed) as failed:
+            alice.call("102").wait_confirmed()
+    assert failed.value.status_code == 480
+
+
+def test_calling_a_number_that_does_not_exist_gives_404(pbx, extensions):
+    with phone(pbx, "101", extensions["101"], TONE_101) as alice:
+        alice.register()
+        with pytest.raises(CallFailed) as failed:
+            alice.call("555").wait_confirmed()
+    assert failed.value.status_code == 404
+
+
+def test_wrong_password_is_refused(pbx, extensions):
+    with phone(pbx, "101", "Not-The-Password-1", TONE_101) as intruder:
+        assert intruder.register() in (401, 403)
+        assert not intruder.registration.is_registered
+    assert pbx.cli("extension", "show", "101", "--json").json()["registrations"] == []
+
+
+def test_caller_hanging_up_while_it_rings_stops_the_ringing(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="ring") as bob,
+    ):
+        alice.register(), bob.register()
+        call = alice.call("102")
+        incoming = bob.wait_incoming()
+        call.wait_ringing()
+        call.hangup()
+        assert incoming.wait_disconnected() == 487
+        assert call.wait_disconnected() == 487
+
+
+def test_hold_and_resume_go_through_the_pbx(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102) as bob,
+    ):
+        alice.register(), bob.register()
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = bob.wait_incoming()
+
+        assert call.hold() == 200
+        assert incoming.media_status == "remote_hold"
+        assert call.unhold() == 200
+        assert call.heard_tone(TONE_102)
+        assert incoming.heard_tone(TONE_101)
+        assert incoming.reinvites_received == 2
+        call.hangup()
+
+
+def test_callee_hanging_up_ends_the_call_for_the_caller(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102) as bob,
+    ):
+        alice.register(), bob.register()
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = bob.wait_incoming()
+        incoming.hangup()
+        call.wait_disconnected()
+        assert call.state == "disconnected"
+
+
+def test_adding_an_extension_during_a_call_does_not_drop_it(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102) as bob,
+    ):
+        alice.register(), bob.register()
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = bob.wait_incoming()
+
+        password = pbx.add_extension("103")
+        with phone(pbx, "103", password, 1477) as carol:
+            assert carol.register() == 200
+
+        assert call.state == incoming.state == "confirmed"
+        assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
+        call.hangup()
+        assert incoming.wait_disconnected() is not None
