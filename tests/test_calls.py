@@ -156,6 +156,8 @@ def test_hold_and_resume_go_through_the_pbx(pbx, extensions):
         call = alice.call("102")
         call.wait_confirmed()
         incoming = bob.wait_incoming()
+        # Bob has the ACK: a re-INVITE racing it would rightly get 491.
+        incoming.wait_confirmed()
 
         assert call.hold() == 200
         assert incoming.media_status == "remote_hold"
