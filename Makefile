@@ -7,8 +7,10 @@ VENV := .venv
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEB_STAMP := .deps-installed
+BROWSER_DIR := tests/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
 
-.PHONY: run test deps venv lint format lock bench clean help
+.PHONY: run test deps venv browser-deps lint format lock bench clean help
 
 help:
 	@echo "make run    install what is missing, then run the appliance (Ctrl-C stops)"
@@ -19,7 +21,7 @@ help:
 run: deps venv
 	$(VENV)/bin/edgepbx run
 
-test: deps venv
+test: deps venv browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -32,6 +34,18 @@ $(DEB_STAMP): debian-packages.txt scripts/install-debian-packages
 	@touch $@
 
 venv: $(STAMP)
+
+# Playwright (npm playwright-core, pinned by package-lock.json) drives
+# Debian's chromium in tests/test_browser.py; it never downloads a browser.
+# NodeSource's nodejs bundles npm; Debian's nodejs needs the npm package,
+# installed only when no npm is on the PATH.
+browser-deps: $(BROWSER_STAMP)
+
+$(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json $(DEB_STAMP)
+	command -v npm >/dev/null 2>&1 || \
+		scripts/install-debian-packages $(BROWSER_DIR)/debian-packages.txt
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund
+	@touch $@
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,4 +74,4 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/sip_calls
 
 clean:
-	rm -rf $(VENV) $(DEB_STAMP) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import peewee
 
 from agent import system_settings
+from agent.accounts.roles import SYSTEM, Principal
+from agent.accounts.service import AccountService
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.devicekey import DeviceKey
@@ -47,11 +49,21 @@ class Appliance:
         appliance = cls(settings=settings, db=db, key=key)
         if system_settings.get(system_settings.SIP_REALM) is None:
             system_settings.put(system_settings.SIP_REALM, sip_domain(settings))
+        appliance.accounts.ensure_first_admin()
         return appliance
 
     @property
     def extensions(self) -> ExtensionService:
-        return ExtensionService(self.key)
+        """Extensions for the appliance's own housekeeping."""
+        return ExtensionService(self.key, SYSTEM)
+
+    def extensions_as(self, actor: Principal) -> ExtensionService:
+        """Extensions as the given person, script or console may use them."""
+        return ExtensionService(self.key, actor)
+
+    @property
+    def accounts(self) -> AccountService:
+        return AccountService(self.key)
 
     @property
     def kamailio(self) -> KamailioRpc:

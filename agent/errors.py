@@ -45,3 +45,19 @@ class ApplianceNotReady(PbxError):
     """A daemon the request needs is not running."""
 
     kind = "not-ready"
+
+
+class Forbidden(PbxError):
+    """The one asking has no role that allows this."""
+
+    kind = "forbidden"
+
+
+class TooManyAttempts(PbxError):
+    """Sign-in refused for a while after repeated failures."""
+
+    kind = "too-many-attempts"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -82,6 +82,18 @@ class Settings:
         return self.certs_dir / "device.key"
 
     @property
+    def https_certificate(self) -> Path:
+        return self.certs_dir / "web.crt"
+
+    @property
+    def https_key(self) -> Path:
+        return self.certs_dir / "web.key"
+
+    @property
+    def web_secret(self) -> Path:
+        return self.certs_dir / "web.secret"
+
+    @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
 
@@ -97,6 +109,20 @@ class Settings:
     @property
     def agent_state_file(self) -> Path:
         return self.run_dir / "agent.json"
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the variables a child process reads them from."""
+        env = {
+            "EDGEPBX_DATA_DIR": str(self.data_dir),
+            "EDGEPBX_BIND": self.bind,
+            "EDGEPBX_SIP_PORT": str(self.sip_port),
+            "EDGEPBX_HTTP_PORT": str(self.http_port),
+            "EDGEPBX_HTTPS_PORT": str(self.https_port),
+            "EDGEPBX_TFTP_PORT": str(self.tftp_port),
+        }
+        if self.sip_domain_override:
+            env["EDGEPBX_SIP_DOMAIN"] = self.sip_domain_override
+        return env
 
     def persistent_dirs(self) -> list[Path]:
         names = ["db", "prompts", "voicemail", "recordings", "backups", "certs"]

@@ -7,6 +7,16 @@ import json
 from agent.appliance import Appliance
 from agent.sip.kamailio_config import sip_domain, sip_host
 from agent.supervisor.agent import agent_is_running
+from agent.web import daemons as web_daemons
+
+
+def web_addresses(appliance: Appliance) -> dict:
+    settings = appliance.settings
+    host = sip_host(settings)
+    return {
+        "https": f"https://{host}:{settings.https_port}/",
+        "http": f"http://{host}:{settings.http_port}/",
+    }
 
 
 def appliance_status(appliance: Appliance) -> dict:
@@ -17,10 +27,17 @@ def appliance_status(appliance: Appliance) -> dict:
         state = json.loads(settings.agent_state_file.read_text())
     supervised = state.get("daemons", {})
 
-    kamailio = dict(supervised.get("kamailio", {"running": False, "pid": None}))
-    kamailio["answering"] = agent_running and appliance.kamailio.ping()
+    probes = {
+        "kamailio": appliance.kamailio.ping,
+        "webadmin": lambda: web_daemons.https_answering(settings),
+        "webadmin-http": lambda: web_daemons.http_answering(settings),
+    }
+    daemons = {}
+    for name, answering in probes.items():
+        daemon = dict(supervised.get(name, {"running": False, "pid": None}))
+        daemon["answering"] = agent_running and answering()
+        daemons[name] = daemon
 
-    daemons = {"kamailio": kamailio}
     return {
         "ready": agent_running and all(d["answering"] for d in daemons.values()),
         "agent": {"running": agent_running, "pid": state.get("pid")},
@@ -30,6 +47,7 @@ def appliance_status(appliance: Appliance) -> dict:
             "transports": ["udp", "tcp"],
             "domain": sip_domain(settings),
         },
+        "web": web_addresses(appliance),
         "data_dir": str(settings.data_dir),
-        "extensions": len(appliance.extensions.list()),
+        "extensions": appliance.extensions.count(),
     }

@@ -7,6 +7,8 @@ import sys
 
 from agent.appliance import Appliance
 from agent.sip.kamailio_config import sip_domain, sip_host
+from agent.status import web_addresses
+from agent.web.certificate import fingerprint
 
 
 def print_welcome(app: Appliance) -> None:
@@ -23,6 +25,7 @@ def print_welcome(app: Appliance) -> None:
         f"  Data                 {settings.data_dir}",
         "",
     ]
+    lines += _web_admin_lines(app, cli)
     if extensions:
         lines.append("  Extensions (user name = number):")
         lines += [f"    {e.number:>6}  {e.display_name}" for e in extensions]
@@ -37,3 +40,21 @@ def print_welcome(app: Appliance) -> None:
         ]
     lines.append("")
     print("\n".join(lines), flush=True)
+
+
+def _web_admin_lines(app: Appliance, cli: str) -> list[str]:
+    """Where the web admin is, and the first password while it is pending."""
+    lines = [
+        f"  Web admin            {web_addresses(app)['https']}",
+        f"  Its certificate      SHA-256 {fingerprint(app.settings)}",
+    ]
+    password = app.accounts.pending_one_time_password()
+    if password:
+        lines += [
+            "  Sign in as           admin",
+            f"  one-time password    {password}",
+            "  (you choose your own password at the first sign-in)",
+        ]
+    else:
+        lines.append(f"  Forgot the password? {cli} admin reset-password")
+    return [*lines, ""]

@@ -51,6 +51,10 @@ class CliResult:
 class RunningPbx:
     data_dir: Path
     sip_port: int = field(default_factory=free_port)
+    http_port: int = field(default_factory=free_port)
+    https_port: int = field(default_factory=free_port)
+    #: "agent" as on the device, or "run" as ``make run`` (prints the banner).
+    command: str = "agent"
     process: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -61,6 +65,8 @@ class RunningPbx:
             EDGEPBX_DATA_DIR=str(self.data_dir),
             EDGEPBX_BIND="127.0.0.1",
             EDGEPBX_SIP_PORT=str(self.sip_port),
+            EDGEPBX_HTTP_PORT=str(self.http_port),
+            EDGEPBX_HTTPS_PORT=str(self.https_port),
         )
 
     def cli(self, *args: str, stdin: str | None = None) -> CliResult:
@@ -87,7 +93,7 @@ class RunningPbx:
         self.log_path = self.data_dir / "agent.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 -- owned by the process
         self.process = subprocess.Popen(
-            [*EDGEPBX, "agent"],
+            [*EDGEPBX, self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -111,6 +117,14 @@ class RunningPbx:
     def status(self) -> dict:
         result = self.cli("status", "--json")
         return result.json() if result.stdout.strip() else {}
+
+    @property
+    def https_url(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    @property
+    def certificate(self) -> Path:
+        return self.data_dir / "certs" / "web.crt"
 
     def kamailio_pid(self) -> int | None:
         return self.status().get("daemons", {}).get("kamailio", {}).get("pid")

@@ -1,5 +1,7 @@
-"""The web admin, user portal and REST API (bottle under gunicorn).
+"""The web admin and REST API (bottle under gunicorn).
 
-Not built yet: today the appliance is managed with the ``edgepbx`` command
-line, which calls the same service layer the web admin will use.
+``webadmin.app`` serves HTTPS: the admin pages and ``/api/v1``.
+``webadmin.plain_http`` serves the plain HTTP port: it sends browsers to
+HTTPS and keeps ``/prov/`` for phone provisioning. Both call the same
+service layer as the ``edgepbx`` command line.
 """

@@ -13,6 +13,8 @@ import logging
 import sys
 from collections.abc import Callable
 
+from agent.accounts import tokens
+from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.errors import PbxError
 from agent.extensions import registrations
@@ -32,7 +34,7 @@ def _print_json(value: object) -> None:
 
 def extension_add(app: Appliance, args: argparse.Namespace) -> int:
     password = _password_argument(args)
-    created = app.extensions.add(
+    created = app.extensions_as(CONSOLE).add(
         args.number, args.name, email=args.email, password=password
     )
     if args.json:
@@ -48,7 +50,7 @@ def extension_add(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_list(app: Appliance, args: argparse.Namespace) -> int:
-    rows = app.extensions.list()
+    rows = app.extensions_as(CONSOLE).list()
     if args.json:
         _print_json([row.to_dict() for row in rows])
         return EXIT_OK
@@ -63,7 +65,7 @@ def extension_list(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_show(app: Appliance, args: argparse.Namespace) -> int:
-    info = app.extensions.get(args.number)
+    info = app.extensions_as(CONSOLE).get(args.number)
     try:
         regs = [r.to_dict() for r in registrations.current(app.kamailio, info.number)]
         reg_error = None
@@ -91,7 +93,7 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
-    app.extensions.remove(args.number)
+    app.extensions_as(CONSOLE).remove(args.number)
     if args.json:
         _print_json({"removed": args.number})
     else:
@@ -100,7 +102,9 @@ def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_set_password(app: Appliance, args: argparse.Namespace) -> int:
-    generated = app.extensions.set_password(args.number, _password_argument(args))
+    generated = app.extensions_as(CONSOLE).set_password(
+        args.number, _password_argument(args)
+    )
     if args.json:
         _print_json({"number": args.number, "password": generated})
         return EXIT_OK
@@ -116,6 +120,72 @@ def _password_argument(args: argparse.Namespace) -> str | None:
     return args.password
 
 
+# -- admin accounts and API tokens ---------------------------------------------
+
+
+def admin_reset_password(app: Appliance, args: argparse.Namespace) -> int:
+    password = app.accounts.reset_password(CONSOLE, args.username)
+    if args.json:
+        _print_json({"username": args.username, "one_time_password": password})
+        return EXIT_OK
+    print(f"account {args.username}: password reset, every session ended")
+    print(f"one-time password: {password}")
+    print("it must be changed at the next sign-in")
+    return EXIT_OK
+
+
+def account_add(app: Appliance, args: argparse.Namespace) -> int:
+    info, password = app.accounts.add(CONSOLE, args.username, args.role)
+    if args.json:
+        _print_json(info.to_dict() | {"one_time_password": password})
+        return EXIT_OK
+    print(f"account {info.username} ({info.role}) added")
+    print(f"one-time password: {password}")
+    return EXIT_OK
+
+
+def account_list(app: Appliance, args: argparse.Namespace) -> int:
+    rows = app.accounts.list(CONSOLE)
+    if args.json:
+        _print_json([row.to_dict() for row in rows])
+        return EXIT_OK
+    for row in rows:
+        pending = "  (one-time password not yet changed)"
+        note = pending if row.must_change_password else ""
+        print(f"{row.username:<32}  {row.role}{note}")
+    return EXIT_OK
+
+
+def token_create(app: Appliance, args: argparse.Namespace) -> int:
+    info, token = tokens.create(CONSOLE, args.role, args.name)
+    if args.json:
+        _print_json(info.to_dict() | {"token": token})
+        return EXIT_OK
+    print(f"API token {info.id} ({info.name}, {info.role}) created; it is shown once:")
+    print(token)
+    return EXIT_OK
+
+
+def token_list(app: Appliance, args: argparse.Namespace) -> int:
+    rows = tokens.list_tokens(CONSOLE)
+    if args.json:
+        _print_json([row.to_dict() for row in rows])
+        return EXIT_OK
+    for row in rows:
+        used = row.last_used_at or "never used"
+        print(f"{row.id:>4}  {row.name:<24}  {row.role:<20}  {used}")
+    return EXIT_OK
+
+
+def token_revoke(app: Appliance, args: argparse.Namespace) -> int:
+    tokens.revoke(CONSOLE, args.id)
+    if args.json:
+        _print_json({"revoked": args.id})
+    else:
+        print(f"API token {args.id} revoked")
+    return EXIT_OK
+
+
 # -- status, agent, run -----------------------------------------------------------
 
 
@@ -126,16 +196,17 @@ def status(app: Appliance, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report)
     else:
-        print(f"ready       {'yes' if report['ready'] else 'no'}")
+        print(f"ready         {'yes' if report['ready'] else 'no'}")
         agent = report["agent"]
         running = f"running, pid {agent['pid']}" if agent["running"] else "stopped"
-        print(f"agent       {running}")
+        print(f"agent         {running}")
         for name, daemon in report["daemons"].items():
             word = "answering" if daemon["answering"] else "not answering"
-            print(f"{name:<11} {word}")
+            print(f"{name:<13} {word}")
         sip = report["sip"]
-        print(f"sip         {sip['address']} (udp, tcp), domain {sip['domain']}")
-        print(f"extensions  {report['extensions']}")
+        print(f"sip           {sip['address']} (udp, tcp), domain {sip['domain']}")
+        print(f"web admin     {report['web']['https']}")
+        print(f"extensions    {report['extensions']}")
     return EXIT_OK if report["ready"] else EXIT_NOT_READY
 
 
@@ -194,6 +265,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setpw.add_argument("number")
     _password_options(setpw)
+
+    roles = [r.value for r in Role]
+    admin = sub.add_parser("admin", help="the web admin's sign-in")
+    admin_sub = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    reset = command(
+        admin_sub,
+        "reset-password",
+        admin_reset_password,
+        "give an account a new one-time password and end its sessions",
+    )
+    reset.add_argument("username", nargs="?", default="admin")
+
+    account = sub.add_parser("account", help="people who sign in to the web admin")
+    account_sub = account.add_subparsers(dest="action", required=True, metavar="ACTION")
+    acc_add = command(
+        account_sub, "add", account_add, "add an account with a one-time password"
+    )
+    acc_add.add_argument("username")
+    acc_add.add_argument("--role", required=True, choices=roles)
+    command(account_sub, "list", account_list, "list accounts")
+
+    token = sub.add_parser("token", help="API tokens for scripts")
+    token_sub = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = command(token_sub, "create", token_create, "create an API token")
+    create.add_argument("--role", required=True, choices=roles)
+    create.add_argument("--name", default="api", help="what the token is for")
+    command(token_sub, "list", token_list, "list API tokens (never the tokens)")
+    revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
+    revoke.add_argument("id", type=int)
     return parser
 
 

@@ -75,6 +75,61 @@ CREATE VIEW subscriber AS
     FROM extension WHERE enabled = 1
 """
 
+# The web admin: people who sign in, their sessions, API tokens, the
+# throttle on failed sign-ins and the audit log. Session ids and API tokens
+# are stored as SHA-256 digests only, so a copy of the database opens no
+# door. The two extension indexes serve the paged list's sort orders.
+WEB_ADMIN = """
+CREATE TABLE user_account (
+    id INTEGER PRIMARY KEY NOT NULL,
+    username VARCHAR(32) NOT NULL UNIQUE,
+    role VARCHAR(32) NOT NULL,
+    password_hash TEXT NOT NULL,
+    must_change_password BOOLEAN NOT NULL DEFAULT 1,
+    one_time_password TEXT,
+    created_at DATETIME NOT NULL,
+    password_changed_at DATETIME NOT NULL
+);
+CREATE TABLE web_session (
+    id INTEGER PRIMARY KEY NOT NULL,
+    token_hash VARCHAR(64) NOT NULL UNIQUE,
+    csrf_token VARCHAR(64) NOT NULL,
+    account_id INTEGER NOT NULL REFERENCES user_account (id) ON DELETE CASCADE,
+    source_ip VARCHAR(45) NOT NULL,
+    created_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL
+);
+CREATE INDEX web_session_account_idx ON web_session (account_id);
+CREATE TABLE api_token (
+    id INTEGER PRIMARY KEY NOT NULL,
+    token_hash VARCHAR(64) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    role VARCHAR(32) NOT NULL,
+    created_by VARCHAR(64) NOT NULL,
+    created_at DATETIME NOT NULL,
+    last_used_at DATETIME
+);
+CREATE TABLE signin_throttle (
+    subject VARCHAR(96) PRIMARY KEY NOT NULL,
+    failures INTEGER NOT NULL,
+    last_failure_at REAL NOT NULL,
+    locked_until REAL NOT NULL
+);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY NOT NULL,
+    at DATETIME NOT NULL,
+    actor VARCHAR(64) NOT NULL,
+    action VARCHAR(32) NOT NULL,
+    object_type VARCHAR(32) NOT NULL,
+    object_id VARCHAR(64) NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+CREATE INDEX extension_number_value_idx ON extension (CAST(number AS INTEGER));
+CREATE INDEX extension_display_name_idx ON extension (display_name COLLATE NOCASE)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -82,6 +137,7 @@ MIGRATIONS: list[Migration] = [
         "Kamailio's subscriber view",
         _run(KAMAILIO_VERSION_TABLE + ";" + KAMAILIO_SUBSCRIBER_VIEW),
     ),
+    Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

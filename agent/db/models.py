@@ -48,3 +48,67 @@ class Extension(BaseModel):
     enabled = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
+
+
+class UserAccount(BaseModel):
+    """A person who signs in to the web admin.
+
+    ``password_hash`` is a scrypt hash (``agent.accounts.passwords``);
+    ``one_time_password`` holds the device-key ciphertext of a password the
+    PBX generated, kept only until its owner replaces it, so that
+    ``make run`` can show it again after a restart.
+    """
+
+    username = peewee.CharField(unique=True, max_length=32)
+    role = peewee.CharField(max_length=32)
+    password_hash = peewee.TextField()
+    must_change_password = peewee.BooleanField(default=True)
+    one_time_password = peewee.TextField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    password_changed_at = peewee.DateTimeField(default=utcnow)
+
+
+class WebSession(BaseModel):
+    """A signed-in browser; the cookie holds the token, the table its hash."""
+
+    token_hash = peewee.CharField(unique=True, max_length=64)
+    csrf_token = peewee.CharField(max_length=64)
+    account = peewee.ForeignKeyField(UserAccount, on_delete="CASCADE")
+    source_ip = peewee.CharField(max_length=45)
+    created_at = peewee.FloatField()
+    last_seen_at = peewee.FloatField()
+
+
+class ApiToken(BaseModel):
+    """A bearer token for scripts; only its SHA-256 digest is stored."""
+
+    token_hash = peewee.CharField(unique=True, max_length=64)
+    name = peewee.CharField(max_length=64)
+    role = peewee.CharField(max_length=32)
+    created_by = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_used_at = peewee.DateTimeField(null=True)
+
+
+class SigninThrottle(BaseModel):
+    """Recent failed sign-ins of one user name or one source address."""
+
+    subject = peewee.CharField(primary_key=True, max_length=96)
+    failures = peewee.IntegerField()
+    last_failure_at = peewee.FloatField()
+    locked_until = peewee.FloatField()
+
+
+class AuditEntry(BaseModel):
+    """Who changed what, when; before and after are JSON, secrets masked."""
+
+    at = peewee.DateTimeField(default=utcnow)
+    actor = peewee.CharField(max_length=64)
+    action = peewee.CharField(max_length=32)
+    object_type = peewee.CharField(max_length=32)
+    object_id = peewee.CharField(max_length=64)
+    before = peewee.TextField(null=True)
+    after = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "audit_log"

@@ -61,3 +61,28 @@ def _registration(entry: dict) -> Registration:
         source=source,
         expires_in_s=int(expires) if str(expires).lstrip("-").isdigit() else 0,
     )
+
+
+def all_current(rpc: KamailioRpc) -> dict[str, list[Registration]]:
+    """Every extension's registrations from one ``ul.dump``, by number.
+
+    One RPC for a whole page of extensions instead of one per row; raises
+    RpcError if the SIP core is down.
+    """
+    result = rpc.call("ul.dump")
+    found: dict[str, list[Registration]] = {}
+    for domain in _items(result, "Domains"):
+        table = domain.get("Domain", domain)
+        for record in _items(table, "AoRs"):
+            info = record.get("Info", record)
+            number = str(info.get("AoR", ""))
+            contacts = [c.get("Contact", c) for c in _items(info, "Contacts")]
+            if number and contacts:
+                found[number] = [_registration(c) for c in contacts]
+    return found
+
+
+def _items(container: object, key: str) -> list[dict]:
+    if not isinstance(container, dict):
+        return []
+    return [item for item in container.get(key) or [] if isinstance(item, dict)]

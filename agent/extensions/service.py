@@ -8,17 +8,28 @@ transaction, so a refused request leaves the database as it was.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import asdict, dataclass
 
 import peewee
 
-from agent import system_settings
+from agent import audit, system_settings
+from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension, utcnow
 from agent.devicekey import DeviceKey
-from agent.errors import AlreadyExists, NotFound
+from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.extensions import rules
 from agent.sip import digest
+
+# One page of the list: enough to scan by eye, small enough to render fast.
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+SEARCH_MAX = 64
+
+#: Sort keys a list may ask for, and the column behind each (numbers sort by
+#: value, names without regard to case; both orders have an index).
+SORT_KEYS = ("number", "display_name", "email", "created_at")
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,29 @@ class ExtensionInfo:
         return asdict(self)
 
 
+class Keep(enum.Enum):
+    """Marks a field an update leaves as it is (None would clear it)."""
+
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class ExtensionPage:
+    """One page of a searched, sorted list of extensions."""
+
+    items: list[ExtensionInfo]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    descending: bool
+    search: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
 @dataclass(frozen=True)
 class Created:
     extension: ExtensionInfo
@@ -65,8 +99,15 @@ def _purpose(number: str) -> str:
 
 
 class ExtensionService:
-    def __init__(self, key: DeviceKey) -> None:
+    """Extensions as one principal may see and change them.
+
+    Every method checks the principal's role before it reads or writes, and
+    every change is written to the audit log in the same transaction.
+    """
+
+    def __init__(self, key: DeviceKey, actor: Principal) -> None:
         self.key = key
+        self.actor = actor
 
     @property
     def realm(self) -> str:
@@ -82,6 +123,7 @@ class ExtensionService:
         email: str | None = None,
         password: str | None = None,
     ) -> Created:
+        self.actor.require(Permission.CHANGE_EXTENSIONS)
         number = rules.number(number)
         display_name = rules.display_name(display_name)
         email = rules.email(email)
@@ -104,22 +146,118 @@ class ExtensionService:
                 raise AlreadyExists(
                     f'extension "{number}": already exists', field="extension"
                 ) from None
-        return Created(ExtensionInfo.of(row), generated)
+            info = ExtensionInfo.of(row)
+            audit.record(self.actor, "create", "extension", number, None, _shown(info))
+        return Created(info, generated)
 
     def list(self) -> list[ExtensionInfo]:
+        self.actor.require(Permission.VIEW_EXTENSIONS)
         query = Extension.select().order_by(Extension.number.cast("INTEGER"))
         return [ExtensionInfo.of(row) for row in query]
 
+    def count(self) -> int:
+        self.actor.require(Permission.VIEW_EXTENSIONS)
+        return Extension.select().count()
+
+    def page(
+        self,
+        search: str = "",
+        sort: str = "number",
+        descending: bool = False,
+        page: int = 1,
+        per_page: int = DEFAULT_PAGE_SIZE,
+    ) -> ExtensionPage:
+        """One page of extensions whose number, name or e-mail contains search.
+
+        Sorting, filtering and paging all happen in SQL (LIMIT/OFFSET), so a
+        page of a list of thousands costs about as much as a short list.
+        """
+        self.actor.require(Permission.VIEW_EXTENSIONS)
+        search = (search or "").strip()
+        if len(search) > SEARCH_MAX:
+            raise InvalidInput("q", None, f"at most {SEARCH_MAX} characters")
+        if sort not in SORT_KEYS:
+            raise InvalidInput("sort", sort, "one of " + ", ".join(SORT_KEYS))
+        if not 1 <= per_page <= MAX_PAGE_SIZE:
+            raise InvalidInput("per_page", per_page, f"1 to {MAX_PAGE_SIZE}")
+        if page < 1:
+            raise InvalidInput("page", page, "1 or more")
+
+        query = Extension.select()
+        if search:
+            query = query.where(
+                Extension.number.contains(search)
+                | Extension.display_name.contains(search)
+                | Extension.email.contains(search)
+            )
+        total = query.count()
+        ordered = query.order_by(*sql_ordering(sort, descending))
+        rows = ordered.paginate(page, per_page)
+        return ExtensionPage(
+            items=[ExtensionInfo.of(row) for row in rows],
+            total=total,
+            page=page,
+            per_page=per_page,
+            sort=sort,
+            descending=descending,
+            search=search,
+        )
+
     def get(self, number: str) -> ExtensionInfo:
+        self.actor.require(Permission.VIEW_EXTENSIONS)
         return ExtensionInfo.of(self._row(number))
 
-    def remove(self, number: str) -> None:
+    def update(
+        self,
+        number: str,
+        *,
+        display_name: str | None = None,
+        email: str | Keep | None = Keep.KEEP,
+        enabled: bool | None = None,
+    ) -> ExtensionInfo:
+        """Change the given fields (email=None clears it); validate all first."""
+        self.actor.require(Permission.CHANGE_EXTENSIONS)
+        changes: dict = {}
+        if display_name is not None:
+            changes["display_name"] = rules.display_name(display_name)
+        if email is not Keep.KEEP:
+            changes["email"] = rules.email(email)
+        if enabled is not None:
+            if not isinstance(enabled, bool):
+                raise InvalidInput("enabled", enabled, "true or false")
+            changes["enabled"] = enabled
+
         with database.atomic():
             row = self._row(number)
+            before = ExtensionInfo.of(row)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            if changes:
+                row.updated_at = utcnow()
+                row.save()
+            after = ExtensionInfo.of(row)
+            if changes:
+                audit.record(
+                    self.actor,
+                    "update",
+                    "extension",
+                    row.number,
+                    _shown(before),
+                    _shown(after),
+                )
+        return after
+
+    def remove(self, number: str) -> None:
+        self.actor.require(Permission.CHANGE_EXTENSIONS)
+        with database.atomic():
+            row = self._row(number)
+            before = ExtensionInfo.of(row)
             row.delete_instance()
+            audit.record(self.actor, "delete", "extension", row.number, _shown(before))
 
     def set_password(self, number: str, password: str | None = None) -> str | None:
         """Change the SIP password; return it when the PBX generated it."""
+        self.actor.require(Permission.CHANGE_EXTENSIONS)
         row = self._row(number)
         generated = None
         if password is None:
@@ -130,15 +268,25 @@ class ExtensionService:
             self._set_credentials(row, password)
             row.updated_at = utcnow()
             row.save()
+            audit.record(
+                self.actor,
+                "set-password",
+                "extension",
+                row.number,
+                None,
+                {"password": "changed"},
+            )
         return generated
 
     def sip_password(self, number: str) -> str:
         """The plaintext SIP password, for writing a phone's configuration."""
+        self.actor.require(Permission.CHANGE_EXTENSIONS)
         row = self._row(number)
         return self.key.open(row.sip_password, _purpose(row.number))
 
     def rehash_all(self, realm: str) -> int:
         """Recompute every HA1 for a new realm; return how many changed."""
+        self.actor.require(Permission.CHANGE_EXTENSIONS)
         with database.atomic():
             system_settings.put(system_settings.SIP_REALM, realm)
             rows = list(Extension.select())
@@ -162,3 +310,25 @@ class ExtensionService:
         row.sip_password = self.key.seal(password, _purpose(row.number))
         row.ha1 = digest.ha1(row.number, realm, password)
         row.ha1b = digest.ha1b(row.number, realm, realm, password)
+
+
+def _shown(info: ExtensionInfo) -> dict:
+    """What the audit log keeps of an extension: what people see."""
+    values = info.to_dict()
+    values.pop("created_at")
+    values.pop("updated_at")
+    return values
+
+
+def sql_ordering(sort: str, descending: bool) -> list:
+    """ORDER BY terms for a sort key; the number breaks ties, so pages are stable."""
+    column = {
+        "number": Extension.number.cast("INTEGER"),
+        "display_name": Extension.display_name.collate("NOCASE"),
+        "email": Extension.email,
+        "created_at": Extension.created_at,
+    }[sort]
+    tiebreak = Extension.number.cast("INTEGER")
+    if descending:
+        return [column.desc(), tiebreak.desc()]
+    return [column.asc(), tiebreak.asc()]

@@ -22,6 +22,7 @@ from agent.appliance import Appliance
 from agent.errors import PbxError
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
+from agent.web import daemons as web_daemons
 
 log = logging.getLogger("edgepbx.agent")
 
@@ -37,7 +38,13 @@ class Agent:
         self.appliance = appliance
         self.settings = appliance.settings
         self.stopping = threading.Event()
-        self.daemons = [Daemon(self._kamailio_spec())]
+        # Started in this order and stopped in reverse: Kamailio last, so
+        # registrations are flushed after everything else has let go.
+        self.daemons = [
+            Daemon(self._kamailio_spec()),
+            Daemon(web_daemons.https_spec(self.settings)),
+            Daemon(web_daemons.http_spec(self.settings)),
+        ]
         self._lock_file = None
         self._ready_reported = False
 

@@ -1,0 +1,1 @@
+"""People and scripts that manage the PBX: roles, passwords, sessions, tokens."""

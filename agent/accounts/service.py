@@ -1,0 +1,275 @@
+"""Accounts of the web admin: the first administrator, sign-in, passwords.
+
+The first administrator, ``admin``, is made on the appliance's first start
+with a one-time password. Until its owner replaces it, that password is
+kept sealed under the device key (like SIP passwords) so ``make run`` can
+show it again; the hash is what sign-in checks. ``edgepbx admin
+reset-password`` makes a new one-time password the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+
+import peewee
+
+from agent import audit
+from agent.accounts import passwords, sessions, throttle
+from agent.accounts.roles import SYSTEM, Permission, Principal, Role, role
+from agent.db import database
+from agent.db.models import UserAccount, utcnow
+from agent.devicekey import DeviceKey
+from agent.errors import AlreadyExists, InvalidInput, NotFound, TooManyAttempts
+from agent.security import events
+
+log = logging.getLogger("edgepbx.accounts")
+
+FIRST_ADMIN = "admin"
+USERNAME_LENGTH = (3, 32)
+_USERNAME = re.compile(r"[a-z][a-z0-9._-]*")
+# Said the same way whichever was wrong, so it tells nothing about who exists.
+WRONG_CREDENTIALS = "user name or password is not right"
+
+
+def _purpose(username: str) -> str:
+    return f"account/{username}/one_time_password"
+
+
+def username_rule(value: str) -> str:
+    low, high = USERNAME_LENGTH
+    value = (value or "").strip().lower()
+    if not _USERNAME.fullmatch(value) or not low <= len(value) <= high:
+        raise InvalidInput(
+            "username",
+            value,
+            f"{low} to {high} of a-z, 0-9, dot, dash, underscore; "
+            "starting with a letter",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    username: str
+    role: str
+    must_change_password: bool
+    created_at: str
+
+    @classmethod
+    def of(cls, row: UserAccount) -> AccountInfo:
+        return cls(
+            username=row.username,
+            role=row.role,
+            must_change_password=bool(row.must_change_password),
+            created_at=f"{row.created_at.isoformat()}Z",
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class AccountService:
+    def __init__(self, key: DeviceKey) -> None:
+        self.key = key
+
+    # -- one-time passwords ----------------------------------------------------
+
+    def ensure_first_admin(self) -> str | None:
+        """Make ``admin`` if there is no account; return its one-time password."""
+        if UserAccount.select().exists():
+            return None
+        password = passwords.generate_one_time_password()
+        try:
+            with database.atomic():
+                UserAccount.create(
+                    username=FIRST_ADMIN,
+                    role=Role.SUPER_ADMINISTRATOR.value,
+                    password_hash=passwords.hash_password(password),
+                    must_change_password=True,
+                    one_time_password=self.key.seal(password, _purpose(FIRST_ADMIN)),
+                )
+                audit.record(
+                    SYSTEM,
+                    "create",
+                    "account",
+                    FIRST_ADMIN,
+                    None,
+                    {"role": Role.SUPER_ADMINISTRATOR.value},
+                )
+        except peewee.IntegrityError:
+            return None  # another process made it first
+        log.info("account %s: created with a one-time password", FIRST_ADMIN)
+        return password
+
+    def pending_one_time_password(self, username: str = FIRST_ADMIN) -> str | None:
+        """The one-time password not yet replaced by its owner, for the banner."""
+        row = UserAccount.get_or_none(UserAccount.username == username)
+        if row is None or not row.must_change_password or not row.one_time_password:
+            return None
+        return self.key.open(row.one_time_password, _purpose(row.username))
+
+    def add(
+        self, actor: Principal, username: str, role_name: str
+    ) -> tuple[AccountInfo, str]:
+        """Make an account with a one-time password; return it to show once."""
+        actor.require(Permission.MANAGE_ACCOUNTS)
+        username = username_rule(username)
+        account_role = role(role_name)
+        password = passwords.generate_one_time_password()
+        with database.atomic():
+            if UserAccount.select().where(UserAccount.username == username).exists():
+                raise AlreadyExists(
+                    f'username "{username}": already exists', field="username"
+                )
+            row = UserAccount.create(
+                username=username,
+                role=account_role.value,
+                password_hash=passwords.hash_password(password),
+                must_change_password=True,
+                one_time_password=self.key.seal(password, _purpose(username)),
+            )
+            audit.record(
+                actor,
+                "create",
+                "account",
+                username,
+                None,
+                {"role": account_role.value},
+            )
+        log.info("account %s: created as %s", username, account_role.value)
+        return AccountInfo.of(row), password
+
+    def list(self, actor: Principal) -> list[AccountInfo]:
+        actor.require(Permission.MANAGE_ACCOUNTS)
+        return [
+            AccountInfo.of(r) for r in UserAccount.select().order_by(UserAccount.id)
+        ]
+
+    def reset_password(self, actor: Principal, username: str = FIRST_ADMIN) -> str:
+        """Give the account a new one-time password and end its sessions."""
+        actor.require(Permission.MANAGE_ACCOUNTS)
+        row = self._row(username)
+        password = passwords.generate_one_time_password()
+        with database.atomic():
+            row.password_hash = passwords.hash_password(password)
+            row.must_change_password = True
+            row.one_time_password = self.key.seal(password, _purpose(row.username))
+            row.password_changed_at = utcnow()
+            row.save()
+            sessions.end_all_of(row.id)
+            throttle.succeeded(throttle.Subject.user(row.username))
+            audit.record(
+                actor,
+                "reset-password",
+                "account",
+                row.username,
+                None,
+                {"password": "one-time"},
+            )
+        log.info("account %s: password reset by %s", row.username, actor.name)
+        return password
+
+    # -- sign-in ---------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str, source_ip: str) -> sessions.Session:
+        """Check the credentials under the throttle; start a session.
+
+        Raises:
+            TooManyAttempts: the user name or the address is locked for now.
+            InvalidInput: wrong user name or password (the same either way).
+        """
+        name = (username or "").strip().lower()
+        subjects = [throttle.Subject.user(name), throttle.Subject.address(source_ip)]
+        try:
+            throttle.check(subjects)
+        except TooManyAttempts as exc:
+            events.report(
+                events.SecurityEvent(
+                    events.WEB_SIGNIN_THROTTLED, source_ip, name, str(exc)
+                )
+            )
+            raise
+
+        row = UserAccount.get_or_none(UserAccount.username == name)
+        stored = row.password_hash if row else passwords.dummy_hash()
+        if not passwords.verify_password(password or "", stored) or row is None:
+            count = throttle.failed(subjects)
+            events.report(
+                events.SecurityEvent(
+                    events.WEB_SIGNIN_FAILED,
+                    source_ip,
+                    name,
+                    f"{count} recent failures for this user name",
+                )
+            )
+            raise InvalidInput("password", None, WRONG_CREDENTIALS)
+
+        throttle.succeeded(subjects[0])
+        log.info("account %s: signed in from %s", row.username, source_ip)
+        return sessions.start(row, source_ip)
+
+    def change_password(
+        self,
+        session: sessions.Session,
+        current: str,
+        new: str,
+        confirm: str,
+        source_ip: str,
+    ) -> sessions.Session:
+        """Replace the password of the session's account.
+
+        Every session of the account ends, this one included, and a new one
+        is returned in its place, so a session id seen before the change is
+        worth nothing after it. A wrong current password counts as a failed
+        sign-in: a stolen session must not become a way to guess it.
+        """
+        row = self._row(session.username)
+        subjects = [
+            throttle.Subject.user(row.username),
+            throttle.Subject.address(source_ip),
+        ]
+        throttle.check(subjects)
+        if not passwords.verify_password(current or "", row.password_hash):
+            count = throttle.failed(subjects)
+            events.report(
+                events.SecurityEvent(
+                    events.WEB_SIGNIN_FAILED,
+                    source_ip,
+                    row.username,
+                    f"wrong current password on change, {count} recent failures",
+                )
+            )
+            raise InvalidInput("current_password", None, "is not the current password")
+        passwords.check_policy(new or "", row.username)
+        if new != confirm:
+            raise InvalidInput(
+                "confirm_password", None, "does not match the new password"
+            )
+        if new == current:
+            raise InvalidInput("new_password", None, "must differ from the current one")
+        with database.atomic():
+            row.password_hash = passwords.hash_password(new)
+            row.must_change_password = False
+            row.one_time_password = None
+            row.password_changed_at = utcnow()
+            row.save()
+            sessions.end_all_of(row.id)
+            audit.record(
+                session.principal,
+                "change-password",
+                "account",
+                row.username,
+                None,
+                {"password": "changed"},
+            )
+            renewed = sessions.start(row, source_ip)
+        log.info("account %s: password changed", row.username)
+        return renewed
+
+    def _row(self, username: str) -> UserAccount:
+        row = UserAccount.get_or_none(UserAccount.username == (username or "").lower())
+        if row is None:
+            raise NotFound(f'username "{username}": no such account', field="username")
+        return row

@@ -1,0 +1,1 @@
+"""The appliance's defences; today the events they will act on."""

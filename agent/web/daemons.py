@@ -1,0 +1,170 @@
+"""How the agent runs the web admin: two gunicorn processes.
+
+Gunicorn's TLS settings apply to every address one process binds, so one
+process cannot serve HTTPS on one port and plain HTTP on another. The web
+admin therefore runs as two supervised daemons with the same command line
+shape as Kamailio's:
+
+- ``webadmin``: HTTPS on ``EDGEPBX_HTTPS_PORT``, the admin pages and the
+  REST API (``webadmin.app:create_app()``).
+- ``webadmin-http``: plain HTTP on ``EDGEPBX_HTTP_PORT``, which sends
+  browsers to HTTPS and keeps ``/prov/`` for phones, many of which cannot
+  check a self-signed certificate (``webadmin.plain_http:create_app()``).
+
+A small redirect thread inside the agent would have saved one process, but
+the plain port will carry phone provisioning, which deserves the same
+worker model, restarts and logs as everything else served over HTTP.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import os
+import ssl
+import sys
+
+from agent.settings import Settings
+from agent.supervisor.daemon import DaemonSpec
+from agent.web.certificate import ensure_certificate
+
+# The admin pages see a handful of people at once; two workers keep one
+# slow request (a scrypt check, a large list) from stalling the other, and
+# threads serve the page's static files alongside.
+HTTPS_WORKERS = 2
+HTTPS_THREADS = 4
+# The plain port only redirects (and later hands out small phone files).
+HTTP_WORKERS = 1
+HTTP_THREADS = 4
+# A request that takes longer than this is stuck; gunicorn restarts the worker.
+WORKER_TIMEOUT_S = 30
+GRACEFUL_TIMEOUT_S = 5
+PROBE_TIMEOUT_S = 2.0
+# The probes ask for pages every request path allows without signing in.
+HTTPS_PROBE_PATH = "/signin"
+HTTP_PROBE_PATH = "/prov/"
+
+
+def probe_host(settings: Settings) -> str:
+    """The address to reach our own listeners at (loopback for a wildcard)."""
+    address = ipaddress.ip_address(settings.bind)
+    if address.is_unspecified:
+        return "::1" if address.version == 6 else "127.0.0.1"
+    return settings.bind
+
+
+def _bind(host: str, port: int) -> str:
+    if ipaddress.ip_address(host).version == 6:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def _gunicorn(
+    settings: Settings, port: int, app: str, workers: int, threads: int
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        _bind(settings.bind, port),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(WORKER_TIMEOUT_S),
+        "--graceful-timeout",
+        str(GRACEFUL_TIMEOUT_S),
+        # One line per request is noise at the console; the app logs events.
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
+        # Nothing controls gunicorn but the agent, through signals.
+        "--no-control-socket",
+        "--worker-tmp-dir",
+        str(settings.run_dir),
+        app,
+    ]
+
+
+def https_spec(settings: Settings) -> DaemonSpec:
+    def prepare() -> tuple[list[str], dict[str, str]]:
+        ensure_certificate(settings)
+        command = _gunicorn(
+            settings,
+            settings.https_port,
+            "webadmin.app:create_app()",
+            HTTPS_WORKERS,
+            HTTPS_THREADS,
+        )
+        command[-1:-1] = [
+            "--certfile",
+            str(settings.https_certificate),
+            "--keyfile",
+            str(settings.https_key),
+        ]
+        return command, _environment(settings)
+
+    return DaemonSpec(
+        name="webadmin", prepare=prepare, answering=lambda: https_answering(settings)
+    )
+
+
+def http_spec(settings: Settings) -> DaemonSpec:
+    def prepare() -> tuple[list[str], dict[str, str]]:
+        command = _gunicorn(
+            settings,
+            settings.http_port,
+            "webadmin.plain_http:create_app()",
+            HTTP_WORKERS,
+            HTTP_THREADS,
+        )
+        return command, _environment(settings)
+
+    return DaemonSpec(
+        name="webadmin-http",
+        prepare=prepare,
+        answering=lambda: http_answering(settings),
+    )
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    return dict(os.environ, **settings.environment())
+
+
+def https_answering(settings: Settings) -> bool:
+    """Does the HTTPS admin answer, with the certificate we made?"""
+    if not settings.https_certificate.exists():
+        return False
+    context = ssl.create_default_context(cafile=str(settings.https_certificate))
+    connection = http.client.HTTPSConnection(
+        probe_host(settings),
+        settings.https_port,
+        timeout=PROBE_TIMEOUT_S,
+        context=context,
+    )
+    return _answers(connection, HTTPS_PROBE_PATH, 200)
+
+
+def http_answering(settings: Settings) -> bool:
+    """Does the plain HTTP port answer (404 on the empty /prov/ tree)?"""
+    connection = http.client.HTTPConnection(
+        probe_host(settings), settings.http_port, timeout=PROBE_TIMEOUT_S
+    )
+    return _answers(connection, HTTP_PROBE_PATH, 404)
+
+
+def _answers(connection: http.client.HTTPConnection, path: str, status: int) -> bool:
+    try:
+        connection.request("GET", path, headers={"User-Agent": "edgepbx-agent"})
+        response = connection.getresponse()
+        response.read()
+        return response.status == status
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()

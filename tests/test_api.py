@@ -1,0 +1,181 @@
+"""The REST API /api/v1: JSON, problem details, tokens, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import api_client, client, signed_in
+from webadmin.openapi import document
+
+BASE = "/api/v1/extensions"
+
+
+@pytest.fixture(scope="module")
+def shared_pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("api") / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_api(shared_pbx):
+    return api_client(shared_pbx, "administrator")
+
+
+def numbers(web) -> list[str]:
+    return [e["number"] for e in web.get(f"{BASE}?per_page=200").json()["items"]]
+
+
+def test_an_extension_is_added_read_changed_and_deleted(admin_api):
+    added = admin_api.request(
+        "POST", BASE, json_body={"number": "301", "display_name": "Sales"}
+    )
+    read = admin_api.get(f"{BASE}/301")
+    changed = admin_api.request(
+        "PATCH",
+        f"{BASE}/301",
+        json_body={"email": "sales@example.com", "enabled": False},
+    )
+    deleted = admin_api.request("DELETE", f"{BASE}/301")
+    gone = admin_api.get(f"{BASE}/301")
+
+    assert added.status == 201
+    assert added.headers["location"] == f"{BASE}/301"
+    assert added.content_type == "application/json"
+    assert len(added.json()["password"]) >= 12
+    assert read.json()["display_name"] == "Sales"
+    assert "password" not in read.json()
+    assert changed.json()["email"] == "sales@example.com"
+    assert changed.json()["enabled"] is False
+    assert deleted.status == 204
+    assert gone.status == 404
+    assert gone.json()["field"] == "number"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"number": "1O1", "display_name": "A"}, "number"),
+        ({"number": "302", "display_name": ""}, "display_name"),
+        ({"number": "302", "display_name": "A", "email": "nope"}, "email"),
+        ({"number": "302", "display_name": "A", "password": "weak"}, "password"),
+        ({"number": "302", "display_name": "A", "colour": "red"}, "colour"),
+        ({"number": 302, "display_name": "A"}, "number"),
+    ],
+)
+def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(
+    admin_api, body, field
+):
+    before = numbers(admin_api)
+    reply = admin_api.request("POST", BASE, json_body=body)
+
+    assert reply.status in {400, 422}
+    assert reply.content_type == "application/problem+json"
+    problem = reply.json()
+    assert problem["field"] == field
+    assert problem["status"] == reply.status
+    assert {"type", "title", "detail"} <= problem.keys()
+    assert "weak" not in problem["detail"]
+    assert numbers(admin_api) == before
+
+
+def test_a_body_that_is_not_json_is_refused(admin_api):
+    as_form = admin_api.request("POST", BASE, form={"number": "303"})
+    broken = admin_api.request(
+        "POST", BASE, body=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert as_form.status == 415
+    assert broken.status == 400
+
+
+def test_a_taken_number_is_a_conflict(admin_api):
+    body = {"number": "304", "display_name": "A"}
+    assert admin_api.request("POST", BASE, json_body=body).status == 201
+    again = admin_api.request("POST", BASE, json_body=body)
+    assert again.status == 409
+    assert again.json()["field"] == "number"
+
+
+def test_the_list_is_searched_sorted_and_paged_by_the_server(admin_api):
+    for number, name in [("401", "Yara"), ("402", "Adam"), ("403", "mia")]:
+        admin_api.request(
+            "POST", BASE, json_body={"number": number, "display_name": name}
+        )
+    by_name = admin_api.get(f"{BASE}?q=40&sort=display_name&per_page=2").json()
+    second = admin_api.get(f"{BASE}?q=40&sort=display_name&per_page=2&page=2").json()
+    bad_sort = admin_api.get(f"{BASE}?sort=ha1")
+
+    assert [e["display_name"] for e in by_name["items"]] == ["Adam", "mia"]
+    assert [e["display_name"] for e in second["items"]] == ["Yara"]
+    assert (by_name["total"], by_name["pages"]) == (3, 2)
+    assert bad_sort.status == 422
+    assert bad_sort.json()["field"] == "sort"
+
+
+def test_bad_and_revoked_tokens_get_401(shared_pbx):
+    web = api_client(shared_pbx, "administrator")
+    token_id = shared_pbx.cli("token", "list", "--json").json()[-1]["id"]
+    assert web.get(BASE).status == 200
+
+    shared_pbx.cli("token", "revoke", str(token_id))
+    revoked = web.get(BASE)
+    web.bearer = "epbx_" + "A" * 43
+    made_up = web.get(BASE)
+    web.bearer = None
+    other_scheme = web.get(BASE, headers={"Authorization": "Basic YWRtaW46YWRtaW4="})
+
+    for reply in (revoked, made_up, other_scheme):
+        assert reply.status == 401
+        assert reply.content_type == "application/problem+json"
+    assert "api-token-rejected from 127.0.0.1" in shared_pbx.log()
+
+
+def test_only_a_hash_of_a_token_is_stored(shared_pbx):
+    token = api_client(shared_pbx, "operator").bearer
+    db_dir = shared_pbx.data_dir / "db"
+    stored = b"".join(p.read_bytes() for p in db_dir.iterdir() if p.is_file())
+    assert token.encode() not in stored
+
+
+def test_a_session_may_use_the_api_with_its_csrf_token(shared_pbx):
+    web = signed_in(shared_pbx)
+    body = {"number": "501", "display_name": "From the page"}
+    without = web.request("POST", BASE, json_body=body)
+    with_token = web.request(
+        "POST", BASE, json_body=body, headers={"X-CSRF-Token": web.csrf_token()}
+    )
+    assert (without.status, with_token.status) == (403, 201)
+
+
+def test_openapi_describes_exactly_the_routes_served(shared_pbx, admin_api):
+    from tests.test_web_signin import served_routes
+
+    served = {
+        (method.lower(), path.removeprefix("/api/v1").replace("101", "{number}"))
+        for method, path in served_routes(shared_pbx.data_dir.parent / "openapi")
+        if path.startswith("/api/v1/")
+    }
+    fetched = admin_api.get("/api/v1/openapi.json").json()
+    described = {
+        (method, path)
+        for path, operations in fetched["paths"].items()
+        for method in operations
+        if method != "parameters"
+    }
+
+    assert fetched == document()
+    assert fetched["openapi"].startswith("3.")
+    assert described == served
+
+
+def test_an_unknown_api_path_is_a_problem_too(admin_api):
+    reply = admin_api.get("/api/v1/trunks")
+    assert reply.status == 404
+    assert reply.content_type == "application/problem+json"
+
+
+def test_without_credentials_nothing_is_listed(shared_pbx):
+    reply = client(shared_pbx).get(BASE)
+    assert reply.status == 401
+    assert "items" not in reply.body

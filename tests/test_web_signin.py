@@ -1,0 +1,286 @@
+"""Signing in to the web admin: what is open, the first password, sessions."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import stat
+import time
+
+import pytest
+from cryptography import x509
+
+from agent.settings import Settings
+from tests.pbx import RunningPbx
+from tests.webclient import CHOSEN_PASSWORD, client, one_time_password, signed_in
+from webadmin.app import create_app
+
+OPEN_PATHS = {"/signin", "/static/app.css", "/static/app.js"}
+
+
+@pytest.fixture(scope="module")
+def shared_pbx(tmp_path_factory):
+    """One appliance for the tests here that do not change accounts."""
+    running = RunningPbx(tmp_path_factory.mktemp("web") / "var").start()
+    yield running
+    running.stop()
+
+
+def served_routes(tmp_path) -> list[tuple[str, str]]:
+    """Every (method, path) the web admin serves, with sample path values."""
+    settings = Settings(
+        data_dir=tmp_path / "routes",
+        bind="127.0.0.1",
+        sip_port=5060,
+        http_port=8080,
+        https_port=8443,
+        tftp_port=6969,
+    )
+    samples = {"<number>": "101", "<name:path>": "app.css"}
+    routes = []
+    for route in create_app(settings).routes:
+        path = route.rule
+        for placeholder, value in samples.items():
+            path = path.replace(placeholder, value)
+        routes.append((route.method, path))
+    return routes
+
+
+def test_nothing_but_sign_in_and_static_files_answers_without_a_session(
+    shared_pbx, tmp_path
+):
+    web = client(shared_pbx)
+    routes = served_routes(tmp_path)
+    assert len(routes) >= 15
+
+    for method, path in routes:
+        reply = web.request(method, path, form={} if method != "GET" else None)
+        if path in OPEN_PATHS:
+            assert reply.status in {200, 403}, (method, path)  # 403: no CSRF token
+        elif path.startswith("/api/"):
+            assert reply.status == 401, (method, path, reply.body)
+            assert reply.content_type == "application/problem+json"
+            assert reply.headers["www-authenticate"].startswith("Bearer")
+        else:
+            assert reply.status == 303, (method, path, reply.status)
+            assert reply.location == "/signin", (method, path)
+
+
+def test_an_unknown_path_asks_for_a_sign_in_before_saying_not_found(shared_pbx):
+    web = client(shared_pbx)
+    assert web.get("/no/such/page").location == "/signin"
+    assert web.get("/api/v1/no/such/thing").status == 401
+
+
+def test_first_sign_in_with_the_one_time_password_must_choose_a_new_one(pbx):
+    password = one_time_password(pbx)
+    web = client(pbx)
+
+    signed = web.sign_in("admin", password)
+    detour = web.get("/extensions")
+    api_detour = web.get("/api/v1/extensions")
+    weak = web.change_password(password, "short")
+    chosen = web.change_password(password, CHOSEN_PASSWORD)
+    after = web.get("/extensions")
+
+    assert signed.status == 303 and signed.location == "/password"
+    assert detour.location == "/password"
+    assert api_detour.status == 403
+    assert api_detour.json()["type"].endswith("password-change-required")
+    assert weak.status == 422
+    assert 'id="new_password-error"' in weak.body
+    assert chosen.status == 303
+    assert after.status == 200
+    assert client(pbx).sign_in("admin", password).status == 422
+    assert client(pbx).sign_in("admin", CHOSEN_PASSWORD).location == "/"
+
+
+def test_the_session_cookie_is_secure_http_only_and_same_site_strict(pbx):
+    web = client(pbx)
+    reply = web.sign_in("admin", one_time_password(pbx))
+    [cookie] = [c for c in reply.set_cookies if c.startswith("__Host-edgepbx_session=")]
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "samesite=strict", "path=/"} <= attributes
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(pbx):
+    one_time_password(pbx)
+    wrong_password = client(pbx).sign_in("admin", "Not-The-Password-1")
+    unknown_user = client(pbx).sign_in("nobody", "Not-The-Password-1")
+    message = re.compile(r'id="form-error">([^<]*)<')
+
+    assert wrong_password.status == unknown_user.status == 422
+    assert message.search(wrong_password.body).group(1) == (
+        message.search(unknown_user.body).group(1)
+    )
+
+
+def test_repeated_failed_sign_ins_lock_the_user_name_for_a_while(pbx):
+    password = one_time_password(pbx)
+    for _ in range(6):
+        assert client(pbx).sign_in("admin", "Wrong-Guess-123").status == 422
+
+    locked = client(pbx).sign_in("admin", password)
+    time.sleep(2.5)  # the first lock lasts throttle.FIRST_LOCK_S
+    later = client(pbx).sign_in("admin", password)
+
+    assert locked.status == 429
+    assert int(locked.headers["retry-after"]) >= 1
+    assert later.location == "/password"
+    log = pbx.log()
+    assert log.count("web-signin-failed from 127.0.0.1") == 6
+    assert "web-signin-throttled from 127.0.0.1" in log
+    assert "Wrong-Guess-123" not in log and password not in log
+
+
+def test_a_form_without_the_session_csrf_token_is_refused_and_changes_nothing(pbx):
+    web = signed_in(pbx)
+    token = web.csrf_token()
+
+    forged = web.request(
+        "POST", "/extensions/new", form={"number": "101", "display_name": "Forged"}
+    )
+    wrong = web.request(
+        "POST",
+        "/extensions/new",
+        form={"csrf_token": token[:-2] + "xx", "number": "101", "display_name": "F"},
+    )
+    api_forged = web.request(
+        "POST", "/api/v1/extensions", json_body={"number": "101", "display_name": "F"}
+    )
+    signout_forged = web.request("POST", "/signout", form={})
+
+    assert (forged.status, wrong.status, api_forged.status) == (403, 403, 403)
+    assert signout_forged.status == 403
+    assert pbx.cli("extension", "list", "--json").json() == []
+    assert web.get("/extensions").status == 200
+
+
+def test_the_sign_in_form_needs_its_own_token(pbx):
+    web = client(pbx)
+    web.get("/signin")
+    reply = web.request(
+        "POST",
+        "/signin",
+        form={"username": "admin", "password": one_time_password(pbx)},
+    )
+    assert reply.status == 403
+    assert "__Host-edgepbx_session" not in web.cookies
+
+
+def test_signing_out_ends_the_session_on_the_server(pbx):
+    web = signed_in(pbx)
+    cookie = dict(web.cookies)
+    assert web.post_form("/signout", {}, csrf_from="/account").location == "/signin"
+
+    replay = client(pbx)
+    replay.cookies = cookie
+    assert replay.get("/extensions").location == "/signin"
+
+
+def test_reset_password_prints_a_new_one_time_password_and_ends_sessions(pbx):
+    web = signed_in(pbx)
+    reset = pbx.cli("admin", "reset-password")
+    [new_password] = re.findall(r"one-time password: (\S+)", reset.stdout)
+
+    assert reset.returncode == 0
+    assert web.get("/extensions").location == "/signin"
+    assert client(pbx).sign_in("admin", new_password).location == "/password"
+    assert client(pbx).sign_in("admin", CHOSEN_PASSWORD).status == 422
+
+
+def test_make_run_prints_the_one_time_password_that_signs_in(tmp_path):
+    running = RunningPbx(tmp_path / "var", command="run").start()
+    try:
+        deadline = time.monotonic() + 10
+        while "one-time password" not in running.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        banner = running.log()
+        [password] = re.findall(r"^ +one-time password +(\S+)$", banner, re.MULTILINE)
+        reply = client(running).sign_in("admin", password)
+    finally:
+        running.stop()
+
+    assert f"https://127.0.0.1:{running.https_port}/" in banner
+    assert reply.location == "/password"
+
+
+def test_plain_http_sends_browsers_to_https_and_keeps_prov_for_phones(shared_pbx):
+    def get(path: str) -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", shared_pbx.http_port)
+        connection.request("GET", path, headers={"Host": "pbx.example.net"})
+        reply = connection.getresponse()
+        reply.read()
+        connection.close()
+        return reply
+
+    page = get("/extensions?page=2")
+    provisioning = get("/prov/001122334455.cfg")
+
+    assert page.status == 301
+    assert page.getheader("Location") == (
+        f"https://pbx.example.net:{shared_pbx.https_port}/extensions?page=2"
+    )
+    assert provisioning.status == 404
+
+
+def test_the_certificate_names_the_address_and_its_key_is_private(shared_pbx):
+    key = shared_pbx.data_dir / "certs" / "web.key"
+    cert = x509.load_pem_x509_certificate(shared_pbx.certificate.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert "127.0.0.1" in {
+        str(ip) for ip in names.value.get_values_for_type(x509.IPAddress)
+    }
+
+
+def test_status_reports_the_web_admin_and_waits_for_it(shared_pbx):
+    status = shared_pbx.status()
+    assert status["ready"]
+    assert status["daemons"]["webadmin"]["answering"]
+    assert status["daemons"]["webadmin-http"]["answering"]
+    assert status["web"]["https"] == f"https://127.0.0.1:{shared_pbx.https_port}/"
+
+
+def test_a_killed_web_admin_is_restarted_by_the_agent(pbx):
+    old = pbx.status()["daemons"]["webadmin"]["pid"]
+    os.killpg(old, signal.SIGKILL)
+
+    deadline = time.monotonic() + 15
+    status = {}
+    while time.monotonic() < deadline:
+        status = pbx.status()
+        web = status.get("daemons", {}).get("webadmin", {})
+        if status.get("ready") and web.get("pid") not in (None, old):
+            break
+        time.sleep(0.2)
+
+    assert status["ready"], pbx.log()
+    assert status["daemons"]["webadmin"]["restarts"] == 1
+    assert client(pbx).get("/signin").status == 200
+
+
+def test_choosing_a_password_replaces_the_session_id(pbx):
+    password = one_time_password(pbx)
+    web = client(pbx)
+    web.sign_in("admin", password)
+    before = dict(web.cookies)
+
+    web.change_password(password, CHOSEN_PASSWORD)
+    replay = client(pbx)
+    replay.cookies = before
+
+    assert web.cookies["__Host-edgepbx_session"] != before["__Host-edgepbx_session"]
+    assert web.get("/extensions").status == 200
+    assert replay.get("/extensions").location == "/signin"
+
+
+def test_a_wrong_current_password_counts_as_a_failed_sign_in(pbx):
+    web = signed_in(pbx)
+    reply = web.change_password("Not-My-Password-1", "Another-Choice-2027")
+    assert reply.status == 422
+    assert 'id="current_password-error"' in reply.body
+    assert "wrong current password" in pbx.log()

@@ -1,0 +1,216 @@
+"""The REST API, ``/api/v1``: JSON in and out, errors as problem details.
+
+Every route calls the same extension service as the pages and the CLI, as
+the principal of the bearer token or the session. ``/api/v1/openapi.json``
+describes exactly these routes (``webadmin.openapi``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+import bottle
+
+from agent.accounts.roles import Permission
+from agent.appliance import Appliance
+from agent.errors import InvalidInput, PbxError
+from agent.extensions import registrations
+from agent.extensions.service import (
+    DEFAULT_PAGE_SIZE,
+    ExtensionInfo,
+    ExtensionService,
+)
+from agent.sip.rpc import RpcError
+from webadmin import access, openapi, problems
+
+log = logging.getLogger("edgepbx.web")
+
+PREFIX = "/api/v1"
+JSON = "application/json"
+JSON_TYPES = frozenset({JSON, "application/merge-patch+json"})
+NEW_FIELDS = frozenset({"number", "display_name", "email", "password"})
+PATCH_FIELDS = frozenset({"display_name", "email", "enabled"})
+
+
+class BadRequest(PbxError):
+    kind = "bad-request"
+
+
+class UnsupportedMediaType(PbxError):
+    kind = "unsupported-media-type"
+
+
+def _json_response(value: object, status: int = 200) -> str:
+    bottle.response.status = status
+    bottle.response.content_type = JSON
+    return json.dumps(value)
+
+
+def _problem_response(status: int, body: str) -> str:
+    bottle.response.status = status
+    bottle.response.content_type = problems.MEDIA_TYPE
+    return body
+
+
+def api_route(handler: Callable[..., str]) -> Callable[..., str]:
+    """Turn a refused request into its problem details."""
+
+    @wraps(handler)
+    def wrapper(*args: object, **kwargs: object) -> str:
+        try:
+            return handler(*args, **kwargs)
+        except BadRequest as exc:
+            return _problem_response(
+                *problems.problem(400, exc.kind, str(exc), exc.field)
+            )
+        except UnsupportedMediaType as exc:
+            return _problem_response(*problems.problem(415, exc.kind, str(exc)))
+        except PbxError as exc:
+            return _problem_response(*problems.from_error(exc))
+
+    return wrapper
+
+
+def _body(allowed: frozenset[str]) -> dict:
+    """The request's JSON object; refuse other media types and unknown fields."""
+    request = bottle.request
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES:
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        body = json.loads(request.body.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    for name in body:
+        if name not in allowed:
+            raise BadRequest(
+                f"{name}: not a field here (one of {', '.join(sorted(allowed))})",
+                field=name,
+            )
+    for name, value in body.items():
+        if name != "enabled" and value is not None and not isinstance(value, str):
+            raise BadRequest(f"{name}: must be a string", field=name)
+    return body
+
+
+def _query_int(name: str, default: int) -> int:
+    raw = bottle.request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise InvalidInput(name, raw, "a whole number")
+    return int(raw)
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    """Add the /api/v1 routes to app."""
+
+    def extensions() -> ExtensionService:
+        return appliance.extensions_as(access.current().principal)
+
+    def may_change() -> None:
+        """Refuse a role that may not change anything before reading its body
+        (the service checks again), so it learns nothing about the rules."""
+        access.current().principal.require(Permission.CHANGE_EXTENSIONS)
+
+    @app.get(f"{PREFIX}/openapi.json")
+    @api_route
+    def openapi_document() -> str:
+        return _json_response(openapi.document())
+
+    @app.get(f"{PREFIX}/extensions")
+    @api_route
+    def list_extensions() -> str:
+        query = bottle.request.query
+        order = query.get("order", "asc")
+        if order not in {"asc", "desc"}:
+            raise InvalidInput("order", order, "asc or desc")
+        page = extensions().page(
+            search=query.getunicode("q", default="") or "",
+            sort=query.get("sort", "number"),
+            descending=order == "desc",
+            page=_query_int("page", 1),
+            per_page=_query_int("per_page", DEFAULT_PAGE_SIZE),
+        )
+        try:
+            registered = registrations.all_current(appliance.kamailio)
+        except RpcError:
+            registered = None  # the SIP core is down: unknown, not "none"
+
+        def item(info: ExtensionInfo) -> dict:
+            phones = (
+                None if registered is None else len(registered.get(info.number, []))
+            )
+            return info.to_dict() | {"registered_phones": phones}
+
+        return _json_response(
+            {
+                "items": [item(info) for info in page.items],
+                "total": page.total,
+                "page": page.page,
+                "per_page": page.per_page,
+                "pages": page.pages,
+            }
+        )
+
+    @app.post(f"{PREFIX}/extensions")
+    @api_route
+    def add_extension() -> str:
+        may_change()
+        body = _body(NEW_FIELDS)
+        created = extensions().add(
+            body.get("number") or "",
+            body.get("display_name") or "",
+            email=body.get("email"),
+            password=body.get("password"),
+        )
+        number = created.extension.number
+        log.info("extension %s: added by %s", number, access.current().principal.name)
+        bottle.response.set_header("Location", f"{PREFIX}/extensions/{number}")
+        return _json_response(
+            created.extension.to_dict() | {"password": created.generated_password},
+            201,
+        )
+
+    @app.get(f"{PREFIX}/extensions/<number>")
+    @api_route
+    def get_extension(number: str) -> str:
+        info = extensions().get(number)
+        try:
+            regs = [
+                r.to_dict() for r in registrations.current(appliance.kamailio, number)
+            ]
+        except RpcError:
+            regs = None
+        return _json_response(info.to_dict() | {"registrations": regs})
+
+    @app.route(f"{PREFIX}/extensions/<number>", method="PATCH")
+    @api_route
+    def patch_extension(number: str) -> str:
+        may_change()
+        body = _body(PATCH_FIELDS)
+        changes: dict = {}
+        if "display_name" in body:
+            changes["display_name"] = body["display_name"] or ""
+        if "email" in body:
+            changes["email"] = body["email"]
+        if "enabled" in body:
+            changes["enabled"] = body["enabled"]
+            if not isinstance(body["enabled"], bool):
+                raise InvalidInput("enabled", body["enabled"], "true or false")
+        info = extensions().update(number, **changes)
+        log.info("extension %s: changed by %s", number, access.current().principal.name)
+        return _json_response(info.to_dict())
+
+    @app.delete(f"{PREFIX}/extensions/<number>")
+    @api_route
+    def delete_extension(number: str) -> str:
+        extensions().remove(number)
+        log.info("extension %s: deleted by %s", number, access.current().principal.name)
+        bottle.response.status = 204
+        return ""

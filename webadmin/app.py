@@ -1,0 +1,80 @@
+"""The web admin over HTTPS: ``gunicorn 'webadmin.app:create_app()'``.
+
+Server-rendered pages and the REST API on one bottle application. Each
+gunicorn worker opens the appliance (database and device key) once; every
+request then goes through ``access.authorize_request`` before its route.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.devicekey import create_secret_file
+from agent.settings import Settings
+from webadmin import access, api, pages
+
+STATIC_DIR = Path(__file__).with_name("static")
+WEB_SECRET_BYTES = 32
+# Static assets change only with the firmware; pages and API answers are
+# personal and must never be kept by a browser or a proxy.
+STATIC_MAX_AGE_S = 3600
+
+SECURITY_HEADERS = {
+    # Only our own scripts, styles and forms; no framing, no plugins.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _web_secret(settings: Settings) -> bytes:
+    """The key behind the sign-in form's CSRF token; made on first start."""
+    path = settings.web_secret
+    if not path.exists():
+        create_secret_file(path, secrets.token_bytes(WEB_SECRET_BYTES))
+    return path.read_bytes()
+
+
+def _add_security_headers() -> None:
+    response = bottle.response
+    for name, value in SECURITY_HEADERS.items():
+        response.set_header(name, value)
+    if bottle.request.path.startswith("/static/"):
+        response.set_header("Cache-Control", f"private, max-age={STATIC_MAX_AGE_S}")
+    else:
+        response.set_header("Cache-Control", "no-store")
+
+
+def create_app(settings: Settings | None = None) -> bottle.Bottle:
+    """The WSGI application gunicorn serves (one per worker)."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    appliance = Appliance.open(settings)
+    secret = _web_secret(appliance.settings)
+
+    app = bottle.Bottle()
+    app.add_hook("before_request", access.authorize_request)
+    app.add_hook("after_request", _add_security_headers)
+
+    @app.route("/static/<name:path>")
+    def static(name: str) -> bottle.HTTPResponse:
+        return bottle.static_file(name, root=str(STATIC_DIR))
+
+    pages.install(app, appliance, secret)
+    api.install(app, appliance)
+    return app

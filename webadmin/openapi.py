@@ -1,0 +1,318 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, as served.
+
+Written by hand next to the routes it describes (``webadmin.api``); a test
+checks that it names exactly the routes the application serves.
+"""
+
+from __future__ import annotations
+
+from agent.extensions import rules
+from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
+
+VERSION = "1.0.0"
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"}
+            }
+        },
+    }
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{schema_ref}"}
+            }
+        },
+    }
+
+
+NUMBER_PARAMETER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"},
+}
+
+_COMMON_ERRORS = {
+    "401": _problem("no valid session or bearer token"),
+    "403": _problem("the role may not do this, or the CSRF token is missing"),
+}
+
+SCHEMAS: dict = {
+    "Extension": {
+        "type": "object",
+        "required": [
+            "number",
+            "display_name",
+            "email",
+            "enabled",
+            "created_at",
+            "updated_at",
+        ],
+        "properties": {
+            "number": {"type": "string", "pattern": "^[0-9]{2,6}$"},
+            "display_name": {"type": "string", "maxLength": rules.DISPLAY_NAME_MAX},
+            "email": {"type": ["string", "null"], "maxLength": rules.EMAIL_MAX},
+            "enabled": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "ExtensionListItem": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Extension"},
+            {
+                "type": "object",
+                "properties": {
+                    "registered_phones": {
+                        "type": ["integer", "null"],
+                        "description": "null when the SIP core does not answer",
+                    }
+                },
+            },
+        ]
+    },
+    "ExtensionPage": {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page", "pages"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ExtensionListItem"},
+            },
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    },
+    "ExtensionDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Extension"},
+            {
+                "type": "object",
+                "properties": {
+                    "registrations": {
+                        "type": ["array", "null"],
+                        "description": "null when the SIP core does not answer",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "contact": {"type": "string"},
+                                "user_agent": {"type": "string"},
+                                "source": {"type": "string"},
+                                "expires_in_s": {"type": "integer"},
+                            },
+                        },
+                    }
+                },
+            },
+        ]
+    },
+    "NewExtension": {
+        "type": "object",
+        "required": ["number", "display_name"],
+        "additionalProperties": False,
+        "properties": {
+            "number": {"type": "string", "pattern": "^[0-9]{2,6}$"},
+            "display_name": {"type": "string", "maxLength": rules.DISPLAY_NAME_MAX},
+            "email": {"type": ["string", "null"]},
+            "password": {
+                "type": ["string", "null"],
+                "description": "SIP password; a strong one is generated if omitted",
+                "minLength": rules.PASSWORD_MIN,
+                "maxLength": rules.PASSWORD_MAX,
+            },
+        },
+    },
+    "CreatedExtension": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Extension"},
+            {
+                "type": "object",
+                "properties": {
+                    "password": {
+                        "type": ["string", "null"],
+                        "description": "the generated SIP password, shown this once",
+                    }
+                },
+            },
+        ]
+    },
+    "ExtensionChanges": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "display_name": {"type": "string", "maxLength": rules.DISPLAY_NAME_MAX},
+            "email": {"type": ["string", "null"]},
+            "enabled": {"type": "boolean"},
+        },
+    },
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "field": {"type": "string", "description": "the request field at fault"},
+        },
+    },
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "edgepbx REST API",
+            "version": VERSION,
+            "description": (
+                "Manage the PBX from scripts. Authenticate with an API token "
+                "(edgepbx token create --role ROLE) as Authorization: Bearer, "
+                "or with the web admin's session cookie plus its X-CSRF-Token "
+                "header on changes."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "__Host-edgepbx_session",
+                },
+            },
+            "schemas": SCHEMAS,
+        },
+        "paths": {
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {"description": "the OpenAPI document"},
+                        **_COMMON_ERRORS,
+                    },
+                }
+            },
+            "/extensions": {
+                "get": {
+                    "operationId": "listExtensions",
+                    "summary": "One page of extensions, searched and sorted",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {"enum": list(SORT_KEYS), "default": "number"},
+                        },
+                        {
+                            "name": "order",
+                            "in": "query",
+                            "schema": {"enum": ["asc", "desc"], "default": "asc"},
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PAGE_SIZE,
+                                "default": DEFAULT_PAGE_SIZE,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("ExtensionPage", "the page"),
+                        "422": _problem("a query parameter is not valid"),
+                        **_COMMON_ERRORS,
+                    },
+                },
+                "post": {
+                    "operationId": "addExtension",
+                    "summary": "Add an extension",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewExtension"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json("CreatedExtension", "added"),
+                        "400": _problem("not a JSON object, or an unknown field"),
+                        "409": _problem("the number is taken"),
+                        "415": _problem("the body is not JSON"),
+                        "422": _problem("a field breaks its rule"),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/extensions/{number}": {
+                "parameters": [NUMBER_PARAMETER],
+                "get": {
+                    "operationId": "getExtension",
+                    "summary": "One extension and its registered phones",
+                    "responses": {
+                        "200": _json("ExtensionDetail", "the extension"),
+                        "404": _problem("no such extension"),
+                        **_COMMON_ERRORS,
+                    },
+                },
+                "patch": {
+                    "operationId": "changeExtension",
+                    "summary": "Change some fields of an extension",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            media: {
+                                "schema": {
+                                    "$ref": "#/components/schemas/ExtensionChanges"
+                                }
+                            }
+                            for media in (
+                                "application/json",
+                                "application/merge-patch+json",
+                            )
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Extension", "the extension as changed"),
+                        "400": _problem("not a JSON object, or an unknown field"),
+                        "404": _problem("no such extension"),
+                        "415": _problem("the body is not JSON"),
+                        "422": _problem("a field breaks its rule"),
+                        **_COMMON_ERRORS,
+                    },
+                },
+                "delete": {
+                    "operationId": "deleteExtension",
+                    "summary": "Delete an extension",
+                    "responses": {
+                        "204": {"description": "deleted"},
+                        "404": _problem("no such extension"),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,397 @@
+"""The admin pages: sign-in, password, extensions, audit log, account.
+
+Server-rendered with bottle's SimpleTemplate, which escapes every ``{{ }}``.
+Forms post back to the page that showed them; a refused request shows the
+page again with the message next to the field it is about, and writes
+nothing (the service layer validates everything before it writes).
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from pathlib import Path
+
+import bottle
+
+from agent import audit
+from agent.accounts import sessions
+from agent.accounts.roles import Permission
+from agent.appliance import Appliance
+from agent.errors import Forbidden, InvalidInput, NotFound, PbxError, TooManyAttempts
+from agent.extensions import registrations
+from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
+from agent.sip.rpc import RpcError
+from webadmin import access, problems
+
+log = logging.getLogger("edgepbx.web")
+
+VIEWS_DIR = Path(__file__).with_name("views")
+AUDIT_PAGE_SIZE = 50
+# Notices a redirect may ask for by name; never text taken from the URL.
+NOTICES = {
+    "password-changed": "Your password is changed.",
+    "deleted": "The extension is deleted.",
+    "saved": "The extension is saved.",
+    "signed-out": "You are signed out.",
+}
+
+
+def render(template: str, status: int = 200, **values: object) -> str:
+    auth = access.current_or_none()
+    principal = auth.principal if auth else None
+    bottle.response.status = status
+    bottle.response.content_type = "text/html; charset=utf-8"
+    return bottle.template(
+        template,
+        template_lookup=[str(VIEWS_DIR)],
+        principal=principal,
+        csrf_token=auth.session.csrf_token if auth and auth.session else "",
+        can=(lambda p: principal is not None and principal.can(p)),
+        Permission=Permission,
+        notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
+        **values,
+    )
+
+
+def _form(name: str) -> str:
+    return bottle.request.forms.getunicode(name, default="") or ""
+
+
+def _field_errors(error: PbxError) -> dict[str, str]:
+    return {problems.field_name(error.field) or "form": str(error)}
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site is a place to go after signing in."""
+    # Browsers drop tabs and newlines inside URLs, so "/\t/evil.example"
+    # would become "//evil.example": only printable text without spaces.
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and " " not in target
+    ):
+        return target
+    return "/"
+
+
+def _int_query(name: str, default: int) -> int:
+    raw = bottle.request.query.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
+    """Add every page route to app."""
+
+    def extensions() -> ExtensionService:
+        return appliance.extensions_as(access.current().principal)
+
+    @app.error(403)
+    @app.error(404)
+    @app.error(405)
+    @app.error(500)
+    def error_page(error: bottle.HTTPError) -> str:
+        message = str(error.body or problems.TITLES.get(error.status_code, ""))
+        if error.status_code == 500:
+            # The traceback goes to gunicorn's log, never to the person.
+            message = "Something went wrong on the appliance; its log says what."
+        if access.is_api(bottle.request.path):
+            _, body = problems.problem(
+                error.status_code,
+                "not-found" if error.status_code == 404 else "error",
+                message,
+            )
+            bottle.response.content_type = problems.MEDIA_TYPE
+            return body
+        return render(
+            "error",
+            status=error.status_code,
+            title=problems.TITLES.get(error.status_code, "Error"),
+            message=message,
+        )
+
+    def refused(error: PbxError) -> str:
+        if isinstance(error, Forbidden):
+            return render("error", 403, title="Forbidden", message=str(error))
+        if isinstance(error, NotFound):
+            return render("error", 404, title="Not found", message=str(error))
+        raise error
+
+    # -- sign-in -------------------------------------------------------------
+
+    @app.get("/signin")
+    def signin_form() -> str:
+        if access.current_or_none():
+            bottle.redirect("/", 303)
+        return render(
+            "signin",
+            title="Sign in",
+            signin_token=access.signin_csrf(secret),
+            username="",
+            next=_safe_next(bottle.request.query.get("next", "/")),
+            errors={},
+        )
+
+    @app.post("/signin")
+    def signin() -> str:
+        username = _form("username")
+        target = _safe_next(_form("next") or "/")
+
+        def again(status: int, errors: dict[str, str]) -> str:
+            return render(
+                "signin",
+                status,
+                title="Sign in",
+                signin_token=access.signin_csrf(secret),
+                username=username,
+                next=target,
+                errors=errors,
+            )
+
+        if not access.signin_csrf_ok(secret, _form(access.CSRF_FIELD)):
+            return again(403, {"form": "The form had expired. Please try again."})
+        try:
+            session = appliance.accounts.sign_in(
+                username, _form("password"), access.client_ip()
+            )
+        except TooManyAttempts as exc:
+            bottle.response.set_header("Retry-After", str(exc.retry_after_s))
+            return again(429, {"form": str(exc)})
+        except InvalidInput as exc:
+            return again(422, {"form": exc.rule})
+        access.start_session(session)
+        bottle.redirect("/password" if session.must_change_password else target, 303)
+
+    @app.post("/signout")
+    def signout() -> None:
+        auth = access.current()
+        if auth.session:
+            sessions.end(auth.session.token)
+            log.info("account %s: signed out", auth.session.username)
+        access.clear_cookie(access.SESSION_COOKIE)
+        bottle.redirect("/signin?notice=signed-out", 303)
+
+    # -- own account -----------------------------------------------------------
+
+    @app.get("/password")
+    def password_form() -> str:
+        auth = access.current()
+        return render(
+            "password",
+            title="Choose your password",
+            pending=auth.session.must_change_password if auth.session else False,
+            errors={},
+        )
+
+    @app.post("/password")
+    def change_password() -> str:
+        auth = access.current()
+        if auth.session is None:
+            raise bottle.HTTPError(403, "Only a signed-in person has a password here.")
+        try:
+            renewed = appliance.accounts.change_password(
+                auth.session,
+                _form("current_password"),
+                _form("new_password"),
+                _form("confirm_password"),
+                access.client_ip(),
+            )
+        except TooManyAttempts as exc:
+            bottle.response.set_header("Retry-After", str(exc.retry_after_s))
+            return render(
+                "password",
+                429,
+                title="Choose your password",
+                pending=auth.session.must_change_password,
+                errors={"current_password": str(exc)},
+            )
+        except InvalidInput as exc:
+            return render(
+                "password",
+                422,
+                title="Choose your password",
+                pending=auth.session.must_change_password,
+                errors=_field_errors(exc),
+            )
+        access.start_session(renewed)
+        bottle.redirect("/?notice=password-changed", 303)
+
+    @app.get("/")
+    def home() -> None:
+        auth = access.current()
+        notice = bottle.request.query.get("notice", "")
+        suffix = f"?notice={notice}" if notice in NOTICES else ""
+        if auth.principal.can(Permission.VIEW_EXTENSIONS):
+            bottle.redirect(f"/extensions{suffix}", 303)
+        bottle.redirect(f"/account{suffix}", 303)
+
+    @app.get("/account")
+    def account() -> str:
+        return render("account", title="Your account")
+
+    # -- extensions --------------------------------------------------------------
+
+    @app.get("/extensions")
+    def extension_list() -> str:
+        query = bottle.request.query
+        sort = query.get("sort", "number")
+        try:
+            page = extensions().page(
+                search=query.getunicode("q", default="") or "",
+                sort=sort if sort in SORT_KEYS else "number",
+                descending=query.get("order") == "desc",
+                page=_int_query("page", 1),
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except InvalidInput as exc:
+            return render("error", 422, title="Invalid search", message=str(exc))
+        try:
+            registered = registrations.all_current(appliance.kamailio)
+            sip_core_error = ""
+        except RpcError as exc:
+            registered, sip_core_error = {}, str(exc)
+
+        def link(**changes: object) -> str:
+            params = {
+                "q": page.search,
+                "sort": page.sort,
+                "order": "desc" if page.descending else "asc",
+                "page": page.page,
+            } | changes
+            kept = {k: v for k, v in params.items() if v not in ("", None)}
+            return "/extensions?" + urllib.parse.urlencode(kept)
+
+        return render(
+            "extensions",
+            title="Extensions",
+            page=page,
+            registered=registered,
+            sip_core_error=sip_core_error,
+            link=link,
+        )
+
+    @app.get("/extensions/new")
+    def new_extension_form() -> str:
+        try:
+            access.current().principal.require(Permission.CHANGE_EXTENSIONS)
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "extension_form", title="New extension", values={}, errors={}, number=None
+        )
+
+    @app.post("/extensions/new")
+    def add_extension() -> str:
+        values = {name: _form(name) for name in ("number", "display_name", "email")}
+        try:
+            created = extensions().add(
+                values["number"], values["display_name"], email=values["email"] or None
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:  # invalid input, or the number is taken
+            return render(
+                "extension_form",
+                422 if isinstance(exc, InvalidInput) else 409,
+                title="New extension",
+                values=values,
+                errors=_field_errors(exc),
+                number=None,
+            )
+        log.info(
+            "extension %s: added by %s",
+            created.extension.number,
+            access.current().principal.name,
+        )
+        # Shown in this answer only: the page is not cached and not linked.
+        return render(
+            "extension_created",
+            201,
+            title=f"Extension {created.extension.number} added",
+            extension=created.extension,
+            password=created.generated_password,
+        )
+
+    @app.get("/extensions/<number>")
+    def extension_page(number: str) -> str:
+        try:
+            info = extensions().get(number)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        return _extension_page(info, {}, {})
+
+    def _extension_page(
+        info: ExtensionInfo, values: dict, errors: dict, status: int = 200
+    ) -> str:
+        try:
+            regs = registrations.current(appliance.kamailio, info.number)
+            sip_core_error = ""
+        except RpcError as exc:
+            regs, sip_core_error = [], str(exc)
+        shown = {
+            "display_name": info.display_name,
+            "email": info.email or "",
+            "enabled": info.enabled,
+        } | values
+        return render(
+            "extension_form",
+            status,
+            title=f"Extension {info.number}",
+            number=info.number,
+            extension=info,
+            values=shown,
+            errors=errors,
+            registrations=regs,
+            sip_core_error=sip_core_error,
+        )
+
+    @app.post("/extensions/<number>")
+    def update_extension(number: str) -> str:
+        values = {
+            "display_name": _form("display_name"),
+            "email": _form("email"),
+            "enabled": _form("enabled") == "on",
+        }
+        service = extensions()
+        try:
+            service.update(
+                number,
+                display_name=values["display_name"],
+                email=values["email"] or None,
+                enabled=values["enabled"],
+            )
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except InvalidInput as exc:
+            return _extension_page(service.get(number), values, _field_errors(exc), 422)
+        log.info("extension %s: changed by %s", number, service.actor.name)
+        bottle.redirect(f"/extensions/{number}?notice=saved", 303)
+
+    @app.post("/extensions/<number>/delete")
+    def delete_extension(number: str) -> str:
+        service = extensions()
+        try:
+            service.remove(number)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        log.info("extension %s: deleted by %s", number, service.actor.name)
+        bottle.redirect("/extensions?notice=deleted", 303)
+
+    # -- audit log -----------------------------------------------------------------
+
+    @app.get("/audit")
+    def audit_log() -> str:
+        page = _int_query("page", 1)
+        try:
+            records, total = audit.recent(
+                access.current().principal, page, AUDIT_PAGE_SIZE
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+        return render(
+            "audit", title="Audit log", records=records, page=page, pages=pages
+        )

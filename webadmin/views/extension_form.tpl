@@ -1,0 +1,51 @@
+% rebase('layout')
+% editable = can(Permission.CHANGE_EXTENSIONS)
+<section class="narrow">
+<h1>{{title}}</h1>
+% if errors.get('form'):
+<p class="error" role="alert">{{errors['form']}}</p>
+% end
+% def field(name, label, kind='text', hint='', required=False):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '')}}"{{' required' if required else ''}}{{'' if editable else ' readonly'}}{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % elif hint:
+  <p class="hint">{{hint}}</p>
+  % end
+% end
+<form method="post" action="{{'/extensions/new' if number is None else '/extensions/' + number}}" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if number is None:
+  % field('number', 'Number', hint='2 to 6 digits; phones register with it as user name', required=True)
+  % end
+  % field('display_name', 'Name', hint='Shown on the phones it calls', required=True)
+  % field('email', 'E-mail', kind='email', hint='Optional; for voicemail and notices')
+  % if number is not None:
+  <label class="check"><input type="checkbox" name="enabled"{{' checked' if values.get('enabled') else ''}}{{'' if editable else ' disabled'}}> Enabled (phones may register and call)</label>
+  % end
+  % if editable:
+  <button type="submit">{{'Add extension' if number is None else 'Save'}}</button>
+  % end
+</form>
+% if number is not None:
+<h2>Phones</h2>
+% if sip_core_error:
+<p class="warning">Registration status unknown: {{sip_core_error}}.</p>
+% elif not registrations:
+<p class="empty">No phone is registered.</p>
+% else:
+<ul class="phones">
+  % for reg in registrations:
+  <li><code>{{reg.contact}}</code> from {{reg.source}} · {{reg.user_agent or 'unknown phone'}} · expires in {{reg.expires_in_s}} s</li>
+  % end
+</ul>
+% end
+% if editable:
+<form method="post" action="/extensions/{{number}}/delete" class="danger" data-confirm="Delete extension {{number}}? Its phones stop working.">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <button type="submit" class="delete">Delete extension</button>
+</form>
+% end
+% end
+</section>

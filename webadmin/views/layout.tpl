@@ -1,0 +1,37 @@
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{title}} · edgepbx</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/app.css">
+<script src="/static/app.js" defer></script>
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/">edgepbx</a>
+  % if principal is not None:
+  <nav>
+    % if can(Permission.VIEW_EXTENSIONS):
+    <a href="/extensions">Extensions</a>
+    % end
+    % if can(Permission.VIEW_AUDIT_LOG):
+    <a href="/audit">Audit log</a>
+    % end
+    <a href="/account">{{principal.name}}</a>
+    <form method="post" action="/signout" class="inline">
+      <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+      <button type="submit" class="link">Sign out</button>
+    </form>
+  </nav>
+  % end
+</header>
+<main>
+% if notice:
+<p class="notice" role="status">{{notice}}</p>
+% end
+{{!base}}
+</main>
+</body>
+</html>

@@ -1,0 +1,23 @@
+% rebase('layout')
+<section class="narrow">
+<h1>Choose your password</h1>
+% if pending:
+<p class="notice">You signed in with a one-time password. Choose your own password to go on.</p>
+% end
+<form method="post" action="/password" class="stacked">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % for name, label, complete in (('current_password', 'Current password', 'current-password'), ('new_password', 'New password', 'new-password'), ('confirm_password', 'New password again', 'new-password')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="password" autocomplete="{{complete}}" required
+    % if errors.get(name):
+    aria-invalid="true" aria-describedby="{{name}}-error"
+    % end
+  >
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % end
+  % end
+  <p class="hint">At least 12 characters with three of lower case, upper case, digits and symbols, or a passphrase of 20 characters or more; not containing your user name.</p>
+  <button type="submit">Save password</button>
+</form>
+</section>
