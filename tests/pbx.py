@@ -88,7 +88,7 @@ class RunningPbx:
         assert result.returncode == 0, result.stderr
         return result.json()["password"]
 
-    def start(self) -> RunningPbx:
+    def start(self, ready_timeout: float = READY_TIMEOUT_S) -> RunningPbx:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "agent.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 -- owned by the process
@@ -100,7 +100,7 @@ class RunningPbx:
             start_new_session=True,
         )
         log.close()
-        self.wait_ready()
+        self.wait_ready(ready_timeout)
         return self
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> dict:

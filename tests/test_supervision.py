@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import time
 
 import pytest
 
 from agent.settings import Settings
 from agent.sip import kamailio_config
+from tests.pbx import RunningPbx
 from tests.sipraw import SipClient
 
 # Registrations are written back to disk this often (kamailio_config).
@@ -114,3 +116,16 @@ def test_agent_stops_kamailio_on_sigterm(pbx):
     pbx.stop()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_sip_port_held_by_another_program_is_named_in_the_log(tmp_path):
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    pbx = RunningPbx(tmp_path / "var")
+    squatter.bind(("127.0.0.1", pbx.sip_port))
+    try:
+        with pytest.raises(TimeoutError):
+            pbx.start(ready_timeout=3)
+        assert f"SIP port {pbx.sip_port} (UDP) on 127.0.0.1 is not free" in pbx.log()
+    finally:
+        pbx.stop()
+        squatter.close()

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,10 @@ _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 
 class ConfigRejected(RuntimeError):
     """Kamailio refused the rendered configuration; the old one stays."""
+
+
+class PortInUse(RuntimeError):
+    """The SIP port is held by another program."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,28 @@ def apply(settings: Settings, realm: str) -> SipCoreFiles:
     os.replace(new.routing_settings, live.routing_settings)
     os.replace(new.cfg, live.cfg)
     return live
+
+
+def check_port_free(settings: Settings) -> None:
+    """Refuse to start Kamailio on a SIP port another program holds.
+
+    Kamailio would only say "bind failed" among its start-up lines; this
+    says which address and what to do about it.
+    """
+    family = socket.AF_INET6 if ":" in settings.bind else socket.AF_INET
+    for kind, name in ((socket.SOCK_DGRAM, "UDP"), (socket.SOCK_STREAM, "TCP")):
+        with socket.socket(family, kind) as probe:
+            # Kamailio itself sets SO_REUSEADDR, so a port left in TIME_WAIT
+            # by the previous run is free for it, and for this probe.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.bind, settings.sip_port))
+            except OSError as exc:
+                raise PortInUse(
+                    f"SIP port {settings.sip_port} ({name}) on {settings.bind} is "
+                    f"not free ({exc.strerror}): stop the program using it or "
+                    "set EDGEPBX_SIP_PORT"
+                ) from None
 
 
 def kamailio_command(files: SipCoreFiles, settings: Settings) -> list[str]:

@@ -52,6 +52,7 @@ class Agent:
 
     def _kamailio_spec(self) -> DaemonSpec:
         def prepare() -> tuple[list[str], dict[str, str]]:
+            kamailio_config.check_port_free(self.settings)
             realm = kamailio_config.sip_domain(self.settings)
             files = kamailio_config.apply(self.settings, realm)
             return (
