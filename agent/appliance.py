@@ -18,6 +18,8 @@ from agent.accounts.service import AccountService
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.devicekey import DeviceKey
+from agent.errors import NotFound
+from agent.extensions.registrations import Registrar
 from agent.extensions.service import ExtensionService
 from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain
@@ -34,8 +36,19 @@ class Appliance:
     key: DeviceKey
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Appliance:
+    def open(cls, settings: Settings | None = None, create: bool = True) -> Appliance:
+        """Open the appliance's data; with create=False, only existing data.
+
+        Raises:
+            NotFound: create is False and there is no appliance data there.
+        """
         settings = settings or Settings.from_environment()
+        if not create and not settings.config_db.exists():
+            raise NotFound(
+                f"no edgepbx data in {settings.data_dir}: run this from the "
+                "directory where make run runs, or set EDGEPBX_DATA_DIR",
+                field="EDGEPBX_DATA_DIR",
+            )
         for path in settings.persistent_dirs():
             path.mkdir(parents=True, exist_ok=True)
         settings.certs_dir.chmod(0o700)
@@ -55,15 +68,19 @@ class Appliance:
     @property
     def extensions(self) -> ExtensionService:
         """Extensions for the appliance's own housekeeping."""
-        return ExtensionService(self.key, SYSTEM)
+        return ExtensionService(self.key, SYSTEM, self.registrar)
 
     def extensions_as(self, actor: Principal) -> ExtensionService:
         """Extensions as the given person, script or console may use them."""
-        return ExtensionService(self.key, actor)
+        return ExtensionService(self.key, actor, self.registrar)
 
     @property
     def accounts(self) -> AccountService:
         return AccountService(self.key)
+
+    @property
+    def registrar(self) -> Registrar:
+        return Registrar(self.kamailio, self.settings.sip_state_db)
 
     @property
     def kamailio(self) -> KamailioRpc:

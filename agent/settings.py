@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,56 @@ def _port(name: str, default: int) -> int:
     return int(raw)
 
 
+# A host name (RFC 1123 labels) or an IPv4 address; the SIP domain goes
+# into Kamailio's configuration and every phone's settings.
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def _bind_address(raw: str) -> str:
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        raise InvalidInput("EDGEPBX_BIND", raw, "an IPv4 or IPv6 address") from None
+    if address.is_unspecified:
+        raise InvalidInput(
+            "EDGEPBX_BIND",
+            raw,
+            "one address of this machine: phones need a real one to register to",
+        )
+    return str(address)
+
+
+def _domain(raw: str) -> str | None:
+    if not raw:
+        return None
+    if not _HOSTNAME.fullmatch(raw):
+        raise InvalidInput(
+            "EDGEPBX_SIP_DOMAIN", raw, "a host name like pbx.example.com, or an address"
+        )
+    return raw.lower()
+
+
+def _check_ports_distinct(settings: Settings) -> None:
+    """SIP also listens on TCP, so no web port may reuse the SIP port."""
+    tcp = {
+        "EDGEPBX_SIP_PORT": settings.sip_port,
+        "EDGEPBX_HTTP_PORT": settings.http_port,
+        "EDGEPBX_HTTPS_PORT": settings.https_port,
+    }
+    seen: dict[int, str] = {}
+    for name, port in tcp.items():
+        if port in seen:
+            raise InvalidInput(name, port, f"already used by {seen[port]}")
+        seen[port] = name
+    if settings.tftp_port == settings.sip_port:
+        raise InvalidInput(
+            "EDGEPBX_TFTP_PORT", settings.tftp_port, "already used by EDGEPBX_SIP_PORT"
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -39,26 +90,29 @@ class Settings:
     https_port: int
     tftp_port: int
     sip_domain_override: str | None = None
+    #: Whether EDGEPBX_DATA_DIR was given; only then may a CLI command that
+    #: finds no data there start a new appliance in it.
+    data_dir_chosen: bool = False
 
     @classmethod
     def from_environment(cls) -> Settings:
-        bind = os.environ.get("EDGEPBX_BIND", DEFAULT_BIND)
-        try:
-            ipaddress.ip_address(bind)
-        except ValueError:
-            raise InvalidInput(
-                "EDGEPBX_BIND", bind, "an IPv4 or IPv6 address"
-            ) from None
-        data_dir = Path(os.environ.get("EDGEPBX_DATA_DIR", DEFAULT_DATA_DIR))
-        return cls(
-            data_dir=data_dir.absolute(),
+        bind = _bind_address(os.environ.get("EDGEPBX_BIND") or DEFAULT_BIND)
+        chosen = os.environ.get("EDGEPBX_DATA_DIR") or ""
+        data_dir = Path(chosen or DEFAULT_DATA_DIR).absolute()
+        if data_dir.exists() and not data_dir.is_dir():
+            raise InvalidInput("EDGEPBX_DATA_DIR", str(data_dir), "must be a directory")
+        settings = cls(
+            data_dir=data_dir,
             bind=bind,
             sip_port=_port("EDGEPBX_SIP_PORT", DEFAULT_SIP_PORT),
             http_port=_port("EDGEPBX_HTTP_PORT", DEFAULT_HTTP_PORT),
             https_port=_port("EDGEPBX_HTTPS_PORT", DEFAULT_HTTPS_PORT),
             tftp_port=_port("EDGEPBX_TFTP_PORT", DEFAULT_TFTP_PORT),
-            sip_domain_override=os.environ.get("EDGEPBX_SIP_DOMAIN") or None,
+            sip_domain_override=_domain(os.environ.get("EDGEPBX_SIP_DOMAIN") or ""),
+            data_dir_chosen=bool(chosen),
         )
+        _check_ports_distinct(settings)
+        return settings
 
     # The persistent tree, as on the device's /data partition.
     @property

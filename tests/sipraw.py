@@ -43,12 +43,21 @@ class SipReply:
 
 
 def digest_response(
-    user: str, realm: str, password: str, method: str, uri: str, nonce: str
+    user: str,
+    realm: str,
+    password: str,
+    method: str,
+    uri: str,
+    nonce: str,
+    qop: str | None = None,
+    nc: str = "00000001",
+    cnonce: str = "",
 ) -> str:
-    """RFC 2617 digest response without qop (what auth without qop checks)."""
+    """RFC 2617 section 3.2.2.1 digest response, with or without qop=auth."""
     ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
     ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
-    return hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
+    parts = [ha1, nonce, nc, cnonce, qop, ha2] if qop else [ha1, nonce, ha2]
+    return hashlib.md5(":".join(parts).encode()).hexdigest()
 
 
 def parse_challenge(value: str) -> dict[str, str]:
@@ -131,8 +140,17 @@ class SipClient:
             self.ack(first, uri, user, call_id, kw.get("to_user"))
         header = "WWW-Authenticate" if first.status == 401 else "Proxy-Authenticate"
         challenge = parse_challenge(first.header(header) or "")
+        qop = "auth" if "auth" in challenge.get("qop", "").split(",") else None
+        cnonce = secrets.token_hex(8)
         response = digest_response(
-            user, challenge["realm"], password, method, uri, challenge["nonce"]
+            user,
+            challenge["realm"],
+            password,
+            method,
+            uri,
+            challenge["nonce"],
+            qop=qop,
+            cnonce=cnonce,
         )
         auth_name = "Authorization" if first.status == 401 else "Proxy-Authorization"
         auth = (
@@ -140,6 +158,9 @@ class SipClient:
             f'nonce="{challenge["nonce"]}", uri="{uri}", response="{response}", '
             "algorithm=MD5"
         )
+        if qop:
+            auth += f', qop={qop}, nc=00000001, cnonce="{cnonce}"'
+
         extra = [*(kw.pop("extra_headers", None) or []), auth]
         return self.send(
             method, uri, user, call_id=call_id, cseq=2, extra_headers=extra, **kw

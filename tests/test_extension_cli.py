@@ -46,7 +46,9 @@ def test_the_sip_password_is_not_stored_in_clear(pbx_data):
         (["1O1", "--name", "A"], 'extension "1O1": digits only, 2 to 6 of them'),
         (["1", "--name", "A"], 'extension "1": digits only, 2 to 6 of them'),
         (["1234567", "--name", "A"], "digits only, 2 to 6 of them"),
+        (["0101", "--name", "A"], 'extension "0101": must not start with 0'),
         (["103", "--name", ""], "name: must not be empty"),
+        (["103", "--name", "Bob\u202egnp.exe"], "invisible characters"),
         (["103", "--name", 'A "quoted" name'], "no double quotes"),
         (["103", "--name", "A", "--email", "not-an-address"], 'email "not-an-address"'),
         (["103", "--name", "A", "--password", "short1A"], "password: 12 to 64"),
@@ -129,3 +131,38 @@ def test_show_lists_the_registered_phone_with_its_source_and_user_agent(pbx):
     assert registration["source"] == f"udp 127.0.0.1:{port}"
     assert registration["user_agent"] == "edgepbx-test"
     assert 590 <= registration["expires_in_s"] <= 600
+
+
+def test_a_removed_and_re_added_number_does_not_ring_the_old_owners_phone(pbx):
+    caller_password = pbx.add_extension("101")
+    old_password = pbx.add_extension("104")
+    with SipClient("127.0.0.1", pbx.sip_port) as old_phone:
+        assert old_phone.register("104", old_password).status == 200
+        assert pbx.cli("extension", "remove", "104").returncode == 0
+        pbx.add_extension("104", "New owner")
+
+        with SipClient("127.0.0.1", pbx.sip_port) as caller:
+            reply = caller.invite("104", "101", caller_password)
+    assert reply.status == 480
+    assert pbx.cli("extension", "show", "104", "--json").json()["registrations"] == []
+
+
+def test_a_password_change_signs_out_the_phones_of_the_extension(pbx):
+    password = pbx.add_extension("101")
+    with SipClient("127.0.0.1", pbx.sip_port) as phone:
+        assert phone.register("101", password).status == 200
+    assert pbx.cli("extension", "set-password", "101").returncode == 0
+    assert pbx.cli("extension", "show", "101", "--json").json()["registrations"] == []
+
+
+def test_registrations_of_an_extension_removed_while_the_pbx_was_down_are_dropped(
+    pbx,
+):
+    password = pbx.add_extension("101")
+    with SipClient("127.0.0.1", pbx.sip_port) as phone:
+        assert phone.register("101", password).status == 200
+    pbx.stop()
+    assert pbx.cli("extension", "remove", "101").returncode == 0
+    pbx.add_extension("101")
+    pbx.start()
+    assert pbx.cli("extension", "show", "101", "--json").json()["registrations"] == []

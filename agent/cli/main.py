@@ -8,8 +8,10 @@ and changes nothing; ``--json`` prints machine-readable output instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -18,11 +20,13 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.errors import PbxError
 from agent.extensions import registrations
+from agent.settings import Settings
 from agent.sip.rpc import RpcError
 
 EXIT_OK = 0
 EXIT_NOT_READY = 1
 EXIT_REFUSED = 2
+PRIVATE_UMASK = 0o077
 
 
 def _print_json(value: object) -> None:
@@ -316,12 +320,26 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
     )
+    # Databases, keys and sockets are for this user alone.
+    os.umask(PRIVATE_UMASK)
     try:
-        app = Appliance.open()
+        settings = Settings.from_environment()
+        starts_appliance = args.command in {"run", "agent"}
+        app = Appliance.open(
+            settings, create=starts_appliance or settings.data_dir_chosen
+        )
         try:
             return args.handler(app, args)
         finally:
             app.close()
+    except BrokenPipeError:
+        # The reader went away (`edgepbx extension list | head`): not an error.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- until exit
+        return EXIT_OK
+    except OSError as exc:
+        print(f"edgepbx: {exc.filename or 'data'}: {exc.strerror}", file=sys.stderr)
+        return EXIT_REFUSED
     except PbxError as exc:
         if getattr(args, "json", False):
             _print_json(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from agent.sip.rpc import KamailioRpc, RpcError
+
+log = logging.getLogger("edgepbx.registrations")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,49 @@ def current(rpc: KamailioRpc, number: str) -> list[Registration]:
             return []
         raise
     return [_registration(entry) for entry in _contacts(result)]
+
+
+class Registrar:
+    """Signs phones out of the registrar when their extension changes hands.
+
+    A phone keeps its registration until it expires (up to two hours), so
+    removing or disabling an extension, or changing its password, must end
+    the registrations too: otherwise a number given to someone new would
+    ring the previous owner's phone.
+    """
+
+    def __init__(self, rpc: KamailioRpc, state_db: Path) -> None:
+        self.rpc = rpc
+        self.state_db = state_db
+
+    def sign_out(self, number: str) -> None:
+        """End every registration of number, in Kamailio and on disk."""
+        try:
+            self.rpc.call("ul.rm", "location", number)
+        except RpcError as exc:
+            if "not found" not in str(exc).lower():
+                # The SIP core is down: what it would load at start goes.
+                self._forget_on_disk([number])
+        else:
+            # usrloc writes back only what changed; drop the stored copy too,
+            # so a crash before the next write-back cannot bring it back.
+            self._forget_on_disk([number])
+        log.info("extension %s: phones signed out", number)
+
+    def forget_all_but(self, numbers: Iterable[str]) -> int:
+        """Before Kamailio starts: drop stored registrations of non-extensions."""
+        keep = sorted(set(numbers))
+        with sqlite3.connect(self.state_db, timeout=5) as db:
+            marks = ",".join("?" * len(keep))
+            where = f"username NOT IN ({marks})" if keep else "1"
+            removed = db.execute(f"DELETE FROM location WHERE {where}", keep).rowcount
+        return removed
+
+    def _forget_on_disk(self, numbers: list[str]) -> None:
+        with sqlite3.connect(self.state_db, timeout=5) as db:
+            db.executemany(
+                "DELETE FROM location WHERE username = ?", [(n,) for n in numbers]
+            )
 
 
 def _contacts(result: object) -> list[dict]:

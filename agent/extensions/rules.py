@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+import unicodedata
 
 from agent.errors import InvalidInput
 
@@ -28,6 +29,10 @@ def number(value: str) -> str:
     low, high = NUMBER_DIGITS
     if not _NUMBER.fullmatch(value or "") or not low <= len(value) <= high:
         raise InvalidInput("extension", value, f"digits only, {low} to {high} of them")
+    if value.startswith("0"):
+        # 0 is the outside-line prefix of most dial plans, and "0101" next
+        # to "101" is two extensions no person can tell apart.
+        raise InvalidInput("extension", value, "must not start with 0")
     return value
 
 
@@ -37,11 +42,19 @@ def display_name(value: str) -> str:
         raise InvalidInput("name", value, "must not be empty")
     if len(value) > DISPLAY_NAME_MAX:
         raise InvalidInput("name", value, f"at most {DISPLAY_NAME_MAX} characters")
-    if any(ch in value for ch in '"\\') or any(ord(ch) < 32 for ch in value):
+    if any(ch in value for ch in '"\\') or any(_invisible(ch) for ch in value):
         raise InvalidInput(
-            "name", value, "no double quotes, backslashes or control characters"
+            "name",
+            None,
+            "no double quotes, backslashes, control or invisible characters",
         )
     return value
+
+
+def _invisible(ch: str) -> bool:
+    """Control and format characters (Unicode Cc, Cf): right-to-left
+    overrides and zero-width marks make a name read unlike what it is."""
+    return unicodedata.category(ch) in {"Cc", "Cf"}
 
 
 def email(value: str | None) -> str | None:

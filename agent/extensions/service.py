@@ -20,6 +20,7 @@ from agent.db.models import Extension, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.extensions import rules
+from agent.extensions.registrations import Registrar
 from agent.sip import digest
 
 # One page of the list: enough to scan by eye, small enough to render fast.
@@ -105,9 +106,16 @@ class ExtensionService:
     every change is written to the audit log in the same transaction.
     """
 
-    def __init__(self, key: DeviceKey, actor: Principal) -> None:
+    def __init__(
+        self, key: DeviceKey, actor: Principal, registrar: Registrar | None = None
+    ) -> None:
         self.key = key
         self.actor = actor
+        self.registrar = registrar
+
+    def _sign_out_phones(self, number: str) -> None:
+        if self.registrar is not None:
+            self.registrar.sign_out(number)
 
     @property
     def realm(self) -> str:
@@ -245,6 +253,8 @@ class ExtensionService:
                     _shown(before),
                     _shown(after),
                 )
+        if changes.get("enabled") is False:
+            self._sign_out_phones(row.number)
         return after
 
     def remove(self, number: str) -> None:
@@ -254,6 +264,7 @@ class ExtensionService:
             before = ExtensionInfo.of(row)
             row.delete_instance()
             audit.record(self.actor, "delete", "extension", row.number, _shown(before))
+        self._sign_out_phones(row.number)
 
     def set_password(self, number: str, password: str | None = None) -> str | None:
         """Change the SIP password; return it when the PBX generated it."""
@@ -276,6 +287,9 @@ class ExtensionService:
                 None,
                 {"password": "changed"},
             )
+        # Whoever had the old password, a stolen one included, is out now;
+        # phones given the new one register again at once.
+        self._sign_out_phones(row.number)
         return generated
 
     def sip_password(self, number: str) -> str:

@@ -13,11 +13,11 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent import ports
 from agent.devicekey import create_secret_file
 from agent.settings import Settings
 from agent.sip.routing import RoutingSettings
@@ -54,10 +54,6 @@ _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 
 class ConfigRejected(RuntimeError):
     """Kamailio refused the rendered configuration; the old one stays."""
-
-
-class PortInUse(RuntimeError):
-    """The SIP port is held by another program."""
 
 
 @dataclass(frozen=True)
@@ -199,20 +195,7 @@ def check_port_free(settings: Settings) -> None:
     Kamailio would only say "bind failed" among its start-up lines; this
     says which address and what to do about it.
     """
-    family = socket.AF_INET6 if ":" in settings.bind else socket.AF_INET
-    for kind, name in ((socket.SOCK_DGRAM, "UDP"), (socket.SOCK_STREAM, "TCP")):
-        with socket.socket(family, kind) as probe:
-            # Kamailio itself sets SO_REUSEADDR, so a port left in TIME_WAIT
-            # by the previous run is free for it, and for this probe.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((settings.bind, settings.sip_port))
-            except OSError as exc:
-                raise PortInUse(
-                    f"SIP port {settings.sip_port} ({name}) on {settings.bind} is "
-                    f"not free ({exc.strerror}): stop the program using it or "
-                    "set EDGEPBX_SIP_PORT"
-                ) from None
+    ports.ensure_free(settings.bind, settings.sip_port, "EDGEPBX_SIP_PORT", udp=True)
 
 
 def kamailio_command(files: SipCoreFiles, settings: Settings) -> list[str]:

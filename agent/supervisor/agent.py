@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from agent import ports
 from agent.appliance import Appliance
 from agent.errors import PbxError
 from agent.sip import kamailio_config
@@ -53,6 +54,7 @@ class Agent:
     def _kamailio_spec(self) -> DaemonSpec:
         def prepare() -> tuple[list[str], dict[str, str]]:
             kamailio_config.check_port_free(self.settings)
+            self._forget_stale_registrations()
             realm = kamailio_config.sip_domain(self.settings)
             files = kamailio_config.apply(self.settings, realm)
             return (
@@ -64,10 +66,31 @@ class Agent:
             name="kamailio", prepare=prepare, answering=self.appliance.kamailio.ping
         )
 
+    def _check_ports(self) -> None:
+        """At start, a port that cannot be used is a setting to fix: say so.
+
+        Later, a daemon that cannot bind is retried with backoff instead,
+        because the port may come free again.
+        """
+        settings = self.settings
+        ports.ensure_free(settings.bind, settings.sip_port, "EDGEPBX_SIP_PORT", True)
+        ports.ensure_free(settings.bind, settings.https_port, "EDGEPBX_HTTPS_PORT")
+        ports.ensure_free(settings.bind, settings.http_port, "EDGEPBX_HTTP_PORT")
+
+    def _forget_stale_registrations(self) -> None:
+        """Registrations of extensions removed while Kamailio was down go."""
+        enabled = [e.number for e in self.appliance.extensions.list() if e.enabled]
+        removed = self.appliance.registrar.forget_all_but(enabled)
+        if removed:
+            log.info(
+                "kamailio: %d registrations of removed extensions dropped", removed
+            )
+
     # -- life cycle ----------------------------------------------------------
 
     def run(self, on_ready: Callable[[], None] | None = None) -> None:
         self._take_lock()
+        self._check_ports()
         self.appliance.align_sip_realm()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
