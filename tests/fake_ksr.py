@@ -45,7 +45,9 @@ class FakeKsr:
         for module in self.MODULES:
             setattr(self, module, _Namespace(self, f"{module}."))
         self.pv = _Namespace(self, "pv.")
-        self.returns["pv.get"] = lambda name: self.values.get(name)
+        self.returns["pv.get"] = lambda name: (
+            self.method if name == "$rm" else self.values.get(name)
+        )
         self.method = "INVITE"
 
     def _function(self, name: str):

@@ -80,11 +80,13 @@ def test_proxy_credentials_are_removed_before_the_call_is_relayed(ksr, route):
 
 def test_register_is_saved_and_not_relayed(ksr, route):
     ksr.method = "REGISTER"
-    ksr.values["$rm"] = "REGISTER"
     route.ksr_request_route(None)
     assert ksr.called("registrar.save") == [("location", 0)]
     assert not ksr.called("tm.t_relay")
     assert not ksr.called("auth.consume_credentials")
+    # Registrations skip the dialog and transaction steps entirely.
+    assert not ksr.called("siputils.has_totag")
+    assert not ksr.called("tmx.t_precheck_trans")
 
 
 def test_in_dialog_request_follows_the_route_set_without_auth(ksr, route):
@@ -112,7 +114,6 @@ def test_request_out_of_hops_gets_483(ksr, route):
 
 def test_subscriptions_are_refused_with_489(ksr, route):
     ksr.method = "SUBSCRIBE"
-    ksr.values["$rm"] = "SUBSCRIBE"
     route.ksr_request_route(None)
     assert ksr.replies() == [(489, "Bad Event")]
 

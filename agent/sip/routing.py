@@ -9,6 +9,9 @@ pipeline stops) or lets it pass on to the next step.
     reqinit -> natdetect -> withindlg -> cancel_and_retransmissions
             -> to_the_pbx_itself -> authenticate -> register -> to_extension
 
+A REGISTER takes the short way: reqinit -> natdetect -> authenticate ->
+register. Each step gets the request's method, read once per request.
+
 The module runs in Kamailio's embedded interpreter, so it imports nothing
 outside the standard library. Its few settings come from a JSON file that the
 agent renders next to kamailio.cfg; the agent names it in the environment
@@ -107,17 +110,10 @@ class Routing:
         return 0
 
     def ksr_request_route(self, msg) -> int:
-        for step in (
-            self.reqinit,
-            self.natdetect,
-            self.withindlg,
-            self.cancel_and_retransmissions,
-            self.to_the_pbx_itself,
-            self.authenticate,
-            self.register,
-            self.to_extension,
-        ):
-            if step():
+        method = KSR.pv.get("$rm")
+        pipeline = REGISTER_PIPELINE if method == "REGISTER" else REQUEST_PIPELINE
+        for step in pipeline:
+            if step(self, method):
                 return 1
         return 1
 
@@ -143,7 +139,7 @@ class Routing:
 
     # -- pipeline steps ------------------------------------------------------
 
-    def reqinit(self) -> bool:
+    def reqinit(self, method: str) -> bool:
         """Drop loops and malformed requests before they cost anything."""
         if KSR.maxfwd.process_maxfwd(MAX_FORWARDS_LIMIT) < 0:
             KSR.sl.sl_send_reply(483, "Too Many Hops")
@@ -151,28 +147,28 @@ class Routing:
         # sanity answers 400 itself where an answer makes sense.
         return KSR.sanity.sanity_check(SANITY_MSG_CHECKS, SANITY_URI_CHECKS) < 0
 
-    def natdetect(self) -> bool:
+    def natdetect(self, method: str) -> bool:
         """Answer to where the request came from, and note a NATed sender."""
         KSR.force_rport()
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REQUEST) <= 0:
             return False
-        if not KSR.is_REGISTER() and KSR.siputils.is_first_hop() > 0:
+        if method != "REGISTER" and KSR.siputils.is_first_hop() > 0:
             KSR.nathelper.fix_nated_contact()
         KSR.setflag(FLAG_NATED_SOURCE)
         return False
 
-    def withindlg(self) -> bool:
+    def withindlg(self, method: str) -> bool:
         """Requests inside a dialog follow the Record-Route set."""
         if KSR.siputils.has_totag() < 0:
             return False
         if KSR.rr.loose_route() > 0:
-            if KSR.is_BYE():
+            if method == "BYE":
                 KSR.info("call ended: " + str(KSR.pv.get("$ci")) + "\n")
-            elif KSR.is_INVITE():
+            elif method == "INVITE":
                 KSR.rr.record_route()
             self.relay()
             return True
-        if KSR.is_ACK():
+        if method == "ACK":
             # An ACK for a negative reply of a stateful transaction is
             # absorbed by tm; any other stray ACK is dropped silently.
             if KSR.tm.t_check_trans() > 0:
@@ -181,13 +177,13 @@ class Routing:
         KSR.sl.sl_send_reply(404, "Not here")
         return True
 
-    def cancel_and_retransmissions(self) -> bool:
+    def cancel_and_retransmissions(self, method: str) -> bool:
         """CANCEL follows its INVITE; retransmissions are tm's business."""
-        if KSR.is_CANCEL():
+        if method == "CANCEL":
             if KSR.tm.t_check_trans() > 0:
                 self.relay()
             return True
-        if not KSR.is_ACK():
+        if method != "ACK":
             if KSR.tmx.t_precheck_trans() > 0:
                 KSR.tm.t_check_trans()
                 return True
@@ -195,13 +191,12 @@ class Routing:
                 return True
         return False
 
-    def to_the_pbx_itself(self) -> bool:
+    def to_the_pbx_itself(self, method: str) -> bool:
         """OPTIONS keepalives and event packages addressed to the PBX."""
         to_server = KSR.is_myself_ruri() and KSR.corex.has_ruri_user() < 0
-        if to_server and KSR.is_OPTIONS():
+        if to_server and method == "OPTIONS":
             KSR.sl.sl_send_reply(200, "Keepalive")
             return True
-        method = KSR.pv.get("$rm")
         if method in UNSERVED_EVENT_METHODS:
             # Presence (BLF) and message waiting are not served yet, so every
             # subscription is refused the way RFC 6665 asks for.
@@ -209,7 +204,7 @@ class Routing:
             return True
         return False
 
-    def authenticate(self) -> bool:
+    def authenticate(self, method: str) -> bool:
         """Digest authentication of every request from an extension.
 
         A wrong password and an unknown user get the very same challenge, so
@@ -218,29 +213,29 @@ class Routing:
         realm = self.settings.realm
         rc = KSR.auth_db.auth_check(realm, SUBSCRIBER_TABLE, AUTH_CHECK_IDENTITY)
         if rc > 0:
-            if not KSR.is_REGISTER():
+            if method != "REGISTER":
                 KSR.auth.consume_credentials()
             return False
 
         if rc == AUTH_USER_MISMATCH:
             KSR.sl.sl_send_reply(403, "Forbidden")
             return True
-        if self.carried_credentials():
+        if self.carried_credentials(method):
             KSR.notice(
                 "sip auth failed: user "
                 + str(KSR.pv.get("$au"))
                 + " from "
                 + str(KSR.pv.get("$si"))
                 + " method "
-                + str(KSR.pv.get("$rm"))
+                + method
                 + "\n"
             )
         KSR.auth.auth_challenge(realm, 0)
         return True
 
-    def register(self) -> bool:
+    def register(self, method: str) -> bool:
         """Store the contacts of an authenticated REGISTER."""
-        if not KSR.is_REGISTER():
+        if method != "REGISTER":
             return False
         # Record where each REGISTER came from: requests to the phone go back
         # there, which a NATed phone needs and costs nothing to one that is
@@ -253,9 +248,9 @@ class Routing:
         KSR.registrar.save(LOCATION_TABLE, 0)
         return True
 
-    def to_extension(self) -> bool:
+    def to_extension(self, method: str) -> bool:
         """Ring every registered contact of the called extension at once."""
-        if KSR.is_INVITE():
+        if method == "INVITE":
             KSR.rr.record_route()
 
         ruri = KSR.pv.get("$ru")
@@ -290,10 +285,32 @@ class Routing:
         if KSR.tm.t_relay() < 0:
             KSR.sl.sl_reply_error()
 
-    def carried_credentials(self) -> bool:
-        if KSR.is_REGISTER():
+    def carried_credentials(self, method: str) -> bool:
+        if method == "REGISTER":
             return KSR.hdr.is_present("Authorization") > 0
         return KSR.hdr.is_present("Proxy-Authorization") > 0
+
+
+# Every request but REGISTER goes through the whole pipeline. A REGISTER is
+# answered statelessly by the registrar and never belongs to a dialog or a
+# relayed transaction, so the dialog, transaction and server steps would
+# only cost it time: registrations are the bulk of a PBX's SIP traffic.
+REQUEST_PIPELINE = (
+    Routing.reqinit,
+    Routing.natdetect,
+    Routing.withindlg,
+    Routing.cancel_and_retransmissions,
+    Routing.to_the_pbx_itself,
+    Routing.authenticate,
+    Routing.register,
+    Routing.to_extension,
+)
+REGISTER_PIPELINE = (
+    Routing.reqinit,
+    Routing.natdetect,
+    Routing.authenticate,
+    Routing.register,
+)
 
 
 def mod_init() -> Routing:
