@@ -47,12 +47,21 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json $
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund
 	@touch $@
 
+# Built under a lock, so `make run` and `make test` started together in a
+# fresh clone do not both build the same venv; the second finds it done.
 $(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV_PY) -m pip install --quiet --upgrade pip
-	$(VENV_PY) -m pip install --quiet --require-hashes -r requirements.lock
-	$(VENV_PY) -m pip install --quiet --no-deps -e .
-	@touch $@
+	flock $(VENV).lock $(MAKE) --no-print-directory venv-build
+
+.PHONY: venv-build
+venv-build:
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt requirements.lock ] \
+		&& [ $(STAMP) -nt pyproject.toml ]; then exit 0; fi; \
+	set -e; \
+	$(PYTHON) -m venv $(VENV); \
+	$(VENV_PY) -m pip install --quiet --upgrade pip; \
+	$(VENV_PY) -m pip install --quiet --require-hashes -r requirements.lock; \
+	$(VENV_PY) -m pip install --quiet --no-deps -e .; \
+	touch $(STAMP)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -74,4 +83,4 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/sip_calls
 
 clean:
-	rm -rf $(VENV) $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache
