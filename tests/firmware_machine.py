@@ -67,7 +67,7 @@ class Lab:
         return output
 
 
-def make_lab(root: Path) -> Lab:
+def make_lab(root: Path, slot_size: int = SLOT_SIZE) -> Lab:
     root.mkdir(parents=True, exist_ok=True)
     key_path = root / "signing.key"
     keys.create_key_pair(key_path, root / "trusted" / "release.pub")
@@ -79,6 +79,6 @@ def make_lab(root: Path) -> Lab:
         board=BOARD,
         version=FACTORY_VERSION,
         factory_image=os.urandom(512 * 1024),
-        slot_size=SLOT_SIZE,
+        slot_size=slot_size,
     )
     return Lab(root, machine, key_path, other)
