@@ -190,3 +190,10 @@ def test_a_file_that_is_no_bundle_is_refused(lab, pbx_data, tmp_path):
     assert result.returncode == 2
     assert result.json()["error"]["type"] == BundleRefused.kind
     assert "truncated" in result.stderr or "magic" in result.stderr
+
+
+def test_a_bad_signature_is_reported_as_a_security_event(lab, pbx_data):
+    result = pbx_data.cli("firmware", "verify", str(lab.bundle(untrusted_key=True)))
+
+    assert result.returncode == 2
+    assert "firmware-signature-rejected from local" in result.stderr

@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     MANAGE_ACCOUNTS = "manage accounts and API tokens"
     VIEW_FIRMWARE = "view the firmware slots"
     MANAGE_FIRMWARE = "install, commit and roll back firmware"
+    MANAGE_BACKUPS = "make and restore backups"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS}

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
+from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
@@ -296,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
     revoke.add_argument("id", type=int)
     firmware_cli.register(sub)
+    backup_cli.register(sub)
     return parser
 
 

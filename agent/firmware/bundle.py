@@ -64,6 +64,10 @@ class BundleRefused(PbxError):
         super().__init__(message, field="bundle")
 
 
+class SignatureRejected(BundleRefused):
+    """No trusted key signed this bundle: worth a security event."""
+
+
 @dataclass(frozen=True)
 class BundleHeader:
     manifest_length: int
@@ -138,7 +142,7 @@ def read_signed_manifest(stream: BinaryIO) -> SignedManifest:
 def check_signature(signed: SignedManifest, keys: list[Ed25519PublicKey]) -> Manifest:
     """The manifest, if one of the trusted keys signed it; refused otherwise."""
     if not keys:
-        raise BundleRefused("no trusted firmware key is installed on this device")
+        raise SignatureRejected("no trusted firmware key is installed on this device")
     for key in keys:
         try:
             key.verify(signed.signature, signed.signed_bytes)
@@ -146,7 +150,7 @@ def check_signature(signed: SignedManifest, keys: list[Ed25519PublicKey]) -> Man
         except InvalidSignature:
             continue
     else:
-        raise BundleRefused("bad signature: not signed by a key this device trusts")
+        raise SignatureRejected("bad signature: not signed by a key this device trusts")
     try:
         manifest = Manifest.parse(signed.manifest_bytes)
     except InvalidInput as exc:

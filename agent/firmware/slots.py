@@ -34,7 +34,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.errors import PbxError
 from agent.firmware import bootstate, bundle
-from agent.firmware.bundle import BundleRefused
+from agent.firmware.bundle import BundleRefused, SignatureRejected
 from agent.firmware.device import Device, Slot
 from agent.firmware.manifest import Manifest, Version
 from agent.security import events
@@ -170,13 +170,12 @@ class FirmwareService:
         signed = bundle.read_signed_manifest(stream)
         try:
             manifest = bundle.check_signature(signed, self.keys)
-        except BundleRefused as exc:
-            if "signature" in str(exc):
-                events.report(
-                    events.SecurityEvent(
-                        FIRMWARE_SIGNATURE_REJECTED, "local", self.actor.name, str(exc)
-                    )
+        except SignatureRejected as exc:
+            events.report(
+                events.SecurityEvent(
+                    FIRMWARE_SIGNATURE_REJECTED, "local", self.actor.name, str(exc)
                 )
+            )
             raise
         self._check_fits(manifest, force)
         return manifest
