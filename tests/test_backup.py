@@ -277,10 +277,6 @@ def test_a_sealed_backup_needs_its_passphrase(tmp_path, pbx_data, passphrase, re
 def test_a_backup_from_an_older_schema_is_migrated_at_the_next_start(
     tmp_path, pbx_data
 ):
-    import peewee
-
-    from agent.db.migrations import MIGRATIONS, migrate
-
     old = tmp_path / "old.sqlite"
     db = peewee.SqliteDatabase(str(old))
     migrate(db, MIGRATIONS, target=2)
