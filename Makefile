@@ -16,7 +16,7 @@ help:
 	@echo "make run    install what is missing, then run the appliance (Ctrl-C stops)"
 	@echo "make test   install what is missing, then run the whole test suite"
 	@echo "make lint   ruff check and format check"
-	@echo "make bench  SIP benchmarks (figures printed, not asserted)"
+	@echo "make bench  SIP, firmware and backup benchmarks (figures printed, not asserted)"
 	@echo "make dev-keys  the development firmware signing key pair (not in git)"
 
 run: deps venv dev-keys
@@ -82,6 +82,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/sip_register
 	$(VENV_PY) scripts/bench/sip_calls
 	$(VENV_PY) scripts/bench/firmware_write
+	$(VENV_PY) scripts/bench/backup_restore
 
 clean:
 	rm -rf $(VENV) $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache
