@@ -159,6 +159,14 @@ class BackupService:
                 if passphrase is not None:
                     sink.close()
             tmp.replace(output)
+            audit.record(
+                self.actor,
+                "create",
+                "backup",
+                output.name,
+                None,
+                {"files": len(manifest.files), "sealed": passphrase is not None},
+            )
         finally:
             shutil.rmtree(snapshot, ignore_errors=True)
         log.info(
