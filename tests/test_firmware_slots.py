@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -201,3 +202,25 @@ def test_a_committed_release_can_be_rolled_back_to_the_previous_one(lab, pbx_dat
     assert firmware_status(pbx_data)["trial"] is True
     assert pbx_data.cli("firmware", "commit").returncode == 0
     assert lab.machine.power_on() == "A"
+
+
+def test_after_a_failed_trial_the_old_release_gets_back_the_database_it_knew(
+    lab, pbx_data
+):
+    pbx_data.add_extension("101")
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    assert lab.machine.power_on() == "B"
+    # On trial, the new release migrates to a schema the old one never knew,
+    # and someone adds an extension; then the trial fails (power cut).
+    pbx_data.add_extension("102")
+    config_db = sqlite3.connect(pbx_data.data_dir / "db" / "edgepbx.sqlite")
+    config_db.execute("PRAGMA user_version = 99")
+    config_db.commit()
+    config_db.close()
+    assert lab.machine.power_on() == "A"
+
+    listed = pbx_data.cli("extension", "list", "--json")
+
+    assert listed.returncode == 0, listed.stderr
+    assert [e["number"] for e in listed.json()] == ["101"]
+    assert "restored the copy taken before installing 1.1.0" in listed.stderr

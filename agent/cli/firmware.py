@@ -20,8 +20,8 @@ EXIT_OK = 0
 DEFAULT_CONFIRM_TIMEOUT_S = 300.0
 
 
-def _service() -> FirmwareService:
-    return FirmwareService(Device.load(), CONSOLE, keys.trusted_keys())
+def _service(app: Appliance) -> FirmwareService:
+    return FirmwareService(Device.load(), CONSOLE, keys.trusted_keys(), app.settings)
 
 
 def _print_json(value: object) -> None:
@@ -54,29 +54,29 @@ def _print_status(status: FirmwareStatus, args: argparse.Namespace) -> None:
 
 
 def verify(app: Appliance, args: argparse.Namespace) -> int:
-    manifest = _service().verify(Path(args.file), force=args.force)
+    manifest = _service(app).verify(Path(args.file), force=args.force)
     _print_manifest(manifest, args, "good")
     return EXIT_OK
 
 
 def apply(app: Appliance, args: argparse.Namespace) -> int:
-    manifest = _service().apply(Path(args.file), force=args.force)
+    manifest = _service(app).apply(Path(args.file), force=args.force)
     _print_manifest(manifest, args, "installed, rebooting to try it once")
     return EXIT_OK
 
 
 def status(app: Appliance, args: argparse.Namespace) -> int:
-    _print_status(_service().status(), args)
+    _print_status(_service(app).status(), args)
     return EXIT_OK
 
 
 def commit(app: Appliance, args: argparse.Namespace) -> int:
-    _print_status(_service().commit(), args)
+    _print_status(_service(app).commit(), args)
     return EXIT_OK
 
 
 def rollback(app: Appliance, args: argparse.Namespace) -> int:
-    slot = _service().rollback()
+    slot = _service(app).rollback()
     if args.json:
         _print_json({"rebooting_into": slot})
     else:
@@ -85,7 +85,7 @@ def rollback(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def confirm(app: Appliance, args: argparse.Namespace) -> int:
-    result = _service().confirm(lambda: health.problems(app), args.timeout)
+    result = _service(app).confirm(lambda: health.problems(app), args.timeout)
     _print_status(result, args)
     return EXIT_OK
 

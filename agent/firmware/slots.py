@@ -6,7 +6,9 @@ failure or a kill:
 
 1. Verify the whole bundle (signature, board, version, payload hash)
    without writing anything. A bad bundle leaves the disk as it was.
-2. Record the inactive slot as ``writing``.
+2. Copy the databases aside (agent/firmware/snapshot.py), for the way
+   back if the new release migrates them and then fails its trial. Record
+   the inactive slot as ``writing``.
 3. Write the payload to it, hashing again while writing (the file may have
    changed since step 1), and flush it to the medium.
 4. Drop the cached pages and read the slot back; its hash must match.
@@ -33,11 +35,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.errors import PbxError
-from agent.firmware import bootstate, bundle
+from agent.firmware import bootstate, bundle, snapshot
 from agent.firmware.bundle import BundleRefused, SignatureRejected
 from agent.firmware.device import Device, Slot
 from agent.firmware.manifest import Manifest, Version
 from agent.security import events
+from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.firmware")
 
@@ -113,10 +116,13 @@ class FirmwareService:
         device: Device,
         actor: Principal,
         keys: list[Ed25519PublicKey],
+        settings: Settings | None = None,
     ) -> None:
         self.device = device
         self.actor = actor
         self.keys = keys
+        #: Where the databases are, to copy them before an update.
+        self.settings = settings
 
     # -- where we are ------------------------------------------------------------
 
@@ -235,6 +241,8 @@ class FirmwareService:
         log.info(
             "firmware %s: verified, writing slot %s", manifest.version, target.name
         )
+        if self.settings is not None:
+            snapshot.take(self.settings, str(manifest.version))
 
         records = bootstate.read_records(self.device.boot_dir)
         records[target.name] = {"version": str(manifest.version), "state": "writing"}
