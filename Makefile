@@ -10,15 +10,16 @@ DEB_STAMP := .deps-installed
 BROWSER_DIR := tests/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
 
-.PHONY: run test deps venv browser-deps lint format lock bench clean help
+.PHONY: run test deps venv browser-deps dev-keys lint format lock bench clean help
 
 help:
 	@echo "make run    install what is missing, then run the appliance (Ctrl-C stops)"
 	@echo "make test   install what is missing, then run the whole test suite"
 	@echo "make lint   ruff check and format check"
-	@echo "make bench  SIP benchmarks (figures printed, not asserted)"
+	@echo "make bench  SIP, firmware and backup benchmarks (figures printed, not asserted)"
+	@echo "make dev-keys  the development firmware signing key pair (not in git)"
 
-run: deps venv
+run: deps venv dev-keys
 	$(VENV)/bin/edgepbx run
 
 test: deps venv browser-deps
@@ -63,6 +64,14 @@ venv-build:
 	$(VENV_PY) -m pip install --quiet --no-deps -e .; \
 	touch $(STAMP)
 
+# The development firmware signing pair, kept out of git (see
+# rootfs/etc/edgepbx/firmware-keys/README.md); made once, then kept.
+DEV_KEY := build/firmware-keys/development.key
+dev-keys: $(DEV_KEY)
+
+$(DEV_KEY): | $(STAMP)
+	$(VENV_PY) scripts/firmware-dev-keys
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -81,6 +90,8 @@ lock: venv
 bench: deps venv
 	$(VENV_PY) scripts/bench/sip_register
 	$(VENV_PY) scripts/bench/sip_calls
+	$(VENV_PY) scripts/bench/firmware_write
+	$(VENV_PY) scripts/bench/backup_restore
 
 clean:
 	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ from agent.devicekey import DeviceKey
 from agent.errors import NotFound
 from agent.extensions.registrations import Registrar
 from agent.extensions.service import ExtensionService
+from agent.firmware import snapshot as firmware_snapshot
 from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain
 from agent.sip.rpc import KamailioRpc
@@ -56,6 +57,7 @@ class Appliance:
         key = DeviceKey.load_or_create(settings.device_key)
         if first_start:
             log.info("device key created in %s", settings.device_key)
+        firmware_snapshot.restore_if_too_new(settings)  # after a failed update
         db = open_database(settings.config_db)
         migrate(db)
         prepare_state_db(settings.sip_state_db)

@@ -314,5 +314,90 @@ def document() -> dict:
                     },
                 },
             },
+            **SYSTEM_PATHS,
         },
     }
+
+
+# The box itself (webadmin/api_system.py): firmware slots and backups.
+SYSTEM_PATHS: dict = {
+    "/firmware": {
+        "get": {
+            "operationId": "getFirmwareStatus",
+            "summary": "Which slot runs, which boots next, what each holds",
+            "responses": {
+                "200": _json("FirmwareStatus", "the firmware slots"),
+                "404": _problem("this machine has no firmware slots"),
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+    "/backups": {
+        "post": {
+            "operationId": "createBackup",
+            "summary": "Make a backup and download it (super administrators)",
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "passphrase": {
+                                    "type": "string",
+                                    "minLength": 12,
+                                    "description": "seals the backup",
+                                }
+                            },
+                            "additionalProperties": False,
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "the backup file (sealed with a passphrase)",
+                    "content": {
+                        "application/gzip": {},
+                        "application/octet-stream": {},
+                    },
+                },
+                "400": _problem("not a JSON object, or an unknown field"),
+                "422": _problem("the passphrase is too short"),
+                **_COMMON_ERRORS,
+            },
+        }
+    },
+}
+
+SCHEMAS["FirmwareStatus"] = {
+    "type": "object",
+    "required": [
+        "booted_slot",
+        "version",
+        "trial",
+        "default_slot",
+        "tryboot_slot",
+        "slots",
+    ],
+    "properties": {
+        "booted_slot": {"type": "string", "enum": ["A", "B"]},
+        "version": {"type": ["string", "null"]},
+        "trial": {"type": "boolean", "description": "booted once, not committed"},
+        "default_slot": {"type": "string", "enum": ["A", "B"]},
+        "tryboot_slot": {"type": "string", "enum": ["A", "B"]},
+        "slots": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "partition": {"type": "integer"},
+                    "version": {"type": ["string", "null"]},
+                    "state": {"type": ["string", "null"]},
+                    "booted": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}

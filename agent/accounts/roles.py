@@ -28,6 +28,9 @@ class Permission(enum.StrEnum):
     CHANGE_EXTENSIONS = "change extensions"
     VIEW_AUDIT_LOG = "view the audit log"
     MANAGE_ACCOUNTS = "manage accounts and API tokens"
+    VIEW_FIRMWARE = "view the firmware slots"
+    MANAGE_FIRMWARE = "install, commit and roll back firmware"
+    MANAGE_BACKUPS = "make and restore backups"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS}

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
+from agent.cli import backup as backup_cli
+from agent.cli import firmware as firmware_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -298,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     command(token_sub, "list", token_list, "list API tokens (never the tokens)")
     revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
     revoke.add_argument("id", type=int)
+    firmware_cli.register(sub)
+    backup_cli.register(sub)
     return parser
 
 

@@ -1,0 +1,101 @@
+"""The box's own REST API: firmware status and backup download."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+
+import pytest
+
+from tests.firmware_machine import make_lab
+from tests.pbx import RunningPbx
+from tests.webclient import api_client
+
+
+@pytest.fixture(scope="module")
+def lab_pbx(tmp_path_factory):
+    root = tmp_path_factory.mktemp("system-api")
+    lab = make_lab(root / "lab")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in lab.env.items():
+            patch.setenv(name, value)
+        running = RunningPbx(root / "var").start()
+        yield running
+        running.stop()
+
+
+def raw_post(pbx, path: str, token: str, body: dict | None = None):
+    """POST with a bearer token; the reply's status, headers and raw bytes."""
+    context = ssl.create_default_context(cafile=str(pbx.certificate))
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", pbx.https_port, context=context, timeout=60
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    try:
+        connection.request("POST", path, body=data, headers=headers)
+        reply = connection.getresponse()
+        return reply.status, dict(reply.getheaders()), reply.read()
+    finally:
+        connection.close()
+
+
+def token(pbx, role: str) -> str:
+    made = pbx.cli("token", "create", "--role", role, "--json")
+    assert made.returncode == 0, made.stderr
+    return made.json()["token"]
+
+
+def test_firmware_status_shows_the_running_slot_and_release(lab_pbx):
+    reply = api_client(lab_pbx, "super-administrator").get("/api/v1/firmware")
+
+    assert reply.status == 200
+    status = reply.json()
+    assert status["booted_slot"] == "A"
+    assert status["version"] == "1.0.0"
+    assert status["trial"] is False
+
+
+@pytest.mark.parametrize("role", ["administrator", "operator"])
+def test_firmware_and_backups_are_for_super_administrators_only(lab_pbx, role):
+    firmware = api_client(lab_pbx, role).get("/api/v1/firmware")
+    status, _headers, _body = raw_post(lab_pbx, "/api/v1/backups", token(lab_pbx, role))
+
+    assert firmware.status == 403
+    assert status == 403
+
+
+def test_a_downloaded_backup_restores_on_a_new_box(lab_pbx, tmp_path):
+    lab_pbx.cli("extension", "add", "301", "--name", "Downloaded")
+
+    status, headers, body = raw_post(
+        lab_pbx, "/api/v1/backups", token(lab_pbx, "super-administrator")
+    )
+    backup = tmp_path / "downloaded.backup"
+    backup.write_bytes(body)
+    new_box = RunningPbx(tmp_path / "new-box")
+    restored = new_box.cli("backup", "restore", str(backup))
+
+    assert status == 200
+    assert headers["Content-Type"] == "application/gzip"
+    assert "attachment" in headers["Content-Disposition"]
+    assert restored.returncode == 0, restored.stderr
+    listed = new_box.cli("extension", "list", "--json").json()
+    assert "301" in [e["number"] for e in listed]
+    assert not list((lab_pbx.data_dir / "backups").iterdir())
+
+
+def test_a_short_backup_passphrase_is_refused_naming_the_field(lab_pbx):
+    status, _headers, body = raw_post(
+        lab_pbx,
+        "/api/v1/backups",
+        token(lab_pbx, "super-administrator"),
+        {"passphrase": "short"},
+    )
+
+    assert status == 422
+    assert json.loads(body)["field"] == "passphrase"

@@ -1,0 +1,226 @@
+"""A/B slots: install into the other slot, try it once, commit or fall back.
+
+The "disk" is a simulated Raspberry Pi (tests/firmware_machine.py): two
+slot images, a boot partition with autoboot.txt, and the Pi firmware's
+boot decision in ``power_on``. Everything else is the real updater run
+through the real CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from tests.firmware_machine import make_lab
+from tests.pbx import EDGEPBX
+from tests.test_firmware_bundle import BAD_BUNDLES
+
+KILL_WAIT_S = 60.0
+BIG_SLOT = 96 * 1024 * 1024
+BIG_PAYLOAD = 64 * 1024 * 1024
+HEAD = 4096
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    lab = make_lab(tmp_path / "lab")
+    for name, value in lab.env.items():
+        monkeypatch.setenv(name, value)
+    return lab
+
+
+def slot_holds(lab, name: str, payload) -> bool:
+    data = payload.read_bytes()
+    with lab.machine.slot_image(name).open("rb") as f:
+        return f.read(len(data)) == data
+
+
+def firmware_status(pbx) -> dict:
+    result = pbx.cli("firmware", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def test_a_good_bundle_is_tried_once_in_the_other_slot_and_kept_on_commit(
+    lab, pbx_data
+):
+    payload = lab.payload("rootfs-1.1.0")
+    applied = pbx_data.cli("firmware", "apply", str(lab.bundle(payload=payload)))
+
+    assert applied.returncode == 0, applied.stderr
+    assert slot_holds(lab, "B", payload)
+    assert lab.machine.reboot_requested
+
+    assert lab.machine.power_on() == "B"
+    on_trial = firmware_status(pbx_data)
+    assert on_trial["booted_slot"] == "B"
+    assert on_trial["version"] == "1.1.0"
+    assert on_trial["trial"] is True
+    assert on_trial["default_slot"] == "A"
+
+    committed = pbx_data.cli("firmware", "commit", "--json")
+    assert committed.returncode == 0, committed.stderr
+    assert committed.json()["trial"] is False
+    assert lab.machine.power_on() == "B"
+    assert firmware_status(pbx_data)["default_slot"] == "B"
+
+
+def test_a_trial_that_is_never_committed_falls_back_to_the_old_slot(lab, pbx_data):
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    assert lab.machine.power_on() == "B"
+
+    # Power cut or hang during the trial: the one-shot tryboot flag is gone.
+    assert lab.machine.power_on() == "A"
+    status = firmware_status(pbx_data)
+    assert status["version"] == "1.0.0"
+    assert status["trial"] is False
+
+
+@pytest.mark.parametrize("kind", list(BAD_BUNDLES))
+def test_a_bad_bundle_is_refused_and_leaves_the_disk_byte_identical(
+    lab, pbx_data, kind
+):
+    options, damage, reason = BAD_BUNDLES[kind]
+    path = lab.bundle(**options)
+    if damage:
+        damage(path)
+    before = lab.machine.disk_digest()
+
+    result = pbx_data.cli("firmware", "apply", str(path))
+
+    assert result.returncode == 2
+    assert reason in result.stderr
+    assert lab.machine.disk_digest() == before
+    assert not lab.machine.reboot_requested
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_slot_booting(
+    tmp_path, monkeypatch, pbx_data
+):
+    # Big enough that the write takes a while even on a fast disk.
+    lab = make_lab(tmp_path / "big-lab", slot_size=BIG_SLOT)
+    for name, value in lab.env.items():
+        monkeypatch.setenv(name, value)
+    big = lab.payload("rootfs-big", size=BIG_PAYLOAD)
+    path = lab.bundle(payload=big)
+    head = big.read_bytes()[:HEAD]
+    slot_a_before = hashlib.sha256(lab.machine.slot_image("A").read_bytes())
+
+    writer = subprocess.Popen(
+        [*EDGEPBX, "firmware", "apply", str(path)],
+        env=pbx_data.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + KILL_WAIT_S
+    while time.monotonic() < deadline and writer.poll() is None:
+        with lab.machine.slot_image("B").open("rb") as slot_b:
+            started = slot_b.read(HEAD) == head
+        if started:  # the first chunk is in slot B: the write is under way
+            os.kill(writer.pid, signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    writer.wait(KILL_WAIT_S)
+
+    assert writer.returncode == -signal.SIGKILL
+    assert not lab.machine.reboot_requested
+    assert lab.machine.power_on() == "A"
+    slot_a_after = hashlib.sha256(lab.machine.slot_image("A").read_bytes())
+    assert slot_a_after.hexdigest() == slot_a_before.hexdigest()
+    status = firmware_status(pbx_data)
+    assert status["version"] == "1.0.0"
+    assert {s["name"]: s["state"] for s in status["slots"]}["B"] == "writing"
+
+    # The interrupted slot is simply written again by the next attempt.
+    again = pbx_data.cli("firmware", "apply", str(path))
+    assert again.returncode == 0, again.stderr
+    assert slot_holds(lab, "B", big)
+
+
+def test_a_failed_health_check_rolls_back_to_the_old_slot(lab, pbx_data):
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    lab.machine.power_on()
+
+    # No agent is running, so nothing answers: the trial is not healthy.
+    result = pbx_data.cli("firmware", "confirm", "--timeout", "1")
+
+    assert result.returncode == 2
+    assert "health check failed" in result.stderr
+    assert "not running" in result.stderr
+    assert lab.machine.reboot_requested
+    assert lab.machine.power_on() == "A"
+    status = firmware_status(pbx_data)
+    assert {s["name"]: s["state"] for s in status["slots"]}["B"] == "rejected"
+    assert status["default_slot"] == "A"
+
+
+def test_a_healthy_trial_is_committed_by_the_health_check(lab, pbx):
+    pbx.cli("firmware", "apply", str(lab.bundle()))
+    lab.machine.power_on()
+
+    result = pbx.cli("firmware", "confirm", "--timeout", "60", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert result.json()["trial"] is False
+    assert result.json()["default_slot"] == "B"
+    assert lab.machine.power_on() == "B"
+
+
+def test_rollback_during_a_trial_returns_to_the_old_slot(lab, pbx_data):
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    lab.machine.power_on()
+
+    result = pbx_data.cli("firmware", "rollback", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert result.json() == {"rebooting_into": "A"}
+    assert lab.machine.power_on() == "A"
+
+
+def test_commit_without_a_trial_is_refused(lab, pbx_data):
+    result = pbx_data.cli("firmware", "commit")
+
+    assert result.returncode == 2
+    assert "nothing to commit" in result.stderr
+
+
+def test_a_committed_release_can_be_rolled_back_to_the_previous_one(lab, pbx_data):
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    lab.machine.power_on()
+    pbx_data.cli("firmware", "commit")
+
+    result = pbx_data.cli("firmware", "rollback", "--json")
+
+    assert result.json() == {"rebooting_into": "A"}
+    assert lab.machine.power_on() == "A"
+    assert firmware_status(pbx_data)["trial"] is True
+    assert pbx_data.cli("firmware", "commit").returncode == 0
+    assert lab.machine.power_on() == "A"
+
+
+def test_after_a_failed_trial_the_old_release_gets_back_the_database_it_knew(
+    lab, pbx_data
+):
+    pbx_data.add_extension("101")
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    assert lab.machine.power_on() == "B"
+    # On trial, the new release migrates to a schema the old one never knew,
+    # and someone adds an extension; then the trial fails (power cut).
+    pbx_data.add_extension("102")
+    config_db = sqlite3.connect(pbx_data.data_dir / "db" / "edgepbx.sqlite")
+    config_db.execute("PRAGMA user_version = 99")
+    config_db.commit()
+    config_db.close()
+    assert lab.machine.power_on() == "A"
+
+    listed = pbx_data.cli("extension", "list", "--json")
+
+    assert listed.returncode == 0, listed.stderr
+    assert [e["number"] for e in listed.json()] == ["101"]
+    assert "restored the copy taken before installing 1.1.0" in listed.stderr

@@ -1,0 +1,61 @@
+"""The System page: firmware slots and a backup to download."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.firmware_machine import make_lab
+from tests.pbx import RunningPbx
+from tests.webclient import signed_in
+
+
+@pytest.fixture(scope="module")
+def lab_pbx(tmp_path_factory):
+    root = tmp_path_factory.mktemp("system-page")
+    lab = make_lab(root / "lab")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in lab.env.items():
+            patch.setenv(name, value)
+        running = RunningPbx(root / "var").start()
+        yield running
+        running.stop()
+
+
+def test_the_system_page_shows_the_running_release_and_both_slots(lab_pbx):
+    web = signed_in(lab_pbx)
+
+    page = web.get("/system")
+
+    assert page.status == 200
+    assert "Running release <strong>1.0.0</strong> from slot\nA." in page.body
+    assert "A (running)" in page.body
+    assert "Download backup" in page.body
+
+
+def test_the_backup_button_downloads_a_backup(lab_pbx):
+    web = signed_in(lab_pbx)
+
+    reply = web.post_form("/system/backup", {"passphrase": ""}, csrf_from="/system")
+
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "application/gzip"
+    assert "attachment" in reply.headers["content-disposition"]
+
+
+def test_a_short_passphrase_is_shown_next_to_its_field(lab_pbx):
+    web = signed_in(lab_pbx)
+
+    reply = web.post_form(
+        "/system/backup", {"passphrase": "short"}, csrf_from="/system"
+    )
+
+    assert reply.status == 422
+    assert "12 characters or more" in reply.body
+    assert 'id="passphrase-error"' in reply.body
+
+
+def test_an_administrator_gets_no_system_page(lab_pbx):
+    web = signed_in(lab_pbx, "administrator")
+
+    assert web.get("/system").status == 403
+    assert 'href="/system"' not in web.get("/extensions").body

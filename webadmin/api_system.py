@@ -1,0 +1,71 @@
+"""The REST API of the box itself: firmware slots and backups.
+
+``GET /api/v1/firmware`` reports the slots as ``edgepbx firmware status``
+does; ``POST /api/v1/backups`` makes a backup and sends it as the reply's
+body. Restoring is not offered here: a restore needs the agent stopped, and
+the web admin runs only under the agent (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import bottle
+
+from agent.accounts.roles import Permission
+from agent.appliance import Appliance
+from agent.backup.service import BackupService
+from agent.firmware import keys
+from agent.firmware.device import Device, NoFirmwareSlots
+from agent.firmware.slots import FirmwareService
+from webadmin import access, problems
+from webadmin.api import PREFIX, BadRequest, _body, _json_response, api_route
+
+BACKUP_MEDIA_TYPE = "application/gzip"
+SEALED_MEDIA_TYPE = "application/octet-stream"
+BACKUP_FIELDS = frozenset({"passphrase"})
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    """Add the firmware and backup routes to app."""
+
+    @app.get(f"{PREFIX}/firmware")
+    @api_route
+    def firmware_status() -> str:
+        principal = access.current().principal
+        principal.require(Permission.VIEW_FIRMWARE)
+        try:
+            service = FirmwareService(Device.load(), principal, keys.trusted_keys())
+        except NoFirmwareSlots as exc:
+            bottle.response.status, body = problems.problem(404, exc.kind, str(exc))
+            bottle.response.content_type = problems.MEDIA_TYPE
+            return body
+        return _json_response(service.status().to_dict())
+
+    @app.post(f"{PREFIX}/backups")
+    @api_route
+    def create_backup():
+        principal = access.current().principal
+        principal.require(Permission.MANAGE_BACKUPS)
+        has_body = bottle.request.content_length > 0
+        passphrase = _body(BACKUP_FIELDS).get("passphrase") if has_body else None
+        if passphrase is not None and not isinstance(passphrase, str):
+            raise BadRequest("passphrase: must be a string", field="passphrase")
+
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = f"edgepbx-{stamp}.backup"
+        path = appliance.settings.data_dir / "backups" / f".{name}.{os.getpid()}"
+        BackupService(appliance.settings, principal).create(path, passphrase)
+        # The open file is the reply; its name goes now, its bytes when sent.
+        stream = path.open("rb")
+        size = path.stat().st_size
+        path.unlink()
+        bottle.response.content_type = (
+            SEALED_MEDIA_TYPE if passphrase else BACKUP_MEDIA_TYPE
+        )
+        bottle.response.set_header("Content-Length", str(size))
+        bottle.response.set_header(
+            "Content-Disposition", f'attachment; filename="{name}"'
+        )
+        return stream
