@@ -72,16 +72,63 @@ def test_one_time_passwords_are_unambiguous_and_varied():
         assert not set(password) & set("0O1lI")
 
 
-def test_the_first_admin_is_made_once_with_a_pending_one_time_password(appliance):
+def test_the_first_admin_is_made_once_and_its_password_handed_out_once(appliance):
     pending = appliance.accounts.pending_one_time_password()
+    asked_again = appliance.accounts.pending_one_time_password()
     again = appliance.accounts.ensure_first_admin()
     row = UserAccount.get(UserAccount.username == "admin")
 
     assert again is None
+    assert asked_again is None
     assert row.role == Role.SUPER_ADMINISTRATOR.value
     assert row.must_change_password
     assert passwords.verify_password(pending, row.password_hash)
-    assert pending not in row.one_time_password  # sealed, not in clear
+    assert row.one_time_password is None  # only the hash, nothing reversible
+
+
+def test_no_one_time_password_is_kept_reversibly(appliance):
+    _, made = appliance.accounts.add(CONSOLE, "operator1", "operator")
+    reset = appliance.accounts.reset_password(CONSOLE, "admin")
+    stored = [row.one_time_password for row in UserAccount.select()]
+
+    assert stored == [None, None]
+    assert passwords.verify_password(
+        made, UserAccount.get(UserAccount.username == "operator1").password_hash
+    )
+    assert passwords.verify_password(
+        reset, UserAccount.get(UserAccount.username == "admin").password_hash
+    )
+
+
+def test_a_sealed_one_time_password_left_by_older_firmware_is_cleared(tmp_path):
+    opened = Appliance.open(settings_in(tmp_path))
+    sealed = opened.key.seal("Old-One-Time-9x", "account/admin/one_time_password")
+    UserAccount.update(one_time_password=sealed).execute()
+    opened.close()
+
+    reopened = Appliance.open(settings_in(tmp_path))
+    try:
+        left = UserAccount.get(UserAccount.username == "admin").one_time_password
+    finally:
+        reopened.close()
+    assert left is None
+
+
+@pytest.mark.parametrize(
+    ("candidate", "said"),
+    [
+        ("Short-1a", "too short: at least 12 characters"),
+        ("P" * 129 + "a1-", "too long: at most 128 characters"),
+        ("Tab\there-Pass1", "control characters"),
+        ("Admin-Password-2026", "must not contain the user name"),
+        ("lowercase1digits", "add upper case or symbols"),
+    ],
+)
+def test_a_refused_password_says_which_rule_it_broke(candidate, said):
+    with pytest.raises(InvalidInput) as refused:
+        passwords.check_policy(candidate, "admin")
+    assert said in str(refused.value)
+    assert candidate not in str(refused.value)
 
 
 def test_the_lock_doubles_after_the_free_failures_up_to_a_cap():

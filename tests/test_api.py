@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import re
+
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import api_client, client, signed_in
+from tests.webclient import TIMEOUT_S, api_client, client, signed_in
+from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi import document
+from webadmin.problems import SHOWN_VALUE_MAX
 
 BASE = "/api/v1/extensions"
+JSON = "application/json"
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +186,114 @@ def test_without_credentials_nothing_is_listed(shared_pbx):
     reply = client(shared_pbx).get(BASE)
     assert reply.status == 401
     assert "items" not in reply.body
+
+
+def send_headers_only(pbx, path: str, headers: dict[str, str]):
+    """Announce a body and send none of it: an answer proves nothing read it."""
+    web = client(pbx)
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", pbx.https_port, timeout=TIMEOUT_S, context=web.context
+    )
+    try:
+        connection.putrequest("POST", path)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        reply = connection.getresponse()
+        return reply.status, reply.getheader("Content-Type", ""), reply.read()
+    finally:
+        connection.close()
+
+
+def test_a_body_announced_too_large_is_refused_before_it_is_read(shared_pbx):
+    token = api_client(shared_pbx, "administrator").bearer
+    status, content_type, body = send_headers_only(
+        shared_pbx,
+        BASE,
+        {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Content-Length": str(50 * 1024 * 1024),
+        },
+    )
+
+    assert status == 413
+    assert content_type == "application/problem+json"
+    assert json.loads(body)["status"] == 413
+
+
+def test_a_form_announced_too_large_is_refused_before_it_is_read(shared_pbx):
+    status, _, body = send_headers_only(
+        shared_pbx,
+        "/signin",
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Length": str(MAX_BODY_BYTES + 1),
+        },
+    )
+    assert status == 413
+    assert b"at most" in body
+
+
+def test_a_chunked_body_is_read_up_to_the_limit(admin_api):
+    def chunks(text: bytes, size: int = 7):
+        return (text[i : i + size] for i in range(0, len(text), size))
+
+    body = json.dumps({"number": "601", "display_name": "Chunked"}).encode()
+    added = admin_api.request(
+        "POST", BASE, body=chunks(body), headers={"Content-Type": JSON}
+    )
+    padded = b'{"display_name": "' + b" " * MAX_BODY_BYTES + b'"}'
+    too_large = admin_api.request(
+        "PATCH",
+        f"{BASE}/601",
+        body=chunks(padded, 4096),
+        headers={"Content-Type": JSON},
+    )
+
+    assert added.status == 201
+    assert added.json()["display_name"] == "Chunked"
+    assert too_large.status == 413
+    assert too_large.content_type == "application/problem+json"
+    assert admin_api.get(f"{BASE}/601").json()["display_name"] == "Chunked"
+
+
+def test_a_long_invalid_value_is_quoted_back_only_in_part(admin_api):
+    long_name = "N" * 50_000
+    reply = admin_api.request(
+        "POST", BASE, json_body={"number": "602", "display_name": long_name}
+    )
+    unknown = admin_api.request(
+        "POST", BASE, json_body={"number": "602", "x" * 50_000: "A"}
+    )
+
+    assert reply.status == 422
+    assert reply.json()["field"] == "display_name"
+    assert "N" * SHOWN_VALUE_MAX + "…" in reply.json()["detail"]
+    assert len(reply.body) < 1000
+    assert unknown.status == 400
+    assert len(unknown.body) < 1000
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash(shared_pbx, admin_api):
+    reply = admin_api.request(
+        "POST", BASE, body=b"[" * 60_000, headers={"Content-Type": JSON}
+    )
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
+    assert "nested" in reply.json()["detail"]
+    assert "RecursionError" not in shared_pbx.log()
+
+
+def test_a_patch_that_changes_nothing_answers_the_extension_and_logs_nothing(
+    shared_pbx, admin_api
+):
+    admin_api.request("POST", BASE, json_body={"number": "603", "display_name": "Same"})
+    empty = admin_api.request("PATCH", f"{BASE}/603", json_body={})
+    same = admin_api.request("PATCH", f"{BASE}/603", json_body={"display_name": "Same"})
+    audit_log = signed_in(shared_pbx).get("/audit").body
+
+    assert (empty.status, same.status) == (200, 200)
+    assert empty.json()["display_name"] == "Same"
+    assert "extension 603: changed" not in shared_pbx.log()
+    assert re.findall(r"<td[^>]*>update</td><td[^>]*>extension 603<", audit_log) == []

@@ -35,17 +35,51 @@ def numbers_listed(pbx) -> list[str]:
 def test_the_password_shown_once_after_adding_registers_a_phone(pbx):
     web = signed_in(pbx)
     added = add_through_the_form(web, "101", "Front desk")
-    [password] = SHOWN_PASSWORD.findall(added.body)
+    shown = web.get(added.location)
+    [password] = SHOWN_PASSWORD.findall(shown.body)
     with SipClient("127.0.0.1", pbx.sip_port) as phone:
         registered = phone.send_with_auth(
             "REGISTER", f"sip:127.0.0.1:{pbx.sip_port}", "101", password
         )
     page = web.get("/extensions/101")
 
-    assert added.status == 201
-    assert added.headers["cache-control"] == "no-store"
+    assert (added.status, added.location) == (303, "/extensions/101/added")
+    assert shown.status == 200
+    assert shown.headers["cache-control"] == "no-store"
     assert registered.status == 200
     assert password not in page.body
+
+
+def test_reloading_the_added_page_neither_posts_again_nor_shows_the_password(pbx):
+    web = signed_in(pbx)
+    added = add_through_the_form(web, "101", "Front desk")
+    first = web.get(added.location)
+    reloaded = web.get(added.location)
+    other_session = signed_in(pbx).get(added.location)
+    flash_dir = pbx.data_dir / "run" / "web-flash"
+
+    assert SHOWN_PASSWORD.search(first.body)
+    assert reloaded.status == 200
+    assert "Extension 101 added" in reloaded.body
+    assert "already exists" not in reloaded.body
+    assert not SHOWN_PASSWORD.search(reloaded.body)
+    assert "was shown once" in reloaded.body
+    assert not SHOWN_PASSWORD.search(other_session.body)
+    assert list(flash_dir.iterdir()) == []
+    assert numbers_listed(pbx) == ["101"]
+
+
+def test_a_page_past_the_end_of_the_list_says_so(pbx):
+    pbx.add_extension("101", "Front desk")
+    web = signed_in(pbx)
+    past = web.get("/extensions?page=999")
+    empty_search = web.get("/extensions?q=nobody")
+
+    assert past.status == 200
+    assert "No extensions yet" not in past.body
+    assert "Nothing on page 999" in past.body
+    assert 'href="/extensions?sort=number&amp;order=asc&amp;page=1"' in past.body
+    assert "No extension matches." in empty_search.body
 
 
 @pytest.mark.parametrize(
@@ -163,12 +197,14 @@ def test_thousands_of_extensions_are_searched_sorted_and_paged_quickly(pbx):
     page = web.get("/extensions?sort=display_name&order=desc&page=3")
     elapsed = time.monotonic() - started
     found = web.get("/extensions?q=Person+0042").body
-    names = re.findall(r"<td>(Person \d+)</td>", page.body)
+    names = re.findall(r'<td class="display_name">(Person \d+)</td>', page.body)
 
     assert elapsed < LIST_PAGE_BUDGET_S
     assert names[0] == "Person 2899" and len(names) == 50
     assert "Page 3 of 60" in page.body
-    assert re.findall(r"<td>(Person \d+)</td>", found) == ["Person 0042"]
+    assert re.findall(r'<td class="display_name">(Person \d+)</td>', found) == [
+        "Person 0042"
+    ]
 
 
 def test_the_audit_log_records_who_changed_what_with_secrets_masked(pbx):
@@ -183,9 +219,7 @@ def test_the_audit_log_records_who_changed_what_with_secrets_masked(pbx):
         stdin="Fresh-Pass-2026\n",
     )
     log = web.get("/audit").body
-    rows = re.findall(
-        r"<td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", log
-    )
+    rows = audit_rows(log)
 
     assert changed.returncode == 0
     assert ("console", "set-password", "extension 101") in rows
@@ -194,3 +228,25 @@ def test_the_audit_log_records_who_changed_what_with_secrets_masked(pbx):
     assert "display_name=Front desk" in log and "display_name=Reception" in log
     assert "Fresh-Pass-2026" not in log
     assert "password=********" in log
+
+
+def audit_rows(page: str) -> list[tuple[str, str, str]]:
+    """(who, what, object) of each row of the audit log page."""
+    cell = r"<td[^>]*>([^<]+)</td>"
+    return re.findall(r"<td[^>]*>[^<]+</td>" + cell * 3, page)
+
+
+def test_the_audit_log_shows_an_empty_value_as_a_dash_and_no_change_as_nothing(
+    pbx,
+):
+    web = signed_in(pbx)
+    add_through_the_form(web, "101", "Front desk")
+    unchanged = web.post_form(
+        "/extensions/101", {"display_name": "Front desk", "email": "", "enabled": "on"}
+    )
+    log = web.get("/audit").body
+
+    assert unchanged.headers["location"] == "/extensions/101?notice=unchanged"
+    assert ("admin", "update", "extension 101") not in audit_rows(log)
+    assert "email=—" in log
+    assert "None" not in log

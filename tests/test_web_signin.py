@@ -6,6 +6,9 @@ import http.client
 import os
 import re
 import signal
+import socket
+import sqlite3
+import ssl
 import stat
 import time
 
@@ -81,7 +84,9 @@ def test_first_sign_in_with_the_one_time_password_must_choose_a_new_one(pbx):
     signed = web.sign_in("admin", password)
     detour = web.get("/extensions")
     api_detour = web.get("/api/v1/extensions")
-    weak = web.change_password(password, "short")
+    weak = web.change_password(password, "Tiny-Pw1")
+    plain = web.change_password(password, "alllowercaseletters")
+    named = web.change_password(password, "Admin-Is-Me-2026")
     chosen = web.change_password(password, CHOSEN_PASSWORD)
     after = web.get("/extensions")
 
@@ -91,6 +96,15 @@ def test_first_sign_in_with_the_one_time_password_must_choose_a_new_one(pbx):
     assert api_detour.json()["type"].endswith("password-change-required")
     assert weak.status == 422
     assert 'id="new_password-error"' in weak.body
+    assert "too short: at least 12 characters" in weak.body
+    assert "add upper case or digits or symbols" in plain.body
+    assert "must not contain the user name" in named.body
+    for refused, typed in (
+        (weak, "Tiny-Pw1"),
+        (plain, "alllowercase"),
+        (named, "Is-Me"),
+    ):
+        assert typed not in refused.body
     assert chosen.status == 303
     assert after.status == 200
     assert client(pbx).sign_in("admin", password).status == 422
@@ -191,20 +205,56 @@ def test_reset_password_prints_a_new_one_time_password_and_ends_sessions(pbx):
     assert client(pbx).sign_in("admin", CHOSEN_PASSWORD).status == 422
 
 
-def test_make_run_prints_the_one_time_password_that_signs_in(tmp_path):
-    running = RunningPbx(tmp_path / "var", command="run").start()
-    try:
-        deadline = time.monotonic() + 10
-        while "one-time password" not in running.log() and time.monotonic() < deadline:
+class FirstStartAlone(RunningPbx):
+    """``make run`` on a fresh data directory with nothing else touching it.
+
+    Only the process that makes the first administrator knows its one-time
+    password, so no CLI command may open the data before the banner is out.
+    """
+
+    def wait_ready(self, timeout: float = 20.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while "edgepbx is running" not in self.log():
+            assert time.monotonic() < deadline, self.log()
+            assert self.process.poll() is None, self.log()
             time.sleep(0.1)
+        return super().wait_ready(timeout)
+
+
+def test_make_run_prints_the_one_time_password_that_signs_in_once(tmp_path):
+    running = FirstStartAlone(tmp_path / "var", command="run").start()
+    try:
         banner = running.log()
         [password] = re.findall(r"^ +one-time password +(\S+)$", banner, re.MULTILINE)
         reply = client(running).sign_in("admin", password)
+        db_dir = running.data_dir / "db"
+        stored = b"".join(p.read_bytes() for p in db_dir.iterdir() if p.is_file())
+    finally:
+        running.stop()
+    running.start(ready_timeout=20.0)
+    try:
+        second_banner = running.log()[len(banner) :]
     finally:
         running.stop()
 
     assert f"https://127.0.0.1:{running.https_port}/" in banner
     assert reply.location == "/password"
+    assert "edgepbx is running" in second_banner
+    assert "one-time password" not in second_banner
+    assert "admin reset-password" in second_banner
+    assert b"sealed" not in stored and password.encode() not in stored
+
+
+def test_only_a_hash_of_a_one_time_password_is_stored(pbx):
+    password = one_time_password(pbx)
+    db_dir = pbx.data_dir / "db"
+    stored = b"".join(p.read_bytes() for p in db_dir.iterdir() if p.is_file())
+    rows = sqlite3.connect(db_dir / "edgepbx.sqlite").execute(
+        "SELECT username FROM user_account WHERE one_time_password IS NOT NULL"
+    )
+
+    assert password.encode() not in stored
+    assert rows.fetchall() == []
 
 
 def test_plain_http_sends_browsers_to_https_and_keeps_prov_for_phones(shared_pbx):
@@ -221,9 +271,47 @@ def test_plain_http_sends_browsers_to_https_and_keeps_prov_for_phones(shared_pbx
 
     assert page.status == 301
     assert page.getheader("Location") == (
-        f"https://pbx.example.net:{shared_pbx.https_port}/extensions?page=2"
+        f"https://127.0.0.1:{shared_pbx.https_port}/extensions?page=2"
     )
     assert provisioning.status == 404
+
+
+def test_redirects_never_take_their_target_from_the_host_header(shared_pbx):
+    connection = http.client.HTTPConnection("127.0.0.1", shared_pbx.http_port)
+    connection.request("POST", "/x", headers={"Host": "evil.example"})
+    plain = connection.getresponse()
+    plain.read()
+    connection.close()
+    web = client(shared_pbx)
+    anonymous = web.get("/extensions", headers={"Host": "evil.example"})
+    signin_again = web.get("/signin", headers={"Host": "evil.example:8443"})
+
+    assert plain.status == 308
+    assert plain.getheader("Location") == (
+        f"https://127.0.0.1:{shared_pbx.https_port}/x"
+    )
+    assert anonymous.status == 303
+    assert anonymous.headers["location"] == "/signin?next=%2Fextensions"
+    assert "evil.example" not in str(anonymous.headers)
+    assert signin_again.status == 200
+
+
+def test_a_browser_refusing_the_certificate_is_logged_once_in_plain_words(
+    shared_pbx,
+):
+    distrustful = ssl.create_default_context()  # does not know our certificate
+    for _ in range(6):
+        with (
+            socket.create_connection(("127.0.0.1", shared_pbx.https_port)) as raw,
+            pytest.raises(ssl.SSLCertVerificationError),
+        ):
+            distrustful.wrap_socket(raw, server_hostname="127.0.0.1")
+    assert client(shared_pbx).get("/signin").status == 200  # a request after them
+    log = shared_pbx.log()
+
+    # Each of the two gunicorn workers says it once at most.
+    assert 1 <= log.count("TLS handshake from 127.0.0.1 ended by the client") <= 2
+    assert "Invalid request from ip=127.0.0.1: [SSL" not in log
 
 
 def test_the_certificate_names_the_address_and_its_key_is_private(shared_pbx):

@@ -13,6 +13,7 @@ import json
 import re
 import ssl
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -60,9 +61,10 @@ class WebClient:
         *,
         form: dict | None = None,
         json_body: object = None,
-        body: bytes | None = None,
+        body: bytes | Iterable[bytes] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
+        """Send one request; a body given as an iterable goes chunked."""
         headers = dict(headers or {})
         if form is not None:
             body = urllib.parse.urlencode(form).encode()

@@ -15,6 +15,7 @@ import hmac
 import secrets
 import urllib.parse
 from dataclasses import dataclass
+from typing import NoReturn
 
 import bottle
 
@@ -41,6 +42,8 @@ SIGNIN_NONCE_BYTES = 16
 SIGNIN_COOKIE_MAX_AGE_S = 3600
 
 _AUTH_KEY = "edgepbx.auth"
+# A Location header is Latin-1 on the wire: anything else is percent-encoded.
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def authorize_request() -> None:
             _raise_problem(
                 403, "password-change-required", "change the one-time password first"
             )
-        bottle.redirect("/password", 303)
+        redirect("/password", 303)
     if request.method in UNSAFE_METHODS:
         check_csrf(session, api)
 
@@ -137,7 +140,7 @@ def _refuse_anonymous(api: bool) -> None:
     if bottle.request.query_string:
         target += "?" + bottle.request.query_string
     query = urllib.parse.urlencode({"next": target})
-    bottle.redirect(f"{SIGNIN_PATH}?{query}", 303)
+    redirect(f"{SIGNIN_PATH}?{query}", 303)
 
 
 def _raise_problem(status: int, kind: str, detail: str) -> None:
@@ -146,6 +149,23 @@ def _raise_problem(status: int, kind: str, detail: str) -> None:
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="edgepbx"'
     raise bottle.HTTPResponse(body, code, headers)
+
+
+def redirect(path: str, code: int = 303) -> NoReturn:
+    """Send the browser to a path on this site.
+
+    The Location is the path alone (RFC 9110 section 10.2.2 allows a
+    relative reference): the browser resolves it against the address it
+    used, so the Host header, which anyone can set, never picks the target.
+    Cookies set for this response go with the redirect.
+    """
+    if not path.startswith("/") or path.startswith("//"):
+        raise ValueError(f"not a path on this site: {path!r}")
+    reply = bottle.response.copy(cls=bottle.HTTPResponse)
+    reply.status = code
+    reply.body = ""
+    reply.set_header("Location", urllib.parse.quote(path, safe=_PRINTABLE_ASCII))
+    raise reply
 
 
 # -- CSRF ------------------------------------------------------------------------

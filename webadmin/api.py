@@ -24,7 +24,7 @@ from agent.extensions.service import (
     ExtensionService,
 )
 from agent.sip.rpc import RpcError
-from webadmin import access, openapi, problems
+from webadmin import access, bodies, openapi, problems
 
 log = logging.getLogger("edgepbx.web")
 
@@ -35,12 +35,24 @@ NEW_FIELDS = frozenset({"number", "display_name", "email", "password"})
 PATCH_FIELDS = frozenset({"display_name", "email", "enabled"})
 
 
-class BadRequest(PbxError):
+class RequestProblem(PbxError):
+    """A request the API cannot read at all, before any service rule."""
+
+    status = 400
+
+
+class BadRequest(RequestProblem):
     kind = "bad-request"
 
 
-class UnsupportedMediaType(PbxError):
+class UnsupportedMediaType(RequestProblem):
     kind = "unsupported-media-type"
+    status = 415
+
+
+class BodyTooLarge(RequestProblem):
+    kind = "too-large"
+    status = 413
 
 
 def _json_response(value: object, status: int = 200) -> str:
@@ -62,12 +74,10 @@ def api_route(handler: Callable[..., str]) -> Callable[..., str]:
     def wrapper(*args: object, **kwargs: object) -> str:
         try:
             return handler(*args, **kwargs)
-        except BadRequest as exc:
+        except RequestProblem as exc:
             return _problem_response(
-                *problems.problem(400, exc.kind, str(exc), exc.field)
+                *problems.problem(exc.status, exc.kind, str(exc), exc.field)
             )
-        except UnsupportedMediaType as exc:
-            return _problem_response(*problems.problem(415, exc.kind, str(exc)))
         except PbxError as exc:
             return _problem_response(*problems.from_error(exc))
 
@@ -81,16 +91,26 @@ def _body(allowed: frozenset[str]) -> dict:
     if media_type not in JSON_TYPES:
         raise UnsupportedMediaType("send the body as application/json")
     try:
-        body = json.loads(request.body.read() or b"null")
+        raw = bodies.read()
+    except bodies.BodyTooLarge:
+        raise BodyTooLarge(
+            f"the body may be at most {bodies.MAX_BODY_BYTES} bytes"
+        ) from None
+    try:
+        body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON") from None
+    except RecursionError:
+        # Python's parser recurses once per nested array or object.
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     for name in body:
         if name not in allowed:
+            shown = problems.shortened(name)
             raise BadRequest(
-                f"{name}: not a field here (one of {', '.join(sorted(allowed))})",
-                field=name,
+                f"{shown}: not a field here (one of {', '.join(sorted(allowed))})",
+                field=shown,
             )
     for name, value in body.items():
         if name != "enabled" and value is not None and not isinstance(value, str):
@@ -203,8 +223,19 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             changes["enabled"] = body["enabled"]
             if not isinstance(body["enabled"], bool):
                 raise InvalidInput("enabled", body["enabled"], "true or false")
-        info = extensions().update(number, **changes)
-        log.info("extension %s: changed by %s", number, access.current().principal.name)
+        service = extensions()
+        current = service.get(number)
+        changes = {
+            name: value
+            for name, value in changes.items()
+            if getattr(current, name) != value
+        }
+        if not changes:
+            # Nothing differs: answer the extension as it is, and neither
+            # the audit log nor the console hears of a change.
+            return _json_response(current.to_dict())
+        info = service.update(number, **changes)
+        log.info("extension %s: changed by %s", number, service.actor.name)
         return _json_response(info.to_dict())
 
     @app.delete(f"{PREFIX}/extensions/<number>")

@@ -16,7 +16,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.devicekey import create_secret_file
 from agent.settings import Settings
-from webadmin import access, api, api_system, pages, pages_system
+from webadmin import access, api, api_system, bodies, handshakes, pages, pages_system
 
 STATIC_DIR = Path(__file__).with_name("static")
 WEB_SECRET_BYTES = 32
@@ -67,7 +67,11 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     appliance = Appliance.open(settings)
     secret = _web_secret(appliance.settings)
 
+    handshakes.quieten(logging.getLogger("gunicorn.error"))
     app = bottle.Bottle()
+    # Hooks run in the order added: a body too large is refused before
+    # anything (the CSRF check of a form included) would read it.
+    app.add_hook("before_request", bodies.refuse_oversized)
     app.add_hook("before_request", access.authorize_request)
     app.add_hook("after_request", _add_security_headers)
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
+from webadmin.bodies import MAX_BODY_BYTES
 
 VERSION = "1.0.0"
+
+
+BODY_TOO_LARGE = f"the body is larger than {MAX_BODY_BYTES} bytes"
 
 
 def _problem(description: str) -> dict:
@@ -261,6 +265,7 @@ def document() -> dict:
                         "201": _json("CreatedExtension", "added"),
                         "400": _problem("not a JSON object, or an unknown field"),
                         "409": _problem("the number is taken"),
+                        "413": _problem(BODY_TOO_LARGE),
                         "415": _problem("the body is not JSON"),
                         "422": _problem("a field breaks its rule"),
                         **_COMMON_ERRORS,
@@ -281,6 +286,12 @@ def document() -> dict:
                 "patch": {
                     "operationId": "changeExtension",
                     "summary": "Change some fields of an extension",
+                    "description": (
+                        "Fields left out, or sent with the value they already "
+                        "have, stay as they are. A body that changes nothing "
+                        "(such as `{}`) answers 200 with the extension as it "
+                        "is and leaves no audit log entry."
+                    ),
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -299,6 +310,7 @@ def document() -> dict:
                         "200": _json("Extension", "the extension as changed"),
                         "400": _problem("not a JSON object, or an unknown field"),
                         "404": _problem("no such extension"),
+                        "413": _problem(BODY_TOO_LARGE),
                         "415": _problem("the body is not JSON"),
                         "422": _problem("a field breaks its rule"),
                         **_COMMON_ERRORS,

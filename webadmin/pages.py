@@ -3,7 +3,9 @@
 Server-rendered with bottle's SimpleTemplate, which escapes every ``{{ }}``.
 Forms post back to the page that showed them; a refused request shows the
 page again with the message next to the field it is about, and writes
-nothing (the service layer validates everything before it writes).
+nothing (the service layer validates everything before it writes). A form
+that succeeded answers with a redirect (Post/Redirect/Get), so reloading
+the page after it never posts the form again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import bottle
 
 from agent import audit
-from agent.accounts import sessions
+from agent.accounts import passwords, sessions
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError, TooManyAttempts
@@ -23,6 +25,7 @@ from agent.extensions import registrations
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
 from agent.sip.rpc import RpcError
 from webadmin import access, problems
+from webadmin.flash import FlashBox
 
 log = logging.getLogger("edgepbx.web")
 
@@ -33,6 +36,7 @@ NOTICES = {
     "password-changed": "Your password is changed.",
     "deleted": "The extension is deleted.",
     "saved": "The extension is saved.",
+    "unchanged": "Nothing was changed.",
     "signed-out": "You are signed out.",
 }
 
@@ -59,7 +63,7 @@ def _form(name: str) -> str:
 
 
 def _field_errors(error: PbxError) -> dict[str, str]:
-    return {problems.field_name(error.field) or "form": str(error)}
+    return {problems.field_name(error.field) or "form": problems.message(error)}
 
 
 def _safe_next(target: str) -> str:
@@ -85,9 +89,12 @@ def _int_query(name: str, default: int) -> int:
 def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
     """Add every page route to app."""
 
+    flashes = FlashBox(appliance.settings.run_dir, appliance.key)
+
     def extensions() -> ExtensionService:
         return appliance.extensions_as(access.current().principal)
 
+    @app.error(400)
     @app.error(403)
     @app.error(404)
     @app.error(405)
@@ -124,7 +131,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
     @app.get("/signin")
     def signin_form() -> str:
         if access.current_or_none():
-            bottle.redirect("/", 303)
+            access.redirect("/", 303)
         return render(
             "signin",
             title="Sign in",
@@ -162,7 +169,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         except InvalidInput as exc:
             return again(422, {"form": exc.rule})
         access.start_session(session)
-        bottle.redirect("/password" if session.must_change_password else target, 303)
+        access.redirect("/password" if session.must_change_password else target, 303)
 
     @app.post("/signout")
     def signout() -> None:
@@ -171,7 +178,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             sessions.end(auth.session.token)
             log.info("account %s: signed out", auth.session.username)
         access.clear_cookie(access.SESSION_COOKIE)
-        bottle.redirect("/signin?notice=signed-out", 303)
+        access.redirect("/signin?notice=signed-out", 303)
 
     # -- own account -----------------------------------------------------------
 
@@ -182,6 +189,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "password",
             title="Choose your password",
             pending=auth.session.must_change_password if auth.session else False,
+            rule=passwords.RULE,
             errors={},
         )
 
@@ -205,6 +213,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 429,
                 title="Choose your password",
                 pending=auth.session.must_change_password,
+                rule=passwords.RULE,
                 errors={"current_password": str(exc)},
             )
         except InvalidInput as exc:
@@ -213,10 +222,11 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 422,
                 title="Choose your password",
                 pending=auth.session.must_change_password,
+                rule=passwords.RULE,
                 errors=_field_errors(exc),
             )
         access.start_session(renewed)
-        bottle.redirect("/?notice=password-changed", 303)
+        access.redirect("/?notice=password-changed", 303)
 
     @app.get("/")
     def home() -> None:
@@ -224,8 +234,8 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         notice = bottle.request.query.get("notice", "")
         suffix = f"?notice={notice}" if notice in NOTICES else ""
         if auth.principal.can(Permission.VIEW_EXTENSIONS):
-            bottle.redirect(f"/extensions{suffix}", 303)
-        bottle.redirect(f"/account{suffix}", 303)
+            access.redirect(f"/extensions{suffix}", 303)
+        access.redirect(f"/account{suffix}", 303)
 
     @app.get("/account")
     def account() -> str:
@@ -247,7 +257,9 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         except Forbidden as exc:
             return refused(exc)
         except InvalidInput as exc:
-            return render("error", 422, title="Invalid search", message=str(exc))
+            return render(
+                "error", 422, title="Invalid search", message=problems.message(exc)
+            )
         try:
             registered = registrations.all_current(appliance.kamailio)
             sip_core_error = ""
@@ -301,18 +313,28 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 errors=_field_errors(exc),
                 number=None,
             )
-        log.info(
-            "extension %s: added by %s",
-            created.extension.number,
-            access.current().principal.name,
-        )
-        # Shown in this answer only: the page is not cached and not linked.
+        number = created.extension.number
+        log.info("extension %s: added by %s", number, access.current().principal.name)
+        if created.generated_password:
+            flashes.put_password(
+                access.current().session, number, created.generated_password
+            )
+        access.redirect(f"/extensions/{number}/added", 303)
+
+    @app.get("/extensions/<number>/added")
+    def extension_added(number: str) -> str:
+        try:
+            info = extensions().get(number)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        # Taken from the flash, so shown this once: a reload finds none, and
+        # the page is never cached (Cache-Control: no-store on every page).
+        password = flashes.take_password(access.current().session, number)
         return render(
             "extension_created",
-            201,
-            title=f"Extension {created.extension.number} added",
-            extension=created.extension,
-            password=created.generated_password,
+            title=f"Extension {info.number} added",
+            extension=info,
+            password=password,
         )
 
     @app.get("/extensions/<number>")
@@ -357,18 +379,28 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         }
         service = extensions()
         try:
-            service.update(
-                number,
-                display_name=values["display_name"],
-                email=values["email"] or None,
-                enabled=values["enabled"],
-            )
+            service.actor.require(Permission.CHANGE_EXTENSIONS)
+            current = service.get(number)
+            changes = {
+                name: value
+                for name, value in {
+                    "display_name": values["display_name"],
+                    "email": values["email"] or None,
+                    "enabled": values["enabled"],
+                }.items()
+                if getattr(current, name) != value
+            }
+            if changes:
+                service.update(number, **changes)
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except InvalidInput as exc:
-            return _extension_page(service.get(number), values, _field_errors(exc), 422)
+            return _extension_page(current, values, _field_errors(exc), 422)
+        if not changes:
+            # Saving the form as it was shown is not a change: no audit entry.
+            access.redirect(f"/extensions/{number}?notice=unchanged", 303)
         log.info("extension %s: changed by %s", number, service.actor.name)
-        bottle.redirect(f"/extensions/{number}?notice=saved", 303)
+        access.redirect(f"/extensions/{number}?notice=saved", 303)
 
     @app.post("/extensions/<number>/delete")
     def delete_extension(number: str) -> str:
@@ -378,7 +410,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         log.info("extension %s: deleted by %s", number, service.actor.name)
-        bottle.redirect("/extensions?notice=deleted", 303)
+        access.redirect("/extensions?notice=deleted", 303)
 
     # -- audit log -----------------------------------------------------------------
 

@@ -8,7 +8,6 @@ HTTP before they could check any certificate.
 from __future__ import annotations
 
 import ipaddress
-import re
 import urllib.parse
 
 import bottle
@@ -16,26 +15,24 @@ import bottle
 from agent.settings import Settings
 
 PROVISIONING_PREFIX = "/prov/"
-# A Host header is only reused in the redirect if it is a plain name or
-# address; anything else falls back to the address we listen on.
-_HOSTNAME = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
 
-def _target_host(host_header: str, settings: Settings) -> str:
-    host = host_header.strip()
-    if host.startswith("["):  # [IPv6]:port
-        host = host[1 : host.find("]")] if "]" in host else ""
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host if _HOSTNAME.fullmatch(host) else _fallback(settings)
-    return f"[{address}]" if address.version == 6 else str(address)
+def https_host(settings: Settings, environ: dict) -> str:
+    """The appliance's own address, as the host of its HTTPS address.
 
-
-def _fallback(settings: Settings) -> str:
+    Never the Host header: anyone can send one, and a redirect built from
+    it would send a person's browser, and the form it was posting, to the
+    sender's site. The configured address is the appliance's; when it
+    listens on every address, the one this connection arrived at is, which
+    the operating system and not the client reports.
+    """
     address = ipaddress.ip_address(settings.bind)
+    if address.is_unspecified:
+        connection = environ.get("gunicorn.socket")
+        if connection is not None:
+            address = ipaddress.ip_address(connection.getsockname()[0])
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
     return f"[{address}]" if address.version == 6 else str(address)
 
 
@@ -55,12 +52,14 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     @app.route("/<path:path>", method="ANY")
     def to_https(path: str = "") -> None:
         request = bottle.request
-        host = _target_host(request.get_header("Host", ""), settings)
+        host = https_host(settings, request.environ)
         query = f"?{request.query_string}" if request.query_string else ""
         where = urllib.parse.quote(request.path)
         location = f"https://{host}:{settings.https_port}{where}{query}"
         # 308 keeps the method of a form posted to the wrong port.
         code = 301 if request.method in {"GET", "HEAD"} else 308
-        bottle.redirect(location, code)
+        # Not bottle.redirect: it would resolve the target against the URL
+        # the request claims (its Host header) if it were relative.
+        raise bottle.HTTPResponse("", code, {"Location": location})
 
     return app

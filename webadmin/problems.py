@@ -21,6 +21,11 @@ from agent.errors import (
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:edgepbx:problem:"
 
+#: A value the person sent is quoted back in a problem at most this long:
+#: enough to recognise it, never the megabyte someone pasted.
+SHOWN_VALUE_MAX = 64
+ELLIPSIS = "…"
+
 #: Service-layer field names and the names the API and forms use for them.
 FIELD_NAMES = {"extension": "number", "name": "display_name"}
 
@@ -38,6 +43,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Already exists",
+    413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many attempts",
@@ -74,5 +80,27 @@ def problem(
     return status, json.dumps(body)
 
 
+def shortened(value: str, limit: int = SHOWN_VALUE_MAX) -> str:
+    """value as it may be quoted back: cut at limit, with an ellipsis."""
+    return value if len(value) <= limit else value[:limit] + ELLIPSIS
+
+
+def message(error: PbxError) -> str:
+    """The error's message for a page or a problem, with the value cut short.
+
+    ``InvalidInput`` quotes the value it refused (``field "value": rule``);
+    the CLI shows that in full, a web answer only its start.
+    """
+    text = str(error)
+    if isinstance(error, InvalidInput):
+        prefix, suffix = f'{error.field} "', f'": {error.rule}'
+        if text.startswith(prefix) and text.endswith(suffix):
+            value = text[len(prefix) : len(text) - len(suffix)]
+            return f"{prefix}{shortened(value)}{suffix}"
+    return text
+
+
 def from_error(error: PbxError) -> tuple[int, str]:
-    return problem(status_of(error), error.kind, str(error), field_name(error.field))
+    return problem(
+        status_of(error), error.kind, message(error), field_name(error.field)
+    )

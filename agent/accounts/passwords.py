@@ -91,22 +91,36 @@ RULE = (
 
 
 def check_policy(password: str, username: str, field: str = "new_password") -> str:
-    """Check a password a person chose; the error never echoes it."""
-    classes = [
-        any(ch.islower() for ch in password),
-        any(ch.isupper() for ch in password),
-        any(ch.isdigit() for ch in password),
-        any(not ch.isalnum() and not ch.isspace() for ch in password),
-    ]
-    varied = sum(classes) >= CLASSES_NEEDED or len(password) >= PASSPHRASE_MIN
-    if (
-        not PASSWORD_MIN <= len(password) <= PASSWORD_MAX
-        or not varied
-        or any(ord(ch) < 32 for ch in password)
-        or username.lower() in password.lower()
-    ):
-        raise InvalidInput(field, None, RULE)
-    return password
+    """Check a password a person chose; say which rule it broke, never echo it.
+
+    Raises:
+        InvalidInput: naming the first rule broken, in the order a person
+            would fix them (length, characters, the user name, variety).
+    """
+    classes = {
+        "lower case": any(ch.islower() for ch in password),
+        "upper case": any(ch.isupper() for ch in password),
+        "digits": any(ch.isdigit() for ch in password),
+        "symbols": any(not ch.isalnum() and not ch.isspace() for ch in password),
+    }
+    if len(password) < PASSWORD_MIN:
+        broken = f"too short: at least {PASSWORD_MIN} characters"
+    elif len(password) > PASSWORD_MAX:
+        broken = f"too long: at most {PASSWORD_MAX} characters"
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in password):
+        broken = "must not contain control characters such as tabs or newlines"
+    elif username and username.lower() in password.lower():
+        broken = "must not contain the user name"
+    elif sum(classes.values()) < CLASSES_NEEDED and len(password) < PASSPHRASE_MIN:
+        missing = " or ".join(name for name, present in classes.items() if not present)
+        broken = (
+            f"needs at least {CLASSES_NEEDED} of lower case, upper case, digits "
+            f"and symbols (add {missing}), or be a passphrase of "
+            f"{PASSPHRASE_MIN} or more characters"
+        )
+    else:
+        return password
+    raise InvalidInput(field, None, broken)
 
 
 def generate_one_time_password() -> str:

@@ -1,10 +1,14 @@
 """Accounts of the web admin: the first administrator, sign-in, passwords.
 
 The first administrator, ``admin``, is made on the appliance's first start
-with a one-time password. Until its owner replaces it, that password is
-kept sealed under the device key (like SIP passwords) so ``make run`` can
-show it again; the hash is what sign-in checks. ``edgepbx admin
-reset-password`` makes a new one-time password the same way.
+with a one-time password. A sign-in password, one-time or chosen, is only
+ever stored as a hash: the one-time password is shown once, by the process
+that made it (the ``make run`` banner on first start, ``edgepbx admin
+reset-password`` later), and cannot be shown again by anyone.
+
+``user_account.one_time_password`` once held a sealed copy so the banner
+could reprint it. It is no longer written and is cleared wherever an older
+firmware left one; a later migration should drop the column.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ _USERNAME = re.compile(r"[a-z][a-z0-9._-]*")
 WRONG_CREDENTIALS = "user name or password is not right"
 
 
-def _purpose(username: str) -> str:
-    return f"account/{username}/one_time_password"
+# The first administrator's one-time password, kept in this process's
+# memory only from its making until the banner takes it, so that it is
+# printed exactly once and never stored in any form that can be read back.
+_made_in_this_process: dict[str, str] = {}
 
 
 def username_rule(value: str) -> str:
@@ -78,6 +84,7 @@ class AccountService:
 
     def ensure_first_admin(self) -> str | None:
         """Make ``admin`` if there is no account; return its one-time password."""
+        _forget_stored_one_time_passwords()
         if UserAccount.select().exists():
             return None
         password = passwords.generate_one_time_password()
@@ -88,7 +95,7 @@ class AccountService:
                     role=Role.SUPER_ADMINISTRATOR.value,
                     password_hash=passwords.hash_password(password),
                     must_change_password=True,
-                    one_time_password=self.key.seal(password, _purpose(FIRST_ADMIN)),
+                    one_time_password=None,
                 )
                 audit.record(
                     SYSTEM,
@@ -101,14 +108,25 @@ class AccountService:
         except peewee.IntegrityError:
             return None  # another process made it first
         log.info("account %s: created with a one-time password", FIRST_ADMIN)
+        _made_in_this_process[FIRST_ADMIN] = password
         return password
 
     def pending_one_time_password(self, username: str = FIRST_ADMIN) -> str | None:
-        """The one-time password not yet replaced by its owner, for the banner."""
-        row = UserAccount.get_or_none(UserAccount.username == username)
-        if row is None or not row.must_change_password or not row.one_time_password:
+        """The one-time password this process just made, for the banner; once.
+
+        Only the process that made the first administrator knows its
+        password, and only until it is taken: a second call, or any other
+        process, gets None (``edgepbx admin reset-password`` makes a new one).
+        """
+        password = _made_in_this_process.pop(username, None)
+        if password is None:
             return None
-        return self.key.open(row.one_time_password, _purpose(row.username))
+        row = UserAccount.get_or_none(UserAccount.username == username)
+        if row is None or not row.must_change_password:
+            return None  # already replaced by its owner
+        if not passwords.verify_password(password, row.password_hash):
+            return None  # reset since, or another appliance's database
+        return password
 
     def add(
         self, actor: Principal, username: str, role_name: str
@@ -128,7 +146,7 @@ class AccountService:
                 role=account_role.value,
                 password_hash=passwords.hash_password(password),
                 must_change_password=True,
-                one_time_password=self.key.seal(password, _purpose(username)),
+                one_time_password=None,
             )
             audit.record(
                 actor,
@@ -155,7 +173,7 @@ class AccountService:
         with database.atomic():
             row.password_hash = passwords.hash_password(password)
             row.must_change_password = True
-            row.one_time_password = self.key.seal(password, _purpose(row.username))
+            row.one_time_password = None
             row.password_changed_at = utcnow()
             row.save()
             sessions.end_all_of(row.id)
@@ -273,3 +291,11 @@ class AccountService:
         if row is None:
             raise NotFound(f'username "{username}": no such account', field="username")
         return row
+
+
+def _forget_stored_one_time_passwords() -> None:
+    """Clear the sealed one-time passwords an older firmware kept."""
+    stored = UserAccount.one_time_password.is_null(False)
+    if UserAccount.select().where(stored).exists():
+        UserAccount.update(one_time_password=None).where(stored).execute()
+        log.info("accounts: stored one-time passwords removed; only hashes are kept")

@@ -3,15 +3,17 @@
 % if not records:
 <p class="empty">Nothing has been changed yet.</p>
 % else:
+% # An empty value (no e-mail, say) shows as a dash, not as "None".
+% shown = lambda values: ', '.join(f"{k}={'—' if v in (None, '') else v}" for k, v in (values or {}).items())
 <div class="table-wrap">
-<table class="list">
+<table class="list audit">
   <thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Object</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
   <tbody>
   % for r in records:
   <tr>
-    <td>{{r.at}}</td><td>{{r.actor}}</td><td>{{r.action}}</td><td>{{r.object}}</td>
-    <td class="values">{{', '.join(f'{k}={v}' for k, v in (r.before or {}).items())}}</td>
-    <td class="values">{{', '.join(f'{k}={v}' for k, v in (r.after or {}).items())}}</td>
+    <td data-label="When (UTC)">{{r.at}}</td><td data-label="Who">{{r.actor}}</td><td data-label="What">{{r.action}}</td><td data-label="Object">{{r.object}}</td>
+    <td class="values" data-label="Before">{{shown(r.before)}}</td>
+    <td class="values" data-label="After">{{shown(r.after)}}</td>
   </tr>
   % end
   </tbody>

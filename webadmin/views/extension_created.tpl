@@ -10,6 +10,8 @@
 </dl>
 % if password:
 <p class="notice">This password is shown once. Enter it in the phone now, or note it somewhere safe.</p>
+% else:
+<p class="notice">The SIP password was shown once, when the extension was added. To give a phone a new one, run <code>edgepbx extension set-password {{extension.number}}</code>.</p>
 % end
 <p><a class="button" href="/extensions/{{extension.number}}">Open extension {{extension.number}}</a> <a href="/extensions">Back to the list</a></p>
 </section>

@@ -15,27 +15,29 @@
 % if sip_core_error:
 <p class="warning" role="status">Registration status unknown: {{sip_core_error}}.</p>
 % end
-% if not page.items:
+% if not page.items and page.page > page.pages:
+<p class="empty">Nothing on page {{page.page}}: {{'the search finds' if page.search else 'there are'}} {{page.total}} {{'extension' if page.total == 1 else 'extensions'}}, on {{page.pages}} {{'page' if page.pages == 1 else 'pages'}}. <a href="{{link(page=page.pages)}}">Go to page {{page.pages}}</a></p>
+% elif not page.items:
 <p class="empty">{{'No extension matches.' if page.search else 'No extensions yet.'}}</p>
 % else:
 <div class="table-wrap">
-<table class="list">
+<table class="list extensions">
   <thead><tr>
   % for key, label in (('number', 'Number'), ('display_name', 'Name'), ('email', 'E-mail')):
     % active = page.sort == key
     % order = 'desc' if active and not page.descending else 'asc'
-    <th scope="col" aria-sort="{{('descending' if page.descending else 'ascending') if active else 'none'}}"><a href="{{link(sort=key, order=order, page=1)}}">{{label}}{{(' ↓' if page.descending else ' ↑') if active else ''}}</a></th>
+    <th scope="col" class="{{key}}" aria-sort="{{('descending' if page.descending else 'ascending') if active else 'none'}}"><a href="{{link(sort=key, order=order, page=1)}}">{{label}}{{(' ↓' if page.descending else ' ↑') if active else ''}}</a></th>
   % end
-    <th scope="col">Phones</th>
+    <th scope="col" class="phones">Phones</th>
   </tr></thead>
   <tbody>
   % for ext in page.items:
     % phones = registered.get(ext.number, [])
     <tr>
-      <td><a href="/extensions/{{ext.number}}">{{ext.number}}</a></td>
-      <td>{{ext.display_name}}{{'' if ext.enabled else ' (disabled)'}}</td>
-      <td>{{ext.email or ''}}</td>
-      <td>
+      <td class="number"><a href="/extensions/{{ext.number}}">{{ext.number}}</a></td>
+      <td class="display_name">{{ext.display_name}}{{'' if ext.enabled else ' (disabled)'}}</td>
+      <td class="email">{{ext.email or ''}}</td>
+      <td class="phones">
       % if sip_core_error:
         <span class="status unknown">unknown</span>
       % elif phones:
@@ -50,7 +52,7 @@
 </table>
 </div>
 % end
-% if page.pages > 1:
+% if page.pages > 1 and page.page <= page.pages:
 <nav class="pages" aria-label="Pages">
   % if page.page > 1:
   <a href="{{link(page=page.page - 1)}}" rel="prev">Previous</a>

@@ -17,7 +17,7 @@
   <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
   % end
   % end
-  <p class="hint">At least 12 characters with three of lower case, upper case, digits and symbols, or a passphrase of 20 characters or more; not containing your user name.</p>
+  <p class="hint">{{rule[0].upper() + rule[1:]}}.</p>
   <button type="submit">Save password</button>
 </form>
 </section>

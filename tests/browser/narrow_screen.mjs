@@ -1,0 +1,111 @@
+// The extension list and the audit log on a phone-sized screen (390 x 844,
+// an iPhone 14's viewport), in Debian's Chromium: what a person can read
+// without scrolling sideways, measured from the laid-out page, and a
+// screenshot of each page for a person to look at.
+//
+// Input (environment): EDGEPBX_URL, EDGEPBX_SESSION (a signed-in session's
+// cookie value), EDGEPBX_SCREENSHOTS (a directory). Output: one JSON object
+// on stdout. tests/test_web_narrow_screen.py runs it against a real appliance.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const CHROMIUM = process.env.EDGEPBX_CHROMIUM || "/usr/bin/chromium";
+const STEP_TIMEOUT_MS = 15000;
+const VIEWPORT = { width: 390, height: 844 };
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set`);
+  }
+  return value;
+}
+
+// How one page lays out: does anything stick out sideways, and for each
+// column asked about, is every cell of it shown and inside the screen.
+async function measure(page, columns) {
+  return page.evaluate((columns) => {
+    const screen = document.documentElement.clientWidth;
+    const wrap = document.querySelector(".table-wrap");
+    const inside = (element) => {
+      const box = element.getBoundingClientRect();
+      return box.width > 0 && box.height > 0 && box.left >= 0 && box.right <= screen + 0.5;
+    };
+    const shown = {};
+    for (const [name, selector] of Object.entries(columns)) {
+      const cells = [...document.querySelectorAll(selector)];
+      shown[name] = cells.length > 0 && cells.every(inside);
+    }
+    return {
+      pageScrollsSideways: document.documentElement.scrollWidth > screen,
+      tableScrollsSideways: wrap ? wrap.scrollWidth > wrap.clientWidth + 0.5 : null,
+      shown,
+    };
+  }, columns);
+}
+
+async function main() {
+  const base = required("EDGEPBX_URL").replace(/\/$/, "");
+  const screenshots = required("EDGEPBX_SCREENSHOTS");
+  const userDataDir = mkdtempSync(join(tmpdir(), "edgepbx-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: VIEWPORT,
+    // Self-signed, on 127.0.0.1 only; the Python tests check the certificate.
+    ignoreHTTPSErrors: true,
+  });
+  try {
+    await context.addCookies([
+      {
+        name: "__Host-edgepbx_session",
+        value: required("EDGEPBX_SESSION"),
+        url: `${base}/`,
+        secure: true,
+        httpOnly: true,
+        sameSite: "Strict",
+      },
+    ]);
+    const page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+
+    await page.goto(`${base}/extensions`);
+    await page.screenshot({ path: join(screenshots, "extensions.png"), fullPage: true });
+    const extensions = await measure(page, {
+      number: "table.extensions td.number",
+      name: "table.extensions td.display_name",
+      phones: "table.extensions td.phones",
+      phonesHeading: "table.extensions th.phones",
+    });
+
+    await page.goto(`${base}/audit`);
+    await page.screenshot({ path: join(screenshots, "audit.png"), fullPage: true });
+    const audit = await measure(page, {
+      what: 'table.audit td[data-label="What"]',
+      object: 'table.audit td[data-label="Object"]',
+      after: 'table.audit td[data-label="After"]',
+    });
+    console.log(JSON.stringify({ extensions, audit }));
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`browser test failed: ${error.stack || error}`);
+  process.exit(1);
+});
