@@ -1,0 +1,56 @@
+"""Vendors whose phones the PBX provisions, each in its own file format.
+
+A vendor module renders two kinds of file: a common file every phone of that
+vendor fetches, and a MAC file with one phone's accounts. ``VENDORS`` maps
+the name an administrator types (``--vendor yealink``) to the module's
+``Vendor``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.errors import InvalidInput
+from agent.provisioning.profile import PhoneProfile, SiteProfile
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    title: str
+    #: Models this module's keys were written for (matched case-insensitively).
+    models: re.Pattern[str]
+    models_rule: str
+    content_type: str
+    #: File names of the common file, as phones ask for them.
+    common_file: re.Pattern[str]
+    #: The MAC file's name for a MAC (12 lower-case hex digits).
+    mac_file_name: Callable[[str], str]
+    render_common: Callable[[SiteProfile], bytes]
+    render_mac_file: Callable[[PhoneProfile], bytes]
+
+    def check_model(self, model: str) -> str:
+        if not self.models.fullmatch(model):
+            raise InvalidInput("model", model, f"{self.title}: {self.models_rule}")
+        return model
+
+    def is_mac_file(self, name: str, mac: str) -> bool:
+        return name.lower() == self.mac_file_name(mac).lower()
+
+
+def _registry() -> dict[str, Vendor]:
+    from agent.provisioning.vendors import yealink
+
+    return {vendor.name: vendor for vendor in (yealink.VENDOR,)}
+
+
+VENDORS: dict[str, Vendor] = _registry()
+
+
+def vendor(name: str) -> Vendor:
+    key = (name or "").strip().lower()
+    if key not in VENDORS:
+        raise InvalidInput("vendor", name, "one of " + ", ".join(sorted(VENDORS)))
+    return VENDORS[key]
