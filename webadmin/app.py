@@ -16,7 +16,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.devicekey import create_secret_file
 from agent.settings import Settings
-from webadmin import access, api, api_phones, pages, provisioning
+from webadmin import access, api, api_phones, pages, pages_phones, provisioning
 
 STATIC_DIR = Path(__file__).with_name("static")
 WEB_SECRET_BYTES = 32
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
 
     pages.install(app, appliance, secret)
     api.install(app, appliance)
+    pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
     provisioning.install(app, appliance, "https")
     return app

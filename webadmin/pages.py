@@ -34,6 +34,7 @@ NOTICES = {
     "deleted": "The extension is deleted.",
     "saved": "The extension is saved.",
     "signed-out": "You are signed out.",
+    "phone-removed": "The phone is removed.",
 }
 
 
