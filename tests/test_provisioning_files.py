@@ -4,12 +4,14 @@ files (``tests/golden/``) that were read by a person."""
 
 from __future__ import annotations
 
+import dataclasses
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
-from agent.provisioning.vendors import yealink
+from agent.provisioning.vendors import grandstream, snom, yealink
 
 GOLDEN = Path(__file__).with_name("golden")
 
@@ -91,11 +93,87 @@ def test_yealink_time_zone_is_the_standard_offset(zone, shown):
     assert parse_yealink(yealink.render_common(site))["local_time.time_zone"] == shown
 
 
+def grandstream_values(content: bytes) -> dict[str, str]:
+    root = ET.fromstring(content)
+    assert root.tag == "gs_provision" and root.get("version") == "1"
+    config = root.find("config")
+    assert config is not None
+    return {element.tag: element.text or "" for element in config}
+
+
+def test_grandstream_mac_file_puts_each_line_in_its_p_values():
+    content = grandstream.render_mac_file(PHONE)
+    values = grandstream_values(content)
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    assert ET.fromstring(content).findtext("mac") == "805ec0aabbcc"
+    assert values["P35"] == values["P36"] == "101"
+    assert values["P34"] == "Sip-Passw0rd-101"
+    assert values["P47"] == "192.0.2.10:5060"
+    assert values["P404"] == values["P405"] == "102"  # account 2's block
+    assert values["P406"] == "Sip-Passw0rd-102"
+    assert values["P33"] == values["P426"] == "*97"
+    assert values["P2"] == "Adm1nPassw0rdXyz"
+
+
+def test_grandstream_common_file_sets_ntp_and_language():
+    values = grandstream_values(grandstream.render_common(SITE))
+    assert set(values) <= grandstream.COMMON_KEYS
+    assert values == {"P30": "pool.ntp.org", "P1362": "de"}
+
+
+def snom_values(content: bytes) -> dict[tuple[str, str | None], str]:
+    root = ET.fromstring(content)
+    assert root.tag == "settings"
+    settings = root.find("phone-settings")
+    assert settings is not None
+    return {(e.tag, e.get("idx")): e.text or "" for e in settings}
+
+
+def test_snom_mac_file_has_each_identity_read_only():
+    content = snom.render_mac_file(PHONE)
+    values = snom_values(content)
+
+    assert {key for key, _ in values} <= snom.MAC_FILE_KEYS
+    assert values[("user_name", "1")] == "101"
+    assert values[("user_pass", "2")] == "Sip-Passw0rd-102"
+    assert values[("user_host", "2")] == "192.0.2.10:5060"
+    assert values[("user_mailbox", "1")] == "*97"
+    assert values[("http_pass", None)] == "Adm1nPassw0rdXyz"
+    settings = ET.fromstring(content).find("phone-settings")
+    assert {element.get("perm") for element in settings} == {"R"}
+
+
+def test_snom_common_file_sets_ntp_and_language():
+    values = snom_values(snom.render_common(SITE))
+    assert {key for key, _ in values} <= snom.COMMON_KEYS
+    assert values[("language", None)] == "Deutsch"
+
+
+@pytest.mark.parametrize(
+    ("render", "parse", "key"),
+    [
+        (grandstream.render_mac_file, grandstream_values, "P3"),
+        (snom.render_mac_file, snom_values, ("user_realname", "1")),
+    ],
+)
+def test_names_with_markup_characters_stay_text_in_xml(render, parse, key):
+    tricky = "R&D <lab> 'A'"
+    line = dataclasses.replace(PHONE.lines[0], display_name=tricky)
+    phone = dataclasses.replace(PHONE, lines=(line,))
+
+    assert parse(render(phone))[key] == tricky
+
+
 @pytest.mark.parametrize(
     ("golden", "render"),
     [
         ("yealink-805ec0aabbcc.cfg", lambda: yealink.render_mac_file(PHONE)),
         ("yealink-y000000000000.cfg", lambda: yealink.render_common(SITE)),
+        ("grandstream-cfg805ec0aabbcc.xml", lambda: grandstream.render_mac_file(PHONE)),
+        ("grandstream-cfg.xml", lambda: grandstream.render_common(SITE)),
+        ("snom-805ec0aabbcc.xml", lambda: snom.render_mac_file(PHONE)),
+        ("snom-snomD785.htm", lambda: snom.render_common(SITE)),
     ],
 )
 def test_rendered_files_match_their_golden_files(golden, render):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -266,3 +267,38 @@ def test_a_lost_ack_makes_the_server_send_the_block_again(tftp, udp):
     assert OptionAck.parse(oack).options == {"timeout": "1"}
     assert Data.parse(first) == Data.parse(again)
     assert Data.parse(again).block == 1
+
+
+def test_each_vendor_gets_its_own_file_names_and_no_other(tftp, tmp_path):
+    tftp.cli(
+        "phone",
+        "add",
+        "000b82aabbcc",
+        "--vendor",
+        "grandstream",
+        "--model",
+        "GXP2170",
+        "--extension",
+        "101",
+    )
+    tftp.cli(
+        "phone",
+        "add",
+        "000413aabbcc",
+        "--vendor",
+        "snom",
+        "--model",
+        "D785",
+        "--extension",
+        "102",
+    )
+    grandstream = tftp_hpa(tftp, "cfg000b82aabbcc.xml", tmp_path / "gs.xml")
+    snom = tftp_hpa(tftp, "snomD785-000413AABBCC.htm", tmp_path / "snom.htm")
+    wrong = tftp_hpa(tftp, "000b82aabbcc.cfg", tmp_path / "wrong.cfg")
+
+    assert grandstream.returncode == 0 and snom.returncode == 0
+    gs_root = ET.fromstring((tmp_path / "gs.xml").read_bytes())
+    assert gs_root.findtext("config/P35") == "101"
+    snom_root = ET.fromstring((tmp_path / "snom.htm").read_bytes())
+    assert snom_root.findtext("phone-settings/user_name") == "102"
+    assert "Error code 1: File not found" in wrong.stdout + wrong.stderr

@@ -231,8 +231,11 @@ class PhoneService:
         numbers = tuple(n.strip() for n in extensions if n and n.strip())
         if not numbers:
             raise InvalidInput("extension", None, "at least one extension per phone")
-        if len(numbers) > rules.MAX_LINES:
-            raise InvalidInput("extension", None, f"at most {rules.MAX_LINES} lines")
+        most = min(rules.MAX_LINES, maker.max_lines)
+        if len(numbers) > most:
+            raise InvalidInput(
+                "extension", " ".join(numbers), f"{maker.title}: at most {most} lines"
+            )
         if len(set(numbers)) != len(numbers):
             raise InvalidInput("extension", " ".join(numbers), "each extension once")
         for number in numbers:

@@ -29,7 +29,6 @@ log = logging.getLogger("edgepbx.provisioning")
 # Longest name any vendor asks for ("cfg" + 12 digits + ".xml" and the
 # like) with room to spare; longer requests are refused unread.
 MAX_NAME_LENGTH = 64
-_MAC_IN_NAME = re.compile(r"(?:cfg|sep)?([0-9a-f]{12})\.[a-z]{3,4}", re.IGNORECASE)
 # Yealink and others put the MAC at the end of their User-Agent.
 _MAC_IN_AGENT = re.compile(r"([0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{12})\s*$", re.I)
 
@@ -108,16 +107,18 @@ class ProvisioningTree:
         return None
 
     def _mac_file(self, name: str) -> tuple[ProvisioningFile, str] | None:
-        match = _MAC_IN_NAME.fullmatch(name)
-        if match is None:
-            return None
-        mac = match.group(1).lower()
-        row = Phone.get_or_none(Phone.mac == mac)
-        if row is None or row.vendor not in VENDORS:
-            return None
-        vendor = VENDORS[row.vendor]
-        if not vendor.is_mac_file(name, mac):
-            return None
+        """The file, if a vendor names a MAC file so and that MAC is one of
+        its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
+        for vendor in VENDORS.values():
+            mac = vendor.mac_in(name)
+            if mac is None:
+                continue
+            row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
+            if row is not None:
+                return self._render(vendor, name, mac)
+        return None
+
+    def _render(self, vendor, name: str, mac: str) -> tuple[ProvisioningFile, str]:
         profile = self.phones.profile(mac, site_profile(self.appliance.settings))
         content = vendor.render_mac_file(profile)
         return ProvisioningFile(name, content, vendor.content_type), mac

@@ -26,24 +26,29 @@ class Vendor:
     content_type: str
     #: File names of the common file, as phones ask for them.
     common_file: re.Pattern[str]
-    #: The MAC file's name for a MAC (12 lower-case hex digits).
-    mac_file_name: Callable[[str], str]
+    #: File names of a phone's own file; the group "mac" holds its address.
+    mac_file: re.Pattern[str]
     render_common: Callable[[SiteProfile], bytes]
     render_mac_file: Callable[[PhoneProfile], bytes]
+    #: Lines (SIP accounts) this module can write for one phone.
+    max_lines: int = 16
 
     def check_model(self, model: str) -> str:
         if not self.models.fullmatch(model):
             raise InvalidInput("model", model, f"{self.title}: {self.models_rule}")
         return model
 
-    def is_mac_file(self, name: str, mac: str) -> bool:
-        return name.lower() == self.mac_file_name(mac).lower()
+    def mac_in(self, name: str) -> str | None:
+        """The MAC address a MAC file name asks for, or None."""
+        found = self.mac_file.fullmatch(name)
+        return found.group("mac").lower() if found else None
 
 
 def _registry() -> dict[str, Vendor]:
-    from agent.provisioning.vendors import yealink
+    from agent.provisioning.vendors import grandstream, snom, yealink
 
-    return {vendor.name: vendor for vendor in (yealink.VENDOR,)}
+    modules = (yealink, grandstream, snom)
+    return {module.VENDOR.name: module.VENDOR for module in modules}
 
 
 VENDORS: dict[str, Vendor] = _registry()

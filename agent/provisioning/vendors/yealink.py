@@ -126,7 +126,7 @@ VENDOR = Vendor(
     models_rule="a T3x, T4x or T5x model like T46U or T54W",
     content_type="text/plain; charset=utf-8",
     common_file=re.compile(r"y0{10}[0-9a-f]{2}\.cfg", re.IGNORECASE),
-    mac_file_name=lambda mac: f"{mac}.cfg",
+    mac_file=re.compile(r"(?P<mac>[0-9a-f]{12})\.cfg", re.IGNORECASE),
     render_common=render_common,
     render_mac_file=render_mac_file,
 )
