@@ -34,7 +34,6 @@ def _etag_matches(header: str, etag: str) -> bool:
 def install(app: bottle.Bottle, appliance: Appliance, via: str) -> None:
     tree = ProvisioningTree(appliance)
 
-    @app.route("/prov", method=["GET", "HEAD"])
     @app.route("/prov/", method=["GET", "HEAD"])
     @app.route("/prov/<name:path>", method=["GET", "HEAD"])
     def provisioning_file(name: str = "") -> str:
