@@ -302,3 +302,33 @@ def test_each_vendor_gets_its_own_file_names_and_no_other(tftp, tmp_path):
     snom_root = ET.fromstring((tmp_path / "snom.htm").read_bytes())
     assert snom_root.findtext("phone-settings/user_name") == "102"
     assert "Error code 1: File not found" in wrong.stdout + wrong.stderr
+
+
+def test_a_known_phone_asking_for_a_file_not_served_is_no_security_event(
+    tftp, tmp_path
+):
+    tftp.cli(
+        "phone",
+        "add",
+        "000b82ddeeff",
+        "--vendor",
+        "grandstream",
+        "--model",
+        "GXP2170",
+        "--extension",
+        "101",
+    )
+    # Grandstream phones ask for the binary format first.
+    binary = tftp_hpa(tftp, "cfg000b82ddeeff", tmp_path / "binary")
+    walked = tftp_hpa(tftp, "cfg000b82ddee00", tmp_path / "walked")
+
+    assert "Error code 1: File not found" in binary.stdout + binary.stderr
+    assert "Error code 1: File not found" in walked.stdout + walked.stderr
+    deadline = time.monotonic() + 5
+    while '"cfg000b82ddee00"' not in tftp.server_log.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    log = tftp.server_log.read_text()
+    assert 'subject "cfg000b82ddee00"' in log
+    assert 'subject "cfg000b82ddeeff"' not in log
+    assert '"cfg000b82ddeeff" from 127.0.0.1 not served' in log

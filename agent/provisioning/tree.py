@@ -29,6 +29,7 @@ log = logging.getLogger("edgepbx.provisioning")
 # Longest name any vendor asks for ("cfg" + 12 digits + ".xml" and the
 # like) with room to spare; longer requests are refused unread.
 MAX_NAME_LENGTH = 64
+_MAC_IN_ANY_NAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{12})(?![0-9a-f])", re.I)
 # Yealink and others put the MAC at the end of their User-Agent.
 _MAC_IN_AGENT = re.compile(r"([0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{12})\s*$", re.I)
 
@@ -89,7 +90,7 @@ class ProvisioningTree:
             raise exc
         found = self._common_file(name) or self._mac_file(name)
         if found is None:
-            self._report(events.PROVISIONING_FILE_MISSING, source_ip, name, via)
+            self._miss(name, source_ip, via)
             raise FileMissing(name)
         file, mac = found
         mac = mac or mac_from_user_agent(user_agent)
@@ -122,6 +123,18 @@ class ProvisioningTree:
         profile = self.phones.profile(mac, site_profile(self.appliance.settings))
         content = vendor.render_mac_file(profile)
         return ProvisioningFile(name, content, vendor.content_type), mac
+
+    def _miss(self, name: str, source_ip: str, via: str) -> None:
+        """A known phone asking for a file we do not serve (Grandstream asks
+        for its binary ``cfg<mac>`` first) is no MAC walk: logged, not
+        reported."""
+        macs = {m.lower() for m in _MAC_IN_ANY_NAME.findall(name)}
+        if macs and Phone.select().where(Phone.mac.in_(macs)).exists():
+            log.info(
+                "provisioning: %s from %s not served", events.shown(name), source_ip
+            )
+            return
+        self._report(events.PROVISIONING_FILE_MISSING, source_ip, name, via)
 
     def _report(self, kind: str, source_ip: str, name: str, via: str) -> None:
         events.report(events.SecurityEvent(kind, source_ip, name, via))
