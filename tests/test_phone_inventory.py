@@ -190,3 +190,24 @@ def test_adding_and_removing_phones_is_audited(office):
         " AND object_id = '805ec0000001' ORDER BY id"
     ).fetchall()
     assert rows == [("console", "create"), ("console", "delete")]
+
+
+def test_a_vendor_with_fewer_accounts_refuses_more_lines(office):
+    for number in range(103, 108):
+        office.add_extension(str(number))
+    extensions = []
+    for number in range(101, 108):
+        extensions += ["--extension", str(number)]
+    result = office.cli(
+        "phone",
+        "add",
+        "000b82000001",
+        "--vendor",
+        "grandstream",
+        "--model",
+        "GXP2170",
+        *extensions,
+    )
+
+    assert result.returncode == 2
+    assert "Grandstream: at most 6 lines" in result.stderr

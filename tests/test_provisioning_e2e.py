@@ -195,3 +195,24 @@ def test_a_phone_registers_with_the_credentials_of_its_tftp_file(office, tmp_pat
         tone_hz=697,
     ) as desk:
         assert desk.register() == 200
+
+
+def test_a_cisco_phone_fetches_its_flat_profile_by_its_profile_rule(office):
+    import xml.etree.ElementTree as ET
+
+    office.cli(
+        "phone",
+        "add",
+        "00562b001122",
+        "--vendor",
+        "cisco",
+        "--model",
+        "CP-8841",
+        "--extension",
+        "101",
+    )
+    status, headers, body = http_get(office, "/prov/00562b001122.xml")
+
+    assert status == 200
+    assert headers["content-type"].startswith("application/xml")
+    assert ET.fromstring(body).findtext("User_ID_1_") == "101"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
-from agent.provisioning.vendors import grandstream, snom, yealink
+from agent.provisioning.vendors import cisco, grandstream, snom, yealink
 
 GOLDEN = Path(__file__).with_name("golden")
 
@@ -150,9 +150,38 @@ def test_snom_common_file_sets_ntp_and_language():
     assert values[("language", None)] == "Deutsch"
 
 
+def cisco_values(content: bytes) -> dict[str, str]:
+    root = ET.fromstring(content)
+    assert root.tag == "flat-profile"
+    assert {element.get("ua") for element in root} == {"na"}
+    return {element.tag: element.text or "" for element in root}
+
+
+def test_cisco_flat_profile_has_each_line_and_the_phone_settings():
+    values = cisco_values(cisco.render_mac_file(PHONE))
+
+    assert set(values) <= cisco.MAC_FILE_KEYS
+    assert values["User_ID_1_"] == values["Auth_ID_1_"] == "101"
+    assert values["Use_Auth_ID_1_"] == "Yes"
+    assert values["Password_2_"] == "Sip-Passw0rd-102"
+    assert values["Proxy_2_"] == "192.0.2.10:5060"
+    assert values["SIP_Transport_1_"] == "UDP"
+    assert values["Admin_Password"] == "Adm1nPassw0rdXyz"
+    assert values["Voice_Mail_Number"] == "*97"
+    assert values["Time_Zone"] == "GMT+01:00"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"), [(0, "GMT"), (-300, "GMT-05:00"), (330, "GMT+05:30")]
+)
+def test_cisco_time_zone_names(minutes, shown):
+    assert cisco.time_zone(minutes) == shown
+
+
 @pytest.mark.parametrize(
     ("render", "parse", "key"),
     [
+        (cisco.render_mac_file, cisco_values, "Display_Name_1_"),
         (grandstream.render_mac_file, grandstream_values, "P3"),
         (snom.render_mac_file, snom_values, ("user_realname", "1")),
     ],
@@ -174,6 +203,7 @@ def test_names_with_markup_characters_stay_text_in_xml(render, parse, key):
         ("grandstream-cfg.xml", lambda: grandstream.render_common(SITE)),
         ("snom-805ec0aabbcc.xml", lambda: snom.render_mac_file(PHONE)),
         ("snom-snomD785.htm", lambda: snom.render_common(SITE)),
+        ("cisco-805ec0aabbcc.xml", lambda: cisco.render_mac_file(PHONE)),
     ],
 )
 def test_rendered_files_match_their_golden_files(golden, render):

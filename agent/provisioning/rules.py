@@ -51,4 +51,15 @@ def line(value: int) -> int:
 
 
 def generate_admin_password() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(ADMIN_PASSWORD_LENGTH))
+    """Letters and digits only (every vendor's file format takes them as they
+    are), with lower case, upper case and a digit, which Cisco requires."""
+    while True:
+        password = "".join(
+            secrets.choice(_ALPHABET) for _ in range(ADMIN_PASSWORD_LENGTH)
+        )
+        if (
+            any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.isdigit() for c in password)
+        ):
+            return password

@@ -101,7 +101,7 @@ class ProvisioningTree:
 
     def _common_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
         for vendor in VENDORS.values():
-            if vendor.common_file.fullmatch(name):
+            if vendor.common_file and vendor.common_file.fullmatch(name):
                 site = site_profile(self.appliance.settings)
                 content = vendor.render_common(site)
                 return ProvisioningFile(name, content, vendor.content_type), None

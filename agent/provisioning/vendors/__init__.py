@@ -24,11 +24,12 @@ class Vendor:
     models: re.Pattern[str]
     models_rule: str
     content_type: str
-    #: File names of the common file, as phones ask for them.
-    common_file: re.Pattern[str]
+    #: File names of the common file, as phones ask for them (None: the
+    #: vendor's phones fetch their own file only).
+    common_file: re.Pattern[str] | None
     #: File names of a phone's own file; the group "mac" holds its address.
     mac_file: re.Pattern[str]
-    render_common: Callable[[SiteProfile], bytes]
+    render_common: Callable[[SiteProfile], bytes] | None
     render_mac_file: Callable[[PhoneProfile], bytes]
     #: Lines (SIP accounts) this module can write for one phone.
     max_lines: int = 16
@@ -45,9 +46,9 @@ class Vendor:
 
 
 def _registry() -> dict[str, Vendor]:
-    from agent.provisioning.vendors import grandstream, snom, yealink
+    from agent.provisioning.vendors import cisco, grandstream, snom, yealink
 
-    modules = (yealink, grandstream, snom)
+    modules = (yealink, grandstream, snom, cisco)
     return {module.VENDOR.name: module.VENDOR for module in modules}
 
 
