@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
-from agent.provisioning.vendors import cisco, grandstream, snom, yealink
+from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
 
 GOLDEN = Path(__file__).with_name("golden")
 
@@ -150,6 +150,43 @@ def test_snom_common_file_sets_ntp_and_language():
     assert values[("language", None)] == "Deutsch"
 
 
+def polycom_values(content: bytes) -> dict[str, str]:
+    root = ET.fromstring(content)
+    assert root.tag == "polycomConfig" and len(root) == 0
+    return dict(root.attrib)
+
+
+def test_poly_master_file_names_the_phone_file_then_the_site_file():
+    root = ET.fromstring(polycom.render_master(PHONE))
+
+    assert root.tag == "APPLICATION"
+    assert set(root.attrib) == set(polycom.MASTER_ATTRIBUTES)
+    files = [name.strip() for name in root.get("CONFIG_FILES").split(",")]
+    assert files == ["phone805ec0aabbcc.cfg", polycom.SITE_FILE]
+    assert root.get("APP_FILE_PATH") == ""
+
+
+def test_poly_phone_file_has_each_registration():
+    values = polycom_values(polycom.render_phone_file(PHONE))
+
+    assert set(values) <= polycom.MAC_FILE_KEYS
+    assert values["reg.1.address"] == values["reg.1.auth.userId"] == "101"
+    assert values["reg.2.auth.password"] == "Sip-Passw0rd-102"
+    assert values["reg.2.server.1.address"] == "192.0.2.10"
+    assert values["reg.2.server.1.port"] == "5060"
+    assert values["reg.1.server.1.transport"] == "UDPOnly"
+    assert values["msg.mwi.1.callBack"] == "*97"
+    assert values["device.auth.localAdminPassword"] == "Adm1nPassw0rdXyz"
+
+
+def test_poly_site_file_sets_time_and_language():
+    values = polycom_values(polycom.render_common(SITE))
+
+    assert set(values) <= polycom.COMMON_KEYS
+    assert values["tcpIpApp.sntp.gmtOffset"] == "3600"
+    assert values["lcl.ml.lang"] == "German_Germany"
+
+
 def cisco_values(content: bytes) -> dict[str, str]:
     root = ET.fromstring(content)
     assert root.tag == "flat-profile"
@@ -182,6 +219,7 @@ def test_cisco_time_zone_names(minutes, shown):
     ("render", "parse", "key"),
     [
         (cisco.render_mac_file, cisco_values, "Display_Name_1_"),
+        (polycom.render_phone_file, polycom_values, "reg.1.displayName"),
         (grandstream.render_mac_file, grandstream_values, "P3"),
         (snom.render_mac_file, snom_values, ("user_realname", "1")),
     ],
@@ -204,6 +242,9 @@ def test_names_with_markup_characters_stay_text_in_xml(render, parse, key):
         ("snom-805ec0aabbcc.xml", lambda: snom.render_mac_file(PHONE)),
         ("snom-snomD785.htm", lambda: snom.render_common(SITE)),
         ("cisco-805ec0aabbcc.xml", lambda: cisco.render_mac_file(PHONE)),
+        ("polycom-805ec0aabbcc.cfg", lambda: polycom.render_master(PHONE)),
+        ("polycom-phone805ec0aabbcc.cfg", lambda: polycom.render_phone_file(PHONE)),
+        ("polycom-edgepbx-polycom.cfg", lambda: polycom.render_common(SITE)),
     ],
 )
 def test_rendered_files_match_their_golden_files(golden, render):

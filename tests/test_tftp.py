@@ -332,3 +332,33 @@ def test_a_known_phone_asking_for_a_file_not_served_is_no_security_event(
     assert 'subject "cfg000b82ddee00"' in log
     assert 'subject "cfg000b82ddeeff"' not in log
     assert '"cfg000b82ddeeff" from 127.0.0.1 not served' in log
+
+
+def test_a_poly_phone_follows_its_master_file_and_a_yealink_name_clash_is_sorted(
+    tftp, tmp_path
+):
+    tftp.cli(
+        "phone",
+        "add",
+        "64167f010203",
+        "--vendor",
+        "polycom",
+        "--model",
+        "VVX450",
+        "--extension",
+        "102",
+    )
+    master = tftp_hpa(tftp, "64167f010203.cfg", tmp_path / "master.cfg")
+    root = ET.fromstring((tmp_path / "master.cfg").read_bytes())
+    names = [name.strip() for name in root.get("CONFIG_FILES").split(",")]
+    fetched = [tftp_hpa(tftp, name, tmp_path / name) for name in names]
+    yealink = tftp_hpa(tftp, f"{MAC}.cfg", tmp_path / "yealink.cfg")
+
+    assert master.returncode == 0
+    assert all(result.returncode == 0 for result in fetched)
+    phone = ET.fromstring((tmp_path / names[0]).read_bytes())
+    assert phone.get("reg.1.auth.userId") == "102"
+    # The same <mac>.cfg pattern still gives the Yealink phone its own file.
+    assert yealink.returncode == 0
+    values = parse_yealink((tmp_path / "yealink.cfg").read_bytes())
+    assert values["account.1.user_name"] == "101"

@@ -111,18 +111,19 @@ class ProvisioningTree:
         """The file, if a vendor names a MAC file so and that MAC is one of
         its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
         for vendor in VENDORS.values():
-            mac = vendor.mac_in(name)
-            if mac is None:
-                continue
-            row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
-            if row is not None:
-                return self._render(vendor, name, mac)
+            for pattern, render in vendor.mac_files():
+                found = pattern.fullmatch(name)
+                if found is None:
+                    continue
+                mac = found.group("mac").lower()
+                row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
+                if row is not None:
+                    profile = self.phones.profile(
+                        mac, site_profile(self.appliance.settings)
+                    )
+                    content = render(profile)
+                    return ProvisioningFile(name, content, vendor.content_type), mac
         return None
-
-    def _render(self, vendor, name: str, mac: str) -> tuple[ProvisioningFile, str]:
-        profile = self.phones.profile(mac, site_profile(self.appliance.settings))
-        content = vendor.render_mac_file(profile)
-        return ProvisioningFile(name, content, vendor.content_type), mac
 
     def _miss(self, name: str, source_ip: str, via: str) -> None:
         """A known phone asking for a file we do not serve (Grandstream asks

@@ -33,22 +33,27 @@ class Vendor:
     render_mac_file: Callable[[PhoneProfile], bytes]
     #: Lines (SIP accounts) this module can write for one phone.
     max_lines: int = 16
+    #: Further files of one phone, each a name pattern (group "mac") and its
+    #: renderer, for vendors whose MAC file points to others (Poly).
+    extra_mac_files: tuple[
+        tuple[re.Pattern[str], Callable[[PhoneProfile], bytes]], ...
+    ] = ()
 
     def check_model(self, model: str) -> str:
         if not self.models.fullmatch(model):
             raise InvalidInput("model", model, f"{self.title}: {self.models_rule}")
         return model
 
-    def mac_in(self, name: str) -> str | None:
-        """The MAC address a MAC file name asks for, or None."""
-        found = self.mac_file.fullmatch(name)
-        return found.group("mac").lower() if found else None
+    def mac_files(
+        self,
+    ) -> list[tuple[re.Pattern[str], Callable[[PhoneProfile], bytes]]]:
+        return [(self.mac_file, self.render_mac_file), *self.extra_mac_files]
 
 
 def _registry() -> dict[str, Vendor]:
-    from agent.provisioning.vendors import cisco, grandstream, snom, yealink
+    from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
 
-    modules = (yealink, grandstream, snom, cisco)
+    modules = (yealink, grandstream, snom, polycom, cisco)
     return {module.VENDOR.name: module.VENDOR for module in modules}
 
 
