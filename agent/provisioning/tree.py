@@ -96,7 +96,10 @@ class ProvisioningTree:
         mac = mac or mac_from_user_agent(user_agent)
         if mac:
             self.phones.record_request(mac, source_ip, name, user_agent)
-        log.info("provisioning: %s sent to %s over %s", name, source_ip, via)
+        # A phone's own file is an event; common files (and the agent's
+        # probe of them) are routine.
+        level = logging.INFO if found[1] else logging.DEBUG
+        log.log(level, "provisioning: %s sent to %s over %s", name, source_ip, via)
         return file
 
     def _common_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
