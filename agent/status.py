@@ -8,6 +8,7 @@ from agent.appliance import Appliance
 from agent.sip.kamailio_config import sip_domain, sip_host
 from agent.supervisor.agent import agent_is_running
 from agent.web import daemons as web_daemons
+from provisioning_server.daemon import tftp_answering
 
 
 def web_addresses(appliance: Appliance) -> dict:
@@ -31,6 +32,7 @@ def appliance_status(appliance: Appliance) -> dict:
         "kamailio": appliance.kamailio.ping,
         "webadmin": lambda: web_daemons.https_answering(settings),
         "webadmin-http": lambda: web_daemons.http_answering(settings),
+        "provisioning": lambda: tftp_answering(settings),
     }
     daemons = {}
     for name, answering in probes.items():

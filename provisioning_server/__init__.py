@@ -1,5 +1,5 @@
-"""Phone auto-provisioning over TFTP and HTTP(S).
+"""``edgepbx provisioning``: the TFTP server desk phones fetch their files from.
 
-Not built yet: phones are configured by hand with the server address and the
-credentials that ``edgepbx extension add`` prints.
+HTTP provisioning is served by the web admin under ``/prov/``; both read the
+same virtual tree (``agent.provisioning.tree``).
 """

@@ -53,6 +53,7 @@ class RunningPbx:
     sip_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     https_port: int = field(default_factory=free_port)
+    tftp_port: int = field(default_factory=free_port)
     #: "agent" as on the device, or "run" as ``make run`` (prints the banner).
     command: str = "agent"
     process: subprocess.Popen | None = None
@@ -67,6 +68,7 @@ class RunningPbx:
             EDGEPBX_SIP_PORT=str(self.sip_port),
             EDGEPBX_HTTP_PORT=str(self.http_port),
             EDGEPBX_HTTPS_PORT=str(self.https_port),
+            EDGEPBX_TFTP_PORT=str(self.tftp_port),
         )
 
     def cli(self, *args: str, stdin: str | None = None) -> CliResult:

@@ -62,6 +62,8 @@ def test_nothing_but_sign_in_and_static_files_answers_without_a_session(
         reply = web.request(method, path, form={} if method != "GET" else None)
         if path in OPEN_PATHS:
             assert reply.status in {200, 403}, (method, path)  # 403: no CSRF token
+        elif path.startswith("/prov"):
+            assert reply.status == 404, (method, path)  # phones' files: open
         elif path.startswith("/api/"):
             assert reply.status == 401, (method, path, reply.body)
             assert reply.content_type == "application/problem+json"

@@ -16,7 +16,18 @@ import bottle
 from agent.appliance import Appliance
 from agent.devicekey import create_secret_file
 from agent.settings import Settings
-from webadmin import access, api, api_system, bodies, handshakes, pages, pages_system
+from webadmin import (
+    access,
+    api,
+    api_phones,
+    api_system,
+    bodies,
+    handshakes,
+    pages,
+    pages_phones,
+    pages_system,
+    provisioning,
+)
 
 STATIC_DIR = Path(__file__).with_name("static")
 WEB_SECRET_BYTES = 32
@@ -83,4 +94,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api.install(app, appliance)
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
+    pages_phones.install(app, appliance)
+    api_phones.install(app, appliance)
+    provisioning.install(app, appliance, "https")
     return app

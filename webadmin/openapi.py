@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
+from webadmin import openapi_phones
 from webadmin.bodies import MAX_BODY_BYTES
 
 VERSION = "1.0.0"
@@ -199,9 +200,10 @@ def document() -> dict:
                     "name": "__Host-edgepbx_session",
                 },
             },
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | openapi_phones.SCHEMAS,
         },
         "paths": {
+            **openapi_phones.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -38,6 +38,7 @@ NOTICES = {
     "saved": "The extension is saved.",
     "unchanged": "Nothing was changed.",
     "signed-out": "You are signed out.",
+    "phone-removed": "The phone is removed.",
 }
 
 

@@ -1,8 +1,8 @@
 """The plain HTTP port: browsers go to HTTPS, ``/prov/`` stays for phones.
 
-Phone provisioning is not served yet, so ``/prov/`` answers 404; it lives
-here because many desk phones fetch their first configuration over plain
-HTTP before they could check any certificate.
+Phone provisioning (``webadmin.provisioning``) lives here because many desk
+phones fetch their first configuration over plain HTTP before they could
+check any certificate.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import urllib.parse
 
 import bottle
 
+from agent.appliance import Appliance
 from agent.settings import Settings
-
-PROVISIONING_PREFIX = "/prov/"
+from webadmin import provisioning
 
 
 def https_host(settings: Settings, environ: dict) -> str:
@@ -37,16 +37,10 @@ def https_host(settings: Settings, environ: dict) -> str:
 
 
 def create_app(settings: Settings | None = None) -> bottle.Bottle:
-    settings = settings or Settings.from_environment()
+    appliance = Appliance.open(settings)
+    settings = appliance.settings
     app = bottle.Bottle()
-
-    @app.route("/prov", method=["GET", "HEAD"])
-    @app.route("/prov/", method=["GET", "HEAD"])
-    @app.route("/prov/<path:path>", method=["GET", "HEAD"])
-    def provisioning(path: str = "") -> str:
-        bottle.response.status = 404
-        bottle.response.content_type = "text/plain; charset=utf-8"
-        return "no provisioning file here\n"
+    provisioning.install(app, appliance, "http")
 
     @app.route("/", method="ANY")
     @app.route("/<path:path>", method="ANY")

@@ -20,6 +20,7 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
+from agent.cli import phones
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -302,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     firmware_cli.register(sub)
     backup_cli.register(sub)
+    phones.register(sub)
     return parser
 
 

@@ -130,6 +130,35 @@ CREATE INDEX extension_number_value_idx ON extension (CAST(number AS INTEGER));
 CREATE INDEX extension_display_name_idx ON extension (display_name COLLATE NOCASE)
 """
 
+# Phone auto-provisioning: desk phones known by MAC address (12 lower-case
+# hex digits), the extension on each of their lines, a per-device admin
+# password sealed under the device key, and what the phone last fetched.
+# A line goes with its extension: removing the extension frees the line.
+PHONE_INVENTORY = """
+CREATE TABLE phone (
+    id INTEGER PRIMARY KEY NOT NULL,
+    mac VARCHAR(12) NOT NULL UNIQUE,
+    vendor VARCHAR(32) NOT NULL,
+    model VARCHAR(32) NOT NULL,
+    admin_password TEXT NOT NULL,
+    config_version INTEGER NOT NULL DEFAULT 1,
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL,
+    last_request_at DATETIME,
+    last_request_ip VARCHAR(45),
+    last_request_file VARCHAR(128),
+    last_user_agent VARCHAR(256)
+);
+CREATE TABLE phone_line (
+    id INTEGER PRIMARY KEY NOT NULL,
+    phone_id INTEGER NOT NULL REFERENCES phone (id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    extension_id INTEGER NOT NULL REFERENCES extension (id) ON DELETE CASCADE,
+    UNIQUE (phone_id, line)
+);
+CREATE INDEX phone_line_extension_idx ON phone_line (extension_id)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -138,6 +167,7 @@ MIGRATIONS: list[Migration] = [
         _run(KAMAILIO_VERSION_TABLE + ";" + KAMAILIO_SUBSCRIBER_VIEW),
     ),
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
+    Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

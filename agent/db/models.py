@@ -112,3 +112,35 @@ class AuditEntry(BaseModel):
 
     class Meta:
         table_name = "audit_log"
+
+
+class Phone(BaseModel):
+    """A desk phone the PBX provisions, known by its MAC address.
+
+    ``admin_password`` is the device-key ciphertext of the password of the
+    phone's own web page, random per phone, written into its configuration.
+    ``config_version`` goes up with every change to the phone or its lines.
+    """
+
+    mac = peewee.CharField(unique=True, max_length=12)
+    vendor = peewee.CharField(max_length=32)
+    model = peewee.CharField(max_length=32)
+    admin_password = peewee.TextField()
+    config_version = peewee.IntegerField(default=1)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    last_request_at = peewee.DateTimeField(null=True)
+    last_request_ip = peewee.CharField(max_length=45, null=True)
+    last_request_file = peewee.CharField(max_length=128, null=True)
+    last_user_agent = peewee.CharField(max_length=256, null=True)
+
+
+class PhoneLine(BaseModel):
+    """One line (SIP account) of a phone and the extension it registers as."""
+
+    phone = peewee.ForeignKeyField(Phone, backref="lines", on_delete="CASCADE")
+    line = peewee.IntegerField()
+    extension = peewee.ForeignKeyField(Extension, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "phone_line"

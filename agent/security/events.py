@@ -18,6 +18,10 @@ log = logging.getLogger("edgepbx.security")
 WEB_SIGNIN_FAILED = "web-signin-failed"
 WEB_SIGNIN_THROTTLED = "web-signin-throttled"
 API_TOKEN_REJECTED = "api-token-rejected"
+# A phone (or someone walking MAC addresses) asked for a provisioning file
+# that does not exist, or for a name that tries to leave the tree.
+PROVISIONING_FILE_MISSING = "provisioning-file-missing"
+PROVISIONING_NAME_REFUSED = "provisioning-name-refused"
 
 # User names come from the network; a log line shows at most this much.
 SHOWN_SUBJECT_MAX = 40

@@ -24,6 +24,7 @@ from agent.errors import PbxError
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.web import daemons as web_daemons
+from provisioning_server.daemon import provisioning_spec
 
 log = logging.getLogger("edgepbx.agent")
 
@@ -45,6 +46,7 @@ class Agent:
             Daemon(self._kamailio_spec()),
             Daemon(web_daemons.https_spec(self.settings)),
             Daemon(web_daemons.http_spec(self.settings)),
+            Daemon(provisioning_spec(self.settings)),
         ]
         self._lock_file = None
         self._ready_reported = False

@@ -15,6 +15,7 @@
   <nav>
     % if can(Permission.VIEW_EXTENSIONS):
     <a href="/extensions">Extensions</a>
+    <a href="/phones">Phones</a>
     % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>

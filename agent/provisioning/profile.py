@@ -1,0 +1,92 @@
+"""What a phone's configuration files say, as values independent of vendor.
+
+``SiteProfile`` is the same for every phone of the appliance (where to
+register, time, language); ``PhoneProfile`` adds one phone's lines and its
+admin password. Vendor modules turn these into their own file formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from agent import system_settings
+from agent.errors import InvalidInput
+from agent.settings import Settings
+from agent.sip.kamailio_config import sip_domain
+
+# Site-wide provisioning settings in the system_setting table.
+TIME_ZONE = "provisioning.time_zone"
+NTP_SERVER = "provisioning.ntp_server"
+LANGUAGE = "provisioning.language"
+
+DEFAULT_TIME_ZONE = "UTC"
+DEFAULT_NTP_SERVER = "pool.ntp.org"
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
+# The feature code that dials the voicemail box (served by the media
+# service once voicemail is built; phones get the key now).
+VOICEMAIL_ACCESS_CODE = "*97"
+TRANSPORTS = ("udp", "tcp", "tls")
+
+
+@dataclass(frozen=True)
+class LineAccount:
+    """One SIP account on a phone: user and auth name are the extension."""
+
+    line: int
+    number: str
+    display_name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    server: str
+    port: int
+    transport: str
+    time_zone: str
+    ntp_server: str
+    language: str
+    voicemail_code: str = VOICEMAIL_ACCESS_CODE
+
+    def standard_utc_offset(self) -> dt.timedelta:
+        """The zone's offset from UTC outside daylight saving time."""
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        january = dt.datetime(2025, 1, 15, 12, tzinfo=zone)
+        july = dt.datetime(2025, 7, 15, 12, tzinfo=zone)
+        # Outside DST is the smaller offset in the north and the south alike.
+        return min(january.utcoffset(), july.utcoffset())
+
+
+@dataclass(frozen=True)
+class PhoneProfile:
+    mac: str
+    vendor: str
+    model: str
+    admin_password: str
+    lines: tuple[LineAccount, ...]
+    site: SiteProfile
+
+
+def time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            "time_zone", value, "an IANA time zone like Europe/Berlin"
+        ) from None
+    return value
+
+
+def site_profile(settings: Settings) -> SiteProfile:
+    """The site's values, from the settings and the system_setting table."""
+    return SiteProfile(
+        server=sip_domain(settings),
+        port=settings.sip_port,
+        transport="udp",
+        time_zone=system_settings.get(TIME_ZONE, DEFAULT_TIME_ZONE),
+        ntp_server=system_settings.get(NTP_SERVER, DEFAULT_NTP_SERVER),
+        language=system_settings.get(LANGUAGE, DEFAULT_LANGUAGE),
+    )

@@ -1,0 +1,144 @@
+"""The virtual file tree phones fetch from, over TFTP and HTTP alike.
+
+Nothing is read from disk: a name is matched against each vendor's common
+file, or taken apart into a MAC address whose phone's vendor must name its
+MAC file exactly so, and the file is rendered from the database. Every
+other name is a miss, and every miss looks the same to the asker (one
+error, one body), so the answers reveal nothing about which phones exist.
+Each miss is reported as a security event, so an address walking through
+MAC addresses can be banned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from agent.accounts.roles import SYSTEM
+from agent.appliance import Appliance
+from agent.db.models import Phone
+from agent.provisioning.inventory import PhoneService
+from agent.provisioning.profile import site_profile
+from agent.provisioning.vendors import VENDORS
+from agent.security import events
+
+log = logging.getLogger("edgepbx.provisioning")
+
+# Longest name any vendor asks for ("cfg" + 12 digits + ".xml" and the
+# like) with room to spare; longer requests are refused unread.
+MAX_NAME_LENGTH = 64
+_MAC_IN_ANY_NAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{12})(?![0-9a-f])", re.I)
+# Yealink and others put the MAC at the end of their User-Agent.
+_MAC_IN_AGENT = re.compile(r"([0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{12})\s*$", re.I)
+
+
+class FileMissing(Exception):
+    """Not in the tree; every miss raises this alike."""
+
+
+class NameRefused(Exception):
+    """A name that could never be in the tree (path, NUL, too long)."""
+
+
+@dataclass(frozen=True)
+class ProvisioningFile:
+    name: str
+    content: bytes
+    content_type: str
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.content).hexdigest()[:32] + '"'
+
+
+def check_name(name: str) -> str:
+    """Refuse any name that tries to leave the flat tree."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise NameRefused("file name too long")
+    if "\x00" in name or name.startswith(("/", "\\")) or ".." in name:
+        raise NameRefused("file name outside the provisioning tree")
+    if "/" in name or "\\" in name or not name.isprintable():
+        raise NameRefused("file name outside the provisioning tree")
+    return name
+
+
+def mac_from_user_agent(user_agent: str | None) -> str | None:
+    found = _MAC_IN_AGENT.search(user_agent or "")
+    return found.group(1).replace(":", "").lower() if found else None
+
+
+class ProvisioningTree:
+    def __init__(self, appliance: Appliance) -> None:
+        self.appliance = appliance
+        self.phones = PhoneService(appliance.key, SYSTEM)
+
+    def fetch(
+        self, name: str, source_ip: str, user_agent: str | None, via: str
+    ) -> ProvisioningFile:
+        """The file a phone asked for, rendered now; note the request.
+
+        Raises:
+            NameRefused: the name tries to leave the tree.
+            FileMissing: any other name that is no file here.
+        """
+        try:
+            check_name(name)
+        except NameRefused as exc:
+            self._report(events.PROVISIONING_NAME_REFUSED, source_ip, name, via)
+            raise exc
+        found = self._common_file(name) or self._mac_file(name)
+        if found is None:
+            self._miss(name, source_ip, via)
+            raise FileMissing(name)
+        file, mac = found
+        mac = mac or mac_from_user_agent(user_agent)
+        if mac:
+            self.phones.record_request(mac, source_ip, name, user_agent)
+        # A phone's own file is an event; common files (and the agent's
+        # probe of them) are routine.
+        level = logging.INFO if found[1] else logging.DEBUG
+        log.log(level, "provisioning: %s sent to %s over %s", name, source_ip, via)
+        return file
+
+    def _common_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
+        for vendor in VENDORS.values():
+            if vendor.common_file and vendor.common_file.fullmatch(name):
+                site = site_profile(self.appliance.settings)
+                content = vendor.render_common(site)
+                return ProvisioningFile(name, content, vendor.content_type), None
+        return None
+
+    def _mac_file(self, name: str) -> tuple[ProvisioningFile, str] | None:
+        """The file, if a vendor names a MAC file so and that MAC is one of
+        its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
+        for vendor in VENDORS.values():
+            for pattern, render in vendor.mac_files():
+                found = pattern.fullmatch(name)
+                if found is None:
+                    continue
+                mac = found.group("mac").lower()
+                row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
+                if row is not None:
+                    profile = self.phones.profile(
+                        mac, site_profile(self.appliance.settings)
+                    )
+                    content = render(profile)
+                    return ProvisioningFile(name, content, vendor.content_type), mac
+        return None
+
+    def _miss(self, name: str, source_ip: str, via: str) -> None:
+        """A known phone asking for a file we do not serve (Grandstream asks
+        for its binary ``cfg<mac>`` first) is no MAC walk: logged, not
+        reported."""
+        macs = {m.lower() for m in _MAC_IN_ANY_NAME.findall(name)}
+        if macs and Phone.select().where(Phone.mac.in_(macs)).exists():
+            log.info(
+                "provisioning: %s from %s not served", events.shown(name), source_ip
+            )
+            return
+        self._report(events.PROVISIONING_FILE_MISSING, source_ip, name, via)
+
+    def _report(self, kind: str, source_ip: str, name: str, via: str) -> None:
+        events.report(events.SecurityEvent(kind, source_ip, name, via))

@@ -1,0 +1,67 @@
+"""Vendors whose phones the PBX provisions, each in its own file format.
+
+A vendor module renders two kinds of file: a common file every phone of that
+vendor fetches, and a MAC file with one phone's accounts. ``VENDORS`` maps
+the name an administrator types (``--vendor yealink``) to the module's
+``Vendor``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.errors import InvalidInput
+from agent.provisioning.profile import PhoneProfile, SiteProfile
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    title: str
+    #: Models this module's keys were written for (matched case-insensitively).
+    models: re.Pattern[str]
+    models_rule: str
+    content_type: str
+    #: File names of the common file, as phones ask for them (None: the
+    #: vendor's phones fetch their own file only).
+    common_file: re.Pattern[str] | None
+    #: File names of a phone's own file; the group "mac" holds its address.
+    mac_file: re.Pattern[str]
+    render_common: Callable[[SiteProfile], bytes] | None
+    render_mac_file: Callable[[PhoneProfile], bytes]
+    #: Lines (SIP accounts) this module can write for one phone.
+    max_lines: int = 16
+    #: Further files of one phone, each a name pattern (group "mac") and its
+    #: renderer, for vendors whose MAC file points to others (Poly).
+    extra_mac_files: tuple[
+        tuple[re.Pattern[str], Callable[[PhoneProfile], bytes]], ...
+    ] = ()
+
+    def check_model(self, model: str) -> str:
+        if not self.models.fullmatch(model):
+            raise InvalidInput("model", model, f"{self.title}: {self.models_rule}")
+        return model
+
+    def mac_files(
+        self,
+    ) -> list[tuple[re.Pattern[str], Callable[[PhoneProfile], bytes]]]:
+        return [(self.mac_file, self.render_mac_file), *self.extra_mac_files]
+
+
+def _registry() -> dict[str, Vendor]:
+    from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
+
+    modules = (yealink, grandstream, snom, polycom, cisco)
+    return {module.VENDOR.name: module.VENDOR for module in modules}
+
+
+VENDORS: dict[str, Vendor] = _registry()
+
+
+def vendor(name: str) -> Vendor:
+    key = (name or "").strip().lower()
+    if key not in VENDORS:
+        raise InvalidInput("vendor", name, "one of " + ", ".join(sorted(VENDORS)))
+    return VENDORS[key]

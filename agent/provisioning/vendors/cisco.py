@@ -1,0 +1,98 @@
+"""Cisco multiplatform (MPP, "3PCC") phones: one flat profile, ``<mac>.xml``.
+
+The MPP firmware reads a ``<flat-profile>`` of elements named after the
+fields of its web page, spaces as ``_`` and the line as a ``_N_`` suffix
+(``User_ID_1_``). ``ua="na"`` hides a setting from the phone's user, which
+suits every value the PBX owns. These phones have no common file; each is
+told where its profile is by its profile rule, which must name
+``$MA.xml`` here (``$MA`` is the MAC in lower case), for example
+``http://<pbx>:8080/prov/$MA.xml`` or, over TFTP, ``/$MA.xml``.
+
+Elements written (``MAC_FILE_KEYS``), from Cisco's MPP administration
+guides: per line ``Line_Enable``, ``Display_Name``, ``User_ID``,
+``Password``, ``Auth_ID``, ``Use_Auth_ID``, ``Proxy`` (``host:port``) and
+``SIP_Transport``; phone-wide ``Admin_Password`` (which the phone accepts
+only with three of lower case, upper case, digits and symbols: generated
+passwords always have the first three), ``Voice_Mail_Number``,
+``Primary_NTP_Server`` and ``Time_Zone`` (``GMT``, ``GMT+01:00``,
+``GMT-05:00``: the standard offset; daylight saving rules are not written).
+The display language needs Cisco's dictionary server and is left to the
+phone.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from agent.provisioning.profile import PhoneProfile
+from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors.xml_file import to_bytes
+
+MAX_LINES = 10  # line keys of an 8861; smaller models ignore the rest
+NO_USER_ACCESS = "na"
+LINE_KEYS = (
+    "Line_Enable",
+    "Display_Name",
+    "User_ID",
+    "Password",
+    "Auth_ID",
+    "Use_Auth_ID",
+    "Proxy",
+    "SIP_Transport",
+)
+PHONE_KEYS = ("Admin_Password", "Voice_Mail_Number", "Primary_NTP_Server", "Time_Zone")
+MAC_FILE_KEYS = frozenset(
+    {f"{key}_{n}_" for key in LINE_KEYS for n in range(1, MAX_LINES + 1)}
+    | set(PHONE_KEYS)
+)
+
+
+def time_zone(minutes: int) -> str:
+    if minutes == 0:
+        return "GMT"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"GMT{sign}{hours:02d}:{rest:02d}"
+
+
+def render_mac_file(phone: PhoneProfile) -> bytes:
+    site = phone.site
+    values: list[tuple[str, str]] = []
+    for account in phone.lines:
+        n = account.line
+        values += [
+            (f"Line_Enable_{n}_", "Yes"),
+            (f"Display_Name_{n}_", account.display_name),
+            (f"User_ID_{n}_", account.number),
+            (f"Password_{n}_", account.password),
+            (f"Auth_ID_{n}_", account.number),
+            (f"Use_Auth_ID_{n}_", "Yes"),
+            (f"Proxy_{n}_", f"{site.server}:{site.port}"),
+            (f"SIP_Transport_{n}_", site.transport.upper()),
+        ]
+    offset_minutes = int(site.standard_utc_offset().total_seconds() // 60)
+    values += [
+        ("Admin_Password", phone.admin_password),
+        ("Voice_Mail_Number", site.voicemail_code),
+        ("Primary_NTP_Server", site.ntp_server),
+        ("Time_Zone", time_zone(offset_minutes)),
+    ]
+    root = ET.Element("flat-profile")
+    for key, value in values:
+        ET.SubElement(root, key, ua=NO_USER_ACCESS).text = value
+    return to_bytes(root)
+
+
+VENDOR = Vendor(
+    name="cisco",
+    title="Cisco multiplatform",
+    models=re.compile(r"CP-?(68|78|88)[0-9]{2}[A-Z]?(-3PCC)?", re.IGNORECASE),
+    models_rule="an MPP model like CP-8841 or CP-7841-3PCC",
+    content_type="application/xml; charset=utf-8",
+    common_file=None,
+    mac_file=re.compile(r"(?P<mac>[0-9a-f]{12})\.xml", re.IGNORECASE),
+    render_common=None,
+    render_mac_file=render_mac_file,
+    max_lines=MAX_LINES,
+)

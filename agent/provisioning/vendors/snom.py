@@ -1,0 +1,111 @@
+"""Snom D3xx/D7xx and 7xx: ``snom<model>.htm`` and ``snom<model>-<MAC>.htm``.
+
+Snom's XML settings format: ``<settings><phone-settings>`` holding one
+element per setting, ``idx`` naming the identity (line) for per-line
+settings, ``perm="R"`` making a setting read-only on the phone so the PBX
+stays its owner. A phone pointed at this server asks for its model's file
+and then its own; ``<mac>.xml`` is accepted for the MAC file as well.
+
+Settings written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Snom's
+settings reference: ``user_active``, ``user_realname``, ``user_name``,
+``user_pass``, ``user_host`` (``host:port``) and ``user_mailbox`` per line;
+``admin_mode_password``, ``http_user`` and ``http_pass`` for the phone's own
+admin access; ``ntp_server``, ``language`` and ``web_language`` in the
+common file. The language names beyond English and Deutsch follow Snom's
+list as best known (``Francais``, ``Espanol``, ``Italiano``,
+``Nederlands``, ``Portugues``) and are the least certain values here. The
+time zone (Snom's own codes, like ``GER+1``) is not written yet.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from agent.provisioning.profile import PhoneProfile, SiteProfile
+from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors.xml_file import to_bytes
+
+MAX_LINES = 12  # identities of a D7xx
+ADMIN_USER = "admin"
+READ_ONLY = "R"
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Francais",
+    "es": "Espanol",
+    "it": "Italiano",
+    "nl": "Nederlands",
+    "pt": "Portugues",
+}
+LINE_KEYS = (
+    "user_active",
+    "user_realname",
+    "user_name",
+    "user_pass",
+    "user_host",
+    "user_mailbox",
+)
+COMMON_KEYS = frozenset({"ntp_server", "language", "web_language"})
+MAC_FILE_KEYS = frozenset(
+    set(LINE_KEYS) | {"admin_mode_password", "http_user", "http_pass"}
+)
+
+
+def _settings(values: list[tuple[str, str, int | None]]) -> bytes:
+    root = ET.Element("settings")
+    phone = ET.SubElement(root, "phone-settings")
+    for key, value, idx in values:
+        attributes = {"perm": READ_ONLY}
+        if idx is not None:
+            attributes = {"idx": str(idx)} | attributes
+        ET.SubElement(phone, key, attributes).text = value
+    return to_bytes(root)
+
+
+def render_common(site: SiteProfile) -> bytes:
+    language = LANGUAGE_NAMES.get(site.language, "English")
+    return _settings(
+        [
+            ("ntp_server", site.ntp_server, None),
+            ("language", language, None),
+            ("web_language", language, None),
+        ]
+    )
+
+
+def render_mac_file(phone: PhoneProfile) -> bytes:
+    site = phone.site
+    values: list[tuple[str, str, int | None]] = []
+    for account in phone.lines:
+        n = account.line
+        values += [
+            ("user_active", "on", n),
+            ("user_realname", account.display_name, n),
+            ("user_name", account.number, n),
+            ("user_pass", account.password, n),
+            ("user_host", f"{site.server}:{site.port}", n),
+            ("user_mailbox", site.voicemail_code, n),
+        ]
+    values += [
+        ("admin_mode_password", phone.admin_password, None),
+        ("http_user", ADMIN_USER, None),
+        ("http_pass", phone.admin_password, None),
+    ]
+    return _settings(values)
+
+
+VENDOR = Vendor(
+    name="snom",
+    title="Snom",
+    models=re.compile(r"D[1-9][0-9]{2}[A-Z]?|7[0-9]{2}", re.IGNORECASE),
+    models_rule="a D3xx, D7xx or 7xx model like D785",
+    content_type="application/xml; charset=utf-8",
+    common_file=re.compile(r"snom(?:d?[0-9]{3}[a-z]?)\.htm", re.IGNORECASE),
+    mac_file=re.compile(
+        r"(?:snomd?[0-9]{3}[a-z]?-)?(?P<mac>[0-9a-f]{12})\.(?:htm|xml)", re.IGNORECASE
+    ),
+    render_common=render_common,
+    render_mac_file=render_mac_file,
+    max_lines=MAX_LINES,
+)

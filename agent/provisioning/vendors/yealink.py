@@ -1,0 +1,132 @@
+"""Yealink T3x/T4x/T5x desk phones: ``y000000000000.cfg`` and ``<mac>.cfg``.
+
+Both files are Yealink's plain-text format: the first line must be
+``#!version:1.0.0.1``, then one ``key = value`` per line, ``#`` starting a
+comment. The phone fetches the common file, then the MAC file, whose keys
+win. Yealink names the common file after the model's hardware id
+(``y0000000000NN.cfg``); every such name gets the same common file here.
+
+The keys written, and nothing else (``COMMON_KEYS`` and ``MAC_FILE_KEYS``;
+a test holds every rendered file to these lists), follow the Yealink
+auto-provisioning guides for firmware 8x (T4xS, T5x): accounts as
+``account.N.*`` with the server under ``account.N.sip_server.1.*``. Older
+firmware (7x) used ``account.N.sip_server_host`` instead; those phones are
+not served yet. ``local_time.time_zone`` takes the standard offset
+(``+1``, ``-5``, ``+5:30``); the zone's name, which the phone uses to pick
+daylight-saving rules, is not written yet because Yealink's list of names
+is its own, so such phones keep their default DST rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agent.provisioning.profile import PhoneProfile, SiteProfile
+from agent.provisioning.vendors import Vendor
+
+HEADER = "#!version:1.0.0.1"  # Yealink refuses a file without it
+ADMIN_USER = "admin"
+
+# account.N.sip_server.1.transport_type: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR.
+TRANSPORT_TYPE = {"udp": "0", "tcp": "1", "tls": "2"}
+# lang.gui / lang.wui take the language's English name.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+}
+
+COMMON_KEYS = frozenset(
+    {
+        "local_time.time_zone",
+        "local_time.ntp_server1",
+        "lang.gui",
+        "lang.wui",
+    }
+)
+ACCOUNT_KEYS = (
+    "enable",
+    "label",
+    "display_name",
+    "auth_name",
+    "user_name",
+    "password",
+    "sip_server.1.address",
+    "sip_server.1.port",
+    "sip_server.1.transport_type",
+)
+#: Keys of a MAC file; N is the line number.
+MAC_FILE_KEYS = frozenset(
+    {f"account.N.{key}" for key in ACCOUNT_KEYS}
+    | {"voice_mail.number.N", "static.security.user_password"}
+)
+
+
+def _file(pairs: list[tuple[str, str]]) -> bytes:
+    lines = [HEADER] + [f"{key} = {value}" for key, value in pairs]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _offset(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes == 0:
+        return "0"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def render_common(site: SiteProfile) -> bytes:
+    language = LANGUAGE_NAMES.get(site.language, "English")
+    return _file(
+        [
+            ("local_time.time_zone", _offset(site.standard_utc_offset())),
+            ("local_time.ntp_server1", site.ntp_server),
+            ("lang.gui", language),
+            ("lang.wui", language),
+        ]
+    )
+
+
+def render_mac_file(phone: PhoneProfile) -> bytes:
+    site = phone.site
+    pairs: list[tuple[str, str]] = []
+    for account in phone.lines:
+        n = account.line
+        pairs += [
+            (f"account.{n}.enable", "1"),
+            (f"account.{n}.label", account.number),
+            (f"account.{n}.display_name", account.display_name),
+            (f"account.{n}.auth_name", account.number),
+            (f"account.{n}.user_name", account.number),
+            (f"account.{n}.password", account.password),
+            (f"account.{n}.sip_server.1.address", site.server),
+            (f"account.{n}.sip_server.1.port", str(site.port)),
+            (
+                f"account.{n}.sip_server.1.transport_type",
+                TRANSPORT_TYPE[site.transport],
+            ),
+            (f"voice_mail.number.{n}", site.voicemail_code),
+        ]
+    pairs.append(
+        ("static.security.user_password", f"{ADMIN_USER}:{phone.admin_password}")
+    )
+    return _file(pairs)
+
+
+VENDOR = Vendor(
+    name="yealink",
+    title="Yealink",
+    models=re.compile(r"T[345][0-9][A-Z0-9]{0,4}", re.IGNORECASE),
+    models_rule="a T3x, T4x or T5x model like T46U or T54W",
+    content_type="text/plain; charset=utf-8",
+    common_file=re.compile(r"y0{10}[0-9a-f]{2}\.cfg", re.IGNORECASE),
+    mac_file=re.compile(r"(?P<mac>[0-9a-f]{12})\.cfg", re.IGNORECASE),
+    render_common=render_common,
+    render_mac_file=render_mac_file,
+)

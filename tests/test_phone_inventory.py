@@ -1,0 +1,213 @@
+"""``edgepbx phone …``: the inventory of phones provisioned by MAC address."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def office(pbx_data):
+    """An appliance (not started) with extensions 101 and 102."""
+    pbx_data.add_extension("101", "Front desk")
+    pbx_data.add_extension("102", "Office")
+    return pbx_data
+
+
+def macs(pbx) -> list[str]:
+    return [row["mac"] for row in pbx.cli("phone", "list", "--json").json()]
+
+
+@pytest.mark.parametrize(
+    "written", ["80:5E:C0:AA:BB:CC", "80-5e-c0-aa-bb-cc", "805EC0AABBCC"]
+)
+def test_a_mac_address_is_accepted_in_any_spelling_and_stored_one_way(office, written):
+    added = office.cli(
+        "phone",
+        "add",
+        written,
+        "--vendor",
+        "Yealink",
+        "--model",
+        "t54w",
+        "--extension",
+        "101",
+        "--extension",
+        "102",
+        "--json",
+    )
+    shown = office.cli("phone", "show", "80:5e:c0:aa:bb:cc", "--json")
+
+    assert added.returncode == 0, added.stderr
+    assert shown.json()["mac"] == "805ec0aabbcc"
+    assert shown.json()["vendor"] == "yealink"
+    assert shown.json()["model"] == "T54W"
+    assert shown.json()["extensions"] == ["101", "102"]
+    assert shown.json()["last_request_at"] is None
+    assert "admin_password" not in shown.json()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["80:5e:c0:aa:bb", "--vendor", "yealink", "--model", "T54W"], 'mac "80:5e'),
+        (["01005e000001", "--vendor", "yealink", "--model", "T54W"], "multicast"),
+        (["805ec0aabbcc", "--vendor", "acme", "--model", "T54W"], 'vendor "acme"'),
+        (["805ec0aabbcc", "--vendor", "yealink", "--model", "CP960"], "T3x, T4x"),
+    ],
+)
+def test_bad_input_names_the_field_and_rule_and_adds_nothing(office, args, message):
+    result = office.cli("phone", "add", *args, "--extension", "101")
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert macs(office) == []
+
+
+def test_a_phone_needs_existing_extensions_and_a_mac_not_yet_listed(office):
+    first = ["805ec0aabbcc", "--vendor", "yealink", "--model", "T46U"]
+    unknown = office.cli("phone", "add", *first, "--extension", "999")
+    added = office.cli("phone", "add", *first, "--extension", "101")
+    again = office.cli("phone", "add", *first, "--extension", "102")
+
+    assert unknown.returncode == 2
+    assert 'extension "999": no such extension' in unknown.stderr
+    assert added.returncode == 0
+    assert again.returncode == 2
+    assert "already in the list" in again.stderr
+    assert macs(office) == ["805ec0aabbcc"]
+
+
+def test_each_phone_gets_its_own_admin_password_never_stored_in_clear(office):
+    for mac, ext in (("805ec0000001", "101"), ("805ec0000002", "102")):
+        office.cli(
+            "phone",
+            "add",
+            mac,
+            "--vendor",
+            "yealink",
+            "--model",
+            "T54W",
+            "--extension",
+            ext,
+        )
+    one = office.cli("phone", "show", "805ec0000001", "--admin-password", "--json")
+    two = office.cli("phone", "show", "805ec0000002", "--admin-password", "--json")
+    stored = b"".join(
+        p.read_bytes() for p in (office.data_dir / "db").iterdir() if p.is_file()
+    )
+
+    first, second = one.json()["admin_password"], two.json()["admin_password"]
+    assert len(first) >= 16 and first != second
+    assert first.encode() not in stored and second.encode() not in stored
+
+
+def test_removing_a_phone_or_its_extension_takes_it_off_the_list(office):
+    office.cli(
+        "phone",
+        "add",
+        "805ec0000001",
+        "--vendor",
+        "yealink",
+        "--model",
+        "T54W",
+        "--extension",
+        "101",
+    )
+    office.cli(
+        "phone",
+        "add",
+        "805ec0000002",
+        "--vendor",
+        "yealink",
+        "--model",
+        "T54W",
+        "--extension",
+        "102",
+    )
+    removed = office.cli("phone", "remove", "80:5e:c0:00:00:01", "--json")
+    office.cli("extension", "remove", "102")
+    missing = office.cli("phone", "show", "805ec0000001")
+
+    assert removed.returncode == 0
+    assert missing.returncode == 2
+    assert "no such phone" in missing.stderr
+    shown = office.cli("phone", "show", "805ec0000002", "--json").json()
+    assert shown["extensions"] == []
+
+
+def test_a_csv_import_adds_every_row(office, tmp_path):
+    csv_file = tmp_path / "phones.csv"
+    csv_file.write_text(
+        "mac,vendor,model,extension\n"
+        "80:5e:c0:00:00:01,yealink,T54W,101\n"
+        "80-5E-C0-00-00-02,Yealink,T46U,102 101\n"
+    )
+    result = office.cli("phone", "import", str(csv_file), "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert macs(office) == ["805ec0000001", "805ec0000002"]
+    second = office.cli("phone", "show", "805ec0000002", "--json").json()
+    assert second["extensions"] == ["102", "101"]
+
+
+def test_a_csv_import_with_wrong_rows_names_each_and_imports_nothing(office):
+    text = (
+        "mac,vendor,model,extension\n"
+        "80:5e:c0:00:00:01,yealink,T54W,101\n"
+        "not-a-mac,yealink,T54W,101\n"
+        "80:5e:c0:00:00:03,yealink,T54W,555\n"
+        "80:5e:c0:00:00:01,yealink,T54W,102\n"
+    )
+    result = office.cli("phone", "import", "-", "--json", stdin=text)
+
+    assert result.returncode == 2
+    assert "row 3" in result.stderr and 'mac "not-a-mac"' in result.stderr
+    assert "row 4" in result.stderr and 'extension "555"' in result.stderr
+    assert "row 5" in result.stderr and "also on row 2" in result.stderr
+    assert "row 2:" not in result.stderr
+    assert macs(office) == []
+
+
+def test_adding_and_removing_phones_is_audited(office):
+    office.cli(
+        "phone",
+        "add",
+        "805ec0000001",
+        "--vendor",
+        "yealink",
+        "--model",
+        "T54W",
+        "--extension",
+        "101",
+    )
+    office.cli("phone", "remove", "805ec0000001")
+
+    import sqlite3
+
+    db = sqlite3.connect(office.data_dir / "db" / "edgepbx.sqlite")
+    rows = db.execute(
+        "SELECT actor, action FROM audit_log WHERE object_type = 'phone'"
+        " AND object_id = '805ec0000001' ORDER BY id"
+    ).fetchall()
+    assert rows == [("console", "create"), ("console", "delete")]
+
+
+def test_a_vendor_with_fewer_accounts_refuses_more_lines(office):
+    for number in range(103, 108):
+        office.add_extension(str(number))
+    extensions = []
+    for number in range(101, 108):
+        extensions += ["--extension", str(number)]
+    result = office.cli(
+        "phone",
+        "add",
+        "000b82000001",
+        "--vendor",
+        "grandstream",
+        "--model",
+        "GXP2170",
+        *extensions,
+    )
+
+    assert result.returncode == 2
+    assert "Grandstream: at most 6 lines" in result.stderr

@@ -1,0 +1,251 @@
+"""Each vendor's files, rendered from fixed values: parsed with a parser of
+their format, held to the documented key lists, and compared with golden
+files (``tests/golden/``) that were read by a person."""
+
+from __future__ import annotations
+
+import dataclasses
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
+from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
+
+GOLDEN = Path(__file__).with_name("golden")
+
+SITE = SiteProfile(
+    server="192.0.2.10",
+    port=5060,
+    transport="udp",
+    time_zone="Europe/Berlin",
+    ntp_server="pool.ntp.org",
+    language="de",
+)
+PHONE = PhoneProfile(
+    mac="805ec0aabbcc",
+    vendor="yealink",
+    model="T54W",
+    admin_password="Adm1nPassw0rdXyz",
+    lines=(
+        LineAccount(1, "101", "Front desk", "Sip-Passw0rd-101"),
+        LineAccount(2, "102", "Office", "Sip-Passw0rd-102"),
+    ),
+    site=SITE,
+)
+
+
+def parse_yealink(content: bytes) -> dict[str, str]:
+    """Yealink's format: the version line, then key = value or comments."""
+    lines = content.decode("utf-8").splitlines()
+    assert lines[0] == "#!version:1.0.0.1"
+    values: dict[str, str] = {}
+    for line in lines[1:]:
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, sep, value = line.partition(" = ")
+        assert sep, f"not key = value: {line!r}"
+        assert key not in values, f"{key} twice"
+        values[key] = value
+    return values
+
+
+def generic(key: str) -> str:
+    """account.2.label -> account.N.label, as the documented list names it."""
+    parts = key.split(".")
+    if parts[0] == "account" or key.startswith("voice_mail.number."):
+        index = 1 if parts[0] == "account" else 2
+        parts[index] = "N"
+    return ".".join(parts)
+
+
+def test_yealink_mac_file_has_each_line_with_its_credentials_and_server():
+    values = parse_yealink(yealink.render_mac_file(PHONE))
+
+    assert {generic(key) for key in values} <= yealink.MAC_FILE_KEYS
+    assert values["account.1.user_name"] == "101"
+    assert values["account.1.auth_name"] == "101"
+    assert values["account.1.password"] == "Sip-Passw0rd-101"
+    assert values["account.2.display_name"] == "Office"
+    assert values["account.2.sip_server.1.address"] == "192.0.2.10"
+    assert values["account.2.sip_server.1.port"] == "5060"
+    assert values["account.1.sip_server.1.transport_type"] == "0"  # UDP
+    assert values["voice_mail.number.1"] == "*97"
+    assert values["static.security.user_password"] == "admin:Adm1nPassw0rdXyz"
+
+
+def test_yealink_common_file_sets_time_and_language():
+    values = parse_yealink(yealink.render_common(SITE))
+
+    assert set(values) <= yealink.COMMON_KEYS
+    assert values["local_time.time_zone"] == "+1"  # Berlin's standard offset
+    assert values["local_time.ntp_server1"] == "pool.ntp.org"
+    assert values["lang.gui"] == "German"
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("UTC", "0"), ("America/New_York", "-5"), ("Asia/Kolkata", "+5:30")],
+)
+def test_yealink_time_zone_is_the_standard_offset(zone, shown):
+    site = SiteProfile("192.0.2.10", 5060, "udp", zone, "pool.ntp.org", "en")
+    assert parse_yealink(yealink.render_common(site))["local_time.time_zone"] == shown
+
+
+def grandstream_values(content: bytes) -> dict[str, str]:
+    root = ET.fromstring(content)
+    assert root.tag == "gs_provision" and root.get("version") == "1"
+    config = root.find("config")
+    assert config is not None
+    return {element.tag: element.text or "" for element in config}
+
+
+def test_grandstream_mac_file_puts_each_line_in_its_p_values():
+    content = grandstream.render_mac_file(PHONE)
+    values = grandstream_values(content)
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    assert ET.fromstring(content).findtext("mac") == "805ec0aabbcc"
+    assert values["P35"] == values["P36"] == "101"
+    assert values["P34"] == "Sip-Passw0rd-101"
+    assert values["P47"] == "192.0.2.10:5060"
+    assert values["P404"] == values["P405"] == "102"  # account 2's block
+    assert values["P406"] == "Sip-Passw0rd-102"
+    assert values["P33"] == values["P426"] == "*97"
+    assert values["P2"] == "Adm1nPassw0rdXyz"
+
+
+def test_grandstream_common_file_sets_ntp_and_language():
+    values = grandstream_values(grandstream.render_common(SITE))
+    assert set(values) <= grandstream.COMMON_KEYS
+    assert values == {"P30": "pool.ntp.org", "P1362": "de"}
+
+
+def snom_values(content: bytes) -> dict[tuple[str, str | None], str]:
+    root = ET.fromstring(content)
+    assert root.tag == "settings"
+    settings = root.find("phone-settings")
+    assert settings is not None
+    return {(e.tag, e.get("idx")): e.text or "" for e in settings}
+
+
+def test_snom_mac_file_has_each_identity_read_only():
+    content = snom.render_mac_file(PHONE)
+    values = snom_values(content)
+
+    assert {key for key, _ in values} <= snom.MAC_FILE_KEYS
+    assert values[("user_name", "1")] == "101"
+    assert values[("user_pass", "2")] == "Sip-Passw0rd-102"
+    assert values[("user_host", "2")] == "192.0.2.10:5060"
+    assert values[("user_mailbox", "1")] == "*97"
+    assert values[("http_pass", None)] == "Adm1nPassw0rdXyz"
+    settings = ET.fromstring(content).find("phone-settings")
+    assert {element.get("perm") for element in settings} == {"R"}
+
+
+def test_snom_common_file_sets_ntp_and_language():
+    values = snom_values(snom.render_common(SITE))
+    assert {key for key, _ in values} <= snom.COMMON_KEYS
+    assert values[("language", None)] == "Deutsch"
+
+
+def polycom_values(content: bytes) -> dict[str, str]:
+    root = ET.fromstring(content)
+    assert root.tag == "polycomConfig" and len(root) == 0
+    return dict(root.attrib)
+
+
+def test_poly_master_file_names_the_phone_file_then_the_site_file():
+    root = ET.fromstring(polycom.render_master(PHONE))
+
+    assert root.tag == "APPLICATION"
+    assert set(root.attrib) == set(polycom.MASTER_ATTRIBUTES)
+    files = [name.strip() for name in root.get("CONFIG_FILES").split(",")]
+    assert files == ["phone805ec0aabbcc.cfg", polycom.SITE_FILE]
+    assert root.get("APP_FILE_PATH") == ""
+
+
+def test_poly_phone_file_has_each_registration():
+    values = polycom_values(polycom.render_phone_file(PHONE))
+
+    assert set(values) <= polycom.MAC_FILE_KEYS
+    assert values["reg.1.address"] == values["reg.1.auth.userId"] == "101"
+    assert values["reg.2.auth.password"] == "Sip-Passw0rd-102"
+    assert values["reg.2.server.1.address"] == "192.0.2.10"
+    assert values["reg.2.server.1.port"] == "5060"
+    assert values["reg.1.server.1.transport"] == "UDPOnly"
+    assert values["msg.mwi.1.callBack"] == "*97"
+    assert values["device.auth.localAdminPassword"] == "Adm1nPassw0rdXyz"
+
+
+def test_poly_site_file_sets_time_and_language():
+    values = polycom_values(polycom.render_common(SITE))
+
+    assert set(values) <= polycom.COMMON_KEYS
+    assert values["tcpIpApp.sntp.gmtOffset"] == "3600"
+    assert values["lcl.ml.lang"] == "German_Germany"
+
+
+def cisco_values(content: bytes) -> dict[str, str]:
+    root = ET.fromstring(content)
+    assert root.tag == "flat-profile"
+    assert {element.get("ua") for element in root} == {"na"}
+    return {element.tag: element.text or "" for element in root}
+
+
+def test_cisco_flat_profile_has_each_line_and_the_phone_settings():
+    values = cisco_values(cisco.render_mac_file(PHONE))
+
+    assert set(values) <= cisco.MAC_FILE_KEYS
+    assert values["User_ID_1_"] == values["Auth_ID_1_"] == "101"
+    assert values["Use_Auth_ID_1_"] == "Yes"
+    assert values["Password_2_"] == "Sip-Passw0rd-102"
+    assert values["Proxy_2_"] == "192.0.2.10:5060"
+    assert values["SIP_Transport_1_"] == "UDP"
+    assert values["Admin_Password"] == "Adm1nPassw0rdXyz"
+    assert values["Voice_Mail_Number"] == "*97"
+    assert values["Time_Zone"] == "GMT+01:00"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"), [(0, "GMT"), (-300, "GMT-05:00"), (330, "GMT+05:30")]
+)
+def test_cisco_time_zone_names(minutes, shown):
+    assert cisco.time_zone(minutes) == shown
+
+
+@pytest.mark.parametrize(
+    ("render", "parse", "key"),
+    [
+        (cisco.render_mac_file, cisco_values, "Display_Name_1_"),
+        (polycom.render_phone_file, polycom_values, "reg.1.displayName"),
+        (grandstream.render_mac_file, grandstream_values, "P3"),
+        (snom.render_mac_file, snom_values, ("user_realname", "1")),
+    ],
+)
+def test_names_with_markup_characters_stay_text_in_xml(render, parse, key):
+    tricky = "R&D <lab> 'A'"
+    line = dataclasses.replace(PHONE.lines[0], display_name=tricky)
+    phone = dataclasses.replace(PHONE, lines=(line,))
+
+    assert parse(render(phone))[key] == tricky
+
+
+@pytest.mark.parametrize(
+    ("golden", "render"),
+    [
+        ("yealink-805ec0aabbcc.cfg", lambda: yealink.render_mac_file(PHONE)),
+        ("yealink-y000000000000.cfg", lambda: yealink.render_common(SITE)),
+        ("grandstream-cfg805ec0aabbcc.xml", lambda: grandstream.render_mac_file(PHONE)),
+        ("grandstream-cfg.xml", lambda: grandstream.render_common(SITE)),
+        ("snom-805ec0aabbcc.xml", lambda: snom.render_mac_file(PHONE)),
+        ("snom-snomD785.htm", lambda: snom.render_common(SITE)),
+        ("cisco-805ec0aabbcc.xml", lambda: cisco.render_mac_file(PHONE)),
+        ("polycom-805ec0aabbcc.cfg", lambda: polycom.render_master(PHONE)),
+        ("polycom-phone805ec0aabbcc.cfg", lambda: polycom.render_phone_file(PHONE)),
+        ("polycom-edgepbx-polycom.cfg", lambda: polycom.render_common(SITE)),
+    ],
+)
+def test_rendered_files_match_their_golden_files(golden, render):
+    assert render() == (GOLDEN / golden).read_bytes()

@@ -1,0 +1,117 @@
+"""The phone pages of the web admin: list, add, show, remove, by role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import signed_in
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("webphones") / "var").start()
+    running.add_extension("101", "Front desk")
+    running.add_extension("102", "Office")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(office):
+    return signed_in(office, "administrator")
+
+
+def test_a_phone_added_on_the_page_shows_its_lines_and_admin_password(office, admin):
+    reply = admin.post_form(
+        "/phones/new",
+        {
+            "mac": "80:5E:C0:00:00:21",
+            "vendor": "yealink",
+            "model": "T54W",
+            "extensions": "101 102",
+        },
+        csrf_from="/phones",
+    )
+    page = admin.get("/phones/805ec0000021").body
+    listed = admin.get("/phones").body
+    password = office.cli(
+        "phone", "show", "805ec0000021", "--admin-password", "--json"
+    ).json()["admin_password"]
+
+    assert reply.status == 303 and reply.location == "/phones/805ec0000021"
+    assert "101, 102" in page
+    assert password in page
+    assert 'href="/phones/805ec0000021"' in listed
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"mac": "12345"}, "mac", 'mac "12345"'),
+        ({"model": "CP960"}, "model", "T3x, T4x or T5x"),
+        ({"extensions": "999"}, "extensions", 'extension "999"'),
+    ],
+)
+def test_bad_input_is_shown_next_to_its_field(office, admin, form, field, message):
+    values = {
+        "mac": "805ec0000031",
+        "vendor": "yealink",
+        "model": "T54W",
+        "extensions": "101",
+    } | form
+    reply = admin.post_form("/phones/new", values, csrf_from="/phones")
+
+    assert reply.status == 422
+    error = re.search(rf'id="{field}-error">([^<]*)<', reply.body)
+    assert error and message in error.group(1).replace("&quot;", '"')
+    assert "805ec0000031" not in office.cli("phone", "list", "--json").stdout
+
+
+def test_an_operator_sees_phones_but_neither_passwords_nor_forms(office):
+    office.cli(
+        "phone",
+        "add",
+        "805ec0000041",
+        "--vendor",
+        "yealink",
+        "--model",
+        "T46U",
+        "--extension",
+        "101",
+    )
+    operator = signed_in(office, "operator")
+    listed = operator.get("/phones")
+    page = operator.get("/phones/805ec0000041")
+    refused = operator.request(
+        "POST",
+        "/phones/805ec0000041/delete",
+        form={"csrf_token": page.csrf_token()},
+    )
+
+    assert listed.status == 200 and "805ec0000041" in listed.body
+    assert 'action="/phones/new"' not in listed.body
+    assert "Admin password" not in page.body
+    assert refused.status == 403
+
+
+def test_a_phone_is_removed_from_its_page(office, admin):
+    office.cli(
+        "phone",
+        "add",
+        "805ec0000051",
+        "--vendor",
+        "yealink",
+        "--model",
+        "T46U",
+        "--extension",
+        "102",
+    )
+    reply = admin.post_form(
+        "/phones/805ec0000051/delete", {}, csrf_from="/phones/805ec0000051"
+    )
+
+    assert reply.status == 303 and reply.location == "/phones"
+    assert "805ec0000051" not in office.cli("phone", "list", "--json").stdout

@@ -1,0 +1,100 @@
+"""The phone pages: the list with an add form, one phone, removal.
+
+The same ``PhoneService`` as the CLI and the API. A phone's admin password
+is shown on its own page to those who may change phones, since the person
+at the desk needs it to open the phone's web page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
+from agent.provisioning.inventory import PhoneService
+from agent.provisioning.vendors import VENDORS
+from webadmin import access
+from webadmin.pages import _field_errors, _form, render
+
+log = logging.getLogger("edgepbx.web")
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    def phones() -> PhoneService:
+        return PhoneService(appliance.key, access.current().principal)
+
+    def refused(error: PbxError) -> str:
+        if isinstance(error, Forbidden):
+            return render("error", 403, title="Forbidden", message=str(error))
+        return render("error", 404, title="Not found", message=str(error))
+
+    def list_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            rows = phones().list()
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "phones",
+            status,
+            title="Phones",
+            phones=rows,
+            vendors=sorted(VENDORS.values(), key=lambda v: v.title),
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/phones")
+    def phone_list() -> str:
+        return list_page({"vendor": "yealink"}, {})
+
+    @app.post("/phones/new")
+    def add_phone() -> str:
+        values = {
+            name: _form(name) for name in ("mac", "vendor", "model", "extensions")
+        }
+        try:
+            info = phones().add(
+                values["mac"],
+                values["vendor"],
+                values["model"],
+                values["extensions"].replace(",", " ").split(),
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            status = 422 if isinstance(exc, InvalidInput) else 409
+            if isinstance(exc, NotFound):
+                status = 422
+            errors = _field_errors(exc)
+            if "number" in errors:  # the service's "extension" field
+                errors["extensions"] = errors.pop("number")
+            return list_page(values, errors, status)
+        log.info("phone %s: added by %s", info.mac, access.current().principal.name)
+        bottle.redirect(f"/phones/{info.mac}", 303)
+
+    @app.get("/phones/<mac>")
+    def phone_page(mac: str) -> str:
+        service = phones()
+        try:
+            info = service.get(mac)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        try:
+            password = service.admin_password(info.mac)
+        except Forbidden:
+            password = None
+        return render(
+            "phone", title=f"Phone {info.mac}", phone=info, admin_password=password
+        )
+
+    @app.post("/phones/<mac>/delete")
+    def delete_phone(mac: str) -> str:
+        service = phones()
+        try:
+            service.remove(mac)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        log.info("phone %s: removed by %s", mac, service.actor.name)
+        bottle.redirect("/phones?notice=phone-removed", 303)
