@@ -88,6 +88,7 @@ lock: venv
 		-o requirements.lock pyproject.toml
 
 bench: deps venv
+	scripts/install-debian-packages scripts/bench/debian-packages.txt
 	$(VENV_PY) scripts/bench/sip_register
 	$(VENV_PY) scripts/bench/sip_calls
 	$(VENV_PY) scripts/bench/firmware_write
