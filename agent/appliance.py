@@ -64,7 +64,6 @@ class Appliance:
         appliance = cls(settings=settings, db=db, key=key)
         if system_settings.get(system_settings.SIP_REALM) is None:
             system_settings.put(system_settings.SIP_REALM, sip_domain(settings))
-        appliance.accounts.ensure_first_admin()
         return appliance
 
     @property

@@ -22,13 +22,25 @@ class PbxError(Exception):
         return self.message
 
 
+# A value quoted back in an error is cut here: enough to recognise it, and a
+# 10 MB name sent by mistake is not sent back whole.
+QUOTED_VALUE_MAX = 64
+
+
+def _shortened(value: object) -> str:
+    text = str(value)
+    if len(text) <= QUOTED_VALUE_MAX:
+        return text
+    return text[:QUOTED_VALUE_MAX] + "…"
+
+
 class InvalidInput(PbxError):
     """A value broke a rule: names the field, the value and the rule."""
 
     kind = "invalid-input"
 
     def __init__(self, field: str, value: object, rule: str) -> None:
-        shown = f' "{value}"' if value not in (None, "") else ""
+        shown = f' "{_shortened(value)}"' if value not in (None, "") else ""
         super().__init__(f"{field}{shown}: {rule}", field=field)
         self.rule = rule
 

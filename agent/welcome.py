@@ -55,6 +55,12 @@ def _web_admin_lines(app: Appliance, cli: str) -> list[str]:
             f"  one-time password    {password}",
             "  (you choose your own password at the first sign-in)",
         ]
+    elif app.accounts.first_admin_pending():
+        lines += [
+            "  Sign in as           admin, with the one-time password printed",
+            "                       when it was made; a new one:",
+            f"                       {cli} admin reset-password",
+        ]
     else:
         lines.append(f"  Forgot the password? {cli} admin reset-password")
     return [*lines, ""]

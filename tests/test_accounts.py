@@ -32,7 +32,9 @@ def settings_in(tmp_path, bind: str = "127.0.0.1") -> Settings:
 
 @pytest.fixture
 def appliance(tmp_path):
+    """An appliance as the agent leaves it at start: with its first admin."""
     opened = Appliance.open(settings_in(tmp_path))
+    opened.accounts.ensure_first_admin()
     yield opened
     opened.close()
 
@@ -102,11 +104,13 @@ def test_no_one_time_password_is_kept_reversibly(appliance):
 
 def test_a_sealed_one_time_password_left_by_older_firmware_is_cleared(tmp_path):
     opened = Appliance.open(settings_in(tmp_path))
+    opened.accounts.ensure_first_admin()
     sealed = opened.key.seal("Old-One-Time-9x", "account/admin/one_time_password")
     UserAccount.update(one_time_password=sealed).execute()
     opened.close()
 
     reopened = Appliance.open(settings_in(tmp_path))
+    reopened.accounts.ensure_first_admin()  # as the agent does at every start
     try:
         left = UserAccount.get(UserAccount.username == "admin").one_time_password
     finally:

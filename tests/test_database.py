@@ -68,3 +68,16 @@ def test_sealed_secret_opens_only_with_the_same_key_and_purpose(tmp_path):
     with pytest.raises(DeviceKeyError):
         other.open(token, "extension/101/sip_password")
     assert (tmp_path / "device.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_cli_refuses_a_database_from_newer_firmware_without_a_traceback(
+    pbx_data,
+):
+    pbx_data.add_extension("101")
+    db_path = pbx_data.data_dir / "db" / "edgepbx.sqlite"
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    result = pbx_data.cli("extension", "list")
+    assert result.returncode == 2
+    assert "newer than" in result.stderr
+    assert "Traceback" not in result.stderr

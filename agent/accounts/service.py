@@ -107,9 +107,18 @@ class AccountService:
                 )
         except peewee.IntegrityError:
             return None  # another process made it first
-        log.info("account %s: created with a one-time password", FIRST_ADMIN)
+        log.info(
+            "account %s: created; make run shows its one-time password, "
+            "edgepbx admin reset-password makes a new one",
+            FIRST_ADMIN,
+        )
         _made_in_this_process[FIRST_ADMIN] = password
         return password
+
+    def first_admin_pending(self) -> bool:
+        """Whether ``admin`` still signs in with a one-time password."""
+        row = UserAccount.get_or_none(UserAccount.username == FIRST_ADMIN)
+        return row is not None and bool(row.must_change_password)
 
     def pending_one_time_password(self, username: str = FIRST_ADMIN) -> str | None:
         """The one-time password this process just made, for the banner; once.

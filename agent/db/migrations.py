@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import peewee
 
+from agent.errors import PbxError
+
 log = logging.getLogger(__name__)
 
 
@@ -173,8 +175,10 @@ MIGRATIONS: list[Migration] = [
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-class SchemaTooNew(RuntimeError):
-    pass
+class SchemaTooNew(PbxError):
+    """The database was written by newer firmware; it is left untouched."""
+
+    kind = "schema-too-new"
 
 
 def schema_version(db: peewee.Database) -> int:

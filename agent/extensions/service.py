@@ -238,6 +238,8 @@ class ExtensionService:
         with database.atomic():
             row = self._row(number)
             before = ExtensionInfo.of(row)
+            # A field given its present value is no change, and not audited.
+            changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
             for name, value in changes.items():
                 setattr(row, name, value)
             if changes:

@@ -93,6 +93,9 @@ class Agent:
     def run(self, on_ready: Callable[[], None] | None = None) -> None:
         self._take_lock()
         self._check_ports()
+        # Only the agent makes the first administrator, so the one-time
+        # password is known to the process that prints the banner.
+        self.appliance.accounts.ensure_first_admin()
         self.appliance.align_sip_realm()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
