@@ -15,6 +15,7 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.devicekey import create_secret_file
+from agent.security import events, listener
 from agent.settings import Settings
 from webadmin import access, api, pages
 
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     )
     appliance = Appliance.open(settings)
     secret = _web_secret(appliance.settings)
+    # Failed sign-ins reach the agent's jail as they happen.
+    events.subscribe(events.Forwarder(str(listener.socket_path(appliance.settings))))
 
     app = bottle.Bottle()
     app.add_hook("before_request", access.authorize_request)

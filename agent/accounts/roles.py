@@ -28,10 +28,17 @@ class Permission(enum.StrEnum):
     CHANGE_EXTENSIONS = "change extensions"
     VIEW_AUDIT_LOG = "view the audit log"
     MANAGE_ACCOUNTS = "manage accounts and API tokens"
+    VIEW_SECURITY = "view bans and the firewall"
+    MANAGE_SECURITY = "ban addresses and change the firewall"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS}
-_ADMIN = _STAFF_VIEW | {Permission.CHANGE_EXTENSIONS, Permission.VIEW_AUDIT_LOG}
+_ADMIN = _STAFF_VIEW | {
+    Permission.CHANGE_EXTENSIONS,
+    Permission.VIEW_AUDIT_LOG,
+    Permission.VIEW_SECURITY,
+    Permission.MANAGE_SECURITY,
+}
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPER_ADMINISTRATOR: frozenset(Permission),

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
+from agent.cli import security as security_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.sip.rpc import RpcError
@@ -294,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     command(token_sub, "list", token_list, "list API tokens (never the tokens)")
     revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
     revoke.add_argument("id", type=int)
+    security_cli.register(sub)
     return parser
 
 

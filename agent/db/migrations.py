@@ -130,6 +130,21 @@ CREATE INDEX extension_number_value_idx ON extension (CAST(number AS INTEGER));
 CREATE INDEX extension_display_name_idx ON extension (display_name COLLATE NOCASE)
 """
 
+# The security jail's bans. A row outlives its ban: "offences" counts how
+# often the address was banned, so a repeat offender's next ban is longer.
+# Times are Unix seconds, compared with the clock of the agent.
+SECURITY_BANS = """
+CREATE TABLE ban (
+    address VARCHAR(45) PRIMARY KEY NOT NULL,
+    reason TEXT NOT NULL,
+    banned_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    offences INTEGER NOT NULL DEFAULT 1,
+    active BOOLEAN NOT NULL DEFAULT 1
+);
+CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -138,6 +153,7 @@ MIGRATIONS: list[Migration] = [
         _run(KAMAILIO_VERSION_TABLE + ";" + KAMAILIO_SUBSCRIBER_VIEW),
     ),
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
+    Migration(4, "security jail bans", _run(SECURITY_BANS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
