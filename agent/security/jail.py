@@ -183,9 +183,15 @@ def _in_firewall(change: Callable[..., None], *args: object) -> None:
 class BanService:
     """Bans as the CLI, the API, the web page and the jail itself use them."""
 
-    def __init__(self, actor: Principal, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        actor: Principal,
+        clock: Callable[[], float] = time.time,
+        policy: Callable[[], JailPolicy] = JailPolicy.load,
+    ) -> None:
         self.actor = actor
         self.clock = clock
+        self.policy = policy
 
     def list(self, search: str = "") -> list[BanInfo]:
         self.actor.require(Permission.VIEW_SECURITY)
@@ -218,7 +224,7 @@ class BanService:
         row = Ban.get_or_none(Ban.address == address)
         offences = 1 if row is None else row.offences + 1
         if seconds is None:
-            seconds = JailPolicy.load().bantime_for(offences)
+            seconds = self.policy().bantime_for(offences)
         expires = now + seconds
         Ban.insert(
             address=address,
@@ -291,7 +297,7 @@ class Jail:
     ) -> None:
         self.policy = policy
         self.clock = clock
-        self.bans = BanService(JAIL, clock)
+        self.bans = BanService(JAIL, clock, policy)
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
