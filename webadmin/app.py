@@ -17,7 +17,7 @@ from agent.appliance import Appliance
 from agent.devicekey import create_secret_file
 from agent.security import events, listener
 from agent.settings import Settings
-from webadmin import access, api, pages
+from webadmin import access, api, pages, security_api, security_pages
 
 STATIC_DIR = Path(__file__).with_name("static")
 WEB_SECRET_BYTES = 32
@@ -80,4 +80,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
 
     pages.install(app, appliance, secret)
     api.install(app, appliance)
+    security_api.install(app, appliance)
+    security_pages.install(app, appliance)
     return app

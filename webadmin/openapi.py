@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
+from webadmin import security_openapi
 
 VERSION = "1.0.0"
 
@@ -195,7 +196,7 @@ def document() -> dict:
                     "name": "__Host-edgepbx_session",
                 },
             },
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | security_openapi.SCHEMAS,
         },
         "paths": {
             "/openapi.json": {
@@ -314,5 +315,6 @@ def document() -> dict:
                     },
                 },
             },
+            **security_openapi.PATHS,
         },
     }

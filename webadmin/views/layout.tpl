@@ -19,6 +19,9 @@
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end
+    % if can(Permission.VIEW_SECURITY):
+    <a href="/security">Security</a>
+    % end
     <a href="/account">{{principal.name}}</a>
     <form method="post" action="/signout" class="inline">
       <input type="hidden" name="csrf_token" value="{{csrf_token}}">
