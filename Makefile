@@ -72,6 +72,7 @@ lock: venv
 bench: deps venv
 	$(VENV_PY) scripts/bench/sip_register
 	$(VENV_PY) scripts/bench/sip_calls
+	$(VENV_PY) scripts/bench/ban_latency
 
 clean:
 	rm -rf $(VENV) $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

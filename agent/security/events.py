@@ -109,6 +109,15 @@ def report(event: SecurityEvent) -> None:
             shown(event.subject),
             detail,
         )
+    deliver(event)
+
+
+def deliver(event: SecurityEvent) -> None:
+    """Pass an event to every subscriber without logging it again.
+
+    For events that another process reported and logged already (the web
+    admin's workers, Kamailio), which reach the agent as datagrams.
+    """
     with _lock:
         listeners = list(_subscribers)
     for listener in listeners:

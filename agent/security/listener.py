@@ -5,8 +5,9 @@ JSON datagram (``SecurityEvent.to_wire``) to a UNIX datagram socket in the
 run directory. A datagram socket suits both ends: a sender never blocks and
 never fails because the agent is down (the datagram is simply lost), there
 is no connection to keep per Kamailio child, and every event arrives whole.
-The agent reads them on one thread and reports them locally, where the jail
-is subscribed: no log file sits between a failure and its ban.
+The agent reads them on one thread and delivers them to its subscribers,
+the jail among them (the sender logged the event already): no log file sits
+between a failure and its ban.
 """
 
 from __future__ import annotations
@@ -77,4 +78,4 @@ class EventListener:
             except ValueError as exc:
                 log.warning("security events: datagram ignored: %s", exc)
                 continue
-            events.report(event)
+            events.deliver(event)
