@@ -6,7 +6,10 @@ came (the firewall dropped it).
 
     register SERVER PORT BIND USER PASSWORD COUNT   authenticated REGISTERs
     options SERVER PORT BIND COUNT [USER_AGENT]     OPTIONS keepalives
+    flood SERVER PORT BIND MAX                      OPTIONS back to back until
+                                                    one goes unanswered: [answered]
     ping6 TARGET                                    one ICMPv6 echo: [true|false]
+    connect HOST PORT                               a TCP connection: [true|false]
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from tests.sipraw import SipClient
 # Long enough for a loaded machine's Kamailio, short enough that a dropped
 # request does not hold the test up for long.
 REPLY_TIMEOUT_S = 2.0
+# In a flood the replies come within a millisecond on a veth link; a reply
+# this late means the request was dropped.
+FLOOD_REPLY_TIMEOUT_S = 0.5
 
 
 def _status(action, client: SipClient) -> int | None:
@@ -53,9 +59,20 @@ def ping6(target: str) -> bool:
             return False
 
 
+def connects(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=REPLY_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
+
+
 def main(argv: list[str]) -> None:
     if argv[0] == "ping6":
         print(json.dumps([ping6(argv[1])]))
+        return
+    if argv[0] == "connect":
+        print(json.dumps([connects(argv[1], int(argv[2]))]))
         return
     action, server, port, bind, *rest = argv
     results: list[int | None] = []
@@ -74,6 +91,18 @@ def main(argv: list[str]) -> None:
                 results.append(
                     _status(lambda: client.send("OPTIONS", uri, "ping"), client)
                 )
+        elif action == "flood":
+            client.sock.settimeout(FLOOD_REPLY_TIMEOUT_S)
+            uri = f"sip:{server}:{port}"
+            answered = 0
+            for _ in range(int(rest[0])):
+                if (
+                    _status(lambda: client.send("OPTIONS", uri, "flood"), client)
+                    is None
+                ):
+                    break
+                answered += 1
+            results.append(answered)
         else:
             raise SystemExit(f"unknown action {action}")
     print(json.dumps(results))

@@ -114,6 +114,16 @@ def test_a_scanner_gets_no_reply_and_is_banned_at_once(guarded_pbx, network):
     assert "sip-scanner" in ban["reason"]
 
 
+def test_a_flood_is_cut_short_and_banned(guarded_pbx, network):
+    [answered] = sip(network, network.attacker, guarded_pbx, "flood", "1000")
+    assert answered < 1000
+    ban = wait_for(
+        lambda: banned(guarded_pbx).get(netns.ATTACKER_ADDRESS), "flooder banned"
+    )
+    assert "sip-flood" in ban["reason"]
+    assert sip(network, network.attacker, guarded_pbx, "options", "1") == [None]
+
+
 def test_a_ban_survives_an_agent_restart_and_a_flushed_firewall(guarded_pbx, network):
     added = guarded_pbx.cli("ban", "add", netns.ATTACKER_ADDRESS, "--json")
     assert added.returncode == 0, added.stderr
@@ -159,3 +169,25 @@ def test_an_ipv6_address_is_banned_and_lifted(guarded_pbx, network):
     lifted = guarded_pbx.cli("ban", "remove", netns.ATTACKER_ADDRESS6)
     assert lifted.returncode == 0, lifted.stderr
     assert ping6(network)
+
+
+def reaches_web_admin(network, namespace: str, pbx: RunningPbx) -> bool:
+    out = network.run_in(
+        namespace, "tests.netns_sip", "connect", pbx.bind, str(pbx.https_port)
+    )
+    return json.loads(out) == [True]
+
+
+def test_an_allow_list_keeps_others_out_until_the_emergency_reset(guarded_pbx, network):
+    assert reaches_web_admin(network, network.attacker, guarded_pbx)
+    office = guarded_pbx.cli("firewall", "set", "web-https", "--allow", "10.77.0.0/24")
+    assert office.returncode == 0, office.stderr
+
+    assert reaches_web_admin(network, network.phone, guarded_pbx)
+    assert not reaches_web_admin(network, network.attacker, guarded_pbx)
+    # SIP is another service: its rule is untouched.
+    assert sip(network, network.attacker, guarded_pbx, "options", "1") == [200]
+
+    reset = guarded_pbx.cli("firewall", "reset")
+    assert reset.returncode == 0, reset.stderr
+    assert reaches_web_admin(network, network.attacker, guarded_pbx)
