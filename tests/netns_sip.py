@@ -30,7 +30,7 @@ REPLY_TIMEOUT_S = 2.0
 FLOOD_REPLY_TIMEOUT_S = 0.5
 
 
-def _status(action, client: SipClient) -> int | None:
+def _status(action) -> int | None:
     try:
         return action().status
     except TimeoutError:
@@ -81,25 +81,20 @@ def main(argv: list[str]) -> None:
         if action == "register":
             user, password, count = rest
             for _ in range(int(count)):
-                results.append(_status(lambda: client.register(user, password), client))
+                results.append(_status(lambda: client.register(user, password)))
         elif action == "options":
             count, *agent = rest
             if agent:
                 client.user_agent = agent[0]
             uri = f"sip:{server}:{port}"
             for _ in range(int(count)):
-                results.append(
-                    _status(lambda: client.send("OPTIONS", uri, "ping"), client)
-                )
+                results.append(_status(lambda: client.send("OPTIONS", uri, "ping")))
         elif action == "flood":
             client.sock.settimeout(FLOOD_REPLY_TIMEOUT_S)
             uri = f"sip:{server}:{port}"
             answered = 0
             for _ in range(int(rest[0])):
-                if (
-                    _status(lambda: client.send("OPTIONS", uri, "flood"), client)
-                    is None
-                ):
+                if _status(lambda: client.send("OPTIONS", uri, "flood")) is None:
                     break
                 answered += 1
             results.append(answered)

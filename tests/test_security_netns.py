@@ -148,8 +148,6 @@ def test_a_ban_expires_after_its_bantime(guarded_pbx, network):
         lambda: sip(network, network.attacker, guarded_pbx, "options", "1") == [200],
         "attacker answered again",
     )
-    audit = guarded_pbx.cli("status", "--json")
-    assert audit.returncode == 0
 
 
 def ping6(network) -> bool:

@@ -101,3 +101,21 @@ def test_failed_web_sign_ins_reach_the_agents_jail(shared_pbx):
     finally:
         shared_pbx.cli("jail", "set", "--ignore", "127.0.0.0/8", "::1/128")
         shared_pbx.cli("ban", "remove", "127.0.0.1")
+
+
+def test_the_api_refuses_a_firewall_rule_that_shuts_out_the_caller(shared_pbx):
+    admin = api_client(shared_pbx, "administrator")
+    path = "/api/v1/firewall/services/web-https"
+    locked_out = admin.request("PATCH", path, json_body={"allow": ["192.0.2.0/24"]})
+    malformed = admin.request("PATCH", path, json_body={"block": ["10.0.0.300"]})
+    kept = admin.request("PATCH", path, json_body={"allow": ["127.0.0.0/8"]})
+    status = admin.get("/api/v1/firewall").json()
+    shared_pbx.cli("firewall", "reset")
+
+    assert locked_out.status == 400
+    assert "your own address 127.0.0.1" in locked_out.json()["detail"]
+    assert malformed.status == 422
+    assert malformed.json()["field"] == "web-https.block"
+    assert kept.status == 200 and kept.json()["allow"] == ["127.0.0.0/8"]
+    web = next(s for s in status["services"] if s["name"] == "web-https")
+    assert web["allow"] == ["127.0.0.0/8"]

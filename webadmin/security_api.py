@@ -22,9 +22,11 @@ from webadmin.api import PREFIX, BadRequest, _json_response, api_route
 log = logging.getLogger("edgepbx.web")
 
 NEW_BAN_FIELDS = frozenset({"address", "seconds", "reason"})
+SERVICE_FIELDS = frozenset({"enabled", "allow", "block"})
 
 
-def _new_ban() -> dict:
+def _json_object(allowed: frozenset[str]) -> dict:
+    """The request's JSON object; refuse other media types and unknown fields."""
     request = bottle.request
     if (request.content_type or "").split(";")[0].strip().lower() != "application/json":
         raise BadRequest("send the body as application/json")
@@ -34,10 +36,15 @@ def _new_ban() -> dict:
         raise BadRequest("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    unknown = set(body) - NEW_BAN_FIELDS
+    unknown = set(body) - allowed
     if unknown:
         name = sorted(unknown)[0]
         raise BadRequest(f"{name}: not a field here", field=name)
+    return body
+
+
+def _new_ban() -> dict:
+    body = _json_object(NEW_BAN_FIELDS)
     seconds = body.get("seconds")
     if seconds is not None and (
         isinstance(seconds, bool) or not isinstance(seconds, int)
@@ -46,6 +53,19 @@ def _new_ban() -> dict:
     for name in ("address", "reason"):
         if body.get(name) is not None and not isinstance(body[name], str):
             raise BadRequest(f"{name}: must be a string", field=name)
+    return body
+
+
+def _service_changes() -> dict:
+    body = _json_object(SERVICE_FIELDS)
+    if "enabled" in body and not isinstance(body["enabled"], bool):
+        raise InvalidInput("enabled", body["enabled"], "true or false")
+    for name in ("allow", "block"):
+        value = body.get(name)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(n, str) for n in value)
+        ):
+            raise BadRequest(f"{name}: must be a list of networks", field=name)
     return body
 
 
@@ -80,8 +100,24 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         bottle.response.status = 204
         return ""
 
+    def firewall() -> FirewallService:
+        return FirewallService(appliance.settings, access.current().principal)
+
     @app.get(f"{PREFIX}/firewall")
     @api_route
     def firewall_status() -> str:
-        service = FirewallService(appliance.settings, access.current().principal)
-        return _json_response(service.status())
+        return _json_response(firewall().status())
+
+    @app.route(f"{PREFIX}/firewall/services/<name>", method="PATCH")
+    @api_route
+    def change_service(name: str) -> str:
+        body = _service_changes()
+        rule = firewall().set_service(
+            name,
+            enabled=body.get("enabled"),
+            allow=body.get("allow"),
+            block=body.get("block"),
+            requester=access.client_ip(),
+        )
+        log.info("firewall %s: changed by %s", name, access.current().principal.name)
+        return _json_response({"service": name} | rule)

@@ -57,6 +57,28 @@ SCHEMAS: dict = {
             "reason": {"type": ["string", "null"]},
         },
     },
+    "ServiceRule": {
+        "type": "object",
+        "properties": {
+            "service": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "allow": {"type": "array", "items": {"type": "string"}},
+            "block": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "ServiceChanges": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "allow": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "IPv4/IPv6 networks; when not empty, only these",
+            },
+            "block": {"type": "array", "items": {"type": "string"}},
+        },
+    },
     "FirewallStatus": {
         "type": "object",
         "properties": {
@@ -128,5 +150,35 @@ PATHS: dict = {
                 **_ERRORS,
             },
         }
+    },
+    "/firewall/services/{name}": {
+        "parameters": [
+            {
+                "name": "name",
+                "in": "path",
+                "required": True,
+                "schema": {
+                    "enum": ["sip", "rtp", "web-https", "web-http", "ssh", "tftp"]
+                },
+            }
+        ],
+        "patch": {
+            "operationId": "changeFirewallService",
+            "summary": "Open, close, allow-list or block-list one service",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ServiceChanges"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json({"$ref": "#/components/schemas/ServiceRule"}, "changed"),
+                "400": _problem("bad body, or the change would lock the caller out"),
+                "422": _problem("an unknown service or a malformed network"),
+                **_ERRORS,
+            },
+        },
     },
 }
