@@ -93,7 +93,7 @@ def test_a_repeat_offender_is_banned_for_longer_each_time(jail, clock):
 def test_the_ignore_list_protects_ipv4_and_ipv6_networks(appliance, clock):
     policy = JailPolicy(maxretry=1, ignore=("192.0.2.0/24", "2001:db8:7::/48"))
     jail = Jail(policy=lambda: policy, clock=clock)
-    for address in ("192.0.2.44", "2001:db8:7::1", "::ffff:192.0.2.5"):
+    for address in ("192.0.2.44", "[2001:db8:7::1]", "::ffff:192.0.2.5"):
         jail.on_event(failure(address))
     jail.on_event(failure("2001:db8:8::1"))
     assert set(active(clock)) == {"2001:db8:8::1"}

@@ -158,7 +158,8 @@ def _iso(ts: float) -> str:
 def canonical_address(text: str) -> str:
     """One address (not a network), IPv4 or IPv6, in its canonical form."""
     try:
-        ip = ipaddress.ip_address(text.strip())
+        # Kamailio may write an IPv6 source in brackets, as in a SIP URI.
+        ip = ipaddress.ip_address(text.strip().removeprefix("[").removesuffix("]"))
     except ValueError:
         raise InvalidInput("address", text, "an IPv4 or IPv6 address") from None
     if ip.version == 6 and ip.ipv4_mapped:
