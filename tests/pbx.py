@@ -58,22 +58,33 @@ class RunningPbx:
     command: str = "agent"
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    #: The address the appliance serves on.
+    bind: str = "127.0.0.1"
+    #: A network namespace to run the agent and the CLI in (tests.netns).
+    netns: str | None = None
+    #: Extra environment, e.g. EDGEPBX_FIREWALL=1 inside a namespace.
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> list[str]:
+        return ["ip", "netns", "exec", self.netns] if self.netns else []
 
     @property
     def env(self) -> dict[str, str]:
         return dict(
             os.environ,
             EDGEPBX_DATA_DIR=str(self.data_dir),
-            EDGEPBX_BIND="127.0.0.1",
+            EDGEPBX_BIND=self.bind,
             EDGEPBX_SIP_PORT=str(self.sip_port),
             EDGEPBX_HTTP_PORT=str(self.http_port),
             EDGEPBX_HTTPS_PORT=str(self.https_port),
             EDGEPBX_TFTP_PORT=str(self.tftp_port),
+            **self.extra_env,
         )
 
     def cli(self, *args: str, stdin: str | None = None) -> CliResult:
         result = subprocess.run(
-            [*EDGEPBX, *args],
+            [*self.prefix, *EDGEPBX, *args],
             env=self.env,
             input=stdin,
             capture_output=True,
@@ -95,7 +106,7 @@ class RunningPbx:
         self.log_path = self.data_dir / "agent.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 -- owned by the process
         self.process = subprocess.Popen(
-            [*EDGEPBX, self.command],
+            [*self.prefix, *EDGEPBX, self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -122,7 +133,7 @@ class RunningPbx:
 
     @property
     def https_url(self) -> str:
-        return f"https://127.0.0.1:{self.https_port}"
+        return f"https://{self.bind}:{self.https_port}"
 
     @property
     def certificate(self) -> Path:

@@ -40,7 +40,8 @@ with the SIP status code. Attributes (``call.state``, ``phone.registration``,
 counters) first make a round trip to their worker, so they already show
 whatever that worker did before the other side saw a reply. Everything
 listens on 127.0.0.1 only, on ports the operating system picks, so test runs
-can overlap.
+can overlap; a ``PhoneHost(bind=ADDRESS, netns=NAME)`` instead runs its
+worker in that network namespace with its phones bound to that address.
 
 Known shortcomings: phones speak UDP or TCP, not TLS, and IPv4 only. A fifth
 call in one worker is refused (pjsua answers 486 itself). Codec choice is
@@ -308,6 +309,8 @@ class PhoneHost:
         workdir: where recordings and logs go. By default a temporary
             directory, removed on close unless the ``with`` block raised (then
             it is kept and its path printed, for the pjsua log).
+        bind: the IPv4 address the phones' SIP and RTP sockets bind to.
+        netns: a network namespace to run the worker in (needs root).
     """
 
     def __init__(
@@ -315,6 +318,8 @@ class PhoneHost:
         *,
         codecs: Iterable[str] = DEFAULT_CODECS,
         workdir: str | os.PathLike[str] | None = None,
+        bind: str = "127.0.0.1",
+        netns: str | None = None,
     ) -> None:
         self._owns_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sipphone-"))
@@ -336,14 +341,18 @@ class PhoneHost:
         # Step 2: the worker, in a session of its own so a Ctrl-C meant for
         # pytest does not kill it before the phones have hung up.
         with open(self._stderr_path, "wb") as stderr:
+            in_netns = ["ip", "netns", "exec", netns] if netns else []
             self._proc = subprocess.Popen(
                 [
+                    *in_netns,
                     sys.executable,
                     str(WORKER_SCRIPT),
                     "--workdir",
                     str(self.workdir),
                     "--codecs",
                     ",".join(codecs),
+                    "--bind",
+                    bind,
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

@@ -657,10 +657,17 @@ def with_errors_logged(action: Callable[[], Any]) -> None:
 
 
 def main() -> None:
+    # Every SIP and RTP socket of this worker binds to LOCALHOST: loopback
+    # unless a test runs the worker in a network namespace of its own.
+    global LOCALHOST
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--codecs", default="PCMU/8000,PCMA/8000")
+    parser.add_argument(
+        "--bind", default=LOCALHOST, help="the IPv4 address every phone binds"
+    )
     args = parser.parse_args()
+    LOCALHOST = args.bind
 
     # Step 1: keep standard output for replies; anything pjlib or Python
     # prints goes to standard error instead.

@@ -67,10 +67,13 @@ def parse_challenge(value: str) -> dict[str, str]:
 class SipClient:
     """A UDP socket that sends requests to one server and reads replies."""
 
-    def __init__(self, host: str, port: int) -> None:
+    user_agent = "edgepbx-test"
+
+    def __init__(self, host: str, port: int, bind: str = "127.0.0.1") -> None:
         self.server = (host, port)
+        self.local_host = bind
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((bind, 0))
         self.sock.settimeout(RECV_TIMEOUT_S)
         self.local_port = self.sock.getsockname()[1]
 
@@ -107,16 +110,17 @@ class SipClient:
         host = self.server[0]
         to_user = to_user if to_user is not None else from_user
         branch = "z9hG4bK" + secrets.token_hex(8)
+        local = f"{self.local_host}:{self.local_port}"
         lines = [
             f"{method} {uri} SIP/2.0",
-            f"Via: SIP/2.0/UDP 127.0.0.1:{self.local_port};branch={branch};rport",
+            f"Via: SIP/2.0/UDP {local};branch={branch};rport",
             "Max-Forwards: 70",
             f"From: <sip:{from_user}@{host}>;tag={secrets.token_hex(4)}",
             f"To: <sip:{to_user}@{host}>",
             f"Call-ID: {call_id or secrets.token_hex(12)}",
             f"CSeq: {cseq} {method}",
-            f"Contact: <sip:{from_user}@127.0.0.1:{self.local_port}>",
-            "User-Agent: edgepbx-test",
+            f"Contact: <sip:{from_user}@{local}>",
+            f"User-Agent: {self.user_agent}",
             *(extra_headers or []),
             f"Content-Length: {len(body.encode())}",
             "",

@@ -163,7 +163,9 @@ def test_openapi_describes_exactly_the_routes_served(shared_pbx, admin_api):
             method.lower(),
             path.removeprefix("/api/v1")
             .replace("101", "{number}")
-            .replace("<mac>", "{mac}"),
+            .replace("<mac>", "{mac}")
+            .replace("192.0.2.1", "{address}")
+            .replace("/services/ssh", "/services/{name}"),
         )
         for method, path in served_routes(shared_pbx.data_dir.parent / "openapi")
         if path.startswith("/api/v1/")

@@ -81,3 +81,10 @@ def test_the_cli_refuses_a_database_from_newer_firmware_without_a_traceback(
     assert result.returncode == 2
     assert "newer than" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_migrations_are_listed_in_the_order_they_apply():
+    from agent.db.migrations import MIGRATIONS
+
+    versions = [migration.version for migration in MIGRATIONS]
+    assert versions == sorted(set(versions))

@@ -132,3 +132,89 @@ def test_routing_settings_round_trip():
     assert RoutingSettings.parse(str(settings)) == settings
     with pytest.raises(ValueError, match="realm"):
         RoutingSettings.parse('{"realm": ""}')
+
+
+@pytest.fixture
+def reporting_route(ksr, tmp_path):
+    """The routing with its event socket bound here, to read what it sends."""
+    import json
+    import socket
+
+    from agent.sip import routing
+
+    path = tmp_path / "events.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(2)
+    route = routing.Routing(
+        routing.RoutingSettings(realm="pbx.example", events_socket=str(path))
+    )
+    yield route, lambda: json.loads(sock.recv(4096))
+    sock.close()
+
+
+def test_a_wrong_password_is_reported_to_the_jail(ksr, reporting_route):
+    route, received = reporting_route
+    ksr.returns["auth_db.auth_check"] = -2
+    ksr.returns["hdr.is_present"] = 1
+    route.ksr_request_route(None)
+    event = received()
+    assert event["kind"] == "sip-auth-failed"
+    assert (event["source_ip"], event["subject"]) == ("192.0.2.7", "101")
+
+
+def test_a_stale_nonce_is_not_reported_as_a_failure(ksr, reporting_route):
+    route, received = reporting_route
+    ksr.returns["auth_db.auth_check"] = -6
+    ksr.returns["hdr.is_present"] = 1
+    route.ksr_request_route(None)
+    assert ksr.called("auth.auth_challenge")
+    with pytest.raises(TimeoutError):
+        received()
+
+
+def test_a_scanner_is_dropped_without_reply_and_reported(ksr, reporting_route):
+    route, received = reporting_route
+    ksr.values["$ua"] = "friendly-scanner"
+    route.ksr_request_route(None)
+    assert ksr.replies() == []
+    assert not ksr.called("auth_db.auth_check")
+    assert received()["kind"] == "sip-scanner"
+
+
+def test_a_flood_blocks_the_source_in_the_htable_and_is_reported(ksr, reporting_route):
+    route, received = reporting_route
+    ksr.returns["pike.pike_check_req"] = -1
+    route.ksr_request_route(None)
+    assert ksr.replies() == []
+    assert ksr.called("pv.seti") == [("$sht(ipban=>$si)", 1)]
+    assert received()["kind"] == "sip-flood"
+
+
+def test_a_blocked_flooder_is_dropped_before_anything_else(ksr, route):
+    ksr.returns["pv.is_null"] = -1  # the source is in the ipban htable
+    route.ksr_request_route(None)
+    assert ksr.calls == [
+        ("pv.get", ("$rm",)),
+        ("pv.get", ("$si",)),
+        ("pv.is_null", ("$sht(ipban=>$si)",)),
+    ]
+
+
+def test_reporting_never_fails_a_request_when_the_agent_is_down(ksr, tmp_path):
+    from agent.sip import routing
+
+    settings = routing.RoutingSettings(
+        realm="pbx.example", events_socket=str(tmp_path / "nobody-listens.sock")
+    )
+    ksr.returns["auth_db.auth_check"] = -2
+    ksr.returns["hdr.is_present"] = 1
+    routing.Routing(settings).ksr_request_route(None)
+    assert ksr.called("auth.auth_challenge") == [("pbx.example", 0)]
+
+
+def test_routing_settings_survive_their_round_trip():
+    from agent.sip.routing import RoutingSettings
+
+    settings = RoutingSettings(realm="pbx.example", events_socket="/run/x.sock")
+    assert RoutingSettings.parse(str(settings)) == settings

@@ -41,7 +41,12 @@ def served_routes(tmp_path) -> list[tuple[str, str]]:
         https_port=8443,
         tftp_port=6969,
     )
-    samples = {"<number>": "101", "<name:path>": "app.css"}
+    samples = {
+        "<number>": "101",
+        "<name:path>": "app.css",
+        "<address>": "192.0.2.1",
+        "<name>": "ssh",
+    }
     routes = []
     for route in create_app(settings).routes:
         path = route.rule

@@ -15,6 +15,7 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.devicekey import create_secret_file
+from agent.security import events, listener
 from agent.settings import Settings
 from webadmin import (
     access,
@@ -27,6 +28,8 @@ from webadmin import (
     pages_phones,
     pages_system,
     provisioning,
+    security_api,
+    security_pages,
 )
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -77,6 +80,8 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     )
     appliance = Appliance.open(settings)
     secret = _web_secret(appliance.settings)
+    # Failed sign-ins reach the agent's jail as they happen.
+    events.subscribe(events.Forwarder(str(listener.socket_path(appliance.settings))))
 
     handshakes.quieten(logging.getLogger("gunicorn.error"))
     app = bottle.Bottle()
@@ -97,4 +102,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
     provisioning.install(app, appliance, "https")
+    security_api.install(app, appliance)
+    security_pages.install(app, appliance)
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_phones
+from webadmin import openapi_phones, security_openapi
 from webadmin.bodies import MAX_BODY_BYTES
 
 VERSION = "1.0.0"
@@ -200,7 +200,7 @@ def document() -> dict:
                     "name": "__Host-edgepbx_session",
                 },
             },
-            "schemas": SCHEMAS | openapi_phones.SCHEMAS,
+            "schemas": SCHEMAS | openapi_phones.SCHEMAS | security_openapi.SCHEMAS,
         },
         "paths": {
             **openapi_phones.PATHS,
@@ -329,6 +329,7 @@ def document() -> dict:
                 },
             },
             **SYSTEM_PATHS,
+            **security_openapi.PATHS,
         },
     }
 

@@ -31,10 +31,17 @@ class Permission(enum.StrEnum):
     VIEW_FIRMWARE = "view the firmware slots"
     MANAGE_FIRMWARE = "install, commit and roll back firmware"
     MANAGE_BACKUPS = "make and restore backups"
+    VIEW_SECURITY = "view bans and the firewall"
+    MANAGE_SECURITY = "ban addresses and change the firewall"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS}
-_ADMIN = _STAFF_VIEW | {Permission.CHANGE_EXTENSIONS, Permission.VIEW_AUDIT_LOG}
+_ADMIN = _STAFF_VIEW | {
+    Permission.CHANGE_EXTENSIONS,
+    Permission.VIEW_AUDIT_LOG,
+    Permission.VIEW_SECURITY,
+    Permission.MANAGE_SECURITY,
+}
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPER_ADMINISTRATOR: frozenset(Permission),

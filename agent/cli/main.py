@@ -21,6 +21,7 @@ from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import phones
+from agent.cli import security as security_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -304,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     firmware_cli.register(sub)
     backup_cli.register(sub)
     phones.register(sub)
+    security_cli.register(sub)
     return parser
 
 

@@ -161,6 +161,21 @@ CREATE TABLE phone_line (
 CREATE INDEX phone_line_extension_idx ON phone_line (extension_id)
 """
 
+# The security jail's bans. A row outlives its ban: "offences" counts how
+# often the address was banned, so a repeat offender's next ban is longer.
+# Times are Unix seconds, compared with the clock of the agent.
+SECURITY_BANS = """
+CREATE TABLE ban (
+    address VARCHAR(45) PRIMARY KEY NOT NULL,
+    reason TEXT NOT NULL,
+    banned_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    offences INTEGER NOT NULL DEFAULT 1,
+    active BOOLEAN NOT NULL DEFAULT 1
+);
+CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -169,6 +184,7 @@ MIGRATIONS: list[Migration] = [
         _run(KAMAILIO_VERSION_TABLE + ";" + KAMAILIO_SUBSCRIBER_VIEW),
     ),
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
+    Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
 ]
 

@@ -144,3 +144,18 @@ class PhoneLine(BaseModel):
 
     class Meta:
         table_name = "phone_line"
+
+
+class Ban(BaseModel):
+    """An address the security jail blocks, or blocked before.
+
+    ``active`` is cleared when the ban expires or is lifted; the row stays so
+    that ``offences`` makes the next ban of a repeat offender longer.
+    """
+
+    address = peewee.CharField(primary_key=True, max_length=45)
+    reason = peewee.TextField()
+    banned_at = peewee.FloatField()
+    expires_at = peewee.FloatField()
+    offences = peewee.IntegerField(default=1)
+    active = peewee.BooleanField(default=True)

@@ -52,6 +52,16 @@ KAMAILIO_CHECK_TIMEOUT_S = 30
 # memory is per process and holds one message at a time.
 SHARED_MEMORY_MB = 64
 PRIVATE_MEMORY_MB = 8
+# pike: requests per window from one address before it counts as a flood.
+# Generous, since a NATed office sends every phone's traffic from one
+# address; a scanner or a REGISTER flood sends hundreds a second.
+FLOOD_WINDOW_S = 2
+FLOOD_REQUESTS = 100
+FLOOD_BLOCK_S = 300
+
+# The agent's security event socket (agent.security.listener), named here
+# too so the SIP core's configuration does not import the security package.
+EVENTS_SOCKET_NAME = "security-events.sock"
 
 ENV_ROUTING_SETTINGS = "EDGEPBX_ROUTING_SETTINGS"
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
@@ -136,13 +146,17 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "max_expires": str(MAX_EXPIRES_S),
         "natping_interval_s": str(NATPING_INTERVAL_S),
         "routing_script": str(ROUTING_SCRIPT),
+        "flood_window_s": str(FLOOD_WINDOW_S),
+        "flood_requests": str(FLOOD_REQUESTS),
+        "flood_block_s": str(FLOOD_BLOCK_S),
     }
 
     def fill(match: re.Match) -> str:
         return values[match.group(1)]
 
     cfg = _PLACEHOLDER.sub(fill, TEMPLATE.read_text())
-    routing = str(RoutingSettings(realm=realm))
+    events_socket = settings.run_dir / EVENTS_SOCKET_NAME
+    routing = str(RoutingSettings(realm=realm, events_socket=str(events_socket)))
     return cfg, routing
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from agent import ports
 from agent.appliance import Appliance
 from agent.errors import PbxError
+from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.web import daemons as web_daemons
@@ -50,6 +51,7 @@ class Agent:
         ]
         self._lock_file = None
         self._ready_reported = False
+        self.security = SecurityGuard(self.settings)
 
     # -- daemons -------------------------------------------------------------
 
@@ -100,6 +102,7 @@ class Agent:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         log.info("agent: starting (data in %s)", self.settings.data_dir)
+        self.security.start()
         try:
             for daemon in self.daemons:
                 daemon.start()
@@ -110,6 +113,7 @@ class Agent:
                     changed |= daemon.poll()
                 if changed:
                     self._write_state()
+                self.security.tick()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")
@@ -121,6 +125,7 @@ class Agent:
             log.info("agent: stopping")
             for daemon in reversed(self.daemons):
                 daemon.stop()
+            self.security.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
 

@@ -20,6 +20,9 @@
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end
+    % if can(Permission.VIEW_SECURITY):
+    <a href="/security">Security</a>
+    % end
     % if can(Permission.VIEW_FIRMWARE):
     <a href="/system">System</a>
     % end

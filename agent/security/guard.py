@@ -1,0 +1,62 @@
+"""The agent's security duties, started and stopped with the agent.
+
+At start: load the firewall (when this appliance manages it) with the bans
+the database still holds, start listening for security events, subscribe
+the jail. While running: end the bans whose time is up. At stop: stop
+listening; the firewall and its bans stay loaded, as they must while the
+agent restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from agent.errors import PbxError
+from agent.security import events, firewall
+from agent.security.jail import Jail
+from agent.security.listener import EventListener, socket_path
+from agent.settings import Settings
+
+log = logging.getLogger("edgepbx.security")
+
+# How often expired bans are ended (audit entry, event); the kernel already
+# stopped dropping the address when the set element timed out.
+EXPIRY_CHECK_S = 1.0
+
+
+class SecurityGuard:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.jail = Jail()
+        self.listener = EventListener(socket_path(settings))
+        self._next_expiry_check = 0.0
+
+    def start(self) -> None:
+        self.jail.bans.expire_due()
+        if firewall.enabled():
+            config = firewall.FirewallConfig.load(self.settings)
+            bans = self.jail.bans.active_with_time_left()
+            try:
+                firewall.apply(self.settings, config, bans)
+            except PbxError as exc:
+                log.error("firewall: %s; the previous rules stay loaded", exc)
+        else:
+            log.info("firewall: not managed here (set EDGEPBX_FIREWALL=1)")
+        events.subscribe(self.jail.on_event)
+        self.listener.start()
+
+    def tick(self) -> None:
+        """Called from the agent's loop; cheap when nothing is due."""
+        now = time.monotonic()
+        if now < self._next_expiry_check:
+            return
+        self._next_expiry_check = now + EXPIRY_CHECK_S
+        try:
+            self.jail.bans.expire_due()
+        except Exception:
+            log.exception("security: ending expired bans failed")
+
+    def stop(self) -> None:
+        self.listener.stop()
+        events.unsubscribe(self.jail.on_event)

@@ -1,0 +1,91 @@
+"""The admin page for security: banned addresses (search, ban, lift) and the
+firewall's state, over the same services as ``edgepbx ban``.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.errors import Forbidden, NotFound, PbxError
+from agent.security.firewall import FirewallService
+from agent.security.jail import BanService, JailPolicy
+from webadmin import access
+from webadmin.pages import render
+
+log = logging.getLogger("edgepbx.web")
+
+NOTICES = {
+    "banned": "The address is banned.",
+    "lifted": "The ban is lifted.",
+}
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    def bans() -> BanService:
+        return BanService(access.current().principal)
+
+    def page(status: int = 200, error: str = "", address: str = "") -> str:
+        search = bottle.request.query.getunicode("q", default="") or ""
+        principal = access.current().principal
+        try:
+            listed = bans().list(search)
+            firewall = FirewallService(appliance.settings, principal).status()
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        notice = NOTICES.get(bottle.request.query.get("done", ""), "")
+        return render(
+            "security",
+            status,
+            title="Security",
+            bans=listed,
+            search=search,
+            firewall=firewall,
+            policy=JailPolicy.load(),
+            error=error,
+            address=address,
+            done=notice,
+        )
+
+    @app.get("/security")
+    def security_page() -> str:
+        return page()
+
+    @app.post("/security/bans")
+    def add_ban() -> str:
+        forms = bottle.request.forms
+        address = forms.getunicode("address", default="") or ""
+        seconds_text = (forms.getunicode("seconds", default="") or "").strip()
+        try:
+            seconds = int(seconds_text) if seconds_text else None
+            bans().add(
+                address,
+                seconds,
+                reason=f"banned by {access.current().principal.name}",
+                requester=access.client_ip(),
+            )
+        except ValueError:
+            return page(422, "seconds: a whole number", address)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(422, str(exc), address)
+        bottle.redirect("/security?done=banned", 303)
+
+    @app.post("/security/bans/<address>/lift")
+    def lift_ban(address: str) -> str:
+        try:
+            bans().remove(address)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except NotFound as exc:
+            return page(404, str(exc))
+        log.info("ban of %s: lifted by %s", address, access.current().principal.name)
+        bottle.redirect("/security?done=lifted", 303)
+
+
+def lift_action(address: str) -> str:
+    return f"/security/bans/{urllib.parse.quote(address, safe='')}/lift"
