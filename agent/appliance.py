@@ -7,7 +7,10 @@ migrated to this firmware's schema.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import peewee
@@ -28,6 +31,22 @@ from agent.sip.rpc import KamailioRpc
 from agent.sip.state_db import prepare_state_db
 
 log = logging.getLogger("edgepbx")
+
+
+@contextlib.contextmanager
+def _opening_lock(settings: Settings) -> Iterator[None]:
+    """One process at a time sets up the data: keys, WAL mode, migrations.
+
+    Two processes switching a new database to WAL at once deadlock inside
+    SQLite, and one of them gets "database is locked" without waiting; the
+    agent and a CLI command are often both the first to open the data.
+    """
+    with open(settings.db_dir / ".opening.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -53,17 +72,18 @@ class Appliance:
         for path in settings.persistent_dirs():
             path.mkdir(parents=True, exist_ok=True)
         settings.certs_dir.chmod(0o700)
-        first_start = not settings.device_key.exists()
-        key = DeviceKey.load_or_create(settings.device_key)
-        if first_start:
-            log.info("device key created in %s", settings.device_key)
-        firmware_snapshot.restore_if_too_new(settings)  # after a failed update
-        db = open_database(settings.config_db)
-        migrate(db)
-        prepare_state_db(settings.sip_state_db)
-        appliance = cls(settings=settings, db=db, key=key)
-        if system_settings.get(system_settings.SIP_REALM) is None:
-            system_settings.put(system_settings.SIP_REALM, sip_domain(settings))
+        with _opening_lock(settings):
+            first_start = not settings.device_key.exists()
+            key = DeviceKey.load_or_create(settings.device_key)
+            if first_start:
+                log.info("device key created in %s", settings.device_key)
+            firmware_snapshot.restore_if_too_new(settings)  # after a failed update
+            db = open_database(settings.config_db)
+            migrate(db)
+            prepare_state_db(settings.sip_state_db)
+            appliance = cls(settings=settings, db=db, key=key)
+            if system_settings.get(system_settings.SIP_REALM) is None:
+                system_settings.put(system_settings.SIP_REALM, sip_domain(settings))
         return appliance
 
     @property

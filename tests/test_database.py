@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 
 import peewee
 import pytest
 
 from agent.db.migrations import LATEST_VERSION, SchemaTooNew, migrate, schema_version
 from agent.devicekey import DeviceKey, DeviceKeyError
+
+# Enough processes racing to open a new appliance that, without the opening
+# lock, two of them meet in SQLite's switch to WAL most runs.
+CONCURRENT_FIRST_OPENS = 12
+# Time for every racer to import the agent before the start signal.
+RACERS_IMPORT_S = 3.0
 
 
 def test_a_database_made_by_the_first_schema_is_upgraded_with_its_extensions(
@@ -88,3 +98,35 @@ def test_migrations_are_listed_in_the_order_they_apply():
 
     versions = [migration.version for migration in MIGRATIONS]
     assert versions == sorted(set(versions))
+
+
+# Each racer imports everything first, then waits for the start signal, so
+# all of them reach the first open of the new data within a millisecond.
+RACER = """
+import os, sys, time
+from agent.appliance import Appliance
+from agent.settings import Settings
+go = sys.argv[1]
+while not os.path.exists(go):
+    time.sleep(0.001)
+Appliance.open(Settings.from_environment()).close()
+"""
+
+
+def test_several_processes_opening_a_new_appliance_at_once_all_succeed(tmp_path):
+    """The agent and CLI commands may all be the first to open the data."""
+    env = dict(os.environ, EDGEPBX_DATA_DIR=str(tmp_path / "var"))
+    go = tmp_path / "go"
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(go)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(CONCURRENT_FIRST_OPENS)
+    ]
+    time.sleep(RACERS_IMPORT_S)
+    go.touch()
+    results = [(racer.wait(60), racer.stderr.read()[-300:]) for racer in racers]
+    assert [code for code, _ in results] == [0] * CONCURRENT_FIRST_OPENS, results
