@@ -88,42 +88,39 @@ def test_one_extension_on_two_phones_rings_both_and_the_answering_one_talks(
         call.hangup()
 
 
-def test_busy_callee_gives_486_to_the_caller(pbx, extensions):
+@pytest.mark.parametrize(
+    ("callee_does", "caller_gets"), [("busy", 486), ("decline", 603)]
+)
+def test_a_busy_or_declining_callee_s_answer_reaches_the_caller(
+    pbx, extensions, callee_does, caller_gets
+):
     with (
         phone(pbx, "101", extensions["101"], TONE_101) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="busy") as bob,
-    ):
-        alice.register(), bob.register()
-        with pytest.raises(CallFailed) as failed:
-            alice.call("102").wait_confirmed()
-    assert failed.value.status_code == 486
-
-
-def test_declining_callee_gives_603_to_the_caller(pbx, extensions):
-    with (
-        phone(pbx, "101", extensions["101"], TONE_101) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="decline") as b,
+        phone(
+            pbx, "102", extensions["102"], TONE_102, answer_incoming=callee_does
+        ) as b,
     ):
         alice.register(), b.register()
-        with pytest.raises(CallFailed) as failed:
-            alice.call("102").wait_confirmed()
-    assert failed.value.status_code == 603
+        assert failed_call_status(alice, "102") == caller_gets
 
 
-def test_calling_an_extension_with_no_phone_gives_480(pbx, extensions):
+@pytest.mark.parametrize(
+    ("number", "caller_gets"),
+    [("102", 480), ("555", 404)],
+    ids=["extension-with-no-phone", "no-such-number"],
+)
+def test_unreachable_and_unknown_numbers_get_480_and_404(
+    pbx, extensions, number, caller_gets
+):
     with phone(pbx, "101", extensions["101"], TONE_101) as alice:
         alice.register()
-        with pytest.raises(CallFailed) as failed:
-            alice.call("102").wait_confirmed()
-    assert failed.value.status_code == 480
+        assert failed_call_status(alice, number) == caller_gets
 
 
-def test_calling_a_number_that_does_not_exist_gives_404(pbx, extensions):
-    with phone(pbx, "101", extensions["101"], TONE_101) as alice:
-        alice.register()
-        with pytest.raises(CallFailed) as failed:
-            alice.call("555").wait_confirmed()
-    assert failed.value.status_code == 404
+def failed_call_status(caller: Phone, number: str) -> int:
+    with pytest.raises(CallFailed) as failed:
+        caller.call(number).wait_confirmed()
+    return failed.value.status_code
 
 
 def test_wrong_password_is_refused(pbx, extensions):

@@ -10,6 +10,7 @@ from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
 from webadmin import openapi_phones, security_openapi
 from webadmin.bodies import MAX_BODY_BYTES
+from webadmin.openapi_parts import problem_response
 
 VERSION = "1.0.0"
 
@@ -17,15 +18,7 @@ VERSION = "1.0.0"
 BODY_TOO_LARGE = f"the body is larger than {MAX_BODY_BYTES} bytes"
 
 
-def _problem(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}
-            }
-        },
-    }
+_problem = problem_response
 
 
 def _json(schema_ref: str, description: str) -> dict:

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 from agent.provisioning.inventory import CSV_COLUMNS
 from agent.provisioning.vendors import VENDORS
+from webadmin.openapi_parts import json_response, problem_response
 
-
-def _problem(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}
-            }
-        },
-    }
-
-
-def _json(schema: dict, description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": schema}},
-    }
+_problem = problem_response
+_json = json_response
 
 
 _PHONE = {"$ref": "#/components/schemas/Phone"}

@@ -6,23 +6,10 @@ the API is described next to its own routes.
 
 from __future__ import annotations
 
+from webadmin.openapi_parts import json_response, problem_response
 
-def _problem(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}
-            }
-        },
-    }
-
-
-def _json(schema: dict, description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": schema}},
-    }
+_problem = problem_response
+_json = json_response
 
 
 _ERRORS = {
