@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from pathlib import Path
 
 from agent.appliance import Appliance
 from agent.sip.kamailio_config import sip_domain, sip_host
@@ -37,6 +38,8 @@ def print_welcome(app: Appliance) -> None:
             "  the password printed:",
             f"    {cli} extension add 101 --name 'Front desk'",
             f"    {cli} extension add 102 --name 'Office'",
+            f"  (from {Path.cwd()}, or anywhere with",
+            f"  EDGEPBX_DATA_DIR={settings.data_dir})",
         ]
     lines.append("")
     print("\n".join(lines), flush=True)
