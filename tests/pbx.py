@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.supervisor.daemon import die_with_parent
+
 EDGEPBX = [sys.executable, "-m", "agent.cli.main"]
 READY_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 15.0
@@ -111,6 +113,8 @@ class RunningPbx:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # An interrupted test run takes its appliances with it.
+            preexec_fn=die_with_parent,
         )
         log.close()
         self.wait_ready(ready_timeout)

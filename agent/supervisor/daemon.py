@@ -31,7 +31,7 @@ STOP_GRACE_S = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Run in the child: have the kernel send SIGTERM if the agent dies."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -81,7 +81,7 @@ class Daemon:
                 # (Kamailio's socket list) is noise at the console.
                 stdout=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         except Exception as exc:  # a start that fails is retried with backoff
             self.last_error = str(exc)
