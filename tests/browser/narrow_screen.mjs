@@ -6,32 +6,10 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION (a signed-in session's
 // cookie value), EDGEPBX_SCREENSHOTS (a directory). Output: one JSON object
 // on stdout. tests/test_web_narrow_screen.py runs it against a real appliance.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
 
-const CHROMIUM = process.env.EDGEPBX_CHROMIUM || "/usr/bin/chromium";
-const STEP_TIMEOUT_MS = 15000;
 const VIEWPORT = { width: 390, height: 844 };
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-}
 
 // How one page lays out: does anything stick out sideways, and for each
 // column asked about, is every cell of it shown and inside the screen.
@@ -56,19 +34,10 @@ async function measure(page, columns) {
   }, columns);
 }
 
-async function main() {
-  const base = required("EDGEPBX_URL").replace(/\/$/, "");
-  const screenshots = required("EDGEPBX_SCREENSHOTS");
-  const userDataDir = mkdtempSync(join(tmpdir(), "edgepbx-chromium-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: VIEWPORT,
-    // Self-signed, on 127.0.0.1 only; the Python tests check the certificate.
-    ignoreHTTPSErrors: true,
-  });
-  try {
+runDriver(
+  async (context) => {
+    const base = baseUrl();
+    const screenshots = required("EDGEPBX_SCREENSHOTS");
     await context.addCookies([
       {
         name: "__Host-edgepbx_session",
@@ -79,8 +48,7 @@ async function main() {
         sameSite: "Strict",
       },
     ]);
-    const page = context.pages()[0] || (await context.newPage());
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await firstPage(context);
 
     await page.goto(`${base}/extensions`);
     await page.screenshot({ path: join(screenshots, "extensions.png"), fullPage: true });
@@ -98,14 +66,7 @@ async function main() {
       object: 'table.audit td[data-label="Object"]',
       after: 'table.audit td[data-label="After"]',
     });
-    console.log(JSON.stringify({ extensions, audit }));
-  } finally {
-    await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
-  }
-}
-
-main().catch((error) => {
-  console.error(`browser test failed: ${error.stack || error}`);
-  process.exit(1);
-});
+    return { extensions, audit };
+  },
+  { viewport: VIEWPORT },
+);
