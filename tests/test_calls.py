@@ -7,9 +7,12 @@ other's tone.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
-from tests.sipphone import CallFailed, Phone
+from tests.sipphone import Call, CallFailed, Phone
 
 # Distinct tones, well apart inside the telephone band.
 TONE_101 = 697
@@ -34,6 +37,24 @@ def extensions(pbx):
     return {number: pbx.add_extension(number) for number in ("101", "102")}
 
 
+@contextlib.contextmanager
+def answered_call(
+    pbx, extensions, caller_transport: str = "udp", callee_transport: str = "udp"
+) -> Iterator[tuple[Call, Call]]:
+    """101 calls 102, 102 answers: yields the call as each side sees it."""
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101, caller_transport) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, callee_transport) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = bob.wait_incoming()
+        # Bob has the ACK: a re-INVITE racing it would rightly get 491.
+        incoming.wait_confirmed()
+        yield call, incoming
+
+
 def assert_two_way_audio(call, incoming, caller_tone: int, callee_tone: int) -> None:
     assert call.heard_tone(callee_tone), "caller does not hear the callee"
     assert incoming.heard_tone(caller_tone), "callee does not hear the caller"
@@ -47,15 +68,10 @@ def assert_two_way_audio(call, incoming, caller_tone: int, callee_tone: int) -> 
 def test_two_phones_call_each_other_with_audio_both_ways(
     pbx, extensions, caller_transport, callee_transport
 ):
-    with (
-        phone(pbx, "101", extensions["101"], TONE_101, caller_transport) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102, callee_transport) as bob,
+    with answered_call(pbx, extensions, caller_transport, callee_transport) as (
+        call,
+        incoming,
     ):
-        assert (alice.register(), bob.register()) == (200, 200)
-        call = alice.call("102")
-        call.wait_confirmed()
-        incoming = bob.wait_incoming()
-
         assert_two_way_audio(call, incoming, TONE_101, TONE_102)
         call.hangup()
         assert incoming.wait_disconnected() is not None
@@ -145,17 +161,7 @@ def test_caller_hanging_up_while_it_rings_stops_the_ringing(pbx, extensions):
 
 
 def test_hold_and_resume_go_through_the_pbx(pbx, extensions):
-    with (
-        phone(pbx, "101", extensions["101"], TONE_101) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102) as bob,
-    ):
-        alice.register(), bob.register()
-        call = alice.call("102")
-        call.wait_confirmed()
-        incoming = bob.wait_incoming()
-        # Bob has the ACK: a re-INVITE racing it would rightly get 491.
-        incoming.wait_confirmed()
-
+    with answered_call(pbx, extensions) as (call, incoming):
         assert call.hold() == 200
         assert incoming.media_status == "remote_hold"
         assert call.unhold() == 200
@@ -166,29 +172,14 @@ def test_hold_and_resume_go_through_the_pbx(pbx, extensions):
 
 
 def test_callee_hanging_up_ends_the_call_for_the_caller(pbx, extensions):
-    with (
-        phone(pbx, "101", extensions["101"], TONE_101) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102) as bob,
-    ):
-        alice.register(), bob.register()
-        call = alice.call("102")
-        call.wait_confirmed()
-        incoming = bob.wait_incoming()
+    with answered_call(pbx, extensions) as (call, incoming):
         incoming.hangup()
         call.wait_disconnected()
         assert call.state == "disconnected"
 
 
 def test_adding_an_extension_during_a_call_does_not_drop_it(pbx, extensions):
-    with (
-        phone(pbx, "101", extensions["101"], TONE_101) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102) as bob,
-    ):
-        alice.register(), bob.register()
-        call = alice.call("102")
-        call.wait_confirmed()
-        incoming = bob.wait_incoming()
-
+    with answered_call(pbx, extensions) as (call, incoming):
         password = pbx.add_extension("103")
         with phone(pbx, "103", password, 1477) as carol:
             assert carol.register() == 200
