@@ -8,12 +8,16 @@ development key of the checkout.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from agent.firmware import bundle, keys
 from agent.firmware.manifest import Version
 from agent.firmware.simulated import SimulatedPi
+from tests.pbx import RunningPbx
 
 ARCHITECTURE = "x86_64"
 BOARD = "pc"
@@ -82,3 +86,14 @@ def make_lab(root: Path, slot_size: int = SLOT_SIZE) -> Lab:
         slot_size=slot_size,
     )
     return Lab(root, machine, key_path, other)
+
+
+def running_on_lab(root: Path) -> Iterator[RunningPbx]:
+    """A running appliance whose firmware commands act on a lab under root."""
+    lab = make_lab(root / "lab")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in lab.env.items():
+            patch.setenv(name, value)
+        running = RunningPbx(root / "var").start()
+        yield running
+        running.stop()

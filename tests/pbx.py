@@ -103,6 +103,21 @@ class RunningPbx:
         assert result.returncode == 0, result.stderr
         return result.json()["password"]
 
+    def add_phone(
+        self,
+        mac: str,
+        *numbers: str,
+        vendor: str = "yealink",
+        model: str = "T54W",
+        json: bool = False,
+    ) -> CliResult:
+        """``edgepbx phone add`` with a line on each of numbers."""
+        lines = [arg for number in numbers for arg in ("--extension", number)]
+        extra = ["--json"] if json else []
+        return self.cli(
+            "phone", "add", mac, "--vendor", vendor, "--model", model, *lines, *extra
+        )
+
     def start(self, ready_timeout: float = READY_TIMEOUT_S) -> RunningPbx:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "agent.log"

@@ -8,21 +8,14 @@ import ssl
 
 import pytest
 
-from tests.firmware_machine import make_lab
+from tests.firmware_machine import running_on_lab
 from tests.pbx import RunningPbx
 from tests.webclient import api_client
 
 
 @pytest.fixture(scope="module")
 def lab_pbx(tmp_path_factory):
-    root = tmp_path_factory.mktemp("system-api")
-    lab = make_lab(root / "lab")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in lab.env.items():
-            patch.setenv(name, value)
-        running = RunningPbx(root / "var").start()
-        yield running
-        running.stop()
+    yield from running_on_lab(tmp_path_factory.mktemp("system-api"))
 
 
 def raw_post(pbx, path: str, token: str, body: dict | None = None):

@@ -21,19 +21,8 @@ def macs(pbx) -> list[str]:
     "written", ["80:5E:C0:AA:BB:CC", "80-5e-c0-aa-bb-cc", "805EC0AABBCC"]
 )
 def test_a_mac_address_is_accepted_in_any_spelling_and_stored_one_way(office, written):
-    added = office.cli(
-        "phone",
-        "add",
-        written,
-        "--vendor",
-        "Yealink",
-        "--model",
-        "t54w",
-        "--extension",
-        "101",
-        "--extension",
-        "102",
-        "--json",
+    added = office.add_phone(
+        written, "101", "102", vendor="Yealink", model="t54w", json=True
     )
     shown = office.cli("phone", "show", "80:5e:c0:aa:bb:cc", "--json")
 
@@ -79,17 +68,7 @@ def test_a_phone_needs_existing_extensions_and_a_mac_not_yet_listed(office):
 
 def test_each_phone_gets_its_own_admin_password_never_stored_in_clear(office):
     for mac, ext in (("805ec0000001", "101"), ("805ec0000002", "102")):
-        office.cli(
-            "phone",
-            "add",
-            mac,
-            "--vendor",
-            "yealink",
-            "--model",
-            "T54W",
-            "--extension",
-            ext,
-        )
+        office.add_phone(mac, ext)
     one = office.cli("phone", "show", "805ec0000001", "--admin-password", "--json")
     two = office.cli("phone", "show", "805ec0000002", "--admin-password", "--json")
     stored = b"".join(
@@ -102,28 +81,8 @@ def test_each_phone_gets_its_own_admin_password_never_stored_in_clear(office):
 
 
 def test_removing_a_phone_or_its_extension_takes_it_off_the_list(office):
-    office.cli(
-        "phone",
-        "add",
-        "805ec0000001",
-        "--vendor",
-        "yealink",
-        "--model",
-        "T54W",
-        "--extension",
-        "101",
-    )
-    office.cli(
-        "phone",
-        "add",
-        "805ec0000002",
-        "--vendor",
-        "yealink",
-        "--model",
-        "T54W",
-        "--extension",
-        "102",
-    )
+    office.add_phone("805ec0000001", "101")
+    office.add_phone("805ec0000002", "102")
     removed = office.cli("phone", "remove", "80:5e:c0:00:00:01", "--json")
     office.cli("extension", "remove", "102")
     missing = office.cli("phone", "show", "805ec0000001")
@@ -169,17 +128,7 @@ def test_a_csv_import_with_wrong_rows_names_each_and_imports_nothing(office):
 
 
 def test_adding_and_removing_phones_is_audited(office):
-    office.cli(
-        "phone",
-        "add",
-        "805ec0000001",
-        "--vendor",
-        "yealink",
-        "--model",
-        "T54W",
-        "--extension",
-        "101",
-    )
+    office.add_phone("805ec0000001", "101")
     office.cli("phone", "remove", "805ec0000001")
 
     import sqlite3
@@ -195,18 +144,9 @@ def test_adding_and_removing_phones_is_audited(office):
 def test_a_vendor_with_fewer_accounts_refuses_more_lines(office):
     for number in range(103, 108):
         office.add_extension(str(number))
-    extensions = []
-    for number in range(101, 108):
-        extensions += ["--extension", str(number)]
-    result = office.cli(
-        "phone",
-        "add",
-        "000b82000001",
-        "--vendor",
-        "grandstream",
-        "--model",
-        "GXP2170",
-        *extensions,
+    numbers = [str(number) for number in range(101, 108)]
+    result = office.add_phone(
+        "000b82000001", *numbers, vendor="grandstream", model="GXP2170"
     )
 
     assert result.returncode == 2

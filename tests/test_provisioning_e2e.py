@@ -23,17 +23,7 @@ YEALINK_AGENT = (
 def office(tmp_path_factory):
     running = RunningPbx(tmp_path_factory.mktemp("prov") / "var").start()
     running.add_extension("101", "Front desk")
-    added = running.cli(
-        "phone",
-        "add",
-        MAC,
-        "--vendor",
-        "yealink",
-        "--model",
-        "T54W",
-        "--extension",
-        "101",
-    )
+    added = running.add_phone(MAC, "101")
     assert added.returncode == 0, added.stderr
     yield running
     running.stop()
@@ -200,17 +190,7 @@ def test_a_phone_registers_with_the_credentials_of_its_tftp_file(office, tmp_pat
 def test_a_cisco_phone_fetches_its_flat_profile_by_its_profile_rule(office):
     import xml.etree.ElementTree as ET
 
-    office.cli(
-        "phone",
-        "add",
-        "00562b001122",
-        "--vendor",
-        "cisco",
-        "--model",
-        "CP-8841",
-        "--extension",
-        "101",
-    )
+    office.add_phone("00562b001122", "101", vendor="cisco", model="CP-8841")
     status, headers, body = http_get(office, "/prov/00562b001122.xml")
 
     assert status == 200

@@ -41,19 +41,7 @@ def tftp(tmp_path_factory):
     pbx = RunningPbx(tmp_path_factory.mktemp("tftp") / "var")
     pbx.add_extension("101", "Front desk")
     pbx.add_extension("102", "Office")
-    added = pbx.cli(
-        "phone",
-        "add",
-        MAC,
-        "--vendor",
-        "yealink",
-        "--model",
-        "T54W",
-        "--extension",
-        "101",
-        "--extension",
-        "102",
-    )
+    added = pbx.add_phone(MAC, "101", "102")
     assert added.returncode == 0, added.stderr
     log_path = pbx.data_dir / "provisioning.log"
     with open(log_path, "wb") as log:
@@ -270,28 +258,8 @@ def test_a_lost_ack_makes_the_server_send_the_block_again(tftp, udp):
 
 
 def test_each_vendor_gets_its_own_file_names_and_no_other(tftp, tmp_path):
-    tftp.cli(
-        "phone",
-        "add",
-        "000b82aabbcc",
-        "--vendor",
-        "grandstream",
-        "--model",
-        "GXP2170",
-        "--extension",
-        "101",
-    )
-    tftp.cli(
-        "phone",
-        "add",
-        "000413aabbcc",
-        "--vendor",
-        "snom",
-        "--model",
-        "D785",
-        "--extension",
-        "102",
-    )
+    tftp.add_phone("000b82aabbcc", "101", vendor="grandstream", model="GXP2170")
+    tftp.add_phone("000413aabbcc", "102", vendor="snom", model="D785")
     grandstream = tftp_hpa(tftp, "cfg000b82aabbcc.xml", tmp_path / "gs.xml")
     snom = tftp_hpa(tftp, "snomD785-000413AABBCC.htm", tmp_path / "snom.htm")
     wrong = tftp_hpa(tftp, "000b82aabbcc.cfg", tmp_path / "wrong.cfg")
@@ -307,17 +275,7 @@ def test_each_vendor_gets_its_own_file_names_and_no_other(tftp, tmp_path):
 def test_a_known_phone_asking_for_a_file_not_served_is_no_security_event(
     tftp, tmp_path
 ):
-    tftp.cli(
-        "phone",
-        "add",
-        "000b82ddeeff",
-        "--vendor",
-        "grandstream",
-        "--model",
-        "GXP2170",
-        "--extension",
-        "101",
-    )
+    tftp.add_phone("000b82ddeeff", "101", vendor="grandstream", model="GXP2170")
     # Grandstream phones ask for the binary format first.
     binary = tftp_hpa(tftp, "cfg000b82ddeeff", tmp_path / "binary")
     walked = tftp_hpa(tftp, "cfg000b82ddee00", tmp_path / "walked")
@@ -337,17 +295,7 @@ def test_a_known_phone_asking_for_a_file_not_served_is_no_security_event(
 def test_a_poly_phone_follows_its_master_file_and_a_yealink_name_clash_is_sorted(
     tftp, tmp_path
 ):
-    tftp.cli(
-        "phone",
-        "add",
-        "64167f010203",
-        "--vendor",
-        "polycom",
-        "--model",
-        "VVX450",
-        "--extension",
-        "102",
-    )
+    tftp.add_phone("64167f010203", "102", vendor="polycom", model="VVX450")
     master = tftp_hpa(tftp, "64167f010203.cfg", tmp_path / "master.cfg")
     root = ET.fromstring((tmp_path / "master.cfg").read_bytes())
     names = [name.strip() for name in root.get("CONFIG_FILES").split(",")]

@@ -71,17 +71,7 @@ def test_bad_input_is_shown_next_to_its_field(office, admin, form, field, messag
 
 
 def test_an_operator_sees_phones_but_neither_passwords_nor_forms(office):
-    office.cli(
-        "phone",
-        "add",
-        "805ec0000041",
-        "--vendor",
-        "yealink",
-        "--model",
-        "T46U",
-        "--extension",
-        "101",
-    )
+    office.add_phone("805ec0000041", "101", model="T46U")
     operator = signed_in(office, "operator")
     listed = operator.get("/phones")
     page = operator.get("/phones/805ec0000041")
@@ -98,17 +88,7 @@ def test_an_operator_sees_phones_but_neither_passwords_nor_forms(office):
 
 
 def test_a_phone_is_removed_from_its_page(office, admin):
-    office.cli(
-        "phone",
-        "add",
-        "805ec0000051",
-        "--vendor",
-        "yealink",
-        "--model",
-        "T46U",
-        "--extension",
-        "102",
-    )
+    office.add_phone("805ec0000051", "102", model="T46U")
     reply = admin.post_form(
         "/phones/805ec0000051/delete", {}, csrf_from="/phones/805ec0000051"
     )

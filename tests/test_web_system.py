@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.firmware_machine import make_lab
-from tests.pbx import RunningPbx
+from tests.firmware_machine import running_on_lab
 from tests.webclient import signed_in
 
 
 @pytest.fixture(scope="module")
 def lab_pbx(tmp_path_factory):
-    root = tmp_path_factory.mktemp("system-page")
-    lab = make_lab(root / "lab")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in lab.env.items():
-            patch.setenv(name, value)
-        running = RunningPbx(root / "var").start()
-        yield running
-        running.stop()
+    yield from running_on_lab(tmp_path_factory.mktemp("system-page"))
 
 
 def test_the_system_page_shows_the_running_release_and_both_slots(lab_pbx):
