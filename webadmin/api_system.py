@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import bottle
 
@@ -57,15 +58,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         name = f"edgepbx-{stamp}.backup"
         path = appliance.settings.data_dir / "backups" / f".{name}.{os.getpid()}"
         BackupService(appliance.settings, principal).create(path, passphrase)
-        # The open file is the reply; its name goes now, its bytes when sent.
-        stream = path.open("rb")
-        size = path.stat().st_size
-        path.unlink()
-        bottle.response.content_type = (
-            SEALED_MEDIA_TYPE if passphrase else BACKUP_MEDIA_TYPE
-        )
-        bottle.response.set_header("Content-Length", str(size))
-        bottle.response.set_header(
-            "Content-Disposition", f'attachment; filename="{name}"'
-        )
-        return stream
+        return send_backup(path, name, sealed=bool(passphrase))
+
+
+def send_backup(path: Path, name: str, sealed: bool):
+    """Answer with the backup just made at path, as a download called name.
+
+    The open file is the reply: its name goes now, its bytes when sent.
+    """
+    stream = path.open("rb")
+    size = path.stat().st_size
+    path.unlink()
+    bottle.response.content_type = SEALED_MEDIA_TYPE if sealed else BACKUP_MEDIA_TYPE
+    bottle.response.set_header("Content-Length", str(size))
+    bottle.response.set_header("Content-Disposition", f'attachment; filename="{name}"')
+    return stream

@@ -19,7 +19,7 @@ from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 from webadmin import access
-from webadmin.api_system import BACKUP_MEDIA_TYPE, SEALED_MEDIA_TYPE
+from webadmin.api_system import send_backup
 from webadmin.pages import _field_errors, _form, render
 
 
@@ -68,14 +68,4 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
             return page(422, _field_errors(exc))
-        stream = path.open("rb")
-        size = path.stat().st_size
-        path.unlink()
-        bottle.response.content_type = (
-            SEALED_MEDIA_TYPE if passphrase else BACKUP_MEDIA_TYPE
-        )
-        bottle.response.set_header("Content-Length", str(size))
-        bottle.response.set_header(
-            "Content-Disposition", f'attachment; filename="{name}"'
-        )
-        return stream
+        return send_backup(path, name, sealed=bool(passphrase))

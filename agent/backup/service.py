@@ -45,7 +45,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.backup import sealing
 from agent.backup.manifest import BackupManifest, FileEntry
-from agent.db.migrations import LATEST_VERSION
+from agent.db.migrations import LATEST_VERSION, file_schema_version
 from agent.errors import InvalidInput, PbxError
 from agent.settings import Settings
 from agent.sip import state_db
@@ -112,14 +112,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _schema(path: Path) -> int:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return con.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        con.close()
-
-
 class BackupService:
     def __init__(self, settings: Settings, actor: Principal) -> None:
         self.settings = settings
@@ -143,7 +135,9 @@ class BackupService:
             manifest = BackupManifest(
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 software_version=software_version(),
-                schemas={name: _schema(sources[name]) for name in DATABASES},
+                schemas={
+                    name: file_schema_version(sources[name]) for name in DATABASES
+                },
                 files=tuple(files),
             )
             tmp = output.with_name(output.name + ".part")
@@ -311,7 +305,7 @@ class BackupService:
 
         db = open_database(self.settings.config_db)
         try:
-            if _schema(self.settings.config_db) == LATEST_VERSION:
+            if file_schema_version(self.settings.config_db) == LATEST_VERSION:
                 audit.record(self.actor, "restore", "backup", "data", None, after)
         finally:
             db.close()

@@ -10,8 +10,10 @@ firmware knows is refused rather than guessed at.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import peewee
 
@@ -199,6 +201,15 @@ class SchemaTooNew(PbxError):
 
 def schema_version(db: peewee.Database) -> int:
     return db.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def file_schema_version(path: Path) -> int:
+    """The schema version of the database file at path, opened read-only."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        con.close()
 
 
 def migrate(

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from agent.db.migrations import LATEST_VERSION
+from agent.db.migrations import LATEST_VERSION, file_schema_version
 from agent.settings import Settings
 from agent.sip import state_db
 
@@ -34,14 +34,6 @@ def _databases(settings: Settings) -> dict[Path, int]:
         settings.config_db: LATEST_VERSION,
         settings.sip_state_db: state_db.MIGRATIONS[-1].version,
     }
-
-
-def _schema(path: Path) -> int:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return con.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        con.close()
 
 
 def take(settings: Settings, before_version: str) -> Path:
@@ -62,7 +54,7 @@ def take(settings: Settings, before_version: str) -> Path:
         finally:
             target.close()
             source.close()
-        schemas[database.name] = _schema(partial / database.name)
+        schemas[database.name] = file_schema_version(partial / database.name)
     about = {"before_installing": before_version, "schemas": schemas}
     (partial / ABOUT).write_text(json.dumps(about, indent=2))
     shutil.rmtree(final, ignore_errors=True)
@@ -78,7 +70,9 @@ def restore_if_too_new(settings: Settings) -> bool:
     snapshot = settings.data_dir / "firmware" / SNAPSHOT_DIR
     known = _databases(settings)
     too_new = [
-        db for db, latest in known.items() if db.exists() and _schema(db) > latest
+        db
+        for db, latest in known.items()
+        if db.exists() and file_schema_version(db) > latest
     ]
     if not too_new or not (snapshot / ABOUT).exists():
         return False
