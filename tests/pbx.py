@@ -24,17 +24,26 @@ READY_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 15.0
 
 
+#: Ports this test run has handed out. A port is free again the moment its
+#: probe socket closes, so the kernel may offer it twice in a row; remembering
+#: them keeps one appliance's SIP and HTTPS ports (or two appliances') apart.
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
+    """A port free for both UDP and TCP on 127.0.0.1, not handed out before."""
+    for _ in range(200):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
             port = tcp.getsockname()[1]
+            if port in _handed_out:
+                continue
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 try:
                     udp.bind(("127.0.0.1", port))
                 except OSError:
                     continue
+            _handed_out.add(port)
             return port
     raise RuntimeError("no free port found")
 

@@ -242,15 +242,24 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+#: Ports handed out in this run: a probed port is free again once its probe
+#: closes, so the kernel may offer it twice; two stacks must not share one.
+_handed_out: set[int] = set()
+
+
 def free_ports(count: int = 1) -> int:
     """The first of ``count`` consecutive ports free for UDP and TCP."""
     for _ in range(FREE_PORT_ATTEMPTS):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             probe.bind((BIND, 0))
             first = probe.getsockname()[1]
-        if first + count <= 65535 and all(
-            _port_is_free(port) for port in range(first, first + count)
+        wanted = range(first, first + count)
+        if (
+            first + count <= 65535
+            and _handed_out.isdisjoint(wanted)
+            and all(_port_is_free(port) for port in wanted)
         ):
+            _handed_out.update(wanted)
             return first
     raise BenchError(f"no {count} consecutive free ports on {BIND}")
 
