@@ -199,7 +199,10 @@ def test_roles_allow_what_their_names_say():
 
     assert allowed(Role.SUPER_ADMINISTRATOR) == set(Permission)
     assert Permission.MANAGE_ACCOUNTS not in allowed(Role.ADMINISTRATOR)
-    assert allowed(Role.OPERATOR) == {Permission.VIEW_EXTENSIONS}
+    assert allowed(Role.OPERATOR) == {
+        Permission.VIEW_EXTENSIONS,
+        Permission.VIEW_CONTACTS,
+    }
     assert allowed(Role.USER) == set()
 
 

@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_people,
     api_phones,
     api_system,
     bodies,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
 
     pages.install(app, appliance, secret)
     api.install(app, appliance)
+    api_people.install(app, appliance)
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
     pages_phones.install(app, appliance)

@@ -215,6 +215,14 @@ class ContactService:
                 raise NotFound("contact: no such company contact", field="id")
             self._delete(row)
 
+    def visible_to(self, number: str) -> list[ContactInfo]:
+        """The company contacts the phones of an extension may show (its
+        user's personal contacts are theirs alone)."""
+        self.actor.require(Permission.VIEW_CONTACTS)
+        if not self.actor.sees_extension(number):
+            raise NotFound("extension: no such extension", field="extension")
+        return visible_to_extension(number, personal=False)
+
     # personal contacts of the principal's own extension
 
     def personal(self, search: str = "") -> list[ContactInfo]:
@@ -289,7 +297,7 @@ class ContactService:
         audit.record(self.actor, "delete", "contact", str(row.id), _shown(before))
 
 
-def visible_to_extension(number: str) -> list[ContactInfo]:
+def visible_to_extension(number: str, personal: bool = True) -> list[ContactInfo]:
     """Every contact the phones of an extension may show, sorted by name:
     the phonebooks visible to it, then its user's personal contacts.
 
@@ -304,9 +312,10 @@ def visible_to_extension(number: str) -> list[ContactInfo]:
         for b in Phonebook.select()
         if b.visible_to is None or number in NumberRanges.parse(b.visible_to)
     ]
-    query = _selected().where(
-        Contact.phonebook.in_(books) | (Contact.owner == extension.id)
-    )
+    shown = Contact.phonebook.in_(books)
+    if personal:
+        shown |= Contact.owner == extension.id
+    query = _selected().where(shown)
     query = query.order_by(Contact.name.collate("NOCASE"), Contact.id)
     return [ContactInfo.of(r) for r in query]
 
