@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     MANAGE_SECURITY = "ban addresses and change the firewall"
     VIEW_CONTACTS = "view company contacts and phonebooks"
     CHANGE_CONTACTS = "change company contacts and phonebooks"
+    VIEW_SYSTEM_SETTINGS = "view the system settings"
+    CHANGE_SYSTEM_SETTINGS = "change the system settings"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_CONTACTS}
@@ -44,6 +46,8 @@ _ADMIN = _STAFF_VIEW | {
     Permission.VIEW_SECURITY,
     Permission.MANAGE_SECURITY,
     Permission.CHANGE_CONTACTS,
+    Permission.VIEW_SYSTEM_SETTINGS,
+    Permission.CHANGE_SYSTEM_SETTINGS,
 }
 
 #: What a custom role may grant, module by module: (view, edit). Managing
@@ -55,6 +59,7 @@ MODULES: dict[str, tuple[Permission, Permission | None]] = {
     "security": (Permission.VIEW_SECURITY, Permission.MANAGE_SECURITY),
     "audit": (Permission.VIEW_AUDIT_LOG, None),
     "firmware": (Permission.VIEW_FIRMWARE, None),
+    "system": (Permission.VIEW_SYSTEM_SETTINGS, Permission.CHANGE_SYSTEM_SETTINGS),
 }
 ACCESS_LEVELS = ("none", "view", "edit")
 
