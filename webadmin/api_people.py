@@ -15,7 +15,7 @@ import logging
 import bottle
 
 from agent import csvimport
-from agent.accounts import custom_roles, tokens
+from agent.accounts import custom_roles, portal_mail, tokens
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.contacts.service import ContactService
@@ -220,8 +220,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def add_portal_account(number: str) -> str:
         principal().require(Permission.CHANGE_EXTENSIONS)
         info, password = appliance.accounts.add_portal_user(principal(), number)
+        mailed = portal_mail.send_credentials(appliance.key, info, password)
         return created(
-            info.to_dict() | {"one_time_password": password},
+            info.to_dict() | {"one_time_password": password, "mailed": mailed},
             f"/accounts/{info.username}",
         )
 

@@ -27,7 +27,12 @@ from webadmin import (
     bodies,
     handshakes,
     pages,
+    pages_contacts,
+    pages_dashboard,
+    pages_people,
     pages_phones,
+    pages_portal,
+    pages_setup,
     pages_system,
     provisioning,
     security_api,
@@ -103,6 +108,11 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
     pages_phones.install(app, appliance)
+    pages_people.install(app, appliance)
+    pages_contacts.install(app, appliance)
+    pages_portal.install(app, appliance)
+    pages_setup.install(app, appliance)
+    pages_dashboard.install(app, appliance)
     api_phones.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)

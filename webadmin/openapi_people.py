@@ -137,6 +137,10 @@ SCHEMAS: dict = {
                 "type": "string",
                 "description": "only when made: shown this once",
             },
+            "mailed": {
+                "enum": ["sent", "no-address", "not-sent"],
+                "description": "portal accounts: whether the details were e-mailed",
+            },
         },
     },
     "ApiToken": {

@@ -49,7 +49,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             principal.can(Permission.VIEW_FIRMWARE)
             or principal.can(Permission.VIEW_SYSTEM_SETTINGS)
         ):
-            message = f"{principal.name} ({principal.role.value}) may not view this"
+            message = f"{principal.name} ({principal.role_name}) may not view this"
             return render("error", 403, title="Forbidden", message=message)
         slots, no_slots = (None, "")
         if principal.can(Permission.VIEW_FIRMWARE):

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from agent.accounts import custom_roles
+from agent.accounts import custom_roles, portal_mail
 from agent.accounts.roles import CONSOLE, MODULES
 from agent.appliance import Appliance
 from agent.contacts.service import ContactService, visible_to_extension
@@ -100,11 +100,13 @@ def role_remove(app: Appliance, args: argparse.Namespace) -> int:
 
 def account_portal(app: Appliance, args: argparse.Namespace) -> int:
     info, password = app.accounts.add_portal_user(CONSOLE, args.number)
+    mailed = portal_mail.send_credentials(app.key, info, password)
     if args.json:
-        _print_json(info.to_dict() | {"one_time_password": password})
+        _print_json(info.to_dict() | {"one_time_password": password, "mailed": mailed})
         return EXIT_OK
     print(f"portal account {info.username} for extension {info.extension} added")
     print(f"one-time password: {password}")
+    print(f"sign-in details by e-mail: {mailed}")
     return EXIT_OK
 
 
