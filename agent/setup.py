@@ -31,8 +31,13 @@ def is_complete() -> bool:
 
 
 def needs_wizard(actor: Principal) -> bool:
-    """Whether the home page should send this person into the wizard."""
-    return actor.can(Permission.CHANGE_SYSTEM_SETTINGS) and not is_complete()
+    """Whether the home page should send this person into the wizard: the
+    one who owns the appliance (a super administrator), until it is done."""
+    return (
+        actor.can(Permission.MANAGE_ACCOUNTS)
+        and actor.can(Permission.CHANGE_SYSTEM_SETTINGS)
+        and not is_complete()
+    )
 
 
 def complete(actor: Principal) -> None:
