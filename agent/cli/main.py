@@ -19,6 +19,7 @@ from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
+from agent.cli import extension_networks as extension_networks_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import phones
 from agent.cli import security as security_cli
@@ -306,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cli.register(sub)
     phones.register(sub)
     security_cli.register(sub)
+    extension_networks_cli.register(sub)
     return parser
 
 

@@ -178,6 +178,18 @@ CREATE TABLE ban (
 CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
 """
 
+# Per extension, the networks its phones may register and call from
+# (empty: anywhere). Kamailio's auth_db loads the column with the
+# credentials (load_credentials), so the view carries it too.
+EXTENSION_ALLOWED_NETWORKS = """
+ALTER TABLE extension ADD COLUMN allowed_networks TEXT NOT NULL DEFAULT '';
+DROP VIEW subscriber;
+CREATE VIEW subscriber AS
+    SELECT id, number AS username, '' AS domain, '' AS password, ha1, ha1b,
+        allowed_networks
+    FROM extension WHERE enabled = 1
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -188,6 +200,11 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
+    Migration(
+        9,
+        "networks each extension may register from",
+        _run(EXTENSION_ALLOWED_NETWORKS),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
