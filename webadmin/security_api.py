@@ -14,6 +14,8 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import InvalidInput
+from agent.security.extension_networks import FIELD as NETWORKS_FIELD
+from agent.security.extension_networks import ExtensionNetworkService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService
 from webadmin import access
@@ -23,6 +25,7 @@ log = logging.getLogger("edgepbx.web")
 
 NEW_BAN_FIELDS = frozenset({"address", "seconds", "reason"})
 SERVICE_FIELDS = frozenset({"enabled", "allow", "block"})
+NETWORKS_FIELDS = frozenset({NETWORKS_FIELD})
 
 
 def _json_object(allowed: frozenset[str]) -> dict:
@@ -67,6 +70,16 @@ def _service_changes() -> dict:
         ):
             raise BadRequest(f"{name}: must be a list of networks", field=name)
     return body
+
+
+def _allowed_networks() -> list[str]:
+    body = _json_object(NETWORKS_FIELDS)
+    value = body.get(NETWORKS_FIELD)
+    if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
+        raise BadRequest(
+            f"{NETWORKS_FIELD}: must be a list of networks", field=NETWORKS_FIELD
+        )
+    return value
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -121,3 +134,22 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         log.info("firewall %s: changed by %s", name, access.current().principal.name)
         return _json_response({"service": name} | rule)
+
+    def networks() -> ExtensionNetworkService:
+        return ExtensionNetworkService(access.current().principal)
+
+    @app.get(f"{PREFIX}/extensions/<number>/allowed-networks")
+    @api_route
+    def get_allowed_networks(number: str) -> str:
+        return _json_response(networks().get(number).to_dict())
+
+    @app.put(f"{PREFIX}/extensions/<number>/allowed-networks")
+    @api_route
+    def set_allowed_networks(number: str) -> str:
+        entry = networks().set(number, _allowed_networks())
+        log.info(
+            "extension %s: allowed networks changed by %s",
+            entry.number,
+            access.current().principal.name,
+        )
+        return _json_response(entry.to_dict())

@@ -66,6 +66,22 @@ SCHEMAS: dict = {
             "block": {"type": "array", "items": {"type": "string"}},
         },
     },
+    "AllowedNetworks": {
+        "type": "object",
+        "required": ["allowed_networks"],
+        "additionalProperties": False,
+        "properties": {
+            "extension": {"type": "string", "readOnly": True},
+            "allowed_networks": {
+                "type": "array",
+                "maxItems": 16,
+                "items": {"type": "string"},
+                "description": "IPv4/IPv6 addresses or networks the extension's "
+                "phones may register and call from; empty: anywhere. Requests "
+                "from elsewhere get 403 and count as failures for the jail.",
+            },
+        },
+    },
     "FirewallStatus": {
         "type": "object",
         "properties": {
@@ -79,7 +95,43 @@ SCHEMAS: dict = {
     },
 }
 
+NETWORKS_REF = {"$ref": "#/components/schemas/AllowedNetworks"}
+
 PATHS: dict = {
+    "/extensions/{number}/allowed-networks": {
+        "parameters": [
+            {
+                "name": "number",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        ],
+        "get": {
+            "operationId": "getAllowedNetworks",
+            "summary": "Networks the extension may register and call from",
+            "responses": {
+                "200": _json(NETWORKS_REF, "the networks"),
+                "404": _problem("no such extension"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setAllowedNetworks",
+            "summary": "Replace the extension's allowed networks ([] lifts them)",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": NETWORKS_REF}},
+            },
+            "responses": {
+                "200": _json(NETWORKS_REF, "changed"),
+                "400": _problem("bad body"),
+                "404": _problem("no such extension"),
+                "422": _problem("a network wrong for its family, or too many"),
+                **_ERRORS,
+            },
+        },
+    },
     "/bans": {
         "get": {
             "operationId": "listBans",

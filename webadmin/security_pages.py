@@ -1,5 +1,6 @@
-"""The admin page for security: banned addresses (search, ban, lift) and the
-firewall's state, over the same services as ``edgepbx ban``.
+"""The admin page for security: banned addresses (search, ban, lift), the
+networks each extension may register from, and the firewall's state, over
+the same services as ``edgepbx ban`` and ``edgepbx allowed-networks``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import Forbidden, NotFound, PbxError
+from agent.security.extension_networks import ExtensionNetworkService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService, JailPolicy
 from webadmin import access
@@ -21,6 +23,7 @@ log = logging.getLogger("edgepbx.web")
 NOTICES = {
     "banned": "The address is banned.",
     "lifted": "The ban is lifted.",
+    "networks": "The extension's allowed networks are changed.",
 }
 
 
@@ -28,12 +31,19 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def bans() -> BanService:
         return BanService(access.current().principal)
 
-    def page(status: int = 200, error: str = "", address: str = "") -> str:
+    def page(
+        status: int = 200,
+        error: str = "",
+        address: str = "",
+        networks_error: str = "",
+        networks_form: dict | None = None,
+    ) -> str:
         search = bottle.request.query.getunicode("q", default="") or ""
         principal = access.current().principal
         try:
             listed = bans().list(search)
             firewall = FirewallService(appliance.settings, principal).status()
+            restricted = ExtensionNetworkService(principal).restricted()
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         notice = NOTICES.get(bottle.request.query.get("done", ""), "")
@@ -48,6 +58,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             error=error,
             address=address,
             done=notice,
+            restricted=restricted,
+            networks_error=networks_error,
+            networks_form=networks_form or {"extension": "", "networks": ""},
         )
 
     @app.get("/security")
@@ -85,6 +98,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return page(404, str(exc))
         log.info("ban of %s: lifted by %s", address, access.current().principal.name)
         bottle.redirect("/security?done=lifted", 303)
+
+    @app.post("/security/allowed-networks")
+    def set_allowed_networks() -> str:
+        forms = bottle.request.forms
+        number = (forms.getunicode("extension", default="") or "").strip()
+        typed = forms.getunicode("networks", default="") or ""
+        try:
+            ExtensionNetworkService(access.current().principal).set(
+                number, typed.replace(",", " ").split()
+            )
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            form = {"extension": number, "networks": typed}
+            return page(422, networks_error=str(exc), networks_form=form)
+        log.info(
+            "extension %s: allowed networks changed by %s",
+            number,
+            access.current().principal.name,
+        )
+        bottle.redirect("/security?done=networks", 303)
 
 
 def lift_action(address: str) -> str:

@@ -61,3 +61,35 @@ not managed on this machine (EDGEPBX_FIREWALL is not set).
   <button type="submit">Ban</button>
 </form>
 % end
+
+<h2>Where extensions may register from</h2>
+<p>An extension limited to some networks refuses REGISTER and calls from
+anywhere else with 403, even with the right password, and the jail counts
+each refusal as a failure. Extensions not listed may register from anywhere.</p>
+% if not restricted:
+<p class="empty">No extension is limited.</p>
+% else:
+<div class="table-wrap">
+<table class="list" id="allowed-networks">
+  <thead><tr><th scope="col">Extension</th><th scope="col">Only from</th></tr></thead>
+  <tbody>
+  % for entry in restricted:
+  <tr><td>{{entry.number}}</td><td>{{', '.join(entry.networks)}}</td></tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end
+% if can(Permission.MANAGE_SECURITY) and can(Permission.CHANGE_EXTENSIONS):
+<form method="post" action="/security/allowed-networks">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if networks_error:
+  <p class="error" role="alert">{{networks_error}}</p>
+  % end
+  <label for="extension">Extension</label>
+  <input id="extension" name="extension" value="{{networks_form['extension']}}" required inputmode="numeric">
+  <label for="networks">Networks (addresses or CIDR, IPv4 or IPv6, separated by spaces; empty: anywhere)</label>
+  <textarea id="networks" name="networks" rows="3">{{networks_form['networks']}}</textarea>
+  <button type="submit">Save</button>
+</form>
+% end
