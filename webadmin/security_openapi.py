@@ -197,7 +197,15 @@ PATHS: dict = {
                 "in": "path",
                 "required": True,
                 "schema": {
-                    "enum": ["sip", "rtp", "web-https", "web-http", "ssh", "tftp"]
+                    "enum": [
+                        "sip",
+                        "sip-tls",
+                        "rtp",
+                        "web-https",
+                        "web-http",
+                        "ssh",
+                        "tftp",
+                    ]
                 },
             }
         ],
