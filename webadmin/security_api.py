@@ -14,6 +14,7 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import InvalidInput
+from agent.security.certificates import CertificateService
 from agent.security.extension_networks import FIELD as NETWORKS_FIELD
 from agent.security.extension_networks import ExtensionNetworkService
 from agent.security.firewall import FirewallService
@@ -26,6 +27,7 @@ log = logging.getLogger("edgepbx.web")
 NEW_BAN_FIELDS = frozenset({"address", "seconds", "reason"})
 SERVICE_FIELDS = frozenset({"enabled", "allow", "block"})
 NETWORKS_FIELDS = frozenset({NETWORKS_FIELD})
+CERTIFICATE_FIELDS = frozenset({"certificate", "private_key"})
 
 
 def _json_object(allowed: frozenset[str]) -> dict:
@@ -153,3 +155,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             access.current().principal.name,
         )
         return _json_response(entry.to_dict())
+
+    def certificates() -> CertificateService:
+        return CertificateService(appliance.settings, access.current().principal)
+
+    @app.get(f"{PREFIX}/certificate")
+    @api_route
+    def show_certificate() -> str:
+        info = certificates().show()
+        return _json_response(info.to_dict() if info else None)
+
+    @app.put(f"{PREFIX}/certificate")
+    @api_route
+    def upload_certificate() -> str:
+        body = _json_object(CERTIFICATE_FIELDS)
+        for name in sorted(CERTIFICATE_FIELDS):
+            if not isinstance(body.get(name), str):
+                raise BadRequest(f"{name}: must be PEM text", field=name)
+        result = certificates().upload(body["certificate"], body["private_key"])
+        log.info(
+            "certificate %s: uploaded by %s",
+            result["fingerprint_sha256"],
+            access.current().principal.name,
+        )
+        return _json_response(result)

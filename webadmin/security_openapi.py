@@ -82,6 +82,39 @@ SCHEMAS: dict = {
             },
         },
     },
+    "Certificate": {
+        "type": "object",
+        "properties": {
+            "subject": {"type": "string"},
+            "issuer": {"type": "string"},
+            "names": {"type": "array", "items": {"type": "string"}},
+            "not_before": {"type": "string", "format": "date-time"},
+            "not_after": {"type": "string", "format": "date-time"},
+            "fingerprint_sha256": {"type": "string"},
+            "uploaded": {
+                "type": "boolean",
+                "description": "false: made by the appliance, self-signed",
+            },
+            "used_by": {"type": "array", "items": {"type": "string"}},
+            "takes_effect": {"type": "string"},
+        },
+    },
+    "CertificateUpload": {
+        "type": "object",
+        "required": ["certificate", "private_key"],
+        "additionalProperties": False,
+        "properties": {
+            "certificate": {
+                "type": "string",
+                "description": "PEM: the appliance's certificate, then its chain",
+            },
+            "private_key": {
+                "type": "string",
+                "description": "PEM, unencrypted; RSA of 2048 bits or more, or EC",
+                "writeOnly": True,
+            },
+        },
+    },
     "FirewallStatus": {
         "type": "object",
         "properties": {
@@ -97,7 +130,40 @@ SCHEMAS: dict = {
 
 NETWORKS_REF = {"$ref": "#/components/schemas/AllowedNetworks"}
 
+CERT_REF = {"$ref": "#/components/schemas/Certificate"}
+
 PATHS: dict = {
+    "/certificate": {
+        "get": {
+            "operationId": "getCertificate",
+            "summary": "The TLS certificate of the web admin and SIP over TLS",
+            "responses": {
+                "200": _json(
+                    {"oneOf": [CERT_REF, {"type": "null"}]},
+                    "the certificate; null before the first start",
+                ),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "uploadCertificate",
+            "summary": "Install a certificate and key (from the next start on)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/CertificateUpload"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(CERT_REF, "installed"),
+                "400": _problem("bad body"),
+                "422": _problem("not PEM, expired, weak, or a key of another"),
+                **_ERRORS,
+            },
+        },
+    },
     "/extensions/{number}/allowed-networks": {
         "parameters": [
             {

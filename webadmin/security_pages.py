@@ -12,6 +12,7 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import Forbidden, NotFound, PbxError
+from agent.security.certificates import CertificateService
 from agent.security.extension_networks import ExtensionNetworkService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService, JailPolicy
@@ -24,6 +25,8 @@ NOTICES = {
     "banned": "The address is banned.",
     "lifted": "The ban is lifted.",
     "networks": "The extension's allowed networks are changed.",
+    "certificate": "The certificate is installed; it takes effect at the next "
+    "start of the web admin and the SIP core.",
 }
 
 
@@ -37,6 +40,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         address: str = "",
         networks_error: str = "",
         networks_form: dict | None = None,
+        certificate_error: str = "",
     ) -> str:
         search = bottle.request.query.getunicode("q", default="") or ""
         principal = access.current().principal
@@ -44,6 +48,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             listed = bans().list(search)
             firewall = FirewallService(appliance.settings, principal).status()
             restricted = ExtensionNetworkService(principal).restricted()
+            certificate = CertificateService(appliance.settings, principal).show()
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         notice = NOTICES.get(bottle.request.query.get("done", ""), "")
@@ -61,6 +66,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             restricted=restricted,
             networks_error=networks_error,
             networks_form=networks_form or {"extension": "", "networks": ""},
+            certificate=certificate,
+            certificate_error=certificate_error,
         )
 
     @app.get("/security")
@@ -119,6 +126,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             access.current().principal.name,
         )
         bottle.redirect("/security?done=networks", 303)
+
+    @app.post("/security/certificate")
+    def upload_certificate() -> str:
+        forms = bottle.request.forms
+        try:
+            result = CertificateService(
+                appliance.settings, access.current().principal
+            ).upload(
+                forms.getunicode("certificate", default="") or "",
+                forms.getunicode("private_key", default="") or "",
+            )
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(422, certificate_error=str(exc))
+        log.info(
+            "certificate %s: uploaded by %s",
+            result["fingerprint_sha256"],
+            access.current().principal.name,
+        )
+        bottle.redirect("/security?done=certificate", 303)
 
 
 def lift_action(address: str) -> str:

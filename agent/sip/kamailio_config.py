@@ -114,8 +114,8 @@ def _alias(settings: Settings) -> str:
     domain = sip_domain(settings)
     if domain == settings.bind:
         return ""
-    ports = (settings.sip_port, settings.sip_tls_port)
-    return "\n".join(f'alias="{domain}:{port}"' for port in ports)
+    sip_ports = (settings.sip_port, settings.sip_tls_port)
+    return "\n".join(f'alias="{domain}:{port}"' for port in sip_ports)
 
 
 def render(settings: Settings, realm: str) -> tuple[str, str]:

@@ -93,3 +93,29 @@ each refusal as a failure. Extensions not listed may register from anywhere.</p>
   <button type="submit">Save</button>
 </form>
 % end
+
+<h2>TLS certificate</h2>
+<p>One certificate serves the web admin (HTTPS) and SIP over TLS.</p>
+% if certificate is None:
+<p class="empty">None yet: the appliance makes one at its first start.</p>
+% else:
+<dl id="certificate">
+  <dt>Subject</dt><dd>{{certificate.subject}} ({{'uploaded' if certificate.uploaded else 'made by the appliance, self-signed'}})</dd>
+  <dt>Names</dt><dd>{{', '.join(certificate.names) or '-'}}</dd>
+  <dt>Valid until (UTC)</dt><dd>{{certificate.not_after}}</dd>
+  <dt>SHA-256 fingerprint</dt><dd class="fingerprint">{{certificate.fingerprint_sha256}}</dd>
+</dl>
+% end
+% if can(Permission.MANAGE_SECURITY):
+<form method="post" action="/security/certificate">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if certificate_error:
+  <p class="error" role="alert">{{certificate_error}}</p>
+  % end
+  <label for="certificate-pem">Certificate (PEM, then its chain)</label>
+  <textarea id="certificate-pem" name="certificate" rows="6" required></textarea>
+  <label for="private-key-pem">Private key (PEM, unencrypted)</label>
+  <textarea id="private-key-pem" name="private_key" rows="6" required autocomplete="off"></textarea>
+  <button type="submit">Install</button>
+</form>
+% end
