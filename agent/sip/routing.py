@@ -68,9 +68,11 @@ AUTH_USER_MISMATCH = -8
 # is_subscriber flags: 2 = only ask whether the user exists, load nothing.
 SUBSCRIBER_EXISTS_ONLY = 2
 
-# auth_check results that are a wrong password (-2) or an unknown user (-3);
+# auth_check results that are a wrong password (-2), an unknown user (-3) or
+# credentials not filled in properly (-1: e.g. no cnonce although qop=auth
+# was asked, which no working phone sends and SIPVicious's svcrack does);
 # a stale or expired nonce (-4, -6) is a phone's routine, not a failure.
-AUTH_FAILURES = {-2, -3}
+AUTH_FAILURES = {-1, -2, -3}
 
 # User-Agent substrings of SIP scanners and war-dialers, lower case. They
 # are dropped without any reply, so a scan learns nothing, and reported.
