@@ -17,6 +17,7 @@ from agent.errors import InvalidInput
 DEFAULT_DATA_DIR = "./var"
 DEFAULT_BIND = "127.0.0.1"
 DEFAULT_SIP_PORT = 5060  # RFC 3261 section 19.1.2
+DEFAULT_SIP_TLS_PORT = 5061  # RFC 3261 section 19.1.2, for sips: and TLS
 DEFAULT_HTTP_PORT = 8080
 DEFAULT_HTTPS_PORT = 8443
 DEFAULT_TFTP_PORT = 6969  # 69 on the device, which runs it with privileges
@@ -69,6 +70,7 @@ def _check_ports_distinct(settings: Settings) -> None:
         "EDGEPBX_SIP_PORT": settings.sip_port,
         "EDGEPBX_HTTP_PORT": settings.http_port,
         "EDGEPBX_HTTPS_PORT": settings.https_port,
+        "EDGEPBX_SIP_TLS_PORT": settings.sip_tls_port,
     }
     seen: dict[int, str] = {}
     for name, port in tcp.items():
@@ -93,6 +95,8 @@ class Settings:
     #: Whether EDGEPBX_DATA_DIR was given; only then may a CLI command that
     #: finds no data there start a new appliance in it.
     data_dir_chosen: bool = False
+    #: SIP over TLS (TCP); its certificate is the web admin's.
+    sip_tls_port: int = DEFAULT_SIP_TLS_PORT
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -110,6 +114,7 @@ class Settings:
             tftp_port=_port("EDGEPBX_TFTP_PORT", DEFAULT_TFTP_PORT),
             sip_domain_override=_domain(os.environ.get("EDGEPBX_SIP_DOMAIN") or ""),
             data_dir_chosen=bool(chosen),
+            sip_tls_port=_port("EDGEPBX_SIP_TLS_PORT", DEFAULT_SIP_TLS_PORT),
         )
         _check_ports_distinct(settings)
         return settings
@@ -173,6 +178,7 @@ class Settings:
             "EDGEPBX_HTTP_PORT": str(self.http_port),
             "EDGEPBX_HTTPS_PORT": str(self.https_port),
             "EDGEPBX_TFTP_PORT": str(self.tftp_port),
+            "EDGEPBX_SIP_TLS_PORT": str(self.sip_tls_port),
         }
         if self.sip_domain_override:
             env["EDGEPBX_SIP_DOMAIN"] = self.sip_domain_override

@@ -43,7 +43,8 @@ listens on 127.0.0.1 only, on ports the operating system picks, so test runs
 can overlap; a ``PhoneHost(bind=ADDRESS, netns=NAME)`` instead runs its
 worker in that network namespace with its phones bound to that address.
 
-Known shortcomings: phones speak UDP or TCP, not TLS, and IPv4 only. A fifth
+Known shortcomings: phones speak IPv4 only, and over TLS they trust any
+server certificate. A fifth
 call in one worker is refused (pjsua answers 486 itself). Codec choice is
 per worker, not per phone. A call over UDP to an address where nothing
 listens fails only when RFC 3261 Timer B fires, after 32 s, which is longer
@@ -114,7 +115,10 @@ DEFAULT_SIP_PORT = 5060
 # suggests 3600 s by default, but a short one keeps a crashed test's stale
 # binding from lingering in the PBX.
 DEFAULT_REGISTER_EXPIRES_S = 300
-TRANSPORTS = ("udp", "tcp")
+TRANSPORTS = ("udp", "tcp", "tls")
+# SRTP with SDES keys (RFC 4568) in the phone's offers and answers: "off",
+# "optional" (offered, plain RTP accepted) or "mandatory" (no call without).
+SRTP_POLICIES = ("off", "optional", "mandatory")
 # G.711 first, as desk phones offer it: it carries a sine tone unchanged, and
 # 8 kHz audio is what the PBX relays on the loopback anyway.
 DEFAULT_CODECS = ("PCMU/8000", "PCMA/8000")
@@ -192,7 +196,9 @@ class PhoneSettings:
         server: host of the PBX (registrar and where calls are sent); None for
             a phone that only calls other phones by URI.
         port: SIP port of the server.
-        transport: "udp" or "tcp"; the phone listens on that transport only.
+        transport: "udp", "tcp" or "tls"; the phone listens on that transport
+            only. Over TLS the phone does not check the server's certificate
+            (the appliance's own is self-signed).
         tone_hz: frequency in whole hertz (pjmedia's tone generator takes
             integers) of the sine tone the phone sends into its calls.
         domain: SIP domain of the phone's identity; the server by default.
@@ -216,6 +222,8 @@ class PhoneSettings:
     expires: int = DEFAULT_REGISTER_EXPIRES_S
     answer_incoming: str = "answer"
     answer_after: float = 0.0
+    #: One of SRTP_POLICIES.
+    srtp: str = "off"
 
     def __post_init__(self) -> None:
         if not self.user or any(c in self.user for c in "@:; <>\"'"):
@@ -233,6 +241,11 @@ class PhoneSettings:
                 f"telephone band {MIN_TONE_HZ:.0f}-{MAX_TONE_HZ:.0f} Hz"
             )
         check_answer_policy(self.answer_incoming, self.answer_after)
+        if self.srtp not in SRTP_POLICIES:
+            raise ValueError(
+                f"phone {self.user}: srtp {self.srtp!r} is not one of "
+                f"{', '.join(SRTP_POLICIES)}"
+            )
         if not 0 < self.port < 65536:
             raise ValueError(f"phone {self.user}: port {self.port} is not a port")
         if self.expires <= 0:
@@ -550,7 +563,7 @@ class Phone:
         password: its SIP password (None: never answers a challenge).
         server: the PBX host; None for a phone that dials URIs directly.
         port: the PBX's SIP port.
-        transport: "udp" or "tcp".
+        transport: "udp", "tcp" or "tls".
         tone_hz: the tone this phone sends into calls (300-3400 Hz).
         host: a PhoneHost to live in; by default a worker of its own.
         **options: the other fields of :class:`PhoneSettings` (domain,
@@ -614,7 +627,7 @@ class Phone:
 
     @property
     def transport(self) -> str:
-        """The phone's SIP transport: "udp" or "tcp"."""
+        """The phone's SIP transport: "udp", "tcp" or "tls"."""
         return self.settings.transport
 
     @property
@@ -823,6 +836,7 @@ class Call:
         self._was_confirmed = False
         self._provisionals = 0
         self._media_status = "none"
+        self._media_srtp = False
         self._recording: str | None = None
         self._reinvite_codes: list[int] = []
         self._reinvites_received = 0
@@ -847,6 +861,7 @@ class Call:
             self._provisionals += 1
         elif kind == "media":
             self._media_status = event["status"]
+            self._media_srtp = bool(event.get("srtp"))
             self._recording = event["recording"] or self._recording
         elif kind == "reinvite_done":
             self._reinvite_codes.append(event["code"])
@@ -894,6 +909,12 @@ class Call:
         """Audio state: none, active, local_hold, remote_hold or error."""
         with self._host._synced():
             return self._media_status
+
+    @property
+    def media_srtp(self) -> bool:
+        """Whether the audio stream is SRTP (RTP/SAVP), as negotiated."""
+        with self._host._synced():
+            return self._media_srtp
 
     @property
     def reinvites_received(self) -> int:

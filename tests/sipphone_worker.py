@@ -80,7 +80,16 @@ MEDIA_STATES = {
     pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "remote_hold",
     pj.PJSUA_CALL_MEDIA_ERROR: "error",
 }
-TRANSPORT_TYPES = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP}
+TRANSPORT_TYPES = {
+    "udp": pj.PJSIP_TRANSPORT_UDP,
+    "tcp": pj.PJSIP_TRANSPORT_TCP,
+    "tls": pj.PJSIP_TRANSPORT_TLS,
+}
+SRTP_USE = {
+    "off": pj.PJMEDIA_SRTP_DISABLED,
+    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
+}
 # RFC 3261 section 21: the replies the answer policies send.
 RINGING = 180
 OK = 200
@@ -162,12 +171,16 @@ class WorkerCall(pj.Call):
         for media in info.media:
             if media.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
+            srtp = False
             if media.audioConfSlot >= 0:
                 self.connect_audio(self.getAudioMedia(media.index))
+                proto = self.getStreamInfo(media.index).proto
+                srtp = bool(proto & pj.PJMEDIA_TP_PROFILE_SRTP)
             self.emit(
                 "media",
                 status=MEDIA_STATES.get(media.status, str(media.status)),
                 recording=str(self.recording) if self.recorder else None,
+                srtp=srtp,
             )
 
     def connect_audio(self, audio: pj.AudioMedia) -> None:
@@ -636,6 +649,10 @@ def account_config(
     # otherwise send its own when an answer lists several codecs (RFC 3264
     # section 10.2 allows it), and tests counting re-INVITEs would see it.
     acc.mediaConfig.lockCodecEnabled = False
+    # SDES keys travel in the SDP, so pjsua offers them only over TLS
+    # (srtpSecureSignaling 1: the hop to the PBX must be secure).
+    acc.mediaConfig.srtpUse = SRTP_USE[config.srtp]
+    acc.mediaConfig.srtpSecureSignaling = 1 if config.srtp != "off" else 0
     return acc
 
 

@@ -189,3 +189,27 @@ def test_an_allow_list_keeps_others_out_until_the_emergency_reset(guarded_pbx, n
     reset = guarded_pbx.cli("firewall", "reset")
     assert reset.returncode == 0, reset.stderr
     assert reaches_web_admin(network, network.attacker, guarded_pbx)
+
+
+def test_the_right_password_from_outside_the_allowed_networks_is_refused_and_banned(
+    guarded_pbx, network
+):
+    password = guarded_pbx.add_extension("101")
+    office = guarded_pbx.cli("allowed-networks", "set", "101", "10.77.0.0/24")
+    assert office.returncode == 0, office.stderr
+
+    replies = sip(
+        network, network.attacker, guarded_pbx, "register", "101", password,
+        str(MAXRETRY),
+    )  # fmt: skip
+    assert replies == [403] * MAXRETRY
+    ban = wait_for(
+        lambda: banned(guarded_pbx).get(netns.ATTACKER_ADDRESS), "attacker banned"
+    )
+    assert "sip-source-refused" in ban["reason"]
+    assert sip(network, network.attacker, guarded_pbx, "options", "1") == [None]
+
+    office_phone = sip(
+        network, network.phone, guarded_pbx, "register", "101", password, "2"
+    )
+    assert office_phone == [200, 200]

@@ -119,3 +119,59 @@ def test_the_api_refuses_a_firewall_rule_that_shuts_out_the_caller(shared_pbx):
     assert kept.status == 200 and kept.json()["allow"] == ["127.0.0.0/8"]
     web = next(s for s in status["services"] if s["name"] == "web-https")
     assert web["allow"] == ["127.0.0.0/8"]
+
+
+def test_an_extensions_allowed_networks_are_set_over_the_api(shared_pbx):
+    shared_pbx.add_extension("301")
+    admin = api_client(shared_pbx, "administrator")
+    path = "/api/v1/extensions/301/allowed-networks"
+    changed = admin.request(
+        "PUT", path, json_body={"allowed_networks": ["10.0.0.0/8", "2001:db8::/32"]}
+    )
+    wrong_family = admin.request(
+        "PUT", path, json_body={"allowed_networks": ["10.0.0.0/8", "10.0.0.0/40"]}
+    )
+    not_a_list = admin.request("PUT", path, json_body={"allowed_networks": "10/8"})
+    missing = admin.get("/api/v1/extensions/999/allowed-networks")
+    read = admin.get(path)
+    operator = api_client(shared_pbx, "operator")
+    denied = operator.request("PUT", path, json_body={"allowed_networks": []})
+
+    assert changed.status == 200
+    assert read.json() == {
+        "extension": "301",
+        "allowed_networks": ["10.0.0.0/8", "2001:db8::/32"],
+    }
+    assert wrong_family.status == 422
+    assert wrong_family.json()["field"] == "allowed_networks"
+    assert "IPv4 prefix length" in wrong_family.json()["detail"]
+    assert not_a_list.status == 400
+    assert missing.status == 404
+    assert denied.status == 403
+    assert "/extensions/{number}/allowed-networks" in document()["paths"]
+    admin.request("PUT", path, json_body={"allowed_networks": []})
+
+
+def test_the_security_page_limits_an_extension_to_networks(shared_pbx):
+    shared_pbx.add_extension("302")
+    web = signed_in(shared_pbx, "administrator")
+    saved = web.post_form(
+        "/security/allowed-networks",
+        {"extension": "302", "networks": "192.0.2.0/24, 2001:db8:5::/48"},
+        "/security",
+    )
+    page = web.get("/security").body
+    bad = web.post_form(
+        "/security/allowed-networks",
+        {"extension": "302", "networks": "192.0.2.1/24"},
+        "/security",
+    )
+    cleared = web.post_form(
+        "/security/allowed-networks", {"extension": "302", "networks": ""}, "/security"
+    )
+
+    assert saved.status == 303
+    assert "192.0.2.0/24, 2001:db8:5::/48" in page
+    assert bad.status == 422 and "the network is 192.0.2.0/24" in bad.body
+    assert cleared.status == 303
+    assert "2001:db8:5::/48" not in web.get("/security").body

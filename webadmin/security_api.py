@@ -13,6 +13,9 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import InvalidInput
+from agent.security.certificates import CertificateService
+from agent.security.extension_networks import FIELD as NETWORKS_FIELD
+from agent.security.extension_networks import ExtensionNetworkService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService
 from webadmin import access
@@ -22,6 +25,8 @@ log = logging.getLogger("edgepbx.web")
 
 NEW_BAN_FIELDS = frozenset({"address", "seconds", "reason"})
 SERVICE_FIELDS = frozenset({"enabled", "allow", "block"})
+NETWORKS_FIELDS = frozenset({NETWORKS_FIELD})
+CERTIFICATE_FIELDS = frozenset({"certificate", "private_key"})
 
 
 def _new_ban() -> dict:
@@ -48,6 +53,16 @@ def _service_changes() -> dict:
         ):
             raise BadRequest(f"{name}: must be a list of networks", field=name)
     return body
+
+
+def _allowed_networks() -> list[str]:
+    body = _json_object(NETWORKS_FIELDS)
+    value = body.get(NETWORKS_FIELD)
+    if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
+        raise BadRequest(
+            f"{NETWORKS_FIELD}: must be a list of networks", field=NETWORKS_FIELD
+        )
+    return value
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -102,3 +117,46 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         log.info("firewall %s: changed by %s", name, access.current().principal.name)
         return _json_response({"service": name} | rule)
+
+    def networks() -> ExtensionNetworkService:
+        return ExtensionNetworkService(access.current().principal)
+
+    @app.get(f"{PREFIX}/extensions/<number>/allowed-networks")
+    @api_route
+    def get_allowed_networks(number: str) -> str:
+        return _json_response(networks().get(number).to_dict())
+
+    @app.put(f"{PREFIX}/extensions/<number>/allowed-networks")
+    @api_route
+    def set_allowed_networks(number: str) -> str:
+        entry = networks().set(number, _allowed_networks())
+        log.info(
+            "extension %s: allowed networks changed by %s",
+            entry.number,
+            access.current().principal.name,
+        )
+        return _json_response(entry.to_dict())
+
+    def certificates() -> CertificateService:
+        return CertificateService(appliance.settings, access.current().principal)
+
+    @app.get(f"{PREFIX}/certificate")
+    @api_route
+    def show_certificate() -> str:
+        info = certificates().show()
+        return _json_response(info.to_dict() if info else None)
+
+    @app.put(f"{PREFIX}/certificate")
+    @api_route
+    def upload_certificate() -> str:
+        body = _json_object(CERTIFICATE_FIELDS)
+        for name in sorted(CERTIFICATE_FIELDS):
+            if not isinstance(body.get(name), str):
+                raise BadRequest(f"{name}: must be PEM text", field=name)
+        result = certificates().upload(body["certificate"], body["private_key"])
+        log.info(
+            "certificate %s: uploaded by %s",
+            result["fingerprint_sha256"],
+            access.current().principal.name,
+        )
+        return _json_response(result)

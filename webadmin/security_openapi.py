@@ -66,6 +66,55 @@ SCHEMAS: dict = {
             "block": {"type": "array", "items": {"type": "string"}},
         },
     },
+    "AllowedNetworks": {
+        "type": "object",
+        "required": ["allowed_networks"],
+        "additionalProperties": False,
+        "properties": {
+            "extension": {"type": "string", "readOnly": True},
+            "allowed_networks": {
+                "type": "array",
+                "maxItems": 16,
+                "items": {"type": "string"},
+                "description": "IPv4/IPv6 addresses or networks the extension's "
+                "phones may register and call from; empty: anywhere. Requests "
+                "from elsewhere get 403 and count as failures for the jail.",
+            },
+        },
+    },
+    "Certificate": {
+        "type": "object",
+        "properties": {
+            "subject": {"type": "string"},
+            "issuer": {"type": "string"},
+            "names": {"type": "array", "items": {"type": "string"}},
+            "not_before": {"type": "string", "format": "date-time"},
+            "not_after": {"type": "string", "format": "date-time"},
+            "fingerprint_sha256": {"type": "string"},
+            "uploaded": {
+                "type": "boolean",
+                "description": "false: made by the appliance, self-signed",
+            },
+            "used_by": {"type": "array", "items": {"type": "string"}},
+            "takes_effect": {"type": "string"},
+        },
+    },
+    "CertificateUpload": {
+        "type": "object",
+        "required": ["certificate", "private_key"],
+        "additionalProperties": False,
+        "properties": {
+            "certificate": {
+                "type": "string",
+                "description": "PEM: the appliance's certificate, then its chain",
+            },
+            "private_key": {
+                "type": "string",
+                "description": "PEM, unencrypted; RSA of 2048 bits or more, or EC",
+                "writeOnly": True,
+            },
+        },
+    },
     "FirewallStatus": {
         "type": "object",
         "properties": {
@@ -79,7 +128,76 @@ SCHEMAS: dict = {
     },
 }
 
+NETWORKS_REF = {"$ref": "#/components/schemas/AllowedNetworks"}
+
+CERT_REF = {"$ref": "#/components/schemas/Certificate"}
+
 PATHS: dict = {
+    "/certificate": {
+        "get": {
+            "operationId": "getCertificate",
+            "summary": "The TLS certificate of the web admin and SIP over TLS",
+            "responses": {
+                "200": _json(
+                    {"oneOf": [CERT_REF, {"type": "null"}]},
+                    "the certificate; null before the first start",
+                ),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "uploadCertificate",
+            "summary": "Install a certificate and key (from the next start on)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/CertificateUpload"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(CERT_REF, "installed"),
+                "400": _problem("bad body"),
+                "422": _problem("not PEM, expired, weak, or a key of another"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/extensions/{number}/allowed-networks": {
+        "parameters": [
+            {
+                "name": "number",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        ],
+        "get": {
+            "operationId": "getAllowedNetworks",
+            "summary": "Networks the extension may register and call from",
+            "responses": {
+                "200": _json(NETWORKS_REF, "the networks"),
+                "404": _problem("no such extension"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setAllowedNetworks",
+            "summary": "Replace the extension's allowed networks ([] lifts them)",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": NETWORKS_REF}},
+            },
+            "responses": {
+                "200": _json(NETWORKS_REF, "changed"),
+                "400": _problem("bad body"),
+                "404": _problem("no such extension"),
+                "422": _problem("a network wrong for its family, or too many"),
+                **_ERRORS,
+            },
+        },
+    },
     "/bans": {
         "get": {
             "operationId": "listBans",
@@ -145,7 +263,15 @@ PATHS: dict = {
                 "in": "path",
                 "required": True,
                 "schema": {
-                    "enum": ["sip", "rtp", "web-https", "web-http", "ssh", "tftp"]
+                    "enum": [
+                        "sip",
+                        "sip-tls",
+                        "rtp",
+                        "web-https",
+                        "web-http",
+                        "ssh",
+                        "tftp",
+                    ]
                 },
             }
         ],

@@ -19,6 +19,7 @@ from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
+from agent.cli import extension_networks as extension_networks_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import mail as mail_cli
 from agent.cli import people, phones
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     security_cli.register(sub)
     people.register(sub, command, ext_sub)
     mail_cli.register(sub)
+    extension_networks_cli.register(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.security.certificates import CertificateService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService, JailPolicy, change_policy
 
@@ -129,6 +130,39 @@ def firewall_reset(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- certificate ------------------------------------------------------------------
+
+
+def certificate_show(app: Appliance, args: argparse.Namespace) -> int:
+    info = CertificateService(app.settings, CONSOLE).show()
+    if args.json:
+        _print_json(info.to_dict() if info else None)
+        return EXIT_OK
+    if info is None:
+        print("no certificate yet: the agent makes one at its first start")
+        return EXIT_OK
+    origin = "uploaded" if info.uploaded else "made by the appliance"
+    print(f"subject      {info.subject} ({origin})")
+    print(f"names        {', '.join(info.names) or '-'}")
+    print(f"valid until  {info.not_after}")
+    print(f"SHA-256      {info.fingerprint_sha256}")
+    print("used by      web admin (HTTPS), SIP over TLS")
+    return EXIT_OK
+
+
+def certificate_upload(app: Appliance, args: argparse.Namespace) -> int:
+    with open(args.certificate, "rb") as cert, open(args.key, "rb") as key:
+        result = CertificateService(app.settings, CONSOLE).upload(
+            cert.read(), key.read()
+        )
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"certificate installed, SHA-256 {result['fingerprint_sha256']}")
+        print(f"it takes effect {result['takes_effect']}")
+    return EXIT_OK
+
+
 # -- parser -----------------------------------------------------------------------
 
 
@@ -175,3 +209,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     setter.add_argument("--allow", nargs="*", metavar="NET", help="only these")
     setter.add_argument("--block", nargs="*", metavar="NET", help="never these")
     command(fw_sub, "reset", firewall_reset, "emergency: every service open again")
+
+    cert = sub.add_parser(
+        "certificate", help="the TLS certificate of the web admin and SIP over TLS"
+    )
+    cert_sub = cert.add_subparsers(dest="action", required=True, metavar="ACTION")
+    command(cert_sub, "show", certificate_show, "the certificate in use")
+    upload = command(cert_sub, "upload", certificate_upload, "install your own")
+    upload.add_argument("certificate", help="PEM file: certificate, then its chain")
+    upload.add_argument("key", help="PEM file: its private key, unencrypted")

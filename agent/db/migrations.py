@@ -218,6 +218,18 @@ CREATE INDEX contact_phonebook_idx ON contact (phonebook_id, name COLLATE NOCASE
 CREATE INDEX contact_owner_idx ON contact (owner_id, name COLLATE NOCASE)
 """
 
+# Per extension, the networks its phones may register and call from
+# (empty: anywhere). Kamailio's auth_db loads the column with the
+# credentials (load_credentials), so the view carries it too.
+EXTENSION_ALLOWED_NETWORKS = """
+ALTER TABLE extension ADD COLUMN allowed_networks TEXT NOT NULL DEFAULT '';
+DROP VIEW subscriber;
+CREATE VIEW subscriber AS
+    SELECT id, number AS username, '' AS domain, '' AS password, ha1, ha1b,
+        allowed_networks
+    FROM extension WHERE enabled = 1
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -229,6 +241,11 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
     Migration(6, "custom roles, portal users, contacts", _run(ROLES_PORTAL_CONTACTS)),
+    Migration(
+        9,
+        "networks each extension may register from",
+        _run(EXTENSION_ALLOWED_NETWORKS),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -48,6 +48,9 @@ class Extension(BaseModel):
     enabled = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
+    #: Comma-separated networks the phones may register and call from;
+    #: empty: from anywhere (agent.security.extension_networks).
+    allowed_networks = peewee.TextField(default="")
 
 
 class UserAccount(BaseModel):

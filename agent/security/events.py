@@ -31,6 +31,8 @@ PROVISIONING_NAME_REFUSED = "provisioning-name-refused"
 SIP_AUTH_FAILED = "sip-auth-failed"
 SIP_SCANNER = "sip-scanner"
 SIP_FLOOD = "sip-flood"
+# The right password from outside the extension's allowed networks.
+SIP_SOURCE_REFUSED = "sip-source-refused"
 # The jail's own decisions; it logs them itself, in its own words.
 ADDRESS_BANNED = "address-banned"
 ADDRESS_UNBANNED = "address-unbanned"

@@ -83,6 +83,7 @@ class Service:
 def services(settings: Settings) -> list[Service]:
     return [
         Service("sip", ("udp", "tcp"), str(settings.sip_port)),
+        Service("sip-tls", ("tcp",), str(settings.sip_tls_port)),
         Service("rtp", ("udp",), f"{RTP_PORT_MIN}-{RTP_PORT_MAX}"),
         Service("web-https", ("tcp",), str(settings.https_port)),
         Service("web-http", ("tcp",), str(settings.http_port)),

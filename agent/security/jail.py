@@ -68,6 +68,7 @@ MANUAL_BAN_MAX_S = 365 * 24 * 3600
 COUNTED_EVENTS = frozenset(
     {
         events.SIP_AUTH_FAILED,
+        events.SIP_SOURCE_REFUSED,
         events.WEB_SIGNIN_FAILED,
         events.API_TOKEN_REJECTED,
     }

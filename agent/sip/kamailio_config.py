@@ -114,7 +114,8 @@ def _alias(settings: Settings) -> str:
     domain = sip_domain(settings)
     if domain == settings.bind:
         return ""
-    return f'alias="{domain}:{settings.sip_port}"'
+    sip_ports = (settings.sip_port, settings.sip_tls_port)
+    return "\n".join(f'alias="{domain}:{port}"' for port in sip_ports)
 
 
 def render(settings: Settings, realm: str) -> tuple[str, str]:
@@ -123,6 +124,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
     listen = "\n".join(
         f"listen={proto}:{host}:{settings.sip_port}" for proto in ("udp", "tcp")
     )
+    listen += f"\nlisten=tls:{host}:{settings.sip_tls_port}"
     values = {
         "log_level": "1",
         "log_prefix": "{$mt $hdr(CSeq) $ci} ",
@@ -149,6 +151,8 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "flood_window_s": str(FLOOD_WINDOW_S),
         "flood_requests": str(FLOOD_REQUESTS),
         "flood_block_s": str(FLOOD_BLOCK_S),
+        "tls_certificate": str(settings.https_certificate),
+        "tls_private_key": str(settings.https_key),
     }
 
     def fill(match: re.Match) -> str:

@@ -8,15 +8,15 @@ pipeline stops) or lets it pass on to the next step.
 
     screen_source -> reqinit -> natdetect -> withindlg
             -> cancel_and_retransmissions -> to_the_pbx_itself
-            -> authenticate -> register -> to_extension
+            -> authenticate -> allowed_source -> register -> to_extension
 
 Failures that matter to security (a wrong password, a scanner, a flood) are
 sent to the agent's security jail as one JSON datagram each, on a UNIX
 socket, without ever blocking (``EventReporter``).
 
 A REGISTER takes the short way: screen_source -> reqinit -> natdetect ->
-authenticate -> register. Each step gets the request's method, read once
-per request.
+authenticate -> allowed_source -> register. Each step gets the request's
+method, read once per request.
 
 The module runs in Kamailio's embedded interpreter, so it imports nothing
 outside the standard library. Its few settings come from a JSON file that the
@@ -26,6 +26,8 @@ variable ``EDGEPBX_ROUTING_SETTINGS``.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import json
 import os
 import socket
@@ -66,9 +68,11 @@ AUTH_USER_MISMATCH = -8
 # is_subscriber flags: 2 = only ask whether the user exists, load nothing.
 SUBSCRIBER_EXISTS_ONLY = 2
 
-# auth_check results that are a wrong password (-2) or an unknown user (-3);
+# auth_check results that are a wrong password (-2), an unknown user (-3) or
+# credentials not filled in properly (-1: e.g. no cnonce although qop=auth
+# was asked, which no working phone sends and SIPVicious's svcrack does);
 # a stale or expired nonce (-4, -6) is a phone's routine, not a failure.
-AUTH_FAILURES = {-2, -3}
+AUTH_FAILURES = {-1, -2, -3}
 
 # User-Agent substrings of SIP scanners and war-dialers, lower case. They
 # are dropped without any reply, so a scan learns nothing, and reported.
@@ -95,6 +99,14 @@ LOOPBACK_SOURCES = ("127.", "::1")
 EVENT_AUTH_FAILED = "sip-auth-failed"
 EVENT_SCANNER = "sip-scanner"
 EVENT_FLOOD = "sip-flood"
+EVENT_SOURCE_REFUSED = "sip-source-refused"
+
+# The extension's allowed networks, comma-separated, which auth_db loads with
+# its credentials (modparam load_credentials in kamailio.cfg.tmpl); empty or
+# absent: the extension may be used from anywhere.
+ALLOWED_NETWORKS_AVP = "$avp(allowed_networks)"
+# Parsed network lists kept per distinct stored text.
+ALLOWED_NETWORKS_CACHE = 1024
 
 # Requests for event packages that the PBX does not serve get RFC 6665
 # section 3.1.6.1's 489.
@@ -328,6 +340,27 @@ class Routing:
         KSR.auth.auth_challenge(realm, 0)
         return True
 
+    def allowed_source(self, method: str) -> bool:
+        """Refuse an authenticated request from outside the extension's networks.
+
+        Only a request with the right password gets here, so the 403 tells
+        nothing to someone guessing; it is reported to the jail all the same,
+        as a password used from the wrong place is most likely stolen.
+        """
+        if KSR.pv.is_null(ALLOWED_NETWORKS_AVP) > 0:
+            return False
+        networks = str(KSR.pv.get(ALLOWED_NETWORKS_AVP) or "")
+        source = str(KSR.pv.get("$si"))
+        if source_allowed(networks, source):
+            return False
+        user = str(KSR.pv.get("$au"))
+        KSR.notice(
+            "sip source refused: user " + user + " from " + source + " " + method + "\n"
+        )
+        self.events.send(EVENT_SOURCE_REFUSED, source, user, method)
+        KSR.sl.sl_send_reply(403, "Forbidden")
+        return True
+
     def register(self, method: str) -> bool:
         """Store the contacts of an authenticated REGISTER."""
         if method != "REGISTER":
@@ -386,6 +419,29 @@ class Routing:
         return KSR.hdr.is_present("Proxy-Authorization") > 0
 
 
+@functools.lru_cache(maxsize=ALLOWED_NETWORKS_CACHE)
+def _networks(text: str) -> tuple:
+    return tuple(ipaddress.ip_network(n) for n in text.split(",") if n)
+
+
+def source_allowed(networks: str, source: str) -> bool:
+    """Whether source lies in one of the comma-separated networks.
+
+    No networks: allowed. A stored text that does not parse (the agent
+    validates every change, so only a hand-edited database) refuses all.
+    """
+    if not networks.strip():
+        return True
+    try:
+        allowed = _networks(networks)
+        ip = ipaddress.ip_address(source.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in allowed)
+
+
 # Every request but REGISTER goes through the whole pipeline. A REGISTER is
 # answered statelessly by the registrar and never belongs to a dialog or a
 # relayed transaction, so the dialog, transaction and server steps would
@@ -398,6 +454,7 @@ REQUEST_PIPELINE = (
     Routing.cancel_and_retransmissions,
     Routing.to_the_pbx_itself,
     Routing.authenticate,
+    Routing.allowed_source,
     Routing.register,
     Routing.to_extension,
 )
@@ -406,6 +463,7 @@ REGISTER_PIPELINE = (
     Routing.reqinit,
     Routing.natdetect,
     Routing.authenticate,
+    Routing.allowed_source,
     Routing.register,
 )
 

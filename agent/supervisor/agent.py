@@ -25,6 +25,7 @@ from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.web import daemons as web_daemons
+from agent.web.certificate import ensure_certificate
 from provisioning_server.daemon import provisioning_spec
 
 log = logging.getLogger("edgepbx.agent")
@@ -58,6 +59,8 @@ class Agent:
     def _kamailio_spec(self) -> DaemonSpec:
         def prepare() -> tuple[list[str], dict[str, str]]:
             kamailio_config.check_port_free(self.settings)
+            # SIP over TLS presents the web admin's certificate.
+            ensure_certificate(self.settings)
             self._forget_stale_registrations()
             realm = kamailio_config.sip_domain(self.settings)
             files = kamailio_config.apply(self.settings, realm)
@@ -78,6 +81,7 @@ class Agent:
         """
         settings = self.settings
         ports.ensure_free(settings.bind, settings.sip_port, "EDGEPBX_SIP_PORT", True)
+        ports.ensure_free(settings.bind, settings.sip_tls_port, "EDGEPBX_SIP_TLS_PORT")
         ports.ensure_free(settings.bind, settings.https_port, "EDGEPBX_HTTPS_PORT")
         ports.ensure_free(settings.bind, settings.http_port, "EDGEPBX_HTTP_PORT")
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from agent.security.certificates import is_uploaded, uploaded_marker
 from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.web")
@@ -66,6 +67,10 @@ def _still_good(settings: Settings) -> bool:
         return False
     cert = x509.load_pem_x509_certificate(settings.https_certificate.read_bytes())
     renew_at = cert.not_valid_after_utc - dt.timedelta(days=RENEW_BEFORE_DAYS)
+    if is_uploaded(settings):
+        # An administrator's own certificate is kept until it has expired,
+        # whatever it names; renewing it is theirs to do.
+        return dt.datetime.now(dt.UTC) < cert.not_valid_after_utc
     if dt.datetime.now(dt.UTC) >= renew_at:
         return False
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -131,6 +136,7 @@ def ensure_certificate(settings: Settings) -> Path:
     _write_private(
         settings.https_certificate, cert.public_bytes(serialization.Encoding.PEM)
     )
+    uploaded_marker(settings).unlink(missing_ok=True)
     settings.https_certificate.chmod(0o644)
     log.info("web admin: new certificate, SHA-256 %s", fingerprint(settings))
     return settings.https_certificate

@@ -24,6 +24,7 @@ import os
 import ssl
 import sys
 
+from agent.security.certificates import is_uploaded, stored_leaf_der
 from agent.settings import Settings
 from agent.supervisor.daemon import DaemonSpec
 from agent.web.certificate import ensure_certificate
@@ -140,6 +141,8 @@ def https_answering(settings: Settings) -> bool:
     """Does the HTTPS admin answer, with the certificate we made?"""
     if not settings.https_certificate.exists():
         return False
+    if is_uploaded(settings):
+        return _pinned_https_answering(settings)
     context = ssl.create_default_context(cafile=str(settings.https_certificate))
     connection = http.client.HTTPSConnection(
         probe_host(settings),
@@ -147,6 +150,33 @@ def https_answering(settings: Settings) -> bool:
         timeout=PROBE_TIMEOUT_S,
         context=context,
     )
+    return _answers(connection, HTTPS_PROBE_PATH, 200)
+
+
+def _pinned_https_answering(settings: Settings) -> bool:
+    """The probe for an administrator's own certificate.
+
+    It may name only a domain, and chain to a CA this machine does not
+    know; so the probe checks that the server presents exactly the stored
+    certificate instead of validating a chain and a name.
+    """
+    stored = stored_leaf_der(settings)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = http.client.HTTPSConnection(
+        probe_host(settings),
+        settings.https_port,
+        timeout=PROBE_TIMEOUT_S,
+        context=context,
+    )
+    try:
+        connection.connect()
+        if connection.sock.getpeercert(binary_form=True) != stored:
+            return False
+    except OSError:
+        connection.close()
+        return False
     return _answers(connection, HTTPS_PROBE_PATH, 200)
 
 

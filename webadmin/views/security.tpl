@@ -61,3 +61,61 @@ not managed on this machine (EDGEPBX_FIREWALL is not set).
   <button type="submit">Ban</button>
 </form>
 % end
+
+<h2>Where extensions may register from</h2>
+<p>An extension limited to some networks refuses REGISTER and calls from
+anywhere else with 403, even with the right password, and the jail counts
+each refusal as a failure. Extensions not listed may register from anywhere.</p>
+% if not restricted:
+<p class="empty">No extension is limited.</p>
+% else:
+<div class="table-wrap">
+<table class="list" id="allowed-networks">
+  <thead><tr><th scope="col">Extension</th><th scope="col">Only from</th></tr></thead>
+  <tbody>
+  % for entry in restricted:
+  <tr><td>{{entry.number}}</td><td>{{', '.join(entry.networks)}}</td></tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end
+% if can(Permission.MANAGE_SECURITY) and can(Permission.CHANGE_EXTENSIONS):
+<form method="post" action="/security/allowed-networks">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if networks_error:
+  <p class="error" role="alert">{{networks_error}}</p>
+  % end
+  <label for="extension">Extension</label>
+  <input id="extension" name="extension" value="{{networks_form['extension']}}" required inputmode="numeric">
+  <label for="networks">Networks (addresses or CIDR, IPv4 or IPv6, separated by spaces; empty: anywhere)</label>
+  <textarea id="networks" name="networks" rows="3">{{networks_form['networks']}}</textarea>
+  <button type="submit">Save</button>
+</form>
+% end
+
+<h2>TLS certificate</h2>
+<p>One certificate serves the web admin (HTTPS) and SIP over TLS.</p>
+% if certificate is None:
+<p class="empty">None yet: the appliance makes one at its first start.</p>
+% else:
+<dl id="certificate">
+  <dt>Subject</dt><dd>{{certificate.subject}} ({{'uploaded' if certificate.uploaded else 'made by the appliance, self-signed'}})</dd>
+  <dt>Names</dt><dd>{{', '.join(certificate.names) or '-'}}</dd>
+  <dt>Valid until (UTC)</dt><dd>{{certificate.not_after}}</dd>
+  <dt>SHA-256 fingerprint</dt><dd class="fingerprint">{{certificate.fingerprint_sha256}}</dd>
+</dl>
+% end
+% if can(Permission.MANAGE_SECURITY):
+<form method="post" action="/security/certificate">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if certificate_error:
+  <p class="error" role="alert">{{certificate_error}}</p>
+  % end
+  <label for="certificate-pem">Certificate (PEM, then its chain)</label>
+  <textarea id="certificate-pem" name="certificate" rows="6" required></textarea>
+  <label for="private-key-pem">Private key (PEM, unencrypted)</label>
+  <textarea id="private-key-pem" name="private_key" rows="6" required autocomplete="off"></textarea>
+  <button type="submit">Install</button>
+</form>
+% end

@@ -1,0 +1,83 @@
+"""``edgepbx allowed-networks``: where each extension may register from.
+
+The same service as the extension's security settings in the web admin and
+``/api/v1/extensions/{number}/allowed-networks``
+(``agent.security.extension_networks``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from agent.accounts.roles import CONSOLE
+from agent.appliance import Appliance
+from agent.security.extension_networks import (
+    ExtensionNetworks,
+    ExtensionNetworkService,
+)
+
+EXIT_OK = 0
+
+
+def _show(entry: ExtensionNetworks, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(entry.to_dict(), indent=2))
+    elif entry.networks:
+        print(f"{entry.number}: only from {', '.join(entry.networks)}")
+    else:
+        print(f"{entry.number}: from anywhere")
+
+
+def networks_list(app: Appliance, args: argparse.Namespace) -> int:
+    entries = ExtensionNetworkService(CONSOLE).restricted()
+    if args.json:
+        print(json.dumps([e.to_dict() for e in entries], indent=2))
+        return EXIT_OK
+    if not entries:
+        print("every extension may register from anywhere")
+    for entry in entries:
+        _show(entry, False)
+    return EXIT_OK
+
+
+def networks_show(app: Appliance, args: argparse.Namespace) -> int:
+    _show(ExtensionNetworkService(CONSOLE).get(args.number), args.json)
+    return EXIT_OK
+
+
+def networks_set(app: Appliance, args: argparse.Namespace) -> int:
+    _show(ExtensionNetworkService(CONSOLE).set(args.number, args.networks), args.json)
+    return EXIT_OK
+
+
+def networks_clear(app: Appliance, args: argparse.Namespace) -> int:
+    _show(ExtensionNetworkService(CONSOLE).set(args.number, []), args.json)
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``edgepbx allowed-networks`` to the edgepbx parser."""
+    top = sub.add_parser(
+        "allowed-networks",
+        help="networks an extension may register and call from",
+        description="Requests with the right password from anywhere else "
+        "get 403 and count as failures for the jail.",
+    )
+    actions = top.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+        return p
+
+    command("list", networks_list, "extensions limited to some networks")
+    command("show", networks_show, "one extension's networks").add_argument("number")
+    setter = command("set", networks_set, "limit an extension to these networks")
+    setter.add_argument("number")
+    setter.add_argument(
+        "networks", nargs="+", metavar="NET", help="addresses or CIDR networks"
+    )
+    clear = command("clear", networks_clear, "let an extension register from anywhere")
+    clear.add_argument("number")
