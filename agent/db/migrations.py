@@ -17,6 +17,7 @@ from pathlib import Path
 
 import peewee
 
+from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.errors import PbxError
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,11 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
+    Migration(
+        11,
+        "phone keys, overrides, credentials, templates, firmware",
+        _run(PHONE_KEYS_TEMPLATES_FIRMWARE),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.accounts.roles import SYSTEM
+from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
 from agent.db.models import Phone
+from agent.provisioning.credentials import effective_mode
 from agent.provisioning.inventory import PhoneService
 from agent.provisioning.profile import site_profile
 from agent.provisioning.vendors import VENDORS
@@ -64,6 +66,10 @@ def check_name(name: str) -> str:
     return name
 
 
+def _let_through(row: Phone, mode: str) -> None:
+    return None
+
+
 def mac_from_user_agent(user_agent: str | None) -> str | None:
     found = _MAC_IN_AGENT.search(user_agent or "")
     return found.group(1).replace(":", "").lower() if found else None
@@ -75,9 +81,19 @@ class ProvisioningTree:
         self.phones = PhoneService(appliance.key, SYSTEM)
 
     def fetch(
-        self, name: str, source_ip: str, user_agent: str | None, via: str
+        self,
+        name: str,
+        source_ip: str,
+        user_agent: str | None,
+        via: str,
+        authorize: Callable[[Phone, str], None] | None = None,
     ) -> ProvisioningFile:
         """The file a phone asked for, rendered now; note the request.
+
+        A phone's own file is first passed to ``authorize`` with the
+        phone's digest mode (``off``, ``optional``, ``required``), which
+        raises to refuse it; without ``authorize`` (TFTP, which cannot send
+        credentials) a phone whose mode is ``required`` gets a miss.
 
         Raises:
             NameRefused: the name tries to leave the tree.
@@ -88,7 +104,7 @@ class ProvisioningTree:
         except NameRefused as exc:
             self._report(events.PROVISIONING_NAME_REFUSED, source_ip, name, via)
             raise exc
-        found = self._common_file(name) or self._mac_file(name)
+        found = self._common_file(name) or self._mac_file(name, authorize)
         if found is None:
             self._miss(name, source_ip, via)
             raise FileMissing(name)
@@ -102,6 +118,23 @@ class ProvisioningTree:
         log.log(level, "provisioning: %s sent to %s over %s", name, source_ip, via)
         return file
 
+    def preview(self, name: str, actor: Principal) -> ProvisioningFile:
+        """The file as a phone would get it now, for a person to read: not
+        recorded as a request, and no credentials asked.
+
+        Raises:
+            FileMissing: no such file in the tree.
+        """
+        actor.require(Permission.CHANGE_EXTENSIONS)
+        try:
+            check_name(name)
+        except NameRefused:
+            raise FileMissing(name) from None
+        found = self._common_file(name) or self._mac_file(name, _let_through)
+        if found is None:
+            raise FileMissing(name)
+        return found[0]
+
     def _common_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
         for vendor in VENDORS.values():
             if vendor.common_file and vendor.common_file.fullmatch(name):
@@ -110,7 +143,9 @@ class ProvisioningTree:
                 return ProvisioningFile(name, content, vendor.content_type), None
         return None
 
-    def _mac_file(self, name: str) -> tuple[ProvisioningFile, str] | None:
+    def _mac_file(
+        self, name: str, authorize: Callable[[Phone, str], None] | None
+    ) -> tuple[ProvisioningFile, str] | None:
         """The file, if a vendor names a MAC file so and that MAC is one of
         its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
         for vendor in VENDORS.values():
@@ -121,6 +156,16 @@ class ProvisioningTree:
                 mac = found.group("mac").lower()
                 row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
                 if row is not None:
+                    mode = effective_mode(row)
+                    if authorize is not None:
+                        authorize(row, mode)
+                    elif mode == "required":
+                        log.info(
+                            "provisioning: %s refused over %s: credentials required",
+                            name,
+                            "TFTP",
+                        )
+                        raise FileMissing(name)
                     profile = self.phones.profile(
                         mac, site_profile(self.appliance.settings)
                     )

@@ -70,6 +70,7 @@ COUNTED_EVENTS = frozenset(
         events.SIP_AUTH_FAILED,
         events.WEB_SIGNIN_FAILED,
         events.API_TOKEN_REJECTED,
+        events.PROVISIONING_AUTH_FAILED,
     }
 )
 IMMEDIATE_EVENTS = frozenset({events.SIP_SCANNER, events.SIP_FLOOD})
