@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_phone_keys,
     api_phones,
     api_system,
     bodies,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_system.install(app, appliance)
     pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
+    api_phone_keys.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
