@@ -39,6 +39,7 @@ NOTICES = {
     "unchanged": "Nothing was changed.",
     "signed-out": "You are signed out.",
     "phone-removed": "The phone is removed.",
+    "phone-saved": "Saved: the phone gets it at its next fetch.",
 }
 
 

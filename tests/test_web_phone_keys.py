@@ -1,0 +1,80 @@
+"""The phone page's keys, overrides and provisioning credentials."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import signed_in
+
+MAC = "805ec0000061"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("webkeys") / "var").start()
+    running.add_extension("101", "Front desk")
+    running.add_extension("102", "Office")
+    assert running.add_phone(MAC, "101").returncode == 0
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(office):
+    return signed_in(office, "administrator")
+
+
+def test_keys_saved_on_the_page_are_listed_and_in_the_phones_file(office, admin):
+    reply = admin.post_form(
+        f"/phones/{MAC}/keys",
+        {"keys": "blf:102\npark:701:Parking lot"},
+        csrf_from=f"/phones/{MAC}",
+    )
+    page = admin.get(f"/phones/{MAC}").body
+    file = office.cli("phone", "file", f"{MAC}.cfg").stdout
+
+    assert reply.status == 303
+    assert "Office" in page and "Parking lot" in page
+    assert "linekey.2.value = 701" in file
+
+
+def test_a_wrong_key_is_shown_next_to_the_keys_and_nothing_changes(office, admin):
+    before = office.cli("phone", "keys", MAC, "--json").stdout
+    reply = admin.post_form(
+        f"/phones/{MAC}/keys", {"keys": "blf:555"}, csrf_from=f"/phones/{MAC}"
+    )
+    error = re.search(r'id="keys-error">([^<]*)<', reply.body)
+
+    assert reply.status == 422
+    assert error and 'target "555"' in html.unescape(error.group(1))
+    assert office.cli("phone", "keys", MAC, "--json").stdout == before
+
+
+def test_overrides_and_credentials_are_set_on_the_page(office, admin):
+    admin.post_form(
+        f"/phones/{MAC}/overrides",
+        {"overrides": "lang.gui = French"},
+        csrf_from=f"/phones/{MAC}",
+    )
+    admin.post_form(
+        f"/phones/{MAC}/http-auth", {"mode": "required"}, csrf_from=f"/phones/{MAC}"
+    )
+    page = admin.get(f"/phones/{MAC}").body
+    password = office.cli("phone", "auth", MAC, "--json").json()["password"]
+
+    assert "lang.gui = French" in page
+    assert "required (in effect: required)" in page
+    assert password in page
+
+
+def test_an_operator_sees_keys_but_no_credentials_or_forms(office):
+    operator = signed_in(office, "operator")
+    page = operator.get(f"/phones/{MAC}").body
+
+    assert "Programmable keys" in page
+    assert "Provisioning credentials" not in page
+    assert f'action="/phones/{MAC}/keys"' not in page
