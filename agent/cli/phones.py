@@ -10,6 +10,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import phone_templates
 from agent.errors import InvalidInput, NotFound
 from agent.provisioning.credentials import CredentialService
 from agent.provisioning.inventory import PhoneInfo, PhoneService
@@ -236,6 +237,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     remove = command(phone_sub, "remove", phone_remove, "remove a phone")
     remove.add_argument("mac")
+    phone_templates.register(phone_sub, command)
 
     file = command(
         phone_sub,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
 from agent.db.models import Phone
+from agent.provisioning import templates
 from agent.provisioning.credentials import effective_mode
 from agent.provisioning.inventory import PhoneService
 from agent.provisioning.profile import site_profile
@@ -139,7 +140,9 @@ class ProvisioningTree:
         for vendor in VENDORS.values():
             if vendor.common_file and vendor.common_file.fullmatch(name):
                 site = site_profile(self.appliance.settings)
-                content = vendor.render_common(site)
+                content = templates.apply(
+                    vendor, templates.COMMON, None, site, vendor.render_common(site)
+                )
                 return ProvisioningFile(name, content, vendor.content_type), None
         return None
 
@@ -149,7 +152,7 @@ class ProvisioningTree:
         """The file, if a vendor names a MAC file so and that MAC is one of
         its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
         for vendor in VENDORS.values():
-            for pattern, render in vendor.mac_files():
+            for index, (pattern, render) in enumerate(vendor.mac_files()):
                 found = pattern.fullmatch(name)
                 if found is None:
                     continue
@@ -170,6 +173,10 @@ class ProvisioningTree:
                         mac, site_profile(self.appliance.settings)
                     )
                     content = render(profile)
+                    if index == 0:  # the phone's own file; Poly's master
+                        content = templates.apply(
+                            vendor, templates.MAC, profile, profile.site, content
+                        )
                     return ProvisioningFile(name, content, vendor.content_type), mac
         return None
 
