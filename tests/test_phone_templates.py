@@ -28,12 +28,14 @@ def save(pbx, model: str, body: str, *extra: str):
     )
 
 
+def served(pbx, name: str) -> dict[str, str]:
+    return parse_yealink(pbx.cli("phone", "file", name).stdout.encode())
+
+
 def test_a_model_template_reaches_that_models_phones_only(office):
     saved = save(office, "T54W", ADDED)
     t54w = served(office, f"{MAC}.cfg")
-    t46u = parse_yealink(
-        office.cli("phone", "file", "805ec0aabbcd.cfg").stdout.encode()
-    )
+    t46u = served(office, "805ec0aabbcd.cfg")
 
     assert saved.returncode == 0, saved.stderr
     assert t54w["features.dnd.enable"] == "1"
@@ -46,9 +48,7 @@ def test_a_template_for_every_model_is_used_where_no_model_template_is(office):
     save(office, "*", "{{ built_in }}wildcard = yes\n")
     save(office, "T54W", ADDED)
     t54w = served(office, f"{MAC}.cfg")
-    t46u = parse_yealink(
-        office.cli("phone", "file", "805ec0aabbcd.cfg").stdout.encode()
-    )
+    t46u = served(office, "805ec0aabbcd.cfg")
 
     assert "wildcard" not in t54w
     assert t46u["wildcard"] == "yes"
