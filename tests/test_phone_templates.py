@@ -151,3 +151,28 @@ def test_common_file_templates_are_for_every_model(office):
     assert refused.returncode == 2 and "for * only" in refused.stderr
     assert saved.returncode == 0
     assert "auto_provision.mode = 1" in common
+
+
+def test_templates_over_the_api_are_checked_previewed_and_saved(pbx):
+    from tests.webclient import api_client
+
+    admin = api_client(pbx, "administrator")
+    base = "/api/v1/phone-templates/yealink/T54W/mac"
+    broken = admin.request("PUT", base, json_body={"body": "{% if %}"})
+    preview = admin.request(
+        "POST", f"{base}/preview", json_body={"body": "{{ built_in }}x = 1\n"}
+    )
+    unsaved = admin.get(base).json()
+    saved = admin.request("PUT", base, json_body={"body": "{{ built_in }}x = 2\n"})
+    operator = api_client(pbx, "operator").request(
+        "PUT", base, json_body={"body": "{{ built_in }}"}
+    )
+
+    assert broken.status == 422
+    assert broken.json()["field"] == "body"
+    assert "line 1" in broken.json()["detail"]
+    assert preview.status == 200
+    assert preview.json()["content"].endswith("x = 1\n")
+    assert unsaved["built_in"] is True
+    assert saved.status == 200 and saved.json()["body"].endswith("x = 2\n")
+    assert operator.status == 403

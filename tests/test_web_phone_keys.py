@@ -78,3 +78,36 @@ def test_an_operator_sees_keys_but_no_credentials_or_forms(office):
     assert "Programmable keys" in page
     assert "Provisioning credentials" not in page
     assert f'action="/phones/{MAC}/keys"' not in page
+
+
+def test_a_template_is_previewed_then_saved_on_its_page(office, admin):
+    page = "/phones/templates/yealink/T54W/mac"
+    broken = admin.post_form(
+        page, {"body": "{{ built_in }}\n{% endif %}", "action": "save"}, csrf_from=page
+    )
+    preview = admin.post_form(
+        page,
+        {
+            "body": "{{ built_in }}custom.note = {{ phone.model }}\n",
+            "action": "preview",
+        },
+        csrf_from=page,
+    )
+    nothing_yet = office.cli("phone", "template", "list", "--json").json()
+    saved = admin.post_form(
+        page,
+        {"body": "{{ built_in }}custom.note = {{ phone.model }}\n", "action": "save"},
+        csrf_from=page,
+    )
+    served = office.cli("phone", "file", f"{MAC}.cfg").stdout
+    listed = admin.get("/phones/templates").body
+
+    assert broken.status == 422
+    error = re.search(r'id="body-error"[^>]*>([^<]*)<', broken.body)
+    assert error and "line 2" in error.group(1)
+    assert preview.status == 200
+    assert "custom.note = T54W" in html.unescape(preview.body)
+    assert nothing_yet == []
+    assert saved.status == 303
+    assert "custom.note = T54W" in served
+    assert 'href="/phones/templates/yealink/T54W/mac"' in listed

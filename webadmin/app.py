@@ -21,11 +21,13 @@ from webadmin import (
     access,
     api,
     api_phone_keys,
+    api_phone_templates,
     api_phones,
     api_system,
     bodies,
     handshakes,
     pages,
+    pages_phone_templates,
     pages_phones,
     pages_system,
     provisioning,
@@ -100,9 +102,11 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api.install(app, appliance)
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
+    pages_phone_templates.install(app, appliance)
     pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
     api_phone_keys.install(app, appliance)
+    api_phone_templates.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)

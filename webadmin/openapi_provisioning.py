@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from webadmin import openapi_phone_keys, openapi_phones
+from webadmin import openapi_phone_keys, openapi_phone_templates, openapi_phones
 
-SCHEMAS: dict = openapi_phones.SCHEMAS | openapi_phone_keys.SCHEMAS
-PATHS: dict = openapi_phones.PATHS | openapi_phone_keys.PATHS
+_PARTS = (openapi_phones, openapi_phone_keys, openapi_phone_templates)
+SCHEMAS: dict = {name: s for part in _PARTS for name, s in part.SCHEMAS.items()}
+PATHS: dict = {path: p for part in _PARTS for path, p in part.PATHS.items()}
