@@ -165,6 +165,8 @@ def test_openapi_describes_exactly_the_routes_served(shared_pbx, admin_api):
             .replace("101", "{number}")
             .replace("<mac>", "{mac}")
             .replace("<vendor>/<model>/<file>", "{vendor}/{model}/{file}")
+            .replace("<vendor>/<model>/<version>", "{vendor}/{model}/{version}")
+            .replace("<vendor>/<model>", "{vendor}/{model}")
             .replace("192.0.2.1", "{address}")
             .replace("/services/ssh", "/services/{name}"),
         )

@@ -111,3 +111,51 @@ def test_a_template_is_previewed_then_saved_on_its_page(office, admin):
     assert saved.status == 303
     assert "custom.note = T54W" in served
     assert 'href="/phones/templates/yealink/T54W/mac"' in listed
+
+
+def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "edgepbx-test-boundary-7d3a"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        f"{value}\r\n".encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{file_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_firmware_uploaded_on_the_page_becomes_the_models_target(office, admin):
+    token = admin.get("/phones/firmware").csrf_token()
+    data = b"\x7fELF-not-really" * 20_000  # larger than a form may be
+    body, content_type = multipart(
+        {
+            "csrf_token": token,
+            "vendor": "yealink",
+            "model": "T54W",
+            "version": "96.86.0.120",
+            "target": "1",
+        },
+        "T54W-96.86.0.120.rom",
+        data,
+    )
+    reply = admin.request(
+        "POST",
+        "/phones/firmware/upload",
+        body=body,
+        headers={"Content-Type": content_type},
+    )
+    page = admin.get("/phones/firmware").body
+    file = office.cli("phone", "file", f"{MAC}.cfg").stdout
+
+    assert reply.status == 303, reply.body[:500]
+    assert "T54W-96.86.0.120.rom" in page
+    assert "/prov/T54W-96.86.0.120.rom" in file

@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_phone_firmware,
     api_phone_keys,
     api_phone_templates,
     api_phones,
@@ -27,6 +28,7 @@ from webadmin import (
     bodies,
     handshakes,
     pages,
+    pages_phone_firmware,
     pages_phone_templates,
     pages_phones,
     pages_system,
@@ -103,9 +105,11 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
     pages_phone_templates.install(app, appliance)
+    pages_phone_firmware.install(app, appliance)
     pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
     api_phone_keys.install(app, appliance)
+    api_phone_firmware.install(app, appliance)
     api_phone_templates.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)

@@ -18,6 +18,18 @@ from webadmin import access, problems
 MAX_BODY_BYTES = 64 * 1024
 # gunicorn hands the application a de-chunked stream; it is read in steps.
 READ_STEP_BYTES = 16 * 1024
+#: Routes that read large bodies in steps themselves (uploads), by path
+#: prefix, with their own limit; only for PUT and POST.
+LARGE_BODY_ROUTES: dict[str, int] = {}
+
+
+def _limit() -> int:
+    request = bottle.request
+    if request.method in {"PUT", "POST"}:
+        for prefix, limit in LARGE_BODY_ROUTES.items():
+            if request.path.startswith(prefix):
+                return limit
+    return MAX_BODY_BYTES
 
 
 class BodyTooLarge(Exception):
@@ -32,10 +44,11 @@ def is_chunked() -> bool:
 def refuse_oversized() -> None:
     """Run before every route: refuse a body announced larger than the limit."""
     raw = bottle.request.environ.get("CONTENT_LENGTH", "") or "0"
-    if raw.isdigit() and int(raw) <= MAX_BODY_BYTES:
+    limit = _limit()
+    if raw.isdigit() and int(raw) <= limit:
         return
     detail = (
-        f"the body may be at most {MAX_BODY_BYTES} bytes"
+        f"the body may be at most {limit} bytes"
         if raw.isdigit()
         else "the Content-Length header is not a number"
     )

@@ -3,8 +3,18 @@
 
 from __future__ import annotations
 
-from webadmin import openapi_phone_keys, openapi_phone_templates, openapi_phones
+from webadmin import (
+    openapi_phone_firmware,
+    openapi_phone_keys,
+    openapi_phone_templates,
+    openapi_phones,
+)
 
-_PARTS = (openapi_phones, openapi_phone_keys, openapi_phone_templates)
+_PARTS = (
+    openapi_phones,
+    openapi_phone_keys,
+    openapi_phone_templates,
+    openapi_phone_firmware,
+)
 SCHEMAS: dict = {name: s for part in _PARTS for name, s in part.SCHEMAS.items()}
 PATHS: dict = {path: p for part in _PARTS for path, p in part.PATHS.items()}

@@ -105,6 +105,11 @@ def install(app: bottle.Bottle, appliance: Appliance, via: str) -> None:
                 )
             return _unauthorized(mint, refused.stale)
 
+        if file.path is not None:  # firmware: sent from disk, ranges and all
+            return bottle.static_file(
+                file.path.name, root=str(file.path.parent), mimetype=file.content_type
+            )
+
         response = bottle.response
         response.set_header("ETag", file.etag)
         # The file holds SIP passwords: no cache but the phone's may keep it.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.cli import phone_templates
+from agent.cli import phone_firmware, phone_templates
 from agent.errors import InvalidInput, NotFound
 from agent.provisioning.credentials import CredentialService
 from agent.provisioning.inventory import PhoneInfo, PhoneService
@@ -238,6 +238,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove = command(phone_sub, "remove", phone_remove, "remove a phone")
     remove.add_argument("mac")
     phone_templates.register(phone_sub, command)
+    phone_firmware.register(phone_sub, command)
 
     file = command(
         phone_sub,

@@ -24,6 +24,7 @@ from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
 from agent.extensions.service import ExtensionService
 from agent.provisioning import rules
+from agent.provisioning.firmware import firmware_url
 from agent.provisioning.keys import profile_keys, profile_overrides
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import vendor as vendor_named
@@ -208,6 +209,11 @@ class PhoneService:
             site=site,
             keys=profile_keys(row),
             overrides=profile_overrides(row),
+            firmware_url=(
+                firmware_url(row.vendor, row.model, site.http_base)
+                if site.http_base
+                else None
+            ),
         )
 
     def record_request(

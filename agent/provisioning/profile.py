@@ -67,6 +67,8 @@ class SiteProfile:
     ntp_server: str
     language: str
     voicemail_code: str = VOICEMAIL_ACCESS_CODE
+    #: Where phones fetch files over HTTP: ``http://<address>:<port>/prov/``.
+    http_base: str = ""
 
     def standard_utc_offset(self) -> dt.timedelta:
         """The zone's offset from UTC outside daylight saving time."""
@@ -118,4 +120,9 @@ def site_profile(settings: Settings) -> SiteProfile:
         time_zone=system_settings.get(TIME_ZONE, DEFAULT_TIME_ZONE),
         ntp_server=system_settings.get(NTP_SERVER, DEFAULT_NTP_SERVER),
         language=system_settings.get(LANGUAGE, DEFAULT_LANGUAGE),
+        http_base=f"http://{_host(sip_domain(settings))}:{settings.http_port}/prov/",
     )
+
+
+def _host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
 from agent.db.models import Phone
 from agent.provisioning import templates
 from agent.provisioning.credentials import effective_mode
+from agent.provisioning.firmware import stored_file
 from agent.provisioning.inventory import PhoneService
 from agent.provisioning.profile import site_profile
 from agent.provisioning.vendors import VENDORS
@@ -32,6 +35,7 @@ log = logging.getLogger("edgepbx.provisioning")
 # Longest name any vendor asks for ("cfg" + 12 digits + ".xml" and the
 # like) with room to spare; longer requests are refused unread.
 MAX_NAME_LENGTH = 64
+FIRMWARE_TYPE = "application/octet-stream"
 _MAC_IN_ANY_NAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{12})(?![0-9a-f])", re.I)
 # Yealink and others put the MAC at the end of their User-Agent.
 _MAC_IN_AGENT = re.compile(r"([0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{12})\s*$", re.I)
@@ -48,12 +52,17 @@ class NameRefused(Exception):
 @dataclass(frozen=True)
 class ProvisioningFile:
     name: str
+    #: The bytes; for a firmware file a read-only map of it on disk.
     content: bytes
     content_type: str
+    #: A firmware file's place on disk, which HTTP sends as a static file.
+    path: Path | None = None
+    digest: str | None = None
 
     @property
     def etag(self) -> str:
-        return '"' + hashlib.sha256(self.content).hexdigest()[:32] + '"'
+        digest = self.digest or hashlib.sha256(self.content).hexdigest()
+        return '"' + digest[:32] + '"'
 
 
 def check_name(name: str) -> str:
@@ -105,7 +114,11 @@ class ProvisioningTree:
         except NameRefused as exc:
             self._report(events.PROVISIONING_NAME_REFUSED, source_ip, name, via)
             raise exc
-        found = self._common_file(name) or self._mac_file(name, authorize)
+        found = (
+            self._common_file(name)
+            or self._mac_file(name, authorize)
+            or self._firmware_file(name)
+        )
         if found is None:
             self._miss(name, source_ip, via)
             raise FileMissing(name)
@@ -145,6 +158,18 @@ class ProvisioningTree:
                 )
                 return ProvisioningFile(name, content, vendor.content_type), None
         return None
+
+    def _firmware_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
+        stored = stored_file(self.appliance.settings, name)
+        if stored is None:
+            return None
+        path, row = stored
+        with open(path, "rb") as f:
+            content = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return (
+            ProvisioningFile(name, content, FIRMWARE_TYPE, path, row.sha256),
+            None,
+        )
 
     def _mac_file(
         self, name: str, authorize: Callable[[Phone, str], None] | None
