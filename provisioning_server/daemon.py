@@ -3,6 +3,11 @@
 The agent supervises this process like Kamailio and the web admin, and
 counts it as answering when a read request for the common Yealink file
 gets its first DATA block back.
+
+With ``EDGEPBX_PNP_INTERFACE`` set to the address of the LAN interface,
+the same process answers SIP multicast plug-and-play requests there
+(``provisioning_server.pnp``); unset, as in ``make run`` and the tests, it
+joins no multicast group on the machine's interfaces.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ import socket
 import sys
 
 from agent.appliance import Appliance
+from agent.provisioning.profile import site_profile
 from agent.provisioning.tree import ProvisioningTree
 from agent.settings import Settings
 from agent.supervisor.daemon import DaemonSpec
+from provisioning_server import pnp
 from provisioning_server.packets import Ack, Data, MalformedPacket, Opcode, Request
 from provisioning_server.server import TftpServer
 
@@ -28,6 +35,27 @@ PROBE_TIMEOUT_S = 2.0
 # A common file every phone may fetch: the probe records nothing and trips
 # no security event.
 PROBE_FILE = "y000000000000.cfg"
+
+
+PNP_INTERFACE = "EDGEPBX_PNP_INTERFACE"
+PNP_PORT = "EDGEPBX_PNP_PORT"
+
+
+async def _start_pnp(appliance: Appliance):
+    """The plug-and-play listener, or None when it is off or cannot start."""
+    interface = os.environ.get(PNP_INTERFACE, "").strip()
+    if not interface:
+        return None
+    port = int(os.environ.get(PNP_PORT, "") or pnp.SIP_PORT)
+
+    def url_for(request: pnp.ProfileRequest) -> str:
+        return pnp.provisioning_url(site_profile(appliance.settings).http_base, request)
+
+    try:
+        return await pnp.start(url_for, interface, port)
+    except OSError as exc:
+        log.warning("pnp: not listening on %s port %d: %s", interface, port, exc)
+        return None
 
 
 def serve(appliance: Appliance) -> None:
@@ -40,11 +68,14 @@ def serve(appliance: Appliance) -> None:
         settings = appliance.settings
         server = TftpServer(settings.bind, settings.tftp_port, fetch)
         await server.start()
+        plug_and_play = await _start_pnp(appliance)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        if plug_and_play is not None:
+            plug_and_play.close()
         await server.close()
         log.info("tftp: stopped")
 

@@ -22,6 +22,9 @@ from webadmin import (
     api,
     api_mail,
     api_people,
+    api_phone_firmware,
+    api_phone_keys,
+    api_phone_templates,
     api_phones,
     api_system,
     bodies,
@@ -30,6 +33,8 @@ from webadmin import (
     pages_contacts,
     pages_dashboard,
     pages_people,
+    pages_phone_firmware,
+    pages_phone_templates,
     pages_phones,
     pages_portal,
     pages_setup,
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_people.install(app, appliance)
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
+    pages_phone_templates.install(app, appliance)
+    pages_phone_firmware.install(app, appliance)
     pages_phones.install(app, appliance)
     pages_people.install(app, appliance)
     pages_contacts.install(app, appliance)
@@ -114,6 +121,9 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_setup.install(app, appliance)
     pages_dashboard.install(app, appliance)
     api_phones.install(app, appliance)
+    api_phone_keys.install(app, appliance)
+    api_phone_firmware.install(app, appliance)
+    api_phone_templates.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)

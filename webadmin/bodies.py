@@ -22,6 +22,9 @@ IMPORT_MAX_BODY_BYTES = 1024 * 1024
 IMPORT_SUFFIX = "/import"
 # gunicorn hands the application a de-chunked stream; it is read in steps.
 READ_STEP_BYTES = 16 * 1024
+#: Routes that read large bodies in steps themselves (uploads), by path
+#: prefix, with their own limit; only for PUT and POST.
+LARGE_BODY_ROUTES: dict[str, int] = {}
 
 
 class BodyTooLarge(Exception):
@@ -35,7 +38,12 @@ def is_chunked() -> bool:
 
 def limit() -> int:
     """The largest body the request's route takes."""
-    if bottle.request.path.endswith(IMPORT_SUFFIX):
+    request = bottle.request
+    if request.method in {"PUT", "POST"}:
+        for prefix, largest in LARGE_BODY_ROUTES.items():
+            if request.path.startswith(prefix):
+                return largest
+    if request.path.endswith(IMPORT_SUFFIX):
         return IMPORT_MAX_BODY_BYTES
     return MAX_BODY_BYTES
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_mail, openapi_people, openapi_phones, security_openapi
+from webadmin import (
+    openapi_mail,
+    openapi_people,
+    openapi_provisioning,
+    security_openapi,
+)
 from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi_parts import problem_response
 
@@ -194,13 +199,13 @@ def document() -> dict:
                 },
             },
             "schemas": SCHEMAS
-            | openapi_phones.SCHEMAS
+            | openapi_provisioning.SCHEMAS
             | security_openapi.SCHEMAS
             | openapi_people.SCHEMAS
             | openapi_mail.SCHEMAS,
         },
         "paths": {
-            **openapi_phones.PATHS,
+            **openapi_provisioning.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -40,6 +40,9 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "phone-removed": "The phone is removed.",
     "mail-saved": "The mail settings are saved.",
+    "phone-saved": "Saved: the phone gets it at its next fetch.",
+    "firmware-saved": "Saved: phones of that model upgrade at their next fetch.",
+    "template-saved": "Saved: phones of this model get it at their next fetch.",
 }
 
 

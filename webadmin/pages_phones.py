@@ -13,7 +13,14 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
+from agent.provisioning.credentials import PHONE_MODES, CredentialService
 from agent.provisioning.inventory import PhoneService
+from agent.provisioning.keys import (
+    PhoneKeyService,
+    key_spec,
+    parse_key_spec,
+    parse_override_lines,
+)
 from agent.provisioning.vendors import VENDORS
 from webadmin import access
 from webadmin.pages import _field_errors, _form, render
@@ -74,20 +81,89 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         log.info("phone %s: added by %s", info.mac, access.current().principal.name)
         bottle.redirect(f"/phones/{info.mac}", 303)
 
-    @app.get("/phones/<mac>")
-    def phone_page(mac: str) -> str:
+    def phone_view(
+        mac: str, values: dict | None = None, errors: dict | None = None, status=200
+    ) -> str:
         service = phones()
+        principal = access.current().principal
         try:
             info = service.get(mac)
+            keys = PhoneKeyService(principal)
+            key_list = keys.keys(info.mac)
+            overrides = keys.overrides(info.mac)
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         try:
             password = service.admin_password(info.mac)
+            credentials = CredentialService(appliance.key, principal).credentials(
+                info.mac
+            )
         except Forbidden:
-            password = None
+            password = credentials = None
+        shown = {
+            "keys": "\n".join(key_spec(key) for key in key_list),
+            "overrides": "\n".join(f"{k} = {v}" for k, v in overrides.items()),
+        } | (values or {})
         return render(
-            "phone", title=f"Phone {info.mac}", phone=info, admin_password=password
+            "phone",
+            status,
+            title=f"Phone {info.mac}",
+            phone=info,
+            admin_password=password,
+            keys=key_list,
+            credentials=credentials,
+            modes=PHONE_MODES,
+            values=shown,
+            errors=errors or {},
         )
+
+    @app.get("/phones/<mac>")
+    def phone_page(mac: str) -> str:
+        return phone_view(mac)
+
+    def change(mac: str, field: str, action) -> str:
+        try:
+            action()
+        except Forbidden as exc:
+            return refused(exc)
+        except NotFound as exc:
+            if exc.field == "mac":
+                return refused(exc)
+            return phone_view(mac, {field: _form(field)}, {field: str(exc)}, 422)
+        except PbxError as exc:
+            return phone_view(mac, {field: _form(field)}, {field: str(exc)}, 422)
+        log.info(
+            "phone %s: %s changed by %s", mac, field, access.current().principal.name
+        )
+        bottle.redirect(f"/phones/{mac}?notice=phone-saved", 303)
+
+    @app.post("/phones/<mac>/keys")
+    def set_keys(mac: str) -> str:
+        def action() -> None:
+            lines = [line for line in _form("keys").splitlines() if line.strip()]
+            specs = [parse_key_spec(line, n) for n, line in enumerate(lines, 1)]
+            PhoneKeyService(access.current().principal).set_keys(mac, specs)
+
+        return change(mac, "keys", action)
+
+    @app.post("/phones/<mac>/overrides")
+    def set_overrides(mac: str) -> str:
+        def action() -> None:
+            values = parse_override_lines(_form("overrides"))
+            PhoneKeyService(access.current().principal).set_overrides(mac, values)
+
+        return change(mac, "overrides", action)
+
+    @app.post("/phones/<mac>/http-auth")
+    def set_http_auth(mac: str) -> str:
+        def action() -> None:
+            service = CredentialService(appliance.key, access.current().principal)
+            if _form("renew"):
+                service.renew_password(mac)
+            else:
+                service.set_mode(mac, _form("mode"))
+
+        return change(mac, "mode", action)
 
     @app.post("/phones/<mac>/delete")
     def delete_phone(mac: str) -> str:

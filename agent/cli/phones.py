@@ -10,8 +10,16 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.errors import InvalidInput
+from agent.cli import phone_firmware, phone_templates
+from agent.errors import InvalidInput, NotFound
+from agent.provisioning.credentials import CredentialService
 from agent.provisioning.inventory import PhoneInfo, PhoneService
+from agent.provisioning.keys import (
+    PhoneKeyService,
+    key_spec,
+    parse_key_spec,
+    parse_override_lines,
+)
 from agent.provisioning.vendors import VENDORS
 
 EXIT_OK = 0
@@ -101,6 +109,84 @@ def phone_remove(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def phone_keys(app: Appliance, args: argparse.Namespace) -> int:
+    service = PhoneKeyService(CONSOLE)
+    if args.key or args.clear:
+        specs = [] if args.clear else args.key
+        keys = service.set_keys(
+            args.mac, [parse_key_spec(spec, n) for n, spec in enumerate(specs, 1)]
+        )
+    else:
+        keys = service.keys(args.mac)
+    if args.json:
+        _print_json([key.to_dict() for key in keys])
+        return EXIT_OK
+    if not keys:
+        print(f"phone {args.mac}: no programmable keys")
+    for key in keys:
+        print(f"{key.position:>3}  {key_spec(key)}")
+    return EXIT_OK
+
+
+def phone_override(app: Appliance, args: argparse.Namespace) -> int:
+    service = PhoneKeyService(CONSOLE)
+    values = {} if args.clear else service.overrides(args.mac)
+    changed = args.clear or args.setting or args.unset
+    values |= parse_override_lines("\n".join(args.setting))
+    for name in args.unset:
+        values.pop(name, None)
+    if changed:
+        values = service.set_overrides(args.mac, values)
+    if args.json:
+        _print_json(values)
+        return EXIT_OK
+    if not values:
+        print(f"phone {args.mac}: no overrides")
+    for name, value in values.items():
+        print(f"{name} = {value}")
+    return EXIT_OK
+
+
+def phone_auth(app: Appliance, args: argparse.Namespace) -> int:
+    service = CredentialService(app.key, CONSOLE)
+    if args.mode:
+        shown = service.set_mode(args.mac, args.mode)
+    elif args.renew:
+        shown = service.renew_password(args.mac)
+    else:
+        shown = service.credentials(args.mac)
+    if args.json:
+        _print_json(shown.to_dict())
+        return EXIT_OK
+    print(f"mode      {shown.mode} (in effect: {shown.effective_mode})")
+    print(f"user      {shown.username}")
+    print(f"password  {shown.password or 'none yet: set a mode to make one'}")
+    return EXIT_OK
+
+
+def provisioning_auth(app: Appliance, args: argparse.Namespace) -> int:
+    service = CredentialService(app.key, CONSOLE)
+    mode = service.set_site_mode(args.mode) if args.mode else service.site_mode()
+    if args.json:
+        _print_json({"mode": mode})
+    else:
+        print(f"provisioning credentials for phones that follow the site: {mode}")
+    return EXIT_OK
+
+
+def phone_file(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.provisioning.tree import FileMissing, ProvisioningTree
+
+    try:
+        file = ProvisioningTree(app).preview(args.name, CONSOLE)
+    except FileMissing:
+        raise NotFound(
+            f'file "{args.name}": not in the provisioning tree', field="name"
+        ) from None
+    sys.stdout.write(file.content.decode("utf-8", errors="replace"))
+    return EXIT_OK
+
+
 def provisioning_command(app: Appliance, args: argparse.Namespace) -> int:
     from provisioning_server.daemon import serve
 
@@ -151,3 +237,60 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     remove = command(phone_sub, "remove", phone_remove, "remove a phone")
     remove.add_argument("mac")
+    phone_templates.register(phone_sub, command)
+    phone_firmware.register(phone_sub, command)
+
+    file = command(
+        phone_sub,
+        "file",
+        phone_file,
+        "print a provisioning file as a phone would fetch it now",
+    )
+    file.add_argument("name", help="file name, like 805ec0aabbcc.cfg")
+    keys = command(
+        phone_sub,
+        "keys",
+        phone_keys,
+        "show or set a phone's programmable keys (line, BLF, park slot)",
+    )
+    keys.add_argument("mac")
+    keys.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="KIND:TARGET[:LABEL][@LINE]",
+        help="key 1, 2, … in order: blf:102, park:701:Park 1, line:2 (replaces all)",
+    )
+    keys.add_argument("--clear", action="store_true", help="remove every key")
+    override = command(
+        phone_sub,
+        "override",
+        phone_override,
+        "show or change settings written last into a phone's file",
+    )
+    override.add_argument("mac")
+    override.add_argument(
+        "setting", nargs="*", default=[], help="NAME=VALUE in the vendor's names"
+    )
+    override.add_argument("--unset", action="append", default=[], metavar="NAME")
+    override.add_argument("--clear", action="store_true", help="remove every one")
+    auth = command(
+        phone_sub,
+        "auth",
+        phone_auth,
+        "show or set a phone's HTTP digest credentials for /prov/",
+    )
+    auth.add_argument("mac")
+    auth.add_argument(
+        "--mode", choices=("site", "off", "optional", "required"), default=None
+    )
+    auth.add_argument("--renew", action="store_true", help="a new random password")
+    site_auth = command(
+        phone_sub,
+        "site-auth",
+        provisioning_auth,
+        "show or set the credentials mode of phones that follow the site",
+    )
+    site_auth.add_argument(
+        "--mode", choices=("off", "optional", "required"), default=None
+    )

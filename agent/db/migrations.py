@@ -17,6 +17,7 @@ from pathlib import Path
 
 import peewee
 
+from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.errors import PbxError
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,11 @@ MIGRATIONS: list[Migration] = [
         9,
         "networks each extension may register from",
         _run(EXTENSION_ALLOWED_NETWORKS),
+    ),
+    Migration(
+        11,
+        "phone keys, overrides, credentials, templates, firmware",
+        _run(PHONE_KEYS_TEMPLATES_FIRMWARE),
     ),
 ]
 

@@ -138,6 +138,10 @@ class Phone(BaseModel):
     last_request_ip = peewee.CharField(max_length=45, null=True)
     last_request_file = peewee.CharField(max_length=128, null=True)
     last_user_agent = peewee.CharField(max_length=256, null=True)
+    #: site, off, optional or required: HTTP digest on ``/prov/``.
+    http_auth = peewee.CharField(max_length=8, default="site")
+    #: Device-key ciphertext of the phone's provisioning digest password.
+    http_password = peewee.TextField(null=True)
 
 
 class PhoneLine(BaseModel):
@@ -201,3 +205,67 @@ class Contact(BaseModel):
     number = peewee.CharField(max_length=32)
     email = peewee.CharField(max_length=254, null=True)
     created_at = peewee.DateTimeField(default=utcnow)
+class PhoneKey(BaseModel):
+    """A programmable key of a phone: line, BLF or park slot."""
+
+    phone = peewee.ForeignKeyField(Phone, backref="keys", on_delete="CASCADE")
+    position = peewee.IntegerField()
+    kind = peewee.CharField(max_length=8)
+    target = peewee.CharField(max_length=32)
+    label = peewee.CharField(max_length=32)
+    line = peewee.IntegerField(default=1)
+
+    class Meta:
+        table_name = "phone_key"
+
+
+class PhoneOverride(BaseModel):
+    """A setting of the vendor's format written last into one phone's file."""
+
+    phone = peewee.ForeignKeyField(Phone, backref="overrides", on_delete="CASCADE")
+    name = peewee.CharField(max_length=64)
+    value = peewee.CharField(max_length=256)
+
+    class Meta:
+        table_name = "phone_override"
+
+
+class PhoneTemplate(BaseModel):
+    """An administrator's template replacing a model's built-in file."""
+
+    vendor = peewee.CharField(max_length=32)
+    model = peewee.CharField(max_length=32)
+    file_kind = peewee.CharField(max_length=8)
+    body = peewee.TextField()
+    updated_at = peewee.DateTimeField(default=utcnow)
+    updated_by = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "phone_template"
+
+
+class PhoneFirmware(BaseModel):
+    """A firmware file uploaded for one vendor and model."""
+
+    vendor = peewee.CharField(max_length=32)
+    model = peewee.CharField(max_length=32)
+    version = peewee.CharField(max_length=32)
+    file_name = peewee.CharField(max_length=64, unique=True)
+    size = peewee.IntegerField()
+    sha256 = peewee.CharField(max_length=64)
+    uploaded_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "phone_firmware"
+
+
+class PhoneFirmwareTarget(BaseModel):
+    """The firmware version a model should run."""
+
+    vendor = peewee.CharField(max_length=32)
+    model = peewee.CharField(max_length=32)
+    version = peewee.CharField(max_length=32)
+
+    class Meta:
+        table_name = "phone_firmware_target"
+        primary_key = peewee.CompositeKey("vendor", "model")

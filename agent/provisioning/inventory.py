@@ -24,6 +24,8 @@ from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
 from agent.extensions.service import ExtensionService
 from agent.provisioning import rules
+from agent.provisioning.firmware import firmware_url
+from agent.provisioning.keys import profile_keys, profile_overrides
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import vendor as vendor_named
 
@@ -205,6 +207,13 @@ class PhoneService:
             admin_password=self.key.open(row.admin_password, _purpose(row.mac)),
             lines=accounts,
             site=site,
+            keys=profile_keys(row),
+            overrides=profile_overrides(row),
+            firmware_url=(
+                firmware_url(row.vendor, row.model, site.http_base)
+                if site.http_base
+                else None
+            ),
         )
 
     def record_request(

@@ -42,6 +42,23 @@ class LineAccount:
 
 
 @dataclass(frozen=True)
+class FunctionKey:
+    """One programmable key of a phone, numbered from 1 on the phone.
+
+    ``kind`` is ``line`` (the key shows line ``line``), ``blf`` (the key
+    watches extension ``target`` and calls it when pressed) or ``park``
+    (the key watches park slot ``target``: lit while a call is parked
+    there, and pressing it fetches the call).
+    """
+
+    position: int
+    kind: str
+    target: str
+    label: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
 class SiteProfile:
     server: str
     port: int
@@ -50,6 +67,8 @@ class SiteProfile:
     ntp_server: str
     language: str
     voicemail_code: str = VOICEMAIL_ACCESS_CODE
+    #: Where phones fetch files over HTTP: ``http://<address>:<port>/prov/``.
+    http_base: str = ""
 
     def standard_utc_offset(self) -> dt.timedelta:
         """The zone's offset from UTC outside daylight saving time."""
@@ -68,6 +87,18 @@ class PhoneProfile:
     admin_password: str
     lines: tuple[LineAccount, ...]
     site: SiteProfile
+    keys: tuple[FunctionKey, ...] = ()
+    #: Settings written last into the phone's own file, in the vendor's own
+    #: names (``key = value`` for Yealink, an element for XML vendors).
+    overrides: tuple[tuple[str, str], ...] = ()
+    #: Where the phone fetches the firmware its model should run (None:
+    #: keep its firmware).
+    firmware_url: str | None = None
+    #: Where the phone fetches its remote phonebook (None: no phonebook).
+    phonebook_url: str | None = None
+
+    def keys_of(self, *kinds: str) -> list[FunctionKey]:
+        return [key for key in self.keys if key.kind in kinds]
 
 
 def time_zone(value: str) -> str:
@@ -89,4 +120,9 @@ def site_profile(settings: Settings) -> SiteProfile:
         time_zone=system_settings.get(TIME_ZONE, DEFAULT_TIME_ZONE),
         ntp_server=system_settings.get(NTP_SERVER, DEFAULT_NTP_SERVER),
         language=system_settings.get(LANGUAGE, DEFAULT_LANGUAGE),
+        http_base=f"http://{_host(sip_domain(settings))}:{settings.http_port}/prov/",
     )
+
+
+def _host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from agent.accounts.roles import SYSTEM
+from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
 from agent.db.models import Phone
+from agent.provisioning import templates
+from agent.provisioning.credentials import effective_mode
+from agent.provisioning.firmware import stored_file
 from agent.provisioning.inventory import PhoneService
 from agent.provisioning.profile import site_profile
 from agent.provisioning.vendors import VENDORS
@@ -29,6 +35,7 @@ log = logging.getLogger("edgepbx.provisioning")
 # Longest name any vendor asks for ("cfg" + 12 digits + ".xml" and the
 # like) with room to spare; longer requests are refused unread.
 MAX_NAME_LENGTH = 64
+FIRMWARE_TYPE = "application/octet-stream"
 _MAC_IN_ANY_NAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{12})(?![0-9a-f])", re.I)
 # Yealink and others put the MAC at the end of their User-Agent.
 _MAC_IN_AGENT = re.compile(r"([0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{12})\s*$", re.I)
@@ -45,12 +52,17 @@ class NameRefused(Exception):
 @dataclass(frozen=True)
 class ProvisioningFile:
     name: str
+    #: The bytes; for a firmware file a read-only map of it on disk.
     content: bytes
     content_type: str
+    #: A firmware file's place on disk, which HTTP sends as a static file.
+    path: Path | None = None
+    digest: str | None = None
 
     @property
     def etag(self) -> str:
-        return '"' + hashlib.sha256(self.content).hexdigest()[:32] + '"'
+        digest = self.digest or hashlib.sha256(self.content).hexdigest()
+        return '"' + digest[:32] + '"'
 
 
 def check_name(name: str) -> str:
@@ -64,6 +76,10 @@ def check_name(name: str) -> str:
     return name
 
 
+def _let_through(row: Phone, mode: str) -> None:
+    return None
+
+
 def mac_from_user_agent(user_agent: str | None) -> str | None:
     found = _MAC_IN_AGENT.search(user_agent or "")
     return found.group(1).replace(":", "").lower() if found else None
@@ -75,9 +91,19 @@ class ProvisioningTree:
         self.phones = PhoneService(appliance.key, SYSTEM)
 
     def fetch(
-        self, name: str, source_ip: str, user_agent: str | None, via: str
+        self,
+        name: str,
+        source_ip: str,
+        user_agent: str | None,
+        via: str,
+        authorize: Callable[[Phone, str], None] | None = None,
     ) -> ProvisioningFile:
         """The file a phone asked for, rendered now; note the request.
+
+        A phone's own file is first passed to ``authorize`` with the
+        phone's digest mode (``off``, ``optional``, ``required``), which
+        raises to refuse it; without ``authorize`` (TFTP, which cannot send
+        credentials) a phone whose mode is ``required`` gets a miss.
 
         Raises:
             NameRefused: the name tries to leave the tree.
@@ -88,7 +114,11 @@ class ProvisioningTree:
         except NameRefused as exc:
             self._report(events.PROVISIONING_NAME_REFUSED, source_ip, name, via)
             raise exc
-        found = self._common_file(name) or self._mac_file(name)
+        found = (
+            self._common_file(name)
+            or self._mac_file(name, authorize)
+            or self._firmware_file(name)
+        )
         if found is None:
             self._miss(name, source_ip, via)
             raise FileMissing(name)
@@ -102,29 +132,76 @@ class ProvisioningTree:
         log.log(level, "provisioning: %s sent to %s over %s", name, source_ip, via)
         return file
 
+    def preview(self, name: str, actor: Principal) -> ProvisioningFile:
+        """The file as a phone would get it now, for a person to read: not
+        recorded as a request, and no credentials asked.
+
+        Raises:
+            FileMissing: no such file in the tree.
+        """
+        actor.require(Permission.CHANGE_EXTENSIONS)
+        try:
+            check_name(name)
+        except NameRefused:
+            raise FileMissing(name) from None
+        found = self._common_file(name) or self._mac_file(name, _let_through)
+        if found is None:
+            raise FileMissing(name)
+        return found[0]
+
     def _common_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
         for vendor in VENDORS.values():
             if vendor.common_file and vendor.common_file.fullmatch(name):
                 site = site_profile(self.appliance.settings)
-                content = vendor.render_common(site)
+                content = templates.apply(
+                    vendor, templates.COMMON, None, site, vendor.render_common(site)
+                )
                 return ProvisioningFile(name, content, vendor.content_type), None
         return None
 
-    def _mac_file(self, name: str) -> tuple[ProvisioningFile, str] | None:
+    def _firmware_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
+        stored = stored_file(self.appliance.settings, name)
+        if stored is None:
+            return None
+        path, row = stored
+        with open(path, "rb") as f:
+            content = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return (
+            ProvisioningFile(name, content, FIRMWARE_TYPE, path, row.sha256),
+            None,
+        )
+
+    def _mac_file(
+        self, name: str, authorize: Callable[[Phone, str], None] | None
+    ) -> tuple[ProvisioningFile, str] | None:
         """The file, if a vendor names a MAC file so and that MAC is one of
         its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
         for vendor in VENDORS.values():
-            for pattern, render in vendor.mac_files():
+            for index, (pattern, render) in enumerate(vendor.mac_files()):
                 found = pattern.fullmatch(name)
                 if found is None:
                     continue
                 mac = found.group("mac").lower()
                 row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
                 if row is not None:
+                    mode = effective_mode(row)
+                    if authorize is not None:
+                        authorize(row, mode)
+                    elif mode == "required":
+                        log.info(
+                            "provisioning: %s refused over %s: credentials required",
+                            name,
+                            "TFTP",
+                        )
+                        raise FileMissing(name)
                     profile = self.phones.profile(
                         mac, site_profile(self.appliance.settings)
                     )
                     content = render(profile)
+                    if index == 0:  # the phone's own file; Poly's master
+                        content = templates.apply(
+                            vendor, templates.MAC, profile, profile.site, content
+                        )
                     return ProvisioningFile(name, content, vendor.content_type), mac
         return None
 

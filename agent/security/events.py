@@ -27,6 +27,8 @@ API_TOKEN_REJECTED = "api-token-rejected"
 # that does not exist, or for a name that tries to leave the tree.
 PROVISIONING_FILE_MISSING = "provisioning-file-missing"
 PROVISIONING_NAME_REFUSED = "provisioning-name-refused"
+# Wrong HTTP digest credentials for a phone's provisioning file.
+PROVISIONING_AUTH_FAILED = "provisioning-auth-failed"
 # Sent by the KEMI routing script (agent/sip/routing.py) under these names.
 SIP_AUTH_FAILED = "sip-auth-failed"
 SIP_SCANNER = "sip-scanner"

@@ -71,6 +71,7 @@ COUNTED_EVENTS = frozenset(
         events.SIP_SOURCE_REFUSED,
         events.WEB_SIGNIN_FAILED,
         events.API_TOKEN_REJECTED,
+        events.PROVISIONING_AUTH_FAILED,
     }
 )
 IMMEDIATE_EVENTS = frozenset({events.SIP_SCANNER, events.SIP_FLOOD})

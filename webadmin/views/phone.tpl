@@ -15,6 +15,67 @@
   <dt>Admin password</dt><dd><code>{{admin_password}}</code> (user admin, for the phone's own web page)</dd>
   % end
 </dl>
+<h2>Programmable keys</h2>
+% if keys:
+<ol class="keys">
+  % for key in keys:
+  <li value="{{key.position}}">{{key.label}} <span class="hint">({{key.kind}}{{' ' + key.target if key.target else ''}}, line {{key.line}})</span></li>
+  % end
+</ol>
+% else:
+<p class="empty">No programmable keys.</p>
+% end
+% if can(Permission.CHANGE_EXTENSIONS):
+<form method="post" action="/phones/{{phone.mac}}/keys" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label for="keys">Keys, one a line from key 1 on</label>
+  <textarea id="keys" name="keys" rows="6"{{' aria-invalid=true' if errors.get('keys') else ''}}>{{values.get('keys', '')}}</textarea>
+  % if errors.get('keys'):
+  <p class="field-error" id="keys-error">{{errors['keys']}}</p>
+  % else:
+  <p class="hint">blf:102 watches extension 102; park:701:Park 1 a park slot; line:2 shows line 2; add @2 to use line 2.</p>
+  % end
+  <button type="submit">Save keys</button>
+</form>
+<h2>Overrides</h2>
+<form method="post" action="/phones/{{phone.mac}}/overrides" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label for="overrides">Settings written last into this phone's file</label>
+  <textarea id="overrides" name="overrides" rows="4"{{' aria-invalid=true' if errors.get('overrides') else ''}}>{{values.get('overrides', '')}}</textarea>
+  % if errors.get('overrides'):
+  <p class="field-error" id="overrides-error">{{errors['overrides']}}</p>
+  % else:
+  <p class="hint">name = value, in the vendor's own setting names.</p>
+  % end
+  <button type="submit">Save overrides</button>
+</form>
+% end
+% if credentials:
+<h2>Provisioning credentials</h2>
+<dl class="facts">
+  <dt>Mode</dt><dd>{{credentials.mode}} (in effect: {{credentials.effective_mode}})</dd>
+  <dt>User</dt><dd><code>{{credentials.username}}</code></dd>
+  % if credentials.password:
+  <dt>Password</dt><dd><code>{{credentials.password}}</code></dd>
+  % else:
+  <dt>Password</dt><dd>none yet: choose a mode</dd>
+  % end
+</dl>
+<form method="post" action="/phones/{{phone.mac}}/http-auth" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label for="mode">HTTP digest on /prov/</label>
+  <select id="mode" name="mode">
+  % for mode in modes:
+    <option value="{{mode}}"{{' selected' if credentials.mode == mode else ''}}>{{mode}}</option>
+  % end
+  </select>
+  % if errors.get('mode'):
+  <p class="field-error" id="mode-error">{{errors['mode']}}</p>
+  % end
+  <button type="submit">Save mode</button>
+  <button type="submit" name="renew" value="1">New password</button>
+</form>
+% end
 % if can(Permission.CHANGE_EXTENSIONS):
 <form method="post" action="/phones/{{phone.mac}}/delete" class="danger" data-confirm="Remove phone {{phone.mac}}? It gets no settings any more.">
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">

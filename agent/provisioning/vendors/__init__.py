@@ -38,6 +38,11 @@ class Vendor:
     extra_mac_files: tuple[
         tuple[re.Pattern[str], Callable[[PhoneProfile], bytes]], ...
     ] = ()
+    #: Programmable keys (line, BLF, park) this module can write.
+    max_keys: int = 32
+    #: What a per-device override's name must look like in this format.
+    override_name: re.Pattern[str] = re.compile(r"[A-Za-z0-9_.]{1,64}")
+    override_rule: str = "letters, digits, '_' and '.', like lang.gui"
 
     def check_model(self, model: str) -> str:
         if not self.models.fullmatch(model):
@@ -50,10 +55,27 @@ class Vendor:
         return [(self.mac_file, self.render_mac_file), *self.extra_mac_files]
 
 
-def _registry() -> dict[str, Vendor]:
-    from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
+def merged(
+    pairs: list[tuple[str, str]], overrides: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str]]:
+    """The pairs with each override replacing the value of its name, or
+    added at the end when the file had no such setting."""
+    wanted = dict(overrides)
+    out = [(name, wanted.pop(name, value)) for name, value in pairs]
+    return out + list(wanted.items())
 
-    modules = (yealink, grandstream, snom, polycom, cisco)
+
+def _registry() -> dict[str, Vendor]:
+    from agent.provisioning.vendors import (
+        cisco,
+        fanvil,
+        grandstream,
+        polycom,
+        snom,
+        yealink,
+    )
+
+    modules = (yealink, grandstream, snom, polycom, cisco, fanvil)
     return {module.VENDOR.name: module.VENDOR for module in modules}
 
 

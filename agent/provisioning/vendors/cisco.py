@@ -18,6 +18,14 @@ passwords always have the first three), ``Voice_Mail_Number``,
 ``GMT-05:00``: the standard offset; daylight saving rules are not written).
 The display language needs Cisco's dictionary server and is left to the
 phone.
+
+Programmable keys are the line keys: key K shows line L with
+``Extension_K_`` L and ``Short_Name_K_``; a BLF (or park slot) key is
+``Extension_K_`` ``Disabled`` with ``Extended_Function_K_``
+``fnc=blf+sd+cp;sub=<number>@<server>;nme=<label>`` (watch, speed-dial,
+pick up). The firmware is ``Upgrade_Rule`` (the file's URL), the phonebook
+``XML_Directory_Service_Name`` and ``XML_Directory_Service_URL``.
+Per-device overrides replace or add an element of the flat profile.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from agent.provisioning.profile import PhoneProfile
-from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors import Vendor, merged
 from agent.provisioning.vendors.xml_file import to_bytes
 
 MAX_LINES = 10  # line keys of an 8861; smaller models ignore the rest
@@ -42,10 +50,15 @@ LINE_KEYS = (
     "SIP_Transport",
 )
 PHONE_KEYS = ("Admin_Password", "Voice_Mail_Number", "Primary_NTP_Server", "Time_Zone")
+MAX_KEYS = 10  # line keys of an 8861
+KEY_KEYS = ("Extension", "Short_Name", "Extended_Function")
 MAC_FILE_KEYS = frozenset(
     {f"{key}_{n}_" for key in LINE_KEYS for n in range(1, MAX_LINES + 1)}
     | set(PHONE_KEYS)
+    | {f"{key}_{n}_" for key in KEY_KEYS for n in range(1, MAX_KEYS + 1)}
+    | {"Upgrade_Rule", "XML_Directory_Service_Name", "XML_Directory_Service_URL"}
 )
+OVERRIDE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 
 def time_zone(minutes: int) -> str:
@@ -78,6 +91,25 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
         ("Primary_NTP_Server", site.ntp_server),
         ("Time_Zone", time_zone(offset_minutes)),
     ]
+    for key in phone.keys:
+        k = key.position
+        if key.kind == "line":
+            values += [(f"Extension_{k}_", str(key.line))]
+        else:
+            function = f"fnc=blf+sd+cp;sub={key.target}@{site.server};nme={key.label}"
+            values += [
+                (f"Extension_{k}_", "Disabled"),
+                (f"Extended_Function_{k}_", function),
+            ]
+        values.append((f"Short_Name_{k}_", key.label))
+    if phone.firmware_url:
+        values.append(("Upgrade_Rule", phone.firmware_url))
+    if phone.phonebook_url:
+        values += [
+            ("XML_Directory_Service_Name", "Company"),
+            ("XML_Directory_Service_URL", phone.phonebook_url),
+        ]
+    values = merged(values, phone.overrides)
     root = ET.Element("flat-profile")
     for key, value in values:
         ET.SubElement(root, key, ua=NO_USER_ACCESS).text = value
@@ -95,4 +127,7 @@ VENDOR = Vendor(
     render_common=None,
     render_mac_file=render_mac_file,
     max_lines=MAX_LINES,
+    max_keys=MAX_KEYS,
+    override_name=OVERRIDE_NAME,
+    override_rule="letters, digits and '_', like Dial_Plan_1_",
 )

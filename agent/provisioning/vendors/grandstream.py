@@ -16,6 +16,16 @@ NTP server, P1362 the display language (a language code).
 Not written yet, because the value lists differ between firmware lines:
 the time zone (P64) and the transport (UDP, the phones' default, is what
 the PBX offers anyway). GXP models have six accounts at most, so six lines.
+
+Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K
+(1 to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K)
+(0 for account 1), its name in P(299+3K) and its value in P(300+3K). A
+park slot is a BLF key on the slot's number. Line keys are not written:
+a GXP's first keys are its lines already. The firmware server is P192
+(host and path, no scheme) with P212 the protocol (1 HTTP, 2 HTTPS); the
+phonebook XML download is P330 (the same protocol codes, 0 off) and P331
+its path. Which file name a given firmware line appends to P192 and P331
+is the least certain part here.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
-from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors import Vendor, merged
 from agent.provisioning.vendors.xml_file import to_bytes
 
 MAX_LINES = 6
@@ -61,11 +71,39 @@ def p_value(field: str, line: int) -> str:
     return f"P{100 * (line + 2) + _OTHER_ACCOUNT_OFFSET[field]}"
 
 
+MAX_KEYS = 7  # multi-purpose keys of a GXP2160
+MPK_MODE_BLF = "1"
+FIRMWARE_SERVER = "P192"
+FIRMWARE_PROTOCOL = "P212"
+PHONEBOOK_DOWNLOAD = "P330"
+PHONEBOOK_PATH = "P331"
+PROTOCOL = {"http": "1", "https": "2"}
+
+
+def mpk_values(key: int) -> tuple[str, str, str, str]:
+    """P-values of multi-purpose key ``key``: mode, account, name, value."""
+    return (
+        f"P{322 + key}",
+        f"P{298 + 3 * key}",
+        f"P{299 + 3 * key}",
+        f"P{300 + 3 * key}",
+    )
+
+
 COMMON_KEYS = frozenset({NTP_SERVER, LANGUAGE})
 MAC_FILE_KEYS = frozenset(
     {p_value(field, line) for field in _FIRST_ACCOUNT for line in range(1, 7)}
     | {ADMIN_PASSWORD}
+    | {p for key in range(1, MAX_KEYS + 1) for p in mpk_values(key)}
+    | {FIRMWARE_SERVER, FIRMWARE_PROTOCOL, PHONEBOOK_DOWNLOAD, PHONEBOOK_PATH}
 )
+OVERRIDE_NAME = re.compile(r"P[0-9]{1,5}")
+
+
+def _server_path(url: str) -> tuple[str, str]:
+    """("http", "host:port/path") of a URL, as Grandstream's fields take it."""
+    scheme, _, rest = url.partition("://")
+    return scheme.lower(), rest
 
 
 def _provision(values: list[tuple[str, str]], mac: str | None) -> bytes:
@@ -101,7 +139,27 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
     for account in phone.lines:
         values += _account(account, phone.site)
     values.append((ADMIN_PASSWORD, phone.admin_password))
-    return _provision(values, phone.mac)
+    for key in phone.keys_of("blf", "park"):
+        mode, account, name, value = mpk_values(key.position)
+        values += [
+            (mode, MPK_MODE_BLF),
+            (account, str(key.line - 1)),
+            (name, key.label),
+            (value, key.target),
+        ]
+    if phone.firmware_url:
+        scheme, path = _server_path(phone.firmware_url)
+        values += [
+            (FIRMWARE_SERVER, path.rsplit("/", 1)[0]),
+            (FIRMWARE_PROTOCOL, PROTOCOL.get(scheme, "1")),
+        ]
+    if phone.phonebook_url:
+        scheme, path = _server_path(phone.phonebook_url)
+        values += [
+            (PHONEBOOK_DOWNLOAD, PROTOCOL.get(scheme, "1")),
+            (PHONEBOOK_PATH, path),
+        ]
+    return _provision(merged(values, phone.overrides), phone.mac)
 
 
 VENDOR = Vendor(
@@ -115,4 +173,7 @@ VENDOR = Vendor(
     render_common=render_common,
     render_mac_file=render_mac_file,
     max_lines=MAX_LINES,
+    max_keys=MAX_KEYS,
+    override_name=OVERRIDE_NAME,
+    override_rule="a P-value like P2",
 )

@@ -21,6 +21,16 @@ sets ``tcpIpApp.sntp.address`` (with ``.overrideDHCP``),
 ``lcl.ml.lang``. The least certain values are the language names
 (``English_United_States`` and the like) and whether every firmware accepts
 an empty ``APP_FILE_PATH``.
+
+Programmable keys: a line key adds one to ``reg.N.lineKeys`` of its line;
+BLF and park keys are the busy lamp field list, ``attendant.resourceList.K``
+``.address``, ``.label`` and ``.type`` (``normal``), with ``attendant.reg``
+naming the line that subscribes. Poly places these keys itself after the
+line keys, in list order, so positions order them but do not pin them.
+When the model has a firmware version set, ``APP_FILE_PATH`` names its
+file. The phone fetches its contact directory itself as
+``<mac>-directory.xml`` from the provisioning server. Per-device overrides
+replace or add a parameter of the phone file.
 """
 
 from __future__ import annotations
@@ -61,9 +71,18 @@ ADMIN_KEYS = (
     "device.auth.localAdminPassword.set",
     "device.auth.localAdminPassword",
 )
+MAX_KEYS = 48  # the busy lamp field list, with an expansion module
+RESOURCE_KEYS = ("address", "label", "type")
 MAC_FILE_KEYS = frozenset(
     {key.replace(".N.", f".{n}.") for key in LINE_KEYS for n in range(1, 17)}
     | set(ADMIN_KEYS)
+    | {f"reg.{n}.lineKeys" for n in range(1, 17)}
+    | {
+        f"attendant.resourceList.{k}.{key}"
+        for k in range(1, MAX_KEYS + 1)
+        for key in RESOURCE_KEYS
+    }
+    | {"attendant.reg"}
 )
 COMMON_KEYS = frozenset(
     {
@@ -91,6 +110,8 @@ def _polycom_config(values: dict[str, str]) -> bytes:
 def render_master(phone: PhoneProfile) -> bytes:
     attributes = dict.fromkeys(MASTER_ATTRIBUTES, "")
     attributes["CONFIG_FILES"] = f"phone{phone.mac}.cfg, {SITE_FILE}"
+    if phone.firmware_url:
+        attributes["APP_FILE_PATH"] = phone.firmware_url
     return to_bytes(ET.Element("APPLICATION", attributes))
 
 
@@ -116,7 +137,19 @@ def render_phone_file(phone: PhoneProfile) -> bytes:
         "device.auth.localAdminPassword.set": "1",
         "device.auth.localAdminPassword": phone.admin_password,
     }
-    return _polycom_config(values)
+    for line in {key.line for key in phone.keys_of("line")}:
+        count = len([k for k in phone.keys_of("line") if k.line == line])
+        values[f"reg.{line}.lineKeys"] = str(count)
+    watched = phone.keys_of("blf", "park")
+    for k, key in enumerate(watched, start=1):
+        values |= {
+            f"attendant.resourceList.{k}.address": key.target,
+            f"attendant.resourceList.{k}.label": key.label,
+            f"attendant.resourceList.{k}.type": "normal",
+        }
+    if watched:
+        values["attendant.reg"] = str(watched[0].line)
+    return _polycom_config(values | dict(phone.overrides))
 
 
 def render_common(site: SiteProfile) -> bytes:
@@ -146,5 +179,6 @@ VENDOR = Vendor(
     render_common=render_common,
     render_mac_file=render_master,
     max_lines=MAX_LINES,
+    max_keys=MAX_KEYS,
     extra_mac_files=((PHONE_FILE, render_phone_file),),
 )

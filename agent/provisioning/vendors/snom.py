@@ -15,6 +15,14 @@ common file. The language names beyond English and Deutsch follow Snom's
 list as best known (``Francais``, ``Espanol``, ``Italiano``,
 ``Nederlands``, ``Portugues``) and are the least certain values here. The
 time zone (Snom's own codes, like ``GER+1``) is not written yet.
+
+Programmable keys are ``fkey`` (``idx`` counting from 0):
+``line`` for a line key, ``blf <sip:N@server>`` for a BLF key (a park
+slot is a BLF key on the slot's number), with ``fkey_label`` as the text
+shown beside it. The firmware is ``<firmware-settings><firmware>`` with
+``update_policy`` ``auto_update``; the phonebook is the directory key,
+``dkey_directory`` ``url <URL>``, which opens the XML directory. Per-device
+overrides replace or add a ``phone-settings`` element of that name.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from agent.provisioning.profile import PhoneProfile, SiteProfile
+from agent.provisioning.profile import FunctionKey, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import Vendor
 from agent.provisioning.vendors.xml_file import to_bytes
 
@@ -48,11 +56,17 @@ LINE_KEYS = (
 )
 COMMON_KEYS = frozenset({"ntp_server", "language", "web_language"})
 MAC_FILE_KEYS = frozenset(
-    set(LINE_KEYS) | {"admin_mode_password", "http_user", "http_pass"}
+    set(LINE_KEYS)
+    | {"admin_mode_password", "http_user", "http_pass"}
+    | {"fkey", "fkey_label", "update_policy", "dkey_directory"}
 )
+FIRMWARE_KEYS = frozenset({"firmware"})
+OVERRIDE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
-def _settings(values: list[tuple[str, str, int | None]]) -> bytes:
+def _settings(
+    values: list[tuple[str, str, int | None]], firmware_url: str | None = None
+) -> bytes:
     root = ET.Element("settings")
     phone = ET.SubElement(root, "phone-settings")
     for key, value, idx in values:
@@ -60,7 +74,27 @@ def _settings(values: list[tuple[str, str, int | None]]) -> bytes:
         if idx is not None:
             attributes = {"idx": str(idx)} | attributes
         ET.SubElement(phone, key, attributes).text = value
+    if firmware_url:
+        firmware = ET.SubElement(root, "firmware-settings")
+        ET.SubElement(firmware, "firmware", perm=READ_ONLY).text = firmware_url
     return to_bytes(root)
+
+
+def _fkey(key: FunctionKey, server: str) -> str:
+    if key.kind == "line":
+        return "line"
+    return f"blf <sip:{key.target}@{server}>"
+
+
+def _with_overrides(
+    values: list[tuple[str, str, int | None]], overrides: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str, int | None]]:
+    wanted = dict(overrides)
+    out = [
+        (key, wanted.pop(key, value) if idx is None else value, idx)
+        for key, value, idx in values
+    ]
+    return out + [(key, value, None) for key, value in wanted.items()]
 
 
 def render_common(site: SiteProfile) -> bytes:
@@ -92,7 +126,17 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
         ("http_user", ADMIN_USER, None),
         ("http_pass", phone.admin_password, None),
     ]
-    return _settings(values)
+    for key in phone.keys:
+        idx = key.position - 1
+        values += [
+            ("fkey", _fkey(key, site.server), idx),
+            ("fkey_label", key.label, idx),
+        ]
+    if phone.firmware_url:
+        values.append(("update_policy", "auto_update", None))
+    if phone.phonebook_url:
+        values.append(("dkey_directory", f"url {phone.phonebook_url}", None))
+    return _settings(_with_overrides(values, phone.overrides), phone.firmware_url)
 
 
 VENDOR = Vendor(
@@ -108,4 +152,6 @@ VENDOR = Vendor(
     render_common=render_common,
     render_mac_file=render_mac_file,
     max_lines=MAX_LINES,
+    override_name=OVERRIDE_NAME,
+    override_rule="lower-case letters, digits and '_', like language",
 )

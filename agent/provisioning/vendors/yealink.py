@@ -15,6 +15,12 @@ not served yet. ``local_time.time_zone`` takes the standard offset
 (``+1``, ``-5``, ``+5:30``); the zone's name, which the phone uses to pick
 daylight-saving rules, is not written yet because Yealink's list of names
 is its own, so such phones keep their default DST rule.
+
+Programmable keys are ``linekey.N.*`` (``type`` 15 a line, 16 a BLF key
+whose ``value`` is the number watched and called; a park slot is a BLF key
+on the slot's number), the firmware is ``static.firmware.url``, the remote
+phonebook ``remote_phonebook.data.1.url`` and ``.name``. Per-device
+overrides are written last as ``key = value``, so they win.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import datetime as dt
 import re
 
 from agent.provisioning.profile import PhoneProfile, SiteProfile
-from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors import Vendor, merged
 
 HEADER = "#!version:1.0.0.1"  # Yealink refuses a file without it
 ADMIN_USER = "admin"
@@ -64,7 +70,16 @@ ACCOUNT_KEYS = (
 MAC_FILE_KEYS = frozenset(
     {f"account.N.{key}" for key in ACCOUNT_KEYS}
     | {"voice_mail.number.N", "static.security.user_password"}
+    | {f"linekey.N.{key}" for key in ("type", "value", "line", "label")}
+    | {
+        "static.firmware.url",
+        "remote_phonebook.data.1.url",
+        "remote_phonebook.data.1.name",
+    }
 )
+# linekey.N.type: 15 Line, 16 BLF.
+KEY_TYPE = {"line": "15", "blf": "16", "park": "16"}
+PHONEBOOK_NAME = "Company"
 
 
 def _file(pairs: list[tuple[str, str]]) -> bytes:
@@ -116,7 +131,23 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
     pairs.append(
         ("static.security.user_password", f"{ADMIN_USER}:{phone.admin_password}")
     )
-    return _file(pairs)
+    for key in phone.keys:
+        n = key.position
+        pairs.append((f"linekey.{n}.type", KEY_TYPE[key.kind]))
+        if key.kind != "line":
+            pairs.append((f"linekey.{n}.value", key.target))
+        pairs += [
+            (f"linekey.{n}.line", str(key.line)),
+            (f"linekey.{n}.label", key.label),
+        ]
+    if phone.firmware_url:
+        pairs.append(("static.firmware.url", phone.firmware_url))
+    if phone.phonebook_url:
+        pairs += [
+            ("remote_phonebook.data.1.url", phone.phonebook_url),
+            ("remote_phonebook.data.1.name", PHONEBOOK_NAME),
+        ]
+    return _file(merged(pairs, phone.overrides))
 
 
 VENDOR = Vendor(

@@ -1,0 +1,247 @@
+"""Fanvil X series (X3S, X4, X5, X6, X7 and their U/G variants): a common
+file named after the model and hardware version, and ``<mac>.cfg``.
+
+At boot a Fanvil phone asks for its model's common file, named by the
+firmware after the model and hardware release (``f0X4hw1.100.cfg`` for an
+X4, ``F0V00X600000.cfg`` for an X6, ``F0000X600000.cfg`` for an X6 V2), and
+then for its own file, ``<mac>.cfg`` with the MAC in lower case. Every such
+common name gets the same common file here, as with Yealink.
+
+Both files are Fanvil's XML format: ``<VOIP_CONFIG_FILE>`` holding a
+``<version>`` (2.0002) and one element per configuration module
+(``GLOBAL_CONFIG_MODULE``, ``SIP_CONFIG_MODULE``, ``MMI_CONFIG_MODULE``,
+``PHONE_CONFIG_MODULE``, ``AUTOUPDATE_CONFIG_MODULE``), whose children are
+the settings of the phone's web page with spaces written as ``_``. Lists
+(lines, web accounts, function keys) are ``<X_List>`` or ``<X>`` of
+``<X_Entry>`` elements, each with an ``<ID>`` (``SIP1``, ``Account1``,
+``Fkey1``).
+
+Settings written (``COMMON_KEYS`` and ``MAC_FILE_KEYS``, as
+``MODULE/setting``; a test holds every rendered file to them), from
+Fanvil's auto-provisioning and configuration-file references:
+
+- per line: ``Phone_Number``, ``Display_Name``, ``Register_Addr``,
+  ``Register_Port``, ``Register_User``, ``Register_Pswd``, ``Enable_Reg``,
+  ``Transport`` (0 UDP, 1 TCP, 3 TLS) and ``MWI_Num`` (the voicemail code);
+- the phone's own web account ``admin`` (level 10) and ``Menu_Password``;
+- function (DSS) keys: ``Type`` 2 with value ``SIPn`` is a line key,
+  ``Type`` 1 with value ``<number>@<line>/ba`` a BLF key that calls the
+  number when pressed; park slots are BLF keys on the slot's number;
+- ``Auto_Image_URL`` for the firmware, and a soft key of type 7 (the XML
+  browser) on the phonebook URL;
+- ``SNTP_Server``, ``Enable_SNTP`` and ``Language`` (the two-letter code)
+  in the common file.
+
+Not written yet: the time zone (``Time_Zone`` is an index into Fanvil's own
+list, which differs between firmware lines), so the phone keeps its own.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from agent.provisioning.profile import FunctionKey, PhoneProfile, SiteProfile
+from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors.xml_file import to_bytes
+
+FORMAT_VERSION = "2.0002"
+MAX_LINES = 6  # SIP lines of an X6; an X3S has 4 and ignores the rest
+ADMIN_USER = "admin"
+ADMIN_LEVEL = "10"  # Fanvil's administrator level of a web account
+TRANSPORT = {"udp": "0", "tcp": "1", "tls": "3"}
+# Function key types and value suffixes.
+KEY_TYPE_MEMORY = "1"
+KEY_TYPE_LINE = "2"
+SOFT_KEY_TYPE_XML_BROWSER = "7"
+BLF_SUFFIX = "ba"  # BLF; pressing the key calls the number
+
+COMMON_KEYS = frozenset(
+    {
+        "GLOBAL_CONFIG_MODULE/SNTP_Server",
+        "GLOBAL_CONFIG_MODULE/Enable_SNTP",
+        "GLOBAL_CONFIG_MODULE/Language",
+    }
+)
+LINE_KEYS = (
+    "ID",
+    "Phone_Number",
+    "Display_Name",
+    "Register_Addr",
+    "Register_Port",
+    "Register_User",
+    "Register_Pswd",
+    "Enable_Reg",
+    "Transport",
+    "MWI_Num",
+)
+MAC_FILE_KEYS = frozenset(
+    {f"SIP_CONFIG_MODULE/SIP_Line_List/SIP_Line_List_Entry/{k}" for k in LINE_KEYS}
+    | {
+        f"MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry/{k}"
+        for k in ("ID", "Name", "Password", "Level")
+    }
+    | {
+        f"PHONE_CONFIG_MODULE/Function_Key/Function_Key_Entry/{k}"
+        for k in ("ID", "Type", "Value", "Title")
+    }
+    | {
+        f"PHONE_CONFIG_MODULE/Soft_Dss_Key/Soft_Dss_Key_Entry/{k}"
+        for k in ("ID", "Type", "Value", "Title")
+    }
+    | {"PHONE_CONFIG_MODULE/Menu_Password", "AUTOUPDATE_CONFIG_MODULE/Auto_Image_URL"}
+)
+# An override names a module and a setting in it: PHONE_CONFIG_MODULE.X.
+OVERRIDE_NAME = re.compile(r"(?P<module>[A-Z_]+_MODULE)\.(?P<setting>[A-Za-z0-9_]+)")
+
+
+def _file() -> tuple[ET.Element, dict[str, ET.Element]]:
+    root = ET.Element("VOIP_CONFIG_FILE")
+    ET.SubElement(root, "version").text = FORMAT_VERSION
+    return root, {}
+
+
+def _module(root: ET.Element, modules: dict[str, ET.Element], name: str) -> ET.Element:
+    if name not in modules:
+        modules[name] = ET.SubElement(root, name)
+    return modules[name]
+
+
+def _entry(parent: ET.Element, tag: str, values: list[tuple[str, str]]) -> None:
+    entry = ET.SubElement(parent, tag)
+    for key, value in values:
+        ET.SubElement(entry, key).text = value
+
+
+def render_common(site: SiteProfile) -> bytes:
+    root, modules = _file()
+    settings = _module(root, modules, "GLOBAL_CONFIG_MODULE")
+    for key, value in (
+        ("SNTP_Server", site.ntp_server),
+        ("Enable_SNTP", "1"),
+        ("Language", site.language),
+    ):
+        ET.SubElement(settings, key).text = value
+    return to_bytes(root)
+
+
+def _key_value(key: FunctionKey) -> tuple[str, str]:
+    if key.kind == "line":
+        return KEY_TYPE_LINE, f"SIP{key.line}"
+    return KEY_TYPE_MEMORY, f"{key.target}@{key.line}/{BLF_SUFFIX}"
+
+
+def render_mac_file(phone: PhoneProfile) -> bytes:
+    site = phone.site
+    root, modules = _file()
+
+    sip = _module(root, modules, "SIP_CONFIG_MODULE")
+    line_list = ET.SubElement(sip, "SIP_Line_List")
+    for account in phone.lines:
+        _entry(
+            line_list,
+            "SIP_Line_List_Entry",
+            [
+                ("ID", f"SIP{account.line}"),
+                ("Phone_Number", account.number),
+                ("Display_Name", account.display_name),
+                ("Register_Addr", site.server),
+                ("Register_Port", str(site.port)),
+                ("Register_User", account.number),
+                ("Register_Pswd", account.password),
+                ("Enable_Reg", "1"),
+                ("Transport", TRANSPORT[site.transport]),
+                ("MWI_Num", site.voicemail_code),
+            ],
+        )
+
+    mmi = _module(root, modules, "MMI_CONFIG_MODULE")
+    _entry(
+        ET.SubElement(mmi, "MMI_Account"),
+        "MMI_Account_Entry",
+        [
+            ("ID", "Account1"),
+            ("Name", ADMIN_USER),
+            ("Password", phone.admin_password),
+            ("Level", ADMIN_LEVEL),
+        ],
+    )
+
+    settings = _module(root, modules, "PHONE_CONFIG_MODULE")
+    ET.SubElement(settings, "Menu_Password").text = phone.admin_password
+    if phone.keys:
+        keys = ET.SubElement(settings, "Function_Key")
+        for key in phone.keys:
+            kind, value = _key_value(key)
+            _entry(
+                keys,
+                "Function_Key_Entry",
+                [
+                    ("ID", f"Fkey{key.position}"),
+                    ("Type", kind),
+                    ("Value", value),
+                    ("Title", key.label),
+                ],
+            )
+    if phone.phonebook_url:
+        _entry(
+            ET.SubElement(settings, "Soft_Dss_Key"),
+            "Soft_Dss_Key_Entry",
+            [
+                ("ID", "SoftFkey1"),
+                ("Type", SOFT_KEY_TYPE_XML_BROWSER),
+                ("Value", phone.phonebook_url),
+                ("Title", "Phonebook"),
+            ],
+        )
+
+    if phone.firmware_url:
+        update = _module(root, modules, "AUTOUPDATE_CONFIG_MODULE")
+        ET.SubElement(update, "Auto_Image_URL").text = phone.firmware_url
+
+    for name, value in phone.overrides:
+        found = OVERRIDE_NAME.fullmatch(name)
+        if found is None:  # refused when saved; never reaches a phone
+            continue
+        module = _module(root, modules, found.group("module"))
+        ET.SubElement(module, found.group("setting")).text = value
+    return to_bytes(root)
+
+
+def setting_paths(content: bytes) -> set[str]:
+    """Every leaf of a rendered file as ``MODULE/…/setting``."""
+    paths: set[str] = set()
+
+    def walk(element: ET.Element, prefix: str) -> None:
+        for child in element:
+            path = f"{prefix}/{child.tag}" if prefix else child.tag
+            if len(child):
+                walk(child, path)
+            else:
+                paths.add(path)
+
+    root = ET.fromstring(content)
+    for module in root:
+        if module.tag != "version":
+            walk(module, module.tag)
+    return paths
+
+
+VENDOR = Vendor(
+    name="fanvil",
+    title="Fanvil",
+    models=re.compile(r"X[1-7][A-Z0-9]{0,4}", re.IGNORECASE),
+    models_rule="an X series model like X4U or X6",
+    content_type="application/xml; charset=utf-8",
+    # f0X4hw1.100.cfg, F0V00X600000.cfg, F0000X600000.cfg; never a MAC
+    # file name (12 hex digits), which other vendors' phones ask for.
+    common_file=re.compile(
+        r"(?![0-9a-f]{12}\.cfg$)f0[0-9a-z.]{4,24}\.cfg", re.IGNORECASE
+    ),
+    mac_file=re.compile(r"(?P<mac>[0-9a-f]{12})\.cfg", re.IGNORECASE),
+    render_common=render_common,
+    render_mac_file=render_mac_file,
+    max_lines=MAX_LINES,
+    override_name=OVERRIDE_NAME,
+    override_rule="MODULE.setting, like PHONE_CONFIG_MODULE.Menu_Password",
+)

@@ -1,0 +1,178 @@
+"""Templates editable per model: checked when saved, previewed, served to
+the phones of that model, and never served broken."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_provisioning_files import parse_yealink
+
+MAC = "805ec0aabbcc"
+ADDED = (
+    "{{ built_in }}features.dnd.enable = 1\n"
+    "phone_setting.backlight = {{ phone.model }}\n"
+)
+
+
+@pytest.fixture
+def office(pbx_data):
+    pbx_data.add_extension("101", "Front desk")
+    assert pbx_data.add_phone(MAC, "101", model="T54W").returncode == 0
+    assert pbx_data.add_phone("805ec0aabbcd", "101", model="T46U").returncode == 0
+    return pbx_data
+
+
+def save(pbx, model: str, body: str, *extra: str):
+    return pbx.cli(
+        "phone", "template", "set", "yealink", model, "-", *extra, stdin=body
+    )
+
+
+def served(pbx, name: str) -> dict[str, str]:
+    return parse_yealink(pbx.cli("phone", "file", name).stdout.encode())
+
+
+def test_a_model_template_reaches_that_models_phones_only(office):
+    saved = save(office, "T54W", ADDED)
+    t54w = served(office, f"{MAC}.cfg")
+    t46u = served(office, "805ec0aabbcd.cfg")
+
+    assert saved.returncode == 0, saved.stderr
+    assert t54w["features.dnd.enable"] == "1"
+    assert t54w["phone_setting.backlight"] == "T54W"
+    assert t54w["account.1.user_name"] == "101"
+    assert "features.dnd.enable" not in t46u
+
+
+def test_a_template_for_every_model_is_used_where_no_model_template_is(office):
+    save(office, "*", "{{ built_in }}wildcard = yes\n")
+    save(office, "T54W", ADDED)
+    t54w = served(office, f"{MAC}.cfg")
+    t46u = served(office, "805ec0aabbcd.cfg")
+
+    assert "wildcard" not in t54w
+    assert t46u["wildcard"] == "yes"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{{ built_in }}\n{% for x in %}", "line 2"),
+        ("{{ built_in }}\n{{ phone.no_such_value }}\n", "no_such_value"),
+        ("account.1.user_name = 1\n", "#!version:1.0.0.1"),
+        ("{{ built_in }}{{ ''.__class__.__mro__ }}", "unsafe"),
+    ],
+)
+def test_a_template_that_does_not_render_is_refused_and_the_old_one_stays(
+    office, body, message
+):
+    save(office, "T54W", ADDED)
+    refused = save(office, "T54W", body)
+    kept = office.cli("phone", "template", "show", "yealink", "T54W").stdout
+
+    assert refused.returncode == 2
+    assert message in refused.stderr
+    assert kept == ADDED
+
+
+def test_an_xml_vendors_template_must_give_well_formed_xml(office):
+    refused = office.cli(
+        "phone",
+        "template",
+        "set",
+        "snom",
+        "D785",
+        "-",
+        stdin="{{ built_in }}<extra>\n",
+    )
+    assert refused.returncode == 2
+    assert "not well-formed XML" in refused.stderr
+
+
+def test_preview_renders_an_unsaved_template_for_a_sample_or_a_real_phone(
+    office, tmp_path
+):
+    draft = tmp_path / "draft.tmpl"
+    draft.write_text("{{ built_in }}extra = {{ phone.lines[0].number }}\n")
+    sample = office.cli(
+        "phone", "template", "preview", "yealink", "T54W", "--template", str(draft)
+    )
+    real = office.cli(
+        "phone",
+        "template",
+        "preview",
+        "yealink",
+        "T54W",
+        "--template",
+        str(draft),
+        "--mac",
+        MAC,
+    )
+    nothing_saved = office.cli("phone", "template", "list", "--json").json()
+
+    assert "account.2.user_name = 102" in sample.stdout  # the sample phone
+    assert parse_yealink(real.stdout.encode())["extra"] == "101"
+    assert nothing_saved == []
+
+
+def test_reset_brings_back_the_built_in_file(office):
+    save(office, "T54W", ADDED)
+    office.cli("phone", "template", "reset", "yealink", "T54W")
+    values = served(office, f"{MAC}.cfg")
+
+    assert "features.dnd.enable" not in values
+
+
+def test_common_file_templates_are_for_every_model(office):
+    refused = office.cli(
+        "phone",
+        "template",
+        "set",
+        "yealink",
+        "T54W",
+        "-",
+        "--file",
+        "common",
+        stdin="{{ built_in }}",
+    )
+    saved = office.cli(
+        "phone",
+        "template",
+        "set",
+        "yealink",
+        "*",
+        "-",
+        "--file",
+        "common",
+        stdin="{{ built_in }}auto_provision.mode = 1\n",
+    )
+    common = office.cli("phone", "file", "y000000000000.cfg").stdout
+
+    assert refused.returncode == 2 and "for * only" in refused.stderr
+    assert saved.returncode == 0
+    assert "auto_provision.mode = 1" in common
+
+
+def test_templates_over_the_api_are_checked_previewed_and_saved(pbx):
+    from tests.webclient import api_client
+
+    admin = api_client(pbx, "administrator")
+    base = "/api/v1/phone-templates/yealink/T54W/mac"
+    broken = admin.request("PUT", base, json_body={"body": "{% if %}"})
+    preview = admin.request(
+        "POST", f"{base}/preview", json_body={"body": "{{ built_in }}x = 1\n"}
+    )
+    unsaved = admin.get(base).json()
+    saved = admin.request("PUT", base, json_body={"body": "{{ built_in }}x = 2\n"})
+    operator = api_client(pbx, "operator").request(
+        "PUT", base, json_body={"body": "{{ built_in }}"}
+    )
+
+    assert broken.status == 422
+    assert broken.json()["field"] == "body"
+    assert "line 1" in broken.json()["detail"]
+    assert preview.status == 200
+    assert preview.json()["content"].endswith("x = 1\n")
+    assert unsaved["built_in"] is True
+    assert saved.status == 200 and saved.json()["body"].endswith("x = 2\n")
+    assert operator.status == 403

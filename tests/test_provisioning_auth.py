@@ -1,0 +1,190 @@
+"""On a running appliance: a phone's keys set over the REST API reach its
+file under /prov/, and a phone that must send digest credentials gets its
+file only with the right ones (and never over TFTP)."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import time
+
+import pytest
+
+from agent.provisioning.credentials import digest_response, parse_authorization
+from tests.pbx import RunningPbx
+from tests.test_provisioning_files import parse_yealink
+from tests.webclient import api_client
+
+MAC = "805ec0aabbdd"
+OTHER = "805ec0aabbee"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("provauth") / "var").start()
+    running.add_extension("101", "Front desk")
+    running.add_extension("102", "Office")
+    for mac, number in ((MAC, "101"), (OTHER, "102")):
+        added = running.add_phone(mac, number)
+        assert added.returncode == 0, added.stderr
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(office):
+    return api_client(office, "administrator")
+
+
+def set_mode(admin, mac: str | None, mode: str) -> dict:
+    path = (
+        f"/api/v1/phones/{mac}/http-auth" if mac else "/api/v1/provisioning/http-auth"
+    )
+    reply = admin.request("PUT", path, json_body={"mode": mode})
+    assert reply.status == 200, reply.body
+    return reply.json()
+
+
+def http_get(pbx, path: str, headers: dict | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", pbx.http_port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        reply = connection.getresponse()
+        return reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read()
+    finally:
+        connection.close()
+
+
+def fetch_with_digest(pbx, path: str, username: str, password: str):
+    """What a phone does: ask, take the challenge, ask again with it."""
+    status, headers, _ = http_get(pbx, path)
+    assert status == 401
+    nonce = parse_authorization(headers["www-authenticate"])["nonce"]
+    answer = digest_response(username, password, "GET", path, nonce, "0a4f113b")
+    return http_get(pbx, path, {"Authorization": answer})
+
+
+def test_keys_put_over_the_api_are_in_the_phones_file(office, admin):
+    saved = admin.request(
+        "PUT",
+        f"/api/v1/phones/{MAC}/keys",
+        json_body=[
+            {"position": 1, "kind": "blf", "target": "102"},
+            {"position": 2, "kind": "park", "target": "701"},
+        ],
+    )
+    _, _, body = http_get(office, f"/prov/{MAC}.cfg")
+    values = parse_yealink(body)
+
+    assert saved.status == 200
+    assert [key["label"] for key in saved.json()] == ["Office", "Park 701"]
+    assert values["linekey.1.value"] == "102"
+    assert values["linekey.2.value"] == "701"
+
+
+def test_a_wrong_key_over_the_api_is_a_problem_naming_the_field(office, admin):
+    before = admin.get(f"/api/v1/phones/{MAC}/keys").json()
+    refused = admin.request(
+        "PUT",
+        f"/api/v1/phones/{MAC}/keys",
+        json_body=[{"position": 1, "kind": "blf", "target": "999"}],
+    )
+
+    assert refused.status == 422
+    assert refused.json()["field"] == "target"
+    assert admin.get(f"/api/v1/phones/{MAC}/keys").json() == before
+
+
+def test_a_phone_that_must_authenticate_gets_its_file_only_with_its_password(
+    office, admin
+):
+    shown = set_mode(admin, MAC, "required")
+    path = f"/prov/{MAC}.cfg"
+    bare, headers, _ = http_get(office, path)
+    ok, _, body = fetch_with_digest(office, path, MAC, shown["password"])
+    wrong, _, _ = fetch_with_digest(office, path, MAC, "not-the-password")
+    other_phone, _, _ = http_get(office, f"/prov/{OTHER}.cfg")
+    common, _, _ = http_get(office, "/prov/y000000000000.cfg")
+
+    assert bare == 401
+    assert headers["www-authenticate"].startswith('Digest realm="edgepbx')
+    assert ok == 200
+    assert parse_yealink(body)["account.1.user_name"] == "101"
+    assert wrong == 401
+    assert other_phone == 200  # its mode is still the site's: off
+    assert common == 200  # common files hold no secret
+
+
+def test_another_phones_password_does_not_open_this_phones_file(office, admin):
+    set_mode(admin, MAC, "required")
+    other = set_mode(admin, OTHER, "optional")
+
+    status, _, _ = fetch_with_digest(
+        office, f"/prov/{MAC}.cfg", OTHER, other["password"]
+    )
+
+    assert status == 401
+
+
+def test_wrong_credentials_are_reported_as_security_events(office, admin):
+    set_mode(admin, MAC, "required")
+    fetch_with_digest(office, f"/prov/{MAC}.cfg", MAC, "guessed-password-1")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if "provisioning-auth-failed from 127.0.0.1" in office.log_path.read_text():
+            break
+        time.sleep(0.2)
+
+    assert "provisioning-auth-failed from 127.0.0.1" in office.log_path.read_text()
+
+
+def test_optional_mode_serves_a_phone_without_credentials_but_checks_sent_ones(
+    office, admin
+):
+    shown = set_mode(admin, OTHER, "optional")
+    path = f"/prov/{OTHER}.cfg"
+    nonce = parse_authorization(
+        http_get(office, f"/prov/{MAC}.cfg")[1]["www-authenticate"]
+    )["nonce"]
+    wrong = digest_response(OTHER, "nope", "GET", path, nonce, "ab12")
+    right = digest_response(OTHER, shown["password"], "GET", path, nonce, "ab12")
+
+    assert http_get(office, path)[0] == 200
+    assert http_get(office, path, {"Authorization": wrong})[0] == 401
+    assert http_get(office, path, {"Authorization": right})[0] == 200
+
+
+def test_a_phone_that_must_authenticate_gets_nothing_over_tftp(office, admin, tmp_path):
+    set_mode(admin, MAC, "required")
+    set_mode(admin, OTHER, "off")
+
+    def tftp(name: str) -> bool:
+        target = tmp_path / name
+        subprocess.run(
+            [
+                "tftp",
+                "127.0.0.1",
+                str(office.tftp_port),
+                "-c",
+                "get",
+                name,
+                str(target),
+            ],
+            capture_output=True,
+            timeout=30,
+            cwd=tmp_path,
+        )
+        return target.exists() and target.stat().st_size > 0
+
+    assert not tftp(f"{MAC}.cfg")
+    assert tftp(f"{OTHER}.cfg")
+
+
+def test_the_site_mode_applies_to_phones_that_follow_it(office, admin):
+    set_mode(admin, OTHER, "site")
+    set_mode(admin, None, "required")
+    required, _, _ = http_get(office, f"/prov/{OTHER}.cfg")
+    set_mode(admin, None, "off")
+    off, _, _ = http_get(office, f"/prov/{OTHER}.cfg")
+
+    assert (required, off) == (401, 200)

@@ -1,0 +1,246 @@
+"""Fanvil's files, and every vendor's programmable keys, overrides,
+firmware and phonebook URLs: parsed with a parser of the format, held to
+the documented key lists, and compared with golden files read by a
+person."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from agent.provisioning.profile import FunctionKey
+from agent.provisioning.vendors import (
+    VENDORS,
+    cisco,
+    fanvil,
+    grandstream,
+    merged,
+    polycom,
+    snom,
+    yealink,
+)
+from tests.test_provisioning_files import (
+    PHONE,
+    SITE,
+    cisco_values,
+    generic,
+    grandstream_values,
+    parse_yealink,
+    polycom_values,
+    snom_values,
+)
+
+GOLDEN = Path(__file__).with_name("golden")
+FIRMWARE = "http://192.0.2.10:8080/prov/T54W-96.86.0.100.rom"
+PHONEBOOK = "http://192.0.2.10:8080/prov/805ec0aabbcc-phonebook.xml"
+
+KEYED = dataclasses.replace(
+    PHONE,
+    keys=(
+        FunctionKey(1, "line", "", "Line 1", 1),
+        FunctionKey(2, "blf", "103", "Warehouse", 1),
+        FunctionKey(3, "park", "701", "Park 1", 2),
+    ),
+    firmware_url=FIRMWARE,
+    phonebook_url=PHONEBOOK,
+)
+
+
+def fanvil_leaves(content: bytes) -> dict[str, list[str]]:
+    root = ET.fromstring(content)
+    assert root.tag == "VOIP_CONFIG_FILE"
+    assert root.findtext("version") == "2.0002"
+    leaves: dict[str, list[str]] = {}
+    for path in fanvil.setting_paths(content):
+        leaves[path] = [e.text or "" for e in root.findall(path)]
+    return leaves
+
+
+def test_fanvil_mac_file_has_each_line_its_admin_account_and_keys():
+    content = fanvil.render_mac_file(KEYED)
+    leaves = fanvil_leaves(content)
+    root = ET.fromstring(content)
+    lines = root.findall("SIP_CONFIG_MODULE/SIP_Line_List/SIP_Line_List_Entry")
+    keys = root.findall("PHONE_CONFIG_MODULE/Function_Key/Function_Key_Entry")
+
+    assert set(leaves) <= fanvil.MAC_FILE_KEYS
+    assert [line.findtext("ID") for line in lines] == ["SIP1", "SIP2"]
+    assert lines[0].findtext("Register_User") == "101"
+    assert lines[1].findtext("Register_Pswd") == "Sip-Passw0rd-102"
+    assert lines[1].findtext("Register_Addr") == "192.0.2.10"
+    assert lines[0].findtext("MWI_Num") == "*97"
+    assert lines[0].findtext("Transport") == "0"
+    account = root.find("MMI_CONFIG_MODULE/MMI_Account/MMI_Account_Entry")
+    assert account.findtext("Name") == "admin"
+    assert account.findtext("Password") == "Adm1nPassw0rdXyz"
+    assert [(k.findtext("Type"), k.findtext("Value")) for k in keys] == [
+        ("2", "SIP1"),
+        ("1", "103@1/ba"),
+        ("1", "701@2/ba"),
+    ]
+    assert leaves["AUTOUPDATE_CONFIG_MODULE/Auto_Image_URL"] == [FIRMWARE]
+
+
+def test_fanvil_common_file_sets_ntp_and_language():
+    leaves = fanvil_leaves(fanvil.render_common(SITE))
+
+    assert set(leaves) <= fanvil.COMMON_KEYS
+    assert leaves["GLOBAL_CONFIG_MODULE/SNTP_Server"] == ["pool.ntp.org"]
+    assert leaves["GLOBAL_CONFIG_MODULE/Language"] == ["de"]
+
+
+@pytest.mark.parametrize(
+    "name", ["f0X4hw1.100.cfg", "F0V00X600000.cfg", "F0000X600000.cfg"]
+)
+def test_fanvil_common_file_names_are_recognised(name):
+    assert fanvil.VENDOR.common_file.fullmatch(name)
+
+
+def test_a_mac_file_name_is_never_taken_for_fanvils_common_file():
+    # A Yealink whose MAC starts with f0 asks for f0xxxxxxxxxx.cfg.
+    assert not fanvil.VENDOR.common_file.fullmatch("f01234abcdef.cfg")
+
+
+def test_fanvil_override_names_a_module_and_a_setting():
+    phone = dataclasses.replace(
+        PHONE, overrides=(("PHONE_CONFIG_MODULE.Time_Display_Style", "1"),)
+    )
+    root = ET.fromstring(fanvil.render_mac_file(phone))
+
+    assert root.findtext("PHONE_CONFIG_MODULE/Time_Display_Style") == "1"
+
+
+def test_yealink_keys_firmware_and_phonebook():
+    values = parse_yealink(yealink.render_mac_file(KEYED))
+
+    assert {generic_linekey(key) for key in values} <= yealink.MAC_FILE_KEYS
+    assert values["linekey.1.type"] == "15"
+    assert values["linekey.2.type"] == "16" and values["linekey.2.value"] == "103"
+    assert values["linekey.3.value"] == "701" and values["linekey.3.line"] == "2"
+    assert values["static.firmware.url"] == FIRMWARE
+    assert values["remote_phonebook.data.1.url"] == PHONEBOOK
+
+
+def generic_linekey(key: str) -> str:
+    parts = key.split(".")
+    if parts[0] == "linekey":
+        parts[1] = "N"
+        return ".".join(parts)
+    return generic(key)
+
+
+def test_snom_keys_are_fkeys_counted_from_zero():
+    values = snom_values(snom.render_mac_file(KEYED))
+    root = ET.fromstring(snom.render_mac_file(KEYED))
+
+    assert {key for key, _ in values} <= snom.MAC_FILE_KEYS
+    assert values[("fkey", "0")] == "line"
+    assert values[("fkey", "1")] == "blf <sip:103@192.0.2.10>"
+    assert values[("fkey_label", "2")] == "Park 1"
+    assert values[("dkey_directory", None)] == f"url {PHONEBOOK}"
+    assert root.findtext("firmware-settings/firmware") == FIRMWARE
+
+
+def test_grandstream_blf_and_park_keys_are_multi_purpose_keys():
+    values = grandstream_values(grandstream.render_mac_file(KEYED))
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    # Key 2 (BLF on 103, account 1) and key 3 (park 701, account 2).
+    assert (values["P324"], values["P304"], values["P306"]) == ("1", "0", "103")
+    assert (values["P325"], values["P307"], values["P309"]) == ("1", "1", "701")
+    assert "P323" not in values  # a line key is the phone's own
+    assert values["P192"] == "192.0.2.10:8080/prov"
+    assert values["P212"] == "1"
+    assert values["P331"] == "192.0.2.10:8080/prov/805ec0aabbcc-phonebook.xml"
+
+
+def test_poly_keys_are_line_keys_and_the_busy_lamp_field_list():
+    values = polycom_values(polycom.render_phone_file(KEYED))
+    master = ET.fromstring(polycom.render_master(KEYED))
+
+    assert set(values) <= polycom.MAC_FILE_KEYS
+    assert values["reg.1.lineKeys"] == "1"
+    assert values["attendant.resourceList.1.address"] == "103"
+    assert values["attendant.resourceList.2.address"] == "701"
+    assert values["attendant.resourceList.2.label"] == "Park 1"
+    assert master.get("APP_FILE_PATH") == FIRMWARE
+
+
+def test_cisco_keys_are_line_keys_with_extended_functions():
+    values = cisco_values(cisco.render_mac_file(KEYED))
+
+    assert set(values) <= cisco.MAC_FILE_KEYS
+    assert values["Extension_1_"] == "1"
+    assert values["Extension_2_"] == "Disabled"
+    assert values["Extended_Function_2_"] == (
+        "fnc=blf+sd+cp;sub=103@192.0.2.10;nme=Warehouse"
+    )
+    assert values["Upgrade_Rule"] == FIRMWARE
+    assert values["XML_Directory_Service_URL"] == PHONEBOOK
+
+
+@pytest.mark.parametrize(
+    ("render", "parse", "key"),
+    [
+        (yealink.render_mac_file, parse_yealink, "lang.gui"),
+        (cisco.render_mac_file, cisco_values, "Dial_Plan_1_"),
+        (grandstream.render_mac_file, grandstream_values, "P2"),
+        (polycom.render_phone_file, polycom_values, "lcl.ml.lang"),
+        (snom.render_mac_file, snom_values, ("language", None)),
+    ],
+)
+def test_an_override_wins_over_the_built_in_value(render, parse, key):
+    name = key[0] if isinstance(key, tuple) else key
+    phone = dataclasses.replace(PHONE, overrides=((name, "from-override"),))
+    assert parse(render(phone))[key] == "from-override"
+
+
+def test_merged_replaces_in_place_and_appends_the_rest():
+    pairs = [("a", "1"), ("b", "2")]
+    assert merged(pairs, (("b", "x"), ("c", "3"))) == [
+        ("a", "1"),
+        ("b", "x"),
+        ("c", "3"),
+    ]
+
+
+def test_every_vendor_is_listed_once():
+    assert sorted(VENDORS) == [
+        "cisco",
+        "fanvil",
+        "grandstream",
+        "polycom",
+        "snom",
+        "yealink",
+    ]
+
+
+GOLDEN_FILES = [
+    ("fanvil-805ec0aabbcc.cfg", lambda: fanvil.render_mac_file(PHONE)),
+    ("fanvil-f0X4hw1.100.cfg", lambda: fanvil.render_common(SITE)),
+    ("keys-yealink-805ec0aabbcc.cfg", lambda: yealink.render_mac_file(KEYED)),
+    ("keys-fanvil-805ec0aabbcc.cfg", lambda: fanvil.render_mac_file(KEYED)),
+    ("keys-snom-805ec0aabbcc.xml", lambda: snom.render_mac_file(KEYED)),
+    (
+        "keys-grandstream-cfg805ec0aabbcc.xml",
+        lambda: grandstream.render_mac_file(KEYED),
+    ),
+    ("keys-polycom-805ec0aabbcc.cfg", lambda: polycom.render_master(KEYED)),
+    (
+        "keys-polycom-phone805ec0aabbcc.cfg",
+        lambda: polycom.render_phone_file(KEYED),
+    ),
+    ("keys-cisco-805ec0aabbcc.xml", lambda: cisco.render_mac_file(KEYED)),
+]
+
+
+@pytest.mark.parametrize(("golden", "render"), GOLDEN_FILES)
+def test_rendered_files_match_their_golden_files(golden, render):
+    path = GOLDEN / golden
+    if os.environ.get("EDGEPBX_WRITE_GOLDEN") == "1":
+        path.write_bytes(render())
+    assert render() == path.read_bytes()
