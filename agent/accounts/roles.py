@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     MANAGE_BACKUPS = "make and restore backups"
     VIEW_SECURITY = "view bans and the firewall"
     MANAGE_SECURITY = "ban addresses and change the firewall"
+    VIEW_NETWORK = "view the network settings"
+    MANAGE_NETWORK = "change the network settings"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS}
@@ -41,6 +43,7 @@ _ADMIN = _STAFF_VIEW | {
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,
     Permission.MANAGE_SECURITY,
+    Permission.VIEW_NETWORK,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -20,6 +20,7 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
+from agent.cli import network as network_cli
 from agent.cli import phones
 from agent.cli import security as security_cli
 from agent.errors import PbxError
@@ -306,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cli.register(sub)
     phones.register(sub)
     security_cli.register(sub)
+    network_cli.register(sub)
     return parser
 
 
@@ -332,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(PRIVATE_UMASK)
     try:
         settings = Settings.from_environment()
+        if getattr(args, "opens_own_data", False):
+            # Recovery commands: they must work with the database damaged.
+            return args.handler(settings, args)
         starts_appliance = args.command in {"run", "agent"}
         app = Appliance.open(
             settings, create=starts_appliance or settings.data_dir_chosen
