@@ -19,6 +19,7 @@ from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
+from agent.cli import console as console_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import network as network_cli
 from agent.cli import phones
@@ -308,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     phones.register(sub)
     security_cli.register(sub)
     network_cli.register(sub)
+    console_cli.register(sub)
     return parser
 
 
