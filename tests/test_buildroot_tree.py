@@ -19,9 +19,9 @@ BOARD = TREE / "board" / "edgepbx" / "rpi"
 
 
 def shell_scripts() -> list[Path]:
-    """Every file under buildroot-config/ and image/ run by a shell."""
+    """Every file under buildroot-config/, image/ and rootfs/ run by a shell."""
     found = []
-    for base in (TREE, TOP / "image"):
+    for base in (TREE, TOP / "image", TOP / "rootfs"):
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
             if not path.is_file():
                 continue

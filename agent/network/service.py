@@ -253,7 +253,12 @@ class NetworkService:
             return "reverted"
         stored = self.stored()
         if stored is None:
-            return "none"
+            # A new appliance: DHCP on its first port until someone decides.
+            interface = _first_lan_interface()
+            if not interface:
+                return "none"
+            live.put(NetworkConfig(interface=interface), self.settings.run_dir)
+            return "dhcp"
         live.put(stored, self.settings.run_dir)
         system_files.write(stored)
         return "applied"
