@@ -118,3 +118,47 @@ def test_the_openapi_document_describes_the_network_routes():
     assert set(paths["/network"]) == {"get", "put"}
     assert "post" in paths["/network/confirm"]
     assert "post" in paths["/network/revert"]
+
+
+def test_the_network_page_applies_on_trial_and_keeps_on_request(pbx, lan):
+    reset = pbx.cli("admin", "reset-password", "--json")
+    assert reset.returncode == 0, reset.stderr
+    password = reset.json()["one_time_password"]
+    form = {
+        "interface": LAN_PORT,
+        "mode": "static",
+        "address": "203.0.113.30/24",
+        "gateway": ROUTER_OTHER,
+        "dns": "203.0.113.53",
+        "hostname": "pbx-page",
+        "timezone": "UTC",
+    }
+    bad = dict(form, gateway="198.51.100.1")
+    steps = [
+        ["GET", "/network"],
+        ["POST", "/network", bad, "/network"],
+        ["POST", "/network", form, "/network"],
+        ["GET", "/network?done=applied"],
+        ["POST", "/network/confirm", {}, "/network"],
+        ["GET", "/network?done=kept"],
+    ]
+    result = subprocess.run(
+        [*pbx.prefix, sys.executable, "-m", "tests.netns_session",
+         str(pbx.https_port), str(pbx.certificate), password, json.dumps(steps)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    first, refused, applied, trial, kept, after = json.loads(result.stdout)
+
+    assert first["status"] == 200
+    assert 'href="/network"' in first["body"]
+    assert refused["status"] == 422
+    assert "gateway" in refused["body"] and "must be inside" in refused["body"]
+    assert applied["status"] == 303
+    assert "on trial (203.0.113.30/24)" in trial["body"]
+    assert "Keep" in trial["body"]
+    assert kept["status"] == 303
+    assert "The network settings are kept." in after["body"]
+    assert "on trial" not in after["body"]
+    assert "203.0.113.30/24" in after["body"]
+    assert "203.0.113.30/24" in lan.addresses()

@@ -26,6 +26,7 @@ from webadmin import (
     bodies,
     handshakes,
     pages,
+    pages_network,
     pages_phones,
     pages_system,
     provisioning,
@@ -106,4 +107,5 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
     api_network.install(app, appliance)
+    pages_network.install(app, appliance)
     return app
