@@ -18,6 +18,8 @@ help:
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  SIP, firmware and backup benchmarks (figures printed, not asserted)"
 	@echo "make dev-keys  the development firmware signing key pair (not in git)"
+	@echo "make image  the x86-64 disk image from Debian packages (build/image/)"
+	@echo "make image-test  boot that image in qemu: web admin, SIP, a phone registers"
 
 run: deps venv dev-keys
 	$(VENV)/bin/edgepbx run
@@ -95,6 +97,20 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/backup_restore
 	$(VENV_PY) scripts/bench/tftp_storm
 	$(VENV_PY) scripts/bench/ban_latency
+
+# The x86-64 disk image (image/build-image) and its boot test in qemu; not
+# part of `make test`: they take minutes and need root for mmdebstrap.
+IMAGE := build/image/edgepbx-x86_64.img
+.PHONY: image image-test image-deps
+image-deps:
+	scripts/install-debian-packages image/debian-packages.txt
+
+image: deps venv dev-keys image-deps
+	image/build-image build/image
+
+image-test: deps venv image-deps
+	@test -f $(IMAGE) || $(MAKE) --no-print-directory image
+	$(VENV_PY) image/boot-test $(IMAGE)
 
 clean:
 	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

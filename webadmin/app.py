@@ -21,6 +21,7 @@ from webadmin import (
     access,
     api,
     api_mail,
+    api_network,
     api_people,
     api_phone_firmware,
     api_phone_keys,
@@ -32,6 +33,7 @@ from webadmin import (
     pages,
     pages_contacts,
     pages_dashboard,
+    pages_network,
     pages_people,
     pages_phone_firmware,
     pages_phone_templates,
@@ -128,4 +130,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
     api_mail.install(app, appliance)
+    api_network.install(app, appliance)
+    pages_network.install(app, appliance)
     return app

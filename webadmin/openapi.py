@@ -10,6 +10,7 @@ from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
 from webadmin import (
     openapi_mail,
+    openapi_network,
     openapi_people,
     openapi_provisioning,
     security_openapi,
@@ -202,7 +203,8 @@ def document() -> dict:
             | openapi_provisioning.SCHEMAS
             | security_openapi.SCHEMAS
             | openapi_people.SCHEMAS
-            | openapi_mail.SCHEMAS,
+            | openapi_mail.SCHEMAS
+            | openapi_network.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -334,6 +336,7 @@ def document() -> dict:
             **security_openapi.PATHS,
             **openapi_people.PATHS,
             **openapi_mail.PATHS,
+            **openapi_network.PATHS,
         },
     }
 

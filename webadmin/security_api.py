@@ -56,7 +56,7 @@ def _service_changes() -> dict:
 
 
 def _allowed_networks() -> list[str]:
-    body = _json_object(NETWORKS_FIELDS)
+    body = json_object(NETWORKS_FIELDS)
     value = body.get(NETWORKS_FIELD)
     if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
         raise BadRequest(
@@ -149,7 +149,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.put(f"{PREFIX}/certificate")
     @api_route
     def upload_certificate() -> str:
-        body = _json_object(CERTIFICATE_FIELDS)
+        body = json_object(CERTIFICATE_FIELDS)
         for name in sorted(CERTIFICATE_FIELDS):
             if not isinstance(body.get(name), str):
                 raise BadRequest(f"{name}: must be PEM text", field=name)

@@ -37,6 +37,8 @@ class Permission(enum.StrEnum):
     CHANGE_CONTACTS = "change company contacts and phonebooks"
     VIEW_SYSTEM_SETTINGS = "view the system settings"
     CHANGE_SYSTEM_SETTINGS = "change the system settings"
+    VIEW_NETWORK = "view the network settings"
+    MANAGE_NETWORK = "change the network settings"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_CONTACTS}
@@ -48,6 +50,7 @@ _ADMIN = _STAFF_VIEW | {
     Permission.CHANGE_CONTACTS,
     Permission.VIEW_SYSTEM_SETTINGS,
     Permission.CHANGE_SYSTEM_SETTINGS,
+    Permission.VIEW_NETWORK,
 }
 
 #: What a custom role may grant, module by module: (view, edit). Managing
@@ -60,6 +63,7 @@ MODULES: dict[str, tuple[Permission, Permission | None]] = {
     "audit": (Permission.VIEW_AUDIT_LOG, None),
     "firmware": (Permission.VIEW_FIRMWARE, None),
     "system": (Permission.VIEW_SYSTEM_SETTINGS, Permission.CHANGE_SYSTEM_SETTINGS),
+    "network": (Permission.VIEW_NETWORK, Permission.MANAGE_NETWORK),
 }
 ACCESS_LEVELS = ("none", "view", "edit")
 

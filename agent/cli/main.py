@@ -19,9 +19,11 @@ from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
+from agent.cli import console as console_cli
 from agent.cli import extension_networks as extension_networks_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import mail as mail_cli
+from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import security as security_cli
 from agent.errors import PbxError
@@ -314,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     people.register(sub, command, ext_sub)
     mail_cli.register(sub)
     extension_networks_cli.register(sub)
+    network_cli.register(sub)
+    console_cli.register(sub)
     return parser
 
 
@@ -340,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(PRIVATE_UMASK)
     try:
         settings = Settings.from_environment()
+        if getattr(args, "opens_own_data", False):
+            # Recovery commands: they must work with the database damaged.
+            return args.handler(settings, args)
         starts_appliance = args.command in {"run", "agent"}
         app = Appliance.open(
             settings, create=starts_appliance or settings.data_dir_chosen

@@ -205,6 +205,8 @@ class Contact(BaseModel):
     number = peewee.CharField(max_length=32)
     email = peewee.CharField(max_length=254, null=True)
     created_at = peewee.DateTimeField(default=utcnow)
+
+
 class PhoneKey(BaseModel):
     """A programmable key of a phone: line, BLF or park slot."""
 

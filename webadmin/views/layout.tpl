@@ -36,6 +36,9 @@
     % if can(Permission.VIEW_FIRMWARE) or can(Permission.VIEW_SYSTEM_SETTINGS):
     <a href="/system">System</a>
     % end
+    % if can(Permission.VIEW_NETWORK):
+    <a href="/network">Network</a>
+    % end
     <a href="/account">{{principal.name}}</a>
     <form method="post" action="/signout" class="inline">
       <input type="hidden" name="csrf_token" value="{{csrf_token}}">

@@ -1,0 +1,84 @@
+"""Working on when the configuration database cannot be opened.
+
+The recovery console and the network watchdog must act when the database
+file is damaged or missing. They open the appliance as usual; when that
+fails, the models are bound to an empty in-memory database of the current
+schema instead, so the services they call run unchanged, and whatever those
+services write to the audit log is appended to ``logs/audit-offline.jsonl``
+rather than lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+import peewee
+
+from agent.appliance import Appliance
+from agent.db import database
+from agent.db.migrations import migrate
+from agent.db.models import AuditEntry
+from agent.errors import PbxError
+from agent.settings import Settings
+
+log = logging.getLogger("edgepbx")
+
+OFFLINE_AUDIT_LOG = "audit-offline.jsonl"
+
+
+@dataclass
+class Database:
+    """The database the models are bound to, and whether it is the real one."""
+
+    settings: Settings
+    appliance: Appliance | None
+    #: Why the real database could not be opened; None when it was.
+    problem: str | None
+
+    @property
+    def online(self) -> bool:
+        return self.appliance is not None
+
+    def flush_audit(self) -> None:
+        """Move what was audited in memory to the offline audit log."""
+        if self.online:
+            return
+        rows = list(AuditEntry.select().order_by(AuditEntry.id))
+        if not rows:
+            return
+        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        with (self.settings.logs_dir / OFFLINE_AUDIT_LOG).open("a") as out:
+            for row in rows:
+                entry = {
+                    "at": f"{row.at.isoformat()}Z",
+                    "actor": row.actor,
+                    "action": row.action,
+                    "object": f"{row.object_type} {row.object_id}",
+                    "before": row.before,
+                    "after": row.after,
+                }
+                out.write(json.dumps(entry) + "\n")
+        AuditEntry.delete().execute()
+
+    def close(self) -> None:
+        self.flush_audit()
+        if self.appliance is not None:
+            self.appliance.close()
+
+
+def open_or_stand_in(settings: Settings) -> Database:
+    """The appliance's database if it opens, else an in-memory stand-in."""
+    try:
+        appliance = Appliance.open(settings, create=False)
+        return Database(settings, appliance, None)
+    except (peewee.DatabaseError, sqlite3.DatabaseError, PbxError, OSError) as exc:
+        problem = str(exc) or type(exc).__name__
+    log.warning("database unusable (%s): changes are audited to logs/", problem)
+    stand_in = peewee.SqliteDatabase(":memory:", check_same_thread=False)
+    stand_in.connect()
+    database.initialize(stand_in)
+    migrate(stand_in)
+    return Database(settings, None, problem)

@@ -1,0 +1,1 @@
+"""Network settings of the appliance: addresses, VLAN, DNS, NTP, time zone."""

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Buildroot post-build script: shape the target tree for a read-only root.
+#   $1  the target directory
+#   $2  the board (rpi4 or rpi5), from BR2_ROOTFS_POST_SCRIPT_ARGS
+#
+# Everything that changes at run time lives on /data; the files the system
+# writes under /etc become links into /data/etc (agent/network/system_files.py
+# writes through them), and first boot fills /data/etc from /usr/share/factory.
+
+set -eu
+
+TARGET_DIR=$1
+BOARD=${2:-rpi4}
+
+case "$BOARD" in
+rpi4 | rpi5) ;;
+*)
+	echo "post-build.sh: unknown board $BOARD (rpi4 or rpi5)" >&2
+	exit 1
+	;;
+esac
+
+mkdir -p "$TARGET_DIR/data" "$TARGET_DIR/boot/firmware" "$TARGET_DIR/boot/slot"
+mkdir -p "$TARGET_DIR/usr/share/factory/etc" "$TARGET_DIR/etc/edgepbx"
+
+# Files the network settings and first boot write: kept on /data.
+for name in hostname resolv.conf timezone localtime machine-id; do
+	if [ -e "$TARGET_DIR/etc/$name" ] && [ ! -L "$TARGET_DIR/etc/$name" ]; then
+		cp -a "$TARGET_DIR/etc/$name" "$TARGET_DIR/usr/share/factory/etc/$name"
+	fi
+	rm -f "$TARGET_DIR/etc/$name"
+	ln -s "/data/etc/$name" "$TARGET_DIR/etc/$name"
+done
+mkdir -p "$TARGET_DIR/etc/systemd/timesyncd.conf.d"
+ln -sfn /data/etc/timesyncd-edgepbx.conf \
+	"$TARGET_DIR/etc/systemd/timesyncd.conf.d/edgepbx.conf"
+
+# The partitions of the SD card (board/edgepbx/rpi/genimage.cfg).
+cat >"$TARGET_DIR/etc/fstab" <<FSTAB
+# device        mount point     type   options                     dump pass
+/dev/mmcblk0p1  /boot/firmware  vfat   rw,noatime,sync,umask=0077  0    0
+tmpfs           /tmp            tmpfs  nosuid,nodev,size=64m       0    0
+tmpfs           /var/tmp        tmpfs  nosuid,nodev,size=16m       0    0
+FSTAB
+
+# What the firmware updater knows about this board (agent/firmware/device.py).
+cat >"$TARGET_DIR/etc/edgepbx/device.json" <<DEVICE
+{"architecture": "aarch64", "board": "$BOARD",
+ "boot_dir": "/boot/firmware",
+ "bootloader_dir": "/proc/device-tree/chosen/bootloader",
+ "reboot": "systemctl",
+ "slots": {"A": {"partition": 2, "device": "/dev/mmcblk0p2"},
+           "B": {"partition": 3, "device": "/dev/mmcblk0p3"}}}
+DEVICE
+
+# The journal stays in memory, small: the SD card is spared its writes.
+mkdir -p "$TARGET_DIR/etc/systemd/journald.conf.d"
+cat >"$TARGET_DIR/etc/systemd/journald.conf.d/edgepbx.conf" <<JOURNAL
+[Journal]
+Storage=volatile
+RuntimeMaxUse=32M
+JOURNAL

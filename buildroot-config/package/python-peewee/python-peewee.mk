@@ -1,0 +1,17 @@
+################################################################################
+#
+# python-peewee
+#
+################################################################################
+
+# The release pinned in requirements.lock.
+PYTHON_PEEWEE_VERSION = 4.5.3
+PYTHON_PEEWEE_SOURCE = peewee-$(PYTHON_PEEWEE_VERSION).tar.gz
+PYTHON_PEEWEE_SITE = https://files.pythonhosted.org/packages/source/p/peewee
+PYTHON_PEEWEE_SETUP_TYPE = setuptools
+PYTHON_PEEWEE_LICENSE = MIT
+PYTHON_PEEWEE_LICENSE_FILES = LICENSE
+# Pure Python: the optional C speed-ups need Cython on the host.
+PYTHON_PEEWEE_ENV = NO_SQLITE=1
+
+$(eval $(python-package))
