@@ -20,6 +20,8 @@ DEFAULT_SIP_PORT = 5060  # RFC 3261 section 19.1.2
 DEFAULT_HTTP_PORT = 8080
 DEFAULT_HTTPS_PORT = 8443
 DEFAULT_TFTP_PORT = 6969  # 69 on the device, which runs it with privileges
+# The media relay's control socket, on loopback only (rtpengine's ng protocol).
+DEFAULT_RTPENGINE_PORT = 2223
 
 
 def _port(name: str, default: int) -> int:
@@ -90,6 +92,7 @@ class Settings:
     https_port: int
     tftp_port: int
     sip_domain_override: str | None = None
+    rtpengine_ng_port: int = DEFAULT_RTPENGINE_PORT
     #: Whether EDGEPBX_DATA_DIR was given; only then may a CLI command that
     #: finds no data there start a new appliance in it.
     data_dir_chosen: bool = False
@@ -110,6 +113,7 @@ class Settings:
             tftp_port=_port("EDGEPBX_TFTP_PORT", DEFAULT_TFTP_PORT),
             sip_domain_override=_domain(os.environ.get("EDGEPBX_SIP_DOMAIN") or ""),
             data_dir_chosen=bool(chosen),
+            rtpengine_ng_port=_port("EDGEPBX_RTPENGINE_PORT", DEFAULT_RTPENGINE_PORT),
         )
         _check_ports_distinct(settings)
         return settings
@@ -173,6 +177,7 @@ class Settings:
             "EDGEPBX_HTTP_PORT": str(self.http_port),
             "EDGEPBX_HTTPS_PORT": str(self.https_port),
             "EDGEPBX_TFTP_PORT": str(self.tftp_port),
+            "EDGEPBX_RTPENGINE_PORT": str(self.rtpengine_ng_port),
         }
         if self.sip_domain_override:
             env["EDGEPBX_SIP_DOMAIN"] = self.sip_domain_override

@@ -65,6 +65,7 @@ class RunningPbx:
     http_port: int = field(default_factory=free_port)
     https_port: int = field(default_factory=free_port)
     tftp_port: int = field(default_factory=free_port)
+    rtpengine_port: int = field(default_factory=free_port)
     #: "agent" as on the device, or "run" as ``make run`` (prints the banner).
     command: str = "agent"
     process: subprocess.Popen | None = None
@@ -90,6 +91,7 @@ class RunningPbx:
             EDGEPBX_HTTP_PORT=str(self.http_port),
             EDGEPBX_HTTPS_PORT=str(self.https_port),
             EDGEPBX_TFTP_PORT=str(self.tftp_port),
+            EDGEPBX_RTPENGINE_PORT=str(self.rtpengine_port),
             **self.extra_env,
         )
 

@@ -33,10 +33,13 @@ class Permission(enum.StrEnum):
     MANAGE_BACKUPS = "make and restore backups"
     VIEW_SECURITY = "view bans and the firewall"
     MANAGE_SECURITY = "ban addresses and change the firewall"
+    VIEW_CALL_ROUTING = "view trunks, routes and call records"
+    MANAGE_CALL_ROUTING = "change trunks and routes"
 
 
-_STAFF_VIEW = {Permission.VIEW_EXTENSIONS}
+_STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_CALL_ROUTING}
 _ADMIN = _STAFF_VIEW | {
+    Permission.MANAGE_CALL_ROUTING,
     Permission.CHANGE_EXTENSIONS,
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,

@@ -22,6 +22,7 @@ from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import phones
 from agent.cli import security as security_cli
+from agent.cli import trunks as trunks_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -306,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cli.register(sub)
     phones.register(sub)
     security_cli.register(sub)
+    trunks_cli.register(sub)
     return parser
 
 

@@ -1,0 +1,504 @@
+"""Calls to and from the outside world, as steps of the KEMI routing.
+
+Mixed into ``Routing`` (agent/sip/routing.py). Two pipeline steps:
+
+- ``from_trunk`` (before authentication): a request from a trunk's address
+  and port is the carrier's; its DID is read from the trunk's DID header and
+  the inbound route for that DID (and caller ID) says which extension rings.
+- ``to_outside`` (after the registrar, before extensions): an extension
+  dialling a number that is no extension is matched against the outbound
+  routes in order; the first route that allows the caller and has a
+  matching dial pattern sends the call to its first trunk, and a trunk that
+  answers 5xx, 408 or not at all hands the call to the next one.
+
+Media of every trunk call goes through rtpengine (and so does a call with a
+phone behind NAT): the SDP offer in the request route, the answer in the
+reply route, the end with the BYE. In-dialog requests know a relayed call by
+the "mr" parameter this step puts in its Record-Route.
+
+Every call that crosses a trunk sends three events at most to the agent,
+which keeps the call detail record: started, answered, ended (with the
+final SIP status when it never was answered). They are JSON datagrams on
+``run/call-events.sock``, like security events: never blocking, lost (not
+retried) while the agent is down.
+
+The routing data (trunks, routes, DIDs) is read from the configuration
+database with a read-only SQLite connection per Kamailio process and read
+again only when another process committed a change (``PRAGMA
+data_version``), so a change made by the CLI or the web admin applies to the
+next call without reloading Kamailio. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+try:
+    import KSR  # provided by Kamailio's app_python3 at run time
+except ModuleNotFoundError:
+    KSR = None
+
+try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from dial_patterns import DialPattern, compile_pattern
+except ModuleNotFoundError:
+    from agent.sip.dial_patterns import DialPattern, compile_pattern
+
+# Message flag: this call's media is relayed by rtpengine.
+FLAG_MEDIA_RELAY = 8
+# Record-Route parameter that tells in-dialog requests the same.
+MEDIA_RR_PARAM = "mr=1"
+# rtpengine flags: the relay's address in c= and o= lines, no ICE towards
+# phones and carriers that would try to reach each other directly.
+RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
+# A trunk that sends no provisional reply in this long is taken as down and
+# the next trunk is tried (RFC 3261 Timer B is 32 s, far too long to wait
+# with a caller on the line); once it rings, the caller waits as for an
+# extension.
+TRUNK_NO_REPLY_MS = 4000
+TRUNK_RING_MS = 60000
+# Replies after which the next trunk is tried: the trunk is down, busy as a
+# whole, or overloaded (RFC 3261 section 21.5), or it did not answer.
+FAILOVER_CODES = {408} | set(range(500, 600))
+AVP_TRUNKS_LEFT = "$avp(edgepbx_trunks_left)"
+AVP_TRUNK = "$avp(edgepbx_trunk)"
+AVP_CALLER_ID = "$avp(edgepbx_cid)"
+AVP_DIALLED = "$avp(edgepbx_dialled)"
+
+CALL_STARTED = "started"
+CALL_ANSWERED = "answered"
+CALL_ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Trunk:
+    id: int
+    name: str
+    kind: str
+    host: str
+    port: int
+    transport: str
+    outbound_proxy: str
+    username: str
+    caller_id_header: str
+    did_header: str
+
+    @property
+    def hostport(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def request_uri(self, number: str) -> str:
+        uri = f"sip:{number}@{self.hostport}"
+        return uri + (";transport=tcp" if self.transport == "tcp" else "")
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    pattern: DialPattern
+    strip: int
+    prepend: str
+
+
+@dataclass(frozen=True)
+class OutboundRoute:
+    name: str
+    caller_id: str
+    extensions: frozenset[str]
+    patterns: tuple[PatternRule, ...]
+    trunk_ids: tuple[int, ...]
+
+    def allows(self, extension: str) -> bool:
+        return not self.extensions or extension in self.extensions
+
+    def dialled(self, number: str) -> str | None:
+        for rule in self.patterns:
+            if rule.pattern.match(number):
+                return rule.pattern.dialled(number, rule.strip, rule.prepend)
+        return None
+
+
+@dataclass
+class Dialplan:
+    trunks: dict[int, Trunk] = field(default_factory=dict)
+    #: (ip or host, port) -> trunk, for recognising a carrier's request.
+    sources: dict[tuple[str, int], Trunk] = field(default_factory=dict)
+    routes: list[OutboundRoute] = field(default_factory=list)
+    #: (did, caller id or "") -> (destination kind, destination)
+    inbound: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+def _addresses(host: str) -> set[str]:
+    """The host itself and, for a name, its addresses (resolved at load)."""
+    found = {host}
+    try:
+        for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return found
+
+
+def load_dialplan(con: sqlite3.Connection) -> Dialplan:
+    plan = Dialplan()
+    for row in con.execute(
+        "SELECT id, name, kind, host, port, transport, outbound_proxy, username,"
+        " caller_id_header, did_header FROM trunk WHERE enabled = 1"
+    ):
+        trunk = Trunk(
+            id=row[0],
+            name=row[1],
+            kind=row[2],
+            host=row[3],
+            port=row[4],
+            transport=row[5],
+            outbound_proxy=row[6] or "",
+            username=row[7] or "",
+            caller_id_header=row[8],
+            did_header=row[9],
+        )
+        plan.trunks[trunk.id] = trunk
+        for address in _addresses(trunk.host):
+            plan.sources[(address, trunk.port)] = trunk
+
+    patterns: dict[int, list[PatternRule]] = {}
+    for route_id, text, strip, prepend in con.execute(
+        "SELECT route_id, pattern, strip, prepend FROM dial_pattern ORDER BY position"
+    ):
+        try:
+            rule = PatternRule(compile_pattern(text), strip, prepend)
+        except ValueError:
+            continue  # refused at save time; never stored by the agent
+        patterns.setdefault(route_id, []).append(rule)
+    trunk_ids: dict[int, list[int]] = {}
+    for route_id, trunk_id in con.execute(
+        "SELECT route_id, trunk_id FROM outbound_route_trunk ORDER BY position"
+    ):
+        if trunk_id in plan.trunks:
+            trunk_ids.setdefault(route_id, []).append(trunk_id)
+    for route_id, name, caller_id, extensions in con.execute(
+        "SELECT id, name, caller_id, extensions FROM outbound_route"
+        " WHERE enabled = 1 ORDER BY position"
+    ):
+        plan.routes.append(
+            OutboundRoute(
+                name=name,
+                caller_id=caller_id or "",
+                extensions=frozenset(json.loads(extensions or "[]")),
+                patterns=tuple(patterns.get(route_id, ())),
+                trunk_ids=tuple(trunk_ids.get(route_id, ())),
+            )
+        )
+
+    for did, caller_id, kind, destination in con.execute(
+        "SELECT did, caller_id, destination_kind, destination FROM inbound_route"
+    ):
+        plan.inbound[(did, caller_id or "")] = (kind, destination)
+    return plan
+
+
+class DialplanSource:
+    """The routing data of one Kamailio process, re-read after each change."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._con: sqlite3.Connection | None = None
+        self._version: int | None = None
+        self._plan = Dialplan()
+
+    def current(self) -> Dialplan:
+        if not self.path:
+            return self._plan
+        try:
+            if self._con is None:
+                self._con = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, timeout=1.0
+                )
+            version = self._con.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version:
+                self._plan = load_dialplan(self._con)
+                self._version = version
+        except sqlite3.Error as exc:
+            KSR.err("routing data unreadable: " + str(exc) + "\n")
+            self._con = None
+        return self._plan
+
+
+class CallEvents:
+    """Call progress for the agent's call records: fire and forget."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._sock: socket.socket | None = None
+
+    def send(self, kind: str, call_id: str, **fields: object) -> None:
+        if not self.path:
+            return
+        event = {"event": kind, "call_id": call_id, "at": time.time(), **fields}
+        try:
+            if self._sock is None:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                self._sock.setblocking(False)
+            self._sock.sendto(json.dumps(event).encode(), self.path)
+        except OSError:
+            pass
+
+
+def did_from_request(header: str) -> str:
+    """The called number as the trunk's DID header carries it."""
+    if header == "ruri":
+        return str(KSR.pv.get("$rU") or "")
+    if header == "pcpi":
+        value = KSR.pv.get("$hdr(P-Called-Party-ID)")
+        return _uri_user(str(value)) if value else ""
+    if header == "diversion":
+        value = KSR.pv.get("$di")
+        return _uri_user(str(value)) if value else ""
+    return str(KSR.pv.get("$tU") or "")
+
+
+def _uri_user(value: str) -> str:
+    start = value.find("sip:")
+    if start < 0:
+        start = value.find("tel:")
+    if start < 0:
+        return ""
+    rest = value[start + 4 :]
+    for end in ("@", ">", ";"):
+        if end in rest:
+            rest = rest.split(end, 1)[0]
+    return rest
+
+
+class OutsideCalls:
+    """The trunk steps and routes; ``Routing`` provides settings and relay()."""
+
+    dialplan: DialplanSource
+    calls: CallEvents
+
+    def init_outside(self, config_db: str, call_events_socket: str) -> None:
+        self.dialplan = DialplanSource(config_db)
+        self.calls = CallEvents(call_events_socket)
+
+    # -- inbound -------------------------------------------------------------
+
+    def from_trunk(self, method: str) -> bool:
+        """A new call from a carrier: its DID decides where it rings."""
+        plan = self.dialplan.current()
+        if not plan.sources:
+            return False
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        trunk = plan.sources.get(source)
+        if trunk is None:
+            return False
+        if method != "INVITE":
+            KSR.sl.sl_send_reply(405, "Method Not Allowed")
+            return True
+
+        did = did_from_request(trunk.did_header)
+        caller = str(KSR.pv.get("$fU") or "")
+        target = plan.inbound.get((did, caller)) or plan.inbound.get((did, ""))
+        if target is None and did.startswith("+"):
+            target = plan.inbound.get((did[1:], caller)) or plan.inbound.get(
+                (did[1:], "")
+            )
+        if target is None:
+            KSR.notice("trunk " + trunk.name + ": no inbound route for " + did + "\n")
+            KSR.sl.sl_send_reply(404, "No Route For This Number")
+            return True
+
+        _kind, destination = target
+        KSR.rr.record_route()
+        KSR.pv.sets("$ru", "sip:" + destination + "@" + str(KSR.pv.get("$Ri")))
+        rc = KSR.registrar.lookup("location")
+        if rc < 0:
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.relay_media()
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="in",
+            src=caller,
+            dst=destination,
+            did=did,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
+
+    # -- outbound ------------------------------------------------------------
+
+    def to_outside(self, method: str) -> bool:
+        """An extension dialling a number that is no extension."""
+        if method != "INVITE":
+            return False
+        number = str(KSR.pv.get("$rU") or "")
+        if (
+            not number
+            or KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) > 0
+        ):
+            return False
+        plan = self.dialplan.current()
+        caller = str(KSR.pv.get("$au") or KSR.pv.get("$fU") or "")
+
+        for route in plan.routes:
+            if not route.allows(caller):
+                continue
+            dialled = route.dialled(number)
+            if dialled is None:
+                continue
+            if not route.trunk_ids:
+                KSR.sl.sl_send_reply(503, "No Trunk Available")
+                return True
+            self._call_out(plan, route, caller, number, dialled)
+            return True
+        if plan.routes:
+            KSR.sl.sl_send_reply(404, "No Route For This Number")
+            return True
+        return False
+
+    def _call_out(
+        self,
+        plan: Dialplan,
+        route: OutboundRoute,
+        caller: str,
+        number: str,
+        dialled: str,
+    ) -> None:
+        # A phone does not choose the identity the carrier sees.
+        KSR.hdr.remove("P-Asserted-Identity")
+        KSR.hdr.remove("Remote-Party-ID")
+        KSR.pv.sets(AVP_CALLER_ID, route.caller_id or caller)
+        KSR.pv.sets(AVP_DIALLED, dialled)
+        KSR.rr.record_route()
+        self.relay_media()
+        first, rest = route.trunk_ids[0], route.trunk_ids[1:]
+        KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
+        trunk = plan.trunks[first]
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="out",
+            src=caller,
+            dst=number,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        self._send_to_trunk(trunk)
+        self.relay()
+
+    def _send_to_trunk(self, trunk: Trunk) -> None:
+        KSR.pv.sets(AVP_TRUNK, str(trunk.id))
+        KSR.pv.sets("$ru", trunk.request_uri(str(KSR.pv.get(AVP_DIALLED))))
+        if trunk.outbound_proxy:
+            KSR.pv.sets("$du", "sip:" + trunk.outbound_proxy)
+        KSR.tm.t_set_fr(TRUNK_RING_MS, TRUNK_NO_REPLY_MS)
+        KSR.tm.t_on_branch("ksr_branch_route_outside")
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+
+    # -- KEMI routes named by t_on_* -----------------------------------------
+
+    def ksr_branch_route_outside(self, msg) -> int:
+        """Per trunk: present the caller ID the way this trunk reads it."""
+        if KSR.pv.is_null(AVP_TRUNK) > 0:
+            return 1
+        trunk = self.dialplan.current().trunks.get(int(KSR.pv.get(AVP_TRUNK)))
+        if trunk is None:
+            return 1
+        cid = str(KSR.pv.get(AVP_CALLER_ID))
+        domain = trunk.host
+        identity = "sip:" + cid + "@" + domain
+        if trunk.caller_id_header == "from":
+            KSR.uac.uac_replace_from_uri(identity)
+            return 1
+        # The account's own identity in From, the caller ID beside it.
+        if trunk.username:
+            KSR.uac.uac_replace_from_uri("sip:" + trunk.username + "@" + domain)
+        if trunk.caller_id_header == "pai":
+            KSR.hdr.append("P-Asserted-Identity: <" + identity + ">\r\n")
+        else:
+            KSR.hdr.append(
+                "Remote-Party-ID: <"
+                + identity
+                + ">;party=calling;screen=yes;privacy=off\r\n"
+            )
+        return 1
+
+    def ksr_onreply_route_outside(self, msg) -> int:
+        if KSR.nathelper.nat_uac_test(1 | 4) > 0:
+            KSR.nathelper.fix_nated_contact()
+        if (
+            KSR.isflagset(FLAG_MEDIA_RELAY)
+            and KSR.textops.has_body_type("application/sdp") > 0
+        ):
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        status = int(KSR.pv.get("$rs"))
+        if status == 200 and str(KSR.pv.get("$rm")) == "INVITE":
+            self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
+        return 1
+
+    def ksr_failure_route_outside(self, msg) -> int:
+        code = int(KSR.pv.get("$T_reply_code") or 0)
+        call_id = str(KSR.pv.get("$ci"))
+        if KSR.tm.t_is_canceled() > 0:
+            self.calls.send(CALL_ENDED, call_id, code=487)
+            self.end_media()
+            return 1
+        left = str(KSR.pv.get(AVP_TRUNKS_LEFT) or "")
+        if code in FAILOVER_CODES and left:
+            plan = self.dialplan.current()
+            ids = [int(t) for t in left.split(",") if t]
+            for index, trunk_id in enumerate(ids):
+                trunk = plan.trunks.get(trunk_id)
+                if trunk is None:
+                    continue
+                KSR.notice(
+                    "call "
+                    + call_id
+                    + ": trunk answered "
+                    + str(code)
+                    + ", trying trunk "
+                    + trunk.name
+                    + "\n"
+                )
+                KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in ids[index + 1 :]))
+                self.calls.send("trunk", call_id, trunk=trunk.name)
+                self._send_to_trunk(trunk)
+                self.relay()
+                return 1
+        self.calls.send(CALL_ENDED, call_id, code=code)
+        self.end_media()
+        return 1
+
+    # -- media ---------------------------------------------------------------
+
+    def relay_media(self) -> None:
+        """Put rtpengine in this call's media path (offer now, answer later)."""
+        KSR.setflag(FLAG_MEDIA_RELAY)
+        KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
+        if KSR.textops.has_body_type("application/sdp") > 0:
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+
+    def end_media(self) -> None:
+        if KSR.isflagset(FLAG_MEDIA_RELAY):
+            KSR.rtpengine.rtpengine_delete("")
+
+    def media_in_dialog(self, method: str) -> None:
+        """In-dialog requests of a relayed call: re-offers and the end."""
+        if KSR.rr.check_route_param(MEDIA_RR_PARAM) < 0:
+            return
+        KSR.setflag(FLAG_MEDIA_RELAY)
+        if method == "BYE":
+            KSR.rtpengine.rtpengine_delete("")
+            self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=200)
+            return
+        if method == "INVITE" or KSR.textops.has_body_type("application/sdp") > 0:
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
