@@ -27,6 +27,11 @@ from agent.supervisor.daemon import die_with_parent
 from tests.pbx import free_port
 
 READY_TIMEOUT_S = 10.0
+CARRIER_HOST = "127.0.0.1"
+REQUEST_LOG = (
+    "carrier-request method=$rm ruri=$ru from=$fu to=$tu pai=$ai rpid=$re "
+    "source=$si:$sp"
+)
 _REQUEST_LINE = re.compile(
     r"carrier-request method=(\S+) ruri=(\S*) from=(\S*) to=(\S*) "
     r"pai=(\S*) rpid=(\S*) source=(\S*)"
@@ -59,9 +64,12 @@ modparam("auth", "secret", "{secret}")
 modparam("registrar", "max_expires", 3600)
 
 request_route {{
-    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (!mf_process_maxfwd_header("10")) {{
+        sl_send_reply("483", "Too Many Hops");
+        exit;
+    }}
     force_rport();
-    xlog("L_NOTICE", "carrier-request method=$rm ruri=$ru from=$fu to=$tu pai=$ai rpid=$re source=$si:$sp\\n");
+    xlog("L_NOTICE", "{request_log}\\n");
     if (is_method("REGISTER")) {{
         $var(pw) = "";
 {password_lines}
@@ -135,8 +143,9 @@ class Carrier:
             f'        if ($au == "{user}") {{ $var(pw) = "{pw}"; }}'
             for user, pw in self.accounts.items()
         )
+        host = f"{CARRIER_HOST}:{self.port}"
         dids = "\n".join(
-            f'    if ($rU == "{did}") {{ $ru = "sip:{account}@127.0.0.1:{self.port}"; }}'
+            f'    if ($rU == "{did}") {{ $ru = "sip:{account}@{host}"; }}'
             for did, account in self.dids.items()
         )
         fail = (
@@ -151,6 +160,7 @@ class Carrier:
             password_lines=passwords,
             did_lines=dids,
             fail_line=fail,
+            request_log=REQUEST_LOG,
         )
 
     def start(self) -> Carrier:

@@ -267,7 +267,8 @@ def test_every_trunk_failing_gives_the_caller_an_honest_reply_and_a_record(
         with extension_phone(pbx, "101", outbound) as alice:
             assert alice.register() == 200
             call = alice.call(CARRIER_PHONE)
-            assert call.wait_disconnected() == 503
+            assert call.wait_disconnected() == 500
+            assert call.last_reason == "All Trunks Failed"
     row = wait_call_record(pbx, "failed")
     assert row["last_code"] == 503 and row["billsec"] == 0
 

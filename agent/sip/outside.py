@@ -475,6 +475,11 @@ class OutsideCalls:
                 return 1
         self.calls.send(CALL_ENDED, call_id, code=code)
         self.end_media()
+        outbound = KSR.pv.is_null(AVP_TRUNK) <= 0
+        if code >= 500 and outbound and not left:
+            # RFC 3261 section 16.7 step 6: a proxy turns a 503 into 500 (a
+            # 503 would tell the phone this PBX is down); say why.
+            KSR.tm.t_reply(500, "All Trunks Failed")
         return 1
 
     # -- media ---------------------------------------------------------------
