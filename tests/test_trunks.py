@@ -310,3 +310,56 @@ def test_call_to_a_did_rings_its_extension_with_media_both_ways(pbx, carrier):
     assert csv_rows[0].split(",")[14] == "ANSWERED"
     assert call_records(pbx, "--disposition", "busy") == []
     assert len(call_records(pbx, "--number", DID)) == 1
+
+
+@pytest.fixture
+def peer_route(pbx, carrier):
+    """Extension 101 and every number out through a peer trunk to the carrier."""
+    password = pbx.add_extension("101", "Alice")
+    result = pbx.cli(
+        "trunk",
+        "add",
+        "carrier",
+        "--kind",
+        "peer",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(carrier.port),
+    )
+    assert result.returncode == 0, result.stderr
+    result = pbx.cli("route", "add", "all", "--pattern", "X.", "--trunk", "carrier")
+    assert result.returncode == 0, result.stderr
+    return password
+
+
+def test_a_forbidden_country_code_is_refused_before_any_trunk(pbx, carrier, peer_route):
+    result = pbx.cli("guard", "set", "--allowed-countries", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    with extension_phone(pbx, "101", peer_route) as alice:
+        assert alice.register() == 200
+        refused = alice.call("00449001234567")
+        assert refused.wait_disconnected() == 403
+        assert refused.last_reason == "Country Not Allowed"
+        allowed = alice.call("0015559876")
+        assert allowed.wait_disconnected() == 404  # the carrier has no such number
+    assert [r.ruri.split("@")[0] for r in carrier.requests("INVITE")] == [
+        "sip:0015559876"
+    ]
+    rows = call_records(pbx, "--number", "0044")
+    assert [(r["disposition"], r["last_code"]) for r in rows] == [("failed", 403)]
+
+
+def test_the_frequency_limit_trips_at_the_configured_count(pbx, carrier, peer_route):
+    result = pbx.cli("guard", "set", "--per-extension-calls", "2", "--window-s", "600")
+    assert result.returncode == 0, result.stderr
+    codes = []
+    with extension_phone(pbx, "101", peer_route) as alice:
+        assert alice.register() == 200
+        for _ in range(3):
+            call = alice.call("5550000")
+            codes.append(call.wait_disconnected())
+            time.sleep(0.3)  # the agent writes each record within milliseconds
+        assert call.last_reason == "Call Limit Reached"
+    assert codes == [404, 404, 403]
+    assert len(carrier.requests("INVITE")) == 2

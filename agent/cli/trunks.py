@@ -10,6 +10,7 @@ import sys
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cdr import records
+from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks.service import TrunkService
 
@@ -237,6 +238,55 @@ def cdr_list(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _codes(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [c for c in text.replace(" ", "").split(",") if c]
+
+
+def guard_show(app: Appliance, args: argparse.Namespace) -> int:
+    _show_guard(call_guard.current(CONSOLE), args.json)
+    return EXIT_OK
+
+
+def guard_set(app: Appliance, args: argparse.Namespace) -> int:
+    changes: dict = {}
+    if args.allowed_countries is not None:
+        changes["allowed_countries"] = (
+            None if args.allowed_countries == "any" else _codes(args.allowed_countries)
+        )
+    if args.extension_countries:
+        per_ext = dict(call_guard.current(CONSOLE).extension_countries)
+        for item in args.extension_countries:
+            number, _, codes = item.partition("=")
+            if codes:
+                per_ext[number] = _codes(codes) or []
+            else:
+                per_ext.pop(number, None)
+        changes["extension_countries"] = per_ext
+    for name in ("per_extension_calls", "total_calls", "window_s", "concurrent_calls"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    _show_guard(call_guard.change(CONSOLE, **changes), args.json)
+    return EXIT_OK
+
+
+def _show_guard(guard: call_guard.CallGuard, as_json: bool) -> None:
+    if as_json:
+        _print_json(guard.to_dict())
+        return
+    countries = guard.allowed_countries
+    shown = "any country" if countries is None else ", ".join(countries) or "none"
+    print("international calls to: " + shown)
+    for number, codes in sorted(guard.extension_countries.items()):
+        print(f"  extension {number}: " + (", ".join(codes) or "none"))
+    window = guard.window_s
+    print(f"per extension: {guard.per_extension_calls or 'no limit'} in {window} s")
+    print(f"whole PBX: {guard.total_calls or 'no limit'} in {window} s")
+    print(f"at once: {guard.concurrent_calls or 'no limit'} outbound calls")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     def command(subparsers, name: str, handler, help: str) -> argparse.ArgumentParser:
         p = subparsers.add_parser(name, help=help, description=help)
@@ -310,6 +360,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     irm = command(in_sub, "remove", inbound_remove, "remove an inbound route")
     irm.add_argument("did")
     irm.add_argument("--caller-id")
+
+    guard = sub.add_parser("guard", help="toll-fraud guards for outbound calls")
+    guard_sub = guard.add_subparsers(dest="action", required=True, metavar="ACTION")
+    command(guard_sub, "show", guard_show, "show the guards")
+    gset = command(guard_sub, "set", guard_set, "change the guards")
+    gset.add_argument(
+        "--allowed-countries",
+        help='country codes anyone may call abroad, "1,44"; "any" for all; "" for none',
+    )
+    gset.add_argument(
+        "--extension-countries",
+        action="append",
+        help='NUMBER=CODES for one extension ("101=44,33"); NUMBER= drops it',
+    )
+    gset.add_argument(
+        "--per-extension-calls", type=int, help="calls per window; 0: off"
+    )
+    gset.add_argument("--total-calls", type=int, help="calls per window, all; 0: off")
+    gset.add_argument("--window-s", type=int, help="the window, in seconds")
+    gset.add_argument("--concurrent-calls", type=int, help="outbound calls at once")
 
     cdr = sub.add_parser("cdr", help="call detail records")
     cdr_sub = cdr.add_subparsers(dest="action", required=True, metavar="ACTION")

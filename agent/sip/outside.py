@@ -68,6 +68,12 @@ AVP_TRUNK = "$avp(edgepbx_trunk)"
 AVP_CALLER_ID = "$avp(edgepbx_cid)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
 
+# Toll-fraud guard refusals: a security event of this kind, and the reply.
+EVENT_GUARD = "toll-fraud-guard"
+GUARD_SETTING = "calls.guard"
+# A call record still open after this long is a lost end, not a live call.
+OPEN_CALL_MAX_S = 4 * 3600
+
 CALL_STARTED = "started"
 CALL_ANSWERED = "answered"
 CALL_ENDED = "ended"
@@ -128,6 +134,8 @@ class Dialplan:
     routes: list[OutboundRoute] = field(default_factory=list)
     #: (did, caller id or "") -> (destination kind, destination)
     inbound: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    #: The toll-fraud guard (agent.routes.guard.CallGuard as a dict).
+    guard: dict = field(default_factory=dict)
 
 
 def _addresses(host: str) -> set[str]:
@@ -196,7 +204,60 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
         "SELECT did, caller_id, destination_kind, destination FROM inbound_route"
     ):
         plan.inbound[(did, caller_id or "")] = (kind, destination)
+    row = con.execute(
+        "SELECT value FROM system_setting WHERE key = ?", (GUARD_SETTING,)
+    ).fetchone()
+    plan.guard = json.loads(row[0]) if row else {}
     return plan
+
+
+def country_refused(guard: dict, caller: str, dialled: str) -> bool:
+    """An international number to a country this caller may not call."""
+    allowed = guard.get("extension_countries", {}).get(caller)
+    if allowed is None:
+        allowed = guard.get("allowed_countries")
+    if allowed is None:
+        return False
+    for prefix in sorted(
+        guard.get("international_prefixes", []), key=len, reverse=True
+    ):
+        if dialled.startswith(prefix):
+            rest = dialled[len(prefix) :]
+            return not any(rest.startswith(code) for code in allowed)
+    return False
+
+
+def limit_reached(con: sqlite3.Connection, guard: dict, caller: str, now: float) -> str:
+    """Which call limit this call would break, or ""."""
+    window = guard.get("window_s", 60)
+    since = now - window
+    per_extension = guard.get("per_extension_calls", 0)
+    if per_extension:
+        (count,) = con.execute(
+            "SELECT count(*) FROM cdr WHERE direction = 'out' AND src = ?"
+            " AND started_at >= ?",
+            (caller, since),
+        ).fetchone()
+        if count >= per_extension:
+            return f"{count} calls from {caller} in {window} s"
+    total = guard.get("total_calls", 0)
+    if total:
+        (count,) = con.execute(
+            "SELECT count(*) FROM cdr WHERE direction = 'out' AND started_at >= ?",
+            (since,),
+        ).fetchone()
+        if count >= total:
+            return f"{count} outbound calls in {window} s"
+    concurrent = guard.get("concurrent_calls", 0)
+    if concurrent:
+        (count,) = con.execute(
+            "SELECT count(*) FROM cdr WHERE direction = 'out' AND ended_at IS NULL"
+            " AND started_at >= ?",
+            (now - OPEN_CALL_MAX_S,),
+        ).fetchone()
+        if count >= concurrent:
+            return f"{count} outbound calls up at once"
+    return ""
 
 
 class DialplanSource:
@@ -207,6 +268,10 @@ class DialplanSource:
         self._con: sqlite3.Connection | None = None
         self._version: int | None = None
         self._plan = Dialplan()
+
+    def connection(self) -> sqlite3.Connection | None:
+        self.current()
+        return self._con
 
     def current(self) -> Dialplan:
         if not self.path:
@@ -356,12 +421,47 @@ class OutsideCalls:
             if not route.trunk_ids:
                 KSR.sl.sl_send_reply(503, "No Trunk Available")
                 return True
+            if self._guard_refuses(plan, caller, number, dialled):
+                return True
             self._call_out(plan, route, caller, number, dialled)
             return True
         if plan.routes:
             KSR.sl.sl_send_reply(404, "No Route For This Number")
             return True
         return False
+
+    def _guard_refuses(
+        self, plan: Dialplan, caller: str, number: str, dialled: str
+    ) -> bool:
+        """Toll-fraud guards: refuse with 403 and a reason, report it."""
+        guard = plan.guard
+        if not guard:
+            return False
+        reason = ""
+        if country_refused(guard, caller, dialled):
+            reason = "Country Not Allowed"
+            detail = "international call to " + dialled
+        else:
+            con = self.dialplan.connection()
+            try:
+                detail = limit_reached(con, guard, caller, time.time()) if con else ""
+            except sqlite3.Error:
+                detail = ""
+            if detail:
+                reason = "Call Limit Reached"
+        if not reason:
+            return False
+        source = str(KSR.pv.get("$si"))
+        KSR.notice(
+            "call from " + caller + " to " + number + " refused: " + detail + "\n"
+        )
+        self.events.send(EVENT_GUARD, source, caller, detail)
+        # The attempt is a call record too, so an administrator sees it.
+        call_id = str(KSR.pv.get("$ci"))
+        self.calls.send(CALL_STARTED, call_id, direction="out", src=caller, dst=number)
+        self.calls.send(CALL_ENDED, call_id, code=403)
+        KSR.sl.sl_send_reply(403, reason)
+        return True
 
     def _call_out(
         self,
