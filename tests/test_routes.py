@@ -162,3 +162,103 @@ def test_a_did_on_two_trunks_is_refused(pbx):
     assert pbx.cli("trunk", "did", "acme", "15550100", "15550101").returncode == 0
     result = pbx.cli("trunk", "did", "other", "15550101", "--json")
     assert "already on trunk acme" in refused(result, "did")
+
+
+# -- time conditions: the rules, with a clock the test controls ----------------
+
+OFFICE_HOURS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def at(text: str):
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        ("2026-12-07T09:00:00+01:00", True),  # Monday, opening minute
+        ("2026-12-07T16:59:00+01:00", True),
+        ("2026-12-07T17:00:00+01:00", False),  # closing minute is closed
+        ("2026-12-05T11:00:00+01:00", False),  # Saturday
+        ("2026-12-24T10:00:00+01:00", False),  # Thursday, but a holiday
+        ("2026-12-07T08:30:00+00:00", True),  # 09:30 in Berlin
+    ],
+)
+def test_business_hours_follow_weekday_holidays_and_timezone(moment, expected):
+    from agent.sip.schedule import is_open
+
+    holidays = [["2026-12-24", "2026-12-26"]]
+    assert is_open(OFFICE_HOURS, holidays, "Europe/Berlin", "auto", at(moment)) is (
+        expected
+    )
+
+
+def test_day_and_night_mode_forced_by_hand_win_over_the_clock():
+    from agent.sip.schedule import is_open
+
+    saturday = at("2026-12-05T11:00:00+01:00")
+    assert is_open(OFFICE_HOURS, [], "Europe/Berlin", "open", saturday)
+    monday = at("2026-12-07T10:00:00+01:00")
+    assert not is_open(OFFICE_HOURS, [], "Europe/Berlin", "closed", monday)
+
+
+def test_time_condition_fields_are_checked(pbx):
+    base = ["timecondition", "add", "office", "--open", "101", "--closed", "101"]
+    refused(pbx.cli(*base, "--timezone", "Mars/Olympus", "--json"), "timezone")
+    refused(
+        pbx.cli(*base, "--timezone", "UTC", "--hours", "mon=17:00-09:00", "--json"),
+        "hours",
+    )
+    refused(
+        pbx.cli(
+            *base, "--timezone", "UTC", "--holiday", "2026-12-26..2026-12-24", "--json"
+        ),
+        "holidays",
+    )
+    result = pbx.cli(
+        "timecondition",
+        "add",
+        "office",
+        "--timezone",
+        "UTC",
+        "--open",
+        "101",
+        "--closed",
+        "time_condition:office",
+        "--json",
+    )
+    refused(result, "closed_destination")
+
+
+def test_ring_group_fields_are_checked(pbx):
+    refused(
+        pbx.cli("ringgroup", "add", "600", "--name", "S", "--member", "999", "--json"),
+        "members",
+    )
+    refused(
+        pbx.cli("ringgroup", "add", "101", "--name", "S", "--member", "101", "--json"),
+        "number",
+    )
+    refused(
+        pbx.cli(
+            "ringgroup",
+            "add",
+            "600",
+            "--name",
+            "S",
+            "--member",
+            "101",
+            "--strategy",
+            "random",
+            "--json",
+        ),
+        "strategy",
+    )
+    ok = pbx.cli("ringgroup", "add", "600", "--name", "Sales", "--member", "101")
+    assert ok.returncode == 0, ok.stderr
+    assert (
+        pbx.cli("inbound", "add", "15550100", "--to", "ring_group:600").returncode == 0
+    )
+    refused(pbx.cli("ringgroup", "remove", "600", "--json"), "ring_group")

@@ -363,3 +363,113 @@ def test_the_frequency_limit_trips_at_the_configured_count(pbx, carrier, peer_ro
         assert call.last_reason == "Call Limit Reached"
     assert codes == [404, 404, 403]
     assert len(carrier.requests("INVITE")) == 2
+
+
+@pytest.fixture
+def did_trunk(pbx, carrier):
+    """Extensions 101 and 102, the trunk registered with DID on it."""
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+    add_register_trunk(pbx, carrier)
+    assert pbx.cli("trunk", "did", "acme", DID).returncode == 0
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+    return passwords
+
+
+def test_call_to_a_did_rings_a_sequential_ring_group_member_by_member(
+    pbx, carrier, did_trunk
+):
+    result = pbx.cli(
+        "ringgroup",
+        "add",
+        "600",
+        "--name",
+        "Sales",
+        "--strategy",
+        "sequential",
+        "--member",
+        "101:5",
+        "--member",
+        "102:20",
+    )
+    assert result.returncode == 0, result.stderr
+    assert pbx.cli("inbound", "add", DID, "--to", "ring_group:600").returncode == 0
+
+    with (
+        Phone(
+            "101",
+            did_trunk["101"],
+            server="127.0.0.1",
+            port=pbx.sip_port,
+            answer_incoming="ignore",
+        ) as first,
+        Phone(
+            "102",
+            did_trunk["102"],
+            server="127.0.0.1",
+            port=pbx.sip_port,
+            tone_hz=TONE_EXTENSION,
+        ) as second,
+        carrier_phone(carrier) as outsider,
+    ):
+        assert (first.register(), second.register(), outsider.register()) == (
+            200,
+            200,
+            200,
+        )
+        call = outsider.call(DID)
+        first.wait_invites(1)
+        assert second.invites_received == 0  # one member at a time
+        incoming = second.wait_incoming()
+        call.wait_confirmed()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_EXTENSION)
+        call.hangup()
+        incoming.wait_disconnected()
+
+    row = wait_call_record(pbx, "answered")
+    assert (row["did"], row["dst"]) == (DID, "600")
+
+
+def test_a_holiday_sends_calls_to_the_closed_destination_until_forced_open(
+    pbx, carrier, did_trunk
+):
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    result = pbx.cli(
+        "timecondition",
+        "add",
+        "office",
+        "--timezone",
+        "UTC",
+        "--hours",
+        "mon-sun=00:00-24:00",
+        "--holiday",
+        today,
+        "--open",
+        "101",
+        "--closed",
+        "102",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        pbx.cli("inbound", "add", DID, "--to", "time_condition:office").returncode == 0
+    )
+
+    with (
+        extension_phone(pbx, "101", did_trunk["101"]) as day,
+        extension_phone(pbx, "102", did_trunk["102"]) as night,
+        carrier_phone(carrier) as outsider,
+    ):
+        assert (day.register(), night.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        night.wait_incoming().hangup()
+        call.wait_disconnected()
+        assert day.invites_received == 0
+
+        forced = pbx.cli("timecondition", "set", "office", "--mode", "open", "--json")
+        assert forced.json()["open_now"] is True
+        call = outsider.call(DID)
+        day.wait_incoming().hangup()
+        call.wait_disconnected()
+        assert night.invites_received == 1

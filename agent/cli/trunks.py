@@ -10,6 +10,7 @@ import sys
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cdr import records
+from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks.service import TrunkService
@@ -190,13 +191,14 @@ def route_remove(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def inbound_add(app: Appliance, args: argparse.Namespace) -> int:
+    kind, destination = _target(args.to)
     info = RouteService(CONSOLE).add_inbound(
-        args.did, args.to, caller_id=args.caller_id
+        args.did, destination, destination_kind=kind, caller_id=args.caller_id
     )
     if args.json:
         _print_json(info.to_dict())
     else:
-        print(f"calls to {info.did} ring extension {info.destination}")
+        print(f"calls to {info.did} go to {info.destination_kind} {info.destination}")
     return EXIT_OK
 
 
@@ -217,6 +219,100 @@ def inbound_remove(app: Appliance, args: argparse.Namespace) -> int:
         _print_json({"removed": args.did})
     else:
         print(f"inbound route for {args.did} removed")
+    return EXIT_OK
+
+
+def _target(text: str) -> tuple[str, str]:
+    """ "101" (an extension) or KIND:NAME, like ring_group:600."""
+    kind, sep, name = (text or "").partition(":")
+    return (kind, name) if sep else ("extension", kind)
+
+
+def _member(text: str) -> tuple[str, int | None]:
+    number, _, ring_time = text.partition(":")
+    if ring_time and not ring_time.isdigit():
+        raise groups.InvalidInput("members", text, "EXTENSION or EXTENSION:SECONDS")
+    return number, int(ring_time) if ring_time else None
+
+
+def ringgroup_add(app: Appliance, args: argparse.Namespace) -> int:
+    info = groups.GroupService(CONSOLE).add_ring_group(
+        args.number,
+        args.name,
+        args.strategy,
+        [_member(m) for m in args.member],
+        ring_time_s=args.ring_time,
+        failover=args.failover,
+    )
+    if args.json:
+        _print_json(info.to_dict())
+    else:
+        members = ", ".join(m["extension"] for m in info.members)
+        print(f"ring group {info.number} ({info.name}): {info.strategy}, {members}")
+    return EXIT_OK
+
+
+def ringgroup_list(app: Appliance, args: argparse.Namespace) -> int:
+    rows = groups.GroupService(CONSOLE).list_ring_groups()
+    if args.json:
+        _print_json([r.to_dict() for r in rows])
+        return EXIT_OK
+    for r in rows:
+        members = ", ".join(f"{m['extension']}:{m['ring_time_s']}" for m in r.members)
+        failover = f" then {r.failover}" if r.failover else ""
+        print(f"{r.number} {r.name}: {r.strategy} {members}{failover}")
+    return EXIT_OK
+
+
+def ringgroup_remove(app: Appliance, args: argparse.Namespace) -> int:
+    groups.GroupService(CONSOLE).remove_ring_group(args.number)
+    if args.json:
+        _print_json({"removed": args.number})
+    else:
+        print(f"ring group {args.number} removed")
+    return EXIT_OK
+
+
+def _show_condition(info, as_json: bool) -> None:
+    if as_json:
+        _print_json(info.to_dict())
+        return
+    state = "open" if info.open_now else "closed"
+    print(f"{info.name} ({info.timezone}, mode {info.mode}): {state} now")
+    print(f"  open: {info.open_destination}   closed: {info.closed_destination}")
+
+
+def timecondition_add(app: Appliance, args: argparse.Namespace) -> int:
+    info = groups.GroupService(CONSOLE).add_time_condition(
+        args.name,
+        args.timezone,
+        groups.parse_hours(args.hours or []),
+        _target(args.open),
+        _target(args.closed),
+        [groups.parse_holiday(h) for h in args.holiday or []],
+    )
+    _show_condition(info, args.json)
+    return EXIT_OK
+
+
+def timecondition_set(app: Appliance, args: argparse.Namespace) -> int:
+    info = groups.GroupService(CONSOLE).set_time_condition(
+        args.name,
+        mode=args.mode,
+        add_holidays=[groups.parse_holiday(h) for h in args.add_holiday or []],
+        remove_holidays=[groups.parse_holiday(h) for h in args.remove_holiday or []],
+    )
+    _show_condition(info, args.json)
+    return EXIT_OK
+
+
+def timecondition_list(app: Appliance, args: argparse.Namespace) -> int:
+    rows = groups.GroupService(CONSOLE).list_time_conditions()
+    if args.json:
+        _print_json([r.to_dict() for r in rows])
+        return EXIT_OK
+    for r in rows:
+        _show_condition(r, False)
     return EXIT_OK
 
 
@@ -354,12 +450,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     in_sub = inbound.add_subparsers(dest="action", required=True, metavar="ACTION")
     iadd = command(in_sub, "add", inbound_add, "route a DID")
     iadd.add_argument("did")
-    iadd.add_argument("--to", required=True, help="the extension that rings")
+    iadd.add_argument(
+        "--to",
+        required=True,
+        help="an extension, or ring_group:NUMBER or time_condition:NAME",
+    )
     iadd.add_argument("--caller-id", help="only calls from this number")
     command(in_sub, "list", inbound_list, "list inbound routes")
     irm = command(in_sub, "remove", inbound_remove, "remove an inbound route")
     irm.add_argument("did")
     irm.add_argument("--caller-id")
+
+    rg = sub.add_parser("ringgroup", help="ring groups: several extensions, one number")
+    rg_sub = rg.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rga = command(rg_sub, "add", ringgroup_add, "add a ring group")
+    rga.add_argument("number")
+    rga.add_argument("--name", required=True)
+    rga.add_argument("--strategy", default="all", help="all or sequential")
+    rga.add_argument(
+        "--member", action="append", required=True, help="EXTENSION[:SECONDS] in order"
+    )
+    rga.add_argument("--ring-time", type=int, default=20, help="seconds (all)")
+    rga.add_argument("--failover", help="extension that rings when nobody answers")
+    command(rg_sub, "list", ringgroup_list, "list ring groups")
+    rgr = command(rg_sub, "remove", ringgroup_remove, "remove a ring group")
+    rgr.add_argument("number")
+
+    tc = sub.add_parser("timecondition", help="business hours, holidays, day/night")
+    tc_sub = tc.add_subparsers(dest="action", required=True, metavar="ACTION")
+    tca = command(tc_sub, "add", timecondition_add, "add a time condition")
+    tca.add_argument("name")
+    tca.add_argument("--timezone", required=True, help="like Europe/Berlin")
+    tca.add_argument("--hours", action="append", help="mon-fri=09:00-17:00 (repeat)")
+    tca.add_argument("--holiday", action="append", help="2026-12-24[..2026-12-26]")
+    tca.add_argument("--open", required=True, help="where calls go while open")
+    tca.add_argument("--closed", required=True, help="where calls go while closed")
+    tcs = command(tc_sub, "set", timecondition_set, "force day/night, holidays")
+    tcs.add_argument("name")
+    tcs.add_argument("--mode", help="auto, open (day) or closed (night)")
+    tcs.add_argument("--add-holiday", action="append")
+    tcs.add_argument("--remove-holiday", action="append")
+    command(tc_sub, "list", timecondition_list, "list time conditions")
 
     guard = sub.add_parser("guard", help="toll-fraud guards for outbound calls")
     guard_sub = guard.add_subparsers(dest="action", required=True, metavar="ACTION")

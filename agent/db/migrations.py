@@ -180,7 +180,8 @@ CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
 
 # Calls to and from the outside world: SIP trunks and their DIDs, outbound
 # routes (ordered, with dial patterns and ordered trunks), inbound routes
-# from a DID to a destination, and one call detail record per call.
+# from a DID to a destination, ring groups, time conditions (business
+# hours), and one call detail record per call.
 # "uacreg" is Kamailio's uac table (version 5 in Kamailio 5.6), read once
 # at its start; it stays empty, because the agent hands every trunk
 # registration to Kamailio over its RPC socket, so a trunk's password is
@@ -240,6 +241,27 @@ CREATE TABLE inbound_route (
     destination_kind VARCHAR(16) NOT NULL,
     destination VARCHAR(32) NOT NULL,
     UNIQUE (did, caller_id)
+);
+CREATE TABLE ring_group (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    strategy VARCHAR(16) NOT NULL,
+    ring_time_s INTEGER NOT NULL,
+    members TEXT NOT NULL,
+    failover VARCHAR(32) NOT NULL DEFAULT ''
+);
+CREATE TABLE time_condition (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    timezone VARCHAR(64) NOT NULL,
+    hours TEXT NOT NULL,
+    holidays TEXT NOT NULL DEFAULT '[]',
+    mode VARCHAR(8) NOT NULL DEFAULT 'auto',
+    open_kind VARCHAR(16) NOT NULL,
+    open_destination VARCHAR(32) NOT NULL,
+    closed_kind VARCHAR(16) NOT NULL,
+    closed_destination VARCHAR(32) NOT NULL
 );
 CREATE TABLE cdr (
     id INTEGER PRIMARY KEY NOT NULL,

@@ -15,6 +15,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
 from agent.errors import AlreadyExists, InvalidInput, NotFound
+from agent.routes.groups import check_destination
 from agent.sip.dial_patterns import PatternError, compile_pattern
 from agent.trunks import rules
 from agent.trunks.models import (
@@ -26,7 +27,7 @@ from agent.trunks.models import (
 )
 
 STRIP_MAX = 32
-DESTINATION_KINDS = ("extension",)
+DESTINATION_KINDS = ("extension", "ring_group", "time_condition")
 
 
 @dataclass(frozen=True)
@@ -307,9 +308,9 @@ class RouteService:
         did = rules.did(did)
         caller_id = rules.number("caller_id", caller_id) or ""
         kind = rules.choice("destination_kind", destination_kind, DESTINATION_KINDS)
-        destination = (destination or "").strip()
-        if not Extension.select().where(Extension.number == destination).exists():
-            raise InvalidInput("destination", destination, "no such extension")
+        kind, destination = check_destination(
+            "destination", kind, (destination or "").strip()
+        )
         with database.atomic():
             taken = InboundRoute.get_or_none(
                 InboundRoute.did == did, InboundRoute.caller_id == caller_id

@@ -31,6 +31,7 @@ next call without reloading Kamailio. Standard library only.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import sqlite3
@@ -44,8 +45,10 @@ except ModuleNotFoundError:
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from dial_patterns import DialPattern, compile_pattern
+    from schedule import is_open
 except ModuleNotFoundError:
     from agent.sip.dial_patterns import DialPattern, compile_pattern
+    from agent.sip.schedule import is_open
 
 # Message flag: this call's media is relayed by rtpengine.
 FLAG_MEDIA_RELAY = 8
@@ -67,6 +70,8 @@ AVP_TRUNKS_LEFT = "$avp(edgepbx_trunks_left)"
 AVP_TRUNK = "$avp(edgepbx_trunk)"
 AVP_CALLER_ID = "$avp(edgepbx_cid)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
+AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
+AVP_FAILOVER = "$avp(edgepbx_failover)"
 
 # Toll-fraud guard refusals: a security event of this kind, and the reply.
 EVENT_GUARD = "toll-fraud-guard"
@@ -126,6 +131,31 @@ class OutboundRoute:
         return None
 
 
+@dataclass(frozen=True)
+class RingGroup:
+    number: str
+    strategy: str
+    ring_time_s: int
+    #: (extension, ring time in seconds) in ringing order.
+    members: tuple[tuple[str, int], ...]
+    failover: str
+
+
+@dataclass(frozen=True)
+class TimeCondition:
+    name: str
+    timezone: str
+    hours: dict
+    holidays: list
+    mode: str
+    open_target: tuple[str, str]
+    closed_target: tuple[str, str]
+
+    def target(self, now: dt.datetime) -> tuple[str, str]:
+        open_now = is_open(self.hours, self.holidays, self.timezone, self.mode, now)
+        return self.open_target if open_now else self.closed_target
+
+
 @dataclass
 class Dialplan:
     trunks: dict[int, Trunk] = field(default_factory=dict)
@@ -136,6 +166,17 @@ class Dialplan:
     inbound: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     #: The toll-fraud guard (agent.routes.guard.CallGuard as a dict).
     guard: dict = field(default_factory=dict)
+    ring_groups: dict[str, RingGroup] = field(default_factory=dict)
+    time_conditions: dict[str, TimeCondition] = field(default_factory=dict)
+
+    def resolve(self, kind: str, destination: str, now: dt.datetime) -> tuple[str, str]:
+        """A time condition's destination at this moment; others as they are."""
+        if kind == "time_condition":
+            condition = self.time_conditions.get(destination)
+            if condition is None:
+                return ("", "")
+            return condition.target(now)
+        return (kind, destination)
 
 
 def _addresses(host: str) -> set[str]:
@@ -208,6 +249,32 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
         "SELECT value FROM system_setting WHERE key = ?", (GUARD_SETTING,)
     ).fetchone()
     plan.guard = json.loads(row[0]) if row else {}
+    for number, strategy, ring_time, members, failover in con.execute(
+        "SELECT number, strategy, ring_time_s, members, failover FROM ring_group"
+    ):
+        plan.ring_groups[number] = RingGroup(
+            number=number,
+            strategy=strategy,
+            ring_time_s=ring_time,
+            members=tuple(
+                (m["extension"], int(m.get("ring_time_s") or ring_time))
+                for m in json.loads(members)
+            ),
+            failover=failover or "",
+        )
+    for row in con.execute(
+        "SELECT name, timezone, hours, holidays, mode, open_kind, open_destination,"
+        " closed_kind, closed_destination FROM time_condition"
+    ):
+        plan.time_conditions[row[0]] = TimeCondition(
+            name=row[0],
+            timezone=row[1],
+            hours=json.loads(row[2]),
+            holidays=json.loads(row[3]),
+            mode=row[4],
+            open_target=(row[5], row[6]),
+            closed_target=(row[7], row[8]),
+        )
     return plan
 
 
@@ -374,11 +441,9 @@ class OutsideCalls:
             KSR.sl.sl_send_reply(404, "No Route For This Number")
             return True
 
-        _kind, destination = target
+        kind, destination = plan.resolve(*target, self.clock())
         KSR.rr.record_route()
-        KSR.pv.sets("$ru", "sip:" + destination + "@" + str(KSR.pv.get("$Ri")))
-        rc = KSR.registrar.lookup("location")
-        if rc < 0:
+        if not self.ring_destination(plan, kind, destination):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
         self.relay_media()
@@ -392,10 +457,92 @@ class OutsideCalls:
             trunk=trunk.name,
             caller_name=str(KSR.pv.get("$fn") or ""),
         )
-        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        if kind != "ring_group":
+            KSR.tm.t_on_failure("ksr_failure_route_outside")
         KSR.tm.t_on_reply("ksr_onreply_route_outside")
         self.relay()
         return True
+
+    # -- destinations: extensions and ring groups ----------------------------
+
+    @staticmethod
+    def clock() -> dt.datetime:
+        """Now, for time conditions (tests of the rules pass their own)."""
+        return dt.datetime.now(dt.UTC)
+
+    def _ring(self, extension: str, first: bool) -> bool:
+        """Add the phones of an extension: as the R-URI, or as more branches."""
+        uri = "sip:" + extension + "@" + str(KSR.pv.get("$Ri"))
+        if first:
+            return KSR.registrar.lookup_uri("location", uri) > 0
+        return KSR.registrar.lookup_to_dset_uri("location", uri) > 0
+
+    def ring_destination(self, plan: Dialplan, kind: str, destination: str) -> bool:
+        """Point the request at an extension or a ring group; False if nobody."""
+        if kind == "ring_group":
+            group = plan.ring_groups.get(destination)
+            return group is not None and self._ring_group(group)
+        if kind == "extension":
+            return self._ring(destination, first=True)
+        return False
+
+    def _ring_group(self, group: RingGroup) -> bool:
+        KSR.pv.sets(AVP_FAILOVER, group.failover)
+        KSR.tm.t_on_failure("ksr_failure_route_group")
+        if group.strategy == "all":
+            ringing = False
+            for extension, _ in group.members:
+                ringing = self._ring(extension, first=not ringing) or ringing
+            if ringing:
+                KSR.tm.t_set_fr(group.ring_time_s * 1000, TRUNK_RING_MS)
+                return True
+            return self._ring_failover()
+        # Sequential: one member at a time, each for its own ring time.
+        return self._ring_next_member(list(group.members))
+
+    def _ring_next_member(self, left: list) -> bool:
+        while left:
+            extension, ring_time = left.pop(0)
+            if self._ring(extension, first=True):
+                KSR.pv.sets(AVP_MEMBERS_LEFT, ",".join(f"{e}:{t}" for e, t in left))
+                KSR.tm.t_set_fr(int(ring_time) * 1000, TRUNK_RING_MS)
+                return True
+        KSR.pv.sets(AVP_MEMBERS_LEFT, "")
+        return self._ring_failover()
+
+    def _ring_failover(self) -> bool:
+        failover = str(KSR.pv.get(AVP_FAILOVER) or "")
+        KSR.pv.sets(AVP_FAILOVER, "")
+        if failover and self._ring(failover, first=True):
+            KSR.tm.t_set_fr(TRUNK_RING_MS, TRUNK_RING_MS)
+            return True
+        return False
+
+    def ksr_failure_route_group(self, msg) -> int:
+        """A ring group's member (or every member) did not take the call.
+
+        A member who is busy or declines is passed over like one who does
+        not answer; after the last member the failover extension rings.
+        """
+        call_id = str(KSR.pv.get("$ci"))
+        if KSR.tm.t_is_canceled() > 0:
+            self.calls.send(CALL_ENDED, call_id, code=487)
+            self.end_media()
+            return 1
+        left = [
+            item.split(":")
+            for item in str(KSR.pv.get(AVP_MEMBERS_LEFT) or "").split(",")
+            if item
+        ]
+        if self._ring_next_member(left):
+            KSR.tm.t_on_failure("ksr_failure_route_group")
+            KSR.tm.t_on_reply("ksr_onreply_route_outside")
+            self.relay()
+            return 1
+        code = int(KSR.pv.get("$T_reply_code") or 0)
+        self.calls.send(CALL_ENDED, call_id, code=code)
+        self.end_media()
+        return 1
 
     # -- outbound ------------------------------------------------------------
 
@@ -411,6 +558,8 @@ class OutsideCalls:
             return False
         plan = self.dialplan.current()
         caller = str(KSR.pv.get("$au") or KSR.pv.get("$fU") or "")
+        if number in plan.ring_groups:
+            return self._call_group(plan, caller, number)
 
         for route in plan.routes:
             if not route.allows(caller):
@@ -429,6 +578,23 @@ class OutsideCalls:
             KSR.sl.sl_send_reply(404, "No Route For This Number")
             return True
         return False
+
+    def _call_group(self, plan: Dialplan, caller: str, number: str) -> bool:
+        """An extension dialling a ring group's number."""
+        KSR.rr.record_route()
+        if not self.ring_destination(plan, "ring_group", number):
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="internal",
+            src=caller,
+            dst=number,
+        )
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
 
     def _guard_refuses(
         self, plan: Dialplan, caller: str, number: str, dialled: str

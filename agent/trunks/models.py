@@ -104,3 +104,31 @@ class CallRecord(BaseModel):
 
     class Meta:
         table_name = "cdr"
+
+
+class RingGroupRow(BaseModel):
+    number = peewee.CharField(unique=True, max_length=6)
+    name = peewee.CharField(max_length=64)
+    strategy = peewee.CharField(max_length=16)
+    ring_time_s = peewee.IntegerField()
+    #: JSON list of {"extension": "101", "ring_time_s": 15}.
+    members = peewee.TextField()
+    failover = peewee.CharField(max_length=32, default="")
+
+    class Meta:
+        table_name = "ring_group"
+
+
+class TimeConditionRow(BaseModel):
+    name = peewee.CharField(unique=True, max_length=32)
+    timezone = peewee.CharField(max_length=64)
+    hours = peewee.TextField()
+    holidays = peewee.TextField(default="[]")
+    mode = peewee.CharField(max_length=8, default="auto")
+    open_kind = peewee.CharField(max_length=16)
+    open_destination = peewee.CharField(max_length=32)
+    closed_kind = peewee.CharField(max_length=16)
+    closed_destination = peewee.CharField(max_length=32)
+
+    class Meta:
+        table_name = "time_condition"
