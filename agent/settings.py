@@ -21,6 +21,8 @@ DEFAULT_SIP_TLS_PORT = 5061  # RFC 3261 section 19.1.2, for sips: and TLS
 DEFAULT_HTTP_PORT = 8080
 DEFAULT_HTTPS_PORT = 8443
 DEFAULT_TFTP_PORT = 6969  # 69 on the device, which runs it with privileges
+# The media relay's control socket, on loopback only (rtpengine's ng protocol).
+DEFAULT_RTPENGINE_PORT = 2223
 
 
 def _port(name: str, default: int) -> int:
@@ -92,6 +94,7 @@ class Settings:
     https_port: int
     tftp_port: int
     sip_domain_override: str | None = None
+    rtpengine_ng_port: int = DEFAULT_RTPENGINE_PORT
     #: Whether EDGEPBX_DATA_DIR was given; only then may a CLI command that
     #: finds no data there start a new appliance in it.
     data_dir_chosen: bool = False
@@ -115,6 +118,7 @@ class Settings:
             sip_domain_override=_domain(os.environ.get("EDGEPBX_SIP_DOMAIN") or ""),
             data_dir_chosen=bool(chosen),
             sip_tls_port=_port("EDGEPBX_SIP_TLS_PORT", DEFAULT_SIP_TLS_PORT),
+            rtpengine_ng_port=_port("EDGEPBX_RTPENGINE_PORT", DEFAULT_RTPENGINE_PORT),
         )
         _check_ports_distinct(settings)
         return settings
@@ -179,6 +183,7 @@ class Settings:
             "EDGEPBX_HTTPS_PORT": str(self.https_port),
             "EDGEPBX_TFTP_PORT": str(self.tftp_port),
             "EDGEPBX_SIP_TLS_PORT": str(self.sip_tls_port),
+            "EDGEPBX_RTPENGINE_PORT": str(self.rtpengine_ng_port),
         }
         if self.sip_domain_override:
             env["EDGEPBX_SIP_DOMAIN"] = self.sip_domain_override

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from agent.appliance import Appliance
+from agent.rtpengine import daemon as rtpengine_daemon
 from agent.sip.kamailio_config import sip_domain, sip_host
 from agent.supervisor.agent import agent_is_running
 from agent.web import daemons as web_daemons
@@ -29,6 +30,7 @@ def appliance_status(appliance: Appliance) -> dict:
     supervised = state.get("daemons", {})
 
     probes = {
+        "rtpengine": rtpengine_daemon.ng_client(settings).ping,
         "kamailio": appliance.kamailio.ping,
         "webadmin": lambda: web_daemons.https_answering(settings),
         "webadmin-http": lambda: web_daemons.http_answering(settings),

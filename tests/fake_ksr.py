@@ -33,11 +33,14 @@ class FakeKsr:
         "pv",
         "registrar",
         "rr",
+        "rtpengine",
         "sanity",
         "siputils",
         "sl",
         "tm",
+        "textops",
         "tmx",
+        "uac",
     )
 
     def __init__(self, pv: dict[str, str] | None = None) -> None:

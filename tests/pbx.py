@@ -66,6 +66,7 @@ class RunningPbx:
     https_port: int = field(default_factory=free_port)
     tftp_port: int = field(default_factory=free_port)
     sip_tls_port: int = field(default_factory=free_port)
+    rtpengine_port: int = field(default_factory=free_port)
     #: "agent" as on the device, or "run" as ``make run`` (prints the banner).
     command: str = "agent"
     process: subprocess.Popen | None = None
@@ -92,6 +93,7 @@ class RunningPbx:
             EDGEPBX_HTTPS_PORT=str(self.https_port),
             EDGEPBX_TFTP_PORT=str(self.tftp_port),
             EDGEPBX_SIP_TLS_PORT=str(self.sip_tls_port),
+            EDGEPBX_RTPENGINE_PORT=str(self.rtpengine_port),
             **self.extra_env,
         )
 

@@ -39,10 +39,17 @@ class Permission(enum.StrEnum):
     CHANGE_SYSTEM_SETTINGS = "change the system settings"
     VIEW_NETWORK = "view the network settings"
     MANAGE_NETWORK = "change the network settings"
+    VIEW_CALL_ROUTING = "view trunks, routes and call records"
+    MANAGE_CALL_ROUTING = "change trunks and routes"
 
 
-_STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_CONTACTS}
+_STAFF_VIEW = {
+    Permission.VIEW_EXTENSIONS,
+    Permission.VIEW_CONTACTS,
+    Permission.VIEW_CALL_ROUTING,
+}
 _ADMIN = _STAFF_VIEW | {
+    Permission.MANAGE_CALL_ROUTING,
     Permission.CHANGE_EXTENSIONS,
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,
@@ -64,6 +71,7 @@ MODULES: dict[str, tuple[Permission, Permission | None]] = {
     "firmware": (Permission.VIEW_FIRMWARE, None),
     "system": (Permission.VIEW_SYSTEM_SETTINGS, Permission.CHANGE_SYSTEM_SETTINGS),
     "network": (Permission.VIEW_NETWORK, Permission.MANAGE_NETWORK),
+    "call routing": (Permission.VIEW_CALL_ROUTING, Permission.MANAGE_CALL_ROUTING),
 }
 ACCESS_LEVELS = ("none", "view", "edit")
 

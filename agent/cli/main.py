@@ -26,6 +26,7 @@ from agent.cli import mail as mail_cli
 from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import security as security_cli
+from agent.cli import trunks as trunks_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -318,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     extension_networks_cli.register(sub)
     network_cli.register(sub)
     console_cli.register(sub)
+    trunks_cli.register(sub)
     return parser
 
 

@@ -231,6 +231,131 @@ CREATE VIEW subscriber AS
     FROM extension WHERE enabled = 1
 """
 
+# Calls to and from the outside world: SIP trunks and their DIDs, outbound
+# routes (ordered, with dial patterns and ordered trunks), inbound routes
+# from a DID to a destination, ring groups, time conditions (business
+# hours), and one call detail record per call.
+# "uacreg" is Kamailio's uac table (version 5 in Kamailio 5.6), read once
+# at its start; it stays empty, because the agent hands every trunk
+# registration to Kamailio over its RPC socket, so a trunk's password is
+# never written anywhere in plain text. A trunk password is sealed under
+# the device key like an extension's.
+TRUNKS_ROUTES_AND_CDR = """
+CREATE TABLE trunk (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    kind VARCHAR(16) NOT NULL,
+    host VARCHAR(253) NOT NULL,
+    port INTEGER NOT NULL,
+    transport VARCHAR(8) NOT NULL,
+    outbound_proxy VARCHAR(260),
+    username VARCHAR(64),
+    auth_username VARCHAR(64),
+    password TEXT,
+    realm VARCHAR(253),
+    caller_id_header VARCHAR(8) NOT NULL,
+    did_header VARCHAR(16) NOT NULL,
+    enabled BOOLEAN NOT NULL DEFAULT 1,
+    created_at DATETIME NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE trunk_did (
+    id INTEGER PRIMARY KEY NOT NULL,
+    trunk_id INTEGER NOT NULL REFERENCES trunk (id) ON DELETE CASCADE,
+    did VARCHAR(32) NOT NULL UNIQUE
+);
+CREATE TABLE outbound_route (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    position INTEGER NOT NULL,
+    caller_id VARCHAR(32),
+    extensions TEXT NOT NULL DEFAULT '[]',
+    enabled BOOLEAN NOT NULL DEFAULT 1
+);
+CREATE TABLE dial_pattern (
+    id INTEGER PRIMARY KEY NOT NULL,
+    route_id INTEGER NOT NULL REFERENCES outbound_route (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    pattern VARCHAR(64) NOT NULL,
+    strip INTEGER NOT NULL DEFAULT 0,
+    prepend VARCHAR(32) NOT NULL DEFAULT ''
+);
+CREATE TABLE outbound_route_trunk (
+    id INTEGER PRIMARY KEY NOT NULL,
+    route_id INTEGER NOT NULL REFERENCES outbound_route (id) ON DELETE CASCADE,
+    trunk_id INTEGER NOT NULL REFERENCES trunk (id) ON DELETE RESTRICT,
+    position INTEGER NOT NULL,
+    UNIQUE (route_id, trunk_id)
+);
+CREATE TABLE inbound_route (
+    id INTEGER PRIMARY KEY NOT NULL,
+    did VARCHAR(32) NOT NULL,
+    caller_id VARCHAR(32) NOT NULL DEFAULT '',
+    destination_kind VARCHAR(16) NOT NULL,
+    destination VARCHAR(32) NOT NULL,
+    UNIQUE (did, caller_id)
+);
+CREATE TABLE ring_group (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    strategy VARCHAR(16) NOT NULL,
+    ring_time_s INTEGER NOT NULL,
+    members TEXT NOT NULL,
+    failover VARCHAR(32) NOT NULL DEFAULT ''
+);
+CREATE TABLE time_condition (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    timezone VARCHAR(64) NOT NULL,
+    hours TEXT NOT NULL,
+    holidays TEXT NOT NULL DEFAULT '[]',
+    mode VARCHAR(8) NOT NULL DEFAULT 'auto',
+    open_kind VARCHAR(16) NOT NULL,
+    open_destination VARCHAR(32) NOT NULL,
+    closed_kind VARCHAR(16) NOT NULL,
+    closed_destination VARCHAR(32) NOT NULL
+);
+CREATE TABLE cdr (
+    id INTEGER PRIMARY KEY NOT NULL,
+    call_id VARCHAR(255) NOT NULL UNIQUE,
+    direction VARCHAR(8) NOT NULL,
+    src VARCHAR(64) NOT NULL,
+    dst VARCHAR(64) NOT NULL,
+    did VARCHAR(32) NOT NULL DEFAULT '',
+    trunk VARCHAR(32) NOT NULL DEFAULT '',
+    caller_name VARCHAR(64) NOT NULL DEFAULT '',
+    started_at REAL NOT NULL,
+    answered_at REAL,
+    ended_at REAL,
+    disposition VARCHAR(16) NOT NULL DEFAULT '',
+    last_code INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX cdr_started_idx ON cdr (started_at);
+CREATE INDEX cdr_src_idx ON cdr (src);
+CREATE INDEX cdr_dst_idx ON cdr (dst);
+CREATE TABLE uacreg (
+    id INTEGER PRIMARY KEY NOT NULL,
+    l_uuid VARCHAR(64) DEFAULT '' NOT NULL,
+    l_username VARCHAR(64) DEFAULT '' NOT NULL,
+    l_domain VARCHAR(64) DEFAULT '' NOT NULL,
+    r_username VARCHAR(64) DEFAULT '' NOT NULL,
+    r_domain VARCHAR(64) DEFAULT '' NOT NULL,
+    realm VARCHAR(64) DEFAULT '' NOT NULL,
+    auth_username VARCHAR(64) DEFAULT '' NOT NULL,
+    auth_password VARCHAR(64) DEFAULT '' NOT NULL,
+    auth_ha1 VARCHAR(128) DEFAULT '' NOT NULL,
+    auth_proxy VARCHAR(255) DEFAULT '' NOT NULL,
+    expires INTEGER DEFAULT 0 NOT NULL,
+    flags INTEGER DEFAULT 0 NOT NULL,
+    reg_delay INTEGER DEFAULT 0 NOT NULL,
+    contact_addr VARCHAR(255) DEFAULT '' NOT NULL,
+    socket VARCHAR(128) DEFAULT '' NOT NULL,
+    CONSTRAINT uacreg_l_uuid_idx UNIQUE (l_uuid)
+);
+INSERT INTO version (table_name, table_version) VALUES ('uacreg', 5)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -242,6 +367,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
     Migration(6, "custom roles, portal users, contacts", _run(ROLES_PORTAL_CONTACTS)),
+    Migration(7, "trunks, routes and call records", _run(TRUNKS_ROUTES_AND_CDR)),
     Migration(
         9,
         "networks each extension may register from",

@@ -62,6 +62,8 @@ FLOOD_BLOCK_S = 300
 # The agent's security event socket (agent.security.listener), named here
 # too so the SIP core's configuration does not import the security package.
 EVENTS_SOCKET_NAME = "security-events.sock"
+# The agent's call event socket (agent.cdr.listener): call records.
+CALL_EVENTS_SOCKET_NAME = "call-events.sock"
 
 ENV_ROUTING_SETTINGS = "EDGEPBX_ROUTING_SETTINGS"
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
@@ -153,6 +155,8 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "flood_block_s": str(FLOOD_BLOCK_S),
         "tls_certificate": str(settings.https_certificate),
         "tls_private_key": str(settings.https_key),
+        "rtpengine_sock": f"udp:127.0.0.1:{settings.rtpengine_ng_port}",
+        "contact_addr": f"{host}:{settings.sip_port}",
     }
 
     def fill(match: re.Match) -> str:
@@ -160,7 +164,14 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
 
     cfg = _PLACEHOLDER.sub(fill, TEMPLATE.read_text())
     events_socket = settings.run_dir / EVENTS_SOCKET_NAME
-    routing = str(RoutingSettings(realm=realm, events_socket=str(events_socket)))
+    routing = str(
+        RoutingSettings(
+            realm=realm,
+            events_socket=str(events_socket),
+            config_db=str(settings.config_db),
+            call_events_socket=str(settings.run_dir / CALL_EVENTS_SOCKET_NAME),
+        )
+    )
     return cfg, routing
 
 

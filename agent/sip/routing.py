@@ -38,6 +38,11 @@ try:
 except ModuleNotFoundError:  # the agent imports RoutingSettings from here
     KSR = None
 
+try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from outside import OutsideCalls
+except ModuleNotFoundError:
+    from agent.sip.outside import OutsideCalls
+
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
 FLAG_NAT_BRANCH = 6  # branch flag: the contact was registered from behind a NAT
@@ -128,6 +133,10 @@ class RoutingSettings:
     realm: str
     #: The agent's security event socket; empty: report nothing.
     events_socket: str = ""
+    #: The configuration database (trunks and routes), read-only.
+    config_db: str = ""
+    #: The agent's call event socket (call records); empty: report nothing.
+    call_events_socket: str = ""
 
     @classmethod
     def parse(cls, text: str) -> RoutingSettings:
@@ -138,10 +147,23 @@ class RoutingSettings:
         events_socket = data.get("events_socket", "")
         if not isinstance(events_socket, str):
             raise ValueError("routing settings: events_socket must be a string")
-        return cls(realm=realm, events_socket=events_socket)
+        extra = {}
+        for name in ("config_db", "call_events_socket"):
+            value = data.get(name, "")
+            if not isinstance(value, str):
+                raise ValueError(f"routing settings: {name} must be a string")
+            extra[name] = value
+        return cls(realm=realm, events_socket=events_socket, **extra)
 
     def __str__(self) -> str:
-        return json.dumps({"realm": self.realm, "events_socket": self.events_socket})
+        return json.dumps(
+            {
+                "realm": self.realm,
+                "events_socket": self.events_socket,
+                "config_db": self.config_db,
+                "call_events_socket": self.call_events_socket,
+            }
+        )
 
     @classmethod
     def from_environment(cls) -> RoutingSettings:
@@ -182,12 +204,13 @@ class EventReporter:
             pass
 
 
-class Routing:
+class Routing(OutsideCalls):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
         self.settings = settings
         self.events = EventReporter(settings.events_socket)
+        self.init_outside(settings.config_db, settings.call_events_socket)
 
     # -- KEMI entry points ---------------------------------------------------
 
@@ -269,6 +292,7 @@ class Routing:
                 KSR.info("call ended: " + str(KSR.pv.get("$ci")) + "\n")
             elif method == "INVITE":
                 KSR.rr.record_route()
+            self.media_in_dialog(method)
             self.relay()
             return True
         if method == "ACK":
@@ -453,9 +477,11 @@ REQUEST_PIPELINE = (
     Routing.withindlg,
     Routing.cancel_and_retransmissions,
     Routing.to_the_pbx_itself,
+    Routing.from_trunk,
     Routing.authenticate,
     Routing.allowed_source,
     Routing.register,
+    Routing.to_outside,
     Routing.to_extension,
 )
 REGISTER_PIPELINE = (

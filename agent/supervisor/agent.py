@@ -20,10 +20,13 @@ from pathlib import Path
 
 from agent import ports
 from agent.appliance import Appliance
+from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
+from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
+from agent.trunks.keeper import TrunkKeeper
 from agent.web import daemons as web_daemons
 from agent.web.certificate import ensure_certificate
 from provisioning_server.daemon import provisioning_spec
@@ -45,6 +48,7 @@ class Agent:
         # Started in this order and stopped in reverse: Kamailio last, so
         # registrations are flushed after everything else has let go.
         self.daemons = [
+            Daemon(rtpengine_spec(self.settings)),
             Daemon(self._kamailio_spec()),
             Daemon(web_daemons.https_spec(self.settings)),
             Daemon(web_daemons.http_spec(self.settings)),
@@ -53,6 +57,10 @@ class Agent:
         self._lock_file = None
         self._ready_reported = False
         self.security = SecurityGuard(self.settings)
+        self.call_events = CallEventListener(
+            self.settings.run_dir / kamailio_config.CALL_EVENTS_SOCKET_NAME
+        )
+        self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
 
     # -- daemons -------------------------------------------------------------
 
@@ -107,6 +115,7 @@ class Agent:
             signal.signal(sig, self._on_signal)
         log.info("agent: starting (data in %s)", self.settings.data_dir)
         self.security.start()
+        self.call_events.start()
         try:
             for daemon in self.daemons:
                 daemon.start()
@@ -118,6 +127,7 @@ class Agent:
                 if changed:
                     self._write_state()
                 self.security.tick()
+                self.trunks.tick(self._daemon_pid("kamailio"))
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")
@@ -130,8 +140,12 @@ class Agent:
             for daemon in reversed(self.daemons):
                 daemon.stop()
             self.security.stop()
+            self.call_events.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
+
+    def _daemon_pid(self, name: str) -> int | None:
+        return next((d.pid for d in self.daemons if d.name == name), None)
 
     def all_answering(self) -> bool:
         return all(d.process is not None and d.spec.answering() for d in self.daemons)

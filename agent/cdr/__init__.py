@@ -1,0 +1,1 @@
+"""Call detail records: one row per call, kept by the agent."""

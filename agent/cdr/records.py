@@ -1,0 +1,252 @@
+"""Call records: how call events become one row, and how rows are read.
+
+Why events and not Kamailio's acc module: Kamailio's SQLite driver sets no
+busy timeout, so Kamailio never writes the configuration database (see
+docs/architecture.md); acc would need a database of its own and a second
+pass to join its start and stop rows into one call. The KEMI routing
+already knows each call's meaning (which trunk, which DID, which extension,
+the final status) at the moment it decides, so it sends that as up to
+three datagrams (started, answered, ended) and the agent, the database's
+writer, turns them into one row. Known shortcoming: a call that ends while
+the agent is down keeps no end time (its row shows no disposition), and a
+call whose BYE never passes the PBX (both phones lost power) stays open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import logging
+from dataclasses import asdict, dataclass
+
+import peewee
+
+from agent.accounts.roles import Permission, Principal
+from agent.errors import InvalidInput
+from agent.trunks.models import CallRecord
+
+log = logging.getLogger("edgepbx.cdr")
+
+ANSWERED = "answered"
+NO_ANSWER = "no answer"
+BUSY = "busy"
+FAILED = "failed"
+DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED)
+# RFC 3261 section 21: 486 Busy Here, 600 Busy Everywhere; 408, 480 and
+# 487 (cancelled by the caller) are a callee who did not answer.
+BUSY_CODES = {486, 600}
+NO_ANSWER_CODES = {408, 480, 487, 603}
+PAGE_MAX = 1000
+
+#: Asterisk's Master.csv columns (cdr_csv, default settings), in order.
+MASTER_CSV_COLUMNS = (
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+)
+_ASTERISK_DISPOSITION = {
+    ANSWERED: "ANSWERED",
+    NO_ANSWER: "NO ANSWER",
+    BUSY: "BUSY",
+    FAILED: "FAILED",
+}
+
+
+def disposition_for(code: int, answered: bool) -> str:
+    if answered:
+        return ANSWERED
+    if code in BUSY_CODES:
+        return BUSY
+    if code in NO_ANSWER_CODES:
+        return NO_ANSWER
+    return FAILED
+
+
+def apply_event(event: dict) -> None:
+    """Fold one call event into its row (the agent's listener calls this)."""
+    kind = event.get("event")
+    call_id = str(event.get("call_id") or "")
+    at = float(event.get("at") or 0)
+    if not call_id or not at:
+        return
+    if kind == "started":
+        # A second INVITE of the same call (a forked retry) adds no row.
+        with contextlib.suppress(peewee.IntegrityError):
+            CallRecord.create(
+                call_id=call_id,
+                direction=str(event.get("direction", ""))[:8],
+                src=str(event.get("src", ""))[:64],
+                dst=str(event.get("dst", ""))[:64],
+                did=str(event.get("did", ""))[:32],
+                trunk=str(event.get("trunk", ""))[:32],
+                caller_name=str(event.get("caller_name", ""))[:64],
+                started_at=at,
+            )
+        return
+    row = CallRecord.get_or_none(CallRecord.call_id == call_id)
+    if row is None or row.ended_at is not None:
+        return
+    if kind == "trunk":
+        row.trunk = str(event.get("trunk", ""))[:32]
+    elif kind == "answered" and row.answered_at is None:
+        row.answered_at = at
+    elif kind == "ended":
+        code = int(event.get("code") or 0)
+        row.ended_at = at
+        row.last_code = code
+        row.disposition = disposition_for(code, row.answered_at is not None)
+    else:
+        return
+    row.save()
+
+
+@dataclass(frozen=True)
+class CallRecordInfo:
+    call_id: str
+    direction: str
+    src: str
+    dst: str
+    did: str
+    trunk: str
+    caller_name: str
+    start: str
+    answer: str | None
+    end: str | None
+    duration: int
+    billsec: int
+    disposition: str
+    last_code: int
+
+    @classmethod
+    def of(cls, row: CallRecord) -> CallRecordInfo:
+        end = row.ended_at
+        return cls(
+            call_id=row.call_id,
+            direction=row.direction,
+            src=row.src,
+            dst=row.dst,
+            did=row.did,
+            trunk=row.trunk,
+            caller_name=row.caller_name,
+            start=_iso(row.started_at),
+            answer=_iso(row.answered_at) if row.answered_at else None,
+            end=_iso(end) if end else None,
+            duration=round(end - row.started_at) if end else 0,
+            billsec=round(end - row.answered_at) if end and row.answered_at else 0,
+            disposition=row.disposition,
+            last_code=row.last_code,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
+
+
+def _day(field: str, value: str | None, end: bool = False) -> float | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field, value, "a date like 2026-12-04") from None
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return (start + dt.timedelta(days=1 if end else 0)).timestamp()
+
+
+def search(
+    actor: Principal,
+    since: str | None = None,
+    until: str | None = None,
+    number: str | None = None,
+    disposition: str | None = None,
+    limit: int = 100,
+) -> list[CallRecordInfo]:
+    """Calls newest first: dates (UTC, inclusive), a number (source,
+    destination or DID containing it), a disposition."""
+    actor.require(Permission.VIEW_CALL_ROUTING)
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
+    query = CallRecord.select()
+    start = _day("since", since)
+    stop = _day("until", until, end=True)
+    if start is not None:
+        query = query.where(CallRecord.started_at >= start)
+    if stop is not None:
+        query = query.where(CallRecord.started_at < stop)
+    if number:
+        if len(number) > 32:
+            raise InvalidInput("number", None, "at most 32 characters")
+        query = query.where(
+            CallRecord.src.contains(number)
+            | CallRecord.dst.contains(number)
+            | CallRecord.did.contains(number)
+        )
+    if disposition:
+        if disposition not in DISPOSITIONS:
+            raise InvalidInput(
+                "disposition", disposition, "one of " + ", ".join(DISPOSITIONS)
+            )
+        query = query.where(CallRecord.disposition == disposition)
+    query = query.order_by(CallRecord.started_at.desc()).limit(limit)
+    return [CallRecordInfo.of(row) for row in query]
+
+
+def master_csv(records: list[CallRecordInfo]) -> str:
+    """Rows in Asterisk's Master.csv layout, so billing tools read them."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+
+    def when(value: str | None) -> str:
+        if not value:
+            return ""
+        return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S")
+
+    for r in records:
+        inbound = r.direction == "in"
+        writer.writerow(
+            [
+                "",
+                r.src,
+                r.dst,
+                "from-trunk" if inbound else "from-internal",
+                f'"{r.caller_name}" <{r.src}>' if r.caller_name else r.src,
+                f"SIP/{r.trunk if inbound else r.src}",
+                f"SIP/{r.dst if inbound else r.trunk}",
+                "Dial",
+                r.trunk,
+                when(r.start),
+                when(r.answer),
+                when(r.end),
+                r.duration,
+                r.billsec,
+                _ASTERISK_DISPOSITION.get(r.disposition, ""),
+                "DOCUMENTATION",
+            ]
+        )
+    return out.getvalue()
+
+
+def parse_event(data: bytes) -> dict:
+    event = json.loads(data)
+    if not isinstance(event, dict):
+        raise ValueError("a call event is a JSON object")
+    return event

@@ -1,0 +1,1 @@
+"""The media relay: rtpengine, its command line and its control protocol."""

@@ -1,0 +1,775 @@
+"""Calls to and from the outside world, as steps of the KEMI routing.
+
+Mixed into ``Routing`` (agent/sip/routing.py). Two pipeline steps:
+
+- ``from_trunk`` (before authentication): a request from a trunk's address
+  and port is the carrier's; its DID is read from the trunk's DID header and
+  the inbound route for that DID (and caller ID) says which extension rings.
+- ``to_outside`` (after the registrar, before extensions): an extension
+  dialling a number that is no extension is matched against the outbound
+  routes in order; the first route that allows the caller and has a
+  matching dial pattern sends the call to its first trunk, and a trunk that
+  answers 5xx, 408 or not at all hands the call to the next one.
+
+Media of every trunk call goes through rtpengine (and so does a call with a
+phone behind NAT): the SDP offer in the request route, the answer in the
+reply route, the end with the BYE. In-dialog requests know a relayed call by
+the "mr" parameter this step puts in its Record-Route.
+
+Every call that crosses a trunk sends three events at most to the agent,
+which keeps the call detail record: started, answered, ended (with the
+final SIP status when it never was answered). They are JSON datagrams on
+``run/call-events.sock``, like security events: never blocking, lost (not
+retried) while the agent is down.
+
+The routing data (trunks, routes, DIDs) is read from the configuration
+database with a read-only SQLite connection per Kamailio process and read
+again only when another process committed a change (``PRAGMA
+data_version``), so a change made by the CLI or the web admin applies to the
+next call without reloading Kamailio. Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+try:
+    import KSR  # provided by Kamailio's app_python3 at run time
+except ModuleNotFoundError:
+    KSR = None
+
+try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from dial_patterns import DialPattern, compile_pattern
+    from schedule import is_open
+except ModuleNotFoundError:
+    from agent.sip.dial_patterns import DialPattern, compile_pattern
+    from agent.sip.schedule import is_open
+
+# Message flag: this call's media is relayed by rtpengine.
+FLAG_MEDIA_RELAY = 8
+# Record-Route parameter that tells in-dialog requests the same.
+MEDIA_RR_PARAM = "mr=1"
+# rtpengine flags: the relay's address in c= and o= lines, no ICE towards
+# phones and carriers that would try to reach each other directly.
+RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
+# A trunk that sends no provisional reply in this long is taken as down and
+# the next trunk is tried (RFC 3261 Timer B is 32 s, far too long to wait
+# with a caller on the line); once it rings, the caller waits as for an
+# extension.
+TRUNK_NO_REPLY_MS = 4000
+TRUNK_RING_MS = 60000
+# Replies after which the next trunk is tried: the trunk is down, busy as a
+# whole, or overloaded (RFC 3261 section 21.5), or it did not answer.
+FAILOVER_CODES = {408} | set(range(500, 600))
+AVP_TRUNKS_LEFT = "$avp(edgepbx_trunks_left)"
+AVP_TRUNK = "$avp(edgepbx_trunk)"
+AVP_CALLER_ID = "$avp(edgepbx_cid)"
+AVP_DIALLED = "$avp(edgepbx_dialled)"
+AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
+AVP_FAILOVER = "$avp(edgepbx_failover)"
+
+# Toll-fraud guard refusals: a security event of this kind, and the reply.
+EVENT_GUARD = "toll-fraud-guard"
+GUARD_SETTING = "calls.guard"
+# A call record still open after this long is a lost end, not a live call.
+OPEN_CALL_MAX_S = 4 * 3600
+
+CALL_STARTED = "started"
+CALL_ANSWERED = "answered"
+CALL_ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Trunk:
+    id: int
+    name: str
+    kind: str
+    host: str
+    port: int
+    transport: str
+    outbound_proxy: str
+    username: str
+    caller_id_header: str
+    did_header: str
+
+    @property
+    def hostport(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def request_uri(self, number: str) -> str:
+        uri = f"sip:{number}@{self.hostport}"
+        return uri + (";transport=tcp" if self.transport == "tcp" else "")
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    pattern: DialPattern
+    strip: int
+    prepend: str
+
+
+@dataclass(frozen=True)
+class OutboundRoute:
+    name: str
+    caller_id: str
+    extensions: frozenset[str]
+    patterns: tuple[PatternRule, ...]
+    trunk_ids: tuple[int, ...]
+
+    def allows(self, extension: str) -> bool:
+        return not self.extensions or extension in self.extensions
+
+    def dialled(self, number: str) -> str | None:
+        for rule in self.patterns:
+            if rule.pattern.match(number):
+                return rule.pattern.dialled(number, rule.strip, rule.prepend)
+        return None
+
+
+@dataclass(frozen=True)
+class RingGroup:
+    number: str
+    strategy: str
+    ring_time_s: int
+    #: (extension, ring time in seconds) in ringing order.
+    members: tuple[tuple[str, int], ...]
+    failover: str
+
+
+@dataclass(frozen=True)
+class TimeCondition:
+    name: str
+    timezone: str
+    hours: dict
+    holidays: list
+    mode: str
+    open_target: tuple[str, str]
+    closed_target: tuple[str, str]
+
+    def target(self, now: dt.datetime) -> tuple[str, str]:
+        open_now = is_open(self.hours, self.holidays, self.timezone, self.mode, now)
+        return self.open_target if open_now else self.closed_target
+
+
+@dataclass
+class Dialplan:
+    trunks: dict[int, Trunk] = field(default_factory=dict)
+    #: (ip or host, port) -> trunk, for recognising a carrier's request.
+    sources: dict[tuple[str, int], Trunk] = field(default_factory=dict)
+    routes: list[OutboundRoute] = field(default_factory=list)
+    #: (did, caller id or "") -> (destination kind, destination)
+    inbound: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    #: The toll-fraud guard (agent.routes.guard.CallGuard as a dict).
+    guard: dict = field(default_factory=dict)
+    ring_groups: dict[str, RingGroup] = field(default_factory=dict)
+    time_conditions: dict[str, TimeCondition] = field(default_factory=dict)
+
+    def resolve(self, kind: str, destination: str, now: dt.datetime) -> tuple[str, str]:
+        """A time condition's destination at this moment; others as they are."""
+        if kind == "time_condition":
+            condition = self.time_conditions.get(destination)
+            if condition is None:
+                return ("", "")
+            return condition.target(now)
+        return (kind, destination)
+
+
+def _addresses(host: str) -> set[str]:
+    """The host itself and, for a name, its addresses (resolved at load)."""
+    found = {host}
+    try:
+        for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return found
+
+
+def load_dialplan(con: sqlite3.Connection) -> Dialplan:
+    plan = Dialplan()
+    for row in con.execute(
+        "SELECT id, name, kind, host, port, transport, outbound_proxy, username,"
+        " caller_id_header, did_header FROM trunk WHERE enabled = 1"
+    ):
+        trunk = Trunk(
+            id=row[0],
+            name=row[1],
+            kind=row[2],
+            host=row[3],
+            port=row[4],
+            transport=row[5],
+            outbound_proxy=row[6] or "",
+            username=row[7] or "",
+            caller_id_header=row[8],
+            did_header=row[9],
+        )
+        plan.trunks[trunk.id] = trunk
+        for address in _addresses(trunk.host):
+            plan.sources[(address, trunk.port)] = trunk
+
+    patterns: dict[int, list[PatternRule]] = {}
+    for route_id, text, strip, prepend in con.execute(
+        "SELECT route_id, pattern, strip, prepend FROM dial_pattern ORDER BY position"
+    ):
+        try:
+            rule = PatternRule(compile_pattern(text), strip, prepend)
+        except ValueError:
+            continue  # refused at save time; never stored by the agent
+        patterns.setdefault(route_id, []).append(rule)
+    trunk_ids: dict[int, list[int]] = {}
+    for route_id, trunk_id in con.execute(
+        "SELECT route_id, trunk_id FROM outbound_route_trunk ORDER BY position"
+    ):
+        if trunk_id in plan.trunks:
+            trunk_ids.setdefault(route_id, []).append(trunk_id)
+    for route_id, name, caller_id, extensions in con.execute(
+        "SELECT id, name, caller_id, extensions FROM outbound_route"
+        " WHERE enabled = 1 ORDER BY position"
+    ):
+        plan.routes.append(
+            OutboundRoute(
+                name=name,
+                caller_id=caller_id or "",
+                extensions=frozenset(json.loads(extensions or "[]")),
+                patterns=tuple(patterns.get(route_id, ())),
+                trunk_ids=tuple(trunk_ids.get(route_id, ())),
+            )
+        )
+
+    for did, caller_id, kind, destination in con.execute(
+        "SELECT did, caller_id, destination_kind, destination FROM inbound_route"
+    ):
+        plan.inbound[(did, caller_id or "")] = (kind, destination)
+    row = con.execute(
+        "SELECT value FROM system_setting WHERE key = ?", (GUARD_SETTING,)
+    ).fetchone()
+    plan.guard = json.loads(row[0]) if row else {}
+    for number, strategy, ring_time, members, failover in con.execute(
+        "SELECT number, strategy, ring_time_s, members, failover FROM ring_group"
+    ):
+        plan.ring_groups[number] = RingGroup(
+            number=number,
+            strategy=strategy,
+            ring_time_s=ring_time,
+            members=tuple(
+                (m["extension"], int(m.get("ring_time_s") or ring_time))
+                for m in json.loads(members)
+            ),
+            failover=failover or "",
+        )
+    for row in con.execute(
+        "SELECT name, timezone, hours, holidays, mode, open_kind, open_destination,"
+        " closed_kind, closed_destination FROM time_condition"
+    ):
+        plan.time_conditions[row[0]] = TimeCondition(
+            name=row[0],
+            timezone=row[1],
+            hours=json.loads(row[2]),
+            holidays=json.loads(row[3]),
+            mode=row[4],
+            open_target=(row[5], row[6]),
+            closed_target=(row[7], row[8]),
+        )
+    return plan
+
+
+def country_refused(guard: dict, caller: str, dialled: str) -> bool:
+    """An international number to a country this caller may not call."""
+    allowed = guard.get("extension_countries", {}).get(caller)
+    if allowed is None:
+        allowed = guard.get("allowed_countries")
+    if allowed is None:
+        return False
+    for prefix in sorted(
+        guard.get("international_prefixes", []), key=len, reverse=True
+    ):
+        if dialled.startswith(prefix):
+            rest = dialled[len(prefix) :]
+            return not any(rest.startswith(code) for code in allowed)
+    return False
+
+
+def limit_reached(con: sqlite3.Connection, guard: dict, caller: str, now: float) -> str:
+    """Which call limit this call would break, or ""."""
+    window = guard.get("window_s", 60)
+    since = now - window
+    per_extension = guard.get("per_extension_calls", 0)
+    if per_extension:
+        (count,) = con.execute(
+            "SELECT count(*) FROM cdr WHERE direction = 'out' AND src = ?"
+            " AND started_at >= ?",
+            (caller, since),
+        ).fetchone()
+        if count >= per_extension:
+            return f"{count} calls from {caller} in {window} s"
+    total = guard.get("total_calls", 0)
+    if total:
+        (count,) = con.execute(
+            "SELECT count(*) FROM cdr WHERE direction = 'out' AND started_at >= ?",
+            (since,),
+        ).fetchone()
+        if count >= total:
+            return f"{count} outbound calls in {window} s"
+    concurrent = guard.get("concurrent_calls", 0)
+    if concurrent:
+        (count,) = con.execute(
+            "SELECT count(*) FROM cdr WHERE direction = 'out' AND ended_at IS NULL"
+            " AND started_at >= ?",
+            (now - OPEN_CALL_MAX_S,),
+        ).fetchone()
+        if count >= concurrent:
+            return f"{count} outbound calls up at once"
+    return ""
+
+
+class DialplanSource:
+    """The routing data of one Kamailio process, re-read after each change."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._con: sqlite3.Connection | None = None
+        self._version: int | None = None
+        self._plan = Dialplan()
+
+    def connection(self) -> sqlite3.Connection | None:
+        self.current()
+        return self._con
+
+    def current(self) -> Dialplan:
+        if not self.path:
+            return self._plan
+        try:
+            if self._con is None:
+                self._con = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, timeout=1.0
+                )
+            version = self._con.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version:
+                self._plan = load_dialplan(self._con)
+                self._version = version
+        except sqlite3.Error as exc:
+            KSR.err("routing data unreadable: " + str(exc) + "\n")
+            self._con = None
+        return self._plan
+
+
+class CallEvents:
+    """Call progress for the agent's call records: fire and forget."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._sock: socket.socket | None = None
+
+    def send(self, kind: str, call_id: str, **fields: object) -> None:
+        if not self.path:
+            return
+        event = {"event": kind, "call_id": call_id, "at": time.time(), **fields}
+        try:
+            if self._sock is None:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                self._sock.setblocking(False)
+            self._sock.sendto(json.dumps(event).encode(), self.path)
+        except OSError:
+            pass
+
+
+def did_from_request(header: str) -> str:
+    """The called number as the trunk's DID header carries it."""
+    if header == "ruri":
+        return str(KSR.pv.get("$rU") or "")
+    if header == "pcpi":
+        value = KSR.pv.get("$hdr(P-Called-Party-ID)")
+        return _uri_user(str(value)) if value else ""
+    if header == "diversion":
+        value = KSR.pv.get("$di")
+        return _uri_user(str(value)) if value else ""
+    return str(KSR.pv.get("$tU") or "")
+
+
+def _uri_user(value: str) -> str:
+    start = value.find("sip:")
+    if start < 0:
+        start = value.find("tel:")
+    if start < 0:
+        return ""
+    rest = value[start + 4 :]
+    for end in ("@", ">", ";"):
+        if end in rest:
+            rest = rest.split(end, 1)[0]
+    return rest
+
+
+class OutsideCalls:
+    """The trunk steps and routes; ``Routing`` provides settings and relay()."""
+
+    dialplan: DialplanSource
+    calls: CallEvents
+
+    def init_outside(self, config_db: str, call_events_socket: str) -> None:
+        self.dialplan = DialplanSource(config_db)
+        self.calls = CallEvents(call_events_socket)
+
+    # -- inbound -------------------------------------------------------------
+
+    def from_trunk(self, method: str) -> bool:
+        """A new call from a carrier: its DID decides where it rings."""
+        plan = self.dialplan.current()
+        if not plan.sources:
+            return False
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        trunk = plan.sources.get(source)
+        if trunk is None:
+            return False
+        if method != "INVITE":
+            KSR.sl.sl_send_reply(405, "Method Not Allowed")
+            return True
+
+        did = did_from_request(trunk.did_header)
+        caller = str(KSR.pv.get("$fU") or "")
+        target = plan.inbound.get((did, caller)) or plan.inbound.get((did, ""))
+        if target is None and did.startswith("+"):
+            target = plan.inbound.get((did[1:], caller)) or plan.inbound.get(
+                (did[1:], "")
+            )
+        if target is None:
+            KSR.notice("trunk " + trunk.name + ": no inbound route for " + did + "\n")
+            KSR.sl.sl_send_reply(404, "No Route For This Number")
+            return True
+
+        kind, destination = plan.resolve(*target, self.clock())
+        KSR.rr.record_route()
+        if not self.ring_destination(plan, kind, destination):
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.relay_media()
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="in",
+            src=caller,
+            dst=destination,
+            did=did,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        if kind != "ring_group":
+            KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
+
+    # -- destinations: extensions and ring groups ----------------------------
+
+    @staticmethod
+    def clock() -> dt.datetime:
+        """Now, for time conditions (tests of the rules pass their own)."""
+        return dt.datetime.now(dt.UTC)
+
+    def _ring(self, extension: str, first: bool) -> bool:
+        """Add the phones of an extension: as the R-URI, or as more branches."""
+        uri = "sip:" + extension + "@" + str(KSR.pv.get("$Ri"))
+        if first:
+            return KSR.registrar.lookup_uri("location", uri) > 0
+        return KSR.registrar.lookup_to_dset_uri("location", uri) > 0
+
+    def ring_destination(self, plan: Dialplan, kind: str, destination: str) -> bool:
+        """Point the request at an extension or a ring group; False if nobody."""
+        if kind == "ring_group":
+            group = plan.ring_groups.get(destination)
+            return group is not None and self._ring_group(group)
+        if kind == "extension":
+            return self._ring(destination, first=True)
+        return False
+
+    def _ring_group(self, group: RingGroup) -> bool:
+        KSR.pv.sets(AVP_FAILOVER, group.failover)
+        KSR.tm.t_on_failure("ksr_failure_route_group")
+        if group.strategy == "all":
+            ringing = False
+            for extension, _ in group.members:
+                ringing = self._ring(extension, first=not ringing) or ringing
+            if ringing:
+                KSR.tm.t_set_fr(group.ring_time_s * 1000, TRUNK_RING_MS)
+                return True
+            return self._ring_failover()
+        # Sequential: one member at a time, each for its own ring time.
+        return self._ring_next_member(list(group.members))
+
+    def _ring_next_member(self, left: list) -> bool:
+        while left:
+            extension, ring_time = left.pop(0)
+            if self._ring(extension, first=True):
+                KSR.pv.sets(AVP_MEMBERS_LEFT, ",".join(f"{e}:{t}" for e, t in left))
+                KSR.tm.t_set_fr(int(ring_time) * 1000, TRUNK_RING_MS)
+                return True
+        KSR.pv.sets(AVP_MEMBERS_LEFT, "")
+        return self._ring_failover()
+
+    def _ring_failover(self) -> bool:
+        failover = str(KSR.pv.get(AVP_FAILOVER) or "")
+        KSR.pv.sets(AVP_FAILOVER, "")
+        if failover and self._ring(failover, first=True):
+            KSR.tm.t_set_fr(TRUNK_RING_MS, TRUNK_RING_MS)
+            return True
+        return False
+
+    def ksr_failure_route_group(self, msg) -> int:
+        """A ring group's member (or every member) did not take the call.
+
+        A member who is busy or declines is passed over like one who does
+        not answer; after the last member the failover extension rings.
+        """
+        call_id = str(KSR.pv.get("$ci"))
+        if KSR.tm.t_is_canceled() > 0:
+            self.calls.send(CALL_ENDED, call_id, code=487)
+            self.end_media()
+            return 1
+        left = [
+            item.split(":")
+            for item in str(KSR.pv.get(AVP_MEMBERS_LEFT) or "").split(",")
+            if item
+        ]
+        if self._ring_next_member(left):
+            KSR.tm.t_on_failure("ksr_failure_route_group")
+            KSR.tm.t_on_reply("ksr_onreply_route_outside")
+            self.relay()
+            return 1
+        code = int(KSR.pv.get("$T_reply_code") or 0)
+        self.calls.send(CALL_ENDED, call_id, code=code)
+        self.end_media()
+        return 1
+
+    # -- outbound ------------------------------------------------------------
+
+    def to_outside(self, method: str) -> bool:
+        """An extension dialling a number that is no extension."""
+        if method != "INVITE":
+            return False
+        number = str(KSR.pv.get("$rU") or "")
+        if (
+            not number
+            or KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) > 0
+        ):
+            return False
+        plan = self.dialplan.current()
+        caller = str(KSR.pv.get("$au") or KSR.pv.get("$fU") or "")
+        if number in plan.ring_groups:
+            return self._call_group(plan, caller, number)
+
+        for route in plan.routes:
+            if not route.allows(caller):
+                continue
+            dialled = route.dialled(number)
+            if dialled is None:
+                continue
+            if not route.trunk_ids:
+                KSR.sl.sl_send_reply(503, "No Trunk Available")
+                return True
+            if self._guard_refuses(plan, caller, number, dialled):
+                return True
+            self._call_out(plan, route, caller, number, dialled)
+            return True
+        if plan.routes:
+            KSR.sl.sl_send_reply(404, "No Route For This Number")
+            return True
+        return False
+
+    def _call_group(self, plan: Dialplan, caller: str, number: str) -> bool:
+        """An extension dialling a ring group's number."""
+        KSR.rr.record_route()
+        if not self.ring_destination(plan, "ring_group", number):
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="internal",
+            src=caller,
+            dst=number,
+        )
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
+
+    def _guard_refuses(
+        self, plan: Dialplan, caller: str, number: str, dialled: str
+    ) -> bool:
+        """Toll-fraud guards: refuse with 403 and a reason, report it."""
+        guard = plan.guard
+        if not guard:
+            return False
+        reason = ""
+        if country_refused(guard, caller, dialled):
+            reason = "Country Not Allowed"
+            detail = "international call to " + dialled
+        else:
+            con = self.dialplan.connection()
+            try:
+                detail = limit_reached(con, guard, caller, time.time()) if con else ""
+            except sqlite3.Error:
+                detail = ""
+            if detail:
+                reason = "Call Limit Reached"
+        if not reason:
+            return False
+        source = str(KSR.pv.get("$si"))
+        KSR.notice(
+            "call from " + caller + " to " + number + " refused: " + detail + "\n"
+        )
+        self.events.send(EVENT_GUARD, source, caller, detail)
+        # The attempt is a call record too, so an administrator sees it.
+        call_id = str(KSR.pv.get("$ci"))
+        self.calls.send(CALL_STARTED, call_id, direction="out", src=caller, dst=number)
+        self.calls.send(CALL_ENDED, call_id, code=403)
+        KSR.sl.sl_send_reply(403, reason)
+        return True
+
+    def _call_out(
+        self,
+        plan: Dialplan,
+        route: OutboundRoute,
+        caller: str,
+        number: str,
+        dialled: str,
+    ) -> None:
+        # A phone does not choose the identity the carrier sees.
+        KSR.hdr.remove("P-Asserted-Identity")
+        KSR.hdr.remove("Remote-Party-ID")
+        KSR.pv.sets(AVP_CALLER_ID, route.caller_id or caller)
+        KSR.pv.sets(AVP_DIALLED, dialled)
+        KSR.rr.record_route()
+        self.relay_media()
+        first, rest = route.trunk_ids[0], route.trunk_ids[1:]
+        KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
+        trunk = plan.trunks[first]
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="out",
+            src=caller,
+            dst=number,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        self._send_to_trunk(trunk)
+        self.relay()
+
+    def _send_to_trunk(self, trunk: Trunk) -> None:
+        KSR.pv.sets(AVP_TRUNK, str(trunk.id))
+        KSR.pv.sets("$ru", trunk.request_uri(str(KSR.pv.get(AVP_DIALLED))))
+        if trunk.outbound_proxy:
+            KSR.pv.sets("$du", "sip:" + trunk.outbound_proxy)
+        KSR.tm.t_set_fr(TRUNK_RING_MS, TRUNK_NO_REPLY_MS)
+        KSR.tm.t_on_branch("ksr_branch_route_outside")
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+
+    # -- KEMI routes named by t_on_* -----------------------------------------
+
+    def ksr_branch_route_outside(self, msg) -> int:
+        """Per trunk: present the caller ID the way this trunk reads it."""
+        if KSR.pv.is_null(AVP_TRUNK) > 0:
+            return 1
+        trunk = self.dialplan.current().trunks.get(int(KSR.pv.get(AVP_TRUNK)))
+        if trunk is None:
+            return 1
+        cid = str(KSR.pv.get(AVP_CALLER_ID))
+        domain = trunk.host
+        identity = "sip:" + cid + "@" + domain
+        if trunk.caller_id_header == "from":
+            KSR.uac.uac_replace_from_uri(identity)
+            return 1
+        # The account's own identity in From, the caller ID beside it.
+        if trunk.username:
+            KSR.uac.uac_replace_from_uri("sip:" + trunk.username + "@" + domain)
+        if trunk.caller_id_header == "pai":
+            KSR.hdr.append("P-Asserted-Identity: <" + identity + ">\r\n")
+        else:
+            KSR.hdr.append(
+                "Remote-Party-ID: <"
+                + identity
+                + ">;party=calling;screen=yes;privacy=off\r\n"
+            )
+        return 1
+
+    def ksr_onreply_route_outside(self, msg) -> int:
+        if KSR.nathelper.nat_uac_test(1 | 4) > 0:
+            KSR.nathelper.fix_nated_contact()
+        if (
+            KSR.isflagset(FLAG_MEDIA_RELAY)
+            and KSR.textops.has_body_type("application/sdp") > 0
+        ):
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        status = int(KSR.pv.get("$rs"))
+        if status == 200 and str(KSR.pv.get("$rm")) == "INVITE":
+            self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
+        return 1
+
+    def ksr_failure_route_outside(self, msg) -> int:
+        code = int(KSR.pv.get("$T_reply_code") or 0)
+        call_id = str(KSR.pv.get("$ci"))
+        if KSR.tm.t_is_canceled() > 0:
+            self.calls.send(CALL_ENDED, call_id, code=487)
+            self.end_media()
+            return 1
+        left = str(KSR.pv.get(AVP_TRUNKS_LEFT) or "")
+        if code in FAILOVER_CODES and left:
+            plan = self.dialplan.current()
+            ids = [int(t) for t in left.split(",") if t]
+            for index, trunk_id in enumerate(ids):
+                trunk = plan.trunks.get(trunk_id)
+                if trunk is None:
+                    continue
+                KSR.notice(
+                    "call "
+                    + call_id
+                    + ": trunk answered "
+                    + str(code)
+                    + ", trying trunk "
+                    + trunk.name
+                    + "\n"
+                )
+                KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in ids[index + 1 :]))
+                self.calls.send("trunk", call_id, trunk=trunk.name)
+                self._send_to_trunk(trunk)
+                self.relay()
+                return 1
+        self.calls.send(CALL_ENDED, call_id, code=code)
+        self.end_media()
+        outbound = KSR.pv.is_null(AVP_TRUNK) <= 0
+        if code >= 500 and outbound and not left:
+            # RFC 3261 section 16.7 step 6: a proxy turns a 503 into 500 (a
+            # 503 would tell the phone this PBX is down); say why.
+            KSR.tm.t_reply(500, "All Trunks Failed")
+        return 1
+
+    # -- media ---------------------------------------------------------------
+
+    def relay_media(self) -> None:
+        """Put rtpengine in this call's media path (offer now, answer later)."""
+        KSR.setflag(FLAG_MEDIA_RELAY)
+        KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
+        if KSR.textops.has_body_type("application/sdp") > 0:
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+
+    def end_media(self) -> None:
+        if KSR.isflagset(FLAG_MEDIA_RELAY):
+            KSR.rtpengine.rtpengine_delete("")
+
+    def media_in_dialog(self, method: str) -> None:
+        """In-dialog requests of a relayed call: re-offers and the end."""
+        if KSR.rr.check_route_param(MEDIA_RR_PARAM) < 0:
+            return
+        KSR.setflag(FLAG_MEDIA_RELAY)
+        if method == "BYE":
+            KSR.rtpengine.rtpengine_delete("")
+            self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=200)
+            return
+        if method == "INVITE" or KSR.textops.has_body_type("application/sdp") > 0:
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")

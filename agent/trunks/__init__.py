@@ -1,0 +1,1 @@
+"""SIP trunks: the carriers' side of the PBX (registrations, DIDs, status)."""

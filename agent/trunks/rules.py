@@ -1,0 +1,112 @@
+"""What a trunk's fields may hold; each refusal names the field and rule."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from agent.errors import InvalidInput
+
+KINDS = ("register", "peer")
+TRANSPORTS = ("udp", "tcp")
+#: How the caller ID reaches the carrier: the From user, or From stays the
+#: account and RFC 3325 P-Asserted-Identity / draft Remote-Party-ID carry it.
+CALLER_ID_HEADERS = ("from", "pai", "rpid")
+#: Where the carrier puts the number that was called (the DID): To, the
+#: Request-URI, RFC 3455 P-Called-Party-ID, or RFC 5806 Diversion.
+DID_HEADERS = ("to", "ruri", "pcpi", "diversion")
+DEFAULT_SIP_PORT = 5060  # RFC 3261 section 19.1.2
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+_HOST = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_SIP_USER = re.compile(r"[A-Za-z0-9_.!~*'()&=+$,;?/%-]{1,64}")
+_DID = re.compile(r"\+?[0-9]{1,31}")
+_NUMBER = re.compile(r"\+?[0-9*#]{1,31}")
+
+
+def name(value: str) -> str:
+    value = (value or "").strip()
+    if not _NAME.fullmatch(value):
+        raise InvalidInput(
+            "name", value, "1 to 32 lower-case letters, digits and -, not - first"
+        )
+    return value
+
+
+def choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    value = (value or "").strip().lower()
+    if value not in allowed:
+        raise InvalidInput(field, value, "one of " + ", ".join(allowed))
+    return value
+
+
+def host(field: str, value: str) -> str:
+    value = (value or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if not _HOST.fullmatch(value):
+        raise InvalidInput(
+            field, value, "a host name like sip.example.com or an address"
+        )
+    return value.lower()
+
+
+def port(field: str, value: int | str) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise InvalidInput(field, value, "a port number from 1 to 65535")
+    return int(text)
+
+
+def hostport(field: str, value: str | None) -> str | None:
+    """host or host:port (IPv6 in brackets), or nothing."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.startswith("["):
+        address, _, rest = value[1:].partition("]")
+        host(field, address)
+        if rest:
+            port(field, rest.lstrip(":"))
+        return value
+    address, sep, rest = value.partition(":")
+    host(field, address)
+    if sep:
+        port(field, rest)
+    return value.lower()
+
+
+def sip_user(field: str, value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _SIP_USER.fullmatch(value):
+        raise InvalidInput(field, None, "1 to 64 characters allowed in a SIP user name")
+    return value
+
+
+def password(value: str) -> str:
+    if not value or len(value) > 128 or any(ord(c) < 32 for c in value):
+        raise InvalidInput("password", None, "1 to 128 printable characters")
+    return value
+
+
+def did(value: str) -> str:
+    value = (value or "").strip().replace(" ", "")
+    if not _DID.fullmatch(value):
+        raise InvalidInput("did", value, "digits, with an optional leading +")
+    return value
+
+
+def number(field: str, value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _NUMBER.fullmatch(value):
+        raise InvalidInput(field, value, "digits, * or #, with an optional leading +")
+    return value

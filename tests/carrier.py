@@ -1,0 +1,231 @@
+"""A local SIP carrier for trunk tests: a second Kamailio on loopback.
+
+It behaves like a small provider: REGISTER needs digest authentication
+(accounts and passwords given by the test), a call to one of its DIDs goes
+to the customer account the DID belongs to (the PBX's registered Contact,
+DID kept in To), a call to any other number rings the carrier's own
+subscriber of that number (a test phone registered here), and with
+``fail_invites`` it answers every INVITE with that status (a trunk that is
+down or overloaded). Every request it receives is logged with its From,
+P-Asserted-Identity and Remote-Party-ID, so a test can check the caller ID
+the carrier saw: ``carrier.requests("INVITE")``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.supervisor.daemon import die_with_parent
+from tests.pbx import free_port
+
+READY_TIMEOUT_S = 10.0
+CARRIER_HOST = "127.0.0.1"
+REQUEST_LOG = (
+    "carrier-request method=$rm ruri=$ru from=$fu to=$tu pai=$ai rpid=$re "
+    "source=$si:$sp"
+)
+_REQUEST_LINE = re.compile(
+    r"carrier-request method=(\S+) ruri=(\S*) from=(\S*) to=(\S*) "
+    r"pai=(\S*) rpid=(\S*) source=(\S*)"
+)
+
+CONFIG = """#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+auto_aliases=no
+listen=udp:127.0.0.1:{port}
+alias="127.0.0.1:{port}"
+
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "auth.so"
+
+modparam("usrloc", "db_mode", 0)
+modparam("auth", "secret", "{secret}")
+modparam("registrar", "max_expires", 3600)
+
+request_route {{
+    if (!mf_process_maxfwd_header("10")) {{
+        sl_send_reply("483", "Too Many Hops");
+        exit;
+    }}
+    force_rport();
+    xlog("L_NOTICE", "{request_log}\\n");
+    if (is_method("REGISTER")) {{
+        $var(pw) = "";
+{password_lines}
+        if (!pv_www_authenticate("$td", "$var(pw)", "0")) {{
+            www_challenge("$td", "0");
+            exit;
+        }}
+        if (!save("location")) {{ sl_reply_error(); }}
+        exit;
+    }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    t_check_trans();
+    if (is_method("OPTIONS")) {{ sl_send_reply("200", "OK"); exit; }}
+{fail_line}
+    record_route();
+{did_lines}
+    if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
+    t_relay();
+}}
+"""
+
+
+@dataclass
+class CarrierRequest:
+    method: str
+    ruri: str
+    from_uri: str
+    to_uri: str
+    pai: str
+    rpid: str
+    source: str
+
+
+@dataclass
+class Carrier:
+    """Start with ``with Carrier(accounts={...}, dids={...}) as carrier:``.
+
+    Args:
+        accounts: user name -> password, for every REGISTER (the PBX's
+            trunk account and the carrier's own test phones).
+        dids: DID -> the account its calls are delivered to.
+        fail_invites: answer every new INVITE with this status (0: never).
+    """
+
+    accounts: dict[str, str] = field(default_factory=dict)
+    dids: dict[str, str] = field(default_factory=dict)
+    fail_invites: int = 0
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="edgepbx-carrier-"))
+        self.log_path = self.dir / "carrier.log"
+
+    def render(self) -> str:
+        for value in [
+            *self.accounts,
+            *self.accounts.values(),
+            *self.dids,
+            *self.dids.values(),
+        ]:
+            if not re.fullmatch(r"[A-Za-z0-9+_.-]+", value):
+                raise ValueError(f"carrier: {value!r} is not a plain token")
+        passwords = "\n".join(
+            f'        if ($au == "{user}") {{ $var(pw) = "{pw}"; }}'
+            for user, pw in self.accounts.items()
+        )
+        host = f"{CARRIER_HOST}:{self.port}"
+        dids = "\n".join(
+            f'    if ($rU == "{did}") {{ $ru = "sip:{account}@{host}"; }}'
+            for did, account in self.dids.items()
+        )
+        fail = (
+            f'    if (is_method("INVITE")) {{ sl_send_reply("{self.fail_invites}", '
+            '"Carrier Says No"); exit; }'
+            if self.fail_invites
+            else ""
+        )
+        return CONFIG.format(
+            port=self.port,
+            secret=secrets.token_hex(8),
+            password_lines=passwords,
+            did_lines=dids,
+            fail_line=fail,
+            request_log=REQUEST_LOG,
+        )
+
+    def start(self) -> Carrier:
+        cfg = self.dir / "carrier.cfg"
+        cfg.write_text(self.render())
+        log = open(self.log_path, "ab")  # noqa: SIM115 -- owned by the process
+        self.process = subprocess.Popen(
+            [
+                "kamailio",
+                "-DD",
+                "-E",
+                "-f",
+                str(cfg),
+                "-Y",
+                str(self.dir),
+                "-w",
+                str(self.dir),
+                "-m",
+                "32",
+                "-M",
+                "4",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        log.close()
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"carrier exited:\n{self.log()}")
+            if "carrier" in self.log() or self._listening():
+                return self
+            time.sleep(0.1)
+        raise TimeoutError(f"carrier not up:\n{self.log()}")
+
+    def _listening(self) -> bool:
+        from agent.trunks.probe import options_ping
+
+        return options_ping("127.0.0.1", self.port, timeout=0.3) == 200
+
+    def log(self) -> str:
+        return (
+            self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        )
+
+    def requests(self, method: str | None = None) -> list[CarrierRequest]:
+        found = [
+            CarrierRequest(*m.groups()) for m in _REQUEST_LINE.finditer(self.log())
+        ]
+        return [r for r in found if method is None or r.method == method]
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def __enter__(self) -> Carrier:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

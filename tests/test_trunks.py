@@ -1,0 +1,475 @@
+"""Calls to and from the outside world through a real local carrier.
+
+The carrier (tests.carrier) is a second Kamailio on another loopback port
+that demands digest authentication for REGISTER and delivers calls to its
+DIDs; its own subscriber (a pjsua2 phone registered there) is the number
+the PBX's extensions call. Media between the PBX's phones and the carrier's
+phone goes through the PBX's rtpengine, and each side must hear the other's
+tone.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from agent.rtpengine.ng import NgClient
+from tests.carrier import Carrier
+from tests.sipphone import Phone
+
+TONE_EXTENSION = 697
+TONE_CARRIER_PHONE = 1209
+ACCOUNT = "acme"
+ACCOUNT_PASSWORD = "trunk-Secret-7"
+CARRIER_PHONE = "15551230"
+CARRIER_PHONE_PASSWORD = "phone-Secret-9"
+DID = "15550100"
+CALLER_ID = "5550100"
+REGISTERED_TIMEOUT_S = 15.0
+
+
+def carrier_phone(carrier: Carrier) -> Phone:
+    return Phone(
+        CARRIER_PHONE,
+        CARRIER_PHONE_PASSWORD,
+        server="127.0.0.1",
+        port=carrier.port,
+        tone_hz=TONE_CARRIER_PHONE,
+    )
+
+
+def extension_phone(pbx, number: str, password: str) -> Phone:
+    return Phone(
+        number, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=TONE_EXTENSION
+    )
+
+
+@pytest.fixture
+def carrier():
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        dids={DID: ACCOUNT},
+    ) as running:
+        yield running
+
+
+def add_register_trunk(pbx, carrier, name="acme", password=ACCOUNT_PASSWORD, **extra):
+    args = [
+        "trunk",
+        "add",
+        name,
+        "--kind",
+        "register",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(carrier.port),
+        "--username",
+        ACCOUNT,
+        "--password-stdin",
+        "--json",
+    ]
+    for option, value in extra.items():
+        args += ["--" + option.replace("_", "-"), value]
+    result = pbx.cli(*args, stdin=password + "\n")
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def wait_trunk_state(pbx, name: str, wanted: str, timeout=REGISTERED_TIMEOUT_S) -> str:
+    deadline = time.monotonic() + timeout
+    state = ""
+    while time.monotonic() < deadline:
+        state = pbx.cli("trunk", "status", name, "--json").json()[0]["state"]
+        if state == wanted:
+            return state
+        time.sleep(0.5)
+    return state
+
+
+def call_records(pbx, *args: str) -> list[dict]:
+    result = pbx.cli("cdr", "list", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def wait_call_record(pbx, disposition: str, timeout=5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = call_records(pbx)
+        if rows and rows[0]["disposition"] == disposition:
+            return rows[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {disposition} call record: {call_records(pbx)}")
+
+
+def test_register_trunk_registers_with_the_carrier_and_a_wrong_password_shows(
+    pbx, carrier
+):
+    add_register_trunk(pbx, carrier)
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+    registers = carrier.requests("REGISTER")
+    assert registers[-1].to_uri == f"sip:{ACCOUNT}@127.0.0.1:{carrier.port}"
+
+    result = pbx.cli("trunk", "set", "acme", "--password-stdin", stdin="wrong\n")
+    assert result.returncode == 0, result.stderr
+    assert wait_trunk_state(pbx, "acme", "failed auth") == "failed auth"
+    # The password is kept sealed: neither the database nor Kamailio's
+    # configuration holds it in plain text.
+    for path in (pbx.data_dir / "db").iterdir():
+        assert ACCOUNT_PASSWORD.encode() not in path.read_bytes(), path
+    assert ACCOUNT_PASSWORD not in (pbx.data_dir / "run" / "kamailio.cfg").read_text()
+
+
+def test_unreachable_peer_trunk_shows_unreachable(pbx, carrier):
+    from tests.pbx import free_port
+
+    result = pbx.cli(
+        "trunk",
+        "add",
+        "nowhere",
+        "--kind",
+        "peer",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(free_port()),
+    )
+    assert result.returncode == 0, result.stderr
+    assert wait_trunk_state(pbx, "nowhere", "unreachable", 5) == "unreachable"
+
+
+@pytest.fixture
+def outbound(pbx, carrier):
+    """Extension 101, the trunk "acme" registered, route 9|1XXXXXXX via acme."""
+    password = pbx.add_extension("101", "Alice")
+    add_register_trunk(pbx, carrier, caller_id_header="pai")
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+    return password
+
+
+def test_outbound_call_reaches_the_carrier_with_caller_id_and_relayed_media(
+    pbx, carrier, outbound
+):
+    result = pbx.cli(
+        "route",
+        "add",
+        "national",
+        "--pattern",
+        "9|1XXXXXXX",
+        "--trunk",
+        "acme",
+        "--caller-id",
+        CALLER_ID,
+    )
+    assert result.returncode == 0, result.stderr
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+
+    with (
+        extension_phone(pbx, "101", outbound) as alice,
+        carrier_phone(carrier) as callee,
+    ):
+        assert (alice.register(), callee.register()) == (200, 200)
+        call = alice.call("9" + CARRIER_PHONE)
+        call.wait_confirmed()
+        incoming = callee.wait_incoming()
+        incoming.wait_confirmed()
+
+        assert call.heard_tone(TONE_CARRIER_PHONE), "caller does not hear the carrier"
+        assert incoming.heard_tone(TONE_EXTENSION), "carrier does not hear the caller"
+        assert call.sip_call_id in relay.calls()
+
+        invite = carrier.requests("INVITE")[-1]
+        assert invite.ruri.startswith(f"sip:{CARRIER_PHONE}@")
+        assert invite.pai == f"sip:{CALLER_ID}@127.0.0.1"
+        assert invite.from_uri == f"sip:{ACCOUNT}@127.0.0.1"
+        time.sleep(1.2)
+        call.hangup()
+        incoming.wait_disconnected()
+
+    row = wait_call_record(pbx, "answered")
+    assert (row["direction"], row["src"], row["dst"], row["trunk"]) == (
+        "out",
+        "101",
+        "9" + CARRIER_PHONE,
+        "acme",
+    )
+    assert row["billsec"] >= 1 and row["duration"] >= row["billsec"]
+    assert call.sip_call_id not in relay.calls()
+
+
+def test_a_trunk_answering_503_fails_over_to_the_next(pbx, carrier, outbound):
+    with Carrier(fail_invites=503) as broken:
+        result = pbx.cli(
+            "trunk",
+            "add",
+            "broken",
+            "--kind",
+            "peer",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(broken.port),
+            "--caller-id-header",
+            "from",
+        )
+        assert result.returncode == 0, result.stderr
+        result = pbx.cli(
+            "route",
+            "add",
+            "national",
+            "--pattern",
+            "1XXXXXXX",
+            "--trunk",
+            "broken",
+            "--trunk",
+            "acme",
+        )
+        assert result.returncode == 0, result.stderr
+
+        with (
+            extension_phone(pbx, "101", outbound) as alice,
+            carrier_phone(carrier) as callee,
+        ):
+            assert (alice.register(), callee.register()) == (200, 200)
+            call = alice.call(CARRIER_PHONE)
+            call.wait_confirmed()
+            incoming = callee.wait_incoming()
+            assert call.heard_tone(TONE_CARRIER_PHONE)
+            call.hangup()
+            incoming.wait_disconnected()
+
+        tried = broken.requests("INVITE")
+        assert tried and tried[0].from_uri == "sip:101@127.0.0.1"
+    row = wait_call_record(pbx, "answered")
+    assert row["trunk"] == "acme"
+
+
+def test_every_trunk_failing_gives_the_caller_an_honest_reply_and_a_record(
+    pbx, carrier, outbound
+):
+    with Carrier(fail_invites=503) as broken:
+        pbx.cli(
+            "trunk",
+            "add",
+            "broken",
+            "--kind",
+            "peer",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(broken.port),
+        )
+        pbx.cli(
+            "route", "add", "only-broken", "--pattern", "1XXXXXXX", "--trunk", "broken"
+        )
+        with extension_phone(pbx, "101", outbound) as alice:
+            assert alice.register() == 200
+            call = alice.call(CARRIER_PHONE)
+            assert call.wait_disconnected() == 500
+            assert call.last_reason == "All Trunks Failed"
+    row = wait_call_record(pbx, "failed")
+    assert row["last_code"] == 503 and row["billsec"] == 0
+
+
+def test_call_to_a_did_rings_its_extension_with_media_both_ways(pbx, carrier):
+    password = pbx.add_extension("101", "Alice")
+    add_register_trunk(pbx, carrier, dids=None) if False else add_register_trunk(
+        pbx, carrier
+    )
+    assert pbx.cli("trunk", "did", "acme", DID).returncode == 0
+    result = pbx.cli("inbound", "add", DID, "--to", "101")
+    assert result.returncode == 0, result.stderr
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+
+    with (
+        extension_phone(pbx, "101", password) as alice,
+        carrier_phone(carrier) as outsider,
+    ):
+        assert (alice.register(), outsider.register()) == (200, 200)
+        call = outsider.call(DID)
+        incoming = alice.wait_incoming()
+        call.wait_confirmed()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_EXTENSION), "the outsider does not hear 101"
+        assert incoming.heard_tone(TONE_CARRIER_PHONE), "101 does not hear the outsider"
+        call.hangup()
+        incoming.wait_disconnected()
+
+    row = wait_call_record(pbx, "answered")
+    assert (row["direction"], row["src"], row["dst"], row["did"], row["trunk"]) == (
+        "in",
+        CARRIER_PHONE,
+        "101",
+        DID,
+        "acme",
+    )
+    csv_rows = pbx.cli("cdr", "list", "--csv").stdout.splitlines()
+    assert csv_rows[0].split(",")[1:3] == [CARRIER_PHONE, "101"]
+    assert csv_rows[0].split(",")[14] == "ANSWERED"
+    assert call_records(pbx, "--disposition", "busy") == []
+    assert len(call_records(pbx, "--number", DID)) == 1
+
+
+@pytest.fixture
+def peer_route(pbx, carrier):
+    """Extension 101 and every number out through a peer trunk to the carrier."""
+    password = pbx.add_extension("101", "Alice")
+    result = pbx.cli(
+        "trunk",
+        "add",
+        "carrier",
+        "--kind",
+        "peer",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(carrier.port),
+    )
+    assert result.returncode == 0, result.stderr
+    result = pbx.cli("route", "add", "all", "--pattern", "X.", "--trunk", "carrier")
+    assert result.returncode == 0, result.stderr
+    return password
+
+
+def test_a_forbidden_country_code_is_refused_before_any_trunk(pbx, carrier, peer_route):
+    result = pbx.cli("guard", "set", "--allowed-countries", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    with extension_phone(pbx, "101", peer_route) as alice:
+        assert alice.register() == 200
+        refused = alice.call("00449001234567")
+        assert refused.wait_disconnected() == 403
+        assert refused.last_reason == "Country Not Allowed"
+        allowed = alice.call("0015559876")
+        assert allowed.wait_disconnected() == 404  # the carrier has no such number
+    assert [r.ruri.split("@")[0] for r in carrier.requests("INVITE")] == [
+        "sip:0015559876"
+    ]
+    rows = call_records(pbx, "--number", "0044")
+    assert [(r["disposition"], r["last_code"]) for r in rows] == [("failed", 403)]
+
+
+def test_the_frequency_limit_trips_at_the_configured_count(pbx, carrier, peer_route):
+    result = pbx.cli("guard", "set", "--per-extension-calls", "2", "--window-s", "600")
+    assert result.returncode == 0, result.stderr
+    codes = []
+    with extension_phone(pbx, "101", peer_route) as alice:
+        assert alice.register() == 200
+        for _ in range(3):
+            call = alice.call("5550000")
+            codes.append(call.wait_disconnected())
+            time.sleep(0.3)  # the agent writes each record within milliseconds
+        assert call.last_reason == "Call Limit Reached"
+    assert codes == [404, 404, 403]
+    assert len(carrier.requests("INVITE")) == 2
+
+
+@pytest.fixture
+def did_trunk(pbx, carrier):
+    """Extensions 101 and 102, the trunk registered with DID on it."""
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+    add_register_trunk(pbx, carrier)
+    assert pbx.cli("trunk", "did", "acme", DID).returncode == 0
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+    return passwords
+
+
+def test_call_to_a_did_rings_a_sequential_ring_group_member_by_member(
+    pbx, carrier, did_trunk
+):
+    result = pbx.cli(
+        "ringgroup",
+        "add",
+        "600",
+        "--name",
+        "Sales",
+        "--strategy",
+        "sequential",
+        "--member",
+        "101:5",
+        "--member",
+        "102:20",
+    )
+    assert result.returncode == 0, result.stderr
+    assert pbx.cli("inbound", "add", DID, "--to", "ring_group:600").returncode == 0
+
+    with (
+        Phone(
+            "101",
+            did_trunk["101"],
+            server="127.0.0.1",
+            port=pbx.sip_port,
+            answer_incoming="ignore",
+        ) as first,
+        Phone(
+            "102",
+            did_trunk["102"],
+            server="127.0.0.1",
+            port=pbx.sip_port,
+            tone_hz=TONE_EXTENSION,
+        ) as second,
+        carrier_phone(carrier) as outsider,
+    ):
+        assert (first.register(), second.register(), outsider.register()) == (
+            200,
+            200,
+            200,
+        )
+        call = outsider.call(DID)
+        first.wait_invites(1)
+        assert second.invites_received == 0  # one member at a time
+        incoming = second.wait_incoming()
+        call.wait_confirmed()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_EXTENSION)
+        call.hangup()
+        incoming.wait_disconnected()
+
+    row = wait_call_record(pbx, "answered")
+    assert (row["did"], row["dst"]) == (DID, "600")
+
+
+def test_a_holiday_sends_calls_to_the_closed_destination_until_forced_open(
+    pbx, carrier, did_trunk
+):
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    result = pbx.cli(
+        "timecondition",
+        "add",
+        "office",
+        "--timezone",
+        "UTC",
+        "--hours",
+        "mon-sun=00:00-24:00",
+        "--holiday",
+        today,
+        "--open",
+        "101",
+        "--closed",
+        "102",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        pbx.cli("inbound", "add", DID, "--to", "time_condition:office").returncode == 0
+    )
+
+    with (
+        extension_phone(pbx, "101", did_trunk["101"]) as day,
+        extension_phone(pbx, "102", did_trunk["102"]) as night,
+        carrier_phone(carrier) as outsider,
+    ):
+        assert (day.register(), night.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        night.wait_incoming().hangup()
+        call.wait_disconnected()
+        assert day.invites_received == 0
+
+        forced = pbx.cli("timecondition", "set", "office", "--mode", "open", "--json")
+        assert forced.json()["open_now"] is True
+        call = outsider.call(DID)
+        day.wait_incoming().hangup()
+        call.wait_disconnected()
+        assert night.invites_received == 1
