@@ -65,6 +65,10 @@ class RunningPbx:
     http_port: int = field(default_factory=free_port)
     https_port: int = field(default_factory=free_port)
     tftp_port: int = field(default_factory=free_port)
+    #: One loopback SIP port per media worker; two keep tests light.
+    media_ports: tuple[int, ...] = field(
+        default_factory=lambda: (free_port(), free_port())
+    )
     #: "agent" as on the device, or "run" as ``make run`` (prints the banner).
     command: str = "agent"
     process: subprocess.Popen | None = None
@@ -90,6 +94,7 @@ class RunningPbx:
             EDGEPBX_HTTP_PORT=str(self.http_port),
             EDGEPBX_HTTPS_PORT=str(self.https_port),
             EDGEPBX_TFTP_PORT=str(self.tftp_port),
+            EDGEPBX_MEDIA_PORTS=",".join(str(p) for p in self.media_ports),
             **self.extra_env,
         )
 

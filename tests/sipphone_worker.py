@@ -209,6 +209,16 @@ class WorkerCall(pj.Call):
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         self.emit("dtmf", digit=prm.digit)
 
+    @guarded
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
+        """Follow a REFER (blind transfer) as desk phones do: a new call."""
+        call = WorkerCall(self.worker, self.phone, "outgoing")
+        self.worker.calls[call.key] = call
+        prm.newCall = call
+        self.phone.emit(
+            "call_new", call=call.key, direction="outgoing", remote_uri=prm.dstUri
+        )
+
     def release(self) -> None:
         """Drop the recorder (which fixes the WAV header) after the call."""
         self.recorder = None
@@ -247,6 +257,13 @@ class WorkerPhone(pj.Account):
         expires = prm.expiration if prm.code // 100 == 2 else 0
         self.registered = expires > 0
         self.emit("reg_state", code=prm.code, reason=prm.reason, expires=expires)
+
+    @guarded
+    def onMwiInfo(self, prm: pj.OnMwiInfoParam) -> None:
+        """A message-summary NOTIFY (RFC 3842), solicited or not."""
+        message = prm.rdata.wholeMsg
+        body = message.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in message else ""
+        self.emit("mwi", body=body)
 
     @guarded
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:

@@ -33,10 +33,13 @@ class Permission(enum.StrEnum):
     MANAGE_BACKUPS = "make and restore backups"
     VIEW_SECURITY = "view bans and the firewall"
     MANAGE_SECURITY = "ban addresses and change the firewall"
+    VIEW_MEDIA = "view voicemail boxes and IVR menus"
+    MANAGE_MEDIA = "change voicemail boxes and IVR menus"
 
 
-_STAFF_VIEW = {Permission.VIEW_EXTENSIONS}
+_STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_MEDIA}
 _ADMIN = _STAFF_VIEW | {
+    Permission.MANAGE_MEDIA,
     Permission.CHANGE_EXTENSIONS,
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,

@@ -20,8 +20,10 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
+from agent.cli import media as media_cli
 from agent.cli import phones
 from agent.cli import security as security_cli
+from agent.cli import voicemail as voicemail_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -306,6 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cli.register(sub)
     phones.register(sub)
     security_cli.register(sub)
+    media_cli.register(sub)
+    voicemail_cli.register(sub)
     return parser
 
 

@@ -178,6 +178,52 @@ CREATE TABLE ban (
 CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
 """
 
+# Voicemail: a mailbox per extension (PIN as a scrypt hash, greetings as
+# files under voicemail/<number>/), one row per message; IVR menus and their
+# DTMF choices, each choice pointing at a destination "kind:target".
+MEDIA_SERVICES = """
+CREATE TABLE mailbox (
+    id INTEGER PRIMARY KEY NOT NULL,
+    extension_id INTEGER NOT NULL UNIQUE
+        REFERENCES extension (id) ON DELETE CASCADE,
+    enabled BOOLEAN NOT NULL DEFAULT 1,
+    pin_hash TEXT NOT NULL,
+    email_enabled BOOLEAN NOT NULL DEFAULT 0,
+    max_message_s INTEGER NOT NULL DEFAULT 120,
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE voicemail_message (
+    id INTEGER PRIMARY KEY NOT NULL,
+    mailbox_id INTEGER NOT NULL REFERENCES mailbox (id) ON DELETE CASCADE,
+    caller VARCHAR(64) NOT NULL,
+    caller_name VARCHAR(64) NOT NULL DEFAULT '',
+    reason VARCHAR(16) NOT NULL,
+    received_at DATETIME NOT NULL,
+    duration_s REAL NOT NULL,
+    file_name VARCHAR(128) NOT NULL,
+    heard BOOLEAN NOT NULL DEFAULT 0
+);
+CREATE INDEX voicemail_message_mailbox_idx ON voicemail_message (mailbox_id, heard);
+CREATE TABLE ivr_menu (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    prompt VARCHAR(128) NOT NULL,
+    digit_timeout_s INTEGER NOT NULL DEFAULT 5,
+    retries INTEGER NOT NULL DEFAULT 3,
+    dial_by_extension BOOLEAN NOT NULL DEFAULT 1,
+    fallback VARCHAR(32) NOT NULL DEFAULT 'hangup',
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE ivr_choice (
+    id INTEGER PRIMARY KEY NOT NULL,
+    menu_id INTEGER NOT NULL REFERENCES ivr_menu (id) ON DELETE CASCADE,
+    digit VARCHAR(1) NOT NULL,
+    destination VARCHAR(32) NOT NULL,
+    UNIQUE (menu_id, digit)
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -188,6 +234,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
+    Migration(8, "voicemail mailboxes and messages, IVR menus", _run(MEDIA_SERVICES)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

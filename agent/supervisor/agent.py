@@ -21,6 +21,7 @@ from pathlib import Path
 from agent import ports
 from agent.appliance import Appliance
 from agent.errors import PbxError
+from agent.media.daemons import media_daemons
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
@@ -48,6 +49,7 @@ class Agent:
             Daemon(web_daemons.https_spec(self.settings)),
             Daemon(web_daemons.http_spec(self.settings)),
             Daemon(provisioning_spec(self.settings)),
+            *media_daemons(self.settings),
         ]
         self._lock_file = None
         self._ready_reported = False
