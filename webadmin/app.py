@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_mail,
     api_phones,
     api_system,
     bodies,
@@ -104,4 +105,5 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
+    api_mail.install(app, appliance)
     return app

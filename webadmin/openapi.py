@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_phones, security_openapi
+from webadmin import openapi_mail, openapi_phones, security_openapi
 from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi_parts import problem_response
 
@@ -193,7 +193,10 @@ def document() -> dict:
                     "name": "__Host-edgepbx_session",
                 },
             },
-            "schemas": SCHEMAS | openapi_phones.SCHEMAS | security_openapi.SCHEMAS,
+            "schemas": SCHEMAS
+            | openapi_phones.SCHEMAS
+            | security_openapi.SCHEMAS
+            | openapi_mail.SCHEMAS,
         },
         "paths": {
             **openapi_phones.PATHS,
@@ -323,6 +326,7 @@ def document() -> dict:
             },
             **SYSTEM_PATHS,
             **security_openapi.PATHS,
+            **openapi_mail.PATHS,
         },
     }
 

@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     MANAGE_SECURITY = "ban addresses and change the firewall"
     VIEW_MEDIA = "view voicemail boxes and IVR menus"
     MANAGE_MEDIA = "change voicemail boxes and IVR menus"
+    VIEW_SYSTEM_SETTINGS = "view the system settings"
+    CHANGE_SYSTEM_SETTINGS = "change the system settings"
 
 
 _STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_MEDIA}
@@ -44,6 +46,8 @@ _ADMIN = _STAFF_VIEW | {
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,
     Permission.MANAGE_SECURITY,
+    Permission.VIEW_SYSTEM_SETTINGS,
+    Permission.CHANGE_SYSTEM_SETTINGS,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
