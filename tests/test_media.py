@@ -57,6 +57,11 @@ def leave_message(caller: Phone, number: str) -> None:
     call.wait_disconnected()
 
 
+def assert_no_worker_died(pbx) -> None:
+    died = [line for line in pbx.log().splitlines() if "killed by" in line]
+    assert not died, died
+
+
 def messages(pbx, number: str) -> list[dict]:
     result = pbx.cli("voicemail", "messages", number, "--json")
     assert result.returncode == 0, result.stderr
@@ -94,6 +99,7 @@ def test_a_busy_extension_s_caller_leaves_a_message_the_phones_are_told(
 
         summary = a.wait_message_summary("Voice-Message: 1/0")
         assert "Messages-Waiting: yes" in summary
+    assert_no_worker_died(pbx)
 
 
 def test_an_extension_with_no_phone_or_no_mailbox_is_told_apart(pbx, extensions):
@@ -184,3 +190,43 @@ def test_a_pin_that_is_not_digits_is_refused_naming_the_field(pbx_data):
     assert result.json()["error"]["field"] == "pin"
     assert "digits only" in result.json()["error"]["message"]
     assert pbx_data.cli("voicemail", "list", "--json").json() == []
+
+
+def test_a_message_is_e_mailed_with_the_wav_attached(pbx):
+    from tests.mailserver import MailServer
+
+    smtp = MailServer().start()
+    try:
+        assert (
+            pbx.cli(
+                "mail",
+                "set",
+                "--host=127.0.0.1",
+                f"--port={smtp.port}",
+                "--security=none",
+                "--sender=pbx@example.com",
+            ).returncode
+            == 0
+        )
+        added = pbx.cli(
+            "extension", "add", "101", "--name", "Ann", "--email", "ann@example.com"
+        )
+        assert added.returncode == 0, added.stderr
+        password_102 = pbx.add_extension("102")
+        result = pbx.cli("voicemail", "set", "101", "--pin", PIN, "--email", "on")
+        assert result.returncode == 0, result.stderr
+        with phone(pbx, "102", password_102, TONE_102) as b:
+            assert b.register() == 200
+            leave_message(b, "101")
+
+        (received,) = smtp.wait_for(1, timeout=10)
+        assert received.recipients == ["ann@example.com"]
+        assert "102" in received.message["Subject"]
+        [attachment] = list(received.message.iter_attachments())
+        assert attachment.get_content_type() == "audio/wav"
+        [message] = messages(pbx, "101")
+        with open(message["path"], "rb") as f:
+            assert attachment.get_content() == f.read()
+        assert_no_worker_died(pbx)
+    finally:
+        smtp.stop()

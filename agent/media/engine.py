@@ -14,6 +14,7 @@ reacts to a finished prompt, a digit, a timer or the hang-up.
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import itertools
 import logging
@@ -39,6 +40,11 @@ OK = 200
 FORBIDDEN = 403
 NOT_FOUND = 404
 TEMPORARILY_UNAVAILABLE = 480
+# pjlib aborts when called from a thread it does not know, and Python's
+# cyclic garbage collector runs in whichever thread allocates at the time
+# (the e-mail sender's, say), where it would destroy pjsua2 objects. So the
+# automatic collector is off and the event loop collects this often.
+GC_INTERVAL_S = 2.0
 # pjsua's own log level: errors only, on standard error.
 PJSUA_LOG_LEVEL = 1
 # The codecs desk phones offer first; G.722 stays available as wideband.
@@ -391,10 +397,15 @@ class MediaWorker:
         ready = pool.ready_path(self.settings, self.port)
         ready.write_text(str(os.getpid()))
         log.info("media: worker on port %d ready", self.port)
+        gc.disable()
+        next_collection = time.monotonic() + GC_INTERVAL_S
         try:
             while not self.stopping:
                 self.endpoint.libHandleEvents(EVENT_POLL_MS)
                 self.run_timers()
+                if time.monotonic() >= next_collection:
+                    gc.collect()
+                    next_collection = time.monotonic() + GC_INTERVAL_S
         finally:
             ready.unlink(missing_ok=True)
             self.shutdown()

@@ -8,8 +8,11 @@ server is the one set in the system settings.
 from __future__ import annotations
 
 import logging
+from email.message import EmailMessage
 from pathlib import Path
 
+from agent.devicekey import DeviceKey
+from agent.mail.service import Mailer
 from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.voicemail")
@@ -56,5 +59,16 @@ def send_voicemail_email(settings: Settings, to: str, info, wav: Path) -> bool:
 
 
 def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> None:
-    """Hand the e-mail to the appliance's mail sender (agent/mail)."""
-    raise NotImplementedError("the appliance has no mail sender yet")
+    """Hand the e-mail to the appliance's mail sender (agent/mail).
+
+    Runs on a thread of its own, so it opens its own database connection
+    (peewee keeps one per thread) for the SMTP settings.
+    """
+    message = EmailMessage()
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    message.add_attachment(
+        wav.read_bytes(), maintype="audio", subtype="wav", filename=wav.name
+    )
+    Mailer(DeviceKey.load_or_create(settings.device_key)).send(message)
