@@ -20,6 +20,7 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
+from agent.cli import ivr as ivr_cli
 from agent.cli import mail as mail_cli
 from agent.cli import media as media_cli
 from agent.cli import phones
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     security_cli.register(sub)
     media_cli.register(sub)
     voicemail_cli.register(sub)
+    ivr_cli.register(sub)
     mail_cli.register(sub)
     return parser
 

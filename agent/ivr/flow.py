@@ -63,10 +63,10 @@ class IvrFlow(Flow):
             self.chosen,
             max_digits=longest,
             timeout_s=self.menu.digit_timeout_s,
-            complete=self._complete,
+            complete=self._choice_complete,
         )
 
-    def _complete(self, digits: str) -> bool:
+    def _choice_complete(self, digits: str) -> bool:
         """Act at once when no longer key or number could still follow."""
         longer = any(n != digits and n.startswith(digits) for n in self.extensions)
         if longer:
