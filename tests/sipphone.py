@@ -1034,9 +1034,10 @@ class Call:
         with self._host._cond:
             return self._reinvite_codes[seen]
 
-    def send_dtmf(self, digits: str) -> None:
-        """Send digits as RFC 4733 telephone-events in the audio stream."""
-        self._host._request("dtmf", call=self.key, digits=digits)
+    def send_dtmf(self, digits: str, method: str = "rfc4733") -> None:
+        """Send digits as RFC 4733 telephone-events in the audio stream, or
+        with ``method="info"`` as SIP INFO requests (application/dtmf-relay)."""
+        self._host._request("dtmf", call=self.key, digits=digits, method=method)
 
     # -- audio proof ------------------------------------------------------
 

@@ -584,8 +584,18 @@ class Worker:
         target.reinvite(pj.CallOpParam(True))
         return {}
 
-    def op_dtmf(self, call: int, digits: str) -> dict[str, Any]:
-        self.find_call(call).dialDtmf(digits)
+    def op_dtmf(
+        self, call: int, digits: str, method: str = "rfc4733"
+    ) -> dict[str, Any]:
+        if method == "info":
+            # One SIP INFO (application/dtmf-relay) per digit.
+            for digit in digits:
+                prm = pj.CallSendDtmfParam()
+                prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+                prm.digits = digit
+                self.find_call(call).sendDtmf(prm)
+        else:
+            self.find_call(call).dialDtmf(digits)
         return {}
 
     def op_ping(self) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def two_level_ivr(pbx):
     return passwords
 
 
-def test_a_caller_walks_two_menus_by_dtmf_to_an_extension(pbx, two_level_ivr):
+@pytest.mark.parametrize("dtmf", ["rfc4733", "info"])
+def test_a_caller_walks_two_menus_by_dtmf_to_an_extension(pbx, two_level_ivr, dtmf):
     with (
         phone(pbx, "101", two_level_ivr["101"], TONE_101) as ann,
         phone(pbx, "102", two_level_ivr["102"], TONE_102) as caller,
@@ -110,9 +111,9 @@ def test_a_caller_walks_two_menus_by_dtmf_to_an_extension(pbx, two_level_ivr):
         call = caller.call("600")
         call.wait_confirmed()
         time.sleep(0.5)
-        call.send_dtmf("2")
+        call.send_dtmf("2", method=dtmf)
         time.sleep(1.0)
-        call.send_dtmf("1")
+        call.send_dtmf("1", method=dtmf)
 
         incoming = ann.wait_incoming(timeout=10)
         incoming.wait_confirmed()

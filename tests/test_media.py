@@ -230,3 +230,31 @@ def test_a_message_is_e_mailed_with_the_wav_attached(pbx):
         assert_no_worker_died(pbx)
     finally:
         smtp.stop()
+
+
+def wait_media_restarted(pbx, old: list[int], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = media_pids(pbx)
+        if len(pids) == len(old) and not set(pids) & set(old):
+            if pbx.status().get("ready"):
+                return
+        time.sleep(0.2)
+    raise TimeoutError("the agent did not restart the media workers")
+
+
+def test_killed_media_workers_are_restarted_and_take_calls_again(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    old = media_pids(pbx)
+    os.kill(old[0], signal.SIGKILL)
+    with phone(pbx, "102", extensions["102"], TONE_102) as b:
+        assert b.register() == 200
+        # One worker is dead: the call goes to another.
+        leave_message(b, "101")
+        assert len(wait_messages(pbx, "101", 1)) == 1
+
+        for pid in media_pids(pbx):
+            os.kill(pid, signal.SIGKILL)
+        wait_media_restarted(pbx, media_pids(pbx) or old)
+        leave_message(b, "101")
+        assert len(wait_messages(pbx, "101", 2)) == 2
