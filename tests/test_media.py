@@ -236,9 +236,9 @@ def wait_media_restarted(pbx, old: list[int], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pids = media_pids(pbx)
-        if len(pids) == len(old) and not set(pids) & set(old):
-            if pbx.status().get("ready"):
-                return
+        restarted = len(pids) == len(old) and not set(pids) & set(old)
+        if restarted and pbx.status().get("ready"):
+            return
         time.sleep(0.2)
     raise TimeoutError("the agent did not restart the media workers")
 
