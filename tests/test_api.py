@@ -164,6 +164,7 @@ def test_openapi_describes_exactly_the_routes_served(shared_pbx, admin_api):
             path.removeprefix("/api/v1")
             .replace("101", "{number}")
             .replace("<mac>", "{mac}")
+            .replace("<message:int>", "{message}")
             .replace("192.0.2.1", "{address}")
             .replace("/services/ssh", "/services/{name}"),
         )

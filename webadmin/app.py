@@ -21,6 +21,7 @@ from webadmin import (
     access,
     api,
     api_mail,
+    api_media,
     api_phones,
     api_system,
     bodies,
@@ -106,4 +107,5 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
     api_mail.install(app, appliance)
+    api_media.install(app, appliance)
     return app

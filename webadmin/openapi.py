@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_mail, openapi_phones, security_openapi
+from webadmin import openapi_mail, openapi_media, openapi_phones, security_openapi
 from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi_parts import problem_response
 
@@ -196,10 +196,12 @@ def document() -> dict:
             "schemas": SCHEMAS
             | openapi_phones.SCHEMAS
             | security_openapi.SCHEMAS
-            | openapi_mail.SCHEMAS,
+            | openapi_mail.SCHEMAS
+            | openapi_media.SCHEMAS,
         },
         "paths": {
             **openapi_phones.PATHS,
+            **openapi_media.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -28,7 +28,6 @@ from pathlib import Path
 from agent.db.models import Extension, IvrMenu, Mailbox
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
-from agent.voicemail import mwi
 from agent.voicemail.email import send_voicemail_email
 from agent.voicemail.service import MIN_MESSAGE_S, VoicemailService
 
@@ -160,15 +159,7 @@ class Flow:
         self.say(prompts("vm-goodbye"), self.channel.hangup)
 
     def notify_count(self, box: Mailbox) -> None:
-        new, old = self.voicemail.counts(box)
-        try:
-            mwi.notify(
-                self.worker.settings, self.worker.token, box.extension.number, new, old
-            )
-        except OSError as exc:
-            log.warning(
-                "voicemail %s: message waiting not sent: %s", box.extension.number, exc
-            )
+        self.voicemail.tell_phones(box)
 
 
 class Recording:

@@ -14,6 +14,7 @@ Files: ``<data>/voicemail/<extension>/`` holds the messages
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 from dataclasses import asdict, dataclass
@@ -26,6 +27,8 @@ from agent.db import database
 from agent.db.models import Extension, Mailbox, VoicemailMessage, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.settings import Settings
+
+log = logging.getLogger("edgepbx.voicemail")
 
 # PINs are typed on a keypad: digits only. Four is the usual floor of
 # voicemail systems; more than ten nobody types twice.
@@ -320,6 +323,17 @@ class VoicemailService:
         message.delete_instance()
         path.unlink(missing_ok=True)
 
+    def message_file(self, number: str, message_id: int) -> Path:
+        """The WAV of one message, for a person allowed to see mailboxes."""
+        self.actor.require(Permission.VIEW_MEDIA)
+        box = self._mailbox(number)
+        message = box.messages.where(VoicemailMessage.id == message_id).get_or_none()
+        if message is None:
+            raise NotFound(
+                f"mailbox {number} has no message {message_id}", field="message"
+            )
+        return self.message_path(message)
+
     def delete_message(self, number: str, message_id: int) -> None:
         """An administrator deletes a message."""
         self.actor.require(Permission.MANAGE_MEDIA)
@@ -338,6 +352,25 @@ class VoicemailService:
                 f"{number}/{message_id}",
                 {"caller": message.caller},
                 None,
+            )
+        self.tell_phones(box)
+
+    def tell_phones(self, box: Mailbox) -> None:
+        """Send the new count to the extension's phones (message waiting)."""
+        from agent.media.pool import token_path
+        from agent.voicemail import mwi
+
+        path = token_path(self.settings)
+        if not path.exists():
+            return  # no media service has run here: no phone to tell
+        new, old = self.counts(box)
+        try:
+            mwi.notify(
+                self.settings, path.read_text().strip(), box.extension.number, new, old
+            )
+        except OSError as exc:
+            log.warning(
+                "voicemail %s: message waiting not sent: %s", box.extension.number, exc
             )
 
     def save_greeting(self, box: Mailbox, reason: str, recording: Path) -> None:
