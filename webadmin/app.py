@@ -27,6 +27,7 @@ from webadmin import (
     bodies,
     handshakes,
     pages,
+    pages_media,
     pages_phones,
     pages_system,
     provisioning,
@@ -108,4 +109,5 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     security_pages.install(app, appliance)
     api_mail.install(app, appliance)
     api_media.install(app, appliance)
+    pages_media.install(app, appliance)
     return app

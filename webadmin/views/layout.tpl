@@ -17,6 +17,10 @@
     <a href="/extensions">Extensions</a>
     <a href="/phones">Phones</a>
     % end
+    % if can(Permission.VIEW_MEDIA):
+    <a href="/voicemail">Voicemail</a>
+    <a href="/ivr">IVR</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end
