@@ -25,6 +25,7 @@ class FakeKsr:
         "auth",
         "auth_db",
         "corex",
+        "dispatcher",
         "hdr",
         "htable",
         "maxfwd",

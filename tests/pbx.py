@@ -67,6 +67,10 @@ class RunningPbx:
     tftp_port: int = field(default_factory=free_port)
     sip_tls_port: int = field(default_factory=free_port)
     rtpengine_port: int = field(default_factory=free_port)
+    #: One loopback SIP port per media worker; two keep tests light.
+    media_ports: tuple[int, ...] = field(
+        default_factory=lambda: (free_port(), free_port())
+    )
     #: "agent" as on the device, or "run" as ``make run`` (prints the banner).
     command: str = "agent"
     process: subprocess.Popen | None = None
@@ -94,6 +98,7 @@ class RunningPbx:
             EDGEPBX_TFTP_PORT=str(self.tftp_port),
             EDGEPBX_SIP_TLS_PORT=str(self.sip_tls_port),
             EDGEPBX_RTPENGINE_PORT=str(self.rtpengine_port),
+            EDGEPBX_MEDIA_PORTS=",".join(str(p) for p in self.media_ports),
             **self.extra_env,
         )
 

@@ -543,6 +543,9 @@ class PhoneHost:
             )
             phone._reg_events += 1
             return
+        if kind == "mwi" and phone is not None:
+            phone._mwi.append(event["body"])
+            return
         if kind == "call_new" and phone is not None:
             call = Call(phone, event["call"], event["direction"], event["remote_uri"])
             self._calls[call.key] = call
@@ -601,6 +604,7 @@ class Phone:
         self._reg_events = 0
         self._calls: list[Call] = []
         self._incoming: list[Call] = []
+        self._mwi: list[str] = []
         self._handed_out: set[int] = set()
         self._closed = False
         try:
@@ -658,6 +662,27 @@ class Phone:
         """Every call this phone made or received, oldest first."""
         with self.host._synced():
             return list(self._calls)
+
+    @property
+    def message_summaries(self) -> list[str]:
+        """Bodies of the message-summary NOTIFYs (RFC 3842) received."""
+        with self.host._synced():
+            return list(self._mwi)
+
+    def wait_message_summary(
+        self, contains: str, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> str:
+        """The first message-summary body that contains the given text."""
+
+        def found() -> str | None:
+            return next((b for b in self._mwi if contains in b), None)
+
+        self.host._wait(
+            lambda: found() is not None,
+            timeout,
+            f"{self.user}: message-summary with {contains!r}",
+        )
+        return found() or ""
 
     @property
     def answer_incoming(self) -> str:
@@ -1030,9 +1055,10 @@ class Call:
         with self._host._cond:
             return self._reinvite_codes[seen]
 
-    def send_dtmf(self, digits: str) -> None:
-        """Send digits as RFC 4733 telephone-events in the audio stream."""
-        self._host._request("dtmf", call=self.key, digits=digits)
+    def send_dtmf(self, digits: str, method: str = "rfc4733") -> None:
+        """Send digits as RFC 4733 telephone-events in the audio stream, or
+        with ``method="info"`` as SIP INFO requests (application/dtmf-relay)."""
+        self._host._request("dtmf", call=self.key, digits=digits, method=method)
 
     # -- audio proof ------------------------------------------------------
 

@@ -222,6 +222,16 @@ class WorkerCall(pj.Call):
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         self.emit("dtmf", digit=prm.digit)
 
+    @guarded
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
+        """Follow a REFER (blind transfer) as desk phones do: a new call."""
+        call = WorkerCall(self.worker, self.phone, "outgoing")
+        self.worker.calls[call.key] = call
+        prm.newCall = call
+        self.phone.emit(
+            "call_new", call=call.key, direction="outgoing", remote_uri=prm.dstUri
+        )
+
     def release(self) -> None:
         """Drop the recorder (which fixes the WAV header) after the call."""
         self.recorder = None
@@ -260,6 +270,13 @@ class WorkerPhone(pj.Account):
         expires = prm.expiration if prm.code // 100 == 2 else 0
         self.registered = expires > 0
         self.emit("reg_state", code=prm.code, reason=prm.reason, expires=expires)
+
+    @guarded
+    def onMwiInfo(self, prm: pj.OnMwiInfoParam) -> None:
+        """A message-summary NOTIFY (RFC 3842), solicited or not."""
+        message = prm.rdata.wholeMsg
+        body = message.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in message else ""
+        self.emit("mwi", body=body)
 
     @guarded
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
@@ -580,8 +597,18 @@ class Worker:
         target.reinvite(pj.CallOpParam(True))
         return {}
 
-    def op_dtmf(self, call: int, digits: str) -> dict[str, Any]:
-        self.find_call(call).dialDtmf(digits)
+    def op_dtmf(
+        self, call: int, digits: str, method: str = "rfc4733"
+    ) -> dict[str, Any]:
+        if method == "info":
+            # One SIP INFO (application/dtmf-relay) per digit.
+            for digit in digits:
+                prm = pj.CallSendDtmfParam()
+                prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+                prm.digits = digit
+                self.find_call(call).sendDtmf(prm)
+        else:
+            self.find_call(call).dialDtmf(digits)
         return {}
 
     def op_ping(self) -> dict[str, Any]:

@@ -219,3 +219,81 @@ def test_routing_settings_survive_their_round_trip():
 
     settings = RoutingSettings(realm="pbx.example", events_socket="/run/x.sock")
     assert RoutingSettings.parse(str(settings)) == settings
+
+
+@pytest.fixture
+def media_route(ksr):
+    from agent.sip import routing
+
+    return routing.Routing(
+        routing.RoutingSettings(realm="pbx.example", media_token="t0ken")
+    )
+
+
+def test_a_number_that_is_no_extension_goes_to_a_media_worker(ksr, media_route):
+    ksr.values["$rU"] = "600"
+    ksr.returns["auth_db.is_subscriber"] = -1
+    media_route.ksr_request_route(None)
+    assert ksr.called("dispatcher.ds_select_dst") == [(1, 4)]
+    assert ("X-Edgepbx-Media: t0ken\r\n",) in ksr.called("hdr.append")
+    assert ksr.called("tm.t_relay")
+    assert ksr.replies() == []
+
+
+def test_a_feature_code_goes_to_a_media_worker(ksr, media_route):
+    ksr.values["$rU"] = "*97"
+    media_route.ksr_request_route(None)
+    assert ksr.called("dispatcher.ds_select_dst")
+    assert not ksr.called("registrar.lookup")
+
+
+def test_a_phone_cannot_send_the_media_headers_on(ksr, media_route):
+    ksr.values["$rU"] = "102"
+    media_route.ksr_request_route(None)
+    removed = [args[0] for args in ksr.called("hdr.remove")]
+    assert {"X-Edgepbx-Media", "X-Edgepbx-Voicemail"} <= set(removed)
+
+
+def test_a_busy_callee_s_call_goes_to_voicemail(ksr, media_route):
+    ksr.returns["tm.t_is_canceled"] = -1
+    ksr.returns["isflagset"] = False
+    ksr.values["$T_reply_code"] = 486
+    ksr.values["$avp(dialed)"] = "102"
+    media_route.ksr_failure_route_manage(None)
+    assert ("X-Edgepbx-Voicemail: busy\r\n",) in ksr.called("hdr.append")
+    assert ksr.called("pv.sets") == [("$ru", "sip:102@pbx.example")]
+    assert ksr.called("tm.t_relay")
+
+
+def test_a_declined_call_does_not_go_to_voicemail(ksr, media_route):
+    ksr.returns["tm.t_is_canceled"] = -1
+    ksr.returns["isflagset"] = False
+    ksr.values["$T_reply_code"] = 603
+    media_route.ksr_failure_route_manage(None)
+    assert not ksr.called("tm.t_relay")
+
+
+def test_a_dead_media_worker_hands_the_call_to_the_next(ksr, media_route):
+    ksr.returns["tm.t_is_canceled"] = -1
+    ksr.returns["isflagset"] = True
+    ksr.values["$T_reply_code"] = 408
+    media_route.ksr_failure_route_manage(None)
+    assert ksr.called("dispatcher.ds_next_dst")
+    assert ksr.called("tm.t_relay")
+
+
+def test_the_media_token_from_elsewhere_is_refused(ksr, media_route):
+    ksr.values["$hdr(X-Edgepbx-Media)"] = "t0ken"
+    ksr.values["$si"] = "192.0.2.7"
+    media_route.ksr_request_route(None)
+    assert ksr.replies() == [(403, "Forbidden")]
+
+
+def test_a_media_notify_from_the_loopback_is_relayed_without_auth(ksr, media_route):
+    ksr.method = "NOTIFY"
+    ksr.values["$hdr(X-Edgepbx-Media)"] = "t0ken"
+    ksr.values["$si"] = "127.0.0.1"
+    media_route.ksr_request_route(None)
+    assert not ksr.called("auth_db.auth_check")
+    assert ksr.called("registrar.lookup")
+    assert ksr.called("tm.t_relay")

@@ -21,6 +21,7 @@ from webadmin import (
     access,
     api,
     api_mail,
+    api_media,
     api_network,
     api_people,
     api_phone_firmware,
@@ -33,6 +34,7 @@ from webadmin import (
     pages,
     pages_contacts,
     pages_dashboard,
+    pages_media,
     pages_network,
     pages_people,
     pages_phone_firmware,
@@ -132,4 +134,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_mail.install(app, appliance)
     api_network.install(app, appliance)
     pages_network.install(app, appliance)
+    api_media.install(app, appliance)
+    pages_media.install(app, appliance)
     return app

@@ -10,6 +10,7 @@ from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
 from webadmin import (
     openapi_mail,
+    openapi_media,
     openapi_network,
     openapi_people,
     openapi_provisioning,
@@ -204,10 +205,12 @@ def document() -> dict:
             | security_openapi.SCHEMAS
             | openapi_people.SCHEMAS
             | openapi_mail.SCHEMAS
-            | openapi_network.SCHEMAS,
+            | openapi_network.SCHEMAS
+            | openapi_media.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
+            **openapi_media.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

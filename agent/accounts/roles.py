@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     MANAGE_SECURITY = "ban addresses and change the firewall"
     VIEW_CONTACTS = "view company contacts and phonebooks"
     CHANGE_CONTACTS = "change company contacts and phonebooks"
+    VIEW_MEDIA = "view voicemail boxes and IVR menus"
+    MANAGE_MEDIA = "change voicemail boxes and IVR menus"
     VIEW_SYSTEM_SETTINGS = "view the system settings"
     CHANGE_SYSTEM_SETTINGS = "change the system settings"
     VIEW_NETWORK = "view the network settings"
@@ -47,9 +49,11 @@ _STAFF_VIEW = {
     Permission.VIEW_EXTENSIONS,
     Permission.VIEW_CONTACTS,
     Permission.VIEW_CALL_ROUTING,
+    Permission.VIEW_MEDIA,
 }
 _ADMIN = _STAFF_VIEW | {
     Permission.MANAGE_CALL_ROUTING,
+    Permission.MANAGE_MEDIA,
     Permission.CHANGE_EXTENSIONS,
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,
@@ -72,6 +76,7 @@ MODULES: dict[str, tuple[Permission, Permission | None]] = {
     "system": (Permission.VIEW_SYSTEM_SETTINGS, Permission.CHANGE_SYSTEM_SETTINGS),
     "network": (Permission.VIEW_NETWORK, Permission.MANAGE_NETWORK),
     "call routing": (Permission.VIEW_CALL_ROUTING, Permission.MANAGE_CALL_ROUTING),
+    "voicemail and IVR": (Permission.VIEW_MEDIA, Permission.MANAGE_MEDIA),
 }
 ACCESS_LEVELS = ("none", "view", "edit")
 

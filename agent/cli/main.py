@@ -22,11 +22,14 @@ from agent.cli import backup as backup_cli
 from agent.cli import console as console_cli
 from agent.cli import extension_networks as extension_networks_cli
 from agent.cli import firmware as firmware_cli
+from agent.cli import ivr as ivr_cli
 from agent.cli import mail as mail_cli
+from agent.cli import media as media_cli
 from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import security as security_cli
 from agent.cli import trunks as trunks_cli
+from agent.cli import voicemail as voicemail_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -315,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     phones.register(sub)
     security_cli.register(sub)
     people.register(sub, command, ext_sub)
+    media_cli.register(sub)
+    voicemail_cli.register(sub)
+    ivr_cli.register(sub)
     mail_cli.register(sub)
     extension_networks_cli.register(sub)
     network_cli.register(sub)

@@ -356,6 +356,52 @@ CREATE TABLE uacreg (
 INSERT INTO version (table_name, table_version) VALUES ('uacreg', 5)
 """
 
+# Voicemail: a mailbox per extension (PIN as a scrypt hash, greetings as
+# files under voicemail/<number>/), one row per message; IVR menus and their
+# DTMF choices, each choice pointing at a destination "kind:target".
+MEDIA_SERVICES = """
+CREATE TABLE mailbox (
+    id INTEGER PRIMARY KEY NOT NULL,
+    extension_id INTEGER NOT NULL UNIQUE
+        REFERENCES extension (id) ON DELETE CASCADE,
+    enabled BOOLEAN NOT NULL DEFAULT 1,
+    pin_hash TEXT NOT NULL,
+    email_enabled BOOLEAN NOT NULL DEFAULT 0,
+    max_message_s INTEGER NOT NULL DEFAULT 120,
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE voicemail_message (
+    id INTEGER PRIMARY KEY NOT NULL,
+    mailbox_id INTEGER NOT NULL REFERENCES mailbox (id) ON DELETE CASCADE,
+    caller VARCHAR(64) NOT NULL,
+    caller_name VARCHAR(64) NOT NULL DEFAULT '',
+    reason VARCHAR(16) NOT NULL,
+    received_at DATETIME NOT NULL,
+    duration_s REAL NOT NULL,
+    file_name VARCHAR(128) NOT NULL,
+    heard BOOLEAN NOT NULL DEFAULT 0
+);
+CREATE INDEX voicemail_message_mailbox_idx ON voicemail_message (mailbox_id, heard);
+CREATE TABLE ivr_menu (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    prompt VARCHAR(128) NOT NULL,
+    digit_timeout_s INTEGER NOT NULL DEFAULT 5,
+    retries INTEGER NOT NULL DEFAULT 3,
+    dial_by_extension BOOLEAN NOT NULL DEFAULT 1,
+    fallback VARCHAR(32) NOT NULL DEFAULT 'hangup',
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE ivr_choice (
+    id INTEGER PRIMARY KEY NOT NULL,
+    menu_id INTEGER NOT NULL REFERENCES ivr_menu (id) ON DELETE CASCADE,
+    digit VARCHAR(1) NOT NULL,
+    destination VARCHAR(32) NOT NULL,
+    UNIQUE (menu_id, digit)
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -368,6 +414,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
     Migration(6, "custom roles, portal users, contacts", _run(ROLES_PORTAL_CONTACTS)),
     Migration(7, "trunks, routes and call records", _run(TRUNKS_ROUTES_AND_CDR)),
+    Migration(8, "voicemail mailboxes and messages, IVR menus", _run(MEDIA_SERVICES)),
     Migration(
         9,
         "networks each extension may register from",

@@ -271,3 +271,57 @@ class PhoneFirmwareTarget(BaseModel):
     class Meta:
         table_name = "phone_firmware_target"
         primary_key = peewee.CompositeKey("vendor", "model")
+
+
+class Mailbox(BaseModel):
+    """The voicemail box of one extension; ``pin_hash`` is a scrypt hash."""
+
+    extension = peewee.ForeignKeyField(Extension, unique=True, on_delete="CASCADE")
+    enabled = peewee.BooleanField(default=True)
+    pin_hash = peewee.TextField()
+    email_enabled = peewee.BooleanField(default=False)
+    max_message_s = peewee.IntegerField(default=120)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+
+class VoicemailMessage(BaseModel):
+    """One message left in a mailbox; the audio is ``file_name`` beside it."""
+
+    mailbox = peewee.ForeignKeyField(Mailbox, backref="messages", on_delete="CASCADE")
+    caller = peewee.CharField(max_length=64)
+    caller_name = peewee.CharField(max_length=64, default="")
+    reason = peewee.CharField(max_length=16)
+    received_at = peewee.DateTimeField(default=utcnow)
+    duration_s = peewee.FloatField()
+    file_name = peewee.CharField(max_length=128)
+    heard = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "voicemail_message"
+
+
+class IvrMenu(BaseModel):
+    """An auto-attendant menu, called by its number."""
+
+    number = peewee.CharField(unique=True, max_length=6)
+    name = peewee.CharField(max_length=64)
+    prompt = peewee.CharField(max_length=128)
+    digit_timeout_s = peewee.IntegerField(default=5)
+    retries = peewee.IntegerField(default=3)
+    dial_by_extension = peewee.BooleanField(default=True)
+    fallback = peewee.CharField(max_length=32, default="hangup")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "ivr_menu"
+
+
+class IvrChoice(BaseModel):
+    """One DTMF key of a menu and where it leads."""
+
+    menu = peewee.ForeignKeyField(IvrMenu, backref="choices", on_delete="CASCADE")
+    digit = peewee.CharField(max_length=1)
+    destination = peewee.CharField(max_length=32)
+
+    class Meta:
+        table_name = "ivr_choice"

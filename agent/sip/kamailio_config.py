@@ -19,6 +19,7 @@ from pathlib import Path
 
 from agent import ports
 from agent.devicekey import create_secret_file
+from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
 from agent.sip.routing import RoutingSettings
 
@@ -65,6 +66,10 @@ EVENTS_SOCKET_NAME = "security-events.sock"
 # The agent's call event socket (agent.cdr.listener): call records.
 CALL_EVENTS_SOCKET_NAME = "call-events.sock"
 
+# How often each media worker is probed with OPTIONS: a worker restarted
+# by the agent takes calls again within this.
+MEDIA_PING_INTERVAL_S = 2
+
 ENV_ROUTING_SETTINGS = "EDGEPBX_ROUTING_SETTINGS"
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 
@@ -77,12 +82,14 @@ class ConfigRejected(RuntimeError):
 class SipCoreFiles:
     cfg: Path
     routing_settings: Path
+    dispatcher_list: Path
 
     @classmethod
     def in_dir(cls, run_dir: Path, suffix: str = "") -> SipCoreFiles:
         return cls(
             cfg=run_dir / f"kamailio.cfg{suffix}",
             routing_settings=run_dir / f"routing.json{suffix}",
+            dispatcher_list=run_dir / f"dispatcher.list{suffix}",
         )
 
 
@@ -121,7 +128,11 @@ def _alias(settings: Settings) -> str:
 
 
 def render(settings: Settings, realm: str) -> tuple[str, str]:
-    """Return (kamailio.cfg text, routing settings text)."""
+    """Return (kamailio.cfg text, routing settings text).
+
+    The dispatcher list (the media workers) is named in kamailio.cfg as the
+    live file; ``apply`` writes it.
+    """
     host = sip_host(settings)
     listen = "\n".join(
         f"listen={proto}:{host}:{settings.sip_port}" for proto in ("udp", "tcp")
@@ -157,6 +168,8 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "tls_private_key": str(settings.https_key),
         "rtpengine_sock": f"udp:127.0.0.1:{settings.rtpengine_ng_port}",
         "contact_addr": f"{host}:{settings.sip_port}",
+        "dispatcher_list": str(SipCoreFiles.in_dir(settings.run_dir).dispatcher_list),
+        "media_ping_interval_s": str(MEDIA_PING_INTERVAL_S),
     }
 
     def fill(match: re.Match) -> str:
@@ -170,6 +183,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
             events_socket=str(events_socket),
             config_db=str(settings.config_db),
             call_events_socket=str(settings.run_dir / CALL_EVENTS_SOCKET_NAME),
+            media_token=ensure_token(settings),
         )
     )
     return cfg, routing
@@ -212,11 +226,19 @@ def apply(settings: Settings, realm: str) -> SipCoreFiles:
     cfg, routing = render(settings, realm)
     new.cfg.write_text(cfg)
     new.routing_settings.write_text(routing)
+    new.dispatcher_list.write_text(MediaPool.from_environment().dispatcher_list())
+    # kamailio -c reads the list file named in the cfg: the live one.
+    previous_list = (
+        live.dispatcher_list.read_text() if live.dispatcher_list.exists() else None
+    )
+    os.replace(new.dispatcher_list, live.dispatcher_list)
     try:
         check(new)
     except ConfigRejected:
         new.cfg.unlink(missing_ok=True)
         new.routing_settings.unlink(missing_ok=True)
+        if previous_list is not None:
+            live.dispatcher_list.write_text(previous_list)
         raise
     os.replace(new.routing_settings, live.routing_settings)
     os.replace(new.cfg, live.cfg)

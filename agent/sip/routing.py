@@ -7,8 +7,15 @@ named steps, each of which either handles the request (returns True, and the
 pipeline stops) or lets it pass on to the next step.
 
     screen_source -> reqinit -> natdetect -> withindlg
-            -> cancel_and_retransmissions -> to_the_pbx_itself
-            -> authenticate -> allowed_source -> register -> to_extension
+            -> cancel_and_retransmissions -> from_media_service
+            -> to_the_pbx_itself -> from_trunk -> authenticate
+            -> allowed_source -> register -> to_service_number
+            -> to_outside -> to_extension
+
+Calls for service numbers and feature codes (voicemail, IVR menus), and
+calls to an extension that is busy, does not answer or has no phone, go to
+the media service: a pool of pjsua2 workers on loopback ports that the
+dispatcher module spreads calls over (see agent/media/pool.py).
 
 Failures that matter to security (a wrong password, a scanner, a flood) are
 sent to the agent's security jail as one JSON datagram each, on a UNIX
@@ -117,6 +124,29 @@ ALLOWED_NETWORKS_CACHE = 1024
 # section 3.1.6.1's 489.
 UNSERVED_EVENT_METHODS = {"SUBSCRIBE", "PUBLISH"}
 
+# The media service (agent/media): the dispatcher set of its workers, the
+# header that carries the trust token both ways, and the header that tells a
+# worker why a call comes to voicemail.
+MEDIA_DISPATCHER_SET = 1
+# Dispatcher algorithm 4: round robin over the workers.
+MEDIA_DISPATCH_ROUND_ROBIN = 4
+MEDIA_TOKEN_HEADER = "X-Edgepbx-Media"
+VOICEMAIL_HEADER = "X-Edgepbx-Voicemail"
+FLAG_TO_MEDIA = 8  # the transaction goes to a media worker
+# A worker answers at once; one that sends nothing for 2 s is dead or stuck
+# and the call moves on to the next worker.
+MEDIA_WORKER_TIMEOUT_MS = 2000
+MEDIA_RING_TIMEOUT_MS = 10000
+# A worker that is full (pjsua answers 486 with all its calls in use), dead
+# (408 from tm) or failing gets the call moved to the next worker.
+MEDIA_FAILOVER_CODES = {408, 486, 500, 503}
+# What a callee's failure means for its voicemail (RFC 3261 section 21).
+BUSY_CODES = {486, 600}
+NO_ANSWER_CODES = {408, 480}
+# The number the caller dialled, kept for the failure route, where the
+# request URI is already the callee's contact.
+DIALED_AVP = "$avp(dialed)"
+
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
 
@@ -137,6 +167,9 @@ class RoutingSettings:
     config_db: str = ""
     #: The agent's call event socket (call records); empty: report nothing.
     call_events_socket: str = ""
+    #: The media service's trust token; empty: there is no media service,
+    #: and numbers that are no extension get 404 here.
+    media_token: str = ""
 
     @classmethod
     def parse(cls, text: str) -> RoutingSettings:
@@ -148,7 +181,7 @@ class RoutingSettings:
         if not isinstance(events_socket, str):
             raise ValueError("routing settings: events_socket must be a string")
         extra = {}
-        for name in ("config_db", "call_events_socket"):
+        for name in ("config_db", "call_events_socket", "media_token"):
             value = data.get(name, "")
             if not isinstance(value, str):
                 raise ValueError(f"routing settings: {name} must be a string")
@@ -162,6 +195,7 @@ class RoutingSettings:
                 "events_socket": self.events_socket,
                 "config_db": self.config_db,
                 "call_events_socket": self.call_events_socket,
+                "media_token": self.media_token,
             }
         )
 
@@ -235,14 +269,27 @@ class Routing(OutsideCalls):
         return 1
 
     def ksr_failure_route_manage(self, msg) -> int:
-        """Every branch failed: tm relays the best final reply as it is.
+        """Every branch failed: voicemail, the next media worker, or the reply.
 
-        A busy (486) or declined (603) callee therefore reaches the caller
-        unchanged; a fork where every phone timed out gives 408, which the
-        caller's phone shows as "no answer".
+        A busy (486, 600) callee or one that did not answer (408, 480) goes
+        to its voicemail when there is a media service; the worker answers
+        with the original failure when the mailbox is off. A declined (603)
+        call reaches the caller unchanged. A media worker that is full or
+        dead hands the call to the next one.
         """
         if KSR.tm.t_is_canceled() > 0:
             return 1
+        code = KSR.pv.get("$T_reply_code")
+        if KSR.isflagset(FLAG_TO_MEDIA):
+            if code in MEDIA_FAILOVER_CODES and KSR.dispatcher.ds_next_dst() > 0:
+                self.relay_to_media_worker()
+            return 1
+        if not self.settings.media_token:
+            return 1
+        if code in BUSY_CODES:
+            self.to_voicemail("busy")
+        elif code in NO_ANSWER_CODES:
+            self.to_voicemail("unavailable")
         return 1
 
     # -- pipeline steps ------------------------------------------------------
@@ -318,6 +365,32 @@ class Routing(OutsideCalls):
                 return True
         return False
 
+    def from_media_service(self, method: str) -> bool:
+        """Requests of the media service itself: trusted, never challenged.
+
+        Only a request from the loopback carrying the trust token counts;
+        the media service sends its message waiting NOTIFYs this way, and
+        they fork to every phone of the extension.
+        """
+        token = KSR.pv.get("$hdr(" + MEDIA_TOKEN_HEADER + ")")
+        if token is None:
+            return False
+        source = str(KSR.pv.get("$si"))
+        if (
+            not self.settings.media_token
+            or token != self.settings.media_token
+            or not source.startswith(LOOPBACK_SOURCES)
+        ):
+            KSR.notice("media token refused from " + source + "\n")
+            KSR.sl.sl_send_reply(403, "Forbidden")
+            return True
+        KSR.hdr.remove(MEDIA_TOKEN_HEADER)
+        if KSR.registrar.lookup(LOCATION_TABLE) < 0:
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.relay()
+        return True
+
     def to_the_pbx_itself(self, method: str) -> bool:
         """OPTIONS keepalives and event packages addressed to the PBX."""
         to_server = KSR.is_myself_ruri() and KSR.corex.has_ruri_user() < 0
@@ -325,8 +398,9 @@ class Routing(OutsideCalls):
             KSR.sl.sl_send_reply(200, "Keepalive")
             return True
         if method in UNSERVED_EVENT_METHODS:
-            # Presence (BLF) and message waiting are not served yet, so every
-            # subscription is refused the way RFC 6665 asks for.
+            # Presence (BLF) is not served yet, and message waiting is sent
+            # unsolicited by the media service (agent/voicemail/mwi.py), so
+            # every subscription is refused the way RFC 6665 asks for.
             KSR.sl.sl_send_reply(489, "Bad Event")
             return True
         return False
@@ -400,6 +474,28 @@ class Routing(OutsideCalls):
         KSR.registrar.save(LOCATION_TABLE, 0)
         return True
 
+    def to_service_number(self, method: str) -> bool:
+        """Feature codes and numbers that are no extension: the media service.
+
+        The media service knows its numbers (voicemail codes, IVR menus) and
+        answers 404 for any other, so a new menu needs no routing change.
+        """
+        # Only the media service may say why a call comes to voicemail.
+        KSR.hdr.remove(MEDIA_TOKEN_HEADER)
+        KSR.hdr.remove(VOICEMAIL_HEADER)
+        if method != "INVITE" or not self.settings.media_token:
+            return False
+        ruri = KSR.pv.get("$ru")
+        user = str(KSR.pv.get("$rU") or "")
+        if not user.startswith("*") and (
+            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
+            > 0
+        ):
+            return False
+        KSR.rr.record_route()
+        self.to_media_worker()
+        return True
+
     def to_extension(self, method: str) -> bool:
         """Ring every registered contact of the called extension at once."""
         if method == "INVITE":
@@ -413,7 +509,13 @@ class Routing(OutsideCalls):
             KSR.sl.sl_send_reply(404, "Not Found")
             return True
 
+        KSR.pv.sets(DIALED_AVP, str(KSR.pv.get("$rU") or ""))
         rc = KSR.registrar.lookup(LOCATION_TABLE)
+        if rc == -1 and method == "INVITE" and self.settings.media_token:
+            # No phone registered right now: the extension's voicemail.
+            KSR.hdr.append(VOICEMAIL_HEADER + ": unavailable\r\n")
+            self.to_media_worker()
+            return True
         if rc == -1:
             # A known extension with no phone registered right now.
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
@@ -430,6 +532,36 @@ class Routing(OutsideCalls):
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         self.relay()
         return True
+
+    # -- the media service ---------------------------------------------------
+
+    def to_voicemail(self, reason: str) -> None:
+        """From the failure route: the dialled extension's mailbox."""
+        dialed = str(KSR.pv.get(DIALED_AVP) or "")
+        if not dialed:
+            return
+        KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
+        KSR.hdr.append(VOICEMAIL_HEADER + ": " + reason + "\r\n")
+        self.to_media_worker()
+
+    def to_media_worker(self) -> None:
+        """Send the call to a media worker, with the trust token."""
+        if (
+            KSR.dispatcher.ds_select_dst(
+                MEDIA_DISPATCHER_SET, MEDIA_DISPATCH_ROUND_ROBIN
+            )
+            < 0
+        ):
+            KSR.sl.sl_send_reply(503, "Media Service Unavailable")
+            return
+        KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + self.settings.media_token + "\r\n")
+        KSR.setflag(FLAG_TO_MEDIA)
+        self.relay_to_media_worker()
+
+    def relay_to_media_worker(self) -> None:
+        KSR.tm.t_set_fr(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
+        KSR.tm.t_on_failure("ksr_failure_route_manage")
+        self.relay()
 
     # -- small shared pieces -------------------------------------------------
 
@@ -476,11 +608,13 @@ REQUEST_PIPELINE = (
     Routing.natdetect,
     Routing.withindlg,
     Routing.cancel_and_retransmissions,
+    Routing.from_media_service,
     Routing.to_the_pbx_itself,
     Routing.from_trunk,
     Routing.authenticate,
     Routing.allowed_source,
     Routing.register,
+    Routing.to_service_number,
     Routing.to_outside,
     Routing.to_extension,
 )

@@ -22,6 +22,7 @@ from agent import ports
 from agent.appliance import Appliance
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
+from agent.media.daemons import media_daemons
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
@@ -53,6 +54,7 @@ class Agent:
             Daemon(web_daemons.https_spec(self.settings)),
             Daemon(web_daemons.http_spec(self.settings)),
             Daemon(provisioning_spec(self.settings)),
+            *media_daemons(self.settings),
         ]
         self._lock_file = None
         self._ready_reported = False

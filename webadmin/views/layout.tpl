@@ -27,6 +27,10 @@
     % if can(Permission.MANAGE_ACCOUNTS):
     <a href="/accounts">Accounts</a>
     % end
+    % if can(Permission.VIEW_MEDIA):
+    <a href="/voicemail">Voicemail</a>
+    <a href="/ivr">IVR</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end

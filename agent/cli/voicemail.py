@@ -1,0 +1,135 @@
+"""``edgepbx voicemail``: mailboxes and their messages (agent/voicemail)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from agent.accounts.roles import CONSOLE
+from agent.appliance import Appliance
+from agent.voicemail.service import VoicemailService
+
+EXIT_OK = 0
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def _on_off(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
+def _service(app: Appliance) -> VoicemailService:
+    return VoicemailService(app.settings, CONSOLE)
+
+
+def _show(info, as_json: bool) -> None:
+    if as_json:
+        _print_json(info.to_dict())
+        return
+    state = "on" if info.enabled else "off"
+    mail = f", e-mail to {info.email}" if info.email_enabled else ""
+    print(
+        f"mailbox {info.extension}: {state}, {info.new_messages} new, "
+        f"{info.old_messages} old, messages up to {info.max_message_s} s{mail}"
+    )
+
+
+def voicemail_set(app: Appliance, args: argparse.Namespace) -> int:
+    pin = None
+    if args.pin_stdin:
+        pin = input().strip()
+    elif args.pin is not None:
+        pin = args.pin
+    info = _service(app).set(
+        args.extension,
+        pin=pin,
+        enabled=_on_off(args.enabled),
+        email_enabled=_on_off(args.email),
+        max_message_s=args.max_message_s,
+    )
+    _show(info, args.json)
+    return EXIT_OK
+
+
+def voicemail_show(app: Appliance, args: argparse.Namespace) -> int:
+    _show(_service(app).show(args.extension), args.json)
+    return EXIT_OK
+
+
+def voicemail_list(app: Appliance, args: argparse.Namespace) -> int:
+    boxes = _service(app).list()
+    if args.json:
+        _print_json([b.to_dict() for b in boxes])
+        return EXIT_OK
+    if not boxes:
+        print("no mailbox")
+    for info in boxes:
+        _show(info, False)
+    return EXIT_OK
+
+
+def voicemail_remove(app: Appliance, args: argparse.Namespace) -> int:
+    _service(app).remove(args.extension)
+    if args.json:
+        _print_json({"removed": args.extension})
+    else:
+        print(f"mailbox {args.extension} removed with its messages")
+    return EXIT_OK
+
+
+def voicemail_messages(app: Appliance, args: argparse.Namespace) -> int:
+    messages = _service(app).message_infos(args.extension)
+    if args.json:
+        _print_json([m.to_dict() for m in messages])
+        return EXIT_OK
+    if not messages:
+        print(f"mailbox {args.extension} has no message")
+    for m in messages:
+        state = "old" if m.heard else "new"
+        print(
+            f"{m.id:>5}  {state}  {m.received_at}  {m.caller:<12} {m.duration_s:>6} s"
+        )
+    return EXIT_OK
+
+
+def voicemail_delete(app: Appliance, args: argparse.Namespace) -> int:
+    _service(app).delete_message(args.extension, args.message)
+    if args.json:
+        _print_json({"deleted": args.message})
+    else:
+        print(f"message {args.message} of mailbox {args.extension} deleted")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    vm = sub.add_parser("voicemail", help="voicemail boxes and their messages")
+    vm_sub = vm.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def command(name, handler, help):
+        p = vm_sub.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("set", voicemail_set, "create or change an extension's mailbox")
+    p.add_argument("extension")
+    pin = p.add_mutually_exclusive_group()
+    pin.add_argument("--pin", help="the PIN (digits); a new mailbox needs one")
+    pin.add_argument(
+        "--pin-stdin", action="store_true", help="read the PIN from standard input"
+    )
+    p.add_argument("--enabled", choices=("on", "off"))
+    p.add_argument("--email", choices=("on", "off"), help="e-mail each message")
+    p.add_argument("--max-message-s", type=int, help="longest message, in seconds")
+    p = command("show", voicemail_show, "show one mailbox")
+    p.add_argument("extension")
+    command("list", voicemail_list, "list mailboxes")
+    p = command("remove", voicemail_remove, "remove a mailbox and its messages")
+    p.add_argument("extension")
+    p = command("messages", voicemail_messages, "list the messages of a mailbox")
+    p.add_argument("extension")
+    p = command("delete", voicemail_delete, "delete one message")
+    p.add_argument("extension")
+    p.add_argument("message", type=int)

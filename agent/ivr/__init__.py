@@ -1,0 +1,1 @@
+"""IVR (auto-attendant) menus: what callers hear and where their keys lead."""

@@ -1,0 +1,46 @@
+"""How the agent runs the media workers: one supervised daemon per port.
+
+Each worker is its own process (``edgepbx media --port P``), so a worker
+that dies takes at most its own four calls with it, and the agent restarts
+it like any other daemon. Calls between two extensions never pass through a
+worker, so no worker's death can drop one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from agent.media import pool
+from agent.settings import Settings
+from agent.supervisor.daemon import Daemon, DaemonSpec
+
+
+def media_daemons(settings: Settings) -> list[Daemon]:
+    ports = pool.MediaPool.from_environment().ports
+    return [_worker_daemon(settings, port) for port in ports]
+
+
+def _worker_daemon(settings: Settings, port: int) -> Daemon:
+    ready = pool.ready_path(settings, port)
+    daemon: Daemon | None = None
+
+    def prepare() -> tuple[list[str], dict[str, str]]:
+        pool.ensure_token(settings)
+        ready.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "agent.cli.main", "media", "--port", str(port)]
+        return command, dict(os.environ, **settings.environment())
+
+    def answering() -> bool:
+        """The worker wrote its pid once its Endpoint took the port."""
+        if daemon is None or daemon.pid is None:
+            return False
+        try:
+            return ready.read_text().strip() == str(daemon.pid)
+        except OSError:
+            return False
+
+    daemon = Daemon(
+        DaemonSpec(name=f"media-{port}", prepare=prepare, answering=answering)
+    )
+    return daemon

@@ -1,0 +1,530 @@
+"""What the media service does with each call: one state machine per call.
+
+A flow reacts to four events, all on the worker's one thread: ``start`` (the
+call's audio is up), ``on_digit``, the end of a prompt or a timer it set,
+and ``on_hangup``. :class:`Flow` gives every flow the common moves: play
+prompts, then ask for digits with a timeout, with any digit cutting the
+prompt short.
+
+Numbers the media service answers:
+
+- ``*97``: the caller's own mailbox (PIN asked), ``*98``: any mailbox
+  (mailbox number, then PIN);
+- an IVR menu's number;
+- any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
+  (busy or unavailable): leave a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.db.models import Extension, IvrMenu, Mailbox
+from agent.media import pool
+from agent.media.prompts import digit_prompts, system_prompt
+from agent.voicemail.email import send_voicemail_email
+from agent.voicemail.service import MIN_MESSAGE_S, VoicemailService
+
+log = logging.getLogger("edgepbx.media")
+
+OWN_MAILBOX_CODE = "*97"
+ANY_MAILBOX_CODE = "*98"
+# How long a caller may take to start typing after a prompt, and between
+# two digits of a number.
+DIGIT_TIMEOUT_S = 5.0
+INTER_DIGIT_TIMEOUT_S = 3.0
+# Three wrong PINs and the call ends, as in most voicemail systems.
+PIN_ATTEMPTS = 3
+# Recording: silence this long ends a message (the caller hung up or is
+# done), judged every SILENCE_CHECK_S; below SILENCE_LEVEL (of 255) is
+# silence (the line's noise floor sits well under it).
+SILENCE_CUTOFF_S = 5.0
+SILENCE_CHECK_S = 0.25
+SILENCE_LEVEL = 3
+MAX_GREETING_S = 60
+# SIP status sent back when a call for voicemail finds no mailbox: the
+# failure the callee gave, so the caller hears busy or no answer.
+FAILURE_FOR_REASON = {"busy": 486, "unavailable": 480}
+
+
+def prompt(name: str) -> Path:
+    return system_prompt(name)
+
+
+def prompts(*names: str) -> list[Path]:
+    return [system_prompt(n) for n in names]
+
+
+class Flow:
+    """The common moves of every flow: prompts and digit collection."""
+
+    def __init__(self, worker, channel) -> None:
+        self.worker = worker
+        self.channel = channel
+        self.voicemail = VoicemailService(worker.settings)
+        self._collecting = False
+        self._digits = ""
+        self._max_digits = 1
+        self._complete: Callable[[str], bool] | None = None
+        self._answer: Callable[[str], None] | None = None
+        self._timer = None
+        self._timeout_s = DIGIT_TIMEOUT_S
+
+    # -- events --------------------------------------------------------------
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def on_hangup(self) -> None:
+        self._cancel_timer()
+
+    def on_transfer_failed(self, code: int) -> None:
+        log.info("media: transfer failed with %d", code)
+        self.channel.play(prompts("pbx-invalid", "vm-goodbye"), self.channel.hangup)
+
+    def on_digit(self, digit: str) -> None:
+        if not self._collecting:
+            return
+        self.channel.stop_playing()
+        if digit == "#" and self._max_digits > 1:
+            self._finish_collecting()
+            return
+        self._digits += digit
+        if len(self._digits) >= self._max_digits or (
+            self._complete is not None and self._complete(self._digits)
+        ):
+            self._finish_collecting()
+            return
+        self._arm_timer(INTER_DIGIT_TIMEOUT_S)
+
+    # -- moves ---------------------------------------------------------------
+
+    def say(self, names: list[Path], then: Callable[[], None]) -> None:
+        """Play prompts that digits do not interrupt."""
+        self._collecting = False
+        self.channel.play(names, then)
+
+    def ask(
+        self,
+        names: list[Path],
+        then: Callable[[str], None],
+        *,
+        max_digits: int = 1,
+        timeout_s: float = DIGIT_TIMEOUT_S,
+        complete: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Play prompts and collect up to max_digits ("#" ends early).
+
+        ``then`` gets the digits, or "" if the caller pressed nothing within
+        timeout_s after the prompts ended.
+        """
+        self._cancel_timer()
+        self._collecting = True
+        self._digits = ""
+        self._max_digits = max_digits
+        self._complete = complete
+        self._answer = then
+        self._timeout_s = timeout_s
+        self.channel.play(names, self._prompts_done)
+
+    def _prompts_done(self) -> None:
+        if self._collecting and not self._digits:
+            self._arm_timer(self._timeout_s)
+
+    def _arm_timer(self, seconds: float) -> None:
+        self._cancel_timer()
+        self._timer = self.worker.later(seconds, self._finish_collecting)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _finish_collecting(self) -> None:
+        if not self._collecting:
+            return
+        self._cancel_timer()
+        self._collecting = False
+        answer, digits = self._answer, self._digits
+        if answer is not None and not self.channel.ended:
+            answer(digits)
+
+    def goodbye(self) -> None:
+        self.say(prompts("vm-goodbye"), self.channel.hangup)
+
+    def notify_count(self, box: Mailbox) -> None:
+        self.voicemail.tell_phones(box)
+
+
+class Recording:
+    """Record the caller until '#', silence, the length limit or hang-up."""
+
+    def __init__(
+        self, flow: Flow, path: Path, max_s: float, done: Callable[[float], None]
+    ) -> None:
+        self.flow = flow
+        self.path = path
+        self.max_s = max_s
+        self.done = done
+        self.silent_for = 0.0
+        self.active = False
+        self._timer = None
+
+    def start(self) -> None:
+        self.flow.channel.record(self.path)
+        self.active = True
+        self.started = time.monotonic()
+        self._timer = self.flow.worker.later(SILENCE_CHECK_S, self._check)
+
+    def _check(self) -> None:
+        if not self.active:
+            return
+        elapsed = time.monotonic() - self.started
+        if self.flow.channel.incoming_level() <= SILENCE_LEVEL:
+            self.silent_for += SILENCE_CHECK_S
+        else:
+            self.silent_for = 0.0
+        if elapsed >= self.max_s or self.silent_for >= SILENCE_CUTOFF_S:
+            self.stop()
+            return
+        self._timer = self.flow.worker.later(SILENCE_CHECK_S, self._check)
+
+    def stop(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        if self._timer is not None:
+            self._timer.cancel()
+        duration = self.flow.channel.stop_recording()
+        # Trailing silence that ended the recording is no part of it.
+        if self.silent_for >= SILENCE_CUTOFF_S:
+            duration -= self.silent_for
+        self.done(max(0.0, duration))
+
+
+def _temporary_wav(worker) -> Path:
+    spool = worker.settings.data_dir / "voicemail" / ".spool"
+    spool.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=spool, suffix=".wav")
+    os.close(fd)
+    return Path(name)
+
+
+class LeaveMessage(Flow):
+    """Greeting, tone, record, file the message, tell the phones and e-mail."""
+
+    def __init__(
+        self, worker, channel, box: Mailbox, reason: str, caller: str, caller_name: str
+    ) -> None:
+        super().__init__(worker, channel)
+        self.box = box
+        self.reason = reason
+        self.caller = caller
+        self.caller_name = caller_name
+        self.recording: Recording | None = None
+        self.filed = False
+
+    def start(self) -> None:
+        number = self.box.extension.number
+        custom = self.voicemail.greeting_path(number, self.reason)
+        if custom.exists():
+            greeting = [custom]
+        else:
+            state = "vm-isonphone" if self.reason == "busy" else "vm-isunavail"
+            greeting = [prompt("vm-theperson"), *digit_prompts(number), prompt(state)]
+        # Any digit skips the greeting to the tone.
+        self.ask(
+            [*greeting, prompt("vm-intro")],
+            lambda _digits: self._tone(),
+            timeout_s=0.01,
+        )
+
+    def _tone(self) -> None:
+        self.say([prompt("beep")], self._record)
+
+    def _record(self) -> None:
+        path = _temporary_wav(self.worker)
+        self.recording = Recording(self, path, self.box.max_message_s, self._recorded)
+        self.recording.start()
+        self._collecting = True
+        self._max_digits = 1
+        self._digits = ""
+        self._answer = lambda _d: self.recording.stop()
+
+    def _recorded(self, duration: float) -> None:
+        self._file(duration)
+        if not self.channel.ended:
+            self.say(prompts("vm-msgsaved", "vm-goodbye"), self.channel.hangup)
+
+    def on_hangup(self) -> None:
+        super().on_hangup()
+        if self.recording is not None and self.recording.active:
+            self.recording.stop()
+
+    def _file(self, duration: float) -> None:
+        if self.filed:
+            return
+        self.filed = True
+        path = self.recording.path
+        number = self.box.extension.number
+        if duration < MIN_MESSAGE_S:
+            path.unlink(missing_ok=True)
+            log.info(
+                "voicemail %s: %.1f s from %s, too short, dropped",
+                number,
+                duration,
+                self.caller,
+            )
+            return
+        message = self.voicemail.store(
+            self.box,
+            path,
+            caller=self.caller,
+            caller_name=self.caller_name,
+            reason=self.reason,
+            duration_s=duration,
+        )
+        log.info(
+            "voicemail %s: message %d from %s, %.1f s",
+            number,
+            message.id,
+            self.caller,
+            duration,
+        )
+        self.notify_count(self.box)
+        if self.box.email_enabled and self.box.extension.email:
+            wav = self.voicemail.message_path(message)
+            info = self.voicemail._message_info(message)
+            settings = self.worker.settings
+            threading.Thread(
+                target=send_voicemail_email,
+                args=(settings, self.box.extension.email, info, wav),
+                daemon=True,
+            ).start()
+
+
+class MailboxMenu(Flow):
+    """Log in with the PIN, then listen to, save and delete messages,
+    record greetings and change the PIN."""
+
+    def __init__(self, worker, channel, number: str | None) -> None:
+        super().__init__(worker, channel)
+        self.number = number
+        self.box: Mailbox | None = None
+        self.attempts = 0
+        self.queue: list = []
+        self.position = 0
+        self.new_pin = ""
+
+    def start(self) -> None:
+        if self.number is None:
+            self.ask(prompts("vm-login"), self._mailbox_entered, max_digits=6)
+        else:
+            self._ask_pin()
+
+    def _mailbox_entered(self, digits: str) -> None:
+        if not digits:
+            self.goodbye()
+            return
+        self.number = digits
+        self._ask_pin()
+
+    def _ask_pin(self) -> None:
+        self.ask(prompts("vm-password"), self._pin_entered, max_digits=10)
+
+    def _pin_entered(self, pin: str) -> None:
+        box = self.voicemail.find(self.number or "")
+        # The same answer for a wrong PIN and an unknown or disabled box.
+        if box is not None and box.enabled and self.voicemail.pin_matches(box, pin):
+            self.box = box
+            log.info("voicemail %s: logged in", self.number)
+            self.main_menu()
+            return
+        self.attempts += 1
+        log.info("voicemail %s: wrong PIN (%d)", self.number, self.attempts)
+        if self.attempts >= PIN_ATTEMPTS:
+            self.say(prompts("vm-incorrect", "vm-goodbye"), self.channel.hangup)
+        else:
+            self.say(prompts("vm-incorrect"), self._ask_pin)
+
+    # -- main menu: 1 listen, 0 mailbox options, * or # leave ----------------
+
+    def main_menu(self) -> None:
+        new, old = self.voicemail.counts(self.box)
+        intro = [
+            prompt("vm-youhave"),
+            *digit_prompts(new),
+            prompt("vm-INBOX"),
+            prompt("vm-messages"),
+            prompt("vm-and"),
+            *digit_prompts(old),
+            prompt("vm-Old"),
+            prompt("vm-messages"),
+        ]
+        menu = prompts("vm-onefor", "vm-INBOX", "vm-opts")
+        self.ask([*intro, *menu], self._main_choice, timeout_s=DIGIT_TIMEOUT_S)
+
+    def _main_choice(self, digit: str) -> None:
+        if digit == "1":
+            self.queue = self.voicemail.messages(self.box)
+            self.position = 0
+            self._play_current()
+        elif digit == "0":
+            self.options()
+        elif digit in {"*", "#"} or digit == "":
+            self.goodbye()
+        else:
+            self.say(prompts("pm-invalid-option"), self.main_menu)
+
+    # -- messages: 5 replay, 7 delete, 9 save, 6 next, 4 previous, # back ---
+
+    def _play_current(self) -> None:
+        if self.position >= len(self.queue):
+            self.say(prompts("vm-nomore"), self.main_menu)
+            return
+        message = self.queue[self.position]
+        label = "vm-first" if self.position == 0 else "vm-next"
+        audio = self.voicemail.message_path(message)
+        self.ask(
+            [prompt(label), prompt("vm-message"), audio],
+            self._message_choice_after_play(message),
+            timeout_s=0.01,
+        )
+
+    def _message_choice_after_play(self, message) -> Callable[[str], None]:
+        def heard(digit: str) -> None:
+            self.voicemail.mark_heard(message)
+            self.notify_count(self.box)
+            if digit:
+                self._message_choice(digit)
+            else:
+                self.ask(prompts("vm-msginstruct"), self._message_choice)
+
+        return heard
+
+    def _message_choice(self, digit: str) -> None:
+        message = self.queue[self.position]
+        if digit == "5":
+            self._play_current()
+        elif digit == "7":
+            self.voicemail.delete(message)
+            del self.queue[self.position]
+            self.notify_count(self.box)
+            self.say(prompts("vm-deleted"), self._play_current)
+        elif digit == "9":
+            self.position += 1
+            self.say(prompts("vm-msgsaved"), self._play_current)
+        elif digit == "6" or digit == "":
+            self.position += 1
+            self._play_current()
+        elif digit == "4":
+            self.position = max(0, self.position - 1)
+            self._play_current()
+        elif digit == "#":
+            self.main_menu()
+        else:
+            self.say(
+                prompts("pm-invalid-option"),
+                lambda: self.ask(prompts("vm-msginstruct"), self._message_choice),
+            )
+
+    # -- options: 1 unavailable greeting, 2 busy greeting, 5 PIN, # back ------
+
+    def options(self) -> None:
+        self.ask(prompts("vm-opts-full"), self._option_choice)
+
+    def _option_choice(self, digit: str) -> None:
+        if digit in {"1", "2"}:
+            reason = "unavailable" if digit == "1" else "busy"
+            name = "vm-rec-unv" if digit == "1" else "vm-rec-busy"
+            self.say(
+                [prompt(name), prompt("beep")], lambda: self._record_greeting(reason)
+            )
+        elif digit == "5":
+            self.ask(prompts("vm-newpassword"), self._new_pin, max_digits=10)
+        elif digit in {"#", "*", ""}:
+            self.main_menu()
+        else:
+            self.say(prompts("pm-invalid-option"), self.options)
+
+    def _record_greeting(self, reason: str) -> None:
+        path = _temporary_wav(self.worker)
+
+        def recorded(duration: float) -> None:
+            if duration < MIN_MESSAGE_S:
+                path.unlink(missing_ok=True)
+                if not self.channel.ended:
+                    self.options()
+                return
+            self.voicemail.save_greeting(self.box, reason, path)
+            log.info(
+                "voicemail %s: %s greeting recorded", self.box.extension.number, reason
+            )
+            if not self.channel.ended:
+                self.say(prompts("vm-saved"), self.options)
+
+        self.recording = Recording(self, path, MAX_GREETING_S, recorded)
+        self.recording.start()
+        self._collecting = True
+        self._max_digits = 1
+        self._digits = ""
+        self._answer = lambda _d: self.recording.stop()
+
+    def on_hangup(self) -> None:
+        super().on_hangup()
+        recording = getattr(self, "recording", None)
+        if recording is not None and recording.active:
+            recording.stop()
+
+    def _new_pin(self, pin: str) -> None:
+        self.new_pin = pin
+        self.ask(prompts("vm-reenterpassword"), self._pin_again, max_digits=10)
+
+    def _pin_again(self, pin: str) -> None:
+        from agent.errors import InvalidInput
+        from agent.voicemail.service import check_pin
+
+        if pin != self.new_pin:
+            self.say(prompts("vm-mismatch"), self.options)
+            return
+        try:
+            check_pin(pin)
+        except InvalidInput:
+            self.say(prompts("vm-invalid-password"), self.options)
+            return
+        self.voicemail.change_pin(self.box, pin)
+        log.info("voicemail %s: PIN changed from the phone", self.box.extension.number)
+        self.say(prompts("vm-passchanged"), self.options)
+
+
+def for_invite(worker, channel, invite):
+    """The flow for an incoming call, or a SIP status code to refuse it."""
+    voicemail = VoicemailService(worker.settings)
+    reason = invite.header(pool.VOICEMAIL_HEADER)
+    if reason in FAILURE_FOR_REASON:
+        box = voicemail.find(invite.dialed)
+        if box is None or not box.enabled:
+            return FAILURE_FOR_REASON[reason]
+        return LeaveMessage(
+            worker, channel, box, reason, invite.caller, invite.caller_name
+        )
+    if invite.dialed == OWN_MAILBOX_CODE:
+        return MailboxMenu(worker, channel, invite.caller)
+    if invite.dialed == ANY_MAILBOX_CODE:
+        return MailboxMenu(worker, channel, None)
+    menu = IvrMenu.get_or_none(IvrMenu.number == invite.dialed)
+    if menu is not None:
+        from agent.ivr.flow import IvrFlow
+
+        return IvrFlow(worker, channel, menu, invite.caller)
+    return None
+
+
+def extension_numbers() -> list[str]:
+    return [e.number for e in Extension.select(Extension.number)]

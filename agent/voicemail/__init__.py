@@ -1,0 +1,1 @@
+"""Voicemail: mailboxes, messages, greetings, message waiting, e-mail."""

@@ -1,0 +1,74 @@
+"""Voicemail to e-mail: the message's WAV attached, from a template.
+
+The template is plain text with ``{name}`` fields (``mailbox``, ``caller``,
+``caller_name``, ``received_at``, ``duration_s``, ``reason``); the SMTP
+server is the one set in the system settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from pathlib import Path
+
+from agent.devicekey import DeviceKey
+from agent.mail.service import Mailer
+from agent.settings import Settings
+
+log = logging.getLogger("edgepbx.voicemail")
+
+SUBJECT_TEMPLATE = "New voicemail from {caller_label} for {mailbox}"
+BODY_TEMPLATE = """\
+You have a new voicemail in mailbox {mailbox}.
+
+From:     {caller_label}
+Received: {received_at}
+Length:   {duration_s} s
+Reason:   the line was {reason}
+
+The message is attached as a WAV file. Dial *97 from your phone to listen
+to it and manage your mailbox.
+"""
+
+
+def render(info) -> tuple[str, str]:
+    """(subject, body) of the e-mail for a message."""
+    label = f"{info.caller_name} <{info.caller}>" if info.caller_name else info.caller
+    values = {
+        "mailbox": info.extension,
+        "caller": info.caller,
+        "caller_name": info.caller_name,
+        "caller_label": label,
+        "received_at": info.received_at,
+        "duration_s": f"{info.duration_s:.0f}",
+        "reason": "busy" if info.reason == "busy" else "not answered",
+    }
+    return SUBJECT_TEMPLATE.format(**values), BODY_TEMPLATE.format(**values)
+
+
+def send_voicemail_email(settings: Settings, to: str, info, wav: Path) -> bool:
+    """Send one message by e-mail; log and return False when it cannot go."""
+    subject, body = render(info)
+    try:
+        deliver(settings, to, subject, body, wav)
+    except Exception as exc:
+        log.warning("voicemail %s: e-mail to %s not sent: %s", info.extension, to, exc)
+        return False
+    log.info("voicemail %s: message %d e-mailed to %s", info.extension, info.id, to)
+    return True
+
+
+def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> None:
+    """Hand the e-mail to the appliance's mail sender (agent/mail).
+
+    Runs on a thread of its own, so it opens its own database connection
+    (peewee keeps one per thread) for the SMTP settings.
+    """
+    message = EmailMessage()
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    message.add_attachment(
+        wav.read_bytes(), maintype="audio", subtype="wav", filename=wav.name
+    )
+    Mailer(DeviceKey.load_or_create(settings.device_key)).send(message)

@@ -1,0 +1,379 @@
+"""The voicemail service: mailboxes and their messages.
+
+The CLI, the REST API, the web pages and the media service all call these
+functions. Changes that people make are checked against their role and
+audited; what the media service does on behalf of a caller (a new message,
+a message heard, a PIN changed from the phone after entering the old one) is
+done as the system.
+
+Files: ``<data>/voicemail/<extension>/`` holds the messages
+(``msg-<id>.wav``) and the recorded greetings (``greeting-busy.wav``,
+``greeting-unavailable.wav``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from agent import audit
+from agent.accounts.passwords import hash_password, verify_password
+from agent.accounts.roles import SYSTEM, Permission, Principal
+from agent.db import database
+from agent.db.models import Extension, Mailbox, VoicemailMessage, utcnow
+from agent.errors import InvalidInput, NotFound
+from agent.settings import Settings
+
+log = logging.getLogger("edgepbx.voicemail")
+
+# PINs are typed on a keypad: digits only. Four is the usual floor of
+# voicemail systems; more than ten nobody types twice.
+PIN_MIN_DIGITS = 4
+PIN_MAX_DIGITS = 10
+# A message longer than this is cut; the box's own limit may be shorter.
+MAX_MESSAGE_S_LIMIT = 600
+MIN_MESSAGE_S_LIMIT = 10
+DEFAULT_MAX_MESSAGE_S = 120
+# Shorter than this is a hang-up at the tone, not a message.
+MIN_MESSAGE_S = 1.0
+GREETING_REASONS = ("busy", "unavailable")
+
+
+@dataclass(frozen=True)
+class MailboxInfo:
+    extension: str
+    enabled: bool
+    email_enabled: bool
+    email: str | None
+    max_message_s: int
+    new_messages: int
+    old_messages: int
+    greetings: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    id: int
+    extension: str
+    caller: str
+    caller_name: str
+    reason: str
+    received_at: str
+    duration_s: float
+    heard: bool
+    path: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_pin(pin: str, field: str = "pin") -> str:
+    if not pin.isdigit() or not pin.isascii():
+        raise InvalidInput(field, "", "digits only")
+    if not PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS:
+        raise InvalidInput(field, "", f"{PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits")
+    return pin
+
+
+class VoicemailService:
+    def __init__(self, settings: Settings, actor: Principal = SYSTEM) -> None:
+        self.settings = settings
+        self.actor = actor
+
+    # -- files ---------------------------------------------------------------
+
+    def box_dir(self, number: str) -> Path:
+        return self.settings.data_dir / "voicemail" / number
+
+    def greeting_path(self, number: str, reason: str) -> Path:
+        return self.box_dir(number) / f"greeting-{reason}.wav"
+
+    def message_path(self, message: VoicemailMessage) -> Path:
+        return self.box_dir(message.mailbox.extension.number) / message.file_name
+
+    # -- mailboxes -----------------------------------------------------------
+
+    def _extension(self, number: str) -> Extension:
+        ext = Extension.get_or_none(Extension.number == number)
+        if ext is None:
+            raise NotFound(f"extension {number} does not exist", field="extension")
+        return ext
+
+    def _mailbox(self, number: str) -> Mailbox:
+        box = (
+            Mailbox.select()
+            .join(Extension)
+            .where(Extension.number == number)
+            .get_or_none()
+        )
+        if box is None:
+            raise NotFound(f"extension {number} has no mailbox", field="extension")
+        return box
+
+    def find(self, number: str) -> Mailbox | None:
+        """The mailbox of an extension, or None (for the media service)."""
+        return (
+            Mailbox.select()
+            .join(Extension)
+            .where(Extension.number == number)
+            .get_or_none()
+        )
+
+    def info(self, box: Mailbox) -> MailboxInfo:
+        new, old = self.counts(box)
+        number = box.extension.number
+        return MailboxInfo(
+            extension=number,
+            enabled=bool(box.enabled),
+            email_enabled=bool(box.email_enabled),
+            email=box.extension.email,
+            max_message_s=box.max_message_s,
+            new_messages=new,
+            old_messages=old,
+            greetings=[
+                r for r in GREETING_REASONS if self.greeting_path(number, r).exists()
+            ],
+        )
+
+    def show(self, number: str) -> MailboxInfo:
+        self.actor.require(Permission.VIEW_MEDIA)
+        return self.info(self._mailbox(number))
+
+    def list(self) -> list[MailboxInfo]:
+        self.actor.require(Permission.VIEW_MEDIA)
+        rows = Mailbox.select().join(Extension).order_by(Extension.number)
+        return [self.info(box) for box in rows]
+
+    def set(
+        self,
+        number: str,
+        *,
+        pin: str | None = None,
+        enabled: bool | None = None,
+        email_enabled: bool | None = None,
+        max_message_s: int | None = None,
+    ) -> MailboxInfo:
+        """Create or change the mailbox of an extension.
+
+        A new mailbox needs a PIN. Everything is checked before anything is
+        written.
+        """
+        self.actor.require(Permission.MANAGE_MEDIA)
+        ext = self._extension(number)
+        box = self.find(number)
+        if pin is not None:
+            check_pin(pin)
+        elif box is None:
+            raise InvalidInput("pin", "", "a new mailbox needs a PIN")
+        if max_message_s is not None and not (
+            MIN_MESSAGE_S_LIMIT <= max_message_s <= MAX_MESSAGE_S_LIMIT
+        ):
+            raise InvalidInput(
+                "max_message_s",
+                max_message_s,
+                f"from {MIN_MESSAGE_S_LIMIT} to {MAX_MESSAGE_S_LIMIT} seconds",
+            )
+        if email_enabled and not ext.email:
+            raise InvalidInput(
+                "email_enabled", "", f"extension {number} has no e-mail address"
+            )
+
+        before = None if box is None else self._audited(box)
+        with database.atomic():
+            if box is None:
+                box = Mailbox(
+                    extension=ext, pin_hash="", max_message_s=DEFAULT_MAX_MESSAGE_S
+                )
+            if pin is not None:
+                box.pin_hash = hash_password(pin)
+            if enabled is not None:
+                box.enabled = enabled
+            if email_enabled is not None:
+                box.email_enabled = email_enabled
+            if max_message_s is not None:
+                box.max_message_s = max_message_s
+            box.updated_at = utcnow()
+            box.save()
+            audit.record(
+                self.actor,
+                "create" if before is None else "update",
+                "mailbox",
+                number,
+                before,
+                self._audited(box) | ({"pin": "changed"} if pin else {}),
+            )
+        self.box_dir(number).mkdir(parents=True, exist_ok=True)
+        return self.info(box)
+
+    def remove(self, number: str) -> None:
+        self.actor.require(Permission.MANAGE_MEDIA)
+        box = self._mailbox(number)
+        with database.atomic():
+            before = self._audited(box)
+            box.delete_instance()
+            audit.record(self.actor, "delete", "mailbox", number, before, None)
+        shutil.rmtree(self.box_dir(number), ignore_errors=True)
+
+    @staticmethod
+    def _audited(box: Mailbox) -> dict:
+        return {
+            "enabled": bool(box.enabled),
+            "email_enabled": bool(box.email_enabled),
+            "max_message_s": box.max_message_s,
+        }
+
+    # -- PIN -----------------------------------------------------------------
+
+    def pin_matches(self, box: Mailbox, pin: str) -> bool:
+        return bool(pin) and verify_password(pin, box.pin_hash)
+
+    def change_pin(self, box: Mailbox, pin: str) -> None:
+        """From the phone's menu, after the caller entered the current PIN."""
+        check_pin(pin)
+        with database.atomic():
+            box.pin_hash = hash_password(pin)
+            box.updated_at = utcnow()
+            box.save()
+            audit.record(
+                self.actor,
+                "update",
+                "mailbox",
+                box.extension.number,
+                None,
+                {"pin": "changed"},
+            )
+
+    # -- messages ------------------------------------------------------------
+
+    def counts(self, box: Mailbox) -> tuple[int, int]:
+        """(new, old) messages of a box."""
+        new = box.messages.where(VoicemailMessage.heard == False).count()  # noqa: E712
+        old = box.messages.where(VoicemailMessage.heard == True).count()  # noqa: E712
+        return new, old
+
+    def messages(self, box: Mailbox) -> list[VoicemailMessage]:
+        """New messages first, each group oldest first."""
+        return list(
+            box.messages.order_by(
+                VoicemailMessage.heard,
+                VoicemailMessage.received_at,
+                VoicemailMessage.id,
+            )
+        )
+
+    def message_infos(self, number: str) -> list[MessageInfo]:
+        self.actor.require(Permission.VIEW_MEDIA)
+        box = self._mailbox(number)
+        return [self._message_info(m) for m in self.messages(box)]
+
+    def _message_info(self, m: VoicemailMessage) -> MessageInfo:
+        return MessageInfo(
+            id=m.id,
+            extension=m.mailbox.extension.number,
+            caller=m.caller,
+            caller_name=m.caller_name,
+            reason=m.reason,
+            received_at=m.received_at.replace(tzinfo=dt.UTC).isoformat(),
+            duration_s=round(m.duration_s, 1),
+            heard=bool(m.heard),
+            path=str(self.message_path(m)),
+        )
+
+    def store(
+        self,
+        box: Mailbox,
+        recording: Path,
+        *,
+        caller: str,
+        caller_name: str,
+        reason: str,
+        duration_s: float,
+    ) -> VoicemailMessage:
+        """File a recorded message: move the WAV in, then write its row."""
+        with database.atomic():
+            message = VoicemailMessage.create(
+                mailbox=box,
+                caller=caller[:64],
+                caller_name=caller_name[:64],
+                reason=reason,
+                duration_s=duration_s,
+                file_name="pending",
+            )
+            message.file_name = f"msg-{message.id}.wav"
+            target = self.box_dir(box.extension.number) / message.file_name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(recording, target)
+            message.save()
+        return message
+
+    def mark_heard(self, message: VoicemailMessage) -> None:
+        if not message.heard:
+            message.heard = True
+            message.save()
+
+    def delete(self, message: VoicemailMessage) -> None:
+        path = self.message_path(message)
+        message.delete_instance()
+        path.unlink(missing_ok=True)
+
+    def message_file(self, number: str, message_id: int) -> Path:
+        """The WAV of one message, for a person allowed to see mailboxes."""
+        self.actor.require(Permission.VIEW_MEDIA)
+        box = self._mailbox(number)
+        message = box.messages.where(VoicemailMessage.id == message_id).get_or_none()
+        if message is None:
+            raise NotFound(
+                f"mailbox {number} has no message {message_id}", field="message"
+            )
+        return self.message_path(message)
+
+    def delete_message(self, number: str, message_id: int) -> None:
+        """An administrator deletes a message."""
+        self.actor.require(Permission.MANAGE_MEDIA)
+        box = self._mailbox(number)
+        message = box.messages.where(VoicemailMessage.id == message_id).get_or_none()
+        if message is None:
+            raise NotFound(
+                f"mailbox {number} has no message {message_id}", field="message"
+            )
+        with database.atomic():
+            self.delete(message)
+            audit.record(
+                self.actor,
+                "delete",
+                "voicemail message",
+                f"{number}/{message_id}",
+                {"caller": message.caller},
+                None,
+            )
+        self.tell_phones(box)
+
+    def tell_phones(self, box: Mailbox) -> None:
+        """Send the new count to the extension's phones (message waiting)."""
+        from agent.media.pool import token_path
+        from agent.voicemail import mwi
+
+        path = token_path(self.settings)
+        if not path.exists():
+            return  # no media service has run here: no phone to tell
+        new, old = self.counts(box)
+        try:
+            mwi.notify(
+                self.settings, path.read_text().strip(), box.extension.number, new, old
+            )
+        except OSError as exc:
+            log.warning(
+                "voicemail %s: message waiting not sent: %s", box.extension.number, exc
+            )
+
+    def save_greeting(self, box: Mailbox, reason: str, recording: Path) -> None:
+        target = self.greeting_path(box.extension.number, reason)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(recording, target)

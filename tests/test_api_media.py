@@ -1,0 +1,100 @@
+"""``/api/v1/voicemail`` and ``/api/v1/ivr`` against a running appliance."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import api_client
+
+VOICEMAIL = "/api/v1/voicemail"
+IVR = "/api/v1/ivr"
+
+
+@pytest.fixture(scope="module")
+def shared_pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("api-media") / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_api(shared_pbx):
+    shared_pbx.cli("extension", "add", "401", "--name", "Desk")
+    return api_client(shared_pbx, "administrator")
+
+
+def test_a_mailbox_is_made_read_and_removed(admin_api):
+    made = admin_api.request("PUT", f"{VOICEMAIL}/401", json_body={"pin": "2468"})
+    read = admin_api.get(f"{VOICEMAIL}/401")
+    listed = admin_api.get(VOICEMAIL)
+    messages = admin_api.get(f"{VOICEMAIL}/401/messages")
+    removed = admin_api.request("DELETE", f"{VOICEMAIL}/401")
+    gone = admin_api.get(f"{VOICEMAIL}/401")
+
+    assert made.status == 200, made.json()
+    assert read.json()["new_messages"] == 0
+    assert "pin" not in read.json() and "pin_hash" not in read.json()
+    assert [b["extension"] for b in listed.json()] == ["401"]
+    assert messages.json() == []
+    assert removed.status == 204
+    assert gone.status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"pin": "12ab"}, "pin"),
+        ({"pin": 1234}, "pin"),
+        ({"pin": "1234", "max_message_s": 5}, "max_message_s"),
+        ({"pin": "1234", "colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_mailbox_is_a_problem_naming_the_field(admin_api, body, field):
+    refused = admin_api.request("PUT", f"{VOICEMAIL}/401", json_body=body)
+    assert refused.status in {400, 422}
+    assert refused.json()["field"] == field
+    assert admin_api.get(f"{VOICEMAIL}/401").status == 404
+
+
+def test_an_ivr_menu_is_saved_and_a_loop_refused_naming_the_field(admin_api):
+    sub = admin_api.request(
+        "PUT", f"{IVR}/701", json_body={"name": "Sub", "prompt": "dir-welcome"}
+    )
+    main = admin_api.request(
+        "PUT",
+        f"{IVR}/700",
+        json_body={
+            "name": "Main",
+            "prompt": "dir-welcome",
+            "choices": {"1": "extension:401", "2": "ivr:701"},
+        },
+    )
+    loop = admin_api.request(
+        "PUT",
+        f"{IVR}/701",
+        json_body={"name": "Sub", "prompt": "dir-welcome", "fallback": "ivr:700"},
+    )
+    missing = admin_api.request(
+        "PUT",
+        f"{IVR}/702",
+        json_body={"name": "X", "prompt": "dir-welcome", "choices": {"3": "ivr:999"}},
+    )
+
+    assert (sub.status, main.status) == (201, 201)
+    assert main.json()["choices"] == {"1": "extension:401", "2": "ivr:701"}
+    assert loop.status == 422 and loop.json()["field"] == "fallback"
+    assert missing.status == 422 and missing.json()["field"] == "choices.3"
+    assert admin_api.get(f"{IVR}/701").json()["fallback"] == "hangup"
+    assert admin_api.request("DELETE", f"{IVR}/701").status == 422
+    assert admin_api.request("DELETE", f"{IVR}/700").status == 204
+    assert admin_api.request("DELETE", f"{IVR}/701").status == 204
+
+
+def test_an_operator_may_read_but_not_change_menus(shared_pbx):
+    operator = api_client(shared_pbx, "operator")
+    assert operator.get(IVR).status == 200
+    refused = operator.request(
+        "PUT", f"{IVR}/703", json_body={"name": "X", "prompt": "dir-welcome"}
+    )
+    assert refused.status == 403

@@ -1,0 +1,260 @@
+"""The media service with real phones: voicemail, message waiting, IVR, and
+calls between extensions that survive the media service's death.
+
+Every phone is a pjsua2 user agent (tests.sipphone) playing a tone of its
+own; the media service is the appliance's own pool of pjsua2 workers,
+started and supervised by the agent.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.sipphone import Phone, read_wav_tail, tone_share
+
+TONE_101 = 697
+TONE_102 = 1209
+PIN = "4321"
+# A message long enough to measure, short enough for a quick test.
+MESSAGE_S = 3.0
+
+
+def phone(pbx, user, password, tone_hz, **kw) -> Phone:
+    return Phone(
+        user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tone_hz, **kw
+    )
+
+
+@pytest.fixture
+def extensions(pbx):
+    return {number: pbx.add_extension(number) for number in ("101", "102")}
+
+
+def media_pids(pbx) -> list[int]:
+    """The media workers' pids, from the agent's state file."""
+    import json
+
+    state = json.loads((pbx.data_dir / "run" / "agent.json").read_text())
+    return [
+        d["pid"]
+        for name, d in state["daemons"].items()
+        if name.startswith("media-") and d["pid"]
+    ]
+
+
+def leave_message(caller: Phone, number: str) -> None:
+    """Call a number that goes to voicemail, skip the greeting, speak, hang up."""
+    call = caller.call(number)
+    call.wait_confirmed()
+    time.sleep(0.5)
+    call.send_dtmf("1")  # any key skips the greeting to the tone
+    time.sleep(MESSAGE_S)
+    call.hangup()
+    call.wait_disconnected()
+
+
+def assert_no_worker_died(pbx) -> None:
+    died = [line for line in pbx.log().splitlines() if "killed by" in line]
+    assert not died, died
+
+
+def messages(pbx, number: str) -> list[dict]:
+    result = pbx.cli("voicemail", "messages", number, "--json")
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def wait_messages(pbx, number: str, count: int, timeout: float = 5.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = messages(pbx, number)
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise TimeoutError(f"mailbox {number}: no {count} messages after {timeout} s")
+
+
+def test_a_busy_extension_s_caller_leaves_a_message_the_phones_are_told(
+    pbx, extensions
+):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101, answer_incoming="busy") as a,
+        phone(pbx, "102", extensions["102"], TONE_102) as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        leave_message(b, "101")
+
+        [message] = wait_messages(pbx, "101", 1)
+        assert message["caller"] == "102"
+        assert message["reason"] == "busy"
+        assert not message["heard"]
+        assert MESSAGE_S - 1.5 <= message["duration_s"] <= MESSAGE_S + 1.5
+        rate, samples = read_wav_tail(message["path"], 1.0)
+        assert tone_share(samples, rate, TONE_102) > 0.5, "the caller's voice is in it"
+
+        summary = a.wait_message_summary("Voice-Message: 1/0")
+        assert "Messages-Waiting: yes" in summary
+    assert_no_worker_died(pbx)
+
+
+def test_an_extension_with_no_phone_or_no_mailbox_is_told_apart(pbx, extensions):
+    """No phone registered: voicemail if there is a box, else 480."""
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "102", extensions["102"], TONE_102) as b:
+        assert b.register() == 200
+        leave_message(b, "101")
+        assert wait_messages(pbx, "101", 1)[0]["reason"] == "unavailable"
+
+        from tests.sipphone import CallFailed
+
+        call = b.call("999")
+        with pytest.raises(CallFailed) as failed:
+            call.wait_confirmed()
+        assert failed.value.status_code == 404
+
+
+def test_the_owner_hears_the_message_with_the_pin_and_the_light_goes_off(
+    pbx, extensions
+):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101, answer_incoming="busy") as a,
+        phone(pbx, "102", extensions["102"], TONE_102) as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        leave_message(b, "101")
+        a.wait_message_summary("Voice-Message: 1/0")
+
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("1")  # listen
+        # The message plays: 101 hears 102's tone from the recording.
+        assert call.heard_tone(TONE_102, timeout=10)
+        call.send_dtmf("9")  # save
+        a.wait_message_summary("Voice-Message: 0/1")
+        call.hangup()
+        [message] = messages(pbx, "101")
+        assert message["heard"]
+
+
+def test_a_wrong_pin_opens_nothing(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "101", extensions["101"], TONE_101) as a:
+        assert a.register() == 200
+        call = a.call("*97")
+        call.wait_confirmed()
+        for _ in range(3):
+            time.sleep(0.5)
+            call.send_dtmf("0000#")
+            time.sleep(2.5)
+        # Three wrong PINs: the service says goodbye and hangs up.
+        call.wait_disconnected(timeout=10)
+
+
+def test_killing_the_media_service_leaves_a_call_between_extensions_up(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as a,
+        phone(pbx, "102", extensions["102"], TONE_102) as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        call = a.call("102")
+        call.wait_confirmed()
+        incoming = b.wait_incoming()
+        assert call.heard_tone(TONE_102)
+
+        pids = media_pids(pbx)
+        assert pids
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(2)
+
+        assert call.state == incoming.state == "confirmed"
+        assert call.heard_tone(TONE_102), "the caller still hears the callee"
+        assert incoming.heard_tone(TONE_101), "the callee still hears the caller"
+        call.hangup()
+        assert incoming.wait_disconnected() is not None
+
+
+def test_a_pin_that_is_not_digits_is_refused_naming_the_field(pbx_data):
+    pbx_data.cli("extension", "add", "101", "--name", "A")
+    result = pbx_data.cli("voicemail", "set", "101", "--pin", "12a4", "--json")
+    assert result.returncode == 2
+    assert result.json()["error"]["field"] == "pin"
+    assert "digits only" in result.json()["error"]["message"]
+    assert pbx_data.cli("voicemail", "list", "--json").json() == []
+
+
+def test_a_message_is_e_mailed_with_the_wav_attached(pbx):
+    from tests.mailserver import MailServer
+
+    smtp = MailServer().start()
+    try:
+        assert (
+            pbx.cli(
+                "mail",
+                "set",
+                "--host=127.0.0.1",
+                f"--port={smtp.port}",
+                "--security=none",
+                "--sender=pbx@example.com",
+            ).returncode
+            == 0
+        )
+        added = pbx.cli(
+            "extension", "add", "101", "--name", "Ann", "--email", "ann@example.com"
+        )
+        assert added.returncode == 0, added.stderr
+        password_102 = pbx.add_extension("102")
+        result = pbx.cli("voicemail", "set", "101", "--pin", PIN, "--email", "on")
+        assert result.returncode == 0, result.stderr
+        with phone(pbx, "102", password_102, TONE_102) as b:
+            assert b.register() == 200
+            leave_message(b, "101")
+
+        (received,) = smtp.wait_for(1, timeout=10)
+        assert received.recipients == ["ann@example.com"]
+        assert "102" in received.message["Subject"]
+        [attachment] = list(received.message.iter_attachments())
+        assert attachment.get_content_type() == "audio/wav"
+        [message] = messages(pbx, "101")
+        with open(message["path"], "rb") as f:
+            assert attachment.get_content() == f.read()
+        assert_no_worker_died(pbx)
+    finally:
+        smtp.stop()
+
+
+def wait_media_restarted(pbx, old: list[int], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = media_pids(pbx)
+        restarted = len(pids) == len(old) and not set(pids) & set(old)
+        if restarted and pbx.status().get("ready"):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the agent did not restart the media workers")
+
+
+def test_killed_media_workers_are_restarted_and_take_calls_again(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    old = media_pids(pbx)
+    os.kill(old[0], signal.SIGKILL)
+    with phone(pbx, "102", extensions["102"], TONE_102) as b:
+        assert b.register() == 200
+        # One worker is dead: the call goes to another.
+        leave_message(b, "101")
+        assert len(wait_messages(pbx, "101", 1)) == 1
+
+        for pid in media_pids(pbx):
+            os.kill(pid, signal.SIGKILL)
+        wait_media_restarted(pbx, media_pids(pbx) or old)
+        leave_message(b, "101")
+        assert len(wait_messages(pbx, "101", 2)) == 2

@@ -1,0 +1,98 @@
+"""The voicemail and IVR pages of the web admin: save, refuse naming the field,
+and what an operator may see."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import signed_in
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("webmedia") / "var").start()
+    running.add_extension("101", "Front desk")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(office):
+    return signed_in(office, "administrator")
+
+
+def field_error(body: str, field: str) -> str:
+    found = re.search(rf'id="{field}-error">([^<]*)<', body)
+    assert found, f"no error shown at {field}"
+    return found.group(1).replace("&quot;", '"')
+
+
+def test_a_mailbox_saved_on_the_page_is_listed(office, admin):
+    reply = admin.post_form(
+        "/voicemail",
+        {"extension": "101", "pin": "2580", "enabled": "on"},
+        csrf_from="/voicemail",
+    )
+    listed = admin.get("/voicemail").body
+
+    assert reply.status == 303
+    assert "<td>101</td>" in listed
+    assert office.cli("voicemail", "show", "101", "--json").json()["enabled"]
+
+
+def test_a_pin_that_is_not_digits_is_shown_at_the_pin(office, admin):
+    reply = admin.post_form(
+        "/voicemail", {"extension": "101", "pin": "12ab"}, csrf_from="/voicemail"
+    )
+    assert reply.status == 422
+    assert "digits only" in field_error(reply.body, "pin")
+    assert "12ab" not in reply.body
+
+
+def test_a_menu_pointing_nowhere_is_shown_at_its_keys(office, admin):
+    reply = admin.post_form(
+        "/ivr",
+        {
+            "number": "600",
+            "name": "Main",
+            "prompt": "dir-welcome",
+            "choices": "1=extension:101\n2=ivr:777",
+            "fallback": "hangup",
+            "digit_timeout_s": "5",
+            "retries": "3",
+        },
+        csrf_from="/ivr",
+    )
+    assert reply.status == 422
+    assert "no such IVR menu" in field_error(reply.body, "choices")
+    assert office.cli("ivr", "list", "--json").json() == []
+
+    saved = admin.post_form(
+        "/ivr",
+        {
+            "number": "600",
+            "name": "Main",
+            "prompt": "dir-welcome",
+            "choices": "1=extension:101",
+            "fallback": "hangup",
+            "digit_timeout_s": "5",
+            "retries": "3",
+        },
+        csrf_from="/ivr",
+    )
+    assert saved.status == 303
+    assert "1 → extension:101" in admin.get("/ivr").body
+
+
+def test_an_operator_sees_the_lists_but_no_forms(office):
+    operator = signed_in(office, "operator")
+    page = operator.get("/ivr")
+    assert page.status == 200
+    assert '<form method="post" action="/ivr"' not in page.body
+    refused = operator.post_form(
+        "/voicemail", {"extension": "101", "pin": "1111"}, csrf_from="/voicemail"
+    )
+    assert refused.status == 403

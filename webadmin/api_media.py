@@ -1,0 +1,173 @@
+"""``/api/v1/voicemail`` and ``/api/v1/ivr``: mailboxes, messages and menus.
+
+The same ``VoicemailService`` and ``IvrService`` as the CLI and the pages,
+as the principal of the token or session; refusals are problem details that
+name the field.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.db.models import IvrMenu
+from agent.ivr.service import IvrService
+from agent.voicemail.service import VoicemailService
+from webadmin import access
+from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
+
+log = logging.getLogger("edgepbx.web")
+
+MAILBOX_FIELDS = frozenset({"pin", "enabled", "email_enabled", "max_message_s"})
+MENU_FIELDS = frozenset(
+    {
+        "name",
+        "prompt",
+        "choices",
+        "fallback",
+        "digit_timeout_s",
+        "retries",
+        "dial_by_extension",
+    }
+)
+WAV = "audio/wav"
+
+
+def _typed(body: dict, name: str, kind: type, what: str):
+    value = body.get(name)
+    # bool is an int in Python; an integer field takes no true/false.
+    if value is not None and (
+        not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+    ):
+        raise BadRequest(f"{name}: must be {what}", field=name)
+    return value
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    settings = appliance.settings
+
+    def voicemail() -> VoicemailService:
+        return VoicemailService(settings, access.current().principal)
+
+    def menus() -> IvrService:
+        return IvrService(settings, access.current().principal)
+
+    def actor() -> str:
+        return access.current().principal.name
+
+    # -- voicemail -----------------------------------------------------------
+
+    @app.get(f"{PREFIX}/voicemail")
+    @api_route
+    def list_mailboxes() -> str:
+        return _json_response([b.to_dict() for b in voicemail().list()])
+
+    @app.get(f"{PREFIX}/voicemail/<number>")
+    @api_route
+    def get_mailbox(number: str) -> str:
+        return _json_response(voicemail().show(number).to_dict())
+
+    @app.put(f"{PREFIX}/voicemail/<number>")
+    @api_route
+    def put_mailbox(number: str) -> str:
+        body = json_object(MAILBOX_FIELDS)
+        info = voicemail().set(
+            number,
+            pin=_typed(body, "pin", str, "a string of digits"),
+            enabled=_typed(body, "enabled", bool, "true or false"),
+            email_enabled=_typed(body, "email_enabled", bool, "true or false"),
+            max_message_s=_typed(body, "max_message_s", int, "a whole number"),
+        )
+        log.info("mailbox %s: changed by %s", number, actor())
+        return _json_response(info.to_dict())
+
+    @app.delete(f"{PREFIX}/voicemail/<number>")
+    @api_route
+    def delete_mailbox(number: str) -> str:
+        voicemail().remove(number)
+        log.info("mailbox %s: removed by %s", number, actor())
+        bottle.response.status = 204
+        return ""
+
+    @app.get(f"{PREFIX}/voicemail/<number>/messages")
+    @api_route
+    def list_messages(number: str) -> str:
+        infos = voicemail().message_infos(number)
+        return _json_response([_without_path(m.to_dict()) for m in infos])
+
+    @app.get(f"{PREFIX}/voicemail/<number>/messages/<message:int>/audio")
+    @api_route
+    def message_audio(number: str, message: int):
+        path = voicemail().message_file(number, message)
+        response = bottle.static_file(path.name, root=str(path.parent), mimetype=WAV)
+        return response
+
+    @app.delete(f"{PREFIX}/voicemail/<number>/messages/<message:int>")
+    @api_route
+    def delete_message(number: str, message: int) -> str:
+        voicemail().delete_message(number, message)
+        log.info("mailbox %s: message %d deleted by %s", number, message, actor())
+        bottle.response.status = 204
+        return ""
+
+    # -- IVR -----------------------------------------------------------------
+
+    @app.get(f"{PREFIX}/ivr")
+    @api_route
+    def list_menus() -> str:
+        return _json_response([m.to_dict() for m in menus().list()])
+
+    @app.get(f"{PREFIX}/ivr/<number>")
+    @api_route
+    def get_menu(number: str) -> str:
+        return _json_response(menus().show(number).to_dict())
+
+    @app.put(f"{PREFIX}/ivr/<number>")
+    @api_route
+    def put_menu(number: str) -> str:
+        body = json_object(MENU_FIELDS)
+        choices = _typed(body, "choices", dict, "an object of key: destination")
+        for key, value in (choices or {}).items():
+            if not isinstance(value, str):
+                raise BadRequest(
+                    f"choices.{key}: must be a string", field=f"choices.{key}"
+                )
+        existed = IvrMenu.get_or_none(IvrMenu.number == number) is not None
+        info = menus().save(
+            number,
+            name=_typed(body, "name", str, "a string") or "",
+            prompt=_typed(body, "prompt", str, "a string") or "",
+            choices=choices or {},
+            fallback=_typed(body, "fallback", str, "a string") or "hangup",
+            digit_timeout_s=_default(
+                _typed(body, "digit_timeout_s", int, "a whole number"), 5
+            ),
+            retries=_default(_typed(body, "retries", int, "a whole number"), 3),
+            dial_by_extension=_default(
+                _typed(body, "dial_by_extension", bool, "true or false"), True
+            ),
+        )
+        log.info("IVR menu %s: saved by %s", number, actor())
+        return _json_response(info.to_dict(), 200 if existed else 201)
+
+    @app.delete(f"{PREFIX}/ivr/<number>")
+    @api_route
+    def delete_menu(number: str) -> str:
+        menus().remove(number)
+        log.info("IVR menu %s: removed by %s", number, actor())
+        bottle.response.status = 204
+        return ""
+
+
+def _default(value, default):
+    return default if value is None else value
+
+
+def _without_path(message: dict) -> dict:
+    """A message for the API: its audio by URL, not by a path on the box."""
+    number, ident = message["extension"], message["id"]
+    message = {k: v for k, v in message.items() if k != "path"}
+    message["audio"] = f"{PREFIX}/voicemail/{number}/messages/{ident}/audio"
+    return message

@@ -1,0 +1,272 @@
+"""The OpenAPI description of ``/api/v1/voicemail`` and ``/api/v1/ivr``
+(``webadmin.api_media``), merged into the document of ``webadmin.openapi``."""
+
+from __future__ import annotations
+
+from agent.ivr.destinations import KINDS
+from agent.ivr.service import DIGIT_TIMEOUT_S, RETRIES
+from agent.voicemail.service import (
+    MAX_MESSAGE_S_LIMIT,
+    MIN_MESSAGE_S_LIMIT,
+    PIN_MAX_DIGITS,
+    PIN_MIN_DIGITS,
+)
+from webadmin.openapi_parts import json_response, problem_response
+
+_problem = problem_response
+_json = json_response
+
+_ERRORS = {
+    "401": _problem("no valid session or bearer token"),
+    "403": _problem("the role may not do this, or the CSRF token is missing"),
+}
+_MAILBOX = {"$ref": "#/components/schemas/Mailbox"}
+_MESSAGE = {"$ref": "#/components/schemas/VoicemailMessage"}
+_MENU = {"$ref": "#/components/schemas/IvrMenu"}
+NUMBER_PARAMETER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "description": "the extension's number (voicemail) or the menu's (IVR)",
+    "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"},
+}
+MESSAGE_PARAMETER = {
+    "name": "message",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+_DESTINATION = {
+    "type": "string",
+    "description": "one of "
+    + ", ".join(f"{k}:NUMBER" for k in KINDS[:-1])
+    + ", or hangup",
+    "examples": ["extension:101", "voicemail:101", "ivr:600", "hangup"],
+}
+
+SCHEMAS: dict = {
+    "Mailbox": {
+        "type": "object",
+        "properties": {
+            "extension": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "email_enabled": {"type": "boolean"},
+            "email": {"type": ["string", "null"]},
+            "max_message_s": {"type": "integer"},
+            "new_messages": {"type": "integer"},
+            "old_messages": {"type": "integer"},
+            "greetings": {
+                "type": "array",
+                "items": {"enum": ["busy", "unavailable"]},
+                "description": "the greetings recorded by the owner",
+            },
+        },
+    },
+    "MailboxChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "pin": {
+                "type": "string",
+                "pattern": f"^[0-9]{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}$",
+                "description": "required for a new mailbox; never shown again",
+            },
+            "enabled": {"type": "boolean"},
+            "email_enabled": {
+                "type": "boolean",
+                "description": "e-mail each message, WAV attached, to the "
+                "extension's address",
+            },
+            "max_message_s": {
+                "type": "integer",
+                "minimum": MIN_MESSAGE_S_LIMIT,
+                "maximum": MAX_MESSAGE_S_LIMIT,
+            },
+        },
+    },
+    "VoicemailMessage": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "extension": {"type": "string"},
+            "caller": {"type": "string"},
+            "caller_name": {"type": "string"},
+            "reason": {"enum": ["busy", "unavailable"]},
+            "received_at": {"type": "string", "format": "date-time"},
+            "duration_s": {"type": "number"},
+            "heard": {"type": "boolean"},
+            "audio": {"type": "string", "description": "URL of the WAV"},
+        },
+    },
+    "IvrMenu": {
+        "type": "object",
+        "required": ["name", "prompt"],
+        "properties": {
+            "number": {"type": "string", "readOnly": True},
+            "name": {"type": "string", "maxLength": 64},
+            "prompt": {
+                "type": "string",
+                "description": "an uploaded prompt's name or a system prompt's",
+            },
+            "choices": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[0-9*#]$"},
+                "additionalProperties": _DESTINATION,
+            },
+            "fallback": _DESTINATION,
+            "digit_timeout_s": {
+                "type": "integer",
+                "minimum": DIGIT_TIMEOUT_S[0],
+                "maximum": DIGIT_TIMEOUT_S[1],
+            },
+            "retries": {
+                "type": "integer",
+                "minimum": RETRIES[0],
+                "maximum": RETRIES[1],
+            },
+            "dial_by_extension": {"type": "boolean"},
+        },
+    },
+}
+
+PATHS: dict = {
+    "/voicemail": {
+        "get": {
+            "operationId": "listMailboxes",
+            "summary": "Every mailbox with its message counts",
+            "responses": {
+                "200": _json({"type": "array", "items": _MAILBOX}, "the mailboxes"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/voicemail/{number}": {
+        "parameters": [NUMBER_PARAMETER],
+        "get": {
+            "operationId": "getMailbox",
+            "summary": "One extension's mailbox",
+            "responses": {
+                "200": _json(_MAILBOX, "the mailbox"),
+                "404": _problem("no such extension, or it has no mailbox"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setMailbox",
+            "summary": "Create or change an extension's mailbox",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/MailboxChange"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_MAILBOX, "the mailbox as saved"),
+                "400": _problem("the body is not a JSON object of these fields"),
+                "404": _problem("no such extension"),
+                "422": _problem("a field breaks its rule (the PIN: digits only)"),
+                **_ERRORS,
+            },
+        },
+        "delete": {
+            "operationId": "removeMailbox",
+            "summary": "Remove a mailbox with its messages and greetings",
+            "responses": {
+                "204": {"description": "removed"},
+                "404": _problem("no such mailbox"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/voicemail/{number}/messages": {
+        "parameters": [NUMBER_PARAMETER],
+        "get": {
+            "operationId": "listVoicemailMessages",
+            "summary": "The messages of a mailbox, new ones first",
+            "responses": {
+                "200": _json({"type": "array", "items": _MESSAGE}, "the messages"),
+                "404": _problem("no such mailbox"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/voicemail/{number}/messages/{message}": {
+        "parameters": [NUMBER_PARAMETER, MESSAGE_PARAMETER],
+        "delete": {
+            "operationId": "deleteVoicemailMessage",
+            "summary": "Delete a message; the phones' message light follows",
+            "responses": {
+                "204": {"description": "deleted"},
+                "404": _problem("no such mailbox or message"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/voicemail/{number}/messages/{message}/audio": {
+        "parameters": [NUMBER_PARAMETER, MESSAGE_PARAMETER],
+        "get": {
+            "operationId": "getVoicemailAudio",
+            "summary": "The message's recording",
+            "responses": {
+                "200": {
+                    "description": "8 kHz 16-bit mono WAV",
+                    "content": {"audio/wav": {"schema": {"type": "string"}}},
+                },
+                "404": _problem("no such mailbox or message"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/ivr": {
+        "get": {
+            "operationId": "listIvrMenus",
+            "summary": "Every IVR menu",
+            "responses": {
+                "200": _json({"type": "array", "items": _MENU}, "the menus"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/ivr/{number}": {
+        "parameters": [NUMBER_PARAMETER],
+        "get": {
+            "operationId": "getIvrMenu",
+            "summary": "One IVR menu",
+            "responses": {
+                "200": _json(_MENU, "the menu"),
+                "404": _problem("no such menu"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setIvrMenu",
+            "summary": "Create or replace a menu; refused if a destination is "
+            "missing or leads back to it",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _MENU}},
+            },
+            "responses": {
+                "200": _json(_MENU, "the menu as replaced"),
+                "201": _json(_MENU, "the menu as created"),
+                "400": _problem("the body is not a JSON object of these fields"),
+                "422": _problem(
+                    "a field breaks its rule; field names it (choices.1, fallback)"
+                ),
+                **_ERRORS,
+            },
+        },
+        "delete": {
+            "operationId": "removeIvrMenu",
+            "summary": "Remove a menu no other menu leads to",
+            "responses": {
+                "204": {"description": "removed"},
+                "404": _problem("no such menu"),
+                "422": _problem("another menu still leads to it"),
+                **_ERRORS,
+            },
+        },
+    },
+}

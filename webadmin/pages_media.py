@@ -1,0 +1,145 @@
+"""The voicemail and IVR pages: lists with a form to add or change one.
+
+The same ``VoicemailService`` and ``IvrService`` as the CLI and the API; a
+refused form comes back with the field's error beside it and nothing saved.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.errors import Forbidden, InvalidInput, PbxError
+from agent.ivr.service import IvrService
+from agent.voicemail.service import VoicemailService
+from webadmin import access
+from webadmin.pages import _field_errors, _form, render
+
+log = logging.getLogger("edgepbx.web")
+
+
+def _choices(text: str) -> dict[str, str]:
+    """Lines of KEY=DESTINATION, as typed into the form."""
+    choices: dict[str, str] = {}
+    for line in text.replace(",", "\n").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        key, sep, destination = line.partition("=")
+        if not sep:
+            raise InvalidInput("choices", line, "one KEY=DESTINATION per line")
+        choices[key.strip()] = destination.strip()
+    return choices
+
+
+def _whole(field: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInput(field, text, "a whole number")
+    return int(text)
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    settings = appliance.settings
+
+    def actor():
+        return access.current().principal
+
+    def refused(error: PbxError) -> str:
+        return render("error", 403, title="Forbidden", message=str(error))
+
+    # -- voicemail -----------------------------------------------------------
+
+    def voicemail_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            boxes = VoicemailService(settings, actor()).list()
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "voicemail",
+            status,
+            title="Voicemail",
+            boxes=boxes,
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/voicemail")
+    def voicemail_list() -> str:
+        return voicemail_page({"enabled": "on"}, {})
+
+    @app.post("/voicemail")
+    def voicemail_save() -> str:
+        values = {n: _form(n) for n in ("extension", "pin", "enabled", "email")}
+        try:
+            VoicemailService(settings, actor()).set(
+                values["extension"],
+                pin=values["pin"] or None,
+                enabled=values["enabled"] == "on",
+                email_enabled=values["email"] == "on",
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            values["pin"] = ""  # a PIN is never sent back
+            return voicemail_page(values, _field_errors(exc), 422)
+        log.info("mailbox %s: saved by %s", values["extension"], actor().name)
+        bottle.redirect("/voicemail", 303)
+
+    # -- IVR -----------------------------------------------------------------
+
+    def ivr_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            menus = IvrService(settings, actor()).list()
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "ivr", status, title="IVR menus", menus=menus, values=values, errors=errors
+        )
+
+    @app.get("/ivr")
+    def ivr_list() -> str:
+        defaults = {
+            "prompt": "dir-welcome",
+            "fallback": "hangup",
+            "digit_timeout_s": "5",
+            "retries": "3",
+            "dial_by_extension": "on",
+        }
+        return ivr_page(defaults, {})
+
+    @app.post("/ivr")
+    def ivr_save() -> str:
+        names = (
+            "number",
+            "name",
+            "prompt",
+            "choices",
+            "fallback",
+            "digit_timeout_s",
+            "retries",
+            "dial_by_extension",
+        )
+        values = {n: _form(n) for n in names}
+        try:
+            IvrService(settings, actor()).save(
+                values["number"],
+                name=values["name"],
+                prompt=values["prompt"],
+                choices=_choices(values["choices"]),
+                fallback=values["fallback"] or "hangup",
+                digit_timeout_s=_whole("digit_timeout_s", values["digit_timeout_s"]),
+                retries=_whole("retries", values["retries"]),
+                dial_by_extension=values["dial_by_extension"] == "on",
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            errors = _field_errors(exc)
+            # choices.1 and the like are shown at the choices box.
+            for key in [k for k in errors if k.startswith("choices.")]:
+                errors["choices"] = errors.pop(key)
+            return ivr_page(values, errors, 422)
+        log.info("IVR menu %s: saved by %s", values["number"], actor().name)
+        bottle.redirect("/ivr", 303)
