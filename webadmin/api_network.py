@@ -20,8 +20,13 @@ from agent.network.service import (
     NothingPending,
 )
 from webadmin import access, problems
-from webadmin.api import PREFIX, _json_response, _problem_response, api_route
-from webadmin.security_api import _json_object
+from webadmin.api import (
+    PREFIX,
+    _json_response,
+    _problem_response,
+    api_route,
+    json_object,
+)
 
 SETTINGS_FIELDS = frozenset(NetworkConfig.__dataclass_fields__) | {"confirm_within_s"}
 
@@ -55,7 +60,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.put(f"{PREFIX}/network")
     @api_route
     def apply_network() -> str:
-        body = _json_object(SETTINGS_FIELDS)
+        body = json_object(SETTINGS_FIELDS)
         window = _confirm_within(body)
         try:
             return _json_response(network().apply(body, window), 202)
