@@ -13,6 +13,7 @@ import urllib.parse
 import bottle
 
 from agent.appliance import Appliance
+from agent.security import events, listener
 from agent.settings import Settings
 from webadmin import provisioning
 
@@ -39,6 +40,8 @@ def https_host(settings: Settings, environ: dict) -> str:
 def create_app(settings: Settings | None = None) -> bottle.Bottle:
     appliance = Appliance.open(settings)
     settings = appliance.settings
+    # Provisioning misses (MAC walking) reach the agent's jail.
+    events.subscribe(events.Forwarder(str(listener.socket_path(settings))))
     app = bottle.Bottle()
     provisioning.install(app, appliance, "http")
 

@@ -27,6 +27,9 @@ API_TOKEN_REJECTED = "api-token-rejected"
 # that does not exist, or for a name that tries to leave the tree.
 PROVISIONING_FILE_MISSING = "provisioning-file-missing"
 PROVISIONING_NAME_REFUSED = "provisioning-name-refused"
+# sshd (or dropbear) refused a login: a wrong password, an unknown user, a
+# key that was not accepted (agent.security.ssh_events).
+SSH_LOGIN_FAILED = "ssh-login-failed"
 # Sent by the KEMI routing script (agent/sip/routing.py) under these names.
 SIP_AUTH_FAILED = "sip-auth-failed"
 SIP_SCANNER = "sip-scanner"
