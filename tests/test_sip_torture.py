@@ -65,3 +65,32 @@ def test_every_message_renders_as_one_datagram():
         data = message.render("192.0.2.1", 5060, "192.0.2.2", 5062)
         assert b"${" not in data and b"@BODY_LENGTH@" not in data
         assert len(data) < 65_000
+
+
+@pytest.mark.parametrize(
+    ("head", "from_header", "reply"),
+    [
+        ("OPTIONS sip:pbx SIP/2.0\r\n", "<sip:1@pbx>;tag=1", None),
+        ("\r\n\r\nOPTIONS sip:pbx SIP/2.0\r\n", '"A, B" <sip:1@pbx>', None),
+        ("OPTIONS sip:pbx SIP/2.0 \r\n", "<sip:1@pbx>", (400, "Bad Request Line")),
+        ("OPTIONS  sip:pbx SIP/2.0\r\n", "<sip:1@pbx>", (400, "Bad Request Line")),
+        (
+            "OPTIONS sip:pbx SIP/2.0\r\n",
+            "Bell, Alexander <sip:1@pbx>",
+            (400, "Bad From Display Name"),
+        ),
+        ("OPTIONS sip:pbx SIP/2.0\r\n", "Alexander Bell <sip:1@pbx>", None),
+    ],
+)
+def test_the_request_syntax_step(monkeypatch, head, from_header, reply):
+    from agent.sip import routing
+    from tests.fake_ksr import FakeKsr
+
+    fake = FakeKsr(pv={"$mb": head + "Via: x\r\n\r\n", "$hdr(From)": from_header})
+    monkeypatch.setattr(routing, "KSR", fake)
+    route = routing.Routing(routing.RoutingSettings(realm="pbx"))
+
+    handled = route.request_syntax("OPTIONS")
+
+    assert handled is (reply is not None)
+    assert fake.replies() == ([reply] if reply else [])

@@ -274,6 +274,8 @@ class Routing:
             message = None
         if message is not None:
             head = message.encode() if isinstance(message, str) else message
+            # RFC 3261 section 7.5: CRLFs before the request line are ignored.
+            head = head.lstrip(b"\r\n")
             if not REQUEST_LINE.match(head[: head.find(b"\n") + 1]):
                 KSR.sl.sl_send_reply(400, "Bad Request Line")
                 return True
