@@ -97,6 +97,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/backup_restore
 	$(VENV_PY) scripts/bench/tftp_storm
 	$(VENV_PY) scripts/bench/ban_latency
+	$(VENV_PY) scripts/bench/register_flood
 
 # The x86-64 disk image (image/build-image) and its boot test in qemu; not
 # part of `make test`: they take minutes and need root for mmdebstrap.

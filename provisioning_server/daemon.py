@@ -23,6 +23,8 @@ import sys
 from agent.appliance import Appliance
 from agent.provisioning.profile import site_profile
 from agent.provisioning.tree import ProvisioningTree
+from agent.security import events
+from agent.security.listener import socket_path
 from agent.settings import Settings
 from agent.supervisor.daemon import DaemonSpec
 from provisioning_server import pnp
@@ -60,6 +62,8 @@ async def _start_pnp(appliance: Appliance):
 
 def serve(appliance: Appliance) -> None:
     tree = ProvisioningTree(appliance)
+    # Misses (MAC walking) and refused names reach the agent's jail.
+    events.subscribe(events.Forwarder(str(socket_path(appliance.settings))))
 
     def fetch(name: str, source_ip: str) -> bytes:
         return tree.fetch(name, source_ip, None, "tftp").content

@@ -40,7 +40,7 @@ def https_host(settings: Settings, environ: dict) -> str:
 def create_app(settings: Settings | None = None) -> bottle.Bottle:
     appliance = Appliance.open(settings)
     settings = appliance.settings
-    # Provisioning misses and failed credentials reach the agent's jail.
+    # Provisioning misses (MAC walking) and failed credentials reach the agent's jail.
     events.subscribe(events.Forwarder(str(listener.socket_path(settings))))
     app = bottle.Bottle()
     provisioning.install(app, appliance, "http")

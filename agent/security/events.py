@@ -29,6 +29,9 @@ PROVISIONING_FILE_MISSING = "provisioning-file-missing"
 PROVISIONING_NAME_REFUSED = "provisioning-name-refused"
 # Wrong HTTP digest credentials for a phone's provisioning file.
 PROVISIONING_AUTH_FAILED = "provisioning-auth-failed"
+# sshd (or dropbear) refused a login: a wrong password, an unknown user, a
+# key that was not accepted (agent.security.ssh_events).
+SSH_LOGIN_FAILED = "ssh-login-failed"
 # Sent by the KEMI routing script (agent/sip/routing.py) under these names.
 SIP_AUTH_FAILED = "sip-auth-failed"
 SIP_SCANNER = "sip-scanner"

@@ -2,9 +2,9 @@
 
 At start: load the firewall (when this appliance manages it) with the bans
 the database still holds, start listening for security events, subscribe
-the jail. While running: end the bans whose time is up. At stop: stop
-listening; the firewall and its bans stay loaded, as they must while the
-agent restarts.
+the jail, and follow sshd's failures in the journal where there is one.
+While running: end the bans whose time is up. At stop: stop listening; the
+firewall and its bans stay loaded, as they must while the agent restarts.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from agent.errors import PbxError
 from agent.security import events, firewall
 from agent.security.jail import Jail
 from agent.security.listener import EventListener, socket_path
+from agent.security.ssh_events import SshFailureSource, journal_available
 from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.security")
@@ -31,6 +32,7 @@ class SecurityGuard:
         self.jail = Jail()
         self.listener = EventListener(socket_path(settings))
         self._next_expiry_check = 0.0
+        self.ssh: SshFailureSource | None = None
 
     def start(self) -> None:
         self.jail.bans.expire_due()
@@ -45,6 +47,19 @@ class SecurityGuard:
             log.info("firewall: not managed here (set EDGEPBX_FIREWALL=1)")
         events.subscribe(self.jail.on_event)
         self.listener.start()
+        self._watch_ssh()
+
+    def _watch_ssh(self) -> None:
+        missing = journal_available()
+        if missing:
+            log.info("ssh logins: not watched: %s", missing)
+            return
+        self.ssh = SshFailureSource()
+        try:
+            self.ssh.start()
+        except OSError as exc:
+            log.warning("ssh logins: not watched: %s", exc)
+            self.ssh = None
 
     def tick(self) -> None:
         """Called from the agent's loop; cheap when nothing is due."""
@@ -58,5 +73,7 @@ class SecurityGuard:
             log.exception("security: ending expired bans failed")
 
     def stop(self) -> None:
+        if self.ssh is not None:
+            self.ssh.stop()
         self.listener.stop()
         events.unsubscribe(self.jail.on_event)

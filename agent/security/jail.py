@@ -9,7 +9,10 @@ Semantics, with fail2ban's names:
 - addresses in the ignore list (networks, IPv4 or IPv6) are never banned;
   by default loopback and the private LAN ranges, so the office's own phones
   with a stale password are never shut out;
-- scanners and floods are banned at their first report.
+- scanners and floods are banned at their first report, and so is a
+  provisioning request for a name that tries to leave the tree (no phone
+  asks for ``../``); a provisioning miss (a MAC address no phone here has,
+  as MAC walking produces) and a failed SSH login count as failures.
 
 The jail is fed by security events (``agent.security.events``) the moment
 they happen, not by reading logs. Bans live in the ``ban`` table, so they
@@ -72,9 +75,13 @@ COUNTED_EVENTS = frozenset(
         events.WEB_SIGNIN_FAILED,
         events.API_TOKEN_REJECTED,
         events.PROVISIONING_AUTH_FAILED,
+        events.PROVISIONING_FILE_MISSING,
+        events.SSH_LOGIN_FAILED,
     }
 )
-IMMEDIATE_EVENTS = frozenset({events.SIP_SCANNER, events.SIP_FLOOD})
+IMMEDIATE_EVENTS = frozenset(
+    {events.SIP_SCANNER, events.SIP_FLOOD, events.PROVISIONING_NAME_REFUSED}
+)
 
 
 @dataclass(frozen=True)

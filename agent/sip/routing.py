@@ -6,7 +6,7 @@ the shape of Kamailio's own reference configuration: a pipeline of small
 named steps, each of which either handles the request (returns True, and the
 pipeline stops) or lets it pass on to the next step.
 
-    screen_source -> reqinit -> natdetect -> withindlg
+    screen_source -> reqinit -> request_syntax -> natdetect -> withindlg
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
             -> allowed_source -> register -> to_service_number
@@ -21,9 +21,9 @@ Failures that matter to security (a wrong password, a scanner, a flood) are
 sent to the agent's security jail as one JSON datagram each, on a UNIX
 socket, without ever blocking (``EventReporter``).
 
-A REGISTER takes the short way: screen_source -> reqinit -> natdetect ->
-authenticate -> allowed_source -> register. Each step gets the request's
-method, read once per request.
+A REGISTER takes the short way: screen_source -> reqinit -> request_syntax
+-> natdetect -> authenticate -> allowed_source -> register. Each step gets
+the request's method, read once per request.
 
 The module runs in Kamailio's embedded interpreter, so it imports nothing
 outside the standard library. Its few settings come from a JSON file that the
@@ -37,6 +37,7 @@ import functools
 import ipaddress
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
 
@@ -119,6 +120,17 @@ EVENT_SOURCE_REFUSED = "sip-source-refused"
 ALLOWED_NETWORKS_AVP = "$avp(allowed_networks)"
 # Parsed network lists kept per distinct stored text.
 ALLOWED_NETWORKS_CACHE = 1024
+
+# RFC 3261 section 7.1 / 25.1: Request-Line = Method SP Request-URI SP
+# SIP-Version CRLF, one space each and nothing after the version. Kamailio's
+# parser forgives trailing spaces; RFC 4475 section 3.1.2.8 wants a 400.
+REQUEST_LINE = re.compile(rb"[^ \r\n]+ [^ \r\n]+ [Ss][Ii][Pp]/\d+\.\d+\r?\n")
+# RFC 3261 section 25.1: a display name is quoted, or tokens separated by
+# whitespace; "Bell, Alexander <sip:...>" is neither (RFC 4475 3.1.2.12).
+UNQUOTED_DISPLAY_NAME = re.compile(r"[A-Za-z0-9\-.!%*_+`'~ \t]*")
+# The PBX supports no SIP extension a request may Require (RFC 3261
+# section 8.2.2.3: 420 Bad Extension, naming them in Unsupported).
+REQUIRE_HEADER = "$hdr(Require)"
 
 # Requests for event packages that the PBX does not serve get RFC 6665
 # section 3.1.6.1's 489.
@@ -320,6 +332,36 @@ class Routing(OutsideCalls):
         # sanity answers 400 itself where an answer makes sense.
         return KSR.sanity.sanity_check(SANITY_MSG_CHECKS, SANITY_URI_CHECKS) < 0
 
+    def request_syntax(self, method: str) -> bool:
+        """Answer 400 to what Kamailio's parser forgives but SIP forbids.
+
+        The request line must have single spaces and nothing after the
+        version; display names in From and To must be quoted or tokens.
+        """
+        try:
+            message = KSR.pv.get("$mb")
+        except Exception:  # not UTF-8: Kamailio's parser judged it already
+            message = None
+        if message is not None:
+            head = message.encode() if isinstance(message, str) else message
+            # RFC 3261 section 7.5: CRLFs before the request line are ignored.
+            head = head.lstrip(b"\r\n")
+            if not REQUEST_LINE.match(head[: head.find(b"\n") + 1]):
+                KSR.sl.sl_send_reply(400, "Bad Request Line")
+                return True
+        for header in ("From", "To"):
+            value = KSR.pv.get("$hdr(" + header + ")")
+            if value is None or "<" not in value:
+                continue
+            value = str(value).lstrip()
+            if value.startswith('"'):
+                continue
+            name = value[: value.index("<")]
+            if not UNQUOTED_DISPLAY_NAME.fullmatch(name):
+                KSR.sl.sl_send_reply(400, "Bad " + header + " Display Name")
+                return True
+        return False
+
     def natdetect(self, method: str) -> bool:
         """Answer to where the request came from, and note a NATed sender."""
         KSR.force_rport()
@@ -395,6 +437,11 @@ class Routing(OutsideCalls):
         """OPTIONS keepalives and event packages addressed to the PBX."""
         to_server = KSR.is_myself_ruri() and KSR.corex.has_ruri_user() < 0
         if to_server and method == "OPTIONS":
+            required = KSR.pv.get(REQUIRE_HEADER)
+            if required is not None:
+                KSR.hdr.append_to_reply("Unsupported: " + str(required) + "\r\n")
+                KSR.sl.sl_send_reply(420, "Bad Extension")
+                return True
             KSR.sl.sl_send_reply(200, "Keepalive")
             return True
         if method in UNSERVED_EVENT_METHODS:
@@ -605,6 +652,7 @@ def source_allowed(networks: str, source: str) -> bool:
 REQUEST_PIPELINE = (
     Routing.screen_source,
     Routing.reqinit,
+    Routing.request_syntax,
     Routing.natdetect,
     Routing.withindlg,
     Routing.cancel_and_retransmissions,
@@ -621,6 +669,7 @@ REQUEST_PIPELINE = (
 REGISTER_PIPELINE = (
     Routing.screen_source,
     Routing.reqinit,
+    Routing.request_syntax,
     Routing.natdetect,
     Routing.authenticate,
     Routing.allowed_source,
