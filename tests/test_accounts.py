@@ -12,6 +12,8 @@ from agent import audit
 from agent.accounts import passwords, sessions, throttle
 from agent.accounts.roles import CONSOLE, Permission, Principal, Role
 from agent.appliance import Appliance
+from agent.db import open_database
+from agent.db.migrations import migrate
 from agent.db.models import AuditEntry, Extension, UserAccount
 from agent.errors import Forbidden, InvalidInput, TooManyAttempts
 from agent.extensions.service import sql_ordering
@@ -85,15 +87,14 @@ def test_the_first_admin_is_made_once_and_its_password_handed_out_once(appliance
     assert row.role == Role.SUPER_ADMINISTRATOR.value
     assert row.must_change_password
     assert passwords.verify_password(pending, row.password_hash)
-    assert row.one_time_password is None  # only the hash, nothing reversible
+    columns = {c.name for c in appliance.db.get_columns("user_account")}
+    assert "one_time_password" not in columns  # only the hash, nothing reversible
 
 
-def test_no_one_time_password_is_kept_reversibly(appliance):
+def test_one_time_passwords_are_kept_only_as_hashes(appliance):
     _, made = appliance.accounts.add(CONSOLE, "operator1", "operator")
     reset = appliance.accounts.reset_password(CONSOLE, "admin")
-    stored = [row.one_time_password for row in UserAccount.select()]
 
-    assert stored == [None, None]
     assert passwords.verify_password(
         made, UserAccount.get(UserAccount.username == "operator1").password_hash
     )
@@ -102,20 +103,26 @@ def test_no_one_time_password_is_kept_reversibly(appliance):
     )
 
 
-def test_a_sealed_one_time_password_left_by_older_firmware_is_cleared(tmp_path):
-    opened = Appliance.open(settings_in(tmp_path))
-    opened.accounts.ensure_first_admin()
-    sealed = opened.key.seal("Old-One-Time-9x", "account/admin/one_time_password")
-    UserAccount.update(one_time_password=sealed).execute()
-    opened.close()
+def test_a_sealed_one_time_password_left_by_older_firmware_is_dropped(tmp_path):
+    settings = settings_in(tmp_path)
+    settings.db_dir.mkdir(parents=True)
+    older = open_database(settings.config_db)
+    migrate(older, target=5)
+    older.execute_sql(
+        "INSERT INTO user_account (username, role, password_hash,"
+        " one_time_password, created_at, password_changed_at)"
+        " VALUES ('admin', 'super-administrator', 'x', 'sealed', 0, 0)"
+    )
+    older.close()
 
-    reopened = Appliance.open(settings_in(tmp_path))
-    reopened.accounts.ensure_first_admin()  # as the agent does at every start
+    reopened = Appliance.open(settings)
     try:
-        left = UserAccount.get(UserAccount.username == "admin").one_time_password
+        columns = {c.name for c in reopened.db.get_columns("user_account")}
+        kept = UserAccount.get(UserAccount.username == "admin")
     finally:
         reopened.close()
-    assert left is None
+    assert "one_time_password" not in columns
+    assert kept.role == "super-administrator"
 
 
 @pytest.mark.parametrize(
@@ -192,7 +199,10 @@ def test_roles_allow_what_their_names_say():
 
     assert allowed(Role.SUPER_ADMINISTRATOR) == set(Permission)
     assert Permission.MANAGE_ACCOUNTS not in allowed(Role.ADMINISTRATOR)
-    assert allowed(Role.OPERATOR) == {Permission.VIEW_EXTENSIONS}
+    assert allowed(Role.OPERATOR) == {
+        Permission.VIEW_EXTENSIONS,
+        Permission.VIEW_CONTACTS,
+    }
     assert allowed(Role.USER) == set()
 
 

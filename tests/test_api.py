@@ -156,23 +156,14 @@ def test_a_session_may_use_the_api_with_its_csrf_token(shared_pbx):
 
 
 def test_openapi_describes_exactly_the_routes_served(shared_pbx, admin_api):
-    from tests.test_web_signin import served_routes
+    from tests.test_web_signin import served_rules
 
     served = {
-        (
-            method.lower(),
-            path.removeprefix("/api/v1")
-            .replace("101", "{number}")
-            .replace("<mac>", "{mac}")
-            .replace("<vendor>/<model>/<file>", "{vendor}/{model}/{file}")
-            .replace("<vendor>/<model>/<version>", "{vendor}/{model}/{version}")
-            .replace("<vendor>/<model>", "{vendor}/{model}")
-            .replace("192.0.2.1", "{address}")
-            .replace("/services/ssh", "/services/{name}"),
-        )
-        for method, path in served_routes(shared_pbx.data_dir.parent / "openapi")
-        if path.startswith("/api/v1/")
+        (method.lower(), re.sub(r"<(\w+)(:[^>]*)?>", r"{\1}", rule))
+        for method, rule in served_rules(shared_pbx.data_dir.parent / "openapi")
+        if rule.startswith("/api/v1/")
     }
+    served = {(method, rule.removeprefix("/api/v1")) for method, rule in served}
     fetched = admin_api.get("/api/v1/openapi.json").json()
     described = {
         (method, path)

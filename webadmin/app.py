@@ -20,6 +20,8 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_mail,
+    api_people,
     api_phone_firmware,
     api_phone_keys,
     api_phone_templates,
@@ -28,9 +30,14 @@ from webadmin import (
     bodies,
     handshakes,
     pages,
+    pages_contacts,
+    pages_dashboard,
+    pages_people,
     pages_phone_firmware,
     pages_phone_templates,
     pages_phones,
+    pages_portal,
+    pages_setup,
     pages_system,
     provisioning,
     security_api,
@@ -102,11 +109,17 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
 
     pages.install(app, appliance, secret)
     api.install(app, appliance)
+    api_people.install(app, appliance)
     api_system.install(app, appliance)
     pages_system.install(app, appliance)
     pages_phone_templates.install(app, appliance)
     pages_phone_firmware.install(app, appliance)
     pages_phones.install(app, appliance)
+    pages_people.install(app, appliance)
+    pages_contacts.install(app, appliance)
+    pages_portal.install(app, appliance)
+    pages_setup.install(app, appliance)
+    pages_dashboard.install(app, appliance)
     api_phones.install(app, appliance)
     api_phone_keys.install(app, appliance)
     api_phone_firmware.install(app, appliance)
@@ -114,4 +127,5 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
+    api_mail.install(app, appliance)
     return app

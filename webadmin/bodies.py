@@ -16,20 +16,15 @@ from webadmin import access, problems
 # below this by the service layer's rules; 64 KiB leaves room for any form
 # we serve while a worker never holds more than this of one request.
 MAX_BODY_BYTES = 64 * 1024
+# A CSV import (extensions, contacts, phones) may be a thousand rows long;
+# only routes ending in /import take a body this large.
+IMPORT_MAX_BODY_BYTES = 1024 * 1024
+IMPORT_SUFFIX = "/import"
 # gunicorn hands the application a de-chunked stream; it is read in steps.
 READ_STEP_BYTES = 16 * 1024
 #: Routes that read large bodies in steps themselves (uploads), by path
 #: prefix, with their own limit; only for PUT and POST.
 LARGE_BODY_ROUTES: dict[str, int] = {}
-
-
-def _limit() -> int:
-    request = bottle.request
-    if request.method in {"PUT", "POST"}:
-        for prefix, limit in LARGE_BODY_ROUTES.items():
-            if request.path.startswith(prefix):
-                return limit
-    return MAX_BODY_BYTES
 
 
 class BodyTooLarge(Exception):
@@ -41,14 +36,25 @@ def is_chunked() -> bool:
     return "chunked" in coding.lower()
 
 
+def limit() -> int:
+    """The largest body the request's route takes."""
+    request = bottle.request
+    if request.method in {"PUT", "POST"}:
+        for prefix, largest in LARGE_BODY_ROUTES.items():
+            if request.path.startswith(prefix):
+                return largest
+    if bottle.request.path.endswith(IMPORT_SUFFIX):
+        return IMPORT_MAX_BODY_BYTES
+    return MAX_BODY_BYTES
+
+
 def refuse_oversized() -> None:
     """Run before every route: refuse a body announced larger than the limit."""
     raw = bottle.request.environ.get("CONTENT_LENGTH", "") or "0"
-    limit = _limit()
-    if raw.isdigit() and int(raw) <= limit:
+    if raw.isdigit() and int(raw) <= limit():
         return
     detail = (
-        f"the body may be at most {limit} bytes"
+        f"the body may be at most {limit()} bytes"
         if raw.isdigit()
         else "the Content-Length header is not a number"
     )
@@ -77,7 +83,7 @@ def read() -> bytes:
         length = int(bottle.request.environ.get("CONTENT_LENGTH", "") or "0")
         return stream.read(length) if length else b""
     received = bytearray()
-    while len(received) <= MAX_BODY_BYTES:
+    while len(received) <= limit():
         part = stream.read(READ_STEP_BYTES)
         if not part:
             return bytes(received)

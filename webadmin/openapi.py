@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_provisioning, security_openapi
+from webadmin import (
+    openapi_mail,
+    openapi_people,
+    openapi_provisioning,
+    security_openapi,
+)
 from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi_parts import problem_response
 
@@ -195,7 +200,9 @@ def document() -> dict:
             },
             "schemas": SCHEMAS
             | openapi_provisioning.SCHEMAS
-            | security_openapi.SCHEMAS,
+            | security_openapi.SCHEMAS
+            | openapi_people.SCHEMAS
+            | openapi_mail.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -325,6 +332,8 @@ def document() -> dict:
             },
             **SYSTEM_PATHS,
             **security_openapi.PATHS,
+            **openapi_people.PATHS,
+            **openapi_mail.PATHS,
         },
     }
 

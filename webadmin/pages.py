@@ -16,7 +16,7 @@ from pathlib import Path
 
 import bottle
 
-from agent import audit
+from agent import audit, setup
 from agent.accounts import passwords, sessions
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
@@ -42,6 +42,7 @@ NOTICES = {
     "phone-saved": "Saved: the phone gets it at its next fetch.",
     "firmware-saved": "Saved: phones of that model upgrade at their next fetch.",
     "template-saved": "Saved: phones of this model get it at their next fetch.",
+    "mail-saved": "The mail settings are saved.",
 }
 
 
@@ -237,6 +238,10 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         auth = access.current()
         notice = bottle.request.query.get("notice", "")
         suffix = f"?notice={notice}" if notice in NOTICES else ""
+        if setup.needs_wizard(auth.principal):
+            access.redirect("/setup", 303)
+        if auth.principal.extension is not None:
+            access.redirect(f"/portal{suffix}", 303)
         if auth.principal.can(Permission.VIEW_EXTENSIONS):
             access.redirect(f"/extensions{suffix}", 303)
         access.redirect(f"/account{suffix}", 303)

@@ -33,15 +33,48 @@ class Permission(enum.StrEnum):
     MANAGE_BACKUPS = "make and restore backups"
     VIEW_SECURITY = "view bans and the firewall"
     MANAGE_SECURITY = "ban addresses and change the firewall"
+    VIEW_CONTACTS = "view company contacts and phonebooks"
+    CHANGE_CONTACTS = "change company contacts and phonebooks"
+    VIEW_SYSTEM_SETTINGS = "view the system settings"
+    CHANGE_SYSTEM_SETTINGS = "change the system settings"
 
 
-_STAFF_VIEW = {Permission.VIEW_EXTENSIONS}
+_STAFF_VIEW = {Permission.VIEW_EXTENSIONS, Permission.VIEW_CONTACTS}
 _ADMIN = _STAFF_VIEW | {
     Permission.CHANGE_EXTENSIONS,
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,
     Permission.MANAGE_SECURITY,
+    Permission.CHANGE_CONTACTS,
+    Permission.VIEW_SYSTEM_SETTINGS,
+    Permission.CHANGE_SYSTEM_SETTINGS,
 }
+
+#: What a custom role may grant, module by module: (view, edit). Managing
+#: accounts, installing firmware and restoring backups each hand over the
+#: whole appliance, so only the predefined super administrator does them.
+MODULES: dict[str, tuple[Permission, Permission | None]] = {
+    "extensions": (Permission.VIEW_EXTENSIONS, Permission.CHANGE_EXTENSIONS),
+    "contacts": (Permission.VIEW_CONTACTS, Permission.CHANGE_CONTACTS),
+    "security": (Permission.VIEW_SECURITY, Permission.MANAGE_SECURITY),
+    "audit": (Permission.VIEW_AUDIT_LOG, None),
+    "firmware": (Permission.VIEW_FIRMWARE, None),
+    "system": (Permission.VIEW_SYSTEM_SETTINGS, Permission.CHANGE_SYSTEM_SETTINGS),
+}
+ACCESS_LEVELS = ("none", "view", "edit")
+
+
+def grants_of(modules: dict[str, str]) -> frozenset[Permission]:
+    """The permissions a custom role's module levels amount to."""
+    granted: set[Permission] = set()
+    for module, level in modules.items():
+        view, edit = MODULES[module]
+        if level in {"view", "edit"}:
+            granted.add(view)
+        if level == "edit" and edit is not None:
+            granted.add(edit)
+    return frozenset(granted)
+
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPER_ADMINISTRATOR: frozenset(Permission),
@@ -63,18 +96,71 @@ def role(value: str) -> Role:
 
 
 @dataclass(frozen=True)
+class NumberRanges:
+    """Extension numbers as ranges, "100-199,300": who an operator may see."""
+
+    spans: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def parse(cls, text: str | None, field: str = "extension_ranges") -> NumberRanges:
+        spans = []
+        for part in (text or "").replace(" ", "").split(","):
+            if not part:
+                continue
+            low, _, high = part.partition("-")
+            high = high or low
+            if not (low.isdigit() and high.isdigit()) or len(low) > 6 or len(high) > 6:
+                raise InvalidInput(field, text, 'numbers or ranges like "100-199,300"')
+            if int(low) > int(high):
+                raise InvalidInput(field, part, "a range runs from low to high")
+            spans.append((int(low), int(high)))
+        if not spans:
+            raise InvalidInput(field, text, 'at least one number or range, "100-199"')
+        return cls(tuple(spans))
+
+    def __str__(self) -> str:
+        return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in self.spans)
+
+    def __contains__(self, number: object) -> bool:
+        text = str(number)
+        return text.isdigit() and any(a <= int(text) <= b for a, b in self.spans)
+
+
+@dataclass(frozen=True)
 class Principal:
-    """The person or script a request acts for, as the audit log names it."""
+    """The person or script a request acts for, as the audit log names it.
+
+    A custom role sets ``grants`` (which replace the predefined role's
+    table) and its name in ``custom_role``; ``extensions`` narrows the
+    extensions the principal sees, None meaning all. A portal user carries
+    the number of their own extension in ``extension``.
+    """
 
     name: str
     role: Role
+    grants: frozenset[Permission] | None = None
+    custom_role: str | None = None
+    extensions: NumberRanges | None = None
+    extension: str | None = None
+
+    @property
+    def role_name(self) -> str:
+        return self.custom_role or self.role.value
+
+    @property
+    def role_title(self) -> str:
+        return self.custom_role or self.role.title
 
     def can(self, permission: Permission) -> bool:
-        return permission in PERMISSIONS[self.role]
+        granted = PERMISSIONS[self.role] if self.grants is None else self.grants
+        return permission in granted
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise Forbidden(f"{self.name} ({self.role.value}) may not {permission}")
+            raise Forbidden(f"{self.name} ({self.role_name}) may not {permission}")
+
+    def sees_extension(self, number: str) -> bool:
+        return self.extensions is None or number in self.extensions
 
 
 #: Whoever has a shell on the appliance already owns it; the CLI acts as them.

@@ -6,9 +6,8 @@ ever stored as a hash: the one-time password is shown once, by the process
 that made it (the ``make run`` banner on first start, ``edgepbx admin
 reset-password`` later), and cannot be shown again by anyone.
 
-``user_account.one_time_password`` once held a sealed copy so the banner
-could reprint it. It is no longer written and is cleared wherever an older
-firmware left one; a later migration should drop the column.
+Older firmware kept a sealed copy of the one-time password in
+``user_account.one_time_password``; schema 6 drops that column.
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ from dataclasses import asdict, dataclass
 import peewee
 
 from agent import audit
-from agent.accounts import passwords, sessions, throttle
-from agent.accounts.roles import SYSTEM, Permission, Principal, Role, role
+from agent.accounts import custom_roles, passwords, sessions, throttle
+from agent.accounts.roles import SYSTEM, Permission, Principal, Role
 from agent.db import database
-from agent.db.models import UserAccount, utcnow
+from agent.db.models import Extension, UserAccount, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, InvalidInput, NotFound, TooManyAttempts
 from agent.security import events
@@ -31,6 +30,8 @@ from agent.security import events
 log = logging.getLogger("edgepbx.accounts")
 
 FIRST_ADMIN = "admin"
+#: Portal accounts are named after their extension: "ext101".
+PORTAL_PREFIX = "ext"
 USERNAME_LENGTH = (3, 32)
 _USERNAME = re.compile(r"[a-z][a-z0-9._-]*")
 # Said the same way whichever was wrong, so it tells nothing about who exists.
@@ -62,6 +63,7 @@ class AccountInfo:
     role: str
     must_change_password: bool
     created_at: str
+    extension: str | None = None
 
     @classmethod
     def of(cls, row: UserAccount) -> AccountInfo:
@@ -70,6 +72,7 @@ class AccountInfo:
             role=row.role,
             must_change_password=bool(row.must_change_password),
             created_at=f"{row.created_at.isoformat()}Z",
+            extension=row.extension.number if row.extension_id else None,
         )
 
     def to_dict(self) -> dict:
@@ -84,7 +87,6 @@ class AccountService:
 
     def ensure_first_admin(self) -> str | None:
         """Make ``admin`` if there is no account; return its one-time password."""
-        _forget_stored_one_time_passwords()
         if UserAccount.select().exists():
             return None
         password = passwords.generate_one_time_password()
@@ -95,7 +97,6 @@ class AccountService:
                     role=Role.SUPER_ADMINISTRATOR.value,
                     password_hash=passwords.hash_password(password),
                     must_change_password=True,
-                    one_time_password=None,
                 )
                 audit.record(
                     SYSTEM,
@@ -143,7 +144,7 @@ class AccountService:
         """Make an account with a one-time password; return it to show once."""
         actor.require(Permission.MANAGE_ACCOUNTS)
         username = username_rule(username)
-        account_role = role(role_name)
+        account_role = custom_roles.role_name_rule(role_name)
         password = passwords.generate_one_time_password()
         with database.atomic():
             if UserAccount.select().where(UserAccount.username == username).exists():
@@ -152,10 +153,9 @@ class AccountService:
                 )
             row = UserAccount.create(
                 username=username,
-                role=account_role.value,
+                role=account_role,
                 password_hash=passwords.hash_password(password),
                 must_change_password=True,
-                one_time_password=None,
             )
             audit.record(
                 actor,
@@ -163,10 +163,105 @@ class AccountService:
                 "account",
                 username,
                 None,
-                {"role": account_role.value},
+                {"role": account_role},
             )
-        log.info("account %s: created as %s", username, account_role.value)
+        log.info("account %s: created as %s", username, account_role)
         return AccountInfo.of(row), password
+
+    def add_portal_user(self, actor: Principal, number: str) -> tuple[AccountInfo, str]:
+        """Give an extension's user a portal account with a one-time password.
+
+        The account's role is always ``user``, so whoever may change the
+        extension may make it: it grants nothing beyond that extension.
+        """
+        actor.require(Permission.CHANGE_EXTENSIONS)
+        extension = Extension.get_or_none(Extension.number == (number or "").strip())
+        if extension is None or not actor.sees_extension(extension.number):
+            raise NotFound("extension: no such extension", field="extension")
+        username = f"{PORTAL_PREFIX}{extension.number}"
+        password = passwords.generate_one_time_password()
+        with database.atomic():
+            taken = UserAccount.select().where(
+                (UserAccount.extension == extension.id)
+                | (UserAccount.username == username)
+            )
+            if taken.exists():
+                raise AlreadyExists(
+                    f"extension {extension.number}: already has a portal account",
+                    field="extension",
+                )
+            row = UserAccount.create(
+                username=username,
+                role=Role.USER.value,
+                password_hash=passwords.hash_password(password),
+                must_change_password=True,
+                extension=extension.id,
+            )
+            audit.record(
+                actor,
+                "create",
+                "account",
+                username,
+                None,
+                {"role": Role.USER.value, "extension": extension.number},
+            )
+        log.info("account %s: portal user of extension %s", username, extension.number)
+        return AccountInfo.of(row), password
+
+    def get(self, actor: Principal, username: str) -> AccountInfo:
+        actor.require(Permission.MANAGE_ACCOUNTS)
+        return AccountInfo.of(self._row(username))
+
+    def set_role(self, actor: Principal, username: str, role_name: str) -> AccountInfo:
+        """Give an account another role; its sessions end so none keeps the old."""
+        actor.require(Permission.MANAGE_ACCOUNTS)
+        new_role = custom_roles.role_name_rule(role_name)
+        with database.atomic():
+            row = self._row(username)
+            before = row.role
+            if before == new_role:
+                return AccountInfo.of(row)
+            self._keep_a_super_administrator(row, new_role)
+            row.role = new_role
+            row.save()
+            sessions.end_all_of(row.id)
+            audit.record(
+                actor,
+                "update",
+                "account",
+                row.username,
+                {"role": before},
+                {"role": new_role},
+            )
+        return AccountInfo.of(row)
+
+    def remove(self, actor: Principal, username: str) -> None:
+        actor.require(Permission.MANAGE_ACCOUNTS)
+        with database.atomic():
+            row = self._row(username)
+            if row.username == actor.name:
+                raise InvalidInput(
+                    "username", row.username, "you cannot remove yourself"
+                )
+            self._keep_a_super_administrator(row, None)
+            before = AccountInfo.of(row).to_dict()
+            row.delete_instance()
+            audit.record(actor, "delete", "account", row.username, before)
+        log.info("account %s: removed by %s", row.username, actor.name)
+
+    def _keep_a_super_administrator(
+        self, row: UserAccount, new_role: str | None
+    ) -> None:
+        top = Role.SUPER_ADMINISTRATOR.value
+        if row.role != top or new_role == top:
+            return
+        others = UserAccount.select().where(
+            (UserAccount.role == top) & (UserAccount.id != row.id)
+        )
+        if not others.exists():
+            raise InvalidInput(
+                "role", None, "the last super administrator must stay one"
+            )
 
     def list(self, actor: Principal) -> list[AccountInfo]:
         actor.require(Permission.MANAGE_ACCOUNTS)
@@ -175,14 +270,17 @@ class AccountService:
         ]
 
     def reset_password(self, actor: Principal, username: str = FIRST_ADMIN) -> str:
-        """Give the account a new one-time password and end its sessions."""
+        """Give the account a new one-time password and end its sessions.
+
+        Raises:
+            NotFound: no such account (the name given is not quoted back).
+        """
         actor.require(Permission.MANAGE_ACCOUNTS)
         row = self._row(username)
         password = passwords.generate_one_time_password()
         with database.atomic():
             row.password_hash = passwords.hash_password(password)
             row.must_change_password = True
-            row.one_time_password = None
             row.password_changed_at = utcnow()
             row.save()
             sessions.end_all_of(row.id)
@@ -219,7 +317,7 @@ class AccountService:
             )
             raise
 
-        row = UserAccount.get_or_none(UserAccount.username == name)
+        row = _account_signing_in_as(name)
         stored = row.password_hash if row else passwords.dummy_hash()
         if not passwords.verify_password(password or "", stored) or row is None:
             count = throttle.failed(subjects)
@@ -279,7 +377,6 @@ class AccountService:
         with database.atomic():
             row.password_hash = passwords.hash_password(new)
             row.must_change_password = False
-            row.one_time_password = None
             row.password_changed_at = utcnow()
             row.save()
             sessions.end_all_of(row.id)
@@ -296,15 +393,28 @@ class AccountService:
         return renewed
 
     def _row(self, username: str) -> UserAccount:
-        row = UserAccount.get_or_none(UserAccount.username == (username or "").lower())
+        # The name is not quoted back: it may be anything a terminal or a
+        # log would interpret, and the one who typed it knows what it was.
+        row = UserAccount.get_or_none(
+            UserAccount.username == (username or "").strip().lower()
+        )
         if row is None:
-            raise NotFound(f'username "{username}": no such account', field="username")
+            raise NotFound("username: no such account", field="username")
         return row
 
 
-def _forget_stored_one_time_passwords() -> None:
-    """Clear the sealed one-time passwords an older firmware kept."""
-    stored = UserAccount.one_time_password.is_null(False)
-    if UserAccount.select().where(stored).exists():
-        UserAccount.update(one_time_password=None).where(stored).execute()
-        log.info("accounts: stored one-time passwords removed; only hashes are kept")
+def _account_signing_in_as(name: str) -> UserAccount | None:
+    """The account a sign-in name means: a user name, or for the user portal
+    an extension's number or e-mail address."""
+    row = UserAccount.get_or_none(UserAccount.username == name)
+    if row is not None or not name:
+        return row
+    if name.isdigit():
+        match = Extension.number == name
+    elif "@" in name:
+        match = peewee.fn.lower(Extension.email) == name
+    else:
+        return None
+    return (
+        UserAccount.select(UserAccount, Extension).join(Extension).where(match).first()
+    )

@@ -13,8 +13,11 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from agent.accounts.roles import Principal, Role
-from agent.db.models import UserAccount, WebSession
+import peewee
+
+from agent.accounts import custom_roles
+from agent.accounts.roles import Principal
+from agent.db.models import Extension, UserAccount, WebSession
 
 # Fifteen idle minutes is what OWASP's session guidance suggests for
 # applications that change security-relevant configuration.
@@ -37,12 +40,8 @@ class Session:
     csrf_token: str
     account_id: int
     username: str
-    role: Role
+    principal: Principal
     must_change_password: bool
-
-    @property
-    def principal(self) -> Principal:
-        return Principal(self.username, self.role)
 
 
 def start(account: UserAccount, source_ip: str) -> Session:
@@ -65,8 +64,9 @@ def resume(token: str, now: float | None = None) -> Session | None:
         return None
     now = time.time() if now is None else now
     row = (
-        WebSession.select(WebSession, UserAccount)
+        WebSession.select(WebSession, UserAccount, Extension)
         .join(UserAccount)
+        .join(Extension, peewee.JOIN.LEFT_OUTER)
         .where(WebSession.token_hash == _digest(token))
         .first()
     )
@@ -97,6 +97,10 @@ def _session(token: str, row: WebSession, account: UserAccount) -> Session:
         csrf_token=row.csrf_token,
         account_id=account.id,
         username=account.username,
-        role=Role(account.role),
+        principal=custom_roles.principal_for(
+            account.username,
+            account.role,
+            account.extension.number if account.extension_id else None,
+        ),
         must_change_password=bool(account.must_change_password),
     )

@@ -13,7 +13,8 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from agent import audit
-from agent.accounts.roles import Permission, Principal, Role, role
+from agent.accounts import custom_roles
+from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import ApiToken, utcnow
 from agent.errors import InvalidInput, NotFound
@@ -58,7 +59,7 @@ class TokenInfo:
 def create(actor: Principal, role_name: str, name: str) -> tuple[TokenInfo, str]:
     """Make a token; return its description and the token, shown this once."""
     actor.require(Permission.MANAGE_ACCOUNTS)
-    token_role = role(role_name)
+    token_role = custom_roles.role_name_rule(role_name)
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or not name.isprintable():
         raise InvalidInput("name", name, f"1 to {NAME_MAX} printable characters")
@@ -67,7 +68,7 @@ def create(actor: Principal, role_name: str, name: str) -> tuple[TokenInfo, str]
         row = ApiToken.create(
             token_hash=_digest(token),
             name=name,
-            role=token_role.value,
+            role=token_role,
             created_by=actor.name,
         )
         audit.record(
@@ -76,7 +77,7 @@ def create(actor: Principal, role_name: str, name: str) -> tuple[TokenInfo, str]
             "api-token",
             str(row.id),
             None,
-            {"name": name, "role": token_role.value},
+            {"name": name, "role": token_role},
         )
     return TokenInfo.of(row), token
 
@@ -91,7 +92,7 @@ def principal_for(token: str) -> Principal | None:
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
-    return Principal(f"token:{row.name}", Role(row.role))
+    return custom_roles.principal_for(f"token:{row.name}", row.role)
 
 
 def list_tokens(actor: Principal) -> list[TokenInfo]:

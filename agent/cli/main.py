@@ -20,7 +20,8 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
-from agent.cli import phones
+from agent.cli import mail as mail_cli
+from agent.cli import people, phones
 from agent.cli import security as security_cli
 from agent.errors import PbxError
 from agent.extensions import registrations
@@ -133,10 +134,12 @@ def _password_argument(args: argparse.Namespace) -> str | None:
 
 def admin_reset_password(app: Appliance, args: argparse.Namespace) -> int:
     password = app.accounts.reset_password(CONSOLE, args.username)
+    # The account's own name, not the text typed: that may hold anything.
+    username = app.accounts.get(CONSOLE, args.username).username
     if args.json:
-        _print_json({"username": args.username, "one_time_password": password})
+        _print_json({"username": username, "one_time_password": password})
         return EXIT_OK
-    print(f"account {args.username}: password reset, every session ended")
+    print(f"account {username}: password reset, every session ended")
     print(f"one-time password: {password}")
     print("it must be changed at the next sign-in")
     return EXIT_OK
@@ -291,13 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
         account_sub, "add", account_add, "add an account with a one-time password"
     )
     acc_add.add_argument("username")
-    acc_add.add_argument("--role", required=True, choices=roles)
+    acc_add.add_argument("--role", required=True, help=f"{', '.join(roles)} or custom")
     command(account_sub, "list", account_list, "list accounts")
+    people.register_account(account_sub, command)
 
     token = sub.add_parser("token", help="API tokens for scripts")
     token_sub = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = command(token_sub, "create", token_create, "create an API token")
-    create.add_argument("--role", required=True, choices=roles)
+    create.add_argument("--role", required=True, help=f"{', '.join(roles)} or custom")
     create.add_argument("--name", default="api", help="what the token is for")
     command(token_sub, "list", token_list, "list API tokens (never the tokens)")
     revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
@@ -306,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cli.register(sub)
     phones.register(sub)
     security_cli.register(sub)
+    people.register(sub, command, ext_sub)
+    mail_cli.register(sub)
     return parser
 
 
@@ -350,9 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except PbxError as exc:
         if getattr(args, "json", False):
-            _print_json(
-                {"error": {"type": exc.kind, "field": exc.field, "message": str(exc)}}
-            )
+            error = {"type": exc.kind, "field": exc.field, "message": str(exc)}
+            rows = getattr(exc, "errors", None)
+            if rows and hasattr(rows[0], "to_dict"):
+                error["rows"] = [row.to_dict() for row in rows]
+            _print_json({"error": error})
         print(f"edgepbx: {exc}", file=sys.stderr)
         return EXIT_REFUSED
 

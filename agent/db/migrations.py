@@ -179,6 +179,46 @@ CREATE TABLE ban (
 CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
 """
 
+# Web admin, part two. Custom roles grant view or edit per module and may
+# narrow the extensions their holders see to number ranges ("100-199,300").
+# A user account may belong to one extension (the user portal). Company
+# contacts live in phonebooks, each visible to every extension or to number
+# ranges; personal contacts belong to one extension. The sealed one-time
+# password column is gone: only hashes of sign-in passwords are kept.
+ROLES_PORTAL_CONTACTS = """
+CREATE TABLE custom_role (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    description VARCHAR(128) NOT NULL DEFAULT '',
+    modules TEXT NOT NULL,
+    extension_ranges VARCHAR(256),
+    created_at DATETIME NOT NULL
+);
+ALTER TABLE user_account DROP COLUMN one_time_password;
+ALTER TABLE user_account ADD COLUMN extension_id INTEGER
+    REFERENCES extension (id) ON DELETE CASCADE;
+CREATE UNIQUE INDEX user_account_extension_idx ON user_account (extension_id);
+CREATE TABLE phonebook (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(64) NOT NULL UNIQUE,
+    visible_to VARCHAR(256),
+    created_at DATETIME NOT NULL
+);
+CREATE TABLE contact (
+    id INTEGER PRIMARY KEY NOT NULL,
+    phonebook_id INTEGER REFERENCES phonebook (id) ON DELETE CASCADE,
+    owner_id INTEGER REFERENCES extension (id) ON DELETE CASCADE,
+    name VARCHAR(64) NOT NULL,
+    company VARCHAR(64) NOT NULL DEFAULT '',
+    number VARCHAR(32) NOT NULL,
+    email VARCHAR(254),
+    created_at DATETIME NOT NULL,
+    CHECK ((phonebook_id IS NULL) <> (owner_id IS NULL))
+);
+CREATE INDEX contact_phonebook_idx ON contact (phonebook_id, name COLLATE NOCASE);
+CREATE INDEX contact_owner_idx ON contact (owner_id, name COLLATE NOCASE)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -189,6 +229,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
+    Migration(6, "custom roles, portal users, contacts", _run(ROLES_PORTAL_CONTACTS)),
     Migration(
         11,
         "phone keys, overrides, credentials, templates, firmware",

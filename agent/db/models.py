@@ -51,19 +51,21 @@ class Extension(BaseModel):
 
 
 class UserAccount(BaseModel):
-    """A person who signs in to the web admin.
+    """A person who signs in to the web admin or the user portal.
 
-    ``password_hash`` is a scrypt hash (``agent.accounts.passwords``);
-    ``one_time_password`` holds the device-key ciphertext of a password the
-    PBX generated, kept only until its owner replaces it, so that
-    ``make run`` can show it again after a restart.
+    ``password_hash`` is a scrypt hash (``agent.accounts.passwords``).
+    ``role`` names a predefined role or a ``CustomRole``. ``extension`` is
+    set for the user of one extension, who signs in to the user portal
+    with the extension's number or e-mail address.
     """
 
     username = peewee.CharField(unique=True, max_length=32)
     role = peewee.CharField(max_length=32)
     password_hash = peewee.TextField()
     must_change_password = peewee.BooleanField(default=True)
-    one_time_password = peewee.TextField(null=True)
+    extension = peewee.ForeignKeyField(
+        Extension, null=True, unique=True, on_delete="CASCADE"
+    )
     created_at = peewee.DateTimeField(default=utcnow)
     password_changed_at = peewee.DateTimeField(default=utcnow)
 
@@ -229,3 +231,40 @@ class PhoneFirmwareTarget(BaseModel):
     class Meta:
         table_name = "phone_firmware_target"
         primary_key = peewee.CompositeKey("vendor", "model")
+
+
+class CustomRole(BaseModel):
+    """A role made on the appliance: view or edit per module (``modules`` is
+    JSON, module name to "view" or "edit") and, when ``extension_ranges`` is
+    set, only the extensions whose numbers fall in those ranges."""
+
+    name = peewee.CharField(unique=True, max_length=32)
+    description = peewee.CharField(max_length=128, default="")
+    modules = peewee.TextField()
+    extension_ranges = peewee.CharField(max_length=256, null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "custom_role"
+
+
+class Phonebook(BaseModel):
+    """A company phonebook; ``visible_to`` is number ranges, None for all."""
+
+    name = peewee.CharField(unique=True, max_length=64)
+    visible_to = peewee.CharField(max_length=256, null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class Contact(BaseModel):
+    """A contact in a company phonebook, or a personal one of an extension."""
+
+    phonebook = peewee.ForeignKeyField(
+        Phonebook, null=True, backref="contacts", on_delete="CASCADE"
+    )
+    owner = peewee.ForeignKeyField(Extension, null=True, on_delete="CASCADE")
+    name = peewee.CharField(max_length=64)
+    company = peewee.CharField(max_length=64, default="")
+    number = peewee.CharField(max_length=32)
+    email = peewee.CharField(max_length=254, null=True)
+    created_at = peewee.DateTimeField(default=utcnow)

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass
 
 import peewee
 
-from agent import audit, system_settings
+from agent import audit, csvimport, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension, utcnow
 from agent.devicekey import DeviceKey
-from agent.errors import AlreadyExists, InvalidInput, NotFound
+from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from agent.extensions import rules
 from agent.extensions.registrations import Registrar
 from agent.sip import digest
@@ -133,6 +133,7 @@ class ExtensionService:
     ) -> Created:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         number = rules.number(number)
+        self._require_in_scope(number)
         display_name = rules.display_name(display_name)
         email = rules.email(email)
         generated = None
@@ -160,12 +161,32 @@ class ExtensionService:
 
     def list(self) -> list[ExtensionInfo]:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        query = Extension.select().order_by(Extension.number.cast("INTEGER"))
+        query = self._visible().order_by(Extension.number.cast("INTEGER"))
         return [ExtensionInfo.of(row) for row in query]
 
     def count(self) -> int:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return Extension.select().count()
+        return self._visible().count()
+
+    def _visible(self) -> peewee.ModelSelect:
+        """Every extension the actor may see: a role's number ranges, in SQL."""
+        query = Extension.select()
+        ranges = self.actor.extensions
+        if ranges is None:
+            return query
+        value = Extension.number.cast("INTEGER")
+        condition = None
+        for low, high in ranges.spans:
+            term = value.between(low, high)
+            condition = term if condition is None else condition | term
+        return query.where(condition)
+
+    def _require_in_scope(self, number: str) -> None:
+        if not self.actor.sees_extension(number):
+            raise Forbidden(
+                f"{self.actor.name} ({self.actor.role_name}) may not manage "
+                f"extension {number}: outside {self.actor.extensions}"
+            )
 
     def page(
         self,
@@ -191,7 +212,7 @@ class ExtensionService:
         if page < 1:
             raise InvalidInput("page", page, "1 or more")
 
-        query = Extension.select()
+        query = self._visible()
         if search:
             query = query.where(
                 Extension.number.contains(search)
@@ -315,7 +336,7 @@ class ExtensionService:
 
     def _row(self, number: str) -> Extension:
         row = Extension.get_or_none(Extension.number == number)
-        if row is None:
+        if row is None or not self.actor.sees_extension(row.number):
             raise NotFound(
                 f'extension "{number}": no such extension', field="extension"
             )
@@ -348,3 +369,42 @@ def sql_ordering(sort: str, descending: bool) -> list:
     if descending:
         return [column.desc(), tiebreak.desc()]
     return [column.asc(), tiebreak.asc()]
+
+
+#: Columns of an extension import file; a missing password is generated.
+CSV_COLUMNS = ("number", "display_name", "email", "password")
+CSV_REQUIRED = ("number", "display_name")
+
+
+def import_csv(service: ExtensionService, text: str) -> list[Created]:
+    """Add every extension of a CSV file, or none if any row is wrong."""
+    service.actor.require(Permission.CHANGE_EXTENSIONS)
+    rows = csvimport.read_rows(text, CSV_COLUMNS, CSV_REQUIRED)
+
+    def check(row: dict[str, str], seen: set) -> dict:
+        number = rules.number(row.get("number", ""))
+        service._require_in_scope(number)
+        rules.display_name(row.get("display_name", ""))
+        rules.email(row.get("email") or None)
+        if row.get("password"):
+            rules.password(row["password"], number)
+        if number in seen:
+            raise AlreadyExists(
+                f'extension "{number}": twice in the file', field="extension"
+            )
+        if Extension.select().where(Extension.number == number).exists():
+            raise AlreadyExists(
+                f'extension "{number}": already exists', field="extension"
+            )
+        seen.add(number)
+        return row
+
+    def write(row: dict) -> Created:
+        return service.add(
+            row["number"],
+            row["display_name"],
+            email=row.get("email") or None,
+            password=row.get("password") or None,
+        )
+
+    return csvimport.import_all(rows, check, write)

@@ -42,6 +42,12 @@
 </ul>
 % end
 % if editable:
+<h2>User portal</h2>
+<form method="post" action="/extensions/{{number}}/portal-account" class="inline">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <button type="submit" id="portal-account">Give the user a portal account</button>
+</form>
+<p class="hint">The user signs in with {{number}} or the extension's e-mail address; the one-time password is shown once and e-mailed when a mail server is set.</p>
 <form method="post" action="/extensions/{{number}}/delete" class="danger" data-confirm="Delete extension {{number}}? Its phones stop working.">
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <button type="submit" class="delete">Delete extension</button>

@@ -2,7 +2,7 @@
 <div class="heading">
   <h1>Extensions <span class="count">{{page.total}}</span></h1>
   % if can(Permission.CHANGE_EXTENSIONS):
-  <a class="button" href="/extensions/new">New extension</a>
+  <span><a class="button" href="/extensions/new">New extension</a> <a href="/extensions/import">Import from CSV</a></span>
   % end
 </div>
 <form method="get" action="/extensions" class="search" role="search">

@@ -13,9 +13,19 @@
   <a class="brand" href="/">edgepbx</a>
   % if principal is not None:
   <nav>
+    % if principal.extension is not None:
+    <a href="/portal">My extension</a>
+    % end
     % if can(Permission.VIEW_EXTENSIONS):
+    <a href="/dashboard">Dashboard</a>
     <a href="/extensions">Extensions</a>
     <a href="/phones">Phones</a>
+    % end
+    % if can(Permission.VIEW_CONTACTS):
+    <a href="/contacts">Contacts</a>
+    % end
+    % if can(Permission.MANAGE_ACCOUNTS):
+    <a href="/accounts">Accounts</a>
     % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
@@ -23,7 +33,7 @@
     % if can(Permission.VIEW_SECURITY):
     <a href="/security">Security</a>
     % end
-    % if can(Permission.VIEW_FIRMWARE):
+    % if can(Permission.VIEW_FIRMWARE) or can(Permission.VIEW_SYSTEM_SETTINGS):
     <a href="/system">System</a>
     % end
     <a href="/account">{{principal.name}}</a>

@@ -7,7 +7,7 @@
 <form method="post" action="/signin" class="stacked">
   <input type="hidden" name="csrf_token" value="{{signin_token}}">
   <input type="hidden" name="next" value="{{next}}">
-  <label for="username">User name</label>
+  <label for="username">User name, or your extension number or e-mail</label>
   <input id="username" name="username" value="{{username}}" autocomplete="username" autocapitalize="none" required autofocus>
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>

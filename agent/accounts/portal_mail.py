@@ -1,0 +1,45 @@
+"""The user portal's sign-in details, e-mailed to the extension's user.
+
+Sent once, when the portal account is made, to the extension's e-mail
+address through the appliance's mail server. Whether it went is reported
+back (``SENT``, ``NO_ADDRESS``, ``NOT_SENT``) so the page can say so; the
+one-time password is shown to the administrator either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+from agent.accounts.service import AccountInfo
+from agent.db.models import Extension
+from agent.devicekey import DeviceKey
+from agent.mail import Mailer, MailNotSent
+
+log = logging.getLogger("edgepbx.accounts")
+
+SENT = "sent"
+NO_ADDRESS = "no-address"
+NOT_SENT = "not-sent"
+
+
+def send_credentials(key: DeviceKey, account: AccountInfo, password: str) -> str:
+    extension = Extension.get_or_none(Extension.number == account.extension)
+    if extension is None or not extension.email:
+        return NO_ADDRESS
+    message = EmailMessage()
+    message["To"] = extension.email
+    message["Subject"] = f"Your phone portal: extension {extension.number}"
+    message.set_content(
+        f"Hello {extension.display_name},\n\n"
+        "you can now manage your phone extension in your browser.\n\n"
+        f"Sign in with: {extension.number} (or this e-mail address)\n"
+        f"One-time password: {password}\n\n"
+        "You will choose your own password when you first sign in.\n"
+    )
+    try:
+        Mailer(key).send(message)
+    except MailNotSent as exc:
+        log.warning("account %s: sign-in details not mailed: %s", account.username, exc)
+        return NOT_SENT
+    return SENT

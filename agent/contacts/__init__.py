@@ -1,0 +1,1 @@
+"""Company phonebooks, their contacts, and each extension's personal contacts."""

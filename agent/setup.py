@@ -1,0 +1,111 @@
+"""The installation wizard's state and the settings it makes.
+
+The wizard runs on the first administrator's first sign-in: password (the
+one-time one is replaced before anything else), time zone, a summary of
+the network, the mail server with a test message, and the first
+extensions. ``setup.completed`` records that it was finished, so it is not
+offered again; every step can be changed later on its own page.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from agent import audit, system_settings
+from agent.accounts.roles import Permission, Principal
+from agent.db import database
+from agent.errors import InvalidInput
+from agent.settings import Settings
+
+log = logging.getLogger("edgepbx")
+
+COMPLETED = "setup.completed"
+TIMEZONE = "system.timezone"
+DEFAULT_TIMEZONE = "UTC"
+
+
+def is_complete() -> bool:
+    return bool(system_settings.get(COMPLETED, False))
+
+
+def needs_wizard(actor: Principal) -> bool:
+    """Whether the home page should send this person into the wizard: the
+    one who owns the appliance (a super administrator), until it is done."""
+    return (
+        actor.can(Permission.MANAGE_ACCOUNTS)
+        and actor.can(Permission.CHANGE_SYSTEM_SETTINGS)
+        and not is_complete()
+    )
+
+
+def complete(actor: Principal) -> None:
+    actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
+    if is_complete():
+        return
+    with database.atomic():
+        system_settings.put(COMPLETED, True)
+        audit.record(actor, "complete", "setup", "wizard", None, {"completed": True})
+    log.info("installation wizard: completed by %s", actor.name)
+
+
+def timezones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def timezone() -> str:
+    return system_settings.get(TIMEZONE, DEFAULT_TIMEZONE)
+
+
+def set_timezone(actor: Principal, name: str) -> str:
+    """Set the appliance's time zone (for call logs, voicemail dates)."""
+    actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
+    name = (name or "").strip()
+    if name not in zoneinfo.available_timezones():
+        raise InvalidInput("timezone", name, "a time zone such as Europe/Berlin")
+    with database.atomic():
+        before = timezone()
+        if before != name:
+            system_settings.put(TIMEZONE, name)
+            audit.record(
+                actor, "update", "setting", TIMEZONE, {"value": before}, {"value": name}
+            )
+    return name
+
+
+@dataclass(frozen=True)
+class InterfaceAddress:
+    interface: str
+    address: str
+    prefix: int
+
+
+def network_summary(settings: Settings) -> dict:
+    """The addresses of this machine and where the PBX listens on them."""
+    addresses: list[InterfaceAddress] = []
+    try:
+        from pyroute2 import IPRoute
+
+        with IPRoute() as ip:
+            names = {
+                link["index"]: link.get_attr("IFLA_IFNAME") for link in ip.get_links()
+            }
+            for entry in ip.get_addr():
+                addresses.append(
+                    InterfaceAddress(
+                        names.get(entry["index"], "?"),
+                        entry.get_attr("IFA_ADDRESS"),
+                        entry["prefixlen"],
+                    )
+                )
+    except Exception as exc:
+        log.warning("network summary: addresses unknown: %s", exc)
+    return {
+        "addresses": addresses,
+        "bind": settings.bind,
+        "sip_port": settings.sip_port,
+        "https_port": settings.https_port,
+        "http_port": settings.http_port,
+        "tftp_port": settings.tftp_port,
+    }

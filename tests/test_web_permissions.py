@@ -1,0 +1,182 @@
+"""Each role against each endpoint and page: predefined roles and a custom
+role with view or edit per module and only some extensions.
+
+Who may do what is one table (``agent.accounts.roles``), enforced by the
+services; here every API route and page is asked by every role and must
+answer 2xx exactly when the role holds the permission the route needs, and
+403 otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from agent.accounts.roles import PERMISSIONS, Permission, Role
+from tests.pbx import RunningPbx
+from tests.webclient import api_client, signed_in
+
+P = Permission
+CUSTOM = "frontdesk"
+# The custom role: sees and changes contacts, views extensions 100-199 only.
+CUSTOM_GRANTS = {P.VIEW_EXTENSIONS, P.VIEW_CONTACTS, P.CHANGE_CONTACTS}
+ROLES = [r.value for r in Role] + [CUSTOM]
+_unique = itertools.count(300)
+
+
+def grants(role: str) -> set[Permission]:
+    return CUSTOM_GRANTS if role == CUSTOM else set(PERMISSIONS[Role(role)])
+
+
+@pytest.fixture(scope="module")
+def shared_pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("permissions") / "var").start()
+    running.add_extension("101", "Reception")
+    running.add_extension("201", "Warehouse")
+    made = running.cli(
+        "role", "add", CUSTOM,
+        "--module", "extensions=view",
+        "--module", "contacts=edit",
+        "--extensions", "100-199",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert running.cli("phonebook", "add", "Company").returncode == 0
+    yield running
+    running.stop()
+
+
+def api_calls() -> list[tuple[str, str, object, Permission | None]]:
+    """(method, path, JSON body or CSV text, what it needs) per operation;
+    None: anyone signed in. Each call makes new names, so it can succeed."""
+    n = next(_unique)
+    csv = f"number,display_name\n{n + 500},Imported\n"
+    return [
+        ("GET", "/api/v1/openapi.json", None, None),
+        ("GET", "/api/v1/me", None, None),
+        ("GET", "/api/v1/extensions", None, P.VIEW_EXTENSIONS),
+        ("GET", "/api/v1/extensions/101", None, P.VIEW_EXTENSIONS),
+        ("POST", "/api/v1/extensions", {"number": str(n), "display_name": "N"},
+         P.CHANGE_EXTENSIONS),
+        ("POST", "/api/v1/extensions/import", csv, P.CHANGE_EXTENSIONS),
+        ("GET", "/api/v1/phones", None, P.VIEW_EXTENSIONS),
+        ("GET", "/api/v1/roles", None, P.MANAGE_ACCOUNTS),
+        ("POST", "/api/v1/roles", {"name": f"r{n}", "modules": {"audit": "view"}},
+         P.MANAGE_ACCOUNTS),
+        ("GET", "/api/v1/accounts", None, P.MANAGE_ACCOUNTS),
+        ("POST", "/api/v1/accounts", {"username": f"a{n}", "role": "operator"},
+         P.MANAGE_ACCOUNTS),
+        ("GET", "/api/v1/tokens", None, P.MANAGE_ACCOUNTS),
+        ("POST", "/api/v1/tokens", {"name": f"t{n}", "role": "operator"},
+         P.MANAGE_ACCOUNTS),
+        ("GET", "/api/v1/phonebooks", None, P.VIEW_CONTACTS),
+        ("POST", "/api/v1/phonebooks", {"name": f"Book {n}"}, P.CHANGE_CONTACTS),
+        ("GET", "/api/v1/phonebooks/Company/contacts", None, P.VIEW_CONTACTS),
+        ("POST", "/api/v1/phonebooks/Company/contacts",
+         {"name": f"Supplier {n}", "number": "+44 20 7946 0000"}, P.CHANGE_CONTACTS),
+        ("POST", "/api/v1/phonebooks/Company/import",
+         f"name,number\nImported {n},555\n", P.CHANGE_CONTACTS),
+        ("GET", "/api/v1/extensions/101/contacts", None, P.VIEW_CONTACTS),
+        ("GET", "/api/v1/bans", None, P.VIEW_SECURITY),
+        ("GET", "/api/v1/firewall", None, P.VIEW_SECURITY),
+        ("GET", "/api/v1/mail", None, P.VIEW_SYSTEM_SETTINGS),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_api_operation_answers_each_role_by_its_permissions(shared_pbx, role):
+    web = api_client(shared_pbx, role)
+    held = grants(role)
+    wrong = []
+    for method, path, body, needs in api_calls():
+        if isinstance(body, str):
+            reply = web.request(
+                method, path, body=body.encode(), headers={"Content-Type": "text/csv"}
+            )
+        else:
+            reply = web.request(method, path, json_body=body)
+        may = needs is None or needs in held
+        if (200 <= reply.status < 300) != may or (not may and reply.status != 403):
+            wrong.append((method, path, reply.status, reply.body[:200]))
+    assert wrong == []
+
+
+PAGES = [
+    ("/extensions", P.VIEW_EXTENSIONS),
+    ("/extensions/101", P.VIEW_EXTENSIONS),
+    ("/extensions/new", P.CHANGE_EXTENSIONS),
+    ("/extensions/import", P.CHANGE_EXTENSIONS),
+    ("/dashboard", P.VIEW_EXTENSIONS),
+    ("/contacts", P.VIEW_CONTACTS),
+    ("/contacts/Company", P.VIEW_CONTACTS),
+    ("/accounts", P.MANAGE_ACCOUNTS),
+    ("/tokens", P.MANAGE_ACCOUNTS),
+    ("/roles", P.MANAGE_ACCOUNTS),
+    ("/roles/new", P.MANAGE_ACCOUNTS),
+    ("/audit", P.VIEW_AUDIT_LOG),
+    ("/security", P.VIEW_SECURITY),
+    ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
+    ("/account", None),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_each_role_by_its_permissions(shared_pbx, role):
+    web = signed_in(shared_pbx, role)
+    held = grants(role)
+    wrong = []
+    for path, needs in PAGES:
+        status = web.get(path).status
+        expected = 200 if needs is None or needs in held else 403
+        if status != expected:
+            wrong.append((path, status, expected))
+    portal = web.get("/portal").status  # no extension of their own
+    assert wrong == []
+    assert portal == 403
+
+
+def test_a_custom_role_sees_only_its_extensions_everywhere(shared_pbx):
+    api = api_client(shared_pbx, CUSTOM)
+    page = signed_in(shared_pbx, CUSTOM)
+
+    listed = {e["number"] for e in api.get("/api/v1/extensions").json()["items"]}
+    outside = api.get("/api/v1/extensions/201")
+    contacts_outside = api.get("/api/v1/extensions/201/contacts")
+    shown = page.get("/extensions")
+    dashboard = page.get("/dashboard")
+
+    assert "101" in listed and "201" not in listed
+    assert outside.status == 404 and contacts_outside.status == 404
+    assert "Reception" in shown.body and "Warehouse" not in shown.body
+    assert page.get("/extensions/201").status == 404
+    assert 'id="extension-count">1<' in dashboard.body or all(
+        n.startswith("1") for n in listed
+    )
+
+
+def test_changing_a_custom_role_binds_its_holders_at_once(shared_pbx):
+    api = api_client(shared_pbx, CUSTOM)
+    before = api.get("/api/v1/phonebooks").status
+    assert (
+        shared_pbx.cli("role", "set", CUSTOM, "--module", "contacts=none").returncode
+        == 0
+    )
+    after = api.get("/api/v1/phonebooks").status
+    assert shared_pbx.cli("role", "set", CUSTOM, "--module", "extensions=view",
+                          "--module", "contacts=edit").returncode == 0  # fmt: skip
+    assert (before, after) == (200, 403)
+
+
+def test_a_role_that_anyone_holds_cannot_be_removed(shared_pbx):
+    api_client(shared_pbx, CUSTOM)
+    refused = shared_pbx.cli("role", "remove", CUSTOM, "--json")
+    assert refused.returncode == 2
+    assert "still hold it" in refused.json()["error"]["message"]
+
+
+def test_a_custom_role_cannot_grant_account_management(shared_pbx):
+    refused = shared_pbx.cli(
+        "role", "add", "sneaky", "--module", "accounts=edit", "--json"
+    )
+    assert refused.returncode == 2
+    assert refused.json()["error"]["field"] == "modules"

@@ -1,0 +1,68 @@
+"""The installation wizard on the first administrator's first sign-in."""
+
+from __future__ import annotations
+
+from tests.mailserver import MailServer
+from tests.webclient import CHOSEN_PASSWORD, client, one_time_password
+
+
+def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
+    server = MailServer().start()
+    web = client(pbx)
+    password = one_time_password(pbx)
+    web.sign_in("admin", password)
+    web.change_password(password, CHOSEN_PASSWORD)
+    try:
+        home = web.get("/")
+        zone = web.post_form("/setup/timezone", {"timezone": "Europe/Berlin"})
+        bad_zone = web.post_form("/setup/timezone", {"timezone": "Mars/Olympus"})
+        network = web.get("/setup/network")
+        web.post_form("/setup/network", {})
+        mail = web.post_form(
+            "/setup/mail",
+            {
+                "host": "127.0.0.1",
+                "port": str(server.port),
+                "security": "none",
+                "sender": "pbx@example.com",
+                "test_to": "owner@example.com",
+            },
+        )
+        tested = server.wait_for(1)[0]
+        web.post_form("/setup/mail", {"skip": "1"})
+        wrong_rows = web.post_form(
+            "/setup/extensions",
+            {"number_0": "101", "display_name_0": "Reception", "number_2": "1x"},
+        )
+        added = web.post_form(
+            "/setup/extensions",
+            {"number_0": "101", "display_name_0": "Reception",
+             "number_1": "102", "display_name_1": "Sales"},
+        )  # fmt: skip
+    finally:
+        server.stop()
+    home_after = web.get("/")
+
+    assert home.location == "/setup"
+    assert zone.location == "/setup/network"
+    assert bad_zone.status == 422 and "time zone such as" in bad_zone.body
+    assert "127.0.0.1" in network.body and str(pbx.sip_port) in network.body
+    assert "A test message was sent to owner@example.com" in mail.body
+    assert tested.recipients == ["owner@example.com"]
+    assert wrong_rows.status == 422 and "Row 3:" in wrong_rows.body
+    assert added.status == 201 and added.body.count('class="sip-password"') == 2
+    assert home_after.location == "/extensions"
+    listed = pbx.cli("extension", "list", "--json").json()
+    assert [e["number"] for e in listed] == ["101", "102"]
+    shown = pbx.cli("mail", "show", "--json")
+    assert shown.json()["host"] == "127.0.0.1"
+
+
+def test_only_a_super_administrator_is_sent_into_the_wizard(pbx):
+    from tests.webclient import signed_in
+
+    administrator = signed_in(pbx, "administrator")
+    operator = signed_in(pbx, "operator")
+    assert administrator.get("/").location == "/extensions"
+    assert operator.get("/").location == "/extensions"
+    assert operator.get("/setup/timezone").status == 403

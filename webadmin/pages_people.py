@@ -1,0 +1,279 @@
+"""Pages of people and what they may do: accounts, API tokens, custom roles.
+
+Only a super administrator manages these (``Permission.MANAGE_ACCOUNTS``,
+checked by the services). A one-time password or a new token is shown
+once, on the page the form redirects to, through the flash box.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import bottle
+
+from agent.accounts import custom_roles, tokens
+from agent.accounts.roles import ACCESS_LEVELS, MODULES, Permission, Role
+from agent.appliance import Appliance
+from agent.errors import Forbidden, NotFound, PbxError
+from webadmin import access
+from webadmin.flash import FlashBox
+from webadmin.pages import _field_errors, _form, render
+
+log = logging.getLogger("edgepbx.web")
+
+
+def refused(error: PbxError) -> str:
+    if isinstance(error, Forbidden):
+        return render("error", 403, title="Forbidden", message=str(error))
+    return render("error", 404, title="Not found", message=str(error))
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    flashes = FlashBox(appliance.settings.run_dir, appliance.key)
+
+    def principal():
+        return access.current().principal
+
+    def session():
+        return access.current().session
+
+    # -- accounts ------------------------------------------------------------
+
+    def accounts_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            rows = appliance.accounts.list(principal())
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "accounts",
+            status,
+            title="Accounts",
+            accounts=rows,
+            roles=custom_roles.all_role_names(),
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/accounts")
+    def account_list() -> str:
+        return accounts_page({"role": Role.OPERATOR.value}, {})
+
+    @app.post("/accounts/new")
+    def add_account() -> str:
+        values = {"username": _form("username"), "role": _form("role")}
+        try:
+            info, password = appliance.accounts.add(
+                principal(), values["username"], values["role"]
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return accounts_page(values, _field_errors(exc), 422)
+        flashes.put_password(session(), f"account/{info.username}", password)
+        access.redirect(f"/accounts/{info.username}/password", 303)
+
+    @app.get("/accounts/<username>/password")
+    def account_password(username: str) -> str:
+        try:
+            info = appliance.accounts.get(principal(), username)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        password = flashes.take_password(session(), f"account/{info.username}")
+        return render(
+            "secret_shown",
+            title=f"Account {info.username}",
+            what="One-time password",
+            secret=password,
+            about=(
+                f"{info.username} signs in with it once and then chooses a password."
+            ),
+            back="/accounts",
+        )
+
+    @app.post("/accounts/<username>/role")
+    def set_account_role(username: str) -> str:
+        try:
+            appliance.accounts.set_role(principal(), username, _form("role"))
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return accounts_page({}, _field_errors(exc), 422)
+        access.redirect("/accounts?notice=saved-account", 303)
+
+    @app.post("/accounts/<username>/reset")
+    def reset_account(username: str) -> str:
+        try:
+            info = appliance.accounts.get(principal(), username)
+            password = appliance.accounts.reset_password(principal(), info.username)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        flashes.put_password(session(), f"account/{info.username}", password)
+        access.redirect(f"/accounts/{info.username}/password", 303)
+
+    @app.post("/accounts/<username>/delete")
+    def delete_account(username: str) -> str:
+        try:
+            appliance.accounts.remove(principal(), username)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return accounts_page({}, _field_errors(exc), 422)
+        access.redirect("/accounts?notice=removed", 303)
+
+    # -- API tokens ------------------------------------------------------------
+
+    def tokens_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            rows = tokens.list_tokens(principal())
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "tokens",
+            status,
+            title="API tokens",
+            tokens=rows,
+            roles=custom_roles.all_role_names(),
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/tokens")
+    def token_list() -> str:
+        return tokens_page({"role": Role.ADMINISTRATOR.value}, {})
+
+    @app.post("/tokens/new")
+    def add_token() -> str:
+        values = {"name": _form("name"), "role": _form("role")}
+        try:
+            info, token = tokens.create(principal(), values["role"], values["name"])
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return tokens_page(values, _field_errors(exc), 422)
+        flashes.put_password(session(), f"token/{info.id}", token)
+        access.redirect(f"/tokens/{info.id}/made", 303)
+
+    @app.get("/tokens/<token_id:int>/made")
+    def token_made(token_id: int) -> str:
+        try:
+            principal().require(Permission.MANAGE_ACCOUNTS)
+        except Forbidden as exc:
+            return refused(exc)
+        token = flashes.take_password(session(), f"token/{token_id}")
+        return render(
+            "secret_shown",
+            title=f"API token {token_id}",
+            what="Token",
+            secret=token,
+            about="Send it as Authorization: Bearer TOKEN to /api/v1/.",
+            back="/tokens",
+        )
+
+    @app.post("/tokens/<token_id:int>/revoke")
+    def revoke_token(token_id: int) -> str:
+        try:
+            tokens.revoke(principal(), token_id)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        access.redirect("/tokens?notice=revoked", 303)
+
+    # -- custom roles ---------------------------------------------------------------
+
+    def role_form(
+        name: str | None, values: dict, errors: dict, status: int = 200
+    ) -> str:
+        return render(
+            "role_form",
+            status,
+            title="New role" if name is None else f"Role {name}",
+            name=name,
+            modules=MODULES,
+            levels=ACCESS_LEVELS,
+            values=values,
+            errors=errors,
+        )
+
+    def posted_role() -> dict:
+        return {
+            "name": _form("name"),
+            "description": _form("description"),
+            "extension_ranges": _form("extension_ranges"),
+            "modules": {m: _form(f"module_{m}") or "none" for m in MODULES},
+        }
+
+    @app.get("/roles")
+    def role_list() -> str:
+        try:
+            rows = custom_roles.list_roles(principal())
+        except Forbidden as exc:
+            return refused(exc)
+        return render("roles", title="Roles", roles=rows, predefined=list(Role))
+
+    @app.get("/roles/new")
+    def new_role() -> str:
+        try:
+            principal().require(Permission.MANAGE_ACCOUNTS)
+        except Forbidden as exc:
+            return refused(exc)
+        return role_form(None, {"modules": {}}, {})
+
+    @app.post("/roles/new")
+    def add_role() -> str:
+        values = posted_role()
+        try:
+            info = custom_roles.create(
+                principal(),
+                values["name"],
+                values["modules"],
+                values["extension_ranges"],
+                values["description"],
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return role_form(None, values, _field_errors(exc), 422)
+        access.redirect(f"/roles/{info.name}?notice=saved-role", 303)
+
+    @app.get("/roles/<name>")
+    def role_page(name: str) -> str:
+        try:
+            info = custom_roles.get(principal(), name)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        return role_form(
+            info.name,
+            {
+                "description": info.description,
+                "extension_ranges": info.extension_ranges or "",
+                "modules": info.modules,
+            },
+            {},
+        )
+
+    @app.post("/roles/<name>")
+    def change_role(name: str) -> str:
+        values = posted_role()
+        try:
+            custom_roles.update(
+                principal(),
+                name,
+                modules=values["modules"],
+                extension_ranges=values["extension_ranges"] or None,
+                description=values["description"],
+                all_extensions=not values["extension_ranges"],
+            )
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return role_form(name, values, _field_errors(exc), 422)
+        access.redirect(f"/roles/{name}?notice=saved-role", 303)
+
+    @app.post("/roles/<name>/delete")
+    def delete_role(name: str) -> str:
+        try:
+            custom_roles.remove(principal(), name)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return render("error", 409, title="Role in use", message=str(exc))
+        access.redirect("/roles?notice=removed", 303)

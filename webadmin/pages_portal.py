@@ -1,0 +1,110 @@
+"""The user portal: an extension's user manages what is theirs.
+
+Its pages are at ``/portal``: the user's extension and profile, their
+password (``/password``, as for everyone), and their personal contacts.
+``SECTIONS`` lists the portal's parts for its navigation; voicemail, the
+call log and forwarding add themselves there as they are built.
+"""
+
+from __future__ import annotations
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.contacts.service import ContactService
+from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
+from webadmin import access
+from webadmin.pages import _field_errors, _form, render
+from webadmin.pages_contacts import import_errors, uploaded_csv
+from webadmin.pages_people import refused
+
+#: (path, title) of each part of the portal, in the order of its navigation.
+SECTIONS: list[tuple[str, str]] = [
+    ("/portal", "My extension"),
+    ("/portal/contacts", "My contacts"),
+    ("/password", "Password"),
+]
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    def principal():
+        return access.current().principal
+
+    def own_extension():
+        number = principal().extension
+        if number is None:
+            raise Forbidden(
+                f"{principal().name}: the portal is for the user of an extension"
+            )
+        return appliance.extensions.get(number)
+
+    @app.get("/portal")
+    def portal_home() -> str:
+        try:
+            extension = own_extension()
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        return render(
+            "portal",
+            title=f"Extension {extension.number}",
+            extension=extension,
+            sections=SECTIONS,
+        )
+
+    def contacts_page(values: dict, errors: dict, status: int = 200) -> str:
+        search = bottle.request.query.getunicode("q", default="") or ""
+        try:
+            extension = own_extension()
+            rows = ContactService(principal()).personal(search)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except InvalidInput as exc:
+            rows, errors = [], _field_errors(exc)
+        return render(
+            "portal_contacts",
+            status,
+            title="My contacts",
+            extension=extension,
+            sections=SECTIONS,
+            contacts=rows,
+            search=search,
+            values=values,
+            errors=errors,
+            editable=True,
+            action="/portal/contacts",
+        )
+
+    @app.get("/portal/contacts")
+    def my_contacts() -> str:
+        return contacts_page({}, {})
+
+    @app.post("/portal/contacts/add")
+    def add_my_contact() -> str:
+        values = {k: _form(k) for k in ("name", "company", "number", "email")}
+        try:
+            ContactService(principal()).add_personal(
+                values["name"], values["number"], values["company"], values["email"]
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return contacts_page(values, _field_errors(exc), 422)
+        access.redirect("/portal/contacts?notice=contact-added", 303)
+
+    @app.post("/portal/contacts/import")
+    def import_my_contacts() -> str:
+        try:
+            ContactService(principal()).import_personal_csv(uploaded_csv())
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return contacts_page({}, import_errors(exc), 422)
+        access.redirect("/portal/contacts?notice=imported", 303)
+
+    @app.post("/portal/contacts/<contact_id:int>/delete")
+    def delete_my_contact(contact_id: int) -> str:
+        try:
+            ContactService(principal()).remove_personal(contact_id)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        access.redirect("/portal/contacts?notice=removed", 303)
