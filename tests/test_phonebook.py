@@ -122,3 +122,21 @@ def test_a_poly_phone_gets_its_contact_directory_under_its_own_name(office):
     assert book.returncode == 0
     assert "<ct>101</ct>" in book.stdout
     assert wrong.returncode != 0
+
+
+def test_company_contacts_visible_to_the_extension_are_in_its_phonebook(office):
+    office.cli("phonebook", "add", "Suppliers")
+    office.cli("phonebook", "add", "Branch", "--visible-to", "300-399")
+    office.cli(
+        "contact", "import", "Suppliers", "-",
+        stdin="name,company,number,email\nAnna Schmidt,Acme,+4930123456,\n",
+    )  # fmt: skip
+    office.cli(
+        "contact", "import", "Branch", "-",
+        stdin="name,company,number,email\nBranch Only,,+4940111,\n",
+    )  # fmt: skip
+    book = office.cli("phone", "file", "805ec0aabbcc-phonebook.xml").stdout.encode()
+    listed = directory(book, "YealinkIPPhoneDirectory")
+
+    assert ("Anna Schmidt (Acme)", "+4930123456") in listed
+    assert all(number != "+4940111" for _, number in listed)
