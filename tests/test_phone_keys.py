@@ -135,3 +135,11 @@ def test_a_fanvil_gets_its_xml_files_under_the_names_it_asks_for(office):
     assert "<Register_User>103</Register_User>" in own.stdout
     assert "<MWI_Num>*97</MWI_Num>" in own.stdout
     assert "<SNTP_Server>" in common.stdout
+
+
+def test_a_long_extension_name_is_cut_to_fit_a_key_label(office):
+    office.add_extension("104", "Reception and visitor desk, ground floor B")
+    keys = office.cli("phone", "keys", MAC, "--key", "blf:104", "--json")
+
+    assert keys.returncode == 0, keys.stderr
+    assert keys.json()[0]["label"] == "Reception and visitor desk, grou"
