@@ -213,15 +213,18 @@ class ProvisioningTree:
         self, name: str, authorize: Callable[[Phone, str], None] | None
     ) -> tuple[ProvisioningFile, str] | None:
         """The file, if a vendor names a MAC file so and that MAC is one of
-        its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
+        its phones (Yealink, Poly and Fanvil all ask for ``<mac>.cfg``)."""
+        phones: dict[str, Phone | None] = {}  # one lookup per MAC, not per vendor
         for vendor in VENDORS.values():
             for index, (pattern, render) in enumerate(vendor.mac_files()):
                 found = pattern.fullmatch(name)
                 if found is None:
                     continue
                 mac = found.group("mac").lower()
-                row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
-                if row is not None:
+                if mac not in phones:
+                    phones[mac] = Phone.get_or_none(Phone.mac == mac)
+                row = phones[mac]
+                if row is not None and row.vendor == vendor.name:
                     self._gate(row, name, authorize)
                     profile = self.phones.profile(
                         mac, site_profile(self.appliance.settings)
