@@ -96,6 +96,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/firmware_write
 	$(VENV_PY) scripts/bench/backup_restore
 	$(VENV_PY) scripts/bench/tftp_storm
+	$(VENV_PY) scripts/bench/http_prov
 	$(VENV_PY) scripts/bench/ban_latency
 	$(VENV_PY) scripts/bench/register_flood
 

@@ -241,7 +241,13 @@ class TftpServer:
         except FileMissing:
             sock.send(Error(ErrorCode.FILE_NOT_FOUND, "File not found"))
             return None
-        return netascii(content) if request.mode == "netascii" else content
+        if request.mode != "netascii":
+            return content
+        if not isinstance(content, bytes):
+            # A firmware image mapped from disk: never copied to convert it.
+            sock.send(Error(ErrorCode.ILLEGAL_OPERATION, "binary file: use octet"))
+            return None
+        return netascii(content)
 
     async def _option_ack(self, sock: _TransferSocket, options: Options) -> bool:
         """Send the OACK until ACK 0 comes; False if the client declines."""

@@ -162,3 +162,18 @@ def test_a_file_name_that_is_not_one_plain_name_is_refused(appliance, name, fiel
     with pytest.raises(InvalidInput) as refused:
         service.upload("yealink", "T54W", "1.0", name, io.BytesIO(b"x"))
     assert refused.value.field == field
+
+
+def test_firmware_is_refused_in_netascii_mode(office, tmp_path):
+    fetched = tmp_path / "ascii.rom"
+    client = ["tftp", "127.0.0.1", str(office.tftp_port), "-m", "netascii"]
+    result = subprocess.run(
+        [*client, "-c", "get", NAME, str(fetched)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+    assert "octet" in result.stdout + result.stderr
+    assert not fetched.exists() or fetched.stat().st_size == 0

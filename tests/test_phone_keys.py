@@ -123,3 +123,23 @@ def test_phones_that_follow_the_site_take_its_mode(office):
 
     assert shown["mode"] == "site"
     assert shown["effective_mode"] == "required"
+
+
+def test_a_fanvil_gets_its_xml_files_under_the_names_it_asks_for(office):
+    added = office.add_phone("0c383e000001", "103", vendor="fanvil", model="X4U")
+    own = office.cli("phone", "file", "0c383e000001.cfg")
+    common = office.cli("phone", "file", "f0X4hw1.100.cfg")
+
+    assert added.returncode == 0, added.stderr
+    assert own.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    assert "<Register_User>103</Register_User>" in own.stdout
+    assert "<MWI_Num>*97</MWI_Num>" in own.stdout
+    assert "<SNTP_Server>" in common.stdout
+
+
+def test_a_long_extension_name_is_cut_to_fit_a_key_label(office):
+    office.add_extension("104", "Reception and visitor desk, ground floor B")
+    keys = office.cli("phone", "keys", MAC, "--key", "blf:104", "--json")
+
+    assert keys.returncode == 0, keys.stderr
+    assert keys.json()[0]["label"] == "Reception and visitor desk, grou"

@@ -188,3 +188,13 @@ def test_the_site_mode_applies_to_phones_that_follow_it(office, admin):
     off, _, _ = http_get(office, f"/prov/{OTHER}.cfg")
 
     assert (required, off) == (401, 200)
+
+
+def test_a_phone_that_must_authenticate_needs_it_for_its_phonebook_too(office, admin):
+    shown = set_mode(admin, MAC, "required")
+    path = f"/prov/{MAC}-phonebook.xml"
+    bare, _, _ = http_get(office, path)
+    ok, _, body = fetch_with_digest(office, path, MAC, shown["password"])
+
+    assert bare == 401
+    assert ok == 200 and b"<Telephone>102</Telephone>" in body

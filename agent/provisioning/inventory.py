@@ -26,6 +26,7 @@ from agent.extensions.service import ExtensionService
 from agent.provisioning import rules
 from agent.provisioning.firmware import firmware_url
 from agent.provisioning.keys import profile_keys, profile_overrides
+from agent.provisioning.phonebook import file_name as phonebook_file_name
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import vendor as vendor_named
 
@@ -212,6 +213,11 @@ class PhoneService:
             firmware_url=(
                 firmware_url(row.vendor, row.model, site.http_base)
                 if site.http_base
+                else None
+            ),
+            phonebook_url=(
+                f"{site.http_base}{phonebook_file_name(row.vendor, row.mac)}"
+                if site.http_base and row.vendor != "polycom"
                 else None
             ),
         )

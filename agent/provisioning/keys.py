@@ -177,7 +177,8 @@ class PhoneKeyService:
             extension = Extension.get_or_none(Extension.number == target)
             if extension is None:
                 raise InvalidInput("target", target, "an existing extension")
-            label = label or extension.display_name
+            # A long name is cut for the key; a label typed too long is refused.
+            label = label or extension.display_name[:LABEL_MAX].rstrip()
         elif kind == "park":
             if not _PARK_SLOT.fullmatch(target):
                 raise InvalidInput("target", target, "a park slot: 1 to 6 digits")
@@ -187,7 +188,7 @@ class PhoneKeyService:
             label = label or f"Line {line}"
         if len(label) > LABEL_MAX or not label.isprintable():
             raise InvalidInput("label", label, f"at most {LABEL_MAX} printable")
-        return KeyInfo(position, kind, target, label[:LABEL_MAX], line)
+        return KeyInfo(position, kind, target, label, line)
 
     def validate_overrides(self, row: Phone, values: dict) -> dict[str, str]:
         maker = vendor_named(row.vendor)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
-from agent.db.models import Phone
-from agent.provisioning import templates
+from agent.db.models import Extension, Phone, PhoneLine
+from agent.provisioning import phonebook, templates
 from agent.provisioning.credentials import effective_mode
 from agent.provisioning.firmware import stored_file
 from agent.provisioning.inventory import PhoneService
@@ -118,6 +118,7 @@ class ProvisioningTree:
             self._common_file(name)
             or self._mac_file(name, authorize)
             or self._firmware_file(name)
+            or self._phonebook_file(name, authorize)
         )
         if found is None:
             self._miss(name, source_ip, via)
@@ -144,7 +145,11 @@ class ProvisioningTree:
             check_name(name)
         except NameRefused:
             raise FileMissing(name) from None
-        found = self._common_file(name) or self._mac_file(name, _let_through)
+        found = (
+            self._common_file(name)
+            or self._mac_file(name, _let_through)
+            or self._phonebook_file(name, _let_through)
+        )
         if found is None:
             raise FileMissing(name)
         return found[0]
@@ -158,6 +163,39 @@ class ProvisioningTree:
                 )
                 return ProvisioningFile(name, content, vendor.content_type), None
         return None
+
+    def _phonebook_file(
+        self, name: str, authorize: Callable[[Phone, str], None] | None
+    ) -> tuple[ProvisioningFile, str] | None:
+        found = phonebook.FILE_NAME.fullmatch(name)
+        if found is None:
+            return None
+        row = Phone.get_or_none(Phone.mac == found.group("mac").lower())
+        if row is None or phonebook.file_name(row.vendor, row.mac) != name.lower():
+            return None
+        self._gate(row, name, authorize)
+        line = (
+            PhoneLine.select(PhoneLine, Extension)
+            .join(Extension)
+            .where(PhoneLine.phone == row)
+            .order_by(PhoneLine.line)
+            .first()
+        )
+        number = line.extension.number if line else None
+        content = phonebook.render(row.vendor, number, phonebook.default_source)
+        content_type = VENDORS[row.vendor].content_type
+        return ProvisioningFile(name, content, content_type), row.mac
+
+    def _gate(
+        self, row: Phone, name: str, authorize: Callable[[Phone, str], None] | None
+    ) -> None:
+        """Let a phone's own file through, or refuse it (see fetch)."""
+        mode = effective_mode(row)
+        if authorize is not None:
+            authorize(row, mode)
+        elif mode == "required":
+            log.info("provisioning: %s refused over TFTP: credentials required", name)
+            raise FileMissing(name)
 
     def _firmware_file(self, name: str) -> tuple[ProvisioningFile, None] | None:
         stored = stored_file(self.appliance.settings, name)
@@ -175,25 +213,19 @@ class ProvisioningTree:
         self, name: str, authorize: Callable[[Phone, str], None] | None
     ) -> tuple[ProvisioningFile, str] | None:
         """The file, if a vendor names a MAC file so and that MAC is one of
-        its phones (Yealink and Polycom both ask for ``<mac>.cfg``)."""
+        its phones (Yealink, Poly and Fanvil all ask for ``<mac>.cfg``)."""
+        phones: dict[str, Phone | None] = {}  # one lookup per MAC, not per vendor
         for vendor in VENDORS.values():
             for index, (pattern, render) in enumerate(vendor.mac_files()):
                 found = pattern.fullmatch(name)
                 if found is None:
                     continue
                 mac = found.group("mac").lower()
-                row = Phone.get_or_none(Phone.mac == mac, Phone.vendor == vendor.name)
-                if row is not None:
-                    mode = effective_mode(row)
-                    if authorize is not None:
-                        authorize(row, mode)
-                    elif mode == "required":
-                        log.info(
-                            "provisioning: %s refused over %s: credentials required",
-                            name,
-                            "TFTP",
-                        )
-                        raise FileMissing(name)
+                if mac not in phones:
+                    phones[mac] = Phone.get_or_none(Phone.mac == mac)
+                row = phones[mac]
+                if row is not None and row.vendor == vendor.name:
+                    self._gate(row, name, authorize)
                     profile = self.phones.profile(
                         mac, site_profile(self.appliance.settings)
                     )
