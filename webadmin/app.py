@@ -22,6 +22,7 @@ from webadmin import (
     api,
     api_phones,
     api_system,
+    api_trunks,
     bodies,
     handshakes,
     pages,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_system.install(app, appliance)
     pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
+    api_trunks.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)

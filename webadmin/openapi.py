@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_phones, security_openapi
+from webadmin import openapi_phones, openapi_trunks, security_openapi
 from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi_parts import problem_response
 
@@ -193,10 +193,14 @@ def document() -> dict:
                     "name": "__Host-edgepbx_session",
                 },
             },
-            "schemas": SCHEMAS | openapi_phones.SCHEMAS | security_openapi.SCHEMAS,
+            "schemas": SCHEMAS
+            | openapi_phones.SCHEMAS
+            | security_openapi.SCHEMAS
+            | openapi_trunks.SCHEMAS,
         },
         "paths": {
             **openapi_phones.PATHS,
+            **openapi_trunks.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
