@@ -748,6 +748,29 @@ class OutsideCalls:
             KSR.tm.t_reply(500, "All Trunks Failed")
         return 1
 
+    # -- call records of calls between extensions ----------------------------
+
+    def extension_call_started(self) -> None:
+        """An extension calling another: a record like every other call."""
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="internal",
+            src=str(KSR.pv.get("$au") or KSR.pv.get("$fU") or ""),
+            dst=str(KSR.pv.get("$rU") or ""),
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+
+    def extension_call_replied(self) -> None:
+        if int(KSR.pv.get("$rs")) == 200 and str(KSR.pv.get("$rm")) == "INVITE":
+            self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
+
+    def extension_call_failed(self) -> None:
+        code = (
+            487 if KSR.tm.t_is_canceled() > 0 else int(KSR.pv.get("$T_reply_code") or 0)
+        )
+        self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=code)
+
     # -- media ---------------------------------------------------------------
 
     def relay_media(self) -> None:
@@ -763,12 +786,15 @@ class OutsideCalls:
 
     def media_in_dialog(self, method: str) -> None:
         """In-dialog requests of a relayed call: re-offers and the end."""
+        if method == "BYE":
+            # Every call's end, relayed or not (the agent ignores calls it
+            # keeps no record of, and a retransmitted BYE).
+            self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=200)
         if KSR.rr.check_route_param(MEDIA_RR_PARAM) < 0:
             return
         KSR.setflag(FLAG_MEDIA_RELAY)
         if method == "BYE":
             KSR.rtpengine.rtpengine_delete("")
-            self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=200)
             return
         if method == "INVITE" or KSR.textops.has_body_type("application/sdp") > 0:
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)

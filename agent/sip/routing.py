@@ -217,6 +217,7 @@ class Routing(OutsideCalls):
         """Replies of relayed transactions: fix the Contact of NATed callees."""
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
             KSR.nathelper.fix_nated_contact()
+        self.extension_call_replied()
         return 1
 
     def ksr_branch_route_manage(self, msg) -> int:
@@ -229,6 +230,7 @@ class Routing(OutsideCalls):
         unchanged; a fork where every phone timed out gives 408, which the
         caller's phone shows as "no answer".
         """
+        self.extension_call_failed()
         if KSR.tm.t_is_canceled() > 0:
             return 1
         return 1
@@ -395,6 +397,8 @@ class Routing(OutsideCalls):
 
         KSR.tm.t_on_failure("ksr_failure_route_manage")
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
+        if method == "INVITE":
+            self.extension_call_started()
         self.relay()
         return True
 
