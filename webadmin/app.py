@@ -28,6 +28,7 @@ from webadmin import (
     pages,
     pages_phones,
     pages_system,
+    pages_trunks,
     provisioning,
     security_api,
     security_pages,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_phones.install(app, appliance)
     api_phones.install(app, appliance)
     api_trunks.install(app, appliance)
+    pages_trunks.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)

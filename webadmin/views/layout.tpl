@@ -17,6 +17,10 @@
     <a href="/extensions">Extensions</a>
     <a href="/phones">Phones</a>
     % end
+    % if can(Permission.VIEW_CALL_ROUTING):
+    <a href="/trunks">Trunks</a>
+    <a href="/calls">Calls</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end

@@ -1,0 +1,66 @@
+"""The trunk, route and call record pages of the web admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import signed_in
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("webtrunks") / "var").start()
+    running.add_extension("101", "Front desk")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(office):
+    return signed_in(office, "administrator")
+
+
+def test_a_trunk_added_on_the_page_is_listed_with_its_state(office, admin):
+    reply = admin.post_form(
+        "/trunks/new",
+        {
+            "name": "acme",
+            "kind": "peer",
+            "host": "127.0.0.1",
+            "port": "9",  # nothing answers SIP there
+            "transport": "udp",
+            "caller_id_header": "pai",
+            "did_header": "to",
+        },
+        csrf_from="/trunks",
+    )
+    page = admin.get("/trunks").body
+    assert reply.status == 303 and reply.location == "/trunks"
+    assert "<code>127.0.0.1:9</code>" in page
+    assert '<td class="state">unreachable</td>' in page
+    assert [t["name"] for t in office.cli("trunk", "list", "--json").json()] == ["acme"]
+
+
+def test_an_impossible_dial_pattern_is_shown_next_to_the_patterns(office, admin):
+    reply = admin.post_form(
+        "/routes/outbound/new",
+        {"name": "bad", "patterns": "[5-1]XX", "trunks": "acme", "caller_id": ""},
+        csrf_from="/routes",
+    )
+    assert reply.status == 422
+    assert 'id="patterns-error"' in reply.body and "is empty" in reply.body
+    assert office.cli("route", "list", "--json").json() == []
+
+
+def test_routes_and_calls_pages_show_what_the_cli_made(office, admin):
+    office.cli("route", "add", "national", "--pattern", "9|NXXXXXX", "--trunk", "acme")
+    office.cli("inbound", "add", "15550100", "--to", "101")
+    routes = admin.get("/routes").body
+    calls = admin.get("/calls?disposition=busy")
+    bad = admin.get("/calls?since=yesterday")
+
+    assert "9|NXXXXXX/0/" in routes and "15550100" in routes
+    assert calls.status == 200 and "No calls found." in calls.body
+    assert 'href="/calls.csv?disposition=busy"' in calls.body
+    assert bad.status == 422 and "a date like" in bad.body
