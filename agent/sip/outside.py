@@ -700,11 +700,7 @@ class OutsideCalls:
     def ksr_onreply_route_outside(self, msg) -> int:
         if KSR.nathelper.nat_uac_test(1 | 4) > 0:
             KSR.nathelper.fix_nated_contact()
-        if (
-            KSR.isflagset(FLAG_MEDIA_RELAY)
-            and KSR.textops.has_body_type("application/sdp") > 0
-        ):
-            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        self.media_reply()
         status = int(KSR.pv.get("$rs"))
         if status == 200 and str(KSR.pv.get("$rm")) == "INVITE":
             self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
@@ -778,6 +774,14 @@ class OutsideCalls:
         KSR.setflag(FLAG_MEDIA_RELAY)
         KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
         if KSR.textops.has_body_type("application/sdp") > 0:
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+
+    def media_reply(self) -> None:
+        """The SDP answer of a relayed call goes through the relay too."""
+        if (
+            KSR.isflagset(FLAG_MEDIA_RELAY)
+            and KSR.textops.has_body_type("application/sdp") > 0
+        ):
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
 
     def end_media(self) -> None:

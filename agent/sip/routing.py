@@ -217,6 +217,7 @@ class Routing(OutsideCalls):
         """Replies of relayed transactions: fix the Contact of NATed callees."""
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
             KSR.nathelper.fix_nated_contact()
+        self.media_reply()
         self.extension_call_replied()
         return 1
 
@@ -399,6 +400,9 @@ class Routing(OutsideCalls):
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         if method == "INVITE":
             self.extension_call_started()
+            if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
+                # A phone behind NAT: media through the relay, both ways.
+                self.relay_media()
         self.relay()
         return True
 
