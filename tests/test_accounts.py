@@ -192,7 +192,12 @@ def test_roles_allow_what_their_names_say():
 
     assert allowed(Role.SUPER_ADMINISTRATOR) == set(Permission)
     assert Permission.MANAGE_ACCOUNTS not in allowed(Role.ADMINISTRATOR)
-    assert allowed(Role.OPERATOR) == {Permission.VIEW_EXTENSIONS}
+    # The switchboard sees who is registered, trunk states and call records.
+    assert allowed(Role.OPERATOR) == {
+        Permission.VIEW_EXTENSIONS,
+        Permission.VIEW_CALL_ROUTING,
+    }
+    assert Permission.MANAGE_CALL_ROUTING in allowed(Role.ADMINISTRATOR)
     assert allowed(Role.USER) == set()
 
 
