@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pbx import RunningPbx
+from tests.pbx import RunningPbx, free_port
 from tests.webclient import api_client
 
 API = "/api/v1"
@@ -30,7 +30,8 @@ def test_a_trunk_route_and_did_are_made_over_the_api(admin_api, shared_pbx):
         json_body={
             "name": "acme",
             "kind": "register",
-            "host": "192.0.2.50",
+            "host": "127.0.0.1",
+            "port": free_port(),  # nothing answers there
             "username": "acct",
             "password": "Secret-123",
             "dids": ["+15550100"],
@@ -106,6 +107,6 @@ def test_an_operator_sees_trunks_but_cannot_change_them(shared_pbx):
     refused = operator.request(
         "POST",
         f"{API}/trunks",
-        json_body={"name": "x", "kind": "peer", "host": "192.0.2.9"},
+        json_body={"name": "x", "kind": "peer", "host": "127.0.0.1"},
     )
     assert refused.status == 403

@@ -22,8 +22,8 @@ def config_db(tmp_path):
     migrate(db)
     key = DeviceKey(b"k" * 32)
     trunks = TrunkService(key, SYSTEM)
-    trunks.add("first", "peer", "192.0.2.10", caller_id_header="pai")
-    trunks.add("second", "peer", "192.0.2.20", port=5080, caller_id_header="from")
+    trunks.add("first", "peer", "127.0.0.10", caller_id_header="pai")
+    trunks.add("second", "peer", "127.0.0.20", port=5080, caller_id_header="from")
     routes = RouteService(SYSTEM)
     routes.add_outbound(
         "intl", [PatternSpec("00.", 2, "+")], ["first", "second"], caller_id="5550100"
@@ -80,12 +80,12 @@ def route(ksr, config_db):
 
 def test_an_international_number_goes_to_the_first_trunk_rewritten(ksr, route):
     route.ksr_request_route(None)
-    assert ksr.values["$ru"] == "sip:+44201234@192.0.2.10:5060"
+    assert ksr.values["$ru"] == "sip:+44201234@127.0.0.10:5060"
     assert ksr.called("tm.t_relay")
     assert ksr.called("rtpengine.rtpengine_manage")
     route.ksr_branch_route_outside(None)
     assert ksr.called("hdr.append") == [
-        ("P-Asserted-Identity: <sip:5550100@192.0.2.10>\r\n",)
+        ("P-Asserted-Identity: <sip:5550100@127.0.0.10>\r\n",)
     ]
 
 
@@ -93,10 +93,10 @@ def test_a_503_from_the_first_trunk_hands_the_call_to_the_second(ksr, route):
     route.ksr_request_route(None)
     ksr.values["$T_reply_code"] = 503
     route.ksr_failure_route_outside(None)
-    assert ksr.values["$ru"] == "sip:+44201234@192.0.2.20:5080"
+    assert ksr.values["$ru"] == "sip:+44201234@127.0.0.20:5080"
     assert len(ksr.called("tm.t_relay")) == 2
     route.ksr_branch_route_outside(None)
-    assert ksr.called("uac.uac_replace_from_uri") == [("sip:5550100@192.0.2.20",)]
+    assert ksr.called("uac.uac_replace_from_uri") == [("sip:5550100@127.0.0.20",)]
 
 
 def test_a_busy_callee_abroad_is_not_tried_on_another_trunk(ksr, route):
@@ -121,7 +121,7 @@ def test_a_forbidden_country_gets_403_and_never_a_trunk(ksr, route):
 
 def test_a_call_from_a_trunk_rings_the_extension_of_its_did(ksr, route):
     ksr.values.update(
-        {"$si": "192.0.2.10", "$sp": 5060, "$tU": "15550100", "$fU": "4930123"}
+        {"$si": "127.0.0.10", "$sp": 5060, "$tU": "15550100", "$fU": "4930123"}
     )
     route.ksr_request_route(None)
     assert ksr.called("registrar.lookup_uri") == [("location", "sip:101@192.0.2.1")]
@@ -130,6 +130,23 @@ def test_a_call_from_a_trunk_rings_the_extension_of_its_did(ksr, route):
 
 
 def test_a_trunk_call_to_an_unknown_did_gets_404(ksr, route):
-    ksr.values.update({"$si": "192.0.2.10", "$sp": 5060, "$tU": "15559999"})
+    ksr.values.update({"$si": "127.0.0.10", "$sp": 5060, "$tU": "15559999"})
     route.ksr_request_route(None)
     assert ksr.replies() == [(404, "No Route For This Number")]
+
+
+def test_the_agent_logs_each_trunk_state_change_once(config_db, tmp_path, caplog):
+    import logging
+
+    from agent.sip.rpc import KamailioRpc
+    from agent.trunks.keeper import TrunkKeeper
+
+    keeper = TrunkKeeper(
+        KamailioRpc(tmp_path / "no-sip-core.sock"), DeviceKey(b"k" * 32)
+    )
+    with caplog.at_level(logging.INFO, logger="edgepbx.trunks"):
+        keeper.watch()
+        keeper.watch()
+    lines = [r.getMessage() for r in caplog.records]
+    # Nothing listens on these loopback addresses: every probe goes unanswered.
+    assert lines == ["trunk first: unreachable", "trunk second: unreachable"]
