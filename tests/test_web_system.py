@@ -46,8 +46,20 @@ def test_a_short_passphrase_is_shown_next_to_its_field(lab_pbx):
     assert 'id="passphrase-error"' in reply.body
 
 
-def test_an_administrator_gets_no_system_page(lab_pbx):
+def test_an_administrator_sees_mail_settings_but_no_firmware_or_backup(lab_pbx):
     web = signed_in(lab_pbx, "administrator")
+
+    page = web.get("/system")
+
+    assert page.status == 200
+    assert 'id="mail"' in page.body
+    assert "Firmware" not in page.body
+    assert "Download backup" not in page.body
+    assert 'href="/system"' in web.get("/extensions").body
+
+
+def test_an_operator_gets_no_system_page(lab_pbx):
+    web = signed_in(lab_pbx, "operator")
 
     assert web.get("/system").status == 403
     assert 'href="/system"' not in web.get("/extensions").body

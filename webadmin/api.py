@@ -85,7 +85,19 @@ def api_route(handler: Callable[..., str]) -> Callable[..., str]:
 
 
 def _body(allowed: frozenset[str]) -> dict:
-    """The request's JSON object; refuse other media types and unknown fields."""
+    """The request's JSON object of strings (``enabled`` a boolean)."""
+    body = json_object(allowed)
+    for name, value in body.items():
+        if name != "enabled" and value is not None and not isinstance(value, str):
+            raise BadRequest(f"{name}: must be a string", field=name)
+    return body
+
+
+def json_object(allowed: frozenset[str]) -> dict:
+    """The request's JSON object; refuse other media types and unknown fields.
+
+    Values keep their JSON types: the route checks them.
+    """
     request = bottle.request
     media_type = (request.content_type or "").split(";")[0].strip().lower()
     if media_type not in JSON_TYPES:
@@ -112,9 +124,6 @@ def _body(allowed: frozenset[str]) -> dict:
                 f"{shown}: not a field here (one of {', '.join(sorted(allowed))})",
                 field=shown,
             )
-    for name, value in body.items():
-        if name != "enabled" and value is not None and not isinstance(value, str):
-            raise BadRequest(f"{name}: must be a string", field=name)
     return body
 
 

@@ -6,7 +6,6 @@ session; refusals are problem details naming the field.
 
 from __future__ import annotations
 
-import json
 import logging
 
 import bottle
@@ -17,16 +16,8 @@ from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks.service import TrunkService
-from webadmin import access, bodies
-from webadmin.api import (
-    JSON_TYPES,
-    PREFIX,
-    BadRequest,
-    BodyTooLarge,
-    UnsupportedMediaType,
-    _json_response,
-    api_route,
-)
+from webadmin import access
+from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
 
 log = logging.getLogger("edgepbx.web")
 
@@ -92,28 +83,9 @@ GUARD_FIELDS = {
 
 
 def _body(fields: dict[str, type]) -> dict:
-    """The JSON object sent, each known field of its type; None is allowed."""
-    media_type = (bottle.request.content_type or "").split(";")[0].strip().lower()
-    if media_type not in JSON_TYPES:
-        raise UnsupportedMediaType("send the body as application/json")
-    try:
-        raw = bodies.read()
-    except bodies.BodyTooLarge:
-        raise BodyTooLarge(
-            f"the body may be at most {bodies.MAX_BODY_BYTES} bytes"
-        ) from None
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadRequest("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
+    """The JSON object sent (the API's one reader), each field of its type."""
+    body = json_object(frozenset(fields))
     for name, value in body.items():
-        if name not in fields:
-            allowed = ", ".join(sorted(fields))
-            raise BadRequest(
-                f"{name[:64]}: not a field here (one of {allowed})", field=name[:64]
-            )
         kind = fields[name]
         wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
         if value is not None and wrong:

@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_mail,
     api_phones,
     api_system,
     api_trunks,
@@ -108,4 +109,5 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
+    api_mail.install(app, appliance)
     return app

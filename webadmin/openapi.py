@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.extensions import rules
 from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
-from webadmin import openapi_phones, openapi_trunks, security_openapi
+from webadmin import openapi_mail, openapi_phones, openapi_trunks, security_openapi
 from webadmin.bodies import MAX_BODY_BYTES
 from webadmin.openapi_parts import problem_response
 
@@ -196,6 +196,7 @@ def document() -> dict:
             "schemas": SCHEMAS
             | openapi_phones.SCHEMAS
             | security_openapi.SCHEMAS
+            | openapi_mail.SCHEMAS
             | openapi_trunks.SCHEMAS,
         },
         "paths": {
@@ -327,6 +328,7 @@ def document() -> dict:
             },
             **SYSTEM_PATHS,
             **security_openapi.PATHS,
+            **openapi_mail.PATHS,
         },
     }
 

@@ -39,6 +39,7 @@ NOTICES = {
     "unchanged": "Nothing was changed.",
     "signed-out": "You are signed out.",
     "phone-removed": "The phone is removed.",
+    "mail-saved": "The mail settings are saved.",
 }
 
 

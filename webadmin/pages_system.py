@@ -1,4 +1,4 @@
-"""The System page: firmware slots, and a backup to download.
+"""The System page: firmware slots, the mail server, and a backup to download.
 
 Restoring a backup is not offered on this page: it needs the agent stopped,
 and the page is served under the agent. The page says how to restore.
@@ -18,9 +18,12 @@ from agent.errors import Forbidden, PbxError
 from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService, FirmwareStatus
-from webadmin import access
+from agent.mail import MailService
+from webadmin import access, problems
 from webadmin.api_system import send_backup
 from webadmin.pages import _field_errors, _form, render
+
+MAIL_TEXT_FIELDS = ("host", "security", "username", "sender", "sender_name")
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -35,25 +38,73 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         service = FirmwareService(device, principal, keys.trusted_keys())
         return service.status(), ""
 
-    def page(status: int = 200, errors: dict[str, str] | None = None) -> str:
+    def page(
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        mail_form: dict | None = None,
+        mail_notice: str = "",
+    ) -> str:
         principal = access.current().principal
-        try:
-            principal.require(Permission.VIEW_FIRMWARE)
+        if not (
+            principal.can(Permission.VIEW_FIRMWARE)
+            or principal.can(Permission.VIEW_SYSTEM_SETTINGS)
+        ):
+            message = f"{principal.name} ({principal.role.value}) may not view this"
+            return render("error", 403, title="Forbidden", message=message)
+        slots, no_slots = (None, "")
+        if principal.can(Permission.VIEW_FIRMWARE):
             slots, no_slots = firmware()
-        except Forbidden as exc:
-            return render("error", 403, title="Forbidden", message=str(exc))
+        mail = None
+        if principal.can(Permission.VIEW_SYSTEM_SETTINGS):
+            mail = MailService(appliance.key, principal).show() | (mail_form or {})
         return render(
             "system",
             status,
             title="System",
             firmware=slots,
             no_slots=no_slots,
+            mail=mail,
+            mail_notice=mail_notice,
             errors=errors or {},
         )
 
     @app.get("/system")
     def system_page() -> str:
         return page()
+
+    @app.post("/system/mail")
+    def change_mail() -> str:
+        service = MailService(appliance.key, access.current().principal)
+        form = {name: _form(name) for name in MAIL_TEXT_FIELDS}
+        changes: dict = dict(form)
+        changes["port"] = _form("port").strip() or None
+        changes["verify_certificate"] = _form("verify_certificate") == "yes"
+        password = _form("password")
+        if _form("clear_password") == "yes":
+            changes["password"] = ""
+        elif password:
+            changes["password"] = password
+        try:
+            service.change(**changes)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            shown = form | {"port": _form("port")}
+            return page(422, _field_errors(exc), mail_form=shown)
+        access.redirect("/system?notice=mail-saved#mail", 303)
+
+    @app.post("/system/mail/test")
+    def send_test_mail() -> str:
+        service = MailService(appliance.key, access.current().principal)
+        to = _form("test_to")
+        try:
+            sent = service.send_test(to)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            errors = {"test_to": problems.message(exc)}
+            return page(422 if exc.field == "to" else 502, errors, {"test_to": to})
+        return page(mail_notice=f"A test message was sent to {sent['to']}.")
 
     @app.post("/system/backup")
     def download_backup():

@@ -17,6 +17,7 @@ from agent.errors import (
     PbxError,
     TooManyAttempts,
 )
+from agent.mail import MailNotSent
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:edgepbx:problem:"
@@ -35,6 +36,8 @@ STATUS = {
     AlreadyExists: 409,
     Forbidden: 403,
     TooManyAttempts: 429,
+    # The mail server, not this request, is at fault (RFC 9110 15.6.3).
+    MailNotSent: 502,
 }
 TITLES = {
     400: "Bad request",
@@ -48,6 +51,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many attempts",
     500: "Internal error",
+    502: "Mail server failed",
     503: "Not ready",
 }
 

@@ -7,7 +7,6 @@ side by side; both call the same services as ``edgepbx ban`` and
 
 from __future__ import annotations
 
-import json
 import logging
 
 import bottle
@@ -17,7 +16,7 @@ from agent.errors import InvalidInput
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService
 from webadmin import access
-from webadmin.api import PREFIX, BadRequest, _json_response, api_route
+from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
 
 log = logging.getLogger("edgepbx.web")
 
@@ -25,26 +24,8 @@ NEW_BAN_FIELDS = frozenset({"address", "seconds", "reason"})
 SERVICE_FIELDS = frozenset({"enabled", "allow", "block"})
 
 
-def _json_object(allowed: frozenset[str]) -> dict:
-    """The request's JSON object; refuse other media types and unknown fields."""
-    request = bottle.request
-    if (request.content_type or "").split(";")[0].strip().lower() != "application/json":
-        raise BadRequest("send the body as application/json")
-    try:
-        body = json.loads(request.body.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    unknown = set(body) - allowed
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"{name}: not a field here", field=name)
-    return body
-
-
 def _new_ban() -> dict:
-    body = _json_object(NEW_BAN_FIELDS)
+    body = json_object(NEW_BAN_FIELDS)
     seconds = body.get("seconds")
     if seconds is not None and (
         isinstance(seconds, bool) or not isinstance(seconds, int)
@@ -57,7 +38,7 @@ def _new_ban() -> dict:
 
 
 def _service_changes() -> dict:
-    body = _json_object(SERVICE_FIELDS)
+    body = json_object(SERVICE_FIELDS)
     if "enabled" in body and not isinstance(body["enabled"], bool):
         raise InvalidInput("enabled", body["enabled"], "true or false")
     for name in ("allow", "block"):

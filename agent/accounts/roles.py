@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     MANAGE_BACKUPS = "make and restore backups"
     VIEW_SECURITY = "view bans and the firewall"
     MANAGE_SECURITY = "ban addresses and change the firewall"
+    VIEW_SYSTEM_SETTINGS = "view the system settings"
+    CHANGE_SYSTEM_SETTINGS = "change the system settings"
     VIEW_CALL_ROUTING = "view trunks, routes and call records"
     MANAGE_CALL_ROUTING = "change trunks and routes"
 
@@ -44,6 +46,8 @@ _ADMIN = _STAFF_VIEW | {
     Permission.VIEW_AUDIT_LOG,
     Permission.VIEW_SECURITY,
     Permission.MANAGE_SECURITY,
+    Permission.VIEW_SYSTEM_SETTINGS,
+    Permission.CHANGE_SYSTEM_SETTINGS,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -20,6 +20,7 @@ from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import firmware as firmware_cli
+from agent.cli import mail as mail_cli
 from agent.cli import phones
 from agent.cli import security as security_cli
 from agent.cli import trunks as trunks_cli
@@ -307,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_cli.register(sub)
     phones.register(sub)
     security_cli.register(sub)
+    mail_cli.register(sub)
     trunks_cli.register(sub)
     return parser
 

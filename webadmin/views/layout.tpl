@@ -27,7 +27,7 @@
     % if can(Permission.VIEW_SECURITY):
     <a href="/security">Security</a>
     % end
-    % if can(Permission.VIEW_FIRMWARE):
+    % if can(Permission.VIEW_FIRMWARE) or can(Permission.VIEW_SYSTEM_SETTINGS):
     <a href="/system">System</a>
     % end
     <a href="/account">{{principal.name}}</a>

@@ -1,6 +1,7 @@
 % rebase('layout')
 <h1>System</h1>
 
+% if can(Permission.VIEW_FIRMWARE):
 <h2>Firmware</h2>
 % if firmware is None:
 <p class="empty">{{no_slots}}</p>
@@ -31,6 +32,59 @@ The next boot is from slot {{firmware.default_slot}}.
 </table>
 </div>
 <p>Install a release with <code>edgepbx firmware apply FILE</code>.</p>
+% end
+% end
+
+% if mail is not None:
+% def field(name, label, kind='text', hint='', value=None, attrs=''):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{mail.get(name, '') if value is None else value}}" {{!attrs}}{{!' aria-invalid="true" aria-describedby="%s-error"' % name if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % elif hint:
+  <p class="hint">{{hint}}</p>
+  % end
+% end
+<h2 id="mail">Mail</h2>
+<p>Voicemail, notifications and new users' sign-in details are sent through
+this SMTP server.</p>
+% if mail_notice:
+<p class="notice" role="status">{{mail_notice}}</p>
+% end
+% if can(Permission.CHANGE_SYSTEM_SETTINGS):
+<form method="post" action="/system/mail" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if errors.get('form'):
+  <p class="error" role="alert">{{errors['form']}}</p>
+  % end
+  % field('host', 'SMTP server', hint='Host name or address; empty sends no mail', attrs='autocomplete="off"')
+  <label for="security">Security</label>
+  <select id="security" name="security">
+    % for value, label in (('starttls', 'STARTTLS (port 587)'), ('tls', 'TLS (port 465)'), ('none', 'None (port 25, LAN relays only)')):
+    <option value="{{value}}"{{' selected' if mail.get('security') == value else ''}}>{{label}}</option>
+    % end
+  </select>
+  % field('port', 'Port', kind='number', attrs='min="1" max="65535"')
+  <label class="check"><input type="checkbox" name="verify_certificate" value="yes"{{' checked' if mail.get('verify_certificate') else ''}}> Check the server's certificate</label>
+  % field('username', 'User name', hint='Empty if the server needs no login', attrs='autocomplete="off"')
+  % field('password', 'Password', kind='password', value='', hint='Set' if mail.get('password_set') else 'Not set', attrs='autocomplete="new-password"')
+  % if mail.get('password_set'):
+  <label class="check"><input type="checkbox" name="clear_password" value="yes"> Remove the stored password</label>
+  % end
+  % field('sender', 'From address', kind='email', hint='The address mail comes from')
+  % field('sender_name', 'From name')
+  <button type="submit">Save mail settings</button>
+</form>
+% if mail.get('configured'):
+<form method="post" action="/system/mail/test" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % field('test_to', 'Send a test message to', kind='email', value=mail.get('test_to', ''))
+  <button type="submit">Send test message</button>
+</form>
+% end
+% else:
+<p>{{'Mail goes through %s:%s.' % (mail['host'], mail['port']) if mail['configured'] else 'No mail server is set.'}}</p>
+% end
 % end
 
 % if can(Permission.MANAGE_BACKUPS):

@@ -1,0 +1,99 @@
+"""``edgepbx mail``: the SMTP server the appliance sends mail through.
+
+The same service as the System page and ``/api/v1/mail``
+(``agent.mail.MailService``), as the console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from agent.accounts.roles import CONSOLE
+from agent.appliance import Appliance
+from agent.mail import MailService
+
+EXIT_OK = 0
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def mail_show(app: Appliance, args: argparse.Namespace) -> int:
+    shown = MailService(app.key, CONSOLE).show()
+    if args.json:
+        _print_json(shown)
+        return EXIT_OK
+    if not shown["configured"]:
+        print("no mail server set: edgepbx mail set --host HOST --sender ADDRESS")
+        return EXIT_OK
+    login = shown["username"] or "no login"
+    password = "password set" if shown["password_set"] else "no password"
+    print(f"server   {shown['host']}:{shown['port']} ({shown['security']})")
+    print(f"login    {login}, {password}")
+    print(f"from     {shown['sender_name']} <{shown['sender']}>")
+    if not shown["verify_certificate"]:
+        print("the server's certificate is not checked")
+    return EXIT_OK
+
+
+def mail_set(app: Appliance, args: argparse.Namespace) -> int:
+    changes = {
+        name: getattr(args, name)
+        for name in ("host", "port", "security", "username", "sender", "sender_name")
+        if getattr(args, name) is not None
+    }
+    if args.verify_certificate is not None:
+        changes["verify_certificate"] = args.verify_certificate == "yes"
+    if args.password_stdin:
+        changes["password"] = sys.stdin.readline().rstrip("\r\n")
+    elif args.no_password:
+        changes["password"] = ""
+    MailService(app.key, CONSOLE).change(**changes)
+    if not args.json:
+        print("mail settings changed")
+    return mail_show(app, args)
+
+
+def mail_test(app: Appliance, args: argparse.Namespace) -> int:
+    sent = MailService(app.key, CONSOLE).send_test(args.to)
+    if args.json:
+        _print_json(sent)
+    else:
+        print(f"test message sent to {sent['to']}")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the mail commands to the edgepbx parser."""
+    mail = sub.add_parser("mail", help="the SMTP server mail is sent through")
+    mail_sub = mail.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        p = mail_sub.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+        return p
+
+    command("show", mail_show, "show the mail settings (never the password)")
+    setter = command("set", mail_set, "change the mail settings")
+    setter.add_argument("--host", help="SMTP server name or address ('' for none)")
+    setter.add_argument("--port", type=int, help="default: by --security")
+    setter.add_argument("--security", choices=["starttls", "tls", "none"])
+    setter.add_argument(
+        "--verify-certificate", choices=["yes", "no"], help="check the TLS certificate"
+    )
+    setter.add_argument("--username", help="SMTP login ('' for none)")
+    secret = setter.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the SMTP password from the first line of standard input",
+    )
+    secret.add_argument("--no-password", action="store_true", help="clear it")
+    setter.add_argument("--sender", help="the From address of the appliance's mail")
+    setter.add_argument("--sender-name", help="the From name (default edgepbx)")
+    test = command("test", mail_test, "send a test message")
+    test.add_argument("to", help="the address to send it to")

@@ -1,0 +1,60 @@
+"""The REST API of the mail settings: ``/api/v1/mail``.
+
+The same service as ``edgepbx mail`` and the System page
+(``agent.mail.MailService``); the SMTP password goes in, never out.
+"""
+
+from __future__ import annotations
+
+import bottle
+
+from agent.appliance import Appliance
+from agent.mail import MailService
+from webadmin import access
+from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
+
+SETTING_FIELDS = frozenset(
+    {
+        "host",
+        "port",
+        "security",
+        "verify_certificate",
+        "username",
+        "password",
+        "sender",
+        "sender_name",
+    }
+)
+TEXT_FIELDS = SETTING_FIELDS - {"port", "verify_certificate"}
+TEST_FIELDS = frozenset({"to"})
+
+
+def _changes() -> dict:
+    body = json_object(SETTING_FIELDS)
+    for name in TEXT_FIELDS & set(body):
+        if body[name] is not None and not isinstance(body[name], str):
+            raise BadRequest(f"{name}: must be a string", field=name)
+    return body
+
+
+def install(app: bottle.Bottle, appliance: Appliance) -> None:
+    def mail() -> MailService:
+        return MailService(appliance.key, access.current().principal)
+
+    @app.get(f"{PREFIX}/mail")
+    @api_route
+    def show_mail() -> str:
+        return _json_response(mail().show())
+
+    @app.route(f"{PREFIX}/mail", method="PATCH")
+    @api_route
+    def change_mail() -> str:
+        return _json_response(mail().change(**_changes()))
+
+    @app.post(f"{PREFIX}/mail/test")
+    @api_route
+    def send_test_mail() -> str:
+        body = json_object(TEST_FIELDS)
+        if not isinstance(body.get("to"), str):
+            raise BadRequest("to: the address to send the test to", field="to")
+        return _json_response(mail().send_test(body["to"]))
