@@ -150,3 +150,59 @@ def test_the_agent_logs_each_trunk_state_change_once(config_db, tmp_path, caplog
     lines = [r.getMessage() for r in caplog.records]
     # Nothing listens on these loopback addresses: every probe goes unanswered.
     assert lines == ["trunk first: unreachable", "trunk second: unreachable"]
+
+
+def test_a_ring_all_group_rings_every_member_then_its_failover(ksr, route):
+    from agent.db.models import Extension
+    from agent.routes.groups import GroupService
+
+    for number in ("102", "103"):
+        Extension.create(
+            number=number, display_name=number, sip_password="x", ha1="", ha1b=""
+        )
+    service = GroupService(SYSTEM)
+    service.add_ring_group(
+        "600", "Sales", "all", [("101", None), ("102", None)], failover="103"
+    )
+    RouteService(SYSTEM).add_inbound("15550600", "600", destination_kind="ring_group")
+    ksr.values.update({"$si": "127.0.0.10", "$sp": 5060, "$tU": "15550600"})
+
+    route.ksr_request_route(None)
+    assert ksr.called("registrar.lookup_uri") == [("location", "sip:101@192.0.2.1")]
+    assert ksr.called("registrar.lookup_to_dset_uri") == [
+        ("location", "sip:102@192.0.2.1")
+    ]
+    assert ksr.called("tm.t_on_failure")[-1] == ("ksr_failure_route_group",)
+
+    ksr.values["$T_reply_code"] = 408
+    route.ksr_failure_route_group(None)
+    assert ksr.called("registrar.lookup_uri")[-1] == ("location", "sip:103@192.0.2.1")
+    assert len(ksr.called("tm.t_relay")) == 2
+
+
+def test_a_time_condition_sends_calls_by_the_clock(ksr, route, monkeypatch):
+    import datetime as dt
+
+    from agent.db.models import Extension
+    from agent.routes.groups import GroupService
+
+    Extension.create(number="102", display_name="N", sip_password="x", ha1="", ha1b="")
+    GroupService(SYSTEM).add_time_condition(
+        "office",
+        "Europe/Berlin",
+        {"mon": [["09:00", "17:00"]]},
+        ("extension", "101"),
+        ("extension", "102"),
+    )
+    RouteService(SYSTEM).add_inbound("15550700", "office", "time_condition")
+    ksr.values.update({"$si": "127.0.0.10", "$sp": 5060, "$tU": "15550700"})
+
+    monday_night = dt.datetime(2026, 12, 7, 22, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(type(route), "clock", staticmethod(lambda: monday_night))
+    route.ksr_request_route(None)
+    assert ksr.called("registrar.lookup_uri") == [("location", "sip:102@192.0.2.1")]
+
+    monday_morning = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)  # 10:00 there
+    monkeypatch.setattr(type(route), "clock", staticmethod(lambda: monday_morning))
+    route.ksr_request_route(None)
+    assert ksr.called("registrar.lookup_uri")[-1] == ("location", "sip:101@192.0.2.1")
