@@ -64,3 +64,49 @@ def test_routes_and_calls_pages_show_what_the_cli_made(office, admin):
     assert calls.status == 200 and "No calls found." in calls.body
     assert 'href="/calls.csv?disposition=busy"' in calls.body
     assert bad.status == 422 and "a date like" in bad.body
+
+
+def test_night_mode_is_forced_and_guards_changed_on_the_call_rules_page(office, admin):
+    office.cli(
+        "timecondition",
+        "add",
+        "office",
+        "--timezone",
+        "UTC",
+        "--hours",
+        "mon-sun=00:00-24:00",
+        "--open",
+        "101",
+        "--closed",
+        "101",
+    )
+    forced = admin.post_form(
+        "/call-rules/time-conditions/mode",
+        {"name": "office", "mode": "closed"},
+        csrf_from="/call-rules",
+    )
+    guarded = admin.post_form(
+        "/call-rules/guard",
+        {
+            "allowed_countries": "1, 44",
+            "per_extension_calls": "5",
+            "total_calls": "0",
+            "window_s": "60",
+            "concurrent_calls": "2",
+        },
+        csrf_from="/call-rules",
+    )
+    refused = admin.post_form(
+        "/call-rules/guard",
+        {"allowed_countries": "4444", "window_s": "60"},
+        csrf_from="/call-rules",
+    )
+    page = admin.get("/call-rules").body
+
+    assert forced.status == 303 and guarded.status == 303
+    assert '<td class="state">closed</td>' in page
+    assert office.cli("guard", "show", "--json").json()["allowed_countries"] == [
+        "1",
+        "44",
+    ]
+    assert refused.status == 422 and 'id="allowed_countries-error"' in refused.body

@@ -27,6 +27,7 @@ from webadmin import (
     bodies,
     handshakes,
     pages,
+    pages_call_rules,
     pages_phones,
     pages_system,
     pages_trunks,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_phones.install(app, appliance)
     api_trunks.install(app, appliance)
     pages_trunks.install(app, appliance)
+    pages_call_rules.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)
