@@ -110,3 +110,34 @@ def test_night_mode_is_forced_and_guards_changed_on_the_call_rules_page(office, 
         "44",
     ]
     assert refused.status == 422 and 'id="allowed_countries-error"' in refused.body
+
+
+def test_the_call_pages_render_in_a_browser_without_scrolling_sideways(
+    office, admin, browser_ready, tmp_path
+):
+    from tests import browser_driver
+
+    office.cli(
+        "ringgroup",
+        "add",
+        "600",
+        "--name",
+        "Sales",
+        "--member",
+        "101:15",
+        "--strategy",
+        "sequential",
+    )
+    seen = browser_driver.run(
+        "call_pages.mjs",
+        office,
+        session=admin.cookies["__Host-edgepbx_session"],
+        screenshots=str(tmp_path),
+    )
+    assert [seen[p]["heading"].split()[0] for p in ("trunks", "routes", "calls")] == [
+        "Trunks",
+        "Routes",
+        "Call",
+    ]
+    assert not any(page["scrollsSideways"] for page in seen.values()), tmp_path
+    assert (tmp_path / "call-rules.png").stat().st_size > 0

@@ -67,7 +67,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     @app.get("/trunks")
     def trunk_list() -> str:
-        return trunks_page({"kind": "register", "port": "5060"}, {})
+        return trunks_page(
+            {"kind": "register", "port": "5060", "caller_id_header": "pai"}, {}
+        )
 
     @app.post("/trunks/new")
     def add_trunk() -> str:

@@ -2,7 +2,7 @@
 % editable = can(Permission.MANAGE_CALL_ROUTING)
 <div class="heading">
   <h1>Call rules</h1>
-  <a href="/trunks">Trunks</a> · <a href="/routes">Routes</a> · <a href="/calls">Call records</a>
+  <span><a href="/trunks">Trunks</a> · <a href="/routes">Routes</a> · <a href="/calls">Call records</a></span>
 </div>
 % if errors.get('form'):
 <p class="error" role="alert">{{errors['form']}}</p>

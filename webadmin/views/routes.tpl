@@ -2,7 +2,7 @@
 % editable = can(Permission.MANAGE_CALL_ROUTING)
 <div class="heading">
   <h1>Routes</h1>
-  <a href="/trunks">Trunks</a> · <a href="/call-rules">Call rules</a> · <a href="/calls">Call records</a>
+  <span><a href="/trunks">Trunks</a> · <a href="/call-rules">Call rules</a> · <a href="/calls">Call records</a></span>
 </div>
 <h2>Outbound, tried in this order</h2>
 % if not outbound:

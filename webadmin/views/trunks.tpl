@@ -2,7 +2,7 @@
 % editable = can(Permission.MANAGE_CALL_ROUTING)
 <div class="heading">
   <h1>Trunks <span class="count">{{len(trunks)}}</span></h1>
-  <a href="/routes">Routes</a> · <a href="/call-rules">Call rules</a> · <a href="/calls">Call records</a>
+  <span><a href="/routes">Routes</a> · <a href="/call-rules">Call rules</a> · <a href="/calls">Call records</a></span>
 </div>
 % if not trunks:
 <p class="empty">No trunks yet. A trunk connects the PBX to a carrier: by registering with an account, or as a peer that trusts this PBX's address.</p>
