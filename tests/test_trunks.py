@@ -518,3 +518,32 @@ def test_the_agent_restarts_a_media_relay_that_dies(pbx):
         time.sleep(0.3)
     assert daemon["restarts"] >= 1 and daemon["pid"] != first
     assert relay.ping()
+
+
+def test_a_carrier_that_challenges_invites_gets_the_trunk_credentials(pbx):
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        challenge_invites=True,
+    ) as strict:
+        password = pbx.add_extension("101", "Alice")
+        add_register_trunk(pbx, strict)
+        assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+        route = pbx.cli("route", "add", "all", "--pattern", "X.", "--trunk", "acme")
+        assert route.returncode == 0, route.stderr
+
+        with (
+            extension_phone(pbx, "101", password) as alice,
+            carrier_phone(strict) as callee,
+        ):
+            assert (alice.register(), callee.register()) == (200, 200)
+            call = alice.call(CARRIER_PHONE)
+            call.wait_confirmed()
+            incoming = callee.wait_incoming()
+            incoming.wait_confirmed()
+            assert call.heard_tone(TONE_CARRIER_PHONE)
+            call.hangup()
+            incoming.wait_disconnected()
+
+        invites = strict.requests("INVITE")
+        assert len(invites) == 2  # challenged once, then signed
+        assert f"carrier-invite-authenticated user={ACCOUNT}" in strict.log()

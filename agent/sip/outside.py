@@ -71,6 +71,9 @@ AVP_TRUNK = "$avp(edgepbx_trunk)"
 AVP_CALLER_ID = "$avp(edgepbx_cid)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
 AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
+AVP_AUTH_SENT = "$avp(edgepbx_auth_sent)"
+# RFC 3261 section 22.2/22.3: the carrier wants our credentials.
+CHALLENGE_CODES = {401, 407}
 AVP_FAILOVER = "$avp(edgepbx_failover)"
 
 # Toll-fraud guard refusals: a security event of this kind, and the reply.
@@ -713,6 +716,8 @@ class OutsideCalls:
             self.calls.send(CALL_ENDED, call_id, code=487)
             self.end_media()
             return 1
+        if code in CHALLENGE_CODES and self._answer_challenge():
+            return 1
         left = str(KSR.pv.get(AVP_TRUNKS_LEFT) or "")
         if code in FAILOVER_CODES and left:
             plan = self.dialplan.current()
@@ -766,6 +771,36 @@ class OutsideCalls:
             487 if KSR.tm.t_is_canceled() > 0 else int(KSR.pv.get("$T_reply_code") or 0)
         )
         self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=code)
+
+    def _answer_challenge(self) -> bool:
+        """Send the INVITE again with the register trunk's credentials, once.
+
+        uac_reg_request_to() loads the account's user name and password (from
+        Kamailio's memory: the agent handed them over) into the auth AVPs; it
+        also points the R-URI at the account, so the dialled R-URI is put
+        back before uac_auth() signs the request.
+        """
+        if KSR.pv.is_null(AVP_TRUNK) > 0 or KSR.pv.is_null(AVP_AUTH_SENT) <= 0:
+            return False
+        trunk = self.dialplan.current().trunks.get(int(KSR.pv.get(AVP_TRUNK)))
+        if trunk is None or trunk.kind != "register":
+            return False
+        ruri, duri = str(KSR.pv.get("$ru")), KSR.pv.get("$du")
+        if KSR.uac.uac_reg_request_to("trunk-" + trunk.name, 0) < 0:
+            return False
+        KSR.pv.sets("$ru", ruri)
+        if duri:
+            KSR.pv.sets("$du", str(duri))
+        else:
+            KSR.pv.unset("$du")
+        if KSR.uac.uac_auth() < 0:
+            return False
+        KSR.pv.sets(AVP_AUTH_SENT, "1")
+        KSR.tm.t_on_branch("ksr_branch_route_outside")
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
 
     # -- media ---------------------------------------------------------------
 
