@@ -90,12 +90,25 @@ request_route {{
     t_check_trans();
     if (is_method("OPTIONS")) {{ sl_send_reply("200", "OK"); exit; }}
 {fail_line}
+{challenge_lines}
     record_route();
 {did_lines}
     if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();
 }}
 """
+
+
+CHALLENGE = """    if (is_method("INVITE")) {{
+        $var(pw) = "";
+{password_lines}
+        if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) {{
+            proxy_challenge("$fd", "0");
+            exit;
+        }}
+        consume_credentials();
+        xlog("L_NOTICE", "carrier-invite-authenticated user=$au\\n");
+    }}"""
 
 
 @dataclass
@@ -123,6 +136,8 @@ class Carrier:
     accounts: dict[str, str] = field(default_factory=dict)
     dids: dict[str, str] = field(default_factory=dict)
     fail_invites: int = 0
+    #: Answer a new INVITE with 407 until it carries an account's credentials.
+    challenge_invites: bool = False
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -154,6 +169,9 @@ class Carrier:
             if self.fail_invites
             else ""
         )
+        challenge = (
+            CHALLENGE.format(password_lines=passwords) if self.challenge_invites else ""
+        )
         return CONFIG.format(
             port=self.port,
             secret=secrets.token_hex(8),
@@ -161,6 +179,7 @@ class Carrier:
             did_lines=dids,
             fail_line=fail,
             request_log=REQUEST_LOG,
+            challenge_lines=challenge,
         )
 
     def start(self) -> Carrier:

@@ -178,7 +178,7 @@ def test_openapi_describes_exactly_the_routes_served(shared_pbx, admin_api):
 
 
 def test_an_unknown_api_path_is_a_problem_too(admin_api):
-    reply = admin_api.get("/api/v1/trunks")
+    reply = admin_api.get("/api/v1/no-such-thing")
     assert reply.status == 404
     assert reply.content_type == "application/problem+json"
 

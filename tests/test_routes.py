@@ -21,7 +21,7 @@ def refused(result, field: str) -> str:
 def pbx(pbx_data):
     pbx_data.add_extension("101")
     result = pbx_data.cli(
-        "trunk", "add", "acme", "--kind", "peer", "--host", "192.0.2.10", "--json"
+        "trunk", "add", "acme", "--kind", "peer", "--host", "127.0.0.1", "--json"
     )
     assert result.returncode == 0, result.stderr
     return pbx_data
@@ -137,7 +137,7 @@ def test_register_trunk_needs_its_credentials(pbx):
     ],
 )
 def test_trunk_fields_are_checked(pbx, option, value, field):
-    args = ["trunk", "add", "t2", "--kind", "peer", "--host", "192.0.2.11"]
+    args = ["trunk", "add", "t2", "--kind", "peer", "--host", "127.0.0.1"]
     if option == "--host":
         args[-1] = value
     else:
@@ -158,7 +158,7 @@ def test_a_did_on_two_inbound_routes_is_refused(pbx):
 
 
 def test_a_did_on_two_trunks_is_refused(pbx):
-    pbx.cli("trunk", "add", "other", "--kind", "peer", "--host", "192.0.2.12")
+    pbx.cli("trunk", "add", "other", "--kind", "peer", "--host", "127.0.0.1")
     assert pbx.cli("trunk", "did", "acme", "15550100", "15550101").returncode == 0
     result = pbx.cli("trunk", "did", "other", "15550101", "--json")
     assert "already on trunk acme" in refused(result, "did")

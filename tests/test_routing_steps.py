@@ -297,3 +297,21 @@ def test_a_media_notify_from_the_loopback_is_relayed_without_auth(ksr, media_rou
     assert not ksr.called("auth_db.auth_check")
     assert ksr.called("registrar.lookup")
     assert ksr.called("tm.t_relay")
+
+
+def test_a_call_from_a_phone_behind_nat_goes_through_the_media_relay(ksr, route):
+    ksr.returns["nathelper.nat_uac_test"] = 1
+    ksr.returns["isbflagset"] = False
+    ksr.returns["isflagset"] = lambda flag: flag == 5  # set by natdetect
+    ksr.returns["textops.has_body_type"] = 1
+    route.ksr_request_route(None)
+    assert ksr.called("rtpengine.rtpengine_manage")
+    assert ksr.called("rr.add_rr_param") == [(";mr=1",)]
+
+
+def test_a_call_between_phones_on_the_lan_keeps_its_media_direct(ksr, route):
+    ksr.returns["isbflagset"] = False
+    ksr.returns["isflagset"] = False
+    route.ksr_request_route(None)
+    assert ksr.called("tm.t_relay")
+    assert not ksr.called("rtpengine.rtpengine_manage")

@@ -473,3 +473,77 @@ def test_a_holiday_sends_calls_to_the_closed_destination_until_forced_open(
         day.wait_incoming().hangup()
         call.wait_disconnected()
         assert night.invites_received == 1
+
+
+def test_calls_between_extensions_leave_records_with_their_disposition(pbx):
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+    with (
+        extension_phone(pbx, "101", passwords["101"]) as alice,
+        Phone(
+            "102",
+            passwords["102"],
+            server="127.0.0.1",
+            port=pbx.sip_port,
+            answer_incoming="busy",
+        ) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        assert alice.call("102").wait_disconnected() == 486
+        busy = wait_call_record(pbx, "busy")
+        bob.answer_incoming = "answer"
+        call = alice.call("102")
+        call.wait_confirmed()
+        time.sleep(1.1)
+        call.hangup()
+        bob.calls[-1].wait_disconnected()
+    answered = wait_call_record(pbx, "answered")
+    assert (busy["direction"], busy["src"], busy["dst"]) == ("internal", "101", "102")
+    assert answered["billsec"] >= 1
+    assert len(call_records(pbx)) == 2
+
+
+def test_the_agent_restarts_a_media_relay_that_dies(pbx):
+    import os
+    import signal
+
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    assert relay.ping()
+    first = pbx.status()["daemons"]["rtpengine"]["pid"]
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        daemon = pbx.status()["daemons"]["rtpengine"]
+        if daemon["pid"] not in (None, first) and daemon["answering"]:
+            break
+        time.sleep(0.3)
+    assert daemon["restarts"] >= 1 and daemon["pid"] != first
+    assert relay.ping()
+
+
+def test_a_carrier_that_challenges_invites_gets_the_trunk_credentials(pbx):
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        challenge_invites=True,
+    ) as strict:
+        password = pbx.add_extension("101", "Alice")
+        add_register_trunk(pbx, strict)
+        assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+        route = pbx.cli("route", "add", "all", "--pattern", "X.", "--trunk", "acme")
+        assert route.returncode == 0, route.stderr
+
+        with (
+            extension_phone(pbx, "101", password) as alice,
+            carrier_phone(strict) as callee,
+        ):
+            assert (alice.register(), callee.register()) == (200, 200)
+            call = alice.call(CARRIER_PHONE)
+            call.wait_confirmed()
+            incoming = callee.wait_incoming()
+            incoming.wait_confirmed()
+            assert call.heard_tone(TONE_CARRIER_PHONE)
+            call.hangup()
+            incoming.wait_disconnected()
+
+        invites = strict.requests("INVITE")
+        assert len(invites) == 2  # challenged once, then signed
+        assert f"carrier-invite-authenticated user={ACCOUNT}" in strict.log()

@@ -29,9 +29,11 @@ from webadmin import (
     api_phone_templates,
     api_phones,
     api_system,
+    api_trunks,
     bodies,
     handshakes,
     pages,
+    pages_call_rules,
     pages_contacts,
     pages_dashboard,
     pages_media,
@@ -43,6 +45,7 @@ from webadmin import (
     pages_portal,
     pages_setup,
     pages_system,
+    pages_trunks,
     provisioning,
     security_api,
     security_pages,
@@ -128,6 +131,9 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_phone_keys.install(app, appliance)
     api_phone_firmware.install(app, appliance)
     api_phone_templates.install(app, appliance)
+    api_trunks.install(app, appliance)
+    pages_trunks.install(app, appliance)
+    pages_call_rules.install(app, appliance)
     provisioning.install(app, appliance, "https")
     security_api.install(app, appliance)
     security_pages.install(app, appliance)

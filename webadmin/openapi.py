@@ -14,6 +14,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_trunks,
     security_openapi,
 )
 from webadmin.bodies import MAX_BODY_BYTES
@@ -206,11 +207,13 @@ def document() -> dict:
             | openapi_people.SCHEMAS
             | openapi_mail.SCHEMAS
             | openapi_network.SCHEMAS
-            | openapi_media.SCHEMAS,
+            | openapi_media.SCHEMAS
+            | openapi_trunks.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
+            **openapi_trunks.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

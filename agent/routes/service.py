@@ -8,6 +8,7 @@ inside Kamailio reads these tables at its next call.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 
 from agent import audit
@@ -27,6 +28,7 @@ from agent.trunks.models import (
 )
 
 STRIP_MAX = 32
+_PREPEND = re.compile(r"\+?[0-9*#]{0,31}")
 DESTINATION_KINDS = ("extension", "ring_group", "time_condition")
 
 
@@ -112,8 +114,8 @@ def _pattern(spec: PatternSpec) -> PatternSpec:
         raise InvalidInput("pattern", spec.pattern, str(exc)) from None
     if not 0 <= spec.strip <= STRIP_MAX:
         raise InvalidInput("strip", spec.strip, f"0 to {STRIP_MAX} digits")
-    if spec.prepend and rules.number("prepend", spec.prepend) is None:
-        raise InvalidInput("prepend", spec.prepend, "digits, * # or +")
+    if not _PREPEND.fullmatch(spec.prepend):
+        raise InvalidInput("prepend", spec.prepend, "digits, * or #, or a leading +")
     del compiled
     return spec
 

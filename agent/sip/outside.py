@@ -71,6 +71,9 @@ AVP_TRUNK = "$avp(edgepbx_trunk)"
 AVP_CALLER_ID = "$avp(edgepbx_cid)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
 AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
+AVP_AUTH_SENT = "$avp(edgepbx_auth_sent)"
+# RFC 3261 section 22.2/22.3: the carrier wants our credentials.
+CHALLENGE_CODES = {401, 407}
 AVP_FAILOVER = "$avp(edgepbx_failover)"
 
 # Toll-fraud guard refusals: a security event of this kind, and the reply.
@@ -700,11 +703,7 @@ class OutsideCalls:
     def ksr_onreply_route_outside(self, msg) -> int:
         if KSR.nathelper.nat_uac_test(1 | 4) > 0:
             KSR.nathelper.fix_nated_contact()
-        if (
-            KSR.isflagset(FLAG_MEDIA_RELAY)
-            and KSR.textops.has_body_type("application/sdp") > 0
-        ):
-            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        self.media_reply()
         status = int(KSR.pv.get("$rs"))
         if status == 200 and str(KSR.pv.get("$rm")) == "INVITE":
             self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
@@ -716,6 +715,8 @@ class OutsideCalls:
         if KSR.tm.t_is_canceled() > 0:
             self.calls.send(CALL_ENDED, call_id, code=487)
             self.end_media()
+            return 1
+        if code in CHALLENGE_CODES and self._answer_challenge():
             return 1
         left = str(KSR.pv.get(AVP_TRUNKS_LEFT) or "")
         if code in FAILOVER_CODES and left:
@@ -748,6 +749,59 @@ class OutsideCalls:
             KSR.tm.t_reply(500, "All Trunks Failed")
         return 1
 
+    # -- call records of calls between extensions ----------------------------
+
+    def extension_call_started(self) -> None:
+        """An extension calling another: a record like every other call."""
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="internal",
+            src=str(KSR.pv.get("$au") or KSR.pv.get("$fU") or ""),
+            dst=str(KSR.pv.get("$rU") or ""),
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+
+    def extension_call_replied(self) -> None:
+        if int(KSR.pv.get("$rs")) == 200 and str(KSR.pv.get("$rm")) == "INVITE":
+            self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
+
+    def extension_call_failed(self) -> None:
+        code = (
+            487 if KSR.tm.t_is_canceled() > 0 else int(KSR.pv.get("$T_reply_code") or 0)
+        )
+        self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=code)
+
+    def _answer_challenge(self) -> bool:
+        """Send the INVITE again with the register trunk's credentials, once.
+
+        uac_reg_request_to() loads the account's user name and password (from
+        Kamailio's memory: the agent handed them over) into the auth AVPs; it
+        also points the R-URI at the account, so the dialled R-URI is put
+        back before uac_auth() signs the request.
+        """
+        if KSR.pv.is_null(AVP_TRUNK) > 0 or KSR.pv.is_null(AVP_AUTH_SENT) <= 0:
+            return False
+        trunk = self.dialplan.current().trunks.get(int(KSR.pv.get(AVP_TRUNK)))
+        if trunk is None or trunk.kind != "register":
+            return False
+        ruri, duri = str(KSR.pv.get("$ru")), KSR.pv.get("$du")
+        if KSR.uac.uac_reg_request_to("trunk-" + trunk.name, 0) < 0:
+            return False
+        KSR.pv.sets("$ru", ruri)
+        if duri:
+            KSR.pv.sets("$du", str(duri))
+        else:
+            KSR.pv.unset("$du")
+        if KSR.uac.uac_auth() < 0:
+            return False
+        KSR.pv.sets(AVP_AUTH_SENT, "1")
+        KSR.tm.t_on_branch("ksr_branch_route_outside")
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
+
     # -- media ---------------------------------------------------------------
 
     def relay_media(self) -> None:
@@ -757,18 +811,29 @@ class OutsideCalls:
         if KSR.textops.has_body_type("application/sdp") > 0:
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
 
+    def media_reply(self) -> None:
+        """The SDP answer of a relayed call goes through the relay too."""
+        if (
+            KSR.isflagset(FLAG_MEDIA_RELAY)
+            and KSR.textops.has_body_type("application/sdp") > 0
+        ):
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+
     def end_media(self) -> None:
         if KSR.isflagset(FLAG_MEDIA_RELAY):
             KSR.rtpengine.rtpengine_delete("")
 
     def media_in_dialog(self, method: str) -> None:
         """In-dialog requests of a relayed call: re-offers and the end."""
+        if method == "BYE":
+            # Every call's end, relayed or not (the agent ignores calls it
+            # keeps no record of, and a retransmitted BYE).
+            self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=200)
         if KSR.rr.check_route_param(MEDIA_RR_PARAM) < 0:
             return
         KSR.setflag(FLAG_MEDIA_RELAY)
         if method == "BYE":
             KSR.rtpengine.rtpengine_delete("")
-            self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=200)
             return
         if method == "INVITE" or KSR.textops.has_body_type("application/sdp") > 0:
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)

@@ -275,6 +275,8 @@ class Routing(OutsideCalls):
         """Replies of relayed transactions: fix the Contact of NATed callees."""
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
             KSR.nathelper.fix_nated_contact()
+        self.media_reply()
+        self.extension_call_replied()
         return 1
 
     def ksr_branch_route_manage(self, msg) -> int:
@@ -289,6 +291,7 @@ class Routing(OutsideCalls):
         call reaches the caller unchanged. A media worker that is full or
         dead hands the call to the next one.
         """
+        self.extension_call_failed()
         if KSR.tm.t_is_canceled() > 0:
             return 1
         code = KSR.pv.get("$T_reply_code")
@@ -577,6 +580,11 @@ class Routing(OutsideCalls):
 
         KSR.tm.t_on_failure("ksr_failure_route_manage")
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
+        if method == "INVITE":
+            self.extension_call_started()
+            if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
+                # A phone behind NAT: media through the relay, both ways.
+                self.relay_media()
         self.relay()
         return True
 

@@ -1,16 +1,28 @@
-"""Keeps Kamailio's trunk registrations in step with the database.
+"""Keeps Kamailio's trunk registrations in step with the database, and
+watches every trunk's state.
 
 Kamailio forgets registrations handed over by RPC when it restarts, so the
 agent hands them all over again each time a new Kamailio process answers.
+Every half minute a thread asks each trunk's state (registration and an
+OPTIONS probe) and logs each change, one line per trunk: "trunk acme:
+registered", "trunk acme: unreachable (was registered)".
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
+from agent.accounts.roles import SYSTEM
 from agent.devicekey import DeviceKey
 from agent.sip.rpc import KamailioRpc
 from agent.trunks import registrations
+from agent.trunks.service import TrunkService
+
+# How often trunk states are probed: an OPTIONS per trunk, a carrier sees
+# one every half minute (nathelper pings NATed phones as often).
+WATCH_INTERVAL_S = 30.0
 
 log = logging.getLogger("edgepbx.trunks")
 
@@ -20,8 +32,43 @@ class TrunkKeeper:
         self.rpc = rpc
         self.key = key
         self._handed_to_pid: int | None = None
+        self._states: dict[str, str] = {}
+        self._next_watch = 0.0
+        self._watching: threading.Thread | None = None
 
     def tick(self, kamailio_pid: int | None) -> None:
+        self._hand_over(kamailio_pid)
+        now = time.monotonic()
+        if now >= self._next_watch and not (
+            self._watching and self._watching.is_alive()
+        ):
+            self._next_watch = now + WATCH_INTERVAL_S
+            self._watching = threading.Thread(
+                target=self.watch, name="trunk-watch", daemon=True
+            )
+            self._watching.start()
+
+    def watch(self) -> None:
+        """Probe every trunk once; log the ones whose state changed."""
+        try:
+            states = TrunkService(self.key, SYSTEM, self.rpc).status()
+        except Exception as exc:  # the watch must never stop the agent
+            log.warning("trunks: state not known: %s", exc)
+            return
+        for state in states:
+            before = self._states.get(state.name)
+            if state.state == before:
+                continue
+            self._states[state.name] = state.state
+            level = (
+                logging.INFO
+                if state.state in {"registered", "reachable"}
+                else logging.WARNING
+            )
+            was = f" (was {before})" if before else ""
+            log.log(level, "trunk %s: %s%s", state.name, state.state, was)
+
+    def _hand_over(self, kamailio_pid: int | None) -> None:
         if kamailio_pid is None or kamailio_pid == self._handed_to_pid:
             return
         if not self.rpc.ping():

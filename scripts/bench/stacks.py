@@ -289,6 +289,7 @@ class EdgepbxStack:
             EDGEPBX_HTTP_PORT=str(free_ports()),
             EDGEPBX_HTTPS_PORT=str(free_ports()),
             EDGEPBX_TFTP_PORT=str(free_ports()),
+            EDGEPBX_RTPENGINE_PORT=str(free_ports()),
         )
         self.env.pop("EDGEPBX_SIP_DOMAIN", None)
         self.settings = Settings(
@@ -298,6 +299,7 @@ class EdgepbxStack:
             http_port=int(self.env["EDGEPBX_HTTP_PORT"]),
             https_port=int(self.env["EDGEPBX_HTTPS_PORT"]),
             tftp_port=int(self.env["EDGEPBX_TFTP_PORT"]),
+            rtpengine_ng_port=int(self.env["EDGEPBX_RTPENGINE_PORT"]),
         )
 
     @property

@@ -31,6 +31,11 @@
     <a href="/voicemail">Voicemail</a>
     <a href="/ivr">IVR</a>
     % end
+    % if can(Permission.VIEW_CALL_ROUTING):
+    <a href="/trunks">Trunks</a>
+    <a href="/call-rules">Call rules</a>
+    <a href="/calls">Calls</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end

@@ -1,0 +1,112 @@
+"""Trunks, routes, the call guard and call records over the REST API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pbx import RunningPbx, free_port
+from tests.webclient import api_client
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def shared_pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("api-trunks") / "var").start()
+    running.add_extension("101")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_api(shared_pbx):
+    return api_client(shared_pbx, "administrator")
+
+
+def test_a_trunk_route_and_did_are_made_over_the_api(admin_api, shared_pbx):
+    trunk = admin_api.request(
+        "POST",
+        f"{API}/trunks",
+        json_body={
+            "name": "acme",
+            "kind": "register",
+            "host": "127.0.0.1",
+            "port": free_port(),  # nothing answers there
+            "username": "acct",
+            "password": "Secret-123",
+            "dids": ["+15550100"],
+        },
+    )
+    assert trunk.status == 201, trunk.body
+    assert trunk.json()["password_set"] is True
+    assert "Secret-123" not in trunk.body
+
+    route = admin_api.request(
+        "POST",
+        f"{API}/outbound-routes",
+        json_body={
+            "name": "intl",
+            "patterns": [{"pattern": "00.", "strip": 2, "prepend": "+"}],
+            "trunks": ["acme"],
+        },
+    )
+    assert route.status == 201, route.body
+    inbound = admin_api.request(
+        "POST",
+        f"{API}/inbound-routes",
+        json_body={"did": "+15550100", "destination": "101"},
+    )
+    assert inbound.status == 201, inbound.body
+    again = admin_api.request(
+        "POST",
+        f"{API}/inbound-routes",
+        json_body={"did": "+15550100", "destination": "101"},
+    )
+    assert (again.status, again.json()["field"]) == (409, "did")
+
+    listed = admin_api.get(f"{API}/outbound-routes").json()
+    assert listed[0]["patterns"] == [{"pattern": "00.", "strip": 2, "prepend": "+"}]
+    assert admin_api.get(f"{API}/trunks/acme").json()["dids"] == ["+15550100"]
+    audit = shared_pbx.cli("--help")  # the CLI sees the same data:
+    assert audit.returncode == 0
+    assert [t["name"] for t in shared_pbx.cli("trunk", "list", "--json").json()] == [
+        "acme"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "r1", "patterns": ["[9-1]X"], "trunks": ["acme"]}, "pattern"),
+        ({"name": "r2", "patterns": ["X."], "trunks": []}, "trunks"),
+        ({"name": "r3", "patterns": "X.", "trunks": ["acme"]}, "patterns"),
+    ],
+)
+def test_routes_that_cannot_work_are_refused_naming_the_field(admin_api, body, field):
+    reply = admin_api.request("POST", f"{API}/outbound-routes", json_body=body)
+    assert reply.status in {400, 422}
+    assert reply.json()["field"] == field
+
+
+def test_the_call_guard_and_call_records_are_served(admin_api):
+    guard = admin_api.request(
+        "PATCH", f"{API}/call-guard", json_body={"allowed_countries": ["1", "44"]}
+    )
+    assert guard.status == 200, guard.body
+    assert guard.json()["allowed_countries"] == ["1", "44"]
+    bad = admin_api.request("PATCH", f"{API}/call-guard", json_body={"window_s": 0})
+    assert (bad.status, bad.json()["field"]) == (422, "window_s")
+    assert admin_api.get(f"{API}/cdr").json() == []
+    csv = admin_api.get(f"{API}/cdr?format=csv")
+    assert csv.status == 200 and csv.content_type.startswith("text/csv")
+
+
+def test_an_operator_sees_trunks_but_cannot_change_them(shared_pbx):
+    operator = api_client(shared_pbx, "operator")
+    assert operator.get(f"{API}/trunks").status == 200
+    refused = operator.request(
+        "POST",
+        f"{API}/trunks",
+        json_body={"name": "x", "kind": "peer", "host": "127.0.0.1"},
+    )
+    assert refused.status == 403

@@ -1,0 +1,143 @@
+"""The trunk, route and call record pages of the web admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.webclient import signed_in
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("webtrunks") / "var").start()
+    running.add_extension("101", "Front desk")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(office):
+    return signed_in(office, "administrator")
+
+
+def test_a_trunk_added_on_the_page_is_listed_with_its_state(office, admin):
+    reply = admin.post_form(
+        "/trunks/new",
+        {
+            "name": "acme",
+            "kind": "peer",
+            "host": "127.0.0.1",
+            "port": "9",  # nothing answers SIP there
+            "transport": "udp",
+            "caller_id_header": "pai",
+            "did_header": "to",
+        },
+        csrf_from="/trunks",
+    )
+    page = admin.get("/trunks").body
+    assert reply.status == 303 and reply.location == "/trunks"
+    assert "<code>127.0.0.1:9</code>" in page
+    assert '<td class="state">unreachable</td>' in page
+    assert [t["name"] for t in office.cli("trunk", "list", "--json").json()] == ["acme"]
+
+
+def test_an_impossible_dial_pattern_is_shown_next_to_the_patterns(office, admin):
+    reply = admin.post_form(
+        "/routes/outbound/new",
+        {"name": "bad", "patterns": "[5-1]XX", "trunks": "acme", "caller_id": ""},
+        csrf_from="/routes",
+    )
+    assert reply.status == 422
+    assert 'id="patterns-error"' in reply.body and "is empty" in reply.body
+    assert office.cli("route", "list", "--json").json() == []
+
+
+def test_routes_and_calls_pages_show_what_the_cli_made(office, admin):
+    office.cli("route", "add", "national", "--pattern", "9|NXXXXXX", "--trunk", "acme")
+    office.cli("inbound", "add", "15550100", "--to", "101")
+    routes = admin.get("/routes").body
+    calls = admin.get("/calls?disposition=busy")
+    bad = admin.get("/calls?since=yesterday")
+
+    assert "9|NXXXXXX/0/" in routes and "15550100" in routes
+    assert calls.status == 200 and "No calls found." in calls.body
+    assert 'href="/calls.csv?disposition=busy"' in calls.body
+    assert bad.status == 422 and "a date like" in bad.body
+
+
+def test_night_mode_is_forced_and_guards_changed_on_the_call_rules_page(office, admin):
+    office.cli(
+        "timecondition",
+        "add",
+        "office",
+        "--timezone",
+        "UTC",
+        "--hours",
+        "mon-sun=00:00-24:00",
+        "--open",
+        "101",
+        "--closed",
+        "101",
+    )
+    forced = admin.post_form(
+        "/call-rules/time-conditions/mode",
+        {"name": "office", "mode": "closed"},
+        csrf_from="/call-rules",
+    )
+    guarded = admin.post_form(
+        "/call-rules/guard",
+        {
+            "allowed_countries": "1, 44",
+            "per_extension_calls": "5",
+            "total_calls": "0",
+            "window_s": "60",
+            "concurrent_calls": "2",
+        },
+        csrf_from="/call-rules",
+    )
+    refused = admin.post_form(
+        "/call-rules/guard",
+        {"allowed_countries": "4444", "window_s": "60"},
+        csrf_from="/call-rules",
+    )
+    page = admin.get("/call-rules").body
+
+    assert forced.status == 303 and guarded.status == 303
+    assert '<td class="state">closed</td>' in page
+    assert office.cli("guard", "show", "--json").json()["allowed_countries"] == [
+        "1",
+        "44",
+    ]
+    assert refused.status == 422 and 'id="allowed_countries-error"' in refused.body
+
+
+def test_the_call_pages_render_in_a_browser_without_scrolling_sideways(
+    office, admin, browser_ready, tmp_path
+):
+    from tests import browser_driver
+
+    office.cli(
+        "ringgroup",
+        "add",
+        "600",
+        "--name",
+        "Sales",
+        "--member",
+        "101:15",
+        "--strategy",
+        "sequential",
+    )
+    seen = browser_driver.run(
+        "call_pages.mjs",
+        office,
+        session=admin.cookies["__Host-edgepbx_session"],
+        screenshots=str(tmp_path),
+    )
+    assert [seen[p]["heading"].split()[0] for p in ("trunks", "routes", "calls")] == [
+        "Trunks",
+        "Routes",
+        "Call",
+    ]
+    assert not any(page["scrollsSideways"] for page in seen.values()), tmp_path
+    assert (tmp_path / "call-rules.png").stat().st_size > 0

@@ -1,0 +1,41 @@
+% rebase('layout')
+<div class="heading">
+  <h1>Call records <span class="count">{{len(calls)}}</span></h1>
+  <a href="{{csv_link}}">Download Master.csv</a>
+</div>
+<form method="get" action="/calls" class="inline-search">
+  % for name, label, kind in (('since', 'From', 'date'), ('until', 'To', 'date'), ('number', 'Number', 'search')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '')}}">
+  % end
+  <label for="disposition">Disposition</label>
+  <select id="disposition" name="disposition">
+    <option value="">any</option>
+  % for choice in dispositions:
+    <option value="{{choice}}"{{' selected' if values.get('disposition') == choice else ''}}>{{choice}}</option>
+  % end
+  </select>
+  <button type="submit">Search</button>
+</form>
+% for name, message in errors.items():
+<p class="error" role="alert">{{message}}</p>
+% end
+% if not calls:
+<p class="empty">No calls found.</p>
+% else:
+<div class="table-wrap">
+<table class="list">
+  <thead><tr>
+    <th scope="col">Start (UTC)</th><th scope="col">Direction</th><th scope="col">From</th><th scope="col">To</th><th scope="col">DID</th><th scope="col">Trunk</th><th scope="col">Disposition</th><th scope="col">Talk (s)</th>
+  </tr></thead>
+  <tbody>
+  % for call in calls:
+    <tr>
+      <td>{{call.start.replace('T', ' ').replace('+00:00', '')}}</td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}</td>
+      <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end

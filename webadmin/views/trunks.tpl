@@ -1,0 +1,61 @@
+% rebase('layout')
+% editable = can(Permission.MANAGE_CALL_ROUTING)
+<div class="heading">
+  <h1>Trunks <span class="count">{{len(trunks)}}</span></h1>
+  <span><a href="/routes">Routes</a> · <a href="/call-rules">Call rules</a> · <a href="/calls">Call records</a></span>
+</div>
+% if not trunks:
+<p class="empty">No trunks yet. A trunk connects the PBX to a carrier: by registering with an account, or as a peer that trusts this PBX's address.</p>
+% else:
+<div class="table-wrap">
+<table class="list">
+  <thead><tr>
+    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th>
+  </tr></thead>
+  <tbody>
+  % for trunk in trunks:
+    <tr>
+      <td>{{trunk.name}}</td>
+      <td>{{trunk.kind}}</td>
+      <td><code>{{trunk.host}}:{{trunk.port}}</code> {{trunk.transport}}</td>
+      <td>{{trunk.username or '-'}}</td>
+      <td class="state">{{states.get(trunk.name, 'unknown')}}</td>
+      <td>{{', '.join(trunk.dids) or '-'}}</td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end
+% if editable:
+<section class="narrow">
+<h2>Add a trunk</h2>
+% if errors.get('form'):
+<p class="error" role="alert">{{errors['form']}}</p>
+% end
+<form method="post" action="/trunks/new" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % for name, label, kind, hint in (('name', 'Name', 'text', 'Lower-case letters, digits and -'), ('host', 'Carrier server', 'text', 'Like sip.carrier.example'), ('port', 'Port', 'text', '5060 unless the carrier says otherwise'), ('username', 'Account user name', 'text', 'Register trunks only'), ('password', 'Account password', 'password', 'Kept sealed; never shown again')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  % for name, label, choices in (('kind', 'Kind', rules.KINDS), ('transport', 'Transport', rules.TRANSPORTS), ('caller_id_header', 'Caller ID sent in', rules.CALLER_ID_HEADERS), ('did_header', 'DID read from', rules.DID_HEADERS)):
+  <label for="{{name}}">{{label}}</label>
+  <select id="{{name}}" name="{{name}}">
+  % for choice in choices:
+    <option value="{{choice}}"{{' selected' if values.get(name) == choice else ''}}>{{choice}}</option>
+  % end
+  </select>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % end
+  % end
+  <button type="submit">Add trunk</button>
+</form>
+</section>
+% end
