@@ -260,7 +260,7 @@ def test_a_busy_callee_s_call_goes_to_voicemail(ksr, media_route):
     ksr.values["$avp(dialed)"] = "102"
     media_route.ksr_failure_route_manage(None)
     assert ("X-Edgepbx-Voicemail: busy\r\n",) in ksr.called("hdr.append")
-    assert ksr.called("pv.sets") == [("$ru", "sip:102@pbx.example")]
+    assert ("$ru", "sip:102@pbx.example") in ksr.called("pv.sets")
     assert ksr.called("tm.t_relay")
 
 
@@ -276,9 +276,23 @@ def test_a_dead_media_worker_hands_the_call_to_the_next(ksr, media_route):
     ksr.returns["tm.t_is_canceled"] = -1
     ksr.returns["isflagset"] = True
     ksr.values["$T_reply_code"] = 408
+    ksr.values["$avp(voicemail)"] = "busy"
     media_route.ksr_failure_route_manage(None)
     assert ksr.called("dispatcher.ds_next_dst")
     assert ksr.called("tm.t_relay")
+    # Headers added for the first worker are gone: the next one gets them anew.
+    assert ("X-Edgepbx-Voicemail: busy\r\n",) in ksr.called("hdr.append")
+    assert ("X-Edgepbx-Media: t0ken\r\n",) in ksr.called("hdr.append")
+
+
+def test_a_worker_that_finds_no_mailbox_answers_the_caller(ksr, media_route):
+    ksr.returns["tm.t_is_canceled"] = -1
+    ksr.returns["isflagset"] = True
+    ksr.values["$T_reply_code"] = 486
+    ksr.values["$T_reply_reason"] = "No Voicemail"
+    media_route.ksr_failure_route_manage(None)
+    assert not ksr.called("dispatcher.ds_next_dst")
+    assert not ksr.called("tm.t_relay")
 
 
 def test_the_media_token_from_elsewhere_is_refused(ksr, media_route):

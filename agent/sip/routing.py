@@ -120,14 +120,20 @@ FLAG_TO_MEDIA = 8  # the transaction goes to a media worker
 MEDIA_WORKER_TIMEOUT_MS = 2000
 MEDIA_RING_TIMEOUT_MS = 10000
 # A worker that is full (pjsua answers 486 with all its calls in use), dead
-# (408 from tm) or failing gets the call moved to the next worker.
+# (408 from tm) or failing gets the call moved to the next worker. A worker
+# that sends a call back because the mailbox is off says so in the reason
+# phrase, and that answer goes to the caller as it is.
 MEDIA_FAILOVER_CODES = {408, 486, 500, 503}
+NO_VOICEMAIL_REASON = "No Voicemail"
 # What a callee's failure means for its voicemail (RFC 3261 section 21).
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480}
 # The number the caller dialled, kept for the failure route, where the
 # request URI is already the callee's contact.
 DIALED_AVP = "$avp(dialed)"
+# Why the call goes to voicemail, kept to tell the next worker on failover:
+# headers added in one failure route are gone in the next.
+VOICEMAIL_REASON_AVP = "$avp(voicemail)"
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
@@ -253,7 +259,13 @@ class Routing:
             return 1
         code = KSR.pv.get("$T_reply_code")
         if KSR.isflagset(FLAG_TO_MEDIA):
-            if code in MEDIA_FAILOVER_CODES and KSR.dispatcher.ds_next_dst() > 0:
+            reason = KSR.pv.get("$T_reply_reason")
+            if (
+                code in MEDIA_FAILOVER_CODES
+                and reason != NO_VOICEMAIL_REASON
+                and KSR.dispatcher.ds_next_dst() > 0
+            ):
+                self.add_media_headers(KSR.pv.get(VOICEMAIL_REASON_AVP))
                 self.relay_to_media_worker()
             return 1
         if not self.settings.media_token:
@@ -463,8 +475,7 @@ class Routing:
         rc = KSR.registrar.lookup(LOCATION_TABLE)
         if rc == -1 and method == "INVITE" and self.settings.media_token:
             # No phone registered right now: the extension's voicemail.
-            KSR.hdr.append(VOICEMAIL_HEADER + ": unavailable\r\n")
-            self.to_media_worker()
+            self.to_media_worker("unavailable")
             return True
         if rc == -1:
             # A known extension with no phone registered right now.
@@ -491,10 +502,9 @@ class Routing:
         if not dialed:
             return
         KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
-        KSR.hdr.append(VOICEMAIL_HEADER + ": " + reason + "\r\n")
-        self.to_media_worker()
+        self.to_media_worker(reason)
 
-    def to_media_worker(self) -> None:
+    def to_media_worker(self, voicemail_reason: str | None = None) -> None:
         """Send the call to a media worker, with the trust token."""
         if (
             KSR.dispatcher.ds_select_dst(
@@ -504,9 +514,17 @@ class Routing:
         ):
             KSR.sl.sl_send_reply(503, "Media Service Unavailable")
             return
-        KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + self.settings.media_token + "\r\n")
+        if voicemail_reason:
+            KSR.pv.sets(VOICEMAIL_REASON_AVP, voicemail_reason)
+        self.add_media_headers(voicemail_reason)
         KSR.setflag(FLAG_TO_MEDIA)
         self.relay_to_media_worker()
+
+    def add_media_headers(self, voicemail_reason: str | None) -> None:
+        if voicemail_reason:
+            KSR.hdr.append(VOICEMAIL_HEADER + ": " + voicemail_reason + "\r\n")
+        token = self.settings.media_token
+        KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + token + "\r\n")
 
     def relay_to_media_worker(self) -> None:
         KSR.tm.t_set_fr(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
