@@ -19,6 +19,7 @@ from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
+from agent.cli import conference as conference_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import ivr as ivr_cli
 from agent.cli import mail as mail_cli
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     media_cli.register(sub)
     voicemail_cli.register(sub)
     ivr_cli.register(sub)
+    conference_cli.register(sub)
     mail_cli.register(sub)
     return parser
 

@@ -180,7 +180,8 @@ CREATE INDEX ban_active_expires_idx ON ban (active, expires_at)
 
 # Voicemail: a mailbox per extension (PIN as a scrypt hash, greetings as
 # files under voicemail/<number>/), one row per message; IVR menus and their
-# DTMF choices, each choice pointing at a destination "kind:target".
+# DTMF choices, each choice pointing at a destination "kind:target";
+# conference rooms (PIN optional, as a scrypt hash).
 MEDIA_SERVICES = """
 CREATE TABLE mailbox (
     id INTEGER PRIMARY KEY NOT NULL,
@@ -221,6 +222,14 @@ CREATE TABLE ivr_choice (
     digit VARCHAR(1) NOT NULL,
     destination VARCHAR(32) NOT NULL,
     UNIQUE (menu_id, digit)
+);
+CREATE TABLE conference_room (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    pin_hash TEXT,
+    max_members INTEGER NOT NULL DEFAULT 4,
+    updated_at DATETIME NOT NULL
 )
 """
 
@@ -234,7 +243,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "web admin accounts, sessions, tokens, audit", _run(WEB_ADMIN)),
     Migration(4, "security jail bans", _run(SECURITY_BANS)),
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
-    Migration(8, "voicemail mailboxes and messages, IVR menus", _run(MEDIA_SERVICES)),
+    Migration(8, "voicemail, IVR menus, conference rooms", _run(MEDIA_SERVICES)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

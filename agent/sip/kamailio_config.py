@@ -189,6 +189,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
             realm=realm,
             events_socket=str(events_socket),
             media_token=ensure_token(settings),
+            config_db=str(settings.config_db),
         )
     )
     return cfg, routing

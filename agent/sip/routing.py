@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 from dataclasses import dataclass
 
 try:
@@ -128,6 +129,10 @@ NO_VOICEMAIL_REASON = "No Voicemail"
 # What a callee's failure means for its voicemail (RFC 3261 section 21).
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480}
+# Dispatcher algorithm 7: a hash of hash_pvar ($rU, see kamailio.cfg.tmpl),
+# so every call to one conference room meets on the same worker.
+MEDIA_DISPATCH_BY_NUMBER = 7
+FLAG_TO_ROOM = 9  # the call joins a conference room: no failover when full
 # The number the caller dialled, kept for the failure route, where the
 # request URI is already the callee's contact.
 DIALED_AVP = "$avp(dialed)"
@@ -154,6 +159,8 @@ class RoutingSettings:
     #: The media service's trust token; empty: there is no media service,
     #: and numbers that are no extension get 404 here.
     media_token: str = ""
+    #: The configuration database, read only for conference room numbers.
+    config_db: str = ""
 
     @classmethod
     def parse(cls, text: str) -> RoutingSettings:
@@ -167,7 +174,15 @@ class RoutingSettings:
         media_token = data.get("media_token", "")
         if not isinstance(media_token, str):
             raise ValueError("routing settings: media_token must be a string")
-        return cls(realm=realm, events_socket=events_socket, media_token=media_token)
+        config_db = data.get("config_db", "")
+        if not isinstance(config_db, str):
+            raise ValueError("routing settings: config_db must be a string")
+        return cls(
+            realm=realm,
+            events_socket=events_socket,
+            media_token=media_token,
+            config_db=config_db,
+        )
 
     def __str__(self) -> str:
         return json.dumps(
@@ -175,6 +190,7 @@ class RoutingSettings:
                 "realm": self.realm,
                 "events_socket": self.events_socket,
                 "media_token": self.media_token,
+                "config_db": self.config_db,
             }
         )
 
@@ -223,6 +239,7 @@ class Routing:
     def __init__(self, settings: RoutingSettings) -> None:
         self.settings = settings
         self.events = EventReporter(settings.events_socket)
+        self._config: sqlite3.Connection | None = None
 
     # -- KEMI entry points ---------------------------------------------------
 
@@ -260,8 +277,10 @@ class Routing:
         code = KSR.pv.get("$T_reply_code")
         if KSR.isflagset(FLAG_TO_MEDIA):
             reason = KSR.pv.get("$T_reply_reason")
+            room_full = KSR.isflagset(FLAG_TO_ROOM) and code == 486
             if (
                 code in MEDIA_FAILOVER_CODES
+                and not room_full
                 and reason != NO_VOICEMAIL_REASON
                 and KSR.dispatcher.ds_next_dst() > 0
             ):
@@ -455,8 +474,27 @@ class Routing:
         ):
             return False
         KSR.rr.record_route()
+        if self.is_conference_room(user):
+            KSR.setflag(FLAG_TO_ROOM)
         self.to_media_worker()
         return True
+
+    def is_conference_room(self, number: str) -> bool:
+        """Read only, from this Kamailio child's own connection."""
+        if not self.settings.config_db or not number.isdigit():
+            return False
+        try:
+            if self._config is None:
+                self._config = sqlite3.connect(
+                    "file:" + self.settings.config_db + "?mode=ro", uri=True
+                )
+            row = self._config.execute(
+                "SELECT 1 FROM conference_room WHERE number = ?", (number,)
+            ).fetchone()
+        except sqlite3.Error:
+            self._config = None
+            return False
+        return row is not None
 
     def to_extension(self, method: str) -> bool:
         """Ring every registered contact of the called extension at once."""
@@ -506,12 +544,12 @@ class Routing:
 
     def to_media_worker(self, voicemail_reason: str | None = None) -> None:
         """Send the call to a media worker, with the trust token."""
-        if (
-            KSR.dispatcher.ds_select_dst(
-                MEDIA_DISPATCHER_SET, MEDIA_DISPATCH_ROUND_ROBIN
-            )
-            < 0
-        ):
+        algorithm = (
+            MEDIA_DISPATCH_BY_NUMBER
+            if KSR.isflagset(FLAG_TO_ROOM)
+            else MEDIA_DISPATCH_ROUND_ROBIN
+        )
+        if KSR.dispatcher.ds_select_dst(MEDIA_DISPATCHER_SET, algorithm) < 0:
             KSR.sl.sl_send_reply(503, "Media Service Unavailable")
             return
         if voicemail_reason:
