@@ -389,7 +389,12 @@ class MediaWorker:
 
         account_cfg = pj.AccountConfig()
         account_cfg.idUri = f"sip:media@{pool.WORKER_ADDRESS}:{self.port}"
-        account_cfg.mediaConfig.transportConfig.boundAddress = pool.WORKER_ADDRESS
+        # SIP stays on the loopback with Kamailio, but the phones send their
+        # audio straight to the worker: RTP binds the appliance's own address.
+        # Port 0: pjsua picks free ports at random, so a pool of workers
+        # never fights over one range.
+        account_cfg.mediaConfig.transportConfig.boundAddress = self.settings.bind
+        account_cfg.mediaConfig.transportConfig.port = 0
         account_cfg.natConfig.contactRewriteUse = 0
         account_cfg.natConfig.viaRewriteUse = 0
         account_cfg.natConfig.sdpNatRewriteUse = 0

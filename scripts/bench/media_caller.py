@@ -24,11 +24,14 @@ class BenchCall(pj.Call):
         super().__init__(account)
         self.confirmed = False
         self.ended = False
+        self.status = 0
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()
         self.confirmed |= info.state == pj.PJSIP_INV_STATE_CONFIRMED
         self.ended = info.state == pj.PJSIP_INV_STATE_DISCONNECTED
+        if self.ended:
+            self.status = info.lastStatusCode
 
 
 def receive_figures(call: BenchCall) -> dict:
@@ -78,6 +81,8 @@ def main() -> None:
         pj.AuthCredInfo("digest", "*", args.user, 0, args.password)
     )
     acc_cfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+    # Random RTP ports: dozens of callers and workers share the machine.
+    acc_cfg.mediaConfig.transportConfig.port = 0
     acc_cfg.natConfig.sdpNatRewriteUse = 0
     acc_cfg.natConfig.contactRewriteUse = 0
     account = pj.Account()
@@ -96,7 +101,8 @@ def main() -> None:
         pump(0.05)
     pump(10, lambda: all(c.confirmed or c.ended for c in calls))
     live = [c for c in calls if c.confirmed and not c.ended]
-    print(json.dumps({"ready": len(live)}), file=out, flush=True)
+    failed = [c.status for c in calls if c not in live]
+    print(json.dumps({"ready": len(live), "failed": failed}), file=out, flush=True)
 
     pump(args.settle_s)
     before = [receive_figures(c) for c in live]
