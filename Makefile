@@ -99,6 +99,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/http_prov
 	$(VENV_PY) scripts/bench/ban_latency
 	$(VENV_PY) scripts/bench/register_flood
+	$(VENV_PY) scripts/bench/media_legs
 
 # The x86-64 disk image (image/build-image) and its boot test in qemu; not
 # part of `make test`: they take minutes and need root for mmdebstrap.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from agent.appliance import Appliance
+from agent.media import pool
 from agent.rtpengine import daemon as rtpengine_daemon
 from agent.sip.kamailio_config import sip_domain, sip_host
 from agent.supervisor.agent import agent_is_running
@@ -36,6 +37,11 @@ def appliance_status(appliance: Appliance) -> dict:
         "webadmin-http": lambda: web_daemons.http_answering(settings),
         "provisioning": lambda: tftp_answering(settings),
     }
+    for port in pool.MediaPool.from_environment().ports:
+        pid = supervised.get(f"media-{port}", {}).get("pid")
+        probes[f"media-{port}"] = lambda port=port, pid=pid: pool.worker_answering(
+            settings, port, pid
+        )
     daemons = {}
     for name, answering in probes.items():
         daemon = dict(supervised.get(name, {"running": False, "pid": None}))

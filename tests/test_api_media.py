@@ -98,3 +98,21 @@ def test_an_operator_may_read_but_not_change_menus(shared_pbx):
         "PUT", f"{IVR}/703", json_body={"name": "X", "prompt": "dir-welcome"}
     )
     assert refused.status == 403
+
+
+def test_a_conference_room_is_made_with_a_pin_never_shown(admin_api):
+    made = admin_api.request(
+        "PUT", "/api/v1/conference/810", json_body={"name": "Board", "pin": "1357"}
+    )
+    too_big = admin_api.request(
+        "PUT", "/api/v1/conference/811", json_body={"name": "All", "max_members": 30}
+    )
+    assert made.status == 201
+    assert made.json() == {
+        "number": "810",
+        "name": "Board",
+        "has_pin": True,
+        "max_members": 4,
+    }
+    assert too_big.status == 422 and too_big.json()["field"] == "max_members"
+    assert admin_api.request("DELETE", "/api/v1/conference/810").status == 204

@@ -168,3 +168,15 @@ def test_a_silent_caller_is_led_to_the_fallback(pbx):
         # Nothing pressed: two tries of about a second each, then 101 rings.
         incoming = ann.wait_incoming(timeout=15)
         incoming.wait_confirmed()
+
+
+def test_an_ivr_number_is_not_given_to_an_extension_or_the_other_way(pbx_data):
+    assert ivr(pbx_data, "600", "--prompt", "dir-welcome").returncode == 0
+    taken = pbx_data.cli("extension", "add", "600", "--name", "X", "--json")
+    assert taken.returncode == 2
+    assert taken.json()["error"]["field"] == "extension"
+    assert "IVR menu" in taken.json()["error"]["message"]
+
+    pbx_data.cli("extension", "add", "101", "--name", "A")
+    error = error_of(ivr(pbx_data, "101", "--prompt", "dir-welcome"))
+    assert error["field"] == "number"

@@ -258,3 +258,29 @@ def test_killed_media_workers_are_restarted_and_take_calls_again(pbx, extensions
         wait_media_restarted(pbx, media_pids(pbx) or old)
         leave_message(b, "101")
         assert len(wait_messages(pbx, "101", 2)) == 2
+
+
+def test_an_unanswered_call_goes_to_voicemail_after_the_ring_time(tmp_path):
+    from tests.pbx import RunningPbx
+
+    pbx = RunningPbx(tmp_path / "var", extra_env={"EDGEPBX_RING_TIMEOUT_S": "3"})
+    pbx.start()
+    try:
+        passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+        assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+        with (
+            phone(pbx, "101", passwords["101"], TONE_101, answer_incoming="ring") as a,
+            phone(pbx, "102", passwords["102"], TONE_102) as b,
+        ):
+            assert (a.register(), b.register()) == (200, 200)
+            call = b.call("101")
+            a.wait_incoming()  # it rings, nobody answers
+            call.wait_confirmed(timeout=10)  # then voicemail answers
+            time.sleep(0.5)
+            call.send_dtmf("1")
+            time.sleep(MESSAGE_S)
+            call.hangup()
+            [message] = wait_messages(pbx, "101", 1)
+            assert message["reason"] == "unavailable"
+    finally:
+        pbx.stop()

@@ -233,6 +233,7 @@ def media_route(ksr):
 def test_a_number_that_is_no_extension_goes_to_a_media_worker(ksr, media_route):
     ksr.values["$rU"] = "600"
     ksr.returns["auth_db.is_subscriber"] = -1
+    ksr.returns["isflagset"] = False
     media_route.ksr_request_route(None)
     assert ksr.called("dispatcher.ds_select_dst") == [(1, 4)]
     assert ("X-Edgepbx-Media: t0ken\r\n",) in ksr.called("hdr.append")
@@ -261,7 +262,7 @@ def test_a_busy_callee_s_call_goes_to_voicemail(ksr, media_route):
     ksr.values["$avp(dialed)"] = "102"
     media_route.ksr_failure_route_manage(None)
     assert ("X-Edgepbx-Voicemail: busy\r\n",) in ksr.called("hdr.append")
-    assert ksr.called("pv.sets") == [("$ru", "sip:102@pbx.example")]
+    assert ("$ru", "sip:102@pbx.example") in ksr.called("pv.sets")
     assert ksr.called("tm.t_relay")
 
 
@@ -277,9 +278,46 @@ def test_a_dead_media_worker_hands_the_call_to_the_next(ksr, media_route):
     ksr.returns["tm.t_is_canceled"] = -1
     ksr.returns["isflagset"] = True
     ksr.values["$T_reply_code"] = 408
+    ksr.values["$avp(voicemail)"] = "busy"
     media_route.ksr_failure_route_manage(None)
     assert ksr.called("dispatcher.ds_next_dst")
     assert ksr.called("tm.t_relay")
+    # Headers added for the first worker are gone: the next one gets them anew.
+    assert ("X-Edgepbx-Voicemail: busy\r\n",) in ksr.called("hdr.append")
+    assert ("X-Edgepbx-Media: t0ken\r\n",) in ksr.called("hdr.append")
+
+
+def test_a_worker_that_finds_no_mailbox_answers_the_caller(ksr, media_route):
+    ksr.returns["tm.t_is_canceled"] = -1
+    ksr.returns["isflagset"] = True
+    ksr.values["$T_reply_code"] = 486
+    ksr.values["$T_reply_reason"] = "No Voicemail"
+    media_route.ksr_failure_route_manage(None)
+    assert not ksr.called("dispatcher.ds_next_dst")
+    assert not ksr.called("tm.t_relay")
+
+
+def test_calls_to_a_conference_room_meet_on_one_worker(ksr, tmp_path):
+    import sqlite3
+
+    from agent.sip import routing
+
+    db = tmp_path / "config.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE conference_room (number TEXT)")
+        con.execute("INSERT INTO conference_room VALUES ('800')")
+    route = routing.Routing(
+        routing.RoutingSettings(
+            realm="pbx.example", media_token="t0ken", config_db=str(db)
+        )
+    )
+    ksr.values["$rU"] = "800"
+    ksr.returns["auth_db.is_subscriber"] = -1
+    flags = set()
+    ksr.returns["setflag"] = lambda flag: flags.add(flag)
+    ksr.returns["isflagset"] = lambda flag: flag in flags
+    route.ksr_request_route(None)
+    assert ksr.called("dispatcher.ds_select_dst") == [(1, 7)]
 
 
 def test_the_media_token_from_elsewhere_is_refused(ksr, media_route):

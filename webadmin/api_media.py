@@ -12,8 +12,10 @@ import logging
 import bottle
 
 from agent.appliance import Appliance
-from agent.db.models import IvrMenu
+from agent.conference.service import ConferenceService
+from agent.db.models import ConferenceRoom, IvrMenu
 from agent.ivr.service import IvrService
+from agent.media.pool import CALLS_PER_WORKER
 from agent.voicemail.service import VoicemailService
 from webadmin import access
 from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
@@ -32,6 +34,7 @@ MENU_FIELDS = frozenset(
         "dial_by_extension",
     }
 )
+ROOM_FIELDS = frozenset({"name", "pin", "max_members"})
 WAV = "audio/wav"
 
 
@@ -151,6 +154,49 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         log.info("IVR menu %s: saved by %s", number, actor())
         return _json_response(info.to_dict(), 200 if existed else 201)
+
+    # -- conference rooms ------------------------------------------------------
+
+    def rooms() -> ConferenceService:
+        return ConferenceService(access.current().principal)
+
+    @app.get(f"{PREFIX}/conference")
+    @api_route
+    def list_rooms() -> str:
+        return _json_response([r.to_dict() for r in rooms().list()])
+
+    @app.get(f"{PREFIX}/conference/<number>")
+    @api_route
+    def get_room(number: str) -> str:
+        return _json_response(rooms().show(number).to_dict())
+
+    @app.put(f"{PREFIX}/conference/<number>")
+    @api_route
+    def put_room(number: str) -> str:
+        body = json_object(ROOM_FIELDS)
+        existed = ConferenceRoom.get_or_none(ConferenceRoom.number == number)
+        pin = body.get("pin", "")
+        if pin is not None and not isinstance(pin, str):
+            raise BadRequest("pin: must be a string of digits or null", field="pin")
+        info = rooms().save(
+            number,
+            name=_typed(body, "name", str, "a string") or "",
+            pin=pin or None,
+            clear_pin="pin" in body and pin is None,
+            max_members=_default(
+                _typed(body, "max_members", int, "a whole number"), CALLS_PER_WORKER
+            ),
+        )
+        log.info("conference room %s: saved by %s", number, actor())
+        return _json_response(info.to_dict(), 200 if existed else 201)
+
+    @app.delete(f"{PREFIX}/conference/<number>")
+    @api_route
+    def delete_room(number: str) -> str:
+        rooms().remove(number)
+        log.info("conference room %s: removed by %s", number, actor())
+        bottle.response.status = 204
+        return ""
 
     @app.delete(f"{PREFIX}/ivr/<number>")
     @api_route

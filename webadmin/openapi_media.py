@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.ivr.destinations import KINDS
 from agent.ivr.service import DIGIT_TIMEOUT_S, RETRIES
+from agent.media.pool import CALLS_PER_WORKER
 from agent.voicemail.service import (
     MAX_MESSAGE_S_LIMIT,
     MIN_MESSAGE_S_LIMIT,
@@ -23,6 +24,7 @@ _ERRORS = {
 _MAILBOX = {"$ref": "#/components/schemas/Mailbox"}
 _MESSAGE = {"$ref": "#/components/schemas/VoicemailMessage"}
 _MENU = {"$ref": "#/components/schemas/IvrMenu"}
+_ROOM = {"$ref": "#/components/schemas/ConferenceRoom"}
 NUMBER_PARAMETER = {
     "name": "number",
     "in": "path",
@@ -45,6 +47,37 @@ _DESTINATION = {
 }
 
 SCHEMAS: dict = {
+    "ConferenceRoom": {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string", "readOnly": True},
+            "name": {"type": "string", "maxLength": 64},
+            "has_pin": {"type": "boolean", "readOnly": True},
+            "max_members": {
+                "type": "integer",
+                "minimum": 2,
+                "maximum": CALLS_PER_WORKER,
+                "description": "one media worker's calls",
+            },
+        },
+    },
+    "ConferenceRoomChange": {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "maxLength": 64},
+            "pin": {
+                "type": ["string", "null"],
+                "description": "digits callers enter; null removes it",
+            },
+            "max_members": {
+                "type": "integer",
+                "minimum": 2,
+                "maximum": CALLS_PER_WORKER,
+            },
+        },
+    },
     "Mailbox": {
         "type": "object",
         "properties": {
@@ -130,6 +163,56 @@ SCHEMAS: dict = {
 }
 
 PATHS: dict = {
+    "/conference": {
+        "get": {
+            "operationId": "listConferenceRooms",
+            "summary": "Every conference room",
+            "responses": {
+                "200": _json({"type": "array", "items": _ROOM}, "the rooms"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/conference/{number}": {
+        "parameters": [NUMBER_PARAMETER],
+        "get": {
+            "operationId": "getConferenceRoom",
+            "summary": "One conference room",
+            "responses": {
+                "200": _json(_ROOM, "the room"),
+                "404": _problem("no such room"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setConferenceRoom",
+            "summary": "Create or change a conference room",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ConferenceRoomChange"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_ROOM, "the room as changed"),
+                "201": _json(_ROOM, "the room as created"),
+                "400": _problem("the body is not a JSON object of these fields"),
+                "422": _problem("a field breaks its rule"),
+                **_ERRORS,
+            },
+        },
+        "delete": {
+            "operationId": "removeConferenceRoom",
+            "summary": "Remove a conference room",
+            "responses": {
+                "204": {"description": "removed"},
+                "404": _problem("no such room"),
+                **_ERRORS,
+            },
+        },
+    },
     "/voicemail": {
         "get": {
             "operationId": "listMailboxes",

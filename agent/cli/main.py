@@ -19,6 +19,7 @@ from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
 from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
+from agent.cli import conference as conference_cli
 from agent.cli import console as console_cli
 from agent.cli import extension_networks as extension_networks_cli
 from agent.cli import firmware as firmware_cli
@@ -321,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     media_cli.register(sub)
     voicemail_cli.register(sub)
     ivr_cli.register(sub)
+    conference_cli.register(sub)
     mail_cli.register(sub)
     extension_networks_cli.register(sub)
     network_cli.register(sub)

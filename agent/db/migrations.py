@@ -358,7 +358,8 @@ INSERT INTO version (table_name, table_version) VALUES ('uacreg', 5)
 
 # Voicemail: a mailbox per extension (PIN as a scrypt hash, greetings as
 # files under voicemail/<number>/), one row per message; IVR menus and their
-# DTMF choices, each choice pointing at a destination "kind:target".
+# DTMF choices, each choice pointing at a destination "kind:target";
+# conference rooms (PIN optional, as a scrypt hash).
 MEDIA_SERVICES = """
 CREATE TABLE mailbox (
     id INTEGER PRIMARY KEY NOT NULL,
@@ -399,6 +400,14 @@ CREATE TABLE ivr_choice (
     digit VARCHAR(1) NOT NULL,
     destination VARCHAR(32) NOT NULL,
     UNIQUE (menu_id, digit)
+);
+CREATE TABLE conference_room (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    pin_hash TEXT,
+    max_members INTEGER NOT NULL DEFAULT 4,
+    updated_at DATETIME NOT NULL
 )
 """
 
@@ -414,7 +423,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "phone inventory for auto-provisioning", _run(PHONE_INVENTORY)),
     Migration(6, "custom roles, portal users, contacts", _run(ROLES_PORTAL_CONTACTS)),
     Migration(7, "trunks, routes and call records", _run(TRUNKS_ROUTES_AND_CDR)),
-    Migration(8, "voicemail mailboxes and messages, IVR menus", _run(MEDIA_SERVICES)),
+    Migration(8, "voicemail, IVR menus, conference rooms", _run(MEDIA_SERVICES)),
     Migration(
         9,
         "networks each extension may register from",

@@ -325,3 +325,16 @@ class IvrChoice(BaseModel):
 
     class Meta:
         table_name = "ivr_choice"
+
+
+class ConferenceRoom(BaseModel):
+    """A conference room, called by its number; ``pin_hash`` is optional."""
+
+    number = peewee.CharField(unique=True, max_length=6)
+    name = peewee.CharField(max_length=64)
+    pin_hash = peewee.TextField(null=True)
+    max_members = peewee.IntegerField(default=4)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "conference_room"

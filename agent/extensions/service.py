@@ -16,7 +16,7 @@ import peewee
 from agent import audit, csvimport, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import Extension, utcnow
+from agent.db.models import ConferenceRoom, Extension, IvrMenu, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from agent.extensions import rules
@@ -145,6 +145,14 @@ class ExtensionService:
         row = Extension(number=number, display_name=display_name, email=email)
         self._set_credentials(row, password)
         with database.atomic():
+            # An IVR menu or a conference room on this number would go
+            # silent: calls to an extension's number ring the extension.
+            if IvrMenu.get_or_none(IvrMenu.number == number) is not None:
+                raise InvalidInput("extension", number, "already an IVR menu's number")
+            if ConferenceRoom.get_or_none(ConferenceRoom.number == number) is not None:
+                raise InvalidInput(
+                    "extension", number, "already a conference room's number"
+                )
             if Extension.select().where(Extension.number == number).exists():
                 raise AlreadyExists(
                     f'extension "{number}": already exists', field="extension"

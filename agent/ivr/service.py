@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import Extension, IvrChoice, IvrMenu, utcnow
+from agent.db.models import ConferenceRoom, Extension, IvrChoice, IvrMenu, utcnow
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.ivr.destinations import Destination
 from agent.media.prompts import SYSTEM_PROMPTS_DIR
@@ -188,6 +188,8 @@ class IvrService:
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
         if Extension.get_or_none(Extension.number == number) is not None:
             raise InvalidInput("number", number, "already an extension's number")
+        if ConferenceRoom.get_or_none(ConferenceRoom.number == number) is not None:
+            raise InvalidInput("number", number, "already a conference room's number")
 
     def _check_prompt(self, prompt: str) -> None:
         if not _PROMPT.fullmatch(prompt or ""):

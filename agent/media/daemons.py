@@ -33,12 +33,7 @@ def _worker_daemon(settings: Settings, port: int) -> Daemon:
 
     def answering() -> bool:
         """The worker wrote its pid once its Endpoint took the port."""
-        if daemon is None or daemon.pid is None:
-            return False
-        try:
-            return ready.read_text().strip() == str(daemon.pid)
-        except OSError:
-            return False
+        return daemon is not None and pool.worker_answering(settings, port, daemon.pid)
 
     daemon = Daemon(
         DaemonSpec(name=f"media-{port}", prepare=prepare, answering=answering)

@@ -40,6 +40,10 @@ OK = 200
 FORBIDDEN = 403
 NOT_FOUND = 404
 TEMPORARILY_UNAVAILABLE = 480
+# The reason phrase of a call sent back because the mailbox is off; the
+# routing passes such an answer to the caller instead of trying another
+# worker (agent/sip/routing.py names the same phrase).
+NO_VOICEMAIL_REASON = "No Voicemail"
 # pjlib aborts when called from a thread it does not know, and Python's
 # cyclic garbage collector runs in whichever thread allocates at the time
 # (the e-mail sender's, say), where it would destroy pjsua2 objects. So the
@@ -313,7 +317,8 @@ class MediaWorker:
             log.exception("media: cannot choose a flow for %s", invite.dialed)
             flow = None
         if isinstance(flow, int):
-            self._reply(call, flow)
+            # Sent back to Kamailio for the caller, not for another worker.
+            self._reply(call, flow, NO_VOICEMAIL_REASON)
             return
         if flow is None:
             self._reply(call, NOT_FOUND)
@@ -329,9 +334,11 @@ class MediaWorker:
         )
         self._reply(call, OK)
 
-    def _reply(self, call: MediaCall, code: int) -> None:
+    def _reply(self, call: MediaCall, code: int, reason: str = "") -> None:
         prm = pj.CallOpParam(True)
         prm.statusCode = code
+        if reason:
+            prm.reason = reason
         try:
             call.answer(prm)
         except pj.Error as exc:
@@ -382,7 +389,12 @@ class MediaWorker:
 
         account_cfg = pj.AccountConfig()
         account_cfg.idUri = f"sip:media@{pool.WORKER_ADDRESS}:{self.port}"
-        account_cfg.mediaConfig.transportConfig.boundAddress = pool.WORKER_ADDRESS
+        # SIP stays on the loopback with Kamailio, but the phones send their
+        # audio straight to the worker: RTP binds the appliance's own address.
+        # Port 0: pjsua picks free ports at random, so a pool of workers
+        # never fights over one range.
+        account_cfg.mediaConfig.transportConfig.boundAddress = self.settings.bind
+        account_cfg.mediaConfig.transportConfig.port = 0
         account_cfg.natConfig.contactRewriteUse = 0
         account_cfg.natConfig.viaRewriteUse = 0
         account_cfg.natConfig.sdpNatRewriteUse = 0

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.db.models import Extension, IvrMenu, Mailbox
+from agent.db.models import ConferenceRoom, Extension, IvrMenu, Mailbox
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import send_voicemail_email
@@ -335,8 +335,9 @@ class MailboxMenu(Flow):
         self.number = digits
         self._ask_pin()
 
-    def _ask_pin(self) -> None:
-        self.ask(prompts("vm-password"), self._pin_entered, max_digits=10)
+    def _ask_pin(self, before: tuple[str, ...] = ()) -> None:
+        # Digits typed during the prompts count: a caller may type ahead.
+        self.ask(prompts(*before, "vm-password"), self._pin_entered, max_digits=10)
 
     def _pin_entered(self, pin: str) -> None:
         box = self.voicemail.find(self.number or "")
@@ -351,7 +352,7 @@ class MailboxMenu(Flow):
         if self.attempts >= PIN_ATTEMPTS:
             self.say(prompts("vm-incorrect", "vm-goodbye"), self.channel.hangup)
         else:
-            self.say(prompts("vm-incorrect"), self._ask_pin)
+            self._ask_pin(("vm-incorrect",))
 
     # -- main menu: 1 listen, 0 mailbox options, * or # leave ----------------
 
@@ -518,6 +519,11 @@ def for_invite(worker, channel, invite):
         return MailboxMenu(worker, channel, invite.caller)
     if invite.dialed == ANY_MAILBOX_CODE:
         return MailboxMenu(worker, channel, None)
+    room = ConferenceRoom.get_or_none(ConferenceRoom.number == invite.dialed)
+    if room is not None:
+        from agent.conference.flow import ConferenceMember
+
+        return ConferenceMember(worker, channel, room, invite.caller)
     menu = IvrMenu.get_or_none(IvrMenu.number == invite.dialed)
     if menu is not None:
         from agent.ivr.flow import IvrFlow

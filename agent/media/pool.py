@@ -109,3 +109,13 @@ def read_token(settings: Settings) -> str:
 def ready_path(settings: Settings, port: int) -> Path:
     """Written by a worker once its Endpoint answers; holds the worker's pid."""
     return settings.run_dir / f"media-{port}.ready"
+
+
+def worker_answering(settings: Settings, port: int, pid: int | None) -> bool:
+    """The worker with this pid has its Endpoint up on its port."""
+    if pid is None:
+        return False
+    try:
+        return ready_path(settings, port).read_text().strip() == str(pid)
+    except OSError:
+        return False

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from agent import ports
 from agent.devicekey import create_secret_file
+from agent.errors import InvalidInput
 from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
 from agent.sip.routing import RoutingSettings
@@ -40,8 +41,10 @@ DEFAULT_EXPIRES_S = 3600
 MAX_EXPIRES_S = 7200
 # Desk phone + softphone + mobile app per person, with room to spare.
 MAX_CONTACTS_PER_EXTENSION = 10
-# An extension rings for this long before the caller hears no-answer.
+# An extension rings for this long before the call goes to its voicemail
+# or the caller hears no-answer; EDGEPBX_RING_TIMEOUT_S overrides it.
 RING_TIMEOUT_MS = 60000
+RING_TIMEOUT_S_RANGE = (2, 300)
 # How often registrations are written back to the state database.
 USRLOC_FLUSH_S = 5
 # How often NATed phones are pinged with OPTIONS to keep their binding open.
@@ -127,6 +130,18 @@ def _alias(settings: Settings) -> str:
     return "\n".join(f'alias="{domain}:{port}"' for port in sip_ports)
 
 
+def ring_timeout_ms() -> int:
+    raw = os.environ.get("EDGEPBX_RING_TIMEOUT_S", "")
+    if not raw:
+        return RING_TIMEOUT_MS
+    low, high = RING_TIMEOUT_S_RANGE
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(
+            "EDGEPBX_RING_TIMEOUT_S", raw, f"seconds, from {low} to {high}"
+        )
+    return int(raw) * 1000
+
+
 def render(settings: Settings, realm: str) -> tuple[str, str]:
     """Return (kamailio.cfg text, routing settings text).
 
@@ -148,7 +163,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "alias": _alias(settings),
         "listen": listen,
         "rpc_socket": str(settings.kamailio_rpc_socket),
-        "ring_timeout_ms": str(RING_TIMEOUT_MS),
+        "ring_timeout_ms": str(ring_timeout_ms()),
         "auth_secret": _auth_secret(settings.run_dir),
         "config_db_url": f"sqlite:///{settings.config_db}",
         "state_db_url": f"sqlite:///{settings.sip_state_db}",

@@ -39,6 +39,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 from dataclasses import dataclass
 
 try:
@@ -150,14 +151,24 @@ FLAG_TO_MEDIA = 8  # the transaction goes to a media worker
 MEDIA_WORKER_TIMEOUT_MS = 2000
 MEDIA_RING_TIMEOUT_MS = 10000
 # A worker that is full (pjsua answers 486 with all its calls in use), dead
-# (408 from tm) or failing gets the call moved to the next worker.
+# (408 from tm) or failing gets the call moved to the next worker. A worker
+# that sends a call back because the mailbox is off says so in the reason
+# phrase, and that answer goes to the caller as it is.
 MEDIA_FAILOVER_CODES = {408, 486, 500, 503}
+NO_VOICEMAIL_REASON = "No Voicemail"
 # What a callee's failure means for its voicemail (RFC 3261 section 21).
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480}
+# Dispatcher algorithm 7: a hash of hash_pvar ($rU, see kamailio.cfg.tmpl),
+# so every call to one conference room meets on the same worker.
+MEDIA_DISPATCH_BY_NUMBER = 7
+FLAG_TO_ROOM = 9  # the call joins a conference room: no failover when full
 # The number the caller dialled, kept for the failure route, where the
 # request URI is already the callee's contact.
 DIALED_AVP = "$avp(dialed)"
+# Why the call goes to voicemail, kept to tell the next worker on failover:
+# headers added in one failure route are gone in the next.
+VOICEMAIL_REASON_AVP = "$avp(voicemail)"
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
@@ -175,7 +186,8 @@ class RoutingSettings:
     realm: str
     #: The agent's security event socket; empty: report nothing.
     events_socket: str = ""
-    #: The configuration database (trunks and routes), read-only.
+    #: The configuration database (trunks, routes, conference room
+    #: numbers), read-only.
     config_db: str = ""
     #: The agent's call event socket (call records); empty: report nothing.
     call_events_socket: str = ""
@@ -257,6 +269,7 @@ class Routing(OutsideCalls):
         self.settings = settings
         self.events = EventReporter(settings.events_socket)
         self.init_outside(settings.config_db, settings.call_events_socket)
+        self._config: sqlite3.Connection | None = None
 
     # -- KEMI entry points ---------------------------------------------------
 
@@ -296,7 +309,15 @@ class Routing(OutsideCalls):
             return 1
         code = KSR.pv.get("$T_reply_code")
         if KSR.isflagset(FLAG_TO_MEDIA):
-            if code in MEDIA_FAILOVER_CODES and KSR.dispatcher.ds_next_dst() > 0:
+            reason = KSR.pv.get("$T_reply_reason")
+            room_full = KSR.isflagset(FLAG_TO_ROOM) and code == 486
+            if (
+                code in MEDIA_FAILOVER_CODES
+                and not room_full
+                and reason != NO_VOICEMAIL_REASON
+                and KSR.dispatcher.ds_next_dst() > 0
+            ):
+                self.add_media_headers(KSR.pv.get(VOICEMAIL_REASON_AVP))
                 self.relay_to_media_worker()
             return 1
         if not self.settings.media_token:
@@ -543,8 +564,27 @@ class Routing(OutsideCalls):
         ):
             return False
         KSR.rr.record_route()
+        if self.is_conference_room(user):
+            KSR.setflag(FLAG_TO_ROOM)
         self.to_media_worker()
         return True
+
+    def is_conference_room(self, number: str) -> bool:
+        """Read only, from this Kamailio child's own connection."""
+        if not self.settings.config_db or not number.isdigit():
+            return False
+        try:
+            if self._config is None:
+                self._config = sqlite3.connect(
+                    "file:" + self.settings.config_db + "?mode=ro", uri=True
+                )
+            row = self._config.execute(
+                "SELECT 1 FROM conference_room WHERE number = ?", (number,)
+            ).fetchone()
+        except sqlite3.Error:
+            self._config = None
+            return False
+        return row is not None
 
     def to_extension(self, method: str) -> bool:
         """Ring every registered contact of the called extension at once."""
@@ -563,8 +603,7 @@ class Routing(OutsideCalls):
         rc = KSR.registrar.lookup(LOCATION_TABLE)
         if rc == -1 and method == "INVITE" and self.settings.media_token:
             # No phone registered right now: the extension's voicemail.
-            KSR.hdr.append(VOICEMAIL_HEADER + ": unavailable\r\n")
-            self.to_media_worker()
+            self.to_media_worker("unavailable")
             return True
         if rc == -1:
             # A known extension with no phone registered right now.
@@ -596,22 +635,29 @@ class Routing(OutsideCalls):
         if not dialed:
             return
         KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
-        KSR.hdr.append(VOICEMAIL_HEADER + ": " + reason + "\r\n")
-        self.to_media_worker()
+        self.to_media_worker(reason)
 
-    def to_media_worker(self) -> None:
+    def to_media_worker(self, voicemail_reason: str | None = None) -> None:
         """Send the call to a media worker, with the trust token."""
-        if (
-            KSR.dispatcher.ds_select_dst(
-                MEDIA_DISPATCHER_SET, MEDIA_DISPATCH_ROUND_ROBIN
-            )
-            < 0
-        ):
+        algorithm = (
+            MEDIA_DISPATCH_BY_NUMBER
+            if KSR.isflagset(FLAG_TO_ROOM)
+            else MEDIA_DISPATCH_ROUND_ROBIN
+        )
+        if KSR.dispatcher.ds_select_dst(MEDIA_DISPATCHER_SET, algorithm) < 0:
             KSR.sl.sl_send_reply(503, "Media Service Unavailable")
             return
-        KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + self.settings.media_token + "\r\n")
+        if voicemail_reason:
+            KSR.pv.sets(VOICEMAIL_REASON_AVP, voicemail_reason)
+        self.add_media_headers(voicemail_reason)
         KSR.setflag(FLAG_TO_MEDIA)
         self.relay_to_media_worker()
+
+    def add_media_headers(self, voicemail_reason: str | None) -> None:
+        if voicemail_reason:
+            KSR.hdr.append(VOICEMAIL_HEADER + ": " + voicemail_reason + "\r\n")
+        token = self.settings.media_token
+        KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + token + "\r\n")
 
     def relay_to_media_worker(self) -> None:
         KSR.tm.t_set_fr(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)

@@ -1,0 +1,87 @@
+"""``edgepbx conference``: conference rooms (agent/conference)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from agent.accounts.roles import CONSOLE
+from agent.appliance import Appliance
+from agent.conference.service import ConferenceService
+from agent.media.pool import CALLS_PER_WORKER
+
+EXIT_OK = 0
+
+
+def _show(info, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(info.to_dict(), indent=2))
+        return
+    pin = "with a PIN" if info.has_pin else "no PIN"
+    print(f"room {info.number} ({info.name}): {pin}, up to {info.max_members}")
+
+
+def conference_set(app: Appliance, args: argparse.Namespace) -> int:
+    pin = input().strip() if args.pin_stdin else args.pin
+    info = ConferenceService(CONSOLE).save(
+        args.number,
+        name=args.name,
+        pin=pin,
+        clear_pin=args.no_pin,
+        max_members=args.max_members,
+    )
+    _show(info, args.json)
+    return EXIT_OK
+
+
+def conference_list(app: Appliance, args: argparse.Namespace) -> int:
+    rooms = ConferenceService(CONSOLE).list()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rooms], indent=2))
+        return EXIT_OK
+    if not rooms:
+        print("no conference room")
+    for room in rooms:
+        _show(room, False)
+    return EXIT_OK
+
+
+def conference_show(app: Appliance, args: argparse.Namespace) -> int:
+    _show(ConferenceService(CONSOLE).show(args.number), args.json)
+    return EXIT_OK
+
+
+def conference_remove(app: Appliance, args: argparse.Namespace) -> int:
+    ConferenceService(CONSOLE).remove(args.number)
+    print(json.dumps({"removed": args.number}) if args.json else "room removed")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    conf = sub.add_parser("conference", help="conference rooms")
+    conf_sub = conf.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def command(name, handler, help):
+        p = conf_sub.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("set", conference_set, "create or change a room")
+    p.add_argument("number")
+    p.add_argument("--name", required=True)
+    pin = p.add_mutually_exclusive_group()
+    pin.add_argument("--pin", help="digits callers must enter")
+    pin.add_argument("--pin-stdin", action="store_true")
+    pin.add_argument("--no-pin", action="store_true", help="remove the PIN")
+    p.add_argument(
+        "--max-members",
+        type=int,
+        default=CALLS_PER_WORKER,
+        help=f"at most {CALLS_PER_WORKER} (the calls of one media worker)",
+    )
+    command("list", conference_list, "list rooms")
+    p = command("show", conference_show, "show one room")
+    p.add_argument("number")
+    p = command("remove", conference_remove, "remove a room")
+    p.add_argument("number")

@@ -1,0 +1,1 @@
+"""Conference rooms: callers who dial a room's number hear each other."""
