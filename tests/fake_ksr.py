@@ -44,6 +44,17 @@ class FakeKsr:
         "uac",
     )
 
+    #: The modules that run inside Kamailio and import KSR from it.
+    KEMI_MODULES = ("agent.sip.routing", "agent.sip.outside")
+
+    def install(self, monkeypatch) -> FakeKsr:
+        """Stand in for KSR in every KEMI module for the rest of the test."""
+        import importlib
+
+        for name in self.KEMI_MODULES:
+            monkeypatch.setattr(importlib.import_module(name), "KSR", self)
+        return self
+
     def __init__(self, pv: dict[str, str] | None = None) -> None:
         self.calls: list[tuple[str, tuple]] = []
         self.returns: dict[str, Any] = {}

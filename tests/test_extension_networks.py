@@ -115,7 +115,7 @@ def restricted_route(monkeypatch, tmp_path):
         0 if name == routing.ALLOWED_NETWORKS_AVP else 1
     )
     fake.returns["nathelper.nat_uac_test"] = -1
-    monkeypatch.setattr(routing, "KSR", fake)
+    fake.install(monkeypatch)
     path = tmp_path / "events.sock"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(path))

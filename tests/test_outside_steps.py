@@ -38,7 +38,6 @@ def config_db(tmp_path):
 
 @pytest.fixture
 def ksr(monkeypatch):
-    from agent.sip import outside, routing
 
     fake = FakeKsr(
         pv={
@@ -52,8 +51,7 @@ def ksr(monkeypatch):
             "$Ri": "192.0.2.1",
         }
     )
-    monkeypatch.setattr(routing, "KSR", fake)
-    monkeypatch.setattr(outside, "KSR", fake)
+    fake.install(monkeypatch)
     fake.returns.update(
         {
             "siputils.has_totag": -1,

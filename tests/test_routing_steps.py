@@ -9,13 +9,11 @@ from tests.fake_ksr import FakeKsr
 
 @pytest.fixture
 def ksr(monkeypatch):
-    from agent.sip import outside, routing
 
     fake = FakeKsr(
         pv={"$rm": "INVITE", "$ru": "sip:102@pbx", "$au": "101", "$si": "192.0.2.7"}
     )
-    monkeypatch.setattr(routing, "KSR", fake)
-    monkeypatch.setattr(outside, "KSR", fake)
+    fake.install(monkeypatch)
     # Out of dialog, not a retransmission, not to the server itself.
     fake.returns.update(
         {

@@ -87,7 +87,7 @@ def test_the_request_syntax_step(monkeypatch, head, from_header, reply):
     from tests.fake_ksr import FakeKsr
 
     fake = FakeKsr(pv={"$mb": head + "Via: x\r\n\r\n", "$hdr(From)": from_header})
-    monkeypatch.setattr(routing, "KSR", fake)
+    fake.install(monkeypatch)
     route = routing.Routing(routing.RoutingSettings(realm="pbx"))
 
     handled = route.request_syntax("OPTIONS")
