@@ -95,6 +95,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/backup_restore
 	$(VENV_PY) scripts/bench/tftp_storm
 	$(VENV_PY) scripts/bench/ban_latency
+	$(VENV_PY) scripts/bench/web_latency
 
 clean:
 	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache
