@@ -55,6 +55,7 @@ def schemathesis(pbx, budget_s: int, *options: str) -> subprocess.CompletedProce
         capture_output=True,
         text=True,
         timeout=budget_s + 120,
+        cwd=pbx.data_dir.parent,  # its cache directory goes there, not here
     )  # fmt: skip
 
 
