@@ -96,6 +96,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/tftp_storm
 	$(VENV_PY) scripts/bench/http_prov
 	$(VENV_PY) scripts/bench/ban_latency
+	$(VENV_PY) scripts/bench/web_latency
 
 clean:
 	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

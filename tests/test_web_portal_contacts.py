@@ -161,6 +161,10 @@ def test_company_phonebooks_are_shown_to_the_extensions_they_are_for(shared_pbx)
     ]
     assert [c["name"] for c in reception.json()] == ["Taxi"]
     assert {c["name"] for c in depot.json()} >= {"Taxi", "Forklift service"}
+    removed = api.request("DELETE", "/api/v1/phonebooks/Depot")
+    depot_after = shared_pbx.cli("contact", "list", "--extension", "201", "--json")
+    assert removed.status == 204
+    assert "Forklift service" not in {c["name"] for c in depot_after.json()}
 
 
 def test_extensions_import_from_csv_all_or_nothing(shared_pbx, admin):

@@ -131,7 +131,7 @@ def _query_int(name: str, default: int) -> int:
     raw = bottle.request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInput(name, raw, "a whole number")
     return int(raw)
 

@@ -93,7 +93,7 @@ def refused_import(exc: csvimport.ImportRefused) -> str:
 
 
 def _int_id(raw: str, field: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise InvalidInput(field, raw, "a whole number")
     return int(raw)
 

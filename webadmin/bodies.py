@@ -51,6 +51,7 @@ def limit() -> int:
 def refuse_oversized() -> None:
     """Run before every route: refuse a body announced larger than the limit."""
     raw = bottle.request.environ.get("CONTENT_LENGTH", "") or "0"
+    raw = raw if raw.isascii() else "x"
     if raw.isdigit() and int(raw) <= limit():
         return
     detail = (

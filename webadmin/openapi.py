@@ -7,7 +7,12 @@ checks that it names exactly the routes the application serves.
 from __future__ import annotations
 
 from agent.extensions import rules
-from agent.extensions.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SORT_KEYS
+from agent.extensions.service import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    SORT_KEYS,
+)
 from webadmin import (
     openapi_mail,
     openapi_people,
@@ -235,7 +240,12 @@ def document() -> dict:
                         {
                             "name": "page",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PAGE,
+                                "default": 1,
+                            },
                         },
                         {
                             "name": "per_page",

@@ -194,7 +194,7 @@ SCHEMAS: dict = {
             _ref("Problem"),
             {
                 "type": "object",
-                "required": ["rows"],
+                "description": "rows is absent when the file as a whole is refused",
                 "properties": {
                     "rows": {
                         "type": "array",

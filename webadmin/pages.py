@@ -31,6 +31,8 @@ log = logging.getLogger("edgepbx.web")
 
 VIEWS_DIR = Path(__file__).with_name("views")
 AUDIT_PAGE_SIZE = 50
+# A page number past this is no page of any list (SQLite integers are 64-bit).
+PAGE_DIGITS_MAX = 9
 # Notices a redirect may ask for by name; never text taken from the URL.
 NOTICES = {
     "password-changed": "Your password is changed.",
@@ -88,7 +90,9 @@ def _safe_next(target: str) -> str:
 
 def _int_query(name: str, default: int) -> int:
     raw = bottle.request.query.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > PAGE_DIGITS_MAX:
+        return default
+    return int(raw) if int(raw) > 0 else default
 
 
 def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:

@@ -105,6 +105,7 @@ PATHS: dict = {
                 "201": _json(BAN_REF, "banned"),
                 "400": _problem("bad body, or the caller's own address"),
                 "422": _problem("not an address, or seconds out of range"),
+                "415": _problem("the body is not JSON"),
                 **_ERRORS,
             },
         },
@@ -124,6 +125,7 @@ PATHS: dict = {
             "responses": {
                 "204": {"description": "lifted"},
                 "404": _problem("the address is not banned"),
+                "422": _problem("not an IPv4 or IPv6 address"),
                 **_ERRORS,
             },
         },

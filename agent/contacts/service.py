@@ -175,7 +175,10 @@ class ContactService:
         with database.atomic():
             row = _phonebook(name)
             before = _phonebook_info(row).to_dict()
-            row.delete_instance(recursive=True)
+            # Its contacts go with it (peewee's recursive delete would
+            # instead clear their nullable phonebook column).
+            Contact.delete().where(Contact.phonebook == row).execute()
+            row.delete_instance()
             audit.record(self.actor, "delete", "phonebook", row.name, before)
 
     # company contacts

@@ -27,6 +27,8 @@ from agent.sip import digest
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SEARCH_MAX = 64
+# No list has this many pages; larger numbers overflow SQLite's OFFSET.
+MAX_PAGE = 10**9
 
 #: Sort keys a list may ask for, and the column behind each (numbers sort by
 #: value, names without regard to case; both orders have an index).
@@ -209,8 +211,8 @@ class ExtensionService:
             raise InvalidInput("sort", sort, "one of " + ", ".join(SORT_KEYS))
         if not 1 <= per_page <= MAX_PAGE_SIZE:
             raise InvalidInput("per_page", per_page, f"1 to {MAX_PAGE_SIZE}")
-        if page < 1:
-            raise InvalidInput("page", page, "1 or more")
+        if not 1 <= page <= MAX_PAGE:
+            raise InvalidInput("page", page, f"1 to {MAX_PAGE}")
 
         query = self._visible()
         if search:

@@ -287,6 +287,12 @@ class PhoneService:
         return info
 
     def _csv_rows(self, text: str) -> list[tuple[int, dict[str, str]]]:
+        try:
+            return self._read_csv_rows(text)
+        except csv.Error as exc:
+            raise InvalidInput("csv", None, f"not CSV: {exc}") from None
+
+    def _read_csv_rows(self, text: str) -> list[tuple[int, dict[str, str]]]:
         reader = csv.DictReader(io.StringIO(text))
         header = [name.strip().lower() for name in reader.fieldnames or []]
         if tuple(header) != CSV_COLUMNS:

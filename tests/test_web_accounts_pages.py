@@ -1,0 +1,90 @@
+"""Accounts, API tokens and custom roles managed from the web pages."""
+
+from __future__ import annotations
+
+import re
+
+from tests.test_web_signin import served_routes
+from tests.webclient import CHOSEN_PASSWORD, client, signed_in
+
+_SECRET = re.compile(r'<code id="secret" class="secret">([^<]+)</code>')
+
+
+def test_an_account_made_on_the_page_signs_in_with_the_password_shown_once(pbx):
+    admin = signed_in(pbx)
+
+    made = admin.post_form(
+        "/accounts/new", {"username": "frontdesk", "role": "operator"}, "/accounts"
+    )
+    shown = admin.get(made.location)
+    again = admin.get(made.location)
+    password = _SECRET.search(shown.body).group(1)
+    person = client(pbx)
+
+    assert made.location == "/accounts/frontdesk/password"
+    assert _SECRET.search(again.body) is None  # shown once
+    assert person.sign_in("frontdesk", password).location == "/password"
+    assert person.change_password(password, CHOSEN_PASSWORD).status == 303
+    assert person.get("/extensions").status == 200
+
+
+def test_a_token_made_on_the_page_is_shown_once_and_works_until_revoked(pbx):
+    admin = signed_in(pbx)
+
+    made = admin.post_form(
+        "/tokens/new", {"name": "billing", "role": "operator"}, "/tokens"
+    )
+    token = _SECRET.search(admin.get(made.location).body).group(1)
+    script = client(pbx)
+    script.bearer = token
+    before = script.get("/api/v1/extensions").status
+    token_id = made.location.split("/")[2]
+    admin.post_form(f"/tokens/{token_id}/revoke", {}, "/tokens")
+    after = script.get("/api/v1/extensions").status
+
+    assert (before, after) == (200, 401)
+    assert token not in admin.get("/tokens").body
+
+
+def test_a_custom_role_made_on_the_page_limits_its_holder(pbx):
+    pbx.add_extension("101", "Reception")
+    pbx.add_extension("201", "Depot")
+    admin = signed_in(pbx)
+
+    bad = admin.post_form(
+        "/roles/new",
+        {"name": "desk", "module_extensions": "view", "extension_ranges": "199-100"},
+        "/roles/new",
+    )
+    made = admin.post_form(
+        "/roles/new",
+        {"name": "desk", "module_extensions": "view", "extension_ranges": "100-199"},
+        "/roles/new",
+    )
+    admin.post_form("/accounts/new", {"username": "kim", "role": "desk"}, "/accounts")
+    password = _SECRET.search(admin.get("/accounts/kim/password").body).group(1)
+    kim = client(pbx)
+    kim.sign_in("kim", password)
+    kim.change_password(password, CHOSEN_PASSWORD)
+    listed = kim.get("/extensions")
+
+    assert bad.status == 422 and "from low to high" in bad.body
+    assert made.headers["location"] == "/roles/desk?notice=saved-role"
+    assert "Reception" in listed.body and "Depot" not in listed.body
+    assert kim.get("/extensions/new").status == 403
+    assert kim.get("/contacts").status == 403
+
+
+def test_no_page_form_changes_anything_without_the_session_csrf_token(pbx, tmp_path):
+    web = signed_in(pbx)
+    posts = [
+        path
+        for method, path in served_routes(tmp_path)
+        if method == "POST" and not path.startswith(("/api/", "/prov/", "/signin"))
+    ]
+    assert len(posts) > 20
+
+    refused = {path: web.request("POST", path, form={}).status for path in posts}
+
+    assert set(refused.values()) == {403}, refused
+    assert pbx.cli("account", "list", "--json").json()[0]["username"] == "admin"
