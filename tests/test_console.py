@@ -265,3 +265,15 @@ def test_status_as_json_names_the_database_state(pbx):
     values = json.loads(report.stdout)
     assert values["database"] == "ok"
     assert any(START_ADDRESS in i["addresses"] for i in values["interfaces"])
+
+
+def test_console_uses_the_database_once_it_exists(tmp_path, lan):
+    appliance = RunningPbx(tmp_path / "var", netns=lan.appliance)
+    serial = SerialLine().start([*appliance.prefix, *EDGEPBX, "console"], appliance.env)
+    try:
+        serial.expect("the database cannot be opened")
+        _appliance_with_admin(appliance)  # the agent's first start, meanwhile
+        serial.choose("3")
+        serial.expect(r"one-time password: \S+")
+    finally:
+        serial.close()

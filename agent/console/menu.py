@@ -100,6 +100,9 @@ class Console:
             return
 
     def perform(self, choice: Choice) -> None:
+        # The agent may have made the database since the console started,
+        # or someone restored it: use it as soon as it opens.
+        self.db.retry()
         try:
             choice.run()
         except PbxError as exc:

@@ -63,6 +63,20 @@ class Database:
                 out.write(json.dumps(entry) + "\n")
         AuditEntry.delete().execute()
 
+    def retry(self) -> bool:
+        """Try the real database again (it may exist or be restored by now)."""
+        if self.online:
+            return True
+        self.flush_audit()
+        try:
+            self.appliance = Appliance.open(self.settings, create=False)
+        except (peewee.DatabaseError, sqlite3.DatabaseError, PbxError, OSError):
+            _bind_stand_in()
+            return False
+        self.problem = None
+        log.info("database usable again")
+        return True
+
     def close(self) -> None:
         self.flush_audit()
         if self.appliance is not None:
@@ -77,8 +91,12 @@ def open_or_stand_in(settings: Settings) -> Database:
     except (peewee.DatabaseError, sqlite3.DatabaseError, PbxError, OSError) as exc:
         problem = str(exc) or type(exc).__name__
     log.warning("database unusable (%s): changes are audited to logs/", problem)
+    _bind_stand_in()
+    return Database(settings, None, problem)
+
+
+def _bind_stand_in() -> None:
     stand_in = peewee.SqliteDatabase(":memory:", check_same_thread=False)
     stand_in.connect()
     database.initialize(stand_in)
     migrate(stand_in)
-    return Database(settings, None, problem)
