@@ -20,6 +20,7 @@
     % if can(Permission.VIEW_MEDIA):
     <a href="/voicemail">Voicemail</a>
     <a href="/ivr">IVR</a>
+    <a href="/conference">Conference</a>
     % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
