@@ -25,6 +25,7 @@ from agent.cli import ivr as ivr_cli
 from agent.cli import mail as mail_cli
 from agent.cli import media as media_cli
 from agent.cli import phones
+from agent.cli import prompt as prompt_cli
 from agent.cli import security as security_cli
 from agent.cli import voicemail as voicemail_cli
 from agent.errors import PbxError
@@ -315,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     voicemail_cli.register(sub)
     ivr_cli.register(sub)
     conference_cli.register(sub)
+    prompt_cli.register(sub)
     mail_cli.register(sub)
     return parser
 

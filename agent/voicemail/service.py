@@ -373,6 +373,32 @@ class VoicemailService:
                 "voicemail %s: message waiting not sent: %s", box.extension.number, exc
             )
 
+    def upload_greeting(self, number: str, reason: str, data: bytes) -> MailboxInfo:
+        """An administrator sets a greeting from a WAV or MP3 file."""
+        from agent.media.uploads import convert
+
+        self.actor.require(Permission.MANAGE_MEDIA)
+        box = self._mailbox(number)
+        if reason not in GREETING_REASONS:
+            raise InvalidInput("reason", reason, "busy or unavailable")
+        converted = convert(data, "file", self.box_dir(number) / ".incoming")
+        self.save_greeting(box, reason, converted)
+        audit.record(
+            self.actor, "update", "mailbox", number, None, {"greeting": reason}
+        )
+        return self.info(box)
+
+    def remove_greeting(self, number: str, reason: str) -> MailboxInfo:
+        self.actor.require(Permission.MANAGE_MEDIA)
+        box = self._mailbox(number)
+        if reason not in GREETING_REASONS:
+            raise InvalidInput("reason", reason, "busy or unavailable")
+        self.greeting_path(number, reason).unlink(missing_ok=True)
+        audit.record(
+            self.actor, "update", "mailbox", number, {"greeting": reason}, None
+        )
+        return self.info(box)
+
     def save_greeting(self, box: Mailbox, reason: str, recording: Path) -> None:
         target = self.greeting_path(box.extension.number, reason)
         target.parent.mkdir(parents=True, exist_ok=True)
