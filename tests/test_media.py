@@ -284,3 +284,49 @@ def test_an_unanswered_call_goes_to_voicemail_after_the_ring_time(tmp_path):
             assert message["reason"] == "unavailable"
     finally:
         pbx.stop()
+
+
+def test_silence_ends_a_message_and_is_not_kept(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "102", extensions["102"], TONE_102) as b:
+        assert b.register() == 200
+        call = b.call("101")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf("1")
+        time.sleep(MESSAGE_S)
+        call.mute()  # the caller says nothing more
+        # 5 s of silence: the service files the message and hangs up.
+        call.wait_disconnected(timeout=15)
+        [message] = wait_messages(pbx, "101", 1)
+        assert message["duration_s"] <= MESSAGE_S + 1.5
+
+
+def test_the_owner_changes_the_pin_from_the_phone(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "101", extensions["101"], TONE_101) as a:
+        assert a.register() == 200
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("0")  # mailbox options
+        time.sleep(1.0)
+        call.send_dtmf("5")  # change the PIN
+        time.sleep(1.0)
+        call.send_dtmf("97531#")
+        time.sleep(1.0)
+        call.send_dtmf("97531#")
+        time.sleep(3.0)
+        call.hangup()
+
+    audit = pbx.cli("voicemail", "show", "101", "--json")
+    assert audit.returncode == 0
+    from agent.accounts.passwords import verify_password
+    from agent.db import open_database
+    from agent.db.models import Extension, Mailbox
+
+    open_database(pbx.data_dir / "db" / "edgepbx.sqlite")
+    box = Mailbox.select().join(Extension).where(Extension.number == "101").get()
+    assert verify_password("97531", box.pin_hash)
