@@ -330,3 +330,39 @@ def test_the_owner_changes_the_pin_from_the_phone(pbx, extensions):
     open_database(pbx.data_dir / "db" / "edgepbx.sqlite")
     box = Mailbox.select().join(Extension).where(Extension.number == "101").get()
     assert verify_password("97531", box.pin_hash)
+
+
+def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101, answer_incoming="busy") as a,
+        phone(pbx, "102", extensions["102"], TONE_102) as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        leave_message(b, "101")
+        a.wait_message_summary("Voice-Message: 1/0")
+
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("0")  # options
+        time.sleep(1.0)
+        call.send_dtmf("2")  # record the busy greeting after the prompt and tone
+        time.sleep(5.5 + MESSAGE_S)
+        call.send_dtmf("#")  # done
+        time.sleep(2.0)
+        call.send_dtmf("#")  # back to the main menu
+        time.sleep(1.0)
+        call.send_dtmf("1")  # listen
+        time.sleep(2.0)
+        call.send_dtmf("7")  # delete
+        a.wait_message_summary("Voice-Message: 0/0", timeout=10)
+        call.hangup()
+
+    assert messages(pbx, "101") == []
+    greeting = pbx.data_dir / "voicemail" / "101" / "greeting-busy.wav"
+    rate, samples = read_wav_tail(greeting, 1.0)
+    assert tone_share(samples, rate, TONE_101) > 0.5, "the owner's voice"
+    assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]
