@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.db.models import ConferenceRoom, Extension, IvrMenu, Mailbox
+from agent.db.models import ConferenceRoom, IvrMenu, Mailbox
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import send_voicemail_email
@@ -300,7 +300,7 @@ class LeaveMessage(Flow):
         self.notify_count(self.box)
         if self.box.email_enabled and self.box.extension.email:
             wav = self.voicemail.message_path(message)
-            info = self.voicemail._message_info(message)
+            info = self.voicemail.message_info(message)
             settings = self.worker.settings
             threading.Thread(
                 target=send_voicemail_email,
@@ -530,7 +530,3 @@ def for_invite(worker, channel, invite):
 
         return IvrFlow(worker, channel, menu, invite.caller)
     return None
-
-
-def extension_numbers() -> list[str]:
-    return [e.number for e in Extension.select(Extension.number)]

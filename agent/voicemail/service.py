@@ -271,9 +271,9 @@ class VoicemailService:
     def message_infos(self, number: str) -> list[MessageInfo]:
         self.actor.require(Permission.VIEW_MEDIA)
         box = self._mailbox(number)
-        return [self._message_info(m) for m in self.messages(box)]
+        return [self.message_info(m) for m in self.messages(box)]
 
-    def _message_info(self, m: VoicemailMessage) -> MessageInfo:
+    def message_info(self, m: VoicemailMessage) -> MessageInfo:
         return MessageInfo(
             id=m.id,
             extension=m.mailbox.extension.number,
