@@ -452,6 +452,9 @@ class MediaWorker:
 
 
 def run_worker(settings: Settings, port: int) -> None:
+    from agent.media.flows import clean_spool
+
+    clean_spool(settings)
     token = pool.read_token(settings)
     worker = MediaWorker(settings, port, token)
     signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))

@@ -17,6 +17,7 @@ Numbers the media service answers:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -48,6 +49,8 @@ SILENCE_CUTOFF_S = 5.0
 SILENCE_CHECK_S = 0.25
 SILENCE_LEVEL = 3
 MAX_GREETING_S = 60
+# Longer than any recording (the longest message limit is 600 s).
+SPOOL_MAX_AGE_S = 3600
 # SIP status sent back when a call for voicemail finds no mailbox: the
 # failure the callee gave, so the caller hears busy or no answer.
 FAILURE_FOR_REASON = {"busy": 486, "unavailable": 480}
@@ -208,8 +211,26 @@ class Recording:
         self.done(max(0.0, duration))
 
 
+def spool_dir(settings) -> Path:
+    """Recordings in progress; filed or dropped when they end."""
+    return settings.data_dir / "voicemail" / ".spool"
+
+
+def clean_spool(settings) -> None:
+    """Drop recordings a dead worker left behind.
+
+    No recording lasts longer than SPOOL_MAX_AGE_S, so an older file belongs
+    to no live call of any worker.
+    """
+    cutoff = time.time() - SPOOL_MAX_AGE_S
+    for path in spool_dir(settings).glob("*.wav"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
 def _temporary_wav(worker) -> Path:
-    spool = worker.settings.data_dir / "voicemail" / ".spool"
+    spool = spool_dir(worker.settings)
     spool.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=spool, suffix=".wav")
     os.close(fd)
