@@ -192,7 +192,11 @@ def test_roles_allow_what_their_names_say():
 
     assert allowed(Role.SUPER_ADMINISTRATOR) == set(Permission)
     assert Permission.MANAGE_ACCOUNTS not in allowed(Role.ADMINISTRATOR)
-    assert allowed(Role.OPERATOR) == {Permission.VIEW_EXTENSIONS}
+    # Operators run the switchboard: they see, and change nothing.
+    assert allowed(Role.OPERATOR) == {
+        Permission.VIEW_EXTENSIONS,
+        Permission.VIEW_MEDIA,
+    }
     assert allowed(Role.USER) == set()
 
 
