@@ -1055,6 +1055,10 @@ class Call:
         with self._host._cond:
             return self._reinvite_codes[seen]
 
+    def mute(self) -> None:
+        """Stop sending the phone's tone: the other side hears silence."""
+        self._host._request("mute", call=self.key)
+
     def send_dtmf(self, digits: str, method: str = "rfc4733") -> None:
         """Send digits as RFC 4733 telephone-events in the audio stream, or
         with ``method="info"`` as SIP INFO requests (application/dtmf-relay)."""

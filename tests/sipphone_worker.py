@@ -144,6 +144,7 @@ class WorkerCall(pj.Call):
         self.confirmed = False
         self.reinvite_pending = False
         self.ended = False
+        self.muted = False
 
     def emit(self, event: str, **fields: Any) -> None:
         self.worker.emit({"event": event, "call": self.key, **fields})
@@ -194,7 +195,8 @@ class WorkerCall(pj.Call):
             self.recorder = pj.AudioMediaRecorder()
             self.recorder.createRecorder(str(self.recording))
         audio.startTransmit(self.recorder)
-        self.phone.tone.startTransmit(audio)
+        if not self.muted:
+            self.phone.tone.startTransmit(audio)
 
     @guarded
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
@@ -609,6 +611,13 @@ class Worker:
                 self.find_call(call).sendDtmf(prm)
         else:
             self.find_call(call).dialDtmf(digits)
+        return {}
+
+    def op_mute(self, call: int) -> dict[str, Any]:
+        """Stop the phone's tone into the call: the far end hears silence."""
+        target = self.find_call(call)
+        target.muted = True
+        self.find_call(call).phone.tone.stopTransmit(target.getAudioMedia(-1))
         return {}
 
     def op_ping(self) -> dict[str, Any]:

@@ -284,3 +284,85 @@ def test_an_unanswered_call_goes_to_voicemail_after_the_ring_time(tmp_path):
             assert message["reason"] == "unavailable"
     finally:
         pbx.stop()
+
+
+def test_silence_ends_a_message_and_is_not_kept(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "102", extensions["102"], TONE_102) as b:
+        assert b.register() == 200
+        call = b.call("101")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf("1")
+        time.sleep(MESSAGE_S)
+        call.mute()  # the caller says nothing more
+        # 5 s of silence: the service files the message and hangs up.
+        call.wait_disconnected(timeout=15)
+        [message] = wait_messages(pbx, "101", 1)
+        assert message["duration_s"] <= MESSAGE_S + 1.5
+
+
+def test_the_owner_changes_the_pin_from_the_phone(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "101", extensions["101"], TONE_101) as a:
+        assert a.register() == 200
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("0")  # mailbox options
+        time.sleep(1.0)
+        call.send_dtmf("5")  # change the PIN
+        time.sleep(1.0)
+        call.send_dtmf("97531#")
+        time.sleep(1.0)
+        call.send_dtmf("97531#")
+        time.sleep(3.0)
+        call.hangup()
+
+    audit = pbx.cli("voicemail", "show", "101", "--json")
+    assert audit.returncode == 0
+    from agent.accounts.passwords import verify_password
+    from agent.db import open_database
+    from agent.db.models import Extension, Mailbox
+
+    open_database(pbx.data_dir / "db" / "edgepbx.sqlite")
+    box = Mailbox.select().join(Extension).where(Extension.number == "101").get()
+    assert verify_password("97531", box.pin_hash)
+
+
+def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101, answer_incoming="busy") as a,
+        phone(pbx, "102", extensions["102"], TONE_102) as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        leave_message(b, "101")
+        a.wait_message_summary("Voice-Message: 1/0")
+
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("0")  # options
+        time.sleep(1.0)
+        call.send_dtmf("2")  # record the busy greeting after the prompt and tone
+        time.sleep(5.5 + MESSAGE_S)
+        call.send_dtmf("#")  # done
+        time.sleep(2.0)
+        call.send_dtmf("#")  # back to the main menu
+        time.sleep(1.0)
+        call.send_dtmf("1")  # listen
+        time.sleep(2.0)
+        call.send_dtmf("7")  # delete
+        a.wait_message_summary("Voice-Message: 0/0", timeout=10)
+        call.hangup()
+
+    assert messages(pbx, "101") == []
+    greeting = pbx.data_dir / "voicemail" / "101" / "greeting-busy.wav"
+    rate, samples = read_wav_tail(greeting, 1.0)
+    assert tone_share(samples, rate, TONE_101) > 0.5, "the owner's voice"
+    assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]

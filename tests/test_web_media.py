@@ -96,3 +96,20 @@ def test_an_operator_sees_the_lists_but_no_forms(office):
         "/voicemail", {"extension": "101", "pin": "1111"}, csrf_from="/voicemail"
     )
     assert refused.status == 403
+
+
+def test_a_room_too_big_for_a_worker_is_shown_at_its_field(office, admin):
+    reply = admin.post_form(
+        "/conference",
+        {"number": "810", "name": "All hands", "max_members": "30"},
+        csrf_from="/conference",
+    )
+    assert reply.status == 422
+    assert "from 2 to 4" in field_error(reply.body, "max_members")
+    saved = admin.post_form(
+        "/conference",
+        {"number": "810", "name": "All hands", "pin": "1357", "max_members": "4"},
+        csrf_from="/conference",
+    )
+    assert saved.status == 303
+    assert "<td>All hands</td>" in admin.get("/conference").body

@@ -11,6 +11,7 @@ import logging
 import bottle
 
 from agent.appliance import Appliance
+from agent.conference.service import ConferenceService
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.ivr.service import IvrService
 from agent.voicemail.service import VoicemailService
@@ -143,3 +144,41 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return ivr_page(values, errors, 422)
         log.info("IVR menu %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/ivr", 303)
+
+    # -- conference rooms ------------------------------------------------------
+
+    def conference_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            rooms = ConferenceService(actor()).list()
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "conference",
+            status,
+            title="Conference rooms",
+            rooms=rooms,
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/conference")
+    def conference_list() -> str:
+        return conference_page({"max_members": "4"}, {})
+
+    @app.post("/conference")
+    def conference_save() -> str:
+        values = {n: _form(n) for n in ("number", "name", "pin", "max_members")}
+        try:
+            ConferenceService(actor()).save(
+                values["number"],
+                name=values["name"],
+                pin=values["pin"] or None,
+                max_members=_whole("max_members", values["max_members"]),
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            values["pin"] = ""
+            return conference_page(values, _field_errors(exc), 422)
+        log.info("conference room %s: saved by %s", values["number"], actor().name)
+        bottle.redirect("/conference", 303)

@@ -28,6 +28,7 @@ from agent.cli import mail as mail_cli
 from agent.cli import media as media_cli
 from agent.cli import network as network_cli
 from agent.cli import people, phones
+from agent.cli import prompt as prompt_cli
 from agent.cli import security as security_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
@@ -323,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     voicemail_cli.register(sub)
     ivr_cli.register(sub)
     conference_cli.register(sub)
+    prompt_cli.register(sub)
     mail_cli.register(sub)
     extension_networks_cli.register(sub)
     network_cli.register(sub)

@@ -35,6 +35,10 @@ log = logging.getLogger("edgepbx.media")
 # How long one libHandleEvents call may wait for network events. 10 ms keeps
 # timers and prompt ends responsive at negligible idle cost.
 EVENT_POLL_MS = 10
+# With no call and no timer due, a worker waits this long: a pool of idle
+# workers then costs next to no CPU, and a new INVITE or Kamailio's OPTIONS
+# probe still wakes it at once (they are network events).
+IDLE_POLL_MS = 200
 # SIP status codes the worker answers with (RFC 3261 section 21).
 OK = 200
 FORBIDDEN = 403
@@ -290,6 +294,14 @@ class MediaWorker:
         heapq.heappush(self.timers, (timer.due, next(self._sequence), timer))
         return timer
 
+    def _poll_ms(self) -> int:
+        if self.calls:
+            return EVENT_POLL_MS
+        if self.timers:
+            due_ms = (self.timers[0][0] - time.monotonic()) * 1000
+            return max(0, min(IDLE_POLL_MS, int(due_ms)))
+        return IDLE_POLL_MS
+
     def run_timers(self) -> None:
         now = time.monotonic()
         while self.timers and self.timers[0][0] <= now:
@@ -413,7 +425,7 @@ class MediaWorker:
         next_collection = time.monotonic() + GC_INTERVAL_S
         try:
             while not self.stopping:
-                self.endpoint.libHandleEvents(EVENT_POLL_MS)
+                self.endpoint.libHandleEvents(self._poll_ms())
                 self.run_timers()
                 if time.monotonic() >= next_collection:
                     gc.collect()
@@ -440,6 +452,9 @@ class MediaWorker:
 
 
 def run_worker(settings: Settings, port: int) -> None:
+    from agent.media.flows import clean_spool
+
+    clean_spool(settings)
     token = pool.read_token(settings)
     worker = MediaWorker(settings, port, token)
     signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))

@@ -17,6 +17,7 @@ Numbers the media service answers:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.db.models import ConferenceRoom, Extension, IvrMenu, Mailbox
+from agent.db.models import ConferenceRoom, IvrMenu, Mailbox
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import send_voicemail_email
@@ -48,6 +49,8 @@ SILENCE_CUTOFF_S = 5.0
 SILENCE_CHECK_S = 0.25
 SILENCE_LEVEL = 3
 MAX_GREETING_S = 60
+# Longer than any recording (the longest message limit is 600 s).
+SPOOL_MAX_AGE_S = 3600
 # SIP status sent back when a call for voicemail finds no mailbox: the
 # failure the callee gave, so the caller hears busy or no answer.
 FAILURE_FOR_REASON = {"busy": 486, "unavailable": 480}
@@ -208,8 +211,26 @@ class Recording:
         self.done(max(0.0, duration))
 
 
+def spool_dir(settings) -> Path:
+    """Recordings in progress; filed or dropped when they end."""
+    return settings.data_dir / "voicemail" / ".spool"
+
+
+def clean_spool(settings) -> None:
+    """Drop recordings a dead worker left behind.
+
+    No recording lasts longer than SPOOL_MAX_AGE_S, so an older file belongs
+    to no live call of any worker.
+    """
+    cutoff = time.time() - SPOOL_MAX_AGE_S
+    for path in spool_dir(settings).glob("*.wav"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
 def _temporary_wav(worker) -> Path:
-    spool = worker.settings.data_dir / "voicemail" / ".spool"
+    spool = spool_dir(worker.settings)
     spool.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=spool, suffix=".wav")
     os.close(fd)
@@ -300,7 +321,7 @@ class LeaveMessage(Flow):
         self.notify_count(self.box)
         if self.box.email_enabled and self.box.extension.email:
             wav = self.voicemail.message_path(message)
-            info = self.voicemail._message_info(message)
+            info = self.voicemail.message_info(message)
             settings = self.worker.settings
             threading.Thread(
                 target=send_voicemail_email,
@@ -530,7 +551,3 @@ def for_invite(worker, channel, invite):
 
         return IvrFlow(worker, channel, menu, invite.caller)
     return None
-
-
-def extension_numbers() -> list[str]:
-    return [e.number for e in Extension.select(Extension.number)]

@@ -271,9 +271,9 @@ class VoicemailService:
     def message_infos(self, number: str) -> list[MessageInfo]:
         self.actor.require(Permission.VIEW_MEDIA)
         box = self._mailbox(number)
-        return [self._message_info(m) for m in self.messages(box)]
+        return [self.message_info(m) for m in self.messages(box)]
 
-    def _message_info(self, m: VoicemailMessage) -> MessageInfo:
+    def message_info(self, m: VoicemailMessage) -> MessageInfo:
         return MessageInfo(
             id=m.id,
             extension=m.mailbox.extension.number,
@@ -372,6 +372,32 @@ class VoicemailService:
             log.warning(
                 "voicemail %s: message waiting not sent: %s", box.extension.number, exc
             )
+
+    def upload_greeting(self, number: str, reason: str, data: bytes) -> MailboxInfo:
+        """An administrator sets a greeting from a WAV or MP3 file."""
+        from agent.media.uploads import convert
+
+        self.actor.require(Permission.MANAGE_MEDIA)
+        box = self._mailbox(number)
+        if reason not in GREETING_REASONS:
+            raise InvalidInput("reason", reason, "busy or unavailable")
+        converted = convert(data, "file", self.box_dir(number) / ".incoming")
+        self.save_greeting(box, reason, converted)
+        audit.record(
+            self.actor, "update", "mailbox", number, None, {"greeting": reason}
+        )
+        return self.info(box)
+
+    def remove_greeting(self, number: str, reason: str) -> MailboxInfo:
+        self.actor.require(Permission.MANAGE_MEDIA)
+        box = self._mailbox(number)
+        if reason not in GREETING_REASONS:
+            raise InvalidInput("reason", reason, "busy or unavailable")
+        self.greeting_path(number, reason).unlink(missing_ok=True)
+        audit.record(
+            self.actor, "update", "mailbox", number, {"greeting": reason}, None
+        )
+        return self.info(box)
 
     def save_greeting(self, box: Mailbox, reason: str, recording: Path) -> None:
         target = self.greeting_path(box.extension.number, reason)

@@ -30,6 +30,7 @@
     % if can(Permission.VIEW_MEDIA):
     <a href="/voicemail">Voicemail</a>
     <a href="/ivr">IVR</a>
+    <a href="/conference">Conference</a>
     % end
     % if can(Permission.VIEW_CALL_ROUTING):
     <a href="/trunks">Trunks</a>

@@ -1,0 +1,90 @@
+"""``edgepbx prompt``: prompts uploaded for IVR menus, and mailbox greetings
+set from a file (agent/media/uploads.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from agent.accounts.roles import CONSOLE
+from agent.appliance import Appliance
+from agent.errors import InvalidInput
+from agent.media.uploads import MAX_UPLOAD_BYTES, PromptService
+from agent.voicemail.service import VoicemailService
+
+EXIT_OK = 0
+
+
+def _read(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput("file", path, "no such file")
+    if file.stat().st_size > MAX_UPLOAD_BYTES:
+        raise InvalidInput("file", path, f"at most {MAX_UPLOAD_BYTES // 2**20} MB")
+    return file.read_bytes()
+
+
+def prompt_upload(app: Appliance, args: argparse.Namespace) -> int:
+    info = PromptService(app.settings, CONSOLE).upload(args.name, _read(args.file))
+    if args.json:
+        print(json.dumps(info.to_dict()))
+    else:
+        print(f"prompt {info.name}: {info.duration_s} s")
+    return EXIT_OK
+
+
+def prompt_list(app: Appliance, args: argparse.Namespace) -> int:
+    prompts = PromptService(app.settings, CONSOLE).list()
+    if args.json:
+        print(json.dumps([p.to_dict() for p in prompts], indent=2))
+        return EXIT_OK
+    if not prompts:
+        print("no uploaded prompt")
+    for p in prompts:
+        print(f"{p.name:<32} {p.duration_s:>7} s")
+    return EXIT_OK
+
+
+def prompt_remove(app: Appliance, args: argparse.Namespace) -> int:
+    PromptService(app.settings, CONSOLE).remove(args.name)
+    print(json.dumps({"removed": args.name}) if args.json else "prompt removed")
+    return EXIT_OK
+
+
+def greeting_set(app: Appliance, args: argparse.Namespace) -> int:
+    info = VoicemailService(app.settings, CONSOLE).upload_greeting(
+        args.extension, args.reason, _read(args.file)
+    )
+    if args.json:
+        print(json.dumps(info.to_dict(), indent=2))
+    else:
+        print(f"mailbox {info.extension}: {args.reason} greeting set")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    prompt = sub.add_parser("prompt", help="prompts for IVR menus (WAV or MP3)")
+    prompt_sub = prompt.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def command(subparsers, name, handler, help):
+        p = subparsers.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command(prompt_sub, "upload", prompt_upload, "add or replace a prompt")
+    p.add_argument("name")
+    p.add_argument("file", help="a WAV or MP3 file")
+    command(prompt_sub, "list", prompt_list, "list uploaded prompts")
+    p = command(prompt_sub, "remove", prompt_remove, "remove a prompt no menu uses")
+    p.add_argument("name")
+
+    greeting = sub.add_parser("greeting", help="mailbox greetings from a file")
+    greeting_sub = greeting.add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    p = command(greeting_sub, "set", greeting_set, "set a greeting from a file")
+    p.add_argument("extension")
+    p.add_argument("reason", choices=("busy", "unavailable"))
+    p.add_argument("file", help="a WAV or MP3 file")

@@ -1,0 +1,168 @@
+"""Uploaded prompts and greetings: any WAV or MP3 in, the media format out.
+
+The media service plays 8 kHz mono 16-bit PCM WAV (the rate of G.711 and of
+the system prompts). An upload is converted with sox into a new file, read
+back to check it is that format and not empty, and only then moved into
+place, so a bad or huge upload changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import wave
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from agent import audit
+from agent.accounts.roles import Permission, Principal
+from agent.errors import InvalidInput, NotFound
+from agent.settings import Settings
+
+SOX = "sox"
+# A 10-minute MP3 at 128 kbit/s is under 10 MB; larger is not a prompt.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# A prompt longer than this is a mistake (music on hold is the system's).
+MAX_PROMPT_S = 600
+SAMPLE_RATE = 8000
+CONVERT_TIMEOUT_S = 60
+# How an MP3 file starts: an ID3 tag, or an MPEG audio frame sync
+# (MPEG-1 or -2 layer III); sox needs to be told, it cannot guess MP3.
+MP3_SYNC = {b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"}
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+@dataclass(frozen=True)
+class PromptInfo:
+    name: str
+    duration_s: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def convert(data: bytes, field: str, work_dir: Path) -> Path:
+    """Convert audio bytes to the media format; return the new file's path.
+
+    Raises:
+        InvalidInput: too large, not audio sox can read, empty or too long.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(field, "", f"at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    if not data:
+        raise InvalidInput(field, "", "an empty file is no audio")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        source = Path(tmp) / "upload"
+        source.write_bytes(data)
+        kind = "mp3" if data[:3] == b"ID3" or data[:2] in MP3_SYNC else None
+        fd, name = tempfile.mkstemp(dir=work_dir, suffix=".wav")
+        os.close(fd)
+        target = Path(name)
+        command = [SOX, "-V1"]
+        if kind:
+            command += ["-t", kind]
+        command += [
+            str(source),
+            "-r",
+            str(SAMPLE_RATE),
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(target),
+        ]
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT_S
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            target.unlink(missing_ok=True)
+            raise InvalidInput(
+                field, "", "could not be converted (run make deps)"
+            ) from None
+        if result.returncode != 0:
+            target.unlink(missing_ok=True)
+            raise InvalidInput(field, "", "not audio: a WAV or MP3 file is needed")
+    try:
+        duration = _check(target)
+    except InvalidInput:
+        target.unlink(missing_ok=True)
+        raise
+    if not 0 < duration <= MAX_PROMPT_S:
+        target.unlink(missing_ok=True)
+        raise InvalidInput(field, "", f"audio of 0 to {MAX_PROMPT_S} seconds")
+    return target
+
+
+def _check(path: Path) -> float:
+    try:
+        with wave.open(str(path)) as wav:
+            ok = (
+                wav.getframerate() == SAMPLE_RATE
+                and wav.getnchannels() == 1
+                and wav.getsampwidth() == 2
+            )
+            duration = wav.getnframes() / SAMPLE_RATE
+    except (wave.Error, EOFError):
+        ok, duration = False, 0.0
+    if not ok:
+        raise InvalidInput("file", "", "not audio: a WAV or MP3 file is needed")
+    return duration
+
+
+class PromptService:
+    """Prompts uploaded for IVR menus, in ``<data>/prompts/NAME.wav``."""
+
+    def __init__(self, settings: Settings, actor: Principal) -> None:
+        self.settings = settings
+        self.actor = actor
+
+    @property
+    def directory(self) -> Path:
+        return self.settings.data_dir / "prompts"
+
+    def list(self) -> list[PromptInfo]:
+        self.actor.require(Permission.VIEW_MEDIA)
+        return [
+            PromptInfo(path.stem, round(_check(path), 1))
+            for path in sorted(self.directory.glob("*.wav"))
+        ]
+
+    def upload(self, name: str, data: bytes) -> PromptInfo:
+        self.actor.require(Permission.MANAGE_MEDIA)
+        if not _NAME.fullmatch(name or ""):
+            raise InvalidInput("name", name, "letters, digits, - and _ (up to 64)")
+        converted = convert(data, "file", self.directory / ".incoming")
+        target = self.directory / f"{name}.wav"
+        existed = target.exists()
+        os.replace(converted, target)
+        info = PromptInfo(name, round(_check(target), 1))
+        audit.record(
+            self.actor,
+            "update" if existed else "create",
+            "prompt",
+            name,
+            None,
+            info.to_dict(),
+        )
+        return info
+
+    def remove(self, name: str) -> None:
+        self.actor.require(Permission.MANAGE_MEDIA)
+        from agent.db.models import IvrMenu
+
+        target = self.directory / f"{name}.wav"
+        if not _NAME.fullmatch(name or "") or not target.exists():
+            raise NotFound(f"prompt {name} does not exist", field="name")
+        users = [m.number for m in IvrMenu.select().where(IvrMenu.prompt == name)]
+        if users:
+            raise InvalidInput(
+                "name", name, "still the prompt of IVR menu " + ", ".join(users)
+            )
+        target.unlink()
+        audit.record(self.actor, "delete", "prompt", name, None, None)

@@ -1,0 +1,47 @@
+% rebase('layout')
+% editable = can(Permission.MANAGE_MEDIA)
+<div class="heading">
+  <h1>Conference rooms <span class="count">{{len(rooms)}}</span></h1>
+</div>
+% if not rooms:
+<p class="empty">No rooms yet. Everyone who dials a room's number talks together; key 1 mutes and unmutes.</p>
+% else:
+<div class="table-wrap">
+<table class="list">
+  <thead><tr>
+    <th scope="col">Number</th><th scope="col">Name</th><th scope="col">PIN</th><th scope="col">Members at most</th>
+  </tr></thead>
+  <tbody>
+  % for room in rooms:
+    <tr>
+      <td>{{room.number}}</td>
+      <td>{{room.name}}</td>
+      <td>{{'yes' if room.has_pin else 'no'}}</td>
+      <td>{{room.max_members}}</td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end
+% if editable:
+<section class="narrow">
+<h2>Add or change a room</h2>
+% if errors.get('form'):
+<p class="error" role="alert">{{errors['form']}}</p>
+% end
+<form method="post" action="/conference" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % for name, label, kind, hint in (('number', 'Number', 'text', 'Callers dial it; not an extension or menu number'), ('name', 'Name', 'text', 'Like Weekly meeting'), ('pin', 'PIN', 'password', 'Digits callers enter; empty: none, or keep the current one'), ('max_members', 'Members at most', 'text', '2 to 4: one media worker holds four calls')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '') if kind != 'password' else ''}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  <button type="submit">Save room</button>
+</form>
+</section>
+% end
