@@ -105,6 +105,7 @@ PATHS: dict = {
             "responses": {
                 "204": {"description": "removed"},
                 "404": _problem("no template saved there"),
+                "422": _problem("no such vendor, model or file"),
                 **_ERRORS,
             },
         },
