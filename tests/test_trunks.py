@@ -27,6 +27,7 @@ CARRIER_PHONE_PASSWORD = "phone-Secret-9"
 DID = "15550100"
 CALLER_ID = "5550100"
 REGISTERED_TIMEOUT_S = 15.0
+FIRST_MEMBER_RING_S = 5
 
 
 def carrier_phone(carrier: Carrier) -> Phone:
@@ -419,7 +420,8 @@ def test_call_to_a_did_rings_a_sequential_ring_group_member_by_member(
         call = outsider.call(DID)
         first.wait_invites(1)
         assert second.invites_received == 0  # one member at a time
-        incoming = second.wait_incoming()
+        # The first member rings for its 5 s before the second one rings.
+        incoming = second.wait_incoming(timeout=FIRST_MEMBER_RING_S + 10)
         call.wait_confirmed()
         incoming.wait_confirmed()
         assert call.heard_tone(TONE_EXTENSION)
