@@ -388,7 +388,7 @@ def test_call_to_a_did_rings_a_sequential_ring_group_member_by_member(
         "--strategy",
         "sequential",
         "--member",
-        "101:5",
+        f"101:{FIRST_MEMBER_RING_S}",
         "--member",
         "102:20",
     )
