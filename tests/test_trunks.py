@@ -27,6 +27,7 @@ CARRIER_PHONE_PASSWORD = "phone-Secret-9"
 DID = "15550100"
 CALLER_ID = "5550100"
 REGISTERED_TIMEOUT_S = 15.0
+FIRST_MEMBER_RING_S = 5
 
 
 def carrier_phone(carrier: Carrier) -> Phone:
@@ -102,6 +103,12 @@ def wait_call_record(pbx, disposition: str, timeout=5.0) -> dict:
             return rows[0]
         time.sleep(0.2)
     raise AssertionError(f"no {disposition} call record: {call_records(pbx)}")
+
+
+def wait_records(pbx, count: int, timeout=5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(call_records(pbx)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def test_register_trunk_registers_with_the_carrier_and_a_wrong_password_shows(
@@ -356,10 +363,11 @@ def test_the_frequency_limit_trips_at_the_configured_count(pbx, carrier, peer_ro
     codes = []
     with extension_phone(pbx, "101", peer_route) as alice:
         assert alice.register() == 200
-        for _ in range(3):
+        for made in range(1, 4):
             call = alice.call("5550000")
             codes.append(call.wait_disconnected())
-            time.sleep(0.3)  # the agent writes each record within milliseconds
+            # The limit counts the call records the agent writes.
+            wait_records(pbx, made)
         assert call.last_reason == "Call Limit Reached"
     assert codes == [404, 404, 403]
     assert len(carrier.requests("INVITE")) == 2
@@ -387,7 +395,7 @@ def test_call_to_a_did_rings_a_sequential_ring_group_member_by_member(
         "--strategy",
         "sequential",
         "--member",
-        "101:5",
+        f"101:{FIRST_MEMBER_RING_S}",
         "--member",
         "102:20",
     )
@@ -419,7 +427,8 @@ def test_call_to_a_did_rings_a_sequential_ring_group_member_by_member(
         call = outsider.call(DID)
         first.wait_invites(1)
         assert second.invites_received == 0  # one member at a time
-        incoming = second.wait_incoming()
+        # The first member rings for its 5 s before the second one rings.
+        incoming = second.wait_incoming(timeout=FIRST_MEMBER_RING_S + 10)
         call.wait_confirmed()
         incoming.wait_confirmed()
         assert call.heard_tone(TONE_EXTENSION)
