@@ -47,6 +47,9 @@ def test_sip_tls_presents_the_web_admins_certificate(pbx):
     sip = presented_certificate(pbx.sip_tls_port)
     web = presented_certificate(pbx.https_port)
     assert sip == web
+    status = pbx.status()["sip"]
+    assert status["tls_address"] == f"127.0.0.1:{pbx.sip_tls_port}"
+    assert "tls" in status["transports"]
 
 
 def test_a_phone_registers_and_calls_over_tls(pbx):
