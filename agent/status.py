@@ -54,7 +54,8 @@ def appliance_status(appliance: Appliance) -> dict:
         "daemons": daemons,
         "sip": {
             "address": f"{sip_host(settings)}:{settings.sip_port}",
-            "transports": ["udp", "tcp"],
+            "transports": ["udp", "tcp", "tls"],
+            "tls_address": f"{sip_host(settings)}:{settings.sip_tls_port}",
             "domain": sip_domain(settings),
         },
         "web": web_addresses(appliance),

@@ -21,7 +21,7 @@ def print_welcome(app: Appliance) -> None:
         "edgepbx is running. Press Ctrl-C to stop.",
         "",
         f"  Phones register at   {sip_host(settings)} port {settings.sip_port}"
-        " (UDP or TCP)",
+        f" (UDP or TCP), port {settings.sip_tls_port} (TLS)",
         f"  SIP domain           {sip_domain(settings)}",
         f"  Data                 {settings.data_dir}",
         "",

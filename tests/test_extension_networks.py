@@ -170,8 +170,10 @@ def test_register_with_the_right_password_from_elsewhere_is_refused(pbx):
     password = pbx.add_extension("101")
     elsewhere = pbx.cli("allowed-networks", "set", "101", "10.0.0.0/8", "::1")
     assert elsewhere.returncode == 0, elsewhere.stderr
+    pbx.add_extension("102")
     with SipClient("127.0.0.1", pbx.sip_port) as client:
         refused = client.register("101", password)
+        call = client.invite("102", "101", password)
     here = pbx.cli("allowed-networks", "set", "101", "127.0.0.0/8")
     assert here.returncode == 0, here.stderr
     with SipClient("127.0.0.1", pbx.sip_port) as client:
@@ -179,5 +181,6 @@ def test_register_with_the_right_password_from_elsewhere_is_refused(pbx):
         wrong = client.register("101", "not-the-password")
 
     assert refused.status == 403
+    assert call.status == 403
     assert allowed.status == 200
     assert wrong.status == 401

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +29,12 @@ from tests.test_security_netns import (  # noqa: F401 -- fixtures
 )
 
 TOOL_TIMEOUT_S = 60
+# The REGISTER flood of scripts/bench/register_flood, shorter: sipp sends
+# FLOOD_RATE unauthenticated REGISTERs a second, FLOOD_REQUESTS in all.
+FLOOD_SCENARIO = Path(__file__).parents[1] / "scripts/bench/register_flood.xml"
+FLOOD_RATE = 3000
+FLOOD_REQUESTS = 9000
+OFFICE_REGISTERS = 10
 # A phone's User-Agent, as an attacker who read the scanner filter sends.
 DISGUISE = "Yealink SIP-T46S 66.86.0.15"
 TONE_101 = 697
@@ -95,6 +103,40 @@ def test_svmap_finds_no_pbx_and_is_banned_while_the_office_talks(
         lambda: banned(guarded_pbx).get(netns.ATTACKER_ADDRESS), "svmap banned"
     )
     assert "sip-scanner" in ban["reason"]
+    assert sip(network, network.attacker, guarded_pbx, "options", "1") == [None]
+    assert_office_unharmed(office_call)
+
+
+def test_a_sipp_register_flood_is_banned_while_the_office_talks(
+    guarded_pbx,  # noqa: F811
+    network,  # noqa: F811
+    office_call,
+):
+    alice, _, _, _ = office_call
+    flood = subprocess.Popen(
+        ["ip", "netns", "exec", network.attacker, "sipp", "-sf", str(FLOOD_SCENARIO),
+         "-i", netns.ATTACKER_ADDRESS, "-p", "5070", "-r", str(FLOOD_RATE),
+         "-rp", "1000", "-m", str(FLOOD_REQUESTS), "-timeout", "20s", "-nostdin",
+         f"{guarded_pbx.bind}:{guarded_pbx.sip_port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        registered = []
+        for _ in range(OFFICE_REGISTERS):
+            registered.append(alice.register())
+            time.sleep(0.2)
+        flood.wait(timeout=TOOL_TIMEOUT_S)
+    finally:
+        if flood.poll() is None:
+            flood.kill()
+            flood.wait()
+
+    assert registered == [200] * OFFICE_REGISTERS
+    ban = wait_for(
+        lambda: banned(guarded_pbx).get(netns.ATTACKER_ADDRESS), "flooder banned"
+    )
+    assert "sip-flood" in ban["reason"]
     assert sip(network, network.attacker, guarded_pbx, "options", "1") == [None]
     assert_office_unharmed(office_call)
 

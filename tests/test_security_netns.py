@@ -213,3 +213,22 @@ def test_the_right_password_from_outside_the_allowed_networks_is_refused_and_ban
         network, network.phone, guarded_pbx, "register", "101", password, "2"
     )
     assert office_phone == [200, 200]
+
+
+def test_sip_over_tls_passes_the_firewall_until_its_service_is_closed(
+    guarded_pbx, network
+):
+    def reaches_tls() -> bool:
+        out = network.run_in(
+            network.phone, "tests.netns_sip", "connect", guarded_pbx.bind,
+            str(guarded_pbx.sip_tls_port),
+        )  # fmt: skip
+        return json.loads(out) == [True]
+
+    assert reaches_tls()
+    closed = guarded_pbx.cli("firewall", "set", "sip-tls", "--state", "closed")
+    assert closed.returncode == 0, closed.stderr
+    assert not reaches_tls()
+    # Plain SIP is another service and stays open.
+    assert sip(network, network.phone, guarded_pbx, "options", "1") == [200]
+    guarded_pbx.cli("firewall", "reset")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import socket
 import ssl
 
-from tests.sipphone import Phone
+import pytest
+
+from tests.sipphone import CallFailed, Phone
 
 TONE_101 = 697
 TONE_102 = 1209
@@ -45,6 +47,9 @@ def test_sip_tls_presents_the_web_admins_certificate(pbx):
     sip = presented_certificate(pbx.sip_tls_port)
     web = presented_certificate(pbx.https_port)
     assert sip == web
+    status = pbx.status()["sip"]
+    assert status["tls_address"] == f"127.0.0.1:{pbx.sip_tls_port}"
+    assert "tls" in status["transports"]
 
 
 def test_a_phone_registers_and_calls_over_tls(pbx):
@@ -85,3 +90,20 @@ def test_phones_that_insist_on_srtp_call_each_other_over_tls(pbx):
         assert incoming.heard_tone(TONE_101), "callee does not hear the caller"
         call.hangup()
         call.wait_disconnected()
+
+
+def test_a_phone_insisting_on_srtp_cannot_call_one_without_it(pbx):
+    """The PBX passes the offer on untouched, so the callee's refusal of
+    RTP/SAVP reaches the caller: nothing downgrades the call to plain RTP."""
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+    with (
+        tls_phone(pbx, "101", passwords["101"], TONE_101, srtp="mandatory") as alice,
+        tls_phone(pbx, "102", passwords["102"], TONE_102, srtp="off") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        with pytest.raises(CallFailed) as failed:
+            call.wait_confirmed()
+
+    # RFC 3264 section 6: an offer the answerer cannot accept gets 488.
+    assert failed.value.status_code == 488
