@@ -195,6 +195,7 @@ def test_shell_opens_only_with_its_password(pbx, line):
     line.expect(r"shell password: ")
     line.type(SHELL_PASSWORD)
     line.expect("exit returns to this menu")
+    line.expect(r"[#$] ")  # the shell's prompt
     line.type("echo shell-$((6*7)); exit")
     line.expect("shell-42")
     line.choose("q")

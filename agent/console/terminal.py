@@ -10,7 +10,9 @@ or a pipe (a script, a test); ``StreamTerminal`` reads lines from it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import getpass
+import os
 import sys
 import termios
 from collections.abc import Iterator
@@ -119,9 +121,13 @@ class SerialTerminal(Terminal):
         cooked[1] |= termios.OPOST | termios.ONLCR
         cooked[3] |= termios.ICANON | termios.ECHO | termios.ECHOE | termios.ISIG
         termios.tcsetattr(fd, termios.TCSADRAIN, cooked)
+        # pyserial opens the port non-blocking; a shell wants blocking reads.
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
         try:
             yield fd, fd
         finally:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags)
             termios.tcsetattr(fd, termios.TCSADRAIN, raw)
             termios.tcflush(fd, termios.TCIFLUSH)
 
