@@ -298,3 +298,16 @@ def test_a_patch_that_changes_nothing_answers_the_extension_and_logs_nothing(
     assert empty.json()["display_name"] == "Same"
     assert "extension 603: changed" not in shared_pbx.log()
     assert re.findall(r"<td[^>]*>update</td><td[^>]*>extension 603<", audit_log) == []
+
+
+def test_broken_unicode_is_refused_at_the_boundary_and_changes_nothing(admin_api):
+    # A lone surrogate is valid JSON but no text: it names its field, never 500.
+    body = b'{"number": "391", "display_name": "Bad \\ud800 name"}'
+
+    refused = admin_api.request(
+        "POST", BASE, body=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert refused.status == 400
+    assert refused.json()["field"] == "display_name"
+    assert admin_api.get(f"{BASE}/391").status == 404

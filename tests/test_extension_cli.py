@@ -166,3 +166,12 @@ def test_registrations_of_an_extension_removed_while_the_pbx_was_down_are_droppe
     pbx.add_extension("101")
     pbx.start()
     assert pbx.cli("extension", "show", "101", "--json").json()["registrations"] == []
+
+
+def test_an_argument_that_is_not_utf8_is_refused_without_a_traceback(pbx_data):
+    result = pbx_data.cli("extension", "add", "180", "--name", "Bad\udcffName")
+
+    assert result.returncode == 2
+    assert "argument 5: not valid UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert pbx_data.cli("extension", "show", "180").returncode == 2

@@ -124,7 +124,28 @@ def json_object(allowed: frozenset[str]) -> dict:
                 f"{shown}: not a field here (one of {', '.join(sorted(allowed))})",
                 field=shown,
             )
+    for name, value in body.items():
+        if not _is_text(value):
+            raise BadRequest(
+                f"{name}: not valid text (a broken Unicode character)", field=name
+            )
     return body
+
+
+def _is_text(value: object) -> bool:
+    """False for a string (or one inside a list or object) that UTF-8 cannot
+    hold: JSON lets "\\ud800" through, and SQLite refuses it much later."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_is_text(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_text(k) and _is_text(v) for k, v in value.items())
+    return True
 
 
 def _query_int(name: str, default: int) -> int:

@@ -345,8 +345,27 @@ def _password_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _undecodable_argument(argv: list[str]) -> int | None:
+    """The position of the first argument that is not UTF-8 text, if any.
+
+    Python hands such bytes over as lone surrogates; stored, they would fail
+    deep inside SQLite instead of at the boundary.
+    """
+    for position, value in enumerate(argv, start=1):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return position
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    bad = _undecodable_argument(arguments)
+    if bad is not None:
+        print(f"edgepbx: argument {bad}: not valid UTF-8 text", file=sys.stderr)
+        return EXIT_REFUSED
+    args = build_parser().parse_args(arguments)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
