@@ -175,3 +175,23 @@ def test_an_argument_that_is_not_utf8_is_refused_without_a_traceback(pbx_data):
     assert "argument 5: not valid UTF-8 text" in result.stderr
     assert "Traceback" not in result.stderr
     assert pbx_data.cli("extension", "show", "180").returncode == 2
+
+
+def test_an_extension_still_used_by_a_menu_or_group_is_not_removed(pbx_data):
+    pbx_data.add_extension("101")
+    pbx_data.add_extension("102")
+    assert pbx_data.cli(
+        "ivr", "set", "600", "--name", "Main", "--prompt", "dir-welcome",
+        "--choice", "1=extension:101",
+    ).returncode == 0  # fmt: skip
+    assert pbx_data.cli(
+        "ringgroup", "add", "610", "--name", "Sales", "--member", "101",
+    ).returncode == 0  # fmt: skip
+
+    refused = pbx_data.cli("extension", "remove", "101")
+    removed = pbx_data.cli("extension", "remove", "102")
+
+    assert refused.returncode == 2
+    assert "still used by IVR 600 (key 1), ring group 610" in refused.stderr
+    assert removed.returncode == 0, removed.stderr
+    assert extension_numbers(pbx_data) == ["101"]

@@ -344,6 +344,7 @@ def document() -> dict:
                     "responses": {
                         "204": {"description": "deleted"},
                         "404": _problem("no such extension"),
+                        "409": _problem("an IVR, route, group or condition uses it"),
                         **_COMMON_ERRORS,
                     },
                 },

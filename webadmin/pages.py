@@ -22,6 +22,7 @@ from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError, TooManyAttempts
 from agent.extensions import registrations
+from agent.extensions.references import ExtensionInUse
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
 from agent.sip.rpc import RpcError
 from webadmin import access, problems
@@ -422,6 +423,8 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             service.remove(number)
         except (Forbidden, NotFound) as exc:
             return refused(exc)
+        except ExtensionInUse as exc:
+            return render("error", 409, title="Still in use", message=str(exc))
         log.info("extension %s: deleted by %s", number, service.actor.name)
         access.redirect("/extensions?notice=deleted", 303)
 

@@ -17,6 +17,7 @@ from agent.errors import (
     PbxError,
     TooManyAttempts,
 )
+from agent.extensions.references import ExtensionInUse
 from agent.mail import MailNotSent
 
 MEDIA_TYPE = "application/problem+json"
@@ -38,6 +39,7 @@ STATUS = {
     TooManyAttempts: 429,
     # The mail server, not this request, is at fault (RFC 9110 15.6.3).
     MailNotSent: 502,
+    ExtensionInUse: 409,
 }
 TITLES = {
     400: "Bad request",
@@ -45,7 +47,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
-    409: "Already exists",
+    409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",

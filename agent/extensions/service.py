@@ -19,7 +19,7 @@ from agent.db import database
 from agent.db.models import ConferenceRoom, Extension, IvrMenu, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
-from agent.extensions import rules
+from agent.extensions import references, rules
 from agent.extensions.registrations import Registrar
 from agent.sip import digest
 
@@ -294,6 +294,7 @@ class ExtensionService:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         with database.atomic():
             row = self._row(number)
+            references.refuse_if_used(row.number)
             before = ExtensionInfo.of(row)
             row.delete_instance()
             audit.record(self.actor, "delete", "extension", row.number, _shown(before))
