@@ -234,3 +234,16 @@ def _multipart(fields: dict[str, str], file: str | None = None) -> bytes:
         )
     parts.append(f"--{BOUNDARY}--\r\n")
     return "".join(parts).encode()
+
+
+def test_a_phonebook_name_with_a_slash_is_refused(shared_pbx):
+    api = api_client(shared_pbx, "administrator")
+
+    refused = api.request(
+        "POST", "/api/v1/phonebooks", json_body={"name": "Sales/../Admin"}
+    )
+
+    assert refused.status == 422
+    assert "must not contain /" in refused.json()["detail"]
+    names = [b["name"] for b in api.get("/api/v1/phonebooks").json()]
+    assert "Sales/../Admin" not in names

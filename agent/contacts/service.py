@@ -140,6 +140,9 @@ class ContactService:
     ) -> PhonebookInfo:
         self.actor.require(Permission.CHANGE_CONTACTS)
         name = name_rule(name)
+        if "/" in name or "\\" in name:
+            # The name is the phonebook's address in the pages and the API.
+            raise InvalidInput("name", name, "must not contain / or \\")
         ranges = visible_to_rule(visible_to)
         with database.atomic():
             if Phonebook.select().where(Phonebook.name == name).exists():
