@@ -228,15 +228,27 @@ def media_route(ksr):
     )
 
 
-def test_a_number_that_is_no_extension_goes_to_a_media_worker(ksr, media_route):
+def test_an_ivr_menu_s_number_goes_to_a_media_worker(ksr, media_route, monkeypatch):
     ksr.values["$rU"] = "600"
     ksr.returns["auth_db.is_subscriber"] = -1
     ksr.returns["isflagset"] = False
+    monkeypatch.setattr(
+        media_route,
+        "is_numbered_in",
+        lambda table, n: (table, n) == ("ivr_menu", "600"),
+    )
     media_route.ksr_request_route(None)
     assert ksr.called("dispatcher.ds_select_dst") == [(1, 4)]
     assert ("X-Edgepbx-Media: t0ken\r\n",) in ksr.called("hdr.append")
     assert ksr.called("tm.t_relay")
     assert ksr.replies() == []
+
+
+def test_a_number_of_no_extension_menu_or_room_is_not_taken_by_media(ksr, media_route):
+    ksr.values["$rU"] = "0044201234"
+    ksr.returns["auth_db.is_subscriber"] = -1
+    assert media_route.to_service_number("INVITE") is False
+    assert not ksr.called("dispatcher.ds_select_dst")
 
 
 def test_a_feature_code_goes_to_a_media_worker(ksr, media_route):

@@ -546,10 +546,10 @@ class Routing(OutsideCalls):
         return True
 
     def to_service_number(self, method: str) -> bool:
-        """Feature codes and numbers that are no extension: the media service.
+        """Feature codes, IVR menus and conference rooms: the media service.
 
-        The media service knows its numbers (voicemail codes, IVR menus) and
-        answers 404 for any other, so a new menu needs no routing change.
+        Other numbers that are no extension go on to the outbound routes
+        (to_outside), so a number a route sends out is never taken here.
         """
         # Only the media service may say why a call comes to voicemail.
         KSR.hdr.remove(MEDIA_TOKEN_HEADER)
@@ -563,14 +563,22 @@ class Routing(OutsideCalls):
             > 0
         ):
             return False
+        is_room = self.is_numbered_in("conference_room", user)
+        if not (
+            user.startswith("*") or is_room or self.is_numbered_in("ivr_menu", user)
+        ):
+            return False
         KSR.rr.record_route()
-        if self.is_conference_room(user):
+        if is_room:
             KSR.setflag(FLAG_TO_ROOM)
         self.to_media_worker()
         return True
 
-    def is_conference_room(self, number: str) -> bool:
-        """Read only, from this Kamailio child's own connection."""
+    def is_numbered_in(self, table: str, number: str) -> bool:
+        """Whether a row of table (a fixed name) has this number.
+
+        Read only, from this Kamailio child's own connection.
+        """
         if not self.settings.config_db or not number.isdigit():
             return False
         try:
@@ -579,7 +587,7 @@ class Routing(OutsideCalls):
                     "file:" + self.settings.config_db + "?mode=ro", uri=True
                 )
             row = self._config.execute(
-                "SELECT 1 FROM conference_room WHERE number = ?", (number,)
+                "SELECT 1 FROM " + table + " WHERE number = ?", (number,)
             ).fetchone()
         except sqlite3.Error:
             self._config = None
