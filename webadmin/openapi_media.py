@@ -12,15 +12,12 @@ from agent.voicemail.service import (
     PIN_MAX_DIGITS,
     PIN_MIN_DIGITS,
 )
-from webadmin.openapi_parts import json_response, problem_response
+from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 
 _problem = problem_response
 _json = json_response
 
-_ERRORS = {
-    "401": _problem("no valid session or bearer token"),
-    "403": _problem("the role may not do this, or the CSRF token is missing"),
-}
+_ERRORS = ACCESS_ERRORS
 _MAILBOX = {"$ref": "#/components/schemas/Mailbox"}
 _MESSAGE = {"$ref": "#/components/schemas/VoicemailMessage"}
 _MENU = {"$ref": "#/components/schemas/IvrMenu"}

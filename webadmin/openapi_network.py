@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from webadmin.openapi_parts import json_response, problem_response
+from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 
-_ERRORS = {
-    "401": problem_response("no valid session or bearer token"),
-    "403": problem_response("the role may not do this, or the CSRF token is missing"),
-}
+_ERRORS = ACCESS_ERRORS
 SETTINGS_REF = {"$ref": "#/components/schemas/NetworkSettings"}
 
 SCHEMAS: dict = {

@@ -20,3 +20,10 @@ def json_response(schema: dict, description: str) -> dict:
         "description": description,
         "content": {"application/json": {"schema": schema}},
     }
+
+
+# Every route behind a session or token can answer these two.
+ACCESS_ERRORS = {
+    "401": problem_response("no valid session or bearer token"),
+    "403": problem_response("the role may not do this, or the CSRF token is missing"),
+}

@@ -8,13 +8,10 @@ from agent.accounts.roles import ACCESS_LEVELS, MODULES
 from agent.contacts import service as contacts
 from agent.csvimport import MAX_BYTES
 from agent.extensions.service import CSV_COLUMNS as EXTENSION_COLUMNS
-from webadmin.openapi_parts import json_response, problem_response
+from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 
 _problem = problem_response
-_ERRORS = {
-    "401": _problem("no valid session or bearer token"),
-    "403": _problem("the role may not do this, or the CSRF token is missing"),
-}
+_ERRORS = ACCESS_ERRORS
 _BAD_BODY = {
     "400": _problem("not a JSON object, an unknown field or a wrong type"),
     "413": _problem("the body is too large"),

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from agent.provisioning.credentials import MODES, PHONE_MODES
 from agent.provisioning.keys import KINDS, LABEL_MAX, OVERRIDE_VALUE_MAX
-from webadmin.openapi_parts import json_response, problem_response
+from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 from webadmin.openapi_phones import MAC_PARAMETER
 
 _problem = problem_response
 _json = json_response
-_ERRORS = {
-    "401": _problem("no valid session or bearer token"),
-    "403": _problem("the role may not do this, or the CSRF token is missing"),
+_ERRORS = ACCESS_ERRORS | {
     "404": _problem("no such phone"),
 }
 _CHANGE_ERRORS = {

@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 from agent.provisioning.templates import BODY_MAX
-from webadmin.openapi_parts import json_response, problem_response
+from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 
 _problem = problem_response
 _json = json_response
-_ERRORS = {
-    "401": _problem("no valid session or bearer token"),
-    "403": _problem("the role may not do this, or the CSRF token is missing"),
-}
+_ERRORS = ACCESS_ERRORS
 _TEMPLATE = {"$ref": "#/components/schemas/PhoneTemplate"}
 _PARAMETERS = [
     {

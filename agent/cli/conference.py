@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import parsers
 from agent.conference.service import ConferenceService
 from agent.media.pool import CALLS_PER_WORKER
 
@@ -61,11 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     conf = sub.add_parser("conference", help="conference rooms")
     conf_sub = conf.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def command(name, handler, help):
-        p = conf_sub.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
+    command = partial(parsers.command, conf_sub)
 
     p = command("set", conference_set, "create or change a room")
     p.add_argument("number")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import parsers
 from agent.security.extension_networks import (
     ExtensionNetworks,
     ExtensionNetworkService,
@@ -66,11 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     actions = top.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
+    command = partial(parsers.command, actions)
 
     command("list", networks_list, "extensions limited to some networks")
     command("show", networks_show, "one extension's networks").add_argument("number")

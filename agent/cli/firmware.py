@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
+from functools import partial
 from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import parsers
+from agent.cli.output import print_json
 from agent.firmware import health, keys
 from agent.firmware.device import Device
 from agent.firmware.manifest import Manifest
@@ -24,13 +26,9 @@ def _service(app: Appliance) -> FirmwareService:
     return FirmwareService(Device.load(), CONSOLE, keys.trusted_keys(), app.settings)
 
 
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
-
-
 def _print_manifest(manifest: Manifest, args: argparse.Namespace, word: str) -> None:
     if args.json:
-        _print_json({"result": word, "manifest": manifest.to_dict()})
+        print_json({"result": word, "manifest": manifest.to_dict()})
         return
     print(
         f"bundle {args.file}: {word}: release {manifest.version} for "
@@ -41,7 +39,7 @@ def _print_manifest(manifest: Manifest, args: argparse.Namespace, word: str) -> 
 
 def _print_status(status: FirmwareStatus, args: argparse.Namespace) -> None:
     if args.json:
-        _print_json(status.to_dict())
+        print_json(status.to_dict())
         return
     trial = "  (on trial: not committed)" if status.trial else ""
     print(f"running      slot {status.booted_slot}, release {status.version}{trial}")
@@ -78,7 +76,7 @@ def commit(app: Appliance, args: argparse.Namespace) -> int:
 def rollback(app: Appliance, args: argparse.Namespace) -> int:
     slot = _service(app).rollback()
     if args.json:
-        _print_json({"rebooting_into": slot})
+        print_json({"rebooting_into": slot})
     else:
         print(f"rebooting into slot {slot}")
     return EXIT_OK
@@ -96,11 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sub = firmware.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
+    command = partial(parsers.command, sub)
 
     for name, handler, help in (
         ("verify", verify, "check a bundle completely; write nothing"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import parsers
 from agent.errors import InvalidInput
 from agent.ivr.service import IvrService
 
@@ -87,11 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ivr = sub.add_parser("ivr", help="auto-attendant (IVR) menus")
     ivr_sub = ivr.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def command(name, handler, help):
-        p = ivr_sub.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
+    command = partial(parsers.command, ivr_sub)
 
     p = command("set", ivr_save, "create or replace a menu")
     p.add_argument("number")

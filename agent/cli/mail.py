@@ -7,24 +7,22 @@ The same service as the System page and ``/api/v1/mail``
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from functools import partial
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import parsers
+from agent.cli.output import print_json
 from agent.mail import MailService
 
 EXIT_OK = 0
 
 
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
-
-
 def mail_show(app: Appliance, args: argparse.Namespace) -> int:
     shown = MailService(app.key, CONSOLE).show()
     if args.json:
-        _print_json(shown)
+        print_json(shown)
         return EXIT_OK
     if not shown["configured"]:
         print("no mail server set: edgepbx mail set --host HOST --sender ADDRESS")
@@ -60,7 +58,7 @@ def mail_set(app: Appliance, args: argparse.Namespace) -> int:
 def mail_test(app: Appliance, args: argparse.Namespace) -> int:
     sent = MailService(app.key, CONSOLE).send_test(args.to)
     if args.json:
-        _print_json(sent)
+        print_json(sent)
     else:
         print(f"test message sent to {sent['to']}")
     return EXIT_OK
@@ -71,11 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     mail = sub.add_parser("mail", help="the SMTP server mail is sent through")
     mail_sub = mail.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
-        p = mail_sub.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
+    command = partial(parsers.command, mail_sub)
 
     command("show", mail_show, "show the mail settings (never the password)")
     setter = command("set", mail_set, "change the mail settings")

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable
 
 from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
@@ -32,6 +30,8 @@ from agent.cli import prompt as prompt_cli
 from agent.cli import security as security_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
+from agent.cli.output import print_json
+from agent.cli.parsers import command
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -43,10 +43,6 @@ EXIT_REFUSED = 2
 PRIVATE_UMASK = 0o077
 
 
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, sort_keys=False))
-
-
 # -- extension ------------------------------------------------------------------
 
 
@@ -56,7 +52,7 @@ def extension_add(app: Appliance, args: argparse.Namespace) -> int:
         args.number, args.name, email=args.email, password=password
     )
     if args.json:
-        _print_json(
+        print_json(
             created.extension.to_dict() | {"password": created.generated_password}
         )
         return EXIT_OK
@@ -70,7 +66,7 @@ def extension_add(app: Appliance, args: argparse.Namespace) -> int:
 def extension_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = app.extensions_as(CONSOLE).list()
     if args.json:
-        _print_json([row.to_dict() for row in rows])
+        print_json([row.to_dict() for row in rows])
         return EXIT_OK
     if not rows:
         print("no extensions yet: edgepbx extension add NUMBER --name NAME")
@@ -90,7 +86,7 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
     except RpcError as exc:
         regs, reg_error = None, str(exc)
     if args.json:
-        _print_json(info.to_dict() | {"registrations": regs})
+        print_json(info.to_dict() | {"registrations": regs})
         return EXIT_OK
     print(f"extension   {info.number}")
     print(f"name        {info.display_name}")
@@ -113,7 +109,7 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
 def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
     app.extensions_as(CONSOLE).remove(args.number)
     if args.json:
-        _print_json({"removed": args.number})
+        print_json({"removed": args.number})
     else:
         print(f"extension {args.number} removed")
     return EXIT_OK
@@ -124,7 +120,7 @@ def extension_set_password(app: Appliance, args: argparse.Namespace) -> int:
         args.number, _password_argument(args)
     )
     if args.json:
-        _print_json({"number": args.number, "password": generated})
+        print_json({"number": args.number, "password": generated})
         return EXIT_OK
     print(f"extension {args.number}: SIP password changed")
     if generated:
@@ -146,7 +142,7 @@ def admin_reset_password(app: Appliance, args: argparse.Namespace) -> int:
     # The account's own name, not the text typed: that may hold anything.
     username = app.accounts.get(CONSOLE, args.username).username
     if args.json:
-        _print_json({"username": username, "one_time_password": password})
+        print_json({"username": username, "one_time_password": password})
         return EXIT_OK
     print(f"account {username}: password reset, every session ended")
     print(f"one-time password: {password}")
@@ -157,7 +153,7 @@ def admin_reset_password(app: Appliance, args: argparse.Namespace) -> int:
 def account_add(app: Appliance, args: argparse.Namespace) -> int:
     info, password = app.accounts.add(CONSOLE, args.username, args.role)
     if args.json:
-        _print_json(info.to_dict() | {"one_time_password": password})
+        print_json(info.to_dict() | {"one_time_password": password})
         return EXIT_OK
     print(f"account {info.username} ({info.role}) added")
     print(f"one-time password: {password}")
@@ -167,7 +163,7 @@ def account_add(app: Appliance, args: argparse.Namespace) -> int:
 def account_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = app.accounts.list(CONSOLE)
     if args.json:
-        _print_json([row.to_dict() for row in rows])
+        print_json([row.to_dict() for row in rows])
         return EXIT_OK
     for row in rows:
         pending = "  (one-time password not yet changed)"
@@ -179,7 +175,7 @@ def account_list(app: Appliance, args: argparse.Namespace) -> int:
 def token_create(app: Appliance, args: argparse.Namespace) -> int:
     info, token = tokens.create(CONSOLE, args.role, args.name)
     if args.json:
-        _print_json(info.to_dict() | {"token": token})
+        print_json(info.to_dict() | {"token": token})
         return EXIT_OK
     print(f"API token {info.id} ({info.name}, {info.role}) created; it is shown once:")
     print(token)
@@ -189,7 +185,7 @@ def token_create(app: Appliance, args: argparse.Namespace) -> int:
 def token_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = tokens.list_tokens(CONSOLE)
     if args.json:
-        _print_json([row.to_dict() for row in rows])
+        print_json([row.to_dict() for row in rows])
         return EXIT_OK
     for row in rows:
         used = row.last_used_at or "never used"
@@ -200,7 +196,7 @@ def token_list(app: Appliance, args: argparse.Namespace) -> int:
 def token_revoke(app: Appliance, args: argparse.Namespace) -> int:
     tokens.revoke(CONSOLE, args.id)
     if args.json:
-        _print_json({"revoked": args.id})
+        print_json({"revoked": args.id})
     else:
         print(f"API token {args.id} revoked")
     return EXIT_OK
@@ -214,7 +210,7 @@ def status(app: Appliance, args: argparse.Namespace) -> int:
 
     report = appliance_status(app)
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         print(f"ready         {'yes' if report['ready'] else 'no'}")
         agent = report["agent"]
@@ -253,14 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog="edgepbx", description="Run and manage the edgepbx phone system."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(
-        subparsers, name: str, handler: Callable, help: str
-    ) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
 
     command(sub, "run", run_command, "run the whole appliance in the foreground")
     command(sub, "agent", agent_command, "supervise the daemons (as on the device)")
@@ -400,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = getattr(exc, "errors", None)
             if rows and hasattr(rows[0], "to_dict"):
                 error["rows"] = [row.to_dict() for row in rows]
-            _print_json({"error": error})
+            print_json({"error": error})
         print(f"edgepbx: {exc}", file=sys.stderr)
         return EXIT_REFUSED
 

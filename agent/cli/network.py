@@ -7,18 +7,14 @@ work, and their audit entries go to logs/audit-offline.jsonl.
 from __future__ import annotations
 
 import argparse
-import json
 
 from agent.accounts.roles import CONSOLE
+from agent.cli.output import print_json
 from agent.db import offline
 from agent.network.service import NetworkService
 from agent.settings import Settings
 
 EXIT_OK = 0
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
 
 
 def _run(settings: Settings, action):
@@ -60,7 +56,7 @@ def print_status(report: dict, write=print) -> None:
 def status(settings: Settings, args: argparse.Namespace) -> int:
     report = _run(settings, lambda s: s.status())
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         print_status(report)
     return EXIT_OK
@@ -87,7 +83,7 @@ def apply(settings: Settings, args: argparse.Namespace) -> int:
 
     result = _run(settings, act)
     if args.json:
-        _print_json(result)
+        print_json(result)
         return EXIT_OK
     applied = result["settings"]
     print(
@@ -101,7 +97,7 @@ def apply(settings: Settings, args: argparse.Namespace) -> int:
 def confirm(settings: Settings, args: argparse.Namespace) -> int:
     kept = _run(settings, lambda s: s.confirm())
     if args.json:
-        _print_json({"confirmed": kept})
+        print_json({"confirmed": kept})
     else:
         print(f"network {kept['interface']}: settings kept")
     return EXIT_OK
@@ -110,7 +106,7 @@ def confirm(settings: Settings, args: argparse.Namespace) -> int:
 def revert(settings: Settings, args: argparse.Namespace) -> int:
     undone = _run(settings, lambda s: s.revert())
     if args.json:
-        _print_json({"reverted": undone})
+        print_json({"reverted": undone})
     else:
         print("previous network settings back" if undone else "nothing on trial")
     return EXIT_OK
@@ -119,7 +115,7 @@ def revert(settings: Settings, args: argparse.Namespace) -> int:
 def boot(settings: Settings, args: argparse.Namespace) -> int:
     outcome = _run(settings, lambda s: s.boot())
     if args.json:
-        _print_json({"boot": outcome})
+        print_json({"boot": outcome})
     else:
         print(f"network at boot: {outcome}")
     return EXIT_OK

@@ -4,22 +4,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from agent.accounts import custom_roles, portal_mail
 from agent.accounts.roles import CONSOLE, MODULES
 from agent.appliance import Appliance
+from agent.cli.output import print_json
 from agent.contacts.service import ContactService, visible_to_extension
 from agent.errors import InvalidInput
 from agent.extensions.service import import_csv
 
 EXIT_OK = 0
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
 
 
 def read_file(name: str) -> str:
@@ -48,7 +44,7 @@ def role_add(app: Appliance, args: argparse.Namespace) -> int:
         CONSOLE, args.name, _modules(args.module), args.extensions, args.description
     )
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         print(f"role {info.name} added")
     return EXIT_OK
@@ -64,7 +60,7 @@ def role_set(app: Appliance, args: argparse.Namespace) -> int:
         all_extensions=args.all_extensions,
     )
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         print(f"role {info.name} changed")
     return EXIT_OK
@@ -73,7 +69,7 @@ def role_set(app: Appliance, args: argparse.Namespace) -> int:
 def role_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = custom_roles.list_roles(CONSOLE)
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     if not rows:
         print("no custom roles: edgepbx role add NAME --module extensions=view")
@@ -89,7 +85,7 @@ def role_list(app: Appliance, args: argparse.Namespace) -> int:
 def role_remove(app: Appliance, args: argparse.Namespace) -> int:
     custom_roles.remove(CONSOLE, args.name)
     if args.json:
-        _print_json({"removed": args.name})
+        print_json({"removed": args.name})
     else:
         print(f"role {args.name} removed")
     return EXIT_OK
@@ -102,7 +98,7 @@ def account_portal(app: Appliance, args: argparse.Namespace) -> int:
     info, password = app.accounts.add_portal_user(CONSOLE, args.number)
     mailed = portal_mail.send_credentials(app.key, info, password)
     if args.json:
-        _print_json(info.to_dict() | {"one_time_password": password, "mailed": mailed})
+        print_json(info.to_dict() | {"one_time_password": password, "mailed": mailed})
         return EXIT_OK
     print(f"portal account {info.username} for extension {info.extension} added")
     print(f"one-time password: {password}")
@@ -113,7 +109,7 @@ def account_portal(app: Appliance, args: argparse.Namespace) -> int:
 def account_set_role(app: Appliance, args: argparse.Namespace) -> int:
     info = app.accounts.set_role(CONSOLE, args.username, args.role)
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         print(f"account {info.username} is now {info.role}; its sessions ended")
     return EXIT_OK
@@ -123,7 +119,7 @@ def account_remove(app: Appliance, args: argparse.Namespace) -> int:
     username = app.accounts.get(CONSOLE, args.username).username
     app.accounts.remove(CONSOLE, username)
     if args.json:
-        _print_json({"removed": username})
+        print_json({"removed": username})
     else:
         print(f"account {username} removed")
     return EXIT_OK
@@ -135,7 +131,7 @@ def account_remove(app: Appliance, args: argparse.Namespace) -> int:
 def extension_import(app: Appliance, args: argparse.Namespace) -> int:
     created = import_csv(app.extensions_as(CONSOLE), read_file(args.file))
     if args.json:
-        _print_json(
+        print_json(
             [
                 c.extension.to_dict() | {"password": c.generated_password}
                 for c in created
@@ -152,7 +148,7 @@ def extension_import(app: Appliance, args: argparse.Namespace) -> int:
 def phonebook_add(app: Appliance, args: argparse.Namespace) -> int:
     info = ContactService(CONSOLE).create_phonebook(args.name, args.visible_to)
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         print(f"phonebook {info.name} added, visible to {info.visible_to or 'all'}")
     return EXIT_OK
@@ -161,7 +157,7 @@ def phonebook_add(app: Appliance, args: argparse.Namespace) -> int:
 def phonebook_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = ContactService(CONSOLE).phonebooks()
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for r in rows:
         shown = r.visible_to or "all"
@@ -172,7 +168,7 @@ def phonebook_list(app: Appliance, args: argparse.Namespace) -> int:
 def contact_import(app: Appliance, args: argparse.Namespace) -> int:
     added = ContactService(CONSOLE).import_csv(args.phonebook, read_file(args.file))
     if args.json:
-        _print_json([c.to_dict() for c in added])
+        print_json([c.to_dict() for c in added])
     else:
         print(f"{len(added)} contacts imported into {args.phonebook}")
     return EXIT_OK
@@ -184,7 +180,7 @@ def contact_list(app: Appliance, args: argparse.Namespace) -> int:
     else:
         rows = visible_to_extension(args.extension)
     if args.json:
-        _print_json([c.to_dict() for c in rows])
+        print_json([c.to_dict() for c in rows])
         return EXIT_OK
     for c in rows:
         print(f"{c.name:<32}  {c.number:<20}  {c.company}")

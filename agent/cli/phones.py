@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import phone_firmware, phone_templates
+from agent.cli.output import print_json
+from agent.cli.parsers import command
 from agent.errors import InvalidInput, NotFound
 from agent.provisioning.credentials import CredentialService
 from agent.provisioning.inventory import PhoneInfo, PhoneService
@@ -25,10 +26,6 @@ from agent.provisioning.vendors import VENDORS
 EXIT_OK = 0
 
 
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
-
-
 def _phones(app: Appliance) -> PhoneService:
     return PhoneService(app.key, CONSOLE)
 
@@ -36,7 +33,7 @@ def _phones(app: Appliance) -> PhoneService:
 def phone_add(app: Appliance, args: argparse.Namespace) -> int:
     info = _phones(app).add(args.mac, args.vendor, args.model, args.extension)
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         lines = ", ".join(info.extensions)
         print(f"phone {info.mac} ({info.vendor} {info.model}) added, lines: {lines}")
@@ -50,7 +47,7 @@ def phone_import(app: Appliance, args: argparse.Namespace) -> int:
         raise InvalidInput("file", args.file, f"cannot be read ({exc})") from None
     added = _phones(app).import_csv(text)
     if args.json:
-        _print_json([info.to_dict() for info in added])
+        print_json([info.to_dict() for info in added])
     else:
         print(f"{len(added)} phones imported")
     return EXIT_OK
@@ -59,7 +56,7 @@ def phone_import(app: Appliance, args: argparse.Namespace) -> int:
 def phone_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = _phones(app).list()
     if args.json:
-        _print_json([row.to_dict() for row in rows])
+        print_json([row.to_dict() for row in rows])
         return EXIT_OK
     if not rows:
         print("no phones yet: edgepbx phone add MAC --vendor V --model M --extension N")
@@ -78,7 +75,7 @@ def phone_show(app: Appliance, args: argparse.Namespace) -> int:
     password = phones.admin_password(info.mac) if args.admin_password else None
     if args.json:
         extra = {"admin_password": password} if password else {}
-        _print_json(info.to_dict() | extra)
+        print_json(info.to_dict() | extra)
         return EXIT_OK
     _print_phone(info)
     if password:
@@ -103,7 +100,7 @@ def _print_phone(info: PhoneInfo) -> None:
 def phone_remove(app: Appliance, args: argparse.Namespace) -> int:
     _phones(app).remove(args.mac)
     if args.json:
-        _print_json({"removed": args.mac})
+        print_json({"removed": args.mac})
     else:
         print(f"phone {args.mac} removed")
     return EXIT_OK
@@ -119,7 +116,7 @@ def phone_keys(app: Appliance, args: argparse.Namespace) -> int:
     else:
         keys = service.keys(args.mac)
     if args.json:
-        _print_json([key.to_dict() for key in keys])
+        print_json([key.to_dict() for key in keys])
         return EXIT_OK
     if not keys:
         print(f"phone {args.mac}: no programmable keys")
@@ -138,7 +135,7 @@ def phone_override(app: Appliance, args: argparse.Namespace) -> int:
     if changed:
         values = service.set_overrides(args.mac, values)
     if args.json:
-        _print_json(values)
+        print_json(values)
         return EXIT_OK
     if not values:
         print(f"phone {args.mac}: no overrides")
@@ -156,7 +153,7 @@ def phone_auth(app: Appliance, args: argparse.Namespace) -> int:
     else:
         shown = service.credentials(args.mac)
     if args.json:
-        _print_json(shown.to_dict())
+        print_json(shown.to_dict())
         return EXIT_OK
     print(f"mode      {shown.mode} (in effect: {shown.effective_mode})")
     print(f"user      {shown.username}")
@@ -168,7 +165,7 @@ def provisioning_auth(app: Appliance, args: argparse.Namespace) -> int:
     service = CredentialService(app.key, CONSOLE)
     mode = service.set_site_mode(args.mode) if args.mode else service.site_mode()
     if args.json:
-        _print_json({"mode": mode})
+        print_json({"mode": mode})
     else:
         print(f"provisioning credentials for phones that follow the site: {mode}")
     return EXIT_OK
@@ -195,12 +192,6 @@ def provisioning_command(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    def command(subparsers, name: str, handler, help: str) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
-
     command(
         sub,
         "provisioning",

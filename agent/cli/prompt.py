@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli.parsers import command
 from agent.errors import InvalidInput
 from agent.media.uploads import MAX_UPLOAD_BYTES, PromptService
 from agent.voicemail.service import VoicemailService
@@ -66,12 +67,6 @@ def greeting_set(app: Appliance, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     prompt = sub.add_parser("prompt", help="prompts for IVR menus (WAV or MP3)")
     prompt_sub = prompt.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def command(subparsers, name, handler, help):
-        p = subparsers.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
 
     p = command(prompt_sub, "upload", prompt_upload, "add or replace a prompt")
     p.add_argument("name")

@@ -7,21 +7,17 @@ The same services as the web admin's security page and the REST API
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from collections.abc import Callable
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli.output import print_json
+from agent.cli.parsers import command
 from agent.security.certificates import CertificateService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService, JailPolicy, change_policy
 
 EXIT_OK = 0
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
 
 
 # -- ban --------------------------------------------------------------------------
@@ -30,7 +26,7 @@ def _print_json(value: object) -> None:
 def ban_list(app: Appliance, args: argparse.Namespace) -> int:
     bans = BanService(CONSOLE).list(args.search or "")
     if args.json:
-        _print_json([ban.to_dict() for ban in bans])
+        print_json([ban.to_dict() for ban in bans])
         return EXIT_OK
     if not bans:
         print("no address is banned")
@@ -45,7 +41,7 @@ def ban_add(app: Appliance, args: argparse.Namespace) -> int:
         args.address, args.seconds, reason=args.reason or "banned by hand"
     )
     if args.json:
-        _print_json(ban.to_dict())
+        print_json(ban.to_dict())
     else:
         print(f"{ban.address} banned for {int(ban.expires - ban.banned_at)} s")
     return EXIT_OK
@@ -54,7 +50,7 @@ def ban_add(app: Appliance, args: argparse.Namespace) -> int:
 def ban_remove(app: Appliance, args: argparse.Namespace) -> int:
     BanService(CONSOLE).remove(args.address)
     if args.json:
-        _print_json({"lifted": args.address})
+        print_json({"lifted": args.address})
     else:
         print(f"ban of {args.address} lifted")
     return EXIT_OK
@@ -66,7 +62,7 @@ def ban_remove(app: Appliance, args: argparse.Namespace) -> int:
 def jail_show(app: Appliance, args: argparse.Namespace) -> int:
     policy = JailPolicy.load()
     if args.json:
-        _print_json(policy.to_dict())
+        print_json(policy.to_dict())
         return EXIT_OK
     for name, value in policy.to_dict().items():
         shown = ", ".join(value) if isinstance(value, list) else value
@@ -92,7 +88,7 @@ def jail_set(app: Appliance, args: argparse.Namespace) -> int:
 def firewall_status(app: Appliance, args: argparse.Namespace) -> int:
     report = FirewallService(app.settings, CONSOLE).status()
     if args.json:
-        _print_json(report)
+        print_json(report)
         return EXIT_OK
     managed = "managed" if report["managed"] else "not managed (EDGEPBX_FIREWALL)"
     loaded = "loaded" if report["loaded"] else "not loaded"
@@ -115,7 +111,7 @@ def firewall_set(app: Appliance, args: argparse.Namespace) -> int:
         args.service, enabled=enabled, allow=args.allow, block=args.block
     )
     if args.json:
-        _print_json({"service": args.service} | rule)
+        print_json({"service": args.service} | rule)
     else:
         print(f"firewall: {args.service} changed")
     return EXIT_OK
@@ -124,7 +120,7 @@ def firewall_set(app: Appliance, args: argparse.Namespace) -> int:
 def firewall_reset(app: Appliance, args: argparse.Namespace) -> int:
     config = FirewallService(app.settings, CONSOLE).reset()
     if args.json:
-        _print_json(config)
+        print_json(config)
     else:
         print("firewall: reset, every service open, the web admin reachable")
     return EXIT_OK
@@ -136,7 +132,7 @@ def firewall_reset(app: Appliance, args: argparse.Namespace) -> int:
 def certificate_show(app: Appliance, args: argparse.Namespace) -> int:
     info = CertificateService(app.settings, CONSOLE).show()
     if args.json:
-        _print_json(info.to_dict() if info else None)
+        print_json(info.to_dict() if info else None)
         return EXIT_OK
     if info is None:
         print("no certificate yet: the agent makes one at its first start")
@@ -156,7 +152,7 @@ def certificate_upload(app: Appliance, args: argparse.Namespace) -> int:
             cert.read(), key.read()
         )
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         print(f"certificate installed, SHA-256 {result['fingerprint_sha256']}")
         print(f"it takes effect {result['takes_effect']}")
@@ -168,14 +164,6 @@ def certificate_upload(app: Appliance, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ban, jail and firewall commands to the edgepbx parser."""
-
-    def command(
-        subparsers: argparse._SubParsersAction, name: str, handler: Callable, help: str
-    ) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
 
     ban = sub.add_parser("ban", help="addresses the security jail blocks")
     ban_sub = ban.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -4,22 +4,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cdr import records
+from agent.cli.output import print_json
+from agent.cli.parsers import command
 from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks.service import TrunkService
 
 EXIT_OK = 0
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
 
 
 def _trunks(app: Appliance) -> TrunkService:
@@ -34,7 +31,7 @@ def _password(args: argparse.Namespace) -> str | None:
 
 def _show_trunk(info, as_json: bool) -> None:
     if as_json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
         return
     who = f" as {info.username}" if info.username else ""
     print(
@@ -93,7 +90,7 @@ def trunk_set(app: Appliance, args: argparse.Namespace) -> int:
 def trunk_remove(app: Appliance, args: argparse.Namespace) -> int:
     _trunks(app).remove(args.name)
     if args.json:
-        _print_json({"removed": args.name})
+        print_json({"removed": args.name})
     else:
         print(f"trunk {args.name} removed")
     return EXIT_OK
@@ -102,7 +99,7 @@ def trunk_remove(app: Appliance, args: argparse.Namespace) -> int:
 def trunk_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = _trunks(app).list()
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     if not rows:
         print("no trunks yet: edgepbx trunk add NAME --kind register --host HOST ...")
@@ -130,7 +127,7 @@ def trunk_did(app: Appliance, args: argparse.Namespace) -> int:
 def trunk_status(app: Appliance, args: argparse.Namespace) -> int:
     rows = _trunks(app).status(args.name)
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for row in rows:
         print(f"{row.name:<16} {row.state}")
@@ -152,7 +149,7 @@ def route_add(app: Appliance, args: argparse.Namespace) -> int:
 
 def _show_route(info, as_json: bool) -> None:
     if as_json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
         return
     patterns = " ".join(str(p) for p in info.patterns)
     who = ", ".join(info.extensions) or "every extension"
@@ -164,7 +161,7 @@ def _show_route(info, as_json: bool) -> None:
 def route_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = RouteService(CONSOLE).list_outbound()
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for row in rows:
         _show_route(row, False)
@@ -174,7 +171,7 @@ def route_list(app: Appliance, args: argparse.Namespace) -> int:
 def route_move(app: Appliance, args: argparse.Namespace) -> int:
     rows = RouteService(CONSOLE).move_outbound(args.name, args.position)
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
     else:
         for row in rows:
             _show_route(row, False)
@@ -184,7 +181,7 @@ def route_move(app: Appliance, args: argparse.Namespace) -> int:
 def route_remove(app: Appliance, args: argparse.Namespace) -> int:
     RouteService(CONSOLE).remove_outbound(args.name)
     if args.json:
-        _print_json({"removed": args.name})
+        print_json({"removed": args.name})
     else:
         print(f"outbound route {args.name} removed")
     return EXIT_OK
@@ -196,7 +193,7 @@ def inbound_add(app: Appliance, args: argparse.Namespace) -> int:
         args.did, destination, destination_kind=kind, caller_id=args.caller_id
     )
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         print(f"calls to {info.did} go to {info.destination_kind} {info.destination}")
     return EXIT_OK
@@ -205,7 +202,7 @@ def inbound_add(app: Appliance, args: argparse.Namespace) -> int:
 def inbound_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = RouteService(CONSOLE).list_inbound()
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for r in rows:
         who = f" from {r.caller_id}" if r.caller_id else ""
@@ -216,7 +213,7 @@ def inbound_list(app: Appliance, args: argparse.Namespace) -> int:
 def inbound_remove(app: Appliance, args: argparse.Namespace) -> int:
     RouteService(CONSOLE).remove_inbound(args.did, args.caller_id)
     if args.json:
-        _print_json({"removed": args.did})
+        print_json({"removed": args.did})
     else:
         print(f"inbound route for {args.did} removed")
     return EXIT_OK
@@ -245,7 +242,7 @@ def ringgroup_add(app: Appliance, args: argparse.Namespace) -> int:
         failover=args.failover,
     )
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
     else:
         members = ", ".join(m["extension"] for m in info.members)
         print(f"ring group {info.number} ({info.name}): {info.strategy}, {members}")
@@ -255,7 +252,7 @@ def ringgroup_add(app: Appliance, args: argparse.Namespace) -> int:
 def ringgroup_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = groups.GroupService(CONSOLE).list_ring_groups()
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for r in rows:
         members = ", ".join(f"{m['extension']}:{m['ring_time_s']}" for m in r.members)
@@ -267,7 +264,7 @@ def ringgroup_list(app: Appliance, args: argparse.Namespace) -> int:
 def ringgroup_remove(app: Appliance, args: argparse.Namespace) -> int:
     groups.GroupService(CONSOLE).remove_ring_group(args.number)
     if args.json:
-        _print_json({"removed": args.number})
+        print_json({"removed": args.number})
     else:
         print(f"ring group {args.number} removed")
     return EXIT_OK
@@ -275,7 +272,7 @@ def ringgroup_remove(app: Appliance, args: argparse.Namespace) -> int:
 
 def _show_condition(info, as_json: bool) -> None:
     if as_json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
         return
     state = "open" if info.open_now else "closed"
     print(f"{info.name} ({info.timezone}, mode {info.mode}): {state} now")
@@ -309,7 +306,7 @@ def timecondition_set(app: Appliance, args: argparse.Namespace) -> int:
 def timecondition_list(app: Appliance, args: argparse.Namespace) -> int:
     rows = groups.GroupService(CONSOLE).list_time_conditions()
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for r in rows:
         _show_condition(r, False)
@@ -324,7 +321,7 @@ def cdr_list(app: Appliance, args: argparse.Namespace) -> int:
         sys.stdout.write(records.master_csv(rows))
         return EXIT_OK
     if args.json:
-        _print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict() for r in rows])
         return EXIT_OK
     for r in rows:
         print(
@@ -370,7 +367,7 @@ def guard_set(app: Appliance, args: argparse.Namespace) -> int:
 
 def _show_guard(guard: call_guard.CallGuard, as_json: bool) -> None:
     if as_json:
-        _print_json(guard.to_dict())
+        print_json(guard.to_dict())
         return
     countries = guard.allowed_countries
     shown = "any country" if countries is None else ", ".join(countries) or "none"
@@ -384,12 +381,6 @@ def _show_guard(guard: call_guard.CallGuard, as_json: bool) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    def command(subparsers, name: str, handler, help: str) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
-
     def trunk_options(p: argparse.ArgumentParser) -> None:
         for option, help in TRUNK_OPTIONS:
             p.add_argument(option, help=help)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
+from functools import partial
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli import parsers
+from agent.cli.output import print_json
 from agent.voicemail.service import VoicemailService
 
 EXIT_OK = 0
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
 
 
 def _on_off(value: str | None) -> bool | None:
@@ -26,7 +24,7 @@ def _service(app: Appliance) -> VoicemailService:
 
 def _show(info, as_json: bool) -> None:
     if as_json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
         return
     state = "on" if info.enabled else "off"
     mail = f", e-mail to {info.email}" if info.email_enabled else ""
@@ -61,7 +59,7 @@ def voicemail_show(app: Appliance, args: argparse.Namespace) -> int:
 def voicemail_list(app: Appliance, args: argparse.Namespace) -> int:
     boxes = _service(app).list()
     if args.json:
-        _print_json([b.to_dict() for b in boxes])
+        print_json([b.to_dict() for b in boxes])
         return EXIT_OK
     if not boxes:
         print("no mailbox")
@@ -73,7 +71,7 @@ def voicemail_list(app: Appliance, args: argparse.Namespace) -> int:
 def voicemail_remove(app: Appliance, args: argparse.Namespace) -> int:
     _service(app).remove(args.extension)
     if args.json:
-        _print_json({"removed": args.extension})
+        print_json({"removed": args.extension})
     else:
         print(f"mailbox {args.extension} removed with its messages")
     return EXIT_OK
@@ -82,7 +80,7 @@ def voicemail_remove(app: Appliance, args: argparse.Namespace) -> int:
 def voicemail_messages(app: Appliance, args: argparse.Namespace) -> int:
     messages = _service(app).message_infos(args.extension)
     if args.json:
-        _print_json([m.to_dict() for m in messages])
+        print_json([m.to_dict() for m in messages])
         return EXIT_OK
     if not messages:
         print(f"mailbox {args.extension} has no message")
@@ -97,7 +95,7 @@ def voicemail_messages(app: Appliance, args: argparse.Namespace) -> int:
 def voicemail_delete(app: Appliance, args: argparse.Namespace) -> int:
     _service(app).delete_message(args.extension, args.message)
     if args.json:
-        _print_json({"deleted": args.message})
+        print_json({"deleted": args.message})
     else:
         print(f"message {args.message} of mailbox {args.extension} deleted")
     return EXIT_OK
@@ -107,11 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     vm = sub.add_parser("voicemail", help="voicemail boxes and their messages")
     vm_sub = vm.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def command(name, handler, help):
-        p = vm_sub.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.set_defaults(handler=handler)
-        return p
+    command = partial(parsers.command, vm_sub)
 
     p = command("set", voicemail_set, "create or change an extension's mailbox")
     p.add_argument("extension")

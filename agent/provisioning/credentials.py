@@ -35,7 +35,7 @@ from agent.db import database
 from agent.db.models import Phone
 from agent.devicekey import DeviceKey
 from agent.errors import InvalidInput
-from agent.provisioning.keys import _phone
+from agent.provisioning.keys import find_phone
 
 MODES = ("off", "optional", "required")
 PHONE_MODES = ("site", *MODES)
@@ -99,7 +99,7 @@ class CredentialService:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         if mode not in PHONE_MODES:
             raise InvalidInput("mode", mode, "one of " + ", ".join(PHONE_MODES))
-        row = _phone(mac)
+        row = find_phone(mac)
         with database.atomic():
             before = row.http_auth
             changes: dict = {"http_auth": mode}
@@ -120,7 +120,7 @@ class CredentialService:
 
     def renew_password(self, mac: str) -> Credentials:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = _phone(mac)
+        row = find_phone(mac)
         with database.atomic():
             sealed = self.key.seal(generate_password(), _purpose(row.mac))
             Phone.update(http_password=sealed).where(Phone.id == row.id).execute()
@@ -130,7 +130,7 @@ class CredentialService:
     def credentials(self, mac: str) -> Credentials:
         """The phone's user name and password, for the installer."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = _phone(mac)
+        row = find_phone(mac)
         password = (
             self.key.open(row.http_password, _purpose(row.mac))
             if row.http_password

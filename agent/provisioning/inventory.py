@@ -25,7 +25,7 @@ from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
 from agent.extensions.service import ExtensionService
 from agent.provisioning import rules
 from agent.provisioning.firmware import firmware_url
-from agent.provisioning.keys import profile_keys, profile_overrides
+from agent.provisioning.keys import find_phone, profile_keys, profile_overrides
 from agent.provisioning.phonebook import file_name as phonebook_file_name
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import vendor as vendor_named
@@ -160,7 +160,7 @@ class PhoneService:
     def remove(self, mac: str) -> None:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         with database.atomic():
-            row = self._row(mac)
+            row = find_phone(mac)
             before = PhoneInfo.of(row)
             row.delete_instance(recursive=True)
             audit.record(self.actor, "delete", "phone", row.mac, _shown(before))
@@ -173,18 +173,18 @@ class PhoneService:
 
     def get(self, mac: str) -> PhoneInfo:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return PhoneInfo.of(self._row(mac))
+        return PhoneInfo.of(find_phone(mac))
 
     def admin_password(self, mac: str) -> str:
         """The phone's own web page password, for the installer at the desk."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = self._row(mac)
+        row = find_phone(mac)
         return self.key.open(row.admin_password, _purpose(row.mac))
 
     def profile(self, mac: str, site: SiteProfile) -> PhoneProfile:
         """Everything the phone's MAC file says, passwords in clear."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = self._row(mac)
+        row = find_phone(mac)
         extensions = ExtensionService(self.key, self.actor)
         lines = (
             PhoneLine.select(PhoneLine, Extension)
@@ -309,16 +309,6 @@ class PhoneService:
         if not rows:
             raise InvalidInput("csv", None, "no phones in the file")
         return rows
-
-    def _row(self, mac: str) -> Phone:
-        try:
-            digits = rules.mac(mac)
-        except InvalidInput:
-            raise NotFound(f'phone "{mac}": no such phone', field="mac") from None
-        row = Phone.get_or_none(Phone.mac == digits)
-        if row is None:
-            raise NotFound(f'phone "{mac}": no such phone', field="mac")
-        return row
 
 
 def _shown(info: PhoneInfo) -> dict:

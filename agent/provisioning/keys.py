@@ -99,18 +99,18 @@ class PhoneKeyService:
 
     def keys(self, mac: str) -> list[KeyInfo]:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return self._keys(_phone(mac))
+        return self._keys(find_phone(mac))
 
     def overrides(self, mac: str) -> dict[str, str]:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return self._overrides(_phone(mac))
+        return self._overrides(find_phone(mac))
 
     # -- changes ---------------------------------------------------------------
 
     def set_keys(self, mac: str, keys: list[dict]) -> list[KeyInfo]:
         """Replace the phone's keys by these, or refuse them all."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = _phone(mac)
+        row = find_phone(mac)
         checked = self.validate_keys(row, keys)
         with database.atomic():
             before = [key.to_dict() for key in self._keys(row)]
@@ -132,7 +132,7 @@ class PhoneKeyService:
     def set_overrides(self, mac: str, values: dict[str, str]) -> dict[str, str]:
         """Replace the phone's overrides by these, or refuse them all."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = _phone(mac)
+        row = find_phone(mac)
         checked = self.validate_overrides(row, values)
         with database.atomic():
             before = self._overrides(row)
@@ -246,7 +246,8 @@ def _bump(row: Phone) -> None:
     ).execute()
 
 
-def _phone(mac: str) -> Phone:
+def find_phone(mac: str) -> Phone:
+    """The phone with this MAC, in any of the spellings ``rules.mac`` takes."""
     try:
         digits = rules.mac(mac)
     except InvalidInput:

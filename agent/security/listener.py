@@ -13,69 +13,33 @@ between a failure and its ban.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 from pathlib import Path
 
+from agent.datagram_listener import DatagramListener
 from agent.security import events
 from agent.settings import Settings
 from agent.sip.kamailio_config import EVENTS_SOCKET_NAME
 
 log = logging.getLogger("edgepbx.security")
 
-# Kamailio and the web admin run as the appliance's own user; nobody else
-# may forge events.
-SOCKET_MODE = 0o600
-# How often the reading thread looks at its stop flag.
-STOP_CHECK_S = 0.5
-# A scanner's burst should queue, not be dropped by the kernel.
-RECEIVE_BUFFER_BYTES = 1 << 20
-
 
 def socket_path(settings: Settings) -> Path:
     return settings.run_dir / EVENTS_SOCKET_NAME
 
 
-class EventListener:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._sock: socket.socket | None = None
+class EventListener(DatagramListener):
+    thread_name = "security-events"
+    # One byte over the limit, so that from_wire sees an oversized event.
+    receive_max = events.DATAGRAM_MAX + 1
 
     def start(self) -> None:
-        self.path.unlink(missing_ok=True)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-        sock.bind(str(self.path))
-        os.chmod(self.path, SOCKET_MODE)
-        sock.settimeout(STOP_CHECK_S)
-        self._sock = sock
-        self._thread = threading.Thread(
-            target=self._serve, name="security-events", daemon=True
-        )
-        self._thread.start()
+        super().start()
         log.info("security events: listening on %s", self.path)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join()
-        if self._sock:
-            self._sock.close()
-        self.path.unlink(missing_ok=True)
-
-    def _serve(self) -> None:
-        assert self._sock is not None
-        while not self._stop.is_set():
-            try:
-                data = self._sock.recv(events.DATAGRAM_MAX + 1)
-            except TimeoutError:
-                continue
-            try:
-                event = events.SecurityEvent.from_wire(data)
-            except ValueError as exc:
-                log.warning("security events: datagram ignored: %s", exc)
-                continue
-            events.deliver(event)
+    def handle(self, data: bytes) -> None:
+        try:
+            event = events.SecurityEvent.from_wire(data)
+        except ValueError as exc:
+            log.warning("security events: datagram ignored: %s", exc)
+            return
+        events.deliver(event)

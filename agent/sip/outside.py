@@ -361,17 +361,20 @@ class DialplanSource:
         return self._plan
 
 
-class CallEvents:
-    """Call progress for the agent's call records: fire and forget."""
+class DatagramSender:
+    """Sends events to one of the agent's sockets: one datagram each.
+
+    The socket is non-blocking and every error is swallowed: if the agent is
+    down or its queue is full the event is lost, and the SIP request goes on
+    as if nothing was sent. Each Kamailio child opens its own socket lazily.
+    An empty path sends nothing.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._sock: socket.socket | None = None
 
-    def send(self, kind: str, call_id: str, **fields: object) -> None:
-        if not self.path:
-            return
-        event = {"event": kind, "call_id": call_id, "at": time.time(), **fields}
+    def _send(self, event: dict) -> None:
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -379,6 +382,15 @@ class CallEvents:
             self._sock.sendto(json.dumps(event).encode(), self.path)
         except OSError:
             pass
+
+
+class CallEvents(DatagramSender):
+    """Call progress for the agent's call records: fire and forget."""
+
+    def send(self, kind: str, call_id: str, **fields: object) -> None:
+        if not self.path:
+            return
+        self._send({"event": kind, "call_id": call_id, "at": time.time(), **fields})
 
 
 def did_from_request(header: str) -> str:

@@ -38,7 +38,6 @@ import ipaddress
 import json
 import os
 import re
-import socket
 import sqlite3
 from dataclasses import dataclass
 
@@ -48,9 +47,9 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
     KSR = None
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
-    from outside import OutsideCalls
+    from outside import DatagramSender, OutsideCalls
 except ModuleNotFoundError:
-    from agent.sip.outside import OutsideCalls
+    from agent.sip.outside import DatagramSender, OutsideCalls
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -232,17 +231,8 @@ class RoutingSettings:
             return cls.parse(f.read())
 
 
-class EventReporter:
-    """Sends security events to the agent: one datagram each, fire and forget.
-
-    The socket is non-blocking and every error is swallowed: if the agent is
-    down or its queue is full the event is lost, and the SIP request goes on
-    as if nothing was sent. Each Kamailio child opens its own socket lazily.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._sock: socket.socket | None = None
+class EventReporter(DatagramSender):
+    """Sends security events to the agent: fire and forget."""
 
     def send(self, kind: str, source_ip: str, subject: str, detail: str = "") -> None:
         if not self.path:
@@ -253,13 +243,7 @@ class EventReporter:
             "subject": subject,
             "detail": detail,
         }
-        try:
-            if self._sock is None:
-                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                self._sock.setblocking(False)
-            self._sock.sendto(json.dumps(event).encode(), self.path)
-        except OSError:
-            pass
+        self._send(event)
 
 
 class Routing(OutsideCalls):
