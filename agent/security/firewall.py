@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from agent import audit, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.errors import InvalidInput, PbxError
+from agent.rtpengine import daemon as rtpengine_daemon
 from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.firewall")
@@ -48,10 +49,12 @@ SETTING_KEY = "security.firewall"
 NFT = "nft"
 NFT_TIMEOUT_S = 10
 
-# RTP media ports: rtpengine's and most phones' default range (even ports
-# for RTP, the next odd one for RTCP, RFC 3550 section 11).
-RTP_PORT_MIN = 10000
-RTP_PORT_MAX = 20000
+# RTP media ports: the range the media relay allocates from, so relayed
+# trunk and NAT calls get through a default-deny firewall. The media
+# service's workers take ephemeral ports; their audio is let in once the
+# worker has sent its first packet (established state).
+RTP_PORT_MIN = rtpengine_daemon.RTP_PORT_MIN
+RTP_PORT_MAX = rtpengine_daemon.RTP_PORT_MAX
 SSH_PORT = 22  # RFC 4253
 # nftables needs at least one second for an element timeout.
 MIN_TIMEOUT_S = 1
