@@ -16,8 +16,10 @@ _ERRORS = {
     "403": problem_response("the role may not do this, or the CSRF token is missing"),
 }
 _REFUSED = {
+    "400": problem_response("a body or query the API cannot read"),
     "404": problem_response("no such object"),
     "409": problem_response("it exists already"),
+    "415": problem_response("the body is not application/json"),
     "422": problem_response("a field broke a rule; the problem names it"),
 }
 _STR = {"type": "string"}
@@ -57,6 +59,14 @@ def _op(op_id: str, summary: str, ok: str, schema: dict | None, **extra) -> dict
         **extra,
         "responses": responses | _ERRORS | _REFUSED,
     }
+
+
+def _with_csv(operation: dict) -> dict:
+    """An operation whose 200 may also be CSV (``format=csv``)."""
+    operation["responses"]["200"]["content"]["text/csv"] = {
+        "schema": {"type": "string"}
+    }
+    return operation
 
 
 def _list_of(name: str) -> dict:
@@ -402,22 +412,24 @@ PATHS: dict = {
         ),
     },
     "/cdr": {
-        "get": _op(
-            "listCallRecords",
-            "Call records, newest first; format=csv for Asterisk Master.csv columns",
-            "200",
-            _list_of("CallRecord"),
-            parameters=[
-                {"name": name, "in": "query", "schema": schema}
-                for name, schema in (
-                    ("since", {"type": "string", "format": "date"}),
-                    ("until", {"type": "string", "format": "date"}),
-                    ("number", _STR),
-                    ("disposition", {"enum": list(DISPOSITIONS)}),
-                    ("limit", {"type": "integer"}),
-                    ("format", {"enum": ["json", "csv"]}),
-                )
-            ],
+        "get": _with_csv(
+            _op(
+                "listCallRecords",
+                "Call records, newest first; format=csv for Asterisk Master.csv columns",
+                "200",
+                _list_of("CallRecord"),
+                parameters=[
+                    {"name": name, "in": "query", "schema": schema}
+                    for name, schema in (
+                        ("since", {"type": "string", "format": "date"}),
+                        ("until", {"type": "string", "format": "date"}),
+                        ("number", _STR),
+                        ("disposition", {"enum": list(DISPOSITIONS)}),
+                        ("limit", {"type": "integer"}),
+                        ("format", {"enum": ["json", "csv"]}),
+                    )
+                ],
+            )
         ),
     },
 }

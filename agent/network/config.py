@@ -116,6 +116,9 @@ class NetworkConfig:
         for name in values:
             if name not in known:
                 raise InvalidInput(name, None, f"unknown; known: {', '.join(known)}")
+        for name in ("interface", "mode", "address", "gateway", "hostname", "timezone"):
+            if values.get(name) is not None and not isinstance(values[name], str):
+                raise InvalidInput(name, None, "must be text")
 
         interface = interface_name(values.get("interface", ""))
         mode = values.get("mode", DHCP)

@@ -57,6 +57,8 @@ class CallGuard:
 
 
 def _codes(field_name: str, values: list[str]) -> list[str]:
+    if not isinstance(values, list):
+        raise InvalidInput(field_name, None, "a list of country codes")
     out = []
     for value in values:
         value = str(value).strip().lstrip("+")
@@ -82,6 +84,12 @@ def checked(guard: CallGuard) -> CallGuard:
         if guard.allowed_countries is None
         else _codes("allowed_countries", guard.allowed_countries)
     )
+    if not isinstance(guard.extension_countries, dict):
+        raise InvalidInput("extension_countries", None, "extension to country codes")
+    if not isinstance(guard.international_prefixes, list) or not all(
+        isinstance(p, str) for p in guard.international_prefixes
+    ):
+        raise InvalidInput("international_prefixes", None, "a list of prefixes")
     per_ext = {}
     for number, codes in guard.extension_countries.items():
         if not str(number).isdigit():
