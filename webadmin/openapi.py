@@ -183,6 +183,39 @@ SCHEMAS: dict = {
 
 
 def document() -> dict:
+    return _with_reading_errors(_parts())
+
+
+# Every route that reads a JSON body or a query goes through the API's one
+# reader (webadmin.api.json_object, _query_int): it answers 400 to a body or
+# query it cannot read and 415 to a body that is not JSON, whichever part
+# of the API the route belongs to.
+_BODY_ERRORS = {
+    "400": problem_response("a body the API cannot read, or an unknown field"),
+    "415": problem_response("the body is not application/json"),
+}
+_QUERY_ERRORS = {"400": problem_response("a query value the API cannot read")}
+
+
+def _with_reading_errors(doc: dict) -> dict:
+    for path in doc["paths"].values():
+        for method, operation in path.items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                for status, response in _BODY_ERRORS.items():
+                    responses.setdefault(status, response)
+            queries = [
+                p for p in operation.get("parameters", []) if p.get("in") == "query"
+            ]
+            if queries:
+                for status, response in _QUERY_ERRORS.items():
+                    responses.setdefault(status, response)
+    return doc
+
+
+def _parts() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {

@@ -415,7 +415,7 @@ PATHS: dict = {
         "get": _with_csv(
             _op(
                 "listCallRecords",
-                "Call records, newest first; format=csv for Asterisk Master.csv columns",
+                "Call records, newest first; format=csv: Asterisk Master.csv columns",
                 "200",
                 _list_of("CallRecord"),
                 parameters=[

@@ -97,6 +97,8 @@ def password(value: str) -> str:
 
 
 def did(value: str) -> str:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput("did", None, "digits, with an optional leading +")
     value = (value or "").strip().replace(" ", "")
     if not _DID.fullmatch(value):
         raise InvalidInput("did", value, "digits, with an optional leading +")
