@@ -194,7 +194,11 @@ _BODY_ERRORS = {
     "400": problem_response("a body the API cannot read, or an unknown field"),
     "415": problem_response("the body is not application/json"),
 }
-_QUERY_ERRORS = {"400": problem_response("a query value the API cannot read")}
+_QUERY_ERRORS = {
+    "400": problem_response("a query value the API cannot read"),
+    # gunicorn's own limit on the request line (limit_request_line).
+    "414": {"description": "the query makes the request line too long"},
+}
 
 
 def _with_reading_errors(doc: dict) -> dict:
