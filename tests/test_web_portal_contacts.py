@@ -131,6 +131,31 @@ def test_personal_contacts_import_all_or_nothing_and_stay_personal(shared_pbx, a
     assert others.json() == []  # personal contacts are not the company's
 
 
+def test_a_contact_without_a_name_is_shown_at_the_name(shared_pbx, admin):
+    password = portal_account(admin, "102")
+    user = client(shared_pbx)
+    user.sign_in("102", password)
+    user.change_password(password, CHOSEN_PASSWORD)
+    form = {"name": "", "number": "0123 456"}
+
+    mine = user.post_form("/portal/contacts/add", form, csrf_from="/portal/contacts")
+    admin.post_form("/contacts/new", {"name": "Suppliers"}, csrf_from="/contacts")
+    company = admin.post_form(
+        "/contacts/Suppliers/add", form, csrf_from="/contacts/Suppliers"
+    )
+    api = api_client(shared_pbx, "administrator").request(
+        "POST",
+        "/api/v1/phonebooks/Suppliers/contacts",
+        json_body={"name": "", "number": "1"},
+    )
+
+    for reply in (mine, company):
+        assert reply.status == 422
+        shown = re.search(r'id="contact-name-error">([^<]*)<', reply.body)
+        assert shown and "must not be empty" in shown.group(1), reply.body
+    assert api.status == 422 and api.json()["field"] == "name"
+
+
 def test_company_phonebooks_are_shown_to_the_extensions_they_are_for(shared_pbx):
     api = api_client(shared_pbx, "administrator")
     api.request("POST", "/api/v1/phonebooks", json_body={"name": "Everyone"})

@@ -29,6 +29,9 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
             },
         )
         tested = server.wait_for(1)[0]
+        bad_security = web.post_form(
+            "/setup/mail", {"host": "127.0.0.1", "security": "ssl3"}
+        )
         web.post_form("/setup/mail", {"skip": "1"})
         wrong_rows = web.post_form(
             "/setup/extensions",
@@ -49,6 +52,8 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
     assert "127.0.0.1" in network.body and str(pbx.sip_port) in network.body
     assert "A test message was sent to owner@example.com" in mail.body
     assert tested.recipients == ["owner@example.com"]
+    assert bad_security.status == 422
+    assert 'id="mail-security-error">security' in bad_security.body
     assert wrong_rows.status == 422 and "Row 3:" in wrong_rows.body
     assert added.status == 201 and added.body.count('class="sip-password"') == 2
     assert home_after.location == "/extensions"

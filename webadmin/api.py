@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 
 import bottle
@@ -67,21 +67,35 @@ def _problem_response(status: int, body: str) -> str:
     return body
 
 
-def api_route(handler: Callable[..., str]) -> Callable[..., str]:
-    """Turn a refused request into its problem details."""
+def api_route_naming(
+    names: Mapping[str, str],
+) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """A decorator that turns a refused request into its problem details.
 
-    @wraps(handler)
-    def wrapper(*args: object, **kwargs: object) -> str:
-        try:
-            return handler(*args, **kwargs)
-        except RequestProblem as exc:
-            return _problem_response(
-                *problems.problem(exc.status, exc.kind, str(exc), exc.field)
-            )
-        except PbxError as exc:
-            return _problem_response(*problems.from_error(exc))
+    ``names`` translates the service's field names into the route's own.
+    """
 
-    return wrapper
+    def decorate(handler: Callable[..., str]) -> Callable[..., str]:
+        @wraps(handler)
+        def wrapper(*args: object, **kwargs: object) -> str:
+            try:
+                return handler(*args, **kwargs)
+            except RequestProblem as exc:
+                return _problem_response(
+                    *problems.problem(exc.status, exc.kind, str(exc), exc.field)
+                )
+            except PbxError as exc:
+                return _problem_response(*problems.from_error(exc, names))
+
+        return wrapper
+
+    return decorate
+
+
+#: Turn a refused request into its problem details.
+api_route = api_route_naming({})
+#: The same for the extension routes, which say "number" and "display_name".
+extension_route = api_route_naming(problems.EXTENSION_FIELDS)
 
 
 def _body(allowed: frozenset[str]) -> dict:
@@ -174,7 +188,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return _json_response(openapi.document())
 
     @app.get(f"{PREFIX}/extensions")
-    @api_route
+    @extension_route
     def list_extensions() -> str:
         query = bottle.request.query
         order = query.get("order", "asc")
@@ -209,7 +223,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
 
     @app.post(f"{PREFIX}/extensions")
-    @api_route
+    @extension_route
     def add_extension() -> str:
         may_change()
         body = _body(NEW_FIELDS)
@@ -228,7 +242,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
 
     @app.get(f"{PREFIX}/extensions/<number>")
-    @api_route
+    @extension_route
     def get_extension(number: str) -> str:
         info = extensions().get(number)
         try:
@@ -240,7 +254,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return _json_response(info.to_dict() | {"registrations": regs})
 
     @app.route(f"{PREFIX}/extensions/<number>", method="PATCH")
-    @api_route
+    @extension_route
     def patch_extension(number: str) -> str:
         may_change()
         body = _body(PATCH_FIELDS)
@@ -269,7 +283,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return _json_response(info.to_dict())
 
     @app.delete(f"{PREFIX}/extensions/<number>")
-    @api_route
+    @extension_route
     def delete_extension(number: str) -> str:
         extensions().remove(number)
         log.info("extension %s: deleted by %s", number, access.current().principal.name)

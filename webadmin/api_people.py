@@ -29,6 +29,7 @@ from webadmin.api import (
     UnsupportedMediaType,
     _json_response,
     api_route,
+    extension_route,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -216,7 +217,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return no_content()
 
     @app.post(f"{PREFIX}/extensions/<number>/portal-account")
-    @api_route
+    @extension_route
     def add_portal_account(number: str) -> str:
         principal().require(Permission.CHANGE_EXTENSIONS)
         info, password = appliance.accounts.add_portal_user(principal(), number)
@@ -346,7 +347,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return no_content()
 
     @app.get(f"{PREFIX}/extensions/<number>/contacts")
-    @api_route
+    @extension_route
     def contacts_of_extension(number: str) -> str:
         rows = contacts().visible_to(number)
         return _json_response([c.to_dict() for c in rows])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 
 import bottle
@@ -70,8 +71,10 @@ def _form(name: str) -> str:
     return bottle.request.forms.getunicode(name, default="") or ""
 
 
-def _field_errors(error: PbxError) -> dict[str, str]:
-    return {problems.field_name(error.field) or "form": problems.message(error)}
+def _field_errors(
+    error: PbxError, names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    return {problems.field_name(error.field, names) or "form": problems.message(error)}
 
 
 def _safe_next(target: str) -> str:
@@ -324,7 +327,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 422 if isinstance(exc, InvalidInput) else 409,
                 title="New extension",
                 values=values,
-                errors=_field_errors(exc),
+                errors=_field_errors(exc, problems.EXTENSION_FIELDS),
                 number=None,
             )
         number = created.extension.number
@@ -409,7 +412,9 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except InvalidInput as exc:
-            return _extension_page(current, values, _field_errors(exc), 422)
+            return _extension_page(
+                current, values, _field_errors(exc, problems.EXTENSION_FIELDS), 422
+            )
         if not changes:
             # Saving the form as it was shown is not a change: no audit entry.
             access.redirect(f"/extensions/{number}?notice=unchanged", 303)

@@ -1,13 +1,16 @@
 """Errors as the REST API shows them: RFC 9457 problem details.
 
-A domain error names the field it is about in the service layer's words
-("extension", "name"); the API and the forms speak of the request's own
-field names ("number", "display_name"), so the name is translated here.
+A domain error names the field it is about in the service layer's words.
+The extension routes speak of an extension's "number" and "display_name"
+where the extension rules say "extension" and "name"; they pass
+``EXTENSION_FIELDS`` so the problem names the field the request sent. Every
+other route's fields are the service's own.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from agent.errors import (
     AlreadyExists,
@@ -28,8 +31,8 @@ TYPE_PREFIX = "urn:edgepbx:problem:"
 SHOWN_VALUE_MAX = 64
 ELLIPSIS = "…"
 
-#: Service-layer field names and the names the API and forms use for them.
-FIELD_NAMES = {"extension": "number", "name": "display_name"}
+#: The extension rules' field names and the extension routes' names for them.
+EXTENSION_FIELDS = {"extension": "number", "name": "display_name"}
 
 STATUS = {
     InvalidInput: 422,
@@ -58,10 +61,12 @@ TITLES = {
 }
 
 
-def field_name(service_field: str | None) -> str | None:
+def field_name(
+    service_field: str | None, names: Mapping[str, str] | None = None
+) -> str | None:
     if service_field is None:
         return None
-    return FIELD_NAMES.get(service_field, service_field)
+    return (names or {}).get(service_field, service_field)
 
 
 def status_of(error: PbxError) -> int:
@@ -106,7 +111,9 @@ def message(error: PbxError) -> str:
     return text
 
 
-def from_error(error: PbxError) -> tuple[int, str]:
+def from_error(
+    error: PbxError, names: Mapping[str, str] | None = None
+) -> tuple[int, str]:
     return problem(
-        status_of(error), error.kind, message(error), field_name(error.field)
+        status_of(error), error.kind, message(error), field_name(error.field, names)
     )

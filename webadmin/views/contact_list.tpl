@@ -37,9 +37,9 @@
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   % for field, label in (('name', 'Name'), ('company', 'Company'), ('number', 'Number'), ('email', 'E-mail')):
   <label for="contact-{{field}}">{{label}}</label>
-  <input id="contact-{{field}}" name="{{field}}" value="{{values.get(field, '')}}"{{' aria-invalid=true' if errors.get(field) else ''}}>
+  <input id="contact-{{field}}" name="{{field}}" value="{{values.get(field, '')}}"{{!' aria-invalid="true" aria-describedby="contact-%s-error"' % field if errors.get(field) else ''}}>
   % if errors.get(field):
-  <p class="field-error">{{errors[field]}}</p>
+  <p class="field-error" id="contact-{{field}}-error">{{errors[field]}}</p>
   % end
   % end
   <button type="submit">Add contact</button>

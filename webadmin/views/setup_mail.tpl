@@ -18,11 +18,14 @@
   % end
   % end
   <label for="mail-security">Security</label>
-  <select id="mail-security" name="security">
+  <select id="mail-security" name="security"{{!' aria-invalid="true" aria-describedby="mail-security-error"' if errors.get('security') else ''}}>
   % for value, label in (('starttls', 'STARTTLS (port 587)'), ('tls', 'TLS (port 465)'), ('none', 'None (port 25, LAN relay)')):
     <option value="{{value}}"{{' selected' if mail.get('security') == value else ''}}>{{label}}</option>
   % end
   </select>
+  % if errors.get('security'):
+  <p class="field-error" id="mail-security-error">{{errors['security']}}</p>
+  % end
   <label for="test_to">Send a test message to</label>
   <input id="test_to" name="test_to" type="email" value="{{mail.get('test_to', '')}}"{{' aria-invalid=true' if errors.get('test_to') else ''}}>
   % if errors.get('test_to'):

@@ -59,13 +59,19 @@ this SMTP server.</p>
   % end
   % field('host', 'SMTP server', hint='Host name or address; empty sends no mail', attrs='autocomplete="off"')
   <label for="security">Security</label>
-  <select id="security" name="security">
+  <select id="security" name="security"{{!' aria-invalid="true" aria-describedby="security-error"' if errors.get('security') else ''}}>
     % for value, label in (('starttls', 'STARTTLS (port 587)'), ('tls', 'TLS (port 465)'), ('none', 'None (port 25, LAN relays only)')):
     <option value="{{value}}"{{' selected' if mail.get('security') == value else ''}}>{{label}}</option>
     % end
   </select>
+  % if errors.get('security'):
+  <p class="field-error" id="security-error">{{errors['security']}}</p>
+  % end
   % field('port', 'Port', kind='number', attrs='min="1" max="65535"')
   <label class="check"><input type="checkbox" name="verify_certificate" value="yes"{{' checked' if mail.get('verify_certificate') else ''}}> Check the server's certificate</label>
+  % if errors.get('verify_certificate'):
+  <p class="field-error" id="verify_certificate-error">{{errors['verify_certificate']}}</p>
+  % end
   % field('username', 'User name', hint='Empty if the server needs no login', attrs='autocomplete="off"')
   % field('password', 'Password', kind='password', value='', hint='Set' if mail.get('password_set') else 'Not set', attrs='autocomplete="new-password"')
   % if mail.get('password_set'):
