@@ -92,7 +92,11 @@ def test_an_override_replaces_a_setting_of_the_file_and_adds_new_ones(office):
 
 @pytest.mark.parametrize(
     ("setting", "message"),
-    [("bad name=1", "a Yealink setting name"), ("x.y=a\x01b", "printable")],
+    [
+        ("bad name=1", "a Yealink setting name"),
+        ("x.y=a\x01b", "printable"),
+        ("lang.gui=French\nfeatures.dnd.enable=1", "one line"),
+    ],
 )
 def test_a_wrong_override_is_refused(office, setting, message):
     refused = office.cli("phone", "override", MAC, setting)

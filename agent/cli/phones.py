@@ -19,7 +19,7 @@ from agent.provisioning.keys import (
     PhoneKeyService,
     key_spec,
     parse_key_spec,
-    parse_override_lines,
+    parse_override,
 )
 from agent.provisioning.vendors import VENDORS
 
@@ -129,7 +129,8 @@ def phone_override(app: Appliance, args: argparse.Namespace) -> int:
     service = PhoneKeyService(CONSOLE)
     values = {} if args.clear else service.overrides(args.mac)
     changed = args.clear or args.setting or args.unset
-    values |= parse_override_lines("\n".join(args.setting))
+    for setting in args.setting:  # one argument, one setting, newlines and all
+        values |= parse_override(setting)
     for name in args.unset:
         values.pop(name, None)
     if changed:

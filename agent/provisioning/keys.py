@@ -75,13 +75,17 @@ def parse_override_lines(text: str) -> dict[str, str]:
     """``name = value`` lines (the page's form) as a dict."""
     values: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        name, sep, value = raw.partition("=")
-        if not sep:
-            raise InvalidInput("overrides", raw, f"line {number}: name = value")
-        values[name.strip()] = value.strip()
+        if raw.strip():
+            values.update(parse_override(raw, f"line {number}: name = value"))
     return values
+
+
+def parse_override(text: str, rule: str = "name = value") -> dict[str, str]:
+    """One ``name = value`` setting; a newline stays in the value, to be refused."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise InvalidInput("overrides", text, rule)
+    return {name.strip(): value.strip()}
 
 
 def _int_field(name: str, value: str) -> int:
