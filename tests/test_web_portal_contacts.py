@@ -125,8 +125,8 @@ def test_personal_contacts_import_all_or_nothing_and_stay_personal(shared_pbx, a
 
 
 def test_a_contact_without_a_name_is_shown_at_the_name(shared_pbx, admin):
-    shared_pbx.add_extension("103", "Support")
-    user = portal_user(shared_pbx, admin, "103")
+    shared_pbx.add_extension("150", "Support")
+    user = portal_user(shared_pbx, admin, "150")
     form = {"name": "", "number": "0123 456"}
 
     mine = user.post_form("/portal/contacts/add", form, csrf_from="/portal/contacts")
