@@ -43,6 +43,7 @@ from webadmin import (
     pages_phone_templates,
     pages_phones,
     pages_portal,
+    pages_portal_calls,
     pages_portal_voicemail,
     pages_setup,
     pages_system,
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_contacts.install(app, appliance)
     pages_portal.install(app, appliance)
     pages_portal_voicemail.install(app, appliance)
+    pages_portal_calls.install(app, appliance)
     pages_setup.install(app, appliance)
     pages_dashboard.install(app, appliance)
     api_phones.install(app, appliance)
