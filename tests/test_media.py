@@ -366,3 +366,24 @@ def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):
     rate, samples = read_wav_tail(greeting, 1.0)
     assert tone_share(samples, rate, TONE_101) > 0.5, "the owner's voice"
     assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]
+
+
+def test_a_mailed_message_waits_for_its_recorder_to_close_the_file(tmp_path):
+    """The recorder writes the WAV sizes after it is stopped; a mail sent at
+    once must not carry the half-written file."""
+    import threading
+    import wave
+
+    from agent.voicemail.email import complete_wav
+
+    path = tmp_path / "msg.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x01\x00" * 8000)
+    final = path.read_bytes()
+    path.write_bytes(final[:4] + b"\x00\x00\x00\x00" + final[8:4000])  # still open
+    threading.Timer(0.3, path.write_bytes, args=(final,)).start()
+
+    assert complete_wav(path, wait_s=5.0) == final

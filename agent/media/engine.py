@@ -176,7 +176,8 @@ class Channel:
         self.recording_started = time.monotonic()
 
     def stop_recording(self) -> float:
-        """Stop recording; the WAV header is final once this returns."""
+        """Stop recording; the bridge's clock thread closes the file (writing
+        the WAV header's sizes) a few milliseconds after this returns."""
         recorder, self.recorder = self.recorder, None
         if recorder is None:
             return 0.0

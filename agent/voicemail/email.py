@@ -8,6 +8,7 @@ server is the one set in the system settings.
 from __future__ import annotations
 
 import logging
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -17,6 +18,11 @@ from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.voicemail")
 
+# How long to wait for the recorder to close the message's file, and how
+# often to look; "RIFF", its size and "WAVE" come before anything else.
+WAV_CLOSE_WAIT_S = 5.0
+WAV_CLOSE_POLL_S = 0.05
+RIFF_HEADER_BYTES = 12
 SUBJECT_TEMPLATE = "New voicemail from {caller_label} for {mailbox}"
 BODY_TEMPLATE = """\
 You have a new voicemail in mailbox {mailbox}.
@@ -69,6 +75,34 @@ def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> 
     message["Subject"] = subject
     message.set_content(body)
     message.add_attachment(
-        wav.read_bytes(), maintype="audio", subtype="wav", filename=wav.name
+        complete_wav(wav), maintype="audio", subtype="wav", filename=wav.name
     )
     Mailer(DeviceKey.load_or_create(settings.device_key)).send(message)
+
+
+def complete_wav(path: Path, wait_s: float = WAV_CLOSE_WAIT_S) -> bytes:
+    """The WAV's bytes once its recorder has closed it (or after ``wait_s``).
+
+    pjsua2 takes a recorder off the conference bridge on the bridge's own
+    clock thread, a few milliseconds after the call that stops it returns;
+    until then the RIFF size in the header is still zero and the last
+    buffered audio is not in the file.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        data = path.read_bytes()
+        if _riff_complete(data):
+            return data
+        if time.monotonic() >= deadline:
+            log.warning("voicemail: %s still open after %.0f s", path.name, wait_s)
+            return data
+        time.sleep(WAV_CLOSE_POLL_S)
+
+
+def _riff_complete(data: bytes) -> bool:
+    """Whether the RIFF header counts every byte after it (RIFF size + 8)."""
+    return (
+        len(data) > RIFF_HEADER_BYTES
+        and data[:4] == b"RIFF"
+        and int.from_bytes(data[4:8], "little") == len(data) - 8
+    )
