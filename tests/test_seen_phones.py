@@ -32,6 +32,7 @@ def office(tmp_path_factory):
     running = RunningPbx(tmp_path_factory.mktemp("seen") / "var").start()
     running.add_extension("101", "Front desk")
     running.add_extension("102", "Office")
+    running.add_extension("201", "Warehouse")
     yield running
     running.stop()
 
@@ -201,3 +202,21 @@ def test_seen_phones_over_the_rest_api_by_role(office):
         ("token:administrator", "assign", macs[0]),
         ("token:administrator", "delete", macs[1]),
     ]
+
+
+def test_a_role_limited_to_some_extensions_assigns_only_those(office):
+    made = office.cli(
+        "role", "add", "wing", "--module", "extensions=edit", "--extensions", "100-199"
+    )
+    assert made.returncode == 0, made.stderr
+    mac = "805ec0f10001"
+    http_get(office, f"/prov/{mac}.cfg", "127.0.1.9", YEALINK_AGENT)
+    assert mac in wait_listed(office, mac)
+    wing = api_client(office, "wing")
+    assign = f"/api/v1/phones/seen/{mac}/assign"
+
+    outside = wing.request("POST", assign, json_body={"extensions": ["102", "201"]})
+    inside = wing.request("POST", assign, json_body={"extensions": ["102"]})
+
+    assert outside.status == 404 and outside.json()["field"] == "extensions"
+    assert inside.status == 201 and inside.json()["extensions"] == ["102"]
