@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests import browser_driver
 from tests.pbx import RunningPbx
 from tests.test_provisioning_files import parse_yealink
 from tests.test_tftp import tftp_hpa
@@ -220,3 +221,29 @@ def test_a_role_limited_to_some_extensions_assigns_only_those(office):
 
     assert outside.status == 404 and outside.json()["field"] == "extensions"
     assert inside.status == 201 and inside.json()["extensions"] == ["102"]
+
+
+def test_a_person_assigns_a_seen_phone_with_one_click_in_a_browser(
+    office, browser_ready, tmp_path
+):
+    mac = "805ec0f20001"
+    http_get(office, f"/prov/{mac}.cfg", "127.0.1.20", YEALINK_AGENT)
+    assert mac in wait_listed(office, mac)
+    web = signed_in(office)
+
+    seen = browser_driver.run(
+        "seen_phones.mjs",
+        office,
+        session=web.cookies["__Host-edgepbx_session"],
+        screenshots=str(tmp_path),
+        mac=mac,
+        extension="101",
+    )
+    status, body = http_get(office, f"/prov/{mac}.cfg", "127.0.1.20", YEALINK_AGENT)
+
+    assert not seen["narrow"]["sideways"] and not seen["wide"]["sideways"], tmp_path
+    assert "Yealink" in seen["wide"]["row"] and "T54W" in seen["wide"]["row"]
+    assert "127.0.1.20" in seen["wide"]["row"]
+    assert seen["assigned"]["url"].endswith(f"/phones/{mac}?notice=phone-saved")
+    assert status == 200
+    assert parse_yealink(body)["account.1.user_name"] == "101"

@@ -4,6 +4,7 @@
 % if not seen:
 <p class="empty">No unknown phone has asked for its files. A phone that does (over TFTP, HTTP or plug-and-play) shows up here, to be assigned to an extension in one click.</p>
 % else:
+% titles = {vendor.name: vendor.title for vendor in vendors}
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
@@ -19,10 +20,10 @@
   % prefix = 'seen-' + phone.mac
     <tr id="{{prefix}}">
       <td><code>{{phone.mac}}</code></td>
-      <td>{{phone.vendor or 'unknown'}}</td>
+      <td>{{titles.get(phone.vendor, 'unknown')}}</td>
       <td>{{phone.model or 'unknown'}}</td>
       <td>{{phone.source_ip}} ({{phone.via}})</td>
-      <td>{{phone.last_seen}}</td>
+      <td><time datetime="{{phone.last_seen}}">{{phone.last_seen[:16].replace('T', ' ')}}</time></td>
       <td>{{phone.times_seen}}</td>
       % if editable:
       <td>
