@@ -8,6 +8,7 @@ import pytest
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.provisioning.inventory import PhoneService
 from agent.provisioning.seen import SeenPhoneService
 from agent.provisioning.sightings import (
     NEW_ROW_WINDOW_S,
@@ -170,4 +171,15 @@ def test_a_phone_in_the_inventory_is_never_listed(appliance):
         ["101"],
     )
     assert again == "known"
+    assert listed(appliance) == {}
+
+
+def test_a_phone_added_by_hand_leaves_the_list_for_good(appliance):
+    appliance.extensions.add("101", "Front desk")
+    SightingRecorder().record(sighting("805ec0000301"))
+    phones = PhoneService(appliance.key, CONSOLE)
+
+    phones.add("805ec0000301", "yealink", "T54W", ["101"])
+    phones.remove("805ec0000301")
+
     assert listed(appliance) == {}

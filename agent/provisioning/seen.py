@@ -17,34 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-import peewee
-
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import BaseModel, Phone
+from agent.db.models import Phone
 from agent.devicekey import DeviceKey
 from agent.errors import InvalidInput, NotFound
 from agent.provisioning import rules
 from agent.provisioning.inventory import PhoneInfo, PhoneService
-
-
-class SeenPhone(BaseModel):
-    """A phone that asked for its own file but is not in the inventory
-    (migration 13). ``vendor`` and ``model`` are "" while unknown."""
-
-    mac = peewee.CharField(unique=True, max_length=12)
-    vendor = peewee.CharField(max_length=32, default="")
-    model = peewee.CharField(max_length=32, default="")
-    source_ip = peewee.CharField(max_length=45)
-    via = peewee.CharField(max_length=8)
-    user_agent = peewee.CharField(max_length=256, null=True)
-    first_seen = peewee.DateTimeField()
-    last_seen = peewee.DateTimeField()
-    times_seen = peewee.IntegerField(default=1)
-
-    class Meta:
-        table_name = "seen_phone"
+from agent.provisioning.seen_table import SeenPhone
 
 
 @dataclass(frozen=True)
@@ -134,10 +115,10 @@ class SeenPhoneService:
                     "model", None, "the phone did not say it: name the model"
                 )
             before = SeenPhoneInfo.of(row).to_dict()
+            # Adding the phone takes it off this list, in this transaction.
             info = PhoneService(self.key, self.actor).add(
                 mac, vendor, model, extensions
             )
-            row.delete_instance()
             audit.record(self.actor, "assign", "seen-phone", mac, before)
         return info
 

@@ -45,7 +45,7 @@ from agent.db import database
 from agent.db.models import Phone, utcnow
 from agent.errors import InvalidInput
 from agent.provisioning import rules
-from agent.provisioning.seen import SeenPhone
+from agent.provisioning.seen_table import SeenPhone
 from agent.provisioning.vendors import VENDORS
 from agent.settings import Settings
 
