@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import re
 import sqlite3
+import ssl
 import time
 
 import pytest
@@ -86,6 +87,28 @@ def test_an_unknown_phone_asking_over_tftp_is_listed_by_its_oui(office, tmp_path
     assert row is not None
     assert (row["vendor"], row["model"]) == ("yealink", None)
     assert (row["source_ip"], row["via"]) == ("127.0.0.1", "tftp")
+
+
+def test_an_unknown_phone_asking_over_https_is_listed_as_such(office):
+    mac = "0004f2a0b003"  # a Poly VVX
+    context = ssl.create_default_context(cafile=str(office.certificate))
+    context.check_hostname = False
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1",
+        office.https_port,
+        timeout=10,
+        context=context,
+        source_address=("127.0.0.8", 0),
+    )
+    agent = "FileTransport PolycomVVX-VVX_450-UA/6.4.0.0000"
+    connection.request("GET", f"/prov/{mac}.cfg", headers={"User-Agent": agent})
+    status = connection.getresponse().status
+    connection.close()
+
+    row = wait_listed(office, mac).get(mac)
+    assert status == 404
+    assert row is not None
+    assert (row["vendor"], row["model"], row["via"]) == ("polycom", "VVX450", "https")
 
 
 def test_a_phone_assigned_from_the_cli_gets_its_account_at_its_next_fetch(office):
