@@ -85,7 +85,7 @@ def test_a_sighting_crosses_to_the_agent_whole_and_junk_is_refused():
         b'{"mac": "nope", "source_ip": "192.0.2.1", "via": "http"}',
         b'{"mac": "805ec0aabbcc", "source_ip": "x", "via": "http"}',
         b'{"mac": "805ec0aabbcc", "source_ip": "192.0.2.1", "via": "ftp"}',
-        b"x" * 2000,
+        b"x" * 3000,
     ):
         with pytest.raises(ValueError):
             Sighting.from_wire(junk)

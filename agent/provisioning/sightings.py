@@ -45,6 +45,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -60,8 +61,9 @@ from agent.settings import Settings
 log = logging.getLogger("edgepbx.provisioning")
 
 SOCKET_NAME = "seen-phones.sock"
-# A sighting is a few hundred bytes; anything larger is not ours.
-DATAGRAM_MAX = 1024
+# A sighting is a few hundred bytes (its User-Agent at most 256 characters,
+# JSON-escaped up to six bytes each); anything larger is not ours.
+DATAGRAM_MAX = 2048
 #: How a phone was seen.
 VIA = frozenset({"tftp", "http", "https", "pnp"})
 # A bigger office is several appliances; a list longer than this is junk.
@@ -113,8 +115,12 @@ _OUIS = {
     "0c383e": "fanvil",
 }
 # The vendor names phones give in a plug-and-play SUBSCRIBE's Event header.
-_PNP_VENDORS = {"yealink": "yealink", "snom": "snom", "polycom": "polycom"}
-_PNP_VENDORS["poly"] = "polycom"
+_PNP_VENDORS = {
+    "yealink": "yealink",
+    "snom": "snom",
+    "polycom": "polycom",
+    "poly": "polycom",
+}
 _SNOM_FILE = re.compile(r"snom(d?[0-9]{3}[a-z]?)-[0-9a-f]{12}\.htm", re.I)
 _MODEL_PREFIXES = ("SIP-", "SNOM")
 
@@ -265,7 +271,7 @@ class SightingRecorder:
     """
 
     max_rows: int = MAX_ROWS
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
     #: When each source address last made a new row.
     made_row: dict[str, float] = field(default_factory=dict)
     #: When each MAC's row was last written, and sightings since then.
