@@ -21,6 +21,7 @@ import socket
 import sys
 
 from agent.appliance import Appliance
+from agent.provisioning import sightings
 from agent.provisioning.profile import site_profile
 from agent.provisioning.tree import ProvisioningTree
 from agent.security import events
@@ -43,8 +44,12 @@ PNP_INTERFACE = "EDGEPBX_PNP_INTERFACE"
 PNP_PORT = "EDGEPBX_PNP_PORT"
 
 
-async def _start_pnp(appliance: Appliance):
-    """The plug-and-play listener, or None when it is off or cannot start."""
+async def _start_pnp(appliance: Appliance, tree: ProvisioningTree):
+    """The plug-and-play listener, or None when it is off or cannot start.
+
+    Every phone that announces itself is sent to the agent as a sighting;
+    the agent lists those that are not in the inventory.
+    """
     interface = os.environ.get(PNP_INTERFACE, "").strip()
     if not interface:
         return None
@@ -53,8 +58,15 @@ async def _start_pnp(appliance: Appliance):
     def url_for(request: pnp.ProfileRequest) -> str:
         return pnp.provisioning_url(site_profile(appliance.settings).http_base, request)
 
+    def seen(request: pnp.ProfileRequest, source_ip: str) -> None:
+        found = sightings.from_subscribe(
+            request.vendor, request.model, request.mac, source_ip
+        )
+        if found is not None:
+            tree.sightings(found)
+
     try:
-        return await pnp.start(url_for, interface, port)
+        return await pnp.start(url_for, interface, port, seen)
     except OSError as exc:
         log.warning("pnp: not listening on %s port %d: %s", interface, port, exc)
         return None
@@ -72,7 +84,7 @@ def serve(appliance: Appliance) -> None:
         settings = appliance.settings
         server = TftpServer(settings.bind, settings.tftp_port, fetch)
         await server.start()
-        plug_and_play = await _start_pnp(appliance)
+        plug_and_play = await _start_pnp(appliance, tree)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -6,6 +6,7 @@ provisioning URL, from which the phone then fetches its file."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -42,8 +43,8 @@ def office(tmp_path_factory, network):
     pbx.stop()
 
 
-def boot(network, vendor: str, model: str, fetch: str = "") -> dict:
-    args = [netns.PHONE_ADDRESS, vendor, model] + ([fetch] if fetch else [])
+def boot(network, vendor: str, model: str, fetch: str = "", mac: str = MAC) -> dict:
+    args = [netns.PHONE_ADDRESS, vendor, model, fetch, mac]
     return json.loads(network.run_in(network.phone, "tests.pnp_phone", *args))
 
 
@@ -71,6 +72,23 @@ def test_a_snom_is_given_its_own_settings_file(network, office):
     notify = seen["answers"][1]["text"]
 
     assert body(notify).endswith(f"/prov/{MAC}.xml")
+
+
+def test_a_phone_not_in_the_inventory_is_answered_and_listed_as_seen(network, office):
+    unknown = "805ec0aa0077"
+    seen = boot(network, "Yealink", "SIP-T46U", mac=unknown)
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        rows = office.cli("phone", "seen", "--json").json()
+        listed = {row["mac"]: row for row in rows}
+        if unknown in listed:
+            break
+        time.sleep(0.3)
+    assert len(seen["answers"]) == 2
+    row = listed[unknown]
+    assert (row["vendor"], row["model"], row["via"]) == ("yealink", "T46U", "pnp")
+    assert row["source_ip"] == netns.PHONE_ADDRESS
 
 
 def test_requests_that_are_not_ua_profile_subscribes_get_no_answer():

@@ -28,6 +28,7 @@ from webadmin import (
     api_phone_keys,
     api_phone_templates,
     api_phones,
+    api_seen_phones,
     api_system,
     api_trunks,
     bodies,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_setup.install(app, appliance)
     pages_dashboard.install(app, appliance)
     api_phones.install(app, appliance)
+    api_seen_phones.install(app, appliance)
     api_phone_keys.install(app, appliance)
     api_phone_firmware.install(app, appliance)
     api_phone_templates.install(app, appliance)

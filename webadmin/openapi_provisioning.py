@@ -8,6 +8,7 @@ from webadmin import (
     openapi_phone_keys,
     openapi_phone_templates,
     openapi_phones,
+    openapi_seen_phones,
 )
 
 _PARTS = (
@@ -15,6 +16,7 @@ _PARTS = (
     openapi_phone_keys,
     openapi_phone_templates,
     openapi_phone_firmware,
+    openapi_seen_phones,
 )
 SCHEMAS: dict = {name: s for part in _PARTS for name, s in part.SCHEMAS.items()}
 PATHS: dict = {path: p for part in _PARTS for path, p in part.PATHS.items()}

@@ -21,8 +21,9 @@ from agent.provisioning.keys import (
     parse_key_spec,
     parse_override_lines,
 )
+from agent.provisioning.seen import SeenPhoneService
 from agent.provisioning.vendors import VENDORS
-from webadmin import access
+from webadmin import access, pages_seen_phones
 from webadmin.pages import _field_errors, _form, render
 
 #: The service says "extension" of the numbers the form's "extensions" holds.
@@ -40,9 +41,16 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return render("error", 403, title="Forbidden", message=str(error))
         return render("error", 404, title="Not found", message=str(error))
 
-    def list_page(values: dict, errors: dict, status: int = 200) -> str:
+    def list_page(
+        values: dict,
+        errors: dict,
+        status: int = 200,
+        seen_values: dict | None = None,
+        seen_errors: dict | None = None,
+    ) -> str:
         try:
             rows = phones().list()
+            seen = SeenPhoneService(appliance.key, access.current().principal).list()
         except Forbidden as exc:
             return refused(exc)
         return render(
@@ -53,7 +61,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             vendors=sorted(VENDORS.values(), key=lambda v: v.title),
             values=values,
             errors=errors,
+            seen=seen,
+            seen_values=seen_values or {},
+            seen_errors=seen_errors or {},
         )
+
+    pages_seen_phones.install(app, appliance, list_page)
 
     @app.get("/phones")
     def phone_list() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.cli import phone_firmware, phone_templates
+from agent.cli import phone_firmware, phone_seen, phone_templates
 from agent.cli.output import print_json
 from agent.cli.parsers import command
 from agent.errors import InvalidInput, NotFound
@@ -231,6 +231,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove.add_argument("mac")
     phone_templates.register(phone_sub, command)
     phone_firmware.register(phone_sub, command)
+    phone_seen.register(phone_sub, command)
 
     file = command(
         phone_sub,

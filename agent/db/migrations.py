@@ -18,6 +18,7 @@ from pathlib import Path
 import peewee
 
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
+from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.errors import PbxError
 
 log = logging.getLogger(__name__)
@@ -434,6 +435,7 @@ MIGRATIONS: list[Migration] = [
         "phone keys, overrides, credentials, templates, firmware",
         _run(PHONE_KEYS_TEMPLATES_FIRMWARE),
     ),
+    Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -33,6 +33,7 @@ from agent.provisioning.keys import (
 )
 from agent.provisioning.phonebook import file_name as phonebook_file_name
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
+from agent.provisioning.seen_table import SeenPhone
 from agent.provisioning.vendors import vendor as vendor_named
 
 #: Columns of an import file, in this order, with a header row.
@@ -293,6 +294,8 @@ class PhoneService:
         for line, number in enumerate(new.extensions, start=1):
             extension = Extension.get(Extension.number == number)
             PhoneLine.create(phone=row, line=line, extension=extension)
+        # A phone in the inventory is no longer "seen, not assigned".
+        SeenPhone.delete().where(SeenPhone.mac == new.mac).execute()
         info = PhoneInfo.of(row)
         audit.record(self.actor, "create", "phone", new.mac, None, _shown(info))
         return info

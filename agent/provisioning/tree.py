@@ -6,7 +6,9 @@ MAC file exactly so, and the file is rendered from the database. Every
 other name is a miss, and every miss looks the same to the asker (one
 error, one body), so the answers reveal nothing about which phones exist.
 Each miss is reported as a security event, so an address walking through
-MAC addresses can be banned.
+MAC addresses can be banned. A miss that names some vendor's MAC file is
+also sent to the agent as a sighting of a phone not yet assigned
+(``agent.provisioning.sightings``); the asker's answer is the same miss.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
 from agent.db.models import Extension, Phone, PhoneLine
-from agent.provisioning import phonebook, templates
+from agent.provisioning import phonebook, sightings, templates
 from agent.provisioning.credentials import effective_mode
 from agent.provisioning.firmware import stored_file
 from agent.provisioning.inventory import PhoneService
@@ -89,6 +91,9 @@ class ProvisioningTree:
     def __init__(self, appliance: Appliance) -> None:
         self.appliance = appliance
         self.phones = PhoneService(appliance.key, SYSTEM)
+        self.sightings = sightings.SightingSender(
+            sightings.socket_path(appliance.settings)
+        )
 
     def fetch(
         self,
@@ -121,7 +126,7 @@ class ProvisioningTree:
             or self._phonebook_file(name, authorize)
         )
         if found is None:
-            self._miss(name, source_ip, via)
+            self._miss(name, source_ip, via, user_agent)
             raise FileMissing(name)
         file, mac = found
         mac = mac or mac_from_user_agent(user_agent)
@@ -237,10 +242,12 @@ class ProvisioningTree:
                     return ProvisioningFile(name, content, vendor.content_type), mac
         return None
 
-    def _miss(self, name: str, source_ip: str, via: str) -> None:
+    def _miss(
+        self, name: str, source_ip: str, via: str, user_agent: str | None
+    ) -> None:
         """A known phone asking for a file we do not serve (Grandstream asks
         for its binary ``cfg<mac>`` first) is no MAC walk: logged, not
-        reported."""
+        reported. An unknown MAC's own file is a sighting as well."""
         macs = {m.lower() for m in _MAC_IN_ANY_NAME.findall(name)}
         if macs and Phone.select().where(Phone.mac.in_(macs)).exists():
             log.info(
@@ -248,6 +255,10 @@ class ProvisioningTree:
             )
             return
         self._report(events.PROVISIONING_FILE_MISSING, source_ip, name, via)
+        if macs:
+            seen = sightings.from_request(name, user_agent, source_ip, via)
+            if seen is not None:
+                self.sightings(seen)
 
     def _report(self, kind: str, source_ip: str, name: str, via: str) -> None:
         events.report(events.SecurityEvent(kind, source_ip, name, via))

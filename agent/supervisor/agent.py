@@ -23,6 +23,8 @@ from agent.appliance import Appliance
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
 from agent.media.daemons import media_daemons
+from agent.provisioning.sightings import SightingListener
+from agent.provisioning.sightings import socket_path as sightings_socket
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
@@ -65,6 +67,7 @@ class Agent:
             on_registered=self._tell_message_waiting,
         )
         self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
+        self.sightings = SightingListener(sightings_socket(self.settings))
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -127,6 +130,7 @@ class Agent:
         log.info("agent: starting (data in %s)", self.settings.data_dir)
         self.security.start()
         self.call_events.start()
+        self.sightings.start()
         try:
             for daemon in self.daemons:
                 daemon.start()
@@ -152,6 +156,7 @@ class Agent:
                 daemon.stop()
             self.security.stop()
             self.call_events.stop()
+            self.sightings.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
 

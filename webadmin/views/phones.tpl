@@ -25,6 +25,7 @@
 </table>
 </div>
 % end
+% include('seen_phones')
 % if editable:
 <section class="narrow">
 <h2>Add a phone</h2>
