@@ -670,12 +670,14 @@ class Phone:
             return list(self._mwi)
 
     def wait_message_summary(
-        self, contains: str, timeout: float = DEFAULT_TIMEOUT_S
+        self, contains: str, timeout: float = DEFAULT_TIMEOUT_S, after: int = 0
     ) -> str:
-        """The first message-summary body that contains the given text."""
+        """The first message-summary body that contains the given text,
+        among those received after the first ``after`` (the phone is sent
+        one when it registers, before anything the test does)."""
 
         def found() -> str | None:
-            return next((b for b in self._mwi if contains in b), None)
+            return next((b for b in self._mwi[after:] if contains in b), None)
 
         self.host._wait(
             lambda: found() is not None,

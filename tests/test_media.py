@@ -341,6 +341,7 @@ def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):
         assert (a.register(), b.register()) == (200, 200)
         leave_message(b, "101")
         a.wait_message_summary("Voice-Message: 1/0")
+        told = len(a.message_summaries)
 
         call = a.call("*97")
         call.wait_confirmed()
@@ -358,7 +359,7 @@ def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):
         call.send_dtmf("1")  # listen
         time.sleep(2.0)
         call.send_dtmf("7")  # delete
-        a.wait_message_summary("Voice-Message: 0/0", timeout=10)
+        a.wait_message_summary("Voice-Message: 0/0", timeout=10, after=told)
         call.hangup()
 
     assert messages(pbx, "101") == []
