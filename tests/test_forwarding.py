@@ -238,3 +238,63 @@ def test_a_forward_out_is_refused_by_the_guard_like_a_direct_call(
         forwarded = failed_status(alice.call("102"))
     assert direct == forwarded == (403, "Country Not Allowed")
     assert outbound.requests("INVITE") == []
+
+
+# -- calls from a trunk --------------------------------------------------------
+
+ACCOUNT = "acme"
+ACCOUNT_PASSWORD = "trunk-Secret-7"
+DID = "15550100"
+REGISTERED_TIMEOUT_S = 15.0
+
+
+@pytest.fixture
+def did_to_102(pbx, extensions):
+    """A register trunk whose DID rings extension 102."""
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        dids={DID: ACCOUNT},
+    ) as carrier:
+        result = pbx.cli(
+            "trunk", "add", ACCOUNT, "--kind", "register",
+            "--host", "127.0.0.1", "--port", str(carrier.port),
+            "--username", ACCOUNT, "--password-stdin",
+            stdin=ACCOUNT_PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert pbx.cli("trunk", "did", ACCOUNT, DID).returncode == 0
+        assert pbx.cli("inbound", "add", DID, "--to", "102").returncode == 0
+        deadline = time.monotonic() + REGISTERED_TIMEOUT_S
+        state = ""
+        while state != "registered" and time.monotonic() < deadline:
+            time.sleep(0.3)
+            shown = pbx.cli("trunk", "status", ACCOUNT, "--json").json()
+            state = shown[0]["state"]
+        assert state == "registered"
+        yield carrier
+
+
+def test_a_call_from_a_trunk_follows_the_extension_s_forward_and_dnd(
+    pbx, extensions, did_to_102
+):
+    features(pbx, "forward", "102", "--always", "103")
+    with (
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+        carrier_phone(did_to_102) as outsider,
+    ):
+        assert (bob.register(), carol.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        incoming = carol.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE["103"]), "the outsider does not hear 103"
+        assert incoming.heard_tone(TONE_CARRIER), "103 does not hear the outsider"
+        assert bob.invites_received == 0
+        call.hangup()
+
+        features(pbx, "forward", "102", "--clear", "always")
+        features(pbx, "dnd", "102", "on")
+        code, _ = failed_status(outsider.call(DID))
+        assert code == 486
+        assert bob.invites_received == 0

@@ -15,6 +15,12 @@ by ``to_extension``'s plain path, in this order:
    to the forward-busy or forward-no-answer target from the failure route,
    else to voicemail as for any extension.
 
+A call from a trunk to an inbound route's extension goes the same way
+(``ring_from_trunk``), with its media relayed, but without voicemail, as
+every call from a trunk so far: DND answers 486, an extension with no phone
+480, and a failure that forwards nowhere ends the call
+(``ksr_failure_route_trunk_extension``).
+
 A target that is an extension is rung the same way, with its own features.
 A target that is any other number goes out through the outbound routes as
 if the forwarding extension had dialled it: the route must allow that
@@ -57,6 +63,10 @@ AVP_FORWARD_PATH = "$avp(edgepbx_forward_path)"
 # The targets armed for the failure route of the extension being rung.
 AVP_FORWARD_BUSY = "$avp(edgepbx_forward_busy)"
 AVP_FORWARD_NO_ANSWER = "$avp(edgepbx_forward_no_answer)"
+# Set when the call came from a trunk: it has no voicemail (the carrier's
+# media would need the relay in the media service's replies), its media is
+# always relayed, and its record is an inbound call.
+AVP_FROM_TRUNK = "$avp(edgepbx_forward_from_trunk)"
 # At most this many forwards in one call: enough for "desk -> colleague ->
 # mobile", and a bound on how long a caller can be passed around.
 MAX_FORWARDS = 3
@@ -139,9 +149,35 @@ class CallForwarding:
         self.ring_extension(number, in_failure_route=False)
         return True
 
+    def ring_from_trunk(self, trunk: str, did: str, caller: str, number: str) -> bool:
+        """From from_trunk: an inbound route's extension, if it has features."""
+        if not load_features(self.dialplan.connection(), number).any:
+            return False
+        KSR.pv.sets(AVP_FROM_TRUNK, "1")
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="in",
+            src=caller,
+            dst=number,
+            did=did,
+            trunk=trunk,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        self.ring_extension(number, in_failure_route=False)
+        return True
+
+    def ksr_failure_route_trunk_extension(self, msg) -> int:
+        """A trunk's call to an extension failed: forward it, or end it."""
+        if self.forward_after_failure():
+            return 1
+        return self.ksr_failure_route_outside(msg)
+
     def ring_extension(self, number: str, in_failure_route: bool) -> None:
         """Ring an extension with its features (see the module's steps)."""
         features = load_features(self.dialplan.connection(), number)
+        from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
+        voicemail = bool(self.settings.media_token) and not from_trunk
         path = self._forward_path()
         path.append(number)
         KSR.pv.sets(AVP_FORWARD_PATH, ",".join(path))
@@ -154,8 +190,8 @@ class CallForwarding:
         # Step 1: do-not-disturb.
         if features.dnd:
             KSR.info(call + ": do not disturb\n")
-            self._started(in_failure_route)
-            if self.settings.media_token:
+            self._started(in_failure_route or from_trunk)
+            if voicemail:
                 self.to_media_worker("busy")
             else:
                 self._reply(486, "Busy Here")
@@ -174,8 +210,8 @@ class CallForwarding:
             if features.unreachable and may_forward(path, features.unreachable):
                 self.forward(number, features.unreachable, in_failure_route)
                 return
-            self._started(in_failure_route)
-            if rc == -1 and self.settings.media_token:
+            self._started(in_failure_route or from_trunk)
+            if rc == -1 and voicemail:
                 self.to_media_worker("unavailable")
             elif rc == -1:
                 self._reply(480, "Temporarily Unavailable")
@@ -191,11 +227,16 @@ class CallForwarding:
             KSR.tm.t_set_fr(features.no_answer_s * 1000, PHONE_REPLY_TIMEOUT_MS)
         elif in_failure_route:
             KSR.tm.t_reset_fr()
-        KSR.tm.t_on_failure("ksr_failure_route_manage")
+        KSR.tm.t_on_failure(
+            "ksr_failure_route_trunk_extension"
+            if from_trunk
+            else "ksr_failure_route_manage"
+        )
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         if not in_failure_route:
-            self.extension_call_started()
-            if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
+            self._started(from_trunk)
+            nated = KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH)
+            if from_trunk or nated:
                 self.relay_media()
         self.relay()
 
@@ -236,15 +277,17 @@ class CallForwarding:
             return
         # Out through the routes, as if the forwarding extension dialled it.
         plan = self.dialplan.current()
-        event = CALL_FORWARDED if in_failure_route else CALL_STARTED
+        from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
+        event = CALL_FORWARDED if in_failure_route or from_trunk else CALL_STARTED
         if not self.route_out(plan, number, target, event, record_route=False):
             self._reply(404, "No Route For This Number")
 
     def _forward_path(self) -> list[str]:
         return [n for n in str(KSR.pv.get(AVP_FORWARD_PATH) or "").split(",") if n]
 
-    def _started(self, in_failure_route: bool) -> None:
-        if not in_failure_route:
+    def _started(self, recorded: bool) -> None:
+        """The call record of an extension's call, unless it has one."""
+        if not recorded:
             self.extension_call_started()
 
     def _reply(self, code: int, reason: str) -> None:

@@ -461,6 +461,10 @@ class OutsideCalls:
 
         kind, destination = plan.resolve(*target, self.clock())
         KSR.rr.record_route()
+        if kind == "extension" and self.ring_from_trunk(
+            trunk.name, did, caller, destination
+        ):
+            return True  # do-not-disturb or forwards (agent/sip/forwarding.py)
         if not self.ring_destination(plan, kind, destination):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
@@ -685,7 +689,8 @@ class OutsideCalls:
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
             KSR.rr.record_route()
-        self.relay_media()
+        if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
+            self.relay_media()
         first, rest = route.trunk_ids[0], route.trunk_ids[1:]
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
         trunk = plan.trunks[first]
