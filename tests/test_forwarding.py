@@ -70,6 +70,25 @@ def test_do_not_disturb_gives_the_caller_busy_and_the_phone_never_rings(
         call.hangup()
 
 
+def test_feature_codes_turn_the_caller_s_own_do_not_disturb_on_and_off(pbx, extensions):
+    shown = {}
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        for code, state in (("*78", "on"), ("*79", "off")):
+            call = bob.call(code)
+            call.wait_confirmed()  # the media service answers, says, hangs up
+            call.wait_disconnected(timeout=15)
+            shown[state] = features(pbx, "features", "102")["dnd"]
+            if state == "on":
+                refused = failed_status(alice.call("102"))
+    assert shown == {"on": True, "off": False}
+    assert refused[0] == 486
+    assert features(pbx, "features", "101")["dnd"] is False
+
+
 def test_do_not_disturb_sends_the_caller_to_voicemail_when_the_box_is_on(
     pbx, extensions
 ):
