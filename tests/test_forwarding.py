@@ -244,19 +244,58 @@ def test_forward_to_an_outside_number_goes_out_through_the_route(
         assert invite.ruri.startswith(f"sip:{CARRIER_PHONE}@")
         call.hangup()
 
+    # The call record is 102's outbound call, as if 102 had dialled it.
+    record = wait_call_record(pbx, "answered")
+    assert (record["direction"], record["src"], record["dst"]) == (
+        "out",
+        "102",
+        CARRIER_PHONE,
+    )
 
+
+@pytest.mark.parametrize("kind", ["always", "busy"])
 def test_a_forward_out_is_refused_by_the_guard_like_a_direct_call(
-    pbx, extensions, outbound
+    pbx, extensions, outbound, kind
 ):
-    features(pbx, "forward", "102", "--always", "00449001234567")
+    features(pbx, "forward", "102", f"--{kind}", "00449001234567")
     result = pbx.cli("guard", "set", "--allowed-countries", "1")
     assert result.returncode == 0, result.stderr
-    with phone(pbx, "101", extensions["101"]) as alice:
-        assert alice.register() == 200
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
         direct = failed_status(alice.call("00449001234567"))
         forwarded = failed_status(alice.call("102"))
     assert direct == forwarded == (403, "Country Not Allowed")
     assert outbound.requests("INVITE") == []
+    # Both attempts are outbound call records: the forward is 102's.
+    deadline = time.monotonic() + 5
+    while True:
+        refused = [r for r in call_records(pbx) if r["last_code"] == 403]
+        if len(refused) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert sorted((r["direction"], r["src"]) for r in refused) == [
+        ("out", "101"),
+        ("out", "102"),
+    ]
+
+
+def call_records(pbx) -> list[dict]:
+    result = pbx.cli("cdr", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def wait_call_record(pbx, disposition: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = call_records(pbx)
+        if rows and rows[0]["disposition"] == disposition:
+            return rows[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {disposition} call record: {call_records(pbx)}")
 
 
 # -- calls from a trunk --------------------------------------------------------
