@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests import browser_driver
 from tests.pbx import RunningPbx
 from tests.webclient import CHOSEN_PASSWORD, api_client, client, signed_in
 
@@ -143,3 +144,26 @@ def test_a_portal_user_sets_their_own_forwarding_and_no_one_else_s(shared_pbx):
     assert shown["dnd"] is False
     mine = shared_pbx.cli("extension", "features", "103", "--json").json()
     assert mine["forward_unreachable"] == "101"
+
+
+def test_a_user_sets_their_forwarding_in_chromium(shared_pbx, browser_ready, tmp_path):
+    made = shared_pbx.cli("account", "portal", "101", "--json")
+    assert made.returncode == 0, made.stderr
+    seen = browser_driver.run(
+        "portal_forwarding.mjs",
+        shared_pbx,
+        number="101",
+        one_time_password=made.json()["one_time_password"],
+        new_password="Portal-Chosen-2026",
+        target="103",
+        screenshot=str(tmp_path / "refused.png"),
+    )
+
+    assert "an extension number or an external number" in seen["refusal"]
+    assert seen["kept"] == "my mobile"
+    assert "saved" in seen["notice"]
+    assert (seen["saved"], seen["dnd"]) == ("103", True)
+    # The refused form's own 422 is the one resource error the page may log.
+    assert [e for e in seen["consoleErrors"] if "status of 422" not in e] == []
+    shown = shared_pbx.cli("extension", "features", "101", "--json").json()
+    assert (shown["forward_busy"], shown["dnd"]) == ("103", True)
