@@ -160,6 +160,26 @@ def test_a_custom_role_sees_only_its_extensions_everywhere(shared_pbx):
     )
 
 
+def test_a_custom_role_sees_only_the_phones_of_its_extensions(shared_pbx):
+    for mac, number in (("00:15:65:00:01:01", "101"), ("00:15:65:00:02:01", "201")):
+        added = shared_pbx.cli(
+            "phone", "add", mac, "--vendor", "yealink", "--model", "T54W",
+            "--extension", number,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    api = api_client(shared_pbx, CUSTOM)
+
+    listed = [p["mac"] for p in api.get("/api/v1/phones").json()]
+    outside = api.get("/api/v1/phones/001565000201")
+    inside = api.get("/api/v1/phones/001565000101")
+    everyone = [p["mac"] for p in api_client(shared_pbx, "operator").get(
+        "/api/v1/phones").json()]  # fmt: skip
+
+    assert listed == ["001565000101"]
+    assert outside.status == 404 and inside.status == 200
+    assert everyone == ["001565000101", "001565000201"]
+
+
 def test_changing_a_custom_role_binds_its_holders_at_once(shared_pbx):
     api = api_client(shared_pbx, CUSTOM)
     before = api.get("/api/v1/phonebooks").status

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import signed_in
+from tests.webclient import multipart, signed_in
 
 MAC = "805ec0000061"
 
@@ -111,26 +111,6 @@ def test_a_template_is_previewed_then_saved_on_its_page(office, admin):
     assert saved.status == 303
     assert "custom.note = T54W" in served
     assert 'href="/phones/templates/yealink/T54W/mac"' in listed
-
-
-def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = "edgepbx-test-boundary-7d3a"
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-        f"{value}\r\n".encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{file_name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def test_firmware_uploaded_on_the_page_becomes_the_models_target(office, admin):

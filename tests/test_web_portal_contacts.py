@@ -9,9 +9,14 @@ import pytest
 
 from tests.mailserver import MailServer
 from tests.pbx import RunningPbx
-from tests.webclient import CHOSEN_PASSWORD, api_client, client, signed_in
-
-_SECRET = re.compile(r'<code id="secret" class="secret">([^<]+)</code>')
+from tests.webclient import (
+    CHOSEN_PASSWORD,
+    api_client,
+    client,
+    portal_account,
+    portal_user,
+    signed_in,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,18 +31,6 @@ def shared_pbx(tmp_path_factory):
 @pytest.fixture(scope="module")
 def admin(shared_pbx):
     return signed_in(shared_pbx)
-
-
-def portal_account(admin, number: str) -> str:
-    """Make the extension's portal account from its page; the one-time password."""
-    made = admin.post_form(
-        f"/extensions/{number}/portal-account", {}, csrf_from=f"/extensions/{number}"
-    )
-    assert made.location == f"/extensions/{number}/portal-account", made.body
-    shown = admin.get(made.headers["location"])
-    match = _SECRET.search(shown.body)
-    assert match, shown.body
-    return match.group(1)
 
 
 def test_a_user_signs_into_the_portal_with_the_extension_number(shared_pbx, admin):
@@ -132,10 +125,8 @@ def test_personal_contacts_import_all_or_nothing_and_stay_personal(shared_pbx, a
 
 
 def test_a_contact_without_a_name_is_shown_at_the_name(shared_pbx, admin):
-    password = portal_account(admin, "102")
-    user = client(shared_pbx)
-    user.sign_in("102", password)
-    user.change_password(password, CHOSEN_PASSWORD)
+    shared_pbx.add_extension("150", "Support")
+    user = portal_user(shared_pbx, admin, "150")
     form = {"name": "", "number": "0123 456"}
 
     mine = user.post_form("/portal/contacts/add", form, csrf_from="/portal/contacts")

@@ -28,6 +28,7 @@ class Response:
     headers: dict[str, str]
     body: str
     set_cookies: list[str] = field(default_factory=list)
+    body_bytes: bytes = b""
 
     def json(self):
         return json.loads(self.body)
@@ -82,13 +83,15 @@ class WebClient:
         try:
             connection.request(method, path, body=body, headers=headers)
             reply = connection.getresponse()
-            text = reply.read().decode("utf-8", errors="replace")
+            data = reply.read()
+            text = data.decode("utf-8", errors="replace")
             set_cookies = reply.headers.get_all("Set-Cookie") or []
             response = Response(
                 reply.status,
                 {k.lower(): v for k, v in reply.getheaders()},
                 text,
                 set_cookies,
+                data,
             )
         finally:
             connection.close()
@@ -145,6 +148,42 @@ class WebClient:
         """The session's CSRF token, as a page carries it."""
         return self.get("/account").csrf_token()
 
+    def post_file(
+        self,
+        path: str,
+        fields: dict[str, str],
+        file_name: str,
+        data: bytes,
+        csrf_from: str,
+    ) -> Response:
+        """Post a form with a file, as a browser's file input sends it."""
+        token = self.get(csrf_from).csrf_token()
+        body, content_type = multipart({"csrf_token": token, **fields}, file_name, data)
+        return self.request(
+            "POST", path, body=body, headers={"Content-Type": content_type}
+        )
+
+
+def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body of fields and one file named "file"."""
+    boundary = "edgepbx-test-boundary-7d3a"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        f"{value}\r\n".encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{file_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
 
 _accounts_made = itertools.count(1)
 
@@ -189,3 +228,27 @@ def api_client(pbx, role: str) -> WebClient:
     web = client(pbx)
     web.bearer = made.json()["token"]
     return web
+
+
+_SECRET = re.compile(r'<code id="secret" class="secret">([^<]+)</code>')
+
+
+def portal_account(admin: WebClient, number: str) -> str:
+    """Make the extension's portal account from its page; the one-time password."""
+    made = admin.post_form(
+        f"/extensions/{number}/portal-account", {}, csrf_from=f"/extensions/{number}"
+    )
+    assert made.location == f"/extensions/{number}/portal-account", made.body
+    shown = admin.get(made.headers["location"])
+    match = _SECRET.search(shown.body)
+    assert match, shown.body
+    return match.group(1)
+
+
+def portal_user(pbx, admin: WebClient, number: str) -> WebClient:
+    """The extension's user, signed into the portal with a password chosen."""
+    password = portal_account(admin, number)
+    user = client(pbx)
+    user.sign_in(number, password)
+    assert user.change_password(password, CHOSEN_PASSWORD).status == 303
+    return user

@@ -15,7 +15,14 @@ from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.provisioning.inventory import ImportRefused, PhoneService
 from webadmin import access, problems
-from webadmin.api import PREFIX, BadRequest, _json_response, api_route
+from webadmin.api import (
+    PREFIX,
+    BadRequest,
+    _json_response,
+    api_route,
+    api_route_naming,
+)
+from webadmin.pages_phones import PHONE_FIELDS
 
 log = logging.getLogger("edgepbx.web")
 
@@ -51,6 +58,10 @@ def _new_phone_body() -> dict:
     return body
 
 
+#: Adding a phone: the service's "extension" is the body's "extensions".
+phone_route = api_route_naming(PHONE_FIELDS)
+
+
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def phones() -> PhoneService:
         return PhoneService(appliance.key, access.current().principal)
@@ -64,7 +75,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return _json_response([info.to_dict() for info in phones().list()])
 
     @app.post(f"{PREFIX}/phones")
-    @api_route
+    @phone_route
     def add_phone() -> str:
         access.current().principal.require(Permission.CHANGE_EXTENSIONS)
         body = _new_phone_body()

@@ -45,6 +45,8 @@ from webadmin import (
     pages_phone_templates,
     pages_phones,
     pages_portal,
+    pages_portal_calls,
+    pages_portal_voicemail,
     pages_setup,
     pages_system,
     pages_trunks,
@@ -127,6 +129,8 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_people.install(app, appliance)
     pages_contacts.install(app, appliance)
     pages_portal.install(app, appliance)
+    pages_portal_voicemail.install(app, appliance)
+    pages_portal_calls.install(app, appliance)
     pages_setup.install(app, appliance)
     pages_dashboard.install(app, appliance)
     api_phones.install(app, appliance)

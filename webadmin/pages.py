@@ -47,6 +47,15 @@ NOTICES = {
     "phone-saved": "Saved: the phone gets it at its next fetch.",
     "firmware-saved": "Saved: phones of that model upgrade at their next fetch.",
     "template-saved": "Saved: phones of this model get it at their next fetch.",
+    "setup-done": "The appliance is set up. Add or import the other extensions here.",
+    "contact-added": "The contact is added.",
+    "imported": "Every row is imported.",
+    "saved-phonebook": "The phonebook is saved.",
+    "removed": "Removed.",
+    "saved-account": "The account is saved.",
+    "revoked": "The token is revoked: it no longer signs anything in.",
+    "saved-role": "The role is saved.",
+    "features-saved": "Forwarding and do-not-disturb are saved.",
 }
 
 

@@ -16,7 +16,7 @@ from agent.accounts.roles import Principal
 from agent.errors import Forbidden, NotFound, PbxError
 from agent.extensions.features import FeatureService
 from webadmin import access
-from webadmin.pages import NOTICES, _field_errors, _form, render
+from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_people import refused
 from webadmin.pages_portal import SECTIONS
 
@@ -30,7 +30,6 @@ TEXT_FIELDS = (
 )
 PORTAL_PATH = "/portal/forwarding"
 SECTIONS.insert(len(SECTIONS) - 1, (PORTAL_PATH, "Forwarding"))
-NOTICES["features-saved"] = "Forwarding and do-not-disturb are saved."
 
 
 def _typed() -> dict:

@@ -25,6 +25,9 @@ from agent.provisioning.vendors import VENDORS
 from webadmin import access
 from webadmin.pages import _field_errors, _form, render
 
+#: The service says "extension" of the numbers the form's "extensions" holds.
+PHONE_FIELDS = {"extension": "extensions"}
+
 log = logging.getLogger("edgepbx.web")
 
 
@@ -74,9 +77,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             status = 422 if isinstance(exc, InvalidInput) else 409
             if isinstance(exc, NotFound):
                 status = 422
-            errors = _field_errors(exc)
-            if "number" in errors:  # the service's "extension" field
-                errors["extensions"] = errors.pop("number")
+            errors = _field_errors(exc, PHONE_FIELDS)
             return list_page(values, errors, status)
         log.info("phone %s: added by %s", info.mac, access.current().principal.name)
         bottle.redirect(f"/phones/{info.mac}", 303)

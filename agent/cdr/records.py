@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 import peewee
 
 from agent.accounts.roles import Permission, Principal
-from agent.errors import InvalidInput
+from agent.errors import Forbidden, InvalidInput
 from agent.trunks.models import CallRecord
 
 log = logging.getLogger("edgepbx.cdr")
@@ -179,6 +179,41 @@ def _day(field: str, value: str | None, end: bool = False) -> float | None:
     return (start + dt.timedelta(days=1 if end else 0)).timestamp()
 
 
+def own_calls(
+    actor: Principal,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 100,
+) -> list[CallRecordInfo]:
+    """The calls a portal user made or took on their own extension, newest
+    first; they need no permission to see those."""
+    number = actor.extension
+    if number is None:
+        raise Forbidden(f"{actor.name}: a call log is for the user of an extension")
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
+    query = _between(
+        CallRecord.select().where(
+            (CallRecord.src == number) | (CallRecord.dst == number)
+        ),
+        since,
+        until,
+    )
+    query = query.order_by(CallRecord.started_at.desc()).limit(limit)
+    return [CallRecordInfo.of(row) for row in query]
+
+
+def _between(query, since: str | None, until: str | None):
+    """The query narrowed to days ``since`` to ``until`` (UTC, inclusive)."""
+    start = _day("since", since)
+    stop = _day("until", until, end=True)
+    if start is not None:
+        query = query.where(CallRecord.started_at >= start)
+    if stop is not None:
+        query = query.where(CallRecord.started_at < stop)
+    return query
+
+
 def search(
     actor: Principal,
     since: str | None = None,
@@ -192,13 +227,7 @@ def search(
     actor.require(Permission.VIEW_CALL_ROUTING)
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
-    query = CallRecord.select()
-    start = _day("since", since)
-    stop = _day("until", until, end=True)
-    if start is not None:
-        query = query.where(CallRecord.started_at >= start)
-    if stop is not None:
-        query = query.where(CallRecord.started_at < stop)
+    query = _between(CallRecord.select(), since, until)
     if number:
         if len(number) > 32:
             raise InvalidInput("number", None, "at most 32 characters")

@@ -99,7 +99,7 @@ class CredentialService:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         if mode not in PHONE_MODES:
             raise InvalidInput("mode", mode, "one of " + ", ".join(PHONE_MODES))
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         with database.atomic():
             before = row.http_auth
             changes: dict = {"http_auth": mode}
@@ -120,7 +120,7 @@ class CredentialService:
 
     def renew_password(self, mac: str) -> Credentials:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         with database.atomic():
             sealed = self.key.seal(generate_password(), _purpose(row.mac))
             Phone.update(http_password=sealed).where(Phone.id == row.id).execute()
@@ -130,7 +130,7 @@ class CredentialService:
     def credentials(self, mac: str) -> Credentials:
         """The phone's user name and password, for the installer."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         password = (
             self.key.open(row.http_password, _purpose(row.mac))
             if row.http_password

@@ -25,7 +25,12 @@ from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
 from agent.extensions.service import ExtensionService
 from agent.provisioning import rules
 from agent.provisioning.firmware import firmware_url
-from agent.provisioning.keys import find_phone, profile_keys, profile_overrides
+from agent.provisioning.keys import (
+    find_phone,
+    profile_keys,
+    profile_overrides,
+    sees_phone,
+)
 from agent.provisioning.phonebook import file_name as phonebook_file_name
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import vendor as vendor_named
@@ -160,7 +165,7 @@ class PhoneService:
     def remove(self, mac: str) -> None:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         with database.atomic():
-            row = find_phone(mac)
+            row = find_phone(mac, self.actor)
             before = PhoneInfo.of(row)
             row.delete_instance(recursive=True)
             audit.record(self.actor, "delete", "phone", row.mac, _shown(before))
@@ -169,22 +174,26 @@ class PhoneService:
 
     def list(self) -> list[PhoneInfo]:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return [PhoneInfo.of(row) for row in Phone.select().order_by(Phone.mac)]
+        return [
+            PhoneInfo.of(row)
+            for row in Phone.select().order_by(Phone.mac)
+            if sees_phone(self.actor, row)
+        ]
 
     def get(self, mac: str) -> PhoneInfo:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return PhoneInfo.of(find_phone(mac))
+        return PhoneInfo.of(find_phone(mac, self.actor))
 
     def admin_password(self, mac: str) -> str:
         """The phone's own web page password, for the installer at the desk."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         return self.key.open(row.admin_password, _purpose(row.mac))
 
     def profile(self, mac: str, site: SiteProfile) -> PhoneProfile:
         """Everything the phone's MAC file says, passwords in clear."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         extensions = ExtensionService(self.key, self.actor)
         lines = (
             PhoneLine.select(PhoneLine, Extension)
@@ -254,7 +263,9 @@ class PhoneService:
         if len(set(numbers)) != len(numbers):
             raise InvalidInput("extension", " ".join(numbers), "each extension once")
         for number in numbers:
-            if not Extension.select().where(Extension.number == number).exists():
+            if not self.actor.sees_extension(number) or not (
+                Extension.select().where(Extension.number == number).exists()
+            ):
                 raise NotFound(
                     f'extension "{number}": no such extension', field="extension"
                 )

@@ -103,18 +103,18 @@ class PhoneKeyService:
 
     def keys(self, mac: str) -> list[KeyInfo]:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return self._keys(find_phone(mac))
+        return self._keys(find_phone(mac, self.actor))
 
     def overrides(self, mac: str) -> dict[str, str]:
         self.actor.require(Permission.VIEW_EXTENSIONS)
-        return self._overrides(find_phone(mac))
+        return self._overrides(find_phone(mac, self.actor))
 
     # -- changes ---------------------------------------------------------------
 
     def set_keys(self, mac: str, keys: list[dict]) -> list[KeyInfo]:
         """Replace the phone's keys by these, or refuse them all."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         checked = self.validate_keys(row, keys)
         with database.atomic():
             before = [key.to_dict() for key in self._keys(row)]
@@ -136,7 +136,7 @@ class PhoneKeyService:
     def set_overrides(self, mac: str, values: dict[str, str]) -> dict[str, str]:
         """Replace the phone's overrides by these, or refuse them all."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        row = find_phone(mac)
+        row = find_phone(mac, self.actor)
         checked = self.validate_overrides(row, values)
         with database.atomic():
             before = self._overrides(row)
@@ -250,13 +250,27 @@ def _bump(row: Phone) -> None:
     ).execute()
 
 
-def find_phone(mac: str) -> Phone:
-    """The phone with this MAC, in any of the spellings ``rules.mac`` takes."""
+def find_phone(mac: str, actor: Principal | None = None) -> Phone:
+    """The phone with this MAC, in any of the spellings ``rules.mac`` takes.
+
+    With an ``actor`` limited to some extensions, a phone with a line of
+    another extension is not there for them, as that extension is not.
+    """
     try:
         digits = rules.mac(mac)
     except InvalidInput:
         raise NotFound(f'phone "{mac}": no such phone', field="mac") from None
     row = Phone.get_or_none(Phone.mac == digits)
-    if row is None:
+    if row is None or (actor is not None and not sees_phone(actor, row)):
         raise NotFound(f'phone "{mac}": no such phone', field="mac")
     return row
+
+
+def sees_phone(actor: Principal, row: Phone) -> bool:
+    """Whether every extension on the phone's lines is one the actor sees."""
+    if actor.extensions is None:
+        return True
+    lines = (
+        PhoneLine.select(Extension.number).join(Extension).where(PhoneLine.phone == row)
+    )
+    return all(actor.sees_extension(line.extension.number) for line in lines)

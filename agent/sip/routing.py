@@ -534,7 +534,12 @@ class Routing(OutsideCalls, CallForwarding):
             KSR.setbflag(FLAG_NAT_BRANCH)
             KSR.setbflag(FLAG_PING_BRANCH)
         # save() answers the phone itself, success or failure.
-        KSR.registrar.save(LOCATION_TABLE, 0)
+        if KSR.registrar.save(LOCATION_TABLE, 0) > 0:
+            # The agent sends the phone its message waiting state: a phone
+            # that rebooted learns of messages left while it was away.
+            self.calls.send(
+                "registered", str(KSR.pv.get("$ci")), extension=str(KSR.pv.get("$tU"))
+            )
         return True
 
     def to_service_number(self, method: str) -> bool:

@@ -28,6 +28,7 @@ from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.trunks.keeper import TrunkKeeper
+from agent.voicemail.service import VoicemailService
 from agent.web import daemons as web_daemons
 from agent.web.certificate import ensure_certificate
 from provisioning_server.daemon import provisioning_spec
@@ -60,9 +61,17 @@ class Agent:
         self._ready_reported = False
         self.security = SecurityGuard(self.settings)
         self.call_events = CallEventListener(
-            self.settings.run_dir / kamailio_config.CALL_EVENTS_SOCKET_NAME
+            self.settings.run_dir / kamailio_config.CALL_EVENTS_SOCKET_NAME,
+            on_registered=self._tell_message_waiting,
         )
         self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
+
+    def _tell_message_waiting(self, extension: str) -> None:
+        """A phone of the extension registered: send it the mailbox's count."""
+        service = VoicemailService(self.settings)
+        box = service.find(extension) if extension.isdigit() else None
+        if box is not None:
+            service.tell_phones(box)
 
     # -- daemons -------------------------------------------------------------
 

@@ -13,8 +13,9 @@ it to every registered phone of the extension. It is sent from a fresh UDP
 socket and not retransmitted here: Kamailio relays it statefully, and the
 loopback does not lose datagrams.
 
-Known shortcoming: a phone that registers after the count changed learns
-it only at the next change, because a REGISTER does not trigger a NOTIFY.
+A phone that registers (after a reboot, or a first time) is sent the count
+too: the routing reports each accepted REGISTER to the agent, which sends
+the extension's phones a NOTIFY when the extension has a mailbox.
 """
 
 from __future__ import annotations

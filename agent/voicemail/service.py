@@ -4,7 +4,9 @@ The CLI, the REST API, the web pages and the media service all call these
 functions. Changes that people make are checked against their role and
 audited; what the media service does on behalf of a caller (a new message,
 a message heard, a PIN changed from the phone after entering the old one) is
-done as the system.
+done as the system. A mailbox's owner (the portal user of its extension)
+reads, plays and deletes its messages and changes its PIN and greetings
+without any permission; playing a message as its owner marks it heard.
 
 Files: ``<data>/voicemail/<extension>/`` holds the messages
 (``msg-<id>.wav``) and the recorded greetings (``greeting-busy.wav``,
@@ -117,6 +119,24 @@ class VoicemailService:
             raise NotFound(f"extension {number} has no mailbox", field="extension")
         return box
 
+    def _owned_or(self, number: str, permission: Permission) -> Mailbox:
+        """The mailbox, for its owner or a person with the permission who
+        sees the extension (to anyone else, it does not exist)."""
+        if self.actor.extension != number:
+            self.actor.require(permission)
+            if not self.actor.sees_extension(number):
+                raise NotFound(f"extension {number} has no mailbox", field="extension")
+        return self._mailbox(number)
+
+    def _message(self, box: Mailbox, message_id: int) -> VoicemailMessage:
+        message = box.messages.where(VoicemailMessage.id == message_id).get_or_none()
+        if message is None:
+            number = box.extension.number
+            raise NotFound(
+                f"mailbox {number} has no message {message_id}", field="message"
+            )
+        return message
+
     def find(self, number: str) -> Mailbox | None:
         """The mailbox of an extension, or None (for the media service)."""
         return (
@@ -143,8 +163,7 @@ class VoicemailService:
         )
 
     def show(self, number: str) -> MailboxInfo:
-        self.actor.require(Permission.VIEW_MEDIA)
-        return self.info(self._mailbox(number))
+        return self.info(self._owned_or(number, Permission.VIEW_MEDIA))
 
     def list(self) -> list[MailboxInfo]:
         self.actor.require(Permission.VIEW_MEDIA)
@@ -234,6 +253,12 @@ class VoicemailService:
     def pin_matches(self, box: Mailbox, pin: str) -> bool:
         return bool(pin) and verify_password(pin, box.pin_hash)
 
+    def set_pin(self, number: str, pin: str) -> MailboxInfo:
+        """The owner (from the portal) or an administrator sets a new PIN."""
+        box = self._owned_or(number, Permission.MANAGE_MEDIA)
+        self.change_pin(box, pin)
+        return self.info(box)
+
     def change_pin(self, box: Mailbox, pin: str) -> None:
         """From the phone's menu, after the caller entered the current PIN."""
         check_pin(pin)
@@ -269,8 +294,7 @@ class VoicemailService:
         )
 
     def message_infos(self, number: str) -> list[MessageInfo]:
-        self.actor.require(Permission.VIEW_MEDIA)
-        box = self._mailbox(number)
+        box = self._owned_or(number, Permission.VIEW_MEDIA)
         return [self.message_info(m) for m in self.messages(box)]
 
     def message_info(self, m: VoicemailMessage) -> MessageInfo:
@@ -324,25 +348,22 @@ class VoicemailService:
         path.unlink(missing_ok=True)
 
     def message_file(self, number: str, message_id: int) -> Path:
-        """The WAV of one message, for a person allowed to see mailboxes."""
-        self.actor.require(Permission.VIEW_MEDIA)
-        box = self._mailbox(number)
-        message = box.messages.where(VoicemailMessage.id == message_id).get_or_none()
-        if message is None:
-            raise NotFound(
-                f"mailbox {number} has no message {message_id}", field="message"
-            )
+        """The WAV of one message; fetched by the owner, the message is heard.
+
+        An administrator listening in does not change what the owner's phone
+        shows.
+        """
+        box = self._owned_or(number, Permission.VIEW_MEDIA)
+        message = self._message(box, message_id)
+        if self.actor.extension == number and not message.heard:
+            self.mark_heard(message)
+            self.tell_phones(box)
         return self.message_path(message)
 
     def delete_message(self, number: str, message_id: int) -> None:
-        """An administrator deletes a message."""
-        self.actor.require(Permission.MANAGE_MEDIA)
-        box = self._mailbox(number)
-        message = box.messages.where(VoicemailMessage.id == message_id).get_or_none()
-        if message is None:
-            raise NotFound(
-                f"mailbox {number} has no message {message_id}", field="message"
-            )
+        """The owner or an administrator deletes a message."""
+        box = self._owned_or(number, Permission.MANAGE_MEDIA)
+        message = self._message(box, message_id)
         with database.atomic():
             self.delete(message)
             audit.record(
@@ -374,11 +395,10 @@ class VoicemailService:
             )
 
     def upload_greeting(self, number: str, reason: str, data: bytes) -> MailboxInfo:
-        """An administrator sets a greeting from a WAV or MP3 file."""
+        """The owner or an administrator sets a greeting from a WAV or MP3."""
         from agent.media.uploads import convert
 
-        self.actor.require(Permission.MANAGE_MEDIA)
-        box = self._mailbox(number)
+        box = self._owned_or(number, Permission.MANAGE_MEDIA)
         if reason not in GREETING_REASONS:
             raise InvalidInput("reason", reason, "busy or unavailable")
         converted = convert(data, "file", self.box_dir(number) / ".incoming")
@@ -389,8 +409,7 @@ class VoicemailService:
         return self.info(box)
 
     def remove_greeting(self, number: str, reason: str) -> MailboxInfo:
-        self.actor.require(Permission.MANAGE_MEDIA)
-        box = self._mailbox(number)
+        box = self._owned_or(number, Permission.MANAGE_MEDIA)
         if reason not in GREETING_REASONS:
             raise InvalidInput("reason", reason, "busy or unavailable")
         self.greeting_path(number, reason).unlink(missing_ok=True)

@@ -1,0 +1,60 @@
+"""The portal's call log with real phones: each user sees the calls of
+their own extension, made and received, and nobody else's."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.sipphone import Phone
+from tests.test_trunks import call_records, wait_call_record
+from tests.webclient import portal_user, signed_in
+
+
+def phone(pbx, user, password, **kw) -> Phone:
+    return Phone(user, password, server="127.0.0.1", port=pbx.sip_port, **kw)
+
+
+def rows(body: str) -> list[list[str]]:
+    """The call log's table as text, row by row."""
+    table = re.search(r'<table class="list" id="calls">(.*?)</table>', body, re.S)
+    assert table, "no call log shown"
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td>(.*?)</td>", tr, re.S)
+        ]
+        for tr in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+        if "<td>" in tr
+    ]
+
+
+def test_each_user_sees_the_calls_of_their_own_extension(pbx):
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102", "103")}
+    with (
+        phone(pbx, "101", passwords["101"]) as alice,
+        phone(pbx, "102", passwords["102"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        assert alice.call("102").wait_disconnected() == 486
+        wait_call_record(pbx, "busy")
+        bob.answer_incoming = "answer"
+        call = bob.call("101")
+        call.wait_confirmed()
+        time.sleep(1.1)
+        call.hangup()
+        alice.calls[-1].wait_disconnected()
+        wait_call_record(pbx, "answered")
+    admin = signed_in(pbx)
+    alice_log = portal_user(pbx, admin, "101").get("/portal/calls")
+    carol = portal_user(pbx, admin, "103")
+    carol_log = carol.get("/portal/calls")
+    bad_day = carol.get("/portal/calls?since=yesterday")
+
+    assert len(call_records(pbx)) == 2
+    [received, made] = rows(alice_log.body)
+    assert received[1:4] == ["received", "102", "answered"]
+    assert received[4] in {"0:01", "0:02"}
+    assert made[1:4] == ["made", "102", "busy"]
+    assert 'id="no-calls"' in carol_log.body and "102" not in carol_log.body
+    assert bad_day.status == 422 and 'id="since-error"' in bad_day.body
