@@ -3,7 +3,7 @@ tested with real phones in tests/test_forwarding.py)."""
 
 from __future__ import annotations
 
-from agent.sip import forwarding, routing
+from agent.sip import forwarding, outside, routing
 from agent.sip.forwarding import MAX_FORWARDS, may_forward
 
 
@@ -22,3 +22,13 @@ def test_a_forward_back_to_an_extension_reached_or_past_the_limit_is_not_followe
     path = [str(100 + n) for n in range(MAX_FORWARDS)]
     assert may_forward(path, "5551234")
     assert not may_forward([*path, "199"], "5551234")
+
+
+def test_each_message_flag_means_one_thing():
+    flags = [
+        routing.FLAG_NATED_SOURCE,
+        routing.FLAG_TO_MEDIA,
+        routing.FLAG_TO_ROOM,
+        outside.FLAG_MEDIA_RELAY,
+    ]
+    assert len(set(flags)) == len(flags)

@@ -51,9 +51,19 @@ except ModuleNotFoundError:
     KSR = None
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
-    from outside import CALL_FORWARDED, CALL_STARTED, DialplanSource
+    from outside import (
+        CALL_FORWARDED,
+        CALL_STARTED,
+        FLAG_MEDIA_RELAY,
+        DialplanSource,
+    )
 except ModuleNotFoundError:
-    from agent.sip.outside import CALL_FORWARDED, CALL_STARTED, DialplanSource
+    from agent.sip.outside import (
+        CALL_FORWARDED,
+        CALL_STARTED,
+        FLAG_MEDIA_RELAY,
+        DialplanSource,
+    )
 
 # The same AVP as routing.DIALED_AVP: the extension whose voicemail a
 # failure leads to.
@@ -235,9 +245,9 @@ class CallForwarding:
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         if not in_failure_route:
             self._started(from_trunk)
-            nated = KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH)
-            if from_trunk or nated:
-                self.relay_media()
+        nated = KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH)
+        if (from_trunk or nated) and not KSR.isflagset(FLAG_MEDIA_RELAY):
+            self.relay_media()
         self.relay()
 
     def forward_after_failure(self) -> bool:

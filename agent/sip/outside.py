@@ -50,8 +50,10 @@ except ModuleNotFoundError:
     from agent.sip.dial_patterns import DialPattern, compile_pattern
     from agent.sip.schedule import is_open
 
-# Message flag: this call's media is relayed by rtpengine.
-FLAG_MEDIA_RELAY = 8
+# Message flag: this call's media is relayed by rtpengine. Not 8 or 9: the
+# routing marks calls to the media service and to conference rooms with
+# those (routing.FLAG_TO_MEDIA, FLAG_TO_ROOM).
+FLAG_MEDIA_RELAY = 10
 # Record-Route parameter that tells in-dialog requests the same.
 MEDIA_RR_PARAM = "mr=1"
 # rtpengine flags: the relay's address in c= and o= lines, no ICE towards
