@@ -45,7 +45,7 @@ class FakeKsr:
     )
 
     #: The modules that run inside Kamailio and import KSR from it.
-    KEMI_MODULES = ("agent.sip.routing", "agent.sip.outside")
+    KEMI_MODULES = ("agent.sip.routing", "agent.sip.outside", "agent.sip.forwarding")
 
     def install(self, monkeypatch) -> FakeKsr:
         """Stand in for KSR in every KEMI module for the rest of the test."""
@@ -84,4 +84,9 @@ class FakeKsr:
         return [args for called, args in self.calls if called == name]
 
     def replies(self) -> list[tuple]:
-        return self.called("sl.sl_send_reply")
+        """Final replies, stateless (sl_send_reply) or as the state allows."""
+        return [
+            args
+            for called, args in self.calls
+            if called in {"sl.sl_send_reply", "sl.send_reply"}
+        ]

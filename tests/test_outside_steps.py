@@ -52,8 +52,11 @@ def ksr(monkeypatch):
         }
     )
     fake.install(monkeypatch)
+    flags: set[int] = set()
     fake.returns.update(
         {
+            "setflag": lambda flag: flags.add(flag),
+            "isflagset": lambda flag: flag in flags,
             "siputils.has_totag": -1,
             "tmx.t_precheck_trans": -1,
             "tm.t_check_trans": -1,

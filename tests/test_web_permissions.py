@@ -59,6 +59,9 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/me", None, None),
         ("GET", "/api/v1/extensions", None, P.VIEW_EXTENSIONS),
         ("GET", "/api/v1/extensions/101", None, P.VIEW_EXTENSIONS),
+        ("GET", "/api/v1/extensions/101/features", None, P.VIEW_EXTENSIONS),
+        ("PUT", "/api/v1/extensions/101/features", {"no_answer_s": 25},
+         P.CHANGE_EXTENSIONS),
         ("POST", "/api/v1/extensions", {"number": str(n), "display_name": "N"},
          P.CHANGE_EXTENSIONS),
         ("POST", "/api/v1/extensions/import", csv, P.CHANGE_EXTENSIONS),
@@ -157,8 +160,9 @@ def test_every_page_answers_each_role_by_its_permissions(shared_pbx, role):
         if status != expected:
             wrong.append((path, status, expected))
     portal = web.get("/portal").status  # no extension of their own
+    forwarding = web.get("/portal/forwarding").status
     assert wrong == []
-    assert portal == 403
+    assert portal == forwarding == 403
 
 
 def test_a_custom_role_sees_only_its_extensions_everywhere(shared_pbx):
@@ -168,11 +172,13 @@ def test_a_custom_role_sees_only_its_extensions_everywhere(shared_pbx):
     listed = {e["number"] for e in api.get("/api/v1/extensions").json()["items"]}
     outside = api.get("/api/v1/extensions/201")
     contacts_outside = api.get("/api/v1/extensions/201/contacts")
+    features_outside = api.get("/api/v1/extensions/201/features")
     shown = page.get("/extensions")
     dashboard = page.get("/dashboard")
 
     assert "101" in listed and "201" not in listed
     assert outside.status == 404 and contacts_outside.status == 404
+    assert features_outside.status == 404
     assert "Reception" in shown.body and "Warehouse" not in shown.body
     assert page.get("/extensions/201").status == 404
     assert 'id="extension-count">1<' in dashboard.body or all(

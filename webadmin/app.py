@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_features,
     api_mail,
     api_media,
     api_network,
@@ -37,6 +38,7 @@ from webadmin import (
     pages_call_rules,
     pages_contacts,
     pages_dashboard,
+    pages_features,
     pages_media,
     pages_network,
     pages_people,
@@ -148,4 +150,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_network.install(app, appliance)
     api_media.install(app, appliance)
     pages_media.install(app, appliance)
+    api_features.install(app, appliance)
+    pages_features.install_portal(app)
     return app

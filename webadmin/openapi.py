@@ -14,6 +14,7 @@ from agent.extensions.service import (
     SORT_KEYS,
 )
 from webadmin import (
+    openapi_features,
     openapi_mail,
     openapi_media,
     openapi_network,
@@ -250,7 +251,8 @@ def _parts() -> dict:
             | openapi_mail.SCHEMAS
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
-            | openapi_trunks.SCHEMAS,
+            | openapi_trunks.SCHEMAS
+            | openapi_features.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -391,6 +393,7 @@ def _parts() -> dict:
             **openapi_people.PATHS,
             **openapi_mail.PATHS,
             **openapi_network.PATHS,
+            **openapi_features.PATHS,
         },
     }
 

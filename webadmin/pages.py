@@ -55,6 +55,7 @@ NOTICES = {
     "saved-account": "The account is saved.",
     "revoked": "The token is revoked: it no longer signs anything in.",
     "saved-role": "The role is saved.",
+    "features-saved": "Forwarding and do-not-disturb are saved.",
 }
 
 
@@ -109,6 +110,8 @@ def _int_query(name: str, default: int) -> int:
 
 def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
     """Add every page route to app."""
+    # Imported here: the features pages render with this module's helpers.
+    from webadmin import pages_features
 
     flashes = FlashBox(appliance.settings.run_dir, appliance.key)
 
@@ -371,7 +374,11 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         return _extension_page(info, {}, {})
 
     def _extension_page(
-        info: ExtensionInfo, values: dict, errors: dict, status: int = 200
+        info: ExtensionInfo,
+        values: dict,
+        errors: dict,
+        status: int = 200,
+        features: tuple[dict, dict] = ({}, {}),
     ) -> str:
         try:
             regs = registrations.current(appliance.kamailio, info.number)
@@ -393,7 +400,17 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             errors=errors,
             registrations=regs,
             sip_core_error=sip_core_error,
+            **pages_features.section(
+                access.current().principal, info.number, *features
+            ),
         )
+
+    def _features_refused(number: str, values: dict, errors: dict) -> str:
+        return _extension_page(
+            extensions().get(number), {}, {}, 422, features=(values, errors)
+        )
+
+    pages_features.install_admin(app, _features_refused)
 
     @app.post("/extensions/<number>")
     def update_extension(number: str) -> str:

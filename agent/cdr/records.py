@@ -102,7 +102,14 @@ def apply_event(event: dict) -> None:
     row = CallRecord.get_or_none(CallRecord.call_id == call_id)
     if row is None or row.ended_at is not None:
         return
-    if kind == "trunk":
+    if kind == "forwarded":
+        # An extension's forward on busy or no answer to an outside number:
+        # from here on the call is the forwarding extension's outbound call.
+        row.direction = str(event.get("direction", ""))[:8]
+        row.src = str(event.get("src", ""))[:64]
+        row.dst = str(event.get("dst", ""))[:64]
+        row.trunk = str(event.get("trunk", ""))[:32]
+    elif kind == "trunk":
         row.trunk = str(event.get("trunk", ""))[:32]
     elif kind == "answered" and row.answered_at is None:
         row.answered_at = at

@@ -20,6 +20,7 @@ from agent.cli import backup as backup_cli
 from agent.cli import conference as conference_cli
 from agent.cli import console as console_cli
 from agent.cli import extension_networks as extension_networks_cli
+from agent.cli import features as features_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import ivr as ivr_cli
 from agent.cli import mail as mail_cli
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setpw.add_argument("number")
     _password_options(setpw)
+    features_cli.register(ext_sub)
 
     roles = [r.value for r in Role]
     admin = sub.add_parser("admin", help="the web admin's sign-in")

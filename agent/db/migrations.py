@@ -17,6 +17,7 @@ from pathlib import Path
 
 import peewee
 
+from agent.db.features_schema import EXTENSION_FEATURES
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.errors import PbxError
@@ -434,6 +435,11 @@ MIGRATIONS: list[Migration] = [
         11,
         "phone keys, overrides, credentials, templates, firmware",
         _run(PHONE_KEYS_TEMPLATES_FIRMWARE),
+    ),
+    Migration(
+        12,
+        "do-not-disturb and call forwarding per extension",
+        _run(EXTENSION_FEATURES),
     ),
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
 ]

@@ -1,5 +1,6 @@
 """What still points at an extension: IVR keys, inbound routes, ring groups,
-time conditions and outbound routes name extensions by number.
+time conditions, outbound routes and other extensions' forwards name
+extensions by number.
 
 Removing an extension that is still named somewhere would leave a caller
 sent to a number that no longer rings, so the extension service refuses it
@@ -12,6 +13,7 @@ import json
 
 from agent.db.models import IvrChoice, IvrMenu
 from agent.errors import PbxError
+from agent.extensions.features import forwards_to
 from agent.trunks.models import (
     InboundRoute,
     OutboundRoute,
@@ -66,6 +68,8 @@ def uses_of(number: str) -> list[str]:
     for route in OutboundRoute.select():
         if number in json.loads(route.extensions or "[]"):
             uses.append(f"outbound route {route.name}")
+
+    uses.extend(f"forwarding of extension {other}" for other in forwards_to(number))
     return uses
 
 

@@ -10,6 +10,8 @@ Numbers the media service answers:
 
 - ``*97``: the caller's own mailbox (PIN asked), ``*98``: any mailbox
   (mailbox number, then PIN);
+- ``*78`` and ``*79``: the caller's do-not-disturb on and off
+  (agent/media/feature_codes.py);
 - an IVR menu's number;
 - any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
   (busy or unavailable): leave a message.
@@ -535,6 +537,12 @@ def for_invite(worker, channel, invite):
             return FAILURE_FOR_REASON[reason]
         return LeaveMessage(
             worker, channel, box, reason, invite.caller, invite.caller_name
+        )
+    from agent.media.feature_codes import DND_CODES, DoNotDisturbCode
+
+    if invite.dialed in DND_CODES:
+        return DoNotDisturbCode(
+            worker, channel, invite.caller, DND_CODES[invite.dialed]
         )
     if invite.dialed == OWN_MAILBOX_CODE:
         return MailboxMenu(worker, channel, invite.caller)

@@ -50,8 +50,10 @@ except ModuleNotFoundError:
     from agent.sip.dial_patterns import DialPattern, compile_pattern
     from agent.sip.schedule import is_open
 
-# Message flag: this call's media is relayed by rtpengine.
-FLAG_MEDIA_RELAY = 8
+# Message flag: this call's media is relayed by rtpengine. Not 8 or 9: the
+# routing marks calls to the media service and to conference rooms with
+# those (routing.FLAG_TO_MEDIA, FLAG_TO_ROOM).
+FLAG_MEDIA_RELAY = 10
 # Record-Route parameter that tells in-dialog requests the same.
 MEDIA_RR_PARAM = "mr=1"
 # rtpengine flags: the relay's address in c= and o= lines, no ICE towards
@@ -85,6 +87,9 @@ OPEN_CALL_MAX_S = 4 * 3600
 CALL_STARTED = "started"
 CALL_ANSWERED = "answered"
 CALL_ENDED = "ended"
+# A call that rang an extension goes on out through a trunk (a forward on
+# busy or no answer): the same record becomes an outbound call.
+CALL_FORWARDED = "forwarded"
 
 
 @dataclass(frozen=True)
@@ -458,6 +463,10 @@ class OutsideCalls:
 
         kind, destination = plan.resolve(*target, self.clock())
         KSR.rr.record_route()
+        if kind == "extension" and self.ring_from_trunk(
+            trunk.name, did, caller, destination
+        ):
+            return True  # do-not-disturb or forwards (agent/sip/forwarding.py)
         if not self.ring_destination(plan, kind, destination):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
@@ -575,7 +584,23 @@ class OutsideCalls:
         caller = str(KSR.pv.get("$au") or KSR.pv.get("$fU") or "")
         if number in plan.ring_groups:
             return self._call_group(plan, caller, number)
+        return self.route_out(plan, caller, number)
 
+    def route_out(
+        self,
+        plan: Dialplan,
+        caller: str,
+        number: str,
+        event: str = CALL_STARTED,
+        record_route: bool = True,
+    ) -> bool:
+        """Send caller's call to number out through the first route that takes it.
+
+        Also how a forward to an external number goes out (caller is then
+        the forwarding extension, event CALL_FORWARDED from a failure route,
+        and the Record-Route is already there). Replies are stateful once
+        the transaction exists. False: there is no outbound route at all.
+        """
         for route in plan.routes:
             if not route.allows(caller):
                 continue
@@ -583,14 +608,14 @@ class OutsideCalls:
             if dialled is None:
                 continue
             if not route.trunk_ids:
-                KSR.sl.sl_send_reply(503, "No Trunk Available")
+                KSR.sl.send_reply(503, "No Trunk Available")
                 return True
-            if self._guard_refuses(plan, caller, number, dialled):
+            if self._guard_refuses(plan, caller, number, dialled, event):
                 return True
-            self._call_out(plan, route, caller, number, dialled)
+            self._call_out(plan, route, caller, number, dialled, event, record_route)
             return True
         if plan.routes:
-            KSR.sl.sl_send_reply(404, "No Route For This Number")
+            KSR.sl.send_reply(404, "No Route For This Number")
             return True
         return False
 
@@ -612,7 +637,12 @@ class OutsideCalls:
         return True
 
     def _guard_refuses(
-        self, plan: Dialplan, caller: str, number: str, dialled: str
+        self,
+        plan: Dialplan,
+        caller: str,
+        number: str,
+        dialled: str,
+        event: str = CALL_STARTED,
     ) -> bool:
         """Toll-fraud guards: refuse with 403 and a reason, report it."""
         guard = plan.guard
@@ -639,9 +669,9 @@ class OutsideCalls:
         self.events.send(EVENT_GUARD, source, caller, detail)
         # The attempt is a call record too, so an administrator sees it.
         call_id = str(KSR.pv.get("$ci"))
-        self.calls.send(CALL_STARTED, call_id, direction="out", src=caller, dst=number)
+        self.calls.send(event, call_id, direction="out", src=caller, dst=number)
         self.calls.send(CALL_ENDED, call_id, code=403)
-        KSR.sl.sl_send_reply(403, reason)
+        KSR.sl.send_reply(403, reason)
         return True
 
     def _call_out(
@@ -651,19 +681,23 @@ class OutsideCalls:
         caller: str,
         number: str,
         dialled: str,
+        event: str = CALL_STARTED,
+        record_route: bool = True,
     ) -> None:
         # A phone does not choose the identity the carrier sees.
         KSR.hdr.remove("P-Asserted-Identity")
         KSR.hdr.remove("Remote-Party-ID")
         KSR.pv.sets(AVP_CALLER_ID, route.caller_id or caller)
         KSR.pv.sets(AVP_DIALLED, dialled)
-        KSR.rr.record_route()
-        self.relay_media()
+        if record_route:
+            KSR.rr.record_route()
+        if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
+            self.relay_media()
         first, rest = route.trunk_ids[0], route.trunk_ids[1:]
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
         trunk = plan.trunks[first]
         self.calls.send(
-            CALL_STARTED,
+            event,
             str(KSR.pv.get("$ci")),
             direction="out",
             src=caller,

@@ -12,6 +12,9 @@ pipeline stops) or lets it pass on to the next step.
             -> allowed_source -> register -> to_service_number
             -> to_outside -> to_extension
 
+An extension's do-not-disturb and call forwarding apply inside to_extension
+and the failure route (agent/sip/forwarding.py).
+
 Calls for service numbers and feature codes (voicemail, IVR menus), and
 calls to an extension that is busy, does not answer or has no phone, go to
 the media service: a pool of pjsua2 workers on loopback ports that the
@@ -47,8 +50,10 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
     KSR = None
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from forwarding import CallForwarding
     from outside import DatagramSender, OutsideCalls
 except ModuleNotFoundError:
+    from agent.sip.forwarding import CallForwarding
     from agent.sip.outside import DatagramSender, OutsideCalls
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
@@ -246,7 +251,7 @@ class EventReporter(DatagramSender):
         self._send(event)
 
 
-class Routing(OutsideCalls):
+class Routing(OutsideCalls, CallForwarding):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
@@ -286,8 +291,11 @@ class Routing(OutsideCalls):
         to its voicemail when there is a media service; the worker answers
         with the original failure when the mailbox is off. A declined (603)
         call reaches the caller unchanged. A media worker that is full or
-        dead hands the call to the next one.
+        dead hands the call to the next one. An extension's forward on busy
+        or no answer comes first (agent/sip/forwarding.py).
         """
+        if not KSR.isflagset(FLAG_TO_MEDIA) and self.forward_after_failure():
+            return 1
         self.extension_call_failed()
         if KSR.tm.t_is_canceled() > 0:
             return 1
@@ -597,6 +605,8 @@ class Routing(OutsideCalls):
             return True
 
         KSR.pv.sets(DIALED_AVP, str(KSR.pv.get("$rU") or ""))
+        if method == "INVITE" and self.ring_with_features(str(KSR.pv.get(DIALED_AVP))):
+            return True  # do-not-disturb or forwards (agent/sip/forwarding.py)
         rc = KSR.registrar.lookup(LOCATION_TABLE)
         if rc == -1 and method == "INVITE" and self.settings.media_token:
             # No phone registered right now: the extension's voicemail.

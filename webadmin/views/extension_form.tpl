@@ -41,6 +41,7 @@
   % end
 </ul>
 % end
+% include('call_features', features_action='/extensions/' + number + '/features', features_editable=editable)
 % if editable:
 <h2>User portal</h2>
 <form method="post" action="/extensions/{{number}}/portal-account" class="inline">

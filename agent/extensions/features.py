@@ -1,0 +1,286 @@
+"""Do-not-disturb and call forwarding of each extension.
+
+The CLI (``edgepbx extension dnd|forward|features``), the REST API
+(``/api/v1/extensions/{number}/features``), the extension's admin page and
+the user portal's forwarding page all call ``FeatureService``. Every change
+is checked whole before anything is written, written in one transaction and
+audited; a refused change leaves the extension as it was.
+
+Who may change what: an account whose role may change extensions, for the
+extensions its role's ranges let it see; a portal user, for their own
+extension only.
+
+A forward target is another extension's number, or an external number that
+an enabled outbound route lets this extension dial (the call then goes out
+as if the extension had dialled the number itself: the route's caller ID and
+the toll-fraud guard apply). The SIP routing reads the table behind this
+module directly (``agent/sip/forwarding.py``), so a change holds from the
+next call on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+
+import peewee
+
+from agent import audit
+from agent.accounts.roles import Permission, Principal
+from agent.db import database
+from agent.db.models import BaseModel, Extension, utcnow
+from agent.errors import Forbidden, InvalidInput, NotFound
+from agent.sip.dial_patterns import PatternError, compile_pattern
+from agent.trunks.models import DialPatternRow, OutboundRoute, OutboundRouteTrunk
+
+#: The kinds of forward, as the CLI's --clear, the API and the forms name them.
+FORWARD_KINDS = ("always", "busy", "no_answer", "unreachable")
+# How long the phones ring before a call forwards on no answer: 20 s is the
+# usual default of office PBXs (four to five rings); under 5 s the user
+# cannot reach the phone, and past 120 s the caller has long hung up.
+DEFAULT_NO_ANSWER_S = 20
+MIN_NO_ANSWER_S = 5
+MAX_NO_ANSWER_S = 120
+# A target is dialled digits: an extension, or an external number with an
+# optional leading + (E.164 numbers have at most 15 digits; dial prefixes and
+# carrier codes add a few more).
+TARGET = re.compile(r"\+?[0-9]{2,32}")
+TARGET_RULE = "an extension number or an external number (digits, optionally +)"
+
+
+class ExtensionFeatureRow(BaseModel):
+    """The feature settings of one extension (migration 12)."""
+
+    extension = peewee.ForeignKeyField(Extension, primary_key=True, on_delete="CASCADE")
+    dnd = peewee.BooleanField(default=False)
+    forward_always = peewee.CharField(max_length=32, default="")
+    forward_busy = peewee.CharField(max_length=32, default="")
+    forward_no_answer = peewee.CharField(max_length=32, default="")
+    no_answer_s = peewee.IntegerField(default=DEFAULT_NO_ANSWER_S)
+    forward_unreachable = peewee.CharField(max_length=32, default="")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "extension_feature"
+
+
+@dataclass(frozen=True)
+class CallFeatures:
+    """An extension's do-not-disturb and forwards; "" is no forward."""
+
+    extension: str
+    dnd: bool = False
+    forward_always: str = ""
+    forward_busy: str = ""
+    forward_no_answer: str = ""
+    no_answer_s: int = DEFAULT_NO_ANSWER_S
+    forward_unreachable: str = ""
+
+    @classmethod
+    def of(cls, number: str, row: ExtensionFeatureRow | None) -> CallFeatures:
+        if row is None:
+            return cls(number)
+        return cls(
+            extension=number,
+            dnd=bool(row.dnd),
+            forward_always=row.forward_always,
+            forward_busy=row.forward_busy,
+            forward_no_answer=row.forward_no_answer,
+            no_answer_s=row.no_answer_s,
+            forward_unreachable=row.forward_unreachable,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def settings(self) -> dict:
+        """What may be changed, as the audit log keeps it."""
+        values = self.to_dict()
+        values.pop("extension")
+        return values
+
+
+#: The fields a change may name, and what each is.
+FIELDS = {
+    "dnd": "true or false",
+    "forward_always": TARGET_RULE,
+    "forward_busy": TARGET_RULE,
+    "forward_no_answer": TARGET_RULE,
+    "no_answer_s": f"whole seconds, {MIN_NO_ANSWER_S} to {MAX_NO_ANSWER_S}",
+    "forward_unreachable": TARGET_RULE,
+}
+
+
+def forward_field(kind: str) -> str:
+    """The field of a forward kind ("busy" -> "forward_busy")."""
+    if kind not in FORWARD_KINDS:
+        raise InvalidInput("clear", kind, "one of " + ", ".join(FORWARD_KINDS))
+    return "forward_" + kind
+
+
+class FeatureService:
+    """Call features as one principal may see and change them."""
+
+    def __init__(self, actor: Principal) -> None:
+        self.actor = actor
+
+    def get(self, number: str) -> CallFeatures:
+        row = self._extension(str(number), change=False)
+        return CallFeatures.of(row.number, _row_of(row))
+
+    def change(self, number: str, **changes: object) -> CallFeatures:
+        """Set the named fields (see FIELDS); a target "" clears that forward.
+
+        Every value is checked before anything is written: one bad field
+        refuses the whole change, naming that field and its rule.
+        """
+        ext = self._extension(str(number), change=True)
+        for name in changes:
+            if name not in FIELDS:
+                raise InvalidInput(name, None, "not a call feature setting")
+        with database.atomic():
+            stored = _row_of(ext)
+            before = CallFeatures.of(ext.number, stored)
+            values = before.settings()
+            for name, value in changes.items():
+                values[name] = _checked(ext.number, name, value)
+            _refuse_loop(ext.number, values["forward_always"])
+            after = CallFeatures(ext.number, **values)
+            if after == before:
+                return after
+            row = stored or ExtensionFeatureRow(extension=ext)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            row.save(force_insert=stored is None)
+            audit.record(
+                self.actor,
+                "change",
+                "extension-features",
+                ext.number,
+                before.settings(),
+                after.settings(),
+            )
+        return after
+
+    def set_dnd(self, number: str, on: bool) -> CallFeatures:
+        return self.change(number, dnd=on)
+
+    def _extension(self, number: str, change: bool) -> Extension:
+        """The extension, if this principal may see (or change) its features."""
+        own = self.actor.extension is not None and self.actor.extension == number
+        if not own:
+            self.actor.require(
+                Permission.CHANGE_EXTENSIONS if change else Permission.VIEW_EXTENSIONS
+            )
+        row = Extension.get_or_none(Extension.number == number)
+        if row is None or not (own or self.actor.sees_extension(row.number)):
+            if self.actor.extension is not None and not own:
+                raise Forbidden(
+                    f"{self.actor.name}: may change only extension "
+                    f"{self.actor.extension}'s own forwarding"
+                )
+            raise NotFound(
+                f'extension "{number}": no such extension', field="extension"
+            )
+        return row
+
+
+def _row_of(ext: Extension) -> ExtensionFeatureRow | None:
+    return ExtensionFeatureRow.get_or_none(ExtensionFeatureRow.extension == ext.id)
+
+
+def _checked(number: str, name: str, value: object) -> object:
+    if name == "dnd":
+        if not isinstance(value, bool):
+            raise InvalidInput(name, value, FIELDS[name])
+        return value
+    if name == "no_answer_s":
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not MIN_NO_ANSWER_S <= value <= MAX_NO_ANSWER_S
+        ):
+            raise InvalidInput(name, value, FIELDS[name])
+        return value
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(name, value, TARGET_RULE)
+    target = value.strip()
+    if not target:
+        return ""
+    if not TARGET.fullmatch(target) or not target.isascii():
+        raise InvalidInput(name, value, TARGET_RULE)
+    if target == number:
+        raise InvalidInput(name, target, "an extension may not forward to itself")
+    if Extension.select().where(Extension.number == target).exists():
+        return target
+    if not dialable(number, target):
+        raise InvalidInput(
+            name,
+            target,
+            f"neither an extension nor a number an outbound route lets "
+            f"extension {number} dial",
+        )
+    return target
+
+
+def dialable(extension: str, number: str) -> bool:
+    """Whether an enabled outbound route with a trunk takes this extension's
+    call to number (the routing's own test, at save time)."""
+    routes = OutboundRoute.select().where(OutboundRoute.enabled == True)  # noqa: E712
+    for route in routes.order_by(OutboundRoute.position):
+        allowed = json.loads(route.extensions or "[]")
+        if allowed and extension not in allowed:
+            continue
+        for row in route.patterns.order_by(DialPatternRow.position):
+            try:
+                matches = compile_pattern(row.pattern).match(number)
+            except PatternError:
+                continue
+            if matches:
+                return (
+                    OutboundRouteTrunk.select()
+                    .where(OutboundRouteTrunk.route == route)
+                    .exists()
+                )
+    return False
+
+
+def _refuse_loop(number: str, target: str) -> None:
+    """Refuse a forward-always chain that comes back to number."""
+    seen = [number]
+    while target:
+        if target in seen:
+            chain = " -> ".join([*seen, target])
+            raise InvalidInput(
+                "forward_always", seen[1], f"forwards come back in a loop: {chain}"
+            )
+        seen.append(target)
+        row = (
+            ExtensionFeatureRow.select()
+            .join(Extension)
+            .where(Extension.number == target)
+            .get_or_none()
+        )
+        target = row.forward_always if row is not None else ""
+
+
+def forwards_to(number: str) -> list[str]:
+    """Extensions whose forwards send calls to number (for removal checks)."""
+    fields = (
+        ExtensionFeatureRow.forward_always,
+        ExtensionFeatureRow.forward_busy,
+        ExtensionFeatureRow.forward_no_answer,
+        ExtensionFeatureRow.forward_unreachable,
+    )
+    condition = None
+    for field in fields:
+        term = field == number
+        condition = term if condition is None else condition | term
+    rows = ExtensionFeatureRow.select(ExtensionFeatureRow, Extension).join(Extension)
+    return sorted(row.extension.number for row in rows.where(condition))

@@ -1,0 +1,358 @@
+"""Do-not-disturb and call forwarding, with real phones through the PBX.
+
+Each test runs a whole appliance (tests.pbx.RunningPbx) and pjsua2 phones;
+forwards to outside numbers go to a real local carrier (tests.carrier)
+through a peer trunk and an outbound route.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.carrier import Carrier
+from tests.sipphone import CallFailed, Phone
+
+TONE = {"101": 697, "102": 1209, "103": 1633}
+CARRIER_PHONE = "15551230"
+CARRIER_PHONE_PASSWORD = "phone-Secret-9"
+TONE_CARRIER = 941
+PIN = "4321"
+RING_S = 5
+
+
+def phone(pbx, number: str, password: str, **kw) -> Phone:
+    return Phone(
+        number,
+        password,
+        server="127.0.0.1",
+        port=pbx.sip_port,
+        tone_hz=TONE[number],
+        **kw,
+    )
+
+
+def features(pbx, *args: str) -> dict:
+    result = pbx.cli("extension", *args, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.json()
+
+
+def failed_status(call) -> tuple[int, str]:
+    with pytest.raises(CallFailed) as failed:
+        call.wait_confirmed()
+    return failed.value.status_code, call.last_reason
+
+
+@pytest.fixture
+def extensions(pbx):
+    return {n: pbx.add_extension(n) for n in ("101", "102", "103")}
+
+
+def test_do_not_disturb_gives_the_caller_busy_and_the_phone_never_rings(
+    pbx, extensions
+):
+    features(pbx, "dnd", "102", "on")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        code, _ = failed_status(alice.call("102"))
+        assert code == 486
+        assert bob.invites_received == 0
+
+        features(pbx, "dnd", "102", "off")
+        call = alice.call("102")
+        call.wait_confirmed()
+        assert bob.invites_received == 1
+        call.hangup()
+
+
+def test_feature_codes_turn_the_caller_s_own_do_not_disturb_on_and_off(pbx, extensions):
+    shown = {}
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        for code, state in (("*78", "on"), ("*79", "off")):
+            call = bob.call(code)
+            call.wait_confirmed()  # the media service answers, says, hangs up
+            call.wait_disconnected(timeout=15)
+            shown[state] = features(pbx, "features", "102")["dnd"]
+            if state == "on":
+                refused = failed_status(alice.call("102"))
+    assert shown == {"on": True, "off": False}
+    assert refused[0] == 486
+    assert features(pbx, "features", "101")["dnd"] is False
+
+
+def test_do_not_disturb_sends_the_caller_to_voicemail_when_the_box_is_on(
+    pbx, extensions
+):
+    assert pbx.cli("voicemail", "set", "102", "--pin", PIN).returncode == 0
+    features(pbx, "dnd", "102", "on")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()  # the mailbox answers
+        assert bob.invites_received == 0
+        call.hangup()
+
+
+def test_forward_always_rings_the_target_and_not_the_original(pbx, extensions):
+    shown = features(pbx, "forward", "102", "--always", "103")
+    assert shown["forward_always"] == "103"
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = carol.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE["103"]), "the caller does not hear the target"
+        assert bob.invites_received == 0
+        call.hangup()
+
+
+def test_forward_on_no_answer_rings_the_target_after_the_ring_time(pbx, extensions):
+    features(
+        pbx, "forward", "102", "--no-answer", "103", "--no-answer-seconds", str(RING_S)
+    )
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="ring") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        started = time.monotonic()
+        call = alice.call("102")
+        bob.wait_incoming()
+        call.wait_confirmed(timeout=RING_S + 10)
+        waited = time.monotonic() - started
+        assert carol.invites_received == 1
+        assert RING_S - 0.5 <= waited < RING_S + 5, waited
+        assert call.heard_tone(TONE["103"])
+        call.hangup()
+
+
+def test_forward_on_busy_rings_the_target(pbx, extensions):
+    features(pbx, "forward", "102", "--busy", "103")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        call = alice.call("102")
+        call.wait_confirmed()
+        assert bob.invites_received == 1
+        assert call.heard_tone(TONE["103"])
+        call.hangup()
+
+
+def test_forward_when_unreachable_rings_the_target(pbx, extensions):
+    features(pbx, "forward", "102", "--unreachable", "103")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert (alice.register(), carol.register()) == (200, 200)
+        call = alice.call("102")  # 102 has no phone registered
+        call.wait_confirmed()
+        assert carol.invites_received == 1
+        call.hangup()
+
+
+def test_a_forwarding_loop_ends_at_an_extension_already_reached(pbx, extensions):
+    """102 busy -> 103, 103 always -> 102: 102 was reached, so 103 rings."""
+    features(pbx, "forward", "102", "--busy", "103")
+    features(pbx, "forward", "103", "--always", "102")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        call = alice.call("102")
+        call.wait_confirmed()
+        assert (bob.invites_received, carol.invites_received) == (1, 1)
+        call.hangup()
+
+
+# -- outside numbers ----------------------------------------------------------
+
+
+@pytest.fixture
+def carrier():
+    with Carrier(accounts={CARRIER_PHONE: CARRIER_PHONE_PASSWORD}) as running:
+        yield running
+
+
+@pytest.fixture
+def outbound(pbx, carrier, extensions):
+    """Every number of 5 digits or more goes out through a peer trunk."""
+    result = pbx.cli(
+        "trunk",
+        "add",
+        "carrier",
+        "--kind",
+        "peer",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(carrier.port),
+    )
+    assert result.returncode == 0, result.stderr
+    result = pbx.cli("route", "add", "all", "--pattern", "XXXXX.", "--trunk", "carrier")
+    assert result.returncode == 0, result.stderr
+    return carrier
+
+
+def carrier_phone(carrier: Carrier) -> Phone:
+    return Phone(
+        CARRIER_PHONE,
+        CARRIER_PHONE_PASSWORD,
+        server="127.0.0.1",
+        port=carrier.port,
+        tone_hz=TONE_CARRIER,
+    )
+
+
+def test_forward_to_an_outside_number_goes_out_through_the_route(
+    pbx, extensions, outbound
+):
+    features(pbx, "forward", "102", "--busy", CARRIER_PHONE)
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+        carrier_phone(outbound) as outsider,
+    ):
+        assert (alice.register(), bob.register(), outsider.register()) == (200,) * 3
+        call = alice.call("102")
+        call.wait_confirmed()
+        assert call.heard_tone(TONE_CARRIER), "the caller does not hear the outsider"
+        invite = outbound.requests("INVITE")[-1]
+        assert invite.ruri.startswith(f"sip:{CARRIER_PHONE}@")
+        call.hangup()
+
+    # The call record is 102's outbound call, as if 102 had dialled it.
+    record = wait_call_record(pbx, "answered")
+    assert (record["direction"], record["src"], record["dst"]) == (
+        "out",
+        "102",
+        CARRIER_PHONE,
+    )
+
+
+@pytest.mark.parametrize("kind", ["always", "busy"])
+def test_a_forward_out_is_refused_by_the_guard_like_a_direct_call(
+    pbx, extensions, outbound, kind
+):
+    features(pbx, "forward", "102", f"--{kind}", "00449001234567")
+    result = pbx.cli("guard", "set", "--allowed-countries", "1")
+    assert result.returncode == 0, result.stderr
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        direct = failed_status(alice.call("00449001234567"))
+        forwarded = failed_status(alice.call("102"))
+    assert direct == forwarded == (403, "Country Not Allowed")
+    assert outbound.requests("INVITE") == []
+    # Both attempts are outbound call records: the forward is 102's.
+    deadline = time.monotonic() + 5
+    while True:
+        refused = [r for r in call_records(pbx) if r["last_code"] == 403]
+        if len(refused) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert sorted((r["direction"], r["src"]) for r in refused) == [
+        ("out", "101"),
+        ("out", "102"),
+    ]
+
+
+def call_records(pbx) -> list[dict]:
+    result = pbx.cli("cdr", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def wait_call_record(pbx, disposition: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = call_records(pbx)
+        if rows and rows[0]["disposition"] == disposition:
+            return rows[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {disposition} call record: {call_records(pbx)}")
+
+
+# -- calls from a trunk --------------------------------------------------------
+
+ACCOUNT = "acme"
+ACCOUNT_PASSWORD = "trunk-Secret-7"
+DID = "15550100"
+REGISTERED_TIMEOUT_S = 15.0
+
+
+@pytest.fixture
+def did_to_102(pbx, extensions):
+    """A register trunk whose DID rings extension 102."""
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        dids={DID: ACCOUNT},
+    ) as carrier:
+        result = pbx.cli(
+            "trunk", "add", ACCOUNT, "--kind", "register",
+            "--host", "127.0.0.1", "--port", str(carrier.port),
+            "--username", ACCOUNT, "--password-stdin",
+            stdin=ACCOUNT_PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert pbx.cli("trunk", "did", ACCOUNT, DID).returncode == 0
+        assert pbx.cli("inbound", "add", DID, "--to", "102").returncode == 0
+        deadline = time.monotonic() + REGISTERED_TIMEOUT_S
+        state = ""
+        while state != "registered" and time.monotonic() < deadline:
+            time.sleep(0.3)
+            shown = pbx.cli("trunk", "status", ACCOUNT, "--json").json()
+            state = shown[0]["state"]
+        assert state == "registered"
+        yield carrier
+
+
+def test_a_call_from_a_trunk_follows_the_extension_s_forward_and_dnd(
+    pbx, extensions, did_to_102
+):
+    features(pbx, "forward", "102", "--always", "103")
+    with (
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+        carrier_phone(did_to_102) as outsider,
+    ):
+        assert (bob.register(), carol.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        incoming = carol.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE["103"]), "the outsider does not hear 103"
+        assert incoming.heard_tone(TONE_CARRIER), "103 does not hear the outsider"
+        assert bob.invites_received == 0
+        call.hangup()
+
+        features(pbx, "forward", "102", "--clear", "always")
+        features(pbx, "dnd", "102", "on")
+        code, _ = failed_status(outsider.call(DID))
+        assert code == 486
+        assert bob.invites_received == 0
