@@ -43,6 +43,11 @@ class Permission(enum.StrEnum):
     MANAGE_NETWORK = "change the network settings"
     VIEW_CALL_ROUTING = "view trunks, routes and call records"
     MANAGE_CALL_ROUTING = "change trunks and routes"
+    VIEW_MONITOR = "watch the PBX monitor"
+    VIEW_REPORTS = "view call reports"
+    MANAGE_REPORTS = "schedule call reports by e-mail"
+    VIEW_EVENTS = "view the event center"
+    MANAGE_EVENTS = "change event notifications and webhooks"
 
 
 _STAFF_VIEW = {
@@ -50,6 +55,7 @@ _STAFF_VIEW = {
     Permission.VIEW_CONTACTS,
     Permission.VIEW_CALL_ROUTING,
     Permission.VIEW_MEDIA,
+    Permission.VIEW_MONITOR,
 }
 _ADMIN = _STAFF_VIEW | {
     Permission.MANAGE_CALL_ROUTING,
@@ -62,6 +68,10 @@ _ADMIN = _STAFF_VIEW | {
     Permission.VIEW_SYSTEM_SETTINGS,
     Permission.CHANGE_SYSTEM_SETTINGS,
     Permission.VIEW_NETWORK,
+    Permission.VIEW_REPORTS,
+    Permission.MANAGE_REPORTS,
+    Permission.VIEW_EVENTS,
+    Permission.MANAGE_EVENTS,
 }
 
 #: What a custom role may grant, module by module: (view, edit). Managing
@@ -77,6 +87,9 @@ MODULES: dict[str, tuple[Permission, Permission | None]] = {
     "network": (Permission.VIEW_NETWORK, Permission.MANAGE_NETWORK),
     "call routing": (Permission.VIEW_CALL_ROUTING, Permission.MANAGE_CALL_ROUTING),
     "voicemail and IVR": (Permission.VIEW_MEDIA, Permission.MANAGE_MEDIA),
+    "monitor": (Permission.VIEW_MONITOR, None),
+    "reports": (Permission.VIEW_REPORTS, Permission.MANAGE_REPORTS),
+    "events": (Permission.VIEW_EVENTS, Permission.MANAGE_EVENTS),
 }
 ACCESS_LEVELS = ("none", "view", "edit")
 
