@@ -1,7 +1,9 @@
 """The agent's ear for call events from Kamailio's routing (see records).
 
 A successful registration comes the same way (``registered``, with the
-extension); the agent's ``on_registered`` answers it.
+extension); the agent's ``on_registered`` answers it. Whatever else wants to
+follow calls as they happen (the live monitor, webhooks) subscribes with
+``observe``: each observer gets every call event after its record is saved.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ class CallEventListener(DatagramListener):
     def __init__(self, path, on_registered: Callable[[str], None] | None = None):
         super().__init__(path)
         self.on_registered = on_registered
+        self._observers: list[Callable[[dict], None]] = []
+
+    def observe(self, observer: Callable[[dict], None]) -> None:
+        """Call observer with every call event, after the record has it."""
+        self._observers.append(observer)
 
     def handle(self, data: bytes) -> None:
         try:
@@ -35,3 +42,9 @@ class CallEventListener(DatagramListener):
                 records.apply_event(event)
         except Exception as exc:  # one bad datagram must not stop the records
             log.warning("call events: datagram ignored: %s", exc)
+            return
+        for observer in self._observers:
+            try:
+                observer(event)
+            except Exception:  # an observer's fault is its own, not the calls'
+                log.exception("call events: observer %r failed", observer)
