@@ -206,6 +206,37 @@ def test_outbound_call_reaches_the_carrier_with_caller_id_and_relayed_media(
     assert call.sip_call_id not in relay.calls()
 
 
+def test_a_speed_dial_to_an_outside_number_goes_out_through_the_route(
+    pbx, carrier, outbound
+):
+    added = pbx.cli("route", "add", "national", "--pattern", "9|1XXXXXXX",
+                    "--trunk", "acme")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    dial = pbx.cli("speed-dial", "set", "7", "9" + CARRIER_PHONE, "--name", "Supplier")
+    assert dial.returncode == 0, dial.stderr
+
+    with (
+        extension_phone(pbx, "101", outbound) as alice,
+        carrier_phone(carrier) as callee,
+    ):
+        assert (alice.register(), callee.register()) == (200, 200)
+        call = alice.call("*07")
+        call.wait_confirmed()
+        incoming = callee.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_CARRIER_PHONE), "caller does not hear the carrier"
+        call.hangup()
+        incoming.wait_disconnected()
+
+    assert carrier.requests("INVITE")[-1].ruri.startswith(f"sip:{CARRIER_PHONE}@")
+    row = wait_call_record(pbx, "answered")
+    assert (row["direction"], row["src"], row["dst"]) == (
+        "out",
+        "101",
+        "9" + CARRIER_PHONE,
+    )
+
+
 def test_a_trunk_answering_503_fails_over_to_the_next(pbx, carrier, outbound):
     with Carrier(fail_invites=503) as broken:
         result = pbx.cli(

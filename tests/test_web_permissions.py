@@ -91,6 +91,9 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/bans", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/firewall", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/mail", None, P.VIEW_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/speed-dials", None, P.VIEW_CALL_ROUTING),
+        ("PUT", f"/api/v1/speed-dials/{n % 1000}", {"number": "101"},
+         P.MANAGE_CALL_ROUTING),
     ]  # fmt: skip
 
 
@@ -144,6 +147,7 @@ PAGES = [
     ("/roles/new", P.MANAGE_ACCOUNTS),
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
+    ("/speed-dials", P.VIEW_CALL_ROUTING),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
     ("/account", None),
 ]

@@ -30,6 +30,7 @@ from webadmin import (
     api_phone_templates,
     api_phones,
     api_seen_phones,
+    api_speed_dials,
     api_system,
     api_trunks,
     bodies,
@@ -49,6 +50,7 @@ from webadmin import (
     pages_portal_calls,
     pages_portal_voicemail,
     pages_setup,
+    pages_speed_dials,
     pages_system,
     pages_trunks,
     provisioning,
@@ -152,4 +154,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_media.install(app, appliance)
     api_features.install(app, appliance)
     pages_features.install_portal(app)
+    api_speed_dials.install(app, appliance)
+    pages_speed_dials.install(app, appliance)
     return app

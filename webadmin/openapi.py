@@ -20,6 +20,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_speed_dials,
     openapi_trunks,
     security_openapi,
 )
@@ -252,12 +253,14 @@ def _parts() -> dict:
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
             | openapi_trunks.SCHEMAS
-            | openapi_features.SCHEMAS,
+            | openapi_features.SCHEMAS
+            | openapi_speed_dials.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
             **openapi_trunks.PATHS,
+            **openapi_speed_dials.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -56,6 +56,9 @@ NOTICES = {
     "revoked": "The token is revoked: it no longer signs anything in.",
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
+    "seen-phone-forgotten": "The phone is off the seen list.",
+    "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
+    "speed-dial-removed": "The speed dial is removed.",
 }
 
 

@@ -29,6 +29,7 @@ from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
 from agent.cli import security as security_cli
+from agent.cli import speed_dial as speed_dial_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
 from agent.cli.output import print_json
@@ -320,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     network_cli.register(sub)
     console_cli.register(sub)
     trunks_cli.register(sub)
+    speed_dial_cli.register(sub)
     return parser
 
 

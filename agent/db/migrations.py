@@ -20,6 +20,7 @@ import peewee
 from agent.db.features_schema import EXTENSION_FEATURES
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.db.seen_phones_schema import SEEN_PHONES
+from agent.db.speed_dial_schema import SPEED_DIALS
 from agent.errors import PbxError
 
 log = logging.getLogger(__name__)
@@ -442,6 +443,7 @@ MIGRATIONS: list[Migration] = [
         _run(EXTENSION_FEATURES),
     ),
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
+    Migration(20, "company speed dials", _run(SPEED_DIALS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

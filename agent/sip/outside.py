@@ -91,6 +91,11 @@ CALL_ENDED = "ended"
 # busy or no answer): the same record becomes an outbound call.
 CALL_FORWARDED = "forwarded"
 
+# What a phone dials before a company speed dial's code (agent/speed_dial):
+# the star keeps it clear of extension numbers and outside numbers, and no
+# other feature code starts with it.
+SPEED_DIAL_PREFIX = "*0"
+
 
 @dataclass(frozen=True)
 class Trunk:
@@ -176,6 +181,8 @@ class Dialplan:
     guard: dict = field(default_factory=dict)
     ring_groups: dict[str, RingGroup] = field(default_factory=dict)
     time_conditions: dict[str, TimeCondition] = field(default_factory=dict)
+    #: speed dial code -> the number it stands for.
+    speed_dials: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, kind: str, destination: str, now: dt.datetime) -> tuple[str, str]:
         """A time condition's destination at this moment; others as they are."""
@@ -283,6 +290,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             open_target=(row[5], row[6]),
             closed_target=(row[7], row[8]),
         )
+    plan.speed_dials = dict(con.execute("SELECT code, number FROM speed_dial"))
     return plan
 
 

@@ -51,10 +51,10 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from forwarding import CallForwarding
-    from outside import DatagramSender, OutsideCalls
+    from outside import SPEED_DIAL_PREFIX, DatagramSender, OutsideCalls
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
-    from agent.sip.outside import DatagramSender, OutsideCalls
+    from agent.sip.outside import SPEED_DIAL_PREFIX, DatagramSender, OutsideCalls
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -542,6 +542,27 @@ class Routing(OutsideCalls, CallForwarding):
             )
         return True
 
+    def speed_dial(self, method: str) -> bool:
+        """A company speed dial: the stored number, as if the caller dialled it.
+
+        The prefix and code are replaced in the request URI, and the later
+        steps route the call on (a service number, the outbound routes with
+        their toll-fraud guard, or an extension). A code with no speed dial
+        ends here with 404, rather than going out to a carrier as digits.
+        """
+        user = str(KSR.pv.get("$rU") or "")
+        if method != "INVITE" or not user.startswith(SPEED_DIAL_PREFIX):
+            return False
+        code = user[len(SPEED_DIAL_PREFIX) :]
+        if not code.isdigit():
+            return False
+        number = self.dialplan.current().speed_dials.get(code)
+        if number is None:
+            KSR.sl.sl_send_reply(404, "No Such Speed Dial")
+            return True
+        KSR.pv.sets("$rU", number)
+        return False
+
     def to_service_number(self, method: str) -> bool:
         """Feature codes, IVR menus and conference rooms: the media service.
 
@@ -723,6 +744,7 @@ REQUEST_PIPELINE = (
     Routing.authenticate,
     Routing.allowed_source,
     Routing.register,
+    Routing.speed_dial,
     Routing.to_service_number,
     Routing.to_outside,
     Routing.to_extension,

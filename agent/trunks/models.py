@@ -132,3 +132,15 @@ class TimeConditionRow(BaseModel):
 
     class Meta:
         table_name = "time_condition"
+
+
+class SpeedDialRow(BaseModel):
+    """A company speed dial: prefix plus code reaches number."""
+
+    code = peewee.CharField(unique=True, max_length=3)
+    number = peewee.CharField(max_length=32)
+    name = peewee.CharField(max_length=64, default="")
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "speed_dial"

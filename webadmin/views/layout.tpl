@@ -35,6 +35,7 @@
     % if can(Permission.VIEW_CALL_ROUTING):
     <a href="/trunks">Trunks</a>
     <a href="/call-rules">Call rules</a>
+    <a href="/speed-dials">Speed dials</a>
     <a href="/calls">Calls</a>
     % end
     % if can(Permission.VIEW_AUDIT_LOG):
