@@ -91,6 +91,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/bans", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/firewall", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/mail", None, P.VIEW_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/backups/schedule", None, P.MANAGE_BACKUPS),
+        ("GET", "/api/v1/backups/stored", None, P.MANAGE_BACKUPS),
         ("GET", "/api/v1/speed-dials", None, P.VIEW_CALL_ROUTING),
         ("PUT", f"/api/v1/speed-dials/{n % 1000}", {"number": "101"},
          P.MANAGE_CALL_ROUTING),

@@ -2,7 +2,9 @@
 
 ``GET /api/v1/firmware`` reports the slots as ``edgepbx firmware status``
 does; ``POST /api/v1/backups`` makes a backup and sends it as the reply's
-body. Restoring is not offered here: a restore needs the agent stopped, and
+body; ``/api/v1/backups/schedule`` and ``/api/v1/backups/stored`` are the
+scheduled backups kept on the box (agent/backup/schedule.py). Restoring is
+not offered here: a restore needs the agent stopped, and
 the web admin runs only under the agent (docs/architecture.md).
 """
 
@@ -16,16 +18,25 @@ import bottle
 
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
-from agent.backup.service import BackupService
+from agent.backup.schedule import ScheduledBackups
+from agent.backup.service import GZIP_MAGIC, BackupService
 from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService
 from webadmin import access, problems
-from webadmin.api import PREFIX, BadRequest, _body, _json_response, api_route
+from webadmin.api import (
+    PREFIX,
+    BadRequest,
+    _body,
+    _json_response,
+    api_route,
+    json_object,
+)
 
 BACKUP_MEDIA_TYPE = "application/gzip"
 SEALED_MEDIA_TYPE = "application/octet-stream"
 BACKUP_FIELDS = frozenset({"passphrase"})
+SCHEDULE_FIELDS = frozenset({"frequency", "hour", "weekday", "keep", "passphrase"})
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -59,6 +70,58 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         path = appliance.settings.data_dir / "backups" / f".{name}.{os.getpid()}"
         BackupService(appliance.settings, principal).create(path, passphrase)
         return send_backup(path, name, sealed=bool(passphrase))
+
+    def scheduled() -> ScheduledBackups:
+        principal = access.current().principal
+        return ScheduledBackups(appliance.settings, appliance.key, principal)
+
+    @app.get(f"{PREFIX}/backups/schedule")
+    @api_route
+    def get_backup_schedule() -> str:
+        return _json_response(scheduled().schedule().to_dict())
+
+    @app.put(f"{PREFIX}/backups/schedule")
+    @api_route
+    def put_backup_schedule() -> str:
+        body = json_object(SCHEDULE_FIELDS)
+        for name in ("frequency", "weekday"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise BadRequest(f"{name}: must be a string", field=name)
+        passphrase = body.get("passphrase", "")
+        if passphrase is not None and not isinstance(passphrase, str):
+            raise BadRequest("passphrase: must be a string or null", field="passphrase")
+        schedule = scheduled().set_schedule(
+            frequency=body.get("frequency"),
+            hour=body.get("hour"),
+            weekday=body.get("weekday"),
+            keep=body.get("keep"),
+            passphrase=passphrase or None,
+            clear_passphrase="passphrase" in body and passphrase is None,
+        )
+        return _json_response(schedule.to_dict())
+
+    @app.get(f"{PREFIX}/backups/stored")
+    @api_route
+    def list_stored_backups() -> str:
+        return _json_response([b.to_dict() for b in scheduled().stored()])
+
+    @app.get(f"{PREFIX}/backups/stored/<name>")
+    @api_route
+    def download_stored_backup(name: str):
+        path = scheduled().path_of(name)
+        return send_stored(path)
+
+
+def send_stored(path: Path):
+    """Answer with a stored backup as a download, the file left in place."""
+    with path.open("rb") as head:
+        sealed = head.read(2) != GZIP_MAGIC
+    bottle.response.content_type = SEALED_MEDIA_TYPE if sealed else BACKUP_MEDIA_TYPE
+    bottle.response.set_header("Content-Length", str(path.stat().st_size))
+    bottle.response.set_header(
+        "Content-Disposition", f'attachment; filename="{path.name}"'
+    )
+    return path.open("rb")
 
 
 def send_backup(path: Path, name: str, sealed: bool):

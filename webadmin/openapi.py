@@ -14,6 +14,7 @@ from agent.extensions.service import (
     SORT_KEYS,
 )
 from webadmin import (
+    openapi_backup_schedule,
     openapi_features,
     openapi_mail,
     openapi_media,
@@ -254,13 +255,15 @@ def _parts() -> dict:
             | openapi_media.SCHEMAS
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
-            | openapi_speed_dials.SCHEMAS,
+            | openapi_speed_dials.SCHEMAS
+            | openapi_backup_schedule.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
+            **openapi_backup_schedule.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -57,6 +57,7 @@ NOTICES = {
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "seen-phone-forgotten": "The phone is off the seen list.",
+    "backup-schedule-saved": "The backup schedule is saved.",
     "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
     "speed-dial-removed": "The speed dial is removed.",
 }

@@ -1,4 +1,5 @@
-"""The System page: firmware slots, the mail server, and a backup to download.
+"""The System page: firmware slots, the mail server, a backup to download,
+and the scheduled backups kept on the box.
 
 Restoring a backup is not offered on this page: it needs the agent stopped,
 and the page is served under the agent. The page says how to restore.
@@ -13,14 +14,15 @@ import bottle
 
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
+from agent.backup.schedule import FREQUENCIES, WEEKDAYS, ScheduledBackups
 from agent.backup.service import BackupService
-from agent.errors import Forbidden, PbxError
+from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 from agent.mail import MailService
 from webadmin import access, problems
-from webadmin.api_system import send_backup
+from webadmin.api_system import send_backup, send_stored
 from webadmin.pages import _field_errors, _form, render
 
 MAIL_TEXT_FIELDS = ("host", "security", "username", "sender", "sender_name")
@@ -43,6 +45,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         errors: dict[str, str] | None = None,
         mail_form: dict | None = None,
         mail_notice: str = "",
+        schedule_form: dict | None = None,
     ) -> str:
         principal = access.current().principal
         if not (
@@ -57,6 +60,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         mail = None
         if principal.can(Permission.VIEW_SYSTEM_SETTINGS):
             mail = MailService(appliance.key, principal).show() | (mail_form or {})
+        schedule, stored = None, []
+        if principal.can(Permission.MANAGE_BACKUPS):
+            backups = ScheduledBackups(appliance.settings, appliance.key, principal)
+            schedule = backups.schedule().to_dict() | (schedule_form or {})
+            stored = backups.stored()
         return render(
             "system",
             status,
@@ -65,6 +73,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             no_slots=no_slots,
             mail=mail,
             mail_notice=mail_notice,
+            schedule=schedule,
+            stored=stored,
+            frequencies=FREQUENCIES,
+            weekdays=WEEKDAYS,
             errors=errors or {},
         )
 
@@ -120,3 +132,45 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except PbxError as exc:
             return page(422, _field_errors(exc))
         return send_backup(path, name, sealed=bool(passphrase))
+
+    @app.post("/system/backup-schedule")
+    def change_backup_schedule() -> str:
+        principal = access.current().principal
+        backups = ScheduledBackups(appliance.settings, appliance.key, principal)
+        form = {n: _form(n) for n in ("frequency", "hour", "weekday", "keep")}
+        try:
+            backups.set_schedule(
+                frequency=form["frequency"],
+                hour=_whole("hour", form["hour"]),
+                weekday=form["weekday"] or None,
+                keep=_whole("keep", form["keep"]),
+                passphrase=_form("passphrase") or None,
+                clear_passphrase=_form("clear_passphrase") == "yes",
+            )
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(422, _field_errors(exc), schedule_form=form)
+        access.redirect("/system?notice=backup-schedule-saved#scheduled-backups", 303)
+
+    @app.get("/system/backups/<name>")
+    def download_stored_backup(name: str):
+        principal = access.current().principal
+        backups = ScheduledBackups(appliance.settings, appliance.key, principal)
+        try:
+            path = backups.path_of(name)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return render("error", 404, title="Not found", message=str(exc))
+        return send_stored(path)
+
+
+def _whole(field: str, text: str) -> int | None:
+    """A form's whole number; empty keeps the value; else the service's rule."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(field, text, "a whole number")
+    return int(text)

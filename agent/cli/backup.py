@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.backup.schedule import WEEKDAYS, ScheduledBackups
 from agent.backup.service import BackupService
 from agent.errors import InvalidInput
 
@@ -54,6 +55,48 @@ def restore(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def schedule(app: Appliance, args: argparse.Namespace) -> int:
+    backups = ScheduledBackups(app.settings, app.key, CONSOLE)
+    changes = {
+        "frequency": args.frequency,
+        "hour": args.hour,
+        "weekday": args.weekday,
+        "keep": args.keep,
+    }
+    passphrase = _passphrase(args)
+    if any(v is not None for v in changes.values()) or passphrase or args.no_passphrase:
+        current = backups.set_schedule(
+            **changes, passphrase=passphrase, clear_passphrase=args.no_passphrase
+        )
+    else:
+        current = backups.schedule()
+    if args.json:
+        print(json.dumps(current.to_dict(), indent=2))
+        return EXIT_OK
+    if current.frequency == "off":
+        print("scheduled backups: off")
+        return EXIT_OK
+    when = "daily" if current.frequency == "daily" else f"every {current.weekday}"
+    sealed = ", sealed with the passphrase" if current.sealed else ""
+    print(
+        f"scheduled backups: {when} at {current.hour:02d}:00, the newest "
+        f"{current.keep} kept{sealed}"
+    )
+    return EXIT_OK
+
+
+def stored(app: Appliance, args: argparse.Namespace) -> int:
+    found = ScheduledBackups(app.settings, app.key, CONSOLE).stored()
+    if args.json:
+        print(json.dumps([b.to_dict() for b in found], indent=2))
+        return EXIT_OK
+    if not found:
+        print("no scheduled backup on the box yet")
+    for backup in found:
+        print(f"{backup.name}  {backup.size} bytes  {backup.made_at}")
+    return EXIT_OK
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     backup = subparsers.add_parser("backup", help="make and restore backups")
     sub = backup.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -77,3 +120,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "replace this appliance's data with a backup (agent stopped)",
     )
     p.add_argument("file", help="the backup file")
+    p = command(
+        "schedule",
+        schedule,
+        "show or change the scheduled backups kept on the box",
+    )
+    p.add_argument("--frequency", choices=("off", "daily", "weekly"))
+    p.add_argument("--hour", type=int, help="0-23, in the appliance's time zone")
+    p.add_argument("--weekday", choices=WEEKDAYS, help="for weekly backups")
+    p.add_argument("--keep", type=int, help="how many scheduled backups stay")
+    p.add_argument(
+        "--no-passphrase", action="store_true", help="stop sealing scheduled backups"
+    )
+    command("list", stored, "the scheduled backups kept on the box, newest first")

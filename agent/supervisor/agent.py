@@ -68,6 +68,11 @@ class Agent:
         )
         self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
         self.sightings = SightingListener(sightings_socket(self.settings))
+        # Imported here: the backup service asks this module whether the
+        # agent runs (a restore waits for it to stop).
+        from agent.backup.schedule import BackupScheduler
+
+        self.backups = BackupScheduler(self.settings, appliance.key)
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -143,6 +148,7 @@ class Agent:
                     self._write_state()
                 self.security.tick()
                 self.trunks.tick(self._daemon_pid("kamailio"))
+                self.backups.tick(time.monotonic())
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")

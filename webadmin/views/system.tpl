@@ -115,4 +115,65 @@ as safe as the box, or seal it with a passphrase.</p>
 <p>To restore, stop the agent and run
 <code>edgepbx backup restore FILE [--passphrase-file F]</code> on the box,
 then start the agent again.</p>
+
+<h2 id="scheduled-backups">Scheduled backups</h2>
+<p>The box makes a backup on its own at the set hour (in its time zone) and
+keeps the newest ones. They guard against a bad change, not against a dead
+card: download one now and then and keep it elsewhere.</p>
+<form method="post" action="/system/backup-schedule" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label for="frequency">How often</label>
+  <select id="frequency" name="frequency"{{' aria-invalid=true' if errors.get('frequency') else ''}}>
+    % for choice in frequencies:
+    <option value="{{choice}}"{{' selected' if schedule['frequency'] == choice else ''}}>{{choice.capitalize()}}</option>
+    % end
+  </select>
+  % if errors.get('frequency'):
+  <p class="field-error" id="frequency-error">{{errors['frequency']}}</p>
+  % end
+  <label for="weekday">Day (weekly)</label>
+  <select id="weekday" name="weekday">
+    % for day in weekdays:
+    <option value="{{day}}"{{' selected' if schedule['weekday'] == day else ''}}>{{day.capitalize()}}</option>
+    % end
+  </select>
+  % for name, label, hint in (('hour', 'Hour', '0 to 23'), ('keep', 'Backups kept', '1 to 100; older scheduled backups are removed')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="text" inputmode="numeric" value="{{schedule[name]}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  <label for="schedule-passphrase">Passphrase</label>
+  <input id="schedule-passphrase" name="passphrase" type="password" autocomplete="new-password"{{' aria-invalid=true' if errors.get('passphrase') else ''}}>
+  % if errors.get('passphrase'):
+  <p class="field-error" id="passphrase-error">{{errors['passphrase']}}</p>
+  % else:
+  <p class="hint">{{'Each backup is sealed; empty keeps the passphrase' if schedule['sealed'] else 'Optional; 12 characters or more seals each backup'}}</p>
+  % end
+  % if schedule['sealed']:
+  <label class="check"><input type="checkbox" name="clear_passphrase" value="yes"> Stop sealing scheduled backups</label>
+  % end
+  <button type="submit">Save schedule</button>
+</form>
+% if stored:
+<div class="table-wrap">
+<table class="list">
+  <thead><tr><th scope="col">Backup</th><th scope="col">Made (UTC)</th><th scope="col">Size</th></tr></thead>
+  <tbody>
+  % for backup in stored:
+    <tr>
+      <td><a href="/system/backups/{{backup.name}}" download>{{backup.name}}</a></td>
+      <td>{{backup.made_at.replace('T', ' ').replace('+00:00', '')}}</td>
+      <td>{{'%.1f MB' % (backup.size / 1e6)}}</td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% else:
+<p class="empty">No scheduled backup on the box yet.</p>
+% end
 % end

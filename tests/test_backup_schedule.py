@@ -1,0 +1,177 @@
+"""Scheduled backups: made by the running agent at the set hour, the newest
+kept, downloadable from the API and the System page.
+
+A real appliance (agent, database, gunicorn); the schedule set through the
+CLI, the API and the page as an administrator would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import tarfile
+import time
+
+import pytest
+
+from agent.backup.schedule import BackupSchedule
+from tests.webclient import api_client, signed_in
+
+GZIP_MAGIC = b"\x1f\x8b"
+# The agent looks every 30 s whether a backup is due; a backup of a small
+# appliance takes a second or two.
+AGENT_MAKES_IT_S = 60.0
+PASSPHRASE = "correct horse battery"
+
+
+def refused(result, field: str) -> str:
+    assert result.returncode == 2, result.stdout
+    error = result.json()["error"]
+    assert error["field"] == field, error
+    return error["message"]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "now", "due"),
+    [
+        # Daily at 03:00: before three, yesterday's; after, today's.
+        (BackupSchedule("daily", 3), "2026-12-09 02:59", "2026-12-08 03:00"),
+        (BackupSchedule("daily", 3), "2026-12-09 03:00", "2026-12-09 03:00"),
+        # Weekly on Sunday (2026-12-06 is one) at 03:00.
+        (BackupSchedule("weekly", 3, "sunday"), "2026-12-09 12:00", "2026-12-06 03:00"),
+        (BackupSchedule("weekly", 3, "sunday"), "2026-12-06 02:00", "2026-11-29 03:00"),
+        (BackupSchedule("off", 3), "2026-12-09 12:00", None),
+    ],
+)
+def test_the_latest_scheduled_moment_is_the_one_a_backup_is_due_for(schedule, now, due):
+    zone = dt.timezone(dt.timedelta(hours=1))
+    at = dt.datetime.fromisoformat(now).replace(tzinfo=zone)
+    expected = None if due is None else dt.datetime.fromisoformat(due)
+    found = schedule.last_due(at)
+    assert (found and found.replace(tzinfo=None)) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "rule"),
+    [
+        (["--hour", "24"], "hour", "0 to 23"),
+        (["--keep", "0"], "keep", "1 to 100"),
+        (["--keep", "101"], "keep", "1 to 100"),
+    ],
+)
+def test_a_bad_schedule_is_refused_naming_the_field_and_changes_nothing(
+    pbx_data, args, field, rule
+):
+    set_up = pbx_data.cli("backup", "schedule", "--frequency", "daily", "--hour", "2")
+    assert set_up.returncode == 0, set_up.stderr
+
+    result = pbx_data.cli(
+        "backup", "schedule", "--frequency", "weekly", *args, "--json"
+    )
+
+    assert rule in refused(result, field)
+    shown = pbx_data.cli("backup", "schedule", "--json").json()
+    assert (shown["frequency"], shown["hour"]) == ("daily", 2)
+
+
+def test_a_short_passphrase_is_refused_and_never_echoed(pbx_data, tmp_path):
+    short = tmp_path / "short"
+    short.write_text("tooshort\n")
+    result = pbx_data.cli(
+        "backup", "schedule", "--passphrase-file", str(short), "--json"
+    )
+    assert "12" in refused(result, "passphrase")
+    assert "tooshort" not in result.stdout + result.stderr
+
+
+def test_the_agent_makes_the_due_backup_seals_it_and_keeps_the_newest(pbx, tmp_path):
+    pbx.add_extension("101", "Reception")
+    folder = pbx.data_dir / "backups"
+    folder.mkdir(exist_ok=True)
+    old = [f"scheduled-2020010{day}T030000Z.backup" for day in (1, 2, 3)]
+    for name in old:
+        (folder / name).write_bytes(b"an old backup")
+    (folder / "keep-me.backup").write_bytes(b"made by hand")
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+
+    # Hour 0 has always passed today: the backup is due at once.
+    changed = pbx.cli(
+        "backup", "schedule", "--frequency", "daily", "--hour", "0", "--keep", "2",
+        "--passphrase-file", str(passphrase),
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert "the newest 2 kept, sealed" in changed.stdout
+
+    deadline = time.monotonic() + AGENT_MAKES_IT_S
+    names: list[str] = []
+    while time.monotonic() < deadline:
+        names = [b["name"] for b in pbx.cli("backup", "list", "--json").json()]
+        if names and names[0] not in old:
+            break
+        time.sleep(1)
+
+    assert len(names) == 2 and names[0] not in old, names
+    assert names[1] == old[-1]  # the older two are gone
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == (
+        sorted([*names, "keep-me.backup"])
+    )
+    made = (folder / names[0]).read_bytes()
+    assert made[:2] != GZIP_MAGIC, "a sealed backup is not plain gzip"
+    assert (
+        PASSPHRASE.encode() not in (pbx.data_dir / "db" / "edgepbx.sqlite").read_bytes()
+    )
+
+    api = api_client(pbx, "super-administrator")
+    download = api.get(f"/api/v1/backups/stored/{names[0]}")
+    assert download.status == 200 and download.body_bytes == made
+    assert api.get("/api/v1/backups/stored/..%2Fdb%2Fedgepbx.sqlite").status == 404
+
+
+def test_an_unsealed_scheduled_backup_holds_the_database(pbx):
+    pbx.add_extension("101", "Reception")
+    changed = pbx.cli("backup", "schedule", "--frequency", "daily", "--hour", "0")
+    assert changed.returncode == 0, changed.stderr
+
+    deadline = time.monotonic() + AGENT_MAKES_IT_S
+    stored: list[dict] = []
+    while not stored and time.monotonic() < deadline:
+        stored = pbx.cli("backup", "list", "--json").json()
+        time.sleep(1)
+    assert stored, "no scheduled backup made"
+
+    web = signed_in(pbx, "super-administrator")
+    page = web.get("/system")
+    download = web.get(f"/system/backups/{stored[0]['name']}")
+
+    assert stored[0]["name"] in page.body
+    raw = gzip.decompress(download.body_bytes)
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        members = tar.getnames()
+    assert members[0] == "manifest.json" and "db/edgepbx.sqlite" in members
+
+
+def test_the_page_saves_the_schedule_and_shows_a_refused_hour_beside_it(pbx):
+    web = signed_in(pbx, "super-administrator")
+    form = {"frequency": "weekly", "weekday": "friday", "keep": "5"}
+
+    refused_reply = web.post_form(
+        "/system/backup-schedule", form | {"hour": "25"}, csrf_from="/system"
+    )
+    saved = web.post_form(
+        "/system/backup-schedule", form | {"hour": "22"}, csrf_from="/system"
+    )
+    shown = pbx.cli("backup", "schedule", "--json").json()
+
+    assert refused_reply.status == 422
+    assert 'id="hour-error"' in refused_reply.body
+    assert "0 to 23" in refused_reply.body
+    assert saved.headers["location"].startswith("/system?notice=backup-schedule-saved")
+    assert (shown["frequency"], shown["weekday"], shown["hour"], shown["keep"]) == (
+        "weekly",
+        "friday",
+        22,
+        5,
+    )
+    assert signed_in(pbx, "administrator").get("/system/backups/x").status == 403
