@@ -8,7 +8,7 @@ from agent.appliance import Appliance
 from agent.media import pool
 from agent.rtpengine import daemon as rtpengine_daemon
 from agent.sip.kamailio_config import sip_domain, sip_host
-from agent.supervisor.agent import agent_is_running
+from agent.supervisor.lock import agent_is_running
 from agent.web import daemons as web_daemons
 from provisioning_server.daemon import tftp_answering
 

@@ -207,9 +207,11 @@ def test_ping_capture_and_logs_over_standard_input(pbx, lan):
     (pbx.data_dir / "logs" / "agent.log").write_text(
         "".join(f"line {n}\n" for n in range(100))
     )
-    # Traffic to capture: the router pings the appliance, a bounded number of times.
+    # Traffic to capture: the router pings the appliance, a bounded number of
+    # times (20 s at most), for as long as the menu runs: the capture comes
+    # after a ping of its own, later or sooner as the machine is busy.
     pinger = subprocess.Popen(
-        ["ip", "netns", "exec", lan.router, "ping", "-c", "20", "-i", "0.2",
+        ["ip", "netns", "exec", lan.router, "ping", "-c", "100", "-i", "0.2",
          START_ADDRESS.split("/")[0]],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
@@ -223,6 +225,7 @@ def test_ping_capture_and_logs_over_standard_input(pbx, lan):
             "q",
         )  # fmt: skip
     finally:
+        pinger.terminate()
         pinger.wait(timeout=30)
     assert result.returncode == 0, result.stderr
     out = result.stdout

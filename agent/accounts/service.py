@@ -121,6 +121,15 @@ class AccountService:
         row = UserAccount.get_or_none(UserAccount.username == FIRST_ADMIN)
         return row is not None and bool(row.must_change_password)
 
+    def first_admin_marker(self) -> str | None:
+        """What changes whenever ``admin``'s password does, while it is still
+        one-time; None once its owner has chosen their own. The agent's
+        console banner compares it to know its password is still the one."""
+        row = UserAccount.get_or_none(UserAccount.username == FIRST_ADMIN)
+        if row is None or not row.must_change_password:
+            return None
+        return row.password_hash
+
     def pending_one_time_password(self, username: str = FIRST_ADMIN) -> str | None:
         """The one-time password this process just made, for the banner; once.
 

@@ -49,7 +49,7 @@ from agent.db.migrations import LATEST_VERSION, file_schema_version
 from agent.errors import InvalidInput, PbxError
 from agent.settings import Settings
 from agent.sip import state_db
-from agent.supervisor.agent import agent_is_running
+from agent.supervisor.lock import agent_is_running
 
 log = logging.getLogger("edgepbx.backup")
 

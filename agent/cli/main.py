@@ -239,7 +239,7 @@ def run_command(app: Appliance, args: argparse.Namespace) -> int:
     from agent.supervisor.agent import Agent
     from agent.welcome import print_welcome
 
-    Agent(app).run(on_ready=lambda: print_welcome(app))
+    Agent(app).run(on_ready=lambda password: print_welcome(app, password))
     return EXIT_OK
 
 

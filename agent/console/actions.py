@@ -30,7 +30,7 @@ from agent.firmware.slots import FirmwareService
 from agent.network import live
 from agent.security.firewall import FirewallService
 from agent.settings import Settings
-from agent.supervisor.agent import agent_is_running
+from agent.supervisor.lock import agent_is_running
 from agent.web import daemons as web_daemons
 
 log = logging.getLogger("edgepbx.console")

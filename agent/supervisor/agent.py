@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agent import ports
 from agent.appliance import Appliance
+from agent.backup.schedule import BackupScheduler
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
 from agent.media.daemons import media_daemons
@@ -29,15 +30,20 @@ from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
+from agent.supervisor.lock import LOCK_NAME
 from agent.trunks.keeper import TrunkKeeper
 from agent.voicemail.service import VoicemailService
 from agent.web import daemons as web_daemons
 from agent.web.certificate import ensure_certificate
+from agent.welcome import write_console_banner
 from provisioning_server.daemon import provisioning_spec
 
 log = logging.getLogger("edgepbx.agent")
 
 POLL_INTERVAL_S = 0.2
+# How often the console banner is checked against the first sign-in: a
+# query of one row, and the console is read by a person, not a program.
+BANNER_CHECK_S = 5.0
 
 
 class AgentAlreadyRunning(PbxError):
@@ -61,6 +67,9 @@ class Agent:
         ]
         self._lock_file = None
         self._ready_reported = False
+        self._first_password: str | None = None
+        self._first_marker: str | None = None
+        self._banner_check = 0.0
         self.security = SecurityGuard(self.settings)
         self.call_events = CallEventListener(
             self.settings.run_dir / kamailio_config.CALL_EVENTS_SOCKET_NAME,
@@ -68,10 +77,6 @@ class Agent:
         )
         self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
         self.sightings = SightingListener(sightings_socket(self.settings))
-        # Imported here: the backup service asks this module whether the
-        # agent runs (a restore waits for it to stop).
-        from agent.backup.schedule import BackupScheduler
-
         self.backups = BackupScheduler(self.settings, appliance.key)
 
     def _tell_message_waiting(self, extension: str) -> None:
@@ -123,7 +128,18 @@ class Agent:
 
     # -- life cycle ----------------------------------------------------------
 
-    def run(self, on_ready: Callable[[], None] | None = None) -> None:
+    def _show_first_sign_in(self) -> None:
+        """Keep the console banner true: drop the one-time password from it
+        once the administrator has chosen their own, or it was reset."""
+        if self._first_password is None or time.monotonic() < self._banner_check:
+            return
+        self._banner_check = time.monotonic() + BANNER_CHECK_S
+        if self.appliance.accounts.first_admin_marker() != self._first_marker:
+            self._first_password = None
+            write_console_banner(self.appliance, None)
+            log.info("console banner: the one-time password is no longer shown")
+
+    def run(self, on_ready: Callable[[str | None], None] | None = None) -> None:
         self._take_lock()
         self._check_ports()
         # Only the agent makes the first administrator, so the one-time
@@ -152,9 +168,14 @@ class Agent:
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")
+                    accounts = self.appliance.accounts
+                    self._first_password = accounts.pending_one_time_password()
+                    self._first_marker = accounts.first_admin_marker()
+                    write_console_banner(self.appliance, self._first_password)
                     self._write_state()
                     if on_ready:
-                        on_ready()
+                        on_ready(self._first_password)
+                self._show_first_sign_in()
                 self.stopping.wait(POLL_INTERVAL_S)
         finally:
             log.info("agent: stopping")
@@ -176,7 +197,7 @@ class Agent:
         self.stopping.set()
 
     def _take_lock(self) -> None:
-        path: Path = self.settings.run_dir / "agent.lock"
+        path: Path = self.settings.run_dir / LOCK_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_file = open(path, "w")  # noqa: SIM115 -- held for the run
         try:
@@ -196,17 +217,3 @@ class Agent:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=2))
         os.replace(tmp, path)
-
-
-def agent_is_running(settings) -> bool:
-    """True if an agent holds the lock on this data directory."""
-    path = settings.run_dir / "agent.lock"
-    if not path.exists():
-        return False
-    with open(path) as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(f, fcntl.LOCK_UN)
-    return False
