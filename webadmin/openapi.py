@@ -17,6 +17,7 @@ from webadmin import (
     openapi_features,
     openapi_mail,
     openapi_media,
+    openapi_monitor,
     openapi_network,
     openapi_people,
     openapi_provisioning,
@@ -252,7 +253,8 @@ def _parts() -> dict:
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
             | openapi_trunks.SCHEMAS
-            | openapi_features.SCHEMAS,
+            | openapi_features.SCHEMAS
+            | openapi_monitor.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -394,6 +396,7 @@ def _parts() -> dict:
             **openapi_mail.PATHS,
             **openapi_network.PATHS,
             **openapi_features.PATHS,
+            **openapi_monitor.PATHS,
         },
     }
 
