@@ -91,6 +91,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/bans", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/firewall", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/mail", None, P.VIEW_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/monitor", None, P.VIEW_MONITOR),
+        ("GET", "/api/v1/monitor/stream?for_s=1", None, P.VIEW_MONITOR),
     ]  # fmt: skip
 
 
@@ -145,6 +147,8 @@ PAGES = [
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
+    ("/monitor", P.VIEW_MONITOR),
+    ("/monitor/stream?for_s=1", P.VIEW_MONITOR),
     ("/account", None),
 ]
 
