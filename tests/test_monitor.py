@@ -8,6 +8,9 @@ extensions sees.
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
 from tests.sipphone import Phone
@@ -159,3 +162,39 @@ def test_a_user_without_the_monitor_permission_gets_no_stream(pbx):
 
     assert stream.status == 403
     assert b"watch the PBX monitor" in body
+
+
+def test_streams_past_the_cap_are_refused_and_pages_still_answer(pbx):
+    # Two workers of twelve streams each: the 25th stream finds both full.
+    token = api_client(pbx, "operator").bearer
+    web = api_client(pbx, "operator")
+    headers = {"Authorization": f"Bearer {token}"}
+    streams = []
+    try:
+        for _ in range(25):
+            streams.append(
+                MonitorStream(
+                    pbx.https_port,
+                    pbx.certificate,
+                    "/api/v1/monitor/stream?for_s=60",
+                    headers,
+                )
+            )
+        refused = [s for s in streams if s.status == 503]
+        problem = json.loads(refused[0].response.read()) if refused else {}
+        retry_after = refused[0].response.getheader("Retry-After") if refused else None
+        started = time.monotonic()
+        page = web.get("/api/v1/extensions")
+        page_s = time.monotonic() - started
+    finally:
+        for stream in streams:
+            stream.close()
+
+    accepted = [s for s in streams if s.status == 200]
+    # Which worker takes a connection is the kernel's choice: one full worker
+    # may refuse while the other still has room, never both beyond 24.
+    assert len(accepted) + len(refused) == 25
+    assert refused and len(accepted) <= 24
+    assert "monitor streams are open" in problem["detail"]
+    assert retry_after == "30"
+    assert page.status == 200 and page_s < 5
