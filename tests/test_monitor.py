@@ -9,10 +9,13 @@ extensions sees.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import time
 
 import pytest
 
+from tests.pbx import EDGEPBX
 from tests.sipphone import Phone
 from tests.sse import MonitorStream
 from tests.webclient import api_client, signed_in
@@ -198,3 +201,32 @@ def test_streams_past_the_cap_are_refused_and_pages_still_answer(pbx):
     assert "monitor streams are open" in problem["detail"]
     assert retry_after == "30"
     assert page.status == 200 and page_s < 5
+
+
+def test_the_cli_watch_prints_the_snapshot_then_each_change_until_interrupted(
+    pbx, extensions
+):
+    watch = subprocess.Popen(
+        [*EDGEPBX, "monitor", "--watch", "--json"],
+        env=pbx.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = json.loads(watch.stdout.readline())
+        with phone(pbx, "101", extensions["101"], TONE_101) as alice:
+            assert alice.register() == 200
+            change = json.loads(watch.stdout.readline())
+        watch.send_signal(signal.SIGINT)
+        status = watch.wait(10)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+
+    assert first["event"] == "snapshot"
+    assert change["event"] == "change"
+    assert change["data"]["extensions"]["changed"][0]["number"] == "101"
+    assert change["data"]["extensions"]["changed"][0]["state"] == "idle"
+    assert status == 0

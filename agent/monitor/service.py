@@ -28,9 +28,13 @@ once it is older than any real call of its kind could be: ringing past
 past ``OPEN_CALL_MAX_S``, the same bound after which the toll-fraud guard
 stops counting a call as open.
 
-``MonitorFeed`` reads the whole state once per ``REFRESH_INTERVAL_S`` for
-every watcher of a process together; ``changes`` then filters it for its
-principal and yields only what differs from what that watcher has seen.
+``MonitorFeed`` reads the whole state for every watcher of a process
+together: at once when the configuration database changed (SQLite's
+``PRAGMA data_version``, asked every ``DATABASE_POLL_S``: a call event the
+agent saved), and every ``REFRESH_INTERVAL_S`` in any case (registrations,
+which live in the SIP core, not in the database). ``changes`` then filters
+it for its principal and yields only what differs from what that watcher
+has seen.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from dataclasses import asdict, dataclass, field
 
 from agent.accounts.roles import Permission, Principal
 from agent.conference import occupancy
+from agent.db import database
 from agent.db.models import ConferenceRoom, Extension
 from agent.extensions import registrations
 from agent.extensions.features import ExtensionFeatureRow
@@ -65,10 +70,14 @@ CALL_ANSWERED = "answered"
 # kamailio_config.RING_TIMEOUT_S_RANGE), a sequential ring group after a
 # few of those; ten minutes unanswered is a lost end, not a ringing phone.
 RINGING_MAX_S = 600
-# The state is read this often while anyone watches: a change shows within
-# about a second (half a second here, plus the way to the browser), and a
-# read (one RPC, four small indexed queries) costs a few milliseconds.
+# The whole state is read at least this often while anyone watches: a new
+# registration shows within about a second (half a second here, plus the way
+# to the browser), and a read (one RPC, a few small indexed queries) costs a
+# few milliseconds.
 REFRESH_INTERVAL_S = 0.5
+# How often the feed asks SQLite whether another process committed: one
+# cheap pragma, so a saved call event shows within tens of milliseconds.
+DATABASE_POLL_S = 0.05
 # A feed nobody waited on for this long stops its thread.
 FEED_IDLE_STOP_S = 10.0
 SECTIONS = ("extensions", "trunks", "calls", "rooms")
@@ -297,8 +306,9 @@ def diff(before: dict, after: dict) -> dict | None:
 class MonitorFeed:
     """One reader of the PBX state per process, shared by all its watchers.
 
-    A thread reads the state every REFRESH_INTERVAL_S while anyone waits
-    on it, and stops after FEED_IDLE_STOP_S without a watcher.
+    A thread reads the state when the database changed and every
+    REFRESH_INTERVAL_S while anyone waits on it, and stops after
+    FEED_IDLE_STOP_S without a watcher.
     """
 
     def __init__(
@@ -318,22 +328,32 @@ class MonitorFeed:
         self.error = ""
 
     def _run(self) -> None:
+        read_at = 0.0
+        seen_version = None
         while time.monotonic() - self._last_wanted < FEED_IDLE_STOP_S:
-            started = time.monotonic()
             try:
-                state = read_state(self.settings, self.rpc)
-                self.error = ""
-            except Exception as exc:  # a locked database: try again next round
-                self.error = str(exc)
-                state = None
-            if state is not None:
-                with self._changed:
-                    self._state = state
-                    self._version += 1
-                    self._changed.notify_all()
-            time.sleep(max(0.0, self.interval_s - (time.monotonic() - started)))
+                db_version = database.execute_sql("PRAGMA data_version").fetchone()
+            except Exception:  # the full read below says what went wrong
+                db_version = None
+            due = time.monotonic() - read_at >= self.interval_s
+            if due or db_version != seen_version:
+                seen_version, read_at = db_version, time.monotonic()
+                self._read()
+            time.sleep(DATABASE_POLL_S)
         with self._changed:
             self._thread = None
+
+    def _read(self) -> None:
+        try:
+            state = read_state(self.settings, self.rpc)
+            self.error = ""
+        except Exception as exc:  # a locked database: try again next round
+            self.error = str(exc)
+            return
+        with self._changed:
+            self._state = state
+            self._version += 1
+            self._changed.notify_all()
 
     def latest(self, after: int, timeout: float) -> tuple[int, PbxState | None]:
         """Wait up to timeout for a state newer than version after."""

@@ -104,26 +104,44 @@
   if (!window.EventSource || !live) {
     return;
   }
-  const stream = new EventSource("/monitor/stream");
-  stream.addEventListener("open", () => {
-    live.textContent = "Live";
-    live.dataset.live = "yes";
-  });
-  stream.addEventListener("snapshot", (event) => takeSnapshot(JSON.parse(event.data)));
-  stream.addEventListener("change", (event) => applyChange(JSON.parse(event.data)));
-  stream.addEventListener("end", (event) => {
-    stream.close();
-    live.dataset.live = "no";
-    live.textContent = `Stopped: ${JSON.parse(event.data).reason}. Reload the page to watch again.`;
-  });
-  stream.addEventListener("error", () => {
-    live.dataset.live = "no";
-    // A refused stream (too many open, signed out) is not retried by the browser.
-    live.textContent =
-      stream.readyState === EventSource.CLOSED
-        ? "Not live: the appliance refused the stream. Reload the page to try again."
-        : "Reconnecting…";
-  });
+  // A refused stream (every stream of a worker taken) is not retried by the
+  // browser itself: try again after the server's Retry-After, a few times.
+  const REFUSED_RETRY_MS = 30000;
+  const REFUSED_RETRIES = 10;
+  let refusals = 0;
+
+  function watch() {
+    const stream = new EventSource("/monitor/stream");
+    stream.addEventListener("open", () => {
+      live.textContent = "Live";
+      live.dataset.live = "yes";
+    });
+    stream.addEventListener("snapshot", (event) => {
+      refusals = 0;
+      takeSnapshot(JSON.parse(event.data));
+    });
+    stream.addEventListener("change", (event) => applyChange(JSON.parse(event.data)));
+    stream.addEventListener("end", (event) => {
+      stream.close();
+      live.dataset.live = "no";
+      live.textContent = `Stopped: ${JSON.parse(event.data).reason}. Reload the page to watch again.`;
+    });
+    stream.addEventListener("error", () => {
+      live.dataset.live = "no";
+      if (stream.readyState !== EventSource.CLOSED) {
+        live.textContent = "Reconnecting…";
+        return;
+      }
+      refusals += 1;
+      if (refusals > REFUSED_RETRIES) {
+        live.textContent = "Not live: the appliance refused the stream. Reload the page to try again.";
+        return;
+      }
+      live.textContent = "Not live: the appliance is busy; trying again in 30 s.";
+      window.setTimeout(watch, REFUSED_RETRY_MS);
+    });
+  }
+  watch();
   // Running durations tick here; the server sends only changes.
   window.setInterval(() => {
     if (model.calls.size) {
