@@ -96,6 +96,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/speed-dials", None, P.VIEW_CALL_ROUTING),
         ("PUT", f"/api/v1/speed-dials/{n % 1000}", {"number": "101"},
          P.MANAGE_CALL_ROUTING),
+        ("GET", "/api/v1/monitor", None, P.VIEW_MONITOR),
+        ("GET", "/api/v1/monitor/stream?for_s=1", None, P.VIEW_MONITOR),
     ]  # fmt: skip
 
 
@@ -151,6 +153,8 @@ PAGES = [
     ("/security", P.VIEW_SECURITY),
     ("/speed-dials", P.VIEW_CALL_ROUTING),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
+    ("/monitor", P.VIEW_MONITOR),
+    ("/monitor/stream?for_s=1", P.VIEW_MONITOR),
     ("/account", None),
 ]
 

@@ -23,6 +23,7 @@ from webadmin import (
     api_features,
     api_mail,
     api_media,
+    api_monitor,
     api_network,
     api_people,
     api_phone_firmware,
@@ -41,6 +42,7 @@ from webadmin import (
     pages_dashboard,
     pages_features,
     pages_media,
+    pages_monitor,
     pages_network,
     pages_people,
     pages_phone_firmware,
@@ -156,4 +158,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_features.install_portal(app)
     api_speed_dials.install(app, appliance)
     pages_speed_dials.install(app, appliance)
+    pages_monitor.install(app, appliance)
+    api_monitor.install(app, appliance)
     return app

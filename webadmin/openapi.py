@@ -18,6 +18,7 @@ from webadmin import (
     openapi_features,
     openapi_mail,
     openapi_media,
+    openapi_monitor,
     openapi_network,
     openapi_people,
     openapi_provisioning,
@@ -256,7 +257,8 @@ def _parts() -> dict:
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
-            | openapi_backup_schedule.SCHEMAS,
+            | openapi_backup_schedule.SCHEMAS
+            | openapi_monitor.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -400,6 +402,7 @@ def _parts() -> dict:
             **openapi_mail.PATHS,
             **openapi_network.PATHS,
             **openapi_features.PATHS,
+            **openapi_monitor.PATHS,
         },
     }
 

@@ -83,6 +83,28 @@ def resume(token: str, now: float | None = None) -> Session | None:
     return _session(token, row, row.account)
 
 
+def still_valid(token: str, now: float | None = None) -> Session | None:
+    """The session behind token if it is still live, without counting this
+    as activity: a page that only watches (the live monitor's stream) must
+    not keep its session from idling out."""
+    if not token:
+        return None
+    now = time.time() if now is None else now
+    row = (
+        WebSession.select(WebSession, UserAccount, Extension)
+        .join(UserAccount)
+        .join(Extension, peewee.JOIN.LEFT_OUTER)
+        .where(WebSession.token_hash == _digest(token))
+        .first()
+    )
+    if row is None or (
+        now - row.last_seen_at > IDLE_TIMEOUT_S
+        or now - row.created_at > ABSOLUTE_LIFETIME_S
+    ):
+        return None
+    return _session(token, row, row.account)
+
+
 def end(token: str) -> None:
     WebSession.delete().where(WebSession.token_hash == _digest(token)).execute()
 

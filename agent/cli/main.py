@@ -25,6 +25,7 @@ from agent.cli import firmware as firmware_cli
 from agent.cli import ivr as ivr_cli
 from agent.cli import mail as mail_cli
 from agent.cli import media as media_cli
+from agent.cli import monitor as monitor_cli
 from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
@@ -322,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     console_cli.register(sub)
     trunks_cli.register(sub)
     speed_dial_cli.register(sub)
+    monitor_cli.register(sub)
     return parser
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from agent.accounts.passwords import verify_password
+from agent.conference import occupancy
 from agent.db.models import ConferenceRoom
 from agent.media.flows import PIN_ATTEMPTS, Flow, prompt, prompts
 from agent.media.prompts import digit_prompts
@@ -22,6 +23,15 @@ MUTE_KEY = "1"
 
 #: Rooms of this worker process: number -> members in order of joining.
 ROOMS: dict[str, list[ConferenceMember]] = {}
+
+
+def _tell_monitor(worker) -> None:
+    """The live monitor reads member counts from the run directory."""
+    try:
+        counts = {number: len(members) for number, members in ROOMS.items()}
+        occupancy.publish(worker.settings, worker.port, counts)
+    except OSError as exc:  # a full disk must not drop anyone from the room
+        log.warning("conference: member counts not written: %s", exc)
 
 
 class ConferenceMember(Flow):
@@ -82,6 +92,7 @@ class ConferenceMember(Flow):
             self.channel.audio.startTransmit(other.channel.audio)
         members.append(self)
         self.joined = True
+        _tell_monitor(self.worker)
         self._listen_for_keys()
         log.info(
             "conference %s: %s joined, %d in the room",
@@ -129,3 +140,5 @@ class ConferenceMember(Flow):
             )
         if not members:
             ROOMS.pop(self.room.number, None)
+        if self.joined:
+            _tell_monitor(self.worker)

@@ -31,6 +31,7 @@ from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.supervisor.lock import LOCK_NAME
+from agent.trunks import keeper as trunk_keeper
 from agent.trunks.keeper import TrunkKeeper
 from agent.voicemail.service import VoicemailService
 from agent.web import daemons as web_daemons
@@ -75,7 +76,11 @@ class Agent:
             self.settings.run_dir / kamailio_config.CALL_EVENTS_SOCKET_NAME,
             on_registered=self._tell_message_waiting,
         )
-        self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
+        self.trunks = TrunkKeeper(
+            appliance.kamailio,
+            appliance.key,
+            self.settings.run_dir / trunk_keeper.STATES_FILE_NAME,
+        )
         self.sightings = SightingListener(sightings_socket(self.settings))
         self.backups = BackupScheduler(self.settings, appliance.key)
 

@@ -5,14 +5,20 @@ Kamailio forgets registrations handed over by RPC when it restarts, so the
 agent hands them all over again each time a new Kamailio process answers.
 Every half minute a thread asks each trunk's state (registration and an
 OPTIONS probe) and logs each change, one line per trunk: "trunk acme:
-registered", "trunk acme: unreachable (was registered)".
+registered", "trunk acme: unreachable (was registered)". The states of the
+latest round are also written to ``run/trunk-states.json`` (replaced
+atomically), where the live monitor of the web admin reads them: it runs
+in other processes and must not send OPTIONS probes of its own.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
+from pathlib import Path
 
 from agent.accounts.roles import SYSTEM
 from agent.devicekey import DeviceKey
@@ -24,13 +30,28 @@ from agent.trunks.service import TrunkService
 # one every half minute (nathelper pings NATed phones as often).
 WATCH_INTERVAL_S = 30.0
 
+STATES_FILE_NAME = "trunk-states.json"
+
 log = logging.getLogger("edgepbx.trunks")
 
 
+def read_states(path: Path) -> dict[str, dict]:
+    """The latest states the keeper wrote: name -> {"state", "checked_at"}."""
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    trunks = body.get("trunks") if isinstance(body, dict) else None
+    return trunks if isinstance(trunks, dict) else {}
+
+
 class TrunkKeeper:
-    def __init__(self, rpc: KamailioRpc, key: DeviceKey) -> None:
+    def __init__(
+        self, rpc: KamailioRpc, key: DeviceKey, states_file: Path | None = None
+    ) -> None:
         self.rpc = rpc
         self.key = key
+        self.states_file = states_file
         self._handed_to_pid: int | None = None
         self._states: dict[str, str] = {}
         self._next_watch = 0.0
@@ -55,6 +76,7 @@ class TrunkKeeper:
         except Exception as exc:  # the watch must never stop the agent
             log.warning("trunks: state not known: %s", exc)
             return
+        self._publish(states)
         for state in states:
             before = self._states.get(state.name)
             if state.state == before:
@@ -67,6 +89,22 @@ class TrunkKeeper:
             )
             was = f" (was {before})" if before else ""
             log.log(level, "trunk %s: %s%s", state.name, state.state, was)
+
+    def _publish(self, states: list) -> None:
+        if self.states_file is None:
+            return
+        checked_at = time.time()
+        body = {
+            "trunks": {
+                s.name: {"state": s.state, "checked_at": checked_at} for s in states
+            }
+        }
+        partial = self.states_file.with_suffix(".tmp")
+        try:
+            partial.write_text(json.dumps(body))
+            os.replace(partial, self.states_file)
+        except OSError as exc:
+            log.warning("trunks: states not written for the monitor: %s", exc)
 
     def _hand_over(self, kamailio_pid: int | None) -> None:
         if kamailio_pid is None or kamailio_pid == self._handed_to_pid:

@@ -31,13 +31,19 @@ from agent.web.certificate import ensure_certificate
 
 # The admin pages see a handful of people at once; two workers keep one
 # slow request (a scrypt check, a large list) from stalling the other, and
-# threads serve the page's static files alongside.
+# threads serve the page's static files alongside. A live monitor's event
+# stream holds a thread while it is open (gthread gives each request one),
+# so each worker has sixteen and serves twelve streams at most
+# (webadmin/monitor_stream.py), keeping four for pages. Idle threads cost a
+# stack's address space, not memory in use.
 HTTPS_WORKERS = 2
-HTTPS_THREADS = 4
+HTTPS_THREADS = 16
 # The plain port only redirects (and later hands out small phone files).
 HTTP_WORKERS = 1
 HTTP_THREADS = 4
-# A request that takes longer than this is stuck; gunicorn restarts the worker.
+# A worker whose main loop stops for this long is stuck; gunicorn restarts it.
+# (With gthread the main loop keeps beating while a thread serves a long
+# request, so an open event stream is not taken for a stuck worker.)
 WORKER_TIMEOUT_S = 30
 GRACEFUL_TIMEOUT_S = 5
 PROBE_TIMEOUT_S = 2.0

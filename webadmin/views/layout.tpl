@@ -38,6 +38,9 @@
     <a href="/speed-dials">Speed dials</a>
     <a href="/calls">Calls</a>
     % end
+    % if can(Permission.VIEW_MONITOR):
+    <a href="/monitor">Monitor</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end

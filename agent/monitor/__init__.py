@@ -1,0 +1,1 @@
+"""The live PBX monitor (service.py)."""

@@ -1,0 +1,232 @@
+"""The live monitor: a real Kamailio, real pjsua2 phones, the stream over HTTPS.
+
+What a watcher of ``/api/v1/monitor/stream`` (and of the page's
+``/monitor/stream``) is told while one extension calls another, what an
+extension without a phone looks like, and what a role limited to some
+extensions sees.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.pbx import EDGEPBX
+from tests.sipphone import Phone
+from tests.sse import MonitorStream
+from tests.webclient import api_client, signed_in
+
+TONE_101 = 697
+TONE_102 = 1209
+
+
+@pytest.fixture
+def extensions(pbx):
+    return {number: pbx.add_extension(number) for number in ("101", "102")}
+
+
+def phone(pbx, number: str, password: str, tone_hz: int, **kw) -> Phone:
+    return Phone(
+        number, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tone_hz, **kw
+    )
+
+
+def bearer_stream(pbx, role: str = "operator") -> MonitorStream:
+    token = api_client(pbx, role).bearer
+    return MonitorStream(
+        pbx.https_port, pbx.certificate, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def test_a_call_rings_then_is_in_use_then_ends_on_the_stream(pbx, extensions):
+    with bearer_stream(pbx) as stream:
+        assert stream.status == 200
+        assert stream.content_type.startswith("text/event-stream")
+        first = stream.next_event()
+        with (
+            phone(pbx, "101", extensions["101"], TONE_101) as alice,
+            phone(
+                pbx, "102", extensions["102"], TONE_102, answer_incoming="ring"
+            ) as bob,
+        ):
+            assert (alice.register(), bob.register()) == (200, 200)
+            stream.wait_until(
+                lambda s: (
+                    s.extension_state("101") == s.extension_state("102") == "idle"
+                ),
+                what="both registered and idle",
+            )
+            call = alice.call("102")
+            incoming = bob.wait_incoming()
+            stream.wait_until(
+                lambda s: s.extension_state("102") == "ringing",
+                what="102 ringing",
+            )
+            ringing = stream.calls()
+            incoming.answer()
+            call.wait_confirmed()
+            stream.wait_until(
+                lambda s: (
+                    s.extension_state("101") == s.extension_state("102") == "in use"
+                    and [c["state"] for c in s.calls()] == ["answered"]
+                ),
+                what="both in use, the call answered",
+            )
+            answered = stream.calls()
+            call.hangup()
+            incoming.wait_disconnected()
+            stream.wait_until(
+                lambda s: (
+                    s.extension_state("101") == s.extension_state("102") == "idle"
+                    and not s.calls()
+                ),
+                what="both idle, no call",
+            )
+
+    assert first.kind == "snapshot"
+    assert {e["number"]: e["state"] for e in first.data["extensions"]} == {
+        "101": "unavailable",
+        "102": "unavailable",
+    }
+    assert [
+        (c["caller"], c["callee"], c["direction"], c["state"]) for c in ringing
+    ] == [("101", "102", "internal", "ringing")]
+    assert answered[0]["answered_at"] >= answered[0]["started_at"]
+    assert [e.kind for e in stream.events[1:]] == ["change"] * (len(stream.events) - 1)
+
+
+def test_an_extension_without_a_phone_is_unavailable_in_the_snapshot(pbx, extensions):
+    web = api_client(pbx, "operator")
+    with phone(pbx, "101", extensions["101"], TONE_101) as alice:
+        assert alice.register() == 200
+        shown = web.get("/api/v1/monitor").json()
+        printed = pbx.cli("monitor")
+
+    states = {e["number"]: e["state"] for e in shown["extensions"]}
+    assert states == {"101": "idle", "102": "unavailable"}
+    assert "extension 102 (102): unavailable" in printed.stdout
+    assert "extension 101 (101): idle" in printed.stdout
+
+
+def test_a_role_limited_to_a_range_sees_only_its_extensions_and_their_calls(
+    pbx, extensions
+):
+    warehouse_password = pbx.add_extension("201", "Warehouse")
+    made = pbx.cli(
+        "role", "add", "desk", "--module", "monitor=view", "--extensions", "100-101"
+    )
+    assert made.returncode == 0, made.stderr
+    desk = api_client(pbx, "desk")
+    with (
+        phone(pbx, "102", extensions["102"], TONE_102) as bob,
+        phone(pbx, "201", warehouse_password, TONE_101) as warehouse,
+    ):
+        assert (bob.register(), warehouse.register()) == (200, 200)
+        call = warehouse.call("102")
+        call.wait_confirmed()
+        limited = desk.get("/api/v1/monitor").json()
+        everyone = api_client(pbx, "operator").get("/api/v1/monitor").json()
+        call.hangup()
+
+    assert [e["number"] for e in limited["extensions"]] == ["101"]
+    assert limited["calls"] == []
+    assert [e["number"] for e in everyone["extensions"]] == ["101", "102", "201"]
+    assert [(c["caller"], c["callee"]) for c in everyone["calls"]] == [("201", "102")]
+
+
+def test_the_page_stream_ends_when_its_session_signs_out(pbx, extensions):
+    web = signed_in(pbx, "operator")
+    cookie = f"__Host-edgepbx_session={web.cookies['__Host-edgepbx_session']}"
+    with MonitorStream(
+        pbx.https_port, pbx.certificate, "/monitor/stream", {"Cookie": cookie}
+    ) as stream:
+        first = stream.next_event()
+        signed_out = web.post_form("/signout", {}, csrf_from="/monitor")
+        stream.timeout_s = 20
+        ending = stream.next_event()
+        while ending is not None and ending.kind != "end":
+            ending = stream.next_event()
+
+    assert first.kind == "snapshot"
+    assert signed_out.status == 303
+    assert ending is not None and "signed out" in ending.data["reason"]
+
+
+def test_a_user_without_the_monitor_permission_gets_no_stream(pbx):
+    token = api_client(pbx, "user").bearer
+    with MonitorStream(
+        pbx.https_port, pbx.certificate, headers={"Authorization": f"Bearer {token}"}
+    ) as stream:
+        body = stream.response.read()
+
+    assert stream.status == 403
+    assert b"watch the PBX monitor" in body
+
+
+def test_streams_past_the_cap_are_refused_and_pages_still_answer(pbx):
+    # Two workers of twelve streams each: the 25th stream finds both full.
+    token = api_client(pbx, "operator").bearer
+    web = api_client(pbx, "operator")
+    headers = {"Authorization": f"Bearer {token}"}
+    streams = []
+    try:
+        for _ in range(25):
+            streams.append(
+                MonitorStream(
+                    pbx.https_port,
+                    pbx.certificate,
+                    "/api/v1/monitor/stream?for_s=60",
+                    headers,
+                )
+            )
+        refused = [s for s in streams if s.status == 503]
+        problem = json.loads(refused[0].response.read()) if refused else {}
+        retry_after = refused[0].response.getheader("Retry-After") if refused else None
+        started = time.monotonic()
+        page = web.get("/api/v1/extensions")
+        page_s = time.monotonic() - started
+    finally:
+        for stream in streams:
+            stream.close()
+
+    accepted = [s for s in streams if s.status == 200]
+    # Which worker takes a connection is the kernel's choice: one full worker
+    # may refuse while the other still has room, never both beyond 24.
+    assert len(accepted) + len(refused) == 25
+    assert refused and len(accepted) <= 24
+    assert "monitor streams are open" in problem["detail"]
+    assert retry_after == "30"
+    assert page.status == 200 and page_s < 5
+
+
+def test_the_cli_watch_prints_the_snapshot_then_each_change_until_interrupted(
+    pbx, extensions
+):
+    watch = subprocess.Popen(
+        [*EDGEPBX, "monitor", "--watch", "--json"],
+        env=pbx.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = json.loads(watch.stdout.readline())
+        with phone(pbx, "101", extensions["101"], TONE_101) as alice:
+            assert alice.register() == 200
+            change = json.loads(watch.stdout.readline())
+        watch.send_signal(signal.SIGINT)
+        status = watch.wait(10)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+
+    assert first["event"] == "snapshot"
+    assert change["event"] == "change"
+    assert change["data"]["extensions"]["changed"][0]["number"] == "101"
+    assert change["data"]["extensions"]["changed"][0]["state"] == "idle"
+    assert status == 0
