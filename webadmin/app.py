@@ -29,6 +29,7 @@ from webadmin import (
     api_phone_keys,
     api_phone_templates,
     api_phones,
+    api_reports,
     api_seen_phones,
     api_system,
     api_trunks,
@@ -48,6 +49,7 @@ from webadmin import (
     pages_portal,
     pages_portal_calls,
     pages_portal_voicemail,
+    pages_reports,
     pages_setup,
     pages_system,
     pages_trunks,
@@ -152,4 +154,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_media.install(app, appliance)
     api_features.install(app, appliance)
     pages_features.install_portal(app)
+    pages_reports.install(app, appliance)
+    api_reports.install(app, appliance)
     return app

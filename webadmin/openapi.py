@@ -20,6 +20,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_reports,
     openapi_trunks,
     security_openapi,
 )
@@ -252,7 +253,8 @@ def _parts() -> dict:
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
             | openapi_trunks.SCHEMAS
-            | openapi_features.SCHEMAS,
+            | openapi_features.SCHEMAS
+            | openapi_reports.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -394,6 +396,7 @@ def _parts() -> dict:
             **openapi_mail.PATHS,
             **openapi_network.PATHS,
             **openapi_features.PATHS,
+            **openapi_reports.PATHS,
         },
     }
 

@@ -56,6 +56,8 @@ NOTICES = {
     "revoked": "The token is revoked: it no longer signs anything in.",
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
+    "report-scheduled": "The report is scheduled: it is e-mailed at its hour.",
+    "report-sent": "The report is sent.",
 }
 
 

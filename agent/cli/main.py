@@ -28,6 +28,7 @@ from agent.cli import media as media_cli
 from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
+from agent.cli import report as report_cli
 from agent.cli import security as security_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
@@ -320,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     network_cli.register(sub)
     console_cli.register(sub)
     trunks_cli.register(sub)
+    report_cli.register(sub)
     return parser
 
 

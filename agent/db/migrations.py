@@ -19,6 +19,7 @@ import peewee
 
 from agent.db.features_schema import EXTENSION_FEATURES
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
+from agent.db.reports_schema import REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.errors import PbxError
 
@@ -442,6 +443,7 @@ MIGRATIONS: list[Migration] = [
         _run(EXTENSION_FEATURES),
     ),
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
+    Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

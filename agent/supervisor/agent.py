@@ -25,6 +25,7 @@ from agent.errors import PbxError
 from agent.media.daemons import media_daemons
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
+from agent.reports.schedules import ReportMailer
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
@@ -68,6 +69,8 @@ class Agent:
         )
         self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
         self.sightings = SightingListener(sightings_socket(self.settings))
+        # Scheduled call reports go out from a thread of their own.
+        self.reports = ReportMailer(appliance.key)
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -143,6 +146,7 @@ class Agent:
                     self._write_state()
                 self.security.tick()
                 self.trunks.tick(self._daemon_pid("kamailio"))
+                self.reports.tick()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")

@@ -37,6 +37,9 @@
     <a href="/call-rules">Call rules</a>
     <a href="/calls">Calls</a>
     % end
+    % if can(Permission.VIEW_REPORTS):
+    <a href="/reports">Reports</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end
