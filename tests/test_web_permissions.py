@@ -91,6 +91,12 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/bans", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/firewall", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/mail", None, P.VIEW_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/reports/calls?preset=this_month", None, P.VIEW_REPORTS),
+        ("GET", "/api/v1/reports/calls?format=csv", None, P.VIEW_REPORTS),
+        ("GET", "/api/v1/reports/schedules", None, P.VIEW_REPORTS),
+        ("POST", "/api/v1/reports/schedules",
+         {"name": f"Report {n}", "frequency": "weekly", "hour": 7,
+          "recipients": ["boss@example.com"]}, P.MANAGE_REPORTS),
     ]  # fmt: skip
 
 
@@ -145,6 +151,8 @@ PAGES = [
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
+    ("/reports", P.VIEW_REPORTS),
+    ("/reports.csv", P.VIEW_REPORTS),
     ("/account", None),
 ]
 

@@ -342,18 +342,31 @@ class ReportService:
     ) -> tuple[list[tuple[dt.datetime, Figures]], dict[str, Figures]]:
         """(local start of each quarter hour with calls, its figures), and
         the figures per trunk ("" for calls between extensions)."""
+        # Grouped by disposition too (the index's third key, so still no
+        # sort): two aggregates a row instead of six.
         cursor = database.execute_sql(
-            f"SELECT {QUARTER_SQL}, trunk, {_FIGURES_SQL} FROM cdr "
+            f"SELECT {QUARTER_SQL}, trunk, disposition, COUNT(*), "
+            "SUM(CAST(ROUND(ended_at - answered_at) AS INTEGER)) FROM cdr "
             f"WHERE {QUARTER_SQL} >= ? AND {QUARTER_SQL} < ?{visible} "
-            "GROUP BY 1, 2",
+            "GROUP BY 1, 2, 3",
             [int(period.start // BUCKET_S), int(period.stop // BUCKET_S), *params],
         )
-        quarters: dict[int, Figures] = {}
-        trunks: dict[str, Figures] = {}
-        for q, trunk, *rest in cursor.fetchall():
-            figures = _figures(rest)
-            quarters[q] = quarters.get(q, Figures()) + figures
-            trunks[trunk] = trunks.get(trunk, Figures()) + figures
+        # Summed as plain lists: tens of thousands of rows for a busy month.
+        slot = {ANSWERED: 1, NO_ANSWER: 2, BUSY: 3, FAILED: 4}
+        by_quarter: dict[int, list[int]] = {}
+        by_trunk: dict[str, list[int]] = {}
+        for q, trunk, disposition, count, talk in cursor.fetchall():
+            for sums in (
+                by_quarter.setdefault(q, [0] * 6),
+                by_trunk.setdefault(trunk, [0] * 6),
+            ):
+                sums[0] += count
+                if disposition in slot:
+                    sums[slot[disposition]] += count
+                if disposition == ANSWERED:
+                    sums[5] += int(talk or 0)
+        quarters = {q: Figures(*sums) for q, sums in by_quarter.items()}
+        trunks = {t: Figures(*sums) for t, sums in by_trunk.items()}
         zone = period.zone
         buckets = [
             (dt.datetime.fromtimestamp(q * BUCKET_S, zone), f)
