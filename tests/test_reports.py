@@ -308,3 +308,28 @@ def test_a_due_report_arrives_with_its_attachments_after_the_server_comes_back(
     assert after.failures == 0 and after.retry_at is None and after.last_error == ""
     assert after.next_run_at > due
     assert json.loads(after.recipients) == ["boss@example.com", "team@example.com"]
+
+
+def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_path):
+    pdf = tmp_path / "month.pdf"
+
+    shown = pbx_data.cli("report", "show", "--preset", "last_month")
+    written = pbx_data.cli("report", "pdf", "--preset", "this_week", "-o", str(pdf))
+    as_csv = pbx_data.cli("report", "csv", "--from", "2026-12-01", "--to", "2026-12-02")
+    backwards = pbx_data.cli(
+        "report", "show", "--from", "2026-12-05", "--to", "2026-12-01"
+    )
+    unknown = pbx_data.cli("report", "csv", "--group", "extension,queue")
+    no_address = pbx_data.cli(
+        "report", "schedule", "add", "Weekly", "--frequency", "weekly",
+        "--hour", "7", "--to", "boss@example.com,nobody",
+    )  # fmt: skip
+    listed = pbx_data.cli("report", "schedule", "list", "--json")
+
+    assert shown.returncode == 0 and "total" in shown.stdout, shown.stderr
+    assert written.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert as_csv.stdout.splitlines()[0].startswith("grouping,key,name,calls")
+    assert backwards.returncode == 2 and 'from "2026-12-05"' in backwards.stderr
+    assert unknown.returncode == 2 and 'group "queue"' in unknown.stderr
+    assert no_address.returncode == 2 and "recipients" in no_address.stderr
+    assert listed.json() == []

@@ -66,6 +66,10 @@ BUCKET_S = 900
 #: exactly this expression.
 QUARTER_SQL = f"CAST(started_at / {BUCKET_S} AS INTEGER)"
 DATE_RULE = "a date like 2026-12-04"
+# Call records hold Unix times: nothing before 1970, and a year past 2999 is
+# a typing slip (and near year 9999 a day after it is no date at all).
+FIRST_YEAR = 1970
+LAST_YEAR = 2999
 
 
 @dataclass(frozen=True)
@@ -116,12 +120,17 @@ def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> float:
 def _date(name: str, value: object) -> dt.date:
     if not isinstance(value, str | dt.date):
         raise InvalidInput(name, value, DATE_RULE)
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = (
+            value
+            if isinstance(value, dt.date)
+            else dt.date.fromisoformat(value.strip())
+        )
     except ValueError:
         raise InvalidInput(name, value, DATE_RULE) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(name, value, f"a date from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def period(
