@@ -16,15 +16,16 @@ from agent import setup, system_settings
 from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
 from agent.db import open_database
 from agent.db.migrations import migrate
-from agent.db.models import Extension
+from agent.db.models import AuditEntry, Extension
 from agent.devicekey import DeviceKey
 from agent.errors import Forbidden, InvalidInput
-from agent.mail import SmtpSettings
+from agent.mail import MailNotSent, SmtpSettings
 from agent.mail.service import SETTING_KEY
 from agent.reports import files
 from agent.reports.figures import ReportService, groupings, period
 from agent.reports.schedules import (
     RETRY_FIRST_S,
+    ReportMailer,
     ReportScheduleRow,
     ScheduleService,
     next_run,
@@ -333,3 +334,39 @@ def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_p
     assert unknown.returncode == 2 and 'group "queue"' in unknown.stderr
     assert no_address.returncode == 2 and "recipients" in no_address.stderr
     assert listed.json() == []
+
+
+def test_the_agent_s_mailer_sends_a_report_that_is_due_from_its_own_thread(calls):
+    server = MailServer().start()
+    try:
+        _use_mail_server(server.port)
+        ScheduleService(KEY, SYSTEM).add("Monthly", "monthly", "5", "boss@example.com")
+        ReportScheduleRow.update(next_run_at=at("2026-12-01 05:00")).execute()
+        mailer = ReportMailer(KEY)
+
+        mailer.tick()
+        mailer._sending.join(timeout=30)
+        (received,) = server.wait_for(1)
+    finally:
+        server.stop()
+
+    assert received.message["Subject"].startswith("edgepbx: Monthly, ")
+    assert ReportScheduleRow.get().last_sent_at is not None
+
+
+def test_send_now_to_a_dead_server_says_so_and_removing_is_audited(calls):
+    from tests.pbx import free_port
+
+    _use_mail_server(free_port())
+    service = ScheduleService(KEY, SYSTEM)
+    service.add("Daily", "daily", "6", "boss@example.com")
+    before = ReportScheduleRow.get().next_run_at
+
+    with pytest.raises(MailNotSent) as failed:
+        service.send_now("Daily")
+    service.remove("Daily")
+
+    assert "could not be reached" in str(failed.value)
+    assert before > 0 and ReportScheduleRow.select().count() == 0
+    actions = [(e.action, e.object_id) for e in AuditEntry.select()]
+    assert ("add", "Daily") in actions and ("remove", "Daily") in actions
