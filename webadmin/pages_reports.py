@@ -39,7 +39,11 @@ def report_from_query(principal) -> tuple[dict, CallReport]:
     values["group"] = query.getall("group") or []
     if len(values["group"]) == 1 and "," in values["group"][0]:
         values["group"] = values["group"][0].split(",")
-    span = period(values["preset"] or None, values["from"], values["to"])
+    # The form keeps the dates it had: a preset chosen beside them wins.
+    preset = values["preset"] or None
+    span = period(
+        preset, None if preset else values["from"], None if preset else values["to"]
+    )
     chosen = groupings(values["group"])
     return values, ReportService(principal).report(span, chosen)
 

@@ -459,6 +459,9 @@ class ReportMailer:
 
     def _send(self) -> None:
         try:
-            send_due(self.key)
+            # Each run is a new thread: its connection is closed with it, or
+            # every run would leave one open.
+            with database.connection_context():
+                send_due(self.key)
         except Exception:  # the sender must never stop the agent
             log.exception("reports: scheduled reports not checked")
