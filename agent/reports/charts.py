@@ -23,6 +23,10 @@ MISSED_FILL = "#c62828"
 # table below it says the rest.
 ROW_HEIGHT = 18
 ROWS_MAX = 25
+# Labels under columns past this many run into each other at 720 units wide.
+LABELS_MAX = 12
+# Room right of the longest bar for its count.
+COUNT_SPACE = 60
 
 
 def columns(rows: list[Row], title: str) -> str:
@@ -34,7 +38,7 @@ def columns(rows: list[Row], title: str) -> str:
     bar = max(step * 0.7, 1.0)
     height = BAR_AREA_HEIGHT + LABEL_SPACE
     parts = [_open(WIDTH, height, title), _axis_label(top, LEFT - 4, 12)]
-    every = max(1, count // 16)  # at most 16 labels under the columns
+    every = -(-count // LABELS_MAX)  # at most LABELS_MAX labels under them
     for n, row in enumerate(rows):
         x = LEFT + n * step + (step - bar) / 2
         answered = row.figures.answered / top * BAR_AREA_HEIGHT
@@ -64,7 +68,7 @@ def bars(rows: list[Row], title: str) -> str:
     height = max(len(shown), 1) * ROW_HEIGHT + LABEL_SPACE
     top = max((r.figures.answered + r.figures.missed for r in shown), default=0)
     top = max(top, 1)
-    span = WIDTH - label_width - 40
+    span = WIDTH - label_width - COUNT_SPACE
     parts = [_open(WIDTH, height, title)]
     for n, row in enumerate(shown):
         y = n * ROW_HEIGHT + 4
