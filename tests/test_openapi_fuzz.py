@@ -30,8 +30,11 @@ CHECKS = ",".join(
 #             test mail sent to hosts off this machine;
 #  /backups   each call writes a whole backup;
 #  /firewall  changes the host's firewall where it is managed;
-#  /tokens/…  revoking would end the run's own token.
-EXCLUDED = r"^/(mail|backups|firewall|tokens/)"
+#  /tokens/…  revoking would end the run's own token;
+#  /reports/schedules/…/send  sends mail: with no mail server set here its
+#             one answer is 502 (the server, not the request, is missing),
+#             and tests/test_report_calls.py sends one to a real server.
+EXCLUDED = r"^/(mail|backups|firewall|tokens/|reports/schedules/[^/]+/send)"
 RUN_BUDGET_S = 150
 PORTAL_BUDGET_S = 40
 SEED = "20261204"
