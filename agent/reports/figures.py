@@ -22,8 +22,11 @@ Known shortcomings, written here because the data does not hold them yet:
 a call to a ring group records the ring group's number as its destination,
 not which member answered, so it counts for the ring group and not for the
 extension that took it; a renamed ring group's old calls show under its
-current name, and a removed one's under its bare number. There are no call
-queues in the product, so there is no per-queue grouping.
+current name. Rows per extension and ring group are for the numbers that
+exist now: a removed one's calls stay in the totals, days, hours and trunks
+but have no row of their own. There are no call queues in the product, so
+there is no per-queue grouping. A call still going counts as a call, not
+yet as answered or missed.
 """
 
 from __future__ import annotations
