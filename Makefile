@@ -102,6 +102,7 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/media_legs
 	$(VENV_PY) scripts/bench/web_latency
 	$(VENV_PY) scripts/bench/monitor_stream
+	$(VENV_PY) scripts/bench/report_month
 
 # The x86-64 disk image (image/build-image) and its boot test in qemu; not
 # part of `make test`: they take minutes and need root for mmdebstrap.

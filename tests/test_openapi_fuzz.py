@@ -32,7 +32,12 @@ CHECKS = ",".join(
 #  /firewall  changes the host's firewall where it is managed;
 #  /tokens/…  revoking would end the run's own token;
 #  /monitor/stream  an event stream never ends by itself (tests/test_monitor.py).
-EXCLUDED = r"^/(mail|backups|firewall|tokens/|monitor/stream)"
+#  /reports/schedules/…/send  sends mail: with no mail server set here its
+#             one answer is 502 (the server, not the request, is missing),
+#             and tests/test_report_calls.py sends one to a real server.
+EXCLUDED = (
+    r"^/(mail|backups|firewall|tokens/|monitor/stream|reports/schedules/[^/]+/send)"
+)
 RUN_BUDGET_S = 150
 PORTAL_BUDGET_S = 40
 SEED = "20261204"

@@ -98,6 +98,12 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
          P.MANAGE_CALL_ROUTING),
         ("GET", "/api/v1/monitor", None, P.VIEW_MONITOR),
         ("GET", "/api/v1/monitor/stream?for_s=1", None, P.VIEW_MONITOR),
+        ("GET", "/api/v1/reports/calls?preset=this_month", None, P.VIEW_REPORTS),
+        ("GET", "/api/v1/reports/calls?format=csv", None, P.VIEW_REPORTS),
+        ("GET", "/api/v1/reports/schedules", None, P.VIEW_REPORTS),
+        ("POST", "/api/v1/reports/schedules",
+         {"name": f"Report {n}", "frequency": "weekly", "hour": 7,
+          "recipients": ["boss@example.com"]}, P.MANAGE_REPORTS),
     ]  # fmt: skip
 
 
@@ -155,6 +161,8 @@ PAGES = [
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
     ("/monitor", P.VIEW_MONITOR),
     ("/monitor/stream?for_s=1", P.VIEW_MONITOR),
+    ("/reports", P.VIEW_REPORTS),
+    ("/reports.csv", P.VIEW_REPORTS),
     ("/account", None),
 ]
 

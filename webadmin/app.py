@@ -30,6 +30,7 @@ from webadmin import (
     api_phone_keys,
     api_phone_templates,
     api_phones,
+    api_reports,
     api_seen_phones,
     api_speed_dials,
     api_system,
@@ -51,6 +52,7 @@ from webadmin import (
     pages_portal,
     pages_portal_calls,
     pages_portal_voicemail,
+    pages_reports,
     pages_setup,
     pages_speed_dials,
     pages_system,
@@ -160,4 +162,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_speed_dials.install(app, appliance)
     pages_monitor.install(app, appliance)
     api_monitor.install(app, appliance)
+    pages_reports.install(app, appliance)
+    api_reports.install(app, appliance)
     return app

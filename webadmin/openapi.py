@@ -22,6 +22,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_reports,
     openapi_speed_dials,
     openapi_trunks,
     security_openapi,
@@ -258,7 +259,8 @@ def _parts() -> dict:
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
             | openapi_backup_schedule.SCHEMAS
-            | openapi_monitor.SCHEMAS,
+            | openapi_monitor.SCHEMAS
+            | openapi_reports.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -403,6 +405,7 @@ def _parts() -> dict:
             **openapi_network.PATHS,
             **openapi_features.PATHS,
             **openapi_monitor.PATHS,
+            **openapi_reports.PATHS,
         },
     }
 

@@ -60,6 +60,8 @@ NOTICES = {
     "backup-schedule-saved": "The backup schedule is saved.",
     "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
     "speed-dial-removed": "The speed dial is removed.",
+    "report-scheduled": "The report is scheduled: it is e-mailed at its hour.",
+    "report-sent": "The report is sent.",
 }
 
 

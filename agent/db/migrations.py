@@ -19,6 +19,7 @@ import peewee
 
 from agent.db.features_schema import EXTENSION_FEATURES
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
+from agent.db.reports_schema import REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.db.speed_dial_schema import SPEED_DIALS
 from agent.errors import PbxError
@@ -443,6 +444,7 @@ MIGRATIONS: list[Migration] = [
         _run(EXTENSION_FEATURES),
     ),
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
+    Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
     Migration(20, "company speed dials", _run(SPEED_DIALS)),
 ]
 

@@ -26,6 +26,7 @@ from agent.errors import PbxError
 from agent.media.daemons import media_daemons
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
+from agent.reports.schedules import ReportMailer
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
@@ -83,6 +84,8 @@ class Agent:
         )
         self.sightings = SightingListener(sightings_socket(self.settings))
         self.backups = BackupScheduler(self.settings, appliance.key)
+        # Scheduled call reports go out from a thread of their own.
+        self.reports = ReportMailer(appliance.key)
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -170,6 +173,7 @@ class Agent:
                 self.security.tick()
                 self.trunks.tick(self._daemon_pid("kamailio"))
                 self.backups.tick(time.monotonic())
+                self.reports.tick()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")

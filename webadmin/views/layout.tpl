@@ -41,6 +41,9 @@
     % if can(Permission.VIEW_MONITOR):
     <a href="/monitor">Monitor</a>
     % end
+    % if can(Permission.VIEW_REPORTS):
+    <a href="/reports">Reports</a>
+    % end
     % if can(Permission.VIEW_AUDIT_LOG):
     <a href="/audit">Audit log</a>
     % end

@@ -1,0 +1,1 @@
+"""Call reports: figures over the call records, files, charts and schedules."""

@@ -1,0 +1,372 @@
+"""Call reports over a real SQLite database: the figures of a period in the
+system time zone, narrowed to a role's extensions, refused bad input, and
+scheduled reports reaching a real SMTP server (aiosmtpd), retried with
+backoff while it is down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zoneinfo
+
+import pytest
+
+from agent import setup, system_settings
+from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
+from agent.db import open_database
+from agent.db.migrations import migrate
+from agent.db.models import AuditEntry, Extension
+from agent.devicekey import DeviceKey
+from agent.errors import Forbidden, InvalidInput
+from agent.mail import MailNotSent, SmtpSettings
+from agent.mail.service import SETTING_KEY
+from agent.reports import files
+from agent.reports.figures import ReportService, groupings, period
+from agent.reports.schedules import (
+    RETRY_FIRST_S,
+    ReportMailer,
+    ReportScheduleRow,
+    ScheduleService,
+    next_run,
+    retry_delay,
+    send_due,
+)
+from agent.trunks.models import CallRecord, RingGroupRow
+from tests.mailserver import MailServer
+
+ZONE = "Europe/Berlin"
+BERLIN = zoneinfo.ZoneInfo(ZONE)
+KEY = DeviceKey(b"r" * 32)
+
+
+def at(text: str) -> float:
+    """Berlin wall-clock time as Unix seconds."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=BERLIN).timestamp()
+
+
+def call(n, direction, src, dst, start, talk=None, disposition="answered", trunk=""):
+    started = at(start)
+    answered = started + 3 if talk is not None else None
+    CallRecord.create(
+        call_id=f"call-{n}",
+        direction=direction,
+        src=src,
+        dst=dst,
+        trunk=trunk,
+        started_at=started,
+        answered_at=answered,
+        ended_at=(answered + talk) if talk is not None else started + 10,
+        disposition=disposition,
+    )
+
+
+@pytest.fixture
+def calls(tmp_path):
+    db = open_database(tmp_path / "edgepbx.sqlite")
+    migrate(db)
+    system_settings.put(setup.TIMEZONE, ZONE)
+    for number, name in (("101", "Reception"), ("102", "Sales desk"), ("201", "Yard")):
+        Extension.create(
+            number=number, display_name=name, sip_password="x", ha1="", ha1b=""
+        )
+    RingGroupRow.create(
+        number="600", name="Sales", strategy="ringall", ring_time_s=20, members="[]"
+    )
+    # 1 December 2026 in Berlin: 23:30 UTC on 30 November is already the 1st.
+    call(1, "internal", "101", "102", "2026-12-01 00:30", talk=60)
+    call(2, "internal", "101", "102", "2026-12-01 09:10", disposition="no answer")
+    call(3, "in", "+4930555", "101", "2026-12-01 09:20", talk=120, trunk="acme")
+    call(4, "out", "102", "0049301234", "2026-12-02 14:00", talk=30, trunk="acme")
+    call(
+        5, "in", "+4930777", "600", "2026-12-02 14:05", disposition="busy", trunk="acme"
+    )
+    call(
+        6,
+        "out",
+        "201",
+        "0049309999",
+        "2026-12-02 23:50",
+        disposition="failed",
+        trunk="b2",
+    )
+    # Outside the period: the evening before and the morning after.
+    call(7, "internal", "101", "102", "2026-11-30 23:59", talk=10)
+    call(8, "internal", "101", "102", "2026-12-03 00:00", talk=10)
+    yield db
+    db.close()
+
+
+def report(actor=SYSTEM, **query):
+    span = period(query.pop("preset", None), "2026-12-01", "2026-12-02")
+    return ReportService(actor).report(span, groupings(query.pop("group", None)))
+
+
+def rows(result, grouping) -> dict:
+    return {r.key: r.figures for r in result.groups[grouping]}
+
+
+def test_the_figures_count_the_period_s_days_in_the_system_time_zone(calls):
+    result = report()
+
+    t = result.totals
+    assert (t.calls, t.answered, t.missed) == (6, 3, 3)
+    assert (t.no_answer, t.busy, t.failed) == (1, 1, 1)
+    assert (t.talk_s, t.average_talk_s) == (210, 70)
+    assert result.period.to_dict()["timezone"] == ZONE
+    days = rows(result, "day")
+    assert (days["2026-12-01"].calls, days["2026-12-02"].calls) == (3, 3)
+    hours = rows(result, "hour")
+    assert hours["00"].calls == 1 and hours["09"].calls == 2 and hours["23"].calls == 1
+
+
+def test_each_extension_counts_its_own_side_and_ring_groups_stand_apart(calls):
+    result = report()
+
+    ext = rows(result, "extension")
+    assert set(ext) == {"101", "102", "201"}
+    assert (ext["101"].calls, ext["101"].answered, ext["101"].talk_s) == (3, 2, 180)
+    assert (ext["102"].calls, ext["102"].missed) == (3, 1)
+    assert (ext["201"].calls, ext["201"].failed) == (1, 1)
+    assert result.groups["extension"][0].label == "Reception"
+    trunks = rows(result, "trunk")
+    assert (trunks["acme"].calls, trunks["acme"].busy, trunks["b2"].failed) == (3, 1, 1)
+    (group,) = result.groups["ring_group"]
+    assert (group.key, group.label, group.figures.busy) == ("600", "Sales", 1)
+
+
+def test_a_role_limited_to_a_range_sees_only_calls_touching_its_extensions(calls):
+    yard = Principal(
+        "yard",
+        Role.OPERATOR,
+        grants=frozenset({Permission.VIEW_REPORTS}),
+        custom_role="yard",
+        extensions=NumberRanges.parse("200-299"),
+    )
+
+    result = report(yard)
+
+    assert result.totals.calls == 1 and result.totals.failed == 1
+    assert set(rows(result, "extension")) == {"201"}
+    assert set(rows(result, "trunk")) == {"b2"}
+    assert result.extensions == "200-299"
+    assert "201" in files.csv_text(result) and "Reception" not in files.csv_text(result)
+
+
+def test_a_role_without_the_reports_permission_is_refused(calls):
+    with pytest.raises(Forbidden):
+        report(Principal("someone", Role.USER))
+
+
+def test_the_csv_holds_the_totals_and_every_grouping_s_rows(calls):
+    import csv
+
+    table = list(csv.DictReader(io.StringIO(files.csv_text(report()))))
+
+    total = table[0]
+    assert (total["grouping"], total["calls"], total["missed"]) == ("total", "6", "3")
+    by = {(r["grouping"], r["key"]): r for r in table}
+    assert by[("extension", "101")]["name"] == "Reception"
+    assert by[("trunk", "acme")]["busy"] == "1"
+    assert by[("day", "2026-12-02")]["calls"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"first": "2026-12-05", "last": "2026-12-01"}, "from"),
+        ({"first": "2025-01-01", "last": "2026-12-01"}, "to"),
+        ({"first": "2026-13-01", "last": "2026-12-01"}, "from"),
+        ({"first": "2026-12-01", "last": "yesterday"}, "to"),
+        ({"preset": "fortnight"}, "preset"),
+    ],
+)
+def test_a_bad_period_is_refused_naming_the_field(calls, query, field):
+    with pytest.raises(InvalidInput) as refused:
+        period(query.get("preset"), query.get("first"), query.get("last"))
+    assert refused.value.field == field
+
+
+def test_an_unknown_grouping_is_refused_naming_it(calls):
+    with pytest.raises(InvalidInput) as refused:
+        groupings("extension,queue")
+    assert refused.value.field == "group" and "queue" in str(refused.value)
+
+
+def test_presets_cover_whole_local_days_weeks_and_months():
+    today = dt.date(2026, 12, 9)  # a Wednesday
+
+    def span(name):
+        p = period(name, timezone=ZONE, today=today)
+        return p.first.isoformat(), p.last.isoformat()
+
+    assert span("yesterday") == ("2026-12-08", "2026-12-08")
+    assert span("this_week") == ("2026-12-07", "2026-12-09")
+    assert span("last_week") == ("2026-11-30", "2026-12-06")
+    assert span("last_month") == ("2026-11-01", "2026-11-30")
+    assert span("this_month") == ("2026-12-01", "2026-12-09")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"recipients": "boss@example.com, not-an-address"}, "recipients"),
+        ({"recipients": ""}, "recipients"),
+        ({"hour": "24"}, "hour"),
+        ({"frequency": "hourly"}, "frequency"),
+        ({"attachments": ["csv", "xls"]}, "attachments"),
+        ({"groups": "extension,queue"}, "group"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_a_bad_schedule_is_refused_naming_the_field_and_nothing_is_saved(
+    calls, changes, field
+):
+    values = {
+        "name": "Weekly",
+        "frequency": "weekly",
+        "hour": "7",
+        "recipients": "boss@example.com",
+        "attachments": ["csv"],
+    } | changes
+
+    with pytest.raises(InvalidInput) as refused:
+        ScheduleService(KEY, SYSTEM).add(**values)
+
+    assert refused.value.field == field
+    assert ReportScheduleRow.select().count() == 0
+
+
+def test_weekly_and_monthly_reports_fall_on_mondays_and_the_first():
+    after = at("2026-12-09 12:00")  # a Wednesday
+
+    weekly = dt.datetime.fromtimestamp(next_run("weekly", 7, after, ZONE), BERLIN)
+    monthly = dt.datetime.fromtimestamp(next_run("monthly", 6, after, ZONE), BERLIN)
+    daily = dt.datetime.fromtimestamp(next_run("daily", 13, after, ZONE), BERLIN)
+
+    assert weekly.isoformat() == "2026-12-14T07:00:00+01:00"
+    assert monthly.isoformat() == "2027-01-01T06:00:00+01:00"
+    assert daily.isoformat() == "2026-12-09T13:00:00+01:00"
+    assert [retry_delay(n) for n in (1, 2, 3)] == [60, 120, 240]
+
+
+def _use_mail_server(port: int) -> None:
+    system_settings.put(
+        SETTING_KEY,
+        {
+            **SmtpSettings().__dict__,
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "sender": "pbx@example.com",
+        },
+    )
+
+
+def test_a_due_report_arrives_with_its_attachments_after_the_server_comes_back(
+    calls,
+):
+    from tests.pbx import free_port
+
+    port = free_port()
+    _use_mail_server(port)  # nothing listens there yet
+    service = ScheduleService(KEY, SYSTEM)
+    service.add("Daily", "daily", "6", "boss@example.com, team@example.com")
+    row = ReportScheduleRow.get()
+    due = row.next_run_at
+    sent_date = dt.datetime.fromtimestamp(due, BERLIN).date()
+
+    failed_now = send_due(KEY, now=due)
+    row = ReportScheduleRow.get()
+    server = MailServer(port=port).start()
+    try:
+        too_early = send_due(KEY, now=due + RETRY_FIRST_S - 1)
+        retried = send_due(KEY, now=due + RETRY_FIRST_S)
+        (received,) = server.wait_for(1)
+    finally:
+        server.stop()
+
+    assert failed_now == 0 and row.failures == 1
+    assert (
+        row.retry_at == due + RETRY_FIRST_S and "could not be reached" in row.last_error
+    )
+    assert too_early == 0 and retried == 1
+    assert sorted(received.recipients) == ["boss@example.com", "team@example.com"]
+    yesterday = (sent_date - dt.timedelta(days=1)).isoformat()
+    assert yesterday in received.message["Subject"]
+    names = [p.get_filename() for p in received.message.iter_attachments()]
+    assert names == [
+        f"calls-{yesterday}-{yesterday}.csv",
+        f"calls-{yesterday}-{yesterday}.pdf",
+    ]
+    pdf = next(
+        p
+        for p in received.message.iter_attachments()
+        if p.get_filename().endswith(".pdf")
+    )
+    assert pdf.get_content().startswith(b"%PDF")
+    after = ReportScheduleRow.get()
+    assert after.failures == 0 and after.retry_at is None and after.last_error == ""
+    assert after.next_run_at > due
+    assert json.loads(after.recipients) == ["boss@example.com", "team@example.com"]
+
+
+def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_path):
+    pdf = tmp_path / "month.pdf"
+
+    shown = pbx_data.cli("report", "show", "--preset", "last_month")
+    written = pbx_data.cli("report", "pdf", "--preset", "this_week", "-o", str(pdf))
+    as_csv = pbx_data.cli("report", "csv", "--from", "2026-12-01", "--to", "2026-12-02")
+    backwards = pbx_data.cli(
+        "report", "show", "--from", "2026-12-05", "--to", "2026-12-01"
+    )
+    unknown = pbx_data.cli("report", "csv", "--group", "extension,queue")
+    no_address = pbx_data.cli(
+        "report", "schedule", "add", "Weekly", "--frequency", "weekly",
+        "--hour", "7", "--to", "boss@example.com,nobody",
+    )  # fmt: skip
+    listed = pbx_data.cli("report", "schedule", "list", "--json")
+
+    assert shown.returncode == 0 and "total" in shown.stdout, shown.stderr
+    assert written.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert as_csv.stdout.splitlines()[0].startswith("grouping,key,name,calls")
+    assert backwards.returncode == 2 and 'from "2026-12-05"' in backwards.stderr
+    assert unknown.returncode == 2 and 'group "queue"' in unknown.stderr
+    assert no_address.returncode == 2 and "recipients" in no_address.stderr
+    assert listed.json() == []
+
+
+def test_the_agent_s_mailer_sends_a_report_that_is_due_from_its_own_thread(calls):
+    server = MailServer().start()
+    try:
+        _use_mail_server(server.port)
+        ScheduleService(KEY, SYSTEM).add("Monthly", "monthly", "5", "boss@example.com")
+        ReportScheduleRow.update(next_run_at=at("2026-12-01 05:00")).execute()
+        mailer = ReportMailer(KEY)
+
+        mailer.tick()
+        mailer._sending.join(timeout=30)
+        (received,) = server.wait_for(1)
+    finally:
+        server.stop()
+
+    assert received.message["Subject"].startswith("edgepbx: Monthly, ")
+    assert ReportScheduleRow.get().last_sent_at is not None
+
+
+def test_send_now_to_a_dead_server_says_so_and_removing_is_audited(calls):
+    from tests.pbx import free_port
+
+    _use_mail_server(free_port())
+    service = ScheduleService(KEY, SYSTEM)
+    service.add("Daily", "daily", "6", "boss@example.com")
+    before = ReportScheduleRow.get().next_run_at
+
+    with pytest.raises(MailNotSent) as failed:
+        service.send_now("Daily")
+    service.remove("Daily")
+
+    assert "could not be reached" in str(failed.value)
+    assert before > 0 and ReportScheduleRow.select().count() == 0
+    actions = [(e.action, e.object_id) for e in AuditEntry.select()]
+    assert ("add", "Daily") in actions and ("remove", "Daily") in actions
