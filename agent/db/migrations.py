@@ -17,6 +17,7 @@ from pathlib import Path
 
 import peewee
 
+from agent.db.events_schema import EVENT_CENTER
 from agent.db.features_schema import EXTENSION_FEATURES
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.db.seen_phones_schema import SEEN_PHONES
@@ -442,6 +443,7 @@ MIGRATIONS: list[Migration] = [
         _run(EXTENSION_FEATURES),
     ),
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
+    Migration(14, "event center: events and webhooks", _run(EVENT_CENTER)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

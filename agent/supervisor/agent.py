@@ -22,6 +22,7 @@ from agent import ports
 from agent.appliance import Appliance
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
+from agent.events.dispatcher import EventDispatcher
 from agent.media.daemons import media_daemons
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
@@ -68,6 +69,8 @@ class Agent:
         )
         self.trunks = TrunkKeeper(appliance.kamailio, appliance.key)
         self.sightings = SightingListener(sightings_socket(self.settings))
+        self.events = EventDispatcher(appliance.key, self.settings.data_dir)
+        self.call_events.observe(self.events.on_call_event)
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -131,6 +134,7 @@ class Agent:
         self.security.start()
         self.call_events.start()
         self.sightings.start()
+        self.events.start()
         try:
             for daemon in self.daemons:
                 daemon.start()
@@ -143,6 +147,7 @@ class Agent:
                     self._write_state()
                 self.security.tick()
                 self.trunks.tick(self._daemon_pid("kamailio"))
+                self.events.tick()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")
@@ -157,6 +162,7 @@ class Agent:
             self.security.stop()
             self.call_events.stop()
             self.sightings.stop()
+            self.events.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
 
