@@ -54,6 +54,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
     n = next(_unique)
     assigned, forgotten = seen_phone(pbx, n, 1), seen_phone(pbx, n, 2)
     csv = f"number,display_name\n{n + 500},Imported\n"
+    hook = pbx.cli("webhook", "add", f"https://127.0.0.1:9/gone{n}",
+                   "--types", "backup-done", "--json").json()["id"]  # fmt: skip
     return [
         ("GET", "/api/v1/openapi.json", None, None),
         ("GET", "/api/v1/me", None, None),
@@ -91,6 +93,18 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/bans", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/firewall", None, P.VIEW_SECURITY),
         ("GET", "/api/v1/mail", None, P.VIEW_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/events", None, P.VIEW_EVENTS),
+        ("GET", "/api/v1/events/notifications", None, P.VIEW_EVENTS),
+        ("PUT", "/api/v1/events/notifications/backup-done", {"webhook": True},
+         P.MANAGE_EVENTS),
+        ("GET", "/api/v1/events/options", None, P.VIEW_EVENTS),
+        ("PATCH", "/api/v1/events/options", {"retention_days": 90},
+         P.MANAGE_EVENTS),
+        ("GET", "/api/v1/webhooks", None, P.VIEW_EVENTS),
+        ("POST", "/api/v1/webhooks",
+         {"url": f"https://127.0.0.1:9/new{n}", "types": ["call-ended"]},
+         P.MANAGE_EVENTS),
+        ("DELETE", f"/api/v1/webhooks/{hook}", None, P.MANAGE_EVENTS),
     ]  # fmt: skip
 
 
@@ -144,6 +158,8 @@ PAGES = [
     ("/roles/new", P.MANAGE_ACCOUNTS),
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
+    ("/events", P.VIEW_EVENTS),
+    ("/events/settings", P.VIEW_EVENTS),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
     ("/account", None),
 ]

@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_events,
     api_features,
     api_mail,
     api_media,
@@ -38,6 +39,7 @@ from webadmin import (
     pages_call_rules,
     pages_contacts,
     pages_dashboard,
+    pages_events,
     pages_features,
     pages_media,
     pages_network,
@@ -152,4 +154,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_media.install(app, appliance)
     api_features.install(app, appliance)
     pages_features.install_portal(app)
+    api_events.install(app, appliance)
+    pages_events.install(app, appliance)
     return app

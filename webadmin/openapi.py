@@ -14,6 +14,7 @@ from agent.extensions.service import (
     SORT_KEYS,
 )
 from webadmin import (
+    openapi_events,
     openapi_features,
     openapi_mail,
     openapi_media,
@@ -252,7 +253,8 @@ def _parts() -> dict:
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
             | openapi_trunks.SCHEMAS
-            | openapi_features.SCHEMAS,
+            | openapi_features.SCHEMAS
+            | openapi_events.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -394,6 +396,7 @@ def _parts() -> dict:
             **openapi_mail.PATHS,
             **openapi_network.PATHS,
             **openapi_features.PATHS,
+            **openapi_events.PATHS,
         },
     }
 

@@ -49,9 +49,13 @@ BATCH_MAX = 500
 
 @dataclass
 class _Window:
-    """A type's open mail window: when it closes, and what it held back."""
+    """A type's open mail window: when it opened, and what it held back.
 
-    closes_at: float
+    It closes ``mail_window_s`` after it opened, as that option is now: a
+    window shortened while open closes at the new length.
+    """
+
+    opened: float
     recipients: tuple[str, ...]
     held: int = 0
     opened_at: float = field(default_factory=time.time)
@@ -98,7 +102,7 @@ class EventDispatcher:
             if now >= self._next_poll:
                 self._next_poll = now + POLL_INTERVAL_S
                 self.dispatch_new()
-                self.close_windows()
+                self.close_windows(EventOptions.load().mail_window_s)
                 if self.sampler is not None:
                     self.sampler.tick(EventOptions.load())
             if now >= self._next_retention:
@@ -121,6 +125,8 @@ class EventDispatcher:
         notifications = load_notifications()
         options = EventOptions.load()
         webhooks = list(WebhookRow.select())
+        # A window that has run out must not swallow the first of a new storm.
+        self.close_windows(options.mail_window_s)
         for row in rows:
             notification = notifications.get(row.type)
             if notification is None:
@@ -140,7 +146,7 @@ class EventDispatcher:
                 window.held += 1
                 window.recipients = tuple(recipients)
                 return
-            window = _Window(time.monotonic() + window_s, tuple(recipients))
+            window = _Window(time.monotonic(), tuple(recipients))
             self._windows[row.type] = window
         kind = TYPES[row.type]
         subject = f"edgepbx {kind.severity.value}: {row.summary}"
@@ -155,11 +161,13 @@ class EventDispatcher:
         )
         self._queue_mail(list(recipients), subject, text)
 
-    def close_windows(self) -> None:
+    def close_windows(self, window_s: int) -> None:
         now = time.monotonic()
         with self._lock:
             closed = [
-                (name, w) for name, w in self._windows.items() if w.closes_at <= now
+                (name, w)
+                for name, w in self._windows.items()
+                if now - w.opened >= window_s
             ]
             for name, _ in closed:
                 del self._windows[name]
