@@ -203,7 +203,7 @@ def test_a_receiver_that_is_down_gets_the_event_when_it_is_back(office):
     hook = add_webhook(office, f"http://127.0.0.1:{port}/hook", "backup-done")
     backup = office.data_dir.parent / "office.tar.gz"
     try:
-        made = office.cli("backup", "create", str(backup))
+        made = office.cli("backup", "create", "--output", str(backup))
         assert made.returncode == 0, made.stderr
         time.sleep(3)  # the first attempt finds nobody
         late = Receiver(port)
@@ -261,7 +261,9 @@ def test_bad_recipients_urls_and_types_are_refused_naming_the_field(office):
 def test_the_events_page_lists_filters_and_the_settings_page_refuses_bad_input(
     office,
 ):
-    office.cli("backup", "create", str(office.data_dir.parent / "page.tar.gz"))
+    office.cli(
+        "backup", "create", "--output", str(office.data_dir.parent / "page.tar.gz")
+    )
     web = signed_in(office, "administrator")
 
     listed = web.get("/events?type=backup-done")
