@@ -218,9 +218,13 @@ def test_a_receiver_that_is_down_gets_the_event_when_it_is_back(office):
     assert delivered["body"]["object"] == "office.tar.gz"
 
 
-def test_a_call_posts_ringing_answered_and_ended_in_order(office, receiver):
+def test_a_call_posts_ringing_answered_and_ended_in_order_beside_a_dead_receiver(
+    office, receiver
+):
     passwords = {n: office.add_extension(n) for n in ("201", "202")}
     hook = add_webhook(office, receiver.url, "call-ringing,call-answered,call-ended")
+    # A second receiver that is down: its retries must not touch the call.
+    dead = add_webhook(office, f"http://127.0.0.1:{free_port()}/down", "call-ringing")
     try:
         with (
             Phone("201", passwords["201"], server="127.0.0.1",
@@ -237,6 +241,7 @@ def test_a_call_posts_ringing_answered_and_ended_in_order(office, receiver):
         receiver.wait_for("call-ended")
     finally:
         office.cli("webhook", "remove", str(hook))
+        office.cli("webhook", "remove", str(dead))
 
     order = [r["event"] for r in receiver.received]
     assert order == ["call-ringing", "call-answered", "call-ended"]
