@@ -195,11 +195,14 @@ class EventDispatcher:
         for hook in webhooks:
             if event_type not in hook.type_names:
                 continue
-            url, sealed = hook.url, hook.secret
 
-            def send(url=url, sealed=sealed) -> None:
-                secret = self.key.open(sealed, SEAL_PURPOSE)
-                delivery.post_webhook(url, secret, event_type, payload)
+            def send(hook_id: int = hook.id) -> None:
+                # Read again at each try: a webhook removed since is not sent.
+                current = WebhookRow.get_or_none(WebhookRow.id == hook_id)
+                if current is None:
+                    return
+                secret = self.key.open(current.secret, SEAL_PURPOSE)
+                delivery.post_webhook(current.url, secret, event_type, payload)
 
             self.outbox.put(
                 f"webhook {hook.id}",
