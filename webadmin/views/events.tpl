@@ -1,9 +1,7 @@
 % rebase('layout')
 % import datetime as dt
 <h1>Events</h1>
-% if can(Permission.MANAGE_EVENTS) or can(Permission.VIEW_EVENTS):
 <p><a href="/events/settings">Notifications and webhooks</a></p>
-% end
 <form method="get" action="/events" class="search" role="search">
   <label for="type">Type</label>
   <select id="type" name="type">
