@@ -54,6 +54,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
     n = next(_unique)
     assigned, forgotten = seen_phone(pbx, n, 1), seen_phone(pbx, n, 2)
     csv = f"number,display_name\n{n + 500},Imported\n"
+    hook = pbx.cli("webhook", "add", f"https://127.0.0.1:9/gone{n}",
+                   "--types", "backup-done", "--json").json()["id"]  # fmt: skip
     return [
         ("GET", "/api/v1/openapi.json", None, None),
         ("GET", "/api/v1/me", None, None),
@@ -104,6 +106,18 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("POST", "/api/v1/reports/schedules",
          {"name": f"Report {n}", "frequency": "weekly", "hour": 7,
           "recipients": ["boss@example.com"]}, P.MANAGE_REPORTS),
+        ("GET", "/api/v1/events", None, P.VIEW_EVENTS),
+        ("GET", "/api/v1/events/notifications", None, P.VIEW_EVENTS),
+        ("PUT", "/api/v1/events/notifications/backup-done", {"webhook": True},
+         P.MANAGE_EVENTS),
+        ("GET", "/api/v1/events/options", None, P.VIEW_EVENTS),
+        ("PATCH", "/api/v1/events/options", {"retention_days": 90},
+         P.MANAGE_EVENTS),
+        ("GET", "/api/v1/webhooks", None, P.VIEW_EVENTS),
+        ("POST", "/api/v1/webhooks",
+         {"url": f"https://127.0.0.1:9/new{n}", "types": ["call-ended"]},
+         P.MANAGE_EVENTS),
+        ("DELETE", f"/api/v1/webhooks/{hook}", None, P.MANAGE_EVENTS),
     ]  # fmt: skip
 
 
@@ -158,6 +172,8 @@ PAGES = [
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
     ("/speed-dials", P.VIEW_CALL_ROUTING),
+    ("/events", P.VIEW_EVENTS),
+    ("/events/settings", P.VIEW_EVENTS),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
     ("/monitor", P.VIEW_MONITOR),
     ("/monitor/stream?for_s=1", P.VIEW_MONITOR),

@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_events,
     api_features,
     api_mail,
     api_media,
@@ -41,6 +42,7 @@ from webadmin import (
     pages_call_rules,
     pages_contacts,
     pages_dashboard,
+    pages_events,
     pages_features,
     pages_media,
     pages_monitor,
@@ -164,4 +166,6 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_monitor.install(app, appliance)
     pages_reports.install(app, appliance)
     api_reports.install(app, appliance)
+    api_events.install(app, appliance)
+    pages_events.install(app, appliance)
     return app

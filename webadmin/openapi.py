@@ -15,6 +15,7 @@ from agent.extensions.service import (
 )
 from webadmin import (
     openapi_backup_schedule,
+    openapi_events,
     openapi_features,
     openapi_mail,
     openapi_media,
@@ -260,7 +261,8 @@ def _parts() -> dict:
             | openapi_speed_dials.SCHEMAS
             | openapi_backup_schedule.SCHEMAS
             | openapi_monitor.SCHEMAS
-            | openapi_reports.SCHEMAS,
+            | openapi_reports.SCHEMAS
+            | openapi_events.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -406,6 +408,7 @@ def _parts() -> dict:
             **openapi_features.PATHS,
             **openapi_monitor.PATHS,
             **openapi_reports.PATHS,
+            **openapi_events.PATHS,
         },
     }
 

@@ -20,6 +20,7 @@ from agent.errors import (
     PbxError,
     TooManyAttempts,
 )
+from agent.events.service import WebhookNotDelivered
 from agent.extensions.references import ExtensionInUse
 from agent.mail import MailNotSent
 
@@ -42,6 +43,7 @@ STATUS = {
     TooManyAttempts: 429,
     # The mail server, not this request, is at fault (RFC 9110 15.6.3).
     MailNotSent: 502,
+    WebhookNotDelivered: 502,
     ExtensionInUse: 409,
 }
 TITLES = {
@@ -56,7 +58,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many attempts",
     500: "Internal error",
-    502: "Mail server failed",
+    502: "Mail server or webhook receiver failed",
     503: "Not ready",
 }
 

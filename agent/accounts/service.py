@@ -25,6 +25,7 @@ from agent.db import database
 from agent.db.models import Extension, UserAccount, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, InvalidInput, NotFound, TooManyAttempts
+from agent.events import catalogue, raise_event
 from agent.security import events
 
 log = logging.getLogger("edgepbx.accounts")
@@ -337,6 +338,12 @@ class AccountService:
                     name,
                     f"{count} recent failures for this user name",
                 )
+            )
+            raise_event(
+                catalogue.SIGNIN_FAILED,
+                f"sign-in failed for {events.shown(name)} from {source_ip}",
+                object=source_ip,
+                details={"username": name[:64], "recent_failures": count},
             )
             raise InvalidInput("password", None, WRONG_CREDENTIALS)
 

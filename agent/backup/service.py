@@ -47,6 +47,7 @@ from agent.backup import sealing
 from agent.backup.manifest import BackupManifest, FileEntry
 from agent.db.migrations import LATEST_VERSION, file_schema_version
 from agent.errors import InvalidInput, PbxError
+from agent.events import catalogue, raise_event
 from agent.settings import Settings
 from agent.sip import state_db
 from agent.supervisor.lock import agent_is_running
@@ -124,6 +125,24 @@ class BackupService:
         self.actor.require(Permission.MANAGE_BACKUPS)
         if passphrase is not None:
             check_passphrase(passphrase)
+        try:
+            manifest = self._create(output, passphrase)
+        except Exception as exc:
+            raise_event(
+                catalogue.BACKUP_FAILED,
+                f"backup {output.name} failed: {exc}",
+                object=output.name,
+            )
+            raise
+        raise_event(
+            catalogue.BACKUP_DONE,
+            f"backup {output.name} written, {len(manifest.files)} files",
+            object=output.name,
+            details={"files": len(manifest.files), "sealed": passphrase is not None},
+        )
+        return manifest
+
+    def _create(self, output: Path, passphrase: str | None) -> BackupManifest:
         data = self.settings.data_dir
         snapshot = data / "backups" / f".snapshot-{os.getpid()}"
         shutil.rmtree(snapshot, ignore_errors=True)

@@ -19,6 +19,7 @@ from agent.appliance import Appliance
 from agent.cli import backup as backup_cli
 from agent.cli import conference as conference_cli
 from agent.cli import console as console_cli
+from agent.cli import events as events_cli
 from agent.cli import extension_networks as extension_networks_cli
 from agent.cli import features as features_cli
 from agent.cli import firmware as firmware_cli
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     conference_cli.register(sub)
     prompt_cli.register(sub)
     mail_cli.register(sub)
+    events_cli.register(sub)
     extension_networks_cli.register(sub)
     network_cli.register(sub)
     console_cli.register(sub)

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.errors import PbxError
+from agent.events import catalogue, raise_event
 from agent.firmware import bootstate, bundle, snapshot
 from agent.firmware.bundle import BundleRefused, SignatureRejected
 from agent.firmware.device import Device, Slot
@@ -325,6 +326,12 @@ class FirmwareService:
         log.info(
             "firmware %s: committed, slot %s boots from now on", version, booted.name
         )
+        raise_event(
+            catalogue.FIRMWARE_UPGRADED,
+            f"firmware {version} committed in slot {booted.name}",
+            object=str(version),
+            details={"slot": booted.name},
+        )
         return self.status()
 
     def rollback(self) -> str:
@@ -343,6 +350,12 @@ class FirmwareService:
             log.warning(
                 "firmware: slot %s rejected, back to %s", booted.name, other.name
             )
+            raise_event(
+                catalogue.FIRMWARE_ROLLED_BACK,
+                f"firmware in slot {booted.name} rejected; back to slot {other.name}",
+                object=booted.name,
+                details={"to_slot": other.name},
+            )
             self.device.reboot(tryboot=False)
             return other.name
         if records.get(other.name, {}).get("state") != bootstate.GOOD:
@@ -355,6 +368,12 @@ class FirmwareService:
             self.device.boot_dir, bootstate.Autoboot(booted.partition, other.partition)
         )
         audit.record(self.actor, "roll back", "firmware", other.name)
+        raise_event(
+            catalogue.FIRMWARE_ROLLED_BACK,
+            f"firmware rolled back to slot {other.name}",
+            object=other.name,
+            details={"from_slot": booted.name},
+        )
         self.device.reboot(tryboot=True)
         return other.name
 

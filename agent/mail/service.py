@@ -14,6 +14,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import asdict, dataclass, replace
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -23,6 +24,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.devicekey import DeviceKey
 from agent.errors import InvalidInput, PbxError
+from agent.events import catalogue, raise_event
 from agent.extensions import rules
 
 log = logging.getLogger("edgepbx.mail")
@@ -276,6 +278,15 @@ class Mailer:
 
         where = f"{smtp.host}:{smtp.port}"
         try:
+            self._deliver(smtp, message, where)
+        except MailNotSent as exc:
+            _smtp_failing(str(exc))
+            raise
+        _smtp_working()
+        log.info("mail: sent %r to %s", message["Subject"], message["To"])
+
+    def _deliver(self, smtp: SmtpSettings, message: EmailMessage, where: str) -> None:
+        try:
             with self._connect(smtp) as client:
                 if smtp.username:
                     password = (
@@ -311,7 +322,6 @@ class Mailer:
                 f"mail server {where} could not be reached: {_reason(exc)}",
                 field="host",
             ) from None
-        log.info("mail: sent %r to %s", message["Subject"], message["To"])
 
     @staticmethod
     def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
@@ -333,6 +343,26 @@ class Mailer:
             client.close()
             raise
         return client
+
+
+# An SMTP server that keeps failing raises one event per this many seconds
+# per process, however many messages wait (retries of the event center,
+# voicemail, test sends).
+SMTP_FAILING_EVENT_EVERY_S = 600.0
+_last_failing_event = {"at": None}
+
+
+def _smtp_failing(reason: str) -> None:
+    now = time.monotonic()
+    last = _last_failing_event["at"]
+    if last is not None and now - last < SMTP_FAILING_EVENT_EVERY_S:
+        return
+    _last_failing_event["at"] = now
+    raise_event(catalogue.SMTP_FAILING, reason, object="smtp")
+
+
+def _smtp_working() -> None:
+    _last_failing_event["at"] = None
 
 
 def _reply_text(raw: bytes | str) -> str:

@@ -13,6 +13,7 @@ import logging
 import time
 
 from agent.errors import PbxError
+from agent.events import catalogue, raise_event
 from agent.security import events, firewall
 from agent.security.jail import Jail
 from agent.security.listener import EventListener, socket_path
@@ -24,6 +25,19 @@ log = logging.getLogger("edgepbx.security")
 # How often expired bans are ended (audit entry, event); the kernel already
 # stopped dropping the address when the set element timed out.
 EXPIRY_CHECK_S = 1.0
+
+
+def registration_failures(event: events.SecurityEvent) -> None:
+    """A phone's wrong password, reported by Kamailio, is an event."""
+    if event.kind != events.SIP_AUTH_FAILED:
+        return
+    raise_event(
+        catalogue.EXTENSION_REGISTRATION_FAILED,
+        f"wrong password for extension {events.shown(event.subject)} "
+        f"from {event.source_ip}",
+        object=event.subject[:64],
+        details={"source_ip": event.source_ip, "detail": event.detail[:200]},
+    )
 
 
 class SecurityGuard:
@@ -46,6 +60,7 @@ class SecurityGuard:
         else:
             log.info("firewall: not managed here (set EDGEPBX_FIREWALL=1)")
         events.subscribe(self.jail.on_event)
+        events.subscribe(registration_failures)
         self.listener.start()
         self._watch_ssh()
 
@@ -77,3 +92,4 @@ class SecurityGuard:
             self.ssh.stop()
         self.listener.stop()
         events.unsubscribe(self.jail.on_event)
+        events.unsubscribe(registration_failures)

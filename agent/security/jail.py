@@ -35,6 +35,7 @@ from agent import audit, system_settings
 from agent.accounts.roles import Permission, Principal, Role
 from agent.db.models import Ban
 from agent.errors import InvalidInput, NotFound
+from agent.events import catalogue, raise_event
 from agent.security import events, firewall
 from agent.security.firewall import LockoutRefused
 
@@ -254,6 +255,12 @@ class BanService:
 
         _in_firewall(firewall.add_ban, address, seconds)
         log.warning("banned %s for %d s: %s", address, seconds, reason)
+        raise_event(
+            catalogue.IP_BANNED,
+            f"{address} banned for {seconds} s: {reason}",
+            object=address,
+            details={"seconds": seconds, "offences": offences, "reason": reason},
+        )
         events.report(
             events.SecurityEvent(events.ADDRESS_BANNED, address, reason, f"{seconds} s")
         )

@@ -23,6 +23,7 @@ from agent.appliance import Appliance
 from agent.backup.schedule import BackupScheduler
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
+from agent.events.dispatcher import EventDispatcher
 from agent.media.daemons import media_daemons
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
@@ -86,6 +87,8 @@ class Agent:
         self.backups = BackupScheduler(self.settings, appliance.key)
         # Scheduled call reports go out from a thread of their own.
         self.reports = ReportMailer(appliance.key)
+        self.events = EventDispatcher(appliance.key, self.settings.data_dir)
+        self.call_events.observe(self.events.on_call_event)
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -160,6 +163,7 @@ class Agent:
         self.security.start()
         self.call_events.start()
         self.sightings.start()
+        self.events.start()
         try:
             for daemon in self.daemons:
                 daemon.start()
@@ -174,6 +178,7 @@ class Agent:
                 self.trunks.tick(self._daemon_pid("kamailio"))
                 self.backups.tick(time.monotonic())
                 self.reports.tick()
+                self.events.tick()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")
@@ -193,6 +198,7 @@ class Agent:
             self.security.stop()
             self.call_events.stop()
             self.sightings.stop()
+            self.events.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
 

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agent.events import catalogue, raise_event
+
 log = logging.getLogger("edgepbx.supervisor")
 
 FIRST_RESTART_DELAY_S = 1.0
@@ -124,6 +126,16 @@ class Daemon:
             how,
             ran_for,
             self.next_start - now,
+        )
+        raise_event(
+            catalogue.DAEMON_RESTARTED,
+            f"{self.name}: {how}; restarted",
+            object=self.name,
+            details={
+                "how": how,
+                "ran_for_s": round(ran_for),
+                "restarts": self.restarts,
+            },
         )
         return True
 

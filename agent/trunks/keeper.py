@@ -22,6 +22,7 @@ from pathlib import Path
 
 from agent.accounts.roles import SYSTEM
 from agent.devicekey import DeviceKey
+from agent.events import catalogue, raise_event
 from agent.sip.rpc import KamailioRpc
 from agent.trunks import registrations
 from agent.trunks.service import TrunkService
@@ -54,6 +55,7 @@ class TrunkKeeper:
         self.states_file = states_file
         self._handed_to_pid: int | None = None
         self._states: dict[str, str] = {}
+        self._lost: set[str] = set()
         self._next_watch = 0.0
         self._watching: threading.Thread | None = None
 
@@ -89,6 +91,28 @@ class TrunkKeeper:
             )
             was = f" (was {before})" if before else ""
             log.log(level, "trunk %s: %s%s", state.name, state.state, was)
+            self._raise_registration_event(state.name, before, state.state)
+
+    def _raise_registration_event(
+        self, name: str, before: str | None, now: str
+    ) -> None:
+        """Registered -> anything else is lost; back to registered, regained."""
+        if before == "registered" and now != "registered":
+            raise_event(
+                catalogue.TRUNK_REGISTRATION_LOST,
+                f"trunk {name}: registration lost, now {now}",
+                object=name,
+                details={"state": now},
+            )
+            self._lost.add(name)
+        elif now == "registered" and name in self._lost:
+            self._lost.discard(name)
+            raise_event(
+                catalogue.TRUNK_REGISTRATION_REGAINED,
+                f"trunk {name}: registered again",
+                object=name,
+                details={"was": before},
+            )
 
     def _publish(self, states: list) -> None:
         if self.states_file is None:

@@ -50,6 +50,9 @@
     % if can(Permission.VIEW_SECURITY):
     <a href="/security">Security</a>
     % end
+    % if can(Permission.VIEW_EVENTS):
+    <a href="/events">Events</a>
+    % end
     % if can(Permission.VIEW_FIRMWARE) or can(Permission.VIEW_SYSTEM_SETTINGS):
     <a href="/system">System</a>
     % end

@@ -1,0 +1,199 @@
+"""Sending notifications in the background, retried with backoff.
+
+A notification (a mail, a webhook POST) is put in the outbox and the caller
+goes on at once: a call, a ban or a web request never waits for a mail
+server or a webhook receiver. One thread works the outbox. Each webhook has
+its own line, taken in order, so a receiver sees a call's ringing before its
+answered and ended even after it was down for a while; mail has one line.
+A delivery that fails is retried after a delay that doubles, and dropped
+(with one log line) after ``MAX_ATTEMPTS``.
+
+Known shortcoming: the outbox lives in memory, so notifications still
+waiting when the agent stops are lost; the events themselves are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from agent.events import signing
+
+log = logging.getLogger("edgepbx.events")
+
+# A receiver answers a POST in well under a second; five keep a slow one
+# from holding the line long, and are what test-sends wait at most.
+WEBHOOK_TIMEOUT_S = 5.0
+# 5 s, 10 s, 20 s ... up to 10 minutes: about two hours of trying in all.
+FIRST_RETRY_S = 5.0
+MAX_RETRY_S = 600.0
+MAX_ATTEMPTS = 15
+# A receiver that is down for hours should not fill the memory.
+LINE_MAX = 1000
+IDLE_WAIT_S = 0.5
+USER_AGENT = "edgepbx-webhook/1"
+
+
+class DeliveryFailed(Exception):
+    """The receiver could not be reached or did not answer 2xx."""
+
+
+def post_webhook(url: str, secret: str, event_type: str, payload: dict) -> int:
+    """POST one signed event; return the HTTP status (2xx) or raise.
+
+    The body is compact JSON; the signature covers exactly these bytes.
+    """
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        signing.EVENT_HEADER: event_type,
+        signing.DELIVERY_HEADER: str(uuid.uuid4()),
+        **signing.headers(secret, body),
+    }
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as reply:
+            return reply.status
+    except urllib.error.HTTPError as exc:
+        raise DeliveryFailed(f"answered {exc.code}") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise DeliveryFailed(f"not reached: {reason}") from None
+
+
+@dataclass
+class Delivery:
+    """One notification to send; ``send`` raises to ask for a retry."""
+
+    what: str
+    send: Callable[[], None]
+    attempts: int = 0
+    due: float = 0.0
+
+
+@dataclass
+class _Line:
+    items: deque[Delivery] = field(default_factory=deque)
+
+
+class Outbox:
+    """Lines of deliveries worked by one thread, head first, with retries."""
+
+    def __init__(
+        self,
+        on_failure: Callable[[str, str, int], None] | None = None,
+        on_success: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.on_failure = on_failure
+        self.on_success = on_success
+        self.clock = clock
+        self._lines: dict[str, _Line] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def put(self, line: str, delivery: Delivery) -> None:
+        with self._lock:
+            queue = self._lines.setdefault(line, _Line()).items
+            if len(queue) >= LINE_MAX:
+                log.warning(
+                    "events: %s dropped, %d waiting already", delivery.what, len(queue)
+                )
+                return
+            queue.append(delivery)
+        self._wake.set()
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(len(line.items) for line in self._lines.values())
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._work, name="event-outbox", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join()
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            worked = self.work_due()
+            if not worked:
+                self._wake.wait(IDLE_WAIT_S)
+
+    def work_due(self) -> bool:
+        """Try the head of every line that is due; True if any was tried."""
+        now = self.clock()
+        with self._lock:
+            heads = [
+                (name, line.items[0])
+                for name, line in self._lines.items()
+                if line.items and line.items[0].due <= now
+            ]
+        for name, delivery in heads:
+            if self._stop.is_set():
+                break
+            self._try(name, delivery)
+        return bool(heads)
+
+    def _try(self, line: str, delivery: Delivery) -> None:
+        delivery.attempts += 1
+        try:
+            delivery.send()
+        except Exception as exc:  # every failure is retried the same way
+            reason = str(exc) or exc.__class__.__name__
+            if delivery.attempts >= MAX_ATTEMPTS:
+                log.error(
+                    "events: %s given up after %d attempts: %s",
+                    delivery.what,
+                    delivery.attempts,
+                    reason,
+                )
+                self._pop(line)
+            else:
+                delay = min(FIRST_RETRY_S * 2 ** (delivery.attempts - 1), MAX_RETRY_S)
+                delivery.due = self.clock() + delay
+                log.warning(
+                    "events: %s failed (%s); retry in %.0f s",
+                    delivery.what,
+                    reason,
+                    delay,
+                )
+            if self.on_failure:
+                self.on_failure(line, reason, delivery.attempts)
+            return
+        self._pop(line)
+        if self.on_success:
+            self.on_success(line)
+
+    def _pop(self, line: str) -> None:
+        with self._lock:
+            self._lines[line].items.popleft()
+
+
+def mail_delivery(mailer, to: list[str], subject: str, text: str) -> Delivery:
+    def send() -> None:
+        message = EmailMessage()
+        message["To"] = ", ".join(to)
+        message["Subject"] = subject
+        message.set_content(text)
+        mailer.send(message)
+
+    return Delivery(f"mail {subject!r}", send)

@@ -1,0 +1,273 @@
+"""The agent's side of the event center: who is told, and when.
+
+Each tick the dispatcher reads the events recorded since the last one (by
+any process, see ``agent.events.record``) and hands their notifications to
+the outbox (``agent.events.delivery``):
+
+- e-mail, per type, with a storm held to two mails: the first event of a
+  type is mailed at once and opens a window (``mail_window_s``); the events
+  of that type within the window are summed up in one mail when it closes
+  ("12 more IP banned events in 10 minutes");
+- webhooks, every event to every webhook that asked for its type, signed.
+
+It also turns the call events of Kamailio's routing into call webhooks and
+emergency-call events, removes events older than the retention, and runs
+the resource sampler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from agent import system_settings
+from agent.devicekey import DeviceKey
+from agent.events import catalogue, delivery
+from agent.events.catalogue import NOT_BY_MAIL, TYPES
+from agent.events.record import EventRow, WebhookRow, raise_event
+from agent.events.sampler import Sampler
+from agent.events.service import SEAL_PURPOSE
+from agent.events.settings import EventOptions, load_notifications
+from agent.mail.service import Mailer
+
+log = logging.getLogger("edgepbx.events")
+
+#: Where the dispatcher keeps the id of the last event it handled, so the
+#: events raised while the agent was down are sent when it starts.
+CURSOR_KEY = "events.cursor"
+# New events are looked for this often; a notice within a second is prompt.
+POLL_INTERVAL_S = 1.0
+# Old events are removed once an hour; nobody needs it to the minute.
+RETENTION_INTERVAL_S = 3600.0
+MAIL_LINE = "mail"
+# At most this many events are read per tick, so a backlog cannot stall it.
+BATCH_MAX = 500
+
+
+@dataclass
+class _Window:
+    """A type's open mail window: when it opened, and what it held back.
+
+    It closes ``mail_window_s`` after it opened, as that option is now: a
+    window shortened while open closes at the new length.
+    """
+
+    opened: float
+    recipients: tuple[str, ...]
+    held: int = 0
+    opened_at: float = field(default_factory=time.time)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" + ("" if minutes == 1 else "s")
+
+
+def _when(at: float) -> str:
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class EventDispatcher:
+    def __init__(self, key: DeviceKey, data_dir=None) -> None:
+        self.key = key
+        # A failing SMTP server raises its own event (agent.mail.service).
+        self.outbox = delivery.Outbox()
+        self.sampler = Sampler(data_dir) if data_dir is not None else None
+        self._windows: dict[str, _Window] = {}
+        self._cursor = 0
+        self._next_poll = 0.0
+        self._next_retention = 0.0
+        self._lock = threading.Lock()
+
+    # -- life cycle ---------------------------------------------------------
+
+    def start(self) -> None:
+        stored = system_settings.get(CURSOR_KEY)
+        if stored is None:
+            # First start: the past is recorded, not announced.
+            stored = EventRow.select(EventRow.id).order_by(EventRow.id.desc()).scalar()
+        self._cursor = int(stored or 0)
+        self.outbox.start()
+
+    def stop(self) -> None:
+        self.outbox.stop()
+
+    def tick(self) -> None:
+        """Called by the agent's loop; never raises."""
+        now = time.monotonic()
+        try:
+            if now >= self._next_poll:
+                self._next_poll = now + POLL_INTERVAL_S
+                self.dispatch_new()
+                self.close_windows(EventOptions.load().mail_window_s)
+                if self.sampler is not None:
+                    self.sampler.tick(EventOptions.load())
+            if now >= self._next_retention:
+                self._next_retention = now + RETENTION_INTERVAL_S
+                self.remove_old()
+        except Exception:  # the event center must never stop the agent
+            log.exception("events: dispatch failed")
+
+    # -- events -------------------------------------------------------------
+
+    def dispatch_new(self) -> int:
+        rows = list(
+            EventRow.select()
+            .where(EventRow.id > self._cursor)
+            .order_by(EventRow.id)
+            .limit(BATCH_MAX)
+        )
+        if not rows:
+            return 0
+        notifications = load_notifications()
+        options = EventOptions.load()
+        webhooks = list(WebhookRow.select())
+        # A window that has run out must not swallow the first of a new storm.
+        self.close_windows(options.mail_window_s)
+        for row in rows:
+            notification = notifications.get(row.type)
+            if notification is None:
+                continue
+            if notification.email and row.type not in NOT_BY_MAIL:
+                self._mail(row, notification.recipients, options.mail_window_s)
+            if notification.webhook:
+                self._send_to_webhooks(webhooks, row.type, row.to_dict())
+        self._cursor = rows[-1].id
+        system_settings.put(CURSOR_KEY, self._cursor)
+        return len(rows)
+
+    def _mail(self, row: EventRow, recipients, window_s: int) -> None:
+        with self._lock:
+            window = self._windows.get(row.type)
+            if window is not None:
+                window.held += 1
+                window.recipients = tuple(recipients)
+                return
+            window = _Window(time.monotonic(), tuple(recipients))
+            self._windows[row.type] = window
+        kind = TYPES[row.type]
+        subject = f"edgepbx {kind.severity.value}: {row.summary}"
+        text = (
+            f"{row.summary}\n\n"
+            f"Event:    {kind.label}\n"
+            f"Severity: {kind.severity.value}\n"
+            f"Object:   {row.object or '-'}\n"
+            f"When:     {_when(row.at)}\n\n"
+            f"More {kind.label} events in the next {_minutes(window_s)} are "
+            "summed up in one mail.\n"
+        )
+        self._queue_mail(list(recipients), subject, text)
+
+    def close_windows(self, window_s: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            closed = [
+                (name, w)
+                for name, w in self._windows.items()
+                if now - w.opened >= window_s
+            ]
+            for name, _ in closed:
+                del self._windows[name]
+        for name, window in closed:
+            if not window.held:
+                continue
+            kind = TYPES[name]
+            span = _minutes(time.time() - window.opened_at)
+            line = f"{window.held} more {kind.label} events in {span}"
+            text = (
+                f"{line}.\n\nSee them in the event center (Events in the web "
+                "admin, or edgepbx event list).\n"
+            )
+            self._queue_mail(
+                list(window.recipients),
+                f"edgepbx {kind.severity.value}: {line}",
+                text,
+            )
+
+    def _queue_mail(self, to: list[str], subject: str, text: str) -> None:
+        mailer = Mailer(self.key)
+        self.outbox.put(MAIL_LINE, delivery.mail_delivery(mailer, to, subject, text))
+
+    def _send_to_webhooks(self, webhooks, event_type: str, payload: dict) -> None:
+        for hook in webhooks:
+            if event_type not in hook.type_names:
+                continue
+
+            def send(hook_id: int = hook.id) -> None:
+                # Read again at each try: a webhook removed since is not sent.
+                current = WebhookRow.get_or_none(WebhookRow.id == hook_id)
+                if current is None:
+                    return
+                secret = self.key.open(current.secret, SEAL_PURPOSE)
+                delivery.post_webhook(current.url, secret, event_type, payload)
+
+            self.outbox.put(
+                f"webhook {hook.id}",
+                delivery.Delivery(f"webhook {hook.id} {event_type}", send),
+            )
+
+    # -- calls --------------------------------------------------------------
+
+    def on_call_event(self, event: dict) -> None:
+        """An observer of the call-event listener: call webhooks, emergencies."""
+        kind = event.get("event")
+        if kind == "started":
+            self._check_emergency(event)
+        names = {
+            "started": [catalogue.CALL_RINGING],
+            "answered": [catalogue.CALL_ANSWERED],
+            "ended": [catalogue.CALL_ENDED],
+        }.get(str(kind), [])
+        if kind == "ended" and not self._was_answered(event):
+            names.append(catalogue.CALL_MISSED)
+        if not names:
+            return
+        webhooks = list(WebhookRow.select())
+        if not any(set(names) & set(h.type_names) for h in webhooks):
+            return
+        for name in names:
+            payload = {
+                "type": name,
+                "at": float(event.get("at") or time.time()),
+                "call_id": str(event.get("call_id") or ""),
+                "details": {
+                    k: event[k]
+                    for k in ("direction", "src", "dst", "did", "trunk", "code")
+                    if k in event
+                },
+            }
+            self._send_to_webhooks(webhooks, name, payload)
+
+    @staticmethod
+    def _was_answered(event: dict) -> bool:
+        from agent.trunks.models import CallRecord
+
+        row = CallRecord.get_or_none(
+            CallRecord.call_id == str(event.get("call_id") or "")
+        )
+        return row is not None and row.answered_at is not None
+
+    def _check_emergency(self, event: dict) -> None:
+        dialled = str(event.get("dst") or "")
+        if dialled not in EventOptions.load().emergency_numbers:
+            return
+        caller = str(event.get("src") or "?")
+        raise_event(
+            catalogue.EMERGENCY_CALL,
+            f"{caller} dialled emergency number {dialled}",
+            object=caller,
+            details={"dialled": dialled, "call_id": event.get("call_id")},
+        )
+
+    # -- upkeep -------------------------------------------------------------
+
+    def remove_old(self) -> int:
+        days = EventOptions.load().retention_days
+        cutoff = time.time() - days * 86400
+        removed = EventRow.delete().where(EventRow.at < cutoff).execute()
+        if removed:
+            log.info("events: %d older than %d days removed", removed, days)
+        return removed

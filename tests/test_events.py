@@ -1,0 +1,306 @@
+"""The event center against real causes: a real appliance, a real SMTP
+server (aiosmtpd) and a webhook receiver on loopback that checks each
+request's signature the way docs/events.md tells receivers to."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from agent.events import signing
+from tests.mailserver import MailServer
+from tests.pbx import RunningPbx, free_port
+from tests.sipphone import Phone
+from tests.webclient import api_client, client, signed_in
+
+SECRET = "receiver-shared-secret-0042"
+BOSS = "boss@example.com"
+WAIT_S = 20.0
+
+
+class Receiver:
+    """A webhook receiver: keeps each request and whether its signature held."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.received: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                genuine = signing.verify(
+                    SECRET,
+                    self.headers.get(signing.TIMESTAMP_HEADER, ""),
+                    self.headers.get(signing.SIGNATURE_HEADER, ""),
+                    body,
+                )
+                outer.received.append(
+                    {
+                        "event": self.headers.get(signing.EVENT_HEADER),
+                        "genuine": genuine,
+                        "body": json.loads(body),
+                    }
+                )
+                self.send_response(204 if genuine else 401)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, event: str, count: int = 1, timeout: float = WAIT_S) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [r for r in self.received if r["event"] == event]
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"{event}: {len(found)} of {count} arrived")
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory, smtp):
+    running = RunningPbx(tmp_path_factory.mktemp("events") / "var").start()
+    mail = running.cli(
+        "mail", "set", "--host=127.0.0.1", f"--port={smtp.port}",
+        "--security=none", "--sender=pbx@example.com",
+    )  # fmt: skip
+    assert mail.returncode == 0, mail.stderr
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def add_webhook(pbx, url: str, types: str) -> int:
+    added = pbx.cli("webhook", "add", url, "--types", types, "--secret-stdin",
+                    "--json", stdin=SECRET + "\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    return added.json()["id"]
+
+
+def events_of(pbx, kind: str, timeout: float = WAIT_S) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        items = pbx.cli("event", "list", "--type", kind, "--json").json()["items"]
+        if items:
+            return items
+        time.sleep(0.3)
+    return []
+
+
+def mails_about(smtp, words: str, count: int = 1, timeout: float = WAIT_S) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in smtp.messages if words in str(m.message["Subject"])]
+        if len(found) >= count:
+            return found
+        time.sleep(0.1)
+    return [m for m in smtp.messages if words in str(m.message["Subject"])]
+
+
+def test_failed_web_sign_ins_until_a_ban_are_mailed_and_signed_to_a_webhook(
+    office, smtp, receiver
+):
+    hook = add_webhook(office, receiver.url, "signin-failed,ip-banned")
+    notify = office.cli("event", "notify", "ip-banned", "--email", "on",
+                        "--recipients", BOSS)  # fmt: skip
+    assert notify.returncode == 0, notify.stderr
+    office.cli("jail", "set", "--maxretry", "2", "--ignore")
+    try:
+        web = client(office)
+        for _ in range(2):
+            assert web.sign_in("admin", "not-the-password").status == 422
+
+        (banned,) = receiver.wait_for("ip-banned")
+        failures = receiver.wait_for("signin-failed", 2)
+        mails = mails_about(smtp, "127.0.0.1 banned")
+    finally:
+        office.cli("jail", "set", "--ignore", "127.0.0.0/8", "::1/128")
+        office.cli("ban", "remove", "127.0.0.1")
+        office.cli("webhook", "remove", str(hook))
+
+    assert banned["genuine"] and all(f["genuine"] for f in failures)
+    assert banned["body"]["object"] == "127.0.0.1"
+    assert "web-signin-failed" in banned["body"]["summary"]
+    assert len(mails) == 1 and mails[0].recipients == [BOSS]
+    assert "IP banned" in mails[0].message.get_content()
+
+
+def test_a_phone_with_a_wrong_password_raises_a_registration_failure(office):
+    office.add_extension("101")
+
+    with Phone("101", "Not-The-Password-1", server="127.0.0.1",
+               port=office.sip_port) as intruder:  # fmt: skip
+        assert intruder.register() in (401, 403)
+    found = events_of(office, "extension-registration-failed")
+
+    assert found and found[0]["object"] == "101"
+    assert found[0]["severity"] == "warning"
+
+
+def test_a_killed_daemon_is_restarted_and_the_restart_is_an_event(office):
+    pid = office.status()["daemons"]["provisioning"]["pid"]
+
+    os.kill(pid, signal.SIGKILL)
+    found = events_of(office, "daemon-restarted")
+
+    assert found and found[0]["object"] == "provisioning"
+    assert "killed by SIGKILL" in found[0]["summary"]
+
+
+def test_a_storm_of_bans_is_one_mail_and_one_summary(pbx):
+    """On an appliance of its own, so no earlier mail has opened the window."""
+    smtp = MailServer().start()
+    try:
+        pbx.cli("mail", "set", "--host=127.0.0.1", f"--port={smtp.port}",
+                "--security=none", "--sender=pbx@example.com")  # fmt: skip
+        pbx.cli("event", "options", "--mail-window-s", "60")
+        pbx.cli("event", "notify", "ip-banned", "--email", "on", "--recipients", BOSS)
+        storm = 6
+
+        for n in range(storm):
+            assert pbx.cli("ban", "add", f"198.51.100.{n + 1}").returncode == 0
+        summary = mails_about(smtp, f"{storm - 1} more IP banned events", timeout=90)
+        mails = list(smtp.messages)
+    finally:
+        smtp.stop()
+
+    assert len(summary) == 1
+    assert len(mails) == 2
+    assert "198.51.100.1 banned" in str(mails[0].message["Subject"])
+    assert mails[1].recipients == [BOSS]
+
+
+def test_a_receiver_that_is_down_gets_the_event_when_it_is_back(office):
+    port = free_port()
+    hook = add_webhook(office, f"http://127.0.0.1:{port}/hook", "backup-done")
+    backup = office.data_dir.parent / "office.tar.gz"
+    try:
+        made = office.cli("backup", "create", "--output", str(backup))
+        assert made.returncode == 0, made.stderr
+        time.sleep(3)  # the first attempt finds nobody
+        late = Receiver(port)
+        try:
+            (delivered,) = late.wait_for("backup-done", timeout=30)
+        finally:
+            late.stop()
+    finally:
+        office.cli("webhook", "remove", str(hook))
+
+    assert delivered["genuine"]
+    assert delivered["body"]["object"] == "office.tar.gz"
+
+
+def test_a_call_posts_ringing_answered_and_ended_in_order_beside_a_dead_receiver(
+    office, receiver
+):
+    passwords = {n: office.add_extension(n) for n in ("201", "202")}
+    hook = add_webhook(office, receiver.url, "call-ringing,call-answered,call-ended")
+    # A second receiver that is down: its retries must not touch the call.
+    dead = add_webhook(office, f"http://127.0.0.1:{free_port()}/down", "call-ringing")
+    try:
+        with (
+            Phone("201", passwords["201"], server="127.0.0.1",
+                  port=office.sip_port) as alice,
+            Phone("202", passwords["202"], server="127.0.0.1",
+                  port=office.sip_port) as bob,
+        ):  # fmt: skip
+            assert (alice.register(), bob.register()) == (200, 200)
+            call = alice.call("202")
+            call.wait_confirmed()
+            bob.wait_incoming().wait_confirmed()
+            call.hangup()
+            call.wait_disconnected()
+        receiver.wait_for("call-ended")
+    finally:
+        office.cli("webhook", "remove", str(hook))
+        office.cli("webhook", "remove", str(dead))
+
+    order = [r["event"] for r in receiver.received]
+    assert order == ["call-ringing", "call-answered", "call-ended"]
+    assert all(r["genuine"] for r in receiver.received)
+    assert receiver.received[0]["body"]["details"]["dst"] == "202"
+
+
+def test_bad_recipients_urls_and_types_are_refused_naming_the_field(office):
+    recipients = office.cli("event", "notify", "ip-banned", "--recipients",
+                            "boss-at-example", "--json")  # fmt: skip
+    url = office.cli("webhook", "add", "ftp://example.com/x", "--types",
+                     "ip-banned", "--json")  # fmt: skip
+    kind = office.cli("webhook", "add", "https://example.com/x", "--types",
+                      "coffee-spilled", "--json")  # fmt: skip
+
+    assert recipients.returncode == url.returncode == kind.returncode == 2
+    assert recipients.json()["error"]["field"] == "recipients"
+    assert url.json()["error"]["field"] == "url"
+    assert kind.json()["error"]["field"] == "types"
+
+
+def test_the_events_page_lists_filters_and_the_settings_page_refuses_bad_input(
+    office,
+):
+    office.cli(
+        "backup", "create", "--output", str(office.data_dir.parent / "page.tar.gz")
+    )
+    web = signed_in(office, "administrator")
+
+    listed = web.get("/events?type=backup-done")
+    empty = web.get("/events?type=ip-banned&since=2001-01-01&until=2001-01-02")
+    refused = web.post_form(
+        "/events/settings/notify/backup-done",
+        {"email": "on", "recipients": "boss-at-example"},
+        "/events/settings",
+    )
+    added = web.post_form(
+        "/webhooks",
+        {"url": "https://127.0.0.1:9/page", "types": "backup-done"},
+        "/events/settings",
+    )
+
+    assert listed.status == 200 and "page.tar.gz written" in listed.body
+    assert "No event matches." in empty.body
+    assert refused.status == 422
+    assert "recipients &quot;boss-at-example&quot;" in refused.body
+    assert added.status == 201 and 'id="secret"' in added.body
+
+
+def test_the_api_refuses_a_webhook_that_is_not_http_naming_the_url(office):
+    api = api_client(office, "administrator")
+
+    refused = api.request(
+        "POST",
+        "/api/v1/webhooks",
+        json_body={"url": "file:///etc/passwd", "types": ["backup-done"]},
+    )
+    listed = api.get("/api/v1/webhooks").json()
+
+    assert refused.status == 422
+    assert refused.json()["field"] == "url"
+    assert all("file:" not in hook["url"] for hook in listed)
