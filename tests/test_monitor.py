@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import time
 
 import pytest
 
+from agent.monitor.service import RINGING_MAX_S, call_key
+from agent.sip.outside import OPEN_CALL_MAX_S
 from tests.pbx import EDGEPBX, free_port
 from tests.sipphone import Phone
 from tests.sse import MonitorStream
@@ -280,3 +283,28 @@ def test_a_trunk_shows_the_state_the_agent_s_probe_found(pbx_data):
         ("carrier", "peer", "unreachable")
     ]
     assert shown["trunks"][0]["checked_at"] is not None
+
+
+def test_a_call_record_that_never_ended_stops_showing_once_it_is_stale(pbx_data):
+    pbx_data.add_extension("101")
+    now = time.time()
+    rows = [
+        ("live@pbx", now - 60, None),  # rings for a minute: a real call
+        ("lost-ring@pbx", now - RINGING_MAX_S - 60, None),
+        ("lost-talk@pbx", now - OPEN_CALL_MAX_S - 60, now - OPEN_CALL_MAX_S - 50),
+    ]
+    with sqlite3.connect(pbx_data.data_dir / "db" / "edgepbx.sqlite") as db:
+        db.executemany(
+            "INSERT INTO cdr (call_id, direction, src, dst, started_at, answered_at)"
+            " VALUES (?, 'internal', '101', '102', ?, ?)",
+            rows,
+        )
+    shown = pbx_data.cli("monitor", "--json")
+
+    assert shown.returncode == 0, shown.stderr
+    assert [(c["id"], c["state"]) for c in shown.json()["calls"]] == [
+        (call_key("live@pbx"), "ringing")
+    ]
+    # Without a SIP core to ask, nobody is said to be unavailable.
+    assert shown.json()["extensions"][0]["state"] == "in use"
+    assert shown.json()["sip_core_error"]
