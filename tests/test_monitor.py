@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from tests.pbx import EDGEPBX
+from agent.monitor.service import RINGING_MAX_S, call_key
+from agent.sip.outside import OPEN_CALL_MAX_S
+from tests.pbx import EDGEPBX, free_port
 from tests.sipphone import Phone
 from tests.sse import MonitorStream
 from tests.webclient import api_client, signed_in
@@ -230,3 +233,78 @@ def test_the_cli_watch_prints_the_snapshot_then_each_change_until_interrupted(
     assert change["data"]["extensions"]["changed"][0]["number"] == "101"
     assert change["data"]["extensions"]["changed"][0]["state"] == "idle"
     assert status == 0
+
+
+def wait_for_monitor(web, condition, timeout_s: float = 15.0) -> dict:
+    """The monitor once condition holds (or as it is after timeout_s)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        shown = web.get("/api/v1/monitor").json()
+        if condition(shown) or time.monotonic() > deadline:
+            return shown
+        time.sleep(0.2)
+
+
+def test_conference_members_are_counted_while_they_are_in_the_room(pbx, extensions):
+    made = pbx.cli("conference", "set", "800", "--name", "Weekly", "--no-pin")
+    assert made.returncode == 0, made.stderr
+    web = api_client(pbx, "operator")
+    with phone(pbx, "101", extensions["101"], TONE_101) as alice:
+        assert alice.register() == 200
+        call = alice.call("800")
+        call.wait_confirmed()
+        inside = wait_for_monitor(web, lambda s: s["rooms"][0]["members"] == 1)
+        call.hangup()
+        call.wait_disconnected()
+        left = wait_for_monitor(web, lambda s: s["rooms"][0]["members"] == 0)
+
+    assert inside["rooms"] == [
+        {"number": "800", "name": "Weekly", "max_members": 4, "members": 1}
+    ]
+    assert left["rooms"][0]["members"] == 0
+
+
+def test_a_trunk_shows_the_state_the_agent_s_probe_found(pbx_data):
+    # Added before the agent starts, so its first round of probes has it.
+    silent = free_port()
+    added = pbx_data.cli(
+        "trunk", "add", "carrier", "--kind", "peer",
+        "--host", "127.0.0.1", "--port", str(silent),
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    pbx = pbx_data.start()
+    try:
+        web = api_client(pbx, "operator")
+        shown = wait_for_monitor(web, lambda s: s["trunks"][0]["state"] != "unknown")
+    finally:
+        pbx.stop()
+
+    assert [(t["name"], t["kind"], t["state"]) for t in shown["trunks"]] == [
+        ("carrier", "peer", "unreachable")
+    ]
+    assert shown["trunks"][0]["checked_at"] is not None
+
+
+def test_a_call_record_that_never_ended_stops_showing_once_it_is_stale(pbx_data):
+    pbx_data.add_extension("101")
+    now = time.time()
+    rows = [
+        ("live@pbx", now - 60, None),  # rings for a minute: a real call
+        ("lost-ring@pbx", now - RINGING_MAX_S - 60, None),
+        ("lost-talk@pbx", now - OPEN_CALL_MAX_S - 60, now - OPEN_CALL_MAX_S - 50),
+    ]
+    with sqlite3.connect(pbx_data.data_dir / "db" / "edgepbx.sqlite") as db:
+        db.executemany(
+            "INSERT INTO cdr (call_id, direction, src, dst, started_at, answered_at)"
+            " VALUES (?, 'internal', '101', '102', ?, ?)",
+            rows,
+        )
+    shown = pbx_data.cli("monitor", "--json")
+
+    assert shown.returncode == 0, shown.stderr
+    assert [(c["id"], c["state"]) for c in shown.json()["calls"]] == [
+        (call_key("live@pbx"), "ringing")
+    ]
+    # Without a SIP core to ask, nobody is said to be unavailable.
+    assert shown.json()["extensions"][0]["state"] == "in use"
+    assert shown.json()["sip_core_error"]

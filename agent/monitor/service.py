@@ -39,6 +39,7 @@ has seen.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -342,6 +343,9 @@ class MonitorFeed:
             time.sleep(DATABASE_POLL_S)
         with self._changed:
             self._thread = None
+        # The thread's own SQLite connection goes with it.
+        with contextlib.suppress(Exception):
+            database.close()
 
     def _read(self) -> None:
         try:
