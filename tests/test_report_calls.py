@@ -39,12 +39,17 @@ def phone(pbx, number, password, tone_hz, answer="answer") -> Phone:
     )
 
 
-def _period() -> str:
+def _dates() -> tuple[str, str]:
     """Yesterday to tomorrow (UTC, the appliance's zone): calls made around
     midnight still fall inside."""
     today = dt.datetime.now(dt.UTC).date()
     first, last = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
-    return f"from={first.isoformat()}&to={last.isoformat()}"
+    return first.isoformat(), last.isoformat()
+
+
+def _period() -> str:
+    first, last = _dates()
+    return f"from={first}&to={last}"
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +92,10 @@ def called(tmp_path_factory):
 def _wait_for_records(pbx, count: int) -> None:
     deadline = time.monotonic() + RECORDS_WAIT_S
     while time.monotonic() < deadline:
-        listed = pbx.cli("report", "show", "--preset", "today", "--json").json()
+        first, last = _dates()
+        listed = pbx.cli(
+            "report", "show", "--from", first, "--to", last, "--json"
+        ).json()  # fmt: skip
         if listed["totals"]["missed"] + listed["totals"]["answered"] >= count:
             return
         time.sleep(0.2)
