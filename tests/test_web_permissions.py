@@ -71,6 +71,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
          {"extensions": ["201"], "model": "T54W"},
          P.CHANGE_EXTENSIONS),
         ("DELETE", f"/api/v1/phones/seen/{forgotten}", None, P.CHANGE_EXTENSIONS),
+        ("GET", "/api/v1/provisioning/site", None, P.VIEW_EXTENSIONS),
+        ("PUT", "/api/v1/provisioning/site", {"language": "en"}, P.CHANGE_EXTENSIONS),
         ("GET", "/api/v1/roles", None, P.MANAGE_ACCOUNTS),
         ("POST", "/api/v1/roles", {"name": f"r{n}", "modules": {"audit": "view"}},
          P.MANAGE_ACCOUNTS),
@@ -145,6 +147,7 @@ PAGES = [
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
     ("/setup/timezone", P.CHANGE_SYSTEM_SETTINGS),
+    ("/phones/site", P.VIEW_EXTENSIONS),
     ("/account", None),
 ]
 
