@@ -3,7 +3,11 @@
 Grandstream's XML provisioning wraps "P-values" (``<P47>…</P47>``, one per
 field of the phone's web page) in ``<gs_provision version="1"><config
 version="1">``. The phone asks for ``cfg<mac>`` (the older binary format,
-not served here), then ``cfg<mac>.xml``, then the generic ``cfg.xml``.
+not served here; ``cfg<mac>.bin`` on newer firmware), then
+``cfg<mac>.xml``, then ``cfg<model>.xml`` and the generic ``cfg.xml``
+(Grandstream SIP Device Provisioning Guide, "Overview" and "Provisioning
+flow"; the ``<gs_provision>`` wrapper and its optional ``<mac>`` check are
+from the same guide's XML section).
 
 P-values written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Grandstream's
 configuration templates for the GXP21xx series: account 1 uses P271
@@ -28,7 +32,8 @@ a GXP's first keys are its lines already. The firmware server is P192
 (host and path, no scheme) with P212 the protocol (1 HTTP, 2 HTTPS); the
 phonebook XML download is P330 (the same protocol codes, 0 off) and P331
 its path. Which file name a given firmware line appends to P192 and P331
-is the least certain part here.
+is not confirmed by a public document, nor are the P-values themselves
+beyond the templates they were taken from.
 """
 
 from __future__ import annotations

@@ -14,10 +14,14 @@ parameter of RFC 3261 section 19.1.1 that Snom's registrar field takes)
 and ``user_mailbox`` per line;
 ``admin_mode_password``, ``http_user`` and ``http_pass`` for the phone's own
 admin access; ``ntp_server``, ``language`` and ``web_language`` in the
-common file. The language names beyond English and Deutsch follow Snom's
-list as best known (``Francais``, ``Espanol``, ``Italiano``,
-``Nederlands``, ``Portugues``) and are the least certain values here. The
-time zone (Snom's own codes, like ``GER+1``) is not written yet.
+common file. ``English`` and ``Deutsch`` for ``language`` and
+``web_language`` are confirmed by Snom's service wiki ("Configuration
+files", its example files); the other names (``Francais``, ``Espanol``,
+``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
+menu as far as known and are not confirmed by a public document. The time
+zone is not written yet: ``timezone`` takes Snom's own codes (``GER+1``,
+``ITA+1`` in the same wiki page), and no public list maps IANA zones to
+them, so the phone keeps its own.
 
 Programmable keys are ``fkey`` (``idx`` counting from 0):
 ``line`` for a line key, ``blf <sip:N@server>`` for a BLF key (a park
