@@ -56,6 +56,7 @@ NOTICES = {
     "revoked": "The token is revoked: it no longer signs anything in.",
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
+    "site-saved": "Saved: every phone gets it at its next fetch.",
 }
 
 

@@ -22,11 +22,9 @@ from agent.provisioning.site import (
     SiteSettingsService,
 )
 from webadmin import access
-from webadmin.pages import NOTICES, _field_errors, _form, render
+from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
-
-NOTICES["site-saved"] = "Saved: every phone gets it at its next fetch."
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
