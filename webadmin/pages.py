@@ -57,6 +57,7 @@ NOTICES = {
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "site-saved": "Saved: every phone gets it at its next fetch.",
+    "seen-phone-forgotten": "The phone is off the seen list.",
 }
 
 

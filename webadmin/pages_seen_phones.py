@@ -17,14 +17,13 @@ from agent.appliance import Appliance
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.provisioning.seen import SeenPhoneService
 from webadmin import access
-from webadmin.pages import NOTICES, _field_errors, _form, render
+from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
 
 #: The service's fields as the row's form names them; a MAC no longer on
 #: the list is said above the row's fields.
 SEEN_FIELDS = {"extension": "extensions", "mac": "form"}
-NOTICES["seen-phone-forgotten"] = "The phone is off the seen list."
 
 #: Renders the Phones page: values and errors of one seen phone's row, by MAC.
 ListPage = Callable[..., str]
