@@ -201,3 +201,24 @@ def test_viewers_read_the_site_settings_and_only_changers_change_them(office):
     assert read.status == 200 and set(read.json()) >= {"time_zone", "transport"}
     assert write.status == 403
     assert set(documented["/provisioning/site"]) == {"get", "put"}
+
+
+def test_a_role_limited_to_some_extensions_may_not_change_every_phone(office):
+    made = office.cli(
+        "role", "add", "deskstaff",
+        "--module", "extensions=edit",
+        "--extensions", "100-199",
+    )  # fmt: skip
+    limited = api_client(office, "deskstaff")
+
+    read = limited.get("/api/v1/provisioning/site")
+    write = limited.request(
+        "PUT", "/api/v1/provisioning/site", json_body={"language": "nl"}
+    )
+
+    assert made.returncode == 0, made.stderr
+    assert read.status == 200
+    assert write.status == 403
+    assert "site settings reach every phone" in write.json()["detail"]
+    assert read.json()["language"] != "nl"
+    assert limited.get("/api/v1/provisioning/site").json() == read.json()
