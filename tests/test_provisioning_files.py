@@ -249,3 +249,25 @@ def test_names_with_markup_characters_stay_text_in_xml(render, parse, key):
 )
 def test_rendered_files_match_their_golden_files(golden, render):
     assert render() == (GOLDEN / golden).read_bytes()
+
+
+TLS_PHONE = dataclasses.replace(
+    PHONE, site=dataclasses.replace(SITE, transport="tls", port=5061)
+)
+
+
+def test_each_vendor_names_the_tls_transport_in_its_own_setting():
+    yealink_values = parse_yealink(yealink.render_mac_file(TLS_PHONE))
+    gs_config = ET.fromstring(grandstream.render_mac_file(TLS_PHONE)).find("config")
+    snom_hosts = [
+        e.text for e in ET.fromstring(snom.render_mac_file(TLS_PHONE)).iter("user_host")
+    ]
+    poly = ET.fromstring(polycom.render_phone_file(TLS_PHONE)).attrib
+
+    assert yealink_values["account.1.sip_server.1.transport_type"] == "2"
+    assert yealink_values["account.1.sip_server.1.port"] == "5061"
+    assert gs_config.findtext("P130") == gs_config.findtext("P448") == "2"
+    assert gs_config.findtext("P47") == "192.0.2.10:5061"
+    assert snom_hosts == ["192.0.2.10:5061;transport=tls"] * 2
+    assert poly["reg.1.server.1.transport"] == "TLS"
+    assert poly["reg.2.server.1.port"] == "5061"

@@ -50,6 +50,11 @@ def test_each_vendors_user_agent_names_vendor_and_model(user_agent, vendor, mode
         ("001565aabbcc.cfg", None, "yealink", ""),  # by the OUI, over TFTP
         ("001122334455.cfg", None, "", ""),  # Yealink, Poly or Fanvil: unknown
         ("cfg000b82aabbcc.xml", None, "grandstream", ""),
+        ("cfg001122334455", None, "grandstream", ""),  # the binary file
+        ("cfg001122334455.bin", None, "grandstream", ""),
+        ("001122334455-phone.cfg", None, "polycom", ""),
+        ("001122334455-web.cfg", None, "polycom", ""),
+        ("phone001122334455.cfg", None, "polycom", ""),
         ("snomD785-000413aabbcc.htm", None, "snom", "D785"),
     ],
 )
@@ -63,7 +68,15 @@ def test_a_mac_file_name_and_user_agent_give_the_sighting(
 
 
 @pytest.mark.parametrize(
-    "name", ["y000000000000.cfg", "index.html", "01005e000001.cfg", "cfg.xml"]
+    "name",
+    [
+        "y000000000000.cfg",
+        "index.html",
+        "01005e000001.cfg",
+        "cfg.xml",
+        "000000000000.cfg",  # Poly's default master file
+        "000000000000-directory.xml",
+    ],
 )
 def test_names_that_are_no_phones_own_file_are_no_sighting(name):
     assert from_request(name, None, "192.0.2.10", "tftp") is None

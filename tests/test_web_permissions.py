@@ -73,6 +73,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
          {"extensions": ["201"], "model": "T54W"},
          P.CHANGE_EXTENSIONS),
         ("DELETE", f"/api/v1/phones/seen/{forgotten}", None, P.CHANGE_EXTENSIONS),
+        ("GET", "/api/v1/provisioning/site", None, P.VIEW_EXTENSIONS),
+        ("PUT", "/api/v1/provisioning/site", {"language": "en"}, P.CHANGE_EXTENSIONS),
         ("GET", "/api/v1/roles", None, P.MANAGE_ACCOUNTS),
         ("POST", "/api/v1/roles", {"name": f"r{n}", "modules": {"audit": "view"}},
          P.MANAGE_ACCOUNTS),
@@ -179,6 +181,7 @@ PAGES = [
     ("/monitor/stream?for_s=1", P.VIEW_MONITOR),
     ("/reports", P.VIEW_REPORTS),
     ("/reports.csv", P.VIEW_REPORTS),
+    ("/phones/site", P.VIEW_EXTENSIONS),
     ("/account", None),
 ]
 

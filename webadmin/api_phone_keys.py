@@ -1,6 +1,7 @@
-"""``/api/v1/phones/{mac}/keys``, ``…/overrides``, ``…/http-auth`` and
-``/api/v1/provisioning/http-auth``: a phone's programmable keys, its
-per-device overrides and its provisioning credentials.
+"""``/api/v1/phones/{mac}/keys``, ``…/overrides``, ``…/http-auth``,
+``/api/v1/provisioning/http-auth`` and ``/api/v1/provisioning/site``: a
+phone's programmable keys, its per-device overrides, its provisioning
+credentials, and the site settings every phone gets.
 
 The same services as the CLI and the pages, as the principal of the token
 or session; refusals are problem details naming the field.
@@ -16,6 +17,8 @@ import bottle
 from agent.appliance import Appliance
 from agent.provisioning.credentials import CredentialService
 from agent.provisioning.keys import PhoneKeyService
+from agent.provisioning.site import KEYS as SITE_FIELDS
+from agent.provisioning.site import SiteSettingsService
 from webadmin import access
 from webadmin.api import PREFIX, BadRequest, _json_response, api_route
 
@@ -128,3 +131,22 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         mode = auth().set_site_mode(str(body.get("mode", "")))
         log.info("provisioning credentials for the site: %s, by %s", mode, actor())
         return _json_response({"mode": mode})
+
+    @app.get(f"{PREFIX}/provisioning/site")
+    @api_route
+    def get_site_settings() -> str:
+        shown = SiteSettingsService(access.current().principal).get()
+        return _json_response(shown.to_dict())
+
+    @app.put(f"{PREFIX}/provisioning/site")
+    @api_route
+    def put_site_settings() -> str:
+        body = _object_body(*SITE_FIELDS)
+        service = SiteSettingsService(access.current().principal)
+        shown = service.update(body)
+        log.info(
+            "site settings for phones: %s, by %s",
+            ", ".join(f"{name} {value}" for name, value in body.items()) or "none",
+            actor(),
+        )
+        return _json_response(shown.to_dict())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.provisioning.credentials import MODES, PHONE_MODES
 from agent.provisioning.keys import KINDS, LABEL_MAX, OVERRIDE_VALUE_MAX
+from agent.provisioning.site import LANGUAGES, TRANSPORTS
 from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 from webadmin.openapi_phones import MAC_PARAMETER
 
@@ -25,6 +26,16 @@ _OVERRIDES = {
     "description": "setting name in the vendor's own format -> value",
 }
 _CREDENTIALS = {"$ref": "#/components/schemas/ProvisioningCredentials"}
+_SITE = {"$ref": "#/components/schemas/ProvisioningSite"}
+_SITE_FIELDS = {
+    "time_zone": {"type": "string", "description": "IANA time zone, Europe/Berlin"},
+    "ntp_server": {"type": "string", "description": "host name or IP address"},
+    "language": {"enum": list(LANGUAGES)},
+    "transport": {
+        "enum": list(TRANSPORTS),
+        "description": "tls registers on the appliance's SIP TLS port",
+    },
+}
 
 
 def _json_body(schema: dict) -> dict:
@@ -45,6 +56,16 @@ SCHEMAS: dict = {
             },
             "label": {"type": "string", "maxLength": LABEL_MAX},
             "line": {"type": "integer", "minimum": 1, "default": 1},
+        },
+    },
+    "ProvisioningSite": {
+        "type": "object",
+        "properties": _SITE_FIELDS
+        | {
+            "time_zone_set": {
+                "type": "boolean",
+                "description": "false: the time zone follows the appliance's",
+            }
         },
     },
     "ProvisioningCredentials": {
@@ -149,6 +170,35 @@ PATHS: dict = {
                     {"type": "object", "properties": {"mode": {"enum": list(MODES)}}},
                     "the mode",
                 ),
+                "400": _CHANGE_ERRORS["400"],
+                "422": _CHANGE_ERRORS["422"],
+                "401": _ERRORS["401"],
+                "403": _ERRORS["403"],
+            },
+        },
+    },
+    "/provisioning/site": {
+        "get": {
+            "operationId": "getProvisioningSite",
+            "summary": "Time zone, NTP server, language and transport of every phone",
+            "responses": {
+                "200": _json(_SITE, "the site settings"),
+                "401": _ERRORS["401"],
+                "403": _ERRORS["403"],
+            },
+        },
+        "put": {
+            "operationId": "setProvisioningSite",
+            "summary": "Change site settings of every phone; the fields given, or none",
+            "requestBody": _json_body(
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": _SITE_FIELDS,
+                }
+            ),
+            "responses": {
+                "200": _json(_SITE, "the site settings now"),
                 "400": _CHANGE_ERRORS["400"],
                 "422": _CHANGE_ERRORS["422"],
                 "401": _ERRORS["401"],

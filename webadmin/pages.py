@@ -62,6 +62,7 @@ NOTICES = {
     "speed-dial-removed": "The speed dial is removed.",
     "report-scheduled": "The report is scheduled: it is e-mailed at its hour.",
     "report-sent": "The report is sent.",
+    "site-saved": "Saved: every phone gets it at its next fetch.",
 }
 
 

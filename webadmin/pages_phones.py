@@ -23,7 +23,7 @@ from agent.provisioning.keys import (
 )
 from agent.provisioning.seen import SeenPhoneService
 from agent.provisioning.vendors import VENDORS
-from webadmin import access, pages_seen_phones
+from webadmin import access, pages_phone_site, pages_seen_phones
 from webadmin.pages import _field_errors, _form, render
 
 #: The service says "extension" of the numbers the form's "extensions" holds.
@@ -67,6 +67,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
 
     pages_seen_phones.install(app, appliance, list_page)
+    pages_phone_site.install(app, appliance)
 
     @app.get("/phones")
     def phone_list() -> str:

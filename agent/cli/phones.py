@@ -21,6 +21,7 @@ from agent.provisioning.keys import (
     parse_key_spec,
     parse_override,
 )
+from agent.provisioning.site import LANGUAGES, TRANSPORTS, SiteSettingsService
 from agent.provisioning.vendors import VENDORS
 
 EXIT_OK = 0
@@ -192,13 +193,46 @@ def provisioning_command(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def provisioning_site(app: Appliance, args: argparse.Namespace) -> int:
+    service = SiteSettingsService(CONSOLE)
+    given = {
+        name: getattr(args, name)
+        for name in ("time_zone", "ntp_server", "language", "transport")
+        if getattr(args, name) is not None
+    }
+    shown = service.update(given) if given else service.get()
+    if args.json:
+        print_json(shown.to_dict())
+        return EXIT_OK
+    followed = "" if shown.time_zone_set else " (the appliance's)"
+    print(f"time zone   {shown.time_zone}{followed}")
+    print(f"NTP server  {shown.ntp_server}")
+    print(f"language    {shown.language}")
+    print(f"transport   {shown.transport}")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    command(
+    provisioning = command(
         sub,
         "provisioning",
         provisioning_command,
-        "serve phone configuration files over TFTP (as on the device)",
+        "serve phone configuration files over TFTP (as on the device); "
+        "'provisioning site' shows or sets what every phone gets",
     )
+    provisioning_sub = provisioning.add_subparsers(
+        dest="provisioning_action", metavar="ACTION"
+    )
+    site = command(
+        provisioning_sub,
+        "site",
+        provisioning_site,
+        "show or set every phone's time zone, NTP server, language, transport",
+    )
+    site.add_argument("--time-zone", help="IANA time zone, like Europe/Berlin")
+    site.add_argument("--ntp-server", help="host name or IP address")
+    site.add_argument("--language", help=", ".join(LANGUAGES))
+    site.add_argument("--transport", help=", ".join(TRANSPORTS))
     phone = sub.add_parser("phone", help="desk phones provisioned by MAC address")
     phone_sub = phone.add_subparsers(dest="action", required=True, metavar="ACTION")
 

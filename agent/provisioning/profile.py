@@ -11,24 +11,13 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from agent import system_settings
-from agent.errors import InvalidInput
+from agent.provisioning import site
 from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain
 
-# Site-wide provisioning settings in the system_setting table.
-TIME_ZONE = "provisioning.time_zone"
-NTP_SERVER = "provisioning.ntp_server"
-LANGUAGE = "provisioning.language"
-
-DEFAULT_TIME_ZONE = "UTC"
-DEFAULT_NTP_SERVER = "pool.ntp.org"
-DEFAULT_LANGUAGE = "en"
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
 # The feature code that dials the voicemail box (served by the media
 # service once voicemail is built; phones get the key now).
 VOICEMAIL_ACCESS_CODE = "*97"
-TRANSPORTS = ("udp", "tcp", "tls")
 
 
 @dataclass(frozen=True)
@@ -101,25 +90,18 @@ class PhoneProfile:
         return [key for key in self.keys if key.kind in kinds]
 
 
-def time_zone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            "time_zone", value, "an IANA time zone like Europe/Berlin"
-        ) from None
-    return value
-
-
 def site_profile(settings: Settings) -> SiteProfile:
-    """The site's values, from the settings and the system_setting table."""
+    """The site's values, from the settings and the site settings for
+    phones (``agent.provisioning.site``). Phones on TLS register on the
+    SIP TLS port (5061 unless set; RFC 3261 section 19.1.2)."""
+    values = site.current()
     return SiteProfile(
         server=sip_domain(settings),
-        port=settings.sip_port,
-        transport="udp",
-        time_zone=system_settings.get(TIME_ZONE, DEFAULT_TIME_ZONE),
-        ntp_server=system_settings.get(NTP_SERVER, DEFAULT_NTP_SERVER),
-        language=system_settings.get(LANGUAGE, DEFAULT_LANGUAGE),
+        port=settings.sip_tls_port if values.transport == "tls" else settings.sip_port,
+        transport=values.transport,
+        time_zone=values.time_zone,
+        ntp_server=values.ntp_server,
+        language=values.language,
         http_base=f"http://{_host(sip_domain(settings))}:{settings.http_port}/prov/",
     )
 

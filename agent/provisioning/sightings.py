@@ -121,6 +121,23 @@ _PNP_VENDORS = {
     "polycom": "polycom",
     "poly": "polycom",
 }
+# Files only a phone asks for, named by its MAC, that are no vendor's MAC
+# file here. Grandstream asks for its binary ``cfg<mac>`` (``cfg<mac>.bin``
+# on newer firmware) before ``cfg<mac>.xml`` (Grandstream SIP Device
+# Provisioning Guide, "Overview" and "Provisioning flow"). A Poly phone
+# whose master file names an override directory fetches the settings made
+# on the phone and on its web page, ``<mac>-phone.cfg`` and
+# ``<mac>-web.cfg``, and its contact directory ``<mac>-directory.xml``;
+# these names are those of the UC Software administrator guides, not
+# confirmed here against a current edition.
+_OTHER_MAC_FILES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("grandstream", re.compile(r"cfg(?P<mac>[0-9a-f]{12})(?:\.bin)?", re.I)),
+    ("polycom", re.compile(r"(?P<mac>[0-9a-f]{12})-(?:phone|web)\.cfg", re.I)),
+    ("polycom", re.compile(r"(?P<mac>[0-9a-f]{12})-directory\.xml", re.I)),
+)
+# The MAC a Poly phone puts in its default files (``000000000000.cfg``,
+# ``000000000000-directory.xml``) when its own are missing: no phone.
+_NO_MAC = "000000000000"
 _SNOM_FILE = re.compile(r"snom(d?[0-9]{3}[a-z]?)-[0-9a-f]{12}\.htm", re.I)
 _MODEL_PREFIXES = ("SIP-", "SNOM")
 
@@ -208,7 +225,12 @@ def from_request(
                 mac = found.group("mac")
                 vendors.append(vendor.name)
                 break
-    if mac is None:
+    for vendor_name, pattern in _OTHER_MAC_FILES:
+        found = pattern.fullmatch(name)
+        if found:
+            mac = found.group("mac")
+            vendors.append(vendor_name)
+    if mac is None or mac == _NO_MAC:
         return None
     try:
         mac = rules.mac(mac)

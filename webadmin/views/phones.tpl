@@ -2,7 +2,7 @@
 % editable = can(Permission.CHANGE_EXTENSIONS)
 <div class="heading">
   <h1>Phones <span class="count">{{len(phones)}}</span></h1>
-  <a href="/phones/templates">Templates</a> <a href="/phones/firmware">Firmware</a>
+  <a href="/phones/site">Site settings for phones</a> <a href="/phones/templates">Templates</a> <a href="/phones/firmware">Firmware</a>
 </div>
 % if not phones:
 <p class="empty">No phones yet. A phone added here fetches its settings over TFTP or from /prov/ on the plain HTTP port.</p>

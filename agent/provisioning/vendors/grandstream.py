@@ -3,19 +3,26 @@
 Grandstream's XML provisioning wraps "P-values" (``<P47>…</P47>``, one per
 field of the phone's web page) in ``<gs_provision version="1"><config
 version="1">``. The phone asks for ``cfg<mac>`` (the older binary format,
-not served here), then ``cfg<mac>.xml``, then the generic ``cfg.xml``.
+not served here; ``cfg<mac>.bin`` on newer firmware), then
+``cfg<mac>.xml``, then ``cfg<model>.xml`` and the generic ``cfg.xml``
+(Grandstream SIP Device Provisioning Guide, "Overview" and "Provisioning
+flow"; the ``<gs_provision>`` wrapper and its optional ``<mac>`` check are
+from the same guide's XML section).
 
 P-values written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Grandstream's
 configuration templates for the GXP21xx series: account 1 uses P271
 (active), P270 (account name), P47 (SIP server, ``host:port``), P35 (SIP
 user id), P36 (authenticate id), P34 (password), P3 (display name), P33
-(voicemail access number); account N from 2 on uses the same fields at
-100·(N+2) + 1, 2, 4, 5, 6, 7, 17, 26. P2 is the admin password, P30 the
-NTP server, P1362 the display language (a language code).
+(voicemail access number), P130 (SIP transport: 0 UDP, 1 TCP, 2 TLS);
+account N from 2 on uses the same fields at 100·(N+2) + 1, 2, 4, 5, 6, 7,
+17, 26, 48. P2 is the admin password, P30 the NTP server, P1362 the
+display language (a language code). The transport's P-values follow the
+same templates; the administration guides name the choices (UDP, TCP,
+TLS) but not their numbers, which come from the templates alone.
 
 Not written yet, because the value lists differ between firmware lines:
-the time zone (P64) and the transport (UDP, the phones' default, is what
-the PBX offers anyway). GXP models have six accounts at most, so six lines.
+the time zone (P64), so the phone keeps its own. GXP models have six
+accounts at most, so six lines.
 
 Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K
 (1 to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K)
@@ -25,7 +32,8 @@ a GXP's first keys are its lines already. The firmware server is P192
 (host and path, no scheme) with P212 the protocol (1 HTTP, 2 HTTPS); the
 phonebook XML download is P330 (the same protocol codes, 0 off) and P331
 its path. Which file name a given firmware line appends to P192 and P331
-is the least certain part here.
+is not confirmed by a public document, nor are the P-values themselves
+beyond the templates they were taken from.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ _FIRST_ACCOUNT = {
     "display_name": 3,
     "account_name": 270,
     "voicemail": 33,
+    "transport": 130,
 }
 _OTHER_ACCOUNT_OFFSET = {
     "active": 1,
@@ -59,9 +68,12 @@ _OTHER_ACCOUNT_OFFSET = {
     "display_name": 7,
     "account_name": 17,
     "voicemail": 26,
+    "transport": 48,
 }
 ADMIN_PASSWORD = "P2"
 NTP_SERVER = "P30"
+# SIP transport of an account: 0 UDP, 1 TCP, 2 TLS (over TCP).
+TRANSPORT = {"udp": "0", "tcp": "1", "tls": "2"}
 LANGUAGE = "P1362"
 
 
@@ -127,6 +139,7 @@ def _account(account: LineAccount, site: SiteProfile) -> list[tuple[str, str]]:
         (p_value("password", n), account.password),
         (p_value("display_name", n), account.display_name),
         (p_value("voicemail", n), site.voicemail_code),
+        (p_value("transport", n), TRANSPORT[site.transport]),
     ]
 
 

@@ -18,9 +18,11 @@ Software administration guides: per line ``reg.N.address``,
 ``device.auth.localAdminPassword`` for the admin password. The site file
 sets ``tcpIpApp.sntp.address`` (with ``.overrideDHCP``),
 ``tcpIpApp.sntp.gmtOffset`` (the standard offset in seconds) and
-``lcl.ml.lang``. The least certain values are the language names
-(``English_United_States`` and the like) and whether every firmware accepts
-an empty ``APP_FILE_PATH``.
+``lcl.ml.lang``. Not confirmed by a public Poly document here: the
+language names (``English_United_States``, ``German_Germany`` and the
+like, as UC Software's language files are named) and whether every
+firmware accepts an empty ``APP_FILE_PATH``. The transports are
+``UDPOnly``, ``TCPOnly`` and ``TLS`` of ``reg.N.server.1.transport``.
 
 Programmable keys: a line key adds one to ``reg.N.lineKeys`` of its line;
 BLF and park keys are the busy lamp field list, ``attendant.resourceList.K``

@@ -8,13 +8,20 @@ and then its own; ``<mac>.xml`` is accepted for the MAC file as well.
 
 Settings written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Snom's
 settings reference: ``user_active``, ``user_realname``, ``user_name``,
-``user_pass``, ``user_host`` (``host:port``) and ``user_mailbox`` per line;
+``user_pass``, ``user_host`` (``host:port``, with ``;transport=tcp`` or
+``;transport=tls`` when the site's phones use TCP or TLS, the URI
+parameter of RFC 3261 section 19.1.1 that Snom's registrar field takes)
+and ``user_mailbox`` per line;
 ``admin_mode_password``, ``http_user`` and ``http_pass`` for the phone's own
 admin access; ``ntp_server``, ``language`` and ``web_language`` in the
-common file. The language names beyond English and Deutsch follow Snom's
-list as best known (``Francais``, ``Espanol``, ``Italiano``,
-``Nederlands``, ``Portugues``) and are the least certain values here. The
-time zone (Snom's own codes, like ``GER+1``) is not written yet.
+common file. ``English`` and ``Deutsch`` for ``language`` and
+``web_language`` are confirmed by Snom's service wiki ("Configuration
+files", its example files); the other names (``Francais``, ``Espanol``,
+``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
+menu as far as known and are not confirmed by a public document. The time
+zone is not written yet: ``timezone`` takes Snom's own codes (``GER+1``,
+``ITA+1`` in the same wiki page), and no public list maps IANA zones to
+them, so the phone keeps its own.
 
 Programmable keys are ``fkey`` (``idx`` counting from 0):
 ``line`` for a line key, ``blf <sip:N@server>`` for a BLF key (a park
@@ -80,6 +87,15 @@ def _settings(
     return to_bytes(root)
 
 
+def _registrar(site: SiteProfile) -> str:
+    """``host:port``, with ``;transport=`` for TCP and TLS (UDP is the
+    phone's default and needs none)."""
+    hostport = f"{site.server}:{site.port}"
+    if site.transport == "udp":
+        return hostport
+    return f"{hostport};transport={site.transport}"
+
+
 def _fkey(key: FunctionKey, server: str) -> str:
     if key.kind == "line":
         return "line"
@@ -118,7 +134,7 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
             ("user_realname", account.display_name, n),
             ("user_name", account.number, n),
             ("user_pass", account.password, n),
-            ("user_host", f"{site.server}:{site.port}", n),
+            ("user_host", _registrar(site), n),
             ("user_mailbox", site.voicemail_code, n),
         ]
     values += [

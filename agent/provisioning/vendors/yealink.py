@@ -12,7 +12,8 @@ auto-provisioning guides for firmware 8x (T4xS, T5x): accounts as
 ``account.N.*`` with the server under ``account.N.sip_server.1.*``. Older
 firmware (7x) used ``account.N.sip_server_host`` instead; those phones are
 not served yet. ``local_time.time_zone`` takes the standard offset
-(``+1``, ``-5``, ``+5:30``); the zone's name, which the phone uses to pick
+(``+1``, ``-5``, ``+5:30``; -11 to +12 in Yealink's common configuration
+template); the zone's name, which the phone uses to pick
 daylight-saving rules, is not written yet because Yealink's list of names
 is its own, so such phones keep their default DST rule.
 
@@ -34,7 +35,10 @@ from agent.provisioning.vendors import Vendor, merged
 HEADER = "#!version:1.0.0.1"  # Yealink refuses a file without it
 ADMIN_USER = "admin"
 
-# account.N.sip_server.1.transport_type: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR.
+# account.N.sip_server.1.transport_type: 0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR,
+# the codes of account.X.transport in the Yealink SIP-T4x user guide
+# (Appendix, account settings), which firmware 8x kept for the server's
+# transport.
 TRANSPORT_TYPE = {"udp": "0", "tcp": "1", "tls": "2"}
 # lang.gui / lang.wui take the language's English name.
 LANGUAGE_NAMES = {
@@ -77,7 +81,9 @@ MAC_FILE_KEYS = frozenset(
         "remote_phonebook.data.1.name",
     }
 )
-# linekey.N.type: 15 Line, 16 BLF.
+# linekey.N.type: 15 Line (the default type of the first line keys in the
+# Yealink IP Phones Auto Provisioning Guide, "DSS keys"), 16 BLF (the same
+# guide's type list; not re-checked against a current edition).
 KEY_TYPE = {"line": "15", "blf": "16", "park": "16"}
 PHONEBOOK_NAME = "Company"
 

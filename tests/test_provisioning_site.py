@@ -1,0 +1,224 @@
+"""Site settings for phones on a running appliance: the time zone, NTP
+server, language and SIP transport set from the CLI, the REST API or the
+Phones pages reach the files phones fetch over HTTP and TFTP, in each
+vendor's own names, and a refused value changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.test_provisioning_e2e import http_get
+from tests.test_provisioning_files import parse_yealink
+from tests.test_tftp import tftp_hpa
+from tests.webclient import api_client, signed_in
+
+YEALINK_MAC = "805ec0aabb01"
+POLY_MAC = "0004f2aabb02"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("site") / "var").start()
+    running.add_extension("101", "Front desk")
+    running.add_extension("102", "Office")
+    assert running.add_phone(YEALINK_MAC, "101").returncode == 0
+    added = running.cli(
+        "phone", "add", POLY_MAC, "--vendor", "polycom", "--model", "VVX450",
+        "--extension", "102",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    yield running
+    running.stop()
+
+
+def yealink_files(pbx) -> dict[str, str]:
+    """What a Yealink phone reads: its common file, then its own file."""
+    status, _, common = http_get(pbx, "/prov/y000000000000.cfg")
+    own_status, _, own = http_get(pbx, f"/prov/{YEALINK_MAC}.cfg")
+    assert status == own_status == 200
+    return parse_yealink(common) | parse_yealink(own)
+
+
+def poly_files(pbx, tmp_path) -> dict[str, str]:
+    """What a Poly phone reads over TFTP: the site file and its phone file."""
+    values: dict[str, str] = {}
+    for name in ("edgepbx-polycom.cfg", f"phone{POLY_MAC}.cfg"):
+        local = tmp_path / name
+        result = tftp_hpa(pbx, name, local)
+        assert result.returncode == 0 and local.exists(), result.stderr
+        values |= ET.fromstring(local.read_bytes()).attrib
+    return values
+
+
+def typed(page: str, name: str) -> str:
+    """The value in the page's text field ``name``."""
+    found = re.search(rf'<input id="{name}"[^>]* value="([^"]*)"', page)
+    assert found, f"no field {name}"
+    return found.group(1)
+
+
+def test_phones_follow_the_appliance_time_zone_until_one_is_set(office):
+    admin = signed_in(office)
+    admin.post_form("/setup/timezone", {"timezone": "Asia/Kolkata"})
+
+    shown = office.cli("provisioning", "site", "--json").json()
+    values = yealink_files(office)
+
+    assert (shown["time_zone"], shown["time_zone_set"]) == ("Asia/Kolkata", False)
+    assert values["local_time.time_zone"] == "+5:30"
+
+
+def test_a_change_from_the_cli_reaches_yealink_over_http_and_poly_over_tftp(
+    office, tmp_path
+):
+    _, before, _ = http_get(office, "/prov/y000000000000.cfg")
+
+    changed = office.cli(
+        "provisioning", "site", "--time-zone", "America/New_York",
+        "--ntp-server", "ntp.example.net", "--language", "fr", "--transport", "tcp",
+    )  # fmt: skip
+    status, _, _ = http_get(
+        office, "/prov/y000000000000.cfg", {"If-None-Match": before["etag"]}
+    )
+    yealink = yealink_files(office)
+    poly = poly_files(office, tmp_path)
+
+    assert changed.returncode == 0, changed.stderr
+    assert "time zone   America/New_York" in changed.stdout
+    assert status == 200  # a polling phone downloads the changed file
+    assert yealink["local_time.time_zone"] == "-5"
+    assert yealink["local_time.ntp_server1"] == "ntp.example.net"
+    assert yealink["lang.gui"] == yealink["lang.wui"] == "French"
+    assert yealink["account.1.sip_server.1.transport_type"] == "1"
+    assert poly["tcpIpApp.sntp.gmtOffset"] == str(-5 * 3600)
+    assert poly["tcpIpApp.sntp.address"] == "ntp.example.net"
+    assert poly["lcl.ml.lang"] == "French_France"
+    assert poly["reg.1.server.1.transport"] == "TCPOnly"
+    assert poly["reg.1.server.1.port"] == str(office.sip_port)
+
+
+def test_tls_over_the_rest_api_points_phones_at_the_sip_tls_port(office, tmp_path):
+    api = api_client(office, "administrator")
+
+    reply = api.request("PUT", "/api/v1/provisioning/site", json_body={
+        "transport": "tls", "time_zone": "Europe/Berlin",
+    })  # fmt: skip
+    shown = api.get("/api/v1/provisioning/site").json()
+    yealink = yealink_files(office)
+    poly = poly_files(office, tmp_path)
+    tls_port = office.sip_tls_port
+
+    assert reply.status == 200, reply.body
+    assert shown["transport"] == "tls" and shown["time_zone"] == "Europe/Berlin"
+    assert yealink["account.1.sip_server.1.transport_type"] == "2"
+    assert yealink["account.1.sip_server.1.port"] == str(tls_port)
+    assert yealink["local_time.time_zone"] == "+1"
+    assert poly["reg.1.server.1.transport"] == "TLS"
+    assert poly["reg.1.server.1.port"] == str(tls_port)
+    assert poly["tcpIpApp.sntp.gmtOffset"] == "3600"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("time_zone", "Mars/Olympus_Mons"),
+        ("ntp_server", "http://ntp.example.net/"),
+        ("ntp_server", "ntp example net"),
+        ("language", "tlh"),
+        ("transport", "sctp"),
+    ],
+)
+def test_a_bad_value_is_refused_by_name_and_nothing_changes(office, field, value):
+    api = api_client(office, "administrator")
+    before_files = yealink_files(office)
+    before = api.get("/api/v1/provisioning/site").json()
+
+    reply = api.request(
+        "PUT",
+        "/api/v1/provisioning/site",
+        json_body={"language": "de" if before["language"] != "de" else "it"}
+        | {field: value},
+    )
+    cli = office.cli("provisioning", "site", f"--{field.replace('_', '-')}", value)
+
+    assert reply.status == 422
+    problem = reply.json()
+    assert problem["field"] == field and value in problem["detail"]
+    assert cli.returncode != 0 and field in cli.stderr
+    assert api.get("/api/v1/provisioning/site").json() == before
+    assert yealink_files(office) == before_files
+
+
+def test_a_change_on_the_page_is_audited_and_a_bad_one_shown_beside_its_field(
+    office,
+):
+    admin = signed_in(office)
+    form = {
+        "time_zone": "Europe/Madrid",
+        "ntp_server": "bad host!",
+        "language": "es",
+        "transport": "udp",
+    }
+
+    refused = admin.post_form("/phones/site", form)
+    unchanged = admin.get("/phones/site").body
+    saved = admin.post_form("/phones/site", form | {"ntp_server": "192.0.2.123"})
+    shown = admin.get(saved.headers["location"])
+    yealink = yealink_files(office)
+    db = sqlite3.connect(office.data_dir / "db" / "edgepbx.sqlite")
+    last = db.execute(
+        "SELECT actor, object_id, after FROM audit_log "
+        "WHERE object_id = 'provisioning.site' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    db.close()
+
+    assert refused.status == 422
+    assert 'id="ntp_server-error"' in refused.body and "bad host!" in refused.body
+    assert typed(refused.body, "time_zone") == "Europe/Madrid"  # what was typed
+    assert typed(unchanged, "time_zone") != "Europe/Madrid"
+    assert saved.status == 303
+    assert "every phone gets it at its next fetch" in shown.body
+    assert yealink["local_time.ntp_server1"] == "192.0.2.123"
+    assert yealink["lang.gui"] == "Spanish"
+    assert last[0] == "admin"
+    assert json.loads(last[2])["ntp_server"] == "192.0.2.123"
+
+
+def test_viewers_read_the_site_settings_and_only_changers_change_them(office):
+    viewer = api_client(office, "operator")
+    read = viewer.get("/api/v1/provisioning/site")
+    write = viewer.request(
+        "PUT", "/api/v1/provisioning/site", json_body={"language": "nl"}
+    )
+    documented = viewer.get("/api/v1/openapi.json").json()["paths"]
+
+    assert read.status == 200 and set(read.json()) >= {"time_zone", "transport"}
+    assert write.status == 403
+    assert set(documented["/provisioning/site"]) == {"get", "put"}
+
+
+def test_a_role_limited_to_some_extensions_may_not_change_every_phone(office):
+    made = office.cli(
+        "role", "add", "deskstaff",
+        "--module", "extensions=edit",
+        "--extensions", "100-199",
+    )  # fmt: skip
+    limited = api_client(office, "deskstaff")
+
+    read = limited.get("/api/v1/provisioning/site")
+    write = limited.request(
+        "PUT", "/api/v1/provisioning/site", json_body={"language": "nl"}
+    )
+
+    assert made.returncode == 0, made.stderr
+    assert read.status == 200
+    assert write.status == 403
+    assert "site settings reach every phone" in write.json()["detail"]
+    assert read.json()["language"] != "nl"
+    assert limited.get("/api/v1/provisioning/site").json() == read.json()
