@@ -56,6 +56,8 @@ NOTICES = {
     "revoked": "The token is revoked: it no longer signs anything in.",
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
+    "prompt-saved": "The prompt is saved: menus that name it play it from now on.",
+    "music-saved": "The music is saved: callers on hold hear it from now on.",
 }
 
 
