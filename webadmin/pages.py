@@ -57,6 +57,7 @@ NOTICES = {
     "saved-role": "The role is saved.",
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "prompt-saved": "The prompt is saved: menus that name it play it from now on.",
+    "profile-saved": "Your name and e-mail address are saved.",
     "music-saved": "The music is saved: callers on hold hear it from now on.",
 }
 
