@@ -93,3 +93,37 @@ def test_a_file_over_the_limit_is_refused_and_changes_nothing(pbx):
     assert sent.status == 422
     assert "at most 10 MB" in field_error(sent.body, "prompt_file")
     assert not list((pbx.data_dir / "prompts").rglob("*.wav"))
+
+
+def test_an_administrator_sets_a_mailbox_greeting_from_the_voicemail_page(
+    pbx, tmp_path
+):
+    pbx.add_extension("101", "Reception")
+    pbx.add_extension("102", "Office")
+    assert pbx.cli("voicemail", "set", "101", "--pin", "2580").returncode == 0
+    admin = signed_in(pbx)
+    good = tone_wav(tmp_path / "busy.wav", rate=16000).read_bytes()
+    page = "/voicemail"
+
+    junk = admin.post_file(
+        f"{page}/greeting", {"extension": "101", "reason": "busy"}, "b.wav", b"x", page
+    )
+    no_box = admin.post_file(
+        f"{page}/greeting", {"extension": "102", "reason": "busy"}, "b.wav", good, page
+    )
+    before = pbx.cli("voicemail", "show", "101", "--json").json()["greetings"]
+    saved = admin.post_file(
+        f"{page}/greeting", {"extension": "101", "reason": "busy"}, "b.wav", good, page
+    )
+    shown = admin.get(saved.headers["location"]).body
+
+    assert junk.status == 422 and "not audio" in field_error(junk.body, "greeting_file")
+    assert 'id="greeting_extension"' in junk.body
+    assert no_box.status == 422
+    assert "no mailbox" in field_error(no_box.body, "greeting_extension")
+    assert before == []
+    assert saved.status == 303
+    assert "The greeting is saved" in shown
+    assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]
+    with wave.open(str(pbx.data_dir / "voicemail" / "101" / "greeting-busy.wav")) as w:
+        assert w.getframerate() == 8000

@@ -58,6 +58,7 @@ NOTICES = {
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "prompt-saved": "The prompt is saved: menus that name it play it from now on.",
     "profile-saved": "Your name and e-mail address are saved.",
+    "greeting-saved": "The greeting is saved: callers hear it from now on.",
     "music-saved": "The music is saved: callers on hold hear it from now on.",
 }
 

@@ -22,17 +22,18 @@ from agent.media.uploads import (
     MusicService,
     PromptService,
 )
-from agent.voicemail.service import VoicemailService
+from agent.voicemail.service import GREETING_REASONS, VoicemailService
 from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
 
+GREETING_UPLOAD = "/voicemail/greeting"
 PROMPT_UPLOAD = "/ivr/prompts"
 MUSIC_UPLOAD = "/ivr/music"
 # A multipart form around the file: its boundaries, the name and the token.
 FORM_OVERHEAD_BYTES = 16 * 1024
-for _route in (PROMPT_UPLOAD, MUSIC_UPLOAD):
+for _route in (GREETING_UPLOAD, PROMPT_UPLOAD, MUSIC_UPLOAD):
     bodies.LARGE_BODY_ROUTES[_route] = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
 #: The upload forms of the IVR page: route, service, and the field names of
 #: their errors (one page shows both forms, so each has its own fields).
@@ -89,6 +90,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             status,
             title="Voicemail",
             boxes=boxes,
+            reasons=GREETING_REASONS,
+            upload_limit=UPLOAD_LIMIT,
             values=values,
             errors=errors,
         )
@@ -114,6 +117,32 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return voicemail_page(values, _field_errors(exc), 422)
         log.info("mailbox %s: saved by %s", values["extension"], actor().name)
         bottle.redirect("/voicemail", 303)
+
+    @app.post(GREETING_UPLOAD)
+    def voicemail_greeting() -> str:
+        """An administrator sets a mailbox's greeting from a WAV or MP3."""
+        values = {"extension": _form("extension"), "reason": _form("reason")}
+        upload = bottle.request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise InvalidInput("file", None, "choose a WAV or MP3 file")
+            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+            VoicemailService(settings, actor()).upload_greeting(
+                values["extension"], values["reason"], data
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            errors = {f"greeting_{k}": v for k, v in _field_errors(exc).items()}
+            shown = {f"greeting_{k}": v for k, v in values.items()}
+            return voicemail_page({"enabled": "on"} | shown, errors, 422)
+        log.info(
+            "mailbox %s: %s greeting set by %s",
+            values["extension"],
+            values["reason"],
+            actor().name,
+        )
+        access.redirect("/voicemail?notice=greeting-saved", 303)
 
     # -- IVR -----------------------------------------------------------------
 
