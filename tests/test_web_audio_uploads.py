@@ -9,7 +9,7 @@ import wave
 
 from agent.media.uploads import MAX_UPLOAD_BYTES
 from tests.test_prompts import tone_wav
-from tests.webclient import signed_in
+from tests.webclient import api_client, signed_in
 
 PAGE = "/ivr"
 
@@ -127,3 +127,28 @@ def test_an_administrator_sets_a_mailbox_greeting_from_the_voicemail_page(
     assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]
     with wave.open(str(pbx.data_dir / "voicemail" / "101" / "greeting-busy.wav")) as w:
         assert w.getframerate() == 8000
+
+
+def test_the_api_takes_a_prompt_as_the_raw_body_and_refuses_junk(pbx, tmp_path):
+    api = api_client(pbx, "administrator")
+    good = tone_wav(tmp_path / "hello.wav").read_bytes()
+
+    def put(path: str, body: bytes, media_type: str = "audio/wav"):
+        return api.request("PUT", path, body=body, headers={"Content-Type": media_type})
+
+    added = put("/api/v1/prompts/hello", good)
+    replaced = put("/api/v1/prompts/hello", good)
+    junk = put("/api/v1/prompts/hello", b"not audio at all")
+    as_json = put("/api/v1/music/jingle", good, "application/json")
+    music = put("/api/v1/music/jingle", good)
+    listed = api.get("/api/v1/music")
+    removed = api.request("DELETE", "/api/v1/music/jingle")
+
+    assert added.status == 201 and added.json()["name"] == "hello"
+    assert replaced.status == 200
+    assert junk.status == 422 and junk.json()["field"] == "file"
+    assert as_json.status == 415
+    assert music.status == 201
+    assert listed.json() == [{"name": "jingle", "duration_s": 1.0}]
+    assert removed.status == 204
+    assert api.get("/api/v1/music").json() == []

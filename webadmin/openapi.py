@@ -14,6 +14,7 @@ from agent.extensions.service import (
     SORT_KEYS,
 )
 from webadmin import (
+    openapi_audio,
     openapi_features,
     openapi_mail,
     openapi_media,
@@ -252,11 +253,13 @@ def _parts() -> dict:
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
             | openapi_trunks.SCHEMAS
-            | openapi_features.SCHEMAS,
+            | openapi_features.SCHEMAS
+            | openapi_audio.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
+            **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             "/openapi.json": {
                 "get": {
