@@ -116,3 +116,35 @@ def test_only_the_owner_or_an_administrator_changes_a_profile(tmp_path):
 
     assert (mine.display_name, mine.email) == ("Ann Lee", "ann@example.com")
     assert theirs.display_name == "Desk 102"
+
+
+def test_a_portal_user_reads_their_presence_and_sets_their_profile_by_api(pbx):
+    pbx.add_extension("101", "Reception")
+    pbx.add_extension("102", "Office")
+    admin = signed_in(pbx)
+    user = portal_user(pbx, admin, "101")
+    assert pbx.cli("extension", "dnd", "101", "on").returncode == 0
+    token = user.csrf_token()
+
+    def put(body):
+        return user.request(
+            "PUT", "/api/v1/me/profile", json_body=body, headers={"X-CSRF-Token": token}
+        )
+
+    presence = user.get("/api/v1/me/presence")
+    bad = put({"display_name": "Ann", "email": "nowhere"})
+    empty = put({"display_name": "  ", "email": None})
+    good = put({"display_name": "Ann Lee", "email": "ann@example.com"})
+    admins_own = admin.get("/api/v1/me/presence")
+
+    assert presence.status == 200
+    assert presence.json()["dnd"] is True and presence.json()["rings"] is False
+    assert presence.json()["phones"] == []
+    assert "Do-not-disturb" in presence.json()["why_not"]
+    assert bad.status == 422 and bad.json()["field"] == "email"
+    assert empty.status == 422 and empty.json()["field"] == "display_name"
+    assert good.status == 200 and good.json()["display_name"] == "Ann Lee"
+    assert pbx.cli("extension", "show", "101", "--json").json()["email"] == (
+        "ann@example.com"
+    )
+    assert admins_own.status == 403
