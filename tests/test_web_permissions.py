@@ -17,6 +17,7 @@ import pytest
 
 from agent.accounts.roles import PERMISSIONS, Permission, Role
 from tests.pbx import RunningPbx
+from tests.test_web_portal_voicemail import tone_wav
 from tests.webclient import api_client, signed_in
 
 P = Permission
@@ -49,7 +50,7 @@ def shared_pbx(tmp_path_factory):
 
 
 def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
-    """(method, path, JSON body or CSV text, what it needs) per operation;
+    """(method, path, JSON body, CSV text or WAV bytes, what it needs) per operation;
     None: anyone signed in. Each call makes new names, so it can succeed."""
     n = next(_unique)
     assigned, forgotten = seen_phone(pbx, n, 1), seen_phone(pbx, n, 2)
@@ -120,6 +121,10 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
          {"url": f"https://127.0.0.1:9/new{n}", "types": ["call-ended"]},
          P.MANAGE_EVENTS),
         ("DELETE", f"/api/v1/webhooks/{hook}", None, P.MANAGE_EVENTS),
+        ("GET", "/api/v1/prompts", None, P.VIEW_MEDIA),
+        ("PUT", f"/api/v1/prompts/p{n}", tone_wav(0.2), P.MANAGE_MEDIA),
+        ("GET", "/api/v1/music", None, P.VIEW_MEDIA),
+        ("PUT", f"/api/v1/music/m{n}", tone_wav(0.2), P.MANAGE_MEDIA),
     ]  # fmt: skip
 
 
@@ -147,7 +152,11 @@ def test_every_api_operation_answers_each_role_by_its_permissions(shared_pbx, ro
     held = grants(role)
     wrong = []
     for method, path, body, needs in api_calls(shared_pbx):
-        if isinstance(body, str):
+        if isinstance(body, bytes):
+            reply = web.request(
+                method, path, body=body, headers={"Content-Type": "audio/wav"}
+            )
+        elif isinstance(body, str):
             reply = web.request(
                 method, path, body=body.encode(), headers={"Content-Type": "text/csv"}
             )
@@ -182,6 +191,8 @@ PAGES = [
     ("/reports", P.VIEW_REPORTS),
     ("/reports.csv", P.VIEW_REPORTS),
     ("/phones/site", P.VIEW_EXTENSIONS),
+    ("/voicemail", P.VIEW_MEDIA),
+    ("/ivr", P.VIEW_MEDIA),
     ("/account", None),
 ]
 

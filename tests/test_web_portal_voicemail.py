@@ -13,6 +13,7 @@ import wave
 
 import pytest
 
+from tests import browser_driver
 from tests.sipphone import Phone, read_wav_tail, tone_share
 from tests.test_media import leave_message, wait_messages
 from tests.webclient import portal_user, signed_in
@@ -121,3 +122,32 @@ def test_the_owner_sets_a_pin_and_a_greeting_and_bad_ones_change_nothing(pbx, of
     assert not_audio.status == 422 and field_error(not_audio.body, "file")
     assert greeting.status == 303
     assert shown["greetings"] == ["busy"]
+
+
+def test_the_owner_plays_a_message_in_chromium_and_it_shows_as_heard(
+    pbx, office, browser_ready
+):
+    with phone(pbx, "102", office["102"], TONE_102) as caller:
+        assert caller.register() == 200
+        leave_message(caller, "101")
+    [left] = wait_messages(pbx, "101", 1)
+    admin = signed_in(pbx)
+    owner = portal_user(pbx, admin, "101")
+
+    seen = browser_driver.run(
+        "portal_voicemail.mjs",
+        pbx,
+        session=owner.cookies["__Host-edgepbx_session"],
+        message=str(left["id"]),
+    )
+    [kept] = wait_messages(pbx, "101", 1)
+
+    assert "102 (new)" in seen["before"]["text"]
+    assert seen["before"]["className"] == "new"
+    assert seen["played"]["error"] is None
+    assert seen["played"]["currentTime"] >= 1.0, seen["played"]
+    assert seen["played"]["duration"] == pytest.approx(left["duration_s"], abs=0.5)
+    assert seen["after"]["className"] == "old"
+    assert "(new)" not in seen["after"]["text"]
+    assert kept["heard"]
+    assert seen["consoleErrors"] == []

@@ -19,7 +19,8 @@ from agent.accounts import custom_roles, portal_mail, tokens
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.contacts.service import ContactService
-from agent.errors import InvalidInput
+from agent.errors import Forbidden, InvalidInput
+from agent.extensions.presence import presence_of
 from agent.extensions.service import import_csv
 from webadmin import access, bodies, problems
 from webadmin.api import (
@@ -361,6 +362,39 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return _json_response(
             {"name": p.name, "role": p.role_name, "extension": p.extension}
         )
+
+    def my_number() -> str:
+        number = principal().extension
+        if number is None:
+            raise Forbidden(f"{principal().name}: this is for the user of an extension")
+        return number
+
+    @app.get(f"{PREFIX}/me/presence")
+    @api_route
+    def my_presence() -> str:
+        found = presence_of(principal(), appliance.kamailio, my_number())
+        return _json_response(
+            {
+                "extension": found.extension,
+                "phones": found.phones,
+                "dnd": found.dnd,
+                "forwards": found.forwards,
+                "rings": found.rings,
+                "why_not": found.why_not(),
+            }
+        )
+
+    @app.put(f"{PREFIX}/me/profile")
+    @extension_route
+    def change_my_profile() -> str:
+        number = my_number()
+        body = json_object({"display_name": str, "email": (str, type(None))})
+        info = appliance.extensions_as(principal()).change_profile(
+            number,
+            display_name=body.get("display_name") or "",
+            email=body.get("email") or None,
+        )
+        return _json_response(info.to_dict())
 
     @app.get(f"{PREFIX}/me/contacts")
     @api_route

@@ -20,6 +20,7 @@ from agent.settings import Settings
 from webadmin import (
     access,
     api,
+    api_audio,
     api_events,
     api_features,
     api_mail,
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_network.install(app, appliance)
     pages_network.install(app, appliance)
     api_media.install(app, appliance)
+    api_audio.install(app, appliance)
     pages_media.install(app, appliance)
     api_features.install(app, appliance)
     pages_features.install_portal(app)

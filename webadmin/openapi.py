@@ -14,6 +14,7 @@ from agent.extensions.service import (
     SORT_KEYS,
 )
 from webadmin import (
+    openapi_audio,
     openapi_backup_schedule,
     openapi_events,
     openapi_features,
@@ -262,11 +263,13 @@ def _parts() -> dict:
             | openapi_backup_schedule.SCHEMAS
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
-            | openapi_events.SCHEMAS,
+            | openapi_events.SCHEMAS
+            | openapi_audio.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
+            **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
             **openapi_backup_schedule.PATHS,

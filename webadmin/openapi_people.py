@@ -7,6 +7,7 @@ from __future__ import annotations
 from agent.accounts.roles import ACCESS_LEVELS, MODULES
 from agent.contacts import service as contacts
 from agent.csvimport import MAX_BYTES
+from agent.extensions.rules import DISPLAY_NAME_MAX
 from agent.extensions.service import CSV_COLUMNS as EXTENSION_COLUMNS
 from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 
@@ -215,6 +216,40 @@ SCHEMAS: dict = {
             "name": {"type": "string"},
             "role": {"type": "string"},
             "extension": {"type": ["string", "null"]},
+        },
+    },
+    "Profile": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["display_name"],
+        "properties": {
+            "display_name": {"type": "string", "maxLength": DISPLAY_NAME_MAX},
+            "email": {
+                "type": ["string", "null"],
+                "description": "empty or null clears it",
+            },
+        },
+    },
+    "Presence": {
+        "type": "object",
+        "required": ["extension", "phones", "dnd", "forwards", "rings", "why_not"],
+        "properties": {
+            "extension": {"type": "string"},
+            "phones": {
+                "type": ["array", "null"],
+                "items": {"type": "string"},
+                "description": "the registered phones' User-Agents; null when "
+                "the SIP core does not answer",
+            },
+            "dnd": {"type": "boolean"},
+            "forwards": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "forward kind (always, busy, no_answer, "
+                "unreachable) to its target, only those set",
+            },
+            "rings": {"type": "boolean"},
+            "why_not": {"type": "string", "description": "empty when it rings"},
         },
     },
 }
@@ -441,6 +476,26 @@ PATHS: dict = {
     },
     "/me": {
         "get": _op("getMe", "Who is asking", {"200": _ok(_ref("Me"))} | _ERRORS),
+    },
+    "/me/presence": {
+        "get": _op(
+            "getMyPresence",
+            "The portal user's extension as callers meet it",
+            {"200": _ok(_ref("Presence"))} | _ERRORS,
+        ),
+    },
+    "/me/profile": {
+        "put": _op(
+            "changeMyProfile",
+            "The portal user changes their extension's name and e-mail address",
+            {
+                "200": _ok(_ref("Extension"), "the extension as changed"),
+                "422": _problem("a field breaks its rule; field names it"),
+            }
+            | _BAD_BODY
+            | _ERRORS,
+            requestBody=_body(_ref("Profile")),
+        ),
     },
     "/me/contacts": {
         "get": _op(

@@ -63,6 +63,10 @@ NOTICES = {
     "report-scheduled": "The report is scheduled: it is e-mailed at its hour.",
     "report-sent": "The report is sent.",
     "site-saved": "Saved: every phone gets it at its next fetch.",
+    "prompt-saved": "The prompt is saved: menus that name it play it from now on.",
+    "profile-saved": "Your name and e-mail address are saved.",
+    "greeting-saved": "The greeting is saved: callers hear it from now on.",
+    "music-saved": "The music is saved: callers on hold hear it from now on.",
 }
 
 

@@ -2,6 +2,8 @@
 
 The same ``VoicemailService`` and ``IvrService`` as the CLI and the API; a
 refused form comes back with the field's error beside it and nothing saved.
+The IVR page also takes uploads (WAV or MP3) of the menus' prompts and of the
+music on hold, converted by ``agent.media.uploads`` as the CLI's are.
 """
 
 from __future__ import annotations
@@ -14,11 +16,37 @@ from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.ivr.service import IvrService
-from agent.voicemail.service import VoicemailService
-from webadmin import access
+from agent.media.uploads import (
+    MAX_PROMPT_S,
+    MAX_UPLOAD_BYTES,
+    MusicService,
+    PromptService,
+)
+from agent.voicemail.service import GREETING_REASONS, VoicemailService
+from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
+
+GREETING_UPLOAD = "/voicemail/greeting"
+PROMPT_UPLOAD = "/ivr/prompts"
+MUSIC_UPLOAD = "/ivr/music"
+# A multipart form around the file: its boundaries, the name and the token.
+FORM_OVERHEAD_BYTES = 16 * 1024
+for _route in (GREETING_UPLOAD, PROMPT_UPLOAD, MUSIC_UPLOAD):
+    bodies.LARGE_BODY_ROUTES[_route] = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
+#: The upload forms of the IVR page: route, service, and the field names of
+#: their errors (one page shows both forms, so each has its own fields).
+UPLOADS = {
+    "prompt": (PROMPT_UPLOAD, PromptService),
+    "music": (MUSIC_UPLOAD, MusicService),
+}
+#: Where each upload form's success leads.
+SAVED = {
+    "prompt": "/ivr?notice=prompt-saved#prompts",
+    "music": "/ivr?notice=music-saved#music",
+}
+UPLOAD_LIMIT = f"up to {MAX_UPLOAD_BYTES // 2**20} MB and {MAX_PROMPT_S // 60} minutes"
 
 
 def _choices(text: str) -> dict[str, str]:
@@ -62,6 +90,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             status,
             title="Voicemail",
             boxes=boxes,
+            reasons=GREETING_REASONS,
+            upload_limit=UPLOAD_LIMIT,
             values=values,
             errors=errors,
         )
@@ -88,15 +118,51 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         log.info("mailbox %s: saved by %s", values["extension"], actor().name)
         bottle.redirect("/voicemail", 303)
 
+    @app.post(GREETING_UPLOAD)
+    def voicemail_greeting() -> str:
+        """An administrator sets a mailbox's greeting from a WAV or MP3."""
+        values = {"extension": _form("extension"), "reason": _form("reason")}
+        upload = bottle.request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise InvalidInput("file", None, "choose a WAV or MP3 file")
+            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+            VoicemailService(settings, actor()).upload_greeting(
+                values["extension"], values["reason"], data
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            errors = {f"greeting_{k}": v for k, v in _field_errors(exc).items()}
+            shown = {f"greeting_{k}": v for k, v in values.items()}
+            return voicemail_page({"enabled": "on"} | shown, errors, 422)
+        log.info(
+            "mailbox %s: %s greeting set by %s",
+            values["extension"],
+            values["reason"],
+            actor().name,
+        )
+        access.redirect("/voicemail?notice=greeting-saved", 303)
+
     # -- IVR -----------------------------------------------------------------
 
     def ivr_page(values: dict, errors: dict, status: int = 200) -> str:
         try:
             menus = IvrService(settings, actor()).list()
+            prompts = PromptService(settings, actor()).list()
+            music = MusicService(settings, actor()).list()
         except Forbidden as exc:
             return refused(exc)
         return render(
-            "ivr", status, title="IVR menus", menus=menus, values=values, errors=errors
+            "ivr",
+            status,
+            title="IVR menus",
+            menus=menus,
+            prompts=prompts,
+            music=music,
+            upload_limit=UPLOAD_LIMIT,
+            values=values,
+            errors=errors,
         )
 
     @app.get("/ivr")
@@ -144,6 +210,35 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return ivr_page(values, errors, 422)
         log.info("IVR menu %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/ivr", 303)
+
+    def upload_audio(kind: str) -> str:
+        """Save one uploaded prompt or piece of music.
+
+        Both forms are on one page, so an error is shown at ``KIND_FIELD``.
+        """
+        _, service = UPLOADS[kind]
+        name = _form("name").strip()
+        upload = bottle.request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise InvalidInput("file", None, "choose a WAV or MP3 file")
+            data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+            info = service(settings, actor()).upload(name, data)
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            errors = {f"{kind}_{k}": v for k, v in _field_errors(exc).items()}
+            return ivr_page({f"{kind}_name": name}, errors, 422)
+        log.info("%s %s: uploaded by %s", kind, info.name, actor().name)
+        access.redirect(SAVED[kind], 303)
+
+    @app.post(PROMPT_UPLOAD)
+    def prompt_upload() -> str:
+        return upload_audio("prompt")
+
+    @app.post(MUSIC_UPLOAD)
+    def music_upload() -> str:
+        return upload_audio("music")
 
     # -- conference rooms ------------------------------------------------------
 

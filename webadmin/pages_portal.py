@@ -1,7 +1,9 @@
 """The user portal: an extension's user manages what is theirs.
 
-Its pages are at ``/portal``: the user's extension and profile, their
-password (``/password``, as for everyone), and their personal contacts.
+Its pages are at ``/portal``: the user's extension, its presence as callers
+meet it (phones registered, do-not-disturb, forwards) and their profile,
+which they may change (the name their calls show and their e-mail address);
+their password (``/password``, as for everyone), and their personal contacts.
 ``SECTIONS`` lists the portal's parts for its navigation; voicemail, the
 call log and forwarding add themselves there as they are built.
 """
@@ -13,6 +15,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.contacts.service import ContactService
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
+from agent.extensions.presence import FORWARD_WHEN, presence_of
 from webadmin import access
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_contacts import import_errors, uploaded_csv
@@ -38,18 +41,45 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             )
         return appliance.extensions.get(number)
 
-    @app.get("/portal")
-    def portal_home() -> str:
+    def home(values: dict | None = None, errors: dict | None = None, status=200):
         try:
             extension = own_extension()
+            presence = presence_of(principal(), appliance.kamailio, extension.number)
         except (Forbidden, NotFound) as exc:
             return refused(exc)
+        shown = {
+            "name": extension.display_name,
+            "email": extension.email or "",
+        } | (values or {})
         return render(
             "portal",
+            status,
             title=f"Extension {extension.number}",
             extension=extension,
+            presence=presence,
+            forward_when=FORWARD_WHEN,
             sections=SECTIONS,
+            values=shown,
+            errors=errors or {},
         )
+
+    @app.get("/portal")
+    def portal_home() -> str:
+        return home()
+
+    @app.post("/portal/profile")
+    def change_profile() -> str:
+        values = {"name": _form("name"), "email": _form("email")}
+        try:
+            number = own_extension().number
+            appliance.extensions_as(principal()).change_profile(
+                number, display_name=values["name"], email=values["email"] or None
+            )
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return home(values, _field_errors(exc), 422)
+        access.redirect("/portal?notice=profile-saved", 303)
 
     def contacts_page(values: dict, errors: dict, status: int = 200) -> str:
         search = bottle.request.query.getunicode("q", default="") or ""

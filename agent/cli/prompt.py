@@ -1,5 +1,5 @@
-"""``edgepbx prompt``: prompts uploaded for IVR menus, and mailbox greetings
-set from a file (agent/media/uploads.py)."""
+"""``edgepbx prompt``: prompts uploaded for IVR menus, ``edgepbx music``: music
+on hold, and mailbox greetings set from a file (agent/media/uploads.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli.parsers import command
 from agent.errors import InvalidInput
-from agent.media.uploads import MAX_UPLOAD_BYTES, PromptService
+from agent.media.uploads import MAX_UPLOAD_BYTES, MusicService, PromptService
 from agent.voicemail.service import VoicemailService
 
 EXIT_OK = 0
@@ -26,30 +26,36 @@ def _read(path: str) -> bytes:
     return file.read_bytes()
 
 
+def _folder(app: Appliance, args: argparse.Namespace) -> PromptService | MusicService:
+    kind = MusicService if args.command == "music" else PromptService
+    return kind(app.settings, CONSOLE)
+
+
 def prompt_upload(app: Appliance, args: argparse.Namespace) -> int:
-    info = PromptService(app.settings, CONSOLE).upload(args.name, _read(args.file))
+    info = _folder(app, args).upload(args.name, _read(args.file))
     if args.json:
         print(json.dumps(info.to_dict()))
     else:
-        print(f"prompt {info.name}: {info.duration_s} s")
+        print(f"{args.command} {info.name}: {info.duration_s} s")
     return EXIT_OK
 
 
 def prompt_list(app: Appliance, args: argparse.Namespace) -> int:
-    prompts = PromptService(app.settings, CONSOLE).list()
+    prompts = _folder(app, args).list()
     if args.json:
         print(json.dumps([p.to_dict() for p in prompts], indent=2))
         return EXIT_OK
     if not prompts:
-        print("no uploaded prompt")
+        print(f"no uploaded {args.command}")
     for p in prompts:
         print(f"{p.name:<32} {p.duration_s:>7} s")
     return EXIT_OK
 
 
 def prompt_remove(app: Appliance, args: argparse.Namespace) -> int:
-    PromptService(app.settings, CONSOLE).remove(args.name)
-    print(json.dumps({"removed": args.name}) if args.json else "prompt removed")
+    _folder(app, args).remove(args.name)
+    done = f"{args.command} removed"
+    print(json.dumps({"removed": args.name}) if args.json else done)
     return EXIT_OK
 
 
@@ -73,6 +79,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="a WAV or MP3 file")
     command(prompt_sub, "list", prompt_list, "list uploaded prompts")
     p = command(prompt_sub, "remove", prompt_remove, "remove a prompt no menu uses")
+    p.add_argument("name")
+
+    music = sub.add_parser("music", help="music on hold (WAV or MP3)")
+    music_sub = music.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = command(music_sub, "upload", prompt_upload, "add or replace a piece of music")
+    p.add_argument("name")
+    p.add_argument("file", help="a WAV or MP3 file")
+    command(music_sub, "list", prompt_list, "list uploaded music (else Debian's)")
+    p = command(music_sub, "remove", prompt_remove, "remove a piece of music")
     p.add_argument("name")
 
     greeting = sub.add_parser("greeting", help="mailbox greetings from a file")

@@ -266,6 +266,33 @@ class ExtensionService:
                 raise InvalidInput("enabled", enabled, "true or false")
             changes["enabled"] = enabled
 
+        after, changed = self._save(number, changes)
+        if changed.get("enabled") is False:
+            self._sign_out_phones(after.number)
+        return after
+
+    def change_profile(
+        self, number: str, *, display_name: str, email: str | None
+    ) -> ExtensionInfo:
+        """An extension's user changes their own name and e-mail address.
+
+        The name is what their phones show and send on calls; an empty
+        e-mail address clears it. Anyone else needs to change extensions.
+        """
+        if self.actor.extension is None or self.actor.extension != number:
+            self.actor.require(Permission.CHANGE_EXTENSIONS)
+        changes = {
+            "display_name": rules.display_name(display_name),
+            "email": rules.email(email),
+        }
+        return self._save(number, changes)[0]
+
+    def _save(self, number: str, changes: dict) -> tuple[ExtensionInfo, dict]:
+        """Write checked changes and audit them, in one transaction.
+
+        Returns:
+            The extension as it is now, and the fields that changed.
+        """
         with database.atomic():
             row = self._row(number)
             before = ExtensionInfo.of(row)
@@ -286,9 +313,7 @@ class ExtensionService:
                     _shown(before),
                     _shown(after),
                 )
-        if changes.get("enabled") is False:
-            self._sign_out_phones(row.number)
-        return after
+        return after, changes
 
     def remove(self, number: str) -> None:
         self.actor.require(Permission.CHANGE_EXTENSIONS)

@@ -1,8 +1,9 @@
 """Where the media service finds the audio it plays.
 
 System prompts are Debian's ``asterisk-core-sounds-en-wav`` and music on hold
-is ``asterisk-moh-opsound-wav``: real recordings, 8 kHz 16-bit mono WAV,
-which pjmedia plays without conversion. Both are in debian-packages.txt.
+is ``asterisk-moh-opsound-wav`` unless the owner uploaded their own: real
+recordings, 8 kHz 16-bit mono WAV, which pjmedia plays without conversion.
+Both are in debian-packages.txt.
 Recorded greetings live in the data tree under ``voicemail/``.
 """
 
@@ -36,5 +37,11 @@ def digit_prompts(number: int | str) -> list[Path]:
     return [SYSTEM_PROMPTS_DIR / "digits" / f"{d}.wav" for d in text if d.isdigit()]
 
 
-def music_on_hold() -> list[Path]:
+def music_on_hold(data_dir: Path | None = None) -> list[Path]:
+    """The music callers on hold hear: the owner's uploads, else Debian's."""
+    if data_dir is not None:
+        # The same folder as agent.media.uploads.MUSIC_FOLDER.
+        uploaded = sorted((data_dir / "prompts" / "music").glob("*.wav"))
+        if uploaded:
+            return uploaded
     return sorted(MUSIC_ON_HOLD_DIR.glob("*.wav"))

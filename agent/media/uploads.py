@@ -24,7 +24,7 @@ from agent.settings import Settings
 SOX = "sox"
 # A 10-minute MP3 at 128 kbit/s is under 10 MB; larger is not a prompt.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# A prompt longer than this is a mistake (music on hold is the system's).
+# A prompt or a piece of music on hold longer than this is a mistake.
 MAX_PROMPT_S = 600
 SAMPLE_RATE = 8000
 CONVERT_TIMEOUT_S = 60
@@ -32,6 +32,8 @@ CONVERT_TIMEOUT_S = 60
 # (MPEG-1 or -2 layer III); sox needs to be told, it cannot guess MP3.
 MP3_SYNC = {b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+#: Uploaded music on hold, under the data directory.
+MUSIC_FOLDER = "prompts/music"
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,13 @@ def _check(path: Path) -> float:
     return duration
 
 
-class PromptService:
-    """Prompts uploaded for IVR menus, in ``<data>/prompts/NAME.wav``."""
+class _AudioFolder:
+    """Uploaded audio files by name in one folder of the data tree."""
+
+    #: The folder under the data directory.
+    folder = ""
+    #: What the audit log calls one file.
+    kind = ""
 
     def __init__(self, settings: Settings, actor: Principal) -> None:
         self.settings = settings
@@ -124,7 +131,7 @@ class PromptService:
 
     @property
     def directory(self) -> Path:
-        return self.settings.data_dir / "prompts"
+        return self.settings.data_dir / self.folder
 
     def list(self) -> list[PromptInfo]:
         self.actor.require(Permission.VIEW_MEDIA)
@@ -145,7 +152,7 @@ class PromptService:
         audit.record(
             self.actor,
             "update" if existed else "create",
-            "prompt",
+            self.kind,
             name,
             None,
             info.to_dict(),
@@ -154,15 +161,39 @@ class PromptService:
 
     def remove(self, name: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
-        from agent.db.models import IvrMenu
-
         target = self.directory / f"{name}.wav"
         if not _NAME.fullmatch(name or "") or not target.exists():
-            raise NotFound(f"prompt {name} does not exist", field="name")
+            raise NotFound(f"{self.kind} {name} does not exist", field="name")
+        self._check_unused(name)
+        target.unlink()
+        audit.record(self.actor, "delete", self.kind, name, None, None)
+
+    def _check_unused(self, name: str) -> None:
+        """Refuse to remove a file something still plays."""
+
+
+class PromptService(_AudioFolder):
+    """Prompts uploaded for IVR menus, in ``<data>/prompts/NAME.wav``."""
+
+    folder = "prompts"
+    kind = "prompt"
+
+    def _check_unused(self, name: str) -> None:
+        from agent.db.models import IvrMenu
+
         users = [m.number for m in IvrMenu.select().where(IvrMenu.prompt == name)]
         if users:
             raise InvalidInput(
                 "name", name, "still the prompt of IVR menu " + ", ".join(users)
             )
-        target.unlink()
-        audit.record(self.actor, "delete", "prompt", name, None, None)
+
+
+class MusicService(_AudioFolder):
+    """Music on hold uploaded by the owner, in ``<data>/prompts/music/NAME.wav``.
+
+    It lives under ``prompts/`` so that a backup carries it with the prompts.
+    Once any is uploaded it replaces Debian's music (``prompts.music_on_hold``).
+    """
+
+    folder = MUSIC_FOLDER
+    kind = "music"

@@ -54,3 +54,33 @@
 </form>
 </section>
 % end
+<section class="narrow" id="prompts">
+<h2>Prompts</h2>
+% if prompts:
+<ul id="prompt-list">
+  % for prompt in prompts:
+  <li>{{prompt.name}} ({{prompt.duration_s}} s)</li>
+  % end
+</ul>
+% else:
+<p class="empty">No prompt uploaded: menus play a system prompt, like dir-welcome.</p>
+% end
+% if editable:
+% include('audio_upload', kind='prompt', action='/ivr/prompts', what='prompt', hint='A menu plays it when its Prompt field names it', button='Upload prompt')
+% end
+</section>
+<section class="narrow" id="music">
+<h2>Music on hold</h2>
+% if music:
+<ul id="music-list">
+  % for piece in music:
+  <li>{{piece.name}} ({{piece.duration_s}} s)</li>
+  % end
+</ul>
+% else:
+<p class="empty">No music uploaded: callers on hold hear the system's music.</p>
+% end
+% if editable:
+% include('audio_upload', kind='music', action='/ivr/music', what='piece of music', hint='Once any is uploaded it replaces the system\'s music', button='Upload music')
+% end
+</section>

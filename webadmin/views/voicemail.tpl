@@ -55,3 +55,4 @@
 </form>
 </section>
 % end
+% include('voicemail_greeting')
