@@ -18,7 +18,7 @@ from tests.sipphone import Phone, read_wav_tail, tone_share
 
 TONE_101 = 697
 TONE_102 = 1209
-PIN = "4321"
+PIN = "4713"
 # A message long enough to measure, short enough for a quick test.
 MESSAGE_S = 3.0
 
@@ -330,6 +330,35 @@ def test_the_owner_changes_the_pin_from_the_phone(pbx, extensions):
     open_database(pbx.data_dir / "db" / "edgepbx.sqlite")
     box = Mailbox.select().join(Extension).where(Extension.number == "101").get()
     assert verify_password("97531", box.pin_hash)
+
+
+def test_a_pin_anyone_would_guess_is_refused_on_the_phone(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "101", extensions["101"], TONE_101) as a:
+        assert a.register() == 200
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("0")  # mailbox options
+        time.sleep(1.0)
+        call.send_dtmf("5")  # change the PIN
+        time.sleep(1.0)
+        call.send_dtmf("1111#")
+        time.sleep(1.0)
+        call.send_dtmf("1111#")
+        time.sleep(3.0)
+        call.hangup()
+
+    from agent.accounts.passwords import verify_password
+    from agent.db import open_database
+    from agent.db.models import Extension, Mailbox
+
+    open_database(pbx.data_dir / "db" / "edgepbx.sqlite")
+    box = Mailbox.select().join(Extension).where(Extension.number == "101").get()
+    assert verify_password(PIN, box.pin_hash)
+    assert not verify_password("1111", box.pin_hash)
 
 
 def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):

@@ -52,6 +52,14 @@ def test_a_pin_that_is_not_digits_is_shown_at_the_pin(office, admin):
     assert "12ab" not in reply.body
 
 
+def test_a_pin_anyone_would_guess_is_shown_at_the_pin(office, admin):
+    reply = admin.post_form(
+        "/voicemail", {"extension": "101", "pin": "9876"}, csrf_from="/voicemail"
+    )
+    assert reply.status == 422
+    assert "a run of digits up or down" in field_error(reply.body, "pin")
+
+
 def test_a_mailbox_for_a_missing_extension_is_shown_at_the_extension(office, admin):
     reply = admin.post_form(
         "/voicemail", {"extension": "999", "pin": "2580"}, csrf_from="/voicemail"
