@@ -3,12 +3,10 @@ and what an operator may see."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import signed_in
+from tests.webclient import field_error, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +20,6 @@ def office(tmp_path_factory):
 @pytest.fixture(scope="module")
 def admin(office):
     return signed_in(office, "administrator")
-
-
-def field_error(body: str, field: str) -> str:
-    found = re.search(rf'id="{field}-error">([^<]*)<', body)
-    assert found, f"no error shown at {field}"
-    return found.group(1).replace("&quot;", '"')
 
 
 def test_a_mailbox_saved_on_the_page_is_listed(office, admin):

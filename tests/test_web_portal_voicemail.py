@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import struct
 import wave
 
@@ -15,21 +14,15 @@ import pytest
 
 from tests.sipphone import Phone, read_wav_tail, tone_share
 from tests.test_media import leave_message, wait_messages
-from tests.webclient import portal_user, signed_in
+from tests.webclient import field_error, portal_user, signed_in
 
 TONE_101 = 697
 TONE_102 = 1209
-PIN = "4321"
+PIN = "4713"
 
 
 def phone(pbx, user, password, tone_hz) -> Phone:
     return Phone(user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tone_hz)
-
-
-def field_error(body: str, field: str) -> str:
-    found = re.search(rf'id="{field}-error">([^<]*)<', body)
-    assert found, f"no error shown at {field}"
-    return found.group(1)
 
 
 def tone_wav(seconds: float = 1.0, hz: int = 440, rate: int = 8000) -> bytes:
@@ -103,6 +96,7 @@ def test_the_owner_sets_a_pin_and_a_greeting_and_bad_ones_change_nothing(pbx, of
 
     letters = owner.post_form(f"{page}/pin", {"pin": "12ab", "pin_again": "12ab"})
     differ = owner.post_form(f"{page}/pin", {"pin": "2468", "pin_again": "2469"})
+    same = owner.post_form(f"{page}/pin", {"pin": "5555", "pin_again": "5555"})
     changed = owner.post_form(f"{page}/pin", {"pin": "2468", "pin_again": "2468"})
     not_audio = owner.post_file(
         f"{page}/greeting", {"reason": "busy"}, "hello.wav", b"not audio", page
@@ -114,7 +108,13 @@ def test_the_owner_sets_a_pin_and_a_greeting_and_bad_ones_change_nothing(pbx, of
     audit = admin.get("/audit").body
 
     assert letters.status == 422 and "digits only" in field_error(letters.body, "pin")
-    assert differ.status == 422 and "same PIN" in field_error(differ.body, "pin_again")
+    assert differ.status == 422
+    assert field_error(differ.body, "pin_again") == (
+        "The same PIN again: differs from the new PIN"
+    )
+    assert field_error(letters.body, "pin") == "New PIN: digits only"
+    assert same.status == 422
+    assert "one digit repeated" in field_error(same.body, "pin")
     assert changed.status == 303
     assert audit.count("pin=changed") == 2, "the box's first PIN, then the owner's"
     assert '<td data-label="Who">ext101</td>' in audit

@@ -26,17 +26,21 @@ SECTIONS: list[tuple[str, str]] = [
 ]
 
 
+def own_number() -> str:
+    """The signed-in user's extension number; anyone else is Forbidden, as
+    the portal is only for the user of an extension."""
+    principal = access.current().principal
+    if principal.extension is None:
+        raise Forbidden(f"{principal.name}: the portal is for the user of an extension")
+    return principal.extension
+
+
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def principal():
         return access.current().principal
 
     def own_extension():
-        number = principal().extension
-        if number is None:
-            raise Forbidden(
-                f"{principal().name}: the portal is for the user of an extension"
-            )
-        return appliance.extensions.get(number)
+        return appliance.extensions.get(own_number())
 
     @app.get("/portal")
     def portal_home() -> str:
