@@ -12,9 +12,12 @@ import wave
 
 import pytest
 
+from agent.media.uploads import MAX_UPLOAD_BYTES
 from tests.sipphone import Phone, read_wav_tail, tone_share
 from tests.test_media import leave_message, wait_messages
-from tests.webclient import field_error, portal_user, signed_in
+from tests.webclient import api_client, field_error, portal_user, signed_in
+from webadmin.bodies import MAX_BODY_BYTES
+from webadmin.pages_portal_voicemail import FORM_OVERHEAD_BYTES
 
 TONE_101 = 697
 TONE_102 = 1209
@@ -121,3 +124,43 @@ def test_the_owner_sets_a_pin_and_a_greeting_and_bad_ones_change_nothing(pbx, of
     assert not_audio.status == 422 and field_error(not_audio.body, "file")
     assert greeting.status == 303
     assert shown["greetings"] == ["busy"]
+
+
+def test_a_greeting_over_the_limit_is_refused_beside_the_file_and_changes_nothing(
+    pbx, office
+):
+    admin = signed_in(pbx)
+    owner = portal_user(pbx, admin, "101")
+    page = "/portal/voicemail"
+    too_big = b"\0" * (MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES + 1)
+
+    refused = owner.post_file(
+        f"{page}/greeting", {"reason": "busy"}, "long.wav", too_big, page
+    )
+    after = owner.post_file(
+        f"{page}/greeting", {"reason": "busy"}, "hello.wav", tone_wav(), page
+    )
+
+    assert refused.status == 413
+    assert field_error(refused.body, "file") == (
+        "Recording: at most 10 MB; nothing was changed"
+    )
+    assert after.status == 303, "the same user, signed in, uploads again"
+    assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]
+
+
+def test_an_api_body_over_the_limit_gets_a_problem_naming_the_limit(pbx):
+    api = api_client(pbx, "administrator")
+    padded = b'{"number": "555", "display_name": "' + b" " * MAX_BODY_BYTES + b'"}'
+
+    refused = api.request(
+        "POST",
+        "/api/v1/extensions",
+        body=padded,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert refused.status == 413
+    assert refused.json()["field"] == "body"
+    assert refused.json()["detail"] == f"body: at most 64 KB ({MAX_BODY_BYTES} bytes)"
+    assert api.get("/api/v1/extensions/555").status == 404

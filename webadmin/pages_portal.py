@@ -13,7 +13,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.contacts.service import ContactService
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
-from webadmin import access
+from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_contacts import import_errors, uploaded_csv
 from webadmin.pages_people import refused
@@ -102,7 +102,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return refused(exc)
         except PbxError as exc:
-            return contacts_page({}, import_errors(exc), 422)
+            return contacts_page({}, import_errors(exc), bodies.status_of(exc))
         access.redirect("/portal/contacts?notice=imported", 303)
 
     @app.post("/portal/contacts/<contact_id:int>/delete")

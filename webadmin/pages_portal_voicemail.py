@@ -119,6 +119,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         reason = _form("reason")
         upload = bottle.request.files.get("file")
         try:
+            bodies.check_upload()
             if upload is None:
                 raise InvalidInput("file", None, "choose a WAV or MP3 file")
             data = upload.file.read(MAX_UPLOAD_BYTES + 1)
@@ -126,7 +127,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except PbxError as exc:
-            return page(_field_errors(exc, labels=LABELS), 422)
+            return page(_field_errors(exc, labels=LABELS), bodies.status_of(exc))
         done("greeting")
 
     @app.post(f"{GREETING}/<reason>/delete")
