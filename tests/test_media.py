@@ -417,3 +417,51 @@ def test_a_mailed_message_waits_for_its_recorder_to_close_the_file(tmp_path):
     threading.Timer(0.3, path.write_bytes, args=(final,)).start()
 
     assert complete_wav(path, wait_s=5.0) == final
+
+
+def records_by_dst(pbx, count: int, timeout: float = 10.0) -> dict[str, dict]:
+    """The ended call records, by destination, once count of them are in."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = pbx.cli("cdr", "list", "--json").json()
+        ended = {r["dst"]: r for r in found if r["end"]}
+        if len(ended) >= count or time.monotonic() > deadline:
+            return ended
+        time.sleep(0.2)
+
+
+def test_calls_to_voicemail_menus_and_rooms_each_leave_a_truthful_record(
+    pbx, extensions
+):
+    pbx.add_extension("103")  # no phone: its calls go straight to voicemail
+    for number in ("101", "102", "103"):
+        assert pbx.cli("voicemail", "set", number, "--pin", PIN).returncode == 0
+    assert pbx.cli("ivr", "set", "700", "--name", "Main", "--prompt",
+                   "dir-welcome").returncode == 0  # fmt: skip
+    assert pbx.cli("conference", "set", "810", "--name", "Team").returncode == 0
+    held_s = 2.0
+
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as a,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="busy") as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        for number in ("102", "103", "*97", "700", "810"):
+            call = a.call(number)
+            call.wait_confirmed()
+            time.sleep(held_s)
+            call.hangup()
+            call.wait_disconnected()
+    made = records_by_dst(pbx, 5)
+
+    assert {dst: r["disposition"] for dst, r in made.items()} == {
+        "102": "voicemail",
+        "103": "voicemail",
+        "*97": "voicemail",
+        "700": "answered",
+        "810": "answered",
+    }
+    for record in made.values():
+        assert record["src"] == "101" and record["direction"] == "internal"
+        assert held_s - 1 <= record["billsec"] <= held_s + 2, record
+        assert record["duration"] >= record["billsec"]

@@ -37,7 +37,10 @@ ANSWERED = "answered"
 NO_ANSWER = "no answer"
 BUSY = "busy"
 FAILED = "failed"
-DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED)
+# Answered by a mailbox: the callee's, after busy or no answer, or one
+# dialled with its feature code.
+VOICEMAIL = "voicemail"
+DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, VOICEMAIL)
 # RFC 3261 section 21: 486 Busy Here, 600 Busy Everywhere; 408, 480 and
 # 487 (cancelled by the caller) are a callee who did not answer.
 BUSY_CODES = {486, 600}
@@ -68,6 +71,8 @@ _ASTERISK_DISPOSITION = {
     NO_ANSWER: "NO ANSWER",
     BUSY: "BUSY",
     FAILED: "FAILED",
+    # Asterisk's voicemail answers the call, and its CDR says so.
+    VOICEMAIL: "ANSWERED",
 }
 
 
@@ -114,13 +119,18 @@ def apply_event(event: dict) -> None:
         row.trunk = str(event.get("trunk", ""))[:32]
     elif kind == "trunk":
         row.trunk = str(event.get("trunk", ""))[:32]
+    elif kind == "voicemail":
+        # Kept until the end: the row says voicemail if the mailbox answers.
+        row.disposition = VOICEMAIL
     elif kind == "answered" and row.answered_at is None:
         row.answered_at = at
     elif kind == "ended":
         code = int(event.get("code") or 0)
+        answered = row.answered_at is not None
         row.ended_at = at
         row.last_code = code
-        row.disposition = disposition_for(code, row.answered_at is not None)
+        if not (row.disposition == VOICEMAIL and answered):
+            row.disposition = disposition_for(code, answered)
     else:
         return
     row.save()
