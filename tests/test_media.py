@@ -434,7 +434,9 @@ def test_calls_to_voicemail_menus_and_rooms_each_leave_a_truthful_record(
     pbx, extensions
 ):
     pbx.add_extension("103")  # no phone: its calls go straight to voicemail
-    for number in ("101", "102", "103"):
+    pbx.add_extension("104")
+    assert pbx.cli("extension", "dnd", "104", "on").returncode == 0
+    for number in ("101", "102", "103", "104"):
         assert pbx.cli("voicemail", "set", number, "--pin", PIN).returncode == 0
     assert pbx.cli("ivr", "set", "700", "--name", "Main", "--prompt",
                    "dir-welcome").returncode == 0  # fmt: skip
@@ -446,17 +448,18 @@ def test_calls_to_voicemail_menus_and_rooms_each_leave_a_truthful_record(
         phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="busy") as b,
     ):
         assert (a.register(), b.register()) == (200, 200)
-        for number in ("102", "103", "*97", "700", "810"):
+        for number in ("102", "103", "104", "*97", "700", "810"):
             call = a.call(number)
             call.wait_confirmed()
             time.sleep(held_s)
             call.hangup()
             call.wait_disconnected()
-    made = records_by_dst(pbx, 5)
+    made = records_by_dst(pbx, 6)
 
     assert {dst: r["disposition"] for dst, r in made.items()} == {
         "102": "voicemail",
         "103": "voicemail",
+        "104": "voicemail",
         "*97": "voicemail",
         "700": "answered",
         "810": "answered",

@@ -624,7 +624,6 @@ class Routing(OutsideCalls, CallForwarding):
         if rc == -1 and method == "INVITE" and self.settings.media_token:
             # No phone registered right now: the extension's voicemail.
             self.extension_call_started()
-            self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
             if not self.to_media_worker("unavailable"):
                 self.extension_call_failed(503)
             return True
@@ -659,12 +658,12 @@ class Routing(OutsideCalls, CallForwarding):
         if not dialed:
             return False
         KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
-        self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
         return self.to_media_worker(reason)
 
     def to_media_worker(self, voicemail_reason: str | None = None) -> bool:
         """Send the call to a media worker, with the trust token; False when
-        no worker is there (the caller got a 503)."""
+        no worker is there (the caller got a 503). With a voicemail reason
+        the call's record is told it goes on to a mailbox."""
         algorithm = (
             MEDIA_DISPATCH_BY_NUMBER
             if KSR.isflagset(FLAG_TO_ROOM)
@@ -675,6 +674,7 @@ class Routing(OutsideCalls, CallForwarding):
             return False
         if voicemail_reason:
             KSR.pv.sets(VOICEMAIL_REASON_AVP, voicemail_reason)
+            self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
         self.add_media_headers(voicemail_reason)
         KSR.setflag(FLAG_TO_MEDIA)
         self.relay_to_media_worker()
