@@ -205,7 +205,12 @@ def _keep_form_fields(start: bytes) -> bool:
             continue
         if not value.endswith(b"\r\n"):
             break  # cut off at FORM_FIELDS_BYTES
-        fields.append((name.group(1).decode(errors="replace"), value[:-2].decode()))
+        fields.append(
+            (
+                name.group(1).decode(errors="replace"),
+                value[:-2].decode(errors="replace"),
+            )
+        )
     encoded = urllib.parse.urlencode(fields).encode()
     bottle.request.environ.update(
         {
