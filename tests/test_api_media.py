@@ -46,8 +46,8 @@ def test_a_mailbox_is_made_read_and_removed(admin_api):
     [
         ({"pin": "12ab"}, "pin"),
         ({"pin": 1234}, "pin"),
-        ({"pin": "1234", "max_message_s": 5}, "max_message_s"),
-        ({"pin": "1234", "colour": "red"}, "colour"),
+        ({"pin": "2468", "max_message_s": 5}, "max_message_s"),
+        ({"pin": "2468", "colour": "red"}, "colour"),
     ],
 )
 def test_a_bad_mailbox_is_a_problem_naming_the_field(admin_api, body, field):
@@ -55,6 +55,30 @@ def test_a_bad_mailbox_is_a_problem_naming_the_field(admin_api, body, field):
     assert refused.status in {400, 422}
     assert refused.json()["field"] == field
     assert admin_api.get(f"{VOICEMAIL}/401").status == 404
+
+
+@pytest.mark.parametrize(
+    ("pin", "rule"),
+    [
+        ("258", "4 to 10 digits"),
+        ("0000", "one digit repeated"),
+        ("1234", "a run of digits"),
+        ("43210", "a run of digits"),
+        ("7890", "a run of digits"),
+        ("4011", "the extension's own number"),
+    ],
+)
+def test_a_pin_anyone_would_guess_is_refused_naming_the_rule(
+    shared_pbx, admin_api, pin, rule
+):
+    shared_pbx.cli("extension", "add", "4011", "--name", "Guessable")
+    api = admin_api.request("PUT", f"{VOICEMAIL}/4011", json_body={"pin": pin})
+    cli = shared_pbx.cli("voicemail", "set", "4011", "--pin", pin, "--json")
+
+    assert api.status == 422 and api.json()["field"] == "pin"
+    assert rule in api.json()["detail"] and f'"{pin}"' not in api.json()["detail"]
+    assert cli.returncode == 2 and rule in cli.json()["error"]["message"]
+    assert admin_api.get(f"{VOICEMAIL}/4011").status == 404
 
 
 def test_an_ivr_menu_is_saved_and_a_loop_refused_naming_the_field(admin_api):

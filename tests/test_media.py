@@ -18,7 +18,7 @@ from tests.sipphone import Phone, read_wav_tail, tone_share
 
 TONE_101 = 697
 TONE_102 = 1209
-PIN = "4321"
+PIN = "4713"
 # A message long enough to measure, short enough for a quick test.
 MESSAGE_S = 3.0
 
@@ -332,6 +332,35 @@ def test_the_owner_changes_the_pin_from_the_phone(pbx, extensions):
     assert verify_password("97531", box.pin_hash)
 
 
+def test_a_pin_anyone_would_guess_is_refused_on_the_phone(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "101", extensions["101"], TONE_101) as a:
+        assert a.register() == 200
+        call = a.call("*97")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf(PIN + "#")
+        time.sleep(1.0)
+        call.send_dtmf("0")  # mailbox options
+        time.sleep(1.0)
+        call.send_dtmf("5")  # change the PIN
+        time.sleep(1.0)
+        call.send_dtmf("1111#")
+        time.sleep(1.0)
+        call.send_dtmf("1111#")
+        time.sleep(3.0)
+        call.hangup()
+
+    from agent.accounts.passwords import verify_password
+    from agent.db import open_database
+    from agent.db.models import Extension, Mailbox
+
+    open_database(pbx.data_dir / "db" / "edgepbx.sqlite")
+    box = Mailbox.select().join(Extension).where(Extension.number == "101").get()
+    assert verify_password(PIN, box.pin_hash)
+    assert not verify_password("1111", box.pin_hash)
+
+
 def test_the_owner_records_a_greeting_and_deletes_a_message(pbx, extensions):
     assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
     with (
@@ -388,3 +417,54 @@ def test_a_mailed_message_waits_for_its_recorder_to_close_the_file(tmp_path):
     threading.Timer(0.3, path.write_bytes, args=(final,)).start()
 
     assert complete_wav(path, wait_s=5.0) == final
+
+
+def records_by_dst(pbx, count: int, timeout: float = 10.0) -> dict[str, dict]:
+    """The ended call records, by destination, once count of them are in."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = pbx.cli("cdr", "list", "--json").json()
+        ended = {r["dst"]: r for r in found if r["end"]}
+        if len(ended) >= count or time.monotonic() > deadline:
+            return ended
+        time.sleep(0.2)
+
+
+def test_calls_to_voicemail_menus_and_rooms_each_leave_a_truthful_record(
+    pbx, extensions
+):
+    pbx.add_extension("103")  # no phone: its calls go straight to voicemail
+    pbx.add_extension("104")
+    assert pbx.cli("extension", "dnd", "104", "on").returncode == 0
+    for number in ("101", "102", "103", "104"):
+        assert pbx.cli("voicemail", "set", number, "--pin", PIN).returncode == 0
+    assert pbx.cli("ivr", "set", "700", "--name", "Main", "--prompt",
+                   "dir-welcome").returncode == 0  # fmt: skip
+    assert pbx.cli("conference", "set", "810", "--name", "Team").returncode == 0
+    held_s = 2.0
+
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as a,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="busy") as b,
+    ):
+        assert (a.register(), b.register()) == (200, 200)
+        for number in ("102", "103", "104", "*97", "700", "810"):
+            call = a.call(number)
+            call.wait_confirmed()
+            time.sleep(held_s)
+            call.hangup()
+            call.wait_disconnected()
+    made = records_by_dst(pbx, 6)
+
+    assert {dst: r["disposition"] for dst, r in made.items()} == {
+        "102": "voicemail",
+        "103": "voicemail",
+        "104": "voicemail",
+        "*97": "voicemail",
+        "700": "answered",
+        "810": "answered",
+    }
+    for record in made.values():
+        assert record["src"] == "101" and record["direction"] == "internal"
+        assert held_s - 1 <= record["billsec"] <= held_s + 2, record
+        assert record["duration"] >= record["billsec"]

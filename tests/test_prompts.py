@@ -47,7 +47,7 @@ def test_a_wav_of_another_format_is_converted_and_usable_in_a_menu(pbx_data, tmp
 @pytest.mark.skipif(shutil.which("sox") is None, reason="sox comes with make deps")
 def test_an_mp3_greeting_becomes_the_mailbox_greeting(pbx_data, tmp_path):
     pbx_data.cli("extension", "add", "101", "--name", "A")
-    pbx_data.cli("voicemail", "set", "101", "--pin", "1234")
+    pbx_data.cli("voicemail", "set", "101", "--pin", "4713")
     mp3 = tmp_path / "greeting.mp3"
     subprocess.run(
         ["sox", str(tone_wav(tmp_path / "g.wav", 44100, 2)), str(mp3)], check=True

@@ -3,12 +3,10 @@ and what an operator may see."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import signed_in
+from tests.webclient import field_error, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +20,6 @@ def office(tmp_path_factory):
 @pytest.fixture(scope="module")
 def admin(office):
     return signed_in(office, "administrator")
-
-
-def field_error(body: str, field: str) -> str:
-    found = re.search(rf'id="{field}-error">([^<]*)<', body)
-    assert found, f"no error shown at {field}"
-    return found.group(1).replace("&quot;", '"')
 
 
 def test_a_mailbox_saved_on_the_page_is_listed(office, admin):
@@ -50,6 +42,14 @@ def test_a_pin_that_is_not_digits_is_shown_at_the_pin(office, admin):
     assert reply.status == 422
     assert "digits only" in field_error(reply.body, "pin")
     assert "12ab" not in reply.body
+
+
+def test_a_pin_anyone_would_guess_is_shown_at_the_pin(office, admin):
+    reply = admin.post_form(
+        "/voicemail", {"extension": "101", "pin": "9876"}, csrf_from="/voicemail"
+    )
+    assert reply.status == 422
+    assert "a run of digits up or down" in field_error(reply.body, "pin")
 
 
 def test_a_mailbox_for_a_missing_extension_is_shown_at_the_extension(office, admin):

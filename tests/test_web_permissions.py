@@ -10,6 +10,7 @@ answer 2xx exactly when the role holds the permission the route needs, and
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import time
 
@@ -24,6 +25,9 @@ P = Permission
 CUSTOM = "frontdesk"
 # The custom role: sees and changes contacts, views extensions 100-199 only.
 CUSTOM_GRANTS = {P.VIEW_EXTENSIONS, P.VIEW_CONTACTS, P.CHANGE_CONTACTS}
+# A second custom role for the things of extensions 100-199 only: changes
+# their mailboxes and reads their call records.
+DESK = "mediadesk"
 ROLES = [r.value for r in Role] + [CUSTOM]
 _unique = itertools.count(300)
 
@@ -41,6 +45,13 @@ def shared_pbx(tmp_path_factory):
         "role", "add", CUSTOM,
         "--module", "extensions=view",
         "--module", "contacts=edit",
+        "--extensions", "100-199",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    made = running.cli(
+        "role", "add", DESK,
+        "--module", "voicemail and IVR=edit",
+        "--module", "call routing=view",
         "--extensions", "100-199",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
@@ -280,3 +291,76 @@ def test_a_custom_role_cannot_grant_account_management(shared_pbx):
     )
     assert refused.returncode == 2
     assert refused.json()["error"]["field"] == "modules"
+
+
+def test_a_range_limited_role_reaches_only_the_mailboxes_of_its_extensions(
+    shared_pbx,
+):
+    for number in ("101", "201"):
+        made = shared_pbx.cli("voicemail", "set", number, "--pin", "4713")
+        assert made.returncode == 0, made.stderr
+    api = api_client(shared_pbx, DESK)
+    page = signed_in(shared_pbx, DESK)
+
+    listed = [b["extension"] for b in api.get("/api/v1/voicemail").json()]
+    pin = api.request("PUT", "/api/v1/voicemail/201", json_body={"pin": "9024"})
+    off = api.request("PUT", "/api/v1/voicemail/201", json_body={"enabled": False})
+    removed = api.request("DELETE", "/api/v1/voicemail/201")
+    shown = page.get("/voicemail")
+    posted = page.post_form(
+        "/voicemail", {"extension": "201", "pin": "9024"}, csrf_from="/voicemail"
+    )
+    inside = api.request("PUT", "/api/v1/voicemail/101", json_body={"pin": "9024"})
+
+    assert listed == ["101"]
+    assert (pin.status, off.status, removed.status) == (404, 404, 404)
+    assert pin.json()["field"] == "extension"
+    assert "<td>201</td>" not in shown.body and "<td>101</td>" in shown.body
+    assert posted.status == 422 and "201 does not exist" in posted.body
+    assert inside.status == 200
+    box = shared_pbx.cli("voicemail", "show", "201", "--json").json()
+    assert box["enabled"] is True
+
+
+def call_event(pbx, event: str, call_id: str, **fields: object) -> None:
+    """One call event on the agent's socket, as Kamailio's routing sends it."""
+    path = pbx.data_dir / "run" / "call-events.sock"
+    datagram = {"event": event, "call_id": call_id, "at": time.time(), **fields}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+        sender.sendto(json.dumps(datagram).encode(), str(path))
+
+
+def test_a_range_limited_role_sees_only_the_calls_of_its_extensions(shared_pbx):
+    calls = {
+        "range-internal": ("internal", "101", "201"),
+        "range-out": ("out", "150", "+442079460000"),
+        "range-in": ("in", "+442079460001", "199"),
+        "other-internal": ("internal", "201", "202"),
+        "other-out": ("out", "201", "112"),
+        "other-in": ("in", "150", "201"),
+    }
+    for call_id, (direction, src, dst) in calls.items():
+        call_event(shared_pbx, "started", call_id, direction=direction, src=src,
+                   dst=dst)  # fmt: skip
+        call_event(shared_pbx, "ended", call_id, code=486)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        every = shared_pbx.cli("cdr", "list", "--json").json()
+        if {"range-internal", "other-in"} <= {r["call_id"] for r in every}:
+            break
+        time.sleep(0.2)
+    api = api_client(shared_pbx, DESK)
+    page = signed_in(shared_pbx, DESK)
+
+    seen = {r["call_id"] for r in api.get("/api/v1/cdr?limit=1000").json()}
+    csv = api.get("/api/v1/cdr?format=csv").body
+    shown = page.get("/calls").body
+    everyone = {
+        r["call_id"]
+        for r in api_client(shared_pbx, "operator").get("/api/v1/cdr").json()
+    }
+
+    assert seen & set(calls) == {"range-internal", "range-out", "range-in"}
+    assert "+442079460001" in csv and ",112," not in csv
+    assert "<td>+442079460000</td>" in shown and "<td>202</td>" not in shown
+    assert set(calls) <= everyone

@@ -58,3 +58,31 @@ def test_each_user_sees_the_calls_of_their_own_extension(pbx):
     assert made[1:4] == ["made", "102", "busy"]
     assert 'id="no-calls"' in carol_log.body and "102" not in carol_log.body
     assert bad_day.status == 422 and 'id="since-error"' in bad_day.body
+
+
+def test_a_new_user_of_a_number_sees_none_of_the_old_user_s_calls(pbx):
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+    with (
+        phone(pbx, "101", passwords["101"]) as alice,
+        phone(pbx, "102", passwords["102"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        assert alice.call("102").wait_disconnected() == 486
+        wait_call_record(pbx, "busy")
+    assert pbx.cli("extension", "remove", "102").returncode == 0
+    time.sleep(1.1)  # the extension's creation time counts whole seconds
+    pbx.add_extension("102", "New starter")
+    admin = signed_in(pbx)
+
+    newcomer = portal_user(pbx, admin, "102").get("/portal/calls")
+    alice_log = portal_user(pbx, admin, "101").get("/portal/calls")
+    everything = admin.get("/calls")
+
+    assert 'id="no-calls"' in newcomer.body and "101" not in rows_text(newcomer)
+    assert [row[1:4] for row in rows(alice_log.body)] == [["made", "102", "busy"]]
+    assert "<td>101</td><td>102</td>" in everything.body
+
+
+def rows_text(page) -> str:
+    table = re.search(r'<table class="list" id="calls">(.*?)</table>', page.body, re.S)
+    return table.group(1) if table else ""

@@ -7,30 +7,26 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import struct
 import wave
 
 import pytest
 
+from agent.media.uploads import MAX_UPLOAD_BYTES
 from tests import browser_driver
 from tests.sipphone import Phone, read_wav_tail, tone_share
 from tests.test_media import leave_message, wait_messages
-from tests.webclient import portal_user, signed_in
+from tests.webclient import api_client, field_error, portal_user, signed_in
+from webadmin.bodies import MAX_BODY_BYTES
+from webadmin.pages_portal_voicemail import FORM_OVERHEAD_BYTES
 
 TONE_101 = 697
 TONE_102 = 1209
-PIN = "4321"
+PIN = "4713"
 
 
 def phone(pbx, user, password, tone_hz) -> Phone:
     return Phone(user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tone_hz)
-
-
-def field_error(body: str, field: str) -> str:
-    found = re.search(rf'id="{field}-error">([^<]*)<', body)
-    assert found, f"no error shown at {field}"
-    return found.group(1)
 
 
 def tone_wav(seconds: float = 1.0, hz: int = 440, rate: int = 8000) -> bytes:
@@ -104,6 +100,7 @@ def test_the_owner_sets_a_pin_and_a_greeting_and_bad_ones_change_nothing(pbx, of
 
     letters = owner.post_form(f"{page}/pin", {"pin": "12ab", "pin_again": "12ab"})
     differ = owner.post_form(f"{page}/pin", {"pin": "2468", "pin_again": "2469"})
+    same = owner.post_form(f"{page}/pin", {"pin": "5555", "pin_again": "5555"})
     changed = owner.post_form(f"{page}/pin", {"pin": "2468", "pin_again": "2468"})
     not_audio = owner.post_file(
         f"{page}/greeting", {"reason": "busy"}, "hello.wav", b"not audio", page
@@ -115,7 +112,13 @@ def test_the_owner_sets_a_pin_and_a_greeting_and_bad_ones_change_nothing(pbx, of
     audit = admin.get("/audit").body
 
     assert letters.status == 422 and "digits only" in field_error(letters.body, "pin")
-    assert differ.status == 422 and "same PIN" in field_error(differ.body, "pin_again")
+    assert differ.status == 422
+    assert field_error(differ.body, "pin_again") == (
+        "The same PIN again: differs from the new PIN"
+    )
+    assert field_error(letters.body, "pin") == "New PIN: digits only"
+    assert same.status == 422
+    assert "one digit repeated" in field_error(same.body, "pin")
     assert changed.status == 303
     assert audit.count("pin=changed") == 2, "the box's first PIN, then the owner's"
     assert '<td data-label="Who">ext101</td>' in audit
@@ -151,3 +154,43 @@ def test_the_owner_plays_a_message_in_chromium_and_it_shows_as_heard(
     assert "(new)" not in seen["after"]["text"]
     assert kept["heard"]
     assert seen["consoleErrors"] == []
+
+
+def test_a_greeting_over_the_limit_is_refused_beside_the_file_and_changes_nothing(
+    pbx, office
+):
+    admin = signed_in(pbx)
+    owner = portal_user(pbx, admin, "101")
+    page = "/portal/voicemail"
+    too_big = b"\0" * (MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES + 1)
+
+    refused = owner.post_file(
+        f"{page}/greeting", {"reason": "busy"}, "long.wav", too_big, page
+    )
+    after = owner.post_file(
+        f"{page}/greeting", {"reason": "busy"}, "hello.wav", tone_wav(), page
+    )
+
+    assert refused.status == 413
+    assert field_error(refused.body, "file") == (
+        "Recording: at most 10 MB; nothing was changed"
+    )
+    assert after.status == 303, "the same user, signed in, uploads again"
+    assert pbx.cli("voicemail", "show", "101", "--json").json()["greetings"] == ["busy"]
+
+
+def test_an_api_body_over_the_limit_gets_a_problem_naming_the_limit(pbx):
+    api = api_client(pbx, "administrator")
+    padded = b'{"number": "555", "display_name": "' + b" " * MAX_BODY_BYTES + b'"}'
+
+    refused = api.request(
+        "POST",
+        "/api/v1/extensions",
+        body=padded,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert refused.status == 413
+    assert refused.json()["field"] == "body"
+    assert refused.json()["detail"] == f"body: at most 64 KB ({MAX_BODY_BYTES} bytes)"
+    assert api.get("/api/v1/extensions/555").status == 404

@@ -7,6 +7,7 @@ would for one site, and never follows redirects, so tests see each one.
 
 from __future__ import annotations
 
+import html
 import http.client
 import itertools
 import json
@@ -183,6 +184,13 @@ def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[byte
     )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def field_error(body: str, field: str) -> str:
+    """The error a page shows beside a field, as the person reads it."""
+    found = re.search(rf'id="{field}-error">([^<]*)<', body)
+    assert found, f"no error shown at {field}:\n{body[:2000]}"
+    return html.unescape(found.group(1))
 
 
 _accounts_made = itertools.count(1)

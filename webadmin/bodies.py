@@ -2,14 +2,30 @@
 
 The largest thing anyone sends the web admin is one extension (four short
 fields) or one form; a body is refused by its Content-Length before a byte
-of it is read, and a chunked body, whose length nobody announced, is read
+of it is kept, and a chunked body, whose length nobody announced, is read
 only up to the limit.
+
+A refused body is still read to its end and thrown away, up to
+DRAIN_MAX_BYTES: a browser or script sends its whole body before it reads
+the answer, and a server that closes with the body unread resets the
+connection, so the sender would see "connection reset" instead of the rule.
+An upload form refused this way keeps its short fields (the CSRF token
+among them, so the form is checked as usual): its route runs without the
+file and says, beside the file's field, how large it may be
+(``check_upload()``, which every upload form's route calls first).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+import time
+import urllib.parse
+
 import bottle
 
+from agent.errors import InvalidInput, PbxError
 from webadmin import access, problems
 
 # An extension as JSON is a few hundred bytes and its fields are capped far
@@ -25,6 +41,24 @@ READ_STEP_BYTES = 16 * 1024
 #: Routes that read large bodies in steps themselves (uploads), by path
 #: prefix, with their own limit; only for PUT and POST.
 LARGE_BODY_ROUTES: dict[str, int] = {}
+# A refused body is read and dropped up to this much, so its sender gets
+# the answer: six times the largest upload (a 10 MB greeting), a few seconds
+# on an office LAN. Past it the connection is closed, as a body that large
+# is no mistake of someone choosing the wrong file.
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+# A sender that announced a body and pauses this long between its parts is
+# not uploading (a browser sends without pause); it gets the answer and the
+# connection is closed. The whole drain takes at most DRAIN_DEADLINE_S.
+DRAIN_IDLE_S = 2.0
+DRAIN_DEADLINE_S = 30.0
+# The short fields of a refused upload form come before its file (browsers
+# send the fields in the form's order, and every form here puts the file
+# last): they are looked for in this much of the body's start.
+FORM_FIELDS_BYTES = MAX_BODY_BYTES
+#: The environ key that marks a request whose body was refused: its limit.
+TOO_LARGE_KEY = "edgepbx.body_too_large"
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
+_FIELD_NAME = re.compile(rb'name="([^"]*)"')
 
 
 class BodyTooLarge(Exception):
@@ -48,29 +82,144 @@ def limit() -> int:
     return MAX_BODY_BYTES
 
 
+def limit_text(size: int) -> str:
+    """A limit as people say it, in whole units: "10 MB", "64 KB". A route's
+    limit is its largest file plus a little room for the form around it, so
+    it is rounded down to the file's own limit."""
+    for unit, name in ((1024 * 1024, "MB"), (1024, "KB")):
+        if size >= unit:
+            return f"{size // unit} {name}"
+    return f"{size} bytes"
+
+
+def field_of_body() -> str:
+    """What a refused body is called: the file of an upload form, else the
+    body itself."""
+    kind = bottle.request.environ.get("CONTENT_TYPE", "")
+    return "file" if kind.startswith("multipart/form-data") else "body"
+
+
+class UploadTooLarge(InvalidInput):
+    """An upload form's file was larger than its route takes (HTTP 413)."""
+
+    kind = "too-large"
+
+
+def check_upload(field: str = "file") -> None:
+    """In an upload form's route, first: refuse a file that was too large,
+    naming the form's field for it and the limit.
+
+    Raises:
+        UploadTooLarge: refuse_oversized() dropped this request's file.
+    """
+    largest = bottle.request.environ.get(TOO_LARGE_KEY)
+    if largest is not None:
+        raise UploadTooLarge(
+            field, None, f"at most {limit_text(largest)}; nothing was changed"
+        )
+
+
+def status_of(error: PbxError) -> int:
+    """A refused form's status: 413 for a file too large, else 422."""
+    return 413 if isinstance(error, UploadTooLarge) else 422
+
+
 def refuse_oversized() -> None:
     """Run before every route: refuse a body announced larger than the limit."""
     raw = bottle.request.environ.get("CONTENT_LENGTH", "") or "0"
     raw = raw if raw.isascii() else "x"
-    if raw.isdigit() and int(raw) <= limit():
+    largest = limit()
+    if raw.isdigit() and int(raw) <= largest:
         return
+    headers: dict[str, str] = {}
+    start = None
+    if raw.isdigit() and int(raw) <= DRAIN_MAX_BYTES:
+        start = _drain(int(raw))
+    if start is None:
+        # The rest of the body is never read: the connection cannot be reused.
+        headers["Connection"] = "close"
+    elif not access.is_api(bottle.request.path) and _keep_form_fields(start):
+        bottle.request.environ[TOO_LARGE_KEY] = largest
+        return  # the route says so beside the file's field
+    field = field_of_body()
     detail = (
-        f"the body may be at most {limit()} bytes"
+        f"{field}: at most {limit_text(largest)} ({largest} bytes)"
         if raw.isdigit()
         else "the Content-Length header is not a number"
     )
     status = 413 if raw.isdigit() else 400
     if access.is_api(bottle.request.path):
         code, body = problems.problem(
-            status, "too-large" if status == 413 else "bad-request", detail
+            status,
+            "too-large" if status == 413 else "bad-request",
+            detail,
+            field if status == 413 else None,
         )
-        headers = {"Content-Type": problems.MEDIA_TYPE}
+        headers["Content-Type"] = problems.MEDIA_TYPE
     else:
         code, body = status, f"{detail[0].upper()}{detail[1:]}.\n"
-        headers = {"Content-Type": "text/plain; charset=utf-8"}
-    # The rest of the body is never read, so the connection cannot be reused.
-    headers["Connection"] = "close"
+        headers["Content-Type"] = "text/plain; charset=utf-8"
     raise bottle.HTTPResponse(body, code, headers)
+
+
+def _drain(length: int) -> bytes | None:
+    """Read a refused body to its end and keep only its first
+    FORM_FIELDS_BYTES; None if the sender stalled or went away first."""
+    environ = bottle.request.environ
+    stream = environ["wsgi.input"]
+    connection = environ.get("gunicorn.socket")
+    start = bytearray()
+    left = length
+    deadline = time.monotonic() + DRAIN_DEADLINE_S
+    try:
+        if connection is not None:
+            connection.settimeout(DRAIN_IDLE_S)
+        while left > 0 and time.monotonic() < deadline:
+            part = stream.read(min(READ_STEP_BYTES, left))
+            if not part:
+                break
+            left -= len(part)
+            if len(start) < FORM_FIELDS_BYTES:
+                start += part[: FORM_FIELDS_BYTES - len(start)]
+    except OSError:  # a timeout included: the sender stopped sending
+        return None
+    finally:
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.settimeout(None)
+    return bytes(start) if left == 0 else None
+
+
+def _keep_form_fields(start: bytes) -> bool:
+    """Give the route the short fields of a refused multipart form, as an
+    ordinary form body without its file; False if it is no such form."""
+    kind = bottle.request.environ.get("CONTENT_TYPE", "")
+    boundary = _BOUNDARY.search(kind)
+    if not kind.startswith("multipart/form-data") or boundary is None:
+        return False
+    fields = []
+    for part in start.split(b"--" + boundary.group(1).encode())[1:]:
+        head, found, value = part.partition(b"\r\n\r\n")
+        name = _FIELD_NAME.search(head)
+        if not found or name is None or b"filename=" in head:
+            continue
+        if not value.endswith(b"\r\n"):
+            break  # cut off at FORM_FIELDS_BYTES
+        fields.append(
+            (
+                name.group(1).decode(errors="replace"),
+                value[:-2].decode(errors="replace"),
+            )
+        )
+    encoded = urllib.parse.urlencode(fields).encode()
+    bottle.request.environ.update(
+        {
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(encoded)),
+            "wsgi.input": io.BytesIO(encoded),
+        }
+    )
+    return True
 
 
 def read() -> bytes:

@@ -99,7 +99,11 @@ SCHEMAS: dict = {
             "pin": {
                 "type": "string",
                 "pattern": f"^[0-9]{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}$",
-                "description": "required for a new mailbox; never shown again",
+                "description": (
+                    "required for a new mailbox; never shown again; not one digit"
+                    " repeated, not a run up or down (1234, 4321), not the"
+                    " extension's own number"
+                ),
             },
             "enabled": {"type": "boolean"},
             "email_enabled": {

@@ -92,9 +92,19 @@ def _form(name: str) -> str:
 
 
 def _field_errors(
-    error: PbxError, names: Mapping[str, str] | None = None
+    error: PbxError,
+    names: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    return {problems.field_name(error.field, names) or "form": problems.message(error)}
+    """The error beside its field; labels (field: its label on the page) make
+    the message speak of the field as the person sees it, not by its name in
+    the service ("New PIN: digits only", not "pin: digits only")."""
+    field = problems.field_name(error.field, names) or "form"
+    text = problems.message(error)
+    label = (labels or {}).get(field)
+    if label and error.field and text.startswith(error.field):
+        text = label + text[len(error.field) :]
+    return {field: text}
 
 
 def _safe_next(target: str) -> str:

@@ -18,7 +18,7 @@ from agent.contacts.service import ContactService
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.extensions.service import CSV_COLUMNS as EXTENSION_COLUMNS
 from agent.extensions.service import import_csv
-from webadmin import access
+from webadmin import access, bodies
 from webadmin.flash import FlashBox
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_people import refused
@@ -28,6 +28,7 @@ log = logging.getLogger("edgepbx.web")
 
 def uploaded_csv() -> str:
     """The CSV a form sent: the chosen file, else the pasted text."""
+    bodies.check_upload("csv")
     upload = bottle.request.files.get("file")
     if upload is not None and upload.filename:
         raw = upload.file.read(csvimport.MAX_BYTES + 1)
@@ -140,7 +141,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except PbxError as exc:
-            return phonebook_page(name, {}, import_errors(exc), 422)
+            return phonebook_page(name, {}, import_errors(exc), bodies.status_of(exc))
         log.info("%d contacts imported into %s", len(added), name)
         access.redirect(f"/contacts/{name}?notice=imported", 303)
 
@@ -197,7 +198,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return refused(exc)
         except PbxError as exc:
-            return import_page(import_errors(exc), 422)
+            return import_page(import_errors(exc), bodies.status_of(exc))
         log.info("%d extensions imported by %s", len(created), principal().name)
         # The generated SIP passwords are shown on this answer only; it is
         # never cached (Cache-Control: no-store on every page).

@@ -18,7 +18,7 @@ from agent.extensions.features import FeatureService
 from webadmin import access
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_people import refused
-from webadmin.pages_portal import SECTIONS
+from webadmin.pages_portal import SECTIONS, own_number
 
 #: The text fields of the form, in its order (dnd is the checkbox).
 TEXT_FIELDS = (
@@ -28,6 +28,15 @@ TEXT_FIELDS = (
     "no_answer_s",
     "forward_unreachable",
 )
+#: Each field's label on the form, which its error messages use too.
+LABELS = {
+    "dnd": "Do not disturb",
+    "forward_always": "Forward every call to",
+    "forward_busy": "When busy, forward to",
+    "forward_no_answer": "When not answered, forward to",
+    "no_answer_s": "Ring time before forwarding (seconds)",
+    "forward_unreachable": "When no phone is registered, forward to",
+}
 PORTAL_PATH = "/portal/forwarding"
 SECTIONS.insert(len(SECTIONS) - 1, (PORTAL_PATH, "Forwarding"))
 
@@ -45,8 +54,12 @@ def section(
     try:
         current = FeatureService(principal).get(number).to_dict()
     except PbxError:
-        return {"features": None, "feature_errors": {}}
-    return {"features": current | (values or {}), "feature_errors": errors or {}}
+        return {"features": None, "feature_errors": {}, "feature_labels": LABELS}
+    return {
+        "features": current | (values or {}),
+        "feature_errors": errors or {},
+        "feature_labels": LABELS,
+    }
 
 
 def save(principal: Principal, number: str) -> tuple[dict, dict] | None:
@@ -57,7 +70,7 @@ def save(principal: Principal, number: str) -> tuple[dict, dict] | None:
     except (Forbidden, NotFound):
         raise
     except PbxError as exc:
-        return values, _field_errors(exc)
+        return values, _field_errors(exc, labels=LABELS)
     return None
 
 
@@ -77,14 +90,6 @@ def install_admin(app: bottle.Bottle, extension_page: Callable[..., str]) -> Non
 
 
 def install_portal(app: bottle.Bottle) -> None:
-    def own_number() -> str:
-        principal = access.current().principal
-        if principal.extension is None:
-            raise Forbidden(
-                f"{principal.name}: the portal is for the user of an extension"
-            )
-        return principal.extension
-
     def page(values: dict | None, errors: dict | None, status: int = 200) -> str:
         try:
             number = own_number()

@@ -48,6 +48,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         values = {name: _form(name) for name in ("vendor", "model", "version")}
         upload = bottle.request.files.get("file")
         try:
+            bodies.check_upload()
             if upload is None:
                 raise PbxError("choose a firmware file", field="file")
             info = firmware().upload(
@@ -62,7 +63,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
-            return page(values, _field_errors(exc), 422)
+            return page(values, _field_errors(exc), bodies.status_of(exc))
         who = access.current().principal.name
         log.info("phone firmware %s: uploaded by %s", info.file_name, who)
         bottle.redirect("/phones/firmware?notice=firmware-saved", 303)

@@ -16,7 +16,7 @@ from agent.appliance import Appliance
 from agent.contacts.service import ContactService
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.extensions.presence import FORWARD_WHEN, presence_of
-from webadmin import access
+from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_contacts import import_errors, uploaded_csv
 from webadmin.pages_people import refused
@@ -29,17 +29,21 @@ SECTIONS: list[tuple[str, str]] = [
 ]
 
 
+def own_number() -> str:
+    """The signed-in user's extension number; anyone else is Forbidden, as
+    the portal is only for the user of an extension."""
+    principal = access.current().principal
+    if principal.extension is None:
+        raise Forbidden(f"{principal.name}: the portal is for the user of an extension")
+    return principal.extension
+
+
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def principal():
         return access.current().principal
 
     def own_extension():
-        number = principal().extension
-        if number is None:
-            raise Forbidden(
-                f"{principal().name}: the portal is for the user of an extension"
-            )
-        return appliance.extensions.get(number)
+        return appliance.extensions.get(own_number())
 
     def home(values: dict | None = None, errors: dict | None = None, status=200):
         try:
@@ -128,7 +132,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return refused(exc)
         except PbxError as exc:
-            return contacts_page({}, import_errors(exc), 422)
+            return contacts_page({}, import_errors(exc), bodies.status_of(exc))
         access.redirect("/portal/contacts?notice=imported", 303)
 
     @app.post("/portal/contacts/<contact_id:int>/delete")

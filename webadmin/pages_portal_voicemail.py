@@ -19,7 +19,7 @@ from agent.voicemail.service import GREETING_REASONS, VoicemailService
 from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_people import refused
-from webadmin.pages_portal import SECTIONS
+from webadmin.pages_portal import SECTIONS, own_number
 
 log = logging.getLogger("edgepbx.web")
 
@@ -37,6 +37,13 @@ NOTICES = {
     "greeting": "Your greeting is saved; callers hear it from now on.",
     "greeting-removed": "The greeting is removed; callers hear the default one.",
 }
+#: The page's fields as its labels name them, for its error messages.
+LABELS = {
+    "pin": "New PIN",
+    "pin_again": "The same PIN again",
+    "reason": "For",
+    "file": "Recording",
+}
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -45,14 +52,6 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     def service() -> VoicemailService:
         return VoicemailService(appliance.settings, principal())
-
-    def own_number() -> str:
-        number = principal().extension
-        if number is None:
-            raise Forbidden(
-                f"{principal().name}: the portal is for the user of an extension"
-            )
-        return number
 
     def page(errors: dict | None = None, status: int = 200) -> str:
         try:
@@ -70,6 +69,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             mailbox=info,
             messages=messages,
             reasons=GREETING_REASONS,
+            labels=LABELS,
             done=NOTICES.get(bottle.request.query.get("done", ""), ""),
             errors=errors or {},
         )
@@ -106,12 +106,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def change_pin() -> str:
         try:
             if _form("pin") != _form("pin_again"):
-                raise InvalidInput("pin_again", None, "must be the same PIN again")
+                raise InvalidInput("pin_again", None, "differs from the new PIN")
             service().set_pin(own_number(), _form("pin"))
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except PbxError as exc:
-            return page(_field_errors(exc), 422)
+            return page(_field_errors(exc, labels=LABELS), 422)
         done("pin")
 
     @app.post(GREETING)
@@ -119,6 +119,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         reason = _form("reason")
         upload = bottle.request.files.get("file")
         try:
+            bodies.check_upload()
             if upload is None:
                 raise InvalidInput("file", None, "choose a WAV or MP3 file")
             data = upload.file.read(MAX_UPLOAD_BYTES + 1)
@@ -126,7 +127,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except PbxError as exc:
-            return page(_field_errors(exc), 422)
+            return page(_field_errors(exc, labels=LABELS), bodies.status_of(exc))
         done("greeting")
 
     @app.post(f"{GREETING}/<reason>/delete")
@@ -136,5 +137,5 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except PbxError as exc:
-            return page(_field_errors(exc), 422)
+            return page(_field_errors(exc, labels=LABELS), 422)
         done("greeting-removed")

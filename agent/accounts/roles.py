@@ -192,6 +192,21 @@ class Principal:
     def sees_extension(self, number: str) -> bool:
         return self.extensions is None or number in self.extensions
 
+    def reaches(self, number: str, permission: Permission) -> bool:
+        """Whether this principal may act on extension number's own things
+        (its mailbox, its forwarding): as the extension's user, or holding
+        permission with the number inside its ranges.
+
+        Raises Forbidden when someone else's extension needs a permission
+        this principal lacks; False means the number is outside its ranges,
+        which callers answer as "no such extension" (or mailbox), so a role
+        learns nothing about the numbers it may not see.
+        """
+        if self.extension is not None and self.extension == number:
+            return True
+        self.require(permission)
+        return self.sees_extension(number)
+
 
 #: Whoever has a shell on the appliance already owns it; the CLI acts as them.
 CONSOLE = Principal("console", Role.SUPER_ADMINISTRATOR)

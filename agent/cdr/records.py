@@ -17,14 +17,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import logging
+import operator
 from dataclasses import asdict, dataclass
 
 import peewee
 
-from agent.accounts.roles import Permission, Principal
+from agent.accounts.roles import NumberRanges, Permission, Principal
+from agent.db.models import Extension
 from agent.errors import Forbidden, InvalidInput
 from agent.trunks.models import CallRecord
 
@@ -34,7 +37,10 @@ ANSWERED = "answered"
 NO_ANSWER = "no answer"
 BUSY = "busy"
 FAILED = "failed"
-DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED)
+# Answered by a mailbox: the callee's, after busy or no answer, or one
+# dialled with its feature code.
+VOICEMAIL = "voicemail"
+DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, VOICEMAIL)
 # RFC 3261 section 21: 486 Busy Here, 600 Busy Everywhere; 408, 480 and
 # 487 (cancelled by the caller) are a callee who did not answer.
 BUSY_CODES = {486, 600}
@@ -65,6 +71,8 @@ _ASTERISK_DISPOSITION = {
     NO_ANSWER: "NO ANSWER",
     BUSY: "BUSY",
     FAILED: "FAILED",
+    # Asterisk's voicemail answers the call, and its CDR says so.
+    VOICEMAIL: "ANSWERED",
 }
 
 
@@ -111,13 +119,18 @@ def apply_event(event: dict) -> None:
         row.trunk = str(event.get("trunk", ""))[:32]
     elif kind == "trunk":
         row.trunk = str(event.get("trunk", ""))[:32]
+    elif kind == "voicemail":
+        # Kept until the end: the row says voicemail if the mailbox answers.
+        row.disposition = VOICEMAIL
     elif kind == "answered" and row.answered_at is None:
         row.answered_at = at
     elif kind == "ended":
         code = int(event.get("code") or 0)
+        answered = row.answered_at is not None
         row.ended_at = at
         row.last_code = code
-        row.disposition = disposition_for(code, row.answered_at is not None)
+        if not (row.disposition == VOICEMAIL and answered):
+            row.disposition = disposition_for(code, answered)
     else:
         return
     row.save()
@@ -192,9 +205,16 @@ def own_calls(
         raise Forbidden(f"{actor.name}: a call log is for the user of an extension")
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
+    # An extension removed and added again is a new user's: their log
+    # starts when the extension was made, never with the calls before.
+    extension = Extension.get_or_none(Extension.number == number)
+    if extension is None:
+        return []
+    made = extension.created_at.replace(tzinfo=dt.UTC).timestamp()
     query = _between(
         CallRecord.select().where(
-            (CallRecord.src == number) | (CallRecord.dst == number)
+            ((CallRecord.src == number) | (CallRecord.dst == number))
+            & (CallRecord.started_at >= made)
         ),
         since,
         until,
@@ -228,6 +248,8 @@ def search(
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
     query = _between(CallRecord.select(), since, until)
+    if actor.extensions is not None:
+        query = query.where(_touches(actor.extensions))
     if number:
         if len(number) > 32:
             raise InvalidInput("number", None, "at most 32 characters")
@@ -244,6 +266,34 @@ def search(
         query = query.where(CallRecord.disposition == disposition)
     query = query.order_by(CallRecord.started_at.desc()).limit(limit)
     return [CallRecordInfo.of(row) for row in query]
+
+
+#: Which end of a call is an extension, by the call's direction: the
+#: caller of an outbound call, the callee of an inbound one, both of a call
+#: between extensions.
+_EXTENSION_CALLERS = ("internal", "out")
+_EXTENSION_CALLEES = ("internal", "in")
+
+
+def _touches(ranges: NumberRanges) -> peewee.Expression:
+    """Calls with an extension in ranges at either end (a role's view)."""
+    calling = CallRecord.direction.in_(_EXTENSION_CALLERS)
+    called = CallRecord.direction.in_(_EXTENSION_CALLEES)
+    return (calling & _in_ranges(CallRecord.src, ranges)) | (
+        called & _in_ranges(CallRecord.dst, ranges)
+    )
+
+
+def _in_ranges(field: peewee.Field, ranges: NumberRanges) -> peewee.Expression:
+    """field holds digits only, and as a number lies in one of the spans (the
+    same test as ``NumberRanges.__contains__``, in SQL)."""
+    number = field.cast("INTEGER")
+    spans = [number.between(low, high) for low, high in ranges.spans]
+    return (
+        (field != "")
+        & peewee.Expression(field, "NOT GLOB", "*[^0-9]*")
+        & functools.reduce(operator.or_, spans)
+    )
 
 
 def master_csv(records: list[CallRecordInfo]) -> str:

@@ -169,14 +169,13 @@ class FeatureService:
 
     def _extension(self, number: str, change: bool) -> Extension:
         """The extension, if this principal may see (or change) its features."""
-        own = self.actor.extension is not None and self.actor.extension == number
-        if not own:
-            self.actor.require(
-                Permission.CHANGE_EXTENSIONS if change else Permission.VIEW_EXTENSIONS
-            )
+        reached = self.actor.reaches(
+            number,
+            Permission.CHANGE_EXTENSIONS if change else Permission.VIEW_EXTENSIONS,
+        )
         row = Extension.get_or_none(Extension.number == number)
-        if row is None or not (own or self.actor.sees_extension(row.number)):
-            if self.actor.extension is not None and not own:
+        if row is None or not reached:
+            if self.actor.extension not in {None, number}:
                 raise Forbidden(
                     f"{self.actor.name}: may change only extension "
                     f"{self.actor.extension}'s own forwarding"

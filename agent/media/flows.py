@@ -512,13 +512,13 @@ class MailboxMenu(Flow):
 
     def _pin_again(self, pin: str) -> None:
         from agent.errors import InvalidInput
-        from agent.voicemail.service import check_pin
+        from agent.voicemail.service import check_mailbox_pin
 
         if pin != self.new_pin:
             self.say(prompts("vm-mismatch"), self.options)
             return
         try:
-            check_pin(pin)
+            check_mailbox_pin(pin, self.box.extension.number)
         except InvalidInput:
             self.say(prompts("vm-invalid-password"), self.options)
             return

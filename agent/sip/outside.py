@@ -87,6 +87,8 @@ OPEN_CALL_MAX_S = 4 * 3600
 CALL_STARTED = "started"
 CALL_ANSWERED = "answered"
 CALL_ENDED = "ended"
+# The call goes on to a mailbox; answered there, its record says voicemail.
+CALL_TO_VOICEMAIL = "voicemail"
 # A call that rang an extension goes on out through a trunk (a forward on
 # busy or no answer): the same record becomes an outbound call.
 CALL_FORWARDED = "forwarded"
@@ -820,10 +822,14 @@ class OutsideCalls:
         if int(KSR.pv.get("$rs")) == 200 and str(KSR.pv.get("$rm")) == "INVITE":
             self.calls.send(CALL_ANSWERED, str(KSR.pv.get("$ci")))
 
-    def extension_call_failed(self) -> None:
-        code = (
-            487 if KSR.tm.t_is_canceled() > 0 else int(KSR.pv.get("$T_reply_code") or 0)
-        )
+    def extension_call_failed(self, code: int | None = None) -> None:
+        """The call ends unanswered: with code, else the transaction's own."""
+        if code is None:
+            code = (
+                487
+                if KSR.tm.t_is_canceled() > 0
+                else int(KSR.pv.get("$T_reply_code") or 0)
+            )
         self.calls.send(CALL_ENDED, str(KSR.pv.get("$ci")), code=code)
 
     def _answer_challenge(self) -> bool:

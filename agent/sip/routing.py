@@ -51,10 +51,20 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from forwarding import CallForwarding
-    from outside import SPEED_DIAL_PREFIX, DatagramSender, OutsideCalls
+    from outside import (
+        CALL_TO_VOICEMAIL,
+        SPEED_DIAL_PREFIX,
+        DatagramSender,
+        OutsideCalls,
+    )
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
-    from agent.sip.outside import SPEED_DIAL_PREFIX, DatagramSender, OutsideCalls
+    from agent.sip.outside import (
+        CALL_TO_VOICEMAIL,
+        SPEED_DIAL_PREFIX,
+        DatagramSender,
+        OutsideCalls,
+    )
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -173,6 +183,10 @@ DIALED_AVP = "$avp(dialed)"
 # Why the call goes to voicemail, kept to tell the next worker on failover:
 # headers added in one failure route are gone in the next.
 VOICEMAIL_REASON_AVP = "$avp(voicemail)"
+
+# The feature codes that open a mailbox (agent/media/flows.py): a call to
+# one is recorded as reaching voicemail.
+VOICEMAIL_CODES = {"*97", "*98"}
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
@@ -296,8 +310,8 @@ class Routing(OutsideCalls, CallForwarding):
         """
         if not KSR.isflagset(FLAG_TO_MEDIA) and self.forward_after_failure():
             return 1
-        self.extension_call_failed()
         if KSR.tm.t_is_canceled() > 0:
+            self.extension_call_failed()
             return 1
         code = KSR.pv.get("$T_reply_code")
         if KSR.isflagset(FLAG_TO_MEDIA):
@@ -311,13 +325,18 @@ class Routing(OutsideCalls, CallForwarding):
             ):
                 self.add_media_headers(KSR.pv.get(VOICEMAIL_REASON_AVP))
                 self.relay_to_media_worker()
+                return 1  # the same call, on the next worker
+            self.extension_call_failed()
             return 1
-        if not self.settings.media_token:
-            return 1
-        if code in BUSY_CODES:
-            self.to_voicemail("busy")
-        elif code in NO_ANSWER_CODES:
-            self.to_voicemail("unavailable")
+        # The call record stays open while the call goes on to voicemail:
+        # the caller's hang-up there ends it.
+        reason = None
+        if self.settings.media_token and code in BUSY_CODES:
+            reason = "busy"
+        elif self.settings.media_token and code in NO_ANSWER_CODES:
+            reason = "unavailable"
+        if reason is None or not self.to_voicemail(reason):
+            self.extension_call_failed()
         return 1
 
     # -- pipeline steps ------------------------------------------------------
@@ -589,7 +608,11 @@ class Routing(OutsideCalls, CallForwarding):
         KSR.rr.record_route()
         if is_room:
             KSR.setflag(FLAG_TO_ROOM)
-        self.to_media_worker()
+        self.extension_call_started()
+        if user in VOICEMAIL_CODES:
+            self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
+        if not self.to_media_worker():
+            self.extension_call_failed(503)
         return True
 
     def is_numbered_in(self, table: str, number: str) -> bool:
@@ -631,7 +654,9 @@ class Routing(OutsideCalls, CallForwarding):
         rc = KSR.registrar.lookup(LOCATION_TABLE)
         if rc == -1 and method == "INVITE" and self.settings.media_token:
             # No phone registered right now: the extension's voicemail.
-            self.to_media_worker("unavailable")
+            self.extension_call_started()
+            if not self.to_media_worker("unavailable"):
+                self.extension_call_failed(503)
             return True
         if rc == -1:
             # A known extension with no phone registered right now.
@@ -657,16 +682,19 @@ class Routing(OutsideCalls, CallForwarding):
 
     # -- the media service ---------------------------------------------------
 
-    def to_voicemail(self, reason: str) -> None:
-        """From the failure route: the dialled extension's mailbox."""
+    def to_voicemail(self, reason: str) -> bool:
+        """From the failure route: the dialled extension's mailbox; whether
+        the call went there."""
         dialed = str(KSR.pv.get(DIALED_AVP) or "")
         if not dialed:
-            return
+            return False
         KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
-        self.to_media_worker(reason)
+        return self.to_media_worker(reason)
 
-    def to_media_worker(self, voicemail_reason: str | None = None) -> None:
-        """Send the call to a media worker, with the trust token."""
+    def to_media_worker(self, voicemail_reason: str | None = None) -> bool:
+        """Send the call to a media worker, with the trust token; False when
+        no worker is there (the caller got a 503). With a voicemail reason
+        the call's record is told it goes on to a mailbox."""
         algorithm = (
             MEDIA_DISPATCH_BY_NUMBER
             if KSR.isflagset(FLAG_TO_ROOM)
@@ -674,12 +702,14 @@ class Routing(OutsideCalls, CallForwarding):
         )
         if KSR.dispatcher.ds_select_dst(MEDIA_DISPATCHER_SET, algorithm) < 0:
             KSR.sl.sl_send_reply(503, "Media Service Unavailable")
-            return
+            return False
         if voicemail_reason:
             KSR.pv.sets(VOICEMAIL_REASON_AVP, voicemail_reason)
+            self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
         self.add_media_headers(voicemail_reason)
         KSR.setflag(FLAG_TO_MEDIA)
         self.relay_to_media_worker()
+        return True
 
     def add_media_headers(self, voicemail_reason: str | None) -> None:
         if voicemail_reason:
@@ -690,6 +720,8 @@ class Routing(OutsideCalls, CallForwarding):
     def relay_to_media_worker(self) -> None:
         KSR.tm.t_set_fr(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
         KSR.tm.t_on_failure("ksr_failure_route_manage")
+        # The worker's answer is the call's answer in its record.
+        KSR.tm.t_on_reply("ksr_onreply_route_manage")
         self.relay()
 
     # -- small shared pieces -------------------------------------------------

@@ -16,6 +16,7 @@ Files: ``<data>/voicemail/<extension>/`` holds the messages
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import os
 import shutil
@@ -84,6 +85,25 @@ def check_pin(pin: str, field: str = "pin") -> str:
     return pin
 
 
+def check_mailbox_pin(pin: str, number: str, field: str = "pin") -> str:
+    """A mailbox PIN: digits, and none that someone holding the phone would
+    try first. Whoever knows a mailbox's PIN hears its messages, and the
+    guesses people try first are the same everywhere: one digit repeated,
+    a run up or down the keypad (1234, 4321, 7890), the extension's own
+    number. The rule is said, never the PIN."""
+    check_pin(pin, field)
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    if steps == {0}:
+        raise InvalidInput(field, "", "not one digit repeated (like 0000)")
+    if steps in ({1}, {9}):
+        raise InvalidInput(
+            field, "", "not a run of digits up or down (like 1234 or 4321)"
+        )
+    if pin == number:
+        raise InvalidInput(field, "", "not the extension's own number")
+    return pin
+
+
 class VoicemailService:
     def __init__(self, settings: Settings, actor: Principal = SYSTEM) -> None:
         self.settings = settings
@@ -122,10 +142,8 @@ class VoicemailService:
     def _owned_or(self, number: str, permission: Permission) -> Mailbox:
         """The mailbox, for its owner or a person with the permission who
         sees the extension (to anyone else, it does not exist)."""
-        if self.actor.extension != number:
-            self.actor.require(permission)
-            if not self.actor.sees_extension(number):
-                raise NotFound(f"extension {number} has no mailbox", field="extension")
+        if not self.actor.reaches(number, permission):
+            raise NotFound(f"extension {number} has no mailbox", field="extension")
         return self._mailbox(number)
 
     def _message(self, box: Mailbox, message_id: int) -> VoicemailMessage:
@@ -166,9 +184,14 @@ class VoicemailService:
         return self.info(self._owned_or(number, Permission.VIEW_MEDIA))
 
     def list(self) -> list[MailboxInfo]:
+        """The mailboxes of the extensions this principal sees."""
         self.actor.require(Permission.VIEW_MEDIA)
         rows = Mailbox.select().join(Extension).order_by(Extension.number)
-        return [self.info(box) for box in rows]
+        return [
+            self.info(box)
+            for box in rows
+            if self.actor.sees_extension(box.extension.number)
+        ]
 
     def set(
         self,
@@ -185,10 +208,12 @@ class VoicemailService:
         written.
         """
         self.actor.require(Permission.MANAGE_MEDIA)
+        if not self.actor.sees_extension(number):
+            raise NotFound(f"extension {number} does not exist", field="extension")
         ext = self._extension(number)
         box = self.find(number)
         if pin is not None:
-            check_pin(pin)
+            check_mailbox_pin(pin, number)
         elif box is None:
             raise InvalidInput("pin", "", "a new mailbox needs a PIN")
         if max_message_s is not None and not (
@@ -233,6 +258,8 @@ class VoicemailService:
 
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
+        if not self.actor.sees_extension(number):
+            raise NotFound(f"extension {number} has no mailbox", field="extension")
         box = self._mailbox(number)
         with database.atomic():
             before = self._audited(box)
@@ -261,7 +288,7 @@ class VoicemailService:
 
     def change_pin(self, box: Mailbox, pin: str) -> None:
         """From the phone's menu, after the caller entered the current PIN."""
-        check_pin(pin)
+        check_mailbox_pin(pin, box.extension.number)
         with database.atomic():
             box.pin_hash = hash_password(pin)
             box.updated_at = utcnow()

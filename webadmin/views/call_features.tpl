@@ -1,6 +1,6 @@
 % # The forwarding and do-not-disturb form, on the extension's page and in
 % # the user portal. Needs: features (dict, or None when not to be shown),
-% # feature_errors, features_action, features_editable.
+% # feature_errors, feature_labels, features_action, features_editable.
 % if features is not None:
 <section id="features" aria-labelledby="features-title">
 <h2 id="features-title">Call forwarding and DND</h2>
@@ -9,12 +9,13 @@
 % end
 <form method="post" action="{{features_action}}" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  <label class="check"><input type="checkbox" id="dnd" name="dnd"{{' checked' if features.get('dnd') else ''}}{{'' if features_editable else ' disabled'}}> Do not disturb: callers get voicemail, or busy without a mailbox</label>
+  <label class="check"><input type="checkbox" id="dnd" name="dnd"{{' checked' if features.get('dnd') else ''}}{{'' if features_editable else ' disabled'}}> {{feature_labels['dnd']}}: callers get voicemail, or busy without a mailbox</label>
   % if feature_errors.get('dnd'):
   <p class="field-error" id="dnd-error">{{feature_errors['dnd']}}</p>
   % end
-  % rows = [('forward_always', 'Forward every call to', 'Rings the target instead of the phones'), ('forward_busy', 'When busy, forward to', 'When the phone answers busy'), ('forward_no_answer', 'When not answered, forward to', 'After the ring time below'), ('no_answer_s', 'Ring time before forwarding (seconds)', '5 to 120; 20 rings four to five times'), ('forward_unreachable', 'When no phone is registered, forward to', 'When every phone is off or away')]
-  % for name, label, hint in rows:
+  % rows = [('forward_always', 'Rings the target instead of the phones'), ('forward_busy', 'When the phone answers busy'), ('forward_no_answer', 'After the ring time below'), ('no_answer_s', '5 to 120; 20 rings four to five times'), ('forward_unreachable', 'When every phone is off or away')]
+  % for name, hint in rows:
+  % label = feature_labels[name]
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="text" inputmode="tel" value="{{features.get(name, '')}}"{{'' if features_editable else ' readonly'}}{{' aria-invalid=true aria-describedby=' + name + '-error' if feature_errors.get(name) else ''}}>
   % if feature_errors.get(name):

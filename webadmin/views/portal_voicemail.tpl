@@ -45,7 +45,8 @@
 <h2>PIN</h2>
 <form method="post" action="/portal/voicemail/pin" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label in (('pin', 'New PIN'), ('pin_again', 'The same PIN again')):
+  % for name in ('pin', 'pin_again'):
+  % label = labels[name]
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="password" inputmode="numeric" autocomplete="new-password"{{!' aria-invalid="true" aria-describedby="%s-error"' % name if errors.get(name) else ''}}>
   % if errors.get(name):
@@ -71,7 +72,7 @@
 </ul>
 <form method="post" action="/portal/voicemail/greeting" enctype="multipart/form-data" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  <label for="reason">For</label>
+  <label for="reason">{{labels['reason']}}</label>
   <select id="reason" name="reason"{{!' aria-invalid="true" aria-describedby="reason-error"' if errors.get('reason') else ''}}>
   % for reason in reasons:
     <option value="{{reason}}">{{'When I am busy' if reason == 'busy' else 'When I do not answer'}}</option>
@@ -80,7 +81,7 @@
   % if errors.get('reason'):
   <p class="field-error" id="reason-error">{{errors['reason']}}</p>
   % end
-  <label for="file">Recording (WAV or MP3, at most 10 minutes)</label>
+  <label for="file">{{labels['file']}} (WAV or MP3, at most 10 minutes)</label>
   <input id="file" name="file" type="file" accept=".wav,.mp3,audio/wav,audio/mpeg"{{!' aria-invalid="true" aria-describedby="file-error"' if errors.get('file') else ''}}>
   % if errors.get('file'):
   <p class="field-error" id="file-error">{{errors['file']}}</p>
