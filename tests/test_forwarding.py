@@ -144,6 +144,39 @@ def test_forward_on_no_answer_rings_the_target_after_the_ring_time(pbx, extensio
         call.hangup()
 
 
+# Past a minute: a ringing phone repeats its 180 every 60 s (RFC 3261
+# section 13.3.1.1), which must not start the ring time again.
+LONG_RING_S = 62
+
+
+def test_forward_on_no_answer_after_more_than_a_minute_rings_the_target(
+    pbx, extensions
+):
+    features(
+        pbx,
+        "forward",
+        "102",
+        "--no-answer",
+        "103",
+        "--no-answer-seconds",
+        str(LONG_RING_S),
+    )
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="ring") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        started = time.monotonic()
+        call = alice.call("102")
+        bob.wait_incoming()
+        call.wait_confirmed(timeout=LONG_RING_S + 10)
+        waited = time.monotonic() - started
+        assert carol.invites_received == 1
+        assert LONG_RING_S - 0.5 <= waited < LONG_RING_S + 5, waited
+        call.hangup()
+
+
 def test_forward_on_busy_rings_the_target(pbx, extensions):
     features(pbx, "forward", "102", "--busy", "103")
     with (

@@ -55,14 +55,18 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         CALL_FORWARDED,
         CALL_STARTED,
         FLAG_MEDIA_RELAY,
+        PHONE_REPLY_TIMEOUT_MS,
         DialplanSource,
+        ring_for,
     )
 except ModuleNotFoundError:
     from agent.sip.outside import (
         CALL_FORWARDED,
         CALL_STARTED,
         FLAG_MEDIA_RELAY,
+        PHONE_REPLY_TIMEOUT_MS,
         DialplanSource,
+        ring_for,
     )
 
 # The same AVP as routing.DIALED_AVP: the extension whose voicemail a
@@ -80,10 +84,6 @@ AVP_FROM_TRUNK = "$avp(edgepbx_forward_from_trunk)"
 # At most this many forwards in one call: enough for "desk -> colleague ->
 # mobile", and a bound on how long a caller can be passed around.
 MAX_FORWARDS = 3
-# tm's fr_timer (kamailio.cfg.tmpl): how long a phone may take to send any
-# reply at all; the ring time of a forward on no answer replaces only the
-# time it may ring (fr_inv_timer).
-PHONE_REPLY_TIMEOUT_MS = 30000
 # What a callee's failure means (RFC 3261 section 21), as routing.py has it.
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480}
@@ -232,11 +232,11 @@ class CallForwarding:
         # Step 4: ring, with busy and no-answer forwards armed.
         if features.busy and may_forward(path, features.busy):
             KSR.pv.sets(AVP_FORWARD_BUSY, features.busy)
+        ring_ms = self.settings.ring_ms
         if features.no_answer and may_forward(path, features.no_answer):
             KSR.pv.sets(AVP_FORWARD_NO_ANSWER, features.no_answer)
-            KSR.tm.t_set_fr(features.no_answer_s * 1000, PHONE_REPLY_TIMEOUT_MS)
-        elif in_failure_route:
-            KSR.tm.t_reset_fr()
+            ring_ms = features.no_answer_s * 1000
+        ring_for(ring_ms, PHONE_REPLY_TIMEOUT_MS)
         KSR.tm.t_on_failure(
             "ksr_failure_route_trunk_extension"
             if from_trunk

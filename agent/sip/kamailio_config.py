@@ -22,7 +22,7 @@ from agent.devicekey import create_secret_file
 from agent.errors import InvalidInput
 from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
-from agent.sip.routing import RoutingSettings
+from agent.sip.routing import DEFAULT_RING_MS, RoutingSettings
 
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
 ROUTING_SCRIPT = Path(__file__).with_name("routing.py")
@@ -43,7 +43,7 @@ MAX_EXPIRES_S = 7200
 MAX_CONTACTS_PER_EXTENSION = 10
 # An extension rings for this long before the call goes to its voicemail
 # or the caller hears no-answer; EDGEPBX_RING_TIMEOUT_S overrides it.
-RING_TIMEOUT_MS = 60000
+RING_TIMEOUT_MS = DEFAULT_RING_MS
 RING_TIMEOUT_S_RANGE = (2, 300)
 # How often registrations are written back to the state database.
 USRLOC_FLUSH_S = 5
@@ -198,6 +198,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
             events_socket=str(events_socket),
             config_db=str(settings.config_db),
             call_events_socket=str(settings.run_dir / CALL_EVENTS_SOCKET_NAME),
+            ring_ms=ring_timeout_ms(),
             media_token=ensure_token(settings),
         )
     )

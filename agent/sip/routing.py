@@ -51,10 +51,15 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from forwarding import CallForwarding
-    from outside import DatagramSender, OutsideCalls
+    from outside import PHONE_REPLY_TIMEOUT_MS, DatagramSender, OutsideCalls, ring_for
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
-    from agent.sip.outside import DatagramSender, OutsideCalls
+    from agent.sip.outside import (
+        PHONE_REPLY_TIMEOUT_MS,
+        DatagramSender,
+        OutsideCalls,
+        ring_for,
+    )
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -176,6 +181,10 @@ VOICEMAIL_REASON_AVP = "$avp(voicemail)"
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
+# How long an extension's phones ring before the call goes to its voicemail
+# (or the caller hears no-answer); the agent renders EDGEPBX_RING_TIMEOUT_S
+# into the settings (agent/sip/kamailio_config.py).
+DEFAULT_RING_MS = 60000
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,8 @@ class RoutingSettings:
     #: The media service's trust token; empty: there is no media service,
     #: and numbers that are no extension get 404 here.
     media_token: str = ""
+    #: How long an extension rings without a forward on no answer, in ms.
+    ring_ms: int = DEFAULT_RING_MS
 
     @classmethod
     def parse(cls, text: str) -> RoutingSettings:
@@ -214,7 +225,10 @@ class RoutingSettings:
             if not isinstance(value, str):
                 raise ValueError(f"routing settings: {name} must be a string")
             extra[name] = value
-        return cls(realm=realm, events_socket=events_socket, **extra)
+        ring_ms = data.get("ring_ms", DEFAULT_RING_MS)
+        if not isinstance(ring_ms, int) or isinstance(ring_ms, bool) or ring_ms <= 0:
+            raise ValueError("routing settings: ring_ms must be a positive integer")
+        return cls(realm=realm, events_socket=events_socket, ring_ms=ring_ms, **extra)
 
     def __str__(self) -> str:
         return json.dumps(
@@ -224,6 +238,7 @@ class RoutingSettings:
                 "config_db": self.config_db,
                 "call_events_socket": self.call_events_socket,
                 "media_token": self.media_token,
+                "ring_ms": self.ring_ms,
             }
         )
 
@@ -627,6 +642,7 @@ class Routing(OutsideCalls, CallForwarding):
         KSR.tm.t_on_failure("ksr_failure_route_manage")
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         if method == "INVITE":
+            ring_for(self.settings.ring_ms, PHONE_REPLY_TIMEOUT_MS)
             self.extension_call_started()
             if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
                 # A phone behind NAT: media through the relay, both ways.
@@ -667,7 +683,7 @@ class Routing(OutsideCalls, CallForwarding):
         KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + token + "\r\n")
 
     def relay_to_media_worker(self) -> None:
-        KSR.tm.t_set_fr(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
+        ring_for(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
         KSR.tm.t_on_failure("ksr_failure_route_manage")
         self.relay()
 
