@@ -39,6 +39,9 @@ TCP_CHILDREN = 4
 MIN_EXPIRES_S = 60
 DEFAULT_EXPIRES_S = 3600
 MAX_EXPIRES_S = 7200
+# A registration's Call-ID is remembered a little past the longest expiry,
+# so that any refresh in time is known as one (routing.register).
+REGISTRATION_MEMORY_S = MAX_EXPIRES_S + 300
 # Desk phone + softphone + mobile app per person, with room to spare.
 MAX_CONTACTS_PER_EXTENSION = 10
 # An extension rings for this long before the call goes to its voicemail
@@ -174,6 +177,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "min_expires": str(MIN_EXPIRES_S),
         "default_expires": str(DEFAULT_EXPIRES_S),
         "max_expires": str(MAX_EXPIRES_S),
+        "registration_memory_s": str(REGISTRATION_MEMORY_S),
         "natping_interval_s": str(NATPING_INTERVAL_S),
         "routing_script": str(ROUTING_SCRIPT),
         "flood_window_s": str(FLOOD_WINDOW_S),

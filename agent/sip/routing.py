@@ -181,6 +181,14 @@ VOICEMAIL_REASON_AVP = "$avp(voicemail)"
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
+# registrar's save() results (its documentation): a contact inserted, or
+# contacts updated; 3 (deleted) is an unregistration.
+REGISTRAR_INSERTED = 1
+REGISTRAR_UPDATED = 2
+SAVED_BINDING = {REGISTRAR_INSERTED, REGISTRAR_UPDATED}
+# The htable (kamailio.cfg.tmpl) of the Call-IDs of recent registrations,
+# kept past the longest expiry a phone is granted.
+REGISTRATION_SEEN = "$sht(registrations=>$ci)"
 # How long an extension's phones ring before the call goes to its voicemail
 # (or the caller hears no-answer); the agent renders EDGEPBX_RING_TIMEOUT_S
 # into the settings (agent/sip/kamailio_config.py).
@@ -549,12 +557,22 @@ class Routing(OutsideCalls, CallForwarding):
             KSR.setbflag(FLAG_NAT_BRANCH)
             KSR.setbflag(FLAG_PING_BRANCH)
         # save() answers the phone itself, success or failure.
-        if KSR.registrar.save(LOCATION_TABLE, 0) > 0:
-            # The agent sends the phone its message waiting state: a phone
-            # that rebooted learns of messages left while it was away.
-            self.calls.send(
-                "registered", str(KSR.pv.get("$ci")), extension=str(KSR.pv.get("$tU"))
-            )
+        saved = KSR.registrar.save(LOCATION_TABLE, 0)
+        if saved not in SAVED_BINDING:
+            return True
+        # The agent sends a phone that starts registering its message
+        # waiting state (a phone that rebooted learns of messages left while
+        # it was away), but not on every refresh: that would be a datagram,
+        # a mailbox look-up and a NOTIFY per REGISTER on the registrar's
+        # hot path. RFC 3261 section 10.2.4: a phone keeps its Call-ID for
+        # every REGISTER of one boot cycle, so a Call-ID seen lately is a
+        # refresh; a new one is a new phone or a reboot.
+        if saved == REGISTRAR_UPDATED and KSR.pv.is_null(REGISTRATION_SEEN) <= 0:
+            return True
+        KSR.pv.seti(REGISTRATION_SEEN, 1)
+        self.calls.send(
+            "registered", str(KSR.pv.get("$ci")), extension=str(KSR.pv.get("$tU"))
+        )
         return True
 
     def to_service_number(self, method: str) -> bool:
