@@ -167,3 +167,32 @@ def test_a_user_sets_their_forwarding_in_chromium(shared_pbx, browser_ready, tmp
     assert [e for e in seen["consoleErrors"] if "status of 422" not in e] == []
     shown = shared_pbx.cli("extension", "features", "101", "--json").json()
     assert (shown["forward_busy"], shown["dnd"]) == ("103", True)
+
+
+# Saves per client, all at once from several clients: enough that a lock
+# upgrade refused under contention shows within one run.
+SAVES_PER_CLIENT = 30
+CONCURRENT_CLIENTS = 4
+
+
+def test_forwarding_saved_from_several_clients_at_once_never_fails(shared_pbx):
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [
+        api_client(shared_pbx, "administrator") for _ in range(CONCURRENT_CLIENTS)
+    ]
+
+    def saves(index: int) -> list[tuple[int, str]]:
+        api = clients[index]
+        number = ("102", "103")[index % 2]
+        failed = []
+        for n in range(SAVES_PER_CLIENT):
+            body = {"forward_busy": "101", "no_answer_s": 5 + (n * 7 + index) % 100}
+            reply = api.request("PUT", PATH.format(number), json_body=body)
+            if reply.status != 200:
+                failed.append((reply.status, reply.body[:200]))
+        return failed
+
+    with ThreadPoolExecutor(CONCURRENT_CLIENTS) as pool:
+        failures = [f for found in pool.map(saves, range(4)) for f in found]
+    assert failures == []
