@@ -164,6 +164,18 @@ def test_an_address_walking_mac_addresses_adds_one_phone_to_the_list(office):
     assert from_walker == [walked[0]]
 
 
+def test_the_page_says_a_second_phone_from_one_address_comes_a_minute_later(
+    office,
+):
+    admin = signed_in(office, "operator")
+    page = admin.get("/phones").body
+    said = re.search(r'<p class="hint" id="seen-pace">([^<]*)</p>', page)
+
+    assert said, page
+    assert "second unknown phone from the same address" in said.group(1)
+    assert "60 seconds after the first" in said.group(1)
+
+
 def test_a_phone_can_be_forgotten_and_the_list_cleared(office):
     http_get(office, "/prov/805ec0e00001.cfg", "127.0.0.6", YEALINK_AGENT)
     http_get(office, "/prov/805ec0e00002.cfg", "127.0.0.7", YEALINK_AGENT)

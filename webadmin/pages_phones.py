@@ -22,12 +22,17 @@ from agent.provisioning.keys import (
     parse_override_lines,
 )
 from agent.provisioning.seen import SeenPhoneService
+from agent.provisioning.sightings import NEW_ROW_WINDOW_S
 from agent.provisioning.vendors import VENDORS
 from webadmin import access, pages_seen_phones
 from webadmin.pages import _field_errors, _form, render
 
 #: The service says "extension" of the numbers the form's "extensions" holds.
 PHONE_FIELDS = {"extension": "extensions"}
+
+# Up to this many seen phones the list is short enough that a phone missing
+# from it may be one held back by the one-a-minute rule: the page says so.
+SEEN_SHORT_LIST = 10
 
 log = logging.getLogger("edgepbx.web")
 
@@ -62,6 +67,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             values=values,
             errors=errors,
             seen=seen,
+            seen_short=len(seen) < SEEN_SHORT_LIST,
+            seen_window_s=int(NEW_ROW_WINDOW_S),
             seen_values=seen_values or {},
             seen_errors=seen_errors or {},
         )
