@@ -169,6 +169,29 @@ def test_a_user_sets_their_forwarding_in_chromium(shared_pbx, browser_ready, tmp
     assert (shown["forward_busy"], shown["dnd"]) == ("103", True)
 
 
+def test_the_pages_and_the_api_say_do_not_disturb_beats_forward_always(
+    shared_pbx, admin
+):
+    api = api_client(shared_pbx, "administrator")
+    path = PATH.format("103")
+    api.request("PUT", path, json_body={"forward_always": "101", "dnd": False})
+    plain = admin.get("/extensions/103").body
+    both = api.request("PUT", path, json_body={"dnd": True}).json()
+    page = admin.get("/extensions/103").body
+    portal = portal_user(shared_pbx, "103").get("/portal/forwarding").body
+    api.request("PUT", path, json_body={"forward_always": "", "dnd": False})
+
+    assert "Do not disturb comes first" in plain  # beside the box, always
+    assert 'id="forward_always-note"' not in plain
+    assert both["notes"] == [
+        "do-not-disturb is on, so calls are not forwarded to 101: "
+        "do-not-disturb comes before forward always"
+    ]
+    for shown in (page, portal):
+        note = re.search(r'id="forward_always-note">([^<]*)<', shown)
+        assert note and "not forwarded to 101" in note.group(1)
+
+
 # Saves per client, all at once from several clients: enough that a lock
 # upgrade refused under contention shows within one run.
 SAVES_PER_CLIENT = 30

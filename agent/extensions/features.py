@@ -47,6 +47,12 @@ MAX_NO_ANSWER_S = 120
 # carrier codes add a few more).
 TARGET = re.compile(r"\+?[0-9]{2,32}")
 TARGET_RULE = "an extension number or an external number (digits, optionally +)"
+#: Said wherever both are set: the routing checks do-not-disturb first
+#: (agent/sip/forwarding.py), so the caller never reaches the forward.
+DND_BEATS_ALWAYS = (
+    "do-not-disturb is on, so calls are not forwarded to {target}: "
+    "do-not-disturb comes before forward always"
+)
 
 
 class ExtensionFeatureRow(BaseModel):
@@ -91,12 +97,19 @@ class CallFeatures:
             forward_unreachable=row.forward_unreachable,
         )
 
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences about settings that do not do what they seem to."""
+        if self.dnd and self.forward_always:
+            return [DND_BEATS_ALWAYS.format(target=self.forward_always)]
+        return []
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"notes": self.notes}
 
     def settings(self) -> dict:
         """What may be changed, as the audit log keeps it."""
-        values = self.to_dict()
+        values = asdict(self)
         values.pop("extension")
         return values
 
