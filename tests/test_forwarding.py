@@ -286,6 +286,40 @@ def test_forward_to_an_outside_number_goes_out_through_the_route(
     )
 
 
+def test_a_forward_out_whose_route_was_removed_falls_back_to_voicemail(
+    pbx, extensions, outbound
+):
+    assert pbx.cli("voicemail", "set", "102", "--pin", PIN).returncode == 0
+    features(pbx, "forward", "102", "--busy", CARRIER_PHONE, "--always", "103")
+    features(pbx, "forward", "102", "--clear", "always")
+    removed = pbx.cli("route", "remove", "all")
+    removed_json = pbx.cli(
+        "route", "add", "all", "--pattern", "XXXXX.", "--trunk", "carrier"
+    )
+    assert removed_json.returncode == 0
+    removed_json = pbx.cli("route", "remove", "all", "--json")
+
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()  # 102's mailbox answers instead of a 404
+        assert bob.invites_received == 1
+        assert outbound.requests("INVITE") == []
+        call.hangup()
+
+    assert removed.returncode == 0, removed.stderr
+    warning = (
+        "warning: extension 102's forward on busy to "
+        f"{CARRIER_PHONE}: no outbound route carries it now"
+    )
+    assert warning in removed.stdout
+    [said] = removed_json.json()["warnings"]
+    assert said.startswith(f"extension 102's forward on busy to {CARRIER_PHONE}")
+
+
 @pytest.mark.parametrize("kind", ["always", "busy"])
 def test_a_forward_out_is_refused_by_the_guard_like_a_direct_call(
     pbx, extensions, outbound, kind

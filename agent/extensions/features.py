@@ -297,3 +297,40 @@ def forwards_to(number: str) -> list[str]:
         condition = term if condition is None else condition | term
     rows = ExtensionFeatureRow.select(ExtensionFeatureRow, Extension).join(Extension)
     return sorted(row.extension.number for row in rows.where(condition))
+
+
+#: How each forward field is said in a sentence.
+FORWARD_WORDS = {
+    "forward_always": "forward always",
+    "forward_busy": "forward on busy",
+    "forward_no_answer": "forward on no answer",
+    "forward_unreachable": "forward when unreachable",
+}
+
+
+def uncarried_forwards() -> set[tuple[str, str, str]]:
+    """(extension, field, target) of saved forwards to outside numbers that
+    no outbound route carries: the routing does not follow them and the call
+    goes on as without the forward (agent/sip/forwarding.py)."""
+    found = set()
+    rows = ExtensionFeatureRow.select(ExtensionFeatureRow, Extension).join(Extension)
+    for row in rows:
+        number = row.extension.number
+        for field in FORWARD_WORDS:
+            target = getattr(row, field)
+            is_extension = Extension.select().where(Extension.number == target)
+            if not target or is_extension.exists():
+                continue
+            if not dialable(number, target):
+                found.add((number, field, target))
+    return found
+
+
+def uncarried_sentences(found: set[tuple[str, str, str]]) -> list[str]:
+    """One plain sentence per forward that no route carries any more."""
+    return [
+        f"extension {number}'s {FORWARD_WORDS[field]} to {target}: no outbound "
+        "route carries it now, so its calls go on as without the forward "
+        "(voicemail, or busy or unavailable without a mailbox)"
+        for number, field, target in sorted(found)
+    ]

@@ -25,7 +25,12 @@ A target that is an extension is rung the same way, with its own features.
 A target that is any other number goes out through the outbound routes as
 if the forwarding extension had dialled it: the route must allow that
 extension, the toll-fraud guard counts the call as theirs, and the route's
-caller ID is sent.
+caller ID is sent. When no route carries it any more (a route was removed or
+changed after the forward was saved), the forward is not followed and the
+call goes on as without it: forward always rings the phones, the other
+forwards go to the voicemail, or busy (486) or unavailable (480) without a
+mailbox. The page, API and CLI that change the routes name the forwards a
+change leaves uncarried (agent/routes/service.py).
 
 Loops end: the extensions a call has reached are kept in a transaction AVP;
 a forward back to one of them, or a forward past MAX_FORWARDS hops, is not
@@ -209,16 +214,20 @@ class CallForwarding:
 
         # Step 2: forward always.
         if features.always:
-            if may_forward(path, features.always):
-                self.forward(number, features.always, in_failure_route)
+            if may_forward(path, features.always) and self.forward(
+                number, features.always, in_failure_route
+            ):
                 return
             KSR.notice(call + ": forward to " + features.always + " not followed\n")
 
         # Step 3: no phone registered.
         rc = KSR.registrar.lookup(LOCATION_TABLE)
         if rc < 0:
-            if features.unreachable and may_forward(path, features.unreachable):
-                self.forward(number, features.unreachable, in_failure_route)
+            if (
+                features.unreachable
+                and may_forward(path, features.unreachable)
+                and self.forward(number, features.unreachable, in_failure_route)
+            ):
                 return
             self._started(in_failure_route or from_trunk)
             if rc == -1 and voicemail:
@@ -266,10 +275,24 @@ class CallForwarding:
         KSR.pv.sets(AVP_FORWARD_BUSY, "")
         KSR.pv.sets(AVP_FORWARD_NO_ANSWER, "")
         number = str(KSR.pv.get(DIALED_AVP) or "")
-        self.forward(number, target, in_failure_route=True)
-        return True
+        return self.forward(number, target, in_failure_route=True)
 
-    def forward(self, number: str, target: str, in_failure_route: bool) -> None:
+    def forward(self, number: str, target: str, in_failure_route: bool) -> bool:
+        """Send the call on to target; False when no route carries it out."""
+        uri = "sip:" + target + "@" + self.settings.realm
+        is_extension = KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, 2) > 0
+        plan = self.dialplan.current()
+        if not is_extension and not self.carries(plan, number, target):
+            KSR.notice(
+                "call "
+                + str(KSR.pv.get("$ci"))
+                + ": extension "
+                + number
+                + ": no route carries its forward to "
+                + target
+                + ", not followed\n"
+            )
+            return False
         KSR.info(
             "call "
             + str(KSR.pv.get("$ci"))
@@ -281,16 +304,14 @@ class CallForwarding:
         )
         # The phone that failed is no destination of the next branch.
         KSR.pv.unset("$du")
-        uri = "sip:" + target + "@" + self.settings.realm
-        if KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, 2) > 0:
+        if is_extension:
             self.ring_extension(target, in_failure_route)
-            return
+            return True
         # Out through the routes, as if the forwarding extension dialled it.
-        plan = self.dialplan.current()
         from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
         event = CALL_FORWARDED if in_failure_route or from_trunk else CALL_STARTED
-        if not self.route_out(plan, number, target, event, record_route=False):
-            self._reply(404, "No Route For This Number")
+        self.route_out(plan, number, target, event, record_route=False)
+        return True
 
     def _forward_path(self) -> list[str]:
         return [n for n in str(KSR.pv.get(AVP_FORWARD_PATH) or "").split(",") if n]

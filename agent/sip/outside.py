@@ -642,6 +642,14 @@ class OutsideCalls:
             return True
         return False
 
+    @staticmethod
+    def carries(plan: Dialplan, caller: str, number: str) -> bool:
+        """Whether route_out would send caller's call to number to a trunk."""
+        for route in plan.routes:
+            if route.allows(caller) and route.dialled(number) is not None:
+                return bool(route.trunk_ids)
+        return False
+
     def _call_group(self, plan: Dialplan, caller: str, number: str) -> bool:
         """An extension dialling a ring group's number."""
         KSR.rr.record_route()
