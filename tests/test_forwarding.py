@@ -205,6 +205,20 @@ def test_forward_when_unreachable_rings_the_target(pbx, extensions):
         call.hangup()
 
 
+def test_forward_always_to_a_conference_room_joins_the_room(pbx, extensions):
+    assert pbx.cli("conference", "set", "800", "--name", "Weekly").returncode == 0
+    features(pbx, "forward", "102", "--always", "800")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()  # the media service answers for the room
+        assert bob.invites_received == 0
+        call.hangup()
+
+
 def test_a_forwarding_loop_ends_at_an_extension_already_reached(pbx, extensions):
     """102 busy -> 103, 103 always -> 102: 102 was reached, so 103 rings."""
     features(pbx, "forward", "102", "--busy", "103")

@@ -192,6 +192,36 @@ def test_the_pages_and_the_api_say_do_not_disturb_beats_forward_always(
         assert note and "not forwarded to 101" in note.group(1)
 
 
+def test_a_room_or_menu_is_a_target_and_a_disabled_or_missing_extension_is_not(
+    shared_pbx,
+):
+    made = shared_pbx.cli("conference", "set", "801", "--name", "Weekly")
+    assert made.returncode == 0, made.stderr
+    api = api_client(shared_pbx, "administrator")
+    assert (
+        api.request(
+            "PATCH", "/api/v1/extensions/103", json_body={"enabled": False}
+        ).status
+        == 200
+    )
+    path = PATH.format("102")
+
+    to_room = api.request("PUT", path, json_body={"forward_busy": "801"})
+    to_disabled = api.request("PUT", path, json_body={"forward_always": "103"})
+    to_nobody = api.request("PUT", path, json_body={"forward_no_answer": "104"})
+    cleared = api.request("PUT", path, json_body={"forward_busy": ""})
+    api.request("PATCH", "/api/v1/extensions/103", json_body={"enabled": True})
+
+    assert to_room.status == 200 and to_room.json()["forward_busy"] == "801"
+    assert to_disabled.status == 422, to_disabled.body
+    assert to_disabled.json()["field"] == "forward_always"
+    assert "disabled" in to_disabled.json()["detail"]
+    assert to_nobody.status == 422
+    assert to_nobody.json()["field"] == "forward_no_answer"
+    assert "conference room" in to_nobody.json()["detail"]
+    assert cleared.status == 200
+
+
 # Saves per client, all at once from several clients: enough that a lock
 # upgrade refused under contention shows within one run.
 SAVES_PER_CLIENT = 30

@@ -10,8 +10,9 @@ Who may change what: an account whose role may change extensions, for the
 extensions its role's ranges let it see; a portal user, for their own
 extension only.
 
-A forward target is another extension's number, or an external number that
-an enabled outbound route lets this extension dial (the call then goes out
+A forward target is another enabled extension's number, an IVR menu's or a
+conference room's number (the media service answers), or an external number
+that an enabled outbound route lets this extension dial (the call then goes out
 as if the extension had dialled the number itself: the route's caller ID and
 the toll-fraud guard apply). The SIP routing reads the table behind this
 module directly (``agent/sip/forwarding.py``), so a change holds from the
@@ -29,7 +30,7 @@ import peewee
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import BaseModel, Extension, utcnow
+from agent.db.models import BaseModel, ConferenceRoom, Extension, IvrMenu, utcnow
 from agent.errors import Forbidden, InvalidInput, NotFound
 from agent.sip.dial_patterns import PatternError, compile_pattern
 from agent.trunks.models import DialPatternRow, OutboundRoute, OutboundRouteTrunk
@@ -230,16 +231,31 @@ def _checked(number: str, name: str, value: object) -> object:
         raise InvalidInput(name, value, TARGET_RULE)
     if target == number:
         raise InvalidInput(name, target, "an extension may not forward to itself")
-    if Extension.select().where(Extension.number == target).exists():
+    extension = Extension.get_or_none(Extension.number == target)
+    if extension is not None:
+        if not extension.enabled:
+            raise InvalidInput(
+                name, target, "that extension is disabled: its phones cannot ring"
+            )
+        return target
+    if is_service_number(target):
         return target
     if not dialable(number, target):
         raise InvalidInput(
             name,
             target,
-            f"neither an extension nor a number an outbound route lets "
-            f"extension {number} dial",
+            f"neither an extension, an IVR menu or a conference room, nor a "
+            f"number an outbound route lets extension {number} dial",
         )
     return target
+
+
+def is_service_number(number: str) -> bool:
+    """Whether an IVR menu or a conference room has this number."""
+    return (
+        IvrMenu.select().where(IvrMenu.number == number).exists()
+        or ConferenceRoom.select().where(ConferenceRoom.number == number).exists()
+    )
 
 
 def dialable(extension: str, number: str) -> bool:
@@ -319,7 +335,7 @@ def uncarried_forwards() -> set[tuple[str, str, str]]:
         for field in FORWARD_WORDS:
             target = getattr(row, field)
             is_extension = Extension.select().where(Extension.number == target)
-            if not target or is_extension.exists():
+            if not target or is_extension.exists() or is_service_number(target):
                 continue
             if not dialable(number, target):
                 found.add((number, field, target))

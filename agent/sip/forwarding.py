@@ -22,6 +22,9 @@ every call from a trunk so far: DND answers 486, an extension with no phone
 (``ksr_failure_route_trunk_extension``).
 
 A target that is an extension is rung the same way, with its own features.
+A target that is an IVR menu's or a conference room's number goes to the
+media service, as if dialled (not from a trunk: the media service does not
+take a carrier's calls yet, so such a forward is not followed there).
 A target that is any other number goes out through the outbound routes as
 if the forwarding extension had dialled it: the route must allow that
 extension, the toll-fraud guard counts the call as theirs, and the route's
@@ -93,9 +96,10 @@ MAX_FORWARDS = 3
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480}
 # Message and branch flags, as routing.py sets them: a NATed caller, a
-# callee registered from behind a NAT.
+# callee registered from behind a NAT, a call that joins a conference room.
 FLAG_NATED_SOURCE = 5
 FLAG_NAT_BRANCH = 6
+FLAG_TO_ROOM = 9
 LOCATION_TABLE = "location"
 SUBSCRIBER_TABLE = "subscriber"
 
@@ -281,6 +285,26 @@ class CallForwarding:
         """Send the call on to target; False when no route carries it out."""
         uri = "sip:" + target + "@" + self.settings.realm
         is_extension = KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, 2) > 0
+        from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
+        if not is_extension and self.settings.media_token and not from_trunk:
+            is_room = self.is_numbered_in("conference_room", target)
+            if is_room or self.is_numbered_in("ivr_menu", target):
+                KSR.info(
+                    "call "
+                    + str(KSR.pv.get("$ci"))
+                    + ": extension "
+                    + number
+                    + " forwards to service number "
+                    + target
+                    + "\n"
+                )
+                KSR.pv.unset("$du")
+                KSR.pv.sets("$ru", uri)
+                self._started(in_failure_route)
+                if is_room:
+                    KSR.setflag(FLAG_TO_ROOM)
+                self.to_media_worker()
+                return True
         plan = self.dialplan.current()
         if not is_extension and not self.carries(plan, number, target):
             KSR.notice(
@@ -308,7 +332,6 @@ class CallForwarding:
             self.ring_extension(target, in_failure_route)
             return True
         # Out through the routes, as if the forwarding extension dialled it.
-        from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
         event = CALL_FORWARDED if in_failure_route or from_trunk else CALL_STARTED
         self.route_out(plan, number, target, event, record_route=False)
         return True
