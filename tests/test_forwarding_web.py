@@ -222,6 +222,36 @@ def test_a_room_or_menu_is_a_target_and_a_disabled_or_missing_extension_is_not(
     assert cleared.status == 200
 
 
+def test_the_api_names_the_forwards_a_route_change_leaves_without_a_route(
+    shared_pbx,
+):
+    for args in (
+        ("trunk", "add", "acme", "--kind", "peer", "--host", "127.0.0.1"),
+        ("route", "add", "local", "--pattern", "NXXXXXX", "--trunk", "acme"),
+    ):
+        assert shared_pbx.cli(*args).returncode == 0
+    api = api_client(shared_pbx, "administrator")
+    path = PATH.format("101")
+    assert (
+        api.request("PUT", path, json_body={"forward_unreachable": "5551234"}).status
+        == 200
+    )
+    route = "/api/v1/outbound-routes/local"
+
+    narrowed = api.request("PATCH", route, json_body={"extensions": ["102"]})
+    widened = api.request("PATCH", route, json_body={"extensions": []})
+    removed = api.request("DELETE", route)
+    api.request("PUT", path, json_body={"forward_unreachable": ""})
+
+    said = "extension 101's forward when unreachable to 5551234: no outbound route"
+    assert narrowed.status == 200
+    [warning] = narrowed.json()["warnings"]
+    assert warning.startswith(said)
+    assert widened.json()["warnings"] == []
+    assert removed.status == 200
+    assert removed.json()["warnings"][0].startswith(said)
+
+
 # Saves per client, all at once from several clients: enough that a lock
 # upgrade refused under contention shows within one run.
 SAVES_PER_CLIENT = 30
