@@ -144,6 +144,39 @@ def test_forward_on_no_answer_rings_the_target_after_the_ring_time(pbx, extensio
         call.hangup()
 
 
+# Past a minute: a ringing phone repeats its 180 every 60 s (RFC 3261
+# section 13.3.1.1), which must not start the ring time again.
+LONG_RING_S = 62
+
+
+def test_forward_on_no_answer_after_more_than_a_minute_rings_the_target(
+    pbx, extensions
+):
+    features(
+        pbx,
+        "forward",
+        "102",
+        "--no-answer",
+        "103",
+        "--no-answer-seconds",
+        str(LONG_RING_S),
+    )
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="ring") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        started = time.monotonic()
+        call = alice.call("102")
+        bob.wait_incoming()
+        call.wait_confirmed(timeout=LONG_RING_S + 10)
+        waited = time.monotonic() - started
+        assert carol.invites_received == 1
+        assert LONG_RING_S - 0.5 <= waited < LONG_RING_S + 5, waited
+        call.hangup()
+
+
 def test_forward_on_busy_rings_the_target(pbx, extensions):
     features(pbx, "forward", "102", "--busy", "103")
     with (
@@ -169,6 +202,20 @@ def test_forward_when_unreachable_rings_the_target(pbx, extensions):
         call = alice.call("102")  # 102 has no phone registered
         call.wait_confirmed()
         assert carol.invites_received == 1
+        call.hangup()
+
+
+def test_forward_always_to_a_conference_room_joins_the_room(pbx, extensions):
+    assert pbx.cli("conference", "set", "800", "--name", "Weekly").returncode == 0
+    features(pbx, "forward", "102", "--always", "800")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()  # the media service answers for the room
+        assert bob.invites_received == 0
         call.hangup()
 
 
@@ -251,6 +298,40 @@ def test_forward_to_an_outside_number_goes_out_through_the_route(
         "102",
         CARRIER_PHONE,
     )
+
+
+def test_a_forward_out_whose_route_was_removed_falls_back_to_voicemail(
+    pbx, extensions, outbound
+):
+    assert pbx.cli("voicemail", "set", "102", "--pin", PIN).returncode == 0
+    features(pbx, "forward", "102", "--busy", CARRIER_PHONE, "--always", "103")
+    features(pbx, "forward", "102", "--clear", "always")
+    removed = pbx.cli("route", "remove", "all")
+    removed_json = pbx.cli(
+        "route", "add", "all", "--pattern", "XXXXX.", "--trunk", "carrier"
+    )
+    assert removed_json.returncode == 0
+    removed_json = pbx.cli("route", "remove", "all", "--json")
+
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()  # 102's mailbox answers instead of a 404
+        assert bob.invites_received == 1
+        assert outbound.requests("INVITE") == []
+        call.hangup()
+
+    assert removed.returncode == 0, removed.stderr
+    warning = (
+        "warning: extension 102's forward on busy to "
+        f"{CARRIER_PHONE}: no outbound route carries it now"
+    )
+    assert warning in removed.stdout
+    [said] = removed_json.json()["warnings"]
+    assert said.startswith(f"extension 102's forward on busy to {CARRIER_PHONE}")
 
 
 @pytest.mark.parametrize("kind", ["always", "busy"])

@@ -19,6 +19,7 @@ NOTHING_SET = {
     "forward_no_answer": "",
     "no_answer_s": 20,
     "forward_unreachable": "",
+    "notes": [],
 }
 
 
@@ -132,6 +133,15 @@ def test_an_extension_a_forward_points_at_is_not_removed(pbx):
     # Removing the forwarding extension takes its settings with it.
     assert pbx.cli("extension", "remove", "101").returncode == 0
     assert pbx.cli("extension", "remove", "102").returncode == 0
+
+
+def test_do_not_disturb_with_forward_always_is_said_to_win(pbx):
+    assert pbx.cli("extension", "forward", "101", "--always", "102").returncode == 0
+    assert shown(pbx)["notes"] == []
+    text = pbx.cli("extension", "dnd", "101", "on").stdout
+    [note] = shown(pbx)["notes"]
+    assert "not forwarded to 102" in note and "do-not-disturb comes before" in note
+    assert f"note: {note}" in text
 
 
 def test_an_unknown_extension_has_no_features(pbx):

@@ -13,6 +13,7 @@ def test_the_forwarding_step_shares_the_routing_s_names_and_codes():
     assert forwarding.NO_ANSWER_CODES == routing.NO_ANSWER_CODES
     assert forwarding.FLAG_NATED_SOURCE == routing.FLAG_NATED_SOURCE
     assert forwarding.FLAG_NAT_BRANCH == routing.FLAG_NAT_BRANCH
+    assert forwarding.FLAG_TO_ROOM == routing.FLAG_TO_ROOM
     assert forwarding.LOCATION_TABLE == routing.LOCATION_TABLE
 
 

@@ -3,6 +3,8 @@ page and the user portal, on a running appliance."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import browser_driver
@@ -153,3 +155,115 @@ def test_a_user_sets_their_forwarding_in_chromium(shared_pbx, browser_ready, tmp
     assert [e for e in seen["consoleErrors"] if "status of 422" not in e] == []
     shown = shared_pbx.cli("extension", "features", "101", "--json").json()
     assert (shown["forward_busy"], shown["dnd"]) == ("103", True)
+
+
+def test_the_pages_and_the_api_say_do_not_disturb_beats_forward_always(
+    shared_pbx, admin
+):
+    api = api_client(shared_pbx, "administrator")
+    path = PATH.format("103")
+    api.request("PUT", path, json_body={"forward_always": "101", "dnd": False})
+    plain = admin.get("/extensions/103").body
+    both = api.request("PUT", path, json_body={"dnd": True}).json()
+    page = admin.get("/extensions/103").body
+    portal = portal_user(shared_pbx, "103").get("/portal/forwarding").body
+    api.request("PUT", path, json_body={"forward_always": "", "dnd": False})
+
+    assert "Do not disturb comes first" in plain  # beside the box, always
+    assert 'id="forward_always-note"' not in plain
+    assert both["notes"] == [
+        "do-not-disturb is on, so calls are not forwarded to 101: "
+        "do-not-disturb comes before forward always"
+    ]
+    for shown in (page, portal):
+        note = re.search(r'id="forward_always-note">([^<]*)<', shown)
+        assert note and "not forwarded to 101" in note.group(1)
+
+
+def test_a_room_or_menu_is_a_target_and_a_disabled_or_missing_extension_is_not(
+    shared_pbx,
+):
+    made = shared_pbx.cli("conference", "set", "801", "--name", "Weekly")
+    assert made.returncode == 0, made.stderr
+    api = api_client(shared_pbx, "administrator")
+    assert (
+        api.request(
+            "PATCH", "/api/v1/extensions/103", json_body={"enabled": False}
+        ).status
+        == 200
+    )
+    path = PATH.format("102")
+
+    to_room = api.request("PUT", path, json_body={"forward_busy": "801"})
+    to_disabled = api.request("PUT", path, json_body={"forward_always": "103"})
+    to_nobody = api.request("PUT", path, json_body={"forward_no_answer": "104"})
+    cleared = api.request("PUT", path, json_body={"forward_busy": ""})
+    api.request("PATCH", "/api/v1/extensions/103", json_body={"enabled": True})
+
+    assert to_room.status == 200 and to_room.json()["forward_busy"] == "801"
+    assert to_disabled.status == 422, to_disabled.body
+    assert to_disabled.json()["field"] == "forward_always"
+    assert "disabled" in to_disabled.json()["detail"]
+    assert to_nobody.status == 422
+    assert to_nobody.json()["field"] == "forward_no_answer"
+    assert "conference room" in to_nobody.json()["detail"]
+    assert cleared.status == 200
+
+
+def test_the_api_names_the_forwards_a_route_change_leaves_without_a_route(
+    shared_pbx,
+):
+    for args in (
+        ("trunk", "add", "acme", "--kind", "peer", "--host", "127.0.0.1"),
+        ("route", "add", "local", "--pattern", "NXXXXXX", "--trunk", "acme"),
+    ):
+        assert shared_pbx.cli(*args).returncode == 0
+    api = api_client(shared_pbx, "administrator")
+    path = PATH.format("101")
+    assert (
+        api.request("PUT", path, json_body={"forward_unreachable": "5551234"}).status
+        == 200
+    )
+    route = "/api/v1/outbound-routes/local"
+
+    narrowed = api.request("PATCH", route, json_body={"extensions": ["102"]})
+    widened = api.request("PATCH", route, json_body={"extensions": []})
+    removed = api.request("DELETE", route)
+    api.request("PUT", path, json_body={"forward_unreachable": ""})
+
+    said = "extension 101's forward when unreachable to 5551234: no outbound route"
+    assert narrowed.status == 200
+    [warning] = narrowed.json()["warnings"]
+    assert warning.startswith(said)
+    assert widened.json()["warnings"] == []
+    assert removed.status == 200
+    assert removed.json()["warnings"][0].startswith(said)
+
+
+# Saves per client, all at once from several clients: enough that a lock
+# upgrade refused under contention shows within one run.
+SAVES_PER_CLIENT = 30
+CONCURRENT_CLIENTS = 4
+
+
+def test_forwarding_saved_from_several_clients_at_once_never_fails(shared_pbx):
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [
+        api_client(shared_pbx, "administrator") for _ in range(CONCURRENT_CLIENTS)
+    ]
+
+    def saves(index: int) -> list[tuple[int, str]]:
+        api = clients[index]
+        number = ("102", "103")[index % 2]
+        failed = []
+        for n in range(SAVES_PER_CLIENT):
+            body = {"forward_busy": "101", "no_answer_s": 5 + (n * 7 + index) % 100}
+            reply = api.request("PUT", PATH.format(number), json_body=body)
+            if reply.status != 200:
+                failed.append((reply.status, reply.body[:200]))
+        return failed
+
+    with ThreadPoolExecutor(CONCURRENT_CLIENTS) as pool:
+        failures = [f for found in pool.map(saves, range(4)) for f in found]
+    assert failures == []

@@ -102,6 +102,29 @@ def test_a_busy_extension_s_caller_leaves_a_message_the_phones_are_told(
     assert_no_worker_died(pbx)
 
 
+# Long enough for a NOTIFY that was going to come after a REGISTER.
+NO_NOTIFY_WAIT_S = 3.0
+
+
+def test_a_phone_is_told_the_count_when_it_starts_registering_not_on_refreshes(
+    pbx, extensions
+):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "101", extensions["101"], TONE_101) as desk:
+        assert desk.register() == 200
+        desk.wait_message_summary("Voice-Message: 0/0")
+        for _ in range(3):  # refreshes: the same Call-ID (RFC 3261 10.2.4)
+            assert desk.register() == 200
+        time.sleep(NO_NOTIFY_WAIT_S)
+        assert len(desk.message_summaries) == 1
+
+        # Another phone of 101 (or this one after a reboot: a new Call-ID)
+        # is told on its first REGISTER.
+        with phone(pbx, "101", extensions["101"], TONE_101) as rebooted:
+            assert rebooted.register() == 200
+            rebooted.wait_message_summary("Voice-Message: 0/0")
+
+
 def test_an_extension_with_no_phone_or_no_mailbox_is_told_apart(pbx, extensions):
     """No phone registered: voicemail if there is a box, else 480."""
     assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0

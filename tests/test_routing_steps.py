@@ -363,3 +363,27 @@ def test_a_call_between_phones_on_the_lan_keeps_its_media_direct(ksr, route):
     route.ksr_request_route(None)
     assert ksr.called("tm.t_relay")
     assert not ksr.called("rtpengine.rtpengine_manage")
+
+
+def test_a_ring_longer_than_timer_c_gets_a_transaction_life_to_match(ksr):
+    from agent.sip import routing
+
+    ring_ms = 300_000  # EDGEPBX_RING_TIMEOUT_S allows 300 s
+    route = routing.Routing(
+        routing.RoutingSettings(realm="pbx.example", ring_ms=ring_ms)
+    )
+    route.ksr_request_route(None)
+    assert ksr.called("tm.t_set_fr") == [(ring_ms, routing.PHONE_REPLY_TIMEOUT_MS)]
+    [(life_ms, _)] = ksr.called("tm.t_set_max_lifetime")
+    # Timer C's default of 180 s would end the call before its voicemail.
+    assert life_ms > ring_ms + routing.PHONE_REPLY_TIMEOUT_MS
+    assert ksr.called("tm.t_relay")
+
+
+def test_the_ring_time_travels_in_the_routing_settings():
+    from agent.sip.routing import RoutingSettings
+
+    settings = RoutingSettings(realm="pbx", ring_ms=90_000)
+    assert RoutingSettings.parse(str(settings)) == settings
+    with pytest.raises(ValueError, match="ring_ms"):
+        RoutingSettings.parse('{"realm": "pbx", "ring_ms": "90"}')

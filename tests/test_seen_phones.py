@@ -11,6 +11,7 @@ import re
 import sqlite3
 import ssl
 import time
+import urllib.parse
 
 import pytest
 
@@ -162,6 +163,55 @@ def test_an_address_walking_mac_addresses_adds_one_phone_to_the_list(office):
     ]
     assert answers == {(404, b"no provisioning file here\n")}
     assert from_walker == [walked[0]]
+
+
+def test_the_page_says_a_second_phone_from_one_address_comes_a_minute_later(
+    office,
+):
+    admin = signed_in(office, "operator")
+    page = admin.get("/phones").body
+    said = re.search(r'<p class="hint" id="seen-pace">([^<]*)</p>', page)
+
+    assert said, page
+    assert "second unknown phone from the same address" in said.group(1)
+    assert "60 seconds after the first" in said.group(1)
+
+
+def test_a_model_named_over_the_reported_one_is_used_and_both_are_said(office):
+    # One phone per way in, each from an address of its own.
+    ways = {"cli": "127.0.0.8", "api": "127.0.0.9", "page": "127.0.0.10"}
+    macs = {way: f"805ec0f0000{n}" for n, way in enumerate(ways, 1)}
+    for way, mac in macs.items():
+        agent = f"Yealink SIP-T54W 96.86.0.100 {':'.join(re.findall('..', mac))}"
+        http_get(office, f"/prov/{mac}.cfg", ways[way], agent)
+    for mac in macs.values():
+        assert wait_listed(office, mac)[mac]["model"] == "T54W"
+
+    cli = office.cli(
+        "phone", "assign", macs["cli"], "--extension", "101", "--model", "T46U"
+    )
+    api = api_client(office, "administrator").request(
+        "POST",
+        f"/api/v1/phones/seen/{macs['api']}/assign",
+        json_body={"extensions": ["102"], "model": "T46U"},
+    )
+    admin = signed_in(office, "administrator")
+    page = admin.post_form(
+        f"/phones/seen/{macs['page']}/assign",
+        {"extensions": "201", "model": "T46U"},
+        csrf_from="/phones",
+    )
+    went = urllib.parse.urlsplit(page.headers["location"])
+    shown = admin.get(f"{went.path}?{went.query}").body
+    note = re.search(r'id="model-replaced">([^<]*)<', shown)
+
+    assert cli.returncode == 0, cli.stderr
+    assert "note: the phone reported model T54W; T46U is used now" in cli.stdout
+    assert api.status == 201, api.body
+    assert (api.json()["model"], api.json()["reported_model"]) == ("T46U", "T54W")
+    assert page.status == 303
+    assert "instead of the one the phone reported" in shown
+    assert note and note.group(1) == "The phone reported model T54W; T46U is used now."
 
 
 def test_a_phone_can_be_forgotten_and_the_list_cleared(office):

@@ -75,6 +75,48 @@ def test_a_custom_role_made_on_the_page_limits_its_holder(pbx):
     assert kim.get("/contacts").status == 403
 
 
+def test_an_empty_extension_range_is_refused_and_every_extension_is_said_plainly(
+    pbx,
+):
+    admin = signed_in(pbx)
+    api = client(pbx)
+    api.bearer = pbx.cli(
+        "token", "create", "--role", "super-administrator", "--name", "s", "--json"
+    ).json()["token"]
+
+    cli = pbx.cli(
+        "role", "add", "wing", "--module", "extensions=view", "--extensions", ""
+    )
+    by_api = api.request(
+        "POST", "/api/v1/roles", json_body={"name": "wing", "extension_ranges": ""}
+    )
+    page = admin.post_form(
+        "/roles/new",
+        {"name": "wing", "module_extensions": "view", "extension_ranges": ""},
+        "/roles/new",
+    )
+    shown = re.search(r'id="extension_ranges-error">([^<]*)<', page.body)
+
+    assert cli.returncode != 0
+    assert "extension_ranges" in cli.stderr + cli.stdout
+    assert "leave out --extensions" in cli.stderr + cli.stdout
+    assert (by_api.status, by_api.json()["field"]) == (422, "extension_ranges")
+    assert page.status == 422 and shown and "Every extension" in shown.group(1)
+    assert api.get("/api/v1/roles/wing").status == 404  # nothing was made
+
+    everyone = admin.post_form(
+        "/roles/new",
+        {"name": "wing", "module_extensions": "view", "all_extensions": "on"},
+        "/roles/new",
+    )
+    assert everyone.status == 303
+    assert api.get("/api/v1/roles/wing").json()["extension_ranges"] is None
+    emptied = api.request(
+        "PATCH", "/api/v1/roles/wing", json_body={"extension_ranges": " "}
+    )
+    assert emptied.status == 422
+
+
 def test_no_page_form_changes_anything_without_the_session_csrf_token(pbx, tmp_path):
     web = signed_in(pbx)
     posts = [

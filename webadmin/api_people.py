@@ -160,9 +160,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             principal(),
             name,
             modules=body.get("modules"),
-            extension_ranges=ranges or None,
+            extension_ranges=ranges,
             description=body.get("description"),
-            all_extensions="extension_ranges" in body and not ranges,
+            all_extensions="extension_ranges" in body and ranges is None,
         )
         return _json_response(info.to_dict())
 

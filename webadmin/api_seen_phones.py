@@ -65,7 +65,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         log.info("phone %s: assigned by %s", info.mac, actor())
         bottle.response.set_header("Location", f"{PREFIX}/phones/{info.mac}")
-        return _json_response(info.to_dict(), 201)
+        reported = {"reported_model": service.reported_model}
+        return _json_response(info.to_dict() | reported, 201)
 
     @app.delete(f"{PREFIX}/phones/seen/<mac>")
     @api_route

@@ -231,15 +231,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             caller_id=body.get("caller_id"),
             enabled=body.get("enabled"),
         )
+        warnings = service.warnings
         if body.get("position") is not None:
             service.move_outbound(route, body["position"])
             info = next(r for r in service.list_outbound() if r.name == info.name)
-        return _json_response(info.to_dict())
+        return _json_response(info.to_dict() | {"warnings": warnings})
 
     @app.delete(f"{PREFIX}/outbound-routes/<route>")
     @api_route
     def delete_outbound(route: str) -> str:
-        routes().remove_outbound(route)
+        warnings = routes().remove_outbound(route)
+        if warnings:
+            return _json_response({"warnings": warnings})
         bottle.response.status = 204
         return ""
 

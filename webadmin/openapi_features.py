@@ -45,6 +45,14 @@ SCHEMAS: dict = {
                 "description": "seconds the phones ring before a forward on no answer",
             },
             "forward_unreachable": _target("when no phone is registered"),
+            "notes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "readOnly": True,
+                "description": "settings that do not do what they seem to, in "
+                "plain sentences: do-not-disturb and forward always both set "
+                "(do-not-disturb wins)",
+            },
         },
     },
 }

@@ -116,7 +116,11 @@ SCHEMAS: dict = {
                 "properties": {m: {"enum": list(ACCESS_LEVELS)} for m in MODULES},
                 "additionalProperties": False,
             },
-            "extension_ranges": {"type": ["string", "null"]},
+            "extension_ranges": {
+                "type": ["string", "null"],
+                "description": 'numbers and ranges such as "100-199,300"; null or'
+                " left out: all; an empty string is refused",
+            },
         },
     },
     "Account": {
@@ -279,7 +283,7 @@ PATHS: dict = {
         ),
         "patch": _op(
             "changeRole",
-            "Change a custom role; extension_ranges null or empty: all",
+            "Change a custom role; extension_ranges null: all, empty: refused",
             {"200": _ok(_ref("CustomRole"))} | _NOT_FOUND | _BAD_BODY | _ERRORS,
             requestBody=_body(
                 _NAMED

@@ -92,7 +92,24 @@ PATHS: dict = {
             },
             "responses": {
                 "201": json_response(
-                    {"$ref": "#/components/schemas/Phone"}, "the phone as added"
+                    {
+                        "allOf": [
+                            {"$ref": "#/components/schemas/Phone"},
+                            {
+                                "type": "object",
+                                "required": ["reported_model"],
+                                "properties": {
+                                    "reported_model": {
+                                        **_NULLABLE_TEXT,
+                                        "description": "the model the phone "
+                                        "reported, when the model named "
+                                        "replaced it; else null",
+                                    }
+                                },
+                            },
+                        ]
+                    },
+                    "the phone as added",
                 ),
                 "400": problem_response("not a JSON object of these fields"),
                 "404": problem_response("not on the list, or no such extension"),

@@ -69,6 +69,15 @@ def _with_csv(operation: dict) -> dict:
     return operation
 
 
+def _with_warnings(operation: dict) -> dict:
+    """A removal that answers 200 with warnings when it leaves forwards
+    without a route, else 204."""
+    operation["responses"]["200"] = json_response(
+        _ref("RouteRemoved"), "removed; these forwards have no route now"
+    )
+    return operation
+
+
 def _list_of(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
 
@@ -158,7 +167,20 @@ SCHEMAS: dict = {
             "extensions": {**_STRS, "description": "empty: every extension"},
             "caller_id": {"type": ["string", "null"]},
             "enabled": {"type": "boolean"},
+            "warnings": {
+                **_STRS,
+                "readOnly": True,
+                "description": "after a change: the saved forwards to outside "
+                "numbers it leaves without a route (their calls then go on as "
+                "without the forward), one plain sentence each",
+            },
         },
+    },
+    "RouteRemoved": {
+        "type": "object",
+        "required": ["warnings"],
+        "properties": {"warnings": {**_STRS, "readOnly": True}},
+        "description": "the saved forwards the removal leaves without a route",
     },
     "InboundRoute": {
         "type": "object",
@@ -320,7 +342,9 @@ PATHS: dict = {
             _ref("OutboundRoute"),
             requestBody=_body("OutboundRoute"),
         ),
-        "delete": _op("removeOutboundRoute", "Remove an outbound route", "204", None),
+        "delete": _with_warnings(
+            _op("removeOutboundRoute", "Remove an outbound route", "204", None)
+        ),
     },
     "/inbound-routes": {
         "get": _op(

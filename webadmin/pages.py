@@ -45,6 +45,10 @@ NOTICES = {
     "phone-removed": "The phone is removed.",
     "mail-saved": "The mail settings are saved.",
     "phone-saved": "Saved: the phone gets it at its next fetch.",
+    "phone-model-replaced": (
+        "Saved with the model you named instead of the one the phone reported:"
+        " the phone gets it at its next fetch."
+    ),
     "firmware-saved": "Saved: phones of that model upgrade at their next fetch.",
     "template-saved": "Saved: phones of this model get it at their next fetch.",
     "setup-done": "The appliance is set up. Add or import the other extensions here.",

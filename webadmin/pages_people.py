@@ -198,6 +198,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             "name": _form("name"),
             "description": _form("description"),
             "extension_ranges": _form("extension_ranges"),
+            "all_extensions": _form("all_extensions") == "on",
             "modules": {m: _form(f"module_{m}") or "none" for m in MODULES},
         }
 
@@ -215,7 +216,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             principal().require(Permission.MANAGE_ACCOUNTS)
         except Forbidden as exc:
             return refused(exc)
-        return role_form(None, {"modules": {}}, {})
+        return role_form(None, {"modules": {}, "all_extensions": True}, {})
 
     @app.post("/roles/new")
     def add_role() -> str:
@@ -225,7 +226,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 principal(),
                 values["name"],
                 values["modules"],
-                values["extension_ranges"],
+                None if values["all_extensions"] else values["extension_ranges"],
                 values["description"],
             )
         except Forbidden as exc:
@@ -245,6 +246,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             {
                 "description": info.description,
                 "extension_ranges": info.extension_ranges or "",
+                "all_extensions": info.extension_ranges is None,
                 "modules": info.modules,
             },
             {},
@@ -258,9 +260,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 principal(),
                 name,
                 modules=values["modules"],
-                extension_ranges=values["extension_ranges"] or None,
+                extension_ranges=values["extension_ranges"],
                 description=values["description"],
-                all_extensions=not values["extension_ranges"],
+                all_extensions=values["all_extensions"],
             )
         except (Forbidden, NotFound) as exc:
             return refused(exc)

@@ -8,6 +8,7 @@ at the desk needs it to open the phone's web page.
 from __future__ import annotations
 
 import logging
+import re
 
 import bottle
 
@@ -22,12 +23,31 @@ from agent.provisioning.keys import (
     parse_override_lines,
 )
 from agent.provisioning.seen import SeenPhoneService
+from agent.provisioning.sightings import NEW_ROW_WINDOW_S
 from agent.provisioning.vendors import VENDORS
 from webadmin import access, pages_phone_site, pages_seen_phones
 from webadmin.pages import _field_errors, _form, render
 
 #: The service says "extension" of the numbers the form's "extensions" holds.
 PHONE_FIELDS = {"extension": "extensions"}
+
+# A model as phones report it (in a User-Agent) and the service keeps it;
+# anything else in the query is not shown.
+REPORTED_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._+-]{0,31}")
+
+
+def _reported_model(used: str) -> str | None:
+    """After an assignment that replaced the reported model: that model."""
+    query = bottle.request.query
+    reported = query.get("reported", "")
+    if query.get("notice") != "phone-model-replaced" or reported == used:
+        return None
+    return reported if REPORTED_MODEL.fullmatch(reported) else None
+
+
+# Up to this many seen phones the list is short enough that a phone missing
+# from it may be one held back by the one-a-minute rule: the page says so.
+SEEN_SHORT_LIST = 10
 
 log = logging.getLogger("edgepbx.web")
 
@@ -62,6 +82,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             values=values,
             errors=errors,
             seen=seen,
+            seen_short=len(seen) < SEEN_SHORT_LIST,
+            seen_window_s=int(NEW_ROW_WINDOW_S),
             seen_values=seen_values or {},
             seen_errors=seen_errors or {},
         )
@@ -130,6 +152,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             modes=PHONE_MODES,
             values=shown,
             errors=errors or {},
+            reported_model=_reported_model(info.model),
         )
 
     @app.get("/phones/<mac>")

@@ -9,6 +9,7 @@ shows the Phones page again with the error beside the field of that row.
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from collections.abc import Callable
 
 import bottle
@@ -40,7 +41,8 @@ def install(app: bottle.Bottle, appliance: Appliance, list_page: ListPage) -> No
     def assign_seen_phone(mac: str) -> str:
         values = {name: _form(name) for name in ("extensions", "model", "vendor")}
         try:
-            info = seen().assign(
+            service = seen()
+            info = service.assign(
                 mac,
                 values["extensions"].replace(",", " ").split(),
                 values["model"] or None,
@@ -53,6 +55,12 @@ def install(app: bottle.Bottle, appliance: Appliance, list_page: ListPage) -> No
             errors = _field_errors(exc, SEEN_FIELDS)
             return list_page({}, {}, status, {mac: values}, {mac: errors})
         log.info("phone %s: assigned by %s", info.mac, access.current().principal.name)
+        reported = service.reported_model
+        if reported:
+            query = urllib.parse.urlencode(
+                {"notice": "phone-model-replaced", "reported": reported}
+            )
+            bottle.redirect(f"/phones/{info.mac}?{query}", 303)
         bottle.redirect(f"/phones/{info.mac}?notice=phone-saved", 303)
 
     @app.post("/phones/seen/<mac>/forget")

@@ -82,9 +82,22 @@ def _modules_rule(modules: object) -> dict[str, str]:
     return clean
 
 
+#: Said when ranges are given but empty: an empty list would read as "no
+#: extension" to one person and "every extension" to another, so it is
+#: neither; every extension is the absence of ranges.
+EMPTY_RANGES_RULE = (
+    'numbers or ranges like "100-199,300"; for every extension give no ranges '
+    "at all (leave out --extensions, null in the API, tick Every extension)"
+)
+
+
 def _ranges_rule(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return str(NumberRanges.parse(text)) if text else None
+    """None: every extension. Ranges given must hold at least one number."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise InvalidInput("extension_ranges", None, EMPTY_RANGES_RULE)
+    return str(NumberRanges.parse(text.strip()))
 
 
 def _description_rule(text: str | None) -> str:
@@ -140,7 +153,9 @@ def update(
         before = CustomRoleInfo.of(row)
         if clean is not None:
             row.modules = json.dumps(clean, sort_keys=True)
-        if ranges is not None or all_extensions:
+        if all_extensions:
+            row.extension_ranges = None
+        elif ranges is not None:
             row.extension_ranges = ranges
         if description is not None:
             row.description = description

@@ -43,6 +43,8 @@ def _show(features: CallFeatures, as_json: bool) -> None:
         if label == "no answer" and target:
             shown += f" after {features.no_answer_s} s"
         print(f"forward {label:<11} {shown}")
+    for note in features.notes:
+        print(f"note: {note}")
 
 
 def features_show(app: Appliance, args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import argparse
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli.output import print_json
-from agent.provisioning.seen import SeenPhoneService
+from agent.provisioning.seen import SeenPhoneService, model_replaced_note
 from agent.provisioning.vendors import VENDORS
 
 EXIT_OK = 0
@@ -50,12 +50,16 @@ def phone_seen(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def phone_assign(app: Appliance, args: argparse.Namespace) -> int:
-    info = _seen(app).assign(args.mac, args.extension, args.model, args.vendor)
+    service = _seen(app)
+    info = service.assign(args.mac, args.extension, args.model, args.vendor)
+    reported = service.reported_model
     if args.json:
-        print_json(info.to_dict())
+        print_json(info.to_dict() | {"reported_model": reported})
     else:
         lines = ", ".join(info.extensions)
         print(f"phone {info.mac} ({info.vendor} {info.model}) added, lines: {lines}")
+        if reported:
+            print(f"note: {model_replaced_note(reported, info.model)}")
     return EXIT_OK
 
 

@@ -179,11 +179,13 @@ def route_move(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def route_remove(app: Appliance, args: argparse.Namespace) -> int:
-    RouteService(CONSOLE).remove_outbound(args.name)
+    warnings = RouteService(CONSOLE).remove_outbound(args.name)
     if args.json:
-        print_json({"removed": args.name})
+        print_json({"removed": args.name, "warnings": warnings})
     else:
         print(f"outbound route {args.name} removed")
+        for warning in warnings:
+            print(f"warning: {warning}")
     return EXIT_OK
 
 

@@ -24,13 +24,24 @@ PRAGMAS = {
     "busy_timeout": BUSY_TIMEOUT_MS,
 }
 
+# Every transaction takes the write lock when it begins (BEGIN IMMEDIATE),
+# where the busy timeout waits for it. A deferred transaction that reads and
+# then writes asks for the lock mid-way; in WAL mode, when another process
+# committed since its read, SQLite cannot wait (the read snapshot is stale)
+# and fails at once with "database is locked", whatever the busy timeout.
+# The service layer's transactions all check before they write, and are
+# short, so taking the lock up front costs nothing but that failure.
+LOCK_TYPE = "IMMEDIATE"
+
 database = peewee.DatabaseProxy()
 
 
 def open_database(path: Path) -> peewee.SqliteDatabase:
     """Open (creating if needed) the database at path and bind the models."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = peewee.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    db = peewee.SqliteDatabase(
+        str(path), pragmas=PRAGMAS, check_same_thread=False, lock_type=LOCK_TYPE
+    )
     db.connect(reuse_if_open=True)
     database.initialize(db)
     return db

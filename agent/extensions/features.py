@@ -10,8 +10,9 @@ Who may change what: an account whose role may change extensions, for the
 extensions its role's ranges let it see; a portal user, for their own
 extension only.
 
-A forward target is another extension's number, or an external number that
-an enabled outbound route lets this extension dial (the call then goes out
+A forward target is another enabled extension's number, an IVR menu's or a
+conference room's number (the media service answers), or an external number
+that an enabled outbound route lets this extension dial (the call then goes out
 as if the extension had dialled the number itself: the route's caller ID and
 the toll-fraud guard apply). The SIP routing reads the table behind this
 module directly (``agent/sip/forwarding.py``), so a change holds from the
@@ -29,7 +30,7 @@ import peewee
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import BaseModel, Extension, utcnow
+from agent.db.models import BaseModel, ConferenceRoom, Extension, IvrMenu, utcnow
 from agent.errors import Forbidden, InvalidInput, NotFound
 from agent.sip.dial_patterns import PatternError, compile_pattern
 from agent.trunks.models import DialPatternRow, OutboundRoute, OutboundRouteTrunk
@@ -47,6 +48,12 @@ MAX_NO_ANSWER_S = 120
 # carrier codes add a few more).
 TARGET = re.compile(r"\+?[0-9]{2,32}")
 TARGET_RULE = "an extension number or an external number (digits, optionally +)"
+#: Said wherever both are set: the routing checks do-not-disturb first
+#: (agent/sip/forwarding.py), so the caller never reaches the forward.
+DND_BEATS_ALWAYS = (
+    "do-not-disturb is on, so calls are not forwarded to {target}: "
+    "do-not-disturb comes before forward always"
+)
 
 
 class ExtensionFeatureRow(BaseModel):
@@ -91,12 +98,19 @@ class CallFeatures:
             forward_unreachable=row.forward_unreachable,
         )
 
+    @property
+    def notes(self) -> list[str]:
+        """Plain sentences about settings that do not do what they seem to."""
+        if self.dnd and self.forward_always:
+            return [DND_BEATS_ALWAYS.format(target=self.forward_always)]
+        return []
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"notes": self.notes}
 
     def settings(self) -> dict:
         """What may be changed, as the audit log keeps it."""
-        values = self.to_dict()
+        values = asdict(self)
         values.pop("extension")
         return values
 
@@ -216,16 +230,31 @@ def _checked(number: str, name: str, value: object) -> object:
         raise InvalidInput(name, value, TARGET_RULE)
     if target == number:
         raise InvalidInput(name, target, "an extension may not forward to itself")
-    if Extension.select().where(Extension.number == target).exists():
+    extension = Extension.get_or_none(Extension.number == target)
+    if extension is not None:
+        if not extension.enabled:
+            raise InvalidInput(
+                name, target, "that extension is disabled: its phones cannot ring"
+            )
+        return target
+    if is_service_number(target):
         return target
     if not dialable(number, target):
         raise InvalidInput(
             name,
             target,
-            f"neither an extension nor a number an outbound route lets "
-            f"extension {number} dial",
+            f"neither an extension, an IVR menu or a conference room, nor a "
+            f"number an outbound route lets extension {number} dial",
         )
     return target
+
+
+def is_service_number(number: str) -> bool:
+    """Whether an IVR menu or a conference room has this number."""
+    return (
+        IvrMenu.select().where(IvrMenu.number == number).exists()
+        or ConferenceRoom.select().where(ConferenceRoom.number == number).exists()
+    )
 
 
 def dialable(extension: str, number: str) -> bool:
@@ -283,3 +312,40 @@ def forwards_to(number: str) -> list[str]:
         condition = term if condition is None else condition | term
     rows = ExtensionFeatureRow.select(ExtensionFeatureRow, Extension).join(Extension)
     return sorted(row.extension.number for row in rows.where(condition))
+
+
+#: How each forward field is said in a sentence.
+FORWARD_WORDS = {
+    "forward_always": "forward always",
+    "forward_busy": "forward on busy",
+    "forward_no_answer": "forward on no answer",
+    "forward_unreachable": "forward when unreachable",
+}
+
+
+def uncarried_forwards() -> set[tuple[str, str, str]]:
+    """(extension, field, target) of saved forwards to outside numbers that
+    no outbound route carries: the routing does not follow them and the call
+    goes on as without the forward (agent/sip/forwarding.py)."""
+    found = set()
+    rows = ExtensionFeatureRow.select(ExtensionFeatureRow, Extension).join(Extension)
+    for row in rows:
+        number = row.extension.number
+        for field in FORWARD_WORDS:
+            target = getattr(row, field)
+            is_extension = Extension.select().where(Extension.number == target)
+            if not target or is_extension.exists() or is_service_number(target):
+                continue
+            if not dialable(number, target):
+                found.add((number, field, target))
+    return found
+
+
+def uncarried_sentences(found: set[tuple[str, str, str]]) -> list[str]:
+    """One plain sentence per forward that no route carries any more."""
+    return [
+        f"extension {number}'s {FORWARD_WORDS[field]} to {target}: no outbound "
+        "route carries it now, so its calls go on as without the forward "
+        "(voicemail, or busy or unavailable without a mailbox)"
+        for number, field, target in sorted(found)
+    ]

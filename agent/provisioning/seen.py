@@ -83,6 +83,10 @@ class SeenPhoneService:
         )
         return [SeenPhoneInfo.of(row) for row in rows]
 
+    #: After ``assign``: the model the phone reported, when another model
+    #: was named and is now used instead; else None.
+    reported_model: str | None = None
+
     def assign(
         self,
         mac: str,
@@ -106,6 +110,9 @@ class SeenPhoneService:
                 raise _not_listed(mac)
             vendor = (vendor or "").strip() or row.vendor
             model = (model or "").strip() or row.model
+            # Naming another model than the phone reported is allowed (it may
+            # report a family name, or a firmware may misreport), but said.
+            replaced = row.model if row.model and row.model != model else None
             if not vendor:
                 raise InvalidInput(
                     "vendor", None, "the phone did not say it: name the vendor"
@@ -120,6 +127,7 @@ class SeenPhoneService:
                 mac, vendor, model, extensions
             )
             audit.record(self.actor, "assign", "seen-phone", mac, before)
+        self.reported_model = replaced
         return info
 
     def forget(self, mac: str) -> None:
@@ -141,3 +149,8 @@ class SeenPhoneService:
             if count:
                 audit.record(self.actor, "delete", "seen-phone", "*", {"phones": count})
         return count
+
+
+def model_replaced_note(reported: str, used: str) -> str:
+    """The sentence that says a named model replaced the reported one."""
+    return f"the phone reported model {reported}; {used} is used now"

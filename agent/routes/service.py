@@ -16,6 +16,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
 from agent.errors import AlreadyExists, InvalidInput, NotFound
+from agent.extensions.features import uncarried_forwards, uncarried_sentences
 from agent.routes.groups import check_destination
 from agent.sip.dial_patterns import PatternError, compile_pattern
 from agent.trunks import rules
@@ -123,6 +124,14 @@ def _pattern(spec: PatternSpec) -> PatternSpec:
 class RouteService:
     def __init__(self, actor: Principal) -> None:
         self.actor = actor
+        #: What the last change of an outbound route left behind, in plain
+        #: sentences: the saved forwards to outside numbers that it leaves
+        #: without a route. Such a change is allowed, not refused: a route
+        #: goes when its carrier contract ends or its trunk is replaced, and
+        #: an office manager expects the route page to do that and say what
+        #: else it touches, not to make them first undo each person's
+        #: forward; the routing then treats the forward as not set.
+        self.warnings: list[str] = []
 
     # -- outbound ------------------------------------------------------------
 
@@ -225,6 +234,7 @@ class RouteService:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         with database.atomic():
             row = self._outbound(name)
+            uncarried = uncarried_forwards()
             before = OutboundRouteInfo.of(row)
             clean, trunk_rows, allowed = self._checked_outbound(
                 patterns if patterns is not None else before.patterns,
@@ -247,6 +257,7 @@ class RouteService:
                 before.to_dict(),
                 info.to_dict(),
             )
+            self.warnings = uncarried_sentences(uncarried_forwards() - uncarried)
         return info
 
     def move_outbound(self, name: str, position: int) -> list[OutboundRouteInfo]:
@@ -276,10 +287,12 @@ class RouteService:
             )
         return self.list_outbound()
 
-    def remove_outbound(self, name: str) -> None:
+    def remove_outbound(self, name: str) -> list[str]:
+        """Remove a route; what it leaves behind (see ``warnings``)."""
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         with database.atomic():
             row = self._outbound(name)
+            uncarried = uncarried_forwards()
             before = OutboundRouteInfo.of(row).to_dict()
             row.delete_instance()
             for i, r in enumerate(
@@ -289,6 +302,8 @@ class RouteService:
                     OutboundRoute.id == r.id
                 ).execute()
             audit.record(self.actor, "delete", "outbound_route", row.name, before, None)
+            self.warnings = uncarried_sentences(uncarried_forwards() - uncarried)
+        return self.warnings
 
     def list_outbound(self) -> list[OutboundRouteInfo]:
         self.actor.require(Permission.VIEW_CALL_ROUTING)

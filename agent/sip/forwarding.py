@@ -22,10 +22,18 @@ every call from a trunk so far: DND answers 486, an extension with no phone
 (``ksr_failure_route_trunk_extension``).
 
 A target that is an extension is rung the same way, with its own features.
+A target that is an IVR menu's or a conference room's number goes to the
+media service, as if dialled (not from a trunk: the media service does not
+take a carrier's calls yet, so such a forward is not followed there).
 A target that is any other number goes out through the outbound routes as
 if the forwarding extension had dialled it: the route must allow that
 extension, the toll-fraud guard counts the call as theirs, and the route's
-caller ID is sent.
+caller ID is sent. When no route carries it any more (a route was removed or
+changed after the forward was saved), the forward is not followed and the
+call goes on as without it: forward always rings the phones, the other
+forwards go to the voicemail, or busy (486) or unavailable (480) without a
+mailbox. The page, API and CLI that change the routes name the forwards a
+change leaves uncarried (agent/routes/service.py).
 
 Loops end: the extensions a call has reached are kept in a transaction AVP;
 a forward back to one of them, or a forward past MAX_FORWARDS hops, is not
@@ -55,14 +63,18 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         CALL_FORWARDED,
         CALL_STARTED,
         FLAG_MEDIA_RELAY,
+        PHONE_REPLY_TIMEOUT_MS,
         DialplanSource,
+        ring_for,
     )
 except ModuleNotFoundError:
     from agent.sip.outside import (
         CALL_FORWARDED,
         CALL_STARTED,
         FLAG_MEDIA_RELAY,
+        PHONE_REPLY_TIMEOUT_MS,
         DialplanSource,
+        ring_for,
     )
 
 # The same AVP as routing.DIALED_AVP: the extension whose voicemail a
@@ -80,17 +92,14 @@ AVP_FROM_TRUNK = "$avp(edgepbx_forward_from_trunk)"
 # At most this many forwards in one call: enough for "desk -> colleague ->
 # mobile", and a bound on how long a caller can be passed around.
 MAX_FORWARDS = 3
-# tm's fr_timer (kamailio.cfg.tmpl): how long a phone may take to send any
-# reply at all; the ring time of a forward on no answer replaces only the
-# time it may ring (fr_inv_timer).
-PHONE_REPLY_TIMEOUT_MS = 30000
 # What a callee's failure means (RFC 3261 section 21), as routing.py has it.
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480}
 # Message and branch flags, as routing.py sets them: a NATed caller, a
-# callee registered from behind a NAT.
+# callee registered from behind a NAT, a call that joins a conference room.
 FLAG_NATED_SOURCE = 5
 FLAG_NAT_BRANCH = 6
+FLAG_TO_ROOM = 9
 LOCATION_TABLE = "location"
 SUBSCRIBER_TABLE = "subscriber"
 
@@ -209,16 +218,20 @@ class CallForwarding:
 
         # Step 2: forward always.
         if features.always:
-            if may_forward(path, features.always):
-                self.forward(number, features.always, in_failure_route)
+            if may_forward(path, features.always) and self.forward(
+                number, features.always, in_failure_route
+            ):
                 return
             KSR.notice(call + ": forward to " + features.always + " not followed\n")
 
         # Step 3: no phone registered.
         rc = KSR.registrar.lookup(LOCATION_TABLE)
         if rc < 0:
-            if features.unreachable and may_forward(path, features.unreachable):
-                self.forward(number, features.unreachable, in_failure_route)
+            if (
+                features.unreachable
+                and may_forward(path, features.unreachable)
+                and self.forward(number, features.unreachable, in_failure_route)
+            ):
                 return
             self._started(in_failure_route or from_trunk)
             if rc == -1 and voicemail:
@@ -232,11 +245,11 @@ class CallForwarding:
         # Step 4: ring, with busy and no-answer forwards armed.
         if features.busy and may_forward(path, features.busy):
             KSR.pv.sets(AVP_FORWARD_BUSY, features.busy)
+        ring_ms = self.settings.ring_ms
         if features.no_answer and may_forward(path, features.no_answer):
             KSR.pv.sets(AVP_FORWARD_NO_ANSWER, features.no_answer)
-            KSR.tm.t_set_fr(features.no_answer_s * 1000, PHONE_REPLY_TIMEOUT_MS)
-        elif in_failure_route:
-            KSR.tm.t_reset_fr()
+            ring_ms = features.no_answer_s * 1000
+        ring_for(ring_ms, PHONE_REPLY_TIMEOUT_MS)
         KSR.tm.t_on_failure(
             "ksr_failure_route_trunk_extension"
             if from_trunk
@@ -266,10 +279,44 @@ class CallForwarding:
         KSR.pv.sets(AVP_FORWARD_BUSY, "")
         KSR.pv.sets(AVP_FORWARD_NO_ANSWER, "")
         number = str(KSR.pv.get(DIALED_AVP) or "")
-        self.forward(number, target, in_failure_route=True)
-        return True
+        return self.forward(number, target, in_failure_route=True)
 
-    def forward(self, number: str, target: str, in_failure_route: bool) -> None:
+    def forward(self, number: str, target: str, in_failure_route: bool) -> bool:
+        """Send the call on to target; False when no route carries it out."""
+        uri = "sip:" + target + "@" + self.settings.realm
+        is_extension = KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, 2) > 0
+        from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
+        if not is_extension and self.settings.media_token and not from_trunk:
+            is_room = self.is_numbered_in("conference_room", target)
+            if is_room or self.is_numbered_in("ivr_menu", target):
+                KSR.info(
+                    "call "
+                    + str(KSR.pv.get("$ci"))
+                    + ": extension "
+                    + number
+                    + " forwards to service number "
+                    + target
+                    + "\n"
+                )
+                KSR.pv.unset("$du")
+                KSR.pv.sets("$ru", uri)
+                self._started(in_failure_route)
+                if is_room:
+                    KSR.setflag(FLAG_TO_ROOM)
+                self.to_media_worker()
+                return True
+        plan = self.dialplan.current()
+        if not is_extension and not self.carries(plan, number, target):
+            KSR.notice(
+                "call "
+                + str(KSR.pv.get("$ci"))
+                + ": extension "
+                + number
+                + ": no route carries its forward to "
+                + target
+                + ", not followed\n"
+            )
+            return False
         KSR.info(
             "call "
             + str(KSR.pv.get("$ci"))
@@ -281,16 +328,13 @@ class CallForwarding:
         )
         # The phone that failed is no destination of the next branch.
         KSR.pv.unset("$du")
-        uri = "sip:" + target + "@" + self.settings.realm
-        if KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, 2) > 0:
+        if is_extension:
             self.ring_extension(target, in_failure_route)
-            return
+            return True
         # Out through the routes, as if the forwarding extension dialled it.
-        plan = self.dialplan.current()
-        from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
         event = CALL_FORWARDED if in_failure_route or from_trunk else CALL_STARTED
-        if not self.route_out(plan, number, target, event, record_route=False):
-            self._reply(404, "No Route For This Number")
+        self.route_out(plan, number, target, event, record_route=False)
+        return True
 
     def _forward_path(self) -> list[str]:
         return [n for n in str(KSR.pv.get(AVP_FORWARD_PATH) or "").split(",") if n]

@@ -22,7 +22,7 @@ from agent.devicekey import create_secret_file
 from agent.errors import InvalidInput
 from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
-from agent.sip.routing import RoutingSettings
+from agent.sip.routing import DEFAULT_RING_MS, RoutingSettings
 
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
 ROUTING_SCRIPT = Path(__file__).with_name("routing.py")
@@ -39,11 +39,14 @@ TCP_CHILDREN = 4
 MIN_EXPIRES_S = 60
 DEFAULT_EXPIRES_S = 3600
 MAX_EXPIRES_S = 7200
+# A registration's Call-ID is remembered a little past the longest expiry,
+# so that any refresh in time is known as one (routing.register).
+REGISTRATION_MEMORY_S = MAX_EXPIRES_S + 300
 # Desk phone + softphone + mobile app per person, with room to spare.
 MAX_CONTACTS_PER_EXTENSION = 10
 # An extension rings for this long before the call goes to its voicemail
 # or the caller hears no-answer; EDGEPBX_RING_TIMEOUT_S overrides it.
-RING_TIMEOUT_MS = 60000
+RING_TIMEOUT_MS = DEFAULT_RING_MS
 RING_TIMEOUT_S_RANGE = (2, 300)
 # How often registrations are written back to the state database.
 USRLOC_FLUSH_S = 5
@@ -174,6 +177,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "min_expires": str(MIN_EXPIRES_S),
         "default_expires": str(DEFAULT_EXPIRES_S),
         "max_expires": str(MAX_EXPIRES_S),
+        "registration_memory_s": str(REGISTRATION_MEMORY_S),
         "natping_interval_s": str(NATPING_INTERVAL_S),
         "routing_script": str(ROUTING_SCRIPT),
         "flood_window_s": str(FLOOD_WINDOW_S),
@@ -198,6 +202,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
             events_socket=str(events_socket),
             config_db=str(settings.config_db),
             call_events_socket=str(settings.run_dir / CALL_EVENTS_SOCKET_NAME),
+            ring_ms=ring_timeout_ms(),
             media_token=ensure_token(settings),
         )
     )

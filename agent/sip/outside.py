@@ -64,7 +64,14 @@ RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
 # with a caller on the line); once it rings, the caller waits as for an
 # extension.
 TRUNK_NO_REPLY_MS = 4000
+# tm's fr_timer (kamailio.cfg.tmpl): how long a phone may take to send any
+# reply at all; a ring time replaces only the time it may ring (fr_inv).
+PHONE_REPLY_TIMEOUT_MS = 30000
 TRUNK_RING_MS = 60000
+# What follows a ring step in the failure route (the next member, a forward,
+# the voicemail) must fit in the transaction's life too: the time for that
+# next step to send its first reply.
+NEXT_STEP_MS = 30000
 # Replies after which the next trunk is tried: the trunk is down, busy as a
 # whole, or overloaded (RFC 3261 section 21.5), or it did not answer.
 FAILOVER_CODES = {408} | set(range(500, 600))
@@ -97,6 +104,22 @@ CALL_FORWARDED = "forwarded"
 # the star keeps it clear of extension numbers and outside numbers, and no
 # other feature code starts with it.
 SPEED_DIAL_PREFIX = "*0"
+
+
+def ring_for(ring_ms: int, reply_ms: int) -> None:
+    """Ring the next branch for ring_ms once it rings, reply_ms before that.
+
+    The one rule for every ring time (an extension's no-answer time, a ring
+    group's, a trunk's, a media worker's): tm's per-transaction final
+    response timers (t_set_fr), and a transaction life (t_set_max_lifetime,
+    counted from now) long enough for this ring and the step after it. The
+    default life, RFC 3261 Timer C's 180 s, would otherwise cut a 120 s ring
+    followed by a forward. A phone repeats its 180 every minute (RFC 3261
+    section 13.3.1.1); tm's restart_fr_on_each_reply is off
+    (kamailio.cfg.tmpl), so a repeat does not start the ring time again.
+    """
+    KSR.tm.t_set_fr(ring_ms, reply_ms)
+    KSR.tm.t_set_max_lifetime(reply_ms + ring_ms + NEXT_STEP_MS, 0)
 
 
 @dataclass(frozen=True)
@@ -528,7 +551,7 @@ class OutsideCalls:
             for extension, _ in group.members:
                 ringing = self._ring(extension, first=not ringing) or ringing
             if ringing:
-                KSR.tm.t_set_fr(group.ring_time_s * 1000, TRUNK_RING_MS)
+                ring_for(group.ring_time_s * 1000, TRUNK_RING_MS)
                 return True
             return self._ring_failover()
         # Sequential: one member at a time, each for its own ring time.
@@ -539,7 +562,7 @@ class OutsideCalls:
             extension, ring_time = left.pop(0)
             if self._ring(extension, first=True):
                 KSR.pv.sets(AVP_MEMBERS_LEFT, ",".join(f"{e}:{t}" for e, t in left))
-                KSR.tm.t_set_fr(int(ring_time) * 1000, TRUNK_RING_MS)
+                ring_for(int(ring_time) * 1000, TRUNK_RING_MS)
                 return True
         KSR.pv.sets(AVP_MEMBERS_LEFT, "")
         return self._ring_failover()
@@ -548,7 +571,7 @@ class OutsideCalls:
         failover = str(KSR.pv.get(AVP_FAILOVER) or "")
         KSR.pv.sets(AVP_FAILOVER, "")
         if failover and self._ring(failover, first=True):
-            KSR.tm.t_set_fr(TRUNK_RING_MS, TRUNK_RING_MS)
+            ring_for(TRUNK_RING_MS, TRUNK_RING_MS)
             return True
         return False
 
@@ -627,6 +650,14 @@ class OutsideCalls:
         if plan.routes:
             KSR.sl.send_reply(404, "No Route For This Number")
             return True
+        return False
+
+    @staticmethod
+    def carries(plan: Dialplan, caller: str, number: str) -> bool:
+        """Whether route_out would send caller's call to number to a trunk."""
+        for route in plan.routes:
+            if route.allows(caller) and route.dialled(number) is not None:
+                return bool(route.trunk_ids)
         return False
 
     def _call_group(self, plan: Dialplan, caller: str, number: str) -> bool:
@@ -723,7 +754,7 @@ class OutsideCalls:
         KSR.pv.sets("$ru", trunk.request_uri(str(KSR.pv.get(AVP_DIALLED))))
         if trunk.outbound_proxy:
             KSR.pv.sets("$du", "sip:" + trunk.outbound_proxy)
-        KSR.tm.t_set_fr(TRUNK_RING_MS, TRUNK_NO_REPLY_MS)
+        ring_for(TRUNK_RING_MS, TRUNK_NO_REPLY_MS)
         KSR.tm.t_on_branch("ksr_branch_route_outside")
         KSR.tm.t_on_failure("ksr_failure_route_outside")
         KSR.tm.t_on_reply("ksr_onreply_route_outside")

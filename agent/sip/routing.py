@@ -53,17 +53,21 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from forwarding import CallForwarding
     from outside import (
         CALL_TO_VOICEMAIL,
+        PHONE_REPLY_TIMEOUT_MS,
         SPEED_DIAL_PREFIX,
         DatagramSender,
         OutsideCalls,
+        ring_for,
     )
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
     from agent.sip.outside import (
         CALL_TO_VOICEMAIL,
+        PHONE_REPLY_TIMEOUT_MS,
         SPEED_DIAL_PREFIX,
         DatagramSender,
         OutsideCalls,
+        ring_for,
     )
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
@@ -190,6 +194,18 @@ VOICEMAIL_CODES = {"*97", "*98"}
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
+# registrar's save() results (its documentation): a contact inserted, or
+# contacts updated; 3 (deleted) is an unregistration.
+REGISTRAR_INSERTED = 1
+REGISTRAR_UPDATED = 2
+SAVED_BINDING = {REGISTRAR_INSERTED, REGISTRAR_UPDATED}
+# The htable (kamailio.cfg.tmpl) of the Call-IDs of recent registrations,
+# kept past the longest expiry a phone is granted.
+REGISTRATION_SEEN = "$sht(registrations=>$ci)"
+# How long an extension's phones ring before the call goes to its voicemail
+# (or the caller hears no-answer); the agent renders EDGEPBX_RING_TIMEOUT_S
+# into the settings (agent/sip/kamailio_config.py).
+DEFAULT_RING_MS = 60000
 
 
 @dataclass(frozen=True)
@@ -212,6 +228,8 @@ class RoutingSettings:
     #: The media service's trust token; empty: there is no media service,
     #: and numbers that are no extension get 404 here.
     media_token: str = ""
+    #: How long an extension rings without a forward on no answer, in ms.
+    ring_ms: int = DEFAULT_RING_MS
 
     @classmethod
     def parse(cls, text: str) -> RoutingSettings:
@@ -228,7 +246,10 @@ class RoutingSettings:
             if not isinstance(value, str):
                 raise ValueError(f"routing settings: {name} must be a string")
             extra[name] = value
-        return cls(realm=realm, events_socket=events_socket, **extra)
+        ring_ms = data.get("ring_ms", DEFAULT_RING_MS)
+        if not isinstance(ring_ms, int) or isinstance(ring_ms, bool) or ring_ms <= 0:
+            raise ValueError("routing settings: ring_ms must be a positive integer")
+        return cls(realm=realm, events_socket=events_socket, ring_ms=ring_ms, **extra)
 
     def __str__(self) -> str:
         return json.dumps(
@@ -238,6 +259,7 @@ class RoutingSettings:
                 "config_db": self.config_db,
                 "call_events_socket": self.call_events_socket,
                 "media_token": self.media_token,
+                "ring_ms": self.ring_ms,
             }
         )
 
@@ -553,12 +575,22 @@ class Routing(OutsideCalls, CallForwarding):
             KSR.setbflag(FLAG_NAT_BRANCH)
             KSR.setbflag(FLAG_PING_BRANCH)
         # save() answers the phone itself, success or failure.
-        if KSR.registrar.save(LOCATION_TABLE, 0) > 0:
-            # The agent sends the phone its message waiting state: a phone
-            # that rebooted learns of messages left while it was away.
-            self.calls.send(
-                "registered", str(KSR.pv.get("$ci")), extension=str(KSR.pv.get("$tU"))
-            )
+        saved = KSR.registrar.save(LOCATION_TABLE, 0)
+        if saved not in SAVED_BINDING:
+            return True
+        # The agent sends a phone that starts registering its message
+        # waiting state (a phone that rebooted learns of messages left while
+        # it was away), but not on every refresh: that would be a datagram,
+        # a mailbox look-up and a NOTIFY per REGISTER on the registrar's
+        # hot path. RFC 3261 section 10.2.4: a phone keeps its Call-ID for
+        # every REGISTER of one boot cycle, so a Call-ID seen lately is a
+        # refresh; a new one is a new phone or a reboot.
+        if saved == REGISTRAR_UPDATED and KSR.pv.is_null(REGISTRATION_SEEN) <= 0:
+            return True
+        KSR.pv.seti(REGISTRATION_SEEN, 1)
+        self.calls.send(
+            "registered", str(KSR.pv.get("$ci")), extension=str(KSR.pv.get("$tU"))
+        )
         return True
 
     def speed_dial(self, method: str) -> bool:
@@ -673,6 +705,7 @@ class Routing(OutsideCalls, CallForwarding):
         KSR.tm.t_on_failure("ksr_failure_route_manage")
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         if method == "INVITE":
+            ring_for(self.settings.ring_ms, PHONE_REPLY_TIMEOUT_MS)
             self.extension_call_started()
             if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
                 # A phone behind NAT: media through the relay, both ways.
@@ -718,7 +751,7 @@ class Routing(OutsideCalls, CallForwarding):
         KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + token + "\r\n")
 
     def relay_to_media_worker(self) -> None:
-        KSR.tm.t_set_fr(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
+        ring_for(MEDIA_RING_TIMEOUT_MS, MEDIA_WORKER_TIMEOUT_MS)
         KSR.tm.t_on_failure("ksr_failure_route_manage")
         # The worker's answer is the call's answer in its record.
         KSR.tm.t_on_reply("ksr_onreply_route_manage")

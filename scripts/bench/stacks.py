@@ -286,6 +286,7 @@ class EdgepbxStack:
             EDGEPBX_DATA_DIR=str(data_dir),
             EDGEPBX_BIND=BIND,
             EDGEPBX_SIP_PORT=str(sip_port),
+            EDGEPBX_SIP_TLS_PORT=str(free_ports()),
             EDGEPBX_HTTP_PORT=str(free_ports()),
             EDGEPBX_HTTPS_PORT=str(free_ports()),
             EDGEPBX_TFTP_PORT=str(free_ports()),
@@ -296,6 +297,7 @@ class EdgepbxStack:
             data_dir=data_dir,
             bind=BIND,
             sip_port=sip_port,
+            sip_tls_port=int(self.env["EDGEPBX_SIP_TLS_PORT"]),
             http_port=int(self.env["EDGEPBX_HTTP_PORT"]),
             https_port=int(self.env["EDGEPBX_HTTPS_PORT"]),
             tftp_port=int(self.env["EDGEPBX_TFTP_PORT"]),
@@ -440,6 +442,7 @@ class BareKamailio:
         ours = self.pbx.settings
         for old, new in (
             (f"{BIND}:{ours.sip_port}", f"{BIND}:{self.sip_port}"),
+            (f"{BIND}:{ours.sip_tls_port}", f"{BIND}:{free_ports()}"),
             (str(ours.kamailio_rpc_socket), str(self.rpc_socket)),
             (f"sqlite:///{ours.sip_state_db}", f"sqlite:///{self.state_db}"),
         ):

@@ -12,6 +12,8 @@
   <label class="check"><input type="checkbox" id="dnd" name="dnd"{{' checked' if features.get('dnd') else ''}}{{'' if features_editable else ' disabled'}}> {{feature_labels['dnd']}}: callers get voicemail, or busy without a mailbox</label>
   % if feature_errors.get('dnd'):
   <p class="field-error" id="dnd-error">{{feature_errors['dnd']}}</p>
+  % else:
+  <p class="hint" id="dnd-hint">Do not disturb comes first: while it is on, calls are not forwarded, not even by Forward every call.</p>
   % end
   % rows = [('forward_always', 'Rings the target instead of the phones'), ('forward_busy', 'When the phone answers busy'), ('forward_no_answer', 'After the ring time below'), ('no_answer_s', '5 to 120; 20 rings four to five times'), ('forward_unreachable', 'When every phone is off or away')]
   % for name, hint in rows:
@@ -22,6 +24,11 @@
   <p class="field-error" id="{{name}}-error">{{feature_errors[name]}}</p>
   % else:
   <p class="hint">{{hint}}{{'' if name == 'no_answer_s' else '; an extension or an outside number, empty for none'}}</p>
+  % end
+  % if name == 'forward_always':
+  % for note in features.get('notes', []):
+  <p class="note" role="status" id="forward_always-note">{{note[0].upper() + note[1:]}}.</p>
+  % end
   % end
   % end
   % if features_editable:

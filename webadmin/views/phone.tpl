@@ -2,7 +2,11 @@
 <section class="narrow">
 <h1>{{title}}</h1>
 <dl class="facts">
-  <dt>Phone</dt><dd>{{phone.vendor}} {{phone.model}}</dd>
+  <dt>Phone</dt><dd>{{phone.vendor}} {{phone.model}}
+  % if reported_model:
+  <span class="note" id="model-replaced">The phone reported model {{reported_model}}; {{phone.model}} is used now.</span>
+  % end
+  </dd>
   <dt>Lines</dt><dd>{{', '.join(phone.extensions) or 'none'}}</dd>
   <dt>Configuration version</dt><dd>{{phone.config_version}}</dd>
   % if phone.last_request_at:

@@ -46,12 +46,13 @@
       </tbody>
     </table>
   </fieldset>
-  <label for="extension_ranges">Extensions it sees</label>
-  <input id="extension_ranges" name="extension_ranges" value="{{values.get('extension_ranges', '')}}" placeholder="all"{{' aria-invalid=true' if errors.get('extension_ranges') else ''}}>
+  <label><input type="checkbox" name="all_extensions"{{' checked' if values.get('all_extensions') else ''}}> Every extension</label>
+  <label for="extension_ranges">Or only these extensions</label>
+  <input id="extension_ranges" name="extension_ranges" value="{{values.get('extension_ranges', '')}}"{{' aria-invalid=true' if errors.get('extension_ranges') else ''}}>
   % if errors.get('extension_ranges'):
-  <p class="field-error">{{errors['extension_ranges']}}</p>
+  <p class="field-error" id="extension_ranges-error">{{errors['extension_ranges']}}</p>
   % else:
-  <p class="hint">Numbers and ranges like 100-199,300; empty for every extension.</p>
+  <p class="hint">Numbers and ranges like 100-199,300; ignored when Every extension is ticked.</p>
   % end
   <button type="submit">{{'Add role' if name is None else 'Save'}}</button>
 </form>

@@ -3,7 +3,11 @@
 <h2>Seen, not assigned <span class="count">{{len(seen)}}</span></h2>
 % if not seen:
 <p class="empty">No unknown phone has asked for its files. A phone that does (over TFTP, HTTP or plug-and-play) shows up here, to be assigned to an extension in one click.</p>
-% else:
+% end
+% if seen_short:
+<p class="hint" id="seen-pace">New phones from one network address are listed one at a time: a second unknown phone from the same address shows up here {{seen_window_s}} seconds after the first, a third {{seen_window_s}} seconds later, and so on. This keeps a device that tries one made-up MAC address after another from filling the list. Phones behind one router, or plugged in together, may take a few minutes to all appear.</p>
+% end
+% if seen:
 % titles = {vendor.name: vendor.title for vendor in vendors}
 <div class="table-wrap">
 <table class="list">
