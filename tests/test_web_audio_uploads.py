@@ -95,6 +95,17 @@ def test_a_file_over_the_limit_is_refused_and_changes_nothing(pbx):
     assert not list((pbx.data_dir / "prompts").rglob("*.wav"))
 
 
+def test_a_body_past_the_route_limit_is_answered_beside_the_file(pbx):
+    admin = signed_in(pbx)
+    huge = b"RIFF" + b"\0" * (2 * MAX_UPLOAD_BYTES)
+
+    sent = admin.post_file("/ivr/music", {"name": "long"}, "long.wav", huge, PAGE)
+
+    assert sent.status == 413
+    assert "at most 10 MB; nothing was changed" in field_error(sent.body, "music_file")
+    assert pbx.cli("music", "list", "--json").json() == []
+
+
 def test_an_administrator_sets_a_mailbox_greeting_from_the_voicemail_page(
     pbx, tmp_path
 ):

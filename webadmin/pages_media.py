@@ -124,6 +124,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         values = {"extension": _form("extension"), "reason": _form("reason")}
         upload = bottle.request.files.get("file")
         try:
+            bodies.check_upload()
             if upload is None or not upload.filename:
                 raise InvalidInput("file", None, "choose a WAV or MP3 file")
             data = upload.file.read(MAX_UPLOAD_BYTES + 1)
@@ -135,7 +136,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except PbxError as exc:
             errors = {f"greeting_{k}": v for k, v in _field_errors(exc).items()}
             shown = {f"greeting_{k}": v for k, v in values.items()}
-            return voicemail_page({"enabled": "on"} | shown, errors, 422)
+            status = bodies.status_of(exc)
+            return voicemail_page({"enabled": "on"} | shown, errors, status)
         log.info(
             "mailbox %s: %s greeting set by %s",
             values["extension"],
@@ -220,6 +222,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         name = _form("name").strip()
         upload = bottle.request.files.get("file")
         try:
+            bodies.check_upload()
             if upload is None or not upload.filename:
                 raise InvalidInput("file", None, "choose a WAV or MP3 file")
             data = upload.file.read(MAX_UPLOAD_BYTES + 1)
@@ -228,7 +231,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return refused(exc)
         except PbxError as exc:
             errors = {f"{kind}_{k}": v for k, v in _field_errors(exc).items()}
-            return ivr_page({f"{kind}_name": name}, errors, 422)
+            return ivr_page({f"{kind}_name": name}, errors, bodies.status_of(exc))
         log.info("%s %s: uploaded by %s", kind, info.name, actor().name)
         access.redirect(SAVED[kind], 303)
 
