@@ -161,12 +161,12 @@ def test_the_pages_and_the_api_say_do_not_disturb_beats_forward_always(
     shared_pbx, admin
 ):
     api = api_client(shared_pbx, "administrator")
-    path = PATH.format("103")
+    path = PATH.format("102")
     api.request("PUT", path, json_body={"forward_always": "101", "dnd": False})
-    plain = admin.get("/extensions/103").body
+    plain = admin.get("/extensions/102").body
     both = api.request("PUT", path, json_body={"dnd": True}).json()
-    page = admin.get("/extensions/103").body
-    portal = portal_user(shared_pbx, "103").get("/portal/forwarding").body
+    page = admin.get("/extensions/102").body
+    portal = portal_user(shared_pbx, "102").get("/portal/forwarding").body
     api.request("PUT", path, json_body={"forward_always": "", "dnd": False})
 
     assert "Do not disturb comes first" in plain  # beside the box, always

@@ -179,8 +179,8 @@ def test_the_page_says_a_second_phone_from_one_address_comes_a_minute_later(
 
 def test_a_model_named_over_the_reported_one_is_used_and_both_are_said(office):
     # One phone per way in, each from an address of its own.
-    ways = {"cli": "127.0.0.8", "api": "127.0.0.9", "page": "127.0.0.10"}
-    macs = {way: f"805ec0f0000{n}" for n, way in enumerate(ways, 1)}
+    ways = {"cli": "127.0.0.21", "api": "127.0.0.22", "page": "127.0.0.23"}
+    macs = {way: f"805ec0f3000{n}" for n, way in enumerate(ways, 1)}
     for way, mac in macs.items():
         agent = f"Yealink SIP-T54W 96.86.0.100 {':'.join(re.findall('..', mac))}"
         http_get(office, f"/prov/{mac}.cfg", ways[way], agent)
