@@ -31,8 +31,11 @@ def current(rpc: KamailioRpc, number: str) -> list[Registration]:
     try:
         result = rpc.call("ul.lookup", "location", number)
     except RpcError as exc:
-        # usrloc answers "Not Found" for an AoR without contacts.
-        if "not found" in str(exc).lower():
+        # usrloc answers "AOR not found" for an AoR it never had, and "AOR has
+        # no contacts" for one whose contacts were just removed (ul.rm) and
+        # whose record its timer has not yet dropped: both mean none.
+        message = str(exc).lower()
+        if "not found" in message or "no contacts" in message:
             return []
         raise
     return [_registration(entry) for entry in _contacts(result)]
