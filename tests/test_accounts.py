@@ -200,12 +200,14 @@ def test_roles_allow_what_their_names_say():
     assert allowed(Role.SUPER_ADMINISTRATOR) == set(Permission)
     assert Permission.MANAGE_ACCOUNTS not in allowed(Role.ADMINISTRATOR)
     # The switchboard sees who is registered, contacts, voicemail boxes and
-    # IVR menus, trunk states and call records; it changes nothing.
+    # IVR menus, trunk states and call records, and watches the live
+    # monitor; it changes nothing.
     assert allowed(Role.OPERATOR) == {
         Permission.VIEW_EXTENSIONS,
         Permission.VIEW_CONTACTS,
         Permission.VIEW_MEDIA,
         Permission.VIEW_CALL_ROUTING,
+        Permission.VIEW_MONITOR,
     }
     assert Permission.MANAGE_CALL_ROUTING in allowed(Role.ADMINISTRATOR)
     assert allowed(Role.USER) == set()

@@ -229,14 +229,15 @@ PATHS: dict = {
             },
         }
     },
-    "/events/notifications/{type}": {
+    "/events/notifications/{kind}": {
         "put": {
             "operationId": "setEventNotification",
             "summary": "Change how one event type is announced",
             "parameters": [
                 {
-                    "name": "type",
+                    "name": "kind",
                     "in": "path",
+                    "description": "the event type",
                     "required": True,
                     "schema": {"type": "string", "enum": _TYPE_NAMES},
                 }
