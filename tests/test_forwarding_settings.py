@@ -85,7 +85,11 @@ def test_forwards_and_dnd_are_set_shown_and_cleared(pbx):
     ("args", "field", "rule"),
     [
         (("--always", "sales"), "forward_always", "an extension number or"),
-        (("--busy", "5551234"), "forward_busy", "neither an extension nor"),
+        (
+            ("--busy", "5551234"),
+            "forward_busy",
+            "neither an extension, an IVR menu or a conference room, nor",
+        ),
         (("--unreachable", "101"), "forward_unreachable", "to itself"),
         (("--no-answer-seconds", "2"), "no_answer_s", "5 to 120"),
         (("--no-answer-seconds", "121"), "no_answer_s", "5 to 120"),

@@ -166,7 +166,7 @@ def test_the_pages_and_the_api_say_do_not_disturb_beats_forward_always(
     plain = admin.get("/extensions/102").body
     both = api.request("PUT", path, json_body={"dnd": True}).json()
     page = admin.get("/extensions/102").body
-    portal = portal_user(shared_pbx, "102").get("/portal/forwarding").body
+    portal = portal_user(shared_pbx, admin, "102").get("/portal/forwarding").body
     api.request("PUT", path, json_body={"forward_always": "", "dnd": False})
 
     assert "Do not disturb comes first" in plain  # beside the box, always
