@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sipphone import Phone
-from tests.webclient import signed_in
+from tests.webclient import client, signed_in
 
 TONE_CALLER = 697
 TONE_CALLEE = 1209
@@ -38,7 +38,7 @@ def test_a_speed_dial_is_listed_with_what_phones_dial_and_can_be_changed(pbx_dat
     assert made.stdout.strip() == "*05 -> 102 (Sales)"
     assert changed.json()["number"] == "+4930123456"
     assert speed_dials(pbx_data) == [
-        {"code": "5", "number": "+4930123456", "name": "", "dial": "*05"}
+        {"code": "5", "number": "+4930123456", "name": "Sales", "dial": "*05"}
     ]
 
 
@@ -50,6 +50,9 @@ def test_a_speed_dial_is_listed_with_what_phones_dial_and_can_be_changed(pbx_dat
         (["7", "9*55"], "number", "1 to 32 digits"),
         (["7", ""], "number", "1 to 32 digits"),
         (["7", "102", "--name", "x" * 65], "name", "at most 64"),
+        (["٣", "102"], "code", "digits only, 1 to 3"),
+        (["7", "١٠٢"], "number", "1 to 32 digits"),
+        (["7", "102", "--name", "Line\nbreak"], "name", "control or invisible"),
     ],
 )
 def test_a_bad_speed_dial_is_refused_naming_the_field_and_nothing_is_saved(
@@ -61,6 +64,49 @@ def test_a_bad_speed_dial_is_refused_naming_the_field_and_nothing_is_saved(
 
     assert rule in refused(result, field)
     assert [(s["code"], s["number"]) for s in speed_dials(pbx_data)] == [("7", "101")]
+
+
+def test_a_speed_dial_keeps_its_name_when_only_its_number_changes(pbx_data):
+    assert (
+        pbx_data.cli("speed-dial", "set", "4", "101", "--name", "Desk").returncode == 0
+    )
+    assert pbx_data.cli("speed-dial", "set", "4", "102").returncode == 0
+    assert [(s["number"], s["name"]) for s in speed_dials(pbx_data)] == [
+        ("102", "Desk")
+    ]
+
+
+def test_an_extension_a_speed_dial_leads_to_is_not_removed(pbx_data):
+    pbx_data.add_extension("103")
+    assert pbx_data.cli("speed-dial", "set", "50", "103").returncode == 0
+
+    result = pbx_data.cli("extension", "remove", "103", "--json")
+
+    assert result.returncode == 2
+    assert "still used by speed dial 50" in result.json()["error"]["message"]
+    assert pbx_data.cli("extension", "show", "103").returncode == 0
+
+
+def test_a_role_limited_to_some_extensions_may_not_change_speed_dials(pbx):
+    made = pbx.cli(
+        "role", "add", "desk", "--module", "call routing=edit",
+        "--extensions", "100-101",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    account = pbx.cli("account", "add", "deskuser", "--role", "desk", "--json")
+    assert account.returncode == 0, account.stderr
+    token = pbx.cli("token", "create", "--role", "desk", "--json").json()["token"]
+    web = client(pbx)
+    web.bearer = token
+
+    listed = web.get("/api/v1/speed-dials")
+    refused_put = web.request(
+        "PUT", "/api/v1/speed-dials/9", json_body={"number": "0900123456"}
+    )
+
+    assert listed.status == 200
+    assert refused_put.status == 403
+    assert speed_dials(pbx) == []
 
 
 def test_removing_a_speed_dial_that_does_not_exist_says_so(pbx_data):

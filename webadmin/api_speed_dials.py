@@ -17,9 +17,9 @@ log = logging.getLogger("edgepbx.web")
 SPEED_DIAL_FIELDS = frozenset({"number", "name"})
 
 
-def _text(body: dict, name: str) -> str:
-    value = body.get(name, "")
-    if not isinstance(value, str):
+def _text(body: dict, name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
         raise BadRequest(f"{name}: must be a string", field=name)
     return value
 
@@ -47,7 +47,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         body = json_object(SPEED_DIAL_FIELDS)
         existed = SpeedDialRow.get_or_none(SpeedDialRow.code == code) is not None
         info = speed_dials().save(
-            code, number=_text(body, "number"), name=_text(body, "name")
+            code, number=_text(body, "number") or "", name=_text(body, "name")
         )
         log.info("speed dial %s: saved by %s", code, actor())
         return _json_response(info.to_dict(), 200 if existed else 201)

@@ -41,7 +41,10 @@ SCHEMAS: dict = {
         "required": ["number"],
         "properties": {
             "number": {"type": "string"},
-            "name": {"type": "string"},
+            "name": {
+                "type": "string",
+                "description": "left out: the speed dial keeps its name",
+            },
         },
     },
 }

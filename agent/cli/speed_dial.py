@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command("set", speed_dial_set, "create a speed dial or change its number")
     p.add_argument("code", help=f"1 to 3 digits, dialled after {SPEED_DIAL_PREFIX}")
     p.add_argument("number", help="an extension, service or outside number")
-    p.add_argument("--name", default="", help="what the number is, for the list")
+    p.add_argument("--name", help="what the number is, for the list (left out: kept)")
     command("list", speed_dial_list, "list speed dials")
     p = command("remove", speed_dial_remove, "remove a speed dial")
     p.add_argument("code")

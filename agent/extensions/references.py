@@ -1,6 +1,6 @@
 """What still points at an extension: IVR keys, inbound routes, ring groups,
-time conditions, outbound routes and other extensions' forwards name
-extensions by number.
+time conditions, outbound routes, speed dials and other extensions' forwards
+name extensions by number.
 
 Removing an extension that is still named somewhere would leave a caller
 sent to a number that no longer rings, so the extension service refuses it
@@ -18,6 +18,7 @@ from agent.trunks.models import (
     InboundRoute,
     OutboundRoute,
     RingGroupRow,
+    SpeedDialRow,
     TimeConditionRow,
 )
 
@@ -68,6 +69,9 @@ def uses_of(number: str) -> list[str]:
     for route in OutboundRoute.select():
         if number in json.loads(route.extensions or "[]"):
             uses.append(f"outbound route {route.name}")
+
+    for dial in SpeedDialRow.select().where(SpeedDialRow.number == number):
+        uses.append(f"speed dial {dial.code}")
 
     uses.extend(f"forwarding of extension {other}" for other in forwards_to(number))
     return uses

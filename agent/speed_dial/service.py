@@ -16,7 +16,8 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import utcnow
-from agent.errors import InvalidInput, NotFound
+from agent.errors import Forbidden, InvalidInput, NotFound
+from agent.extensions.rules import display_name
 from agent.sip.outside import SPEED_DIAL_PREFIX
 from agent.trunks.models import SpeedDialRow
 
@@ -43,9 +44,14 @@ class SpeedDialInfo:
         return cls(row.code, row.number, row.name, SPEED_DIAL_PREFIX + row.code)
 
 
+def _digits(text: str) -> bool:
+    """0 to 9 only: phones dial these; other scripts' digits reach nothing."""
+    return text.isascii() and text.isdigit()
+
+
 def check_code(code: str) -> str:
     low, high = CODE_DIGITS
-    if not (code or "").isdigit() or not low <= len(code) <= high:
+    if not _digits(code or "") or not low <= len(code) <= high:
         raise InvalidInput("code", code, f"digits only, {low} to {high}")
     return code
 
@@ -54,7 +60,7 @@ def check_number(number: str) -> str:
     number = (number or "").strip()
     digits = number.removeprefix("+")
     low, high = NUMBER_DIGITS
-    if not digits.isdigit() or not low <= len(digits) <= high:
+    if not _digits(digits) or not low <= len(digits) <= high:
         raise InvalidInput(
             "number",
             number,
@@ -83,21 +89,36 @@ class SpeedDialService:
             raise NotFound(f"speed dial {code} does not exist", field="code")
         return row
 
-    def save(self, code: str, *, number: str, name: str = "") -> SpeedDialInfo:
-        """Create the speed dial or change where it leads."""
+    def _require_change(self) -> None:
+        """Speed dials serve every phone, so a role limited to some
+        extensions may read them but not change them."""
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
+        if self.actor.extensions is not None:
+            raise Forbidden(
+                f"{self.actor.name} ({self.actor.role_name}) may change only some "
+                "extensions; speed dials serve every phone"
+            )
+
+    def save(self, code: str, *, number: str, name: str | None = None) -> SpeedDialInfo:
+        """Create the speed dial or change where it leads; a name of None
+        keeps the one it has."""
+        self._require_change()
         check_code(code)
         number = check_number(number)
-        name = (name or "").strip()
-        if len(name) > NAME_MAX:
-            raise InvalidInput("name", name, f"at most {NAME_MAX} characters")
+        if name is not None:
+            name = (name or "").strip()
+            if name:
+                name = display_name(name)
+            if len(name) > NAME_MAX:
+                raise InvalidInput("name", name, f"at most {NAME_MAX} characters")
 
         with database.atomic():
             existing = SpeedDialRow.get_or_none(SpeedDialRow.code == code)
             before = None if existing is None else SpeedDialInfo.of(existing)
-            row = existing or SpeedDialRow(code=code)
+            row = existing or SpeedDialRow(code=code, name="")
             row.number = number
-            row.name = name
+            if name is not None:
+                row.name = name
             row.updated_at = utcnow()
             row.save()
             after = SpeedDialInfo.of(row)
@@ -112,7 +133,7 @@ class SpeedDialService:
         return after
 
     def remove(self, code: str) -> None:
-        self.actor.require(Permission.MANAGE_CALL_ROUTING)
+        self._require_change()
         with database.atomic():
             row = self._row(code)
             before = SpeedDialInfo.of(row).to_dict()
