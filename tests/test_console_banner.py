@@ -22,7 +22,14 @@ _PASSWORD = re.compile(r"one-time password +(\S+)")
 
 
 def banner(pbx) -> str:
-    return (pbx.data_dir / "run" / "console.issue").read_text()
+    """The banner, once the agent has written it: it does so on the round
+    of its loop that finds every daemon answering, which may come just
+    after the status command already says ready."""
+    path = pbx.data_dir / "run" / "console.issue"
+    deadline = time.monotonic() + BANNER_FOLLOWS_S
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return path.read_text()
 
 
 def wait_banner_without(pbx, text: str) -> str:
