@@ -154,7 +154,13 @@ class RunningPbx:
             preexec_fn=die_with_parent,
         )
         log.close()
-        self.wait_ready(ready_timeout)
+        try:
+            self.wait_ready(ready_timeout)
+        except Exception:
+            # The test never gets the appliance, so nothing else would stop
+            # it: it would hold its ports for the rest of the run.
+            self.stop()
+            raise
         return self
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> dict:
