@@ -154,8 +154,14 @@ def call_key(call_id: str) -> str:
 
 
 def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
-    """Read the whole PBX state once (no permission check: not for people)."""
-    now = time.time() if now is None else now
+    """Read the whole PBX state once (no permission check: not for people).
+
+    The state is stamped with the time its reading ended, not began: a call
+    answered while the SIP core was being asked is in it, and a page that
+    counts durations from the stamp must not start that call in the future.
+    """
+    given = now
+    now = time.time() if given is None else given
 
     # Step 1: registrations from the SIP core.
     try:
@@ -240,7 +246,12 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
         for r in ConferenceRoom.select().order_by(ConferenceRoom.number)
     )
     return PbxState(
-        now, sip_core_error, tuple(extensions), tuple(trunks), tuple(calls), rooms
+        time.time() if given is None else given,
+        sip_core_error,
+        tuple(extensions),
+        tuple(trunks),
+        tuple(calls),
+        rooms,
     )
 
 

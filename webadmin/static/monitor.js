@@ -9,14 +9,21 @@
   const sipCore = document.getElementById("monitor-sip-core");
   const model = { extensions: new Map(), trunks: new Map(), calls: new Map(), rooms: new Map() };
   // Server time minus browser time, so durations count from the server's clock.
-  let offsetS = 0;
+  // Each message says when the server read its state; it arrives later, so
+  // the estimate from the quickest delivery (the largest) is the best, and
+  // no call may have begun after the server's "now".
+  let offsetS = null;
+  const learnClock = (at) => {
+    const estimate = at - Date.now() / 1000;
+    offsetS = offsetS === null ? estimate : Math.max(offsetS, estimate);
+  };
 
   const clock = (seconds) => {
     const s = Math.max(0, Math.floor(seconds));
     const pad = (n) => String(n).padStart(2, "0");
     return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
   };
-  const nowS = () => Date.now() / 1000 + offsetS;
+  const nowS = () => Date.now() / 1000 + (offsetS || 0);
   const timeOfDay = (at) => (at ? new Date(at * 1000).toLocaleTimeString() : "-");
 
   // Each row as cells: [text, state] where state marks the state cell.
@@ -71,8 +78,13 @@
     sipCore.hidden = !message;
   }
 
+  // A call's start is a moment the server had already reached.
+  const learnFromCalls = (calls) => calls.forEach((c) => learnClock(c.answered_at || c.started_at));
+
   function takeSnapshot(state) {
-    offsetS = state.at - Date.now() / 1000;
+    offsetS = null;
+    learnClock(state.at);
+    learnFromCalls(state.calls);
     for (const section of Object.keys(KEYS)) {
       model[section] = new Map(state[section].map((item) => [item[KEYS[section]], item]));
       render(section);
@@ -81,7 +93,8 @@
   }
 
   function applyChange(change) {
-    offsetS = change.at - Date.now() / 1000;
+    learnClock(change.at);
+    learnFromCalls(change.calls ? change.calls.changed : []);
     for (const section of Object.keys(KEYS)) {
       const part = change[section];
       if (!part) {
