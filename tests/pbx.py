@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,27 +29,35 @@ READY_TIMEOUT_S = 45.0
 STOP_TIMEOUT_S = 15.0
 
 
-#: Ports this test run has handed out. A port is free again the moment its
-#: probe socket closes, so the kernel may offer it twice in a row; remembering
-#: them keeps one appliance's SIP and HTTPS ports (or two appliances') apart.
+#: Where test ports come from: below the kernel's ephemeral range (32768 and
+#: up), so no socket that binds or connects without naming a port (Kamailio's
+#: control sockets to rtpengine, a phone's, a browser's) can take one between
+#: its handing out and the daemon's bind; and below rtpengine's media ports.
+TEST_PORTS = range(20000, 30000)
+
+#: Ports this test run has handed out, never handed out again: one
+#: appliance's SIP and HTTPS ports (or two appliances') stay apart.
 _handed_out: set[int] = set()
+_picker = random.Random(os.getpid())
 
 
 def free_port() -> int:
     """A port free for both UDP and TCP on 127.0.0.1, not handed out before."""
     for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            if port in _handed_out:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            _handed_out.add(port)
-            return port
+        port = _picker.choice(TEST_PORTS)
+        if port in _handed_out:
+            continue
+        try:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp,
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp,
+            ):
+                tcp.bind(("127.0.0.1", port))
+                udp.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _handed_out.add(port)
+        return port
     raise RuntimeError("no free port found")
 
 
