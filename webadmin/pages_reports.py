@@ -30,6 +30,14 @@ from webadmin.pages import _field_errors, _form, render
 PATH = "/reports"
 QUERY_FIELDS = ("preset", "from", "to")
 SCHEDULE_FIELDS = ("name", "frequency", "hour", "recipients")
+#: The schedule form's fields as the page names them.
+SCHEDULE_LABELS = {
+    "name": "Name",
+    "recipients": "Recipients",
+    "frequency": "Sent",
+    "hour": "At hour",
+    "attach": "Attached",
+}
 
 
 def report_from_query(principal) -> tuple[dict, CallReport]:
@@ -98,33 +106,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def report_page() -> str:
         return page()
 
-    @app.get(f"{PATH}.csv")
-    def report_csv() -> str:
+    def download(suffix: str, media_type: str, render_file) -> bytes | str:
+        """The report of the query string as a file of one type."""
         try:
             _, report = report_from_query(access.current().principal)
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
             return render("error", 422, title="Not a report", message=str(exc))
-        bottle.response.content_type = "text/csv; charset=utf-8"
+        bottle.response.content_type = media_type
         bottle.response.set_header(
-            "Content-Disposition", f'attachment; filename="{_stem(report)}.csv"'
+            "Content-Disposition", f'attachment; filename="{_stem(report)}{suffix}"'
         )
-        return files.csv_text(report)
+        return render_file(report)
+
+    @app.get(f"{PATH}.csv")
+    def report_csv() -> str:
+        return download(".csv", "text/csv; charset=utf-8", files.csv_text)
 
     @app.get(f"{PATH}.pdf")
     def report_pdf() -> bytes | str:
-        try:
-            _, report = report_from_query(access.current().principal)
-        except Forbidden as exc:
-            return render("error", 403, title="Forbidden", message=str(exc))
-        except PbxError as exc:
-            return render("error", 422, title="Not a report", message=str(exc))
-        bottle.response.content_type = "application/pdf"
-        bottle.response.set_header(
-            "Content-Disposition", f'attachment; filename="{_stem(report)}.pdf"'
-        )
-        return files.pdf_bytes(report)
+        return download(".pdf", "application/pdf", files.pdf_bytes)
 
     @app.post(f"{PATH}/schedules")
     def add_schedule() -> str:
@@ -141,7 +143,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
-            return page(values, _field_errors(exc), 422)
+            errors = _field_errors(exc, {"attachments": "attach"}, SCHEDULE_LABELS)
+            return page(values, errors, 422)
         access.redirect(f"{PATH}?notice=report-scheduled#schedules", 303)
 
     @app.post(f"{PATH}/schedules/<name>/remove")
