@@ -219,6 +219,6 @@ def test_a_role_limited_to_some_extensions_may_not_change_every_phone(office):
     assert made.returncode == 0, made.stderr
     assert read.status == 200
     assert write.status == 403
-    assert "site settings reach every phone" in write.json()["detail"]
+    assert "site settings serve every phone" in write.json()["detail"]
     assert read.json()["language"] != "nl"
     assert limited.get("/api/v1/provisioning/site").json() == read.json()

@@ -192,6 +192,15 @@ class Principal:
     def sees_extension(self, number: str) -> bool:
         return self.extensions is None or number in self.extensions
 
+    def require_every_extension(self, what: str) -> None:
+        """Refuse a role limited to some extensions a change to something
+        that serves every phone; what names it ("speed dials")."""
+        if self.extensions is not None:
+            raise Forbidden(
+                f"{self.name} ({self.role_name}) may change only some "
+                f"extensions, and {what} serve every phone"
+            )
+
     def reaches(self, number: str, permission: Permission) -> bool:
         """Whether this principal may act on extension number's own things
         (its mailbox, its forwarding): as the extension's user, or holding

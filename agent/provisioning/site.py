@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from agent import audit, setup, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.errors import Forbidden, InvalidInput
+from agent.errors import InvalidInput
 
 TIME_ZONE = "provisioning.time_zone"
 NTP_SERVER = "provisioning.ntp_server"
@@ -155,11 +155,7 @@ class SiteSettingsService:
         ``transport`` to new values; a name left out keeps its value.
         """
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        if self.actor.extensions is not None:
-            raise Forbidden(
-                f"{self.actor.name} ({self.actor.role_name}) may change only some "
-                "extensions, and site settings reach every phone"
-            )
+        self.actor.require_every_extension("site settings")
         for name in values:
             if name not in _RULES:
                 raise InvalidInput(name, "", "not a site setting for phones")

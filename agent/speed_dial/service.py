@@ -16,7 +16,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import utcnow
-from agent.errors import Forbidden, InvalidInput, NotFound
+from agent.errors import InvalidInput, NotFound
 from agent.extensions.rules import display_name
 from agent.sip.outside import SPEED_DIAL_PREFIX
 from agent.trunks.models import SpeedDialRow
@@ -93,11 +93,7 @@ class SpeedDialService:
         """Speed dials serve every phone, so a role limited to some
         extensions may read them but not change them."""
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
-        if self.actor.extensions is not None:
-            raise Forbidden(
-                f"{self.actor.name} ({self.actor.role_name}) may change only some "
-                "extensions; speed dials serve every phone"
-            )
+        self.actor.require_every_extension("speed dials")
 
     def save(self, code: str, *, number: str, name: str | None = None) -> SpeedDialInfo:
         """Create the speed dial or change where it leads; a name of None
