@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import re
 import tarfile
 import time
 
@@ -127,6 +128,14 @@ def test_the_agent_makes_the_due_backup_seals_it_and_keeps_the_newest(pbx, tmp_p
     download = api.get(f"/api/v1/backups/stored/{names[0]}")
     assert download.status == 200 and download.body_bytes == made
     assert api.get("/api/v1/backups/stored/..%2Fdb%2Fedgepbx.sqlite").status == 404
+
+    # The System page gives each size in a unit people read at a glance.
+    page = signed_in(pbx, "super-administrator").get("/system").body
+    sizes = dict(
+        re.findall(r">(scheduled-[^<]+)</a></td>\s*<td>[^<]*</td>\s*<td>([^<]+)<", page)
+    )
+    assert sizes[names[1]] == "13 bytes"
+    assert re.fullmatch(r"\d+\.\d KB", sizes[names[0]]), sizes
 
 
 def test_an_unsealed_scheduled_backup_holds_the_database(pbx):

@@ -92,6 +92,14 @@ def limit_text(size: int) -> str:
     return f"{size} bytes"
 
 
+def size_text(size: int) -> str:
+    """A file's size as people read it: "512 bytes", "12.8 KB", "3.2 MB"."""
+    for unit, name in ((1024 * 1024 * 1024, "GB"), (1024 * 1024, "MB"), (1024, "KB")):
+        if size >= unit:
+            return f"{size / unit:.1f} {name}"
+    return f"{size} bytes"
+
+
 def field_of_body() -> str:
     """What a refused body is called: the file of an upload form, else the
     body itself."""

@@ -26,7 +26,7 @@ from agent.extensions import registrations
 from agent.extensions.references import ExtensionInUse
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
 from agent.sip.rpc import RpcError
-from webadmin import access, problems
+from webadmin import access, bodies, problems
 from webadmin.flash import FlashBox
 
 log = logging.getLogger("edgepbx.web")
@@ -86,6 +86,7 @@ def render(template: str, status: int = 200, **values: object) -> str:
         csrf_token=auth.session.csrf_token if auth and auth.session else "",
         can=(lambda p: principal is not None and principal.can(p)),
         Permission=Permission,
+        size_text=bodies.size_text,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,
     )

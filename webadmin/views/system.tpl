@@ -167,7 +167,7 @@ card: download one now and then and keep it elsewhere.</p>
     <tr>
       <td><a href="/system/backups/{{backup.name}}" download>{{backup.name}}</a></td>
       <td>{{backup.made_at.replace('T', ' ').replace('+00:00', '')}}</td>
-      <td>{{'%.1f MB' % (backup.size / 1e6)}}</td>
+      <td>{{size_text(backup.size)}}</td>
     </tr>
   % end
   </tbody>
