@@ -224,7 +224,7 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(shared_pbx):
 
 
 def test_a_form_announced_too_large_is_refused_before_it_is_read(shared_pbx):
-    status, _, body = send_headers_only(
+    status, content_type, body = send_headers_only(
         shared_pbx,
         "/signin",
         {
@@ -233,7 +233,11 @@ def test_a_form_announced_too_large_is_refused_before_it_is_read(shared_pbx):
         },
     )
     assert status == 413
-    assert b"at most" in body
+    # A person sees the appliance's error page, with the way back.
+    assert content_type.startswith("text/html")
+    assert b"<h1>Too large</h1>" in body
+    assert b"at most 64 KB" in body and b"nothing was changed" in body
+    assert b'href="/"' in body
 
 
 def test_a_chunked_body_is_read_up_to_the_limit(admin_api):

@@ -165,8 +165,18 @@ def refuse_oversized() -> None:
         )
         headers["Content-Type"] = problems.MEDIA_TYPE
     else:
-        code, body = status, f"{detail[0].upper()}{detail[1:]}.\n"
-        headers["Content-Type"] = "text/plain; charset=utf-8"
+        # A page's form: the error page, with the way back (pages imports
+        # this module, so render is looked up here).
+        from webadmin.pages import render
+
+        code = status
+        body = render(
+            "error",
+            status,
+            title="Too large" if status == 413 else "Bad request",
+            message=f"{detail[0].upper()}{detail[1:]}; nothing was changed.",
+        )
+        headers["Content-Type"] = "text/html; charset=utf-8"
     raise bottle.HTTPResponse(body, code, headers)
 
 
