@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import subprocess
 import zoneinfo
 
 import pytest
@@ -193,6 +194,24 @@ def test_an_unknown_grouping_is_refused_naming_it(calls):
     assert refused.value.field == "group" and "queue" in str(refused.value)
 
 
+def test_the_pdf_writes_names_in_latin_greek_and_cyrillic_letters(calls, tmp_path):
+    Extension.update(display_name="Zoë Łukasz Ελένη Дмитрий").where(
+        Extension.number == "101"
+    ).execute()
+    path = tmp_path / "report.pdf"
+    path.write_bytes(files.pdf_bytes(report(group="extension")))
+
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert "101 Zoë Łukasz Ελένη Дмитрий" in text
+    assert "?" not in text
+
+
 def test_presets_cover_whole_local_days_weeks_and_months():
     today = dt.date(2026, 12, 9)  # a Wednesday
 
@@ -316,6 +335,10 @@ def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_p
 
     shown = pbx_data.cli("report", "show", "--preset", "last_month")
     written = pbx_data.cli("report", "pdf", "--preset", "this_week", "-o", str(pdf))
+    csv_file = tmp_path / "month.csv"
+    csv_written = pbx_data.cli(
+        "report", "csv", "--preset", "today", "-o", str(csv_file)
+    )
     as_csv = pbx_data.cli("report", "csv", "--from", "2026-12-01", "--to", "2026-12-02")
     backwards = pbx_data.cli(
         "report", "show", "--from", "2026-12-05", "--to", "2026-12-01"
@@ -329,6 +352,9 @@ def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_p
 
     assert shown.returncode == 0 and "total" in shown.stdout, shown.stderr
     assert written.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert written.stdout.startswith(f"report written to {pdf} (")
+    assert csv_written.stdout.startswith(f"report written to {csv_file} (")
+    assert csv_file.read_text().startswith("grouping,key,name,calls")
     assert as_csv.stdout.splitlines()[0].startswith("grouping,key,name,calls")
     assert backwards.returncode == 2 and 'from "2026-12-05"' in backwards.stderr
     assert unknown.returncode == 2 and 'group "queue"' in unknown.stderr

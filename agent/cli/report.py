@@ -69,17 +69,20 @@ def report_show(app: Appliance, args: argparse.Namespace) -> int:
 def report_csv(app: Appliance, args: argparse.Namespace) -> int:
     text = files.csv_text(_report(args))
     if args.output:
-        Path(args.output).write_text(text)
+        _write(args.output, text.encode())
     else:
         sys.stdout.write(text)
     return EXIT_OK
 
 
 def report_pdf(app: Appliance, args: argparse.Namespace) -> int:
-    data = files.pdf_bytes(_report(args))
-    Path(args.output).write_bytes(data)
-    print(f"report written to {args.output} ({len(data)} bytes)")
+    _write(args.output, files.pdf_bytes(_report(args)))
     return EXIT_OK
+
+
+def _write(output: str, data: bytes) -> None:
+    Path(output).write_bytes(data)
+    print(f"report written to {output} ({len(data)} bytes)")
 
 
 def _show_schedule(s: Schedule) -> None:

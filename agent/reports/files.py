@@ -8,7 +8,9 @@ of the report a row belongs to (``total`` first, then each grouping).
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from pathlib import Path
 
 from fpdf import FPDF
 
@@ -40,8 +42,16 @@ PDF_COLUMNS = (
     ("Average", 24),
 )
 PDF_MARGIN_MM = 15
-# The PDF's built-in Helvetica covers Latin-1; a name with other letters
-# shows them as "?" (the appliance ships no Unicode font to embed).
+# Names are written in DejaVu Sans, embedded (only the letters used), which
+# covers Latin, Greek, Cyrillic, Hebrew, Arabic, Armenian and Georgian but no
+# Chinese, Japanese or Korean: Debian's fonts-dejavu-core, or the image's
+# Buildroot dejavu package.
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+FONT_FAMILY = "DejaVu"
+# Without it, the PDF's built-in Helvetica covers Latin-1 only and other
+# letters show as "?".
+FALLBACK_FAMILY = "Helvetica"
 PDF_ENCODING = "latin-1"
 
 
@@ -83,25 +93,49 @@ def duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _latin(text: str) -> str:
-    return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
+@functools.cache
+def _font_dir() -> Path | None:
+    for folder in FONT_DIRS:
+        if all((folder / name).is_file() for name in FONT_FILES.values()):
+            return folder
+    return None
+
+
+class _Pdf(FPDF):
+    """An A4 page in the Unicode font when the appliance has it."""
+
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        folder = _font_dir()
+        self.unicode = folder is not None
+        if folder is not None:
+            for style, name in FONT_FILES.items():
+                self.add_font(FONT_FAMILY, style, str(folder / name))
+
+    def text_of(self, text: str) -> str:
+        if self.unicode:
+            return text
+        return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
+
+    def face(self, style: str, size: int) -> None:
+        self.set_font(FONT_FAMILY if self.unicode else FALLBACK_FAMILY, style, size)
 
 
 def pdf_bytes(report: CallReport, title: str = "Call report") -> bytes:
-    pdf = FPDF(format="A4")
+    pdf = _Pdf()
     pdf.set_margins(PDF_MARGIN_MM, PDF_MARGIN_MM)
     pdf.set_auto_page_break(True, PDF_MARGIN_MM)
     pdf.set_creator("edgepbx")
-    pdf.set_title(_latin(title))
+    pdf.set_title(pdf.text_of(title))
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _latin(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.face("B", 16)
+    pdf.cell(0, 9, pdf.text_of(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.face("", 10)
     period = report.period
     line = f"{period.title()} ({period.timezone})"
     if report.extensions:
         line += f", extensions {report.extensions}"
-    pdf.cell(0, 6, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, pdf.text_of(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     _table(pdf, "Totals", [("All calls", report.totals)])
     for name, rows in report.groups.items():
@@ -120,14 +154,14 @@ def pdf_bytes(report: CallReport, title: str = "Call report") -> bytes:
     return bytes(pdf.output())
 
 
-def _table(pdf: FPDF, heading: str, lines: list[tuple[str, Figures]]) -> None:
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, _latin(heading), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "B", 9)
+def _table(pdf: _Pdf, heading: str, lines: list[tuple[str, Figures]]) -> None:
+    pdf.face("B", 12)
+    pdf.cell(0, 8, pdf.text_of(heading), new_x="LMARGIN", new_y="NEXT")
+    pdf.face("B", 9)
     for title, width in PDF_COLUMNS:
         pdf.cell(width, 6, title, border="B", align="R" if title else "L")
     pdf.ln()
-    pdf.set_font("Helvetica", "", 9)
+    pdf.face("", 9)
     for label, f in lines:
         values = (
             f.calls,
@@ -138,7 +172,7 @@ def _table(pdf: FPDF, heading: str, lines: list[tuple[str, Figures]]) -> None:
             duration(f.talk_s),
             duration(f.average_talk_s),
         )
-        pdf.cell(PDF_COLUMNS[0][1], 5, _latin(label[:32]))
+        pdf.cell(PDF_COLUMNS[0][1], 5, pdf.text_of(label[:32]))
         for (_, width), value in zip(PDF_COLUMNS[1:], values, strict=True):
             pdf.cell(width, 5, str(value), align="R")
         pdf.ln()
