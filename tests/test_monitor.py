@@ -138,7 +138,10 @@ def test_a_role_limited_to_a_range_sees_only_its_extensions_and_their_calls(
     assert [e["number"] for e in limited["extensions"]] == ["101"]
     assert limited["calls"] == []
     assert [e["number"] for e in everyone["extensions"]] == ["101", "102", "201"]
-    assert [(c["caller"], c["callee"]) for c in everyone["calls"]] == [("201", "102")]
+    # The phone sends no display name: the call shows its extension's name.
+    assert [
+        (c["caller"], c["caller_name"], c["callee"]) for c in everyone["calls"]
+    ] == [("201", "Warehouse", "102")]
 
 
 def test_the_page_stream_ends_when_its_session_signs_out(pbx, extensions):

@@ -175,6 +175,9 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
         CallRecord.ended_at.is_null(),
         CallRecord.started_at >= now - OPEN_CALL_MAX_S,
     )
+    # A phone that sends no display name is named as its extension is; an
+    # outside caller keeps only what the carrier sent.
+    names = dict(Extension.select(Extension.number, Extension.display_name).tuples())
     calls = []
     for row in rows.order_by(CallRecord.started_at):
         if row.answered_at is None and row.started_at < now - RINGING_MAX_S:
@@ -184,7 +187,8 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
                 id=call_key(row.call_id),
                 direction=row.direction,
                 caller=row.src,
-                caller_name=row.caller_name,
+                caller_name=row.caller_name
+                or ("" if row.direction == "in" else names.get(row.src, "")),
                 callee=row.dst,
                 did=row.did,
                 trunk=row.trunk,
