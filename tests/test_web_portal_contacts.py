@@ -93,6 +93,16 @@ def test_portal_sign_in_details_are_mailed_to_the_extension(shared_pbx, admin):
     assert "103" in body
 
 
+def test_the_cli_says_why_sign_in_details_were_not_mailed(shared_pbx):
+    shared_pbx.add_extension("104", "Noor")  # no e-mail address
+
+    made = shared_pbx.cli("account", "portal", "104")
+
+    assert made.returncode == 0, made.stderr
+    assert "not e-mailed: the extension has no e-mail address" in made.stdout
+    assert "one-time password: " in made.stdout
+
+
 def test_personal_contacts_import_all_or_nothing_and_stay_personal(shared_pbx, admin):
     password = portal_account(admin, "201")
     user = client(shared_pbx)

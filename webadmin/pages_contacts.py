@@ -226,8 +226,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return refused(exc)
         password = flashes.take_password(access.current().session, f"portal/{number}")
         where = f" or {info.email}" if info.email else ""
-        mailed = bottle.request.query.get("mailed") == portal_mail.SENT
-        sent = f" It was also sent to {info.email}." if mailed and info.email else ""
+        mailed = bottle.request.query.get("mailed", "")
+        if mailed == portal_mail.SENT and info.email:
+            sent = f" It was also sent to {info.email}."
+        elif mailed == portal_mail.NOT_SENT:
+            sent = f" It was {portal_mail.OUTCOMES[mailed]}."
+        else:
+            sent = ""
         return render(
             "secret_shown",
             title=f"Portal account of extension {number}",

@@ -23,6 +23,14 @@ NO_ADDRESS = "no-address"
 NOT_SENT = "not-sent"
 
 
+#: Each outcome as a sentence for the person who made the account.
+OUTCOMES = {
+    SENT: "e-mailed to the extension's address",
+    NO_ADDRESS: "not e-mailed: the extension has no e-mail address",
+    NOT_SENT: "not e-mailed: the mail server did not take it (the log says why)",
+}
+
+
 def send_credentials(key: DeviceKey, account: AccountInfo, password: str) -> str:
     extension = Extension.get_or_none(Extension.number == account.extension)
     if extension is None or not extension.email:

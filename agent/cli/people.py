@@ -102,7 +102,7 @@ def account_portal(app: Appliance, args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"portal account {info.username} for extension {info.extension} added")
     print(f"one-time password: {password}")
-    print(f"sign-in details by e-mail: {mailed}")
+    print(f"sign-in details {portal_mail.OUTCOMES[mailed]}")
     return EXIT_OK
 
 
