@@ -249,3 +249,24 @@ def test_bad_report_queries_are_refused_naming_the_field(called):
     listed = admin.get("/api/v1/reports/schedules").json()
     assert "Bad" not in [s["name"] for s in listed]
     assert page.status == 422 and 'id="error-from"' in page.body
+
+
+def test_the_schedule_form_names_a_missing_attachment_by_its_label(called):
+    web = signed_in(called)
+
+    refused = web.post_form(
+        "/reports/schedules",
+        {
+            "name": "Nothing attached",
+            "frequency": "daily",
+            "hour": "6",
+            "recipients": "boss@example.com",
+        },
+        csrf_from="/reports",
+    )
+
+    assert refused.status == 422
+    assert '<p class="field-error">Attached ' in refused.body
+    assert "csv, pdf or both" in refused.body
+    listed = api_client(called, "administrator").get("/api/v1/reports/schedules")
+    assert "Nothing attached" not in [s["name"] for s in listed.json()]

@@ -137,8 +137,8 @@
     <label><input type="checkbox" name="attach" value="{{kind}}"{{' checked' if kind in schedule_values.get('attach', []) else ''}}> {{kind.upper()}}</label>
   % end
   </fieldset>
-  % if schedule_errors.get('attachments'):
-  <p class="field-error">{{schedule_errors['attachments']}}</p>
+  % if schedule_errors.get('attach'):
+  <p class="field-error">{{schedule_errors['attach']}}</p>
   % end
   % if schedule_errors.get('form') or schedule_errors.get('group'):
   <p class="field-error">{{schedule_errors.get('form') or schedule_errors.get('group')}}</p>
