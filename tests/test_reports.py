@@ -330,6 +330,28 @@ def test_a_due_report_arrives_with_its_attachments_after_the_server_comes_back(
     assert json.loads(after.recipients) == ["boss@example.com", "team@example.com"]
 
 
+def test_a_report_retried_after_midnight_still_covers_the_day_it_fell_due(calls):
+    from tests.pbx import free_port
+
+    port = free_port()
+    _use_mail_server(port)  # nothing listens there yet
+    ScheduleService(KEY, SYSTEM).add("Late", "daily", "23", "boss@example.com")
+    due = ReportScheduleRow.get().next_run_at
+    due_day = dt.datetime.fromtimestamp(due, BERLIN).date()
+
+    assert send_due(KEY, now=due) == 0
+    server = MailServer(port=port).start()
+    try:
+        # Two hours later it is the next day in Berlin.
+        assert send_due(KEY, now=due + 2 * 3600) == 1
+        (received,) = server.wait_for(1)
+    finally:
+        server.stop()
+
+    reported = (due_day - dt.timedelta(days=1)).isoformat()
+    assert received.message["Subject"] == f"edgepbx: Late, {reported}"
+
+
 def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_path):
     pdf = tmp_path / "month.pdf"
 

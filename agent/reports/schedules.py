@@ -139,6 +139,17 @@ def next_run(frequency: str, hour: int, after: float, timezone: str) -> float:
         day += dt.timedelta(days=1)
 
 
+def previous_run(frequency: str, hour: int, before: float, timezone: str) -> float:
+    """The last time before ``before`` that a schedule of this kind was due."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    day = dt.datetime.fromtimestamp(before, zone).date()
+    while True:
+        due = dt.datetime.combine(day, dt.time(hour), zone).timestamp()
+        if due < before and _is_sending_day(frequency, day):
+            return due
+        day -= dt.timedelta(days=1)
+
+
 def _is_sending_day(frequency: str, day: dt.date) -> bool:
     if frequency == "weekly":
         return day.weekday() == 0
@@ -371,8 +382,17 @@ def message_of(row: ReportScheduleRow, report: CallReport) -> EmailMessage:
     return message
 
 
-def send(key: DeviceKey, row: ReportScheduleRow) -> None:
-    Mailer(key).send(message_of(row, report_of(row)))
+def send(key: DeviceKey, row: ReportScheduleRow, today: dt.date | None = None) -> None:
+    Mailer(key).send(message_of(row, report_of(row, today)))
+
+
+def _due_day(row: ReportScheduleRow, now: float, timezone: str) -> dt.date:
+    """The local day of the moment the row's report fell due: a retry sends
+    the period of the try that failed, even after midnight."""
+    due_at = row.next_run_at
+    if due_at > now:  # a retry: next_run_at has moved on to the next period
+        due_at = previous_run(row.frequency, row.hour, due_at, timezone)
+    return dt.datetime.fromtimestamp(due_at, zoneinfo.ZoneInfo(timezone)).date()
 
 
 def retry_delay(failures: int) -> float:
@@ -395,9 +415,10 @@ def send_due(key: DeviceKey, now: float | None = None) -> int:
             & (ReportScheduleRow.retry_at <= now)
         )
     )
+    timezone = setup.timezone()
     for row in list(due):
         try:
-            send(key, row)
+            send(key, row, _due_day(row, now, timezone))
         except MailNotSent as exc:
             _failed(row, str(exc), now)
             continue
