@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.test_web_signin import served_routes
-from tests.webclient import CHOSEN_PASSWORD, client, signed_in
+from tests.webclient import CHOSEN_PASSWORD, api_client, client, signed_in
 
 _SECRET = re.compile(r'<code id="secret" class="secret">([^<]+)</code>')
 
@@ -115,6 +115,38 @@ def test_an_empty_extension_range_is_refused_and_every_extension_is_said_plainly
         "PATCH", "/api/v1/roles/wing", json_body={"extension_ranges": " "}
     )
     assert emptied.status == 422
+
+
+def test_a_role_that_may_do_nothing_or_names_a_module_twice_is_refused(pbx):
+    admin = signed_in(pbx)
+    api = api_client(pbx, "super-administrator")
+
+    cli = pbx.cli("role", "add", "idle")
+    twice = pbx.cli(
+        "role", "add", "twice", "--module", "monitor=view", "--module", "monitor=edit"
+    )
+    by_api = api.request("POST", "/api/v1/roles", json_body={"name": "idle"})
+    page = admin.post_form(
+        "/roles/new", {"name": "idle", "all_extensions": "on"}, "/roles/new"
+    )
+    shown = re.search(r'id="modules-error">([^<]*)<', page.body)
+    made = pbx.cli("role", "add", "watch", "--module", "monitor=view")
+    emptied = api.request(
+        "PATCH", "/api/v1/roles/watch", json_body={"modules": {"monitor": "none"}}
+    )
+
+    assert cli.returncode == 2 and "at least one module" in cli.stderr
+    assert twice.returncode == 2 and "given twice" in twice.stderr
+    assert (by_api.status, by_api.json()["field"]) == (422, "modules")
+    assert page.status == 422 and shown and "can do nothing" in shown.group(1)
+    assert made.returncode == 0, made.stderr
+    assert (emptied.status, emptied.json()["field"]) == (422, "modules")
+    listed = [r["name"] for r in api.get("/api/v1/roles").json()]
+    assert listed == ["watch"]  # nothing else was made
+    kept = api.get("/api/v1/roles/watch").json()["modules"]
+    assert {m: level for m, level in kept.items() if level != "none"} == {
+        "monitor": "view"
+    }
 
 
 def test_no_page_form_changes_anything_without_the_session_csrf_token(pbx, tmp_path):

@@ -82,6 +82,17 @@ def _modules_rule(modules: object) -> dict[str, str]:
     return clean
 
 
+#: A role that may do nothing is a mistake, not a way to lock an account out
+#: (removing the account is).
+NO_MODULE_RULE = "at least one module at view or edit: a role with none can do nothing"
+
+
+def _some_module(clean: dict[str, str]) -> dict[str, str]:
+    if not clean:
+        raise InvalidInput("modules", None, NO_MODULE_RULE)
+    return clean
+
+
 #: Said when ranges are given but empty: an empty list would read as "no
 #: extension" to one person and "every extension" to another, so it is
 #: neither; every extension is the absence of ranges.
@@ -120,6 +131,7 @@ def create(
     name = _name_rule(name)
     clean = _modules_rule(modules)
     ranges = _ranges_rule(extension_ranges)
+    _some_module(clean)
     description = _description_rule(description)
     with database.atomic():
         if CustomRole.select().where(CustomRole.name == name).exists():
@@ -147,6 +159,8 @@ def update(
     actor.require(Permission.MANAGE_ACCOUNTS)
     clean = None if modules is None else _modules_rule(modules)
     ranges = None if extension_ranges is None else _ranges_rule(extension_ranges)
+    if clean is not None:
+        _some_module(clean)
     description = None if description is None else _description_rule(description)
     with database.atomic():
         row = _row(name)

@@ -32,7 +32,10 @@ def _modules(pairs: list[str]) -> dict[str, str]:
         module, sep, level = pair.partition("=")
         if not sep:
             raise InvalidInput("module", pair, "MODULE=none|view|edit")
-        modules[module.strip()] = level.strip()
+        module = module.strip()
+        if module in modules:
+            raise InvalidInput("module", module, "given twice; give each module once")
+        modules[module] = level.strip()
     return modules
 
 

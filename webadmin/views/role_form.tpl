@@ -45,6 +45,9 @@
       % end
       </tbody>
     </table>
+  % if errors.get('modules'):
+    <p class="field-error" id="modules-error">{{errors['modules']}}</p>
+  % end
   </fieldset>
   <label><input type="checkbox" name="all_extensions"{{' checked' if values.get('all_extensions') else ''}}> Every extension</label>
   <label for="extension_ranges">Or only these extensions</label>
