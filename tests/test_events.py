@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -25,9 +26,18 @@ WAIT_S = 20.0
 
 
 class Receiver:
-    """A webhook receiver: keeps each request and whether its signature held."""
+    """A webhook receiver: keeps each request and whether its signature held.
 
-    def __init__(self, port: int = 0) -> None:
+    ``refuse`` picks the events (by body) it answers ``refusal`` to, as a
+    receiver does that cannot take one of them (500) or is overloaded (503).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        refuse: Callable[[dict], bool] = lambda body: False,
+        refusal: int = 500,
+    ) -> None:
         self.received: list[dict] = []
         outer = self
 
@@ -40,14 +50,19 @@ class Receiver:
                     self.headers.get(signing.SIGNATURE_HEADER, ""),
                     body,
                 )
+                event = json.loads(body)
+                status = 204 if genuine else 401
+                if genuine and refuse(event):
+                    status = refusal
                 outer.received.append(
                     {
                         "event": self.headers.get(signing.EVENT_HEADER),
                         "genuine": genuine,
-                        "body": json.loads(body),
+                        "body": event,
+                        "status": status,
                     }
                 )
-                self.send_response(204 if genuine else 401)
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, *args) -> None:
@@ -247,6 +262,29 @@ def test_a_call_posts_ringing_answered_and_ended_in_order_beside_a_dead_receiver
     assert order == ["call-ringing", "call-answered", "call-ended"]
     assert all(r["genuine"] for r in receiver.received)
     assert receiver.received[0]["body"]["details"]["dst"] == "202"
+
+
+def test_an_event_the_receiver_refuses_does_not_hold_back_the_ones_after_it(
+    office,
+):
+    picky = Receiver(refuse=lambda body: body["object"] == "198.51.100.81")
+    hook = add_webhook(office, picky.url, "ip-banned")
+    banned = [f"198.51.100.{n}" for n in (81, 82, 83)]
+    try:
+        for address in banned:
+            assert office.cli("ban", "add", address).returncode == 0
+        # Its own retry comes FIRST_RETRY_S after the first refusal; before
+        # that second try the other two have gone through.
+        picky.wait_for("ip-banned", 4)
+    finally:
+        office.cli("webhook", "remove", str(hook))
+        for address in banned:
+            office.cli("ban", "remove", address)
+        picky.stop()
+
+    tries = [(r["body"]["object"], r["status"]) for r in picky.received]
+    assert ("198.51.100.82", 204) in tries and ("198.51.100.83", 204) in tries
+    assert tries.count(("198.51.100.81", 500)) >= 2
 
 
 def test_bad_recipients_urls_and_types_are_refused_naming_the_field(office):
