@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from agent.events import signing
+from agent.events import delivery, signing
 from tests.mailserver import MailServer
 from tests.pbx import RunningPbx, free_port
 from tests.sipphone import Phone
@@ -285,6 +285,35 @@ def test_an_event_the_receiver_refuses_does_not_hold_back_the_ones_after_it(
     tries = [(r["body"]["object"], r["status"]) for r in picky.received]
     assert ("198.51.100.82", 204) in tries and ("198.51.100.83", 204) in tries
     assert tries.count(("198.51.100.81", 500)) >= 2
+
+
+def test_a_retry_for_a_removed_webhook_never_goes_to_the_next_one_given_its_number(
+    office,
+):
+    refusing = Receiver(refuse=lambda body: True)
+    newcomer = Receiver()
+    old = add_webhook(office, refusing.url, "ip-banned")
+    new = None
+    try:
+        assert office.cli("ban", "add", "198.51.100.91").returncode == 0
+        refusing.wait_for("ip-banned")
+        assert office.cli("webhook", "remove", str(old)).returncode == 0
+        new = add_webhook(office, newcomer.url, "ip-banned")
+        # Well past the time the refused event was due to be tried again.
+        time.sleep(delivery.FIRST_RETRY_S * 2)
+        assert office.cli("ban", "add", "198.51.100.92").returncode == 0
+        newcomer.wait_for("ip-banned")
+    finally:
+        if new is not None:
+            office.cli("webhook", "remove", str(new))
+        for address in ("198.51.100.91", "198.51.100.92"):
+            office.cli("ban", "remove", address)
+        refusing.stop()
+        newcomer.stop()
+
+    assert new == old  # SQLite gave the removed webhook's number to the new one
+    assert [r["body"]["object"] for r in newcomer.received] == ["198.51.100.92"]
+    assert f"webhook {old} removed, 1 waiting dropped" in office.log_path.read_text()
 
 
 def test_bad_recipients_urls_and_types_are_refused_naming_the_field(office):

@@ -18,6 +18,7 @@ the resource sampler.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -45,6 +46,18 @@ RETENTION_INTERVAL_S = 3600.0
 MAIL_LINE = "mail"
 # At most this many events are read per tick, so a backlog cannot stall it.
 BATCH_MAX = 500
+
+
+def _line_of(hook: WebhookRow) -> str:
+    """The outbox line of one webhook, never the same for two webhooks.
+
+    SQLite gives a removed webhook's number to the next one added, so the
+    number alone would hand what was queued for the old one to the new one.
+    The sealed secret is random for every webhook and never changes: a
+    digest of it tells two webhooks of the same number apart.
+    """
+    mark = hashlib.sha256(hook.secret.encode()).hexdigest()[:12]
+    return f"webhook {hook.id} {mark}"
 
 
 @dataclass
@@ -101,6 +114,7 @@ class EventDispatcher:
         try:
             if now >= self._next_poll:
                 self._next_poll = now + POLL_INTERVAL_S
+                self.drop_removed_webhooks()
                 self.dispatch_new()
                 self.close_windows(EventOptions.load().mail_window_s)
                 if self.sampler is not None:
@@ -196,18 +210,36 @@ class EventDispatcher:
             if event_type not in hook.type_names:
                 continue
 
-            def send(hook_id: int = hook.id) -> None:
-                # Read again at each try: a webhook removed since is not sent.
+            def send(line: str = _line_of(hook), hook_id: int = hook.id) -> None:
+                # Read again at each try: a webhook removed since is not
+                # sent, nor is one added since under the same number.
                 current = WebhookRow.get_or_none(WebhookRow.id == hook_id)
-                if current is None:
+                if current is None or _line_of(current) != line:
                     return
                 secret = self.key.open(current.secret, SEAL_PURPOSE)
                 delivery.post_webhook(current.url, secret, event_type, payload)
 
             self.outbox.put(
-                f"webhook {hook.id}",
+                _line_of(hook),
                 delivery.Delivery(f"webhook {hook.id} {event_type}", send),
             )
+
+    def drop_removed_webhooks(self) -> int:
+        """Forget what waits for webhooks removed since (by any process)."""
+        kept = {_line_of(hook) for hook in WebhookRow.select()}
+        dropped = 0
+        for line in self.outbox.line_names():
+            if line.startswith("webhook ") and line not in kept:
+                count = self.outbox.drop(line)
+                if count:
+                    number = line.split()[1]
+                    log.info(
+                        "events: webhook %s removed, %d waiting dropped",
+                        number,
+                        count,
+                    )
+                dropped += count
+        return dropped
 
     # -- calls --------------------------------------------------------------
 
