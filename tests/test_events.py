@@ -261,7 +261,43 @@ def test_a_call_posts_ringing_answered_and_ended_in_order_beside_a_dead_receiver
     order = [r["event"] for r in receiver.received]
     assert order == ["call-ringing", "call-answered", "call-ended"]
     assert all(r["genuine"] for r in receiver.received)
-    assert receiver.received[0]["body"]["details"]["dst"] == "202"
+    ringing, answered, ended = (r["body"]["details"] for r in receiver.received)
+    for details in (ringing, answered, ended):
+        assert (details["caller"], details["callee"]) == ("201", "202")
+        assert (details["src"], details["dst"]) == ("201", "202")
+        assert details["direction"] == "internal"
+    assert ended["duration"] >= ended["billsec"] >= 0
+    assert "duration" not in ringing and "duration" not in answered
+
+
+def test_a_call_the_caller_gives_up_on_posts_who_called_whom_as_missed(
+    office, receiver
+):
+    passwords = {n: office.add_extension(n) for n in ("203", "204")}
+    hook = add_webhook(office, receiver.url, "call-ringing,call-ended,call-missed")
+    try:
+        with (
+            Phone("203", passwords["203"], server="127.0.0.1",
+                  port=office.sip_port) as alice,
+            Phone("204", passwords["204"], server="127.0.0.1",
+                  port=office.sip_port, answer_incoming="ring") as bob,
+        ):  # fmt: skip
+            assert (alice.register(), bob.register()) == (200, 200)
+            call = alice.call("204")
+            call.wait_ringing()
+            call.hangup()
+            call.wait_disconnected()
+        receiver.wait_for("call-missed")
+    finally:
+        office.cli("webhook", "remove", str(hook))
+
+    order = [r["event"] for r in receiver.received]
+    assert order == ["call-ringing", "call-ended", "call-missed"]
+    missed = receiver.received[-1]["body"]["details"]
+    assert (missed["caller"], missed["callee"]) == ("203", "204")
+    assert missed["direction"] == "internal"
+    assert missed["code"] == 487
+    assert missed["billsec"] == 0 and missed["duration"] >= 0
 
 
 def test_an_event_the_receiver_refuses_does_not_hold_back_the_ones_after_it(
