@@ -1,6 +1,7 @@
 """The agent's event dispatcher in-process, over a real SQLite database and
 a webhook receiver on loopback: emergency numbers, missed calls, retention,
-and what a receiver's signature check refuses."""
+what a receiver's signature check refuses, and how the outbox waits for a
+receiver that is down or busy."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.events import catalogue, raise_event, signing
+from agent.events import catalogue, delivery, raise_event, signing
 from agent.events.dispatcher import EventDispatcher
 from agent.events.record import EventRow
 from agent.events.service import WebhookService
 from agent.settings import Settings
+from tests.pbx import free_port
 from tests.test_events import SECRET, Receiver
 
 
@@ -92,3 +94,86 @@ def test_a_receiver_refuses_a_changed_body_and_an_old_timestamp():
     assert not signing.verify(SECRET, stamp, signed, body + b" ", now)
     assert not signing.verify("another-secret-000000", stamp, signed, body, now)
     assert not signing.verify(SECRET, stamp, signed, body, now + 301)
+
+
+class Clock:
+    """The outbox's clock, moved by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def posts(url: str, count: int) -> list[delivery.Delivery]:
+    def post(n: int) -> None:
+        delivery.post_webhook(url, SECRET, "backup-done", {"object": f"event {n}"})
+
+    return [delivery.Delivery(f"event {n}", lambda n=n: post(n)) for n in range(count)]
+
+
+def test_a_receiver_nobody_answers_holds_its_whole_line_then_gets_it_in_order():
+    port = free_port()
+    clock = Clock()
+    outbox = delivery.Outbox(clock=clock)
+    for post in posts(f"http://127.0.0.1:{port}/hook", 3):
+        outbox.put("webhook 1", post)
+
+    outbox.work_due()  # nobody listens on the port yet
+    tried_while_held = outbox.work_due()
+    late = Receiver(port)
+    try:
+        clock.now += delivery.FIRST_RETRY_S
+        while outbox.work_due():
+            pass
+    finally:
+        late.stop()
+
+    assert tried_while_held is False
+    objects = [r["body"]["object"] for r in late.received]
+    assert objects == ["event 0", "event 1", "event 2"]
+    assert outbox.pending() == 0
+
+
+def test_an_event_refused_with_500_waits_alone_while_the_rest_go_on():
+    picky = Receiver(refuse=lambda body: body["object"] == "event 0")
+    clock = Clock()
+    outbox = delivery.Outbox(clock=clock)
+    for post in posts(picky.url, 3):
+        outbox.put("webhook 1", post)
+    try:
+        while outbox.work_due():
+            pass
+        clock.now += delivery.FIRST_RETRY_S
+        while outbox.work_due():
+            pass
+    finally:
+        picky.stop()
+
+    tries = [(r["body"]["object"], r["status"]) for r in picky.received]
+    assert tries == [
+        ("event 0", 500),
+        ("event 1", 204),
+        ("event 2", 204),
+        ("event 0", 500),
+    ]
+    assert outbox.pending() == 1
+
+
+def test_a_receiver_that_answers_503_holds_its_whole_line():
+    busy = Receiver(refuse=lambda body: True, refusal=503)
+    clock = Clock()
+    outbox = delivery.Outbox(clock=clock)
+    for post in posts(busy.url, 3):
+        outbox.put("webhook 1", post)
+    try:
+        outbox.work_due()
+        tried_while_held = outbox.work_due()
+        clock.now += delivery.FIRST_RETRY_S
+        outbox.work_due()
+    finally:
+        busy.stop()
+
+    assert tried_while_held is False
+    assert [r["body"]["object"] for r in busy.received] == ["event 0", "event 0"]

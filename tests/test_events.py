@@ -9,11 +9,12 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from agent.events import signing
+from agent.events import delivery, signing
 from tests.mailserver import MailServer
 from tests.pbx import RunningPbx, free_port
 from tests.sipphone import Phone
@@ -25,9 +26,18 @@ WAIT_S = 20.0
 
 
 class Receiver:
-    """A webhook receiver: keeps each request and whether its signature held."""
+    """A webhook receiver: keeps each request and whether its signature held.
 
-    def __init__(self, port: int = 0) -> None:
+    ``refuse`` picks the events (by body) it answers ``refusal`` to, as a
+    receiver does that cannot take one of them (500) or is overloaded (503).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        refuse: Callable[[dict], bool] = lambda body: False,
+        refusal: int = 500,
+    ) -> None:
         self.received: list[dict] = []
         outer = self
 
@@ -40,14 +50,19 @@ class Receiver:
                     self.headers.get(signing.SIGNATURE_HEADER, ""),
                     body,
                 )
+                event = json.loads(body)
+                status = 204 if genuine else 401
+                if genuine and refuse(event):
+                    status = refusal
                 outer.received.append(
                     {
                         "event": self.headers.get(signing.EVENT_HEADER),
                         "genuine": genuine,
-                        "body": json.loads(body),
+                        "body": event,
+                        "status": status,
                     }
                 )
-                self.send_response(204 if genuine else 401)
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, *args) -> None:
@@ -246,7 +261,95 @@ def test_a_call_posts_ringing_answered_and_ended_in_order_beside_a_dead_receiver
     order = [r["event"] for r in receiver.received]
     assert order == ["call-ringing", "call-answered", "call-ended"]
     assert all(r["genuine"] for r in receiver.received)
-    assert receiver.received[0]["body"]["details"]["dst"] == "202"
+    ringing, answered, ended = (r["body"]["details"] for r in receiver.received)
+    for details in (ringing, answered, ended):
+        assert (details["caller"], details["callee"]) == ("201", "202")
+        assert (details["src"], details["dst"]) == ("201", "202")
+        assert details["direction"] == "internal"
+    assert ended["duration"] >= ended["billsec"] >= 0
+    assert "duration" not in ringing and "duration" not in answered
+
+
+def test_a_call_the_caller_gives_up_on_posts_who_called_whom_as_missed(
+    office, receiver
+):
+    passwords = {n: office.add_extension(n) for n in ("203", "204")}
+    hook = add_webhook(office, receiver.url, "call-ringing,call-ended,call-missed")
+    try:
+        with (
+            Phone("203", passwords["203"], server="127.0.0.1",
+                  port=office.sip_port) as alice,
+            Phone("204", passwords["204"], server="127.0.0.1",
+                  port=office.sip_port, answer_incoming="ring") as bob,
+        ):  # fmt: skip
+            assert (alice.register(), bob.register()) == (200, 200)
+            call = alice.call("204")
+            call.wait_ringing()
+            call.hangup()
+            call.wait_disconnected()
+        receiver.wait_for("call-missed")
+    finally:
+        office.cli("webhook", "remove", str(hook))
+
+    order = [r["event"] for r in receiver.received]
+    assert order == ["call-ringing", "call-ended", "call-missed"]
+    missed = receiver.received[-1]["body"]["details"]
+    assert (missed["caller"], missed["callee"]) == ("203", "204")
+    assert missed["direction"] == "internal"
+    assert missed["code"] == 487
+    assert missed["billsec"] == 0 and missed["duration"] >= 0
+
+
+def test_an_event_the_receiver_refuses_does_not_hold_back_the_ones_after_it(
+    office,
+):
+    picky = Receiver(refuse=lambda body: body["object"] == "198.51.100.81")
+    hook = add_webhook(office, picky.url, "ip-banned")
+    banned = [f"198.51.100.{n}" for n in (81, 82, 83)]
+    try:
+        for address in banned:
+            assert office.cli("ban", "add", address).returncode == 0
+        # Its own retry comes FIRST_RETRY_S after the first refusal; before
+        # that second try the other two have gone through.
+        picky.wait_for("ip-banned", 4)
+    finally:
+        office.cli("webhook", "remove", str(hook))
+        for address in banned:
+            office.cli("ban", "remove", address)
+        picky.stop()
+
+    tries = [(r["body"]["object"], r["status"]) for r in picky.received]
+    assert ("198.51.100.82", 204) in tries and ("198.51.100.83", 204) in tries
+    assert tries.count(("198.51.100.81", 500)) >= 2
+
+
+def test_a_retry_for_a_removed_webhook_never_goes_to_the_next_one_given_its_number(
+    office,
+):
+    refusing = Receiver(refuse=lambda body: True)
+    newcomer = Receiver()
+    old = add_webhook(office, refusing.url, "ip-banned")
+    new = None
+    try:
+        assert office.cli("ban", "add", "198.51.100.91").returncode == 0
+        refusing.wait_for("ip-banned")
+        assert office.cli("webhook", "remove", str(old)).returncode == 0
+        new = add_webhook(office, newcomer.url, "ip-banned")
+        # Well past the time the refused event was due to be tried again.
+        time.sleep(delivery.FIRST_RETRY_S * 2)
+        assert office.cli("ban", "add", "198.51.100.92").returncode == 0
+        newcomer.wait_for("ip-banned")
+    finally:
+        if new is not None:
+            office.cli("webhook", "remove", str(new))
+        for address in ("198.51.100.91", "198.51.100.92"):
+            office.cli("ban", "remove", address)
+        refusing.stop()
+        newcomer.stop()
+
+    assert new == old  # SQLite gave the removed webhook's number to the new one
+    assert [r["body"]["object"] for r in newcomer.received] == ["198.51.100.92"]
+    assert f"webhook {old} removed, 1 waiting dropped" in office.log_path.read_text()
 
 
 def test_bad_recipients_urls_and_types_are_refused_naming_the_field(office):

@@ -18,6 +18,7 @@ the resource sampler.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from agent import system_settings
 from agent.devicekey import DeviceKey
 from agent.events import catalogue, delivery
-from agent.events.catalogue import NOT_BY_MAIL, TYPES
+from agent.events.catalogue import CALL_TYPES, NOT_BY_MAIL, TYPES
 from agent.events.record import EventRow, WebhookRow, raise_event
 from agent.events.sampler import Sampler
 from agent.events.service import SEAL_PURPOSE
@@ -45,6 +46,49 @@ RETENTION_INTERVAL_S = 3600.0
 MAIL_LINE = "mail"
 # At most this many events are read per tick, so a backlog cannot stall it.
 BATCH_MAX = 500
+#: What a call webhook says of a call, as its call record names it.
+CALL_FIELDS = ("direction", "src", "dst", "did", "trunk")
+
+
+def _line_of(hook: WebhookRow) -> str:
+    """The outbox line of one webhook, never the same for two webhooks.
+
+    SQLite gives a removed webhook's number to the next one added, so the
+    number alone would hand what was queued for the old one to the new one.
+    The sealed secret is random for every webhook and never changes: a
+    digest of it tells two webhooks of the same number apart.
+    """
+    mark = hashlib.sha256(hook.secret.encode()).hexdigest()[:12]
+    return f"webhook {hook.id} {mark}"
+
+
+def _call_record(event: dict):
+    from agent.trunks.models import CallRecord
+
+    return CallRecord.get_or_none(CallRecord.call_id == str(event.get("call_id") or ""))
+
+
+def _call_details(event: dict, record) -> dict:
+    """What a call webhook tells of its call.
+
+    Only a call's ``started`` event names its ends; ``answered`` and
+    ``ended`` carry the call id (and the final SIP code). The call record,
+    saved before the observers hear the event, holds the rest.
+    """
+    if record is None:
+        known = {k: event[k] for k in CALL_FIELDS if k in event}
+    else:
+        known = {k: getattr(record, k) for k in CALL_FIELDS}
+    details = {**known, "caller": known.get("src", ""), "callee": known.get("dst", "")}
+    if record is not None and record.caller_name:
+        details["caller_name"] = record.caller_name
+    if "code" in event:
+        details["code"] = event["code"]
+    if record is not None and record.ended_at is not None:
+        answered = record.answered_at
+        details["duration"] = round(record.ended_at - record.started_at)
+        details["billsec"] = round(record.ended_at - answered) if answered else 0
+    return details
 
 
 @dataclass
@@ -101,6 +145,7 @@ class EventDispatcher:
         try:
             if now >= self._next_poll:
                 self._next_poll = now + POLL_INTERVAL_S
+                self.drop_removed_webhooks()
                 self.dispatch_new()
                 self.close_windows(EventOptions.load().mail_window_s)
                 if self.sampler is not None:
@@ -196,18 +241,36 @@ class EventDispatcher:
             if event_type not in hook.type_names:
                 continue
 
-            def send(hook_id: int = hook.id) -> None:
-                # Read again at each try: a webhook removed since is not sent.
+            def send(line: str = _line_of(hook), hook_id: int = hook.id) -> None:
+                # Read again at each try: a webhook removed since is not
+                # sent, nor is one added since under the same number.
                 current = WebhookRow.get_or_none(WebhookRow.id == hook_id)
-                if current is None:
+                if current is None or _line_of(current) != line:
                     return
                 secret = self.key.open(current.secret, SEAL_PURPOSE)
                 delivery.post_webhook(current.url, secret, event_type, payload)
 
             self.outbox.put(
-                f"webhook {hook.id}",
+                _line_of(hook),
                 delivery.Delivery(f"webhook {hook.id} {event_type}", send),
             )
+
+    def drop_removed_webhooks(self) -> int:
+        """Forget what waits for webhooks removed since (by any process)."""
+        kept = {_line_of(hook) for hook in WebhookRow.select()}
+        dropped = 0
+        for line in self.outbox.line_names():
+            if line.startswith("webhook ") and line not in kept:
+                count = self.outbox.drop(line)
+                if count:
+                    number = line.split()[1]
+                    log.info(
+                        "events: webhook %s removed, %d waiting dropped",
+                        number,
+                        count,
+                    )
+                dropped += count
+        return dropped
 
     # -- calls --------------------------------------------------------------
 
@@ -221,34 +284,25 @@ class EventDispatcher:
             "answered": [catalogue.CALL_ANSWERED],
             "ended": [catalogue.CALL_ENDED],
         }.get(str(kind), [])
-        if kind == "ended" and not self._was_answered(event):
-            names.append(catalogue.CALL_MISSED)
         if not names:
             return
-        webhooks = list(WebhookRow.select())
-        if not any(set(names) & set(h.type_names) for h in webhooks):
+        webhooks = [
+            h for h in WebhookRow.select() if set(CALL_TYPES) & set(h.type_names)
+        ]
+        if not webhooks:
             return
+        record = _call_record(event)
+        if kind == "ended" and (record is None or record.answered_at is None):
+            names.append(catalogue.CALL_MISSED)
+        details = _call_details(event, record)
         for name in names:
             payload = {
                 "type": name,
                 "at": float(event.get("at") or time.time()),
                 "call_id": str(event.get("call_id") or ""),
-                "details": {
-                    k: event[k]
-                    for k in ("direction", "src", "dst", "did", "trunk", "code")
-                    if k in event
-                },
+                "details": details,
             }
             self._send_to_webhooks(webhooks, name, payload)
-
-    @staticmethod
-    def _was_answered(event: dict) -> bool:
-        from agent.trunks.models import CallRecord
-
-        row = CallRecord.get_or_none(
-            CallRecord.call_id == str(event.get("call_id") or "")
-        )
-        return row is not None and row.answered_at is not None
 
     def _check_emergency(self, event: dict) -> None:
         dialled = str(event.get("dst") or "")
