@@ -126,7 +126,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         name = f"edgepbx-{stamp}.backup"
         path = appliance.settings.data_dir / "backups" / f".{name}.{os.getpid()}"
         try:
-            BackupService(appliance.settings, principal).create(path, passphrase)
+            BackupService(appliance.settings, principal).create(
+                path, passphrase, name=f"{name} (downloaded from the web admin)"
+            )
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
