@@ -20,3 +20,8 @@ def get(key: str, default: Any = None) -> Any:
 def put(key: str, value: Any) -> None:
     text = json.dumps(value)
     SystemSetting.insert(key=key, value=text).on_conflict_replace().execute()
+
+
+def delete(key: str) -> None:
+    """Forget key: its next get answers the default."""
+    SystemSetting.delete().where(SystemSetting.key == key).execute()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import html
 import io
 import re
 import tarfile
@@ -84,6 +85,27 @@ def test_a_short_passphrase_is_refused_and_never_echoed(pbx_data, tmp_path):
     )
     assert "12" in refused(result, "passphrase")
     assert "tooshort" not in result.stdout + result.stderr
+
+
+def test_a_passphrase_and_no_passphrase_together_are_refused_naming_both(
+    pbx_data, tmp_path
+):
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+    sealed = pbx_data.cli("backup", "schedule", "--passphrase-file", str(passphrase))
+    assert sealed.returncode == 0, sealed.stderr
+
+    result = pbx_data.cli(
+        "backup", "schedule", "--passphrase-file", str(passphrase),
+        "--no-passphrase", "--keep", "3", "--json",
+    )  # fmt: skip
+
+    message = refused(result, "passphrase-file")
+    assert "--passphrase-file" in message and "--no-passphrase" in message
+    assert "not both" in message
+    assert PASSPHRASE not in result.stdout + result.stderr
+    shown = pbx_data.cli("backup", "schedule", "--json").json()
+    assert (shown["sealed"], shown["keep"]) == (True, 7)
 
 
 def test_the_agent_makes_the_due_backup_seals_it_and_keeps_the_newest(pbx, tmp_path):
@@ -184,3 +206,38 @@ def test_the_page_saves_the_schedule_and_shows_a_refused_hour_beside_it(pbx):
         5,
     )
     assert signed_in(pbx, "administrator").get("/system/backups/x").status == 403
+
+
+def test_the_page_refuses_an_empty_hour_or_count_and_a_passphrase_with_stop_sealing(
+    pbx,
+):
+    web = signed_in(pbx, "super-administrator")
+    set_up = pbx.cli("backup", "schedule", "--frequency", "daily", "--hour", "2")
+    assert set_up.returncode == 0, set_up.stderr
+    form = {"frequency": "weekly", "weekday": "friday", "hour": "22", "keep": "5"}
+
+    def post(changes: dict):
+        return web.post_form(
+            "/system/backup-schedule", form | changes, csrf_from="/system"
+        )
+
+    no_hour = post({"hour": ""})
+    no_keep = post({"keep": " "})
+    sealed = post({"passphrase": PASSPHRASE})
+    both = post({"passphrase": "another long passphrase", "clear_passphrase": "yes"})
+    shown = pbx.cli("backup", "schedule", "--json").json()
+
+    assert no_hour.status == no_keep.status == both.status == 422
+    assert "hour: required: a whole hour from 0 to 23" in field_error(no_hour, "hour")
+    assert "keep: required: 1 to 100 backups" in field_error(no_keep, "keep")
+    assert sealed.status == 303
+    assert "not both" in field_error(both, "passphrase")
+    assert "another long passphrase" not in both.body
+    assert (shown["frequency"], shown["hour"], shown["keep"]) == ("weekly", 22, 5)
+    assert shown["sealed"] is True
+
+
+def field_error(reply, field: str) -> str:
+    found = re.search(rf'id="{field}-error">([^<]*)<', reply.body)
+    assert found, f"no error shown at {field}"
+    return html.unescape(found.group(1))

@@ -74,6 +74,81 @@ def test_phones_follow_the_appliance_time_zone_until_one_is_set(office):
     assert values["local_time.time_zone"] == "+5:30"
 
 
+def chosen(page: str, name: str) -> str:
+    """The selected option of the page's list ``name``."""
+    found = re.search(rf'<select id="{name}".*?</select>', page, re.S)
+    assert found, f"no list {name}"
+    option = re.search(r'<option value="([^"]*)" selected>', found.group(0))
+    assert option, f"nothing chosen in {name}"
+    return option.group(1)
+
+
+def site_form(page: str) -> dict[str, str]:
+    """The Site settings form as the page fills it."""
+    return {
+        "time_zone": typed(page, "time_zone"),
+        "ntp_server": typed(page, "ntp_server"),
+        "language": chosen(page, "language"),
+        "transport": chosen(page, "transport"),
+    }
+
+
+def test_the_time_zone_goes_back_to_following_the_appliance_on_every_path(office):
+    admin = signed_in(office)
+    admin.post_form("/setup/timezone", {"timezone": "Asia/Kolkata"})
+    api = api_client(office, "administrator")
+
+    def pinned_then(unpin) -> tuple[dict, str]:
+        pinned = office.cli("provisioning", "site", "--time-zone", "Europe/Berlin")
+        assert pinned.returncode == 0, pinned.stderr
+        assert yealink_files(office)["local_time.time_zone"] == "+1"
+        unpin()
+        shown = office.cli("provisioning", "site", "--json").json()
+        return shown, yealink_files(office)["local_time.time_zone"]
+
+    by_cli = pinned_then(
+        lambda: office.cli("provisioning", "site", "--follow-appliance-time-zone")
+    )
+    by_api = pinned_then(
+        lambda: api.request(
+            "PUT", "/api/v1/provisioning/site", json_body={"time_zone": None}
+        )
+    )
+    by_page = pinned_then(
+        lambda: admin.post_form(
+            "/phones/site",
+            site_form(admin.get("/phones/site").body) | {"time_zone": ""},
+        )
+    )
+    printed = office.cli("provisioning", "site").stdout
+
+    for shown, sent in (by_cli, by_api, by_page):
+        assert (shown["time_zone"], shown["time_zone_set"]) == ("Asia/Kolkata", False)
+        assert sent == "+5:30"
+    assert "time zone   Asia/Kolkata (the appliance's)" in printed
+
+
+def test_saving_the_page_keeps_the_phones_following_the_appliance_time_zone(office):
+    admin = signed_in(office)
+    api = api_client(office, "administrator")
+    api.request("PUT", "/api/v1/provisioning/site", json_body={"time_zone": None})
+    admin.post_form("/setup/timezone", {"timezone": "Asia/Kolkata"})
+    page = admin.get("/phones/site").body
+    language = "it" if chosen(page, "language") != "it" else "nl"
+
+    saved = admin.post_form("/phones/site", site_form(page) | {"language": language})
+    admin.post_form("/setup/timezone", {"timezone": "America/New_York"})
+    shown = api.get("/api/v1/provisioning/site").json()
+    yealink = yealink_files(office)
+
+    assert typed(page, "time_zone") == ""
+    assert "follow the appliance's own time zone, now Asia/Kolkata" in page
+    assert saved.status == 303
+    assert (shown["language"], shown["time_zone_set"]) == (language, False)
+    assert shown["time_zone"] == "America/New_York"
+    assert yealink["local_time.time_zone"] == "-5"
+
+
 def test_a_change_from_the_cli_reaches_yealink_over_http_and_poly_over_tftp(
     office, tmp_path
 ):

@@ -58,6 +58,28 @@ def test_the_home_page_tells_why_calls_do_not_ring(pbx):
     assert "forwarded to 102" in text_of(forwarded, "rings")
 
 
+def test_the_home_page_says_do_not_disturb_beats_the_busy_forward_as_forwarding_does(
+    pbx,
+):
+    pbx.add_extension("101", "Reception")
+    pbx.add_extension("102", "Office")
+    admin = signed_in(pbx)
+    user = portal_user(pbx, admin, "101")
+    forward = pbx.cli("extension", "forward", "101", "--busy", "102")
+    assert forward.returncode == 0, forward.stderr
+    assert pbx.cli("extension", "dnd", "101", "on").returncode == 0
+
+    said = text_of(user.get("/portal").body, "rings")
+    forwarding = html.unescape(user.get("/portal/forwarding").body)
+
+    assert "busy forward" not in said
+    assert "Do-not-disturb is on: callers get voicemail, or busy without" in said
+    assert "calls are not forwarded" in said
+    for words in ("callers get voicemail, or busy without a mailbox",
+                  "while it is on, calls are not forwarded"):  # fmt: skip
+        assert words in said and words in forwarding
+
+
 def test_the_user_changes_their_name_and_e_mail_and_the_admin_sees_it(pbx):
     pbx.add_extension("101", "Reception")
     admin = signed_in(pbx)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.firmware_machine import running_on_lab
@@ -32,6 +34,20 @@ def test_the_backup_button_downloads_a_backup(lab_pbx):
     assert reply.status == 200
     assert reply.headers["content-type"] == "application/gzip"
     assert "attachment" in reply.headers["content-disposition"]
+
+
+def test_a_downloaded_backup_is_in_the_event_center_under_its_download_name(
+    lab_pbx,
+):
+    web = signed_in(lab_pbx)
+
+    reply = web.post_form("/system/backup", {"passphrase": ""}, csrf_from="/system")
+    events = web.get("/events?type=backup-done").body
+
+    found = re.search(r'filename="([^"]+)"', reply.headers["content-disposition"])
+    assert reply.status == 200 and found
+    assert f"backup {found.group(1)} (downloaded from the web admin) written" in events
+    assert f".{found.group(1)}." not in events, "the file it was sent from"
 
 
 def test_a_short_passphrase_is_shown_next_to_its_field(lab_pbx):

@@ -68,7 +68,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         name = f"edgepbx-{stamp}.backup"
         path = appliance.settings.data_dir / "backups" / f".{name}.{os.getpid()}"
-        BackupService(appliance.settings, principal).create(path, passphrase)
+        BackupService(appliance.settings, principal).create(
+            path, passphrase, name=f"{name} (downloaded over the API)"
+        )
         return send_backup(path, name, sealed=bool(passphrase))
 
     def scheduled() -> ScheduledBackups:

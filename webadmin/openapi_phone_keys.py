@@ -28,7 +28,11 @@ _OVERRIDES = {
 _CREDENTIALS = {"$ref": "#/components/schemas/ProvisioningCredentials"}
 _SITE = {"$ref": "#/components/schemas/ProvisioningSite"}
 _SITE_FIELDS = {
-    "time_zone": {"type": "string", "description": "IANA time zone, Europe/Berlin"},
+    "time_zone": {
+        "type": ["string", "null"],
+        "description": "IANA time zone, Europe/Berlin; null or empty to follow "
+        "the appliance's own (answered: the zone in effect)",
+    },
     "ntp_server": {"type": "string", "description": "host name or IP address"},
     "language": {"enum": list(LANGUAGES)},
     "transport": {

@@ -37,12 +37,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             shown = service().get()
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
+        if values is None:
+            # An empty field is the appliance's zone, so that saving the page
+            # does not pin the zone the appliance has today.
+            values = shown.to_dict()
+            values["time_zone"] = shown.time_zone if shown.time_zone_set else ""
         return render(
             "phone_site",
             status,
             title="Site settings for phones",
             site=shown,
-            values=values or shown.to_dict(),
+            values=values,
             errors=errors,
             zones=setup.timezones(),
             appliance_zone=setup.timezone(),

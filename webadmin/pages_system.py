@@ -14,7 +14,13 @@ import bottle
 
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
-from agent.backup.schedule import FREQUENCIES, WEEKDAYS, ScheduledBackups
+from agent.backup.schedule import (
+    FREQUENCIES,
+    HOUR_RULE,
+    KEEP_RULE,
+    WEEKDAYS,
+    ScheduledBackups,
+)
 from agent.backup.service import BackupService
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.firmware import keys
@@ -126,7 +132,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         name = f"edgepbx-{stamp}.backup"
         path = appliance.settings.data_dir / "backups" / f".{name}.{os.getpid()}"
         try:
-            BackupService(appliance.settings, principal).create(path, passphrase)
+            BackupService(appliance.settings, principal).create(
+                path, passphrase, name=f"{name} (downloaded from the web admin)"
+            )
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
@@ -141,9 +149,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         try:
             backups.set_schedule(
                 frequency=form["frequency"],
-                hour=_whole("hour", form["hour"]),
+                hour=_whole("hour", form["hour"], HOUR_RULE),
                 weekday=form["weekday"] or None,
-                keep=_whole("keep", form["keep"]),
+                keep=_whole("keep", form["keep"], KEEP_RULE),
                 passphrase=_form("passphrase") or None,
                 clear_passphrase=_form("clear_passphrase") == "yes",
             )
@@ -166,11 +174,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return send_stored(path)
 
 
-def _whole(field: str, text: str) -> int | None:
-    """A form's whole number; empty keeps the value; else the service's rule."""
+def _whole(field: str, text: str, rule: str) -> int:
+    """A form's whole number, which must be filled in; the range is the
+    service's to check."""
     text = (text or "").strip()
     if not text:
-        return None
+        raise InvalidInput(field, None, f"required: {rule}")
     if not text.isdigit():
         raise InvalidInput(field, text, "a whole number")
     return int(text)

@@ -44,6 +44,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 #: of a small office is megabytes, voicemail and recordings aside.
 DEFAULT_KEEP = 7
 KEEP_RANGE = (1, 100)
+KEEP_RULE = f"{KEEP_RANGE[0]} to {KEEP_RANGE[1]} backups"
+HOUR_RULE = "a whole hour from 0 to 23"
 #: Night-time, when nobody calls and the card has time.
 DEFAULT_HOUR = 3
 SCHEDULED_NAME = re.compile(r"^scheduled-\d{8}T\d{6}Z\.backup$")
@@ -118,6 +120,13 @@ class ScheduledBackups:
     ) -> BackupSchedule:
         """Change what is given; a refused value changes nothing."""
         self.actor.require(Permission.MANAGE_BACKUPS)
+        if passphrase is not None and clear_passphrase:
+            raise InvalidInput(
+                "passphrase",
+                None,
+                "a new passphrase seals the backups, stopping sealing clears it: "
+                "one or the other, not both",
+            )
         stored = dict(system_settings.get(SCHEDULE_SETTING, {}))
         before = _schedule_of(stored)
         if frequency is not None:
@@ -130,7 +139,7 @@ class ScheduledBackups:
                 or not isinstance(hour, int)
                 or not 0 <= hour <= 23
             ):
-                raise InvalidInput("hour", hour, "a whole hour from 0 to 23")
+                raise InvalidInput("hour", hour, HOUR_RULE)
             stored["hour"] = hour
         if weekday is not None:
             if weekday.lower() not in WEEKDAYS:
@@ -143,7 +152,7 @@ class ScheduledBackups:
                 or not isinstance(keep, int)
                 or not low <= keep <= high
             ):
-                raise InvalidInput("keep", keep, f"{low} to {high} backups")
+                raise InvalidInput("keep", keep, KEEP_RULE)
             stored["keep"] = keep
         if passphrase is not None:
             check_passphrase(passphrase)

@@ -120,24 +120,31 @@ class BackupService:
 
     # -- create ------------------------------------------------------------------
 
-    def create(self, output: Path, passphrase: str | None = None) -> BackupManifest:
-        """Write a backup of the running (or stopped) appliance to output."""
+    def create(
+        self, output: Path, passphrase: str | None = None, *, name: str | None = None
+    ) -> BackupManifest:
+        """Write a backup of the running (or stopped) appliance to output.
+
+        ``name`` is the backup as the user knows it, in the event center: a
+        download's file name when output is only the file it is sent from.
+        """
         self.actor.require(Permission.MANAGE_BACKUPS)
         if passphrase is not None:
             check_passphrase(passphrase)
+        name = name or output.name
         try:
             manifest = self._create(output, passphrase)
         except Exception as exc:
             raise_event(
                 catalogue.BACKUP_FAILED,
-                f"backup {output.name} failed: {exc}",
-                object=output.name,
+                f"backup {name} failed: {exc}",
+                object=name,
             )
             raise
         raise_event(
             catalogue.BACKUP_DONE,
-            f"backup {output.name} written, {len(manifest.files)} files",
-            object=output.name,
+            f"backup {name} written, {len(manifest.files)} files",
+            object=name,
             details={"files": len(manifest.files), "sealed": passphrase is not None},
         )
         return manifest

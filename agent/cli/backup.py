@@ -56,6 +56,13 @@ def restore(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def schedule(app: Appliance, args: argparse.Namespace) -> int:
+    if args.passphrase_file is not None and args.no_passphrase:
+        raise InvalidInput(
+            "passphrase-file",
+            None,
+            "--passphrase-file seals the backups with a passphrase, "
+            "--no-passphrase stops sealing them: give one or the other, not both",
+        )
     backups = ScheduledBackups(app.settings, app.key, CONSOLE)
     changes = {
         "frequency": args.frequency,

@@ -200,6 +200,8 @@ def provisioning_site(app: Appliance, args: argparse.Namespace) -> int:
         for name in ("time_zone", "ntp_server", "language", "transport")
         if getattr(args, name) is not None
     }
+    if args.follow_appliance_time_zone:
+        given["time_zone"] = None
     shown = service.update(given) if given else service.get()
     if args.json:
         print_json(shown.to_dict())
@@ -229,7 +231,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         provisioning_site,
         "show or set every phone's time zone, NTP server, language, transport",
     )
-    site.add_argument("--time-zone", help="IANA time zone, like Europe/Berlin")
+    zone = site.add_mutually_exclusive_group()
+    zone.add_argument("--time-zone", help="IANA time zone, like Europe/Berlin")
+    zone.add_argument(
+        "--follow-appliance-time-zone",
+        action="store_true",
+        help="the phones follow the appliance's own time zone (as --time-zone '')",
+    )
     site.add_argument("--ntp-server", help="host name or IP address")
     site.add_argument("--language", help=", ".join(LANGUAGES))
     site.add_argument("--transport", help=", ".join(TRANSPORTS))

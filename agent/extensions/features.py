@@ -48,6 +48,13 @@ MAX_NO_ANSWER_S = 120
 # carrier codes add a few more).
 TARGET = re.compile(r"\+?[0-9]{2,32}")
 TARGET_RULE = "an extension number or an external number (digits, optionally +)"
+#: What do-not-disturb does, as the forwarding form and the portal's home
+#: page say it (agent/sip/forwarding.py, step 1: the mailbox's busy
+#: greeting, or 486 Busy Here).
+DND_EFFECT = "callers get voicemail, or busy without a mailbox"
+DND_COMES_FIRST = (
+    "while it is on, calls are not forwarded, not even by Forward every call"
+)
 #: Said wherever both are set: the routing checks do-not-disturb first
 #: (agent/sip/forwarding.py), so the caller never reaches the forward.
 DND_BEATS_ALWAYS = (

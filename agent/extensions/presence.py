@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 from agent.accounts.roles import Principal
 from agent.extensions import registrations
-from agent.extensions.features import FORWARD_KINDS, FeatureService
+from agent.extensions.features import (
+    DND_COMES_FIRST,
+    DND_EFFECT,
+    FORWARD_KINDS,
+    FeatureService,
+)
 from agent.sip.rpc import KamailioRpc, RpcError
 
 #: How each forward reads in a sentence, by kind.
@@ -42,7 +47,7 @@ class Presence:
     def why_not(self) -> str:
         """Why a call does not ring, in one sentence; "" when it rings."""
         if self.dnd:
-            return "Do-not-disturb is on: callers get busy (or your busy forward)."
+            return f"Do-not-disturb is on: {DND_EFFECT}; {DND_COMES_FIRST}."
         if "always" in self.forwards:
             return f"Every call is forwarded to {self.forwards['always']}."
         if self.phones is None:

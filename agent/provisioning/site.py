@@ -4,7 +4,8 @@ language, and the SIP transport it registers over.
 They live in the system_setting table under ``provisioning.*``. A value
 never set follows the appliance: the phones' time zone is the appliance's
 own (``agent.setup.timezone``), which is what an office expects of its desk
-phones unless it says otherwise. Vendor modules turn the values into their
+phones unless it says otherwise. An empty time zone (null in the API) goes
+back to following the appliance's. Vendor modules turn the values into their
 own names (``agent.provisioning.vendors``); a change reaches each phone at
 its next fetch, because its files are rendered per request and their ETag is
 a digest of the content (``webadmin.provisioning``).
@@ -75,8 +76,11 @@ class SiteSettings:
         return asdict(self)
 
 
-def time_zone(value: str) -> str:
+def time_zone(value: str | None) -> str | None:
+    """An IANA zone; None when empty: the phones follow the appliance's."""
     value = (value or "").strip()
+    if not value:
+        return None
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -152,7 +156,8 @@ class SiteSettingsService:
         """Check every given value, then save them all or none.
 
         ``values`` maps ``time_zone``, ``ntp_server``, ``language`` and
-        ``transport`` to new values; a name left out keeps its value.
+        ``transport`` to new values; a name left out keeps its value. A
+        time zone of None or "" follows the appliance's from then on.
         """
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         self.actor.require_every_extension("site settings")
@@ -161,28 +166,45 @@ class SiteSettingsService:
                 raise InvalidInput(name, "", "not a site setting for phones")
         checked = {}
         for name, value in values.items():
+            if name == "time_zone" and value is None:
+                checked[name] = None
+                continue
             if not isinstance(value, str):
                 raise InvalidInput(name, str(value), "a string")
             checked[name] = _RULES[name](value)
         with database.atomic():
             before = current()
-            # A time zone that followed the appliance is saved even when it
-            # names the same zone: the phones keep it if the appliance moves.
             changed = {
                 name: value
                 for name, value in checked.items()
-                if getattr(before, name) != value
-                or (name == "time_zone" and not before.time_zone_set)
+                if name != "time_zone" and getattr(before, name) != value
             }
+            if "time_zone" in checked:
+                zone = checked["time_zone"]
+                # A zone named while following the appliance is saved even
+                # when it is the same: the phones keep it if the appliance
+                # moves. None while following changes nothing.
+                if zone != (before.time_zone if before.time_zone_set else None):
+                    changed["time_zone"] = zone
             for name, value in changed.items():
-                system_settings.put(KEYS[name], value)
+                if value is None:
+                    system_settings.delete(KEYS[name])
+                else:
+                    system_settings.put(KEYS[name], value)
             if changed:
                 audit.record(
                     self.actor,
                     "update",
                     "setting",
                     "provisioning.site",
-                    {name: getattr(before, name) for name in changed},
+                    {name: _as_saved(before, name) for name in changed},
                     changed,
                 )
         return current()
+
+
+def _as_saved(settings: SiteSettings, name: str) -> str | None:
+    """A value as the audit log keeps it: None for a followed time zone."""
+    if name == "time_zone" and not settings.time_zone_set:
+        return None
+    return getattr(settings, name)

@@ -1,6 +1,7 @@
 % # The forwarding and do-not-disturb form, on the extension's page and in
 % # the user portal. Needs: features (dict, or None when not to be shown),
 % # feature_errors, feature_labels, features_action, features_editable.
+% from agent.extensions.features import DND_COMES_FIRST, DND_EFFECT
 % if features is not None:
 <section id="features" aria-labelledby="features-title">
 <h2 id="features-title">Call forwarding and DND</h2>
@@ -9,11 +10,11 @@
 % end
 <form method="post" action="{{features_action}}" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  <label class="check"><input type="checkbox" id="dnd" name="dnd"{{' checked' if features.get('dnd') else ''}}{{'' if features_editable else ' disabled'}}> {{feature_labels['dnd']}}: callers get voicemail, or busy without a mailbox</label>
+  <label class="check"><input type="checkbox" id="dnd" name="dnd"{{' checked' if features.get('dnd') else ''}}{{'' if features_editable else ' disabled'}}> {{feature_labels['dnd']}}: {{DND_EFFECT}}</label>
   % if feature_errors.get('dnd'):
   <p class="field-error" id="dnd-error">{{feature_errors['dnd']}}</p>
   % else:
-  <p class="hint" id="dnd-hint">Do not disturb comes first: while it is on, calls are not forwarded, not even by Forward every call.</p>
+  <p class="hint" id="dnd-hint">Do not disturb comes first: {{DND_COMES_FIRST}}.</p>
   % end
   % rows = [('forward_always', 'Rings the target instead of the phones'), ('forward_busy', 'When the phone answers busy'), ('forward_no_answer', 'After the ring time below'), ('no_answer_s', '5 to 120; 20 rings four to five times'), ('forward_unreachable', 'When every phone is off or away')]
   % for name, hint in rows:

@@ -12,7 +12,7 @@
 <form method="post" action="/phones/site" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <label for="time_zone">Time zone</label>
-  <input id="time_zone" name="time_zone" type="text" list="time-zones" value="{{values.get('time_zone', '')}}"{{'' if editable else ' disabled'}}{{' aria-invalid=true aria-describedby=time_zone-error' if errors.get('time_zone') else ''}}>
+  <input id="time_zone" name="time_zone" type="text" list="time-zones" value="{{values.get('time_zone', '')}}" placeholder="The appliance's: {{appliance_zone}}"{{'' if editable else ' disabled'}}{{' aria-invalid=true aria-describedby=time_zone-error' if errors.get('time_zone') else ''}}>
   <datalist id="time-zones">
   % for zone in zones:
     <option value="{{zone}}">
@@ -21,9 +21,9 @@
   % if errors.get('time_zone'):
   <p class="field-error" id="time_zone-error">{{errors['time_zone']}}</p>
   % elif site.time_zone_set:
-  <p class="hint">Set for the phones; the appliance's own is {{appliance_zone}}.</p>
+  <p class="hint" id="time_zone-hint">Set for the phones; empty it to follow the appliance's own, {{appliance_zone}}.</p>
   % else:
-  <p class="hint">The appliance's own time zone, until another is set here.</p>
+  <p class="hint" id="time_zone-hint">Empty: the phones follow the appliance's own time zone, now {{appliance_zone}}, and its changes.</p>
   % end
   <label for="ntp_server">NTP server</label>
   <input id="ntp_server" name="ntp_server" type="text" value="{{values.get('ntp_server', '')}}"{{'' if editable else ' disabled'}}{{' aria-invalid=true aria-describedby=ntp_server-error' if errors.get('ntp_server') else ''}}>
