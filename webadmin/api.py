@@ -107,10 +107,14 @@ def _body(allowed: frozenset[str]) -> dict:
     return body
 
 
-def json_object(allowed: frozenset[str]) -> dict:
+def json_object(
+    allowed: frozenset[str] | Mapping[str, type | tuple[type, ...]],
+) -> dict:
     """The request's JSON object; refuse other media types and unknown fields.
 
-    Values keep their JSON types: the route checks them.
+    Given the fields' types (``{"hour": int, "email": (str, type(None))}``),
+    a value of another type is refused here, naming its field (a boolean is
+    no integer); given only their names, the route checks the values.
     """
     request = bottle.request
     media_type = (request.content_type or "").split(";")[0].strip().lower()
@@ -143,7 +147,32 @@ def json_object(allowed: frozenset[str]) -> dict:
             raise BadRequest(
                 f"{name}: not valid text (a broken Unicode character)", field=name
             )
+    if isinstance(allowed, Mapping):
+        for name, value in body.items():
+            kinds = allowed[name]
+            if value is not None and (
+                not isinstance(value, kinds)
+                or isinstance(value, bool) != (kinds is bool)
+            ):
+                raise BadRequest(f"{name}: must be {_type_words(kinds)}", field=name)
     return body
+
+
+#: JSON's types as a refusal names them.
+_TYPE_WORDS = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def _type_words(kinds: type | tuple[type, ...]) -> str:
+    listed = kinds if isinstance(kinds, tuple) else (kinds,)
+    return " or ".join(_TYPE_WORDS.get(k, k.__name__) for k in listed)
 
 
 def _is_text(value: object) -> bool:

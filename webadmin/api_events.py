@@ -16,18 +16,16 @@ from agent.events.service import EventService, WebhookService
 from webadmin import access
 from webadmin.api import PREFIX, _json_response, api_route, json_object
 
-NOTIFY_FIELDS = frozenset({"email", "recipients", "webhook"})
-OPTION_FIELDS = frozenset(
-    {
-        "retention_days",
-        "mail_window_s",
-        "emergency_numbers",
-        "disk_percent",
-        "cpu_percent",
-        "memory_percent",
-    }
-)
-WEBHOOK_FIELDS = frozenset({"url", "types", "secret"})
+NOTIFY_FIELDS = {"email": bool, "recipients": list, "webhook": bool}
+OPTION_FIELDS = {
+    "retention_days": int,
+    "mail_window_s": int,
+    "emergency_numbers": list,
+    "disk_percent": int,
+    "cpu_percent": int,
+    "memory_percent": int,
+}
+WEBHOOK_FIELDS = {"url": str, "types": list, "secret": str}
 
 
 def _query(name: str) -> str | None:

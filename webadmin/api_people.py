@@ -31,43 +31,12 @@ from webadmin.api import (
     _json_response,
     api_route,
     extension_route,
+    json_object,
 )
 
 log = logging.getLogger("edgepbx.web")
 
 CSV_TYPES = frozenset({"text/csv", "text/plain"})
-
-
-def json_object(fields: dict[str, type | tuple[type, ...]]) -> dict:
-    """The request's JSON object, each field of the type given, no others."""
-    media_type = (bottle.request.content_type or "").split(";")[0].strip().lower()
-    if media_type not in {"application/json", "application/merge-patch+json"}:
-        raise UnsupportedMediaType("send the body as application/json")
-    try:
-        raw = bodies.read()
-    except bodies.BodyTooLarge:
-        raise BodyTooLarge(f"the body may be at most {bodies.limit()} bytes") from None
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON") from None
-    except RecursionError:
-        raise BadRequest("the body is nested too deeply") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    for name, value in body.items():
-        if name not in fields:
-            shown = problems.shortened(name)
-            allowed = ", ".join(sorted(fields))
-            raise BadRequest(
-                f"{shown}: not a field here (one of {allowed})", field=shown
-            )
-        kinds = fields[name]
-        if value is not None and (
-            not isinstance(value, kinds) or isinstance(value, bool) != (kinds is bool)
-        ):
-            raise BadRequest(f"{name}: wrong type", field=name)
-    return body
 
 
 def csv_text() -> str:

@@ -20,7 +20,7 @@ def _json_body(schema: dict) -> dict:
 
 
 _CHANGE_ERRORS = {
-    "400": problem_response("not a JSON object, or an unknown field"),
+    "400": problem_response("not a JSON object, an unknown field or a wrong type"),
     "415": problem_response("not application/json"),
     "422": problem_response("a value broke its rule; field names it"),
 }
