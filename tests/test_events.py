@@ -407,3 +407,34 @@ def test_the_api_refuses_a_webhook_that_is_not_http_naming_the_url(office):
     assert refused.status == 422
     assert refused.json()["field"] == "url"
     assert all("file:" not in hook["url"] for hook in listed)
+
+
+def test_the_api_checks_option_types_and_keeps_an_international_host_sendable(
+    office,
+):
+    api = api_client(office, "administrator")
+    before = api.get("/api/v1/events/options").json()
+
+    as_text = api.request(
+        "PATCH", "/api/v1/events/options", json_body={"retention_days": "30"}
+    )
+    as_flag = api.request(
+        "PATCH", "/api/v1/events/options", json_body={"disk_percent": True}
+    )
+    # Firmware is not rolled back in this test: nothing is sent to the host.
+    added = api.request(
+        "POST",
+        "/api/v1/webhooks",
+        json_body={
+            "url": "https://bücher.example/hook?für=ü",
+            "types": ["firmware-rolled-back"],
+        },
+    )
+    api.request("DELETE", f"/api/v1/webhooks/{added.json()['id']}")
+
+    assert (as_text.status, as_text.json()["field"]) == (400, "retention_days")
+    assert "a whole number" in as_text.json()["detail"]
+    assert (as_flag.status, as_flag.json()["field"]) == (400, "disk_percent")
+    assert api.get("/api/v1/events/options").json() == before
+    assert added.status == 201
+    assert added.json()["url"] == "https://xn--bcher-kva.example/hook?f%C3%BCr=%C3%BC"

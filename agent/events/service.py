@@ -187,7 +187,34 @@ def check_url(value: object) -> str:
     if parts.username or parts.password:
         # The address is shown in lists and logs; the secret signs instead.
         raise InvalidInput("url", None, "no user name or password in the address")
+    if not text.isascii():
+        text = _ascii_url(parts, text, rule)
     return text
+
+
+#: What stays as it is in a path or query when the rest is percent-encoded.
+_URL_SAFE = "/%:@!$&'()*+,;=-._~?"
+
+
+def _ascii_url(parts: urllib.parse.SplitResult, text: str, rule: str) -> str:
+    """The address as HTTP sends it: an international host name in its
+    ASCII (xn--) form, other letters percent-encoded as UTF-8."""
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidInput(
+            "url", text, f"{rule}; the host is not a valid international name"
+        ) from None
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            urllib.parse.quote(parts.path, safe=_URL_SAFE),
+            urllib.parse.quote(parts.query, safe=_URL_SAFE),
+            urllib.parse.quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
 
 
 def check_webhook_types(value: object) -> list[str]:
