@@ -138,6 +138,16 @@ def test_bad_and_revoked_tokens_get_401(shared_pbx):
     assert "api-token-rejected from 127.0.0.1" in shared_pbx.log()
 
 
+def test_a_token_cannot_hold_the_user_role_which_needs_an_extension(shared_pbx):
+    before = shared_pbx.cli("token", "list", "--json").json()
+
+    made = shared_pbx.cli("token", "create", "--role", "user", "--name", "x")
+
+    assert made.returncode == 2
+    assert 'role "user": a role other than user' in made.stderr
+    assert shared_pbx.cli("token", "list", "--json").json() == before
+
+
 def test_only_a_hash_of_a_token_is_stored(shared_pbx):
     token = api_client(shared_pbx, "operator").bearer
     db_dir = shared_pbx.data_dir / "db"

@@ -162,8 +162,10 @@ def test_the_page_stream_ends_when_its_session_signs_out(pbx, extensions):
     assert ending is not None and "signed out" in ending.data["reason"]
 
 
-def test_a_user_without_the_monitor_permission_gets_no_stream(pbx):
-    token = api_client(pbx, "user").bearer
+def test_a_role_without_the_monitor_permission_gets_no_stream(pbx):
+    made = pbx.cli("role", "add", "phonebook", "--module", "contacts=view")
+    assert made.returncode == 0, made.stderr
+    token = api_client(pbx, "phonebook").bearer
     with MonitorStream(
         pbx.https_port, pbx.certificate, headers={"Authorization": f"Bearer {token}"}
     ) as stream:

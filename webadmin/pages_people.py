@@ -132,7 +132,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             status,
             title="API tokens",
             tokens=rows,
-            roles=custom_roles.all_role_names(),
+            roles=[r for r in custom_roles.all_role_names() if r != Role.USER],
             values=values,
             errors=errors,
         )

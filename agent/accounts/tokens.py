@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from agent import audit
 from agent.accounts import custom_roles
-from agent.accounts.roles import Permission, Principal
+from agent.accounts.roles import Permission, Principal, Role
 from agent.db import database
 from agent.db.models import ApiToken, utcnow
 from agent.errors import InvalidInput, NotFound
@@ -60,6 +60,12 @@ def create(actor: Principal, role_name: str, name: str) -> tuple[TokenInfo, str]
     """Make a token; return its description and the token, shown this once."""
     actor.require(Permission.MANAGE_ACCOUNTS)
     token_role = custom_roles.role_name_rule(role_name)
+    if token_role == Role.USER:
+        # The user role grants only an extension's own things, through its
+        # portal account; a token belongs to no extension.
+        raise InvalidInput(
+            "role", token_role, "a role other than user: a token has no extension"
+        )
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or not name.isprintable():
         raise InvalidInput("name", name, f"1 to {NAME_MAX} printable characters")
