@@ -43,7 +43,7 @@ def event_list(app: Appliance, args: argparse.Namespace) -> int:
             f"{item['summary']}"
         )
     shown = len(found["items"])
-    print(f"{shown} of {found['total']} events (page {found['page']})")
+    print(f"{shown} of {found['total']} events (page {found['page']}; times in UTC)")
     return EXIT_OK
 
 
