@@ -117,6 +117,32 @@ def test_an_empty_extension_range_is_refused_and_every_extension_is_said_plainly
     assert emptied.status == 422
 
 
+def test_the_role_page_saves_every_extension_and_refuses_a_range_beside_it(pbx):
+    admin = signed_in(pbx)
+    api = api_client(pbx, "super-administrator")
+    made = pbx.cli("role", "add", "desk", "--module", "contacts=view",
+                   "--extensions", "100-199")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+    widened = admin.post_form(
+        "/roles/desk",
+        {"module_contacts": "view", "all_extensions": "on", "extension_ranges": ""},
+        "/roles/desk",
+    )
+    both = admin.post_form(
+        "/roles/new",
+        {"name": "both", "module_contacts": "view", "all_extensions": "on",
+         "extension_ranges": "100-199"},
+        "/roles/new",
+    )  # fmt: skip
+    shown = re.search(r'id="extension_ranges-error">([^<]*)<', both.body)
+
+    assert widened.status == 303, widened.body
+    assert api.get("/api/v1/roles/desk").json()["extension_ranges"] is None
+    assert both.status == 422 and shown and "Every extension" in shown.group(1)
+    assert api.get("/api/v1/roles/both").status == 404
+
+
 def test_a_role_that_may_do_nothing_or_names_a_module_twice_is_refused(pbx):
     admin = signed_in(pbx)
     api = api_client(pbx, "super-administrator")

@@ -14,7 +14,7 @@ import bottle
 from agent.accounts import custom_roles, tokens
 from agent.accounts.roles import ACCESS_LEVELS, MODULES, Permission, Role
 from agent.appliance import Appliance
-from agent.errors import Forbidden, NotFound, PbxError
+from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from webadmin import access
 from webadmin.flash import FlashBox
 from webadmin.pages import _field_errors, _form, render
@@ -202,6 +202,19 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             "modules": {m: _form(f"module_{m}") or "none" for m in MODULES},
         }
 
+    def posted_ranges(values: dict) -> str | None:
+        """The form's ranges, or None for every extension; a range typed
+        beside a ticked Every extension is refused, not quietly dropped."""
+        if not values["all_extensions"]:
+            return values["extension_ranges"]
+        if values["extension_ranges"].strip():
+            raise InvalidInput(
+                "extension_ranges",
+                values["extension_ranges"],
+                "leave this empty when Every extension is ticked, or untick it",
+            )
+        return None
+
     @app.get("/roles")
     def role_list() -> str:
         try:
@@ -226,7 +239,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 principal(),
                 values["name"],
                 values["modules"],
-                None if values["all_extensions"] else values["extension_ranges"],
+                posted_ranges(values),
                 values["description"],
             )
         except Forbidden as exc:
@@ -260,7 +273,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 principal(),
                 name,
                 modules=values["modules"],
-                extension_ranges=values["extension_ranges"],
+                extension_ranges=posted_ranges(values),
                 description=values["description"],
                 all_extensions=values["all_extensions"],
             )
