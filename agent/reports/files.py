@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import logging
 from pathlib import Path
 
 from fpdf import FPDF
@@ -53,6 +54,8 @@ FONT_FAMILY = "DejaVu"
 # letters show as "?".
 FALLBACK_FAMILY = "Helvetica"
 PDF_ENCODING = "latin-1"
+# Subsetting the font logs each step at INFO: noise in the appliance's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def csv_text(report: CallReport) -> str:
