@@ -140,7 +140,7 @@ SCHEMAS: dict = {
                 "description": "only when made: shown this once",
             },
             "mailed": {
-                "enum": ["sent", "no-address", "not-sent"],
+                "enum": ["sent", "no-address", "no-server", "not-sent"],
                 "description": "portal accounts: whether the details were e-mailed",
             },
         },

@@ -229,7 +229,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         mailed = bottle.request.query.get("mailed", "")
         if mailed == portal_mail.SENT and info.email:
             sent = f" It was also sent to {info.email}."
-        elif mailed == portal_mail.NOT_SENT:
+        elif mailed in (portal_mail.NO_SERVER, portal_mail.NOT_SENT):
             sent = f" It was {portal_mail.OUTCOMES[mailed]}."
         else:
             sent = ""

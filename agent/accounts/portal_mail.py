@@ -2,7 +2,7 @@
 
 Sent once, when the portal account is made, to the extension's e-mail
 address through the appliance's mail server. Whether it went is reported
-back (``SENT``, ``NO_ADDRESS``, ``NOT_SENT``) so the page can say so; the
+back (``SENT``, ``NO_ADDRESS``, ``NO_SERVER``, ``NOT_SENT``) so the page can say so; the
 one-time password is shown to the administrator either way.
 """
 
@@ -14,12 +14,13 @@ from email.message import EmailMessage
 from agent.accounts.service import AccountInfo
 from agent.db.models import Extension
 from agent.devicekey import DeviceKey
-from agent.mail import Mailer, MailNotSent
+from agent.mail import Mailer, MailNotSent, SmtpSettings
 
 log = logging.getLogger("edgepbx.accounts")
 
 SENT = "sent"
 NO_ADDRESS = "no-address"
+NO_SERVER = "no-server"
 NOT_SENT = "not-sent"
 
 
@@ -27,6 +28,7 @@ NOT_SENT = "not-sent"
 OUTCOMES = {
     SENT: "e-mailed to the extension's address",
     NO_ADDRESS: "not e-mailed: the extension has no e-mail address",
+    NO_SERVER: "not e-mailed: no mail server is set (System, or edgepbx mail set)",
     NOT_SENT: "not e-mailed: the mail server did not take it (the log says why)",
 }
 
@@ -35,6 +37,8 @@ def send_credentials(key: DeviceKey, account: AccountInfo, password: str) -> str
     extension = Extension.get_or_none(Extension.number == account.extension)
     if extension is None or not extension.email:
         return NO_ADDRESS
+    if not SmtpSettings.load().configured:
+        return NO_SERVER
     message = EmailMessage()
     message["To"] = extension.email
     message["Subject"] = f"Your phone portal: extension {extension.number}"
