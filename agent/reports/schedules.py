@@ -224,7 +224,7 @@ def _attachments(value: object) -> list[str]:
         if text not in chosen:
             chosen.append(text)
     if not chosen:
-        raise InvalidInput("attachments", value, "csv, pdf or both")
+        raise InvalidInput("attachments", None, "csv, pdf or both")
     return [a for a in ATTACHMENTS if a in chosen]
 
 
