@@ -431,6 +431,14 @@ def test_the_api_checks_option_types_and_keeps_an_international_host_sendable(
         },
     )
     api.request("DELETE", f"/api/v1/webhooks/{added.json()['id']}")
+    bad_hosts = [
+        api.request(
+            "POST",
+            "/api/v1/webhooks",
+            json_body={"url": url, "types": ["firmware-rolled-back"]},
+        )
+        for url in ("https://a..b/", "https://-x-.example/", f"https://{'a' * 64}.io/")
+    ]
 
     assert (as_text.status, as_text.json()["field"]) == (400, "retention_days")
     assert "a whole number" in as_text.json()["detail"]
@@ -438,3 +446,4 @@ def test_the_api_checks_option_types_and_keeps_an_international_host_sendable(
     assert api.get("/api/v1/events/options").json() == before
     assert added.status == 201
     assert added.json()["url"] == "https://xn--bcher-kva.example/hook?f%C3%BCr=%C3%BC"
+    assert [(r.status, r.json()["field"]) for r in bad_hosts] == [(422, "url")] * 3

@@ -9,13 +9,18 @@ once, in the answer to the request that made it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import ipaddress
 import json
 import logging
+import re
 import secrets
 import time
 import urllib.parse
 from dataclasses import dataclass
+
+import idna
 
 from agent import audit
 from agent.accounts.roles import Permission, Principal
@@ -187,24 +192,48 @@ def check_url(value: object) -> str:
     if parts.username or parts.password:
         # The address is shown in lists and logs; the secret signs instead.
         raise InvalidInput("url", None, "no user name or password in the address")
+    host = _host(parts.hostname, text, rule)
     if not text.isascii():
-        text = _ascii_url(parts, text, rule)
+        text = _ascii_url(parts, host)
+        if len(text) > URL_MAX:
+            raise InvalidInput(
+                "url", text, f"{rule}, at most {URL_MAX} characters as sent"
+            )
     return text
+
+
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+
+
+def _host(host: str, text: str, rule: str) -> str:
+    """The host as DNS knows it: an address, or a name whose labels are at
+    most 63 letters, digits and inner hyphens; an international name in
+    its ASCII (xn--) form by today's rules (IDNA 2008, as browsers use)."""
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return host
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            raise InvalidInput(
+                "url", text, f"{rule}; the host is not a valid international name"
+            ) from None
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise InvalidInput(
+            "url", text, f"{rule}; the host is not a valid name (labels of 1 to 63)"
+        )
+    return host
 
 
 #: What stays as it is in a path or query when the rest is percent-encoded.
 _URL_SAFE = "/%:@!$&'()*+,;=-._~?"
 
 
-def _ascii_url(parts: urllib.parse.SplitResult, text: str, rule: str) -> str:
-    """The address as HTTP sends it: an international host name in its
-    ASCII (xn--) form, other letters percent-encoded as UTF-8."""
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise InvalidInput(
-            "url", text, f"{rule}; the host is not a valid international name"
-        ) from None
+def _ascii_url(parts: urllib.parse.SplitResult, host: str) -> str:
+    """The address as HTTP sends it: the host in ASCII, other letters of the
+    path and query percent-encoded as UTF-8."""
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     return urllib.parse.urlunsplit(
         (
