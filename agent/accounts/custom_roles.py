@@ -215,14 +215,17 @@ def _row(name: str) -> CustomRole:
     return row
 
 
-def role_name_rule(value: str, field: str = "role") -> str:
-    """A predefined or custom role's name as an account or token may hold it."""
+def role_name_rule(
+    value: str, field: str = "role", predefined: tuple[Role, ...] = tuple(Role)
+) -> str:
+    """A predefined or custom role's name as an account or token may hold it
+    (of the predefined roles, only those given)."""
     value = (value or "").strip().lower()
-    if value in {r.value for r in Role}:
+    if value in {r.value for r in predefined}:
         return value
     if CustomRole.select().where(CustomRole.name == value).exists():
         return value
-    names = [r.value for r in Role] + [r.name for r in CustomRole.select()]
+    names = [r.value for r in predefined] + [r.name for r in CustomRole.select()]
     raise InvalidInput(field, value, "one of " + ", ".join(names))
 
 

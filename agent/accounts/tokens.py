@@ -56,16 +56,15 @@ class TokenInfo:
         return asdict(self)
 
 
+TOKEN_ROLES = tuple(r for r in Role if r != Role.USER)
+
+
 def create(actor: Principal, role_name: str, name: str) -> tuple[TokenInfo, str]:
     """Make a token; return its description and the token, shown this once."""
     actor.require(Permission.MANAGE_ACCOUNTS)
-    token_role = custom_roles.role_name_rule(role_name)
-    if token_role == Role.USER:
-        # The user role grants only an extension's own things, through its
-        # portal account; a token belongs to no extension.
-        raise InvalidInput(
-            "role", token_role, "a role other than user: a token has no extension"
-        )
+    # The user role grants only an extension's own things, through its
+    # portal account; a token belongs to no extension, so it is no choice.
+    token_role = custom_roles.role_name_rule(role_name, predefined=TOKEN_ROLES)
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or not name.isprintable():
         raise InvalidInput("name", name, f"1 to {NAME_MAX} printable characters")
