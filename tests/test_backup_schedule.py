@@ -86,6 +86,13 @@ def test_a_short_passphrase_is_refused_and_never_echoed(pbx_data, tmp_path):
     assert "12" in refused(result, "passphrase")
     assert "tooshort" not in result.stdout + result.stderr
 
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    result = pbx_data.cli(
+        "backup", "schedule", "--passphrase-file", str(empty), "--json"
+    )
+    assert "12" in refused(result, "passphrase")
+
 
 def test_a_passphrase_and_no_passphrase_together_are_refused_naming_both(
     pbx_data, tmp_path
@@ -241,3 +248,18 @@ def field_error(reply, field: str) -> str:
     found = re.search(rf'id="{field}-error">([^<]*)<', reply.body)
     assert found, f"no error shown at {field}"
     return html.unescape(found.group(1))
+
+
+def test_the_api_refuses_an_empty_passphrase_and_keeps_the_schedule(pbx):
+    api = api_client(pbx, "super-administrator")
+    sealed = api.request(
+        "PUT",
+        "/api/v1/backups/schedule",
+        json_body={"frequency": "daily", "passphrase": PASSPHRASE},
+    )
+
+    empty = api.request("PUT", "/api/v1/backups/schedule", json_body={"passphrase": ""})
+
+    assert sealed.status == 200 and sealed.json()["sealed"] is True
+    assert (empty.status, empty.json()["field"]) == (422, "passphrase")
+    assert api.get("/api/v1/backups/schedule").json() == sealed.json()

@@ -89,15 +89,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         for name in ("frequency", "weekday"):
             if body.get(name) is not None and not isinstance(body[name], str):
                 raise BadRequest(f"{name}: must be a string", field=name)
-        passphrase = body.get("passphrase", "")
+        passphrase = body.get("passphrase")
         if passphrase is not None and not isinstance(passphrase, str):
             raise BadRequest("passphrase: must be a string or null", field="passphrase")
+        # Left out keeps the passphrase, null stops sealing; an empty string
+        # is a passphrase too short, refused like any other.
         schedule = scheduled().set_schedule(
             frequency=body.get("frequency"),
             hour=body.get("hour"),
             weekday=body.get("weekday"),
             keep=body.get("keep"),
-            passphrase=passphrase or None,
+            passphrase=passphrase,
             clear_passphrase="passphrase" in body and passphrase is None,
         )
         return _json_response(schedule.to_dict())

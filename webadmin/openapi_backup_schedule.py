@@ -41,7 +41,7 @@ SCHEMAS: dict = {
                 "type": ["string", "null"],
                 "writeOnly": True,
                 "description": "12 characters or more seals each backup; null "
-                "stops sealing. Never shown again.",
+                "stops sealing; left out keeps it. Never shown again.",
             },
         },
     },

@@ -70,8 +70,13 @@ def schedule(app: Appliance, args: argparse.Namespace) -> int:
         "weekday": args.weekday,
         "keep": args.keep,
     }
+    # An empty file is a passphrase too short: refused, not taken as "keep".
     passphrase = _passphrase(args)
-    if any(v is not None for v in changes.values()) or passphrase or args.no_passphrase:
+    if (
+        any(v is not None for v in changes.values())
+        or passphrase is not None
+        or args.no_passphrase
+    ):
         current = backups.set_schedule(
             **changes, passphrase=passphrase, clear_passphrase=args.no_passphrase
         )
