@@ -157,7 +157,8 @@ def seen_phone(pbx, n: int, k: int) -> str:
     return mac
 
 
-@pytest.mark.parametrize("role", ROLES)
+# A token cannot hold the user role (it has no extension).
+@pytest.mark.parametrize("role", [r for r in ROLES if r != Role.USER])
 def test_every_api_operation_answers_each_role_by_its_permissions(shared_pbx, role):
     web = api_client(shared_pbx, role)
     held = grants(role)
@@ -268,10 +269,8 @@ def test_a_custom_role_sees_only_the_phones_of_its_extensions(shared_pbx):
 def test_changing_a_custom_role_binds_its_holders_at_once(shared_pbx):
     api = api_client(shared_pbx, CUSTOM)
     before = api.get("/api/v1/phonebooks").status
-    assert (
-        shared_pbx.cli("role", "set", CUSTOM, "--module", "contacts=none").returncode
-        == 0
-    )
+    assert shared_pbx.cli("role", "set", CUSTOM, "--module", "extensions=view",
+                          "--module", "contacts=none").returncode == 0  # fmt: skip
     after = api.get("/api/v1/phonebooks").status
     assert shared_pbx.cli("role", "set", CUSTOM, "--module", "extensions=view",
                           "--module", "contacts=edit").returncode == 0  # fmt: skip

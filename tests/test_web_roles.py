@@ -41,7 +41,9 @@ def allowed(role: str, needs: str) -> bool:
     }[needs]
 
 
-@pytest.mark.parametrize("role", ROLES)
+# A token cannot hold the user role (it has no extension): the user role's
+# side of the API is the portal account's, tested with the portal.
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "user"])
 def test_api_permissions_follow_the_role(shared_pbx, role):
     web = api_client(shared_pbx, role)
     number = str(200 + ROLES.index(role))
