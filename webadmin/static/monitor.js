@@ -30,7 +30,7 @@
   const CELLS = {
     extensions: (e) => [[e.number], [e.name], [e.state, e.state], [String(e.contacts)], [e.dnd ? "on" : ""]],
     calls: (c) => [
-      [c.caller_name ? `${c.caller} (${c.caller_name})` : c.caller],
+      [c.caller_name && c.caller_name !== c.caller ? `${c.caller} (${c.caller_name})` : c.caller],
       [c.callee],
       [c.direction],
       [c.trunk || "-"],

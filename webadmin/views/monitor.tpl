@@ -37,7 +37,7 @@
   <tbody>
   % for c in state.calls:
     <tr data-key="{{c.id}}">
-      <td>{{c.caller}}{{f' ({c.caller_name})' if c.caller_name else ''}}</td><td>{{c.callee}}</td>
+      <td>{{c.caller}}{{f' ({c.caller_name})' if c.caller_name and c.caller_name != c.caller else ''}}</td><td>{{c.callee}}</td>
       <td>{{c.direction}}</td><td>{{c.trunk or '-'}}</td>
       <td class="state" data-state="{{c.state}}">{{c.state}}</td>
       <td class="duration">{{since(c.answered_at or c.started_at)}}</td>
