@@ -65,8 +65,13 @@ runDriver(
         ) && document.querySelector("#monitor-calls td.state")?.dataset.state === "answered",
       [caller, callee],
     );
+    // The duration runs: it ticks on the page with no message from the
+    // server (a fixed wait could fall between two ticks on a busy machine).
     const durationBefore = (await callRows())[0][5];
-    await page.waitForTimeout(1500);
+    await waitFor(
+      (before) => document.querySelector("#monitor-calls td.duration")?.textContent !== before,
+      durationBefore,
+    );
     const inUse = { caller: await stateOf(caller), callee: await stateOf(callee), calls: await callRows() };
     step("in use", inUse);
 
