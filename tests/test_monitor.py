@@ -216,7 +216,11 @@ def test_the_cli_watch_prints_the_snapshot_then_each_change_until_interrupted(
 ):
     watch = subprocess.Popen(
         [*EDGEPBX, "monitor", "--watch", "--json"],
-        env=pbx.env,
+        # Started with SIGINT ignored, as a background job's children are:
+        # Ctrl-C must still end it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        # A watch that does not end dumps where it is stuck (SIGABRT below).
+        env={**pbx.env, "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -227,7 +231,12 @@ def test_the_cli_watch_prints_the_snapshot_then_each_change_until_interrupted(
             assert alice.register() == 200
             change = json.loads(watch.stdout.readline())
         watch.send_signal(signal.SIGINT)
-        status = watch.wait(10)
+        try:
+            status = watch.wait(10)
+        except subprocess.TimeoutExpired:
+            watch.send_signal(signal.SIGABRT)
+            _, stuck = watch.communicate(timeout=10)
+            raise AssertionError(f"the watch did not end on Ctrl-C:\n{stuck}") from None
     finally:
         if watch.poll() is None:
             watch.kill()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import time
 from functools import partial
 
@@ -74,6 +75,10 @@ def monitor(app: Appliance, args: argparse.Namespace) -> int:
         state = service.snapshot(CONSOLE, app.settings, app.kamailio).to_dict()
         print_json(state) if args.json else _print_state(state)
         return EXIT_OK
+    # Ctrl-C and SIGTERM end the watch even when it was started with SIGINT
+    # ignored (by a script in the background, say), where Python would not.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     feed = service.MonitorFeed(app.settings, app.kamailio)
     try:
         for change in service.changes(lambda: CONSOLE, feed):
