@@ -175,9 +175,11 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
         CallRecord.ended_at.is_null(),
         CallRecord.started_at >= now - OPEN_CALL_MAX_S,
     )
+    # Read once: the calls name their callers by them, step 3 gives each a state.
+    every_extension = list(Extension.select().order_by(Extension.number))
     # A phone that sends no display name is named as its extension is; an
     # outside caller keeps only what the carrier sent.
-    names = dict(Extension.select(Extension.number, Extension.display_name).tuples())
+    names = {ext.number: ext.display_name for ext in every_extension}
     calls = []
     for row in rows.order_by(CallRecord.started_at):
         if row.answered_at is None and row.started_at < now - RINGING_MAX_S:
@@ -211,7 +213,7 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
         )
     }
     extensions = []
-    for ext in Extension.select().order_by(Extension.number):
+    for ext in every_extension:
         contacts = (registered or {}).get(ext.number, 0)
         if not ext.enabled:
             state = DISABLED
