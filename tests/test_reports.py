@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import subprocess
 import zoneinfo
 
 import pytest
@@ -35,6 +34,7 @@ from agent.reports.schedules import (
 )
 from agent.trunks.models import CallRecord, RingGroupRow
 from tests.mailserver import MailServer
+from tests.pdftext import pdf_text
 
 ZONE = "Europe/Berlin"
 BERLIN = zoneinfo.ZoneInfo(ZONE)
@@ -194,19 +194,11 @@ def test_an_unknown_grouping_is_refused_naming_it(calls):
     assert refused.value.field == "group" and "queue" in str(refused.value)
 
 
-def test_the_pdf_writes_names_in_latin_greek_and_cyrillic_letters(calls, tmp_path):
+def test_the_pdf_writes_names_in_latin_greek_and_cyrillic_letters(calls):
     Extension.update(display_name="Zoë Łukasz Ελένη Дмитрий").where(
         Extension.number == "101"
     ).execute()
-    path = tmp_path / "report.pdf"
-    path.write_bytes(files.pdf_bytes(report(group="extension")))
-
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = pdf_text(files.pdf_bytes(report(group="extension")))
 
     assert "101 Zoë Łukasz Ελένη Дмитрий" in text
     assert "?" not in text
