@@ -19,6 +19,7 @@ from pathlib import Path
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.errors import InvalidInput, NotFound
+from agent.media import music_on_hold
 from agent.settings import Settings
 
 SOX = "sox"
@@ -149,6 +150,7 @@ class _AudioFolder:
         existed = target.exists()
         os.replace(converted, target)
         info = PromptInfo(name, round(_check(target), 1))
+        self._changed()
         audit.record(
             self.actor,
             "update" if existed else "create",
@@ -166,10 +168,14 @@ class _AudioFolder:
             raise NotFound(f"{self.kind} {name} does not exist", field="name")
         self._check_unused(name)
         target.unlink()
+        self._changed()
         audit.record(self.actor, "delete", self.kind, name, None, None)
 
     def _check_unused(self, name: str) -> None:
         """Refuse to remove a file something still plays."""
+
+    def _changed(self) -> None:
+        """A file was added, replaced or removed."""
 
 
 class PromptService(_AudioFolder):
@@ -197,3 +203,7 @@ class MusicService(_AudioFolder):
 
     folder = MUSIC_FOLDER
     kind = "music"
+
+    def _changed(self) -> None:
+        # The next hold plays the new music.
+        music_on_hold.refresh(self.settings)

@@ -20,6 +20,7 @@ from pathlib import Path
 from agent import ports
 from agent.devicekey import create_secret_file
 from agent.errors import InvalidInput
+from agent.media import music_on_hold
 from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
 from agent.sip.routing import DEFAULT_RING_MS, RoutingSettings
@@ -42,6 +43,9 @@ MAX_EXPIRES_S = 7200
 # A registration's Call-ID is remembered a little past the longest expiry,
 # so that any refresh in time is known as one (routing.register).
 REGISTRATION_MEMORY_S = MAX_EXPIRES_S + 300
+# A call on hold with music is remembered this long (agent/sip/hold.py):
+# longer than any hold, short enough that lost ends do not pile up.
+HOLD_MEMORY_S = 24 * 3600
 # Desk phone + softphone + mobile app per person, with room to spare.
 MAX_CONTACTS_PER_EXTENSION = 10
 # An extension rings for this long before the call goes to its voicemail
@@ -178,6 +182,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "default_expires": str(DEFAULT_EXPIRES_S),
         "max_expires": str(MAX_EXPIRES_S),
         "registration_memory_s": str(REGISTRATION_MEMORY_S),
+        "hold_memory_s": str(HOLD_MEMORY_S),
         "natping_interval_s": str(NATPING_INTERVAL_S),
         "routing_script": str(ROUTING_SCRIPT),
         "flood_window_s": str(FLOOD_WINDOW_S),
@@ -204,6 +209,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
             call_events_socket=str(settings.run_dir / CALL_EVENTS_SOCKET_NAME),
             ring_ms=ring_timeout_ms(),
             media_token=ensure_token(settings),
+            music_on_hold=str(music_on_hold.music_file(settings)),
         )
     )
     return cfg, routing

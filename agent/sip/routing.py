@@ -51,6 +51,7 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from forwarding import CallForwarding
+    from hold import MusicOnHold
     from outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -61,6 +62,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     )
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
+    from agent.sip.hold import MusicOnHold
     from agent.sip.outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -230,6 +232,9 @@ class RoutingSettings:
     media_token: str = ""
     #: How long an extension rings without a forward on no answer, in ms.
     ring_ms: int = DEFAULT_RING_MS
+    #: The file of music a held party hears (agent/media/music_on_hold.py);
+    #: played only while it exists, empty: never.
+    music_on_hold: str = ""
 
     @classmethod
     def parse(cls, text: str) -> RoutingSettings:
@@ -241,7 +246,7 @@ class RoutingSettings:
         if not isinstance(events_socket, str):
             raise ValueError("routing settings: events_socket must be a string")
         extra = {}
-        for name in ("config_db", "call_events_socket", "media_token"):
+        for name in ("config_db", "call_events_socket", "media_token", "music_on_hold"):
             value = data.get(name, "")
             if not isinstance(value, str):
                 raise ValueError(f"routing settings: {name} must be a string")
@@ -260,6 +265,7 @@ class RoutingSettings:
                 "call_events_socket": self.call_events_socket,
                 "media_token": self.media_token,
                 "ring_ms": self.ring_ms,
+                "music_on_hold": self.music_on_hold,
             }
         )
 
@@ -287,13 +293,14 @@ class EventReporter(DatagramSender):
         self._send(event)
 
 
-class Routing(OutsideCalls, CallForwarding):
+class Routing(OutsideCalls, CallForwarding, MusicOnHold):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
         self.settings = settings
         self.events = EventReporter(settings.events_socket)
         self.init_outside(settings.config_db, settings.call_events_socket)
+        self.music_file = settings.music_on_hold
         self._config: sqlite3.Connection | None = None
 
     # -- KEMI entry points ---------------------------------------------------
@@ -439,6 +446,7 @@ class Routing(OutsideCalls, CallForwarding):
             elif method == "INVITE":
                 KSR.rr.record_route()
             self.media_in_dialog(method)
+            self.hold_in_dialog(method)
             self.relay()
             return True
         if method == "ACK":

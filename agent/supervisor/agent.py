@@ -24,6 +24,7 @@ from agent.backup.schedule import BackupScheduler
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
 from agent.events.dispatcher import EventDispatcher
+from agent.media import music_on_hold
 from agent.media.daemons import media_daemons
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
@@ -106,6 +107,8 @@ class Agent:
             ensure_certificate(self.settings)
             self._forget_stale_registrations()
             realm = kamailio_config.sip_domain(self.settings)
+            # The music held parties hear, built now rather than at a hold.
+            music_on_hold.refresh(self.settings)
             files = kamailio_config.apply(self.settings, realm)
             return (
                 kamailio_config.kamailio_command(files, self.settings),
