@@ -45,7 +45,12 @@ class FakeKsr:
     )
 
     #: The modules that run inside Kamailio and import KSR from it.
-    KEMI_MODULES = ("agent.sip.routing", "agent.sip.outside", "agent.sip.forwarding")
+    KEMI_MODULES = (
+        "agent.sip.routing",
+        "agent.sip.outside",
+        "agent.sip.forwarding",
+        "agent.sip.hold",
+    )
 
     def install(self, monkeypatch) -> FakeKsr:
         """Stand in for KSR in every KEMI module for the rest of the test."""

@@ -14,8 +14,23 @@ import time
 import pytest
 
 from agent.rtpengine.ng import NgClient
+from agent.sip.hold import HELD, HOLD_RELAY_FLAGS, holds
+from tests.carrier import Carrier
+from tests.fake_ksr import FakeKsr
 from tests.sipphone import TONE_MIN_SHARE, TONE_POLL_S, Call
 from tests.test_calls import TONE_101, TONE_102, answered_call
+from tests.test_trunks import (
+    ACCOUNT,
+    ACCOUNT_PASSWORD,
+    CARRIER_PHONE,
+    CARRIER_PHONE_PASSWORD,
+    TONE_CARRIER_PHONE,
+    TONE_EXTENSION,
+    add_register_trunk,
+    carrier_phone,
+    extension_phone,
+    wait_trunk_state,
+)
 
 # The uploaded music: a tone no phone of these tests sends.
 MUSIC_HZ = 523
@@ -35,6 +50,14 @@ def no_longer_hears(call: Call, hz: int, timeout: float = 5.0) -> bool:
 @pytest.fixture
 def extensions(pbx):
     return {number: pbx.add_extension(number) for number in ("101", "102")}
+
+
+@pytest.fixture
+def carrier():
+    """A carrier with the trunk's account and a phone of its own."""
+    accounts = {ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD}
+    with Carrier(accounts=accounts) as running:
+        yield running
 
 
 @pytest.fixture
@@ -71,3 +94,143 @@ def test_held_party_hears_the_music_until_resumed(pbx, extensions, music):
         assert no_longer_hears(incoming, MUSIC_HZ), "the music goes on"
         assert call.sip_call_id not in relay.calls()
         call.hangup()
+
+
+def test_music_plays_to_either_side_of_a_call_over_a_trunk(pbx, carrier, music):
+    password = pbx.add_extension("101", "Alice")
+    add_register_trunk(pbx, carrier)
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+    added = pbx.cli("route", "add", "national", "--pattern", "9|1XXXXXXX",
+                    "--trunk", "acme")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+
+    with (
+        extension_phone(pbx, "101", password) as alice,
+        carrier_phone(carrier) as outside,
+    ):
+        assert (alice.register(), outside.register()) == (200, 200)
+        call = alice.call("9" + CARRIER_PHONE)
+        call.wait_confirmed()
+        incoming = outside.wait_incoming()
+        incoming.wait_confirmed()
+        assert incoming.heard_tone(TONE_EXTENSION)
+
+        # The extension holds: the carrier's phone hears the music.
+        assert call.hold() == 200
+        assert incoming.heard_tone(MUSIC_HZ), "the outside party hears no music"
+        assert no_longer_hears(incoming, TONE_EXTENSION)
+        assert call.unhold() == 200
+        assert no_longer_hears(incoming, MUSIC_HZ), "the music goes on"
+        assert incoming.heard_tone(TONE_EXTENSION)
+
+        # The outside party holds: the extension hears the music.
+        assert incoming.hold() == 200
+        assert call.heard_tone(MUSIC_HZ), "the extension hears no music"
+        assert incoming.unhold() == 200
+        assert no_longer_hears(call, MUSIC_HZ), "the music goes on"
+        assert call.heard_tone(TONE_CARRIER_PHONE)
+        assert incoming.heard_tone(TONE_EXTENSION)
+        call.hangup()
+
+
+SDP_HEAD = "v=0\r\no=- 1 2 IN IP4 192.0.2.5\r\ns=-\r\nt=0 0\r\n"
+AUDIO = "m=audio 4000 RTP/AVP 0\r\n"
+
+
+@pytest.mark.parametrize(
+    ("sdp", "on_hold"),
+    [
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "a=sendrecv\r\n", False),
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO, False),
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "a=sendonly\r\n", True),
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "a=inactive\r\n", True),
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "a=recvonly\r\n", False),
+        # Session-level direction, which a media-level one overrides.
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\na=sendonly\r\n" + AUDIO, True),
+        (
+            SDP_HEAD + "a=sendonly\r\nc=IN IP4 192.0.2.5\r\n" + AUDIO
+            + "a=sendrecv\r\n",
+            False,
+        ),
+        # RFC 2543's hold: the connection address 0.0.0.0.
+        (SDP_HEAD + "c=IN IP4 0.0.0.0\r\n" + AUDIO, True),
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "c=IN IP4 0.0.0.0\r\n", True),
+        # Video held but audio not; a refused audio stream; no audio.
+        (
+            SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO
+            + "m=video 4002 RTP/AVP 96\r\na=inactive\r\n",
+            False,
+        ),
+        (SDP_HEAD + "c=IN IP4 0.0.0.0\r\nm=audio 0 RTP/AVP 0\r\n", False),
+        (SDP_HEAD + "c=IN IP4 192.0.2.5\r\n", False),
+    ],
+)  # fmt: skip
+def test_an_offer_holds_when_its_audio_is_sendonly_inactive_or_to_0_0_0_0(sdp, on_hold):
+    assert holds(sdp) is on_hold
+
+
+# -- the hold step's decisions, with a stand-in for Kamailio's KSR ----------
+
+HOLD_OFFER = SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "a=sendonly\r\n"
+RESUME_OFFER = SDP_HEAD + "c=IN IP4 192.0.2.5\r\n" + AUDIO + "a=sendrecv\r\n"
+
+
+@pytest.fixture
+def dialog(monkeypatch, tmp_path):
+    """A re-INVITE of a call between two phones (no relay, nothing held)."""
+    from agent.sip import routing
+
+    music_file = tmp_path / "music-on-hold.wav"
+    music_file.write_bytes(b"RIFF")
+    fake = FakeKsr(pv={"$ci": "call-1", "$ft": "holder", "$tt": "held"})
+    fake.install(monkeypatch)
+    flags: set[int] = set()
+    fake.returns.update(
+        {
+            "textops.has_body_type": 1,
+            "isflagset": lambda flag: flag in flags,
+            "setflag": flags.add,
+            "pv.sets": fake.values.__setitem__,
+            "pv.unset": lambda name: fake.values.pop(name, None),
+            "pv.is_null": lambda name: 1 if fake.values.get(name) is None else -1,
+        }
+    )
+    route = routing.Routing(
+        routing.RoutingSettings(realm="pbx.example", music_on_hold=str(music_file))
+    )
+    return fake, route, music_file
+
+
+def test_a_hold_offer_puts_a_direct_call_through_the_relay_and_plays_on_200(dialog):
+    ksr, route, music_file = dialog
+    ksr.values["$rb"] = HOLD_OFFER
+    route.hold_in_dialog("INVITE")
+    assert ksr.called("rtpengine.rtpengine_offer") == [(HOLD_RELAY_FLAGS,)]
+    assert ksr.called("tm.t_on_reply") == [("ksr_onreply_route_hold",)]
+
+    ksr.values["$rs"] = "200"
+    route.ksr_onreply_route_hold(None)
+    assert ksr.called("rtpengine.rtpengine_answer") == [(HOLD_RELAY_FLAGS,)]
+    assert ksr.called("rtpengine.block_media") == [("from-tag=holder",)]
+    (flags,) = ksr.called("rtpengine.play_media")[0]
+    assert f"from-tag=held file={music_file} " in flags
+    assert ksr.values[HELD] == "held"
+
+
+def test_the_resume_takes_a_direct_call_off_the_relay(dialog):
+    ksr, route, _ = dialog
+    ksr.values[HELD] = "held"
+    ksr.values["$rb"] = RESUME_OFFER
+    route.hold_in_dialog("INVITE")
+    assert ksr.called("rtpengine.rtpengine_delete") == [("",)]
+    assert not ksr.called("rtpengine.rtpengine_offer")
+    assert HELD not in ksr.values
+
+
+def test_without_a_music_file_a_hold_is_left_alone(dialog):
+    ksr, route, music_file = dialog
+    music_file.unlink()
+    ksr.values["$rb"] = HOLD_OFFER
+    route.hold_in_dialog("INVITE")
+    assert not ksr.called("rtpengine.rtpengine_offer")
+    assert not ksr.called("tm.t_on_reply")
