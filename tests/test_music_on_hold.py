@@ -96,6 +96,28 @@ def test_held_party_hears_the_music_until_resumed(pbx, extensions, music):
         call.hangup()
 
 
+def test_with_music_on_hold_turned_off_a_held_party_hears_silence(
+    pbx, extensions, music
+):
+    off = pbx.cli("music", "on-hold", "off", "--json")
+    assert off.returncode == 0, off.stderr
+    assert off.json() == {"enabled": False}
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    with answered_call(pbx, extensions) as (call, incoming):
+        assert call.hold() == 200
+        assert no_longer_hears(incoming, TONE_101)
+        assert not incoming.heard_tone(MUSIC_HZ, timeout=2)
+        assert call.sip_call_id not in relay.calls()
+        assert call.unhold() == 200
+        assert incoming.heard_tone(TONE_101)
+
+        # Turned on again, the next hold has music.
+        assert pbx.cli("music", "on-hold", "on").returncode == 0
+        assert call.hold() == 200
+        assert incoming.heard_tone(MUSIC_HZ), "the held phone hears no music"
+        call.hangup()
+
+
 def test_music_plays_to_either_side_of_a_call_over_a_trunk(pbx, carrier, music):
     password = pbx.add_extension("101", "Alice")
     add_register_trunk(pbx, carrier)

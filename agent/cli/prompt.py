@@ -1,5 +1,6 @@
 """``edgepbx prompt``: prompts uploaded for IVR menus, ``edgepbx music``: music
-on hold, and mailbox greetings set from a file (agent/media/uploads.py)."""
+on hold (and whether held calls hear it, agent/media/music_on_hold.py), and
+mailbox greetings set from a file (agent/media/uploads.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli.parsers import command
 from agent.errors import InvalidInput
+from agent.media import music_on_hold
 from agent.media.uploads import MAX_UPLOAD_BYTES, MusicService, PromptService
 from agent.voicemail.service import VoicemailService
 
@@ -59,6 +61,17 @@ def prompt_remove(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def music_on_hold_switch(app: Appliance, args: argparse.Namespace) -> int:
+    if args.state is not None:
+        music_on_hold.set_enabled(app.settings, CONSOLE, args.state == "on")
+    enabled = music_on_hold.is_enabled()
+    if args.json:
+        print(json.dumps({"enabled": enabled}))
+    else:
+        print("music on hold: " + ("on" if enabled else "off"))
+    return EXIT_OK
+
+
 def greeting_set(app: Appliance, args: argparse.Namespace) -> int:
     info = VoicemailService(app.settings, CONSOLE).upload_greeting(
         args.extension, args.reason, _read(args.file)
@@ -89,6 +102,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     command(music_sub, "list", prompt_list, "list uploaded music (else Debian's)")
     p = command(music_sub, "remove", prompt_remove, "remove a piece of music")
     p.add_argument("name")
+    p = command(
+        music_sub, "on-hold", music_on_hold_switch, "whether held calls hear music"
+    )
+    p.add_argument("state", nargs="?", choices=("on", "off"), help="turn it on or off")
 
     greeting = sub.add_parser("greeting", help="mailbox greetings from a file")
     greeting_sub = greeting.add_subparsers(
