@@ -28,8 +28,9 @@ silence. Nothing of this runs for a REGISTER or outside a dialog.
 Known shortcomings: when both phones put each other on hold, only the
 first held party hears music; a hold offered late (a re-INVITE without SDP,
 the offer in its 200 and the answer in the ACK) is not recognised; and a
-restart of Kamailio during a hold forgets it, so that call's music plays on
-until its resume, when the relay's media timeout ends it.
+restart of Kamailio during a hold forgets it, so that call's music goes on
+past the resume (to the end of a trunk call; for a call between two phones,
+until the relay's media timeout, as the phones then talk directly).
 
 Standard library only.
 """
