@@ -37,6 +37,22 @@ MUSIC_HZ = 523
 MUSIC_S = 3
 
 
+def _tone(path, hz: int, seconds: int) -> None:
+    tone = ["synth", str(seconds), "sine", str(hz), "vol", "0.5"]
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), *tone],
+        check=True,
+    )
+
+
+def _soxi(path, option: str) -> str:
+    """One property of an audio file, as sox reads it."""
+    result = subprocess.run(
+        ["soxi", option, str(path)], check=True, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
 def no_longer_hears(call: Call, hz: int, timeout: float = 5.0) -> bool:
     """True once the latest received audio no longer holds the tone hz."""
     deadline = time.monotonic() + timeout
@@ -64,11 +80,7 @@ def carrier():
 def music(pbx, tmp_path):
     """The site's music on hold is a steady MUSIC_HZ tone, uploaded."""
     path = tmp_path / "tone.wav"
-    tone = ["synth", str(MUSIC_S), "sine", str(MUSIC_HZ), "vol", "0.5"]
-    subprocess.run(
-        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), *tone],
-        check=True,
-    )
+    _tone(path, MUSIC_HZ, MUSIC_S)
     result = pbx.cli("music", "upload", "hold-tone", str(path))
     assert result.returncode == 0, result.stderr
     return path
@@ -153,6 +165,34 @@ def test_music_plays_to_either_side_of_a_call_over_a_trunk(pbx, carrier, music):
         assert call.heard_tone(TONE_CARRIER_PHONE)
         assert incoming.heard_tone(TONE_EXTENSION)
         call.hangup()
+
+
+def test_the_music_file_follows_the_uploads_and_the_switch(pbx_data, tmp_path):
+    played = pbx_data.data_dir / "cache" / "music-on-hold.wav"
+    _tone(tmp_path / "a.wav", 440, 2)
+    _tone(tmp_path / "b.wav", 880, 3)
+    assert pbx_data.cli("music", "upload", "a", str(tmp_path / "a.wav")).returncode == 0
+    assert _soxi(played, "-s") == str(2 * 8000)
+    assert (_soxi(played, "-r"), _soxi(played, "-c")) == ("8000", "1")
+    assert _soxi(played, "-e") == "u-law"
+    assert pbx_data.cli("music", "upload", "b", str(tmp_path / "b.wav")).returncode == 0
+    assert _soxi(played, "-s") == str(5 * 8000)
+
+    # An unchanged site keeps its file.
+    built = played.stat().st_mtime_ns
+    assert pbx_data.cli("music", "on-hold", "on").returncode == 0
+    assert played.stat().st_mtime_ns == built
+
+    assert pbx_data.cli("music", "on-hold", "off").returncode == 0
+    assert not played.exists()
+    assert pbx_data.cli("music", "on-hold", "--json").json() == {"enabled": False}
+    assert pbx_data.cli("music", "on-hold", "on").returncode == 0
+    assert played.exists()
+
+    # No uploads left: Debian's music.
+    for name in ("a", "b"):
+        assert pbx_data.cli("music", "remove", name).returncode == 0
+    assert int(_soxi(played, "-s")) > 60 * 8000
 
 
 SDP_HEAD = "v=0\r\no=- 1 2 IN IP4 192.0.2.5\r\ns=-\r\nt=0 0\r\n"

@@ -215,8 +215,14 @@ def test_reporting_never_fails_a_request_when_the_agent_is_down(ksr, tmp_path):
 def test_routing_settings_survive_their_round_trip():
     from agent.sip.routing import RoutingSettings
 
-    settings = RoutingSettings(realm="pbx.example", events_socket="/run/x.sock")
+    settings = RoutingSettings(
+        realm="pbx.example",
+        events_socket="/run/x.sock",
+        music_on_hold="/data/cache/music-on-hold.wav",
+    )
     assert RoutingSettings.parse(str(settings)) == settings
+    with pytest.raises(ValueError, match="music_on_hold must be a string"):
+        RoutingSettings.parse('{"realm": "pbx", "music_on_hold": 7}')
 
 
 @pytest.fixture
