@@ -7,8 +7,10 @@ SDP offer makes its audio sendonly or inactive (RFC 3264 section 8.4), or
 the older way, a connection address of 0.0.0.0 (RFC 2543). Such an offer
 is relayed through rtpengine, and once the held party's phone has answered
 it, rtpengine plays the site's music on hold to that phone, in a loop
-(ng "play media"). An offer from the holding phone that holds no more
-(the resume) stops the music ("stop media"); so does the end of the call.
+(ng "play media"), and drops what the holding phone still sends ("block
+media"): a sendonly phone may go on sending its microphone. An offer from
+the holding phone that holds no more (the resume) stops the music and lets
+its audio through again; so does the end of the call.
 
 Calls whose media rtpengine relays anyway (trunk calls, phones behind NAT:
 agent/sip/outside.py) only gain the music. A call between two phones that
@@ -17,7 +19,7 @@ hold only: the hold offer and its answer are rewritten to the relay's
 address, and the resume goes to the other phone untouched, so both phones
 send to each other directly again and the relay forgets the call.
 
-The held party's To/From tag is kept per Call-ID in the "held" htable
+The held party's tag is kept per Call-ID in the "held" htable
 (kamailio.cfg.tmpl) for the time of the hold; that entry is also what tells
 later in-dialog requests of a direct call that its media now crosses the
 relay. The music is one file that the agent builds from the site's music
@@ -61,7 +63,7 @@ OFFER_METHODS = {"INVITE", "UPDATE"}
 DIRECTIONS = {"sendrecv", "sendonly", "recvonly", "inactive"}
 # RFC 3264 section 8.4: the offerer stops receiving.
 HOLD_DIRECTIONS = {"sendonly", "inactive"}
-# RFC 2543 section B.5 (kept for old phones by RFC 3264 section 8.4).
+# RFC 2543's hold, which RFC 3264 section 8.4 asks answerers to understand.
 HOLD_ADDRESS = "0.0.0.0"
 # For a call relayed only while on hold: the relay's address in c= only.
 # The o= line stays the phone's, so that the resume, which is not relayed,
