@@ -140,3 +140,32 @@ def test_a_conference_room_is_made_with_a_pin_never_shown(admin_api):
     }
     assert too_big.status == 422 and too_big.json()["field"] == "max_members"
     assert admin_api.request("DELETE", "/api/v1/conference/810").status == 204
+
+
+MUSIC_ON_HOLD = "/api/v1/music-on-hold"
+
+
+def test_music_on_hold_is_turned_off_and_on_through_the_api(shared_pbx, admin_api):
+    played = shared_pbx.data_dir / "cache" / "music-on-hold.wav"
+    assert admin_api.get(MUSIC_ON_HOLD).json() == {"enabled": True}
+    assert played.is_file()
+
+    off = admin_api.request("PUT", MUSIC_ON_HOLD, json_body={"enabled": False})
+    assert (off.status, off.json()) == (200, {"enabled": False})
+    assert not played.exists()
+    shown = shared_pbx.cli("music", "on-hold", "--json").json()
+    assert shown == {"enabled": False}
+
+    on = admin_api.request("PUT", MUSIC_ON_HOLD, json_body={"enabled": True})
+    assert (on.status, on.json()) == (200, {"enabled": True})
+    assert played.is_file()
+
+
+@pytest.mark.parametrize("body", [{"enabled": "no"}, {}, {"enabled": None}])
+def test_a_bad_music_on_hold_switch_names_the_field_and_changes_nothing(
+    admin_api, body
+):
+    refused = admin_api.request("PUT", MUSIC_ON_HOLD, json_body=body)
+    assert refused.status == 400
+    assert refused.json()["field"] == "enabled"
+    assert admin_api.get(MUSIC_ON_HOLD).json() == {"enabled": True}

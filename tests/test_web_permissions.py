@@ -136,6 +136,8 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("PUT", f"/api/v1/prompts/p{n}", tone_wav(0.2), P.MANAGE_MEDIA),
         ("GET", "/api/v1/music", None, P.VIEW_MEDIA),
         ("PUT", f"/api/v1/music/m{n}", tone_wav(0.2), P.MANAGE_MEDIA),
+        ("GET", "/api/v1/music-on-hold", None, P.VIEW_MEDIA),
+        ("PUT", "/api/v1/music-on-hold", {"enabled": True}, P.MANAGE_MEDIA),
     ]  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 A file is sent as the raw body (WAV or MP3) and converted by the same
 ``PromptService`` and ``MusicService`` as the CLI and the IVR page; a file
 that is not audio, or too long, is a problem naming ``file``.
+``/api/v1/music-on-hold`` turns the music held calls hear on or off, as
+``edgepbx music on-hold`` does (agent/media/music_on_hold.py).
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import logging
 import bottle
 
 from agent.appliance import Appliance
+from agent.media import music_on_hold
 from agent.media.uploads import MAX_UPLOAD_BYTES, MusicService, PromptService
 from webadmin import access, bodies
 from webadmin.api import (
     PREFIX,
+    BadRequest,
     BodyTooLarge,
     UnsupportedMediaType,
     _json_response,
     api_route,
+    json_object,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -52,6 +57,22 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     for folder in FOLDERS:
         _install_folder(app, folder, service)
+
+    @app.get(f"{PREFIX}/music-on-hold")
+    @api_route
+    def get_music_on_hold() -> str:
+        enabled = music_on_hold.shown_to(access.current().principal)
+        return _json_response({"enabled": enabled})
+
+    @app.put(f"{PREFIX}/music-on-hold")
+    @api_route
+    def put_music_on_hold() -> str:
+        body = json_object({"enabled": bool})
+        if body.get("enabled") is None:
+            raise BadRequest("enabled: required, true or false", field="enabled")
+        actor = access.current().principal
+        enabled = music_on_hold.set_enabled(settings, actor, body["enabled"])
+        return _json_response({"enabled": enabled})
 
 
 def _install_folder(app: bottle.Bottle, folder: str, service) -> None:

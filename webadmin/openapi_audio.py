@@ -1,5 +1,6 @@
-"""The OpenAPI description of ``/api/v1/prompts`` and ``/api/v1/music``
-(``webadmin.api_audio``), merged into the document of ``webadmin.openapi``."""
+"""The OpenAPI description of ``/api/v1/prompts``, ``/api/v1/music`` and
+``/api/v1/music-on-hold`` (``webadmin.api_audio``), merged into the document
+of ``webadmin.openapi``."""
 
 from __future__ import annotations
 
@@ -23,8 +24,20 @@ SCHEMAS: dict = {
             "name": {"type": "string"},
             "duration_s": {"type": "number", "maximum": MAX_PROMPT_S},
         },
-    }
+    },
+    "MusicOnHold": {
+        "type": "object",
+        "required": ["enabled"],
+        "additionalProperties": False,
+        "properties": {
+            "enabled": {
+                "type": "boolean",
+                "description": "whether a held party hears the music",
+            }
+        },
+    },
 }
+_SWITCH = {"$ref": "#/components/schemas/MusicOnHold"}
 
 
 def _folder(what: str, plural: str, tag: str, note: str) -> dict:
@@ -92,3 +105,25 @@ PATHS: dict = _folder(
     "music",
     "Converted to 8 kHz mono; once any is uploaded it replaces the system's music.",
 )
+
+PATHS["/music-on-hold"] = {
+    "get": {
+        "operationId": "getMusicOnHold",
+        "summary": "Whether a party put on hold hears the music on hold",
+        "responses": {"200": json_response(_SWITCH, "the switch"), **ACCESS_ERRORS},
+    },
+    "put": {
+        "operationId": "setMusicOnHold",
+        "summary": "Turn music on hold on or off; the next hold follows",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _SWITCH}},
+        },
+        "responses": {
+            "200": json_response(_SWITCH, "the switch as changed"),
+            "400": problem_response("not a JSON object with enabled true or false"),
+            "415": problem_response("not sent as application/json"),
+            **ACCESS_ERRORS,
+        },
+    },
+}

@@ -50,6 +50,12 @@ def is_enabled() -> bool:
     return bool(system_settings.get(SETTING, True))
 
 
+def shown_to(actor: Principal) -> bool:
+    """Whether held calls hear music, for someone who may see the media."""
+    actor.require(Permission.VIEW_MEDIA)
+    return is_enabled()
+
+
 def _sources(settings: Settings) -> list[dict]:
     found = []
     for path in prompts.music_on_hold(settings.data_dir):
