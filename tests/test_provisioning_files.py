@@ -153,6 +153,17 @@ def test_grandstream_phones_get_the_zone_as_a_self_defined_time_zone(
     assert values["P143"] == "0"  # DHCP option 2 may not replace it
 
 
+def test_a_known_grandstream_phone_reads_the_site_values_in_its_own_file():
+    # It asks for cfg.xml only when its cfg<mac>.xml is missing.
+    common = grandstream_values(grandstream.render_common(SITE))
+    own = grandstream_values(grandstream.render_mac_file(PHONE))
+
+    assert set(own) <= grandstream.MAC_FILE_KEYS
+    assert {key: own[key] for key in common} == common
+    assert own["P246"] == "CET-1CEST,M3.5.0,M10.5.0/3"
+    assert own["P30"] == "pool.ntp.org"
+
+
 @pytest.mark.parametrize(("zone", "rule", "offset", "dst"), ZONE_ROWS)
 def test_snom_phones_get_the_standard_offset_and_the_dst_rule(zone, rule, offset, dst):
     site = dataclasses.replace(SITE, time_zone=zone)

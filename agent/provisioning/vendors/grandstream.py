@@ -7,7 +7,11 @@ not served here; ``cfg<mac>.bin`` on newer firmware), then
 ``cfg<mac>.xml``, then ``cfg<model>.xml`` and the generic ``cfg.xml``
 (Grandstream SIP Device Provisioning Guide, "Overview" and "Provisioning
 flow"; the ``<gs_provision>`` wrapper and its optional ``<mac>`` check are
-from the same guide's XML section).
+from the same guide's XML section). It asks for ``cfg<model>.xml`` and
+``cfg.xml`` only when ``cfg<mac>.xml`` could not be downloaded (GXP21xx
+and GXP17xx administration guides, "Config File Download"), so a phone the
+PBX knows reads its own file alone: that file repeats the site values of
+the common file (``COMMON_KEYS``), which serves phones not added yet.
 
 P-values written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Grandstream's
 configuration templates for the GXP21xx series: account 1 uses P271
@@ -23,7 +27,7 @@ have six accounts at most, so six lines.
 
 The time zone is P64 ``customize`` ("Self-Defined Time Zone") with the
 zone's rule in P246, and P143 ``0`` so that a DHCP server's option 2 (a
-bare offset) does not replace it; all three are in the common file. Their
+bare offset) does not replace it; all three are site values. Their
 names and values are from Grandstream's configuration template for the
 GXP17xx series ("Settings/Date and Time": P64's list of choices ending in
 ``customize``, P246 "Self Defined Time zone. Max length allowed is 64
@@ -133,6 +137,7 @@ MAC_FILE_KEYS = frozenset(
     | {ADMIN_PASSWORD}
     | {p for key in range(1, MAX_KEYS + 1) for p in mpk_values(key)}
     | {FIRMWARE_SERVER, FIRMWARE_PROTOCOL, PHONEBOOK_DOWNLOAD, PHONEBOOK_PATH}
+    | COMMON_KEYS
 )
 OVERRIDE_NAME = re.compile(r"P[0-9]{1,5}")
 
@@ -168,21 +173,23 @@ def _account(account: LineAccount, site: SiteProfile) -> list[tuple[str, str]]:
     ]
 
 
+def _site_values(site: SiteProfile) -> list[tuple[str, str]]:
+    return [
+        (NTP_SERVER, site.ntp_server),
+        (LANGUAGE, site.language),
+        (TIME_ZONE, SELF_DEFINED),
+        (SELF_DEFINED_TIME_ZONE, site.zone_rule().text(plain_names=True)),
+        (TIME_ZONE_FROM_DHCP, "0"),
+    ]
+
+
 def render_common(site: SiteProfile) -> bytes:
-    return _provision(
-        [
-            (NTP_SERVER, site.ntp_server),
-            (LANGUAGE, site.language),
-            (TIME_ZONE, SELF_DEFINED),
-            (SELF_DEFINED_TIME_ZONE, site.zone_rule().text(plain_names=True)),
-            (TIME_ZONE_FROM_DHCP, "0"),
-        ],
-        None,
-    )
+    return _provision(_site_values(site), None)
 
 
 def render_mac_file(phone: PhoneProfile) -> bytes:
-    values: list[tuple[str, str]] = []
+    # The phone reads no other file once it has this one.
+    values = _site_values(phone.site)
     for account in phone.lines:
         values += _account(account, phone.site)
     values.append((ADMIN_PASSWORD, phone.admin_password))
