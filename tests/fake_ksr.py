@@ -25,12 +25,14 @@ class FakeKsr:
         "auth",
         "auth_db",
         "corex",
+        "dialog",
         "dispatcher",
         "hdr",
         "htable",
         "maxfwd",
         "nathelper",
         "pike",
+        "presence",
         "pv",
         "registrar",
         "rr",
@@ -45,7 +47,12 @@ class FakeKsr:
     )
 
     #: The modules that run inside Kamailio and import KSR from it.
-    KEMI_MODULES = ("agent.sip.routing", "agent.sip.outside", "agent.sip.forwarding")
+    KEMI_MODULES = (
+        "agent.sip.routing",
+        "agent.sip.outside",
+        "agent.sip.forwarding",
+        "agent.sip.lamps",
+    )
 
     def install(self, monkeypatch) -> FakeKsr:
         """Stand in for KSR in every KEMI module for the rest of the test."""
