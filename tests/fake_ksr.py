@@ -25,12 +25,14 @@ class FakeKsr:
         "auth",
         "auth_db",
         "corex",
+        "dialog",
         "dispatcher",
         "hdr",
         "htable",
         "maxfwd",
         "nathelper",
         "pike",
+        "presence",
         "pv",
         "registrar",
         "rr",
@@ -50,6 +52,7 @@ class FakeKsr:
         "agent.sip.outside",
         "agent.sip.forwarding",
         "agent.sip.hold",
+        "agent.sip.lamps",
     )
 
     def install(self, monkeypatch) -> FakeKsr:

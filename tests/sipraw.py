@@ -210,3 +210,117 @@ class SipClient:
             "",
         ]
         self.send_raw("\r\n".join(lines).encode())
+
+
+class DialogWatcher(SipClient):
+    """A phone's busy lamp field: SUBSCRIBE for the dialog event package
+    (RFC 4235) of one extension, then the lamp's state from each NOTIFY.
+
+    NOTIFYs are requests, not replies: every read answers each with 200
+    OK, as a phone must, and keeps the dialog state it reported (``idle``
+    for a NOTIFY that names no call).
+    """
+
+    def subscribe(
+        self, user: str, password: str, target: str, expires: int = 600
+    ) -> SipReply:
+        host, port = self.server
+        self.target_uri = f"sip:{target}@{host}:{port}"
+        self.user = user
+        self.states: list[str] = []
+        self.subscription_states: list[str] = []
+        reply = self.send_with_auth(
+            "SUBSCRIBE",
+            self.target_uri,
+            user,
+            password,
+            to_user=target,
+            extra_headers=[
+                "Event: dialog",
+                "Accept: application/dialog-info+xml",
+                f"Expires: {expires}",
+            ],
+        )
+        self.dialog = reply
+        self.cseq = 2  # the challenged SUBSCRIBE was 1, its answer 2
+        return reply
+
+    def refresh(self, expires: int) -> SipReply:
+        """SUBSCRIBE again inside the subscription (RFC 6665 section 4.1.2.1):
+        the same Call-ID and tags, to the Contact the server gave; Expires 0
+        ends it."""
+        reply = self.dialog
+        self.cseq += 1
+        target = (reply.header("Contact") or "").strip("<>").split(">")[0]
+        host = self.local_host
+        lines = [
+            f"SUBSCRIBE {target} SIP/2.0",
+            f"Via: SIP/2.0/UDP {host}:{self.local_port};"
+            f"branch=z9hG4bK{secrets.token_hex(8)};rport",
+            "Max-Forwards: 70",
+            f"From: {reply.header('From')}",
+            f"To: {reply.header('To')}",
+            f"Call-ID: {reply.header('Call-ID')}",
+            f"CSeq: {self.cseq} SUBSCRIBE",
+            f"Contact: <sip:{self.user}@{host}:{self.local_port}>",
+            "Event: dialog",
+            "Accept: application/dialog-info+xml",
+            f"Expires: {expires}",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+        self.send_raw("\r\n".join(lines).encode())
+        return self.receive()
+
+    def receive(self, skip_provisional: bool = True) -> SipReply:
+        """The next reply; NOTIFYs that come first are answered and kept."""
+        while True:
+            data, _ = self.sock.recvfrom(65535)
+            if data.startswith(b"NOTIFY "):
+                self._answer_notify(data)
+                continue
+            reply = SipReply.parse(data)
+            if not (skip_provisional and reply.status < 200):
+                return reply
+
+    def _answer_notify(self, data: bytes) -> None:
+        text = data.decode(errors="replace")
+        head, _, body = text.partition("\r\n\r\n")
+        headers = [line.partition(":") for line in head.split("\r\n")[1:]]
+        keep = ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq")
+        answer = ["SIP/2.0 200 OK"]
+        for name, _, value in headers:
+            if name.strip().lower() in keep:
+                answer.append(f"{name.strip()}: {value.strip()}")
+            if name.strip().lower() == "subscription-state":
+                self.subscription_states.append(value.strip().split(";")[0])
+        answer += ["Content-Length: 0", "", ""]
+        self.send_raw("\r\n".join(answer).encode())
+        states = re.findall(r"<state[^>]*>\s*([a-z]+)\s*</state>", body)
+        self.states.append(states[0] if states else "idle")
+
+    def next_state(self, timeout: float = 10.0) -> str:
+        """Read until one more NOTIFY arrives; the state it reports."""
+        seen = len(self.states)
+        self.sock.settimeout(timeout)
+        try:
+            while len(self.states) == seen:
+                data, _ = self.sock.recvfrom(65535)
+                if data.startswith(b"NOTIFY "):
+                    self._answer_notify(data)
+        finally:
+            self.sock.settimeout(RECV_TIMEOUT_S)
+        return self.states[-1]
+
+    def wait_notifies(self, count: int, timeout: float = 10.0) -> None:
+        """Read until count NOTIFYs have come in all (some may have come
+        in while a reply was awaited)."""
+        while len(self.states) < count:
+            self.next_state(timeout)
+
+    def wait_state(self, state: str, timeout: float = 10.0) -> list[str]:
+        """Read NOTIFYs until the latest reports state; the states seen."""
+        while not self.states or self.states[-1] != state:
+            self.next_state(timeout)
+        return self.states

@@ -1,12 +1,17 @@
 """The Buildroot tree holds together: its scripts pass shellcheck, every
-package is reachable from the menu, and its boot files say what the
-firmware updater expects."""
+package is reachable from the menu, the image carries every Python package
+the agent imports, and its boot files say what the firmware updater
+expects."""
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
 import shutil
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,61 @@ from agent.firmware import bootstate
 TOP = Path(__file__).resolve().parents[1]
 TREE = TOP / "buildroot-config"
 BOARD = TREE / "board" / "edgepbx" / "rpi"
+EDGEPBX = TREE / "package" / "edgepbx"
+
+# The Buildroot package that installs each Python package the image needs,
+# by its PyPI name: pyproject.toml's run-time dependencies, and what the
+# packages this tree builds itself need in turn (requirements.lock's "via").
+BUILDROOT_PACKAGE_OF = {
+    "bottle": "python-bottle",
+    "cryptography": "python-cryptography",
+    "defusedxml": "python-defusedxml",
+    "fonttools": "python-fonttools",
+    "fpdf2": "python-fpdf2",
+    "gunicorn": "python-gunicorn",
+    "idna": "python-idna",
+    "jinja2": "python-jinja2",
+    "peewee": "python-peewee",
+    "pillow": "python-pillow",
+    "pjsua2-python": "python-pjsua2",
+    "pyroute2": "python-pyroute2",
+    "pyserial": "python-serial",
+}
+
+# Those of the packages above that Buildroot (2024.02 and later) ships; the
+# others are in this tree's package/.
+IN_BUILDROOT = {
+    "python-bottle",
+    "python-cryptography",
+    "python-defusedxml",
+    "python-fonttools",
+    "python-gunicorn",
+    "python-idna",
+    "python-jinja2",
+    "python-pillow",
+    "python-pyroute2",
+    "python-serial",
+}
+
+# Modules of Python's own library that Buildroot's python3 leaves out unless
+# its option is on.
+PYTHON3_OPTION_OF_MODULE = {
+    "bz2": "BR2_PACKAGE_PYTHON3_BZIP2",
+    "curses": "BR2_PACKAGE_PYTHON3_CURSES",
+    "lzma": "BR2_PACKAGE_PYTHON3_XZ",
+    "pyexpat": "BR2_PACKAGE_PYTHON3_PYEXPAT",
+    "readline": "BR2_PACKAGE_PYTHON3_READLINE",
+    "sqlite3": "BR2_PACKAGE_PYTHON3_SQLITE",
+    "ssl": "BR2_PACKAGE_PYTHON3_SSL",
+    "unicodedata": "BR2_PACKAGE_PYTHON3_UNICODEDATA",
+    "xml": "BR2_PACKAGE_PYTHON3_PYEXPAT",
+    "zlib": "BR2_PACKAGE_PYTHON3_ZLIB",
+}
+
+# Modules that a program other than Python puts in place at run time.
+PROVIDED_BY = {"KSR": "BR2_PACKAGE_KAMAILIO"}  # Kamailio's app_python3
+
+OWN_PACKAGES = ("agent", "webadmin", "provisioning_server")
 
 
 def shell_scripts() -> list[Path]:
@@ -52,7 +112,13 @@ def test_the_tree_names_itself_and_every_package_is_in_the_menu():
     assert re.search(r"^name: EDGEPBX$", desc, re.M)
     menu = (TREE / "Config.in").read_text()
     packages = sorted(p.name for p in (TREE / "package").iterdir() if p.is_dir())
-    assert {"kamailio", "rtpengine", "python-peewee", "python-pjsua2"} <= set(packages)
+    assert {
+        "kamailio",
+        "rtpengine",
+        "python-fpdf2",
+        "python-peewee",
+        "python-pjsua2",
+    } <= set(packages)
     for name in packages:
         assert f'"$BR2_EXTERNAL_EDGEPBX_PATH/package/{name}/Config.in"' in menu
         makefile = (TREE / "package" / name / f"{name}.mk").read_text()
@@ -73,6 +139,8 @@ def test_each_defconfig_names_files_that_exist_in_the_tree():
         text = config.read_text()
         assert "BR2_aarch64=y" in text
         assert "BR2_PACKAGE_EDGEPBX=y" in text
+        # zoneinfo finds no zone without it (tzdata has no prompt of its own).
+        assert "BR2_TARGET_TZ_INFO=y" in text, f"{config.name}: no time zones"
         for relative in re.findall(r"\$\(BR2_EXTERNAL_EDGEPBX_PATH\)/([^\" ]+)", text):
             assert (TREE / relative).exists(), f"{config.name}: {relative}"
 
@@ -86,3 +154,185 @@ def test_autoboot_is_what_the_updater_reads_and_the_card_has_four_partitions():
     assert "kernel=Image" in (BOARD / "config.txt").read_text()
     assert (BOARD / "cmdline.txt").read_text()[-1] == "\n"
     assert (BOARD / "cmdline.txt").read_text().count("\n") == 1
+
+
+def option_of(package: str) -> str:
+    """The Kconfig symbol of a Buildroot package: python-fpdf2 is
+    BR2_PACKAGE_PYTHON_FPDF2."""
+    return "BR2_PACKAGE_" + package.upper().replace("-", "_")
+
+
+def selected_by(config_in: Path) -> set[str]:
+    return set(re.findall(r"^\s*select (BR2_\w+)", config_in.read_text(), re.M))
+
+
+def make_variable(makefile: Path, name: str) -> str:
+    """A variable's value in a package's .mk, continuation lines joined."""
+    text = makefile.read_text().replace("\\\n", " ")
+    found = re.search(rf"^{name}\s*\+?=\s*(.*)$", text, re.M)
+    assert found, f"{makefile.name}: no {name}"
+    return " ".join(found.group(1).split())
+
+
+def pypi_name(requirement: str) -> str:
+    """A requirement's project name as PyPI compares them (PEP 503)."""
+    name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement).group(0)
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_dependencies() -> list[str]:
+    project = tomllib.loads((TOP / "pyproject.toml").read_text())["project"]
+    return [pypi_name(r) for r in project["dependencies"]]
+
+
+def locked_releases() -> dict[str, tuple[str, set[str], set[str]]]:
+    """requirements.lock as {name: (version, sha256 hashes, needed by)}."""
+    releases: dict[str, tuple[str, set[str], set[str]]] = {}
+    current = None
+    for line in (TOP / "requirements.lock").read_text().splitlines():
+        pinned = re.match(r"([A-Za-z0-9._-]+)==(\S+)", line)
+        if pinned:
+            current = pypi_name(pinned.group(1))
+            releases[current] = (pinned.group(2), set(), set())
+            continue
+        if not line.strip():
+            current = None  # a blank line ends the pinned packages
+        if current is None:
+            continue
+        digest = re.search(r"--hash=sha256:([0-9a-f]{64})", line)
+        if digest:
+            releases[current][1].add(digest.group(1))
+            continue
+        via = re.match(r"\s*#\s+(?:via\s+)?([A-Za-z0-9._-]+)", line)
+        if via and via.group(1) != "via":
+            releases[current][2].add(pypi_name(via.group(1)))
+    return releases
+
+
+def test_every_runtime_dependency_is_selected_by_the_edgepbx_package():
+    selected = selected_by(EDGEPBX / "Config.in")
+    built_first = make_variable(EDGEPBX / "edgepbx.mk", "EDGEPBX_DEPENDENCIES").split()
+    in_tree = {p.name for p in (TREE / "package").iterdir() if p.is_dir()}
+    gaps = []
+    for name in runtime_dependencies():
+        package = BUILDROOT_PACKAGE_OF.get(name)
+        if package is None:
+            gaps.append(f"{name}: no Buildroot package named for it")
+            continue
+        if (package in in_tree) == (package in IN_BUILDROOT):
+            where = "both" if package in in_tree else "neither"
+            gaps.append(f"{name}: {package} is in {where} of package/ and Buildroot")
+        if option_of(package) not in selected:
+            gaps.append(
+                f"{name}: package/edgepbx/Config.in does not select "
+                f"{option_of(package)}"
+            )
+        if package not in built_first:
+            gaps.append(f"{name}: EDGEPBX_DEPENDENCIES lacks {package}")
+    assert not gaps, "the image lacks run-time dependencies:\n" + "\n".join(gaps)
+
+
+def imports_of_the_agent() -> dict[str, str]:
+    """Every module the agent, web admin and provisioning server import by
+    absolute name, with one file that imports it."""
+    found: dict[str, str] = {}
+    for base in OWN_PACKAGES:
+        for path in sorted((TOP / base).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    # Kamailio's KEMI scripts import the modules beside them.
+                    if (path.parent / f"{top}.py").is_file():
+                        continue
+                    found.setdefault(top, str(path.relative_to(TOP)))
+    return found
+
+
+def test_every_module_the_agent_imports_is_on_the_image():
+    selected = selected_by(EDGEPBX / "Config.in")
+    dependencies = set(runtime_dependencies())
+    distributions = importlib.metadata.packages_distributions()
+    gaps = []
+    for module, where in sorted(imports_of_the_agent().items()):
+        if module in OWN_PACKAGES:
+            continue
+        if module in PROVIDED_BY:
+            option = PROVIDED_BY[module]
+        elif module in sys.stdlib_module_names:
+            option = PYTHON3_OPTION_OF_MODULE.get(module)
+            if option is None:
+                continue
+        else:
+            names = {pypi_name(d) for d in distributions.get(module, [])}
+            if not names & dependencies:
+                gaps.append(
+                    f"{module} ({where}): not from a dependency in pyproject.toml"
+                )
+            continue
+        if option not in selected:
+            gaps.append(
+                f"{module} ({where}): package/edgepbx/Config.in does not "
+                f"select {option}"
+            )
+    assert not gaps, "imports the image cannot satisfy:\n" + "\n".join(gaps)
+
+
+def test_python_packages_of_the_tree_build_the_locked_release():
+    releases = locked_releases()
+    pypi_of = {package: name for name, package in BUILDROOT_PACKAGE_OF.items()}
+    checked = []
+    for folder in sorted((TREE / "package").glob("python-*")):
+        package = folder.name
+        makefile = folder / f"{package}.mk"
+        variable = package.upper().replace("-", "_")
+        if "files.pythonhosted.org" not in make_variable(makefile, f"{variable}_SITE"):
+            continue
+        name = pypi_of.get(package)
+        assert name in releases, f"{package}: no release of it in requirements.lock"
+        version, digests, _ = releases[name]
+        assert make_variable(makefile, f"{variable}_VERSION") == version, (
+            f"{package}: not the release of {name} in requirements.lock ({version})"
+        )
+
+        # The .hash holds the sdist's sha256 as the lock pins it, and the
+        # license files' (Buildroot checks both).
+        source = make_variable(makefile, f"{variable}_SOURCE").replace(
+            f"$({variable}_VERSION)", version
+        )
+        assert source.endswith(".tar.gz"), f"{package}: {source} is not an sdist"
+        hash_file = folder / f"{package}.hash"
+        assert hash_file.is_file(), f"{package}: no {hash_file.name}"
+        hashes = dict(
+            reversed(line.split()[1:3])
+            for line in hash_file.read_text().splitlines()
+            if line.startswith("sha256 ")
+        )
+        assert hashes.get(source) in digests, (
+            f"{package}.hash: no sha256 of {source} that requirements.lock pins"
+        )
+        for license_file in make_variable(
+            makefile, f"{variable}_LICENSE_FILES"
+        ).split():
+            assert license_file in hashes, (
+                f"{package}.hash: no sha256 of {license_file}"
+            )
+
+        # What the lock installs for this package, the package selects.
+        selected = selected_by(folder / "Config.in")
+        for needed, (_, _, needed_by) in releases.items():
+            if name in needed_by:
+                assert needed in BUILDROOT_PACKAGE_OF, (
+                    f"{package}: no Buildroot package named for {needed}"
+                )
+                assert option_of(BUILDROOT_PACKAGE_OF[needed]) in selected, (
+                    f"{package}/Config.in does not select "
+                    f"{option_of(BUILDROOT_PACKAGE_OF[needed])} ({needed} via {name})"
+                )
+        checked.append(package)
+    assert checked == ["python-fpdf2", "python-peewee"]

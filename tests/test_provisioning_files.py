@@ -119,7 +119,91 @@ def test_grandstream_mac_file_puts_each_line_in_its_p_values():
 def test_grandstream_common_file_sets_ntp_and_language():
     values = grandstream_values(grandstream.render_common(SITE))
     assert set(values) <= grandstream.COMMON_KEYS
-    assert values == {"P30": "pool.ntp.org", "P1362": "de"}
+    assert (values["P30"], values["P1362"]) == ("pool.ntp.org", "de")
+
+
+# What a phone in each zone reads: the TZif rule (daylight saving included;
+# Kolkata has none), Snom's offset in seconds and its dst rule.
+ZONES = {
+    "America/New_York": (
+        "EST5EDT,M3.2.0,M11.1.0",
+        "-18000",
+        "3600 03.02.07 02:00:00 11.01.07 02:00:00",  # 2nd Sunday of March
+    ),
+    "Europe/Berlin": (
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "3600",
+        "3600 03.05.07 02:00:00 10.05.07 03:00:00",  # Snom's own Germany example
+    ),
+    "Asia/Kolkata": ("IST-5:30", "19800", ""),
+}
+ZONE_ROWS = [(zone, *values) for zone, values in ZONES.items()]
+
+
+@pytest.mark.parametrize(("zone", "rule", "offset", "dst"), ZONE_ROWS)
+def test_grandstream_phones_get_the_zone_as_a_self_defined_time_zone(
+    zone, rule, offset, dst
+):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    values = grandstream_values(grandstream.render_common(site))
+
+    assert set(values) <= grandstream.COMMON_KEYS
+    assert values["P64"] == "customize"  # "Self-Defined Time Zone"
+    assert values["P246"] == rule
+    assert values["P143"] == "0"  # DHCP option 2 may not replace it
+
+
+def test_a_known_grandstream_phone_reads_the_site_values_in_its_own_file():
+    # It asks for cfg.xml only when its cfg<mac>.xml is missing.
+    common = grandstream_values(grandstream.render_common(SITE))
+    own = grandstream_values(grandstream.render_mac_file(PHONE))
+
+    assert set(own) <= grandstream.MAC_FILE_KEYS
+    assert {key: own[key] for key in common} == common
+    assert own["P246"] == "CET-1CEST,M3.5.0,M10.5.0/3"
+    assert own["P30"] == "pool.ntp.org"
+
+
+@pytest.mark.parametrize(("zone", "rule", "offset", "dst"), ZONE_ROWS)
+def test_snom_phones_get_the_standard_offset_and_the_dst_rule(zone, rule, offset, dst):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    values = snom_values(snom.render_common(site))
+
+    assert {key for key, _ in values} <= snom.COMMON_KEYS
+    assert values[("timezone", None)] == ""  # no Snom zone code overrides them
+    assert values[("utc_offset", None)] == offset
+    assert values[("dst", None)] == dst
+
+
+@pytest.mark.parametrize(
+    ("zone", "rule", "offset", "dst"),
+    [
+        # Ireland's saving is told as a summer one, quoted names as STD/DST.
+        (
+            "Europe/Dublin",
+            "GMT0IST,M3.5.0/1,M10.5.0",
+            "0",
+            "3600 03.05.07 01:00:00 10.05.07 02:00:00",
+        ),
+        (
+            "Australia/Sydney",
+            "AEST-10AEDT,M10.1.0,M4.1.0/3",
+            "36000",
+            "3600 10.01.07 02:00:00 04.01.07 03:00:00",
+        ),
+        ("America/Sao_Paulo", "STD3", "-10800", ""),
+        # A change at 26:00 does not fit Snom's dst: standard offset only.
+        ("Asia/Jerusalem", "IST-2IDT,M3.4.4/26,M10.5.0", "7200", ""),
+    ],
+)
+def test_zones_beyond_the_simple_cases(zone, rule, offset, dst):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    grandstream_file = grandstream_values(grandstream.render_common(site))
+    snom_file = snom_values(snom.render_common(site))
+
+    assert grandstream_file["P246"] == rule
+    assert snom_file[("utc_offset", None)] == offset
+    assert snom_file[("dst", None)] == dst
 
 
 def snom_values(content: bytes) -> dict[tuple[str, str | None], str]:

@@ -265,6 +265,48 @@ def test_a_change_on_the_page_is_audited_and_a_bad_one_shown_beside_its_field(
     assert json.loads(last[2])["ntp_server"] == "192.0.2.123"
 
 
+def common_file_values(pbx, name: str) -> dict[str, str]:
+    """The settings of a Grandstream or Snom common file, fetched over HTTP
+    as a phone does: ``<P64>`` of ``<config>``, ``<dst>`` of
+    ``<phone-settings>``."""
+    status, _, content = http_get(pbx, f"/prov/{name}")
+    assert status == 200, content
+    settings = ET.fromstring(content)[-1]
+    return {element.tag: element.text or "" for element in settings}
+
+
+@pytest.mark.parametrize(
+    ("zone", "rule", "offset", "dst"),
+    [
+        (
+            "America/New_York",
+            "EST5EDT,M3.2.0,M11.1.0",
+            "-18000",
+            "3600 03.02.07 02:00:00 11.01.07 02:00:00",
+        ),
+        ("Asia/Kolkata", "IST-5:30", "19800", ""),
+    ],
+)
+def test_grandstream_and_snom_phones_get_the_zone_with_its_daylight_saving(
+    office, zone, rule, offset, dst
+):
+    api = api_client(office, "administrator")
+
+    reply = api.request(
+        "PUT", "/api/v1/provisioning/site", json_body={"time_zone": zone}
+    )
+    grandstream = common_file_values(office, "cfg.xml")
+    snom = common_file_values(office, "snomD785.htm")
+
+    assert reply.status == 200, reply.body
+    assert grandstream["P64"] == "customize"
+    assert grandstream["P246"] == rule
+    assert grandstream["P143"] == "0"
+    assert snom["timezone"] == ""
+    assert snom["utc_offset"] == offset
+    assert snom["dst"] == dst
+
+
 def test_viewers_read_the_site_settings_and_only_changers_change_them(office):
     viewer = api_client(office, "operator")
     read = viewer.get("/api/v1/provisioning/site")

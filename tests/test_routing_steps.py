@@ -111,10 +111,54 @@ def test_request_out_of_hops_gets_483(ksr, route):
     assert ksr.replies() == [(483, "Too Many Hops")]
 
 
-def test_subscriptions_are_refused_with_489(ksr, route):
+@pytest.mark.parametrize("event", [None, "presence", "message-summary"])
+def test_subscriptions_to_other_events_are_refused_with_489(ksr, route, event):
     ksr.method = "SUBSCRIBE"
+    ksr.values["$hdr(Event)"] = event
     route.ksr_request_route(None)
     assert ksr.replies() == [(489, "Bad Event")]
+    assert ksr.called("hdr.append_to_reply") == [("Allow-Events: dialog\r\n",)]
+    assert not ksr.called("auth_db.auth_check")
+
+
+def test_a_dialog_subscription_is_authenticated_then_handed_to_presence(ksr, route):
+    ksr.method = "SUBSCRIBE"
+    ksr.values["$hdr(Event)"] = "Dialog;id=7"
+    ksr.returns["is_myself_ruri"] = True
+    route.ksr_request_route(None)
+    assert ksr.called("auth_db.auth_check")
+    assert ksr.called("pv.sets") == [("$rd", "pbx.example")]
+    assert ksr.called("presence.handle_subscribe")
+
+
+def test_a_phone_may_not_publish(ksr, route):
+    ksr.method = "PUBLISH"
+    ksr.values.update({"$hdr(Event)": "dialog", "$Ri": "192.0.2.1"})
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(403, "Forbidden")]
+    assert not ksr.called("presence.handle_publish")
+
+
+def test_this_server_s_own_publish_goes_to_presence(ksr, route):
+    ksr.method = "PUBLISH"
+    own = {"$si": "192.0.2.1", "$sp": 5060, "$Ri": "192.0.2.1", "$Rp": 5060}
+    ksr.values.update({"$hdr(Event)": "dialog", **own})
+    route.ksr_request_route(None)
+    assert ksr.called("presence.handle_publish")
+    assert ksr.replies() == []
+
+
+def test_a_call_between_extensions_lights_both_lamps(ksr, route):
+    ksr.returns["pv.is_null"] = lambda name: 0 if ksr.values.get(name) else 1
+    ksr.values["$rU"] = "102"
+    ksr.returns["pv.get"] = lambda name: (
+        ksr.values.get(name) if name != "$avp(dialed)" else "102"
+    )
+    route.ksr_request_route(None)
+    sets = ksr.called("pv.sets")
+    assert ("$avp(blf_caller)", "sip:101@pbx.example") in sets
+    assert ("$avp(blf_callee)", "sip:102@pbx.example") in sets
+    assert ksr.called("dialog.dlg_manage")
 
 
 def test_nated_caller_gets_its_contact_fixed(ksr, route):

@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from agent.provisioning import site
+from agent.provisioning.zone_rule import ZoneRule, for_zone
 from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain
 
@@ -66,6 +67,17 @@ class SiteProfile:
         july = dt.datetime(2025, 7, 15, 12, tzinfo=zone)
         # Outside DST is the smaller offset in the north and the south alike.
         return min(january.utcoffset(), july.utcoffset())
+
+    def zone_rule(self) -> ZoneRule:
+        """The zone's rule, daylight saving included, from its TZif file
+        (``agent.provisioning.zone_rule``). A zone whose file holds no rule
+        (a version 1 file, or one no TZ string describes) gets its standard
+        offset alone, so its phones miss the daylight-saving changes."""
+        try:
+            return for_zone(self.time_zone).with_forward_saving()
+        except ValueError:
+            offset = int(self.standard_utc_offset().total_seconds())
+            return ZoneRule("STD", offset)
 
 
 @dataclass(frozen=True)

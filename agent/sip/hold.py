@@ -52,9 +52,11 @@ except ModuleNotFoundError:
     from agent.sip.outside import FLAG_MEDIA_RELAY
 
 # Message flags of a re-offer (kept by tm for its replies): it puts the
-# other party on hold; the relay carries the call only for this hold.
-FLAG_HOLD_OFFER = 11
-FLAG_HOLD_RELAY = 12
+# other party on hold; the relay carries the call only for this hold. Not
+# 8 to 12: the routing (FLAG_TO_MEDIA, FLAG_TO_ROOM), outside.py
+# (FLAG_MEDIA_RELAY) and lamps.py (FLAG_NO_CALLER, FLAG_NO_CALLEE) use those.
+FLAG_HOLD_OFFER = 13
+FLAG_HOLD_RELAY = 14
 # Call-ID -> the held party's tag (htable "held", kamailio.cfg.tmpl).
 HELD = "$sht(held=>$ci)"
 # In-dialog requests whose SDP is an offer that may hold or resume.

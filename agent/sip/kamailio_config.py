@@ -23,6 +23,7 @@ from agent.errors import InvalidInput
 from agent.media import music_on_hold
 from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
+from agent.sip import lamps
 from agent.sip.routing import DEFAULT_RING_MS, RoutingSettings
 
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
@@ -177,6 +178,8 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "usrloc_flush_s": str(USRLOC_FLUSH_S),
         "flag_nat_branch": "6",
         "flag_ping_branch": "7",
+        "flag_blf_no_caller": str(lamps.FLAG_NO_CALLER),
+        "flag_blf_no_callee": str(lamps.FLAG_NO_CALLEE),
         "max_contacts": str(MAX_CONTACTS_PER_EXTENSION),
         "min_expires": str(MIN_EXPIRES_S),
         "default_expires": str(DEFAULT_EXPIRES_S),

@@ -504,6 +504,9 @@ class OutsideCalls:
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
         self.relay_media()
+        # A ring group's call lights no member's lamp: the dialog module
+        # would show every member in the call once one answers.
+        self.follow_lamps(None, [destination] if kind == "extension" else [])
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
@@ -666,6 +669,7 @@ class OutsideCalls:
         if not self.ring_destination(plan, "ring_group", number):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
+        self.follow_lamps(self.calling_extension(), [])
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
@@ -732,6 +736,9 @@ class OutsideCalls:
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
             KSR.rr.record_route()
+            # A forward out (no Record-Route here) comes from a failure
+            # route, where the call is no longer new to follow.
+            self.follow_lamps(self.calling_extension(), [])
         if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
             self.relay_media()
         first, rest = route.trunk_ids[0], route.trunk_ids[1:]

@@ -9,7 +9,7 @@ pipeline stops) or lets it pass on to the next step.
     screen_source -> reqinit -> request_syntax -> natdetect -> withindlg
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
-            -> allowed_source -> register -> to_service_number
+            -> allowed_source -> register -> watch -> to_service_number
             -> to_outside -> to_extension
 
 An extension's do-not-disturb and call forwarding apply inside to_extension
@@ -52,6 +52,7 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from forwarding import CallForwarding
     from hold import MusicOnHold
+    from lamps import BusyLamps
     from outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -63,6 +64,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
     from agent.sip.hold import MusicOnHold
+    from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -152,10 +154,6 @@ UNQUOTED_DISPLAY_NAME = re.compile(r"[A-Za-z0-9\-.!%*_+`'~ \t]*")
 # The PBX supports no SIP extension a request may Require (RFC 3261
 # section 8.2.2.3: 420 Bad Extension, naming them in Unsupported).
 REQUIRE_HEADER = "$hdr(Require)"
-
-# Requests for event packages that the PBX does not serve get RFC 6665
-# section 3.1.6.1's 489.
-UNSERVED_EVENT_METHODS = {"SUBSCRIBE", "PUBLISH"}
 
 # The media service (agent/media): the dispatcher set of its workers, the
 # header that carries the trust token both ways, and the header that tells a
@@ -293,7 +291,7 @@ class EventReporter(DatagramSender):
         self._send(event)
 
 
-class Routing(OutsideCalls, CallForwarding, MusicOnHold):
+class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
@@ -375,7 +373,11 @@ class Routing(OutsideCalls, CallForwarding, MusicOnHold):
         source = str(KSR.pv.get("$si"))
         if KSR.pv.is_null("$sht(" + FLOOD_TABLE + "=>$si)") <= 0:
             return True  # blocked a while ago for flooding
-        if not source.startswith(LOOPBACK_SOURCES) and KSR.pike.pike_check_req() < 0:
+        if (
+            not source.startswith(LOOPBACK_SOURCES)
+            and KSR.pike.pike_check_req() < 0
+            and not self.from_this_server()  # busy lamps' PUBLISHes
+        ):
             KSR.pv.seti("$sht(" + FLOOD_TABLE + "=>$si)", 1)
             KSR.notice("sip flood from " + source + ": blocked\n")
             self.events.send(EVENT_FLOOD, source, method)
@@ -449,6 +451,8 @@ class Routing(OutsideCalls, CallForwarding, MusicOnHold):
             self.hold_in_dialog(method)
             self.relay()
             return True
+        if self.subscription_refresh(method):
+            return True
         if method == "ACK":
             # An ACK for a negative reply of a stateful transaction is
             # absorbed by tm; any other stray ACK is dropped silently.
@@ -509,13 +513,9 @@ class Routing(OutsideCalls, CallForwarding, MusicOnHold):
                 return True
             KSR.sl.sl_send_reply(200, "Keepalive")
             return True
-        if method in UNSERVED_EVENT_METHODS:
-            # Presence (BLF) is not served yet, and message waiting is sent
-            # unsolicited by the media service (agent/voicemail/mwi.py), so
-            # every subscription is refused the way RFC 6665 asks for.
-            KSR.sl.sl_send_reply(489, "Bad Event")
-            return True
-        return False
+        # Busy lamp fields (agent/sip/lamps.py): this server's PUBLISHes,
+        # and SUBSCRIBEs for events that are not served.
+        return self.event_request(method)
 
     def authenticate(self, method: str) -> bool:
         """Digest authentication of every request from an extension.
@@ -648,6 +648,7 @@ class Routing(OutsideCalls, CallForwarding, MusicOnHold):
         KSR.rr.record_route()
         if is_room:
             KSR.setflag(FLAG_TO_ROOM)
+        self.follow_lamps(self.calling_extension(), [])
         self.extension_call_started()
         if user in VOICEMAIL_CODES:
             self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
@@ -714,6 +715,7 @@ class Routing(OutsideCalls, CallForwarding, MusicOnHold):
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
         if method == "INVITE":
             ring_for(self.settings.ring_ms, PHONE_REPLY_TIMEOUT_MS)
+            self.follow_lamps(self.calling_extension(), [str(KSR.pv.get(DIALED_AVP))])
             self.extension_call_started()
             if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
                 # A phone behind NAT: media through the relay, both ways.
@@ -817,6 +819,7 @@ REQUEST_PIPELINE = (
     Routing.authenticate,
     Routing.allowed_source,
     Routing.register,
+    Routing.watch,
     Routing.speed_dial,
     Routing.to_service_number,
     Routing.to_outside,

@@ -1,10 +1,15 @@
-"""Kamailio's own state database: the registrar's location table.
+"""Kamailio's own state database: the registrar's location table, and the
+table pua checks at start.
 
 A second SQLite file, written by Kamailio alone (usrloc in write-back mode
 flushes it every few seconds and at shutdown), so that registrations
 survive a restart of the SIP core. The schema is Kamailio 5.6's
 ``location`` (table version 9) and ``location_attrs`` (version 1),
 versioned here like the configuration database.
+
+Busy lamp fields keep their state in memory (agent/sip/lamps.py), but pua
+refuses to start unless its table, Kamailio 5.6's ``pua`` (version 7),
+exists; it stays empty.
 """
 
 from __future__ import annotations
@@ -62,12 +67,39 @@ CREATE INDEX location_attrs_account_record_idx
 CREATE INDEX location_attrs_last_modified_idx ON location_attrs (last_modified)
 """
 
+PUA_TABLE = """
+INSERT INTO version (table_name, table_version) VALUES ('pua', 7);
+CREATE TABLE pua (
+    id INTEGER PRIMARY KEY NOT NULL,
+    pres_uri VARCHAR(255) NOT NULL,
+    pres_id VARCHAR(255) NOT NULL,
+    event INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    desired_expires INTEGER NOT NULL,
+    flag INTEGER NOT NULL,
+    etag VARCHAR(128) NOT NULL,
+    tuple_id VARCHAR(64),
+    watcher_uri VARCHAR(255) NOT NULL,
+    call_id VARCHAR(255) NOT NULL,
+    to_tag VARCHAR(128) NOT NULL,
+    from_tag VARCHAR(128) NOT NULL,
+    cseq INTEGER NOT NULL,
+    record_route TEXT,
+    contact VARCHAR(255) NOT NULL,
+    remote_contact VARCHAR(255) NOT NULL,
+    version INTEGER NOT NULL,
+    extra_headers TEXT NOT NULL,
+    UNIQUE (etag, tuple_id, call_id, from_tag)
+)
+"""
+
 MIGRATIONS = [
     Migration(
         1,
         "Kamailio 5.6 location tables",
         _run(KAMAILIO_VERSION_TABLE + ";" + LOCATION_TABLES),
-    )
+    ),
+    Migration(2, "Kamailio 5.6 pua table (busy lamp fields)", _run(PUA_TABLE)),
 ]
 
 

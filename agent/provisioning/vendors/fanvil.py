@@ -32,8 +32,15 @@ Fanvil's auto-provisioning and configuration-file references:
 - ``SNTP_Server``, ``Enable_SNTP`` and ``Language`` (the two-letter code)
   in the common file.
 
-Not written yet: the time zone (``Time_Zone`` is an index into Fanvil's own
-list, which differs between firmware lines), so the phone keeps its own.
+Not written yet: the time zone, so the phone keeps its own. Fanvil's files
+name it ``Time_Zone`` and ``Time_Zone_Name`` with ``Enable_DST``,
+``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week, weekday,
+hour) in ``GLOBAL_CONFIG_MODULE``, but no public Fanvil document found
+gives their values: whether ``Time_Zone`` is an offset or an index into
+the firmware's own list, how weeks and weekdays are counted, which
+``Enable_DST`` value means a rule of our own. Writing guessed numbers would
+set a wrong clock, so until a Fanvil reference confirms them the zone's
+rule (``agent.provisioning.zone_rule``) is not sent to these phones.
 """
 
 from __future__ import annotations

@@ -7,7 +7,11 @@ not served here; ``cfg<mac>.bin`` on newer firmware), then
 ``cfg<mac>.xml``, then ``cfg<model>.xml`` and the generic ``cfg.xml``
 (Grandstream SIP Device Provisioning Guide, "Overview" and "Provisioning
 flow"; the ``<gs_provision>`` wrapper and its optional ``<mac>`` check are
-from the same guide's XML section).
+from the same guide's XML section). It asks for ``cfg<model>.xml`` and
+``cfg.xml`` only when ``cfg<mac>.xml`` could not be downloaded (GXP21xx
+and GXP17xx administration guides, "Config File Download"), so a phone the
+PBX knows reads its own file alone: that file repeats the site values of
+the common file (``COMMON_KEYS``), which serves phones not added yet.
 
 P-values written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Grandstream's
 configuration templates for the GXP21xx series: account 1 uses P271
@@ -18,11 +22,29 @@ account N from 2 on uses the same fields at 100·(N+2) + 1, 2, 4, 5, 6, 7,
 17, 26, 48. P2 is the admin password, P30 the NTP server, P1362 the
 display language (a language code). The transport's P-values follow the
 same templates; the administration guides name the choices (UDP, TCP,
-TLS) but not their numbers, which come from the templates alone.
+TLS) but not their numbers, which come from the templates alone. GXP models
+have six accounts at most, so six lines.
 
-Not written yet, because the value lists differ between firmware lines:
-the time zone (P64), so the phone keeps its own. GXP models have six
-accounts at most, so six lines.
+The time zone is P64 ``customize`` ("Self-Defined Time Zone") with the
+zone's rule in P246, and P143 ``0`` so that a DHCP server's option 2 (a
+bare offset) does not replace it; all three are site values. Their
+names and values are from Grandstream's configuration template for the
+GXP17xx series ("Settings/Date and Time": P64's list of choices ending in
+``customize``, P246 "Self Defined Time zone. Max length allowed is 64
+characters", P143 "Allow DHCP Option 2 to override Time Zone setting");
+that the GXP21xx and GRP26xx templates use the same three is assumed, not
+checked. P246's syntax, ``std offset dst [offset], start [/time], end
+[/time]`` with POSIX's signs and ``Mm.w.d`` changes, is from the
+administration guides of Grandstream's UCM series ("Self-Defined Time
+Zone", default ``MTZ+6MDT+5,M4.1.0,M11.1.0``). P246 is the POSIX TZ string
+of the zone's TZif file (``agent.provisioning.zone_rule``), with daylight
+saving told as moving the clock forward and a quoted name (``<-03>``)
+written ``STD`` or ``DST``, because every example Grandstream gives is
+unquoted; the longest such string in tzdata is 44 characters. Not confirmed
+by a public document: that the firmware takes a change time outside 0 to
+24 hours, which tzdata writes for Israel and Palestine (``M3.4.4/26``),
+Egypt, Chile and Greenland (``/-1``); phones there may change at the
+wrong time or not at all.
 
 Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K
 (1 to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K)
@@ -75,6 +97,11 @@ NTP_SERVER = "P30"
 # SIP transport of an account: 0 UDP, 1 TCP, 2 TLS (over TCP).
 TRANSPORT = {"udp": "0", "tcp": "1", "tls": "2"}
 LANGUAGE = "P1362"
+TIME_ZONE = "P64"
+SELF_DEFINED_TIME_ZONE = "P246"
+TIME_ZONE_FROM_DHCP = "P143"
+# P64's choice that makes the phone read its zone from P246.
+SELF_DEFINED = "customize"
 
 
 def p_value(field: str, line: int) -> str:
@@ -102,12 +129,15 @@ def mpk_values(key: int) -> tuple[str, str, str, str]:
     )
 
 
-COMMON_KEYS = frozenset({NTP_SERVER, LANGUAGE})
+COMMON_KEYS = frozenset(
+    {NTP_SERVER, LANGUAGE, TIME_ZONE, SELF_DEFINED_TIME_ZONE, TIME_ZONE_FROM_DHCP}
+)
 MAC_FILE_KEYS = frozenset(
     {p_value(field, line) for field in _FIRST_ACCOUNT for line in range(1, 7)}
     | {ADMIN_PASSWORD}
     | {p for key in range(1, MAX_KEYS + 1) for p in mpk_values(key)}
     | {FIRMWARE_SERVER, FIRMWARE_PROTOCOL, PHONEBOOK_DOWNLOAD, PHONEBOOK_PATH}
+    | COMMON_KEYS
 )
 OVERRIDE_NAME = re.compile(r"P[0-9]{1,5}")
 
@@ -143,12 +173,23 @@ def _account(account: LineAccount, site: SiteProfile) -> list[tuple[str, str]]:
     ]
 
 
+def _site_values(site: SiteProfile) -> list[tuple[str, str]]:
+    return [
+        (NTP_SERVER, site.ntp_server),
+        (LANGUAGE, site.language),
+        (TIME_ZONE, SELF_DEFINED),
+        (SELF_DEFINED_TIME_ZONE, site.zone_rule().text(plain_names=True)),
+        (TIME_ZONE_FROM_DHCP, "0"),
+    ]
+
+
 def render_common(site: SiteProfile) -> bytes:
-    return _provision([(NTP_SERVER, site.ntp_server), (LANGUAGE, site.language)], None)
+    return _provision(_site_values(site), None)
 
 
 def render_mac_file(phone: PhoneProfile) -> bytes:
-    values: list[tuple[str, str]] = []
+    # The phone reads no other file once it has this one.
+    values = _site_values(phone.site)
     for account in phone.lines:
         values += _account(account, phone.site)
     values.append((ADMIN_PASSWORD, phone.admin_password))

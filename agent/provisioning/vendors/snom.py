@@ -18,10 +18,26 @@ common file. ``English`` and ``Deutsch`` for ``language`` and
 ``web_language`` are confirmed by Snom's service wiki ("Configuration
 files", its example files); the other names (``Francais``, ``Espanol``,
 ``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
-menu as far as known and are not confirmed by a public document. The time
-zone is not written yet: ``timezone`` takes Snom's own codes (``GER+1``,
-``ITA+1`` in the same wiki page), and no public list maps IANA zones to
-them, so the phone keeps its own.
+menu as far as known and are not confirmed by a public document.
+
+The time zone is ``utc_offset`` (the standard offset in seconds east of
+UTC) and ``dst``, in the common file, with ``timezone`` left empty: Snom's
+zone codes (``GER+1``, ``USA-5``) have no public list that maps IANA zones
+to them, and the phone derives ``dst`` from a zone code when one is set.
+``dst`` is Snom's format 1 from its settings reference (service.snom.com,
+"dst"): the saving in seconds, then the start and the end, each
+``mm.ww.dd hh:mm:ss`` (month; week 01 to 05, 05 the month's last; weekday
+01 Monday to 07 Sunday; local time); its Germany example, ``3600 03.05.07
+02:00:00 10.05.07 03:00:00``, is what Europe/Berlin renders to. An empty
+``dst`` is the setting's default: no daylight saving. The values come from
+the zone's TZif rule (``agent.provisioning.zone_rule``). Not confirmed by a
+public document: ``utc_offset``'s unit (seconds, like ``dst``'s offset),
+that an empty ``timezone`` leaves both as written, that week 01 to 04 is
+the first to fourth such weekday of the month rather than a calendar week,
+and that a start later in the year than the end (the southern hemisphere)
+wraps over the new year. A change at a time outside 00:00:00 to 23:59:59
+(Israel, Palestine, Egypt, Chile, Greenland) does not fit the format;
+those zones get their standard offset and no ``dst``.
 
 Programmable keys are ``fkey`` (``idx`` counting from 0):
 ``line`` for a line key, ``blf <sip:N@server>`` for a BLF key (a park
@@ -40,6 +56,7 @@ import xml.etree.ElementTree as ET
 from agent.provisioning.profile import FunctionKey, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import Vendor
 from agent.provisioning.vendors.xml_file import to_bytes
+from agent.provisioning.zone_rule import Change, ZoneRule
 
 MAX_LINES = 12  # identities of a D7xx
 ADMIN_USER = "admin"
@@ -61,7 +78,11 @@ LINE_KEYS = (
     "user_host",
     "user_mailbox",
 )
-COMMON_KEYS = frozenset({"ntp_server", "language", "web_language"})
+COMMON_KEYS = frozenset(
+    {"ntp_server", "timezone", "utc_offset", "dst", "language", "web_language"}
+)
+SECONDS_A_DAY = 24 * 3600
+SUNDAY = 7  # Snom counts weekdays 01 Monday to 07 Sunday; POSIX 0 Sunday.
 MAC_FILE_KEYS = frozenset(
     set(LINE_KEYS)
     | {"admin_mode_password", "http_user", "http_pass"}
@@ -113,11 +134,37 @@ def _with_overrides(
     return out + [(key, value, None) for key, value in wanted.items()]
 
 
+def _dst_change(change: Change) -> str:
+    """``mm.ww.dd hh:mm:ss``: month, week (05 the last), weekday, time."""
+    hours, rest = divmod(change.at, 3600)
+    minutes, seconds = divmod(rest, 60)
+    weekday = change.weekday or SUNDAY
+    return (
+        f"{change.month:02d}.{change.week:02d}.{weekday:02d} "
+        f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    )
+
+
+def dst(rule: ZoneRule) -> str:
+    """Snom's ``dst`` for a zone rule; empty without daylight saving, or
+    when a change falls outside the day (``/26``, ``/-1``), which the
+    format cannot say."""
+    changes = [rule.start, rule.end]
+    if not all(change and 0 <= change.at < SECONDS_A_DAY for change in changes):
+        return ""
+    start, end = (_dst_change(change) for change in changes if change)
+    return f"{rule.saving} {start} {end}"
+
+
 def render_common(site: SiteProfile) -> bytes:
     language = LANGUAGE_NAMES.get(site.language, "English")
+    rule = site.zone_rule()
     return _settings(
         [
             ("ntp_server", site.ntp_server, None),
+            ("timezone", "", None),
+            ("utc_offset", str(rule.standard_offset), None),
+            ("dst", dst(rule), None),
             ("language", language, None),
             ("web_language", language, None),
         ]

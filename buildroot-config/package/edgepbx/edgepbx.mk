@@ -13,7 +13,7 @@ EDGEPBX_SETUP_TYPE = setuptools
 EDGEPBX_DEPENDENCIES = \
 	kamailio rtpengine python-peewee python-pjsua2 \
 	python-bottle python-gunicorn python-cryptography python-pyroute2 \
-	python-serial python-idna
+	python-serial python-jinja2 python-fpdf2 python-idna
 
 # The rootfs/ overlay (units, first boot, /data mounts) comes with the
 # application, so one package brings both.

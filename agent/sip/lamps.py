@@ -1,0 +1,145 @@
+"""Busy lamp fields: a phone's key lights up while another extension rings
+or talks, and pressing it calls that extension.
+
+Phones ask for it with SUBSCRIBE for the dialog event package (RFC 4235,
+"Event: dialog"), sent to the watched extension's address. Kamailio does
+the SIP work in its own modules, loaded by agent/sip/kamailio.cfg.tmpl:
+``dialog`` follows the calls this routing hands it, ``pua_dialoginfo``
+turns their states (trying, early, confirmed, terminated) into PUBLISHes
+for the caller's and the callee's extension, and ``presence`` keeps the
+latest state of each and NOTIFYs its watchers. The routing decides three
+things here:
+
+- which calls light which lamps (``follow_lamps``): the extension that
+  calls and the extension(s) that ring, named by the PBX's own address, so
+  a lamp never depends on how a phone wrote its From or To;
+- who may watch: an extension that authenticated, watching an extension of
+  this PBX (a request for anything else is refused before it costs a
+  subscription);
+- that only this very server publishes states: a PUBLISH must come from
+  Kamailio's own socket. Phones are never allowed to publish.
+"""
+
+from __future__ import annotations
+
+try:
+    import KSR  # provided by Kamailio's app_python3 at run time
+except ModuleNotFoundError:  # the agent imports the flags from here
+    KSR = None
+
+#: The event package busy lamp fields use (RFC 4235 section 3.1).
+DIALOG_EVENT = "dialog"
+#: Where pua_dialoginfo reads whose lamps a new call lights.
+AVP_CALLER = "$avp(blf_caller)"
+AVP_CALLEE = "$avp(blf_callee)"
+#: Message flags telling pua_dialoginfo to publish nothing for a side
+#: (an outside caller or number has no lamp here).
+FLAG_NO_CALLER = 11
+FLAG_NO_CALLEE = 12
+#: Other event packages are not served: RFC 6665 section 8.2.1 asks for 489
+#: naming the ones that are. Message waiting is sent unsolicited by the
+#: media service (agent/voicemail/mwi.py), which desk phones accept.
+ALLOWED_EVENTS = "Allow-Events: " + DIALOG_EVENT + "\r\n"
+
+
+def event_package(header: object) -> str:
+    """The package name of an Event header value: ``dialog;id=1`` is
+    ``dialog`` (RFC 6665 section 8.2.1; names are case-insensitive)."""
+    if header is None:
+        return ""
+    return str(header).split(";", 1)[0].strip().lower()
+
+
+class BusyLamps:
+    """The routing's part of busy lamp fields: a mixin of Routing."""
+
+    def from_this_server(self) -> bool:
+        """Whether the request came from Kamailio's own listening socket,
+        which no phone can send from: pua_dialoginfo's PUBLISHes."""
+        source = KSR.pv.get("$si")
+        return (
+            source is not None
+            and source == KSR.pv.get("$Ri")
+            and KSR.pv.get("$sp") == KSR.pv.get("$Rp")
+        )
+
+    def event_request(self, method: str) -> bool:
+        """PUBLISH and SUBSCRIBE for events before anyone is challenged.
+
+        A PUBLISH of call states from this server goes to presence; any
+        other PUBLISH is refused. A SUBSCRIBE for an event other than
+        ``dialog`` is refused with 489 (RFC 6665 section 8.2.1); one for
+        ``dialog`` goes on to authentication and ``watch``.
+        """
+        if method == "PUBLISH":
+            if (
+                self.from_this_server()
+                and event_package(KSR.pv.get("$hdr(Event)")) == DIALOG_EVENT
+            ):
+                KSR.presence.handle_publish()
+                return True
+            KSR.sl.sl_send_reply(403, "Forbidden")
+            return True
+        if method != "SUBSCRIBE":
+            return False
+        if event_package(KSR.pv.get("$hdr(Event)")) != DIALOG_EVENT:
+            KSR.hdr.append_to_reply(ALLOWED_EVENTS)
+            KSR.sl.sl_send_reply(489, "Bad Event")
+            return True
+        return False
+
+    def subscription_refresh(self, method: str) -> bool:
+        """A SUBSCRIBE inside its subscription (a refresh, or an unsubscribe
+        with Expires: 0): presence matches it to the subscription it made,
+        by Call-ID and both tags, and answers 481 when there is none."""
+        if method != "SUBSCRIBE" or not KSR.is_myself_ruri():
+            return False
+        if event_package(KSR.pv.get("$hdr(Event)")) != DIALOG_EVENT:
+            KSR.hdr.append_to_reply(ALLOWED_EVENTS)
+            KSR.sl.sl_send_reply(489, "Bad Event")
+            return True
+        KSR.presence.handle_subscribe()
+        return True
+
+    def watch(self, method: str) -> bool:
+        """An authenticated extension subscribes to another's lamp."""
+        if method != "SUBSCRIBE":
+            return False
+        if not KSR.is_myself_ruri() or (
+            KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) < 0
+        ):
+            KSR.sl.sl_send_reply(404, "Not Found")
+            return True
+        # The lamps are published under the PBX's own address; a phone that
+        # names the PBX by another of its addresses watches the same lamp.
+        KSR.pv.sets("$rd", self.settings.realm)
+        KSR.presence.handle_subscribe()
+        return True
+
+    @staticmethod
+    def calling_extension() -> str | None:
+        """The extension making this call: the one that authenticated it
+        (None for a call from a trunk, which never authenticates)."""
+        if KSR.pv.is_null("$au") > 0:
+            return None
+        return str(KSR.pv.get("$au"))
+
+    def follow_lamps(self, caller: str | None, callees: list[str]) -> None:
+        """Have this new call light the caller's lamp and the callees'.
+
+        caller is the calling extension (None: a caller from outside);
+        callees are the extensions whose phones ring (none: the call goes
+        out, or to a service). Called in the request route of an initial
+        INVITE, before it is relayed.
+        """
+        realm = self.settings.realm
+        if caller:
+            KSR.pv.sets(AVP_CALLER, "sip:" + caller + "@" + realm)
+        else:
+            KSR.setflag(FLAG_NO_CALLER)
+        for callee in callees:
+            KSR.pv.sets(AVP_CALLEE, "sip:" + callee + "@" + realm)
+        if not callees:
+            KSR.setflag(FLAG_NO_CALLEE)
+        if caller or callees:
+            KSR.dialog.dlg_manage()
