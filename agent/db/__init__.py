@@ -73,8 +73,9 @@ class Upsert(Generic[M]):
 
 @contextmanager
 def upsert(model: type[M], where: peewee.Expression, **new: Any) -> Iterator[Upsert[M]]:
-    """A write transaction around the row that where selects, or a new
-    unsaved row made of new when there is none; the block changes and saves it.
+    """Begin a write transaction and give the row that ``where`` selects, or a
+    new unsaved row made of ``new`` if there is none; the block changes and
+    saves it, and the transaction ends with the block.
 
     Looking for the row inside the transaction that writes it is what makes
     the create-or-update safe when two requests for the same row run at once:
