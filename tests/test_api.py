@@ -328,3 +328,35 @@ def test_broken_unicode_is_refused_at_the_boundary_and_changes_nothing(admin_api
     assert refused.status == 400
     assert refused.json()["field"] == "display_name"
     assert admin_api.get(f"{BASE}/391").status == 404
+
+
+def test_an_e_mail_address_another_extension_has_is_refused_whatever_its_case(
+    admin_api,
+):
+    ana = {"number": "306", "display_name": "Ana", "email": "ana@example.com"}
+    assert admin_api.request("POST", BASE, json_body=ana).status == 201
+    assert (
+        admin_api.request(
+            "POST", BASE, json_body={"number": "307", "display_name": "Bo"}
+        ).status
+        == 201
+    )
+
+    added = admin_api.request(
+        "POST",
+        BASE,
+        json_body={"number": "308", "display_name": "Lab", "email": "ANA@example.com"},
+    )
+    changed = admin_api.request(
+        "PATCH", f"{BASE}/307", json_body={"email": "Ana@Example.COM"}
+    )
+    own_case = admin_api.request(
+        "PATCH", f"{BASE}/306", json_body={"email": "Ana@example.com"}
+    )
+
+    assert added.status == 422 and added.json()["field"] == "email"
+    assert "already extension 306's address" in added.json()["detail"]
+    assert changed.status == 422 and changed.json()["field"] == "email"
+    assert admin_api.get(f"{BASE}/307").json()["email"] is None
+    assert admin_api.get(f"{BASE}/308").status == 404
+    assert own_case.status == 200 and own_case.json()["email"] == "Ana@example.com"

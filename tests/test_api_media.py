@@ -1,6 +1,10 @@
-"""``/api/v1/voicemail`` and ``/api/v1/ivr`` against a running appliance."""
+"""``/api/v1/voicemail``, ``/api/v1/ivr`` and ``/api/v1/conference`` against a
+running appliance."""
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -32,7 +36,7 @@ def test_a_mailbox_is_made_read_and_removed(admin_api):
     removed = admin_api.request("DELETE", f"{VOICEMAIL}/401")
     gone = admin_api.get(f"{VOICEMAIL}/401")
 
-    assert made.status == 200, made.json()
+    assert made.status == 201, made.json()
     assert read.json()["new_messages"] == 0
     assert "pin" not in read.json() and "pin_hash" not in read.json()
     assert [b["extension"] for b in listed.json()] == ["401"]
@@ -169,3 +173,35 @@ def test_a_bad_music_on_hold_switch_names_the_field_and_changes_nothing(
     assert refused.status == 400
     assert refused.json()["field"] == "enabled"
     assert admin_api.get(MUSIC_ON_HOLD).json() == {"enabled": True}
+
+
+# Six requests at once: as many as the web admin's two workers serve together
+# (agent/web/daemons.py), so they really overlap in the database.
+PARALLEL_PUTS = 6
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/conference/821", {"name": "R", "pin": "1351"}),
+        (f"{VOICEMAIL}/207", {"pin": "2468"}),
+        (f"{IVR}/720", {"name": "Racing", "prompt": "dir-welcome"}),
+        ("/api/v1/speed-dials/27", {"number": "401", "name": "Desk"}),
+    ],
+)
+def test_the_same_put_at_once_creates_once_and_updates_the_rest(
+    shared_pbx, admin_api, path, body
+):
+    shared_pbx.cli("extension", "add", "207", "--name", "Racing")
+    start = threading.Barrier(PARALLEL_PUTS)
+
+    def put(_: int) -> int:
+        start.wait(timeout=10)
+        return admin_api.request("PUT", path, json_body=body).status
+
+    with ThreadPoolExecutor(PARALLEL_PUTS) as pool:
+        statuses = sorted(pool.map(put, range(PARALLEL_PUTS)))
+
+    assert statuses == [200] * (PARALLEL_PUTS - 1) + [201]
+    assert admin_api.get(path).status == 200
+    assert admin_api.request("DELETE", path).status == 204

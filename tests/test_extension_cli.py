@@ -195,3 +195,23 @@ def test_an_extension_still_used_by_a_menu_or_group_is_not_removed(pbx_data):
     assert "still used by IVR 600 (key 1), ring group 610" in refused.stderr
     assert removed.returncode == 0, removed.stderr
     assert extension_numbers(pbx_data) == ["101"]
+
+
+def test_an_e_mail_address_in_another_case_is_still_anothers(pbx_data, tmp_path):
+    pbx_data.cli(
+        "extension", "add", "206", "--name", "Ana", "--email", "ana@example.com"
+    )
+    taken = pbx_data.cli(
+        "extension", "add", "160", "--name", "Lab", "--email", "ANA@example.com"
+    )
+    both = tmp_path / "both.csv"
+    both.write_text(
+        "number,display_name,email\n161,A,bo@example.com\n162,B,Bo@Example.com\n"
+    )
+    imported = pbx_data.cli("extension", "import", str(both), "--json")
+
+    assert taken.returncode == 2
+    assert 'email "ANA@example.com": already extension 206\'s address' in taken.stderr
+    assert imported.returncode == 2
+    assert "twice in the file" in imported.stdout + imported.stderr
+    assert extension_numbers(pbx_data) == ["206"]

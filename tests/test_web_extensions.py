@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -250,3 +251,22 @@ def test_the_audit_log_shows_an_empty_value_as_a_dash_and_no_change_as_nothing(
     assert ("admin", "update", "extension 101") not in audit_rows(log)
     assert "email=—" in log
     assert "None" not in log
+
+
+def test_an_e_mail_address_another_extension_has_is_refused_beside_its_field(pbx):
+    web = signed_in(pbx)
+    add_through_the_form(web, "206", "Ana", "ana@example.com")
+    add_through_the_form(web, "207", "Bo")
+
+    added = add_through_the_form(web, "160", "Lab", "ANA@example.com")
+    changed = web.post_form(
+        "/extensions/207",
+        {"display_name": "Bo", "email": "Ana@Example.com", "enabled": "on"},
+    )
+
+    for reply in (added, changed):
+        assert reply.status == 422
+        error = re.search(r'id="email-error">([^<]*)<', reply.body)
+        assert error and "already extension 206" in html.unescape(error.group(1))
+    assert numbers_listed(pbx) == ["206", "207"]
+    assert pbx.cli("extension", "show", "207", "--json").json()["email"] is None

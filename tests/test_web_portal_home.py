@@ -170,3 +170,27 @@ def test_a_portal_user_reads_their_presence_and_sets_their_profile_by_api(pbx):
         "ann@example.com"
     )
     assert admins_own.status == 403
+
+
+def test_a_portal_user_cannot_take_a_colleagues_e_mail_address(pbx):
+    pbx.add_extension("101", "Reception")
+    pbx.cli("extension", "add", "206", "--name", "Ana", "--email", "ana@example.com")
+    admin = signed_in(pbx)
+    user = portal_user(pbx, admin, "101")
+    token = user.csrf_token()
+
+    by_form = user.post_form(
+        "/portal/profile", {"name": "Reception", "email": "ANA@example.com"}, "/portal"
+    )
+    by_api = user.request(
+        "PUT",
+        "/api/v1/me/profile",
+        json_body={"display_name": "Reception", "email": "ana@EXAMPLE.com"},
+        headers={"X-CSRF-Token": token},
+    )
+
+    assert by_form.status == 422
+    said = field_error(by_form.body, "email")
+    assert "already another extension's address" in said and "206" not in said
+    assert by_api.status == 422 and by_api.json()["field"] == "email"
+    assert not pbx.cli("extension", "show", "101", "--json").json()["email"]

@@ -16,6 +16,7 @@ import bottle
 
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
+from agent.db import Saved
 from agent.errors import InvalidInput, PbxError
 from agent.extensions import registrations
 from agent.extensions.service import (
@@ -59,6 +60,11 @@ def _json_response(value: object, status: int = 200) -> str:
     bottle.response.status = status
     bottle.response.content_type = JSON
     return json.dumps(value)
+
+
+def _saved_response(saved: Saved) -> str:
+    """A PUT that creates or replaces: 201 when the row is new, else 200."""
+    return _json_response(saved.info.to_dict(), 201 if saved.created else 200)
 
 
 def _problem_response(status: int, body: str) -> str:

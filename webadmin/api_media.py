@@ -13,12 +13,18 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
-from agent.db.models import ConferenceRoom, IvrMenu
 from agent.ivr.service import IvrService
 from agent.media.pool import CALLS_PER_WORKER
 from agent.voicemail.service import VoicemailService
 from webadmin import access
-from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
+from webadmin.api import (
+    PREFIX,
+    BadRequest,
+    _json_response,
+    _saved_response,
+    api_route,
+    json_object,
+)
 
 log = logging.getLogger("edgepbx.web")
 
@@ -76,15 +82,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @api_route
     def put_mailbox(number: str) -> str:
         body = json_object(MAILBOX_FIELDS)
-        info = voicemail().set(
+        saved = voicemail().set(
             number,
             pin=_typed(body, "pin", str, "a string of digits"),
             enabled=_typed(body, "enabled", bool, "true or false"),
             email_enabled=_typed(body, "email_enabled", bool, "true or false"),
             max_message_s=_typed(body, "max_message_s", int, "a whole number"),
         )
-        log.info("mailbox %s: changed by %s", number, actor())
-        return _json_response(info.to_dict())
+        log.info("mailbox %s: saved by %s", number, actor())
+        return _saved_response(saved)
 
     @app.delete(f"{PREFIX}/voicemail/<number>")
     @api_route
@@ -137,8 +143,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 raise BadRequest(
                     f"choices.{key}: must be a string", field=f"choices.{key}"
                 )
-        existed = IvrMenu.get_or_none(IvrMenu.number == number) is not None
-        info = menus().save(
+        saved = menus().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
             prompt=_typed(body, "prompt", str, "a string") or "",
@@ -153,7 +158,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             ),
         )
         log.info("IVR menu %s: saved by %s", number, actor())
-        return _json_response(info.to_dict(), 200 if existed else 201)
+        return _saved_response(saved)
 
     # -- conference rooms ------------------------------------------------------
 
@@ -174,11 +179,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @api_route
     def put_room(number: str) -> str:
         body = json_object(ROOM_FIELDS)
-        existed = ConferenceRoom.get_or_none(ConferenceRoom.number == number)
         pin = body.get("pin", "")
         if pin is not None and not isinstance(pin, str):
             raise BadRequest("pin: must be a string of digits or null", field="pin")
-        info = rooms().save(
+        saved = rooms().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
             pin=pin or None,
@@ -188,7 +192,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             ),
         )
         log.info("conference room %s: saved by %s", number, actor())
-        return _json_response(info.to_dict(), 200 if existed else 201)
+        return _saved_response(saved)
 
     @app.delete(f"{PREFIX}/conference/<number>")
     @api_route

@@ -8,9 +8,15 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.speed_dial.service import SpeedDialService
-from agent.trunks.models import SpeedDialRow
 from webadmin import access
-from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
+from webadmin.api import (
+    PREFIX,
+    BadRequest,
+    _json_response,
+    _saved_response,
+    api_route,
+    json_object,
+)
 
 log = logging.getLogger("edgepbx.web")
 
@@ -45,12 +51,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @api_route
     def put_speed_dial(code: str) -> str:
         body = json_object(SPEED_DIAL_FIELDS)
-        existed = SpeedDialRow.get_or_none(SpeedDialRow.code == code) is not None
-        info = speed_dials().save(
+        saved = speed_dials().save(
             code, number=_text(body, "number") or "", name=_text(body, "name")
         )
         log.info("speed dial %s: saved by %s", code, actor())
-        return _json_response(info.to_dict(), 200 if existed else 201)
+        return _saved_response(saved)
 
     @app.delete(f"{PREFIX}/speed-dials/<code>")
     @api_route

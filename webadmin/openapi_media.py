@@ -247,7 +247,8 @@ PATHS: dict = {
                 },
             },
             "responses": {
-                "200": _json(_MAILBOX, "the mailbox as saved"),
+                "200": _json(_MAILBOX, "the mailbox as changed"),
+                "201": _json(_MAILBOX, "the mailbox as created"),
                 "400": _problem("the body is not a JSON object of these fields"),
                 "404": _problem("no such extension"),
                 "422": _problem("a field breaks its rule (the PIN: digits only)"),

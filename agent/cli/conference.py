@@ -25,14 +25,14 @@ def _show(info, as_json: bool) -> None:
 
 def conference_set(app: Appliance, args: argparse.Namespace) -> int:
     pin = input().strip() if args.pin_stdin else args.pin
-    info = ConferenceService(CONSOLE).save(
+    saved = ConferenceService(CONSOLE).save(
         args.number,
         name=args.name,
         pin=pin,
         clear_pin=args.no_pin,
         max_members=args.max_members,
     )
-    _show(info, args.json)
+    _show(saved.info, args.json)
     return EXIT_OK
 
 

@@ -44,7 +44,7 @@ def _show(info, as_json: bool) -> None:
 
 
 def ivr_save(app: Appliance, args: argparse.Namespace) -> int:
-    info = _service(app).save(
+    saved = _service(app).save(
         args.number,
         name=args.name,
         prompt=args.prompt,
@@ -55,7 +55,7 @@ def ivr_save(app: Appliance, args: argparse.Namespace) -> int:
         dial_by_extension=not args.no_dial_by_extension,
         create=None,
     )
-    _show(info, args.json)
+    _show(saved.info, args.json)
     return EXIT_OK
 
 

@@ -24,8 +24,10 @@ def _show(info, as_json: bool) -> None:
 
 
 def speed_dial_set(app: Appliance, args: argparse.Namespace) -> int:
-    info = SpeedDialService(CONSOLE).save(args.code, number=args.number, name=args.name)
-    _show(info, args.json)
+    saved = SpeedDialService(CONSOLE).save(
+        args.code, number=args.number, name=args.name
+    )
+    _show(saved.info, args.json)
     return EXIT_OK
 
 

@@ -40,14 +40,14 @@ def voicemail_set(app: Appliance, args: argparse.Namespace) -> int:
         pin = input().strip()
     elif args.pin is not None:
         pin = args.pin
-    info = _service(app).set(
+    saved = _service(app).set(
         args.extension,
         pin=pin,
         enabled=_on_off(args.enabled),
         email_enabled=_on_off(args.email),
         max_message_s=args.max_message_s,
     )
-    _show(info, args.json)
+    _show(saved.info, args.json)
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from agent import audit
 from agent.accounts.passwords import hash_password
 from agent.accounts.roles import Permission, Principal
-from agent.db import database
+from agent.db import Saved, database, upsert
 from agent.db.models import ConferenceRoom, Extension, IvrMenu, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.media.pool import CALLS_PER_WORKER
@@ -67,7 +67,7 @@ class ConferenceService:
         pin: str | None = None,
         clear_pin: bool = False,
         max_members: int = CALLS_PER_WORKER,
-    ) -> RoomInfo:
+    ) -> Saved[RoomInfo]:
         self.actor.require(Permission.MANAGE_MEDIA)
         low, high = NUMBER_DIGITS
         if not (number or "").isdigit() or not low <= len(number) <= high:
@@ -89,14 +89,15 @@ class ConferenceService:
                 "media worker)",
             )
 
-        existing = ConferenceRoom.get_or_none(ConferenceRoom.number == number)
-        before = None if existing is None else RoomInfo.of(existing).to_dict()
-        with database.atomic():
-            room = existing or ConferenceRoom(number=number)
+        pin_hash = None if pin is None else hash_password(pin)
+        where = ConferenceRoom.number == number
+        with upsert(ConferenceRoom, where, number=number) as found:
+            room = found.row
+            before = None if found.created else RoomInfo.of(room).to_dict()
             room.name = name
             room.max_members = max_members
-            if pin is not None:
-                room.pin_hash = hash_password(pin)
+            if pin_hash is not None:
+                room.pin_hash = pin_hash
             elif clear_pin:
                 room.pin_hash = None
             room.updated_at = utcnow()
@@ -104,13 +105,13 @@ class ConferenceService:
             after = RoomInfo.of(room)
             audit.record(
                 self.actor,
-                "create" if existing is None else "update",
+                "create" if found.created else "update",
                 "conference room",
                 number,
                 before,
                 after.to_dict(),
             )
-        return after
+        return Saved(after, found.created)
 
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)

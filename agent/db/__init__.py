@@ -6,7 +6,11 @@ connection waits for a busy writer instead of failing at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import peewee
 
@@ -35,6 +39,9 @@ LOCK_TYPE = "IMMEDIATE"
 
 database = peewee.DatabaseProxy()
 
+T = TypeVar("T")
+M = TypeVar("M", bound=peewee.Model)
+
 
 def open_database(path: Path) -> peewee.SqliteDatabase:
     """Open (creating if needed) the database at path and bind the models."""
@@ -45,3 +52,37 @@ def open_database(path: Path) -> peewee.SqliteDatabase:
     db.connect(reuse_if_open=True)
     database.initialize(db)
     return db
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What a create-or-update wrote, and whether it made the row new (an
+    API answers 201 then, 200 otherwise)."""
+
+    info: T
+    created: bool
+
+
+@dataclass
+class Upsert(Generic[M]):
+    """The row a create-or-update writes: the stored one, or a new one."""
+
+    row: M
+    created: bool
+
+
+@contextmanager
+def upsert(model: type[M], where: peewee.Expression, **new: Any) -> Iterator[Upsert[M]]:
+    """Begin a write transaction and give the row that ``where`` selects, or a
+    new unsaved row made of ``new`` if there is none; the block changes and
+    saves it, and the transaction ends with the block.
+
+    Looking for the row inside the transaction that writes it is what makes
+    the create-or-update safe when two requests for the same row run at once:
+    the transaction begins by taking the write lock (``LOCK_TYPE``), so the
+    second waits for the first to commit and then finds its row, instead of
+    both finding none and the second failing on the unique column.
+    """
+    with database.atomic():
+        row = model.get_or_none(where)
+        yield Upsert(model(**new) if row is None else row, row is None)

@@ -19,7 +19,7 @@ from agent.db import database
 from agent.db.models import ConferenceRoom, Extension, IvrMenu, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
-from agent.extensions import references, rules
+from agent.extensions import emails, references, rules
 from agent.extensions.registrations import Registrar
 from agent.sip import digest
 
@@ -159,6 +159,7 @@ class ExtensionService:
                 raise AlreadyExists(
                     f'extension "{number}": already exists', field="extension"
                 )
+            emails.require_free(email, self.actor)
             try:
                 row.save(force_insert=True)
             except peewee.IntegrityError:
@@ -298,6 +299,8 @@ class ExtensionService:
             before = ExtensionInfo.of(row)
             # A field given its present value is no change, and not audited.
             changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
+            if "email" in changes:
+                emails.require_free(changes["email"], self.actor, besides=row.number)
             for name, value in changes.items():
                 setattr(row, name, value)
             if changes:
@@ -421,13 +424,18 @@ def import_csv(service: ExtensionService, text: str) -> list[Created]:
         number = rules.number(row.get("number", ""))
         service._require_in_scope(number)
         rules.display_name(row.get("display_name", ""))
-        rules.email(row.get("email") or None)
+        email = rules.email(row.get("email") or None)
         if row.get("password"):
             rules.password(row["password"], number)
         if number in seen:
             raise AlreadyExists(
                 f'extension "{number}": twice in the file', field="extension"
             )
+        if email is not None:
+            if ("email", email.casefold()) in seen:
+                raise InvalidInput("email", email, "twice in the file")
+            emails.require_free(email, service.actor)
+            seen.add(("email", email.casefold()))
         if Extension.select().where(Extension.number == number).exists():
             raise AlreadyExists(
                 f'extension "{number}": already exists', field="extension"

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from agent import audit
 from agent.accounts.roles import Permission, Principal
-from agent.db import database
+from agent.db import Saved, database, upsert
 from agent.db.models import ConferenceRoom, Extension, IvrChoice, IvrMenu, utcnow
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.ivr.destinations import Destination
@@ -93,7 +93,7 @@ class IvrService:
         retries: int = 3,
         dial_by_extension: bool = True,
         create: bool | None = None,
-    ) -> MenuInfo:
+    ) -> Saved[MenuInfo]:
         """Create or replace a menu. ``create`` True: must be new; False: must
         exist; None: either."""
         self.actor.require(Permission.MANAGE_MEDIA)
@@ -134,10 +134,15 @@ class IvrService:
                         "leads back to this menu (" + " → ".join(path) + ")",
                     )
 
-        # Step 3: write it all in one transaction.
-        before = None if existing is None else MenuInfo.of(existing).to_dict()
-        with database.atomic():
-            menu = existing or IvrMenu(number=number)
+        # Step 3: write it all in one transaction, where the menu is looked
+        # for again: another request may have made it since step 1.
+        with upsert(IvrMenu, IvrMenu.number == number, number=number) as found:
+            menu = found.row
+            if create is True and not found.created:
+                raise AlreadyExists(f"IVR menu {number} already exists", field="number")
+            if create is False and found.created:
+                raise NotFound(f"IVR menu {number} does not exist", field="number")
+            before = None if found.created else MenuInfo.of(menu).to_dict()
             menu.name = name
             menu.prompt = prompt
             menu.digit_timeout_s = digit_timeout_s
@@ -152,13 +157,13 @@ class IvrService:
             after = MenuInfo.of(menu)
             audit.record(
                 self.actor,
-                "create" if existing is None else "update",
+                "create" if found.created else "update",
                 "ivr menu",
                 number,
                 before,
                 after.to_dict(),
             )
-        return after
+        return Saved(after, found.created)
 
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)

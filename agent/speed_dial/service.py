@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from agent import audit
 from agent.accounts.roles import Permission, Principal
-from agent.db import database
+from agent.db import Saved, database, upsert
 from agent.db.models import utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.extensions.rules import display_name
@@ -95,7 +95,9 @@ class SpeedDialService:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         self.actor.require_every_extension("speed dials")
 
-    def save(self, code: str, *, number: str, name: str | None = None) -> SpeedDialInfo:
+    def save(
+        self, code: str, *, number: str, name: str | None = None
+    ) -> Saved[SpeedDialInfo]:
         """Create the speed dial or change where it leads; a name of None
         keeps the one it has."""
         self._require_change()
@@ -108,10 +110,10 @@ class SpeedDialService:
             if len(name) > NAME_MAX:
                 raise InvalidInput("name", name, f"at most {NAME_MAX} characters")
 
-        with database.atomic():
-            existing = SpeedDialRow.get_or_none(SpeedDialRow.code == code)
-            before = None if existing is None else SpeedDialInfo.of(existing)
-            row = existing or SpeedDialRow(code=code, name="")
+        where = SpeedDialRow.code == code
+        with upsert(SpeedDialRow, where, code=code, name="") as found:
+            row = found.row
+            before = None if found.created else SpeedDialInfo.of(row).to_dict()
             row.number = number
             if name is not None:
                 row.name = name
@@ -120,13 +122,13 @@ class SpeedDialService:
             after = SpeedDialInfo.of(row)
             audit.record(
                 self.actor,
-                "create" if existing is None else "update",
+                "create" if found.created else "update",
                 "speed dial",
                 code,
-                None if before is None else before.to_dict(),
+                before,
                 after.to_dict(),
             )
-        return after
+        return Saved(after, found.created)
 
     def remove(self, code: str) -> None:
         self._require_change()

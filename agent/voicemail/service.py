@@ -26,7 +26,7 @@ from pathlib import Path
 from agent import audit
 from agent.accounts.passwords import hash_password, verify_password
 from agent.accounts.roles import SYSTEM, Permission, Principal
-from agent.db import database
+from agent.db import Saved, database, upsert
 from agent.db.models import Extension, Mailbox, VoicemailMessage, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.settings import Settings
@@ -201,7 +201,7 @@ class VoicemailService:
         enabled: bool | None = None,
         email_enabled: bool | None = None,
         max_message_s: int | None = None,
-    ) -> MailboxInfo:
+    ) -> Saved[MailboxInfo]:
         """Create or change the mailbox of an extension.
 
         A new mailbox needs a PIN. Everything is checked before anything is
@@ -229,14 +229,19 @@ class VoicemailService:
                 "email_enabled", "", f"extension {number} has no e-mail address"
             )
 
-        before = None if box is None else self._audited(box)
-        with database.atomic():
-            if box is None:
-                box = Mailbox(
-                    extension=ext, pin_hash="", max_message_s=DEFAULT_MAX_MESSAGE_S
-                )
-            if pin is not None:
-                box.pin_hash = hash_password(pin)
+        pin_hash = None if pin is None else hash_password(pin)
+        where = Mailbox.extension == ext.id
+        with upsert(
+            Mailbox, where, extension=ext, max_message_s=DEFAULT_MAX_MESSAGE_S
+        ) as found:
+            box = found.row
+            before = None if found.created else self._audited(box)
+            if pin_hash is not None:
+                box.pin_hash = pin_hash
+            elif found.created:
+                # Made by another request since it was looked for above:
+                # this one, which gave no PIN, would leave it without one.
+                raise InvalidInput("pin", "", "a new mailbox needs a PIN")
             if enabled is not None:
                 box.enabled = enabled
             if email_enabled is not None:
@@ -247,14 +252,14 @@ class VoicemailService:
             box.save()
             audit.record(
                 self.actor,
-                "create" if before is None else "update",
+                "create" if found.created else "update",
                 "mailbox",
                 number,
                 before,
                 self._audited(box) | ({"pin": "changed"} if pin else {}),
             )
         self.box_dir(number).mkdir(parents=True, exist_ok=True)
-        return self.info(box)
+        return Saved(self.info(box), found.created)
 
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
