@@ -118,6 +118,33 @@ def _refuse_length(length: int, what: str) -> None:
         raise TemplateLimit(f"{what}: a result of more than {RESULT_MAX} characters")
 
 
+def shown_length(value: t.Any, what: str) -> int:
+    """About how many characters ``str(value)`` gives, refused past the
+    limit before Python builds it: a list may hold the same long string a
+    thousand times over while being short itself."""
+    total = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += 4 * len(item)
+            _refuse_length(total, what)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += 2 * len(item) + 2
+            _refuse_length(total, what)
+            pending.extend(item)
+        elif isinstance(item, int):
+            total += item.bit_length() // 3 + 1
+        else:
+            total += 1
+        _refuse_length(total, what)
+    return total
+
+
 def _charged(value: t.Any, what: str) -> t.Any:
     """Charge for a result by its size, and refuse one too long."""
     if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
@@ -171,7 +198,7 @@ def _joined(separator: t.Any, items: t.Any, what: str) -> list:
     _refuse_length(len(items), what)
     total = len(separator) * max(len(items) - 1, 0)
     for item in items:
-        total += len(item) if isinstance(item, (str, bytes)) else len(str(item))
+        total += shown_length(item, what)
         _refuse_length(total, what)
     return items
 
@@ -183,7 +210,7 @@ def _check_binop(operator: str, left: t.Any, right: t.Any) -> None:
     if operator == "*":
         for sequence, times in ((left, right), (right, left)):
             if isinstance(sequence, sized) and isinstance(times, int):
-                _refuse_length(len(sequence) * times, what)
+                _refuse_length(shown_length(sequence, what) * times, what)
         if both_ints and left.bit_length() + right.bit_length() > NUMBER_BITS_MAX:
             raise TemplateLimit(f"{what}: numbers of at most {NUMBER_BITS_MAX} bits")
     elif operator == "**":
@@ -195,6 +222,7 @@ def _check_binop(operator: str, left: t.Any, right: t.Any) -> None:
             _refuse_length(len(left) + len(right), what)
     elif operator == "%" and isinstance(left, str):
         check_percent_format(left, what)
+        _refuse_length(len(left) + shown_length(right, what), what)
 
 
 def _check_method(method: t.Any, args: tuple, kwargs: dict) -> tuple:
@@ -210,6 +238,8 @@ def _check_method(method: t.Any, args: tuple, kwargs: dict) -> tuple:
         return args
     if name in {"format", "format_map"} and isinstance(owner, str):
         check_brace_format(owner, what)
+        shown = shown_length(args, what) + shown_length(kwargs, what)
+        _refuse_length(len(owner) + shown, what)
     elif name in PADDING_METHODS and args:
         _number(args[0], what)
     elif name == "expandtabs":
@@ -271,6 +301,8 @@ def _bounded_filter(name: str, func: t.Callable) -> t.Callable:
     def bounded_filter(*args: t.Any, **kwargs: t.Any) -> t.Any:
         _charge()
         lead, rest = (args[:1], args[1:]) if passes else ((), args)
+        if rest:
+            shown_length(rest[0], f"the filter {name}")
         rest = _check_filter(name, rest, kwargs)
         return _charged(func(*lead, *rest, **kwargs), f"the filter {name}")
 
@@ -302,6 +334,10 @@ class BoundedSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         """The template's tree, with its loops counted and its ``~`` checked.
         Jinja compiles every template through this method."""
         tree = super()._parse(source, name, filename)
+        for output in tree.find_all(nodes.Output):
+            output.nodes = [
+                self._call("shown", [child], child.lineno) for child in output.nodes
+            ]
         for loop in tree.find_all(nodes.For):
             loop.iter = self._call("counted", [loop.iter], loop.lineno)
         _replace_concat(tree, self)
@@ -327,9 +363,15 @@ class BoundedSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def concat(self, *parts: t.Any) -> str:
         """``a ~ b``, refused before joining when too long."""
-        texts = [str(part) for part in parts]
-        _refuse_length(sum(len(text) for text in texts), "the operator ~")
-        return "".join(texts)
+        shown_length(parts, "the operator ~")
+        return _charged("".join(str(part) for part in parts), "the operator ~")
+
+    def shown(self, value: t.Any) -> t.Any:
+        """What a template writes out, charged by its length; this holds
+        back text piled up in a macro or a block ``set``, which the cap on
+        the rendered file does not see."""
+        _charge(shown_length(value, "the text written") // CHARS_PER_STEP)
+        return value
 
     def call_binop(self, context, operator: str, left: t.Any, right: t.Any) -> t.Any:
         _charge()
@@ -339,6 +381,9 @@ class BoundedSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def call(__self, __context, __obj, *args: t.Any, **kwargs: t.Any) -> t.Any:
         _charge()
+        if getattr(__obj, "__self__", None) is __self:
+            # counted, concat, shown: each charges for itself
+            return super().call(__context, __obj, *args, **kwargs)
         if isinstance(__obj, LoopContext) and args:
             args = (__self.counted(args[0]), *args[1:])
         args = _check_method(__obj, args, kwargs)
