@@ -295,7 +295,9 @@ def _check_filter(name: str, args: tuple, kwargs: dict) -> tuple:
 
 
 def _bounded_filter(name: str, func: t.Callable) -> t.Callable:
-    passes = jinja2.utils._PassArg.from_obj(func) is not None
+    # pass_context, pass_eval_context, pass_environment: Jinja puts its
+    # own object first, before the filter's value.
+    passes = getattr(func, "jinja_pass_arg", None) is not None
 
     @functools.wraps(func)
     def bounded_filter(*args: t.Any, **kwargs: t.Any) -> t.Any:
