@@ -8,12 +8,14 @@ runs inside ``bounded()`` and is charged for what it does:
 
 - a budget of steps per render: each loop iteration, each call (a macro, a
   method, ``loop()`` of a recursive loop), each filter, each intercepted
-  operator costs one step, and a result costs one more step per
+  operator costs one step, and a result, like each piece of text written
+  (in a macro or a block ``set`` too), costs one more step per
   ``CHARS_PER_STEP`` characters or items it holds;
 - refusal, before the work is done, of results longer than ``RESULT_MAX``
   characters or items from ``*``, ``+``, ``~``, ``%``, ``**`` and from the
   filters and string methods that pad, repeat or join (``center``,
-  ``indent``, ``replace``, ``join``, ``format``, ``ljust``…);
+  ``indent``, ``replace``, ``join``, ``format``, ``ljust``…), counting a
+  list by the length it has when written out (``shown_length``);
 - a cap on the rendered file (``RESULT_MAX``);
 - a CPU time limit per render, for work the steps do not see (comparing two
   long strings in a loop).
