@@ -3,6 +3,9 @@ the phones of that model, and never served broken."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
 
 from tests.test_provisioning_files import parse_yealink
@@ -20,6 +23,23 @@ def office(pbx_data):
     assert pbx_data.add_phone(MAC, "101", model="T54W").returncode == 0
     assert pbx_data.add_phone("805ec0aabbcd", "101", model="T46U").returncode == 0
     return pbx_data
+
+
+# Templates that, unbounded, held a worker at full CPU and growing memory
+# for minutes; each is refused with the rule it broke.
+RUNAWAY = [
+    (
+        "{{ built_in }}{% for i in range(100000) %}"
+        "{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+        "steps (loop iterations, calls, filters)",
+    ),
+    ('{{ "x" * 1000000000 }}', "the operator *: a result of more than"),
+]
+# A refusal takes no longer than a save that succeeds, give or take this
+# margin for a busy machine starting processes (the render itself is held
+# under a second in test_template_sandbox.py); unbounded, these ran for
+# minutes.
+SLACK_S = 5.0
 
 
 def save(pbx, model: str, body: str, *extra: str):
@@ -176,3 +196,93 @@ def test_templates_over_the_api_are_checked_previewed_and_saved(pbx):
     assert unsaved["built_in"] is True
     assert saved.status == 200 and saved.json()["body"].endswith("x = 2\n")
     assert operator.status == 403
+
+
+def timed(action):
+    started = time.monotonic()
+    result = action()
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize(("body", "rule"), RUNAWAY)
+def test_a_runaway_template_is_refused_quickly_over_the_cli(office, body, rule):
+    saved, normal = timed(lambda: save(office, "T54W", ADDED))
+    refused, took = timed(lambda: save(office, "T54W", body))
+    previewed, preview_took = timed(
+        lambda: office.cli(
+            "phone",
+            "template",
+            "preview",
+            "yealink",
+            "T54W",
+            "--template",
+            "-",
+            stdin=body,
+        )
+    )
+    kept = office.cli("phone", "template", "show", "yealink", "T54W").stdout
+
+    assert saved.returncode == 0, saved.stderr
+    assert refused.returncode == 2
+    assert rule in refused.stderr
+    assert took < normal + SLACK_S
+    assert previewed.returncode == 2 and rule in previewed.stderr
+    assert preview_took < normal + SLACK_S
+    assert kept == ADDED
+
+
+def test_a_runaway_template_is_refused_quickly_over_the_api_and_the_box_answers(
+    pbx,
+):
+    from tests.test_provisioning_auth import http_get
+    from tests.webclient import api_client
+
+    pbx.add_extension("101", "Front desk")
+    assert pbx.add_phone(MAC, "101", model="T54W").returncode == 0
+    admin = api_client(pbx, "administrator")
+    base = "/api/v1/phone-templates/yealink/T54W/mac"
+    saved, normal = timed(lambda: admin.request("PUT", base, json_body={"body": ADDED}))
+    refusals = [
+        timed(lambda body=body: admin.request("PUT", base, json_body={"body": body}))
+        for body, _ in RUNAWAY
+    ]
+    preview, _ = timed(
+        lambda: admin.request(
+            "POST", f"{base}/preview", json_body={"body": RUNAWAY[0][0]}
+        )
+    )
+    kept = admin.get(base).json()
+    served = parse_yealink(http_get(pbx, f"/prov/{MAC}.cfg")[2])
+
+    assert saved.status == 200, saved.body
+    for (refused, took), (_, rule) in zip(refusals, RUNAWAY, strict=True):
+        assert refused.status == 422, refused.body
+        assert refused.json()["field"] == "body"
+        assert rule in refused.json()["detail"]
+        assert took < normal + SLACK_S
+    assert preview.status == 422
+    assert kept["body"] == ADDED
+    assert served["features.dnd.enable"] == "1"
+
+
+def test_a_runaway_template_already_in_the_database_gets_the_phone_its_built_in_file(
+    office,
+):
+    """A template stored before rendering was bounded: the phone's file is
+    the built-in one, at once."""
+    with sqlite3.connect(office.data_dir / "db" / "edgepbx.sqlite") as db:
+        db.execute(
+            "INSERT INTO phone_template"
+            " (vendor, model, file_kind, body, updated_at, updated_by)"
+            " VALUES ('yealink', 'T54W', 'mac', ?, '2026-01-01 00:00:00', 'admin')",
+            (RUNAWAY[0][0],),
+        )
+    db.close()
+    other, normal = timed(lambda: office.cli("phone", "file", "805ec0aabbcd.cfg"))
+    served, took = timed(lambda: office.cli("phone", "file", f"{MAC}.cfg"))
+
+    assert served.returncode == 0, served.stderr
+    assert parse_yealink(served.stdout.encode())["account.1.user_name"] == "101"
+    assert "features.dnd.enable" not in served.stdout
+    assert other.returncode == 0
+    assert took < normal + SLACK_S

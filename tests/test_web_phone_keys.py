@@ -113,6 +113,25 @@ def test_a_template_is_previewed_then_saved_on_its_page(office, admin):
     assert 'href="/phones/templates/yealink/T54W/mac"' in listed
 
 
+def test_a_runaway_template_is_refused_on_its_page_with_the_rule(office, admin):
+    page = "/phones/templates/yealink/T46U/mac"
+    runaway = (
+        "{{ built_in }}{% for i in range(100000) %}"
+        "{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+    )
+    refused = [
+        admin.post_form(page, {"body": runaway, "action": action}, csrf_from=page)
+        for action in ("preview", "save")
+    ]
+    listed = admin.get("/phones/templates").body
+
+    for reply in refused:
+        assert reply.status == 422
+        error = re.search(r'id="body-error"[^>]*>([^<]*)<', reply.body)
+        assert error and "steps (loop iterations, calls, filters)" in error.group(1)
+    assert "/phones/templates/yealink/T46U/mac" not in listed
+
+
 def test_firmware_uploaded_on_the_page_becomes_the_models_target(office, admin):
     token = admin.get("/phones/firmware").csrf_token()
     data = b"\x7fELF-not-really" * 20_000  # larger than a form may be

@@ -33,14 +33,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 
 import jinja2
-import jinja2.sandbox
 
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import PhoneTemplate, utcnow
 from agent.errors import InvalidInput, NotFound
-from agent.provisioning import rules
+from agent.provisioning import rules, template_sandbox
 from agent.provisioning.profile import (
     FunctionKey,
     LineAccount,
@@ -114,7 +113,7 @@ class TemplateError(InvalidInput):
         self.line = line
 
 
-_ENVIRONMENT = jinja2.sandbox.ImmutableSandboxedEnvironment(
+_ENVIRONMENT = template_sandbox.BoundedSandbox(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
@@ -152,17 +151,24 @@ def _context(built_in: bytes, site: SiteProfile, phone: PhoneProfile | None) -> 
 def render_body(
     body: str, built_in: bytes, site: SiteProfile, phone: PhoneProfile | None
 ) -> bytes:
-    """The template's file; TemplateError naming the line and the cause."""
-    try:
-        template = _ENVIRONMENT.from_string(body)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.lineno, exc.message or "syntax error") from None
-    try:
-        text = template.render(_context(built_in, site, phone))
-    except jinja2.TemplateError as exc:
-        raise TemplateError(_error_line(exc), str(exc)) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise TemplateError(_error_line(exc), str(exc)) from None
+    """The template's file; TemplateError naming the line and the cause.
+    The render is bounded (``template_sandbox``): a template that loops,
+    calls or grows without end is refused within a fraction of a second."""
+    with template_sandbox.bounded():
+        try:
+            template = _ENVIRONMENT.from_string(body)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(exc.lineno, exc.message or "syntax error") from None
+        try:
+            text = template_sandbox.render(template, _context(built_in, site, phone))
+        except jinja2.TemplateError as exc:
+            raise TemplateError(_error_line(exc), str(exc)) from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            raise TemplateError(_error_line(exc), str(exc)) from None
+        except RecursionError:
+            raise TemplateError(None, "macros or loops nested too deeply") from None
+        except MemoryError:
+            raise TemplateError(None, "more memory than a phone file takes") from None
     return text.encode("utf-8")
 
 
