@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from agent import audit
+from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import ConferenceRoom, Extension, IvrChoice, IvrMenu, utcnow
+from agent.db.models import Extension, IvrChoice, IvrMenu, utcnow
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.ivr.destinations import Destination
 from agent.media.prompts import SYSTEM_PROMPTS_DIR
@@ -186,10 +186,7 @@ class IvrService:
         low, high = NUMBER_DIGITS
         if not (number or "").isdigit() or not low <= len(number) <= high:
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        if Extension.get_or_none(Extension.number == number) is not None:
-            raise InvalidInput("number", number, "already an extension's number")
-        if ConferenceRoom.get_or_none(ConferenceRoom.number == number) is not None:
-            raise InvalidInput("number", number, "already a conference room's number")
+        numbering.refuse_taken("number", number, "IVR menu")
 
     def _check_prompt(self, prompt: str) -> None:
         if not _PROMPT.fullmatch(prompt or ""):
