@@ -9,6 +9,7 @@ with the field that closes the loop named.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from agent import audit, numbering
@@ -233,6 +234,22 @@ class IvrService:
                 if found is not None:
                     return found
         return None
+
+
+def choices_of(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A menu's choices from KEY=DESTINATION pairs in the order given.
+
+    A key leads to one destination, so a key given twice is refused rather
+    than the last one quietly kept.
+    """
+    choices: dict[str, str] = {}
+    for key, destination in pairs:
+        if key in choices:
+            raise InvalidInput(
+                f"choices.{key}", key, "given twice; each key leads to one destination"
+            )
+        choices[key] = destination
+    return choices
 
 
 def _in_range(field: str, value: int, bounds: tuple[int, int], unit: str) -> None:
