@@ -119,6 +119,22 @@ def test_an_ivr_menu_is_saved_and_a_loop_refused_naming_the_field(admin_api):
     assert admin_api.request("DELETE", f"{IVR}/701").status == 204
 
 
+def test_a_key_given_twice_in_the_choices_is_a_problem_naming_it(admin_api):
+    body = (
+        b'{"name": "Main", "prompt": "dir-welcome",'
+        b' "choices": {"1": "hangup", "1": "extension:401"}}'
+    )
+
+    reply = admin_api.request(
+        "PUT", f"{IVR}/703", body=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert reply.status == 400, reply.body
+    assert reply.json()["field"] == "choices.1"
+    assert "given twice" in reply.json()["detail"]
+    assert admin_api.request("GET", f"{IVR}/703").status == 404
+
+
 def test_an_operator_may_read_but_not_change_menus(shared_pbx):
     operator = api_client(shared_pbx, "operator")
     assert operator.get(IVR).status == 200

@@ -110,3 +110,33 @@ def test_an_operator_sees_trunks_but_cannot_change_them(shared_pbx):
         json_body={"name": "x", "kind": "peer", "host": "127.0.0.1"},
     )
     assert refused.status == 403
+
+
+def test_a_ring_group_and_an_ivr_menu_never_share_a_number(admin_api):
+    menu = admin_api.request(
+        "PUT", f"{API}/ivr/670", json_body={"name": "Main", "prompt": "dir-welcome"}
+    )
+    group = admin_api.request(
+        "POST",
+        f"{API}/ring-groups",
+        json_body={"number": "670", "name": "Sales", "members": [{"extension": "101"}]},
+    )
+    other = admin_api.request(
+        "POST",
+        f"{API}/ring-groups",
+        json_body={
+            "number": "671",
+            "name": "Support",
+            "members": [{"extension": "101"}],
+        },
+    )
+    over = admin_api.request(
+        "PUT", f"{API}/ivr/671", json_body={"name": "Over", "prompt": "dir-welcome"}
+    )
+
+    assert menu.status == 201, menu.body
+    assert group.status == 422 and group.json()["field"] == "number"
+    assert "already an IVR menu's number" in group.json()["detail"]
+    assert other.status == 201, other.body
+    assert over.status == 422 and over.json()["field"] == "number"
+    assert "already a ring group's number" in over.json()["detail"]

@@ -44,6 +44,30 @@ def test_a_menu_pointing_at_nothing_is_refused_naming_the_choice(pbx_data):
     assert pbx_data.cli("ivr", "list", "--json").json() == []
 
 
+def test_a_key_given_twice_is_refused_naming_the_key(pbx_data):
+    pbx_data.cli("extension", "add", "102", "--name", "Bob")
+    assert ivr(pbx_data, "700", "--prompt", "dir-welcome").returncode == 0
+
+    error = error_of(
+        ivr(
+            pbx_data,
+            "701",
+            "--prompt",
+            "dir-welcome",
+            "--choice",
+            "1=ivr:700",
+            "--choice",
+            "1=extension:102",
+        )
+    )
+
+    assert error["field"] == "choices.1"
+    assert "given twice" in error["message"]
+    assert [m["number"] for m in pbx_data.cli("ivr", "list", "--json").json()] == [
+        "700"
+    ]
+
+
 def test_menus_that_lead_back_to_themselves_are_refused(pbx_data):
     assert ivr(pbx_data, "601", "--prompt", "dir-welcome").returncode == 0
     assert (

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+
+from tests.test_provisioning_e2e import http_get
 
 
 @pytest.fixture
@@ -40,6 +44,8 @@ def test_a_mac_address_is_accepted_in_any_spelling_and_stored_one_way(office, wr
     [
         (["80:5e:c0:aa:bb", "--vendor", "yealink", "--model", "T54W"], 'mac "80:5e'),
         (["01005e000001", "--vendor", "yealink", "--model", "T54W"], "multicast"),
+        (["00:00:00:00:00:00", "--vendor", "yealink", "--model", "T54W"], "zeros"),
+        (["000000000000", "--vendor", "polycom", "--model", "VVX450"], "zeros"),
         (["805ec0aabbcc", "--vendor", "acme", "--model", "T54W"], 'vendor "acme"'),
         (["805ec0aabbcc", "--vendor", "yealink", "--model", "CP960"], "T3x, T4x"),
     ],
@@ -50,6 +56,29 @@ def test_bad_input_names_the_field_and_rule_and_adds_nothing(office, args, messa
     assert result.returncode == 2
     assert message in result.stderr
     assert macs(office) == []
+
+
+def test_a_phone_listed_under_all_zeros_earlier_gets_no_file_there(office):
+    """Every Poly phone asks for 000000000000.cfg by default: a phone listed
+    under that address (before the address was refused) is not served."""
+    office.add_phone("0004f2aabbcc", "102", vendor="polycom", model="VVX450")
+    db = sqlite3.connect(office.data_dir / "db" / "edgepbx.sqlite")
+    with db:
+        db.execute("UPDATE phone SET mac = '000000000000'")
+    db.close()
+
+    office.start()
+    try:
+        replies = [
+            http_get(office, f"/prov/{name}")
+            for name in ("000000000000.cfg", "phone000000000000.cfg")
+        ]
+    finally:
+        office.stop()
+
+    for status, _, body in replies:
+        assert status == 404
+        assert b"102" not in body
 
 
 def test_a_phone_needs_existing_extensions_and_a_mac_not_yet_listed(office):

@@ -95,6 +95,26 @@ def test_a_menu_pointing_nowhere_is_shown_at_its_keys(office, admin):
     assert "1 → extension:101" in admin.get("/ivr").body
 
 
+def test_a_key_typed_twice_is_shown_at_the_choices(office, admin):
+    reply = admin.post_form(
+        "/ivr",
+        {
+            "number": "610",
+            "name": "Twice",
+            "prompt": "dir-welcome",
+            "choices": "1=hangup\n1=extension:101",
+            "fallback": "hangup",
+            "digit_timeout_s": "5",
+            "retries": "3",
+        },
+        csrf_from="/ivr",
+    )
+
+    assert reply.status == 422
+    assert "given twice" in field_error(reply.body, "choices")
+    assert "610" not in office.cli("ivr", "list", "--json").stdout
+
+
 def test_an_operator_sees_the_lists_but_no_forms(office):
     operator = signed_in(office, "operator")
     page = operator.get("/ivr")

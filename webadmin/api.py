@@ -113,6 +113,28 @@ def _body(allowed: frozenset[str]) -> dict:
     return body
 
 
+class _Members(list):
+    """A JSON object's members as sent, in order, repeated names included."""
+
+
+def _without_repeats(value: object, path: str = "") -> object:
+    """The parsed body with its objects as dicts; a name given twice in one
+    object is refused, naming it (``choices.1``), where Python's parser
+    would silently keep the last value (RFC 8259, section 4)."""
+    if isinstance(value, _Members):
+        found: dict = {}
+        for name, member in value:
+            field = f"{path}{name}"
+            if name in found:
+                shown = problems.shortened(field)
+                raise BadRequest(f"{shown}: given twice in one object", field=shown)
+            found[name] = _without_repeats(member, f"{field}.")
+        return found
+    if isinstance(value, list):
+        return [_without_repeats(item, path) for item in value]
+    return value
+
+
 def json_object(
     allowed: frozenset[str] | Mapping[str, type | tuple[type, ...]],
 ) -> dict:
@@ -133,7 +155,7 @@ def json_object(
             f"the body may be at most {bodies.MAX_BODY_BYTES} bytes"
         ) from None
     try:
-        body = json.loads(raw or b"null")
+        body = _without_repeats(json.loads(raw or b"null", object_pairs_hook=_Members))
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON") from None
     except RecursionError:

@@ -15,7 +15,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
 from agent.errors import Forbidden, InvalidInput, PbxError
-from agent.ivr.service import IvrService
+from agent.ivr.service import IvrService, choices_of
 from agent.media.uploads import (
     MAX_PROMPT_S,
     MAX_UPLOAD_BYTES,
@@ -51,7 +51,7 @@ UPLOAD_LIMIT = f"up to {MAX_UPLOAD_BYTES // 2**20} MB and {MAX_PROMPT_S // 60} m
 
 def _choices(text: str) -> dict[str, str]:
     """Lines of KEY=DESTINATION, as typed into the form."""
-    choices: dict[str, str] = {}
+    pairs = []
     for line in text.replace(",", "\n").splitlines():
         line = line.strip()
         if not line:
@@ -59,8 +59,8 @@ def _choices(text: str) -> dict[str, str]:
         key, sep, destination = line.partition("=")
         if not sep:
             raise InvalidInput("choices", line, "one KEY=DESTINATION per line")
-        choices[key.strip()] = destination.strip()
-    return choices
+        pairs.append((key.strip(), destination.strip()))
+    return choices_of(pairs)
 
 
 def _whole(field: str, text: str) -> int:

@@ -10,7 +10,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
 from agent.errors import InvalidInput
-from agent.ivr.service import IvrService
+from agent.ivr.service import IvrService, choices_of
 
 EXIT_OK = 0
 
@@ -20,13 +20,13 @@ def _service(app: Appliance) -> IvrService:
 
 
 def _choices(items: list[str]) -> dict[str, str]:
-    choices: dict[str, str] = {}
+    pairs = []
     for item in items or []:
         key, sep, destination = item.partition("=")
         if not sep:
             raise InvalidInput("choice", item, "KEY=DESTINATION, like 1=extension:101")
-        choices[key] = destination
-    return choices
+        pairs.append((key, destination))
+    return choices_of(pairs)
 
 
 def _show(info, as_json: bool) -> None:

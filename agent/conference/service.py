@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from agent import audit
+from agent import audit, numbering
 from agent.accounts.passwords import hash_password
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
-from agent.db.models import ConferenceRoom, Extension, IvrMenu, utcnow
+from agent.db.models import ConferenceRoom, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.media.pool import CALLS_PER_WORKER
 from agent.voicemail.service import check_pin
@@ -72,10 +72,7 @@ class ConferenceService:
         low, high = NUMBER_DIGITS
         if not (number or "").isdigit() or not low <= len(number) <= high:
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        if Extension.get_or_none(Extension.number == number) is not None:
-            raise InvalidInput("number", number, "already an extension's number")
-        if IvrMenu.get_or_none(IvrMenu.number == number) is not None:
-            raise InvalidInput("number", number, "already an IVR menu's number")
+        numbering.refuse_taken("number", number, "conference room")
         name = (name or "").strip()
         if not name or len(name) > NAME_MAX:
             raise InvalidInput("name", name, f"1 to {NAME_MAX} characters")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import idna
 
-from agent import audit
+from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.devicekey import DeviceKey
@@ -154,6 +154,10 @@ class EventService:
         self.actor.require(Permission.MANAGE_EVENTS)
         before = EventOptions.load()
         after = before.changed(changes)
+        added = set(after.emergency_numbers) - set(before.emergency_numbers)
+        numbering.refuse_internal_emergency(
+            tuple(n for n in after.emergency_numbers if n in added)
+        )
         with database.atomic():
             after.save()
             audit.record(

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 
 import peewee
 
-from agent import audit, csvimport, system_settings
+from agent import audit, csvimport, numbering, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import ConferenceRoom, Extension, IvrMenu, utcnow
+from agent.db.models import Extension, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from agent.extensions import emails, references, rules
@@ -147,14 +147,7 @@ class ExtensionService:
         row = Extension(number=number, display_name=display_name, email=email)
         self._set_credentials(row, password)
         with database.atomic():
-            # An IVR menu or a conference room on this number would go
-            # silent: calls to an extension's number ring the extension.
-            if IvrMenu.get_or_none(IvrMenu.number == number) is not None:
-                raise InvalidInput("extension", number, "already an IVR menu's number")
-            if ConferenceRoom.get_or_none(ConferenceRoom.number == number) is not None:
-                raise InvalidInput(
-                    "extension", number, "already a conference room's number"
-                )
+            numbering.refuse_taken("extension", number, "extension")
             if Extension.select().where(Extension.number == number).exists():
                 raise AlreadyExists(
                     f'extension "{number}": already exists', field="extension"
@@ -427,6 +420,7 @@ def import_csv(service: ExtensionService, text: str) -> list[Created]:
         email = rules.email(row.get("email") or None)
         if row.get("password"):
             rules.password(row["password"], number)
+        numbering.refuse_taken("extension", number, "extension")
         if number in seen:
             raise AlreadyExists(
                 f'extension "{number}": twice in the file', field="extension"

@@ -9,12 +9,13 @@ with the field that closes the loop named.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from agent import audit
+from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
-from agent.db.models import ConferenceRoom, Extension, IvrChoice, IvrMenu, utcnow
+from agent.db.models import Extension, IvrChoice, IvrMenu, utcnow
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.ivr.destinations import Destination
 from agent.media.prompts import SYSTEM_PROMPTS_DIR
@@ -191,10 +192,7 @@ class IvrService:
         low, high = NUMBER_DIGITS
         if not (number or "").isdigit() or not low <= len(number) <= high:
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        if Extension.get_or_none(Extension.number == number) is not None:
-            raise InvalidInput("number", number, "already an extension's number")
-        if ConferenceRoom.get_or_none(ConferenceRoom.number == number) is not None:
-            raise InvalidInput("number", number, "already a conference room's number")
+        numbering.refuse_taken("number", number, "IVR menu")
 
     def _check_prompt(self, prompt: str) -> None:
         if not _PROMPT.fullmatch(prompt or ""):
@@ -241,6 +239,22 @@ class IvrService:
                 if found is not None:
                     return found
         return None
+
+
+def choices_of(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A menu's choices from KEY=DESTINATION pairs in the order given.
+
+    A key leads to one destination, so a key given twice is refused rather
+    than the last one quietly kept.
+    """
+    choices: dict[str, str] = {}
+    for key, destination in pairs:
+        if key in choices:
+            raise InvalidInput(
+                f"choices.{key}", key, "given twice; each key leads to one destination"
+            )
+        choices[key] = destination
+    return choices
 
 
 def _in_range(field: str, value: int, bounds: tuple[int, int], unit: str) -> None:

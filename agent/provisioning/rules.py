@@ -15,6 +15,11 @@ ADMIN_PASSWORD_LENGTH = 16
 # Lines per phone: a Yealink T54W has 16 accounts, most desk phones fewer.
 MAX_LINES = 16
 
+# No phone has this address; Poly phones ask for 000000000000.cfg (and
+# -directory.xml) by default, so a phone listed under it would have its file,
+# SIP password included, sent to every Poly phone that asks.
+NO_MAC = "000000000000"
+
 _MAC_SEPARATORS = re.compile(r"[:\-.]")
 _HEX12 = re.compile(r"[0-9a-f]{12}")
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
@@ -32,6 +37,10 @@ def mac(value: str) -> str:
         )
     if int(digits[:2], 16) & 0x01:
         raise InvalidInput("mac", raw, "a phone's own address, not a multicast one")
+    if digits == NO_MAC:
+        raise InvalidInput(
+            "mac", raw, "a phone's own address, not all zeros (Poly's default file)"
+        )
     return digits
 
 

@@ -135,9 +135,6 @@ _OTHER_MAC_FILES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("polycom", re.compile(r"(?P<mac>[0-9a-f]{12})-(?:phone|web)\.cfg", re.I)),
     ("polycom", re.compile(r"(?P<mac>[0-9a-f]{12})-directory\.xml", re.I)),
 )
-# The MAC a Poly phone puts in its default files (``000000000000.cfg``,
-# ``000000000000-directory.xml``) when its own are missing: no phone.
-_NO_MAC = "000000000000"
 _SNOM_FILE = re.compile(r"snom(d?[0-9]{3}[a-z]?)-[0-9a-f]{12}\.htm", re.I)
 _MODEL_PREFIXES = ("SIP-", "SNOM")
 
@@ -230,7 +227,7 @@ def from_request(
         if found:
             mac = found.group("mac")
             vendors.append(vendor_name)
-    if mac is None or mac == _NO_MAC:
+    if mac is None or mac == rules.NO_MAC:
         return None
     try:
         mac = rules.mac(mac)

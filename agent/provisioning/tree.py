@@ -24,7 +24,7 @@ from pathlib import Path
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.appliance import Appliance
 from agent.db.models import Extension, Phone, PhoneLine
-from agent.provisioning import phonebook, sightings, templates
+from agent.provisioning import phonebook, rules, sightings, templates
 from agent.provisioning.credentials import effective_mode
 from agent.provisioning.firmware import stored_file
 from agent.provisioning.inventory import PhoneService
@@ -175,7 +175,8 @@ class ProvisioningTree:
         found = phonebook.FILE_NAME.fullmatch(name)
         if found is None:
             return None
-        row = Phone.get_or_none(Phone.mac == found.group("mac").lower())
+        mac = found.group("mac").lower()
+        row = None if mac == rules.NO_MAC else Phone.get_or_none(Phone.mac == mac)
         if row is None or phonebook.file_name(row.vendor, row.mac) != name.lower():
             return None
         self._gate(row, name, authorize)
@@ -226,6 +227,8 @@ class ProvisioningTree:
                 if found is None:
                     continue
                 mac = found.group("mac").lower()
+                if mac == rules.NO_MAC:
+                    continue  # a default file, never a phone's (rules.NO_MAC)
                 if mac not in phones:
                     phones[mac] = Phone.get_or_none(Phone.mac == mac)
                 row = phones[mac]

@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agent import audit
+from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
@@ -176,8 +176,7 @@ class GroupService:
         number = (number or "").strip()
         if not number.isdigit() or not 2 <= len(number) <= 6:
             raise InvalidInput("number", number, "2 to 6 digits")
-        if Extension.select().where(Extension.number == number).exists():
-            raise InvalidInput("number", number, "already an extension")
+        numbering.refuse_taken("number", number, "ring group")
         name = (name or "").strip()
         if not 1 <= len(name) <= 64:
             raise InvalidInput("name", None, "1 to 64 characters")

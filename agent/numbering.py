@@ -1,0 +1,67 @@
+"""The PBX's one internal number space, and the emergency numbers kept out of it.
+
+An extension, a ring group, an IVR menu and a conference room are all called
+by dialling their number, and the SIP routing answers the first it finds.
+Two of them on one number would leave the other silent, so each number
+belongs to one of them only. An emergency number (the event option
+``emergency_numbers``) must leave by a trunk: an internal number equal to
+it would ring inside the building instead.
+"""
+
+from __future__ import annotations
+
+from agent.db.models import ConferenceRoom, Extension, IvrMenu
+from agent.errors import InvalidInput
+from agent.events.settings import EventOptions
+from agent.trunks.models import RingGroupRow
+
+#: What may hold an internal number: its name in messages, and its table.
+HOLDERS = {
+    "extension": ("an extension", Extension),
+    "ring group": ("a ring group", RingGroupRow),
+    "IVR menu": ("an IVR menu", IvrMenu),
+    "conference room": ("a conference room", ConferenceRoom),
+}
+
+
+def holder_of(number: str) -> str | None:
+    """What is called by number ("an extension", "a ring group", …), if any."""
+    for article, table in HOLDERS.values():
+        if table.select().where(table.number == number).exists():
+            return article
+    return None
+
+
+def refuse_taken(field: str, number: str, kind: str) -> None:
+    """Refuse number for a new kind of thing if anything else already has it,
+    or if it is an emergency number.
+
+    Args:
+        field: the field to name in the refusal.
+        number: the number asked for.
+        kind: what it is asked for, a key of HOLDERS; a thing of the same
+            kind keeps its own number (a menu saved again).
+    """
+    if number in EventOptions.load().emergency_numbers:
+        raise InvalidInput(
+            field,
+            number,
+            "an emergency number (event option emergency_numbers): calls to it "
+            "must leave by a trunk, not ring inside",
+        )
+    for other, (article, table) in HOLDERS.items():
+        if other != kind and table.select().where(table.number == number).exists():
+            raise InvalidInput(field, number, f"already {article}'s number")
+
+
+def refuse_internal_emergency(numbers: tuple[str, ...]) -> None:
+    """Refuse an emergency number that is already an internal number."""
+    for number in numbers:
+        holder = holder_of(number)
+        if holder is not None:
+            raise InvalidInput(
+                "emergency_numbers",
+                number,
+                f"already {holder}'s number: calls to it would ring inside, "
+                "not leave by a trunk",
+            )
