@@ -263,3 +263,20 @@ def test_the_api_refuses_an_empty_passphrase_and_keeps_the_schedule(pbx):
     assert sealed.status == 200 and sealed.json()["sealed"] is True
     assert (empty.status, empty.json()["field"]) == (422, "passphrase")
     assert api.get("/api/v1/backups/schedule").json() == sealed.json()
+
+
+def test_the_api_refuses_true_as_a_number_naming_the_field_not_echoing_it(pbx):
+    api = api_client(pbx, "super-administrator")
+    before = api.request(
+        "PUT", "/api/v1/backups/schedule", json_body={"frequency": "daily", "keep": 5}
+    )
+
+    flag = api.request("PUT", "/api/v1/backups/schedule", json_body={"keep": True})
+    hour = api.request("PUT", "/api/v1/backups/schedule", json_body={"hour": False})
+
+    assert before.status == 200, before.body
+    assert (flag.status, flag.json()["field"]) == (400, "keep")
+    assert flag.json()["detail"] == "keep: must be a whole number"
+    assert (hour.status, hour.json()["field"]) == (400, "hour")
+    assert "False" not in hour.json()["detail"]
+    assert api.get("/api/v1/backups/schedule").json() == before.json()
