@@ -366,7 +366,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def list_cdr() -> str:
         query = bottle.request.query
         limit = query.get("limit") or "100"
-        if not limit.isdigit():
+        if not (limit.isascii() and limit.isdigit()):
             raise BadRequest("limit: a whole number", field="limit")
         rows = records.search(
             principal(),

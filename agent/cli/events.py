@@ -15,6 +15,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
 from agent.cli.output import print_json
+from agent.cli.parsers import whole_number
 from agent.events.catalogue import TYPES, WEBHOOK_TYPES
 from agent.events.service import EventService, WebhookService
 
@@ -166,12 +167,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     notify.add_argument("--webhook", choices=["on", "off"])
 
     options = command("options", event_options, "show or change the options")
-    options.add_argument("--retention-days", type=int)
-    options.add_argument("--mail-window-s", type=int)
+    options.add_argument("--retention-days", type=whole_number)
+    options.add_argument("--mail-window-s", type=whole_number)
     options.add_argument("--emergency-numbers", help="e.g. '112 911'")
-    options.add_argument("--disk-percent", type=int)
-    options.add_argument("--cpu-percent", type=int)
-    options.add_argument("--memory-percent", type=int)
+    options.add_argument("--disk-percent", type=whole_number)
+    options.add_argument("--cpu-percent", type=whole_number)
+    options.add_argument("--memory-percent", type=whole_number)
 
     webhook = sub.add_parser("webhook", help="outgoing webhooks of events and calls")
     webhook_sub = webhook.add_subparsers(dest="action", required=True, metavar="ACTION")

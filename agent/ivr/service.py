@@ -184,7 +184,10 @@ class IvrService:
 
     def _check_number(self, number: str) -> None:
         low, high = NUMBER_DIGITS
-        if not (number or "").isdigit() or not low <= len(number) <= high:
+        if (
+            not ((number or "").isascii() and (number or "").isdigit())
+            or not low <= len(number) <= high
+        ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
         if Extension.get_or_none(Extension.number == number) is not None:
             raise InvalidInput("number", number, "already an extension's number")

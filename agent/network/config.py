@@ -190,7 +190,11 @@ def _voice_vlan(value: object, lan_address: str | None) -> VoiceVlan | None:
     if not isinstance(value, dict):
         raise InvalidInput("voice_vlan", value, "an object with id and address")
     raw_id = value.get("id")
-    if isinstance(raw_id, str) and raw_id.strip().isdigit():
+    if (
+        isinstance(raw_id, str)
+        and raw_id.strip().isascii()
+        and raw_id.strip().isdigit()
+    ):
         raw_id = int(raw_id)
     if not isinstance(raw_id, int) or not VLAN_ID_MIN <= raw_id <= VLAN_ID_MAX:
         raise InvalidInput(

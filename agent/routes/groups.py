@@ -174,7 +174,7 @@ class GroupService:
     ) -> RingGroupInfo:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         number = (number or "").strip()
-        if not number.isdigit() or not 2 <= len(number) <= 6:
+        if not (number.isascii() and number.isdigit()) or not 2 <= len(number) <= 6:
             raise InvalidInput("number", number, "2 to 6 digits")
         if Extension.select().where(Extension.number == number).exists():
             raise InvalidInput("number", number, "already an extension")
