@@ -386,3 +386,20 @@ def test_broken_unicode_is_refused_at_the_boundary_and_changes_nothing(admin_api
     assert refused.status == 400
     assert refused.json()["field"] == "display_name"
     assert admin_api.get(f"{BASE}/391").status == 404
+
+
+def test_the_portal_account_route_refuses_a_field_it_does_not_take(shared_pbx):
+    api = api_client(shared_pbx, "super-administrator")
+    api.request("POST", BASE, json_body={"number": "701", "display_name": "Ola"})
+    path = f"{BASE}/701/portal-account"
+
+    with_role = api.request("POST", path, json_body={"role": "administrator"})
+    listed = [a["username"] for a in api.get("/api/v1/accounts").json()]
+    made = api.request("POST", path)
+
+    assert with_role.status == 400
+    assert with_role.json()["field"] == "role"
+    assert "role: not a field here" in with_role.json()["detail"]
+    assert not any("701" in name for name in listed)
+    assert made.status == 201, made.body
+    assert made.json()["role"] == "user" and "701" in made.json()["username"]

@@ -140,10 +140,12 @@ def json_object(allowed: frozenset[str] | Mapping[str, FieldType]) -> dict:
     for name in body:
         if name not in allowed:
             shown = problems.shortened(name)
-            raise BadRequest(
-                f"{shown}: not a field here (one of {', '.join(sorted(allowed))})",
-                field=shown,
+            known = (
+                f"one of {', '.join(sorted(allowed))}"
+                if allowed
+                else "this request takes no fields"
             )
+            raise BadRequest(f"{shown}: not a field here ({known})", field=shown)
     for name, value in body.items():
         if not _is_text(value):
             raise BadRequest(
@@ -205,6 +207,14 @@ def _is_text(value: object) -> bool:
     if isinstance(value, dict):
         return all(_is_text(k) and _is_text(v) for k, v in value.items())
     return True
+
+
+def no_fields() -> None:
+    """For a route that takes no body: refuse any field one carries, as
+    json_object refuses an unknown field; no body at all is fine."""
+    request = bottle.request
+    if request.content_length > 0 or bodies.is_chunked():
+        json_object(frozenset())
 
 
 def _query_int(name: str, default: int) -> int:
