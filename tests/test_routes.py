@@ -212,6 +212,7 @@ def test_day_and_night_mode_forced_by_hand_win_over_the_clock():
 def test_time_condition_fields_are_checked(pbx):
     base = ["timecondition", "add", "office", "--open", "101", "--closed", "101"]
     refused(pbx.cli(*base, "--timezone", "Mars/Olympus", "--json"), "timezone")
+    refused(pbx.cli(*base, "--timezone", "localtime", "--json"), "timezone")
     refused(
         pbx.cli(*base, "--timezone", "UTC", "--hours", "mon=17:00-09:00", "--json"),
         "hours",

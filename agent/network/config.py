@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import zoneinfo
 from dataclasses import asdict, dataclass, field
 
+from agent import time_zones
 from agent.errors import InvalidInput
 
 DHCP = "dhcp"
@@ -214,12 +214,10 @@ def _voice_vlan(value: object, lan_address: str | None) -> VoiceVlan | None:
 
 def _timezone(value: str) -> str:
     value = value.strip()
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if not time_zones.is_zone(value):
         raise InvalidInput(
             "timezone", value, "a time zone name like Europe/Berlin or UTC"
-        ) from None
+        )
     return value
 
 

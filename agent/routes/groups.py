@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agent import audit
+from agent import audit, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
@@ -246,12 +245,8 @@ class GroupService:
     ) -> TimeConditionInfo:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         name = rules.name(name)
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(
-                "timezone", timezone, "a zone like Europe/Berlin"
-            ) from None
+        if not time_zones.is_zone(timezone):
+            raise InvalidInput("timezone", timezone, "a zone like Europe/Berlin")
         targets = []
         for field, (kind, destination) in (
             ("open_destination", open_target),
