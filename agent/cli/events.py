@@ -19,6 +19,7 @@ from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
 from agent.events.catalogue import TYPES, WEBHOOK_TYPES
 from agent.events.service import EventService, WebhookService
+from agent.wording import counted
 
 EXIT_OK = 0
 
@@ -45,7 +46,8 @@ def event_list(app: Appliance, args: argparse.Namespace) -> int:
             f"{item['summary']}"
         )
     shown = len(found["items"])
-    print(f"{shown} of {found['total']} events (page {found['page']}; times in UTC)")
+    total = counted(found["total"], "event")
+    print(f"{shown} of {total} (page {found['page']}; times in UTC)")
     return EXIT_OK
 
 
