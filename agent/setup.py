@@ -10,10 +10,9 @@ offered again; every step can be changed later on its own page.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from dataclasses import dataclass
 
-from agent import audit, system_settings
+from agent import audit, system_settings, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.errors import InvalidInput
@@ -51,7 +50,7 @@ def complete(actor: Principal) -> None:
 
 
 def timezones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+    return sorted(time_zones.names())
 
 
 def timezone() -> str:
@@ -62,7 +61,7 @@ def set_timezone(actor: Principal, name: str) -> str:
     """Set the appliance's time zone (for call logs, voicemail dates)."""
     actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
     name = (name or "").strip()
-    if name not in zoneinfo.available_timezones():
+    if not time_zones.is_zone(name):
         raise InvalidInput("timezone", name, "a time zone such as Europe/Berlin")
     with database.atomic():
         before = timezone()

@@ -87,6 +87,64 @@ def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(
     assert numbers(admin_api) == before
 
 
+# One wrong JSON type per route that once answered it its own way.
+WRONG_TYPES = [
+    ("PATCH", f"{BASE}/101", {"enabled": "yes"}, "enabled", "true or false"),
+    ("PUT", f"{BASE}/101/features", {"dnd": "yes"}, "dnd", "true or false"),
+    ("PUT", f"{BASE}/101/features", {"no_answer_s": "20"}, "no_answer_s", "number"),
+    ("PUT", "/api/v1/backups/schedule", {"keep": True}, "keep", "a whole number"),
+    ("PUT", "/api/v1/backups/schedule", {"hour": "3"}, "hour", "a whole number"),
+    ("POST", "/api/v1/reports/schedules",
+     {"name": "Weekly", "frequency": "weekly", "hour": "7",
+      "recipients": ["boss@example.com"]}, "hour", "a whole number"),
+    ("POST", "/api/v1/reports/schedules",
+     {"name": "Weekly", "frequency": "weekly", "hour": 7,
+      "recipients": "boss@example.com"}, "recipients", "a list of strings"),
+    ("PATCH", "/api/v1/events/options", {"emergency_numbers": "112"},
+     "emergency_numbers", "a list of strings"),
+    ("PATCH", "/api/v1/events/options", {"retention_days": True},
+     "retention_days", "a whole number"),
+    ("PUT", "/api/v1/events/notifications/backup-done", {"recipients": [7]},
+     "recipients", "a list of strings"),
+    ("POST", "/api/v1/webhooks", {"url": "https://127.0.0.1:9/", "types": "all"},
+     "types", "a list of strings"),
+    ("POST", "/api/v1/bans", {"address": "203.0.113.9", "seconds": "60"},
+     "seconds", "a whole number"),
+    ("PATCH", "/api/v1/firewall/services/sip", {"enabled": 1}, "enabled",
+     "true or false"),
+    ("PUT", "/api/v1/network", {"confirm_within_s": True}, "confirm_within_s",
+     "a number"),
+    ("PATCH", "/api/v1/call-guard", {"window_s": True}, "window_s",
+     "a whole number"),
+    ("POST", "/api/v1/ring-groups", {"number": "600", "ring_time_s": "20"},
+     "ring_time_s", "a whole number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "rule"),
+    WRONG_TYPES,
+    ids=[f"{m} {p} {f}" for m, p, _, f, _ in WRONG_TYPES],
+)
+def test_a_field_of_the_wrong_json_type_is_the_same_bad_request_on_every_route(
+    shared_pbx, method, path, body, field, rule
+):
+    api = api_client(shared_pbx, "super-administrator")
+    if api.get(f"{BASE}/101").status == 404:
+        api.request("POST", BASE, json_body={"number": "101", "display_name": "A"})
+
+    reply = api.request(method, path, json_body=body)
+
+    assert reply.status == 400, reply.body
+    assert reply.content_type == "application/problem+json"
+    problem = reply.json()
+    assert problem["type"] == "urn:edgepbx:problem:bad-request"
+    assert problem["field"] == field
+    assert problem["detail"].startswith(f"{field}: must be ")
+    assert rule in problem["detail"]
+    assert "True" not in problem["detail"]
+
+
 def test_a_body_that_is_not_json_is_refused(admin_api):
     as_form = admin_api.request("POST", BASE, form={"number": "303"})
     broken = admin_api.request(
@@ -360,3 +418,20 @@ def test_an_e_mail_address_another_extension_has_is_refused_whatever_its_case(
     assert admin_api.get(f"{BASE}/307").json()["email"] is None
     assert admin_api.get(f"{BASE}/308").status == 404
     assert own_case.status == 200 and own_case.json()["email"] == "Ana@example.com"
+
+
+def test_the_portal_account_route_refuses_a_field_it_does_not_take(shared_pbx):
+    api = api_client(shared_pbx, "super-administrator")
+    api.request("POST", BASE, json_body={"number": "701", "display_name": "Ola"})
+    path = f"{BASE}/701/portal-account"
+
+    with_role = api.request("POST", path, json_body={"role": "administrator"})
+    listed = [a["username"] for a in api.get("/api/v1/accounts").json()]
+    made = api.request("POST", path)
+
+    assert with_role.status == 400
+    assert with_role.json()["field"] == "role"
+    assert "role: not a field here" in with_role.json()["detail"]
+    assert not any("701" in name for name in listed)
+    assert made.status == 201, made.body
+    assert made.json()["role"] == "user" and "701" in made.json()["username"]

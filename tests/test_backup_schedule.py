@@ -77,6 +77,32 @@ def test_a_bad_schedule_is_refused_naming_the_field_and_changes_nothing(
     assert (shown["frequency"], shown["hour"]) == ("daily", 2)
 
 
+def test_an_hour_in_other_digits_than_0_to_9_is_refused_by_the_cli_and_the_page(
+    pbx,
+):
+    # "\u0663" is three in Arabic-Indic digits: Python's int() reads it as 3.
+    set_up = pbx.cli("backup", "schedule", "--frequency", "daily", "--hour", "2")
+    assert set_up.returncode == 0, set_up.stderr
+    web = signed_in(pbx, "super-administrator")
+    form = {"frequency": "daily", "weekday": "sunday", "hour": "\u0663", "keep": "5"}
+
+    by_cli = pbx.cli("backup", "schedule", "--hour", "\u0663")
+    by_page = web.post_form("/system/backup-schedule", form, csrf_from="/system")
+    kept_by_page = web.post_form(
+        "/system/backup-schedule",
+        form | {"hour": "4", "keep": "\u0665"},
+        csrf_from="/system",
+    )
+    shown = pbx.cli("backup", "schedule", "--json").json()
+
+    assert by_cli.returncode == 2
+    assert "--hour" in by_cli.stderr and "digits 0 to 9" in by_cli.stderr
+    assert by_page.status == kept_by_page.status == 422
+    assert "digits 0 to 9" in field_error(by_page, "hour")
+    assert "digits 0 to 9" in field_error(kept_by_page, "keep")
+    assert (shown["hour"], shown["keep"]) == (2, 7)
+
+
 def test_a_short_passphrase_is_refused_and_never_echoed(pbx_data, tmp_path):
     short = tmp_path / "short"
     short.write_text("tooshort\n")
@@ -263,3 +289,20 @@ def test_the_api_refuses_an_empty_passphrase_and_keeps_the_schedule(pbx):
     assert sealed.status == 200 and sealed.json()["sealed"] is True
     assert (empty.status, empty.json()["field"]) == (422, "passphrase")
     assert api.get("/api/v1/backups/schedule").json() == sealed.json()
+
+
+def test_the_api_refuses_true_as_a_number_naming_the_field_not_echoing_it(pbx):
+    api = api_client(pbx, "super-administrator")
+    before = api.request(
+        "PUT", "/api/v1/backups/schedule", json_body={"frequency": "daily", "keep": 5}
+    )
+
+    flag = api.request("PUT", "/api/v1/backups/schedule", json_body={"keep": True})
+    hour = api.request("PUT", "/api/v1/backups/schedule", json_body={"hour": False})
+
+    assert before.status == 200, before.body
+    assert (flag.status, flag.json()["field"]) == (400, "keep")
+    assert flag.json()["detail"] == "keep: must be a whole number"
+    assert (hour.status, hour.json()["field"]) == (400, "hour")
+    assert "False" not in hour.json()["detail"]
+    assert api.get("/api/v1/backups/schedule").json() == before.json()

@@ -447,3 +447,25 @@ def test_the_api_checks_option_types_and_keeps_an_international_host_sendable(
     assert added.status == 201
     assert added.json()["url"] == "https://xn--bcher-kva.example/hook?f%C3%BCr=%C3%BC"
     assert [(r.status, r.json()["field"]) for r in bad_hosts] == [(422, "url")] * 3
+
+
+def test_an_empty_emergency_list_is_refused_and_clearing_it_is_said_aloud(pbx_data):
+    def options(*args: str):
+        return pbx_data.cli("event", "options", *args, "--json")
+
+    set_up = options("--emergency-numbers", "112 999")
+    empty = options("--emergency-numbers", "")
+    blank = options("--emergency-numbers", " , ")
+    both = options("--emergency-numbers", "112", "--no-emergency-numbers")
+    kept = options().json()["emergency_numbers"]
+    cleared = options("--no-emergency-numbers")
+
+    assert set_up.returncode == 0, set_up.stderr
+    for refused in (empty, blank, both):
+        assert refused.returncode == 2, refused.stdout
+        assert refused.json()["error"]["field"] == "emergency-numbers"
+        assert "--no-emergency-numbers" in refused.json()["error"]["message"]
+    assert "no number given" in empty.json()["error"]["message"]
+    assert kept == ["112", "999"]
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.json()["emergency_numbers"] == []

@@ -41,8 +41,8 @@ def test_the_api_sets_features_and_refuses_a_bad_one_naming_the_field(shared_pbx
         ({"forward_always": "front desk"}, "forward_always", 422),
         ({"forward_no_answer": "999999"}, "forward_no_answer", 422),
         ({"no_answer_s": 500}, "no_answer_s", 422),
-        ({"no_answer_s": "20"}, "no_answer_s", 422),
-        ({"dnd": "yes"}, "dnd", 422),
+        ({"no_answer_s": "20"}, "no_answer_s", 400),
+        ({"dnd": "yes"}, "dnd", 400),
         ({"dnd": True, "forward_unreachable": "101"}, "forward_unreachable", 422),
         ({"forward_sometimes": "102"}, "forward_sometimes", 400),
     ]

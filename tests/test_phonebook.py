@@ -4,6 +4,7 @@ files, and served to a phone under /prov/ with what its extension may see."""
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -140,3 +141,16 @@ def test_company_contacts_visible_to_the_extension_are_in_its_phonebook(office):
 
     assert ("Anna Schmidt (Acme)", "+4930123456") in listed
     assert all(number != "+4940111" for _, number in listed)
+
+
+def test_one_imported_contact_is_counted_as_one_contact(pbx_data):
+    pbx_data.cli("phonebook", "add", "Suppliers")
+
+    imported = pbx_data.cli(
+        "contact", "import", "Suppliers", "-",
+        stdin="name,company,number,email\nAnna Schmidt,Acme,+4930123456,\n",
+    )  # fmt: skip
+    listed = pbx_data.cli("phonebook", "list")
+
+    assert imported.stdout.strip() == "1 contact imported into Suppliers"
+    assert re.search(r"^Suppliers +1 contact +visible to", listed.stdout, re.M)

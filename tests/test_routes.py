@@ -57,7 +57,11 @@ def test_strip_and_prepend_rewrite_the_dialled_number():
     )
 
 
-@pytest.mark.parametrize("pattern", ["[]", "[5-1]", "9.5", "1!2", "ABC", "[12", "9||1"])
+# Arabic-Indic digits, which Python's isdigit() and int() take as 1, 5 and 3.
+@pytest.mark.parametrize(
+    "pattern",
+    ["[]", "[5-1]", "9.5", "1!2", "ABC", "[12", "9||1", "[\u0661-\u0665]", "9[\u0663]"],
+)
 def test_patterns_that_cannot_match_are_refused(pattern):
     with pytest.raises(PatternError):
         compile_pattern(pattern)
@@ -131,6 +135,7 @@ def test_register_trunk_needs_its_credentials(pbx):
     [
         ("--host", "bad host!", "host"),
         ("--port", "70000", "port"),
+        ("--port", "\u0665\u0660\u0666\u0660", "port"),
         ("--transport", "sctp", "transport"),
         ("--caller-id-header", "x-cid", "caller_id_header"),
         ("--did-header", "from", "did_header"),
@@ -207,8 +212,20 @@ def test_day_and_night_mode_forced_by_hand_win_over_the_clock():
 def test_time_condition_fields_are_checked(pbx):
     base = ["timecondition", "add", "office", "--open", "101", "--closed", "101"]
     refused(pbx.cli(*base, "--timezone", "Mars/Olympus", "--json"), "timezone")
+    refused(pbx.cli(*base, "--timezone", "localtime", "--json"), "timezone")
     refused(
         pbx.cli(*base, "--timezone", "UTC", "--hours", "mon=17:00-09:00", "--json"),
+        "hours",
+    )
+    refused(
+        pbx.cli(
+            *base,
+            "--timezone",
+            "UTC",
+            "--hours",
+            "mon=\u0660\u0669:\u0660\u0660-17:00",
+            "--json",
+        ),
         "hours",
     )
     refused(
@@ -255,6 +272,19 @@ def test_ring_group_fields_are_checked(pbx):
             "--json",
         ),
         "strategy",
+    )
+    refused(
+        pbx.cli(
+            "ringgroup",
+            "add",
+            "\u0666\u0660\u0660",
+            "--name",
+            "S",
+            "--member",
+            "101",
+            "--json",
+        ),
+        "number",
     )
     ok = pbx.cli("ringgroup", "add", "600", "--name", "Sales", "--member", "101")
     assert ok.returncode == 0, ok.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from tests.test_web_signin import served_routes
 from tests.webclient import CHOSEN_PASSWORD, api_client, client, signed_in
@@ -188,3 +189,42 @@ def test_no_page_form_changes_anything_without_the_session_csrf_token(pbx, tmp_p
 
     assert set(refused.values()) == {403}, refused
     assert pbx.cli("account", "list", "--json").json()[0]["username"] == "admin"
+
+
+def test_a_module_given_twice_on_the_role_form_is_refused_naming_it(pbx):
+    admin = signed_in(pbx)
+
+    def post(path: str, name: str):
+        # A browser sends one radio of a group; a hand-made form may send two.
+        fields = [
+            ("csrf_token", admin.get("/roles/new").csrf_token()),
+            ("name", name),
+            ("all_extensions", "on"),
+            ("module_extensions", "view"),
+            ("module_extensions", "edit"),
+        ]
+        return admin.request(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(fields).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    added = post("/roles/new", "twice")
+    made = admin.post_form(
+        "/roles/new",
+        {"name": "once", "module_extensions": "view", "all_extensions": "on"},
+        "/roles/new",
+    )
+    changed = post("/roles/once", "once")
+    shown = re.search(r'id="modules-error">([^<]*)<', added.body)
+
+    assert added.status == changed.status == 422
+    assert shown and "extensions" in shown.group(1) and "twice" in shown.group(1)
+    assert 'id="modules-error"' in changed.body
+    assert admin.get("/roles/twice").status == 404
+    assert made.status == 303
+    assert (
+        'value="view" aria-label="extensions view" checked'
+        in admin.get("/roles/once").body
+    )

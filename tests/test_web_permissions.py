@@ -283,7 +283,24 @@ def test_a_role_that_anyone_holds_cannot_be_removed(shared_pbx):
     api_client(shared_pbx, CUSTOM)
     refused = shared_pbx.cli("role", "remove", CUSTOM, "--json")
     assert refused.returncode == 2
-    assert "still hold it" in refused.json()["error"]["message"]
+    assert "still hold" in refused.json()["error"]["message"]
+
+
+def test_the_holders_of_a_role_are_counted_in_good_english(pbx_data):
+    made = pbx_data.cli("role", "add", "desk", "--module", "extensions=view")
+    assert made.returncode == 0, made.stderr
+    pbx_data.cli("account", "add", "kim", "--role", "desk")
+
+    one = pbx_data.cli("role", "remove", "desk", "--json")
+    pbx_data.cli("token", "create", "--role", "desk", "--name", "wallboard")
+    two = pbx_data.cli("role", "remove", "desk", "--json")
+
+    assert one.json()["error"]["message"] == (
+        'role "desk": 1 account or API token still holds it'
+    )
+    assert two.json()["error"]["message"] == (
+        'role "desk": 2 accounts or API tokens still hold it'
+    )
 
 
 def test_a_custom_role_cannot_grant_account_management(shared_pbx):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import types
 from collections.abc import Callable, Mapping
 from functools import wraps
 
@@ -106,11 +107,7 @@ extension_route = api_route_naming(problems.EXTENSION_FIELDS)
 
 def _body(allowed: frozenset[str]) -> dict:
     """The request's JSON object of strings (``enabled`` a boolean)."""
-    body = json_object(allowed)
-    for name, value in body.items():
-        if name != "enabled" and value is not None and not isinstance(value, str):
-            raise BadRequest(f"{name}: must be a string", field=name)
-    return body
+    return json_object({name: bool if name == "enabled" else str for name in allowed})
 
 
 class _Members(list):
@@ -135,14 +132,19 @@ def _without_repeats(value: object, path: str = "") -> object:
     return value
 
 
-def json_object(
-    allowed: frozenset[str] | Mapping[str, type | tuple[type, ...]],
-) -> dict:
+#: A field's type as json_object takes it: a JSON type, several, or
+#: ``list[str]`` for a list of strings.
+FieldType = type | tuple[type, ...] | types.GenericAlias
+
+
+def json_object(allowed: frozenset[str] | Mapping[str, FieldType]) -> dict:
     """The request's JSON object; refuse other media types and unknown fields.
 
     Given the fields' types (``{"hour": int, "email": (str, type(None))}``),
-    a value of another type is refused here, naming its field (a boolean is
-    no integer); given only their names, the route checks the values.
+    a value of another type is refused here with 400, naming its field and
+    the type (a boolean is no number, a number no boolean); null is left to
+    the route. Every route refuses a wrong type this way; given only the
+    fields' names, the route checks the values with ``BadRequest`` itself.
     """
     request = bottle.request
     media_type = (request.content_type or "").split(";")[0].strip().lower()
@@ -166,10 +168,12 @@ def json_object(
     for name in body:
         if name not in allowed:
             shown = problems.shortened(name)
-            raise BadRequest(
-                f"{shown}: not a field here (one of {', '.join(sorted(allowed))})",
-                field=shown,
+            known = (
+                f"one of {', '.join(sorted(allowed))}"
+                if allowed
+                else "this request takes no fields"
             )
+            raise BadRequest(f"{shown}: not a field here ({known})", field=shown)
     for name, value in body.items():
         if not _is_text(value):
             raise BadRequest(
@@ -178,12 +182,21 @@ def json_object(
     if isinstance(allowed, Mapping):
         for name, value in body.items():
             kinds = allowed[name]
-            if value is not None and (
-                not isinstance(value, kinds)
-                or isinstance(value, bool) != (kinds is bool)
-            ):
+            if value is not None and not _is_of(value, kinds):
                 raise BadRequest(f"{name}: must be {_type_words(kinds)}", field=name)
     return body
+
+
+def _is_of(value: object, kinds: FieldType) -> bool:
+    """Whether value has one of JSON's types kinds names; true and false are
+    booleans only, though Python counts them as integers."""
+    if isinstance(kinds, types.GenericAlias):
+        (item,) = kinds.__args__
+        return isinstance(value, list) and all(_is_of(v, item) for v in value)
+    listed = kinds if isinstance(kinds, tuple) else (kinds,)
+    if isinstance(value, bool):
+        return bool in listed
+    return isinstance(value, listed)
 
 
 #: JSON's types as a refusal names them.
@@ -198,8 +211,13 @@ _TYPE_WORDS = {
 }
 
 
-def _type_words(kinds: type | tuple[type, ...]) -> str:
+def _type_words(kinds: FieldType) -> str:
+    if isinstance(kinds, types.GenericAlias):
+        (item,) = kinds.__args__
+        return f"a list of {_type_words(item).removeprefix('a ')}s"
     listed = kinds if isinstance(kinds, tuple) else (kinds,)
+    if float in listed:
+        listed = tuple(k for k in listed if k is not int)  # "a number" says both
     return " or ".join(_TYPE_WORDS.get(k, k.__name__) for k in listed)
 
 
@@ -217,6 +235,14 @@ def _is_text(value: object) -> bool:
     if isinstance(value, dict):
         return all(_is_text(k) and _is_text(v) for k, v in value.items())
     return True
+
+
+def no_fields() -> None:
+    """For a route that takes no body: refuse any field one carries, as
+    json_object refuses an unknown field; no body at all is fine."""
+    request = bottle.request
+    if request.content_length > 0 or bodies.is_chunked():
+        json_object(frozenset())
 
 
 def _query_int(name: str, default: int) -> int:
@@ -322,8 +348,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             changes["email"] = body["email"]
         if "enabled" in body:
             changes["enabled"] = body["enabled"]
-            if not isinstance(body["enabled"], bool):
-                raise InvalidInput("enabled", body["enabled"], "true or false")
+            if body["enabled"] is None:
+                raise BadRequest("enabled: must be true or false", field="enabled")
         service = extensions()
         current = service.get(number)
         changes = {

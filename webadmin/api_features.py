@@ -13,28 +13,28 @@ import logging
 import bottle
 
 from agent.appliance import Appliance
-from agent.errors import InvalidInput
 from agent.extensions.features import FIELDS, FeatureService
 from webadmin import access
-from webadmin.api import PREFIX, _json_response, api_route, json_object
+from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
 
 log = logging.getLogger("edgepbx.web")
 
-CHANGE_FIELDS = frozenset(FIELDS)
+#: Each field's JSON type; the service checks the values.
+CHANGE_FIELDS = {
+    name: bool if name == "dnd" else int if name == "no_answer_s" else str
+    for name in FIELDS
+}
 
 
 def _changes() -> dict:
-    """The body's fields, each of its JSON type (the service checks values)."""
+    """The body's fields, each of its JSON type (the service checks values);
+    a forward is cleared with "", so null is no value here."""
     body = json_object(CHANGE_FIELDS)
     for name, value in body.items():
-        if name == "dnd":
-            wanted = isinstance(value, bool)
-        elif name == "no_answer_s":
-            wanted = isinstance(value, int) and not isinstance(value, bool)
-        else:
-            wanted = isinstance(value, str)
-        if not wanted:
-            raise InvalidInput(name, value, FIELDS[name])
+        if value is None:
+            words = {bool: "true or false", int: "a whole number"}
+            rule = words.get(CHANGE_FIELDS[name], "a string")
+            raise BadRequest(f"{name}: must be {rule}", field=name)
     return body
 
 

@@ -12,7 +12,6 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.errors import InvalidInput
-from agent.network.config import NetworkConfig
 from agent.network.service import (
     CONFIRM_WITHIN_MAX_S,
     ChangePending,
@@ -28,15 +27,25 @@ from webadmin.api import (
     json_object,
 )
 
-SETTINGS_FIELDS = frozenset(NetworkConfig.__dataclass_fields__) | {"confirm_within_s"}
+#: NetworkConfig's fields and the confirmation window, each of its JSON type.
+SETTINGS_FIELDS = {
+    "interface": str,
+    "mode": str,
+    "address": str,
+    "gateway": str,
+    "dns": list[str],
+    "voice_vlan": dict,
+    "hostname": str,
+    "ntp": list[str],
+    "timezone": str,
+    "confirm_within_s": (int, float),
+}
 
 
 def _confirm_within(body: dict) -> float | None:
     value = body.pop("confirm_within_s", None)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput("confirm_within_s", value, "a number of seconds")
     if not 1 <= value <= CONFIRM_WITHIN_MAX_S:
         raise InvalidInput(
             "confirm_within_s", value, f"1 to {CONFIRM_WITHIN_MAX_S:.0f} seconds"

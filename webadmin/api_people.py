@@ -32,6 +32,7 @@ from webadmin.api import (
     api_route,
     extension_route,
     json_object,
+    no_fields,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -190,6 +191,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @extension_route
     def add_portal_account(number: str) -> str:
         principal().require(Permission.CHANGE_EXTENSIONS)
+        no_fields()
         info, password = appliance.accounts.add_portal_user(principal(), number)
         mailed = portal_mail.send_credentials(appliance.key, info, password)
         return created(

@@ -22,9 +22,14 @@ from webadmin.api import PREFIX, _json_response, api_route, json_object
 log = logging.getLogger("edgepbx.web")
 
 FORMATS = ("json", "csv", "pdf")
-SCHEDULE_FIELDS = frozenset(
-    {"name", "frequency", "hour", "recipients", "attachments", "groupings"}
-)
+SCHEDULE_FIELDS = {
+    "name": str,
+    "frequency": str,
+    "hour": int,
+    "recipients": list[str],
+    "attachments": list[str],
+    "groupings": list[str],
+}
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -76,19 +81,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             raise InvalidInput("recipients", None, "at least one e-mail address")
         if "hour" not in body:
             raise InvalidInput("hour", None, "a whole hour from 0 to 23")
-        hour = body["hour"]
-        if not isinstance(hour, int) or isinstance(hour, bool):
-            raise InvalidInput("hour", hour, "a whole hour from 0 to 23")
-        for name in ("recipients", "attachments", "groupings"):
-            if name in body and not (
-                isinstance(body[name], list)
-                and all(isinstance(v, str) for v in body[name])
-            ):
-                raise InvalidInput(name, None, "a list of strings")
         added = schedules().add(
             body["name"],
             body["frequency"],
-            hour,
+            body["hour"],
             body["recipients"],
             body.get("attachments", ["csv", "pdf"]),
             body.get("groupings"),

@@ -195,10 +195,13 @@ def document() -> dict:
 
 # Every route that reads a JSON body or a query goes through the API's one
 # reader (webadmin.api.json_object, _query_int): it answers 400 to a body or
-# query it cannot read and 415 to a body that is not JSON, whichever part
-# of the API the route belongs to.
+# query it cannot read or a field of the wrong JSON type, and 415 to a body
+# that is not JSON, whichever part of the API the route belongs to.
 _BODY_ERRORS = {
-    "400": problem_response("a body the API cannot read, or an unknown field"),
+    "400": problem_response(
+        "a body the API cannot read, an unknown field, or a field of the wrong "
+        "JSON type"
+    ),
     "415": problem_response("the body is not application/json"),
 }
 _QUERY_ERRORS = {
@@ -236,7 +239,12 @@ def _parts() -> dict:
                 "Manage the PBX from scripts. Authenticate with an API token "
                 "(edgepbx token create --role ROLE) as Authorization: Bearer, "
                 "or with the web admin's session cookie plus its X-CSRF-Token "
-                "header on changes."
+                "header on changes. Every route refuses a body the same way: "
+                "one that is not a JSON object, an unknown field or a field of "
+                "the wrong JSON type (a string for a number, true for a "
+                "number) is 400 bad-request; a value of the right type that "
+                "breaks a rule is 422 invalid-input. Both problems name the "
+                "field and say the rule."
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -75,7 +75,10 @@ PATHS: dict = {
             },
             "responses": {
                 "200": json_response(_SCHEDULE, "the schedule as changed"),
-                "400": problem_response("not a JSON object of these fields"),
+                "400": problem_response(
+                    "not a JSON object of these fields, or a field of the wrong "
+                    "JSON type (true is no number)"
+                ),
                 "422": problem_response("a field breaks its rule"),
                 **ACCESS_ERRORS,
             },

@@ -88,12 +88,15 @@ PATHS: dict = {
             },
             "responses": {
                 "200": json_response(FEATURES_REF, "changed"),
-                "400": problem_response("not a JSON object, or an unknown field"),
+                "400": problem_response(
+                    "not a JSON object, an unknown field, or a field of the wrong "
+                    "JSON type (null included)"
+                ),
                 "404": problem_response("no such extension"),
                 "422": problem_response(
                     "a target that is neither an extension nor a number a route "
-                    "dials, a forward to itself or in a loop, a ring time out "
-                    "of range, or a value of the wrong type"
+                    "dials, a forward to itself or in a loop, or a ring time out "
+                    "of range"
                 ),
                 **ACCESS_ERRORS,
             },

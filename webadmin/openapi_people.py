@@ -352,8 +352,14 @@ PATHS: dict = {
         "parameters": [_NUMBER],
         "post": _op(
             "addPortalAccount",
-            "Give an extension's user a portal account (role user)",
-            {"201": _ok(_ref("Account"), "added"), "409": _problem("it has one")}
+            "Give an extension's user a portal account (role user); it takes "
+            "no body, and a body's field is refused, named",
+            {
+                "201": _ok(_ref("Account"), "added"),
+                "400": _problem("a body with a field: this takes none"),
+                "409": _problem("it has one"),
+                "415": _problem("a body that is not application/json"),
+            }
             | _NOT_FOUND
             | _ERRORS,
         ),

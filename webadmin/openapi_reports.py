@@ -226,7 +226,10 @@ PATHS: dict = {
             },
             "responses": {
                 "201": json_response(SCHEDULE_REF, "scheduled"),
-                "400": problem_response("not a JSON object, or an unknown field"),
+                "400": problem_response(
+                    "not a JSON object, an unknown field, or a field of the wrong "
+                    "JSON type"
+                ),
                 "409": problem_response("a scheduled report has this name"),
                 "415": problem_response("the body is not JSON"),
                 "422": problem_response(

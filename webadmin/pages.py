@@ -26,6 +26,7 @@ from agent.extensions import registrations
 from agent.extensions.references import ExtensionInUse
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
 from agent.sip.rpc import RpcError
+from agent.wording import counted
 from webadmin import access, bodies, problems
 from webadmin.flash import FlashBox
 
@@ -87,6 +88,7 @@ def render(template: str, status: int = 200, **values: object) -> str:
         can=(lambda p: principal is not None and principal.can(p)),
         Permission=Permission,
         size_text=bodies.size_text,
+        counted=counted,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,
     )

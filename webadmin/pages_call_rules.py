@@ -65,7 +65,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         try:
             for name in GUARD_NUMBERS:
                 text = _form(name).strip() or "0"
-                if not text.isdigit():
+                if not (text.isascii() and text.isdigit()):
                     raise InvalidInput(name, text, "a whole number, 0 or more")
                 changes[name] = int(text)
             call_guard.change(principal(), **changes)

@@ -64,8 +64,9 @@ def _choices(text: str) -> dict[str, str]:
 
 
 def _whole(field: str, text: str) -> int:
-    if not text.strip().isdigit():
-        raise InvalidInput(field, text, "a whole number")
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(field, text, "a whole number (digits 0 to 9)")
     return int(text)
 
 

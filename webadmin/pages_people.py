@@ -202,6 +202,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             "modules": {m: _form(f"module_{m}") or "none" for m in MODULES},
         }
 
+    def refuse_repeated_modules() -> None:
+        """A module sent twice is refused, as the CLI refuses it, rather than
+        the last of its levels quietly winning."""
+        for module in MODULES:
+            if len(bottle.request.forms.getall(f"module_{module}")) > 1:
+                raise InvalidInput(
+                    "modules", module, "given twice; give each module once"
+                )
+
     def posted_ranges(values: dict) -> str | None:
         """The form's ranges, or None for every extension; a range typed
         beside a ticked Every extension is refused, not quietly dropped."""
@@ -235,6 +244,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def add_role() -> str:
         values = posted_role()
         try:
+            refuse_repeated_modules()
             info = custom_roles.create(
                 principal(),
                 values["name"],
@@ -269,6 +279,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def change_role(name: str) -> str:
         values = posted_role()
         try:
+            refuse_repeated_modules()
             custom_roles.update(
                 principal(),
                 name,

@@ -180,6 +180,6 @@ def _whole(field: str, text: str, rule: str) -> int:
     text = (text or "").strip()
     if not text:
         raise InvalidInput(field, None, f"required: {rule}")
-    if not text.isdigit():
-        raise InvalidInput(field, text, "a whole number")
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(field, text, "a whole number (digits 0 to 9)")
     return int(text)

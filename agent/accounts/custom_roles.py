@@ -25,6 +25,7 @@ from agent.accounts.roles import (
 from agent.db import database
 from agent.db.models import ApiToken, CustomRole, UserAccount
 from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
+from agent.wording import counted
 
 DESCRIPTION_MAX = 128
 
@@ -200,7 +201,9 @@ def remove(actor: Principal, name: str) -> None:
         holders = users + ApiToken.select().where(ApiToken.role == row.name).count()
         if holders:
             raise RoleInUse(
-                f'role "{row.name}": {holders} accounts or API tokens still hold it',
+                f'role "{row.name}": '
+                f"{counted(holders, 'account or API token', 'accounts or API tokens')}"
+                f" still {'holds' if holders == 1 else 'hold'} it",
                 field="name",
             )
         before = CustomRoleInfo.of(row)

@@ -139,7 +139,12 @@ class NumberRanges:
                 continue
             low, _, high = part.partition("-")
             high = high or low
-            if not (low.isdigit() and high.isdigit()) or len(low) > 6 or len(high) > 6:
+            if (
+                not (low + high).isascii()
+                or not (low.isdigit() and high.isdigit())
+                or len(low) > 6
+                or len(high) > 6
+            ):
                 raise InvalidInput(field, text, 'numbers or ranges like "100-199,300"')
             if int(low) > int(high):
                 raise InvalidInput(field, part, "a range runs from low to high")
@@ -153,7 +158,11 @@ class NumberRanges:
 
     def __contains__(self, number: object) -> bool:
         text = str(number)
-        return text.isdigit() and any(a <= int(text) <= b for a, b in self.spans)
+        return (
+            text.isascii()
+            and text.isdigit()
+            and any(a <= int(text) <= b for a, b in self.spans)
+        )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.backup.schedule import WEEKDAYS, ScheduledBackups
 from agent.backup.service import BackupService
+from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
 
 EXIT_OK = 0
@@ -138,9 +139,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "show or change the scheduled backups kept on the box",
     )
     p.add_argument("--frequency", choices=("off", "daily", "weekly"))
-    p.add_argument("--hour", type=int, help="0-23, in the appliance's time zone")
+    p.add_argument(
+        "--hour", type=whole_number, help="0-23, in the appliance's time zone"
+    )
     p.add_argument("--weekday", choices=WEEKDAYS, help="for weekly backups")
-    p.add_argument("--keep", type=int, help="how many scheduled backups stay")
+    p.add_argument("--keep", type=whole_number, help="how many scheduled backups stay")
     p.add_argument(
         "--no-passphrase", action="store_true", help="stop sealing scheduled backups"
     )

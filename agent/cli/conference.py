@@ -9,6 +9,7 @@ from functools import partial
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
+from agent.cli.parsers import whole_number
 from agent.conference.service import ConferenceService
 from agent.media.pool import CALLS_PER_WORKER
 
@@ -74,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pin.add_argument("--no-pin", action="store_true", help="remove the PIN")
     p.add_argument(
         "--max-members",
-        type=int,
+        type=whole_number,
         default=CALLS_PER_WORKER,
         help=f"at most {CALLS_PER_WORKER} (the calls of one media worker)",
     )

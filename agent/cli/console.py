@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 
+from agent.cli.parsers import whole_number
 from agent.console import actions
 from agent.console.menu import Console
 from agent.console.terminal import DEFAULT_BAUD, SerialTerminal, StreamTerminal
@@ -52,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("console", help=help, description=help)
     p.add_argument("--json", action="store_true", help="print JSON (with --status)")
     p.add_argument("--serial", metavar="DEV", help="serial port, like /dev/ttyAMA0")
-    p.add_argument("--baud", type=int, default=DEFAULT_BAUD)
+    p.add_argument("--baud", type=whole_number, default=DEFAULT_BAUD)
     p.add_argument("--status", action="store_true", help="print the status and exit")
     p.add_argument(
         "--set-shell-password",

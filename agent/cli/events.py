@@ -15,8 +15,11 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
 from agent.cli.output import print_json
+from agent.cli.parsers import whole_number
+from agent.errors import InvalidInput
 from agent.events.catalogue import TYPES, WEBHOOK_TYPES
 from agent.events.service import EventService, WebhookService
+from agent.wording import counted
 
 EXIT_OK = 0
 
@@ -43,7 +46,8 @@ def event_list(app: Appliance, args: argparse.Namespace) -> int:
             f"{item['summary']}"
         )
     shown = len(found["items"])
-    print(f"{shown} of {found['total']} events (page {found['page']}; times in UTC)")
+    total = counted(found["total"], "event")
+    print(f"{shown} of {total} (page {found['page']}; times in UTC)")
     return EXIT_OK
 
 
@@ -89,8 +93,9 @@ def event_options(app: Appliance, args: argparse.Namespace) -> int:
         )
         if getattr(args, name) is not None
     }
-    if args.emergency_numbers is not None:
-        changes["emergency_numbers"] = args.emergency_numbers
+    emergency = _emergency_numbers(args)
+    if emergency is not None:
+        changes["emergency_numbers"] = emergency
     shown = service.change_options(**changes) if changes else service.options()
     if args.json:
         print_json(shown)
@@ -100,6 +105,33 @@ def event_options(app: Appliance, args: argparse.Namespace) -> int:
             value = " ".join(value)
         print(f"{name:<18}  {value}")
     return EXIT_OK
+
+
+def _emergency_numbers(args: argparse.Namespace) -> str | list[str] | None:
+    """The numbers to set, [] to clear them, None to leave them.
+
+    An empty --emergency-numbers is refused, not taken as "none": a script
+    whose variable came out empty would otherwise stop the alerts for 112
+    without a word. Clearing the list is said with --no-emergency-numbers.
+    """
+    given = args.emergency_numbers
+    if given is not None and args.no_emergency_numbers:
+        raise InvalidInput(
+            "emergency-numbers",
+            None,
+            "--emergency-numbers sets the list, --no-emergency-numbers clears it: "
+            "one or the other, not both",
+        )
+    if args.no_emergency_numbers:
+        return []
+    if given is not None and not given.replace(",", " ").split():
+        raise InvalidInput(
+            "emergency-numbers",
+            None,
+            "no number given; list them, like '112 911', "
+            "or clear the list with --no-emergency-numbers",
+        )
+    return given
 
 
 def webhook_add(app: Appliance, args: argparse.Namespace) -> int:
@@ -166,12 +198,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     notify.add_argument("--webhook", choices=["on", "off"])
 
     options = command("options", event_options, "show or change the options")
-    options.add_argument("--retention-days", type=int)
-    options.add_argument("--mail-window-s", type=int)
-    options.add_argument("--emergency-numbers", help="e.g. '112 911'")
-    options.add_argument("--disk-percent", type=int)
-    options.add_argument("--cpu-percent", type=int)
-    options.add_argument("--memory-percent", type=int)
+    options.add_argument("--retention-days", type=whole_number)
+    options.add_argument("--mail-window-s", type=whole_number)
+    options.add_argument(
+        "--emergency-numbers", help="the numbers that alert, e.g. '112 911'"
+    )
+    options.add_argument(
+        "--no-emergency-numbers",
+        action="store_true",
+        help="clear the list: no call raises an emergency event",
+    )
+    options.add_argument("--disk-percent", type=whole_number)
+    options.add_argument("--cpu-percent", type=whole_number)
+    options.add_argument("--memory-percent", type=whole_number)
 
     webhook = sub.add_parser("webhook", help="outgoing webhooks of events and calls")
     webhook_sub = webhook.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -9,6 +9,7 @@ from functools import partial
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
+from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
 from agent.ivr.service import IvrService, choices_of
 
@@ -106,8 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="extension:N, voicemail:N, ivr:N or hangup; repeat for each key",
     )
     p.add_argument("--fallback", default="hangup", help="after no or bad input")
-    p.add_argument("--timeout", type=int, default=5, help="seconds to answer")
-    p.add_argument("--retries", type=int, default=3)
+    p.add_argument("--timeout", type=whole_number, default=5, help="seconds to answer")
+    p.add_argument("--retries", type=whole_number, default=3)
     p.add_argument("--no-dial-by-extension", action="store_true")
     command("list", ivr_list, "list menus")
     p = command("show", ivr_show, "show one menu")

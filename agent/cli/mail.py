@@ -14,6 +14,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
 from agent.cli.output import print_json
+from agent.cli.parsers import whole_number
 from agent.mail import MailService
 
 EXIT_OK = 0
@@ -74,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     command("show", mail_show, "show the mail settings (never the password)")
     setter = command("set", mail_set, "change the mail settings")
     setter.add_argument("--host", help="SMTP server name or address ('' for none)")
-    setter.add_argument("--port", type=int, help="default: by --security")
+    setter.add_argument("--port", type=whole_number, help="default: by --security")
     setter.add_argument("--security", choices=["starttls", "tls", "none"])
     setter.add_argument(
         "--verify-certificate", choices=["yes", "no"], help="check the TLS certificate"

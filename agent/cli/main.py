@@ -36,7 +36,7 @@ from agent.cli import speed_dial as speed_dial_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
 from agent.cli.output import print_json
-from agent.cli.parsers import command
+from agent.cli.parsers import command, whole_number
 from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="api", help="what the token is for")
     command(token_sub, "list", token_list, "list API tokens (never the tokens)")
     revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
-    revoke.add_argument("id", type=int)
+    revoke.add_argument("id", type=whole_number)
     firmware_cli.register(sub)
     backup_cli.register(sub)
     phones.register(sub)

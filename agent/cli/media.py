@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from agent.appliance import Appliance
+from agent.cli.parsers import whole_number
 from agent.media import engine
 
 
@@ -16,5 +17,7 @@ def media_worker(app: Appliance, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     help = "run one media worker (voicemail, IVR) on a loopback SIP port"
     p = sub.add_parser("media", help=help, description=help)
-    p.add_argument("--port", type=int, required=True, help="its loopback SIP port")
+    p.add_argument(
+        "--port", type=whole_number, required=True, help="its loopback SIP port"
+    )
     p.set_defaults(handler=media_worker)

@@ -18,6 +18,7 @@ from agent.appliance import Appliance
 from agent.cli import parsers
 from agent.cli.output import print_json
 from agent.monitor import service
+from agent.wording import counted
 
 EXIT_OK = 0
 
@@ -44,7 +45,8 @@ def _lines(section: str, item: dict, at: float) -> str:
         return f"trunk {item['name']}: {item['state']}"
     if section == "calls":
         return _call_line(item, at)
-    return f"room {item['number']} ({item['name']}): {item['members']} members"
+    members = counted(item["members"], "member")
+    return f"room {item['number']} ({item['name']}): {members}"
 
 
 def _print_state(state: dict) -> None:

@@ -10,6 +10,7 @@ import argparse
 
 from agent.accounts.roles import CONSOLE
 from agent.cli.output import print_json
+from agent.cli.parsers import whole_number
 from agent.db import offline
 from agent.network.service import NetworkService
 from agent.settings import Settings
@@ -142,7 +143,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument("--static", metavar="ADDRESS/PREFIX", help="a fixed address")
     p.add_argument("--gateway", help="the default gateway (static only)")
     p.add_argument("--dns", nargs="+", metavar="SERVER", help="name servers")
-    p.add_argument("--voice-vlan", type=int, metavar="ID", help="voice VLAN number")
+    p.add_argument(
+        "--voice-vlan", type=whole_number, metavar="ID", help="voice VLAN number"
+    )
     p.add_argument("--vlan-address", metavar="ADDRESS/PREFIX")
     p.add_argument("--no-voice-vlan", action="store_true", help="remove the VLAN")
     p.add_argument("--hostname")

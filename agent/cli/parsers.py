@@ -14,3 +14,13 @@ def command(
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=handler)
     return p
+
+
+def whole_number(text: str) -> int:
+    """An option's whole number: the digits 0 to 9 only, as int() also
+    reads other scripts' digits ("٣" would be 3)."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number (digits 0 to 9)"
+        )
+    return int(text)

@@ -14,6 +14,7 @@ from agent.cli.output import print_json
 from agent.contacts.service import ContactService, visible_to_extension
 from agent.errors import InvalidInput
 from agent.extensions.service import import_csv
+from agent.wording import counted
 
 EXIT_OK = 0
 
@@ -141,7 +142,7 @@ def extension_import(app: Appliance, args: argparse.Namespace) -> int:
             ]
         )
         return EXIT_OK
-    print(f"{len(created)} extensions imported")
+    print(f"{counted(len(created), 'extension')} imported")
     for c in created:
         if c.generated_password:
             print(f"{c.extension.number:>6}  SIP password: {c.generated_password}")
@@ -164,7 +165,8 @@ def phonebook_list(app: Appliance, args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in rows:
         shown = r.visible_to or "all"
-        print(f"{r.name:<32}  {r.contacts:>5} contacts  visible to {shown}")
+        contacts = counted(r.contacts, "contact")
+        print(f"{r.name:<32}  {contacts:>14}  visible to {shown}")
     return EXIT_OK
 
 
@@ -173,7 +175,7 @@ def contact_import(app: Appliance, args: argparse.Namespace) -> int:
     if args.json:
         print_json([c.to_dict() for c in added])
     else:
-        print(f"{len(added)} contacts imported into {args.phonebook}")
+        print(f"{counted(len(added), 'contact')} imported into {args.phonebook}")
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ from agent.provisioning.keys import (
 )
 from agent.provisioning.site import LANGUAGES, TRANSPORTS, SiteSettingsService
 from agent.provisioning.vendors import VENDORS
+from agent.wording import counted
 
 EXIT_OK = 0
 
@@ -50,7 +51,7 @@ def phone_import(app: Appliance, args: argparse.Namespace) -> int:
     if args.json:
         print_json([info.to_dict() for info in added])
     else:
-        print(f"{len(added)} phones imported")
+        print(f"{counted(len(added), 'phone')} imported")
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ import time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli.output import print_json
-from agent.cli.parsers import command
+from agent.cli.parsers import command, whole_number
 from agent.security.certificates import CertificateService
 from agent.security.firewall import FirewallService
 from agent.security.jail import BanService, JailPolicy, change_policy
@@ -171,7 +171,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("search", nargs="?", help="part of an address or reason")
     add = command(ban_sub, "add", ban_add, "ban an address")
     add.add_argument("address", help="an IPv4 or IPv6 address")
-    add.add_argument("--seconds", type=int, help="how long (default: the jail's)")
+    add.add_argument(
+        "--seconds", type=whole_number, help="how long (default: the jail's)"
+    )
     add.add_argument("--reason", help="why, for the list and the audit log")
     remove = command(ban_sub, "remove", ban_remove, "lift a ban")
     remove.add_argument("address")
@@ -180,9 +182,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     jail_sub = jail.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(jail_sub, "show", jail_show, "show the jail's policy")
     setter = command(jail_sub, "set", jail_set, "change the jail's policy")
-    setter.add_argument("--findtime", dest="findtime_s", type=int, metavar="S")
-    setter.add_argument("--maxretry", type=int, metavar="N")
-    setter.add_argument("--bantime", dest="bantime_s", type=int, metavar="S")
+    setter.add_argument("--findtime", dest="findtime_s", type=whole_number, metavar="S")
+    setter.add_argument("--maxretry", type=whole_number, metavar="N")
+    setter.add_argument("--bantime", dest="bantime_s", type=whole_number, metavar="S")
     setter.add_argument("--bantime-factor", type=float, metavar="F")
     setter.add_argument(
         "--ignore", nargs="*", metavar="NET", help="networks never banned (replaces)"

@@ -10,7 +10,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cdr import records
 from agent.cli.output import print_json
-from agent.cli.parsers import command
+from agent.cli.parsers import command, whole_number
 from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
@@ -229,7 +229,7 @@ def _target(text: str) -> tuple[str, str]:
 
 def _member(text: str) -> tuple[str, int | None]:
     number, _, ring_time = text.partition(":")
-    if ring_time and not ring_time.isdigit():
+    if ring_time and not (ring_time.isascii() and ring_time.isdigit()):
         raise groups.InvalidInput("members", text, "EXTENSION or EXTENSION:SECONDS")
     return number, int(ring_time) if ring_time else None
 
@@ -431,11 +431,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     radd.add_argument("--extension", action="append", help="only these may use it")
     radd.add_argument("--caller-id", help="number the carrier sees")
-    radd.add_argument("--position", type=int, help="1 is tried first")
+    radd.add_argument("--position", type=whole_number, help="1 is tried first")
     command(route_sub, "list", route_list, "list outbound routes in order")
     mv = command(route_sub, "move", route_move, "change a route's place in the order")
     mv.add_argument("name")
-    mv.add_argument("position", type=int)
+    mv.add_argument("position", type=whole_number)
     rrm = command(route_sub, "remove", route_remove, "remove an outbound route")
     rrm.add_argument("name")
 
@@ -463,7 +463,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rga.add_argument(
         "--member", action="append", required=True, help="EXTENSION[:SECONDS] in order"
     )
-    rga.add_argument("--ring-time", type=int, default=20, help="seconds (all)")
+    rga.add_argument("--ring-time", type=whole_number, default=20, help="seconds (all)")
     rga.add_argument("--failover", help="extension that rings when nobody answers")
     command(rg_sub, "list", ringgroup_list, "list ring groups")
     rgr = command(rg_sub, "remove", ringgroup_remove, "remove a ring group")
@@ -499,11 +499,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help='NUMBER=CODES for one extension ("101=44,33"); NUMBER= drops it',
     )
     gset.add_argument(
-        "--per-extension-calls", type=int, help="calls per window; 0: off"
+        "--per-extension-calls", type=whole_number, help="calls per window; 0: off"
     )
-    gset.add_argument("--total-calls", type=int, help="calls per window, all; 0: off")
-    gset.add_argument("--window-s", type=int, help="the window, in seconds")
-    gset.add_argument("--concurrent-calls", type=int, help="outbound calls at once")
+    gset.add_argument(
+        "--total-calls", type=whole_number, help="calls per window, all; 0: off"
+    )
+    gset.add_argument("--window-s", type=whole_number, help="the window, in seconds")
+    gset.add_argument(
+        "--concurrent-calls", type=whole_number, help="outbound calls at once"
+    )
 
     cdr = sub.add_parser("cdr", help="call detail records")
     cdr_sub = cdr.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -512,5 +516,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     cl.add_argument("--until", help="last day, YYYY-MM-DD (UTC)")
     cl.add_argument("--number", help="source, destination or DID containing this")
     cl.add_argument("--disposition", help=", ".join(records.DISPOSITIONS))
-    cl.add_argument("--limit", type=int, default=100)
+    cl.add_argument("--limit", type=whole_number, default=100)
     cl.add_argument("--csv", action="store_true", help="Asterisk Master.csv columns")

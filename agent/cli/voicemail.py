@@ -9,6 +9,7 @@ from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
 from agent.cli.output import print_json
+from agent.cli.parsers import whole_number
 from agent.voicemail.service import VoicemailService
 
 EXIT_OK = 0
@@ -116,7 +117,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--enabled", choices=("on", "off"))
     p.add_argument("--email", choices=("on", "off"), help="e-mail each message")
-    p.add_argument("--max-message-s", type=int, help="longest message, in seconds")
+    p.add_argument(
+        "--max-message-s", type=whole_number, help="longest message, in seconds"
+    )
     p = command("show", voicemail_show, "show one mailbox")
     p.add_argument("extension")
     command("list", voicemail_list, "list mailboxes")
@@ -126,4 +129,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("extension")
     p = command("delete", voicemail_delete, "delete one message")
     p.add_argument("extension")
-    p.add_argument("message", type=int)
+    p.add_argument("message", type=whole_number)

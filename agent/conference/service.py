@@ -70,7 +70,10 @@ class ConferenceService:
     ) -> Saved[RoomInfo]:
         self.actor.require(Permission.MANAGE_MEDIA)
         low, high = NUMBER_DIGITS
-        if not (number or "").isdigit() or not low <= len(number) <= high:
+        if (
+            not ((number or "").isascii() and (number or "").isdigit())
+            or not low <= len(number) <= high
+        ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
         numbering.refuse_taken("number", number, "conference room")
         name = (name or "").strip()

@@ -187,10 +187,11 @@ class Console:
         for number, name in enumerate(sources, 1):
             self.say(f"{number:>3}  {name}")
         picked = self.ask("which", "1")
-        if not picked.isdigit() or not 1 <= int(picked) <= len(sources):
+        chosen = int(picked) if picked.isascii() and picked.isdigit() else 0
+        if not 1 <= chosen <= len(sources):
             self.say(f"no log {picked}")
             return
-        for line in actions.tail_log(self.settings, sources[int(picked) - 1]):
+        for line in actions.tail_log(self.settings, sources[chosen - 1]):
             self.terminal.write(line if line.endswith("\n") else line + "\n")
 
     def capture(self) -> None:
@@ -199,7 +200,9 @@ class Console:
         interface = self.ask("interface", names[0] if names else "any")
         seconds = self.ask("for how many seconds", "30")
         packets = self.ask("at most how many packets", "1000")
-        if not seconds.isdigit() or not packets.isdigit():
+        if not (seconds + packets).isascii() or not (
+            seconds.isdigit() and packets.isdigit()
+        ):
             self.say("refused: seconds and packets are whole numbers")
             return
         self.say("capturing...")

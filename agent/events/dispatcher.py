@@ -33,6 +33,7 @@ from agent.events.sampler import Sampler
 from agent.events.service import SEAL_PURPOSE
 from agent.events.settings import EventOptions, load_notifications
 from agent.mail.service import Mailer
+from agent.wording import counted
 
 log = logging.getLogger("edgepbx.events")
 
@@ -221,7 +222,7 @@ class EventDispatcher:
                 continue
             kind = TYPES[name]
             span = _minutes(time.time() - window.opened_at)
-            line = f"{window.held} more {kind.label} events in {span}"
+            line = f"{counted(window.held, f'more {kind.label} event')} in {span}"
             text = (
                 f"{line}.\n\nSee them in the event center (Events in the web "
                 "admin, or edgepbx event list).\n"

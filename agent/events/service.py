@@ -70,7 +70,7 @@ def _day(field: str, value: str | None, end: bool = False) -> float | None:
 
 
 def _whole(field: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if (
         isinstance(value, bool)

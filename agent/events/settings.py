@@ -83,7 +83,7 @@ def _flag(name: str, value: object) -> bool:
 
 
 def _whole(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if (
         isinstance(value, bool)

@@ -217,7 +217,11 @@ def _checked(number: str, name: str, value: object) -> object:
             raise InvalidInput(name, value, FIELDS[name])
         return value
     if name == "no_answer_s":
-        if isinstance(value, str) and value.strip().isdigit():
+        if (
+            isinstance(value, str)
+            and value.strip().isascii()
+            and value.strip().isdigit()
+        ):
             value = int(value.strip())
         if (
             not isinstance(value, int)

@@ -190,7 +190,10 @@ class IvrService:
 
     def _check_number(self, number: str) -> None:
         low, high = NUMBER_DIGITS
-        if not (number or "").isdigit() or not low <= len(number) <= high:
+        if (
+            not ((number or "").isascii() and (number or "").isdigit())
+            or not low <= len(number) <= high
+        ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
         numbering.refuse_taken("number", number, "IVR menu")
 

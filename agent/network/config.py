@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import zoneinfo
 from dataclasses import asdict, dataclass, field
 
+from agent import time_zones
 from agent.errors import InvalidInput
 
 DHCP = "dhcp"
@@ -190,7 +190,11 @@ def _voice_vlan(value: object, lan_address: str | None) -> VoiceVlan | None:
     if not isinstance(value, dict):
         raise InvalidInput("voice_vlan", value, "an object with id and address")
     raw_id = value.get("id")
-    if isinstance(raw_id, str) and raw_id.strip().isdigit():
+    if (
+        isinstance(raw_id, str)
+        and raw_id.strip().isascii()
+        and raw_id.strip().isdigit()
+    ):
         raw_id = int(raw_id)
     if not isinstance(raw_id, int) or not VLAN_ID_MIN <= raw_id <= VLAN_ID_MAX:
         raise InvalidInput(
@@ -210,12 +214,10 @@ def _voice_vlan(value: object, lan_address: str | None) -> VoiceVlan | None:
 
 def _timezone(value: str) -> str:
     value = value.strip()
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if not time_zones.is_zone(value):
         raise InvalidInput(
             "timezone", value, "a time zone name like Europe/Berlin or UTC"
-        ) from None
+        )
     return value
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import zoneinfo
 from dataclasses import asdict, dataclass
 
-from agent import audit, setup, system_settings
+from agent import audit, setup, system_settings, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.errors import InvalidInput
@@ -81,12 +80,8 @@ def time_zone(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            "time_zone", value, "an IANA time zone like Europe/Berlin"
-        ) from None
+    if not time_zones.is_zone(value):
+        raise InvalidInput("time_zone", value, "an IANA time zone like Europe/Berlin")
     return value
 
 

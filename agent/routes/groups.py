@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agent import audit, numbering
+from agent import audit, numbering, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
@@ -174,7 +173,7 @@ class GroupService:
     ) -> RingGroupInfo:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         number = (number or "").strip()
-        if not number.isdigit() or not 2 <= len(number) <= 6:
+        if not (number.isascii() and number.isdigit()) or not 2 <= len(number) <= 6:
             raise InvalidInput("number", number, "2 to 6 digits")
         numbering.refuse_taken("number", number, "ring group")
         name = (name or "").strip()
@@ -245,12 +244,8 @@ class GroupService:
     ) -> TimeConditionInfo:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         name = rules.name(name)
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(
-                "timezone", timezone, "a zone like Europe/Berlin"
-            ) from None
+        if not time_zones.is_zone(timezone):
+            raise InvalidInput("timezone", timezone, "a zone like Europe/Berlin")
         targets = []
         for field, (kind, destination) in (
             ("open_destination", open_target),

@@ -62,7 +62,10 @@ def _codes(field_name: str, values: list[str]) -> list[str]:
     out = []
     for value in values:
         value = str(value).strip().lstrip("+")
-        if not value.isdigit() or not 1 <= len(value) <= _COUNTRY_CODE_MAX:
+        if (
+            not (value.isascii() and value.isdigit())
+            or not 1 <= len(value) <= _COUNTRY_CODE_MAX
+        ):
             raise InvalidInput(field_name, value, "country codes of 1 to 3 digits")
         out.append(value)
     return sorted(set(out))
@@ -92,7 +95,7 @@ def checked(guard: CallGuard) -> CallGuard:
         raise InvalidInput("international_prefixes", None, "a list of prefixes")
     per_ext = {}
     for number, codes in guard.extension_countries.items():
-        if not str(number).isdigit():
+        if not (str(number).isascii() and str(number).isdigit()):
             raise InvalidInput(
                 "extension_countries", number, "keys are extension numbers"
             )

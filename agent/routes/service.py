@@ -50,7 +50,7 @@ class PatternSpec:
                 "pattern", text, "PATTERN, PATTERN/STRIP or PATTERN/STRIP/PREPEND"
             )
         strip = parts[1] if len(parts) > 1 else "0"
-        if not strip.isdigit():
+        if not (strip.isascii() and strip.isdigit()):
             raise InvalidInput("strip", strip, "a count of digits, 0 or more")
         return cls(parts[0], int(strip), parts[2] if len(parts) > 2 else "")
 

@@ -49,7 +49,9 @@ def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
             FIELD, text, "an IPv4 or IPv6 address or network (CIDR)"
         ) from None
     limit = ip.max_prefixlen
-    if prefix and not (prefix.isdigit() and 0 <= int(prefix) <= limit):
+    if prefix and not (
+        prefix.isascii() and prefix.isdigit() and 0 <= int(prefix) <= limit
+    ):
         raise InvalidInput(
             FIELD, text, f"an IPv{ip.version} prefix length is 0 to {limit}"
         )

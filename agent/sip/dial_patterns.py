@@ -54,7 +54,7 @@ def _class(body: str, text: str) -> str:
         c = body[i]
         if i + 2 < len(body) and body[i + 1] == "-":
             low, high = c, body[i + 2]
-            if not (low.isdigit() and high.isdigit()):
+            if not (low + high).isascii() or not (low.isdigit() and high.isdigit()):
                 raise PatternError(f"[{body}]: ranges are of digits, like [1-5]")
             if low > high:
                 raise PatternError(f"[{body}]: the range {low}-{high} is empty")
@@ -64,7 +64,7 @@ def _class(body: str, text: str) -> str:
         if c == ",":
             i += 1
             continue
-        if not c.isdigit():
+        if not (c.isascii() and c.isdigit()):
             raise PatternError(f"[{body}]: only digits and ranges go inside [ ]")
         allowed.add(c)
         i += 1

@@ -347,7 +347,8 @@ def limit_reached(con: sqlite3.Connection, guard: dict, caller: str, now: float)
             (caller, since),
         ).fetchone()
         if count >= per_extension:
-            return f"{count} calls from {caller} in {window} s"
+            calls = "call" if count == 1 else "calls"
+            return f"{count} {calls} from {caller} in {window} s"
     total = guard.get("total_calls", 0)
     if total:
         (count,) = con.execute(
@@ -364,7 +365,8 @@ def limit_reached(con: sqlite3.Connection, guard: dict, caller: str, now: float)
             (now - OPEN_CALL_MAX_S,),
         ).fetchone()
         if count >= concurrent:
-            return f"{count} outbound calls up at once"
+            calls = "call" if count == 1 else "calls"
+            return f"{count} outbound {calls} up at once"
     return ""
 
 

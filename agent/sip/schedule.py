@@ -24,7 +24,8 @@ MODES = ("auto", "open", "closed")
 def minutes(text: str) -> int:
     """ "09:30" -> 570; "24:00" is the end of the day. Raises ValueError."""
     hours, sep, mins = text.partition(":")
-    if not sep or not (hours.isdigit() and mins.isdigit()) or len(mins) != 2:
+    digits = (hours + mins).isascii() and hours.isdigit() and mins.isdigit()
+    if not sep or not digits or len(mins) != 2:
         raise ValueError(f'"{text}" is not a time like 09:30')
     value = int(hours) * 60 + int(mins)
     if int(mins) > 59 or value > 24 * 60:

@@ -58,7 +58,7 @@ def host(field: str, value: str) -> str:
 
 def port(field: str, value: int | str) -> int:
     text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise InvalidInput(field, value, "a port number from 1 to 65535")
     return int(text)
 

@@ -46,7 +46,7 @@
 </table>
 </div>
 % pages = max(1, -(-found['total'] // found['per_page']))
-<p class="pages">{{found['total']}} events, page {{found['page']}} of {{pages}}.
+<p class="pages">{{counted(found['total'], 'event')}}, page {{found['page']}} of {{pages}}.
 % if found['page'] > 1:
 <a href="{{page_link(found['page'] - 1)}}" rel="prev">Newer</a>
 % end

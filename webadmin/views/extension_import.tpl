@@ -2,7 +2,7 @@
 <section class="narrow">
 <h1>{{title}}</h1>
 % if created:
-<p class="notice" role="status">{{len(created)}} extensions imported. The generated SIP passwords are shown this once.</p>
+<p class="notice" role="status">{{counted(len(created), 'extension')}} imported. The generated SIP passwords are shown this once.</p>
 <div class="table-wrap">
 <table class="list imported">
   <thead><tr><th scope="col">Number</th><th scope="col">Name</th><th scope="col">SIP password</th></tr></thead>

@@ -2,7 +2,7 @@
 <section>
 % include('setup_steps')
 % if created is not None:
-<p class="notice" role="status">{{len(created)}} extensions added. Enter each SIP password in its phone now: they are shown this once.</p>
+<p class="notice" role="status">{{counted(len(created), 'extension')}} added. Enter each SIP password in its phone now: they are shown this once.</p>
 <div class="table-wrap">
 <table class="list imported">
   <thead><tr><th scope="col">Number</th><th scope="col">Name</th><th scope="col">SIP password</th></tr></thead>
