@@ -7,6 +7,9 @@ subscribes only to presence; the calls are between real pjsua2 phones.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 from tests.pbx import RunningPbx
@@ -30,17 +33,26 @@ def phone(pbx, user, password, tone_hz) -> Phone:
     return Phone(user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tone_hz)
 
 
-def test_a_lamp_follows_the_watched_extension_through_a_call(pbx, passwords):
+@contextlib.contextmanager
+def watching(
+    pbx, passwords, target: str
+) -> Iterator[tuple[DialogWatcher, Phone, Phone]]:
+    """101 and 102 registered, and 103's lamp on target, its first state read
+    (off: no call yet, or the last one ended)."""
     with (
         DialogWatcher("127.0.0.1", pbx.sip_port) as lamp,
         phone(pbx, "101", passwords["101"], 697) as caller,
         phone(pbx, "102", passwords["102"], 1209) as callee,
     ):
         assert (caller.register(), callee.register()) == (200, 200)
-        reply = lamp.subscribe("103", passwords["103"], "102")
+        reply = lamp.subscribe("103", passwords["103"], target)
         assert reply.status in (200, 202)
-        assert lamp.next_state() in ("idle", "terminated")  # off
+        assert lamp.next_state() in ("idle", "terminated")
+        yield lamp, caller, callee
 
+
+def test_a_lamp_follows_the_watched_extension_through_a_call(pbx, passwords):
+    with watching(pbx, passwords, "102") as (lamp, caller, callee):
         callee.answer_incoming = "ring"
         call = caller.call("102")
         incoming = callee.wait_incoming()
@@ -57,14 +69,7 @@ def test_a_lamp_follows_the_watched_extension_through_a_call(pbx, passwords):
 
 
 def test_the_caller_s_own_lamp_lights_while_it_calls(pbx, passwords):
-    with (
-        DialogWatcher("127.0.0.1", pbx.sip_port) as lamp,
-        phone(pbx, "101", passwords["101"], 697) as caller,
-        phone(pbx, "102", passwords["102"], 1209) as callee,
-    ):
-        assert (caller.register(), callee.register()) == (200, 200)
-        assert lamp.subscribe("103", passwords["103"], "101").status in (200, 202)
-        lamp.next_state()
+    with watching(pbx, passwords, "101") as (lamp, caller, callee):
         callee.answer_incoming = "answer"
         call = caller.call("102")
         call.wait_confirmed()
