@@ -29,6 +29,7 @@ from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain
 from agent.sip.rpc import KamailioRpc
 from agent.sip.state_db import prepare_state_db
+from agent.voicemail.service import mailboxes_dir
 
 log = logging.getLogger("edgepbx")
 
@@ -89,11 +90,15 @@ class Appliance:
     @property
     def extensions(self) -> ExtensionService:
         """Extensions for the appliance's own housekeeping."""
-        return ExtensionService(self.key, SYSTEM, self.registrar)
+        return ExtensionService(
+            self.key, SYSTEM, self.registrar, mailboxes_dir(self.settings)
+        )
 
     def extensions_as(self, actor: Principal) -> ExtensionService:
         """Extensions as the given person, script or console may use them."""
-        return ExtensionService(self.key, actor, self.registrar)
+        return ExtensionService(
+            self.key, actor, self.registrar, mailboxes_dir(self.settings)
+        )
 
     @property
     def accounts(self) -> AccountService:

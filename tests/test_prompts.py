@@ -74,3 +74,23 @@ def test_a_file_that_is_not_audio_is_refused_and_changes_nothing(pbx_data, tmp_p
     assert (pbx_data.data_dir / "prompts" / "hello.wav").read_bytes() == before
     leftovers = list((pbx_data.data_dir / "prompts").rglob("*.wav"))
     assert [p.name for p in leftovers] == ["hello.wav"]
+
+
+def test_a_removed_extension_s_greetings_and_messages_go_with_it(pbx_data, tmp_path):
+    pbx_data.cli("extension", "add", "101", "--name", "Before")
+    pbx_data.cli("voicemail", "set", "101", "--pin", "4713")
+    greeting = tone_wav(tmp_path / "g.wav")
+    set_ = pbx_data.cli("greeting", "set", "101", "busy", str(greeting), "--json")
+    assert set_.json()["greetings"] == ["busy"]
+    box = pbx_data.data_dir / "voicemail" / "101"
+    (box / "msg-1.wav").write_bytes(b"")  # as a message left there would be
+
+    removed = pbx_data.cli("extension", "remove", "101")
+    assert removed.returncode == 0, removed.stderr
+    assert not box.exists()
+
+    # The next person given the number hears no one else's greeting.
+    pbx_data.cli("extension", "add", "101", "--name", "After")
+    shown = pbx_data.cli("voicemail", "set", "101", "--pin", "5824", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.json()["greetings"] == []

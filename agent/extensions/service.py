@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import shutil
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import peewee
 
@@ -109,11 +111,24 @@ class ExtensionService:
     """
 
     def __init__(
-        self, key: DeviceKey, actor: Principal, registrar: Registrar | None = None
+        self,
+        key: DeviceKey,
+        actor: Principal,
+        registrar: Registrar | None = None,
+        voicemail_dir: Path | None = None,
     ) -> None:
         self.key = key
         self.actor = actor
         self.registrar = registrar
+        #: Where mailboxes keep their files (voicemail/<number>/), when this
+        #: service may remove them.
+        self.voicemail_dir = voicemail_dir
+
+    def _forget_voicemail(self, number: str) -> None:
+        """Remove the files a mailbox of number left: its messages and its
+        greetings, which the next person given the number must not hear."""
+        if self.voicemail_dir is not None:
+            shutil.rmtree(self.voicemail_dir / number, ignore_errors=True)
 
     def _sign_out_phones(self, number: str) -> None:
         if self.registrar is not None:
@@ -161,6 +176,8 @@ class ExtensionService:
                 ) from None
             info = ExtensionInfo.of(row)
             audit.record(self.actor, "create", "extension", number, None, _shown(info))
+        # Left by an extension of this number removed before its files were.
+        self._forget_voicemail(number)
         return Created(info, generated)
 
     def list(self) -> list[ExtensionInfo]:
@@ -320,6 +337,7 @@ class ExtensionService:
             row.delete_instance()
             audit.record(self.actor, "delete", "extension", row.number, _shown(before))
         self._sign_out_phones(row.number)
+        self._forget_voicemail(row.number)
 
     def set_password(self, number: str, password: str | None = None) -> str | None:
         """Change the SIP password; return it when the PBX generated it."""

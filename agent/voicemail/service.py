@@ -104,6 +104,11 @@ def check_mailbox_pin(pin: str, number: str, field: str = "pin") -> str:
     return pin
 
 
+def mailboxes_dir(settings: Settings) -> Path:
+    """Where every mailbox keeps its files, one folder per number."""
+    return settings.data_dir / "voicemail"
+
+
 class VoicemailService:
     def __init__(self, settings: Settings, actor: Principal = SYSTEM) -> None:
         self.settings = settings
@@ -112,7 +117,7 @@ class VoicemailService:
     # -- files ---------------------------------------------------------------
 
     def box_dir(self, number: str) -> Path:
-        return self.settings.data_dir / "voicemail" / number
+        return mailboxes_dir(self.settings) / number
 
     def greeting_path(self, number: str, reason: str) -> Path:
         return self.box_dir(number) / f"greeting-{reason}.wav"
