@@ -16,6 +16,7 @@ import pytest
 from agent.backup.manifest import BackupManifest, FileEntry
 from agent.backup.service import CONFIG_DB, STATE_DB
 from agent.db.migrations import LATEST_VERSION, MIGRATIONS, migrate
+from agent.sip import state_db
 from tests.pbx import RunningPbx
 from tests.sipraw import SipClient
 
@@ -281,9 +282,13 @@ def test_a_backup_from_an_older_schema_is_migrated_at_the_next_start(
     db = peewee.SqliteDatabase(str(old))
     migrate(db, MIGRATIONS, target=2)
     db.close()
+    old_state = tmp_path / "old-state.sqlite"
+    db = peewee.SqliteDatabase(str(old_state))
+    migrate(db, state_db.MIGRATIONS, target=1)
+    db.close()
     files = {
         CONFIG_DB: old.read_bytes(),
-        STATE_DB: _database(tmp_path / "s.sqlite", 1),
+        STATE_DB: old_state.read_bytes(),
         "certs/device.key": b"k" * 32,
     }
     backup = tmp_path / "old.backup"
@@ -296,4 +301,8 @@ def test_a_backup_from_an_older_schema_is_migrated_at_the_next_start(
     assert listed.returncode == 0, listed.stderr
     con = sqlite3.connect(pbx_data.data_dir / CONFIG_DB)
     assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+    con.close()
+    con = sqlite3.connect(pbx_data.data_dir / STATE_DB)
+    latest_state = state_db.MIGRATIONS[-1].version
+    assert con.execute("PRAGMA user_version").fetchone()[0] == latest_state
     con.close()
