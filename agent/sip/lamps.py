@@ -80,13 +80,7 @@ class BusyLamps:
                 return True
             KSR.sl.sl_send_reply(403, "Forbidden")
             return True
-        if method != "SUBSCRIBE":
-            return False
-        if event_package(KSR.pv.get("$hdr(Event)")) != DIALOG_EVENT:
-            KSR.hdr.append_to_reply(ALLOWED_EVENTS)
-            KSR.sl.sl_send_reply(489, "Bad Event")
-            return True
-        return False
+        return method == "SUBSCRIBE" and self.refused_event()
 
     def subscription_refresh(self, method: str) -> bool:
         """A SUBSCRIBE inside its subscription (a refresh, or an unsubscribe
@@ -94,11 +88,18 @@ class BusyLamps:
         by Call-ID and both tags, and answers 481 when there is none."""
         if method != "SUBSCRIBE" or not KSR.is_myself_ruri():
             return False
-        if event_package(KSR.pv.get("$hdr(Event)")) != DIALOG_EVENT:
-            KSR.hdr.append_to_reply(ALLOWED_EVENTS)
-            KSR.sl.sl_send_reply(489, "Bad Event")
-            return True
-        KSR.presence.handle_subscribe()
+        if not self.refused_event():
+            KSR.presence.handle_subscribe()
+        return True
+
+    @staticmethod
+    def refused_event() -> bool:
+        """Answer 489 to a SUBSCRIBE for an event package other than
+        ``dialog``, naming the one served; whether it was refused."""
+        if event_package(KSR.pv.get("$hdr(Event)")) == DIALOG_EVENT:
+            return False
+        KSR.hdr.append_to_reply(ALLOWED_EVENTS)
+        KSR.sl.sl_send_reply(489, "Bad Event")
         return True
 
     def watch(self, method: str) -> bool:
