@@ -108,7 +108,7 @@ class _Window:
 
 def _minutes(seconds: float) -> str:
     minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return counted(minutes, "minute")
 
 
 def _when(at: float) -> str:
