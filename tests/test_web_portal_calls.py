@@ -3,8 +3,10 @@ their own extension, made and received, and nobody else's."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
+import zoneinfo
 
 from tests.sipphone import Phone
 from tests.test_trunks import call_records, wait_call_record
@@ -58,6 +60,36 @@ def test_each_user_sees_the_calls_of_their_own_extension(pbx):
     assert made[1:4] == ["made", "102", "busy"]
     assert 'id="no-calls"' in carol_log.body and "102" not in carol_log.body
     assert bad_day.status == 422 and 'id="since-error"' in bad_day.body
+
+
+def test_the_call_log_shows_times_in_the_appliance_s_time_zone(pbx):
+    passwords = {n: pbx.add_extension(n) for n in ("121", "122")}
+    with (
+        phone(pbx, "121", passwords["121"]) as alice,
+        phone(pbx, "122", passwords["122"], answer_incoming="busy") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        assert alice.call("122").wait_disconnected() == 486
+    record = wait_call_record(pbx, "busy")
+    admin = signed_in(pbx)
+    # UTC+14: the clock there reads a later hour, and mostly a later day.
+    admin.post_form("/setup/timezone", {"timezone": "Pacific/Kiritimati"})
+    alice_user = portal_user(pbx, admin, "121")
+    log = alice_user.get("/portal/calls")
+    started = dt.datetime.fromisoformat(record["start"])
+    there = started.astimezone(zoneinfo.ZoneInfo("Pacific/Kiritimati"))
+    next_day = (there.date() + dt.timedelta(days=1)).isoformat()
+    later = alice_user.get(f"/portal/calls?since={next_day}")
+
+    assert "When (Pacific/Kiritimati)" in log.body
+    [made] = rows(log.body)
+    assert made[0] == there.strftime("%Y-%m-%d %H:%M:%S")
+    # The day typed is a day of that zone too: the call is on the day shown.
+    shown_day = alice_user.get(
+        f"/portal/calls?since={there.date()}&until={there.date()}"
+    )
+    assert len(rows(shown_day.body)) == 1
+    assert 'id="no-calls"' in later.body
 
 
 def test_a_new_user_of_a_number_sees_none_of_the_old_user_s_calls(pbx):

@@ -180,13 +180,13 @@ _FILTERS = [
     {
         "name": "since",
         "in": "query",
-        "description": "from this day (UTC)",
+        "description": "from this day (the appliance's time zone)",
         "schema": {"type": "string", "format": "date"},
     },
     {
         "name": "until",
         "in": "query",
-        "description": "up to this day (UTC), included",
+        "description": "up to this day (the appliance's time zone), included",
         "schema": {"type": "string", "format": "date"},
     },
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import bottle
 
-from agent import audit, setup
+from agent import audit, local_time, setup
 from agent.accounts import passwords, sessions
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
@@ -89,6 +89,8 @@ def render(template: str, status: int = 200, **values: object) -> str:
         Permission=Permission,
         size_text=bodies.size_text,
         counted=counted,
+        shown=local_time.shown,
+        zone_name=local_time.zone_name,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,
     )

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 
 import peewee
 
+from agent import local_time
 from agent.accounts.roles import NumberRanges, Permission, Principal
 from agent.db.models import Extension
 from agent.errors import Forbidden, InvalidInput
@@ -181,17 +182,6 @@ def _iso(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
 
 
-def _day(field: str, value: str | None, end: bool = False) -> float | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field, value, "a date like 2026-12-04") from None
-    start = dt.datetime.combine(day, dt.time(), dt.UTC)
-    return (start + dt.timedelta(days=1 if end else 0)).timestamp()
-
-
 def own_calls(
     actor: Principal,
     since: str | None = None,
@@ -224,9 +214,10 @@ def own_calls(
 
 
 def _between(query, since: str | None, until: str | None):
-    """The query narrowed to days ``since`` to ``until`` (UTC, inclusive)."""
-    start = _day("since", since)
-    stop = _day("until", until, end=True)
+    """The query narrowed to days ``since`` to ``until`` (inclusive), days
+    of the appliance's time zone as the person asking counts them."""
+    start = local_time.day_bound("since", since)
+    stop = local_time.day_bound("until", until, end=True)
     if start is not None:
         query = query.where(CallRecord.started_at >= start)
     if stop is not None:
@@ -242,7 +233,7 @@ def search(
     disposition: str | None = None,
     limit: int = 100,
 ) -> list[CallRecordInfo]:
-    """Calls newest first: dates (UTC, inclusive), a number (source,
+    """Calls newest first: dates (the appliance's zone, inclusive), a number (source,
     destination or DID containing it), a disposition."""
     actor.require(Permission.VIEW_CALL_ROUTING)
     if not 1 <= limit <= PAGE_MAX:
@@ -297,14 +288,15 @@ def _in_ranges(field: peewee.Field, ranges: NumberRanges) -> peewee.Expression:
 
 
 def master_csv(records: list[CallRecordInfo]) -> str:
-    """Rows in Asterisk's Master.csv layout, so billing tools read them."""
+    """Rows in Asterisk's Master.csv layout, so billing tools read them;
+    times in the appliance's zone, as Asterisk writes its server's local
+    time."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    zone = local_time.zone()
 
     def when(value: str | None) -> str:
-        if not value:
-            return ""
-        return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S")
+        return local_time.shown(value, zone)
 
     for r in records:
         inbound = r.direction == "in"

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.backup.schedule import WEEKDAYS, ScheduledBackups
@@ -106,7 +107,7 @@ def stored(app: Appliance, args: argparse.Namespace) -> int:
     if not found:
         print("no scheduled backup on the box yet")
     for backup in found:
-        print(f"{backup.name}  {backup.size} bytes  {backup.made_at}")
+        print(f"{backup.name}  {backup.size} bytes  {local_time.shown(backup.made_at)}")
     return EXIT_OK
 
 

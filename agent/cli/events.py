@@ -7,10 +7,10 @@ The same services as the Events pages and ``/api/v1/events``,
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from functools import partial
 
+from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
@@ -25,7 +25,7 @@ EXIT_OK = 0
 
 
 def _when(at: float) -> str:
-    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return local_time.shown(at)
 
 
 def event_list(app: Appliance, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cdr import records
@@ -327,7 +328,7 @@ def cdr_list(app: Appliance, args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in rows:
         print(
-            f"{r.start}  {r.direction:<3} {r.src:>12} -> {r.dst:<14} "
+            f"{local_time.shown(r.start)}  {r.direction:<3} {r.src:>12} -> {r.dst:<14} "
             f"{r.trunk:<10} {r.disposition or 'in progress':<10} {r.billsec:>5} s"
         )
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
+from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
@@ -87,9 +88,8 @@ def voicemail_messages(app: Appliance, args: argparse.Namespace) -> int:
         print(f"mailbox {args.extension} has no message")
     for m in messages:
         state = "old" if m.heard else "new"
-        print(
-            f"{m.id:>5}  {state}  {m.received_at}  {m.caller:<12} {m.duration_s:>6} s"
-        )
+        when = local_time.shown(m.received_at)
+        print(f"{m.id:>5}  {state}  {when}  {m.caller:<12} {m.duration_s:>6} s")
     return EXIT_OK
 
 

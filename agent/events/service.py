@@ -10,7 +10,6 @@ once, in the answer to the request that made it.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import ipaddress
 import json
 import logging
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 
 import idna
 
-from agent import audit, numbering
+from agent import audit, local_time, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.devicekey import DeviceKey
@@ -55,18 +54,6 @@ class WebhookNotDelivered(PbxError):
     """A test-send that the receiver did not take."""
 
     kind = "webhook-not-delivered"
-
-
-def _day(field: str, value: str | None, end: bool = False) -> float | None:
-    """A date (YYYY-MM-DD, UTC) as Unix time: its start, or its end."""
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field, value, "a date like 2026-01-31") from None
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
-    return start + 86400 if end else start
 
 
 def _whole(field: str, value: object, low: int, high: int) -> int:
@@ -106,7 +93,8 @@ class EventService:
                 names = ", ".join(s.value for s in Severity)
                 raise InvalidInput("severity", severity, f"one of {names}")
             query = query.where(EventRow.severity == severity)
-        start, end = _day("since", since), _day("until", until, end=True)
+        start = local_time.day_bound("since", since)
+        end = local_time.day_bound("until", until, end=True)
         if start is not None:
             query = query.where(EventRow.at >= start)
         if end is not None:

@@ -7,11 +7,13 @@ server is the one set in the system settings.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from email.message import EmailMessage
 from pathlib import Path
 
+from agent import local_time
 from agent.devicekey import DeviceKey
 from agent.mail.service import Mailer
 from agent.settings import Settings
@@ -37,6 +39,15 @@ to it and manage your mailbox.
 """
 
 
+def _received(at: str) -> str:
+    """When the message came, in the appliance's zone, the zone named."""
+    try:
+        return f"{local_time.shown(at)} ({local_time.zone_name()})"
+    except Exception:  # the zone unreadable: the stored UTC time, said so
+        log.exception("voicemail e-mail: the time zone could not be read")
+        return f"{local_time.shown(at, dt.UTC)} (UTC)"
+
+
 def render(info) -> tuple[str, str]:
     """(subject, body) of the e-mail for a message."""
     label = f"{info.caller_name} <{info.caller}>" if info.caller_name else info.caller
@@ -45,7 +56,7 @@ def render(info) -> tuple[str, str]:
         "caller": info.caller,
         "caller_name": info.caller_name,
         "caller_label": label,
-        "received_at": info.received_at,
+        "received_at": _received(info.received_at),
         "duration_s": f"{info.duration_s:.0f}",
         "reason": "busy" if info.reason == "busy" else "not answered",
     }

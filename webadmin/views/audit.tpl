@@ -7,11 +7,11 @@
 % shown = lambda values: ', '.join(f"{k}={'—' if v in (None, '') else v}" for k, v in (values or {}).items())
 <div class="table-wrap">
 <table class="list audit">
-  <thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Object</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
+  <thead><tr><th scope="col">When ({{zone_name()}})</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Object</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
   <tbody>
   % for r in records:
   <tr>
-    <td data-label="When (UTC)">{{r.at}}</td><td data-label="Who">{{r.actor}}</td><td data-label="What">{{r.action}}</td><td data-label="Object">{{r.object}}</td>
+    <td data-label="When ({{zone_name()}})">{{shown(r.at)}}</td><td data-label="Who">{{r.actor}}</td><td data-label="What">{{r.action}}</td><td data-label="Object">{{r.object}}</td>
     <td class="values" data-label="Before">{{shown(r.before)}}</td>
     <td class="values" data-label="After">{{shown(r.after)}}</td>
   </tr>

@@ -26,12 +26,12 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Start (UTC)</th><th scope="col">Direction</th><th scope="col">From</th><th scope="col">To</th><th scope="col">DID</th><th scope="col">Trunk</th><th scope="col">Disposition</th><th scope="col">Talk (s)</th>
+    <th scope="col">Start ({{zone_name()}})</th><th scope="col">Direction</th><th scope="col">From</th><th scope="col">To</th><th scope="col">DID</th><th scope="col">Trunk</th><th scope="col">Disposition</th><th scope="col">Talk (s)</th>
   </tr></thead>
   <tbody>
   % for call in calls:
     <tr>
-      <td>{{call.start.replace('T', ' ').replace('+00:00', '')}}</td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}</td>
+      <td><time datetime="{{call.start}}">{{shown(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}</td>
       <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
     </tr>
   % end

@@ -1,5 +1,4 @@
 % rebase('layout')
-% import datetime as dt
 <h1>Events</h1>
 <p><a href="/events/settings">Notifications and webhooks</a></p>
 <form method="get" action="/events" class="search" role="search">
@@ -31,11 +30,11 @@
 % else:
 <div class="table-wrap">
 <table class="list" id="events">
-  <thead><tr><th scope="col">When (UTC)</th><th scope="col">Severity</th><th scope="col">Type</th><th scope="col">Object</th><th scope="col">What happened</th></tr></thead>
+  <thead><tr><th scope="col">When ({{zone_name()}})</th><th scope="col">Severity</th><th scope="col">Type</th><th scope="col">Object</th><th scope="col">What happened</th></tr></thead>
   <tbody>
   % for item in found['items']:
   <tr class="severity-{{item['severity']}}">
-    <td>{{dt.datetime.fromtimestamp(item['at'], dt.UTC).strftime('%Y-%m-%d %H:%M:%S')}}</td>
+    <td>{{shown(item['at'])}}</td>
     <td>{{item['severity']}}</td>
     <td>{{types[item['type']].label if item['type'] in types else item['type']}}</td>
     <td>{{item['object']}}</td>

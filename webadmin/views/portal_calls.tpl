@@ -17,13 +17,13 @@
 <div class="table-wrap">
 <table class="list" id="calls">
   <thead><tr>
-    <th scope="col">When (UTC)</th><th scope="col">Call</th><th scope="col">With</th><th scope="col">Result</th><th scope="col">Talk</th>
+    <th scope="col">When ({{zone_name()}})</th><th scope="col">Call</th><th scope="col">With</th><th scope="col">Result</th><th scope="col">Talk</th>
   </tr></thead>
   <tbody>
   % for call in calls:
   % outgoing = call.src == own
     <tr>
-      <td><time datetime="{{call.start}}">{{call.start.replace('T', ' ').replace('+00:00', '')}}</time></td>
+      <td><time datetime="{{call.start}}">{{shown(call.start)}}</time></td>
       <td>{{'made' if outgoing else 'received'}}</td>
       <td>{{call.dst if outgoing else (call.caller_name + ' ' if call.caller_name else '') + call.src}}</td>
       <td>{{'missed' if not outgoing and call.disposition == 'no answer' else (call.disposition or 'in progress')}}</td>

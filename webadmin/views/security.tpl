@@ -26,12 +26,12 @@ not managed on this machine (EDGEPBX_FIREWALL is not set).
 % else:
 <div class="table-wrap">
 <table class="list" id="bans">
-  <thead><tr><th scope="col">Address</th><th scope="col">Until (UTC)</th><th scope="col">Times</th><th scope="col">Why</th><th scope="col"></th></tr></thead>
+  <thead><tr><th scope="col">Address</th><th scope="col">Until ({{zone_name()}})</th><th scope="col">Times</th><th scope="col">Why</th><th scope="col"></th></tr></thead>
   <tbody>
   % for ban in bans:
   % row = ban.to_dict()
   <tr>
-    <td>{{row['address']}}</td><td>{{row['expires']}}</td><td>{{row['offences']}}</td><td>{{row['reason']}}</td>
+    <td>{{row['address']}}</td><td>{{shown(row['expires'])}}</td><td>{{row['offences']}}</td><td>{{row['reason']}}</td>
     <td>
       % if can(Permission.MANAGE_SECURITY):
       <form method="post" action="{{lift_action(row['address'])}}" class="inline">
@@ -102,7 +102,7 @@ each refusal as a failure. Extensions not listed may register from anywhere.</p>
 <dl id="certificate">
   <dt>Subject</dt><dd>{{certificate.subject}} ({{'uploaded' if certificate.uploaded else 'made by the appliance, self-signed'}})</dd>
   <dt>Names</dt><dd>{{', '.join(certificate.names) or '-'}}</dd>
-  <dt>Valid until (UTC)</dt><dd>{{certificate.not_after}}</dd>
+  <dt>Valid until ({{zone_name()}})</dt><dd>{{shown(certificate.not_after)}}</dd>
   <dt>SHA-256 fingerprint</dt><dd class="fingerprint">{{certificate.fingerprint_sha256}}</dd>
 </dl>
 % end

@@ -161,12 +161,12 @@ card: download one now and then and keep it elsewhere.</p>
 % if stored:
 <div class="table-wrap">
 <table class="list">
-  <thead><tr><th scope="col">Backup</th><th scope="col">Made (UTC)</th><th scope="col">Size</th></tr></thead>
+  <thead><tr><th scope="col">Backup</th><th scope="col">Made ({{zone_name()}})</th><th scope="col">Size</th></tr></thead>
   <tbody>
   % for backup in stored:
     <tr>
       <td><a href="/system/backups/{{backup.name}}" download>{{backup.name}}</a></td>
-      <td>{{backup.made_at.replace('T', ' ').replace('+00:00', '')}}</td>
+      <td>{{shown(backup.made_at)}}</td>
       <td>{{size_text(backup.size)}}</td>
     </tr>
   % end
