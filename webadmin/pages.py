@@ -89,7 +89,7 @@ def render(template: str, status: int = 200, **values: object) -> str:
         Permission=Permission,
         size_text=bodies.size_text,
         counted=counted,
-        shown=local_time.shown,
+        local_clock=local_time.shown,
         zone_name=local_time.zone_name,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,

@@ -11,7 +11,7 @@
   <tbody>
   % for r in records:
   <tr>
-    <td data-label="When ({{zone_name()}})">{{shown(r.at)}}</td><td data-label="Who">{{r.actor}}</td><td data-label="What">{{r.action}}</td><td data-label="Object">{{r.object}}</td>
+    <td data-label="When ({{zone_name()}})">{{local_clock(r.at)}}</td><td data-label="Who">{{r.actor}}</td><td data-label="What">{{r.action}}</td><td data-label="Object">{{r.object}}</td>
     <td class="values" data-label="Before">{{shown(r.before)}}</td>
     <td class="values" data-label="After">{{shown(r.after)}}</td>
   </tr>

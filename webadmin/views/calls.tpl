@@ -31,7 +31,7 @@
   <tbody>
   % for call in calls:
     <tr>
-      <td><time datetime="{{call.start}}">{{shown(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}</td>
+      <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}</td>
       <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
     </tr>
   % end

@@ -34,7 +34,7 @@
   <tbody>
   % for item in found['items']:
   <tr class="severity-{{item['severity']}}">
-    <td>{{shown(item['at'])}}</td>
+    <td>{{local_clock(item['at'])}}</td>
     <td>{{item['severity']}}</td>
     <td>{{types[item['type']].label if item['type'] in types else item['type']}}</td>
     <td>{{item['object']}}</td>

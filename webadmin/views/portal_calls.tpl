@@ -23,7 +23,7 @@
   % for call in calls:
   % outgoing = call.src == own
     <tr>
-      <td><time datetime="{{call.start}}">{{shown(call.start)}}</time></td>
+      <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td>
       <td>{{'made' if outgoing else 'received'}}</td>
       <td>{{call.dst if outgoing else (call.caller_name + ' ' if call.caller_name else '') + call.src}}</td>
       <td>{{'missed' if not outgoing and call.disposition == 'no answer' else (call.disposition or 'in progress')}}</td>

@@ -23,7 +23,7 @@
   % for m in messages:
     <tr class="{{'old' if m.heard else 'new'}}">
       <td>{{m.caller_name + ' ' if m.caller_name else ''}}{{m.caller or 'unknown'}}{{'' if m.heard else ' (new)'}}</td>
-      <td><time datetime="{{m.received_at}}">{{shown(m.received_at)[:16]}} {{zone_name()}}</time></td>
+      <td><time datetime="{{m.received_at}}">{{local_clock(m.received_at)[:16]}} {{zone_name()}}</time></td>
       <td>{{int(m.duration_s)}} s</td>
       <td>
         <audio controls preload="none" src="/portal/voicemail/{{m.id}}/audio"></audio>

@@ -31,7 +31,7 @@ not managed on this machine (EDGEPBX_FIREWALL is not set).
   % for ban in bans:
   % row = ban.to_dict()
   <tr>
-    <td>{{row['address']}}</td><td>{{shown(row['expires'])}}</td><td>{{row['offences']}}</td><td>{{row['reason']}}</td>
+    <td>{{row['address']}}</td><td>{{local_clock(row['expires'])}}</td><td>{{row['offences']}}</td><td>{{row['reason']}}</td>
     <td>
       % if can(Permission.MANAGE_SECURITY):
       <form method="post" action="{{lift_action(row['address'])}}" class="inline">
@@ -102,7 +102,7 @@ each refusal as a failure. Extensions not listed may register from anywhere.</p>
 <dl id="certificate">
   <dt>Subject</dt><dd>{{certificate.subject}} ({{'uploaded' if certificate.uploaded else 'made by the appliance, self-signed'}})</dd>
   <dt>Names</dt><dd>{{', '.join(certificate.names) or '-'}}</dd>
-  <dt>Valid until ({{zone_name()}})</dt><dd>{{shown(certificate.not_after)}}</dd>
+  <dt>Valid until ({{zone_name()}})</dt><dd>{{local_clock(certificate.not_after)}}</dd>
   <dt>SHA-256 fingerprint</dt><dd class="fingerprint">{{certificate.fingerprint_sha256}}</dd>
 </dl>
 % end

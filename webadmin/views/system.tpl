@@ -166,7 +166,7 @@ card: download one now and then and keep it elsewhere.</p>
   % for backup in stored:
     <tr>
       <td><a href="/system/backups/{{backup.name}}" download>{{backup.name}}</a></td>
-      <td>{{shown(backup.made_at)}}</td>
+      <td>{{local_clock(backup.made_at)}}</td>
       <td>{{size_text(backup.size)}}</td>
     </tr>
   % end
