@@ -290,3 +290,46 @@ def test_a_clean_up_from_the_cli_is_counted_and_audited(pbx_data, monkeypatch):
         )
     finally:
         app.close()
+
+
+def test_the_api_and_the_page_show_usage_refuse_bad_limits_and_clean_up(pbx):
+    from tests.webclient import api_client, signed_in
+
+    old = put_file(pbx.data_dir / "recordings" / "old.wav", 5000, days_old=12)
+    recent = put_file(pbx.data_dir / "recordings" / "recent.wav", 3000, days_old=2)
+    api = api_client(pbx, "super-administrator")
+    web = signed_in(pbx)
+
+    usage = api.get("/api/v1/storage").json()
+    zero = api.request(
+        "PUT", "/api/v1/storage/retention/recordings", json_body={"max_days": 0}
+    )
+    unknown = api.request(
+        "PUT", "/api/v1/storage/retention/videos", json_body={"max_days": 5}
+    )
+    huge = web.post_form(
+        "/storage/recordings", {"max_days": "10", "max_mb": "99999999"}
+    )
+    saved = web.post_form("/storage/recordings", {"max_days": "10", "max_mb": ""})
+    cleaned = api.request("POST", "/api/v1/storage/clean", json_body={})
+    page = web.get("/storage")
+
+    recordings = next(k for k in usage["kinds"] if k["kind"] == "recordings")
+    assert (recordings["bytes"], recordings["items"]) == (8000, 2)
+    assert (zero.status, zero.json()["field"]) == (422, "max_days")
+    assert (unknown.status, unknown.json()["field"]) == (422, "kind")
+    assert huge.status == 422
+    assert (
+        "at most the disk" in huge.body and 'id="recordings-max_mb-error"' in huge.body
+    )
+    assert saved.status == 303
+    assert {"kind": "recordings", "reason": "retention", "removed": 1,
+            "freed_bytes": 5000} in cleaned.json()  # fmt: skip
+    assert not old.exists() and recent.exists()
+    assert page.status == 200
+    assert '<progress max="' in page.body and 'value="3000"' in page.body
+    assert api.get("/api/v1/storage/retention/recordings").json() == {
+        "kind": "recordings",
+        "max_days": 10,
+        "max_mb": None,
+    }
