@@ -333,3 +333,24 @@ def test_the_api_and_the_page_show_usage_refuse_bad_limits_and_clean_up(pbx):
         "max_days": 10,
         "max_mb": None,
     }
+
+
+def test_the_running_agent_applies_retention_by_itself(tmp_path):
+    from tests.pbx import RunningPbx
+
+    box = RunningPbx(tmp_path / "var")
+    assert box.cli("storage", "set", "recordings", "--days", "7").returncode == 0
+    old = put_file(box.data_dir / "recordings" / "old.wav", 4096, days_old=8)
+    kept = put_file(box.data_dir / "recordings" / "kept.wav", 4096, days_old=6)
+
+    box.start()
+    try:
+        deadline = time.monotonic() + 30
+        while old.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        shown = {r["kind"]: r for r in box.cli("storage", "show", "--json").json()}
+    finally:
+        box.stop()
+
+    assert not old.exists() and kept.exists()
+    assert shown["recordings"]["cleanups"]["removed"] == 1
