@@ -354,3 +354,26 @@ def test_the_running_agent_applies_retention_by_itself(tmp_path):
 
     assert not old.exists() and kept.exists()
     assert shown["recordings"]["cleanups"]["removed"] == 1
+
+
+def test_a_call_records_quota_removes_the_oldest_calls_until_they_fit(appliance):
+    now = time.time()
+    rows = [
+        {"call_id": f"{n:06d}-" + "c" * 240, "direction": "in", "src": "0301",
+         "dst": "101", "started_at": now - (12000 - n) * 60}
+        for n in range(12000)
+    ]  # fmt: skip
+    with appliance.db.atomic():
+        for start in range(0, len(rows), 500):
+            CallRecord.insert_many(rows[start : start + 500]).execute()
+    storage = service(appliance)
+    assert storage.usage().of("call-records").bytes > 3 * MB
+    storage.set_retention("call-records", max_mb=2)
+
+    [cleanup] = storage.clean("call-records")
+
+    left = storage.usage().of("call-records")
+    assert cleanup.removed > 0 and left.items == 12000 - cleanup.removed
+    assert left.bytes <= 2 * MB
+    first_kept = CallRecord.select().order_by(CallRecord.started_at).first()
+    assert first_kept.call_id.startswith(f"{cleanup.removed:06d}-")
