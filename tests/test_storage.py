@@ -377,3 +377,30 @@ def test_a_call_records_quota_removes_the_oldest_calls_until_they_fit(appliance)
     assert left.bytes <= 2 * MB
     first_kept = CallRecord.select().order_by(CallRecord.started_at).first()
     assert first_kept.call_id.startswith(f"{cleanup.removed:06d}-")
+
+
+def test_the_storage_page_shows_a_bar_per_kind_in_a_browser(
+    pbx, browser_ready, tmp_path
+):
+    from tests import browser_driver
+    from tests.webclient import signed_in
+
+    put_file(pbx.data_dir / "recordings" / "big.wav", 8 * MB)
+    web = signed_in(pbx)
+
+    seen = browser_driver.run(
+        "storage_page.mjs",
+        pbx,
+        session=web.cookies["__Host-edgepbx_session"],
+        screenshots=str(tmp_path),
+    )
+
+    assert not seen["narrow"]["sideways"] and not seen["wide"]["sideways"], tmp_path
+    bars = {bar["kind"]: bar for bar in seen["wide"]["bars"]}
+    assert bars["Recordings"]["value"] == 8 * MB and bars["Recordings"]["width"] > 0
+    assert set(bars) >= {"Voicemail", "Call records", "Logs", "Backups", "Other"}
+    assert "1 to 3650" in seen["refused"]["error"]
+    assert seen["refused"]["invalid"] == "true"
+    assert seen["saved"]["value"] == "14"
+    shown = {r["kind"]: r for r in pbx.cli("storage", "show", "--json").json()}
+    assert shown["recordings"]["max_days"] == 14
