@@ -225,16 +225,12 @@ class StorageService:
         kinds = []
         for kind in KINDS:
             items = self._items(kind)
+            size = sum(i.size for i in items)
+            if kind == VOICEMAIL:
+                # Greetings are voicemail too, though no clean-up removes them.
+                size = sum(s.st_size for _, s in _files(self.data_dir / VOICEMAIL))
             oldest = min((i.at for i in items), default=None)
-            kinds.append(
-                KindUsage(
-                    kind,
-                    LABELS[kind],
-                    sum(i.size for i in items),
-                    len(items),
-                    _iso(oldest),
-                )
-            )
+            kinds.append(KindUsage(kind, LABELS[kind], size, len(items), _iso(oldest)))
         prompts = list(_files(self.data_dir / "prompts"))
         kinds.append(
             KindUsage(
@@ -245,20 +241,16 @@ class StorageService:
                 _iso(min((s.st_mtime for _, s in prompts), default=None)),
             )
         )
-        data_bytes = sum(s.st_size for _, s in _files(self.data_dir))
-        # Voicemail greetings count as voicemail too, not as other.
-        mail_files = sum(s.st_size for _, s in _files(self.data_dir / VOICEMAIL))
-        voicemail = next(k for k in kinds if k.kind == VOICEMAIL)
-        kinds[kinds.index(voicemail)] = KindUsage(
-            VOICEMAIL, voicemail.label, mail_files, voicemail.items, voicemail.oldest
-        )
-        counted = sum(k.bytes for k in kinds)
+
+        everything = list(_files(self.data_dir))
+        data_bytes = sum(s.st_size for _, s in everything)
         measured = {RECORDINGS, VOICEMAIL, LOGS, BACKUPS, PROMPTS}
         other = [
             p
-            for p, _ in _files(self.data_dir)
+            for p, _ in everything
             if p.relative_to(self.data_dir).parts[0] not in measured
         ]
+        counted = sum(k.bytes for k in kinds)
         kinds.append(
             KindUsage(
                 OTHER, LABELS[OTHER], max(data_bytes - counted, 0), len(other), None
