@@ -35,6 +35,7 @@ from webadmin import (
     api_reports,
     api_seen_phones,
     api_speed_dials,
+    api_storage,
     api_system,
     api_trunks,
     bodies,
@@ -58,6 +59,7 @@ from webadmin import (
     pages_reports,
     pages_setup,
     pages_speed_dials,
+    pages_storage,
     pages_system,
     pages_trunks,
     provisioning,
@@ -163,6 +165,8 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_features.install(app, appliance)
     pages_features.install_portal(app)
     api_speed_dials.install(app, appliance)
+    api_storage.install(app, appliance)
+    pages_storage.install(app, appliance)
     pages_speed_dials.install(app, appliance)
     pages_monitor.install(app, appliance)
     api_monitor.install(app, appliance)

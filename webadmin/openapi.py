@@ -26,6 +26,7 @@ from webadmin import (
     openapi_provisioning,
     openapi_reports,
     openapi_speed_dials,
+    openapi_storage,
     openapi_trunks,
     security_openapi,
 )
@@ -272,7 +273,8 @@ def _parts() -> dict:
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
             | openapi_events.SCHEMAS
-            | openapi_audio.SCHEMAS,
+            | openapi_audio.SCHEMAS
+            | openapi_storage.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -281,6 +283,7 @@ def _parts() -> dict:
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
             **openapi_backup_schedule.PATHS,
+            **openapi_storage.PATHS,
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

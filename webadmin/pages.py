@@ -63,6 +63,7 @@ NOTICES = {
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "seen-phone-forgotten": "The phone is off the seen list.",
     "backup-schedule-saved": "The backup schedule is saved.",
+    "storage-saved": "Saved: the box applies it within the hour.",
     "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
     "speed-dial-removed": "The speed dial is removed.",
     "report-scheduled": "The report is scheduled: it is e-mailed at its hour.",

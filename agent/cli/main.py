@@ -33,6 +33,7 @@ from agent.cli import prompt as prompt_cli
 from agent.cli import report as report_cli
 from agent.cli import security as security_cli
 from agent.cli import speed_dial as speed_dial_cli
+from agent.cli import storage as storage_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
 from agent.cli.output import print_json
@@ -326,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     console_cli.register(sub)
     trunks_cli.register(sub)
     speed_dial_cli.register(sub)
+    storage_cli.register(sub)
     monitor_cli.register(sub)
     report_cli.register(sub)
     return parser

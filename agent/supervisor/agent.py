@@ -32,6 +32,7 @@ from agent.reports.schedules import ReportMailer
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
+from agent.storage.service import StorageKeeper
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.supervisor.lock import LOCK_NAME
 from agent.trunks import keeper as trunk_keeper
@@ -86,6 +87,7 @@ class Agent:
         )
         self.sightings = SightingListener(sightings_socket(self.settings))
         self.backups = BackupScheduler(self.settings, appliance.key)
+        self.storage = StorageKeeper(self.settings)
         # Scheduled call reports go out from a thread of their own.
         self.reports = ReportMailer(appliance.key)
         self.events = EventDispatcher(appliance.key, self.settings.data_dir)
@@ -180,6 +182,7 @@ class Agent:
                 self.security.tick()
                 self.trunks.tick(self._daemon_pid("kamailio"))
                 self.backups.tick(time.monotonic())
+                self.storage.tick(time.monotonic())
                 self.reports.tick()
                 self.events.tick()
                 if not self._ready_reported and self.all_answering():

@@ -57,6 +57,9 @@
     % if can(Permission.VIEW_FIRMWARE) or can(Permission.VIEW_SYSTEM_SETTINGS):
     <a href="/system">System</a>
     % end
+    % if can(Permission.VIEW_SYSTEM_SETTINGS):
+    <a href="/storage">Storage</a>
+    % end
     % if can(Permission.VIEW_NETWORK):
     <a href="/network">Network</a>
     % end

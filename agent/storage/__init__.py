@@ -1,0 +1,1 @@
+"""Storage of the data directory: usage by kind, retention, quotas, clean-up."""

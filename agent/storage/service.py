@@ -1,0 +1,601 @@
+"""What fills the data directory, how long each kind is kept, and clean-up.
+
+Kinds of data and where they live (all under the data directory):
+
+- recordings: files under ``recordings/``; a record that points to a removed
+  file shows it as removed, so removing the file is the whole clean-up.
+- voicemail: messages of every mailbox under ``voicemail/``; a clean-up
+  removes old messages (row and file) and never a greeting, then sends each
+  mailbox's phones the new message-waiting count.
+- call records: rows of the ``cdr`` table in the configuration database;
+  their size is the pages SQLite holds for the table and its indexes.
+- logs: files under ``logs/``. A live log (a name ending in ``.log``) is
+  emptied rather than removed, because the process writing it keeps the
+  file open and a removed one would free nothing.
+- backups: files under ``backups/``. The backup schedule keeps its newest
+  ``keep`` backups; a retention or quota here removes older ones on top of
+  that, whichever is stricter wins, and the newest scheduled backup always
+  stays: removing it would make the schedule make it again at once.
+- prompts and music (``prompts/``) and everything else are measured only.
+
+Each kind may keep at most ``max_days`` days and at most ``max_mb`` MB;
+either may be off. The agent applies them every hour, oldest first
+(``StorageKeeper``), and anyone with the permission may run a clean-up now.
+Before the disk fills (``FULL_PERCENT``), the agent removes the oldest logs,
+backups and recordings until the disk is back under ``TARGET_PERCENT``; the
+event centre's sampler warns earlier, at its ``disk nearly full`` threshold.
+Every clean-up that removes something is audited and counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from agent import audit, system_settings
+from agent.accounts.roles import SYSTEM, Permission, Principal
+from agent.db import database
+from agent.db.models import Mailbox, VoicemailMessage
+from agent.errors import InvalidInput
+from agent.settings import Settings
+from agent.trunks.models import CallRecord
+
+log = logging.getLogger("edgepbx.storage")
+
+RECORDINGS = "recordings"
+VOICEMAIL = "voicemail"
+CALL_RECORDS = "call-records"
+LOGS = "logs"
+BACKUPS = "backups"
+#: The kinds that retention and quotas apply to, in the order pages list them.
+KINDS = (RECORDINGS, VOICEMAIL, CALL_RECORDS, LOGS, BACKUPS)
+PROMPTS = "prompts"
+OTHER = "other"
+#: Every kind the usage shows.
+USAGE_KINDS = (*KINDS, PROMPTS, OTHER)
+LABELS = {
+    RECORDINGS: "Recordings",
+    VOICEMAIL: "Voicemail",
+    CALL_RECORDS: "Call records",
+    LOGS: "Logs",
+    BACKUPS: "Backups",
+    PROMPTS: "Prompts and music",
+    OTHER: "Other",
+}
+
+POLICY_SETTING = "storage.policy"
+COUNTS_SETTING = "storage.cleanups"
+MB = 1024 * 1024
+DAY_S = 86400
+# Well under SQLite's limit of host parameters in one statement (32766).
+CALL_RECORD_BATCH = 500
+# Ten years: longer is "forever", which is the retention left off.
+MAX_DAYS_LIMIT = 3650
+DAYS_RULE = f"a whole number of days from 1 to {MAX_DAYS_LIMIT}, or off"
+#: Logs are for finding out what went wrong lately; a month is plenty, and
+#: the other kinds are the office's own data, kept until someone decides.
+DEFAULT_POLICY = {LOGS: {"max_days": 30, "max_mb": None}}
+#: A file this fresh may still be written (a call being recorded): a quota
+#: leaves it alone.
+IN_USE_GRACE_S = 60
+# Past this share of the disk the agent cleans up without waiting; it cleans
+# down to the target, below the sampler's default warning (90 %) so the
+# warning can clear. Kinds in the order they are sacrificed: logs are least
+# missed, old backups have newer ones, recordings are the bulk.
+FULL_PERCENT = 95
+TARGET_PERCENT = 88
+DISK_KINDS = (LOGS, BACKUPS, RECORDINGS)
+# Retention runs hourly; the disk is looked at every minute.
+RETENTION_INTERVAL_S = 3600.0
+DISK_INTERVAL_S = 60.0
+
+REASON_RETENTION = "retention"
+REASON_QUOTA = "quota"
+REASON_DISK = "disk nearly full"
+
+
+@dataclass(frozen=True)
+class Retention:
+    kind: str
+    max_days: int | None = None
+    max_mb: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KindUsage:
+    kind: str
+    label: str
+    bytes: int
+    items: int
+    oldest: str | None  # ISO 8601, UTC
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Usage:
+    kinds: list[KindUsage]
+    data_bytes: int
+    disk_total: int
+    disk_free: int
+
+    @property
+    def disk_used_percent(self) -> float:
+        if not self.disk_total:
+            return 0.0
+        return 100.0 * (self.disk_total - self.disk_free) / self.disk_total
+
+    def of(self, kind: str) -> KindUsage:
+        return next(k for k in self.kinds if k.kind == kind)
+
+    def to_dict(self) -> dict:
+        return {
+            "kinds": [k.to_dict() for k in self.kinds],
+            "data_bytes": self.data_bytes,
+            "disk_total": self.disk_total,
+            "disk_free": self.disk_free,
+            "disk_used_percent": round(self.disk_used_percent, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    kind: str
+    reason: str
+    removed: int
+    freed_bytes: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Item:
+    """One thing a clean-up may remove: its time, size and how to remove it."""
+
+    at: float  # Unix seconds
+    size: int
+    remove: Callable[[], None]
+    kept: bool = False  # never removed (the newest scheduled backup)
+    tag: object = field(default=None)
+
+
+def _files(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every regular file under folder (symlinks not followed)."""
+    if not folder.is_dir():
+        return
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(root) / name
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue  # removed meanwhile
+            if path.is_file() and not path.is_symlink():
+                yield path, stat
+
+
+def _iso(at: float | None) -> str | None:
+    if at is None:
+        return None
+    return dt.datetime.fromtimestamp(at, dt.UTC).isoformat(timespec="seconds")
+
+
+def _check_kind(kind: object) -> str:
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise InvalidInput("kind", kind, "one of " + ", ".join(KINDS))
+    return kind
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class StorageService:
+    def __init__(
+        self,
+        settings: Settings,
+        actor: Principal = SYSTEM,
+        disk_usage: Callable[[Path], tuple[int, int, int]] = shutil.disk_usage,
+    ) -> None:
+        self.settings = settings
+        self.actor = actor
+        self.data_dir = settings.data_dir
+        # The file system's (total, used, free); a test gives a small disk.
+        self.disk_usage = disk_usage
+
+    # -- usage -----------------------------------------------------------------
+
+    def usage(self) -> Usage:
+        self.actor.require(Permission.VIEW_SYSTEM_SETTINGS)
+        return self._usage()
+
+    def _usage(self) -> Usage:
+        kinds = []
+        for kind in KINDS:
+            items = self._items(kind)
+            size = sum(i.size for i in items)
+            if kind == VOICEMAIL:
+                # Greetings are voicemail too, though no clean-up removes them.
+                size = sum(s.st_size for _, s in _files(self.data_dir / VOICEMAIL))
+            oldest = min((i.at for i in items), default=None)
+            kinds.append(KindUsage(kind, LABELS[kind], size, len(items), _iso(oldest)))
+        prompts = list(_files(self.data_dir / "prompts"))
+        kinds.append(
+            KindUsage(
+                PROMPTS,
+                LABELS[PROMPTS],
+                sum(s.st_size for _, s in prompts),
+                len(prompts),
+                _iso(min((s.st_mtime for _, s in prompts), default=None)),
+            )
+        )
+
+        everything = list(_files(self.data_dir))
+        data_bytes = sum(s.st_size for _, s in everything)
+        measured = {RECORDINGS, VOICEMAIL, LOGS, BACKUPS, PROMPTS}
+        other = [
+            p
+            for p, _ in everything
+            if p.relative_to(self.data_dir).parts[0] not in measured
+        ]
+        counted = sum(k.bytes for k in kinds)
+        kinds.append(
+            KindUsage(
+                OTHER, LABELS[OTHER], max(data_bytes - counted, 0), len(other), None
+            )
+        )
+        total, _used, free = self.disk_usage(self.data_dir)
+        return Usage(kinds, data_bytes, total, free)
+
+    # -- the policy ------------------------------------------------------------
+
+    def policy(self) -> list[Retention]:
+        self.actor.require(Permission.VIEW_SYSTEM_SETTINGS)
+        return self._policy()
+
+    def _policy(self) -> list[Retention]:
+        stored = system_settings.get(POLICY_SETTING, DEFAULT_POLICY)
+        return [
+            Retention(
+                kind,
+                stored.get(kind, {}).get("max_days"),
+                stored.get(kind, {}).get("max_mb"),
+            )
+            for kind in KINDS
+        ]
+
+    def retention(self, kind: str) -> Retention:
+        _check_kind(kind)
+        return next(r for r in self.policy() if r.kind == kind)
+
+    def set_retention(self, kind: str, **changes: int | None) -> Retention:
+        """Change max_days and/or max_mb of a kind; None turns one off.
+
+        Only the keys given change; a refused value changes nothing.
+        """
+        self.actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
+        _check_kind(kind)
+        unknown = set(changes) - {"max_days", "max_mb"}
+        if unknown:
+            raise InvalidInput(sorted(unknown)[0], None, "max_days or max_mb only")
+        days = changes.get("max_days")
+        if days is not None and (not _whole(days) or not 1 <= days <= MAX_DAYS_LIMIT):
+            raise InvalidInput("max_days", days, DAYS_RULE)
+        size = changes.get("max_mb")
+        if "max_mb" in changes and size is not None:
+            disk_mb = self.disk_usage(self.data_dir)[0] // MB
+            if not _whole(size) or size < 1:
+                raise InvalidInput("max_mb", size, "a whole number of MB, 1 or more")
+            if size > disk_mb:
+                raise InvalidInput(
+                    "max_mb", size, f"at most the disk's size, {disk_mb} MB"
+                )
+
+        stored = dict(system_settings.get(POLICY_SETTING, DEFAULT_POLICY))
+        before = self.retention(kind)
+        stored[kind] = {
+            "max_days": changes.get("max_days", before.max_days),
+            "max_mb": changes.get("max_mb", before.max_mb),
+        }
+        with database.atomic():
+            system_settings.put(POLICY_SETTING, stored)
+            after = self.retention(kind)
+            audit.record(
+                self.actor,
+                "update",
+                "storage retention",
+                kind,
+                before.to_dict(),
+                after.to_dict(),
+            )
+        log.info(
+            "storage %s: keep %s, at most %s",
+            kind,
+            f"{after.max_days} days" if after.max_days else "every day",
+            f"{after.max_mb} MB" if after.max_mb else "any size",
+        )
+        return after
+
+    def counts(self) -> dict[str, dict]:
+        """Per kind: clean-ups run, things removed, bytes freed, the last one."""
+        self.actor.require(Permission.VIEW_SYSTEM_SETTINGS)
+        stored = system_settings.get(COUNTS_SETTING, {})
+        empty = {"cleanups": 0, "removed": 0, "freed_bytes": 0, "last_at": None}
+        return {kind: empty | stored.get(kind, {}) for kind in KINDS}
+
+    # -- clean-up ----------------------------------------------------------------
+
+    def clean(self, kind: str | None = None) -> list[Cleanup]:
+        """Apply the retention and quota of one kind (or all) now."""
+        self.actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
+        kinds = KINDS if kind is None else (_check_kind(kind),)
+        return self._apply_policy(kinds)
+
+    def apply_policy(self) -> list[Cleanup]:
+        """The agent's hourly run: every kind's retention and quota."""
+        return self._apply_policy(KINDS)
+
+    def _apply_policy(self, kinds: tuple[str, ...]) -> list[Cleanup]:
+        policy = {r.kind: r for r in self._policy()}
+        done = []
+        for kind in kinds:
+            rule = policy[kind]
+            items = sorted(self._items(kind), key=lambda i: i.at)
+            if rule.max_days is not None:
+                cutoff = time.time() - rule.max_days * DAY_S
+                old = [i for i in items if i.at < cutoff and not i.kept]
+                done.append(self._remove(kind, REASON_RETENTION, old))
+                gone = {id(i) for i in old}
+                items = [i for i in items if id(i) not in gone]
+            if rule.max_mb is not None:
+                excess = sum(i.size for i in items) - rule.max_mb * MB
+                done.append(self._remove(kind, REASON_QUOTA, _oldest(items, excess)))
+        return [c for c in done if c.removed or self.actor is not SYSTEM]
+
+    def clean_before_full(self) -> list[Cleanup]:
+        """If the disk is past FULL_PERCENT, free the oldest of DISK_KINDS
+        until it is under TARGET_PERCENT; what was removed."""
+        total, _used, free = self.disk_usage(self.data_dir)
+        if not total or 100.0 * (total - free) / total < FULL_PERCENT:
+            return []
+        needed = (total - free) - total * TARGET_PERCENT // 100
+        log.warning(
+            "storage: disk %.0f%% used, freeing %d MB of the oldest data",
+            100.0 * (total - free) / total,
+            needed // MB + 1,
+        )
+        done = []
+        for kind in DISK_KINDS:
+            if needed <= 0:
+                break
+            items = sorted(self._items(kind), key=lambda i: i.at)
+            cleanup = self._remove(kind, REASON_DISK, _oldest(items, needed))
+            needed -= cleanup.freed_bytes
+            done.append(cleanup)
+        if needed > 0:
+            log.error(
+                "storage: disk still nearly full; %d MB more is voicemail, call "
+                "records or other data, which only a person may remove",
+                needed // MB + 1,
+            )
+        return [c for c in done if c.removed]
+
+    def _remove(self, kind: str, reason: str, items: list[_Item]) -> Cleanup:
+        if kind == CALL_RECORDS:
+            return self._remove_call_records(reason, items)
+        removed, freed = 0, 0
+        for item in items:
+            try:
+                item.remove()
+            except OSError as exc:
+                log.warning("storage %s: cannot remove: %s", kind, exc)
+                continue
+            removed += 1
+            freed += item.size
+        if kind == VOICEMAIL and removed:
+            self._tell_mailboxes({i.tag for i in items})
+        cleanup = Cleanup(kind, reason, removed, freed)
+        if removed or self.actor is not SYSTEM:
+            self._account(cleanup)
+        return cleanup
+
+    def _remove_call_records(self, reason: str, items: list[_Item]) -> Cleanup:
+        """Rows go in batches, one transaction: a card writes a year of
+        calls' removal in one commit, not one per call."""
+        ids = [item.tag for item in items]
+        with database.atomic():
+            for start in range(0, len(ids), CALL_RECORD_BATCH):
+                batch = ids[start : start + CALL_RECORD_BATCH]
+                CallRecord.delete().where(CallRecord.id.in_(batch)).execute()
+        cleanup = Cleanup(CALL_RECORDS, reason, len(items), sum(i.size for i in items))
+        if items or self.actor is not SYSTEM:
+            self._account(cleanup)
+        return cleanup
+
+    def _account(self, cleanup: Cleanup) -> None:
+        counts = dict(system_settings.get(COUNTS_SETTING, {}))
+        mine = counts.get(cleanup.kind, {})
+        counts[cleanup.kind] = {
+            "cleanups": mine.get("cleanups", 0) + 1,
+            "removed": mine.get("removed", 0) + cleanup.removed,
+            "freed_bytes": mine.get("freed_bytes", 0) + cleanup.freed_bytes,
+            "last_at": _iso(time.time()),
+        }
+        with database.atomic():
+            system_settings.put(COUNTS_SETTING, counts)
+            audit.record(
+                self.actor, "clean", "storage", cleanup.kind, None, cleanup.to_dict()
+            )
+        if cleanup.removed:
+            log.info(
+                "storage %s: %d removed (%s), %d KB freed",
+                cleanup.kind,
+                cleanup.removed,
+                cleanup.reason,
+                cleanup.freed_bytes // 1024,
+            )
+
+    # -- the things of each kind -------------------------------------------------
+
+    def _items(self, kind: str) -> list[_Item]:
+        if kind == VOICEMAIL:
+            return self._voicemail_items()
+        if kind == CALL_RECORDS:
+            return self._call_record_items()
+        folder = self.data_dir / kind
+        fresh = time.time() - IN_USE_GRACE_S
+        items = []
+        for path, stat in _files(folder):
+            if kind == BACKUPS and path.name.startswith("."):
+                continue  # a backup being written for a download
+            if kind == LOGS and path.name.endswith(".log"):
+                remove = _emptier(path)
+            else:
+                remove = _unlinker(path)
+            kept = kind == RECORDINGS and stat.st_mtime > fresh
+            items.append(_Item(stat.st_mtime, stat.st_size, remove, kept, path))
+        if kind == BACKUPS:
+            _keep_newest_scheduled(items)
+        return items
+
+    def _voicemail_items(self) -> list[_Item]:
+        from agent.voicemail.service import VoicemailService
+
+        service = VoicemailService(self.settings, SYSTEM)
+        items = []
+        for message in VoicemailMessage.select().join(Mailbox):
+            path = service.message_path(message)
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0
+            at = message.received_at.replace(tzinfo=dt.UTC).timestamp()
+            items.append(
+                _Item(
+                    at,
+                    size,
+                    _message_remover(service, message),
+                    tag=message.mailbox_id,
+                )
+            )
+        return items
+
+    def _call_record_items(self) -> list[_Item]:
+        rows = list(
+            CallRecord.select(CallRecord.id, CallRecord.started_at).order_by(
+                CallRecord.started_at
+            )
+        )
+        if not rows:
+            return []
+        per_row = self._call_record_bytes() // len(rows)
+        return [_Item(r.started_at, per_row, _nothing, tag=r.id) for r in rows]
+
+    def _call_record_bytes(self) -> int:
+        """The bytes the cdr table and its indexes fill in their pages (SQLite's
+        dbstat): a deleted row frees its share even where its page stays."""
+        cursor = database.execute_sql(
+            "SELECT COALESCE(SUM(pgsize - unused), 0) FROM dbstat WHERE name IN "
+            "(SELECT name FROM sqlite_master WHERE tbl_name = ?)",
+            (CallRecord._meta.table_name,),
+        )
+        return int(cursor.fetchone()[0])
+
+    def _tell_mailboxes(self, mailbox_ids: set) -> None:
+        from agent.voicemail.service import VoicemailService
+
+        service = VoicemailService(self.settings, SYSTEM)
+        for box in Mailbox.select().where(Mailbox.id.in_(list(mailbox_ids))):
+            service.tell_phones(box)
+
+
+def _oldest(items: list[_Item], excess: int) -> list[_Item]:
+    """The oldest removable items whose sizes add up to at least excess."""
+    chosen = []
+    for item in items:
+        if excess <= 0:
+            break
+        if item.kept:
+            continue
+        chosen.append(item)
+        excess -= item.size
+    return chosen
+
+
+def _keep_newest_scheduled(items: list[_Item]) -> None:
+    """The schedule's newest backup stays: without it the schedule would make
+    it again at once."""
+    from agent.backup.schedule import SCHEDULED_NAME
+
+    scheduled = [i for i in items if SCHEDULED_NAME.match(i.tag.name)]
+    if scheduled:
+        max(scheduled, key=lambda i: i.tag.name).kept = True
+
+
+def _unlinker(path: Path) -> Callable[[], None]:
+    return lambda: path.unlink(missing_ok=True)
+
+
+def _emptier(path: Path) -> Callable[[], None]:
+    def empty() -> None:
+        with path.open("r+b") as f:
+            f.truncate(0)
+
+    return empty
+
+
+def _message_remover(service, message: VoicemailMessage) -> Callable[[], None]:
+    def remove() -> None:
+        with database.atomic():
+            service.delete(message)
+
+    return remove
+
+
+def _nothing() -> None:
+    """Call records are removed in batches (StorageService._remove_call_records)."""
+
+
+class StorageKeeper:
+    """The agent's side: retention hourly and the disk every minute, in a
+    thread of their own so a big clean-up never holds up supervision."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.service = StorageService(settings, SYSTEM)
+        self._thread: threading.Thread | None = None
+        self._next_retention = 0.0
+        self._next_disk = 0.0
+
+    def tick(self, monotonic_now: float) -> None:
+        if monotonic_now < min(self._next_retention, self._next_disk):
+            return
+        if self._thread is not None and self._thread.is_alive():
+            return
+        retention = monotonic_now >= self._next_retention
+        if retention:
+            self._next_retention = monotonic_now + RETENTION_INTERVAL_S
+        self._next_disk = monotonic_now + DISK_INTERVAL_S
+        self._thread = threading.Thread(
+            target=self._run, args=(retention,), name="storage", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, retention: bool) -> None:
+        try:
+            self.service.clean_before_full()
+            if retention:
+                self.service.apply_policy()
+        except Exception as exc:  # a failed clean-up must never stop the agent
+            log.error("storage clean-up failed: %s", exc)
