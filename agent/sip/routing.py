@@ -166,6 +166,9 @@ MEDIA_DISPATCHER_SET = 1
 MEDIA_DISPATCH_ROUND_ROBIN = 4
 MEDIA_TOKEN_HEADER = "X-Edgepbx-Media"
 VOICEMAIL_HEADER = "X-Edgepbx-Voicemail"
+# Set by a media worker on its call to a page group's member: ring that
+# extension's phones with the auto-answer header (agent/paging/flow.py).
+PAGE_HEADER = "X-Edgepbx-Page"
 FLAG_TO_MEDIA = 8  # the transaction goes to a media worker
 # A worker answers at once; one that sends nothing for 2 s is dead or stuck
 # and the call moves on to the next worker.
@@ -507,9 +510,33 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             KSR.sl.sl_send_reply(403, "Forbidden")
             return True
         KSR.hdr.remove(MEDIA_TOKEN_HEADER)
+        if method == "INVITE" and KSR.pv.get("$hdr(" + PAGE_HEADER + ")") is not None:
+            return self.page_member(str(KSR.pv.get("$rU") or ""))
         if KSR.registrar.lookup(LOCATION_TABLE) < 0:
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
+        self.relay()
+        return True
+
+    def page_member(self, number: str) -> bool:
+        """A media worker's call to a page group's member: its phones, with
+        the auto-answer header; 486 on do-not-disturb, 480 with no phone."""
+        KSR.hdr.remove(PAGE_HEADER)
+        if load_features(self.dialplan.connection(), number).dnd:
+            KSR.info("page to " + number + ": do not disturb\n")
+            KSR.sl.sl_send_reply(486, "Busy Here")
+            return True
+        ruri = "sip:" + number + "@" + self.settings.realm
+        KSR.pv.sets("$ru", ruri)
+        headers = self.auto_answer_for(ruri)
+        if KSR.registrar.lookup(LOCATION_TABLE) < 0:
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        KSR.rr.record_route()
+        for header in headers:
+            KSR.hdr.append(header + "\r\n")
+        KSR.tm.t_on_reply("ksr_onreply_route_manage")
+        ring_for(MEDIA_RING_TIMEOUT_MS, PHONE_REPLY_TIMEOUT_MS)
         self.relay()
         return True
 
@@ -712,7 +739,8 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             KSR.hdr.remove("Alert-Info")
 
     def to_service_number(self, method: str) -> bool:
-        """Feature codes, IVR menus and conference rooms: the media service.
+        """Feature codes, IVR menus, conference rooms and page groups: the
+        media service.
 
         Other numbers that are no extension go on to the outbound routes
         (to_outside), so a number a route sends out is never taken here.
@@ -731,7 +759,10 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             return False
         is_room = self.is_numbered_in("conference_room", user)
         if not (
-            user.startswith("*") or is_room or self.is_numbered_in("ivr_menu", user)
+            user.startswith("*")
+            or is_room
+            or self.is_numbered_in("ivr_menu", user)
+            or self.is_numbered_in("page_group", user)
         ):
             return False
         KSR.rr.record_route()
