@@ -9,6 +9,11 @@ caller hears a short tone once the page is open, then is heard by each
 member from the moment that member's phone answers. The members are not
 heard: their audio goes nowhere. A member who hangs up drops out; the page
 ends for everyone when the caller hangs up, or when no member is left.
+
+Known shortcoming: a member's phone shows the media service
+(``media@...``) as the caller, not the extension that pages, because the
+worker's calls go out from its one account; the page has no call record
+of its own either.
 """
 
 from __future__ import annotations

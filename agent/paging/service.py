@@ -5,6 +5,10 @@ which calls the members with the auto-answer header (agent/sip/auto_answer.py)
 and plays the caller to them one-way. A worker holds four calls, the caller's
 and three members', so a group has at most three members on this build of
 pjsua2; larger groups need workers linked to each other, not built yet.
+
+Known shortcoming: removing an extension leaves its number in the groups it
+was a member of; a page then reaches the others and that number gets 404,
+until the group is saved again (which refuses the missing extension).
 """
 
 from __future__ import annotations
