@@ -130,6 +130,8 @@ ANSWER_POLICIES = {
     "busy": "486 Busy Here",
     "decline": "603 Decline",
     "ignore": "only the automatic 100 Trying; the caller times out",
+    "auto": "200 OK at once when the INVITE asks for auto-answer (Call-Info"
+    ' answer-after=0 or Alert-Info alert-autoanswer), else ring as "ring"',
 }
 
 # -- audio ------------------------------------------------------------------
@@ -548,6 +550,7 @@ class PhoneHost:
             return
         if kind == "call_new" and phone is not None:
             call = Call(phone, event["call"], event["direction"], event["remote_uri"])
+            call.auto_answer_headers = list(event.get("auto_answer", []))
             self._calls[call.key] = call
             phone._calls.append(call)
             if call.direction == "incoming":
@@ -869,6 +872,9 @@ class Call:
         self._reinvites_received = 0
         self._dtmf: list[str] = []
         self._gone = False
+        #: An incoming call's Call-Info and Alert-Info header lines that ask
+        #: for auto-answer, as the INVITE brought them.
+        self.auto_answer_headers: list[str] = []
 
     def __repr__(self) -> str:
         return (

@@ -285,10 +285,17 @@ class WorkerPhone(pj.Account):
         call = WorkerCall(self.worker, self, "incoming", prm.callId)
         self.worker.calls[call.key] = call
         info = call.getInfo()
+        asked = auto_answer_asked(prm.rdata.wholeMsg)
         self.emit(
-            "call_new", call=call.key, direction="incoming", remote_uri=info.remoteUri
+            "call_new",
+            call=call.key,
+            direction="incoming",
+            remote_uri=info.remoteUri,
+            auto_answer=asked,
         )
-        if self.policy == "answer":
+        if self.policy == "auto":
+            answer(call, OK if asked else RINGING)
+        elif self.policy == "answer":
             answer(call, RINGING)
             if self.answer_after > 0:
                 self.worker.later(self.answer_after, lambda: answer(call, OK))
@@ -300,6 +307,24 @@ class WorkerPhone(pj.Account):
             answer(call, BUSY_HERE)
         elif self.policy == "decline":
             answer(call, DECLINE)
+
+
+def auto_answer_asked(message: str) -> list[str]:
+    """The Call-Info and Alert-Info lines of an INVITE that ask the phone to
+    answer by itself (the forms desk phones honour, agent/sip/auto_answer.py)."""
+    head = message.split("\r\n\r\n", 1)[0]
+    asked = []
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() not in {"call-info", "alert-info"}:
+            continue
+        squeezed = value.lower().replace(" ", "")
+        if any(
+            form in squeezed
+            for form in ("answer-after=0", "alert-autoanswer", "ringanswer")
+        ):
+            asked.append(line.strip())
+    return asked
 
 
 def answer(call: WorkerCall, code: int, reason: str = "") -> None:

@@ -162,6 +162,32 @@ def test_a_conference_room_is_made_with_a_pin_never_shown(admin_api):
     assert admin_api.request("DELETE", "/api/v1/conference/810").status == 204
 
 
+def test_a_page_group_is_made_read_and_removed_and_bad_input_names_the_field(
+    admin_api,
+):
+    made = admin_api.request(
+        "PUT", "/api/v1/paging/830", json_body={"name": "Shop", "members": ["401"]}
+    )
+    assert (made.status, made.json()) == (
+        201,
+        {"number": "830", "name": "Shop", "members": ["401"]},
+    )
+    for body, field in (
+        ({"name": "Shop", "members": ["499"]}, "members"),
+        ({"name": "Shop", "members": "401"}, "members"),
+        ({"name": "", "members": ["401"]}, "name"),
+    ):
+        refused = admin_api.request("PUT", "/api/v1/paging/830", json_body=body)
+        assert refused.status in {400, 422} and refused.json()["field"] == field
+    assert admin_api.get("/api/v1/paging/830").json() == made.json()
+    taken = admin_api.request(
+        "PUT", "/api/v1/paging/401", json_body={"name": "X", "members": ["401"]}
+    )
+    assert taken.status == 422 and taken.json()["field"] == "number"
+    assert admin_api.request("DELETE", "/api/v1/paging/830").status == 204
+    assert admin_api.get("/api/v1/paging").json() == []
+
+
 MUSIC_ON_HOLD = "/api/v1/music-on-hold"
 
 

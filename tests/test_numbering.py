@@ -1,6 +1,6 @@
-"""One internal number space: an extension, a ring group, an IVR menu and a
-conference room never share a number, and none of them takes an emergency
-number, which must leave by a trunk.
+"""One internal number space: an extension, a ring group, an IVR menu, a
+conference room and a page group never share a number, and none of them
+takes an emergency number, which must leave by a trunk.
 
 These run the real CLI on a real database, without daemons.
 """
@@ -15,6 +15,7 @@ ADD = {
     "ring group": lambda n: ("ringgroup", "add", n, "--name", "G", "--member", "101"),
     "IVR menu": lambda n: ("ivr", "set", n, "--name", "M", "--prompt", "dir-welcome"),
     "conference room": lambda n: ("conference", "set", n, "--name", "R"),
+    "page group": lambda n: ("paging", "add", n, "--name", "P", "--members", "101"),
 }
 #: The field each command names when it refuses a number.
 FIELD = {
@@ -22,12 +23,14 @@ FIELD = {
     "ring group": "number",
     "IVR menu": "number",
     "conference room": "number",
+    "page group": "number",
 }
 ARTICLE = {
     "extension": "an extension",
     "ring group": "a ring group",
     "IVR menu": "an IVR menu",
     "conference room": "a conference room",
+    "page group": "a page group",
 }
 
 
@@ -54,6 +57,7 @@ def test_no_internal_number_may_be_an_emergency_number(office, kind):
     assert "112" not in office.cli("ringgroup", "list", "--json").stdout
     assert office.cli("ivr", "list", "--json").json() == []
     assert office.cli("conference", "list", "--json").json() == []
+    assert office.cli("paging", "list", "--json").json() == []
 
 
 def test_a_number_set_as_emergency_number_is_refused_for_an_extension(office):

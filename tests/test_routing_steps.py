@@ -437,3 +437,38 @@ def test_the_ring_time_travels_in_the_routing_settings():
     assert RoutingSettings.parse(str(settings)) == settings
     with pytest.raises(ValueError, match="ring_ms"):
         RoutingSettings.parse('{"realm": "pbx", "ring_ms": "90"}')
+
+
+def test_a_phone_s_own_auto_answer_header_is_removed_from_an_ordinary_call(ksr, route):
+    ksr.values["$hdr(Call-Info)"] = "<sip:pbx>;answer-after=0"
+    route.ksr_request_route(None)
+    removed = [args[0] for args in ksr.called("hdr.remove")]
+    assert "Call-Info" in removed and "Alert-Info" in removed
+    assert ksr.called("tm.t_relay")
+
+
+def test_an_ordinary_call_info_is_left_on_an_ordinary_call(ksr, route):
+    ksr.values["$hdr(Call-Info)"] = "<http://pbx/a.png>;purpose=icon"
+    route.ksr_request_route(None)
+    removed = [args[0] for args in ksr.called("hdr.remove")]
+    assert "Call-Info" not in removed
+
+
+def test_intercom_to_an_extension_adds_the_auto_answer_header(ksr, route):
+    ksr.values["$rU"] = "*80102"
+    ksr.returns["registrar.reg_fetch_contacts"] = 1
+    ksr.values["$ulc(intercom=>count)"] = "1"
+    ksr.values["$(ulc(intercom=>user_agent)[0])"] = "Yealink SIP-T46S 66.86"
+    route.ksr_request_route(None)
+    appended = [args[0] for args in ksr.called("hdr.append")]
+    assert "Alert-Info: <sip:pbx.example>;info=alert-autoanswer;delay=0\r\n" in appended
+    assert ksr.called("tm.t_relay")
+    assert ksr.replies() == []
+
+
+def test_intercom_to_an_unknown_number_gets_404(ksr, route):
+    ksr.values["$rU"] = "*80999"
+    ksr.returns["auth_db.is_subscriber"] = -1
+    route.ksr_request_route(None)
+    assert ksr.replies() == [(404, "No Such Extension")]
+    assert not ksr.called("tm.t_relay")

@@ -141,3 +141,31 @@ def test_a_room_too_big_for_a_worker_is_shown_at_its_field(office, admin):
     )
     assert saved.status == 303
     assert "<td>All hands</td>" in admin.get("/conference").body
+
+
+def test_a_page_group_with_an_unknown_member_is_shown_at_the_members(office, admin):
+    reply = admin.post_form(
+        "/paging",
+        {"number": "830", "name": "Warehouse", "members": "101,199"},
+        csrf_from="/paging",
+    )
+    assert reply.status == 422
+    assert "not an extension" in field_error(reply.body, "members")
+    assert office.cli("paging", "list", "--json").json() == []
+
+    saved = admin.post_form(
+        "/paging",
+        {"number": "830", "name": "Warehouse", "members": "101"},
+        csrf_from="/paging",
+    )
+    assert saved.status == 303
+    assert "<td>Warehouse</td>" in admin.get("/paging").body
+
+    operator = signed_in(office, "operator")
+    seen = operator.get("/paging")
+    assert seen.status == 200 and "<td>Warehouse</td>" in seen.body
+    assert '<form method="post" action="/paging"' not in seen.body
+
+    removed = admin.post_form("/paging/830/remove", {}, csrf_from="/paging")
+    assert removed.status == 303
+    assert office.cli("paging", "list", "--json").json() == []

@@ -144,6 +144,9 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("PUT", f"/api/v1/music/m{n}", tone_wav(0.2), P.MANAGE_MEDIA),
         ("GET", "/api/v1/music-on-hold", None, P.VIEW_MEDIA),
         ("PUT", "/api/v1/music-on-hold", {"enabled": True}, P.MANAGE_MEDIA),
+        ("GET", "/api/v1/paging", None, P.VIEW_MEDIA),
+        ("PUT", f"/api/v1/paging/9{n % 100000:05d}",
+         {"name": f"Page {n}", "members": ["101"]}, P.MANAGE_MEDIA),
     ]  # fmt: skip
 
 
@@ -214,6 +217,7 @@ PAGES = [
     ("/phones/site", P.VIEW_EXTENSIONS),
     ("/voicemail", P.VIEW_MEDIA),
     ("/ivr", P.VIEW_MEDIA),
+    ("/paging", P.VIEW_MEDIA),
     ("/account", None),
 ]
 

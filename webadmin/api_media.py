@@ -1,6 +1,7 @@
-"""``/api/v1/voicemail`` and ``/api/v1/ivr``: mailboxes, messages and menus.
+"""``/api/v1/voicemail``, ``/api/v1/ivr``, ``/api/v1/conference`` and
+``/api/v1/paging``: mailboxes, messages, menus, rooms and page groups.
 
-The same ``VoicemailService`` and ``IvrService`` as the CLI and the pages,
+The same services as the CLI and the pages,
 as the principal of the token or session; refusals are problem details that
 name the field.
 """
@@ -15,6 +16,7 @@ from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
 from agent.ivr.service import IvrService
 from agent.media.pool import CALLS_PER_WORKER
+from agent.paging.service import PagingService
 from agent.voicemail.service import VoicemailService
 from webadmin import access
 from webadmin.api import (
@@ -41,6 +43,7 @@ MENU_FIELDS = frozenset(
     }
 )
 ROOM_FIELDS = frozenset({"name", "pin", "max_members"})
+PAGE_GROUP_FIELDS = frozenset({"name", "members"})
 WAV = "audio/wav"
 
 
@@ -199,6 +202,46 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def delete_room(number: str) -> str:
         rooms().remove(number)
         log.info("conference room %s: removed by %s", number, actor())
+        bottle.response.status = 204
+        return ""
+
+    # -- page groups -----------------------------------------------------------
+
+    def page_groups() -> PagingService:
+        return PagingService(access.current().principal)
+
+    @app.get(f"{PREFIX}/paging")
+    @api_route
+    def list_page_groups() -> str:
+        return _json_response([g.to_dict() for g in page_groups().list()])
+
+    @app.get(f"{PREFIX}/paging/<number>")
+    @api_route
+    def get_page_group(number: str) -> str:
+        return _json_response(page_groups().show(number).to_dict())
+
+    @app.put(f"{PREFIX}/paging/<number>")
+    @api_route
+    def put_page_group(number: str) -> str:
+        body = json_object(PAGE_GROUP_FIELDS)
+        members = _typed(body, "members", list, "a list of extension numbers") or []
+        if not all(isinstance(m, str) for m in members):
+            raise BadRequest(
+                "members: must be a list of extension numbers", field="members"
+            )
+        saved = page_groups().save(
+            number,
+            name=_typed(body, "name", str, "a string") or "",
+            members=members,
+        )
+        log.info("page group %s: saved by %s", number, actor())
+        return _saved_response(saved)
+
+    @app.delete(f"{PREFIX}/paging/<number>")
+    @api_route
+    def delete_page_group(number: str) -> str:
+        page_groups().remove(number)
+        log.info("page group %s: removed by %s", number, actor())
         bottle.response.status = 204
         return ""
 

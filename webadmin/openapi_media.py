@@ -6,6 +6,7 @@ from __future__ import annotations
 from agent.ivr.destinations import KINDS
 from agent.ivr.service import DIGIT_TIMEOUT_S, RETRIES
 from agent.media.pool import CALLS_PER_WORKER
+from agent.paging.service import MAX_MEMBERS as PAGE_MAX_MEMBERS
 from agent.voicemail.service import (
     MAX_MESSAGE_S_LIMIT,
     MIN_MESSAGE_S_LIMIT,
@@ -22,6 +23,7 @@ _MAILBOX = {"$ref": "#/components/schemas/Mailbox"}
 _MESSAGE = {"$ref": "#/components/schemas/VoicemailMessage"}
 _MENU = {"$ref": "#/components/schemas/IvrMenu"}
 _ROOM = {"$ref": "#/components/schemas/ConferenceRoom"}
+_PAGE_GROUP = {"$ref": "#/components/schemas/PageGroup"}
 NUMBER_PARAMETER = {
     "name": "number",
     "in": "path",
@@ -44,6 +46,37 @@ _DESTINATION = {
 }
 
 SCHEMAS: dict = {
+    "PageGroup": {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string", "readOnly": True},
+            "name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "members": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[0-9]+$"},
+                "minItems": 1,
+                "maxItems": PAGE_MAX_MEMBERS,
+                "uniqueItems": True,
+                "description": "extensions whose phones answer the page by "
+                "themselves; at most one media worker's calls less the caller's",
+            },
+        },
+    },
+    "PageGroupChange": {
+        "type": "object",
+        "required": ["name", "members"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "members": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[0-9]+$"},
+                "minItems": 1,
+                "maxItems": PAGE_MAX_MEMBERS,
+                "uniqueItems": True,
+            },
+        },
+    },
     "ConferenceRoom": {
         "type": "object",
         "properties": {
@@ -164,6 +197,56 @@ SCHEMAS: dict = {
 }
 
 PATHS: dict = {
+    "/paging": {
+        "get": {
+            "operationId": "listPageGroups",
+            "summary": "Every page group",
+            "responses": {
+                "200": _json({"type": "array", "items": _PAGE_GROUP}, "the groups"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/paging/{number}": {
+        "parameters": [NUMBER_PARAMETER],
+        "get": {
+            "operationId": "getPageGroup",
+            "summary": "One page group",
+            "responses": {
+                "200": _json(_PAGE_GROUP, "the group"),
+                "404": _problem("no such page group"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setPageGroup",
+            "summary": "Create or change a page group",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/PageGroupChange"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_PAGE_GROUP, "the group as changed"),
+                "201": _json(_PAGE_GROUP, "the group as created"),
+                "400": _problem("the body is not a JSON object of these fields"),
+                "422": _problem("a field breaks its rule"),
+                **_ERRORS,
+            },
+        },
+        "delete": {
+            "operationId": "removePageGroup",
+            "summary": "Remove a page group",
+            "responses": {
+                "204": {"description": "removed"},
+                "404": _problem("no such page group"),
+                **_ERRORS,
+            },
+        },
+    },
     "/conference": {
         "get": {
             "operationId": "listConferenceRooms",

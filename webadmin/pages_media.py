@@ -22,6 +22,7 @@ from agent.media.uploads import (
     MusicService,
     PromptService,
 )
+from agent.paging.service import PagingService
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
 from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
@@ -281,3 +282,50 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return conference_page(values, _field_errors(exc), 422)
         log.info("conference room %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/conference", 303)
+
+    # -- page groups -----------------------------------------------------------
+
+    def paging_page(values: dict, errors: dict, status: int = 200) -> str:
+        try:
+            groups = PagingService(actor()).list()
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "paging",
+            status,
+            title="Page groups",
+            groups=groups,
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/paging")
+    def paging_list() -> str:
+        return paging_page({}, {})
+
+    @app.post("/paging")
+    def paging_save() -> str:
+        values = {n: _form(n) for n in ("number", "name", "members")}
+        try:
+            PagingService(actor()).save(
+                values["number"],
+                name=values["name"],
+                members=[m.strip() for m in values["members"].split(",")],
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return paging_page(values, _field_errors(exc), 422)
+        log.info("page group %s: saved by %s", values["number"], actor().name)
+        bottle.redirect("/paging", 303)
+
+    @app.post("/paging/<number>/remove")
+    def paging_remove(number: str) -> str:
+        try:
+            PagingService(actor()).remove(number)
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return paging_page({}, {"form": str(exc)}, 404)
+        log.info("page group %s: removed by %s", number, actor().name)
+        bottle.redirect("/paging", 303)

@@ -28,6 +28,7 @@ from agent.cli import mail as mail_cli
 from agent.cli import media as media_cli
 from agent.cli import monitor as monitor_cli
 from agent.cli import network as network_cli
+from agent.cli import paging as paging_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
 from agent.cli import report as report_cli
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     voicemail_cli.register(sub)
     ivr_cli.register(sub)
     conference_cli.register(sub)
+    paging_cli.register(sub)
     prompt_cli.register(sub)
     mail_cli.register(sub)
     events_cli.register(sub)

@@ -416,6 +416,16 @@ CREATE TABLE conference_room (
 )
 """
 
+PAGE_GROUPS = """
+CREATE TABLE page_group (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    members TEXT NOT NULL DEFAULT '',
+    updated_at DATETIME NOT NULL
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -447,6 +457,7 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
     Migration(14, "event center: events and webhooks", _run(EVENT_CENTER)),
     Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
+    Migration(16, "page groups", _run(PAGE_GROUPS)),
     Migration(20, "company speed dials", _run(SPEED_DIALS)),
 ]
 

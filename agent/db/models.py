@@ -338,3 +338,18 @@ class ConferenceRoom(BaseModel):
 
     class Meta:
         table_name = "conference_room"
+
+
+class PageGroup(BaseModel):
+    """A page group, called by its number: the media service calls every
+    member with the auto-answer header and plays the caller to them one-way.
+    ``members`` is the member extensions' numbers, comma-separated, in order.
+    """
+
+    number = peewee.CharField(unique=True, max_length=6)
+    name = peewee.CharField(max_length=64)
+    members = peewee.TextField(default="")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "page_group"

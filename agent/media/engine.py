@@ -347,6 +347,38 @@ class MediaWorker:
         )
         self._reply(call, OK)
 
+    def call_out(
+        self, number: str, headers: dict[str, str], flow_for: Callable
+    ) -> MediaCall | None:
+        """Call an extension through Kamailio; None if pjsua refuses at once.
+
+        ``flow_for`` gets the new call's channel and returns its flow, which
+        starts when the callee answers and hears of the hang-up, as a flow of
+        an incoming call does. The trust token goes with every such call.
+        """
+        if self.account is None:
+            return None
+        host = self.settings.bind
+        if ":" in host:
+            host = f"[{host}]"
+        uri = f"sip:{number}@{host}:{self.settings.sip_port}"
+        call = MediaCall(self, self.account, pj.PJSUA_INVALID_ID)
+        call.flow = flow_for(call.channel)
+        prm = pj.CallOpParam(True)
+        for name, value in {pool.TOKEN_HEADER: self.token, **headers}.items():
+            header = pj.SipHeader()
+            header.hName = name
+            header.hValue = value
+            prm.txOption.headers.append(header)
+        try:
+            call.makeCall(uri, prm)
+        except pj.Error as exc:
+            log.warning("media: cannot call %s: %s", number, exc.info())
+            return None
+        call.label = f"{self.port}/{call.getId()}"
+        self.calls[call.getId()] = call
+        return call
+
     def _reply(self, call: MediaCall, code: int, reason: str = "") -> None:
         prm = pj.CallOpParam(True)
         prm.statusCode = code

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.db.models import ConferenceRoom, IvrMenu, Mailbox
+from agent.db.models import ConferenceRoom, IvrMenu, Mailbox, PageGroup
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import send_voicemail_email
@@ -553,6 +553,11 @@ def for_invite(worker, channel, invite):
         from agent.conference.flow import ConferenceMember
 
         return ConferenceMember(worker, channel, room, invite.caller)
+    group = PageGroup.get_or_none(PageGroup.number == invite.dialed)
+    if group is not None:
+        from agent.paging.flow import PageCall
+
+        return PageCall(worker, channel, group, invite.caller)
     menu = IvrMenu.get_or_none(IvrMenu.number == invite.dialed)
     if menu is not None:
         from agent.ivr.flow import IvrFlow

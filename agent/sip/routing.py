@@ -9,7 +9,8 @@ pipeline stops) or lets it pass on to the next step.
     screen_source -> reqinit -> request_syntax -> natdetect -> withindlg
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
-            -> allowed_source -> register -> watch -> to_service_number
+            -> allowed_source -> register -> watch -> speed_dial -> intercom
+            -> to_service_number
             -> to_outside -> to_extension
 
 An extension's do-not-disturb and call forwarding apply inside to_extension
@@ -50,7 +51,8 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
     KSR = None
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
-    from forwarding import CallForwarding
+    from auto_answer import asks_auto_answer, auto_answer_headers
+    from forwarding import CallForwarding, load_features
     from hold import MusicOnHold
     from lamps import BusyLamps
     from outside import (
@@ -62,7 +64,8 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         ring_for,
     )
 except ModuleNotFoundError:
-    from agent.sip.forwarding import CallForwarding
+    from agent.sip.auto_answer import asks_auto_answer, auto_answer_headers
+    from agent.sip.forwarding import CallForwarding, load_features
     from agent.sip.hold import MusicOnHold
     from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
@@ -163,6 +166,9 @@ MEDIA_DISPATCHER_SET = 1
 MEDIA_DISPATCH_ROUND_ROBIN = 4
 MEDIA_TOKEN_HEADER = "X-Edgepbx-Media"
 VOICEMAIL_HEADER = "X-Edgepbx-Voicemail"
+# Set by a media worker on its call to a page group's member: ring that
+# extension's phones with the auto-answer header (agent/paging/flow.py).
+PAGE_HEADER = "X-Edgepbx-Page"
 FLAG_TO_MEDIA = 8  # the transaction goes to a media worker
 # A worker answers at once; one that sends nothing for 2 s is dead or stuck
 # and the call moves on to the next worker.
@@ -187,6 +193,14 @@ DIALED_AVP = "$avp(dialed)"
 # Why the call goes to voicemail, kept to tell the next worker on failover:
 # headers added in one failure route are gone in the next.
 VOICEMAIL_REASON_AVP = "$avp(voicemail)"
+
+# Intercom: *80 and an extension number call that extension and ask its
+# phones to answer by themselves (agent/sip/auto_answer.py). *0 is the
+# speed dials, *78/*79 do-not-disturb, *97/*98 voicemail: *80 is free.
+INTERCOM_PREFIX = "*80"
+# The registrar's contacts of the intercom's callee, read for their
+# User-Agents ($ulc, registrar module).
+INTERCOM_CONTACTS = "intercom"
 
 # The feature codes that open a mailbox (agent/media/flows.py): a call to
 # one is recorded as reaching voicemail.
@@ -496,9 +510,33 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             KSR.sl.sl_send_reply(403, "Forbidden")
             return True
         KSR.hdr.remove(MEDIA_TOKEN_HEADER)
+        if method == "INVITE" and KSR.pv.get("$hdr(" + PAGE_HEADER + ")") is not None:
+            return self.page_member(str(KSR.pv.get("$rU") or ""))
         if KSR.registrar.lookup(LOCATION_TABLE) < 0:
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
+        self.relay()
+        return True
+
+    def page_member(self, number: str) -> bool:
+        """A media worker's call to a page group's member: its phones, with
+        the auto-answer header; 486 on do-not-disturb, 480 with no phone."""
+        KSR.hdr.remove(PAGE_HEADER)
+        if load_features(self.dialplan.connection(), number).dnd:
+            KSR.info("page to " + number + ": do not disturb\n")
+            KSR.sl.sl_send_reply(486, "Busy Here")
+            return True
+        ruri = "sip:" + number + "@" + self.settings.realm
+        KSR.pv.sets("$ru", ruri)
+        headers = self.auto_answer_for(ruri)
+        if KSR.registrar.lookup(LOCATION_TABLE) < 0:
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        KSR.rr.record_route()
+        for header in headers:
+            KSR.hdr.append(header + "\r\n")
+        KSR.tm.t_on_reply("ksr_onreply_route_manage")
+        ring_for(MEDIA_RING_TIMEOUT_MS, PHONE_REPLY_TIMEOUT_MS)
         self.relay()
         return True
 
@@ -622,8 +660,87 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         KSR.pv.sets("$rU", number)
         return False
 
+    def intercom(self, method: str) -> bool:
+        """*80 and an extension: ring its phones with the auto-answer header.
+
+        Each registered phone's User-Agent chooses the header its vendor
+        honours; a phone still answers only when set to allow it. An
+        extension on do-not-disturb is not intercom'd: 486. There is no
+        voicemail and no forwarding: an intercom call that fails, fails.
+        """
+        user = str(KSR.pv.get("$rU") or "")
+        if method != "INVITE" or not user.startswith(INTERCOM_PREFIX):
+            return False
+        number = user[len(INTERCOM_PREFIX) :]
+        ruri = "sip:" + number + "@" + self.settings.realm
+        if not number.isdigit() or (
+            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
+            < 0
+        ):
+            KSR.sl.sl_send_reply(404, "No Such Extension")
+            return True
+        if load_features(self.dialplan.connection(), number).dnd:
+            KSR.info("intercom to " + number + ": do not disturb\n")
+            KSR.sl.sl_send_reply(486, "Busy Here")
+            return True
+
+        KSR.pv.sets("$ru", ruri)
+        headers = self.auto_answer_for(ruri)
+        if KSR.registrar.lookup(LOCATION_TABLE) < 0:
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        KSR.rr.record_route()
+        self.remove_auto_answer_request()
+        for header in headers:
+            KSR.hdr.append(header + "\r\n")
+        KSR.tm.t_on_reply("ksr_onreply_route_manage")
+        ring_for(self.settings.ring_ms, PHONE_REPLY_TIMEOUT_MS)
+        self.follow_lamps(self.calling_extension(), [number])
+        self.extension_call_started()
+        if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
+            self.relay_media()
+        KSR.info("intercom to " + number + ": " + "; ".join(headers) + "\n")
+        self.relay()
+        return True
+
+    def auto_answer_for(self, ruri: str) -> list[str]:
+        """The auto-answer headers for every phone registered at ruri.
+
+        Known shortcoming: the headers go to every phone of the extension
+        alike (one request forks to all of them), so a Yealink and a
+        Grandstream on one extension each get the other's header too; a
+        phone ignores a header it does not honour.
+        """
+        headers: list[str] = []
+        fetched = KSR.registrar.reg_fetch_contacts(
+            LOCATION_TABLE, ruri, INTERCOM_CONTACTS
+        )
+        if fetched < 0:
+            return auto_answer_headers("", self.settings.realm)
+        count = int(KSR.pv.get("$ulc(" + INTERCOM_CONTACTS + "=>count)") or 0)
+        for i in range(count):
+            agent = KSR.pv.get(
+                "$(ulc(" + INTERCOM_CONTACTS + "=>user_agent)[" + str(i) + "])"
+            )
+            for header in auto_answer_headers(str(agent or ""), self.settings.realm):
+                if header not in headers:
+                    headers.append(header)
+        KSR.registrar.reg_free_contacts(INTERCOM_CONTACTS)
+        return headers or auto_answer_headers("", self.settings.realm)
+
+    def remove_auto_answer_request(self) -> None:
+        """Drop a caller's own auto-answer headers: only the PBX may ask a
+        phone to open its microphone, so no phone can listen in on another
+        by sending the header in an ordinary call."""
+        call_info = str(KSR.pv.get("$hdr(Call-Info)") or "")
+        alert_info = str(KSR.pv.get("$hdr(Alert-Info)") or "")
+        if asks_auto_answer(call_info, alert_info):
+            KSR.hdr.remove("Call-Info")
+            KSR.hdr.remove("Alert-Info")
+
     def to_service_number(self, method: str) -> bool:
-        """Feature codes, IVR menus and conference rooms: the media service.
+        """Feature codes, IVR menus, conference rooms and page groups: the
+        media service.
 
         Other numbers that are no extension go on to the outbound routes
         (to_outside), so a number a route sends out is never taken here.
@@ -642,7 +759,10 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             return False
         is_room = self.is_numbered_in("conference_room", user)
         if not (
-            user.startswith("*") or is_room or self.is_numbered_in("ivr_menu", user)
+            user.startswith("*")
+            or is_room
+            or self.is_numbered_in("ivr_menu", user)
+            or self.is_numbered_in("page_group", user)
         ):
             return False
         KSR.rr.record_route()
@@ -690,6 +810,8 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             return True
 
         KSR.pv.sets(DIALED_AVP, str(KSR.pv.get("$rU") or ""))
+        if method == "INVITE":
+            self.remove_auto_answer_request()
         if method == "INVITE" and self.ring_with_features(str(KSR.pv.get(DIALED_AVP))):
             return True  # do-not-disturb or forwards (agent/sip/forwarding.py)
         rc = KSR.registrar.lookup(LOCATION_TABLE)
@@ -821,6 +943,7 @@ REQUEST_PIPELINE = (
     Routing.register,
     Routing.watch,
     Routing.speed_dial,
+    Routing.intercom,
     Routing.to_service_number,
     Routing.to_outside,
     Routing.to_extension,

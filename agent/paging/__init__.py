@@ -1,0 +1,1 @@
+"""Page groups: one caller heard at once on every member's phone."""
