@@ -457,8 +457,8 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
     Migration(14, "event center: events and webhooks", _run(EVENT_CENTER)),
     Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
-    Migration(16, "page groups", _run(PAGE_GROUPS)),
     Migration(20, "company speed dials", _run(SPEED_DIALS)),
+    Migration(21, "page groups", _run(PAGE_GROUPS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
