@@ -1,6 +1,6 @@
 """What still points at an extension: IVR keys, inbound routes, ring groups,
-time conditions, outbound routes, speed dials and other extensions' forwards
-name extensions by number.
+page groups, time conditions, outbound routes, speed dials and other
+extensions' forwards name extensions by number.
 
 Removing an extension that is still named somewhere would leave a caller
 sent to a number that no longer rings, so the extension service refuses it
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 
-from agent.db.models import IvrChoice, IvrMenu
+from agent.db.models import IvrChoice, IvrMenu, PageGroup
 from agent.errors import PbxError
 from agent.extensions.features import forwards_to
+from agent.paging.service import member_numbers
 from agent.trunks.models import (
     InboundRoute,
     OutboundRoute,
@@ -57,6 +58,10 @@ def uses_of(number: str) -> list[str]:
         members = {str(m.get("extension")) for m in json.loads(group.members)}
         if number in members or group.failover == number:
             uses.append(f"ring group {group.number}")
+
+    for page in PageGroup.select():
+        if number in member_numbers(page.members):
+            uses.append(f"page group {page.number}")
 
     for condition in TimeConditionRow.select():
         targets = (
