@@ -50,12 +50,12 @@ def test_backup_manifest_bytes_parse_back_to_the_same_manifest():
     assert bytes(BackupManifest.parse(data)) == data
 
 
-@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
-def test_a_restored_appliance_has_the_same_extensions_and_their_phones_register(
-    tmp_path, sealed
-):
-    # Step 1: a populated appliance, backed up while it runs.
-    source = RunningPbx(tmp_path / "old-box").start()
+@pytest.fixture(scope="module")
+def old_box(tmp_path_factory):
+    """Step 1: a populated appliance, backed up plain and sealed while it runs;
+    its backups and its extensions as listed before it stopped."""
+    folder = tmp_path_factory.mktemp("old-box")
+    source = RunningPbx(folder / "var").start()
     try:
         source.cli(
             "extension", "add", "101", "--name", "Desk", "--password", SIP_PASSWORD
@@ -66,15 +66,28 @@ def test_a_restored_appliance_has_the_same_extensions_and_their_phones_register(
         )
         (source.data_dir / "prompts").mkdir(exist_ok=True)
         (source.data_dir / "prompts" / "welcome.wav").write_bytes(b"RIFF" * 100)
-        passphrase_file = tmp_path / "passphrase"
+        passphrase_file = folder / "passphrase"
         passphrase_file.write_text(PASSPHRASE + "\n")
-        sealing = ["--passphrase-file", str(passphrase_file)] if sealed else []
-        backup = tmp_path / "office.backup"
-        made = source.cli("backup", "create", "--output", str(backup), *sealing)
-        assert made.returncode == 0, made.stderr
+        backups = {}
+        for sealed in (False, True):
+            sealing = ["--passphrase-file", str(passphrase_file)] if sealed else []
+            backups[sealed] = (folder / f"office-{sealed}.backup", sealing)
+            made = source.cli(
+                "backup", "create", "--output", str(backups[sealed][0]), *sealing
+            )
+            assert made.returncode == 0, made.stderr
         extensions_before = source.cli("extension", "list", "--json").json()
     finally:
         source.stop()
+    return backups, extensions_before
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+def test_a_restored_appliance_has_the_same_extensions_and_their_phones_register(
+    tmp_path, old_box, sealed
+):
+    backups, extensions_before = old_box
+    backup, sealing = backups[sealed]
 
     # Step 2: a new, empty box restores it and starts.
     target = RunningPbx(tmp_path / "new-box")

@@ -193,21 +193,26 @@ def test_the_agent_makes_the_due_backup_seals_it_and_keeps_the_newest(pbx, tmp_p
     assert re.fullmatch(r"\d+\.\d KB", sizes[names[0]]), sizes
 
 
-def test_an_unsealed_scheduled_backup_holds_the_database(pbx):
-    pbx.add_extension("101", "Reception")
-    changed = pbx.cli("backup", "schedule", "--frequency", "daily", "--hour", "0")
+def test_an_unsealed_scheduled_backup_holds_the_database(pbx_data):
+    # Set before the agent starts, so its first look finds the backup due:
+    # the test above already waits for a look while it runs.
+    pbx_data.add_extension("101", "Reception")
+    changed = pbx_data.cli("backup", "schedule", "--frequency", "daily", "--hour", "0")
     assert changed.returncode == 0, changed.stderr
+    pbx = pbx_data.start()
+    try:
+        deadline = time.monotonic() + AGENT_MAKES_IT_S
+        stored: list[dict] = []
+        while not stored and time.monotonic() < deadline:
+            stored = pbx.cli("backup", "list", "--json").json()
+            time.sleep(1)
+        assert stored, "no scheduled backup made"
 
-    deadline = time.monotonic() + AGENT_MAKES_IT_S
-    stored: list[dict] = []
-    while not stored and time.monotonic() < deadline:
-        stored = pbx.cli("backup", "list", "--json").json()
-        time.sleep(1)
-    assert stored, "no scheduled backup made"
-
-    web = signed_in(pbx, "super-administrator")
-    page = web.get("/system")
-    download = web.get(f"/system/backups/{stored[0]['name']}")
+        web = signed_in(pbx, "super-administrator")
+        page = web.get("/system")
+        download = web.get(f"/system/backups/{stored[0]['name']}")
+    finally:
+        pbx.stop()
 
     assert stored[0]["name"] in page.body
     raw = gzip.decompress(download.body_bytes)

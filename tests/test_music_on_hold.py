@@ -17,6 +17,7 @@ from agent.rtpengine.ng import NgClient
 from agent.sip.hold import HELD, HOLD_RELAY_FLAGS, holds
 from tests.carrier import Carrier
 from tests.fake_ksr import FakeKsr
+from tests.pbx import RunningPbx
 from tests.sipphone import TONE_MIN_SHARE, TONE_POLL_S, Call
 from tests.test_calls import TONE_101, TONE_102, answered_call
 from tests.test_trunks import (
@@ -63,7 +64,15 @@ def no_longer_hears(call: Call, hz: int, timeout: float = 5.0) -> bool:
     return True
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    """One appliance for the call tests: each leaves the music as it found it."""
+    running = RunningPbx(tmp_path_factory.mktemp("hold") / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
 def extensions(pbx):
     return {number: pbx.add_extension(number) for number in ("101", "102")}
 
@@ -76,10 +85,10 @@ def carrier():
         yield running
 
 
-@pytest.fixture
-def music(pbx, tmp_path):
+@pytest.fixture(scope="module")
+def music(pbx, tmp_path_factory):
     """The site's music on hold is a steady MUSIC_HZ tone, uploaded."""
-    path = tmp_path / "tone.wav"
+    path = tmp_path_factory.mktemp("music") / "tone.wav"
     _tone(path, MUSIC_HZ, MUSIC_S)
     result = pbx.cli("music", "upload", "hold-tone", str(path))
     assert result.returncode == 0, result.stderr
@@ -115,23 +124,28 @@ def test_with_music_on_hold_turned_off_a_held_party_hears_silence(
     assert off.returncode == 0, off.stderr
     assert off.json() == {"enabled": False}
     relay = NgClient("127.0.0.1", pbx.rtpengine_port)
-    with answered_call(pbx, extensions) as (call, incoming):
-        assert call.hold() == 200
-        assert no_longer_hears(incoming, TONE_101)
-        assert not incoming.heard_tone(MUSIC_HZ, timeout=2)
-        assert call.sip_call_id not in relay.calls()
-        assert call.unhold() == 200
-        assert incoming.heard_tone(TONE_101)
+    try:
+        with answered_call(pbx, extensions) as (call, incoming):
+            assert call.hold() == 200
+            assert no_longer_hears(incoming, TONE_101)
+            assert not incoming.heard_tone(MUSIC_HZ, timeout=2)
+            assert call.sip_call_id not in relay.calls()
+            assert call.unhold() == 200
+            assert incoming.heard_tone(TONE_101)
 
-        # Turned on again, the next hold has music.
-        assert pbx.cli("music", "on-hold", "on").returncode == 0
-        assert call.hold() == 200
-        assert incoming.heard_tone(MUSIC_HZ), "the held phone hears no music"
-        call.hangup()
+            # Turned on again, the next hold has music.
+            assert pbx.cli("music", "on-hold", "on").returncode == 0
+            assert call.hold() == 200
+            assert incoming.heard_tone(MUSIC_HZ), "the held phone hears no music"
+            call.hangup()
+    finally:
+        pbx.cli("music", "on-hold", "on")
 
 
-def test_music_plays_to_either_side_of_a_call_over_a_trunk(pbx, carrier, music):
-    password = pbx.add_extension("101", "Alice")
+def test_music_plays_to_either_side_of_a_call_over_a_trunk(
+    pbx, extensions, carrier, music
+):
+    password = extensions["101"]
     add_register_trunk(pbx, carrier)
     assert wait_trunk_state(pbx, "acme", "registered") == "registered"
     added = pbx.cli("route", "add", "national", "--pattern", "9|1XXXXXXX",

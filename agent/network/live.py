@@ -17,12 +17,13 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from typing import TYPE_CHECKING
 
 from agent.errors import PbxError
 from agent.network.config import DHCP, STATIC, NetworkConfig
+
+if TYPE_CHECKING:
+    from pyroute2 import IPRoute
 
 log = logging.getLogger("edgepbx.network")
 
@@ -53,9 +54,20 @@ class InterfaceState:
         return asdict(self)
 
 
+def netlink() -> IPRoute:
+    """A netlink socket to the kernel's interfaces, addresses and routes.
+
+    pyroute2 is imported here, not with this module: every command of the
+    command line imports this module, and most never ask the kernel.
+    """
+    from pyroute2 import IPRoute
+
+    return IPRoute()
+
+
 def interfaces() -> list[InterfaceState]:
     """Every interface but loopback, with its addresses."""
-    with IPRoute() as ipr:
+    with netlink() as ipr:
         addresses: dict[int, list[str]] = {}
         for msg in ipr.get_addr():
             addresses.setdefault(msg["index"], []).append(
@@ -80,7 +92,7 @@ def interfaces() -> list[InterfaceState]:
 
 
 def default_gateway() -> str | None:
-    with IPRoute() as ipr:
+    with netlink() as ipr:
         for route in ipr.get_routes(family=AF_INET):
             if route["dst_len"] == 0 and route.get("gateway"):
                 return route.get("gateway")
@@ -103,8 +115,10 @@ def _ipv4_of(ipr: IPRoute, index: int) -> list[tuple[str, int]]:
 
 def put(config: NetworkConfig, run_dir: Path) -> None:
     """Make the interfaces match config; raises NetworkRefused on failure."""
+    from pyroute2.netlink.exceptions import NetlinkError
+
     try:
-        with IPRoute() as ipr:
+        with netlink() as ipr:
             index = _index(ipr, config.interface)
             ipr.link("set", index=index, state="up")
             if config.mode == STATIC:

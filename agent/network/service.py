@@ -31,8 +31,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pyroute2 import IPRoute
-
 from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.errors import PbxError
@@ -283,7 +281,7 @@ def _first_lan_interface() -> str:
 
 
 def _snapshot(interface: str) -> tuple[list[str], str | None]:
-    with IPRoute() as ipr:
+    with live.netlink() as ipr:
         found = ipr.link_lookup(ifname=interface)
         if not found:
             raise live.NetworkRefused(
@@ -298,7 +296,7 @@ def _snapshot(interface: str) -> tuple[list[str], str | None]:
 
 def _restore(config: NetworkConfig, addresses: list[str], gateway: str | None) -> None:
     """Put an interface back to exactly the addresses and gateway it had."""
-    with IPRoute() as ipr:
+    with live.netlink() as ipr:
         index = ipr.link_lookup(ifname=config.interface)[0]
         for link in ipr.get_links():
             kind = link.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND")

@@ -12,10 +12,12 @@ import functools
 import io
 import logging
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from agent.reports.figures import GROUPING_TITLES, CallReport, Figures
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 CSV_COLUMNS = (
     "grouping",
@@ -104,28 +106,37 @@ def _font_dir() -> Path | None:
     return None
 
 
-class _Pdf(FPDF):
-    """An A4 page in the Unicode font when the appliance has it."""
+@functools.cache
+def _pdf_class() -> type[FPDF]:
+    # fpdf takes longer to import than the rest of the command line put
+    # together: only the making of a PDF waits for it, not every command.
+    from fpdf import FPDF
 
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        folder = _font_dir()
-        self.unicode = folder is not None
-        if folder is not None:
-            for style, name in FONT_FILES.items():
-                self.add_font(FONT_FAMILY, style, str(folder / name))
+    class Pdf(FPDF):
+        """An A4 page in the Unicode font when the appliance has it."""
 
-    def text_of(self, text: str) -> str:
-        if self.unicode:
-            return text
-        return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
+        def __init__(self) -> None:
+            super().__init__(format="A4")
+            folder = _font_dir()
+            self.unicode = folder is not None
+            if folder is not None:
+                for style, name in FONT_FILES.items():
+                    self.add_font(FONT_FAMILY, style, str(folder / name))
 
-    def face(self, style: str, size: int) -> None:
-        self.set_font(FONT_FAMILY if self.unicode else FALLBACK_FAMILY, style, size)
+        def text_of(self, text: str) -> str:
+            if self.unicode:
+                return text
+            return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
+
+        def face(self, style: str, size: int) -> None:
+            family = FONT_FAMILY if self.unicode else FALLBACK_FAMILY
+            self.set_font(family, style, size)
+
+    return Pdf
 
 
 def pdf_bytes(report: CallReport, title: str = "Call report") -> bytes:
-    pdf = _Pdf()
+    pdf = _pdf_class()()
     pdf.set_margins(PDF_MARGIN_MM, PDF_MARGIN_MM)
     pdf.set_auto_page_break(True, PDF_MARGIN_MM)
     pdf.set_creator("edgepbx")
@@ -157,7 +168,7 @@ def pdf_bytes(report: CallReport, title: str = "Call report") -> bytes:
     return bytes(pdf.output())
 
 
-def _table(pdf: _Pdf, heading: str, lines: list[tuple[str, Figures]]) -> None:
+def _table(pdf: FPDF, heading: str, lines: list[tuple[str, Figures]]) -> None:
     pdf.face("B", 12)
     pdf.cell(0, 8, pdf.text_of(heading), new_x="LMARGIN", new_y="NEXT")
     pdf.face("B", 9)
