@@ -437,3 +437,79 @@ def test_a_call_from_a_trunk_follows_the_extension_s_forward_and_dnd(
         code, _ = failed_status(outsider.call(DID))
         assert code == 486
         assert bob.invites_received == 0
+
+
+def test_call_waiting_off_gives_a_second_caller_busy_while_the_first_talks(
+    pbx, extensions
+):
+    shown = features(pbx, "call-waiting", "102", "off")
+    assert shown["call_waiting"] is False
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        first = alice.call("102")
+        first.wait_confirmed()
+        code, _ = failed_status(carol.call("102"))
+        assert code == 486
+        assert bob.invites_received == 1
+
+        first.hangup()
+        first.wait_disconnected()
+        second = carol.call("102")
+        second.wait_confirmed()
+        assert bob.invites_received == 2
+        second.hangup()
+
+
+def test_call_waiting_off_gives_busy_while_the_phone_still_rings(pbx, extensions):
+    features(pbx, "call-waiting", "102", "off")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="ring") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        ringing = alice.call("102")
+        bob.wait_incoming()
+        code, _ = failed_status(carol.call("102"))
+        assert code == 486
+        assert bob.invites_received == 1
+        ringing.hangup()
+
+
+def test_call_waiting_on_rings_the_phone_for_a_second_caller(pbx, extensions):
+    assert features(pbx, "features", "102")["call_waiting"] is True
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        first = alice.call("102")
+        first.wait_confirmed()
+        second = carol.call("102")
+        second.wait_confirmed()
+        assert bob.invites_received == 2
+        second.hangup()
+        first.hangup()
+
+
+def test_call_waiting_off_sends_a_second_caller_to_voicemail_on_busy(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "102", "--pin", PIN).returncode == 0
+    features(pbx, "call-waiting", "102", "off")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        first = carol.call("102")
+        first.wait_confirmed()
+        to_mailbox = alice.call("102")
+        to_mailbox.wait_confirmed()  # the mailbox answers
+        assert bob.invites_received == 1
+        to_mailbox.hangup()
+        first.hangup()

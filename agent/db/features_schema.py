@@ -24,3 +24,9 @@ CREATE TABLE extension_feature (
     updated_at DATETIME NOT NULL
 )
 """
+
+# Migration 19: call waiting, on unless turned off (the routing treats an
+# extension already in a call as busy when it is off).
+CALL_WAITING = """
+ALTER TABLE extension_feature ADD COLUMN call_waiting BOOLEAN NOT NULL DEFAULT 1
+"""

@@ -731,6 +731,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         dialed = str(KSR.pv.get(DIALED_AVP) or "")
         if not dialed:
             return False
+        self.uncount_call(dialed)
         KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
         return self.to_media_worker(reason)
 
