@@ -50,25 +50,25 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
     KSR = None
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from feature_codes import match
     from forwarding import CallForwarding
     from hold import MusicOnHold
     from lamps import BusyLamps
     from outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
-        SPEED_DIAL_PREFIX,
         DatagramSender,
         OutsideCalls,
         ring_for,
     )
 except ModuleNotFoundError:
+    from agent.sip.feature_codes import match
     from agent.sip.forwarding import CallForwarding
     from agent.sip.hold import MusicOnHold
     from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
-        SPEED_DIAL_PREFIX,
         DatagramSender,
         OutsideCalls,
         ring_for,
@@ -188,9 +188,11 @@ DIALED_AVP = "$avp(dialed)"
 # headers added in one failure route are gone in the next.
 VOICEMAIL_REASON_AVP = "$avp(voicemail)"
 
-# The feature codes that open a mailbox (agent/media/flows.py): a call to
+# The features whose code opens a mailbox (agent/media/flows.py): a call to
 # one is recorded as reaching voicemail.
-VOICEMAIL_CODES = {"*97", "*98"}
+VOICEMAIL_FEATURES = {"voicemail_own", "voicemail_any"}
+# Handled by the routing itself (speed_dial), never by the media service.
+SPEED_DIAL_FEATURE = "speed_dial"
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
@@ -610,12 +612,13 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         ends here with 404, rather than going out to a carrier as digits.
         """
         user = str(KSR.pv.get("$rU") or "")
-        if method != "INVITE" or not user.startswith(SPEED_DIAL_PREFIX):
+        if method != "INVITE":
             return False
-        code = user[len(SPEED_DIAL_PREFIX) :]
-        if not code.isdigit():
+        plan = self.dialplan.current()
+        found = match(plan.feature_codes, user)
+        if found is None or found[0] != SPEED_DIAL_FEATURE:
             return False
-        number = self.dialplan.current().speed_dials.get(code)
+        number = plan.speed_dials.get(found[1])
         if number is None:
             KSR.sl.sl_send_reply(404, "No Such Speed Dial")
             return True
@@ -635,22 +638,24 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             return False
         ruri = KSR.pv.get("$ru")
         user = str(KSR.pv.get("$rU") or "")
-        if not user.startswith("*") and (
+        found = match(self.dialplan.current().feature_codes, user)
+        feature = found[0] if found is not None else ""
+        if feature == SPEED_DIAL_FEATURE:
+            feature = ""
+        if not feature and (
             KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
             > 0
         ):
             return False
         is_room = self.is_numbered_in("conference_room", user)
-        if not (
-            user.startswith("*") or is_room or self.is_numbered_in("ivr_menu", user)
-        ):
+        if not (feature or is_room or self.is_numbered_in("ivr_menu", user)):
             return False
         KSR.rr.record_route()
         if is_room:
             KSR.setflag(FLAG_TO_ROOM)
         self.follow_lamps(self.calling_extension(), [])
         self.extension_call_started()
-        if user in VOICEMAIL_CODES:
+        if feature in VOICEMAIL_FEATURES:
             self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
         if not self.to_media_worker():
             self.extension_call_failed(503)
