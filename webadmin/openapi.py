@@ -17,6 +17,7 @@ from webadmin import (
     openapi_audio,
     openapi_backup_schedule,
     openapi_events,
+    openapi_feature_codes,
     openapi_features,
     openapi_mail,
     openapi_media,
@@ -268,6 +269,7 @@ def _parts() -> dict:
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
+            | openapi_feature_codes.SCHEMAS
             | openapi_backup_schedule.SCHEMAS
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
@@ -280,6 +282,7 @@ def _parts() -> dict:
             **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
+            **openapi_feature_codes.PATHS,
             **openapi_backup_schedule.PATHS,
             "/openapi.json": {
                 "get": {
