@@ -14,6 +14,7 @@ from __future__ import annotations
 from agent.db.models import ConferenceRoom, Extension, IvrMenu, PageGroup
 from agent.errors import InvalidInput
 from agent.events.settings import EventOptions
+from agent.feature_codes import feature_code_of
 from agent.trunks.models import RingGroupRow
 
 #: What may hold an internal number: its name in messages, and its table.
@@ -50,6 +51,11 @@ def refuse_taken(field: str, number: str, kind: str) -> None:
             number,
             "an emergency number (event option emergency_numbers): calls to it "
             "must leave by a trunk, not ring inside",
+        )
+    feature = feature_code_of(number)
+    if feature is not None:
+        raise InvalidInput(
+            field, number, f"a phone dialling it reaches the feature code {feature}"
         )
     for other, (article, table) in HOLDERS.items():
         if other != kind and table.select().where(table.number == number).exists():

@@ -437,3 +437,139 @@ def test_a_call_from_a_trunk_follows_the_extension_s_forward_and_dnd(
         code, _ = failed_status(outsider.call(DID))
         assert code == 486
         assert bob.invites_received == 0
+
+
+def test_call_waiting_off_gives_a_second_caller_busy_while_the_first_talks(
+    pbx, extensions
+):
+    shown = features(pbx, "call-waiting", "102", "off")
+    assert shown["call_waiting"] is False
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        first = alice.call("102")
+        first.wait_confirmed()
+        code, _ = failed_status(carol.call("102"))
+        assert code == 486
+        assert bob.invites_received == 1
+
+        first.hangup()
+        first.wait_disconnected()
+        second = carol.call("102")
+        second.wait_confirmed()
+        assert bob.invites_received == 2
+        second.hangup()
+
+
+def test_call_waiting_off_gives_busy_while_the_phone_still_rings(pbx, extensions):
+    features(pbx, "call-waiting", "102", "off")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="ring") as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        ringing = alice.call("102")
+        bob.wait_incoming()
+        code, _ = failed_status(carol.call("102"))
+        assert code == 486
+        assert bob.invites_received == 1
+        ringing.hangup()
+
+
+def test_call_waiting_on_rings_the_phone_for_a_second_caller(pbx, extensions):
+    assert features(pbx, "features", "102")["call_waiting"] is True
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        first = alice.call("102")
+        first.wait_confirmed()
+        second = carol.call("102")
+        second.wait_confirmed()
+        assert bob.invites_received == 2
+        second.hangup()
+        first.hangup()
+
+
+def test_call_waiting_off_sends_a_second_caller_to_voicemail_on_busy(pbx, extensions):
+    assert pbx.cli("voicemail", "set", "102", "--pin", PIN).returncode == 0
+    features(pbx, "call-waiting", "102", "off")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        first = carol.call("102")
+        first.wait_confirmed()
+        to_mailbox = alice.call("102")
+        to_mailbox.wait_confirmed()  # the mailbox answers
+        assert bob.invites_received == 1
+        to_mailbox.hangup()
+        first.hangup()
+
+
+def dial_code(caller: Phone, dialled: str) -> None:
+    """Dial a feature code: the media service answers, says, hangs up."""
+    call = caller.call(dialled)
+    call.wait_confirmed()
+    call.wait_disconnected(timeout=15)
+
+
+def test_forward_codes_set_and_cancel_the_caller_s_own_forwards(pbx, extensions):
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"]) as bob,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):
+        assert {alice.register(), bob.register(), carol.register()} == {200}
+        dial_code(bob, "*72103")
+        assert features(pbx, "features", "102")["forward_always"] == "103"
+        call = alice.call("102")
+        call.wait_confirmed()
+        assert carol.invites_received == 1
+        assert bob.invites_received == 0
+        call.hangup()
+
+        dial_code(bob, "*73")
+        for code in ("*90", "*52"):
+            dial_code(bob, code + "103")
+        dial_code(bob, "*71")
+        shown = features(pbx, "features", "102")
+        dial_code(bob, "*91")
+        dial_code(bob, "*53")
+        dial_code(bob, "*70")
+        cleared = features(pbx, "features", "102")
+    assert (shown["forward_always"], shown["call_waiting"]) == ("", False)
+    assert (shown["forward_busy"], shown["forward_no_answer"]) == ("103", "103")
+    assert (cleared["forward_busy"], cleared["forward_no_answer"]) == ("", "")
+    assert cleared["call_waiting"] is True
+
+
+def test_a_forward_code_to_a_number_the_extension_may_not_reach_changes_nothing(
+    pbx, extensions
+):
+    with phone(pbx, "102", extensions["102"]) as bob:
+        assert bob.register() == 200
+        dial_code(bob, "*72999")  # no such extension, no route out
+    assert features(pbx, "features", "102")["forward_always"] == ""
+
+
+def test_a_changed_feature_code_works_and_the_old_one_no_longer_does(pbx, extensions):
+    changed = pbx.cli("feature-codes", "set", "forward_always", "*74", "--json")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert changed.json()["code"] == "*74"
+    with phone(pbx, "102", extensions["102"]) as bob:
+        assert bob.register() == 200
+        old = bob.call("*72103")
+        with pytest.raises(CallFailed):
+            old.wait_confirmed()
+        assert features(pbx, "features", "102")["forward_always"] == ""
+        dial_code(bob, "*74103")
+    assert features(pbx, "features", "102")["forward_always"] == "103"

@@ -19,6 +19,7 @@ NOTHING_SET = {
     "forward_no_answer": "",
     "no_answer_s": 20,
     "forward_unreachable": "",
+    "call_waiting": True,
     "notes": [],
 }
 

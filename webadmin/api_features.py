@@ -21,7 +21,11 @@ log = logging.getLogger("edgepbx.web")
 
 #: Each field's JSON type; the service checks the values.
 CHANGE_FIELDS = {
-    name: bool if name == "dnd" else int if name == "no_answer_s" else str
+    name: bool
+    if name in {"dnd", "call_waiting"}
+    else int
+    if name == "no_answer_s"
+    else str
     for name in FIELDS
 }
 

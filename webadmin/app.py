@@ -22,6 +22,7 @@ from webadmin import (
     api,
     api_audio,
     api_events,
+    api_feature_codes,
     api_features,
     api_mail,
     api_media,
@@ -45,6 +46,7 @@ from webadmin import (
     pages_contacts,
     pages_dashboard,
     pages_events,
+    pages_feature_codes,
     pages_features,
     pages_media,
     pages_monitor,
@@ -168,6 +170,8 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_storage.install(app, appliance)
     pages_storage.install(app, appliance)
     pages_speed_dials.install(app, appliance)
+    api_feature_codes.install(app, appliance)
+    pages_feature_codes.install(app, appliance)
     pages_monitor.install(app, appliance)
     api_monitor.install(app, appliance)
     pages_reports.install(app, appliance)

@@ -17,6 +17,7 @@ from webadmin import (
     openapi_audio,
     openapi_backup_schedule,
     openapi_events,
+    openapi_feature_codes,
     openapi_features,
     openapi_mail,
     openapi_media,
@@ -269,6 +270,7 @@ def _parts() -> dict:
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
+            | openapi_feature_codes.SCHEMAS
             | openapi_backup_schedule.SCHEMAS
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
@@ -282,6 +284,7 @@ def _parts() -> dict:
             **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
+            **openapi_feature_codes.PATHS,
             **openapi_backup_schedule.PATHS,
             **openapi_storage.PATHS,
             "/openapi.json": {

@@ -45,6 +45,13 @@ SCHEMAS: dict = {
                 "description": "seconds the phones ring before a forward on no answer",
             },
             "forward_unreachable": _target("when no phone is registered"),
+            "call_waiting": {
+                "type": "boolean",
+                "default": True,
+                "description": "off: while the extension is in a call or "
+                "ringing, a new caller is treated as busy (forward on busy, "
+                "voicemail, or 486 Busy Here)",
+            },
             "notes": {
                 "type": "array",
                 "items": {"type": "string"},

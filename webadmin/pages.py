@@ -65,6 +65,7 @@ NOTICES = {
     "backup-schedule-saved": "The backup schedule is saved.",
     "storage-saved": "Saved: the box applies it within the hour.",
     "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
+    "feature-code-saved": "The feature code is saved: phones dial it from now on.",
     "speed-dial-removed": "The speed dial is removed.",
     "report-scheduled": "The report is scheduled: it is e-mailed at its hour.",
     "report-sent": "The report is sent.",

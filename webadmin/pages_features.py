@@ -31,6 +31,7 @@ TEXT_FIELDS = (
 #: Each field's label on the form, which its error messages use too.
 LABELS = {
     "dnd": "Do not disturb",
+    "call_waiting": "Call waiting",
     "forward_always": "Forward every call to",
     "forward_busy": "When busy, forward to",
     "forward_no_answer": "When not answered, forward to",
@@ -44,6 +45,7 @@ SECTIONS.insert(len(SECTIONS) - 1, (PORTAL_PATH, "Forwarding"))
 def _typed() -> dict:
     values: dict = {name: _form(name).strip() for name in TEXT_FIELDS}
     values["dnd"] = _form("dnd") == "on"
+    values["call_waiting"] = _form("call_waiting") == "on"
     return values
 
 

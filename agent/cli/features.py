@@ -1,4 +1,4 @@
-"""``edgepbx extension dnd|forward|features``: an extension's call features.
+"""``edgepbx extension dnd|call-waiting|forward|features``: call features.
 
 The same service as the extension's page, the user portal's forwarding
 page and ``/api/v1/extensions/{number}/features``
@@ -32,6 +32,7 @@ def _show(features: CallFeatures, as_json: bool) -> None:
         return
     print(f"extension      {features.extension}")
     print(f"do not disturb {'on' if features.dnd else 'off'}")
+    print(f"call waiting   {'on' if features.call_waiting else 'off'}")
     forwards = (
         ("always", features.forward_always),
         ("busy", features.forward_busy),
@@ -57,6 +58,12 @@ def features_dnd(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def features_call_waiting(app: Appliance, args: argparse.Namespace) -> int:
+    service = FeatureService(CONSOLE)
+    _show(service.set_call_waiting(args.number, args.state == "on"), args.json)
+    return EXIT_OK
+
+
 def features_forward(app: Appliance, args: argparse.Namespace) -> int:
     changes: dict[str, object] = {}
     for kind in args.clear or []:
@@ -72,7 +79,7 @@ def features_forward(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def register(extension_actions: argparse._SubParsersAction) -> None:
-    """Add dnd, forward and features under ``edgepbx extension``."""
+    """Add dnd, call-waiting, forward and features under ``edgepbx extension``."""
     command = partial(parsers.command, extension_actions)
 
     show = command("features", features_show, "show do-not-disturb and forwards")
@@ -81,6 +88,14 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
     dnd = command("dnd", features_dnd, "turn do-not-disturb on or off")
     dnd.add_argument("number")
     dnd.add_argument("state", choices=("on", "off"))
+
+    waiting = command(
+        "call-waiting",
+        features_call_waiting,
+        "turn call waiting on or off (off: a second caller gets busy)",
+    )
+    waiting.add_argument("number")
+    waiting.add_argument("state", choices=("on", "off"))
 
     forward = command(
         "forward",

@@ -21,6 +21,7 @@ from agent.cli import conference as conference_cli
 from agent.cli import console as console_cli
 from agent.cli import events as events_cli
 from agent.cli import extension_networks as extension_networks_cli
+from agent.cli import feature_codes as feature_codes_cli
 from agent.cli import features as features_cli
 from agent.cli import firmware as firmware_cli
 from agent.cli import ivr as ivr_cli
@@ -330,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     trunks_cli.register(sub)
     speed_dial_cli.register(sub)
     storage_cli.register(sub)
+    feature_codes_cli.register(sub)
     monitor_cli.register(sub)
     report_cli.register(sub)
     return parser

@@ -24,3 +24,15 @@ CREATE TABLE extension_feature (
     updated_at DATETIME NOT NULL
 )
 """
+
+# Migration 19: call waiting, on unless turned off (the routing treats an
+# extension already in a call as busy when it is off); and the feature codes
+# changed from their defaults, one row each (agent/sip/feature_codes.py).
+CALL_WAITING_AND_FEATURE_CODES = """
+ALTER TABLE extension_feature ADD COLUMN call_waiting BOOLEAN NOT NULL DEFAULT 1;
+CREATE TABLE feature_code (
+    feature VARCHAR(32) PRIMARY KEY NOT NULL,
+    code VARCHAR(8) NOT NULL,
+    updated_at DATETIME NOT NULL
+)
+"""

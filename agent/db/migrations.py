@@ -18,7 +18,10 @@ from pathlib import Path
 import peewee
 
 from agent.db.events_schema import EVENT_CENTER
-from agent.db.features_schema import EXTENSION_FEATURES
+from agent.db.features_schema import (
+    CALL_WAITING_AND_FEATURE_CODES,
+    EXTENSION_FEATURES,
+)
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.db.reports_schema import REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
@@ -459,6 +462,11 @@ MIGRATIONS: list[Migration] = [
     Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
     Migration(20, "company speed dials", _run(SPEED_DIALS)),
     Migration(21, "page groups", _run(PAGE_GROUPS)),
+    Migration(
+        22,
+        "call waiting per extension, the feature-code table",
+        _run(CALL_WAITING_AND_FEATURE_CODES),
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,4 +1,4 @@
-"""Do-not-disturb and call forwarding of each extension.
+"""Do-not-disturb, call forwarding and call waiting of each extension.
 
 The CLI (``edgepbx extension dnd|forward|features``), the REST API
 (``/api/v1/extensions/{number}/features``), the extension's admin page and
@@ -52,6 +52,11 @@ TARGET_RULE = "an extension number or an external number (digits, optionally +)"
 #: page say it (agent/sip/forwarding.py, step 1: the mailbox's busy
 #: greeting, or 486 Busy Here).
 DND_EFFECT = "callers get voicemail, or busy without a mailbox"
+#: What turning call waiting off does (agent/sip/forwarding.py, step 4).
+CALL_WAITING_OFF_EFFECT = (
+    "while a phone of the extension is in a call or ringing, a new caller "
+    "is treated as busy: the forward on busy, voicemail, or busy"
+)
 DND_COMES_FIRST = (
     "while it is on, calls are not forwarded, not even by Forward every call"
 )
@@ -73,6 +78,8 @@ class ExtensionFeatureRow(BaseModel):
     forward_no_answer = peewee.CharField(max_length=32, default="")
     no_answer_s = peewee.IntegerField(default=DEFAULT_NO_ANSWER_S)
     forward_unreachable = peewee.CharField(max_length=32, default="")
+    # Migration 19; on, as phones expect: a second call rings with a tone.
+    call_waiting = peewee.BooleanField(default=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
@@ -81,7 +88,8 @@ class ExtensionFeatureRow(BaseModel):
 
 @dataclass(frozen=True)
 class CallFeatures:
-    """An extension's do-not-disturb and forwards; "" is no forward."""
+    """An extension's do-not-disturb, forwards and call waiting; "" is no
+    forward."""
 
     extension: str
     dnd: bool = False
@@ -90,6 +98,7 @@ class CallFeatures:
     forward_no_answer: str = ""
     no_answer_s: int = DEFAULT_NO_ANSWER_S
     forward_unreachable: str = ""
+    call_waiting: bool = True
 
     @classmethod
     def of(cls, number: str, row: ExtensionFeatureRow | None) -> CallFeatures:
@@ -103,6 +112,7 @@ class CallFeatures:
             forward_no_answer=row.forward_no_answer,
             no_answer_s=row.no_answer_s,
             forward_unreachable=row.forward_unreachable,
+            call_waiting=bool(row.call_waiting),
         )
 
     @property
@@ -130,6 +140,7 @@ FIELDS = {
     "forward_no_answer": TARGET_RULE,
     "no_answer_s": f"whole seconds, {MIN_NO_ANSWER_S} to {MAX_NO_ANSWER_S}",
     "forward_unreachable": TARGET_RULE,
+    "call_waiting": "true or false",
 }
 
 
@@ -188,6 +199,9 @@ class FeatureService:
     def set_dnd(self, number: str, on: bool) -> CallFeatures:
         return self.change(number, dnd=on)
 
+    def set_call_waiting(self, number: str, on: bool) -> CallFeatures:
+        return self.change(number, call_waiting=on)
+
     def _extension(self, number: str, change: bool) -> Extension:
         """The extension, if this principal may see (or change) its features."""
         reached = self.actor.reaches(
@@ -212,7 +226,7 @@ def _row_of(ext: Extension) -> ExtensionFeatureRow | None:
 
 
 def _checked(number: str, name: str, value: object) -> object:
-    if name == "dnd":
+    if name in {"dnd", "call_waiting"}:
         if not isinstance(value, bool):
             raise InvalidInput(name, value, FIELDS[name])
         return value

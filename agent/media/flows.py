@@ -8,9 +8,9 @@ prompt short.
 
 Numbers the media service answers:
 
-- ``*97``: the caller's own mailbox (PIN asked), ``*98``: any mailbox
-  (mailbox number, then PIN);
-- ``*78`` and ``*79``: the caller's do-not-disturb on and off
+- the feature codes of the feature-code table (agent/sip/feature_codes.py):
+  ``*97`` the caller's own mailbox (PIN asked), ``*98`` any mailbox
+  (mailbox number, then PIN); do-not-disturb, forwards and call waiting
   (agent/media/feature_codes.py);
 - an IVR menu's number;
 - any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
@@ -36,8 +36,6 @@ from agent.voicemail.service import MIN_MESSAGE_S, VoicemailService
 
 log = logging.getLogger("edgepbx.media")
 
-OWN_MAILBOX_CODE = "*97"
-ANY_MAILBOX_CODE = "*98"
 # How long a caller may take to start typing after a prompt, and between
 # two digits of a number.
 DIGIT_TIMEOUT_S = 5.0
@@ -538,15 +536,16 @@ def for_invite(worker, channel, invite):
         return LeaveMessage(
             worker, channel, box, reason, invite.caller, invite.caller_name
         )
-    from agent.media.feature_codes import DND_CODES, DoNotDisturbCode
+    from agent.feature_codes import current_codes
+    from agent.media.feature_codes import SETTINGS, SettingCode
+    from agent.sip.feature_codes import match
 
-    if invite.dialed in DND_CODES:
-        return DoNotDisturbCode(
-            worker, channel, invite.caller, DND_CODES[invite.dialed]
-        )
-    if invite.dialed == OWN_MAILBOX_CODE:
+    feature, number = match(current_codes(), invite.dialed) or ("", "")
+    if feature in SETTINGS:
+        return SettingCode(worker, channel, invite.caller, feature, number)
+    if feature == "voicemail_own":
         return MailboxMenu(worker, channel, invite.caller)
-    if invite.dialed == ANY_MAILBOX_CODE:
+    if feature == "voicemail_any":
         return MailboxMenu(worker, channel, None)
     room = ConferenceRoom.get_or_none(ConferenceRoom.number == invite.dialed)
     if room is not None:

@@ -11,14 +11,16 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from agent.feature_codes import current_codes
 from agent.provisioning import site
 from agent.provisioning.zone_rule import ZoneRule, for_zone
 from agent.settings import Settings
+from agent.sip.feature_codes import DEFAULT_CODES
 from agent.sip.kamailio_config import sip_domain
 
-# The feature code that dials the voicemail box (served by the media
-# service once voicemail is built; phones get the key now).
-VOICEMAIL_ACCESS_CODE = "*97"
+# The feature code that dials the caller's own mailbox, by default; the site
+# profile carries the one the feature-code table holds now.
+VOICEMAIL_ACCESS_CODE = DEFAULT_CODES["voicemail_own"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def site_profile(settings: Settings) -> SiteProfile:
         time_zone=values.time_zone,
         ntp_server=values.ntp_server,
         language=values.language,
+        voicemail_code=current_codes()["voicemail_own"],
         http_base=f"http://{_host(sip_domain(settings))}:{settings.http_port}/prov/",
     )
 

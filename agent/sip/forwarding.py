@@ -10,7 +10,12 @@ by ``to_extension``'s plain path, in this order:
 2. Forward always: the call goes to the target straight away.
 3. No phone registered: the forward-unreachable target, else voicemail or
    480 as for any extension.
-4. The phones ring, for the no-answer ring time when a forward on no answer
+4. Call waiting off, and the extension is already in a call (talking,
+   calling out, or ringing): the call is busy, as if a phone had answered
+   486, so the forward on busy, then voicemail, then 486 Busy Here apply.
+   The routing counts each extension's calls in the dialog module's
+   ``calls`` profile (``BusyLamps.follow_lamps``).
+5. The phones ring, for the no-answer ring time when a forward on no answer
    is set; a busy reply (486, 600) or no answer (408, 480) sends the call
    to the forward-busy or forward-no-answer target from the failure route,
    else to voicemail as for any extension.
@@ -105,7 +110,8 @@ SUBSCRIBER_TABLE = "subscriber"
 
 FEATURES_QUERY = (
     "SELECT f.dnd, f.forward_always, f.forward_busy, f.forward_no_answer,"
-    " f.no_answer_s, f.forward_unreachable FROM extension_feature f"
+    " f.no_answer_s, f.forward_unreachable, f.call_waiting"
+    " FROM extension_feature f"
     " JOIN extension e ON e.id = f.extension_id WHERE e.number = ?"
 )
 
@@ -120,10 +126,11 @@ class Features:
     no_answer: str = ""
     no_answer_s: int = 20
     unreachable: str = ""
+    call_waiting: bool = True
 
     @property
     def any(self) -> bool:
-        return self.dnd or bool(
+        return (self.dnd or not self.call_waiting) or bool(
             self.always or self.busy or self.no_answer or self.unreachable
         )
 
@@ -148,6 +155,7 @@ def load_features(con: sqlite3.Connection | None, number: str) -> Features:
         no_answer=row[3] or "",
         no_answer_s=int(row[4] or 20),
         unreachable=row[5] or "",
+        call_waiting=bool(row[6]),
     )
 
 
@@ -242,7 +250,23 @@ class CallForwarding:
                 self._reply(500, "Server Internal Error")
             return
 
-        # Step 4: ring, with busy and no-answer forwards armed.
+        # Step 4: call waiting off, and already in a call.
+        if not features.call_waiting and self.in_a_call(number):
+            KSR.info(call + ": in a call, call waiting off: busy\n")
+            if (
+                features.busy
+                and may_forward(path, features.busy)
+                and self.forward(number, features.busy, in_failure_route)
+            ):
+                return
+            self._started(in_failure_route or from_trunk)
+            if voicemail:
+                self.to_media_worker("busy")
+            else:
+                self._reply(486, "Busy Here")
+            return
+
+        # Step 5: ring, with busy and no-answer forwards armed.
         if features.busy and may_forward(path, features.busy):
             KSR.pv.sets(AVP_FORWARD_BUSY, features.busy)
         ring_ms = self.settings.ring_ms
@@ -256,7 +280,11 @@ class CallForwarding:
             else "ksr_failure_route_manage"
         )
         KSR.tm.t_on_reply("ksr_onreply_route_manage")
-        if not in_failure_route:
+        if in_failure_route:
+            self.count_call(number)
+        else:
+            caller = None if from_trunk else self.calling_extension()
+            self.follow_lamps(caller, [number])
             self._started(from_trunk)
         nated = KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH)
         if (from_trunk or nated) and not KSR.isflagset(FLAG_MEDIA_RELAY):
@@ -279,6 +307,7 @@ class CallForwarding:
         KSR.pv.sets(AVP_FORWARD_BUSY, "")
         KSR.pv.sets(AVP_FORWARD_NO_ANSWER, "")
         number = str(KSR.pv.get(DIALED_AVP) or "")
+        self.uncount_call(number)
         return self.forward(number, target, in_failure_route=True)
 
     def forward(self, number: str, target: str, in_failure_route: bool) -> bool:

@@ -36,6 +36,12 @@ AVP_CALLEE = "$avp(blf_callee)"
 #: (an outside caller or number has no lamp here).
 FLAG_NO_CALLER = 11
 FLAG_NO_CALLEE = 12
+#: The dialog profile (kamailio.cfg.tmpl) that counts each extension's
+#: calls, keyed by extension number: those it makes and those that ring or
+#: reach it. An extension with call waiting off is busy while it has one.
+CALLS_PROFILE = "calls"
+#: Where get_profile_size leaves the count.
+CALLS_COUNT_VAR = "$var(edgepbx_calls)"
 #: Other event packages are not served: RFC 6665 section 8.2.1 asks for 489
 #: naming the ones that are. Message waiting is sent unsolicited by the
 #: media service (agent/voicemail/mwi.py), which desk phones accept.
@@ -144,3 +150,25 @@ class BusyLamps:
             KSR.setflag(FLAG_NO_CALLEE)
         if caller or callees:
             KSR.dialog.dlg_manage()
+        for extension in [caller, *callees] if caller else callees:
+            self.count_call(extension)
+
+    @staticmethod
+    def count_call(extension: str) -> None:
+        """Count this call as one of the extension's (its dialog exists, or
+        is created when the INVITE is relayed)."""
+        KSR.dialog.set_dlg_profile(CALLS_PROFILE, extension)
+
+    @staticmethod
+    def uncount_call(extension: str) -> None:
+        """From a failure route: the extension's phones are no longer in this
+        call (it goes on to a forward or to voicemail)."""
+        if extension:
+            KSR.dialog.unset_dlg_profile(CALLS_PROFILE, extension)
+
+    @staticmethod
+    def in_a_call(extension: str) -> bool:
+        """Whether the extension makes, rings for, or talks in a call now."""
+        if KSR.dialog.get_profile_size(CALLS_PROFILE, extension, CALLS_COUNT_VAR) < 0:
+            return False
+        return int(KSR.pv.get(CALLS_COUNT_VAR) or 0) > 0

@@ -45,9 +45,11 @@ except ModuleNotFoundError:
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from dial_patterns import DialPattern, compile_pattern
+    from feature_codes import DEFAULT_CODES, load_codes
     from schedule import is_open
 except ModuleNotFoundError:
     from agent.sip.dial_patterns import DialPattern, compile_pattern
+    from agent.sip.feature_codes import DEFAULT_CODES, load_codes
     from agent.sip.schedule import is_open
 
 # Message flag: this call's media is relayed by rtpengine. Not 8 or 9: the
@@ -100,10 +102,11 @@ CALL_TO_VOICEMAIL = "voicemail"
 # busy or no answer): the same record becomes an outbound call.
 CALL_FORWARDED = "forwarded"
 
-# What a phone dials before a company speed dial's code (agent/speed_dial):
-# the star keeps it clear of extension numbers and outside numbers, and no
-# other feature code starts with it.
-SPEED_DIAL_PREFIX = "*0"
+# What a phone dials before a company speed dial's code (agent/speed_dial)
+# by default: the star keeps it clear of extension numbers and outside
+# numbers, and no other feature code starts with it. The feature-code table
+# may change it (Dialplan.feature_codes["speed_dial"]).
+SPEED_DIAL_PREFIX = DEFAULT_CODES["speed_dial"]
 
 
 def ring_for(ring_ms: int, reply_ms: int) -> None:
@@ -208,6 +211,8 @@ class Dialplan:
     time_conditions: dict[str, TimeCondition] = field(default_factory=dict)
     #: speed dial code -> the number it stands for.
     speed_dials: dict[str, str] = field(default_factory=dict)
+    #: feature -> its code now (agent/sip/feature_codes.py).
+    feature_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CODES))
 
     def resolve(self, kind: str, destination: str, now: dt.datetime) -> tuple[str, str]:
         """A time condition's destination at this moment; others as they are."""
@@ -316,6 +321,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             closed_target=(row[7], row[8]),
         )
     plan.speed_dials = dict(con.execute("SELECT code, number FROM speed_dial"))
+    plan.feature_codes = load_codes(con)
     return plan
 
 

@@ -52,26 +52,26 @@ except ModuleNotFoundError:  # the agent imports RoutingSettings from here
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from auto_answer import asks_auto_answer, auto_answer_headers
+    from feature_codes import match
     from forwarding import CallForwarding, load_features
     from hold import MusicOnHold
     from lamps import BusyLamps
     from outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
-        SPEED_DIAL_PREFIX,
         DatagramSender,
         OutsideCalls,
         ring_for,
     )
 except ModuleNotFoundError:
     from agent.sip.auto_answer import asks_auto_answer, auto_answer_headers
+    from agent.sip.feature_codes import match
     from agent.sip.forwarding import CallForwarding, load_features
     from agent.sip.hold import MusicOnHold
     from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
-        SPEED_DIAL_PREFIX,
         DatagramSender,
         OutsideCalls,
         ring_for,
@@ -194,17 +194,19 @@ DIALED_AVP = "$avp(dialed)"
 # headers added in one failure route are gone in the next.
 VOICEMAIL_REASON_AVP = "$avp(voicemail)"
 
-# Intercom: *80 and an extension number call that extension and ask its
-# phones to answer by themselves (agent/sip/auto_answer.py). *0 is the
-# speed dials, *78/*79 do-not-disturb, *97/*98 voicemail: *80 is free.
-INTERCOM_PREFIX = "*80"
+# Intercom: its code (*80 unless changed) and an extension number call that
+# extension and ask its phones to answer by themselves
+# (agent/sip/auto_answer.py).
+INTERCOM_FEATURE = "intercom"
 # The registrar's contacts of the intercom's callee, read for their
 # User-Agents ($ulc, registrar module).
 INTERCOM_CONTACTS = "intercom"
 
-# The feature codes that open a mailbox (agent/media/flows.py): a call to
+# The features whose code opens a mailbox (agent/media/flows.py): a call to
 # one is recorded as reaching voicemail.
-VOICEMAIL_CODES = {"*97", "*98"}
+VOICEMAIL_FEATURES = {"voicemail_own", "voicemail_any"}
+# Handled by the routing itself (speed_dial), never by the media service.
+SPEED_DIAL_FEATURE = "speed_dial"
 
 SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
@@ -648,12 +650,13 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         ends here with 404, rather than going out to a carrier as digits.
         """
         user = str(KSR.pv.get("$rU") or "")
-        if method != "INVITE" or not user.startswith(SPEED_DIAL_PREFIX):
+        if method != "INVITE":
             return False
-        code = user[len(SPEED_DIAL_PREFIX) :]
-        if not code.isdigit():
+        plan = self.dialplan.current()
+        found = match(plan.feature_codes, user)
+        if found is None or found[0] != SPEED_DIAL_FEATURE:
             return False
-        number = self.dialplan.current().speed_dials.get(code)
+        number = plan.speed_dials.get(found[1])
         if number is None:
             KSR.sl.sl_send_reply(404, "No Such Speed Dial")
             return True
@@ -661,7 +664,8 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         return False
 
     def intercom(self, method: str) -> bool:
-        """*80 and an extension: ring its phones with the auto-answer header.
+        """The intercom code and an extension: ring its phones with the
+        auto-answer header.
 
         Each registered phone's User-Agent chooses the header its vendor
         honours; a phone still answers only when set to allow it. An
@@ -669,9 +673,12 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         voicemail and no forwarding: an intercom call that fails, fails.
         """
         user = str(KSR.pv.get("$rU") or "")
-        if method != "INVITE" or not user.startswith(INTERCOM_PREFIX):
+        if method != "INVITE":
             return False
-        number = user[len(INTERCOM_PREFIX) :]
+        found = match(self.dialplan.current().feature_codes, user)
+        if found is None or found[0] != INTERCOM_FEATURE:
+            return False
+        number = found[1]
         ruri = "sip:" + number + "@" + self.settings.realm
         if not number.isdigit() or (
             KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
@@ -752,14 +759,18 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             return False
         ruri = KSR.pv.get("$ru")
         user = str(KSR.pv.get("$rU") or "")
-        if not user.startswith("*") and (
+        found = match(self.dialplan.current().feature_codes, user)
+        feature = found[0] if found is not None else ""
+        if feature == SPEED_DIAL_FEATURE:
+            feature = ""
+        if not feature and (
             KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
             > 0
         ):
             return False
         is_room = self.is_numbered_in("conference_room", user)
         if not (
-            user.startswith("*")
+            feature
             or is_room
             or self.is_numbered_in("ivr_menu", user)
             or self.is_numbered_in("page_group", user)
@@ -770,7 +781,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             KSR.setflag(FLAG_TO_ROOM)
         self.follow_lamps(self.calling_extension(), [])
         self.extension_call_started()
-        if user in VOICEMAIL_CODES:
+        if feature in VOICEMAIL_FEATURES:
             self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
         if not self.to_media_worker():
             self.extension_call_failed(503)
@@ -853,6 +864,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         dialed = str(KSR.pv.get(DIALED_AVP) or "")
         if not dialed:
             return False
+        self.uncount_call(dialed)
         KSR.pv.sets("$ru", "sip:" + dialed + "@" + self.settings.realm)
         return self.to_media_worker(reason)
 

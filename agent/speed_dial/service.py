@@ -1,6 +1,7 @@
 """Company speed dials: a short code after the prefix reaches a stored number.
 
-Any extension dials the prefix (``*0``) and a code of one to three digits;
+Any extension dials the prefix (``*0`` unless the feature-code table says
+otherwise) and a code of one to three digits;
 the SIP routing replaces the dialled code with the stored number and routes
 the call as if the caller had dialled that number (agent/sip/routing.py
 ``speed_dial``). A stored outside number therefore goes through the
@@ -18,7 +19,7 @@ from agent.db import Saved, database, upsert
 from agent.db.models import utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.extensions.rules import display_name
-from agent.sip.outside import SPEED_DIAL_PREFIX
+from agent.feature_codes import current_codes
 from agent.trunks.models import SpeedDialRow
 
 #: Up to three digits: a thousand entries, more than an office's list.
@@ -41,7 +42,8 @@ class SpeedDialInfo:
 
     @classmethod
     def of(cls, row: SpeedDialRow) -> SpeedDialInfo:
-        return cls(row.code, row.number, row.name, SPEED_DIAL_PREFIX + row.code)
+        prefix = current_codes()["speed_dial"]
+        return cls(row.code, row.number, row.name, prefix + row.code)
 
 
 def _digits(text: str) -> bool:

@@ -25,6 +25,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 
+from agent.feature_codes import current_codes
 from agent.media.pool import TOKEN_HEADER
 from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain, sip_host
@@ -34,8 +35,6 @@ log = logging.getLogger("edgepbx.voicemail")
 # RFC 3842 section 3.1: the body's MIME type and event package name.
 CONTENT_TYPE = "application/simple-message-summary"
 EVENT_PACKAGE = "message-summary"
-# The feature code a phone's message key dials.
-VOICEMAIL_ACCESS_CODE = "*97"
 # RFC 3261 section 8.1.1.7: the Via branch starts with this magic cookie.
 BRANCH_COOKIE = "z9hG4bK"
 MAX_FORWARDS = 70
@@ -73,7 +72,10 @@ class MessageSummary:
 def notify(settings: Settings, token: str, extension: str, new: int, old: int) -> None:
     """Send the count of an extension's messages to all of its phones."""
     domain = sip_domain(settings)
-    summary = MessageSummary(f"sip:{VOICEMAIL_ACCESS_CODE}@{domain}", new, old)
+    # The account is what a phone's message key dials: the code of the
+    # caller's own mailbox in the feature-code table.
+    code = current_codes()["voicemail_own"]
+    summary = MessageSummary(f"sip:{code}@{domain}", new, old)
     body = bytes(summary)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((settings.bind, 0))

@@ -1,7 +1,7 @@
 % # The forwarding and do-not-disturb form, on the extension's page and in
 % # the user portal. Needs: features (dict, or None when not to be shown),
 % # feature_errors, feature_labels, features_action, features_editable.
-% from agent.extensions.features import DND_COMES_FIRST, DND_EFFECT
+% from agent.extensions.features import CALL_WAITING_OFF_EFFECT, DND_COMES_FIRST, DND_EFFECT
 % if features is not None:
 <section id="features" aria-labelledby="features-title">
 <h2 id="features-title">Call forwarding and DND</h2>
@@ -15,6 +15,12 @@
   <p class="field-error" id="dnd-error">{{feature_errors['dnd']}}</p>
   % else:
   <p class="hint" id="dnd-hint">Do not disturb comes first: {{DND_COMES_FIRST}}.</p>
+  % end
+  <label class="check"><input type="checkbox" id="call_waiting" name="call_waiting"{{' checked' if features.get('call_waiting', True) else ''}}{{'' if features_editable else ' disabled'}}> {{feature_labels['call_waiting']}}</label>
+  % if feature_errors.get('call_waiting'):
+  <p class="field-error" id="call_waiting-error">{{feature_errors['call_waiting']}}</p>
+  % else:
+  <p class="hint" id="call_waiting-hint">When off, {{CALL_WAITING_OFF_EFFECT}}.</p>
   % end
   % rows = [('forward_always', 'Rings the target instead of the phones'), ('forward_busy', 'When the phone answers busy'), ('forward_no_answer', 'After the ring time below'), ('no_answer_s', '5 to 120; 20 rings four to five times'), ('forward_unreachable', 'When every phone is off or away')]
   % for name, hint in rows:

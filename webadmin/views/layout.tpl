@@ -38,6 +38,7 @@
     <a href="/trunks">Trunks</a>
     <a href="/call-rules">Call rules</a>
     <a href="/speed-dials">Speed dials</a>
+    <a href="/feature-codes">Feature codes</a>
     <a href="/calls">Calls</a>
     % end
     % if can(Permission.VIEW_MONITOR):
