@@ -36,6 +36,7 @@ from webadmin import (
     api_seen_phones,
     api_speed_dials,
     api_system,
+    api_troubleshoot,
     api_trunks,
     bodies,
     handshakes,
@@ -59,6 +60,7 @@ from webadmin import (
     pages_setup,
     pages_speed_dials,
     pages_system,
+    pages_troubleshoot,
     pages_trunks,
     provisioning,
     security_api,
@@ -169,5 +171,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_reports.install(app, appliance)
     api_reports.install(app, appliance)
     api_events.install(app, appliance)
+    api_troubleshoot.install(app, appliance)
+    pages_troubleshoot.install(app, appliance)
     pages_events.install(app, appliance)
     return app

@@ -26,6 +26,7 @@ from webadmin import (
     openapi_provisioning,
     openapi_reports,
     openapi_speed_dials,
+    openapi_troubleshoot,
     openapi_trunks,
     security_openapi,
 )
@@ -272,6 +273,7 @@ def _parts() -> dict:
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
             | openapi_events.SCHEMAS
+            | openapi_troubleshoot.SCHEMAS
             | openapi_audio.SCHEMAS,
         },
         "paths": {
@@ -420,6 +422,7 @@ def _parts() -> dict:
             **openapi_monitor.PATHS,
             **openapi_reports.PATHS,
             **openapi_events.PATHS,
+            **openapi_troubleshoot.PATHS,
         },
     }
 

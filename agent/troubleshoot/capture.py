@@ -29,7 +29,7 @@ from pathlib import Path
 
 from agent import audit
 from agent.accounts.roles import Permission, Principal
-from agent.errors import InvalidInput, NotFound, PbxError
+from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
 from agent.network import live
 from agent.rtpengine.daemon import RTP_PORT_MAX, RTP_PORT_MIN
 from agent.settings import Settings
@@ -59,6 +59,16 @@ START_CHECK_S = 0.6
 STOP_WAIT_S = 5.0
 PORT_CHOICES = ("sip", "rtp", "sip-and-rtp", "any")
 _FILE_NAME = re.compile(r"[0-9]{8}T[0-9]{6}Z-[a-z-]+\.pcap")
+
+
+class CaptureRunning(AlreadyExists):
+    kind = "capture-running"
+
+
+class CaptureNotPermitted(PbxError):
+    """tcpdump is missing or may not capture here."""
+
+    kind = "capture-not-permitted"
 
 
 @dataclass(frozen=True)
@@ -183,10 +193,12 @@ class CaptureService:
                 "interface", interface, f"one of {', '.join(sorted(interfaces))}"
             )
         if self.status().running:
-            raise PbxError("a capture is already running: stop it first")
+            raise CaptureRunning("a capture is already running: stop it first")
         tcpdump = shutil.which("tcpdump")
         if tcpdump is None:
-            raise PbxError("packet capture needs tcpdump, which is not installed")
+            raise CaptureNotPermitted(
+                "packet capture needs tcpdump, which is not installed"
+            )
 
         # Step 2: room for the new file.
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -247,7 +259,7 @@ class CaptureService:
                     "CAP_NET_ADMIN capabilities)"
                 )
             (self.directory / name).unlink(missing_ok=True)
-            raise PbxError(f"tcpdump could not capture: {reason}")
+            raise CaptureNotPermitted(f"tcpdump could not capture: {reason}")
 
         state = {
             "pid": process.pid,
