@@ -112,10 +112,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         return page({"host": host}, run=run)
 
-    @app.get("/troubleshoot/captures/<name>.pcap")
+    @app.get("/troubleshoot/captures/<name>/download")
     def capture_download(name: str):
         try:
-            path = captures().path(name + ".pcap")
+            path = captures().path(name)
         except Forbidden as exc:
             return forbidden(exc)
         except PbxError as exc:

@@ -223,9 +223,13 @@ class CaptureService:
             "-w",
             str(self.directory / name),
             # tcpdump would otherwise drop to its own user, who may not
-            # write the data directory; -U writes each packet as it comes.
+            # write the data directory.
             "-Z",
             "root",
+            # Each packet to the file as it comes: without these, a stop
+            # loses what the kernel still held in its buffer (up to a
+            # second's worth, the REGISTER just sent among it).
+            "--immediate-mode",
             "-U",
             *self._ports(ports),
         ]

@@ -52,7 +52,7 @@
       <td><a href="/troubleshoot/captures/{{f.name}}">{{f.name}}</a></td>
       <td>{{size_text(f.size)}}</td>
       <td>{{f.modified_at}}</td>
-      <td><a href="/troubleshoot/captures/{{f.name}}" aria-label="SIP flows in {{f.name}}">SIP flows</a> · <a href="/troubleshoot/captures/{{f.name[:-5]}}.pcap" download>Download</a></td>
+      <td><a href="/troubleshoot/captures/{{f.name}}" aria-label="SIP flows in {{f.name}}">SIP flows</a> · <a href="/troubleshoot/captures/{{f.name}}/download" download>Download</a></td>
     </tr>
   % end
   </tbody>
