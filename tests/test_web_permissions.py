@@ -138,6 +138,11 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("PUT", f"/api/v1/music/m{n}", tone_wav(0.2), P.MANAGE_MEDIA),
         ("GET", "/api/v1/music-on-hold", None, P.VIEW_MEDIA),
         ("PUT", "/api/v1/music-on-hold", {"enabled": True}, P.MANAGE_MEDIA),
+        ("GET", "/api/v1/troubleshoot/capture", None, P.CHANGE_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/troubleshoot/captures", None, P.CHANGE_SYSTEM_SETTINGS),
+        ("POST", "/api/v1/troubleshoot/ping", {"host": "127.0.0.1"},
+         P.CHANGE_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/logs?level=warning", None, P.CHANGE_SYSTEM_SETTINGS),
     ]  # fmt: skip
 
 
@@ -207,6 +212,8 @@ PAGES = [
     ("/phones/site", P.VIEW_EXTENSIONS),
     ("/voicemail", P.VIEW_MEDIA),
     ("/ivr", P.VIEW_MEDIA),
+    ("/troubleshoot", P.CHANGE_SYSTEM_SETTINGS),
+    ("/logs?level=info&text=started", P.CHANGE_SYSTEM_SETTINGS),
     ("/account", None),
 ]
 
