@@ -24,7 +24,7 @@ from agent.troubleshoot import pcap, sipflow
 from agent.troubleshoot.capture import CaptureService
 from tests.pbx import free_port
 from tests.sipphone import Phone
-from tests.webclient import api_client, signed_in
+from tests.webclient import api_client, field_error, signed_in
 
 CAPTURE = "/api/v1/troubleshoot/capture"
 
@@ -182,6 +182,26 @@ def test_ping_bad_hosts_logs_and_an_operator_refused(pbx):
     assert entries[0]["level"] == "info"
     bad_level = pbx.cli("logs", "--since", "yesterday")
     assert bad_level.returncode == 2 and "since" in bad_level.stderr
+
+    web = signed_in(pbx)
+    refused_page = web.post_form(
+        "/troubleshoot/ping", {"host": "--help"}, csrf_from="/troubleshoot"
+    )
+    assert refused_page.status == 422
+    assert field_error(refused_page.body, "host") == (
+        'host "--help": a host name or an address'
+    )
+    answered = web.post_form(
+        "/troubleshoot/ping", {"host": "127.0.0.1"}, csrf_from="/troubleshoot"
+    )
+    assert answered.status == 200
+    assert "ping 127.0.0.1: answered" in answered.body
+    log_page = web.get("/logs?daemon=agent&text=kamailio%3A+started")
+    assert log_page.status == 200 and "kamailio: started" in log_page.body
+    assert "No log line matches." in web.get("/logs?text=no-such-line-here").body
+    assert field_error(web.get("/logs?until=x").body, "until").startswith(
+        'until "x": a date and time'
+    )
 
     operator = api_client(pbx, "operator")
     for method, path, body in (
