@@ -9,10 +9,15 @@ only, and anything that is not a host is refused naming the field.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +26,8 @@ from agent.appliance import Appliance
 from agent.errors import InvalidInput
 from agent.settings import Settings
 from agent.troubleshoot import pcap, sipflow
-from agent.troubleshoot.capture import CaptureService
-from tests.pbx import free_port
+from agent.troubleshoot.capture import KEEP_FILES, CaptureService
+from tests.pbx import EDGEPBX, free_port
 from tests.sipphone import Phone
 from tests.webclient import api_client, field_error, signed_in
 
@@ -83,7 +88,7 @@ def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(pbx):
     assert "packet capture" in audit.body and name in audit.body
 
 
-def test_sip_over_tcp_on_ipv6_is_read_back_from_a_cooked_capture(
+def test_sip_over_tcp_on_ipv6_is_read_back_and_old_captures_go(
     tmp_path, monkeypatch, request
 ):
     port = free_port()
@@ -109,6 +114,15 @@ def test_sip_over_tcp_on_ipv6_is_read_back_from_a_cooked_capture(
         b"Call-ID: tcp-six@test\r\nCSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n"
     )
 
+    # Older captures: more than are kept, the newest of them a week old.
+    old_dir = tmp_path / "captures"
+    old_dir.mkdir()
+    old = [old_dir / f"20260101T0000{i:02d}Z-sip.pcap" for i in range(KEEP_FILES)]
+    for path in old:
+        path.write_bytes(b"")
+    week_ago = time.time() - 8 * 86400
+    os.utime(old[-1], (week_ago, week_ago))
+
     with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as server:
         server.bind(("::1", port))
         server.listen(1)
@@ -131,6 +145,8 @@ def test_sip_over_tcp_on_ipv6_is_read_back_from_a_cooked_capture(
         finally:
             name = service.stop().file
 
+    kept = sorted(p.name for p in old_dir.glob("*.pcap"))
+    assert kept == sorted([p.name for p in old[1:-1]] + [name])
     path = service.path(name)
     data = path.read_bytes()
     assert int.from_bytes(data[20:24], "little") in {
@@ -213,3 +229,36 @@ def test_ping_bad_hosts_logs_and_an_operator_refused(pbx):
         refused = operator.request(method, path, json_body=body)
         assert refused.status == 403, (path, refused.body)
     assert admin.get(CAPTURE).json()["running"] is False
+
+
+NOBODY = 65534
+
+
+def test_a_capture_without_the_right_to_capture_is_refused_saying_why():
+    # Outside pytest's own temporary tree, which only root may enter.
+    home = Path(tempfile.mkdtemp(prefix="edgepbx-capture-"))
+    try:
+        home.chmod(0o755)
+        env = dict(os.environ, EDGEPBX_DATA_DIR=str(home / "var"))
+        made = subprocess.run(
+            [*EDGEPBX, "status"], env=env, capture_output=True, timeout=60
+        )
+        assert (home / "var").is_dir(), made.stderr
+        for path in [home, *home.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+        as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}"]
+        as_nobody += ["--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+        refused = subprocess.run(
+            [*as_nobody, *EDGEPBX, "troubleshoot", "capture", "start"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert "tcpdump could not capture" in refused.stderr
+        assert "Operation not permitted" in refused.stderr
+        assert "CAP_NET_RAW" in refused.stderr
+        assert list((home / "var" / "captures").glob("*.pcap")) == []
+    finally:
+        shutil.rmtree(home)

@@ -56,6 +56,8 @@ KEEP_FILES = 10
 KEEP_DAYS = 7
 # tcpdump fails fast (no permission, no such interface) within this time.
 START_CHECK_S = 0.6
+# What of tcpdump's complaint a refusal quotes: its last words say why.
+ERROR_SHOWN_MAX = 300
 STOP_WAIT_S = 5.0
 PORT_CHOICES = ("sip", "rtp", "sip-and-rtp", "any")
 _FILE_NAME = re.compile(r"[0-9]{8}T[0-9]{6}Z-[a-z-]+\.pcap")
@@ -256,7 +258,12 @@ class CaptureService:
         time.sleep(START_CHECK_S)
         if process.poll() is not None:
             said = (self.directory / ERRORS_FILE).read_text(errors="replace")
-            reason = said.strip().splitlines()[-1] if said.strip() else "no reason"
+            reason = " ".join(
+                line.removeprefix("tcpdump: ").strip()
+                for line in said.splitlines()
+                if line.strip()
+            )
+            reason = reason[-ERROR_SHOWN_MAX:] or "it gave no reason"
             if "permission" in reason.lower() or "not permitted" in reason.lower():
                 reason = (
                     f"{reason} (capturing needs root or the CAP_NET_RAW and "
