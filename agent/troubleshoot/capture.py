@@ -60,7 +60,8 @@ START_CHECK_S = 0.6
 ERROR_SHOWN_MAX = 300
 STOP_WAIT_S = 5.0
 PORT_CHOICES = ("sip", "rtp", "sip-and-rtp", "any")
-_FILE_NAME = re.compile(r"[0-9]{8}T[0-9]{6}Z-[a-z-]+\.pcap")
+# Ours end in the port choice, the recovery console's in the interface.
+_FILE_NAME = re.compile(r"[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.-]{1,32}\.pcap")
 
 
 class CaptureRunning(AlreadyExists):
