@@ -50,6 +50,8 @@ def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(pbx):
     assert started.status == 201, started.body
     assert started.json()["running"] is True
     assert admin.request("POST", CAPTURE, json_body={}).status == 409
+    zero = admin.request("POST", CAPTURE, json_body={"seconds": 0})
+    assert zero.status == 422 and zero.json()["field"] == "seconds"
 
     _register(pbx, "101", password)
     time.sleep(0.5)  # the 200's packet reaches the file

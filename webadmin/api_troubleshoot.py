@@ -34,11 +34,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @api_route
     def capture_start() -> str:
         body = json_object(CAPTURE_FIELDS)
+
+        # A field left out (or null) takes its default; 0 is refused.
+        def given(name: str, default: object) -> object:
+            value = body.get(name)
+            return default if value is None else value
+
         started = captures().start(
-            body.get("ports") or "sip",
-            body.get("seconds") or capture.SECONDS_DEFAULT,
-            body.get("megabytes") or capture.MEGABYTES_DEFAULT,
-            body.get("interface") or "any",
+            given("ports", "sip"),
+            given("seconds", capture.SECONDS_DEFAULT),
+            given("megabytes", capture.MEGABYTES_DEFAULT),
+            given("interface", "any"),
         )
         return _json_response(started.to_dict(), 201)
 

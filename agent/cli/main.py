@@ -355,7 +355,13 @@ LOG_FILE_KEPT = 2
 
 
 def _log_to_file(settings: Settings) -> None:
-    """Also write the log to logs/agent.log, unless journald keeps it."""
+    """Also write the log to logs/agent.log, unless journald keeps it.
+
+    The agent and its media workers share the file. Rotation is not
+    coordinated between them: a worker that rotates while another writes
+    can lose that other's next lines until it reopens the file; only
+    ``make run`` writes this file, the device keeps its lines in journald.
+    """
     if os.environ.get("JOURNAL_STREAM"):
         return
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
