@@ -189,6 +189,9 @@ def test_ping_bad_hosts_logs_and_an_operator_refused(pbx):
         )
         assert refused.status == 422, refused.body
         assert refused.json()["field"] == "host"
+    traced = pbx.cli("troubleshoot", "traceroute", "127.0.0.1")
+    assert traced.returncode == 0, traced.stdout
+    assert re.search(r"^ 1  127\.0\.0\.1  [0-9.]+ ms$", traced.stdout, re.M)
     cli = pbx.cli("troubleshoot", "traceroute", "--", "--help")
     assert cli.returncode == 2
     assert "host" in cli.stderr and "a host name or an address" in cli.stderr
