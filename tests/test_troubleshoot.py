@@ -85,7 +85,9 @@ def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(pbx):
     ladder = page.body[page.body.index("<svg") : page.body.index("</svg>")]
     assert ladder.index("REGISTER sip:") < ladder.index("SIP/2.0 200 OK")
     assert f"127.0.0.1:{pbx.sip_port}" in ladder
-    assert 'id="message-0"' in page.body and "Call-ID: " in page.body
+    assert 'href="#message-0"' in ladder
+    first = page.body[page.body.index('id="message-0"') :]
+    assert first.index("REGISTER sip:") < first.index("Call-ID: ")
     audit = web.get("/audit")
     assert "packet capture" in audit.body and name in audit.body
 

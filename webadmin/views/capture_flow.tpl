@@ -12,11 +12,9 @@
 <h2>Messages</h2>
 <ol id="messages">
 % for index, m in enumerate(flow.messages):
-  <li id="message-{{index}}">
-    <details>
-      <summary>{{dt.datetime.fromtimestamp(m.at, dt.UTC).strftime('%H:%M:%S.%f')[:-3]}} {{m.source}} → {{m.destination}} ({{m.transport}}): {{m.first_line}}</summary>
-      <pre class="preview">{{m.text}}</pre>
-    </details>
+  <li id="message-{{index}}" class="sip-message">
+    <a href="#message-{{index}}">{{dt.datetime.fromtimestamp(m.at, dt.UTC).strftime('%H:%M:%S.%f')[:-3]}} {{m.source}} → {{m.destination}} ({{m.transport}}): {{m.first_line}}</a>
+    <pre class="preview">{{m.text}}</pre>
   </li>
 % end
 </ol>
