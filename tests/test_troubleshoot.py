@@ -27,6 +27,7 @@ from agent.errors import InvalidInput
 from agent.settings import Settings
 from agent.troubleshoot import pcap, sipflow
 from agent.troubleshoot.capture import KEEP_FILES, CaptureService
+from tests import browser_driver
 from tests.pbx import EDGEPBX, free_port
 from tests.sipphone import Phone
 from tests.webclient import api_client, field_error, signed_in
@@ -39,7 +40,9 @@ def _register(pbx, number: str, password: str) -> None:
         assert phone.register() == 200
 
 
-def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(pbx):
+def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(
+    pbx, browser_ready, tmp_path
+):
     password = pbx.add_extension("101")
     admin = api_client(pbx, "administrator")
     started = admin.request(
@@ -88,6 +91,16 @@ def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(pbx):
     assert 'href="#message-0"' in ladder
     first = page.body[page.body.index('id="message-0"') :]
     assert first.index("REGISTER sip:") < first.index("Call-ID: ")
+    seen = browser_driver.run(
+        "sip_ladder.mjs",
+        pbx,
+        session=web.cookies["__Host-edgepbx_session"],
+        path=f"/troubleshoot/captures/{name}?{query}",
+        screenshots=str(tmp_path),
+    )
+    assert seen["arrows"] == len(lines)
+    assert seen["hidden_before"] and seen["first_hidden"]
+    assert seen["shown"].startswith("SIP/2.0 200 OK")
     audit = web.get("/audit")
     assert "packet capture" in audit.body and name in audit.body
 

@@ -287,6 +287,9 @@ def ladder_svg(flow: Dialog, link: str = "#message-{index}") -> str:
         parts.append(
             f'<a href="{href}" class="message">'
             f"<title>{html.escape(message.first_line)}</title>"
+            # The whole row answers a click, not only the thin arrow.
+            f'<rect x="0" y="{y - ROW_HEIGHT // 2}" width="{width}" '
+            f'height="{ROW_HEIGHT}" fill="transparent"/>'
             f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="#036" '
             'stroke-width="1.5" marker-end="url(#arrow)"/>'
             f'<text x="{(x1 + x2) // 2}" y="{y - 5}" text-anchor="middle">'
