@@ -355,7 +355,7 @@ LOG_FILE_KEPT = 2
 
 
 def _log_to_file(settings: Settings) -> None:
-    """Also write the log to logs/agent.log, unless journald keeps it.
+    """Also write the log to logs/edgepbx.log, unless journald keeps it.
 
     The agent and its media workers share the file. Rotation is not
     coordinated between them: a worker that rotates while another writes
@@ -366,7 +366,7 @@ def _log_to_file(settings: Settings) -> None:
         return
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
-        settings.logs_dir / troubleshoot_logs.AGENT_LOG,
+        settings.logs_dir / troubleshoot_logs.LOG_FILE,
         maxBytes=LOG_FILE_BYTES,
         backupCount=LOG_FILE_KEPT,
     )

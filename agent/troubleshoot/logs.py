@@ -6,7 +6,7 @@ Where the lines are:
   starts Kamailio, rtpengine, the media workers and the provisioning
   server), so journald holds them all; each entry names its process;
 - under ``make run`` the agent and the media workers also write
-  ``logs/agent.log`` in the data directory (agent/cli/main.py), with the
+  ``logs/edgepbx.log`` in the data directory (agent/cli/main.py), with the
   logger's name, and the network watchdog writes ``logs/watchdog.log``.
   Kamailio's and rtpengine's own lines go to the terminal there and are not
   in the viewer: they are read from the journal only.
@@ -27,8 +27,8 @@ from agent.accounts.roles import Permission, Principal
 from agent.errors import InvalidInput
 from agent.settings import Settings
 
-AGENT_LOG = "agent.log"
-#: The file format of agent.log; the viewer parses what this writes.
+LOG_FILE = "edgepbx.log"
+#: The file format of edgepbx.log; the viewer parses what this writes.
 FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 DAEMONS = ("agent", "kamailio", "rtpengine", "media", "provisioning", "web")
 LEVELS = ("debug", "info", "warning", "error", "critical")
