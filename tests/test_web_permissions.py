@@ -147,6 +147,11 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
         ("GET", "/api/v1/paging", None, P.VIEW_MEDIA),
         ("PUT", f"/api/v1/paging/9{n % 100000:05d}",
          {"name": f"Page {n}", "members": ["101"]}, P.MANAGE_MEDIA),
+        ("GET", "/api/v1/troubleshoot/capture", None, P.CHANGE_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/troubleshoot/captures", None, P.CHANGE_SYSTEM_SETTINGS),
+        ("POST", "/api/v1/troubleshoot/ping", {"host": "127.0.0.1"},
+         P.CHANGE_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/logs?level=warning", None, P.CHANGE_SYSTEM_SETTINGS),
     ]  # fmt: skip
 
 
@@ -218,6 +223,8 @@ PAGES = [
     ("/voicemail", P.VIEW_MEDIA),
     ("/ivr", P.VIEW_MEDIA),
     ("/paging", P.VIEW_MEDIA),
+    ("/troubleshoot", P.CHANGE_SYSTEM_SETTINGS),
+    ("/logs?level=info&text=started", P.CHANGE_SYSTEM_SETTINGS),
     ("/account", None),
 ]
 

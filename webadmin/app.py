@@ -38,6 +38,7 @@ from webadmin import (
     api_speed_dials,
     api_storage,
     api_system,
+    api_troubleshoot,
     api_trunks,
     bodies,
     handshakes,
@@ -63,6 +64,7 @@ from webadmin import (
     pages_speed_dials,
     pages_storage,
     pages_system,
+    pages_troubleshoot,
     pages_trunks,
     provisioning,
     security_api,
@@ -177,5 +179,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_reports.install(app, appliance)
     api_reports.install(app, appliance)
     api_events.install(app, appliance)
+    api_troubleshoot.install(app, appliance)
+    pages_troubleshoot.install(app, appliance)
     pages_events.install(app, appliance)
     return app

@@ -28,6 +28,7 @@ from webadmin import (
     openapi_reports,
     openapi_speed_dials,
     openapi_storage,
+    openapi_troubleshoot,
     openapi_trunks,
     security_openapi,
 )
@@ -276,7 +277,8 @@ def _parts() -> dict:
             | openapi_reports.SCHEMAS
             | openapi_events.SCHEMAS
             | openapi_audio.SCHEMAS
-            | openapi_storage.SCHEMAS,
+            | openapi_storage.SCHEMAS
+            | openapi_troubleshoot.SCHEMAS,
         },
         "paths": {
             **openapi_provisioning.PATHS,
@@ -426,6 +428,7 @@ def _parts() -> dict:
             **openapi_monitor.PATHS,
             **openapi_reports.PATHS,
             **openapi_events.PATHS,
+            **openapi_troubleshoot.PATHS,
         },
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import logging.handlers
 import os
 import sys
 
@@ -36,6 +37,7 @@ from agent.cli import report as report_cli
 from agent.cli import security as security_cli
 from agent.cli import speed_dial as speed_dial_cli
 from agent.cli import storage as storage_cli
+from agent.cli import troubleshoot as troubleshoot_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
 from agent.cli.output import print_json
@@ -44,6 +46,7 @@ from agent.errors import PbxError
 from agent.extensions import registrations
 from agent.settings import Settings
 from agent.sip.rpc import RpcError
+from agent.troubleshoot import logs as troubleshoot_logs
 
 EXIT_OK = 0
 EXIT_NOT_READY = 1
@@ -334,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     feature_codes_cli.register(sub)
     monitor_cli.register(sub)
     report_cli.register(sub)
+    troubleshoot_cli.register(sub)
     return parser
 
 
@@ -347,6 +351,33 @@ def _password_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the SIP password from the first line of standard input",
     )
+
+
+# The long-running commands whose lines the log viewer reads from a file
+# when journald does not keep them (agent/troubleshoot/logs.py).
+LOGS_TO_FILE = {"run", "agent", "media"}
+LOG_FILE_BYTES = 2_000_000
+LOG_FILE_KEPT = 2
+
+
+def _log_to_file(settings: Settings) -> None:
+    """Also write the log to logs/edgepbx.log, unless journald keeps it.
+
+    The agent and its media workers share the file. Rotation is not
+    coordinated between them: a worker that rotates while another writes
+    can lose that other's next lines until it reopens the file; only
+    ``make run`` writes this file, the device keeps its lines in journald.
+    """
+    if os.environ.get("JOURNAL_STREAM"):
+        return
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        settings.logs_dir / troubleshoot_logs.LOG_FILE,
+        maxBytes=LOG_FILE_BYTES,
+        backupCount=LOG_FILE_KEPT,
+    )
+    handler.setFormatter(logging.Formatter(troubleshoot_logs.FILE_FORMAT))
+    logging.getLogger().addHandler(handler)
 
 
 def _undecodable_argument(argv: list[str]) -> int | None:
@@ -383,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
             # Recovery commands: they must work with the database damaged.
             return args.handler(settings, args)
         starts_appliance = args.command in {"run", "agent"}
+        if args.command in LOGS_TO_FILE:
+            _log_to_file(settings)
         app = Appliance.open(
             settings, create=starts_appliance or settings.data_dir_chosen
         )

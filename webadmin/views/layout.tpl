@@ -65,6 +65,10 @@
     % if can(Permission.VIEW_NETWORK):
     <a href="/network">Network</a>
     % end
+    % if can(Permission.CHANGE_SYSTEM_SETTINGS):
+    <a href="/troubleshoot">Troubleshooting</a>
+    <a href="/logs">Logs</a>
+    % end
     <a href="/account">{{principal.name}}</a>
     <form method="post" action="/signout" class="inline">
       <input type="hidden" name="csrf_token" value="{{csrf_token}}">

@@ -1,0 +1,2 @@
+"""Troubleshooting from the admin: packet capture, SIP call flows, logs,
+ping and traceroute (docs/troubleshooting.md)."""

@@ -1,0 +1,29 @@
+% rebase('layout')
+% import datetime as dt
+% from urllib.parse import quote
+<div class="heading">
+  <h1>SIP in {{name}} <span class="count">{{len(dialogs)}}</span></h1>
+  <a href="/troubleshoot">Troubleshooting</a>
+</div>
+% if not dialogs:
+<p class="empty">No SIP message in this capture (SIP over TLS is encrypted and is not shown).</p>
+% else:
+<div class="table-wrap">
+<table class="list" id="dialogs">
+  <thead><tr><th scope="col">Began (UTC)</th><th scope="col">Request</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Final reply</th><th scope="col">Messages</th><th scope="col">Call-ID</th></tr></thead>
+  <tbody>
+  % for d in dialogs:
+    <tr>
+      <td>{{dt.datetime.fromtimestamp(d['started_at'], dt.UTC).strftime('%H:%M:%S.%f')[:-3]}}</td>
+      <td>{{d['first_request']}}</td>
+      <td>{{d['from']}}</td>
+      <td>{{d['to']}}</td>
+      <td>{{d['final_reply'] or 'none seen'}}</td>
+      <td>{{d['messages']}}</td>
+      <td><a href="/troubleshoot/captures/{{name}}?call_id={{quote(d['call_id'], safe='')}}">{{d['call_id']}}</a></td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end
