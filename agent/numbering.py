@@ -1,6 +1,7 @@
 """The PBX's one internal number space, and the emergency numbers kept out of it.
 
-An extension, a ring group, an IVR menu and a conference room are all called
+An extension, a ring group, an IVR menu, a conference room and a call queue
+are all called
 by dialling their number, and the SIP routing answers the first it finds.
 Two of them on one number would leave the other silent, so each number
 belongs to one of them only. An emergency number (the event option
@@ -10,7 +11,7 @@ it would ring inside the building instead.
 
 from __future__ import annotations
 
-from agent.db.models import ConferenceRoom, Extension, IvrMenu
+from agent.db.models import CallQueue, ConferenceRoom, Extension, IvrMenu
 from agent.errors import InvalidInput
 from agent.events.settings import EventOptions
 from agent.trunks.models import RingGroupRow
@@ -21,6 +22,7 @@ HOLDERS = {
     "ring group": ("a ring group", RingGroupRow),
     "IVR menu": ("an IVR menu", IvrMenu),
     "conference room": ("a conference room", ConferenceRoom),
+    "queue": ("a queue", CallQueue),
 }
 
 

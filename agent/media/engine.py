@@ -261,6 +261,41 @@ class MediaCall(pj.Call):
             self.worker.later(0, lambda: self.flow.on_transfer_failed(code))
 
 
+class OutgoingCall(MediaCall):
+    """A call the worker places through Kamailio (a queue ringing an agent).
+
+    ``on_answered`` runs once the callee answered and the audio is up;
+    ``on_ended`` runs with the final SIP status when the call is over,
+    answered or not.
+    """
+
+    def __init__(
+        self,
+        worker: MediaWorker,
+        on_answered: Callable[[OutgoingCall], None],
+        on_ended: Callable[[OutgoingCall, int], None],
+    ) -> None:
+        super().__init__(worker, worker.account, pj.PJSUA_INVALID_ID)
+        self.on_answered = on_answered
+        self.on_ended = on_ended
+        self.answered = False
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
+        info = self.getInfo()
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED and not self.answered:
+            self.answered = True
+            self.worker.later(0, lambda: self.on_answered(self))
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.channel.ended = True
+            self.channel.stop_playing()
+            code = info.lastStatusCode
+            self.worker.later(0, lambda: self.worker.ended(self, None))
+            self.worker.later(0, lambda: self.on_ended(self, code))
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
+        return
+
+
 class MediaAccount(pj.Account):
     """The worker's one local account: every call Kamailio sends lands here."""
 
@@ -346,6 +381,36 @@ class MediaWorker:
             type(flow).__name__,
         )
         self._reply(call, OK)
+
+    def free_lines(self) -> int:
+        """Calls this worker may still hold (answered and placed alike)."""
+        return pool.CALLS_PER_WORKER - len(self.calls)
+
+    def call_out(
+        self,
+        extension: str,
+        on_answered: Callable[[OutgoingCall], None],
+        on_ended: Callable[[OutgoingCall, int], None],
+    ) -> OutgoingCall | None:
+        """Ring an extension's phones through Kamailio, with the trust token
+        (agent/sip/routing.py, from_media_service); None if it cannot start."""
+        host = self.settings.bind
+        if ":" in host:
+            host = f"[{host}]"
+        target = f"sip:{extension}@{host}:{self.settings.sip_port}"
+        call = OutgoingCall(self, on_answered, on_ended)
+        prm = pj.CallOpParam(True)
+        header = pj.SipHeader()
+        header.hName = pool.TOKEN_HEADER
+        header.hValue = self.token
+        prm.txOption.headers.append(header)
+        try:
+            call.makeCall(target, prm)
+        except pj.Error as exc:
+            log.warning("media: cannot ring %s: %s", extension, exc.info())
+            return None
+        self.calls[call.getId()] = call
+        return call
 
     def _reply(self, call: MediaCall, code: int, reason: str = "") -> None:
         prm = pj.CallOpParam(True)

@@ -13,6 +13,7 @@ Numbers the media service answers:
 - ``*78`` and ``*79``: the caller's do-not-disturb on and off
   (agent/media/feature_codes.py);
 - an IVR menu's number;
+- a call queue's number (agent/queues/flow.py);
 - any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
   (busy or unavailable): leave a message.
 """
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.db.models import ConferenceRoom, IvrMenu, Mailbox
+from agent.db.models import CallQueue, ConferenceRoom, IvrMenu, Mailbox
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import send_voicemail_email
@@ -553,6 +554,11 @@ def for_invite(worker, channel, invite):
         from agent.conference.flow import ConferenceMember
 
         return ConferenceMember(worker, channel, room, invite.caller)
+    queue = CallQueue.get_or_none(CallQueue.number == invite.dialed)
+    if queue is not None:
+        from agent.queues.flow import QueueCaller
+
+        return QueueCaller(worker, channel, queue, invite.caller)
     menu = IvrMenu.get_or_none(IvrMenu.number == invite.dialed)
     if menu is not None:
         from agent.ivr.flow import IvrFlow
