@@ -24,6 +24,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_queues,
     openapi_reports,
     openapi_speed_dials,
     openapi_trunks,
@@ -265,6 +266,7 @@ def _parts() -> dict:
             | openapi_mail.SCHEMAS
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
+            | openapi_queues.SCHEMAS
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
@@ -277,6 +279,7 @@ def _parts() -> dict:
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
+            **openapi_queues.PATHS,
             **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
