@@ -188,3 +188,33 @@ def test_a_queue_number_shares_the_number_space_and_changes_keep_the_rest(pbx_da
     assert changed.json()["strategy"] == "linear"
     room = pbx_data.cli("conference", "set", "600", "--name", "R", "--json")
     assert room.json()["error"]["field"] == "number"
+
+
+def test_an_agent_logs_in_with_star_45_takes_a_call_and_logs_out_with_star_46(
+    pbx, extensions
+):
+    add_queue(pbx, "--strategy", "round-robin")
+    with (
+        phone(pbx, "101", extensions["101"]) as caller,
+        phone(pbx, "102", extensions["102"], answer_incoming="answer") as agent,
+    ):
+        assert (caller.register(), agent.register()) == (200, 200)
+        login = agent.call("*45600")
+        login.wait_confirmed()
+        login.wait_disconnected(timeout=10)  # "agent logged in", goodbye
+        agents = pbx.cli("queue", "agents", "600", "--json").json()
+        assert agents == {"static": [], "logged_in": ["102"]}
+
+        call = caller.call("600")
+        call.wait_confirmed()
+        answered = agent.wait_incoming(timeout=8)
+        assert call.heard_tone(TONES["102"], timeout=8)
+        assert answered.heard_tone(TONES["101"], timeout=8)
+        call.hangup()
+        answered.wait_disconnected(timeout=5)
+
+        logout = agent.call("*46600")
+        logout.wait_confirmed()
+        logout.wait_disconnected(timeout=10)
+        agents = pbx.cli("queue", "agents", "600", "--json").json()
+        assert agents == {"static": [], "logged_in": []}

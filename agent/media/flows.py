@@ -13,7 +13,9 @@ Numbers the media service answers:
 - ``*78`` and ``*79``: the caller's do-not-disturb on and off
   (agent/media/feature_codes.py);
 - an IVR menu's number;
-- a call queue's number (agent/queues/flow.py);
+- a call queue's number (agent/queues/flow.py), and ``*45`` / ``*46``
+  followed by it: the caller's extension logs in to or out of the queue
+  (agent/queues/codes.py);
 - any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
   (busy or unavailable): leave a message.
 """
@@ -545,6 +547,11 @@ def for_invite(worker, channel, invite):
         return DoNotDisturbCode(
             worker, channel, invite.caller, DND_CODES[invite.dialed]
         )
+    from agent.queues import codes
+
+    queue_code = codes.parse(invite.dialed)
+    if queue_code is not None:
+        return codes.QueueLoginCode(worker, channel, invite.caller, *queue_code)
     if invite.dialed == OWN_MAILBOX_CODE:
         return MailboxMenu(worker, channel, invite.caller)
     if invite.dialed == ANY_MAILBOX_CODE:

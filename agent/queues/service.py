@@ -254,9 +254,14 @@ class QueueService:
 
     # -- dynamic agents --------------------------------------------------------
 
+    def _require_agent_change(self, extension: str) -> None:
+        """An administrator changes anyone's login, a user only their own."""
+        if self.actor.extension is None or self.actor.extension != extension:
+            self.actor.require(Permission.MANAGE_MEDIA)
+
     def log_in(self, number: str, extension: str) -> bool:
         """Log an extension in as a dynamic agent; False if it already was."""
-        self.actor.require(Permission.MANAGE_MEDIA)
+        self._require_agent_change(extension)
         queue = self._queue(number)
         if not Extension.select().where(Extension.number == extension).exists():
             raise InvalidInput("extension", extension, "no such extension")
@@ -271,7 +276,7 @@ class QueueService:
 
     def log_out(self, number: str, extension: str) -> bool:
         """Log a dynamic agent out; False if it was not logged in."""
-        self.actor.require(Permission.MANAGE_MEDIA)
+        self._require_agent_change(extension)
         queue = self._queue(number)
         with database.atomic():
             removed = (
