@@ -32,6 +32,7 @@
     <a href="/voicemail">Voicemail</a>
     <a href="/ivr">IVR</a>
     <a href="/conference">Conference</a>
+    <a href="/queues">Queues</a>
     % end
     % if can(Permission.VIEW_CALL_ROUTING):
     <a href="/trunks">Trunks</a>
