@@ -1,8 +1,8 @@
 """The PBX's one internal number space, and the emergency numbers kept out of it.
 
 An extension, a ring group, an IVR menu, a conference room and a call queue
-are all called
-by dialling their number, and the SIP routing answers the first it finds.
+are all called by dialling their number, and the SIP routing answers the
+first it finds.
 Two of them on one number would leave the other silent, so each number
 belongs to one of them only. An emergency number (the event option
 ``emergency_numbers``) must leave by a trunk: an internal number equal to

@@ -26,6 +26,7 @@ from agent.db.models import CallQueue, Extension, QueueLogin
 from agent.extensions.features import ExtensionFeatureRow
 from agent.ivr.destinations import Destination
 from agent.media.flows import Flow, LeaveMessage, prompt
+from agent.media.music_on_hold import is_enabled
 from agent.media.prompts import digit_prompts, music_on_hold
 from agent.media.uploads import MUSIC_FOLDER
 from agent.queues import state
@@ -110,13 +111,19 @@ class QueueCaller(Flow):
             )
             if path.is_file():
                 return [path]
+        if not is_enabled():
+            return []  # the owner turned music on hold off: silence
         return music_on_hold(self.worker.settings.data_dir)
 
     def play_music(self) -> None:
         if self.done or self.channel.ended:
             return
         self.announcing = False
-        self.channel.play(self.music(), self.play_music)
+        music = self.music()
+        if music:
+            self.channel.play(music, self.play_music)
+        else:
+            self.channel.stop_playing()
 
     def tick(self) -> None:
         if self.done or self.channel.ended:
