@@ -218,3 +218,51 @@ def test_an_agent_logs_in_with_star_45_takes_a_call_and_logs_out_with_star_46(
         logout.wait_disconnected(timeout=10)
         agents = pbx.cli("queue", "agents", "600", "--json").json()
         assert agents == {"static": [], "logged_in": []}
+
+
+def test_an_agent_in_a_queue_call_is_not_rung_for_the_next_caller(pbx, extensions):
+    password = pbx.add_extension("104")
+    add_queue(pbx, "--strategy", "linear", "--agents", "102,103")
+    with (
+        phone(pbx, "101", extensions["101"]) as first_caller,
+        Phone(
+            "104", password, server="127.0.0.1", port=pbx.sip_port, tone_hz=941
+        ) as second_caller,
+        phone(pbx, "102", extensions["102"], answer_incoming="answer") as busy,
+        phone(pbx, "103", extensions["103"], answer_incoming="answer") as free,
+    ):
+        for p in (first_caller, second_caller, busy, free):
+            assert p.register() == 200
+        first = first_caller.call("600")
+        first.wait_confirmed()
+        assert first.heard_tone(TONES["102"], timeout=8)
+
+        second = second_caller.call("600")
+        second.wait_confirmed()
+        assert second.heard_tone(TONES["103"], timeout=8)
+        assert busy.invites_received == 1, "the agent in a call was rung again"
+        assert first.heard_tone(TONES["102"], timeout=0)
+        first.hangup()
+        second.hangup()
+
+
+def test_an_ivr_key_sends_the_caller_to_a_queue(pbx, extensions):
+    add_queue(pbx, "--agents", "102")
+    menu = pbx.cli(
+        "ivr", "set", "700", "--name", "Main", "--prompt", "dir-welcome",
+        "--choice", "1=queue:600", "--json",
+    )  # fmt: skip
+    assert menu.returncode == 0, menu.stderr
+    with (
+        phone(pbx, "101", extensions["101"]) as caller,
+        phone(pbx, "102", extensions["102"], answer_incoming="answer") as agent,
+    ):
+        assert (caller.register(), agent.register()) == (200, 200)
+        call = caller.call("700")
+        call.wait_confirmed()
+        time.sleep(0.5)
+        call.send_dtmf("1")
+        answered = agent.wait_incoming(timeout=8)
+        assert call.heard_tone(TONES["102"], timeout=8)
+        assert answered.heard_tone(TONES["101"], timeout=8)
+        call.hangup()
