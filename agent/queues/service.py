@@ -12,6 +12,7 @@ their logins are rows of ``queue_login``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from agent import audit, numbering
@@ -51,6 +52,8 @@ ANNOUNCE_EVERY_S = (20, 600)
 #: so more agents are rung in turns of three.
 MAX_AGENTS = 32
 DEFAULT_MUSIC = "default"
+#: What an upload's name may be (agent/media/uploads.py): no path, no NUL.
+MUSIC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -337,8 +340,9 @@ class QueueService:
     def _check_music(self, music: str) -> None:
         if music == DEFAULT_MUSIC:
             return
+        named = isinstance(music, str) and MUSIC_NAME.fullmatch(music) is not None
         path = self.settings.data_dir / MUSIC_FOLDER / f"{music}.wav"
-        if "/" in music or not path.is_file():
+        if not named or not path.is_file():
             raise InvalidInput(
                 "music", music, f'"{DEFAULT_MUSIC}" or the name of uploaded music'
             )
