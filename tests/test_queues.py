@@ -266,3 +266,24 @@ def test_an_ivr_key_sends_the_caller_to_a_queue(pbx, extensions):
         assert call.heard_tone(TONES["102"], timeout=8)
         assert answered.heard_tone(TONES["101"], timeout=8)
         call.hangup()
+
+
+def test_a_waiting_caller_hears_the_position_announced_between_the_music(
+    pbx, extensions, music
+):
+    add_queue(
+        pbx, "--music", music, "--announce-position", "on", "--announce-every", "20"
+    )  # no agent: the caller waits
+    with phone(pbx, "101", extensions["101"]) as caller:
+        assert caller.register() == 200
+        call = caller.call("600")
+        call.wait_confirmed()
+        assert call.heard_tone(MUSIC_HZ), "the waiting caller hears no music"
+        started = time.monotonic()
+        assert no_longer_hears(call, MUSIC_HZ, timeout=25), "no announcement"
+        assert time.monotonic() - started >= 12, "announced before its time"
+        assert call.heard_tone(MUSIC_HZ, timeout=10), "the music does not come back"
+        status = pbx.cli("queue", "status", "600", "--json").json()
+        assert [w["caller"] for w in status["waiting"]] == ["101"]
+        assert status["waiting"][0]["wait_s"] >= 20
+        call.hangup()

@@ -37,6 +37,10 @@ log = logging.getLogger("edgepbx.media")
 
 # How often a waiting caller looks for a free agent.
 TICK_S = 1.0
+# After a round in which every agent rang or refused and none answered, the
+# caller waits this long before the next round, so a phone that refuses at
+# once (busy elsewhere) is not rung every second.
+RETRY_S = 5.0
 
 #: What this worker holds, published for the others and the web admin.
 HELD = state.WorkerQueues()
@@ -93,6 +97,7 @@ class QueueCaller(Flow):
         self._tick_timer = None
         self._deadline = None
         self._next_announcement = self.since + queue.announce_every_s
+        self._retry_at = 0.0
 
     # -- waiting -----------------------------------------------------------------
 
@@ -135,7 +140,7 @@ class QueueCaller(Flow):
         if announces and time.time() >= self._next_announcement and not self.ringing:
             self._next_announcement = time.time() + self.queue.announce_every_s
             self.announce(position)
-        if self.ringing:
+        if self.ringing or time.time() < self._retry_at:
             return
         agents = queue_agents(self.queue)
         free = [a for a in agents if a not in live.agents and self._reachable(a)]
@@ -237,6 +242,11 @@ class QueueCaller(Flow):
         self.ringing.pop(agent, None)
         if HELD.agents.get(agent, {}).get("queue") == self.number:
             HELD.agents.pop(agent, None)
+        round_over = self.queue.strategy == "ring-all" or set(self.tried) >= set(
+            queue_agents(self.queue)
+        )
+        if call is not self.agent_call and not self.ringing and round_over:
+            self._retry_at = time.time() + RETRY_S
         if call is self.agent_call:
             stat = HELD.stats.setdefault(agent, {"calls": 0, "last_end": 0.0})
             stat["calls"] += 1
