@@ -1,8 +1,8 @@
 """The PBX's one internal number space, and the emergency numbers kept out of it.
 
-An extension, a ring group, an IVR menu, a conference room and a page group
-are all called by dialling their number, and the SIP routing answers the
-first it finds.
+An extension, a ring group, an IVR menu, a conference room, a page group
+and a call queue are all called by dialling their number, and the SIP
+routing answers the first it finds.
 Two of them on one number would leave the other silent, so each number
 belongs to one of them only. An emergency number (the event option
 ``emergency_numbers``) must leave by a trunk: an internal number equal to
@@ -11,7 +11,13 @@ it would ring inside the building instead.
 
 from __future__ import annotations
 
-from agent.db.models import ConferenceRoom, Extension, IvrMenu, PageGroup
+from agent.db.models import (
+    CallQueue,
+    ConferenceRoom,
+    Extension,
+    IvrMenu,
+    PageGroup,
+)
 from agent.errors import InvalidInput
 from agent.events.settings import EventOptions
 from agent.feature_codes import feature_code_of
@@ -24,6 +30,7 @@ HOLDERS = {
     "IVR menu": ("an IVR menu", IvrMenu),
     "conference room": ("a conference room", ConferenceRoom),
     "page group": ("a page group", PageGroup),
+    "queue": ("a queue", CallQueue),
 }
 
 

@@ -247,3 +247,56 @@ def test_the_same_put_at_once_creates_once_and_updates_the_rest(
     assert statuses == [200] * (PARALLEL_PUTS - 1) + [201]
     assert admin_api.get(path).status == 200
     assert admin_api.request("DELETE", path).status == 204
+
+
+QUEUES = "/api/v1/queues"
+
+
+def test_a_queue_is_made_changed_in_part_logged_into_and_removed(admin_api):
+    made = admin_api.request(
+        "PUT",
+        f"{QUEUES}/650",
+        json_body={"name": "Support", "agents": ["401"], "strategy": "linear"},
+    )
+    changed = admin_api.request("PUT", f"{QUEUES}/650", json_body={"ring_s": 20})
+    logged_in = admin_api.request(
+        "POST", f"{QUEUES}/650/logins", json_body={"extension": "401"}
+    )
+    status = admin_api.get(f"{QUEUES}/650/status")
+    removed = admin_api.request("DELETE", f"{QUEUES}/650")
+    gone = admin_api.get(f"{QUEUES}/650")
+
+    assert made.status == 201, made.json()
+    assert changed.status == 200
+    assert (changed.json()["strategy"], changed.json()["ring_s"]) == ("linear", 20)
+    assert changed.json()["agents"] == ["401"]
+    assert logged_in.json()["logged_in"] == ["401"]
+    assert status.json() == {
+        "number": "650",
+        "waiting": [],
+        "agents": [{"extension": "401", "kind": "static", "state": "idle", "calls": 0}],
+    }
+    assert removed.status == 204
+    assert gone.status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Q", "strategy": "loudest"}, "strategy"),
+        ({"name": "Q", "agents": "401"}, "agents"),
+        ({"name": "Q", "agents": ["499"]}, "agents"),
+        ({"name": "Q", "ring_s": "15"}, "ring_s"),
+        ({"name": "Q", "max_wait_s": 5}, "max_wait_s"),
+        ({"name": "Q", "failover": "ivr:999"}, "failover"),
+        ({"name": "Q", "announce_position": "yes"}, "announce_position"),
+        ({"strategy": "linear"}, "name"),
+    ],
+)
+def test_a_bad_queue_is_a_problem_naming_the_field_and_saves_nothing(
+    admin_api, body, field
+):
+    refused = admin_api.request("PUT", f"{QUEUES}/651", json_body=body)
+    assert refused.status in {400, 422}
+    assert refused.json()["field"] == field
+    assert admin_api.get(f"{QUEUES}/651").status == 404

@@ -294,6 +294,34 @@ def test_an_ivr_menu_s_number_goes_to_a_media_worker(ksr, media_route, monkeypat
     assert ksr.replies() == []
 
 
+def test_a_call_queue_s_number_goes_to_a_media_worker(ksr, media_route, monkeypatch):
+    ksr.values["$rU"] = "650"
+    ksr.returns["auth_db.is_subscriber"] = -1
+    ksr.returns["isflagset"] = False
+    monkeypatch.setattr(
+        media_route,
+        "is_numbered_in",
+        lambda table, n: (table, n) == ("call_queue", "650"),
+    )
+    media_route.ksr_request_route(None)
+    assert ksr.called("dispatcher.ds_select_dst") == [(1, 4)]
+    assert ksr.called("tm.t_relay")
+    assert ksr.replies() == []
+
+
+def test_a_queue_s_call_to_an_agent_from_the_media_service_is_record_routed(
+    ksr, media_route
+):
+    ksr.values["$rm"] = "INVITE"
+    ksr.values["$rU"] = "102"
+    ksr.values["$si"] = "127.0.0.1"
+    ksr.values["$hdr(X-Edgepbx-Media)"] = "t0ken"
+    assert media_route.from_media_service("INVITE") is True
+    assert ksr.called("registrar.lookup")
+    assert ksr.called("rr.record_route")
+    assert ksr.called("tm.t_relay")
+
+
 def test_a_number_of_no_extension_menu_or_room_is_not_taken_by_media(ksr, media_route):
     ksr.values["$rU"] = "0044201234"
     ksr.returns["auth_db.is_subscriber"] = -1

@@ -169,3 +169,43 @@ def test_a_page_group_with_an_unknown_member_is_shown_at_the_members(office, adm
     removed = admin.post_form("/paging/830/remove", {}, csrf_from="/paging")
     assert removed.status == 303
     assert office.cli("paging", "list", "--json").json() == []
+
+
+QUEUE_FORM = {
+    "number": "660",
+    "name": "Front",
+    "strategy": "linear",
+    "agents": "101",
+    "ring_s": "15",
+    "max_wait_s": "120",
+    "failover": "hangup",
+    "music": "default",
+    "announce_position": "on",
+    "announce_every_s": "60",
+}
+
+
+def test_a_queue_saved_on_the_page_is_listed_with_its_agents_idle(office, admin):
+    reply = admin.post_form("/queues", QUEUE_FORM, csrf_from="/queues")
+    listed = admin.get("/queues").body
+
+    assert reply.status == 303
+    assert "<td>660</td>" in listed and "101 idle" in listed
+    shown = office.cli("queue", "show", "660", "--json").json()
+    assert (shown["strategy"], shown["announce_position"]) == ("linear", True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("agents", "101,199", "no such extension"),
+        ("ring_s", "3", "from 5 to 120"),
+        ("failover", "ivr:999", "no such IVR menu"),
+        ("number", "101", "already an extension's number"),
+    ],
+)
+def test_a_bad_queue_field_is_shown_at_that_field(office, admin, field, value, rule):
+    form = QUEUE_FORM | {"number": "661", field: value}
+    reply = admin.post_form("/queues", form, csrf_from="/queues")
+    assert reply.status == 422
+    assert rule in field_error(reply.body, field)

@@ -33,6 +33,7 @@ from webadmin import (
     api_phone_keys,
     api_phone_templates,
     api_phones,
+    api_queues,
     api_reports,
     api_seen_phones,
     api_speed_dials,
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_network.install(app, appliance)
     pages_network.install(app, appliance)
     api_media.install(app, appliance)
+    api_queues.install(app, appliance)
     api_audio.install(app, appliance)
     pages_media.install(app, appliance)
     api_features.install(app, appliance)

@@ -25,6 +25,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_queues,
     openapi_reports,
     openapi_speed_dials,
     openapi_storage,
@@ -268,6 +269,7 @@ def _parts() -> dict:
             | openapi_mail.SCHEMAS
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
+            | openapi_queues.SCHEMAS
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
@@ -283,6 +285,7 @@ def _parts() -> dict:
         "paths": {
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
+            **openapi_queues.PATHS,
             **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,

@@ -23,6 +23,7 @@ from agent.media.uploads import (
     PromptService,
 )
 from agent.paging.service import PagingService
+from agent.queues.service import STRATEGIES, QueueService
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
 from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
@@ -329,3 +330,76 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return paging_page({}, {"form": str(exc)}, 404)
         log.info("page group %s: removed by %s", number, actor().name)
         bottle.redirect("/paging", 303)
+
+    # -- call queues ------------------------------------------------------------
+
+    def queues_page(values: dict, errors: dict, status: int = 200) -> str:
+        service = QueueService(settings, actor())
+        try:
+            queues = service.list()
+            live = {q.number: service.status(q.number) for q in queues}
+        except Forbidden as exc:
+            return refused(exc)
+        return render(
+            "queues",
+            status,
+            title="Call queues",
+            queues=queues,
+            live=live,
+            fields=QUEUE_FORM,
+            strategies=STRATEGIES,
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/queues")
+    def queues_list() -> str:
+        defaults = {
+            "strategy": "ring-all",
+            "ring_s": "15",
+            "max_wait_s": "300",
+            "failover": "hangup",
+            "music": "default",
+            "announce_every_s": "60",
+        }
+        return queues_page(defaults, {})
+
+    @app.post("/queues")
+    def queues_save() -> str:
+        values = {name: _form(name) for name, _, _ in QUEUE_FORM}
+        try:
+            QueueService(settings, actor()).save(
+                values["number"],
+                name=values["name"],
+                strategy=values["strategy"],
+                agents=[a.strip() for a in values["agents"].split(",") if a.strip()],
+                ring_s=_whole("ring_s", values["ring_s"]),
+                max_wait_s=_whole("max_wait_s", values["max_wait_s"]),
+                failover=values["failover"],
+                music=values["music"] or "default",
+                announce_position=values["announce_position"] == "on",
+                announce_wait=values["announce_wait"] == "on",
+                announce_every_s=_whole("announce_every_s", values["announce_every_s"]),
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return queues_page(values, _field_errors(exc), 422)
+        log.info("queue %s: saved by %s", values["number"], actor().name)
+        bottle.redirect("/queues", 303)
+
+
+#: The queue form's fields: name, label, hint.
+QUEUE_FORM = (
+    ("number", "Number", "Callers dial it; no extension, menu or room has it"),
+    ("name", "Name", "Like Sales"),
+    ("strategy", "Strategy", "How the agents are rung"),
+    ("agents", "Static agents", "Extensions in ring order, like 101,102"),
+    ("ring_s", "Ring time", "Seconds one agent rings, 5 to 120"),
+    ("max_wait_s", "Longest wait", "Seconds before the failover, 10 to 3600"),
+    ("failover", "Failover", "extension:N, voicemail:N, ivr:N, queue:N or hangup"),
+    ("music", "Music", '"default" or the name of uploaded music'),
+    ("announce_position", "Announce the position", "Tell callers their place"),
+    ("announce_wait", "Announce the wait", "Tell callers how long they waited"),
+    ("announce_every_s", "Announce every", "Seconds, 20 to 600"),
+)

@@ -33,6 +33,7 @@ from agent.cli import network as network_cli
 from agent.cli import paging as paging_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
+from agent.cli import queue as queue_cli
 from agent.cli import report as report_cli
 from agent.cli import security as security_cli
 from agent.cli import speed_dial as speed_dial_cli
@@ -325,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     ivr_cli.register(sub)
     conference_cli.register(sub)
     paging_cli.register(sub)
+    queue_cli.register(sub)
     prompt_cli.register(sub)
     mail_cli.register(sub)
     events_cli.register(sub)

@@ -429,6 +429,31 @@ CREATE TABLE page_group (
 )
 """
 
+CALL_QUEUES = """
+CREATE TABLE call_queue (
+    id INTEGER PRIMARY KEY NOT NULL,
+    number VARCHAR(6) NOT NULL UNIQUE,
+    name VARCHAR(64) NOT NULL,
+    strategy VARCHAR(16) NOT NULL DEFAULT 'ring-all',
+    agents TEXT NOT NULL DEFAULT '',
+    ring_s INTEGER NOT NULL DEFAULT 15,
+    max_wait_s INTEGER NOT NULL DEFAULT 300,
+    failover VARCHAR(32) NOT NULL DEFAULT 'hangup',
+    music VARCHAR(64) NOT NULL DEFAULT 'default',
+    announce_position BOOLEAN NOT NULL DEFAULT 0,
+    announce_wait BOOLEAN NOT NULL DEFAULT 0,
+    announce_every_s INTEGER NOT NULL DEFAULT 60,
+    updated_at DATETIME NOT NULL
+);
+CREATE TABLE queue_login (
+    id INTEGER PRIMARY KEY NOT NULL,
+    queue_id INTEGER NOT NULL REFERENCES call_queue (id) ON DELETE CASCADE,
+    extension VARCHAR(6) NOT NULL,
+    logged_in_at DATETIME NOT NULL,
+    UNIQUE (queue_id, extension)
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -467,6 +492,7 @@ MIGRATIONS: list[Migration] = [
         "call waiting per extension, the feature-code table",
         _run(CALL_WAITING_AND_FEATURE_CODES),
     ),
+    Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -353,3 +353,41 @@ class PageGroup(BaseModel):
 
     class Meta:
         table_name = "page_group"
+
+
+class CallQueue(BaseModel):
+    """A call queue: callers wait with music until one of its agents answers.
+
+    ``agents`` are the static agents' extension numbers in ring order,
+    comma-separated; ``failover`` is a destination as an IVR key has one
+    (agent/ivr/destinations.py); ``music`` is "default" or the name of an
+    uploaded piece of music on hold.
+    """
+
+    number = peewee.CharField(unique=True, max_length=6)
+    name = peewee.CharField(max_length=64)
+    strategy = peewee.CharField(max_length=16, default="ring-all")
+    agents = peewee.TextField(default="")
+    ring_s = peewee.IntegerField(default=15)
+    max_wait_s = peewee.IntegerField(default=300)
+    failover = peewee.CharField(max_length=32, default="hangup")
+    music = peewee.CharField(max_length=64, default="default")
+    announce_position = peewee.BooleanField(default=False)
+    announce_wait = peewee.BooleanField(default=False)
+    announce_every_s = peewee.IntegerField(default=60)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "call_queue"
+
+
+class QueueLogin(BaseModel):
+    """A dynamic agent: an extension logged in to a queue by feature code."""
+
+    queue = peewee.ForeignKeyField(CallQueue, backref="logins", on_delete="CASCADE")
+    extension = peewee.CharField(max_length=6)
+    logged_in_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "queue_login"
+        indexes = ((("queue", "extension"), True),)

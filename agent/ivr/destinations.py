@@ -1,5 +1,5 @@
-"""Where an IVR key leads: ``extension:101``, ``voicemail:101``,
-``ivr:500`` or ``hangup``."""
+"""Where an IVR key (or a queue's failover) leads: ``extension:101``,
+``voicemail:101``, ``ivr:500``, ``queue:700`` or ``hangup``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from agent.errors import InvalidInput
 
-KINDS = ("extension", "voicemail", "ivr", "hangup")
+KINDS = ("extension", "voicemail", "ivr", "queue", "hangup")
 
 
 @dataclass(frozen=True)

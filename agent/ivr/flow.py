@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from agent.db.models import Extension, IvrMenu
+from agent.db.models import CallQueue, Extension, IvrMenu
 from agent.ivr.destinations import Destination
 from agent.media.flows import Flow, LeaveMessage, prompt, prompts
 from agent.media.prompts import PromptMissing, system_prompt
@@ -108,6 +108,16 @@ class IvrFlow(Flow):
                 return
             self.enter(menu)
             self.offer()
+        elif destination.kind == "queue":
+            from agent.queues.flow import QueueCaller
+
+            queue = CallQueue.get_or_none(CallQueue.number == destination.target)
+            if queue is None:
+                self.goodbye()
+                return
+            flow = QueueCaller(self.worker, self.channel, queue, self.caller)
+            self.channel.call.flow = flow
+            flow.start()
         elif destination.kind == "voicemail":
             box = VoicemailService(self.worker.settings).find(destination.target)
             if box is None or not box.enabled:

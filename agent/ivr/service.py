@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
-from agent.db.models import Extension, IvrChoice, IvrMenu, utcnow
+from agent.db.models import CallQueue, Extension, IvrChoice, IvrMenu, utcnow
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.ivr.destinations import Destination
 from agent.media.prompts import SYSTEM_PROMPTS_DIR
@@ -224,6 +224,8 @@ class IvrService:
                 raise InvalidInput(field, str(destination), "leads back to this menu")
             if IvrMenu.get_or_none(IvrMenu.number == target) is None:
                 raise InvalidInput(field, str(destination), "no such IVR menu")
+        elif kind == "queue" and not CallQueue.get_or_none(CallQueue.number == target):
+            raise InvalidInput(field, str(destination), "no such queue")
 
     def _path_back(self, start: str, home: str, path: list[str]) -> list[str] | None:
         """The chain of menus from start back to home, if there is one."""

@@ -261,6 +261,41 @@ class MediaCall(pj.Call):
             self.worker.later(0, lambda: self.flow.on_transfer_failed(code))
 
 
+class OutgoingCall(MediaCall):
+    """A call the worker places through Kamailio (a queue ringing an agent).
+
+    ``on_answered`` runs once the callee answered and the audio is up;
+    ``on_ended`` runs with the final SIP status when the call is over,
+    answered or not.
+    """
+
+    def __init__(
+        self,
+        worker: MediaWorker,
+        on_answered: Callable[[OutgoingCall], None],
+        on_ended: Callable[[OutgoingCall, int], None],
+    ) -> None:
+        super().__init__(worker, worker.account, pj.PJSUA_INVALID_ID)
+        self.on_answered = on_answered
+        self.on_ended = on_ended
+        self.answered = False
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
+        info = self.getInfo()
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED and not self.answered:
+            self.answered = True
+            self.worker.later(0, lambda: self.on_answered(self))
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.channel.ended = True
+            self.channel.stop_playing()
+            code = info.lastStatusCode
+            self.worker.later(0, lambda: self.worker.ended(self, None))
+            self.worker.later(0, lambda: self.on_ended(self, code))
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
+        return
+
+
 class MediaAccount(pj.Account):
     """The worker's one local account: every call Kamailio sends lands here."""
 
@@ -347,33 +382,37 @@ class MediaWorker:
         )
         self._reply(call, OK)
 
-    def call_out(
-        self, number: str, headers: dict[str, str], flow_for: Callable
-    ) -> MediaCall | None:
-        """Call an extension through Kamailio; None if pjsua refuses at once.
+    def free_lines(self) -> int:
+        """Calls this worker may still hold (answered and placed alike)."""
+        return pool.CALLS_PER_WORKER - len(self.calls)
 
-        ``flow_for`` gets the new call's channel and returns its flow, which
-        starts when the callee answers and hears of the hang-up, as a flow of
-        an incoming call does. The trust token goes with every such call.
-        """
+    def call_out(
+        self,
+        extension: str,
+        on_answered: Callable[[OutgoingCall], None],
+        on_ended: Callable[[OutgoingCall, int], None],
+        headers: dict[str, str] | None = None,
+    ) -> OutgoingCall | None:
+        """Ring an extension's phones through Kamailio, with the trust token
+        (agent/sip/routing.py, from_media_service) and any other headers
+        (a page's); None if it cannot start."""
         if self.account is None:
             return None
         host = self.settings.bind
         if ":" in host:
             host = f"[{host}]"
-        uri = f"sip:{number}@{host}:{self.settings.sip_port}"
-        call = MediaCall(self, self.account, pj.PJSUA_INVALID_ID)
-        call.flow = flow_for(call.channel)
+        target = f"sip:{extension}@{host}:{self.settings.sip_port}"
+        call = OutgoingCall(self, on_answered, on_ended)
         prm = pj.CallOpParam(True)
-        for name, value in {pool.TOKEN_HEADER: self.token, **headers}.items():
+        for name, value in {pool.TOKEN_HEADER: self.token, **(headers or {})}.items():
             header = pj.SipHeader()
             header.hName = name
             header.hValue = value
             prm.txOption.headers.append(header)
         try:
-            call.makeCall(uri, prm)
+            call.makeCall(target, prm)
         except pj.Error as exc:
-            log.warning("media: cannot call %s: %s", number, exc.info())
+            log.warning("media: cannot ring %s: %s", extension, exc.info())
             return None
         call.label = f"{self.port}/{call.getId()}"
         self.calls[call.getId()] = call

@@ -13,6 +13,9 @@ Numbers the media service answers:
   (mailbox number, then PIN); do-not-disturb, forwards and call waiting
   (agent/media/feature_codes.py);
 - an IVR menu's number;
+- a call queue's number (agent/queues/flow.py), and the queue login and
+  logout codes (``*45`` / ``*46`` unless changed) followed by it: the
+  caller's extension logs in to or out of the queue (agent/queues/codes.py);
 - any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
   (busy or unavailable): leave a message.
 """
@@ -28,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.db.models import ConferenceRoom, IvrMenu, Mailbox, PageGroup
+from agent.db.models import CallQueue, ConferenceRoom, IvrMenu, Mailbox, PageGroup
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import send_voicemail_email
@@ -525,6 +528,10 @@ class MailboxMenu(Flow):
         self.say(prompts("vm-passchanged"), self.options)
 
 
+#: The queue login codes' features: whether each logs the agent in.
+QUEUE_LOGINS = {"queue_login": True, "queue_logout": False}
+
+
 def for_invite(worker, channel, invite):
     """The flow for an incoming call, or a SIP status code to refuse it."""
     voicemail = VoicemailService(worker.settings)
@@ -543,6 +550,11 @@ def for_invite(worker, channel, invite):
     feature, number = match(current_codes(), invite.dialed) or ("", "")
     if feature in SETTINGS:
         return SettingCode(worker, channel, invite.caller, feature, number)
+    if feature in QUEUE_LOGINS:
+        from agent.queues.codes import QueueLoginCode
+
+        login = QUEUE_LOGINS[feature]
+        return QueueLoginCode(worker, channel, invite.caller, number, login)
     if feature == "voicemail_own":
         return MailboxMenu(worker, channel, invite.caller)
     if feature == "voicemail_any":
@@ -557,6 +569,11 @@ def for_invite(worker, channel, invite):
         from agent.paging.flow import PageCall
 
         return PageCall(worker, channel, group, invite.caller)
+    queue = CallQueue.get_or_none(CallQueue.number == invite.dialed)
+    if queue is not None:
+        from agent.queues.flow import QueueCaller
+
+        return QueueCaller(worker, channel, queue, invite.caller)
     menu = IvrMenu.get_or_none(IvrMenu.number == invite.dialed)
     if menu is not None:
         from agent.ivr.flow import IvrFlow

@@ -49,10 +49,12 @@ class PageCall(Flow):
             member = PageMember(self, number)
             call = self.worker.call_out(
                 number,
-                {PAGE_HEADER: self.group.number},
-                lambda channel, member=member: member.attach(channel),
+                member.answered,
+                member.ended,
+                headers={PAGE_HEADER: self.group.number},
             )
             if call is not None:
+                member.call = call
                 self.members.append(member)
         log.info(
             "page %s from %s: calling %s",
@@ -93,32 +95,27 @@ class PageCall(Flow):
         super().on_hangup()
         self.ended = True
         for member in list(self.members):
-            if member.channel is not None:
-                member.channel.hangup()
+            # Ringing or answered alike: a page nobody speaks into is over.
+            if member.call is not None:
+                member.call.channel.hangup()
         log.info("page %s from %s: ended", self.group.number, self.caller)
 
 
-class PageMember(Flow):
-    """One member's call of a page: it only listens."""
+class PageMember:
+    """One member's call of a page: it only listens (its keys do nothing)."""
 
     def __init__(self, page: PageCall, number: str) -> None:
         self.page = page
         self.number = number
         self.connected = False
         self.channel = None
+        self.call = None
 
-    def attach(self, channel) -> PageMember:
-        super().__init__(self.page.worker, channel)
-        return self
-
-    def start(self) -> None:
+    def answered(self, call) -> None:
+        self.channel = call.channel
         self.connected = True
         self.page.member_answered(self)
 
-    def on_digit(self, digit: str) -> None:
-        return  # a member's keys do nothing
-
-    def on_hangup(self) -> None:
-        super().on_hangup()
+    def ended(self, call, code: int) -> None:
         self.connected = False
         self.page.member_left(self)

@@ -50,8 +50,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("intercom", "*80", "intercom to an extension", True),
     Feature("pickup_group", "*8", "pick up a call ringing in your group"),
     Feature("pickup_directed", "**", "pick up a call ringing an extension", True),
-    Feature("queue_login", "*45", "log in to your queues as an agent"),
-    Feature("queue_logout", "*46", "log out of your queues"),
+    Feature("queue_login", "*45", "log in to a queue as an agent, by its number", True),
+    Feature("queue_logout", "*46", "log out of a queue, by its number", True),
 )
 BY_NAME = {feature.name: feature for feature in FEATURES}
 DEFAULT_CODES = {feature.name: feature.default for feature in FEATURES}

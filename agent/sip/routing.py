@@ -517,6 +517,11 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         if KSR.registrar.lookup(LOCATION_TABLE) < 0:
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
+        if method == "INVITE":
+            # A queue ringing an agent: the phone's later requests come
+            # back through here, as the worker's loopback address is out
+            # of a phone's reach.
+            KSR.rr.record_route()
         self.relay()
         return True
 
@@ -746,8 +751,8 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             KSR.hdr.remove("Alert-Info")
 
     def to_service_number(self, method: str) -> bool:
-        """Feature codes, IVR menus, conference rooms and page groups: the
-        media service.
+        """Feature codes, IVR menus, conference rooms, page groups and call
+        queues: the media service.
 
         Other numbers that are no extension go on to the outbound routes
         (to_outside), so a number a route sends out is never taken here.
@@ -774,6 +779,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             or is_room
             or self.is_numbered_in("ivr_menu", user)
             or self.is_numbered_in("page_group", user)
+            or self.is_numbered_in("call_queue", user)
         ):
             return False
         KSR.rr.record_route()

@@ -33,6 +33,7 @@
     <a href="/ivr">IVR</a>
     <a href="/conference">Conference</a>
     <a href="/paging">Paging</a>
+    <a href="/queues">Queues</a>
     % end
     % if can(Permission.VIEW_CALL_ROUTING):
     <a href="/trunks">Trunks</a>

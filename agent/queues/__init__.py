@@ -1,0 +1,1 @@
+"""Call queues: callers wait with music until an agent answers."""

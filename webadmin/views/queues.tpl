@@ -1,0 +1,60 @@
+% rebase('layout')
+% editable = can(Permission.MANAGE_MEDIA)
+<div class="heading">
+  <h1>Call queues <span class="count">{{len(queues)}}</span></h1>
+</div>
+% if not queues:
+<p class="empty">No queues yet. Callers to a queue's number hear music until one of its agents answers; agents log in with *45 and out with *46 followed by the queue's number.</p>
+% else:
+<div class="table-wrap">
+<table class="list">
+  <thead><tr>
+    <th scope="col">Number</th><th scope="col">Name</th><th scope="col">Strategy</th><th scope="col">Agents now</th><th scope="col">Waiting</th><th scope="col">After the longest wait</th>
+  </tr></thead>
+  <tbody>
+  % for queue in queues:
+    % now = live[queue.number]
+    <tr>
+      <td>{{queue.number}}</td>
+      <td>{{queue.name}}</td>
+      <td>{{queue.strategy}}</td>
+      <td>{{', '.join(f"{a['extension']} {a['state']}" for a in now.agents) or 'none'}}</td>
+      <td>{{', '.join(f"{w['caller']} for {w['wait_s']} s" for w in now.waiting) or 'nobody'}}</td>
+      <td>{{queue.max_wait_s}} s, then {{queue.failover}}</td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+% end
+% if editable:
+<section class="narrow">
+<h2>Add or change a queue</h2>
+% if errors.get('form'):
+<p class="error" role="alert">{{errors['form']}}</p>
+% end
+<form method="post" action="/queues" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % for name, label, hint in fields:
+  <label for="{{name}}">{{label}}</label>
+  % if name == 'strategy':
+  <select id="strategy" name="strategy"{{' aria-invalid=true' if errors.get(name) else ''}}>
+    % for strategy in strategies:
+    <option value="{{strategy}}"{{' selected' if values.get('strategy') == strategy else ''}}>{{strategy}}</option>
+    % end
+  </select>
+  % elif name.startswith('announce_') and name != 'announce_every_s':
+  <input id="{{name}}" name="{{name}}" type="checkbox" value="on"{{' checked' if values.get(name) else ''}}>
+  % else:
+  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % end
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  <button type="submit">Save queue</button>
+</form>
+</section>
+% end
