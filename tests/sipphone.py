@@ -127,6 +127,8 @@ DEFAULT_CODECS = ("PCMU/8000", "PCMA/8000")
 ANSWER_POLICIES = {
     "answer": "180 Ringing, then 200 OK (after answer_after seconds)",
     "ring": "180 Ringing, then wait for Call.answer() or the caller",
+    "auto": "180 Ringing; 200 OK at once only if the INVITE asks for it"
+    " (Call-Info answer-after=0, as desk phones honour), else wait",
     "busy": "486 Busy Here",
     "decline": "603 Decline",
     "ignore": "only the automatic 100 Trying; the caller times out",

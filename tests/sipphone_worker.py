@@ -91,6 +91,8 @@ SRTP_USE = {
     "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
 }
 # RFC 3261 section 21: the replies the answer policies send.
+# What a desk phone set to honour auto-answer looks for in an INVITE.
+AUTO_ANSWER = re.compile(r"^Call-Info:[^\r\n]*answer-after=0", re.I | re.M)
 RINGING = 180
 OK = 200
 BUSY_HERE = 486
@@ -296,6 +298,10 @@ class WorkerPhone(pj.Account):
                 answer(call, OK)
         elif self.policy == "ring":
             answer(call, RINGING)
+        elif self.policy == "auto":
+            answer(call, RINGING)
+            if AUTO_ANSWER.search(prm.rdata.wholeMsg):
+                answer(call, OK)
         elif self.policy == "busy":
             answer(call, BUSY_HERE)
         elif self.policy == "decline":

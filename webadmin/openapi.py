@@ -82,6 +82,11 @@ SCHEMAS: dict = {
             "enabled": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
+            "pickup_group": {
+                "type": "string",
+                "maxLength": rules.PICKUP_GROUP_MAX,
+                "description": "call pickup group; empty: in none",
+            },
         },
     },
     "ExtensionListItem": {
@@ -172,6 +177,7 @@ SCHEMAS: dict = {
             "display_name": {"type": "string", "maxLength": rules.DISPLAY_NAME_MAX},
             "email": {"type": ["string", "null"]},
             "enabled": {"type": "boolean"},
+            "pickup_group": {"type": ["string", "null"]},
         },
     },
     "Problem": {

@@ -416,6 +416,12 @@ CREATE TABLE conference_room (
 )
 """
 
+# Call pickup: extensions that share a pickup group answer each other's
+# ringing calls; empty: in no group.
+EXTENSION_PICKUP_GROUP = """
+ALTER TABLE extension ADD COLUMN pickup_group VARCHAR(16) NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -447,6 +453,7 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "phones seen but not assigned", _run(SEEN_PHONES)),
     Migration(14, "event center: events and webhooks", _run(EVENT_CENTER)),
     Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
+    Migration(18, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
     Migration(20, "company speed dials", _run(SPEED_DIALS)),
 ]
 

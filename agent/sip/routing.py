@@ -9,7 +9,8 @@ pipeline stops) or lets it pass on to the next step.
     screen_source -> reqinit -> request_syntax -> natdetect -> withindlg
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
-            -> allowed_source -> register -> watch -> to_service_number
+            -> allowed_source -> register -> watch -> pickup -> speed_dial
+            -> to_service_number
             -> to_outside -> to_extension
 
 An extension's do-not-disturb and call forwarding apply inside to_extension
@@ -61,6 +62,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         OutsideCalls,
         ring_for,
     )
+    from pickup import CallPickup
 except ModuleNotFoundError:
     from agent.sip.forwarding import CallForwarding
     from agent.sip.hold import MusicOnHold
@@ -73,6 +75,7 @@ except ModuleNotFoundError:
         OutsideCalls,
         ring_for,
     )
+    from agent.sip.pickup import CallPickup
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -291,7 +294,7 @@ class EventReporter(DatagramSender):
         self._send(event)
 
 
-class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
+class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
@@ -319,6 +322,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
             KSR.nathelper.fix_nated_contact()
         self.media_reply()
+        self.picked_up_answer()
         self.extension_call_replied()
         return 1
 
@@ -720,7 +724,10 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
                 # A phone behind NAT: media through the relay, both ways.
                 self.relay_media()
+            self.pickable()
         self.relay()
+        if method == "INVITE":
+            self.note_ringing(str(KSR.pv.get(DIALED_AVP)))
         return True
 
     # -- the media service ---------------------------------------------------
@@ -820,6 +827,7 @@ REQUEST_PIPELINE = (
     Routing.allowed_source,
     Routing.register,
     Routing.watch,
+    Routing.pickup,
     Routing.speed_dial,
     Routing.to_service_number,
     Routing.to_outside,
