@@ -15,6 +15,7 @@ from agent.provisioning import site
 from agent.provisioning.zone_rule import ZoneRule, for_zone
 from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain
+from agent.sip.pickup import DIRECTED_PICKUP_PREFIX, GROUP_PICKUP_CODE
 
 # The feature code that dials the voicemail box (served by the media
 # service once voicemail is built; phones get the key now).
@@ -57,6 +58,11 @@ class SiteProfile:
     ntp_server: str
     language: str
     voicemail_code: str = VOICEMAIL_ACCESS_CODE
+    #: Call pickup (agent/sip/pickup.py): the prefix a phone dials before
+    #: the number of a ringing BLF key to pick up its call, and the code
+    #: of group pickup.
+    directed_pickup_code: str = DIRECTED_PICKUP_PREFIX
+    group_pickup_code: str = GROUP_PICKUP_CODE
     #: Where phones fetch files over HTTP: ``http://<address>:<port>/prov/``.
     http_base: str = ""
 
