@@ -14,6 +14,7 @@ import pytest
 
 from tests.pbx import RunningPbx
 from tests.sipphone import CallFailed, Phone
+from tests.sipraw import DialogWatcher
 
 TONE = {"101": 697, "102": 1209, "103": 1477, "104": 941}
 
@@ -151,3 +152,36 @@ def test_a_pickup_group_name_is_checked_and_shown(pbx, passwords):
     assert pbx.cli("extension", "show", "103", "--json").json()["pickup_group"] == (
         "sales"
     )
+
+
+def test_a_blf_key_picks_up_with_replaces_naming_the_early_dialog(pbx, passwords):
+    with (
+        DialogWatcher("127.0.0.1", pbx.sip_port) as lamp,
+        phone(pbx, passwords, "101") as caller,
+        phone(pbx, passwords, "102") as callee,
+        phone(pbx, passwords, "103", answer="auto") as picker,
+    ):
+        assert (caller.register(), callee.register(), picker.register()) == (200,) * 3
+        assert lamp.subscribe("103", passwords["103"], "102").status in (200, 202)
+        lamp.next_state()
+        call = caller.call("102")
+        ringing = callee.wait_incoming()
+        assert lamp.wait_state("early")[-1] == "early"
+        dialog = lamp.dialogs[-1]
+        assert dialog["call-id"] == call.sip_call_id
+
+        replaces = (
+            f"{dialog['call-id']};to-tag={dialog.get('local-tag', '')}"
+            f";from-tag={dialog.get('remote-tag', '')};early-only"
+        )
+        pickup = picker.call("102", headers={"Replaces": replaces})
+        with pytest.raises(CallFailed) as failed:
+            pickup.wait_confirmed()
+        assert (failed.value.status_code, failed.value.reason) == (487, "Picked Up")
+        picked = picker.wait_incoming()
+        call.wait_confirmed()
+        assert call.heard_tone(TONE["103"]) and picked.heard_tone(TONE["101"])
+        assert ringing.wait_disconnected() == 487
+        assert callee.invites_received == 1  # the Replaces INVITE never rang it
+        call.hangup()
+        assert lamp.wait_state("terminated")[-1] == "terminated"

@@ -6,7 +6,10 @@ extension.
 - Directed pickup, ``**`` and the extension number: a call ringing at that
   extension. An extension in a pickup group is picked up only by its
   group's members; one in no group by any extension. A busy lamp key does
-  the same by dialling the directed pickup code.
+  the same by dialling the directed pickup code, or, on phones that do so,
+  by an INVITE with a Replaces header (RFC 3891) naming the early dialog
+  the lamp's NOTIFY reported: that is taken as a directed pickup of the
+  extension the call rings at, answered the same way.
 
 How: when a call starts ringing at an extension, the routing notes the
 extension's ringing INVITE transaction (tm's hash index and label) in the
@@ -19,15 +22,18 @@ for any forked call, and the caller talks to the picker: one call, one
 call record (its callee becomes the picker), and the caller's SDP reaches
 the picker unchanged.
 
-Known shortcoming: the busy lamp of the extension that rang shows the call
-as answered there until it ends, because pua_dialoginfo publishes the
-callee's lamp from the address it noted when the call started, and that
-cannot be changed from here. Only the latest call ringing at an extension
+Known shortcoming: the busy lamp of the extension that rang is not told
+that its call was picked up: pua_dialoginfo publishes the callee's lamp
+from the address noted when the call started, and the picker's branch
+ringing makes it report "early" again, so that lamp blinks on until the
+picked-up call ends (then it goes off, as it should). The picker's own lamp
+does not light for the call. Only the latest call ringing at an extension
 can be picked up (one htable entry per extension).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 try:
@@ -62,6 +68,10 @@ NO_GROUP = (403, "Not In A Pickup Group")
 OTHER_GROUP = (403, "Not In That Pickup Group")
 
 CALL_PICKED_UP = "picked_up"
+#: Key prefix, in the ringing htable, of Call-ID -> the extension it rings.
+CALL_KEY = "call:"
+#: RFC 3261 section 25.1 allows more in a Call-ID; phones use these.
+SAFE_CALL_ID = re.compile(r"[A-Za-z0-9.!%*_+~@:-]{1,128}")
 
 
 class CallPickup:
@@ -83,6 +93,7 @@ class CallPickup:
         KSR.htable.sht_sets(
             RINGING_TABLE, callee, str(index) + ":" + str(label) + ":" + call_id
         )
+        KSR.htable.sht_sets(RINGING_TABLE, CALL_KEY + call_id, callee)
 
     def ksr_branch_route_pickup(self, msg) -> int:
         """A branch of a ringing call: the picker's gets the auto-answer
@@ -113,6 +124,9 @@ class CallPickup:
         picker = self.calling_extension()
         if picker is None:
             return False
+        replaced = self.replaced_ringing_call()
+        if replaced:
+            user = DIRECTED_PICKUP_PREFIX + replaced
         if user == GROUP_PICKUP_CODE:
             group = self.pickup_group_of(picker)
             if not group:
@@ -140,6 +154,28 @@ class CallPickup:
                 return True
         KSR.sl.sl_send_reply(*NOTHING_RINGING)
         return True
+
+    @staticmethod
+    def replaced_ringing_call() -> str | None:
+        """The extension whose ringing call a Replaces header names, as a
+        phone sends from a BLF key of a ringing extension (RFC 3891: the
+        early dialog the dialog event NOTIFY named); None for no Replaces,
+        or one of a call that rings nowhere (an attended transfer's, which
+        goes on to the phone it names)."""
+        replaces = KSR.pv.get("$hdr(Replaces)")
+        if replaces is None:
+            return None
+        call_id = str(replaces).split(";", 1)[0].strip()
+        # The Call-ID becomes part of a pseudo-variable's name: only the
+        # characters phones use in theirs, never one that opens another.
+        if not SAFE_CALL_ID.fullmatch(call_id):
+            return None
+        target = KSR.pv.get("$sht(" + RINGING_TABLE + "=>" + CALL_KEY + call_id + ")")
+        if target is None:
+            return None
+        # The pickup answers the call itself; the Replaces is spent.
+        KSR.hdr.remove("Replaces")
+        return str(target)
 
     def append_picker(self, target: str, picker: str) -> bool:
         """Add the picker's phones to the call ringing at target; whether
