@@ -15,6 +15,7 @@ import pytest
 from tests.pbx import RunningPbx
 from tests.sipphone import CallFailed, Phone
 from tests.sipraw import DialogWatcher
+from tests.webclient import api_client, field_error, signed_in
 
 TONE = {"101": 697, "102": 1209, "103": 1477, "104": 941}
 
@@ -185,3 +186,38 @@ def test_a_blf_key_picks_up_with_replaces_naming_the_early_dialog(pbx, passwords
         assert callee.invites_received == 1  # the Replaces INVITE never rang it
         call.hangup()
         assert lamp.wait_state("terminated")[-1] == "terminated"
+
+
+def test_the_pickup_group_is_set_on_the_extension_s_page_and_through_the_api(
+    pbx, passwords
+):
+    web = signed_in(pbx)
+    bad = web.post_form(
+        "/extensions/101",
+        {"display_name": "101", "enabled": "on", "pickup_group": "front desk"},
+    )
+    unchanged = pbx.cli("extension", "show", "101", "--json").json()["pickup_group"]
+    saved = web.post_form(
+        "/extensions/101",
+        {"display_name": "101", "enabled": "on", "pickup_group": "front-desk"},
+    )
+    shown = web.get("/extensions/101").body
+
+    assert bad.status == 422
+    assert field_error(bad.body, "pickup_group").startswith(
+        'pickup group "front desk": letters, digits, - and _ only'
+    )
+    assert unchanged == ""
+    assert saved.status == 303
+    assert 'name="pickup_group" type="text" value="front-desk"' in shown
+
+    api = api_client(pbx, "administrator")
+    refused = api.request(
+        "PATCH", "/api/v1/extensions/101", json_body={"pickup_group": "x" * 17}
+    )
+    cleared = api.request(
+        "PATCH", "/api/v1/extensions/101", json_body={"pickup_group": ""}
+    )
+    assert refused.status in (400, 422)
+    assert "pickup" in refused.json()["detail"]
+    assert cleared.status == 200 and cleared.json()["pickup_group"] == ""
