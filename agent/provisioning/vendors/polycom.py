@@ -21,10 +21,9 @@ sets ``tcpIpApp.sntp.address`` (with ``.overrideDHCP``),
 ``lcl.ml.lang``, and for call pickup from a BLF key
 ``call.directedCallPickupMethod`` (``legacy``: dial a string and the
 number) with ``call.directedCallPickupString``. Not confirmed by a public
-Poly document here: the
-language names (``English_United_States``, ``German_Germany`` and the
-like, as UC Software's language files are named) and whether every
-firmware accepts an empty ``APP_FILE_PATH``. The transports are
+Poly document here: the language names (``English_United_States``,
+``German_Germany`` and the like, as UC Software's language files are
+named) and whether every firmware accepts an empty ``APP_FILE_PATH``. The transports are
 ``UDPOnly``, ``TCPOnly`` and ``TLS`` of ``reg.N.server.1.transport``.
 
 Programmable keys: a line key adds one to ``reg.N.lineKeys`` of its line;
