@@ -43,6 +43,7 @@ class FakeKsr:
         "tm",
         "textops",
         "tmx",
+        "tsilo",
         "uac",
     )
 
@@ -53,6 +54,7 @@ class FakeKsr:
         "agent.sip.forwarding",
         "agent.sip.hold",
         "agent.sip.lamps",
+        "agent.sip.pickup",
     )
 
     def install(self, monkeypatch) -> FakeKsr:

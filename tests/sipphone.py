@@ -745,12 +745,13 @@ class Phone:
 
     # -- calls ------------------------------------------------------------
 
-    def call(self, target: str) -> Call:
+    def call(self, target: str, headers: dict[str, str] | None = None) -> Call:
         """Start a call; returns at once with the INVITE on its way.
 
         Args:
             target: a number ("102"), dialled as sip:102@server:port over the
                 phone's transport, or a full "sip:..." URI dialled as is.
+            headers: extra headers of the INVITE (a Replaces, say).
         """
         if target.startswith(("sip:", "sips:")):
             uri = target
@@ -761,7 +762,9 @@ class Phone:
                 f"sip:{target}@{self.settings.server}:{self.settings.port}"
                 f";transport={self.transport}"
             )
-        result = self.host._request("make_call", phone=self.key, uri=uri)
+        result = self.host._request(
+            "make_call", phone=self.key, uri=uri, headers=headers or {}
+        )
         with self.host._cond:
             return self.host._calls[result["call"]]
 

@@ -573,13 +573,20 @@ class Worker:
         target.answer_after = after
         return {}
 
-    def op_make_call(self, phone: int, uri: str) -> dict[str, Any]:
+    def op_make_call(
+        self, phone: int, uri: str, headers: dict[str, str]
+    ) -> dict[str, Any]:
         caller = self.find_phone(phone)
         call = WorkerCall(self, caller, "outgoing")
         self.calls[call.key] = call
         caller.emit("call_new", call=call.key, direction="outgoing", remote_uri=uri)
+        prm = pj.CallOpParam(True)
+        for name, value in headers.items():
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
         try:
-            call.makeCall(uri, pj.CallOpParam(True))
+            call.makeCall(uri, prm)
         except pj.Error:
             if not call.ended:
                 call.ended = True

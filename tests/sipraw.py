@@ -228,6 +228,7 @@ class DialogWatcher(SipClient):
         self.target_uri = f"sip:{target}@{host}:{port}"
         self.user = user
         self.states: list[str] = []
+        self.dialogs: list[dict[str, str]] = []
         self.subscription_states: list[str] = []
         reply = self.send_with_auth(
             "SUBSCRIBE",
@@ -299,6 +300,11 @@ class DialogWatcher(SipClient):
         self.send_raw("\r\n".join(answer).encode())
         states = re.findall(r"<state[^>]*>\s*([a-z]+)\s*</state>", body)
         self.states.append(states[0] if states else "idle")
+        # The first dialog's identity (RFC 4235 section 4.1.1: call-id,
+        # local-tag, remote-tag), which a phone puts in a Replaces header.
+        found = re.search(r"<dialog\s([^>]*)>", body)
+        attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', found[1])) if found else {}
+        self.dialogs.append(attributes)
 
     def next_state(self, timeout: float = 10.0) -> str:
         """Read until one more NOTIFY arrives; the state it reports."""

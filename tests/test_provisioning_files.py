@@ -84,6 +84,17 @@ def test_yealink_common_file_sets_time_and_language():
     assert values["lang.gui"] == "German"
 
 
+def test_yealink_and_poly_phones_pick_up_a_ringing_blf_key_with_the_pbx_s_code():
+    yealink_values = parse_yealink(yealink.render_common(SITE))
+    assert yealink_values["features.pickup.direct_pickup_enable"] == "1"
+    assert yealink_values["features.pickup.direct_pickup_code"] == "**"
+    assert yealink_values["features.pickup.group_pickup_code"] == "*8"
+
+    poly_values = polycom_values(polycom.render_common(SITE))
+    assert poly_values["call.directedCallPickupMethod"] == "legacy"
+    assert poly_values["call.directedCallPickupString"] == "**"
+
+
 @pytest.mark.parametrize(
     ("zone", "shown"),
     [("UTC", "0"), ("America/New_York", "-5"), ("Asia/Kolkata", "+5:30")],

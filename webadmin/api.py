@@ -34,7 +34,7 @@ PREFIX = "/api/v1"
 JSON = "application/json"
 JSON_TYPES = frozenset({JSON, "application/merge-patch+json"})
 NEW_FIELDS = frozenset({"number", "display_name", "email", "password"})
-PATCH_FIELDS = frozenset({"display_name", "email", "enabled"})
+PATCH_FIELDS = frozenset({"display_name", "email", "enabled", "pickup_group"})
 
 
 class RequestProblem(PbxError):
@@ -350,6 +350,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             changes["enabled"] = body["enabled"]
             if body["enabled"] is None:
                 raise BadRequest("enabled: must be true or false", field="enabled")
+        if "pickup_group" in body:
+            changes["pickup_group"] = body["pickup_group"] or ""
         service = extensions()
         current = service.get(number)
         changes = {

@@ -86,6 +86,11 @@ SCHEMAS: dict = {
             "enabled": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
+            "pickup_group": {
+                "type": "string",
+                "maxLength": rules.PICKUP_GROUP_MAX,
+                "description": "call pickup group; empty: in none",
+            },
         },
     },
     "ExtensionListItem": {
@@ -176,6 +181,7 @@ SCHEMAS: dict = {
             "display_name": {"type": "string", "maxLength": rules.DISPLAY_NAME_MAX},
             "email": {"type": ["string", "null"]},
             "enabled": {"type": "boolean"},
+            "pickup_group": {"type": ["string", "null"]},
         },
     },
     "Problem": {

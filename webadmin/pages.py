@@ -421,6 +421,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "display_name": info.display_name,
             "email": info.email or "",
             "enabled": info.enabled,
+            "pickup_group": info.pickup_group,
         } | values
         return render(
             "extension_form",
@@ -450,6 +451,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "display_name": _form("display_name"),
             "email": _form("email"),
             "enabled": _form("enabled") == "on",
+            "pickup_group": _form("pickup_group"),
         }
         service = extensions()
         try:
@@ -461,6 +463,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                     "display_name": values["display_name"],
                     "email": values["email"] or None,
                     "enabled": values["enabled"],
+                    "pickup_group": (values["pickup_group"] or "").strip(),
                 }.items()
                 if getattr(current, name) != value
             }

@@ -33,7 +33,11 @@ SHOWN_VALUE_MAX = 64
 ELLIPSIS = "…"
 
 #: The extension rules' field names and the extension routes' names for them.
-EXTENSION_FIELDS = {"extension": "number", "name": "display_name"}
+EXTENSION_FIELDS = {
+    "extension": "number",
+    "name": "display_name",
+    "pickup group": "pickup_group",
+}
 
 STATUS = {
     InvalidInput: 422,

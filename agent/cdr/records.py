@@ -118,6 +118,9 @@ def apply_event(event: dict) -> None:
         row.src = str(event.get("src", ""))[:64]
         row.dst = str(event.get("dst", ""))[:64]
         row.trunk = str(event.get("trunk", ""))[:32]
+    elif kind == "picked_up":
+        # Another extension picked up the ringing call: it is the callee.
+        row.dst = str(event.get("dst", ""))[:64]
     elif kind == "trunk":
         row.trunk = str(event.get("trunk", ""))[:32]
     elif kind == "voicemail":

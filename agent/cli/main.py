@@ -90,6 +90,15 @@ def extension_list(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def extension_set_pickup_group(app: Appliance, args: argparse.Namespace) -> int:
+    info = app.extensions_as(CONSOLE).update(args.number, pickup_group=args.group)
+    if args.json:
+        print_json(info.to_dict())
+    else:
+        print(f"extension {info.number}: pickup group {info.pickup_group or 'none'}")
+    return EXIT_OK
+
+
 def extension_show(app: Appliance, args: argparse.Namespace) -> int:
     info = app.extensions_as(CONSOLE).get(args.number)
     try:
@@ -104,6 +113,7 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
     print(f"name        {info.display_name}")
     print(f"email       {info.email or '-'}")
     print(f"enabled     {'yes' if info.enabled else 'no'}")
+    print(f"pickup      {info.pickup_group or '-'}")
     print(f"created     {info.created_at}")
     if regs is None:
         print(f"registered  unknown: {reg_error}")
@@ -285,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setpw.add_argument("number")
     _password_options(setpw)
+    pickup = command(
+        ext_sub,
+        "set-pickup-group",
+        extension_set_pickup_group,
+        "put the extension in a call pickup group (empty: in none)",
+    )
+    pickup.add_argument("number")
+    pickup.add_argument("group", help="letters, digits, - and _; '' for none")
     features_cli.register(ext_sub)
 
     roles = [r.value for r in Role]

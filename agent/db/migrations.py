@@ -454,6 +454,12 @@ CREATE TABLE queue_login (
 )
 """
 
+# Call pickup: extensions that share a pickup group answer each other's
+# ringing calls; empty: in no group.
+EXTENSION_PICKUP_GROUP = """
+ALTER TABLE extension ADD COLUMN pickup_group VARCHAR(16) NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -493,6 +499,7 @@ MIGRATIONS: list[Migration] = [
         _run(CALL_WAITING_AND_FEATURE_CODES),
     ),
     Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
+    Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -51,6 +51,8 @@ class Extension(BaseModel):
     #: Comma-separated networks the phones may register and call from;
     #: empty: from anywhere (agent.security.extension_networks).
     allowed_networks = peewee.TextField(default="")
+    #: The call pickup group (agent/sip/pickup.py); empty: in none.
+    pickup_group = peewee.CharField(max_length=16, default="")
 
 
 class UserAccount(BaseModel):

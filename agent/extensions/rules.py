@@ -20,6 +20,11 @@ PASSWORD_MAX = 64
 PASSWORD_CLASSES_NEEDED = 3  # of: lower case, upper case, digits, symbols
 GENERATED_PASSWORD_LENGTH = 16  # 16 of 62 symbols: about 95 bits
 
+# A pickup group is a short name, as a person types it into a phone-side
+# list or a CSV column: letters, digits, dashes and underscores.
+PICKUP_GROUP_MAX = 16
+_PICKUP_GROUP = re.compile(r"[A-Za-z0-9_-]+")
+
 _NUMBER = re.compile(r"[0-9]+")
 _EMAIL = re.compile(r"[^@\s\"<>()\[\],;:\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _PRINTABLE_NO_SPACE = set(string.printable) - set(string.whitespace)
@@ -47,6 +52,20 @@ def display_name(value: str) -> str:
             "name",
             None,
             "no double quotes, backslashes, control or invisible characters",
+        )
+    return value
+
+
+def pickup_group(value: str | None) -> str:
+    """A pickup group's name; empty: the extension is in no group."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > PICKUP_GROUP_MAX or not _PICKUP_GROUP.fullmatch(value):
+        raise InvalidInput(
+            "pickup group",
+            value,
+            f"letters, digits, - and _ only, at most {PICKUP_GROUP_MAX} of them",
         )
     return value
 

@@ -47,6 +47,8 @@ class ExtensionInfo:
     enabled: bool
     created_at: str
     updated_at: str
+    #: The call pickup group (agent/sip/pickup.py); empty: in none.
+    pickup_group: str = ""
 
     @classmethod
     def of(cls, row: Extension) -> ExtensionInfo:
@@ -57,6 +59,7 @@ class ExtensionInfo:
             enabled=bool(row.enabled),
             created_at=_iso(row.created_at),
             updated_at=_iso(row.updated_at or row.created_at),
+            pickup_group=row.pickup_group or "",
         )
 
     def to_dict(self) -> dict:
@@ -264,8 +267,10 @@ class ExtensionService:
         display_name: str | None = None,
         email: str | Keep | None = Keep.KEEP,
         enabled: bool | None = None,
+        pickup_group: str | None = None,
     ) -> ExtensionInfo:
-        """Change the given fields (email=None clears it); validate all first."""
+        """Change the given fields (email=None clears it, pickup_group=""
+        takes the extension out of its group); validate all first."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         changes: dict = {}
         if display_name is not None:
@@ -276,6 +281,10 @@ class ExtensionService:
             if not isinstance(enabled, bool):
                 raise InvalidInput("enabled", enabled, "true or false")
             changes["enabled"] = enabled
+        if pickup_group is not None:
+            if not isinstance(pickup_group, str):
+                raise InvalidInput("pickup group", pickup_group, "a name or empty")
+            changes["pickup_group"] = rules.pickup_group(pickup_group)
 
         after, changed = self._save(number, changes)
         if changed.get("enabled") is False:

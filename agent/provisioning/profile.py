@@ -59,6 +59,11 @@ class SiteProfile:
     ntp_server: str
     language: str
     voicemail_code: str = VOICEMAIL_ACCESS_CODE
+    #: Call pickup (agent/sip/pickup.py): the prefix a phone dials before
+    #: the number of a ringing BLF key to pick up its call, and the code
+    #: of group pickup.
+    directed_pickup_code: str = DEFAULT_CODES["pickup_directed"]
+    group_pickup_code: str = DEFAULT_CODES["pickup_group"]
     #: Where phones fetch files over HTTP: ``http://<address>:<port>/prov/``.
     http_base: str = ""
 
@@ -109,6 +114,7 @@ def site_profile(settings: Settings) -> SiteProfile:
     phones (``agent.provisioning.site``). Phones on TLS register on the
     SIP TLS port (5061 unless set; RFC 3261 section 19.1.2)."""
     values = site.current()
+    codes = current_codes()
     return SiteProfile(
         server=sip_domain(settings),
         port=settings.sip_tls_port if values.transport == "tls" else settings.sip_port,
@@ -116,7 +122,9 @@ def site_profile(settings: Settings) -> SiteProfile:
         time_zone=values.time_zone,
         ntp_server=values.ntp_server,
         language=values.language,
-        voicemail_code=current_codes()["voicemail_own"],
+        voicemail_code=codes["voicemail_own"],
+        directed_pickup_code=codes["pickup_directed"],
+        group_pickup_code=codes["pickup_group"],
         http_base=f"http://{_host(sip_domain(settings))}:{settings.http_port}/prov/",
     )
 

@@ -53,6 +53,9 @@ MAX_CONTACTS_PER_EXTENSION = 10
 # or the caller hears no-answer; EDGEPBX_RING_TIMEOUT_S overrides it.
 RING_TIMEOUT_MS = DEFAULT_RING_MS
 RING_TIMEOUT_S_RANGE = (2, 300)
+# A ringing call stays pickable this long (agent/sip/pickup.py): twice the
+# longest ring; an entry whose call has ended is refused by tm anyway.
+PICKUP_MEMORY_S = 2 * RING_TIMEOUT_S_RANGE[1]
 # How often registrations are written back to the state database.
 USRLOC_FLUSH_S = 5
 # How often NATed phones are pinged with OPTIONS to keep their binding open.
@@ -186,6 +189,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "max_expires": str(MAX_EXPIRES_S),
         "registration_memory_s": str(REGISTRATION_MEMORY_S),
         "hold_memory_s": str(HOLD_MEMORY_S),
+        "pickup_memory_s": str(PICKUP_MEMORY_S),
         "natping_interval_s": str(NATPING_INTERVAL_S),
         "routing_script": str(ROUTING_SCRIPT),
         "flood_window_s": str(FLOOD_WINDOW_S),

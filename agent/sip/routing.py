@@ -9,7 +9,8 @@ pipeline stops) or lets it pass on to the next step.
     screen_source -> reqinit -> request_syntax -> natdetect -> withindlg
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
-            -> allowed_source -> register -> watch -> speed_dial -> intercom
+            -> allowed_source -> register -> watch -> pickup -> speed_dial
+            -> intercom
             -> to_service_number
             -> to_outside -> to_extension
 
@@ -63,6 +64,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         OutsideCalls,
         ring_for,
     )
+    from pickup import CallPickup
 except ModuleNotFoundError:
     from agent.sip.auto_answer import asks_auto_answer, auto_answer_headers
     from agent.sip.feature_codes import match
@@ -76,6 +78,7 @@ except ModuleNotFoundError:
         OutsideCalls,
         ring_for,
     )
+    from agent.sip.pickup import CallPickup
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -307,7 +310,7 @@ class EventReporter(DatagramSender):
         self._send(event)
 
 
-class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
+class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
@@ -335,6 +338,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
         if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
             KSR.nathelper.fix_nated_contact()
         self.media_reply()
+        self.picked_up_answer()
         self.extension_call_replied()
         return 1
 
@@ -859,7 +863,10 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold):
             if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
                 # A phone behind NAT: media through the relay, both ways.
                 self.relay_media()
+            self.pickable()
         self.relay()
+        if method == "INVITE":
+            self.note_ringing(str(KSR.pv.get(DIALED_AVP)))
         return True
 
     # -- the media service ---------------------------------------------------
@@ -960,6 +967,7 @@ REQUEST_PIPELINE = (
     Routing.allowed_source,
     Routing.register,
     Routing.watch,
+    Routing.pickup,
     Routing.speed_dial,
     Routing.intercom,
     Routing.to_service_number,

@@ -22,6 +22,7 @@
   % field('display_name', 'Name', hint='Shown on the phones it calls', required=True)
   % field('email', 'E-mail', kind='email', hint='Optional; for voicemail and notices')
   % if number is not None:
+  % field('pickup_group', 'Pickup group', hint='Optional; its members answer each other\'s ringing calls with *8, and anyone in it picks up a member with ** and the number')
   <label class="check"><input type="checkbox" name="enabled"{{' checked' if values.get('enabled') else ''}}{{'' if editable else ' disabled'}}> Enabled (phones may register and call)</label>
   % end
   % if editable:

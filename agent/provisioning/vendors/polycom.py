@@ -18,10 +18,12 @@ Software administration guides: per line ``reg.N.address``,
 ``device.auth.localAdminPassword`` for the admin password. The site file
 sets ``tcpIpApp.sntp.address`` (with ``.overrideDHCP``),
 ``tcpIpApp.sntp.gmtOffset`` (the standard offset in seconds) and
-``lcl.ml.lang``. Not confirmed by a public Poly document here: the
-language names (``English_United_States``, ``German_Germany`` and the
-like, as UC Software's language files are named) and whether every
-firmware accepts an empty ``APP_FILE_PATH``. The transports are
+``lcl.ml.lang``, and for call pickup from a BLF key
+``call.directedCallPickupMethod`` (``legacy``: dial a string and the
+number) with ``call.directedCallPickupString``. Not confirmed by a public
+Poly document here: the language names (``English_United_States``,
+``German_Germany`` and the like, as UC Software's language files are
+named) and whether every firmware accepts an empty ``APP_FILE_PATH``. The transports are
 ``UDPOnly``, ``TCPOnly`` and ``TLS`` of ``reg.N.server.1.transport``.
 
 Programmable keys: a line key adds one to ``reg.N.lineKeys`` of its line;
@@ -92,6 +94,8 @@ COMMON_KEYS = frozenset(
         "tcpIpApp.sntp.address.overrideDHCP",
         "tcpIpApp.sntp.gmtOffset",
         "lcl.ml.lang",
+        "call.directedCallPickupMethod",
+        "call.directedCallPickupString",
     }
 )
 MASTER_ATTRIBUTES = (
@@ -162,6 +166,10 @@ def render_common(site: SiteProfile) -> bytes:
             "tcpIpApp.sntp.address.overrideDHCP": "1",
             "tcpIpApp.sntp.gmtOffset": str(offset_s),
             "lcl.ml.lang": LANGUAGES.get(site.language, LANGUAGES["en"]),
+            # "legacy": a BLF key of a ringing extension dials the string
+            # and the number, the PBX's directed pickup.
+            "call.directedCallPickupMethod": "legacy",
+            "call.directedCallPickupString": site.directed_pickup_code,
         }
     )
 

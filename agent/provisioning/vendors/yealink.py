@@ -20,7 +20,10 @@ is its own, so such phones keep their default DST rule.
 Programmable keys are ``linekey.N.*`` (``type`` 15 a line, 16 a BLF key
 whose ``value`` is the number watched and called; a park slot is a BLF key
 on the slot's number), the firmware is ``static.firmware.url``, the remote
-phonebook ``remote_phonebook.data.1.url`` and ``.name``. Per-device
+phonebook ``remote_phonebook.data.1.url`` and ``.name``. Call pickup is
+``features.pickup.direct_pickup_enable`` and ``.direct_pickup_code`` (what
+a BLF key of a ringing extension dials before its number) and
+``.group_pickup_enable`` and ``.group_pickup_code``, in the common file. Per-device
 overrides are written last as ``key = value``, so they win.
 """
 
@@ -57,6 +60,10 @@ COMMON_KEYS = frozenset(
         "local_time.ntp_server1",
         "lang.gui",
         "lang.wui",
+        "features.pickup.direct_pickup_enable",
+        "features.pickup.direct_pickup_code",
+        "features.pickup.group_pickup_enable",
+        "features.pickup.group_pickup_code",
     }
 )
 ACCOUNT_KEYS = (
@@ -110,6 +117,12 @@ def render_common(site: SiteProfile) -> bytes:
             ("local_time.ntp_server1", site.ntp_server),
             ("lang.gui", language),
             ("lang.wui", language),
+            # A BLF key of a ringing extension dials this code and the
+            # number, which the PBX takes as a directed pickup.
+            ("features.pickup.direct_pickup_enable", "1"),
+            ("features.pickup.direct_pickup_code", site.directed_pickup_code),
+            ("features.pickup.group_pickup_enable", "1"),
+            ("features.pickup.group_pickup_code", site.group_pickup_code),
         ]
     )
 
