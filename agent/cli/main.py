@@ -30,6 +30,7 @@ from agent.cli import monitor as monitor_cli
 from agent.cli import network as network_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
+from agent.cli import recording as recording_cli
 from agent.cli import report as report_cli
 from agent.cli import security as security_cli
 from agent.cli import speed_dial as speed_dial_cli
@@ -326,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     console_cli.register(sub)
     trunks_cli.register(sub)
     speed_dial_cli.register(sub)
+    recording_cli.register(sub, ext_sub)
     monitor_cli.register(sub)
     report_cli.register(sub)
     return parser

@@ -20,6 +20,7 @@ import peewee
 from agent.db.events_schema import EVENT_CENTER
 from agent.db.features_schema import EXTENSION_FEATURES
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
+from agent.db.recordings_schema import RECORDINGS
 from agent.db.reports_schema import REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.db.speed_dial_schema import SPEED_DIALS
@@ -448,6 +449,7 @@ MIGRATIONS: list[Migration] = [
     Migration(14, "event center: events and webhooks", _run(EVENT_CENTER)),
     Migration(15, "call reports: covering index, schedules", _run(REPORTS)),
     Migration(20, "company speed dials", _run(SPEED_DIALS)),
+    Migration(21, "call recording per extension and trunk", _run(RECORDINGS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -51,6 +51,9 @@ class Extension(BaseModel):
     #: Comma-separated networks the phones may register and call from;
     #: empty: from anywhere (agent.security.extension_networks).
     allowed_networks = peewee.TextField(default="")
+    #: Which calls are recorded: off, inbound, outbound or both
+    #: (agent.recordings.settings).
+    recording = peewee.CharField(max_length=8, default="off")
 
 
 class UserAccount(BaseModel):

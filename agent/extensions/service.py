@@ -47,6 +47,9 @@ class ExtensionInfo:
     enabled: bool
     created_at: str
     updated_at: str
+    #: Which of its calls are recorded (agent/recordings): off, inbound,
+    #: outbound or both.
+    recording: str = "off"
 
     @classmethod
     def of(cls, row: Extension) -> ExtensionInfo:
@@ -57,6 +60,7 @@ class ExtensionInfo:
             enabled=bool(row.enabled),
             created_at=_iso(row.created_at),
             updated_at=_iso(row.updated_at or row.created_at),
+            recording=row.recording,
         )
 
     def to_dict(self) -> dict:

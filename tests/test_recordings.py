@@ -1,0 +1,135 @@
+"""Call recording: rtpengine captures a recorded call, the agent makes it a
+WAV file under recordings/ and names it in the call's record.
+
+Real Kamailio, rtpengine and pjsua2 phones, each phone sending a tone of its
+own frequency: the recording must carry both tones, each on its side's
+channel.
+"""
+
+from __future__ import annotations
+
+import array
+import time
+
+from agent.recordings.capture import read_wav
+from tests.sipphone import Phone, tone_share
+
+TONE_101 = 697
+TONE_102 = 1209
+# A lone tone scores about 1 in tone_share; the other side's tone, codec
+# noise and silence far below this.
+TONE_PRESENT = 0.5
+TONE_ABSENT = 0.1
+RECORD_WAIT_S = 20.0
+
+
+def phone(pbx, user, password, tone_hz) -> Phone:
+    return Phone(user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tone_hz)
+
+
+def call_records(pbx) -> list[dict]:
+    result = pbx.cli("cdr", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return result.json()
+
+
+def talk(pbx, passwords, seconds: float = 2.0) -> None:
+    """101 calls 102, both hear each other, they talk a while, 101 hangs up."""
+    with (
+        phone(pbx, "101", passwords["101"], TONE_101) as alice,
+        phone(pbx, "102", passwords["102"], TONE_102) as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        call.wait_confirmed()
+        incoming = bob.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
+        time.sleep(seconds)
+        call.hangup()
+        incoming.wait_disconnected()
+
+
+def wait_ended_record(pbx, linked: bool) -> dict:
+    deadline = time.monotonic() + RECORD_WAIT_S
+    rows: list[dict] = []
+    while time.monotonic() < deadline:
+        rows = call_records(pbx)
+        if rows and rows[0]["end"] and (rows[0]["recording"] or not linked):
+            return rows[0]
+        time.sleep(0.3)
+    raise AssertionError(f"no ended call record with a recording: {rows}")
+
+
+def middle(channel: list[int], seconds: float = 1.0) -> list[int]:
+    half = int(seconds * 8000) // 2
+    centre = len(channel) // 2
+    return channel[centre - half : centre + half]
+
+
+def test_a_recorded_call_between_extensions_leaves_a_wav_with_both_tones(pbx, tmp_path):
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+    chosen = pbx.cli("extension", "recording", "101", "outbound", "--json")
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.json() == {"extension": "101", "recording": "outbound"}
+
+    talk(pbx, passwords)
+
+    record = wait_ended_record(pbx, linked=True)
+    assert (record["src"], record["dst"], record["disposition"]) == (
+        "101",
+        "102",
+        "answered",
+    )
+    audio = pbx.data_dir / "recordings" / record["recording"]
+    rate, (caller, callee) = read_wav(audio)
+    assert rate == 8000
+    assert len(caller) / rate >= 2.0
+    left = array.array("h", middle(caller))
+    right = array.array("h", middle(callee))
+    assert tone_share(left, rate, TONE_101) > TONE_PRESENT
+    assert tone_share(right, rate, TONE_102) > TONE_PRESENT
+    assert tone_share(left, rate, TONE_102) < TONE_ABSENT
+    assert tone_share(right, rate, TONE_101) < TONE_ABSENT
+    # The raw capture is gone once the audio file is made.
+    capture = pbx.data_dir / "capture"
+    assert not list(capture.glob("pcaps/*")) and not list(capture.glob("metadata/*"))
+
+    listed = pbx.cli("recording", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [entry] = listed.json()
+    assert (entry["call_id"], entry["file"], entry["present"]) == (
+        record["call_id"],
+        record["recording"],
+        True,
+    )
+    copy = tmp_path / "copy.wav"
+    exported = pbx.cli("recording", "export", record["call_id"], "-o", str(copy))
+    assert exported.returncode == 0, exported.stderr
+    assert copy.read_bytes() == audio.read_bytes()
+    master = pbx.cli("cdr", "list", "--csv")
+    assert master.stdout.rstrip("\n").split(",")[-1] == record["recording"]
+
+
+def test_a_call_nobody_records_leaves_no_recording(pbx):
+    passwords = {n: pbx.add_extension(n) for n in ("101", "102")}
+
+    talk(pbx, passwords, seconds=0.5)
+
+    record = wait_ended_record(pbx, linked=False)
+    assert record["recording"] == ""
+    time.sleep(2)  # what a recording would take to be made
+    recordings = pbx.data_dir / "recordings"
+    assert not recordings.exists() or not list(recordings.iterdir())
+    assert pbx.cli("recording", "list", "--json").json() == []
+
+
+def test_a_recording_setting_outside_the_choices_is_refused(pbx_data):
+    pbx_data.add_extension("101")
+    refused = pbx_data.cli("extension", "recording", "101", "sometimes")
+    assert refused.returncode != 0
+    assert 'recording "sometimes": one of off, inbound, outbound, both' in (
+        refused.stderr
+    )
+    shown = pbx_data.cli("extension", "show", "101", "--json")
+    assert shown.json().get("recording", "off") == "off"
