@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import array
 import time
+from pathlib import Path
+from urllib.parse import quote
 
 from agent.recordings.capture import read_wav
 from tests.sipphone import Phone, tone_share
+from tests.webclient import api_client
 
 TONE_101 = 697
 TONE_102 = 1209
@@ -109,6 +112,50 @@ def test_a_recorded_call_between_extensions_leaves_a_wav_with_both_tones(pbx, tm
     assert copy.read_bytes() == audio.read_bytes()
     master = pbx.cli("cdr", "list", "--csv")
     assert master.stdout.rstrip("\n").split(",")[-1] == record["recording"]
+
+    check_the_api_serves_it(pbx, record, audio)
+
+
+def check_the_api_serves_it(pbx, record: dict, audio: Path) -> None:
+    """The API lists the recording, serves its audio with Range to whoever
+    may listen, refuses everyone else, and says so once the file is gone."""
+    admin = api_client(pbx, "administrator")
+    audio_url = f"/api/v1/recordings/{quote(record['call_id'], safe='')}/audio"
+    [listed] = admin.get("/api/v1/recordings").json()
+    assert (listed["file"], listed["present"]) == (record["recording"], True)
+    [row] = admin.get("/api/v1/cdr").json()
+    assert row["recording"] == record["recording"]
+
+    whole = admin.get(audio_url)
+    assert (whole.status, whole.content_type) == (200, "audio/wav")
+    assert whole.body_bytes == audio.read_bytes()
+    part = admin.get(audio_url, headers={"Range": "bytes=100-199"})
+    assert part.status == 206
+    assert part.body_bytes == audio.read_bytes()[100:200]
+    assert part.headers["content-range"].startswith("bytes 100-199/")
+    saved = admin.get(audio_url + "?download=1")
+    assert "attachment" in saved.headers["content-disposition"]
+    assert record["recording"] in saved.headers["content-disposition"]
+
+    operator = api_client(pbx, "operator")
+    refused = operator.get(audio_url)
+    assert refused.status == 403
+    assert "play and download call recordings" in refused.json()["detail"]
+    assert operator.get("/api/v1/recordings").status == 403
+
+    bad = admin.request(
+        "PUT", "/api/v1/extensions/102/recording", json_body={"recording": "always"}
+    )
+    assert bad.status == 422
+    assert bad.json()["detail"].startswith('recording "always": one of off')
+    assert pbx.cli("extension", "show", "102", "--json").json()["recording"] == "off"
+
+    audio.unlink()  # as the clean-up of old recordings does
+    [listed] = admin.get("/api/v1/recordings").json()
+    assert listed["present"] is False
+    gone = admin.get(audio_url)
+    assert gone.status == 404
+    assert "was removed" in gone.json()["detail"]
 
 
 def test_a_call_nobody_records_leaves_no_recording(pbx):

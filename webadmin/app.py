@@ -32,6 +32,7 @@ from webadmin import (
     api_phone_keys,
     api_phone_templates,
     api_phones,
+    api_recordings,
     api_reports,
     api_seen_phones,
     api_speed_dials,
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_features.install(app, appliance)
     pages_features.install_portal(app)
     api_speed_dials.install(app, appliance)
+    api_recordings.install(app, appliance)
     pages_speed_dials.install(app, appliance)
     pages_monitor.install(app, appliance)
     api_monitor.install(app, appliance)

@@ -13,6 +13,7 @@ from agent.extensions.service import (
     MAX_PAGE_SIZE,
     SORT_KEYS,
 )
+from agent.recordings.service import MODES as RECORDING_MODES
 from webadmin import (
     openapi_audio,
     openapi_backup_schedule,
@@ -24,6 +25,7 @@ from webadmin import (
     openapi_network,
     openapi_people,
     openapi_provisioning,
+    openapi_recordings,
     openapi_reports,
     openapi_speed_dials,
     openapi_trunks,
@@ -82,6 +84,12 @@ SCHEMAS: dict = {
             "enabled": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
+            "recording": {
+                "enum": list(RECORDING_MODES),
+                "readOnly": True,
+                "description": "which of its calls are recorded; set with "
+                "PUT /extensions/{number}/recording",
+            },
         },
     },
     "ExtensionListItem": {
@@ -268,6 +276,7 @@ def _parts() -> dict:
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
+            | openapi_recordings.SCHEMAS
             | openapi_backup_schedule.SCHEMAS
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
@@ -280,6 +289,7 @@ def _parts() -> dict:
             **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
+            **openapi_recordings.PATHS,
             **openapi_backup_schedule.PATHS,
             "/openapi.json": {
                 "get": {

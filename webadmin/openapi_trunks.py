@@ -258,6 +258,11 @@ SCHEMAS: dict = {
             "billsec": {"type": "integer"},
             "disposition": {"enum": [*DISPOSITIONS, ""]},
             "last_code": {"type": "integer"},
+            "recording": {
+                "type": "string",
+                "description": "the call's recording under recordings/ "
+                '(see /recordings/{call_id}); "" when not recorded',
+            },
         },
     },
 }

@@ -5,9 +5,11 @@ Master.csv download. The same services as the CLI and the REST API."""
 from __future__ import annotations
 
 import logging
+import urllib.parse
 
 import bottle
 
+from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.cdr import records
 from agent.errors import Forbidden, PbxError
@@ -33,6 +35,8 @@ TRUNK_FORM = (
 ROUTE_FORM = ("name", "patterns", "trunks", "caller_id")
 INBOUND_FORM = ("did", "destination", "caller_id")
 SEARCH_FIELDS = ("since", "until", "number", "disposition")
+#: Where a page's player and download link fetch a call's recording.
+RECORDING_AUDIO = "/api/v1/recordings/{}/audio"
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -179,6 +183,19 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return forbidden(exc)
         query = bottle.request.query_string
+        principal = access.current().principal
+        can_listen = principal.can(Permission.LISTEN_RECORDINGS)
+        directory = appliance.settings.recordings_dir
+        # call id -> its audio's URL, or None once the file was removed.
+        audio = {
+            row.call_id: (
+                RECORDING_AUDIO.format(urllib.parse.quote(row.call_id, safe=""))
+                if (directory / row.recording).is_file()
+                else None
+            )
+            for row in rows
+            if can_listen and row.recording
+        }
         return render(
             "calls",
             422 if errors else 200,
@@ -188,6 +205,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
             dispositions=records.DISPOSITIONS,
             csv_link="/calls.csv" + (f"?{query}" if query else ""),
+            can_listen=can_listen,
+            audio=audio,
         )
 
     @app.get("/calls.csv")
