@@ -15,7 +15,14 @@ from urllib.parse import quote
 
 from agent.recordings.capture import read_wav
 from tests.sipphone import Phone, tone_share
-from tests.webclient import api_client
+from tests.webclient import (
+    CHOSEN_PASSWORD,
+    api_client,
+    client,
+    portal_account,
+    portal_user,
+    signed_in,
+)
 
 TONE_101 = 697
 TONE_102 = 1209
@@ -113,7 +120,64 @@ def test_a_recorded_call_between_extensions_leaves_a_wav_with_both_tones(pbx, tm
     master = pbx.cli("cdr", "list", "--csv")
     assert master.stdout.rstrip("\n").split(",")[-1] == record["recording"]
 
+    check_the_pages_show_it(pbx, record)
     check_the_api_serves_it(pbx, record, audio)
+    # Removed: the page says so instead of offering a player.
+    calls = signed_in(pbx, "administrator").get("/calls").body
+    assert '<span class="removed">removed</span>' in calls
+    assert "<audio" not in calls
+
+
+def check_the_pages_show_it(pbx, record: dict) -> None:
+    """The Calls page plays and offers the recording to whoever may listen;
+    a portal user whose role grants recordings hears their own calls'."""
+    audio_url = f"/api/v1/recordings/{quote(record['call_id'], safe='')}/audio"
+    admin = signed_in(pbx, "administrator")
+    calls = admin.get("/calls").body
+    assert f'<audio controls preload="none" src="{audio_url}"' in calls
+    assert f'href="{audio_url}?download=1"' in calls
+    assert admin.get(audio_url).status == 200  # the page's session may fetch it
+
+    operator = signed_in(pbx, "operator")
+    calls = operator.get("/calls").body
+    assert "101" in calls and "<audio" not in calls and "Recording" not in calls
+    assert operator.get(audio_url).status == 403
+
+    made = pbx.cli("role", "add", "listener", "--module", "recordings=view")
+    assert made.returncode == 0, made.stderr
+    password = portal_account(admin, "101")
+    accounts = pbx.cli("account", "list", "--json").json()
+    [username] = [a["username"] for a in accounts if a["extension"] == "101"]
+    moved = pbx.cli("account", "set-role", username, "--role", "listener")
+    assert moved.returncode == 0, moved.stderr
+    user = client(pbx)
+    user.sign_in("101", password)
+    assert user.change_password(password, CHOSEN_PASSWORD).status == 303
+    mine = user.get("/portal/calls").body
+    assert f'<audio controls preload="none" src="{audio_url}"' in mine
+    assert user.get(audio_url).status == 200
+
+    bob = portal_user(pbx, admin, "102")  # a user's role: no recordings
+    assert "<audio" not in bob.get("/portal/calls").body
+    assert bob.get(audio_url).status == 403
+
+    # The extension's page sets what is recorded, and refuses what is not a choice.
+    page = admin.get("/extensions/102").body
+    assert '<option value="off" selected>' in page
+    form = {"display_name": "102", "email": "", "enabled": "on", "recording": "both"}
+    saved = admin.post_form("/extensions/102", form, csrf_from="/extensions/102")
+    assert saved.status == 303
+    shown = pbx.cli("extension", "show", "102", "--json").json()
+    assert shown["recording"] == "both"
+    form["recording"] = "sometimes"
+    refused = admin.post_form("/extensions/102", form, csrf_from="/extensions/102")
+    assert refused.status == 422
+    assert 'id="recording-error"' in refused.body
+    assert pbx.cli("extension", "show", "102", "--json").json()["recording"] == "both"
+    undo = admin.post_form(
+        "/extensions/102", form | {"recording": "off"}, csrf_from="/extensions/102"
+    )
+    assert undo.status == 303
 
 
 def check_the_api_serves_it(pbx, record: dict, audio: Path) -> None:

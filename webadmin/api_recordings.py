@@ -6,15 +6,37 @@ section 14), so a browser's player can seek.
 from __future__ import annotations
 
 import logging
+import urllib.parse
+from pathlib import Path
 
 import bottle
 
+from agent.accounts.roles import Permission, Principal
 from agent.appliance import Appliance
 from agent.recordings import service
 from webadmin import access
 from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
 
 log = logging.getLogger("edgepbx.web")
+
+#: Where a page's player and download link fetch a call's recording.
+AUDIO_PATH = PREFIX + "/recordings/{}/audio"
+
+
+def players(principal: Principal, directory: Path, calls: list) -> dict:
+    """For the pages: call id -> its audio's URL, or None once the file was
+    removed; empty for one who may not listen to recordings."""
+    if not principal.can(Permission.LISTEN_RECORDINGS):
+        return {}
+    return {
+        call.call_id: (
+            AUDIO_PATH.format(urllib.parse.quote(call.call_id, safe=""))
+            if (directory / call.recording).is_file()
+            else None
+        )
+        for call in calls
+        if call.recording
+    }
 
 
 def audio_response(appliance: Appliance, call_id: str, download: bool):

@@ -103,6 +103,12 @@ SCHEMAS: dict = {
             "did_header": {"enum": list(DID_HEADERS)},
             "enabled": {"type": "boolean"},
             "dids": _STRS,
+            "recording": {
+                "type": "boolean",
+                "readOnly": True,
+                "description": "every call through it is recorded; set with "
+                "PUT /trunks/{name}/recording",
+            },
         },
     },
     "NewTrunk": {

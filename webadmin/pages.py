@@ -25,6 +25,7 @@ from agent.errors import Forbidden, InvalidInput, NotFound, PbxError, TooManyAtt
 from agent.extensions import registrations
 from agent.extensions.references import ExtensionInUse
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
+from agent.recordings import service as recordings
 from agent.sip.rpc import RpcError
 from agent.wording import counted
 from webadmin import access, bodies, problems
@@ -417,6 +418,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "display_name": info.display_name,
             "email": info.email or "",
             "enabled": info.enabled,
+            "recording": info.recording,
         } | values
         return render(
             "extension_form",
@@ -446,6 +448,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "display_name": _form("display_name"),
             "email": _form("email"),
             "enabled": _form("enabled") == "on",
+            "recording": _form("recording") or "off",
         }
         service = extensions()
         try:
@@ -460,8 +463,13 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 }.items()
                 if getattr(current, name) != value
             }
+            # Checked first: a refused choice leaves the whole form unsaved.
+            recording = recordings.mode(values["recording"])
             if changes:
                 service.update(number, **changes)
+            if recording != current.recording:
+                recordings.set_extension_recording(service.actor, number, recording)
+                changes["recording"] = recording
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except InvalidInput as exc:

@@ -5,18 +5,18 @@ Master.csv download. The same services as the CLI and the REST API."""
 from __future__ import annotations
 
 import logging
-import urllib.parse
 
 import bottle
 
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.cdr import records
-from agent.errors import Forbidden, PbxError
+from agent.errors import Forbidden, InvalidInput, PbxError
+from agent.recordings import service as recordings
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks import rules
 from agent.trunks.service import TrunkService
-from webadmin import access
+from webadmin import access, api_recordings
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -35,8 +35,6 @@ TRUNK_FORM = (
 ROUTE_FORM = ("name", "patterns", "trunks", "caller_id")
 INBOUND_FORM = ("did", "destination", "caller_id")
 SEARCH_FIELDS = ("since", "until", "number", "disposition")
-#: Where a page's player and download link fetch a call's recording.
-RECORDING_AUDIO = "/api/v1/recordings/{}/audio"
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -68,6 +66,21 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
             rules=rules,
         )
+
+    @app.post("/trunks/<name>/recording")
+    def set_trunk_recording(name: str) -> str:
+        principal = access.current().principal
+        choice = _form("recording")
+        try:
+            if choice not in {"on", "off"}:
+                raise InvalidInput("recording", choice, "on or off")
+            recordings.set_trunk_recording(principal, name, choice == "on")
+        except Forbidden as exc:
+            return forbidden(exc)
+        except PbxError as exc:
+            return trunks_page({}, _field_errors(exc), 422)
+        log.info("trunk %s: recording %s, by %s", name, choice, principal.name)
+        bottle.redirect("/trunks", 303)
 
     @app.get("/trunks")
     def trunk_list() -> str:
@@ -184,18 +197,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return forbidden(exc)
         query = bottle.request.query_string
         principal = access.current().principal
-        can_listen = principal.can(Permission.LISTEN_RECORDINGS)
-        directory = appliance.settings.recordings_dir
-        # call id -> its audio's URL, or None once the file was removed.
-        audio = {
-            row.call_id: (
-                RECORDING_AUDIO.format(urllib.parse.quote(row.call_id, safe=""))
-                if (directory / row.recording).is_file()
-                else None
-            )
-            for row in rows
-            if can_listen and row.recording
-        }
+        audio = api_recordings.players(
+            principal, appliance.settings.recordings_dir, rows
+        )
         return render(
             "calls",
             422 if errors else 200,
@@ -205,7 +209,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
             dispositions=records.DISPOSITIONS,
             csv_link="/calls.csv" + (f"?{query}" if query else ""),
-            can_listen=can_listen,
+            can_listen=principal.can(Permission.LISTEN_RECORDINGS),
             audio=audio,
         )
 
