@@ -158,7 +158,10 @@ def _udp_of(frame: bytes) -> tuple[int, bytes] | None:
 class Mixdown:
     """The two channels of a call, and what could not be decoded."""
 
-    channels: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
+    #: 16-bit samples: a list of Python ints would take 8 times the memory.
+    channels: tuple[array.array, array.array] = field(
+        default_factory=lambda: (array.array("h"), array.array("h"))
+    )
     undecoded_packets: int = 0
 
     @property
@@ -205,16 +208,18 @@ def mix(meta: Metadata, packets: list[Packet]) -> Mixdown:
                 anchor, offset = None, arrival
         if anchor is None:
             anchors[key] = (timestamp, arrival)
-        _place(result.channels[side], offset, [table[b] for b in body])
+        _place(
+            result.channels[side], offset, array.array("h", [table[b] for b in body])
+        )
     return result
 
 
-def _place(channel: list[int], offset: int, samples: list[int]) -> None:
+def _place(channel: array.array, offset: int, samples: array.array) -> None:
     end = min(offset + len(samples), MAX_SAMPLES)
     if offset < 0 or end <= offset:
         return
     if len(channel) < end:
-        channel.extend([0] * (end - len(channel)))
+        channel.frombytes(bytes(2 * (end - len(channel))))
     channel[offset:end] = samples[: end - offset]
 
 
@@ -223,7 +228,7 @@ def write_wav(mixdown: Mixdown, path: Path) -> None:
     length = max(len(c) for c in mixdown.channels)
     frames = array.array("h", bytes(length * 4))
     for side, channel in enumerate(mixdown.channels):
-        frames[side : 2 * len(channel) : 2] = array.array("h", channel)
+        frames[side : 2 * len(channel) : 2] = channel
     if sys.byteorder == "big":
         frames.byteswap()  # WAV samples are little-endian
     with wave.open(str(path), "wb") as out:

@@ -100,6 +100,9 @@ class RecordingKeeper:
         name = service.file_name(row, call_id, started)
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         target = self.recordings_dir / name
+        if target.exists():  # two calls in one second with the same tag
+            name = f"{target.stem}-{int(time.time() * 1000) % 100000}.wav"
+            target = self.recordings_dir / name
         partial = target.with_suffix(".part")
         capture.write_wav(mixdown, partial)
         partial.replace(target)
