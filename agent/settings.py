@@ -160,6 +160,17 @@ class Settings:
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
 
+    @property
+    def recordings_dir(self) -> Path:
+        """Finished recordings, one audio file per call."""
+        return self.data_dir / "recordings"
+
+    @property
+    def capture_dir(self) -> Path:
+        """rtpengine's raw captures until the agent has made them audio files
+        (kept apart from recordings/, whose clean-up deletes oldest first)."""
+        return self.data_dir / "capture"
+
     # Rendered configuration and sockets; rebuilt at every start.
     @property
     def run_dir(self) -> Path:

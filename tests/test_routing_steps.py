@@ -443,6 +443,36 @@ def test_a_call_between_phones_on_the_lan_keeps_its_media_direct(ksr, route):
     assert not ksr.called("rtpengine.rtpengine_manage")
 
 
+@pytest.mark.parametrize(
+    ("settings", "recorded"),
+    [
+        ({"101": "outbound"}, True),
+        ({"101": "both"}, True),
+        ({"102": "inbound"}, True),
+        ({"101": "inbound", "102": "outbound"}, False),
+        ({}, False),
+    ],
+)
+def test_a_recorded_call_between_lan_phones_goes_through_the_relay_recording(
+    ksr, route, monkeypatch, settings, recorded
+):
+    from agent.sip.outside import Dialplan
+
+    monkeypatch.setattr(route.dialplan, "current", lambda: Dialplan(recording=settings))
+    ksr.values["$avp(dialed)"] = "102"
+    ksr.returns["pv.is_null"] = lambda name: 0 if ksr.values.get(name) else 1
+    ksr.returns["isbflagset"] = False
+    ksr.returns["isflagset"] = False
+    ksr.returns["textops.has_body_type"] = 1
+    route.ksr_request_route(None)
+    assert ksr.called("tm.t_relay")
+    offers = [flags for (flags,) in ksr.called("rtpengine.rtpengine_manage")]
+    if recorded:
+        assert len(offers) == 1 and offers[0].endswith(" record-call=yes")
+    else:
+        assert offers == []
+
+
 def test_a_ring_longer_than_timer_c_gets_a_transaction_life_to_match(ksr):
     from agent.sip import routing
 

@@ -34,6 +34,7 @@ from webadmin import (
     api_phone_templates,
     api_phones,
     api_queues,
+    api_recordings,
     api_reports,
     api_seen_phones,
     api_speed_dials,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     api_speed_dials.install(app, appliance)
     api_storage.install(app, appliance)
     pages_storage.install(app, appliance)
+    api_recordings.install(app, appliance)
     pages_speed_dials.install(app, appliance)
     api_feature_codes.install(app, appliance)
     pages_feature_codes.install(app, appliance)

@@ -13,6 +13,7 @@ from agent.extensions.service import (
     MAX_PAGE_SIZE,
     SORT_KEYS,
 )
+from agent.recordings.service import MODES as RECORDING_MODES
 from webadmin import (
     openapi_audio,
     openapi_backup_schedule,
@@ -26,6 +27,7 @@ from webadmin import (
     openapi_people,
     openapi_provisioning,
     openapi_queues,
+    openapi_recordings,
     openapi_reports,
     openapi_speed_dials,
     openapi_storage,
@@ -90,6 +92,12 @@ SCHEMAS: dict = {
                 "type": "string",
                 "maxLength": rules.PICKUP_GROUP_MAX,
                 "description": "call pickup group; empty: in none",
+            },
+            "recording": {
+                "enum": list(RECORDING_MODES),
+                "readOnly": True,
+                "description": "which of its calls are recorded; set with "
+                "PUT /extensions/{number}/recording",
             },
         },
     },
@@ -280,6 +288,7 @@ def _parts() -> dict:
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
             | openapi_feature_codes.SCHEMAS
+            | openapi_recordings.SCHEMAS
             | openapi_backup_schedule.SCHEMAS
             | openapi_monitor.SCHEMAS
             | openapi_reports.SCHEMAS
@@ -296,6 +305,7 @@ def _parts() -> dict:
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,
             **openapi_feature_codes.PATHS,
+            **openapi_recordings.PATHS,
             **openapi_backup_schedule.PATHS,
             **openapi_storage.PATHS,
             "/openapi.json": {

@@ -103,6 +103,12 @@ SCHEMAS: dict = {
             "did_header": {"enum": list(DID_HEADERS)},
             "enabled": {"type": "boolean"},
             "dids": _STRS,
+            "recording": {
+                "type": "boolean",
+                "readOnly": True,
+                "description": "every call through it is recorded; set with "
+                "PUT /trunks/{name}/recording",
+            },
         },
     },
     "NewTrunk": {
@@ -258,6 +264,11 @@ SCHEMAS: dict = {
             "billsec": {"type": "integer"},
             "disposition": {"enum": [*DISPOSITIONS, ""]},
             "last_code": {"type": "integer"},
+            "recording": {
+                "type": "string",
+                "description": "the call's recording under recordings/ "
+                '(see /recordings/{call_id}); "" when not recorded',
+            },
         },
     },
 }

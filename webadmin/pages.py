@@ -25,6 +25,7 @@ from agent.errors import Forbidden, InvalidInput, NotFound, PbxError, TooManyAtt
 from agent.extensions import registrations
 from agent.extensions.references import ExtensionInUse
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
+from agent.recordings import service as recordings
 from agent.sip.rpc import RpcError
 from agent.wording import counted
 from webadmin import access, bodies, problems
@@ -422,6 +423,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "email": info.email or "",
             "enabled": info.enabled,
             "pickup_group": info.pickup_group,
+            "recording": info.recording,
         } | values
         return render(
             "extension_form",
@@ -452,6 +454,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "email": _form("email"),
             "enabled": _form("enabled") == "on",
             "pickup_group": _form("pickup_group"),
+            "recording": _form("recording") or "off",
         }
         service = extensions()
         try:
@@ -467,8 +470,13 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 }.items()
                 if getattr(current, name) != value
             }
+            # Checked first: a refused choice leaves the whole form unsaved.
+            recording = recordings.mode(values["recording"])
             if changes:
                 service.update(number, **changes)
+            if recording != current.recording:
+                recordings.set_extension_recording(service.actor, number, recording)
+                changes["recording"] = recording
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except InvalidInput as exc:

@@ -8,7 +8,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.cdr import records
 from agent.errors import Forbidden, InvalidInput
-from webadmin import access
+from webadmin import access, api_recordings
 from webadmin.pages import _field_errors, render
 from webadmin.pages_people import refused
 from webadmin.pages_portal import SECTIONS
@@ -45,6 +45,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             sections=SECTIONS,
             own=principal.extension,
             calls=calls,
+            audio=api_recordings.players(
+                principal, appliance.settings.recordings_dir, calls
+            ),
             values=values,
             errors=errors,
         )

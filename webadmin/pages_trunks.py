@@ -8,13 +8,15 @@ import logging
 
 import bottle
 
+from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.cdr import records
-from agent.errors import Forbidden, PbxError
+from agent.errors import Forbidden, InvalidInput, PbxError
+from agent.recordings import service as recordings
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks import rules
 from agent.trunks.service import TrunkService
-from webadmin import access
+from webadmin import access, api_recordings
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -64,6 +66,21 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
             rules=rules,
         )
+
+    @app.post("/trunks/<name>/recording")
+    def set_trunk_recording(name: str) -> str:
+        principal = access.current().principal
+        choice = _form("recording")
+        try:
+            if choice not in {"on", "off"}:
+                raise InvalidInput("recording", choice, "on or off")
+            recordings.set_trunk_recording(principal, name, choice == "on")
+        except Forbidden as exc:
+            return forbidden(exc)
+        except PbxError as exc:
+            return trunks_page({}, _field_errors(exc), 422)
+        log.info("trunk %s: recording %s, by %s", name, choice, principal.name)
+        bottle.redirect("/trunks", 303)
 
     @app.get("/trunks")
     def trunk_list() -> str:
@@ -179,6 +196,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return forbidden(exc)
         query = bottle.request.query_string
+        principal = access.current().principal
+        audio = api_recordings.players(
+            principal, appliance.settings.recordings_dir, rows
+        )
         return render(
             "calls",
             422 if errors else 200,
@@ -188,6 +209,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
             dispositions=records.DISPOSITIONS,
             csv_link="/calls.csv" + (f"?{query}" if query else ""),
+            can_listen=principal.can(Permission.LISTEN_RECORDINGS),
+            audio=audio,
         )
 
     @app.get("/calls.csv")

@@ -48,6 +48,7 @@ class Permission(enum.StrEnum):
     MANAGE_REPORTS = "schedule call reports by e-mail"
     VIEW_EVENTS = "view the event center"
     MANAGE_EVENTS = "change event notifications and webhooks"
+    LISTEN_RECORDINGS = "play and download call recordings"
 
 
 _STAFF_VIEW = {
@@ -72,6 +73,7 @@ _ADMIN = _STAFF_VIEW | {
     Permission.MANAGE_REPORTS,
     Permission.VIEW_EVENTS,
     Permission.MANAGE_EVENTS,
+    Permission.LISTEN_RECORDINGS,
 }
 
 #: What a custom role may grant, module by module: (view, edit). Managing
@@ -90,6 +92,7 @@ MODULES: dict[str, tuple[Permission, Permission | None]] = {
     "monitor": (Permission.VIEW_MONITOR, None),
     "reports": (Permission.VIEW_REPORTS, Permission.MANAGE_REPORTS),
     "events": (Permission.VIEW_EVENTS, Permission.MANAGE_EVENTS),
+    "recordings": (Permission.LISTEN_RECORDINGS, None),
 }
 ACCESS_LEVELS = ("none", "view", "edit")
 

@@ -48,7 +48,9 @@ BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480, 487, 603}
 PAGE_MAX = 1000
 
-#: Asterisk's Master.csv columns (cdr_csv, default settings), in order.
+#: Asterisk's Master.csv columns (cdr_csv with loguserfield on), in order;
+#: the user field names the call's recording, as Asterisk dial plans that
+#: record a call commonly set it.
 MASTER_CSV_COLUMNS = (
     "accountcode",
     "src",
@@ -66,6 +68,7 @@ MASTER_CSV_COLUMNS = (
     "billsec",
     "disposition",
     "amaflags",
+    "userfield",
 )
 _ASTERISK_DISPOSITION = {
     ANSWERED: "ANSWERED",
@@ -156,6 +159,8 @@ class CallRecordInfo:
     billsec: int
     disposition: str
     last_code: int
+    #: The recording's file name under recordings/, "" when not recorded.
+    recording: str = ""
 
     @classmethod
     def of(cls, row: CallRecord) -> CallRecordInfo:
@@ -175,6 +180,7 @@ class CallRecordInfo:
             billsec=round(end - row.answered_at) if end and row.answered_at else 0,
             disposition=row.disposition,
             last_code=row.last_code,
+            recording=row.recording,
         )
 
     def to_dict(self) -> dict:
@@ -204,7 +210,7 @@ def own_calls(
     if extension is None:
         return []
     made = extension.created_at.replace(tzinfo=dt.UTC).timestamp()
-    query = _between(
+    query = between(
         CallRecord.select().where(
             ((CallRecord.src == number) | (CallRecord.dst == number))
             & (CallRecord.started_at >= made)
@@ -216,7 +222,7 @@ def own_calls(
     return [CallRecordInfo.of(row) for row in query]
 
 
-def _between(query, since: str | None, until: str | None):
+def between(query, since: str | None, until: str | None):
     """The query narrowed to days ``since`` to ``until`` (inclusive), days
     of the appliance's time zone as the person asking counts them."""
     start = local_time.day_bound("since", since)
@@ -241,9 +247,9 @@ def search(
     actor.require(Permission.VIEW_CALL_ROUTING)
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
-    query = _between(CallRecord.select(), since, until)
+    query = between(CallRecord.select(), since, until)
     if actor.extensions is not None:
-        query = query.where(_touches(actor.extensions))
+        query = query.where(touching(actor.extensions))
     if number:
         if len(number) > 32:
             raise InvalidInput("number", None, "at most 32 characters")
@@ -269,7 +275,7 @@ _EXTENSION_CALLERS = ("internal", "out")
 _EXTENSION_CALLEES = ("internal", "in")
 
 
-def _touches(ranges: NumberRanges) -> peewee.Expression:
+def touching(ranges: NumberRanges) -> peewee.Expression:
     """Calls with an extension in ranges at either end (a role's view)."""
     calling = CallRecord.direction.in_(_EXTENSION_CALLERS)
     called = CallRecord.direction.in_(_EXTENSION_CALLEES)
@@ -321,6 +327,7 @@ def master_csv(records: list[CallRecordInfo]) -> str:
                 r.billsec,
                 _ASTERISK_DISPOSITION.get(r.disposition, ""),
                 "DOCUMENTATION",
+                r.recording,
             ]
         )
     return out.getvalue()

@@ -34,6 +34,7 @@ from agent.cli import paging as paging_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
 from agent.cli import queue as queue_cli
+from agent.cli import recording as recording_cli
 from agent.cli import report as report_cli
 from agent.cli import security as security_cli
 from agent.cli import speed_dial as speed_dial_cli
@@ -355,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     speed_dial_cli.register(sub)
     storage_cli.register(sub)
     feature_codes_cli.register(sub)
+    recording_cli.register(sub, ext_sub)
     monitor_cli.register(sub)
     report_cli.register(sub)
     troubleshoot_cli.register(sub)

@@ -10,6 +10,7 @@ from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cdr import records
+from agent.cli import recording as recording_cli
 from agent.cli.output import print_json
 from agent.cli.parsers import command, whole_number
 from agent.routes import groups
@@ -409,6 +410,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm = command(trunk_sub, "remove", trunk_remove, "remove a trunk no route uses")
     rm.add_argument("name")
     command(trunk_sub, "list", trunk_list, "list trunks")
+    recording_cli.register_trunk(trunk_sub)
     did = command(trunk_sub, "did", trunk_did, "add DIDs to a trunk, or remove one")
     did.add_argument("name")
     did.add_argument("did", nargs="*", default=[])

@@ -23,6 +23,7 @@ from agent.db.features_schema import (
     EXTENSION_FEATURES,
 )
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
+from agent.db.recordings_schema import RECORDINGS
 from agent.db.reports_schema import REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.db.speed_dial_schema import SPEED_DIALS
@@ -500,6 +501,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
     Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
+    Migration(25, "call recording per extension and trunk", _run(RECORDINGS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -53,6 +53,9 @@ class Extension(BaseModel):
     allowed_networks = peewee.TextField(default="")
     #: The call pickup group (agent/sip/pickup.py); empty: in none.
     pickup_group = peewee.CharField(max_length=16, default="")
+    #: Which calls are recorded: off, inbound, outbound or both
+    #: (agent.recordings.settings).
+    recording = peewee.CharField(max_length=8, default="off")
 
 
 class UserAccount(BaseModel):

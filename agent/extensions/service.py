@@ -49,6 +49,9 @@ class ExtensionInfo:
     updated_at: str
     #: The call pickup group (agent/sip/pickup.py); empty: in none.
     pickup_group: str = ""
+    #: Which of its calls are recorded (agent/recordings): off, inbound,
+    #: outbound or both.
+    recording: str = "off"
 
     @classmethod
     def of(cls, row: Extension) -> ExtensionInfo:
@@ -60,6 +63,7 @@ class ExtensionInfo:
             created_at=_iso(row.created_at),
             updated_at=_iso(row.updated_at or row.created_at),
             pickup_group=row.pickup_group or "",
+            recording=row.recording,
         )
 
     def to_dict(self) -> dict:

@@ -49,6 +49,10 @@ def rtpengine_command(settings: Settings) -> list[str]:
         # deletes a call only once both ends have hung up.
         "--delete-delay=0",
         f"--num-threads={THREADS}",
+        # Recorded calls (the "record-call" offer flag): every packet to a
+        # pcap file, made into audio by the agent (agent/recordings).
+        f"--recording-dir={settings.capture_dir}",
+        "--recording-method=pcap",
         "--log-stderr",
         "--log-level=5",
     ]
@@ -61,6 +65,7 @@ def rtpengine_spec(settings: Settings) -> DaemonSpec:
         ports.ensure_free(
             NG_HOST, settings.rtpengine_ng_port, "EDGEPBX_RTPENGINE_PORT", udp=True
         )
+        settings.capture_dir.mkdir(parents=True, exist_ok=True)
         return rtpengine_command(settings), dict(os.environ)
 
     return DaemonSpec(name="rtpengine", prepare=prepare, answering=client.ping)

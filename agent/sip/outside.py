@@ -61,6 +61,12 @@ MEDIA_RR_PARAM = "mr=1"
 # rtpengine flags: the relay's address in c= and o= lines, no ICE towards
 # phones and carriers that would try to reach each other directly.
 RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
+# Added to the offer of a call to record: rtpengine captures its packets
+# (--recording-method=pcap) and the agent makes them audio (agent/recordings).
+RECORD_FLAG = " record-call=yes"
+# An extension's recording setting: which of its calls are recorded.
+RECORDS_INBOUND = {"inbound", "both"}
+RECORDS_OUTBOUND = {"outbound", "both"}
 # A trunk that sends no provisional reply in this long is taken as down and
 # the next trunk is tried (RFC 3261 Timer B is 32 s, far too long to wait
 # with a caller on the line); once it rings, the caller waits as for an
@@ -137,6 +143,7 @@ class Trunk:
     username: str
     caller_id_header: str
     did_header: str
+    recording: bool = False
 
     @property
     def hostport(self) -> str:
@@ -213,6 +220,16 @@ class Dialplan:
     speed_dials: dict[str, str] = field(default_factory=dict)
     #: feature -> its code now (agent/sip/feature_codes.py).
     feature_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CODES))
+    #: extension -> its recording setting, for those that record any call.
+    recording: dict[str, str] = field(default_factory=dict)
+
+    def records(self, caller: str, callee: str, trunk: Trunk | None = None) -> bool:
+        """Whether a call from caller to callee (through trunk) is recorded."""
+        return (
+            (trunk is not None and trunk.recording)
+            or self.recording.get(caller) in RECORDS_OUTBOUND
+            or self.recording.get(callee) in RECORDS_INBOUND
+        )
 
     def resolve(self, kind: str, destination: str, now: dt.datetime) -> tuple[str, str]:
         """A time condition's destination at this moment; others as they are."""
@@ -239,7 +256,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
     plan = Dialplan()
     for row in con.execute(
         "SELECT id, name, kind, host, port, transport, outbound_proxy, username,"
-        " caller_id_header, did_header FROM trunk WHERE enabled = 1"
+        " caller_id_header, did_header, recording FROM trunk WHERE enabled = 1"
     ):
         trunk = Trunk(
             id=row[0],
@@ -252,6 +269,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             username=row[7] or "",
             caller_id_header=row[8],
             did_header=row[9],
+            recording=bool(row[10]),
         )
         plan.trunks[trunk.id] = trunk
         for address in _addresses(trunk.host):
@@ -322,6 +340,9 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
         )
     plan.speed_dials = dict(con.execute("SELECT code, number FROM speed_dial"))
     plan.feature_codes = load_codes(con)
+    plan.recording = dict(
+        con.execute("SELECT number, recording FROM extension WHERE recording != 'off'")
+    )
     return plan
 
 
@@ -511,7 +532,11 @@ class OutsideCalls:
         if not self.ring_destination(plan, kind, destination):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
-        self.relay_media()
+        self.relay_media(
+            record=plan.records(
+                caller, destination if kind == "extension" else "", trunk
+            )
+        )
         # A ring group's call lights no member's lamp: the dialog module
         # would show every member in the call once one answers.
         self.follow_lamps(None, [destination] if kind == "extension" else [])
@@ -747,11 +772,11 @@ class OutsideCalls:
             # A forward out (no Record-Route here) comes from a failure
             # route, where the call is no longer new to follow.
             self.follow_lamps(self.calling_extension(), [])
-        if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
-            self.relay_media()
         first, rest = route.trunk_ids[0], route.trunk_ids[1:]
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
         trunk = plan.trunks[first]
+        if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
+            self.relay_media(record=plan.records(caller, "", trunk))
         self.calls.send(
             event,
             str(KSR.pv.get("$ci")),
@@ -910,12 +935,14 @@ class OutsideCalls:
 
     # -- media ---------------------------------------------------------------
 
-    def relay_media(self) -> None:
-        """Put rtpengine in this call's media path (offer now, answer later)."""
+    def relay_media(self, record: bool = False) -> None:
+        """Put rtpengine in this call's media path (offer now, answer later),
+        recording the call when record is set."""
         KSR.setflag(FLAG_MEDIA_RELAY)
         KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
         if KSR.textops.has_body_type("application/sdp") > 0:
-            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+            flags = RTPENGINE_FLAGS + (RECORD_FLAG if record else "")
+            KSR.rtpengine.rtpengine_manage(flags)
 
     def media_reply(self) -> None:
         """The SDP answer of a relayed call goes through the relay too."""

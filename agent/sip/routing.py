@@ -860,7 +860,13 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
             ring_for(self.settings.ring_ms, PHONE_REPLY_TIMEOUT_MS)
             self.follow_lamps(self.calling_extension(), [str(KSR.pv.get(DIALED_AVP))])
             self.extension_call_started()
-            if KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
+            callee = str(KSR.pv.get(DIALED_AVP))
+            caller = self.calling_extension() or ""
+            record = self.dialplan.current().records(caller, callee)
+            if record:
+                # A recorded call: the relay captures its media.
+                self.relay_media(record=True)
+            elif KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH):
                 # A phone behind NAT: media through the relay, both ways.
                 self.relay_media()
             self.pickable()

@@ -28,6 +28,7 @@ from agent.media import music_on_hold
 from agent.media.daemons import media_daemons
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
+from agent.recordings.keeper import RecordingKeeper
 from agent.reports.schedules import ReportMailer
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
@@ -92,6 +93,10 @@ class Agent:
         self.reports = ReportMailer(appliance.key)
         self.events = EventDispatcher(appliance.key, self.settings.data_dir)
         self.call_events.observe(self.events.on_call_event)
+        self.recordings = RecordingKeeper(
+            self.settings.capture_dir, self.settings.recordings_dir
+        )
+        self.call_events.observe(self.recordings.on_call_event)
 
     def _tell_message_waiting(self, extension: str) -> None:
         """A phone of the extension registered: send it the mailbox's count."""
@@ -169,6 +174,7 @@ class Agent:
         self.call_events.start()
         self.sightings.start()
         self.events.start()
+        self.recordings.start()
         try:
             for daemon in self.daemons:
                 daemon.start()
@@ -205,6 +211,7 @@ class Agent:
             self.call_events.stop()
             self.sightings.stop()
             self.events.stop()
+            self.recordings.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
 

@@ -29,6 +29,8 @@ class Trunk(BaseModel):
     enabled = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
+    #: Every call through this trunk is recorded.
+    recording = peewee.BooleanField(default=False)
 
 
 class TrunkDid(BaseModel):
@@ -101,6 +103,8 @@ class CallRecord(BaseModel):
     ended_at = peewee.FloatField(null=True)
     disposition = peewee.CharField(max_length=16, default="")
     last_code = peewee.IntegerField(default=0)
+    #: The recording's file name under recordings/, "" when there is none.
+    recording = peewee.CharField(max_length=128, default="")
 
     class Meta:
         table_name = "cdr"

@@ -54,6 +54,8 @@ class TrunkInfo:
     did_header: str
     enabled: bool
     dids: list[str]
+    #: Every call through it is recorded (agent/recordings).
+    recording: bool = False
 
     @classmethod
     def of(cls, row: Trunk) -> TrunkInfo:
@@ -72,6 +74,7 @@ class TrunkInfo:
             did_header=row.did_header,
             enabled=bool(row.enabled),
             dids=[d.did for d in row.dids.order_by(TrunkDid.did)],
+            recording=bool(row.recording),
         )
 
     def to_dict(self) -> dict:

@@ -27,12 +27,27 @@
 <table class="list">
   <thead><tr>
     <th scope="col">Start ({{zone_name()}})</th><th scope="col">Direction</th><th scope="col">From</th><th scope="col">To</th><th scope="col">DID</th><th scope="col">Trunk</th><th scope="col">Disposition</th><th scope="col">Talk (s)</th>
+    % if can_listen:
+    <th scope="col">Recording</th>
+    % end
   </tr></thead>
   <tbody>
   % for call in calls:
     <tr>
       <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}</td>
       <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
+      % if can_listen:
+      <td class="recording">
+        % if call.call_id not in audio:
+        -
+        % elif audio[call.call_id] is None:
+        <span class="removed">removed</span>
+        % else:
+        <audio controls preload="none" src="{{audio[call.call_id]}}" aria-label="recording of the call from {{call.src}} to {{call.dst}}"></audio>
+        <a href="{{audio[call.call_id]}}?download=1" download>Download</a>
+        % end
+      </td>
+      % end
     </tr>
   % end
   </tbody>

@@ -24,6 +24,17 @@
   % if number is not None:
   % field('pickup_group', 'Pickup group', hint='Optional; its members answer each other\'s ringing calls with *8, and anyone in it picks up a member with ** and the number')
   <label class="check"><input type="checkbox" name="enabled"{{' checked' if values.get('enabled') else ''}}{{'' if editable else ' disabled'}}> Enabled (phones may register and call)</label>
+  <label for="recording">Call recording</label>
+  <select id="recording" name="recording"{{'' if editable else ' disabled'}}{{' aria-invalid=true' if errors.get('recording') else ''}}>
+    % for choice, label in (('off', 'Off'), ('inbound', 'Calls it takes'), ('outbound', 'Calls it makes'), ('both', 'Every call')):
+    <option value="{{choice}}"{{' selected' if values.get('recording') == choice else ''}}>{{label}}</option>
+    % end
+  </select>
+  % if errors.get('recording'):
+  <p class="field-error" id="recording-error">{{errors['recording']}}</p>
+  % else:
+  <p class="hint">Recordings are listed on the Calls page</p>
+  % end
   % end
   % if editable:
   <button type="submit">{{'Add extension' if number is None else 'Save'}}</button>

@@ -18,6 +18,9 @@
 <table class="list" id="calls">
   <thead><tr>
     <th scope="col">When ({{zone_name()}})</th><th scope="col">Call</th><th scope="col">With</th><th scope="col">Result</th><th scope="col">Talk</th>
+    % if audio:
+    <th scope="col">Recording</th>
+    % end
   </tr></thead>
   <tbody>
   % for call in calls:
@@ -28,6 +31,18 @@
       <td>{{call.dst if outgoing else (call.caller_name + ' ' if call.caller_name else '') + call.src}}</td>
       <td>{{'missed' if not outgoing and call.disposition == 'no answer' else (call.disposition or 'in progress')}}</td>
       <td>{{'%d:%02d' % divmod(call.billsec, 60)}}</td>
+      % if audio:
+      <td class="recording">
+        % if call.call_id not in audio:
+        -
+        % elif audio[call.call_id] is None:
+        <span class="removed">removed</span>
+        % else:
+        <audio controls preload="none" src="{{audio[call.call_id]}}" aria-label="recording of this call"></audio>
+        <a href="{{audio[call.call_id]}}?download=1" download>Download</a>
+        % end
+      </td>
+      % end
     </tr>
   % end
   </tbody>

@@ -10,7 +10,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th>
+    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th><th scope="col">Recording</th>
   </tr></thead>
   <tbody>
   % for trunk in trunks:
@@ -21,6 +21,18 @@
       <td>{{trunk.username or '-'}}</td>
       <td class="state">{{states.get(trunk.name, 'unknown')}}</td>
       <td>{{', '.join(trunk.dids) or '-'}}</td>
+      <td>
+        % if editable:
+        <form method="post" action="/trunks/{{trunk.name}}/recording" class="inline">
+          <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+          <input type="hidden" name="recording" value="{{'off' if trunk.recording else 'on'}}">
+          <span>{{'on' if trunk.recording else 'off'}}</span>
+          <button type="submit" aria-label="{{'Stop' if trunk.recording else 'Start'}} recording the calls of trunk {{trunk.name}}">{{'Stop recording' if trunk.recording else 'Record calls'}}</button>
+        </form>
+        % else:
+        {{'on' if trunk.recording else 'off'}}
+        % end
+      </td>
     </tr>
   % end
   </tbody>

@@ -1,0 +1,1 @@
+"""Call recording: rtpengine's capture of a call made into one audio file."""
