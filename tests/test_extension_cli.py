@@ -190,15 +190,19 @@ def test_an_extension_still_used_by_a_menu_or_group_is_not_removed(pbx_data):
     assert pbx_data.cli(
         "paging", "add", "620", "--name", "Shop", "--members", "101",
     ).returncode == 0  # fmt: skip
+    assert pbx_data.cli(
+        "queue", "add", "630", "--name", "Desk", "--agents", "101",
+        "--failover", "voicemail:101",
+    ).returncode == 0  # fmt: skip
 
     refused = pbx_data.cli("extension", "remove", "101")
     removed = pbx_data.cli("extension", "remove", "102")
 
     assert refused.returncode == 2
     assert (
-        "still used by IVR 600 (key 1), ring group 610, page group 620"
-        in refused.stderr
-    )
+        "still used by IVR 600 (key 1), ring group 610, page group 620, "
+        "queue 630 (agent), queue 630 (failover)"
+    ) in refused.stderr
     assert removed.returncode == 0, removed.stderr
     assert extension_numbers(pbx_data) == ["101"]
 

@@ -89,7 +89,11 @@ def test_intercom_to_a_number_that_is_no_extension_gets_404(pbx, extensions):
         assert alice.register() == 200
         with pytest.raises(CallFailed) as failed:
             alice.call("*80999").wait_confirmed()
+        with pytest.raises(CallFailed) as to_itself:
+            alice.call("*80101").wait_confirmed()
         assert failed.value.status_code == 404
+        # Its own phones would answer by themselves: a call to nobody.
+        assert to_itself.value.status_code == 403
 
 
 @pytest.mark.parametrize(

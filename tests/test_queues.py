@@ -161,6 +161,8 @@ def test_a_caller_nobody_takes_goes_to_the_failover_after_the_longest_wait(
         (("--name", "Q", "--failover", "queue:600"), "failover"),
         (("--name", "Q", "--music", "no-such-music"), "music"),
         (("--name", "", "--agents", "102"), "name"),
+        (("--name", "Front\ndesk", "--agents", "102"), "name"),
+        (("--name", 'The "A" team', "--agents", "102"), "name"),
     ],
 )
 def test_a_queue_with_a_bad_field_is_refused_naming_it_and_nothing_is_saved(

@@ -1,6 +1,7 @@
 """What still points at an extension: IVR keys, inbound routes, ring groups,
-page groups, time conditions, outbound routes, speed dials and other
-extensions' forwards name extensions by number.
+page groups, call queues (agents, logged-in agents, failover), time
+conditions, outbound routes, speed dials and other extensions' forwards
+name extensions by number.
 
 Removing an extension that is still named somewhere would leave a caller
 sent to a number that no longer rings, so the extension service refuses it
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import json
 
-from agent.db.models import IvrChoice, IvrMenu, PageGroup
+from agent.db.models import CallQueue, IvrChoice, IvrMenu, PageGroup, QueueLogin
 from agent.errors import PbxError
 from agent.extensions.features import forwards_to
 from agent.paging.service import member_numbers
+from agent.queues.service import agent_list
 from agent.trunks.models import (
     InboundRoute,
     OutboundRoute,
@@ -62,6 +64,18 @@ def uses_of(number: str) -> list[str]:
     for page in PageGroup.select():
         if number in member_numbers(page.members):
             uses.append(f"page group {page.number}")
+
+    for queue in CallQueue.select():
+        if number in agent_list(queue.agents):
+            uses.append(f"queue {queue.number} (agent)")
+        if _names(queue.failover, number):
+            uses.append(f"queue {queue.number} (failover)")
+    for login in (
+        QueueLogin.select(QueueLogin, CallQueue)
+        .join(CallQueue)
+        .where(QueueLogin.extension == number)
+    ):
+        uses.append(f"queue {login.queue.number} (logged-in agent)")
 
     for condition in TimeConditionRow.select():
         targets = (

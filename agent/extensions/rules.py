@@ -41,12 +41,15 @@ def number(value: str) -> str:
     return value
 
 
-def display_name(value: str) -> str:
+def display_name(value: str, limit: int = DISPLAY_NAME_MAX) -> str:
+    """A name people read on pages, phone screens and in the CLI's tables
+    (an extension's, a queue's, a page group's): trimmed, 1 to ``limit``
+    characters, nothing that breaks a SIP display name or a table line."""
     value = (value or "").strip()
     if not value:
         raise InvalidInput("name", value, "must not be empty")
-    if len(value) > DISPLAY_NAME_MAX:
-        raise InvalidInput("name", value, f"at most {DISPLAY_NAME_MAX} characters")
+    if len(value) > limit:
+        raise InvalidInput("name", value, f"at most {limit} characters")
     if any(ch in value for ch in '"\\') or any(_invisible(ch) for ch in value):
         raise InvalidInput(
             "name",

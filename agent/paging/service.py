@@ -20,6 +20,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import Extension, PageGroup, utcnow
 from agent.errors import InvalidInput, NotFound
+from agent.extensions import rules
 from agent.media.pool import CALLS_PER_WORKER
 
 NUMBER_DIGITS = (2, 6)
@@ -97,9 +98,7 @@ class PagingService:
         ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
         numbering.refuse_taken("number", number, "page group")
-        name = (name or "").strip()
-        if not name or len(name) > NAME_MAX:
-            raise InvalidInput("name", name, f"1 to {NAME_MAX} characters")
+        name = rules.display_name(name, NAME_MAX)
         members = check_members(members)
 
         where = PageGroup.number == number

@@ -20,6 +20,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import CallQueue, Extension, IvrMenu, QueueLogin, utcnow
 from agent.errors import InvalidInput, NotFound
+from agent.extensions import rules
 from agent.ivr.destinations import Destination
 from agent.media.uploads import MUSIC_FOLDER
 from agent.queues.state import QueueStatus, status_of
@@ -171,9 +172,7 @@ class QueueService:
         self._check_number(number)
         existing = CallQueue.get_or_none(CallQueue.number == number)
         if name is not None or existing is None:
-            name = (name or "").strip()
-            if not name or len(name) > NAME_MAX:
-                raise InvalidInput("name", name, f"1 to {NAME_MAX} characters")
+            name = rules.display_name(name, NAME_MAX)
         if strategy is not None and strategy not in STRATEGIES:
             raise InvalidInput("strategy", strategy, "one of " + ", ".join(STRATEGIES))
         if agents is not None:

@@ -695,6 +695,9 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
         ):
             KSR.sl.sl_send_reply(404, "No Such Extension")
             return True
+        if number == self.calling_extension():
+            KSR.sl.sl_send_reply(403, "No Intercom To Oneself")
+            return True
         if load_features(self.dialplan.connection(), number).dnd:
             KSR.info("intercom to " + number + ": do not disturb\n")
             KSR.sl.sl_send_reply(486, "Busy Here")
