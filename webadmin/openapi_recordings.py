@@ -69,7 +69,7 @@ PATHS: dict = {
         "get": {
             "operationId": "listRecordings",
             "summary": "Recorded calls, newest first",
-            "description": "Days are UTC and inclusive." + _NEEDS,
+            "description": "Days are the appliance's time zone's, inclusive." + _NEEDS,
             "parameters": [
                 {"name": "since", "in": "query", "schema": {"type": "string"}},
                 {"name": "until", "in": "query", "schema": {"type": "string"}},
@@ -79,7 +79,10 @@ PATHS: dict = {
                 "200": json_response(
                     {"type": "array", "items": RECORDING_REF}, "the recordings"
                 ),
-                "400": problem_response("a date or the limit is not understood"),
+                "400": problem_response("the limit is not a whole number"),
+                "422": problem_response(
+                    "a day that is no date, or a limit out of range"
+                ),
                 **ACCESS_ERRORS,
             },
         }
@@ -147,7 +150,15 @@ PATHS: dict = {
             },
             "responses": {
                 "200": json_response(
-                    {"$ref": "#/components/schemas/ExtensionRecording"}, "the setting"
+                    {
+                        "type": "object",
+                        "required": ["extension", "recording"],
+                        "properties": {
+                            "extension": {"type": "string"},
+                            "recording": {"enum": list(MODES)},
+                        },
+                    },
+                    "the setting",
                 ),
                 "422": problem_response("not one of the choices"),
                 "404": problem_response("no such extension"),
@@ -177,9 +188,18 @@ PATHS: dict = {
             },
             "responses": {
                 "200": json_response(
-                    {"$ref": "#/components/schemas/TrunkRecording"}, "the setting"
+                    {
+                        "type": "object",
+                        "required": ["trunk", "recording"],
+                        "properties": {
+                            "trunk": {"type": "string"},
+                            "recording": {"type": "boolean"},
+                        },
+                    },
+                    "the setting",
                 ),
                 "400": problem_response("not true or false"),
+                "422": problem_response("no recording given"),
                 "404": problem_response("no such trunk"),
                 **ACCESS_ERRORS,
             },
