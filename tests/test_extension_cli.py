@@ -192,7 +192,7 @@ def test_an_extension_still_used_by_a_menu_or_group_is_not_removed(pbx_data):
     ).returncode == 0  # fmt: skip
     assert pbx_data.cli(
         "queue", "add", "630", "--name", "Desk", "--agents", "101",
-        "--failover", "voicemail:101",
+        "--failover", "extension:101",
     ).returncode == 0  # fmt: skip
 
     refused = pbx_data.cli("extension", "remove", "101")
