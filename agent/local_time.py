@@ -28,10 +28,6 @@ def zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(setup.timezone())
 
 
-def zone_name() -> str:
-    return setup.timezone()
-
-
 def _aware(moment: Moment) -> dt.datetime:
     if isinstance(moment, int | float):
         return dt.datetime.fromtimestamp(moment, dt.UTC)

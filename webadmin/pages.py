@@ -10,6 +10,7 @@ the page after it never posts the form again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import urllib.parse
 from collections.abc import Mapping
@@ -83,6 +84,9 @@ def render(template: str, status: int = 200, **values: object) -> str:
     principal = auth.principal if auth else None
     bottle.response.status = status
     bottle.response.content_type = "text/html; charset=utf-8"
+    # The zone is read once per page, when the page first shows a time, not
+    # once for every row of a long call log.
+    zone = functools.cache(local_time.zone)
     return bottle.template(
         template,
         template_lookup=[str(VIEWS_DIR)],
@@ -92,8 +96,8 @@ def render(template: str, status: int = 200, **values: object) -> str:
         Permission=Permission,
         size_text=bodies.size_text,
         counted=counted,
-        local_clock=local_time.shown,
-        zone_name=local_time.zone_name,
+        local_clock=lambda moment: local_time.shown(moment, zone()),
+        zone_name=lambda: zone().key,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,
     )

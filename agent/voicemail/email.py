@@ -42,7 +42,8 @@ to it and manage your mailbox.
 def _received(at: str) -> str:
     """When the message came, in the appliance's zone, the zone named."""
     try:
-        return f"{local_time.shown(at)} ({local_time.zone_name()})"
+        zone = local_time.zone()
+        return f"{local_time.shown(at, zone)} ({zone.key})"
     except Exception:  # the zone unreadable: the stored UTC time, said so
         log.exception("voicemail e-mail: the time zone could not be read")
         return f"{local_time.shown(at, dt.UTC)} (UTC)"
