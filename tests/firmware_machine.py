@@ -1,4 +1,4 @@
-"""A simulated Raspberry Pi and bundles for it, for the firmware tests.
+"""A simulated Raspberry Pi or PC and bundles for it, for the firmware tests.
 
 Each test gets its own signing key (trusted through EDGEPBX_FIRMWARE_KEYS)
 and its own machine (EDGEPBX_FIRMWARE_DEVICE), so nothing depends on the
@@ -16,13 +16,15 @@ import pytest
 
 from agent.firmware import bundle, keys
 from agent.firmware.manifest import Version
-from agent.firmware.simulated import SimulatedPi
+from agent.firmware.simulated import SimulatedPc, SimulatedPi
 from tests.pbx import RunningPbx
 
 ARCHITECTURE = "x86_64"
 BOARD = "pc"
 FACTORY_VERSION = "1.0.0"
 SLOT_SIZE = 8 * 1024 * 1024
+#: The machines the updater runs on, by the boot loader that picks the slot.
+MACHINES = {"raspberrypi": SimulatedPi, "grub": SimulatedPc}
 
 
 @dataclass
@@ -71,13 +73,15 @@ class Lab:
         return output
 
 
-def make_lab(root: Path, slot_size: int = SLOT_SIZE) -> Lab:
+def make_lab(
+    root: Path, slot_size: int = SLOT_SIZE, boot_loader: str = "raspberrypi"
+) -> Lab:
     root.mkdir(parents=True, exist_ok=True)
     key_path = root / "signing.key"
     keys.create_key_pair(key_path, root / "trusted" / "release.pub")
     other = root / "stranger.key"
     keys.create_key_pair(other, root / "stranger.pub")
-    machine = SimulatedPi.create(
+    machine = MACHINES[boot_loader].create(
         root / "machine",
         architecture=ARCHITECTURE,
         board=BOARD,

@@ -146,8 +146,8 @@ def test_each_defconfig_names_files_that_exist_in_the_tree():
 
 
 def test_autoboot_is_what_the_updater_reads_and_the_card_has_four_partitions():
-    autoboot = bootstate.Autoboot.parse((BOARD / "autoboot.txt").read_text())
-    assert (autoboot.default_partition, autoboot.tryboot_partition) == (2, 3)
+    autoboot = bootstate.parse_autoboot((BOARD / "autoboot.txt").read_text())
+    assert (autoboot.default_partition, autoboot.trial_partition) == (2, 3)
     card = (BOARD / "genimage.cfg").read_text()
     partitions = re.findall(r"^\s*partition (\S+) \{", card, re.M)
     assert partitions == ["boot", "slot-a", "slot-b", "data"]

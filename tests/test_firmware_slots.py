@@ -1,9 +1,10 @@
 """A/B slots: install into the other slot, try it once, commit or fall back.
 
-The "disk" is a simulated Raspberry Pi (tests/firmware_machine.py): two
-slot images, a boot partition with autoboot.txt, and the Pi firmware's
-boot decision in ``power_on``. Everything else is the real updater run
-through the real CLI.
+The "disk" is a simulated Raspberry Pi or PC (tests/firmware_machine.py):
+two slot images, a boot partition with autoboot.txt or GRUB's grubenv, and
+the boot loader's decision in ``power_on``. Everything else is the real
+updater run through the real CLI. The steps that depend on the boot loader
+run on both machines.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 
 import pytest
 
-from tests.firmware_machine import make_lab
+from tests.firmware_machine import MACHINES, make_lab
 from tests.pbx import EDGEPBX
 from tests.test_firmware_bundle import BAD_BUNDLES
 
@@ -27,9 +28,15 @@ BIG_PAYLOAD = 64 * 1024 * 1024
 HEAD = 4096
 
 
+#: Marks a test whose steps depend on the boot loader: it runs on each.
+on_each_machine = pytest.mark.parametrize("lab", list(MACHINES), indirect=True)
+
+
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
-    lab = make_lab(tmp_path / "lab")
+def lab(request, tmp_path, monkeypatch):
+    lab = make_lab(
+        tmp_path / "lab", boot_loader=getattr(request, "param", "raspberrypi")
+    )
     for name, value in lab.env.items():
         monkeypatch.setenv(name, value)
     return lab
@@ -47,6 +54,7 @@ def firmware_status(pbx) -> dict:
     return result.json()
 
 
+@on_each_machine
 def test_a_good_bundle_is_tried_once_in_the_other_slot_and_kept_on_commit(
     lab, pbx_data
 ):
@@ -71,6 +79,7 @@ def test_a_good_bundle_is_tried_once_in_the_other_slot_and_kept_on_commit(
     assert firmware_status(pbx_data)["default_slot"] == "B"
 
 
+@on_each_machine
 def test_a_trial_that_is_never_committed_falls_back_to_the_old_slot(lab, pbx_data):
     pbx_data.cli("firmware", "apply", str(lab.bundle()))
     assert lab.machine.power_on() == "B"
@@ -143,6 +152,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_slot_booting(
     assert slot_holds(lab, "B", big)
 
 
+@on_each_machine
 def test_a_failed_health_check_rolls_back_to_the_old_slot(lab, pbx_data):
     pbx_data.cli("firmware", "apply", str(lab.bundle()))
     lab.machine.power_on()
@@ -172,6 +182,7 @@ def test_a_healthy_trial_is_committed_by_the_health_check(lab, pbx):
     assert lab.machine.power_on() == "B"
 
 
+@on_each_machine
 def test_rollback_during_a_trial_returns_to_the_old_slot(lab, pbx_data):
     pbx_data.cli("firmware", "apply", str(lab.bundle()))
     lab.machine.power_on()
@@ -190,6 +201,7 @@ def test_commit_without_a_trial_is_refused(lab, pbx_data):
     assert "nothing to commit" in result.stderr
 
 
+@on_each_machine
 def test_a_committed_release_can_be_rolled_back_to_the_previous_one(lab, pbx_data):
     pbx_data.cli("firmware", "apply", str(lab.bundle()))
     lab.machine.power_on()

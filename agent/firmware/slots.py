@@ -12,10 +12,11 @@ failure or a kill:
 3. Write the payload to it, hashing again while writing (the file may have
    changed since step 1), and flush it to the medium.
 4. Drop the cached pages and read the slot back; its hash must match.
-5. Record the slot as ``installed``, point autoboot.txt's ``[tryboot]`` at
-   it and reboot with the one-shot tryboot flag.
-6. After that boot, ``confirm`` runs the health check and commits (points
-   ``[all]`` at the new slot) or reboots without the flag, which returns to
+5. Record the slot as ``installed``, make it the boot loader's trial slot
+   (autoboot.txt's ``[tryboot]`` on a Pi, grubenv's ``trial_slot`` on a
+   PC) and reboot with the one-shot trial flag.
+6. After that boot, ``confirm`` runs the health check and commits (makes
+   the new slot the default) or reboots without the flag, which returns to
    the old slot. A trial that never commits returns there by itself.
 """
 
@@ -142,13 +143,13 @@ class FirmwareService:
         return Version.parse(record["version"])
 
     def in_trial(self) -> bool:
-        autoboot = bootstate.read_autoboot(self.device.boot_dir)
+        choice = self.device.boot_choice()
         booted = self.device.booted_partition()
-        return self.device.booted_in_tryboot() and booted != autoboot.default_partition
+        return self.device.booted_for_trial() and booted != choice.default_partition
 
     def status(self) -> FirmwareStatus:
         self.actor.require(Permission.VIEW_FIRMWARE)
-        autoboot = bootstate.read_autoboot(self.device.boot_dir)
+        choice = self.device.boot_choice()
         records = bootstate.read_records(self.device.boot_dir)
         booted = self.booted_slot()
         slots = [
@@ -165,8 +166,8 @@ class FirmwareService:
             booted_slot=booted.name,
             version=records.get(booted.name, {}).get("version"),
             trial=self.in_trial(),
-            default_slot=self.device.slot_by_partition(autoboot.default_partition).name,
-            tryboot_slot=self.device.slot_by_partition(autoboot.tryboot_partition).name,
+            default_slot=self.device.slot_by_partition(choice.default_partition).name,
+            tryboot_slot=self.device.slot_by_partition(choice.trial_partition).name,
             slots=slots,
         )
 
@@ -264,10 +265,9 @@ class FirmwareService:
             "state": bootstate.INSTALLED,
         }
         bootstate.write_records(self.device.boot_dir, records)
-        autoboot = bootstate.read_autoboot(self.device.boot_dir)
-        bootstate.write_autoboot(
-            self.device.boot_dir,
-            bootstate.Autoboot(autoboot.default_partition, target.partition),
+        choice = self.device.boot_choice()
+        self.device.set_boot_choice(
+            bootstate.BootChoice(choice.default_partition, target.partition)
         )
         audit.record(
             self.actor,
@@ -316,8 +316,8 @@ class FirmwareService:
         records = bootstate.read_records(self.device.boot_dir)
         records.setdefault(booted.name, {})["state"] = bootstate.GOOD
         bootstate.write_records(self.device.boot_dir, records)
-        bootstate.write_autoboot(
-            self.device.boot_dir, bootstate.Autoboot(booted.partition, other.partition)
+        self.device.set_boot_choice(
+            bootstate.BootChoice(booted.partition, other.partition)
         )
         version = records[booted.name].get("version", "?")
         audit.record(
@@ -364,8 +364,8 @@ class FirmwareService:
                 "committed release"
             )
         # Going back is itself tried once and committed by the health check.
-        bootstate.write_autoboot(
-            self.device.boot_dir, bootstate.Autoboot(booted.partition, other.partition)
+        self.device.set_boot_choice(
+            bootstate.BootChoice(booted.partition, other.partition)
         )
         audit.record(self.actor, "roll back", "firmware", other.name)
         raise_event(

@@ -1,0 +1,117 @@
+"""The x86-64 image's boot loader: the updater speaks GRUB's own files.
+
+GRUB picks the slot from grubenv (image/grub.cfg); the updater reads and
+writes that block. These tests hold the updater's writer against GRUB's
+own tool (grub-editenv) and the image's grub.cfg and device.json against
+what the updater expects. The A/B life cycle itself runs on a simulated PC
+in tests/test_firmware_slots.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agent.firmware import bootstate
+from agent.firmware.device import GRUB, Device, NoFirmwareSlots
+from agent.firmware.simulated import SimulatedPc
+
+TOP = Path(__file__).resolve().parents[1]
+IMAGE_GRUB_CFG = TOP / "image" / "grub.cfg"
+IMAGE_DEVICE = TOP / "image" / "overlay" / "etc" / "edgepbx" / "device.json"
+
+
+def grub_editenv(path: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["grub-editenv", str(path), *args], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_grubenv_the_updater_writes_is_what_grub_reads(tmp_path):
+    (tmp_path / "grub").mkdir()
+    bootstate.write_grubenv(
+        tmp_path, {"default_slot": "A", "trial_slot": "B", "trial": "1"}
+    )
+
+    listed = grub_editenv(tmp_path / bootstate.GRUBENV, "list")
+
+    assert listed.splitlines() == ["default_slot=A", "trial_slot=B", "trial=1"]
+    assert (tmp_path / bootstate.GRUBENV).stat().st_size == bootstate.GRUBENV_SIZE
+
+
+def test_the_grubenv_the_image_build_writes_is_what_the_updater_reads(tmp_path):
+    # The same two commands as image/build-image.
+    path = tmp_path / bootstate.GRUBENV
+    path.parent.mkdir()
+    grub_editenv(path, "create")
+    grub_editenv(path, "set", "default_slot=A", "trial_slot=", "trial=0")
+
+    assert bootstate.read_grubenv(tmp_path) == {
+        "default_slot": "A",
+        "trial_slot": "",
+        "trial": "0",
+    }
+    # and a block GRUB rewrote in place stays readable after the updater's
+    # change, with the values GRUB set kept.
+    grub_editenv(path, "set", "saved_entry=0")
+    values = bootstate.read_grubenv(tmp_path)
+    values["trial_slot"] = "B"
+    bootstate.write_grubenv(tmp_path, values)
+    assert "saved_entry=0" in grub_editenv(path, "list").splitlines()
+
+
+def test_the_image_grub_cfg_parses():
+    done = subprocess.run(
+        ["grub-script-check", str(IMAGE_GRUB_CFG)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = IMAGE_GRUB_CFG.read_text()
+    # The names the updater and the simulated PC rely on.
+    for word in ("default_slot", "trial_slot", "trial=0", "edgepbx.slot=$slot"):
+        assert word in text
+
+
+def test_the_image_describes_a_grub_machine_whose_slots_it_names():
+    device = Device.load(IMAGE_DEVICE)
+
+    assert device.boot_loader == GRUB
+    assert device.cmdline == Path("/proc/cmdline")
+    assert {s.name: s.partition for s in device.slots} == {"A": 2, "B": 3}
+    build = (TOP / "image" / "build-image").read_text()
+    assert "name=slot-a" in build and "name=slot-b" in build
+    assert all(str(s.device).endswith(f"slot-{s.name.lower()}") for s in device.slots)
+
+
+@pytest.fixture
+def pc(tmp_path):
+    return SimulatedPc.create(
+        tmp_path / "pc",
+        architecture="x86_64",
+        board="pc",
+        version="1.0.0",
+        factory_image=b"factory",
+        slot_size=4096,
+    )
+
+
+def test_a_damaged_grubenv_is_named_in_the_error(pc):
+    (pc.boot_dir / bootstate.GRUBENV).write_bytes(b"default_slot=A\n")
+    device = Device.load(pc.description)
+
+    with pytest.raises(bootstate.BootStateDamaged, match="not a GRUB environment"):
+        device.boot_choice()
+
+
+def test_a_missing_slot_argument_says_the_boot_loader_did_not_name_the_slot(pc):
+    (pc.root / "cmdline").write_text("root=/dev/sda2 ro quiet\n")
+    device = Device.load(pc.description)
+
+    with pytest.raises(NoFirmwareSlots, match="did not say which slot"):
+        device.booted_partition()
