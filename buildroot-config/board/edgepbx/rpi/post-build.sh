@@ -39,6 +39,7 @@ ln -sfn /data/etc/timesyncd-edgepbx.conf \
 cat >"$TARGET_DIR/etc/fstab" <<FSTAB
 # device        mount point     type   options                     dump pass
 /dev/mmcblk0p1  /boot/firmware  vfat   rw,noatime,sync,umask=0077  0    0
+/dev/mmcblk0p4  /data           ext4   rw,noatime,commit=30        0    2
 tmpfs           /tmp            tmpfs  nosuid,nodev,size=64m       0    0
 tmpfs           /var/tmp        tmpfs  nosuid,nodev,size=16m       0    0
 FSTAB
