@@ -53,11 +53,3 @@ cat >"$TARGET_DIR/etc/edgepbx/device.json" <<DEVICE
  "slots": {"A": {"partition": 2, "device": "/dev/mmcblk0p2"},
            "B": {"partition": 3, "device": "/dev/mmcblk0p3"}}}
 DEVICE
-
-# The journal stays in memory, small: the SD card is spared its writes.
-mkdir -p "$TARGET_DIR/etc/systemd/journald.conf.d"
-cat >"$TARGET_DIR/etc/systemd/journald.conf.d/edgepbx.conf" <<JOURNAL
-[Journal]
-Storage=volatile
-RuntimeMaxUse=32M
-JOURNAL
