@@ -22,18 +22,38 @@ from pathlib import Path
 
 from agent.accounts.roles import SYSTEM
 from agent.devicekey import DeviceKey
+from agent.errors import InvalidInput
 from agent.events import catalogue, raise_event
 from agent.sip.rpc import KamailioRpc
-from agent.trunks import registrations
+from agent.trunks import registrations, service
 from agent.trunks.service import TrunkService
 
 # How often trunk states are probed: an OPTIONS per trunk, a carrier sees
 # one every half minute (nathelper pings NATed phones as often).
+# EDGEPBX_TRUNK_WATCH_S changes it, within WATCH_INTERVAL_S_RANGE.
 WATCH_INTERVAL_S = 30.0
+WATCH_INTERVAL_S_RANGE = (1, 3600)
+# A registration being renewed, or a trunk just changed (it registers
+# again), passes through these states on the way to a settled one; they
+# count as lost only when they last this long.
+SETTLING = frozenset({service.REGISTERING, service.UNKNOWN})
+SETTLING_GRACE_S = 90.0
 
 STATES_FILE_NAME = "trunk-states.json"
 
 log = logging.getLogger("edgepbx.trunks")
+
+
+def watch_interval_s() -> float:
+    raw = os.environ.get("EDGEPBX_TRUNK_WATCH_S", "")
+    if not raw:
+        return WATCH_INTERVAL_S
+    low, high = WATCH_INTERVAL_S_RANGE
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(
+            "EDGEPBX_TRUNK_WATCH_S", raw, f"seconds, from {low} to {high}"
+        )
+    return float(raw)
 
 
 def read_states(path: Path) -> dict[str, dict]:
@@ -56,7 +76,11 @@ class TrunkKeeper:
         self._handed_to_pid: int | None = None
         self._states: dict[str, str] = {}
         self._lost: set[str] = set()
+        # The last settled state of each trunk, and since when it settles.
+        self._settled: dict[str, str] = {}
+        self._settling_since: dict[str, float] = {}
         self._next_watch = 0.0
+        self._watch_interval_s = watch_interval_s()
         self._watching: threading.Thread | None = None
 
     def tick(self, kamailio_pid: int | None) -> None:
@@ -65,7 +89,7 @@ class TrunkKeeper:
         if now >= self._next_watch and not (
             self._watching and self._watching.is_alive()
         ):
-            self._next_watch = now + WATCH_INTERVAL_S
+            self._next_watch = now + self._watch_interval_s
             self._watching = threading.Thread(
                 target=self.watch, name="trunk-watch", daemon=True
             )
@@ -81,23 +105,31 @@ class TrunkKeeper:
         self._publish(states)
         for state in states:
             before = self._states.get(state.name)
-            if state.state == before:
-                continue
-            self._states[state.name] = state.state
-            level = (
-                logging.INFO
-                if state.state in {"registered", "reachable"}
-                else logging.WARNING
-            )
-            was = f" (was {before})" if before else ""
-            log.log(level, "trunk %s: %s%s", state.name, state.state, was)
-            self._raise_registration_event(state.name, before, state.state)
+            if state.state != before:
+                self._states[state.name] = state.state
+                level = (
+                    logging.INFO
+                    if state.state in {service.REGISTERED, service.REACHABLE}
+                    else logging.WARNING
+                )
+                was = f" (was {before})" if before else ""
+                log.log(level, "trunk %s: %s%s", state.name, state.state, was)
+            self._raise_registration_event(state.name, state.state)
 
-    def _raise_registration_event(
-        self, name: str, before: str | None, now: str
-    ) -> None:
-        """Registered -> anything else is lost; back to registered, regained."""
-        if before == "registered" and now != "registered":
+    def _raise_registration_event(self, name: str, now: str) -> None:
+        """Registered, then any other settled state: lost; registered again:
+        regained. Disabling a trunk by hand loses nothing."""
+        if now in SETTLING:
+            since = self._settling_since.setdefault(name, time.monotonic())
+            if time.monotonic() - since < SETTLING_GRACE_S:
+                return
+        else:
+            self._settling_since.pop(name, None)
+        settled = self._settled.get(name)
+        if settled == now:
+            return
+        self._settled[name] = now
+        if settled == service.REGISTERED and now != service.DISABLED:
             raise_event(
                 catalogue.TRUNK_REGISTRATION_LOST,
                 f"trunk {name}: registration lost, now {now}",
@@ -105,14 +137,16 @@ class TrunkKeeper:
                 details={"state": now},
             )
             self._lost.add(name)
-        elif now == "registered" and name in self._lost:
+        elif now == service.REGISTERED and name in self._lost:
             self._lost.discard(name)
             raise_event(
                 catalogue.TRUNK_REGISTRATION_REGAINED,
                 f"trunk {name}: registered again",
                 object=name,
-                details={"was": before},
+                details={"was": settled},
             )
+        elif now == service.DISABLED:
+            self._lost.discard(name)
 
     def _publish(self, states: list) -> None:
         if self.states_file is None:
