@@ -18,6 +18,8 @@ import pytest
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.db.models import AuditEntry, utcnow
+from agent.events import catalogue
+from agent.events.record import EventRow
 from agent.media.pool import token_path
 from agent.settings import Settings
 from agent.storage.service import MB, StorageService
@@ -229,6 +231,15 @@ def test_a_nearly_full_disk_loses_the_oldest_logs_backups_then_recordings(
     assert new_rec.exists() and mine.exists()
     assert [(c.kind, c.removed) for c in done] == [("logs", 1), ("recordings", 1)]
     assert storage.usage().disk_used_percent < 88
+    # The administrator is told what went.
+    freed = EventRow.select().where(EventRow.type == catalogue.STORAGE_FREED)
+    (event,) = freed
+    assert event.summary == (
+        "disk nearly full: removed the oldest: 1 of logs (0.1 MB), "
+        "1 of recordings (3.0 MB)"
+    )
+    assert storage.clean_before_full() == []
+    assert freed.count() == 1
 
 
 def refused(result, field: str) -> str:

@@ -43,6 +43,7 @@ SMTP_FAILING = "smtp-failing"
 DISK_NEARLY_FULL = "disk-nearly-full"
 CPU_HIGH = "cpu-high"
 MEMORY_HIGH = "memory-high"
+STORAGE_FREED = "storage-freed"
 
 _ALL = (
     EventType(
@@ -117,6 +118,12 @@ _ALL = (
     ),
     EventType(CPU_HIGH, Severity.WARNING, "CPU high", "the processor stayed busy"),
     EventType(MEMORY_HIGH, Severity.WARNING, "memory high", "little memory is left"),
+    EventType(
+        STORAGE_FREED,
+        Severity.WARNING,
+        "old data removed",
+        "the disk was nearly full: the oldest logs, backups or recordings went",
+    ),
 )
 
 #: Event types by name, in the order pages list them.

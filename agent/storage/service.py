@@ -44,6 +44,7 @@ from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.db import database
 from agent.db.models import Mailbox, VoicemailMessage
 from agent.errors import InvalidInput
+from agent.events import catalogue, raise_event
 from agent.settings import Settings
 from agent.trunks.models import CallRecord
 
@@ -390,7 +391,29 @@ class StorageService:
                 "records or other data, which only a person may remove",
                 needed // MB + 1,
             )
-        return [c for c in done if c.removed]
+        done = [c for c in done if c.removed]
+        if done:
+            self._announce_freed(done, max(needed, 0))
+        return done
+
+    def _announce_freed(self, done: list[Cleanup], still_needed: int) -> None:
+        gone = ", ".join(
+            f"{c.removed} of {LABELS[c.kind].lower()} ({c.freed_bytes / MB:.1f} MB)"
+            for c in done
+        )
+        summary = f"disk nearly full: removed the oldest: {gone}"
+        if still_needed:
+            summary += f"; {still_needed // MB + 1} MB more only a person may remove"
+        raise_event(
+            catalogue.STORAGE_FREED,
+            summary,
+            object="data partition",
+            details={
+                "removed": {c.kind: c.removed for c in done},
+                "freed_bytes": sum(c.freed_bytes for c in done),
+                "still_needed_bytes": still_needed,
+            },
+        )
 
     def _remove(self, kind: str, reason: str, items: list[_Item]) -> Cleanup:
         if kind == CALL_RECORDS:
