@@ -177,6 +177,17 @@ def test_an_argument_that_is_not_utf8_is_refused_without_a_traceback(pbx_data):
     assert pbx_data.cli("extension", "show", "180").returncode == 2
 
 
+def test_an_unknown_option_is_named_with_its_own_commands_usage(pbx_data):
+    result = pbx_data.cli(
+        "extension", "add", "101", "--name", "Alice", "--colour", "red"
+    )
+
+    assert result.returncode == 2
+    assert "usage: edgepbx extension add" in result.stderr
+    assert "unrecognized arguments: --colour red" in result.stderr
+    assert pbx_data.cli("extension", "list", "--json").json() == []
+
+
 def test_an_extension_still_used_by_a_menu_or_group_is_not_removed(pbx_data):
     pbx_data.add_extension("101")
     pbx_data.add_extension("102")

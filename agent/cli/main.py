@@ -416,13 +416,28 @@ def _undecodable_argument(argv: list[str]) -> int | None:
     return None
 
 
+def _name_each_command_its_parser(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                sub.set_defaults(command_parser=sub)
+                _name_each_command_its_parser(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     bad = _undecodable_argument(arguments)
     if bad is not None:
         print(f"edgepbx: argument {bad}: not valid UTF-8 text", file=sys.stderr)
         return EXIT_REFUSED
-    args = build_parser().parse_args(arguments)
+    parser = build_parser()
+    _name_each_command_its_parser(parser)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        # Said by the command's own parser, with that command's usage.
+        getattr(args, "command_parser", parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
