@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from tests.sipraw import SipClient
@@ -186,6 +188,32 @@ def test_an_unknown_option_is_named_with_its_own_commands_usage(pbx_data):
     assert "usage: edgepbx extension add" in result.stderr
     assert "unrecognized arguments: --colour red" in result.stderr
     assert pbx_data.cli("extension", "list", "--json").json() == []
+
+
+def cells(text: str) -> int:
+    """Terminal cells text takes, counted independently of the CLI's code."""
+    return sum(
+        0
+        if unicodedata.combining(c)
+        else 2
+        if unicodedata.east_asian_width(c) == "W"
+        else 1
+        for c in text
+    )
+
+
+def test_the_list_keeps_its_columns_with_wide_and_combining_names(pbx_data):
+    # Two cells a character (CJK), and a name with a combining accent.
+    pbx_data.add_extension("101", "山田太郎")
+    pbx_data.add_extension("102", "Zoe\u0301 Adams")
+    pbx_data.add_extension("103", "Bob")
+
+    lines = pbx_data.cli("extension", "list").stdout.splitlines()
+
+    # The e-mail column ("-": none given) starts in the same cell on each
+    # line: after the number (6), two spaces, the name (32) and two spaces.
+    assert len(lines) == 3
+    assert {cells(line[: line.rindex("-")]) for line in lines} == {6 + 2 + 32 + 2}
 
 
 def test_an_extension_still_used_by_a_menu_or_group_is_not_removed(pbx_data):

@@ -42,7 +42,7 @@ from agent.cli import storage as storage_cli
 from agent.cli import troubleshoot as troubleshoot_cli
 from agent.cli import trunks as trunks_cli
 from agent.cli import voicemail as voicemail_cli
-from agent.cli.output import print_json
+from agent.cli.output import padded, print_json
 from agent.cli.parsers import command, whole_number
 from agent.errors import PbxError
 from agent.extensions import registrations
@@ -87,7 +87,7 @@ def extension_list(app: Appliance, args: argparse.Namespace) -> int:
     for row in rows:
         state = "" if row.enabled else "  (disabled)"
         email = row.email or "-"
-        print(f"{row.number:>6}  {row.display_name:<32}  {email}{state}")
+        print(f"{row.number:>6}  {padded(row.display_name, 32)}  {email}{state}")
     return EXIT_OK
 
 

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 
 def print_json(value: object) -> None:
     """Print ``value`` as the indented JSON every ``--json`` option promises."""
     print(json.dumps(value, indent=2))
+
+
+def _cells(char: str) -> int:
+    """Terminal cells one character takes: none for a combining mark or a
+    format character, two for a wide or full-width one (CJK, most emoji)."""
+    if unicodedata.combining(char) or unicodedata.category(char) in {"Mn", "Me", "Cf"}:
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in {"W", "F"} else 1
+
+
+def padded(text: str, width: int) -> str:
+    """text left-aligned in width terminal cells, as ``f"{text:<width}"``
+    would be if every character took one cell."""
+    used = sum(_cells(c) for c in text)
+    return text + " " * max(width - used, 0)
