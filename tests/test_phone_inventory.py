@@ -113,7 +113,7 @@ def test_removing_a_phone_or_its_extension_takes_it_off_the_list(office):
     office.add_phone("805ec0000001", "101")
     office.add_phone("805ec0000002", "102")
     removed = office.cli("phone", "remove", "80:5e:c0:00:00:01", "--json")
-    office.cli("extension", "remove", "102")
+    extension_removed = office.cli("extension", "remove", "102")
     missing = office.cli("phone", "show", "805ec0000001")
 
     assert removed.returncode == 0
@@ -121,6 +121,10 @@ def test_removing_a_phone_or_its_extension_takes_it_off_the_list(office):
     assert "no such phone" in missing.stderr
     shown = office.cli("phone", "show", "805ec0000002", "--json").json()
     assert shown["extensions"] == []
+    # Whoever removes the extension is told which phone loses a line.
+    assert "phone 80:5e:c0:00:00:02: line 1 was this extension" in (
+        extension_removed.stdout
+    )
 
 
 def test_a_csv_import_adds_every_row(office, tmp_path):

@@ -42,6 +42,10 @@ PAGE_DIGITS_MAX = 9
 NOTICES = {
     "password-changed": "Your password is changed.",
     "deleted": "The extension is deleted.",
+    "deleted-from-phones": (
+        "The extension is deleted, and the phone lines that were this "
+        "extension are now empty: see Phones."
+    ),
     "saved": "The extension is saved.",
     "unchanged": "Nothing was changed.",
     "signed-out": "You are signed out.",
@@ -497,13 +501,14 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
     def delete_extension(number: str) -> str:
         service = extensions()
         try:
-            service.remove(number)
+            lines = service.remove(number)
         except (Forbidden, NotFound) as exc:
             return refused(exc)
         except ExtensionInUse as exc:
             return render("error", 409, title="Still in use", message=str(exc))
         log.info("extension %s: deleted by %s", number, service.actor.name)
-        access.redirect("/extensions?notice=deleted", 303)
+        notice = "deleted-from-phones" if lines else "deleted"
+        access.redirect(f"/extensions?notice={notice}", 303)
 
     # -- audit log -----------------------------------------------------------------
 

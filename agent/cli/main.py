@@ -130,11 +130,14 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
-    app.extensions_as(CONSOLE).remove(args.number)
+    lines = app.extensions_as(CONSOLE).remove(args.number)
     if args.json:
-        print_json({"removed": args.number})
-    else:
-        print(f"extension {args.number} removed")
+        print_json({"removed": args.number, "phone_lines": lines})
+        return EXIT_OK
+    print(f"extension {args.number} removed")
+    for line in lines:
+        mac = ":".join(line["mac"][i : i + 2] for i in range(0, 12, 2))
+        print(f"phone {mac}: line {line['line']} was this extension and is now empty")
     return EXIT_OK
 
 

@@ -18,7 +18,7 @@ import peewee
 from agent import audit, csvimport, numbering, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import Extension, utcnow
+from agent.db.models import Extension, Phone, PhoneLine, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from agent.extensions import emails, references, rules
@@ -341,16 +341,29 @@ class ExtensionService:
                 )
         return after, changes
 
-    def remove(self, number: str) -> None:
+    def remove(self, number: str) -> list[dict]:
+        """Remove the extension; return the phone lines it was on, which go
+        with it ({"mac", "line"}): those phones stop registering it."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         with database.atomic():
             row = self._row(number)
             references.refuse_if_used(row.number)
             before = ExtensionInfo.of(row)
+            lines = [
+                {"mac": line.phone.mac, "line": line.line}
+                for line in PhoneLine.select(PhoneLine, Phone)
+                .join(Phone)
+                .where(PhoneLine.extension == row)
+                .order_by(Phone.mac, PhoneLine.line)
+            ]
             row.delete_instance()
-            audit.record(self.actor, "delete", "extension", row.number, _shown(before))
+            shown = _shown(before)
+            if lines:
+                shown["phone_lines"] = lines
+            audit.record(self.actor, "delete", "extension", row.number, shown)
         self._sign_out_phones(row.number)
         self._forget_voicemail(row.number)
+        return lines
 
     def set_password(self, number: str, password: str | None = None) -> str | None:
         """Change the SIP password; return it when the PBX generated it."""
