@@ -70,7 +70,7 @@ def test_forwards_and_dnd_are_set_shown_and_cleared(pbx):
     assert "do not disturb on" in text
     assert "103 after 30 s" in text
 
-    result = pbx.cli("extension", "forward", "101", "--clear", "busy", "no_answer")
+    result = pbx.cli("extension", "forward", "101", "--clear", "busy", "no-answer")
     assert result.returncode == 0, result.stderr
     assert shown(pbx)["forward_busy"] == shown(pbx)["forward_no_answer"] == ""
 

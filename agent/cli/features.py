@@ -120,7 +120,10 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
     forward.add_argument(
         "--clear",
         nargs="+",
+        # Spelled as the options are (no-answer), or as the JSON is (no_answer).
+        type=lambda kind: kind.replace("-", "_"),
         choices=FORWARD_KINDS,
         metavar="KIND",
-        help="remove these forwards: " + ", ".join(FORWARD_KINDS),
+        help="remove these forwards: "
+        + ", ".join(k.replace("_", "-") for k in FORWARD_KINDS),
     )
