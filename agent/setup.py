@@ -16,6 +16,7 @@ from agent import audit, system_settings, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.errors import InvalidInput
+from agent.network import system_files
 from agent.settings import Settings
 
 log = logging.getLogger("edgepbx")
@@ -58,7 +59,9 @@ def timezone() -> str:
 
 
 def set_timezone(actor: Principal, name: str) -> str:
-    """Set the appliance's time zone (for call logs, voicemail dates)."""
+    """Set the appliance's one time zone: the PBX's clocks (call logs, time
+    conditions, voicemail dates) and, on the device, the system's own
+    (/etc/localtime, which the network settings used to set apart)."""
     actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
     name = (name or "").strip()
     if not time_zones.is_zone(name):
@@ -70,6 +73,11 @@ def set_timezone(actor: Principal, name: str) -> str:
             audit.record(
                 actor, "update", "setting", TIMEZONE, {"value": before}, {"value": name}
             )
+    if system_files.owns_time_zone():
+        try:
+            system_files.write_time_zone(name)
+        except OSError as exc:
+            log.warning("time zone %s: system files not written: %s", name, exc)
     return name
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +166,45 @@ def test_the_network_page_applies_on_trial_and_keeps_on_request(pbx, lan):
     assert "on trial" not in after["body"]
     assert "203.0.113.30/24" in after["body"]
     assert "203.0.113.30/24" in lan.addresses()
+
+
+def test_the_network_settings_and_the_wizard_share_one_time_zone(pbx, lan):
+    root = Path(pbx.extra_env["EDGEPBX_SYSTEM_ROOT"])
+    token = _token(pbx, "super-administrator")
+    settings = {
+        "interface": LAN_PORT,
+        "mode": "static",
+        "address": "203.0.113.20/24",
+        "gateway": ROUTER_OTHER,
+        "timezone": "Asia/Tokyo",
+        "confirm_within_s": 30,
+    }
+
+    # A zone given with the network settings is the appliance's, at once:
+    # the PBX's clocks and the system's.
+    assert _call(pbx, token, "PUT", "/api/v1/network", settings)["status"] == 202
+    assert _call(pbx, token, "POST", "/api/v1/network/confirm")["status"] == 200
+    with contextlib.closing(
+        sqlite3.connect(pbx.data_dir / "db" / "edgepbx.sqlite")
+    ) as db:
+        (stored,) = db.execute(
+            "SELECT value FROM system_setting WHERE key = 'system.timezone'"
+        ).fetchone()
+    assert json.loads(stored) == "Asia/Tokyo"
+    assert os.readlink(root / "etc/localtime").endswith("zoneinfo/Asia/Tokyo")
+
+    # The wizard's zone is the one the network settings show and the system has.
+    reset = pbx.cli("admin", "reset-password", "--json")
+    password = reset.json()["one_time_password"]
+    steps = [
+        ["POST", "/setup/timezone", {"timezone": "Europe/Lisbon"}, "/setup/timezone"]
+    ]
+    result = subprocess.run(
+        [*pbx.prefix, sys.executable, "-m", "tests.netns_session",
+         str(pbx.https_port), str(pbx.certificate), password, json.dumps(steps)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    status = _call(pbx, token, "GET", "/api/v1/network")["body"]
+    assert status["settings"]["timezone"] == "Europe/Lisbon"
+    assert os.readlink(root / "etc/localtime").endswith("zoneinfo/Europe/Lisbon")

@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from agent import audit
+from agent import audit, setup
 from agent.accounts.roles import Permission, Principal
 from agent.errors import PbxError
 from agent.network import live, system_files
@@ -129,8 +129,11 @@ class NetworkService:
         self.actor.require(Permission.VIEW_NETWORK)
         stored = self.stored()
         pending = self.pending()
+        settings = stored.to_dict() if stored else None
+        if settings is not None:
+            settings["timezone"] = setup.timezone()
         return {
-            "settings": stored.to_dict() if stored else None,
+            "settings": settings,
             "pending": None
             if pending is None
             else {
@@ -150,6 +153,9 @@ class NetworkService:
         stored = self.stored()
         values = stored.to_dict() if stored else {}
         values.update({k: v for k, v in changes.items() if v is not None})
+        # The appliance has one time zone (agent.setup), set here or in the
+        # wizard; a zone stored with older network settings is not it.
+        values["timezone"] = changes.get("timezone") or setup.timezone()
         if values.get("mode") == "dhcp":
             values.pop("address", None)
             values.pop("gateway", None)
@@ -162,7 +168,13 @@ class NetworkService:
     def apply(self, values: dict, confirm_within_s: float | None = None) -> dict:
         """Try the settings; they are undone unless confirmed in time."""
         self.actor.require(Permission.MANAGE_NETWORK)
+        if isinstance(values, dict) and not values.get("timezone"):
+            values = {**values, "timezone": setup.timezone()}
         config = NetworkConfig.parse(values)
+        new_zone = config.timezone != setup.timezone()
+        if new_zone:
+            # The zone is the whole appliance's, not the network's alone.
+            self.actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
         window = confirm_within_s or confirm_window()
         with self._locked():
             if self.pending() is not None:
@@ -199,6 +211,10 @@ class NetworkService:
                 pending.previous,
                 config.to_dict(),
             )
+        if new_zone:
+            # At once and for good: a time zone cannot cut anyone off, so it
+            # is not undone with the rest if the change is not confirmed.
+            setup.set_timezone(self.actor, config.timezone)
         _start_watchdog(self.settings, pending, window)
         log.info(
             "network %s: %s applied; undone in %.0f s unless confirmed",

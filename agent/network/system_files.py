@@ -62,13 +62,32 @@ def timesyncd_conf(config: NetworkConfig) -> str:
 
 
 def write(config: NetworkConfig, root: Path | None = None) -> None:
-    """Write every file; with DHCP and no DNS given, resolv.conf is DHCP's."""
+    """Write every file; with DHCP and no DNS given, resolv.conf is DHCP's.
+
+    Not the time zone: it is the appliance's one setting (agent.setup), and
+    its files are written when it changes (write_time_zone), not each time
+    network settings are applied, undone or restored at boot.
+    """
     root = root or system_root()
     _write(root, HOSTNAME, f"{config.hostname}\n")
     if config.dns or config.mode != "dhcp":
         _write(root, RESOLV_CONF, resolv_conf(config))
     _write(root, TIMESYNCD_DROPIN, timesyncd_conf(config))
-    _write(root, TIMEZONE, f"{config.timezone}\n")
-    _link(root, LOCALTIME, ZONEINFO / config.timezone)
     if root == Path("/") and socket.gethostname() != config.hostname:
         socket.sethostname(config.hostname)
+
+
+def write_time_zone(name: str, root: Path | None = None) -> None:
+    root = root or system_root()
+    _write(root, TIMEZONE, f"{name}\n")
+    _link(root, LOCALTIME, ZONEINFO / name)
+
+
+def owns_time_zone() -> bool:
+    """Whether this machine's zone files are the appliance's to write: on the
+    device /etc/localtime links into /data (rootfs/), and the tests set
+    EDGEPBX_SYSTEM_ROOT. Under ``make run`` on a workstation they are not."""
+    if os.environ.get(ENV_ROOT):
+        return True
+    link = system_root() / LOCALTIME
+    return link.is_symlink() and os.readlink(link).startswith("/data/")
