@@ -31,6 +31,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import peewee
+
 from agent import audit, setup
 from agent.accounts.roles import Permission, Principal
 from agent.errors import PbxError
@@ -131,7 +133,7 @@ class NetworkService:
         pending = self.pending()
         settings = stored.to_dict() if stored else None
         if settings is not None:
-            settings["timezone"] = setup.timezone()
+            settings["timezone"] = _appliance_zone(settings["timezone"])
         return {
             "settings": settings,
             "pending": None
@@ -155,7 +157,9 @@ class NetworkService:
         values.update({k: v for k, v in changes.items() if v is not None})
         # The appliance has one time zone (agent.setup), set here or in the
         # wizard; a zone stored with older network settings is not it.
-        values["timezone"] = changes.get("timezone") or setup.timezone()
+        values["timezone"] = changes.get("timezone") or _appliance_zone(
+            values.get("timezone")
+        )
         if values.get("mode") == "dhcp":
             values.pop("address", None)
             values.pop("gateway", None)
@@ -169,9 +173,9 @@ class NetworkService:
         """Try the settings; they are undone unless confirmed in time."""
         self.actor.require(Permission.MANAGE_NETWORK)
         if isinstance(values, dict) and not values.get("timezone"):
-            values = {**values, "timezone": setup.timezone()}
+            values = {**values, "timezone": _appliance_zone(None)}
         config = NetworkConfig.parse(values)
-        new_zone = config.timezone != setup.timezone()
+        new_zone = config.timezone != _appliance_zone(config.timezone)
         if new_zone:
             # The zone is the whole appliance's, not the network's alone.
             self.actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
@@ -287,6 +291,17 @@ class NetworkService:
                 return
         _restore(config, pending.addresses_before, pending.gateway_before)
         live.stop_dhcp(self.settings.run_dir, config.interface)
+
+
+def _appliance_zone(fallback: str | None) -> str | None:
+    """The appliance's time zone; fallback when the database cannot say (the
+    recovery console works on network settings with the database damaged)."""
+    try:
+        return setup.timezone()
+    except (peewee.PeeweeException, AttributeError) as exc:
+        # AttributeError: peewee's proxy when no database was ever opened.
+        log.warning("network: the appliance's time zone is unknown: %s", exc)
+        return fallback
 
 
 def _first_lan_interface() -> str:
