@@ -87,6 +87,8 @@ def test_a_parked_caller_talks_with_whoever_dials_the_slot_and_the_lamp_follows(
         assert [(p["slot"], p["caller"], p["parked_by"]) for p in listed] == [
             (SLOT, "101", "102")
         ]
+        monitor = pbx.cli("monitor", "--json").json()
+        assert [p["slot"] for p in monitor["parked"]] == [SLOT]
 
         taking = taker.call(SLOT)
         taking.wait_confirmed()
@@ -138,3 +140,21 @@ def test_slots_on_a_number_already_taken_are_refused_and_nothing_changes(
     assert pbx.cli("park", "settings", "--json").json() == before
     taken = pbx.cli("extension", "add", SLOT, "--name", "Slot")
     assert taken.returncode != 0 and "park slot" in taken.stderr
+
+
+def test_the_api_shows_and_changes_the_slots_and_refuses_a_bad_field(pbx, passwords):
+    from tests.webclient import api_client
+
+    api = api_client(pbx, "administrator")
+    changed = api.request(
+        "PUT", "/api/v1/park/settings", json_body={"first": "7101", "count": 2}
+    )
+    refused = api.request("PUT", "/api/v1/park/settings", json_body={"count": 0})
+    shown = api.get("/api/v1/park/settings")
+    parked = api.get("/api/v1/park")
+
+    assert changed.status == 200, changed.json()
+    assert changed.json()["slots"] == ["7101", "7102"]
+    assert refused.status == 422 and refused.json()["field"] == "count"
+    assert shown.json()["slots"] == ["7101", "7102"]
+    assert parked.json() == []
