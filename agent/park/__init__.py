@@ -13,6 +13,11 @@ The slot is announced to the parked caller: a blind transfer leaves the
 parker's phone out of the call before any media worker answers, so the
 parker sees the slot on its lamps or in the live monitor.
 
+Known shortcoming: a call from a trunk cannot be parked yet. The phone's
+transfer is relayed to the carrier, which would have to call the slot
+itself; parking it needs the PBX to take the carrier's leg over (a
+back-to-back user agent), which the proxy routing does not do.
+
 agent/sip/park_slots.py holds the slot range and timeout, state.py the live calls
 (what the workers hold), flow.py the calls in the media workers.
 """
