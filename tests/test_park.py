@@ -140,6 +140,8 @@ def test_slots_on_a_number_already_taken_are_refused_and_nothing_changes(
     assert pbx.cli("park", "settings", "--json").json() == before
     taken = pbx.cli("extension", "add", SLOT, "--name", "Slot")
     assert taken.returncode != 0 and "park slot" in taken.stderr
+    hiding = pbx.cli("feature-codes", "set", "intercom", "70")
+    assert hiding.returncode != 0 and "park slot" in hiding.stderr
 
 
 def test_the_api_shows_and_changes_the_slots_and_refuses_a_bad_field(pbx, passwords):

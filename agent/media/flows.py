@@ -569,11 +569,11 @@ def for_invite(worker, channel, invite):
     from agent.park.service import current_settings
 
     if invite.dialed in current_settings().slots:
-        from agent.park.flow import ParkedCall, SlotRetrieval, parker_of
+        from agent.park.flow import ParkedCaller, SlotRetrieval, parker_of
 
         parker = parker_of(invite)
         if parker or invite.header("referred-by") is not None:
-            return ParkedCall(worker, channel, invite.dialed, invite.caller, parker)
+            return ParkedCaller(worker, channel, invite.dialed, invite.caller, parker)
         return SlotRetrieval(worker, channel, invite.dialed, invite.caller)
     room = ConferenceRoom.get_or_none(ConferenceRoom.number == invite.dialed)
     if room is not None:

@@ -6,6 +6,10 @@ and whoever dials the slot to take it meet there. A call for the park
 feature code goes to any worker, which finds the first free slot, says its
 number to the caller and transfers the caller on to that slot's number.
 
+Known shortcoming: when the slot's worker is full or dead, Kamailio moves
+the call on to the next worker, where a parked call and its taker do not
+meet (the taker hears that the slot is empty).
+
 Who parked the call is read from the INVITE: the ``Referred-By`` header of
 the transfer (RFC 3892), or the ``X-Edgepbx-Parker`` header a worker puts in
 the transfer target when it forwards a park-code call to its slot. Neither
@@ -30,7 +34,7 @@ log = logging.getLogger("edgepbx.media")
 PARKER_HEADER = "X-Edgepbx-Parker"
 
 #: This worker's parked calls: slot -> the call parked there.
-SLOTS: dict[str, ParkedCall] = {}
+SLOTS: dict[str, ParkedCaller] = {}
 
 
 def _tell_monitor(worker) -> None:
@@ -55,7 +59,7 @@ def parker_of(invite) -> str:
     return referred_by if referred_by.isdigit() else ""
 
 
-class ParkedCall(Flow):
+class ParkedCaller(Flow):
     """A call transferred to a slot: music until taken back or timed out."""
 
     def __init__(self, worker, channel, slot: str, caller: str, parker: str) -> None:
@@ -157,7 +161,7 @@ class SlotRetrieval(Flow):
         super().__init__(worker, channel)
         self.slot = slot
         self.caller = caller
-        self.parked: ParkedCall | None = None
+        self.parked: ParkedCaller | None = None
 
     def start(self) -> None:
         parked = SLOTS.get(self.slot)

@@ -14,6 +14,10 @@ Each slot's state is one published record: the first PUBLISH creates it,
 later ones modify it by its entity tag (SIP-If-Match, RFC 3903 section
 4.4); when the record expired meanwhile (412), a new one is made.
 
+Known shortcoming: a worker that dies with a call parked leaves the slot's
+lamp lit until the published state expires (EXPIRES_S), as nothing else
+knows the record; the parked caller's call is gone with the worker.
+
 The PUBLISH waits for its answer, so it runs in a short-lived thread of its
 own: the worker's only thread must keep pumping the audio. The thread
 touches no pjsua2 object, and one lock keeps a slot's changes in order.

@@ -41,9 +41,6 @@ class ParkSettings:
     def to_dict(self) -> dict:
         return {**asdict(self), "slots": self.slots}
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
     @classmethod
     def parse(cls, text: str | None) -> ParkSettings:
         """The stored value; the defaults for none, or one that does not read."""
