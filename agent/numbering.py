@@ -1,8 +1,8 @@
 """The PBX's one internal number space, and the emergency numbers kept out of it.
 
 An extension, a ring group, an IVR menu, a conference room, a page group
-and a call queue are all called by dialling their number, and the SIP
-routing answers the first it finds.
+a call queue and a park slot (agent/park) are all called by dialling their
+number, and the SIP routing answers the first it finds.
 Two of them on one number would leave the other silent, so each number
 belongs to one of them only. An emergency number (the event option
 ``emergency_numbers``) must leave by a trunk: an internal number equal to
@@ -11,6 +11,9 @@ it would ring inside the building instead.
 
 from __future__ import annotations
 
+import json
+
+from agent import system_settings
 from agent.db.models import (
     CallQueue,
     ConferenceRoom,
@@ -21,6 +24,8 @@ from agent.db.models import (
 from agent.errors import InvalidInput
 from agent.events.settings import EventOptions
 from agent.feature_codes import feature_code_of
+from agent.sip.park_slots import KEY as PARK_KEY
+from agent.sip.park_slots import ParkSettings
 from agent.trunks.models import RingGroupRow
 
 #: What may hold an internal number: its name in messages, and its table.
@@ -34,11 +39,19 @@ HOLDERS = {
 }
 
 
+def park_slots() -> list[str]:
+    """The park slots' numbers now (the defaults until changed)."""
+    stored = system_settings.get(PARK_KEY)
+    return ParkSettings.parse(None if stored is None else json.dumps(stored)).slots
+
+
 def holder_of(number: str) -> str | None:
     """What is called by number ("an extension", "a ring group", …), if any."""
     for article, table in HOLDERS.values():
         if table.select().where(table.number == number).exists():
             return article
+    if number in park_slots():
+        return "a park slot"
     return None
 
 
@@ -67,6 +80,10 @@ def refuse_taken(field: str, number: str, kind: str) -> None:
     for other, (article, table) in HOLDERS.items():
         if other != kind and table.select().where(table.number == number).exists():
             raise InvalidInput(field, number, f"already {article}'s number")
+    if kind != "park slot" and number in park_slots():
+        raise InvalidInput(
+            field, number, "already a park slot's number (edgepbx park settings)"
+        )
 
 
 def refuse_internal_emergency(numbers: tuple[str, ...]) -> None:

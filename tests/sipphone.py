@@ -1066,6 +1066,10 @@ class Call:
         with self._host._cond:
             return self._reinvite_codes[seen]
 
+    def xfer(self, target: str) -> None:
+        """Blind-transfer the far end (REFER) to target, a SIP URI."""
+        self._host._request("xfer", call=self.key, target=target)
+
     def mute(self) -> None:
         """Stop sending the phone's tone: the other side hears silence."""
         self._host._request("mute", call=self.key)

@@ -645,6 +645,12 @@ class Worker:
             self.find_call(call).dialDtmf(digits)
         return {}
 
+    def op_xfer(self, call: int, target: str) -> dict[str, Any]:
+        """Blind transfer (REFER) of the far end to target, as a Transfer,
+        Park or BLF key sends it; the phone stays in the call until hung up."""
+        self.find_call(call).xfer(target, pj.CallOpParam(True))
+        return {}
+
     def op_mute(self, call: int) -> dict[str, Any]:
         """Stop the phone's tone into the call: the far end hears silence."""
         target = self.find_call(call)

@@ -28,6 +28,7 @@ from webadmin import (
     api_media,
     api_monitor,
     api_network,
+    api_park,
     api_people,
     api_phone_firmware,
     api_phone_keys,
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> bottle.Bottle:
     pages_network.install(app, appliance)
     api_media.install(app, appliance)
     api_queues.install(app, appliance)
+    api_park.install(app, appliance)
     api_audio.install(app, appliance)
     pages_media.install(app, appliance)
     api_features.install(app, appliance)

@@ -24,6 +24,7 @@ from webadmin import (
     openapi_media,
     openapi_monitor,
     openapi_network,
+    openapi_park,
     openapi_people,
     openapi_provisioning,
     openapi_queues,
@@ -284,6 +285,7 @@ def _parts() -> dict:
             | openapi_network.SCHEMAS
             | openapi_media.SCHEMAS
             | openapi_queues.SCHEMAS
+            | openapi_park.SCHEMAS
             | openapi_trunks.SCHEMAS
             | openapi_features.SCHEMAS
             | openapi_speed_dials.SCHEMAS
@@ -301,6 +303,7 @@ def _parts() -> dict:
             **openapi_provisioning.PATHS,
             **openapi_media.PATHS,
             **openapi_queues.PATHS,
+            **openapi_park.PATHS,
             **openapi_audio.PATHS,
             **openapi_trunks.PATHS,
             **openapi_speed_dials.PATHS,

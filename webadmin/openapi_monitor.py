@@ -12,7 +12,15 @@ _SECONDS = {"type": "number", "description": "Unix time, seconds"}
 SCHEMAS: dict = {
     "Monitor": {
         "type": "object",
-        "required": ["at", "sip_core_error", "extensions", "trunks", "calls", "rooms"],
+        "required": [
+            "at",
+            "sip_core_error",
+            "extensions",
+            "trunks",
+            "calls",
+            "rooms",
+            "parked",
+        ],
         "description": "The PBX now. A role limited to extension ranges sees "
         "only its extensions and the calls with one of them at either end.",
         "properties": {
@@ -107,6 +115,20 @@ SCHEMAS: dict = {
                     },
                 },
             },
+            "parked": {
+                "type": "array",
+                "description": "calls parked now, by slot (agent/park)",
+                "items": {
+                    "type": "object",
+                    "required": ["slot", "caller", "parked_by", "since"],
+                    "properties": {
+                        "slot": {"type": "string"},
+                        "caller": {"type": "string"},
+                        "parked_by": {"type": "string"},
+                        "since": _SECONDS,
+                    },
+                },
+            },
         },
     },
 }
@@ -128,7 +150,7 @@ PATHS: dict = {
             "summary": "The monitor as server-sent events",
             "description": "text/event-stream: a `snapshot` event (a Monitor), "
             "then a `change` event whenever something changes, holding per "
-            "section (extensions, trunks, calls, rooms) the items that are new "
+            "section (extensions, trunks, calls, rooms, parked) the items that are new "
             "or changed whole under `changed` and the keys of those gone under "
             "`removed`; `end` with a reason when the stream ends (the token "
             "was revoked, the session ended, for_s is over). Comment lines "

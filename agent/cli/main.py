@@ -31,6 +31,7 @@ from agent.cli import media as media_cli
 from agent.cli import monitor as monitor_cli
 from agent.cli import network as network_cli
 from agent.cli import paging as paging_cli
+from agent.cli import park as park_cli
 from agent.cli import people, phones
 from agent.cli import prompt as prompt_cli
 from agent.cli import queue as queue_cli
@@ -349,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     conference_cli.register(sub)
     paging_cli.register(sub)
     queue_cli.register(sub)
+    park_cli.register(sub)
     prompt_cli.register(sub)
     mail_cli.register(sub)
     events_cli.register(sub)

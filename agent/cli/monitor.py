@@ -45,6 +45,10 @@ def _lines(section: str, item: dict, at: float) -> str:
         return f"trunk {item['name']}: {item['state']}"
     if section == "calls":
         return _call_line(item, at)
+    if section == "parked":
+        by = f", parked by {item['parked_by']}" if item["parked_by"] else ""
+        since = _clock(at - item["since"])
+        return f"slot {item['slot']}: {item['caller']}{by}, {since}"
     members = counted(item["members"], "member")
     return f"room {item['number']} ({item['name']}): {members}"
 
@@ -68,7 +72,9 @@ def _print_change(change: dict) -> None:
         for item in part["changed"]:
             print(f"{stamp} {_lines(section, item, change['at'])}")
         for key in part["removed"]:
-            gone = "call ended" if section == "calls" else f"{section[:-1]} {key} gone"
+            gone = {"calls": "call ended", "parked": f"slot {key} free"}.get(
+                section, f"{section[:-1]} {key} gone"
+            )
             print(f"{stamp} {gone}")
 
 

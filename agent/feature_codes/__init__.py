@@ -160,8 +160,11 @@ class FeatureCodeService:
 def _refuse_numbers(code: str, takes_number: bool) -> None:
     """Refuse a code that is, or (taking a number) begins, an internal
     number: dialling that number would reach the feature instead."""
-    from agent.numbering import HOLDERS
+    from agent.numbering import HOLDERS, park_slots
 
+    for slot in park_slots():
+        if slot == code or (takes_number and slot.startswith(code)):
+            raise InvalidInput("code", code, f"{slot} is already a park slot's number")
     for article, table in HOLDERS.values():
         query = table.select(table.number)
         if takes_number:

@@ -194,10 +194,15 @@ class Channel:
         except pj.Error:
             return 0
 
-    def transfer(self, number: str) -> None:
-        """Blind transfer (RFC 3515 REFER) of the caller to an extension."""
+    def transfer(self, number: str, headers: dict[str, str] | None = None) -> None:
+        """Blind transfer (RFC 3515 REFER) of the caller to an extension or
+        another number, with headers for the new INVITE in the target URI
+        (RFC 3261 section 19.1.1; values digits or tokens, not escaped)."""
         self.stop_playing()
         target = f"sip:{number}@{self.worker.domain}"
+        if headers:
+            fields = "&".join(f"{name}={value}" for name, value in headers.items())
+            target = f"<{target}?{fields}>"
         log.info("media: call %s transferred to %s", self.call.label, number)
         self.call.xfer(target, pj.CallOpParam(True))
 

@@ -16,6 +16,9 @@ Numbers the media service answers:
 - a call queue's number (agent/queues/flow.py), and the queue login and
   logout codes (``*45`` / ``*46`` unless changed) followed by it: the
   caller's extension logs in to or out of the queue (agent/queues/codes.py);
+- the park feature code (``*85`` unless changed) and the park slots: a
+  call transferred to a slot is parked there, anyone else dialling the slot
+  takes it back (agent/park/flow.py);
 - any extension with the ``X-Edgepbx-Voicemail`` header from Kamailio
   (busy or unavailable): leave a message.
 """
@@ -559,6 +562,19 @@ def for_invite(worker, channel, invite):
         return MailboxMenu(worker, channel, invite.caller)
     if feature == "voicemail_any":
         return MailboxMenu(worker, channel, None)
+    if feature == "park":
+        from agent.park.flow import ParkByCode, parker_of
+
+        return ParkByCode(worker, channel, invite.caller, parker_of(invite))
+    from agent.park.service import current_settings
+
+    if invite.dialed in current_settings().slots:
+        from agent.park.flow import ParkedCaller, SlotRetrieval, parker_of
+
+        parker = parker_of(invite)
+        if parker or invite.header("referred-by") is not None:
+            return ParkedCaller(worker, channel, invite.dialed, invite.caller, parker)
+        return SlotRetrieval(worker, channel, invite.dialed, invite.caller)
     room = ConferenceRoom.get_or_none(ConferenceRoom.number == invite.dialed)
     if room is not None:
         from agent.conference.flow import ConferenceMember

@@ -52,6 +52,7 @@ from agent.db import database
 from agent.db.models import ConferenceRoom, Extension
 from agent.extensions import registrations
 from agent.extensions.features import ExtensionFeatureRow
+from agent.park import state as park_state
 from agent.settings import Settings
 from agent.sip.outside import OPEN_CALL_MAX_S
 from agent.sip.rpc import KamailioRpc, RpcError
@@ -81,7 +82,7 @@ REFRESH_INTERVAL_S = 0.5
 DATABASE_POLL_S = 0.05
 # A feed nobody waited on for this long stops its thread.
 FEED_IDLE_STOP_S = 10.0
-SECTIONS = ("extensions", "trunks", "calls", "rooms")
+SECTIONS = ("extensions", "trunks", "calls", "rooms", "parked")
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,14 @@ class RoomState:
 
 
 @dataclass(frozen=True)
+class ParkedState:
+    slot: str
+    caller: str
+    parked_by: str
+    since: float
+
+
+@dataclass(frozen=True)
 class PbxState:
     """Everything the monitor shows, before any principal's filter."""
 
@@ -137,6 +146,7 @@ class PbxState:
     trunks: tuple[TrunkState, ...]
     calls: tuple[ActiveCall, ...]
     rooms: tuple[RoomState, ...]
+    parked: tuple[ParkedState, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -146,6 +156,7 @@ class PbxState:
             "trunks": [asdict(t) for t in self.trunks],
             "calls": [asdict(c) for c in self.calls],
             "rooms": [asdict(r) for r in self.rooms],
+            "parked": [asdict(p) for p in self.parked],
         }
 
 
@@ -258,6 +269,10 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
         tuple(trunks),
         tuple(calls),
         rooms,
+        tuple(
+            ParkedState(p.slot, p.caller, p.parked_by, p.since)
+            for p in park_state.parked_calls(settings)
+        ),
     )
 
 
@@ -278,6 +293,7 @@ def visible(actor: Principal, state: PbxState) -> PbxState:
         trunks=state.trunks,
         calls=tuple(c for c in state.calls if sees(c.caller) or sees(c.callee)),
         rooms=state.rooms,
+        parked=state.parked,
     )
 
 
@@ -291,7 +307,13 @@ def snapshot(actor: Principal, settings: Settings, rpc: KamailioRpc) -> PbxState
 
 
 def _keyed(state: dict) -> dict[str, dict[str, dict]]:
-    keys = {"extensions": "number", "trunks": "name", "calls": "id", "rooms": "number"}
+    keys = {
+        "extensions": "number",
+        "trunks": "name",
+        "calls": "id",
+        "rooms": "number",
+        "parked": "slot",
+    }
     return {
         section: {item[keys[section]]: item for item in state[section]}
         for section in SECTIONS

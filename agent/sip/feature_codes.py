@@ -52,6 +52,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("pickup_directed", "**", "pick up a call ringing an extension", True),
     Feature("queue_login", "*45", "log in to a queue as an agent, by its number", True),
     Feature("queue_logout", "*46", "log out of a queue, by its number", True),
+    Feature("park", "*85", "park a call in the first free slot (transfer to it)"),
 )
 BY_NAME = {feature.name: feature for feature in FEATURES}
 DEFAULT_CODES = {feature.name: feature.default for feature in FEATURES}

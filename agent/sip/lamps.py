@@ -13,11 +13,13 @@ things here:
 - which calls light which lamps (``follow_lamps``): the extension that
   calls and the extension(s) that ring, named by the PBX's own address, so
   a lamp never depends on how a phone wrote its From or To;
-- who may watch: an extension that authenticated, watching an extension of
-  this PBX (a request for anything else is refused before it costs a
+- who may watch: an extension that authenticated, watching an extension or
+  a park slot of this PBX (a request for anything else is refused before it costs a
   subscription);
 - that only this very server publishes states: a PUBLISH must come from
-  Kamailio's own socket. Phones are never allowed to publish.
+  Kamailio's own socket, or from a media worker with the trust token (a
+  park slot's lamp, agent/park/lamp.py). Phones are never allowed to
+  publish.
 """
 
 from __future__ import annotations
@@ -88,6 +90,16 @@ class BusyLamps:
             return True
         return method == "SUBSCRIBE" and self.refused_event()
 
+    def media_publish(self) -> bool:
+        """A media worker's PUBLISH (trust token checked): a park slot's
+        state (agent/park/lamp.py) goes to presence; other events 489."""
+        if event_package(KSR.pv.get("$hdr(Event)")) != DIALOG_EVENT:
+            KSR.hdr.append_to_reply(ALLOWED_EVENTS)
+            KSR.sl.sl_send_reply(489, "Bad Event")
+            return True
+        KSR.presence.handle_publish()
+        return True
+
     def subscription_refresh(self, method: str) -> bool:
         """A SUBSCRIBE inside its subscription (a refresh, or an unsubscribe
         with Expires: 0): presence matches it to the subscription it made,
@@ -112,8 +124,11 @@ class BusyLamps:
         """An authenticated extension subscribes to another's lamp."""
         if method != "SUBSCRIBE":
             return False
+        # A park slot's lamp is published by the media worker holding the
+        # parked call (agent/park/lamp.py).
         if not KSR.is_myself_ruri() or (
             KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) < 0
+            and not self.is_park_slot(str(KSR.pv.get("$rU") or ""))
         ):
             KSR.sl.sl_send_reply(404, "Not Found")
             return True

@@ -64,6 +64,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         OutsideCalls,
         ring_for,
     )
+    from park_slots import read as read_park_slots
     from pickup import CallPickup
 except ModuleNotFoundError:
     from agent.sip.auto_answer import asks_auto_answer, auto_answer_headers
@@ -78,6 +79,7 @@ except ModuleNotFoundError:
         OutsideCalls,
         ring_for,
     )
+    from agent.sip.park_slots import read as read_park_slots
     from agent.sip.pickup import CallPickup
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
@@ -516,6 +518,8 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
             KSR.sl.sl_send_reply(403, "Forbidden")
             return True
         KSR.hdr.remove(MEDIA_TOKEN_HEADER)
+        if method == "PUBLISH":
+            return self.media_publish()
         if method == "INVITE" and KSR.pv.get("$hdr(" + PAGE_HEADER + ")") is not None:
             return self.page_member(str(KSR.pv.get("$rU") or ""))
         if KSR.registrar.lookup(LOCATION_TABLE) < 0:
@@ -780,7 +784,10 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
             > 0
         ):
             return False
-        is_room = self.is_numbered_in("conference_room", user)
+        # A park slot meets its parked call on one worker, as a room does.
+        is_room = self.is_numbered_in("conference_room", user) or self.is_park_slot(
+            user
+        )
         if not (
             feature
             or is_room
@@ -819,6 +826,19 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
             self._config = None
             return False
         return row is not None
+
+    def is_park_slot(self, number: str) -> bool:
+        """Whether number is one of the park slots (agent/park)."""
+        if not self.settings.config_db or not number.isdigit():
+            return False
+        try:
+            if self._config is None:
+                self._config = sqlite3.connect(
+                    "file:" + self.settings.config_db + "?mode=ro", uri=True
+                )
+        except sqlite3.Error:
+            return False
+        return number in read_park_slots(self._config).slots
 
     def to_extension(self, method: str) -> bool:
         """Ring every registered contact of the called extension at once."""

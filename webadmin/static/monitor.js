@@ -4,10 +4,12 @@
 "use strict";
 
 (() => {
-  const KEYS = { extensions: "number", trunks: "name", calls: "id", rooms: "number" };
+  const KEYS = { extensions: "number", trunks: "name", calls: "id", rooms: "number", parked: "slot" };
   const live = document.getElementById("monitor-live");
   const sipCore = document.getElementById("monitor-sip-core");
-  const model = { extensions: new Map(), trunks: new Map(), calls: new Map(), rooms: new Map() };
+  const model = {
+    extensions: new Map(), trunks: new Map(), calls: new Map(), rooms: new Map(), parked: new Map(),
+  };
   // Server time minus browser time, so durations count from the server's clock.
   // Each message says when the server read its state; it arrives later, so
   // the estimate from the quickest delivery (the largest) is the best, and
@@ -39,6 +41,7 @@
     ],
     trunks: (t) => [[t.name], [t.kind], [t.state, t.state], [timeOfDay(t.checked_at)]],
     rooms: (r) => [[r.number], [r.name], [`${r.members} of ${r.max_members}`]],
+    parked: (p) => [[p.slot], [p.caller], [p.parked_by || "-"], [clock(nowS() - p.since), null, "duration"]],
   };
 
   function render(section) {

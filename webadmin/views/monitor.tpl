@@ -79,4 +79,20 @@
 </table>
 </div>
 </section>
+<section>
+<h2>Parked calls</h2>
+<div class="table-wrap">
+<table class="list" id="monitor-parked">
+  <thead><tr><th scope="col">Slot</th><th scope="col">Caller</th><th scope="col">Parked by</th><th scope="col">Parked for</th></tr></thead>
+  <tbody>
+  % for p in state.parked:
+    <tr data-key="{{p.slot}}">
+      <td>{{p.slot}}</td><td>{{p.caller}}</td><td>{{p.parked_by or '-'}}</td>
+      <td class="duration">{{'%d:%02d:%02d' % (max(0, state.at - p.since) // 3600, max(0, state.at - p.since) // 60 % 60, max(0, state.at - p.since) % 60)}}</td>
+    </tr>
+  % end
+  </tbody>
+</table>
+</div>
+</section>
 <script src="/static/monitor.js" defer></script>

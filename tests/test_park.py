@@ -1,0 +1,162 @@
+"""Call park with real phones: an extension transfers its caller to a park
+slot, the caller waits with music, anyone who dials the slot talks with
+them, a call nobody takes rings its parker again, and a phone watching the
+slot sees its lamp lit while a call is parked there.
+
+Phones are pjsua2 user agents (tests.sipphone), each sending a tone of its
+own; the lamp watcher is hand-made SIP (tests.sipraw.DialogWatcher).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.sipphone import Phone
+from tests.sipraw import DialogWatcher
+
+TONES = {"101": 697, "102": 1209, "103": 1633}
+SLOT = "7001"
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("park") / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def passwords(pbx):
+    return {number: pbx.add_extension(number) for number in TONES}
+
+
+def phone(pbx, passwords, user, **kw) -> Phone:
+    return Phone(
+        user,
+        passwords[user],
+        server="127.0.0.1",
+        port=pbx.sip_port,
+        tone_hz=TONES[user],
+        **kw,
+    )
+
+
+def wait_for(condition, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("waited in vain")
+
+
+def parked_by_transfer(pbx, caller: Phone, parker: Phone, target: str):
+    """caller calls parker, who transfers the caller to target and hangs up;
+    the caller's new call, confirmed."""
+    first = caller.call("102")
+    first.wait_confirmed()
+    parker.wait_incoming().wait_confirmed()
+    parker.calls[-1].xfer(f"sip:{target}@127.0.0.1:{pbx.sip_port}")
+    parked = wait_for(lambda: len(caller.calls) > 1 and caller.calls[-1])
+    parked.wait_confirmed()
+    parker.calls[-1].hangup()
+    first.wait_disconnected()
+    return parked
+
+
+def test_a_parked_caller_talks_with_whoever_dials_the_slot_and_the_lamp_follows(
+    pbx, passwords
+):
+    with (
+        DialogWatcher("127.0.0.1", pbx.sip_port) as lamp,
+        phone(pbx, passwords, "101") as caller,
+        phone(pbx, passwords, "102", answer_incoming="answer") as parker,
+        phone(pbx, passwords, "103") as taker,
+    ):
+        assert (caller.register(), parker.register(), taker.register()) == (200,) * 3
+        assert lamp.subscribe("103", passwords["103"], SLOT).status in (200, 202)
+        assert lamp.next_state() in ("idle", "terminated")
+
+        parked = parked_by_transfer(pbx, caller, parker, SLOT)
+        assert lamp.wait_state("confirmed")[-1] == "confirmed"
+        listed = pbx.cli("park", "list", "--json").json()
+        assert [(p["slot"], p["caller"], p["parked_by"]) for p in listed] == [
+            (SLOT, "101", "102")
+        ]
+        monitor = pbx.cli("monitor", "--json").json()
+        assert [p["slot"] for p in monitor["parked"]] == [SLOT]
+
+        taking = taker.call(SLOT)
+        taking.wait_confirmed()
+        assert taking.heard_tone(TONES["101"]), "the taker does not hear the caller"
+        assert parked.heard_tone(TONES["103"]), "the caller does not hear the taker"
+        assert lamp.wait_state("terminated")[-1] == "terminated"
+        assert pbx.cli("park", "list", "--json").json() == []
+
+        taking.hangup()
+        parked.wait_disconnected()
+
+
+def test_a_call_parked_by_the_code_and_left_there_rings_its_parker_again(
+    pbx, passwords
+):
+    assert pbx.cli("park", "settings", "--timeout", "10").returncode == 0
+    with (
+        phone(pbx, passwords, "101") as caller,
+        phone(pbx, passwords, "102", answer_incoming="answer") as parker,
+    ):
+        assert (caller.register(), parker.register()) == (200, 200)
+        parked_by_transfer(pbx, caller, parker, "*85")
+        listed = wait_for(lambda: pbx.cli("park", "list", "--json").json())
+        assert [(p["slot"], p["parked_by"]) for p in listed] == [(SLOT, "102")]
+
+        back = parker.wait_incoming(timeout=20)
+        back.wait_confirmed()
+        assert back.heard_tone(TONES["101"]), "the parker does not hear the caller"
+        assert pbx.cli("park", "list", "--json").json() == []
+        back.hangup()
+
+
+def test_dialling_an_empty_slot_says_so_and_ends_the_call(pbx, passwords):
+    with phone(pbx, passwords, "103") as taker:
+        assert taker.register() == 200
+        call = taker.call("7002")
+        call.wait_confirmed()
+        call.wait_disconnected(timeout=15)
+
+
+def test_slots_on_a_number_already_taken_are_refused_and_nothing_changes(
+    pbx, passwords
+):
+    before = pbx.cli("park", "settings", "--json").json()
+    refused = pbx.cli("park", "settings", "--first", "101", "--count", "3")
+    assert refused.returncode != 0
+    assert "first" in refused.stderr and "101" in refused.stderr
+    assert "extension" in refused.stderr
+    assert pbx.cli("park", "settings", "--json").json() == before
+    taken = pbx.cli("extension", "add", SLOT, "--name", "Slot")
+    assert taken.returncode != 0 and "park slot" in taken.stderr
+    hiding = pbx.cli("feature-codes", "set", "intercom", "70")
+    assert hiding.returncode != 0 and "park slot" in hiding.stderr
+
+
+def test_the_api_shows_and_changes_the_slots_and_refuses_a_bad_field(pbx, passwords):
+    from tests.webclient import api_client
+
+    api = api_client(pbx, "administrator")
+    changed = api.request(
+        "PUT", "/api/v1/park/settings", json_body={"first": "7101", "count": 2}
+    )
+    refused = api.request("PUT", "/api/v1/park/settings", json_body={"count": 0})
+    shown = api.get("/api/v1/park/settings")
+    parked = api.get("/api/v1/park")
+
+    assert changed.status == 200, changed.json()
+    assert changed.json()["slots"] == ["7101", "7102"]
+    assert refused.status == 422 and refused.json()["field"] == "count"
+    assert shown.json()["slots"] == ["7101", "7102"]
+    assert parked.json() == []
