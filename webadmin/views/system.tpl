@@ -91,6 +91,58 @@ this SMTP server.</p>
 % else:
 <p>{{'Mail goes through %s:%s.' % (mail['host'], mail['port']) if mail['configured'] else 'No mail server is set.'}}</p>
 % end
+
+<h3 id="mail-templates">Mail templates</h3>
+<p>The wording of each kind of mail. Write a placeholder in braces, as
+<code>{caller}</code>; a brace of its own is written twice, <code>{{'{{'}}</code>.
+No placeholder holds a password: the portal sign-in mail adds its sign-in
+lines below the body itself.</p>
+% if template_notice:
+<p class="notice" role="status">{{template_notice}}</p>
+% end
+% for t in mail_templates:
+% mine = t['kind'] == template_kind
+<details id="template-{{t['kind']}}"{{' open' if mine else ''}}>
+  <summary>{{t['kind']}}: {{t['label']}}{{' (changed)' if t['customized'] else ''}}</summary>
+  <form method="post" action="/system/mail/templates/{{t['kind']}}" class="stacked" novalidate>
+    <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+    % if mine and errors.get('template-form'):
+    <p class="error" role="alert">{{errors['template-form']}}</p>
+    % end
+    % for name, label in (('subject', 'Subject'), ('body', 'Body')):
+    % error = errors.get('template-' + name) if mine else None
+    % ident = 'template-%s-%s' % (t['kind'], name)
+    <label for="{{ident}}">{{label}}</label>
+    % if name == 'subject':
+    <input id="{{ident}}" name="subject" type="text" value="{{t['subject']}}"{{!' aria-invalid="true" aria-describedby="%s-error"' % ident if error else ''}}>
+    % else:
+    <textarea id="{{ident}}" name="body" rows="10"{{!' aria-invalid="true" aria-describedby="%s-error"' % ident if error else ''}}>{{t['body']}}</textarea>
+    % end
+    % if error:
+    <p class="field-error" id="{{ident}}-error">{{error}}</p>
+    % end
+    % end
+    <p class="hint">Placeholders:</p>
+    <ul class="hint">
+    % for name, meaning in t['placeholders'].items():
+      <li><code>{{'{' + name + '}'}}</code> {{meaning}}</li>
+    % end
+    </ul>
+    % if can(Permission.CHANGE_SYSTEM_SETTINGS):
+    <button type="submit" name="action" value="save">Save template</button>
+    <button type="submit" name="action" value="reset" formnovalidate>Reset to default</button>
+    % ident = 'template-%s-test_to' % t['kind']
+    % error = errors.get('template-test_to') if mine else None
+    <label for="{{ident}}">Send the saved template with sample values to</label>
+    <input id="{{ident}}" name="test_to" type="email" value="{{t.get('test_to', '')}}"{{!' aria-invalid="true" aria-describedby="%s-error"' % ident if error else ''}}>
+    % if error:
+    <p class="field-error" id="{{ident}}-error">{{error}}</p>
+    % end
+    <button type="submit" name="action" value="test">Send test</button>
+    % end
+  </form>
+</details>
+% end
 % end
 
 % if can(Permission.MANAGE_BACKUPS):
