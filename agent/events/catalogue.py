@@ -43,6 +43,7 @@ SMTP_FAILING = "smtp-failing"
 DISK_NEARLY_FULL = "disk-nearly-full"
 CPU_HIGH = "cpu-high"
 MEMORY_HIGH = "memory-high"
+VOICEMAIL_TRANSCRIPTION_FAILED = "voicemail-transcription-failed"
 
 _ALL = (
     EventType(
@@ -117,6 +118,12 @@ _ALL = (
     ),
     EventType(CPU_HIGH, Severity.WARNING, "CPU high", "the processor stayed busy"),
     EventType(MEMORY_HIGH, Severity.WARNING, "memory high", "little memory is left"),
+    EventType(
+        VOICEMAIL_TRANSCRIPTION_FAILED,
+        Severity.WARNING,
+        "voicemail transcription failed",
+        "the transcription provider did not answer a message in time or refused it",
+    ),
 )
 
 #: Event types by name, in the order pages list them.

@@ -73,6 +73,25 @@ def send_voicemail_email(
     return True
 
 
+def after_message(
+    settings: Settings, message_id: int, to: str | None, info, wav: Path, wants: bool
+) -> None:
+    """What follows a filed message, on a thread of its own: its transcript
+    (when transcription is on for the system and ``wants`` it for the box),
+    kept beside the message, then its e-mail (when ``to`` is set)."""
+    from agent.db.models import VoicemailMessage
+    from agent.voicemail.transcription import transcript_for
+
+    key = DeviceKey.load_or_create(settings.device_key)
+    transcript = transcript_for(info.extension, wants, key, complete_wav(wav))
+    if transcript:
+        VoicemailMessage.update(transcript=transcript).where(
+            VoicemailMessage.id == message_id
+        ).execute()
+    if to:
+        send_voicemail_email(settings, to, info, wav, transcript)
+
+
 def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> None:
     """Hand the e-mail to the appliance's mail sender (agent/mail).
 
