@@ -75,9 +75,11 @@ def smtp():
     server.stop()
 
 
-def set_up_office(pbx, smtp, provider: Provider, timeout_s: int = 10) -> str:
-    """Mail, 101 with a mailbox that e-mails Ann, transcription on; 102's
-    password."""
+def set_up_office(
+    pbx, smtp, provider: Provider, timeout_s: int = 10, via_page: bool = False
+) -> str:
+    """Mail, 101 with a mailbox that e-mails Ann, transcription on (through
+    the System page or the CLI); 102's password."""
     assert (
         pbx.cli(
             "mail",
@@ -95,27 +97,44 @@ def set_up_office(pbx, smtp, provider: Provider, timeout_s: int = 10) -> str:
     assert added.returncode == 0, added.stderr
     boxed = pbx.cli("voicemail", "set", "101", "--pin", PIN, "--email", "on")
     assert boxed.returncode == 0, boxed.stderr
-    on = pbx.cli(
-        "voicemail",
-        "transcription",
-        "set",
-        "--enabled=on",
-        f"--url={provider.url}",
-        f"--timeout-s={timeout_s}",
-        "--key-stdin",
-        "--json",
-        stdin=f"{PROVIDER_KEY}\n",
-    )
-    assert on.returncode == 0, on.stderr
-    assert on.json()["key_set"] is True
-    assert PROVIDER_KEY not in on.stdout
+    if via_page:
+        web = signed_in(pbx, "administrator")
+        form = {"enabled": "yes", "url": provider.url, "timeout_s": str(timeout_s)}
+        bad = web.post_form(
+            "/system/transcription",
+            form | {"url": "ftp://x", "key": PROVIDER_KEY},
+            "/system",
+        )
+        saved = web.post_form(
+            "/system/transcription", form | {"key": PROVIDER_KEY}, "/system"
+        )
+        assert bad.status == 422
+        assert 'id="transcription-url-error"' in bad.body
+        assert PROVIDER_KEY not in bad.body
+        assert saved.status == 303, saved.body
+        assert PROVIDER_KEY not in web.get("/system").body
+    else:
+        on = pbx.cli(
+            "voicemail",
+            "transcription",
+            "set",
+            "--enabled=on",
+            f"--url={provider.url}",
+            f"--timeout-s={timeout_s}",
+            "--key-stdin",
+            "--json",
+            stdin=f"{PROVIDER_KEY}\n",
+        )
+        assert on.returncode == 0, on.stderr
+        assert on.json()["key_set"] is True
+        assert PROVIDER_KEY not in on.stdout
     return pbx.add_extension("102")
 
 
 def test_a_left_message_s_text_is_in_the_mail_and_the_portal(pbx, smtp):
     provider = Provider("ok")
     try:
-        password_102 = set_up_office(pbx, smtp, provider)
+        password_102 = set_up_office(pbx, smtp, provider, via_page=True)
         with phone(pbx, "102", password_102, TONE_102) as b:
             assert b.register() == 200
             leave_message(b, "101")

@@ -28,6 +28,7 @@ from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 from agent.mail import MailService
 from agent.mail.templates import MailTemplateService
+from agent.voicemail.transcription import TranscriptionService
 from webadmin import access, problems
 from webadmin.api_system import send_backup, send_stored
 from webadmin.pages import _field_errors, _form, render
@@ -56,6 +57,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         template_kind: str = "",
         template_form: dict | None = None,
         template_notice: str = "",
+        transcription_form: dict | None = None,
     ) -> str:
         principal = access.current().principal
         if not (
@@ -67,10 +69,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         slots, no_slots = (None, "")
         if principal.can(Permission.VIEW_FIRMWARE):
             slots, no_slots = firmware()
-        mail, mail_templates = None, []
+        mail, mail_templates, transcription = None, [], None
         if principal.can(Permission.VIEW_SYSTEM_SETTINGS):
             mail = MailService(appliance.key, principal).show() | (mail_form or {})
             mail_templates = MailTemplateService(appliance.key, principal).list()
+            transcription = TranscriptionService(appliance.key, principal).show() | (
+                transcription_form or {}
+            )
             for template in mail_templates:
                 if template["kind"] == template_kind:
                     template.update(template_form or {})
@@ -88,6 +93,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             mail=mail,
             mail_notice=mail_notice,
             mail_templates=mail_templates,
+            transcription=transcription,
             template_kind=template_kind,
             template_notice=template_notice,
             schedule=schedule,
@@ -165,6 +171,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return page(template_kind=kind, template_notice=notice)
         notice = "mail-template-reset" if action == "reset" else "mail-template-saved"
         access.redirect(f"/system?notice={notice}#template-{kind}", 303)
+
+    @app.post("/system/transcription")
+    def change_transcription() -> str:
+        service = TranscriptionService(appliance.key, access.current().principal)
+        form = {"url": _form("url"), "timeout_s": _form("timeout_s").strip()}
+        changes: dict = dict(form)
+        changes["enabled"] = _form("enabled") == "yes"
+        if _form("clear_key") == "yes":
+            changes["key"] = ""
+        elif _form("key"):
+            changes["key"] = _form("key")
+        try:
+            service.change(**changes)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            field = exc.field or "form"
+            errors = {f"transcription-{field}": problems.message(exc)}
+            shown = form | {"enabled": changes["enabled"]}
+            return page(422, errors, transcription_form=shown)
+        access.redirect("/system?notice=transcription-saved#transcription", 303)
 
     @app.post("/system/backup")
     def download_backup():
