@@ -13,6 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from agent.devicekey import DeviceKey
+from agent.voicemail.transcription import (
+    SEAL_PURPOSE,
+    TRIES,
+    TranscriptionFailed,
+    TranscriptionSettings,
+    transcribe,
+)
 from tests.mailserver import MailServer
 from tests.test_media import PIN, TONE_102, leave_message, phone, wait_messages
 from tests.webclient import portal_user, signed_in
@@ -45,6 +53,12 @@ class Provider:
                 )
                 if provider.mode == "slow":
                     time.sleep(SLOW_REPLY_S)
+                if provider.mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "/elsewhere")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if provider.mode == "500":
                     self.send_error(500, "provider broke")
                     return
@@ -54,6 +68,12 @@ class Provider:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+
+            def do_GET(self) -> None:
+                provider.requests.append(
+                    {"followed": self.headers.get("Authorization")}
+                )
+                self.send_error(404)
 
             def log_message(self, *args) -> None:
                 pass
@@ -191,3 +211,20 @@ def test_a_failing_provider_leaves_the_message_and_its_mail_with_an_event(
     said = "answered 500" if mode == "500" else "no answer in 1 s"
     assert said in event["summary"]
     assert PROVIDER_KEY not in event["summary"]
+
+
+def test_a_redirect_is_a_failure_and_the_key_never_follows_it(tmp_path):
+    key = DeviceKey.load_or_create(tmp_path / "device.key")
+    provider = Provider("redirect")
+    settings = TranscriptionSettings(
+        enabled=True, url=provider.url, key=key.seal(PROVIDER_KEY, SEAL_PURPOSE)
+    )
+    try:
+        with pytest.raises(TranscriptionFailed, match="answered 302"):
+            transcribe(settings, key, b"RIFF\0\0\0\0WAVE", "101")
+    finally:
+        provider.stop()
+
+    assert [r.get("authorization") for r in provider.requests] == [
+        f"Bearer {PROVIDER_KEY}"
+    ] * TRIES

@@ -49,6 +49,17 @@ TRANSCRIPT_MAX = 10_000
 REPLY_MAX_BYTES = 1_000_000
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: following it would carry the bearer key to
+    whatever address the reply names, and the audio would be dropped."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class TranscriptionFailed(Exception):
     """The provider did not give a text for a message; says why, no key."""
 
@@ -206,7 +217,7 @@ def _post(settings: TranscriptionSettings, secret: str, wav: bytes) -> str:
     request = urllib.request.Request(settings.url, data=wav, headers=headers)
     where = urllib.parse.urlsplit(settings.url).netloc
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout_s) as reply:
+        with _OPENER.open(request, timeout=settings.timeout_s) as reply:
             body = reply.read(REPLY_MAX_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise TranscriptionFailed(f"{where} answered {exc.code}") from None
