@@ -32,7 +32,10 @@ def test_a_mailbox_saved_on_the_page_is_listed(office, admin):
 
     assert reply.status == 303
     assert "<td>101</td>" in listed
-    assert office.cli("voicemail", "show", "101", "--json").json()["enabled"]
+    shown = office.cli("voicemail", "show", "101", "--json").json()
+    assert shown["enabled"]
+    assert shown["transcribe"] is False  # its box was left unticked
+    assert "<td>no</td>" in listed
 
 
 def test_a_pin_that_is_not_digits_is_shown_at_the_pin(office, admin):

@@ -18,6 +18,7 @@ from agent.ivr.service import IvrService
 from agent.media.pool import CALLS_PER_WORKER
 from agent.paging.service import PagingService
 from agent.voicemail.service import VoicemailService
+from agent.voicemail.transcription import TranscriptionService
 from webadmin import access
 from webadmin.api import (
     PREFIX,
@@ -30,7 +31,15 @@ from webadmin.api import (
 
 log = logging.getLogger("edgepbx.web")
 
-MAILBOX_FIELDS = frozenset({"pin", "enabled", "email_enabled", "max_message_s"})
+TRANSCRIPTION_FIELDS = {
+    "enabled": bool,
+    "url": (str, type(None)),
+    "key": (str, type(None)),
+    "timeout_s": int,
+}
+MAILBOX_FIELDS = frozenset(
+    {"pin", "enabled", "email_enabled", "max_message_s", "transcribe"}
+)
 MENU_FIELDS = frozenset(
     {
         "name",
@@ -71,6 +80,20 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     # -- voicemail -----------------------------------------------------------
 
+    def transcription() -> TranscriptionService:
+        return TranscriptionService(appliance.key, access.current().principal)
+
+    @app.get(f"{PREFIX}/voicemail-transcription")
+    @api_route
+    def show_transcription() -> str:
+        return _json_response(transcription().show())
+
+    @app.route(f"{PREFIX}/voicemail-transcription", method="PATCH")
+    @api_route
+    def change_transcription() -> str:
+        body = json_object(TRANSCRIPTION_FIELDS)
+        return _json_response(transcription().change(**body))
+
     @app.get(f"{PREFIX}/voicemail")
     @api_route
     def list_mailboxes() -> str:
@@ -91,6 +114,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             enabled=_typed(body, "enabled", bool, "true or false"),
             email_enabled=_typed(body, "email_enabled", bool, "true or false"),
             max_message_s=_typed(body, "max_message_s", int, "a whole number"),
+            transcribe=_typed(body, "transcribe", bool, "true or false"),
         )
         log.info("mailbox %s: saved by %s", number, actor())
         return _saved_response(saved)

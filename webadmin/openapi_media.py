@@ -21,6 +21,7 @@ _json = json_response
 _ERRORS = ACCESS_ERRORS
 _MAILBOX = {"$ref": "#/components/schemas/Mailbox"}
 _MESSAGE = {"$ref": "#/components/schemas/VoicemailMessage"}
+_TRANSCRIPTION = {"$ref": "#/components/schemas/VoicemailTranscription"}
 _MENU = {"$ref": "#/components/schemas/IvrMenu"}
 _ROOM = {"$ref": "#/components/schemas/ConferenceRoom"}
 _PAGE_GROUP = {"$ref": "#/components/schemas/PageGroup"}
@@ -116,6 +117,7 @@ SCHEMAS: dict = {
             "email_enabled": {"type": "boolean"},
             "email": {"type": ["string", "null"]},
             "max_message_s": {"type": "integer"},
+            "transcribe": {"type": "boolean"},
             "new_messages": {"type": "integer"},
             "old_messages": {"type": "integer"},
             "greetings": {
@@ -149,6 +151,11 @@ SCHEMAS: dict = {
                 "minimum": MIN_MESSAGE_S_LIMIT,
                 "maximum": MAX_MESSAGE_S_LIMIT,
             },
+            "transcribe": {
+                "type": "boolean",
+                "description": "send its messages to the transcription provider "
+                "while transcription is on",
+            },
         },
     },
     "VoicemailMessage": {
@@ -163,6 +170,34 @@ SCHEMAS: dict = {
             "duration_s": {"type": "number"},
             "heard": {"type": "boolean"},
             "audio": {"type": "string", "description": "URL of the WAV"},
+            "transcript": {
+                "type": "string",
+                "description": "the provider's text; empty when none",
+            },
+        },
+    },
+    "VoicemailTranscription": {
+        "type": "object",
+        "required": ["enabled", "url", "key_set", "timeout_s"],
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "url": {"type": "string", "description": "the provider; empty: none"},
+            "key_set": {"type": "boolean"},
+            "timeout_s": {"type": "integer", "minimum": 1, "maximum": 120},
+        },
+    },
+    "VoicemailTranscriptionChanges": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "url": {"type": ["string", "null"], "description": "http or https"},
+            "key": {
+                "type": ["string", "null"],
+                "description": "sent as a bearer key; stored sealed, never shown; "
+                "empty clears it",
+            },
+            "timeout_s": {"type": "integer", "minimum": 1, "maximum": 120},
         },
     },
     "IvrMenu": {
@@ -293,6 +328,37 @@ PATHS: dict = {
             "responses": {
                 "204": {"description": "removed"},
                 "404": _problem("no such room"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/voicemail-transcription": {
+        "get": {
+            "operationId": "getVoicemailTranscription",
+            "summary": "The transcription provider (never its key)",
+            "responses": {
+                "200": _json(_TRANSCRIPTION, "the settings"),
+                **_ERRORS,
+            },
+        },
+        "patch": {
+            "operationId": "changeVoicemailTranscription",
+            "summary": "Change some transcription settings; a refusal keeps all",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "$ref": "#/components/schemas/VoicemailTranscriptionChanges"
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_TRANSCRIPTION, "the settings now"),
+                "400": _problem("not a JSON object, an unknown field or a wrong type"),
+                "415": _problem("not application/json"),
+                "422": _problem("a value broke its rule; field names it"),
                 **_ERRORS,
             },
         },

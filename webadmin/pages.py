@@ -51,6 +51,9 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "phone-removed": "The phone is removed.",
     "mail-saved": "The mail settings are saved.",
+    "mail-template-saved": "The mail template is saved: mail of its kind uses it.",
+    "transcription-saved": "Voicemail transcription is saved: new messages use it.",
+    "mail-template-reset": "The mail template is back to its default wording.",
     "phone-saved": "Saved: the phone gets it at its next fetch.",
     "phone-model-replaced": (
         "Saved with the model you named instead of the one the phone reported:"

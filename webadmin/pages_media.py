@@ -101,17 +101,19 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     @app.get("/voicemail")
     def voicemail_list() -> str:
-        return voicemail_page({"enabled": "on"}, {})
+        return voicemail_page({"enabled": "on", "transcribe": "on"}, {})
 
     @app.post("/voicemail")
     def voicemail_save() -> str:
-        values = {n: _form(n) for n in ("extension", "pin", "enabled", "email")}
+        names = ("extension", "pin", "enabled", "email", "transcribe")
+        values = {n: _form(n) for n in names}
         try:
             VoicemailService(settings, actor()).set(
                 values["extension"],
                 pin=values["pin"] or None,
                 enabled=values["enabled"] == "on",
                 email_enabled=values["email"] == "on",
+                transcribe=values["transcribe"] == "on",
             )
         except Forbidden as exc:
             return refused(exc)

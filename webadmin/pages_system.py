@@ -27,6 +27,8 @@ from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 from agent.mail import MailService
+from agent.mail.templates import MailTemplateService
+from agent.voicemail.transcription import TranscriptionService
 from webadmin import access, problems
 from webadmin.api_system import send_backup, send_stored
 from webadmin.pages import _field_errors, _form, render
@@ -52,6 +54,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         mail_form: dict | None = None,
         mail_notice: str = "",
         schedule_form: dict | None = None,
+        template_kind: str = "",
+        template_form: dict | None = None,
+        template_notice: str = "",
+        transcription_form: dict | None = None,
     ) -> str:
         principal = access.current().principal
         if not (
@@ -63,9 +69,16 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         slots, no_slots = (None, "")
         if principal.can(Permission.VIEW_FIRMWARE):
             slots, no_slots = firmware()
-        mail = None
+        mail, mail_templates, transcription = None, [], None
         if principal.can(Permission.VIEW_SYSTEM_SETTINGS):
             mail = MailService(appliance.key, principal).show() | (mail_form or {})
+            mail_templates = MailTemplateService(appliance.key, principal).list()
+            transcription = TranscriptionService(appliance.key, principal).show() | (
+                transcription_form or {}
+            )
+            for template in mail_templates:
+                if template["kind"] == template_kind:
+                    template.update(template_form or {})
         schedule, stored = None, []
         if principal.can(Permission.MANAGE_BACKUPS):
             backups = ScheduledBackups(appliance.settings, appliance.key, principal)
@@ -79,6 +92,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             no_slots=no_slots,
             mail=mail,
             mail_notice=mail_notice,
+            mail_templates=mail_templates,
+            transcription=transcription,
+            template_kind=template_kind,
+            template_notice=template_notice,
             schedule=schedule,
             stored=stored,
             frequencies=FREQUENCIES,
@@ -123,6 +140,58 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors = {"test_to": problems.message(exc)}
             return page(422 if exc.field == "to" else 502, errors, {"test_to": to})
         return page(mail_notice=f"A test message was sent to {sent['to']}.")
+
+    @app.post("/system/mail/templates/<kind>")
+    def change_mail_template(kind: str) -> str:
+        service = MailTemplateService(appliance.key, access.current().principal)
+        form = {
+            "subject": _form("subject"),
+            "body": _form("body").replace("\r\n", "\n"),
+        }
+        action = _form("action")
+        try:
+            if action == "reset":
+                service.reset(kind)
+            elif action == "test":
+                form["test_to"] = _form("test_to")
+                sent = service.send_test(kind, form["test_to"])
+            else:
+                service.change(kind, **form)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            status = 502 if exc.kind == "mail-not-sent" and exc.field != "to" else 422
+            if exc.kind == "not-found":
+                status = 404
+            field = "test_to" if exc.field == "to" else exc.field or "form"
+            errors = {f"template-{field}": problems.message(exc)}
+            return page(status, errors, template_kind=kind, template_form=form)
+        if action == "test":
+            notice = f"The {kind} mail with sample values was sent to {sent['to']}."
+            return page(template_kind=kind, template_notice=notice)
+        notice = "mail-template-reset" if action == "reset" else "mail-template-saved"
+        access.redirect(f"/system?notice={notice}#template-{kind}", 303)
+
+    @app.post("/system/transcription")
+    def change_transcription() -> str:
+        service = TranscriptionService(appliance.key, access.current().principal)
+        form = {"url": _form("url"), "timeout_s": _form("timeout_s").strip()}
+        changes: dict = dict(form)
+        changes["enabled"] = _form("enabled") == "yes"
+        if _form("clear_key") == "yes":
+            changes["key"] = ""
+        elif _form("key"):
+            changes["key"] = _form("key")
+        try:
+            service.change(**changes)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            field = exc.field or "form"
+            errors = {f"transcription-{field}": problems.message(exc)}
+            shown = form | {"enabled": changes["enabled"]}
+            return page(422, errors, transcription_form=shown)
+        access.redirect("/system?notice=transcription-saved#transcription", 303)
 
     @app.post("/system/backup")
     def download_backup():

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from agent.accounts.service import AccountInfo
 from agent.db.models import Extension
 from agent.devicekey import DeviceKey
-from agent.mail import Mailer, MailNotSent, SmtpSettings
+from agent.mail import Mailer, MailNotSent, SmtpSettings, templates
 
 log = logging.getLogger("edgepbx.accounts")
 
@@ -39,12 +39,21 @@ def send_credentials(key: DeviceKey, account: AccountInfo, password: str) -> str
         return NO_ADDRESS
     if not SmtpSettings.load().configured:
         return NO_SERVER
+    subject, body = templates.render(
+        "portal-sign-in",
+        {
+            "name": extension.display_name,
+            "extension": extension.number,
+            "email": extension.email,
+        },
+    )
+    # The sign-in lines are not part of the template: no template can drop,
+    # move or copy the one-time password.
     message = EmailMessage()
     message["To"] = extension.email
-    message["Subject"] = f"Your phone portal: extension {extension.number}"
+    message["Subject"] = subject
     message.set_content(
-        f"Hello {extension.display_name},\n\n"
-        "you can now manage your phone extension in your browser.\n\n"
+        f"{body.rstrip()}\n\n"
         f"Sign in with: {extension.number} (or this e-mail address)\n"
         f"One-time password: {password}\n\n"
         "You will choose your own password when you first sign in.\n"

@@ -16,6 +16,7 @@ from agent.cli import parsers
 from agent.cli.output import print_json
 from agent.cli.parsers import whole_number
 from agent.mail import MailService
+from agent.mail.templates import KINDS, MailTemplateService
 
 EXIT_OK = 0
 
@@ -65,6 +66,70 @@ def mail_test(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _templates(app: Appliance) -> MailTemplateService:
+    return MailTemplateService(app.key, CONSOLE)
+
+
+def _print_template(shown: dict) -> None:
+    state = "changed" if shown["customized"] else "default"
+    print(f"{shown['kind']} ({state}): {shown['label']}")
+    print(f"subject  {shown['subject']}")
+    print("body")
+    for line in shown["body"].splitlines():
+        print(f"  {line}")
+    print("placeholders")
+    for name, meaning in shown["placeholders"].items():
+        print(f"  {{{name}}}  {meaning}")
+
+
+def template_list(app: Appliance, args: argparse.Namespace) -> int:
+    shown = _templates(app).list()
+    if args.json:
+        print_json(shown)
+        return EXIT_OK
+    for template in shown:
+        state = "changed" if template["customized"] else "default"
+        print(f"{template['kind']:<16} {state:<8} {template['subject']}")
+    return EXIT_OK
+
+
+def template_show(app: Appliance, args: argparse.Namespace) -> int:
+    shown = _templates(app).show(args.kind)
+    if args.json:
+        print_json(shown)
+    else:
+        _print_template(shown)
+    return EXIT_OK
+
+
+def template_set(app: Appliance, args: argparse.Namespace) -> int:
+    body = sys.stdin.read() if args.body_stdin else args.body
+    shown = _templates(app).change(args.kind, subject=args.subject, body=body)
+    if args.json:
+        print_json(shown)
+    else:
+        print(f"mail template {shown['kind']} changed")
+    return EXIT_OK
+
+
+def template_reset(app: Appliance, args: argparse.Namespace) -> int:
+    shown = _templates(app).reset(args.kind)
+    if args.json:
+        print_json(shown)
+    else:
+        print(f"mail template {shown['kind']} is the default again")
+    return EXIT_OK
+
+
+def template_test(app: Appliance, args: argparse.Namespace) -> int:
+    sent = _templates(app).send_test(args.kind, args.to)
+    if args.json:
+        print_json(sent)
+    else:
+        print(f"{sent['kind']} mail with sample values sent to {sent['to']}")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the mail commands to the edgepbx parser."""
     mail = sub.add_parser("mail", help="the SMTP server mail is sent through")
@@ -92,3 +157,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     setter.add_argument("--sender-name", help="the From name (default edgepbx)")
     test = command("test", mail_test, "send a test message")
     test.add_argument("to", help="the address to send it to")
+
+    template = mail_sub.add_parser(
+        "template", help="the wording of each kind of mail the appliance sends"
+    )
+    template_sub = template.add_subparsers(
+        dest="template_action", required=True, metavar="ACTION"
+    )
+    command = partial(parsers.command, template_sub)
+    command("list", template_list, "list the kinds of mail and their subjects")
+    kinds = sorted(KINDS)
+    shower = command("show", template_show, "show a template and its placeholders")
+    shower.add_argument("kind", choices=kinds)
+    setter = command("set", template_set, "change a template's subject or body")
+    setter.add_argument("kind", choices=kinds)
+    setter.add_argument("--subject", help="one line, with {placeholders}")
+    body = setter.add_mutually_exclusive_group()
+    body.add_argument("--body", help="the plain-text body, with {placeholders}")
+    body.add_argument(
+        "--body-stdin", action="store_true", help="read the body from standard input"
+    )
+    resetter = command("reset", template_reset, "go back to the default wording")
+    resetter.add_argument("kind", choices=kinds)
+    tester = command("test", template_test, "send it with sample values")
+    tester.add_argument("kind", choices=kinds)
+    tester.add_argument("to", help="the address to send it to")

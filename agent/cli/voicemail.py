@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 
 from agent import local_time
@@ -12,6 +13,7 @@ from agent.cli import parsers
 from agent.cli.output import print_json
 from agent.cli.parsers import whole_number
 from agent.voicemail.service import VoicemailService
+from agent.voicemail.transcription import TranscriptionService
 
 EXIT_OK = 0
 
@@ -48,6 +50,7 @@ def voicemail_set(app: Appliance, args: argparse.Namespace) -> int:
         enabled=_on_off(args.enabled),
         email_enabled=_on_off(args.email),
         max_message_s=args.max_message_s,
+        transcribe=_on_off(args.transcribe),
     )
     _show(saved.info, args.json)
     return EXIT_OK
@@ -90,7 +93,39 @@ def voicemail_messages(app: Appliance, args: argparse.Namespace) -> int:
         state = "old" if m.heard else "new"
         when = local_time.shown(m.received_at)
         print(f"{m.id:>5}  {state}  {when}  {m.caller:<12} {m.duration_s:>6} s")
+        if m.transcript:
+            print(f"       {m.transcript}")
     return EXIT_OK
+
+
+def transcription_show(app: Appliance, args: argparse.Namespace) -> int:
+    shown = TranscriptionService(app.key, CONSOLE).show()
+    if args.json:
+        print_json(shown)
+        return EXIT_OK
+    state = "on" if shown["enabled"] else "off"
+    key = "key set" if shown["key_set"] else "no key"
+    print(f"transcription {state}: {shown['url'] or 'no provider'} ({key})")
+    print(f"each try waits up to {shown['timeout_s']} s")
+    return EXIT_OK
+
+
+def transcription_set(app: Appliance, args: argparse.Namespace) -> int:
+    changes: dict = {}
+    if args.enabled is not None:
+        changes["enabled"] = args.enabled == "on"
+    if args.url is not None:
+        changes["url"] = args.url
+    if args.timeout_s is not None:
+        changes["timeout_s"] = args.timeout_s
+    if args.key_stdin:
+        changes["key"] = sys.stdin.readline().rstrip("\r\n")
+    elif args.no_key:
+        changes["key"] = ""
+    TranscriptionService(app.key, CONSOLE).change(**changes)
+    if not args.json:
+        print("transcription settings changed")
+    return transcription_show(app, args)
 
 
 def voicemail_delete(app: Appliance, args: argparse.Namespace) -> int:
@@ -120,6 +155,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-message-s", type=whole_number, help="longest message, in seconds"
     )
+    p.add_argument(
+        "--transcribe",
+        choices=("on", "off"),
+        help="send this box's messages to the transcription provider (default on)",
+    )
     p = command("show", voicemail_show, "show one mailbox")
     p.add_argument("extension")
     command("list", voicemail_list, "list mailboxes")
@@ -130,3 +170,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command("delete", voicemail_delete, "delete one message")
     p.add_argument("extension")
     p.add_argument("message", type=whole_number)
+
+    transcription = vm_sub.add_parser(
+        "transcription", help="the provider that turns messages into text"
+    )
+    t_sub = transcription.add_subparsers(
+        dest="transcription_action", required=True, metavar="ACTION"
+    )
+    command = partial(parsers.command, t_sub)
+    command("show", transcription_show, "show the provider (never its key)")
+    p = command("set", transcription_set, "change the provider settings")
+    p.add_argument("--enabled", choices=("on", "off"))
+    p.add_argument("--url", help="the provider's address ('' for none)")
+    p.add_argument("--timeout-s", type=whole_number, help="longest wait per try")
+    key = p.add_mutually_exclusive_group()
+    key.add_argument(
+        "--key-stdin",
+        action="store_true",
+        help="read the provider's key from the first line of standard input",
+    )
+    key.add_argument("--no-key", action="store_true", help="clear it")

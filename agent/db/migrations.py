@@ -461,6 +461,14 @@ EXTENSION_PICKUP_GROUP = """
 ALTER TABLE extension ADD COLUMN pickup_group VARCHAR(16) NOT NULL DEFAULT ''
 """
 
+# Voicemail transcription: the text the provider gave for a message (empty:
+# none, or not transcribed), and a mailbox's choice to have its messages sent
+# to the provider while transcription is on for the system.
+VOICEMAIL_TRANSCRIPTS = """
+ALTER TABLE voicemail_message ADD COLUMN transcript TEXT NOT NULL DEFAULT '';
+ALTER TABLE mailbox ADD COLUMN transcribe BOOLEAN NOT NULL DEFAULT 1
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -502,6 +510,7 @@ MIGRATIONS: list[Migration] = [
     Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
     Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
     Migration(25, "call recording per extension and trunk", _run(RECORDINGS)),
+    Migration(31, "voicemail transcripts", _run(VOICEMAIL_TRANSCRIPTS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -286,6 +286,7 @@ class Mailbox(BaseModel):
     pin_hash = peewee.TextField()
     email_enabled = peewee.BooleanField(default=False)
     max_message_s = peewee.IntegerField(default=120)
+    transcribe = peewee.BooleanField(default=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 
 
@@ -300,6 +301,7 @@ class VoicemailMessage(BaseModel):
     duration_s = peewee.FloatField()
     file_name = peewee.CharField(max_length=128)
     heard = peewee.BooleanField(default=False)
+    transcript = peewee.TextField(default="")
 
     class Meta:
         table_name = "voicemail_message"

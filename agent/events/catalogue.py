@@ -44,6 +44,7 @@ DISK_NEARLY_FULL = "disk-nearly-full"
 CPU_HIGH = "cpu-high"
 MEMORY_HIGH = "memory-high"
 STORAGE_FREED = "storage-freed"
+VOICEMAIL_TRANSCRIPTION_FAILED = "voicemail-transcription-failed"
 
 _ALL = (
     EventType(
@@ -123,6 +124,12 @@ _ALL = (
         Severity.WARNING,
         "old data removed",
         "the disk was nearly full: the oldest logs, backups or recordings went",
+    ),
+    EventType(
+        VOICEMAIL_TRANSCRIPTION_FAILED,
+        Severity.WARNING,
+        "voicemail transcription failed",
+        "the transcription provider did not answer a message in time or refused it",
     ),
 )
 

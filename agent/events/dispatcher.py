@@ -32,6 +32,7 @@ from agent.events.record import EventRow, WebhookRow, raise_event
 from agent.events.sampler import Sampler
 from agent.events.service import SEAL_PURPOSE
 from agent.events.settings import EventOptions, load_notifications
+from agent.mail import templates
 from agent.mail.service import Mailer
 from agent.wording import counted
 
@@ -195,15 +196,16 @@ class EventDispatcher:
             window = _Window(time.monotonic(), tuple(recipients))
             self._windows[row.type] = window
         kind = TYPES[row.type]
-        subject = f"edgepbx {kind.severity.value}: {row.summary}"
-        text = (
-            f"{row.summary}\n\n"
-            f"Event:    {kind.label}\n"
-            f"Severity: {kind.severity.value}\n"
-            f"Object:   {row.object or '-'}\n"
-            f"When:     {_when(row.at)}\n\n"
-            f"More {kind.label} events in the next {_minutes(window_s)} are "
-            "summed up in one mail.\n"
+        subject, text = templates.render(
+            "event",
+            {
+                "summary": row.summary,
+                "event": kind.label,
+                "severity": kind.severity.value,
+                "object": row.object or "-",
+                "time": _when(row.at),
+                "window": _minutes(window_s),
+            },
         )
         self._queue_mail(list(recipients), subject, text)
 
@@ -223,15 +225,11 @@ class EventDispatcher:
             kind = TYPES[name]
             span = _minutes(time.time() - window.opened_at)
             line = f"{counted(window.held, f'more {kind.label} event')} in {span}"
-            text = (
-                f"{line}.\n\nSee them in the event center (Events in the web "
-                "admin, or edgepbx event list).\n"
+            subject, text = templates.render(
+                "event-summary",
+                {"count": line, "severity": kind.severity.value, "event": kind.label},
             )
-            self._queue_mail(
-                list(window.recipients),
-                f"edgepbx {kind.severity.value}: {line}",
-                text,
-            )
+            self._queue_mail(list(window.recipients), subject, text)
 
     def _queue_mail(self, to: list[str], subject: str, text: str) -> None:
         mailer = Mailer(self.key)

@@ -191,14 +191,14 @@ class MailService:
     def send_test(self, to: str) -> dict:
         """Send a short test message to ``to``; return what was sent."""
         self.actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
-        address = _recipient(to)
+        from agent.mail import templates
+
+        address = recipient(to)
+        subject, body = templates.render("test", {"sender": SmtpSettings.load().sender})
         message = EmailMessage()
         message["To"] = address
-        message["Subject"] = "edgepbx: test message"
-        message.set_content(
-            "This message was sent by your phone system to check its mail "
-            "settings.\nVoicemail and notifications will arrive the same way.\n"
-        )
+        message["Subject"] = subject
+        message.set_content(body)
         Mailer(self.key).send(message)
         return {"to": address, "sent": True}
 
@@ -238,7 +238,7 @@ class MailService:
         return after
 
 
-def _recipient(value: object) -> str:
+def recipient(value: object) -> str:
     text = str(value or "").strip()
     try:
         address = rules.email(text)

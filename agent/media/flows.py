@@ -37,7 +37,7 @@ from pathlib import Path
 from agent.db.models import CallQueue, ConferenceRoom, IvrMenu, Mailbox, PageGroup
 from agent.media import pool
 from agent.media.prompts import digit_prompts, system_prompt
-from agent.voicemail.email import send_voicemail_email
+from agent.voicemail.email import after_message
 from agent.voicemail.service import MIN_MESSAGE_S, VoicemailService
 
 log = logging.getLogger("edgepbx.media")
@@ -325,15 +325,19 @@ class LeaveMessage(Flow):
             duration,
         )
         self.notify_count(self.box)
-        if self.box.email_enabled and self.box.extension.email:
-            wav = self.voicemail.message_path(message)
-            info = self.voicemail.message_info(message)
-            settings = self.worker.settings
-            threading.Thread(
-                target=send_voicemail_email,
-                args=(settings, self.box.extension.email, info, wav),
-                daemon=True,
-            ).start()
+        to = self.box.extension.email if self.box.email_enabled else None
+        threading.Thread(
+            target=after_message,
+            args=(
+                self.worker.settings,
+                message.id,
+                to,
+                self.voicemail.message_info(message),
+                self.voicemail.message_path(message),
+                bool(self.box.transcribe),
+            ),
+            daemon=True,
+        ).start()
 
 
 class MailboxMenu(Flow):

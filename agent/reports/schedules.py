@@ -36,7 +36,7 @@ from agent.db.models import BaseModel, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.extensions import rules
-from agent.mail import Mailer, MailNotSent
+from agent.mail import Mailer, MailNotSent, templates
 from agent.reports import files
 from agent.reports.figures import (
     GROUPINGS,
@@ -352,17 +352,24 @@ def message_of(row: ReportScheduleRow, report: CallReport) -> EmailMessage:
     t = report.totals
     message = EmailMessage()
     message["To"] = ", ".join(json.loads(row.recipients))
-    message["Subject"] = f"edgepbx: {row.name}, {report.period.title()}"
-    message.set_content(
-        f"Call report {row.name!r} for {report.period.title()} "
-        f"({report.period.timezone}).\n\n"
-        f"Calls     {t.calls}\n"
-        f"Answered  {t.answered}\n"
-        f"Missed    {t.missed} ({t.no_answer} not answered, {t.busy} busy, "
-        f"{t.failed} failed)\n"
-        f"Talk time {files.duration(t.talk_s)} "
-        f"(average {files.duration(t.average_talk_s)})\n"
+    subject, body = templates.render(
+        "report",
+        {
+            "name": row.name,
+            "period": report.period.title(),
+            "timezone": report.period.timezone,
+            "calls": t.calls,
+            "answered": t.answered,
+            "missed": t.missed,
+            "no_answer": t.no_answer,
+            "busy": t.busy,
+            "failed": t.failed,
+            "talk_time": files.duration(t.talk_s),
+            "average_talk_time": files.duration(t.average_talk_s),
+        },
     )
+    message["Subject"] = subject
+    message.set_content(body)
     stem = f"calls-{report.period.first.isoformat()}-{report.period.last.isoformat()}"
     attachments = json.loads(row.attachments)
     if "csv" in attachments:

@@ -1,8 +1,8 @@
 """Voicemail to e-mail: the message's WAV attached, from a template.
 
-The template is plain text with ``{name}`` fields (``mailbox``, ``caller``,
-``caller_name``, ``received_at``, ``duration_s``, ``reason``); the SMTP
-server is the one set in the system settings.
+The wording is the ``voicemail`` mail template (agent/mail/templates.py,
+which lists its placeholders); the SMTP server is the one set in the system
+settings.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agent import local_time
 from agent.devicekey import DeviceKey
+from agent.mail import templates
 from agent.mail.service import Mailer
 from agent.settings import Settings
 
@@ -25,18 +26,6 @@ log = logging.getLogger("edgepbx.voicemail")
 WAV_CLOSE_WAIT_S = 5.0
 WAV_CLOSE_POLL_S = 0.05
 RIFF_HEADER_BYTES = 12
-SUBJECT_TEMPLATE = "New voicemail from {caller_label} for {mailbox}"
-BODY_TEMPLATE = """\
-You have a new voicemail in mailbox {mailbox}.
-
-From:     {caller_label}
-Received: {received_at}
-Length:   {duration_s} s
-Reason:   the line was {reason}
-
-The message is attached as a WAV file. Dial *97 from your phone to listen
-to it and manage your mailbox.
-"""
 
 
 def _received(at: str) -> str:
@@ -49,24 +38,32 @@ def _received(at: str) -> str:
         return f"{local_time.shown(at, dt.UTC)} (UTC)"
 
 
-def render(info) -> tuple[str, str]:
+def render(info, transcript: str = "") -> tuple[str, str]:
     """(subject, body) of the e-mail for a message."""
     label = f"{info.caller_name} <{info.caller}>" if info.caller_name else info.caller
+    received = _received(info.received_at)
+    duration = f"{info.duration_s:.0f}"
     values = {
         "mailbox": info.extension,
+        "extension": info.extension,
         "caller": info.caller,
         "caller_name": info.caller_name,
         "caller_label": label,
-        "received_at": _received(info.received_at),
-        "duration_s": f"{info.duration_s:.0f}",
+        "time": received,
+        "received_at": received,
+        "duration": duration,
+        "duration_s": duration,
         "reason": "busy" if info.reason == "busy" else "not answered",
+        "transcript": f"\nTranscript:\n{transcript}\n" if transcript else "",
     }
-    return SUBJECT_TEMPLATE.format(**values), BODY_TEMPLATE.format(**values)
+    return templates.render("voicemail", values)
 
 
-def send_voicemail_email(settings: Settings, to: str, info, wav: Path) -> bool:
+def send_voicemail_email(
+    settings: Settings, to: str, info, wav: Path, transcript: str = ""
+) -> bool:
     """Send one message by e-mail; log and return False when it cannot go."""
-    subject, body = render(info)
+    subject, body = render(info, transcript)
     try:
         deliver(settings, to, subject, body, wav)
     except Exception as exc:
@@ -74,6 +71,25 @@ def send_voicemail_email(settings: Settings, to: str, info, wav: Path) -> bool:
         return False
     log.info("voicemail %s: message %d e-mailed to %s", info.extension, info.id, to)
     return True
+
+
+def after_message(
+    settings: Settings, message_id: int, to: str | None, info, wav: Path, wants: bool
+) -> None:
+    """What follows a filed message, on a thread of its own: its transcript
+    (when transcription is on for the system and ``wants`` it for the box),
+    kept beside the message, then its e-mail (when ``to`` is set)."""
+    from agent.db.models import VoicemailMessage
+    from agent.voicemail.transcription import transcript_for
+
+    key = DeviceKey.load_or_create(settings.device_key)
+    transcript = transcript_for(info.extension, wants, key, complete_wav(wav))
+    if transcript:
+        VoicemailMessage.update(transcript=transcript).where(
+            VoicemailMessage.id == message_id
+        ).execute()
+    if to:
+        send_voicemail_email(settings, to, info, wav, transcript)
 
 
 def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> None:

@@ -56,6 +56,7 @@ class MailboxInfo:
     new_messages: int
     old_messages: int
     greetings: list[str]
+    transcribe: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +73,7 @@ class MessageInfo:
     duration_s: float
     heard: bool
     path: str
+    transcript: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -183,6 +185,7 @@ class VoicemailService:
             greetings=[
                 r for r in GREETING_REASONS if self.greeting_path(number, r).exists()
             ],
+            transcribe=bool(box.transcribe),
         )
 
     def show(self, number: str) -> MailboxInfo:
@@ -206,6 +209,7 @@ class VoicemailService:
         enabled: bool | None = None,
         email_enabled: bool | None = None,
         max_message_s: int | None = None,
+        transcribe: bool | None = None,
     ) -> Saved[MailboxInfo]:
         """Create or change the mailbox of an extension.
 
@@ -253,6 +257,8 @@ class VoicemailService:
                 box.email_enabled = email_enabled
             if max_message_s is not None:
                 box.max_message_s = max_message_s
+            if transcribe is not None:
+                box.transcribe = transcribe
             box.updated_at = utcnow()
             box.save()
             audit.record(
@@ -283,6 +289,7 @@ class VoicemailService:
             "enabled": bool(box.enabled),
             "email_enabled": bool(box.email_enabled),
             "max_message_s": box.max_message_s,
+            "transcribe": bool(box.transcribe),
         }
 
     # -- PIN -----------------------------------------------------------------
@@ -345,6 +352,7 @@ class VoicemailService:
             duration_s=round(m.duration_s, 1),
             heard=bool(m.heard),
             path=str(self.message_path(m)),
+            transcript=m.transcript,
         )
 
     def store(

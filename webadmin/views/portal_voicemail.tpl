@@ -28,6 +28,9 @@
       <td>
         <audio controls preload="none" src="/portal/voicemail/{{m.id}}/audio"></audio>
         <a href="/portal/voicemail/{{m.id}}/audio?save=1" download>Download</a>
+        % if m.transcript:
+        <p class="transcript" id="transcript-{{m.id}}">{{m.transcript}}</p>
+        % end
       </td>
       <td>
         <form method="post" action="/portal/voicemail/{{m.id}}/delete" class="inline">

@@ -91,6 +91,88 @@ this SMTP server.</p>
 % else:
 <p>{{'Mail goes through %s:%s.' % (mail['host'], mail['port']) if mail['configured'] else 'No mail server is set.'}}</p>
 % end
+
+<h3 id="transcription">Voicemail transcription</h3>
+<p>New messages are sent to this provider and their text is put in the
+voicemail e-mail and the owner's portal; docs/voicemail-transcription.md
+describes the request it gets.</p>
+% if can(Permission.CHANGE_SYSTEM_SETTINGS):
+<form method="post" action="/system/transcription" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if errors.get('transcription-form'):
+  <p class="error" role="alert">{{errors['transcription-form']}}</p>
+  % end
+  <label class="check"><input type="checkbox" name="enabled" value="yes"{{' checked' if transcription.get('enabled') else ''}}> Transcribe new messages</label>
+  % for name, label, kind, value, hint in (('url', 'Provider address', 'url', transcription.get('url', ''), 'http:// or https://'), ('key', 'Provider key', 'password', '', 'Set' if transcription.get('key_set') else 'Not set'), ('timeout_s', 'Wait per try (seconds)', 'number', transcription.get('timeout_s', ''), '1 to 120; a message is tried twice')):
+  % error = errors.get('transcription-' + name)
+  <label for="transcription-{{name}}">{{label}}</label>
+  <input id="transcription-{{name}}" name="{{name}}" type="{{kind}}" value="{{value}}"{{!' autocomplete="new-password"' if kind == 'password' else ''}}{{!' aria-invalid="true" aria-describedby="transcription-%s-error"' % name if error else ''}}>
+  % if error:
+  <p class="field-error" id="transcription-{{name}}-error">{{error}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  % if transcription.get('key_set'):
+  <label class="check"><input type="checkbox" name="clear_key" value="yes"> Remove the stored key</label>
+  % end
+  <button type="submit">Save transcription</button>
+</form>
+% else:
+<p>{{'Transcription is on: %s.' % transcription['url'] if transcription['enabled'] else 'Transcription is off.'}}</p>
+% end
+
+<h3 id="mail-templates">Mail templates</h3>
+<p>The wording of each kind of mail. Write a placeholder in braces, as
+<code>{caller}</code>; a brace of its own is written twice, <code>{{'{{'}}</code>.
+No placeholder holds a password: the portal sign-in mail adds its sign-in
+lines below the body itself.</p>
+% if template_notice:
+<p class="notice" role="status">{{template_notice}}</p>
+% end
+% for t in mail_templates:
+% mine = t['kind'] == template_kind
+<details id="template-{{t['kind']}}"{{' open' if mine else ''}}>
+  <summary>{{t['kind']}}: {{t['label']}}{{' (changed)' if t['customized'] else ''}}</summary>
+  <form method="post" action="/system/mail/templates/{{t['kind']}}" class="stacked" novalidate>
+    <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+    % if mine and errors.get('template-form'):
+    <p class="error" role="alert">{{errors['template-form']}}</p>
+    % end
+    % for name, label in (('subject', 'Subject'), ('body', 'Body')):
+    % error = errors.get('template-' + name) if mine else None
+    % ident = 'template-%s-%s' % (t['kind'], name)
+    <label for="{{ident}}">{{label}}</label>
+    % if name == 'subject':
+    <input id="{{ident}}" name="subject" type="text" value="{{t['subject']}}"{{!' aria-invalid="true" aria-describedby="%s-error"' % ident if error else ''}}>
+    % else:
+    <textarea id="{{ident}}" name="body" rows="10"{{!' aria-invalid="true" aria-describedby="%s-error"' % ident if error else ''}}>{{t['body']}}</textarea>
+    % end
+    % if error:
+    <p class="field-error" id="{{ident}}-error">{{error}}</p>
+    % end
+    % end
+    <p class="hint">Placeholders:</p>
+    <ul class="hint">
+    % for name, meaning in t['placeholders'].items():
+      <li><code>{{'{' + name + '}'}}</code> {{meaning}}</li>
+    % end
+    </ul>
+    % if can(Permission.CHANGE_SYSTEM_SETTINGS):
+    <button type="submit" name="action" value="save">Save template</button>
+    <button type="submit" name="action" value="reset" formnovalidate>Reset to default</button>
+    % ident = 'template-%s-test_to' % t['kind']
+    % error = errors.get('template-test_to') if mine else None
+    <label for="{{ident}}">Send the saved template with sample values to</label>
+    <input id="{{ident}}" name="test_to" type="email" value="{{t.get('test_to', '')}}"{{!' aria-invalid="true" aria-describedby="%s-error"' % ident if error else ''}}>
+    % if error:
+    <p class="field-error" id="{{ident}}-error">{{error}}</p>
+    % end
+    <button type="submit" name="action" value="test">Send test</button>
+    % end
+  </form>
+</details>
+% end
 % end
 
 % if can(Permission.MANAGE_BACKUPS):

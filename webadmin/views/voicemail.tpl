@@ -9,7 +9,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Extension</th><th scope="col">State</th><th scope="col">New</th><th scope="col">Old</th><th scope="col">E-mail</th><th scope="col">Greetings</th>
+    <th scope="col">Extension</th><th scope="col">State</th><th scope="col">New</th><th scope="col">Old</th><th scope="col">E-mail</th><th scope="col">Transcribed</th><th scope="col">Greetings</th>
   </tr></thead>
   <tbody>
   % for box in boxes:
@@ -19,6 +19,7 @@
       <td>{{box.new_messages}}</td>
       <td>{{box.old_messages}}</td>
       <td>{{box.email if box.email_enabled else 'off'}}</td>
+      <td>{{'yes' if box.transcribe else 'no'}}</td>
       <td>{{', '.join(box.greetings) or 'default'}}</td>
     </tr>
   % end
@@ -51,6 +52,7 @@
   % if errors.get('email_enabled'):
   <p class="field-error" id="email-error">{{errors['email_enabled']}}</p>
   % end
+  <label><input name="transcribe" type="checkbox"{{' checked' if values.get('transcribe') == 'on' else ''}}> Transcribe its messages while transcription is on (System page)</label>
   <button type="submit">Save mailbox</button>
 </form>
 </section>
