@@ -344,3 +344,19 @@ def test_the_record_names_the_agent_who_answered_and_a_caller_who_gave_up_is_no_
     assert counts == {"offered": 2, "answered": 1, "abandoned": 1, "timed_out": 0}
     assert [(a["extension"], a["answered"]) for a in today["agents"]] == [("102", 1)]
 
+
+def test_a_static_agent_s_login_codes_change_nothing_and_say_so(pbx, extensions):
+    add_queue(pbx, "--agents", "102")
+    with phone(pbx, "102", extensions["102"]) as agent:
+        assert agent.register() == 200
+        for code in ("*46600", "*45600"):
+            call = agent.call(code)
+            call.wait_confirmed()
+            call.wait_disconnected(timeout=10)
+            agents = pbx.cli("queue", "agents", "600", "--json").json()
+            assert agents == {"static": ["102"], "logged_in": []}, code
+
+    for extension in ("102", "999"):
+        refused = pbx.cli("queue", "agents", "600", "--logout", extension, "--json")
+        assert refused.returncode == 2, refused.stdout
+        assert refused.json()["error"]["field"] == "extension"

@@ -265,8 +265,11 @@ PATHS: dict = {
             "operationId": "logOutCallQueueAgent",
             "summary": "Log a dynamic agent out",
             "responses": {
-                "204": {"description": "logged out (or was not logged in)"},
+                "204": {"description": "logged out"},
                 "404": problem_response("no such queue"),
+                "422": problem_response(
+                    "a static agent (it cannot log out), or not logged in"
+                ),
                 **ACCESS_ERRORS,
             },
         },

@@ -279,11 +279,14 @@ class QueueService:
             self.actor.require(Permission.MANAGE_MEDIA)
 
     def log_in(self, number: str, extension: str) -> bool:
-        """Log an extension in as a dynamic agent; False if it already was."""
+        """Log an extension in as a dynamic agent; False if it already was
+        (logged in, or a static agent, who is always in)."""
         self._require_agent_change(extension)
         queue = self._queue(number)
         if not Extension.select().where(Extension.number == extension).exists():
             raise InvalidInput("extension", extension, "no such extension")
+        if extension in agent_list(queue.agents):
+            return False
         with database.atomic():
             if queue.logins.where(QueueLogin.extension == extension).exists():
                 return False
@@ -293,10 +296,22 @@ class QueueService:
             )
         return True
 
-    def log_out(self, number: str, extension: str) -> bool:
-        """Log a dynamic agent out; False if it was not logged in."""
+    def log_out(self, number: str, extension: str) -> None:
+        """Log a dynamic agent out.
+
+        Raises:
+            InvalidInput: the extension is a static agent (only taking it off
+                the queue's agents takes it out) or not logged in.
+        """
         self._require_agent_change(extension)
         queue = self._queue(number)
+        if extension in agent_list(queue.agents):
+            raise InvalidInput(
+                "extension",
+                extension,
+                f"a static agent of queue {number} cannot log out; "
+                "take it off the queue's agents",
+            )
         with database.atomic():
             removed = (
                 QueueLogin.delete()
@@ -307,7 +322,10 @@ class QueueService:
                 audit.record(
                     self.actor, "update", "queue", number, None, {"logout": extension}
                 )
-        return bool(removed)
+        if not removed:
+            raise InvalidInput(
+                "extension", extension, f"not logged in to queue {number}"
+            )
 
     # -- checks ------------------------------------------------------------------
 
