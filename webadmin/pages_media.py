@@ -381,7 +381,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 announce_position=values["announce_position"] == "on",
                 announce_wait=values["announce_wait"] == "on",
                 announce_every_s=_whole("announce_every_s", values["announce_every_s"]),
-                service_level_s=_whole("service_level_s", values["service_level_s"]),
+                # Left empty: a new queue's default, a queue's own unchanged.
+                service_level_s=(
+                    _whole("service_level_s", values["service_level_s"])
+                    if values["service_level_s"].strip()
+                    else None
+                ),
             )
         except Forbidden as exc:
             return refused(exc)
