@@ -10,7 +10,9 @@ event listener folds them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -19,7 +21,9 @@ from agent.cdr import records
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.db.models import CallQueue
-from agent.reports.figures import queue_figures
+from agent.reports import files
+from agent.reports.figures import ReportService, period, queue_figures
+from tests.pdftext import pdf_text
 
 T0 = 1_800_000_000.0
 
@@ -144,3 +148,26 @@ def test_a_queue_s_figures_count_offered_answered_abandoned_timed_out_and_waits(
         {"extension": "103", "answered": 1, "talk_s": 100},
     ]
     assert queue_figures(T0 + 3600, T0 + 7200)[0].service_level_percent is None
+
+
+def test_the_call_report_s_csv_and_pdf_show_each_queue_and_its_agents(db):
+    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    queue_call("2", queued(), left(40, "abandoned"), ended(40))
+    day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
+
+    report = ReportService(SYSTEM).report(period(None, day, day, timezone="UTC"))
+
+    table = list(csv.DictReader(io.StringIO(files.csv_text(report))))
+    (queue,) = [r for r in table if r["grouping"] == "queue"]
+    assert (queue["key"], queue["name"], queue["calls"]) == ("600", "Sales", "2")
+    assert (queue["answered"], queue["abandoned"], queue["timed_out"]) == (
+        "1",
+        "1",
+        "0",
+    )
+    assert (queue["longest_wait_s"], queue["service_level_percent"]) == ("40", "50")
+    (agent,) = [r for r in table if r["grouping"] == "queue agent"]
+    assert (agent["key"], agent["answered"], agent["talk_s"]) == ("600/102", "1", "60")
+    text = pdf_text(files.pdf_bytes(report))
+    assert re.search(r"600 Sales\s+2\s+1\s+1\s+0\s+0:22\s+0:40\s+50 % in 20 s", text)
+    assert "agent 102: 1 answered, 1:00 talking" in text
