@@ -293,6 +293,8 @@ class EventDispatcher:
         if not webhooks:
             return
         record = _call_record(event)
+        if kind == "answered" and record is not None and record.queue:
+            return  # the media worker's answer: an agent has not answered yet
         if kind == "ended" and (record is None or record.answered_at is None):
             names.append(catalogue.CALL_MISSED)
         details = _call_details(event, record)
