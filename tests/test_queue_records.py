@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from agent.accounts.roles import SYSTEM
+from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
 from agent.cdr import records
 from agent.db import open_database
 from agent.db.migrations import migrate
@@ -89,6 +89,17 @@ def test_an_agent_answers_the_call_and_the_record_names_the_agent_and_the_wait(d
     assert (columns["lastapp"], columns["lastdata"]) == ("Queue", "600")
     assert (columns["billsec"], columns["disposition"]) == ("60", "ANSWERED")
     assert len(row) == len(records.MASTER_CSV_COLUMNS)
+    # A search for the agent's number finds the calls the agent took, and
+    # so does a role that sees only the agent's extension.
+    assert [r.call_id for r in records.search(SYSTEM, number="102")] == ["a"]
+    desk = Principal(
+        "desk",
+        Role.OPERATOR,
+        grants=frozenset({Permission.VIEW_CALL_ROUTING}),
+        custom_role="desk",
+        extensions=NumberRanges.parse("102"),
+    )
+    assert [r.call_id for r in records.search(desk)] == ["a"]
 
 
 def test_a_caller_who_gives_up_waiting_is_no_answer_not_answered(db):

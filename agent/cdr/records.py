@@ -312,7 +312,7 @@ def search(
     limit: int = 100,
 ) -> list[CallRecordInfo]:
     """Calls newest first: dates (the appliance's zone, inclusive), a number (source,
-    destination or DID containing it), a disposition."""
+    destination, DID or queue agent containing it), a disposition."""
     actor.require(Permission.VIEW_CALL_ROUTING)
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
@@ -326,6 +326,7 @@ def search(
             CallRecord.src.contains(number)
             | CallRecord.dst.contains(number)
             | CallRecord.did.contains(number)
+            | CallRecord.agent.contains(number)
         )
     if disposition:
         if disposition not in DISPOSITIONS:
@@ -345,11 +346,14 @@ _EXTENSION_CALLEES = ("internal", "in")
 
 
 def touching(ranges: NumberRanges) -> peewee.Expression:
-    """Calls with an extension in ranges at either end (a role's view)."""
+    """Calls with an extension in ranges at either end, or as the agent who
+    took a queue call (a role's view)."""
     calling = CallRecord.direction.in_(_EXTENSION_CALLERS)
     called = CallRecord.direction.in_(_EXTENSION_CALLEES)
-    return (calling & _in_ranges(CallRecord.src, ranges)) | (
-        called & _in_ranges(CallRecord.dst, ranges)
+    return (
+        (calling & _in_ranges(CallRecord.src, ranges))
+        | (called & _in_ranges(CallRecord.dst, ranges))
+        | _in_ranges(CallRecord.agent, ranges)  # the agent of a queue call
     )
 
 
