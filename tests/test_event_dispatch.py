@@ -11,6 +11,8 @@ import pytest
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cdr import records
+from agent.db import database
 from agent.events import catalogue, delivery, raise_event, signing
 from agent.events.dispatcher import EventDispatcher
 from agent.events.record import EventRow
@@ -70,6 +72,36 @@ def test_a_call_that_ends_unanswered_is_posted_as_ended_and_missed(
 
     assert [r["event"] for r in receiver.received] == ["call-ended", "call-missed"]
     assert receiver.received[0]["body"]["details"]["code"] == 487
+
+
+def test_a_queue_call_is_posted_as_answered_when_an_agent_answers_it(
+    appliance, dispatcher
+):
+    receiver = Receiver()
+    steps = [
+        {"event": "started", "src": "101", "dst": "600", "direction": "internal"},
+        {"event": "queued", "queue": "600"},
+        {"event": "answered"},  # the media worker's: no agent yet
+        {"event": "queue_left", "queue": "600", "outcome": "answered",
+         "agent": "102", "wait_s": 4},
+        {"event": "ended", "code": 200},
+    ]  # fmt: skip
+    try:
+        WebhookService(appliance.key, CONSOLE).add(
+            receiver.url, ["call-answered", "call-ended"], SECRET
+        )
+        for step in steps:
+            event = {"call_id": "q1", "at": time.time(), **step}
+            with database.atomic():
+                records.apply_event(event)
+            dispatcher.on_call_event(event)
+        receiver.wait_for("call-ended")
+    finally:
+        receiver.stop()
+
+    assert [r["event"] for r in receiver.received] == ["call-answered", "call-ended"]
+    answered = receiver.received[0]["body"]["details"]
+    assert (answered["queue"], answered["agent"]) == ("600", "102")
 
 
 def test_events_older_than_the_retention_are_removed(dispatcher):

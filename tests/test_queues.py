@@ -289,3 +289,74 @@ def test_a_waiting_caller_hears_the_position_announced_between_the_music(
         assert [w["caller"] for w in status["waiting"]] == ["101"]
         assert status["waiting"][0]["wait_s"] >= 20
         call.hangup()
+
+
+def ended_records(pbx, count: int, timeout: float = 8.0) -> list[dict]:
+    """The newest call records once count of them have ended, oldest first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = pbx.cli("cdr", "list", "--json").json()
+        if sum(1 for r in found if r["end"]) >= count or time.monotonic() > deadline:
+            return list(reversed(found))
+        time.sleep(0.2)
+
+
+def test_the_record_names_the_agent_who_answered_and_a_caller_who_gave_up_is_no_answer(
+    pbx, extensions
+):
+    add_queue(pbx, "--strategy", "linear", "--agents", "102")
+    with (
+        phone(pbx, "101", extensions["101"]) as caller,
+        phone(pbx, "102", extensions["102"], answer_incoming="ring") as agent,
+    ):
+        assert (caller.register(), agent.register()) == (200, 200)
+        call = caller.call("600")
+        call.wait_confirmed()
+        ringing = agent.wait_incoming(timeout=8)
+        time.sleep(3)  # the caller waits: the worker's answer is no agent's
+        ringing.answer()
+        assert call.heard_tone(TONES["102"], timeout=8)
+        call.hangup()
+        ringing.wait_disconnected(timeout=5)
+
+        given_up = caller.call("600")
+        given_up.wait_confirmed()
+        unanswered = agent.wait_incoming(timeout=8)
+        time.sleep(2)
+        given_up.hangup()  # while the agent rings: nobody took it
+        unanswered.wait_disconnected(timeout=5)
+
+    answered, abandoned = ended_records(pbx, 2)
+    assert (answered["dst"], answered["agent"]) == ("600", "102")
+    assert answered["disposition"] == "answered"
+    assert answered["wait_s"] >= 3
+    assert (abandoned["disposition"], abandoned["queue_outcome"]) == (
+        "no answer",
+        "abandoned",
+    )
+    assert (abandoned["agent"], abandoned["answer"], abandoned["billsec"]) == (
+        "",
+        None,
+        0,
+    )
+    today = pbx.cli("queue", "status", "600", "--json").json()["today"]
+    counts = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out")}
+    assert counts == {"offered": 2, "answered": 1, "abandoned": 1, "timed_out": 0}
+    assert [(a["extension"], a["answered"]) for a in today["agents"]] == [("102", 1)]
+
+
+def test_a_static_agent_s_login_codes_change_nothing_and_say_so(pbx, extensions):
+    add_queue(pbx, "--agents", "102")
+    with phone(pbx, "102", extensions["102"]) as agent:
+        assert agent.register() == 200
+        for code in ("*46600", "*45600"):
+            call = agent.call(code)
+            call.wait_confirmed()
+            call.wait_disconnected(timeout=10)
+            agents = pbx.cli("queue", "agents", "600", "--json").json()
+            assert agents == {"static": ["102"], "logged_in": []}, code
+
+    for extension in ("102", "999"):
+        refused = pbx.cli("queue", "agents", "600", "--logout", extension, "--json")
+        assert refused.returncode == 2, refused.stdout
+        assert refused.json()["error"]["field"] == "extension"

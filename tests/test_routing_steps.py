@@ -303,10 +303,17 @@ def test_a_call_queue_s_number_goes_to_a_media_worker(ksr, media_route, monkeypa
         "is_numbered_in",
         lambda table, n: (table, n) == ("call_queue", "650"),
     )
+    sent = []
+    monkeypatch.setattr(
+        media_route.calls, "send", lambda kind, _, **fields: sent.append((kind, fields))
+    )
     media_route.ksr_request_route(None)
     assert ksr.called("dispatcher.ds_select_dst") == [(1, 4)]
     assert ksr.called("tm.t_relay")
     assert ksr.replies() == []
+    # The call record hears of the queue before the worker's answer.
+    assert [kind for kind, _ in sent] == ["started", "queued"]
+    assert sent[1][1] == {"queue": "650"}
 
 
 def test_a_queue_s_call_to_an_agent_from_the_media_service_is_record_routed(

@@ -194,8 +194,12 @@ def test_a_queue_saved_on_the_page_is_listed_with_its_agents_idle(office, admin)
 
     assert reply.status == 303
     assert "<td>660</td>" in listed and "101 idle" in listed
+    assert "0 offered, 0 answered, 0 abandoned, 0 timed out" in listed
     shown = office.cli("queue", "show", "660", "--json").json()
     assert (shown["strategy"], shown["announce_position"]) == ("linear", True)
+    assert shown["service_level_s"] == 20  # left out of the form: the default
+    report = admin.get("/reports?preset=today").body
+    assert '<tr data-queue="660"><th scope="row">660 Front</th>' in report
 
 
 @pytest.mark.parametrize(

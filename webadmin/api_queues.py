@@ -34,6 +34,7 @@ QUEUE_FIELDS = {
     "announce_position": bool,
     "announce_wait": bool,
     "announce_every_s": int,
+    "service_level_s": int,
 }
 AGENT_FIELDS = {"extension": str}
 

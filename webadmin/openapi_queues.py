@@ -10,6 +10,7 @@ from agent.queues.service import (
     MAX_WAIT_S,
     NAME_MAX,
     RING_S,
+    SERVICE_LEVEL_S,
     STRATEGIES,
 )
 from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
@@ -58,6 +59,45 @@ _FIELDS = {
     "announce_position": {"type": "boolean"},
     "announce_wait": {"type": "boolean"},
     "announce_every_s": _seconds(ANNOUNCE_EVERY_S, "seconds between announcements"),
+    "service_level_s": _seconds(
+        SERVICE_LEVEL_S,
+        "an agent answering within this wait counts toward the service level",
+    ),
+}
+_COUNT = {"type": "integer"}
+#: A queue's figures over a period (agent/reports/figures.py QueueFigures).
+QUEUE_FIGURES = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "string"},
+        "name": {"type": "string"},
+        "offered": {**_COUNT, "description": "callers who joined the queue"},
+        "answered": {**_COUNT, "description": "calls an agent answered"},
+        "abandoned": {**_COUNT, "description": "callers who hung up waiting"},
+        "timed_out": {**_COUNT, "description": "calls sent to the failover"},
+        "average_wait_s": {
+            **_COUNT,
+            "description": "average wait of the callers who left the queue",
+        },
+        "longest_wait_s": _COUNT,
+        "service_level_s": _COUNT,
+        "service_level_percent": {
+            "type": ["integer", "null"],
+            "description": "offered calls answered within service_level_s; "
+            "null when nobody called",
+        },
+        "agents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "extension": {"type": "string"},
+                    "answered": _COUNT,
+                    "talk_s": _COUNT,
+                },
+            },
+        },
+    },
 }
 
 SCHEMAS: dict = {
@@ -111,6 +151,7 @@ SCHEMAS: dict = {
                     },
                 },
             },
+            "today": {**QUEUE_FIGURES, "description": "the figures of today"},
         },
     },
 }
@@ -224,8 +265,11 @@ PATHS: dict = {
             "operationId": "logOutCallQueueAgent",
             "summary": "Log a dynamic agent out",
             "responses": {
-                "204": {"description": "logged out (or was not logged in)"},
+                "204": {"description": "logged out"},
                 "404": problem_response("no such queue"),
+                "422": problem_response(
+                    "a static agent (it cannot log out), or not logged in"
+                ),
                 **ACCESS_ERRORS,
             },
         },

@@ -10,6 +10,7 @@ from agent.reports.schedules import (
     RECIPIENTS_MAX,
 )
 from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
+from webadmin.openapi_queues import QUEUE_FIGURES
 
 SCHEDULE_REF = {"$ref": "#/components/schemas/ReportSchedule"}
 _INT = {"type": "integer", "minimum": 0}
@@ -72,6 +73,11 @@ SCHEMAS: dict = {
                     }
                     for name in GROUPINGS
                 },
+            },
+            "queues": {
+                "type": "array",
+                "description": "every call queue's figures",
+                "items": QUEUE_FIGURES,
             },
         },
     },

@@ -363,6 +363,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             "failover": "hangup",
             "music": "default",
             "announce_every_s": "60",
+            "service_level_s": "20",
         }
         return queues_page(defaults, {})
 
@@ -382,6 +383,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 announce_position=values["announce_position"] == "on",
                 announce_wait=values["announce_wait"] == "on",
                 announce_every_s=_whole("announce_every_s", values["announce_every_s"]),
+                # Left empty: a new queue's default, a queue's own unchanged.
+                service_level_s=(
+                    _whole("service_level_s", values["service_level_s"])
+                    if values["service_level_s"].strip()
+                    else None
+                ),
             )
         except Forbidden as exc:
             return refused(exc)
@@ -404,4 +411,9 @@ QUEUE_FORM = (
     ("announce_position", "Announce the position", "Tell callers their place"),
     ("announce_wait", "Announce the wait", "Tell callers how long they waited"),
     ("announce_every_s", "Announce every", "Seconds, 20 to 600"),
+    (
+        "service_level_s",
+        "Service level",
+        "Seconds within which an answered call counts as served in time, 1 to 3600",
+    ),
 )

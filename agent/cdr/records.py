@@ -48,6 +48,19 @@ BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480, 487, 603}
 PAGE_MAX = 1000
 
+# A call queue's part of a call, told by the media worker that holds the
+# caller: "queued" when the caller joins a queue, "queue_left" when the
+# caller leaves it with one of the outcomes below. The worker's answer is
+# not the callee's: a queue call is answered when an agent answers it.
+QUEUED = "queued"
+QUEUE_LEFT = "queue_left"
+#: How a caller leaves a queue: an agent took the call, the caller hung up
+#: waiting, or the longest wait passed and the call went to the failover.
+QUEUE_ANSWERED = "answered"
+ABANDONED = "abandoned"
+TIMED_OUT = "timed out"
+QUEUE_OUTCOMES = (QUEUE_ANSWERED, ABANDONED, TIMED_OUT)
+
 #: Asterisk's Master.csv columns (cdr_csv with loguserfield on), in order;
 #: the user field names the call's recording, as Asterisk dial plans that
 #: record a call commonly set it.
@@ -112,7 +125,16 @@ def apply_event(event: dict) -> None:
             )
         return
     row = CallRecord.get_or_none(CallRecord.call_id == call_id)
-    if row is None or row.ended_at is not None:
+    if row is None:
+        return
+    if kind == QUEUE_LEFT and row.ended_at is not None:
+        # A caller's hang-up reaches Kamailio's routing before the worker
+        # that held the caller: the outcome comes after the end.
+        if row.queue_outcome == "" and event.get("outcome") == ABANDONED:
+            _left_queue(row, event, at)
+            row.save()
+        return
+    if row.ended_at is not None:
         return
     if kind == "forwarded":
         # An extension's forward on busy or no answer to an outside number:
@@ -129,18 +151,51 @@ def apply_event(event: dict) -> None:
     elif kind == "voicemail":
         # Kept until the end: the row says voicemail if the mailbox answers.
         row.disposition = VOICEMAIL
-    elif kind == "answered" and row.answered_at is None:
+    elif kind == QUEUED:
+        _queued(row, event)
+    elif kind == QUEUE_LEFT:
+        _left_queue(row, event, at)
+    elif kind == "answered" and row.answered_at is None and not row.queue:
         row.answered_at = at
     elif kind == "ended":
         code = int(event.get("code") or 0)
         answered = row.answered_at is not None
         row.ended_at = at
         row.last_code = code
-        if not (row.disposition == VOICEMAIL and answered):
+        if row.queue and not answered:
+            row.disposition = NO_ANSWER  # abandoned, or no agent in time
+        elif not (row.disposition == VOICEMAIL and answered):
             row.disposition = disposition_for(code, answered)
     else:
         return
     row.save()
+
+
+def _queued(row: CallRecord, event: dict) -> None:
+    """The caller joins a queue: whoever answered before (the media worker,
+    an IVR menu) is not who the caller wanted; an agent will be."""
+    row.queue = str(event.get("queue", ""))[:6]
+    row.agent = ""
+    row.queue_outcome = ""
+    row.queue_wait_s = None
+    row.answered_at = None
+    if row.disposition == VOICEMAIL:
+        row.disposition = ""
+
+
+def _left_queue(row: CallRecord, event: dict, at: float) -> None:
+    outcome = str(event.get("outcome", ""))
+    if outcome not in QUEUE_OUTCOMES or row.queue != str(event.get("queue", "")):
+        return
+    row.queue_outcome = outcome
+    row.queue_wait_s = max(0.0, float(event.get("wait_s") or 0))
+    if outcome == QUEUE_ANSWERED:
+        row.agent = str(event.get("agent", ""))[:6]
+        row.answered_at = at
+    elif event.get("failover") == "voicemail":
+        # The failover's mailbox answers the call, as a callee's does.
+        row.disposition = VOICEMAIL
+        row.answered_at = at
 
 
 @dataclass(frozen=True)
@@ -161,6 +216,12 @@ class CallRecordInfo:
     last_code: int
     #: The recording's file name under recordings/, "" when not recorded.
     recording: str = ""
+    #: A queue call: the queue's number, the agent who answered ("" if
+    #: none), answered / abandoned / timed out, and the wait in seconds.
+    queue: str = ""
+    agent: str = ""
+    queue_outcome: str = ""
+    wait_s: int | None = None
 
     @classmethod
     def of(cls, row: CallRecord) -> CallRecordInfo:
@@ -181,6 +242,10 @@ class CallRecordInfo:
             disposition=row.disposition,
             last_code=row.last_code,
             recording=row.recording,
+            queue=row.queue,
+            agent=row.agent,
+            queue_outcome=row.queue_outcome,
+            wait_s=None if row.queue_wait_s is None else round(row.queue_wait_s),
         )
 
     def to_dict(self) -> dict:
@@ -212,7 +277,11 @@ def own_calls(
     made = extension.created_at.replace(tzinfo=dt.UTC).timestamp()
     query = between(
         CallRecord.select().where(
-            ((CallRecord.src == number) | (CallRecord.dst == number))
+            (
+                (CallRecord.src == number)
+                | (CallRecord.dst == number)
+                | (CallRecord.agent == number)
+            )
             & (CallRecord.started_at >= made)
         ),
         since,
@@ -243,7 +312,7 @@ def search(
     limit: int = 100,
 ) -> list[CallRecordInfo]:
     """Calls newest first: dates (the appliance's zone, inclusive), a number (source,
-    destination or DID containing it), a disposition."""
+    destination, DID or queue agent containing it), a disposition."""
     actor.require(Permission.VIEW_CALL_ROUTING)
     if not 1 <= limit <= PAGE_MAX:
         raise InvalidInput("limit", limit, f"1 to {PAGE_MAX}")
@@ -257,6 +326,7 @@ def search(
             CallRecord.src.contains(number)
             | CallRecord.dst.contains(number)
             | CallRecord.did.contains(number)
+            | CallRecord.agent.contains(number)
         )
     if disposition:
         if disposition not in DISPOSITIONS:
@@ -276,11 +346,14 @@ _EXTENSION_CALLEES = ("internal", "in")
 
 
 def touching(ranges: NumberRanges) -> peewee.Expression:
-    """Calls with an extension in ranges at either end (a role's view)."""
+    """Calls with an extension in ranges at either end, or as the agent who
+    took a queue call (a role's view)."""
     calling = CallRecord.direction.in_(_EXTENSION_CALLERS)
     called = CallRecord.direction.in_(_EXTENSION_CALLEES)
-    return (calling & _in_ranges(CallRecord.src, ranges)) | (
-        called & _in_ranges(CallRecord.dst, ranges)
+    return (
+        (calling & _in_ranges(CallRecord.src, ranges))
+        | (called & _in_ranges(CallRecord.dst, ranges))
+        | _in_ranges(CallRecord.agent, ranges)  # the agent of a queue call
     )
 
 
@@ -309,6 +382,12 @@ def master_csv(records: list[CallRecordInfo]) -> str:
 
     for r in records:
         inbound = r.direction == "in"
+        dstchannel = f"SIP/{r.dst if inbound else r.trunk}"
+        lastapp, lastdata = "Dial", r.trunk
+        if r.queue:
+            # As Asterisk's Queue() leaves it: the agent's channel, or none.
+            dstchannel = f"SIP/{r.agent}" if r.agent else ""
+            lastapp, lastdata = "Queue", r.queue
         writer.writerow(
             [
                 "",
@@ -317,9 +396,9 @@ def master_csv(records: list[CallRecordInfo]) -> str:
                 "from-trunk" if inbound else "from-internal",
                 f'"{r.caller_name}" <{r.src}>' if r.caller_name else r.src,
                 f"SIP/{r.trunk if inbound else r.src}",
-                f"SIP/{r.dst if inbound else r.trunk}",
-                "Dial",
-                r.trunk,
+                dstchannel,
+                lastapp,
+                lastdata,
                 when(r.start),
                 when(r.answer),
                 when(r.end),

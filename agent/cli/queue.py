@@ -47,6 +47,7 @@ def _fields(args: argparse.Namespace) -> dict:
         "announce_position": args.announce_position,
         "announce_wait": args.announce_wait,
         "announce_every_s": args.announce_every,
+        "service_level_s": args.service_level,
     }
 
 
@@ -111,6 +112,20 @@ def queue_status(app: Appliance, args: argparse.Namespace) -> int:
             f"  agent {agent['extension']} ({agent['kind']}): {agent['state']}, "
             f"{agent['calls']} calls"
         )
+    t = status.today
+    level = t["service_level_percent"]
+    print(
+        f"today: {t['offered']} offered, {t['answered']} answered, "
+        f"{t['abandoned']} abandoned, {t['timed_out']} timed out; "
+        f"wait {t['average_wait_s']} s on average, {t['longest_wait_s']} s longest; "
+        "service level "
+        + ("-" if level is None else f"{level} % within {t['service_level_s']} s")
+    )
+    for agent in t["agents"]:
+        print(
+            f"  agent {agent['extension']}: {agent['answered']} answered, "
+            f"{agent['talk_s']} s talking"
+        )
     return EXIT_OK
 
 
@@ -134,6 +149,11 @@ def _queue_fields(p: argparse.ArgumentParser, new: bool) -> None:
     p.add_argument("--announce-position", type=_on_off, metavar="on|off")
     p.add_argument("--announce-wait", type=_on_off, metavar="on|off")
     p.add_argument("--announce-every", type=whole_number, help="seconds")
+    p.add_argument(
+        "--service-level",
+        type=whole_number,
+        help="seconds within which an answered call counts as served in time",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:

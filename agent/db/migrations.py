@@ -461,6 +461,18 @@ EXTENSION_PICKUP_GROUP = """
 ALTER TABLE extension ADD COLUMN pickup_group VARCHAR(16) NOT NULL DEFAULT ''
 """
 
+# Call queues in the call records: the queue a call waited in, the agent
+# who took it, how it left the queue and after how long; and per queue the
+# wait within which an answered call counts toward its service level.
+QUEUE_RECORDS = """
+ALTER TABLE cdr ADD COLUMN queue VARCHAR(6) NOT NULL DEFAULT '';
+ALTER TABLE cdr ADD COLUMN agent VARCHAR(6) NOT NULL DEFAULT '';
+ALTER TABLE cdr ADD COLUMN queue_outcome VARCHAR(16) NOT NULL DEFAULT '';
+ALTER TABLE cdr ADD COLUMN queue_wait_s REAL;
+CREATE INDEX cdr_queue_idx ON cdr (queue, started_at) WHERE queue != '';
+ALTER TABLE call_queue ADD COLUMN service_level_s INTEGER NOT NULL DEFAULT 20
+"""
+
 # Voicemail transcription: the text the provider gave for a message (empty:
 # none, or not transcribed), and a mailbox's choice to have its messages sent
 # to the provider while transcription is on for the system.
@@ -510,6 +522,9 @@ MIGRATIONS: list[Migration] = [
     Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
     Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
     Migration(25, "call recording per extension and trunk", _run(RECORDINGS)),
+    Migration(
+        30, "call queues in the call records, service level", _run(QUEUE_RECORDS)
+    ),
     Migration(31, "voicemail transcripts", _run(VOICEMAIL_TRANSCRIPTS)),
 ]
 

@@ -382,6 +382,9 @@ class CallQueue(BaseModel):
     announce_position = peewee.BooleanField(default=False)
     announce_wait = peewee.BooleanField(default=False)
     announce_every_s = peewee.IntegerField(default=60)
+    #: An answered call counts toward the service level if an agent
+    #: answered within this many seconds of the caller joining the queue.
+    service_level_s = peewee.IntegerField(default=20)
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:

@@ -84,6 +84,10 @@ def _call_details(event: dict, record) -> dict:
     details = {**known, "caller": known.get("src", ""), "callee": known.get("dst", "")}
     if record is not None and record.caller_name:
         details["caller_name"] = record.caller_name
+    if record is not None and record.queue:
+        # A queue call: the queue, and the agent who took it once one has.
+        details["queue"] = record.queue
+        details["agent"] = record.agent
     if "code" in event:
         details["code"] = event["code"]
     if record is not None and record.ended_at is not None:
@@ -283,6 +287,8 @@ class EventDispatcher:
             "answered": [catalogue.CALL_ANSWERED],
             "ended": [catalogue.CALL_ENDED],
         }.get(str(kind), [])
+        if kind == "queue_left" and event.get("outcome") == "answered":
+            names = [catalogue.CALL_ANSWERED]  # an agent took the queue call
         if not names:
             return
         webhooks = [
@@ -291,6 +297,8 @@ class EventDispatcher:
         if not webhooks:
             return
         record = _call_record(event)
+        if kind == "answered" and record is not None and record.queue:
+            return  # the media worker's answer: an agent has not answered yet
         if kind == "ended" and (record is None or record.answered_at is None):
             names.append(catalogue.CALL_MISSED)
         details = _call_details(event, record)

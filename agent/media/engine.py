@@ -125,6 +125,8 @@ class Channel:
         self.recorder: pj.AudioMediaRecorder | None = None
         self.recording_started = 0.0
         self.ended = False
+        #: The SIP Call-ID of the caller's INVITE: the key of its call record.
+        self.sip_call_id = ""
 
     @property
     def audio(self) -> pj.AudioMedia:
@@ -364,6 +366,7 @@ class MediaWorker:
             log.warning("media: call without the trust token refused")
             self._reply(call, FORBIDDEN)
             return
+        call.channel.sip_call_id = invite.header("call-id") or ""
         try:
             flow = flows.for_invite(self, call.channel, invite)
         except Exception:

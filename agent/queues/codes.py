@@ -7,6 +7,10 @@ the logout code (``*46``) followed by it logs the extension out. The media
 service answers, changes the login through the same
 service as the CLI, the pages and the API (``agent.queues.service``) as
 the user of the calling extension, says what it did, and hangs up.
+
+A static agent (one of the queue's own agents) is always in: the login code
+says so ("agent logged in") and adds nothing, the logout code says the
+feature is not available on this line, and the agent stays in.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import logging
 
 from agent.accounts.roles import Principal, Role
+from agent.db.models import CallQueue
 from agent.errors import PbxError
 from agent.media.flows import Flow, prompts
 
@@ -30,10 +35,20 @@ class QueueLoginCode(Flow):
         self.login = login
 
     def start(self) -> None:
-        from agent.queues.service import QueueService
+        from agent.queues.service import QueueService, agent_list
 
         user = Principal(f"phone {self.caller}", Role.USER, extension=self.caller)
         service = QueueService(self.worker.settings, user)
+        queue = CallQueue.get_or_none(CallQueue.number == self.queue)
+        if queue is not None and self.caller in agent_list(queue.agents):
+            log.info(
+                "queue %s: %s is a static agent, its login code changes nothing",
+                self.queue,
+                self.caller,
+            )
+            said = "agent-loginok" if self.login else "feature-not-avail-line"
+            self.say(prompts(said, "vm-goodbye"), self.channel.hangup)
+            return
         try:
             if self.login:
                 service.log_in(self.queue, self.caller)

@@ -11,9 +11,12 @@ the caller's position and wait interrupt the music every announce_every_s.
 
 Known shortcomings: the agent's phone shows the media service, not the
 caller, as the one calling (pjsua2 sets no From per call); an agent's
-forwards do not apply to queue calls (do-not-disturb does); the call record is
-the caller's call to the queue number, answered by the queue, and does not
-name the agent who took it.
+forwards do not apply to queue calls (do-not-disturb does).
+
+The call record (agent/cdr/records.py) is told how the caller left the
+queue: answered by an agent (who, and after how long), abandoned, or timed
+out to the failover. Known shortcoming: a failover to another queue makes the
+record the second queue's, so the first queue's figures miss that timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import logging
 import random
 import time
 
+from agent.cdr import records
 from agent.db.models import CallQueue, Extension, QueueLogin
 from agent.extensions.features import ExtensionFeatureRow
 from agent.ivr.destinations import Destination
@@ -31,6 +35,8 @@ from agent.media.prompts import digit_prompts, music_on_hold
 from agent.media.uploads import MUSIC_FOLDER
 from agent.queues import state
 from agent.queues.service import DEFAULT_MUSIC, agent_list
+from agent.sip.kamailio_config import CALL_EVENTS_SOCKET_NAME
+from agent.sip.outside import CallEvents
 from agent.voicemail.service import VoicemailService
 
 log = logging.getLogger("edgepbx.media")
@@ -44,8 +50,8 @@ RETRY_S = 5.0
 
 #: What this worker holds, published for the others and the web admin.
 HELD = state.WorkerQueues()
-#: queue number -> the agent rung last (round-robin), in this worker.
-LAST_RUNG: dict[str, str] = {}
+#: This worker's sender of call events to the agent's call records.
+_CALL_EVENTS: CallEvents | None = None
 
 
 def _publish(worker) -> None:
@@ -53,6 +59,17 @@ def _publish(worker) -> None:
         state.publish(worker.settings, worker.port, HELD)
     except OSError as exc:  # a full disk must not drop a caller
         log.warning("queue: live state not written: %s", exc)
+
+
+def _tell_record(worker, channel, kind: str, **fields: object) -> None:
+    """Tell the agent's call records about the caller's call (fire and forget)."""
+    global _CALL_EVENTS
+    if not channel.sip_call_id:
+        return
+    if _CALL_EVENTS is None:
+        path = worker.settings.run_dir / CALL_EVENTS_SOCKET_NAME
+        _CALL_EVENTS = CallEvents(str(path))
+    _CALL_EVENTS.send(kind, channel.sip_call_id, **fields)
 
 
 def queue_agents(queue: CallQueue) -> list[str]:
@@ -66,10 +83,18 @@ def queue_agents(queue: CallQueue) -> list[str]:
     return static + [x.extension for x in logins if x.extension not in static]
 
 
-def ordered(strategy: str, number: str, agents: list[str], stats: dict) -> list[str]:
-    """The agents in the order the strategy rings them."""
-    if strategy == "round-robin" and LAST_RUNG.get(number) in agents:
-        after = agents.index(LAST_RUNG[number]) + 1
+def ordered(
+    strategy: str, agents: list[str], stats: dict, last_rung: str | None = None
+) -> list[str]:
+    """The agents in the order the strategy rings them.
+
+    Args:
+        agents: the free agents in the queue's order.
+        stats: agent -> {"calls": answered, "last_end": epoch seconds}.
+        last_rung: the agent any worker rang last for this queue.
+    """
+    if strategy == "round-robin" and last_rung in agents:
+        after = agents.index(last_rung) + 1
         return agents[after:] + agents[:after]
     if strategy == "least-recent":
         return sorted(agents, key=lambda a: stats.get(a, {}).get("last_end", 0.0))
@@ -93,6 +118,7 @@ class QueueCaller(Flow):
         self.agent_call = None
         self.agent = ""
         self.done = False
+        self.left = False  # answered by an agent or gone to the failover
         self.announcing = False
         self._tick_timer = None
         self._deadline = None
@@ -104,6 +130,7 @@ class QueueCaller(Flow):
     def start(self) -> None:
         HELD.waiting.setdefault(self.number, []).append(self.entry)
         _publish(self.worker)
+        _tell_record(self.worker, self.channel, records.QUEUED, queue=self.number)
         log.info("queue %s: %s waiting", self.number, self.caller)
         self.play_music()
         self._deadline = self.worker.later(self.queue.max_wait_s, self.give_up)
@@ -146,7 +173,8 @@ class QueueCaller(Flow):
         free = [a for a in agents if a not in live.agents and self._reachable(a)]
         if not free or position > len(free):
             return
-        self.ring(ordered(self.queue.strategy, self.number, free, live.stats))
+        last = live.rung.get(self.number)
+        self.ring(ordered(self.queue.strategy, free, live.stats, last))
 
     def _reachable(self, agent: str) -> bool:
         """An extension that exists and has do-not-disturb off."""
@@ -198,7 +226,7 @@ class QueueCaller(Flow):
             call.agent = agent
             self.ringing[agent] = call
             self.tried.append(agent)
-            LAST_RUNG[self.number] = agent
+            HELD.rung[self.number] = {"agent": agent, "at": time.time()}
             HELD.agents[agent] = {"state": "ringing", "queue": self.number}
             call.ring_timer = self.worker.later(
                 self.queue.ring_s, lambda c=call: c.channel.hangup()
@@ -219,6 +247,7 @@ class QueueCaller(Flow):
             return
         self.agent_call = call
         self.agent = call.agent
+        self.left = True
         self.leave_line()
         for other in list(self.ringing.values()):
             if other is not call:
@@ -228,6 +257,15 @@ class QueueCaller(Flow):
         call.channel.audio.startTransmit(self.channel.audio)
         HELD.agents[self.agent] = {"state": "talking", "queue": self.number}
         _publish(self.worker)
+        _tell_record(
+            self.worker,
+            self.channel,
+            records.QUEUE_LEFT,
+            queue=self.number,
+            outcome=records.QUEUE_ANSWERED,
+            agent=self.agent,
+            wait_s=time.time() - self.since,
+        )
         log.info(
             "queue %s: %s answered %s after %d s",
             self.number,
@@ -278,11 +316,21 @@ class QueueCaller(Flow):
         if self.done or self.agent_call is not None or self.channel.ended:
             return
         self.done = True
+        self.left = True
         self.leave_line()
         self.stop_ringing()
         _publish(self.worker)
         self.channel.stop_playing()
         failover = Destination.parse(self.queue.failover, "failover")
+        _tell_record(
+            self.worker,
+            self.channel,
+            records.QUEUE_LEFT,
+            queue=self.number,
+            outcome=records.TIMED_OUT,
+            wait_s=time.time() - self.since,
+            failover=failover.kind,
+        )
         log.info(
             "queue %s: %s waited %d s, no agent: to %s",
             self.number,
@@ -335,6 +383,15 @@ class QueueCaller(Flow):
         if self.agent_call is not None:
             self.agent_call.channel.hangup()
         _publish(self.worker)
+        if not self.left:
+            _tell_record(
+                self.worker,
+                self.channel,
+                records.QUEUE_LEFT,
+                queue=self.number,
+                outcome=records.ABANDONED,
+                wait_s=time.time() - self.since,
+            )
         if self.agent_call is None:
             log.info(
                 "queue %s: %s hung up after %d s waiting",

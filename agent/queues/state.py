@@ -5,8 +5,10 @@ which neither the other workers nor the web admin can look into. So each
 worker writes what it holds to a small file of its own in the run directory
 whenever it changes (``run/queue-<port>.json``, replaced atomically, with its
 process id): its waiting callers with the time they came in, the agents it
-is ringing or has bridged, and per agent the queue calls answered and when
-the last one ended. Readers combine the files of workers still running (as
+is ringing or has bridged, per agent the queue calls answered and when
+the last one ended, and per queue the agent it rang last and when (so
+round-robin goes on from there whichever worker holds the next caller).
+Readers combine the files of workers still running (as
 agent/conference/occupancy.py does), so a worker that crashed shows nothing.
 
 Known shortcoming: two workers may pick the same free agent within the same
@@ -38,6 +40,8 @@ class WorkerQueues:
     agents: dict[str, dict] = field(default_factory=dict)
     #: agent extension -> {"calls": answered, "last_end": epoch seconds}
     stats: dict[str, dict] = field(default_factory=dict)
+    #: queue number -> {"agent": the agent rung last, "at": epoch seconds}
+    rung: dict[str, dict] = field(default_factory=dict)
 
 
 def publish(settings: Settings, port: int, held: WorkerQueues) -> None:
@@ -64,6 +68,8 @@ class Combined:
     waiting: dict[str, list[dict]]
     agents: dict[str, dict]
     stats: dict[str, dict]
+    #: queue number -> the agent rung last by any worker
+    rung: dict[str, str] = field(default_factory=dict)
 
     def position(self, queue: str, since: float) -> int:
         """1 for the caller waiting longest in the queue."""
@@ -74,6 +80,7 @@ def combined(settings: Settings) -> Combined:
     waiting: dict[str, list[dict]] = {}
     agents: dict[str, dict] = {}
     stats: dict[str, dict] = {}
+    rung: dict[str, tuple[float, str]] = {}
     for body in _workers(settings):
         for queue, callers in (body.get("waiting") or {}).items():
             waiting.setdefault(queue, []).extend(callers)
@@ -83,18 +90,25 @@ def combined(settings: Settings) -> Combined:
             mine = stats.setdefault(agent, {"calls": 0, "last_end": 0.0})
             mine["calls"] += int(stat.get("calls", 0))
             mine["last_end"] = max(mine["last_end"], float(stat.get("last_end", 0)))
+        for queue, last in (body.get("rung") or {}).items():
+            at = float(last.get("at", 0))
+            if at >= rung.get(queue, (0.0, ""))[0]:
+                rung[queue] = (at, str(last.get("agent", "")))
     for callers in waiting.values():
         callers.sort(key=lambda w: w["since"])
-    return Combined(waiting, agents, stats)
+    last_rung = {queue: agent for queue, (_, agent) in rung.items()}
+    return Combined(waiting, agents, stats, last_rung)
 
 
 @dataclass(frozen=True)
 class QueueStatus:
-    """A queue now: callers waiting (longest first) and its agents' states."""
+    """A queue now: callers waiting (longest first), its agents' states, and
+    today's figures (agent/reports/figures.py's QueueFigures as a dict)."""
 
     number: str
     waiting: list[dict]
     agents: list[dict]
+    today: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

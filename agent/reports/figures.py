@@ -24,9 +24,16 @@ not which member answered, so it counts for the ring group and not for the
 extension that took it; a renamed ring group's old calls show under its
 current name. Rows per extension and ring group are for the numbers that
 exist now: a removed one's calls stay in the totals, days, hours and trunks
-but have no row of their own. There are no call queues in the product, so
-there is no per-queue grouping. A call still going counts as a call, not
+but have no row of their own. A call still going counts as a call, not
 yet as answered or missed.
+
+Call queues have figures of their own (``queue_figures``): per queue the
+calls offered (callers who joined it), answered by an agent, abandoned
+(the caller hung up waiting) and timed out (sent to the failover), the
+average and longest wait of the callers who left it, the service level
+(the share of offered calls an agent answered within the queue's
+service_level_s), and per agent the calls answered and their talk time. A
+queue call counts in the totals too, as answered only if an agent answered.
 """
 
 from __future__ import annotations
@@ -37,7 +44,15 @@ from dataclasses import asdict, dataclass, field
 
 from agent import setup
 from agent.accounts.roles import NumberRanges, Permission, Principal
-from agent.cdr.records import ANSWERED, BUSY, FAILED, NO_ANSWER
+from agent.cdr.records import (
+    ABANDONED,
+    ANSWERED,
+    BUSY,
+    FAILED,
+    NO_ANSWER,
+    QUEUE_ANSWERED,
+    TIMED_OUT,
+)
 from agent.db import database
 from agent.errors import InvalidInput
 
@@ -251,12 +266,71 @@ class Row:
 
 
 @dataclass(frozen=True)
+class AgentFigures:
+    """One agent's part of a queue's calls."""
+
+    extension: str
+    answered: int = 0
+    talk_s: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """A call queue's calls in a period (see the module's docstring)."""
+
+    number: str
+    name: str
+    service_level_s: int
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    timed_out: int = 0
+    #: The waits of the callers who left the queue: their sum and count.
+    wait_total_s: float = 0.0
+    waits: int = 0
+    longest_wait_s: int = 0
+    answered_in_level: int = 0
+    agents: list[AgentFigures] = field(default_factory=list)
+
+    @property
+    def average_wait_s(self) -> int:
+        return round(self.wait_total_s / self.waits) if self.waits else 0
+
+    @property
+    def service_level_percent(self) -> int | None:
+        """Offered calls answered within service_level_s, in percent; None
+        when nobody called."""
+        if not self.offered:
+            return None
+        return round(100 * self.answered_in_level / self.offered)
+
+    def to_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "name": self.name,
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "timed_out": self.timed_out,
+            "average_wait_s": self.average_wait_s,
+            "longest_wait_s": self.longest_wait_s,
+            "service_level_s": self.service_level_s,
+            "service_level_percent": self.service_level_percent,
+            "agents": [a.to_dict() for a in self.agents],
+        }
+
+
+@dataclass(frozen=True)
 class CallReport:
     period: Period
     totals: Figures
     groups: dict[str, list[Row]] = field(default_factory=dict)
     #: The ranges the figures were narrowed to, "" for every extension.
     extensions: str = ""
+    queues: list[QueueFigures] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -267,6 +341,7 @@ class CallReport:
                 name: [row.to_dict() for row in rows]
                 for name, rows in self.groups.items()
             },
+            "queues": [q.to_dict() for q in self.queues],
         }
 
 
@@ -346,7 +421,8 @@ class ReportService:
                     for n, f in sorted(numbers.items())
                     if n in group_names
                 ]
-        return CallReport(period, totals, result, str(ranges) if ranges else "")
+        queues = queue_figures(period.start, period.stop, visible, visible_params)
+        return CallReport(period, totals, result, str(ranges) if ranges else "", queues)
 
     @staticmethod
     def _by_time_and_trunk(
@@ -445,3 +521,81 @@ def _by_hour(buckets: list) -> list[Row]:
     for start, figures in buckets:
         hours[start.hour] = hours[start.hour] + figures
     return [Row(f"{h:02d}", f"{h:02d}:00-{h:02d}:59", hours[h]) for h in range(24)]
+
+
+# Per queue and agent, one row each: the figures of QueueFigures in order.
+_QUEUE_SQL = f"""
+    SELECT cdr.queue, cdr.agent,
+        COUNT(*),
+        SUM(cdr.queue_outcome = '{QUEUE_ANSWERED}'),
+        SUM(cdr.queue_outcome = '{ABANDONED}'),
+        SUM(cdr.queue_outcome = '{TIMED_OUT}'),
+        SUM(COALESCE(cdr.queue_wait_s, 0)),
+        COUNT(cdr.queue_wait_s),
+        MAX(cdr.queue_wait_s),
+        SUM(cdr.queue_outcome = '{QUEUE_ANSWERED}'
+            AND cdr.queue_wait_s <= call_queue.service_level_s),
+        SUM(CASE WHEN cdr.queue_outcome = '{QUEUE_ANSWERED}'
+            AND cdr.ended_at IS NOT NULL AND cdr.answered_at IS NOT NULL
+            THEN CAST(ROUND(cdr.ended_at - cdr.answered_at) AS INTEGER)
+            ELSE 0 END)
+    FROM cdr JOIN call_queue ON call_queue.number = cdr.queue
+    WHERE cdr.queue != '' AND cdr.started_at >= ? AND cdr.started_at < ?
+"""
+
+
+def queue_figures(
+    start: float,
+    stop: float,
+    visible: str = "",
+    params: list | None = None,
+    numbers: list[str] | None = None,
+) -> list[QueueFigures]:
+    """The figures of every queue (or those numbered) for calls that started
+    from start to stop (Unix seconds); visible narrows the calls as a
+    report's role does. Only queues that exist now have figures."""
+    cursor = database.execute_sql(
+        # visible names src and dst, which call_queue has no column of.
+        f"{_QUEUE_SQL}{visible} GROUP BY cdr.queue, cdr.agent",
+        [start, stop, *(params or [])],
+    )
+    # Per queue, its rows (one per agent, "" for calls no agent answered)
+    # folded into one: counts and wait sums add up, the longest wait is the
+    # longest of any row.
+    folded: dict[str, dict] = {}
+    agents: dict[str, list[AgentFigures]] = {}
+    for queue, agent, *values in cursor.fetchall():
+        offered, answered, abandoned, timed_out, wait, waits, longest, level, talk = (
+            v or 0 for v in values
+        )
+        mine = folded.setdefault(queue, {"longest_wait_s": 0})
+        for key, value in (
+            ("offered", offered),
+            ("answered", answered),
+            ("abandoned", abandoned),
+            ("timed_out", timed_out),
+            ("wait_total_s", wait),
+            ("waits", waits),
+            ("answered_in_level", level),
+        ):
+            mine[key] = mine.get(key, 0) + value
+        mine["longest_wait_s"] = max(mine["longest_wait_s"], round(longest))
+        if agent:
+            agents.setdefault(queue, []).append(
+                AgentFigures(agent, int(answered), int(talk))
+            )
+
+    queues = database.execute_sql(
+        "SELECT number, name, service_level_s FROM call_queue ORDER BY number"
+    ).fetchall()
+    return [
+        QueueFigures(
+            number,
+            name,
+            level_s,
+            **folded.get(number, {}),
+            agents=agents.get(number, []),
+        )
+        for number, name, level_s in queues
+        if numbers is None or number in numbers
+    ]

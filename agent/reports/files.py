@@ -2,7 +2,10 @@
 
 Both are made on the appliance from the same ``CallReport`` the page and
 the API show. The CSV is one table: a ``grouping`` column says which part
-of the report a row belongs to (``total`` first, then each grouping).
+of the report a row belongs to (``total`` first, then each grouping, then
+``queue`` rows and each queue's ``queue agent`` rows). A queue row's calls
+are the calls offered to it and its missed calls those abandoned or timed
+out; the queue columns are empty on the other rows.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.reports.figures import GROUPING_TITLES, CallReport, Figures
+from agent.reports.figures import (
+    GROUPING_TITLES,
+    CallReport,
+    Figures,
+    QueueFigures,
+)
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -31,6 +39,23 @@ CSV_COLUMNS = (
     "failed",
     "talk_s",
     "average_talk_s",
+    "abandoned",
+    "timed_out",
+    "average_wait_s",
+    "longest_wait_s",
+    "service_level_s",
+    "service_level_percent",
+)
+# The PDF's table of queues, as PDF_COLUMNS.
+PDF_QUEUE_COLUMNS = (
+    ("", 44),
+    ("Offered", 16),
+    ("Answered", 18),
+    ("Abandoned", 20),
+    ("Timed out", 20),
+    ("Avg wait", 18),
+    ("Longest", 18),
+    ("In level", 26),
 )
 # The PDF's table: the column titles and their widths in millimetres (an A4
 # page is 210 mm wide, 15 mm margins leave 180).
@@ -68,18 +93,64 @@ def csv_text(report: CallReport) -> str:
     for name, rows in report.groups.items():
         for row in rows:
             writer.writerow(_csv_row(name, row.key, row.label, row.figures))
+    for queue in report.queues:
+        writer.writerow(_queue_row(queue))
+        for agent in queue.agents:
+            writer.writerow(
+                [
+                    "queue agent",
+                    f"{queue.number}/{agent.extension}",
+                    "",
+                    agent.answered,
+                    agent.answered,
+                    0,
+                    "",
+                    "",
+                    "",
+                    agent.talk_s,
+                    round(agent.talk_s / agent.answered) if agent.answered else 0,
+                ]
+            )
     return out.getvalue()
 
 
-def _csv_row(grouping: str, key: str, name: str, f: Figures) -> list:
+def _queue_row(q: QueueFigures) -> list:
+    talk = sum(a.talk_s for a in q.agents)
+    level = q.service_level_percent
+    return [
+        "queue",
+        q.number,
+        _spreadsheet_safe(q.name),
+        q.offered,
+        q.answered,
+        q.abandoned + q.timed_out,
+        "",
+        "",
+        "",
+        talk,
+        round(talk / q.answered) if q.answered else 0,
+        q.abandoned,
+        q.timed_out,
+        q.average_wait_s,
+        q.longest_wait_s,
+        q.service_level_s,
+        "" if level is None else level,
+    ]
+
+
+def _spreadsheet_safe(name: str) -> str:
     # A name that a spreadsheet would take for a formula is quoted with a
     # leading apostrophe (OWASP's advice on CSV injection).
     if name[:1] in {"=", "+", "-", "@"}:
-        name = "'" + name
+        return "'" + name
+    return name
+
+
+def _csv_row(grouping: str, key: str, name: str, f: Figures) -> list:
     return [
         grouping,
         key,
-        name,
+        _spreadsheet_safe(name),
         f.calls,
         f.answered,
         f.missed,
@@ -165,7 +236,41 @@ def pdf_bytes(report: CallReport, title: str = "Call report") -> bytes:
             for row in rows
         ]
         _table(pdf, GROUPING_TITLES[name], lines)
+    if report.queues:
+        _queue_table(pdf, report.queues)
     return bytes(pdf.output())
+
+
+def _queue_table(pdf: FPDF, queues: list[QueueFigures]) -> None:
+    pdf.face("B", 12)
+    pdf.cell(0, 8, "Call queues", new_x="LMARGIN", new_y="NEXT")
+    pdf.face("B", 9)
+    for title, width in PDF_QUEUE_COLUMNS:
+        pdf.cell(width, 6, title, border="B", align="R" if title else "L")
+    pdf.ln()
+    pdf.face("", 9)
+    for q in queues:
+        level = q.service_level_percent
+        values = (
+            q.offered,
+            q.answered,
+            q.abandoned,
+            q.timed_out,
+            duration(q.average_wait_s),
+            duration(q.longest_wait_s),
+            "-" if level is None else f"{level} % in {q.service_level_s} s",
+        )
+        pdf.cell(PDF_QUEUE_COLUMNS[0][1], 5, pdf.text_of(f"{q.number} {q.name}"[:28]))
+        for (_, width), value in zip(PDF_QUEUE_COLUMNS[1:], values, strict=True):
+            pdf.cell(width, 5, str(value), align="R")
+        pdf.ln()
+        for agent in q.agents:
+            line = (
+                f"    agent {agent.extension}: {agent.answered} answered, "
+                f"{duration(agent.talk_s)} talking"
+            )
+            pdf.cell(0, 5, pdf.text_of(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
 
 
 def _table(pdf: FPDF, heading: str, lines: list[tuple[str, Figures]]) -> None:

@@ -104,6 +104,9 @@ CALL_ANSWERED = "answered"
 CALL_ENDED = "ended"
 # The call goes on to a mailbox; answered there, its record says voicemail.
 CALL_TO_VOICEMAIL = "voicemail"
+# The call goes to a call queue: the media worker's answer is not the
+# callee's, an agent's will be (agent/cdr/records.py, agent/queues/flow.py).
+CALL_QUEUED = "queued"
 # A call that rang an extension goes on out through a trunk (a forward on
 # busy or no answer): the same record becomes an outbound call.
 CALL_FORWARDED = "forwarded"

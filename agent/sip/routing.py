@@ -58,6 +58,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from hold import MusicOnHold
     from lamps import BusyLamps
     from outside import (
+        CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
         DatagramSender,
@@ -73,6 +74,7 @@ except ModuleNotFoundError:
     from agent.sip.hold import MusicOnHold
     from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
+        CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
         DatagramSender,
@@ -788,12 +790,13 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
         is_room = self.is_numbered_in("conference_room", user) or self.is_park_slot(
             user
         )
+        is_queue = self.is_numbered_in("call_queue", user)
         if not (
             feature
             or is_room
+            or is_queue
             or self.is_numbered_in("ivr_menu", user)
             or self.is_numbered_in("page_group", user)
-            or self.is_numbered_in("call_queue", user)
         ):
             return False
         KSR.rr.record_route()
@@ -803,6 +806,9 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
         self.extension_call_started()
         if feature in VOICEMAIL_FEATURES:
             self.calls.send(CALL_TO_VOICEMAIL, str(KSR.pv.get("$ci")))
+        if is_queue:
+            # Told before the worker answers, so the answer never counts.
+            self.calls.send(CALL_QUEUED, str(KSR.pv.get("$ci")), queue=user)
         if not self.to_media_worker():
             self.extension_call_failed(503)
         return True

@@ -105,6 +105,13 @@ class CallRecord(BaseModel):
     last_code = peewee.IntegerField(default=0)
     #: The recording's file name under recordings/, "" when there is none.
     recording = peewee.CharField(max_length=128, default="")
+    #: A call that waited in a call queue: the queue's number, the agent
+    #: who answered it ("" if none did), how it left the queue (answered,
+    #: abandoned, timed out; "" while it waits) and its wait in seconds.
+    queue = peewee.CharField(max_length=6, default="")
+    agent = peewee.CharField(max_length=6, default="")
+    queue_outcome = peewee.CharField(max_length=16, default="")
+    queue_wait_s = peewee.FloatField(null=True)
 
     class Meta:
         table_name = "cdr"

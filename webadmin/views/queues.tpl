@@ -9,7 +9,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Number</th><th scope="col">Name</th><th scope="col">Strategy</th><th scope="col">Agents now</th><th scope="col">Waiting</th><th scope="col">After the longest wait</th>
+    <th scope="col">Number</th><th scope="col">Name</th><th scope="col">Strategy</th><th scope="col">Agents now</th><th scope="col">Waiting</th><th scope="col">Today</th><th scope="col">After the longest wait</th>
   </tr></thead>
   <tbody>
   % for queue in queues:
@@ -20,6 +20,8 @@
       <td>{{queue.strategy}}</td>
       <td>{{', '.join(f"{a['extension']} {a['state']}" for a in now.agents) or 'none'}}</td>
       <td>{{', '.join(f"{w['caller']} for {w['wait_s']} s" for w in now.waiting) or 'nobody'}}</td>
+      % t = now.today
+      <td data-queue-today="{{queue.number}}">{{t['offered']}} offered, {{t['answered']}} answered, {{t['abandoned']}} abandoned, {{t['timed_out']}} timed out; wait {{t['average_wait_s']}} s on average, {{t['longest_wait_s']}} s longest{{'' if t['service_level_percent'] is None else f"; {t['service_level_percent']} % within {t['service_level_s']} s"}}</td>
       <td>{{queue.max_wait_s}} s, then {{queue.failover}}</td>
     </tr>
   % end

@@ -66,6 +66,24 @@
 % end
 </section>
 % end
+% if report.queues:
+<section id="by-queue">
+<h2>By call queue</h2>
+<div class="table-wrap">
+<table class="list">
+  <thead><tr><th scope="col">Queue</th><th scope="col">Offered</th><th scope="col">Answered</th><th scope="col">Abandoned</th><th scope="col">Timed out</th><th scope="col">Average wait</th><th scope="col">Longest wait</th><th scope="col">Service level</th></tr></thead>
+  <tbody>
+  % for q in report.queues:
+    <tr data-queue="{{q.number}}"><th scope="row">{{q.number}} {{q.name}}</th><td data-figure="offered">{{q.offered}}</td><td data-figure="answered">{{q.answered}}</td><td data-figure="abandoned">{{q.abandoned}}</td><td data-figure="timed_out">{{q.timed_out}}</td><td data-figure="average_wait">{{duration(q.average_wait_s)}}</td><td data-figure="longest_wait">{{duration(q.longest_wait_s)}}</td><td data-figure="service_level">{{'-' if q.service_level_percent is None else f'{q.service_level_percent} % within {q.service_level_s} s'}}</td></tr>
+    % for a in q.agents:
+    <tr data-queue-agent="{{q.number}}/{{a.extension}}"><td>agent {{a.extension}}</td><td></td><td>{{a.answered}}</td><td colspan="5">{{duration(a.talk_s)}} talking</td></tr>
+    % end
+  % end
+  </tbody>
+</table>
+</div>
+</section>
+% end
 % end
 <section id="schedules">
 <h2>Reports by e-mail</h2>

@@ -1,0 +1,184 @@
+"""A queue call's record and a queue's figures, over a real SQLite database:
+the record says who answered and after how long, or that nobody did, and
+the figures count what the records hold.
+
+The events are those a media worker and Kamailio's routing send the agent
+(agent/queues/flow.py, agent/sip/outside.py), fed in as the agent's call
+event listener folds them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+
+from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
+from agent.cdr import records
+from agent.db import open_database
+from agent.db.migrations import migrate
+from agent.db.models import CallQueue
+from agent.reports import files
+from agent.reports.figures import ReportService, period, queue_figures
+from tests.pdftext import pdf_text
+
+T0 = 1_800_000_000.0
+
+
+def event(kind: str, call_id: str, at: float, **fields) -> None:
+    records.apply_event({"event": kind, "call_id": call_id, "at": T0 + at, **fields})
+
+
+def queue_call(call_id: str, *steps: tuple) -> None:
+    """A call from 101 to queue 600 that the media worker answers at once."""
+    event("started", call_id, 0, direction="internal", src="101", dst="600")
+    for kind, at, fields in steps:
+        event(kind, call_id, at, **fields)
+
+
+def queued(at: float = 0.1) -> tuple:
+    return ("queued", at, {"queue": "600"})
+
+
+def worker_answered(at: float = 0.2) -> tuple:
+    return ("answered", at, {})
+
+
+def left(at: float, outcome: str, **fields) -> tuple:
+    return (
+        "queue_left",
+        at,
+        {"queue": "600", "outcome": outcome, "wait_s": at, **fields},
+    )
+
+
+def ended(at: float, code: int = 200) -> tuple:
+    return ("ended", at, {"code": code})
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(tmp_path / "edgepbx.sqlite")
+    migrate(database)
+    CallQueue.create(number="600", name="Sales", service_level_s=20)
+    return database
+
+
+def record(call_id: str) -> records.CallRecordInfo:
+    (found,) = [r for r in records.search(SYSTEM) if r.call_id == call_id]
+    return found
+
+
+def test_an_agent_answers_the_call_and_the_record_names_the_agent_and_the_wait(db):
+    # The worker's 200 OK reaches the records after the worker said
+    # "queued": it must not make the call answered either.
+    queue_call(
+        "a", queued(), worker_answered(), left(12, "answered", agent="102"), ended(72)
+    )
+
+    call = record("a")
+    assert (call.disposition, call.agent, call.wait_s) == ("answered", "102", 12)
+    assert call.billsec == 60  # talk time with the agent, not the wait
+    assert call.duration == 72
+    (row,) = csv.reader(io.StringIO(records.master_csv([call])))
+    columns = dict(zip(records.MASTER_CSV_COLUMNS, row, strict=True))
+    assert (columns["dst"], columns["dstchannel"]) == ("600", "SIP/102")
+    assert (columns["lastapp"], columns["lastdata"]) == ("Queue", "600")
+    assert (columns["billsec"], columns["disposition"]) == ("60", "ANSWERED")
+    assert len(row) == len(records.MASTER_CSV_COLUMNS)
+    # A search for the agent's number finds the calls the agent took, and
+    # so does a role that sees only the agent's extension.
+    assert [r.call_id for r in records.search(SYSTEM, number="102")] == ["a"]
+    desk = Principal(
+        "desk",
+        Role.OPERATOR,
+        grants=frozenset({Permission.VIEW_CALL_ROUTING}),
+        custom_role="desk",
+        extensions=NumberRanges.parse("102"),
+    )
+    assert [r.call_id for r in records.search(desk)] == ["a"]
+
+
+def test_a_caller_who_gives_up_waiting_is_no_answer_not_answered(db):
+    # The caller's BYE passes Kamailio before the worker hears of it.
+    queue_call("b", worker_answered(0.05), queued(), ended(30), left(30, "abandoned"))
+
+    call = record("b")
+    assert (call.disposition, call.queue_outcome) == ("no answer", "abandoned")
+    assert (call.answer, call.agent, call.billsec, call.wait_s) == (None, "", 0, 30)
+    (row,) = csv.reader(io.StringIO(records.master_csv([call])))
+    assert row[6] == ""  # dstchannel: no agent
+    assert row[14] == "NO ANSWER"
+
+
+def test_a_call_timed_out_to_a_mailbox_is_voicemail_and_to_hangup_no_answer(db):
+    queue_call(
+        "c", queued(), worker_answered(), left(60, "timed out", failover="voicemail"),
+        ended(90),
+    )  # fmt: skip
+    queue_call(
+        "d", queued(), worker_answered(), left(60, "timed out", failover="hangup"),
+        ended(60),
+    )  # fmt: skip
+
+    assert (record("c").disposition, record("c").queue_outcome) == (
+        "voicemail",
+        "timed out",
+    )
+    assert (record("d").disposition, record("d").agent) == ("no answer", "")
+
+
+def test_a_queue_s_figures_count_offered_answered_abandoned_timed_out_and_waits(db):
+    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    queue_call("2", queued(), left(25, "answered", agent="102"), ended(45))
+    queue_call("3", queued(), left(15, "answered", agent="103"), ended(115))
+    queue_call("4", queued(), left(40, "abandoned"), ended(40))
+    queue_call("5", queued(), left(35, "timed out", failover="hangup"), ended(35))
+    queue_call("6", queued())  # still waiting
+    event("started", "7", 0, direction="internal", src="101", dst="102")
+
+    (sales,) = queue_figures(T0 - 1, T0 + 3600)
+
+    figures = sales.to_dict()
+    assert {
+        k: figures[k] for k in ("offered", "answered", "abandoned", "timed_out")
+    } == {
+        "offered": 6,
+        "answered": 3,
+        "abandoned": 1,
+        "timed_out": 1,
+    }
+    assert (figures["average_wait_s"], figures["longest_wait_s"]) == (24, 40)
+    # Within 20 s: calls 1 and 3 of the 6 offered.
+    assert (figures["service_level_s"], figures["service_level_percent"]) == (20, 33)
+    assert figures["agents"] == [
+        {"extension": "102", "answered": 2, "talk_s": 80},
+        {"extension": "103", "answered": 1, "talk_s": 100},
+    ]
+    assert queue_figures(T0 + 3600, T0 + 7200)[0].service_level_percent is None
+
+
+def test_the_call_report_s_csv_and_pdf_show_each_queue_and_its_agents(db):
+    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    queue_call("2", queued(), left(40, "abandoned"), ended(40))
+    day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
+
+    report = ReportService(SYSTEM).report(period(None, day, day, timezone="UTC"))
+
+    table = list(csv.DictReader(io.StringIO(files.csv_text(report))))
+    (queue,) = [r for r in table if r["grouping"] == "queue"]
+    assert (queue["key"], queue["name"], queue["calls"]) == ("600", "Sales", "2")
+    assert (queue["answered"], queue["abandoned"], queue["timed_out"]) == (
+        "1",
+        "1",
+        "0",
+    )
+    assert (queue["longest_wait_s"], queue["service_level_percent"]) == ("40", "50")
+    (agent,) = [r for r in table if r["grouping"] == "queue agent"]
+    assert (agent["key"], agent["answered"], agent["talk_s"]) == ("600/102", "1", "60")
+    text = pdf_text(files.pdf_bytes(report))
+    assert re.search(r"600 Sales\s+2\s+1\s+1\s+0\s+0:22\s+0:40\s+50 % in 20 s", text)
+    assert "agent 102: 1 answered, 1:00 talking" in text
