@@ -461,6 +461,13 @@ EXTENSION_PICKUP_GROUP = """
 ALTER TABLE extension ADD COLUMN pickup_group VARCHAR(16) NOT NULL DEFAULT ''
 """
 
+# The codecs a trunk's carrier is offered, in order of preference, as
+# comma-separated names (agent/trunks/rules.py CODECS); "": whatever the
+# phones offer.
+TRUNK_CODECS = """
+ALTER TABLE trunk ADD COLUMN codecs VARCHAR(64) NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -502,6 +509,7 @@ MIGRATIONS: list[Migration] = [
     Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
     Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
     Migration(25, "call recording per extension and trunk", _run(RECORDINGS)),
+    Migration(33, "codecs per trunk", _run(TRUNK_CODECS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
