@@ -627,11 +627,14 @@ def test_a_trunk_offers_the_carrier_only_its_codecs_and_transcodes_the_phone(
         incoming.wait_confirmed()
         assert call.heard_tone(TONE_CARRIER_PHONE), "caller does not hear the carrier"
         assert incoming.heard_tone(TONE_EXTENSION), "carrier does not hear the caller"
+        # A new offer of the phone's in the call keeps to the trunk's codecs.
+        assert call.reinvite() == 200
         call.hangup()
         incoming.wait_disconnected()
 
-    invite = carrier.requests("INVITE")[-1]
-    assert invite.static_codecs == ["G722", "PCMA"], invite.media
+    first, again = carrier.requests("INVITE")[-2:]
+    assert first.static_codecs == ["G722", "PCMA"], first.media
+    assert again.static_codecs == ["G722", "PCMA"], again.media
     # Neither the carrier's password nor the phone's is in a daemon's log.
     for path in (pbx.data_dir / "logs").iterdir():
         text = path.read_text(errors="replace")

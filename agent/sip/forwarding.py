@@ -291,7 +291,7 @@ class CallForwarding:
             trunk = self.dialplan.current().trunk_named(
                 str(KSR.pv.get(AVP_FROM_TRUNK) or "") if from_trunk else ""
             )
-            self.relay_media(codec_flags=trunk.offer_flags_in() if trunk else "")
+            self.relay_media(trunk=trunk)
         self.relay()
 
     def forward_after_failure(self) -> bool:

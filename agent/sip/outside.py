@@ -58,6 +58,9 @@ except ModuleNotFoundError:
 FLAG_MEDIA_RELAY = 10
 # Record-Route parameter that tells in-dialog requests the same.
 MEDIA_RR_PARAM = "mr=1"
+# Record-Route parameter naming the trunk (its id) of a call whose codecs
+# the trunk limits, so that a new offer in the call keeps to them.
+TRUNK_RR_PARAM = "mt"
 # rtpengine flags: the relay's address in c= and o= lines, no ICE towards
 # phones and carriers that would try to reach each other directly.
 RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
@@ -576,7 +579,7 @@ class OutsideCalls:
             record=plan.records(
                 caller, destination if kind == "extension" else "", trunk
             ),
-            codec_flags=trunk.offer_flags_in(),
+            trunk=trunk,
         )
         # A ring group's call lights no member's lamp: the dialog module
         # would show every member in the call once one answers.
@@ -817,10 +820,7 @@ class OutsideCalls:
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
         trunk = plan.trunks[first]
         if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
-            self.relay_media(
-                record=plan.records(caller, "", trunk),
-                codec_flags=trunk.offer_flags_out(),
-            )
+            self.relay_media(record=plan.records(caller, "", trunk), trunk=trunk)
         self.calls.send(
             event,
             str(KSR.pv.get("$ci")),
@@ -979,12 +979,16 @@ class OutsideCalls:
 
     # -- media ---------------------------------------------------------------
 
-    def relay_media(self, record: bool = False, codec_flags: str = "") -> None:
+    def relay_media(self, record: bool = False, trunk: Trunk | None = None) -> None:
         """Put rtpengine in this call's media path (offer now, answer later),
-        recording the call when record is set; codec_flags limit the codecs
-        (Trunk.offer_flags_out and offer_flags_in)."""
+        recording the call when record is set, with the codecs of the trunk
+        the call goes to or comes from."""
         KSR.setflag(FLAG_MEDIA_RELAY)
         KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
+        codec_flags = ""
+        if trunk is not None and trunk.codecs:
+            KSR.rr.add_rr_param(f";{TRUNK_RR_PARAM}={trunk.id}")
+            codec_flags = self._codec_flags(trunk)
         if KSR.textops.has_body_type("application/sdp") > 0:
             flags = RTPENGINE_FLAGS + (RECORD_FLAG if record else "") + codec_flags
             KSR.rtpengine.rtpengine_manage(flags)
@@ -1001,6 +1005,22 @@ class OutsideCalls:
         if KSR.isflagset(FLAG_MEDIA_RELAY):
             KSR.rtpengine.rtpengine_delete("")
 
+    def _codec_flags(self, trunk: Trunk) -> str:
+        """The flags for an offer in a call of trunk: from it, or to it."""
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        from_carrier = self.dialplan.current().sources.get(source) == trunk
+        return trunk.offer_flags_in() if from_carrier else trunk.offer_flags_out()
+
+    def _trunk_of_dialog(self) -> Trunk | None:
+        """The trunk named in the Route of an in-dialog request, if any."""
+        for trunk in self.dialplan.current().trunks.values():
+            if not trunk.codecs:
+                continue
+            param = f"{TRUNK_RR_PARAM}={trunk.id}(;|$)"
+            if KSR.rr.check_route_param(param) > 0:
+                return trunk
+        return None
+
     def media_in_dialog(self, method: str) -> None:
         """In-dialog requests of a relayed call: re-offers and the end."""
         if method == "BYE":
@@ -1014,5 +1034,8 @@ class OutsideCalls:
             KSR.rtpengine.rtpengine_delete("")
             return
         if method == "INVITE" or KSR.textops.has_body_type("application/sdp") > 0:
-            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+            # Only an offer is limited: an ACK's SDP is an answer.
+            trunk = self._trunk_of_dialog() if method in {"INVITE", "UPDATE"} else None
+            codec_flags = self._codec_flags(trunk) if trunk else ""
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS + codec_flags)
         KSR.tm.t_on_reply("ksr_onreply_route_outside")
