@@ -7,8 +7,9 @@ DID kept in To), a call to any other number rings the carrier's own
 subscriber of that number (a test phone registered here), and with
 ``fail_invites`` it answers every INVITE with that status (a trunk that is
 down or overloaded). Every request it receives is logged with its From,
-P-Asserted-Identity and Remote-Party-ID, so a test can check the caller ID
-the carrier saw: ``carrier.requests("INVITE")``.
+P-Asserted-Identity and Remote-Party-ID and its SDP's audio m= line, so a
+test can check the caller ID and the codecs the carrier saw:
+``carrier.requests("INVITE")``.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ READY_TIMEOUT_S = 10.0
 CARRIER_HOST = "127.0.0.1"
 REQUEST_LOG = (
     "carrier-request method=$rm ruri=$ru from=$fu to=$tu pai=$ai rpid=$re "
-    "source=$si:$sp"
+    "source=$si:$sp media=$(rb{line.sw,m=audio})"
 )
 _REQUEST_LINE = re.compile(
     r"carrier-request method=(\S+) ruri=(\S*) from=(\S*) to=(\S*) "
-    r"pai=(\S*) rpid=(\S*) source=(\S*)"
+    r"pai=(\S*) rpid=(\S*) source=(\S*) media=(.*)"
 )
+#: RFC 3551 section 6: the static payload types of the codecs tests use.
+STATIC_PAYLOAD_TYPES = {"0": "PCMU", "8": "PCMA", "9": "G722", "18": "G729"}
 
 CONFIG = """#!KAMAILIO
 debug=2
@@ -120,6 +123,14 @@ class CarrierRequest:
     pai: str
     rpid: str
     source: str
+    #: The SDP's "m=audio ..." line, "<null>" without a body.
+    media: str
+
+    @property
+    def static_codecs(self) -> list[str]:
+        """The offered codecs with a static payload type, in order."""
+        payload_types = self.media.split()[3:]
+        return [STATIC_PAYLOAD_TYPES.get(p, p) for p in payload_types if int(p) < 96]
 
 
 @dataclass

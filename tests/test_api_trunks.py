@@ -74,6 +74,32 @@ def test_a_trunk_route_and_did_are_made_over_the_api(admin_api, shared_pbx):
     ]
 
 
+def test_a_trunks_codecs_are_set_in_order_and_bad_ones_refused(admin_api):
+    made = admin_api.request(
+        "POST",
+        f"{API}/trunks",
+        json_body={"name": "eu", "kind": "peer", "host": "127.0.0.1",
+                   "codecs": ["pcma", "G722"]},
+    )  # fmt: skip
+    assert made.status == 201, made.body
+    assert made.json()["codecs"] == ["PCMA", "G722"]
+
+    for codecs, detail in (
+        ([], "codecs: at least one codec, or any"),
+        (["pcma", "ilbc"], 'codecs "ilbc": not a codec this PBX bridges'),
+        ("pcmu,pcmu", 'codecs "pcmu": given twice'),
+    ):
+        refused = admin_api.request(
+            "PATCH", f"{API}/trunks/eu", json_body={"codecs": codecs}
+        )
+        assert (refused.status, refused.json()["field"]) == (422, "codecs")
+        assert detail in refused.json()["detail"], refused.body
+    assert admin_api.get(f"{API}/trunks/eu").json()["codecs"] == ["PCMA", "G722"]
+
+    back = admin_api.request("PATCH", f"{API}/trunks/eu", json_body={"codecs": "any"})
+    assert back.json()["codecs"] is None
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

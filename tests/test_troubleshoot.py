@@ -282,3 +282,19 @@ def test_a_capture_without_the_right_to_capture_is_refused_saying_why():
         assert list((home / "var" / "captures").glob("*.pcap")) == []
     finally:
         shutil.rmtree(home)
+
+
+def test_kamailio_and_rtpengine_lines_reach_the_log_viewer_without_secrets(pbx):
+    password = pbx.add_extension("101", "Alice")
+    with Phone("101", password, server="127.0.0.1", port=pbx.sip_port) as alice:
+        assert alice.register() == 200
+
+    for daemon in ("kamailio", "rtpengine"):
+        lines = pbx.cli("logs", "--daemon", daemon, "--json")
+        assert lines.returncode == 0, lines.stderr
+        entries = lines.json()["entries"]
+        assert entries, f"no {daemon} line in the viewer"
+        assert {e["daemon"] for e in entries} == {daemon}
+        assert all(e["at"].startswith("20") for e in entries)
+    for path in (pbx.data_dir / "logs").iterdir():
+        assert password not in path.read_text(errors="replace"), path

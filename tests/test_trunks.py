@@ -16,7 +16,7 @@ import pytest
 
 from agent.rtpengine.ng import NgClient
 from tests.carrier import Carrier
-from tests.sipphone import Phone
+from tests.sipphone import Phone, PhoneHost
 
 TONE_EXTENSION = 697
 TONE_CARRIER_PHONE = 1209
@@ -587,3 +587,80 @@ def test_a_carrier_that_challenges_invites_gets_the_trunk_credentials(pbx):
         invites = strict.requests("INVITE")
         assert len(invites) == 2  # challenged once, then signed
         assert f"carrier-invite-authenticated user={ACCOUNT}" in strict.log()
+
+
+def test_a_trunk_offers_the_carrier_only_its_codecs_and_transcodes_the_phone(
+    pbx, carrier
+):
+    password = pbx.add_extension("101", "Alice")
+    trunk = add_register_trunk(pbx, carrier, codecs="g722,pcma")
+    assert trunk["codecs"] == ["G722", "PCMA"]
+    assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+    route = pbx.cli("route", "add", "all", "--pattern", "X.", "--trunk", "acme")
+    assert route.returncode == 0, route.stderr
+
+    # The phone speaks only G.711 u-law, the carrier's phone only a-law.
+    with (
+        PhoneHost(codecs=("PCMU/8000",)) as phone_side,
+        PhoneHost(codecs=("PCMA/8000",)) as carrier_side,
+        Phone(
+            "101",
+            password,
+            server="127.0.0.1",
+            port=pbx.sip_port,
+            tone_hz=TONE_EXTENSION,
+            host=phone_side,
+        ) as alice,
+        Phone(
+            CARRIER_PHONE,
+            CARRIER_PHONE_PASSWORD,
+            server="127.0.0.1",
+            port=carrier.port,
+            tone_hz=TONE_CARRIER_PHONE,
+            host=carrier_side,
+        ) as callee,
+    ):
+        assert (alice.register(), callee.register()) == (200, 200)
+        call = alice.call(CARRIER_PHONE)
+        call.wait_confirmed()
+        incoming = callee.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_CARRIER_PHONE), "caller does not hear the carrier"
+        assert incoming.heard_tone(TONE_EXTENSION), "carrier does not hear the caller"
+        # A new offer of the phone's in the call keeps to the trunk's codecs.
+        assert call.reinvite() == 200
+        call.hangup()
+        incoming.wait_disconnected()
+
+    first, again = carrier.requests("INVITE")[-2:]
+    assert first.static_codecs == ["G722", "PCMA"], first.media
+    assert again.static_codecs == ["G722", "PCMA"], again.media
+    # Neither the carrier's password nor the phone's is in a daemon's log.
+    for path in (pbx.data_dir / "logs").iterdir():
+        text = path.read_text(errors="replace")
+        assert ACCOUNT_PASSWORD not in text and password not in text, path
+
+
+def test_trunk_codecs_are_checked_and_a_refusal_changes_nothing(pbx_data):
+    added = pbx_data.cli(
+        "trunk", "add", "peer1", "--kind", "peer", "--host", "127.0.0.1",
+        "--json",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.json()["codecs"] is None  # whatever the phones offer
+
+    for given, rule in (
+        ("pcma,opus", 'codecs "opus": not a codec this PBX bridges'),
+        ("", "codecs: at least one codec, or any"),
+        ("pcma,PCMA", 'codecs "PCMA": given twice'),
+    ):
+        refused = pbx_data.cli("trunk", "set", "peer1", "--codecs", given)
+        assert refused.returncode != 0
+        assert rule in refused.stderr, refused.stderr
+    assert pbx_data.cli("trunk", "list", "--json").json()[0]["codecs"] is None
+
+    changed = pbx_data.cli("trunk", "set", "peer1", "--codecs", "PCMA, pcmu")
+    assert changed.returncode == 0, changed.stderr
+    assert "codecs: PCMA, PCMU" in changed.stdout
+    back = pbx_data.cli("trunk", "set", "peer1", "--codecs", "any", "--json")
+    assert back.json()["codecs"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import signed_in
+from tests.webclient import field_error, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,26 @@ def test_a_trunk_added_on_the_page_is_listed_with_its_state(office, admin):
     assert "<code>127.0.0.1:9</code>" in page
     assert '<td class="state">unreachable</td>' in page
     assert [t["name"] for t in office.cli("trunk", "list", "--json").json()] == ["acme"]
+
+
+def test_a_trunks_codecs_are_changed_on_the_page_and_a_bad_one_shown(office, admin):
+    office.cli("trunk", "add", "eu", "--kind", "peer", "--host", "127.0.0.1")
+    refused = admin.post_form(
+        "/trunks/eu/codecs", {"codecs": "pcma,amr"}, csrf_from="/trunks"
+    )
+    assert refused.status == 422
+    assert field_error(refused.body, "codecs").startswith(
+        'codecs "amr": not a codec this PBX bridges'
+    )
+    saved = admin.post_form(
+        "/trunks/eu/codecs", {"codecs": "pcma, pcmu"}, csrf_from="/trunks"
+    )
+    assert saved.status == 303
+    assert 'id="codecs-eu" name="codecs" type="text" size="12" value="PCMA,PCMU"' in (
+        admin.get("/trunks").body
+    )
+    eu = [t for t in office.cli("trunk", "list", "--json").json() if t["name"] == "eu"]
+    assert eu[0]["codecs"] == ["PCMA", "PCMU"]
 
 
 def test_an_impossible_dial_pattern_is_shown_next_to_the_patterns(office, admin):

@@ -36,6 +36,7 @@ TRUNK_FIELDS = {
     "did_header": str,
     "dids": list,
     "enabled": bool,
+    "codecs": (list, str),
 }
 ROUTE_FIELDS = {
     "name": str,

@@ -8,7 +8,14 @@ from agent.cdr.records import DISPOSITIONS
 from agent.routes.groups import STRATEGIES
 from agent.routes.service import DESTINATION_KINDS
 from agent.sip.schedule import MODES
-from agent.trunks.rules import CALLER_ID_HEADERS, DID_HEADERS, KINDS, TRANSPORTS
+from agent.trunks.rules import (
+    ANY_CODEC,
+    CALLER_ID_HEADERS,
+    CODECS,
+    DID_HEADERS,
+    KINDS,
+    TRANSPORTS,
+)
 from webadmin.openapi_parts import json_response, problem_response
 
 _ERRORS = {
@@ -78,6 +85,25 @@ def _with_warnings(operation: dict) -> dict:
     return operation
 
 
+_CODECS_OUT = {
+    "type": ["array", "null"],
+    "items": {"enum": list(CODECS)},
+    "description": "the codecs the carrier is offered, preferred first; null: "
+    "whatever the phones offer",
+}
+_CODECS_IN = {
+    "oneOf": [
+        {"type": "array", "items": _STR, "minItems": 1},
+        _STR,
+    ],
+    "description": "codec names, preferred first, from "
+    + ", ".join(CODECS)
+    + " (any case, no repeats), as a list or comma-separated; "
+    + f'"{ANY_CODEC}": whatever the phones offer (the default)',
+    "example": ["PCMA", "PCMU"],
+}
+
+
 def _list_of(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
 
@@ -103,6 +129,7 @@ SCHEMAS: dict = {
             "did_header": {"enum": list(DID_HEADERS)},
             "enabled": {"type": "boolean"},
             "dids": _STRS,
+            "codecs": _CODECS_OUT,
             "recording": {
                 "type": "boolean",
                 "readOnly": True,
@@ -129,6 +156,7 @@ SCHEMAS: dict = {
             "caller_id_header": {"enum": list(CALLER_ID_HEADERS)},
             "did_header": {"enum": list(DID_HEADERS)},
             "dids": _STRS,
+            "codecs": _CODECS_IN,
         },
     },
     "TrunkStatus": {

@@ -31,6 +31,7 @@ TRUNK_FORM = (
     "password",
     "caller_id_header",
     "did_header",
+    "codecs",
 )
 ROUTE_FORM = ("name", "patterns", "trunks", "caller_id")
 INBOUND_FORM = ("did", "destination", "caller_id")
@@ -82,10 +83,33 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         log.info("trunk %s: recording %s, by %s", name, choice, principal.name)
         bottle.redirect("/trunks", 303)
 
+    @app.post("/trunks/<name>/codecs")
+    def set_trunk_codecs(name: str) -> str:
+        try:
+            info = trunks().update(name, codecs=_form("codecs"))
+        except Forbidden as exc:
+            return forbidden(exc)
+        except PbxError as exc:
+            return trunks_page({}, _field_errors(exc), 422)
+        shown = ",".join(info.codecs) if info.codecs else rules.ANY_CODEC
+        log.info(
+            "trunk %s: codecs %s, by %s",
+            name,
+            shown,
+            access.current().principal.name,
+        )
+        bottle.redirect("/trunks", 303)
+
     @app.get("/trunks")
     def trunk_list() -> str:
         return trunks_page(
-            {"kind": "register", "port": "5060", "caller_id_header": "pai"}, {}
+            {
+                "kind": "register",
+                "port": "5060",
+                "caller_id_header": "pai",
+                "codecs": rules.ANY_CODEC,
+            },
+            {},
         )
 
     @app.post("/trunks/new")
@@ -102,6 +126,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 password=values["password"] or None,
                 caller_id_header=values["caller_id_header"] or "pai",
                 did_header=values["did_header"] or "to",
+                codecs=values["codecs"] or rules.ANY_CODEC,
             )
         except Forbidden as exc:
             return forbidden(exc)

@@ -41,6 +41,7 @@ def _show_trunk(info, as_json: bool) -> None:
     )
     if info.dids:
         print("  DIDs: " + ", ".join(info.dids))
+    print("  codecs: " + (", ".join(info.codecs) if info.codecs else "any"))
 
 
 TRUNK_OPTIONS = (
@@ -53,6 +54,11 @@ TRUNK_OPTIONS = (
     ("--realm", "the carrier's digest realm, if it must be fixed"),
     ("--caller-id-header", "from, pai or rpid: how the caller ID is sent"),
     ("--did-header", "to, ruri, pcpi or diversion: where the DID is read"),
+    (
+        "--codecs",
+        "codecs the carrier is offered, preferred first (pcma,pcmu; "
+        "pcmu, pcma, g722, g729), or any: whatever the phones offer",
+    ),
 )
 
 

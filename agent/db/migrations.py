@@ -481,6 +481,13 @@ ALTER TABLE voicemail_message ADD COLUMN transcript TEXT NOT NULL DEFAULT '';
 ALTER TABLE mailbox ADD COLUMN transcribe BOOLEAN NOT NULL DEFAULT 1
 """
 
+# The codecs a trunk's carrier is offered, in order of preference, as
+# comma-separated names (agent/trunks/rules.py CODECS); "": whatever the
+# phones offer.
+TRUNK_CODECS = """
+ALTER TABLE trunk ADD COLUMN codecs VARCHAR(64) NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -526,6 +533,7 @@ MIGRATIONS: list[Migration] = [
         30, "call queues in the call records, service level", _run(QUEUE_RECORDS)
     ),
     Migration(31, "voicemail transcripts", _run(VOICEMAIL_TRANSCRIPTS)),
+    Migration(33, "codecs per trunk", _run(TRUNK_CODECS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

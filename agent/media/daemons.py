@@ -36,6 +36,11 @@ def _worker_daemon(settings: Settings, port: int) -> Daemon:
         return daemon is not None and pool.worker_answering(settings, port, daemon.pid)
 
     daemon = Daemon(
-        DaemonSpec(name=f"media-{port}", prepare=prepare, answering=answering)
+        DaemonSpec(
+            name=f"media-{port}",
+            prepare=prepare,
+            answering=answering,
+            logs_itself=True,
+        )
     )
     return daemon

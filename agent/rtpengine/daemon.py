@@ -55,6 +55,10 @@ def rtpengine_command(settings: Settings) -> list[str]:
         "--recording-method=pcap",
         "--log-stderr",
         "--log-level=5",
+        # Its start and each call's creation and packet totals, at INFO
+        # (syslog 6), are worth a line each; the control protocol's INFO
+        # lines (two for every ping the agent sends) are not.
+        "--log-level-core=6",
     ]
 
 

@@ -180,7 +180,7 @@ class CallForwarding:
         """From from_trunk: an inbound route's extension, if it has features."""
         if not load_features(self.dialplan.connection(), number).any:
             return False
-        KSR.pv.sets(AVP_FROM_TRUNK, "1")
+        KSR.pv.sets(AVP_FROM_TRUNK, trunk)
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
@@ -288,7 +288,10 @@ class CallForwarding:
             self._started(from_trunk)
         nated = KSR.isflagset(FLAG_NATED_SOURCE) or KSR.isbflagset(FLAG_NAT_BRANCH)
         if (from_trunk or nated) and not KSR.isflagset(FLAG_MEDIA_RELAY):
-            self.relay_media()
+            trunk = self.dialplan.current().trunk_named(
+                str(KSR.pv.get(AVP_FROM_TRUNK) or "") if from_trunk else ""
+            )
+            self.relay_media(trunk=trunk)
         self.relay()
 
     def forward_after_failure(self) -> bool:

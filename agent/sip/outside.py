@@ -58,9 +58,17 @@ except ModuleNotFoundError:
 FLAG_MEDIA_RELAY = 10
 # Record-Route parameter that tells in-dialog requests the same.
 MEDIA_RR_PARAM = "mr=1"
+# Record-Route parameter naming the trunk (its id) of a call whose codecs
+# the trunk limits, so that a new offer in the call keeps to them.
+TRUNK_RR_PARAM = "mt"
 # rtpengine flags: the relay's address in c= and o= lines, no ICE towards
 # phones and carriers that would try to reach each other directly.
 RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
+# RFC 4733 DTMF events stay in a trunk's offer whatever its codecs.
+DTMF_CODEC = "telephone-event"
+# What every desk phone speaks (RFC 3551 section 4.5.14): a call from a
+# trunk limited to other codecs offers these too, transcoded by rtpengine.
+PHONE_CODECS = ("PCMU", "PCMA")
 # Added to the offer of a call to record: rtpengine captures its packets
 # (--recording-method=pcap) and the agent makes them audio (agent/recordings).
 RECORD_FLAG = " record-call=yes"
@@ -147,10 +155,40 @@ class Trunk:
     caller_id_header: str
     did_header: str
     recording: bool = False
+    #: Codecs the carrier may get, preferred first; (): whatever the phones
+    #: offer.
+    codecs: tuple[str, ...] = ()
 
     @property
     def hostport(self) -> str:
         return f"{self.host}:{self.port}"
+
+    def offer_flags_out(self) -> str:
+        """rtpengine flags for a phone's offer going to this trunk.
+
+        Every codec of the phone is masked (kept for the phone's side, taken
+        out of what the carrier sees) and the trunk's codecs are offered in
+        their order; rtpengine transcodes the ones the phone did not offer.
+        """
+        if not self.codecs:
+            return ""
+        offered = " ".join(f"codec-transcode={c}" for c in self.codecs)
+        return f" codec-mask=all {offered} codec-transcode={DTMF_CODEC}"
+
+    def offer_flags_in(self) -> str:
+        """rtpengine flags for this trunk's offer going to a phone.
+
+        The carrier's codecs not on the trunk are stripped, so the answer it
+        gets names only the trunk's codecs; the phone is also offered G.711,
+        transcoded, when the trunk's codecs leave it out.
+        """
+        if not self.codecs:
+            return ""
+        kept = " ".join(f"codec-offer={c}" for c in (*self.codecs, DTMF_CODEC))
+        added = "".join(
+            f" codec-transcode={c}" for c in PHONE_CODECS if c not in self.codecs
+        )
+        return f" codec-strip=all {kept}{added}"
 
     def request_uri(self, number: str) -> str:
         uri = f"sip:{number}@{self.hostport}"
@@ -234,6 +272,9 @@ class Dialplan:
             or self.recording.get(callee) in RECORDS_INBOUND
         )
 
+    def trunk_named(self, name: str) -> Trunk | None:
+        return next((t for t in self.trunks.values() if t.name == name), None)
+
     def resolve(self, kind: str, destination: str, now: dt.datetime) -> tuple[str, str]:
         """A time condition's destination at this moment; others as they are."""
         if kind == "time_condition":
@@ -259,7 +300,8 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
     plan = Dialplan()
     for row in con.execute(
         "SELECT id, name, kind, host, port, transport, outbound_proxy, username,"
-        " caller_id_header, did_header, recording FROM trunk WHERE enabled = 1"
+        " caller_id_header, did_header, recording, codecs FROM trunk"
+        " WHERE enabled = 1"
     ):
         trunk = Trunk(
             id=row[0],
@@ -273,6 +315,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             caller_id_header=row[8],
             did_header=row[9],
             recording=bool(row[10]),
+            codecs=tuple(c for c in (row[11] or "").split(",") if c),
         )
         plan.trunks[trunk.id] = trunk
         for address in _addresses(trunk.host):
@@ -538,7 +581,8 @@ class OutsideCalls:
         self.relay_media(
             record=plan.records(
                 caller, destination if kind == "extension" else "", trunk
-            )
+            ),
+            trunk=trunk,
         )
         # A ring group's call lights no member's lamp: the dialog module
         # would show every member in the call once one answers.
@@ -779,7 +823,7 @@ class OutsideCalls:
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
         trunk = plan.trunks[first]
         if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
-            self.relay_media(record=plan.records(caller, "", trunk))
+            self.relay_media(record=plan.records(caller, "", trunk), trunk=trunk)
         self.calls.send(
             event,
             str(KSR.pv.get("$ci")),
@@ -938,13 +982,18 @@ class OutsideCalls:
 
     # -- media ---------------------------------------------------------------
 
-    def relay_media(self, record: bool = False) -> None:
+    def relay_media(self, record: bool = False, trunk: Trunk | None = None) -> None:
         """Put rtpengine in this call's media path (offer now, answer later),
-        recording the call when record is set."""
+        recording the call when record is set, with the codecs of the trunk
+        the call goes to or comes from."""
         KSR.setflag(FLAG_MEDIA_RELAY)
         KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
+        codec_flags = ""
+        if trunk is not None and trunk.codecs:
+            KSR.rr.add_rr_param(f";{TRUNK_RR_PARAM}={trunk.id}")
+            codec_flags = self._codec_flags(trunk)
         if KSR.textops.has_body_type("application/sdp") > 0:
-            flags = RTPENGINE_FLAGS + (RECORD_FLAG if record else "")
+            flags = RTPENGINE_FLAGS + (RECORD_FLAG if record else "") + codec_flags
             KSR.rtpengine.rtpengine_manage(flags)
 
     def media_reply(self) -> None:
@@ -959,6 +1008,22 @@ class OutsideCalls:
         if KSR.isflagset(FLAG_MEDIA_RELAY):
             KSR.rtpengine.rtpengine_delete("")
 
+    def _codec_flags(self, trunk: Trunk) -> str:
+        """The flags for an offer in a call of trunk: from it, or to it."""
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        from_carrier = self.dialplan.current().sources.get(source) == trunk
+        return trunk.offer_flags_in() if from_carrier else trunk.offer_flags_out()
+
+    def _trunk_of_dialog(self) -> Trunk | None:
+        """The trunk named in the Route of an in-dialog request, if any."""
+        for trunk in self.dialplan.current().trunks.values():
+            if not trunk.codecs:
+                continue
+            param = f"{TRUNK_RR_PARAM}={trunk.id}(;|$)"
+            if KSR.rr.check_route_param(param) > 0:
+                return trunk
+        return None
+
     def media_in_dialog(self, method: str) -> None:
         """In-dialog requests of a relayed call: re-offers and the end."""
         if method == "BYE":
@@ -972,5 +1037,8 @@ class OutsideCalls:
             KSR.rtpengine.rtpengine_delete("")
             return
         if method == "INVITE" or KSR.textops.has_body_type("application/sdp") > 0:
-            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+            # Only an offer is limited: an ACK's SDP is an answer.
+            trunk = self._trunk_of_dialog() if method in {"INVITE", "UPDATE"} else None
+            codec_flags = self._codec_flags(trunk) if trunk else ""
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS + codec_flags)
         KSR.tm.t_on_reply("ksr_onreply_route_outside")

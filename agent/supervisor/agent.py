@@ -34,6 +34,7 @@ from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.storage.service import StorageKeeper
+from agent.supervisor import output
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.supervisor.lock import LOCK_NAME
 from agent.trunks import keeper as trunk_keeper
@@ -71,6 +72,12 @@ class Agent:
             Daemon(provisioning_spec(self.settings)),
             *media_daemons(self.settings),
         ]
+        if not output.kept_by_journald():
+            for daemon in self.daemons:
+                if not daemon.spec.logs_itself:
+                    daemon.output = output.DaemonOutput(
+                        self.settings.logs_dir, daemon.name
+                    )
         self._lock_file = None
         self._ready_reported = False
         self._first_password: str | None = None

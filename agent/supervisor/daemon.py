@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.events import catalogue, raise_event
+from agent.supervisor.output import DaemonOutput
 
 log = logging.getLogger("edgepbx.supervisor")
 
@@ -51,6 +52,9 @@ class DaemonSpec:
     name: str
     prepare: Callable[[], tuple[list[str], dict[str, str]]]
     answering: Callable[[], bool]
+    #: The daemon writes the viewer's log file itself (the media workers
+    #: share logs/edgepbx.log): its output is not copied a second time.
+    logs_itself: bool = False
 
 
 @dataclass
@@ -63,6 +67,9 @@ class Daemon:
     next_start: float = 0.0
     last_error: str | None = None
     history: list[str] = field(default_factory=list)
+    #: Where the daemon's stdout and stderr go; None: stderr is the agent's
+    #: own (the journal on the device), stdout is dropped.
+    output: DaemonOutput | None = None
 
     @property
     def name(self) -> str:
@@ -75,16 +82,21 @@ class Daemon:
     def start(self) -> None:
         try:
             command, env = self.spec.prepare()
+            captured = self.output is not None
             self.process = subprocess.Popen(
                 command,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 # Daemons log to stderr; what some print to stdout at start
-                # (Kamailio's socket list) is noise at the console.
-                stdout=subprocess.DEVNULL,
+                # (Kamailio's socket list) is noise at the console, though
+                # worth keeping in a daemon's own log file.
+                stdout=subprocess.PIPE if captured else subprocess.DEVNULL,
+                stderr=subprocess.STDOUT if captured else None,
                 start_new_session=True,
                 preexec_fn=die_with_parent,
             )
+            if self.output is not None:
+                self.output.follow(self.process.stdout)
         except Exception as exc:  # a start that fails is retried with backoff
             self.last_error = str(exc)
             log.error("%s: cannot start: %s", self.name, exc)

@@ -8,8 +8,9 @@ Where the lines are:
 - under ``make run`` the agent and the media workers also write
   ``logs/edgepbx.log`` in the data directory (agent/cli/main.py), with the
   logger's name, and the network watchdog writes ``logs/watchdog.log``.
-  Kamailio's and rtpengine's own lines go to the terminal there and are not
-  in the viewer: they are read from the journal only.
+  What Kamailio, rtpengine, the web servers and the provisioning server
+  print the agent writes to ``logs/<daemon>.log`` (agent/supervisor/output.py),
+  in the same format, the logger's name saying which daemon it was.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ _LOGGER_DAEMON = {
     "tftp": "provisioning",
     "pnp": "provisioning",
     "web": "web",
+    "webadmin": "web",
+    "kamailio": "kamailio",
+    "rtpengine": "rtpengine",
 }
 # syslog priorities (RFC 5424 section 6.2.1) as the viewer's levels.
 _PRIORITY_LEVEL = {
@@ -110,6 +114,11 @@ def _moment(field: str, value: str | None) -> dt.datetime | None:
 def _daemon_of(logger: str) -> str:
     part = logger.split(".")[1] if "." in logger else ""
     return _LOGGER_DAEMON.get(part, "agent")
+
+
+def daemon_named(supervised: str) -> str:
+    """The viewer's daemon for a supervised daemon's name ("media-5071")."""
+    return _LOGGER_DAEMON.get(supervised.split("-")[0], "agent")
 
 
 def _file_entries(path: Path) -> list[LogEntry]:

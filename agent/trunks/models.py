@@ -31,6 +31,9 @@ class Trunk(BaseModel):
     updated_at = peewee.DateTimeField(default=utcnow)
     #: Every call through this trunk is recorded.
     recording = peewee.BooleanField(default=False)
+    #: Comma-separated codec names the carrier is offered, preferred first;
+    #: "": whatever the phones offer (migration 33).
+    codecs = peewee.CharField(max_length=64, default="")
 
 
 class TrunkDid(BaseModel):

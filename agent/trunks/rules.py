@@ -16,6 +16,15 @@ CALLER_ID_HEADERS = ("from", "pai", "rpid")
 #: Request-URI, RFC 3455 P-Called-Party-ID, or RFC 5806 Diversion.
 DID_HEADERS = ("to", "ruri", "pcpi", "diversion")
 DEFAULT_SIP_PORT = 5060  # RFC 3261 section 19.1.2
+#: Codecs a trunk may be limited to: those rtpengine here transcodes both
+#: ways (``rtpengine --codecs``: "fully supported") and that have a static
+#: RTP payload type (RFC 3551 section 6), so a phone that offers another
+#: codec still talks to the carrier through rtpengine. G.729 needs no
+#: licence since its patents ran out (2017); Opus, GSM and Speex are left
+#: out: carriers do not ask for them on a trunk.
+CODECS = ("PCMU", "PCMA", "G722", "G729")
+#: What means "no limit, whatever the phones offer" (the default).
+ANY_CODEC = "any"
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _HOST = re.compile(
@@ -112,3 +121,37 @@ def number(field: str, value: str | None) -> str | None:
     if not _NUMBER.fullmatch(value):
         raise InvalidInput(field, value, "digits, * or #, with an optional leading +")
     return value
+
+
+def codecs(value: str | list[str] | tuple[str, ...]) -> str:
+    """An ordered codec list, given as "pcma,pcmu" or a list; stored as
+    "PCMA,PCMU", or "" for the word any (whatever the phones offer)."""
+    rule = (
+        f"codec names from {', '.join(CODECS)}, preferred first, "
+        f"separated by commas, or {ANY_CODEC}"
+    )
+    if isinstance(value, str):
+        names = value.split(",")
+    elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        names = list(value)
+    else:
+        raise InvalidInput("codecs", None, rule)
+    names = [n.strip() for n in names if n.strip()]
+    if [n.lower() for n in names] == [ANY_CODEC]:
+        return ""
+    if not names:
+        raise InvalidInput("codecs", "", "at least one codec, or " + ANY_CODEC)
+    known = {c.upper(): c for c in CODECS}
+    clean = []
+    for given in names:
+        codec = known.get(given.upper())
+        if codec is None:
+            raise InvalidInput(
+                "codecs",
+                given,
+                "not a codec this PBX bridges: one of " + ", ".join(CODECS),
+            )
+        if codec in clean:
+            raise InvalidInput("codecs", given, "given twice")
+        clean.append(codec)
+    return ",".join(clean)

@@ -56,6 +56,9 @@ class TrunkInfo:
     dids: list[str]
     #: Every call through it is recorded (agent/recordings).
     recording: bool = False
+    #: Codecs the carrier is offered, preferred first; None: whatever the
+    #: phones offer.
+    codecs: list[str] | None = None
 
     @classmethod
     def of(cls, row: Trunk) -> TrunkInfo:
@@ -75,6 +78,7 @@ class TrunkInfo:
             enabled=bool(row.enabled),
             dids=[d.did for d in row.dids.order_by(TrunkDid.did)],
             recording=bool(row.recording),
+            codecs=row.codecs.split(",") if row.codecs else None,
         )
 
     def to_dict(self) -> dict:
@@ -105,6 +109,7 @@ _FIELDS = (
     "caller_id_header",
     "did_header",
     "enabled",
+    "codecs",
 )
 
 
@@ -132,6 +137,8 @@ def _checked(values: dict) -> dict:
             out[field] = rules.choice(field, value, rules.DID_HEADERS)
         elif field == "enabled":
             out[field] = bool(value)
+        elif field == "codecs":
+            out[field] = rules.codecs(value)
         else:
             raise InvalidInput(field, None, "not a field of a trunk")
     return out
@@ -190,6 +197,7 @@ class TrunkService:
         caller_id_header: str = "pai",
         did_header: str = "to",
         dids: list[str] | None = None,
+        codecs: str | list[str] | None = None,
     ) -> TrunkInfo:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         name = rules.name(name)
@@ -205,6 +213,7 @@ class TrunkService:
                 "realm": realm,
                 "caller_id_header": caller_id_header,
                 "did_header": did_header,
+                **({} if codecs is None else {"codecs": codecs}),
             }
         )
         row = Trunk(name=name, **values)

@@ -10,7 +10,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th><th scope="col">Recording</th>
+    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th><th scope="col">Codecs</th><th scope="col">Recording</th>
   </tr></thead>
   <tbody>
   % for trunk in trunks:
@@ -21,6 +21,19 @@
       <td>{{trunk.username or '-'}}</td>
       <td class="state">{{states.get(trunk.name, 'unknown')}}</td>
       <td>{{', '.join(trunk.dids) or '-'}}</td>
+      <td>
+        % shown = ','.join(trunk.codecs) if trunk.codecs else rules.ANY_CODEC
+        % if editable:
+        <form method="post" action="/trunks/{{trunk.name}}/codecs" class="inline">
+          <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+          <label for="codecs-{{trunk.name}}" class="visually-hidden">Codecs of trunk {{trunk.name}}</label>
+          <input id="codecs-{{trunk.name}}" name="codecs" type="text" size="12" value="{{shown}}">
+          <button type="submit" aria-label="Save the codecs of trunk {{trunk.name}}">Save</button>
+        </form>
+        % else:
+        {{shown}}
+        % end
+      </td>
       <td>
         % if editable:
         <form method="post" action="/trunks/{{trunk.name}}/recording" class="inline">
@@ -47,7 +60,7 @@
 % end
 <form method="post" action="/trunks/new" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label, kind, hint in (('name', 'Name', 'text', 'Lower-case letters, digits and -'), ('host', 'Carrier server', 'text', 'Like sip.carrier.example'), ('port', 'Port', 'text', '5060 unless the carrier says otherwise'), ('username', 'Account user name', 'text', 'Register trunks only'), ('password', 'Account password', 'password', 'Kept sealed; never shown again')):
+  % for name, label, kind, hint in (('name', 'Name', 'text', 'Lower-case letters, digits and -'), ('host', 'Carrier server', 'text', 'Like sip.carrier.example'), ('port', 'Port', 'text', '5060 unless the carrier says otherwise'), ('username', 'Account user name', 'text', 'Register trunks only'), ('password', 'Account password', 'password', 'Kept sealed; never shown again'), ('codecs', 'Codecs', 'text', 'Offered to the carrier in this order, like pcma,pcmu (from ' + ', '.join(rules.CODECS).lower() + '); any: what the phones offer')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
