@@ -125,6 +125,8 @@ class Channel:
         self.recorder: pj.AudioMediaRecorder | None = None
         self.recording_started = 0.0
         self.ended = False
+        #: The trunk the caller came in on; "" for a call from the PBX.
+        self.trunk = ""
 
     @property
     def audio(self) -> pj.AudioMedia:
@@ -195,8 +197,20 @@ class Channel:
             return 0
 
     def transfer(self, number: str) -> None:
-        """Blind transfer (RFC 3515 REFER) of the caller to an extension."""
+        """Blind transfer (RFC 3515 REFER) of the caller to an extension.
+
+        A caller from a trunk is joined to the extension by the worker
+        instead: a carrier seldom follows a REFER, and the call it placed
+        would come back as a call to a DID that the number is not.
+        """
         self.stop_playing()
+        if self.trunk:
+            from agent.media.flows import JoinExtension
+
+            join = JoinExtension(self.worker, self, number, self.call.flow)
+            self.call.flow = join
+            join.start()
+            return
         target = f"sip:{number}@{self.worker.domain}"
         log.info("media: call %s transferred to %s", self.call.label, number)
         self.call.xfer(target, pj.CallOpParam(True))
@@ -372,6 +386,7 @@ class MediaWorker:
             self._reply(call, NOT_FOUND)
             return
         call.flow = flow
+        call.channel.trunk = invite.header(pool.TRUNK_HEADER) or ""
         self.calls[call_id] = call
         log.info(
             "media: call %s from %s to %s: %s",
