@@ -89,8 +89,10 @@ def _body(fields: dict[str, type]) -> dict:
 
 def _target(text: str | None, field: str) -> tuple[str, str]:
     kind, sep, name = (text or "").partition(":")
-    if not sep:
-        raise BadRequest(f"{field}: KIND:NAME, like extension:101", field=field)
+    if not sep and kind != "hangup":
+        raise BadRequest(
+            f"{field}: KIND:TARGET, like extension:101, or hangup", field=field
+        )
     return kind, name
 
 

@@ -5,11 +5,14 @@ the document of ``webadmin.openapi``."""
 from __future__ import annotations
 
 from agent.cdr.records import DISPOSITIONS
+from agent.destinations import TARGET_KINDS, usage
 from agent.routes.groups import STRATEGIES
 from agent.routes.service import DESTINATION_KINDS
 from agent.sip.schedule import MODES
 from agent.trunks.rules import CALLER_ID_HEADERS, DID_HEADERS, KINDS, TRANSPORTS
 from webadmin.openapi_parts import json_response, problem_response
+
+_TARGET = "one of " + usage(TARGET_KINDS)
 
 _ERRORS = {
     "401": problem_response("no valid session or bearer token"),
@@ -195,7 +198,11 @@ SCHEMAS: dict = {
             "did": _STR,
             "caller_id": {"type": "string", "description": "empty: any caller"},
             "destination_kind": {"enum": list(DESTINATION_KINDS)},
-            "destination": _STR,
+            "destination": {
+                "type": "string",
+                "description": "the target of the kind: a number, a time"
+                " condition's name, empty for hangup; it must exist",
+            },
         },
     },
     "RingGroup": {
@@ -216,7 +223,12 @@ SCHEMAS: dict = {
                     },
                 },
             },
-            "failover": _STR,
+            "failover": {
+                "type": "string",
+                "description": "where calls go when no member took them, "
+                "empty for nowhere: a bare extension number or "
+                + usage(DESTINATION_KINDS),
+            },
         },
     },
     "TimeCondition": {
@@ -230,8 +242,8 @@ SCHEMAS: dict = {
             },
             "holidays": {"type": "array", "description": "YYYY-MM-DD[..YYYY-MM-DD]"},
             "mode": {"enum": list(MODES)},
-            "open_destination": {"type": "string", "description": "KIND:NAME"},
-            "closed_destination": {"type": "string", "description": "KIND:NAME"},
+            "open_destination": {"type": "string", "description": _TARGET},
+            "closed_destination": {"type": "string", "description": _TARGET},
             "open_now": {"type": "boolean", "readOnly": True},
         },
     },
