@@ -405,6 +405,13 @@ PATHS: dict = {
     },
     "/ring-groups/{group}": {
         "parameters": [_path_parameter("group", "the ring group's number")],
+        "put": _op(
+            "replaceRingGroup",
+            "Change every field of a ring group (the number stays)",
+            "200",
+            _ref("RingGroup"),
+            requestBody=_body("RingGroup"),
+        ),
         "delete": _op(
             "removeRingGroup", "Remove a ring group no route uses", "204", None
         ),
@@ -426,6 +433,13 @@ PATHS: dict = {
     },
     "/time-conditions/{condition}": {
         "parameters": [_path_parameter("condition", "the time condition's name")],
+        "put": _op(
+            "replaceTimeCondition",
+            "Change a time condition's hours, holidays and targets (its mode stays)",
+            "200",
+            _ref("TimeCondition"),
+            requestBody=_body("TimeCondition"),
+        ),
         "patch": _op(
             "changeTimeCondition",
             "Force day or night mode, add or remove holidays",

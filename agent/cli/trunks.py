@@ -239,6 +239,7 @@ def ringgroup_add(app: Appliance, args: argparse.Namespace) -> int:
         [_member(m) for m in args.member],
         ring_time_s=args.ring_time,
         failover=args.failover,
+        replace=args.replace,
     )
     if args.json:
         print_json(info.to_dict())
@@ -286,6 +287,7 @@ def timecondition_add(app: Appliance, args: argparse.Namespace) -> int:
         destination_parts(args.open),
         destination_parts(args.closed),
         [groups.parse_holiday(h) for h in args.holiday or []],
+        replace=args.replace,
     )
     _show_condition(info, args.json)
     return EXIT_OK
@@ -467,6 +469,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="where calls go when nobody answers: an extension's number, or "
         + usage(KINDS),
     )
+    rga.add_argument(
+        "--replace",
+        action="store_true",
+        help="change every field of the existing group with this number",
+    )
     command(rg_sub, "list", ringgroup_list, "list ring groups")
     rgr = command(rg_sub, "remove", ringgroup_remove, "remove a ring group")
     rgr.add_argument("number")
@@ -487,6 +494,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--closed",
         required=True,
         help="where calls go while closed: " + usage(TARGET_KINDS),
+    )
+    tca.add_argument(
+        "--replace",
+        action="store_true",
+        help="change the hours, holidays and targets of the existing condition",
     )
     tcs = command(tc_sub, "set", timecondition_set, "force day/night, holidays")
     tcs.add_argument("name")
