@@ -166,3 +166,43 @@ def test_a_ring_group_and_an_ivr_menu_never_share_a_number(admin_api):
     assert other.status == 201, other.body
     assert over.status == 422 and over.json()["field"] == "number"
     assert "already a ring group's number" in over.json()["detail"]
+
+
+def test_a_ring_group_is_replaced_and_a_failover_that_loops_is_refused(admin_api):
+    made = admin_api.request(
+        "POST",
+        f"{API}/ring-groups",
+        json_body={"number": "680", "name": "Desk", "members": [{"extension": "101"}]},
+    )
+    looped = admin_api.request(
+        "PUT",
+        f"{API}/ring-groups/680",
+        json_body={
+            "name": "Desk",
+            "members": [{"extension": "101"}],
+            "failover": "ring_group:680",
+        },
+    )
+    changed = admin_api.request(
+        "PUT",
+        f"{API}/ring-groups/680",
+        json_body={
+            "name": "Front desk",
+            "strategy": "sequential",
+            "members": [{"extension": "101", "ring_time_s": 15}],
+            "failover": "hangup",
+        },
+    )
+    listed = admin_api.request("GET", f"{API}/ring-groups").json()
+
+    assert made.status == 201, made.body
+    assert looped.status == 422 and looped.json()["field"] == "failover"
+    assert "leads back" in looped.json()["detail"]
+    assert changed.status == 200, changed.body
+    [group] = [g for g in listed if g["number"] == "680"]
+    assert (group["name"], group["strategy"], group["failover"]) == (
+        "Front desk",
+        "sequential",
+        "hangup",
+    )
+    assert group["members"] == [{"extension": "101", "ring_time_s": 15}]

@@ -291,4 +291,4 @@ def test_ring_group_fields_are_checked(pbx):
     assert (
         pbx.cli("inbound", "add", "15550100", "--to", "ring_group:600").returncode == 0
     )
-    refused(pbx.cli("ringgroup", "remove", "600", "--json"), "ring_group")
+    refused(pbx.cli("ringgroup", "remove", "600", "--json"), "number")

@@ -161,3 +161,32 @@ def test_the_call_pages_render_in_a_browser_without_scrolling_sideways(
     ]
     assert not any(page["scrollsSideways"] for page in seen.values()), tmp_path
     assert (tmp_path / "call-rules.png").stat().st_size > 0
+
+
+def test_ring_groups_and_time_conditions_are_added_and_changed_on_their_forms(
+    office, admin, browser_ready
+):
+    from tests import browser_driver
+
+    seen = browser_driver.run(
+        "call_rule_forms.mjs", office, session=admin.cookies["__Host-edgepbx_session"]
+    )
+
+    assert {"extension:101", "hangup", "time_condition:office"} <= set(
+        seen["failoverChoices"]
+    )
+    assert seen["editedMembers"] == "101:15"
+    assert "Support desk" in seen["groupRow"] and "extension:101" in seen["groupRow"]
+    assert "hours" in seen["hoursError"]
+    assert "ring_group:610" in seen["conditionRow"]
+    [group] = [g for g in office.cli("ringgroup", "list", "--json").json()
+               if g["number"] == "610"]  # fmt: skip
+    assert (group["name"], group["strategy"], group["failover"]) == (
+        "Support desk",
+        "sequential",
+        "extension:101",
+    )
+    [condition] = [c for c in office.cli("timecondition", "list", "--json").json()
+                   if c["name"] == "hours"]  # fmt: skip
+    assert condition["hours"]["mon"] == [["09:00", "17:00"]]
+    assert condition["closed_destination"] == "ring_group:610"

@@ -90,8 +90,10 @@ def _body(fields: dict[str, type]) -> dict:
 
 def _target(text: str | None, field: str) -> tuple[str, str]:
     kind, sep, name = (text or "").partition(":")
-    if not sep:
-        raise BadRequest(f"{field}: KIND:NAME, like extension:101", field=field)
+    if not sep and kind != "hangup":
+        raise BadRequest(
+            f"{field}: KIND:TARGET, like extension:101, or hangup", field=field
+        )
     return kind, name
 
 
@@ -277,6 +279,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post(f"{PREFIX}/ring-groups")
     @api_route
     def add_group() -> str:
+        return save_group(None)
+
+    @app.put(f"{PREFIX}/ring-groups/<group>")
+    @api_route
+    def replace_group(group: str) -> str:
+        return save_group(group)
+
+    def save_group(number: str | None) -> str:
+        """Add a ring group, or (number given) replace every field of one."""
         body = _body(GROUP_FIELDS)
         members = []
         for m in body.get("members") or []:
@@ -286,14 +297,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 )
             members.append((m["extension"], m.get("ring_time_s")))
         info = group_service().add_ring_group(
-            body.get("number") or "",
+            number or body.get("number") or "",
             body.get("name") or "",
             body.get("strategy") or "all",
             members,
             ring_time_s=body.get("ring_time_s") or 20,
             failover=body.get("failover"),
+            replace=number is not None,
         )
-        return _json_response(info.to_dict(), 201)
+        return _json_response(info.to_dict(), 201 if number is None else 200)
 
     @app.delete(f"{PREFIX}/ring-groups/<group>")
     @api_route
@@ -319,6 +331,16 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post(f"{PREFIX}/time-conditions")
     @api_route
     def add_condition() -> str:
+        return save_condition(None)
+
+    @app.put(f"{PREFIX}/time-conditions/<condition>")
+    @api_route
+    def replace_condition(condition: str) -> str:
+        return save_condition(condition)
+
+    def save_condition(name: str | None) -> str:
+        """Add a time condition, or (name given) replace its hours, holidays
+        and targets."""
         body = _body(CONDITION_FIELDS)
         hours = body.get("hours") or {}
         items = [
@@ -328,14 +350,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             if isinstance(span, list) and len(span) == 2
         ]
         info = group_service().add_time_condition(
-            body.get("name") or "",
+            name or body.get("name") or "",
             body.get("timezone") or "",
             groups.parse_hours(items),
             _target(body.get("open_destination"), "open_destination"),
             _target(body.get("closed_destination"), "closed_destination"),
             spans(body.get("holidays"), "holidays"),
+            replace=name is not None,
         )
-        return _json_response(info.to_dict(), 201)
+        return _json_response(info.to_dict(), 201 if name is None else 200)
 
     @app.patch(f"{PREFIX}/time-conditions/<condition>")
     @api_route

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from agent.ivr.destinations import KINDS
+from agent.destinations import MENU_KINDS as KINDS
 from agent.ivr.service import DIGIT_TIMEOUT_S, RETRIES
 from agent.media.pool import CALLS_PER_WORKER
 from agent.paging.service import MAX_MEMBERS as PAGE_MAX_MEMBERS

@@ -3,7 +3,7 @@ merged into the document of ``webadmin.openapi``."""
 
 from __future__ import annotations
 
-from agent.ivr.destinations import KINDS
+from agent.destinations import MENU_KINDS as KINDS
 from agent.queues.service import (
     ANNOUNCE_EVERY_S,
     MAX_AGENTS,

@@ -5,6 +5,7 @@ the document of ``webadmin.openapi``."""
 from __future__ import annotations
 
 from agent.cdr.records import DISPOSITIONS
+from agent.destinations import TARGET_KINDS, usage
 from agent.routes.groups import STRATEGIES
 from agent.routes.service import DESTINATION_KINDS
 from agent.sip.schedule import MODES
@@ -17,6 +18,8 @@ from agent.trunks.rules import (
     TRANSPORTS,
 )
 from webadmin.openapi_parts import json_response, problem_response
+
+_TARGET = "one of " + usage(TARGET_KINDS)
 
 _ERRORS = {
     "401": problem_response("no valid session or bearer token"),
@@ -223,7 +226,11 @@ SCHEMAS: dict = {
             "did": _STR,
             "caller_id": {"type": "string", "description": "empty: any caller"},
             "destination_kind": {"enum": list(DESTINATION_KINDS)},
-            "destination": _STR,
+            "destination": {
+                "type": "string",
+                "description": "the target of the kind: a number, a time"
+                " condition's name, empty for hangup; it must exist",
+            },
         },
     },
     "RingGroup": {
@@ -244,7 +251,12 @@ SCHEMAS: dict = {
                     },
                 },
             },
-            "failover": _STR,
+            "failover": {
+                "type": "string",
+                "description": "where calls go when no member took them, "
+                "empty for nowhere: a bare extension number or "
+                + usage(DESTINATION_KINDS),
+            },
         },
     },
     "TimeCondition": {
@@ -258,8 +270,8 @@ SCHEMAS: dict = {
             },
             "holidays": {"type": "array", "description": "YYYY-MM-DD[..YYYY-MM-DD]"},
             "mode": {"enum": list(MODES)},
-            "open_destination": {"type": "string", "description": "KIND:NAME"},
-            "closed_destination": {"type": "string", "description": "KIND:NAME"},
+            "open_destination": {"type": "string", "description": _TARGET},
+            "closed_destination": {"type": "string", "description": _TARGET},
             "open_now": {"type": "boolean", "readOnly": True},
         },
     },
@@ -421,6 +433,13 @@ PATHS: dict = {
     },
     "/ring-groups/{group}": {
         "parameters": [_path_parameter("group", "the ring group's number")],
+        "put": _op(
+            "replaceRingGroup",
+            "Change every field of a ring group (the number stays)",
+            "200",
+            _ref("RingGroup"),
+            requestBody=_body("RingGroup"),
+        ),
         "delete": _op(
             "removeRingGroup", "Remove a ring group no route uses", "204", None
         ),
@@ -442,6 +461,13 @@ PATHS: dict = {
     },
     "/time-conditions/{condition}": {
         "parameters": [_path_parameter("condition", "the time condition's name")],
+        "put": _op(
+            "replaceTimeCondition",
+            "Change a time condition's hours, holidays and targets (its mode stays)",
+            "200",
+            _ref("TimeCondition"),
+            requestBody=_body("TimeCondition"),
+        ),
         "patch": _op(
             "changeTimeCondition",
             "Force day or night mode, add or remove holidays",

@@ -1,32 +1,120 @@
-"""The page of ring groups, time conditions (with the day/night switch) and
-the toll-fraud guards. The same services as the CLI and the REST API."""
+"""The page of ring groups, time conditions (with the day/night switch and
+the forms that add and change them) and the toll-fraud guards. The same
+services as the CLI and the REST API."""
 
 from __future__ import annotations
 
 import bottle
 
 from agent.appliance import Appliance
+from agent.destinations import TARGET_KINDS, destination_parts
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.routes import groups
 from agent.routes import guard as call_guard
+from agent.routes.service import RouteService
 from webadmin import access
 from webadmin.pages import _field_errors, _form, render
 
 GUARD_NUMBERS = ("per_extension_calls", "total_calls", "window_s", "concurrent_calls")
+GROUP_FORM = ("rg_number", "rg_name", "rg_strategy", "rg_ring_time", "rg_members")
+GROUP_FORM_ALL = (*GROUP_FORM, "rg_failover", "rg_editing")
+CONDITION_FORM = (
+    "tc_name",
+    "tc_timezone",
+    "tc_hours",
+    "tc_holidays",
+    "tc_open",
+    "tc_closed",
+    "tc_editing",
+)
+
+
+def group_values(group: groups.RingGroupInfo) -> dict:
+    """A ring group as its form shows it."""
+    return {
+        "rg_number": group.number,
+        "rg_name": group.name,
+        "rg_strategy": group.strategy,
+        "rg_ring_time": str(group.ring_time_s),
+        "rg_members": " ".join(
+            f"{m['extension']}:{m['ring_time_s']}" for m in group.members
+        ),
+        "rg_failover": group.failover,
+        "rg_editing": group.number,
+    }
+
+
+def condition_values(condition: groups.TimeConditionInfo) -> dict:
+    """A time condition as its form shows it."""
+    return {
+        "tc_name": condition.name,
+        "tc_timezone": condition.timezone,
+        "tc_hours": " ".join(
+            f"{day}={start}-{end}"
+            for day, spans in condition.hours.items()
+            for start, end in spans
+        ),
+        "tc_holidays": " ".join(
+            first if first == last else f"{first}..{last}"
+            for first, last in condition.holidays
+        ),
+        "tc_open": condition.open_destination,
+        "tc_closed": condition.closed_destination,
+        "tc_editing": condition.name,
+    }
+
+
+def _members(text: str) -> list[tuple[str, int | None]]:
+    """ "101:20 102" -> [("101", 20), ("102", None)]."""
+    members = []
+    for item in text.replace(",", " ").split():
+        number, _, seconds = item.partition(":")
+        if seconds and not (seconds.isascii() and seconds.isdigit()):
+            raise InvalidInput("members", item, "EXTENSION or EXTENSION:SECONDS")
+        members.append((number, int(seconds) if seconds else None))
+    return members
+
+
+def _seconds(field: str, text: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(field, text, "a whole number of seconds")
+    return int(text)
+
+
+def _prefixed(errors: dict, prefix: str) -> dict:
+    """A service's field names as the form's (ring_time_s -> rg_ring_time)."""
+    names = {"ring_time_s": "ring_time", "open_destination": "open"}
+    names["closed_destination"] = "closed"
+    return {
+        k if k == "form" else prefix + names.get(k, k): v for k, v in errors.items()
+    }
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def principal():
         return access.current().principal
 
-    def page(errors: dict, status: int = 200) -> str:
+    def page(errors: dict, status: int = 200, values: dict | None = None) -> str:
         try:
             service = groups.GroupService(principal())
             ring_groups = service.list_ring_groups()
             conditions = service.list_time_conditions()
             guard = call_guard.current(principal())
+            routes = RouteService(principal())
+            targets = routes.destination_choices(TARGET_KINDS)
+            failovers = routes.destination_choices()
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
+        values = dict(values or {})
+        editing_group = bottle.request.query.getunicode("ring_group", "")
+        for group in ring_groups:
+            if group.number == editing_group and "rg_number" not in values:
+                values.update(group_values(group))
+        editing_condition = bottle.request.query.getunicode("time_condition", "")
+        for condition in conditions:
+            if condition.name == editing_condition and "tc_name" not in values:
+                values.update(condition_values(condition))
         return render(
             "call_rules",
             status,
@@ -34,12 +122,59 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             ring_groups=ring_groups,
             conditions=conditions,
             guard=guard,
+            targets=targets,
+            failovers=failovers,
+            strategies=groups.STRATEGIES,
+            values=values,
             errors=errors,
         )
 
     @app.get("/call-rules")
     def call_rules() -> str:
         return page({})
+
+    @app.post("/call-rules/ring-groups")
+    def save_ring_group() -> str:
+        values = {name: _form(name) for name in GROUP_FORM_ALL}
+        editing = values["rg_editing"]
+        try:
+            groups.GroupService(principal()).add_ring_group(
+                editing or values["rg_number"],
+                values["rg_name"],
+                values["rg_strategy"] or "all",
+                _members(values["rg_members"]),
+                ring_time_s=_seconds("ring_time_s", values["rg_ring_time"] or "20"),
+                failover=values["rg_failover"],
+                replace=bool(editing),
+            )
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(_prefixed(_field_errors(exc), "rg_"), 422, values)
+        bottle.redirect("/call-rules", 303)
+
+    @app.post("/call-rules/time-conditions")
+    def save_time_condition() -> str:
+        values = {name: _form(name) for name in CONDITION_FORM}
+        editing = values["tc_editing"]
+        try:
+            groups.GroupService(principal()).add_time_condition(
+                editing or values["tc_name"],
+                values["tc_timezone"].strip(),
+                groups.parse_hours(values["tc_hours"].replace(",", " ").split()),
+                destination_parts(values["tc_open"]),
+                destination_parts(values["tc_closed"]),
+                [
+                    groups.parse_holiday(h)
+                    for h in values["tc_holidays"].replace(",", " ").split()
+                ],
+                replace=bool(editing),
+            )
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(_prefixed(_field_errors(exc), "tc_"), 422, values)
+        bottle.redirect("/call-rules", 303)
 
     @app.post("/call-rules/time-conditions/mode")
     def set_mode() -> str:

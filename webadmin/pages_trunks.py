@@ -11,6 +11,7 @@ import bottle
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.cdr import records
+from agent.destinations import destination_parts
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.recordings import service as recordings
 from agent.routes.service import PatternSpec, RouteService
@@ -140,6 +141,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         try:
             outbound = routes().list_outbound()
             inbound = routes().list_inbound()
+            destinations = routes().destination_choices()
         except Forbidden as exc:
             return forbidden(exc)
         return render(
@@ -148,6 +150,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             title="Routes",
             outbound=outbound,
             inbound=inbound,
+            destinations=destinations,
             values=values,
             errors=errors,
         )
@@ -175,13 +178,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post("/routes/inbound/new")
     def add_inbound() -> str:
         values = {"in_" + name: _form("in_" + name) for name in INBOUND_FORM}
-        target = values["in_destination"]
-        kind, sep, name = target.partition(":")
+        kind, name = destination_parts(values["in_destination"])
         try:
             routes().add_inbound(
                 values["in_did"],
-                name if sep else kind,
-                destination_kind=kind if sep else "extension",
+                name,
+                destination_kind=kind,
                 caller_id=values["in_caller_id"] or None,
             )
         except Forbidden as exc:

@@ -13,6 +13,7 @@ from agent.cdr import records
 from agent.cli import recording as recording_cli
 from agent.cli.output import print_json
 from agent.cli.parsers import command, whole_number
+from agent.destinations import KINDS, TARGET_KINDS, destination_parts, usage
 from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
@@ -198,7 +199,7 @@ def route_remove(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def inbound_add(app: Appliance, args: argparse.Namespace) -> int:
-    kind, destination = _target(args.to)
+    kind, destination = destination_parts(args.to)
     info = RouteService(CONSOLE).add_inbound(
         args.did, destination, destination_kind=kind, caller_id=args.caller_id
     )
@@ -229,12 +230,6 @@ def inbound_remove(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _target(text: str) -> tuple[str, str]:
-    """ "101" (an extension) or KIND:NAME, like ring_group:600."""
-    kind, sep, name = (text or "").partition(":")
-    return (kind, name) if sep else ("extension", kind)
-
-
 def _member(text: str) -> tuple[str, int | None]:
     number, _, ring_time = text.partition(":")
     if ring_time and not (ring_time.isascii() and ring_time.isdigit()):
@@ -250,6 +245,7 @@ def ringgroup_add(app: Appliance, args: argparse.Namespace) -> int:
         [_member(m) for m in args.member],
         ring_time_s=args.ring_time,
         failover=args.failover,
+        replace=args.replace,
     )
     if args.json:
         print_json(info.to_dict())
@@ -294,9 +290,10 @@ def timecondition_add(app: Appliance, args: argparse.Namespace) -> int:
         args.name,
         args.timezone,
         groups.parse_hours(args.hours or []),
-        _target(args.open),
-        _target(args.closed),
+        destination_parts(args.open),
+        destination_parts(args.closed),
         [groups.parse_holiday(h) for h in args.holiday or []],
+        replace=args.replace,
     )
     _show_condition(info, args.json)
     return EXIT_OK
@@ -448,14 +445,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     rrm = command(route_sub, "remove", route_remove, "remove an outbound route")
     rrm.add_argument("name")
 
-    inbound = sub.add_parser("inbound", help="inbound routes: DID to extension")
+    inbound = sub.add_parser("inbound", help="inbound routes: DID to a destination")
     in_sub = inbound.add_subparsers(dest="action", required=True, metavar="ACTION")
     iadd = command(in_sub, "add", inbound_add, "route a DID")
     iadd.add_argument("did")
     iadd.add_argument(
         "--to",
         required=True,
-        help="an extension, or ring_group:NUMBER or time_condition:NAME",
+        help="an extension's number, or " + usage(KINDS),
     )
     iadd.add_argument("--caller-id", help="only calls from this number")
     command(in_sub, "list", inbound_list, "list inbound routes")
@@ -473,7 +470,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--member", action="append", required=True, help="EXTENSION[:SECONDS] in order"
     )
     rga.add_argument("--ring-time", type=whole_number, default=20, help="seconds (all)")
-    rga.add_argument("--failover", help="extension that rings when nobody answers")
+    rga.add_argument(
+        "--failover",
+        help="where calls go when nobody answers: an extension's number, or "
+        + usage(KINDS),
+    )
+    rga.add_argument(
+        "--replace",
+        action="store_true",
+        help="change every field of the existing group with this number",
+    )
     command(rg_sub, "list", ringgroup_list, "list ring groups")
     rgr = command(rg_sub, "remove", ringgroup_remove, "remove a ring group")
     rgr.add_argument("number")
@@ -485,8 +491,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     tca.add_argument("--timezone", required=True, help="like Europe/Berlin")
     tca.add_argument("--hours", action="append", help="mon-fri=09:00-17:00 (repeat)")
     tca.add_argument("--holiday", action="append", help="2026-12-24[..2026-12-26]")
-    tca.add_argument("--open", required=True, help="where calls go while open")
-    tca.add_argument("--closed", required=True, help="where calls go while closed")
+    tca.add_argument(
+        "--open",
+        required=True,
+        help="where calls go while open: " + usage(TARGET_KINDS),
+    )
+    tca.add_argument(
+        "--closed",
+        required=True,
+        help="where calls go while closed: " + usage(TARGET_KINDS),
+    )
+    tca.add_argument(
+        "--replace",
+        action="store_true",
+        help="change the hours, holidays and targets of the existing condition",
+    )
     tcs = command(tc_sub, "set", timecondition_set, "force day/night, holidays")
     tcs.add_argument("name")
     tcs.add_argument("--mode", help="auto, open (day) or closed (night)")

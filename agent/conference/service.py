@@ -16,6 +16,7 @@ from agent.accounts.passwords import hash_password
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import ConferenceRoom, utcnow
+from agent.destinations import refuse_if_used
 from agent.errors import InvalidInput, NotFound
 from agent.media.pool import CALLS_PER_WORKER
 from agent.voicemail.service import check_pin
@@ -116,6 +117,7 @@ class ConferenceService:
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
         room = self._room(number)
+        refuse_if_used("number", "conference", number)
         with database.atomic():
             before = RoomInfo.of(room).to_dict()
             room.delete_instance()

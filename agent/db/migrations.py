@@ -488,6 +488,13 @@ TRUNK_CODECS = """
 ALTER TABLE trunk ADD COLUMN codecs VARCHAR(64) NOT NULL DEFAULT ''
 """
 
+# A ring group's failover was an extension's bare number; it is now a
+# destination like an IVR key's (agent/destinations.py): "extension:101".
+RING_GROUP_FAILOVER = """
+UPDATE ring_group SET failover = 'extension:' || failover
+WHERE failover != '' AND failover NOT LIKE '%:%' AND failover != 'hangup'
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -529,6 +536,7 @@ MIGRATIONS: list[Migration] = [
     Migration(23, "call queues and their logged-in agents", _run(CALL_QUEUES)),
     Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
     Migration(25, "call recording per extension and trunk", _run(RECORDINGS)),
+    Migration(26, "ring group failover as a destination", _run(RING_GROUP_FAILOVER)),
     Migration(
         30, "call queues in the call records, service level", _run(QUEUE_RECORDS)
     ),

@@ -367,7 +367,7 @@ class CallQueue(BaseModel):
 
     ``agents`` are the static agents' extension numbers in ring order,
     comma-separated; ``failover`` is a destination as an IVR key has one
-    (agent/ivr/destinations.py); ``music`` is "default" or the name of an
+    (agent/destinations.py); ``music`` is "default" or the name of an
     uploaded piece of music on hold.
     """
 

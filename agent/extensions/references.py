@@ -53,13 +53,15 @@ def uses_of(number: str) -> list[str]:
             uses.append(f"IVR {choice.menu.number} (key {choice.digit})")
 
     for route in InboundRoute.select():
-        if route.destination_kind == "extension" and route.destination == number:
+        if route.destination_kind in _EXTENSION_KINDS and route.destination == number:
             uses.append(f"inbound route {route.did}")
 
     for group in RingGroupRow.select():
         members = {str(m.get("extension")) for m in json.loads(group.members)}
-        if number in members or group.failover == number:
+        if number in members:
             uses.append(f"ring group {group.number}")
+        elif _names(group.failover, number):
+            uses.append(f"ring group {group.number} (failover)")
 
     for page in PageGroup.select():
         if number in member_numbers(page.members):

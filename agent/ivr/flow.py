@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from agent.db.models import CallQueue, Extension, IvrMenu
-from agent.ivr.destinations import Destination
+from agent.destinations import Destination
 from agent.media.flows import Flow, LeaveMessage, prompt, prompts
 from agent.media.prompts import PromptMissing, system_prompt
 from agent.voicemail.service import VoicemailService

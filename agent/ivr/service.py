@@ -16,8 +16,8 @@ from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import CallQueue, Extension, IvrChoice, IvrMenu, utcnow
+from agent.destinations import MENU_KINDS, Destination, refuse_if_used
 from agent.errors import AlreadyExists, InvalidInput, NotFound
-from agent.ivr.destinations import Destination
 from agent.media.prompts import SYSTEM_PROMPTS_DIR
 from agent.settings import Settings
 from agent.voicemail.service import VoicemailService
@@ -117,8 +117,8 @@ class IvrService:
             field = f"choices.{key}"
             if len(key) != 1 or key not in CHOICE_KEYS:
                 raise InvalidInput(field, key, "a single key: 0-9, * or #")
-            parsed[key] = Destination.parse(text, field)
-        parsed_fallback = Destination.parse(fallback, "fallback")
+            parsed[key] = Destination.parse(text, field, MENU_KINDS)
+        parsed_fallback = Destination.parse(fallback, "fallback", MENU_KINDS)
 
         # Step 2: every destination exists, and none leads back here.
         targets = {f"choices.{k}": d for k, d in sorted(parsed.items())}
@@ -169,18 +169,7 @@ class IvrService:
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
         menu = self._menu(number)
-        target = f"ivr:{number}"
-        users = [
-            c.menu.number
-            for c in IvrChoice.select().where(IvrChoice.destination == target)
-        ] + [m.number for m in IvrMenu.select().where(IvrMenu.fallback == target)]
-        users = sorted(set(users) - {number})
-        if users:
-            raise InvalidInput(
-                "number",
-                number,
-                "still a destination of IVR menu " + ", ".join(users),
-            )
+        refuse_if_used("number", "ivr", number, own=f"IVR {number} (")
         with database.atomic():
             before = MenuInfo.of(menu).to_dict()
             menu.delete_instance(recursive=True)

@@ -127,6 +127,8 @@ class Channel:
         self.ended = False
         #: The SIP Call-ID of the caller's INVITE: the key of its call record.
         self.sip_call_id = ""
+        #: The trunk the caller came in on; "" for a call from the PBX.
+        self.trunk = ""
 
     @property
     def audio(self) -> pj.AudioMedia:
@@ -199,8 +201,20 @@ class Channel:
     def transfer(self, number: str, headers: dict[str, str] | None = None) -> None:
         """Blind transfer (RFC 3515 REFER) of the caller to an extension or
         another number, with headers for the new INVITE in the target URI
-        (RFC 3261 section 19.1.1; values digits or tokens, not escaped)."""
+        (RFC 3261 section 19.1.1; values digits or tokens, not escaped).
+
+        A caller from a trunk is joined to the extension by the worker
+        instead: a carrier seldom follows a REFER, and the call it placed
+        would come back as a call to a DID that the number is not.
+        """
         self.stop_playing()
+        if self.trunk:
+            from agent.media.flows import JoinExtension
+
+            join = JoinExtension(self.worker, self, number, self.call.flow)
+            self.call.flow = join
+            join.start()
+            return
         target = f"sip:{number}@{self.worker.domain}"
         if headers:
             fields = "&".join(f"{name}={value}" for name, value in headers.items())
@@ -380,6 +394,7 @@ class MediaWorker:
             self._reply(call, NOT_FOUND)
             return
         call.flow = flow
+        call.channel.trunk = invite.header(pool.TRUNK_HEADER) or ""
         self.calls[call_id] = call
         log.info(
             "media: call %s from %s to %s: %s",

@@ -535,6 +535,66 @@ class MailboxMenu(Flow):
         self.say(prompts("vm-passchanged"), self.options)
 
 
+# How long a trunk caller's extension rings before the caller is back in
+# the menu that sent them: as long as an extension's own calls ring
+# (agent/sip/routing.py DEFAULT_RING_MS).
+JOIN_RING_S = 60
+
+
+class JoinExtension(Flow):
+    """A caller from a trunk handed on to an extension: the worker rings
+    the extension through Kamailio and joins the two calls' audio.
+
+    Should nobody answer, the flow that handed the caller on gets them
+    back, as a failed REFER gives them back (``on_transfer_failed``).
+    """
+
+    def __init__(self, worker, channel, number: str, previous) -> None:
+        super().__init__(worker, channel)
+        self.number = number
+        self.previous = previous
+        self.callee = None
+        self.joined = False
+        self._ring_timer = None
+
+    def start(self) -> None:
+        self.callee = self.worker.call_out(self.number, self.answered, self.ended)
+        if self.callee is None:
+            self.give_back(503)
+            return
+        self._ring_timer = self.worker.later(JOIN_RING_S, self.callee.channel.hangup)
+
+    def answered(self, call) -> None:
+        self._ring_timer.cancel()
+        if self.channel.ended:
+            call.channel.hangup()
+            return
+        self.joined = True
+        self.channel.audio.startTransmit(call.channel.audio)
+        call.channel.audio.startTransmit(self.channel.audio)
+        log.info("media: trunk caller joined to extension %s", self.number)
+
+    def ended(self, call, code: int) -> None:
+        if self._ring_timer is not None:
+            self._ring_timer.cancel()
+        if self.joined or self.channel.ended:
+            self.channel.hangup()
+            return
+        self.give_back(code)
+
+    def give_back(self, code: int) -> None:
+        self.channel.call.flow = self.previous
+        if self.previous is None:
+            self.channel.hangup()
+            return
+        self.previous.on_transfer_failed(code)
+
+    def on_hangup(self) -> None:
+        super().on_hangup()
+        if self.callee is not None and not self.callee.channel.ended:
+            self.callee.channel.hangup()
+
+
 #: The queue login codes' features: whether each logs the agent in.
 QUEUE_LOGINS = {"queue_login": True, "queue_logout": False}
 

@@ -39,6 +39,8 @@ WORKER_ADDRESS = "127.0.0.1"
 TOKEN_HEADER = "X-Edgepbx-Media"
 #: Set by Kamailio on a call it sends to voicemail: "busy" or "unavailable".
 VOICEMAIL_HEADER = "X-Edgepbx-Voicemail"
+#: Set by Kamailio on a call that came in on a trunk: the trunk's name.
+TRUNK_HEADER = "X-Edgepbx-Trunk"
 #: Dispatcher set id of the media workers.
 DISPATCHER_SET = 1
 

@@ -27,8 +27,8 @@ import time
 
 from agent.cdr import records
 from agent.db.models import CallQueue, Extension, QueueLogin
+from agent.destinations import Destination
 from agent.extensions.features import ExtensionFeatureRow
-from agent.ivr.destinations import Destination
 from agent.media.flows import Flow, LeaveMessage, prompt
 from agent.media.music_on_hold import is_enabled
 from agent.media.prompts import digit_prompts, music_on_hold

@@ -19,9 +19,9 @@ from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import CallQueue, Extension, IvrMenu, QueueLogin, utcnow
+from agent.destinations import MENU_KINDS, Destination, refuse_if_used
 from agent.errors import InvalidInput, NotFound
 from agent.extensions import rules
-from agent.ivr.destinations import Destination
 from agent.media.uploads import MUSIC_FOLDER
 from agent.queues.state import QueueStatus, status_of
 from agent.settings import Settings
@@ -240,20 +240,7 @@ class QueueService:
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
         queue = self._queue(number)
-        target = str(Destination("queue", number))
-        from agent.db.models import IvrChoice
-
-        users = sorted(
-            {
-                c.menu.number
-                for c in IvrChoice.select().where(IvrChoice.destination == target)
-            }
-            | {m.number for m in IvrMenu.select().where(IvrMenu.fallback == target)}
-        )
-        if users:
-            raise InvalidInput(
-                "number", number, "still a destination of IVR menu " + ", ".join(users)
-            )
+        refuse_if_used("number", "queue", number, own=f"queue {number} (")
         with database.atomic():
             before = QueueInfo.of(queue).to_dict()
             queue.delete_instance()
@@ -352,7 +339,7 @@ class QueueService:
         return seen
 
     def _check_failover(self, text: str, own: str) -> Destination:
-        destination = Destination.parse(text, "failover")
+        destination = Destination.parse(text, "failover", MENU_KINDS)
         kind, target = destination.kind, destination.target
         if kind == "extension" and not Extension.get_or_none(
             Extension.number == target

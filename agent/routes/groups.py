@@ -2,9 +2,11 @@
 
 A ring group rings its member extensions all at once ("all") or one after
 another ("sequential", each for its own ring time), then its failover
-extension. A time condition sends calls to one destination while open
+destination. A time condition sends calls to one destination while open
 (business hours, not a holiday, in its timezone) and to another while
-closed; its mode forces day or night by hand.
+closed; its mode forces day or night by hand. Destinations are written as
+agent/destinations.py says; no chain of failovers and time conditions may
+lead a call back to where it started.
 """
 
 from __future__ import annotations
@@ -17,17 +19,27 @@ from agent import audit, numbering, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
+from agent.destinations import (
+    KINDS,
+    TARGET_KINDS,
+    Destination,
+    check_exists,
+    destination_parts,
+    refuse_if_used,
+    usage,
+)
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.sip import schedule
 from agent.trunks import rules
-from agent.trunks.models import InboundRoute, RingGroupRow, TimeConditionRow
+from agent.trunks.models import RingGroupRow, TimeConditionRow
 
 STRATEGIES = ("all", "sequential")
 RING_TIME_MIN_S = 5
 RING_TIME_MAX_S = 300
 MEMBERS_MAX = 32
-#: What a time condition may point at (never another time condition).
-TARGET_KINDS = ("extension", "ring_group")
+#: How far a chain of ring group failovers and time conditions is followed
+#: when looking for a loop; more links than there are groups is a loop.
+CHAIN_MAX = 256
 
 
 def _extension(field: str, number: str) -> str:
@@ -45,23 +57,57 @@ def _ring_time(field: str, value: int) -> int:
     return value
 
 
-def check_destination(field: str, kind: str, destination: str) -> tuple[str, str]:
-    """An inbound route's or time condition's destination must exist."""
-    if kind == "extension":
-        return kind, _extension(field, destination)
-    if kind == "ring_group":
-        if not RingGroupRow.select().where(RingGroupRow.number == destination).exists():
-            raise InvalidInput(field, destination, "no such ring group")
-        return kind, destination
-    if kind == "time_condition":
-        if (
-            not TimeConditionRow.select()
-            .where(TimeConditionRow.name == destination)
-            .exists()
-        ):
-            raise InvalidInput(field, destination, "no such time condition")
-        return kind, destination
-    raise InvalidInput(field, kind, "extension, ring_group or time_condition")
+def check_destination(
+    field: str, kind: str, destination: str, kinds: tuple[str, ...] = KINDS
+) -> tuple[str, str]:
+    """A destination given as its kind and its target: well formed, of one
+    of kinds, and existing."""
+    if kind not in kinds:
+        raise InvalidInput(field, kind, "one of " + ", ".join(kinds))
+    found = check_exists(field, Destination.of(kind, destination, field))
+    return found.kind, found.target
+
+
+def destination_of(
+    field: str, text: str, kinds: tuple[str, ...] = KINDS
+) -> Destination:
+    """KIND:TARGET, hangup, or a bare number for an extension."""
+    kind, target = destination_parts(text)
+    if kind not in kinds:
+        raise InvalidInput(field, text, "one of " + usage(kinds))
+    return Destination.of(kind, target, field)
+
+
+def _next_links(destination: Destination) -> list[Destination]:
+    """Where a ring group or time condition may send a call on."""
+    if destination.kind == "ring_group":
+        row = RingGroupRow.get_or_none(RingGroupRow.number == destination.target)
+        if row is not None and row.failover:
+            return [Destination.parse(row.failover, "failover")]
+    if destination.kind == "time_condition":
+        row = TimeConditionRow.get_or_none(TimeConditionRow.name == destination.target)
+        if row is not None:
+            return [
+                Destination(row.open_kind, row.open_destination),
+                Destination(row.closed_kind, row.closed_destination),
+            ]
+    return []
+
+
+def refuse_loop(field: str, start: Destination, home: Destination) -> None:
+    """Refuse start when following it can lead a call back to home."""
+    seen: set[str] = set()
+    todo = [(start, [str(home), str(start)])]
+    while todo and len(seen) < CHAIN_MAX:
+        here, path = todo.pop()
+        if here == home:
+            raise InvalidInput(
+                field, str(start), "leads back here (" + " → ".join(path) + ")"
+            )
+        if str(here) in seen:
+            continue
+        seen.add(str(here))
+        todo.extend((n, [*path, str(n)]) for n in _next_links(here))
 
 
 @dataclass(frozen=True)
@@ -170,7 +216,10 @@ class GroupService:
         members: list[tuple[str, int | None]],
         ring_time_s: int = 20,
         failover: str | None = None,
+        replace: bool = False,
     ) -> RingGroupInfo:
+        """Add a ring group; with replace, change every field of one that
+        exists instead."""
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         number = (number or "").strip()
         if not (number.isascii() and number.isdigit()) or not 2 <= len(number) <= 6:
@@ -193,23 +242,36 @@ class GroupService:
             )
         if len({m["extension"] for m in clean}) != len(clean):
             raise InvalidInput("members", None, "an extension is listed twice")
-        failover = _extension("failover", failover) if failover else ""
+        failover = self._failover(number, failover)
+        fields = {
+            "name": name,
+            "strategy": strategy,
+            "ring_time_s": ring_time_s,
+            "members": json.dumps(clean),
+            "failover": failover,
+        }
         with database.atomic():
-            if RingGroupRow.select().where(RingGroupRow.number == number).exists():
+            row = RingGroupRow.get_or_none(RingGroupRow.number == number)
+            if row is not None and not replace:
                 raise AlreadyExists(
                     f'ring group "{number}": already exists', field="number"
                 )
-            row = RingGroupRow.create(
-                number=number,
-                name=name,
-                strategy=strategy,
-                ring_time_s=ring_time_s,
-                members=json.dumps(clean),
-                failover=failover,
-            )
+            if row is None and replace:
+                raise NotFound(f'ring group "{number}": no such group', field="number")
+            before = None if row is None else RingGroupInfo.of(row).to_dict()
+            if row is None:
+                row = RingGroupRow.create(number=number, **fields)
+            else:
+                RingGroupRow.update(**fields).where(RingGroupRow.id == row.id).execute()
+                row = RingGroupRow.get_by_id(row.id)
             info = RingGroupInfo.of(row)
             audit.record(
-                self.actor, "create", "ring_group", number, None, info.to_dict()
+                self.actor,
+                "update" if replace else "create",
+                "ring_group",
+                number,
+                before,
+                info.to_dict(),
             )
         return info
 
@@ -226,10 +288,18 @@ class GroupService:
             row = RingGroupRow.get_or_none(RingGroupRow.number == number)
             if row is None:
                 raise NotFound(f'ring group "{number}": no such group', field="number")
-            _refuse_if_used("ring_group", number)
+            refuse_if_used("number", "ring_group", number)
             before = RingGroupInfo.of(row).to_dict()
             row.delete_instance()
             audit.record(self.actor, "delete", "ring_group", number, before, None)
+
+    def _failover(self, number: str, text: str | None) -> str:
+        """A ring group's failover: "" for none, else a checked destination."""
+        if not (text or "").strip():
+            return ""
+        failover = destination_of("failover", text, KINDS)
+        refuse_loop("failover", failover, Destination("ring_group", number))
+        return str(check_exists("failover", failover))
 
     # -- time conditions -----------------------------------------------------
 
@@ -241,7 +311,10 @@ class GroupService:
         open_target: tuple[str, str],
         closed_target: tuple[str, str],
         holidays: list[list[str]] | None = None,
+        replace: bool = False,
     ) -> TimeConditionInfo:
+        """Add a time condition; with replace, change the hours, holidays and
+        targets of one that exists instead (its mode stays)."""
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         name = rules.name(name)
         if not time_zones.is_zone(timezone):
@@ -251,27 +324,45 @@ class GroupService:
             ("open_destination", open_target),
             ("closed_destination", closed_target),
         ):
-            if kind not in TARGET_KINDS:
-                raise InvalidInput(field, kind, "an extension or a ring group")
-            targets.append(check_destination(field, kind, destination))
+            found = check_destination(field, kind, destination, TARGET_KINDS)
+            refuse_loop(field, Destination(*found), Destination("time_condition", name))
+            targets.append(found)
+        fields = {
+            "timezone": timezone,
+            "hours": json.dumps(hours),
+            "holidays": json.dumps(sorted(holidays or [])),
+            "open_kind": targets[0][0],
+            "open_destination": targets[0][1],
+            "closed_kind": targets[1][0],
+            "closed_destination": targets[1][1],
+        }
+        now = dt.datetime.now(dt.UTC)
         with database.atomic():
-            if TimeConditionRow.select().where(TimeConditionRow.name == name).exists():
+            row = TimeConditionRow.get_or_none(TimeConditionRow.name == name)
+            if row is not None and not replace:
                 raise AlreadyExists(
                     f'time condition "{name}": already exists', field="name"
                 )
-            row = TimeConditionRow.create(
-                name=name,
-                timezone=timezone,
-                hours=json.dumps(hours),
-                holidays=json.dumps(holidays or []),
-                open_kind=targets[0][0],
-                open_destination=targets[0][1],
-                closed_kind=targets[1][0],
-                closed_destination=targets[1][1],
-            )
-            info = TimeConditionInfo.of(row, dt.datetime.now(dt.UTC))
+            if row is None and replace:
+                raise NotFound(
+                    f'time condition "{name}": no such condition', field="name"
+                )
+            before = None if row is None else TimeConditionInfo.of(row, now).to_dict()
+            if row is None:
+                row = TimeConditionRow.create(name=name, **fields)
+            else:
+                TimeConditionRow.update(**fields).where(
+                    TimeConditionRow.id == row.id
+                ).execute()
+                row = TimeConditionRow.get_by_id(row.id)
+            info = TimeConditionInfo.of(row, now)
             audit.record(
-                self.actor, "create", "time_condition", name, None, info.to_dict()
+                self.actor,
+                "update" if replace else "create",
+                "time_condition",
+                name,
+                before,
+                info.to_dict(),
             )
         return info
 
@@ -319,13 +410,3 @@ class GroupService:
         now = now or dt.datetime.now(dt.UTC)
         query = TimeConditionRow.select().order_by(TimeConditionRow.name)
         return [TimeConditionInfo.of(r, now) for r in query]
-
-
-def _refuse_if_used(kind: str, destination: str) -> None:
-    used = InboundRoute.get_or_none(
-        InboundRoute.destination_kind == kind, InboundRoute.destination == destination
-    )
-    if used is not None:
-        raise InvalidInput(
-            kind, destination, f"inbound route {used.did} sends calls here"
-        )

@@ -15,6 +15,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
+from agent.destinations import KINDS, choices
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.extensions.features import uncarried_forwards, uncarried_sentences
 from agent.routes.groups import check_destination
@@ -30,7 +31,8 @@ from agent.trunks.models import (
 
 STRIP_MAX = 32
 _PREPEND = re.compile(r"\+?[0-9*#]{0,31}")
-DESTINATION_KINDS = ("extension", "ring_group", "time_condition")
+#: Where an inbound route may send a DID's calls (agent/destinations.py).
+DESTINATION_KINDS = KINDS
 
 
 @dataclass(frozen=True)
@@ -325,9 +327,7 @@ class RouteService:
         did = rules.did(did)
         caller_id = rules.number("caller_id", caller_id) or ""
         kind = rules.choice("destination_kind", destination_kind, DESTINATION_KINDS)
-        kind, destination = check_destination(
-            "destination", kind, (destination or "").strip()
-        )
+        kind, destination = check_destination("destination", kind, destination)
         with database.atomic():
             taken = InboundRoute.get_or_none(
                 InboundRoute.did == did, InboundRoute.caller_id == caller_id
@@ -362,6 +362,13 @@ class RouteService:
             before = InboundRouteInfo.of(row).to_dict()
             row.delete_instance()
             audit.record(self.actor, "delete", "inbound_route", did, before, None)
+
+    def destination_choices(
+        self, kinds: tuple[str, ...] = DESTINATION_KINDS
+    ) -> list[tuple[str, str]]:
+        """The destinations of kinds that exist, for a form's select."""
+        self.actor.require(Permission.VIEW_CALL_ROUTING)
+        return choices(kinds)
 
     def list_inbound(self) -> list[InboundRouteInfo]:
         self.actor.require(Permission.VIEW_CALL_ROUTING)

@@ -100,6 +100,20 @@ AVP_AUTH_SENT = "$avp(edgepbx_auth_sent)"
 # RFC 3261 section 22.2/22.3: the carrier wants our credentials.
 CHALLENGE_CODES = {401, 407}
 AVP_FAILOVER = "$avp(edgepbx_failover)"
+# The trunk an inbound call came in on, for the media service: a worker
+# hands such a caller on by joining calls, not by REFER (agent/media).
+AVP_INBOUND_TRUNK = "$avp(edgepbx_inbound_trunk)"
+# Destinations the media service answers (agent/destinations.py): an
+# inbound route, a time condition or a ring group's failover leading
+# there sends the call to a media worker as an extension's call to that
+# number is sent.
+MEDIA_KINDS = {"ivr", "queue", "conference", "voicemail"}
+# A destination that ends the call at once: busy, no announcement.
+HANGUP_KIND = "hangup"
+HANGUP_REPLY = (486, "Busy Here")
+# A chain of ring group failovers and time conditions is refused where it
+# loops when saved (agent/routes/groups.py); this bounds the walk anyway.
+DESTINATION_HOPS_MAX = 8
 
 # Toll-fraud guard refusals: a security event of this kind, and the reply.
 EVENT_GUARD = "toll-fraud-guard"
@@ -227,6 +241,7 @@ class RingGroup:
     ring_time_s: int
     #: (extension, ring time in seconds) in ringing order.
     members: tuple[tuple[str, int], ...]
+    #: Where the call goes when no member took it: "KIND:TARGET" or "".
     failover: str
 
 
@@ -283,6 +298,15 @@ class Dialplan:
                 return ("", "")
             return condition.target(now)
         return (kind, destination)
+
+    def failover_of(self, number: str, now: dt.datetime) -> tuple[str, str]:
+        """Where a ring group's call goes when no member took it; ("", "")
+        for nowhere."""
+        group = self.ring_groups.get(number)
+        if group is None or not group.failover:
+            return ("", "")
+        kind, _, target = group.failover.partition(":")
+        return self.resolve(kind, target, now)
 
 
 def _addresses(host: str) -> set[str]:
@@ -559,6 +583,7 @@ class OutsideCalls:
 
         did = did_from_request(trunk.did_header)
         caller = str(KSR.pv.get("$fU") or "")
+        KSR.pv.sets(AVP_INBOUND_TRUNK, trunk.name)
         target = plan.inbound.get((did, caller)) or plan.inbound.get((did, ""))
         if target is None and did.startswith("+"):
             target = plan.inbound.get((did[1:], caller)) or plan.inbound.get(
@@ -575,7 +600,17 @@ class OutsideCalls:
             trunk.name, did, caller, destination
         ):
             return True  # do-not-disturb or forwards (agent/sip/forwarding.py)
-        if not self.ring_destination(plan, kind, destination):
+        for _ in range(DESTINATION_HOPS_MAX):
+            if kind in MEDIA_KINDS or kind == HANGUP_KIND:
+                return self._trunk_to_service(plan, trunk, did, kind, destination)
+            if self.ring_destination(plan, kind, destination):
+                break
+            if kind != "ring_group":
+                KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+                return True
+            # Nobody of the group can ring now: straight to its failover.
+            kind, destination = plan.failover_of(destination, self.clock())
+        else:
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
         self.relay_media(
@@ -601,6 +636,34 @@ class OutsideCalls:
             KSR.tm.t_on_failure("ksr_failure_route_outside")
         KSR.tm.t_on_reply("ksr_onreply_route_outside")
         self.relay()
+        return True
+
+    def _trunk_to_service(
+        self, plan: Dialplan, trunk: Trunk, did: str, kind: str, destination: str
+    ) -> bool:
+        """A DID's call to an IVR menu, a queue, a conference room or a
+        mailbox: to the media service through the relay, as an extension's
+        call to that number goes; or ended at once (hangup)."""
+        caller = str(KSR.pv.get("$fU") or "")
+        call_id = str(KSR.pv.get("$ci"))
+        self.calls.send(
+            CALL_STARTED,
+            call_id,
+            direction="in",
+            src=caller,
+            dst=destination or HANGUP_KIND,
+            did=did,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        if kind == HANGUP_KIND:
+            KSR.sl.sl_send_reply(*HANGUP_REPLY)
+            self.calls.send(CALL_ENDED, call_id, code=HANGUP_REPLY[0])
+            return True
+        self.relay_media(record=plan.records(caller, "", trunk))
+        if not self.to_service(kind, destination):
+            self.calls.send(CALL_ENDED, call_id, code=503)
+            self.end_media()
         return True
 
     # -- destinations: extensions and ring groups ----------------------------
@@ -651,12 +714,27 @@ class OutsideCalls:
         return self._ring_failover()
 
     def _ring_failover(self) -> bool:
+        """Ring the group's failover if it is an extension; any other
+        failover is left for the caller of the group (pending_failover)."""
         failover = str(KSR.pv.get(AVP_FAILOVER) or "")
+        kind, _, target = failover.partition(":")
+        if kind != "extension":
+            return False
         KSR.pv.sets(AVP_FAILOVER, "")
-        if failover and self._ring(failover, first=True):
+        if self._ring(target, first=True):
             ring_for(TRUNK_RING_MS, TRUNK_RING_MS)
             return True
         return False
+
+    def pending_failover(self, plan: Dialplan) -> tuple[str, str]:
+        """A ring group's failover that is no extension, taken once: where
+        it leads now (a time condition resolved)."""
+        failover = str(KSR.pv.get(AVP_FAILOVER) or "")
+        KSR.pv.sets(AVP_FAILOVER, "")
+        kind, _, target = failover.partition(":")
+        if kind in {"", "extension"}:
+            return ("", "")
+        return plan.resolve(kind, target, self.clock())
 
     def ksr_failure_route_group(self, msg) -> int:
         """A ring group's member (or every member) did not take the call.
@@ -678,6 +756,23 @@ class OutsideCalls:
             KSR.tm.t_on_failure("ksr_failure_route_group")
             KSR.tm.t_on_reply("ksr_onreply_route_outside")
             self.relay()
+            return 1
+        plan = self.dialplan.current()
+        kind, target = self.pending_failover(plan)
+        if kind == "ring_group" and self.ring_destination(plan, kind, target):
+            KSR.tm.t_on_reply("ksr_onreply_route_outside")
+            self.relay()
+            return 1
+        if kind in MEDIA_KINDS:
+            if self.to_service(kind, target):
+                return 1
+            self.calls.send(CALL_ENDED, call_id, code=503)
+            self.end_media()
+            return 1
+        if kind == HANGUP_KIND:
+            KSR.tm.t_reply(*HANGUP_REPLY)
+            self.calls.send(CALL_ENDED, call_id, code=HANGUP_REPLY[0])
+            self.end_media()
             return 1
         code = int(KSR.pv.get("$T_reply_code") or 0)
         self.calls.send(CALL_ENDED, call_id, code=code)
@@ -747,6 +842,15 @@ class OutsideCalls:
         """An extension dialling a ring group's number."""
         KSR.rr.record_route()
         if not self.ring_destination(plan, "ring_group", number):
+            kind, target = self.pending_failover(plan)
+            if kind in MEDIA_KINDS:
+                self.extension_call_started()
+                if not self.to_service(kind, target):
+                    self.extension_call_failed(503)
+                return True
+            if kind == HANGUP_KIND:
+                KSR.sl.sl_send_reply(*HANGUP_REPLY)
+                return True
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
         self.follow_lamps(self.calling_extension(), [])

@@ -58,6 +58,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from hold import MusicOnHold
     from lamps import BusyLamps
     from outside import (
+        AVP_INBOUND_TRUNK,
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -74,6 +75,7 @@ except ModuleNotFoundError:
     from agent.sip.hold import MusicOnHold
     from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
+        AVP_INBOUND_TRUNK,
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -173,6 +175,10 @@ MEDIA_DISPATCHER_SET = 1
 MEDIA_DISPATCH_ROUND_ROBIN = 4
 MEDIA_TOKEN_HEADER = "X-Edgepbx-Media"
 VOICEMAIL_HEADER = "X-Edgepbx-Voicemail"
+# Set on a call from a trunk: the trunk's name. A carrier seldom follows a
+# REFER (RFC 3515) to a number that is no DID of its, so a worker joins
+# such a caller to an extension itself (agent/media/engine.py).
+TRUNK_HEADER = "X-Edgepbx-Trunk"
 # Set by a media worker on its call to a page group's member: ring that
 # extension's phones with the auto-answer header (agent/paging/flow.py).
 PAGE_HEADER = "X-Edgepbx-Page"
@@ -378,6 +384,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
                 self.relay_to_media_worker()
                 return 1  # the same call, on the next worker
             self.extension_call_failed()
+            self.end_media()  # a trunk's call went through the relay
             return 1
         # The call record stays open while the call goes on to voicemail:
         # the caller's hang-up there ends it.
@@ -773,6 +780,7 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
         # Only the media service may say why a call comes to voicemail.
         KSR.hdr.remove(MEDIA_TOKEN_HEADER)
         KSR.hdr.remove(VOICEMAIL_HEADER)
+        KSR.hdr.remove(TRUNK_HEADER)
         if method != "INVITE" or not self.settings.media_token:
             return False
         ruri = KSR.pv.get("$ru")
@@ -936,9 +944,24 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
         self.relay_to_media_worker()
         return True
 
+    def to_service(self, kind: str, number: str) -> bool:
+        """An IVR menu, queue, conference room (by number) or an extension's
+        mailbox: the media service answers; False when no worker is there.
+
+        A mailbox is reached as a busy or unanswered call reaches it: the
+        caller hears the greeting ("unavailable") and leaves a message.
+        """
+        KSR.pv.sets("$ru", "sip:" + number + "@" + self.settings.realm)
+        if kind == "conference":
+            KSR.setflag(FLAG_TO_ROOM)
+        return self.to_media_worker("unavailable" if kind == "voicemail" else None)
+
     def add_media_headers(self, voicemail_reason: str | None) -> None:
         if voicemail_reason:
             KSR.hdr.append(VOICEMAIL_HEADER + ": " + voicemail_reason + "\r\n")
+        if KSR.pv.is_null(AVP_INBOUND_TRUNK) <= 0:
+            trunk = str(KSR.pv.get(AVP_INBOUND_TRUNK))
+            KSR.hdr.append(TRUNK_HEADER + ": " + trunk + "\r\n")
         token = self.settings.media_token
         KSR.hdr.append(MEDIA_TOKEN_HEADER + ": " + token + "\r\n")
 

@@ -9,11 +9,11 @@
 % end
 <h2>Ring groups</h2>
 % if not ring_groups:
-<p class="empty">No ring groups. Add one with edgepbx ringgroup add or POST /api/v1/ring-groups.</p>
+<p class="empty">No ring groups yet.</p>
 % else:
 <div class="table-wrap">
 <table class="list">
-  <thead><tr><th scope="col">Number</th><th scope="col">Name</th><th scope="col">Rings</th><th scope="col">Members (seconds)</th><th scope="col">Then</th></tr></thead>
+  <thead><tr><th scope="col">Number</th><th scope="col">Name</th><th scope="col">Rings</th><th scope="col">Members (seconds)</th><th scope="col">Then</th>{{!'<th scope="col"><span class="visually-hidden">Change</span></th>' if editable else ''}}</tr></thead>
   <tbody>
   % for group in ring_groups:
     <tr>
@@ -21,11 +21,42 @@
       <td>{{'all at once' if group.strategy == 'all' else 'one after another'}}</td>
       <td>{{', '.join(f"{m['extension']} ({m['ring_time_s']})" for m in group.members)}}</td>
       <td>{{group.failover or '-'}}</td>
+      % if editable:
+      <td><a href="/call-rules?ring_group={{group.number}}#ring-group-form">Edit {{group.number}}</a></td>
+      % end
     </tr>
   % end
   </tbody>
 </table>
 </div>
+% end
+% if editable:
+% editing = values.get('rg_editing', '')
+<h3 id="ring-group-form">{{'Change ring group ' + editing if editing else 'Add a ring group'}}</h3>
+<form method="post" action="/call-rules/ring-groups" class="stacked narrow" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <input type="hidden" name="rg_editing" value="{{editing}}">
+  % for name, label, hint in (('rg_number', 'Number', '2 to 6 digits, free in the numbering plan'), ('rg_name', 'Name', 'Like Sales'), ('rg_members', 'Members with ring times', 'Extensions in ringing order, each with its seconds: 101:20 102:15'), ('rg_ring_time', 'Ring time (seconds)', 'For members without their own, and for all at once')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '20' if name == 'rg_ring_time' else '')}}"{{' readonly' if name == 'rg_number' and editing else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  <label for="rg_strategy">Strategy</label>
+  <select id="rg_strategy" name="rg_strategy"{{' aria-invalid=true' if errors.get('rg_strategy') else ''}}>
+  % for strategy in strategies:
+    <option value="{{strategy}}"{{' selected' if values.get('rg_strategy', 'all') == strategy else ''}}>{{'all at once' if strategy == 'all' else 'one after another'}}</option>
+  % end
+  </select>
+  % if errors.get('rg_strategy'):
+  <p class="field-error" id="rg_strategy-error">{{errors['rg_strategy']}}</p>
+  % end
+  % include('destination_select', name='rg_failover', label='When nobody answers', empty_label='Nothing more (the caller hears no answer)', options=failovers, hint='An extension, another ring group, a time condition, IVR menu, queue, conference room, mailbox, or hang up')
+  <button type="submit">{{'Save ring group' if editing else 'Add ring group'}}</button>
+</form>
 % end
 <h2>Time conditions</h2>
 % if not conditions:
@@ -33,7 +64,7 @@
 % else:
 <div class="table-wrap">
 <table class="list">
-  <thead><tr><th scope="col">Name</th><th scope="col">Now</th><th scope="col">Open to</th><th scope="col">Closed to</th><th scope="col">Holidays</th><th scope="col">Mode</th></tr></thead>
+  <thead><tr><th scope="col">Name</th><th scope="col">Now</th><th scope="col">Open to</th><th scope="col">Closed to</th><th scope="col">Holidays</th><th scope="col">Mode</th>{{!'<th scope="col"><span class="visually-hidden">Change</span></th>' if editable else ''}}</tr></thead>
   <tbody>
   % for tc in conditions:
     <tr>
@@ -58,11 +89,34 @@
         {{tc.mode}}
       % end
       </td>
+      % if editable:
+      <td><a href="/call-rules?time_condition={{tc.name}}#time-condition-form">Edit {{tc.name}}</a></td>
+      % end
     </tr>
   % end
   </tbody>
 </table>
 </div>
+% end
+% if editable:
+% editing = values.get('tc_editing', '')
+<h3 id="time-condition-form">{{'Change time condition ' + editing if editing else 'Add a time condition'}}</h3>
+<form method="post" action="/call-rules/time-conditions" class="stacked narrow" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <input type="hidden" name="tc_editing" value="{{editing}}">
+  % for name, label, hint in (('tc_name', 'Name', 'Like office'), ('tc_timezone', 'Time zone', 'Like Europe/Berlin'), ('tc_hours', 'Weekday hours (open)', 'Like mon-fri=09:00-17:00 sat=10:00-13:00'), ('tc_holidays', 'Holidays (closed)', 'Dates or ranges: 2026-12-24 2026-12-25..2026-12-26')):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' readonly' if name == 'tc_name' and editing else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  % include('destination_select', name='tc_open', label='While open (day)', empty_label='Choose where calls go', options=targets, hint='Where calls go in business hours')
+  % include('destination_select', name='tc_closed', label='While closed (night)', empty_label='Choose where calls go', options=targets, hint='Where calls go outside the hours and on holidays')
+  <button type="submit">{{'Save time condition' if editing else 'Add time condition'}}</button>
+</form>
 % end
 <h2>Toll-fraud guards</h2>
 % if editable:

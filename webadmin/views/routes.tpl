@@ -64,7 +64,7 @@
 <h2>Add an inbound route</h2>
 <form method="post" action="/routes/inbound/new" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label, hint in (('in_did', 'DID', 'The number callers dial'), ('in_destination', 'Goes to', 'An extension, or ring_group:NUMBER, or time_condition:NAME'), ('in_caller_id', 'Only from caller', 'Empty: anyone')):
+  % for name, label, hint in (('in_did', 'DID', 'The number callers dial'), ('in_caller_id', 'Only from caller', 'Empty: anyone')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
@@ -73,6 +73,7 @@
   <p class="hint">{{hint}}</p>
   % end
   % end
+  % include('destination_select', name='in_destination', label='Goes to', empty_label='Choose where calls go', options=destinations, hint='An extension, ring group, time condition, IVR menu, queue, conference room, mailbox, or hang up')
   <button type="submit">Add inbound route</button>
 </form>
 </section>
