@@ -42,7 +42,16 @@ MENU_FIELDS = frozenset(
         "dial_by_extension",
     }
 )
-ROOM_FIELDS = frozenset({"name", "pin", "max_members"})
+ROOM_FIELDS = frozenset(
+    {
+        "name",
+        "pin",
+        "max_members",
+        "moderator_pin",
+        "wait_for_moderator",
+        "end_with_moderator",
+    }
+)
 PAGE_GROUP_FIELDS = frozenset({"name", "members"})
 WAV = "audio/wav"
 
@@ -185,6 +194,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         pin = body.get("pin", "")
         if pin is not None and not isinstance(pin, str):
             raise BadRequest("pin: must be a string of digits or null", field="pin")
+        moderator_pin = body.get("moderator_pin", "")
+        if moderator_pin is not None and not isinstance(moderator_pin, str):
+            raise BadRequest(
+                "moderator_pin: must be a string of digits or null",
+                field="moderator_pin",
+            )
         saved = rooms().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
@@ -192,6 +207,14 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             clear_pin="pin" in body and pin is None,
             max_members=_default(
                 _typed(body, "max_members", int, "a whole number"), CALLS_PER_WORKER
+            ),
+            moderator_pin=moderator_pin or None,
+            clear_moderator_pin="moderator_pin" in body and moderator_pin is None,
+            wait_for_moderator=_typed(
+                body, "wait_for_moderator", bool, "true or false"
+            ),
+            end_with_moderator=_typed(
+                body, "end_with_moderator", bool, "true or false"
             ),
         )
         log.info("conference room %s: saved by %s", number, actor())

@@ -89,6 +89,16 @@ SCHEMAS: dict = {
                 "maximum": CALLS_PER_WORKER,
                 "description": "one media worker's calls",
             },
+            "has_moderator_pin": {"type": "boolean", "readOnly": True},
+            "wait_for_moderator": {
+                "type": "boolean",
+                "description": "members hear music, not each other, until a "
+                "moderator joins",
+            },
+            "end_with_moderator": {
+                "type": "boolean",
+                "description": "everyone is hung up when the last moderator leaves",
+            },
         },
     },
     "ConferenceRoomChange": {
@@ -100,6 +110,19 @@ SCHEMAS: dict = {
             "pin": {
                 "type": ["string", "null"],
                 "description": "digits callers enter; null removes it",
+            },
+            "moderator_pin": {
+                "type": ["string", "null"],
+                "description": "digits that make the caller the moderator; "
+                "null removes it; must differ from the PIN",
+            },
+            "wait_for_moderator": {
+                "type": "boolean",
+                "description": "needs a moderator PIN",
+            },
+            "end_with_moderator": {
+                "type": "boolean",
+                "description": "needs a moderator PIN",
             },
             "max_members": {
                 "type": "integer",

@@ -268,18 +268,24 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     @app.post("/conference")
     def conference_save() -> str:
-        values = {n: _form(n) for n in ("number", "name", "pin", "max_members")}
+        fields = ("number", "name", "pin", "moderator_pin", "max_members")
+        values = {n: _form(n) for n in fields}
+        for option in ("wait_for_moderator", "end_with_moderator"):
+            values[option] = _form(option) == "on"
         try:
             ConferenceService(actor()).save(
                 values["number"],
                 name=values["name"],
                 pin=values["pin"] or None,
                 max_members=_whole("max_members", values["max_members"]),
+                moderator_pin=values["moderator_pin"] or None,
+                wait_for_moderator=values["wait_for_moderator"],
+                end_with_moderator=values["end_with_moderator"],
             )
         except Forbidden as exc:
             return refused(exc)
         except PbxError as exc:
-            values["pin"] = ""
+            values["pin"] = values["moderator_pin"] = ""
             return conference_page(values, _field_errors(exc), 422)
         log.info("conference room %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/conference", 303)
