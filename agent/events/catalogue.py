@@ -43,6 +43,7 @@ SMTP_FAILING = "smtp-failing"
 DISK_NEARLY_FULL = "disk-nearly-full"
 CPU_HIGH = "cpu-high"
 MEMORY_HIGH = "memory-high"
+PAGE_BROADCAST_FAILED = "page-broadcast-failed"
 
 _ALL = (
     EventType(
@@ -117,6 +118,12 @@ _ALL = (
     ),
     EventType(CPU_HIGH, Severity.WARNING, "CPU high", "the processor stayed busy"),
     EventType(MEMORY_HIGH, Severity.WARNING, "memory high", "little memory is left"),
+    EventType(
+        PAGE_BROADCAST_FAILED,
+        Severity.WARNING,
+        "page broadcast reached nobody",
+        "a scheduled or started page broadcast could not reach any member",
+    ),
 )
 
 #: Event types by name, in the order pages list them.
