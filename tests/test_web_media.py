@@ -171,6 +171,43 @@ def test_a_page_group_with_an_unknown_member_is_shown_at_the_members(office, adm
     assert office.cli("paging", "list", "--json").json() == []
 
 
+def test_a_broadcast_is_saved_run_and_removed_on_the_paging_page(office, admin):
+    office.cli("paging", "add", "831", "--name", "Yard", "--members", "101")
+    form = {
+        "name": "Closing time",
+        "page_group": "831",
+        "prompt": "system:beep",
+        "weekdays": "fri",
+        "time_of_day": "7pm",
+        "enabled": "on",
+    }
+    reply = admin.post_form("/paging/broadcasts", form, csrf_from="/paging")
+    assert reply.status == 422
+    assert "HH:MM" in field_error(reply.body, "b-time_of_day")
+    assert office.cli("paging", "broadcast", "list", "--json").json() == []
+
+    saved = admin.post_form(
+        "/paging/broadcasts", {**form, "time_of_day": "19:00"}, csrf_from="/paging"
+    )
+    assert saved.status == 303
+    page = admin.get("/paging").body
+    assert "<td>Closing time</td>" in page and "<td>fri at 19:00</td>" in page
+
+    run = admin.post_form(
+        "/paging/broadcasts/Closing%20time/run", {}, csrf_from="/paging"
+    )
+    assert run.status == 303 and "notice=broadcast-sent" in run.headers["location"]
+    in_use = admin.post_form("/paging/831/remove", {}, csrf_from="/paging")
+    assert in_use.status == 422 and "Closing time" in in_use.body
+
+    removed = admin.post_form(
+        "/paging/broadcasts/Closing%20time/remove", {}, csrf_from="/paging"
+    )
+    assert removed.status == 303
+    assert office.cli("paging", "broadcast", "list", "--json").json() == []
+    office.cli("paging", "remove", "831")
+
+
 QUEUE_FORM = {
     "number": "660",
     "name": "Front",

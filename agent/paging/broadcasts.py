@@ -37,7 +37,6 @@ from agent.db.models import PageBroadcast, PageGroup, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.events import catalogue
 from agent.events.record import raise_event
-from agent.extensions import rules
 from agent.media.prompts import PromptMissing, system_prompt
 from agent.paging.service import member_numbers
 from agent.settings import Settings
@@ -50,6 +49,8 @@ PROMPT_KINDS = ("upload", "system")
 # The folder names of uploaded prompts (agent/media/uploads.py) and of the
 # system prompts' files: no path separators, so a prompt stays in its folder.
 _PROMPT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# A name goes into the page's and the API's paths: no slash, no quote.
+_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9 _-]{{0,{NAME_MAX - 1}}}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 #: Where job files wait for a media worker, under the run directory.
 SPOOL_FOLDER = "broadcasts"
@@ -229,7 +230,11 @@ class BroadcastService:
     ) -> Saved[BroadcastInfo]:
         """Create or change a broadcast; its next run is worked out anew."""
         self.actor.require(Permission.MANAGE_MEDIA)
-        name = rules.display_name(name, NAME_MAX)
+        name = (name or "").strip()
+        if not _NAME.fullmatch(name):
+            raise InvalidInput(
+                "name", name, f"letters, digits, spaces, - and _ (up to {NAME_MAX})"
+            )
         if not PageGroup.select().where(PageGroup.number == page_group).exists():
             raise InvalidInput("page_group", page_group, "not a page group's number")
         prompt_path(self.settings, prompt)
