@@ -9,7 +9,8 @@ member on do-not-disturb and add the auto-answer header), plays the prompt
 to each member from the moment that member's phone answers, and hangs up
 when the prompt is over. A member whose phone has not answered after
 RING_S is given up. When every call has ended, a broadcast that no member
-heard is an event.
+heard is an event. A worker with people in a conference room takes no job:
+its lines are the room's.
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def watch(worker) -> None:
 
 
 def take_job(worker) -> Broadcast | None:
+    from agent.conference.flow import ROOMS
+
     folder = spool_dir(worker.settings)
     if not folder.is_dir():
+        return None
+    if any(ROOMS.values()):
+        # Every call to a room comes to this worker and is not sent on when
+        # it is full, so its free lines are kept for the room's members.
         return None
     for path in sorted(folder.glob(f"*{JOB_SUFFIX}")):
         try:
