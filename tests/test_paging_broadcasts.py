@@ -8,7 +8,12 @@ import subprocess
 import time
 import zoneinfo
 
-from agent.paging.broadcasts import next_run
+from agent import setup, system_settings
+from agent.db import open_database
+from agent.db.migrations import migrate
+from agent.db.models import PageBroadcast, PageGroup
+from agent.paging.broadcasts import BroadcastJob, next_run, run_due, spool_dir
+from agent.settings import Settings
 from tests.sipphone import Phone
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -43,6 +48,34 @@ def test_the_next_run_keeps_the_wall_clock_across_the_change_of_summer_time():
     once = "2026-12-24"
     assert next_run([], "17:30", once, friday, BERLIN) == utc(2026, 12, 24, 16, 30)
     assert next_run([], "17:30", once, utc(2026, 12, 25, 0, 0), BERLIN) is None
+
+
+def test_a_due_broadcast_is_spooled_once_and_its_next_run_moves_on(tmp_path):
+    db = open_database(tmp_path / "edgepbx.sqlite")
+    migrate(db)
+    system_settings.put(setup.TIMEZONE, "Europe/Berlin")
+    settings = Settings(
+        data_dir=tmp_path, bind="127.0.0.1", sip_port=5060, http_port=8080,
+        https_port=8443, tftp_port=6969,
+    )  # fmt: skip
+    PageGroup.create(number="700", name="Shop", members="101")
+    PageBroadcast.create(
+        name="opening", page_group="700", prompt="system:beep", weekdays="sat",
+        time_of_day="09:00", next_run_at=berlin(2026, 3, 28, 9, 0),
+    )  # fmt: skip
+    now = berlin(2026, 3, 28, 9, 0, 3)
+
+    assert run_due(settings, now) == 1
+    assert run_due(settings, now + 5) == 0
+    [job_file] = spool_dir(settings).glob("*.json")
+    job = BroadcastJob.parse(job_file.read_text())
+    assert (job.name, job.page_group, job.members) == ("opening", "700", ["101"])
+    assert job.prompt.endswith("beep.wav")
+    row = PageBroadcast.get(PageBroadcast.name == "opening")
+    # A week later, on the far side of the change to summer time.
+    assert row.next_run_at == utc(2026, 4, 4, 7, 0)
+    assert row.last_run_at == now
+    db.close()
 
 
 def cli_json(pbx, *args: str):
