@@ -44,6 +44,7 @@ from agent.settings import Settings
 log = logging.getLogger("edgepbx.paging")
 
 NAME_MAX = 64
+YEARS = (2000, 2999)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PROMPT_KINDS = ("upload", "system")
 # The folder names of uploaded prompts (agent/media/uploads.py) and of the
@@ -182,11 +183,17 @@ def _check_schedule(
     on_date = (on_date or "").strip() or None
     if on_date is not None:
         try:
-            dt.date.fromisoformat(on_date)
+            day = dt.date.fromisoformat(on_date)
         except ValueError:
             raise InvalidInput("on_date", on_date, "a date like 2026-12-24") from None
-        if len(on_date) != len("2026-12-24"):
-            raise InvalidInput("on_date", on_date, "a date like 2026-12-24")
+        # Years far off are typing mistakes, and at the calendar's ends a
+        # zone's offset would carry the moment out of the calendar.
+        if len(on_date) != len("2026-12-24") or not YEARS[0] <= day.year <= YEARS[1]:
+            raise InvalidInput(
+                "on_date",
+                on_date,
+                f"a date like 2026-12-24, years {YEARS[0]} to {YEARS[1]}",
+            )
     if bool(days) == bool(on_date):
         raise InvalidInput(
             "weekdays", ",".join(days), "either weekdays or a date, one of the two"
