@@ -143,6 +143,24 @@ def test_a_room_too_big_for_a_worker_is_shown_at_its_field(office, admin):
     assert "<td>All hands</td>" in admin.get("/conference").body
 
 
+def test_a_room_that_waits_for_a_moderator_it_does_not_have_is_refused_at_the_option(
+    office, admin
+):
+    form = {"number": "812", "name": "Board", "max_members": "4"}
+    reply = admin.post_form(
+        "/conference", {**form, "wait_for_moderator": "on"}, csrf_from="/conference"
+    )
+    assert reply.status == 422
+    assert "moderator PIN" in field_error(reply.body, "wait_for_moderator")
+    saved = admin.post_form(
+        "/conference",
+        {**form, "moderator_pin": "8642", "wait_for_moderator": "on"},
+        csrf_from="/conference",
+    )
+    assert saved.status == 303
+    assert "<td>PIN; members wait</td>" in admin.get("/conference").body
+
+
 def test_a_page_group_with_an_unknown_member_is_shown_at_the_members(office, admin):
     reply = admin.post_form(
         "/paging",
