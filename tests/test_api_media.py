@@ -157,8 +157,25 @@ def test_a_conference_room_is_made_with_a_pin_never_shown(admin_api):
         "name": "Board",
         "has_pin": True,
         "max_members": 4,
+        "has_moderator_pin": False,
+        "wait_for_moderator": False,
+        "end_with_moderator": False,
     }
     assert too_big.status == 422 and too_big.json()["field"] == "max_members"
+    alone = admin_api.request(
+        "PUT", "/api/v1/conference/810", json_body={"name": "Board",
+                                                    "end_with_moderator": True}
+    )  # fmt: skip
+    assert alone.status == 422 and alone.json()["field"] == "end_with_moderator"
+    led = admin_api.request(
+        "PUT", "/api/v1/conference/810", json_body={
+            "name": "Board", "moderator_pin": "8642", "wait_for_moderator": True,
+            "end_with_moderator": True,
+        },
+    )  # fmt: skip
+    assert led.status == 200, led.json()
+    assert led.json()["has_moderator_pin"] and led.json()["wait_for_moderator"]
+    assert "8642" not in led.body and "1357" not in led.body
     assert admin_api.request("DELETE", "/api/v1/conference/810").status == 204
 
 
@@ -186,6 +203,43 @@ def test_a_page_group_is_made_read_and_removed_and_bad_input_names_the_field(
     assert taken.status == 422 and taken.json()["field"] == "number"
     assert admin_api.request("DELETE", "/api/v1/paging/830").status == 204
     assert admin_api.get("/api/v1/paging").json() == []
+
+
+def test_a_page_broadcast_is_made_run_and_removed_and_bad_input_names_the_field(
+    admin_api,
+):
+    group = admin_api.request(
+        "PUT", "/api/v1/paging/831", json_body={"name": "Yard", "members": ["401"]}
+    )
+    assert group.status == 201
+    url = "/api/v1/paging-broadcasts/lunch"
+    body = {
+        "page_group": "831",
+        "prompt": "system:beep",
+        "weekdays": ["fri", "mon"],
+        "time_of_day": "12:30",
+    }
+    made = admin_api.request("PUT", url, json_body=body)
+    assert made.status == 201, made.json()
+    assert made.json()["weekdays"] == ["mon", "fri"] and made.json()["enabled"]
+    assert "T12:30" in made.json()["next_run"]
+    for change, field in (
+        ({"prompt": "system:../../etc/passwd"}, "prompt"),
+        ({"weekdays": "mon"}, "weekdays"),
+        ({"weekdays": [], "on_date": None}, "weekdays"),
+        ({"time_of_day": "25:00"}, "time_of_day"),
+        ({"page_group": "899"}, "page_group"),
+    ):
+        refused = admin_api.request("PUT", url, json_body={**body, **change})
+        assert refused.status in {400, 422}, refused.json()
+        assert refused.json()["field"] == field
+    assert admin_api.get(url).json() == made.json()
+    assert admin_api.request("POST", f"{url}/run").status == 202
+    in_use = admin_api.request("DELETE", "/api/v1/paging/831")
+    assert in_use.status == 422 and "lunch" in in_use.json()["detail"]
+    assert admin_api.request("DELETE", url).status == 204
+    assert admin_api.request("POST", f"{url}/run").status == 404
+    assert admin_api.request("DELETE", "/api/v1/paging/831").status == 204
 
 
 MUSIC_ON_HOLD = "/api/v1/music-on-hold"

@@ -1,18 +1,35 @@
-"""Conference rooms with real phones: everyone hears everyone else."""
+"""Conference rooms with real phones: everyone hears everyone else; with a
+moderator PIN, members may wait with music until the moderator comes, and
+the room may end when the moderator leaves."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 from tests.sipphone import Phone
 
 TONES = {"101": 697, "102": 1209, "103": 1633}
+# The music on hold: a steady tone no phone sends.
+MUSIC_HZ = 523
+# Tones apart from the beep's 697 Hz, which members hear when someone joins.
+WAITING_TONES = {"101": 941, "102": 1209, "103": 1633}
 
 
-def phone(pbx, user, password) -> Phone:
+def phone(pbx, user, password, tones=TONES) -> Phone:
     return Phone(
-        user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=TONES[user]
+        user, password, server="127.0.0.1", port=pbx.sip_port, tone_hz=tones[user]
     )
+
+
+def never_hears(call, hz: int, seconds: float = 2.0) -> bool:
+    """True if the tone hz is absent from the received audio all along."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if call.heard_tone(hz, timeout=0):
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def test_three_phones_in_a_room_each_hear_the_two_others(pbx):
@@ -40,12 +57,74 @@ def test_three_phones_in_a_room_each_hear_the_two_others(pbx):
                     assert call.heard_tone(hz, timeout=8), f"{user} hears {other}"
 
 
+def upload_music(pbx, tmp_path) -> None:
+    path = tmp_path / "tone.wav"
+    tone = ["synth", "3", "sine", str(MUSIC_HZ), "vol", "0.5"]
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), *tone],
+        check=True,
+    )
+    result = pbx.cli("music", "upload", "hold-tone", str(path))
+    assert result.returncode == 0, result.stderr
+
+
+def join(p: Phone, pin: str):
+    assert p.register() == 200
+    call = p.call("800")
+    call.wait_confirmed()
+    time.sleep(0.5)
+    call.send_dtmf(pin + "#")
+    return call
+
+
+def test_members_wait_with_music_until_the_moderator_and_leave_with_the_moderator(
+    pbx, tmp_path
+):
+    passwords = {n: pbx.add_extension(n) for n in TONES}
+    upload_music(pbx, tmp_path)
+    created = pbx.cli(
+        "conference", "set", "800", "--name", "Board", "--pin", "1111",
+        "--moderator-pin", "9999", "--wait-for-moderator", "--end-with-moderator",
+        "--json",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    room = created.json()
+    assert room["has_moderator_pin"] and room["wait_for_moderator"]
+    assert room["end_with_moderator"]
+    with (
+        phone(pbx, "101", passwords["101"], WAITING_TONES) as a,
+        phone(pbx, "102", passwords["102"], WAITING_TONES) as b,
+        phone(pbx, "103", passwords["103"], WAITING_TONES) as boss,
+    ):
+        members = {"101": join(a, "1111"), "102": join(b, "1111")}
+        for user, call in members.items():
+            assert call.heard_tone(MUSIC_HZ, timeout=10), f"{user} hears no music"
+        for user, call in members.items():
+            other = "102" if user == "101" else "101"
+            assert never_hears(call, WAITING_TONES[other]), (
+                f"{user} hears {other} before the moderator"
+            )
+
+        moderator = join(boss, "9999")
+        time.sleep(2)  # the count and the tone first
+        calls = {**members, "103": moderator}
+        for user, call in calls.items():
+            for other, hz in WAITING_TONES.items():
+                if other != user:
+                    assert call.heard_tone(hz, timeout=8), f"{user} hears {other}"
+
+        moderator.hangup()
+        for call in members.values():
+            call.wait_disconnected(timeout=15)
+
+
 def test_a_wrong_room_pin_keeps_the_caller_out(pbx):
     password = pbx.add_extension("101")
-    assert (
-        pbx.cli("conference", "set", "800", "--name", "W", "--pin", "7777").returncode
-        == 0
-    )
+    created = pbx.cli(
+        "conference", "set", "800", "--name", "W", "--pin", "7777",
+        "--moderator-pin", "9999",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
     with phone(pbx, "101", password) as a:
         assert a.register() == 200
         call = a.call("800")
@@ -66,3 +145,13 @@ def test_a_room_number_taken_by_an_extension_is_refused(pbx_data):
         "conference", "set", "800", "--name", "X", "--max-members", "30", "--json"
     )
     assert result.json()["error"]["field"] == "max_members"
+    result = pbx_data.cli(
+        "conference", "set", "800", "--name", "X", "--wait-for-moderator", "--json"
+    )
+    assert result.json()["error"]["field"] == "wait_for_moderator"
+    result = pbx_data.cli(
+        "conference", "set", "800", "--name", "X", "--pin", "1234",
+        "--moderator-pin", "1234", "--json",
+    )  # fmt: skip
+    assert result.json()["error"]["field"] == "moderator_pin"
+    assert pbx_data.cli("conference", "list", "--json").json() == []

@@ -146,6 +146,24 @@ def test_a_room_too_big_for_a_worker_is_shown_at_its_field(office, admin):
     assert "<td>All hands</td>" in admin.get("/conference").body
 
 
+def test_a_room_that_waits_for_a_moderator_it_does_not_have_is_refused_at_the_option(
+    office, admin
+):
+    form = {"number": "812", "name": "Board", "max_members": "4"}
+    reply = admin.post_form(
+        "/conference", {**form, "wait_for_moderator": "on"}, csrf_from="/conference"
+    )
+    assert reply.status == 422
+    assert "moderator PIN" in field_error(reply.body, "wait_for_moderator")
+    saved = admin.post_form(
+        "/conference",
+        {**form, "moderator_pin": "8642", "wait_for_moderator": "on"},
+        csrf_from="/conference",
+    )
+    assert saved.status == 303
+    assert "<td>PIN; members wait</td>" in admin.get("/conference").body
+
+
 def test_a_page_group_with_an_unknown_member_is_shown_at_the_members(office, admin):
     reply = admin.post_form(
         "/paging",
@@ -172,6 +190,43 @@ def test_a_page_group_with_an_unknown_member_is_shown_at_the_members(office, adm
     removed = admin.post_form("/paging/830/remove", {}, csrf_from="/paging")
     assert removed.status == 303
     assert office.cli("paging", "list", "--json").json() == []
+
+
+def test_a_broadcast_is_saved_run_and_removed_on_the_paging_page(office, admin):
+    office.cli("paging", "add", "831", "--name", "Yard", "--members", "101")
+    form = {
+        "name": "Closing time",
+        "page_group": "831",
+        "prompt": "system:beep",
+        "weekdays": "fri",
+        "time_of_day": "7pm",
+        "enabled": "on",
+    }
+    reply = admin.post_form("/paging/broadcasts", form, csrf_from="/paging")
+    assert reply.status == 422
+    assert "HH:MM" in field_error(reply.body, "b-time_of_day")
+    assert office.cli("paging", "broadcast", "list", "--json").json() == []
+
+    saved = admin.post_form(
+        "/paging/broadcasts", {**form, "time_of_day": "19:00"}, csrf_from="/paging"
+    )
+    assert saved.status == 303
+    page = admin.get("/paging").body
+    assert "<td>Closing time</td>" in page and "<td>fri at 19:00</td>" in page
+
+    run = admin.post_form(
+        "/paging/broadcasts/Closing%20time/run", {}, csrf_from="/paging"
+    )
+    assert run.status == 303 and "notice=broadcast-sent" in run.headers["location"]
+    in_use = admin.post_form("/paging/831/remove", {}, csrf_from="/paging")
+    assert in_use.status == 422 and "Closing time" in in_use.body
+
+    removed = admin.post_form(
+        "/paging/broadcasts/Closing%20time/remove", {}, csrf_from="/paging"
+    )
+    assert removed.status == 303
+    assert office.cli("paging", "broadcast", "list", "--json").json() == []
+    office.cli("paging", "remove", "831")
 
 
 QUEUE_FORM = {

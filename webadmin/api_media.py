@@ -16,6 +16,7 @@ from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
 from agent.ivr.service import IvrService
 from agent.media.pool import CALLS_PER_WORKER
+from agent.paging.broadcasts import BroadcastService
 from agent.paging.service import PagingService
 from agent.voicemail.service import VoicemailService
 from agent.voicemail.transcription import TranscriptionService
@@ -51,8 +52,20 @@ MENU_FIELDS = frozenset(
         "dial_by_extension",
     }
 )
-ROOM_FIELDS = frozenset({"name", "pin", "max_members"})
+ROOM_FIELDS = frozenset(
+    {
+        "name",
+        "pin",
+        "max_members",
+        "moderator_pin",
+        "wait_for_moderator",
+        "end_with_moderator",
+    }
+)
 PAGE_GROUP_FIELDS = frozenset({"name", "members"})
+BROADCAST_FIELDS = frozenset(
+    {"page_group", "prompt", "weekdays", "time_of_day", "on_date", "enabled"}
+)
 WAV = "audio/wav"
 
 
@@ -209,6 +222,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         pin = body.get("pin", "")
         if pin is not None and not isinstance(pin, str):
             raise BadRequest("pin: must be a string of digits or null", field="pin")
+        moderator_pin = body.get("moderator_pin", "")
+        if moderator_pin is not None and not isinstance(moderator_pin, str):
+            raise BadRequest(
+                "moderator_pin: must be a string of digits or null",
+                field="moderator_pin",
+            )
         saved = rooms().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
@@ -216,6 +235,14 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             clear_pin="pin" in body and pin is None,
             max_members=_default(
                 _typed(body, "max_members", int, "a whole number"), CALLS_PER_WORKER
+            ),
+            moderator_pin=moderator_pin or None,
+            clear_moderator_pin="moderator_pin" in body and moderator_pin is None,
+            wait_for_moderator=_typed(
+                body, "wait_for_moderator", bool, "true or false"
+            ),
+            end_with_moderator=_typed(
+                body, "end_with_moderator", bool, "true or false"
             ),
         )
         log.info("conference room %s: saved by %s", number, actor())
@@ -266,6 +293,55 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def delete_page_group(number: str) -> str:
         page_groups().remove(number)
         log.info("page group %s: removed by %s", number, actor())
+        bottle.response.status = 204
+        return ""
+
+    # -- page broadcasts -------------------------------------------------------
+
+    def broadcasts() -> BroadcastService:
+        return BroadcastService(settings, access.current().principal)
+
+    @app.get(f"{PREFIX}/paging-broadcasts")
+    @api_route
+    def list_broadcasts() -> str:
+        return _json_response([b.to_dict() for b in broadcasts().list()])
+
+    @app.get(f"{PREFIX}/paging-broadcasts/<name>")
+    @api_route
+    def get_broadcast(name: str) -> str:
+        return _json_response(broadcasts().show(name).to_dict())
+
+    @app.put(f"{PREFIX}/paging-broadcasts/<name>")
+    @api_route
+    def put_broadcast(name: str) -> str:
+        body = json_object(BROADCAST_FIELDS)
+        weekdays = _typed(body, "weekdays", list, "a list of mon .. sun") or []
+        if not all(isinstance(d, str) for d in weekdays):
+            raise BadRequest("weekdays: must be a list of mon .. sun", field="weekdays")
+        saved = broadcasts().save(
+            name,
+            page_group=_typed(body, "page_group", str, "a string") or "",
+            prompt=_typed(body, "prompt", str, "a string") or "",
+            weekdays=weekdays,
+            time_of_day=_typed(body, "time_of_day", str, "a string") or "",
+            on_date=_typed(body, "on_date", str, "a string or null"),
+            enabled=_default(_typed(body, "enabled", bool, "true or false"), True),
+        )
+        log.info("page broadcast %s: saved by %s", name, actor())
+        return _saved_response(saved)
+
+    @app.post(f"{PREFIX}/paging-broadcasts/<name>/run")
+    @api_route
+    def run_broadcast(name: str) -> str:
+        info = broadcasts().run_now(name)
+        log.info("page broadcast %s: run by %s", name, actor())
+        return _json_response(info.to_dict(), 202)
+
+    @app.delete(f"{PREFIX}/paging-broadcasts/<name>")
+    @api_route
+    def delete_broadcast(name: str) -> str:
+        broadcasts().remove(name)
+        log.info("page broadcast %s: removed by %s", name, actor())
         bottle.response.status = 204
         return ""
 

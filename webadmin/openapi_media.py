@@ -6,6 +6,8 @@ from __future__ import annotations
 from agent.destinations import MENU_KINDS as KINDS
 from agent.ivr.service import DIGIT_TIMEOUT_S, RETRIES
 from agent.media.pool import CALLS_PER_WORKER
+from agent.paging.broadcasts import NAME_MAX as BROADCAST_NAME_MAX
+from agent.paging.broadcasts import WEEKDAYS
 from agent.paging.service import MAX_MEMBERS as PAGE_MAX_MEMBERS
 from agent.voicemail.service import (
     MAX_MESSAGE_S_LIMIT,
@@ -25,6 +27,39 @@ _TRANSCRIPTION = {"$ref": "#/components/schemas/VoicemailTranscription"}
 _MENU = {"$ref": "#/components/schemas/IvrMenu"}
 _ROOM = {"$ref": "#/components/schemas/ConferenceRoom"}
 _PAGE_GROUP = {"$ref": "#/components/schemas/PageGroup"}
+_BROADCAST = {"$ref": "#/components/schemas/PageBroadcast"}
+NAME_PARAMETER = {
+    "name": "name",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": BROADCAST_NAME_MAX},
+}
+_WEEKDAYS = {
+    "type": "array",
+    "items": {"type": "string", "enum": list(WEEKDAYS)},
+    "uniqueItems": True,
+    "description": "the days of a weekly broadcast; empty for one on_date",
+}
+_BROADCAST_PROPERTIES = {
+    "page_group": {"type": "string", "description": "a page group's number"},
+    "prompt": {
+        "type": "string",
+        "pattern": "^(upload|system):[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+        "description": "upload:NAME, an uploaded prompt, or system:NAME",
+    },
+    "weekdays": _WEEKDAYS,
+    "time_of_day": {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        "description": "HH:MM in the appliance's time zone",
+    },
+    "on_date": {
+        "type": ["string", "null"],
+        "format": "date",
+        "description": "the one day of a single broadcast, instead of weekdays",
+    },
+    "enabled": {"type": "boolean"},
+}
 NUMBER_PARAMETER = {
     "name": "number",
     "in": "path",
@@ -78,6 +113,26 @@ SCHEMAS: dict = {
             },
         },
     },
+    "PageBroadcast": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "readOnly": True},
+            **_BROADCAST_PROPERTIES,
+            "next_run": {
+                "type": "string",
+                "readOnly": True,
+                "description": "the next run in the appliance's zone (ISO 8601 "
+                "with its offset); empty when disabled or none is due",
+            },
+            "last_run": {"type": "string", "readOnly": True},
+        },
+    },
+    "PageBroadcastChange": {
+        "type": "object",
+        "required": ["page_group", "prompt", "time_of_day"],
+        "additionalProperties": False,
+        "properties": _BROADCAST_PROPERTIES,
+    },
     "ConferenceRoom": {
         "type": "object",
         "properties": {
@@ -90,6 +145,16 @@ SCHEMAS: dict = {
                 "maximum": CALLS_PER_WORKER,
                 "description": "one media worker's calls",
             },
+            "has_moderator_pin": {"type": "boolean", "readOnly": True},
+            "wait_for_moderator": {
+                "type": "boolean",
+                "description": "members hear music, not each other, until a "
+                "moderator joins",
+            },
+            "end_with_moderator": {
+                "type": "boolean",
+                "description": "everyone is hung up when the last moderator leaves",
+            },
         },
     },
     "ConferenceRoomChange": {
@@ -101,6 +166,19 @@ SCHEMAS: dict = {
             "pin": {
                 "type": ["string", "null"],
                 "description": "digits callers enter; null removes it",
+            },
+            "moderator_pin": {
+                "type": ["string", "null"],
+                "description": "digits that make the caller the moderator; "
+                "null removes it; must differ from the PIN",
+            },
+            "wait_for_moderator": {
+                "type": "boolean",
+                "description": "needs a moderator PIN",
+            },
+            "end_with_moderator": {
+                "type": "boolean",
+                "description": "needs a moderator PIN",
             },
             "max_members": {
                 "type": "integer",
@@ -278,6 +356,73 @@ PATHS: dict = {
             "responses": {
                 "204": {"description": "removed"},
                 "404": _problem("no such page group"),
+                "422": _problem("a page broadcast still uses the group"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/paging-broadcasts": {
+        "get": {
+            "operationId": "listPageBroadcasts",
+            "summary": "Every page broadcast",
+            "responses": {
+                "200": _json({"type": "array", "items": _BROADCAST}, "the broadcasts"),
+                **_ERRORS,
+            },
+        }
+    },
+    "/paging-broadcasts/{name}": {
+        "parameters": [NAME_PARAMETER],
+        "get": {
+            "operationId": "getPageBroadcast",
+            "summary": "One page broadcast",
+            "responses": {
+                "200": _json(_BROADCAST, "the broadcast"),
+                "404": _problem("no such page broadcast"),
+                **_ERRORS,
+            },
+        },
+        "put": {
+            "operationId": "setPageBroadcast",
+            "summary": "Create or change a page broadcast",
+            "description": "Give weekdays or on_date, one of the two.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/PageBroadcastChange"}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_BROADCAST, "the broadcast as changed"),
+                "201": _json(_BROADCAST, "the broadcast as created"),
+                "400": _problem("the body is not a JSON object of these fields"),
+                "422": _problem("a field breaks its rule"),
+                **_ERRORS,
+            },
+        },
+        "delete": {
+            "operationId": "removePageBroadcast",
+            "summary": "Remove a page broadcast",
+            "responses": {
+                "204": {"description": "removed"},
+                "404": _problem("no such page broadcast"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/paging-broadcasts/{name}/run": {
+        "parameters": [NAME_PARAMETER],
+        "post": {
+            "operationId": "runPageBroadcast",
+            "summary": "Run a page broadcast now",
+            "description": "The first free media worker calls the members; a "
+            "broadcast that reaches nobody is a page-broadcast-failed event.",
+            "responses": {
+                "202": _json(_BROADCAST, "sent to the media service"),
+                "404": _problem("no such page broadcast"),
+                "422": _problem("its page group or prompt is gone"),
                 **_ERRORS,
             },
         },

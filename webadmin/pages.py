@@ -83,6 +83,8 @@ NOTICES = {
     "profile-saved": "Your name and e-mail address are saved.",
     "greeting-saved": "The greeting is saved: callers hear it from now on.",
     "music-saved": "The music is saved: callers on hold hear it from now on.",
+    "broadcast-sent": "The broadcast is on its way: the members' phones answer "
+    "and play it now. One that reaches nobody is an event.",
 }
 
 

@@ -22,6 +22,7 @@ from agent.media.uploads import (
     MusicService,
     PromptService,
 )
+from agent.paging.broadcasts import WEEKDAYS, BroadcastService
 from agent.paging.service import PagingService
 from agent.queues.service import STRATEGIES, QueueService
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
@@ -270,27 +271,41 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     @app.post("/conference")
     def conference_save() -> str:
-        values = {n: _form(n) for n in ("number", "name", "pin", "max_members")}
+        fields = ("number", "name", "pin", "moderator_pin", "max_members")
+        values = {n: _form(n) for n in fields}
+        for option in ("wait_for_moderator", "end_with_moderator"):
+            values[option] = _form(option) == "on"
         try:
             ConferenceService(actor()).save(
                 values["number"],
                 name=values["name"],
                 pin=values["pin"] or None,
                 max_members=_whole("max_members", values["max_members"]),
+                moderator_pin=values["moderator_pin"] or None,
+                wait_for_moderator=values["wait_for_moderator"],
+                end_with_moderator=values["end_with_moderator"],
             )
         except Forbidden as exc:
             return refused(exc)
         except PbxError as exc:
-            values["pin"] = ""
+            values["pin"] = values["moderator_pin"] = ""
             return conference_page(values, _field_errors(exc), 422)
         log.info("conference room %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/conference", 303)
 
     # -- page groups -----------------------------------------------------------
 
-    def paging_page(values: dict, errors: dict, status: int = 200) -> str:
+    def paging_page(
+        values: dict,
+        errors: dict,
+        status: int = 200,
+        broadcast: dict | None = None,
+        broadcast_errors: dict | None = None,
+    ) -> str:
         try:
             groups = PagingService(actor()).list()
+            broadcasts = BroadcastService(settings, actor()).list()
+            prompts = PromptService(settings, actor()).list()
         except Forbidden as exc:
             return refused(exc)
         return render(
@@ -300,6 +315,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             groups=groups,
             values=values,
             errors=errors,
+            broadcasts=broadcasts,
+            prompts=prompts,
+            weekdays=WEEKDAYS,
+            broadcast=broadcast or {"enabled": True},
+            broadcast_errors=broadcast_errors or {},
         )
 
     @app.get("/paging")
@@ -329,9 +349,54 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return refused(exc)
         except PbxError as exc:
-            return paging_page({}, {"form": str(exc)}, 404)
+            status = 422 if isinstance(exc, InvalidInput) else 404
+            return paging_page({}, {"form": str(exc)}, status)
         log.info("page group %s: removed by %s", number, actor().name)
         bottle.redirect("/paging", 303)
+
+    @app.post("/paging/broadcasts")
+    def broadcast_save() -> str:
+        fields = ("name", "page_group", "prompt", "time_of_day", "on_date")
+        values: dict = {n: _form(n) for n in fields}
+        values["weekdays"] = bottle.request.forms.getall("weekdays")
+        values["enabled"] = _form("enabled") == "on"
+        try:
+            BroadcastService(settings, actor()).save(
+                values["name"],
+                page_group=values["page_group"],
+                prompt=values["prompt"],
+                weekdays=values["weekdays"],
+                time_of_day=values["time_of_day"],
+                on_date=values["on_date"] or None,
+                enabled=values["enabled"],
+            )
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return paging_page({}, {}, 422, values, _field_errors(exc))
+        log.info("page broadcast %s: saved by %s", values["name"], actor().name)
+        access.redirect("/paging#broadcasts", 303)
+
+    @app.post("/paging/broadcasts/<name>/<action>")
+    def broadcast_action(name: str, action: str) -> str:
+        service = BroadcastService(settings, actor())
+        steps = {
+            "run": lambda: service.run_now(name),
+            "enable": lambda: service.set_enabled(name, True),
+            "disable": lambda: service.set_enabled(name, False),
+            "remove": lambda: service.remove(name),
+        }
+        if action not in steps:
+            bottle.abort(404)
+        try:
+            steps[action]()
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return paging_page({}, {}, 422, None, {"form": str(exc)})
+        log.info("page broadcast %s: %s by %s", name, action, actor().name)
+        notice = "?notice=broadcast-sent" if action == "run" else ""
+        access.redirect(f"/paging{notice}#broadcasts", 303)
 
     # -- call queues ------------------------------------------------------------
 

@@ -21,7 +21,14 @@ def _show(info, as_json: bool) -> None:
         print(json.dumps(info.to_dict(), indent=2))
         return
     pin = "with a PIN" if info.has_pin else "no PIN"
-    print(f"room {info.number} ({info.name}): {pin}, up to {info.max_members}")
+    line = f"room {info.number} ({info.name}): {pin}, up to {info.max_members}"
+    if info.has_moderator_pin:
+        line += ", moderator PIN"
+    if info.wait_for_moderator:
+        line += ", members wait for the moderator"
+    if info.end_with_moderator:
+        line += ", ends when the last moderator leaves"
+    print(line)
 
 
 def conference_set(app: Appliance, args: argparse.Namespace) -> int:
@@ -32,6 +39,10 @@ def conference_set(app: Appliance, args: argparse.Namespace) -> int:
         pin=pin,
         clear_pin=args.no_pin,
         max_members=args.max_members,
+        moderator_pin=args.moderator_pin,
+        clear_moderator_pin=args.no_moderator_pin,
+        wait_for_moderator=args.wait_for_moderator,
+        end_with_moderator=args.end_with_moderator,
     )
     _show(saved.info, args.json)
     return EXIT_OK
@@ -73,6 +84,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     pin.add_argument("--pin", help="digits callers must enter")
     pin.add_argument("--pin-stdin", action="store_true")
     pin.add_argument("--no-pin", action="store_true", help="remove the PIN")
+    moderator = p.add_mutually_exclusive_group()
+    moderator.add_argument(
+        "--moderator-pin", help="digits that make the caller the moderator"
+    )
+    moderator.add_argument(
+        "--no-moderator-pin", action="store_true", help="remove the moderator PIN"
+    )
+    p.add_argument(
+        "--wait-for-moderator",
+        action=argparse.BooleanOptionalAction,
+        help="members hear music, not each other, until a moderator joins",
+    )
+    p.add_argument(
+        "--end-with-moderator",
+        action=argparse.BooleanOptionalAction,
+        help="hang everyone up when the last moderator leaves",
+    )
     p.add_argument(
         "--max-members",
         type=whole_number,

@@ -5,6 +5,13 @@ hashes the dialled number), where pjmedia's conference bridge mixes the
 members. A worker holds four calls, so a room holds four members at most
 on this build of pjsua2; larger rooms need workers linked to each other,
 which is not built yet.
+
+A room may have a member PIN and a moderator PIN: a caller enters one PIN
+and is a member or the moderator by which one matches. Two options need the
+moderator PIN: "wait for the moderator" (members who come first hear music,
+not each other, until a moderator joins) and "end with the moderator" (when
+the last moderator leaves, the others hear that the leader has left and are
+hung up).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from agent import audit, numbering
-from agent.accounts.passwords import hash_password
+from agent.accounts.passwords import hash_password, verify_password
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import ConferenceRoom, utcnow
@@ -32,13 +39,24 @@ class RoomInfo:
     name: str
     has_pin: bool
     max_members: int
+    has_moderator_pin: bool = False
+    wait_for_moderator: bool = False
+    end_with_moderator: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def of(cls, room: ConferenceRoom) -> RoomInfo:
-        return cls(room.number, room.name, bool(room.pin_hash), room.max_members)
+        return cls(
+            room.number,
+            room.name,
+            bool(room.pin_hash),
+            room.max_members,
+            bool(room.moderator_pin_hash),
+            bool(room.wait_for_moderator),
+            bool(room.end_with_moderator),
+        )
 
 
 class ConferenceService:
@@ -68,7 +86,14 @@ class ConferenceService:
         pin: str | None = None,
         clear_pin: bool = False,
         max_members: int = CALLS_PER_WORKER,
+        moderator_pin: str | None = None,
+        clear_moderator_pin: bool = False,
+        wait_for_moderator: bool | None = None,
+        end_with_moderator: bool | None = None,
     ) -> Saved[RoomInfo]:
+        """Create or change a room. A PIN that is None stays as it was
+        unless cleared; options that are None stay as they were (off for a
+        new room)."""
         self.actor.require(Permission.MANAGE_MEDIA)
         low, high = NUMBER_DIGITS
         if (
@@ -82,6 +107,10 @@ class ConferenceService:
             raise InvalidInput("name", name, f"1 to {NAME_MAX} characters")
         if pin is not None:
             check_pin(pin)
+        if moderator_pin is not None:
+            check_pin(moderator_pin, field="moderator_pin")
+            if moderator_pin == pin:
+                raise InvalidInput("moderator_pin", "", "must differ from the PIN")
         if not MIN_MEMBERS <= max_members <= CALLS_PER_WORKER:
             raise InvalidInput(
                 "max_members",
@@ -91,6 +120,7 @@ class ConferenceService:
             )
 
         pin_hash = None if pin is None else hash_password(pin)
+        moderator_hash = None if moderator_pin is None else hash_password(moderator_pin)
         where = ConferenceRoom.number == number
         with upsert(ConferenceRoom, where, number=number) as found:
             room = found.row
@@ -101,6 +131,15 @@ class ConferenceService:
                 room.pin_hash = pin_hash
             elif clear_pin:
                 room.pin_hash = None
+            if moderator_hash is not None:
+                room.moderator_pin_hash = moderator_hash
+            elif clear_moderator_pin:
+                room.moderator_pin_hash = None
+            if wait_for_moderator is not None:
+                room.wait_for_moderator = wait_for_moderator
+            if end_with_moderator is not None:
+                room.end_with_moderator = end_with_moderator
+            _check_pins_of(room, pin, moderator_pin)
             room.updated_at = utcnow()
             room.save()
             after = RoomInfo.of(room)
@@ -122,3 +161,23 @@ class ConferenceService:
             before = RoomInfo.of(room).to_dict()
             room.delete_instance()
             audit.record(self.actor, "delete", "conference room", number, before, None)
+
+
+def _check_pins_of(
+    room: ConferenceRoom, pin: str | None, moderator: str | None
+) -> None:
+    """The room as it would be saved: its two PINs differ, and the moderator
+    options have a moderator PIN to go by. Raising here rolls the save back."""
+    if room.moderator_pin_hash and room.pin_hash:
+        if pin is None and moderator is not None:
+            same = verify_password(moderator, room.pin_hash)
+        elif moderator is None and pin is not None:
+            same = verify_password(pin, room.moderator_pin_hash)
+        else:
+            same = False  # both new (compared above) or both unchanged
+        if same:
+            raise InvalidInput("moderator_pin", "", "must differ from the PIN")
+    if not room.moderator_pin_hash:
+        for option in ("wait_for_moderator", "end_with_moderator"):
+            if getattr(room, option):
+                raise InvalidInput(option, "on", "needs a moderator PIN")

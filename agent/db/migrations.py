@@ -495,6 +495,30 @@ UPDATE ring_group SET failover = 'extension:' || failover
 WHERE failover != '' AND failover NOT LIKE '%:%' AND failover != 'hangup'
 """
 
+# Conference rooms get a moderator PIN (hashed like the member PIN), a
+# waiting room until the moderator joins, and an end when the last moderator
+# leaves; page groups get scheduled broadcasts of a prompt. ``prompt`` is
+# "upload:NAME" or "system:NAME"; ``weekdays`` is "mon,tue,..." for a weekly
+# schedule, empty for the one ``on_date``; times are in the appliance's zone.
+MODERATORS_AND_BROADCASTS = """
+ALTER TABLE conference_room ADD COLUMN moderator_pin_hash TEXT;
+ALTER TABLE conference_room ADD COLUMN wait_for_moderator BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE conference_room ADD COLUMN end_with_moderator BOOLEAN NOT NULL DEFAULT 0;
+CREATE TABLE page_broadcast (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name VARCHAR(64) NOT NULL UNIQUE,
+    page_group VARCHAR(6) NOT NULL,
+    prompt VARCHAR(80) NOT NULL,
+    weekdays VARCHAR(32) NOT NULL DEFAULT '',
+    time_of_day VARCHAR(5) NOT NULL,
+    on_date VARCHAR(10),
+    enabled BOOLEAN NOT NULL DEFAULT 1,
+    next_run_at REAL,
+    last_run_at REAL,
+    updated_at DATETIME NOT NULL
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -537,6 +561,11 @@ MIGRATIONS: list[Migration] = [
     Migration(24, "pickup group per extension", _run(EXTENSION_PICKUP_GROUP)),
     Migration(25, "call recording per extension and trunk", _run(RECORDINGS)),
     Migration(26, "ring group failover as a destination", _run(RING_GROUP_FAILOVER)),
+    Migration(
+        29,
+        "conference moderators, scheduled page broadcasts",
+        _run(MODERATORS_AND_BROADCASTS),
+    ),
     Migration(
         30, "call queues in the call records, service level", _run(QUEUE_RECORDS)
     ),

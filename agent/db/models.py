@@ -335,11 +335,19 @@ class IvrChoice(BaseModel):
 
 
 class ConferenceRoom(BaseModel):
-    """A conference room, called by its number; ``pin_hash`` is optional."""
+    """A conference room, called by its number; both PINs are optional.
+
+    With ``wait_for_moderator`` members hear music until a caller who gave
+    the moderator PIN is in the room; with ``end_with_moderator`` the room
+    empties when the last moderator leaves.
+    """
 
     number = peewee.CharField(unique=True, max_length=6)
     name = peewee.CharField(max_length=64)
     pin_hash = peewee.TextField(null=True)
+    moderator_pin_hash = peewee.TextField(null=True)
+    wait_for_moderator = peewee.BooleanField(default=False)
+    end_with_moderator = peewee.BooleanField(default=False)
     max_members = peewee.IntegerField(default=4)
     updated_at = peewee.DateTimeField(default=utcnow)
 
@@ -360,6 +368,30 @@ class PageGroup(BaseModel):
 
     class Meta:
         table_name = "page_group"
+
+
+class PageBroadcast(BaseModel):
+    """A prompt played to a page group at set times (agent/paging/broadcasts.py).
+
+    ``prompt`` is ``upload:NAME`` or ``system:NAME``; ``weekdays`` is
+    ``mon,tue,...`` for a weekly broadcast, empty for a single one on
+    ``on_date``. ``time_of_day`` (HH:MM) and the date are in the appliance's
+    zone; ``next_run_at`` is Unix seconds, None when nothing is due again.
+    """
+
+    name = peewee.CharField(unique=True, max_length=64)
+    page_group = peewee.CharField(max_length=6)
+    prompt = peewee.CharField(max_length=80)
+    weekdays = peewee.CharField(max_length=32, default="")
+    time_of_day = peewee.CharField(max_length=5)
+    on_date = peewee.CharField(max_length=10, null=True)
+    enabled = peewee.BooleanField(default=True)
+    next_run_at = peewee.FloatField(null=True)
+    last_run_at = peewee.FloatField(null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "page_broadcast"
 
 
 class CallQueue(BaseModel):

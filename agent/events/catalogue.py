@@ -45,6 +45,7 @@ CPU_HIGH = "cpu-high"
 MEMORY_HIGH = "memory-high"
 STORAGE_FREED = "storage-freed"
 VOICEMAIL_TRANSCRIPTION_FAILED = "voicemail-transcription-failed"
+PAGE_BROADCAST_FAILED = "page-broadcast-failed"
 
 _ALL = (
     EventType(
@@ -130,6 +131,12 @@ _ALL = (
         Severity.WARNING,
         "voicemail transcription failed",
         "the transcription provider did not answer a message in time or refused it",
+    ),
+    EventType(
+        PAGE_BROADCAST_FAILED,
+        Severity.WARNING,
+        "page broadcast reached nobody",
+        "a scheduled or started page broadcast could not reach any member",
     ),
 )
 

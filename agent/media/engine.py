@@ -512,7 +512,11 @@ class MediaWorker:
         self.account = account
 
     def run(self) -> None:
+        from agent.paging import broadcast_flow
+
         self.start()
+        # Scheduled page broadcasts are placed by whichever worker is free.
+        broadcast_flow.start_watching(self)
         ready = pool.ready_path(self.settings, self.port)
         ready.write_text(str(os.getpid()))
         log.info("media: worker on port %d ready", self.port)

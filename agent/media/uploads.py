@@ -185,12 +185,19 @@ class PromptService(_AudioFolder):
     kind = "prompt"
 
     def _check_unused(self, name: str) -> None:
-        from agent.db.models import IvrMenu
+        from agent.db.models import IvrMenu, PageBroadcast
 
         users = [m.number for m in IvrMenu.select().where(IvrMenu.prompt == name)]
         if users:
             raise InvalidInput(
                 "name", name, "still the prompt of IVR menu " + ", ".join(users)
+            )
+        reference = f"upload:{name}"
+        where = PageBroadcast.prompt == reference
+        broadcasts = [b.name for b in PageBroadcast.select().where(where)]
+        if broadcasts:
+            raise InvalidInput(
+                "name", name, "still the prompt of broadcast " + ", ".join(broadcasts)
             )
 
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from agent import audit, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import Saved, database, upsert
-from agent.db.models import Extension, PageGroup, utcnow
+from agent.db.models import Extension, PageBroadcast, PageGroup, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.extensions import rules
 from agent.media.pool import CALLS_PER_WORKER
@@ -123,6 +123,13 @@ class PagingService:
     def remove(self, number: str) -> None:
         self.actor.require(Permission.MANAGE_MEDIA)
         group = self._group(number)
+        users = PageBroadcast.select().where(PageBroadcast.page_group == number)
+        if users.exists():
+            raise InvalidInput(
+                "number",
+                number,
+                "still the page group of broadcast " + ", ".join(b.name for b in users),
+            )
         with database.atomic():
             before = PageGroupInfo.of(group).to_dict()
             group.delete_instance()

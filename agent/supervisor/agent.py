@@ -26,6 +26,7 @@ from agent.errors import PbxError
 from agent.events.dispatcher import EventDispatcher
 from agent.media import music_on_hold
 from agent.media.daemons import media_daemons
+from agent.paging.broadcasts import BroadcastScheduler
 from agent.provisioning.sightings import SightingListener
 from agent.provisioning.sightings import socket_path as sightings_socket
 from agent.recordings.keeper import RecordingKeeper
@@ -98,6 +99,7 @@ class Agent:
         self.storage = StorageKeeper(self.settings)
         # Scheduled call reports go out from a thread of their own.
         self.reports = ReportMailer(appliance.key)
+        self.broadcasts = BroadcastScheduler(self.settings)
         self.events = EventDispatcher(appliance.key, self.settings.data_dir)
         self.call_events.observe(self.events.on_call_event)
         self.recordings = RecordingKeeper(
@@ -197,6 +199,7 @@ class Agent:
                 self.backups.tick(time.monotonic())
                 self.storage.tick(time.monotonic())
                 self.reports.tick()
+                self.broadcasts.tick(time.time())
                 self.events.tick()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True

@@ -9,7 +9,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Number</th><th scope="col">Name</th><th scope="col">PIN</th><th scope="col">Members at most</th>
+    <th scope="col">Number</th><th scope="col">Name</th><th scope="col">PIN</th><th scope="col">Moderator</th><th scope="col">Members at most</th>
   </tr></thead>
   <tbody>
   % for room in rooms:
@@ -17,6 +17,7 @@
       <td>{{room.number}}</td>
       <td>{{room.name}}</td>
       <td>{{'yes' if room.has_pin else 'no'}}</td>
+      <td>{{'; '.join(n for n, on in (('PIN', room.has_moderator_pin), ('members wait', room.wait_for_moderator), ('ends the room on leaving', room.end_with_moderator)) if on) or 'no'}}</td>
       <td>{{room.max_members}}</td>
     </tr>
   % end
@@ -32,13 +33,19 @@
 % end
 <form method="post" action="/conference" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label, kind, hint in (('number', 'Number', 'text', 'Callers dial it; not an extension or menu number'), ('name', 'Name', 'text', 'Like Weekly meeting'), ('pin', 'PIN', 'password', 'Digits callers enter; empty: none, or keep the current one'), ('max_members', 'Members at most', 'text', '2 to 4: one media worker holds four calls')):
+  % for name, label, kind, hint in (('number', 'Number', 'text', 'Callers dial it; not an extension or menu number'), ('name', 'Name', 'text', 'Like Weekly meeting'), ('pin', 'PIN', 'password', 'Digits callers enter; empty: none, or keep the current one'), ('moderator_pin', 'Moderator PIN', 'password', 'Digits the moderator enters instead; empty: none, or keep the current one'), ('max_members', 'Members at most', 'text', '2 to 4: one media worker holds four calls')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '') if kind != 'password' else ''}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
   <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
   % else:
   <p class="hint">{{hint}}</p>
+  % end
+  % end
+  % for name, label in (('wait_for_moderator', 'Members wait with music until the moderator joins'), ('end_with_moderator', 'End the conference when the last moderator leaves')):
+  <label class="check"><input type="checkbox" name="{{name}}"{{' checked' if values.get(name) else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}> {{label}}</label>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
   % end
   % end
   <button type="submit">Save room</button>
