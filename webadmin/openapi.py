@@ -357,7 +357,9 @@ def _parts() -> dict:
                     ],
                     "responses": {
                         "200": _json("ExtensionPage", "the page"),
-                        "422": _problem("a query parameter is not valid"),
+                        "422": _problem(
+                            "a query parameter is not valid, or not one of these"
+                        ),
                         **_COMMON_ERRORS,
                     },
                 },
