@@ -29,7 +29,7 @@ from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
 from agent.recordings import service as recordings
 from agent.sip.rpc import RpcError
 from agent.wording import counted
-from webadmin import access, bodies, problems
+from webadmin import access, bodies, form_versions, problems
 from webadmin.flash import FlashBox
 
 log = logging.getLogger("edgepbx.web")
@@ -428,6 +428,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "enabled": info.enabled,
             "pickup_group": info.pickup_group,
             "recording": info.recording,
+            "version": form_versions.version_of(info.to_dict()),
         } | values
         return render(
             "extension_form",
@@ -464,6 +465,9 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         try:
             service.actor.require(Permission.CHANGE_EXTENSIONS)
             current = service.get(number)
+            form_versions.check_edit(
+                "extension", number, current.to_dict(), _form("version")
+            )
             changes = {
                 name: value
                 for name, value in {
@@ -483,6 +487,8 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 changes["recording"] = recording
         except (Forbidden, NotFound) as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            return _extension_page(current, {}, {"form": str(exc)}, exc.status)
         except InvalidInput as exc:
             return _extension_page(
                 current, values, _field_errors(exc, problems.EXTENSION_FIELDS), 422

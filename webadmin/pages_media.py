@@ -12,9 +12,10 @@ import logging
 
 import bottle
 
+from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
-from agent.errors import Forbidden, InvalidInput, PbxError
+from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.ivr.service import IvrService, choices_of
 from agent.media.uploads import (
     MAX_PROMPT_S,
@@ -23,9 +24,9 @@ from agent.media.uploads import (
     PromptService,
 )
 from agent.paging.service import PagingService
-from agent.queues.service import STRATEGIES, QueueService
+from agent.queues.service import STRATEGIES, QueueInfo, QueueService
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
-from webadmin import access, bodies
+from webadmin import access, bodies, form_versions, problems
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -300,21 +301,54 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def paging_form(number: str) -> dict:
+        """The edit form of a group as it is now, with its version."""
+        info = PagingService(actor()).show(number)
+        return {
+            "number": info.number,
+            "name": info.name,
+            "members": ",".join(info.members),
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/paging")
     def paging_list() -> str:
-        return paging_page({}, {})
+        editing = bottle.request.query.get("edit")
+        if not editing:
+            return paging_page({}, {})
+        try:
+            return paging_page(paging_form(editing), {})
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return paging_page({}, {"form": str(exc)}, 404)
 
     @app.post("/paging")
     def paging_save() -> str:
-        values = {n: _form(n) for n in ("number", "name", "members")}
+        values = {n: _form(n) for n in ("number", "name", "members", "version")}
+        service = PagingService(actor())
+        fields = {
+            "name": values["name"],
+            "members": [m.strip() for m in values["members"].split(",")],
+        }
         try:
-            PagingService(actor()).save(
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "page group",
                 values["number"],
-                name=values["name"],
-                members=[m.strip() for m in values["members"].split(",")],
+                None if current is None else current.to_dict(),
+                values["version"],
             )
+            if current is None:
+                service.add(values["number"], **fields)
+            else:
+                service.set(values["number"], **fields)
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = paging_form(values["number"])
+            return paging_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             return paging_page(values, _field_errors(exc), 422)
         log.info("page group %s: saved by %s", values["number"], actor().name)
@@ -352,8 +386,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def queue_form(number: str) -> dict:
+        """The edit form of a queue as it is now, with its version."""
+        info = QueueService(settings, actor()).show(number)
+        shown = {
+            name: getattr(info, name) for name, _, _ in QUEUE_FORM if name != "agents"
+        }
+        return shown | {
+            "agents": ",".join(info.agents),
+            "version": form_versions.version_of(queue_version(info)),
+        }
+
     @app.get("/queues")
     def queues_list() -> str:
+        editing = bottle.request.query.get("edit")
+        if editing:
+            try:
+                return queues_page(queue_form(editing), {})
+            except Forbidden as exc:
+                return refused(exc)
+            except PbxError as exc:
+                return queues_page({}, {"form": str(exc)}, 404)
         defaults = {
             "strategy": "ring-all",
             "ring_s": "15",
@@ -367,9 +420,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post("/queues")
     def queues_save() -> str:
         values = {name: _form(name) for name, _, _ in QUEUE_FORM}
+        values["version"] = _form("version")
+        service = QueueService(settings, actor())
         try:
-            QueueService(settings, actor()).save(
-                values["number"],
+            fields = dict(
                 name=values["name"],
                 strategy=values["strategy"],
                 agents=[a.strip() for a in values["agents"].split(",") if a.strip()],
@@ -381,12 +435,73 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 announce_wait=values["announce_wait"] == "on",
                 announce_every_s=_whole("announce_every_s", values["announce_every_s"]),
             )
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "queue",
+                values["number"],
+                None if current is None else queue_version(current),
+                values["version"],
+            )
+            if current is None:
+                service.add(values["number"], **fields)
+            else:
+                service.set(values["number"], **fields)
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = queue_form(values["number"])
+            return queues_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             return queues_page(values, _field_errors(exc), 422)
         log.info("queue %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/queues", 303)
+
+    @app.post("/queues/<number>/remove")
+    def queues_remove(number: str) -> str:
+        try:
+            QueueService(settings, actor()).remove(number)
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return queues_page({}, {"form": str(exc)}, bodies.status_of(exc))
+        log.info("queue %s: removed by %s", number, actor().name)
+        bottle.redirect("/queues", 303)
+
+    @app.post("/queues/<number>/agents")
+    def queues_agent(number: str) -> str:
+        """Log a dynamic agent in or out, as *45 and *46 do from a phone."""
+        extension = _form("extension").strip()
+        action = _form("action")
+        service = QueueService(settings, actor())
+        try:
+            if action == "login":
+                service.log_in(number, extension)
+            elif action == "logout":
+                service.log_out(number, extension)
+            else:
+                raise InvalidInput("action", action, "login or logout")
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            errors = {"agent_form": f"queue {number}: {problems.message(exc)}"}
+            return queues_page({}, errors, bodies.status_of(exc))
+        log.info("queue %s: %s %s by %s", number, extension, action, actor().name)
+        bottle.redirect("/queues", 303)
+
+
+def _current(show, number: str):
+    """The object a form's number names now, or None if there is none."""
+    try:
+        return show(number)
+    except NotFound:
+        return None
+
+
+def queue_version(info: QueueInfo) -> dict:
+    """What a queue's version covers: its settings, not who is logged in
+    now (agents log in and out from their phones all day)."""
+    return info.to_dict() | {"logged_in": None}
 
 
 #: The queue form's fields: name, label, hint.
