@@ -34,13 +34,13 @@ def test_edit_forms_refuse_stale_and_duplicate_saves_and_queues_are_managed(
     listed = pbx.cli("extension", "list", "--json").json()
     assert [e["display_name"] for e in listed if e["number"] == "101"] == ["Reception"]
 
-    assert "already a page group's number" in paging["addedAgain"]["error"]
+    assert "page group 701 already exists" in paging["addedAgain"]["error"]
     assert "Warehouse" in paging["addedAgain"]["listed"]
     assert "Dock" not in paging["addedAgain"]["listed"]
     assert paging["editHeading"] == "Change page group 701"
     assert "701 Loading dock 101, 102" in paging["edited"]
 
-    assert "already a queue's number" in queues["addedAgain"]
+    assert "queue 801 already exists" in queues["addedAgain"]
     assert "Sales team" in queues["edited"] and "Support" not in queues["edited"]
 
     def row_801(text: str) -> str:

@@ -37,7 +37,9 @@ def version_of(values: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:VERSION_HEX]
 
 
-def check(what: str, key: str, current: dict | None, sent: str) -> None:
+def check(
+    what: str, key: str, current: dict | None, sent: str, field: str = "number"
+) -> None:
     """Refuse a save that would overwrite what the form did not show.
 
     Args:
@@ -45,11 +47,14 @@ def check(what: str, key: str, current: dict | None, sent: str) -> None:
         key: its number (or code), as the person knows it.
         current: the row's values now; None if there is no such row.
         sent: the form's version; empty for an add form.
+        field: the form's field that holds the key.
     """
     if not sent:
         if current is not None:
             raise InvalidInput(
-                "number", key, f"already a {what}'s number; use Edit to change it"
+                field,
+                key,
+                f"{what} {key} already exists; use its Edit link to change it",
             )
         return
     if current is None:

@@ -1,4 +1,6 @@
-"""The voicemail and IVR pages: lists with a form to add or change one.
+"""The voicemail, IVR, conference, page group and queue pages: lists with
+a form to add one; an IVR menu, room, group or queue has an edit form too,
+which carries the version it was loaded from (``webadmin.form_versions``).
 
 The same ``VoicemailService`` and ``IvrService`` as the CLI and the API; a
 refused form comes back with the field's error beside it and nothing saved.
@@ -171,8 +173,31 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def ivr_form(number: str) -> dict:
+        """The edit form of a menu as it is now, with its version."""
+        info = IvrService(settings, actor()).show(number)
+        return {
+            "number": info.number,
+            "name": info.name,
+            "prompt": info.prompt,
+            "choices": "\n".join(f"{k}={d}" for k, d in info.choices.items()),
+            "fallback": info.fallback,
+            "digit_timeout_s": str(info.digit_timeout_s),
+            "retries": str(info.retries),
+            "dial_by_extension": "on" if info.dial_by_extension else "",
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/ivr")
     def ivr_list() -> str:
+        editing = bottle.request.query.get("edit")
+        if editing:
+            try:
+                return ivr_page(ivr_form(editing), {})
+            except Forbidden as exc:
+                return refused(exc)
+            except PbxError as exc:
+                return ivr_page({}, {"form": str(exc)}, 404)
         defaults = {
             "prompt": "dir-welcome",
             "fallback": "hangup",
@@ -195,8 +220,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             "dial_by_extension",
         )
         values = {n: _form(n) for n in names}
+        values["version"] = _form("version")
+        service = IvrService(settings, actor())
         try:
-            IvrService(settings, actor()).save(
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "IVR menu",
+                values["number"],
+                None if current is None else current.to_dict(),
+                values["version"],
+            )
+            service.save(
                 values["number"],
                 name=values["name"],
                 prompt=values["prompt"],
@@ -205,9 +240,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 digit_timeout_s=_whole("digit_timeout_s", values["digit_timeout_s"]),
                 retries=_whole("retries", values["retries"]),
                 dial_by_extension=values["dial_by_extension"] == "on",
+                create=current is None,
             )
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = ivr_form(values["number"])
+            return ivr_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             errors = _field_errors(exc)
             # choices.1 and the like are shown at the choices box.
@@ -263,15 +302,43 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def conference_form(number: str) -> dict:
+        """The edit form of a room as it is now (never its PIN)."""
+        info = ConferenceService(actor()).show(number)
+        return {
+            "number": info.number,
+            "name": info.name,
+            "max_members": str(info.max_members),
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/conference")
     def conference_list() -> str:
+        editing = bottle.request.query.get("edit")
+        if editing:
+            try:
+                return conference_page(conference_form(editing), {})
+            except Forbidden as exc:
+                return refused(exc)
+            except PbxError as exc:
+                return conference_page({}, {"form": str(exc)}, 404)
         return conference_page({"max_members": "4"}, {})
 
     @app.post("/conference")
     def conference_save() -> str:
-        values = {n: _form(n) for n in ("number", "name", "pin", "max_members")}
+        names = ("number", "name", "pin", "max_members", "version")
+        values = {n: _form(n) for n in names}
+        service = ConferenceService(actor())
         try:
-            ConferenceService(actor()).save(
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "conference room",
+                values["number"],
+                None if current is None else current.to_dict(),
+                values["version"],
+            )
+            service.save(
                 values["number"],
                 name=values["name"],
                 pin=values["pin"] or None,
@@ -279,6 +346,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             )
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = conference_form(values["number"])
+            return conference_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             values["pin"] = ""
             return conference_page(values, _field_errors(exc), 422)
