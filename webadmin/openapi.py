@@ -31,6 +31,7 @@ from webadmin import (
     openapi_reports,
     openapi_speed_dials,
     openapi_storage,
+    openapi_system_uploads,
     openapi_troubleshoot,
     openapi_trunks,
     security_openapi,
@@ -450,6 +451,7 @@ def _parts() -> dict:
             **openapi_reports.PATHS,
             **openapi_events.PATHS,
             **openapi_troubleshoot.PATHS,
+            **openapi_system_uploads.PATHS,
         },
     }
 

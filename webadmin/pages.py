@@ -65,6 +65,7 @@ NOTICES = {
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "seen-phone-forgotten": "The phone is off the seen list.",
     "backup-schedule-saved": "The backup schedule is saved.",
+    "restore-cancelled": "The uploaded backup is discarded; nothing was changed.",
     "storage-saved": "Saved: the box applies it within the hour.",
     "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
     "feature-code-saved": "The feature code is saved: phones dial it from now on.",
