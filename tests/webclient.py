@@ -172,8 +172,11 @@ class WebClient:
         )
 
 
-def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
-    """A multipart/form-data body of fields and one file named "file"."""
+def multipart(
+    fields: dict[str, str], file_name: str, data: bytes, file_field: str = "file"
+) -> tuple[bytes, str]:
+    """A multipart/form-data body of fields and one file, sent as
+    ``file_field``."""
     boundary = "edgepbx-test-boundary-7d3a"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
@@ -182,7 +185,7 @@ def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[byte
     ]
     parts.append(
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
             f'filename="{file_name}"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n"
         ).encode()
