@@ -5,6 +5,10 @@ whole root file system. The request's body is spooled to disk by bottle as
 it arrives (never held in memory) and the file is copied from there into
 the data directory in steps, counting, so a body that lied about its size
 is still cut at the limit.
+
+Known shortcoming: bottle spools under the system's temporary directory,
+which on the production image is a 64 MB tmpfs, so a larger upload fails
+there until the web daemon's ``TMPDIR`` points at the data partition.
 """
 
 from __future__ import annotations
