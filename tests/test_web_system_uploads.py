@@ -25,7 +25,7 @@ def lab_and_pbx(tmp_path):
         running.stop()
 
 
-def test_a_backup_is_restored_from_the_page_and_a_stranger_bundle_refused(
+def test_a_backup_is_restored_and_a_bundle_installed_from_the_page(
     lab_and_pbx, browser_ready, tmp_path
 ):
     lab, pbx = lab_and_pbx
@@ -41,17 +41,26 @@ def test_a_backup_is_restored_from_the_page_and_a_stranger_bundle_refused(
     assert made.returncode == 0, made.stderr
     pbx.add_extension("202", "After the backup")
     stranger = lab.bundle("1.1.0", untrusted_key=True)
+    good = lab.bundle("1.2.0")
 
     seen = browser_driver.run(
         "system_uploads.mjs",
         pbx,
         session=admin.cookies["__Host-edgepbx_session"],
         bundle=str(stranger),
+        good_bundle=str(good),
         backup=str(backup),
         passphrase=PASSPHRASE,
     )
 
     assert "not signed by a key this device trusts" in seen["bundleError"]
+    assert "release 1.2.0" in seen["bundleConfirmation"]
+    assert "over slot B (now empty)" in " ".join(seen["bundleConfirmation"].split())
+    assert "Release 1.2.0 is written and read back" in " ".join(
+        seen["installed"].split()
+    )
+    slots = pbx.cli("firmware", "status", "--json").json()["slots"]
+    assert [s["version"] for s in slots if s["name"] == "B"] == ["1.2.0"]
     assert "wrong passphrase" in seen["passphraseError"]
     assert seen["confirmShownEarly"] == 0
     assert "Restoring replaces everything" in seen["confirmation"]

@@ -1,10 +1,11 @@
 // The System page's uploads in Debian's Chromium: a firmware bundle signed
-// by an unknown key is refused with its reason; a sealed backup is refused
+// by an unknown key is refused with its reason, a good one is checked,
+// confirmed and installed; a sealed backup is refused
 // with a wrong passphrase, then taken with the right one, confirmed, and
 // once the box has started again the extensions are the backup's.
 //
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_BUNDLE (an
-// untrusted bundle), EDGEPBX_BACKUP (a sealed backup), EDGEPBX_PASSPHRASE.
+// untrusted bundle), EDGEPBX_GOOD_BUNDLE, EDGEPBX_BACKUP (a sealed backup), EDGEPBX_PASSPHRASE.
 // Output: one JSON object on stdout. tests/test_web_system_uploads.py runs it.
 import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
 
@@ -84,7 +85,19 @@ runDriver(async (context) => {
   );
   const bundleError = await page.textContent("#firmware_bundle-error");
 
-  // Step 2: the sealed backup with a wrong passphrase.
+  // Step 2: a good bundle, checked, confirmed and installed.
+  await page.setInputFiles("#firmware_bundle", required("EDGEPBX_GOOD_BUNDLE"));
+  await upload(
+    page,
+    "form[action='/system/firmware'] button[type=submit]",
+    "#firmware-confirm",
+  );
+  const bundleConfirmation = await page.textContent("#firmware-confirm");
+  await submitAndWait(page, "#firmware-install");
+  const installed = await page.textContent("#installed");
+  await page.goto(`${base}/system`);
+
+  // Step 3: the sealed backup with a wrong passphrase.
   await page.fill("#restore_passphrase", "not the passphrase at all");
   await page.setInputFiles("#restore_backup", required("EDGEPBX_BACKUP"));
   await upload(
@@ -95,7 +108,7 @@ runDriver(async (context) => {
   const passphraseError = await page.textContent("#restore_passphrase-error");
   const confirmShownEarly = await page.locator("#restore-confirm").count();
 
-  // Step 3: the right passphrase, the confirmation, the restore.
+  // Step 4: the right passphrase, the confirmation, the restore.
   await page.fill("#restore_passphrase", required("EDGEPBX_PASSPHRASE"));
   await page.setInputFiles("#restore_backup", required("EDGEPBX_BACKUP"));
   await upload(
@@ -110,6 +123,8 @@ runDriver(async (context) => {
 
   return {
     bundleError,
+    bundleConfirmation,
+    installed,
     passphraseError,
     confirmShownEarly,
     confirmation,
