@@ -243,6 +243,20 @@ class QueueService:
             raise InvalidInput(
                 "number", number, "still a destination of IVR menu " + ", ".join(users)
             )
+        # Another queue's failover leads here too: removing this one would
+        # leave its callers nowhere to go after the longest wait.
+        failing_over = [
+            q.number
+            for q in CallQueue.select()
+            .where(CallQueue.failover == target, CallQueue.number != number)
+            .order_by(CallQueue.number)
+        ]
+        if failing_over:
+            raise InvalidInput(
+                "number",
+                number,
+                "still the failover of queue " + ", ".join(failing_over),
+            )
         with database.atomic():
             before = QueueInfo.of(queue).to_dict()
             queue.delete_instance()
