@@ -65,3 +65,15 @@ def day_bound(field: str, value: str | None, end: bool = False) -> float | None:
     except (TypeError, ValueError):
         raise InvalidInput(field, value, "a date like 2026-12-04") from None
     return day_start(day + dt.timedelta(days=1) if end else day)
+
+
+def day_span(since: str | None, until: str | None) -> tuple[float | None, float | None]:
+    """Days ``since`` to ``until`` as typed (both inclusive, either may be
+    missing) as Unix seconds from the first's start to the day after the
+    last; a span that ends before it starts is refused at ``until``, where
+    it would otherwise find nothing without saying why."""
+    start = day_bound("since", since)
+    stop = day_bound("until", until, end=True)
+    if start is not None and stop is not None and stop <= start:
+        raise InvalidInput("until", until, f"on or after since ({since})")
+    return start, stop

@@ -435,3 +435,31 @@ def test_the_portal_account_route_refuses_a_field_it_does_not_take(shared_pbx):
     assert not any("701" in name for name in listed)
     assert made.status == 201, made.body
     assert made.json()["role"] == "user" and "701" in made.json()["username"]
+
+
+LISTS = (
+    "/api/v1/extensions",
+    "/api/v1/recordings",
+    "/api/v1/cdr",
+    "/api/v1/events",
+)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_list_refuses_a_query_parameter_it_does_not_take(admin_api, path):
+    reply = admin_api.get(f"{path}?sinse=2026-01-01")
+
+    assert reply.status == 422
+    assert reply.json()["field"] == "sinse"
+    assert "not a parameter of this list" in reply.json()["detail"]
+
+
+@pytest.mark.parametrize("path", LISTS[1:])
+def test_a_period_that_ends_before_it_starts_is_refused_at_until(admin_api, path):
+    reply = admin_api.get(f"{path}?since=2026-03-02&until=2026-03-01")
+    one_day = admin_api.get(f"{path}?since=2026-03-01&until=2026-03-01")
+
+    assert reply.status == 422
+    assert reply.json()["field"] == "until"
+    assert "on or after since (2026-03-02)" in reply.json()["detail"]
+    assert one_day.status == 200

@@ -10,7 +10,7 @@ import pytest
 
 from tests.firmware_machine import running_on_lab
 from tests.pbx import RunningPbx
-from tests.webclient import api_client
+from tests.webclient import api_client, multipart
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,43 @@ def test_firmware_and_backups_are_for_super_administrators_only(lab_pbx, role):
 
     assert firmware.status == 403
     assert status == 403
+    for path in UPLOAD_ROUTES:
+        refused, _headers, _body = raw_post(lab_pbx, path, token(lab_pbx, role))
+        assert refused == 403, path
+
+
+UPLOAD_ROUTES = (
+    "/api/v1/backups/restore",
+    "/api/v1/backups/restore/confirm",
+    "/api/v1/firmware/bundles",
+    "/api/v1/firmware/bundles/install",
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "rule"),
+    [
+        ("/api/v1/backups/restore", "backup", "not an edgepbx backup"),
+        ("/api/v1/firmware/bundles", "bundle", "not an edgepbx firmware bundle"),
+    ],
+)
+def test_an_uploaded_file_that_is_no_backup_or_bundle_is_refused_naming_it(
+    lab_pbx, path, field, rule
+):
+    body, content_type = multipart({}, "notes.txt", b"a shopping list\n" * 64, field)
+    api = api_client(lab_pbx, "super-administrator")
+
+    reply = api.request("POST", path, body=body, headers={"Content-Type": content_type})
+    confirmed = raw_post(
+        lab_pbx,
+        f"{path}/{'confirm' if field == 'backup' else 'install'}",
+        token(lab_pbx, "super-administrator"),
+    )
+
+    assert reply.status == 422, reply.body
+    assert reply.json()["field"] == field
+    assert rule in reply.json()["detail"]
+    assert confirmed[0] == 422, "nothing was kept to confirm"
 
 
 def test_a_downloaded_backup_restores_on_a_new_box(lab_pbx, tmp_path):

@@ -192,6 +192,24 @@ def test_a_queue_number_shares_the_number_space_and_changes_keep_the_rest(pbx_da
     assert room.json()["error"]["field"] == "number"
 
 
+def test_a_queue_another_fails_over_to_is_not_removed(pbx_data):
+    pbx_data.cli("extension", "add", "102", "--name", "B")
+    for number, failover in (("600", "hangup"), ("601", "queue:600")):
+        made = pbx_data.cli(
+            "queue", "add", number, "--name", "Q", "--agents", "102",
+            "--failover", failover,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+
+    refused = pbx_data.cli("queue", "remove", "600", "--json")
+
+    assert refused.returncode == 2
+    assert refused.json()["error"]["field"] == "number"
+    assert "queue 601 (failover)" in refused.json()["error"]["message"]
+    listed = pbx_data.cli("queue", "list", "--json").json()
+    assert [q["number"] for q in listed] == ["600", "601"]
+
+
 def test_an_agent_logs_in_with_star_45_takes_a_call_and_logs_out_with_star_46(
     pbx, extensions
 ):

@@ -105,7 +105,8 @@ def _wait_for_records(pbx, count: int) -> None:
 def _billsec(pbx) -> int:
     """The answered call's talk time as its call record has it."""
     admin = api_client(pbx, "administrator")
-    records = admin.get(f"/api/v1/cdr?{_period()}").json()
+    first, last = _dates()
+    records = admin.get(f"/api/v1/cdr?since={first}&until={last}").json()
     (answered,) = [r for r in records if r["disposition"] == "answered"]
     return answered["billsec"]
 

@@ -271,3 +271,50 @@ def test_a_bad_queue_field_is_shown_at_that_field(office, admin, field, value, r
     reply = admin.post_form("/queues", form, csrf_from="/queues")
     assert reply.status == 422
     assert rule in field_error(reply.body, field)
+
+
+ADD_FORMS = (
+    (
+        "/conference",
+        "number",
+        {"number": "650", "name": "Board", "max_members": "4"},
+        {"name": "Standup"},
+        "conference room 650 already exists",
+    ),
+    (
+        "/ivr",
+        "number",
+        {
+            "number": "651",
+            "name": "Hours",
+            "prompt": "dir-welcome",
+            "choices": "1=extension:101",
+            "fallback": "hangup",
+            "digit_timeout_s": "5",
+            "retries": "3",
+        },
+        {"name": "Night"},
+        "IVR menu 651 already exists",
+    ),
+    (
+        "/speed-dials",
+        "code",
+        {"code": "42", "number": "101", "name": "Desk"},
+        {"name": "Other desk"},
+        "speed dial 42 already exists",
+    ),
+)
+
+
+@pytest.mark.parametrize(("path", "key", "form", "change", "rule"), ADD_FORMS)
+def test_an_add_form_refuses_a_number_that_exists_and_changes_nothing(
+    admin, path, key, form, change, rule
+):
+    added = admin.post_form(path, form)
+    again = admin.post_form(path, form | change)
+    listed = admin.get(path).body
+
+    assert added.status == 303
+    assert again.status == 422
+    assert rule in field_error(again.body, key)
+    assert form["name"] in listed and change["name"] not in listed

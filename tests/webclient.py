@@ -21,6 +21,7 @@ from pathlib import Path
 
 TIMEOUT_S = 10.0
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+_VERSION = re.compile(r'name="version" value="([0-9a-f]*)"')
 
 
 @dataclass
@@ -46,6 +47,12 @@ class Response:
         match = _CSRF.search(self.body)
         assert match, f"no CSRF token in the page:\n{self.body[:2000]}"
         return match.group(1)
+
+    def form_version(self) -> str:
+        """The version of the row the page's first edit form was loaded
+        from; empty when it has none."""
+        match = _VERSION.search(self.body)
+        return match.group(1) if match else ""
 
 
 class WebClient:
@@ -116,11 +123,11 @@ class WebClient:
     def post_form(
         self, path: str, form: dict, csrf_from: str | None = None
     ) -> Response:
-        """Post a form with the CSRF token of the page it came from."""
+        """Post a form with the CSRF token of the page it came from, and
+        the version its edit form carries, as a browser would."""
         page = self.get(csrf_from or path)
-        return self.request(
-            "POST", path, form={"csrf_token": page.csrf_token(), **form}
-        )
+        carried = {"csrf_token": page.csrf_token(), "version": page.form_version()}
+        return self.request("POST", path, form=carried | form)
 
     def sign_in(self, username: str, password: str) -> Response:
         page = self.get("/signin")
@@ -165,8 +172,11 @@ class WebClient:
         )
 
 
-def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
-    """A multipart/form-data body of fields and one file named "file"."""
+def multipart(
+    fields: dict[str, str], file_name: str, data: bytes, file_field: str = "file"
+) -> tuple[bytes, str]:
+    """A multipart/form-data body of fields and one file, sent as
+    ``file_field``."""
     boundary = "edgepbx-test-boundary-7d3a"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
@@ -175,7 +185,7 @@ def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[byte
     ]
     parts.append(
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
             f'filename="{file_name}"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n"
         ).encode()

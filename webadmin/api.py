@@ -245,6 +245,17 @@ def no_fields() -> None:
         json_object(frozenset())
 
 
+def known_query(*names: str) -> None:
+    """Refuse a query parameter the list does not take, naming it, as
+    json_object refuses an unknown field: a misspelt filter would otherwise
+    answer the whole list as if it had been applied."""
+    for name in bottle.request.query:
+        if name not in names:
+            raise InvalidInput(
+                name, None, "not a parameter of this list; it takes " + ", ".join(names)
+            )
+
+
 def _query_int(name: str, default: int) -> int:
     raw = bottle.request.query.get(name)
     if raw is None or raw == "":
@@ -273,6 +284,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/extensions")
     @extension_route
     def list_extensions() -> str:
+        known_query("q", "sort", "order", "page", "per_page")
         query = bottle.request.query
         order = query.get("order", "asc")
         if order not in {"asc", "desc"}:

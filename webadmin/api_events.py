@@ -13,7 +13,7 @@ import bottle
 from agent.appliance import Appliance
 from agent.events.service import EventService, WebhookService
 from webadmin import access
-from webadmin.api import PREFIX, _json_response, api_route, json_object
+from webadmin.api import PREFIX, _json_response, api_route, json_object, known_query
 
 NOTIFY_FIELDS = {"email": bool, "recipients": list[str], "webhook": bool}
 OPTION_FIELDS = {
@@ -42,6 +42,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/events")
     @api_route
     def list_events() -> str:
+        known_query("type", "severity", "since", "until", "page", "per_page")
         return _json_response(
             events().list(
                 type=_query("type"),

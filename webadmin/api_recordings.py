@@ -15,7 +15,14 @@ from agent.accounts.roles import Permission, Principal
 from agent.appliance import Appliance
 from agent.recordings import service
 from webadmin import access
-from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
+from webadmin.api import (
+    PREFIX,
+    BadRequest,
+    _json_response,
+    api_route,
+    json_object,
+    known_query,
+)
 
 log = logging.getLogger("edgepbx.web")
 
@@ -60,6 +67,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/recordings")
     @api_route
     def list_recordings() -> str:
+        known_query("since", "until", "limit")
         query = bottle.request.query
         limit = query.get("limit") or "100"
         if not (limit.isascii() and limit.isdigit()):

@@ -3,9 +3,15 @@
 ``GET /api/v1/firmware`` reports the slots as ``edgepbx firmware status``
 does; ``POST /api/v1/backups`` makes a backup and sends it as the reply's
 body; ``/api/v1/backups/schedule`` and ``/api/v1/backups/stored`` are the
-scheduled backups kept on the box (agent/backup/schedule.py). Restoring is
-not offered here: a restore needs the agent stopped, and
-the web admin runs only under the agent (docs/architecture.md).
+scheduled backups kept on the box (agent/backup/schedule.py).
+
+Restoring and installing are two steps each, as on the System page: ``POST
+/api/v1/backups/restore`` uploads a backup (multipart: ``backup``, and
+``passphrase`` for a sealed one), checks it whole and stages it, answering
+what it holds; ``POST /api/v1/backups/restore/confirm`` has the agent stop,
+restore it and start again. ``POST /api/v1/firmware/bundles`` uploads and
+verifies a bundle (``bundle``); ``POST /api/v1/firmware/bundles/install``
+writes the verified one to the other slot and restarts into it once.
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.backup.schedule import ScheduledBackups
 from agent.backup.service import GZIP_MAGIC, BackupService
+from agent.errors import InvalidInput, PbxError
 from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
 from agent.firmware.slots import FirmwareService
-from webadmin import access, problems
+from webadmin import access, bodies, problems, system_uploads
 from webadmin.api import (
     PREFIX,
     _body,
@@ -75,6 +82,85 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             path, passphrase, name=f"{name} (downloaded over the API)"
         )
         return send_backup(path, name, sealed=bool(passphrase))
+
+    def uploaded(exc: bodies.UploadTooLarge) -> str:
+        status, body = problems.problem(413, exc.kind, str(exc), exc.field)
+        bottle.response.status = status
+        bottle.response.content_type = problems.MEDIA_TYPE
+        return body
+
+    @app.post(system_uploads.API_RESTORE_UPLOAD)
+    @api_route
+    def stage_restore() -> str:
+        principal = access.current().principal
+        principal.require(Permission.MANAGE_BACKUPS)
+        path = appliance.settings.data_dir / "backups" / ".uploaded-restore"
+        try:
+            system_uploads.save("backup", path, system_uploads.BACKUP_UPLOAD_MAX)
+            passphrase = bottle.request.forms.getunicode("passphrase") or None
+            report = BackupService(appliance.settings, principal).stage(
+                path, passphrase
+            )
+        except bodies.UploadTooLarge as exc:
+            return uploaded(exc)
+        finally:
+            path.unlink(missing_ok=True)
+        return _json_response(report.to_dict() | {"staged": True})
+
+    @app.post(f"{system_uploads.API_RESTORE_UPLOAD}/confirm")
+    @api_route
+    def confirm_restore() -> str:
+        principal = access.current().principal
+        report = BackupService(appliance.settings, principal).request_restore()
+        return _json_response(report.to_dict() | {"restoring": True}, 202)
+
+    @app.delete(system_uploads.API_RESTORE_UPLOAD)
+    @api_route
+    def discard_restore() -> str:
+        principal = access.current().principal
+        BackupService(appliance.settings, principal).discard_pending()
+        bottle.response.status = 204
+        return ""
+
+    def staged_bundle() -> Path:
+        return appliance.settings.data_dir / "firmware" / "uploaded.bundle"
+
+    def firmware_service() -> FirmwareService:
+        principal = access.current().principal
+        principal.require(Permission.MANAGE_FIRMWARE)
+        return FirmwareService(
+            Device.load(), principal, keys.trusted_keys(), appliance.settings
+        )
+
+    @app.post(system_uploads.API_FIRMWARE_UPLOAD)
+    @api_route
+    def verify_bundle() -> str:
+        service = firmware_service()
+        try:
+            path = system_uploads.save(
+                "bundle", staged_bundle(), system_uploads.BUNDLE_UPLOAD_MAX
+            )
+            manifest = service.verify(path)
+        except bodies.UploadTooLarge as exc:
+            staged_bundle().unlink(missing_ok=True)
+            return uploaded(exc)
+        except PbxError:
+            staged_bundle().unlink(missing_ok=True)
+            raise
+        return _json_response({"verified": True, "manifest": manifest.to_dict()})
+
+    @app.post(f"{system_uploads.API_FIRMWARE_UPLOAD}/install")
+    @api_route
+    def install_bundle() -> str:
+        service = firmware_service()
+        path = staged_bundle()
+        if not path.is_file():
+            raise InvalidInput("bundle", None, "upload a bundle first")
+        try:
+            manifest = service.apply(path)
+        finally:
+            path.unlink(missing_ok=True)
+        return _json_response({"installed": True, "manifest": manifest.to_dict()}, 202)
 
     def scheduled() -> ScheduledBackups:
         principal = access.current().principal

@@ -17,7 +17,14 @@ from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks.service import TrunkService
 from webadmin import access
-from webadmin.api import PREFIX, BadRequest, _json_response, api_route, json_object
+from webadmin.api import (
+    PREFIX,
+    BadRequest,
+    _json_response,
+    api_route,
+    json_object,
+    known_query,
+)
 
 log = logging.getLogger("edgepbx.web")
 
@@ -388,6 +395,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/cdr")
     @api_route
     def list_cdr() -> str:
+        known_query("since", "until", "number", "disposition", "limit", "format")
         query = bottle.request.query
         limit = query.get("limit") or "100"
         if not (limit.isascii() and limit.isdigit()):

@@ -32,6 +32,7 @@ from webadmin import (
     openapi_reports,
     openapi_speed_dials,
     openapi_storage,
+    openapi_system_uploads,
     openapi_troubleshoot,
     openapi_trunks,
     security_openapi,
@@ -360,7 +361,9 @@ def _parts() -> dict:
                     ],
                     "responses": {
                         "200": _json("ExtensionPage", "the page"),
-                        "422": _problem("a query parameter is not valid"),
+                        "422": _problem(
+                            "a query parameter is not valid, or not one of these"
+                        ),
                         **_COMMON_ERRORS,
                     },
                 },
@@ -451,6 +454,7 @@ def _parts() -> dict:
             **openapi_reports.PATHS,
             **openapi_events.PATHS,
             **openapi_troubleshoot.PATHS,
+            **openapi_system_uploads.PATHS,
         },
     }
 

@@ -211,7 +211,10 @@ PATHS: dict = {
             "parameters": _FILTERS,
             "responses": {
                 "200": json_response(_ref("EventPage"), "a page of events"),
-                "422": problem_response("a filter broke its rule; field names it"),
+                "422": problem_response(
+                    "a filter broke its rule (until before since), or is not"
+                    " one of these; field names it"
+                ),
                 **_ERRORS,
             },
         }

@@ -81,7 +81,8 @@ PATHS: dict = {
                 ),
                 "400": problem_response("the limit is not a whole number"),
                 "422": problem_response(
-                    "a day that is no date, or a limit out of range"
+                    "a day that is no date, until before since, a limit out of"
+                    " range, or a parameter this list does not take"
                 ),
                 **ACCESS_ERRORS,
             },

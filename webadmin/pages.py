@@ -29,7 +29,7 @@ from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
 from agent.recordings import service as recordings
 from agent.sip.rpc import RpcError
 from agent.wording import counted
-from webadmin import access, bodies, problems
+from webadmin import access, bodies, form_versions, problems
 from webadmin.flash import FlashBox
 
 log = logging.getLogger("edgepbx.web")
@@ -72,6 +72,7 @@ NOTICES = {
     "features-saved": "Forwarding and do-not-disturb are saved.",
     "seen-phone-forgotten": "The phone is off the seen list.",
     "backup-schedule-saved": "The backup schedule is saved.",
+    "restore-cancelled": "The uploaded backup is discarded; nothing was changed.",
     "storage-saved": "Saved: the box applies it within the hour.",
     "speed-dial-saved": "The speed dial is saved: every phone can dial it now.",
     "feature-code-saved": "The feature code is saved: phones dial it from now on.",
@@ -437,6 +438,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "enabled": info.enabled,
             "pickup_group": info.pickup_group,
             "recording": info.recording,
+            "version": form_versions.version_of(info.to_dict()),
         } | values
         return render(
             "extension_form",
@@ -473,6 +475,9 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         try:
             service.actor.require(Permission.CHANGE_EXTENSIONS)
             current = service.get(number)
+            form_versions.check_edit(
+                "extension", number, current.to_dict(), _form("version")
+            )
             changes = {
                 name: value
                 for name, value in {
@@ -492,6 +497,8 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 changes["recording"] = recording
         except (Forbidden, NotFound) as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            return _extension_page(current, {}, {"form": str(exc)}, exc.status)
         except InvalidInput as exc:
             return _extension_page(
                 current, values, _field_errors(exc, problems.EXTENSION_FIELDS), 422

@@ -1,4 +1,6 @@
-"""The voicemail and IVR pages: lists with a form to add or change one.
+"""The voicemail, IVR, conference, page group and queue pages: lists with
+a form to add one; an IVR menu, room, group or queue has an edit form too,
+which carries the version it was loaded from (``webadmin.form_versions``).
 
 The same ``VoicemailService`` and ``IvrService`` as the CLI and the API; a
 refused form comes back with the field's error beside it and nothing saved.
@@ -12,9 +14,10 @@ import logging
 
 import bottle
 
+from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
-from agent.errors import Forbidden, InvalidInput, PbxError
+from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.ivr.service import IvrService, choices_of
 from agent.media.uploads import (
     MAX_PROMPT_S,
@@ -24,9 +27,9 @@ from agent.media.uploads import (
 )
 from agent.paging.broadcasts import WEEKDAYS, BroadcastService
 from agent.paging.service import PagingService
-from agent.queues.service import STRATEGIES, QueueService
+from agent.queues.service import STRATEGIES, QueueInfo, QueueService
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
-from webadmin import access, bodies
+from webadmin import access, bodies, form_versions, problems
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -173,8 +176,31 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def ivr_form(number: str) -> dict:
+        """The edit form of a menu as it is now, with its version."""
+        info = IvrService(settings, actor()).show(number)
+        return {
+            "number": info.number,
+            "name": info.name,
+            "prompt": info.prompt,
+            "choices": "\n".join(f"{k}={d}" for k, d in info.choices.items()),
+            "fallback": info.fallback,
+            "digit_timeout_s": str(info.digit_timeout_s),
+            "retries": str(info.retries),
+            "dial_by_extension": "on" if info.dial_by_extension else "",
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/ivr")
     def ivr_list() -> str:
+        editing = bottle.request.query.get("edit")
+        if editing:
+            try:
+                return ivr_page(ivr_form(editing), {})
+            except Forbidden as exc:
+                return refused(exc)
+            except PbxError as exc:
+                return ivr_page({}, {"form": str(exc)}, 404)
         defaults = {
             "prompt": "dir-welcome",
             "fallback": "hangup",
@@ -197,8 +223,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             "dial_by_extension",
         )
         values = {n: _form(n) for n in names}
+        values["version"] = _form("version")
+        service = IvrService(settings, actor())
         try:
-            IvrService(settings, actor()).save(
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "IVR menu",
+                values["number"],
+                None if current is None else current.to_dict(),
+                values["version"],
+            )
+            service.save(
                 values["number"],
                 name=values["name"],
                 prompt=values["prompt"],
@@ -207,9 +243,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 digit_timeout_s=_whole("digit_timeout_s", values["digit_timeout_s"]),
                 retries=_whole("retries", values["retries"]),
                 dial_by_extension=values["dial_by_extension"] == "on",
+                create=current is None,
             )
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = ivr_form(values["number"])
+            return ivr_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             errors = _field_errors(exc)
             # choices.1 and the like are shown at the choices box.
@@ -265,18 +305,47 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def conference_form(number: str) -> dict:
+        """The edit form of a room as it is now (never its PIN)."""
+        info = ConferenceService(actor()).show(number)
+        return {
+            "number": info.number,
+            "name": info.name,
+            "max_members": str(info.max_members),
+            "wait_for_moderator": info.wait_for_moderator,
+            "end_with_moderator": info.end_with_moderator,
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/conference")
     def conference_list() -> str:
+        editing = bottle.request.query.get("edit")
+        if editing:
+            try:
+                return conference_page(conference_form(editing), {})
+            except Forbidden as exc:
+                return refused(exc)
+            except PbxError as exc:
+                return conference_page({}, {"form": str(exc)}, 404)
         return conference_page({"max_members": "4"}, {})
 
     @app.post("/conference")
     def conference_save() -> str:
-        fields = ("number", "name", "pin", "moderator_pin", "max_members")
-        values = {n: _form(n) for n in fields}
+        names = ("number", "name", "pin", "moderator_pin", "max_members", "version")
+        values = {n: _form(n) for n in names}
         for option in ("wait_for_moderator", "end_with_moderator"):
             values[option] = _form(option) == "on"
+        service = ConferenceService(actor())
         try:
-            ConferenceService(actor()).save(
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "conference room",
+                values["number"],
+                None if current is None else current.to_dict(),
+                values["version"],
+            )
+            service.save(
                 values["number"],
                 name=values["name"],
                 pin=values["pin"] or None,
@@ -287,6 +356,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             )
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = conference_form(values["number"])
+            return conference_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             values["pin"] = values["moderator_pin"] = ""
             return conference_page(values, _field_errors(exc), 422)
@@ -322,21 +394,54 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             broadcast_errors=broadcast_errors or {},
         )
 
+    def paging_form(number: str) -> dict:
+        """The edit form of a group as it is now, with its version."""
+        info = PagingService(actor()).show(number)
+        return {
+            "number": info.number,
+            "name": info.name,
+            "members": ",".join(info.members),
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/paging")
     def paging_list() -> str:
-        return paging_page({}, {})
+        editing = bottle.request.query.get("edit")
+        if not editing:
+            return paging_page({}, {})
+        try:
+            return paging_page(paging_form(editing), {})
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return paging_page({}, {"form": str(exc)}, 404)
 
     @app.post("/paging")
     def paging_save() -> str:
-        values = {n: _form(n) for n in ("number", "name", "members")}
+        values = {n: _form(n) for n in ("number", "name", "members", "version")}
+        service = PagingService(actor())
+        fields = {
+            "name": values["name"],
+            "members": [m.strip() for m in values["members"].split(",")],
+        }
         try:
-            PagingService(actor()).save(
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "page group",
                 values["number"],
-                name=values["name"],
-                members=[m.strip() for m in values["members"].split(",")],
+                None if current is None else current.to_dict(),
+                values["version"],
             )
+            if current is None:
+                service.add(values["number"], **fields)
+            else:
+                service.set(values["number"], **fields)
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = paging_form(values["number"])
+            return paging_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             return paging_page(values, _field_errors(exc), 422)
         log.info("page group %s: saved by %s", values["number"], actor().name)
@@ -419,8 +524,27 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def queue_form(number: str) -> dict:
+        """The edit form of a queue as it is now, with its version."""
+        info = QueueService(settings, actor()).show(number)
+        shown = {
+            name: getattr(info, name) for name, _, _ in QUEUE_FORM if name != "agents"
+        }
+        return shown | {
+            "agents": ",".join(info.agents),
+            "version": form_versions.version_of(queue_version(info)),
+        }
+
     @app.get("/queues")
     def queues_list() -> str:
+        editing = bottle.request.query.get("edit")
+        if editing:
+            try:
+                return queues_page(queue_form(editing), {})
+            except Forbidden as exc:
+                return refused(exc)
+            except PbxError as exc:
+                return queues_page({}, {"form": str(exc)}, 404)
         defaults = {
             "strategy": "ring-all",
             "ring_s": "15",
@@ -435,9 +559,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post("/queues")
     def queues_save() -> str:
         values = {name: _form(name) for name, _, _ in QUEUE_FORM}
+        values["version"] = _form("version")
+        service = QueueService(settings, actor())
         try:
-            QueueService(settings, actor()).save(
-                values["number"],
+            fields = dict(
                 name=values["name"],
                 strategy=values["strategy"],
                 agents=[a.strip() for a in values["agents"].split(",") if a.strip()],
@@ -455,12 +580,73 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                     else None
                 ),
             )
+            service.actor.require(Permission.MANAGE_MEDIA)
+            current = _current(service.show, values["number"])
+            form_versions.check(
+                "queue",
+                values["number"],
+                None if current is None else queue_version(current),
+                values["version"],
+            )
+            if current is None:
+                service.add(values["number"], **fields)
+            else:
+                service.set(values["number"], **fields)
         except Forbidden as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = queue_form(values["number"])
+            return queues_page(shown, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             return queues_page(values, _field_errors(exc), 422)
         log.info("queue %s: saved by %s", values["number"], actor().name)
         bottle.redirect("/queues", 303)
+
+    @app.post("/queues/<number>/remove")
+    def queues_remove(number: str) -> str:
+        try:
+            QueueService(settings, actor()).remove(number)
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return queues_page({}, {"form": str(exc)}, bodies.status_of(exc))
+        log.info("queue %s: removed by %s", number, actor().name)
+        bottle.redirect("/queues", 303)
+
+    @app.post("/queues/<number>/agents")
+    def queues_agent(number: str) -> str:
+        """Log a dynamic agent in or out, as *45 and *46 do from a phone."""
+        extension = _form("extension").strip()
+        action = _form("action")
+        service = QueueService(settings, actor())
+        try:
+            if action == "login":
+                service.log_in(number, extension)
+            elif action == "logout":
+                service.log_out(number, extension)
+            else:
+                raise InvalidInput("action", action, "login or logout")
+        except Forbidden as exc:
+            return refused(exc)
+        except PbxError as exc:
+            errors = {"agent_form": f"queue {number}: {problems.message(exc)}"}
+            return queues_page({}, errors, bodies.status_of(exc))
+        log.info("queue %s: %s %s by %s", number, extension, action, actor().name)
+        bottle.redirect("/queues", 303)
+
+
+def _current(show, number: str):
+    """The object a form's number names now, or None if there is none."""
+    try:
+        return show(number)
+    except NotFound:
+        return None
+
+
+def queue_version(info: QueueInfo) -> dict:
+    """What a queue's version covers: its settings, not who is logged in
+    now (agents log in and out from their phones all day)."""
+    return info.to_dict() | {"logged_in": None}
 
 
 #: The queue form's fields: name, label, hint.

@@ -1,4 +1,5 @@
-"""The speed dials page: the company list, with a form to add or change one.
+"""The speed dials page: the company list, with a form to add one and an
+edit form for each.
 
 The same ``SpeedDialService`` as the CLI and the API; a refused form comes
 back with the field's error beside it and nothing saved.
@@ -11,10 +12,10 @@ import logging
 import bottle
 
 from agent.appliance import Appliance
-from agent.errors import Forbidden, PbxError
+from agent.errors import Forbidden, NotFound, PbxError
 from agent.sip.outside import SPEED_DIAL_PREFIX
 from agent.speed_dial.service import SpeedDialService
-from webadmin import access
+from webadmin import access, form_versions
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -41,19 +42,46 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             errors=errors,
         )
 
+    def edit_form(code: str) -> dict:
+        """The edit form of a speed dial as it is now, with its version."""
+        info = SpeedDialService(actor()).show(code)
+        return {
+            "code": info.code,
+            "number": info.number,
+            "name": info.name,
+            "version": form_versions.version_of(info.to_dict()),
+        }
+
     @app.get("/speed-dials")
     def speed_dial_list() -> str:
-        return page({}, {})
+        editing = bottle.request.query.get("edit")
+        if not editing:
+            return page({}, {})
+        try:
+            return page(edit_form(editing), {})
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page({}, {"form": str(exc)}, 404)
 
     @app.post("/speed-dials")
     def speed_dial_save() -> str:
         values = {n: _form(n) for n in FIELDS}
+        values["version"] = _form("version")
+        service = SpeedDialService(actor())
         try:
-            SpeedDialService(actor()).save(
-                values["code"], number=values["number"], name=values["name"]
+            try:
+                current = service.show(values["code"]).to_dict()
+            except NotFound:
+                current = None
+            form_versions.check(
+                "speed dial", values["code"], current, values["version"], "code"
             )
+            service.save(values["code"], number=values["number"], name=values["name"])
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
+        except form_versions.ChangedMeanwhile as exc:
+            return page(edit_form(values["code"]), {"form": str(exc)}, exc.status)
         except PbxError as exc:
             return page(values, _field_errors(exc), 422)
         log.info("speed dial %s: saved by %s", values["code"], actor().name)

@@ -1,14 +1,18 @@
 """The System page: firmware slots, the mail server, a backup to download,
-and the scheduled backups kept on the box.
+the scheduled backups kept on the box, and uploads of a backup to restore
+and of a firmware bundle to install.
 
-Restoring a backup is not offered on this page: it needs the agent stopped,
-and the page is served under the agent. The page says how to restore.
+Both uploads are checked whole before anything changes, and each then asks
+for a confirmation that says what will be replaced. A restore needs the
+daemons stopped, this page among them: the confirmed backup is staged and
+the agent restores it as it starts again (``BackupService.stage``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import bottle
 
@@ -25,11 +29,12 @@ from agent.backup.service import BackupService
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.firmware import keys
 from agent.firmware.device import Device, NoFirmwareSlots
+from agent.firmware.manifest import Manifest
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 from agent.mail import MailService
 from agent.mail.templates import MailTemplateService
 from agent.voicemail.transcription import TranscriptionService
-from webadmin import access, problems
+from webadmin import access, bodies, problems, system_uploads
 from webadmin.api_system import send_backup, send_stored
 from webadmin.pages import _field_errors, _form, render
 
@@ -58,6 +63,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         template_form: dict | None = None,
         template_notice: str = "",
         transcription_form: dict | None = None,
+        bundle: Manifest | None = None,
     ) -> str:
         principal = access.current().principal
         if not (
@@ -79,11 +85,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             for template in mail_templates:
                 if template["kind"] == template_kind:
                     template.update(template_form or {})
-        schedule, stored = None, []
+        schedule, stored, restore = None, [], None
         if principal.can(Permission.MANAGE_BACKUPS):
             backups = ScheduledBackups(appliance.settings, appliance.key, principal)
             schedule = backups.schedule().to_dict() | (schedule_form or {})
             stored = backups.stored()
+            restore = BackupService(appliance.settings, principal).pending()
         return render(
             "system",
             status,
@@ -100,6 +107,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             stored=stored,
             frequencies=FREQUENCIES,
             weekdays=WEEKDAYS,
+            restore=restore,
+            bundle=bundle,
+            bundle_target=_other_slot(slots) if bundle else None,
+            backup_limit=bodies.limit_text(system_uploads.BACKUP_UPLOAD_MAX),
+            bundle_limit=bodies.limit_text(system_uploads.BUNDLE_UPLOAD_MAX),
             errors=errors or {},
         )
 
@@ -230,6 +242,109 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return page(422, _field_errors(exc), schedule_form=form)
         access.redirect("/system?notice=backup-schedule-saved#scheduled-backups", 303)
 
+    # -- restore a backup ----------------------------------------------------------
+
+    def refused_upload(exc: PbxError, prefix: str) -> str:
+        """An upload's refusal beside its form's field: a backup or bundle
+        the service refused is shown at the file."""
+        errors = {
+            f"{prefix}_{field}": text for field, text in _field_errors(exc).items()
+        }
+        return page(bodies.status_of(exc), errors)
+
+    @app.post(system_uploads.RESTORE_UPLOAD)
+    def upload_backup() -> str:
+        principal = access.current().principal
+        service = BackupService(appliance.settings, principal)
+        uploaded = appliance.settings.data_dir / "backups" / ".uploaded-restore"
+        try:
+            principal.require(Permission.MANAGE_BACKUPS)
+            system_uploads.save("backup", uploaded, system_uploads.BACKUP_UPLOAD_MAX)
+            service.stage(uploaded, _form("passphrase") or None)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return refused_upload(exc, "restore")
+        finally:
+            uploaded.unlink(missing_ok=True)
+        access.redirect("/system#restore", 303)
+
+    @app.post("/system/restore/confirm")
+    def confirm_restore() -> str:
+        principal = access.current().principal
+        try:
+            report = BackupService(appliance.settings, principal).request_restore()
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(422, {"restore_form": str(exc)})
+        return render("restoring", 202, title="Restoring", report=report)
+
+    @app.post("/system/restore/cancel")
+    def cancel_restore() -> str:
+        principal = access.current().principal
+        try:
+            BackupService(appliance.settings, principal).discard_pending()
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        access.redirect("/system?notice=restore-cancelled#restore", 303)
+
+    # -- install a firmware bundle ---------------------------------------------------
+
+    def staged_bundle() -> Path:
+        return appliance.settings.data_dir / "firmware" / "uploaded.bundle"
+
+    def firmware_service() -> FirmwareService:
+        principal = access.current().principal
+        principal.require(Permission.MANAGE_FIRMWARE)
+        return FirmwareService(
+            Device.load(), principal, keys.trusted_keys(), appliance.settings
+        )
+
+    @app.post(system_uploads.FIRMWARE_UPLOAD)
+    def upload_bundle() -> str:
+        try:
+            service = firmware_service()
+            path = system_uploads.save(
+                "bundle", staged_bundle(), system_uploads.BUNDLE_UPLOAD_MAX
+            )
+            manifest = service.verify(path)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            staged_bundle().unlink(missing_ok=True)
+            if isinstance(exc, NoFirmwareSlots):
+                return page(422, {"firmware_bundle": str(exc)})
+            return refused_upload(exc, "firmware")
+        return page(bundle=manifest)
+
+    @app.post("/system/firmware/install")
+    def install_bundle() -> str:
+        path = staged_bundle()
+        try:
+            service = firmware_service()
+            if not path.is_file():
+                raise InvalidInput("bundle", None, "upload a bundle first")
+            manifest = service.apply(path)
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return refused_upload(exc, "firmware")
+        finally:
+            path.unlink(missing_ok=True)
+        return render("installed", 202, title="Installing", manifest=manifest)
+
+    @app.post("/system/firmware/cancel")
+    def cancel_bundle() -> str:
+        try:
+            firmware_service()
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError:
+            pass
+        staged_bundle().unlink(missing_ok=True)
+        access.redirect("/system#firmware", 303)
+
     @app.get("/system/backups/<name>")
     def download_stored_backup(name: str):
         principal = access.current().principal
@@ -241,6 +356,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except PbxError as exc:
             return render("error", 404, title="Not found", message=str(exc))
         return send_stored(path)
+
+
+def _other_slot(status: FirmwareStatus | None) -> str | None:
+    """The slot an install writes: the one not running."""
+    if status is None:
+        return None
+    return next((s.name for s in status.slots if not s.booted), None)
 
 
 def _whole(field: str, text: str, rule: str) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from agent.backup.sealing import SealError
+from agent.backup.service import BackupRefused
 from agent.errors import (
     AlreadyExists,
     Forbidden,
@@ -22,6 +24,7 @@ from agent.errors import (
 )
 from agent.events.service import WebhookNotDelivered
 from agent.extensions.references import ExtensionInUse
+from agent.firmware.bundle import BundleRefused
 from agent.mail import MailNotSent
 
 MEDIA_TYPE = "application/problem+json"
@@ -49,6 +52,11 @@ STATUS = {
     MailNotSent: 502,
     WebhookNotDelivered: 502,
     ExtensionInUse: 409,
+    # A backup or bundle that is damaged, sealed otherwise or not signed by
+    # a trusted key: the request was read, its content broke a rule.
+    BackupRefused: 422,
+    SealError: 422,
+    BundleRefused: 422,
 }
 TITLES = {
     400: "Bad request",

@@ -63,6 +63,13 @@ DATABASES = {CONFIG_DB: LATEST_VERSION, STATE_DB: state_db.MIGRATIONS[-1].versio
 FILE_DIRS = ("certs", "prompts", "voicemail", "recordings")
 RESTORED_DIRS = ("db", *FILE_DIRS)
 STAGING_PREFIX = ".restore-"
+#: A backup checked whole and unpacked, waiting for the agent to swap it in
+#: at its restart (``stage`` and ``restore_pending``), inside the data
+#: directory so the swap is a rename.
+PENDING_DIR = ".restore-pending"
+#: In the run directory: the agent, seeing it, stops its daemons, restores
+#: the pending backup and starts again.
+RESTORE_REQUEST = "restore-requested"
 COPY_CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 # Secrets (device key, TLS key) stay readable by the agent alone.
@@ -254,6 +261,79 @@ class BackupService:
             manifest.created_at,
         )
         return RestoreReport(manifest, len(manifest.files))
+
+    # -- restore at the agent's restart (the web admin's way) ---------------------
+
+    def stage(self, archive: Path, passphrase: str | None = None) -> RestoreReport:
+        """Check a backup as ``restore`` does and keep it unpacked, for the
+        agent to swap in when asked (``request_restore``); the live data is
+        untouched. A backup staged before is replaced."""
+        self.actor.require(Permission.MANAGE_BACKUPS)
+        staging = self.settings.data_dir / f"{STAGING_PREFIX}{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(mode=0o700)
+        try:
+            manifest = self._unpack(archive, passphrase, staging)
+            self._check_databases(staging, manifest)
+            (staging / MANIFEST_NAME).write_bytes(bytes(manifest))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        pending = self.settings.data_dir / PENDING_DIR
+        shutil.rmtree(pending, ignore_errors=True)
+        os.replace(staging, pending)
+        log.info(
+            "backup made by %s on %s: checked and staged by %s",
+            manifest.software_version,
+            manifest.created_at,
+            self.actor.name,
+        )
+        return RestoreReport(manifest, len(manifest.files))
+
+    def pending(self) -> RestoreReport | None:
+        """The staged backup, or None."""
+        self.actor.require(Permission.MANAGE_BACKUPS)
+        path = self.settings.data_dir / PENDING_DIR / MANIFEST_NAME
+        if not path.is_file():
+            return None
+        manifest = BackupManifest.parse(path.read_bytes())
+        return RestoreReport(manifest, len(manifest.files))
+
+    def discard_pending(self) -> None:
+        self.actor.require(Permission.MANAGE_BACKUPS)
+        shutil.rmtree(self.settings.data_dir / PENDING_DIR, ignore_errors=True)
+
+    def request_restore(self) -> RestoreReport:
+        """Ask the running agent to restore the staged backup: it stops its
+        daemons (the web admin among them), swaps and starts again."""
+        report = self.pending()
+        if report is None:
+            raise BackupRefused("no backup is staged: upload one first")
+        request = self.settings.run_dir / RESTORE_REQUEST
+        request.write_text(self.actor.name + "\n")
+        log.info("restore of the staged backup requested by %s", self.actor.name)
+        return report
+
+    def restore_requested(self) -> bool:
+        return (self.settings.run_dir / RESTORE_REQUEST).exists()
+
+    def restore_pending(self) -> RestoreReport:
+        """Swap in the staged backup; the agent calls it once it stopped."""
+        self.actor.require(Permission.MANAGE_BACKUPS)
+        (self.settings.run_dir / RESTORE_REQUEST).unlink(missing_ok=True)
+        pending = self.settings.data_dir / PENDING_DIR
+        report = self.pending()
+        if report is None:
+            raise BackupRefused("no backup is staged")
+        if agent_is_running(self.settings):
+            raise BackupRefused("the agent is running: stop it first")
+        try:
+            self._check_databases(pending, report.manifest)
+            self._swap(pending, report.manifest)
+        finally:
+            shutil.rmtree(pending, ignore_errors=True)
+        log.info("restored the staged backup: %d files", report.files)
+        return report
 
     def _unpack(
         self, archive: Path, passphrase: str | None, staging: Path

@@ -294,8 +294,7 @@ def own_calls(
 def between(query, since: str | None, until: str | None):
     """The query narrowed to days ``since`` to ``until`` (inclusive), days
     of the appliance's time zone as the person asking counts them."""
-    start = local_time.day_bound("since", since)
-    stop = local_time.day_bound("until", until, end=True)
+    start, stop = local_time.day_span(since, until)
     if start is not None:
         query = query.where(CallRecord.started_at >= start)
     if stop is not None:

@@ -93,8 +93,7 @@ class EventService:
                 names = ", ".join(s.value for s in Severity)
                 raise InvalidInput("severity", severity, f"one of {names}")
             query = query.where(EventRow.severity == severity)
-        start = local_time.day_bound("since", since)
-        end = local_time.day_bound("until", until, end=True)
+        start, end = local_time.day_span(since, until)
         if start is not None:
             query = query.where(EventRow.at >= start)
         if end is not None:

@@ -13,14 +13,17 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from agent import ports
+from agent.accounts.roles import SYSTEM
 from agent.appliance import Appliance
 from agent.backup.schedule import BackupScheduler
+from agent.backup.service import RESTORE_REQUEST, BackupService
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
 from agent.events.dispatcher import EventDispatcher
@@ -84,6 +87,8 @@ class Agent:
         self._first_password: str | None = None
         self._first_marker: str | None = None
         self._banner_check = 0.0
+        #: Set when the web admin asked for a staged backup to be restored.
+        self.restoring = False
         self.security = SecurityGuard(self.settings)
         self.call_events = CallEventListener(
             self.settings.run_dir / kamailio_config.CALL_EVENTS_SOCKET_NAME,
@@ -201,6 +206,10 @@ class Agent:
                 self.reports.tick()
                 self.broadcasts.tick(time.time())
                 self.events.tick()
+                if not self.restoring and self._restore_asked():
+                    log.info("agent: a restore was asked for; stopping to restore")
+                    self.restoring = True
+                    self.stopping.set()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
                     log.info("agent: every daemon answers")
@@ -224,6 +233,25 @@ class Agent:
             self.recordings.stop()
             self._write_state(stopped=True)
             log.info("agent: stopped")
+        if self.restoring:
+            self._restore_and_start_again()
+
+    def _restore_asked(self) -> bool:
+        return (self.settings.run_dir / RESTORE_REQUEST).exists()
+
+    def _restore_and_start_again(self) -> None:
+        """Swap in the staged backup with nothing holding the databases,
+        then start again as a new process: everything this one read from
+        the old data (keys, settings, open connections) is left behind."""
+        if self._lock_file is not None:
+            self._lock_file.close()
+        self.appliance.close()
+        try:
+            BackupService(self.settings, SYSTEM).restore_pending()
+        except PbxError as exc:
+            log.error("restore refused, the data is as it was: %s", exc)
+        log.info("agent: starting again")
+        os.execv(sys.executable, sys.orig_argv)
 
     def _daemon_pid(self, name: str) -> int | None:
         return next((d.pid for d in self.daemons if d.name == name), None)

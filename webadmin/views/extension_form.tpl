@@ -16,6 +16,9 @@
 % end
 <form method="post" action="{{'/extensions/new' if number is None else '/extensions/' + number}}" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % if number is not None:
+  <input type="hidden" name="version" value="{{values.get('version', '')}}">
+  % end
   % if number is None:
   % field('number', 'Number', hint='2 to 6 digits; phones register with it as user name', required=True)
   % end

@@ -10,6 +10,9 @@
 <table class="list">
   <thead><tr>
     <th scope="col">Number</th><th scope="col">Name</th><th scope="col">Prompt</th><th scope="col">Keys</th><th scope="col">No or bad input</th>
+    % if editable:
+    <th scope="col"><span class="visually-hidden">Actions</span></th>
+    % end
   </tr></thead>
   <tbody>
   % for menu in menus:
@@ -19,6 +22,9 @@
       <td>{{menu.prompt}}</td>
       <td>{{', '.join(f'{k} → {d}' for k, d in menu.choices.items()) or 'none'}}</td>
       <td>{{menu.retries}} × {{menu.digit_timeout_s}} s, then {{menu.fallback}}</td>
+      % if editable:
+      <td><a href="/ivr?edit={{menu.number}}#ivr-form" aria-label="Edit IVR menu {{menu.number}}">Edit</a></td>
+      % end
     </tr>
   % end
   </tbody>
@@ -26,16 +32,18 @@
 </div>
 % end
 % if editable:
-<section class="narrow">
-<h2>Add or change a menu</h2>
+% editing = bool(values.get('version'))
+<section class="narrow" id="ivr-form">
+<h2>{{'Change IVR menu ' + values['number'] if editing else 'Add a menu'}}</h2>
 % if errors.get('form'):
-<p class="error" role="alert">{{errors['form']}}</p>
+<p class="error" role="alert" id="form-error">{{errors['form']}}</p>
 % end
 <form method="post" action="/ivr" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <input type="hidden" name="version" value="{{values.get('version', '')}}">
   % for name, label, hint in (('number', 'Number', 'Callers dial it; not an extension number'), ('name', 'Name', 'Like Main menu'), ('prompt', 'Prompt', 'An uploaded prompt or a system prompt, like dir-welcome'), ('fallback', 'After no or bad input', 'extension:101, voicemail:101, ivr:600 or hangup'), ('digit_timeout_s', 'Seconds to press a key', '1 to 30'), ('retries', 'Tries', '1 to 10')):
   <label for="{{name}}">{{label}}</label>
-  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
+  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' readonly' if editing and name == 'number' else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
   <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
   % else:
@@ -50,7 +58,10 @@
   <p class="hint">One per line, like 1=extension:101 or 2=ivr:601</p>
   % end
   <label><input name="dial_by_extension" type="checkbox"{{' checked' if values.get('dial_by_extension') == 'on' else ''}}> Callers may dial an extension number</label>
-  <button type="submit">Save menu</button>
+  <button type="submit">{{'Save menu' if editing else 'Add menu'}}</button>
+  % if editing:
+  <a href="/ivr">Cancel</a>
+  % end
 </form>
 </section>
 % end

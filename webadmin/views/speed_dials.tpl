@@ -22,6 +22,7 @@
       <td>{{entry.name}}</td>
       % if editable:
       <td>
+        <a href="/speed-dials?edit={{entry.code}}#speed-dial-form" aria-label="Edit speed dial {{entry.dial}}">Edit</a>
         <form method="post" action="/speed-dials/{{entry.code}}/remove" class="inline">
           <input type="hidden" name="csrf_token" value="{{csrf_token}}">
           <button type="submit" class="link" aria-label="Remove speed dial {{entry.dial}}">Remove</button>
@@ -35,23 +36,28 @@
 </div>
 % end
 % if editable:
-<section class="narrow">
-<h2>Add or change a speed dial</h2>
+% editing = bool(values.get('version'))
+<section class="narrow" id="speed-dial-form">
+<h2>{{'Change speed dial ' + prefix + values['code'] if editing else 'Add a speed dial'}}</h2>
 % if errors.get('form'):
-<p class="error" role="alert">{{errors['form']}}</p>
+<p class="error" role="alert" id="form-error">{{errors['form']}}</p>
 % end
 <form method="post" action="/speed-dials" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <input type="hidden" name="version" value="{{values.get('version', '')}}">
   % for name, label, hint in (('code', 'Code', '1 to 3 digits; phones dial ' + prefix + ' and the code'), ('number', 'Number', 'An extension, a service number or an outside number, as a phone would dial it'), ('name', 'Name', 'Like Head office reception (optional)')):
   <label for="{{name}}">{{label}}</label>
-  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
+  <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' readonly' if editing and name == 'code' else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
   <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
   % else:
   <p class="hint">{{hint}}</p>
   % end
   % end
-  <button type="submit">Save speed dial</button>
+  <button type="submit">{{'Save speed dial' if editing else 'Add speed dial'}}</button>
+  % if editing:
+  <a href="/speed-dials">Cancel</a>
+  % end
 </form>
 </section>
 % end

@@ -31,7 +31,42 @@ The next boot is from slot {{firmware.default_slot}}.
   </tbody>
 </table>
 </div>
+% if can(Permission.MANAGE_FIRMWARE):
+<h3 id="firmware">Install a release</h3>
+% if bundle:
+<section class="confirm" id="firmware-confirm">
+<p>The bundle is signed by a trusted key and whole: release
+<strong>{{bundle.version}}</strong> for {{bundle.architecture}}
+({{', '.join(bundle.boards)}}), {{size_text(bundle.payload_size)}}.
+Installing writes it over slot {{bundle_target}} (now
+{{next((s.version for s in firmware.slots if s.name == bundle_target), None) or 'empty'}}),
+then the box restarts into it once; calls in progress are cut. If it does
+not pass its health check, the next boot returns to release {{firmware.version}}.</p>
+<form method="post" action="/system/firmware/install" class="inline">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <button type="submit" id="firmware-install">Install release {{bundle.version}} and restart</button>
+</form>
+<form method="post" action="/system/firmware/cancel" class="inline">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <button type="submit" class="link">Cancel</button>
+</form>
+</section>
+% else:
+<form method="post" action="/system/firmware" enctype="multipart/form-data" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label for="firmware_bundle">Firmware bundle</label>
+  <input id="firmware_bundle" name="bundle" type="file" accept=".bundle"{{' aria-invalid=true' if errors.get('firmware_bundle') else ''}}>
+  % if errors.get('firmware_bundle'):
+  <p class="field-error" id="firmware_bundle-error">{{errors['firmware_bundle']}}</p>
+  % else:
+  <p class="hint">A signed .bundle, up to {{bundle_limit}}; it is checked whole before you confirm</p>
+  % end
+  <button type="submit">Upload and check</button>
+</form>
+% end
+% else:
 <p>Install a release with <code>edgepbx firmware apply FILE</code>.</p>
+% end
 % end
 % end
 
@@ -194,9 +229,51 @@ as safe as the box, or seal it with a passphrase.</p>
   % end
   <button type="submit">Download backup</button>
 </form>
-<p>To restore, stop the agent and run
-<code>edgepbx backup restore FILE [--passphrase-file F]</code> on the box,
-then start the agent again.</p>
+
+<h2 id="restore">Restore a backup</h2>
+% if errors.get('restore_form'):
+<p class="error" role="alert">{{errors['restore_form']}}</p>
+% end
+% if restore:
+<section class="confirm" id="restore-confirm">
+<p>The backup opened and checked whole: made on
+<strong>{{local_clock(restore.manifest.created_at)}}</strong> by release
+{{restore.manifest.software_version}}, {{restore.files}} files.</p>
+<p>Restoring replaces everything on this box with the backup's: the
+extensions, trunks, routes, accounts and every other setting, the device
+key and web certificate, the prompts, voicemail and recordings. What was
+changed since the backup was made is lost. The box stops its services
+(calls in progress are cut), restores and starts again, which takes a
+minute.</p>
+<form method="post" action="/system/restore/confirm" class="inline">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <button type="submit" id="restore-now" class="delete">Replace everything with this backup</button>
+</form>
+<form method="post" action="/system/restore/cancel" class="inline">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <button type="submit" class="link">Cancel</button>
+</form>
+</section>
+% else:
+<form method="post" action="/system/restore" enctype="multipart/form-data" class="stacked" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label for="restore_passphrase">Passphrase</label>
+  <input id="restore_passphrase" name="passphrase" type="password" autocomplete="off"{{' aria-invalid=true' if errors.get('restore_passphrase') else ''}}>
+  % if errors.get('restore_passphrase'):
+  <p class="field-error" id="restore_passphrase-error">{{errors['restore_passphrase']}}</p>
+  % else:
+  <p class="hint">Only for a sealed backup</p>
+  % end
+  <label for="restore_backup">Backup file</label>
+  <input id="restore_backup" name="backup" type="file" accept=".backup"{{' aria-invalid=true' if errors.get('restore_backup') else ''}}>
+  % if errors.get('restore_backup'):
+  <p class="field-error" id="restore_backup-error">{{errors['restore_backup']}}</p>
+  % else:
+  <p class="hint">Up to {{backup_limit}}; it is checked whole, and nothing changes until you confirm</p>
+  % end
+  <button type="submit">Upload and check</button>
+</form>
+% end
 
 <h2 id="scheduled-backups">Scheduled backups</h2>
 <p>The box makes a backup on its own at the set hour (in its time zone) and
