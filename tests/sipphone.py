@@ -874,6 +874,7 @@ class Call:
         self._reinvite_codes: list[int] = []
         self._reinvites_received = 0
         self._dtmf: list[str] = []
+        self._transfer_codes: list[tuple[int, bool]] = []
         self._gone = False
         #: An incoming call's Call-Info and Alert-Info header lines that ask
         #: for auto-answer, as the INVITE brought them.
@@ -905,6 +906,8 @@ class Call:
             self._reinvites_received += 1
         elif kind == "dtmf":
             self._dtmf.append(event["digit"])
+        elif kind == "transfer_status":
+            self._transfer_codes.append((event["code"], event["final"]))
         elif kind == "call_gone":
             self._gone = True
 
@@ -1065,6 +1068,36 @@ class Call:
         )
         with self._host._cond:
             return self._reinvite_codes[seen]
+
+    def transfer(self, target: str) -> None:
+        """Blind transfer (REFER): a number, dialled at the phone's server,
+        or a full sip: URI. Once the new call is answered the phone hangs
+        up this one, as desk phones do."""
+        if not target.startswith(("sip:", "sips:")):
+            target = (
+                f"sip:{target}@{self.phone.settings.server}:{self.phone.settings.port}"
+            )
+        self._host._request("transfer", call=self.key, uri=target)
+
+    def transfer_to_call(self, other: Call) -> None:
+        """Attended transfer: REFER this call's party to ``other``'s, with
+        Replaces naming ``other`` (both calls of this phone)."""
+        self._host._request("transfer_replaces", call=self.key, other=other.key)
+
+    def wait_transfer_result(self, timeout: float = DEFAULT_TIMEOUT_S) -> int:
+        """The final status the transfer's NOTIFYs (or the REFER's own
+        refusal) reported: 200 when the transferee's new call was answered."""
+        self._host._wait(
+            lambda: (
+                any(final for _, final in self._transfer_codes)
+                or (self._state == "disconnected")
+            ),
+            timeout,
+            f"{self!r}: transfer result",
+        )
+        with self._host._cond:
+            finals = [code for code, final in self._transfer_codes if final]
+        return finals[0] if finals else 0
 
     def mute(self) -> None:
         """Stop sending the phone's tone: the other side hears silence."""

@@ -234,6 +234,32 @@ class WorkerCall(pj.Call):
             "call_new", call=call.key, direction="outgoing", remote_uri=prm.dstUri
         )
 
+    @guarded
+    def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:
+        """An INVITE with Replaces (RFC 3891) took this call's place: the
+        phone answers it at once and reports it as a new incoming call."""
+        call = WorkerCall(self.worker, self.phone, "incoming", prm.newCallId)
+        self.worker.calls[call.key] = call
+        prm.newCall = call
+        self.phone.emit(
+            "call_new",
+            call=call.key,
+            direction="incoming",
+            remote_uri=call.getInfo().remoteUri,
+            replaced=self.key,
+        )
+
+    @guarded
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        """NOTIFYs of a transfer this phone asked for (RFC 3515 section 2.4.5).
+
+        Like a desk phone, the transferer leaves the call once the
+        transferee's new call is answered (a final 2xx NOTIFY).
+        """
+        self.emit("transfer_status", code=prm.statusCode, final=bool(prm.finalNotify))
+        if prm.finalNotify and 200 <= prm.statusCode < 300:
+            self.worker.later(0, lambda: hangup(self))
+
     def release(self) -> None:
         """Drop the recorder (which fixes the WAV header) after the call."""
         self.recorder = None
@@ -643,6 +669,18 @@ class Worker:
                 self.find_call(call).sendDtmf(prm)
         else:
             self.find_call(call).dialDtmf(digits)
+        return {}
+
+    def op_transfer(self, call: int, uri: str) -> dict[str, Any]:
+        """Blind transfer: REFER the other party to uri."""
+        self.find_call(call).xfer(uri, pj.CallOpParam(True))
+        return {}
+
+    def op_transfer_replaces(self, call: int, other: int) -> dict[str, Any]:
+        """Attended transfer: REFER the other party of call to the other
+        party of other, with Replaces (RFC 3891)."""
+        target = self.find_call(other)
+        self.find_call(call).xferReplaces(target, pj.CallOpParam(True))
         return {}
 
     def op_mute(self, call: int) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""Call transfer through a real Kamailio, with real pjsua2 phones and audio.
+
+101 calls 102; 102 transfers 101 to 103, blind (REFER, RFC 3515) or
+attended (102 holds 101, calls 103, then REFER with Replaces, RFC 3891).
+Each phone sends its own tone, so hearing a tone proves who talks to whom.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.pbx import RunningPbx
+from tests.sipphone import Phone
+from tests.sipraw import DialogWatcher
+
+TONE = {"101": 697, "102": 1209, "103": 1477}
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("transfer") / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def passwords(pbx):
+    return {number: pbx.add_extension(number, "Ext " + number) for number in TONE}
+
+
+def phone(pbx, passwords, user: str, answer: str = "answer") -> Phone:
+    return Phone(
+        user,
+        passwords[user],
+        server="127.0.0.1",
+        port=pbx.sip_port,
+        tone_hz=TONE[user],
+        answer_incoming=answer,
+        display_name="Ext " + user,
+    )
+
+
+def ended_records(pbx, count: int, timeout: float = 5.0) -> list[dict]:
+    """The newest count call records, oldest first, once all have ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = pbx.cli("cdr", "list", "--json")
+        assert result.returncode == 0, result.stderr
+        rows = result.json()[:count]
+        done = len(rows) == count and all(r["disposition"] for r in rows)
+        if done or time.monotonic() > deadline:
+            return list(reversed(rows))
+        time.sleep(0.2)
+
+
+def test_a_blind_transfer_connects_the_caller_to_the_target(pbx, passwords):
+    with (
+        DialogWatcher("127.0.0.1", pbx.sip_port) as lamp,
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103", answer="ring") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        assert lamp.subscribe("101", passwords["101"], "102").status in (200, 202)
+        lamp.next_state()
+        first = alice.call("102")
+        first.wait_confirmed()
+        answered = bob.wait_incoming()
+        assert lamp.wait_state("confirmed")[-1] == "confirmed"
+
+        answered.transfer("103")
+        ringing = carol.wait_incoming()
+        assert "101" in ringing.remote_uri, "103 does not see 101 calling"
+        ringing.answer()
+        assert answered.wait_transfer_result() == 200
+        second = next(c for c in alice.calls if c is not first)
+        second.wait_confirmed()
+
+        assert second.heard_tone(TONE["103"]), "101 does not hear 103"
+        assert ringing.heard_tone(TONE["101"]), "103 does not hear 101"
+        assert answered.wait_disconnected() is not None  # 102 left the call
+        first.wait_disconnected()
+        assert lamp.wait_state("terminated")[-1] == "terminated"  # 102 is free
+        second.hangup()
+        ringing.wait_disconnected()
+
+    rows = ended_records(pbx, 2)
+    assert [(r["src"], r["dst"], r["disposition"]) for r in rows] == [
+        ("101", "102", "answered"),
+        ("101", "103", "answered"),
+    ]
+
+
+def test_an_attended_transfer_replaces_the_consultation_call(pbx, passwords):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        first = alice.call("102")
+        first.wait_confirmed()
+        held = bob.wait_incoming()
+        assert held.hold() == 200
+        consulting = bob.call("103")
+        consulting.wait_confirmed()
+        consulted = carol.wait_incoming()
+        assert consulting.heard_tone(TONE["103"])
+
+        held.transfer_to_call(consulting)
+        assert held.wait_transfer_result() == 200
+        replaced = next(c for c in alice.calls if c is not first)
+        replaced.wait_confirmed()
+        joined = carol.incoming_calls[-1]
+        assert joined is not consulted
+
+        assert replaced.heard_tone(TONE["103"]), "101 does not hear 103"
+        assert joined.heard_tone(TONE["101"]), "103 does not hear 101"
+        consulted.wait_disconnected()  # 103's phone ended the call with 102
+        first.wait_disconnected()
+        assert held.wait_disconnected() is not None
+        replaced.hangup()
+        joined.wait_disconnected()
+
+    rows = ended_records(pbx, 3)
+    assert [(r["src"], r["dst"], r["disposition"]) for r in rows] == [
+        ("101", "102", "answered"),
+        ("102", "103", "answered"),
+        ("101", "103", "answered"),
+    ]
