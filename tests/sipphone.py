@@ -551,6 +551,7 @@ class PhoneHost:
         if kind == "call_new" and phone is not None:
             call = Call(phone, event["call"], event["direction"], event["remote_uri"])
             call.auto_answer_headers = list(event.get("auto_answer", []))
+            call.referred_by = event.get("referred_by", "")
             self._calls[call.key] = call
             phone._calls.append(call)
             if call.direction == "incoming":
@@ -879,6 +880,9 @@ class Call:
         #: An incoming call's Call-Info and Alert-Info header lines that ask
         #: for auto-answer, as the INVITE brought them.
         self.auto_answer_headers: list[str] = []
+        #: An incoming call's Referred-By (RFC 3892): who transferred the
+        #: caller here, as the INVITE brought it; "" without one.
+        self.referred_by = ""
 
     def __repr__(self) -> str:
         return (

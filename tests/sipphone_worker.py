@@ -318,6 +318,7 @@ class WorkerPhone(pj.Account):
             direction="incoming",
             remote_uri=info.remoteUri,
             auto_answer=asked,
+            referred_by=header_value(prm.rdata.wholeMsg, "referred-by", "b"),
         )
         if self.policy == "auto":
             answer(call, OK if asked else RINGING)
@@ -351,6 +352,16 @@ def auto_answer_asked(message: str) -> list[str]:
         ):
             asked.append(line.strip())
     return asked
+
+
+def header_value(message: str, name: str, compact: str) -> str:
+    """The first value of a header (by its name or compact form), or ""."""
+    head = message.split("\r\n\r\n", 1)[0]
+    for line in head.split("\r\n")[1:]:
+        found, _, value = line.partition(":")
+        if found.strip().lower() in {name, compact}:
+            return value.strip()
+    return ""
 
 
 def answer(call: WorkerCall, code: int, reason: str = "") -> None:

@@ -11,11 +11,18 @@ import time
 
 import pytest
 
+from agent.rtpengine.ng import NgClient
+from tests.carrier import Carrier
 from tests.pbx import RunningPbx
 from tests.sipphone import Phone
 from tests.sipraw import DialogWatcher
 
 TONE = {"101": 697, "102": 1209, "103": 1477}
+TONE_OUTSIDE = 941
+ACCOUNT, ACCOUNT_PASSWORD = "acme", "trunk-Secret-7"
+OUTSIDE, OUTSIDE_PASSWORD = "15551230", "phone-Secret-9"
+DID = "15550100"
+REGISTERED_TIMEOUT_S = 15.0
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +46,48 @@ def phone(pbx, passwords, user: str, answer: str = "answer") -> Phone:
         tone_hz=TONE[user],
         answer_incoming=answer,
         display_name="Ext " + user,
+    )
+
+
+@pytest.fixture(scope="module")
+def carrier(pbx, passwords):
+    """A carrier behind the trunk "acme": its DID rings 101, and numbers
+    1555XXXX go out through it for 102 only."""
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, OUTSIDE: OUTSIDE_PASSWORD},
+        dids={DID: ACCOUNT},
+    ) as running:
+        trunk = ["trunk", "add", ACCOUNT, "--kind", "register"]
+        trunk += ["--host", "127.0.0.1", "--port", str(running.port)]
+        trunk += ["--username", ACCOUNT, "--password-stdin"]
+        route = ["route", "add", "local", "--pattern", "1555XXXX"]
+        route += ["--trunk", ACCOUNT, "--extension", "102"]
+        steps = [
+            trunk,
+            ["trunk", "did", ACCOUNT, DID],
+            ["inbound", "add", DID, "--to", "101"],
+            route,
+        ]
+        for args in steps:
+            result = pbx.cli(*args, stdin=ACCOUNT_PASSWORD + "\n")
+            assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + REGISTERED_TIMEOUT_S
+        while (
+            pbx.cli("trunk", "status", ACCOUNT, "--json").json()[0]["state"]
+            != "registered"
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        yield running
+
+
+def outside_phone(carrier: Carrier) -> Phone:
+    return Phone(
+        OUTSIDE,
+        OUTSIDE_PASSWORD,
+        server="127.0.0.1",
+        port=carrier.port,
+        tone_hz=TONE_OUTSIDE,
     )
 
 
@@ -73,6 +122,7 @@ def test_a_blind_transfer_connects_the_caller_to_the_target(pbx, passwords):
         answered.transfer("103")
         ringing = carol.wait_incoming()
         assert "101" in ringing.remote_uri, "103 does not see 101 calling"
+        assert ringing.referred_by == "<sip:102@127.0.0.1>"
         ringing.answer()
         assert answered.wait_transfer_result() == 200
         second = next(c for c in alice.calls if c is not first)
@@ -130,3 +180,67 @@ def test_an_attended_transfer_replaces_the_consultation_call(pbx, passwords):
         ("102", "103", "answered"),
         ("101", "103", "answered"),
     ]
+
+
+def test_a_transfer_out_uses_the_transferer_s_rights_and_others_are_refused(
+    pbx, passwords, carrier
+):
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+        outside_phone(carrier) as outsider,
+    ):
+        registered = (alice.register(), bob.register(), carol.register())
+        assert (*registered, outsider.register()) == (200,) * 4
+
+        # 103 may not call out: its REFER is refused and the call goes on.
+        first = alice.call("103")
+        first.wait_confirmed()
+        kept = carol.wait_incoming()
+        kept.transfer(OUTSIDE)
+        assert kept.wait_transfer_result() == 403
+        assert first.heard_tone(TONE["103"]), "the refused transfer ended the call"
+        first.hangup()
+
+        # 102 may: 101 is sent out through the trunk on 102's authority,
+        # although the route does not allow 101 itself.
+        second = alice.call("102")
+        second.wait_confirmed()
+        answered = bob.wait_incoming()
+        answered.transfer(OUTSIDE)
+        incoming = outsider.wait_incoming()
+        assert answered.wait_transfer_result() == 200
+        out = alice.calls[-1]
+        out.wait_confirmed()
+        assert out.heard_tone(TONE_OUTSIDE), "101 does not hear the outside number"
+        assert incoming.heard_tone(TONE["101"]), "the outside number does not hear 101"
+        assert out.sip_call_id in relay.calls()
+        assert outsider.invites_received == 1
+        out.hangup()
+        incoming.wait_disconnected()
+
+    rows = ended_records(pbx, 1)
+    assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
+        ("out", "102", OUTSIDE, ACCOUNT)
+    ]
+
+
+def test_a_refer_from_the_carrier_is_refused(pbx, passwords, carrier):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        outside_phone(carrier) as outsider,
+    ):
+        assert (alice.register(), bob.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        answered = alice.wait_incoming()
+
+        call.transfer(f"sip:102@127.0.0.1:{pbx.sip_port}")
+        assert call.wait_transfer_result() == 403
+        assert call.heard_tone(TONE["101"]), "the refused REFER ended the call"
+        assert bob.invites_received == 0
+        call.hangup()
+        answered.wait_disconnected()

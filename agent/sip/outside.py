@@ -650,7 +650,10 @@ class OutsideCalls:
         ):
             return False
         plan = self.dialplan.current()
-        caller = str(KSR.pv.get("$au") or KSR.pv.get("$fU") or "")
+        # A transferee's call is the transferer's (agent/sip/transfer.py).
+        caller = self.transferred_by() or str(
+            KSR.pv.get("$au") or KSR.pv.get("$fU") or ""
+        )
         if number in plan.ring_groups:
             return self._call_group(plan, caller, number)
         return self.route_out(plan, caller, number)
@@ -765,6 +768,8 @@ class OutsideCalls:
         # A phone does not choose the identity the carrier sees.
         KSR.hdr.remove("P-Asserted-Identity")
         KSR.hdr.remove("Remote-Party-ID")
+        # An extension's address means nothing at the carrier.
+        KSR.hdr.remove("Referred-By")
         KSR.pv.sets(AVP_CALLER_ID, route.caller_id or caller)
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:

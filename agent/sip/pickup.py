@@ -173,6 +173,11 @@ class CallPickup:
                 )
                 KSR.sl.sl_send_reply(*PICKED_UP)
                 return True
+        if replaced:
+            # The call was answered meanwhile (its answer can overtake the
+            # note that it rings): an attended transfer's Replaces, which
+            # goes on to the phone that answered.
+            return False
         KSR.sl.sl_send_reply(*NOTHING_RINGING)
         return True
 
@@ -194,8 +199,7 @@ class CallPickup:
         target = KSR.pv.get("$sht(" + RINGING_TABLE + "=>" + CALL_KEY + call_id + ")")
         if target is None:
             return None
-        # The pickup answers the call itself; the Replaces is spent.
-        KSR.hdr.remove("Replaces")
+        # Kept: should the call no longer ring, the INVITE goes on with it.
         return str(target)
 
     def append_picker(self, target: str, picker: str) -> bool:
