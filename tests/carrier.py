@@ -8,7 +8,8 @@ subscriber of that number (a test phone registered here), and with
 ``fail_invites`` it answers every INVITE with that status (a trunk that is
 down or overloaded). Every request it receives is logged with its From,
 P-Asserted-Identity and Remote-Party-ID, so a test can check the caller ID
-the carrier saw: ``carrier.requests("INVITE")``.
+the carrier saw: ``carrier.requests("INVITE")``. A call for another
+host (a customer's phone following a REFER to the PBX) is forwarded there.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ request_route {{
 {fail_line}
 {challenge_lines}
     record_route();
+    # Another provider's address (a transfer's target the customer was
+    # REFERred to): the carrier forwards the call there.
+    if (!($rd == "127.0.0.1" && $rp == {port})) {{ t_relay(); exit; }}
 {did_lines}
     if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();

@@ -226,6 +226,10 @@ class PhoneSettings:
     answer_after: float = 0.0
     #: One of SRTP_POLICIES.
     srtp: str = "off"
+    #: "host:port" every request goes through (an outbound proxy), as a
+    #: carrier's customer sends through the carrier; None: straight to
+    #: the Request-URI's host.
+    proxy: str | None = None
 
     def __post_init__(self) -> None:
         if not self.user or any(c in self.user for c in "@:; <>\"'"):

@@ -743,6 +743,10 @@ def account_config(
         acc.regConfig.registrarUri = (
             f"sip:{config.server}:{config.port};transport={config.transport}"
         )
+    if config.proxy is not None:
+        acc.sipConfig.proxies.append(
+            f"sip:{config.proxy};lr;transport={config.transport}"
+        )
     acc.regConfig.registerOnAdd = False
     acc.regConfig.timeoutSec = config.expires
     # A test asks for every REGISTER itself; pjsua must not retry on failure.

@@ -82,12 +82,14 @@ def carrier(pbx, passwords):
 
 
 def outside_phone(carrier: Carrier) -> Phone:
+    """The carrier's customer: its requests go through the carrier."""
     return Phone(
         OUTSIDE,
         OUTSIDE_PASSWORD,
         server="127.0.0.1",
         port=carrier.port,
         tone_hz=TONE_OUTSIDE,
+        proxy=f"127.0.0.1:{carrier.port}",
     )
 
 
@@ -244,3 +246,50 @@ def test_a_refer_from_the_carrier_is_refused(pbx, passwords, carrier):
         assert bob.invites_received == 0
         call.hangup()
         answered.wait_disconnected()
+
+
+@pytest.mark.parametrize("attended", [False, True], ids=["blind", "attended"])
+def test_a_call_from_the_trunk_is_transferred_with_media_through_the_relay(
+    pbx, passwords, carrier, attended
+):
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        outside_phone(carrier) as outsider,
+    ):
+        assert (alice.register(), bob.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        answered = alice.wait_incoming()
+        assert answered.heard_tone(TONE_OUTSIDE)
+
+        if attended:
+            assert answered.hold() == 200
+            consulting = alice.call("102")
+            consulting.wait_confirmed()
+            consulted = bob.wait_incoming()
+            answered.transfer_to_call(consulting)
+        else:
+            answered.transfer("102")
+            consulted = None
+        assert answered.wait_transfer_result() == 200
+        new = outsider.calls[-1]
+        new.wait_confirmed()
+        taken = bob.incoming_calls[-1]
+        assert taken is not consulted
+        if not attended:
+            assert OUTSIDE in taken.remote_uri, "102 does not see who calls"
+            assert taken.referred_by == "<sip:101@127.0.0.1>"
+
+        assert new.heard_tone(TONE["102"]), "the outside caller does not hear 102"
+        assert taken.heard_tone(TONE_OUTSIDE), "102 does not hear the outside caller"
+        assert new.sip_call_id in relay.calls()
+        call.wait_disconnected()  # 101 left the call
+        new.hangup()
+        taken.wait_disconnected()
+
+    rows = ended_records(pbx, 1)
+    assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
+        ("in", OUTSIDE, "102", ACCOUNT)
+    ]

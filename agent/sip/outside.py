@@ -513,6 +513,9 @@ class OutsideCalls:
 
         did = did_from_request(trunk.did_header)
         caller = str(KSR.pv.get("$fU") or "")
+        if self.transferred_from_trunk(plan, trunk, caller):
+            return True
+        KSR.hdr.remove("Referred-By")  # only the PBX says who transferred
         target = plan.inbound.get((did, caller)) or plan.inbound.get((did, ""))
         if target is None and did.startswith("+"):
             target = plan.inbound.get((did[1:], caller)) or plan.inbound.get(
@@ -552,6 +555,37 @@ class OutsideCalls:
         )
         if kind != "ring_group":
             KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
+        return True
+
+    def transferred_from_trunk(self, plan: Dialplan, trunk: Trunk, caller: str) -> bool:
+        """The carrier follows an extension's transfer of its caller: the
+        target extension rings as for an inbound route, with media through
+        the relay; another number goes out as the transferer's call."""
+        number = str(KSR.pv.get("$rU") or "")
+        transferer = self.transfer_from_trunk(caller, number)
+        if transferer is None:
+            return False
+        KSR.rr.record_route()
+        ruri = "sip:" + number + "@" + self.settings.realm
+        if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+            return self.route_out(plan, transferer, number, record_route=False)
+        if not self.ring_destination(plan, "extension", number):
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.relay_media(record=plan.records(caller, number, trunk))
+        self.follow_lamps(None, [number])
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="in",
+            src=caller,
+            dst=number,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
         KSR.tm.t_on_reply("ksr_onreply_route_outside")
         self.relay()
         return True

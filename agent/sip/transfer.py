@@ -32,11 +32,18 @@ transfer must not be a way for anyone to call what they may not:
   PBX authenticated; one the PBX did not note is removed, so a phone
   cannot claim to have been transferred by someone else.
 
-Known shortcoming: a call from a trunk can be transferred only as far as
-the carrier follows a REFER. The PBX is a proxy, not a back-to-back user
-agent: the carrier is the transferee, and it is the carrier that must call
-the target; carriers mostly refuse REFER, and one that follows it calls the
-target as a stranger of this PBX.
+A call from a trunk is transferred by the carrier: the PBX is a proxy, not
+a back-to-back user agent, so the carrier's end is the transferee, and the
+extension's REFER is relayed to it. A carrier that follows it sends its
+INVITE for the target (with Replaces, for an attended transfer) through the
+trunk; ``from_trunk`` takes it as the transferred call
+(``transfer_from_trunk``): the target extension rings, media through the
+relay, and a number that is no extension goes out through the outbound
+routes as the transferer's call.
+
+Known shortcoming: a carrier that does not follow REFER (many do not)
+answers it with an error, which reaches the transferer's phone: the call
+stays with the transferer, who can only hang up or go on talking.
 """
 
 from __future__ import annotations
@@ -117,7 +124,7 @@ class CallTransfer:
         if not host or KSR.is_myself("sip:" + host) <= 0:
             refusal = OUTSIDE_PBX
         elif replaces:
-            return False  # to a call the transferer made: the target is there
+            pass  # to a call the transferer made: the target is there
         elif not NUMBER.fullmatch(user):
             refusal = BAD_TARGET
         else:
@@ -224,6 +231,24 @@ class CallTransfer:
             "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
         )
         return False
+
+    def transfer_from_trunk(self, caller: str, number: str) -> str | None:
+        """A carrier's call to number from caller: the extension that
+        transferred that caller there, if it did a minute ago (its REFER was
+        relayed to the carrier, which follows it); None for any other call."""
+        key = caller + ":" + number
+        transferer = KSR.htable.sht_get(TRANSFER_TABLE, key)
+        if not isinstance(transferer, str) or not transferer:
+            return None
+        KSR.htable.sht_rm(TRANSFER_TABLE, key)
+        KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
+        KSR.hdr.remove("Referred-By")
+        realm = self.settings.realm
+        KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
+        KSR.info(
+            "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
+        )
+        return transferer
 
     @staticmethod
     def transferred_by() -> str | None:
