@@ -74,6 +74,12 @@ MEDIA_WORKERS = 1
 #: code's * and #.
 NUMBER = re.compile(r"[+*#]?[0-9*#]{1,32}")
 
+#: auth_check results that are a wrong password or an unknown user, and
+#: the security event they make (as routing.AUTH_FAILURES and
+#: routing.EVENT_AUTH_FAILED: the jail counts them alike).
+AUTH_FAILURES = {-1, -2, -3}
+EVENT_AUTH_FAILED = "sip-auth-failed"
+
 #: Replies to a REFER that is refused (RFC 3515 section 2.4.2: any final
 #: non-2xx; 403 says the transferer may not do this).
 FROM_TRUNK = (403, "Transfer Not Accepted From A Trunk")
@@ -161,15 +167,13 @@ class CallTransfer:
             KSR.auth.consume_credentials()
             return False
         if KSR.hdr.is_present("Proxy-Authorization") > 0:
+            user, source = str(KSR.pv.get("$au")), str(KSR.pv.get("$si"))
             KSR.notice(
-                "sip auth failed: user "
-                + str(KSR.pv.get("$au"))
-                + " from "
-                + str(KSR.pv.get("$si"))
-                + " method "
-                + method
-                + "\n"
-            )
+                "sip auth failed: user " + user + " from " + source
+                + " method " + method + "\n"
+            )  # fmt: skip
+            if rc in AUTH_FAILURES:
+                self.events.send(EVENT_AUTH_FAILED, source, user, method)
         KSR.auth.auth_challenge(realm, 0)
         return True
 
