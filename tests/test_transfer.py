@@ -155,6 +155,7 @@ def test_an_attended_transfer_replaces_the_consultation_call(pbx, passwords):
         first = alice.call("102")
         first.wait_confirmed()
         held = bob.wait_incoming()
+        held.wait_confirmed()  # the ACK reached 102's phone
         assert held.hold() == 200
         consulting = bob.call("103")
         consulting.wait_confirmed()
@@ -265,6 +266,7 @@ def test_a_call_from_the_trunk_is_transferred_with_media_through_the_relay(
         assert answered.heard_tone(TONE_OUTSIDE)
 
         if attended:
+            answered.wait_confirmed()
             assert answered.hold() == 200
             consulting = alice.call("102")
             consulting.wait_confirmed()
