@@ -15,7 +15,7 @@ from agent.rtpengine.ng import NgClient
 from tests.carrier import Carrier
 from tests.pbx import RunningPbx
 from tests.sipphone import Phone
-from tests.sipraw import DialogWatcher
+from tests.sipraw import DialogWatcher, SipClient
 
 TONE = {"101": 697, "102": 1209, "103": 1477}
 TONE_OUTSIDE = 941
@@ -295,3 +295,21 @@ def test_a_call_from_the_trunk_is_transferred_with_media_through_the_relay(
     assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
         ("in", OUTSIDE, "102", ACCOUNT)
     ]
+
+
+def test_a_refer_outside_any_call_makes_no_phone_call(pbx, passwords):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        SipClient("127.0.0.1", pbx.sip_port) as client,
+    ):
+        assert alice.register() == 200
+        reply = client.send_with_auth(
+            "REFER",
+            f"sip:101@127.0.0.1:{pbx.sip_port}",
+            "102",
+            passwords["102"],
+            to_user="101",
+            extra_headers=[f"Refer-To: <sip:103@127.0.0.1:{pbx.sip_port}>"],
+        )
+        assert (reply.status, reply.reason) == (403, "Transfer Only Within A Call")
+        assert alice.calls == []

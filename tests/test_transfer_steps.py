@@ -75,3 +75,8 @@ def test_a_transferee_s_own_referred_by_is_removed(ksr, route):
     assert route.transferred("INVITE") is False
     assert ksr.called("hdr.remove") == [("Referred-By",)]
     assert not ksr.called("hdr.append")
+
+
+def test_a_refer_outside_any_call_is_refused(ksr, route):
+    assert route.transferred("REFER") is True
+    assert ksr.replies() == [(403, "Transfer Only Within A Call")]

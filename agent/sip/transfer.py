@@ -86,6 +86,7 @@ FROM_TRUNK = (403, "Transfer Not Accepted From A Trunk")
 OUTSIDE_PBX = (403, "Transfer Target Not On This PBX")
 BAD_TARGET = (403, "Transfer Target Not A Number")
 NOT_ALLOWED = (403, "Transfer Target Not Allowed")
+OUTSIDE_CALL = (403, "Transfer Only Within A Call")
 
 
 def refer_to_parts(value: str) -> tuple[str, str, bool]:
@@ -215,7 +216,12 @@ class CallTransfer:
 
     def transferred(self, method: str) -> bool:
         """A new call from an extension: the transferee of a noted transfer
-        calls on the transferer's authority. Never handles the request."""
+        calls on the transferer's authority. A REFER outside any call
+        (which some phones would follow, calling on their own authority at
+        someone else's request) is refused; nothing else is handled here."""
+        if method == "REFER":
+            KSR.sl.sl_send_reply(*OUTSIDE_CALL)
+            return True
         if method != "INVITE":
             return False
         KSR.hdr.remove("Referred-By")
