@@ -9,7 +9,8 @@ subscriber of that number (a test phone registered here), and with
 down or overloaded). Every request it receives is logged with its From,
 P-Asserted-Identity and Remote-Party-ID and its SDP's audio m= line, so a
 test can check the caller ID and the codecs the carrier saw:
-``carrier.requests("INVITE")``.
+``carrier.requests("INVITE")``. A call for another host (a customer's phone
+following a REFER to the PBX) is forwarded there.
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ request_route {{
 {fail_line}
 {challenge_lines}
     record_route();
+    # Another provider's address (a transfer's target the customer was
+    # REFERred to): the carrier forwards the call there.
+    if (!($rd == "127.0.0.1" && $rp == {port})) {{ t_relay(); exit; }}
 {did_lines}
     if (!lookup("location")) {{ sl_send_reply("404", "Not Found"); exit; }}
     t_relay();

@@ -55,6 +55,7 @@ class FakeKsr:
         "agent.sip.hold",
         "agent.sip.lamps",
         "agent.sip.pickup",
+        "agent.sip.transfer",
     )
 
     def install(self, monkeypatch) -> FakeKsr:

@@ -226,6 +226,10 @@ class PhoneSettings:
     answer_after: float = 0.0
     #: One of SRTP_POLICIES.
     srtp: str = "off"
+    #: "host:port" every request goes through (an outbound proxy), as a
+    #: carrier's customer sends through the carrier; None: straight to
+    #: the Request-URI's host.
+    proxy: str | None = None
 
     def __post_init__(self) -> None:
         if not self.user or any(c in self.user for c in "@:; <>\"'"):
@@ -551,6 +555,7 @@ class PhoneHost:
         if kind == "call_new" and phone is not None:
             call = Call(phone, event["call"], event["direction"], event["remote_uri"])
             call.auto_answer_headers = list(event.get("auto_answer", []))
+            call.referred_by = event.get("referred_by", "")
             self._calls[call.key] = call
             phone._calls.append(call)
             if call.direction == "incoming":
@@ -874,10 +879,14 @@ class Call:
         self._reinvite_codes: list[int] = []
         self._reinvites_received = 0
         self._dtmf: list[str] = []
+        self._transfer_codes: list[tuple[int, bool]] = []
         self._gone = False
         #: An incoming call's Call-Info and Alert-Info header lines that ask
         #: for auto-answer, as the INVITE brought them.
         self.auto_answer_headers: list[str] = []
+        #: An incoming call's Referred-By (RFC 3892): who transferred the
+        #: caller here, as the INVITE brought it; "" without one.
+        self.referred_by = ""
 
     def __repr__(self) -> str:
         return (
@@ -905,6 +914,8 @@ class Call:
             self._reinvites_received += 1
         elif kind == "dtmf":
             self._dtmf.append(event["digit"])
+        elif kind == "transfer_status":
+            self._transfer_codes.append((event["code"], event["final"]))
         elif kind == "call_gone":
             self._gone = True
 
@@ -1069,6 +1080,36 @@ class Call:
     def xfer(self, target: str) -> None:
         """Blind-transfer the far end (REFER) to target, a SIP URI."""
         self._host._request("xfer", call=self.key, target=target)
+
+    def transfer(self, target: str) -> None:
+        """Blind transfer (REFER): a number, dialled at the phone's server,
+        or a full sip: URI. Once the new call is answered the phone hangs
+        up this one, as desk phones do."""
+        if not target.startswith(("sip:", "sips:")):
+            target = (
+                f"sip:{target}@{self.phone.settings.server}:{self.phone.settings.port}"
+            )
+        self._host._request("transfer", call=self.key, uri=target)
+
+    def transfer_to_call(self, other: Call) -> None:
+        """Attended transfer: REFER this call's party to ``other``'s, with
+        Replaces naming ``other`` (both calls of this phone)."""
+        self._host._request("transfer_replaces", call=self.key, other=other.key)
+
+    def wait_transfer_result(self, timeout: float = DEFAULT_TIMEOUT_S) -> int:
+        """The final status the transfer's NOTIFYs (or the REFER's own
+        refusal) reported: 200 when the transferee's new call was answered."""
+        self._host._wait(
+            lambda: (
+                any(final for _, final in self._transfer_codes)
+                or (self._state == "disconnected")
+            ),
+            timeout,
+            f"{self!r}: transfer result",
+        )
+        with self._host._cond:
+            finals = [code for code, final in self._transfer_codes if final]
+        return finals[0] if finals else 0
 
     def mute(self) -> None:
         """Stop sending the phone's tone: the other side hears silence."""

@@ -234,6 +234,32 @@ class WorkerCall(pj.Call):
             "call_new", call=call.key, direction="outgoing", remote_uri=prm.dstUri
         )
 
+    @guarded
+    def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:
+        """An INVITE with Replaces (RFC 3891) took this call's place: the
+        phone answers it at once and reports it as a new incoming call."""
+        call = WorkerCall(self.worker, self.phone, "incoming", prm.newCallId)
+        self.worker.calls[call.key] = call
+        prm.newCall = call
+        self.phone.emit(
+            "call_new",
+            call=call.key,
+            direction="incoming",
+            remote_uri=call.getInfo().remoteUri,
+            replaced=self.key,
+        )
+
+    @guarded
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        """NOTIFYs of a transfer this phone asked for (RFC 3515 section 2.4.5).
+
+        Like a desk phone, the transferer leaves the call once the
+        transferee's new call is answered (a final 2xx NOTIFY).
+        """
+        self.emit("transfer_status", code=prm.statusCode, final=bool(prm.finalNotify))
+        if prm.finalNotify and 200 <= prm.statusCode < 300:
+            self.worker.later(0, lambda: hangup(self))
+
     def release(self) -> None:
         """Drop the recorder (which fixes the WAV header) after the call."""
         self.recorder = None
@@ -292,6 +318,7 @@ class WorkerPhone(pj.Account):
             direction="incoming",
             remote_uri=info.remoteUri,
             auto_answer=asked,
+            referred_by=header_value(prm.rdata.wholeMsg, "referred-by", "b"),
         )
         if self.policy == "auto":
             answer(call, OK if asked else RINGING)
@@ -325,6 +352,16 @@ def auto_answer_asked(message: str) -> list[str]:
         ):
             asked.append(line.strip())
     return asked
+
+
+def header_value(message: str, name: str, compact: str) -> str:
+    """The first value of a header (by its name or compact form), or ""."""
+    head = message.split("\r\n\r\n", 1)[0]
+    for line in head.split("\r\n")[1:]:
+        found, _, value = line.partition(":")
+        if found.strip().lower() in {name, compact}:
+            return value.strip()
+    return ""
 
 
 def answer(call: WorkerCall, code: int, reason: str = "") -> None:
@@ -651,6 +688,18 @@ class Worker:
         self.find_call(call).xfer(target, pj.CallOpParam(True))
         return {}
 
+    def op_transfer(self, call: int, uri: str) -> dict[str, Any]:
+        """Blind transfer: REFER the other party to uri."""
+        self.find_call(call).xfer(uri, pj.CallOpParam(True))
+        return {}
+
+    def op_transfer_replaces(self, call: int, other: int) -> dict[str, Any]:
+        """Attended transfer: REFER the other party of call to the other
+        party of other, with Replaces (RFC 3891)."""
+        target = self.find_call(other)
+        self.find_call(call).xferReplaces(target, pj.CallOpParam(True))
+        return {}
+
     def op_mute(self, call: int) -> dict[str, Any]:
         """Stop the phone's tone into the call: the far end hears silence."""
         target = self.find_call(call)
@@ -699,6 +748,10 @@ def account_config(
     if config.server is not None:
         acc.regConfig.registrarUri = (
             f"sip:{config.server}:{config.port};transport={config.transport}"
+        )
+    if config.proxy is not None:
+        acc.sipConfig.proxies.append(
+            f"sip:{config.proxy};lr;transport={config.transport}"
         )
     acc.regConfig.registerOnAdd = False
     acc.regConfig.timeoutSec = config.expires

@@ -39,7 +39,6 @@ def test_a_replaces_for_the_early_dialog_of_a_ringing_call_picks_it_up(ksr, rout
     assert ksr.called("tsilo.ts_append_to_uri") == [
         (5, 7, "location", "sip:101@pbx.example")
     ]
-    assert ksr.called("hdr.remove") == [("Replaces",)]
     assert ksr.replies() == [(487, "Picked Up")]
 
 
@@ -51,6 +50,16 @@ def test_a_replaces_of_a_call_that_rings_nowhere_goes_on_as_an_ordinary_call(
     assert route.pickup("INVITE") is False
     assert ksr.replies() == []
     assert not ksr.called("tsilo.ts_append_to_uri")
+
+
+def test_a_replaces_of_a_call_answered_meanwhile_goes_on_with_its_replaces(ksr, route):
+    ksr.values |= RINGING_AT_102
+    ksr.values["$hdr(Replaces)"] = "a84b4c76e66710@pc33;to-tag=1;from-tag=2"
+    ksr.returns["tsilo.ts_append_to_uri"] = -3  # the call was answered
+
+    assert route.pickup("INVITE") is False
+    assert ksr.replies() == []
+    assert not ksr.called("hdr.remove")
 
 
 def test_a_replaces_call_id_is_never_read_as_a_variable_name(ksr, route):

@@ -56,6 +56,10 @@ RING_TIMEOUT_S_RANGE = (2, 300)
 # A ringing call stays pickable this long (agent/sip/pickup.py): twice the
 # longest ring; an entry whose call has ended is refused by tm anyway.
 PICKUP_MEMORY_S = 2 * RING_TIMEOUT_S_RANGE[1]
+# A phone follows an allowed REFER within a second (RFC 3515 section 2.4.4:
+# it answers 202, then calls); a minute leaves room for a slow one, and an
+# allowance not used by then is gone (agent/sip/transfer.py).
+TRANSFER_MEMORY_S = 60
 # How often registrations are written back to the state database.
 USRLOC_FLUSH_S = 5
 # How often NATed phones are pinged with OPTIONS to keep their binding open.
@@ -190,6 +194,7 @@ def render(settings: Settings, realm: str) -> tuple[str, str]:
         "registration_memory_s": str(REGISTRATION_MEMORY_S),
         "hold_memory_s": str(HOLD_MEMORY_S),
         "pickup_memory_s": str(PICKUP_MEMORY_S),
+        "transfer_memory_s": str(TRANSFER_MEMORY_S),
         "natping_interval_s": str(NATPING_INTERVAL_S),
         "routing_script": str(ROUTING_SCRIPT),
         "flood_window_s": str(FLOOD_WINDOW_S),

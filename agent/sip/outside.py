@@ -584,6 +584,9 @@ class OutsideCalls:
         did = did_from_request(trunk.did_header)
         caller = str(KSR.pv.get("$fU") or "")
         KSR.pv.sets(AVP_INBOUND_TRUNK, trunk.name)
+        if self.transferred_from_trunk(plan, trunk, caller):
+            return True
+        KSR.hdr.remove("Referred-By")  # only the PBX says who transferred
         target = plan.inbound.get((did, caller)) or plan.inbound.get((did, ""))
         if target is None and did.startswith("+"):
             target = plan.inbound.get((did[1:], caller)) or plan.inbound.get(
@@ -664,6 +667,37 @@ class OutsideCalls:
         if not self.to_service(kind, destination):
             self.calls.send(CALL_ENDED, call_id, code=503)
             self.end_media()
+        return True
+
+    def transferred_from_trunk(self, plan: Dialplan, trunk: Trunk, caller: str) -> bool:
+        """The carrier follows an extension's transfer of its caller: the
+        target extension rings as for an inbound route, with media through
+        the relay; another number goes out as the transferer's call."""
+        number = str(KSR.pv.get("$rU") or "")
+        transferer = self.transfer_from_trunk(caller, number)
+        if transferer is None:
+            return False
+        KSR.rr.record_route()
+        ruri = "sip:" + number + "@" + self.settings.realm
+        if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+            return self.route_out(plan, transferer, number, record_route=False)
+        if not self.ring_destination(plan, "extension", number):
+            KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
+            return True
+        self.relay_media(record=plan.records(caller, number, trunk))
+        self.follow_lamps(None, [number])
+        self.calls.send(
+            CALL_STARTED,
+            str(KSR.pv.get("$ci")),
+            direction="in",
+            src=caller,
+            dst=number,
+            trunk=trunk.name,
+            caller_name=str(KSR.pv.get("$fn") or ""),
+        )
+        KSR.tm.t_on_failure("ksr_failure_route_outside")
+        KSR.tm.t_on_reply("ksr_onreply_route_outside")
+        self.relay()
         return True
 
     # -- destinations: extensions and ring groups ----------------------------
@@ -792,7 +826,10 @@ class OutsideCalls:
         ):
             return False
         plan = self.dialplan.current()
-        caller = str(KSR.pv.get("$au") or KSR.pv.get("$fU") or "")
+        # A transferee's call is the transferer's (agent/sip/transfer.py).
+        caller = self.transferred_by() or str(
+            KSR.pv.get("$au") or KSR.pv.get("$fU") or ""
+        )
         if number in plan.ring_groups:
             return self._call_group(plan, caller, number)
         return self.route_out(plan, caller, number)
@@ -916,6 +953,8 @@ class OutsideCalls:
         # A phone does not choose the identity the carrier sees.
         KSR.hdr.remove("P-Asserted-Identity")
         KSR.hdr.remove("Remote-Party-ID")
+        # An extension's address means nothing at the carrier.
+        KSR.hdr.remove("Referred-By")
         KSR.pv.sets(AVP_CALLER_ID, route.caller_id or caller)
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:

@@ -110,13 +110,31 @@ class CallPickup:
         return 1
 
     def picked_up_answer(self) -> None:
-        """In the reply route: the picker answered; the record's callee is
-        the picker from now on."""
-        if int(KSR.pv.get("$rs")) != 200 or not KSR.isbflagset(FLAG_PICKUP_BRANCH):
+        """In the reply route: an answered call rings nowhere any more; when
+        the picker answered, the record's callee is the picker from now on."""
+        if int(KSR.pv.get("$rs")) != 200 or str(KSR.pv.get("$rm")) != "INVITE":
+            return
+        self.forget_ringing(str(KSR.pv.get("$ci")))
+        if not KSR.isbflagset(FLAG_PICKUP_BRANCH):
             return
         picker = KSR.pv.get("$sht(" + PICKUP_TABLE + "=>$ci/by)")
         if picker is not None:
             self.calls.send(CALL_PICKED_UP, str(KSR.pv.get("$ci")), dst=str(picker))
+
+    @staticmethod
+    def forget_ringing(call_id: str) -> None:
+        """The call was answered: nothing to pick up, and a Replaces naming
+        it (an attended transfer's) goes on to the phone that answered."""
+        if not SAFE_CALL_ID.fullmatch(call_id):
+            return
+        key = "$sht(" + RINGING_TABLE + "=>" + CALL_KEY + call_id + ")"
+        callee = KSR.pv.get(key)
+        if callee is None:
+            return
+        KSR.htable.sht_rm(RINGING_TABLE, CALL_KEY + call_id)
+        noted = KSR.pv.get("$sht(" + RINGING_TABLE + "=>" + str(callee) + ")")
+        if noted is not None and str(noted).endswith(":" + call_id):
+            KSR.htable.sht_rm(RINGING_TABLE, str(callee))
 
     def pickup(self, method: str) -> bool:
         """The group pickup code, or the directed one and an extension, from
@@ -155,6 +173,11 @@ class CallPickup:
                 )
                 KSR.sl.sl_send_reply(*PICKED_UP)
                 return True
+        if replaced:
+            # The call was answered meanwhile (its answer can overtake the
+            # note that it rings): an attended transfer's Replaces, which
+            # goes on to the phone that answered.
+            return False
         KSR.sl.sl_send_reply(*NOTHING_RINGING)
         return True
 
@@ -176,8 +199,7 @@ class CallPickup:
         target = KSR.pv.get("$sht(" + RINGING_TABLE + "=>" + CALL_KEY + call_id + ")")
         if target is None:
             return None
-        # The pickup answers the call itself; the Replaces is spent.
-        KSR.hdr.remove("Replaces")
+        # Kept: should the call no longer ring, the INVITE goes on with it.
         return str(target)
 
     def append_picker(self, target: str, picker: str) -> bool:

@@ -9,7 +9,8 @@ pipeline stops) or lets it pass on to the next step.
     screen_source -> reqinit -> request_syntax -> natdetect -> withindlg
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
-            -> allowed_source -> register -> watch -> pickup -> speed_dial
+            -> allowed_source -> register -> transferred -> watch -> pickup
+            -> speed_dial
             -> intercom
             -> to_service_number
             -> to_outside -> to_extension
@@ -68,6 +69,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     )
     from park_slots import read as read_park_slots
     from pickup import CallPickup
+    from transfer import CallTransfer
 except ModuleNotFoundError:
     from agent.sip.auto_answer import asks_auto_answer, auto_answer_headers
     from agent.sip.feature_codes import match
@@ -85,6 +87,7 @@ except ModuleNotFoundError:
     )
     from agent.sip.park_slots import read as read_park_slots
     from agent.sip.pickup import CallPickup
+    from agent.sip.transfer import CallTransfer
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
 FLAG_NATED_SOURCE = 5  # the request came from behind a NAT
@@ -320,7 +323,9 @@ class EventReporter(DatagramSender):
         self._send(event)
 
 
-class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
+class Routing(
+    OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup, CallTransfer
+):
     """The object Kamailio calls: one method per KEMI route."""
 
     def __init__(self, settings: RoutingSettings) -> None:
@@ -473,6 +478,8 @@ class Routing(OutsideCalls, CallForwarding, BusyLamps, MusicOnHold, CallPickup):
         """Requests inside a dialog follow the Record-Route set."""
         if KSR.siputils.has_totag() < 0:
             return False
+        if self.transfer_request(method):
+            return True  # a REFER refused or challenged (agent/sip/transfer.py)
         if KSR.rr.loose_route() > 0:
             if method == "BYE":
                 KSR.info("call ended: " + str(KSR.pv.get("$ci")) + "\n")
@@ -1024,6 +1031,7 @@ REQUEST_PIPELINE = (
     Routing.authenticate,
     Routing.allowed_source,
     Routing.register,
+    Routing.transferred,
     Routing.watch,
     Routing.pickup,
     Routing.speed_dial,

@@ -1,0 +1,268 @@
+"""Call transfer: a phone hands the other party of its call to someone else.
+
+Desk phones transfer with REFER (RFC 3515) inside the call: the transferer
+asks the transferee (the other party) to call the target, named in
+Refer-To. The routing relays the REFER and its NOTIFYs like any in-dialog
+request, and the transferee's new INVITE, which carries Referred-By (RFC
+3892), comes through the pipeline as a new call.
+
+- Blind: Refer-To names a number; the transferee calls it.
+- Attended: the transferer holds the transferee, calls the target first,
+  then REFERs with a Refer-To that holds Replaces (RFC 3891) naming that
+  consultation call; the transferee's INVITE with Replaces takes its place
+  at the target's phone. The pickup step lets such a Replaces pass: only a
+  call still ringing is picked up (agent/sip/pickup.py).
+
+The transferee's new call is made on the transferer's authority, so a
+transfer must not be a way for anyone to call what they may not:
+
+- a REFER from a trunk (a carrier's, or anyone's behind it) is refused:
+  only an extension hands a call on;
+- a REFER from a phone is authenticated like a new call; the media
+  service's REFER (an IVR's transfer, agent/media/engine.py) is trusted;
+- its Refer-To must name this PBX (a phone follows it to any host it
+  names, past every rule here);
+- a number that is no extension or service of the PBX goes out through the
+  outbound routes only if a route allows the transferer and the toll-fraud
+  guard lets the transferer call it; otherwise 403, with the reason;
+- an allowed blind transfer is noted (transferee and number, for a
+  minute), and the transferee's INVITE for that number then goes out as
+  the transferer's call: the route, the guard and the call record count it
+  as theirs, as for a forward. Referred-By is set to the transferer the
+  PBX authenticated; one the PBX did not note is removed, so a phone
+  cannot claim to have been transferred by someone else.
+
+A call from a trunk is transferred by the carrier: the PBX is a proxy, not
+a back-to-back user agent, so the carrier's end is the transferee, and the
+extension's REFER is relayed to it. A carrier that follows it sends its
+INVITE for the target (with Replaces, for an attended transfer) through the
+trunk; ``from_trunk`` takes it as the transferred call
+(``transfer_from_trunk``): the target extension rings, media through the
+relay, and a number that is no extension goes out through the outbound
+routes as the transferer's call.
+
+Known shortcoming: a carrier that does not follow REFER (many do not)
+answers it with an error, which reaches the transferer's phone: the call
+stays with the transferer, who can only hang up or go on talking.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+try:
+    import KSR  # provided by Kamailio's app_python3 at run time
+except ModuleNotFoundError:
+    KSR = None
+
+try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from feature_codes import match
+    from outside import country_refused, limit_reached
+except ModuleNotFoundError:
+    from agent.sip.feature_codes import match
+    from agent.sip.outside import country_refused, limit_reached
+
+#: htable (kamailio.cfg.tmpl): "<transferee>:<number>" -> the transferer,
+#: for the time a transferee's phone takes to follow the REFER.
+TRANSFER_TABLE = "transfers"
+#: Where the transferer of the call being routed is kept for to_outside.
+TRANSFERRED_BY_AVP = "$avp(transferred_by)"
+#: The media service's workers (routing.MEDIA_DISPATCHER_SET).
+MEDIA_WORKERS = 1
+#: Numbers a transfer may name: digits, with a leading + or a feature
+#: code's * and #.
+NUMBER = re.compile(r"[+*#]?[0-9*#]{1,32}")
+
+#: auth_check results that are a wrong password or an unknown user, and
+#: the security event they make (as routing.AUTH_FAILURES and
+#: routing.EVENT_AUTH_FAILED: the jail counts them alike).
+AUTH_FAILURES = {-1, -2, -3}
+EVENT_AUTH_FAILED = "sip-auth-failed"
+
+#: Replies to a REFER that is refused (RFC 3515 section 2.4.2: any final
+#: non-2xx; 403 says the transferer may not do this).
+FROM_TRUNK = (403, "Transfer Not Accepted From A Trunk")
+OUTSIDE_PBX = (403, "Transfer Target Not On This PBX")
+BAD_TARGET = (403, "Transfer Target Not A Number")
+NOT_ALLOWED = (403, "Transfer Target Not Allowed")
+OUTSIDE_CALL = (403, "Transfer Only Within A Call")
+
+
+def refer_to_parts(value: str) -> tuple[str, str, bool]:
+    """(user, host part, has Replaces) of a Refer-To value such as
+    ``<sip:103@pbx;transport=udp?Replaces=...>``."""
+    value = value.strip()
+    if "<" in value and ">" in value:
+        value = value[value.index("<") + 1 : value.index(">")]
+    uri, _, headers = value.partition("?")
+    replaces = any(
+        h.split("=", 1)[0].strip().lower() == "replaces" for h in headers.split("&")
+    )
+    scheme, _, rest = uri.partition(":")
+    if scheme.lower() not in {"sip", "sips"} or "@" not in rest:
+        return "", rest, replaces
+    user, _, host = rest.partition("@")
+    return user.split(";", 1)[0], host, replaces
+
+
+class CallTransfer:
+    """The routing's part of call transfer: a mixin of Routing."""
+
+    def transfer_request(self, method: str) -> bool:
+        """A REFER inside a call: refused, challenged, or noted and relayed
+        (False: the in-dialog step relays it)."""
+        if method != "REFER":
+            return False
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        trunk = self.dialplan.current().sources.get(source)
+        if trunk is not None:
+            KSR.notice("transfer from trunk " + trunk.name + ": refused\n")
+            KSR.sl.sl_send_reply(*FROM_TRUNK)
+            return True
+        if KSR.dispatcher.ds_is_from_list(MEDIA_WORKERS) > 0:
+            return False  # an IVR hands its caller on
+        if self.authenticate_in_call(method):
+            return True
+
+        transferer = str(KSR.pv.get("$au"))
+        user, host, replaces = refer_to_parts(str(KSR.pv.get("$hdr(Refer-To)") or ""))
+        refusal = None
+        if not host or KSR.is_myself("sip:" + host) <= 0:
+            refusal = OUTSIDE_PBX
+        elif replaces:
+            pass  # to a call the transferer made: the target is there
+        elif not NUMBER.fullmatch(user):
+            refusal = BAD_TARGET
+        else:
+            refusal = self.transfer_refused(transferer, user)
+        transferee = str(KSR.pv.get("$tU") or "")
+        if refusal is not None:
+            KSR.notice(
+                "transfer by "
+                + transferer
+                + " of "
+                + transferee
+                + " to "
+                + (user or host)
+                + ": refused, "
+                + refusal[1]
+                + "\n"
+            )
+            KSR.sl.sl_send_reply(*refusal)
+            return True
+        KSR.htable.sht_sets(TRANSFER_TABLE, transferee + ":" + user, transferer)
+        KSR.info(
+            "transfer by " + transferer + " of " + transferee + " to " + user + "\n"
+        )
+        return False
+
+    def authenticate_in_call(self, method: str) -> bool:
+        """Digest authentication of a phone's request inside a call; True
+        when it was answered with a challenge or a refusal. The call's From
+        may be a number dialled (a ring group's), so any extension's
+        credentials count, and the one that authenticated is in $au."""
+        realm = self.settings.realm
+        rc = KSR.auth_db.auth_check(realm, "subscriber", 0)
+        if rc > 0:
+            KSR.auth.consume_credentials()
+            return False
+        if KSR.hdr.is_present("Proxy-Authorization") > 0:
+            user, source = str(KSR.pv.get("$au")), str(KSR.pv.get("$si"))
+            KSR.notice(
+                "sip auth failed: user " + user + " from " + source
+                + " method " + method + "\n"
+            )  # fmt: skip
+            if rc in AUTH_FAILURES:
+                self.events.send(EVENT_AUTH_FAILED, source, user, method)
+        KSR.auth.auth_challenge(realm, 0)
+        return True
+
+    def transfer_refused(self, transferer: str, number: str) -> tuple | None:
+        """Why transferer may not send a call to number, or None."""
+        ruri = "sip:" + number + "@" + self.settings.realm
+        if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) > 0:
+            return None
+        plan = self.dialplan.current()
+        if number in plan.ring_groups or match(plan.feature_codes, number):
+            return None
+        if any(
+            self.is_numbered_in(table, number)
+            for table in ("conference_room", "ivr_menu", "page_group", "call_queue")
+        ):
+            return None
+        for route in plan.routes:
+            if not route.allows(transferer):
+                continue
+            dialled = route.dialled(number)
+            if dialled is None:
+                continue
+            if not route.trunk_ids:
+                return NOT_ALLOWED
+            return self.guard_refusal(plan.guard, transferer, dialled)
+        return NOT_ALLOWED
+
+    def guard_refusal(self, guard: dict, caller: str, dialled: str) -> tuple | None:
+        """The toll-fraud guard's refusal of caller's call, as to_outside
+        would give it, or None."""
+        if not guard:
+            return None
+        if country_refused(guard, caller, dialled):
+            return (403, "Country Not Allowed")
+        con = self.dialplan.connection()
+        if con is not None and limit_reached(con, guard, caller, time.time()):
+            return (403, "Call Limit Reached")
+        return None
+
+    def transferred(self, method: str) -> bool:
+        """A new call from an extension: the transferee of a noted transfer
+        calls on the transferer's authority. A REFER outside any call
+        (which some phones would follow, calling on their own authority at
+        someone else's request) is refused; nothing else is handled here."""
+        if method == "REFER":
+            KSR.sl.sl_send_reply(*OUTSIDE_CALL)
+            return True
+        if method != "INVITE":
+            return False
+        KSR.hdr.remove("Referred-By")
+        caller = self.calling_extension()
+        number = str(KSR.pv.get("$rU") or "")
+        if caller is None or not number:
+            return False
+        key = caller + ":" + number
+        transferer = KSR.htable.sht_get(TRANSFER_TABLE, key)
+        if not isinstance(transferer, str) or not transferer:
+            return False  # None: nothing noted
+        KSR.htable.sht_rm(TRANSFER_TABLE, key)
+        KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
+        realm = self.settings.realm
+        KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
+        KSR.info(
+            "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
+        )
+        return False
+
+    def transfer_from_trunk(self, caller: str, number: str) -> str | None:
+        """A carrier's call to number from caller: the extension that
+        transferred that caller there, if it did a minute ago (its REFER was
+        relayed to the carrier, which follows it); None for any other call."""
+        key = caller + ":" + number
+        transferer = KSR.htable.sht_get(TRANSFER_TABLE, key)
+        if not isinstance(transferer, str) or not transferer:
+            return None
+        KSR.htable.sht_rm(TRANSFER_TABLE, key)
+        KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
+        KSR.hdr.remove("Referred-By")
+        realm = self.settings.realm
+        KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
+        KSR.info(
+            "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
+        )
+        return transferer
+
+    @staticmethod
+    def transferred_by() -> str | None:
+        """The transferer on whose authority this call is made, if any."""
+        if KSR.pv.is_null(TRANSFERRED_BY_AVP) > 0:
+            return None
+        return str(KSR.pv.get(TRANSFERRED_BY_AVP))

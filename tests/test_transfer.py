@@ -1,0 +1,315 @@
+"""Call transfer through a real Kamailio, with real pjsua2 phones and audio.
+
+101 calls 102; 102 transfers 101 to 103, blind (REFER, RFC 3515) or
+attended (102 holds 101, calls 103, then REFER with Replaces, RFC 3891).
+Each phone sends its own tone, so hearing a tone proves who talks to whom.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from agent.rtpengine.ng import NgClient
+from tests.carrier import Carrier
+from tests.pbx import RunningPbx
+from tests.sipphone import Phone
+from tests.sipraw import DialogWatcher, SipClient
+
+TONE = {"101": 697, "102": 1209, "103": 1477}
+TONE_OUTSIDE = 941
+ACCOUNT, ACCOUNT_PASSWORD = "acme", "trunk-Secret-7"
+OUTSIDE, OUTSIDE_PASSWORD = "15551230", "phone-Secret-9"
+DID = "15550100"
+REGISTERED_TIMEOUT_S = 15.0
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    running = RunningPbx(tmp_path_factory.mktemp("transfer") / "var").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def passwords(pbx):
+    return {number: pbx.add_extension(number, "Ext " + number) for number in TONE}
+
+
+def phone(pbx, passwords, user: str, answer: str = "answer") -> Phone:
+    return Phone(
+        user,
+        passwords[user],
+        server="127.0.0.1",
+        port=pbx.sip_port,
+        tone_hz=TONE[user],
+        answer_incoming=answer,
+        display_name="Ext " + user,
+    )
+
+
+@pytest.fixture(scope="module")
+def carrier(pbx, passwords):
+    """A carrier behind the trunk "acme": its DID rings 101, and numbers
+    1555XXXX go out through it for 102 only."""
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, OUTSIDE: OUTSIDE_PASSWORD},
+        dids={DID: ACCOUNT},
+    ) as running:
+        trunk = ["trunk", "add", ACCOUNT, "--kind", "register"]
+        trunk += ["--host", "127.0.0.1", "--port", str(running.port)]
+        trunk += ["--username", ACCOUNT, "--password-stdin"]
+        route = ["route", "add", "local", "--pattern", "1555XXXX"]
+        route += ["--trunk", ACCOUNT, "--extension", "102"]
+        steps = [
+            trunk,
+            ["trunk", "did", ACCOUNT, DID],
+            ["inbound", "add", DID, "--to", "101"],
+            route,
+        ]
+        for args in steps:
+            result = pbx.cli(*args, stdin=ACCOUNT_PASSWORD + "\n")
+            assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + REGISTERED_TIMEOUT_S
+        while (
+            pbx.cli("trunk", "status", ACCOUNT, "--json").json()[0]["state"]
+            != "registered"
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        yield running
+
+
+def outside_phone(carrier: Carrier) -> Phone:
+    """The carrier's customer: its requests go through the carrier."""
+    return Phone(
+        OUTSIDE,
+        OUTSIDE_PASSWORD,
+        server="127.0.0.1",
+        port=carrier.port,
+        tone_hz=TONE_OUTSIDE,
+        proxy=f"127.0.0.1:{carrier.port}",
+    )
+
+
+def ended_records(pbx, count: int, timeout: float = 5.0) -> list[dict]:
+    """The newest count call records, oldest first, once all have ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = pbx.cli("cdr", "list", "--json")
+        assert result.returncode == 0, result.stderr
+        rows = result.json()[:count]
+        done = len(rows) == count and all(r["disposition"] for r in rows)
+        if done or time.monotonic() > deadline:
+            return list(reversed(rows))
+        time.sleep(0.2)
+
+
+def test_a_blind_transfer_connects_the_caller_to_the_target(pbx, passwords):
+    with (
+        DialogWatcher("127.0.0.1", pbx.sip_port) as lamp,
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103", answer="ring") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        assert lamp.subscribe("101", passwords["101"], "102").status in (200, 202)
+        lamp.next_state()
+        first = alice.call("102")
+        first.wait_confirmed()
+        answered = bob.wait_incoming()
+        assert lamp.wait_state("confirmed")[-1] == "confirmed"
+
+        answered.transfer("103")
+        ringing = carol.wait_incoming()
+        assert "101" in ringing.remote_uri, "103 does not see 101 calling"
+        assert ringing.referred_by == "<sip:102@127.0.0.1>"
+        ringing.answer()
+        assert answered.wait_transfer_result() == 200
+        second = next(c for c in alice.calls if c is not first)
+        second.wait_confirmed()
+
+        assert second.heard_tone(TONE["103"]), "101 does not hear 103"
+        assert ringing.heard_tone(TONE["101"]), "103 does not hear 101"
+        assert answered.wait_disconnected() is not None  # 102 left the call
+        first.wait_disconnected()
+        assert lamp.wait_state("terminated")[-1] == "terminated"  # 102 is free
+        second.hangup()
+        ringing.wait_disconnected()
+
+    rows = ended_records(pbx, 2)
+    assert [(r["src"], r["dst"], r["disposition"]) for r in rows] == [
+        ("101", "102", "answered"),
+        ("101", "103", "answered"),
+    ]
+
+
+def test_an_attended_transfer_replaces_the_consultation_call(pbx, passwords):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        first = alice.call("102")
+        first.wait_confirmed()
+        held = bob.wait_incoming()
+        held.wait_confirmed()  # the ACK reached 102's phone
+        assert held.hold() == 200
+        consulting = bob.call("103")
+        consulting.wait_confirmed()
+        consulted = carol.wait_incoming()
+        assert consulting.heard_tone(TONE["103"])
+
+        held.transfer_to_call(consulting)
+        assert held.wait_transfer_result() == 200
+        replaced = next(c for c in alice.calls if c is not first)
+        replaced.wait_confirmed()
+        joined = carol.incoming_calls[-1]
+        assert joined is not consulted
+
+        assert replaced.heard_tone(TONE["103"]), "101 does not hear 103"
+        assert joined.heard_tone(TONE["101"]), "103 does not hear 101"
+        consulted.wait_disconnected()  # 103's phone ended the call with 102
+        first.wait_disconnected()
+        assert held.wait_disconnected() is not None
+        replaced.hangup()
+        joined.wait_disconnected()
+
+    rows = ended_records(pbx, 3)
+    assert [(r["src"], r["dst"], r["disposition"]) for r in rows] == [
+        ("101", "102", "answered"),
+        ("102", "103", "answered"),
+        ("101", "103", "answered"),
+    ]
+
+
+def test_a_transfer_out_uses_the_transferer_s_rights_and_others_are_refused(
+    pbx, passwords, carrier
+):
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+        outside_phone(carrier) as outsider,
+    ):
+        registered = (alice.register(), bob.register(), carol.register())
+        assert (*registered, outsider.register()) == (200,) * 4
+
+        # 103 may not call out: its REFER is refused and the call goes on.
+        first = alice.call("103")
+        first.wait_confirmed()
+        kept = carol.wait_incoming()
+        kept.transfer(OUTSIDE)
+        assert kept.wait_transfer_result() == 403
+        assert first.heard_tone(TONE["103"]), "the refused transfer ended the call"
+        first.hangup()
+
+        # 102 may: 101 is sent out through the trunk on 102's authority,
+        # although the route does not allow 101 itself.
+        second = alice.call("102")
+        second.wait_confirmed()
+        answered = bob.wait_incoming()
+        answered.transfer(OUTSIDE)
+        incoming = outsider.wait_incoming()
+        assert answered.wait_transfer_result() == 200
+        out = alice.calls[-1]
+        out.wait_confirmed()
+        assert out.heard_tone(TONE_OUTSIDE), "101 does not hear the outside number"
+        assert incoming.heard_tone(TONE["101"]), "the outside number does not hear 101"
+        assert out.sip_call_id in relay.calls()
+        assert outsider.invites_received == 1
+        out.hangup()
+        incoming.wait_disconnected()
+
+    rows = ended_records(pbx, 1)
+    assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
+        ("out", "102", OUTSIDE, ACCOUNT)
+    ]
+
+
+def test_a_refer_from_the_carrier_is_refused(pbx, passwords, carrier):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        outside_phone(carrier) as outsider,
+    ):
+        assert (alice.register(), bob.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        answered = alice.wait_incoming()
+
+        call.transfer(f"sip:102@127.0.0.1:{pbx.sip_port}")
+        assert call.wait_transfer_result() == 403
+        assert call.heard_tone(TONE["101"]), "the refused REFER ended the call"
+        assert bob.invites_received == 0
+        call.hangup()
+        answered.wait_disconnected()
+
+
+@pytest.mark.parametrize("attended", [False, True], ids=["blind", "attended"])
+def test_a_call_from_the_trunk_is_transferred_with_media_through_the_relay(
+    pbx, passwords, carrier, attended
+):
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        outside_phone(carrier) as outsider,
+    ):
+        assert (alice.register(), bob.register(), outsider.register()) == (200,) * 3
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        answered = alice.wait_incoming()
+        assert answered.heard_tone(TONE_OUTSIDE)
+
+        if attended:
+            answered.wait_confirmed()
+            assert answered.hold() == 200
+            consulting = alice.call("102")
+            consulting.wait_confirmed()
+            consulted = bob.wait_incoming()
+            answered.transfer_to_call(consulting)
+        else:
+            answered.transfer("102")
+            consulted = None
+        assert answered.wait_transfer_result() == 200
+        new = outsider.calls[-1]
+        new.wait_confirmed()
+        taken = bob.incoming_calls[-1]
+        assert taken is not consulted
+        if not attended:
+            assert OUTSIDE in taken.remote_uri, "102 does not see who calls"
+            assert taken.referred_by == "<sip:101@127.0.0.1>"
+
+        assert new.heard_tone(TONE["102"]), "the outside caller does not hear 102"
+        assert taken.heard_tone(TONE_OUTSIDE), "102 does not hear the outside caller"
+        assert new.sip_call_id in relay.calls()
+        call.wait_disconnected()  # 101 left the call
+        new.hangup()
+        taken.wait_disconnected()
+
+    rows = ended_records(pbx, 1)
+    assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
+        ("in", OUTSIDE, "102", ACCOUNT)
+    ]
+
+
+def test_a_refer_outside_any_call_makes_no_phone_call(pbx, passwords):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        SipClient("127.0.0.1", pbx.sip_port) as client,
+    ):
+        assert alice.register() == 200
+        reply = client.send_with_auth(
+            "REFER",
+            f"sip:101@127.0.0.1:{pbx.sip_port}",
+            "102",
+            passwords["102"],
+            to_user="101",
+            extra_headers=[f"Refer-To: <sip:103@127.0.0.1:{pbx.sip_port}>"],
+        )
+        assert (reply.status, reply.reason) == (403, "Transfer Only Within A Call")
+        assert alice.calls == []

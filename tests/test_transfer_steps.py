@@ -1,0 +1,82 @@
+"""The decisions on a REFER, with a stand-in for Kamailio's KSR.
+
+Transfers themselves (phones, audio, records, carriers) are tested against
+a running Kamailio in test_transfer.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.sip.transfer import refer_to_parts
+from tests.fake_ksr import FakeKsr
+
+
+@pytest.fixture
+def ksr(monkeypatch):
+    fake = FakeKsr(pv={"$rm": "REFER", "$au": "102", "$tU": "101", "$si": "10.0.0.5"})
+    fake.values["$sp"] = 5060
+    fake.install(monkeypatch)
+    fake.returns["dispatcher.ds_is_from_list"] = -1
+    # Only the PBX's own address is "myself".
+    fake.returns["is_myself"] = lambda uri: 1 if uri == "sip:pbx.example" else -1
+    return fake
+
+
+@pytest.fixture
+def route(ksr):
+    from agent.sip import routing
+
+    return routing.Routing(routing.RoutingSettings(realm="pbx.example"))
+
+
+def test_refer_to_is_read_with_its_replaces():
+    assert refer_to_parts("<sip:103@pbx.example;transport=udp>") == (
+        "103",
+        "pbx.example;transport=udp",
+        False,
+    )
+    assert refer_to_parts(
+        "<sip:103@pbx.example?Require=replaces&Replaces=abc%3Bto-tag%3D1>"
+    ) == ("103", "pbx.example", True)
+    assert refer_to_parts("<tel:+15551230>")[0] == ""
+
+
+def test_a_refer_to_another_host_is_refused_before_any_phone_follows_it(ksr, route):
+    ksr.values["$hdr(Refer-To)"] = "<sip:0044900123@sip.elsewhere.example>"
+
+    assert route.transfer_request("REFER") is True
+    assert ksr.replies() == [(403, "Transfer Target Not On This PBX")]
+    assert not ksr.called("htable.sht_sets")
+
+
+def test_a_refer_to_an_extension_is_noted_for_the_transferee_and_relayed(ksr, route):
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+
+    assert route.transfer_request("REFER") is False
+    assert ksr.replies() == []
+    assert ksr.called("htable.sht_sets") == [("transfers", "101:103", "102")]
+
+
+def test_a_refer_without_credentials_is_challenged(ksr, route):
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+    ksr.returns["auth_db.auth_check"] = -5  # no credentials
+
+    assert route.transfer_request("REFER") is True
+    assert ksr.called("auth.auth_challenge") == [("pbx.example", 0)]
+    assert not ksr.called("htable.sht_sets")
+
+
+def test_a_transferee_s_own_referred_by_is_removed(ksr, route):
+    ksr.method = "INVITE"
+    ksr.values["$rU"] = "103"
+    ksr.returns["htable.sht_get"] = None  # nothing noted
+
+    assert route.transferred("INVITE") is False
+    assert ksr.called("hdr.remove") == [("Referred-By",)]
+    assert not ksr.called("hdr.append")
+
+
+def test_a_refer_outside_any_call_is_refused(ksr, route):
+    assert route.transferred("REFER") is True
+    assert ksr.replies() == [(403, "Transfer Only Within A Call")]
