@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -263,3 +264,5 @@ class Carrier:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        # Its configuration, log and control sockets: nothing to keep.
+        shutil.rmtree(self.dir, ignore_errors=True)
