@@ -7,7 +7,7 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION. The appliance has
 // extensions 101 and 102, queue 802 and an IVR menu leading to it. Output:
 // one JSON object on stdout. tests/test_web_admin_forms.py runs it.
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, runDriver, signedInPage } from "./chromium.mjs";
 
 async function listed(page) {
   return (await page.locator("table.list tbody").innerText()).replace(/\s+/g, " ");
@@ -19,17 +19,7 @@ async function submitAndWait(page, selector) {
 
 runDriver(async (context) => {
   const base = baseUrl();
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   const other = await context.newPage();
   other.setDefaultTimeout(15000);
   page.on("dialog", (dialog) => dialog.accept());

@@ -6,7 +6,7 @@
 // cookie value), EDGEPBX_SCREENSHOTS (a directory). Output: one JSON object
 // on stdout. tests/test_web_trunks.py runs it against a real appliance.
 import { join } from "node:path";
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 const PAGES = ["trunks", "routes", "call-rules", "calls"];
 
@@ -14,17 +14,7 @@ runDriver(
   async (context) => {
     const base = baseUrl();
     const screenshots = required("EDGEPBX_SCREENSHOTS");
-    await context.addCookies([
-      {
-        name: "__Host-edgepbx_session",
-        value: required("EDGEPBX_SESSION"),
-        url: `${base}/`,
-        secure: true,
-        httpOnly: true,
-        sameSite: "Strict",
-      },
-    ]);
-    const page = await firstPage(context);
+    const page = await signedInPage(context);
     const seen = {};
     for (const name of PAGES) {
       await page.goto(`${base}/${name}`);

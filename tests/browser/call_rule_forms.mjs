@@ -6,21 +6,11 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION (a signed-in session's
 // cookie value). Output: one JSON object on stdout.
 // tests/test_web_trunks.py runs it against a real appliance.
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, runDriver, signedInPage } from "./chromium.mjs";
 
 runDriver(async (context) => {
   const base = baseUrl();
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   const seen = {};
 
   await page.goto(`${base}/call-rules`);

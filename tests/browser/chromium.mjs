@@ -68,3 +68,19 @@ export async function firstPage(context) {
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   return page;
 }
+
+// The first page of a browser signed in to the web admin with the session
+// that EDGEPBX_SESSION names (the cookie the web admin sets at sign-in).
+export async function signedInPage(context) {
+  await context.addCookies([
+    {
+      name: "__Host-edgepbx_session",
+      value: required("EDGEPBX_SESSION"),
+      url: `${baseUrl()}/`,
+      secure: true,
+      httpOnly: true,
+      sameSite: "Strict",
+    },
+  ]);
+  return firstPage(context);
+}

@@ -6,7 +6,7 @@
 // cookie value), EDGEPBX_CALLER, EDGEPBX_CALLEE. Output: a line
 // {"step": NAME} as each state is seen (the test drives the phones by
 // them), then one JSON object. tests/test_monitor_browser.py runs it.
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 const step = (name, extra = {}) => console.log(JSON.stringify({ step: name, ...extra }));
 
@@ -15,17 +15,7 @@ runDriver(
     const base = baseUrl();
     const caller = required("EDGEPBX_CALLER");
     const callee = required("EDGEPBX_CALLEE");
-    await context.addCookies([
-      {
-        name: "__Host-edgepbx_session",
-        value: required("EDGEPBX_SESSION"),
-        url: `${base}/`,
-        secure: true,
-        httpOnly: true,
-        sameSite: "Strict",
-      },
-    ]);
-    const page = await firstPage(context);
+    const page = await signedInPage(context);
     const consoleErrors = [];
     page.on("console", (message) => {
       if (message.type() === "error") {

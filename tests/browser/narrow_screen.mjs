@@ -7,7 +7,7 @@
 // cookie value), EDGEPBX_SCREENSHOTS (a directory). Output: one JSON object
 // on stdout. tests/test_web_narrow_screen.py runs it against a real appliance.
 import { join } from "node:path";
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 const VIEWPORT = { width: 390, height: 844 };
 
@@ -38,17 +38,7 @@ runDriver(
   async (context) => {
     const base = baseUrl();
     const screenshots = required("EDGEPBX_SCREENSHOTS");
-    await context.addCookies([
-      {
-        name: "__Host-edgepbx_session",
-        value: required("EDGEPBX_SESSION"),
-        url: `${base}/`,
-        secure: true,
-        httpOnly: true,
-        sameSite: "Strict",
-      },
-    ]);
-    const page = await firstPage(context);
+    const page = await signedInPage(context);
 
     await page.goto(`${base}/extensions`);
     await page.screenshot({ path: join(screenshots, "extensions.png"), fullPage: true });

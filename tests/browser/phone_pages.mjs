@@ -6,7 +6,7 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_SCREENSHOTS,
 // EDGEPBX_MAC. Output: one JSON object on stdout.
 import { join } from "node:path";
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 async function sideways(page) {
   return page.evaluate(
@@ -18,17 +18,7 @@ runDriver(async (context) => {
   const base = baseUrl();
   const shots = required("EDGEPBX_SCREENSHOTS");
   const mac = required("EDGEPBX_MAC");
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   const seen = {};
   for (const [width, height, size] of [
     [1280, 900, "wide"],

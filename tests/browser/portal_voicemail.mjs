@@ -6,7 +6,7 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION (the user's session
 // cookie), EDGEPBX_MESSAGE (the message's id). Output: one JSON object on
 // stdout. tests/test_web_portal_voicemail.py runs it.
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 // Long enough to see the clock move past the first packets of audio, short
 // enough to stay inside a message of a few seconds.
@@ -15,17 +15,7 @@ const PLAYED_S = 1.0;
 runDriver(async (context) => {
   const base = baseUrl();
   const message = required("EDGEPBX_MESSAGE");
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   const consoleErrors = [];
   page.on("console", (entry) => {
     if (entry.type() === "error") {

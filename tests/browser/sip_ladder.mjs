@@ -5,21 +5,11 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_PATH (the flow
 // page), EDGEPBX_SCREENSHOTS. Output: one JSON object on stdout.
 import { join } from "node:path";
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 runDriver(async (context) => {
   const base = baseUrl();
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(`${base}${required("EDGEPBX_PATH")}`);
   const last = (await page.locator("svg.ladder a.message").count()) - 1;

@@ -5,7 +5,7 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_SCREENSHOTS.
 // Output: one JSON object on stdout. tests/test_storage.py runs it.
 import { join } from "node:path";
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 async function bars(page) {
   return page.$$eval("#usage tbody tr", (rows) =>
@@ -24,17 +24,7 @@ async function bars(page) {
 runDriver(async (context) => {
   const base = baseUrl();
   const shots = required("EDGEPBX_SCREENSHOTS");
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   const seen = {};
   for (const [width, height, size] of [
     [390, 844, "narrow"],

@@ -7,7 +7,7 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_BUNDLE (an
 // untrusted bundle), EDGEPBX_GOOD_BUNDLE, EDGEPBX_BACKUP (a sealed backup), EDGEPBX_PASSPHRASE.
 // Output: one JSON object on stdout. tests/test_web_system_uploads.py runs it.
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 // A restore stops every daemon and starts them again; on a busy machine
 // that has taken over 20 s (tests/pbx.py), so wait up to this long.
@@ -63,17 +63,7 @@ async function extensionsWhenBack(page, base) {
 
 runDriver(async (context) => {
   const base = baseUrl();
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
 
   // Step 1: a bundle no trusted key signed.
   await page.goto(`${base}/system`);

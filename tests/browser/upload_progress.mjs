@@ -7,7 +7,7 @@
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_AUDIO (a WAV
 // file), EDGEPBX_JUNK (a file that is not audio). Output: one JSON object on
 // stdout. tests/test_web_upload_progress.py runs it.
-import { baseUrl, firstPage, required, runDriver } from "./chromium.mjs";
+import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
 // Every value the page's <progress> takes, with its text and whether the
 // form's button was disabled then; reported to Node, which outlives pages.
@@ -43,17 +43,7 @@ async function upload(page, file) {
 
 runDriver(async (context) => {
   const base = baseUrl();
-  await context.addCookies([
-    {
-      name: "__Host-edgepbx_session",
-      value: required("EDGEPBX_SESSION"),
-      url: `${base}/`,
-      secure: true,
-      httpOnly: true,
-      sameSite: "Strict",
-    },
-  ]);
-  const page = await firstPage(context);
+  const page = await signedInPage(context);
   const consoleErrors = [];
   page.on("console", (message) => {
     if (message.type() === "error") {
