@@ -199,9 +199,14 @@ class RunningPbx:
         return self.status().get("daemons", {}).get("kamailio", {}).get("pid")
 
     def log(self) -> str:
-        if self.log_path and self.log_path.exists():
-            return self.log_path.read_text(errors="replace")[-6000:]
-        return ""
+        """The ends of the agent's output and of each daemon's own log file
+        (under ``make run`` Kamailio, rtpengine, the web servers and
+        provisioning write to ``logs/<daemon>.log``)."""
+        paths = [self.log_path] if self.log_path else []
+        paths += sorted((self.data_dir / "logs").glob("*.log"))
+        return "\n".join(
+            path.read_text(errors="replace")[-6000:] for path in paths if path.exists()
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -48,7 +48,7 @@ def test_edit_forms_refuse_stale_and_duplicate_saves_and_queues_are_managed(
 
     assert "102 " in row_801(queues["loggedIn"])
     assert "102" not in row_801(queues["loggedOut"])
-    assert "still a destination of IVR menu 601" in queues["removeRefused"]
+    assert "still a destination of IVR 601" in queues["removeRefused"]
     assert "801" not in queues["afterRemove"]
     assert "802" in queues["afterRemove"]
     queues_left = pbx.cli("queue", "list", "--json").json()

@@ -189,7 +189,7 @@ class CallTransfer:
         if any(
             self.is_numbered_in(table, number)
             for table in ("conference_room", "ivr_menu", "page_group", "call_queue")
-        ):
+        ) or self.is_park_slot(number):
             return None
         for route in plan.routes:
             if not route.allows(transferer):
