@@ -264,12 +264,14 @@ def test_what_a_route_names_cannot_be_removed(office):
     ok(pbx.cli("inbound", "add", "15550198", "--to", "ivr:500", "--json"))
     ok(pbx.cli("conference", "set", "800", "--name", "Board", "--json"))
     ok(pbx.cli("inbound", "add", "15550197", "--to", "conference:800", "--json"))
+    ok(pbx.cli("inbound", "add", "15550196", "--to", "voicemail:101", "--json"))
 
     for args, names in (
         (["ivr", "remove", "500"], "inbound route 15550198"),
         (["queue", "remove", "700"], "inbound route 15550102"),
         (["conference", "remove", "800"], "inbound route 15550197"),
         (["extension", "remove", "101"], "inbound route 15550103"),
+        (["voicemail", "remove", "101"], "inbound route 15550196"),
     ):
         result = pbx.cli(*args, "--json")
         assert result.returncode != 0, args
@@ -277,6 +279,7 @@ def test_what_a_route_names_cannot_be_removed(office):
     assert ok(pbx.cli("ivr", "show", "500", "--json"))["number"] == "500"
     ok(pbx.cli("inbound", "remove", "15550198"))
     ok(pbx.cli("inbound", "remove", "15550197"))
+    ok(pbx.cli("inbound", "remove", "15550196"))
 
 
 def test_a_ring_group_fails_over_to_a_mailbox_and_loops_are_refused(office):

@@ -23,7 +23,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from agent import audit
+from agent import audit, destinations
 from agent.accounts.passwords import hash_password, verify_password
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.db import Saved, database, upsert
@@ -278,6 +278,9 @@ class VoicemailService:
             raise NotFound(f"extension {number} has no mailbox", field="extension")
         box = self._mailbox(number)
         with database.atomic():
+            # A route, time condition, failover or IVR key that sends callers
+            # to this mailbox would send them nowhere.
+            destinations.refuse_if_used("extension", "voicemail", number)
             before = self._audited(box)
             box.delete_instance()
             audit.record(self.actor, "delete", "mailbox", number, before, None)
