@@ -587,3 +587,20 @@ def test_a_carrier_that_challenges_invites_gets_the_trunk_credentials(pbx):
         invites = strict.requests("INVITE")
         assert len(invites) == 2  # challenged once, then signed
         assert f"carrier-invite-authenticated user={ACCOUNT}" in strict.log()
+
+
+def test_the_relay_lists_every_call_it_carries_past_its_first_32(pbx):
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    call_ids = [f"listed-{i}@127.0.0.1" for i in range(40)]
+    try:
+        for i, call_id in enumerate(call_ids):
+            relay.command(
+                "offer",
+                sdp=offer + f"m=audio {20000 + 2 * i} RTP/AVP 0\r\n",
+                **{"call-id": call_id, "from-tag": f"tag{i}"},
+            )
+        assert sorted(relay.calls()) == sorted(call_ids)
+    finally:
+        for call_id in call_ids:
+            relay.command("delete", **{"call-id": call_id})
