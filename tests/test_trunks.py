@@ -664,3 +664,20 @@ def test_trunk_codecs_are_checked_and_a_refusal_changes_nothing(pbx_data):
     assert "codecs: PCMA, PCMU" in changed.stdout
     back = pbx_data.cli("trunk", "set", "peer1", "--codecs", "any", "--json")
     assert back.json()["codecs"] is None
+
+
+def test_the_relay_lists_every_call_it_carries_past_its_first_32(pbx):
+    relay = NgClient("127.0.0.1", pbx.rtpengine_port)
+    offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    call_ids = [f"listed-{i}@127.0.0.1" for i in range(40)]
+    try:
+        for i, call_id in enumerate(call_ids):
+            relay.command(
+                "offer",
+                sdp=offer + f"m=audio {20000 + 2 * i} RTP/AVP 0\r\n",
+                **{"call-id": call_id, "from-tag": f"tag{i}"},
+            )
+        assert sorted(relay.calls()) == sorted(call_ids)
+    finally:
+        for call_id in call_ids:
+            relay.command("delete", **{"call-id": call_id})

@@ -13,6 +13,10 @@ import socket
 
 DEFAULT_TIMEOUT_S = 1.0
 MAX_REPLY_BYTES = 65536
+# rtpengine's "list" names 32 calls unless asked for more. One reply is one
+# datagram: 1,000 Call-IDs of up to 64 characters stay under its 64 KiB.
+# A relay carrying more calls than this lists only the first 1,000.
+LIST_LIMIT = 1000
 
 
 class NgError(RuntimeError):
@@ -108,4 +112,4 @@ class NgClient:
 
     def calls(self) -> list[str]:
         """Call-IDs of the calls whose media the relay carries now."""
-        return list(self.command("list").get("calls", []))
+        return list(self.command("list", limit=LIST_LIMIT).get("calls", []))
