@@ -73,6 +73,10 @@ def set_timezone(actor: Principal, name: str) -> str:
             audit.record(
                 actor, "update", "setting", TIMEZONE, {"value": before}, {"value": name}
             )
+            # Broadcasts at "08:00" mean 08:00 in the new zone.
+            from agent.paging import broadcasts
+
+            broadcasts.reschedule()
     if system_files.owns_time_zone():
         try:
             system_files.write_time_zone(name)

@@ -9,6 +9,7 @@ import time
 import zoneinfo
 
 from agent import setup, system_settings
+from agent.accounts.roles import CONSOLE
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.db.models import PageBroadcast, PageGroup
@@ -75,6 +76,27 @@ def test_a_due_broadcast_is_spooled_once_and_its_next_run_moves_on(tmp_path):
     # A week later, on the far side of the change to summer time.
     assert row.next_run_at == utc(2026, 4, 4, 7, 0)
     assert row.last_run_at == now
+    db.close()
+
+
+def test_a_new_time_zone_moves_every_broadcast_to_its_own_clock(tmp_path):
+    db = open_database(tmp_path / "edgepbx.sqlite")
+    migrate(db)
+    system_settings.put(setup.TIMEZONE, "UTC")
+    PageGroup.create(number="700", name="Shop", members="101")
+    PageBroadcast.create(
+        name="opening", page_group="700", prompt="system:beep", weekdays="mon",
+        time_of_day="08:00", next_run_at=utc(2026, 12, 7, 8, 0),
+    )  # fmt: skip
+
+    setup.set_timezone(CONSOLE, "America/New_York")
+
+    row = PageBroadcast.get(PageBroadcast.name == "opening")
+    # 08:00 in New York, not 08:00 UTC (03:00 there).
+    next_local = dt.datetime.fromtimestamp(
+        row.next_run_at, zoneinfo.ZoneInfo("America/New_York")
+    )
+    assert (next_local.weekday(), next_local.hour, next_local.minute) == (0, 8, 0)
     db.close()
 
 

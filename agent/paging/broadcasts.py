@@ -394,6 +394,24 @@ def run_due(settings: Settings, now: float | None = None) -> int:
     return sent
 
 
+def reschedule(now: float | None = None) -> int:
+    """Work out every enabled broadcast's next run again, in the appliance's
+    zone as it is now: after the zone changed, "08:00" is the new zone's.
+    Returns how many were moved."""
+    now = time.time() if now is None else now
+    zone = local_time.zone()
+    moved = 0
+    for row in PageBroadcast.select().where(PageBroadcast.enabled):
+        due = next_run(
+            _weekdays_of(row.weekdays), row.time_of_day, row.on_date, now, zone
+        )
+        if due != row.next_run_at:
+            row.next_run_at = due
+            row.save()
+            moved += 1
+    return moved
+
+
 def expire_stale(settings: Settings, now: float | None = None) -> list[str]:
     """Give up jobs no worker took in SPOOL_MAX_WAIT_S; return their names."""
     now = time.time() if now is None else now
