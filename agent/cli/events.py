@@ -47,7 +47,8 @@ def event_list(app: Appliance, args: argparse.Namespace) -> int:
         )
     shown = len(found["items"])
     total = counted(found["total"], "event")
-    print(f"{shown} of {total} (page {found['page']}; times in UTC)")
+    where = local_time.zone().key
+    print(f"{shown} of {total} (page {found['page']}; times in {where})")
     return EXIT_OK
 
 
