@@ -5,6 +5,10 @@ These run the real CLI on a real database, without daemons.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sqlite3
+
 import pytest
 
 from agent.sip.dial_patterns import PatternError, compile_pattern
@@ -292,3 +296,23 @@ def test_ring_group_fields_are_checked(pbx):
         pbx.cli("inbound", "add", "15550100", "--to", "ring_group:600").returncode == 0
     )
     refused(pbx.cli("ringgroup", "remove", "600", "--json"), "number")
+
+
+def test_a_time_condition_without_a_zone_keeps_the_appliances(pbx_data):
+    pbx_data.add_extension("101")
+    with contextlib.closing(
+        sqlite3.connect(pbx_data.data_dir / "db" / "edgepbx.sqlite")
+    ) as db:
+        db.execute(
+            "INSERT OR REPLACE INTO system_setting (key, value) VALUES (?, ?)",
+            ("system.timezone", json.dumps("Asia/Tokyo")),
+        )
+        db.commit()
+
+    added = pbx_data.cli(
+        "timecondition", "add", "office", "--open", "101", "--closed", "101",
+        "--json",
+    )  # fmt: skip
+
+    assert added.returncode == 0, added.stderr
+    assert added.json()["timezone"] == "Asia/Tokyo"

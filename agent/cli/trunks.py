@@ -488,7 +488,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     tc_sub = tc.add_subparsers(dest="action", required=True, metavar="ACTION")
     tca = command(tc_sub, "add", timecondition_add, "add a time condition")
     tca.add_argument("name")
-    tca.add_argument("--timezone", required=True, help="like Europe/Berlin")
+    tca.add_argument(
+        "--timezone", default="", help="like Europe/Berlin; default the appliance's"
+    )
     tca.add_argument("--hours", action="append", help="mon-fri=09:00-17:00 (repeat)")
     tca.add_argument("--holiday", action="append", help="2026-12-24[..2026-12-26]")
     tca.add_argument(

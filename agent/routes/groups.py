@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 
-from agent import audit, numbering, time_zones
+from agent import audit, numbering, setup, time_zones
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
@@ -317,6 +317,8 @@ class GroupService:
         targets of one that exists instead (its mode stays)."""
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         name = rules.name(name)
+        # No zone given: the appliance's (the wizard's), as people expect.
+        timezone = (timezone or "").strip() or setup.timezone()
         if not time_zones.is_zone(timezone):
             raise InvalidInput("timezone", timezone, "a zone like Europe/Berlin")
         targets = []
