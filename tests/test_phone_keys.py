@@ -39,7 +39,7 @@ def test_blf_park_and_line_keys_are_written_in_order_into_the_phone_file(office)
         "--key",
         "blf:103",
         "--key",
-        "park:701:Parking@2",
+        "park:7001:Parking@2",
         "--json",
     )
     values = mac_file(office)
@@ -51,7 +51,7 @@ def test_blf_park_and_line_keys_are_written_in_order_into_the_phone_file(office)
     assert values["linekey.2.type"] == "16"
     assert values["linekey.2.value"] == "103"
     assert values["linekey.2.label"] == "Warehouse"  # the extension's name
-    assert values["linekey.3.value"] == "701"
+    assert values["linekey.3.value"] == "7001"
     assert values["linekey.3.line"] == "2"
     assert values["linekey.3.label"] == "Parking"
     assert values["voice_mail.number.1"] == "*97"
@@ -63,6 +63,7 @@ def test_blf_park_and_line_keys_are_written_in_order_into_the_phone_file(office)
     [
         ("blf:999", 'target "999": an existing extension'),
         ("park:7a", "park slot"),
+        ("park:701", 'target "701": a park slot, 7001 to 7008'),
         ("line:3", "a line of this phone (1, 2)"),
         ("speed:103", "one of line, blf, park"),
     ],

@@ -31,7 +31,7 @@ def admin(office):
 def test_keys_saved_on_the_page_are_listed_and_in_the_phones_file(office, admin):
     reply = admin.post_form(
         f"/phones/{MAC}/keys",
-        {"keys": "blf:102\npark:701:Parking lot"},
+        {"keys": "blf:102\npark:7001:Parking lot"},
         csrf_from=f"/phones/{MAC}",
     )
     page = admin.get(f"/phones/{MAC}").body
@@ -39,7 +39,7 @@ def test_keys_saved_on_the_page_are_listed_and_in_the_phones_file(office, admin)
 
     assert reply.status == 303
     assert "Office" in page and "Parking lot" in page
-    assert "linekey.2.value = 701" in file
+    assert "linekey.2.value = 7001" in file
 
 
 def test_a_wrong_key_is_shown_next_to_the_keys_and_nothing_changes(office, admin):

@@ -16,7 +16,7 @@ def test_phone_pages_fit_the_screen_and_show_the_template_preview(
     pbx.add_extension("101", "Front desk")
     pbx.add_extension("102", "Reception and visitor desk, ground floor")
     assert pbx.add_phone(MAC, "101").returncode == 0
-    keys = pbx.cli("phone", "keys", MAC, "--key", "blf:102", "--key", "park:701")
+    keys = pbx.cli("phone", "keys", MAC, "--key", "blf:102", "--key", "park:7001")
     assert keys.returncode == 0, keys.stderr
     pbx.cli("phone", "auth", MAC, "--mode", "required")
     web = signed_in(pbx)

@@ -10,7 +10,6 @@ configuration version, so a polling phone fetches its file again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 
 from agent import audit
@@ -18,6 +17,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension, Phone, PhoneKey, PhoneLine, PhoneOverride
 from agent.errors import InvalidInput, NotFound
+from agent.park.service import current_settings
 from agent.provisioning import rules
 from agent.provisioning.profile import FunctionKey
 from agent.provisioning.vendors import vendor as vendor_named
@@ -26,8 +26,6 @@ KINDS = ("line", "blf", "park")
 LABEL_MAX = 32
 OVERRIDE_VALUE_MAX = 256
 MAX_OVERRIDES = 64
-# A park slot is dialled like an extension: digits only.
-_PARK_SLOT = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass(frozen=True)
@@ -184,8 +182,11 @@ class PhoneKeyService:
             # A long name is cut for the key; a label typed too long is refused.
             label = label or extension.display_name[:LABEL_MAX].rstrip()
         elif kind == "park":
-            if not _PARK_SLOT.fullmatch(target):
-                raise InvalidInput("target", target, "a park slot: 1 to 6 digits")
+            slots = current_settings().slots
+            if target not in slots:
+                raise InvalidInput(
+                    "target", target, f"a park slot, {slots[0]} to {slots[-1]}"
+                )
             label = label or f"Park {target}"
         else:
             target = ""
