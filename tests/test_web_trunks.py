@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.pbx import RunningPbx
@@ -190,3 +192,44 @@ def test_ring_groups_and_time_conditions_are_added_and_changed_on_their_forms(
                    if c["name"] == "hours"]  # fmt: skip
     assert condition["hours"]["mon"] == [["09:00", "17:00"]]
     assert condition["closed_destination"] == "ring_group:610"
+
+
+def test_a_ring_group_changed_meanwhile_is_not_overwritten_by_an_old_form(
+    office, admin
+):
+    office.add_extension("102", "Back office")
+    made = office.cli(
+        "ringgroup", "add", "611", "--name", "Desk", "--member", "101",
+        "--member", "102",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    form_page = admin.get("/call-rules?ring_group=611")
+    version = re.search(r'name="rg_version" value="([0-9a-f]+)"', form_page.body)
+    assert version, "the edit form carries the group's version"
+    # Someone else changes the group while the form is open.
+    changed = office.cli(
+        "ringgroup", "add", "611", "--name", "Desk", "--member", "102", "--replace"
+    )
+    assert changed.returncode == 0, changed.stderr
+
+    stale = admin.post_form(
+        "/call-rules/ring-groups",
+        {
+            "rg_editing": "611",
+            "rg_version": version.group(1),
+            "rg_number": "611",
+            "rg_name": "Front",
+            "rg_strategy": "all",
+            "rg_ring_time": "20",
+            "rg_members": "101:20 102:20",
+            "rg_failover": "",
+        },
+        csrf_from="/call-rules?ring_group=611",
+    )
+
+    assert stale.status == 409
+    assert "changed by someone else" in stale.body
+    shown = office.cli("ringgroup", "list", "--json").json()
+    group = next(g for g in shown if g["number"] == "611")
+    assert group["name"] == "Desk"
+    assert [m["extension"] for m in group["members"]] == ["102"]

@@ -12,12 +12,12 @@ from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import RouteService
-from webadmin import access
+from webadmin import access, form_versions
 from webadmin.pages import _field_errors, _form, render
 
 GUARD_NUMBERS = ("per_extension_calls", "total_calls", "window_s", "concurrent_calls")
 GROUP_FORM = ("rg_number", "rg_name", "rg_strategy", "rg_ring_time", "rg_members")
-GROUP_FORM_ALL = (*GROUP_FORM, "rg_failover", "rg_editing")
+GROUP_FORM_ALL = (*GROUP_FORM, "rg_failover", "rg_editing", "rg_version")
 CONDITION_FORM = (
     "tc_name",
     "tc_timezone",
@@ -26,6 +26,7 @@ CONDITION_FORM = (
     "tc_open",
     "tc_closed",
     "tc_editing",
+    "tc_version",
 )
 
 
@@ -42,6 +43,12 @@ def group_values(group: groups.RingGroupInfo) -> dict:
         "rg_failover": group.failover,
         "rg_editing": group.number,
     }
+
+
+def with_version(values: dict, prefix: str) -> dict:
+    """The form's values with the version of the row they show (an edit
+    form refuses a save over a row that changed since: webadmin.form_versions)."""
+    return values | {prefix + "version": form_versions.version_of(values)}
 
 
 def condition_values(condition: groups.TimeConditionInfo) -> dict:
@@ -110,11 +117,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         editing_group = bottle.request.query.getunicode("ring_group", "")
         for group in ring_groups:
             if group.number == editing_group and "rg_number" not in values:
-                values.update(group_values(group))
+                values.update(with_version(group_values(group), "rg_"))
         editing_condition = bottle.request.query.getunicode("time_condition", "")
         for condition in conditions:
             if condition.name == editing_condition and "tc_name" not in values:
-                values.update(condition_values(condition))
+                values.update(with_version(condition_values(condition), "tc_"))
         return render(
             "call_rules",
             status,
@@ -137,8 +144,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def save_ring_group() -> str:
         values = {name: _form(name) for name in GROUP_FORM_ALL}
         editing = values["rg_editing"]
+        service = groups.GroupService(principal())
         try:
-            groups.GroupService(principal()).add_ring_group(
+            if editing:
+                now = {g.number: g for g in service.list_ring_groups()}.get(editing)
+                form_versions.check_edit(
+                    "ring group",
+                    editing,
+                    None if now is None else group_values(now),
+                    values["rg_version"],
+                )
+            service.add_ring_group(
                 editing or values["rg_number"],
                 values["rg_name"],
                 values["rg_strategy"] or "all",
@@ -149,6 +165,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             )
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
+        except form_versions.ChangedMeanwhile as exc:
+            fresh = {g.number: g for g in service.list_ring_groups()}[editing]
+            shown = with_version(group_values(fresh), "rg_")
+            return page({"form": str(exc)}, exc.status, shown)
         except PbxError as exc:
             return page(_prefixed(_field_errors(exc), "rg_"), 422, values)
         bottle.redirect("/call-rules", 303)
@@ -157,8 +177,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def save_time_condition() -> str:
         values = {name: _form(name) for name in CONDITION_FORM}
         editing = values["tc_editing"]
+        service = groups.GroupService(principal())
         try:
-            groups.GroupService(principal()).add_time_condition(
+            if editing:
+                now = {c.name: c for c in service.list_time_conditions()}.get(editing)
+                form_versions.check_edit(
+                    "time condition",
+                    editing,
+                    None if now is None else condition_values(now),
+                    values["tc_version"],
+                )
+            service.add_time_condition(
                 editing or values["tc_name"],
                 values["tc_timezone"].strip(),
                 groups.parse_hours(values["tc_hours"].replace(",", " ").split()),
@@ -172,6 +201,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             )
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
+        except form_versions.ChangedMeanwhile as exc:
+            fresh = {c.name: c for c in service.list_time_conditions()}[editing]
+            shown = with_version(condition_values(fresh), "tc_")
+            return page({"form": str(exc)}, exc.status, shown)
         except PbxError as exc:
             return page(_prefixed(_field_errors(exc), "tc_"), 422, values)
         bottle.redirect("/call-rules", 303)

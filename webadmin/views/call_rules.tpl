@@ -36,6 +36,7 @@
 <form method="post" action="/call-rules/ring-groups" class="stacked narrow" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <input type="hidden" name="rg_editing" value="{{editing}}">
+  <input type="hidden" name="rg_version" value="{{values.get('rg_version', '')}}">
   % for name, label, hint in (('rg_number', 'Number', '2 to 6 digits, free in the numbering plan'), ('rg_name', 'Name', 'Like Sales'), ('rg_members', 'Members with ring times', 'Extensions in ringing order, each with its seconds: 101:20 102:15'), ('rg_ring_time', 'Ring time (seconds)', 'For members without their own, and for all at once')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '20' if name == 'rg_ring_time' else '')}}"{{' readonly' if name == 'rg_number' and editing else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
@@ -104,6 +105,7 @@
 <form method="post" action="/call-rules/time-conditions" class="stacked narrow" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <input type="hidden" name="tc_editing" value="{{editing}}">
+  <input type="hidden" name="tc_version" value="{{values.get('tc_version', '')}}">
   % for name, label, hint in (('tc_name', 'Name', 'Like office'), ('tc_timezone', 'Time zone', 'Like Europe/Berlin'), ('tc_hours', 'Weekday hours (open)', 'Like mon-fri=09:00-17:00 sat=10:00-13:00'), ('tc_holidays', 'Holidays (closed)', 'Dates or ranges: 2026-12-24 2026-12-25..2026-12-26')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}"{{' readonly' if name == 'tc_name' and editing else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
