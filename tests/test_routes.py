@@ -158,7 +158,7 @@ def test_a_did_on_two_inbound_routes_is_refused(pbx):
     pbx.add_extension("102")
     assert pbx.cli("inbound", "add", "+15550100", "--to", "101").returncode == 0
     result = pbx.cli("inbound", "add", "+15550100", "--to", "102", "--json")
-    assert "already go to 101" in refused(result, "did")
+    assert "already go to extension:101" in refused(result, "did")
     # The same DID for one particular caller is a different route.
     result = pbx.cli(
         "inbound", "add", "+15550100", "--to", "102", "--caller-id", "5551234"

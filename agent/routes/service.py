@@ -15,7 +15,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
-from agent.destinations import KINDS, choices
+from agent.destinations import KINDS, Destination, choices
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.extensions.features import uncarried_forwards, uncarried_sentences
 from agent.routes.groups import check_destination
@@ -335,7 +335,8 @@ class RouteService:
             if taken is not None:
                 who = f" from {caller_id}" if caller_id else ""
                 raise AlreadyExists(
-                    f'did "{did}": calls{who} already go to {taken.destination}',
+                    f'did "{did}": calls{who} already go to '
+                    f"{Destination(taken.destination_kind, taken.destination)}",
                     field="did",
                 )
             row = InboundRoute.create(
