@@ -9,6 +9,7 @@ event listener folds them.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
@@ -16,8 +17,10 @@ import re
 
 import pytest
 
+from agent import setup
 from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
 from agent.cdr import records
+from agent.cli.report import report_show
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.db.models import CallQueue
@@ -181,4 +184,23 @@ def test_the_call_report_s_csv_and_pdf_show_each_queue_and_its_agents(db):
     assert (agent["key"], agent["answered"], agent["talk_s"]) == ("600/102", "1", "60")
     text = pdf_text(files.pdf_bytes(report))
     assert re.search(r"600 Sales\s+2\s+1\s+1\s+0\s+0:22\s+0:40\s+50 % in 20 s", text)
+    assert "agent 102: 1 answered, 1:00 talking" in text
+
+
+def test_report_show_prints_each_queue_and_its_agents(db, capsys, monkeypatch):
+    monkeypatch.setattr(setup, "timezone", lambda: "UTC")
+    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    queue_call("2", queued(), left(40, "abandoned"), ended(40))
+    day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
+    args = argparse.Namespace(
+        preset=None, since=day.isoformat(), until=day.isoformat(), group="", json=False
+    )
+
+    report_show(None, args)
+
+    text = capsys.readouterr().out
+    assert (
+        "600 Sales: 2 offered, 1 answered, 1 abandoned, 0 timed out; wait 22 s on "
+        "average, 40 s longest; 50 % within 20 s"
+    ) in text
     assert "agent 102: 1 answered, 1:00 talking" in text

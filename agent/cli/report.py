@@ -63,6 +63,25 @@ def report_show(app: Appliance, args: argparse.Namespace) -> int:
         for row in rows:
             label = row.key if row.label in {"", row.key} else f"{row.key} {row.label}"
             print(_figures_line(label, row.figures))
+    if report.queues:
+        print("\ncall queues")
+        for q in report.queues:
+            level = (
+                "no calls"
+                if q.service_level_percent is None
+                else f"{q.service_level_percent} % within {q.service_level_s} s"
+            )
+            print(
+                f"{q.number} {q.name}: {q.offered} offered, {q.answered} answered, "
+                f"{q.abandoned} abandoned, {q.timed_out} timed out; wait "
+                f"{q.average_wait_s} s on average, {q.longest_wait_s} s longest; "
+                f"{level}"
+            )
+            for agent in q.agents:
+                print(
+                    f"  agent {agent.extension}: {agent.answered} answered, "
+                    f"{files.duration(agent.talk_s)} talking"
+                )
     return EXIT_OK
 
 
