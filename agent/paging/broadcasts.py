@@ -240,7 +240,10 @@ class BroadcastService:
         name = (name or "").strip()
         if not _NAME.fullmatch(name):
             raise InvalidInput(
-                "name", name, f"letters, digits, spaces, - and _ (up to {NAME_MAX})"
+                "name",
+                name,
+                f"A-Z, a-z, 0-9, spaces, - and _ (up to {NAME_MAX}; the name is in "
+                "the page's addresses)",
             )
         if not PageGroup.select().where(PageGroup.number == page_group).exists():
             raise InvalidInput("page_group", page_group, "not a page group's number")
