@@ -68,8 +68,12 @@ class DaemonOutput:
 
     def __init__(self, logs_dir: Path, daemon: str) -> None:
         self.path = logs_dir / f"{daemon}.log"
-        # The viewer tells daemons apart by the logger's name.
-        self.logger = logging.getLogger(f"edgepbx.{viewer.daemon_named(daemon)}.out")
+        # The viewer tells daemons apart by the logger's second name; the
+        # last is the file's, so two daemons the viewer calls alike (the
+        # HTTPS and HTTP web servers) do not write into each other's file.
+        self.logger = logging.getLogger(
+            f"edgepbx.{viewer.daemon_named(daemon)}.out.{daemon}"
+        )
         self.logger.propagate = False
         self.logger.setLevel(logging.DEBUG)
         self._handler: logging.Handler | None = None
