@@ -4,6 +4,9 @@ services as the CLI and the REST API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import bottle
 
 from agent.appliance import Appliance
@@ -140,21 +143,51 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def call_rules() -> str:
         return page({})
 
+    def save_form(
+        prefix: str,
+        what: str,
+        values: dict,
+        current: Callable[[str], Any],
+        shown_of: Callable[[Any], dict],
+        save: Callable[[], object],
+    ) -> str:
+        """Save a ring group's or time condition's form. An edit (the form
+        names the row it was loaded from) is checked against that row as it
+        is now, and a row changed meanwhile is shown again as it is."""
+        editing = values[prefix + "editing"]
+        try:
+            if editing:
+                now = current(editing)
+                form_versions.check_edit(
+                    what,
+                    editing,
+                    None if now is None else shown_of(now),
+                    values[prefix + "version"],
+                )
+            save()
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except form_versions.ChangedMeanwhile as exc:
+            shown = with_version(shown_of(now), prefix)
+            return page({"form": str(exc)}, exc.status, shown)
+        except PbxError as exc:
+            return page(_prefixed(_field_errors(exc), prefix), 422, values)
+        bottle.redirect("/call-rules", 303)
+
     @app.post("/call-rules/ring-groups")
     def save_ring_group() -> str:
         values = {name: _form(name) for name in GROUP_FORM_ALL}
         editing = values["rg_editing"]
         service = groups.GroupService(principal())
-        try:
-            if editing:
-                now = {g.number: g for g in service.list_ring_groups()}.get(editing)
-                form_versions.check_edit(
-                    "ring group",
-                    editing,
-                    None if now is None else group_values(now),
-                    values["rg_version"],
-                )
-            service.add_ring_group(
+        return save_form(
+            "rg_",
+            "ring group",
+            values,
+            lambda number: next(
+                (g for g in service.list_ring_groups() if g.number == number), None
+            ),
+            group_values,
+            lambda: service.add_ring_group(
                 editing or values["rg_number"],
                 values["rg_name"],
                 values["rg_strategy"] or "all",
@@ -162,32 +195,23 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 ring_time_s=_seconds("ring_time_s", values["rg_ring_time"] or "20"),
                 failover=values["rg_failover"],
                 replace=bool(editing),
-            )
-        except Forbidden as exc:
-            return render("error", 403, title="Forbidden", message=str(exc))
-        except form_versions.ChangedMeanwhile as exc:
-            fresh = {g.number: g for g in service.list_ring_groups()}[editing]
-            shown = with_version(group_values(fresh), "rg_")
-            return page({"form": str(exc)}, exc.status, shown)
-        except PbxError as exc:
-            return page(_prefixed(_field_errors(exc), "rg_"), 422, values)
-        bottle.redirect("/call-rules", 303)
+            ),
+        )
 
     @app.post("/call-rules/time-conditions")
     def save_time_condition() -> str:
         values = {name: _form(name) for name in CONDITION_FORM}
         editing = values["tc_editing"]
         service = groups.GroupService(principal())
-        try:
-            if editing:
-                now = {c.name: c for c in service.list_time_conditions()}.get(editing)
-                form_versions.check_edit(
-                    "time condition",
-                    editing,
-                    None if now is None else condition_values(now),
-                    values["tc_version"],
-                )
-            service.add_time_condition(
+        return save_form(
+            "tc_",
+            "time condition",
+            values,
+            lambda name: next(
+                (c for c in service.list_time_conditions() if c.name == name), None
+            ),
+            condition_values,
+            lambda: service.add_time_condition(
                 editing or values["tc_name"],
                 values["tc_timezone"].strip(),
                 groups.parse_hours(values["tc_hours"].replace(",", " ").split()),
@@ -198,16 +222,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                     for h in values["tc_holidays"].replace(",", " ").split()
                 ],
                 replace=bool(editing),
-            )
-        except Forbidden as exc:
-            return render("error", 403, title="Forbidden", message=str(exc))
-        except form_versions.ChangedMeanwhile as exc:
-            fresh = {c.name: c for c in service.list_time_conditions()}[editing]
-            shown = with_version(condition_values(fresh), "tc_")
-            return page({"form": str(exc)}, exc.status, shown)
-        except PbxError as exc:
-            return page(_prefixed(_field_errors(exc), "tc_"), 422, values)
-        bottle.redirect("/call-rules", 303)
+            ),
+        )
 
     @app.post("/call-rules/time-conditions/mode")
     def set_mode() -> str:
