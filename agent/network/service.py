@@ -172,10 +172,11 @@ class NetworkService:
     def apply(self, values: dict, confirm_within_s: float | None = None) -> dict:
         """Try the settings; they are undone unless confirmed in time."""
         self.actor.require(Permission.MANAGE_NETWORK)
+        zone = _appliance_zone(None)
         if isinstance(values, dict) and not values.get("timezone"):
-            values = {**values, "timezone": _appliance_zone(None)}
+            values = {**values, "timezone": zone}
         config = NetworkConfig.parse(values)
-        new_zone = config.timezone != _appliance_zone(config.timezone)
+        new_zone = zone is not None and config.timezone != zone
         if new_zone:
             # The zone is the whole appliance's, not the network's alone.
             self.actor.require(Permission.CHANGE_SYSTEM_SETTINGS)
