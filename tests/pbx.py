@@ -26,6 +26,11 @@ EDGEPBX = [sys.executable, "-m", "agent.cli.main"]
 # A slow start is not what these tests are about (the supervision tests
 # time restarts on their own).
 READY_TIMEOUT_S = 45.0
+#: What the agent logs once its own probes find every daemon answering.
+#: Until then a start is awaited by reading its log, not by a ``status``
+#: process every 0.1 s: each of those costs most of a CPU second, taken from
+#: the appliance starting on the same two cores.
+READY_LOG_LINE = b"agent: every daemon answers"
 STOP_TIMEOUT_S = 15.0
 
 
@@ -153,6 +158,7 @@ class RunningPbx:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "agent.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 -- owned by the process
+        log_start = log.tell()
         self.process = subprocess.Popen(
             [*self.prefix, *EDGEPBX, self.command],
             env=self.env,
@@ -164,7 +170,7 @@ class RunningPbx:
         )
         log.close()
         try:
-            self.wait_ready(ready_timeout)
+            self.wait_ready(ready_timeout, log_start=log_start)
         except Exception:
             # The test never gets the appliance, so nothing else would stop
             # it: it would hold its ports for the rest of the run.
@@ -172,8 +178,17 @@ class RunningPbx:
             raise
         return self
 
-    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> dict:
+    def wait_ready(
+        self, timeout: float = READY_TIMEOUT_S, log_start: int | None = None
+    ) -> dict:
+        """Wait until ``edgepbx status`` says every part answers.
+
+        With log_start (where this start's lines begin in the agent's log),
+        first wait for the agent to log that every daemon answers.
+        """
         deadline = time.monotonic() + timeout
+        if log_start is not None:
+            self._wait_for_log_line(READY_LOG_LINE, log_start, deadline)
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"agent exited early:\n{self.log()}")
@@ -182,6 +197,16 @@ class RunningPbx:
                 return status
             time.sleep(0.1)
         raise TimeoutError(f"PBX not ready after {timeout} s:\n{self.log()}")
+
+    def _wait_for_log_line(self, line: bytes, start: int, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"agent exited early:\n{self.log()}")
+            with open(self.log_path, "rb") as log:
+                log.seek(start)
+                if line in log.read():
+                    return
+            time.sleep(0.1)
 
     def status(self) -> dict:
         result = self.cli("status", "--json")
