@@ -224,6 +224,12 @@ def test_a_transfer_out_uses_the_transferer_s_rights_and_others_are_refused(
         out.hangup()
         incoming.wait_disconnected()
 
+        # The note served that one call: 101 calling the number again is
+        # 101's own call, which no route allows.
+        again = alice.call(OUTSIDE)
+        assert again.wait_disconnected() == 404
+        assert outsider.invites_received == 1
+
     rows = ended_records(pbx, 1)
     assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
         ("out", "102", OUTSIDE, ACCOUNT)
