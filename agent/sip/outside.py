@@ -126,6 +126,9 @@ GUARD_SETTING = "calls.guard"
 OPEN_CALL_MAX_S = 4 * 3600
 
 CALL_STARTED = "started"
+#: Where the transferer of the call being routed is kept (agent/sip/transfer.py);
+#: a call's "started" event names it, for the call record.
+TRANSFERRED_BY_AVP = "$avp(transferred_by)"
 CALL_ANSWERED = "answered"
 CALL_ENDED = "ended"
 # The call goes on to a mailbox; answered there, its record says voicemail.
@@ -531,6 +534,9 @@ class CallEvents(DatagramSender):
     def send(self, kind: str, call_id: str, **fields: object) -> None:
         if not self.path:
             return
+        if kind == CALL_STARTED and KSR.pv.is_null(TRANSFERRED_BY_AVP) <= 0:
+            # The transferee's call on a transfer: who handed it on.
+            fields.setdefault("transferred_by", str(KSR.pv.get(TRANSFERRED_BY_AVP)))
         self._send({"event": kind, "call_id": call_id, "at": time.time(), **fields})
 
 

@@ -59,10 +59,10 @@ except ModuleNotFoundError:
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from feature_codes import match
-    from outside import country_refused, limit_reached
+    from outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
 except ModuleNotFoundError:
     from agent.sip.feature_codes import match
-    from agent.sip.outside import country_refused, limit_reached
+    from agent.sip.outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
 
 #: htable (kamailio.cfg.tmpl): "<transferee>:<number>" -> "<transferer>
 #: <deadline>", taken by the transferee's first call to the number.
@@ -73,8 +73,6 @@ TRANSFER_TABLE = "transfers"
 #: T1 of 500 ms, doubling) and for the challenge of the phone's INVITE.
 #: After it, a call by the transferee to the number is its own again.
 TRANSFER_FOLLOW_UP_S = 8
-#: Where the transferer of the call being routed is kept for to_outside.
-TRANSFERRED_BY_AVP = "$avp(transferred_by)"
 #: The media service's workers (routing.MEDIA_DISPATCHER_SET).
 MEDIA_WORKERS = 1
 #: Numbers a transfer may name: digits, with a leading + or a feature
