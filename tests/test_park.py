@@ -9,6 +9,7 @@ own; the lamp watcher is hand-made SIP (tests.sipraw.DialogWatcher).
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -160,3 +161,29 @@ def test_the_api_shows_and_changes_the_slots_and_refuses_a_bad_field(pbx, passwo
     assert refused.status == 422 and refused.json()["field"] == "count"
     assert shown.json()["slots"] == ["7101", "7102"]
     assert parked.json() == []
+
+
+def test_the_call_rules_page_changes_the_slots_and_refuses_a_leading_zero(
+    pbx, passwords
+):
+    from tests.webclient import field_error, signed_in
+
+    admin = signed_in(pbx, "administrator")
+    shown = admin.get("/call-rules").body
+    form = {"park_first": "07001", "park_count": "8", "park_timeout": "120"}
+    refused = admin.post_form("/call-rules/park", form, csrf_from="/call-rules")
+    by_cli = pbx.cli("park", "settings", "--first", "07001")
+    form = {"park_first": "7201", "park_count": "3", "park_timeout": "60"}
+    saved = admin.post_form("/call-rules/park", form, csrf_from="/call-rules")
+    page = admin.get("/call-rules").body
+
+    assert refused.status == 422
+    assert field_error(refused.body, "park_first").startswith("First slot")
+    assert "may not start with 0" in field_error(refused.body, "park_first")
+    assert 'value="07001"' in refused.body  # the form keeps what was typed
+    assert by_cli.returncode != 0 and "first" in by_cli.stderr
+    assert "may not start with 0" in by_cli.stderr
+    current = re.search(r"Park slots [^<]*", shown).group(0)
+    assert current in refused.body  # nothing changed
+    assert saved.status == 303
+    assert "Park slots 7201 to 7203 (3)" in page and 'value="7201"' in page

@@ -16,6 +16,7 @@ from tests.carrier import Carrier
 from tests.pbx import RunningPbx
 from tests.sipphone import Phone
 from tests.sipraw import DialogWatcher, SipClient
+from tests.webclient import signed_in
 
 TONE = {"101": 697, "102": 1209, "103": 1477}
 TONE_OUTSIDE = 941
@@ -139,10 +140,17 @@ def test_a_blind_transfer_connects_the_caller_to_the_target(pbx, passwords):
         ringing.wait_disconnected()
 
     rows = ended_records(pbx, 2)
-    assert [(r["src"], r["dst"], r["disposition"]) for r in rows] == [
-        ("101", "102", "answered"),
-        ("101", "103", "answered"),
+    assert [
+        (r["src"], r["dst"], r["disposition"], r["transferred_by"]) for r in rows
+    ] == [
+        ("101", "102", "answered", ""),
+        ("101", "103", "answered", "102"),
     ]
+    # The call list says it too, on the console and on the calls page.
+    listed = pbx.cli("cdr", "list", "--limit", "1").stdout
+    assert "101 -> 103" in listed and "transferred by 102" in listed
+    page = signed_in(pbx, "administrator").get("/calls").body
+    assert '<small class="transferred">transferred by 102</small>' in page
 
 
 def test_an_attended_transfer_replaces_the_consultation_call(pbx, passwords):
@@ -178,10 +186,12 @@ def test_an_attended_transfer_replaces_the_consultation_call(pbx, passwords):
         joined.wait_disconnected()
 
     rows = ended_records(pbx, 3)
-    assert [(r["src"], r["dst"], r["disposition"]) for r in rows] == [
-        ("101", "102", "answered"),
-        ("102", "103", "answered"),
-        ("101", "103", "answered"),
+    assert [
+        (r["src"], r["dst"], r["disposition"], r["transferred_by"]) for r in rows
+    ] == [
+        ("101", "102", "answered", ""),
+        ("102", "103", "answered", ""),
+        ("101", "103", "answered", "102"),
     ]
 
 
@@ -224,10 +234,17 @@ def test_a_transfer_out_uses_the_transferer_s_rights_and_others_are_refused(
         out.hangup()
         incoming.wait_disconnected()
 
+        # The note served that one call: 101 calling the number again is
+        # 101's own call, which no route allows.
+        again = alice.call(OUTSIDE)
+        assert again.wait_disconnected() == 404
+        assert outsider.invites_received == 1
+
     rows = ended_records(pbx, 1)
-    assert [(r["direction"], r["src"], r["dst"], r["trunk"]) for r in rows] == [
-        ("out", "102", OUTSIDE, ACCOUNT)
-    ]
+    assert [
+        (r["direction"], r["src"], r["dst"], r["trunk"], r["transferred_by"])
+        for r in rows
+    ] == [("out", "102", OUTSIDE, ACCOUNT, "102")]
 
 
 def test_a_refer_from_the_carrier_is_refused(pbx, passwords, carrier):

@@ -55,7 +55,8 @@ def test_a_refer_to_an_extension_is_noted_for_the_transferee_and_relayed(ksr, ro
 
     assert route.transfer_request("REFER") is False
     assert ksr.replies() == []
-    assert ksr.called("htable.sht_sets") == [("transfers", "101:103", "102")]
+    ((table, key, note),) = ksr.called("htable.sht_sets")
+    assert (table, key, note.split()[0]) == ("transfers", "101:103", "102")
 
 
 def test_a_refer_without_credentials_is_challenged(ksr, route):
@@ -80,3 +81,22 @@ def test_a_transferee_s_own_referred_by_is_removed(ksr, route):
 def test_a_refer_outside_any_call_is_refused(ksr, route):
     assert route.transferred("REFER") is True
     assert ksr.replies() == [(403, "Transfer Only Within A Call")]
+
+
+def test_a_noted_transfer_serves_one_call_and_only_until_its_deadline(
+    ksr, route, monkeypatch
+):
+    from agent.sip import transfer
+
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+    monkeypatch.setattr(transfer.time, "time", lambda: 1000.0)
+    route.transfer_request("REFER")
+    ((table, key, note),) = ksr.called("htable.sht_sets")
+    assert (table, key, note) == ("transfers", "101:103", "102 1008")
+
+    ksr.returns["htable.sht_get"] = note
+    assert route.take_transfer("101", "103") == "102"
+    assert ksr.called("htable.sht_rm") == [("transfers", "101:103")]
+
+    monkeypatch.setattr(transfer.time, "time", lambda: 1009.0)
+    assert route.take_transfer("101", "103") is None

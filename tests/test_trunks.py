@@ -237,7 +237,9 @@ def test_a_speed_dial_to_an_outside_number_goes_out_through_the_route(
     )
 
 
-def test_a_trunk_answering_503_fails_over_to_the_next(pbx, carrier, outbound):
+def test_a_trunk_answering_503_fails_over_to_the_next_with_its_own_codecs(
+    pbx, carrier, outbound
+):
     with Carrier(fail_invites=503) as broken:
         result = pbx.cli(
             "trunk",
@@ -251,7 +253,11 @@ def test_a_trunk_answering_503_fails_over_to_the_next(pbx, carrier, outbound):
             str(broken.port),
             "--caller-id-header",
             "from",
+            "--codecs",
+            "pcmu",
         )
+        assert result.returncode == 0, result.stderr
+        result = pbx.cli("trunk", "set", "acme", "--codecs", "g722,pcma")
         assert result.returncode == 0, result.stderr
         result = pbx.cli(
             "route",
@@ -280,6 +286,9 @@ def test_a_trunk_answering_503_fails_over_to_the_next(pbx, carrier, outbound):
 
         tried = broken.requests("INVITE")
         assert tried and tried[0].from_uri == "sip:101@127.0.0.1"
+        # Each trunk is offered the codecs it allows, not the first one's.
+        assert tried[0].static_codecs == ["PCMU"], tried[0].media
+        assert carrier.requests("INVITE")[-1].static_codecs == ["G722", "PCMA"]
     row = wait_call_record(pbx, "answered")
     assert row["trunk"] == "acme"
 

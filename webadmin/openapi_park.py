@@ -10,8 +10,9 @@ _SETTINGS = {"$ref": "#/components/schemas/ParkSettings"}
 _FIELDS = {
     "first": {
         "type": "string",
-        "pattern": f"^[0-9]{{{DIGITS_RANGE[0]},{DIGITS_RANGE[1]}}}$",
-        "description": "the first slot's number; the others follow it",
+        "pattern": f"^[1-9][0-9]{{{DIGITS_RANGE[0] - 1},{DIGITS_RANGE[1] - 1}}}$",
+        "description": "the first slot's number, not starting with 0; the "
+        "others follow it",
     },
     "count": {
         "type": "integer",

@@ -309,6 +309,11 @@ SCHEMAS: dict = {
                 "description": "the call's recording under recordings/ "
                 '(see /recordings/{call_id}); "" when not recorded',
             },
+            "transferred_by": {
+                "type": "string",
+                "description": "the extension whose transfer (blind or attended) "
+                'made this call of its caller\'s; "" for any other call',
+            },
         },
     },
 }

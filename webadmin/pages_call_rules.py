@@ -1,9 +1,10 @@
 """The page of ring groups, time conditions (with the day/night switch and
-the forms that add and change them) and the toll-fraud guards. The same
-services as the CLI and the REST API."""
+the forms that add and change them), the toll-fraud guards and the call
+park slots. The same services as the CLI and the REST API."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,15 +13,26 @@ import bottle
 from agent.appliance import Appliance
 from agent.destinations import TARGET_KINDS, destination_parts
 from agent.errors import Forbidden, InvalidInput, PbxError
+from agent.park.service import ParkService
 from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import RouteService
+from agent.sip.park_slots import COUNT_RANGE, DIGITS_RANGE, TIMEOUT_RANGE_S
 from webadmin import access, form_versions
 from webadmin.pages import _field_errors, _form, render
+
+log = logging.getLogger("edgepbx.web")
 
 GUARD_NUMBERS = ("per_extension_calls", "total_calls", "window_s", "concurrent_calls")
 GROUP_FORM = ("rg_number", "rg_name", "rg_strategy", "rg_ring_time", "rg_members")
 GROUP_FORM_ALL = (*GROUP_FORM, "rg_failover", "rg_editing", "rg_version")
+PARK_FORM = ("park_first", "park_count", "park_timeout")
+PARK_NAMES = {"first": "park_first", "count": "park_count", "timeout_s": "park_timeout"}
+PARK_LABELS = {
+    "park_first": "First slot",
+    "park_count": "Slots",
+    "park_timeout": "Back to the parker after (seconds)",
+}
 CONDITION_FORM = (
     "tc_name",
     "tc_timezone",
@@ -92,6 +104,12 @@ def _seconds(field: str, text: str) -> int:
     return int(text)
 
 
+def _whole(field: str, text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(field, text, "a whole number")
+    return int(text)
+
+
 def _prefixed(errors: dict, prefix: str) -> dict:
     """A service's field names as the form's (ring_time_s -> rg_ring_time)."""
     names = {"ring_time_s": "ring_time", "open_destination": "open"}
@@ -114,6 +132,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             routes = RouteService(principal())
             targets = routes.destination_choices(TARGET_KINDS)
             failovers = routes.destination_choices()
+            park = ParkService(principal(), appliance.settings).show_settings()
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         values = dict(values or {})
@@ -125,6 +144,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         for condition in conditions:
             if condition.name == editing_condition and "tc_name" not in values:
                 values.update(with_version(condition_values(condition), "tc_"))
+        if "park_first" not in values:
+            values.update(
+                park_first=park.first,
+                park_count=str(park.count),
+                park_timeout=str(park.timeout_s),
+            )
         return render(
             "call_rules",
             status,
@@ -132,6 +157,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             ring_groups=ring_groups,
             conditions=conditions,
             guard=guard,
+            park=park,
+            park_digits=DIGITS_RANGE,
+            park_counts=COUNT_RANGE,
+            park_timeouts=TIMEOUT_RANGE_S,
             targets=targets,
             failovers=failovers,
             strategies=groups.STRATEGIES,
@@ -258,3 +287,25 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except PbxError as exc:
             return page(_field_errors(exc), 422)
         bottle.redirect("/call-rules", 303)
+
+    @app.post("/call-rules/park")
+    def set_park() -> str:
+        values = {name: _form(name).strip() for name in PARK_FORM}
+        try:
+            changed = ParkService(principal(), appliance.settings).change_settings(
+                first=values["park_first"],
+                count=_whole("count", values["park_count"]),
+                timeout_s=_whole("timeout_s", values["park_timeout"]),
+            )
+        except Forbidden as exc:
+            return render("error", 403, title="Forbidden", message=str(exc))
+        except PbxError as exc:
+            return page(_field_errors(exc, PARK_NAMES, PARK_LABELS), 422, values)
+        log.info(
+            "park settings: slots %s-%s, %d s, changed by %s",
+            changed.slots[0],
+            changed.slots[-1],
+            changed.timeout_s,
+            principal().name,
+        )
+        bottle.redirect("/call-rules#park", 303)

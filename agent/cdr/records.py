@@ -121,6 +121,7 @@ def apply_event(event: dict) -> None:
                 did=str(event.get("did", ""))[:32],
                 trunk=str(event.get("trunk", ""))[:32],
                 caller_name=str(event.get("caller_name", ""))[:64],
+                transferred_by=str(event.get("transferred_by", ""))[:64],
                 started_at=at,
             )
         return
@@ -222,6 +223,9 @@ class CallRecordInfo:
     agent: str = ""
     queue_outcome: str = ""
     wait_s: int | None = None
+    #: The extension whose transfer (blind or attended) made this call of
+    #: its caller's, "" for any other call.
+    transferred_by: str = ""
 
     @classmethod
     def of(cls, row: CallRecord) -> CallRecordInfo:
@@ -246,6 +250,7 @@ class CallRecordInfo:
             agent=row.agent,
             queue_outcome=row.queue_outcome,
             wait_s=None if row.queue_wait_s is None else round(row.queue_wait_s),
+            transferred_by=row.transferred_by,
         )
 
     def to_dict(self) -> dict:

@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     command("list", park_list, "the calls parked now")
     p = command("settings", park_settings, "show or change the slots and timeout")
-    p.add_argument("--first", help="the first slot's number")
+    p.add_argument("--first", help="the first slot's number (not starting with 0)")
     p.add_argument("--count", type=whole_number, help="how many slots")
     p.add_argument(
         "--timeout",

@@ -519,6 +519,12 @@ CREATE TABLE page_broadcast (
 )
 """
 
+# Call records say who transferred a call: the extension on whose transfer
+# (blind or attended) the transferee made it; empty for any other call.
+CDR_TRANSFERRED_BY = """
+ALTER TABLE cdr ADD COLUMN transferred_by VARCHAR(64) NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -571,6 +577,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(31, "voicemail transcripts", _run(VOICEMAIL_TRANSCRIPTS)),
     Migration(33, "codecs per trunk", _run(TRUNK_CODECS)),
+    Migration(37, "who transferred a call, in its record", _run(CDR_TRANSFERRED_BY)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,9 +1,10 @@
 """The park service: the slots' settings and the calls parked now.
 
-The CLI (``edgepbx park list|settings``), the REST API (``/api/v1/park``)
-and the PBX monitor page call it. The settings live in one system setting
-(agent/sip/park_slots.py), read by the SIP routing and the media workers at
-each call: a change applies from the next call on.
+The CLI (``edgepbx park list|settings``), the REST API (``/api/v1/park``),
+the PBX monitor page and the call rules page (the settings) call it. The
+settings live in one system setting (agent/sip/park_slots.py), read by the
+SIP routing and the media workers at each call: a change applies from the
+next call on.
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ class ParkService:
         low, high = DIGITS_RANGE
         if not (first.isascii() and first.isdigit() and low <= len(first) <= high):
             raise InvalidInput("first", first, f"digits only, {low} to {high}")
+        if first.startswith("0"):
+            # Many dial plans keep a leading 0 for an outside line, and a
+            # slot 07001 would be a number apart from a dialled 7001.
+            raise InvalidInput("first", first, "may not start with 0")
         low, high = COUNT_RANGE
         if (
             isinstance(count, bool)

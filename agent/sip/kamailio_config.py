@@ -25,6 +25,7 @@ from agent.media.pool import MediaPool, ensure_token
 from agent.settings import Settings
 from agent.sip import lamps
 from agent.sip.routing import DEFAULT_RING_MS, RoutingSettings
+from agent.sip.transfer import TRANSFER_FOLLOW_UP_S
 
 TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
 ROUTING_SCRIPT = Path(__file__).with_name("routing.py")
@@ -56,10 +57,9 @@ RING_TIMEOUT_S_RANGE = (2, 300)
 # A ringing call stays pickable this long (agent/sip/pickup.py): twice the
 # longest ring; an entry whose call has ended is refused by tm anyway.
 PICKUP_MEMORY_S = 2 * RING_TIMEOUT_S_RANGE[1]
-# A phone follows an allowed REFER within a second (RFC 3515 section 2.4.4:
-# it answers 202, then calls); a minute leaves room for a slow one, and an
-# allowance not used by then is gone (agent/sip/transfer.py).
-TRANSFER_MEMORY_S = 60
+# How long the htable keeps a noted transfer before sweeping it away: the
+# note itself lapses sooner (agent/sip/transfer.py, TRANSFER_FOLLOW_UP_S).
+TRANSFER_MEMORY_S = 2 * TRANSFER_FOLLOW_UP_S
 # How often registrations are written back to the state database.
 USRLOC_FLUSH_S = 5
 # How often NATed phones are pinged with OPTIONS to keep their binding open.

@@ -97,6 +97,10 @@ AVP_CALLER_ID = "$avp(edgepbx_cid)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
 AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
 AVP_AUTH_SENT = "$avp(edgepbx_auth_sent)"
+# The relay's flags for a call out, offered per branch (to each trunk with
+# its own codecs) by the branch route: an offer made in the request route
+# would be the body of every branch, a failover's trunk included.
+AVP_BRANCH_OFFER = "$avp(edgepbx_branch_offer)"
 # RFC 3261 section 22.2/22.3: the carrier wants our credentials.
 CHALLENGE_CODES = {401, 407}
 AVP_FAILOVER = "$avp(edgepbx_failover)"
@@ -122,6 +126,9 @@ GUARD_SETTING = "calls.guard"
 OPEN_CALL_MAX_S = 4 * 3600
 
 CALL_STARTED = "started"
+#: Where the transferer of the call being routed is kept (agent/sip/transfer.py);
+#: a call's "started" event names it, for the call record.
+TRANSFERRED_BY_AVP = "$avp(transferred_by)"
 CALL_ANSWERED = "answered"
 CALL_ENDED = "ended"
 # The call goes on to a mailbox; answered there, its record says voicemail.
@@ -527,6 +534,9 @@ class CallEvents(DatagramSender):
     def send(self, kind: str, call_id: str, **fields: object) -> None:
         if not self.path:
             return
+        if kind == CALL_STARTED and KSR.pv.is_null(TRANSFERRED_BY_AVP) <= 0:
+            # The transferee's call on a transfer: who handed it on.
+            fields.setdefault("transferred_by", str(KSR.pv.get(TRANSFERRED_BY_AVP)))
         self._send({"event": kind, "call_id": call_id, "at": time.time(), **fields})
 
 
@@ -966,7 +976,7 @@ class OutsideCalls:
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))
         trunk = plan.trunks[first]
         if not KSR.isflagset(FLAG_MEDIA_RELAY):  # a forward may have relayed it
-            self.relay_media(record=plan.records(caller, "", trunk), trunk=trunk)
+            self.relay_media_per_branch(record=plan.records(caller, "", trunk))
         self.calls.send(
             event,
             str(KSR.pv.get("$ci")),
@@ -998,6 +1008,7 @@ class OutsideCalls:
         trunk = self.dialplan.current().trunks.get(int(KSR.pv.get(AVP_TRUNK)))
         if trunk is None:
             return 1
+        self._offer_to_trunk(trunk)
         cid = str(KSR.pv.get(AVP_CALLER_ID))
         domain = trunk.host
         identity = "sip:" + cid + "@" + domain
@@ -1138,6 +1149,25 @@ class OutsideCalls:
         if KSR.textops.has_body_type("application/sdp") > 0:
             flags = RTPENGINE_FLAGS + (RECORD_FLAG if record else "") + codec_flags
             KSR.rtpengine.rtpengine_manage(flags)
+
+    def relay_media_per_branch(self, record: bool = False) -> None:
+        """Put rtpengine in the media path of a call out to a trunk; the
+        offer is made for each trunk tried, in the branch route."""
+        KSR.setflag(FLAG_MEDIA_RELAY)
+        KSR.rr.add_rr_param(";" + MEDIA_RR_PARAM)
+        KSR.pv.sets(AVP_BRANCH_OFFER, RTPENGINE_FLAGS + (RECORD_FLAG if record else ""))
+
+    def _offer_to_trunk(self, trunk: Trunk) -> None:
+        """This branch's offer to trunk: only the codecs it allows."""
+        if KSR.pv.is_null(AVP_BRANCH_OFFER) > 0:
+            return
+        if KSR.textops.has_body_type("application/sdp") <= 0:
+            return
+        flags = str(KSR.pv.get(AVP_BRANCH_OFFER))
+        if trunk.codecs:
+            KSR.rr.add_rr_param(f";{TRUNK_RR_PARAM}={trunk.id}")
+            flags += trunk.offer_flags_out()
+        KSR.rtpengine.rtpengine_manage(flags)
 
     def media_reply(self) -> None:
         """The SDP answer of a relayed call goes through the relay too."""

@@ -25,9 +25,10 @@ transfer must not be a way for anyone to call what they may not:
 - a number that is no extension or service of the PBX goes out through the
   outbound routes only if a route allows the transferer and the toll-fraud
   guard lets the transferer call it; otherwise 403, with the reason;
-- an allowed blind transfer is noted (transferee and number, for a
-  minute), and the transferee's INVITE for that number then goes out as
-  the transferer's call: the route, the guard and the call record count it
+- an allowed blind transfer is noted (transferee and number, for the few
+  seconds a phone takes to follow the REFER, and for one call only), and
+  the transferee's INVITE for that number then goes out as the
+  transferer's call: the route, the guard and the call record count it
   as theirs, as for a forward. Referred-By is set to the transferer the
   PBX authenticated; one the PBX did not note is removed, so a phone
   cannot claim to have been transferred by someone else.
@@ -58,16 +59,20 @@ except ModuleNotFoundError:
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from feature_codes import match
-    from outside import country_refused, limit_reached
+    from outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
 except ModuleNotFoundError:
     from agent.sip.feature_codes import match
-    from agent.sip.outside import country_refused, limit_reached
+    from agent.sip.outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
 
-#: htable (kamailio.cfg.tmpl): "<transferee>:<number>" -> the transferer,
-#: for the time a transferee's phone takes to follow the REFER.
+#: htable (kamailio.cfg.tmpl): "<transferee>:<number>" -> "<transferer>
+#: <deadline>", taken by the transferee's first call to the number.
 TRANSFER_TABLE = "transfers"
-#: Where the transferer of the call being routed is kept for to_outside.
-TRANSFERRED_BY_AVP = "$avp(transferred_by)"
+#: How long a noted transfer waits for the transferee's call. A phone
+#: answers the REFER with 202 and calls at once (RFC 3515 section 2.4.4);
+#: this leaves room for a few retransmissions (RFC 3261 section 17.1.1.2:
+#: T1 of 500 ms, doubling) and for the challenge of the phone's INVITE.
+#: After it, a call by the transferee to the number is its own again.
+TRANSFER_FOLLOW_UP_S = 8
 #: The media service's workers (routing.MEDIA_DISPATCHER_SET).
 MEDIA_WORKERS = 1
 #: Numbers a transfer may name: digits, with a leading + or a feature
@@ -151,7 +156,9 @@ class CallTransfer:
             )
             KSR.sl.sl_send_reply(*refusal)
             return True
-        KSR.htable.sht_sets(TRANSFER_TABLE, transferee + ":" + user, transferer)
+        deadline = int(time.time()) + TRANSFER_FOLLOW_UP_S
+        note = transferer + " " + str(deadline)
+        KSR.htable.sht_sets(TRANSFER_TABLE, transferee + ":" + user, note)
         KSR.info(
             "transfer by " + transferer + " of " + transferee + " to " + user + "\n"
         )
@@ -229,11 +236,9 @@ class CallTransfer:
         number = str(KSR.pv.get("$rU") or "")
         if caller is None or not number:
             return False
-        key = caller + ":" + number
-        transferer = KSR.htable.sht_get(TRANSFER_TABLE, key)
-        if not isinstance(transferer, str) or not transferer:
-            return False  # None: nothing noted
-        KSR.htable.sht_rm(TRANSFER_TABLE, key)
+        transferer = self.take_transfer(caller, number)
+        if transferer is None:
+            return False
         KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
         realm = self.settings.realm
         KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
@@ -244,13 +249,11 @@ class CallTransfer:
 
     def transfer_from_trunk(self, caller: str, number: str) -> str | None:
         """A carrier's call to number from caller: the extension that
-        transferred that caller there, if it did a minute ago (its REFER was
+        transferred that caller there, if it did just now (its REFER was
         relayed to the carrier, which follows it); None for any other call."""
-        key = caller + ":" + number
-        transferer = KSR.htable.sht_get(TRANSFER_TABLE, key)
-        if not isinstance(transferer, str) or not transferer:
+        transferer = self.take_transfer(caller, number)
+        if transferer is None:
             return None
-        KSR.htable.sht_rm(TRANSFER_TABLE, key)
         KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
         KSR.hdr.remove("Referred-By")
         realm = self.settings.realm
@@ -258,6 +261,22 @@ class CallTransfer:
         KSR.info(
             "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
         )
+        return transferer
+
+    @staticmethod
+    def take_transfer(transferee: str, number: str) -> str | None:
+        """The transferer of a transfer noted for transferee's call to
+        number, taken: the note serves one call, and only until its
+        deadline (the htable's autoexpire only sweeps it away later)."""
+        key = transferee + ":" + number
+        note = KSR.htable.sht_get(TRANSFER_TABLE, key)
+        if not isinstance(note, str) or not note:
+            return None  # None: nothing noted
+        KSR.htable.sht_rm(TRANSFER_TABLE, key)
+        transferer, _, deadline = note.partition(" ")
+        if not deadline.isdigit() or int(deadline) < int(time.time()):
+            KSR.info("transfer: " + transferee + " called " + number + " too late\n")
+            return None
         return transferer
 
     @staticmethod

@@ -115,6 +115,8 @@ class CallRecord(BaseModel):
     agent = peewee.CharField(max_length=6, default="")
     queue_outcome = peewee.CharField(max_length=16, default="")
     queue_wait_s = peewee.FloatField(null=True)
+    #: The extension that transferred the call to its caller, "" if none.
+    transferred_by = peewee.CharField(max_length=64, default="")
 
     class Meta:
         table_name = "cdr"

@@ -145,3 +145,20 @@
 % else:
 <p>Countries: {{'any' if guard.allowed_countries is None else ', '.join(guard.allowed_countries) or 'none'}}; per extension {{guard.per_extension_calls or 'no limit'}}, whole PBX {{guard.total_calls or 'no limit'}} in {{guard.window_s}} s; at once {{guard.concurrent_calls or 'no limit'}}.</p>
 % end
+<h2 id="park">Call park</h2>
+% if editable:
+<form method="post" action="/call-rules/park" class="stacked narrow" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  % for name, label, hint in (('park_first', 'First slot', 'The number of the first slot, {0} to {1} digits, not starting with 0'.format(*park_digits)), ('park_count', 'Slots', 'How many slots follow on from the first, {0} to {1}'.format(*park_counts)), ('park_timeout', 'Back to the parker after (seconds)', 'A parked call forgotten this long rings its parker again, {0} to {1}'.format(*park_timeouts))):
+  <label for="{{name}}">{{label}}</label>
+  <input id="{{name}}" name="{{name}}" type="text" inputmode="numeric" value="{{values.get(name, '')}}"{{' aria-invalid=true aria-describedby=' + name + '-error' if errors.get(name) else ''}}>
+  % if errors.get(name):
+  <p class="field-error" id="{{name}}-error">{{errors[name]}}</p>
+  % else:
+  <p class="hint">{{hint}}</p>
+  % end
+  % end
+  <button type="submit">Save park slots</button>
+</form>
+% end
+<p>Park slots {{park.slots[0]}} to {{park.slots[-1]}} ({{park.count}}); a parked call rings its parker again after {{park.timeout_s}} s.</p>
