@@ -21,7 +21,10 @@ help:
 	@echo "make image  the x86-64 disk image from Debian packages (build/image/)"
 	@echo "make image-test  boot that image in qemu: web admin, SIP, a phone registers"
 
+# The project is installed editable, so its bytecode is written only if
+# Python may write it; compiling here spares every daemon the compile.
 run: deps venv dev-keys
+	$(VENV_PY) -m compileall -q agent webadmin provisioning_server >/dev/null
 	$(VENV)/bin/edgepbx run
 
 test: deps venv browser-deps
