@@ -63,7 +63,9 @@ a GXP's first keys are its lines already. The firmware server is P192
 phonebook XML download is P330 (the same protocol codes, 0 off) and P331
 its path. Which file name a given firmware line appends to P192 and P331
 is not confirmed by a public document, nor are the P-values themselves
-beyond the templates they were taken from.
+beyond the templates they were taken from (searched: Grandstream's GXP21xx
+administration guides and public configuration templates, for the MPK
+P-values and a phonebook file name; neither was found spelt out).
 """
 
 from __future__ import annotations

@@ -18,7 +18,11 @@ common file. ``English`` and ``Deutsch`` for ``language`` and
 ``web_language`` are confirmed by Snom's service wiki ("Configuration
 files", its example files); the other names (``Francais``, ``Espanol``,
 ``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
-menu as far as known and are not confirmed by a public document.
+menu as far as known and are not confirmed by a public document
+(searched: Snom's settings reference and service wiki). ``fkey_label``,
+the key's text, is the name public Snom integrations save beside
+``fkey`` through the phone's settings page; no Snom settings reference
+page for it was found.
 
 The time zone is ``utc_offset`` (the standard offset in seconds east of
 UTC) and ``dst``, in the common file, with ``timezone`` left empty: Snom's
