@@ -48,6 +48,16 @@ and weekdays are counted differs between their versions, and guessed
 numbers would set a wrong clock half the year; the phone keeps its own
 daylight-saving setting.
 
+The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
+what public templates for this file format write; they also place it on
+the idle screen with ``SCREEN_KEY_CONFIG_MODULE/Desktop_Softkey``, which
+is not written here, so the key may need placing on the phone. Known
+shortcoming: the same templates give newer X models (X4U, X5U, X6U, X7,
+X210) another format, a ``<sysConf>`` element with ``<phone><date>``,
+``<sip><line>`` and ``<dsskey>`` (the phonebook a soft key of type 21);
+whether their firmware still reads ``<VOIP_CONFIG_FILE>`` is not
+confirmed, so those models may ignore these files.
+
 A BLF key of a ringing extension picks the call up by dialling its
 pickup number, which Fanvil's X7 user manual ("Use the BLF Function")
 has configured on the key; public templates write it after the ``/ba``
