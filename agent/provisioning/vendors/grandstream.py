@@ -63,9 +63,11 @@ a GXP's first keys are its lines already. The firmware server is P192
 phonebook XML download is P330 (the same protocol codes, 0 off) and P331
 its path. Which file name a given firmware line appends to P192 and P331
 is not confirmed by a public document, nor are the P-values themselves
-beyond the templates they were taken from (searched: Grandstream's GXP21xx
-administration guides and public configuration templates, for the MPK
-P-values and a phonebook file name; neither was found spelt out).
+beyond public templates: another public GXP provisioning template writes
+the first keys with the same numbers (P323 mode, P301 account, P302
+description, P303 value; P324, P304, P305, P306 for the second), but no
+Grandstream administration guide found lists them, nor the phonebook's
+file name.
 """
 
 from __future__ import annotations
