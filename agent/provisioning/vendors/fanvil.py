@@ -25,8 +25,9 @@ Fanvil's auto-provisioning and configuration-file references:
   ``Transport`` (0 UDP, 1 TCP, 3 TLS) and ``MWI_Num`` (the voicemail code);
 - the phone's own web account ``admin`` (level 10) and ``Menu_Password``;
 - function (DSS) keys: ``Type`` 2 with value ``SIPn`` is a line key,
-  ``Type`` 1 with value ``<number>@<line>/ba`` a BLF key that calls the
-  number when pressed; park slots are BLF keys on the slot's number;
+  ``Type`` 1 with value ``<number>@<line>/ba<pickup>`` a BLF key that
+  calls the number when pressed and picks up a call ringing there with
+  ``<pickup>`` (below); park slots are BLF keys on the slot's number;
 - ``Auto_Image_URL`` for the firmware, and a soft key of type 7 (the XML
   browser) on the phonebook URL;
 - ``SNTP_Server``, ``Enable_SNTP``, ``Language`` (the two-letter code),
@@ -41,12 +42,12 @@ zone table for the X3S to X7C), not from a Fanvil document: none found
 gives the values. That table lists whole hours from -12 to +12 only, so a
 zone whose offset is not a whole number of hours (India, Newfoundland,
 Nepal) or is beyond +12 (Kiribati, Tonga) gets neither setting and the
-phone keeps its own. Daylight saving is not
-written: ``Enable_DST``, ``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*``
-(month, week, weekday, hour) are named in those templates, but how weeks
-and weekdays are counted differs between their versions, and guessed
-numbers would set a wrong clock half the year; the phone keeps its own
-daylight-saving setting.
+phone keeps its own. Daylight saving is not written: ``Enable_DST``,
+``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week,
+weekday, hour) are named in those templates, but how weeks and weekdays
+are counted differs between their versions, and guessed numbers would set
+a wrong clock half the year; the phone keeps its own daylight-saving
+setting.
 
 The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
 what public templates for this file format write; they also place it on
