@@ -84,7 +84,7 @@ def test_yealink_common_file_sets_time_and_language():
     assert values["lang.gui"] == "German"
 
 
-def test_yealink_and_poly_phones_pick_up_a_ringing_blf_key_with_the_pbx_s_code():
+def test_each_vendor_picks_up_a_ringing_blf_key_with_the_pbx_s_code():
     yealink_values = parse_yealink(yealink.render_common(SITE))
     assert yealink_values["features.pickup.direct_pickup_enable"] == "1"
     assert yealink_values["features.pickup.direct_pickup_code"] == "**"
@@ -93,6 +93,13 @@ def test_yealink_and_poly_phones_pick_up_a_ringing_blf_key_with_the_pbx_s_code()
     poly_values = polycom_values(polycom.render_common(SITE))
     assert poly_values["call.directedCallPickupMethod"] == "legacy"
     assert poly_values["call.directedCallPickupString"] == "**"
+
+    assert grandstream_values(grandstream.render_common(SITE))["P1347"] == "**"
+    assert grandstream_values(grandstream.render_mac_file(PHONE))["P1347"] == "**"
+
+    cisco_profile = cisco_values(cisco.render_mac_file(PHONE))
+    assert cisco_profile["Call_Pickup_Code"] == "**"
+    assert cisco_profile["Group_Call_Pickup_Code"] == "*8"
 
 
 @pytest.mark.parametrize(

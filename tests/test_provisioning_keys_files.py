@@ -79,18 +79,41 @@ def test_fanvil_mac_file_has_each_line_its_admin_account_and_keys():
     assert account.findtext("Password") == "Adm1nPassw0rdXyz"
     assert [(k.findtext("Type"), k.findtext("Value")) for k in keys] == [
         ("2", "SIP1"),
-        ("1", "103@1/ba"),
-        ("1", "701@2/ba"),
+        ("1", "103@1/ba**103"),
+        ("1", "701@2/ba**701"),
     ]
     assert leaves["AUTOUPDATE_CONFIG_MODULE/Auto_Image_URL"] == [FIRMWARE]
 
 
-def test_fanvil_common_file_sets_ntp_and_language():
+def test_fanvil_common_file_sets_ntp_language_and_time_zone():
     leaves = fanvil_leaves(fanvil.render_common(SITE))
 
     assert set(leaves) <= fanvil.COMMON_KEYS
     assert leaves["GLOBAL_CONFIG_MODULE/SNTP_Server"] == ["pool.ntp.org"]
     assert leaves["GLOBAL_CONFIG_MODULE/Language"] == ["de"]
+    assert leaves["GLOBAL_CONFIG_MODULE/Time_Zone"] == ["4"]
+    assert leaves["GLOBAL_CONFIG_MODULE/Time_Zone_Name"] == ["UTC+1"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("UTC", ("0", "UCT")),
+        ("America/New_York", ("-20", "UTC-05")),
+        ("Asia/Tokyo", ("36", "UTC+9")),
+        ("Asia/Kolkata", None),  # +5:30: not in the firmware's list
+        ("Pacific/Kiritimati", None),  # +14: beyond it
+    ],
+)
+def test_fanvil_time_zone_is_the_standard_offset_in_quarter_hours(zone, shown):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    leaves = fanvil_leaves(fanvil.render_common(site))
+
+    written = (
+        leaves.get("GLOBAL_CONFIG_MODULE/Time_Zone", [None])[0],
+        leaves.get("GLOBAL_CONFIG_MODULE/Time_Zone_Name", [None])[0],
+    )
+    assert written == (shown or (None, None))
 
 
 @pytest.mark.parametrize(
@@ -139,7 +162,7 @@ def test_snom_keys_are_fkeys_counted_from_zero():
 
     assert {key for key, _ in values} <= snom.MAC_FILE_KEYS
     assert values[("fkey", "0")] == "line"
-    assert values[("fkey", "1")] == "blf <sip:103@192.0.2.10>"
+    assert values[("fkey", "1")] == "blf <sip:103@192.0.2.10>|**"
     assert values[("fkey_label", "2")] == "Park 1"
     assert values[("dkey_directory", None)] == f"url {PHONEBOOK}"
     assert root.findtext("firmware-settings/firmware") == FIRMWARE

@@ -1,7 +1,9 @@
 """Phones seen by the files only they ask for, on a running appliance: a
 Grandstream asking for its binary ``cfg<mac>`` over TFTP (Debian's tftp-hpa
 client) and a Poly asking for its ``<mac>-phone.cfg`` over HTTP are listed
-with their vendor, while Poly's default ``000000000000.cfg`` lists nothing.
+with their vendor, as are a Poly asking for its ``phone<mac>.cfg`` and a
+Grandstream for its ``cfg<mac>.xml``, while Poly's default
+``000000000000.cfg`` lists nothing.
 
 A module of its own: TFTP requests all come from 127.0.0.1, and the list
 takes one new phone per address a minute."""
@@ -48,3 +50,21 @@ def test_a_poly_asking_for_its_phone_overrides_over_http_is_listed(office):
         "http",
     )
     assert "000000000000" not in seen(office)  # asked first, never listed
+
+
+@pytest.mark.parametrize(
+    ("name", "mac", "vendor", "source"),
+    [
+        ("phone{}.cfg", "482567a0b003", "polycom", "127.0.0.7"),
+        ("cfg{}.xml", "482567a0b004", "grandstream", "127.0.0.8"),
+    ],
+)
+def test_a_phone_asking_for_its_own_file_by_another_name_is_listed(
+    office, name, mac, vendor, source
+):
+    status, _ = http_get(office, "/prov/" + name.format(mac), source)
+
+    row = wait_listed(office, mac).get(mac)
+    assert status == 404
+    assert row is not None
+    assert (row["vendor"], row["source_ip"]) == (vendor, source)

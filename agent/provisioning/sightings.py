@@ -128,8 +128,11 @@ _PNP_VENDORS = {
 # whose master file names an override directory fetches the settings made
 # on the phone and on its web page, ``<mac>-phone.cfg`` and
 # ``<mac>-web.cfg``, and its contact directory ``<mac>-directory.xml``;
-# these names are those of the UC Software administrator guides, not
-# confirmed here against a current edition.
+# these names are those of the UC Software administrator guides. Poly's
+# CX5100 administrator guide ("Override Files") names the web override
+# ``<MAC>-Web.cfg`` (matched here in any case) and the phone's own
+# ``<MAC>-system.cfg``, which is not a VVX's name; ``<mac>-phone.cfg`` is
+# not confirmed here against a current VVX edition.
 _OTHER_MAC_FILES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("grandstream", re.compile(r"cfg(?P<mac>[0-9a-f]{12})(?:\.bin)?", re.I)),
     ("polycom", re.compile(r"(?P<mac>[0-9a-f]{12})-(?:phone|web)\.cfg", re.I)),

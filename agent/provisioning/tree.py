@@ -250,18 +250,22 @@ class ProvisioningTree:
     ) -> None:
         """A known phone asking for a file we do not serve (Grandstream asks
         for its binary ``cfg<mac>`` first) is no MAC walk: logged, not
-        reported. An unknown MAC's own file is a sighting as well."""
+        reported. An unknown MAC's own file is a sighting as well.
+
+        The vendors' file names find the MAC where a bare search cannot:
+        in Poly's ``phone<mac>.cfg`` the "e" before it is a hex digit too."""
+        seen = sightings.from_request(name, user_agent, source_ip, via)
         macs = {m.lower() for m in _MAC_IN_ANY_NAME.findall(name)}
+        if seen is not None:
+            macs.add(seen.mac)
         if macs and Phone.select().where(Phone.mac.in_(macs)).exists():
             log.info(
                 "provisioning: %s from %s not served", events.shown(name), source_ip
             )
             return
         self._report(events.PROVISIONING_FILE_MISSING, source_ip, name, via)
-        if macs:
-            seen = sightings.from_request(name, user_agent, source_ip, via)
-            if seen is not None:
-                self.sightings(seen)
+        if seen is not None:
+            self.sightings(seen)
 
     def _report(self, kind: str, source_ip: str, name: str, via: str) -> None:
         events.report(events.SecurityEvent(kind, source_ip, name, via))

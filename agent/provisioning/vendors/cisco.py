@@ -17,7 +17,12 @@ passwords always have the first three), ``Voice_Mail_Number``,
 ``Primary_NTP_Server`` and ``Time_Zone`` (``GMT``, ``GMT+01:00``,
 ``GMT-05:00``: the standard offset; daylight saving rules are not written).
 The display language needs Cisco's dictionary server and is left to the
-phone.
+phone. Call pickup is ``Call_Pickup_Code`` (dialled before a ringing
+extension's number, so a BLF key's ``cp`` reaches the PBX's directed
+pickup) and ``Group_Call_Pickup_Code``, which public MPP flat profiles place in
+the group ``Regional/Vertical_Service_Activation_Codes`` (the web page's
+Regional tab, as on Cisco's SPA adapters: "Configure Vertical Service
+Codes in Regional Voice Parameters").
 
 Programmable keys are the line keys: key K shows line L with
 ``Extension_K_`` L and ``Short_Name_K_``; a BLF (or park slot) key is
@@ -49,7 +54,14 @@ LINE_KEYS = (
     "Proxy",
     "SIP_Transport",
 )
-PHONE_KEYS = ("Admin_Password", "Voice_Mail_Number", "Primary_NTP_Server", "Time_Zone")
+PHONE_KEYS = (
+    "Admin_Password",
+    "Voice_Mail_Number",
+    "Primary_NTP_Server",
+    "Time_Zone",
+    "Call_Pickup_Code",
+    "Group_Call_Pickup_Code",
+)
 MAX_KEYS = 10  # line keys of an 8861
 KEY_KEYS = ("Extension", "Short_Name", "Extended_Function")
 MAC_FILE_KEYS = frozenset(
@@ -90,6 +102,8 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
         ("Voice_Mail_Number", site.voicemail_code),
         ("Primary_NTP_Server", site.ntp_server),
         ("Time_Zone", time_zone(offset_minutes)),
+        ("Call_Pickup_Code", site.directed_pickup_code),
+        ("Group_Call_Pickup_Code", site.group_pickup_code),
     ]
     for key in phone.keys:
         k = key.position

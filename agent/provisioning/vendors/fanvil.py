@@ -25,26 +25,51 @@ Fanvil's auto-provisioning and configuration-file references:
   ``Transport`` (0 UDP, 1 TCP, 3 TLS) and ``MWI_Num`` (the voicemail code);
 - the phone's own web account ``admin`` (level 10) and ``Menu_Password``;
 - function (DSS) keys: ``Type`` 2 with value ``SIPn`` is a line key,
-  ``Type`` 1 with value ``<number>@<line>/ba`` a BLF key that calls the
-  number when pressed; park slots are BLF keys on the slot's number;
+  ``Type`` 1 with value ``<number>@<line>/ba<pickup>`` a BLF key that
+  calls the number when pressed and picks up a call ringing there with
+  ``<pickup>`` (below); park slots are BLF keys on the slot's number;
 - ``Auto_Image_URL`` for the firmware, and a soft key of type 7 (the XML
   browser) on the phonebook URL;
-- ``SNTP_Server``, ``Enable_SNTP`` and ``Language`` (the two-letter code)
-  in the common file.
+- ``SNTP_Server``, ``Enable_SNTP``, ``Language`` (the two-letter code),
+  ``Time_Zone`` and ``Time_Zone_Name`` in the common file.
 
-Not written yet: the time zone, so the phone keeps its own. Fanvil's files
-name it ``Time_Zone`` and ``Time_Zone_Name`` with ``Enable_DST``,
-``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week, weekday,
-hour) in ``GLOBAL_CONFIG_MODULE``, but no public Fanvil document found
-gives their values: whether ``Time_Zone`` is an offset or an index into
-the firmware's own list, how weeks and weekdays are counted, which
-``Enable_DST`` value means a rule of our own. Writing guessed numbers would
-set a wrong clock, so until a Fanvil reference confirms them the zone's
-rule (``agent.provisioning.zone_rule``) is not sent to these phones.
+The time zone is ``Time_Zone``, the standard offset in quarter hours
+(``4`` for UTC+1, ``-20`` for UTC-5), with ``Time_Zone_Name`` its name in
+the firmware's list (``UTC+1``, ``UTC-05``, ``UCT`` for UTC), in
+``GLOBAL_CONFIG_MODULE`` of the common file. Both come from public
+provisioning templates for the X series (Wazo's Fanvil plugin, its time
+zone table for the X3S to X7C), not from a Fanvil document: none found
+gives the values. That table lists whole hours from -12 to +12 only, so a
+zone whose offset is not a whole number of hours (India, Newfoundland,
+Nepal) or is beyond +12 (Kiribati, Tonga) gets neither setting and the
+phone keeps its own. Daylight saving is not written: ``Enable_DST``,
+``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week,
+weekday, hour) are named in those templates, but how weeks and weekdays
+are counted differs between their versions, and guessed numbers would set
+a wrong clock half the year; the phone keeps its own daylight-saving
+setting.
+
+The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
+what public templates for this file format write; they also place it on
+the idle screen with ``SCREEN_KEY_CONFIG_MODULE/Desktop_Softkey``, which
+is not written here, so the key may need placing on the phone. Known
+shortcoming: the same templates give newer X models (X4U, X5U, X6U, X7,
+X210) another format, a ``<sysConf>`` element with ``<phone><date>``,
+``<sip><line>`` and ``<dsskey>`` (the phonebook a soft key of type 21);
+whether their firmware still reads ``<VOIP_CONFIG_FILE>`` is not
+confirmed, so those models may ignore these files.
+
+A BLF key of a ringing extension picks the call up by dialling its
+pickup number, which Fanvil's X7 user manual ("Use the BLF Function")
+has configured on the key; public templates write it after the ``/ba``
+of the key's value, ``<number>@<line>/ba<pickup number>``. Here it is
+the PBX's directed pickup code and the number. Not confirmed by a Fanvil
+document: that suffix syntax.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
@@ -62,12 +87,15 @@ KEY_TYPE_MEMORY = "1"
 KEY_TYPE_LINE = "2"
 SOFT_KEY_TYPE_XML_BROWSER = "7"
 BLF_SUFFIX = "ba"  # BLF; pressing the key calls the number
+QUARTER_HOURS_AN_HOUR = 4  # Time_Zone counts the offset in quarter hours
 
 COMMON_KEYS = frozenset(
     {
         "GLOBAL_CONFIG_MODULE/SNTP_Server",
         "GLOBAL_CONFIG_MODULE/Enable_SNTP",
         "GLOBAL_CONFIG_MODULE/Language",
+        "GLOBAL_CONFIG_MODULE/Time_Zone",
+        "GLOBAL_CONFIG_MODULE/Time_Zone_Name",
     }
 )
 LINE_KEYS = (
@@ -120,22 +148,40 @@ def _entry(parent: ET.Element, tag: str, values: list[tuple[str, str]]) -> None:
         ET.SubElement(entry, key).text = value
 
 
+def time_zone(offset: dt.timedelta) -> list[tuple[str, str]]:
+    """``Time_Zone`` and ``Time_Zone_Name`` for a standard offset; none for
+    an offset that is not a whole number of hours from -12 to +12 (see the
+    module's text)."""
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    if rest or not -12 <= hours <= 12:
+        return []
+    if hours == 0:
+        name = "UCT"
+    elif hours > 0:
+        name = f"UTC+{hours}"
+    else:
+        name = f"UTC-{-hours:02d}"
+    return [("Time_Zone", str(hours * QUARTER_HOURS_AN_HOUR)), ("Time_Zone_Name", name)]
+
+
 def render_common(site: SiteProfile) -> bytes:
     root, modules = _file()
     settings = _module(root, modules, "GLOBAL_CONFIG_MODULE")
-    for key, value in (
+    for key, value in [
         ("SNTP_Server", site.ntp_server),
         ("Enable_SNTP", "1"),
         ("Language", site.language),
-    ):
+        *time_zone(site.standard_utc_offset()),
+    ]:
         ET.SubElement(settings, key).text = value
     return to_bytes(root)
 
 
-def _key_value(key: FunctionKey) -> tuple[str, str]:
+def _key_value(key: FunctionKey, site: SiteProfile) -> tuple[str, str]:
     if key.kind == "line":
         return KEY_TYPE_LINE, f"SIP{key.line}"
-    return KEY_TYPE_MEMORY, f"{key.target}@{key.line}/{BLF_SUFFIX}"
+    pickup = f"{site.directed_pickup_code}{key.target}"
+    return KEY_TYPE_MEMORY, f"{key.target}@{key.line}/{BLF_SUFFIX}{pickup}"
 
 
 def render_mac_file(phone: PhoneProfile) -> bytes:
@@ -179,7 +225,7 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
     if phone.keys:
         keys = ET.SubElement(settings, "Function_Key")
         for key in phone.keys:
-            kind, value = _key_value(key)
+            kind, value = _key_value(key, site)
             _entry(
                 keys,
                 "Function_Key_Entry",

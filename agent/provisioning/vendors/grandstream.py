@@ -25,6 +25,14 @@ same templates; the administration guides name the choices (UDP, TCP,
 TLS) but not their numbers, which come from the templates alone. GXP models
 have six accounts at most, so six lines.
 
+A BLF key of a ringing extension picks the call up by dialling a prefix
+and the number: the "BLF Call-pickup Prefix" of the GXP21xx user manual
+(default ``**``), P1347 for account 1 in Grandstream's configuration
+template ("Account 1: SIP Settings/Advanced"). It is the PBX's directed
+pickup code, a site value. Only account 1's is written: the template
+found gives no P-value for the other accounts. "Force BLF Call-pickup by
+prefix" (P6752 in the same template) keeps the phone's default.
+
 The time zone is P64 ``customize`` ("Self-Defined Time Zone") with the
 zone's rule in P246, and P143 ``0`` so that a DHCP server's option 2 (a
 bare offset) does not replace it; all three are site values. Their
@@ -55,7 +63,11 @@ a GXP's first keys are its lines already. The firmware server is P192
 phonebook XML download is P330 (the same protocol codes, 0 off) and P331
 its path. Which file name a given firmware line appends to P192 and P331
 is not confirmed by a public document, nor are the P-values themselves
-beyond the templates they were taken from.
+beyond public templates: another public GXP provisioning template writes
+the first keys with the same numbers (P323 mode, P301 account, P302
+description, P303 value; P324, P304, P305, P306 for the second), but no
+Grandstream administration guide found lists them, nor the phonebook's
+file name.
 """
 
 from __future__ import annotations
@@ -97,6 +109,7 @@ NTP_SERVER = "P30"
 # SIP transport of an account: 0 UDP, 1 TCP, 2 TLS (over TCP).
 TRANSPORT = {"udp": "0", "tcp": "1", "tls": "2"}
 LANGUAGE = "P1362"
+BLF_PICKUP_PREFIX = "P1347"  # account 1's BLF call-pickup prefix
 TIME_ZONE = "P64"
 SELF_DEFINED_TIME_ZONE = "P246"
 TIME_ZONE_FROM_DHCP = "P143"
@@ -130,7 +143,14 @@ def mpk_values(key: int) -> tuple[str, str, str, str]:
 
 
 COMMON_KEYS = frozenset(
-    {NTP_SERVER, LANGUAGE, TIME_ZONE, SELF_DEFINED_TIME_ZONE, TIME_ZONE_FROM_DHCP}
+    {
+        NTP_SERVER,
+        LANGUAGE,
+        TIME_ZONE,
+        SELF_DEFINED_TIME_ZONE,
+        TIME_ZONE_FROM_DHCP,
+        BLF_PICKUP_PREFIX,
+    }
 )
 MAC_FILE_KEYS = frozenset(
     {p_value(field, line) for field in _FIRST_ACCOUNT for line in range(1, 7)}
@@ -180,6 +200,7 @@ def _site_values(site: SiteProfile) -> list[tuple[str, str]]:
         (TIME_ZONE, SELF_DEFINED),
         (SELF_DEFINED_TIME_ZONE, site.zone_rule().text(plain_names=True)),
         (TIME_ZONE_FROM_DHCP, "0"),
+        (BLF_PICKUP_PREFIX, site.directed_pickup_code),
     ]
 
 

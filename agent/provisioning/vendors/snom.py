@@ -18,7 +18,11 @@ common file. ``English`` and ``Deutsch`` for ``language`` and
 ``web_language`` are confirmed by Snom's service wiki ("Configuration
 files", its example files); the other names (``Francais``, ``Espanol``,
 ``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
-menu as far as known and are not confirmed by a public document.
+menu as far as known and are not confirmed by a public document
+(searched: Snom's settings reference and service wiki). ``fkey_label``,
+the key's text, is the name public Snom integrations save beside
+``fkey`` through the phone's settings page; no Snom settings reference
+page for it was found.
 
 The time zone is ``utc_offset`` (the standard offset in seconds east of
 UTC) and ``dst``, in the common file, with ``timezone`` left empty: Snom's
@@ -40,9 +44,15 @@ wraps over the new year. A change at a time outside 00:00:00 to 23:59:59
 those zones get their standard offset and no ``dst``.
 
 Programmable keys are ``fkey`` (``idx`` counting from 0):
-``line`` for a line key, ``blf <sip:N@server>`` for a BLF key (a park
+``line`` for a line key, ``blf <sip:N@server>|CODE`` for a BLF key (a park
 slot is a BLF key on the slot's number), with ``fkey_label`` as the text
-shown beside it. The firmware is ``<firmware-settings><firmware>`` with
+shown beside it. ``CODE`` after the ``|`` is what the phone dials before
+the number to pick up a call ringing there, the PBX's directed pickup
+code: Snom's "HowTo - Call Pickup" (service.snom.com) lists such a code
+for PBXs whose NOTIFY carries only the extension's state, and public Snom
+provisioning templates write it as ``blf <sip:N@host>|*8``; no Snom
+settings reference found spells the ``|`` form out. The firmware is
+``<firmware-settings><firmware>`` with
 ``update_policy`` ``auto_update``; the phonebook is the directory key,
 ``dkey_directory`` ``url <URL>``, which opens the XML directory. Per-device
 overrides replace or add a ``phone-settings`` element of that name.
@@ -117,10 +127,10 @@ def _registrar(site: SiteProfile) -> str:
     return f"{hostport};transport={site.transport}"
 
 
-def _fkey(key: FunctionKey, server: str) -> str:
+def _fkey(key: FunctionKey, site: SiteProfile) -> str:
     if key.kind == "line":
         return "line"
-    return f"blf <sip:{key.target}@{server}>"
+    return f"blf <sip:{key.target}@{site.server}>|{site.directed_pickup_code}"
 
 
 def _with_overrides(
@@ -192,7 +202,7 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
     for key in phone.keys:
         idx = key.position - 1
         values += [
-            ("fkey", _fkey(key, site.server), idx),
+            ("fkey", _fkey(key, site), idx),
             ("fkey_label", key.label, idx),
         ]
     if phone.firmware_url:
