@@ -112,3 +112,16 @@ def test_a_user_is_sent_to_their_account_and_sees_no_admin_links(shared_pbx):
     assert home.location == "/account"
     assert 'href="/extensions"' not in account.body
     assert 'href="/audit"' not in account.body
+
+
+def test_a_workstation_system_page_says_what_having_no_firmware_slots_means(
+    shared_pbx,
+):
+    page = signed_in(shared_pbx).get("/system")
+
+    assert page.status == 200
+    assert "this machine has no firmware slots" in page.body
+    said = page.body[page.body.index('id="workstation-firmware"') :]
+    said = " ".join(said.split("</p>")[0].split())
+    assert "normal on a workstation" in said
+    assert "EDGEPBX_FIRMWARE_DEVICE" in said and "A simulated device" in said
