@@ -5,12 +5,17 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
+import time
+from pathlib import Path
 
 import pytest
 
 from tests.firmware_machine import running_on_lab
 from tests.pbx import RunningPbx
-from tests.webclient import api_client, multipart
+from tests.webclient import api_client, multipart, signed_in
+
+#: The agent stops its daemons, refuses the restore and starts them again.
+RESTART_TIMEOUT_S = 90
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +134,62 @@ def test_a_short_backup_passphrase_is_refused_naming_the_field(lab_pbx):
 
     assert status == 422
     assert json.loads(body)["field"] == "passphrase"
+
+
+def test_a_restore_refused_as_the_agent_starts_again_is_shown_with_its_reason(
+    lab_pbx,
+):
+    api = api_client(lab_pbx, "super-administrator")
+    page = signed_in(lab_pbx)
+    lab_pbx.cli("extension", "add", "311", "--name", "In the backup")
+    made = raw_post(lab_pbx, "/api/v1/backups", token(lab_pbx, "super-administrator"))
+    lab_pbx.cli("extension", "add", "312", "--name", "After the backup")
+    body, content_type = multipart({}, "office.backup", made[2], "backup")
+    staged = api.request(
+        "POST",
+        "/api/v1/backups/restore",
+        body=body,
+        headers={"Content-Type": content_type},
+    )
+    # The staged copy is damaged between the upload and the restart (a
+    # failing card): the agent's last check refuses it at the swap.
+    (lab_pbx.data_dir / ".restore-pending" / "db" / "edgepbx.sqlite").write_bytes(
+        b"not a database any more" * 64
+    )
+
+    spool = lab_pbx.data_dir / "tmp" / "webadmin"
+    (spool / "tmpleft-by-a-killed-worker").write_bytes(b"half an upload")
+
+    confirmed = api.request("POST", "/api/v1/backups/restore/confirm")
+    state = poll_restore_state(api)
+    shown = page.get("/system")
+    web_pid = lab_pbx.status()["daemons"]["webadmin"]["pid"]
+    web_environment = Path(f"/proc/{web_pid}/environ").read_bytes().split(b"\0")
+
+    assert staged.status == 200, staged.body
+    assert confirmed.status == 202, confirmed.body
+    assert state["staged"] is None and state["restoring"] is False
+    assert "db/edgepbx.sqlite: not a database" in state["refused"]["reason"]
+    assert state["refused"]["requested_by"]
+    refusal = shown.body[shown.body.index('id="restore-refused"') :]
+    assert "was refused when the box started again" in refusal
+    assert "db/edgepbx.sqlite: not a database" in refusal.split("</p>")[0]
+    listed = lab_pbx.cli("extension", "list", "--json").json()
+    assert {"311", "312"} <= {e["number"] for e in listed}
+    # Uploads spool on the data partition, in a folder emptied at each start.
+    assert f"TMPDIR={spool}".encode() in web_environment
+    assert list(spool.iterdir()) == []
+
+
+def poll_restore_state(api) -> dict:
+    """The restore's state once the agent has started again and answers."""
+    deadline = time.monotonic() + RESTART_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            reply = api.request("GET", "/api/v1/backups/restore")
+        except OSError:
+            reply = None
+        if reply is not None and reply.status == 200 and reply.json()["refused"]:
+            return reply.json()
+        time.sleep(0.2)
+    raise TimeoutError(f"no refused restore after {RESTART_TIMEOUT_S} s")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.pbx import RunningPbx
@@ -112,3 +114,56 @@ def test_a_user_is_sent_to_their_account_and_sees_no_admin_links(shared_pbx):
     assert home.location == "/account"
     assert 'href="/extensions"' not in account.body
     assert 'href="/audit"' not in account.body
+
+
+def test_a_workstation_system_page_says_what_having_no_firmware_slots_means(
+    shared_pbx,
+):
+    page = signed_in(shared_pbx).get("/system")
+
+    assert page.status == 200
+    assert "this machine has no firmware slots" in page.body
+    said = page.body[page.body.index('id="workstation-firmware"') :]
+    said = " ".join(said.split("</p>")[0].split())
+    assert "normal on a workstation" in said
+    assert "EDGEPBX_FIRMWARE_DEVICE" in said and "A simulated device" in said
+
+
+def test_an_accounts_role_changed_meanwhile_is_not_overwritten_by_an_old_form(
+    shared_pbx,
+):
+    made = shared_pbx.cli("account", "add", "desk", "--role", "operator")
+    assert made.returncode == 0, made.stderr
+    admin = signed_in(shared_pbx)
+    version = account_role_version(admin, "desk")
+    # Someone else gives the account another role while the page is open.
+    changed = shared_pbx.cli("account", "set-role", "desk", "--role", "administrator")
+    assert changed.returncode == 0, changed.stderr
+
+    stale = admin.post_form(
+        "/accounts/desk/role",
+        {"role": "user", "version": version},
+        csrf_from="/accounts",
+    )
+    current = account_role_version(admin, "desk")
+    saved = admin.post_form(
+        "/accounts/desk/role",
+        {"role": "operator", "version": current},
+        csrf_from="/accounts",
+    )
+
+    assert stale.status == 409
+    assert "account desk was changed by someone else" in stale.body
+    row = stale.body[stale.body.index('id="role-desk"') :].split("</select>")[0]
+    assert '<option value="administrator" selected>' in row
+    assert saved.status == 303
+    listed = shared_pbx.cli("account", "list", "--json").json()
+    assert next(a for a in listed if a["username"] == "desk")["role"] == "operator"
+
+
+def account_role_version(web, username: str) -> str:
+    """The version the role form of an account's row carries, loaded now."""
+    body = web.get("/accounts").body
+    action = f'action="/accounts/{username}/role"'
+    form = body[body.index(action) :].split("</form>")[0]
+    return re.search(r'name="version" value="([0-9a-f]+)"', form).group(1)

@@ -37,6 +37,10 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
             "/setup/extensions",
             {"number_0": "101", "display_name_0": "Reception", "number_2": "1x"},
         )
+        extra_row = web.post_form(
+            "/setup/extensions",
+            {"number_0": "103", "display_name_0": "Hall", "number_5": "106"},
+        )  # fmt: skip
         added = web.post_form(
             "/setup/extensions",
             {"number_0": "101", "display_name_0": "Reception",
@@ -55,6 +59,9 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
     assert bad_security.status == 422
     assert 'id="mail-security-error">security' in bad_security.body
     assert wrong_rows.status == 422 and "Row 3:" in wrong_rows.body
+    assert extra_row.status == 422
+    assert "number_5: not a field of this form" in extra_row.body
+    assert 'value="103"' in extra_row.body
     assert added.status == 201 and added.body.count('class="sip-password"') == 2
     assert home_after.location == "/extensions"
     listed = pbx.cli("extension", "list", "--json").json()

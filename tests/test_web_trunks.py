@@ -44,17 +44,30 @@ def test_a_trunk_added_on_the_page_is_listed_with_its_state(office, admin):
     assert [t["name"] for t in office.cli("trunk", "list", "--json").json()] == ["acme"]
 
 
+def row_version(admin, action: str, page: str = "/trunks") -> str:
+    """The version the row form posting to action carries, as loaded now."""
+    body = admin.get(page).body
+    form = body[body.index(f'action="{action}"') :].split("</form>")[0]
+    found = re.search(r'name="version" value="([0-9a-f]+)"', form)
+    assert found, f"the form of {action} carries its row's version"
+    return found.group(1)
+
+
 def test_a_trunks_codecs_are_changed_on_the_page_and_a_bad_one_shown(office, admin):
     office.cli("trunk", "add", "eu", "--kind", "peer", "--host", "127.0.0.1")
     refused = admin.post_form(
-        "/trunks/eu/codecs", {"codecs": "pcma,amr"}, csrf_from="/trunks"
+        "/trunks/eu/codecs",
+        {"codecs": "pcma,amr", "version": row_version(admin, "/trunks/eu/codecs")},
+        csrf_from="/trunks",
     )
     assert refused.status == 422
     assert field_error(refused.body, "codecs").startswith(
         'codecs "amr": not a codec this PBX bridges'
     )
     saved = admin.post_form(
-        "/trunks/eu/codecs", {"codecs": "pcma, pcmu"}, csrf_from="/trunks"
+        "/trunks/eu/codecs",
+        {"codecs": "pcma, pcmu", "version": row_version(admin, "/trunks/eu/codecs")},
+        csrf_from="/trunks",
     )
     assert saved.status == 303
     assert 'id="codecs-eu" name="codecs" type="text" size="12" value="PCMA,PCMU"' in (
@@ -233,3 +246,38 @@ def test_a_ring_group_changed_meanwhile_is_not_overwritten_by_an_old_form(
     group = next(g for g in shown if g["number"] == "611")
     assert group["name"] == "Desk"
     assert [m["extension"] for m in group["members"]] == ["102"]
+
+
+def test_a_trunk_changed_meanwhile_is_not_overwritten_by_its_rows_old_forms(
+    office, admin
+):
+    made = office.cli("trunk", "add", "nl", "--kind", "peer", "--host", "127.0.0.1")
+    assert made.returncode == 0, made.stderr
+    codecs_version = row_version(admin, "/trunks/nl/codecs")
+    recording_version = row_version(admin, "/trunks/nl/recording")
+    # Someone else changes the trunk's codecs while the page is open.
+    changed = office.cli("trunk", "set", "nl", "--codecs", "g722")
+    assert changed.returncode == 0, changed.stderr
+
+    stale_codecs = admin.post_form(
+        "/trunks/nl/codecs",
+        {"codecs": "pcmu", "version": codecs_version},
+        csrf_from="/trunks",
+    )
+    stale_recording = admin.post_form(
+        "/trunks/nl/recording",
+        {"recording": "on", "version": recording_version},
+        csrf_from="/trunks",
+    )
+
+    for stale in (stale_codecs, stale_recording):
+        assert stale.status == 409
+        said = stale.body[stale.body.index('id="trunk-changed"') :]
+        assert "trunk nl was changed by someone else" in said.split("</p>")[0]
+        assert 'id="codecs-nl" name="codecs" type="text" size="12" value="G722"' in (
+            stale.body
+        )
+    nl = next(
+        t for t in office.cli("trunk", "list", "--json").json() if t["name"] == "nl"
+    )
+    assert nl["codecs"] == ["G722"] and nl["recording"] is False

@@ -126,7 +126,9 @@ class WebClient:
         """Post a form with the CSRF token of the page it came from, and
         the version its edit form carries, as a browser would."""
         page = self.get(csrf_from or path)
-        carried = {"csrf_token": page.csrf_token(), "version": page.form_version()}
+        carried = {"csrf_token": page.csrf_token()}
+        if version := page.form_version():
+            carried["version"] = version
         return self.request("POST", path, form=carried | form)
 
     def sign_in(self, username: str, password: str) -> Response:

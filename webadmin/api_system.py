@@ -9,7 +9,9 @@ Restoring and installing are two steps each, as on the System page: ``POST
 /api/v1/backups/restore`` uploads a backup (multipart: ``backup``, and
 ``passphrase`` for a sealed one), checks it whole and stages it, answering
 what it holds; ``POST /api/v1/backups/restore/confirm`` has the agent stop,
-restore it and start again. ``POST /api/v1/firmware/bundles`` uploads and
+restore it and start again; ``GET /api/v1/backups/restore`` then says what
+is staged and, if the agent refused the restore as it started again, why.
+``POST /api/v1/firmware/bundles`` uploads and
 verifies a bundle (``bundle``); ``POST /api/v1/firmware/bundles/install``
 writes the verified one to the other slot and restarts into it once.
 """
@@ -106,6 +108,20 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         finally:
             path.unlink(missing_ok=True)
         return _json_response(report.to_dict() | {"staged": True})
+
+    @app.get(system_uploads.API_RESTORE_UPLOAD)
+    @api_route
+    def restore_state() -> str:
+        service = BackupService(appliance.settings, access.current().principal)
+        refused = service.refused_restore()
+        staged = service.pending()
+        return _json_response(
+            {
+                "staged": None if staged is None else staged.to_dict(),
+                "restoring": service.restore_requested(),
+                "refused": refused,
+            }
+        )
 
     @app.post(f"{system_uploads.API_RESTORE_UPLOAD}/confirm")
     @api_route

@@ -27,8 +27,46 @@ def _upload(field: str, extra: dict | None = None) -> dict:
     }
 
 
+_RESTORE_STATE = {
+    "type": "object",
+    "required": ["staged", "restoring", "refused"],
+    "properties": {
+        "staged": {
+            "type": ["object", "null"],
+            "description": "the uploaded backup waiting for a confirmation",
+        },
+        "restoring": {
+            "type": "boolean",
+            "description": "a restore is confirmed and the agent has not yet"
+            " started again",
+        },
+        "refused": {
+            "type": ["object", "null"],
+            "description": "why the agent refused the last confirmed restore as"
+            " it started again (nothing was changed); null once a backup is"
+            " uploaded or a restore confirmed again",
+            "required": ["reason", "requested_by", "refused_at"],
+            "properties": {
+                "reason": {"type": "string"},
+                "requested_by": {"type": ["string", "null"]},
+                "refused_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    },
+}
+
+
 PATHS: dict = {
     "/backups/restore": {
+        "get": {
+            "operationId": "restoreState",
+            "summary": "The uploaded backup, and why a confirmed restore was refused",
+            "description": "Super administrators only.",
+            "responses": {
+                "200": json_response(_RESTORE_STATE, "the restore's state"),
+                **ACCESS_ERRORS,
+            },
+        },
         "post": {
             "operationId": "stageRestore",
             "summary": "Upload a backup, check it whole and keep it for a restore",

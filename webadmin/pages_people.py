@@ -13,13 +13,25 @@ import bottle
 
 from agent.accounts import custom_roles, tokens
 from agent.accounts.roles import ACCESS_LEVELS, MODULES, Permission, Role
+from agent.accounts.service import AccountInfo
 from agent.appliance import Appliance
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
-from webadmin import access
+from webadmin import access, form_versions
 from webadmin.flash import FlashBox
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
+
+
+def account_row(account: AccountInfo) -> dict:
+    """An account as its row on the Accounts page shows it; the row's role
+    form carries the version of this (webadmin.form_versions)."""
+    return {
+        "username": account.username,
+        "role": account.role,
+        "extension": account.extension,
+        "must_change_password": account.must_change_password,
+    }
 
 
 def refused(error: PbxError) -> str:
@@ -49,6 +61,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             status,
             title="Accounts",
             accounts=rows,
+            versions={
+                a.username: form_versions.version_of(account_row(a)) for a in rows
+            },
             roles=custom_roles.all_role_names(),
             values=values,
             errors=errors,
@@ -93,9 +108,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post("/accounts/<username>/role")
     def set_account_role(username: str) -> str:
         try:
+            current = appliance.accounts.get(principal(), username)
+            form_versions.check_edit(
+                "account", username, account_row(current), _form("version")
+            )
             appliance.accounts.set_role(principal(), username, _form("role"))
         except (Forbidden, NotFound) as exc:
             return refused(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            return accounts_page({}, {"form": str(exc)}, exc.status)
         except PbxError as exc:
             return accounts_page({}, _field_errors(exc), 422)
         access.redirect("/accounts?notice=saved-account", 303)

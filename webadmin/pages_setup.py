@@ -41,6 +41,13 @@ FIRST_STEP = "timezone"
 #: Rows of the first-extensions form; more are added on the Extensions page
 #: or imported from CSV.
 EXTENSION_ROWS = 5
+EXTENSION_COLUMNS = ("number", "display_name", "email")
+#: Every field the first-extensions form posts; a post with any other (a row
+#: the form does not offer) is refused as a whole.
+EXTENSION_FIELDS = frozenset(
+    {access.CSRF_FIELD, "skip"}
+    | {f"{name}_{i}" for name in EXTENSION_COLUMNS for i in range(EXTENSION_ROWS)}
+)
 MAIL_FIELDS = ("host", "port", "security", "username", "password", "sender")
 
 
@@ -155,6 +162,20 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         return step_page("mail", status, mail=mail, sent=sent, errors=errors or {})
 
     def extensions_step() -> str:
+        unknown = sorted(set(bottle.request.forms) - EXTENSION_FIELDS)
+        if unknown:
+            rows = [
+                {name: _form(f"{name}_{i}") for name in EXTENSION_COLUMNS}
+                for i in range(EXTENSION_ROWS)
+            ]
+            message = (
+                f"{unknown[0]}: not a field of this form, which has rows 1 to "
+                f"{EXTENSION_ROWS} (number_0 to email_{EXTENSION_ROWS - 1}); "
+                "nothing was added"
+            )
+            return step_page(
+                "extensions", 422, rows=rows, created=None, errors={"form": message}
+            )
         rows = [
             {
                 "number": _form(f"number_{i}"),

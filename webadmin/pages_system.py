@@ -28,7 +28,7 @@ from agent.backup.schedule import (
 from agent.backup.service import BackupService
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.firmware import keys
-from agent.firmware.device import Device, NoFirmwareSlots
+from agent.firmware.device import Device, NoDeviceDescription, NoFirmwareSlots
 from agent.firmware.manifest import Manifest
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 from agent.mail import MailService
@@ -44,14 +44,16 @@ MAIL_TEXT_FIELDS = ("host", "security", "username", "sender", "sender_name")
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
     """Add the System page's routes to app."""
 
-    def firmware() -> tuple[FirmwareStatus | None, str]:
+    def firmware() -> tuple[FirmwareStatus | None, str, bool]:
+        """The slots' status, or why there is none and whether this is a
+        workstation (no device description at all) rather than a device."""
         principal = access.current().principal
         try:
             device = Device.load()
         except NoFirmwareSlots as exc:
-            return None, str(exc)
+            return None, str(exc), isinstance(exc, NoDeviceDescription)
         service = FirmwareService(device, principal, keys.trusted_keys())
-        return service.status(), ""
+        return service.status(), "", False
 
     def page(
         status: int = 200,
@@ -72,9 +74,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         ):
             message = f"{principal.name} ({principal.role_name}) may not view this"
             return render("error", 403, title="Forbidden", message=message)
-        slots, no_slots = (None, "")
+        slots, no_slots, workstation = (None, "", False)
         if principal.can(Permission.VIEW_FIRMWARE):
-            slots, no_slots = firmware()
+            slots, no_slots, workstation = firmware()
         mail, mail_templates, transcription = None, [], None
         if principal.can(Permission.VIEW_SYSTEM_SETTINGS):
             mail = MailService(appliance.key, principal).show() | (mail_form or {})
@@ -85,18 +87,20 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             for template in mail_templates:
                 if template["kind"] == template_kind:
                     template.update(template_form or {})
-        schedule, stored, restore = None, [], None
+        schedule, stored, restore, restore_refused = None, [], None, None
         if principal.can(Permission.MANAGE_BACKUPS):
             backups = ScheduledBackups(appliance.settings, appliance.key, principal)
             schedule = backups.schedule().to_dict() | (schedule_form or {})
             stored = backups.stored()
-            restore = BackupService(appliance.settings, principal).pending()
+            restores = BackupService(appliance.settings, principal)
+            restore, restore_refused = restores.pending(), restores.refused_restore()
         return render(
             "system",
             status,
             title="System",
             firmware=slots,
             no_slots=no_slots,
+            workstation=workstation,
             mail=mail,
             mail_notice=mail_notice,
             mail_templates=mail_templates,
@@ -108,6 +112,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             frequencies=FREQUENCIES,
             weekdays=WEEKDAYS,
             restore=restore,
+            restore_refused=restore_refused,
             bundle=bundle,
             bundle_target=_other_slot(slots) if bundle else None,
             backup_limit=bodies.limit_text(system_uploads.BACKUP_UPLOAD_MAX),

@@ -16,8 +16,8 @@ from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.recordings import service as recordings
 from agent.routes.service import PatternSpec, RouteService
 from agent.trunks import rules
-from agent.trunks.service import TrunkService
-from webadmin import access, api_recordings
+from agent.trunks.service import TrunkInfo, TrunkService
+from webadmin import access, api_recordings, form_versions
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -37,6 +37,20 @@ TRUNK_FORM = (
 ROUTE_FORM = ("name", "patterns", "trunks", "caller_id")
 INBOUND_FORM = ("did", "destination", "caller_id")
 SEARCH_FIELDS = ("since", "until", "number", "disposition")
+
+
+def trunk_row(trunk: TrunkInfo) -> dict:
+    """A trunk as its row on the Trunks page shows it; the row's forms
+    (codecs, recording) carry the version of this (webadmin.form_versions)."""
+    return {
+        "name": trunk.name,
+        "kind": trunk.kind,
+        "server": f"{trunk.host}:{trunk.port} {trunk.transport}",
+        "account": trunk.username,
+        "dids": trunk.dids,
+        "codecs": ",".join(trunk.codecs) if trunk.codecs else rules.ANY_CODEC,
+        "recording": trunk.recording,
+    }
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -67,6 +81,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             values=values,
             errors=errors,
             rules=rules,
+            versions={t.name: form_versions.version_of(trunk_row(t)) for t in rows},
+        )
+
+    def check_trunk_version(name: str) -> None:
+        """Refuse a row's form loaded before the trunk changed (or went)."""
+        current = next((t for t in trunks().list() if t.name == name), None)
+        form_versions.check_edit(
+            "trunk",
+            name,
+            None if current is None else trunk_row(current),
+            _form("version"),
         )
 
     @app.post("/trunks/<name>/recording")
@@ -76,9 +101,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         try:
             if choice not in {"on", "off"}:
                 raise InvalidInput("recording", choice, "on or off")
+            check_trunk_version(name)
             recordings.set_trunk_recording(principal, name, choice == "on")
         except Forbidden as exc:
             return forbidden(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            return trunks_page({}, {"changed": str(exc)}, exc.status)
         except PbxError as exc:
             return trunks_page({}, _field_errors(exc), 422)
         log.info("trunk %s: recording %s, by %s", name, choice, principal.name)
@@ -87,9 +115,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.post("/trunks/<name>/codecs")
     def set_trunk_codecs(name: str) -> str:
         try:
+            check_trunk_version(name)
             info = trunks().update(name, codecs=_form("codecs"))
         except Forbidden as exc:
             return forbidden(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            return trunks_page({}, {"changed": str(exc)}, exc.status)
         except PbxError as exc:
             return trunks_page({}, _field_errors(exc), 422)
         shown = ",".join(info.codecs) if info.codecs else rules.ANY_CODEC

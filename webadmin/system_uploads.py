@@ -4,11 +4,9 @@ Both are large: a backup carries the voicemail and recordings, a bundle a
 whole root file system. The request's body is spooled to disk by bottle as
 it arrives (never held in memory) and the file is copied from there into
 the data directory in steps, counting, so a body that lied about its size
-is still cut at the limit.
-
-Known shortcoming: bottle spools under the system's temporary directory,
-which on the production image is a 64 MB tmpfs, so a larger upload fails
-there until the web daemon's ``TMPDIR`` points at the data partition.
+is still cut at the limit. bottle spools under the temporary directory,
+which the agent points at the data partition for each web daemon
+(``TMPDIR``, agent/web/daemons.py): the image's /tmp is a 64 MB tmpfs.
 """
 
 from __future__ import annotations

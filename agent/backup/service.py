@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import io
+import json
 import logging
 import os
 import shutil
@@ -70,6 +71,10 @@ PENDING_DIR = ".restore-pending"
 #: In the run directory: the agent, seeing it, stops its daemons, restores
 #: the pending backup and starts again.
 RESTORE_REQUEST = "restore-requested"
+#: In the run directory: why the last requested restore was refused at the
+#: agent's restart, for the System page and the API to show to whoever
+#: started it (the agent has no one else to tell).
+RESTORE_REFUSED = "restore-refused.json"
 COPY_CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 # Secrets (device key, TLS key) stay readable by the agent alone.
@@ -282,6 +287,7 @@ class BackupService:
         pending = self.settings.data_dir / PENDING_DIR
         shutil.rmtree(pending, ignore_errors=True)
         os.replace(staging, pending)
+        (self.settings.run_dir / RESTORE_REFUSED).unlink(missing_ok=True)
         log.info(
             "backup made by %s on %s: checked and staged by %s",
             manifest.software_version,
@@ -310,6 +316,7 @@ class BackupService:
         if report is None:
             raise BackupRefused("no backup is staged: upload one first")
         request = self.settings.run_dir / RESTORE_REQUEST
+        (self.settings.run_dir / RESTORE_REFUSED).unlink(missing_ok=True)
         request.write_text(self.actor.name + "\n")
         log.info("restore of the staged backup requested by %s", self.actor.name)
         return report
@@ -320,20 +327,48 @@ class BackupService:
     def restore_pending(self) -> RestoreReport:
         """Swap in the staged backup; the agent calls it once it stopped."""
         self.actor.require(Permission.MANAGE_BACKUPS)
-        (self.settings.run_dir / RESTORE_REQUEST).unlink(missing_ok=True)
-        pending = self.settings.data_dir / PENDING_DIR
-        report = self.pending()
-        if report is None:
-            raise BackupRefused("no backup is staged")
-        if agent_is_running(self.settings):
-            raise BackupRefused("the agent is running: stop it first")
+        request = self.settings.run_dir / RESTORE_REQUEST
         try:
+            requested_by = request.read_text().strip()
+        except OSError:
+            requested_by = ""
+        request.unlink(missing_ok=True)
+        pending = self.settings.data_dir / PENDING_DIR
+        try:
+            report = self.pending()
+            if report is None:
+                raise BackupRefused("no backup is staged")
+            if agent_is_running(self.settings):
+                raise BackupRefused("the agent is running: stop it first")
             self._check_databases(pending, report.manifest)
             self._swap(pending, report.manifest)
+        except BackupRefused as exc:
+            self._remember_refusal(str(exc), requested_by)
+            raise
         finally:
             shutil.rmtree(pending, ignore_errors=True)
         log.info("restored the staged backup: %d files", report.files)
         return report
+
+    def _remember_refusal(self, reason: str, requested_by: str) -> None:
+        refusal = {
+            "reason": reason,
+            "requested_by": requested_by or None,
+            "refused_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        path = self.settings.run_dir / RESTORE_REFUSED
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(refusal) + "\n")
+
+    def refused_restore(self) -> dict | None:
+        """Why the last requested restore was refused at the agent's
+        restart (reason, requested_by, refused_at), or None: none was, or a
+        backup was staged or a restore requested since."""
+        self.actor.require(Permission.MANAGE_BACKUPS)
+        try:
+            return json.loads((self.settings.run_dir / RESTORE_REFUSED).read_text())
+        except (OSError, ValueError):
+            return None
 
     def _unpack(
         self, archive: Path, passphrase: str | None, staging: Path

@@ -53,6 +53,10 @@ class NoFirmwareSlots(PbxError):
     kind = "no-firmware-slots"
 
 
+class NoDeviceDescription(NoFirmwareSlots):
+    """No device.json at all: a workstation (``make run``), not a device."""
+
+
 @dataclass(frozen=True)
 class Slot:
     name: str
@@ -80,7 +84,7 @@ class Device:
             os.environ.get("EDGEPBX_FIRMWARE_DEVICE", str(DEFAULT_DESCRIPTION))
         )
         if not path.is_file():
-            raise NoFirmwareSlots(
+            raise NoDeviceDescription(
                 f"no device description at {path}: this machine has no "
                 "firmware slots (set EDGEPBX_FIRMWARE_DEVICE)"
             )

@@ -21,8 +21,10 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import os
+import shutil
 import ssl
 import sys
+from pathlib import Path
 
 from agent.security.certificates import is_uploaded, stored_leaf_der
 from agent.settings import Settings
@@ -47,6 +49,11 @@ HTTP_THREADS = 4
 WORKER_TIMEOUT_S = 30
 GRACEFUL_TIMEOUT_S = 5
 PROBE_TIMEOUT_S = 2.0
+# Uploads (backups, firmware bundles: hundreds of MB) are spooled by bottle
+# into the temporary directory, and /tmp on the image is a 64 MB tmpfs; so
+# each web daemon's TMPDIR is a folder of its own on the data partition,
+# emptied as the daemon starts (a spool a killed worker left is garbage).
+SPOOL_FOLDER = "tmp"
 # The probes ask for pages every request path allows without signing in.
 HTTPS_PROBE_PATH = "/signin"
 HTTP_PROBE_PATH = "/prov/"
@@ -114,7 +121,7 @@ def https_spec(settings: Settings) -> DaemonSpec:
             "--keyfile",
             str(settings.https_key),
         ]
-        return command, _environment(settings)
+        return command, _environment(settings, "webadmin")
 
     return DaemonSpec(
         name="webadmin", prepare=prepare, answering=lambda: https_answering(settings)
@@ -130,7 +137,7 @@ def http_spec(settings: Settings) -> DaemonSpec:
             HTTP_WORKERS,
             HTTP_THREADS,
         )
-        return command, _environment(settings)
+        return command, _environment(settings, "webadmin-http")
 
     return DaemonSpec(
         name="webadmin-http",
@@ -139,8 +146,22 @@ def http_spec(settings: Settings) -> DaemonSpec:
     )
 
 
-def _environment(settings: Settings) -> dict[str, str]:
-    return dict(os.environ, **settings.environment())
+def spool_dir(settings: Settings, daemon: str) -> Path:
+    """The web daemon's temporary directory, on the data partition."""
+    return settings.data_dir / SPOOL_FOLDER / daemon
+
+
+def _fresh_spool(settings: Settings, daemon: str) -> Path:
+    """The daemon's spool, made if missing and emptied (it is not running)."""
+    folder = spool_dir(settings, daemon)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _environment(settings: Settings, daemon: str) -> dict[str, str]:
+    spool = _fresh_spool(settings, daemon)
+    return dict(os.environ, **settings.environment(), TMPDIR=str(spool))
 
 
 def https_answering(settings: Settings) -> bool:

@@ -16,6 +16,7 @@
       <td>
         <form method="post" action="/accounts/{{a.username}}/role" class="inline">
           <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+          <input type="hidden" name="version" value="{{versions[a.username]}}">
           <label class="visually-hidden" for="role-{{a.username}}">Role of {{a.username}}</label>
           <select id="role-{{a.username}}" name="role">
           % for r in roles:

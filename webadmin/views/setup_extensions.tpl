@@ -16,6 +16,9 @@
 <p><a class="button" href="/extensions" id="setup-finish">Go to the extensions</a></p>
 % else:
 <p>Add the first extensions now (more later, one by one or from a CSV file).</p>
+% if errors.get('form'):
+<p class="error" role="alert" id="setup-extensions-error">{{errors['form']}}</p>
+% end
 % if errors.get('csv'):
 <p class="error" role="alert">{{errors['csv']}}</p>
 % end

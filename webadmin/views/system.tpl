@@ -5,6 +5,14 @@
 <h2>Firmware</h2>
 % if firmware is None:
 <p class="empty">{{no_slots}}</p>
+% if workstation:
+<p id="workstation-firmware">This is normal on a workstation (<code>make run</code>): the
+phone system runs from a checkout, not from a firmware image, so there is no slot to
+update and bundles cannot be installed here. The device describes its two slots in
+<code>/etc/edgepbx/device.json</code>. To try updates on a workstation, describe a
+simulated device and point <code>EDGEPBX_FIRMWARE_DEVICE</code> at it (the README,
+"A simulated device").</p>
+% end
 % else:
 <p>Running release <strong>{{firmware.version or "unknown"}}</strong> from slot
 {{firmware.booted_slot}}.
@@ -231,6 +239,11 @@ as safe as the box, or seal it with a passphrase.</p>
 </form>
 
 <h2 id="restore">Restore a backup</h2>
+% if restore_refused:
+<p class="error" role="alert" id="restore-refused">The restore{{' started by ' + restore_refused['requested_by'] if restore_refused.get('requested_by') else ''}}
+was refused when the box started again, at {{local_clock(restore_refused['refused_at'])}}:
+{{restore_refused['reason']}}. Nothing was changed: the box runs on the data it had before.</p>
+% end
 % if errors.get('restore_form'):
 <p class="error" role="alert">{{errors['restore_form']}}</p>
 % end

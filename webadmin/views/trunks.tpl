@@ -4,6 +4,9 @@
   <h1>Trunks <span class="count">{{len(trunks)}}</span></h1>
   <span><a href="/routes">Routes</a> · <a href="/call-rules">Call rules</a> · <a href="/calls">Call records</a></span>
 </div>
+% if errors.get('changed'):
+<p class="error" role="alert" id="trunk-changed">{{errors['changed']}}</p>
+% end
 % if not trunks:
 <p class="empty">No trunks yet. A trunk connects the PBX to a carrier: by registering with an account, or as a peer that trusts this PBX's address.</p>
 % else:
@@ -26,6 +29,7 @@
         % if editable:
         <form method="post" action="/trunks/{{trunk.name}}/codecs" class="inline">
           <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+          <input type="hidden" name="version" value="{{versions[trunk.name]}}">
           <label for="codecs-{{trunk.name}}" class="visually-hidden">Codecs of trunk {{trunk.name}}</label>
           <input id="codecs-{{trunk.name}}" name="codecs" type="text" size="12" value="{{shown}}">
           <button type="submit" aria-label="Save the codecs of trunk {{trunk.name}}">Save</button>
@@ -38,6 +42,7 @@
         % if editable:
         <form method="post" action="/trunks/{{trunk.name}}/recording" class="inline">
           <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+          <input type="hidden" name="version" value="{{versions[trunk.name]}}">
           <input type="hidden" name="recording" value="{{'off' if trunk.recording else 'on'}}">
           <span>{{'on' if trunk.recording else 'off'}}</span>
           <button type="submit" aria-label="{{'Stop' if trunk.recording else 'Start'}} recording the calls of trunk {{trunk.name}}">{{'Stop recording' if trunk.recording else 'Record calls'}}</button>
