@@ -186,3 +186,12 @@ def test_bad_broadcast_input_is_refused_naming_the_field(pbx_data):
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.json()["error"]["field"] == field
     assert cli_json(pbx_data, "paging", "broadcast", "list") == []
+
+    # Run now says once that the broadcast went to the media service.
+    cli_json(pbx_data, "paging", "broadcast", "set", "b", "--page-group", "700",
+             *beep, *weekly)  # fmt: skip
+    ran = pbx_data.cli("paging", "broadcast", "run", "b")
+    assert ran.returncode == 0, ran.stderr
+    said = ran.stdout + ran.stderr
+    assert said.count("sent to the media service") == 1, said
+    assert "page group 700" in said
