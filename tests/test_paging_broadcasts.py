@@ -3,7 +3,9 @@ which answer by themselves, at the time of the appliance's zone or now."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import subprocess
 import time
 import zoneinfo
@@ -117,8 +119,37 @@ def upload_chime(pbx, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def room_members_by_worker(pbx) -> dict[int, int]:
+    """Per media worker's port, the people in its conference rooms, as the
+    workers publish them (agent/conference/occupancy.py)."""
+    members = {}
+    for port in pbx.media_ports:
+        path = pbx.data_dir / "run" / f"conference-{port}.json"
+        with contextlib.suppress(OSError, ValueError):
+            members[port] = sum(json.loads(path.read_text())["rooms"].values())
+    return members
+
+
+def fill_a_room_on_every_worker(pbx, phone: Phone) -> list:
+    """Call conference rooms from phone, one more each time, until every
+    media worker holds one (each room meets on the worker its number picks)."""
+    calls = []
+    for room in range(800, 804):
+        cli_json(pbx, "conference", "set", str(room), "--name", f"Room {room}")
+        calls.append(phone.call(str(room)))
+        deadline = time.monotonic() + 15
+        while sum(room_members_by_worker(pbx).values()) < len(calls):
+            assert time.monotonic() < deadline, f"nobody joined room {room}"
+            time.sleep(0.2)
+        held = room_members_by_worker(pbx)
+        if all(held.get(port) for port in pbx.media_ports):
+            return calls
+    raise AssertionError("rooms 800-803 all met on one media worker")
+
+
 def test_a_broadcast_run_now_is_heard_on_the_members_phones_then_hung_up(pbx, tmp_path):
     passwords = {n: pbx.add_extension(n) for n in TONES}
+    passwords["104"] = pbx.add_extension("104")
     upload_chime(pbx, tmp_path)
     cli_json(pbx, "paging", "add", "700", "--name", "Shop", "--members", "102,103")
     cli_json(pbx, "paging", "add", "701", "--name", "Back", "--members", "101")
@@ -137,13 +168,17 @@ def test_a_broadcast_run_now_is_heard_on_the_members_phones_then_hung_up(pbx, tm
             "103", passwords["103"], server="127.0.0.1", port=pbx.sip_port,
             tone_hz=TONES["103"], answer_incoming="auto",
         ) as c,
+        Phone("104", passwords["104"], server="127.0.0.1", port=pbx.sip_port) as d,
     ):  # fmt: skip
-        for p in (b, c):
+        for p in (b, c, d):
             assert p.register() == 200
+        # Every worker holds a conference room and has lines free: the
+        # broadcast is still placed.
+        fill_a_room_on_every_worker(pbx, d)
         cli_json(pbx, "paging", "broadcast", "run", "closing")
         calls = {}
         for p in (b, c):
-            calls[p.user] = p.wait_incoming(timeout=15)
+            calls[p.user] = p.wait_incoming(timeout=25)
             calls[p.user].wait_confirmed()
             assert calls[p.user].auto_answer_headers, f"{p.user}: no auto-answer"
         for user, call in calls.items():
@@ -186,3 +221,12 @@ def test_bad_broadcast_input_is_refused_naming_the_field(pbx_data):
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.json()["error"]["field"] == field
     assert cli_json(pbx_data, "paging", "broadcast", "list") == []
+
+    # Run now says once that the broadcast went to the media service.
+    cli_json(pbx_data, "paging", "broadcast", "set", "b", "--page-group", "700",
+             *beep, *weekly)  # fmt: skip
+    ran = pbx_data.cli("paging", "broadcast", "run", "b")
+    assert ran.returncode == 0, ran.stderr
+    said = ran.stdout + ran.stderr
+    assert said.count("sent to the media service") == 1, said
+    assert "page group 700" in said

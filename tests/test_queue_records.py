@@ -204,3 +204,54 @@ def test_report_show_prints_each_queue_and_its_agents(db, capsys, monkeypatch):
         "average, 40 s longest; 50 % within 20 s"
     ) in text
     assert "agent 102: 1 answered, 1:00 talking" in text
+
+
+def test_a_caller_timed_out_into_another_queue_counts_in_each_queue_for_its_part(db):
+    CallQueue.create(number="601", name="Support", service_level_s=20)
+    queue_call(
+        "f", queued(), worker_answered(), left(30, "timed out", failover="queue"),
+        ("queued", 30.1, {"queue": "601"}),
+        ("queue_left", 40, {"queue": "601", "outcome": "answered", "agent": "103",
+                            "wait_s": 9.9}),
+        ended(100),
+    )  # fmt: skip
+    queue_call(
+        "g", queued(), worker_answered(), left(30, "timed out", failover="queue"),
+        ("queued", 30.1, {"queue": "601"}),
+        ended(35),
+        ("queue_left", 35, {"queue": "601", "outcome": "abandoned", "wait_s": 4.9}),
+    )  # fmt: skip
+
+    sales, support = queue_figures(T0 - 1, T0 + 3600)
+
+    counted = ("offered", "answered", "abandoned", "timed_out", "longest_wait_s")
+    assert {k: sales.to_dict()[k] for k in counted} == {
+        "offered": 2,
+        "answered": 0,
+        "abandoned": 0,
+        "timed_out": 2,
+        "longest_wait_s": 30,
+    }
+    assert sales.service_level_percent == 0
+    assert {k: support.to_dict()[k] for k in counted} == {
+        "offered": 2,
+        "answered": 1,
+        "abandoned": 1,
+        "timed_out": 0,
+        "longest_wait_s": 10,
+    }
+    assert support.service_level_percent == 50
+    assert support.to_dict()["agents"] == [
+        {"extension": "103", "answered": 1, "talk_s": 60}
+    ]
+    assert sales.to_dict()["agents"] == []
+    # The call's record is the queue it ended in, with that queue's wait.
+    assert (record("f").queue, record("f").agent, record("f").wait_s) == (
+        "601",
+        "103",
+        10,
+    )
+    assert (record("g").queue_outcome, record("g").disposition) == (
+        "abandoned",
+        "no answer",
+    )

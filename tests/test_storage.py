@@ -23,7 +23,7 @@ from agent.events.record import EventRow
 from agent.media.pool import token_path
 from agent.settings import Settings
 from agent.storage.service import MB, StorageService
-from agent.trunks.models import CallRecord
+from agent.trunks.models import CallRecord, QueueCallPart
 from agent.voicemail.mwi import MessageSummary
 from agent.voicemail.service import VoicemailService
 from tests.pbx import free_port
@@ -183,12 +183,15 @@ def test_call_records_retention_removes_only_older_calls(appliance):
             call_id=f"c{n}", direction="in", src="0301", dst="101",
             started_at=now - days * DAY_S, ended_at=now - days * DAY_S + 60,
         )  # fmt: skip
+        QueueCallPart.create(call_id=f"c{n}", queue="600", joined_at=now)
     storage = service(appliance)
     storage.set_retention("call-records", max_days=60)
 
     storage.clean("call-records")
 
     assert sorted(r.call_id for r in CallRecord.select()) == ["c2", "c3"]
+    # A queue's part of a call goes with the call's record.
+    assert sorted(p.call_id for p in QueueCallPart.select()) == ["c2", "c3"]
     assert storage.usage().of("call-records").items == 2
 
 

@@ -147,7 +147,11 @@ SCHEMAS: dict = {
                             "type": "string",
                             "enum": ["idle", "ringing", "talking"],
                         },
-                        "calls": {"type": "integer"},
+                        "calls": {
+                            "type": "integer",
+                            "description": "queue calls the agent answered "
+                            "today, as the call records hold them",
+                        },
                     },
                 },
             },

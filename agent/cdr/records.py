@@ -30,7 +30,7 @@ from agent import local_time
 from agent.accounts.roles import NumberRanges, Permission, Principal
 from agent.db.models import Extension
 from agent.errors import Forbidden, InvalidInput
-from agent.trunks.models import CallRecord
+from agent.trunks.models import CallRecord, QueueCallPart
 
 log = logging.getLogger("edgepbx.cdr")
 
@@ -153,7 +153,7 @@ def apply_event(event: dict) -> None:
         # Kept until the end: the row says voicemail if the mailbox answers.
         row.disposition = VOICEMAIL
     elif kind == QUEUED:
-        _queued(row, event)
+        _queued(row, event, at)
     elif kind == QUEUE_LEFT:
         _left_queue(row, event, at)
     elif kind == "answered" and row.answered_at is None and not row.queue:
@@ -172,10 +172,13 @@ def apply_event(event: dict) -> None:
     row.save()
 
 
-def _queued(row: CallRecord, event: dict) -> None:
+def _queued(row: CallRecord, event: dict, at: float) -> None:
     """The caller joins a queue: whoever answered before (the media worker,
-    an IVR menu) is not who the caller wanted; an agent will be."""
+    an IVR menu) is not who the caller wanted; an agent will be. The row
+    shows the queue the call is in now; the queue's part of the call is a
+    row of its own, kept when the caller fails over to another queue."""
     row.queue = str(event.get("queue", ""))[:6]
+    QueueCallPart.create(call_id=row.call_id, queue=row.queue, joined_at=at)
     row.agent = ""
     row.queue_outcome = ""
     row.queue_wait_s = None
@@ -186,8 +189,11 @@ def _queued(row: CallRecord, event: dict) -> None:
 
 def _left_queue(row: CallRecord, event: dict, at: float) -> None:
     outcome = str(event.get("outcome", ""))
-    if outcome not in QUEUE_OUTCOMES or row.queue != str(event.get("queue", "")):
+    if outcome not in QUEUE_OUTCOMES:
         return
+    _leave_part(row, event, outcome, at)
+    if row.queue != str(event.get("queue", "")):
+        return  # the call has moved on to another queue
     row.queue_outcome = outcome
     row.queue_wait_s = max(0.0, float(event.get("wait_s") or 0))
     if outcome == QUEUE_ANSWERED:
@@ -197,6 +203,28 @@ def _left_queue(row: CallRecord, event: dict, at: float) -> None:
         # The failover's mailbox answers the call, as a callee's does.
         row.disposition = VOICEMAIL
         row.answered_at = at
+
+
+def _leave_part(row: CallRecord, event: dict, outcome: str, at: float) -> None:
+    """How the caller left the queue's part of the call still open."""
+    part = (
+        QueueCallPart.select()
+        .where(
+            QueueCallPart.call_id == row.call_id,
+            QueueCallPart.queue == str(event.get("queue", "")),
+            QueueCallPart.outcome == "",
+        )
+        .order_by(QueueCallPart.id.desc())
+        .first()
+    )
+    if part is None:
+        return
+    part.outcome = outcome
+    part.wait_s = max(0.0, float(event.get("wait_s") or 0))
+    if outcome == QUEUE_ANSWERED:
+        part.agent = str(event.get("agent", ""))[:6]
+        part.answered_at = at
+    part.save()
 
 
 @dataclass(frozen=True)

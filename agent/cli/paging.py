@@ -127,7 +127,8 @@ def broadcast_run(app: Appliance, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"started": info.name}))
     else:
-        print(f"broadcast {info.name}: sent to the media service")
+        # The service's log line says it went to the media service.
+        _show_broadcast(info, False)
     return EXIT_OK
 
 

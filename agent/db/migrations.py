@@ -519,6 +519,30 @@ CREATE TABLE page_broadcast (
 )
 """
 
+# Each queue's part of a call: a caller who fails over from one queue into
+# another has a row per queue, so each queue's figures count only its own
+# wait and outcome. The call records' queue columns so far become parts.
+QUEUE_CALL_PARTS = """
+CREATE TABLE queue_call (
+    id INTEGER PRIMARY KEY,
+    call_id VARCHAR(255) NOT NULL,
+    queue VARCHAR(6) NOT NULL,
+    joined_at REAL NOT NULL,
+    outcome VARCHAR(16) NOT NULL DEFAULT '',
+    agent VARCHAR(6) NOT NULL DEFAULT '',
+    wait_s REAL,
+    answered_at REAL
+);
+CREATE INDEX queue_call_call_idx ON queue_call (call_id);
+CREATE INDEX queue_call_joined_idx ON queue_call (joined_at);
+CREATE INDEX queue_call_agent_idx ON queue_call (agent, joined_at) WHERE agent != '';
+INSERT INTO queue_call (call_id, queue, joined_at, outcome, agent, wait_s,
+                        answered_at)
+    SELECT call_id, queue, started_at, queue_outcome, agent, queue_wait_s,
+           CASE WHEN queue_outcome = 'answered' THEN answered_at END
+    FROM cdr WHERE queue != ''
+"""
+
 # Call records say who transferred a call: the extension on whose transfer
 # (blind or attended) the transferee made it; empty for any other call.
 CDR_TRANSFERRED_BY = """
@@ -577,6 +601,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(31, "voicemail transcripts", _run(VOICEMAIL_TRANSCRIPTS)),
     Migration(33, "codecs per trunk", _run(TRUNK_CODECS)),
+    Migration(36, "each queue's part of a call", _run(QUEUE_CALL_PARTS)),
     Migration(37, "who transferred a call, in its record", _run(CDR_TRANSFERRED_BY)),
 ]
 

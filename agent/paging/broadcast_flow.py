@@ -9,14 +9,20 @@ member on do-not-disturb and add the auto-answer header), plays the prompt
 to each member from the moment that member's phone answers, and hangs up
 when the prompt is over. A member whose phone has not answered after
 RING_S is given up. When every call has ended, a broadcast that no member
-heard is an event. A worker with people in a conference room takes no job:
-its lines are the room's.
+heard is an event.
+
+Every call to a conference room comes to one worker and is not sent on to
+another when that worker is full, so a worker with people in a room leaves
+a job to the workers without one for ROOM_WORKER_WAIT_S, then takes it if
+it still has a line free for every member. Known shortcoming: while such a
+worker plays a broadcast, someone calling into its room may find it full.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from agent.events import catalogue
@@ -33,6 +39,10 @@ CHECK_S = 1.0
 # after this long is not going to.
 RING_S = 20.0
 TAKEN_SUFFIX = ".taken-"
+# How long a worker holding a conference room leaves a job to the others:
+# a few of CHECK_S, so an idle worker takes it first, and far less than the
+# spool's SPOOL_MAX_WAIT_S, so a job is placed whenever a worker has lines.
+ROOM_WORKER_WAIT_S = 5.0
 
 
 def start_watching(worker) -> None:
@@ -59,10 +69,7 @@ def take_job(worker) -> Broadcast | None:
     folder = spool_dir(worker.settings)
     if not folder.is_dir():
         return None
-    if any(ROOMS.values()):
-        # Every call to a room comes to this worker and is not sent on when
-        # it is full, so its free lines are kept for the room's members.
-        return None
+    holds_room = any(ROOMS.values())
     for path in sorted(folder.glob(f"*{JOB_SUFFIX}")):
         try:
             job = BroadcastJob.parse(path.read_text())
@@ -73,6 +80,8 @@ def take_job(worker) -> Broadcast | None:
             path.unlink(missing_ok=True)
             continue
         if worker.free_lines() < max(1, len(job.members)):
+            return None
+        if holds_room and time.time() - job.queued_at < ROOM_WORKER_WAIT_S:
             return None
         taken = path.with_name(f"{path.name}{TAKEN_SUFFIX}{worker.port}")
         try:

@@ -15,8 +15,8 @@ forwards do not apply to queue calls (do-not-disturb does).
 
 The call record (agent/cdr/records.py) is told how the caller left the
 queue: answered by an agent (who, and after how long), abandoned, or timed
-out to the failover. Known shortcoming: a failover to another queue makes the
-record the second queue's, so the first queue's figures miss that timeout.
+out to the failover. A failover to another queue starts a part of the call
+of its own there, so each queue's figures count only their own wait.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from agent.media.music_on_hold import is_enabled
 from agent.media.prompts import digit_prompts, music_on_hold
 from agent.media.uploads import MUSIC_FOLDER
 from agent.queues import state
-from agent.queues.service import DEFAULT_MUSIC, agent_list
+from agent.queues.service import DEFAULT_MUSIC, agent_list, answered_today
 from agent.sip.kamailio_config import CALL_EVENTS_SOCKET_NAME
 from agent.sip.outside import CallEvents
 from agent.voicemail.service import VoicemailService
@@ -90,7 +90,8 @@ def ordered(
 
     Args:
         agents: the free agents in the queue's order.
-        stats: agent -> {"calls": answered, "last_end": epoch seconds}.
+        stats: agent -> {"calls": answered, "last_end": epoch seconds}, as
+            the call records hold them (service.answered_today).
         last_rung: the agent any worker rang last for this queue.
     """
     if strategy == "round-robin" and last_rung in agents:
@@ -174,7 +175,12 @@ class QueueCaller(Flow):
         if not free or position > len(free):
             return
         last = live.rung.get(self.number)
-        self.ring(ordered(self.queue.strategy, free, live.stats, last))
+        stats = (
+            answered_today(free)
+            if self.queue.strategy in {"least-recent", "fewest-calls"}
+            else {}
+        )
+        self.ring(ordered(self.queue.strategy, free, stats, last))
 
     def _reachable(self, agent: str) -> bool:
         """An extension that exists and has do-not-disturb off."""
@@ -286,9 +292,6 @@ class QueueCaller(Flow):
         if call is not self.agent_call and not self.ringing and round_over:
             self._retry_at = time.time() + RETRY_S
         if call is self.agent_call:
-            stat = HELD.stats.setdefault(agent, {"calls": 0, "last_end": 0.0})
-            stat["calls"] += 1
-            stat["last_end"] = time.time()
             log.info(
                 "queue %s: %s ended the call with %s", self.number, agent, self.caller
             )

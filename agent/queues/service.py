@@ -103,6 +103,36 @@ def agent_list(text: str) -> list[str]:
     return [a for a in (text or "").split(",") if a]
 
 
+def answered_today(agents: list[str]) -> dict[str, dict]:
+    """Per agent, the queue calls answered since the start of today (the
+    appliance's time zone) as the call records hold them: ``calls``, and
+    ``last_end``, when the last one ended (Unix seconds, 0 for none).
+
+    The least-recent and fewest-calls strategies read this, so their order
+    is the same on every media worker and survives a worker's restart. A
+    call whose end is not recorded yet (the agent has just hung up) counts
+    from when it was answered.
+    """
+    from agent.reports.figures import period
+
+    if not agents:
+        return {}
+    today = period("today")
+    marks = ",".join("?" for _ in agents)
+    rows = database.execute_sql(
+        "SELECT part.agent, COUNT(*), "
+        "MAX(COALESCE(cdr.ended_at, part.answered_at)) "
+        "FROM queue_call AS part JOIN cdr ON cdr.call_id = part.call_id "
+        f"WHERE part.agent IN ({marks}) AND part.joined_at >= ? "
+        "AND part.answered_at IS NOT NULL GROUP BY part.agent",
+        [*agents, today.start],
+    ).fetchall()
+    return {
+        agent: {"calls": int(calls), "last_end": float(last_end or 0.0)}
+        for agent, calls, last_end in rows
+    }
+
+
 def _within(name: str, value: object, bounds: tuple[int, int], unit: str) -> int:
     low, high = bounds
     if (
@@ -253,7 +283,14 @@ class QueueService:
 
         self.actor.require(Permission.VIEW_MEDIA)
         info = QueueInfo.of(self._queue(number))
-        live = status_of(self.settings, number, info.agents, info.logged_in)
+        everyone = [*info.agents, *info.logged_in]
+        live = status_of(
+            self.settings,
+            number,
+            info.agents,
+            info.logged_in,
+            answered_today(everyone),
+        )
         today = period("today")
         (figures,) = queue_figures(today.start, today.stop, numbers=[number])
         return replace(live, today=figures.to_dict())

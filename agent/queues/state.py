@@ -5,9 +5,10 @@ which neither the other workers nor the web admin can look into. So each
 worker writes what it holds to a small file of its own in the run directory
 whenever it changes (``run/queue-<port>.json``, replaced atomically, with its
 process id): its waiting callers with the time they came in, the agents it
-is ringing or has bridged, per agent the queue calls answered and when
-the last one ended, and per queue the agent it rang last and when (so
-round-robin goes on from there whichever worker holds the next caller).
+is ringing or has bridged, and per queue the agent it rang last and when
+(so round-robin goes on from there whichever worker holds the next caller).
+What agents answered is not held here but in the call records
+(agent/queues/service.py, answered_today), which outlive a worker.
 Readers combine the files of workers still running (as
 agent/conference/occupancy.py does), so a worker that crashed shows nothing.
 
@@ -38,8 +39,6 @@ class WorkerQueues:
     waiting: dict[str, list[dict]] = field(default_factory=dict)
     #: agent extension -> "ringing" or "talking" (with the queue number)
     agents: dict[str, dict] = field(default_factory=dict)
-    #: agent extension -> {"calls": answered, "last_end": epoch seconds}
-    stats: dict[str, dict] = field(default_factory=dict)
     #: queue number -> {"agent": the agent rung last, "at": epoch seconds}
     rung: dict[str, dict] = field(default_factory=dict)
 
@@ -67,7 +66,6 @@ class Combined:
 
     waiting: dict[str, list[dict]]
     agents: dict[str, dict]
-    stats: dict[str, dict]
     #: queue number -> the agent rung last by any worker
     rung: dict[str, str] = field(default_factory=dict)
 
@@ -79,17 +77,12 @@ class Combined:
 def combined(settings: Settings) -> Combined:
     waiting: dict[str, list[dict]] = {}
     agents: dict[str, dict] = {}
-    stats: dict[str, dict] = {}
     rung: dict[str, tuple[float, str]] = {}
     for body in _workers(settings):
         for queue, callers in (body.get("waiting") or {}).items():
             waiting.setdefault(queue, []).extend(callers)
         for agent, state in (body.get("agents") or {}).items():
             agents[agent] = state
-        for agent, stat in (body.get("stats") or {}).items():
-            mine = stats.setdefault(agent, {"calls": 0, "last_end": 0.0})
-            mine["calls"] += int(stat.get("calls", 0))
-            mine["last_end"] = max(mine["last_end"], float(stat.get("last_end", 0)))
         for queue, last in (body.get("rung") or {}).items():
             at = float(last.get("at", 0))
             if at >= rung.get(queue, (0.0, ""))[0]:
@@ -97,7 +90,7 @@ def combined(settings: Settings) -> Combined:
     for callers in waiting.values():
         callers.sort(key=lambda w: w["since"])
     last_rung = {queue: agent for queue, (_, agent) in rung.items()}
-    return Combined(waiting, agents, stats, last_rung)
+    return Combined(waiting, agents, last_rung)
 
 
 @dataclass(frozen=True)
@@ -114,7 +107,15 @@ class QueueStatus:
         return asdict(self)
 
 
-def status_of(settings: Settings, number: str, agents: list[str], dynamic: list[str]):
+def status_of(
+    settings: Settings,
+    number: str,
+    agents: list[str],
+    dynamic: list[str],
+    answered: dict[str, dict],
+):
+    """The queue now; answered: per agent the queue calls answered today
+    (service.answered_today)."""
     now = time.time()
     live = combined(settings)
     waiting = [
@@ -129,7 +130,7 @@ def status_of(settings: Settings, number: str, agents: list[str], dynamic: list[
                 "extension": agent,
                 "kind": "static" if agent in agents else "logged in",
                 "state": state,
-                "calls": live.stats.get(agent, {}).get("calls", 0),
+                "calls": answered.get(agent, {}).get("calls", 0),
             }
         )
     return QueueStatus(number, waiting, rows)

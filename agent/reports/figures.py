@@ -524,23 +524,28 @@ def _by_hour(buckets: list) -> list[Row]:
 
 
 # Per queue and agent, one row each: the figures of QueueFigures in order.
+# A call counts in each queue it waited in, with that queue's part alone
+# (queue_call): a caller who timed out of one queue into another is one
+# timed-out call of the first and one offered call of the second.
 _QUEUE_SQL = f"""
-    SELECT cdr.queue, cdr.agent,
+    SELECT part.queue, part.agent,
         COUNT(*),
-        SUM(cdr.queue_outcome = '{QUEUE_ANSWERED}'),
-        SUM(cdr.queue_outcome = '{ABANDONED}'),
-        SUM(cdr.queue_outcome = '{TIMED_OUT}'),
-        SUM(COALESCE(cdr.queue_wait_s, 0)),
-        COUNT(cdr.queue_wait_s),
-        MAX(cdr.queue_wait_s),
-        SUM(cdr.queue_outcome = '{QUEUE_ANSWERED}'
-            AND cdr.queue_wait_s <= call_queue.service_level_s),
-        SUM(CASE WHEN cdr.queue_outcome = '{QUEUE_ANSWERED}'
-            AND cdr.ended_at IS NOT NULL AND cdr.answered_at IS NOT NULL
-            THEN CAST(ROUND(cdr.ended_at - cdr.answered_at) AS INTEGER)
+        SUM(part.outcome = '{QUEUE_ANSWERED}'),
+        SUM(part.outcome = '{ABANDONED}'),
+        SUM(part.outcome = '{TIMED_OUT}'),
+        SUM(COALESCE(part.wait_s, 0)),
+        COUNT(part.wait_s),
+        MAX(part.wait_s),
+        SUM(part.outcome = '{QUEUE_ANSWERED}'
+            AND part.wait_s <= call_queue.service_level_s),
+        SUM(CASE WHEN part.outcome = '{QUEUE_ANSWERED}'
+            AND cdr.ended_at IS NOT NULL AND part.answered_at IS NOT NULL
+            THEN CAST(ROUND(cdr.ended_at - part.answered_at) AS INTEGER)
             ELSE 0 END)
-    FROM cdr JOIN call_queue ON call_queue.number = cdr.queue
-    WHERE cdr.queue != '' AND cdr.started_at >= ? AND cdr.started_at < ?
+    FROM queue_call AS part
+    JOIN cdr ON cdr.call_id = part.call_id
+    JOIN call_queue ON call_queue.number = part.queue
+    WHERE cdr.started_at >= ? AND cdr.started_at < ?
 """
 
 
@@ -556,7 +561,7 @@ def queue_figures(
     report's role does. Only queues that exist now have figures."""
     cursor = database.execute_sql(
         # visible names src and dst, which call_queue has no column of.
-        f"{_QUEUE_SQL}{visible} GROUP BY cdr.queue, cdr.agent",
+        f"{_QUEUE_SQL}{visible} GROUP BY part.queue, part.agent",
         [start, stop, *(params or [])],
     )
     # Per queue, its rows (one per agent, "" for calls no agent answered)

@@ -46,7 +46,7 @@ from agent.db.models import Mailbox, VoicemailMessage
 from agent.errors import InvalidInput
 from agent.events import catalogue, raise_event
 from agent.settings import Settings
-from agent.trunks.models import CallRecord
+from agent.trunks.models import CallRecord, QueueCallPart
 
 log = logging.getLogger("edgepbx.storage")
 
@@ -441,6 +441,10 @@ class StorageService:
         with database.atomic():
             for start in range(0, len(ids), CALL_RECORD_BATCH):
                 batch = ids[start : start + CALL_RECORD_BATCH]
+                calls = CallRecord.select(CallRecord.call_id).where(
+                    CallRecord.id.in_(batch)
+                )
+                QueueCallPart.delete().where(QueueCallPart.call_id.in_(calls)).execute()
                 CallRecord.delete().where(CallRecord.id.in_(batch)).execute()
         cleanup = Cleanup(CALL_RECORDS, reason, len(items), sum(i.size for i in items))
         if items or self.actor is not SYSTEM:

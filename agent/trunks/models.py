@@ -122,6 +122,25 @@ class CallRecord(BaseModel):
         table_name = "cdr"
 
 
+class QueueCallPart(BaseModel):
+    """One queue's part of a call: a call that fails over from one queue to
+    another has a part in each, so each queue counts only its own wait and
+    how the caller left it. Times are Unix seconds."""
+
+    call_id = peewee.CharField(max_length=255)
+    queue = peewee.CharField(max_length=6)
+    joined_at = peewee.FloatField()
+    #: answered, abandoned, timed out; "" while the caller waits.
+    outcome = peewee.CharField(max_length=16, default="")
+    #: The agent who answered, "" if none did.
+    agent = peewee.CharField(max_length=6, default="")
+    wait_s = peewee.FloatField(null=True)
+    answered_at = peewee.FloatField(null=True)
+
+    class Meta:
+        table_name = "queue_call"
+
+
 class RingGroupRow(BaseModel):
     number = peewee.CharField(unique=True, max_length=6)
     name = peewee.CharField(max_length=64)
