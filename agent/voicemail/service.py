@@ -30,6 +30,7 @@ from agent.db import Saved, database, upsert
 from agent.db.models import Extension, Mailbox, VoicemailMessage, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.settings import Settings
+from agent.storage.service import usage_changed
 
 log = logging.getLogger("edgepbx.voicemail")
 
@@ -383,6 +384,7 @@ class VoicemailService:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(recording, target)
             message.save()
+        usage_changed(self.settings.data_dir)
         return message
 
     def mark_heard(self, message: VoicemailMessage) -> None:
@@ -394,6 +396,7 @@ class VoicemailService:
         path = self.message_path(message)
         message.delete_instance()
         path.unlink(missing_ok=True)
+        usage_changed(self.settings.data_dir)
 
     def message_file(self, number: str, message_id: int) -> Path:
         """The WAV of one message; fetched by the owner, the message is heard.
