@@ -307,6 +307,28 @@ class VoicemailService:
         self.change_pin(box, pin)
         return self.info(box)
 
+    def set_transcribe(self, number: str, transcribe: object) -> MailboxInfo:
+        """The owner (from the portal) or an administrator turns the sending
+        of the box's new messages to the transcription provider on or off."""
+        box = self._owned_or(number, Permission.MANAGE_MEDIA)
+        if not isinstance(transcribe, bool):
+            raise InvalidInput("transcribe", transcribe, "true or false")
+        with database.atomic():
+            before = self._audited(box)
+            box.transcribe = transcribe
+            box.updated_at = utcnow()
+            box.save()
+            audit.record(
+                self.actor, "update", "mailbox", number, before, self._audited(box)
+            )
+        log.info(
+            "mailbox %s: transcription %s by %s",
+            number,
+            "on" if transcribe else "off",
+            self.actor.name,
+        )
+        return self.info(box)
+
     def change_pin(self, box: Mailbox, pin: str) -> None:
         """From the phone's menu, after the caller entered the current PIN."""
         check_mailbox_pin(pin, box.extension.number)
