@@ -2,7 +2,8 @@
 the agent sends its WAV to a stand-in provider on loopback speaking the
 protocol of docs/voicemail-transcription.md, and the text shows in the mail
 (aiosmtpd on loopback) and in the owner's portal; a provider that fails
-costs neither the message nor its mail."""
+costs neither the message nor its mail, and a slow one does not hold the
+mail back."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from agent.devicekey import DeviceKey
+from agent.voicemail.email import TRANSCRIPT_PENDING
 from agent.voicemail.transcription import (
     SEAL_PURPOSE,
     TRIES,
@@ -30,10 +32,13 @@ SPOKEN = "Hello Ann, please call me back about the order."
 # The stand-in sleeps this long when asked to time out; the appliance's
 # timeout is set to 1 s, so every try gives up well before it answers.
 SLOW_REPLY_S = 3.0
+# How long a test waits for something the appliance does in the background.
+BACKGROUND_S = 15.0
 
 
 class Provider:
-    """A transcription provider on 127.0.0.1: answers ``mode`` to each POST."""
+    """A transcription provider on 127.0.0.1: answers ``mode`` to each POST
+    ("late": the first one too slowly, the later ones at once)."""
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -51,7 +56,8 @@ class Provider:
                         "riff": body[:4] == b"RIFF" and body[8:12] == b"WAVE",
                     }
                 )
-                if provider.mode == "slow":
+                late = provider.mode == "late" and len(provider.requests) == 1
+                if provider.mode == "slow" or late:
                     time.sleep(SLOW_REPLY_S)
                 if provider.mode == "redirect":
                     self.send_response(302)
@@ -180,6 +186,25 @@ def test_a_left_message_s_text_is_in_the_mail_and_the_portal(pbx, smtp):
     assert PROVIDER_KEY not in pbx.log()
 
 
+def mail_text(received) -> str:
+    body = received.message.get_body(("plain",)).get_content()
+    return body.replace("\r\n", "\n")
+
+
+def wait_failure_events(pbx, count: int) -> list[dict]:
+    """The voicemail-transcription-failed events, once there are ``count``."""
+    deadline = time.monotonic() + BACKGROUND_S
+    while True:
+        listed = pbx.cli(
+            "event", "list", "--type", "voicemail-transcription-failed", "--json"
+        )
+        assert listed.returncode == 0, listed.stderr
+        events = listed.json()["items"]
+        if len(events) >= count or time.monotonic() > deadline:
+            return events
+        time.sleep(0.3)
+
+
 @pytest.mark.parametrize("mode", ["500", "slow"])
 def test_a_failing_provider_leaves_the_message_and_its_mail_with_an_event(
     pbx, smtp, mode
@@ -192,25 +217,76 @@ def test_a_failing_provider_leaves_the_message_and_its_mail_with_an_event(
             leave_message(b, "101")
 
         (received,) = smtp.wait_for(1, timeout=20)
+        [event] = wait_failure_events(pbx, 1)
         tries = len(provider.requests)
     finally:
         provider.stop()
 
     assert tries == 2
-    text = received.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "Transcript" not in text
+    # The mail went after the first try's timeout, before the second try.
+    assert f"Transcript:\n{TRANSCRIPT_PENDING}\n" in mail_text(received)
     assert len(list(received.message.iter_attachments())) == 1
     [message] = wait_messages(pbx, "101", 1)
     assert message["transcript"] == ""
-    events = pbx.cli(
-        "event", "list", "--type", "voicemail-transcription-failed", "--json"
-    )
-    assert events.returncode == 0, events.stderr
-    [event] = events.json()["items"]
     assert event["object"] == "101"
     said = "answered 500" if mode == "500" else "no answer in 1 s"
     assert said in event["summary"]
     assert PROVIDER_KEY not in event["summary"]
+
+
+def test_a_slow_provider_s_text_comes_after_the_mail_and_the_owner_decides(pbx, smtp):
+    provider = Provider("late")
+    try:
+        password_102 = set_up_office(pbx, smtp, provider, timeout_s=1)
+        owner = portal_user(pbx, signed_in(pbx), "101")
+        off = owner.post_form("/portal/voicemail/transcribe", {}, "/portal/voicemail")
+        shown_off = owner.get("/portal/voicemail?done=transcribe-off").body
+        token = owner.csrf_token()
+
+        def put(number: str, body: object):
+            return owner.request(
+                "PUT",
+                f"/api/v1/voicemail/{number}/transcribe",
+                json_body=body,
+                headers={"X-CSRF-Token": token},
+            )
+
+        wrong_type = put("101", {"transcribe": "yes"})
+        not_own = put("102", {"transcribe": True})
+        on = put("101", {"transcribe": True})
+        with phone(pbx, "102", password_102, TONE_102) as b:
+            assert b.register() == 200
+            leave_message(b, "101")
+
+        # The first mail is the owner's portal account.
+        _account, received = smtp.wait_for(2, timeout=20)
+        deadline = time.monotonic() + BACKGROUND_S
+        while True:
+            [message] = wait_messages(pbx, "101", 1)
+            if message["transcript"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        tries = len(provider.requests)
+    finally:
+        provider.stop()
+
+    assert off.status == 303
+    assert off.headers["location"].endswith("/portal/voicemail?done=transcribe-off")
+    assert 'id="transcribe" name="transcribe">' in shown_off
+    assert "Your new messages are no longer turned into text." in shown_off
+    assert wrong_type.status == 400 and wrong_type.json()["field"] == "transcribe"
+    assert not_own.status == 403
+    assert on.status == 200 and on.json()["transcribe"] is True
+    # The mail did not wait for the text; the text came on the second try,
+    # is kept beside the message and shows in the portal; no second mail.
+    text = mail_text(received)
+    assert f"Transcript:\n{TRANSCRIPT_PENDING}\n" in text and SPOKEN not in text
+    assert tries == 2 and message["transcript"] == SPOKEN
+    page = owner.get("/portal/voicemail").body
+    assert f'id="transcript-{message["id"]}">{SPOKEN}' in page
+    assert 'id="transcribe" name="transcribe" checked>' in page
+    assert len(smtp.messages) == 2
+    assert wait_failure_events(pbx, 0) == []
 
 
 def test_a_redirect_is_a_failure_and_the_key_never_follows_it(tmp_path):

@@ -132,6 +132,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         log.info("mailbox %s: saved by %s", number, actor())
         return _saved_response(saved)
 
+    @app.put(f"{PREFIX}/voicemail/<number>/transcribe")
+    @api_route
+    def put_mailbox_transcribe(number: str) -> str:
+        body = json_object({"transcribe": bool})
+        info = voicemail().set_transcribe(number, body.get("transcribe"))
+        return _json_response(info.to_dict())
+
     @app.delete(f"{PREFIX}/voicemail/<number>")
     @api_route
     def delete_mailbox(number: str) -> str:

@@ -559,6 +559,35 @@ PATHS: dict = {
             },
         },
     },
+    "/voicemail/{number}/transcribe": {
+        "parameters": [NUMBER_PARAMETER],
+        "put": {
+            "operationId": "setMailboxTranscribe",
+            "summary": "Send a mailbox's new messages to the transcription "
+            "provider, or not; its owner (a portal user) may too",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["transcribe"],
+                            "properties": {"transcribe": {"type": "boolean"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_MAILBOX, "the mailbox as changed"),
+                "400": _problem("not a JSON object, an unknown field or a wrong type"),
+                "404": _problem("no such mailbox"),
+                "415": _problem("not application/json"),
+                "422": _problem("transcribe left out or null"),
+                **_ERRORS,
+            },
+        },
+    },
     "/voicemail/{number}/messages": {
         "parameters": [NUMBER_PARAMETER],
         "get": {

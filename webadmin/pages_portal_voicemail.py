@@ -1,5 +1,6 @@
 """The portal's voicemail: a user plays, downloads and deletes their own
-messages, and sets their PIN and greetings.
+messages, and sets their PIN, greetings and whether new messages are
+turned into text.
 
 The same ``VoicemailService`` as the phone's menu and the API; the service
 lets a mailbox's owner act on it, and marks a message heard (updating the
@@ -16,6 +17,7 @@ from agent.appliance import Appliance
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.media.uploads import MAX_UPLOAD_BYTES
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
+from agent.voicemail.transcription import TranscriptionSettings
 from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_people import refused
@@ -34,6 +36,8 @@ bodies.LARGE_BODY_ROUTES[GREETING] = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
 NOTICES = {
     "deleted": "The message is deleted.",
     "pin": "Your voicemail PIN is changed.",
+    "transcribe-on": "Your new messages are turned into text from now on.",
+    "transcribe-off": "Your new messages are no longer turned into text.",
     "greeting": "Your greeting is saved; callers hear it from now on.",
     "greeting-removed": "The greeting is removed; callers hear the default one.",
 }
@@ -69,6 +73,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             mailbox=info,
             messages=messages,
             reasons=GREETING_REASONS,
+            transcription_active=TranscriptionSettings.load().active,
             labels=LABELS,
             done=NOTICES.get(bottle.request.query.get("done", ""), ""),
             errors=errors or {},
@@ -114,7 +119,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return page(_field_errors(exc, labels=LABELS), 422)
         done("pin")
 
-    @app.post(GREETING)
+    @app.post(f"{BASE}/transcribe")
+    def change_transcribe() -> str:
+        wanted = bool(_form("transcribe"))
+        try:
+            service().set_transcribe(own_number(), wanted)
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        done("transcribe-on" if wanted else "transcribe-off")
+
     def upload_greeting() -> str:
         reason = _form("reason")
         upload = bottle.request.files.get("file")

@@ -61,7 +61,8 @@ VOICEMAIL = MailKind(
         "duration": "the length in seconds",
         "duration_s": "the same length",
         "reason": "busy or not answered",
-        "transcript": "the message as text, when transcription is on",
+        "transcript": "the message as text, when transcription is on (or a note "
+        "that it was not ready when the mail went)",
     },
     "New voicemail from {caller_label} for {mailbox}",
     """\

@@ -25,6 +25,11 @@ Before the disk fills (``FULL_PERCENT``), the agent removes the oldest logs,
 backups and recordings until the disk is back under ``TARGET_PERCENT``; the
 event centre's sampler warns earlier, at its ``disk nearly full`` threshold.
 Every clean-up that removes something is audited and counted.
+
+The usage by kind is measured in one walk of the data directory and kept
+for ``USAGE_CACHE_S`` in each process; a clean-up, or a change a process
+announces with ``usage_changed``, makes the next request measure again.
+The disk's own total and free space are always read afresh.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from peewee import fn
 
 from agent import audit, system_settings
 from agent.accounts.roles import SYSTEM, Permission, Principal
@@ -96,6 +103,14 @@ DISK_KINDS = (LOGS, BACKUPS, RECORDINGS)
 # Retention runs hourly; the disk is looked at every minute.
 RETENTION_INTERVAL_S = 3600.0
 DISK_INTERVAL_S = 60.0
+
+#: How old the usage by kind may be when shown: measuring it walks the whole
+#: data directory, and the storage page, the API and the monitor ask often.
+#: A clean-up here, or a change any process announces with
+#: ``usage_changed`` (a message filed or deleted), measures it again at once.
+USAGE_CACHE_S = 30.0
+#: The file whose modification time says "measure again" to every process.
+USAGE_STAMP = ".usage-changed"
 
 REASON_RETENTION = "retention"
 REASON_QUOTA = "quota"
@@ -187,6 +202,45 @@ def _files(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
                 yield path, stat
 
 
+def _folder_usage(kind: str, found: list[tuple[str, os.stat_result]]) -> KindUsage:
+    return KindUsage(
+        kind,
+        LABELS[kind],
+        sum(s.st_size for _, s in found),
+        len(found),
+        _iso(min((s.st_mtime for _, s in found), default=None)),
+    )
+
+
+# Per data directory: (monotonic time measured, the stamp then, the usage by
+# kind, the data's bytes); shared by every StorageService of the process.
+_CACHE: dict[Path, tuple[float, int, list[KindUsage], int]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _stamp(data_dir: Path) -> int:
+    try:
+        return (data_dir / USAGE_STAMP).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def usage_changed(data_dir: Path) -> None:
+    """Say to every process that the usage by kind must be measured again
+    (a message filed or deleted, a clean-up); cheap, never raises."""
+    with _CACHE_LOCK:
+        _CACHE.pop(data_dir, None)
+    stamp = data_dir / USAGE_STAMP
+    try:
+        # Two changes within one tick of the file system's clock would look
+        # like one: the stamp always moves on past the last one.
+        at = max(time.time_ns(), _stamp(data_dir) + 1)
+        stamp.touch()
+        os.utime(stamp, ns=(at, at))
+    except OSError as exc:
+        log.warning("storage: cannot mark the usage changed: %s", exc)
+
+
 def _iso(at: float | None) -> str | None:
     if at is None:
         return None
@@ -223,42 +277,87 @@ class StorageService:
         return self._usage()
 
     def _usage(self) -> Usage:
-        kinds = []
-        for kind in KINDS:
-            items = self._items(kind)
-            size = sum(i.size for i in items)
-            if kind == VOICEMAIL:
-                # Greetings are voicemail too, though no clean-up removes them.
-                size = sum(s.st_size for _, s in _files(self.data_dir / VOICEMAIL))
-            oldest = min((i.at for i in items), default=None)
-            kinds.append(KindUsage(kind, LABELS[kind], size, len(items), _iso(oldest)))
-        prompts = list(_files(self.data_dir / "prompts"))
-        kinds.append(
-            KindUsage(
-                PROMPTS,
-                LABELS[PROMPTS],
-                sum(s.st_size for _, s in prompts),
-                len(prompts),
-                _iso(min((s.st_mtime for _, s in prompts), default=None)),
-            )
-        )
-
-        everything = list(_files(self.data_dir))
-        data_bytes = sum(s.st_size for _, s in everything)
-        measured = {RECORDINGS, VOICEMAIL, LOGS, BACKUPS, PROMPTS}
-        other = [
-            p
-            for p, _ in everything
-            if p.relative_to(self.data_dir).parts[0] not in measured
-        ]
-        counted = sum(k.bytes for k in kinds)
-        kinds.append(
-            KindUsage(
-                OTHER, LABELS[OTHER], max(data_bytes - counted, 0), len(other), None
-            )
-        )
+        kinds, data_bytes = self._kinds_usage()
         total, _used, free = self.disk_usage(self.data_dir)
         return Usage(kinds, data_bytes, total, free)
+
+    def _kinds_usage(self) -> tuple[list[KindUsage], int]:
+        """The usage by kind, measured at most USAGE_CACHE_S ago and not
+        before the last announced change."""
+        stamp = _stamp(self.data_dir)
+        now = time.monotonic()
+        with _CACHE_LOCK:
+            kept = _CACHE.get(self.data_dir)
+        if kept is not None:
+            measured_at, measured_stamp, kinds, data_bytes = kept
+            if measured_stamp == stamp and now - measured_at < USAGE_CACHE_S:
+                return kinds, data_bytes
+        kinds, data_bytes = self._measure()
+        with _CACHE_LOCK:
+            _CACHE[self.data_dir] = (now, stamp, kinds, data_bytes)
+        return kinds, data_bytes
+
+    def _measure(self) -> tuple[list[KindUsage], int]:
+        """One walk of the data directory, each file counted under its top
+        folder; messages and call records counted in the database."""
+        files: dict[str, list[tuple[str, os.stat_result]]] = {}
+        for path, stat in _files(self.data_dir):
+            parts = path.relative_to(self.data_dir).parts
+            if parts == (USAGE_STAMP,):
+                continue
+            where = parts[0] if len(parts) > 1 else OTHER
+            files.setdefault(where, []).append((path.name, stat))
+        # A backup being written for a download is not a backup yet.
+        backups = [f for f in files.get(BACKUPS, []) if not f[0].startswith(".")]
+
+        kinds = [_folder_usage(RECORDINGS, files.get(RECORDINGS, []))]
+        messages, oldest = self._voicemail_counts()
+        # Greetings are voicemail too, though no clean-up removes them.
+        voicemail_bytes = sum(s.st_size for _, s in files.get(VOICEMAIL, []))
+        kinds.append(
+            KindUsage(
+                VOICEMAIL, LABELS[VOICEMAIL], voicemail_bytes, messages, _iso(oldest)
+            )
+        )
+        kinds.append(self._call_records_usage())
+        kinds.append(_folder_usage(LOGS, files.get(LOGS, [])))
+        kinds.append(_folder_usage(BACKUPS, backups))
+        kinds.append(_folder_usage(PROMPTS, files.get(PROMPTS, [])))
+
+        data_bytes = sum(s.st_size for found in files.values() for _, s in found)
+        measured = {RECORDINGS, VOICEMAIL, LOGS, BACKUPS, PROMPTS}
+        others = sum(
+            len(found) for where, found in files.items() if where not in measured
+        )
+        counted = sum(k.bytes for k in kinds)
+        kinds.append(
+            KindUsage(OTHER, LABELS[OTHER], max(data_bytes - counted, 0), others, None)
+        )
+        return kinds, data_bytes
+
+    def _voicemail_counts(self) -> tuple[int, float | None]:
+        """(messages, the oldest one's time) of every mailbox."""
+        count, oldest = (
+            VoicemailMessage.select(
+                fn.COUNT(VoicemailMessage.id), fn.MIN(VoicemailMessage.received_at)
+            )
+            .join(Mailbox)
+            .scalar(as_tuple=True)
+        )
+        if oldest is None:
+            return count, None
+        if isinstance(oldest, str):
+            oldest = dt.datetime.fromisoformat(oldest)
+        return count, oldest.replace(tzinfo=dt.UTC).timestamp()
+
+    def _call_records_usage(self) -> KindUsage:
+        """The call records' count, oldest and bytes, without reading a row
+        (the clean-up spreads the table's bytes evenly over its rows)."""
+        count, oldest = CallRecord.select(
+            fn.COUNT(CallRecord.id), fn.MIN(CallRecord.started_at)
+        ).scalar(as_tuple=True)
+        size = (self._call_record_bytes() // count) * count if count else 0
+        return KindUsage(CALL_RECORDS, LABELS[CALL_RECORDS], size, count, _iso(oldest))
 
     # -- the policy ------------------------------------------------------------
 
@@ -427,6 +526,8 @@ class StorageService:
                 continue
             removed += 1
             freed += item.size
+        if removed:
+            usage_changed(self.data_dir)
         if kind == VOICEMAIL and removed:
             self._tell_mailboxes({i.tag for i in items})
         cleanup = Cleanup(kind, reason, removed, freed)
@@ -446,6 +547,8 @@ class StorageService:
                 )
                 QueueCallPart.delete().where(QueueCallPart.call_id.in_(calls)).execute()
                 CallRecord.delete().where(CallRecord.id.in_(batch)).execute()
+        if items:
+            usage_changed(self.data_dir)
         cleanup = Cleanup(CALL_RECORDS, reason, len(items), sum(i.size for i in items))
         if items or self.actor is not SYSTEM:
             self._account(cleanup)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,6 +27,11 @@ log = logging.getLogger("edgepbx.voicemail")
 WAV_CLOSE_WAIT_S = 5.0
 WAV_CLOSE_POLL_S = 0.05
 RIFF_HEADER_BYTES = 12
+# Said in the mail in place of a transcript still on its way.
+TRANSCRIPT_PENDING = (
+    "(still being made when this mail was sent; once ready, it shows under "
+    "the message in your user portal)"
+)
 
 
 def _received(at: str) -> str:
@@ -38,11 +44,18 @@ def _received(at: str) -> str:
         return f"{local_time.shown(at, dt.UTC)} (UTC)"
 
 
-def render(info, transcript: str = "") -> tuple[str, str]:
-    """(subject, body) of the e-mail for a message."""
+def render(info, transcript: str = "", pending: bool = False) -> tuple[str, str]:
+    """(subject, body) of the e-mail for a message; ``pending`` says the
+    transcript was still on its way when the mail went."""
     label = f"{info.caller_name} <{info.caller}>" if info.caller_name else info.caller
     received = _received(info.received_at)
     duration = f"{info.duration_s:.0f}"
+    if transcript:
+        shown = f"\nTranscript:\n{transcript}\n"
+    elif pending:
+        shown = f"\nTranscript:\n{TRANSCRIPT_PENDING}\n"
+    else:
+        shown = ""
     values = {
         "mailbox": info.extension,
         "extension": info.extension,
@@ -54,16 +67,21 @@ def render(info, transcript: str = "") -> tuple[str, str]:
         "duration": duration,
         "duration_s": duration,
         "reason": "busy" if info.reason == "busy" else "not answered",
-        "transcript": f"\nTranscript:\n{transcript}\n" if transcript else "",
+        "transcript": shown,
     }
     return templates.render("voicemail", values)
 
 
 def send_voicemail_email(
-    settings: Settings, to: str, info, wav: Path, transcript: str = ""
+    settings: Settings,
+    to: str,
+    info,
+    wav: Path,
+    transcript: str = "",
+    pending: bool = False,
 ) -> bool:
     """Send one message by e-mail; log and return False when it cannot go."""
-    subject, body = render(info, transcript)
+    subject, body = render(info, transcript, pending)
     try:
         deliver(settings, to, subject, body, wav)
     except Exception as exc:
@@ -78,18 +96,70 @@ def after_message(
 ) -> None:
     """What follows a filed message, on a thread of its own: its transcript
     (when transcription is on for the system and ``wants`` it for the box),
-    kept beside the message, then its e-mail (when ``to`` is set)."""
+    kept beside the message, and its e-mail (when ``to`` is set).
+
+    The e-mail waits for the transcript at most ``mail_wait_s`` (the first
+    try's timeout, never more than MAIL_WAIT_S); a text that comes later is
+    kept beside the message all the same, and the e-mail says where to find
+    it.
+    """
+    from agent.voicemail.transcription import TranscriptionSettings, mail_wait_s
+
+    transcription = TranscriptionSettings.load()
+    if not (transcription.active and wants):
+        if to:
+            send_voicemail_email(settings, to, info, wav)
+        return
+
+    found: list[str] = []
+    ready = threading.Event()
+    threading.Thread(
+        target=_transcribe_and_keep,
+        args=(settings, message_id, info, wav, wants, found, ready),
+        name=f"transcribe-{message_id}",
+        daemon=True,
+    ).start()
+    if not to:
+        return
+    wait_s = mail_wait_s(transcription)
+    if ready.wait(wait_s):
+        send_voicemail_email(settings, to, info, wav, found[0] if found else "")
+        return
+    log.info(
+        "voicemail %s: no transcript in %.0f s, message %d e-mailed without it",
+        info.extension,
+        wait_s,
+        message_id,
+    )
+    send_voicemail_email(settings, to, info, wav, pending=True)
+
+
+def _transcribe_and_keep(
+    settings: Settings,
+    message_id: int,
+    info,
+    wav: Path,
+    wants: bool,
+    found: list[str],
+    ready: threading.Event,
+) -> None:
+    """Ask the provider, keep its text beside the message, then set ``ready``
+    (with the text in ``found``) whether or not a text came."""
     from agent.db.models import VoicemailMessage
     from agent.voicemail.transcription import transcript_for
 
-    key = DeviceKey.load_or_create(settings.device_key)
-    transcript = transcript_for(info.extension, wants, key, complete_wav(wav))
-    if transcript:
-        VoicemailMessage.update(transcript=transcript).where(
-            VoicemailMessage.id == message_id
-        ).execute()
-    if to:
-        send_voicemail_email(settings, to, info, wav, transcript)
+    try:
+        key = DeviceKey.load_or_create(settings.device_key)
+        transcript = transcript_for(info.extension, wants, key, complete_wav(wav))
+        if transcript:
+            VoicemailMessage.update(transcript=transcript).where(
+                VoicemailMessage.id == message_id
+            ).execute()
+            found.append(transcript)
+    except Exception:  # the mail waiting for this must still go
+        log.exception("voicemail %s: transcript not kept", info.extension)
+    finally:
+        ready.set()
 
 
 def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> None:

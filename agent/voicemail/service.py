@@ -30,6 +30,7 @@ from agent.db import Saved, database, upsert
 from agent.db.models import Extension, Mailbox, VoicemailMessage, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.settings import Settings
+from agent.storage.service import usage_changed
 
 log = logging.getLogger("edgepbx.voicemail")
 
@@ -306,6 +307,28 @@ class VoicemailService:
         self.change_pin(box, pin)
         return self.info(box)
 
+    def set_transcribe(self, number: str, transcribe: object) -> MailboxInfo:
+        """The owner (from the portal) or an administrator turns the sending
+        of the box's new messages to the transcription provider on or off."""
+        box = self._owned_or(number, Permission.MANAGE_MEDIA)
+        if not isinstance(transcribe, bool):
+            raise InvalidInput("transcribe", transcribe, "true or false")
+        with database.atomic():
+            before = self._audited(box)
+            box.transcribe = transcribe
+            box.updated_at = utcnow()
+            box.save()
+            audit.record(
+                self.actor, "update", "mailbox", number, before, self._audited(box)
+            )
+        log.info(
+            "mailbox %s: transcription %s by %s",
+            number,
+            "on" if transcribe else "off",
+            self.actor.name,
+        )
+        return self.info(box)
+
     def change_pin(self, box: Mailbox, pin: str) -> None:
         """From the phone's menu, after the caller entered the current PIN."""
         check_mailbox_pin(pin, box.extension.number)
@@ -383,6 +406,7 @@ class VoicemailService:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(recording, target)
             message.save()
+        usage_changed(self.settings.data_dir)
         return message
 
     def mark_heard(self, message: VoicemailMessage) -> None:
@@ -394,6 +418,7 @@ class VoicemailService:
         path = self.message_path(message)
         message.delete_instance()
         path.unlink(missing_ok=True)
+        usage_changed(self.settings.data_dir)
 
     def message_file(self, number: str, message_id: int) -> Path:
         """The WAV of one message; fetched by the owner, the message is heard.

@@ -47,6 +47,10 @@ RETRY_PAUSE_S = 2.0
 # The text kept beside a message; a transcript longer than this is cut.
 TRANSCRIPT_MAX = 10_000
 REPLY_MAX_BYTES = 1_000_000
+# The voicemail e-mail waits for the transcript at most the first try's
+# timeout and never longer than this: a slow provider must not hold back the
+# mail, and a transcript that comes later is kept beside the message.
+MAIL_WAIT_S = 10.0
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -241,6 +245,11 @@ def _post(settings: TranscriptionSettings, secret: str, wav: bytes) -> str:
     if not isinstance(text, str):
         raise TranscriptionFailed(f"{where}: reply's text is not a string")
     return text.strip()
+
+
+def mail_wait_s(settings: TranscriptionSettings) -> float:
+    """How long a message's e-mail waits for its transcript."""
+    return float(min(settings.timeout_s, MAIL_WAIT_S))
 
 
 def transcript_for(box_number: str, wants: bool, key: DeviceKey, wav: bytes) -> str:

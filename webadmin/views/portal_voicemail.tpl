@@ -45,6 +45,13 @@
 </div>
 % end
 <section class="narrow">
+<h2>Transcription</h2>
+<form method="post" action="/portal/voicemail/transcribe" class="stacked" id="transcribe-form" novalidate>
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label class="check"><input type="checkbox" id="transcribe" name="transcribe"{{' checked' if mailbox.transcribe else ''}}> Turn my new messages into text</label>
+  <p class="hint">The text shows under each message here and in its e-mail.{{'' if transcription_active else ' Transcription is off on this system: your choice counts once your administrator turns it on.'}}</p>
+  <button type="submit">Save</button>
+</form>
 <h2>PIN</h2>
 <form method="post" action="/portal/voicemail/pin" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
