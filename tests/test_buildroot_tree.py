@@ -336,3 +336,47 @@ def test_python_packages_of_the_tree_build_the_locked_release():
                 )
         checked.append(package)
     assert checked == ["python-fpdf2", "python-peewee"]
+
+
+def enabled_by_image_setup() -> list[str]:
+    """The units image/overlay/usr/lib/edgepbx/image-setup enables."""
+    setup = TOP / "image" / "overlay" / "usr" / "lib" / "edgepbx" / "image-setup"
+    text = setup.read_text().replace("\\\n", " ")
+    found = re.search(r"^systemctl enable (.+)$", text, re.MULTILINE)
+    assert found, "image-setup enables no units"
+    return found.group(1).split()
+
+
+def test_post_build_enables_the_units_of_the_x86_image_through_a_preset(tmp_path):
+    if shutil.which("systemctl") is None:
+        pytest.fail("systemctl is missing: it makes the links as Buildroot's does")
+    target = tmp_path / "target"
+    shutil.copytree(TOP / "rootfs" / "etc" / "systemd", target / "etc" / "systemd")
+    # systemd's own last preset turns off whatever no earlier file enables.
+    presets = target / "usr" / "lib" / "systemd" / "system-preset"
+    presets.mkdir(parents=True)
+    (presets / "99-default.preset").write_text("disable *\n")
+    config = tmp_path / ".config"
+    config.write_text('BR2_INIT_SYSTEMD=y\nBR2_TARGET_GENERIC_GETTY_PORT="ttyAMA10"\n')
+    subprocess.run(
+        ["sh", str(BOARD / "post-build.sh"), str(target), "rpi5"],
+        env={"PATH": "/usr/bin:/bin", "BR2_CONFIG": str(config)},
+        check=True,
+    )
+    # What Buildroot's systemd package does after the post-build scripts.
+    subprocess.run(
+        ["systemctl", f"--root={target}", "preset-all"],
+        check=True,
+        capture_output=True,
+    )
+    system = target / "etc" / "systemd" / "system"
+    wanted = sorted(
+        link.name for link in system.glob("*.target.wants/*") if link.is_symlink()
+    )
+    expected = sorted(
+        unit.replace("@ttyS0", "@ttyAMA10") for unit in enabled_by_image_setup()
+    )
+    assert wanted == expected
+    # The recovery console has the serial port; Buildroot's getty does not.
+    getty = system / "serial-getty@ttyAMA10.service"
+    assert getty.is_symlink() and str(getty.readlink()) == "/dev/null"

@@ -2,6 +2,7 @@
 # Buildroot post-build script: shape the target tree for a read-only root.
 #   $1  the target directory
 #   $2  the board (rpi4 or rpi5), from BR2_ROOTFS_POST_SCRIPT_ARGS
+#   BR2_CONFIG (from Buildroot): the configuration, for the serial port
 #
 # Everything that changes at run time lives on /data; the files the system
 # writes under /etc become links into /data/etc (agent/network/system_files.py
@@ -53,3 +54,28 @@ cat >"$TARGET_DIR/etc/edgepbx/device.json" <<DEVICE
  "slots": {"A": {"partition": 2, "device": "/dev/mmcblk0p2"},
            "B": {"partition": 3, "device": "/dev/mmcblk0p3"}}}
 DEVICE
+
+# The units the x86-64 image enables (image/overlay/usr/lib/edgepbx/
+# image-setup), as Buildroot expects: a preset file. Buildroot runs
+# `systemctl --root=TARGET_DIR preset-all` after this script, which makes
+# the .wants links; the file's 50- sorts it before systemd's own presets,
+# whose first match would win. The recovery console takes the serial port
+# Buildroot's getty would (BR2_TARGET_GENERIC_GETTY_PORT); that getty is
+# masked, as preset-all never masks. Kamailio and rtpengine are supervised
+# by the agent, and this tree's packages of them install no units.
+console=ttyAMA0
+if [ -n "${BR2_CONFIG:-}" ] && [ -f "$BR2_CONFIG" ]; then
+	port=$(sed -n 's/^BR2_TARGET_GENERIC_GETTY_PORT="\(.*\)"$/\1/p' "$BR2_CONFIG")
+	console=${port:-$console}
+fi
+mkdir -p "$TARGET_DIR/usr/lib/systemd/system-preset"
+cat >"$TARGET_DIR/usr/lib/systemd/system-preset/50-edgepbx.preset" <<PRESET
+enable edgepbx-grow-data.service
+enable edgepbx-firstboot.service
+enable edgepbx-network.service
+enable edgepbx-agent.service
+enable edgepbx-firmware-confirm.service
+enable edgepbx-console@.service $console
+PRESET
+mkdir -p "$TARGET_DIR/etc/systemd/system"
+ln -sfn /dev/null "$TARGET_DIR/etc/systemd/system/serial-getty@$console.service"
