@@ -80,3 +80,35 @@ def test_a_transferee_s_own_referred_by_is_removed(ksr, route):
 def test_a_refer_outside_any_call_is_refused(ksr, route):
     assert route.transferred("REFER") is True
     assert ksr.replies() == [(403, "Transfer Only Within A Call")]
+
+
+def test_a_refer_to_a_media_worker_is_noted_for_that_worker(ksr, route):
+    ksr.values.update({"$tU": "media", "$rd": "127.0.0.1", "$rp": 5071})
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+
+    assert route.transfer_request("REFER") is False
+    assert ksr.called("htable.sht_sets") == [
+        ("transfers", "media@127.0.0.1:5071:103", "102")
+    ]
+
+
+def test_the_worker_s_call_that_follows_it_is_the_transferer_s(ksr, route):
+    ksr.method = "INVITE"
+    ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "103"})
+    ksr.returns["dispatcher.ds_is_from_list"] = 1
+    ksr.returns["htable.sht_get"] = "102"
+
+    assert route.transfer_by_media_worker("INVITE") is True
+    assert ksr.called("htable.sht_get") == [("transfers", "media@127.0.0.1:5071:103")]
+    assert ksr.called("pv.sets") == [("$avp(transferred_by)", "102")]
+    assert ksr.called("hdr.append") == [("Referred-By: <sip:102@pbx.example>\r\n",)]
+
+
+def test_a_worker_s_call_that_follows_no_noted_refer_is_no_one_s(ksr, route):
+    ksr.method = "INVITE"
+    ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "0044900123"})
+    ksr.returns["dispatcher.ds_is_from_list"] = 1
+    ksr.returns["htable.sht_get"] = None
+
+    assert route.transfer_by_media_worker("INVITE") is False
+    assert not ksr.called("hdr.append")
