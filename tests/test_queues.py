@@ -126,6 +126,9 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
         call.wait_confirmed()
         answered = agent.wait_incoming(timeout=8)
         assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
+        monitor = pbx.cli("monitor", "--json").json()
+        states = {e["number"]: e["state"] for e in monitor["extensions"]}
+        assert (states["101"], states["102"]) == ("in use", "in use")
 
         answered.transfer("103")
         ringing = target.wait_incoming(timeout=5)
@@ -142,6 +145,15 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
 
     assert logged(pbx, "queue 600: 101 hung up on the transfer target")
     assert "queue 600: 102 hung up on 101" not in pbx.log()
+    rows = ended_records(pbx, 2)
+    assert [(r["src"], r["dst"], r["agent"], r["disposition"]) for r in rows] == [
+        ("101", "600", "102", "answered"),
+        ("102", "103", "", "answered"),
+    ]
+    assert rows[0]["billsec"] >= 1
+    today = pbx.cli("queue", "status", "600", "--json").json()["today"]
+    counts = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out")}
+    assert counts == {"offered": 1, "answered": 1, "abandoned": 0, "timed_out": 0}
 
 
 def test_linear_rings_the_agents_in_order_each_for_the_ring_time(pbx, extensions):
