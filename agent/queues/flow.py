@@ -13,7 +13,11 @@ The worker stays in the path: caller<->worker and worker<->agent are two
 calls. When the agent transfers the call (a REFER, blind or attended, or to
 park), the worker places the call the REFER names through Kamailio as the
 agent's (agent/sip/transfer.py), bridges the caller to it once it is
-answered, and ends the agent's call.
+answered, and ends the agent's call. Known shortcoming: only a blind
+transfer to an extension is tested this way; an attended transfer (Replaces)
+and a park take the same path untested, and an IVR that joins a trunk's
+caller to an extension (agent/media/flows.py, JoinExtension) does not yet
+follow its extension's REFER.
 
 Known shortcomings: the agent's phone shows the media service, not the
 caller, as the one calling (pjsua2 sets no From per call); an agent's
