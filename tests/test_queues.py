@@ -56,6 +56,16 @@ def no_longer_hears(call, hz: int, timeout: float = 5.0) -> bool:
     return True
 
 
+def logged(pbx, line: str, timeout: float = 5.0) -> bool:
+    """True once the appliance's logs hold line."""
+    deadline = time.monotonic() + timeout
+    while line not in pbx.log():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def add_queue(pbx, *args: str) -> dict:
     result = pbx.cli("queue", "add", "600", "--name", "Sales", *args, "--json")
     assert result.returncode == 0, result.stderr
@@ -99,6 +109,51 @@ def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_calle
 
         call.hangup()
         ringing.wait_disconnected(timeout=5)
+    assert logged(pbx, "queue 600: 101 hung up on 102"), "the log names not the caller"
+
+
+def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
+    pbx, extensions
+):
+    add_queue(pbx, "--strategy", "linear", "--agents", "102")
+    with (
+        phone(pbx, "101", extensions["101"]) as caller,
+        phone(pbx, "102", extensions["102"], answer_incoming="answer") as agent,
+        phone(pbx, "103", extensions["103"], answer_incoming="ring") as target,
+    ):
+        assert (caller.register(), agent.register(), target.register()) == (200,) * 3
+        call = caller.call("600")
+        call.wait_confirmed()
+        answered = agent.wait_incoming(timeout=8)
+        assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
+        monitor = pbx.cli("monitor", "--json").json()
+        states = {e["number"]: e["state"] for e in monitor["extensions"]}
+        assert (states["101"], states["102"]) == ("in use", "in use")
+
+        answered.transfer("103")
+        ringing = target.wait_incoming(timeout=5)
+        assert ringing.referred_by == "<sip:102@127.0.0.1>"
+        ringing.answer()
+        assert answered.wait_transfer_result() == 200
+        assert answered.wait_disconnected(timeout=5) is not None  # 102 left
+        assert call.heard_tone(TONES["103"], timeout=8), "the caller hears no target"
+        assert ringing.heard_tone(TONES["101"], timeout=8), "the target hears no one"
+        assert call.heard_tone(TONES["103"], timeout=0)  # the caller stays
+
+        call.hangup()
+        ringing.wait_disconnected(timeout=5)
+
+    assert logged(pbx, "queue 600: 101 hung up on the transfer target")
+    assert "queue 600: 102 hung up on 101" not in pbx.log()
+    rows = ended_records(pbx, 2)
+    assert [(r["src"], r["dst"], r["agent"], r["disposition"]) for r in rows] == [
+        ("101", "600", "102", "answered"),
+        ("102", "103", "", "answered"),
+    ]
+    assert rows[0]["billsec"] >= 1
+    today = pbx.cli("queue", "status", "600", "--json").json()["today"]
+    counts = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out")}
+    assert counts == {"offered": 1, "answered": 1, "abandoned": 0, "timed_out": 0}
 
 
 def test_linear_rings_the_agents_in_order_each_for_the_ring_time(pbx, extensions):

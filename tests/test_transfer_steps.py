@@ -6,6 +6,8 @@ a running Kamailio in test_transfer.py.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from agent.sip.transfer import refer_to_parts
@@ -100,3 +102,38 @@ def test_a_noted_transfer_serves_one_call_and_only_until_its_deadline(
 
     monkeypatch.setattr(transfer.time, "time", lambda: 1009.0)
     assert route.take_transfer("101", "103") is None
+
+
+def test_a_refer_to_a_media_worker_is_noted_for_that_worker(ksr, route, monkeypatch):
+    from agent.sip import transfer
+
+    monkeypatch.setattr(transfer.time, "time", lambda: 1000.0)
+    ksr.values.update({"$tU": "media", "$rd": "127.0.0.1", "$rp": 5071})
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+
+    assert route.transfer_request("REFER") is False
+    assert ksr.called("htable.sht_sets") == [
+        ("transfers", "media@127.0.0.1:5071:103", "102 1008")
+    ]
+
+
+def test_the_worker_s_call_that_follows_it_is_the_transferer_s(ksr, route):
+    ksr.method = "INVITE"
+    ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "103"})
+    ksr.returns["dispatcher.ds_is_from_list"] = 1
+    ksr.returns["htable.sht_get"] = "102 " + str(int(time.time()) + 5)
+
+    assert route.transfer_by_media_worker("INVITE") is True
+    assert ksr.called("htable.sht_get") == [("transfers", "media@127.0.0.1:5071:103")]
+    assert ksr.called("pv.sets") == [("$avp(transferred_by)", "102")]
+    assert ksr.called("hdr.append") == [("Referred-By: <sip:102@pbx.example>\r\n",)]
+
+
+def test_a_worker_s_call_that_follows_no_noted_refer_is_no_one_s(ksr, route):
+    ksr.method = "INVITE"
+    ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "0044900123"})
+    ksr.returns["dispatcher.ds_is_from_list"] = 1
+    ksr.returns["htable.sht_get"] = None
+
+    assert route.transfer_by_media_worker("INVITE") is False
+    assert not ksr.called("hdr.append")

@@ -44,6 +44,7 @@ OK = 200
 FORBIDDEN = 403
 NOT_FOUND = 404
 TEMPORARILY_UNAVAILABLE = 480
+DECLINE = 603
 # The reason phrase of a call sent back because the mailbox is off; the
 # routing passes such an answer to the caller instead of trying another
 # worker (agent/sip/routing.py names the same phrase).
@@ -287,7 +288,10 @@ class OutgoingCall(MediaCall):
 
     ``on_answered`` runs once the callee answered and the audio is up;
     ``on_ended`` runs with the final SIP status when the call is over,
-    answered or not.
+    answered or not. ``on_transfer``, if set, runs when the callee's phone
+    transfers the call (REFER): the worker follows the REFER itself, placing
+    the call it names through Kamailio (agent/sip/transfer.py), and hands
+    that new call to ``on_transfer`` before it is answered.
     """
 
     def __init__(
@@ -295,14 +299,35 @@ class OutgoingCall(MediaCall):
         worker: MediaWorker,
         on_answered: Callable[[OutgoingCall], None],
         on_ended: Callable[[OutgoingCall, int], None],
+        on_transfer: Callable[[OutgoingCall, OutgoingCall], None] | None = None,
     ) -> None:
         super().__init__(worker, worker.account, pj.PJSUA_INVALID_ID)
         self.on_answered = on_answered
         self.on_ended = on_ended
+        self.on_transfer = on_transfer
         self.answered = False
+        #: The call this one was transferred to, while it lasts.
+        self.transferred_to: OutgoingCall | None = None
+
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
+        if self.on_transfer is None or self.transferred_to is not None:
+            prm.statusCode = DECLINE
+            return
+        # pjsua places the new call itself (with Replaces, for an attended
+        # transfer) and reports its progress to the transferer in NOTIFYs.
+        target = OutgoingCall(self.worker, _ignored, _ignored)
+        prm.newCall = target
+        self.transferred_to = target
+        log.info("media: call %s transferred to %s", self.label, prm.dstUri)
+        on_transfer = self.on_transfer
+        self.worker.later(0, lambda: on_transfer(self, target))
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()
+        if self.getId() not in self.worker.calls:
+            # A call pjsua placed to follow a REFER: its id is known now.
+            self.label = f"{self.worker.port}/{self.getId()}"
+            self.worker.calls[self.getId()] = self
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED and not self.answered:
             self.answered = True
             self.worker.later(0, lambda: self.on_answered(self))
@@ -315,6 +340,10 @@ class OutgoingCall(MediaCall):
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         return
+
+
+def _ignored(*_: object) -> None:
+    """A call's handler until its flow sets the real one."""
 
 
 class MediaAccount(pj.Account):

@@ -18,6 +18,9 @@ Where each part comes from:
   ringing until it has an answer time.
 - Trunks: the states the agent's trunk keeper found in its latest round
   (agent/trunks/keeper.py, every 30 s), never a probe of our own.
+- Queue agents: a call a media worker places to an agent for a queue's
+  caller has no record of its own; the workers' live queue state
+  (agent/queues/state.py) says who is rung or talking.
 - Conference rooms: the member counts the media workers publish
   (agent/conference/occupancy.py).
 
@@ -53,6 +56,7 @@ from agent.db.models import ConferenceRoom, Extension
 from agent.extensions import registrations
 from agent.extensions.features import ExtensionFeatureRow
 from agent.park import state as park_state
+from agent.queues import state as queue_state
 from agent.settings import Settings
 from agent.sip.outside import OPEN_CALL_MAX_S
 from agent.sip.rpc import KamailioRpc, RpcError
@@ -62,6 +66,8 @@ from agent.trunks.models import CallRecord, Trunk
 IDLE = "idle"
 RINGING = "ringing"
 IN_USE = "in use"
+#: A queue agent's state in the workers' live state (agent/queues/flow.py).
+QUEUE_TALKING = "talking"
 UNAVAILABLE = "unavailable"
 DISABLED = "disabled"
 UNKNOWN = "unknown"
@@ -217,6 +223,11 @@ def read_state(settings: Settings, rpc: KamailioRpc, now: float | None = None):
     for call in calls:
         busy.add(call.caller)
         (busy if call.state == CALL_ANSWERED else ringing).add(call.callee)
+    # An agent a media worker rings or bridges to a queue's caller has no
+    # call record of their own (the record is the caller's, to the queue):
+    # the workers' live queue state says what the agent is doing.
+    for agent, held in queue_state.combined(settings).agents.items():
+        (busy if held.get("state") == QUEUE_TALKING else ringing).add(agent)
     dnd = {
         r.extension_id
         for r in ExtensionFeatureRow.select(ExtensionFeatureRow.extension).where(

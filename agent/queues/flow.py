@@ -9,6 +9,16 @@ a queue call, or being rung for one, is not rung again. After the queue's
 maximum wait the caller goes to its failover destination. Announcements of
 the caller's position and wait interrupt the music every announce_every_s.
 
+The worker stays in the path: caller<->worker and worker<->agent are two
+calls. When the agent transfers the call (a REFER, blind or attended, or to
+park), the worker places the call the REFER names through Kamailio as the
+agent's (agent/sip/transfer.py), bridges the caller to it once it is
+answered, and ends the agent's call. Known shortcoming: only a blind
+transfer to an extension is tested this way; an attended transfer (Replaces)
+and a park take the same path untested, and an IVR that joins a trunk's
+caller to an extension (agent/media/flows.py, JoinExtension) does not yet
+follow its extension's REFER.
+
 Known shortcomings: the agent's phone shows the media service, not the
 caller, as the one calling (pjsua2 sets no From per call); an agent's
 forwards do not apply to queue calls (do-not-disturb does).
@@ -21,9 +31,12 @@ of its own there, so each queue's figures count only their own wait.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
+
+import pjsua2 as pj
 
 from agent.cdr import records
 from agent.db.models import CallQueue, Extension, QueueLogin
@@ -47,6 +60,9 @@ TICK_S = 1.0
 # caller waits this long before the next round, so a phone that refuses at
 # once (busy elsewhere) is not rung every second.
 RETRY_S = 5.0
+# After a transfer's target answered, the transferring agent's phone hangs
+# up when told so (RFC 3515 NOTIFY); one that stays is hung up after this.
+AGENT_LEAVES_S = 2.0
 
 #: What this worker holds, published for the others and the web admin.
 HELD = state.WorkerQueues()
@@ -118,6 +134,9 @@ class QueueCaller(Flow):
         self.tried: list[str] = []  # agents rung in this round, one at a time
         self.agent_call = None
         self.agent = ""
+        #: The call the agent transferred the caller to, once placed.
+        self.target_call = None
+        self.caller_hung_up = False
         self.done = False
         self.left = False  # answered by an agent or gone to the failover
         self.announcing = False
@@ -229,6 +248,7 @@ class QueueCaller(Flow):
             call = self.worker.call_out(agent, self.agent_answered, self.agent_ended)
             if call is None:
                 continue
+            call.on_transfer = self.agent_transferred
             call.agent = agent
             self.ringing[agent] = call
             self.tried.append(agent)
@@ -292,11 +312,63 @@ class QueueCaller(Flow):
         if call is not self.agent_call and not self.ringing and round_over:
             self._retry_at = time.time() + RETRY_S
         if call is self.agent_call:
-            log.info(
-                "queue %s: %s ended the call with %s", self.number, agent, self.caller
-            )
-            self.channel.hangup()
+            if self.target_call is not None and not self.target_call.channel.ended:
+                log.info(
+                    "queue %s: %s left %s with the transfer", self.number, agent,
+                    self.caller,
+                )  # fmt: skip
+            elif not self.caller_hung_up:
+                log.info("queue %s: %s hung up on %s", self.number, agent, self.caller)
+                self.channel.hangup()
         _publish(self.worker)
+
+    # -- a transfer by the agent ----------------------------------------------------
+
+    def agent_transferred(self, call, target) -> None:
+        """The agent's phone REFERred its call: target is the worker's call
+        to the number it named, still ringing."""
+        if call is not self.agent_call or self.done or self.channel.ended:
+            target.channel.hangup()
+            return
+        self.target_call = target
+        target.on_answered = self.target_answered
+        target.on_ended = self.target_ended
+        log.info("queue %s: %s transfers %s", self.number, self.agent, self.caller)
+
+    def target_answered(self, target) -> None:
+        if target is not self.target_call or self.channel.ended:
+            target.channel.hangup()
+            return
+        agent_call = self.agent_call
+        with contextlib.suppress(pj.Error):
+            self.channel.audio.stopTransmit(agent_call.channel.audio)
+            agent_call.channel.audio.stopTransmit(self.channel.audio)
+        self.channel.audio.startTransmit(target.channel.audio)
+        target.channel.audio.startTransmit(self.channel.audio)
+        log.info(
+            "queue %s: %s talks with the transfer target", self.number, self.caller
+        )
+        # The transferer's phone hangs up once told the transfer worked; one
+        # that does not is hung up a moment later.
+        self.worker.later(AGENT_LEAVES_S, agent_call.channel.hangup)
+
+    def target_ended(self, target, code: int) -> None:
+        if target is not self.target_call:
+            return
+        if not target.answered:
+            # The transfer failed: the caller stays with the agent, whose
+            # phone is told so in the REFER's NOTIFY.
+            self.target_call = None
+            self.agent_call.transferred_to = None
+            log.info(
+                "queue %s: transfer of %s failed with %d", self.number, self.caller,
+                code,
+            )  # fmt: skip
+            return
+        log.info(
+            "queue %s: the transfer target hung up on %s", self.number, self.caller
+        )
+        self.channel.hangup()
 
     # -- the end -------------------------------------------------------------------
 
@@ -384,7 +456,18 @@ class QueueCaller(Flow):
         self.leave_line()
         self.stop_ringing()
         if self.agent_call is not None:
+            self.caller_hung_up = True
+            if not self.agent_call.channel.ended:
+                log.info(
+                    "queue %s: %s hung up on %s", self.number, self.caller, self.agent
+                )
             self.agent_call.channel.hangup()
+        if self.target_call is not None and self.target_call.answered:
+            log.info(
+                "queue %s: %s hung up on the transfer target", self.number, self.caller
+            )
+        if self.target_call is not None:
+            self.target_call.channel.hangup()
         _publish(self.worker)
         if not self.left:
             _tell_record(

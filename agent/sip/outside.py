@@ -1085,7 +1085,10 @@ class OutsideCalls:
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
             direction="internal",
-            src=str(KSR.pv.get("$au") or KSR.pv.get("$fU") or ""),
+            # A media worker's call for an agent's transfer is the agent's.
+            src=str(
+                KSR.pv.get("$au") or self.transferred_by() or KSR.pv.get("$fU") or ""
+            ),
             dst=str(KSR.pv.get("$rU") or ""),
             caller_name=str(KSR.pv.get("$fn") or ""),
         )

@@ -523,6 +523,9 @@ class Routing(
         """
         token = KSR.pv.get("$hdr(" + MEDIA_TOKEN_HEADER + ")")
         if token is None:
+            # A worker following an agent's REFER goes on as that agent's
+            # call (agent/sip/transfer.py).
+            self.transfer_by_media_worker(method)
             return False
         source = str(KSR.pv.get("$si"))
         if (
@@ -544,8 +547,9 @@ class Routing(
         if method == "INVITE":
             # A queue ringing an agent: the phone's later requests come
             # back through here, as the worker's loopback address is out
-            # of a phone's reach.
+            # of a phone's reach. The agent's lamp shows the call.
             KSR.rr.record_route()
+            self.follow_lamps(None, [str(KSR.pv.get("$rU") or "")])
         self.relay()
         return True
 
@@ -592,6 +596,8 @@ class Routing(
         A wrong password and an unknown user get the very same challenge, so
         the replies tell a scanner nothing about which extensions exist.
         """
+        if method == "INVITE" and self.transferred_by() is not None:
+            return False  # a media worker's transfer, noted at the REFER
         realm = self.settings.realm
         rc = KSR.auth_db.auth_check(realm, SUBSCRIBER_TABLE, AUTH_CHECK_IDENTITY)
         if rc > 0:

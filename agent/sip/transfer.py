@@ -33,6 +33,13 @@ transfer must not be a way for anyone to call what they may not:
   PBX authenticated; one the PBX did not note is removed, so a phone
   cannot claim to have been transferred by someone else.
 
+A call that a media worker bridges (a queue's caller and the agent who
+answered, agent/queues/flow.py) is two calls, and the phone's REFER goes to
+the worker, which is the transferee: the REFER is checked as above and
+noted for that worker (its address and port), and the worker's own INVITE
+for the target, which carries no trust token, is taken as the transferer's
+call (``transfer_by_media_worker``) as for a phone.
+
 A call from a trunk is transferred by the carrier: the PBX is a proxy, not
 a back-to-back user agent, so the carrier's end is the transferee, and the
 extension's REFER is relayed to it. A carrier that follows it sends its
@@ -75,6 +82,8 @@ TRANSFER_TABLE = "transfers"
 TRANSFER_FOLLOW_UP_S = 8
 #: The media service's workers (routing.MEDIA_DISPATCHER_SET).
 MEDIA_WORKERS = 1
+#: The user part of a media worker's own URI (agent/media/engine.py).
+MEDIA_USER = "media"
 #: Numbers a transfer may name: digits, with a leading + or a feature
 #: code's * and #.
 NUMBER = re.compile(r"[+*#]?[0-9*#]{1,32}")
@@ -111,6 +120,11 @@ def refer_to_parts(value: str) -> tuple[str, str, bool]:
     return user.split(";", 1)[0], host, replaces
 
 
+def media_worker_key(host: str, port: object) -> str:
+    """How a transfer to a media worker is noted: the worker's address."""
+    return MEDIA_USER + "@" + host + ":" + str(port)
+
+
 class CallTransfer:
     """The routing's part of call transfer: a mixin of Routing."""
 
@@ -142,6 +156,8 @@ class CallTransfer:
         else:
             refusal = self.transfer_refused(transferer, user)
         transferee = str(KSR.pv.get("$tU") or "")
+        if transferee == MEDIA_USER:
+            transferee = media_worker_key(str(KSR.pv.get("$rd")), KSR.pv.get("$rp"))
         if refusal is not None:
             KSR.notice(
                 "transfer by "
@@ -246,6 +262,28 @@ class CallTransfer:
             "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
         )
         return False
+
+    def transfer_by_media_worker(self, method: str) -> bool:
+        """A media worker's INVITE without the trust token that follows a
+        REFER the PBX noted for that worker: the transferer's call (True).
+        The routing then takes it as a phone's transferee's call, without
+        a challenge the worker could not answer."""
+        if method != "INVITE" or KSR.dispatcher.ds_is_from_list(MEDIA_WORKERS) <= 0:
+            return False
+        worker = media_worker_key(str(KSR.pv.get("$si")), KSR.pv.get("$sp"))
+        number = str(KSR.pv.get("$rU") or "")
+        transferer = self.take_transfer(worker, number)
+        if transferer is None:
+            return False
+        KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
+        KSR.hdr.remove("Referred-By")
+        realm = self.settings.realm
+        KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
+        KSR.info(
+            "transfer: media worker " + worker + " calls " + number
+            + " for " + transferer + "\n"
+        )  # fmt: skip
+        return True
 
     def transfer_from_trunk(self, caller: str, number: str) -> str | None:
         """A carrier's call to number from caller: the extension that
