@@ -79,7 +79,12 @@ def test_an_agent_answers_the_call_and_the_record_names_the_agent_and_the_wait(d
     # The worker's 200 OK reaches the records after the worker said
     # "queued": it must not make the call answered either.
     queue_call(
-        "a", queued(), worker_answered(), left(12, "answered", agent="102"), ended(72)
+        "a",
+        queued(),
+        worker_answered(),
+        queued(0.3),  # the worker's own word that the caller joined
+        left(12, "answered", agent="102"),
+        ended(72),
     )
 
     call = record("a")
@@ -135,7 +140,8 @@ def test_a_call_timed_out_to_a_mailbox_is_voicemail_and_to_hangup_no_answer(db):
 
 
 def test_a_queue_s_figures_count_offered_answered_abandoned_timed_out_and_waits(db):
-    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    # Kamailio's routing and the worker both tell that call 1 joined.
+    queue_call("1", queued(), queued(0.3), left(5, "answered", agent="102"), ended(65))
     queue_call("2", queued(), left(25, "answered", agent="102"), ended(45))
     queue_call("3", queued(), left(15, "answered", agent="103"), ended(115))
     queue_call("4", queued(), left(40, "abandoned"), ended(40))
@@ -165,7 +171,8 @@ def test_a_queue_s_figures_count_offered_answered_abandoned_timed_out_and_waits(
 
 
 def test_the_call_report_s_csv_and_pdf_show_each_queue_and_its_agents(db):
-    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    # Kamailio's routing and the worker both tell that call 1 joined.
+    queue_call("1", queued(), queued(0.3), left(5, "answered", agent="102"), ended(65))
     queue_call("2", queued(), left(40, "abandoned"), ended(40))
     day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
 
@@ -189,7 +196,8 @@ def test_the_call_report_s_csv_and_pdf_show_each_queue_and_its_agents(db):
 
 def test_report_show_prints_each_queue_and_its_agents(db, capsys, monkeypatch):
     monkeypatch.setattr(setup, "timezone", lambda: "UTC")
-    queue_call("1", queued(), left(5, "answered", agent="102"), ended(65))
+    # Kamailio's routing and the worker both tell that call 1 joined.
+    queue_call("1", queued(), queued(0.3), left(5, "answered", agent="102"), ended(65))
     queue_call("2", queued(), left(40, "abandoned"), ended(40))
     day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
     args = argparse.Namespace(

@@ -177,8 +177,23 @@ def _queued(row: CallRecord, event: dict, at: float) -> None:
     an IVR menu) is not who the caller wanted; an agent will be. The row
     shows the queue the call is in now; the queue's part of the call is a
     row of its own, kept when the caller fails over to another queue."""
-    row.queue = str(event.get("queue", ""))[:6]
-    QueueCallPart.create(call_id=row.call_id, queue=row.queue, joined_at=at)
+    queue = str(event.get("queue", ""))[:6]
+    # Kamailio's routing tells of a call to a queue before the worker that
+    # answers it does: one part, however many say the caller joined.
+    joined = (
+        QueueCallPart.select()
+        .where(
+            QueueCallPart.call_id == row.call_id,
+            QueueCallPart.queue == queue,
+            QueueCallPart.outcome == "",
+        )
+        .exists()
+    )
+    if not joined:
+        QueueCallPart.create(call_id=row.call_id, queue=queue, joined_at=at)
+    elif row.queue == queue:
+        return  # the same joining, told again: the wait runs from the first
+    row.queue = queue
     row.agent = ""
     row.queue_outcome = ""
     row.queue_wait_s = None
