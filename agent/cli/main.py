@@ -15,17 +15,20 @@ import logging.handlers
 import os
 import sys
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
-from agent.appliance import Appliance
 from agent.cli.output import padded, print_json
 from agent.cli.parsers import command, whole_number
 from agent.errors import PbxError
-from agent.extensions import registrations
-from agent.settings import Settings
-from agent.sip.rpc import RpcError
-from agent.troubleshoot import logs as troubleshoot_logs
+
+if TYPE_CHECKING:
+    from agent.appliance import Appliance
+    from agent.settings import Settings
+
+# The appliance, its services and the commands' modules are imported once
+# the command line is read, and only what the command run needs: `edgepbx
+# --help` or a mistyped option stays quick, on a small board too.
 
 EXIT_OK = 0
 EXIT_NOT_READY = 1
@@ -78,6 +81,9 @@ def extension_set_pickup_group(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_show(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.extensions import registrations
+    from agent.sip.rpc import RpcError
+
     info = app.extensions_as(CONSOLE).get(args.number)
     try:
         regs = [r.to_dict() for r in registrations.current(app.kamailio, info.number)]
@@ -176,6 +182,8 @@ def account_list(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def token_create(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.accounts import tokens
+
     info, token = tokens.create(CONSOLE, args.role, args.name)
     if args.json:
         print_json(info.to_dict() | {"token": token})
@@ -186,6 +194,8 @@ def token_create(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def token_list(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.accounts import tokens
+
     rows = tokens.list_tokens(CONSOLE)
     if args.json:
         print_json([row.to_dict() for row in rows])
@@ -197,6 +207,8 @@ def token_list(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def token_revoke(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.accounts import tokens
+
     tokens.revoke(CONSOLE, args.id)
     if args.json:
         print_json({"revoked": args.id})
@@ -521,6 +533,8 @@ def _log_to_file(settings: Settings) -> None:
     """
     if os.environ.get("JOURNAL_STREAM"):
         return
+    from agent.troubleshoot import logs as troubleshoot_logs
+
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         settings.logs_dir / troubleshoot_logs.LOG_FILE,
@@ -581,6 +595,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Databases, keys and sockets are for this user alone.
     os.umask(PRIVATE_UMASK)
+    from agent.appliance import Appliance
+    from agent.settings import Settings
+
     try:
         settings = Settings.from_environment()
         if getattr(args, "opens_own_data", False):
