@@ -12,24 +12,28 @@ import fcntl
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import peewee
 
 from agent import system_settings
 from agent.accounts.roles import SYSTEM, Principal
-from agent.accounts.service import AccountService
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.devicekey import DeviceKey
 from agent.errors import NotFound
 from agent.extensions.registrations import Registrar
-from agent.extensions.service import ExtensionService
 from agent.firmware import snapshot as firmware_snapshot
 from agent.settings import Settings
-from agent.sip.kamailio_config import sip_domain
 from agent.sip.rpc import KamailioRpc
 from agent.sip.state_db import prepare_state_db
-from agent.voicemail.service import mailboxes_dir
+
+if TYPE_CHECKING:
+    from agent.accounts.service import AccountService
+    from agent.extensions.service import ExtensionService
+
+# The services and the SIP configuration are imported where they are first
+# used: every edgepbx command opens the appliance, and most need few of them.
 
 log = logging.getLogger("edgepbx")
 
@@ -84,24 +88,29 @@ class Appliance:
             prepare_state_db(settings.sip_state_db)
             appliance = cls(settings=settings, db=db, key=key)
             if system_settings.get(system_settings.SIP_REALM) is None:
+                from agent.sip.kamailio_config import sip_domain
+
                 system_settings.put(system_settings.SIP_REALM, sip_domain(settings))
         return appliance
 
     @property
     def extensions(self) -> ExtensionService:
         """Extensions for the appliance's own housekeeping."""
-        return ExtensionService(
-            self.key, SYSTEM, self.registrar, mailboxes_dir(self.settings)
-        )
+        return self.extensions_as(SYSTEM)
 
     def extensions_as(self, actor: Principal) -> ExtensionService:
         """Extensions as the given person, script or console may use them."""
+        from agent.extensions.service import ExtensionService
+        from agent.voicemail.service import mailboxes_dir
+
         return ExtensionService(
             self.key, actor, self.registrar, mailboxes_dir(self.settings)
         )
 
     @property
     def accounts(self) -> AccountService:
+        from agent.accounts.service import AccountService
+
         return AccountService(self.key)
 
     @property
@@ -114,6 +123,8 @@ class Appliance:
 
     def align_sip_realm(self) -> None:
         """Re-hash every extension if the SIP domain changed since last start."""
+        from agent.sip.kamailio_config import sip_domain
+
         domain = sip_domain(self.settings)
         if system_settings.get(system_settings.SIP_REALM) != domain:
             count = self.extensions.rehash_all(domain)

@@ -9,8 +9,6 @@ from agent.media import pool
 from agent.rtpengine import daemon as rtpengine_daemon
 from agent.sip.kamailio_config import sip_domain, sip_host
 from agent.supervisor.lock import agent_is_running
-from agent.web import daemons as web_daemons
-from provisioning_server.daemon import tftp_answering
 
 
 def web_addresses(appliance: Appliance) -> dict:
@@ -20,6 +18,24 @@ def web_addresses(appliance: Appliance) -> dict:
         "https": f"https://{host}:{settings.https_port}/",
         "http": f"http://{host}:{settings.http_port}/",
     }
+
+
+# The web and TFTP servers' modules are imported to probe a running agent
+# only: `edgepbx status` with the agent stopped needs neither.
+
+
+def _web_answering(settings, https: bool) -> bool:
+    from agent.web import daemons
+
+    return (
+        daemons.https_answering(settings) if https else daemons.http_answering(settings)
+    )
+
+
+def _tftp_answering(settings) -> bool:
+    from provisioning_server.daemon import tftp_answering
+
+    return tftp_answering(settings)
 
 
 def appliance_status(appliance: Appliance) -> dict:
@@ -33,9 +49,9 @@ def appliance_status(appliance: Appliance) -> dict:
     probes = {
         "rtpengine": rtpengine_daemon.ng_client(settings).ping,
         "kamailio": appliance.kamailio.ping,
-        "webadmin": lambda: web_daemons.https_answering(settings),
-        "webadmin-http": lambda: web_daemons.http_answering(settings),
-        "provisioning": lambda: tftp_answering(settings),
+        "webadmin": lambda: _web_answering(settings, https=True),
+        "webadmin-http": lambda: _web_answering(settings, https=False),
+        "provisioning": lambda: _tftp_answering(settings),
     }
     for port in pool.MediaPool.from_environment().ports:
         pid = supervised.get(f"media-{port}", {}).get("pid")

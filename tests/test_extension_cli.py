@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 
 import pytest
@@ -264,3 +266,39 @@ def test_an_e_mail_address_in_another_case_is_still_anothers(pbx_data, tmp_path)
     assert imported.returncode == 2
     assert "twice in the file" in imported.stdout + imported.stderr
     assert extension_numbers(pbx_data) == ["206"]
+
+
+def test_help_names_every_command_as_its_module_declares_it(pbx_data):
+    from agent.cli import main
+
+    declared = main.build_parser()._subparsers._group_actions[0]
+    listed = pbx_data.cli("--help")
+    unknown = pbx_data.cli("no-such-command")
+
+    assert [(a.dest, a.help) for a in declared._choices_actions] == [
+        (name, help) for name, help, _ in main.COMMANDS
+    ]
+    assert listed.returncode == 0
+    assert listed.stdout == main.build_parser().format_help()
+    assert unknown.returncode == 2
+    assert "invalid choice: 'no-such-command'" in unknown.stderr
+    assert "'feature-codes', 'recording', 'monitor'" in unknown.stderr
+
+
+def test_a_command_imports_its_own_module_and_not_the_others(pbx_data):
+    shown = pbx_data.cli("queue", "--help")
+    probe = (
+        "import sys\n"
+        "from agent.cli import main\n"
+        "main.build_parser({'status'})\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    modules = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert shown.returncode == 0
+    assert "usage: edgepbx queue [-h] ACTION" in shown.stdout
+    assert "list      list queues" in shown.stdout
+    for heavy in ("agent.cli.queue", "agent.cli.trunks", "pjsua2", "jinja2"):
+        assert heavy not in modules

@@ -9,47 +9,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import logging.handlers
 import os
 import sys
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from agent.accounts import tokens
 from agent.accounts.roles import CONSOLE, Role
-from agent.appliance import Appliance
-from agent.cli import backup as backup_cli
-from agent.cli import conference as conference_cli
-from agent.cli import console as console_cli
-from agent.cli import events as events_cli
-from agent.cli import extension_networks as extension_networks_cli
-from agent.cli import feature_codes as feature_codes_cli
-from agent.cli import features as features_cli
-from agent.cli import firmware as firmware_cli
-from agent.cli import ivr as ivr_cli
-from agent.cli import mail as mail_cli
-from agent.cli import media as media_cli
-from agent.cli import monitor as monitor_cli
-from agent.cli import network as network_cli
-from agent.cli import paging as paging_cli
-from agent.cli import park as park_cli
-from agent.cli import people, phones
-from agent.cli import prompt as prompt_cli
-from agent.cli import queue as queue_cli
-from agent.cli import recording as recording_cli
-from agent.cli import report as report_cli
-from agent.cli import security as security_cli
-from agent.cli import speed_dial as speed_dial_cli
-from agent.cli import storage as storage_cli
-from agent.cli import troubleshoot as troubleshoot_cli
-from agent.cli import trunks as trunks_cli
-from agent.cli import voicemail as voicemail_cli
 from agent.cli.output import padded, print_json
 from agent.cli.parsers import command, whole_number
 from agent.errors import PbxError
-from agent.extensions import registrations
-from agent.settings import Settings
-from agent.sip.rpc import RpcError
-from agent.troubleshoot import logs as troubleshoot_logs
+
+if TYPE_CHECKING:
+    from agent.appliance import Appliance
+    from agent.settings import Settings
+
+# The appliance, its services and the commands' modules are imported once
+# the command line is read, and only what the command run needs: `edgepbx
+# --help` or a mistyped option stays quick, on a small board too.
 
 EXIT_OK = 0
 EXIT_NOT_READY = 1
@@ -102,6 +81,9 @@ def extension_set_pickup_group(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_show(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.extensions import registrations
+    from agent.sip.rpc import RpcError
+
     info = app.extensions_as(CONSOLE).get(args.number)
     try:
         regs = [r.to_dict() for r in registrations.current(app.kamailio, info.number)]
@@ -200,6 +182,8 @@ def account_list(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def token_create(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.accounts import tokens
+
     info, token = tokens.create(CONSOLE, args.role, args.name)
     if args.json:
         print_json(info.to_dict() | {"token": token})
@@ -210,6 +194,8 @@ def token_create(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def token_list(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.accounts import tokens
+
     rows = tokens.list_tokens(CONSOLE)
     if args.json:
         print_json([row.to_dict() for row in rows])
@@ -221,6 +207,8 @@ def token_list(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def token_revoke(app: Appliance, args: argparse.Namespace) -> int:
+    from agent.accounts import tokens
+
     tokens.revoke(CONSOLE, args.id)
     if args.json:
         print_json({"revoked": args.id})
@@ -270,16 +258,167 @@ def run_command(app: Appliance, args: argparse.Namespace) -> int:
 
 # -- parser ---------------------------------------------------------------------
 
+# Every command: its name, the one line `edgepbx --help` shows, and the
+# module that declares its options and runs it ("main": this one). Only
+# the module of the command being run is imported, and through it the
+# services it needs; the others are named with their help alone.
+# tests/test_cli_start.py checks each line against its module.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("run", "run the whole appliance in the foreground", "main"),
+    ("agent", "supervise the daemons (as on the device)", "main"),
+    ("status", "is every daemon answering", "main"),
+    ("extension", "add, list, show and remove extensions", "main"),
+    ("admin", "the web admin's sign-in", "main"),
+    ("account", "people who sign in to the web admin", "main"),
+    ("token", "API tokens for scripts", "main"),
+    ("firmware", "check, install, commit and roll back firmware releases", "firmware"),
+    ("backup", "make and restore backups", "backup"),
+    (
+        "provisioning",
+        "serve phone configuration files over TFTP (as on the device); "
+        "'provisioning site' shows or sets what every phone gets",
+        "phones",
+    ),
+    ("phone", "desk phones provisioned by MAC address", "phones"),
+    ("ban", "addresses the security jail blocks", "security"),
+    ("jail", "when the jail bans: findtime, maxretry, …", "security"),
+    ("firewall", "the appliance's nftables firewall", "security"),
+    (
+        "certificate",
+        "the TLS certificate of the web admin and SIP over TLS",
+        "security",
+    ),
+    ("role", "custom roles: view or edit per module", "people"),
+    ("phonebook", "company phonebooks", "people"),
+    ("contact", "company contacts", "people"),
+    (
+        "media",
+        "run one media worker (voicemail, IVR) on a loopback SIP port",
+        "media",
+    ),
+    ("voicemail", "voicemail boxes and their messages", "voicemail"),
+    ("ivr", "auto-attendant (IVR) menus", "ivr"),
+    ("conference", "conference rooms", "conference"),
+    ("paging", "page groups", "paging"),
+    ("queue", "call queues", "queue"),
+    ("park", "call park: parked calls and slots", "park"),
+    ("prompt", "prompts for IVR menus (WAV or MP3)", "prompt"),
+    ("music", "music on hold (WAV or MP3)", "prompt"),
+    ("greeting", "mailbox greetings from a file", "prompt"),
+    ("mail", "the SMTP server mail is sent through", "mail"),
+    ("event", "the event center and its notifications", "events"),
+    ("webhook", "outgoing webhooks of events and calls", "events"),
+    (
+        "allowed-networks",
+        "networks an extension may register and call from",
+        "extension_networks",
+    ),
+    ("network", "addresses, VLAN, DNS, host name, NTP and time zone", "network"),
+    (
+        "console",
+        "the recovery menu (serial port, SSH, or standard input)",
+        "console",
+    ),
+    ("trunk", "SIP trunks to carriers", "trunks"),
+    ("route", "outbound routes, tried in order", "trunks"),
+    ("inbound", "inbound routes: DID to a destination", "trunks"),
+    ("ringgroup", "ring groups: several extensions, one number", "trunks"),
+    ("timecondition", "business hours, holidays, day/night", "trunks"),
+    ("guard", "toll-fraud guards for outbound calls", "trunks"),
+    ("cdr", "call detail records", "trunks"),
+    ("speed-dial", "company speed dials (phones dial *0CODE)", "speed_dial"),
+    ("storage", "disk usage by kind, retention and quotas, clean-up", "storage"),
+    (
+        "feature-codes",
+        "what phones dial for each feature (*97, *78, ...)",
+        "feature_codes",
+    ),
+    ("recording", "recorded calls: list and export", "recording"),
+    (
+        "monitor",
+        "extensions, trunks, calls in progress and conference rooms, now",
+        "monitor",
+    ),
+    ("report", "call reports, shown, as files, by mail", "report"),
+    (
+        "troubleshoot",
+        "packet capture, SIP call flows, ping and traceroute",
+        "troubleshoot",
+    ),
+    ("logs", "the appliance's logs, newest first", "troubleshoot"),
+)
 
-def build_parser() -> argparse.ArgumentParser:
+
+class _OneCommand:
+    """Subparsers that keep one command's declaration and drop the others.
+
+    A module declares several commands (trunks: trunk, route, cdr, ...);
+    of those, only the one being run is wanted in full.
+    """
+
+    def __init__(self, sub: argparse._SubParsersAction, name: str) -> None:
+        self._sub = sub
+        self._name = name
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        if name == self._name:
+            return self._sub.add_parser(name, **kwargs)
+        return argparse.ArgumentParser(add_help=False)
+
+
+def _dropped_subparsers() -> argparse._SubParsersAction:
+    """Subparsers whose commands go nowhere."""
+    return argparse.ArgumentParser(add_help=False).add_subparsers()
+
+
+def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``edgepbx``.
+
+    Every command is declared in full, or with ``only`` just those named:
+    the others then have their name and help, enough for ``--help`` and
+    for the error of an unknown command, and their modules stay unimported.
+    """
     parser = argparse.ArgumentParser(
         prog="edgepbx", description="Run and manage the edgepbx phone system."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help, module in COMMANDS:
+        if only is None or name in only:
+            _declare(_OneCommand(sub, name), name, module)
+        else:
+            sub.add_parser(name, help=help)
+    return parser
 
+
+def _declare(sub: _OneCommand, name: str, module: str) -> None:
+    if module == "main":
+        _DECLARED_HERE[name](sub)
+        return
+    declaring = importlib.import_module(f"agent.cli.{module}")
+    if module == "people":
+        declaring.register(sub, command, _dropped_subparsers())
+    elif module == "recording":
+        declaring.register(sub, _dropped_subparsers())
+    else:
+        declaring.register(sub)
+
+
+def _declare_run(sub: _OneCommand) -> None:
     command(sub, "run", run_command, "run the whole appliance in the foreground")
+
+
+def _declare_agent(sub: _OneCommand) -> None:
     command(sub, "agent", agent_command, "supervise the daemons (as on the device)")
+
+
+def _declare_status(sub: _OneCommand) -> None:
     command(sub, "status", status, "is every daemon answering")
+
+
+def _declare_extension(sub: _OneCommand) -> None:
+    from agent.cli import features as features_cli
+    from agent.cli import people
+    from agent.cli import recording as recording_cli
 
     ext = sub.add_parser("extension", help="add, list, show and remove extensions")
     ext_sub = ext.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -309,8 +448,15 @@ def build_parser() -> argparse.ArgumentParser:
     pickup.add_argument("number")
     pickup.add_argument("group", help="letters, digits, - and _; '' for none")
     features_cli.register(ext_sub)
+    people.register(sub, command, ext_sub)
+    recording_cli.register(sub, ext_sub)
 
-    roles = [r.value for r in Role]
+
+def _roles() -> str:
+    return ", ".join(r.value for r in Role)
+
+
+def _declare_admin(sub: _OneCommand) -> None:
     admin = sub.add_parser("admin", help="the web admin's sign-in")
     admin_sub = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
     reset = command(
@@ -321,51 +467,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.add_argument("username", nargs="?", default="admin")
 
+
+def _declare_account(sub: _OneCommand) -> None:
+    from agent.cli import people
+
     account = sub.add_parser("account", help="people who sign in to the web admin")
     account_sub = account.add_subparsers(dest="action", required=True, metavar="ACTION")
     acc_add = command(
         account_sub, "add", account_add, "add an account with a one-time password"
     )
     acc_add.add_argument("username")
-    acc_add.add_argument("--role", required=True, help=f"{', '.join(roles)} or custom")
+    acc_add.add_argument("--role", required=True, help=f"{_roles()} or custom")
     command(account_sub, "list", account_list, "list accounts")
     people.register_account(account_sub, command)
 
+
+def _declare_token(sub: _OneCommand) -> None:
     token = sub.add_parser("token", help="API tokens for scripts")
     token_sub = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = command(token_sub, "create", token_create, "create an API token")
-    create.add_argument("--role", required=True, help=f"{', '.join(roles)} or custom")
+    create.add_argument("--role", required=True, help=f"{_roles()} or custom")
     create.add_argument("--name", default="api", help="what the token is for")
     command(token_sub, "list", token_list, "list API tokens (never the tokens)")
     revoke = command(token_sub, "revoke", token_revoke, "revoke an API token")
     revoke.add_argument("id", type=whole_number)
-    firmware_cli.register(sub)
-    backup_cli.register(sub)
-    phones.register(sub)
-    security_cli.register(sub)
-    people.register(sub, command, ext_sub)
-    media_cli.register(sub)
-    voicemail_cli.register(sub)
-    ivr_cli.register(sub)
-    conference_cli.register(sub)
-    paging_cli.register(sub)
-    queue_cli.register(sub)
-    park_cli.register(sub)
-    prompt_cli.register(sub)
-    mail_cli.register(sub)
-    events_cli.register(sub)
-    extension_networks_cli.register(sub)
-    network_cli.register(sub)
-    console_cli.register(sub)
-    trunks_cli.register(sub)
-    speed_dial_cli.register(sub)
-    storage_cli.register(sub)
-    feature_codes_cli.register(sub)
-    recording_cli.register(sub, ext_sub)
-    monitor_cli.register(sub)
-    report_cli.register(sub)
-    troubleshoot_cli.register(sub)
-    return parser
+
+
+_DECLARED_HERE = {
+    "run": _declare_run,
+    "agent": _declare_agent,
+    "status": _declare_status,
+    "extension": _declare_extension,
+    "admin": _declare_admin,
+    "account": _declare_account,
+    "token": _declare_token,
+}
 
 
 def _password_options(parser: argparse.ArgumentParser) -> None:
@@ -397,6 +533,8 @@ def _log_to_file(settings: Settings) -> None:
     """
     if os.environ.get("JOURNAL_STREAM"):
         return
+    from agent.troubleshoot import logs as troubleshoot_logs
+
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         settings.logs_dir / troubleshoot_logs.LOG_FILE,
@@ -429,13 +567,20 @@ def _name_each_command_its_parser(parser: argparse.ArgumentParser) -> None:
                 _name_each_command_its_parser(sub)
 
 
+def _command_named(arguments: list[str]) -> set[str]:
+    """The command a call runs: its first argument that is not an option
+    (none for ``edgepbx --help``)."""
+    named = next((a for a in arguments if not a.startswith("-")), None)
+    return {named} if named else set()
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     bad = _undecodable_argument(arguments)
     if bad is not None:
         print(f"edgepbx: argument {bad}: not valid UTF-8 text", file=sys.stderr)
         return EXIT_REFUSED
-    parser = build_parser()
+    parser = build_parser(_command_named(arguments))
     _name_each_command_its_parser(parser)
     args, unknown = parser.parse_known_args(arguments)
     if unknown:
@@ -450,6 +595,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Databases, keys and sockets are for this user alone.
     os.umask(PRIVATE_UMASK)
+    from agent.appliance import Appliance
+    from agent.settings import Settings
+
     try:
         settings = Settings.from_environment()
         if getattr(args, "opens_own_data", False):

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from agent.accounts import custom_roles, portal_mail
+from agent.accounts import custom_roles
 from agent.accounts.roles import CONSOLE, MODULES
 from agent.appliance import Appliance
 from agent.cli.output import print_json
@@ -99,6 +99,9 @@ def role_remove(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def account_portal(app: Appliance, args: argparse.Namespace) -> int:
+    # The mail layer is imported here: every extension command loads this module.
+    from agent.accounts import portal_mail
+
     info, password = app.accounts.add_portal_user(CONSOLE, args.number)
     mailed = portal_mail.send_credentials(app.key, info, password)
     if args.json:
