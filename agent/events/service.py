@@ -142,10 +142,11 @@ class EventService:
         before = EventOptions.load()
         after = before.changed(changes)
         added = set(after.emergency_numbers) - set(before.emergency_numbers)
-        numbering.refuse_internal_emergency(
-            tuple(n for n in after.emergency_numbers if n in added)
-        )
         with database.atomic():
+            # In the write transaction: a number given meanwhile waits for it.
+            numbering.refuse_internal_emergency(
+                tuple(n for n in after.emergency_numbers if n in added)
+            )
             after.save()
             audit.record(
                 self.actor,

@@ -219,6 +219,8 @@ class QueueService:
             "service_level_s": service_level_s,
         }
         with upsert(CallQueue, CallQueue.number == number, number=number) as found:
+            # In the write transaction: another kind's request waits for it.
+            numbering.refuse_taken("number", number, "queue")
             queue = found.row
             before = None if found.created else QueueInfo.of(queue).to_dict()
             for key, value in given.items():
@@ -323,7 +325,6 @@ class QueueService:
             or not low <= len(number) <= high
         ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        numbering.refuse_taken("number", number, "queue")
 
     def _check_agents(self, agents: list[str]) -> list[str]:
         if len(agents) > MAX_AGENTS:
