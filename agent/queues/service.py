@@ -268,14 +268,22 @@ class QueueService:
             self.actor.require(Permission.MANAGE_MEDIA)
 
     def log_in(self, number: str, extension: str) -> bool:
-        """Log an extension in as a dynamic agent; False if it already was
-        (logged in, or a static agent, who is always in)."""
+        """Log an extension in as a dynamic agent; False if it already was.
+
+        Raises:
+            InvalidInput: no such extension, or a static agent of the queue,
+                who is always logged in.
+        """
         self._require_agent_change(extension)
         queue = self._queue(number)
         if not Extension.select().where(Extension.number == extension).exists():
             raise InvalidInput("extension", extension, "no such extension")
         if extension in agent_list(queue.agents):
-            return False
+            raise InvalidInput(
+                "extension",
+                extension,
+                f"a static agent of queue {number}, always logged in",
+            )
         with database.atomic():
             if queue.logins.where(QueueLogin.extension == extension).exists():
                 return False
