@@ -150,6 +150,8 @@ def test_a_broadcast_run_now_is_heard_on_the_members_phones_then_hung_up(pbx, tm
             assert call.heard_tone(CHIME_HZ, timeout=8), f"{user} hears no chime"
         for call in calls.values():
             call.wait_disconnected(timeout=10)
+    shown = cli_json(pbx, "paging", "broadcast", "show", "closing")
+    assert shown["last_run"], shown
 
     # Extension 101 has no phone: the broadcast reaches nobody, an event.
     cli_json(

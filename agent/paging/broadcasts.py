@@ -302,7 +302,10 @@ class BroadcastService:
         """Send the broadcast to the media service now, whatever its schedule."""
         self.actor.require(Permission.MANAGE_MEDIA)
         row = self._row(name)
-        enqueue(self.settings, row)
+        now = time.time()
+        enqueue(self.settings, row, now)
+        row.last_run_at = now
+        row.save(only=[PageBroadcast.last_run_at])
         audit.record(self.actor, "run", "page broadcast", name, None, None)
         return BroadcastInfo.of(row)
 
