@@ -174,8 +174,9 @@ def _check_schedule(
             continue
         if day not in WEEKDAYS:
             raise InvalidInput("weekdays", day, "one of " + ", ".join(WEEKDAYS))
-        if day not in days:
-            days.append(day)
+        if day in days:
+            raise InvalidInput("weekdays", day, "listed twice")
+        days.append(day)
     days.sort(key=WEEKDAYS.index)
     time_of_day = (time_of_day or "").strip()
     if not _TIME.fullmatch(time_of_day):
