@@ -350,8 +350,9 @@ def test_a_queue_is_made_changed_in_part_logged_into_and_removed(admin_api):
     assert changed.status == 200
     assert (changed.json()["strategy"], changed.json()["ring_s"]) == ("linear", 20)
     assert changed.json()["agents"] == ["401"]
-    # A static agent is always in: logging it in adds no second entry.
-    assert logged_in.json()["logged_in"] == []
+    # A static agent is always in: logging it in is refused, saying so.
+    assert (logged_in.status, logged_in.json()["field"]) == (422, "extension")
+    assert "always logged in" in logged_in.json()["detail"]
     live = status.json()
     today = live.pop("today")
     assert live == {
