@@ -6,6 +6,8 @@ that is wrong and the rule it broke. Anything else that escapes is a bug.
 
 from __future__ import annotations
 
+import re
+
 
 class PbxError(Exception):
     """A request the PBX refuses, with a message meant for a person."""
@@ -34,15 +36,39 @@ def _shortened(value: object) -> str:
     return text[:QUOTED_VALUE_MAX] + "…"
 
 
+# The user-information part of an address (RFC 3986 section 3.2.1): what
+# stands before "@" in the authority, "user:password" as often as not.
+_USERINFO = re.compile(r"//[^/?#]*@")
+
+
+def holds_credentials(value: object) -> bool:
+    """Whether a value quoted back could show a user name or a password: an
+    address with user information, or a host written as ``user:pw@host``."""
+    text = str(value or "")
+    host_part = re.split(r"[/?#]", text, maxsplit=1)[0]
+    return bool(_USERINFO.search(text)) or ("@" in host_part and ":" in host_part)
+
+
 class InvalidInput(PbxError):
-    """A value broke a rule: names the field, the value and the rule."""
+    """A value broke a rule: names the field, the value and the rule.
+
+    A value that could hold a user name or password is never quoted back.
+    """
 
     kind = "invalid-input"
 
     def __init__(self, field: str, value: object, rule: str) -> None:
+        if isinstance(value, str) and holds_credentials(value):
+            value = None
         shown = f' "{_shortened(value)}"' if value not in (None, "") else ""
         super().__init__(f"{field}{shown}: {rule}", field=field)
+        self.value = value
         self.rule = rule
+
+    def renamed(self, field: str) -> InvalidInput:
+        """The same refusal naming the field as another surface calls it
+        (a CLI option for an API field)."""
+        return InvalidInput(field, self.value, self.rule)
 
 
 class NotFound(PbxError):

@@ -21,6 +21,7 @@ from agent.errors import InvalidInput
 Moment = float | str | dt.datetime
 
 SHOWN = "%Y-%m-%d %H:%M:%S"
+TIME_OF_DAY = "%H:%M:%S"
 
 
 def zone() -> zoneinfo.ZoneInfo:

@@ -116,6 +116,7 @@ def network_summary(settings: Settings) -> dict:
         "addresses": addresses,
         "bind": settings.bind,
         "sip_port": settings.sip_port,
+        "sip_tls_port": settings.sip_tls_port,
         "https_port": settings.https_port,
         "http_port": settings.http_port,
         "tftp_port": settings.tftp_port,

@@ -303,6 +303,32 @@ def test_the_same_put_at_once_creates_once_and_updates_the_rest(
     assert admin_api.request("DELETE", path).status == 204
 
 
+def test_a_queue_and_a_page_group_asked_for_one_number_at_once_get_it_once(
+    admin_api,
+):
+    numbers = [f"69{n}" for n in range(1, 7)]
+    asks = [
+        (f"/api/v1/paging/{n}", {"name": "P", "members": ["401"]}) for n in numbers
+    ] + [(f"/api/v1/queues/{n}", {"name": "Q"}) for n in numbers]
+    start = threading.Barrier(len(asks))
+
+    def put(ask: tuple[str, dict]):
+        start.wait(timeout=10)
+        return admin_api.request("PUT", ask[0], json_body=ask[1])
+
+    with ThreadPoolExecutor(len(asks)) as pool:
+        paths = [path for path, _ in asks]
+        answers = dict(zip(paths, pool.map(put, asks), strict=True))
+
+    for n in numbers:
+        page, queue = answers[f"/api/v1/paging/{n}"], answers[f"/api/v1/queues/{n}"]
+        assert sorted([page.status, queue.status]) == [201, 422], n
+        refused = page if page.status == 422 else queue
+        assert "already a" in refused.json()["detail"], refused.json()
+        made = f"/api/v1/paging/{n}" if refused is queue else f"{QUEUES}/{n}"
+        assert admin_api.request("DELETE", made).status == 204
+
+
 QUEUES = "/api/v1/queues"
 
 
@@ -324,8 +350,9 @@ def test_a_queue_is_made_changed_in_part_logged_into_and_removed(admin_api):
     assert changed.status == 200
     assert (changed.json()["strategy"], changed.json()["ring_s"]) == ("linear", 20)
     assert changed.json()["agents"] == ["401"]
-    # A static agent is always in: logging it in adds no second entry.
-    assert logged_in.json()["logged_in"] == []
+    # A static agent is always in: logging it in is refused, saying so.
+    assert (logged_in.status, logged_in.json()["field"]) == (422, "extension")
+    assert "always logged in" in logged_in.json()["detail"]
     live = status.json()
     today = live.pop("today")
     assert live == {

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from agent.events import delivery, signing
+from agent.events import catalogue, delivery, signing
 from tests.mailserver import MailServer
 from tests.pbx import RunningPbx, free_port
 from tests.sipphone import Phone
@@ -469,3 +471,19 @@ def test_an_empty_emergency_list_is_refused_and_clearing_it_is_said_aloud(pbx_da
     assert kept == ["112", "999"]
     assert cleared.returncode == 0, cleared.stderr
     assert cleared.json()["emergency_numbers"] == []
+
+
+def test_every_event_type_has_its_row_in_the_events_document():
+    text = (Path(__file__).parent.parent / "docs" / "events.md").read_text()
+    documented = set()
+    for line in text.splitlines():
+        if not line.startswith("| `"):
+            continue
+        name = ""
+        for code in re.findall(r"`([a-z-]+)`", line.split(" | ")[0]):
+            # "`trunk-registration-lost` / `-regained`": the second is short.
+            name = name.rsplit("-", 1)[0] + code if code.startswith("-") else code
+            documented.add(name)
+
+    missing = [t for t in catalogue.TYPES if t not in documented]
+    assert missing == []

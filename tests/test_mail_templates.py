@@ -78,6 +78,8 @@ def test_a_changed_voicemail_template_shows_in_the_mail_of_a_left_message(pbx, s
     [
         ("--body", "Your code: {password}\n", 'body "{password}": not a placeholder'),
         ("--subject", "New {caller", "subject: malformed"),
+        ("--subject", "", "subject: must not be empty"),
+        ("--body", " \n", "body: must not be empty"),
     ],
 )
 def test_a_bad_placeholder_is_refused_naming_it_and_nothing_changes(

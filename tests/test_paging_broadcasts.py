@@ -185,6 +185,8 @@ def test_a_broadcast_run_now_is_heard_on_the_members_phones_then_hung_up(pbx, tm
             assert call.heard_tone(CHIME_HZ, timeout=8), f"{user} hears no chime"
         for call in calls.values():
             call.wait_disconnected(timeout=10)
+    shown = cli_json(pbx, "paging", "broadcast", "show", "closing")
+    assert shown["last_run"], shown
 
     # Extension 101 has no phone: the broadcast reaches nobody, an event.
     cli_json(
@@ -208,18 +210,24 @@ def test_bad_broadcast_input_is_refused_naming_the_field(pbx_data):
     beep = ("--prompt", "system:beep")
     weekly = ("--weekdays", "mon", "--time", "08:00")
     refused = {
-        "page_group": ("--page-group", "799", *beep, *weekly),
-        "time_of_day": ("--page-group", "700", *beep, "--weekdays", "mon",
-                        "--time", "8am"),
-        "weekdays": ("--page-group", "700", *beep, "--time", "08:00"),
-        "on_date": ("--page-group", "700", *beep, "--date", "2020-01-01",
-                    "--time", "08:00"),
-        "prompt": ("--page-group", "700", "--prompt", "upload:nothing", *weekly),
+        "--page-group": ("--page-group", "799", *beep, *weekly),
+        "--time": ("--page-group", "700", *beep, "--weekdays", "mon",
+                   "--time", "8am"),
+        "--weekdays": ("--page-group", "700", *beep, "--time", "08:00"),
+        "--date": ("--page-group", "700", *beep, "--date", "2020-01-01",
+                   "--time", "08:00"),
+        "--prompt": ("--page-group", "700", "--prompt", "upload:nothing", *weekly),
     }  # fmt: skip
-    for field, args in refused.items():
+    for option, args in refused.items():
         result = pbx_data.cli("paging", "broadcast", "set", "b", *args, "--json")
         assert result.returncode == 2, result.stdout + result.stderr
-        assert result.json()["error"]["field"] == field
+        assert result.json()["error"]["field"] == option
+        assert result.json()["error"]["message"].startswith(option)
+    twice = pbx_data.cli(
+        "paging", "broadcast", "set", "b", "--page-group", "700", *beep,
+        "--weekdays", "mon,fri,mon", "--time", "08:00",
+    )  # fmt: skip
+    assert twice.returncode == 2 and '--weekdays "mon": listed twice' in twice.stderr
     assert cli_json(pbx_data, "paging", "broadcast", "list") == []
 
     # Run now says once that the broadcast went to the media service.

@@ -206,18 +206,18 @@ def test_a_caller_nobody_takes_goes_to_the_failover_after_the_longest_wait(
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (("--name", "Q", "--strategy", "loudest"), "strategy"),
-        (("--name", "Q", "--agents", "102,109"), "agents"),
-        (("--name", "Q", "--agents", "102,102"), "agents"),
-        (("--name", "Q", "--ring-time", "2"), "ring_s"),
-        (("--name", "Q", "--max-wait", "99999"), "max_wait_s"),
-        (("--name", "Q", "--failover", "extension:109"), "failover"),
-        (("--name", "Q", "--failover", "fax:102"), "failover"),
-        (("--name", "Q", "--failover", "queue:600"), "failover"),
-        (("--name", "Q", "--music", "no-such-music"), "music"),
-        (("--name", "", "--agents", "102"), "name"),
-        (("--name", "Front\ndesk", "--agents", "102"), "name"),
-        (("--name", 'The "A" team', "--agents", "102"), "name"),
+        (("--name", "Q", "--strategy", "loudest"), "--strategy"),
+        (("--name", "Q", "--agents", "102,109"), "--agents"),
+        (("--name", "Q", "--agents", "102,102"), "--agents"),
+        (("--name", "Q", "--ring-time", "2"), "--ring-time"),
+        (("--name", "Q", "--max-wait", "99999"), "--max-wait"),
+        (("--name", "Q", "--failover", "extension:109"), "--failover"),
+        (("--name", "Q", "--failover", "fax:102"), "--failover"),
+        (("--name", "Q", "--failover", "queue:600"), "--failover"),
+        (("--name", "Q", "--music", "no-such-music"), "--music"),
+        (("--name", "", "--agents", "102"), "--name"),
+        (("--name", "Front\ndesk", "--agents", "102"), "--name"),
+        (("--name", 'The "A" team', "--agents", "102"), "--name"),
     ],
 )
 def test_a_queue_with_a_bad_field_is_refused_naming_it_and_nothing_is_saved(
@@ -227,6 +227,7 @@ def test_a_queue_with_a_bad_field_is_refused_naming_it_and_nothing_is_saved(
     result = pbx_data.cli("queue", "add", "600", *args, "--json")
     assert result.returncode == 2, result.stdout
     assert result.json()["error"]["field"] == field
+    assert result.json()["error"]["message"].startswith(field)
     assert pbx_data.cli("queue", "list", "--json").json() == []
 
 
@@ -433,3 +434,6 @@ def test_a_static_agent_s_login_codes_change_nothing_and_say_so(pbx, extensions)
         refused = pbx.cli("queue", "agents", "600", "--logout", extension, "--json")
         assert refused.returncode == 2, refused.stdout
         assert refused.json()["error"]["field"] == "extension"
+    login = pbx.cli("queue", "agents", "600", "--login", "102")
+    assert login.returncode == 2, login.stdout
+    assert "a static agent of queue 600, always logged in" in login.stderr

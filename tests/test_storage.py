@@ -255,10 +255,10 @@ def refused(result, field: str) -> str:
 @pytest.mark.parametrize(
     ("args", "field", "rule"),
     [
-        (["recordings", "--days", "0"], "max_days", "from 1 to 3650"),
-        (["recordings", "--days", "-3"], "max_days", "from 1 to 3650"),
-        (["recordings", "--mb", "0"], "max_mb", "1 or more"),
-        (["recordings", "--mb", "999999999"], "max_mb", "at most the disk's size"),
+        (["recordings", "--days", "0"], "--days", '--days "0": a whole number'),
+        (["recordings", "--days", "-3"], "--days", "from 1 to 3650"),
+        (["recordings", "--mb", "0"], "--mb", "1 or more"),
+        (["recordings", "--mb", "999999999"], "--mb", "at most the disk's size"),
         (["videos", "--days", "5"], "kind", "one of recordings, voicemail"),
     ],
 )
@@ -277,6 +277,8 @@ def test_bad_retention_is_refused_naming_the_field_and_changes_nothing(
 
 def test_a_clean_up_from_the_cli_is_counted_and_audited(pbx_data, monkeypatch):
     data = pbx_data.data_dir
+    one = pbx_data.cli("storage", "set", "logs", "--days", "1")
+    assert "storage logs: keep 1 day, " in one.stdout, one.stderr
     assert pbx_data.cli("storage", "set", "recordings", "--days", "5").returncode == 0
     put_file(data / "recordings" / "old.wav", 2048, days_old=6)
 

@@ -304,3 +304,27 @@ def test_a_redirect_is_a_failure_and_the_key_never_follows_it(tmp_path):
     assert [r.get("authorization") for r in provider.requests] == [
         f"Bearer {PROVIDER_KEY}"
     ] * TRIES
+
+
+def test_an_address_with_a_password_is_refused_without_showing_it(pbx_data):
+    secret = "TopSecretPw"
+    unsaid = "url: no user name or password in the address"
+    tries = [
+        (
+            ("voicemail", "transcription", "set", "--url",
+             f"https://bob:{secret}@127.0.0.1/x"),
+            unsaid,
+        ),
+        (
+            ("webhook", "add", f"http://bob:{secret}@127.0.0.1 /x",
+             "--types", "ip-banned"),
+            unsaid,
+        ),
+        (("mail", "set", "--host", f"bob:{secret}@127.0.0.1"), "host: "),
+    ]  # fmt: skip
+    for args, said in tries:
+        refused = pbx_data.cli(*args)
+
+        assert refused.returncode == 2, refused.stdout
+        assert said in refused.stderr
+        assert secret not in refused.stdout + refused.stderr, args

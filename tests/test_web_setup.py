@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from tests.mailserver import MailServer
 from tests.webclient import CHOSEN_PASSWORD, client, one_time_password
 
@@ -49,11 +52,20 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
     finally:
         server.stop()
     home_after = web.get("/")
+    before = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Berlin"))
+    dashboard, monitor = web.get("/dashboard"), web.get("/monitor")
+    after = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Berlin"))
 
     assert home.location == "/setup"
     assert zone.location == "/setup/network"
     assert bad_zone.status == 422 and "time zone such as" in bad_zone.body
     assert "127.0.0.1" in network.body and str(pbx.sip_port) in network.body
+    assert f'id="network-sip-tls">port {pbx.sip_tls_port} ' in network.body
+    # Times on every page are the chosen zone's clock, not UTC.
+    hours = {before.strftime("%Y-%m-%d %H:"), after.strftime("%Y-%m-%d %H:")}
+    assert any(f"<li>{hour}" in dashboard.body for hour in hours), dashboard.body
+    hours = {before.strftime("As of %H:"), after.strftime("As of %H:")}
+    assert any(hour in monitor.body for hour in hours), monitor.body
     assert "A test message was sent to owner@example.com" in mail.body
     assert tested.recipients == ["owner@example.com"]
     assert bad_security.status == 422

@@ -107,6 +107,9 @@ def render(template: str, status: int = 200, **values: object) -> str:
         size_text=bodies.size_text,
         counted=counted,
         local_clock=lambda moment: local_time.shown(moment, zone()),
+        local_time_of_day=lambda moment: local_time.local(moment, zone()).strftime(
+            local_time.TIME_OF_DAY
+        ),
         zone_name=lambda: zone().key,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,

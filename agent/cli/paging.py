@@ -9,6 +9,7 @@ from functools import partial
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
+from agent.cli.parsers import options_named
 from agent.paging.broadcasts import BroadcastService
 from agent.paging.service import PagingService
 
@@ -79,16 +80,27 @@ def _show_broadcast(info, as_json: bool) -> None:
     )
 
 
+#: The service's fields as ``paging broadcast set`` names them.
+BROADCAST_OPTIONS = {
+    "page_group": "--page-group",
+    "prompt": "--prompt",
+    "weekdays": "--weekdays",
+    "time_of_day": "--time",
+    "on_date": "--date",
+}
+
+
 def broadcast_set(app: Appliance, args: argparse.Namespace) -> int:
-    saved = BroadcastService(app.settings, CONSOLE).save(
-        args.name,
-        page_group=args.page_group,
-        prompt=args.prompt,
-        weekdays=_members(args.weekdays) or [],
-        time_of_day=args.time,
-        on_date=args.date,
-        enabled=not args.disabled,
-    )
+    with options_named(BROADCAST_OPTIONS):
+        saved = BroadcastService(app.settings, CONSOLE).save(
+            args.name,
+            page_group=args.page_group,
+            prompt=args.prompt,
+            weekdays=_members(args.weekdays) or [],
+            time_of_day=args.time,
+            on_date=args.date,
+            enabled=not args.disabled,
+        )
     _show_broadcast(saved.info, args.json)
     return EXIT_OK
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+
+from agent.errors import InvalidInput
 
 
 def command(
@@ -14,6 +17,18 @@ def command(
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=handler)
     return p
+
+
+@contextlib.contextmanager
+def options_named(options: dict[str, str]) -> Iterator[None]:
+    """Refusals of the service name the CLI's option, not the API's field:
+    ``{"max_days": "--days"}`` turns ``max_days "0": …`` into ``--days "0": …``."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if exc.field not in options:
+            raise
+        raise exc.renamed(options[exc.field]) from None
 
 
 def whole_number(text: str) -> int:

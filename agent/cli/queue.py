@@ -9,7 +9,7 @@ from functools import partial
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
-from agent.cli.parsers import whole_number
+from agent.cli.parsers import options_named, whole_number
 from agent.queues.service import STRATEGIES, QueueService
 
 EXIT_OK = 0
@@ -51,13 +51,33 @@ def _fields(args: argparse.Namespace) -> dict:
     }
 
 
+#: The service's fields as ``queue add`` and ``queue set`` name them.
+OPTIONS = {
+    "name": "--name",
+    "strategy": "--strategy",
+    "agents": "--agents",
+    "failover": "--failover",
+    "music": "--music",
+    "ring_s": "--ring-time",
+    "max_wait_s": "--max-wait",
+    "announce_position": "--announce-position",
+    "announce_wait": "--announce-wait",
+    "announce_every_s": "--announce-every",
+    "service_level_s": "--service-level",
+}
+
+
 def queue_add(app: Appliance, args: argparse.Namespace) -> int:
-    _show(_service(app).add(args.number, **_fields(args)).info, args.json)
+    with options_named(OPTIONS):
+        added = _service(app).add(args.number, **_fields(args))
+    _show(added.info, args.json)
     return EXIT_OK
 
 
 def queue_set(app: Appliance, args: argparse.Namespace) -> int:
-    _show(_service(app).set(args.number, **_fields(args)).info, args.json)
+    with options_named(OPTIONS):
+        changed = _service(app).set(args.number, **_fields(args))
+    _show(changed.info, args.json)
     return EXIT_OK
 
 

@@ -7,13 +7,15 @@ import argparse
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli.output import print_json
-from agent.cli.parsers import command
+from agent.cli.parsers import command, options_named
 from agent.errors import InvalidInput
 from agent.storage.service import KINDS, MB, StorageService
 from agent.wording import counted
 
 EXIT_OK = 0
 OFF = "off"
+#: The service's fields as this command's options name them.
+OPTIONS = {"max_days": "--days", "max_mb": "--mb"}
 
 
 def _size(value: int) -> str:
@@ -56,7 +58,7 @@ def show(app: Appliance, args: argparse.Namespace) -> int:
         print_json([r.to_dict() | {"cleanups": counts[r.kind]} for r in policy])
         return EXIT_OK
     for rule in policy:
-        days = f"{rule.max_days} days" if rule.max_days else "every day"
+        days = counted(rule.max_days, "day") if rule.max_days else "every day"
         size = f"at most {rule.max_mb} MB" if rule.max_mb else "any size"
         done = counts[rule.kind]
         print(
@@ -70,16 +72,17 @@ def show(app: Appliance, args: argparse.Namespace) -> int:
 def set_retention(app: Appliance, args: argparse.Namespace) -> int:
     changes = {}
     if args.days is not None:
-        changes["max_days"] = _limit("max_days", args.days)
+        changes["max_days"] = _limit("--days", args.days)
     if args.mb is not None:
-        changes["max_mb"] = _limit("max_mb", args.mb)
+        changes["max_mb"] = _limit("--mb", args.mb)
     if not changes:
-        raise InvalidInput("days", None, "give --days, --mb or both")
-    rule = StorageService(app.settings, CONSOLE).set_retention(args.kind, **changes)
+        raise InvalidInput("--days", None, "give --days, --mb or both")
+    with options_named(OPTIONS):
+        rule = StorageService(app.settings, CONSOLE).set_retention(args.kind, **changes)
     if args.json:
         print_json(rule.to_dict())
         return EXIT_OK
-    days = f"{rule.max_days} days" if rule.max_days else "every day"
+    days = counted(rule.max_days, "day") if rule.max_days else "every day"
     size = f"at most {rule.max_mb} MB" if rule.max_mb else "any size"
     print(f"storage {rule.kind}: keep {days}, {size}")
     return EXIT_OK

@@ -101,7 +101,6 @@ class ConferenceService:
             or not low <= len(number) <= high
         ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        numbering.refuse_taken("number", number, "conference room")
         name = (name or "").strip()
         if not name or len(name) > NAME_MAX:
             raise InvalidInput("name", name, f"1 to {NAME_MAX} characters")
@@ -123,6 +122,8 @@ class ConferenceService:
         moderator_hash = None if moderator_pin is None else hash_password(moderator_pin)
         where = ConferenceRoom.number == number
         with upsert(ConferenceRoom, where, number=number) as found:
+            # In the write transaction: another kind's request waits for it.
+            numbering.refuse_taken("number", number, "conference room")
             room = found.row
             before = None if found.created else RoomInfo.of(room).to_dict()
             room.name = name

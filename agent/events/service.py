@@ -25,7 +25,7 @@ from agent import audit, local_time, numbering
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.devicekey import DeviceKey
-from agent.errors import InvalidInput, NotFound, PbxError
+from agent.errors import InvalidInput, NotFound, PbxError, holds_credentials
 from agent.events import delivery
 from agent.events.catalogue import WEBHOOK_TYPES, Severity
 from agent.events.record import EventRow, WebhookRow
@@ -142,10 +142,11 @@ class EventService:
         before = EventOptions.load()
         after = before.changed(changes)
         added = set(after.emergency_numbers) - set(before.emergency_numbers)
-        numbering.refuse_internal_emergency(
-            tuple(n for n in after.emergency_numbers if n in added)
-        )
         with database.atomic():
+            # In the write transaction: a number given meanwhile waits for it.
+            numbering.refuse_internal_emergency(
+                tuple(n for n in after.emergency_numbers if n in added)
+            )
             after.save()
             audit.record(
                 self.actor,
@@ -171,6 +172,9 @@ def check_url(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("url", value, rule)
     text = value.strip()
+    if holds_credentials(text):
+        # The address is shown in lists and logs; the secret signs instead.
+        raise InvalidInput("url", None, "no user name or password in the address")
     if len(text) > URL_MAX or any(ch.isspace() or not ch.isprintable() for ch in text):
         raise InvalidInput("url", text, f"{rule}, at most {URL_MAX} characters")
     try:

@@ -138,6 +138,8 @@ class IvrService:
         # Step 3: write it all in one transaction, where the menu is looked
         # for again: another request may have made it since step 1.
         with upsert(IvrMenu, IvrMenu.number == number, number=number) as found:
+            # In the write transaction: another kind's request waits for it.
+            numbering.refuse_taken("number", number, "IVR menu")
             menu = found.row
             if create is True and not found.created:
                 raise AlreadyExists(f"IVR menu {number} already exists", field="number")
@@ -184,7 +186,6 @@ class IvrService:
             or not low <= len(number) <= high
         ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        numbering.refuse_taken("number", number, "IVR menu")
 
     def _check_prompt(self, prompt: str) -> None:
         if not _PROMPT.fullmatch(prompt or ""):

@@ -256,6 +256,8 @@ def check(spec: MailKind, field: str, text: object, limit: int) -> str:
     """
     if not isinstance(text, str):
         raise InvalidInput(field, None, "must be text")
+    if not text.strip():
+        raise InvalidInput(field, None, "must not be empty")
     if len(text) > limit:
         raise InvalidInput(field, None, f"at most {limit} characters")
     if "\0" in text or (field == "subject" and ("\r" in text or "\n" in text)):

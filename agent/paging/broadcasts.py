@@ -174,8 +174,9 @@ def _check_schedule(
             continue
         if day not in WEEKDAYS:
             raise InvalidInput("weekdays", day, "one of " + ", ".join(WEEKDAYS))
-        if day not in days:
-            days.append(day)
+        if day in days:
+            raise InvalidInput("weekdays", day, "listed twice")
+        days.append(day)
     days.sort(key=WEEKDAYS.index)
     time_of_day = (time_of_day or "").strip()
     if not _TIME.fullmatch(time_of_day):
@@ -302,7 +303,10 @@ class BroadcastService:
         """Send the broadcast to the media service now, whatever its schedule."""
         self.actor.require(Permission.MANAGE_MEDIA)
         row = self._row(name)
-        enqueue(self.settings, row)
+        now = time.time()
+        enqueue(self.settings, row, now)
+        row.last_run_at = now
+        row.save(only=[PageBroadcast.last_run_at])
         audit.record(self.actor, "run", "page broadcast", name, None, None)
         return BroadcastInfo.of(row)
 

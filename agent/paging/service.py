@@ -97,12 +97,13 @@ class PagingService:
             or not low <= len(number) <= high
         ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        numbering.refuse_taken("number", number, "page group")
         name = rules.display_name(name, NAME_MAX)
         members = check_members(members)
 
         where = PageGroup.number == number
         with upsert(PageGroup, where, number=number) as found:
+            # In the write transaction: another kind's request waits for it.
+            numbering.refuse_taken("number", number, "page group")
             group = found.row
             before = None if found.created else PageGroupInfo.of(group).to_dict()
             group.name = name

@@ -119,10 +119,10 @@ class ParkService:
             raise InvalidInput(
                 "count", count, f"the slots from {first} must keep {len(first)} digits"
             )
-        for slot in after.slots:
-            numbering.refuse_taken("first", slot, "park slot")
-
         with database.atomic():
+            # In the write transaction: another kind's request waits for it.
+            for slot in after.slots:
+                numbering.refuse_taken("first", slot, "park slot")
             system_settings.put(
                 KEY, {"first": first, "count": count, "timeout_s": timeout_s}
             )

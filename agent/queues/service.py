@@ -249,6 +249,8 @@ class QueueService:
             "service_level_s": service_level_s,
         }
         with upsert(CallQueue, CallQueue.number == number, number=number) as found:
+            # In the write transaction: another kind's request waits for it.
+            numbering.refuse_taken("number", number, "queue")
             queue = found.row
             before = None if found.created else QueueInfo.of(queue).to_dict()
             for key, value in given.items():
@@ -303,14 +305,22 @@ class QueueService:
             self.actor.require(Permission.MANAGE_MEDIA)
 
     def log_in(self, number: str, extension: str) -> bool:
-        """Log an extension in as a dynamic agent; False if it already was
-        (logged in, or a static agent, who is always in)."""
+        """Log an extension in as a dynamic agent; False if it already was.
+
+        Raises:
+            InvalidInput: no such extension, or a static agent of the queue,
+                who is always logged in.
+        """
         self._require_agent_change(extension)
         queue = self._queue(number)
         if not Extension.select().where(Extension.number == extension).exists():
             raise InvalidInput("extension", extension, "no such extension")
         if extension in agent_list(queue.agents):
-            return False
+            raise InvalidInput(
+                "extension",
+                extension,
+                f"a static agent of queue {number}, always logged in",
+            )
         with database.atomic():
             if queue.logins.where(QueueLogin.extension == extension).exists():
                 return False
@@ -360,7 +370,6 @@ class QueueService:
             or not low <= len(number) <= high
         ):
             raise InvalidInput("number", number, f"digits only, {low} to {high}")
-        numbering.refuse_taken("number", number, "queue")
 
     def _check_agents(self, agents: list[str]) -> list[str]:
         if len(agents) > MAX_AGENTS:

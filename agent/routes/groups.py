@@ -224,7 +224,6 @@ class GroupService:
         number = (number or "").strip()
         if not (number.isascii() and number.isdigit()) or not 2 <= len(number) <= 6:
             raise InvalidInput("number", number, "2 to 6 digits")
-        numbering.refuse_taken("number", number, "ring group")
         name = (name or "").strip()
         if not 1 <= len(name) <= 64:
             raise InvalidInput("name", None, "1 to 64 characters")
@@ -251,6 +250,8 @@ class GroupService:
             "failover": failover,
         }
         with database.atomic():
+            # In the write transaction: another kind's request waits for it.
+            numbering.refuse_taken("number", number, "ring group")
             row = RingGroupRow.get_or_none(RingGroupRow.number == number)
             if row is not None and not replace:
                 raise AlreadyExists(

@@ -54,6 +54,7 @@ from agent.errors import InvalidInput
 from agent.events import catalogue, raise_event
 from agent.settings import Settings
 from agent.trunks.models import CallRecord, QueueCallPart
+from agent.wording import counted
 
 log = logging.getLogger("edgepbx.storage")
 
@@ -423,7 +424,7 @@ class StorageService:
         log.info(
             "storage %s: keep %s, at most %s",
             kind,
-            f"{after.max_days} days" if after.max_days else "every day",
+            counted(after.max_days, "day") if after.max_days else "every day",
             f"{after.max_mb} MB" if after.max_mb else "any size",
         )
         return after

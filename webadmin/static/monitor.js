@@ -26,7 +26,10 @@
     return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
   };
   const nowS = () => Date.now() / 1000 + (offsetS || 0);
-  const timeOfDay = (at) => (at ? new Date(at * 1000).toLocaleTimeString() : "-");
+  // Times of day in the appliance's zone, as the rendered page shows them.
+  const zone = live ? live.dataset.zone || "UTC" : "UTC";
+  const timeOfDay = (at) =>
+    at ? new Date(at * 1000).toLocaleTimeString("en-GB", { timeZone: zone, hour12: false }) : "-";
 
   // Each row as cells: [text, state] where state marks the state cell.
   const CELLS = {

@@ -15,7 +15,7 @@
 <h2>Latest changes</h2>
 <ul>
 % for c in changes:
-  <li>{{c.at}} · {{c.actor}} · {{c.action}} {{c.object}}</li>
+  <li>{{local_clock(c.at)}} · {{c.actor}} · {{c.action}} {{c.object}}</li>
 % end
 </ul>
 % end

@@ -5,7 +5,7 @@
 % end
 <div class="heading">
   <h1>Monitor</h1>
-  <span id="monitor-live" class="live" role="status">As of {{time.strftime('%H:%M:%S', time.localtime(state.at))}}; reload for the latest.</span>
+  <span id="monitor-live" class="live" role="status" data-zone="{{zone_name()}}">As of {{local_time_of_day(state.at)}}; reload for the latest.</span>
 </div>
 % if state.sip_core_error:
 <p class="error" role="alert" id="monitor-sip-core">{{state.sip_core_error}}</p>
@@ -57,7 +57,7 @@
     <tr data-key="{{t.name}}">
       <td>{{t.name}}</td><td>{{t.kind}}</td>
       <td class="state" data-state="{{t.state}}">{{t.state}}</td>
-      <td>{{time.strftime('%H:%M:%S', time.localtime(t.checked_at)) if t.checked_at else '-'}}</td>
+      <td>{{local_time_of_day(t.checked_at) if t.checked_at else '-'}}</td>
     </tr>
   % end
   </tbody>

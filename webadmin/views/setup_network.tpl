@@ -8,6 +8,7 @@
 % end
   <dt>Listening on</dt><dd><code>{{net['bind']}}</code></dd>
   <dt>SIP</dt><dd>port {{net['sip_port']}} (UDP and TCP)</dd>
+  <dt>SIP over TLS</dt><dd id="network-sip-tls">port {{net['sip_tls_port']}} (TCP)</dd>
   <dt>Web admin</dt><dd>HTTPS port {{net['https_port']}}; HTTP port {{net['http_port']}} sends browsers to HTTPS</dd>
   <dt>Phone provisioning</dt><dd>TFTP port {{net['tftp_port']}}, HTTP /prov/</dd>
 </dl>

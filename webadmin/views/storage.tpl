@@ -61,7 +61,7 @@ too, whichever is stricter.</p>
   <button type="submit">Save {{labels[kind].lower()}}</button>
 </form>
 % else:
-<p>{{f"{rule['max_days']} days" if rule['max_days'] else "Every day"}}, {{f"at most {rule['max_mb']} MB" if rule['max_mb'] else "any size"}}.</p>
+<p>{{f"{rule['max_days']} day{'' if rule['max_days'] == 1 else 's'}" if rule['max_days'] else "Every day"}}, {{f"at most {rule['max_mb']} MB" if rule['max_mb'] else "any size"}}.</p>
 % end
 </section>
 % end
