@@ -252,15 +252,7 @@ class CallTransfer:
         number = str(KSR.pv.get("$rU") or "")
         if caller is None or not number:
             return False
-        transferer = self.take_transfer(caller, number)
-        if transferer is None:
-            return False
-        KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
-        realm = self.settings.realm
-        KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
-        KSR.info(
-            "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
-        )
+        self.follow_transfer(caller, number, caller, referred_by_kept=False)
         return False
 
     def transfer_by_media_worker(self, method: str) -> bool:
@@ -272,33 +264,32 @@ class CallTransfer:
             return False
         worker = media_worker_key(str(KSR.pv.get("$si")), KSR.pv.get("$sp"))
         number = str(KSR.pv.get("$rU") or "")
-        transferer = self.take_transfer(worker, number)
-        if transferer is None:
-            return False
-        KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
-        KSR.hdr.remove("Referred-By")
-        realm = self.settings.realm
-        KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
-        KSR.info(
-            "transfer: media worker " + worker + " calls " + number
-            + " for " + transferer + "\n"
-        )  # fmt: skip
-        return True
+        return (
+            self.follow_transfer(worker, number, "media worker " + worker) is not None
+        )
 
     def transfer_from_trunk(self, caller: str, number: str) -> str | None:
         """A carrier's call to number from caller: the extension that
         transferred that caller there, if it did just now (its REFER was
         relayed to the carrier, which follows it); None for any other call."""
-        transferer = self.take_transfer(caller, number)
+        return self.follow_transfer(caller, number, caller)
+
+    def follow_transfer(
+        self, transferee: str, number: str, who: str, referred_by_kept: bool = True
+    ) -> str | None:
+        """The transferer of a transfer noted for transferee's call to
+        number, taken: the call is then made on the transferer's authority
+        and says so in Referred-By (replacing one the request brought, unless
+        the caller removed it already). None when nothing was noted."""
+        transferer = self.take_transfer(transferee, number)
         if transferer is None:
             return None
         KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
-        KSR.hdr.remove("Referred-By")
+        if referred_by_kept:
+            KSR.hdr.remove("Referred-By")
         realm = self.settings.realm
         KSR.hdr.append("Referred-By: <sip:" + transferer + "@" + realm + ">\r\n")
-        KSR.info(
-            "transfer: " + caller + " calls " + number + " for " + transferer + "\n"
-        )
+        KSR.info("transfer: " + who + " calls " + number + " for " + transferer + "\n")
         return transferer
 
     @staticmethod
