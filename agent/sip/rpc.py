@@ -16,6 +16,10 @@ MAX_REPLY_BYTES = 4 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 3.0
 
 _ids = itertools.count(1)
+#: Where the reply socket is bound. A UNIX socket's path must fit in 108
+#: bytes, and TMPDIR may lead deep into the data partition (the web daemons
+#: spool uploads there), so the reply socket does not follow TMPDIR.
+REPLY_SOCKET_DIR = "/tmp"
 
 
 class RpcError(RuntimeError):
@@ -33,7 +37,9 @@ class KamailioRpc:
             request["params"] = list(params)
 
         # The reply comes back to the address we send from, so bind one.
-        with tempfile.TemporaryDirectory(prefix="edgepbx-rpc-") as tmp:
+        with tempfile.TemporaryDirectory(
+            prefix="edgepbx-rpc-", dir=REPLY_SOCKET_DIR
+        ) as tmp:
             reply_path = os.path.join(tmp, "reply.sock")
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
                 sock.bind(reply_path)
