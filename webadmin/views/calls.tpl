@@ -35,11 +35,11 @@
   % for call in calls:
     <tr>
       <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td>
-      <td>{{call.dst}}
       % if call.transferred_by:
-        <br><small class="transferred">transferred by {{call.transferred_by}}</small>
+      <td>{{call.dst}}<br><small class="transferred">transferred by {{call.transferred_by}}</small></td>
+      % else:
+      <td>{{call.dst}}</td>
       % end
-      </td>
       <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
       % if can_listen:
       <td class="recording">
