@@ -221,6 +221,25 @@ def inbound_list(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def inbound_update(app: Appliance, args: argparse.Namespace) -> int:
+    kind, destination = destination_parts(args.to) if args.to else (None, None)
+    info = RouteService(CONSOLE).update_inbound(
+        args.did,
+        args.caller_id,
+        destination=destination,
+        destination_kind=kind,
+        new_caller_id=args.set_caller_id,
+    )
+    if args.json:
+        print_json(info.to_dict())
+    else:
+        who = f" from {info.caller_id}" if info.caller_id else ""
+        print(
+            f"calls to {info.did}{who} go to {info.destination_kind} {info.destination}"
+        )
+    return EXIT_OK
+
+
 def inbound_remove(app: Appliance, args: argparse.Namespace) -> int:
     RouteService(CONSOLE).remove_inbound(args.did, args.caller_id)
     if args.json:
@@ -457,6 +476,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     iadd.add_argument("--caller-id", help="only calls from this number")
     command(in_sub, "list", inbound_list, "list inbound routes")
+    iup = command(in_sub, "update", inbound_update, "change an inbound route")
+    iup.add_argument("did")
+    iup.add_argument("--caller-id", help="the route for this caller only")
+    iup.add_argument("--to", help="an extension's number, or " + usage(KINDS))
+    iup.add_argument(
+        "--set-caller-id", help="the caller it is for from now on; empty: anyone"
+    )
     irm = command(in_sub, "remove", inbound_remove, "remove an inbound route")
     irm.add_argument("did")
     irm.add_argument("--caller-id")
