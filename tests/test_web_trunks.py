@@ -394,12 +394,17 @@ def test_a_route_changed_meanwhile_is_not_overwritten_or_removed_by_old_forms(
     assert len(outbound_route(office, "berlin")["patterns"]) == 2
 
 
-def test_routes_are_removed_from_their_rows(office, admin):
+def test_routes_are_removed_from_their_rows_saying_which_forwards_lose_theirs(
+    office, admin
+):
     assert office.cli("inbound", "add", "15550300", "--to", "101").returncode == 0
     assert office.cli("trunk", "add", "fr", "--kind", "peer",
                       "--host", "127.0.0.1").returncode == 0  # fmt: skip
     assert office.cli("route", "add", "paris", "--pattern", "0033.",
                       "--trunk", "fr").returncode == 0  # fmt: skip
+    forwarded = office.cli("extension", "forward", "101",
+                           "--unreachable", "0033123456789")  # fmt: skip
+    assert forwarded.returncode == 0, forwarded.stderr
     page = admin.get("/routes").body
     inbound_form = page[page.index('name="did" value="15550300"') :]
     inbound_version = re.search(r'name="version" value="([0-9a-f]+)"', inbound_form)
@@ -423,7 +428,13 @@ def test_routes_are_removed_from_their_rows(office, admin):
     )
 
     assert forged.status == 403
-    assert gone_in.status == gone_out.status == 303
+    assert gone_in.status == 303
+    assert gone_out.status == 200
+    said = gone_out.body[gone_out.body.index('id="route-notices"') :]
+    assert (
+        "extension 101&#039;s forward when unreachable to 0033123456789"
+        in (said.split("</div>")[0])
+    )
     assert "15550300" not in office.cli("inbound", "list").stdout
     routes = office.cli("route", "list", "--json").json()
     assert "paris" not in [r["name"] for r in routes]

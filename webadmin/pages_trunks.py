@@ -253,6 +253,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             },
         )
 
+    def may_change() -> None:
+        """Refuse a role that may not change routes before anything else, so
+        it learns nothing from a version check."""
+        access.current().principal.require(Permission.MANAGE_CALL_ROUTING)
+
     def outbound_now(name: str) -> OutboundRouteInfo | None:
         return next((r for r in routes().list_outbound() if r.name == name), None)
 
@@ -293,6 +298,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         name = values["editing"]
         now = None
         try:
+            may_change()
             now = outbound_now(name)
             form_versions.check_edit(
                 "outbound route",
@@ -327,6 +333,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def remove_outbound() -> str:
         name = _form("name")
         try:
+            may_change()
             now = outbound_now(name)
             form_versions.check_edit(
                 "outbound route",
@@ -371,6 +378,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         kind, target = destination_parts(values["in_destination"])
         now = None
         try:
+            may_change()
             now = inbound_now(did, caller)
             form_versions.check_edit(
                 "inbound route",
@@ -401,6 +409,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def remove_inbound() -> str:
         did, caller = _form("did"), _form("caller_id")
         try:
+            may_change()
             now = inbound_now(did, caller)
             form_versions.check_edit(
                 "inbound route",
