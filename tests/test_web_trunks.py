@@ -359,12 +359,9 @@ def test_a_route_changed_meanwhile_is_not_overwritten_or_removed_by_old_forms(
     office.add_extension("103", "Stores")
     changed = office.cli("inbound", "update", "15550200", "--to", "103")
     assert changed.returncode == 0, changed.stderr
-    repatterned = api_client(office, "administrator").request(
-        "PATCH",
-        "/api/v1/outbound-routes/berlin",
-        json_body={"patterns": ["030XXXXXXX", "0030."]},
-    )
-    assert repatterned.status == 200, repatterned.body
+    repatterned = office.cli("route", "update", "berlin", "--pattern", "030XXXXXXX",
+                             "--pattern", "0030.", "--json")  # fmt: skip
+    assert repatterned.returncode == 0, repatterned.stderr
 
     stale = admin.post_form(
         "/routes/inbound/edit",

@@ -177,6 +177,25 @@ def route_list(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def route_update(app: Appliance, args: argparse.Namespace) -> int:
+    service = RouteService(CONSOLE)
+    info = service.update_outbound(
+        args.name,
+        patterns=[PatternSpec.parse(p) for p in args.pattern] if args.pattern else None,
+        trunks=args.trunk,
+        extensions=args.extension,
+        caller_id=args.caller_id,
+        enabled=None if args.enabled is None else args.enabled == "on",
+    )
+    if args.json:
+        print_json(info.to_dict() | {"warnings": service.warnings})
+        return EXIT_OK
+    _show_route(info, False)
+    for warning in service.warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
 def route_move(app: Appliance, args: argparse.Namespace) -> int:
     rows = RouteService(CONSOLE).move_outbound(args.name, args.position)
     if args.json:
@@ -458,6 +477,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     radd.add_argument("--extension", action="append", help="only these may use it")
     radd.add_argument("--caller-id", help="number the carrier sees")
     radd.add_argument("--position", type=whole_number, help="1 is tried first")
+    rup = command(route_sub, "update", route_update, "change an outbound route")
+    rup.add_argument("name")
+    rup.add_argument(
+        "--pattern", action="append", help="replaces the patterns (repeat)"
+    )
+    rup.add_argument("--trunk", action="append", help="replaces the trunks, in order")
+    rup.add_argument(
+        "--extension", action="append", help="replaces who may use it (repeat)"
+    )
+    rup.add_argument("--caller-id", help="number the carrier sees; empty: none")
+    rup.add_argument(
+        "--enabled", choices=("on", "off"), help="whether the route is tried"
+    )
     command(route_sub, "list", route_list, "list outbound routes in order")
     mv = command(route_sub, "move", route_move, "change a route's place in the order")
     mv.add_argument("name")
