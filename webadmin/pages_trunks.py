@@ -96,7 +96,9 @@ def with_version(values: dict, field: str) -> dict:
 
 
 def _inbound_errors(exc: PbxError) -> dict:
-    return {"in_" + k: v for k, v in _field_errors(exc).items()}
+    """A refusal beside the inbound form's field (its names start in_)."""
+    shown = _field_errors(exc, {"destination_kind": "destination"})
+    return {"in_" + k: v for k, v in shown.items()}
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
