@@ -17,9 +17,11 @@ import time
 import pytest
 
 from agent.accounts.roles import PERMISSIONS, Permission, Role
+from agent.routes.service import InboundRouteInfo
 from tests.pbx import RunningPbx
 from tests.test_web_portal_voicemail import tone_wav
 from tests.webclient import api_client, signed_in
+from webadmin import form_versions, pages_trunks
 
 P = Permission
 CUSTOM = "frontdesk"
@@ -68,6 +70,9 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
     csv = f"number,display_name\n{n + 500},Imported\n"
     hook = pbx.cli("webhook", "add", f"https://127.0.0.1:9/gone{n}",
                    "--types", "backup-done", "--json").json()["id"]  # fmt: skip
+    inbound = f"5550{n}"
+    routed = pbx.cli("inbound", "add", inbound, "--to", "101")
+    assert routed.returncode == 0, routed.stderr
     return [
         ("GET", "/api/v1/openapi.json", None, None),
         ("GET", "/api/v1/me", None, None),
@@ -115,6 +120,9 @@ def api_calls(pbx) -> list[tuple[str, str, object, Permission | None]]:
          P.CHANGE_SYSTEM_SETTINGS),
         ("POST", "/api/v1/storage/clean", {"kind": "logs"},
          P.CHANGE_SYSTEM_SETTINGS),
+        ("GET", "/api/v1/inbound-routes", None, P.VIEW_CALL_ROUTING),
+        ("PATCH", f"/api/v1/inbound-routes/{inbound}", {"destination": "201"},
+         P.MANAGE_CALL_ROUTING),
         ("GET", "/api/v1/speed-dials", None, P.VIEW_CALL_ROUTING),
         ("PUT", f"/api/v1/speed-dials/{n % 1000}", {"number": "101"},
          P.MANAGE_CALL_ROUTING),
@@ -215,6 +223,8 @@ PAGES = [
     ("/audit", P.VIEW_AUDIT_LOG),
     ("/security", P.VIEW_SECURITY),
     ("/speed-dials", P.VIEW_CALL_ROUTING),
+    ("/routes", P.VIEW_CALL_ROUTING),
+    ("/routes?outbound=none&inbound=none", P.VIEW_CALL_ROUTING),
     ("/events", P.VIEW_EVENTS),
     ("/events/settings", P.VIEW_EVENTS),
     ("/storage", P.VIEW_SYSTEM_SETTINGS),
@@ -233,6 +243,28 @@ PAGES = [
 ]
 
 
+def page_forms(pbx) -> list[tuple[str, dict, Permission]]:
+    """(path, form, what it needs) per page form that changes something;
+    each call makes new routes, so each form can succeed."""
+    n = next(_unique)
+    did = f"5551{n}"
+    assert pbx.cli("inbound", "add", did, "--to", "101").returncode == 0
+    assert pbx.cli("inbound", "add", f"{did}9", "--to", "101").returncode == 0
+    shown = pages_trunks.inbound_values(InboundRouteInfo(did, "", "extension", "101"))
+    version = form_versions.version_of(shown)
+    return [
+        ("/routes/inbound/edit",
+         {"in_editing": did, "in_editing_caller": "", "in_version": version,
+          "in_did": did, "in_caller_id": "", "in_destination": "extension:201"},
+         P.MANAGE_CALL_ROUTING),
+        ("/routes/inbound/remove",
+         {"did": f"{did}9", "caller_id": "",
+          "version": form_versions.version_of(
+              shown | {"in_did": f"{did}9", "in_editing": f"{did}9"})},
+         P.MANAGE_CALL_ROUTING),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_answers_each_role_by_its_permissions(shared_pbx, role):
     web = signed_in(shared_pbx, role)
@@ -243,6 +275,11 @@ def test_every_page_answers_each_role_by_its_permissions(shared_pbx, role):
         expected = 200 if needs is None or needs in held else 403
         if status != expected:
             wrong.append((path, status, expected))
+    for path, form, needs in page_forms(shared_pbx):
+        status = web.post_form(path, form, csrf_from="/account").status
+        expected = 303 if needs in held else 403
+        if status != expected:
+            wrong.append((f"POST {path}", status, expected))
     portal = web.get("/portal").status  # no extension of their own
     forwarding = web.get("/portal/forwarding").status
     assert wrong == []

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import field_error, signed_in
+from tests.webclient import api_client, field_error, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +281,183 @@ def test_a_trunk_changed_meanwhile_is_not_overwritten_by_its_rows_old_forms(
         t for t in office.cli("trunk", "list", "--json").json() if t["name"] == "nl"
     )
     assert nl["codecs"] == ["G722"] and nl["recording"] is False
+
+
+def edit_form_version(admin, page: str, action: str, field: str = "version") -> str:
+    """The version the edit form posting to action carries on page."""
+    body = admin.get(page).body
+    form = body[body.index(f'action="{action}"') :].split("</form>")[0]
+    found = re.search(rf'name="{field}" value="([0-9a-f]+)"', form)
+    assert found, f"the form of {action} carries its route's version"
+    return found.group(1)
+
+
+def outbound_route(office, name: str) -> dict:
+    routes = office.cli("route", "list", "--json").json()
+    return next(r for r in routes if r["name"] == name)
+
+
+def test_an_outbound_route_is_changed_on_its_form_and_a_bad_value_kept_at_it(
+    office, admin
+):
+    assert office.cli("trunk", "add", "uk", "--kind", "peer",
+                      "--host", "127.0.0.1").returncode == 0  # fmt: skip
+    made = office.cli("route", "add", "london", "--pattern", "020XXXXXXXX",
+                      "--trunk", "uk")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    page = "/routes?outbound=london"
+    form = {
+        "editing": "london",
+        "version": edit_form_version(admin, page, "/routes/outbound/edit"),
+        "name": "london",
+        "trunks": "uk",
+        "extensions": "101",
+        "caller_id": "+442079460000",
+        "enabled": "on",
+    }
+
+    refused = admin.post_form(
+        "/routes/outbound/edit", form | {"patterns": "[5-1]XX"}, csrf_from=page
+    )
+    kept = outbound_route(office, "london")
+    saved = admin.post_form(
+        "/routes/outbound/edit",
+        form | {"patterns": "020XXXXXXXX/1/+4420"},
+        csrf_from=page,
+    )
+
+    assert refused.status == 422
+    assert "is empty" in field_error(refused.body, "patterns")
+    assert 'id="patterns" name="patterns" type="text" value="[5-1]XX"' in (refused.body)
+    assert kept["patterns"] == [{"pattern": "020XXXXXXXX", "strip": 0, "prepend": ""}]
+    assert kept["caller_id"] is None and kept["extensions"] == []
+    assert saved.status == 303 and saved.location == "/routes"
+    london = outbound_route(office, "london")
+    assert london["patterns"] == [
+        {"pattern": "020XXXXXXXX", "strip": 1, "prepend": "+4420"}
+    ]
+    assert london["caller_id"] == "+442079460000"
+    assert london["extensions"] == ["101"] and london["enabled"] is True
+
+
+def test_a_route_changed_meanwhile_is_not_overwritten_or_removed_by_old_forms(
+    office, admin
+):
+    assert office.cli("inbound", "add", "15550200", "--to", "101").returncode == 0
+    assert office.cli("trunk", "add", "de", "--kind", "peer",
+                      "--host", "127.0.0.1").returncode == 0  # fmt: skip
+    assert office.cli("route", "add", "berlin", "--pattern", "030XXXXXXX",
+                      "--trunk", "de").returncode == 0  # fmt: skip
+    inbound_page = "/routes?inbound=15550200&caller="
+    version = edit_form_version(
+        admin, inbound_page, "/routes/inbound/edit", "in_version"
+    )
+    page = admin.get("/routes").body
+    row = page[page.index('name="name" value="berlin"') :]
+    removal = re.search(r'name="version" value="([0-9a-f]+)"', row).group(1)
+    # Someone else changes both routes while the page is open.
+    office.add_extension("103", "Stores")
+    changed = office.cli("inbound", "update", "15550200", "--to", "103")
+    assert changed.returncode == 0, changed.stderr
+    repatterned = office.cli("route", "update", "berlin", "--pattern", "030XXXXXXX",
+                             "--pattern", "0030.", "--json")  # fmt: skip
+    assert repatterned.returncode == 0, repatterned.stderr
+
+    stale = admin.post_form(
+        "/routes/inbound/edit",
+        {
+            "in_editing": "15550200",
+            "in_editing_caller": "",
+            "in_version": version,
+            "in_did": "15550200",
+            "in_caller_id": "",
+            "in_destination": "extension:101",
+        },
+        csrf_from="/routes",
+    )
+    stale_removal = admin.post_form(
+        "/routes/outbound/remove",
+        {"name": "berlin", "version": removal},
+        csrf_from="/routes",
+    )
+
+    assert stale.status == 409 and "changed by someone else" in stale.body
+    assert '<option value="extension:103" selected>' in stale.body
+    assert stale_removal.status == 409
+    assert "outbound route berlin was changed" in stale_removal.body
+    inbound = office.cli("inbound", "list", "--json").json()
+    assert {"did": "15550200", "caller_id": "", "destination_kind": "extension",
+            "destination": "103"} in inbound  # fmt: skip
+    assert len(outbound_route(office, "berlin")["patterns"]) == 2
+
+
+def test_routes_are_removed_from_their_rows_saying_which_forwards_lose_theirs(
+    office, admin
+):
+    assert office.cli("inbound", "add", "15550300", "--to", "101").returncode == 0
+    assert office.cli("trunk", "add", "fr", "--kind", "peer",
+                      "--host", "127.0.0.1").returncode == 0  # fmt: skip
+    assert office.cli("route", "add", "paris", "--pattern", "0033.",
+                      "--trunk", "fr").returncode == 0  # fmt: skip
+    forwarded = office.cli("extension", "forward", "101",
+                           "--unreachable", "0033123456789")  # fmt: skip
+    assert forwarded.returncode == 0, forwarded.stderr
+    page = admin.get("/routes").body
+    inbound_form = page[page.index('name="did" value="15550300"') :]
+    inbound_version = re.search(r'name="version" value="([0-9a-f]+)"', inbound_form)
+    outbound_form = page[page.index('name="name" value="paris"') :]
+    outbound_version = re.search(r'name="version" value="([0-9a-f]+)"', outbound_form)
+
+    forged = signed_in(office, "administrator").request(
+        "POST",
+        "/routes/inbound/remove",
+        form={"did": "15550300", "caller_id": "", "version": inbound_version.group(1)},
+    )
+    gone_in = admin.post_form(
+        "/routes/inbound/remove",
+        {"did": "15550300", "caller_id": "", "version": inbound_version.group(1)},
+        csrf_from="/routes",
+    )
+    gone_out = admin.post_form(
+        "/routes/outbound/remove",
+        {"name": "paris", "version": outbound_version.group(1)},
+        csrf_from="/routes",
+    )
+
+    assert forged.status == 403
+    assert gone_in.status == 303
+    assert gone_out.status == 200
+    said = gone_out.body[gone_out.body.index('id="route-notices"') :]
+    assert (
+        "extension 101&#039;s forward when unreachable to 0033123456789"
+        in (said.split("</div>")[0])
+    )
+    assert "15550300" not in office.cli("inbound", "list").stdout
+    routes = office.cli("route", "list", "--json").json()
+    assert "paris" not in [r["name"] for r in routes]
+    audit = admin.get("/audit").body
+    assert "paris" in audit and "15550300" in audit
+
+
+def test_an_inbound_route_changed_through_the_api_names_a_bad_field(office):
+    assert office.cli("inbound", "add", "15550400", "--to", "101").returncode == 0
+    api = api_client(office, "administrator")
+
+    bad = api.request(
+        "PATCH",
+        "/api/v1/inbound-routes/15550400",
+        json_body={"destination_kind": "extension", "destination": "999"},
+    )
+    good = api.request(
+        "PATCH",
+        "/api/v1/inbound-routes/15550400",
+        json_body={"destination_kind": "hangup"},
+    )
+
+    assert bad.status == 422
+    assert bad.json()["field"] == "destination" and "no such" in bad.json()["detail"]
+    assert good.status == 200 and good.json()["destination_kind"] == "hangup"
+    shown = office.cli("inbound", "list", "--json").json()
+    assert next(r for r in shown if r["did"] == "15550400")["destination_kind"] == (
+        "hangup"
+    )

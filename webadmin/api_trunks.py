@@ -269,6 +269,20 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         return _json_response(info.to_dict(), 201)
 
+    @app.patch(f"{PREFIX}/inbound-routes/<did>")
+    @api_route
+    def change_inbound(did: str) -> str:
+        known_query("caller_id")
+        body = _body({k: v for k, v in INBOUND_FIELDS.items() if k != "did"})
+        info = routes().update_inbound(
+            did,
+            bottle.request.query.get("caller_id"),
+            destination=body.get("destination"),
+            destination_kind=body.get("destination_kind"),
+            new_caller_id=body.get("caller_id"),
+        )
+        return _json_response(info.to_dict())
+
     @app.delete(f"{PREFIX}/inbound-routes/<did>")
     @api_route
     def delete_inbound(did: str) -> str:

@@ -233,6 +233,22 @@ SCHEMAS: dict = {
             },
         },
     },
+    "InboundRouteChange": {
+        "type": "object",
+        "properties": {
+            "caller_id": {
+                "type": "string",
+                "description": "the caller the route is for from now on;"
+                " empty: any caller",
+            },
+            "destination_kind": {"enum": list(DESTINATION_KINDS)},
+            "destination": {
+                "type": "string",
+                "description": "the target of the kind; it must exist",
+            },
+        },
+        "description": "the fields to change; the others stay",
+    },
     "RingGroup": {
         "type": "object",
         "required": ["number", "name", "members"],
@@ -424,6 +440,13 @@ PATHS: dict = {
                 "schema": _STR,
             },
         ],
+        "patch": _op(
+            "changeInboundRoute",
+            "Change where a DID's calls go, or which caller the route is for",
+            "200",
+            _ref("InboundRoute"),
+            requestBody=_body("InboundRouteChange"),
+        ),
         "delete": _op("removeInboundRoute", "Remove an inbound route", "204", None),
     },
     "/ring-groups": {

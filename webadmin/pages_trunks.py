@@ -11,13 +11,18 @@ import bottle
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.cdr import records
-from agent.destinations import destination_parts
+from agent.destinations import Destination, destination_parts
 from agent.errors import Forbidden, InvalidInput, PbxError
 from agent.recordings import service as recordings
-from agent.routes.service import PatternSpec, RouteService
+from agent.routes.service import (
+    InboundRouteInfo,
+    OutboundRouteInfo,
+    PatternSpec,
+    RouteService,
+)
 from agent.trunks import rules
 from agent.trunks.service import TrunkInfo, TrunkService
-from webadmin import access, api_recordings, form_versions
+from webadmin import access, api_recordings, form_versions, problems
 from webadmin.pages import _field_errors, _form, render
 
 log = logging.getLogger("edgepbx.web")
@@ -34,8 +39,15 @@ TRUNK_FORM = (
     "did_header",
     "codecs",
 )
-ROUTE_FORM = ("name", "patterns", "trunks", "caller_id")
+ROUTE_FORM = ("name", "patterns", "trunks", "extensions", "caller_id")
+ROUTE_EDIT_FORM = (*ROUTE_FORM, "enabled", "editing", "version")
 INBOUND_FORM = ("did", "destination", "caller_id")
+INBOUND_EDIT_FORM = (
+    *("in_" + name for name in INBOUND_FORM),
+    "in_editing",
+    "in_editing_caller",
+    "in_version",
+)
 SEARCH_FIELDS = ("since", "until", "number", "disposition")
 
 
@@ -51,6 +63,42 @@ def trunk_row(trunk: TrunkInfo) -> dict:
         "codecs": ",".join(trunk.codecs) if trunk.codecs else rules.ANY_CODEC,
         "recording": trunk.recording,
     }
+
+
+def outbound_values(route: OutboundRouteInfo) -> dict:
+    """An outbound route as its edit form shows it."""
+    return {
+        "name": route.name,
+        "patterns": " ".join(str(p) for p in route.patterns),
+        "trunks": " ".join(route.trunks),
+        "extensions": " ".join(route.extensions),
+        "caller_id": route.caller_id or "",
+        "enabled": "on" if route.enabled else "",
+        "editing": route.name,
+    }
+
+
+def inbound_values(route: InboundRouteInfo) -> dict:
+    """An inbound route as its edit form shows it."""
+    return {
+        "in_did": route.did,
+        "in_caller_id": route.caller_id,
+        "in_destination": str(Destination(route.destination_kind, route.destination)),
+        "in_editing": route.did,
+        "in_editing_caller": route.caller_id,
+    }
+
+
+def with_version(values: dict, field: str) -> dict:
+    """The form's values with the version of the row they show (an edit or
+    remove form refuses to act on a row changed since: form_versions)."""
+    return values | {field: form_versions.version_of(values)}
+
+
+def _inbound_errors(exc: PbxError) -> dict:
+    """A refusal beside the inbound form's field (its names start in_)."""
+    shown = _field_errors(exc, {"destination_kind": "destination"})
+    return {"in_" + k: v for k, v in shown.items()}
 
 
 def install(app: bottle.Bottle, appliance: Appliance) -> None:
@@ -168,13 +216,26 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         log.info("trunk %s: added by %s", info.name, access.current().principal.name)
         bottle.redirect("/trunks", 303)
 
-    def routes_page(values: dict, errors: dict, status: int = 200) -> str:
+    def routes_page(
+        values: dict, errors: dict, status: int = 200, notices: list | None = None
+    ) -> str:
         try:
             outbound = routes().list_outbound()
             inbound = routes().list_inbound()
             destinations = routes().destination_choices()
         except Forbidden as exc:
             return forbidden(exc)
+        values = dict(values)
+        editing = bottle.request.query.getunicode("outbound", "")
+        for route in outbound:
+            if route.name == editing and "name" not in values:
+                values.update(with_version(outbound_values(route), "version"))
+        editing = bottle.request.query.getunicode("inbound", "")
+        caller = bottle.request.query.getunicode("caller", "") or ""
+        for route in inbound:
+            chosen = (route.did, route.caller_id) == (editing, caller)
+            if chosen and "in_did" not in values:
+                values.update(with_version(inbound_values(route), "in_version"))
         return render(
             "routes",
             status,
@@ -184,6 +245,32 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             destinations=destinations,
             values=values,
             errors=errors,
+            notices=notices or [],
+            outbound_versions={
+                r.name: form_versions.version_of(outbound_values(r)) for r in outbound
+            },
+            inbound_versions={
+                (r.did, r.caller_id): form_versions.version_of(inbound_values(r))
+                for r in inbound
+            },
+        )
+
+    def may_change() -> None:
+        """Refuse a role that may not change routes before anything else, so
+        it learns nothing from a version check."""
+        access.current().principal.require(Permission.MANAGE_CALL_ROUTING)
+
+    def outbound_now(name: str) -> OutboundRouteInfo | None:
+        return next((r for r in routes().list_outbound() if r.name == name), None)
+
+    def inbound_now(did: str, caller: str) -> InboundRouteInfo | None:
+        return next(
+            (
+                r
+                for r in routes().list_inbound()
+                if (r.did, r.caller_id) == (did, caller)
+            ),
+            None,
         )
 
     @app.get("/routes")
@@ -198,12 +285,75 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 values["name"],
                 [PatternSpec.parse(p) for p in values["patterns"].split()],
                 values["trunks"].replace(",", " ").split(),
+                extensions=values["extensions"].replace(",", " ").split(),
                 caller_id=values["caller_id"] or None,
             )
         except Forbidden as exc:
             return forbidden(exc)
         except PbxError as exc:
             return routes_page(values, _field_errors(exc), 422)
+        bottle.redirect("/routes", 303)
+
+    @app.post("/routes/outbound/edit")
+    def change_outbound() -> str:
+        values = {name: _form(name) for name in ROUTE_EDIT_FORM}
+        name = values["editing"]
+        now = None
+        try:
+            may_change()
+            now = outbound_now(name)
+            form_versions.check_edit(
+                "outbound route",
+                name,
+                None if now is None else outbound_values(now),
+                values["version"],
+            )
+            service = routes()
+            service.update_outbound(
+                name,
+                patterns=[PatternSpec.parse(p) for p in values["patterns"].split()],
+                trunks=values["trunks"].replace(",", " ").split(),
+                extensions=values["extensions"].replace(",", " ").split(),
+                caller_id=values["caller_id"],
+                enabled=values["enabled"] == "on",
+            )
+        except Forbidden as exc:
+            return forbidden(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = with_version(outbound_values(now), "version")
+            return routes_page(shown, {"form": str(exc)}, exc.status)
+        except PbxError as exc:
+            return routes_page(values, _field_errors(exc), 422)
+        log.info(
+            "outbound route %s: changed by %s", name, access.current().principal.name
+        )
+        if service.warnings:
+            return routes_page({}, {}, 200, service.warnings)
+        bottle.redirect("/routes", 303)
+
+    @app.post("/routes/outbound/remove")
+    def remove_outbound() -> str:
+        name = _form("name")
+        try:
+            may_change()
+            now = outbound_now(name)
+            form_versions.check_edit(
+                "outbound route",
+                name,
+                None if now is None else outbound_values(now),
+                _form("version"),
+            )
+            warnings = routes().remove_outbound(name)
+        except Forbidden as exc:
+            return forbidden(exc)
+        except PbxError as exc:
+            status = getattr(exc, "status", None) or problems.status_of(exc)
+            return routes_page({}, {"removal": str(exc)}, status)
+        log.info(
+            "outbound route %s: removed by %s", name, access.current().principal.name
+        )
+        if warnings:
+            return routes_page({}, {}, 200, warnings)
         bottle.redirect("/routes", 303)
 
     @app.post("/routes/inbound/new")
@@ -220,11 +370,64 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return forbidden(exc)
         except PbxError as exc:
-            errors = {
-                "in_" + k if k != "form" else k: v
-                for k, v in _field_errors(exc).items()
-            }
-            return routes_page(values, errors, 422)
+            return routes_page(values, _inbound_errors(exc), 422)
+        bottle.redirect("/routes", 303)
+
+    @app.post("/routes/inbound/edit")
+    def change_inbound() -> str:
+        values = {name: _form(name) for name in INBOUND_EDIT_FORM}
+        did, caller = values["in_editing"], values["in_editing_caller"]
+        kind, target = destination_parts(values["in_destination"])
+        now = None
+        try:
+            may_change()
+            now = inbound_now(did, caller)
+            form_versions.check_edit(
+                "inbound route",
+                did,
+                None if now is None else inbound_values(now),
+                values["in_version"],
+            )
+            routes().update_inbound(
+                did,
+                caller,
+                destination=target,
+                destination_kind=kind,
+                new_caller_id=values["in_caller_id"],
+            )
+        except Forbidden as exc:
+            return forbidden(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            shown = with_version(inbound_values(now), "in_version")
+            return routes_page(shown, {"in_form": str(exc)}, exc.status)
+        except PbxError as exc:
+            return routes_page(values, _inbound_errors(exc), 422)
+        log.info(
+            "inbound route %s: changed by %s", did, access.current().principal.name
+        )
+        bottle.redirect("/routes", 303)
+
+    @app.post("/routes/inbound/remove")
+    def remove_inbound() -> str:
+        did, caller = _form("did"), _form("caller_id")
+        try:
+            may_change()
+            now = inbound_now(did, caller)
+            form_versions.check_edit(
+                "inbound route",
+                did,
+                None if now is None else inbound_values(now),
+                _form("version"),
+            )
+            routes().remove_inbound(did, caller)
+        except Forbidden as exc:
+            return forbidden(exc)
+        except PbxError as exc:
+            status = getattr(exc, "status", None) or problems.status_of(exc)
+            return routes_page({}, {"removal": str(exc)}, status)
+        log.info(
+            "inbound route %s: removed by %s", did, access.current().principal.name
+        )
         bottle.redirect("/routes", 303)
 
     def search() -> tuple[dict, list, dict]:

@@ -177,6 +177,25 @@ def route_list(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def route_update(app: Appliance, args: argparse.Namespace) -> int:
+    service = RouteService(CONSOLE)
+    info = service.update_outbound(
+        args.name,
+        patterns=[PatternSpec.parse(p) for p in args.pattern] if args.pattern else None,
+        trunks=args.trunk,
+        extensions=args.extension,
+        caller_id=args.caller_id,
+        enabled=None if args.enabled is None else args.enabled == "on",
+    )
+    if args.json:
+        print_json(info.to_dict() | {"warnings": service.warnings})
+        return EXIT_OK
+    _show_route(info, False)
+    for warning in service.warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
 def route_move(app: Appliance, args: argparse.Namespace) -> int:
     rows = RouteService(CONSOLE).move_outbound(args.name, args.position)
     if args.json:
@@ -218,6 +237,25 @@ def inbound_list(app: Appliance, args: argparse.Namespace) -> int:
     for r in rows:
         who = f" from {r.caller_id}" if r.caller_id else ""
         print(f"{r.did}{who} -> {r.destination_kind} {r.destination}")
+    return EXIT_OK
+
+
+def inbound_update(app: Appliance, args: argparse.Namespace) -> int:
+    kind, destination = destination_parts(args.to) if args.to else (None, None)
+    info = RouteService(CONSOLE).update_inbound(
+        args.did,
+        args.caller_id,
+        destination=destination,
+        destination_kind=kind,
+        new_caller_id=args.set_caller_id,
+    )
+    if args.json:
+        print_json(info.to_dict())
+    else:
+        who = f" from {info.caller_id}" if info.caller_id else ""
+        print(
+            f"calls to {info.did}{who} go to {info.destination_kind} {info.destination}"
+        )
     return EXIT_OK
 
 
@@ -439,6 +477,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     radd.add_argument("--extension", action="append", help="only these may use it")
     radd.add_argument("--caller-id", help="number the carrier sees")
     radd.add_argument("--position", type=whole_number, help="1 is tried first")
+    rup = command(route_sub, "update", route_update, "change an outbound route")
+    rup.add_argument("name")
+    rup.add_argument(
+        "--pattern", action="append", help="replaces the patterns (repeat)"
+    )
+    rup.add_argument("--trunk", action="append", help="replaces the trunks, in order")
+    rup.add_argument(
+        "--extension", action="append", help="replaces who may use it (repeat)"
+    )
+    rup.add_argument("--caller-id", help="number the carrier sees; empty: none")
+    rup.add_argument(
+        "--enabled", choices=("on", "off"), help="whether the route is tried"
+    )
     command(route_sub, "list", route_list, "list outbound routes in order")
     mv = command(route_sub, "move", route_move, "change a route's place in the order")
     mv.add_argument("name")
@@ -457,6 +508,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     iadd.add_argument("--caller-id", help="only calls from this number")
     command(in_sub, "list", inbound_list, "list inbound routes")
+    iup = command(in_sub, "update", inbound_update, "change an inbound route")
+    iup.add_argument("did")
+    iup.add_argument("--caller-id", help="the route for this caller only")
+    iup.add_argument("--to", help="an extension's number, or " + usage(KINDS))
+    iup.add_argument(
+        "--set-caller-id", help="the caller it is for from now on; empty: anyone"
+    )
     irm = command(in_sub, "remove", inbound_remove, "remove an inbound route")
     irm.add_argument("did")
     irm.add_argument("--caller-id")

@@ -351,6 +351,64 @@ class RouteService:
             )
         return info
 
+    def update_inbound(
+        self,
+        did: str,
+        caller_id: str | None = None,
+        destination: str | None = None,
+        destination_kind: str | None = None,
+        new_caller_id: str | None = None,
+    ) -> InboundRouteInfo:
+        """Change where a DID's calls (from ``caller_id``, or from anyone) go,
+        or which caller the route is for; the same rules as adding one."""
+        self.actor.require(Permission.MANAGE_CALL_ROUTING)
+        did = rules.did(did)
+        with database.atomic():
+            row = InboundRoute.get_or_none(
+                InboundRoute.did == did, InboundRoute.caller_id == (caller_id or "")
+            )
+            if row is None:
+                raise NotFound(f'did "{did}": no inbound route', field="did")
+            before = InboundRouteInfo.of(row)
+            kind = rules.choice(
+                "destination_kind",
+                destination_kind or before.destination_kind,
+                DESTINATION_KINDS,
+            )
+            if destination is None:
+                # A new kind without a target: hangup, or refused as empty.
+                kept = destination_kind is None
+                destination = before.destination if kept else ""
+            kind, target = check_destination("destination", kind, destination)
+            if new_caller_id is not None:
+                match = rules.number("caller_id", new_caller_id) or ""
+                taken = InboundRoute.get_or_none(
+                    InboundRoute.did == did,
+                    InboundRoute.caller_id == match,
+                    InboundRoute.id != row.id,
+                )
+                if taken is not None:
+                    who = f" from {match}" if match else ""
+                    raise AlreadyExists(
+                        f'did "{did}": calls{who} already go to '
+                        f"{Destination(taken.destination_kind, taken.destination)}",
+                        field="caller_id",
+                    )
+                row.caller_id = match
+            row.destination_kind = kind
+            row.destination = target
+            row.save()
+            info = InboundRouteInfo.of(row)
+            audit.record(
+                self.actor,
+                "update",
+                "inbound_route",
+                did,
+                before.to_dict(),
+                info.to_dict(),
+            )
+        return info
+
     def remove_inbound(self, did: str, caller_id: str | None = None) -> None:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         did = rules.did(did)
