@@ -128,6 +128,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             return refused(exc)
         done("transcribe-on" if wanted else "transcribe-off")
 
+    @app.post(GREETING)
     def upload_greeting() -> str:
         reason = _form("reason")
         upload = bottle.request.files.get("file")

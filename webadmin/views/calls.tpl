@@ -34,12 +34,7 @@
   <tbody>
   % for call in calls:
     <tr>
-      <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td>
-      % if call.transferred_by:
-      <td>{{call.dst}}<br><small class="transferred">transferred by {{call.transferred_by}}</small></td>
-      % else:
-      <td>{{call.dst}}</td>
-      % end
+      <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}{{!'<br><small class="transferred">transferred by ' if call.transferred_by else ''}}{{call.transferred_by or ''}}{{!'</small>' if call.transferred_by else ''}}</td>
       <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
       % if can_listen:
       <td class="recording">
