@@ -364,11 +364,7 @@ class RouteService:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         did = rules.did(did)
         with database.atomic():
-            row = InboundRoute.get_or_none(
-                InboundRoute.did == did, InboundRoute.caller_id == (caller_id or "")
-            )
-            if row is None:
-                raise NotFound(f'did "{did}": no inbound route', field="did")
+            row = _inbound_route(did, caller_id)
             before = InboundRouteInfo.of(row)
             kind = rules.choice(
                 "destination_kind",
@@ -413,11 +409,7 @@ class RouteService:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         did = rules.did(did)
         with database.atomic():
-            row = InboundRoute.get_or_none(
-                InboundRoute.did == did, InboundRoute.caller_id == (caller_id or "")
-            )
-            if row is None:
-                raise NotFound(f'did "{did}": no inbound route', field="did")
+            row = _inbound_route(did, caller_id)
             before = InboundRouteInfo.of(row).to_dict()
             row.delete_instance()
             audit.record(self.actor, "delete", "inbound_route", did, before, None)
@@ -433,3 +425,13 @@ class RouteService:
         self.actor.require(Permission.VIEW_CALL_ROUTING)
         query = InboundRoute.select().order_by(InboundRoute.did, InboundRoute.caller_id)
         return [InboundRouteInfo.of(r) for r in query]
+
+
+def _inbound_route(did: str, caller_id: str | None) -> InboundRoute:
+    """The inbound route of did for caller_id (or for anyone), or NotFound."""
+    row = InboundRoute.get_or_none(
+        InboundRoute.did == did, InboundRoute.caller_id == (caller_id or "")
+    )
+    if row is None:
+        raise NotFound(f'did "{did}": no inbound route', field="did")
+    return row
