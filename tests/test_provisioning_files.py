@@ -4,8 +4,11 @@ files (``tests/golden/``) that were read by a person."""
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
+import datetime as dt
 import xml.etree.ElementTree as ET
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
 
 GOLDEN = Path(__file__).with_name("golden")
+HOUR = dt.timedelta(hours=1)
 
 SITE = SiteProfile(
     server="192.0.2.10",
@@ -315,6 +319,111 @@ def test_cisco_flat_profile_has_each_line_and_the_phone_settings():
 )
 def test_cisco_time_zone_names(minutes, shown):
     assert cisco.time_zone(minutes) == shown
+
+
+@pytest.mark.parametrize(
+    ("zone", "time_zone", "enabled", "rule"),
+    [
+        # The last Sunday is day -1; weekdays count 1 Monday to 7 Sunday.
+        (
+            "Europe/Berlin",
+            "GMT+01:00",
+            "Yes",
+            "start=3/-1/7/2:00:00;end=10/-1/7/3:00:00;save=1",
+        ),
+        # The second Sunday of March is the Sunday on or after the 8th.
+        (
+            "America/New_York",
+            "GMT-05:00",
+            "Yes",
+            "start=3/8/7/2:00:00;end=11/1/7/2:00:00;save=1",
+        ),
+        # South: saving starts in October and ends in April.
+        (
+            "Australia/Sydney",
+            "GMT+10:00",
+            "Yes",
+            "start=10/1/7/2:00:00;end=4/1/7/3:00:00;save=1",
+        ),
+        ("Asia/Tokyo", "GMT+09:00", "No", None),
+        # The Friday after the fourth Thursday, and a half-hour saving.
+        (
+            "Asia/Jerusalem",
+            "GMT+02:00",
+            "Yes",
+            "start=3/23/5/2:00:00;end=10/-1/7/2:00:00;save=1",
+        ),
+        (
+            "Australia/Lord_Howe",
+            "GMT+10:30",
+            "Yes",
+            "start=10/1/7/2:00:00;end=4/1/7/2:00:00;save=0:30",
+        ),
+        # The day after the last Thursday has no exact form: standard time.
+        ("Africa/Cairo", "GMT+02:00", "No", None),
+    ],
+)
+def test_cisco_phones_get_the_zone_s_daylight_saving_rule(
+    zone, time_zone, enabled, rule
+):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    values = cisco_values(cisco.render_mac_file(dataclasses.replace(PHONE, site=site)))
+
+    assert set(values) <= cisco.MAC_FILE_KEYS
+    assert values["Time_Zone"] == time_zone
+    assert values["Daylight_Saving_Time_Enable"] == enabled
+    assert values.get("Daylight_Saving_Time_Rule") == rule
+
+
+def cisco_change_in_utc(year: int, change: str, offset_before: int) -> dt.datetime:
+    """A change of the rule as Cisco's guides define it: ``month/day/
+    weekday/time``, the weekday (1 Monday to 7 Sunday) on or after the day,
+    or with day -1 on or before the month's last day; the time is taken as
+    the local time in force until the change."""
+    month, day, weekday, clock = change.split("/")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    if day == "-1":
+        last_day = calendar.monthrange(year, int(month))[1]
+        date = dt.date(year, int(month), last_day)
+        date -= dt.timedelta(days=(date.isoweekday() - int(weekday)) % 7)
+    else:
+        date = dt.date(year, int(month), int(day))
+        date += dt.timedelta(days=(int(weekday) - date.isoweekday()) % 7)
+    local = dt.datetime(date.year, date.month, date.day, hours, minutes, seconds)
+    return local - dt.timedelta(seconds=offset_before)
+
+
+def test_cisco_rules_give_every_zone_s_local_time_at_each_change():
+    """Every zone whose rule the phone can take: the hour before and after
+    each change of 2031, read with Cisco's definitions, is zoneinfo's."""
+    year = 2031  # listed in every TZif file, so zoneinfo uses its own list
+    checked, wrong = 0, []
+    for zone in sorted(zoneinfo.available_timezones()):
+        site = dataclasses.replace(SITE, time_zone=zone)
+        rule = site.zone_rule()
+        values = dict(cisco.daylight_saving(rule))
+        if "Daylight_Saving_Time_Rule" not in values:
+            continue
+        fields = dict(
+            field.split("=") for field in values["Daylight_Saving_Time_Rule"].split(";")
+        )
+        standard = rule.standard_offset
+        daylight = standard + rule.saving
+        start = cisco_change_in_utc(year, fields["start"], standard)
+        end = cisco_change_in_utc(year, fields["end"], daylight)
+        tz = zoneinfo.ZoneInfo(zone)
+        for moment, before, after in [
+            (start, standard, daylight),
+            (end, daylight, standard),
+        ]:
+            for utc, expected in [(moment - HOUR, before), (moment + HOUR, after)]:
+                shown = utc.replace(tzinfo=dt.UTC).astimezone(tz).utcoffset()
+                if shown.total_seconds() != expected:
+                    wrong.append((zone, utc))
+        checked += 1
+
+    assert checked > 100
+    assert wrong == []
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,13 @@ guides: per line ``Line_Enable``, ``Display_Name``, ``User_ID``,
 ``SIP_Transport``; phone-wide ``Admin_Password`` (which the phone accepts
 only with three of lower case, upper case, digits and symbols: generated
 passwords always have the first three), ``Voice_Mail_Number``,
-``Primary_NTP_Server`` and ``Time_Zone`` (``GMT``, ``GMT+01:00``,
-``GMT-05:00``: the standard offset; daylight saving rules are not written).
-The display language needs Cisco's dictionary server and is left to the
-phone. Call pickup is ``Call_Pickup_Code`` (dialled before a ringing
-extension's number, so a BLF key's ``cp`` reaches the PBX's directed
-pickup) and ``Group_Call_Pickup_Code``, which public MPP flat profiles place in
+``Primary_NTP_Server``, ``Time_Zone`` (``GMT``, ``GMT+01:00``,
+``GMT-05:00``: the standard offset), ``Daylight_Saving_Time_Enable`` and
+``Daylight_Saving_Time_Rule`` (below). The display language needs
+Cisco's dictionary server and is left to the phone. Call pickup is
+``Call_Pickup_Code`` (dialled before a ringing extension's number, so a
+BLF key's ``cp`` reaches the PBX's directed pickup) and
+``Group_Call_Pickup_Code``, which public MPP flat profiles place in
 the group ``Regional/Vertical_Service_Activation_Codes`` (the web page's
 Regional tab, as on Cisco's SPA adapters: "Configure Vertical Service
 Codes in Regional Voice Parameters").
@@ -31,6 +32,34 @@ Programmable keys are the line keys: key K shows line L with
 pick up). The firmware is ``Upgrade_Rule`` (the file's URL), the phonebook
 ``XML_Directory_Service_Name`` and ``XML_Directory_Service_URL``.
 Per-device overrides replace or add an element of the flat profile.
+
+Daylight saving is the zone's TZif rule (``agent.provisioning.zone_rule``)
+told in the syntax of the "Daylight Saving Time Rule" field, which Cisco's
+SPA300/SPA500 and 8800 multiplatform administration guides (Regional tab)
+describe alike: ``start=<m>/<d>/<wd>/<H:mm:ss>;end=...;save=<hours>``,
+month 1 to 12, weekday 1 Monday to 7 Sunday, and a positive day meaning
+the weekday on or after that day of the month, day -1 the weekday on or
+before the month's end (its last occurrence). So the second Sunday of
+March is ``3/8/7`` and the last Sunday of October ``10/-1/7``; Berlin is
+``start=3/-1/7/2:00:00;end=10/-1/7/3:00:00;save=1``. A saving that is no
+whole hour is ``H:mm`` (Lord Howe's ``0:30``). ``Daylight_Saving_Time_Enable``
+is ``Yes`` with a rule and ``No`` without one, so a phone's default rule
+never runs in a zone that has no daylight saving (Tokyo, Kolkata). The
+element names are the fields' names with ``_`` for spaces, as for every
+other field; public MPP profiles write them so, with ``Yes``/``No``.
+
+Not confirmed by a Cisco document: that a change's time is the local
+time in force before it, as in POSIX (the guides give no example that
+tells; a published rule for the European Union ends at ``3:0:0``, which
+only that reading makes right), and that a start later in the year than
+the end (Sydney: ``start=10/1/7/2:00:00;end=4/1/7/3:00:00``) runs over
+the new year. A change moved off its weekday by a time outside the day
+is said from the start of the month (Israel's Friday after the fourth
+Thursday is ``3/23/5``), but a month's last weekday moved to the day
+before or after (Greenland's ``M3.5.0/-1``, Egypt's ``M10.5.4/24``) has
+no exact form: those zones get their standard offset and
+``Daylight_Saving_Time_Enable`` ``No``, so their phones show standard
+time all year.
 """
 
 from __future__ import annotations
@@ -41,6 +70,7 @@ import xml.etree.ElementTree as ET
 from agent.provisioning.profile import PhoneProfile
 from agent.provisioning.vendors import Vendor, merged
 from agent.provisioning.vendors.xml_file import to_bytes
+from agent.provisioning.zone_rule import Change, ZoneRule
 
 MAX_LINES = 10  # line keys of an 8861; smaller models ignore the rest
 NO_USER_ACCESS = "na"
@@ -59,6 +89,8 @@ PHONE_KEYS = (
     "Voice_Mail_Number",
     "Primary_NTP_Server",
     "Time_Zone",
+    "Daylight_Saving_Time_Enable",
+    "Daylight_Saving_Time_Rule",
     "Call_Pickup_Code",
     "Group_Call_Pickup_Code",
 )
@@ -81,6 +113,72 @@ def time_zone(minutes: int) -> str:
     return f"GMT{sign}{hours:02d}:{rest:02d}"
 
 
+SECONDS_A_DAY = 24 * 3600
+DAYS_A_WEEK = 7
+SUNDAY = 7  # the rule counts weekdays 1 Monday to 7 Sunday; POSIX 0 Sunday
+LAST_IN_MONTH = -1  # day -1: the weekday on or before the month's last day
+LAST_WEEK = 5  # POSIX's week 5: the month's last such weekday
+MAX_DAY = 31
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def _saving(seconds: int) -> str:
+    """``save=``: whole hours as ``1``, anything else as ``H:mm[:ss]``."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if not rest:
+        return str(hours)
+    if not seconds:
+        return f"{hours}:{minutes:02d}"
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def dst_change(change: Change) -> str | None:
+    """``month/day/weekday/H:mm:ss`` for a POSIX ``Mm.w.d/time`` change, or
+    None where the rule's syntax cannot say it exactly.
+
+    Week 1 to 4 is the weekday on or after day 1, 8, 15 or 22; week 5, the
+    last such weekday, is day -1. A time outside the day (Israel's ``/26``,
+    Chile's ``/24``: RFC 8536 section 3.3.1) moves the change to another
+    weekday: the Friday after the fourth Thursday is the Friday on or after
+    day 23. That works only counting from the start of the month; a last
+    weekday moved to another day (Greenland's ``M3.5.0/-1``, Egypt's
+    ``M10.5.4/24``) has no exact form here, so it gives None.
+    """
+    days, at = divmod(change.at, SECONDS_A_DAY)
+    if change.week == LAST_WEEK:
+        if days:
+            return None
+        day = LAST_IN_MONTH
+    else:
+        day = 1 + DAYS_A_WEEK * (change.week - 1) + days
+        if not 1 <= day <= MAX_DAY:
+            return None
+    weekday = (change.weekday + days) % DAYS_A_WEEK or SUNDAY
+    return f"{change.month}/{day}/{weekday}/{_clock(at)}"
+
+
+def daylight_saving(rule: ZoneRule) -> list[tuple[str, str]]:
+    """``Daylight_Saving_Time_Enable`` and, with saving, its
+    ``Daylight_Saving_Time_Rule``; ``No`` alone for a zone without daylight
+    saving or one whose changes the rule cannot say (see ``dst_change``)."""
+    if rule.start is None or rule.end is None:
+        return [("Daylight_Saving_Time_Enable", "No")]
+    start, end = dst_change(rule.start), dst_change(rule.end)
+    if start is None or end is None:
+        return [("Daylight_Saving_Time_Enable", "No")]
+    text = f"start={start};end={end};save={_saving(rule.saving)}"
+    return [
+        ("Daylight_Saving_Time_Enable", "Yes"),
+        ("Daylight_Saving_Time_Rule", text),
+    ]
+
+
 def render_mac_file(phone: PhoneProfile) -> bytes:
     site = phone.site
     values: list[tuple[str, str]] = []
@@ -96,12 +194,13 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
             (f"Proxy_{n}_", f"{site.server}:{site.port}"),
             (f"SIP_Transport_{n}_", site.transport.upper()),
         ]
-    offset_minutes = int(site.standard_utc_offset().total_seconds() // 60)
+    rule = site.zone_rule()
     values += [
         ("Admin_Password", phone.admin_password),
         ("Voice_Mail_Number", site.voicemail_code),
         ("Primary_NTP_Server", site.ntp_server),
-        ("Time_Zone", time_zone(offset_minutes)),
+        ("Time_Zone", time_zone(rule.standard_offset // 60)),
+        *daylight_saving(rule),
         ("Call_Pickup_Code", site.directed_pickup_code),
         ("Group_Call_Pickup_Code", site.group_pickup_code),
     ]
