@@ -47,7 +47,13 @@ phone keeps its own. Daylight saving is not written: ``Enable_DST``,
 weekday, hour) are named in those templates, but how weeks and weekdays
 are counted differs between their versions, and guessed numbers would set
 a wrong clock half the year; the phone keeps its own daylight-saving
-setting.
+setting. No Fanvil document found settles it: searches of Fanvil's
+administration and auto-provisioning material turned up no description
+of these values, and one public X-series template writes Central
+Europe's last Sunday of March as week ``-1``, weekday ``1``, hour ``1``,
+which leaves open whether weekday 1 is a Sunday or a Monday and whether
+the hour is local time (02:00 in Berlin) or UTC. Cisco's rule, by
+contrast, is documented (``agent.provisioning.vendors.cisco``).
 
 The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
 what public templates for this file format write; they also place it on
