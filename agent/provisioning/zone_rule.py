@@ -61,6 +61,48 @@ class Change:
     at: int = DEFAULT_CHANGE_AT
 
 
+#: Seconds, days and the largest day of a month, for ``DayOfMonth``.
+SECONDS_A_DAY = 24 * 3600
+DAYS_A_WEEK = 7
+MAX_DAY = 31
+LAST_WEEK = 5  # POSIX's week 5: the month's last such weekday
+
+
+@dataclass(frozen=True)
+class DayOfMonth:
+    """A change told the way many phones take it: weekday ``weekday`` (0
+    Sunday to 6 Saturday) on or after day ``day`` of month ``month``, or
+    with ``day`` None the month's last such weekday, at ``at`` seconds
+    after midnight (0 to 23:59:59) in the local time in force until then.
+    """
+
+    month: int
+    day: int | None
+    weekday: int
+    at: int
+
+    @classmethod
+    def of(cls, change: Change) -> DayOfMonth | None:
+        """``change`` as a day on or after a day of the month; None where
+        that cannot say it exactly.
+
+        Week 1 to 4 is the weekday on or after day 1, 8, 15 or 22. A time
+        outside the day (Israel's ``/26``, Chile's ``/24``) moves the change
+        to another weekday, counted from the same start: the Friday after
+        the fourth Thursday is the Friday on or after day 23. A month's
+        last weekday moved to the day before or after it (Greenland's
+        ``M3.5.0/-1``, Egypt's ``M10.5.4/24``) has no such form: None.
+        """
+        days, at = divmod(change.at, SECONDS_A_DAY)
+        weekday = (change.weekday + days) % DAYS_A_WEEK
+        if change.week == LAST_WEEK:
+            return None if days else cls(change.month, None, weekday, at)
+        day = 1 + DAYS_A_WEEK * (change.week - 1) + days
+        if not 1 <= day <= MAX_DAY:
+            return None
+        return cls(change.month, day, weekday, at)
+
+
 @dataclass(frozen=True)
 class ZoneRule:
     """A zone's standard offset and, where it has one, its daylight-saving

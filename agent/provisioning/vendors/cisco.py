@@ -70,7 +70,7 @@ import xml.etree.ElementTree as ET
 from agent.provisioning.profile import PhoneProfile
 from agent.provisioning.vendors import Vendor, merged
 from agent.provisioning.vendors.xml_file import to_bytes
-from agent.provisioning.zone_rule import Change, ZoneRule
+from agent.provisioning.zone_rule import Change, DayOfMonth, ZoneRule
 
 MAX_LINES = 10  # line keys of an 8861; smaller models ignore the rest
 NO_USER_ACCESS = "na"
@@ -113,12 +113,8 @@ def time_zone(minutes: int) -> str:
     return f"GMT{sign}{hours:02d}:{rest:02d}"
 
 
-SECONDS_A_DAY = 24 * 3600
-DAYS_A_WEEK = 7
 SUNDAY = 7  # the rule counts weekdays 1 Monday to 7 Sunday; POSIX 0 Sunday
 LAST_IN_MONTH = -1  # day -1: the weekday on or before the month's last day
-LAST_WEEK = 5  # POSIX's week 5: the month's last such weekday
-MAX_DAY = 31
 
 
 def _clock(seconds: int) -> str:
@@ -140,27 +136,15 @@ def _saving(seconds: int) -> str:
 
 def dst_change(change: Change) -> str | None:
     """``month/day/weekday/H:mm:ss`` for a POSIX ``Mm.w.d/time`` change, or
-    None where the rule's syntax cannot say it exactly.
-
-    Week 1 to 4 is the weekday on or after day 1, 8, 15 or 22; week 5, the
-    last such weekday, is day -1. A time outside the day (Israel's ``/26``,
-    Chile's ``/24``: RFC 8536 section 3.3.1) moves the change to another
-    weekday: the Friday after the fourth Thursday is the Friday on or after
-    day 23. That works only counting from the start of the month; a last
-    weekday moved to another day (Greenland's ``M3.5.0/-1``, Egypt's
-    ``M10.5.4/24``) has no exact form here, so it gives None.
-    """
-    days, at = divmod(change.at, SECONDS_A_DAY)
-    if change.week == LAST_WEEK:
-        if days:
-            return None
-        day = LAST_IN_MONTH
-    else:
-        day = 1 + DAYS_A_WEEK * (change.week - 1) + days
-        if not 1 <= day <= MAX_DAY:
-            return None
-    weekday = (change.weekday + days) % DAYS_A_WEEK or SUNDAY
-    return f"{change.month}/{day}/{weekday}/{_clock(at)}"
+    None where the rule's syntax cannot say it exactly: a positive day is
+    the weekday on or after it, day -1 the month's last such weekday
+    (``DayOfMonth`` says which changes fit)."""
+    found = DayOfMonth.of(change)
+    if found is None:
+        return None
+    day = LAST_IN_MONTH if found.day is None else found.day
+    weekday = found.weekday or SUNDAY
+    return f"{found.month}/{day}/{weekday}/{_clock(found.at)}"
 
 
 def daylight_saving(rule: ZoneRule) -> list[tuple[str, str]]:
