@@ -293,6 +293,99 @@ def test_poly_site_file_sets_time_and_language():
     assert values["lcl.ml.lang"] == "German_Germany"
 
 
+DST = "tcpIpApp.sntp.daylightSavings."
+
+
+@pytest.mark.parametrize(
+    ("zone", "offset", "dst"),
+    [
+        # Last Sunday (1 is Sunday here), at 02:00 and 03:00 local time.
+        (
+            "Europe/Berlin",
+            "3600",
+            "enable=1 fixedDayEnable=0 start.month=3 start.dayOfWeek=1 "
+            "start.dayOfWeek.lastInMonth=1 start.time=2 stop.month=10 "
+            "stop.dayOfWeek=1 stop.dayOfWeek.lastInMonth=1 stop.time=3",
+        ),
+        # The second Sunday of March: the Sunday on or after the 8th.
+        (
+            "America/New_York",
+            "-18000",
+            "enable=1 fixedDayEnable=0 start.month=3 start.date=8 "
+            "start.dayOfWeek=1 start.dayOfWeek.lastInMonth=0 start.time=2 "
+            "stop.month=11 stop.date=1 stop.dayOfWeek=1 "
+            "stop.dayOfWeek.lastInMonth=0 stop.time=2",
+        ),
+        # South: saving starts in October and stops in April.
+        (
+            "Australia/Sydney",
+            "36000",
+            "enable=1 fixedDayEnable=0 start.month=10 start.date=1 "
+            "start.dayOfWeek=1 start.dayOfWeek.lastInMonth=0 start.time=2 "
+            "stop.month=4 stop.date=1 stop.dayOfWeek=1 "
+            "stop.dayOfWeek.lastInMonth=0 stop.time=3",
+        ),
+        # No saving: off, or the phone's own (US) rule would run.
+        ("Asia/Tokyo", "32400", "enable=0"),
+        # Half an hour of saving is not an hour: off.
+        ("Australia/Lord_Howe", "37800", "enable=0"),
+    ],
+)
+def test_poly_phones_get_the_zone_s_daylight_saving_rule(zone, offset, dst):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    values = polycom_values(polycom.render_common(site))
+    expected = dict(pair.split("=") for pair in dst.split())
+
+    assert set(values) <= polycom.COMMON_KEYS
+    assert values["tcpIpApp.sntp.gmtOffset"] == offset
+    written = {k.removeprefix(DST): v for k, v in values.items() if k.startswith(DST)}
+    assert written == expected
+
+
+def poly_change_in_utc(year: int, values: dict[str, str], end: str, before: int):
+    """A change as Poly's guides define it: the dayOfWeek (1 Sunday) on or
+    after ``date``, or the month's last with ``lastInMonth``, at ``time``
+    o'clock, taken as the local time in force until the change."""
+    month, weekday = int(values[f"{end}.month"]), int(values[f"{end}.dayOfWeek"])
+    if values[f"{end}.dayOfWeek.lastInMonth"] == "1":
+        date = dt.date(year, month, calendar.monthrange(year, month)[1])
+        date -= dt.timedelta(days=(date.isoweekday() % 7 + 1 - weekday) % 7)
+    else:
+        date = dt.date(year, month, int(values[f"{end}.date"]))
+        date += dt.timedelta(days=(weekday - (date.isoweekday() % 7 + 1)) % 7)
+    local = dt.datetime(date.year, date.month, date.day, int(values[f"{end}.time"]))
+    return local - dt.timedelta(seconds=before)
+
+
+def test_poly_rules_give_every_zone_s_local_time_at_each_change():
+    """Every zone whose rule the phone can take: the hour before and after
+    each change of 2031, read with Poly's definitions, is zoneinfo's."""
+    year = 2031
+    checked, wrong = 0, []
+    for zone in sorted(zoneinfo.available_timezones()):
+        rule = dataclasses.replace(SITE, time_zone=zone).zone_rule()
+        written = polycom.daylight_saving(rule)
+        if written[DST + "enable"] == "0":
+            continue
+        values = {k.removeprefix(DST): v for k, v in written.items()}
+        standard, daylight = rule.standard_offset, rule.standard_offset + 3600
+        start = poly_change_in_utc(year, values, "start", standard)
+        stop = poly_change_in_utc(year, values, "stop", daylight)
+        tz = zoneinfo.ZoneInfo(zone)
+        for moment, before, after in [
+            (start, standard, daylight),
+            (stop, daylight, standard),
+        ]:
+            for utc, expected in [(moment - HOUR, before), (moment + HOUR, after)]:
+                shown = utc.replace(tzinfo=dt.UTC).astimezone(tz).utcoffset()
+                if shown.total_seconds() != expected:
+                    wrong.append((zone, utc))
+        checked += 1
+
+    assert checked > 100
+    assert wrong == []
+
+
 def cisco_values(content: bytes) -> dict[str, str]:
     root = ET.fromstring(content)
     assert root.tag == "flat-profile"

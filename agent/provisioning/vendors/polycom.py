@@ -17,8 +17,8 @@ Software administration guides: per line ``reg.N.address``,
 ``device.set``, ``device.auth.localAdminPassword.set`` and
 ``device.auth.localAdminPassword`` for the admin password. The site file
 sets ``tcpIpApp.sntp.address`` (with ``.overrideDHCP``),
-``tcpIpApp.sntp.gmtOffset`` (the standard offset in seconds) and
-``lcl.ml.lang``, and for call pickup from a BLF key
+``tcpIpApp.sntp.gmtOffset`` (the standard offset in seconds), the
+daylight-saving rule (below) and ``lcl.ml.lang``, and for call pickup from a BLF key
 ``call.directedCallPickupMethod`` (``legacy``: dial a string and the
 number) with ``call.directedCallPickupString``. Not confirmed by a public
 Poly document here: the language names (``English_United_States``,
@@ -35,6 +35,27 @@ When the model has a firmware version set, ``APP_FILE_PATH`` names its
 file. The phone fetches its contact directory itself as
 ``<mac>-directory.xml`` from the provisioning server. Per-device overrides
 replace or add a parameter of the phone file.
+
+Daylight saving is the zone's TZif rule (``agent.provisioning.zone_rule``)
+in the ``tcpIpApp.sntp.daylightSavings.*`` parameters of the site file, as
+Poly's SoundPoint IP administration guides (UC Software 1.4 to 2.x) list
+them: ``enable``, ``fixedDayEnable`` 0 (a weekday, not a fixed date), and
+for ``start`` and ``stop`` the ``month``, the ``dayOfWeek`` (1 Sunday to 7
+Saturday) on or after ``date`` (1, 8, 15, 22 for the first to fourth) or,
+with ``dayOfWeek.lastInMonth`` 1, the month's last one, and ``time`` (a
+whole hour, 0 to 23). Berlin starts on the last Sunday of March at 2 and
+stops on the last Sunday of October at 3. ``enable`` is 0 for a zone
+without daylight saving: the phone's default is on, with US dates. It is
+0 too, and the phone shows standard time all year, where the parameters
+cannot say the rule: a saving other than one hour (Lord Howe's half hour;
+no parameter sets the saving, one hour is assumed), a change off the hour
+(Chatham's 2:45), or a month's last weekday moved by a day (Greenland,
+Egypt: see ``DayOfMonth``). Not confirmed by a Poly document: that a
+``date`` other than 1, 8, 15 and 22 (Israel's Friday on or after the 23rd)
+is read as "on or after" like those, that a change's time is the local
+time in force before it, that a start later in the year than the stop
+(Sydney) runs over the new year, and that VVX firmware reads these
+parameters as the SoundPoint guides give them.
 """
 
 from __future__ import annotations
@@ -45,6 +66,7 @@ import xml.etree.ElementTree as ET
 from agent.provisioning.profile import PhoneProfile, SiteProfile
 from agent.provisioning.vendors import Vendor
 from agent.provisioning.vendors.xml_file import to_bytes
+from agent.provisioning.zone_rule import DayOfMonth, ZoneRule
 
 MAX_LINES = 16  # registrations of a VVX 600
 SITE_FILE = "edgepbx-polycom.cfg"
@@ -93,6 +115,13 @@ COMMON_KEYS = frozenset(
         "tcpIpApp.sntp.address",
         "tcpIpApp.sntp.address.overrideDHCP",
         "tcpIpApp.sntp.gmtOffset",
+        "tcpIpApp.sntp.daylightSavings.enable",
+        "tcpIpApp.sntp.daylightSavings.fixedDayEnable",
+        *(
+            f"tcpIpApp.sntp.daylightSavings.{end}.{key}"
+            for end in ("start", "stop")
+            for key in ("month", "date", "time", "dayOfWeek", "dayOfWeek.lastInMonth")
+        ),
         "lcl.ml.lang",
         "call.directedCallPickupMethod",
         "call.directedCallPickupString",
@@ -158,13 +187,54 @@ def render_phone_file(phone: PhoneProfile) -> bytes:
     return _polycom_config(values | dict(phone.overrides))
 
 
+#: The phone moves its clock by one hour; it has no setting for another
+#: saving.
+SAVING = 3600
+DAYLIGHT_SAVINGS = "tcpIpApp.sntp.daylightSavings"
+
+
+def _dst_change(end: str, change: DayOfMonth) -> dict[str, str]:
+    """One change: the weekday (1 Sunday to 7 Saturday) on or after
+    ``date``, or the month's last one, at a whole hour."""
+    prefix = f"{DAYLIGHT_SAVINGS}.{end}"
+    values = {
+        f"{prefix}.month": str(change.month),
+        f"{prefix}.time": str(change.at // 3600),
+        f"{prefix}.dayOfWeek": str(change.weekday + 1),
+        f"{prefix}.dayOfWeek.lastInMonth": "1" if change.day is None else "0",
+    }
+    if change.day is not None:
+        values[f"{prefix}.date"] = str(change.day)
+    return values
+
+
+def daylight_saving(rule: ZoneRule) -> dict[str, str]:
+    """The daylight-saving parameters for a zone rule: its two changes, or
+    ``enable`` 0 for a zone without daylight saving and for one whose
+    changes the parameters cannot say (a saving other than an hour, a
+    change off the hour, or one ``DayOfMonth`` refuses)."""
+    off = {f"{DAYLIGHT_SAVINGS}.enable": "0"}
+    if rule.start is None or rule.end is None or rule.saving != SAVING:
+        return off
+    start, stop = DayOfMonth.of(rule.start), DayOfMonth.of(rule.end)
+    if start is None or stop is None or start.at % 3600 or stop.at % 3600:
+        return off
+    return {
+        f"{DAYLIGHT_SAVINGS}.enable": "1",
+        f"{DAYLIGHT_SAVINGS}.fixedDayEnable": "0",
+        **_dst_change("start", start),
+        **_dst_change("stop", stop),
+    }
+
+
 def render_common(site: SiteProfile) -> bytes:
-    offset_s = int(site.standard_utc_offset().total_seconds())
+    rule = site.zone_rule()
     return _polycom_config(
         {
             "tcpIpApp.sntp.address": site.ntp_server,
             "tcpIpApp.sntp.address.overrideDHCP": "1",
-            "tcpIpApp.sntp.gmtOffset": str(offset_s),
+            "tcpIpApp.sntp.gmtOffset": str(rule.standard_offset),
+            **daylight_saving(rule),
             "lcl.ml.lang": LANGUAGES.get(site.language, LANGUAGES["en"]),
             # "legacy": a BLF key of a ringing extension dials the string
             # and the number, the PBX's directed pickup.
