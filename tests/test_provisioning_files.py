@@ -115,6 +115,26 @@ def test_yealink_time_zone_is_the_standard_offset(zone, shown):
     assert parse_yealink(yealink.render_common(site))["local_time.time_zone"] == shown
 
 
+@pytest.mark.parametrize(
+    ("zone", "summer_time"),
+    [
+        ("Europe/Berlin", "2"),
+        ("America/New_York", "2"),
+        ("Australia/Sydney", "2"),
+        ("Asia/Tokyo", "0"),
+        # No saving, but zones with the same offset have one.
+        ("America/Phoenix", "0"),
+        ("Australia/Brisbane", "0"),
+    ],
+)
+def test_yealink_daylight_saving_is_off_where_the_zone_has_none(zone, summer_time):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    values = parse_yealink(yealink.render_common(site))
+
+    assert set(values) <= yealink.COMMON_KEYS
+    assert values["local_time.summer_time"] == summer_time
+
+
 def grandstream_values(content: bytes) -> dict[str, str]:
     root = ET.fromstring(content)
     assert root.tag == "gs_provision" and root.get("version") == "1"

@@ -13,9 +13,20 @@ auto-provisioning guides for firmware 8x (T4xS, T5x): accounts as
 firmware (7x) used ``account.N.sip_server_host`` instead; those phones are
 not served yet. ``local_time.time_zone`` takes the standard offset
 (``+1``, ``-5``, ``+5:30``; -11 to +12 in Yealink's common configuration
-template); the zone's name, which the phone uses to pick
-daylight-saving rules, is not written yet because Yealink's list of names
-is its own, so such phones keep their default DST rule.
+template). ``local_time.summer_time`` (0 Disabled, 1 Enabled, 2
+Automatic, Yealink's administrator's guide for the T2/T4/T5 series) is 0
+for a zone without daylight saving, so that a phone in Phoenix, Brisbane
+or Regina does not take the saving of another zone with the same offset
+from its AutoDST list, and 2 (the default) otherwise. Known shortcoming:
+in a zone with daylight saving the phone picks the rule from its AutoDST
+list by the zone's name, ``local_time.time_zone_name``, which is not
+written because Yealink's list of names is its own; so such phones keep
+their default zone name's rule. The rule could be written instead
+(``summer_time`` 1, ``dst_time_type`` 1, ``start_time`` and ``end_time``
+as month/week/weekday/hour, ``offset_time``), but the guides found define
+week 1 to 4 only as "the first week in a month" and so on, without saying
+whether that is the first such weekday or a calendar week, and older
+editions map the hour as "0=1am", newer ones as "0=0am".
 
 Programmable keys are ``linekey.N.*`` (``type`` 15 a line, 16 a BLF key
 whose ``value`` is the number watched and called; a park slot is a BLF key
@@ -57,6 +68,7 @@ LANGUAGE_NAMES = {
 COMMON_KEYS = frozenset(
     {
         "local_time.time_zone",
+        "local_time.summer_time",
         "local_time.ntp_server1",
         "lang.gui",
         "lang.wui",
@@ -109,11 +121,19 @@ def _offset(delta: dt.timedelta) -> str:
     return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+# local_time.summer_time: 0 Disabled, 1 Enabled, 2 Automatic (the default).
+SUMMER_TIME_OFF = "0"
+SUMMER_TIME_AUTOMATIC = "2"
+
+
 def render_common(site: SiteProfile) -> bytes:
     language = LANGUAGE_NAMES.get(site.language, "English")
+    rule = site.zone_rule()
+    summer_time = SUMMER_TIME_AUTOMATIC if rule.has_daylight_saving else SUMMER_TIME_OFF
     return _file(
         [
             ("local_time.time_zone", _offset(site.standard_utc_offset())),
+            ("local_time.summer_time", summer_time),
             ("local_time.ntp_server1", site.ntp_server),
             ("lang.gui", language),
             ("lang.wui", language),
