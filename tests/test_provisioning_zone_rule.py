@@ -10,7 +10,13 @@ import zoneinfo
 
 import pytest
 
-from agent.provisioning.zone_rule import Change, ZoneRule, _tzif, for_zone
+from agent.provisioning.zone_rule import (
+    Change,
+    DayOfMonth,
+    ZoneRule,
+    _tzif,
+    for_zone,
+)
 
 # Zones whose footer holds the rule of today; Morocco's is for after 2087
 # (its Ramadan changes until then are listed one by one in the file).
@@ -156,3 +162,33 @@ def test_a_name_that_is_no_zone_is_refused_without_reading_a_file():
         for_zone("../../etc/passwd")
     with pytest.raises(ValueError, match="no such zone"):
         for_zone("Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end"),
+    [
+        # The last Sunday; the end at 03:00 in the summer time before it.
+        ("Europe/Berlin", DayOfMonth(3, None, 0, 7200), DayOfMonth(10, None, 0, 10800)),
+        ("America/New_York", DayOfMonth(3, 8, 0, 7200), DayOfMonth(11, 1, 0, 7200)),
+        ("Australia/Sydney", DayOfMonth(10, 1, 0, 7200), DayOfMonth(4, 1, 0, 10800)),
+        # M3.4.4/26: the Friday after the fourth Thursday, at 02:00.
+        ("Asia/Jerusalem", DayOfMonth(3, 23, 5, 7200), DayOfMonth(10, None, 0, 7200)),
+        # M9.1.6/24: the Sunday after the first Saturday, at midnight.
+        ("America/Santiago", DayOfMonth(9, 2, 0, 0), DayOfMonth(4, 2, 0, 0)),
+        # The day before the last Sunday, and after the last Thursday.
+        ("America/Nuuk", None, DayOfMonth(10, None, 0, 0)),
+        ("Africa/Cairo", DayOfMonth(4, None, 5, 0), None),
+    ],
+)
+def test_changes_as_a_weekday_on_or_after_a_day_of_the_month(zone, start, end):
+    rule = for_zone(zone).with_forward_saving()
+
+    assert DayOfMonth.of(rule.start) == start
+    assert DayOfMonth.of(rule.end) == end
+
+
+def test_a_zone_without_saving_has_no_changes():
+    rule = for_zone("Asia/Tokyo")
+
+    assert rule.text() == "JST-9"
+    assert not rule.has_daylight_saving
