@@ -24,6 +24,8 @@ from webadmin.api import (
     api_route,
     json_object,
     known_query,
+    tagged,
+    unchanged_since_read,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -142,7 +144,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/trunks/<trunk>")
     @api_route
     def get_trunk(trunk: str) -> str:
-        return _json_response(trunks().get(trunk).to_dict())
+        return _json_response(tagged(trunks().get(trunk).to_dict()))
 
     @app.patch(f"{PREFIX}/trunks/<trunk>")
     @api_route
@@ -151,14 +153,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             {k: v for k, v in TRUNK_FIELDS.items() if k not in {"name", "dids"}}
         )
         password = body.pop("password", None)
+        service = trunks()
+        unchanged_since_read("trunk", trunk, lambda: service.get(trunk).to_dict())
         return _json_response(
-            trunks().update(trunk, password=password, **body).to_dict()
+            tagged(service.update(trunk, password=password, **body).to_dict())
         )
 
     @app.delete(f"{PREFIX}/trunks/<trunk>")
     @api_route
     def delete_trunk(trunk: str) -> str:
-        trunks().remove(trunk)
+        service = trunks()
+        unchanged_since_read("trunk", trunk, lambda: service.get(trunk).to_dict())
+        service.remove(trunk)
         bottle.response.status = 204
         return ""
 
