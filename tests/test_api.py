@@ -560,16 +560,47 @@ VERSIONED = [
     ("/api/v1/trunks/etagtrunk", "PATCH", None, {"port": 5080}, {"port": 5090}),
     ("/api/v1/accounts/etagkim", "PATCH", None, {"role": "operator"},
      {"role": "administrator"}),
+    ("/api/v1/outbound-routes/etagout", "PATCH", None, {"caller_id": "5551001"},
+     {"caller_id": "5551002"}),
+    ("/api/v1/inbound-routes/+15550177", "PATCH", None, {"destination": "615"},
+     {"destination": "614"}),
+    ("/api/v1/ring-groups/860", "PUT", None,
+     {"name": "Front", "members": [{"extension": "614", "ring_time_s": 20}]},
+     {"name": "Back", "members": [{"extension": "615", "ring_time_s": 20}]}),
 ]  # fmt: skip
+#: What the objects made by POST need, made in order.
 POSTED = {
-    "/api/v1/trunks/etagtrunk": (
-        "/api/v1/trunks",
-        {"name": "etagtrunk", "kind": "peer", "host": "127.0.0.1"},
-    ),
-    "/api/v1/accounts/etagkim": (
-        "/api/v1/accounts",
-        {"username": "etagkim", "role": "administrator"},
-    ),
+    "/api/v1/trunks/etagtrunk": [
+        ("/api/v1/trunks", {"name": "etagtrunk", "kind": "peer", "host": "127.0.0.1"})
+    ],
+    "/api/v1/accounts/etagkim": [
+        ("/api/v1/accounts", {"username": "etagkim", "role": "administrator"})
+    ],
+    "/api/v1/outbound-routes/etagout": [
+        ("/api/v1/trunks", {"name": "etagout", "kind": "peer", "host": "127.0.0.1"}),
+        (
+            "/api/v1/outbound-routes",
+            {"name": "etagout", "patterns": ["0."], "trunks": ["etagout"]},
+        ),
+    ],
+    "/api/v1/inbound-routes/+15550177": [
+        (
+            "/api/v1/trunks",
+            {
+                "name": "etagin",
+                "kind": "peer",
+                "host": "127.0.0.1",
+                "dids": ["+15550177"],
+            },
+        ),
+        ("/api/v1/inbound-routes", {"did": "+15550177", "destination": "614"}),
+    ],
+    "/api/v1/ring-groups/860": [
+        (
+            "/api/v1/ring-groups",
+            {"number": "860", "name": "Desk", "members": [{"extension": "614"}]},
+        )
+    ],
 }
 
 
@@ -580,13 +611,15 @@ def test_every_edited_object_refuses_a_change_on_a_stale_etag(
     # Two people who may change accounts too (an administrator may not).
     one = api_client(shared_pbx, "super-administrator")
     other_admin = api_client(shared_pbx, "super-administrator")
-    one.request("POST", BASE, json_body={"number": "614", "display_name": "P"})
+    for number in ("614", "615"):
+        one.request("POST", BASE, json_body={"number": number, "display_name": "P"})
     if made is None:
-        made_at, made = POSTED[path]
-        created = other_admin.request("POST", made_at, json_body=made)
+        for made_at, body in POSTED[path]:
+            created = other_admin.request("POST", made_at, json_body=body)
+            assert created.status == 201, created.body
     else:
         created = one.request("PUT", path, json_body=made)
-    assert created.status == 201, created.body
+        assert created.status == 201, created.body
     stale = one.get(path).headers["etag"]
 
     saved = other_admin.request(

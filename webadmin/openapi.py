@@ -263,6 +263,9 @@ VERSIONED_PATHS = (
     "/paging-broadcasts/{name}",
     "/voicemail/{number}",
     "/queues/{number}",
+    "/outbound-routes/{route}",
+    "/inbound-routes/{did}",
+    "/ring-groups/{group}",
 )
 _ETAG_HEADER = {
     "ETag": {
@@ -299,6 +302,8 @@ def _with_versions(doc: dict) -> dict:
                 continue
             responses = dict(operation["responses"])
             for status in ("200", "201"):
+                if method == "delete":
+                    break
                 if status in responses and "content" in responses[status]:
                     response = responses[status]
                     headers = response.get("headers", {}) | _ETAG_HEADER
@@ -330,8 +335,9 @@ def _parts() -> dict:
                 "number) is 400 bad-request; a value of the right type that "
                 "breaks a rule is 422 invalid-input. Both problems name the "
                 "field and say the rule. A GET of one object that an admin "
-                "edits (an extension, account, trunk, speed dial, menu, room, "
-                "page group, broadcast, mailbox or queue) answers its version "
+                "edits (an extension, account, trunk, route, ring group, speed "
+                "dial, menu, room, page group, broadcast, mailbox or queue) "
+                "answers its version "
                 "as a strong ETag; a PUT, PATCH or DELETE of it that sends "
                 "that ETag in If-Match is refused with 412 precondition-failed "
                 "if someone changed the object since, and nothing is saved. A "
