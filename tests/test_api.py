@@ -11,8 +11,9 @@ import pytest
 from tests.pbx import RunningPbx
 from tests.webclient import TIMEOUT_S, api_client, client, signed_in
 from webadmin.bodies import MAX_BODY_BYTES
+from webadmin.form_versions import ChangedMeanwhile, PreconditionFailed
 from webadmin.openapi import document
-from webadmin.problems import SHOWN_VALUE_MAX
+from webadmin.problems import SHOWN_VALUE_MAX, from_error
 
 BASE = "/api/v1/extensions"
 JSON = "application/json"
@@ -661,3 +662,14 @@ def test_openapi_documents_etag_and_if_match_on_the_edited_objects(admin_api):
                 names = [p["name"] for p in operation["parameters"]]
                 assert "If-Match" in names, (path, method)
                 assert "412" in operation["responses"], (path, method)
+
+
+def test_a_stale_version_is_a_conflict_and_a_stale_if_match_a_failed_precondition():
+    status, body = from_error(ChangedMeanwhile("queue 850 changed"))
+    changed = json.loads(body)
+    failed = from_error(PreconditionFailed("queue 850 changed", field="If-Match"))
+
+    assert (status, changed["status"], changed["title"]) == (409, 409, "Conflict")
+    assert changed["type"] == "urn:edgepbx:problem:conflict"
+    assert failed[0] == 412
+    assert json.loads(failed[1])["title"] == "Precondition failed"
