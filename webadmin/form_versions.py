@@ -127,7 +127,7 @@ def check_if_match(what: str, key: str, current: dict | None, if_match: str) -> 
     if current is None:
         raise PreconditionFailed(
             f"{what} {key} does not exist, and If-Match asks for one that "
-            "does; nothing was saved",
+            "does; nothing was changed",
             field="If-Match",
         )
     now = etag_of(current)
@@ -138,7 +138,7 @@ def check_if_match(what: str, key: str, current: dict | None, if_match: str) -> 
         sent = sent[:SHOWN_TAG_MAX] + "…"
     raise PreconditionFailed(
         f"{what} {key} was changed by someone else since version {sent} was "
-        f"read; it is now {now}. Nothing was saved: read it again and make "
-        "your change on what it shows.",
+        f"read; it is now {now}. Nothing was changed: read it again and "
+        "decide on what it shows.",
         field="If-Match",
     )
