@@ -11,8 +11,9 @@ import pytest
 from tests.pbx import RunningPbx
 from tests.webclient import TIMEOUT_S, api_client, client, signed_in
 from webadmin.bodies import MAX_BODY_BYTES
+from webadmin.form_versions import ChangedMeanwhile, PreconditionFailed
 from webadmin.openapi import document
-from webadmin.problems import SHOWN_VALUE_MAX
+from webadmin.problems import SHOWN_VALUE_MAX, from_error
 
 BASE = "/api/v1/extensions"
 JSON = "application/json"
@@ -463,3 +464,212 @@ def test_a_period_that_ends_before_it_starts_is_refused_at_until(admin_api, path
     assert reply.json()["field"] == "until"
     assert "on or after since (2026-03-02)" in reply.json()["detail"]
     assert one_day.status == 200
+
+
+# -- lost updates: ETag and If-Match ------------------------------------------
+
+
+def test_a_change_sent_with_a_stale_etag_is_refused_and_the_first_change_stays(
+    shared_pbx, admin_api
+):
+    other_admin = api_client(shared_pbx, "super-administrator")
+    admin_api.request("POST", BASE, json_body={"number": "611", "display_name": "Desk"})
+    first_read = admin_api.get(f"{BASE}/611").headers["etag"]
+    second_read = other_admin.get(f"{BASE}/611").headers["etag"]
+
+    first = admin_api.request(
+        "PATCH",
+        f"{BASE}/611",
+        json_body={"display_name": "Front desk"},
+        headers={"If-Match": first_read},
+    )
+    second = other_admin.request(
+        "PATCH",
+        f"{BASE}/611",
+        json_body={"display_name": "Back office"},
+        headers={"If-Match": second_read},
+    )
+    stale_delete = other_admin.request(
+        "DELETE", f"{BASE}/611", headers={"If-Match": second_read}
+    )
+    now = admin_api.get(f"{BASE}/611")
+
+    assert first_read == second_read
+    assert first.status == 200
+    assert second.status == 412
+    assert second.content_type == "application/problem+json"
+    problem = second.json()
+    assert problem["type"] == "urn:edgepbx:problem:precondition-failed"
+    assert problem["field"] == "If-Match"
+    assert "extension 611 was changed by someone else" in problem["detail"]
+    assert first.headers["etag"] in problem["detail"]
+    assert stale_delete.status == 412
+    assert now.json()["display_name"] == "Front desk"
+    assert now.headers["etag"] == first.headers["etag"] != first_read
+
+
+def test_a_change_with_the_current_etag_or_without_if_match_is_saved(admin_api):
+    admin_api.request("POST", BASE, json_body={"number": "612", "display_name": "A"})
+    etag = admin_api.get(f"{BASE}/612").headers["etag"]
+
+    matching = admin_api.request(
+        "PATCH",
+        f"{BASE}/612",
+        json_body={"display_name": "B"},
+        headers={"If-Match": etag},
+    )
+    unchecked = admin_api.request(
+        "PATCH", f"{BASE}/612", json_body={"display_name": "C"}
+    )
+    weak = admin_api.request(
+        "PATCH",
+        f"{BASE}/612",
+        json_body={"display_name": "D"},
+        headers={"If-Match": "W/" + unchecked.headers["etag"]},
+    )
+    any_version = admin_api.request("DELETE", f"{BASE}/612", headers={"If-Match": "*"})
+
+    assert matching.status == 200
+    assert unchecked.status == 200
+    assert unchecked.json()["display_name"] == "C"
+    # RFC 9110 section 13.1.1: If-Match compares strongly; a weak tag never matches.
+    assert weak.status == 412
+    assert any_version.status == 204
+    assert admin_api.get(f"{BASE}/612").status == 404
+
+
+def test_the_etag_is_the_version_the_edit_form_carries(shared_pbx, admin_api):
+    admin_api.request("POST", BASE, json_body={"number": "613", "display_name": "Form"})
+
+    etag = admin_api.get(f"{BASE}/613").headers["etag"]
+    form = signed_in(shared_pbx).get("/extensions/613").form_version()
+
+    assert form and etag == f'"{form}"'
+
+
+#: An object of each kind an admin edits: its path, how it is changed, the
+#: body that makes it (None: made by POST below), and two different changes.
+VERSIONED = [
+    ("/api/v1/speed-dials/7", "PUT", {"number": "0900111"}, {"number": "0900222"},
+     {"number": "0900999"}),
+    ("/api/v1/conference/820", "PUT", {"name": "Board"}, {"name": "Staff"},
+     {"name": "Guests"}),
+    ("/api/v1/paging/840", "PUT", {"name": "Shop", "members": ["614"]},
+     {"name": "Yard", "members": ["614"]}, {"name": "Dock", "members": ["614"]}),
+    ("/api/v1/queues/850", "PUT", {"name": "Sales"}, {"name": "Sales 2"},
+     {"name": "Support"}),
+    ("/api/v1/trunks/etagtrunk", "PATCH", None, {"port": 5080}, {"port": 5090}),
+    ("/api/v1/accounts/etagkim", "PATCH", None, {"role": "operator"},
+     {"role": "administrator"}),
+    ("/api/v1/outbound-routes/etagout", "PATCH", None, {"caller_id": "5551001"},
+     {"caller_id": "5551002"}),
+    ("/api/v1/inbound-routes/+15550177", "PATCH", None, {"destination": "615"},
+     {"destination": "614"}),
+    ("/api/v1/ring-groups/860", "PUT", None,
+     {"name": "Front", "members": [{"extension": "614", "ring_time_s": 20}]},
+     {"name": "Back", "members": [{"extension": "615", "ring_time_s": 20}]}),
+]  # fmt: skip
+#: What the objects made by POST need, made in order.
+POSTED = {
+    "/api/v1/trunks/etagtrunk": [
+        ("/api/v1/trunks", {"name": "etagtrunk", "kind": "peer", "host": "127.0.0.1"})
+    ],
+    "/api/v1/accounts/etagkim": [
+        ("/api/v1/accounts", {"username": "etagkim", "role": "administrator"})
+    ],
+    "/api/v1/outbound-routes/etagout": [
+        ("/api/v1/trunks", {"name": "etagout", "kind": "peer", "host": "127.0.0.1"}),
+        (
+            "/api/v1/outbound-routes",
+            {"name": "etagout", "patterns": ["0."], "trunks": ["etagout"]},
+        ),
+    ],
+    "/api/v1/inbound-routes/+15550177": [
+        (
+            "/api/v1/trunks",
+            {
+                "name": "etagin",
+                "kind": "peer",
+                "host": "127.0.0.1",
+                "dids": ["+15550177"],
+            },
+        ),
+        ("/api/v1/inbound-routes", {"did": "+15550177", "destination": "614"}),
+    ],
+    "/api/v1/ring-groups/860": [
+        (
+            "/api/v1/ring-groups",
+            {"number": "860", "name": "Desk", "members": [{"extension": "614"}]},
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize(("path", "method", "made", "first", "second"), VERSIONED)
+def test_every_edited_object_refuses_a_change_on_a_stale_etag(
+    shared_pbx, path, method, made, first, second
+):
+    # Two people who may change accounts too (an administrator may not).
+    one = api_client(shared_pbx, "super-administrator")
+    other_admin = api_client(shared_pbx, "super-administrator")
+    for number in ("614", "615"):
+        one.request("POST", BASE, json_body={"number": number, "display_name": "P"})
+    if made is None:
+        for made_at, body in POSTED[path]:
+            created = other_admin.request("POST", made_at, json_body=body)
+            assert created.status == 201, created.body
+    else:
+        created = one.request("PUT", path, json_body=made)
+        assert created.status == 201, created.body
+    stale = one.get(path).headers["etag"]
+
+    saved = other_admin.request(
+        method, path, json_body=first, headers={"If-Match": stale}
+    )
+    refused = one.request(method, path, json_body=second, headers={"If-Match": stale})
+    refused_delete = one.request("DELETE", path, headers={"If-Match": stale})
+    now = one.get(path)
+
+    assert saved.status == 200, saved.body
+    assert refused.status == 412, refused.body
+    assert refused_delete.status == 412, refused_delete.body
+    assert now.json() | first == now.json()
+    assert now.headers["etag"] == saved.headers["etag"]
+
+
+def test_if_match_on_a_put_of_a_missing_object_creates_nothing(admin_api):
+    refused = admin_api.request(
+        "PUT",
+        "/api/v1/speed-dials/8",
+        json_body={"number": "0900333"},
+        headers={"If-Match": '"0123456789abcdef"'},
+    )
+
+    assert refused.status == 412
+    assert "speed dial 8 does not exist" in refused.json()["detail"]
+    assert admin_api.get("/api/v1/speed-dials/8").status == 404
+
+
+def test_openapi_documents_etag_and_if_match_on_the_edited_objects(admin_api):
+    paths = admin_api.get("/api/v1/openapi.json").json()["paths"]
+
+    for path in ("/extensions/{number}", "/speed-dials/{code}", "/queues/{number}"):
+        get = paths[path]["get"]["responses"]["200"]
+        assert "ETag" in get["headers"], path
+        for method in ("patch", "put", "delete"):
+            if method in paths[path]:
+                operation = paths[path][method]
+                names = [p["name"] for p in operation["parameters"]]
+                assert "If-Match" in names, (path, method)
+                assert "412" in operation["responses"], (path, method)
+
+
+def test_a_stale_version_is_a_conflict_and_a_stale_if_match_a_failed_precondition():
+    status, body = from_error(ChangedMeanwhile("queue 850 changed"))
+    changed = json.loads(body)
+    failed = from_error(PreconditionFailed("queue 850 changed", field="If-Match"))
+
+    assert (status, changed["status"], changed["title"]) == (409, 409, "Conflict")
+    assert changed["type"] == "urn:edgepbx:problem:conflict"
+    assert failed[0] == 412
+    assert json.loads(failed[1])["title"] == "Precondition failed"

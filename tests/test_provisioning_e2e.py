@@ -3,6 +3,7 @@ a phone that registers with what its MAC file, fetched over TFTP, says."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import subprocess
 
@@ -11,7 +12,7 @@ import pytest
 from tests.pbx import RunningPbx
 from tests.sipphone import Phone
 from tests.test_provisioning_files import parse_yealink
-from tests.webclient import api_client
+from tests.webclient import api_client, signed_in
 
 MAC = "805ec0aabbcc"
 YEALINK_AGENT = (
@@ -55,6 +56,13 @@ def test_a_phone_fetches_its_mac_file_over_plain_http(office):
     shown = office.cli("phone", "show", MAC, "--json").json()
     assert shown["last_request_file"] == f"{MAC}.cfg"
     assert shown["last_user_agent"] == YEALINK_AGENT
+    # The pages give the fetch in the appliance's zone (UTC here) and name it.
+    fetched = dt.datetime.fromisoformat(shown["last_request_at"])
+    at = f'<time datetime="{shown["last_request_at"]}">{fetched:%Y-%m-%d %H:%M:%S}'
+    web = signed_in(office)
+    assert f"{at}</time> UTC from" in web.get(f"/phones/{MAC}").body
+    listed = web.get("/phones").body
+    assert "Last fetch (UTC)" in listed and at in listed
 
 
 def test_an_unchanged_file_is_not_sent_again(office):

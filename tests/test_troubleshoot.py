@@ -9,6 +9,7 @@ only, and anything that is not a host is refused naming the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -82,8 +84,27 @@ def test_a_capture_while_a_phone_registers_shows_register_and_200_in_order(
     assert [m["at"] for m in flow["flow"]] == sorted(m["at"] for m in flow["flow"])
 
     web = signed_in(pbx)
+    # UTC+05:30: a time shown in UTC would read five and a half hours off.
+    web.post_form("/setup/timezone", {"timezone": "Asia/Kolkata"})
     page = web.get(f"/troubleshoot/captures/{name}?{query}")
+    listed = web.get(f"/troubleshoot/captures/{name}")
     assert page.status == 200
+    kolkata = zoneinfo.ZoneInfo("Asia/Kolkata")
+    at = dt.datetime.fromtimestamp(flow["flow"][0]["at"], kolkata)
+    began = dt.datetime.fromtimestamp(register["started_at"], kolkata)
+    assert "Times are in Asia/Kolkata" in page.body
+    assert at.strftime("%H:%M:%S.%f")[:-3] + "</time>" in page.body
+    assert "Began (Asia/Kolkata)" in listed.body
+    assert began.strftime("%H:%M:%S.%f")[:-3] + "</time>" in listed.body
+    [written] = [
+        f["modified_at"]
+        for f in admin.get("/api/v1/troubleshoot/captures").json()
+        if f["name"] == name
+    ]
+    files = web.get("/troubleshoot").body
+    local_written = dt.datetime.fromisoformat(written).astimezone(kolkata)
+    assert "Written (Asia/Kolkata)" in files
+    assert f'<time datetime="{written}">{local_written:%Y-%m-%d %H:%M:%S}<' in files
     assert "<svg" in page.body
     ladder = page.body[page.body.index("<svg") : page.body.index("</svg>")]
     assert ladder.index("REGISTER sip:") < ladder.index("SIP/2.0 200 OK")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import urllib.parse
+import zoneinfo
 
 from tests.test_web_signin import served_routes
 from tests.webclient import CHOSEN_PASSWORD, api_client, client, signed_in
@@ -39,12 +41,25 @@ def test_a_token_made_on_the_page_is_shown_once_and_works_until_revoked(pbx):
     script = client(pbx)
     script.bearer = token
     before = script.get("/api/v1/extensions").status
+    # UTC+05:30: the page gives the last use in the office's time, saying so.
+    admin.post_form("/setup/timezone", {"timezone": "Asia/Kolkata"})
+    [used] = [
+        t["last_used_at"]
+        for t in admin.get("/api/v1/tokens").json()
+        if t["name"] == "billing"
+    ]
+    there = dt.datetime.fromisoformat(used).astimezone(
+        zoneinfo.ZoneInfo("Asia/Kolkata")
+    )
+    listed = admin.get("/tokens").body
     token_id = made.location.split("/")[2]
     admin.post_form(f"/tokens/{token_id}/revoke", {}, "/tokens")
     after = script.get("/api/v1/extensions").status
 
     assert (before, after) == (200, 401)
     assert token not in admin.get("/tokens").body
+    assert "Last used (Asia/Kolkata)" in listed
+    assert f'<time datetime="{used}">{there:%Y-%m-%d %H:%M:%S}</time>' in listed
 
 
 def test_a_custom_role_made_on_the_page_limits_its_holder(pbx):

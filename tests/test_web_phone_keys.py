@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -101,6 +102,8 @@ def test_a_template_is_previewed_then_saved_on_its_page(office, admin):
     )
     served = office.cli("phone", "file", f"{MAC}.cfg").stdout
     listed = admin.get("/phones/templates").body
+    [kept] = office.cli("phone", "template", "list", "--json").json()
+    kept_at = dt.datetime.fromisoformat(kept["updated_at"])
 
     assert broken.status == 422
     error = re.search(r'id="body-error"[^>]*>([^<]*)<', broken.body)
@@ -111,6 +114,10 @@ def test_a_template_is_previewed_then_saved_on_its_page(office, admin):
     assert saved.status == 303
     assert "custom.note = T54W" in served
     assert 'href="/phones/templates/yealink/T54W/mac"' in listed
+    # The appliance's zone (UTC until the wizard sets one), named in the head.
+    assert "Saved (UTC)" in listed
+    shown = f"{kept_at:%Y-%m-%d %H:%M:%S}</time> by"
+    assert f'<time datetime="{kept["updated_at"]}">{shown}' in listed
 
 
 def test_a_runaway_template_is_refused_on_its_page_with_the_rule(office, admin):

@@ -18,7 +18,7 @@ import bottle
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.db import Saved
-from agent.errors import InvalidInput, PbxError
+from agent.errors import InvalidInput, NotFound, PbxError
 from agent.extensions import registrations
 from agent.extensions.service import (
     DEFAULT_PAGE_SIZE,
@@ -26,7 +26,7 @@ from agent.extensions.service import (
     ExtensionService,
 )
 from agent.sip.rpc import RpcError
-from webadmin import access, bodies, openapi, problems
+from webadmin import access, bodies, form_versions, openapi, problems
 
 log = logging.getLogger("edgepbx.web")
 
@@ -64,8 +64,41 @@ def _json_response(value: object, status: int = 200) -> str:
 
 
 def _saved_response(saved: Saved) -> str:
-    """A PUT that creates or replaces: 201 when the row is new, else 200."""
-    return _json_response(saved.info.to_dict(), 201 if saved.created else 200)
+    """A PUT that creates or replaces: 201 when the row is new, else 200,
+    with the ETag of the row as saved."""
+    return _json_response(tagged(saved.info.to_dict()), 201 if saved.created else 200)
+
+
+def tagged(values: dict, version: dict | None = None) -> dict:
+    """values, answered with the ETag of version (by default of values).
+
+    The ETag is the version an edit form carries (webadmin.form_versions);
+    ``version`` leaves out what changes without anyone editing the object,
+    like the agents logged in to a queue.
+    """
+    etag = form_versions.etag_of(values if version is None else version)
+    bottle.response.set_header("ETag", etag)
+    return values
+
+
+def unchanged_since_read(what: str, key: str, version: Callable[[], dict]) -> None:
+    """Refuse (412) a PUT, PATCH or DELETE whose If-Match does not name the
+    object as it is now; without If-Match, do nothing (RFC 9110 13.1.1).
+
+    ``version`` reads the object's values as its ETag covers them. A PATCH
+    or DELETE of an object that does not exist is left to answer 404, as it
+    would without If-Match; a PUT that would create it answers 412.
+    """
+    sent = bottle.request.get_header("If-Match")
+    if sent is None:
+        return
+    try:
+        current = version()
+    except NotFound:
+        if bottle.request.method != "PUT":
+            raise
+        current = None
+    form_versions.check_if_match(what, key, current, sent)
 
 
 def _problem_response(status: int, body: str) -> str:
@@ -346,7 +379,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             ]
         except RpcError:
             regs = None
-        return _json_response(info.to_dict() | {"registrations": regs})
+        # The ETag covers the extension's settings, not the phones that
+        # register and unregister on their own.
+        return _json_response(
+            tagged(info.to_dict() | {"registrations": regs}, info.to_dict())
+        )
 
     @app.route(f"{PREFIX}/extensions/<number>", method="PATCH")
     @extension_route
@@ -365,6 +402,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         if "pickup_group" in body:
             changes["pickup_group"] = body["pickup_group"] or ""
         service = extensions()
+        unchanged_since_read("extension", number, lambda: service.get(number).to_dict())
         current = service.get(number)
         changes = {
             name: value
@@ -374,15 +412,17 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         if not changes:
             # Nothing differs: answer the extension as it is, and neither
             # the audit log nor the console hears of a change.
-            return _json_response(current.to_dict())
+            return _json_response(tagged(current.to_dict()))
         info = service.update(number, **changes)
         log.info("extension %s: changed by %s", number, service.actor.name)
-        return _json_response(info.to_dict())
+        return _json_response(tagged(info.to_dict()))
 
     @app.delete(f"{PREFIX}/extensions/<number>")
     @extension_route
     def delete_extension(number: str) -> str:
-        extensions().remove(number)
+        service = extensions()
+        unchanged_since_read("extension", number, lambda: service.get(number).to_dict())
+        service.remove(number)
         log.info("extension %s: deleted by %s", number, access.current().principal.name)
         bottle.response.status = 204
         return ""

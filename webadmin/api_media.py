@@ -28,6 +28,8 @@ from webadmin.api import (
     _saved_response,
     api_route,
     json_object,
+    tagged,
+    unchanged_since_read,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -115,12 +117,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/voicemail/<number>")
     @api_route
     def get_mailbox(number: str) -> str:
-        return _json_response(voicemail().show(number).to_dict())
+        return _json_response(tagged(voicemail().show(number).to_dict()))
 
     @app.put(f"{PREFIX}/voicemail/<number>")
     @api_route
     def put_mailbox(number: str) -> str:
         body = json_object(MAILBOX_FIELDS)
+        unchanged_since_read(
+            "mailbox", number, lambda: voicemail().show(number).to_dict()
+        )
         saved = voicemail().set(
             number,
             pin=_typed(body, "pin", str, "a string of digits"),
@@ -142,6 +147,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.delete(f"{PREFIX}/voicemail/<number>")
     @api_route
     def delete_mailbox(number: str) -> str:
+        unchanged_since_read(
+            "mailbox", number, lambda: voicemail().show(number).to_dict()
+        )
         voicemail().remove(number)
         log.info("mailbox %s: removed by %s", number, actor())
         bottle.response.status = 204
@@ -178,7 +186,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/ivr/<number>")
     @api_route
     def get_menu(number: str) -> str:
-        return _json_response(menus().show(number).to_dict())
+        return _json_response(tagged(menus().show(number).to_dict()))
 
     @app.put(f"{PREFIX}/ivr/<number>")
     @api_route
@@ -190,6 +198,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 raise BadRequest(
                     f"choices.{key}: must be a string", field=f"choices.{key}"
                 )
+        unchanged_since_read("IVR menu", number, lambda: menus().show(number).to_dict())
         saved = menus().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
@@ -220,7 +229,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/conference/<number>")
     @api_route
     def get_room(number: str) -> str:
-        return _json_response(rooms().show(number).to_dict())
+        return _json_response(tagged(rooms().show(number).to_dict()))
 
     @app.put(f"{PREFIX}/conference/<number>")
     @api_route
@@ -235,6 +244,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 "moderator_pin: must be a string of digits or null",
                 field="moderator_pin",
             )
+        unchanged_since_read(
+            "conference room", number, lambda: rooms().show(number).to_dict()
+        )
         saved = rooms().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
@@ -258,6 +270,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.delete(f"{PREFIX}/conference/<number>")
     @api_route
     def delete_room(number: str) -> str:
+        unchanged_since_read(
+            "conference room", number, lambda: rooms().show(number).to_dict()
+        )
         rooms().remove(number)
         log.info("conference room %s: removed by %s", number, actor())
         bottle.response.status = 204
@@ -276,7 +291,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/paging/<number>")
     @api_route
     def get_page_group(number: str) -> str:
-        return _json_response(page_groups().show(number).to_dict())
+        return _json_response(tagged(page_groups().show(number).to_dict()))
 
     @app.put(f"{PREFIX}/paging/<number>")
     @api_route
@@ -287,6 +302,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             raise BadRequest(
                 "members: must be a list of extension numbers", field="members"
             )
+        unchanged_since_read(
+            "page group", number, lambda: page_groups().show(number).to_dict()
+        )
         saved = page_groups().save(
             number,
             name=_typed(body, "name", str, "a string") or "",
@@ -298,6 +316,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.delete(f"{PREFIX}/paging/<number>")
     @api_route
     def delete_page_group(number: str) -> str:
+        unchanged_since_read(
+            "page group", number, lambda: page_groups().show(number).to_dict()
+        )
         page_groups().remove(number)
         log.info("page group %s: removed by %s", number, actor())
         bottle.response.status = 204
@@ -316,7 +337,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/paging-broadcasts/<name>")
     @api_route
     def get_broadcast(name: str) -> str:
-        return _json_response(broadcasts().show(name).to_dict())
+        return _json_response(tagged(broadcasts().show(name).to_dict()))
 
     @app.put(f"{PREFIX}/paging-broadcasts/<name>")
     @api_route
@@ -325,6 +346,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         weekdays = _typed(body, "weekdays", list, "a list of mon .. sun") or []
         if not all(isinstance(d, str) for d in weekdays):
             raise BadRequest("weekdays: must be a list of mon .. sun", field="weekdays")
+        unchanged_since_read(
+            "page broadcast", name, lambda: broadcasts().show(name).to_dict()
+        )
         saved = broadcasts().save(
             name,
             page_group=_typed(body, "page_group", str, "a string") or "",
@@ -347,6 +371,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.delete(f"{PREFIX}/paging-broadcasts/<name>")
     @api_route
     def delete_broadcast(name: str) -> str:
+        unchanged_since_read(
+            "page broadcast", name, lambda: broadcasts().show(name).to_dict()
+        )
         broadcasts().remove(name)
         log.info("page broadcast %s: removed by %s", name, actor())
         bottle.response.status = 204
@@ -355,6 +382,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.delete(f"{PREFIX}/ivr/<number>")
     @api_route
     def delete_menu(number: str) -> str:
+        unchanged_since_read("IVR menu", number, lambda: menus().show(number).to_dict())
         menus().remove(number)
         log.info("IVR menu %s: removed by %s", number, actor())
         bottle.response.status = 204

@@ -33,6 +33,8 @@ from webadmin.api import (
     extension_route,
     json_object,
     no_fields,
+    tagged,
+    unchanged_since_read,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -166,24 +168,30 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/accounts/<username>")
     @api_route
     def get_account(username: str) -> str:
-        return _json_response(appliance.accounts.get(principal(), username).to_dict())
+        info = appliance.accounts.get(principal(), username)
+        return _json_response(tagged(info.to_dict()))
+
+    def account_version(username: str) -> dict:
+        return appliance.accounts.get(principal(), username).to_dict()
 
     @app.route(f"{PREFIX}/accounts/<username>", method="PATCH")
     @api_route
     def change_account(username: str) -> str:
         principal().require(Permission.MANAGE_ACCOUNTS)
         body = json_object({"role": str})
+        unchanged_since_read("account", username, lambda: account_version(username))
         if "role" not in body:
             info = appliance.accounts.get(principal(), username)
         else:
             info = appliance.accounts.set_role(
                 principal(), username, body["role"] or ""
             )
-        return _json_response(info.to_dict())
+        return _json_response(tagged(info.to_dict()))
 
     @app.delete(f"{PREFIX}/accounts/<username>")
     @api_route
     def delete_account(username: str) -> str:
+        unchanged_since_read("account", username, lambda: account_version(username))
         appliance.accounts.remove(principal(), username)
         return no_content()
 

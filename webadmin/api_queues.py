@@ -12,13 +12,15 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.queues.service import QueueService
-from webadmin import access
+from webadmin import access, form_versions
 from webadmin.api import (
     PREFIX,
     _json_response,
     _saved_response,
     api_route,
     json_object,
+    tagged,
+    unchanged_since_read,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -56,20 +58,29 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/queues/<number>")
     @api_route
     def get_queue(number: str) -> str:
-        return _json_response(queues().show(number).to_dict())
+        info = queues().show(number)
+        return _json_response(tagged(info.to_dict(), form_versions.queue_version(info)))
 
     @app.put(f"{PREFIX}/queues/<number>")
     @api_route
     def put_queue(number: str) -> str:
         body = json_object(QUEUE_FIELDS)
         fields = {k: v for k, v in body.items() if v is not None}
+        unchanged_since_read(
+            "queue", number, lambda: form_versions.queue_version(queues().show(number))
+        )
         saved = queues().save(number, **fields)
         log.info("queue %s: saved by %s", number, actor())
-        return _saved_response(saved)
+        answer = _saved_response(saved)
+        tagged(saved.info.to_dict(), form_versions.queue_version(saved.info))
+        return answer
 
     @app.delete(f"{PREFIX}/queues/<number>")
     @api_route
     def delete_queue(number: str) -> str:
+        unchanged_since_read(
+            "queue", number, lambda: form_versions.queue_version(queues().show(number))
+        )
         queues().remove(number)
         log.info("queue %s: removed by %s", number, actor())
         bottle.response.status = 204
@@ -85,7 +96,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     def log_in(number: str) -> str:
         body = json_object(AGENT_FIELDS)
         queues().log_in(number, body.get("extension") or "")
-        return _json_response(queues().show(number).to_dict())
+        info = queues().show(number)
+        return _json_response(tagged(info.to_dict(), form_versions.queue_version(info)))
 
     @app.delete(f"{PREFIX}/queues/<number>/logins/<extension>")
     @api_route

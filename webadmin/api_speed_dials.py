@@ -16,6 +16,8 @@ from webadmin.api import (
     _saved_response,
     api_route,
     json_object,
+    tagged,
+    unchanged_since_read,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -45,13 +47,15 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/speed-dials/<code>")
     @api_route
     def get_speed_dial(code: str) -> str:
-        return _json_response(speed_dials().show(code).to_dict())
+        return _json_response(tagged(speed_dials().show(code).to_dict()))
 
     @app.put(f"{PREFIX}/speed-dials/<code>")
     @api_route
     def put_speed_dial(code: str) -> str:
         body = json_object(SPEED_DIAL_FIELDS)
-        saved = speed_dials().save(
+        service = speed_dials()
+        unchanged_since_read("speed dial", code, lambda: service.show(code).to_dict())
+        saved = service.save(
             code, number=_text(body, "number") or "", name=_text(body, "name")
         )
         log.info("speed dial %s: saved by %s", code, actor())
@@ -60,7 +64,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.delete(f"{PREFIX}/speed-dials/<code>")
     @api_route
     def delete_speed_dial(code: str) -> str:
-        speed_dials().remove(code)
+        service = speed_dials()
+        unchanged_since_read("speed dial", code, lambda: service.show(code).to_dict())
+        service.remove(code)
         log.info("speed dial %s: removed by %s", code, actor())
         bottle.response.status = 204
         return ""

@@ -12,6 +12,7 @@ import bottle
 
 from agent.appliance import Appliance
 from agent.cdr import records
+from agent.errors import NotFound
 from agent.routes import groups
 from agent.routes import guard as call_guard
 from agent.routes.service import PatternSpec, RouteService
@@ -24,6 +25,8 @@ from webadmin.api import (
     api_route,
     json_object,
     known_query,
+    tagged,
+    unchanged_since_read,
 )
 
 log = logging.getLogger("edgepbx.web")
@@ -142,7 +145,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @app.get(f"{PREFIX}/trunks/<trunk>")
     @api_route
     def get_trunk(trunk: str) -> str:
-        return _json_response(trunks().get(trunk).to_dict())
+        return _json_response(tagged(trunks().get(trunk).to_dict()))
 
     @app.patch(f"{PREFIX}/trunks/<trunk>")
     @api_route
@@ -151,14 +154,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             {k: v for k, v in TRUNK_FIELDS.items() if k not in {"name", "dids"}}
         )
         password = body.pop("password", None)
+        service = trunks()
+        unchanged_since_read("trunk", trunk, lambda: service.get(trunk).to_dict())
         return _json_response(
-            trunks().update(trunk, password=password, **body).to_dict()
+            tagged(service.update(trunk, password=password, **body).to_dict())
         )
 
     @app.delete(f"{PREFIX}/trunks/<trunk>")
     @api_route
     def delete_trunk(trunk: str) -> str:
-        trunks().remove(trunk)
+        service = trunks()
+        unchanged_since_read("trunk", trunk, lambda: service.get(trunk).to_dict())
+        service.remove(trunk)
         bottle.response.status = 204
         return ""
 
@@ -222,11 +229,24 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         return _json_response(info.to_dict(), 201)
 
+    def outbound(service: RouteService, name: str) -> dict:
+        """One outbound route as the API shows it (and its ETag covers)."""
+        for info in service.list_outbound():
+            if info.name == name:
+                return info.to_dict()
+        raise NotFound(f'outbound route "{name}": no such route', field="route")
+
+    @app.get(f"{PREFIX}/outbound-routes/<route>")
+    @api_route
+    def get_outbound(route: str) -> str:
+        return _json_response(tagged(outbound(routes(), route)))
+
     @app.patch(f"{PREFIX}/outbound-routes/<route>")
     @api_route
     def change_outbound(route: str) -> str:
         body = _body({k: v for k, v in ROUTE_FIELDS.items() if k != "name"})
         service = routes()
+        unchanged_since_read("outbound route", route, lambda: outbound(service, route))
         info = service.update_outbound(
             route,
             patterns=patterns(body),
@@ -239,12 +259,16 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         if body.get("position") is not None:
             service.move_outbound(route, body["position"])
             info = next(r for r in service.list_outbound() if r.name == info.name)
-        return _json_response(info.to_dict() | {"warnings": warnings})
+        return _json_response(
+            tagged(info.to_dict() | {"warnings": warnings}, info.to_dict())
+        )
 
     @app.delete(f"{PREFIX}/outbound-routes/<route>")
     @api_route
     def delete_outbound(route: str) -> str:
-        warnings = routes().remove_outbound(route)
+        service = routes()
+        unchanged_since_read("outbound route", route, lambda: outbound(service, route))
+        warnings = service.remove_outbound(route)
         if warnings:
             return _json_response({"warnings": warnings})
         bottle.response.status = 204
@@ -269,24 +293,46 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         return _json_response(info.to_dict(), 201)
 
+    def inbound(service: RouteService, did: str) -> dict:
+        """The inbound route of did for the query's caller_id (or for
+        anyone), as the API shows it (and its ETag covers)."""
+        caller_id = bottle.request.query.get("caller_id") or ""
+        for info in service.list_inbound():
+            if info.did == did and info.caller_id == caller_id:
+                return info.to_dict()
+        raise NotFound(f'did "{did}": no inbound route', field="did")
+
+    def inbound_unchanged(service: RouteService, did: str) -> None:
+        unchanged_since_read("inbound route", did, lambda: inbound(service, did))
+
+    @app.get(f"{PREFIX}/inbound-routes/<did>")
+    @api_route
+    def get_inbound(did: str) -> str:
+        known_query("caller_id")
+        return _json_response(tagged(inbound(routes(), did)))
+
     @app.patch(f"{PREFIX}/inbound-routes/<did>")
     @api_route
     def change_inbound(did: str) -> str:
         known_query("caller_id")
         body = _body({k: v for k, v in INBOUND_FIELDS.items() if k != "did"})
-        info = routes().update_inbound(
+        service = routes()
+        inbound_unchanged(service, did)
+        info = service.update_inbound(
             did,
             bottle.request.query.get("caller_id"),
             destination=body.get("destination"),
             destination_kind=body.get("destination_kind"),
             new_caller_id=body.get("caller_id"),
         )
-        return _json_response(info.to_dict())
+        return _json_response(tagged(info.to_dict()))
 
     @app.delete(f"{PREFIX}/inbound-routes/<did>")
     @api_route
     def delete_inbound(did: str) -> str:
-        routes().remove_inbound(did, bottle.request.query.get("caller_id"))
+        service = routes()
+        inbound_unchanged(service, did)
+        service.remove_inbound(did, bottle.request.query.get("caller_id"))
         bottle.response.status = 204
         return ""
 
@@ -301,6 +347,18 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
     @api_route
     def add_group() -> str:
         return save_group(None)
+
+    def ring_group(number: str) -> dict:
+        """One ring group as the API shows it (and its ETag covers)."""
+        for info in group_service().list_ring_groups():
+            if info.number == number:
+                return info.to_dict()
+        raise NotFound(f'ring group "{number}": no such group', field="group")
+
+    @app.get(f"{PREFIX}/ring-groups/<group>")
+    @api_route
+    def get_group(group: str) -> str:
+        return _json_response(tagged(ring_group(group)))
 
     @app.put(f"{PREFIX}/ring-groups/<group>")
     @api_route
@@ -317,6 +375,8 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                     "members: {extension, ring_time_s} objects", field="members"
                 )
             members.append((m["extension"], m.get("ring_time_s")))
+        if number is not None:
+            unchanged_since_read("ring group", number, lambda: ring_group(number))
         info = group_service().add_ring_group(
             number or body.get("number") or "",
             body.get("name") or "",
@@ -326,11 +386,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             failover=body.get("failover"),
             replace=number is not None,
         )
-        return _json_response(info.to_dict(), 201 if number is None else 200)
+        return _json_response(tagged(info.to_dict()), 201 if number is None else 200)
 
     @app.delete(f"{PREFIX}/ring-groups/<group>")
     @api_route
     def delete_group(group: str) -> str:
+        unchanged_since_read("ring group", group, lambda: ring_group(group))
         group_service().remove_ring_group(group)
         bottle.response.status = 204
         return ""

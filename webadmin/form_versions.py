@@ -7,6 +7,11 @@ editing one extension the later save cannot silently undo the earlier one.
 An add form carries no version, and a number that already exists is
 refused instead of being changed: changing is the edit form's job.
 
+The REST API carries the same hash as a strong entity tag (RFC 9110
+section 8.8.3): a GET of one object answers it in ``ETag``, and a PUT,
+PATCH or DELETE that sends it back in ``If-Match`` is refused with 412 when
+the object has changed since. A request without ``If-Match`` is not checked.
+
 The check and the write are two steps, not one transaction: two saves
 landing within the same few milliseconds can still both pass. The window
 is a person's double click, not an afternoon of two open tabs.
@@ -18,6 +23,7 @@ import hashlib
 import json
 
 from agent.errors import InvalidInput, NotFound, PbxError
+from agent.queues.service import QueueInfo
 
 #: Hex digits of the hash a form carries; enough that two different rows
 #: do not share one by chance, short enough to read in a page's source.
@@ -29,6 +35,23 @@ class ChangedMeanwhile(PbxError):
 
     kind = "conflict"
     status = 409
+
+
+class PreconditionFailed(ChangedMeanwhile):
+    """An API request's If-Match names a version the object no longer has."""
+
+    kind = "precondition-failed"
+    status = 412
+
+
+#: An If-Match value is quoted back in a refusal at most this long.
+SHOWN_TAG_MAX = 40
+
+
+def queue_version(queue: QueueInfo) -> dict:
+    """What a queue's version covers: its settings, not who is logged in
+    now (agents log in and out from their phones all day)."""
+    return queue.to_dict() | {"logged_in": None}
 
 
 def version_of(values: dict) -> str:
@@ -78,3 +101,44 @@ def check_edit(what: str, key: str, current: dict | None, sent: str) -> None:
             "version", None, f"missing; reload the {what}'s page and save again"
         )
     check(what, key, current, sent)
+
+
+def etag_of(values: dict) -> str:
+    """The strong entity tag of an object the API shows: its version, quoted
+    as RFC 9110 section 8.8.3 writes an entity tag."""
+    return f'"{version_of(values)}"'
+
+
+def check_if_match(what: str, key: str, current: dict | None, if_match: str) -> None:
+    """Refuse an API request whose If-Match does not name the object as it is.
+
+    RFC 9110 section 13.1.1: the tags are compared strongly, so a weak tag
+    (``W/"..."``) never matches; ``*`` matches any object that exists, and
+    nothing matches one that does not.
+
+    Args:
+        what: the object in words, like "speed dial".
+        key: its number, code or name.
+        current: the object's values now (what its ETag is made of); None
+            if there is no such object.
+        if_match: the request's If-Match header, as sent.
+    """
+    tags = {tag.strip() for tag in if_match.split(",") if tag.strip()}
+    if current is None:
+        raise PreconditionFailed(
+            f"{what} {key} does not exist, and If-Match asks for one that "
+            "does; nothing was changed",
+            field="If-Match",
+        )
+    now = etag_of(current)
+    if "*" in tags or now in tags:
+        return
+    sent = if_match.strip()
+    if len(sent) > SHOWN_TAG_MAX:
+        sent = sent[:SHOWN_TAG_MAX] + "…"
+    raise PreconditionFailed(
+        f"{what} {key} was changed by someone else since version {sent} was "
+        f"read; it is now {now}. Nothing was changed: read it again and "
+        "decide on what it shows.",
+        field="If-Match",
+    )

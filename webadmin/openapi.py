@@ -210,7 +210,7 @@ SCHEMAS: dict = {
 
 
 def document() -> dict:
-    return _with_reading_errors(_parts())
+    return _with_versions(_with_reading_errors(_parts()))
 
 
 # Every route that reads a JSON body or a query goes through the API's one
@@ -249,6 +249,76 @@ def _with_reading_errors(doc: dict) -> dict:
     return doc
 
 
+# The objects an admin edits in a form that carries its version
+# (webadmin.form_versions): a GET of one answers that version as its ETag,
+# and a PUT, PATCH or DELETE of one honours If-Match.
+VERSIONED_PATHS = (
+    "/extensions/{number}",
+    "/accounts/{username}",
+    "/trunks/{trunk}",
+    "/speed-dials/{code}",
+    "/ivr/{number}",
+    "/conference/{number}",
+    "/paging/{number}",
+    "/paging-broadcasts/{name}",
+    "/voicemail/{number}",
+    "/queues/{number}",
+    "/outbound-routes/{route}",
+    "/inbound-routes/{did}",
+    "/ring-groups/{group}",
+)
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "the version of the object as answered, a strong "
+        "entity tag; send it back in If-Match to change the object only if "
+        "no one has changed it since",
+        "schema": {"type": "string"},
+    }
+}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "the ETag of the object as last read (or `*` for any "
+    "version); the request is refused with 412 if the object has changed "
+    "since. Without If-Match the request is not checked and overwrites "
+    "whatever was saved meanwhile.",
+    "schema": {"type": "string"},
+}
+_PRECONDITION_FAILED = problem_response(
+    "If-Match names a version the object no longer has (someone changed it "
+    "since), or the object does not exist; nothing was changed, and the "
+    "problem names the object and its current ETag"
+)
+
+
+def _with_versions(doc: dict) -> dict:
+    """VERSIONED_PATHS with their ETag and If-Match, on copies: the paths'
+    operations are shared with the modules that describe them."""
+    for path in VERSIONED_PATHS:
+        item = dict(doc["paths"][path])
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            responses = dict(operation["responses"])
+            for status in ("200", "201"):
+                if method == "delete":
+                    break
+                if status in responses and "content" in responses[status]:
+                    response = responses[status]
+                    headers = response.get("headers", {}) | _ETAG_HEADER
+                    responses[status] = response | {"headers": headers}
+            parameters = operation.get("parameters", [])
+            if method in {"put", "patch", "delete"}:
+                parameters = [*parameters, _IF_MATCH]
+                responses["412"] = _PRECONDITION_FAILED
+            item[method] = operation | {"responses": responses}
+            if parameters:
+                item[method]["parameters"] = parameters
+        doc["paths"][path] = item
+    return doc
+
+
 def _parts() -> dict:
     return {
         "openapi": "3.1.0",
@@ -264,7 +334,15 @@ def _parts() -> dict:
                 "the wrong JSON type (a string for a number, true for a "
                 "number) is 400 bad-request; a value of the right type that "
                 "breaks a rule is 422 invalid-input. Both problems name the "
-                "field and say the rule."
+                "field and say the rule. A GET of one object that an admin "
+                "edits (an extension, account, trunk, route, ring group, speed "
+                "dial, menu, room, page group, broadcast, mailbox or queue) "
+                "answers its version "
+                "as a strong ETag; a PUT, PATCH or DELETE of it that sends "
+                "that ETag in If-Match is refused with 412 precondition-failed "
+                "if someone changed the object since, and nothing is saved. A "
+                "request without If-Match is not checked, as before: it "
+                "overwrites whatever was saved meanwhile."
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -407,6 +407,9 @@ PATHS: dict = {
     },
     "/outbound-routes/{route}": {
         **ROUTE,
+        "get": _op(
+            "getOutboundRoute", "One outbound route", "200", _ref("OutboundRoute")
+        ),
         "patch": _op(
             "changeOutboundRoute",
             "Change a route, or its position",
@@ -440,6 +443,7 @@ PATHS: dict = {
                 "schema": _STR,
             },
         ],
+        "get": _op("getInboundRoute", "One inbound route", "200", _ref("InboundRoute")),
         "patch": _op(
             "changeInboundRoute",
             "Change where a DID's calls go, or which caller the route is for",
@@ -461,6 +465,7 @@ PATHS: dict = {
     },
     "/ring-groups/{group}": {
         "parameters": [_path_parameter("group", "the ring group's number")],
+        "get": _op("getRingGroup", "One ring group", "200", _ref("RingGroup")),
         "put": _op(
             "replaceRingGroup",
             "Change every field of a ring group (the number stays)",

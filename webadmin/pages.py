@@ -110,6 +110,7 @@ def render(template: str, status: int = 200, **values: object) -> str:
         local_time_of_day=lambda moment: local_time.local(moment, zone()).strftime(
             local_time.TIME_OF_DAY
         ),
+        local_moment=lambda moment: local_time.local(moment, zone()),
         zone_name=lambda: zone().key,
         notice=NOTICES.get(bottle.request.query.get("notice", ""), ""),
         **values,

@@ -27,7 +27,7 @@ from agent.media.uploads import (
 )
 from agent.paging.broadcasts import WEEKDAYS, BroadcastService
 from agent.paging.service import PagingService
-from agent.queues.service import STRATEGIES, QueueInfo, QueueService
+from agent.queues.service import STRATEGIES, QueueService
 from agent.voicemail.service import GREETING_REASONS, VoicemailService
 from webadmin import access, bodies, form_versions, problems
 from webadmin.pages import _field_errors, _form, render
@@ -532,7 +532,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         }
         return shown | {
             "agents": ",".join(info.agents),
-            "version": form_versions.version_of(queue_version(info)),
+            "version": form_versions.version_of(form_versions.queue_version(info)),
         }
 
     @app.get("/queues")
@@ -585,7 +585,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             form_versions.check(
                 "queue",
                 values["number"],
-                None if current is None else queue_version(current),
+                None if current is None else form_versions.queue_version(current),
                 values["version"],
             )
             if current is None:
@@ -641,12 +641,6 @@ def _current(show, number: str):
         return show(number)
     except NotFound:
         return None
-
-
-def queue_version(info: QueueInfo) -> dict:
-    """What a queue's version covers: its settings, not who is logged in
-    now (agents log in and out from their phones all day)."""
-    return info.to_dict() | {"logged_in": None}
 
 
 #: The queue form's fields: name, label, hint.

@@ -26,6 +26,7 @@ from agent.events.service import WebhookNotDelivered
 from agent.extensions.references import ExtensionInUse
 from agent.firmware.bundle import BundleRefused
 from agent.mail import MailNotSent
+from webadmin.form_versions import ChangedMeanwhile, PreconditionFailed
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:edgepbx:problem:"
@@ -42,7 +43,13 @@ EXTENSION_FIELDS = {
     "pickup group": "pickup_group",
 }
 
+# The first class an error is an instance of gives its status, so a
+# subclass stands before its base.
 STATUS = {
+    # An If-Match that no longer names the object (RFC 9110 section 15.5.13),
+    # and a form's version that no longer does (section 15.5.10).
+    PreconditionFailed: 412,
+    ChangedMeanwhile: 409,
     InvalidInput: 422,
     NotFound: 404,
     AlreadyExists: 409,
@@ -65,6 +72,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",

@@ -1,5 +1,4 @@
 % rebase('layout')
-% import datetime as dt
 % from urllib.parse import quote
 <div class="heading">
   <h1>SIP in {{name}} <span class="count">{{len(dialogs)}}</span></h1>
@@ -10,11 +9,11 @@
 % else:
 <div class="table-wrap">
 <table class="list" id="dialogs">
-  <thead><tr><th scope="col">Began (UTC)</th><th scope="col">Request</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Final reply</th><th scope="col">Messages</th><th scope="col">Call-ID</th></tr></thead>
+  <thead><tr><th scope="col">Began ({{zone_name()}})</th><th scope="col">Request</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Final reply</th><th scope="col">Messages</th><th scope="col">Call-ID</th></tr></thead>
   <tbody>
   % for d in dialogs:
     <tr>
-      <td>{{dt.datetime.fromtimestamp(d['started_at'], dt.UTC).strftime('%H:%M:%S.%f')[:-3]}}</td>
+      <td><time datetime="{{local_moment(d['started_at']).isoformat(timespec='milliseconds')}}">{{local_moment(d['started_at']).strftime('%H:%M:%S.%f')[:-3]}}</time></td>
       <td>{{d['first_request']}}</td>
       <td>{{d['from']}}</td>
       <td>{{d['to']}}</td>

@@ -10,7 +10,7 @@
   <dt>Lines</dt><dd>{{', '.join(phone.extensions) or 'none'}}</dd>
   <dt>Configuration version</dt><dd>{{phone.config_version}}</dd>
   % if phone.last_request_at:
-  <dt>Last fetch</dt><dd><code>{{phone.last_request_file}}</code> at {{phone.last_request_at}} from {{phone.last_request_ip}}</dd>
+  <dt>Last fetch</dt><dd><code>{{phone.last_request_file}}</code> at <time datetime="{{phone.last_request_at}}">{{local_clock(phone.last_request_at)}}</time> {{zone_name()}} from {{phone.last_request_ip}}</dd>
   <dt>User agent</dt><dd>{{phone.last_user_agent or 'not sent'}}</dd>
   % else:
   <dt>Last fetch</dt><dd>never</dd>

@@ -1,7 +1,7 @@
 % rebase('layout')
 <section>
 <h1>{{title}}</h1>
-<p>{{'No template saved: phones get the built-in file.' if saved.built_in else 'Saved ' + saved.updated_at + ' by ' + saved.updated_by + '.'}}
+<p>{{'No template saved: phones get the built-in file.' if saved.built_in else 'Saved ' + local_clock(saved.updated_at) + ' ' + zone_name() + ' by ' + saved.updated_by + '.'}}
 Values: <code>built_in</code>, <code>site</code> (server, port, ntp_server, language, voicemail_code…)
 and, in a phone's file, <code>phone</code> (mac, model, admin_password, lines, keys, firmware_url, phonebook_url).</p>
 % editable = can(Permission.CHANGE_EXTENSIONS)

@@ -8,14 +8,14 @@
 % else:
 <div class="table-wrap">
 <table class="list">
-  <thead><tr><th scope="col">Vendor</th><th scope="col">Model</th><th scope="col">File</th><th scope="col">Saved</th></tr></thead>
+  <thead><tr><th scope="col">Vendor</th><th scope="col">Model</th><th scope="col">File</th><th scope="col">Saved ({{zone_name()}})</th></tr></thead>
   <tbody>
   % for t in templates:
     <tr>
       <td>{{t.vendor}}</td>
       <td><a href="/phones/templates/{{t.vendor}}/{{t.model}}/{{t.file}}">{{t.model}}</a></td>
       <td>{{t.file}}</td>
-      <td>{{t.updated_at}} by {{t.updated_by}}</td>
+      <td><time datetime="{{t.updated_at}}">{{local_clock(t.updated_at)}}</time> by {{t.updated_by}}</td>
     </tr>
   % end
   </tbody>

@@ -10,7 +10,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">MAC address</th><th scope="col">Phone</th><th scope="col">Lines</th><th scope="col">Last fetch</th>
+    <th scope="col">MAC address</th><th scope="col">Phone</th><th scope="col">Lines</th><th scope="col">Last fetch ({{zone_name()}})</th>
   </tr></thead>
   <tbody>
   % for phone in phones:
@@ -18,7 +18,13 @@
       <td><a href="/phones/{{phone.mac}}"><code>{{phone.mac}}</code></a></td>
       <td>{{phone.vendor}} {{phone.model}}</td>
       <td>{{', '.join(phone.extensions) or 'none'}}</td>
-      <td>{{phone.last_request_at or 'never'}}</td>
+      <td>
+      % if phone.last_request_at:
+      <time datetime="{{phone.last_request_at}}">{{local_clock(phone.last_request_at)}}</time>
+      % else:
+      never
+      % end
+      </td>
     </tr>
   % end
   </tbody>

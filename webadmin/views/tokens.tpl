@@ -8,11 +8,17 @@
 % else:
 <div class="table-wrap">
 <table class="list tokens">
-  <thead><tr><th scope="col">Id</th><th scope="col">For</th><th scope="col">Role</th><th scope="col">Made by</th><th scope="col">Last used</th><th scope="col"></th></tr></thead>
+  <thead><tr><th scope="col">Id</th><th scope="col">For</th><th scope="col">Role</th><th scope="col">Made by</th><th scope="col">Last used ({{zone_name()}})</th><th scope="col"></th></tr></thead>
   <tbody>
   % for t in tokens:
     <tr>
-      <td>{{t.id}}</td><td>{{t.name}}</td><td>{{t.role}}</td><td>{{t.created_by}}</td><td>{{t.last_used_at or 'never'}}</td>
+      <td>{{t.id}}</td><td>{{t.name}}</td><td>{{t.role}}</td><td>{{t.created_by}}</td><td>
+      % if t.last_used_at:
+      <time datetime="{{t.last_used_at}}">{{local_clock(t.last_used_at)}}</time>
+      % else:
+      never
+      % end
+      </td>
       <td>
         <form method="post" action="/tokens/{{t.id}}/revoke" class="inline" data-confirm="Revoke token {{t.id}} ({{t.name}})? Scripts using it stop working.">
           <input type="hidden" name="csrf_token" value="{{csrf_token}}">

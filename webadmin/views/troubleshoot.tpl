@@ -9,7 +9,7 @@
 <section>
 <h2>Packet capture</h2>
 % if current.running:
-<p id="capture-status" role="status">Capturing {{current.ports}} ports on {{current.interface}} into {{current.file}}: {{size_text(current.size)}} so far, until {{current.ends_by}} (started by {{current.started_by}}).</p>
+<p id="capture-status" role="status">Capturing {{current.ports}} ports on {{current.interface}} into {{current.file}}: {{size_text(current.size)}} so far, until {{local_clock(current.ends_by)}} {{zone_name()}} (started by {{current.started_by}}).</p>
 <form method="post" action="/troubleshoot/capture/stop" class="inline">
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <button type="submit">Stop capture</button>
@@ -45,13 +45,13 @@
 % if files:
 <div class="table-wrap">
 <table class="list" id="capture-files">
-  <thead><tr><th scope="col">Capture</th><th scope="col">Size</th><th scope="col">Written</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <thead><tr><th scope="col">Capture</th><th scope="col">Size</th><th scope="col">Written ({{zone_name()}})</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>
   % for f in files:
     <tr>
       <td><a href="/troubleshoot/captures/{{f.name}}">{{f.name}}</a></td>
       <td>{{size_text(f.size)}}</td>
-      <td>{{f.modified_at}}</td>
+      <td><time datetime="{{f.modified_at}}">{{local_clock(f.modified_at)}}</time></td>
       <td><a href="/troubleshoot/captures/{{f.name}}" aria-label="SIP flows in {{f.name}}">SIP flows</a> · <a href="/troubleshoot/captures/{{f.name}}/download" download>Download</a></td>
     </tr>
   % end
