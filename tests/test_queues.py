@@ -125,6 +125,7 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
         call = caller.call("600")
         call.wait_confirmed()
         answered = agent.wait_incoming(timeout=8)
+        assert answered.remote_uri == '"Ann Lee" <sip:101@127.0.0.1>'
         assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
         monitor = pbx.cli("monitor", "--json").json()
         states = {e["number"]: e["state"] for e in monitor["extensions"]}

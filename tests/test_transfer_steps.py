@@ -130,6 +130,30 @@ def test_a_refer_to_a_media_worker_is_noted_for_that_worker(ksr, route, monkeypa
     ]
 
 
+def test_the_agent_s_refer_names_the_worker_by_its_contact_as_it_shows_the_caller(
+    ksr, route, monkeypatch
+):
+    from agent.sip import transfer
+
+    monkeypatch.setattr(transfer.time, "time", lambda: 1000.0)
+    ksr.values.update({"$tU": "101", "$rU": "media", "$rd": "127.0.0.1", "$rp": 5071})
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+
+    assert route.transfer_request("REFER") is False
+    ((_, key, _),) = ksr.called("htable.sht_sets")
+    assert key == "media@127.0.0.1:5071:103"
+
+
+def test_a_worker_s_call_to_an_agent_comes_from_the_caller_it_asserts(ksr, route):
+    ksr.values["$hdr(P-Asserted-Identity)"] = '"Ann Lee" <sip:101@127.0.0.1:5060>'
+
+    route.remember_held_caller()
+    assert ksr.called("pv.sets") == [
+        ("$dlg_var(held_caller)", '"Ann Lee" <sip:101@127.0.0.1:5060>')
+    ]
+    assert ksr.called("uac.uac_replace_from") == [('"Ann Lee"', "sip:101@pbx.example")]
+
+
 def test_the_worker_s_call_to_an_extension_comes_from_the_caller_it_holds(ksr, route):
     ksr.method = "INVITE"
     ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "103"})

@@ -190,7 +190,10 @@ class CallTransfer:
             refusal = self.transfer_refused(transferer, user)
         transferee = str(KSR.pv.get("$tU") or "")
         held_caller = ""
-        if transferee == MEDIA_USER:
+        # The agent's phone names the worker in To as the worker's call came
+        # From the held caller (remember_held_caller); the worker's contact,
+        # the request URI, is its own in either case.
+        if MEDIA_USER in {transferee, str(KSR.pv.get("$rU") or "")}:
             transferee = media_worker_key(str(KSR.pv.get("$rd")), KSR.pv.get("$rp"))
             held_caller = str(KSR.pv.get(HELD_CALLER_VAR) or "")
         if refusal is not None:
@@ -350,14 +353,21 @@ class CallTransfer:
             return None, ""
         return transferer, held_caller
 
-    @staticmethod
-    def remember_held_caller() -> None:
+    def remember_held_caller(self) -> None:
         """A media worker's call to an extension (its trust token checked)
-        that asserts the caller the worker holds: the call keeps that
-        caller, for a transfer the extension may make of it."""
+        that asserts the caller the worker holds: the extension's phone
+        sees that caller in From, as for the caller's own call, and the
+        call keeps the caller for a transfer the extension may make of it.
+        (uac restores the worker's own From in the call's later requests.)"""
         asserted = KSR.pv.get("$hdr(P-Asserted-Identity)")
-        if asserted:
-            KSR.pv.sets(HELD_CALLER_VAR, str(asserted))
+        if not asserted:
+            return
+        KSR.pv.sets(HELD_CALLER_VAR, str(asserted))
+        user, name = identity_parts(str(asserted))
+        if user:
+            display = quoted(name) if name else ""
+            uri = "sip:" + user + "@" + self.settings.realm
+            KSR.uac.uac_replace_from(display, uri)
 
     def present_held_caller(self, held_caller: str, number: str) -> None:
         """A media worker's call for a transfer, to extension number: it
