@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from agent.park import lamp
+from agent.settings import Settings
 from tests.pbx import RunningPbx
 from tests.sipphone import Phone
 from tests.sipraw import DialogWatcher
@@ -53,6 +55,18 @@ def wait_for(condition, timeout: float = 10.0):
             return found
         time.sleep(0.1)
     raise AssertionError("waited in vain")
+
+
+def park_lamp_refusals(pbx) -> list[str]:
+    """presence's log lines refusing a park lamp's PUBLISH for its entity
+    tag (RFC 3903 section 4.4: 412): the lamp named a publication presence
+    no longer keeps."""
+    text = (pbx.data_dir / "logs" / "kamailio.log").read_text(errors="replace")
+    return [
+        line
+        for line in text.splitlines()
+        if "No E_Tag match" in line and " PUBLISH park-" in line
+    ]
 
 
 def parked_by_transfer(pbx, caller: Phone, parker: Phone, target: str):
@@ -100,6 +114,37 @@ def test_a_parked_caller_talks_with_whoever_dials_the_slot_and_the_lamp_follows(
 
         taking.hangup()
         parked.wait_disconnected()
+    assert park_lamp_refusals(pbx) == []
+
+
+def test_a_slot_s_lamp_lit_again_after_another_worker_used_it_names_no_stale_tag(
+    pbx,
+):
+    """Worker A parks in a slot and the call is taken back; worker B then
+    parks there, and its publication of the slot's dialog replaces A's;
+    A parks there once more. Each parking is a publication of its own, so
+    presence refuses nothing (a reused tag would be refused with 412)."""
+    settings = Settings(
+        data_dir=pbx.data_dir,
+        bind="127.0.0.1",
+        sip_port=pbx.sip_port,
+        http_port=pbx.http_port,
+        https_port=pbx.https_port,
+        tftp_port=pbx.tftp_port,
+    )
+    slot = "7002"
+    lamp._publish(settings, slot, True)  # worker A
+    lamp._publish(settings, slot, False)
+    worker_a = dict(lamp._etags)
+    lamp._etags.clear()
+    lamp._publish(settings, slot, True)  # worker B
+    lamp._publish(settings, slot, False)
+    lamp._etags.clear()
+    lamp._etags.update(worker_a)
+    lamp._publish(settings, slot, True)  # worker A again
+    lamp._publish(settings, slot, False)
+
+    assert park_lamp_refusals(pbx) == []
 
 
 def test_a_call_parked_by_the_code_and_left_there_rings_its_parker_again(

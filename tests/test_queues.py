@@ -117,7 +117,7 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
 ):
     add_queue(pbx, "--strategy", "linear", "--agents", "102")
     with (
-        phone(pbx, "101", extensions["101"]) as caller,
+        phone(pbx, "101", extensions["101"], display_name="Ann Lee") as caller,
         phone(pbx, "102", extensions["102"], answer_incoming="answer") as agent,
         phone(pbx, "103", extensions["103"], answer_incoming="ring") as target,
     ):
@@ -125,6 +125,7 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
         call = caller.call("600")
         call.wait_confirmed()
         answered = agent.wait_incoming(timeout=8)
+        assert answered.remote_uri == '"Ann Lee" <sip:101@127.0.0.1>'
         assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
         monitor = pbx.cli("monitor", "--json").json()
         states = {e["number"]: e["state"] for e in monitor["extensions"]}
@@ -132,6 +133,9 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
 
         answered.transfer("103")
         ringing = target.wait_incoming(timeout=5)
+        # The target sees who really calls, as for 101's own call, and who
+        # handed the call on.
+        assert ringing.remote_uri == '"Ann Lee" <sip:101@127.0.0.1>'
         assert ringing.referred_by == "<sip:102@127.0.0.1>"
         ringing.answer()
         assert answered.wait_transfer_result() == 200
@@ -146,10 +150,14 @@ def test_an_agent_transfers_a_queue_call_and_the_caller_talks_with_the_target(
     assert logged(pbx, "queue 600: 101 hung up on the transfer target")
     assert "queue 600: 102 hung up on 101" not in pbx.log()
     rows = ended_records(pbx, 2)
-    assert [(r["src"], r["dst"], r["agent"], r["disposition"]) for r in rows] == [
-        ("101", "600", "102", "answered"),
-        ("102", "103", "", "answered"),
+    assert [
+        (r["src"], r["caller_name"], r["dst"], r["agent"], r["transferred_by"])
+        for r in rows
+    ] == [
+        ("101", "Ann Lee", "600", "102", ""),
+        ("101", "Ann Lee", "103", "", "102"),
     ]
+    assert [r["disposition"] for r in rows] == ["answered", "answered"]
     assert rows[0]["billsec"] >= 1
     today = pbx.cli("queue", "status", "600", "--json").json()["today"]
     counts = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out")}

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from agent.sip.transfer import refer_to_parts
+from agent.media.engine import asserted_identity
+from agent.sip.transfer import identity_parts, refer_to_parts
 from tests.fake_ksr import FakeKsr
 
 
@@ -97,11 +98,18 @@ def test_a_noted_transfer_serves_one_call_and_only_until_its_deadline(
     assert (table, key, note) == ("transfers", "101:103", "102 1008")
 
     ksr.returns["htable.sht_get"] = note
-    assert route.take_transfer("101", "103") == "102"
+    assert route.take_transfer("101", "103") == ("102", "")
     assert ksr.called("htable.sht_rm") == [("transfers", "101:103")]
 
     monkeypatch.setattr(transfer.time, "time", lambda: 1009.0)
-    assert route.take_transfer("101", "103") is None
+    assert route.take_transfer("101", "103") == (None, "")
+
+
+def test_the_caller_a_worker_asserts_is_read_back_whatever_its_name_holds():
+    for name in ("Ann Lee", 'Ann "A" Lee', "back\\slash <x>", ""):
+        value = asserted_identity("+4930123", name, "pbx.example:5060")
+        assert identity_parts(value) == ("+4930123", name)
+    assert identity_parts("sip:101@pbx.example") == ("", "")
 
 
 def test_a_refer_to_a_media_worker_is_noted_for_that_worker(ksr, route, monkeypatch):
@@ -110,10 +118,56 @@ def test_a_refer_to_a_media_worker_is_noted_for_that_worker(ksr, route, monkeypa
     monkeypatch.setattr(transfer.time, "time", lambda: 1000.0)
     ksr.values.update({"$tU": "media", "$rd": "127.0.0.1", "$rp": 5071})
     ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+    ksr.values["$dlg_var(held_caller)"] = '"Ann Lee" <sip:101@pbx.example>'
 
     assert route.transfer_request("REFER") is False
     assert ksr.called("htable.sht_sets") == [
-        ("transfers", "media@127.0.0.1:5071:103", "102 1008")
+        (
+            "transfers",
+            "media@127.0.0.1:5071:103",
+            '102 1008 "Ann Lee" <sip:101@pbx.example>',
+        )
+    ]
+
+
+def test_the_agent_s_refer_names_the_worker_by_its_contact_as_it_shows_the_caller(
+    ksr, route, monkeypatch
+):
+    from agent.sip import transfer
+
+    monkeypatch.setattr(transfer.time, "time", lambda: 1000.0)
+    ksr.values.update({"$tU": "101", "$rU": "media", "$rd": "127.0.0.1", "$rp": 5071})
+    ksr.values["$hdr(Refer-To)"] = "<sip:103@pbx.example>"
+
+    assert route.transfer_request("REFER") is False
+    ((_, key, _),) = ksr.called("htable.sht_sets")
+    assert key == "media@127.0.0.1:5071:103"
+
+
+def test_a_worker_s_call_to_an_agent_comes_from_the_caller_it_asserts(ksr, route):
+    ksr.values["$hdr(P-Asserted-Identity)"] = '"Ann Lee" <sip:101@127.0.0.1:5060>'
+
+    route.remember_held_caller()
+    assert ksr.called("pv.sets") == [
+        ("$dlg_var(held_caller)", '"Ann Lee" <sip:101@127.0.0.1:5060>')
+    ]
+    assert ksr.called("uac.uac_replace_from") == [('"Ann Lee"', "sip:101@pbx.example")]
+
+
+def test_the_worker_s_call_to_an_extension_comes_from_the_caller_it_holds(ksr, route):
+    ksr.method = "INVITE"
+    ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "103"})
+    ksr.returns["dispatcher.ds_is_from_list"] = 1
+    ksr.returns["auth_db.is_subscriber"] = 1
+    deadline = str(int(time.time()) + 5)
+    ksr.returns["htable.sht_get"] = "102 " + deadline + ' "Ann Lee" <sip:101@x>'
+
+    assert route.transfer_by_media_worker("INVITE") is True
+    assert ksr.called("uac.uac_replace_from") == [('"Ann Lee"', "sip:101@pbx.example")]
+    assert ksr.called("pv.sets") == [
+        ("$avp(transferred_by)", "102"),
+        ("$avp(transferred_caller)", "101"),
+        ("$avp(transferred_caller_name)", "Ann Lee"),
     ]
 
 

@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import operator
+import re
 from dataclasses import asdict, dataclass
 
 import peewee
@@ -103,6 +104,19 @@ def disposition_for(code: int, answered: bool) -> str:
     return FAILED
 
 
+# RFC 3261 section 25.1: a quoted-pair inside a quoted display name.
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
+def unquoted_name(display: str) -> str:
+    """A display name as a person reads it: Kamailio's $fn keeps the
+    quotes of a quoted display name (``"Ann Lee"``) and its escapes."""
+    display = display.strip()
+    if len(display) >= 2 and display[0] == display[-1] == '"':
+        return _QUOTED_PAIR.sub(r"\1", display[1:-1])
+    return display
+
+
 def apply_event(event: dict) -> None:
     """Fold one call event into its row (the agent's listener calls this)."""
     kind = event.get("event")
@@ -120,7 +134,7 @@ def apply_event(event: dict) -> None:
                 dst=str(event.get("dst", ""))[:64],
                 did=str(event.get("did", ""))[:32],
                 trunk=str(event.get("trunk", ""))[:32],
-                caller_name=str(event.get("caller_name", ""))[:64],
+                caller_name=unquoted_name(str(event.get("caller_name", "")))[:64],
                 transferred_by=str(event.get("transferred_by", ""))[:64],
                 started_at=at,
             )

@@ -49,6 +49,9 @@ DECLINE = 603
 # routing passes such an answer to the caller instead of trying another
 # worker (agent/sip/routing.py names the same phrase).
 NO_VOICEMAIL_REASON = "No Voicemail"
+# Who a call the worker places is for (RFC 3325 section 9.1): the caller it
+# holds, as the routing reads it (agent/sip/routing.py, from_media_service).
+ASSERTED_IDENTITY = "P-Asserted-Identity"
 # pjlib aborts when called from a thread it does not know, and Python's
 # cyclic garbage collector runs in whichever thread allocates at the time
 # (the e-mail sender's, say), where it would destroy pjsua2 objects. So the
@@ -61,7 +64,8 @@ CODEC_PRIORITIES = {"PCMU/8000": 255, "PCMA/8000": 254, "G722/16000": 200}
 
 _HEADER = re.compile(r"^([A-Za-z0-9-]+)\s*:\s*(.*)$")
 _USER = re.compile(r"sips?:([^@;>]+)@")
-_DISPLAY = re.compile(r'^\s*"?([^"<]*?)"?\s*<')
+# RFC 3261 section 25.1: a quoted-pair inside a quoted display name.
+_QUOTED_PAIR = re.compile(r"\\(.)")
 
 
 class Timer:
@@ -92,11 +96,33 @@ class Invite:
         self.dialed = _user(ruri)
         from_header = self.headers.get("from", "")
         self.caller = _user(from_header)
-        display = _DISPLAY.match(from_header)
-        self.caller_name = display.group(1).strip() if display else ""
+        self.caller_name = _display_name(from_header)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+
+def asserted_identity(number: str, name: str, domain: str) -> str:
+    """A P-Asserted-Identity value (RFC 3325 section 9.1) naming a caller:
+    the name as a quoted string (RFC 3261 section 25.1), the number as
+    the user of a SIP URI of this PBX."""
+    uri = f"<sip:{number}@{domain}>"
+    if not name:
+        return uri
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" {uri}'
+
+
+def _display_name(name_addr: str) -> str:
+    """The display name of a From value, unquoted: ``"Ann \\"A\\" Lee"
+    <sip:101@pbx>`` names Ann "A" Lee; a bare URI names no one."""
+    display, bracket, _ = name_addr.rpartition("<")
+    name = display.strip()
+    if not bracket:
+        return ""
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        return _QUOTED_PAIR.sub(r"\1", name[1:-1])
+    return name
 
 
 def _user(uri: str) -> str:
@@ -130,6 +156,9 @@ class Channel:
         self.sip_call_id = ""
         #: The trunk the caller came in on; "" for a call from the PBX.
         self.trunk = ""
+        #: Who called, as the INVITE's From named them: number and name.
+        self.caller = ""
+        self.caller_name = ""
 
     @property
     def audio(self) -> pj.AudioMedia:
@@ -410,6 +439,8 @@ class MediaWorker:
             self._reply(call, FORBIDDEN)
             return
         call.channel.sip_call_id = invite.header("call-id") or ""
+        call.channel.caller = invite.caller
+        call.channel.caller_name = invite.caller_name
         try:
             flow = flows.for_invite(self, call.channel, invite)
         except Exception:
@@ -444,10 +475,19 @@ class MediaWorker:
         on_answered: Callable[[OutgoingCall], None],
         on_ended: Callable[[OutgoingCall, int], None],
         headers: dict[str, str] | None = None,
+        for_caller: Channel | None = None,
     ) -> OutgoingCall | None:
         """Ring an extension's phones through Kamailio, with the trust token
         (agent/sip/routing.py, from_media_service) and any other headers
-        (a page's); None if it cannot start."""
+        (a page's); None if it cannot start.
+
+        for_caller: the held caller this call is made for (a queue's, a
+        trunk caller joined to an extension): the call asserts that
+        caller's identity (RFC 3325 P-Asserted-Identity; the token makes
+        the worker part of the PBX's trust domain), which the phone may
+        show, and which a transfer of this call passes on to its target
+        (agent/sip/transfer.py).
+        """
         if self.account is None:
             return None
         host = self.settings.bind
@@ -456,7 +496,12 @@ class MediaWorker:
         target = f"sip:{extension}@{host}:{self.settings.sip_port}"
         call = OutgoingCall(self, on_answered, on_ended)
         prm = pj.CallOpParam(True)
-        for name, value in {pool.TOKEN_HEADER: self.token, **(headers or {})}.items():
+        headers = {pool.TOKEN_HEADER: self.token, **(headers or {})}
+        if for_caller is not None and for_caller.caller:
+            headers[ASSERTED_IDENTITY] = asserted_identity(
+                for_caller.caller, for_caller.caller_name, self.domain
+            )
+        for name, value in headers.items():
             header = pj.SipHeader()
             header.hName = name
             header.hValue = value

@@ -558,7 +558,9 @@ class JoinExtension(Flow):
         self._ring_timer = None
 
     def start(self) -> None:
-        self.callee = self.worker.call_out(self.number, self.answered, self.ended)
+        self.callee = self.worker.call_out(
+            self.number, self.answered, self.ended, for_caller=self.channel
+        )
         if self.callee is None:
             self.give_back(503)
             return

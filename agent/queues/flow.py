@@ -13,15 +13,18 @@ The worker stays in the path: caller<->worker and worker<->agent are two
 calls. When the agent transfers the call (a REFER, blind or attended, or to
 park), the worker places the call the REFER names through Kamailio as the
 agent's (agent/sip/transfer.py), bridges the caller to it once it is
-answered, and ends the agent's call. Known shortcoming: only a blind
+answered, and ends the agent's call. The agent's phone, and then the
+target's, sees the caller, not the worker, as the one calling: the
+worker's call to the agent asserts who it is for (P-Asserted-Identity),
+and the routing presents that caller in the From of the call to the agent
+and of the call to the target. Known shortcoming: only a blind
 transfer to an extension is tested this way; an attended transfer (Replaces)
 and a park take the same path untested, and an IVR that joins a trunk's
 caller to an extension (agent/media/flows.py, JoinExtension) does not yet
 follow its extension's REFER.
 
-Known shortcomings: the agent's phone shows the media service, not the
-caller, as the one calling (pjsua2 sets no From per call); an agent's
-forwards do not apply to queue calls (do-not-disturb does).
+Known shortcoming: an agent's forwards do not apply to queue calls
+(do-not-disturb does).
 
 The call record (agent/cdr/records.py) is told how the caller left the
 queue: answered by an agent (who, and after how long), abandoned, or timed
@@ -245,7 +248,9 @@ class QueueCaller(Flow):
                 untried = candidates
             chosen = untried[:1] if self.worker.free_lines() > 0 else []
         for agent in chosen:
-            call = self.worker.call_out(agent, self.agent_answered, self.agent_ended)
+            call = self.worker.call_out(
+                agent, self.agent_answered, self.agent_ended, for_caller=self.channel
+            )
             if call is None:
                 continue
             call.on_transfer = self.agent_transferred

@@ -20,6 +20,18 @@ things here:
   Kamailio's own socket, or from a media worker with the trust token (a
   park slot's lamp, agent/park/lamp.py). Phones are never allowed to
   publish.
+
+Known shortcoming: when a call changes state twice within one PUBLISH
+round trip (a phone that answers at once sends 180 Ringing and 200 OK a
+few milliseconds apart, and with caller_confirmed the caller's lamp is
+published as confirmed at both), pua sends the second update with the
+entity tag that the first is replacing: Kamailio 5.6's pua does not wait
+for an update's answer before the next. Presence refuses it (412) and logs
+"No E_Tag match" as an error; pua then publishes again, so the lamp ends
+right. Stripping SIP-If-Match from these PUBLISHes would avoid the refusal
+but leave pua a second record of the call, which it refreshes an hour
+later into the same refusal; a cure needs the updates of a call published
+one after the other.
 """
 
 from __future__ import annotations

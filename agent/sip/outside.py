@@ -1081,16 +1081,24 @@ class OutsideCalls:
 
     def extension_call_started(self) -> None:
         """An extension calling another: a record like every other call."""
+        held_name = self.transferred_caller_name()
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
             direction="internal",
-            # A media worker's call for an agent's transfer is the agent's.
+            # A media worker's call for an agent's transfer is the held
+            # caller's, handed on by the agent (agent/sip/transfer.py).
             src=str(
-                KSR.pv.get("$au") or self.transferred_by() or KSR.pv.get("$fU") or ""
+                self.transferred_caller()
+                or KSR.pv.get("$au")
+                or self.transferred_by()
+                or KSR.pv.get("$fU")
+                or ""
             ),
             dst=str(KSR.pv.get("$rU") or ""),
-            caller_name=str(KSR.pv.get("$fn") or ""),
+            caller_name=str(
+                held_name if held_name is not None else KSR.pv.get("$fn") or ""
+            ),
         )
 
     def extension_call_replied(self) -> None:

@@ -550,6 +550,7 @@ class Routing(
             # of a phone's reach. The agent's lamp shows the call.
             KSR.rr.record_route()
             self.follow_lamps(None, [str(KSR.pv.get("$rU") or "")])
+            self.remember_held_caller()
         self.relay()
         return True
 

@@ -38,7 +38,13 @@ answered, agent/queues/flow.py) is two calls, and the phone's REFER goes to
 the worker, which is the transferee: the REFER is checked as above and
 noted for that worker (its address and port), and the worker's own INVITE
 for the target, which carries no trust token, is taken as the transferer's
-call (``transfer_by_media_worker``) as for a phone.
+call (``transfer_by_media_worker``) as for a phone. The target's phone is
+to see who really calls, not the worker: the worker's call to the agent
+asserted the caller it holds (P-Asserted-Identity, RFC 3325), which the
+call keeps (``remember_held_caller``); the REFER's note carries it on, and
+the call to the target extension then comes From that caller, as the
+caller's own call would, and its record names the caller as the source
+and the agent as the one who transferred it.
 
 A call from a trunk is transferred by the carrier: the PBX is a proxy, not
 a back-to-back user agent, so the carrier's end is the transferee, and the
@@ -72,8 +78,16 @@ except ModuleNotFoundError:
     from agent.sip.outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
 
 #: htable (kamailio.cfg.tmpl): "<transferee>:<number>" -> "<transferer>
-#: <deadline>", taken by the transferee's first call to the number.
+#: <deadline>[ <held caller>]", taken by the transferee's first call to the
+#: number; a media worker's transfer notes the caller it holds.
 TRANSFER_TABLE = "transfers"
+#: The dialog variable in which a media worker's call to an extension keeps
+#: the caller the worker holds, as the worker asserted it.
+HELD_CALLER_VAR = "$dlg_var(held_caller)"
+#: Who a media worker's transfer call is for: the held caller's number and
+#: name, for the call record.
+TRANSFERRED_CALLER_AVP = "$avp(transferred_caller)"
+TRANSFERRED_CALLER_NAME_AVP = "$avp(transferred_caller_name)"
 #: How long a noted transfer waits for the transferee's call. A phone
 #: answers the REFER with 202 and calls at once (RFC 3515 section 2.4.4);
 #: this leaves room for a few retransmissions (RFC 3261 section 17.1.1.2:
@@ -120,6 +134,25 @@ def refer_to_parts(value: str) -> tuple[str, str, bool]:
     return user.split(";", 1)[0], host, replaces
 
 
+def identity_parts(value: str) -> tuple[str, str]:
+    """(user, display name) of a name-addr such as
+    ``"Ann \\"A\\" Lee" <sip:101@pbx>`` (RFC 3261 section 25.1: a quoted
+    display name may hold escaped quotes); ("", "") when it names no user."""
+    display, _, rest = value.rpartition("<")
+    user, _, _ = refer_to_parts("<" + rest)
+    if not user:
+        return "", ""
+    name = display.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    return user, name
+
+
+def quoted(name: str) -> str:
+    """A display name as a quoted string (RFC 3261 section 25.1)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def media_worker_key(host: str, port: object) -> str:
     """How a transfer to a media worker is noted: the worker's address."""
     return MEDIA_USER + "@" + host + ":" + str(port)
@@ -156,8 +189,13 @@ class CallTransfer:
         else:
             refusal = self.transfer_refused(transferer, user)
         transferee = str(KSR.pv.get("$tU") or "")
-        if transferee == MEDIA_USER:
+        held_caller = ""
+        # The agent's phone names the worker in To as the worker's call came
+        # From the held caller (remember_held_caller); the worker's contact,
+        # the request URI, is its own in either case.
+        if MEDIA_USER in {transferee, str(KSR.pv.get("$rU") or "")}:
             transferee = media_worker_key(str(KSR.pv.get("$rd")), KSR.pv.get("$rp"))
+            held_caller = str(KSR.pv.get(HELD_CALLER_VAR) or "")
         if refusal is not None:
             KSR.notice(
                 "transfer by "
@@ -174,6 +212,8 @@ class CallTransfer:
             return True
         deadline = int(time.time()) + TRANSFER_FOLLOW_UP_S
         note = transferer + " " + str(deadline)
+        if held_caller:
+            note += " " + held_caller
         KSR.htable.sht_sets(TRANSFER_TABLE, transferee + ":" + user, note)
         KSR.info(
             "transfer by " + transferer + " of " + transferee + " to " + user + "\n"
@@ -281,10 +321,12 @@ class CallTransfer:
         number, taken: the call is then made on the transferer's authority
         and says so in Referred-By (replacing one the request brought, unless
         the caller removed it already). None when nothing was noted."""
-        transferer = self.take_transfer(transferee, number)
+        transferer, held_caller = self.take_transfer(transferee, number)
         if transferer is None:
             return None
         KSR.pv.sets(TRANSFERRED_BY_AVP, transferer)
+        if held_caller:
+            self.present_held_caller(held_caller, number)
         if referred_by_kept:
             KSR.hdr.remove("Referred-By")
         realm = self.settings.realm
@@ -293,20 +335,69 @@ class CallTransfer:
         return transferer
 
     @staticmethod
-    def take_transfer(transferee: str, number: str) -> str | None:
+    def take_transfer(transferee: str, number: str) -> tuple[str | None, str]:
         """The transferer of a transfer noted for transferee's call to
-        number, taken: the note serves one call, and only until its
-        deadline (the htable's autoexpire only sweeps it away later)."""
+        number, taken, and the held caller noted with it (a media worker's
+        transfer; "" for any other): the note serves one call, and only
+        until its deadline (the htable's autoexpire only sweeps it away
+        later). (None, "") when nothing was noted."""
         key = transferee + ":" + number
         note = KSR.htable.sht_get(TRANSFER_TABLE, key)
         if not isinstance(note, str) or not note:
-            return None  # None: nothing noted
+            return None, ""  # None: nothing noted
         KSR.htable.sht_rm(TRANSFER_TABLE, key)
-        transferer, _, deadline = note.partition(" ")
+        transferer, _, rest = note.partition(" ")
+        deadline, _, held_caller = rest.partition(" ")
         if not deadline.isdigit() or int(deadline) < int(time.time()):
             KSR.info("transfer: " + transferee + " called " + number + " too late\n")
+            return None, ""
+        return transferer, held_caller
+
+    def remember_held_caller(self) -> None:
+        """A media worker's call to an extension (its trust token checked)
+        that asserts the caller the worker holds: the extension's phone
+        sees that caller in From, as for the caller's own call, and the
+        call keeps the caller for a transfer the extension may make of it.
+        (uac restores the worker's own From in the call's later requests.)"""
+        asserted = KSR.pv.get("$hdr(P-Asserted-Identity)")
+        if not asserted:
+            return
+        KSR.pv.sets(HELD_CALLER_VAR, str(asserted))
+        user, name = identity_parts(str(asserted))
+        if user:
+            display = quoted(name) if name else ""
+            uri = "sip:" + user + "@" + self.settings.realm
+            KSR.uac.uac_replace_from(display, uri)
+
+    def present_held_caller(self, held_caller: str, number: str) -> None:
+        """A media worker's call for a transfer, to extension number: it
+        comes From the caller the worker holds, named as the worker
+        asserted them, and its record names that caller. A number that is
+        no extension keeps the worker's From: a call out presents the
+        route's caller ID, set per trunk (agent/sip/outside.py)."""
+        user, name = identity_parts(held_caller)
+        realm = self.settings.realm
+        ruri = "sip:" + number + "@" + realm
+        if not user or KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+            return
+        KSR.pv.sets(TRANSFERRED_CALLER_AVP, user)
+        KSR.pv.sets(TRANSFERRED_CALLER_NAME_AVP, name)
+        display = quoted(name) if name else ""
+        KSR.uac.uac_replace_from(display, "sip:" + user + "@" + realm)
+
+    @staticmethod
+    def transferred_caller() -> str | None:
+        """The held caller a media worker's transfer call is for, if any."""
+        if KSR.pv.is_null(TRANSFERRED_CALLER_AVP) > 0:
             return None
-        return transferer
+        return str(KSR.pv.get(TRANSFERRED_CALLER_AVP))
+
+    @staticmethod
+    def transferred_caller_name() -> str | None:
+        """That held caller's name, if any."""
+        if KSR.pv.is_null(TRANSFERRED_CALLER_NAME_AVP) > 0:
+            return None
+        return str(KSR.pv.get(TRANSFERRED_CALLER_NAME_AVP))
 
     @staticmethod
     def transferred_by() -> str | None:
