@@ -16,7 +16,7 @@ from agent import setup, system_settings
 from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
 from agent.db import open_database
 from agent.db.migrations import migrate
-from agent.db.models import AuditEntry, Extension
+from agent.db.models import AuditEntry, CallQueue, Extension
 from agent.devicekey import DeviceKey
 from agent.errors import Forbidden, InvalidInput
 from agent.mail import MailNotSent, SmtpSettings
@@ -32,7 +32,7 @@ from agent.reports.schedules import (
     retry_delay,
     send_due,
 )
-from agent.trunks.models import CallRecord, RingGroupRow
+from agent.trunks.models import CallRecord, QueueCallPart, RingGroupRow
 from tests.mailserver import MailServer
 from tests.pdftext import pdf_text
 
@@ -152,6 +152,71 @@ def test_a_role_limited_to_a_range_sees_only_calls_touching_its_extensions(calls
     assert set(rows(result, "trunk")) == {"b2"}
     assert result.extensions == "200-299"
     assert "201" in files.csv_text(result) and "Reception" not in files.csv_text(result)
+
+
+def test_a_month_runs_from_local_midnight_to_midnight_across_the_clock_change(
+    calls,
+):
+    # Berlin's clocks went back from 03:00 to 02:00 on 25 October 2026: the
+    # hour from 02:00 came twice, first in summer time, then in winter time.
+    twice = dt.datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)
+    moments = {
+        "before": at("2026-09-30 23:59:59"),
+        "first": at("2026-10-01 00:00"),
+        "summer": twice.timestamp(),
+        "winter": twice.replace(fold=1).timestamp(),
+        "after the change": at("2026-10-25 03:15"),
+        "last": at("2026-10-31 23:59:59"),
+        "after": at("2026-11-01 00:00"),
+    }
+    assert moments["winter"] - moments["summer"] == 3600
+    for n, (name, started) in enumerate(moments.items()):
+        CallRecord.create(
+            call_id=f"edge-{name}",
+            direction="in",
+            src=f"+4930{n}",
+            dst="101",
+            trunk="acme",
+            started_at=started,
+            answered_at=started + 2,
+            ended_at=started + 62,
+            disposition="answered",
+        )
+    # Callers who joined a queue seconds after a midnight: each counts in the
+    # month its call started in.
+    CallQueue.create(number="700", name="Help", service_level_s=20)
+    for name in ("before", "last"):
+        QueueCallPart.create(
+            call_id=f"edge-{name}",
+            queue="700",
+            joined_at=moments["after"] if name == "last" else moments["first"],
+            outcome="answered",
+            agent="102" if name == "last" else "103",
+            wait_s=1.0,
+            answered_at=moments[name] + 2,
+        )
+
+    result = ReportService(SYSTEM).report(period(None, "2026-10-01", "2026-10-31"))
+
+    assert (result.totals.calls, result.totals.talk_s) == (5, 300)
+    days = rows(result, "day")
+    assert len(days) == 31
+    assert {d: f.calls for d, f in days.items() if f.calls} == {
+        "2026-10-01": 1,
+        "2026-10-25": 3,
+        "2026-10-31": 1,
+    }
+    hours = rows(result, "hour")
+    assert {h: f.calls for h, f in hours.items() if f.calls} == {
+        "00": 1,
+        "02": 2,
+        "03": 1,
+        "23": 1,
+    }
+    assert rows(result, "extension")["101"].answered == 5
+    (queue,) = result.queues
+    assert (queue.offered, queue.answered) == (1, 1)
+    assert [(a.extension, a.talk_s) for a in queue.agents] == [("102", 60)]
 
 
 def test_a_role_without_the_reports_permission_is_refused(calls):

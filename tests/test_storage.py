@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import socket
 import time
 
@@ -393,6 +394,35 @@ def test_a_call_records_quota_removes_the_oldest_calls_until_they_fit(appliance)
     assert left.bytes <= 2 * MB
     first_kept = CallRecord.select().order_by(CallRecord.started_at).first()
     assert first_kept.call_id.startswith(f"{cleanup.removed:06d}-")
+
+
+def test_call_records_retention_then_quota_remove_exactly_the_oldest_calls(
+    appliance,
+):
+    now = time.time()
+    # Written in shuffled order, so the oldest calls are not the first rows;
+    # two calls share each start time, none within half a minute of the
+    # retention's edge.
+    ages = [(n // 2) * 60 for n in range(4000)]
+    random.Random(5).shuffle(ages)
+    rows = [
+        {"call_id": f"{n:06d}-" + "c" * 200, "direction": "in", "src": "0301",
+         "dst": "101", "started_at": now - 2 * DAY_S - age - 30}
+        for n, age in enumerate(ages)
+    ]  # fmt: skip
+    with appliance.db.atomic():
+        for start in range(0, len(rows), 500):
+            CallRecord.insert_many(rows[start : start + 500]).execute()
+    oldest_first = sorted(rows, key=lambda r: r["started_at"])
+    young = [r for r in oldest_first if r["started_at"] >= now - 3 * DAY_S]
+    storage = service(appliance)
+    storage.set_retention("call-records", max_days=3, max_mb=1)
+
+    by_age, by_size = storage.clean("call-records")
+
+    assert by_age.removed == len(rows) - len(young) and by_size.removed > 0
+    left = {r.call_id for r in CallRecord.select(CallRecord.call_id)}
+    assert left == {r["call_id"] for r in young[by_size.removed :]}
 
 
 def test_the_storage_page_shows_a_bar_per_kind_in_a_browser(

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from peewee import fn
+from peewee import Expression, fn
 
 from agent import audit, system_settings
 from agent.accounts.roles import SYSTEM, Permission, Principal
@@ -453,6 +453,9 @@ class StorageService:
         done = []
         for kind in kinds:
             rule = policy[kind]
+            if kind == CALL_RECORDS:
+                done.extend(self._clean_call_records(rule))
+                continue
             items = sorted(self._items(kind), key=lambda i: i.at)
             if rule.max_days is not None:
                 cutoff = time.time() - rule.max_days * DAY_S
@@ -516,8 +519,6 @@ class StorageService:
         )
 
     def _remove(self, kind: str, reason: str, items: list[_Item]) -> Cleanup:
-        if kind == CALL_RECORDS:
-            return self._remove_call_records(reason, items)
         removed, freed = 0, 0
         for item in items:
             try:
@@ -536,10 +537,55 @@ class StorageService:
             self._account(cleanup)
         return cleanup
 
-    def _remove_call_records(self, reason: str, items: list[_Item]) -> Cleanup:
+    def _clean_call_records(self, rule: Retention) -> list[Cleanup]:
+        """Retention, then quota, of the call records: the rows to remove are
+        chosen in SQL on the start-time index (cdr_started_idx), the oldest
+        first, so a clean-up reads the ids of the rows it removes and no
+        others (and, for the bytes, the count and the pages' sizes)."""
+        done = []
+        if rule.max_days is not None:
+            cutoff = time.time() - rule.max_days * DAY_S
+            old = self._oldest_call_records(CallRecord.started_at < cutoff)
+            share = self._row_share() if old else 0
+            done.append(self._remove_call_records(REASON_RETENTION, old, share))
+        if rule.max_mb is not None:
+            # Measured after the retention's removal, which freed its rows'
+            # room in the pages.
+            per_row = self._row_share()
+            excess = CallRecord.select().count() * per_row - rule.max_mb * MB
+            # The fewest oldest rows whose shares add up to the excess. Known
+            # shortcoming: a share is an average, and removing rows frees
+            # about their share, not exactly, so the calls may stay a few KB
+            # over the quota until the next run.
+            over = -(-excess // per_row) if excess > 0 and per_row else 0
+            oldest = self._oldest_call_records(limit=over) if over else []
+            done.append(self._remove_call_records(REASON_QUOTA, oldest, per_row))
+        return done
+
+    def _row_share(self) -> int:
+        """Each call record's equal share of the bytes of the table and its
+        indexes, as the usage shows them."""
+        count = CallRecord.select().count()
+        return self._call_record_bytes() // count if count else 0
+
+    @staticmethod
+    def _oldest_call_records(
+        where: Expression | None = None, limit: int | None = None
+    ) -> list[int]:
+        """The ids of the call records that where selects, oldest first."""
+        query = CallRecord.select(CallRecord.id).order_by(
+            CallRecord.started_at, CallRecord.id
+        )
+        if where is not None:
+            query = query.where(where)
+        if limit is not None:
+            query = query.limit(limit)
+        return [row_id for (row_id,) in query.tuples()]
+
+    def _remove_call_records(self, reason: str, ids: list[int], size: int) -> Cleanup:
         """Rows go in batches, one transaction: a card writes a year of
-        calls' removal in one commit, not one per call."""
-        ids = [item.tag for item in items]
+        calls' removal in one commit, not one per call. Each frees size
+        bytes of the table's share."""
         with database.atomic():
             for start in range(0, len(ids), CALL_RECORD_BATCH):
                 batch = ids[start : start + CALL_RECORD_BATCH]
@@ -548,10 +594,10 @@ class StorageService:
                 )
                 QueueCallPart.delete().where(QueueCallPart.call_id.in_(calls)).execute()
                 CallRecord.delete().where(CallRecord.id.in_(batch)).execute()
-        if items:
+        if ids:
             usage_changed(self.data_dir)
-        cleanup = Cleanup(CALL_RECORDS, reason, len(items), sum(i.size for i in items))
-        if items or self.actor is not SYSTEM:
+        cleanup = Cleanup(CALL_RECORDS, reason, len(ids), size * len(ids))
+        if ids or self.actor is not SYSTEM:
             self._account(cleanup)
         return cleanup
 
@@ -583,8 +629,6 @@ class StorageService:
     def _items(self, kind: str) -> list[_Item]:
         if kind == VOICEMAIL:
             return self._voicemail_items()
-        if kind == CALL_RECORDS:
-            return self._call_record_items()
         folder = self.data_dir / kind
         fresh = time.time() - IN_USE_GRACE_S
         items = []
@@ -622,17 +666,6 @@ class StorageService:
                 )
             )
         return items
-
-    def _call_record_items(self) -> list[_Item]:
-        rows = list(
-            CallRecord.select(CallRecord.id, CallRecord.started_at).order_by(
-                CallRecord.started_at
-            )
-        )
-        if not rows:
-            return []
-        per_row = self._call_record_bytes() // len(rows)
-        return [_Item(r.started_at, per_row, _nothing, tag=r.id) for r in rows]
 
     def _call_record_bytes(self) -> int:
         """The bytes the cdr table and its indexes fill in their pages (SQLite's
@@ -693,10 +726,6 @@ def _message_remover(service, message: VoicemailMessage) -> Callable[[], None]:
             service.delete(message)
 
     return remove
-
-
-def _nothing() -> None:
-    """Call records are removed in batches (StorageService._remove_call_records)."""
 
 
 class StorageKeeper:
