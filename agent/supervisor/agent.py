@@ -213,12 +213,14 @@ class Agent:
                     self.stopping.set()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
-                    log.info("agent: every daemon answers")
                     accounts = self.appliance.accounts
                     self._first_password = accounts.pending_one_time_password()
                     self._first_marker = accounts.first_admin_marker()
                     write_console_banner(self.appliance, self._first_password)
                     self._write_state()
+                    # Logged once the banner and the state are written too,
+                    # so whoever waits for this line finds the box complete.
+                    log.info("agent: every daemon answers")
                     if on_ready:
                         on_ready(self._first_password)
                 self._show_first_sign_in()
