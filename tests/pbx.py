@@ -180,21 +180,25 @@ class RunningPbx:
 
     def wait_ready(
         self, timeout: float = READY_TIMEOUT_S, log_start: int | None = None
-    ) -> dict:
-        """Wait until ``edgepbx status`` says every part answers.
+    ) -> None:
+        """Wait until every part answers.
 
         With log_start (where this start's lines begin in the agent's log),
-        first wait for the agent to log that every daemon answers.
+        wait for the agent to log that every daemon answers: it logs that
+        line once its own probes, the same ``edgepbx status`` makes, all
+        pass and its state is written, so asking ``status`` again would only
+        cost a CLI start (over half a second of CPU). Without it, wait until
+        ``edgepbx status`` says the appliance is ready.
         """
         deadline = time.monotonic() + timeout
         if log_start is not None:
             self._wait_for_log_line(READY_LOG_LINE, log_start, deadline)
+            return
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"agent exited early:\n{self.log()}")
-            status = self.status()
-            if status.get("ready"):
-                return status
+            if self.status().get("ready"):
+                return
             time.sleep(0.1)
         raise TimeoutError(f"PBX not ready after {timeout} s:\n{self.log()}")
 
@@ -207,6 +211,7 @@ class RunningPbx:
                 if line in log.read():
                     return
             time.sleep(0.1)
+        raise TimeoutError(f"PBX not ready after its deadline:\n{self.log()}")
 
     def status(self) -> dict:
         result = self.cli("status", "--json")

@@ -122,6 +122,18 @@ def add_webhook(pbx, url: str, types: str) -> int:
     return added.json()["id"]
 
 
+def logged_since(pbx, start: int, line: str, timeout: float = WAIT_S) -> bool:
+    """True once the agent's log, past byte start, holds line."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(pbx.log_path, "rb") as log:
+            log.seek(start)
+            if line.encode() in log.read():
+                return True
+        time.sleep(0.1)
+    return False
+
+
 def events_of(pbx, kind: str, timeout: float = WAIT_S) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -219,10 +231,13 @@ def test_a_receiver_that_is_down_gets_the_event_when_it_is_back(office):
     port = free_port()
     hook = add_webhook(office, f"http://127.0.0.1:{port}/hook", "backup-done")
     backup = office.data_dir.parent / "office.tar.gz"
+    log_start = office.log_path.stat().st_size
     try:
         made = office.cli("backup", "create", "--output", str(backup))
         assert made.returncode == 0, made.stderr
-        time.sleep(3)  # the first attempt finds nobody
+        assert logged_since(
+            office, log_start, f"webhook {hook} backup-done failed ("
+        ), "the first attempt finds nobody"
         late = Receiver(port)
         try:
             (delivered,) = late.wait_for("backup-done", timeout=30)

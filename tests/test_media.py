@@ -62,6 +62,16 @@ def assert_no_worker_died(pbx) -> None:
     assert not died, died
 
 
+def wait_logged(pbx, line: str, timeout: float = 10.0) -> bool:
+    """True once the appliance's logs hold line."""
+    deadline = time.monotonic() + timeout
+    while line not in pbx.log():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def messages(pbx, number: str) -> list[dict]:
     result = pbx.cli("voicemail", "messages", number, "--json")
     assert result.returncode == 0, result.stderr
@@ -341,7 +351,7 @@ def test_the_owner_changes_the_pin_from_the_phone(pbx, extensions):
         call.send_dtmf("97531#")
         time.sleep(1.0)
         call.send_dtmf("97531#")
-        time.sleep(3.0)
+        assert wait_logged(pbx, "voicemail 101: PIN changed from the phone")
         call.hangup()
 
     audit = pbx.cli("voicemail", "show", "101", "--json")

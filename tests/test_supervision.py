@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import time
@@ -17,6 +18,9 @@ from tests.sipraw import SipClient
 
 # Registrations are written back to disk this often (kamailio_config).
 FLUSH_WAIT_S = kamailio_config.USRLOC_FLUSH_S + 1.5
+# From SIGTERM to the agent's exit, with every daemon stopped; under 2 s on a
+# busy 2-core machine when they stop together.
+STOP_AT_MOST_S = 3.0
 
 
 def wait_for_new_kamailio(pbx, old_pid: int, timeout: float = 15) -> None:
@@ -113,9 +117,22 @@ def test_second_agent_on_the_same_data_is_refused(pbx):
 
 def test_agent_stops_kamailio_on_sigterm(pbx):
     pid = pbx.kamailio_pid()
+    asked = time.monotonic()
     pbx.stop()
+    took = time.monotonic() - asked
+
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+    # The daemons stop together, Kamailio alone after them so it flushes
+    # registrations once nothing else will touch them.
+    daemons = {"rtpengine", "kamailio", "webadmin", "webadmin-http", "provisioning"}
+    daemons |= {f"media-{port}" for port in pbx.media_ports}
+    logged = re.findall(r"INFO\s+(\S+): stopped$", pbx.log_path.read_text(), re.M)
+    stopped = [name for name in logged if name in daemons]
+    assert sorted(stopped) == sorted(daemons), logged
+    assert stopped[-1] == "kamailio", stopped
+    # One after the other they took about 5 s: a reboot or an update waits it.
+    assert took < STOP_AT_MOST_S, f"the agent took {took:.1f} s to stop"
 
 
 def test_a_sip_port_held_by_another_program_is_refused_with_the_setting_named(

@@ -246,7 +246,7 @@ class FirstStartAlone(RunningPbx):
         """The log of every start, where ``log()`` keeps only its end."""
         return self.log_path.read_text(errors="replace")
 
-    def wait_ready(self, timeout: float = 20.0, log_start: int | None = None) -> dict:
+    def wait_ready(self, timeout: float = 20.0, log_start: int | None = None) -> None:
         """Ready once this start's own banner is out (the log keeps the
         banners of the starts before)."""
         deadline = time.monotonic() + timeout
@@ -254,7 +254,7 @@ class FirstStartAlone(RunningPbx):
             assert time.monotonic() < deadline, self.log()
             assert self.process.poll() is None, self.log()
             time.sleep(0.1)
-        return super().wait_ready(timeout, log_start)
+        super().wait_ready(timeout, log_start)
 
 
 def test_make_run_prints_the_one_time_password_that_signs_in_once(tmp_path):

@@ -619,7 +619,11 @@ class MediaWorker:
             self.run_timers()
         self.calls.clear()
         self.account = None
-        ep.libDestroy()
+        # The calls were ended above and the account has no registrar, so
+        # there is no reply left to wait for: without this flag pjsua sleeps
+        # a fixed second at destroy "for unregistrations", which every stop
+        # of the appliance (a reboot, an update) would wait out.
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
         self.endpoint = None
         log.info("media: worker on port %d stopped", self.port)
 

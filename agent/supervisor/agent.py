@@ -39,7 +39,7 @@ from agent.security.guard import SecurityGuard
 from agent.sip import kamailio_config
 from agent.storage.service import StorageKeeper
 from agent.supervisor import output
-from agent.supervisor.daemon import Daemon, DaemonSpec
+from agent.supervisor.daemon import Daemon, DaemonSpec, stop_together
 from agent.supervisor.lock import LOCK_NAME
 from agent.trunks import keeper as trunk_keeper
 from agent.trunks.keeper import TrunkKeeper
@@ -66,8 +66,9 @@ class Agent:
         self.appliance = appliance
         self.settings = appliance.settings
         self.stopping = threading.Event()
-        # Started in this order and stopped in reverse: Kamailio last, so
-        # registrations are flushed after everything else has let go.
+        # Started in this order. Stopped all at once but for Kamailio, which
+        # stops last so registrations are flushed after everything else has
+        # let go (_stop_daemons).
         self.daemons = [
             Daemon(rtpengine_spec(self.settings)),
             Daemon(self._kamailio_spec()),
@@ -212,20 +213,21 @@ class Agent:
                     self.stopping.set()
                 if not self._ready_reported and self.all_answering():
                     self._ready_reported = True
-                    log.info("agent: every daemon answers")
                     accounts = self.appliance.accounts
                     self._first_password = accounts.pending_one_time_password()
                     self._first_marker = accounts.first_admin_marker()
                     write_console_banner(self.appliance, self._first_password)
                     self._write_state()
+                    # Logged once the banner and the state are written too,
+                    # so whoever waits for this line finds the box complete.
+                    log.info("agent: every daemon answers")
                     if on_ready:
                         on_ready(self._first_password)
                 self._show_first_sign_in()
                 self.stopping.wait(POLL_INTERVAL_S)
         finally:
             log.info("agent: stopping")
-            for daemon in reversed(self.daemons):
-                daemon.stop()
+            self._stop_daemons()
             self.security.stop()
             self.call_events.stop()
             self.sightings.stop()
@@ -235,6 +237,14 @@ class Agent:
             log.info("agent: stopped")
         if self.restoring:
             self._restore_and_start_again()
+
+    def _stop_daemons(self) -> None:
+        """Everything but Kamailio together, then Kamailio alone, last: the
+        others let go of their calls and registrations while it still runs,
+        and it flushes the registrations to disk once nothing else will."""
+        others = [d for d in self.daemons if d.name != "kamailio"]
+        stop_together(others)
+        stop_together([d for d in self.daemons if d.name == "kamailio"])
 
     def _restore_asked(self) -> bool:
         return (self.settings.run_dir / RESTORE_REQUEST).exists()

@@ -157,15 +157,22 @@ class Daemon:
         self.delay = min(self.delay * 2, MAX_RESTART_DELAY_S)
 
     def stop(self) -> None:
+        stop_together([self])
+
+    def _ask_to_stop(self) -> subprocess.Popen | None:
+        """Send SIGTERM to the daemon's process group; the process it was."""
         if self.process is None:
-            return
+            return None
         process, self.process = self.process, None
         try:
             os.killpg(process.pid, signal.SIGTERM)
         except ProcessLookupError:
-            return
+            return None
+        return process
+
+    def _await_stop(self, process: subprocess.Popen, deadline: float) -> None:
         try:
-            process.wait(STOP_GRACE_S)
+            process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             log.warning("%s: did not stop in %.0f s, killing", self.name, STOP_GRACE_S)
             with contextlib.suppress(ProcessLookupError):
@@ -180,3 +187,17 @@ class Daemon:
             "restarts": self.restarts,
             "last_error": self.last_error,
         }
+
+
+def stop_together(daemons: list[Daemon]) -> None:
+    """Stop several daemons at once: SIGTERM to each, then wait for all.
+
+    Each still has STOP_GRACE_S to leave before it is killed, counted from
+    the same moment, so stopping them all takes as long as the slowest one
+    rather than the sum of them.
+    """
+    asked = [(daemon, daemon._ask_to_stop()) for daemon in daemons]
+    deadline = time.monotonic() + STOP_GRACE_S
+    for daemon, process in asked:
+        if process is not None:
+            daemon._await_stop(process, deadline)
