@@ -96,7 +96,8 @@ def _wait_for_records(pbx, count: int) -> None:
         listed = pbx.cli(
             "report", "show", "--from", first, "--to", last, "--json"
         ).json()  # fmt: skip
-        if listed["totals"]["missed"] + listed["totals"]["answered"] >= count:
+        totals = listed["totals"]
+        if totals["missed"] + totals["answered"] + totals["voicemail"] >= count:
             return
         time.sleep(0.2)
     raise AssertionError(f"{count} ended calls not recorded in {RECORDS_WAIT_S} s")
@@ -164,10 +165,10 @@ def test_the_pdf_download_reads_as_the_same_figures(called):
 
     assert got.status == 200 and got.content_type == "application/pdf"
     text = pdf_text(got.body_bytes)
-    # Calls, answered, missed, busy, failed, then talk time as m:ss.
+    # Calls, answered, missed, busy, failed, voicemail, then talk time as m:ss.
     talk = _billsec(called)
-    assert re.search(rf"All calls\s+3\s+1\s+2\s+1\s+0\s+0:{talk:02d}\b", text), text
-    assert re.search(r"104\s+1\s+0\s+1\s+1\s+0\b", text), text
+    assert re.search(rf"All calls\s+3\s+1\s+2\s+1\s+0\s+0\s+0:{talk:02d}\b", text), text
+    assert re.search(r"104\s+1\s+0\s+1\s+1\s+0\s+0\b", text), text
 
 
 def test_a_scheduled_report_sent_now_arrives_with_csv_and_pdf(called):

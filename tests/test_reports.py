@@ -136,6 +136,34 @@ def test_each_extension_counts_its_own_side_and_ring_groups_stand_apart(calls):
     assert (group.key, group.label, group.figures.busy) == ("600", "Sales", 1)
 
 
+def test_a_call_a_mailbox_took_has_a_column_of_its_own_so_the_columns_add_up(calls):
+    # 102 does not answer; its mailbox takes the call (10 s of message).
+    call(
+        9,
+        "in",
+        "+4930555",
+        "102",
+        "2026-12-02 10:00",
+        disposition="voicemail",
+        trunk="acme",
+    )
+    result = report()
+
+    t = result.totals
+    assert (t.calls, t.answered, t.voicemail, t.missed) == (7, 3, 1, 3)
+    assert t.calls == t.answered + t.voicemail + t.missed
+    assert t.talk_s == 210  # a message is not talk time
+    assert rows(result, "extension")["102"].voicemail == 1
+    assert rows(result, "day")["2026-12-02"].voicemail == 1
+    assert rows(result, "trunk")["acme"].voicemail == 1
+    assert rows(result, "hour")["10"].voicemail == 1
+    import csv
+
+    table = list(csv.DictReader(io.StringIO(files.csv_text(result))))
+    assert (table[0]["grouping"], table[0]["voicemail"]) == ("total", "1")
+    assert "Voicemail" in pdf_text(files.pdf_bytes(result))
+
+
 def test_a_role_limited_to_a_range_sees_only_calls_touching_its_extensions(calls):
     yard = Principal(
         "yard",

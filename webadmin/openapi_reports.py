@@ -19,6 +19,7 @@ _FIGURES = {
     "answered": _INT,
     "missed": {**_INT, "description": "no answer, busy and failed"},
     "no_answer": _INT,
+    "voicemail": {**_INT, "description": "calls a mailbox took (not missed)"},
     "busy": _INT,
     "failed": _INT,
     "talk_s": {**_INT, "description": "talk time of the answered calls, seconds"},

@@ -39,7 +39,7 @@ def _report(args: argparse.Namespace) -> CallReport:
 def _figures_line(label: str, f) -> str:
     return (
         f"{label[:28]:<28} {f.calls:>7} {f.answered:>8} {f.missed:>7} {f.busy:>5} "
-        f"{f.failed:>6} {files.duration(f.talk_s):>10} "
+        f"{f.failed:>6} {f.voicemail:>9} {files.duration(f.talk_s):>10} "
         f"{files.duration(f.average_talk_s):>8}"
     )
 
@@ -51,7 +51,7 @@ def report_show(app: Appliance, args: argparse.Namespace) -> int:
         return EXIT_OK
     title = (
         f"{'':<28} {'calls':>7} {'answered':>8} {'missed':>7} {'busy':>5} "
-        f"{'failed':>6} {'talk':>10} {'average':>8}"
+        f"{'failed':>6} {'voicemail':>9} {'talk':>10} {'average':>8}"
     )
     print(f"calls {report.period.title()} ({report.period.timezone})")
     print(title)

@@ -174,6 +174,7 @@ REPORT = MailKind(
         "no_answer": "calls not answered",
         "busy": "calls that met busy",
         "failed": "calls that failed",
+        "voicemail": "calls a mailbox took",
         "talk_time": "total talk time",
         "average_talk_time": "average talk time",
     },
@@ -183,6 +184,7 @@ Call report '{name}' for {period} ({timezone}).
 
 Calls     {calls}
 Answered  {answered}
+Voicemail {voicemail}
 Missed    {missed} ({no_answer} not answered, {busy} busy, {failed} failed)
 Talk time {talk_time} (average {average_talk_time})
 """,
@@ -196,6 +198,7 @@ Talk time {talk_time} (average {average_talk_time})
         "no_answer": "15",
         "busy": "3",
         "failed": "2",
+        "voicemail": "0",
         "talk_time": "5:12:30",
         "average_talk_time": "3:07",
     },

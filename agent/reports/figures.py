@@ -2,9 +2,10 @@
 records (``cdr``, see ``agent.cdr.records``).
 
 A report covers whole days in the system's time zone (Setup → time zone):
-calls, answered, missed (no answer, busy, failed), total and average talk
-time, and the same figures per extension, per trunk, per ring group, per
-day and per hour of the day.
+calls, answered, taken by voicemail, missed (no answer, busy, failed),
+total and average talk time, and the same figures per extension, per
+trunk, per ring group, per day and per hour of the day. Answered, voicemail
+and missed add up to the calls, but for calls still going.
 
 Every figure is an SQL aggregate; Python only folds the per-quarter-hour
 rows into local days and hours, and the per-number rows into extensions
@@ -54,6 +55,7 @@ from agent.cdr.records import (
     NO_ANSWER,
     QUEUE_ANSWERED,
     TIMED_OUT,
+    VOICEMAIL,
 )
 from agent.db import database
 from agent.errors import InvalidInput
@@ -233,6 +235,9 @@ class Figures:
     no_answer: int = 0
     busy: int = 0
     failed: int = 0
+    #: Calls a mailbox took: neither answered by a person nor missed, since
+    #: the caller left a message (or could have).
+    voicemail: int = 0
     talk_s: int = 0
 
     @property
@@ -357,6 +362,7 @@ _FIGURES_SQL = f"""
     SUM(disposition = '{NO_ANSWER}'),
     SUM(disposition = '{BUSY}'),
     SUM(disposition = '{FAILED}'),
+    SUM(disposition = '{VOICEMAIL}'),
     SUM(CASE WHEN disposition = '{ANSWERED}' AND ended_at IS NOT NULL
         THEN CAST(ROUND(ended_at - answered_at) AS INTEGER) ELSE 0 END)
 """
@@ -442,19 +448,19 @@ class ReportService:
             [int(period.start // BUCKET_S), int(period.stop // BUCKET_S), *params],
         )
         # Summed as plain lists: tens of thousands of rows for a busy month.
-        slot = {ANSWERED: 1, NO_ANSWER: 2, BUSY: 3, FAILED: 4}
+        slot = {ANSWERED: 1, NO_ANSWER: 2, BUSY: 3, FAILED: 4, VOICEMAIL: 5}
         by_quarter: dict[int, list[int]] = {}
         by_trunk: dict[str, list[int]] = {}
         for q, trunk, disposition, count, talk in cursor.fetchall():
             for sums in (
-                by_quarter.setdefault(q, [0] * 6),
-                by_trunk.setdefault(trunk, [0] * 6),
+                by_quarter.setdefault(q, [0] * 7),
+                by_trunk.setdefault(trunk, [0] * 7),
             ):
                 sums[0] += count
                 if disposition in slot:
                     sums[slot[disposition]] += count
                 if disposition == ANSWERED:
-                    sums[5] += int(talk or 0)
+                    sums[6] += int(talk or 0)
         quarters = {q: Figures(*sums) for q, sums in by_quarter.items()}
         trunks = {t: Figures(*sums) for t, sums in by_trunk.items()}
         zone = period.zone

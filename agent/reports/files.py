@@ -37,6 +37,7 @@ CSV_COLUMNS = (
     "no_answer",
     "busy",
     "failed",
+    "voicemail",
     "talk_s",
     "average_talk_s",
     "abandoned",
@@ -60,14 +61,15 @@ PDF_QUEUE_COLUMNS = (
 # The PDF's table: the column titles and their widths in millimetres (an A4
 # page is 210 mm wide, 15 mm margins leave 180).
 PDF_COLUMNS = (
-    ("", 52),
-    ("Calls", 16),
-    ("Answered", 20),
-    ("Missed", 16),
-    ("Busy", 14),
-    ("Failed", 14),
-    ("Talk", 24),
-    ("Average", 24),
+    ("", 46),
+    ("Calls", 14),
+    ("Answered", 18),
+    ("Missed", 15),
+    ("Busy", 12),
+    ("Failed", 13),
+    ("Voicemail", 20),
+    ("Talk", 21),
+    ("Average", 21),
 )
 PDF_MARGIN_MM = 15
 # Names are written in DejaVu Sans, embedded (only the letters used), which
@@ -157,6 +159,7 @@ def _csv_row(grouping: str, key: str, name: str, f: Figures) -> list:
         f.no_answer,
         f.busy,
         f.failed,
+        f.voicemail,
         f.talk_s,
         f.average_talk_s,
     ]
@@ -288,10 +291,11 @@ def _table(pdf: FPDF, heading: str, lines: list[tuple[str, Figures]]) -> None:
             f.missed,
             f.busy,
             f.failed,
+            f.voicemail,
             duration(f.talk_s),
             duration(f.average_talk_s),
         )
-        pdf.cell(PDF_COLUMNS[0][1], 5, pdf.text_of(label[:32]))
+        pdf.cell(PDF_COLUMNS[0][1], 5, pdf.text_of(label[:28]))
         for (_, width), value in zip(PDF_COLUMNS[1:], values, strict=True):
             pdf.cell(width, 5, str(value), align="R")
         pdf.ln()

@@ -364,6 +364,7 @@ def message_of(row: ReportScheduleRow, report: CallReport) -> EmailMessage:
             "no_answer": t.no_answer,
             "busy": t.busy,
             "failed": t.failed,
+            "voicemail": t.voicemail,
             "talk_time": files.duration(t.talk_s),
             "average_talk_time": files.duration(t.average_talk_s),
         },

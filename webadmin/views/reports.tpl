@@ -34,10 +34,10 @@
 <p class="hint" id="report-period">{{report.period.title()}} ({{report.period.timezone}}){{', extensions ' + report.extensions if report.extensions else ''}}</p>
 <div class="table-wrap">
 <table class="list" id="report-totals">
-  <thead><tr><th scope="col">Calls</th><th scope="col">Answered</th><th scope="col">Missed</th><th scope="col">Not answered</th><th scope="col">Busy</th><th scope="col">Failed</th><th scope="col">Talk time</th><th scope="col">Average talk</th></tr></thead>
+  <thead><tr><th scope="col">Calls</th><th scope="col">Answered</th><th scope="col">Missed</th><th scope="col">Not answered</th><th scope="col">Busy</th><th scope="col">Failed</th><th scope="col">Voicemail</th><th scope="col">Talk time</th><th scope="col">Average talk</th></tr></thead>
   <tbody><tr>
     % t = report.totals
-    <td data-figure="calls">{{t.calls}}</td><td data-figure="answered">{{t.answered}}</td><td data-figure="missed">{{t.missed}}</td><td data-figure="no_answer">{{t.no_answer}}</td><td data-figure="busy">{{t.busy}}</td><td data-figure="failed">{{t.failed}}</td><td data-figure="talk">{{duration(t.talk_s)}}</td><td data-figure="average_talk">{{duration(t.average_talk_s)}}</td>
+    <td data-figure="calls">{{t.calls}}</td><td data-figure="answered">{{t.answered}}</td><td data-figure="missed">{{t.missed}}</td><td data-figure="no_answer">{{t.no_answer}}</td><td data-figure="busy">{{t.busy}}</td><td data-figure="failed">{{t.failed}}</td><td data-figure="voicemail">{{t.voicemail}}</td><td data-figure="talk">{{duration(t.talk_s)}}</td><td data-figure="average_talk">{{duration(t.average_talk_s)}}</td>
   </tr></tbody>
 </table>
 </div>
@@ -54,11 +54,11 @@
 % end
 <div class="table-wrap">
 <table class="list">
-  <thead><tr><th scope="col">{{grouping_titles[name]}}</th><th scope="col">Calls</th><th scope="col">Answered</th><th scope="col">Missed</th><th scope="col">Busy</th><th scope="col">Failed</th><th scope="col">Talk time</th><th scope="col">Average talk</th></tr></thead>
+  <thead><tr><th scope="col">{{grouping_titles[name]}}</th><th scope="col">Calls</th><th scope="col">Answered</th><th scope="col">Missed</th><th scope="col">Busy</th><th scope="col">Failed</th><th scope="col">Voicemail</th><th scope="col">Talk time</th><th scope="col">Average talk</th></tr></thead>
   <tbody>
   % for row in rows:
     % f = row.figures
-    <tr data-key="{{row.key}}"><th scope="row">{{row.key}}{{' ' + row.label if row.label and row.label != row.key else ''}}</th><td>{{f.calls}}</td><td>{{f.answered}}</td><td>{{f.missed}}</td><td>{{f.busy}}</td><td>{{f.failed}}</td><td>{{duration(f.talk_s)}}</td><td>{{duration(f.average_talk_s)}}</td></tr>
+    <tr data-key="{{row.key}}"><th scope="row">{{row.key}}{{' ' + row.label if row.label and row.label != row.key else ''}}</th><td>{{f.calls}}</td><td>{{f.answered}}</td><td>{{f.missed}}</td><td>{{f.busy}}</td><td>{{f.failed}}</td><td>{{f.voicemail}}</td><td>{{duration(f.talk_s)}}</td><td>{{duration(f.average_talk_s)}}</td></tr>
   % end
   </tbody>
 </table>
