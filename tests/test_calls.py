@@ -8,6 +8,9 @@ other's tone.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -188,3 +191,65 @@ def test_adding_an_extension_during_a_call_does_not_drop_it(pbx, extensions):
         assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
         call.hangup()
         assert incoming.wait_disconnected() is not None
+
+
+def the_call_record(pbx) -> dict:
+    (record,) = pbx.cli("cdr", "list", "--json").json()
+    return record
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until no process has pid (a daemon dying with its agent)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"process {pid} still runs after {timeout} s")
+
+
+def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
+    pbx, extensions
+):
+    with answered_call(pbx, extensions) as (call, incoming):
+        assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
+        shown = pbx.cli("monitor", "--json").json()["calls"]
+        assert [c["state"] for c in shown] == ["answered"]
+
+        pbx.stop()
+
+        call.wait_disconnected(timeout=5)
+        incoming.wait_disconnected(timeout=5)
+        assert call.state == incoming.state == "disconnected"
+        # Started again while the phones are still up: they go on as usual.
+        pbx.start()
+        record = the_call_record(pbx)
+        assert (record["src"], record["dst"], record["disposition"]) == (
+            "101",
+            "102",
+            "answered",
+        )
+        assert record["end_reason"] == "cut: the PBX stopped"
+        assert record["end"] is not None and record["duration"] > 0
+        assert "cut: the PBX stopped" in pbx.cli("cdr", "list").stdout
+        assert pbx.cli("monitor", "--json").json()["calls"] == []
+
+
+def test_a_call_cut_by_a_crash_is_closed_when_the_pbx_starts_again(pbx, extensions):
+    with answered_call(pbx, extensions) as (call, _):
+        assert call.heard_tone(TONE_102)
+        assert the_call_record(pbx)["end"] is None
+        kamailio = pbx.kamailio_pid()
+
+        os.killpg(pbx.process.pid, signal.SIGKILL)
+        pbx.process.wait()
+        wait_gone(kamailio)
+        pbx.start()
+
+        record = the_call_record(pbx)
+        assert record["end_reason"] == "cut: the PBX went down"
+        assert record["end"] is not None
+        assert record["disposition"] == "answered"
+        assert pbx.cli("monitor", "--json").json()["calls"] == []
