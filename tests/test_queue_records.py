@@ -284,6 +284,7 @@ def test_calls_cut_by_the_pbx_are_closed_with_the_reason_and_waiting_callers_aba
         62,
     )
     assert talking.end_reason == ringing.end_reason == "cut: the PBX stopped"
+    assert talking.last_code == ringing.last_code == 0  # no phone's answer
     assert (ringing.disposition, ringing.duration) == ("failed", 60)
     waiting = record("waiting")
     assert (waiting.disposition, waiting.queue_outcome) == ("no answer", "abandoned")

@@ -321,8 +321,9 @@ SCHEMAS: dict = {
             "disposition": {"enum": [*DISPOSITIONS, ""]},
             "last_code": {
                 "type": "integer",
-                "description": "the final SIP code; 1 or 2 when the PBX cut "
-                "the call (see end_reason)",
+                "description": "the final SIP code that ended the call, 0 when "
+                "none did; a call the PBX cut keeps what its phones last "
+                "answered (see end_reason)",
             },
             "recording": {
                 "type": "string",

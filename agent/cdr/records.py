@@ -50,17 +50,14 @@ BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480, 487, 603}
 PAGE_MAX = 1000
 
-# The end of a call the PBX cut, kept as its last code. SIP's codes run from
-# 100 to 699 (RFC 3261 section 21), so these can never be a phone's answer.
+# Why a call the PBX cut ended, kept in its record's end reason; its last
+# code stays the phones' last answer.
 #: The PBX stopped (or restarted) and ended the call, telling both phones.
-CUT_STOPPED = 1
+CUT_STOPPED = "cut: the PBX stopped"
 #: The PBX went down without stopping (a crash, power lost, kill -9): the
-#: call was closed when it next started, at the end time known best.
-CUT_WENT_DOWN = 2
-END_REASONS = {
-    CUT_STOPPED: "cut: the PBX stopped",
-    CUT_WENT_DOWN: "cut: the PBX went down",
-}
+#: call was closed when it next started, ending when the agent was last
+#: known alive.
+CUT_WENT_DOWN = "cut: the PBX went down"
 
 # A call queue's part of a call, told by the media worker that holds the
 # caller: "queued" when the caller joins a queue, "queue_left" when the
@@ -186,9 +183,9 @@ def apply_event(event: dict) -> None:
     row.save()
 
 
-def close_cut_calls(at: float, code: int) -> int:
+def close_cut_calls(at: float, reason: str) -> int:
     """Close every call still in progress as cut by the PBX at ``at`` (Unix
-    seconds); code is CUT_STOPPED or CUT_WENT_DOWN. Returns how many.
+    seconds); reason is CUT_STOPPED or CUT_WENT_DOWN. Returns how many.
 
     A call that was answered stays answered (its talk time ran until the
     cut); one still ringing failed, and one waiting in a queue was
@@ -200,7 +197,7 @@ def close_cut_calls(at: float, code: int) -> int:
     with database.atomic():
         for row in CallRecord.select().where(CallRecord.ended_at.is_null()):
             row.ended_at = max(at, row.answered_at or row.started_at)
-            row.last_code = code
+            row.end_reason = reason
             if row.queue and not row.queue_outcome:
                 row.queue_outcome = ABANDONED
             if row.queue and row.answered_at is None:
@@ -342,7 +339,7 @@ class CallRecordInfo:
             queue_outcome=row.queue_outcome,
             wait_s=None if row.queue_wait_s is None else round(row.queue_wait_s),
             transferred_by=row.transferred_by,
-            end_reason=END_REASONS.get(row.last_code, ""),
+            end_reason=row.end_reason or "",
         )
 
     def to_dict(self) -> dict:

@@ -549,6 +549,12 @@ CDR_TRANSFERRED_BY = """
 ALTER TABLE cdr ADD COLUMN transferred_by VARCHAR(64) NOT NULL DEFAULT ''
 """
 
+# Call records say why the PBX cut a call (it stopped, or went down): NULL
+# for a call its phones ended, whose last code says how.
+CDR_END_REASON = """
+ALTER TABLE cdr ADD COLUMN end_reason TEXT
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -603,6 +609,7 @@ MIGRATIONS: list[Migration] = [
     Migration(33, "codecs per trunk", _run(TRUNK_CODECS)),
     Migration(36, "each queue's part of a call", _run(QUEUE_CALL_PARTS)),
     Migration(37, "who transferred a call, in its record", _run(CDR_TRANSFERRED_BY)),
+    Migration(39, "why the PBX cut a call, in its record", _run(CDR_END_REASON)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
