@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.sipphone import Call, CallFailed, Phone
+from tests.webclient import signed_in
 
 # Distinct tones, well apart inside the telephone band.
 TONE_101 = 697
@@ -237,19 +238,32 @@ def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
         assert pbx.cli("monitor", "--json").json()["calls"] == []
 
 
-def test_a_call_cut_by_a_crash_is_closed_when_the_pbx_starts_again(pbx, extensions):
+def test_a_call_cut_by_a_crash_is_closed_without_the_downtime_and_shown_cut(
+    pbx, extensions
+):
+    before_call = time.time()
     with answered_call(pbx, extensions) as (call, _):
         assert call.heard_tone(TONE_102)
         assert the_call_record(pbx)["end"] is None
         kamailio = pbx.kamailio_pid()
 
         os.killpg(pbx.process.pid, signal.SIGKILL)
+        killed = time.time()
         pbx.process.wait()
         wait_gone(kamailio)
         pbx.start()
 
         record = the_call_record(pbx)
         assert record["end_reason"] == "cut: the PBX went down"
-        assert record["end"] is not None
         assert record["disposition"] == "answered"
+        # No phone ended the call: no SIP code of an end, no made-up one.
+        assert record["last_code"] == 0
+        # It ends when the agent was last alive, before the crash: its
+        # duration is at most the time it lasted, not the restart's too.
+        assert record["end"] is not None
+        assert record["duration"] <= killed - before_call + 1
         assert pbx.cli("monitor", "--json").json()["calls"] == []
+        calls_page = signed_in(pbx, "administrator").get("/calls").body
+        assert '<small class="end-reason">cut: the PBX went down</small>' in (
+            calls_page
+        )

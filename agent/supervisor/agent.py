@@ -40,7 +40,7 @@ from agent.security.guard import SecurityGuard
 from agent.sip import dialogs, kamailio_config
 from agent.sip.rpc import KamailioRpc
 from agent.storage.service import StorageKeeper
-from agent.supervisor import output
+from agent.supervisor import alive, output
 from agent.supervisor.daemon import Daemon, DaemonSpec
 from agent.supervisor.lock import LOCK_NAME
 from agent.trunks import keeper as trunk_keeper
@@ -203,7 +203,11 @@ class Agent:
             for daemon in self.daemons:
                 daemon.start()
             self._write_state()
+            alive_next = time.monotonic()
             while not self.stopping.is_set():
+                if time.monotonic() >= alive_next:
+                    alive.record(self._alive_file, time.time())
+                    alive_next = time.monotonic() + alive.ALIVE_EVERY_S
                 changed = False
                 for daemon in self.daemons:
                     changed |= daemon.poll()
@@ -264,14 +268,19 @@ class Agent:
     def _close_calls_cut_while_down(self) -> None:
         """Calls still open from before this start were cut when the PBX
         went down without stopping: close them, or the monitor, the lamps
-        and the toll-fraud guard count them for hours. Their end is taken
-        as this start: the agent keeps no record of when it was last alive.
+        and the toll-fraud guard count them for hours. They end when the
+        agent was last known alive, so the downtime is not in them.
         """
-        closed = records.close_cut_calls(time.time(), records.CUT_WENT_DOWN)
+        last_alive = alive.last(self._alive_file, time.time())
+        closed = records.close_cut_calls(last_alive, records.CUT_WENT_DOWN)
         if closed:
             log.info(
                 "call records: %d calls closed, cut while the PBX was down", closed
             )
+
+    @property
+    def _alive_file(self) -> Path:
+        return self.settings.run_dir / alive.ALIVE_NAME
 
     def _restore_asked(self) -> bool:
         return (self.settings.run_dir / RESTORE_REQUEST).exists()
