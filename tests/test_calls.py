@@ -8,11 +8,15 @@ other's tone.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.sipphone import Call, CallFailed, Phone
+from tests.webclient import signed_in
 
 # Distinct tones, well apart inside the telephone band.
 TONE_101 = 697
@@ -188,3 +192,78 @@ def test_adding_an_extension_during_a_call_does_not_drop_it(pbx, extensions):
         assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
         call.hangup()
         assert incoming.wait_disconnected() is not None
+
+
+def the_call_record(pbx) -> dict:
+    (record,) = pbx.cli("cdr", "list", "--json").json()
+    return record
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until no process has pid (a daemon dying with its agent)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"process {pid} still runs after {timeout} s")
+
+
+def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
+    pbx, extensions
+):
+    with answered_call(pbx, extensions) as (call, incoming):
+        assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
+        shown = pbx.cli("monitor", "--json").json()["calls"]
+        assert [c["state"] for c in shown] == ["answered"]
+
+        pbx.stop()
+
+        call.wait_disconnected(timeout=5)
+        incoming.wait_disconnected(timeout=5)
+        assert call.state == incoming.state == "disconnected"
+        # Started again while the phones are still up: they go on as usual.
+        pbx.start()
+        record = the_call_record(pbx)
+        assert (record["src"], record["dst"], record["disposition"]) == (
+            "101",
+            "102",
+            "answered",
+        )
+        assert record["end_reason"] == "cut: the PBX stopped"
+        assert record["end"] is not None and record["duration"] > 0
+        assert "cut: the PBX stopped" in pbx.cli("cdr", "list").stdout
+        assert pbx.cli("monitor", "--json").json()["calls"] == []
+
+
+def test_a_call_cut_by_a_crash_is_closed_without_the_downtime_and_shown_cut(
+    pbx, extensions
+):
+    before_call = time.time()
+    with answered_call(pbx, extensions) as (call, _):
+        assert call.heard_tone(TONE_102)
+        assert the_call_record(pbx)["end"] is None
+        kamailio = pbx.kamailio_pid()
+
+        os.killpg(pbx.process.pid, signal.SIGKILL)
+        killed = time.time()
+        pbx.process.wait()
+        wait_gone(kamailio)
+        pbx.start()
+
+        record = the_call_record(pbx)
+        assert record["end_reason"] == "cut: the PBX went down"
+        assert record["disposition"] == "answered"
+        # No phone ended the call: no SIP code of an end, no made-up one.
+        assert record["last_code"] == 0
+        # It ends when the agent was last alive, before the crash: its
+        # duration is at most the time it lasted, not the restart's too.
+        assert record["end"] is not None
+        assert record["duration"] <= killed - before_call + 1
+        assert pbx.cli("monitor", "--json").json()["calls"] == []
+        calls_page = signed_in(pbx, "administrator").get("/calls").body
+        assert '<small class="end-reason">cut: the PBX went down</small>' in (
+            calls_page
+        )

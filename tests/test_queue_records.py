@@ -263,3 +263,33 @@ def test_a_caller_timed_out_into_another_queue_counts_in_each_queue_for_its_part
         "abandoned",
         "no answer",
     )
+
+
+def test_calls_cut_by_the_pbx_are_closed_with_the_reason_and_waiting_callers_abandon(
+    db,
+):
+    queue_call("waiting", queued(), worker_answered())
+    event("started", "talking", 1, direction="internal", src="101", dst="102")
+    event("answered", "talking", 3)
+    event("started", "ringing", 5, direction="internal", src="103", dst="102")
+    queue_call("over", ended(4))
+
+    closed = records.close_cut_calls(T0 + 65, records.CUT_STOPPED)
+
+    assert closed == 3
+    talking, ringing = record("talking"), record("ringing")
+    assert (talking.disposition, talking.duration, talking.billsec) == (
+        "answered",
+        64,
+        62,
+    )
+    assert talking.end_reason == ringing.end_reason == "cut: the PBX stopped"
+    assert talking.last_code == ringing.last_code == 0  # no phone's answer
+    assert (ringing.disposition, ringing.duration) == ("failed", 60)
+    waiting = record("waiting")
+    assert (waiting.disposition, waiting.queue_outcome) == ("no answer", "abandoned")
+    assert [p.outcome for p in records.QueueCallPart.select()] == ["abandoned"]
+    assert record("over").end_reason == ""
+    # A second pass finds nothing open: the ended calls keep their reason.
+    assert records.close_cut_calls(T0 + 99, records.CUT_WENT_DOWN) == 0
+    assert record("talking").end_reason == "cut: the PBX stopped"

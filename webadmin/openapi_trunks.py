@@ -319,7 +319,12 @@ SCHEMAS: dict = {
             "duration": {"type": "integer"},
             "billsec": {"type": "integer"},
             "disposition": {"enum": [*DISPOSITIONS, ""]},
-            "last_code": {"type": "integer"},
+            "last_code": {
+                "type": "integer",
+                "description": "the final SIP code that ended the call, 0 when "
+                "none did; a call the PBX cut keeps what its phones last "
+                "answered (see end_reason)",
+            },
             "recording": {
                 "type": "string",
                 "description": "the call's recording under recordings/ "
@@ -329,6 +334,12 @@ SCHEMAS: dict = {
                 "type": "string",
                 "description": "the extension whose transfer (blind or attended) "
                 'made this call of its caller\'s; "" for any other call',
+            },
+            "end_reason": {
+                "type": "string",
+                "description": "why the call ended when the PBX cut it "
+                '("cut: the PBX stopped", "cut: the PBX went down"); '
+                '"" for any other call',
             },
         },
     },

@@ -7,9 +7,10 @@ pass to join its start and stop rows into one call. The KEMI routing
 already knows each call's meaning (which trunk, which DID, which extension,
 the final status) at the moment it decides, so it sends that as up to
 three datagrams (started, answered, ended) and the agent, the database's
-writer, turns them into one row. Known shortcoming: a call that ends while
-the agent is down keeps no end time (its row shows no disposition), and a
-call whose BYE never passes the PBX (both phones lost power) stays open.
+writer, turns them into one row. A call the PBX itself cuts (it stops,
+or it went down and starts again) is closed by ``close_cut_calls`` with an
+end reason of its own. Known shortcoming: a call whose BYE never passes the
+PBX (both phones lost power) stays open until the PBX next starts.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import peewee
 
 from agent import local_time
 from agent.accounts.roles import NumberRanges, Permission, Principal
+from agent.db import database
 from agent.db.models import Extension
 from agent.errors import Forbidden, InvalidInput
 from agent.trunks.models import CallRecord, QueueCallPart
@@ -48,6 +50,15 @@ DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, VOICEMAIL)
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480, 487, 603}
 PAGE_MAX = 1000
+
+# Why a call the PBX cut ended, kept in its record's end reason; its last
+# code stays the phones' last answer.
+#: The PBX stopped (or restarted) and ended the call, telling both phones.
+CUT_STOPPED = "cut: the PBX stopped"
+#: The PBX went down without stopping (a crash, power lost, kill -9): the
+#: call was closed when it next started, ending when the agent was last
+#: known alive.
+CUT_WENT_DOWN = "cut: the PBX went down"
 
 # A call queue's part of a call, told by the media worker that holds the
 # caller: "queued" when the caller joins a queue, "queue_left" when the
@@ -186,6 +197,37 @@ def apply_event(event: dict) -> None:
     row.save()
 
 
+def close_cut_calls(at: float, reason: str) -> int:
+    """Close every call still in progress as cut by the PBX at ``at`` (Unix
+    seconds); reason is CUT_STOPPED or CUT_WENT_DOWN. Returns how many.
+
+    A call that was answered stays answered (its talk time ran until the
+    cut); one still ringing failed, and one waiting in a queue was
+    abandoned, its queue's part too, as when the caller hangs up there.
+    An end before the call's start (a clock
+    set back) is taken as its start.
+    """
+    closed = 0
+    with database.atomic():
+        for row in CallRecord.select().where(CallRecord.ended_at.is_null()):
+            row.ended_at = max(at, row.answered_at or row.started_at)
+            row.end_reason = reason
+            if row.queue and not row.queue_outcome:
+                row.queue_outcome = ABANDONED
+            if row.queue and row.answered_at is None:
+                row.disposition = NO_ANSWER  # as a caller who gave up waiting
+            elif row.answered_at is None:
+                row.disposition = FAILED
+            elif row.disposition != VOICEMAIL:
+                row.disposition = ANSWERED
+            row.save()
+            closed += 1
+        QueueCallPart.update(outcome=ABANDONED).where(
+            QueueCallPart.outcome == ""
+        ).execute()
+    return closed
+
+
 def _queued(row: CallRecord, event: dict, at: float) -> None:
     """The caller joins a queue: whoever answered before (the media worker,
     an IVR menu) is not who the caller wanted; an agent will be. The row
@@ -283,6 +325,9 @@ class CallRecordInfo:
     #: The extension whose transfer (blind or attended) made this call of
     #: its caller's, "" for any other call.
     transferred_by: str = ""
+    #: Why the call ended when not by a phone's hang-up or answer: "cut: the
+    #: PBX stopped" and the like; "" for any other call.
+    end_reason: str = ""
 
     @classmethod
     def of(cls, row: CallRecord) -> CallRecordInfo:
@@ -308,6 +353,7 @@ class CallRecordInfo:
             queue_outcome=row.queue_outcome,
             wait_s=None if row.queue_wait_s is None else round(row.queue_wait_s),
             transferred_by=row.transferred_by,
+            end_reason=row.end_reason or "",
         )
 
     def to_dict(self) -> dict:

@@ -373,6 +373,7 @@ def cdr_list(app: Appliance, args: argparse.Namespace) -> int:
             f"{local_time.shown(r.start)}  {r.direction:<3} {r.src:>12} -> {r.dst:<14} "
             f"{r.trunk:<10} {r.disposition or 'in progress':<10} {r.billsec:>5} s"
             + (f"  transferred by {r.transferred_by}" if r.transferred_by else "")
+            + (f"  {r.end_reason}" if r.end_reason else "")
         )
     return EXIT_OK
 

@@ -559,6 +559,12 @@ CREATE INDEX queue_call_report_idx ON queue_call (
 )
 """
 
+# Call records say why the PBX cut a call (it stopped, or went down): NULL
+# for a call its phones ended, whose last code says how.
+CDR_END_REASON = """
+ALTER TABLE cdr ADD COLUMN end_reason TEXT
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -614,6 +620,7 @@ MIGRATIONS: list[Migration] = [
     Migration(36, "each queue's part of a call", _run(QUEUE_CALL_PARTS)),
     Migration(37, "who transferred a call, in its record", _run(CDR_TRANSFERRED_BY)),
     Migration(38, "queue call parts by join time, covering", _run(QUEUE_CALL_REPORT)),
+    Migration(39, "why the PBX cut a call, in its record", _run(CDR_END_REASON)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

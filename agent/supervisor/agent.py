@@ -24,6 +24,7 @@ from agent.accounts.roles import SYSTEM
 from agent.appliance import Appliance
 from agent.backup.schedule import BackupScheduler
 from agent.backup.service import RESTORE_REQUEST, BackupService
+from agent.cdr import records
 from agent.cdr.listener import CallEventListener
 from agent.errors import PbxError
 from agent.events.dispatcher import EventDispatcher
@@ -36,9 +37,10 @@ from agent.recordings.keeper import RecordingKeeper
 from agent.reports.schedules import ReportMailer
 from agent.rtpengine.daemon import rtpengine_spec
 from agent.security.guard import SecurityGuard
-from agent.sip import kamailio_config
+from agent.sip import dialogs, kamailio_config
+from agent.sip.rpc import KamailioRpc
 from agent.storage.service import StorageKeeper
-from agent.supervisor import output
+from agent.supervisor import alive, output
 from agent.supervisor.daemon import Daemon, DaemonSpec, stop_together
 from agent.supervisor.lock import LOCK_NAME
 from agent.trunks import keeper as trunk_keeper
@@ -55,6 +57,13 @@ POLL_INTERVAL_S = 0.2
 # How often the console banner is checked against the first sign-in: a
 # query of one row, and the console is read by a person, not a program.
 BANNER_CHECK_S = 5.0
+# A stop ends the calls in progress with a BYE to each phone and waits this
+# long at most for their answers: a stop must stay quick, and a phone that
+# does not answer its BYE hangs up anyway.
+CUT_CALLS_WITHIN_S = 1.0
+# Kamailio answers an RPC in milliseconds; one that hangs must not hold the
+# stop for the RPC's usual timeout.
+CUT_CALLS_RPC_TIMEOUT_S = 0.5
 
 
 class AgentAlreadyRunning(PbxError):
@@ -185,6 +194,7 @@ class Agent:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         log.info("agent: starting (data in %s)", self.settings.data_dir)
+        self._close_calls_cut_while_down()
         self.security.start()
         self.call_events.start()
         self.sightings.start()
@@ -194,7 +204,11 @@ class Agent:
             for daemon in self.daemons:
                 daemon.start()
             self._write_state()
+            alive_next = time.monotonic()
             while not self.stopping.is_set():
+                if time.monotonic() >= alive_next:
+                    alive.record(self._alive_file, time.time())
+                    alive_next = time.monotonic() + alive.ALIVE_EVERY_S
                 changed = False
                 for daemon in self.daemons:
                     changed |= daemon.poll()
@@ -227,6 +241,7 @@ class Agent:
                 self.stopping.wait(POLL_INTERVAL_S)
         finally:
             log.info("agent: stopping")
+            self._cut_calls_in_progress()
             self._stop_daemons()
             self.security.stop()
             self.call_events.stop()
@@ -245,6 +260,37 @@ class Agent:
         others = [d for d in self.daemons if d.name != "kamailio"]
         stop_together(others)
         stop_together([d for d in self.daemons if d.name == "kamailio"])
+
+    def _cut_calls_in_progress(self) -> None:
+        """Before anything stops, end every call so its phones are told,
+        and close the records of the calls as cut by the stop."""
+        if self._daemon_pid("kamailio") is not None:
+            rpc = KamailioRpc(
+                self.settings.kamailio_rpc_socket, timeout=CUT_CALLS_RPC_TIMEOUT_S
+            )
+            ended = dialogs.end_all(rpc, CUT_CALLS_WITHIN_S)
+            if ended:
+                log.info("agent: %d calls in progress ended", ended)
+        closed = records.close_cut_calls(time.time(), records.CUT_STOPPED)
+        if closed:
+            log.info("call records: %d calls closed as cut by the stop", closed)
+
+    def _close_calls_cut_while_down(self) -> None:
+        """Calls still open from before this start were cut when the PBX
+        went down without stopping: close them, or the monitor, the lamps
+        and the toll-fraud guard count them for hours. They end when the
+        agent was last known alive, so the downtime is not in them.
+        """
+        last_alive = alive.last(self._alive_file, time.time())
+        closed = records.close_cut_calls(last_alive, records.CUT_WENT_DOWN)
+        if closed:
+            log.info(
+                "call records: %d calls closed, cut while the PBX was down", closed
+            )
+
+    @property
+    def _alive_file(self) -> Path:
+        return self.settings.run_dir / alive.ALIVE_NAME
 
     def _restore_asked(self) -> bool:
         return (self.settings.run_dir / RESTORE_REQUEST).exists()

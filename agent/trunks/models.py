@@ -117,6 +117,9 @@ class CallRecord(BaseModel):
     queue_wait_s = peewee.FloatField(null=True)
     #: The extension that transferred the call to its caller, "" if none.
     transferred_by = peewee.CharField(max_length=64, default="")
+    #: Why the call ended when the PBX cut it ("cut: the PBX stopped"),
+    #: None for a call its phones ended.
+    end_reason = peewee.TextField(null=True)
 
     class Meta:
         table_name = "cdr"

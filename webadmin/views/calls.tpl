@@ -35,7 +35,7 @@
   % for call in calls:
     <tr>
       <td><time datetime="{{call.start}}">{{local_clock(call.start)}}</time></td><td>{{call.direction}}</td><td>{{call.src}}</td><td>{{call.dst}}{{!'<br><small class="transferred">transferred by ' if call.transferred_by else ''}}{{call.transferred_by or ''}}{{!'</small>' if call.transferred_by else ''}}</td>
-      <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}</td><td>{{call.billsec}}</td>
+      <td>{{call.did or '-'}}</td><td>{{call.trunk or '-'}}</td><td>{{call.disposition or 'in progress'}}{{!'<br><small class="end-reason">' if call.end_reason else ''}}{{call.end_reason}}{{!'</small>' if call.end_reason else ''}}</td><td>{{call.billsec}}</td>
       % if can_listen:
       <td class="recording">
         % if call.call_id not in audio:
