@@ -109,6 +109,7 @@ def csv_text(report: CallReport) -> str:
                     "",
                     "",
                     "",
+                    "",
                     agent.talk_s,
                     round(agent.talk_s / agent.answered) if agent.answered else 0,
                 ]
@@ -126,6 +127,7 @@ def _queue_row(q: QueueFigures) -> list:
         q.offered,
         q.answered,
         q.abandoned + q.timed_out,
+        "",
         "",
         "",
         "",
