@@ -101,7 +101,7 @@ def test_bad_settings_are_refused_naming_the_field_and_change_nothing(lan, dirs)
     )  # fmt: skip
     assert refused.returncode == 2
     error = json.loads(refused.stdout)["error"]
-    assert error["field"] == "gateway"
+    assert error["field"] == "--gateway"
     assert "inside 203.0.113.0/24" in error["message"]
     assert lan.addresses() == [START_ADDRESS]
     assert not (root / "etc/hostname").exists()
