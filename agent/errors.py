@@ -67,8 +67,12 @@ class InvalidInput(PbxError):
 
     def renamed(self, field: str) -> InvalidInput:
         """The same refusal naming the field as another surface calls it
-        (a CLI option for an API field)."""
-        return InvalidInput(field, self.value, self.rule)
+        (a CLI option for an API field), of the same kind."""
+        message = field + self.message.removeprefix(self.field or "")
+        # Not through __init__: a subclass's takes other arguments.
+        other = type(self).__new__(type(self), message)
+        other.__dict__.update(vars(self), message=message, field=field)
+        return other
 
 
 class NotFound(PbxError):

@@ -57,9 +57,9 @@ def test_the_latest_scheduled_moment_is_the_one_a_backup_is_due_for(schedule, no
 @pytest.mark.parametrize(
     ("args", "field", "rule"),
     [
-        (["--hour", "24"], "hour", "0 to 23"),
-        (["--keep", "0"], "keep", "1 to 100"),
-        (["--keep", "101"], "keep", "1 to 100"),
+        (["--hour", "24"], "--hour", "0 to 23"),
+        (["--keep", "0"], "--keep", "1 to 100"),
+        (["--keep", "101"], "--keep", "1 to 100"),
     ],
 )
 def test_a_bad_schedule_is_refused_naming_the_field_and_changes_nothing(

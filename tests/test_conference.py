@@ -145,14 +145,14 @@ def test_a_room_number_taken_by_an_extension_is_refused(pbx_data):
     result = pbx_data.cli(
         "conference", "set", "800", "--name", "X", "--max-members", "30", "--json"
     )
-    assert result.json()["error"]["field"] == "max_members"
+    assert result.json()["error"]["field"] == "--max-members"
     result = pbx_data.cli(
         "conference", "set", "800", "--name", "X", "--wait-for-moderator", "--json"
     )
-    assert result.json()["error"]["field"] == "wait_for_moderator"
+    assert result.json()["error"]["field"] == "--wait-for-moderator"
     result = pbx_data.cli(
         "conference", "set", "800", "--name", "X", "--pin", "1234",
         "--moderator-pin", "1234", "--json",
     )  # fmt: skip
-    assert result.json()["error"]["field"] == "moderator_pin"
+    assert result.json()["error"]["field"] == "--moderator-pin"
     assert pbx_data.cli("conference", "list", "--json").json() == []

@@ -378,9 +378,9 @@ def test_bad_recipients_urls_and_types_are_refused_naming_the_field(office):
                       "coffee-spilled", "--json")  # fmt: skip
 
     assert recipients.returncode == url.returncode == kind.returncode == 2
-    assert recipients.json()["error"]["field"] == "recipients"
+    assert recipients.json()["error"]["field"] == "--recipients"
     assert url.json()["error"]["field"] == "url"
-    assert kind.json()["error"]["field"] == "types"
+    assert kind.json()["error"]["field"] == "--types"
 
 
 def test_the_events_page_lists_filters_and_the_settings_page_refuses_bad_input(

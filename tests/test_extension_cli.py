@@ -47,10 +47,10 @@ def test_the_sip_password_is_not_stored_in_clear(pbx_data):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["1O1", "--name", "A"], 'extension "1O1": digits only, 2 to 6 of them'),
-        (["1", "--name", "A"], 'extension "1": digits only, 2 to 6 of them'),
+        (["1O1", "--name", "A"], 'number "1O1": digits only, 2 to 6 of them'),
+        (["1", "--name", "A"], 'number "1": digits only, 2 to 6 of them'),
         (["1234567", "--name", "A"], "digits only, 2 to 6 of them"),
-        (["0101", "--name", "A"], 'extension "0101": must not start with 0'),
+        (["0101", "--name", "A"], 'number "0101": must not start with 0'),
         (["103", "--name", ""], "name: must not be empty"),
         (["103", "--name", "Bob\u202egnp.exe"], "invisible characters"),
         (["103", "--name", 'A "quoted" name'], "no double quotes"),

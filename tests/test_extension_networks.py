@@ -90,7 +90,7 @@ def test_cli_refuses_a_bad_network_and_changes_nothing(pbx_data):
     missing = pbx_data.cli("allowed-networks", "show", "999", "--json")
 
     assert bad.returncode == 2
-    assert bad.json()["error"]["field"] == "allowed_networks"
+    assert bad.json()["error"]["field"] == "NET"
     assert "1.2.3.4/40" in bad.json()["error"]["message"]
     shown = pbx_data.cli("allowed-networks", "show", "101", "--json").json()
     assert shown["allowed_networks"] == ["10.0.0.0/8"]

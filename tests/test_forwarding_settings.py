@@ -85,16 +85,16 @@ def test_forwards_and_dnd_are_set_shown_and_cleared(pbx):
 @pytest.mark.parametrize(
     ("args", "field", "rule"),
     [
-        (("--always", "sales"), "forward_always", "an extension number or"),
+        (("--always", "sales"), "--always", "an extension number or"),
         (
             ("--busy", "5551234"),
-            "forward_busy",
+            "--busy",
             "neither an extension, an IVR menu or a conference room, nor",
         ),
-        (("--unreachable", "101"), "forward_unreachable", "to itself"),
-        (("--no-answer-seconds", "2"), "no_answer_s", "5 to 120"),
-        (("--no-answer-seconds", "121"), "no_answer_s", "5 to 120"),
-        (("--no-answer-seconds", "soon"), "no_answer_s", "5 to 120"),
+        (("--unreachable", "101"), "--unreachable", "to itself"),
+        (("--no-answer-seconds", "2"), "--no-answer-seconds", "5 to 120"),
+        (("--no-answer-seconds", "121"), "--no-answer-seconds", "5 to 120"),
+        (("--no-answer-seconds", "soon"), "--no-answer-seconds", "5 to 120"),
     ],
     ids=["not-a-number", "no-route-dials-it", "itself", "short", "long", "words"],
 )
@@ -112,19 +112,19 @@ def test_a_forward_always_loop_is_refused_when_saved(pbx):
     assert pbx.cli("extension", "forward", "102", "--always", "103").returncode == 0
     assert pbx.cli("extension", "forward", "103", "--always", "101").returncode == 0
     result = pbx.cli("extension", "forward", "101", "--always", "102", "--json")
-    assert "101 -> 102 -> 103 -> 101" in refused(result, "forward_always")
+    assert "101 -> 102 -> 103 -> 101" in refused(result, "--always")
     assert shown(pbx)["forward_always"] == ""
 
 
 def test_an_outside_number_is_accepted_once_a_route_lets_the_extension_dial_it(pbx):
     result = pbx.cli("extension", "forward", "101", "--busy", "5551234", "--json")
-    refused(result, "forward_busy")
+    refused(result, "--busy")
     trunk = pbx.cli("trunk", "add", "acme", "--kind", "peer", "--host", "127.0.0.1")
     assert trunk.returncode == 0, trunk.stderr
     route = pbx.cli("route", "add", "local", "--pattern", "NXXXXXX", "--trunk", "acme")
     assert route.returncode == 0, route.stderr
     result = pbx.cli("extension", "forward", "101", "--busy", "+5551234", "--json")
-    refused(result, "forward_busy")  # the route's pattern takes no "+"
+    refused(result, "--busy")  # the route's pattern takes no "+"
     result = pbx.cli("extension", "forward", "101", "--busy", "5551234", "--json")
     assert result.returncode == 0, result.stderr
     assert shown(pbx)["forward_busy"] == "5551234"

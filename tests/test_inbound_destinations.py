@@ -238,12 +238,12 @@ def test_a_time_condition_sends_night_calls_to_a_mailbox(office):
 @pytest.mark.parametrize(
     ("args", "field", "rule"),
     [
-        (["--to", "ivr:599"], "destination", "no such IVR menu"),
-        (["--to", "queue:799"], "destination", "no such queue"),
-        (["--to", "conference:899"], "destination", "no such conference room"),
-        (["--to", "voicemail:102"], "destination", "no mailbox"),
-        (["--to", "fax:1"], "destination_kind", "one of"),
-        (["--to", "hangup:5"], "destination", "hangup takes no number"),
+        (["--to", "ivr:599"], "--to", "no such IVR menu"),
+        (["--to", "queue:799"], "--to", "no such queue"),
+        (["--to", "conference:899"], "--to", "no such conference room"),
+        (["--to", "voicemail:102"], "--to", "no mailbox"),
+        (["--to", "fax:1"], "--to", "one of"),
+        (["--to", "hangup:5"], "--to", "hangup takes no number"),
     ],
 )
 def test_a_destination_that_does_not_exist_is_refused_and_nothing_saved(
@@ -296,7 +296,7 @@ def test_a_ring_group_fails_over_to_a_mailbox_and_loops_are_refused(office):
         "--failover", "ring_group:651", "--json",
     )  # fmt: skip
     assert again.returncode == 2
-    assert again.json()["error"]["field"] == "failover"
+    assert again.json()["error"]["field"] == "--failover"
     assert "leads back" in again.json()["error"]["message"]
 
     ok(pbx.cli("inbound", "add", DID_GROUP, "--to", "ring_group:650"))

@@ -131,7 +131,7 @@ def test_a_server_that_is_not_there_is_reported_plainly(pbx_data, smtp):
         (["--host=bad host!", "--sender=a@example.com"], "host"),
         (["--host=127.0.0.1", "--sender=a@example.com", "--port=70000"], "port"),
         (["--host=127.0.0.1"], "sender: required"),
-        (["--sender-name=two\nlines"], "sender_name"),
+        (["--sender-name=two\nlines"], "--sender-name"),
     ],
 )
 def test_bad_settings_are_refused_and_change_nothing(pbx_data, args, message):

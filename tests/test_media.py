@@ -220,7 +220,7 @@ def test_a_pin_that_is_not_digits_is_refused_naming_the_field(pbx_data):
     pbx_data.cli("extension", "add", "101", "--name", "A")
     result = pbx_data.cli("voicemail", "set", "101", "--pin", "12a4", "--json")
     assert result.returncode == 2
-    assert result.json()["error"]["field"] == "pin"
+    assert result.json()["error"]["field"] == "--pin"
     assert "digits only" in result.json()["error"]["message"]
     assert pbx_data.cli("voicemail", "list", "--json").json() == []
 

@@ -19,7 +19,7 @@ ADD = {
 }
 #: The field each command names when it refuses a number.
 FIELD = {
-    "extension": "extension",
+    "extension": "number",
     "ring group": "number",
     "IVR menu": "number",
     "conference room": "number",
@@ -64,7 +64,7 @@ def test_a_number_set_as_emergency_number_is_refused_for_an_extension(office):
     changed = office.cli("event", "options", "--emergency-numbers", "112 999")
     assert changed.returncode == 0, changed.stderr
 
-    message = refused(office.cli(*ADD["extension"]("999"), "--json"), "extension")
+    message = refused(office.cli(*ADD["extension"]("999"), "--json"), "number")
 
     assert "emergency number" in message
 
@@ -77,7 +77,7 @@ def test_an_internal_number_may_not_become_an_emergency_number(office):
             office.cli(
                 "event", "options", "--emergency-numbers", f"112 911 {number}", "--json"
             ),
-            "emergency_numbers",
+            "--emergency-numbers",
         )
         assert number in message and "already" in message
     options = office.cli("event", "options", "--json").json()

@@ -108,13 +108,13 @@ def test_page_groups_are_listed_changed_and_removed(pbx_data):
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (("700", "--name", "S", "--members", "109"), "members"),
-        (("700", "--name", "S", "--members", "101,101"), "members"),
-        (("700", "--name", "S", "--members", "101,102,103,104"), "members"),
+        (("700", "--name", "S", "--members", "109"), "--members"),
+        (("700", "--name", "S", "--members", "101,101"), "--members"),
+        (("700", "--name", "S", "--members", "101,102,103,104"), "--members"),
         (("101", "--name", "S", "--members", "102"), "number"),
         (("7a", "--name", "S", "--members", "102"), "number"),
-        (("700", "--name", " ", "--members", "102"), "name"),
-        (("700", "--name", "Shop\x07", "--members", "102"), "name"),
+        (("700", "--name", " ", "--members", "102"), "--name"),
+        (("700", "--name", "Shop\x07", "--members", "102"), "--name"),
     ],
 )
 def test_bad_page_group_input_is_refused_naming_the_field(pbx_data, args, field):

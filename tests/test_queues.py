@@ -441,7 +441,7 @@ def test_a_static_agent_s_login_codes_change_nothing_and_say_so(pbx, extensions)
     for extension in ("102", "999"):
         refused = pbx.cli("queue", "agents", "600", "--logout", extension, "--json")
         assert refused.returncode == 2, refused.stdout
-        assert refused.json()["error"]["field"] == "extension"
+        assert refused.json()["error"]["field"] == "--logout"
     login = pbx.cli("queue", "agents", "600", "--login", "102")
     assert login.returncode == 2, login.stdout
     assert "a static agent of queue 600, always logged in" in login.stderr

@@ -239,8 +239,6 @@ def test_a_recording_setting_outside_the_choices_is_refused(pbx_data):
     pbx_data.add_extension("101")
     refused = pbx_data.cli("extension", "recording", "101", "sometimes")
     assert refused.returncode != 0
-    assert 'recording "sometimes": one of off, inbound, outbound, both' in (
-        refused.stderr
-    )
+    assert 'mode "sometimes": one of off, inbound, outbound, both' in (refused.stderr)
     shown = pbx_data.cli("extension", "show", "101", "--json")
     assert shown.json().get("recording", "off") == "off"

@@ -464,9 +464,9 @@ def test_the_command_line_writes_the_files_and_names_a_bad_field(pbx_data, tmp_p
     assert csv_written.stdout.startswith(f"report written to {csv_file} (")
     assert csv_file.read_text().startswith("grouping,key,name,calls")
     assert as_csv.stdout.splitlines()[0].startswith("grouping,key,name,calls")
-    assert backwards.returncode == 2 and 'from "2026-12-05"' in backwards.stderr
-    assert unknown.returncode == 2 and 'group "queue"' in unknown.stderr
-    assert no_address.returncode == 2 and "recipients" in no_address.stderr
+    assert backwards.returncode == 2 and '--from "2026-12-05"' in backwards.stderr
+    assert unknown.returncode == 2 and '--group "queue"' in unknown.stderr
+    assert no_address.returncode == 2 and '--to "nobody"' in no_address.stderr
     assert listed.json() == []
 
 

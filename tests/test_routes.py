@@ -75,7 +75,7 @@ def test_route_with_an_impossible_pattern_is_refused_naming_the_pattern(pbx):
     result = pbx.cli(
         "route", "add", "bad", "--pattern", "[5-1]XX", "--trunk", "acme", "--json"
     )
-    assert "empty" in refused(result, "pattern")
+    assert "empty" in refused(result, "--pattern")
     assert pbx.cli("route", "list", "--json").json() == []
 
 
@@ -83,7 +83,7 @@ def test_route_without_a_known_trunk_is_refused(pbx):
     result = pbx.cli(
         "route", "add", "r", "--pattern", "X.", "--trunk", "nope", "--json"
     )
-    assert "no such trunk" in refused(result, "trunks")
+    assert "no such trunk" in refused(result, "--trunk")
 
 
 def test_route_for_an_unknown_extension_is_refused(pbx):
@@ -99,7 +99,7 @@ def test_route_for_an_unknown_extension_is_refused(pbx):
         "999",
         "--json",
     )
-    refused(result, "extensions")
+    refused(result, "--extension")
 
 
 def test_routes_keep_their_order_and_can_be_moved(pbx):
@@ -137,12 +137,12 @@ def test_register_trunk_needs_its_credentials(pbx):
 @pytest.mark.parametrize(
     ("option", "value", "field"),
     [
-        ("--host", "bad host!", "host"),
-        ("--port", "70000", "port"),
-        ("--port", "\u0665\u0660\u0666\u0660", "port"),
-        ("--transport", "sctp", "transport"),
-        ("--caller-id-header", "x-cid", "caller_id_header"),
-        ("--did-header", "from", "did_header"),
+        ("--host", "bad host!", "--host"),
+        ("--port", "70000", "--port"),
+        ("--port", "\u0665\u0660\u0666\u0660", "--port"),
+        ("--transport", "sctp", "--transport"),
+        ("--caller-id-header", "x-cid", "--caller-id-header"),
+        ("--did-header", "from", "--did-header"),
     ],
 )
 def test_trunk_fields_are_checked(pbx, option, value, field):
@@ -215,11 +215,11 @@ def test_day_and_night_mode_forced_by_hand_win_over_the_clock():
 
 def test_time_condition_fields_are_checked(pbx):
     base = ["timecondition", "add", "office", "--open", "101", "--closed", "101"]
-    refused(pbx.cli(*base, "--timezone", "Mars/Olympus", "--json"), "timezone")
-    refused(pbx.cli(*base, "--timezone", "localtime", "--json"), "timezone")
+    refused(pbx.cli(*base, "--timezone", "Mars/Olympus", "--json"), "--timezone")
+    refused(pbx.cli(*base, "--timezone", "localtime", "--json"), "--timezone")
     refused(
         pbx.cli(*base, "--timezone", "UTC", "--hours", "mon=17:00-09:00", "--json"),
-        "hours",
+        "--hours",
     )
     refused(
         pbx.cli(
@@ -230,13 +230,13 @@ def test_time_condition_fields_are_checked(pbx):
             "mon=\u0660\u0669:\u0660\u0660-17:00",
             "--json",
         ),
-        "hours",
+        "--hours",
     )
     refused(
         pbx.cli(
             *base, "--timezone", "UTC", "--holiday", "2026-12-26..2026-12-24", "--json"
         ),
-        "holidays",
+        "--holiday",
     )
     result = pbx.cli(
         "timecondition",
@@ -250,13 +250,13 @@ def test_time_condition_fields_are_checked(pbx):
         "time_condition:office",
         "--json",
     )
-    refused(result, "closed_destination")
+    refused(result, "--closed")
 
 
 def test_ring_group_fields_are_checked(pbx):
     refused(
         pbx.cli("ringgroup", "add", "600", "--name", "S", "--member", "999", "--json"),
-        "members",
+        "--member",
     )
     refused(
         pbx.cli("ringgroup", "add", "101", "--name", "S", "--member", "101", "--json"),
@@ -275,7 +275,7 @@ def test_ring_group_fields_are_checked(pbx):
             "random",
             "--json",
         ),
-        "strategy",
+        "--strategy",
     )
     refused(
         pbx.cli(

@@ -49,10 +49,10 @@ def test_a_speed_dial_is_listed_with_what_phones_dial_and_can_be_changed(pbx_dat
         (["1234", "102"], "code", "digits only, 1 to 3"),
         (["7", "9*55"], "number", "1 to 32 digits"),
         (["7", ""], "number", "1 to 32 digits"),
-        (["7", "102", "--name", "x" * 65], "name", "at most 64"),
+        (["7", "102", "--name", "x" * 65], "--name", "at most 64"),
         (["٣", "102"], "code", "digits only, 1 to 3"),
         (["7", "١٠٢"], "number", "1 to 32 digits"),
-        (["7", "102", "--name", "Line\nbreak"], "name", "control or invisible"),
+        (["7", "102", "--name", "Line\nbreak"], "--name", "control or invisible"),
     ],
 )
 def test_a_bad_speed_dial_is_refused_naming_the_field_and_nothing_is_saved(

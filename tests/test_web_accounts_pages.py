@@ -114,7 +114,7 @@ def test_an_empty_extension_range_is_refused_and_every_extension_is_said_plainly
     shown = re.search(r'id="extension_ranges-error">([^<]*)<', page.body)
 
     assert cli.returncode != 0
-    assert "extension_ranges" in cli.stderr + cli.stdout
+    assert "--extensions: numbers or ranges" in cli.stderr + cli.stdout
     assert "leave out --extensions" in cli.stderr + cli.stdout
     assert (by_api.status, by_api.json()["field"]) == (422, "extension_ranges")
     assert page.status == 422 and shown and "Every extension" in shown.group(1)

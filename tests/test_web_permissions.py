@@ -367,7 +367,7 @@ def test_a_custom_role_cannot_grant_account_management(shared_pbx):
         "role", "add", "sneaky", "--module", "accounts=edit", "--json"
     )
     assert refused.returncode == 2
-    assert refused.json()["error"]["field"] == "modules"
+    assert refused.json()["error"]["field"] == "--module"
 
 
 def test_a_range_limited_role_reaches_only_the_mailboxes_of_its_extensions(

@@ -71,11 +71,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     command = partial(parsers.command, actions)
 
     command("list", networks_list, "extensions limited to some networks")
-    command("show", networks_show, "one extension's networks").add_argument("number")
+    show = command("show", networks_show, "one extension's networks")
+    show.add_argument("number")
+    parsers.fields_named(show, parsers.EXTENSION_ARGUMENT)
     setter = command("set", networks_set, "limit an extension to these networks")
     setter.add_argument("number")
     setter.add_argument(
         "networks", nargs="+", metavar="NET", help="addresses or CIDR networks"
     )
+    parsers.fields_named(
+        setter, parsers.EXTENSION_ARGUMENT | {"allowed_networks": "networks"}
+    )
     clear = command("clear", networks_clear, "let an extension register from anywhere")
     clear.add_argument("number")
+    parsers.fields_named(clear, parsers.EXTENSION_ARGUMENT)

@@ -84,10 +84,12 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
 
     show = command("features", features_show, "show do-not-disturb and forwards")
     show.add_argument("number")
+    parsers.fields_named(show, parsers.EXTENSION_ARGUMENT)
 
     dnd = command("dnd", features_dnd, "turn do-not-disturb on or off")
     dnd.add_argument("number")
     dnd.add_argument("state", choices=("on", "off"))
+    parsers.fields_named(dnd, parsers.EXTENSION_ARGUMENT)
 
     waiting = command(
         "call-waiting",
@@ -96,6 +98,7 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
     )
     waiting.add_argument("number")
     waiting.add_argument("state", choices=("on", "off"))
+    parsers.fields_named(waiting, parsers.EXTENSION_ARGUMENT)
 
     forward = command(
         "forward",
@@ -126,4 +129,9 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
         metavar="KIND",
         help="remove these forwards: "
         + ", ".join(k.replace("_", "-") for k in FORWARD_KINDS),
+    )
+    forwards = {forward_field(kind): kind for kind in FORWARD_KINDS}
+    parsers.fields_named(
+        forward,
+        parsers.EXTENSION_ARGUMENT | forwards | {"no_answer_s": "no_answer_seconds"},
     )

@@ -110,6 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=whole_number, default=5, help="seconds to answer")
     p.add_argument("--retries", type=whole_number, default=3)
     p.add_argument("--no-dial-by-extension", action="store_true")
+    parsers.fields_named(p, {"digit_timeout_s": "timeout", "choices": "choice"})
     command("list", ivr_list, "list menus")
     p = command("show", ivr_show, "show one menu")
     p.add_argument("number")

@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING
 
 from agent.accounts.roles import CONSOLE, Role
 from agent.cli.output import padded, print_json
-from agent.cli.parsers import command, whole_number
-from agent.errors import PbxError
+from agent.cli.parsers import (
+    EXTENSION_ARGUMENT,
+    command,
+    fields_named,
+    option_of,
+    whole_number,
+)
+from agent.errors import InvalidInput, PbxError
 
 if TYPE_CHECKING:
     from agent.appliance import Appliance
@@ -428,17 +434,21 @@ def _declare_extension(sub: _OneCommand) -> None:
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--email", help="e-mail address for voicemail and notices")
     _password_options(add)
+    fields_named(add, EXTENSION_ARGUMENT)
 
     command(ext_sub, "list", extension_list, "list extensions")
     show = command(ext_sub, "show", extension_show, "show one extension and its phones")
     show.add_argument("number")
+    fields_named(show, EXTENSION_ARGUMENT)
     remove = command(ext_sub, "remove", extension_remove, "remove an extension")
     remove.add_argument("number")
+    fields_named(remove, EXTENSION_ARGUMENT)
     setpw = command(
         ext_sub, "set-password", extension_set_password, "change the SIP password"
     )
     setpw.add_argument("number")
     _password_options(setpw)
+    fields_named(setpw, EXTENSION_ARGUMENT)
     pickup = command(
         ext_sub,
         "set-pickup-group",
@@ -447,6 +457,7 @@ def _declare_extension(sub: _OneCommand) -> None:
     )
     pickup.add_argument("number")
     pickup.add_argument("group", help="letters, digits, - and _; '' for none")
+    fields_named(pickup, EXTENSION_ARGUMENT | {"pickup group": "group"})
     features_cli.register(ext_sub)
     people.register(sub, command, ext_sub)
     recording_cli.register(sub, ext_sub)
@@ -574,6 +585,17 @@ def _command_named(arguments: list[str]) -> set[str]:
     return {named} if named else set()
 
 
+def _as_typed(refusal: InvalidInput, args: argparse.Namespace) -> InvalidInput:
+    """The refusal naming the option the user typed (``--ring-time``), or
+    the positional argument as ``--help`` shows it, not the API's field
+    (``ring_s``): a command's own parser says which is which."""
+    parser = getattr(args, "command_parser", None)
+    option = option_of(parser, refusal.field) if parser and refusal.field else None
+    if option is None or option == refusal.field:
+        return refusal
+    return refusal.renamed(option)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     bad = _undecodable_argument(arguments)
@@ -622,6 +644,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"edgepbx: {exc.filename or 'data'}: {exc.strerror}", file=sys.stderr)
         return EXIT_REFUSED
     except PbxError as exc:
+        if isinstance(exc, InvalidInput):
+            exc = _as_typed(exc, args)
         if getattr(args, "json", False):
             error = {"type": exc.kind, "field": exc.field, "message": str(exc)}
             rows = getattr(exc, "errors", None)

@@ -10,7 +10,7 @@ import argparse
 
 from agent.accounts.roles import CONSOLE
 from agent.cli.output import print_json
-from agent.cli.parsers import whole_number
+from agent.cli.parsers import fields_named, whole_number
 from agent.db import offline
 from agent.network.service import NetworkService
 from agent.settings import Settings
@@ -157,6 +157,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds to confirm before it is undone (default 60)",
     )
+    fields_named(p, {"address": "static", "voice_vlan.address": "vlan_address"})
     command("confirm", confirm, "keep the settings on trial")
     command("revert", revert, "undo the settings on trial now")
     command("boot", boot, "at start-up: undo an unconfirmed change, else apply")

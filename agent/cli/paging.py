@@ -9,7 +9,6 @@ from functools import partial
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
-from agent.cli.parsers import options_named
 from agent.paging.broadcasts import BroadcastService
 from agent.paging.service import PagingService
 
@@ -80,27 +79,16 @@ def _show_broadcast(info, as_json: bool) -> None:
     )
 
 
-#: The service's fields as ``paging broadcast set`` names them.
-BROADCAST_OPTIONS = {
-    "page_group": "--page-group",
-    "prompt": "--prompt",
-    "weekdays": "--weekdays",
-    "time_of_day": "--time",
-    "on_date": "--date",
-}
-
-
 def broadcast_set(app: Appliance, args: argparse.Namespace) -> int:
-    with options_named(BROADCAST_OPTIONS):
-        saved = BroadcastService(app.settings, CONSOLE).save(
-            args.name,
-            page_group=args.page_group,
-            prompt=args.prompt,
-            weekdays=_members(args.weekdays) or [],
-            time_of_day=args.time,
-            on_date=args.date,
-            enabled=not args.disabled,
-        )
+    saved = BroadcastService(app.settings, CONSOLE).save(
+        args.name,
+        page_group=args.page_group,
+        prompt=args.prompt,
+        weekdays=_members(args.weekdays) or [],
+        time_of_day=args.time,
+        on_date=args.date,
+        enabled=not args.disabled,
+    )
     _show_broadcast(saved.info, args.json)
     return EXIT_OK
 
@@ -171,6 +159,7 @@ def _register_broadcasts(paging_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", help="one day instead, like 2026-12-24")
     p.add_argument("--time", required=True, help="HH:MM in the appliance's time zone")
     p.add_argument("--disabled", action="store_true", help="saved, not scheduled")
+    parsers.fields_named(p, {"time_of_day": "time", "on_date": "date"})
     command("list", broadcast_list, "list broadcasts")
     for name, handler, text in (
         ("show", broadcast_show, "show one broadcast"),

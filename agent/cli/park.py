@@ -66,3 +66,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=whole_number,
         help="seconds before a parked call rings the parker again",
     )
+    parsers.fields_named(p, {"timeout_s": "timeout"})

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 
 from agent.errors import InvalidInput
+
+#: The services name an extension's number ``extension``; most commands
+#: take it as the argument ``number`` (``edgepbx extension dnd NUMBER on``).
+EXTENSION_ARGUMENT = {"extension": "number"}
 
 
 def command(
@@ -29,6 +34,40 @@ def options_named(options: dict[str, str]) -> Iterator[None]:
         if exc.field not in options:
             raise
         raise exc.renamed(options[exc.field]) from None
+
+
+def fields_named(parser: argparse.ArgumentParser, dests: dict[str, str]) -> None:
+    """Declare the service fields a command feeds from arguments of another
+    name, field to ``dest``: ``{"ring_s": "ring_time"}``, so that a refusal
+    of ``ring_s`` names ``--ring-time``. A field named as an argument's
+    ``dest`` needs no declaration; declare after adding the arguments."""
+    known = {action.dest for action in parser._actions}
+    unknown = set(dests.values()) - known
+    if unknown:
+        raise ValueError(f"{parser.prog}: no argument for {', '.join(sorted(unknown))}")
+    parser.set_defaults(fields_as_dests=dests)
+
+
+def option_of(parser: argparse.ArgumentParser, field: str) -> str | None:
+    """The argument of a command that feeds a service's field: its long
+    option, or a positional argument as ``--help`` shows it.
+
+    The field's ``dest`` is as declared with ``fields_named``, else the field
+    itself. A field within a value (``dns[0]``, ``choices.1``, ``sip.allow``)
+    is looked up whole, then by its first part, then by its last.
+    """
+    declared = parser.get_default("fields_as_dests") or {}
+    parts = [part for part in re.split(r"[.\[\]]", field) if part] or [field]
+    for name in dict.fromkeys([field, parts[0], parts[-1]]):
+        dest = declared.get(name, name)
+        for action in parser._actions:
+            if action.dest != dest or action.help == argparse.SUPPRESS:
+                continue
+            if action.option_strings:
+                long = [o for o in action.option_strings if o.startswith("--")]
+                return (long or action.option_strings)[0]
+            return action.metavar if isinstance(action.metavar, str) else dest
+    return None
 
 
 def whole_number(text: str) -> int:

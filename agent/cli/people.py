@@ -11,6 +11,7 @@ from agent.accounts import custom_roles
 from agent.accounts.roles import CONSOLE, MODULES
 from agent.appliance import Appliance
 from agent.cli.output import print_json
+from agent.cli.parsers import fields_named
 from agent.contacts.service import ContactService, visible_to_extension
 from agent.errors import InvalidInput
 from agent.extensions.service import import_csv
@@ -220,6 +221,7 @@ def register(sub, command, ext_sub) -> None:
             p.add_argument(
                 "--all-extensions", action="store_true", help="see every extension"
             )
+        fields_named(p, {"modules": "module", "extension_ranges": "extensions"})
     command(role_sub, "list", role_list, "list custom roles")
     p = command(role_sub, "remove", role_remove, "remove a custom role no one holds")
     p.add_argument("name")

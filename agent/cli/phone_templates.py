@@ -10,6 +10,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
+from agent.cli.parsers import fields_named
 from agent.errors import InvalidInput
 from agent.provisioning.inventory import PhoneService
 from agent.provisioning.profile import site_profile
@@ -99,6 +100,7 @@ def register(phone_sub: argparse._SubParsersAction, command) -> None:
     saved = command(sub, "set", template_set, "check a template and save it")
     which(saved)
     saved.add_argument("template", help="template file, or - for standard input")
+    fields_named(saved, {"body": "template"})
     which(command(sub, "reset", template_reset, "back to the built-in file"))
     preview = command(
         sub, "preview", template_preview, "print the file a template gives"
@@ -108,3 +110,4 @@ def register(phone_sub: argparse._SubParsersAction, command) -> None:
         "--template", help="an unsaved template file (default: the saved one)"
     )
     preview.add_argument("--mac", help="render for this phone, not a sample one")
+    fields_named(preview, {"body": "template"})

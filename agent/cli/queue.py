@@ -9,7 +9,7 @@ from functools import partial
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import parsers
-from agent.cli.parsers import options_named, whole_number
+from agent.cli.parsers import fields_named, options_named, whole_number
 from agent.queues.service import STRATEGIES, QueueService
 
 EXIT_OK = 0
@@ -51,33 +51,13 @@ def _fields(args: argparse.Namespace) -> dict:
     }
 
 
-#: The service's fields as ``queue add`` and ``queue set`` name them.
-OPTIONS = {
-    "name": "--name",
-    "strategy": "--strategy",
-    "agents": "--agents",
-    "failover": "--failover",
-    "music": "--music",
-    "ring_s": "--ring-time",
-    "max_wait_s": "--max-wait",
-    "announce_position": "--announce-position",
-    "announce_wait": "--announce-wait",
-    "announce_every_s": "--announce-every",
-    "service_level_s": "--service-level",
-}
-
-
 def queue_add(app: Appliance, args: argparse.Namespace) -> int:
-    with options_named(OPTIONS):
-        added = _service(app).add(args.number, **_fields(args))
-    _show(added.info, args.json)
+    _show(_service(app).add(args.number, **_fields(args)).info, args.json)
     return EXIT_OK
 
 
 def queue_set(app: Appliance, args: argparse.Namespace) -> int:
-    with options_named(OPTIONS):
-        changed = _service(app).set(args.number, **_fields(args))
-    _show(changed.info, args.json)
+    _show(_service(app).set(args.number, **_fields(args)).info, args.json)
     return EXIT_OK
 
 
@@ -107,9 +87,11 @@ def queue_remove(app: Appliance, args: argparse.Namespace) -> int:
 def queue_agents(app: Appliance, args: argparse.Namespace) -> int:
     service = _service(app)
     if args.login:
-        service.log_in(args.number, args.login)
+        with options_named({"extension": "--login"}):
+            service.log_in(args.number, args.login)
     if args.logout:
-        service.log_out(args.number, args.logout)
+        with options_named({"extension": "--logout"}):
+            service.log_out(args.number, args.logout)
     info = service.show(args.number)
     if args.json:
         print(json.dumps({"static": info.agents, "logged_in": info.logged_in}))
@@ -173,6 +155,15 @@ def _queue_fields(p: argparse.ArgumentParser, new: bool) -> None:
         "--service-level",
         type=whole_number,
         help="seconds within which an answered call counts as served in time",
+    )
+    fields_named(
+        p,
+        {
+            "ring_s": "ring_time",
+            "max_wait_s": "max_wait",
+            "announce_every_s": "announce_every",
+            "service_level_s": "service_level",
+        },
     )
 
 

@@ -84,6 +84,7 @@ def register(sub: argparse._SubParsersAction, ext_sub: argparse._SubParsersActio
     )
     p.add_argument("number")
     p.add_argument("mode", help=", ".join(service.MODES))
+    parsers.fields_named(p, parsers.EXTENSION_ARGUMENT | {"recording": "mode"})
 
     rec = sub.add_parser("recording", help="recorded calls: list and export")
     rec_sub = rec.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -107,3 +108,4 @@ def register_trunk(trunk_sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("name")
     p.add_argument("state", help="on or off")
+    parsers.fields_named(p, {"trunk": "name", "recording": "state"})

@@ -166,6 +166,7 @@ def _period_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAMES",
         help="groupings, comma-separated: " + ",".join(GROUPINGS) + " (default all)",
     )
+    parsers.fields_named(parser, {"from": "since", "to": "until"})
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -202,6 +203,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="csv, pdf (repeat for both; default both)",
     )
     add.add_argument("--group", metavar="NAMES", help="groupings (default all)")
+    parsers.fields_named(add, {"recipients": "to", "attachments": "attach"})
     scheduled("list", schedule_list, "list the scheduled reports")
     remove = scheduled("remove", schedule_remove, "stop e-mailing a report")
     remove.add_argument("name")

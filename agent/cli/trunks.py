@@ -12,7 +12,7 @@ from agent.appliance import Appliance
 from agent.cdr import records
 from agent.cli import recording as recording_cli
 from agent.cli.output import print_json
-from agent.cli.parsers import command, whole_number
+from agent.cli.parsers import command, fields_named, options_named, whole_number
 from agent.destinations import KINDS, TARGET_KINDS, destination_parts, usage
 from agent.routes import groups
 from agent.routes import guard as call_guard
@@ -337,12 +337,17 @@ def timecondition_add(app: Appliance, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _holidays(given: list[str] | None, option: str) -> list:
+    with options_named({"holidays": option}):
+        return [groups.parse_holiday(h) for h in given or []]
+
+
 def timecondition_set(app: Appliance, args: argparse.Namespace) -> int:
     info = groups.GroupService(CONSOLE).set_time_condition(
         args.name,
         mode=args.mode,
-        add_holidays=[groups.parse_holiday(h) for h in args.add_holiday or []],
-        remove_holidays=[groups.parse_holiday(h) for h in args.remove_holiday or []],
+        add_holidays=_holidays(args.add_holiday, "--add-holiday"),
+        remove_holidays=_holidays(args.remove_holiday, "--remove-holiday"),
     )
     _show_condition(info, args.json)
     return EXIT_OK
@@ -427,6 +432,11 @@ def _show_guard(guard: call_guard.CallGuard, as_json: bool) -> None:
     print(f"at once: {guard.concurrent_calls or 'no limit'} outbound calls")
 
 
+#: ``route add`` and ``route update`` give one pattern, trunk or extension
+#: per option; the service takes them as lists.
+ROUTE_ARGUMENTS = {"patterns": "pattern", "trunks": "trunk", "extensions": "extension"}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     def trunk_options(p: argparse.ArgumentParser) -> None:
         for option, help in TRUNK_OPTIONS:
@@ -444,6 +454,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--kind", required=True, help="register or peer")
     add.add_argument("--did", action="append", help="a DID on this trunk (repeat)")
     trunk_options(add)
+    fields_named(add, {"dids": "did"})
     tset = command(trunk_sub, "set", trunk_set, "change a trunk")
     tset.add_argument("name")
     tset.add_argument("--kind")
@@ -478,6 +489,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     radd.add_argument("--extension", action="append", help="only these may use it")
     radd.add_argument("--caller-id", help="number the carrier sees")
     radd.add_argument("--position", type=whole_number, help="1 is tried first")
+    fields_named(radd, ROUTE_ARGUMENTS)
     rup = command(route_sub, "update", route_update, "change an outbound route")
     rup.add_argument("name")
     rup.add_argument(
@@ -491,6 +503,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rup.add_argument(
         "--enabled", choices=("on", "off"), help="whether the route is tried"
     )
+    fields_named(rup, ROUTE_ARGUMENTS)
     command(route_sub, "list", route_list, "list outbound routes in order")
     mv = command(route_sub, "move", route_move, "change a route's place in the order")
     mv.add_argument("name")
@@ -508,6 +521,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="an extension's number, or " + usage(KINDS),
     )
     iadd.add_argument("--caller-id", help="only calls from this number")
+    fields_named(iadd, {"destination_kind": "to", "destination": "to"})
     command(in_sub, "list", inbound_list, "list inbound routes")
     iup = command(in_sub, "update", inbound_update, "change an inbound route")
     iup.add_argument("did")
@@ -515,6 +529,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     iup.add_argument("--to", help="an extension's number, or " + usage(KINDS))
     iup.add_argument(
         "--set-caller-id", help="the caller it is for from now on; empty: anyone"
+    )
+    # The service names the new caller ``caller_id``, as the API's body does.
+    fields_named(
+        iup,
+        {"destination_kind": "to", "destination": "to", "caller_id": "set_caller_id"},
     )
     irm = command(in_sub, "remove", inbound_remove, "remove an inbound route")
     irm.add_argument("did")
@@ -540,6 +559,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="change every field of the existing group with this number",
     )
+    fields_named(rga, {"members": "member", "ring_time_s": "ring_time"})
     command(rg_sub, "list", ringgroup_list, "list ring groups")
     rgr = command(rg_sub, "remove", ringgroup_remove, "remove a ring group")
     rgr.add_argument("number")
@@ -567,6 +587,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--replace",
         action="store_true",
         help="change the hours, holidays and targets of the existing condition",
+    )
+    fields_named(
+        tca,
+        {
+            "holidays": "holiday",
+            "open_destination": "open",
+            "closed_destination": "closed",
+        },
     )
     tcs = command(tc_sub, "set", timecondition_set, "force day/night, holidays")
     tcs.add_argument("name")

@@ -160,6 +160,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("on", "off"),
         help="send this box's messages to the transcription provider (default on)",
     )
+    parsers.fields_named(p, {"email_enabled": "email"})
     p = command("show", voicemail_show, "show one mailbox")
     p.add_argument("extension")
     command("list", voicemail_list, "list mailboxes")
