@@ -262,7 +262,10 @@ def test_a_bad_backup_is_refused_and_the_data_is_untouched(
 
 @pytest.mark.parametrize(
     ("passphrase", "reason"),
-    [(None, "the backup is sealed"), ("a wrong passphrase!", "wrong passphrase")],
+    [
+        (None, "--passphrase-file: the backup is sealed"),
+        ("a wrong passphrase!", "--passphrase-file: wrong passphrase"),
+    ],
 )
 def test_a_sealed_backup_needs_its_passphrase(tmp_path, pbx_data, passphrase, reason):
     pbx_data.add_extension("101")

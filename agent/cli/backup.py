@@ -10,6 +10,7 @@ from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.backup.schedule import WEEKDAYS, ScheduledBackups
+from agent.backup.sealing import SealError
 from agent.backup.service import BackupService
 from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
@@ -43,9 +44,12 @@ def create(app: Appliance, args: argparse.Namespace) -> int:
 def restore(app: Appliance, args: argparse.Namespace) -> int:
     # The CLI opened the appliance's database; let go of it before the swap.
     app.close()
-    report = BackupService(app.settings, CONSOLE).restore(
-        Path(args.file), _passphrase(args)
-    )
+    try:
+        report = BackupService(app.settings, CONSOLE).restore(
+            Path(args.file), _passphrase(args)
+        )
+    except SealError as exc:
+        raise SealError(f"--passphrase-file: {exc}") from None
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
