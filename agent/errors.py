@@ -97,6 +97,15 @@ class NotFound(PbxError):
     kind = "not-found"
 
 
+def no_such_extension(number: object) -> NotFound:
+    """The one wording of an extension that does not exist, or that the one
+    asking may not see (to them it does not exist either)."""
+    return NotFound(
+        f'extension "{printable(_shortened(number))}": no such extension',
+        field="extension",
+    )
+
+
 class AlreadyExists(PbxError):
     kind = "already-exists"
 

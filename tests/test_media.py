@@ -215,6 +215,17 @@ def test_a_pin_that_is_not_digits_is_refused_naming_the_field(pbx_data):
     assert pbx_data.cli("voicemail", "list", "--json").json() == []
 
 
+def test_a_mailbox_for_a_missing_extension_is_refused_as_every_command_says_it(
+    pbx_data,
+):
+    mailbox = pbx_data.cli("voicemail", "set", "999", "--pin", "2580")
+    extension = pbx_data.cli("extension", "show", "999")
+
+    assert mailbox.returncode == 2
+    assert 'extension "999": no such extension' in mailbox.stderr
+    assert mailbox.stderr.splitlines()[-1] == extension.stderr.splitlines()[-1]
+
+
 def test_a_message_is_e_mailed_with_the_wav_attached(pbx):
     from tests.mailserver import MailServer
 
