@@ -7,6 +7,7 @@ that is wrong and the rule it broke. Anything else that escapes is a bug.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 class PbxError(Exception):
@@ -36,6 +37,27 @@ def _shortened(value: object) -> str:
     return text[:QUOTED_VALUE_MAX] + "…"
 
 
+# Characters a value may hold that would break a message shown on one line
+# (a newline typed into a number) or hide what the value is: escaped.
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(value: object) -> str:
+    """value as a message quotes it, the same on every surface: control and
+    other invisible characters escaped (``150\\n`` for "150" and a newline),
+    every letter and digit of any script kept as it is."""
+    shown = []
+    for char in str(value):
+        if char in _NAMED_ESCAPES:
+            shown.append(_NAMED_ESCAPES[char])
+        elif unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}:
+            code = ord(char)
+            shown.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            shown.append(char)
+    return "".join(shown)
+
+
 # The user-information part of an address (RFC 3986 section 3.2.1): what
 # stands before "@" in the authority, "user:password" as often as not.
 _USERINFO = re.compile(r"//[^/?#]*@")
@@ -60,7 +82,7 @@ class InvalidInput(PbxError):
     def __init__(self, field: str, value: object, rule: str) -> None:
         if isinstance(value, str) and holds_credentials(value):
             value = None
-        shown = f' "{_shortened(value)}"' if value not in (None, "") else ""
+        shown = f' "{printable(_shortened(value))}"' if value not in (None, "") else ""
         super().__init__(f"{field}{shown}: {rule}", field=field)
         self.value = value
         self.rule = rule
@@ -77,6 +99,15 @@ class InvalidInput(PbxError):
 
 class NotFound(PbxError):
     kind = "not-found"
+
+
+def no_such_extension(number: object) -> NotFound:
+    """The one wording of an extension that does not exist, or that the one
+    asking may not see (to them it does not exist either)."""
+    return NotFound(
+        f'extension "{printable(_shortened(number))}": no such extension',
+        field="extension",
+    )
 
 
 class AlreadyExists(PbxError):

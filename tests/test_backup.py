@@ -262,7 +262,10 @@ def test_a_bad_backup_is_refused_and_the_data_is_untouched(
 
 @pytest.mark.parametrize(
     ("passphrase", "reason"),
-    [(None, "the backup is sealed"), ("a wrong passphrase!", "wrong passphrase")],
+    [
+        (None, "--passphrase-file: the backup is sealed"),
+        ("a wrong passphrase!", "--passphrase-file: wrong passphrase"),
+    ],
 )
 def test_a_sealed_backup_needs_its_passphrase(tmp_path, pbx_data, passphrase, reason):
     pbx_data.add_extension("101")
@@ -286,6 +289,29 @@ def test_a_sealed_backup_needs_its_passphrase(tmp_path, pbx_data, passphrase, re
     assert result.returncode == 2
     assert reason in result.stderr
     assert tree_digest(pbx_data.data_dir) == before
+
+
+def test_backup_output_in_a_missing_directory_or_over_a_file_is_refused(
+    tmp_path, pbx_data
+):
+    missing = tmp_path / "no-such-dir" / "x.backup"
+    kept = tmp_path / "kept.backup"
+    kept.write_bytes(b"last week's backup")
+
+    nowhere = pbx_data.cli("backup", "create", "--output", str(missing))
+    over = pbx_data.cli("backup", "create", "--output", str(kept))
+    unchanged = kept.read_bytes()
+    forced = pbx_data.cli("backup", "create", "--output", str(kept), "--force")
+
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.splitlines()[-1].startswith('edgepbx: --output "')
+    assert f"directory {missing.parent} does not exist" in nowhere.stderr
+    assert ".part" not in nowhere.stderr
+    assert over.returncode == 2
+    assert "the file exists (--force replaces it)" in over.stderr
+    assert unchanged == b"last week's backup"
+    assert forced.returncode == 0, forced.stderr
+    assert kept.read_bytes().startswith(b"\x1f\x8b")
 
 
 def test_a_backup_from_an_older_schema_is_migrated_at_the_next_start(

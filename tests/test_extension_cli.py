@@ -302,3 +302,25 @@ def test_a_command_imports_its_own_module_and_not_the_others(pbx_data):
     assert "list      list queues" in shown.stdout
     for heavy in ("agent.cli.queue", "agent.cli.trunks", "pjsua2", "jinja2"):
         assert heavy not in modules
+
+
+def test_a_csv_that_is_not_utf8_is_refused_naming_the_line_and_byte(pbx_data, tmp_path):
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(b"number,display_name\n101,Ana\n102,Jos\xe9\n")
+    imported = pbx_data.cli("extension", "import", str(latin))
+
+    assert imported.returncode == 2
+    assert "not UTF-8 text (line 3: byte 0xe9)" in imported.stderr
+    assert "codec can't decode" not in imported.stderr
+    assert extension_numbers(pbx_data) == []
+
+
+def test_a_value_with_a_newline_is_quoted_on_one_line_as_the_api_shows_it(
+    pbx_data,
+):
+    refused = pbx_data.cli("extension", "add", "150\n", "--name", "Lab")
+
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == (
+        'edgepbx: extension "150\\n": digits only, 2 to 6 of them'
+    )

@@ -225,6 +225,17 @@ def test_a_pin_that_is_not_digits_is_refused_naming_the_field(pbx_data):
     assert pbx_data.cli("voicemail", "list", "--json").json() == []
 
 
+def test_a_mailbox_for_a_missing_extension_is_refused_as_every_command_says_it(
+    pbx_data,
+):
+    mailbox = pbx_data.cli("voicemail", "set", "999", "--pin", "2580")
+    extension = pbx_data.cli("extension", "show", "999")
+
+    assert mailbox.returncode == 2
+    assert 'extension "999": no such extension' in mailbox.stderr
+    assert mailbox.stderr.splitlines()[-1] == extension.stderr.splitlines()[-1]
+
+
 def test_a_message_is_e_mailed_with_the_wav_attached(pbx):
     from tests.mailserver import MailServer
 
@@ -317,6 +328,34 @@ def test_an_unanswered_call_goes_to_voicemail_after_the_ring_time(tmp_path):
             assert message["reason"] == "unavailable"
     finally:
         pbx.stop()
+
+
+# The system prompts' tone before recording (beep.wav) is 700 Hz.
+BEEP_HZ = 700
+# Commercial PBXs greet in about 4-6 s ("101 is unavailable, please leave
+# a message after the tone"); the tone must follow within this.
+GREETING_MAX_S = 7.0
+
+
+def test_the_tone_comes_within_seconds_of_answer_and_a_short_message_is_kept(
+    pbx, extensions
+):
+    assert pbx.cli("voicemail", "set", "101", "--pin", PIN).returncode == 0
+    with phone(pbx, "102", extensions["102"], TONE_102) as b:
+        assert b.register() == 200
+        call = b.call("101")
+        call.wait_confirmed()
+        answered = time.monotonic()
+        heard = call.heard_tone(BEEP_HZ, timeout=15)
+        to_tone = time.monotonic() - answered
+        time.sleep(2.0)  # a two-second message: "call me back, please"
+        call.hangup()
+        call.wait_disconnected()
+    [message] = wait_messages(pbx, "101", 1)
+
+    assert heard, "no tone before recording"
+    assert to_tone < GREETING_MAX_S, f"{to_tone:.1f} s of greeting before the tone"
+    assert 1.0 <= message["duration_s"] <= 3.5
 
 
 def test_silence_ends_a_message_and_is_not_kept(pbx, extensions):

@@ -60,7 +60,7 @@ def test_a_mailbox_for_a_missing_extension_is_shown_at_the_extension(office, adm
         "/voicemail", {"extension": "999", "pin": "2580"}, csrf_from="/voicemail"
     )
     assert reply.status == 422
-    assert "999 does not exist" in field_error(reply.body, "extension")
+    assert field_error(reply.body, "extension") == 'extension "999": no such extension'
 
 
 def test_a_menu_pointing_nowhere_is_shown_at_its_keys(office, admin):

@@ -20,7 +20,7 @@ from agent.accounts.roles import PERMISSIONS, Permission, Role
 from agent.routes.service import InboundRouteInfo
 from tests.pbx import RunningPbx
 from tests.test_web_portal_voicemail import tone_wav
-from tests.webclient import api_client, signed_in
+from tests.webclient import api_client, field_error, signed_in
 from webadmin import form_versions, pages_trunks
 
 P = Permission
@@ -393,7 +393,10 @@ def test_a_range_limited_role_reaches_only_the_mailboxes_of_its_extensions(
     assert (pin.status, off.status, removed.status) == (404, 404, 404)
     assert pin.json()["field"] == "extension"
     assert "<td>201</td>" not in shown.body and "<td>101</td>" in shown.body
-    assert posted.status == 422 and "201 does not exist" in posted.body
+    assert posted.status == 422
+    assert field_error(posted.body, "extension") == (
+        'extension "201": no such extension'
+    )
     assert inside.status == 200
     box = shared_pbx.cli("voicemail", "show", "201", "--json").json()
     assert box["enabled"] is True

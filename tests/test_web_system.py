@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.firmware_machine import running_on_lab
-from tests.webclient import signed_in
+from tests.webclient import api_client, field_error, multipart, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,51 @@ def test_a_short_passphrase_is_shown_next_to_its_field(lab_pbx):
     assert reply.status == 422
     assert "12 characters or more" in reply.body
     assert 'id="passphrase-error"' in reply.body
+
+
+def test_a_sealed_backup_sent_without_its_passphrase_is_refused_at_that_field(
+    lab_pbx, tmp_path
+):
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("correct horse battery staple\n")
+    backup = tmp_path / "sealed.backup"
+    made = lab_pbx.cli(
+        "backup",
+        "create",
+        "--output",
+        str(backup),
+        "--passphrase-file",
+        str(passphrase),
+    )
+    assert made.returncode == 0, made.stderr
+    web = signed_in(lab_pbx)
+    token = web.get("/system").csrf_token()
+    form, form_type = multipart(
+        {"csrf_token": token, "passphrase": ""},
+        "sealed.backup",
+        backup.read_bytes(),
+        "backup",
+    )
+    body, body_type = multipart({}, "sealed.backup", backup.read_bytes(), "backup")
+
+    page = web.request(
+        "POST", "/system/restore", body=form, headers={"Content-Type": form_type}
+    )
+    api = api_client(lab_pbx, "super-administrator").request(
+        "POST",
+        "/api/v1/backups/restore",
+        body=body,
+        headers={"Content-Type": body_type},
+    )
+
+    assert page.status == 422
+    assert field_error(page.body, "restore_passphrase") == (
+        "the backup is sealed: give its passphrase"
+    )
+    assert 'id="restore_backup-error"' not in page.body
+    assert api.status == 422
+    assert api.json()["field"] == "passphrase"
+    assert "--passphrase-file" not in api.json()["detail"]
 
 
 def test_an_administrator_sees_mail_settings_but_no_firmware_or_backup(lab_pbx):

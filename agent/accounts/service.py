@@ -24,7 +24,13 @@ from agent.accounts.roles import SYSTEM, Permission, Principal, Role
 from agent.db import database
 from agent.db.models import Extension, UserAccount, utcnow
 from agent.devicekey import DeviceKey
-from agent.errors import AlreadyExists, InvalidInput, NotFound, TooManyAttempts
+from agent.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    no_such_extension,
+)
 from agent.events import catalogue, raise_event
 from agent.security import events
 
@@ -187,7 +193,7 @@ class AccountService:
         actor.require(Permission.CHANGE_EXTENSIONS)
         extension = Extension.get_or_none(Extension.number == (number or "").strip())
         if extension is None or not actor.sees_extension(extension.number):
-            raise NotFound("extension: no such extension", field="extension")
+            raise no_such_extension(number)
         username = f"{PORTAL_PREFIX}{extension.number}"
         password = passwords.generate_one_time_password()
         with database.atomic():

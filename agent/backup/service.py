@@ -383,9 +383,9 @@ class BackupService:
             source: BinaryIO = raw
             if sealing.is_sealed(head):
                 if passphrase is None:
-                    raise BackupRefused(
-                        "the backup is sealed: give its passphrase (--passphrase-file)"
-                    )
+                    # Each surface names its own field: the page's
+                    # Passphrase, the API's passphrase, the CLI's option.
+                    raise sealing.SealError("the backup is sealed: give its passphrase")
                 source = sealing.OpeningReader(raw, passphrase)  # type: ignore[assignment]
             elif not head.startswith(GZIP_MAGIC):
                 raise BackupRefused("not an edgepbx backup")

@@ -10,6 +10,7 @@ from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.backup.schedule import WEEKDAYS, ScheduledBackups
+from agent.backup.sealing import SealError
 from agent.backup.service import BackupService
 from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
@@ -29,9 +30,26 @@ def _passphrase(args: argparse.Namespace) -> str | None:
     return text.splitlines()[0] if text else ""
 
 
+def _output(args: argparse.Namespace) -> Path:
+    """The file --output names: in a directory that exists, and not a file
+    already there unless --force says to replace it."""
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise InvalidInput(
+            "--output", args.output, f"directory {output.parent} does not exist"
+        )
+    if output.is_dir():
+        raise InvalidInput("--output", args.output, "is a directory, not a file")
+    if output.exists() and not args.force:
+        raise InvalidInput(
+            "--output", args.output, "the file exists (--force replaces it)"
+        )
+    return output
+
+
 def create(app: Appliance, args: argparse.Namespace) -> int:
     service = BackupService(app.settings, CONSOLE)
-    manifest = service.create(Path(args.output), _passphrase(args))
+    manifest = service.create(_output(args), _passphrase(args))
     if args.json:
         print(json.dumps({"output": args.output} | manifest.to_dict(), indent=2))
     else:
@@ -43,9 +61,12 @@ def create(app: Appliance, args: argparse.Namespace) -> int:
 def restore(app: Appliance, args: argparse.Namespace) -> int:
     # The CLI opened the appliance's database; let go of it before the swap.
     app.close()
-    report = BackupService(app.settings, CONSOLE).restore(
-        Path(args.file), _passphrase(args)
-    )
+    try:
+        report = BackupService(app.settings, CONSOLE).restore(
+            Path(args.file), _passphrase(args)
+        )
+    except SealError as exc:
+        raise SealError(f"--passphrase-file: {exc}") from None
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -127,7 +148,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         return p
 
     p = command("create", create, "back up databases, keys and recordings")
-    p.add_argument("--output", required=True, help="the backup file to write")
+    p.add_argument(
+        "--output",
+        required=True,
+        help="the backup file to write, in a directory that exists",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the --output file if it exists (else it is refused)",
+    )
     p = command(
         "restore",
         restore,

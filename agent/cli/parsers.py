@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from agent.errors import InvalidInput
 
@@ -78,3 +80,23 @@ def whole_number(text: str) -> int:
             f"{text!r} is not a whole number (digits 0 to 9)"
         )
     return int(text)
+
+
+def text_file(name: str, *, field: str = "file") -> str:
+    """The text of a file named on the command line, or of standard input
+    for "-": UTF-8, a leading byte-order mark dropped. Text in another
+    encoding is refused with the line and byte where it stops being UTF-8."""
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(field, name, f"cannot be read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(
+            field,
+            name,
+            f"not UTF-8 text (line {line}: byte 0x{data[exc.start]:02x}); "
+            "save it as UTF-8",
+        ) from None

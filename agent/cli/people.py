@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from agent.accounts import custom_roles
 from agent.accounts.roles import CONSOLE, MODULES
 from agent.appliance import Appliance
 from agent.cli.output import print_json
-from agent.cli.parsers import fields_named
+from agent.cli.parsers import fields_named, text_file
 from agent.contacts.service import ContactService, visible_to_extension
 from agent.errors import InvalidInput
 from agent.extensions.service import import_csv
@@ -22,10 +20,7 @@ EXIT_OK = 0
 
 def read_file(name: str) -> str:
     """A CSV file named on the command line, or standard input for "-"."""
-    try:
-        return sys.stdin.read() if name == "-" else Path(name).read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("file", name, f"cannot be read ({exc})") from None
+    return text_file(name)
 
 
 def _modules(pairs: list[str]) -> dict[str, str]:

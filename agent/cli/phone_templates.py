@@ -6,12 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.cli.parsers import fields_named
-from agent.errors import InvalidInput
+from agent.cli.parsers import fields_named, text_file
 from agent.provisioning.inventory import PhoneService
 from agent.provisioning.profile import site_profile
 from agent.provisioning.templates import MAC, TemplateService
@@ -22,10 +20,7 @@ EXIT_OK = 0
 def _body(path: str | None) -> str | None:
     if path is None:
         return None
-    try:
-        return sys.stdin.read() if path == "-" else Path(path).read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("file", path, f"cannot be read ({exc})") from None
+    return text_file(path)
 
 
 def template_show(app: Appliance, args: argparse.Namespace) -> int:

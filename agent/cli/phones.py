@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import phone_firmware, phone_seen, phone_templates
 from agent.cli.output import print_json
-from agent.cli.parsers import command
-from agent.errors import InvalidInput, NotFound
+from agent.cli.parsers import command, text_file
+from agent.errors import NotFound
 from agent.provisioning.credentials import CredentialService
 from agent.provisioning.inventory import PhoneInfo, PhoneService
 from agent.provisioning.keys import (
@@ -43,10 +42,7 @@ def phone_add(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def phone_import(app: Appliance, args: argparse.Namespace) -> int:
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("file", args.file, f"cannot be read ({exc})") from None
+    text = text_file(args.file)
     added = _phones(app).import_csv(text)
     if args.json:
         print_json([info.to_dict() for info in added])

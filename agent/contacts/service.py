@@ -19,7 +19,13 @@ from agent import audit, csvimport
 from agent.accounts.roles import NumberRanges, Permission, Principal
 from agent.db import database
 from agent.db.models import Contact, Extension, Phonebook
-from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
+from agent.errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    no_such_extension,
+)
 from agent.extensions import rules as extension_rules
 
 NAME_MAX = 64
@@ -226,7 +232,7 @@ class ContactService:
         user's personal contacts are theirs alone)."""
         self.actor.require(Permission.VIEW_CONTACTS)
         if not self.actor.sees_extension(number):
-            raise NotFound("extension: no such extension", field="extension")
+            raise no_such_extension(number)
         return visible_to_extension(number, personal=False)
 
     # personal contacts of the principal's own extension
@@ -312,7 +318,7 @@ def visible_to_extension(number: str, personal: bool = True) -> list[ContactInfo
     """
     extension = Extension.get_or_none(Extension.number == number)
     if extension is None:
-        raise NotFound(f'extension "{number}": no such extension', field="extension")
+        raise no_such_extension(number)
     books = [
         b.id
         for b in Phonebook.select()

@@ -31,7 +31,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import BaseModel, ConferenceRoom, Extension, IvrMenu, utcnow
-from agent.errors import Forbidden, InvalidInput, NotFound
+from agent.errors import Forbidden, InvalidInput, no_such_extension
 from agent.sip.dial_patterns import PatternError, compile_pattern
 from agent.trunks.models import DialPatternRow, OutboundRoute, OutboundRouteTrunk
 
@@ -215,9 +215,7 @@ class FeatureService:
                     f"{self.actor.name}: may change only extension "
                     f"{self.actor.extension}'s own forwarding"
                 )
-            raise NotFound(
-                f'extension "{number}": no such extension', field="extension"
-            )
+            raise no_such_extension(number)
         return row
 
 

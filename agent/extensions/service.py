@@ -20,7 +20,12 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension, Phone, PhoneLine, utcnow
 from agent.devicekey import DeviceKey
-from agent.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
+from agent.errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidInput,
+    no_such_extension,
+)
 from agent.extensions import emails, references, rules
 from agent.extensions.registrations import Registrar
 from agent.sip import digest
@@ -413,9 +418,7 @@ class ExtensionService:
     def _row(self, number: str) -> Extension:
         row = Extension.get_or_none(Extension.number == number)
         if row is None or not self.actor.sees_extension(row.number):
-            raise NotFound(
-                f'extension "{number}": no such extension', field="extension"
-            )
+            raise no_such_extension(number)
         return row
 
     def _set_credentials(self, row: Extension, password: str) -> None:

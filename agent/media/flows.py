@@ -263,11 +263,20 @@ class LeaveMessage(Flow):
         if custom.exists():
             greeting = [custom]
         else:
+            # "101 is unavailable. Please leave your message after the
+            # tone": about 6 s for a three-digit number, as short as desk
+            # PBXs keep it. "The person at extension" and the how-to-finish
+            # instructions (hang up or press #) doubled it; a caller hangs up
+            # or presses # without being told.
             state = "vm-isonphone" if self.reason == "busy" else "vm-isunavail"
-            greeting = [prompt("vm-theperson"), *digit_prompts(number), prompt(state)]
+            greeting = [
+                *digit_prompts(number),
+                prompt(state),
+                prompt("vm-leavemsg"),
+            ]
         # Any digit skips the greeting to the tone.
         self.ask(
-            [*greeting, prompt("vm-intro")],
+            greeting,
             lambda _digits: self._tone(),
             timeout_s=0.01,
         )

@@ -21,7 +21,12 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension, Phone, PhoneLine, utcnow
 from agent.devicekey import DeviceKey
-from agent.errors import AlreadyExists, InvalidInput, NotFound, PbxError
+from agent.errors import (
+    AlreadyExists,
+    InvalidInput,
+    PbxError,
+    no_such_extension,
+)
 from agent.extensions.service import ExtensionService
 from agent.provisioning import rules
 from agent.provisioning.firmware import firmware_url
@@ -267,9 +272,7 @@ class PhoneService:
             if not self.actor.sees_extension(number) or not (
                 Extension.select().where(Extension.number == number).exists()
             ):
-                raise NotFound(
-                    f'extension "{number}": no such extension', field="extension"
-                )
+                raise no_such_extension(number)
         if Phone.select().where(Phone.mac == mac).exists():
             raise AlreadyExists(f'phone "{mac}": already in the list', field="mac")
         return NewPhone(mac, maker.name, model, numbers)

@@ -26,7 +26,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.cdr import records
 from agent.db import database
 from agent.db.models import Extension, utcnow
-from agent.errors import Forbidden, InvalidInput, NotFound
+from agent.errors import Forbidden, InvalidInput, NotFound, no_such_extension
 from agent.trunks.models import CallRecord, Trunk
 
 OFF, INBOUND, OUTBOUND, BOTH = "off", "inbound", "outbound", "both"
@@ -49,9 +49,7 @@ def set_extension_recording(actor: Principal, number: str, value: object) -> str
     with database.atomic():
         ext = Extension.get_or_none(Extension.number == str(number))
         if ext is None:
-            raise NotFound(
-                f'extension "{number}": no such extension', field="extension"
-            )
+            raise no_such_extension(number)
         if ext.recording != chosen:
             audit.record(
                 actor,

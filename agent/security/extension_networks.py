@@ -23,7 +23,7 @@ from agent import audit
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
-from agent.errors import InvalidInput, NotFound
+from agent.errors import InvalidInput, no_such_extension
 
 FIELD = "allowed_networks"
 # Yeastar offers a handful of entries per extension; an office with more
@@ -151,5 +151,5 @@ class ExtensionNetworkService:
 def _extension(number: str) -> Extension:
     row = Extension.get_or_none(Extension.number == str(number).strip())
     if row is None:
-        raise NotFound(f'extension "{number}": no such extension', field="extension")
+        raise no_such_extension(number)
     return row

@@ -28,7 +28,7 @@ from agent.accounts.passwords import hash_password, verify_password
 from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.db import Saved, database, upsert
 from agent.db.models import Extension, Mailbox, VoicemailMessage, utcnow
-from agent.errors import InvalidInput, NotFound
+from agent.errors import InvalidInput, NotFound, no_such_extension
 from agent.settings import Settings
 from agent.storage.service import usage_changed
 
@@ -133,7 +133,7 @@ class VoicemailService:
     def _extension(self, number: str) -> Extension:
         ext = Extension.get_or_none(Extension.number == number)
         if ext is None:
-            raise NotFound(f"extension {number} does not exist", field="extension")
+            raise no_such_extension(number)
         return ext
 
     def _mailbox(self, number: str) -> Mailbox:
@@ -219,7 +219,7 @@ class VoicemailService:
         """
         self.actor.require(Permission.MANAGE_MEDIA)
         if not self.actor.sees_extension(number):
-            raise NotFound(f"extension {number} does not exist", field="extension")
+            raise no_such_extension(number)
         ext = self._extension(number)
         box = self.find(number)
         if pin is not None:
