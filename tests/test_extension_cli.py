@@ -315,12 +315,12 @@ def test_a_csv_that_is_not_utf8_is_refused_naming_the_line_and_byte(pbx_data, tm
     assert extension_numbers(pbx_data) == []
 
 
-def test_a_value_with_a_newline_is_quoted_on_one_line_as_the_api_shows_it(
+def test_a_value_with_a_newline_is_quoted_on_one_line_under_the_argument_s_name(
     pbx_data,
 ):
     refused = pbx_data.cli("extension", "add", "150\n", "--name", "Lab")
 
     assert refused.returncode == 2
     assert refused.stderr.splitlines()[-1] == (
-        'edgepbx: extension "150\\n": digits only, 2 to 6 of them'
+        'edgepbx: number "150\\n": digits only, 2 to 6 of them'
     )
