@@ -30,11 +30,12 @@ class PbxError(Exception):
 QUOTED_VALUE_MAX = 64
 
 
-def _shortened(value: object) -> str:
+def shortened(value: object, limit: int = QUOTED_VALUE_MAX) -> str:
+    """value as a message may quote it back: cut at limit, with an ellipsis."""
     text = str(value)
-    if len(text) <= QUOTED_VALUE_MAX:
+    if len(text) <= limit:
         return text
-    return text[:QUOTED_VALUE_MAX] + "…"
+    return text[:limit] + "…"
 
 
 # Characters a value may hold that would break a message shown on one line
@@ -82,7 +83,7 @@ class InvalidInput(PbxError):
     def __init__(self, field: str, value: object, rule: str) -> None:
         if isinstance(value, str) and holds_credentials(value):
             value = None
-        shown = f' "{printable(_shortened(value))}"' if value not in (None, "") else ""
+        shown = f' "{printable(shortened(value))}"' if value not in (None, "") else ""
         super().__init__(f"{field}{shown}: {rule}", field=field)
         self.value = value
         self.rule = rule
@@ -105,7 +106,7 @@ def no_such_extension(number: object) -> NotFound:
     """The one wording of an extension that does not exist, or that the one
     asking may not see (to them it does not exist either)."""
     return NotFound(
-        f'extension "{printable(_shortened(number))}": no such extension',
+        f'extension "{printable(shortened(number))}": no such extension',
         field="extension",
     )
 

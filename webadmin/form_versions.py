@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from agent.errors import InvalidInput, NotFound, PbxError
+from agent.errors import InvalidInput, NotFound, PbxError, shortened
 from agent.queues.service import QueueInfo
 
 #: Hex digits of the hash a form carries; enough that two different rows
@@ -133,9 +133,7 @@ def check_if_match(what: str, key: str, current: dict | None, if_match: str) -> 
     now = etag_of(current)
     if "*" in tags or now in tags:
         return
-    sent = if_match.strip()
-    if len(sent) > SHOWN_TAG_MAX:
-        sent = sent[:SHOWN_TAG_MAX] + "…"
+    sent = shortened(if_match.strip(), SHOWN_TAG_MAX)
     raise PreconditionFailed(
         f"{what} {key} was changed by someone else since version {sent} was "
         f"read; it is now {now}. Nothing was changed: read it again and "

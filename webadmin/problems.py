@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from agent import errors
 from agent.backup.sealing import SealError
 from agent.backup.service import BackupRefused
 from agent.errors import (
@@ -34,7 +35,6 @@ TYPE_PREFIX = "urn:edgepbx:problem:"
 #: A value the person sent is quoted back in a problem at most this long:
 #: enough to recognise it, never the megabyte someone pasted.
 SHOWN_VALUE_MAX = 64
-ELLIPSIS = "…"
 
 #: The extension rules' field names and the extension routes' names for them.
 EXTENSION_FIELDS = {
@@ -115,7 +115,7 @@ def problem(
 
 def shortened(value: str, limit: int = SHOWN_VALUE_MAX) -> str:
     """value as it may be quoted back: cut at limit, with an ellipsis."""
-    return value if len(value) <= limit else value[:limit] + ELLIPSIS
+    return errors.shortened(value, limit)
 
 
 def message(error: PbxError) -> str:
