@@ -231,10 +231,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
 
     def outbound(service: RouteService, name: str) -> dict:
         """One outbound route as the API shows it (and its ETag covers)."""
-        for info in service.list_outbound():
-            if info.name == name:
-                return info.to_dict()
-        raise NotFound(f'outbound route "{name}": no such route', field="route")
+        return service.outbound(name).to_dict()
 
     @app.get(f"{PREFIX}/outbound-routes/<route>")
     @api_route
@@ -297,10 +294,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         """The inbound route of did for the query's caller_id (or for
         anyone), as the API shows it (and its ETag covers)."""
         caller_id = bottle.request.query.get("caller_id") or ""
-        for info in service.list_inbound():
-            if info.did == did and info.caller_id == caller_id:
-                return info.to_dict()
-        raise NotFound(f'did "{did}": no inbound route', field="did")
+        return service.inbound(did, caller_id).to_dict()
 
     def inbound_unchanged(service: RouteService, did: str) -> None:
         unchanged_since_read("inbound route", did, lambda: inbound(service, did))

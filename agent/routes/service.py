@@ -307,6 +307,11 @@ class RouteService:
             self.warnings = uncarried_sentences(uncarried_forwards() - uncarried)
         return self.warnings
 
+    def outbound(self, name: str) -> OutboundRouteInfo:
+        """One outbound route, or NotFound naming it."""
+        self.actor.require(Permission.VIEW_CALL_ROUTING)
+        return OutboundRouteInfo.of(self._outbound(name))
+
     def list_outbound(self) -> list[OutboundRouteInfo]:
         self.actor.require(Permission.VIEW_CALL_ROUTING)
         return [
@@ -420,6 +425,12 @@ class RouteService:
         """The destinations of kinds that exist, for a form's select."""
         self.actor.require(Permission.VIEW_CALL_ROUTING)
         return choices(kinds)
+
+    def inbound(self, did: str, caller_id: str | None) -> InboundRouteInfo:
+        """The inbound route of did for caller_id (or for anyone), or
+        NotFound naming the DID."""
+        self.actor.require(Permission.VIEW_CALL_ROUTING)
+        return InboundRouteInfo.of(_inbound_route(did, caller_id))
 
     def list_inbound(self) -> list[InboundRouteInfo]:
         self.actor.require(Permission.VIEW_CALL_ROUTING)
