@@ -116,23 +116,94 @@ def test_yealink_time_zone_is_the_standard_offset(zone, shown):
 
 
 @pytest.mark.parametrize(
-    ("zone", "summer_time"),
+    ("zone", "written"),
     [
-        ("Europe/Berlin", "2"),
-        ("America/New_York", "2"),
-        ("Australia/Sydney", "2"),
-        ("Asia/Tokyo", "0"),
+        # The last Sunday of March at 2, of October at 3 (local times).
+        (
+            "Europe/Berlin",
+            "summer_time=1 dst_time_type=1 start_time=3/5/7/2 "
+            "end_time=10/5/7/3 offset_time=60",
+        ),
+        # The second Sunday of March: week 2.
+        (
+            "America/New_York",
+            "summer_time=1 dst_time_type=1 start_time=3/2/7/2 "
+            "end_time=11/1/7/2 offset_time=60",
+        ),
+        # South: saving starts in October and ends in April.
+        (
+            "Australia/Sydney",
+            "summer_time=1 dst_time_type=1 start_time=10/1/7/2 "
+            "end_time=4/1/7/3 offset_time=60",
+        ),
+        # Half an hour of saving.
+        (
+            "Australia/Lord_Howe",
+            "summer_time=1 dst_time_type=1 start_time=10/1/7/2 "
+            "end_time=4/1/7/2 offset_time=30",
+        ),
+        # A change at 2:45 or at 26:00 has no whole hour of the day: the
+        # phone's Automatic.
+        ("Pacific/Chatham", "summer_time=2"),
+        ("Asia/Jerusalem", "summer_time=2"),
         # No saving, but zones with the same offset have one.
-        ("America/Phoenix", "0"),
-        ("Australia/Brisbane", "0"),
+        ("Asia/Tokyo", "summer_time=0"),
+        ("America/Phoenix", "summer_time=0"),
+        ("Australia/Brisbane", "summer_time=0"),
     ],
 )
-def test_yealink_daylight_saving_is_off_where_the_zone_has_none(zone, summer_time):
+def test_yealink_phones_get_the_zone_s_daylight_saving_rule(zone, written):
     site = dataclasses.replace(SITE, time_zone=zone)
     values = parse_yealink(yealink.render_common(site))
+    expected = {
+        f"local_time.{k}": v for k, v in (p.split("=") for p in written.split())
+    }
 
     assert set(values) <= yealink.COMMON_KEYS
-    assert values["local_time.summer_time"] == summer_time
+    others = {"local_time.time_zone", "local_time.ntp_server1"}
+    written = {
+        k: v
+        for k, v in values.items()
+        if k.startswith("local_time.") and k not in others
+    }
+    assert written == expected
+
+
+def yealink_change_in_utc(year: int, value: str, offset_before: int) -> dt.datetime:
+    """A "DST by Week" value as Yealink's guides define it: month, week of
+    month (5 the last), day of week (1 Monday to 7 Sunday), hour of day;
+    week N taken as the Nth such weekday, the hour as the local time in
+    force until the change."""
+    month, week, weekday, hour = (int(part) for part in value.split("/"))
+    if week == 5:
+        date = dt.date(year, month, calendar.monthrange(year, month)[1])
+        date -= dt.timedelta(days=(date.isoweekday() - weekday) % 7)
+    else:
+        date = dt.date(year, month, 1 + 7 * (week - 1))
+        date += dt.timedelta(days=(weekday - date.isoweekday()) % 7)
+    local = dt.datetime(date.year, date.month, date.day, hour)
+    return local - dt.timedelta(seconds=offset_before)
+
+
+def test_yealink_rules_give_every_zone_s_local_time_at_each_change():
+    """Every zone whose rule the phone can take: the hour before and after
+    each change of 2031, read with Yealink's definitions, is zoneinfo's."""
+    year = 2031
+    checked, wrong = 0, []
+    for zone in sorted(zoneinfo.available_timezones()):
+        rule = dataclasses.replace(SITE, time_zone=zone).zone_rule()
+        values = dict(yealink.daylight_saving(rule))
+        if values["local_time.summer_time"] != "1":
+            continue
+        standard = rule.with_forward_saving().standard_offset
+        daylight = standard + int(values["local_time.offset_time"]) * 60
+        start = yealink_change_in_utc(year, values["local_time.start_time"], standard)
+        end = yealink_change_in_utc(year, values["local_time.end_time"], daylight)
+        wrong += off_around_changes(zone, start, end, standard, daylight)
+        checked += 1
+
+    assert checked > 100
+    assert wrong == []
 
 
 def grandstream_values(content: bytes) -> dict[str, str]:

@@ -17,16 +17,31 @@ template). ``local_time.summer_time`` (0 Disabled, 1 Enabled, 2
 Automatic, Yealink's administrator's guide for the T2/T4/T5 series) is 0
 for a zone without daylight saving, so that a phone in Phoenix, Brisbane
 or Regina does not take the saving of another zone with the same offset
-from its AutoDST list, and 2 (the default) otherwise. Known shortcoming:
-in a zone with daylight saving the phone picks the rule from its AutoDST
-list by the zone's name, ``local_time.time_zone_name``, which is not
-written because Yealink's list of names is its own; so such phones keep
-their default zone name's rule. The rule could be written instead
-(``summer_time`` 1, ``dst_time_type`` 1, ``start_time`` and ``end_time``
-as month/week/weekday/hour, ``offset_time``), but the guides found define
-week 1 to 4 only as "the first week in a month" and so on, without saying
-whether that is the first such weekday or a calendar week, and older
-editions map the hour as "0=1am", newer ones as "0=0am".
+from its AutoDST list.
+
+A zone with daylight saving gets its rule written out (``summer_time`` 1,
+``dst_time_type`` 1 "DST by Week", ``start_time``, ``end_time`` and
+``offset_time``), from the zone's TZif rule
+(``agent.provisioning.zone_rule``). The "By Week" value is
+``Month/Week of Month/Day of Week/Hour of Day``: month 1 to 12, week 1 to
+5 with 5 the month's last, day 1 Monday to 7 Sunday, hour 0 (midnight) to
+23; ``offset_time`` is the saving in minutes (Yealink's administrator's
+guides for the CP860 and the T2/T4/T5 series, ``local_time.start_time``,
+and their "Auto DST File Attributes", which also say that a start later in
+the year than the end runs into the next year). Week 1 to 4 is the first
+to fourth such weekday of the month, as POSIX's ``Mm.w.d``: the guides'
+"1=the first week in a month" does not say so, but a public provisioning
+plugin for these phones (Wazo's) writes New York's second Sunday of March
+as ``3/2/7/2`` and its tests hold it so. The hour is taken as the local
+time before the change, as POSIX's: the guides' own AutoDST example
+(``3/5/7/2`` to ``10/5/7/3``) has central Europe's days and hours, and the
+same plugin writes New York's 2:00 as ``2``; older guides map the hour as
+"0=1am", newer ones as "0=0am", and no guide says which clock it is read
+on. A change the format cannot say, off the whole hour
+(Chatham's 2:45) or outside the day (Israel's ``/26``, Greenland's
+``/-1``), leaves the phone on Automatic (2), which picks a rule from its
+AutoDST list by ``local_time.time_zone_name``; that name is not written,
+because Yealink's list of names is its own.
 
 Programmable keys are ``linekey.N.*`` (``type`` 15 a line, 16 a BLF key
 whose ``value`` is the number watched and called; a park slot is a BLF key
@@ -45,6 +60,7 @@ import re
 
 from agent.provisioning.profile import PhoneProfile, SiteProfile
 from agent.provisioning.vendors import Vendor, merged
+from agent.provisioning.zone_rule import Change, ZoneRule
 
 HEADER = "#!version:1.0.0.1"  # Yealink refuses a file without it
 ADMIN_USER = "admin"
@@ -69,6 +85,10 @@ COMMON_KEYS = frozenset(
     {
         "local_time.time_zone",
         "local_time.summer_time",
+        "local_time.dst_time_type",
+        "local_time.start_time",
+        "local_time.end_time",
+        "local_time.offset_time",
         "local_time.ntp_server1",
         "lang.gui",
         "lang.wui",
@@ -123,17 +143,50 @@ def _offset(delta: dt.timedelta) -> str:
 
 # local_time.summer_time: 0 Disabled, 1 Enabled, 2 Automatic (the default).
 SUMMER_TIME_OFF = "0"
+SUMMER_TIME_ON = "1"
 SUMMER_TIME_AUTOMATIC = "2"
+# local_time.dst_time_type: 0 DST by Date, 1 DST by Week.
+DST_BY_WEEK = "1"
+SUNDAY = 7  # Yealink counts weekdays 1 Monday to 7 Sunday; POSIX 0 Sunday.
+HOURS_A_DAY = 24
+
+
+def _by_week(change: Change) -> str | None:
+    """``Month/Week of Month/Day of Week/Hour of Day``; None for a change
+    off the whole hour or outside the day, which the format cannot say."""
+    hours, rest = divmod(change.at, 3600)
+    if rest or not 0 <= hours < HOURS_A_DAY:
+        return None
+    weekday = change.weekday or SUNDAY
+    return f"{change.month}/{change.week}/{weekday}/{hours}"
+
+
+def daylight_saving(rule: ZoneRule) -> list[tuple[str, str]]:
+    """The ``local_time`` settings of a zone's daylight saving: off without
+    one, the rule by week where the format can say it, else Automatic."""
+    if not rule.has_daylight_saving:
+        return [("local_time.summer_time", SUMMER_TIME_OFF)]
+    rule = rule.with_forward_saving()
+    start, end = (
+        _by_week(change) for change in (rule.start, rule.end) if change is not None
+    )
+    if start is None or end is None:
+        return [("local_time.summer_time", SUMMER_TIME_AUTOMATIC)]
+    return [
+        ("local_time.summer_time", SUMMER_TIME_ON),
+        ("local_time.dst_time_type", DST_BY_WEEK),
+        ("local_time.start_time", start),
+        ("local_time.end_time", end),
+        ("local_time.offset_time", str(rule.saving // 60)),
+    ]
 
 
 def render_common(site: SiteProfile) -> bytes:
     language = LANGUAGE_NAMES.get(site.language, "English")
-    rule = site.zone_rule()
-    summer_time = SUMMER_TIME_AUTOMATIC if rule.has_daylight_saving else SUMMER_TIME_OFF
     return _file(
         [
             ("local_time.time_zone", _offset(site.standard_utc_offset())),
-            ("local_time.summer_time", summer_time),
+            *daylight_saving(site.zone_rule()),
             ("local_time.ntp_server1", site.ntp_server),
             ("lang.gui", language),
             ("lang.wui", language),
