@@ -99,7 +99,9 @@ def test_each_vendor_picks_up_a_ringing_blf_key_with_the_pbx_s_code():
     assert poly_values["call.directedCallPickupString"] == "**"
 
     assert grandstream_values(grandstream.render_common(SITE))["P1347"] == "**"
-    assert grandstream_values(grandstream.render_mac_file(PHONE))["P1347"] == "**"
+    grandstream_own = grandstream_values(grandstream.render_mac_file(PHONE))
+    # Account 1's prefix, then account 2's (P481 in the GXP17xx template).
+    assert (grandstream_own["P1347"], grandstream_own["P481"]) == ("**", "**")
 
     cisco_profile = cisco_values(cisco.render_mac_file(PHONE))
     assert cisco_profile["Call_Pickup_Code"] == "**"

@@ -178,7 +178,23 @@ def test_grandstream_blf_and_park_keys_are_multi_purpose_keys():
     assert "P323" not in values  # a line key is the phone's own
     assert values["P192"] == "192.0.2.10:8080/prov"
     assert values["P212"] == "1"
+    assert values["P330"] == "1"  # HTTP
     assert values["P331"] == "192.0.2.10:8080/prov/805ec0aabbcc-phonebook.xml"
+
+
+def test_grandstream_phonebook_over_https_is_p330_3_not_tftp():
+    """P330 has codes of its own: 1 HTTP, 2 TFTP, 3 HTTPS (P212, the
+    firmware's, has 2 for HTTPS)."""
+    https = dataclasses.replace(
+        KEYED,
+        phonebook_url="https://192.0.2.10:8443/prov/805ec0aabbcc-phonebook.xml",
+        firmware_url="https://192.0.2.10:8443/prov/fw.bin",
+    )
+    values = grandstream_values(grandstream.render_mac_file(https))
+
+    assert values["P330"] == "3"
+    assert values["P212"] == "2"
+    assert values["P331"] == "192.0.2.10:8443/prov/805ec0aabbcc-phonebook.xml"
 
 
 def test_poly_keys_are_line_keys_and_the_busy_lamp_field_list():

@@ -27,11 +27,15 @@ have six accounts at most, so six lines.
 
 A BLF key of a ringing extension picks the call up by dialling a prefix
 and the number: the "BLF Call-pickup Prefix" of the GXP21xx user manual
-(default ``**``), P1347 for account 1 in Grandstream's configuration
-template ("Account 1: SIP Settings/Advanced"). It is the PBX's directed
-pickup code, a site value. Only account 1's is written: the template
-found gives no P-value for the other accounts. "Force BLF Call-pickup by
-prefix" (P6752 in the same template) keeps the phone's default.
+(default ``**``), per account. It is the PBX's directed pickup code, a
+site value, written for account 1 (P1347) in both files and for each
+further account of a phone in its own file. Account 1's P1347 is from
+Grandstream's configuration templates ("Account 1: SIP Settings/Advanced
+Features"); the GXP17xx template (firmware 1.0.1.133) gives accounts 2, 3
+and 4 as P481, P581 and P681, the block rule above with offset 81, which
+is taken for accounts 5 and 6 too (not checked against a template).
+"Force BLF Call-pickup by prefix" (P6752, P6753, ... in the same
+templates) keeps the phone's default.
 
 The time zone is P64 ``customize`` ("Self-Defined Time Zone") with the
 zone's rule in P246, and P143 ``0`` so that a DHCP server's option 2 (a
@@ -59,15 +63,22 @@ Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K
 (0 for account 1), its name in P(299+3K) and its value in P(300+3K). A
 park slot is a BLF key on the slot's number. Line keys are not written:
 a GXP's first keys are its lines already. The firmware server is P192
-(host and path, no scheme) with P212 the protocol (1 HTTP, 2 HTTPS); the
-phonebook XML download is P330 (the same protocol codes, 0 off) and P331
-its path. Which file name a given firmware line appends to P192 and P331
-is not confirmed by a public document, nor are the P-values themselves
-beyond public templates: another public GXP provisioning template writes
-the first keys with the same numbers (P323 mode, P301 account, P302
-description, P303 value; P324, P304, P305, P306 for the second), but no
-Grandstream administration guide found lists them, nor the phonebook's
-file name.
+(host and path, no scheme) with P212 the protocol (1 HTTP, 2 HTTPS). The
+phonebook XML download is P330 with its own codes, 0 off, 1 HTTP, 2 TFTP
+and 3 HTTPS, and P331 the server path ("host/path format", no scheme), as
+Grandstream's configuration templates for the GXP series list them
+("XML Phonebook": "Enable Phonebook XML Download", "Phonebook XML Server
+Path"). The P-values themselves are from public templates only: another
+public GXP provisioning template writes the first keys with the same
+numbers (P323 mode, P301 account, P302 description, P303 value; P324,
+P304, P305, P306 for the second), but no Grandstream administration guide
+found lists them. Known shortcoming: the file name the phone asks for
+under P331 is not confirmed by a Grandstream document; public
+integrations serve it as ``phonebook.xml`` under the configured path
+(``<path>/phonebook.xml``), which would make a phone ask for
+``<mac>-phonebook.xml/phonebook.xml`` here, a name this server does not
+serve. Which file name a firmware line appends to P192 is not confirmed
+either.
 """
 
 from __future__ import annotations
@@ -83,6 +94,7 @@ MAX_LINES = 6
 
 # Field -> P-value of account 1, and offset within the block of account N>=2.
 _FIRST_ACCOUNT = {
+    "blf_pickup_prefix": 1347,
     "active": 271,
     "server": 47,
     "user_id": 35,
@@ -94,6 +106,7 @@ _FIRST_ACCOUNT = {
     "transport": 130,
 }
 _OTHER_ACCOUNT_OFFSET = {
+    "blf_pickup_prefix": 81,
     "active": 1,
     "server": 2,
     "user_id": 4,
@@ -129,7 +142,8 @@ FIRMWARE_SERVER = "P192"
 FIRMWARE_PROTOCOL = "P212"
 PHONEBOOK_DOWNLOAD = "P330"
 PHONEBOOK_PATH = "P331"
-PROTOCOL = {"http": "1", "https": "2"}
+PROTOCOL = {"http": "1", "https": "2"}  # P212, the firmware's
+PHONEBOOK_PROTOCOL = {"http": "1", "https": "3"}  # P330; 2 would be TFTP
 
 
 def mpk_values(key: int) -> tuple[str, str, str, str]:
@@ -180,7 +194,7 @@ def _provision(values: list[tuple[str, str]], mac: str | None) -> bytes:
 
 def _account(account: LineAccount, site: SiteProfile) -> list[tuple[str, str]]:
     n = account.line
-    return [
+    values = [
         (p_value("active", n), "1"),
         (p_value("account_name", n), account.number),
         (p_value("server", n), f"{site.server}:{site.port}"),
@@ -191,6 +205,10 @@ def _account(account: LineAccount, site: SiteProfile) -> list[tuple[str, str]]:
         (p_value("voicemail", n), site.voicemail_code),
         (p_value("transport", n), TRANSPORT[site.transport]),
     ]
+    # Account 1's prefix is a site value (BLF_PICKUP_PREFIX), in both files.
+    if n > 1:
+        values.append((p_value("blf_pickup_prefix", n), site.directed_pickup_code))
+    return values
 
 
 def _site_values(site: SiteProfile) -> list[tuple[str, str]]:
@@ -231,7 +249,7 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
     if phone.phonebook_url:
         scheme, path = _server_path(phone.phonebook_url)
         values += [
-            (PHONEBOOK_DOWNLOAD, PROTOCOL.get(scheme, "1")),
+            (PHONEBOOK_DOWNLOAD, PHONEBOOK_PROTOCOL.get(scheme, "1")),
             (PHONEBOOK_PATH, path),
         ]
     return _provision(merged(values, phone.overrides), phone.mac)
