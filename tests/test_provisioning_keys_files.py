@@ -156,14 +156,19 @@ def generic_linekey(key: str) -> str:
     return generic(key)
 
 
-def test_snom_keys_are_fkeys_counted_from_zero():
+def test_snom_keys_are_function_keys_counted_from_zero_with_their_labels():
     values = snom_values(snom.render_mac_file(KEYED))
     root = ET.fromstring(snom.render_mac_file(KEYED))
+    fkeys = root.findall("functionKeys/fkey")
+    keys = {fkey.get("idx"): fkey for fkey in fkeys}
 
     assert {key for key, _ in values} <= snom.MAC_FILE_KEYS
-    assert values[("fkey", "0")] == "line"
-    assert values[("fkey", "1")] == "blf <sip:103@192.0.2.10>|**"
-    assert values[("fkey_label", "2")] == "Park 1"
+    assert all(set(fkey.attrib) == snom.FKEY_ATTRIBUTES for fkey in fkeys)
+    assert [keys["0"].text, keys["0"].get("label")] == ["line", "Line 1"]
+    assert keys["1"].text == "blf <sip:103@192.0.2.10>|**"
+    assert keys["1"].get("context") == "1"
+    assert [keys["2"].get("label"), keys["2"].get("context")] == ["Park 1", "2"]
+    assert {key for key, _ in values if key.startswith("fkey")} == set()
     assert values[("dkey_directory", None)] == f"url {PHONEBOOK}"
     assert root.findtext("firmware-settings/firmware") == FIRMWARE
 

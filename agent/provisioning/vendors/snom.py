@@ -19,10 +19,8 @@ common file. ``English`` and ``Deutsch`` for ``language`` and
 files", its example files); the other names (``Francais``, ``Espanol``,
 ``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
 menu as far as known and are not confirmed by a public document
-(searched: Snom's settings reference and service wiki). ``fkey_label``,
-the key's text, is the name public Snom integrations save beside
-``fkey`` through the phone's settings page; no Snom settings reference
-page for it was found.
+(searched: Snom's settings reference and service wiki, its example
+configuration files, and public provisioning templates).
 
 The time zone is ``utc_offset`` (the standard offset in seconds east of
 UTC) and ``dst``, in the common file, with ``timezone`` left empty: Snom's
@@ -43,10 +41,14 @@ wraps over the new year. A change at a time outside 00:00:00 to 23:59:59
 (Israel, Palestine, Egypt, Chile, Greenland) does not fit the format;
 those zones get their standard offset and no ``dst``.
 
-Programmable keys are ``fkey`` (``idx`` counting from 0):
-``line`` for a line key, ``blf <sip:N@server>|CODE`` for a BLF key (a park
-slot is a BLF key on the slot's number), with ``fkey_label`` as the text
-shown beside it. ``CODE`` after the ``|`` is what the phone dials before
+Programmable keys are the ``<fkey>`` elements of a ``<functionKeys>``
+element beside ``<phone-settings>``, as Snom's service wiki gives them
+("<functionKeys> tag", and the "Desk Phone Configuration Files" example):
+``idx`` counting from 0, ``context`` the identity (line) that uses the
+key, ``label`` the text shown beside it, ``perm`` as for settings, and the
+key's function as the element's text: ``line`` for a line key,
+``blf <sip:N@server>|CODE`` for a BLF key (a park slot is a BLF key on the
+slot's number). ``CODE`` after the ``|`` is what the phone dials before
 the number to pick up a call ringing there, the PBX's directed pickup
 code: Snom's "HowTo - Call Pickup" (service.snom.com) lists such a code
 for PBXs whose NOTIFY carries only the extension's state, and public Snom
@@ -96,15 +98,21 @@ SUNDAY = 7  # Snom counts weekdays 01 Monday to 07 Sunday; POSIX 0 Sunday.
 MAC_FILE_KEYS = frozenset(
     set(LINE_KEYS)
     | {"admin_mode_password", "http_user", "http_pass"}
-    | {"fkey", "fkey_label", "update_policy", "dkey_directory"}
+    | {"update_policy", "dkey_directory"}
 )
+#: Attributes of each ``<functionKeys><fkey>``; its text is the function.
+FKEY_ATTRIBUTES = frozenset({"idx", "context", "label", "perm"})
 FIRMWARE_KEYS = frozenset({"firmware"})
 OVERRIDE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def _settings(
-    values: list[tuple[str, str, int | None]], firmware_url: str | None = None
+    values: list[tuple[str, str, int | None]],
+    firmware_url: str | None = None,
+    keys: tuple[tuple[int, int, str, str], ...] = (),
 ) -> bytes:
+    """``<settings>`` with the values, the function keys (idx, identity,
+    label, function) and the firmware URL."""
     root = ET.Element("settings")
     phone = ET.SubElement(root, "phone-settings")
     for key, value, idx in values:
@@ -112,6 +120,17 @@ def _settings(
         if idx is not None:
             attributes = {"idx": str(idx)} | attributes
         ET.SubElement(phone, key, attributes).text = value
+    if keys:
+        function_keys = ET.SubElement(root, "functionKeys")
+        for idx, line, label, function in keys:
+            ET.SubElement(
+                function_keys,
+                "fkey",
+                idx=str(idx),
+                context=str(line),
+                label=label,
+                perm=READ_ONLY,
+            ).text = function
     if firmware_url:
         firmware = ET.SubElement(root, "firmware-settings")
         ET.SubElement(firmware, "firmware", perm=READ_ONLY).text = firmware_url
@@ -199,17 +218,14 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
         ("http_user", ADMIN_USER, None),
         ("http_pass", phone.admin_password, None),
     ]
-    for key in phone.keys:
-        idx = key.position - 1
-        values += [
-            ("fkey", _fkey(key, site), idx),
-            ("fkey_label", key.label, idx),
-        ]
+    keys = tuple(
+        (key.position - 1, key.line, key.label, _fkey(key, site)) for key in phone.keys
+    )
     if phone.firmware_url:
         values.append(("update_policy", "auto_update", None))
     if phone.phonebook_url:
         values.append(("dkey_directory", f"url {phone.phonebook_url}", None))
-    return _settings(_with_overrides(values, phone.overrides), phone.firmware_url)
+    return _settings(_with_overrides(values, phone.overrides), phone.firmware_url, keys)
 
 
 VENDOR = Vendor(
