@@ -131,8 +131,11 @@ _PNP_VENDORS = {
 # these names are those of the UC Software administrator guides. Poly's
 # CX5100 administrator guide ("Override Files") names the web override
 # ``<MAC>-Web.cfg`` (matched here in any case) and the phone's own
-# ``<MAC>-system.cfg``, which is not a VVX's name; ``<mac>-phone.cfg`` is
-# not confirmed here against a current VVX edition.
+# ``<MAC>-system.cfg``, which is not a VVX's name. Poly's community FAQ
+# "What files does my phone download or upload and why" (a SoundPoint IP
+# 650 on UC Software 4.1.0) lists ``<mac>-phone.cfg`` and ``<mac>-web.cfg``
+# as files the phone creates, uploads and asks for from UC Software 3.3.0
+# on; a current VVX edition is not checked.
 _OTHER_MAC_FILES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("grandstream", re.compile(r"cfg(?P<mac>[0-9a-f]{12})(?:\.bin)?", re.I)),
     ("polycom", re.compile(r"(?P<mac>[0-9a-f]{12})-(?:phone|web)\.cfg", re.I)),

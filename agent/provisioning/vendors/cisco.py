@@ -59,7 +59,11 @@ Thursday is ``3/23/5``), but a month's last weekday moved to the day
 before or after (Greenland's ``M3.5.0/-1``, Egypt's ``M10.5.4/24``) has
 no exact form: those zones get their standard offset and
 ``Daylight_Saving_Time_Enable`` ``No``, so their phones show standard
-time all year.
+time all year. The guides define a negative day only by its -1 ("on or
+before the end of the month") and "on or before the date given"; what
+date -2 gives (the month's last day but one would make Greenland's
+Saturday before the last Sunday of March ``3/-2/6/23:00:00``) is not said
+in the SPA, ATA or 8800 guides searched, so it is not used.
 """
 
 from __future__ import annotations

@@ -44,26 +44,31 @@ zone whose offset is not a whole number of hours (India, Newfoundland,
 Nepal) or is beyond +12 (Kiribati, Tonga) gets neither setting and the
 phone keeps its own. Daylight saving is not written: ``Enable_DST``,
 ``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week,
-weekday, hour) are named in those templates, but how weeks and weekdays
-are counted differs between their versions, and guessed numbers would set
-a wrong clock half the year; the phone keeps its own daylight-saving
-setting. No Fanvil document found settles it: searches of Fanvil's
-administration and auto-provisioning material turned up no description
-of these values, and one public X-series template writes Central
-Europe's last Sunday of March as week ``-1``, weekday ``1``, hour ``1``,
-which leaves open whether weekday 1 is a Sunday or a Monday and whether
-the hour is local time (02:00 in Berlin) or UTC. Cisco's rule, by
-contrast, is documented (``agent.provisioning.vendors.cisco``).
+weekday, hour) are named in those templates, but the public sources
+disagree on how weeks, weekdays and hours are counted, and guessed numbers
+would set a wrong clock half the year; the phone keeps its own
+daylight-saving setting. An older public X-series template writes central
+Europe's last Sunday of March as week ``-1``, weekday ``1``, hour ``1``
+(02:00 in Berlin is 01:00 UTC); the current version of the same plugin
+computes week ``-1`` for POSIX's week 5, weekday 0 for Sunday and the hour
+as the local time before the change, which would give weekday ``0`` and
+hour ``2`` for the same rule. No Fanvil document settles which the
+firmware reads (searched: Fanvil's administration, auto-provisioning and
+configuration-file material, the phones' web page fields, public
+templates). Cisco's rule, by contrast, is documented
+(``agent.provisioning.vendors.cisco``).
 
 The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
 what public templates for this file format write; they also place it on
 the idle screen with ``SCREEN_KEY_CONFIG_MODULE/Desktop_Softkey``, which
 is not written here, so the key may need placing on the phone. Known
 shortcoming: the same templates give newer X models (X4U, X5U, X6U, X7,
-X210) another format, a ``<sysConf>`` element with ``<phone><date>``,
-``<sip><line>`` and ``<dsskey>`` (the phonebook a soft key of type 21);
-whether their firmware still reads ``<VOIP_CONFIG_FILE>`` is not
-confirmed, so those models may ignore these files.
+X7C, X210 and their Pro and V2 variants) another format, a ``<sysConf>``
+element with ``<phone><date>``, ``<sip><line>`` and ``<dsskey>`` (the
+phonebook a soft key of type 21), in ``<mac>.cfg``, and list no common
+file name for those models; whether their firmware still reads
+``<VOIP_CONFIG_FILE>``, and which common file they ask for, is not
+confirmed by a Fanvil document, so those models may ignore these files.
 
 A BLF key of a ringing extension picks the call up by dialling its
 pickup number, which Fanvil's X7 user manual ("Use the BLF Function")

@@ -6,7 +6,14 @@ files to read, the leftmost winning. Here that is the phone's own
 ``phone<mac>.cfg`` and then the site file ``edgepbx-polycom.cfg``; both hold
 one ``<polycomConfig>`` element whose attributes are the parameters.
 ``APP_FILE_PATH`` is left empty, so the phone keeps its firmware (firmware
-files are not served yet).
+files are not served yet). The phone file is not named ``<mac>-phone.cfg``:
+that name is the phone's own override file, which UC Software phones
+(3.3.0 on) create and upload to the provisioning server when a setting is
+changed on the phone or its web page, and ask for again at boot (Poly
+community FAQ "What files does my phone download or upload and why", for
+a SoundPoint IP 650 on UC Software 4.1.0; UC Software 5.0.1 administrator
+guide, "Set Up the Provisioning Server": override files stored on the
+server); it is not one the master file lists, and is not served here.
 
 Parameters written (``COMMON_KEYS``, ``MAC_FILE_KEYS``), from Poly's UC
 Software administration guides: per line ``reg.N.address``,
@@ -47,10 +54,12 @@ whole hour, 0 to 23). Berlin starts on the last Sunday of March at 2 and
 stops on the last Sunday of October at 3. ``enable`` is 0 for a zone
 without daylight saving: the phone's default is on, with US dates. It is
 0 too, and the phone shows standard time all year, where the parameters
-cannot say the rule: a saving other than one hour (Lord Howe's half hour;
-no parameter sets the saving, one hour is assumed), a change off the hour
-(Chatham's 2:45), or a month's last weekday moved by a day (Greenland,
-Egypt: see ``DayOfMonth``). Not confirmed by a Poly document: that a
+cannot say the rule: a saving other than one hour (Lord Howe's half
+hour), a change off the hour (Chatham's 2:45), or a month's last weekday
+moved by a day (Greenland, Egypt: see ``DayOfMonth``). The guides'
+parameter tables (SoundPoint IP 1.4.x, SIP 2.0.3 and 2.2.0) list only the
+parameters above, with ``time`` a whole hour of a 24-hour clock, and no
+amount of saving, so one hour is assumed. Not confirmed by a Poly document: that a
 ``date`` other than 1, 8, 15 and 22 (Israel's Friday on or after the 23rd)
 is read as "on or after" like those, that a change's time is the local
 time in force before it, that a start later in the year than the stop
