@@ -20,7 +20,8 @@ files", its example files); the other names (``Francais``, ``Espanol``,
 ``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
 menu as far as known and are not confirmed by a public document
 (searched: Snom's settings reference and service wiki, its example
-configuration files, and public provisioning templates).
+configuration files, and public provisioning templates, one of which
+writes ``France`` and ``Italian``, which no Snom page bears out).
 
 The time zone is ``utc_offset`` (the standard offset in seconds east of
 UTC) and ``dst``, in the common file, with ``timezone`` left empty: Snom's
