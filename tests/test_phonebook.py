@@ -12,7 +12,7 @@ import pytest
 
 from agent.provisioning import phonebook
 from agent.provisioning.phonebook import PhonebookEntry
-from tests.test_provisioning_files import parse_yealink
+from tests.test_provisioning_files import grandstream_values, parse_yealink
 
 GOLDEN = Path(__file__).with_name("golden")
 ENTRIES = [
@@ -123,6 +123,24 @@ def test_a_poly_phone_gets_its_contact_directory_under_its_own_name(office):
     assert book.returncode == 0
     assert "<ct>101</ct>" in book.stdout
     assert wrong.returncode != 0
+
+
+def test_a_grandstream_phone_finds_its_phonebook_under_the_path_it_is_given(office):
+    added = office.add_phone(
+        "000b82aabbcc", "103", vendor="grandstream", model="GXP2170"
+    )
+    config = grandstream_values(
+        office.cli("phone", "file", "cfg000b82aabbcc.xml").stdout.encode()
+    )
+    # The phone appends phonebook.xml to P331, a "host:port/path".
+    asked = config["P331"].partition("/")[2] + "/phonebook.xml"
+    book = office.cli("phone", "file", asked.removeprefix("prov/"))
+
+    assert added.returncode == 0, added.stderr
+    assert asked == "prov/000b82aabbcc/phonebook.xml"
+    assert book.returncode == 0, book.stderr
+    numbers = [e.text for e in ET.fromstring(book.stdout).iter("phonenumber")]
+    assert numbers == ["101", "102"]
 
 
 def test_company_contacts_visible_to_the_extension_are_in_its_phonebook(office):

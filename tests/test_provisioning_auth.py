@@ -1,22 +1,28 @@
 """On a running appliance: a phone's keys set over the REST API reach its
 file under /prov/, and a phone that must send digest credentials gets its
-file only with the right ones (and never over TFTP)."""
+file only with the right ones (and never over TFTP). A Grandstream phone
+finds its phonebook under the server path its own file gives it, under
+the same rules."""
 
 from __future__ import annotations
 
 import http.client
 import subprocess
 import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
 from agent.provisioning.credentials import digest_response, parse_authorization
 from tests.pbx import RunningPbx
-from tests.test_provisioning_files import parse_yealink
+from tests.test_provisioning_files import grandstream_values, parse_yealink
 from tests.webclient import api_client
 
 MAC = "805ec0aabbdd"
 OTHER = "805ec0aabbee"
+GRANDSTREAM = "000b82aabbff"
+GRANDSTREAM_AGENT = f"Grandstream Model HW GXP2170 SW 1.0.11.64 DevId {GRANDSTREAM}"
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +30,12 @@ def office(tmp_path_factory):
     running = RunningPbx(tmp_path_factory.mktemp("provauth") / "var").start()
     running.add_extension("101", "Front desk")
     running.add_extension("102", "Office")
+    running.add_extension("103", "Lab")
     for mac, number in ((MAC, "101"), (OTHER, "102")):
         added = running.add_phone(mac, number)
         assert added.returncode == 0, added.stderr
+    added = running.add_phone(GRANDSTREAM, "103", vendor="grandstream", model="GXP2170")
+    assert added.returncode == 0, added.stderr
     yield running
     running.stop()
 
@@ -55,13 +64,49 @@ def http_get(pbx, path: str, headers: dict | None = None):
         connection.close()
 
 
-def fetch_with_digest(pbx, path: str, username: str, password: str):
+def fetch_with_digest(
+    pbx, path: str, username: str, password: str, headers: dict | None = None
+):
     """What a phone does: ask, take the challenge, ask again with it."""
-    status, headers, _ = http_get(pbx, path)
+    status, challenge, _ = http_get(pbx, path, headers)
     assert status == 401
-    nonce = parse_authorization(headers["www-authenticate"])["nonce"]
+    nonce = parse_authorization(challenge["www-authenticate"])["nonce"]
     answer = digest_response(username, password, "GET", path, nonce, "0a4f113b")
-    return http_get(pbx, path, {"Authorization": answer})
+    return http_get(pbx, path, {**(headers or {}), "Authorization": answer})
+
+
+def tftp_get(pbx, name: str, folder: Path) -> bytes | None:
+    """The file as tftp-hpa's client gets it, or None if it got nothing."""
+    target = folder / name.replace("/", "_")
+    target.unlink(missing_ok=True)
+    subprocess.run(
+        ["tftp", "127.0.0.1", str(pbx.tftp_port), "-c", "get", name, str(target)],
+        capture_output=True,
+        timeout=30,
+        cwd=folder,
+    )
+    if target.exists() and target.stat().st_size > 0:
+        return target.read_bytes()
+    return None
+
+
+def grandstream_phonebook_path(pbx) -> str:
+    """What the phone asks for: the server path (P331) in its own file, with
+    ``phonebook.xml`` appended; the host and port are this appliance's."""
+    status, _, body = http_get(
+        pbx, f"/prov/cfg{GRANDSTREAM}.xml", {"User-Agent": GRANDSTREAM_AGENT}
+    )
+    assert status == 200
+    values = grandstream_values(body)
+    assert values["P330"] == "1"  # HTTP
+    _host, _, path = values["P331"].partition("/")
+    return f"/{path}/phonebook.xml"
+
+
+def address_book(content: bytes) -> list[str]:
+    root = ET.fromstring(content)
+    assert root.tag == "AddressBook"
+    return [number.text for number in root.iter("phonenumber")]
 
 
 def test_keys_put_over_the_api_are_in_the_phones_file(office, admin):
@@ -158,26 +203,8 @@ def test_a_phone_that_must_authenticate_gets_nothing_over_tftp(office, admin, tm
     set_mode(admin, MAC, "required")
     set_mode(admin, OTHER, "off")
 
-    def tftp(name: str) -> bool:
-        target = tmp_path / name
-        subprocess.run(
-            [
-                "tftp",
-                "127.0.0.1",
-                str(office.tftp_port),
-                "-c",
-                "get",
-                name,
-                str(target),
-            ],
-            capture_output=True,
-            timeout=30,
-            cwd=tmp_path,
-        )
-        return target.exists() and target.stat().st_size > 0
-
-    assert not tftp(f"{MAC}.cfg")
-    assert tftp(f"{OTHER}.cfg")
+    assert tftp_get(office, f"{MAC}.cfg", tmp_path) is None
+    assert tftp_get(office, f"{OTHER}.cfg", tmp_path) is not None
 
 
 def test_the_site_mode_applies_to_phones_that_follow_it(office, admin):
@@ -198,3 +225,65 @@ def test_a_phone_that_must_authenticate_needs_it_for_its_phonebook_too(office, a
 
     assert bare == 401
     assert ok == 200 and b"<Telephone>102</Telephone>" in body
+
+
+def test_a_grandstream_phone_gets_its_phonebook_where_its_server_path_points(
+    office, admin
+):
+    set_mode(admin, GRANDSTREAM, "off")
+    path = grandstream_phonebook_path(office)
+    status, headers, body = http_get(office, path, {"User-Agent": GRANDSTREAM_AGENT})
+    shown = office.cli("phone", "show", GRANDSTREAM, "--json").json()
+
+    assert path == f"/prov/{GRANDSTREAM}/phonebook.xml"
+    assert status == 200
+    assert headers["content-type"].startswith("text/xml")
+    assert address_book(body) == ["101", "102"]  # the others, not its own 103
+    assert shown["last_request_file"] == f"{GRANDSTREAM}/phonebook.xml"
+
+
+def test_a_grandstream_phonebook_needs_that_phone_s_credentials(
+    office, admin, tmp_path
+):
+    shown = set_mode(admin, GRANDSTREAM, "required")
+    other = set_mode(admin, OTHER, "optional")
+    path = f"/prov/{GRANDSTREAM}/phonebook.xml"  # its P331's, as above
+    agent = {"User-Agent": GRANDSTREAM_AGENT}
+    bare, _, bare_body = http_get(office, path, agent)
+    ok, _, body = fetch_with_digest(office, path, GRANDSTREAM, shown["password"], agent)
+    stranger, _, _ = fetch_with_digest(office, path, OTHER, other["password"], agent)
+    over_tftp = tftp_get(office, f"{GRANDSTREAM}/phonebook.xml", tmp_path)
+    set_mode(admin, GRANDSTREAM, "off")
+    open_tftp = tftp_get(office, f"{GRANDSTREAM}/phonebook.xml", tmp_path)
+
+    assert bare == 401 and b"101" not in bare_body
+    assert ok == 200 and address_book(body) == ["101", "102"]
+    assert stranger == 401  # another phone's password opens nothing here
+    assert over_tftp is None  # TFTP cannot send credentials
+    assert open_tftp is not None and address_book(open_tftp) == ["101", "102"]
+
+
+def test_names_around_the_grandstream_phonebook_are_the_same_miss(office, admin):
+    set_mode(admin, GRANDSTREAM, "off")
+    set_mode(admin, OTHER, "off")
+    _, _, miss = http_get(office, "/prov/001122334455.cfg")
+    answers = {
+        path: http_get(office, path)
+        for path in (
+            f"/prov/{GRANDSTREAM}/../{OTHER}.cfg",
+            f"/prov/{GRANDSTREAM}/%2e%2e/{OTHER}.cfg",
+            f"/prov/{GRANDSTREAM}//phonebook.xml",
+            f"/prov/{GRANDSTREAM}/phonebook.xml/",
+            f"/prov/{GRANDSTREAM}/cfg{GRANDSTREAM}.xml",
+            f"/prov/x/{GRANDSTREAM}/phonebook.xml",
+            f"/prov/{GRANDSTREAM}-phonebook.xml",  # another vendor's name
+            f"/prov/{OTHER}/phonebook.xml",  # a Yealink phone's: not its name
+            "/prov/000b82000001/phonebook.xml",  # no such phone
+        )
+    }
+
+    assert http_get(office, f"/prov/{OTHER}.cfg")[0] == 200
+    assert {path: status for path, (status, _, _) in answers.items()} == {
+        path: 404 for path in answers
+    }
+    assert {body for _, _, body in answers.values()} == {miss}

@@ -48,6 +48,9 @@ KEYED = dataclasses.replace(
     firmware_url=FIRMWARE,
     phonebook_url=PHONEBOOK,
 )
+# A Grandstream phone's phonebook URL, as the inventory names it.
+GRANDSTREAM_PHONEBOOK = "http://192.0.2.10:8080/prov/805ec0aabbcc/phonebook.xml"
+KEYED_GRANDSTREAM = dataclasses.replace(KEYED, phonebook_url=GRANDSTREAM_PHONEBOOK)
 
 
 def fanvil_leaves(content: bytes) -> dict[str, list[str]]:
@@ -174,7 +177,7 @@ def test_snom_keys_are_function_keys_counted_from_zero_with_their_labels():
 
 
 def test_grandstream_blf_and_park_keys_are_multi_purpose_keys():
-    values = grandstream_values(grandstream.render_mac_file(KEYED))
+    values = grandstream_values(grandstream.render_mac_file(KEYED_GRANDSTREAM))
 
     assert set(values) <= grandstream.MAC_FILE_KEYS
     # Key 2 (BLF on 103, account 1) and key 3 (park 701, account 2).
@@ -184,7 +187,8 @@ def test_grandstream_blf_and_park_keys_are_multi_purpose_keys():
     assert values["P192"] == "192.0.2.10:8080/prov"
     assert values["P212"] == "1"
     assert values["P330"] == "1"  # HTTP
-    assert values["P331"] == "192.0.2.10:8080/prov/805ec0aabbcc-phonebook.xml"
+    # A directory: the phone appends /phonebook.xml to it.
+    assert values["P331"] == "192.0.2.10:8080/prov/805ec0aabbcc"
 
 
 def test_grandstream_phonebook_over_https_is_p330_3_not_tftp():
@@ -192,14 +196,24 @@ def test_grandstream_phonebook_over_https_is_p330_3_not_tftp():
     firmware's, has 2 for HTTPS)."""
     https = dataclasses.replace(
         KEYED,
-        phonebook_url="https://192.0.2.10:8443/prov/805ec0aabbcc-phonebook.xml",
+        phonebook_url="https://192.0.2.10:8443/prov/805ec0aabbcc/phonebook.xml",
         firmware_url="https://192.0.2.10:8443/prov/fw.bin",
     )
     values = grandstream_values(grandstream.render_mac_file(https))
 
     assert values["P330"] == "3"
     assert values["P212"] == "2"
-    assert values["P331"] == "192.0.2.10:8443/prov/805ec0aabbcc-phonebook.xml"
+    assert values["P331"] == "192.0.2.10:8443/prov/805ec0aabbcc"
+
+
+def test_a_grandstream_phonebook_url_under_another_name_is_not_written():
+    """The phone appends phonebook.xml to P331; a URL naming another file
+    would make it ask for a name that does not exist."""
+    values = grandstream_values(grandstream.render_mac_file(KEYED))
+
+    assert KEYED.phonebook_url.endswith("-phonebook.xml")
+    assert "P330" not in values
+    assert "P331" not in values
 
 
 def test_poly_keys_are_line_keys_and_the_busy_lamp_field_list():
@@ -271,7 +285,7 @@ GOLDEN_FILES = [
     ("keys-snom-805ec0aabbcc.xml", lambda: snom.render_mac_file(KEYED)),
     (
         "keys-grandstream-cfg805ec0aabbcc.xml",
-        lambda: grandstream.render_mac_file(KEYED),
+        lambda: grandstream.render_mac_file(KEYED_GRANDSTREAM),
     ),
     ("keys-polycom-805ec0aabbcc.cfg", lambda: polycom.render_master(KEYED)),
     (

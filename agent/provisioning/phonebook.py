@@ -1,8 +1,9 @@
 """Remote phonebooks in each vendor's XML format.
 
 A phone's phonebook is fetched as ``<mac>-phonebook.xml`` (Poly phones ask
-for ``<mac>-directory.xml`` by themselves) and lists what the extension on
-the phone's first line may see: the other extensions of the PBX, then the
+for ``<mac>-directory.xml`` by themselves; Grandstream phones for
+``<mac>/phonebook.xml``, see below) and lists what the extension on the
+phone's first line may see: the other extensions of the PBX, then the
 company phonebooks and the personal contacts visible to that extension.
 Where those entries come from is a function of the extension number
 (``EntrySource``); the renderers know nothing else.
@@ -21,6 +22,17 @@ Formats, from the vendors' XML references:
 
 Cisco phones show at most 32 entries of one directory object; longer
 phonebooks are cut there, with the extensions first.
+
+A Grandstream phone is given a server path (P331, "host/path"), not a
+file, and asks for ``phonebook.xml`` under it: public integrations serve
+it so (FusionPBX's Grandstream templates set P331 to a per-phone path and
+rewrite ``<path>/phonebook.xml`` to that phone's phonebook; other public
+templates write P331 as their phonebook URL without ``/phonebook.xml``).
+Each phone's path is its own (``/prov/<mac>``), so the phone asks for
+``/prov/<mac>/phonebook.xml``, the one name in the tree with a ``/`` in it
+(``GRANDSTREAM_FILE_NAME``), under the same credentials as its other files.
+Known shortcoming: no Grandstream guide found says in so many words which
+name the firmware appends, nor whether it does the same over TFTP.
 """
 
 from __future__ import annotations
@@ -31,13 +43,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.db.models import Extension
+from agent.provisioning.vendors import grandstream
 from agent.provisioning.vendors.xml_file import to_bytes
 
 TITLE = "Company"
 CISCO_MAX_ENTRIES = 32
+#: A Grandstream phone's phonebook: under a path of its own, so a ``/``.
+GRANDSTREAM_FILE_NAME = re.compile(r"[0-9a-f]{12}/phonebook\.xml", re.IGNORECASE)
 # What a phone asks for; Poly names its contact directory file itself.
 FILE_NAME = re.compile(
-    r"(?P<mac>[0-9a-f]{12})-(?P<kind>phonebook|directory)\.xml", re.IGNORECASE
+    r"(?P<mac>[0-9a-f]{12})(?:-phonebook\.xml|-directory\.xml|/phonebook\.xml)",
+    re.IGNORECASE,
 )
 
 
@@ -145,6 +161,9 @@ RENDERERS: dict[str, Callable[[list[PhonebookEntry]], bytes]] = {
 
 
 def file_name(vendor: str, mac: str) -> str:
+    """The name a phone of ``vendor`` asks for its phonebook by."""
+    if vendor == "grandstream":
+        return f"{mac}/{grandstream.PHONEBOOK_FILE}"
     kind = "directory" if vendor == "polycom" else "phonebook"
     return f"{mac}-{kind}.xml"
 

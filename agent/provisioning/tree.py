@@ -68,11 +68,15 @@ class ProvisioningFile:
 
 
 def check_name(name: str) -> str:
-    """Refuse any name that tries to leave the flat tree."""
+    """Refuse any name that tries to leave the flat tree. The one name with
+    a ``/`` let through is a Grandstream phone's phonebook,
+    ``<mac>/phonebook.xml`` exactly (``agent.provisioning.phonebook``)."""
     if len(name) > MAX_NAME_LENGTH:
         raise NameRefused("file name too long")
     if "\x00" in name or name.startswith(("/", "\\")) or ".." in name:
         raise NameRefused("file name outside the provisioning tree")
+    if phonebook.GRANDSTREAM_FILE_NAME.fullmatch(name):
+        return name
     if "/" in name or "\\" in name or not name.isprintable():
         raise NameRefused("file name outside the provisioning tree")
     return name

@@ -72,13 +72,20 @@ Path"). The P-values themselves are from public templates only: another
 public GXP provisioning template writes the first keys with the same
 numbers (P323 mode, P301 account, P302 description, P303 value; P324,
 P304, P305, P306 for the second), but no Grandstream administration guide
-found lists them. Known shortcoming: the file name the phone asks for
-under P331 is not confirmed by a Grandstream document; public
-integrations serve it as ``phonebook.xml`` under the configured path
-(``<path>/phonebook.xml``), which would make a phone ask for
-``<mac>-phonebook.xml/phonebook.xml`` here, a name this server does not
-serve. Which file name a firmware line appends to P192 is not confirmed
-either.
+found lists them.
+
+P331 is a directory: the phone asks for ``phonebook.xml`` under it, as
+public integrations serve it (FusionPBX's Grandstream templates give each
+phone a path of its own and answer ``<path>/phonebook.xml`` with that
+phone's phonebook). So P331 is the phone's phonebook URL without its last
+part, ``host:port/prov/<mac>``, and the phone asks for
+``/prov/<mac>/phonebook.xml``, which the provisioning tree serves
+(``agent.provisioning.phonebook``). A phonebook URL that does not end in
+that name is not written, because the phone could not fetch it. Known
+shortcoming: no Grandstream guide found says in so many words that the
+firmware appends ``phonebook.xml``; the public integrations are the
+evidence. Which file name a firmware line appends to P192 is not
+confirmed either.
 """
 
 from __future__ import annotations
@@ -144,6 +151,8 @@ PHONEBOOK_DOWNLOAD = "P330"
 PHONEBOOK_PATH = "P331"
 PROTOCOL = {"http": "1", "https": "2"}  # P212, the firmware's
 PHONEBOOK_PROTOCOL = {"http": "1", "https": "3"}  # P330; 2 would be TFTP
+# What the phone appends to P331 (see the module's text).
+PHONEBOOK_FILE = "phonebook.xml"
 
 
 def mpk_values(key: int) -> tuple[str, str, str, str]:
@@ -248,10 +257,13 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
         ]
     if phone.phonebook_url:
         scheme, path = _server_path(phone.phonebook_url)
-        values += [
-            (PHONEBOOK_DOWNLOAD, PHONEBOOK_PROTOCOL.get(scheme, "1")),
-            (PHONEBOOK_PATH, path),
-        ]
+        directory, _, file = path.rpartition("/")
+        # The phone appends the file name itself (see the module's text).
+        if file == PHONEBOOK_FILE:
+            values += [
+                (PHONEBOOK_DOWNLOAD, PHONEBOOK_PROTOCOL.get(scheme, "1")),
+                (PHONEBOOK_PATH, directory),
+            ]
     return _provision(merged(values, phone.overrides), phone.mac)
 
 
