@@ -24,7 +24,7 @@ from agent.db.features_schema import (
 )
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.db.recordings_schema import RECORDINGS
-from agent.db.reports_schema import REPORTS
+from agent.db.reports_schema import REPORT_SUMS, REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.db.speed_dial_schema import SPEED_DIALS
 from agent.errors import PbxError
@@ -41,6 +41,16 @@ class Migration:
 
 def _run(sql: str) -> Callable[[peewee.Database], None]:
     statements = [s.strip() for s in sql.split(";") if s.strip()]
+
+    def apply(db: peewee.Database) -> None:
+        for statement in statements:
+            db.execute_sql(statement)
+
+    return apply
+
+
+def _each(statements: list[str]) -> Callable[[peewee.Database], None]:
+    """Statements as given, for SQL whose statements hold semicolons."""
 
     def apply(db: peewee.Database) -> None:
         for statement in statements:
@@ -621,6 +631,7 @@ MIGRATIONS: list[Migration] = [
     Migration(37, "who transferred a call, in its record", _run(CDR_TRANSFERRED_BY)),
     Migration(38, "queue call parts by join time, covering", _run(QUEUE_CALL_REPORT)),
     Migration(39, "why the PBX cut a call, in its record", _run(CDR_END_REASON)),
+    Migration(40, "call report sums kept as calls are written", _each(REPORT_SUMS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
