@@ -575,6 +575,14 @@ CDR_END_REASON = """
 ALTER TABLE cdr ADD COLUMN end_reason TEXT
 """
 
+# Calls still going, by start: the agent closes them at every start and stop
+# (agent.cdr.records.close_cut_calls), the monitor lists them and the
+# call guard counts them. Only open calls are in it, a handful whatever the
+# size of the table, so each is a lookup instead of a scan of every record.
+CDR_OPEN_CALLS = """
+CREATE INDEX cdr_open_idx ON cdr (started_at, direction) WHERE ended_at IS NULL
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -632,6 +640,7 @@ MIGRATIONS: list[Migration] = [
     Migration(38, "queue call parts by join time, covering", _run(QUEUE_CALL_REPORT)),
     Migration(39, "why the PBX cut a call, in its record", _run(CDR_END_REASON)),
     Migration(40, "call report sums kept as calls are written", _each(REPORT_SUMS)),
+    Migration(41, "calls still going, by start", _run(CDR_OPEN_CALLS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
