@@ -23,6 +23,7 @@ REFUSED = [
     (("trunk", "recording", "t1", "maybe"), "state"),
     (("route", "add", "r2", "--pattern", "9X.", "--trunk", "nope"), "--trunk"),
     (("route", "update", "r1", "--extension", "999"), "--extension"),
+    (("guard", "set", "--extension-countries", "999=44"), "--extension-countries"),
     (("inbound", "add", "556", "--to", "fax:1"), "--to"),
     (("inbound", "update", "555", "--set-caller-id", "zz"), "--set-caller-id"),
     (("ringgroup", "add", "600", "--name", "R", "--member", "101",
@@ -63,6 +64,7 @@ LISTS = [
     ("allowed-networks", "list"),
     ("trunk", "list"),
     ("route", "list"),
+    ("guard", "show"),
     ("inbound", "list"),
     ("ringgroup", "list"),
     ("timecondition", "list"),
@@ -99,6 +101,7 @@ def test_each_refusal_names_the_option_typed_and_changes_nothing(pbx_data):
     _given(pbx_data, "trunk", "add", "t1", "--kind", "peer", "--host", "127.0.0.1")
     _given(pbx_data, "route", "add", "r1", "--pattern", "9X.", "--trunk", "t1")
     _given(pbx_data, "inbound", "add", "555", "--to", "hangup")
+    _given(pbx_data, "guard", "set", "--extension-countries", "101=44")
     _given(pbx_data, "queue", "add", "620", "--name", "Sales", "--agents", "101")
     _given(
         pbx_data, "timecondition", "add", "tc", "--holiday", "2026-12-24",

@@ -293,3 +293,17 @@ def test_calls_cut_by_the_pbx_are_closed_with_the_reason_and_waiting_callers_aba
     # A second pass finds nothing open: the ended calls keep their reason.
     assert records.close_cut_calls(T0 + 99, records.CUT_WENT_DOWN) == 0
     assert record("talking").end_reason == "cut: the PBX stopped"
+
+
+def test_the_open_calls_a_stop_closes_are_found_without_reading_every_record(db):
+    event("started", "talking", 1, direction="internal", src="101", dst="102")
+    open_calls = records.CallRecord.select().where(
+        records.CallRecord.ended_at.is_null()
+    )
+    sql, params = open_calls.sql()
+
+    plan = db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+
+    # The partial index of migration 41 holds only the calls still going.
+    assert [step[-1] for step in plan] == ["SCAN t1 USING INDEX cdr_open_idx"]
+    assert [r.call_id for r in open_calls] == ["talking"]

@@ -14,6 +14,7 @@ import pytest
 
 from agent import setup, system_settings
 from agent.accounts.roles import SYSTEM, NumberRanges, Permission, Principal, Role
+from agent.cdr import records
 from agent.db import open_database
 from agent.db.migrations import migrate
 from agent.db.models import AuditEntry, CallQueue, Extension
@@ -245,6 +246,84 @@ def test_a_month_runs_from_local_midnight_to_midnight_across_the_clock_change(
     (queue,) = result.queues
     assert (queue.offered, queue.answered) == (1, 1)
     assert [(a.extension, a.talk_s) for a in queue.agents] == [("102", 60)]
+
+
+def test_calls_changed_after_they_were_written_show_as_they_ended(calls):
+    # Written as they happen: one answered and still going, one ringing, one
+    # forwarded by 102 to an outside number, then the PBX stops.
+    start = at("2026-12-02 10:00")
+    for n, (kind, fields) in enumerate(
+        [
+            ("started", {"call_id": "talking", "src": "101", "dst": "102"}),
+            ("answered", {"call_id": "talking"}),
+            ("started", {"call_id": "ringing", "src": "102", "dst": "201"}),
+            ("started", {"call_id": "forward", "src": "+4930555", "dst": "102"}),
+            (
+                "forwarded",
+                {
+                    "call_id": "forward",
+                    "direction": "out",
+                    "src": "102",
+                    "dst": "0049301234",
+                    "trunk": "b2",
+                },
+            ),
+            ("answered", {"call_id": "forward"}),
+        ]
+    ):
+        direction = "in" if fields["call_id"] == "forward" else "internal"
+        records.apply_event(
+            {"event": kind, "at": start + n, "direction": direction} | fields
+        )
+    going = report()
+    assert (going.totals.calls, going.totals.answered) == (9, 3)
+
+    records.close_cut_calls(start + 125, records.CUT_STOPPED)
+    result = report()
+
+    t = result.totals
+    assert (t.calls, t.answered, t.failed, t.talk_s) == (9, 5, 2, 210 + 124 + 120)
+    ext = rows(result, "extension")
+    assert (ext["102"].calls, ext["102"].answered, ext["102"].failed) == (6, 4, 1)
+    assert (ext["201"].calls, ext["201"].failed) == (2, 2)
+    assert rows(result, "trunk")["b2"].answered == 1
+    assert rows(result, "hour")["10"].calls == 3
+    assert (
+        result.to_dict()
+        == ReportService(SYSTEM).report(result.period, from_records=True).to_dict()
+    )
+
+    # The storage cleanup removes a record: it leaves the report too.
+    CallRecord.delete().where(CallRecord.call_id == "ringing").execute()
+    assert report().totals.failed == 1
+
+
+@pytest.mark.parametrize(
+    ("zone", "hours"),
+    [
+        # 08:10 and 08:20 UTC: 13:40 and 13:50 in Kolkata (+05:30), 13:55
+        # and 14:05 in Kathmandu (+05:45), in Berlin 09:10 and 09:20 (and
+        # two calls at 13:00 UTC, Berlin's 14:00, the others' evening).
+        ("Asia/Kolkata", {"13": 2}),
+        ("Asia/Kathmandu", {"13": 1, "14": 1}),
+        ("Europe/Berlin", {"09": 2, "14": 2}),
+    ],
+)
+def test_zones_off_the_whole_hour_count_each_call_in_its_own_local_hour(
+    calls, zone, hours
+):
+    span = period(None, "2026-12-01", "2026-12-02", timezone=zone)
+
+    result = ReportService(SYSTEM).report(span)
+
+    busy_hours = {
+        h: f.calls for h, f in rows(result, "hour").items() if h in {"09", "13", "14"}
+    }
+    assert {h: n for h, n in busy_hours.items() if n} == hours
+    assert (
+        result.to_dict()
+        == ReportService(SYSTEM).report(span, from_records=True).to_dict()
+    )
 
 
 def test_a_role_without_the_reports_permission_is_refused(calls):

@@ -2,8 +2,9 @@
 the agent sends its WAV to a stand-in provider on loopback speaking the
 protocol of docs/voicemail-transcription.md, and the text shows in the mail
 (aiosmtpd on loopback) and in the owner's portal; a provider that fails
-costs neither the message nor its mail, and a slow one does not hold the
-mail back."""
+costs neither the message nor its mail (a second mail says no text will
+come, when the first said it was on its way), and a slow one does not hold
+the mail back."""
 
 from __future__ import annotations
 
@@ -216,7 +217,7 @@ def test_a_failing_provider_leaves_the_message_and_its_mail_with_an_event(
             assert b.register() == 200
             leave_message(b, "101")
 
-        (received,) = smtp.wait_for(1, timeout=20)
+        received, follow_up = smtp.wait_for(2, timeout=20)
         [event] = wait_failure_events(pbx, 1)
         tries = len(provider.requests)
     finally:
@@ -226,6 +227,12 @@ def test_a_failing_provider_leaves_the_message_and_its_mail_with_an_event(
     # The mail went after the first try's timeout, before the second try.
     assert f"Transcript:\n{TRANSCRIPT_PENDING}\n" in mail_text(received)
     assert len(list(received.message.iter_attachments())) == 1
+    # Once every try failed, a short mail takes back what the first promised.
+    assert follow_up.message["To"] == "ann@example.com"
+    assert follow_up.message["Subject"].startswith("No transcript of the voicemail")
+    assert "could not be turned into text" in mail_text(follow_up)
+    assert list(follow_up.message.iter_attachments()) == []
+    assert len(smtp.messages) == 2
     [message] = wait_messages(pbx, "101", 1)
     assert message["transcript"] == ""
     assert event["object"] == "101"

@@ -24,7 +24,7 @@ from agent.db.features_schema import (
 )
 from agent.db.provisioning_schema import PHONE_KEYS_TEMPLATES_FIRMWARE
 from agent.db.recordings_schema import RECORDINGS
-from agent.db.reports_schema import REPORTS
+from agent.db.reports_schema import REPORT_SUMS, REPORTS
 from agent.db.seen_phones_schema import SEEN_PHONES
 from agent.db.speed_dial_schema import SPEED_DIALS
 from agent.errors import PbxError
@@ -41,6 +41,16 @@ class Migration:
 
 def _run(sql: str) -> Callable[[peewee.Database], None]:
     statements = [s.strip() for s in sql.split(";") if s.strip()]
+
+    def apply(db: peewee.Database) -> None:
+        for statement in statements:
+            db.execute_sql(statement)
+
+    return apply
+
+
+def _each(statements: list[str]) -> Callable[[peewee.Database], None]:
+    """Statements as given, for SQL whose statements hold semicolons."""
 
     def apply(db: peewee.Database) -> None:
         for statement in statements:
@@ -565,6 +575,14 @@ CDR_END_REASON = """
 ALTER TABLE cdr ADD COLUMN end_reason TEXT
 """
 
+# Calls still going, by start: the agent closes them at every start and stop
+# (agent.cdr.records.close_cut_calls), the monitor lists them and the
+# call guard counts them. Only open calls are in it, a handful whatever the
+# size of the table, so each is a lookup instead of a scan of every record.
+CDR_OPEN_CALLS = """
+CREATE INDEX cdr_open_idx ON cdr (started_at, direction) WHERE ended_at IS NULL
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -621,6 +639,8 @@ MIGRATIONS: list[Migration] = [
     Migration(37, "who transferred a call, in its record", _run(CDR_TRANSFERRED_BY)),
     Migration(38, "queue call parts by join time, covering", _run(QUEUE_CALL_REPORT)),
     Migration(39, "why the PBX cut a call, in its record", _run(CDR_END_REASON)),
+    Migration(40, "call report sums kept as calls are written", _each(REPORT_SUMS)),
+    Migration(41, "calls still going, by start", _run(CDR_OPEN_CALLS)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

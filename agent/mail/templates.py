@@ -1,9 +1,10 @@
 """The wording of each kind of mail the appliance sends, editable.
 
-Each kind (voicemail, portal sign-in details, event, event summary, call
-report, test message) has a subject and a plain-text body with ``{name}``
-placeholders, a default that is the wording the appliance always used, and
-a list of the placeholders it knows. A template is checked when it is saved:
+Each kind (voicemail, a voicemail's transcript that could not be made,
+portal sign-in details, event, event summary, call report, test message)
+has a subject and a plain-text body with ``{name}`` placeholders, a default
+that is the wording the appliance always used, and a list of the
+placeholders it knows. A template is checked when it is saved:
 an unknown placeholder, a format spec or conversion, or an unbalanced brace
 is refused naming the field and the placeholder.
 
@@ -88,6 +89,36 @@ to it and manage your mailbox.
         "duration_s": "12",
         "reason": "not answered",
         "transcript": "\nTranscript:\nHello, please call me back about the order.\n",
+    },
+)
+
+# Sent after a voicemail mail that said its transcript was still being made,
+# when the provider then gave none: that mail is not left promising a text.
+VOICEMAIL_NO_TRANSCRIPT = MailKind(
+    "voicemail-no-transcript",
+    "A voicemail's transcript could not be made after its mail said it would come",
+    {
+        "mailbox": "the mailbox's extension number",
+        "caller": "the caller's number",
+        "caller_name": "the caller's name, empty when unknown",
+        "caller_label": "name and number, or the number alone",
+        "received_at": "when the message came, in the appliance's zone",
+        "duration_s": "the length in seconds",
+    },
+    "No transcript of the voicemail from {caller_label} for {mailbox}",
+    """\
+The voicemail from {caller_label} in mailbox {mailbox}, received
+{received_at} ({duration_s} s), could not be turned into text: no transcript
+will follow. The message itself is kept: it is attached to the mail sent
+before this one, and you can dial *97 from your phone to listen to it.
+""",
+    {
+        "mailbox": "101",
+        "caller": "0301234567",
+        "caller_name": "Ada Lovelace",
+        "caller_label": "Ada Lovelace <0301234567>",
+        "received_at": "2026-01-05 09:30 (Europe/Berlin)",
+        "duration_s": "12",
     },
 )
 
@@ -217,7 +248,16 @@ Voicemail and notifications will arrive the same way.
 )
 
 KINDS: dict[str, MailKind] = {
-    k.name: k for k in (VOICEMAIL, PORTAL_SIGN_IN, EVENT, EVENT_SUMMARY, REPORT, TEST)
+    k.name: k
+    for k in (
+        VOICEMAIL,
+        VOICEMAIL_NO_TRANSCRIPT,
+        PORTAL_SIGN_IN,
+        EVENT,
+        EVENT_SUMMARY,
+        REPORT,
+        TEST,
+    )
 }
 
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from agent import audit, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
+from agent.db.models import Extension
 from agent.errors import InvalidInput
 
 SETTING = "calls.guard"
@@ -119,6 +120,17 @@ def checked(guard: CallGuard) -> CallGuard:
     )
 
 
+def _refuse_lists_of_unknown_extensions(before: CallGuard, after: CallGuard) -> None:
+    """A list set for a number that is no extension would guard nobody. Only
+    lists set or changed now are checked: one left by an extension since
+    removed does not block other changes to the guard."""
+    for number, codes in sorted(after.extension_countries.items()):
+        if before.extension_countries.get(number) == codes:
+            continue
+        if not Extension.select().where(Extension.number == number).exists():
+            raise InvalidInput("extension_countries", number, "no such extension")
+
+
 def current(actor: Principal) -> CallGuard:
     actor.require(Permission.VIEW_CALL_ROUTING)
     return CallGuard(**(system_settings.get(SETTING) or {}))
@@ -133,6 +145,7 @@ def change(actor: Principal, **changes) -> CallGuard:
         name = sorted(unknown)[0]
         raise InvalidInput(name, None, "not a field of the call guard")
     guard = checked(CallGuard(**(before.to_dict() | changes)))
+    _refuse_lists_of_unknown_extensions(before, guard)
     with database.atomic():
         system_settings.put(SETTING, guard.to_dict())
         audit.record(

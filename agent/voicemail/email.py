@@ -44,28 +44,34 @@ def _received(at: str) -> str:
         return f"{local_time.shown(at, dt.UTC)} (UTC)"
 
 
+def _described(info) -> dict[str, str]:
+    """The values both voicemail mails share."""
+    label = f"{info.caller_name} <{info.caller}>" if info.caller_name else info.caller
+    return {
+        "mailbox": info.extension,
+        "caller": info.caller,
+        "caller_name": info.caller_name,
+        "caller_label": label,
+        "received_at": _received(info.received_at),
+        "duration_s": f"{info.duration_s:.0f}",
+    }
+
+
 def render(info, transcript: str = "", pending: bool = False) -> tuple[str, str]:
     """(subject, body) of the e-mail for a message; ``pending`` says the
     transcript was still on its way when the mail went."""
-    label = f"{info.caller_name} <{info.caller}>" if info.caller_name else info.caller
-    received = _received(info.received_at)
-    duration = f"{info.duration_s:.0f}"
+    described = _described(info)
+    received, duration = described["received_at"], described["duration_s"]
     if transcript:
         shown = f"\nTranscript:\n{transcript}\n"
     elif pending:
         shown = f"\nTranscript:\n{TRANSCRIPT_PENDING}\n"
     else:
         shown = ""
-    values = {
-        "mailbox": info.extension,
+    values = described | {
         "extension": info.extension,
-        "caller": info.caller,
-        "caller_name": info.caller_name,
-        "caller_label": label,
         "time": received,
-        "received_at": received,
         "duration": duration,
-        "duration_s": duration,
         "reason": "busy" if info.reason == "busy" else "not answered",
         "transcript": shown,
     }
@@ -101,9 +107,13 @@ def after_message(
     The e-mail waits for the transcript at most ``mail_wait_s`` (the first
     try's timeout, never more than MAIL_WAIT_S); a text that comes later is
     kept beside the message all the same, and the e-mail says where to find
-    it.
+    it. When none comes after all, a short second mail says so.
     """
-    from agent.voicemail.transcription import TranscriptionSettings, mail_wait_s
+    from agent.voicemail.transcription import (
+        TranscriptionSettings,
+        mail_wait_s,
+        transcription_s,
+    )
 
     transcription = TranscriptionSettings.load()
     if not (transcription.active and wants):
@@ -131,7 +141,50 @@ def after_message(
         wait_s,
         message_id,
     )
-    send_voicemail_email(settings, to, info, wav, pending=True)
+    if not send_voicemail_email(settings, to, info, wav, pending=True):
+        return
+
+    # Step 2: that mail said a transcript is coming. If none comes, say so,
+    # so the owner is not left waiting for it.
+    if not ready.wait(transcription_s(transcription)):
+        log.warning(
+            "voicemail %s: transcription of message %d still going after every "
+            "try's time; no follow-up mail",
+            info.extension,
+            message_id,
+        )
+        return
+    if not found:
+        send_no_transcript_email(settings, to, info, message_id)
+
+
+def send_no_transcript_email(
+    settings: Settings, to: str, info, message_id: int
+) -> bool:
+    """Tell the owner a transcript promised as coming will not; log and
+    return False when the mail cannot go."""
+    subject, body = templates.render("voicemail-no-transcript", _described(info))
+    message = EmailMessage()
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        Mailer(DeviceKey.load_or_create(settings.device_key)).send(message)
+    except Exception as exc:
+        log.warning(
+            "voicemail %s: no-transcript mail to %s not sent: %s",
+            info.extension,
+            to,
+            exc,
+        )
+        return False
+    log.info(
+        "voicemail %s: message %d has no transcript, %s told",
+        info.extension,
+        message_id,
+        to,
+    )
+    return True
 
 
 def _transcribe_and_keep(

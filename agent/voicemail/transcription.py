@@ -9,7 +9,9 @@ another protocol fits behind a small adapter that speaks this one.
 Transcription never costs a message: the message is filed before it is
 sent, a provider that fails is tried a bounded number of times in bounded
 time, and a failure is an event (``voicemail-transcription-failed``) while
-the message and its e-mail go on without a transcript.
+the message and its e-mail go on without a transcript. An e-mail that went
+saying the transcript was still being made is followed by a short one when
+none came (agent.voicemail.email).
 """
 
 from __future__ import annotations
@@ -249,6 +251,12 @@ def _post(settings: TranscriptionSettings, secret: str, wav: bytes) -> str:
 def mail_wait_s(settings: TranscriptionSettings) -> float:
     """How long a message's e-mail waits for its transcript."""
     return float(min(settings.timeout_s, MAIL_WAIT_S))
+
+
+def transcription_s(settings: TranscriptionSettings) -> float:
+    """The longest one message's transcription takes: every try's timeout
+    and the pauses between them, with a second of room for the reply."""
+    return TRIES * (settings.timeout_s + 1.0) + (TRIES - 1) * RETRY_PAUSE_S
 
 
 def transcript_for(box_number: str, wants: bool, key: DeviceKey, wav: bytes) -> str:
