@@ -34,7 +34,8 @@ transfer must not be a way for anyone to call what they may not:
   cannot claim to have been transferred by someone else.
 
 A call that a media worker bridges (a queue's caller and the agent who
-answered, agent/queues/flow.py) is two calls, and the phone's REFER goes to
+answered, agent/queues/flow.py; a trunk's caller and the extension an IVR
+handed them to, agent/media/flows.py) is two calls, and the phone's REFER goes to
 the worker, which is the transferee: the REFER is checked as above and
 noted for that worker (its address and port), and the worker's own INVITE
 for the target, which carries no trust token, is taken as the transferer's
