@@ -314,6 +314,57 @@ def test_a_call_from_the_trunk_is_transferred_with_media_through_the_relay(
     ]
 
 
+def test_a_queue_call_transferred_to_a_ring_group_or_out_shows_and_names_the_caller(
+    pbx, passwords, carrier
+):
+    for args in (
+        ["queue", "add", "600", "--name", "Sales", "--strategy", "linear"],
+        ["ringgroup", "add", "650", "--name", "Support", "--member", "103"],
+    ):
+        result = pbx.cli(*args, *(["--agents", "102"] if args[0] == "queue" else []))
+        assert result.returncode == 0, result.stderr
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+        outside_phone(carrier) as outsider,
+    ):
+        registered = (alice.register(), bob.register(), carol.register())
+        assert (*registered, outsider.register()) == (200,) * 4
+        for target, target_phone, tone in (
+            ("650", carol, TONE["103"]),
+            (OUTSIDE, outsider, TONE_OUTSIDE),
+        ):
+            call = alice.call("600")
+            call.wait_confirmed()
+            answered = bob.wait_incoming(timeout=8)
+            assert call.heard_tone(TONE["102"], timeout=8), "101 hears no agent"
+
+            answered.transfer(target)
+            ringing = target_phone.wait_incoming(timeout=8)
+            if target_phone is carol:
+                # The group's phone sees who calls, not the queue's worker.
+                assert ringing.remote_uri == '"Ext 101" <sip:101@127.0.0.1>'
+            assert answered.wait_transfer_result() == 200
+            assert answered.wait_disconnected(timeout=5) is not None  # 102 left
+            assert call.heard_tone(tone, timeout=8), f"101 does not hear {target}"
+            assert ringing.heard_tone(TONE["101"], timeout=8), f"{target}: no 101"
+            call.hangup()
+            ringing.wait_disconnected()
+
+    # The carrier is shown the caller as the caller ID, as for 101's own call.
+    out = [r for r in carrier.requests("INVITE") if OUTSIDE in r.ruri][-1]
+    assert "sip:101@" in out.from_uri + out.pai + out.rpid, out
+    rows = [r for r in ended_records(pbx, 4) if r["transferred_by"]]
+    assert [
+        (r["direction"], r["src"], r["caller_name"], r["dst"], r["transferred_by"])
+        for r in rows
+    ] == [
+        ("internal", "101", "Ext 101", "650", "102"),
+        ("out", "101", "Ext 101", OUTSIDE, "102"),
+    ]
+
+
 def test_a_refer_outside_any_call_makes_no_phone_call(pbx, passwords):
     with (
         phone(pbx, passwords, "101") as alice,

@@ -43,9 +43,11 @@ call (``transfer_by_media_worker``) as for a phone. The target's phone is
 to see who really calls, not the worker: the worker's call to the agent
 asserted the caller it holds (P-Asserted-Identity, RFC 3325), which the
 call keeps (``remember_held_caller``); the REFER's note carries it on, and
-the call to the target extension then comes From that caller, as the
-caller's own call would, and its record names the caller as the source
-and the agent as the one who transferred it.
+the call to a target extension or ring group then comes From that caller,
+as the caller's own call would; a call out presents that caller as its
+caller ID unless the route sets one. Its record names the caller as the
+source and the agent as the one who transferred it; the route's rights and
+the toll-fraud guard stay the agent's.
 
 A call from a trunk is transferred by the carrier: the PBX is a proxy, not
 a back-to-back user agent, so the carrier's end is the transferee, and the
@@ -371,18 +373,23 @@ class CallTransfer:
             KSR.uac.uac_replace_from(display, uri)
 
     def present_held_caller(self, held_caller: str, number: str) -> None:
-        """A media worker's call for a transfer, to extension number: it
-        comes From the caller the worker holds, named as the worker
-        asserted them, and its record names that caller. A number that is
-        no extension keeps the worker's From: a call out presents the
-        route's caller ID, set per trunk (agent/sip/outside.py)."""
+        """A media worker's call for a transfer, to number: its record names
+        the caller the worker holds as the source (the transferer as the
+        one who transferred it). To an extension or a ring group it comes
+        From that caller, named as the worker asserted them; a number that
+        goes out presents that caller as its caller ID unless the route
+        sets one (agent/sip/outside.py, _call_out), as the caller's own
+        call out would."""
         user, name = identity_parts(held_caller)
-        realm = self.settings.realm
-        ruri = "sip:" + number + "@" + realm
-        if not user or KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+        if not user:
             return
         KSR.pv.sets(TRANSFERRED_CALLER_AVP, user)
         KSR.pv.sets(TRANSFERRED_CALLER_NAME_AVP, name)
+        realm = self.settings.realm
+        ruri = "sip:" + number + "@" + realm
+        on_the_pbx = KSR.auth_db.is_subscriber(ruri, "subscriber", 2) > 0
+        if not on_the_pbx and number not in self.dialplan.current().ring_groups:
+            return  # the trunk's branch route sets the From of a call out
         display = quoted(name) if name else ""
         KSR.uac.uac_replace_from(display, "sip:" + user + "@" + realm)
 
