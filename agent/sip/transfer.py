@@ -244,19 +244,25 @@ class CallTransfer:
         KSR.auth.auth_challenge(realm, 0)
         return True
 
-    def transfer_refused(self, transferer: str, number: str) -> tuple | None:
-        """Why transferer may not send a call to number, or None."""
+    def on_this_pbx(self, number: str) -> bool:
+        """Whether number is an extension, a ring group or a service of this
+        PBX (a call to it does not go out)."""
         ruri = "sip:" + number + "@" + self.settings.realm
         if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) > 0:
-            return None
+            return True
         plan = self.dialplan.current()
         if number in plan.ring_groups or match(plan.feature_codes, number):
-            return None
-        if any(
+            return True
+        return any(
             self.is_numbered_in(table, number)
             for table in ("conference_room", "ivr_menu", "page_group", "call_queue")
-        ) or self.is_park_slot(number):
+        ) or self.is_park_slot(number)
+
+    def transfer_refused(self, transferer: str, number: str) -> tuple | None:
+        """Why transferer may not send a call to number, or None."""
+        if self.on_this_pbx(number):
             return None
+        plan = self.dialplan.current()
         for route in plan.routes:
             if not route.allows(transferer):
                 continue
@@ -375,23 +381,20 @@ class CallTransfer:
     def present_held_caller(self, held_caller: str, number: str) -> None:
         """A media worker's call for a transfer, to number: its record names
         the caller the worker holds as the source (the transferer as the
-        one who transferred it). To an extension or a ring group it comes
-        From that caller, named as the worker asserted them; a number that
-        goes out presents that caller as its caller ID unless the route
-        sets one (agent/sip/outside.py, _call_out), as the caller's own
-        call out would."""
+        one who transferred it). To an extension, a ring group or a service
+        (a park slot, a queue) it comes From that caller, named as the
+        worker asserted them; a number that goes out presents that caller
+        as its caller ID unless the route sets one (agent/sip/outside.py,
+        _call_out), as the caller's own call out would."""
         user, name = identity_parts(held_caller)
         if not user:
             return
         KSR.pv.sets(TRANSFERRED_CALLER_AVP, user)
         KSR.pv.sets(TRANSFERRED_CALLER_NAME_AVP, name)
-        realm = self.settings.realm
-        ruri = "sip:" + number + "@" + realm
-        on_the_pbx = KSR.auth_db.is_subscriber(ruri, "subscriber", 2) > 0
-        if not on_the_pbx and number not in self.dialplan.current().ring_groups:
+        if not self.on_this_pbx(number):
             return  # the trunk's branch route sets the From of a call out
         display = quoted(name) if name else ""
-        KSR.uac.uac_replace_from(display, "sip:" + user + "@" + realm)
+        KSR.uac.uac_replace_from(display, "sip:" + user + "@" + self.settings.realm)
 
     @staticmethod
     def transferred_caller() -> str | None:
