@@ -365,6 +365,29 @@ def test_an_attended_transfer_of_a_queue_call_replaces_the_consultation_call(
     ] == [("101", "Ext 101", "103", "102")]
 
 
+def test_a_queue_caller_whose_agent_left_a_transfer_nobody_takes_is_not_left_silent(
+    pbx, passwords, queue
+):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103", answer="ring") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        call = alice.call(queue)
+        call.wait_confirmed()
+        answered = bob.wait_incoming(timeout=8)
+        assert call.heard_tone(TONE["102"], timeout=8), "101 hears no agent"
+
+        answered.transfer("103")
+        ringing = carol.wait_incoming(timeout=5)
+        answered.hangup()  # as a desk phone may, once the REFER is accepted
+        answered.wait_disconnected()
+        ringing.reject(486)
+        # The caller is told goodbye and the call ends, not left in silence.
+        assert call.wait_disconnected(timeout=10) is not None
+
+
 def test_a_queue_call_transferred_to_a_ring_group_or_out_shows_and_names_the_caller(
     pbx, passwords, carrier, queue
 ):

@@ -9,7 +9,9 @@ attended transfer) and tells the phone how it goes in NOTIFYs with a
 sipfrag. :class:`FollowsTransfer` is what the flow then does: keep the
 caller with the transferer while the target rings, bridge the caller to the
 target once it answers, and end the transferer's call; a target that does
-not answer leaves the caller with the transferer, whose phone is told so.
+not answer leaves the caller with the transferer, whose phone is told so,
+or with the flow (``transfer_failed_alone``) when the transferer has hung
+up meanwhile.
 Kamailio takes the worker's call for the target as the transferer's
 (agent/sip/transfer.py) and presents the held caller to the target.
 """
@@ -97,15 +99,19 @@ class FollowsTransfer:
             return
         if not target.answered:
             # The transfer failed: the caller stays with the transferer,
-            # whose phone is told so in the REFER's NOTIFY.
+            # whose phone is told so in the REFER's NOTIFY, if it is still
+            # there (a desk phone may hang up once the REFER is accepted).
             self.target_call = None
-            self.bridged_call().transferred_to = None
+            transferer = self.bridged_call()
+            transferer.transferred_to = None
             log.info(
                 "%s: transfer of %s failed with %d",
                 self.transfer_label(),
                 self.channel.caller,
                 code,
             )
+            if transferer.channel.ended and not self.channel.ended:
+                self.transfer_failed_alone(code)
             return
         log.info(
             "%s: the transfer target hung up on %s",
@@ -113,6 +119,11 @@ class FollowsTransfer:
             self.channel.caller,
         )
         self.channel.hangup()
+
+    def transfer_failed_alone(self, code: int) -> None:
+        """The transfer failed after the transferer hung up: the caller is
+        told goodbye rather than left in silence."""
+        self.goodbye()
 
     def bridged_ended(self) -> bool:
         """The bridged call is over: True when the caller goes on with the

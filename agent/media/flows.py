@@ -604,6 +604,10 @@ class JoinExtension(FollowsTransfer, Flow):
             return
         self.give_back(code)
 
+    def transfer_failed_alone(self, code: int) -> None:
+        # The menu that sent the caller here offers its choices again.
+        self.give_back(code)
+
     def give_back(self, code: int) -> None:
         self.channel.call.flow = self.previous
         if self.previous is None:
