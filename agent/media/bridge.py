@@ -14,6 +14,10 @@ or with the flow (``transfer_failed_alone``) when the transferer has hung
 up meanwhile.
 Kamailio takes the worker's call for the target as the transferer's
 (agent/sip/transfer.py) and presents the held caller to the target.
+
+Known shortcoming: a caller whose transferer hangs up while the target
+still rings hears silence until the target answers (no ringback tone or
+music is played to them meanwhile).
 """
 
 from __future__ import annotations
