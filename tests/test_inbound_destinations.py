@@ -168,6 +168,55 @@ def test_a_did_to_an_ivr_hears_the_menu_and_reaches_an_extension_by_its_key(
     assert row["disposition"] == "answered"
 
 
+@pytest.mark.parametrize("attended", [False, True], ids=["blind", "attended"])
+def test_the_extension_an_ivr_handed_a_trunk_caller_to_transfers_them_on(
+    office, attended
+):
+    pbx, carrier, passwords = office
+    routes = ok(pbx.cli("inbound", "list", "--json"))
+    if not any(r["did"] == DID_IVR for r in routes):
+        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+
+    with (
+        extension(pbx, "101", passwords["101"], TONE_101) as alice,
+        extension(pbx, "102", passwords["102"], TONE_102) as bob,
+        outsider(carrier) as caller,
+    ):
+        assert (alice.register(), bob.register(), caller.register()) == (200,) * 3
+        call = caller.call(DID_IVR)
+        call.wait_confirmed()
+        call.send_dtmf("1")
+        answered = alice.wait_incoming(timeout=10)
+        answered.wait_confirmed()
+        assert answered.heard_tone(TONE_OUTSIDER), "101 does not hear the caller"
+
+        if attended:
+            assert answered.hold() == 200
+            consulting = alice.call("102")
+            consulting.wait_confirmed()
+            consulted = bob.wait_incoming()
+            assert consulting.heard_tone(TONE_102), "101 does not hear 102"
+            answered.transfer_to_call(consulting)
+        else:
+            consulted = None
+            answered.transfer("102")
+        assert answered.wait_transfer_result() == 200
+        taken = bob.incoming_calls[-1]
+        assert taken is not consulted
+        taken.wait_confirmed()
+        if not attended:
+            # 102 sees the caller, not the IVR, and who handed them on.
+            assert CARRIER_PHONE in taken.remote_uri
+            assert taken.referred_by == "<sip:101@127.0.0.1>"
+        assert answered.wait_disconnected(timeout=5) is not None  # 101 left
+        if consulted is not None:
+            consulted.wait_disconnected()  # replaced by the caller's call
+        assert call.heard_tone(TONE_102, timeout=8), "the caller does not hear 102"
+        assert taken.heard_tone(TONE_OUTSIDER, timeout=8), "102 does not hear them"
+        call.hangup()
+        taken.wait_disconnected()
+
+
 def test_a_did_to_a_queue_reaches_its_agent(office):
     pbx, carrier, passwords = office
     ok(pbx.cli("inbound", "add", DID_QUEUE, "--to", "queue:700", "--json"))

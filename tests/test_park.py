@@ -117,6 +117,42 @@ def test_a_parked_caller_talks_with_whoever_dials_the_slot_and_the_lamp_follows(
     assert park_lamp_refusals(pbx) == []
 
 
+def test_a_queue_agent_parks_the_caller_and_whoever_dials_the_slot_talks_with_them(
+    pbx, passwords
+):
+    """The queue's worker holds the caller and follows the agent's REFER to
+    the slot: the slot shows the caller, not the worker, parked by the agent."""
+    slot = "7003"
+    added = pbx.cli("queue", "add", "600", "--name", "Sales", "--agents", "102")
+    assert added.returncode == 0, added.stderr
+    with (
+        phone(pbx, passwords, "101") as caller,
+        phone(pbx, passwords, "102", answer_incoming="answer") as agent,
+        phone(pbx, passwords, "103") as taker,
+    ):
+        assert (caller.register(), agent.register(), taker.register()) == (200,) * 3
+        call = caller.call("600")
+        call.wait_confirmed()
+        answered = agent.wait_incoming(timeout=8)
+        assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
+
+        answered.transfer(slot)
+        assert answered.wait_transfer_result() == 200
+        assert answered.wait_disconnected(timeout=5) is not None  # 102 left
+        listed = wait_for(lambda: pbx.cli("park", "list", "--json").json())
+        assert [(p["slot"], p["caller"], p["parked_by"]) for p in listed] == [
+            (slot, "101", "102")
+        ]
+
+        taking = taker.call(slot)
+        taking.wait_confirmed()
+        assert taking.heard_tone(TONES["101"]), "the taker does not hear the caller"
+        assert call.heard_tone(TONES["103"]), "the caller does not hear the taker"
+        assert pbx.cli("park", "list", "--json").json() == []
+        taking.hangup()
+        call.wait_disconnected()
+
+
 def test_a_slot_s_lamp_lit_again_after_another_worker_used_it_names_no_stale_tag(
     pbx,
 ):

@@ -314,6 +314,125 @@ def test_a_call_from_the_trunk_is_transferred_with_media_through_the_relay(
     ]
 
 
+@pytest.fixture(scope="module")
+def queue(pbx, passwords):
+    """Queue 600 with agent 102, and ring group 650 of 103."""
+    for args in (
+        ["queue", "add", "600", "--name", "Sales", "--agents", "102"],
+        ["ringgroup", "add", "650", "--name", "Support", "--member", "103"],
+    ):
+        result = pbx.cli(*args)
+        assert result.returncode == 0, result.stderr
+    return "600"
+
+
+def test_an_attended_transfer_of_a_queue_call_replaces_the_consultation_call(
+    pbx, passwords, queue
+):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        call = alice.call(queue)
+        call.wait_confirmed()
+        answered = bob.wait_incoming(timeout=8)
+        answered.wait_confirmed()
+        assert call.heard_tone(TONE["102"], timeout=8), "101 hears no agent"
+        assert answered.hold() == 200
+        consulting = bob.call("103")
+        consulting.wait_confirmed()
+        consulted = carol.wait_incoming()
+        assert consulting.heard_tone(TONE["103"]), "102 does not hear 103"
+
+        answered.transfer_to_call(consulting)
+        assert answered.wait_transfer_result() == 200
+        joined = carol.incoming_calls[-1]
+        assert joined is not consulted
+        # 103's phone shows who it now talks with: the queue's caller.
+        assert joined.remote_uri == '"Ext 101" <sip:101@127.0.0.1>'
+        consulted.wait_disconnected()  # 103's phone ended the call with 102
+        assert answered.wait_disconnected(timeout=5) is not None
+        assert call.heard_tone(TONE["103"], timeout=8), "101 does not hear 103"
+        assert joined.heard_tone(TONE["101"], timeout=8), "103 does not hear 101"
+        call.hangup()
+        joined.wait_disconnected()
+
+    rows = [r for r in ended_records(pbx, 3) if r["transferred_by"]]
+    assert [
+        (r["src"], r["caller_name"], r["dst"], r["transferred_by"]) for r in rows
+    ] == [("101", "Ext 101", "103", "102")]
+
+
+def test_a_queue_caller_whose_agent_left_a_transfer_nobody_takes_is_not_left_silent(
+    pbx, passwords, queue
+):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103", answer="ring") as carol,
+    ):
+        assert (alice.register(), bob.register(), carol.register()) == (200,) * 3
+        call = alice.call(queue)
+        call.wait_confirmed()
+        answered = bob.wait_incoming(timeout=8)
+        assert call.heard_tone(TONE["102"], timeout=8), "101 hears no agent"
+
+        answered.transfer("103")
+        ringing = carol.wait_incoming(timeout=5)
+        answered.hangup()  # as a desk phone may, once the REFER is accepted
+        answered.wait_disconnected()
+        ringing.reject(486)
+        # The caller is told goodbye and the call ends, not left in silence.
+        assert call.wait_disconnected(timeout=10) is not None
+
+
+def test_a_queue_call_transferred_to_a_ring_group_or_out_shows_and_names_the_caller(
+    pbx, passwords, carrier, queue
+):
+    with (
+        phone(pbx, passwords, "101") as alice,
+        phone(pbx, passwords, "102") as bob,
+        phone(pbx, passwords, "103") as carol,
+        outside_phone(carrier) as outsider,
+    ):
+        registered = (alice.register(), bob.register(), carol.register())
+        assert (*registered, outsider.register()) == (200,) * 4
+        for target, target_phone, tone in (
+            ("650", carol, TONE["103"]),
+            (OUTSIDE, outsider, TONE_OUTSIDE),
+        ):
+            call = alice.call(queue)
+            call.wait_confirmed()
+            answered = bob.wait_incoming(timeout=8)
+            assert call.heard_tone(TONE["102"], timeout=8), "101 hears no agent"
+
+            answered.transfer(target)
+            ringing = target_phone.wait_incoming(timeout=8)
+            if target_phone is carol:
+                # The group's phone sees who calls, not the queue's worker.
+                assert ringing.remote_uri == '"Ext 101" <sip:101@127.0.0.1>'
+            assert answered.wait_transfer_result() == 200
+            assert answered.wait_disconnected(timeout=5) is not None  # 102 left
+            assert call.heard_tone(tone, timeout=8), f"101 does not hear {target}"
+            assert ringing.heard_tone(TONE["101"], timeout=8), f"{target}: no 101"
+            call.hangup()
+            ringing.wait_disconnected()
+
+    # The carrier is shown the caller as the caller ID, as for 101's own call.
+    out = [r for r in carrier.requests("INVITE") if OUTSIDE in r.ruri][-1]
+    assert "sip:101@" in out.from_uri + out.pai + out.rpid, out
+    rows = [r for r in ended_records(pbx, 4) if r["transferred_by"]]
+    assert [
+        (r["direction"], r["src"], r["caller_name"], r["dst"], r["transferred_by"])
+        for r in rows
+    ] == [
+        ("internal", "101", "Ext 101", "650", "102"),
+        ("out", "101", "Ext 101", OUTSIDE, "102"),
+    ]
+
+
 def test_a_refer_outside_any_call_makes_no_phone_call(pbx, passwords):
     with (
         phone(pbx, passwords, "101") as alice,

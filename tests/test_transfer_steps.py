@@ -171,6 +171,25 @@ def test_the_worker_s_call_to_an_extension_comes_from_the_caller_it_holds(ksr, r
     ]
 
 
+def test_the_worker_s_call_out_for_a_transfer_names_the_caller_it_holds(ksr, route):
+    """A number that goes out keeps its From for the trunk's branch route,
+    which presents the held caller as the caller ID (agent/sip/outside.py)."""
+    ksr.method = "INVITE"
+    ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "15551230"})
+    ksr.returns["dispatcher.ds_is_from_list"] = 1
+    ksr.returns["auth_db.is_subscriber"] = -1
+    deadline = str(int(time.time()) + 5)
+    ksr.returns["htable.sht_get"] = "102 " + deadline + ' "Ann Lee" <sip:101@x>'
+
+    assert route.transfer_by_media_worker("INVITE") is True
+    assert not ksr.called("uac.uac_replace_from")
+    assert ksr.called("pv.sets") == [
+        ("$avp(transferred_by)", "102"),
+        ("$avp(transferred_caller)", "101"),
+        ("$avp(transferred_caller_name)", "Ann Lee"),
+    ]
+
+
 def test_the_worker_s_call_that_follows_it_is_the_transferer_s(ksr, route):
     ksr.method = "INVITE"
     ksr.values.update({"$si": "127.0.0.1", "$sp": 5071, "$rU": "103"})

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from agent.db.models import CallQueue, ConferenceRoom, IvrMenu, Mailbox, PageGroup
 from agent.media import pool
+from agent.media.bridge import FollowsTransfer, join
 from agent.media.prompts import digit_prompts, system_prompt
 from agent.voicemail.email import after_message
 from agent.voicemail.service import MIN_MESSAGE_S, VoicemailService
@@ -550,12 +551,14 @@ class MailboxMenu(Flow):
 JOIN_RING_S = 60
 
 
-class JoinExtension(Flow):
+class JoinExtension(FollowsTransfer, Flow):
     """A caller from a trunk handed on to an extension: the worker rings
     the extension through Kamailio and joins the two calls' audio.
 
     Should nobody answer, the flow that handed the caller on gets them
-    back, as a failed REFER gives them back (``on_transfer_failed``).
+    back, as a failed REFER gives them back (``on_transfer_failed``). The
+    extension may transfer the caller on, blind or attended: the worker
+    follows its REFER (agent/media/bridge.py).
     """
 
     def __init__(self, worker, channel, number: str, previous) -> None:
@@ -566,6 +569,12 @@ class JoinExtension(Flow):
         self.joined = False
         self._ring_timer = None
 
+    def bridged_call(self):
+        return self.callee if self.joined else None
+
+    def transfer_label(self) -> str:
+        return f"extension {self.number}"
+
     def start(self) -> None:
         self.callee = self.worker.call_out(
             self.number, self.answered, self.ended, for_caller=self.channel
@@ -573,6 +582,7 @@ class JoinExtension(Flow):
         if self.callee is None:
             self.give_back(503)
             return
+        self.follow_transfers(self.callee)
         self._ring_timer = self.worker.later(JOIN_RING_S, self.callee.channel.hangup)
 
     def answered(self, call) -> None:
@@ -581,16 +591,21 @@ class JoinExtension(Flow):
             call.channel.hangup()
             return
         self.joined = True
-        self.channel.audio.startTransmit(call.channel.audio)
-        call.channel.audio.startTransmit(self.channel.audio)
+        join(self.channel, call.channel)
         log.info("media: trunk caller joined to extension %s", self.number)
 
     def ended(self, call, code: int) -> None:
         if self._ring_timer is not None:
             self._ring_timer.cancel()
+        if self.joined and self.bridged_ended():
+            return
         if self.joined or self.channel.ended:
             self.channel.hangup()
             return
+        self.give_back(code)
+
+    def transfer_failed_alone(self, code: int) -> None:
+        # The menu that sent the caller here offers its choices again.
         self.give_back(code)
 
     def give_back(self, code: int) -> None:
@@ -604,6 +619,7 @@ class JoinExtension(Flow):
         super().on_hangup()
         if self.callee is not None and not self.callee.channel.ended:
             self.callee.channel.hangup()
+        self.hang_up_target()
 
 
 #: The queue login codes' features: whether each logs the agent in.

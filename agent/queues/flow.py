@@ -13,15 +13,12 @@ The worker stays in the path: caller<->worker and worker<->agent are two
 calls. When the agent transfers the call (a REFER, blind or attended, or to
 park), the worker places the call the REFER names through Kamailio as the
 agent's (agent/sip/transfer.py), bridges the caller to it once it is
-answered, and ends the agent's call. The agent's phone, and then the
-target's, sees the caller, not the worker, as the one calling: the
-worker's call to the agent asserts who it is for (P-Asserted-Identity),
-and the routing presents that caller in the From of the call to the agent
-and of the call to the target. Known shortcoming: only a blind
-transfer to an extension is tested this way; an attended transfer (Replaces)
-and a park take the same path untested, and an IVR that joins a trunk's
-caller to an extension (agent/media/flows.py, JoinExtension) does not yet
-follow its extension's REFER.
+answered, and ends the agent's call (agent/media/bridge.py, the same path
+as an extension's transfer of a trunk caller an IVR handed it). The agent's
+phone, and then the target's, sees the caller, not the worker, as the one
+calling: the worker's call to the agent asserts who it is for
+(P-Asserted-Identity), and the routing presents that caller in the From of
+the call to the agent and of the call to the target.
 
 Known shortcoming: an agent's forwards do not apply to queue calls
 (do-not-disturb does).
@@ -34,17 +31,15 @@ of its own there, so each queue's figures count only their own wait.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import time
-
-import pjsua2 as pj
 
 from agent.cdr import records
 from agent.db.models import CallQueue, Extension, QueueLogin
 from agent.destinations import Destination
 from agent.extensions.features import ExtensionFeatureRow
+from agent.media.bridge import FollowsTransfer, join
 from agent.media.flows import Flow, LeaveMessage, prompt
 from agent.media.music_on_hold import is_enabled
 from agent.media.prompts import digit_prompts, music_on_hold
@@ -63,9 +58,6 @@ TICK_S = 1.0
 # caller waits this long before the next round, so a phone that refuses at
 # once (busy elsewhere) is not rung every second.
 RETRY_S = 5.0
-# After a transfer's target answered, the transferring agent's phone hangs
-# up when told so (RFC 3515 NOTIFY); one that stays is hung up after this.
-AGENT_LEAVES_S = 2.0
 
 #: What this worker holds, published for the others and the web admin.
 HELD = state.WorkerQueues()
@@ -125,7 +117,7 @@ def ordered(
     return list(agents)
 
 
-class QueueCaller(Flow):
+class QueueCaller(FollowsTransfer, Flow):
     def __init__(self, worker, channel, queue: CallQueue, caller: str) -> None:
         super().__init__(worker, channel)
         self.queue = queue
@@ -137,8 +129,6 @@ class QueueCaller(Flow):
         self.tried: list[str] = []  # agents rung in this round, one at a time
         self.agent_call = None
         self.agent = ""
-        #: The call the agent transferred the caller to, once placed.
-        self.target_call = None
         self.caller_hung_up = False
         self.done = False
         self.left = False  # answered by an agent or gone to the failover
@@ -253,7 +243,7 @@ class QueueCaller(Flow):
             )
             if call is None:
                 continue
-            call.on_transfer = self.agent_transferred
+            self.follow_transfers(call)
             call.agent = agent
             self.ringing[agent] = call
             self.tried.append(agent)
@@ -284,8 +274,7 @@ class QueueCaller(Flow):
             if other is not call:
                 other.channel.hangup()
         self.channel.stop_playing()
-        self.channel.audio.startTransmit(call.channel.audio)
-        call.channel.audio.startTransmit(self.channel.audio)
+        join(self.channel, call.channel)
         HELD.agents[self.agent] = {"state": "talking", "queue": self.number}
         _publish(self.worker)
         _tell_record(
@@ -316,64 +305,19 @@ class QueueCaller(Flow):
         )
         if call is not self.agent_call and not self.ringing and round_over:
             self._retry_at = time.time() + RETRY_S
-        if call is self.agent_call:
-            if self.target_call is not None and not self.target_call.channel.ended:
-                log.info(
-                    "queue %s: %s left %s with the transfer", self.number, agent,
-                    self.caller,
-                )  # fmt: skip
-            elif not self.caller_hung_up:
-                log.info("queue %s: %s hung up on %s", self.number, agent, self.caller)
-                self.channel.hangup()
+        left_with_target = call is self.agent_call and self.bridged_ended()
+        if call is self.agent_call and not left_with_target and not self.caller_hung_up:
+            log.info("queue %s: %s hung up on %s", self.number, agent, self.caller)
+            self.channel.hangup()
         _publish(self.worker)
 
-    # -- a transfer by the agent ----------------------------------------------------
+    # -- a transfer by the agent (agent/media/bridge.py) ---------------------------
 
-    def agent_transferred(self, call, target) -> None:
-        """The agent's phone REFERred its call: target is the worker's call
-        to the number it named, still ringing."""
-        if call is not self.agent_call or self.done or self.channel.ended:
-            target.channel.hangup()
-            return
-        self.target_call = target
-        target.on_answered = self.target_answered
-        target.on_ended = self.target_ended
-        log.info("queue %s: %s transfers %s", self.number, self.agent, self.caller)
+    def bridged_call(self):
+        return self.agent_call
 
-    def target_answered(self, target) -> None:
-        if target is not self.target_call or self.channel.ended:
-            target.channel.hangup()
-            return
-        agent_call = self.agent_call
-        with contextlib.suppress(pj.Error):
-            self.channel.audio.stopTransmit(agent_call.channel.audio)
-            agent_call.channel.audio.stopTransmit(self.channel.audio)
-        self.channel.audio.startTransmit(target.channel.audio)
-        target.channel.audio.startTransmit(self.channel.audio)
-        log.info(
-            "queue %s: %s talks with the transfer target", self.number, self.caller
-        )
-        # The transferer's phone hangs up once told the transfer worked; one
-        # that does not is hung up a moment later.
-        self.worker.later(AGENT_LEAVES_S, agent_call.channel.hangup)
-
-    def target_ended(self, target, code: int) -> None:
-        if target is not self.target_call:
-            return
-        if not target.answered:
-            # The transfer failed: the caller stays with the agent, whose
-            # phone is told so in the REFER's NOTIFY.
-            self.target_call = None
-            self.agent_call.transferred_to = None
-            log.info(
-                "queue %s: transfer of %s failed with %d", self.number, self.caller,
-                code,
-            )  # fmt: skip
-            return
-        log.info(
-            "queue %s: the transfer target hung up on %s", self.number, self.caller
-        )
-        self.channel.hangup()
+    def transfer_label(self) -> str:
+        return f"queue {self.number}"
 
     # -- the end -------------------------------------------------------------------
 
@@ -467,12 +411,7 @@ class QueueCaller(Flow):
                     "queue %s: %s hung up on %s", self.number, self.caller, self.agent
                 )
             self.agent_call.channel.hangup()
-        if self.target_call is not None and self.target_call.answered:
-            log.info(
-                "queue %s: %s hung up on the transfer target", self.number, self.caller
-            )
-        if self.target_call is not None:
-            self.target_call.channel.hangup()
+        self.hang_up_target()
         _publish(self.worker)
         if not self.left:
             _tell_record(

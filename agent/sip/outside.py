@@ -901,12 +901,18 @@ class OutsideCalls:
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
             return True
         self.follow_lamps(self.calling_extension(), [])
+        # A media worker's call for a transfer is its held caller's
+        # (agent/sip/transfer.py, present_held_caller).
+        held_name = self.transferred_caller_name()
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
             direction="internal",
-            src=caller,
+            src=self.transferred_caller() or caller,
             dst=number,
+            caller_name=held_name
+            if held_name is not None
+            else str(KSR.pv.get("$fn") or ""),
         )
         KSR.tm.t_on_reply("ksr_onreply_route_outside")
         self.relay()
@@ -965,7 +971,12 @@ class OutsideCalls:
         KSR.hdr.remove("Remote-Party-ID")
         # An extension's address means nothing at the carrier.
         KSR.hdr.remove("Referred-By")
-        KSR.pv.sets(AVP_CALLER_ID, route.caller_id or caller)
+        # A media worker's call for a transfer presents the caller it holds
+        # (agent/sip/transfer.py, present_held_caller); the route's rights
+        # and guards stay the transferer's.
+        held = self.transferred_caller()
+        held_name = self.transferred_caller_name()
+        KSR.pv.sets(AVP_CALLER_ID, route.caller_id or held or caller)
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
             KSR.rr.record_route()
@@ -981,10 +992,12 @@ class OutsideCalls:
             event,
             str(KSR.pv.get("$ci")),
             direction="out",
-            src=caller,
+            src=held or caller,
             dst=number,
             trunk=trunk.name,
-            caller_name=str(KSR.pv.get("$fn") or ""),
+            caller_name=held_name
+            if held_name is not None
+            else str(KSR.pv.get("$fn") or ""),
         )
         self._send_to_trunk(trunk)
         self.relay()

@@ -34,7 +34,8 @@ transfer must not be a way for anyone to call what they may not:
   cannot claim to have been transferred by someone else.
 
 A call that a media worker bridges (a queue's caller and the agent who
-answered, agent/queues/flow.py) is two calls, and the phone's REFER goes to
+answered, agent/queues/flow.py; a trunk's caller and the extension an IVR
+handed them to, agent/media/flows.py) is two calls, and the phone's REFER goes to
 the worker, which is the transferee: the REFER is checked as above and
 noted for that worker (its address and port), and the worker's own INVITE
 for the target, which carries no trust token, is taken as the transferer's
@@ -42,9 +43,11 @@ call (``transfer_by_media_worker``) as for a phone. The target's phone is
 to see who really calls, not the worker: the worker's call to the agent
 asserted the caller it holds (P-Asserted-Identity, RFC 3325), which the
 call keeps (``remember_held_caller``); the REFER's note carries it on, and
-the call to the target extension then comes From that caller, as the
-caller's own call would, and its record names the caller as the source
-and the agent as the one who transferred it.
+the call to a target extension or ring group then comes From that caller,
+as the caller's own call would; a call out presents that caller as its
+caller ID unless the route sets one. Its record names the caller as the
+source and the agent as the one who transferred it; the route's rights and
+the toll-fraud guard stay the agent's.
 
 A call from a trunk is transferred by the carrier: the PBX is a proxy, not
 a back-to-back user agent, so the carrier's end is the transferee, and the
@@ -241,19 +244,25 @@ class CallTransfer:
         KSR.auth.auth_challenge(realm, 0)
         return True
 
-    def transfer_refused(self, transferer: str, number: str) -> tuple | None:
-        """Why transferer may not send a call to number, or None."""
+    def on_this_pbx(self, number: str) -> bool:
+        """Whether number is an extension, a ring group or a service of this
+        PBX (a call to it does not go out)."""
         ruri = "sip:" + number + "@" + self.settings.realm
         if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) > 0:
-            return None
+            return True
         plan = self.dialplan.current()
         if number in plan.ring_groups or match(plan.feature_codes, number):
-            return None
-        if any(
+            return True
+        return any(
             self.is_numbered_in(table, number)
             for table in ("conference_room", "ivr_menu", "page_group", "call_queue")
-        ) or self.is_park_slot(number):
+        ) or self.is_park_slot(number)
+
+    def transfer_refused(self, transferer: str, number: str) -> tuple | None:
+        """Why transferer may not send a call to number, or None."""
+        if self.on_this_pbx(number):
             return None
+        plan = self.dialplan.current()
         for route in plan.routes:
             if not route.allows(transferer):
                 continue
@@ -370,20 +379,22 @@ class CallTransfer:
             KSR.uac.uac_replace_from(display, uri)
 
     def present_held_caller(self, held_caller: str, number: str) -> None:
-        """A media worker's call for a transfer, to extension number: it
-        comes From the caller the worker holds, named as the worker
-        asserted them, and its record names that caller. A number that is
-        no extension keeps the worker's From: a call out presents the
-        route's caller ID, set per trunk (agent/sip/outside.py)."""
+        """A media worker's call for a transfer, to number: its record names
+        the caller the worker holds as the source (the transferer as the
+        one who transferred it). To an extension, a ring group or a service
+        (a park slot, a queue) it comes From that caller, named as the
+        worker asserted them; a number that goes out presents that caller
+        as its caller ID unless the route sets one (agent/sip/outside.py,
+        _call_out), as the caller's own call out would."""
         user, name = identity_parts(held_caller)
-        realm = self.settings.realm
-        ruri = "sip:" + number + "@" + realm
-        if not user or KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+        if not user:
             return
         KSR.pv.sets(TRANSFERRED_CALLER_AVP, user)
         KSR.pv.sets(TRANSFERRED_CALLER_NAME_AVP, name)
+        if not self.on_this_pbx(number):
+            return  # the trunk's branch route sets the From of a call out
         display = quoted(name) if name else ""
-        KSR.uac.uac_replace_from(display, "sip:" + user + "@" + realm)
+        KSR.uac.uac_replace_from(display, "sip:" + user + "@" + self.settings.realm)
 
     @staticmethod
     def transferred_caller() -> str | None:
