@@ -31,6 +31,9 @@ TONE_102 = 1209
 TONE_OUTSIDER = 1633
 # The IVR menu's prompt: a steady tone no phone sends.
 PROMPT_HZ = 523
+# The ringback a worker-held caller hears: 425 Hz, 1 s on and 4 s off.
+RINGBACK_HZ = 425
+RINGBACK_CYCLE_S = 5.0
 PIN = "4713"
 MESSAGE_S = 3.0
 DID_IVR = "15550101"
@@ -168,9 +171,13 @@ def test_a_did_to_an_ivr_hears_the_menu_and_reaches_an_extension_by_its_key(
     assert row["disposition"] == "answered"
 
 
-@pytest.mark.parametrize("attended", [False, True], ids=["blind", "attended"])
+@pytest.mark.parametrize(
+    ("attended", "leaves_first"),
+    [(False, False), (True, False), (False, True)],
+    ids=["blind", "attended", "blind-transferer-leaves-while-it-rings"],
+)
 def test_the_extension_an_ivr_handed_a_trunk_caller_to_transfers_them_on(
-    office, attended
+    office, attended, leaves_first
 ):
     pbx, carrier, passwords = office
     routes = ok(pbx.cli("inbound", "list", "--json"))
@@ -197,10 +204,22 @@ def test_the_extension_an_ivr_handed_a_trunk_caller_to_transfers_them_on(
             consulted = bob.wait_incoming()
             assert consulting.heard_tone(TONE_102), "101 does not hear 102"
             answered.transfer_to_call(consulting)
+        elif leaves_first:
+            consulted = None
+            bob.answer_incoming = "ring"
+            answered.transfer("102")
+            taken = bob.wait_incoming(timeout=5)
+            answered.hangup()  # as a desk phone may, once the REFER is accepted
+            # Alone with the ringing target, the caller hears ringback.
+            assert call.heard_tone(RINGBACK_HZ, timeout=RINGBACK_CYCLE_S + 1), (
+                "the caller hears no ringback while 102 rings"
+            )
+            taken.answer()
         else:
             consulted = None
             answered.transfer("102")
-        assert answered.wait_transfer_result() == 200
+        if not leaves_first:
+            assert answered.wait_transfer_result() == 200
         taken = bob.incoming_calls[-1]
         assert taken is not consulted
         taken.wait_confirmed()

@@ -14,12 +14,15 @@ import pytest
 from agent.rtpengine.ng import NgClient
 from tests.carrier import Carrier
 from tests.pbx import RunningPbx
-from tests.sipphone import Phone
+from tests.sipphone import TONE_MIN_SHARE, Phone
 from tests.sipraw import DialogWatcher, SipClient
 from tests.webclient import signed_in
 
 TONE = {"101": 697, "102": 1209, "103": 1477}
 TONE_OUTSIDE = 941
+# The ringback a worker-held caller hears: 425 Hz, 1 s on and 4 s off.
+RINGBACK_HZ = 425
+RINGBACK_CYCLE_S = 5.0
 ACCOUNT, ACCOUNT_PASSWORD = "acme", "trunk-Secret-7"
 OUTSIDE, OUTSIDE_PASSWORD = "15551230", "phone-Secret-9"
 DID = "15550100"
@@ -365,8 +368,9 @@ def test_an_attended_transfer_of_a_queue_call_replaces_the_consultation_call(
     ] == [("101", "Ext 101", "103", "102")]
 
 
-def test_a_queue_caller_whose_agent_left_a_transfer_nobody_takes_is_not_left_silent(
-    pbx, passwords, queue
+@pytest.mark.parametrize("target_answers", [False, True], ids=["fails", "answers"])
+def test_a_queue_caller_whose_agent_left_a_ringing_transfer_hears_ringback(
+    pbx, passwords, queue, target_answers
 ):
     with (
         phone(pbx, passwords, "101") as alice,
@@ -383,9 +387,26 @@ def test_a_queue_caller_whose_agent_left_a_transfer_nobody_takes_is_not_left_sil
         ringing = carol.wait_incoming(timeout=5)
         answered.hangup()  # as a desk phone may, once the REFER is accepted
         answered.wait_disconnected()
-        ringing.reject(486)
-        # The caller is told goodbye and the call ends, not left in silence.
-        assert call.wait_disconnected(timeout=10) is not None
+        # Alone with a ringing target, the caller hears ringback, not silence;
+        # one cadence (on and off) is the longest wait for its next burst.
+        assert call.heard_tone(RINGBACK_HZ, timeout=RINGBACK_CYCLE_S + 1), (
+            "101 hears no ringback while 103 rings"
+        )
+
+        if not target_answers:
+            ringing.reject(486)
+            # The caller is told goodbye and the call ends, not left in silence.
+            assert call.wait_disconnected(timeout=10) is not None
+            return
+        # Answered within the tone's burst: the tone stops as 103 is heard.
+        ringing.answer()
+        assert call.heard_tone(TONE["103"], timeout=8), "101 does not hear 103"
+        assert call.tone_share(RINGBACK_HZ, window_s=0.2) < TONE_MIN_SHARE, (
+            "101 still hears ringback after 103 answered"
+        )
+        assert ringing.heard_tone(TONE["101"], timeout=8), "103 does not hear 101"
+        call.hangup()
+        ringing.wait_disconnected()
 
 
 def test_a_queue_call_transferred_to_a_ring_group_or_out_shows_and_names_the_caller(

@@ -11,13 +11,11 @@ caller with the transferer while the target rings, bridge the caller to the
 target once it answers, and end the transferer's call; a target that does
 not answer leaves the caller with the transferer, whose phone is told so,
 or with the flow (``transfer_failed_alone``) when the transferer has hung
-up meanwhile.
+up meanwhile. A caller the transferer leaves with a target that still
+rings hears a ringback tone (:class:`Ringback`) until the target answers or
+fails, as a desk phone would play it to its own user.
 Kamailio takes the worker's call for the target as the transferer's
 (agent/sip/transfer.py) and presents the held caller to the target.
-
-Known shortcoming: a caller whose transferer hangs up while the target
-still rings hears silence until the target answers (no ringback tone or
-music is played to them meanwhile).
 """
 
 from __future__ import annotations
@@ -33,6 +31,38 @@ log = logging.getLogger("edgepbx.media")
 # told so (RFC 3515 section 2.4.5, the final NOTIFY); one that stays is hung
 # up after this.
 TRANSFERER_LEAVES_S = 2.0
+
+# The ringing tone of ITU-T Rec. E.180 as most of Europe plays it: 425 Hz,
+# 1 s on, 4 s off. The appliance has no notion of a country, so it plays this
+# cadence everywhere.
+RINGBACK_HZ = 425
+RINGBACK_ON_MS = 1000
+RINGBACK_OFF_MS = 4000
+
+
+class Ringback:
+    """A ringback tone played to one channel until stopped."""
+
+    def __init__(self, channel) -> None:
+        self.channel = channel
+        self.generator = pj.ToneGenerator()
+        self.generator.createToneGenerator()
+        tone = pj.ToneDesc()
+        tone.freq1 = RINGBACK_HZ
+        tone.freq2 = 0
+        tone.on_msec = RINGBACK_ON_MS
+        tone.off_msec = RINGBACK_OFF_MS
+        cadence = pj.ToneDescVector()
+        cadence.append(tone)
+        self.generator.play(cadence, True)
+        self.generator.startTransmit(channel.audio)
+
+    def stop(self) -> None:
+        """Stop the tone; the caller's call may be gone already."""
+        with contextlib.suppress(pj.Error):
+            self.generator.stopTransmit(self.channel.audio)
+        with contextlib.suppress(pj.Error):
+            self.generator.stop()
 
 
 def join(channel, other) -> None:
@@ -61,6 +91,8 @@ class FollowsTransfer:
 
     #: The call the transferer's REFER made the worker place, once placed.
     target_call = None
+    #: The tone the caller hears while alone with a ringing target.
+    ringback: Ringback | None = None
 
     def bridged_call(self):
         raise NotImplementedError
@@ -86,6 +118,7 @@ class FollowsTransfer:
         if target is not self.target_call or self.channel.ended:
             target.channel.hangup()
             return
+        self.stop_ringback()
         transferer = self.bridged_call()
         part(self.channel, transferer.channel)
         join(self.channel, target.channel)
@@ -101,6 +134,7 @@ class FollowsTransfer:
     def target_ended(self, target, code: int) -> None:
         if target is not self.target_call:
             return
+        self.stop_ringback()
         if not target.answered:
             # The transfer failed: the caller stays with the transferer,
             # whose phone is told so in the REFER's NOTIFY, if it is still
@@ -140,10 +174,19 @@ class FollowsTransfer:
             self.transfer_label(),
             self.channel.caller,
         )
+        if not target.answered and not self.channel.ended:
+            self.stop_ringback()
+            self.ringback = Ringback(self.channel)
         return True
+
+    def stop_ringback(self) -> None:
+        ringback, self.ringback = self.ringback, None
+        if ringback is not None:
+            ringback.stop()
 
     def hang_up_target(self) -> None:
         """The caller hung up: the transfer's target goes too."""
+        self.stop_ringback()
         target = self.target_call
         if target is None:
             return
