@@ -43,8 +43,8 @@ NOTICES = {
     "password-changed": "Your password is changed.",
     "deleted": "The extension is deleted.",
     "deleted-from-phones": (
-        "The extension is deleted, and the phone lines that were this "
-        "extension are now empty: see Phones."
+        "The extension is deleted, and the phone lines and BLF keys that "
+        "were this extension are now empty: see Phones."
     ),
     "saved": "The extension is saved.",
     "unchanged": "Nothing was changed.",

@@ -119,14 +119,21 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
-    lines = app.extensions_as(CONSOLE).remove(args.number)
+    cleared = app.extensions_as(CONSOLE).remove(args.number)
+    lines = [entry for entry in cleared if "line" in entry]
+    keys = [entry for entry in cleared if "key" in entry]
     if args.json:
-        print_json({"removed": args.number, "phone_lines": lines})
+        print_json({"removed": args.number, "phone_lines": lines, "phone_keys": keys})
         return EXIT_OK
     print(f"extension {args.number} removed")
-    for line in lines:
-        mac = ":".join(line["mac"][i : i + 2] for i in range(0, 12, 2))
-        print(f"phone {mac}: line {line['line']} was this extension and is now empty")
+    for entry in cleared:
+        mac = ":".join(entry["mac"][i : i + 2] for i in range(0, 12, 2))
+        if "line" in entry:
+            what = f"line {entry['line']}"
+        else:
+            label = f" ({entry['label']})" if entry["label"] else ""
+            what = f"BLF key {entry['key']}{label}"
+        print(f"phone {mac}: {what} was this extension and is now empty")
     return EXIT_OK
 
 
