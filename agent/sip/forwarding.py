@@ -98,7 +98,8 @@ AVP_FROM_TRUNK = "$avp(edgepbx_forward_from_trunk)"
 # mobile", and a bound on how long a caller can be passed around.
 MAX_FORWARDS = 3
 # What a callee's failure means (RFC 3261 section 21), as routing.py has it.
-BUSY_CODES = {486, 600}
+# 603 Decline (a phone's Reject key) counts as busy there too.
+BUSY_CODES = {486, 600, 603}
 NO_ANSWER_CODES = {408, 480}
 # Message and branch flags, as routing.py sets them: a NATed caller, a
 # callee registered from behind a NAT, a call that joins a conference room.
