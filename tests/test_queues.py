@@ -75,7 +75,10 @@ def add_queue(pbx, *args: str) -> dict:
 def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_caller(
     pbx, extensions, music
 ):
-    add_queue(pbx, "--strategy", "ring-all", "--agents", "102,103", "--music", music)
+    # The caller is an agent too: a queue never rings the one calling it.
+    add_queue(
+        pbx, "--strategy", "ring-all", "--agents", "101,102,103", "--music", music
+    )
     with (
         phone(pbx, "101", extensions["101"]) as caller,
         phone(pbx, "102", extensions["102"], answer_incoming="ring") as agent,
@@ -91,9 +94,11 @@ def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_calle
         status = pbx.cli("queue", "status", "600", "--json").json()
         assert [w["caller"] for w in status["waiting"]] == ["101"]
         assert {a["extension"]: a["state"] for a in status["agents"]} == {
+            "101": "idle",
             "102": "ringing",
             "103": "ringing",
         }
+        assert caller.invites_received == 0, "the calling agent was rung"
 
         ringing.answer()
         assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
@@ -103,6 +108,7 @@ def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_calle
         status = pbx.cli("queue", "status", "600", "--json").json()
         assert status["waiting"] == []
         assert {a["extension"]: a["state"] for a in status["agents"]} == {
+            "101": "idle",
             "102": "talking",
             "103": "idle",
         }
