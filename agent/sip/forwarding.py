@@ -16,9 +16,9 @@ by ``to_extension``'s plain path, in this order:
    The routing counts each extension's calls in the dialog module's
    ``calls`` profile (``BusyLamps.follow_lamps``).
 5. The phones ring, for the no-answer ring time when a forward on no answer
-   is set; a busy reply (486, 600) or no answer (408, 480) sends the call
-   to the forward-busy or forward-no-answer target from the failure route,
-   else to voicemail as for any extension.
+   is set; a busy reply (486, 600, and 603 Decline from a Reject key) or no
+   answer (408, 480) sends the call to the forward-busy or forward-no-answer
+   target from the failure route, else to voicemail as for any extension.
 
 A call from a trunk to an inbound route's extension goes the same way
 (``ring_from_trunk``), with its media relayed, but without voicemail, as
