@@ -64,8 +64,11 @@ def read_rows(
     except csv.Error as exc:
         raise InvalidInput("csv", None, f"not CSV: {exc}") from None
     wanted = ",".join(columns)
-    if not header:
-        raise InvalidInput("csv", None, f"a header row naming columns of {wanted}")
+    if not header or not set(header) & set(columns):
+        # A first row naming no column at all is data: the header is missing.
+        raise InvalidInput(
+            "csv", None, f"needs a header row first, naming columns of {wanted}"
+        )
     for name in header:
         if name not in columns:
             raise InvalidInput("csv", name, f"not a column here (one of {wanted})")

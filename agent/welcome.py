@@ -45,7 +45,10 @@ def print_welcome(app: Appliance, password: str | None) -> None:
     if extensions:
         lines.append("  Extensions (user name = number):")
         lines += [f"    {e.number:>6}  {e.display_name}" for e in extensions]
-        lines.append(f"  A phone's password:  {cli} extension set-password NUMBER")
+        lines.append(
+            f"  New SIP password:    {cli} extension set-password NUMBER"
+            " (signs its phones out)"
+        )
     else:
         lines += [
             "  No extensions yet. In another terminal, add two and point two",

@@ -85,6 +85,9 @@ def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(
     assert problem["status"] == reply.status
     assert {"type", "title", "detail"} <= problem.keys()
     assert "weak" not in problem["detail"]
+    if field == "display_name":
+        # The detail labels the field as the request sent it.
+        assert problem["detail"] == "display_name: must not be empty"
     assert numbers(admin_api) == before
 
 

@@ -255,6 +255,7 @@ def test_a_bad_backup_is_refused_and_the_data_is_untouched(
 
     assert result.returncode == 2, result.stdout
     assert reason in result.stderr
+    assert f"edgepbx: {backup}: " in result.stderr, "the file is not named"
     assert "Traceback" not in result.stderr
     assert tree_digest(pbx_data.data_dir) == before
     assert not (tmp_path / "evil").exists()

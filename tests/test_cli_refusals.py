@@ -12,7 +12,7 @@ BAD_TEMPLATE = "{% if %}\n"
 # One bad value per argument whose service field has another name: the
 # command, and the option or argument its refusal must name.
 REFUSED = [
-    (("extension", "add", "1O1", "--name", "X"), "number"),
+    (("extension", "add", "1O1", "--name", "X"), "extension"),
     (("extension", "set-pickup-group", "101", "a/b"), "group"),
     (("extension", "forward", "101", "--busy", "9x"), "--busy"),
     (("extension", "forward", "101", "--no-answer", "101"), "--no-answer"),

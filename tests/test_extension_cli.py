@@ -47,10 +47,10 @@ def test_the_sip_password_is_not_stored_in_clear(pbx_data):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["1O1", "--name", "A"], 'number "1O1": digits only, 2 to 6 of them'),
-        (["1", "--name", "A"], 'number "1": digits only, 2 to 6 of them'),
+        (["1O1", "--name", "A"], 'extension "1O1": digits only, 2 to 6 of them'),
+        (["1", "--name", "A"], 'extension "1": digits only, 2 to 6 of them'),
         (["1234567", "--name", "A"], "digits only, 2 to 6 of them"),
-        (["0101", "--name", "A"], 'number "0101": must not start with 0'),
+        (["0101", "--name", "A"], 'extension "0101": must not start with 0'),
         (["103", "--name", ""], "name: must not be empty"),
         (["103", "--name", "Bob\u202egnp.exe"], "invisible characters"),
         (["103", "--name", 'A "quoted" name'], "no double quotes"),
@@ -322,5 +322,19 @@ def test_a_value_with_a_newline_is_quoted_on_one_line_under_the_argument_s_name(
 
     assert refused.returncode == 2
     assert refused.stderr.splitlines()[-1] == (
-        'edgepbx: number "150\\n": digits only, 2 to 6 of them'
+        'edgepbx: extension "150\\n": digits only, 2 to 6 of them'
     )
+
+
+def test_a_csv_without_a_header_row_is_refused_saying_one_is_needed(pbx_data, tmp_path):
+    bare = tmp_path / "bare.csv"
+    bare.write_text("140,Bob\n141,Ann\n")
+
+    imported = pbx_data.cli("extension", "import", str(bare))
+
+    assert imported.returncode == 2
+    assert "needs a header row first, naming columns of number,display_name" in (
+        imported.stderr
+    )
+    assert "not a column here" not in imported.stderr
+    assert extension_numbers(pbx_data) == []

@@ -53,6 +53,15 @@ def test_a_code_is_changed_and_reset(pbx_data):
     assert reset.json()["code"] == "*78"
     assert codes(pbx_data)["dnd_on"] == "*78"
 
+    # The shipped table's own prefix (pickup *8 beside intercom *80 and
+    # park *85) is allowed, and may move along.
+    for feature, code in (("pickup_group", "*6"), ("intercom", "*60")):
+        moved = pbx_data.cli("feature-codes", "set", feature, code)
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+    for feature in ("intercom", "pickup_group"):
+        back = pbx_data.cli("feature-codes", "reset", feature)
+        assert back.returncode == 0, back.stdout + back.stderr
+
 
 @pytest.mark.parametrize(
     ("feature", "code", "field", "rule"),
@@ -62,6 +71,9 @@ def test_a_code_is_changed_and_reset(pbx_data):
         ("dnd_on", "*97", "code", "the code of voicemail_own"),
         ("dnd_on", "*723", "code", "the code of forward_always"),
         ("forward_always", "*7", "code", "the code of dnd_on"),
+        ("dnd_on", "*9", "code", "begins *97, the code of voicemail_own"),
+        ("dnd_on", "*913", "code", "begins with *91, the code of forward_busy_off"),
+        ("park", "*4", "code", "begins *45, the code of queue_login"),
         ("dnd_on", "101", "code", "101 is already an extension's number"),
         ("forward_always", "10", "code", "101 is already an extension's number"),
         ("no_such_thing", "*55", "feature", "no such feature"),

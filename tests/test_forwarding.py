@@ -15,6 +15,8 @@ from tests.carrier import Carrier
 from tests.sipphone import CallFailed, Phone
 
 TONE = {"101": 697, "102": 1209, "103": 1633}
+# A second phone of 102.
+TONE_SECOND_102 = 1477
 CARRIER_PHONE = "15551230"
 CARRIER_PHONE_PASSWORD = "phone-Secret-9"
 TONE_CARRIER = 941
@@ -177,11 +179,12 @@ def test_forward_on_no_answer_after_more_than_a_minute_rings_the_target(
         call.hangup()
 
 
-def test_forward_on_busy_rings_the_target(pbx, extensions):
+@pytest.mark.parametrize("callee_does", ["busy", "decline"])
+def test_forward_on_busy_rings_the_target(pbx, extensions, callee_does):
     features(pbx, "forward", "102", "--busy", "103")
     with (
         phone(pbx, "101", extensions["101"]) as alice,
-        phone(pbx, "102", extensions["102"], answer_incoming="busy") as bob,
+        phone(pbx, "102", extensions["102"], answer_incoming=callee_does) as bob,
         phone(pbx, "103", extensions["103"]) as carol,
     ):
         assert {alice.register(), bob.register(), carol.register()} == {200}
@@ -189,6 +192,40 @@ def test_forward_on_busy_rings_the_target(pbx, extensions):
         call.wait_confirmed()
         assert bob.invites_received == 1
         assert call.heard_tone(TONE["103"])
+        call.hangup()
+
+
+def declined(desk: Phone) -> bool:
+    """True once the phone's one call ended (its 603 was acknowledged)."""
+    calls = desk.incoming_calls
+    return len(calls) == 1 and calls[0].state == "disconnected"
+
+
+def test_one_phone_declining_leaves_the_extension_s_other_phone_ringing(
+    pbx, extensions
+):
+    features(pbx, "forward", "102", "--busy", "103")
+    with (
+        phone(pbx, "101", extensions["101"]) as alice,
+        phone(pbx, "102", extensions["102"], answer_incoming="decline") as desk,
+        Phone(
+            "102", extensions["102"], server="127.0.0.1", port=pbx.sip_port,
+            tone_hz=TONE_SECOND_102, answer_incoming="ring",
+        ) as softphone,
+        phone(pbx, "103", extensions["103"]) as carol,
+    ):  # fmt: skip
+        assert {r.register() for r in (alice, desk, softphone, carol)} == {200}
+        call = alice.call("102")
+        ringing = softphone.wait_incoming()
+        deadline = time.monotonic() + 5
+        while not declined(desk) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert declined(desk), "the desk phone got no call to decline"
+        assert ringing.state == "early", "the other phone stopped ringing"
+        ringing.answer()
+        call.wait_confirmed()
+        assert call.heard_tone(TONE_SECOND_102)
+        assert carol.invites_received == 0
         call.hangup()
 
 

@@ -148,3 +148,24 @@ def test_a_long_extension_name_is_cut_to_fit_a_key_label(office):
 
     assert keys.returncode == 0, keys.stderr
     assert keys.json()[0]["label"] == "Reception and visitor desk, grou"
+
+
+def test_removing_an_extension_clears_the_blf_keys_on_it_and_says_so(office):
+    office.cli("phone", "keys", MAC, "--key", "blf:102", "--key", "blf:103:Bob")
+    before = office.cli("phone", "show", MAC, "--json").json()["config_version"]
+
+    removed = office.cli("extension", "remove", "103")
+    after = office.cli("phone", "show", MAC, "--json").json()["config_version"]
+    office.add_extension("103", "Carol")
+    values = mac_file(office)
+
+    assert removed.returncode == 0, removed.stderr
+    assert "phone 80:5e:c0:aa:bb:cc: BLF key 2 (Bob) was this extension" in (
+        removed.stdout
+    )
+    assert after == before + 1
+    kept = office.cli("phone", "keys", MAC, "--json").json()
+    assert [(k["kind"], k["target"]) for k in kept] == [("blf", "102")]
+    assert values["linekey.1.value"] == "102"
+    assert "103" not in [v for k, v in values.items() if k.startswith("linekey.")]
+    assert "Bob" not in values.values()

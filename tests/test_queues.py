@@ -75,7 +75,10 @@ def add_queue(pbx, *args: str) -> dict:
 def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_caller(
     pbx, extensions, music
 ):
-    add_queue(pbx, "--strategy", "ring-all", "--agents", "102,103", "--music", music)
+    # The caller is an agent too: a queue never rings the one calling it.
+    add_queue(
+        pbx, "--strategy", "ring-all", "--agents", "101,102,103", "--music", music
+    )
     with (
         phone(pbx, "101", extensions["101"]) as caller,
         phone(pbx, "102", extensions["102"], answer_incoming="ring") as agent,
@@ -91,9 +94,11 @@ def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_calle
         status = pbx.cli("queue", "status", "600", "--json").json()
         assert [w["caller"] for w in status["waiting"]] == ["101"]
         assert {a["extension"]: a["state"] for a in status["agents"]} == {
+            "101": "idle",
             "102": "ringing",
             "103": "ringing",
         }
+        assert caller.invites_received == 0, "the calling agent was rung"
 
         ringing.answer()
         assert call.heard_tone(TONES["102"], timeout=8), "the caller hears no agent"
@@ -103,6 +108,7 @@ def test_ring_all_rings_every_agent_and_the_one_who_answers_talks_with_the_calle
         status = pbx.cli("queue", "status", "600", "--json").json()
         assert status["waiting"] == []
         assert {a["extension"]: a["state"] for a in status["agents"]} == {
+            "101": "idle",
             "102": "talking",
             "103": "idle",
         }
@@ -445,3 +451,28 @@ def test_a_static_agent_s_login_codes_change_nothing_and_say_so(pbx, extensions)
     login = pbx.cli("queue", "agents", "600", "--login", "102")
     assert login.returncode == 2, login.stdout
     assert "a static agent of queue 600, always logged in" in login.stderr
+
+
+def test_music_a_queue_plays_is_not_removed_and_names_the_queue(pbx_data, tmp_path):
+    path = tmp_path / "tone.wav"
+    tone = ["synth", "1", "sine", str(MUSIC_HZ)]
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), *tone],
+        check=True,
+    )
+    assert pbx_data.cli("music", "upload", "jazz", str(path)).returncode == 0
+    pbx_data.cli("extension", "add", "101", "--name", "A")
+    made = pbx_data.cli(
+        "queue", "add", "651", "--name", "Q", "--agents", "101", "--music", "jazz"
+    )
+    assert made.returncode == 0, made.stderr
+
+    refused = pbx_data.cli("music", "remove", "jazz", "--json")
+
+    assert refused.returncode == 2
+    assert refused.json()["error"]["field"] == "name"
+    assert "still the music of queue 651" in refused.json()["error"]["message"]
+    listed = pbx_data.cli("music", "list", "--json").json()
+    assert [m["name"] for m in listed] == ["jazz"]
+    resaved = pbx_data.cli("queue", "set", "651", "--music", "jazz")
+    assert resaved.returncode == 0, resaved.stderr

@@ -361,12 +361,14 @@ def test_a_busy_callee_s_call_goes_to_voicemail(ksr, media_route):
     assert ksr.called("tm.t_relay")
 
 
-def test_a_declined_call_does_not_go_to_voicemail(ksr, media_route):
+def test_a_declined_call_goes_to_voicemail_as_a_busy_one(ksr, media_route):
     ksr.returns["tm.t_is_canceled"] = -1
     ksr.returns["isflagset"] = False
     ksr.values["$T_reply_code"] = 603
+    ksr.values["$avp(dialed)"] = "102"
     media_route.ksr_failure_route_manage(None)
-    assert not ksr.called("tm.t_relay")
+    assert ("X-Edgepbx-Voicemail: busy\r\n",) in ksr.called("hdr.append")
+    assert ksr.called("tm.t_relay")
 
 
 def test_a_dead_media_worker_hands_the_call_to_the_next(ksr, media_route):

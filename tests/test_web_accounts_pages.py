@@ -27,6 +27,18 @@ def test_an_account_made_on_the_page_signs_in_with_the_password_shown_once(pbx):
     assert made.location == "/accounts/frontdesk/password"
     assert _SECRET.search(again.body) is None  # shown once
     assert person.sign_in("frontdesk", password).location == "/password"
+    # The forced change names a field by its label, not its form name.
+    mismatch = person.post_form(
+        "/password",
+        {
+            "current_password": password,
+            "new_password": CHOSEN_PASSWORD,
+            "confirm_password": CHOSEN_PASSWORD + "x",
+        },
+    )
+    assert mismatch.status == 422
+    assert "New password again: does not match the new password" in mismatch.body
+    assert "confirm_password:" not in mismatch.body
     assert person.change_password(password, CHOSEN_PASSWORD).status == 303
     assert person.get("/extensions").status == 200
 

@@ -38,13 +38,20 @@ VIEWS_DIR = Path(__file__).with_name("views")
 AUDIT_PAGE_SIZE = 50
 # A page number past this is no page of any list (SQLite integers are 64-bit).
 PAGE_DIGITS_MAX = 9
+# The password page's fields as it labels them: its refusals use the labels.
+PASSWORD_FIELDS = (
+    ("current_password", "Current password", "current-password"),
+    ("new_password", "New password", "new-password"),
+    ("confirm_password", "New password again", "new-password"),
+)
+PASSWORD_LABELS = {name: label for name, label, _ in PASSWORD_FIELDS}
 # Notices a redirect may ask for by name; never text taken from the URL.
 NOTICES = {
     "password-changed": "Your password is changed.",
     "deleted": "The extension is deleted.",
     "deleted-from-phones": (
-        "The extension is deleted, and the phone lines that were this "
-        "extension are now empty: see Phones."
+        "The extension is deleted, and the phone lines and BLF keys that "
+        "were this extension are now empty: see Phones."
     ),
     "saved": "The extension is saved.",
     "unchanged": "Nothing was changed.",
@@ -266,6 +273,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             pending=auth.session.must_change_password if auth.session else False,
             rule=passwords.RULE,
             errors={},
+            fields=PASSWORD_FIELDS,
         )
 
     @app.post("/password")
@@ -290,6 +298,7 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 pending=auth.session.must_change_password,
                 rule=passwords.RULE,
                 errors={"current_password": str(exc)},
+                fields=PASSWORD_FIELDS,
             )
         except InvalidInput as exc:
             return render(
@@ -298,7 +307,8 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 title="Choose your password",
                 pending=auth.session.must_change_password,
                 rule=passwords.RULE,
-                errors=_field_errors(exc),
+                errors=_field_errors(exc, labels=PASSWORD_LABELS),
+                fields=PASSWORD_FIELDS,
             )
         access.start_session(renewed)
         access.redirect("/?notice=password-changed", 303)

@@ -136,6 +136,13 @@ def message(error: PbxError) -> str:
 def from_error(
     error: PbxError, names: Mapping[str, str] | None = None
 ) -> tuple[int, str]:
-    return problem(
-        status_of(error), error.kind, message(error), field_name(error.field, names)
-    )
+    field = field_name(error.field, names)
+    if (
+        isinstance(error, InvalidInput)
+        and field != error.field
+        and str(error).startswith(f"{error.field}:")
+    ):
+        # A refusal that labels the field (``name: must not be empty``)
+        # labels it as the request sent it, the same as its "field".
+        error = error.renamed(field)
+    return problem(status_of(error), error.kind, message(error), field)

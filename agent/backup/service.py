@@ -253,8 +253,14 @@ class BackupService:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
         try:
-            manifest = self._unpack(archive, passphrase, staging)
-            self._check_databases(staging, manifest)
+            try:
+                manifest = self._unpack(archive, passphrase, staging)
+                self._check_databases(staging, manifest)
+            except BackupRefused as exc:
+                # Which file was refused, as well as why.
+                if str(exc).startswith(f"{archive}:"):
+                    raise
+                raise BackupRefused(f"{archive}: {exc}") from None
             self._swap(staging, manifest)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

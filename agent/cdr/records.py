@@ -45,10 +45,11 @@ FAILED = "failed"
 # dialled with its feature code.
 VOICEMAIL = "voicemail"
 DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, VOICEMAIL)
-# RFC 3261 section 21: 486 Busy Here, 600 Busy Everywhere; 408, 480 and
-# 487 (cancelled by the caller) are a callee who did not answer.
-BUSY_CODES = {486, 600}
-NO_ANSWER_CODES = {408, 480, 487, 603}
+# RFC 3261 section 21: 486 Busy Here, 600 Busy Everywhere and 603 Decline
+# (a phone's Reject key) are a callee who would not take the call; 408, 480
+# and 487 (cancelled by the caller) are a callee who did not answer.
+BUSY_CODES = {486, 600, 603}
+NO_ANSWER_CODES = {408, 480, 487}
 PAGE_MAX = 1000
 
 # Why a call the PBX cut ended, kept in its record's end reason; its last

@@ -119,14 +119,21 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
 
 
 def extension_remove(app: Appliance, args: argparse.Namespace) -> int:
-    lines = app.extensions_as(CONSOLE).remove(args.number)
+    cleared = app.extensions_as(CONSOLE).remove(args.number)
+    lines = [entry for entry in cleared if "line" in entry]
+    keys = [entry for entry in cleared if "key" in entry]
     if args.json:
-        print_json({"removed": args.number, "phone_lines": lines})
+        print_json({"removed": args.number, "phone_lines": lines, "phone_keys": keys})
         return EXIT_OK
     print(f"extension {args.number} removed")
-    for line in lines:
-        mac = ":".join(line["mac"][i : i + 2] for i in range(0, 12, 2))
-        print(f"phone {mac}: line {line['line']} was this extension and is now empty")
+    for entry in cleared:
+        mac = ":".join(entry["mac"][i : i + 2] for i in range(0, 12, 2))
+        if "line" in entry:
+            what = f"line {entry['line']}"
+        else:
+            label = f" ({entry['label']})" if entry["label"] else ""
+            what = f"BLF key {entry['key']}{label}"
+        print(f"phone {mac}: {what} was this extension and is now empty")
     return EXIT_OK
 
 
@@ -430,7 +437,9 @@ def _declare_extension(sub: _OneCommand) -> None:
     ext_sub = ext.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     add = command(ext_sub, "add", extension_add, "add an extension")
-    add.add_argument("number", help="2 to 6 digits")
+    # The extension's number is named "extension" in --help and in a
+    # refusal, as the README, the API and the pages name it.
+    add.add_argument("number", metavar="extension", help="its number, 2 to 6 digits")
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--email", help="e-mail address for voicemail and notices")
     _password_options(add)
@@ -438,15 +447,15 @@ def _declare_extension(sub: _OneCommand) -> None:
 
     command(ext_sub, "list", extension_list, "list extensions")
     show = command(ext_sub, "show", extension_show, "show one extension and its phones")
-    show.add_argument("number")
+    show.add_argument("number", metavar="extension")
     fields_named(show, EXTENSION_ARGUMENT)
     remove = command(ext_sub, "remove", extension_remove, "remove an extension")
-    remove.add_argument("number")
+    remove.add_argument("number", metavar="extension")
     fields_named(remove, EXTENSION_ARGUMENT)
     setpw = command(
         ext_sub, "set-password", extension_set_password, "change the SIP password"
     )
-    setpw.add_argument("number")
+    setpw.add_argument("number", metavar="extension")
     _password_options(setpw)
     fields_named(setpw, EXTENSION_ARGUMENT)
     pickup = command(
@@ -455,7 +464,7 @@ def _declare_extension(sub: _OneCommand) -> None:
         extension_set_pickup_group,
         "put the extension in a call pickup group (empty: in none)",
     )
-    pickup.add_argument("number")
+    pickup.add_argument("number", metavar="extension")
     pickup.add_argument("group", help="letters, digits, - and _; '' for none")
     fields_named(pickup, EXTENSION_ARGUMENT | {"pickup group": "group"})
     features_cli.register(ext_sub)

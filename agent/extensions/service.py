@@ -18,7 +18,7 @@ import peewee
 from agent import audit, csvimport, numbering, system_settings
 from agent.accounts.roles import Permission, Principal
 from agent.db import database
-from agent.db.models import Extension, Phone, PhoneLine, utcnow
+from agent.db.models import Extension, Phone, PhoneKey, PhoneLine, utcnow
 from agent.devicekey import DeviceKey
 from agent.errors import (
     AlreadyExists,
@@ -347,8 +347,12 @@ class ExtensionService:
         return after, changes
 
     def remove(self, number: str) -> list[dict]:
-        """Remove the extension; return the phone lines it was on, which go
-        with it ({"mac", "line"}): those phones stop registering it."""
+        """Remove the extension; return the phone lines and BLF keys it was
+        on, which go with it: ``{"mac", "line"}`` for a line (that phone stops
+        registering it), ``{"mac", "key", "label"}`` for a BLF key (cleared,
+        so a new owner of the number does not inherit its label). Each phone
+        concerned gets a new configuration version and fetches its file again.
+        """
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         with database.atomic():
             row = self._row(number)
@@ -361,14 +365,33 @@ class ExtensionService:
                 .where(PhoneLine.extension == row)
                 .order_by(Phone.mac, PhoneLine.line)
             ]
+            blf_keys = list(
+                PhoneKey.select(PhoneKey, Phone)
+                .join(Phone)
+                .where((PhoneKey.kind == "blf") & (PhoneKey.target == row.number))
+                .order_by(Phone.mac, PhoneKey.position)
+            )
+            keys = [
+                {"mac": key.phone.mac, "key": key.position, "label": key.label}
+                for key in blf_keys
+            ]
             row.delete_instance()
+            PhoneKey.delete().where(
+                PhoneKey.id.in_([key.id for key in blf_keys])
+            ).execute()
+            phones = {entry["mac"] for entry in lines + keys}
+            Phone.update(config_version=Phone.config_version + 1).where(
+                Phone.mac.in_(phones)
+            ).execute()
             shown = _shown(before)
             if lines:
                 shown["phone_lines"] = lines
+            if keys:
+                shown["phone_keys"] = keys
             audit.record(self.actor, "delete", "extension", row.number, shown)
         self._sign_out_phones(row.number)
         self._forget_voicemail(row.number)
-        return lines
+        return lines + keys
 
     def set_password(self, number: str, password: str | None = None) -> str | None:
         """Change the SIP password; return it when the PBX generated it."""

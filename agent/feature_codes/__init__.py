@@ -10,7 +10,14 @@ number is matched live with the SIP routing, which reads the same table
 A code is refused, naming the field, when it is not made of ``*``, ``#``
 and digits, when another feature has it, when one code would hide another
 (a code that takes a number, followed by digits, spelling another code),
-or when it is a number of the internal number space (``agent.numbering``).
+when it begins another code or another begins it (a phone that collects
+digits would stop at the shorter code, or wait after it), or when it is a
+number of the internal number space (``agent.numbering``).
+
+The one prefix kept on purpose is the shipped table's own: pickup ``*8``
+beside intercom ``*80`` and park ``*85``, which the routing tells apart by
+the longest match (``agent.sip.feature_codes.match``). Two features whose
+defaults begin one another in this way may keep doing so with new codes.
 """
 
 from __future__ import annotations
@@ -74,6 +81,25 @@ def hides(code: str, takes_number: bool, other: str) -> bool:
     return False
 
 
+def _prefix_allowed(short_feature: str, long_feature: str) -> bool:
+    """Whether the default table already has short_feature's code begin
+    long_feature's (pickup_group's *8 and intercom's *80)."""
+    short, long = DEFAULT_CODES[short_feature], DEFAULT_CODES[long_feature]
+    return short != long and long.startswith(short)
+
+
+def prefix_clash(feature: str, code: str, name: str, other: str) -> str | None:
+    """Why code (for feature) cannot live beside other (the code of name)
+    when one begins the other, or None when neither does or it is allowed."""
+    if code == other:
+        return None
+    if other.startswith(code) and not _prefix_allowed(feature, name):
+        return f"begins {other}, the code of {name}"
+    if code.startswith(other) and not _prefix_allowed(name, feature):
+        return f"begins with {other}, the code of {name}"
+    return None
+
+
 def feature_code_of(number: str) -> str | None:
     """The feature whose code is number or begins it (for the number
     space: an extension numbered like a code would never ring)."""
@@ -123,6 +149,9 @@ class FeatureCodeService:
                         code,
                         f"clashes with {other}, the code of {name}",
                     )
+                clash = prefix_clash(feature, code, name, other)
+                if clash:
+                    raise InvalidInput("code", code, clash)
             _refuse_numbers(code, takes_number)
             if code == before:
                 return self.show(feature)

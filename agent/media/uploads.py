@@ -211,6 +211,19 @@ class MusicService(_AudioFolder):
     folder = MUSIC_FOLDER
     kind = "music"
 
+    def _check_unused(self, name: str) -> None:
+        # A queue is the only thing that names one piece: the site's hold
+        # music (``moh.enabled``) plays every upload, so it loses one piece
+        # and goes on with the rest, or with Debian's music.
+        from agent.db.models import CallQueue
+
+        where = CallQueue.music == name
+        users = [q.number for q in CallQueue.select().where(where)]
+        if users:
+            raise InvalidInput(
+                "name", name, "still the music of queue " + ", ".join(users)
+            )
+
     def _changed(self) -> None:
         # The next hold plays the new music.
         music_on_hold.refresh(self.settings)

@@ -182,7 +182,8 @@ class QueueCaller(FollowsTransfer, Flow):
             self.announce(position)
         if self.ringing or time.time() < self._retry_at:
             return
-        agents = queue_agents(self.queue)
+        # An agent calling the queue is the caller here, never an agent.
+        agents = [a for a in queue_agents(self.queue) if a != self.caller]
         free = [a for a in agents if a not in live.agents and self._reachable(a)]
         if not free or position > len(free):
             return

@@ -16,9 +16,9 @@ by ``to_extension``'s plain path, in this order:
    The routing counts each extension's calls in the dialog module's
    ``calls`` profile (``BusyLamps.follow_lamps``).
 5. The phones ring, for the no-answer ring time when a forward on no answer
-   is set; a busy reply (486, 600) or no answer (408, 480) sends the call
-   to the forward-busy or forward-no-answer target from the failure route,
-   else to voicemail as for any extension.
+   is set; a busy reply (486, 600, and 603 Decline from a Reject key) or no
+   answer (408, 480) sends the call to the forward-busy or forward-no-answer
+   target from the failure route, else to voicemail as for any extension.
 
 A call from a trunk to an inbound route's extension goes the same way
 (``ring_from_trunk``), with its media relayed, but without voicemail, as
@@ -98,7 +98,8 @@ AVP_FROM_TRUNK = "$avp(edgepbx_forward_from_trunk)"
 # mobile", and a bound on how long a caller can be passed around.
 MAX_FORWARDS = 3
 # What a callee's failure means (RFC 3261 section 21), as routing.py has it.
-BUSY_CODES = {486, 600}
+# 603 Decline (a phone's Reject key) counts as busy there too.
+BUSY_CODES = {486, 600, 603}
 NO_ANSWER_CODES = {408, 480}
 # Message and branch flags, as routing.py sets them: a NATed caller, a
 # callee registered from behind a NAT, a call that joins a conference room.

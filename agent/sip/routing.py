@@ -197,7 +197,9 @@ MEDIA_RING_TIMEOUT_MS = 10000
 MEDIA_FAILOVER_CODES = {408, 486, 500, 503}
 NO_VOICEMAIL_REASON = "No Voicemail"
 # What a callee's failure means for its voicemail (RFC 3261 section 21).
-BUSY_CODES = {486, 600}
+# 603 Decline is what many desk phones' Reject key sends: the person is
+# there and will not take the call, which is busy to the caller's eyes.
+BUSY_CODES = {486, 600, 603}
 NO_ANSWER_CODES = {408, 480}
 # Dispatcher algorithm 7: a hash of hash_pvar ($rU, see kamailio.cfg.tmpl),
 # so every call to one conference room meets on the same worker.
@@ -363,12 +365,12 @@ class Routing(
     def ksr_failure_route_manage(self, msg) -> int:
         """Every branch failed: voicemail, the next media worker, or the reply.
 
-        A busy (486, 600) callee or one that did not answer (408, 480) goes
-        to its voicemail when there is a media service; the worker answers
-        with the original failure when the mailbox is off. A declined (603)
-        call reaches the caller unchanged. A media worker that is full or
-        dead hands the call to the next one. An extension's forward on busy
-        or no answer comes first (agent/sip/forwarding.py).
+        A busy or declining (486, 600, 603) callee or one that did not answer
+        (408, 480) goes to its voicemail when there is a media service; the
+        worker answers with the original failure when the mailbox is off. A
+        media worker that is full or dead hands the call to the next one. An
+        extension's forward on busy or no answer comes first
+        (agent/sip/forwarding.py).
         """
         if not KSR.isflagset(FLAG_TO_MEDIA) and self.forward_after_failure():
             return 1

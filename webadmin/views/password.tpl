@@ -6,7 +6,7 @@
 % end
 <form method="post" action="/password" class="stacked">
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label, complete in (('current_password', 'Current password', 'current-password'), ('new_password', 'New password', 'new-password'), ('confirm_password', 'New password again', 'new-password')):
+  % for name, label, complete in fields:
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="password" autocomplete="{{complete}}" required
     % if errors.get(name):
