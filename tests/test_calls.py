@@ -22,6 +22,8 @@ from tests.webclient import signed_in
 TONE_101 = 697
 TONE_102 = 1209
 TONE_102_SECOND_PHONE = 1633
+TONE_103 = 770
+TONE_104 = 1336
 #: How long the call a stop cuts has been going on, at least.
 CUT_CALL_HELD_S = 2.0
 
@@ -216,11 +218,20 @@ def wait_gone(pid: int, timeout: float = 10.0) -> None:
 def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
     pbx, extensions
 ):
-    with answered_call(pbx, extensions) as (call, incoming):
+    ringing = {number: pbx.add_extension(number) for number in ("103", "104")}
+    with (
+        answered_call(pbx, extensions) as (call, incoming),
+        phone(pbx, "103", ringing["103"], TONE_103) as carol,
+        phone(pbx, "104", ringing["104"], TONE_104, answer_incoming="ring") as dave,
+    ):
         held_from = time.monotonic()
+        assert (carol.register(), dave.register()) == (200, 200)
+        unanswered = carol.call("104")
+        rings = dave.wait_incoming()
+        unanswered.wait_ringing()
         assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
         shown = pbx.cli("monitor", "--json").json()["calls"]
-        assert [c["state"] for c in shown] == ["answered"]
+        assert sorted(c["state"] for c in shown) == ["answered", "ringing"]
         # A call that has been going on a while (on a quiet machine the
         # tones are heard within half a second): its record must say so.
         time.sleep(max(0.0, CUT_CALL_HELD_S - (time.monotonic() - held_from)))
@@ -230,9 +241,14 @@ def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
         call.wait_disconnected(timeout=5)
         incoming.wait_disconnected(timeout=5)
         assert call.state == incoming.state == "disconnected"
+        # The phone that rang stops ringing (a CANCEL, RFC 3261 section 9),
+        # and its caller hears the call end, not a silence until it gives up.
+        assert rings.wait_disconnected(timeout=5) == 487
+        assert unanswered.wait_disconnected(timeout=5) == 487
         # Started again while the phones are still up: they go on as usual.
         pbx.start()
-        record = the_call_record(pbx)
+        records = {r["dst"]: r for r in pbx.cli("cdr", "list", "--json").json()}
+        record = records["102"]
         assert (record["src"], record["dst"], record["disposition"]) == (
             "101",
             "102",
@@ -241,6 +257,10 @@ def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
         assert record["end_reason"] == "cut: the PBX stopped"
         assert record["end"] is not None
         assert record["duration"] >= CUT_CALL_HELD_S - 1  # whole seconds
+        cut_ringing = records["104"]
+        assert (cut_ringing["src"], cut_ringing["answer"]) == ("103", None)
+        assert cut_ringing["disposition"] == "failed"
+        assert cut_ringing["end_reason"] == "cut: the PBX stopped"
         assert "cut: the PBX stopped" in pbx.cli("cdr", "list").stdout
         assert pbx.cli("monitor", "--json").json()["calls"] == []
 
