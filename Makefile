@@ -20,6 +20,7 @@ help:
 	@echo "make dev-keys  the development firmware signing key pair (not in git)"
 	@echo "make image  the x86-64 disk image from Debian packages (build/image/)"
 	@echo "make image-test  boot that image in qemu: web admin, SIP, a phone registers"
+	@echo "make image-update-test  the same, then an A/B update and a rollback in qemu"
 
 # The project is installed editable, so its bytecode is written only if
 # Python may write it; compiling here spares every daemon the compile.
@@ -110,7 +111,7 @@ bench: deps venv
 # The x86-64 disk image (image/build-image) and its boot test in qemu; not
 # part of `make test`: they take minutes and need root for mmdebstrap.
 IMAGE := build/image/edgepbx-x86_64.img
-.PHONY: image image-test image-deps
+.PHONY: image image-test image-update-test image-deps
 image-deps:
 	scripts/install-debian-packages image/debian-packages.txt
 
@@ -120,6 +121,12 @@ image: deps venv dev-keys image-deps
 image-test: deps venv image-deps
 	@test -f $(IMAGE) || $(MAKE) --no-print-directory image
 	$(VENV_PY) image/boot-test $(IMAGE)
+
+# The same boot, then an A/B update in qemu: a good release into slot B
+# and kept, a broken one into slot A and rolled back (three more boots).
+image-update-test: deps venv dev-keys image-deps
+	@test -f $(IMAGE) || $(MAKE) --no-print-directory image
+	$(VENV_PY) image/boot-test --firmware-update $(IMAGE)
 
 clean:
 	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

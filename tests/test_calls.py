@@ -251,6 +251,36 @@ def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
         assert pbx.cli("monitor", "--json").json()["calls"] == []
 
 
+def test_a_stop_cancels_a_ringing_call_for_both_phones_and_records_the_cut(
+    pbx, extensions
+):
+    # Its own test: with an answered call cut at the same stop, the dialog
+    # module's BYE pair loses its race more often (agent/sip/dialogs.py).
+    with (
+        phone(pbx, "101", extensions["101"], TONE_101) as alice,
+        phone(pbx, "102", extensions["102"], TONE_102, answer_incoming="ring") as bob,
+    ):
+        assert (alice.register(), bob.register()) == (200, 200)
+        call = alice.call("102")
+        rings = bob.wait_incoming()
+        call.wait_ringing()
+        shown = pbx.cli("monitor", "--json").json()["calls"]
+        assert [c["state"] for c in shown] == ["ringing"]
+
+        pbx.stop()
+
+        # The phone that rang stops ringing (a CANCEL, RFC 3261 section 9),
+        # and its caller hears the call end, not a silence until it gives up.
+        assert rings.wait_disconnected(timeout=5) == 487
+        assert call.wait_disconnected(timeout=5) == 487
+        pbx.start()
+        record = the_call_record(pbx)
+        assert (record["src"], record["dst"], record["answer"]) == ("101", "102", None)
+        assert record["disposition"] == "failed"
+        assert record["end_reason"] == "cut: the PBX stopped"
+        assert pbx.cli("monitor", "--json").json()["calls"] == []
+
+
 def test_a_call_cut_by_a_crash_is_closed_without_the_downtime_and_shown_cut(
     pbx, extensions
 ):

@@ -9,6 +9,7 @@ in tests/test_firmware_slots.py.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from agent.firmware import bootstate
 from agent.firmware.device import GRUB, Device, NoFirmwareSlots
 from agent.firmware.simulated import SimulatedPc
+from agent.settings import Settings
 
 TOP = Path(__file__).resolve().parents[1]
 IMAGE_GRUB_CFG = TOP / "image" / "grub.cfg"
@@ -115,3 +117,38 @@ def test_a_missing_slot_argument_says_the_boot_loader_did_not_name_the_slot(pc):
 
     with pytest.raises(NoFirmwareSlots, match="did not say which slot"):
         device.booted_partition()
+
+
+def unit_environment(name: str) -> dict[str, str]:
+    """The Environment= lines of one of the image's systemd units."""
+    unit = TOP / "rootfs" / "etc" / "systemd" / "system" / name
+    found = {}
+    for line in unit.read_text().splitlines():
+        if line.startswith("Environment="):
+            key, _, value = line.removeprefix("Environment=").partition("=")
+            found[key] = value
+    return found
+
+
+def test_the_health_check_after_a_trial_boot_sees_the_agents_data_and_ports(
+    monkeypatch,
+):
+    seen = {}
+    for unit in ("edgepbx-agent.service", "edgepbx-firmware-confirm.service"):
+        for key in [k for k in os.environ if k.startswith("EDGEPBX_")]:
+            monkeypatch.delenv(key)
+        for key, value in unit_environment(unit).items():
+            monkeypatch.setenv(key, value)
+        seen[unit] = Settings.from_environment()
+
+    agent, health_check = seen.values()
+    assert health_check.config_db == agent.config_db == Path("/data/db/edgepbx.sqlite")
+    assert health_check.data_dir_chosen
+    assert (health_check.sip_port, health_check.https_port) == (
+        agent.sip_port,
+        agent.https_port,
+    )
+    assert (health_check.http_port, health_check.tftp_port) == (
+        agent.http_port,
+        agent.tftp_port,
+    )

@@ -75,6 +75,30 @@ def record(call_id: str) -> records.CallRecordInfo:
     return found
 
 
+def test_a_ringing_call_the_stop_cancelled_is_marked_cut_even_if_its_487_came_first(
+    db,
+):
+    event("started", "cancelled", 1, direction="internal", src="103", dst="104")
+    event("ended", "cancelled", 2, code=487)  # the CANCEL's answer, relayed
+    event("started", "hung-up", 1, direction="internal", src="101", dst="102")
+    event("ended", "hung-up", 2, code=487)  # its caller gave up, long before
+
+    assert records.close_cut_calls(T0 + 3, records.CUT_STOPPED) == 0
+    marked = records.mark_cut(["cancelled", "gone"], records.CUT_STOPPED)
+
+    assert marked == 1
+    cancelled = record("cancelled")
+    assert (cancelled.disposition, cancelled.end_reason, cancelled.last_code) == (
+        "failed",
+        "cut: the PBX stopped",
+        487,
+    )
+    assert (record("hung-up").disposition, record("hung-up").end_reason) == (
+        "no answer",
+        "",
+    )
+
+
 def test_an_agent_answers_the_call_and_the_record_names_the_agent_and_the_wait(db):
     # The worker's 200 OK reaches the records after the worker said
     # "queued": it must not make the call answered either.

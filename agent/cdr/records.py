@@ -229,6 +229,27 @@ def close_cut_calls(at: float, reason: str) -> int:
     return closed
 
 
+def mark_cut(call_ids: list[str], reason: str) -> int:
+    """Give the calls the PBX cut that ended before ``close_cut_calls``
+    came to them their cut as end reason; call it after that one. A ringing
+    call's CANCEL is answered at once, so its end may be folded in first,
+    as the callee's 487. Such a call failed, as one still ringing when its
+    record is closed. Returns how many records were marked."""
+    marked = 0
+    with database.atomic():
+        for row in CallRecord.select().where(
+            CallRecord.call_id.in_(call_ids),
+            CallRecord.ended_at.is_null(False),
+            CallRecord.end_reason.is_null() | (CallRecord.end_reason == ""),
+        ):
+            row.end_reason = reason
+            if row.answered_at is None and not row.queue:
+                row.disposition = FAILED
+            row.save()
+            marked += 1
+    return marked
+
+
 def _queued(row: CallRecord, event: dict, at: float) -> None:
     """The caller joins a queue: whoever answered before (the media worker,
     an IVR menu) is not who the caller wanted; an agent will be. The row

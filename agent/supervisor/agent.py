@@ -264,14 +264,18 @@ class Agent:
     def _cut_calls_in_progress(self) -> None:
         """Before anything stops, end every call so its phones are told,
         and close the records of the calls as cut by the stop."""
+        ended: list[dialogs.CallInProgress] = []
         if self._daemon_pid("kamailio") is not None:
             rpc = KamailioRpc(
                 self.settings.kamailio_rpc_socket, timeout=CUT_CALLS_RPC_TIMEOUT_S
             )
             ended = dialogs.end_all(rpc, CUT_CALLS_WITHIN_S)
             if ended:
-                log.info("agent: %d calls in progress ended", ended)
+                log.info("agent: %d calls in progress ended", len(ended))
         closed = records.close_cut_calls(time.time(), records.CUT_STOPPED)
+        # After the closing: a call whose end came in before it is marked
+        # here, one whose end comes in later finds its record closed.
+        closed += records.mark_cut([c.call_id for c in ended], records.CUT_STOPPED)
         if closed:
             log.info("call records: %d calls closed as cut by the stop", closed)
 
