@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PJSUA2_STAMP := $(VENV)/.pjsua2-installed
 DEB_STAMP := .deps-installed
 BROWSER_DIR := tests/browser
 BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
@@ -40,7 +41,7 @@ $(DEB_STAMP): debian-packages.txt scripts/install-debian-packages
 	scripts/install-debian-packages debian-packages.txt
 	@touch $@
 
-venv: $(STAMP)
+venv: $(STAMP) $(PJSUA2_STAMP)
 
 # Playwright (npm playwright-core, pinned by package-lock.json) drives
 # Debian's chromium in tests/test_browser.py; it never downloads a browser.
@@ -69,6 +70,14 @@ venv-build:
 	$(VENV_PY) -m pip install --quiet --require-hashes -r requirements.lock; \
 	$(VENV_PY) -m pip install --quiet --no-deps -e .; \
 	touch $(STAMP)
+
+# pjsua2 is built from source, not taken from PyPI (scripts/build-pjsua2
+# says why); the build is cached under build/pjsua2/, so this rebuilds only
+# when the call limit in agent/media/pool.py or the recipe changed, and
+# otherwise reinstalls the cached wheel.
+$(PJSUA2_STAMP): scripts/build-pjsua2 agent/media/pool.py $(STAMP) $(DEB_STAMP)
+	flock $(VENV).lock scripts/build-pjsua2 --install $(VENV_PY) >/dev/null
+	@touch $@
 
 # The development firmware signing pair, kept out of git (see
 # rootfs/etc/edgepbx/firmware-keys/README.md); made once, then kept.

@@ -27,10 +27,12 @@ module starts, drives over a pipe, and kills if it stops answering; a crash
 there fails the test with the worker's log instead of killing pytest.
 
 Each :class:`Phone` gets a worker of its own unless it is given a
-:class:`PhoneHost` to share. The wheel of pjsua2 used here is compiled with a
-limit of 4 calls per Endpoint (``PJSUA_MAX_CALLS``), and a call between two
-phones of one worker takes two of them, so sharing suits small scenarios
-only; a phone of its own is the safe default. Every phone, shared or not, has
+:class:`PhoneHost` to share. The pjsua2 used here (scripts/build-pjsua2)
+holds 128 calls per Endpoint (``PJSUA_MAX_CALLS``), and the worker allows
+``MAX_CALLS`` of them (tests/sipphone_worker.py); a call between two phones
+of one worker takes two. Sharing saves a process per phone (a conference of
+several members in one worker); a phone of its own is the default, so that
+a crash takes one phone's test with it. Every phone, shared or not, has
 its own SIP transport (its own local port), so two phones of one extension
 are two registrations with distinct Contacts.
 

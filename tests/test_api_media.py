@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from agent.media.pool import CALLS_PER_WORKER
 from tests.pbx import RunningPbx
 from tests.webclient import api_client
 
@@ -149,14 +150,16 @@ def test_a_conference_room_is_made_with_a_pin_never_shown(admin_api):
         "PUT", "/api/v1/conference/810", json_body={"name": "Board", "pin": "1357"}
     )
     too_big = admin_api.request(
-        "PUT", "/api/v1/conference/811", json_body={"name": "All", "max_members": 30}
+        "PUT",
+        "/api/v1/conference/811",
+        json_body={"name": "All", "max_members": CALLS_PER_WORKER + 1},
     )
     assert made.status == 201
     assert made.json() == {
         "number": "810",
         "name": "Board",
         "has_pin": True,
-        "max_members": 4,
+        "max_members": CALLS_PER_WORKER,
         "has_moderator_pin": False,
         "wait_for_moderator": False,
         "end_with_moderator": False,

@@ -37,7 +37,6 @@ BUILDROOT_PACKAGE_OF = {
     "jinja2": "python-jinja2",
     "peewee": "python-peewee",
     "pillow": "python-pillow",
-    "pjsua2-python": "python-pjsua2",
     "pyroute2": "python-pyroute2",
     "pyserial": "python-serial",
 }
@@ -72,8 +71,13 @@ PYTHON3_OPTION_OF_MODULE = {
     "zlib": "BR2_PACKAGE_PYTHON3_ZLIB",
 }
 
-# Modules that a program other than Python puts in place at run time.
-PROVIDED_BY = {"KSR": "BR2_PACKAGE_KAMAILIO"}  # Kamailio's app_python3
+# Modules that do not come from a PyPI dependency: one that a program other
+# than Python puts in place at run time, and pjsua2, built from pjproject's
+# source (scripts/build-pjsua2 here, package/python-pjsua2 in Buildroot).
+PROVIDED_BY = {
+    "KSR": "BR2_PACKAGE_KAMAILIO",  # Kamailio's app_python3
+    "pjsua2": "BR2_PACKAGE_PYTHON_PJSUA2",
+}
 
 OWN_PACKAGES = ("agent", "webadmin", "provisioning_server")
 

@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from agent.media.pool import CALLS_PER_WORKER
 from agent.monitor.service import RINGING_MAX_S, call_key
 from agent.sip.outside import OPEN_CALL_MAX_S
 from tests.pbx import EDGEPBX, free_port
@@ -273,7 +274,12 @@ def test_conference_members_are_counted_while_they_are_in_the_room(pbx, extensio
         left = wait_for_monitor(web, lambda s: s["rooms"][0]["members"] == 0)
 
     assert inside["rooms"] == [
-        {"number": "800", "name": "Weekly", "max_members": 4, "members": 1}
+        {
+            "number": "800",
+            "name": "Weekly",
+            "max_members": CALLS_PER_WORKER,
+            "members": 1,
+        }
     ]
     assert left["rooms"][0]["members"] == 0
 

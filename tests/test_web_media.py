@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.media.pool import CALLS_PER_WORKER
 from tests.pbx import RunningPbx
 from tests.webclient import field_error, signed_in
 
@@ -132,11 +133,15 @@ def test_an_operator_sees_the_lists_but_no_forms(office):
 def test_a_room_too_big_for_a_worker_is_shown_at_its_field(office, admin):
     reply = admin.post_form(
         "/conference",
-        {"number": "810", "name": "All hands", "max_members": "30"},
+        {
+            "number": "810",
+            "name": "All hands",
+            "max_members": str(CALLS_PER_WORKER + 1),
+        },
         csrf_from="/conference",
     )
     assert reply.status == 422
-    assert "from 2 to 4" in field_error(reply.body, "max_members")
+    assert f"from 2 to {CALLS_PER_WORKER}" in field_error(reply.body, "max_members")
     saved = admin.post_form(
         "/conference",
         {"number": "810", "name": "All hands", "pin": "1357", "max_members": "4"},

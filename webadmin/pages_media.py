@@ -19,6 +19,7 @@ from agent.appliance import Appliance
 from agent.conference.service import ConferenceService
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.ivr.service import IvrService, choices_of
+from agent.media.pool import CALLS_PER_WORKER
 from agent.media.uploads import (
     MAX_PROMPT_S,
     MAX_UPLOAD_BYTES,
@@ -301,6 +302,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             status,
             title="Conference rooms",
             rooms=rooms,
+            max_members=CALLS_PER_WORKER,
             values=values,
             errors=errors,
         )

@@ -2,9 +2,9 @@
 
 Every call to one room goes to the same media worker (Kamailio's dispatcher
 hashes the dialled number), where pjmedia's conference bridge mixes the
-members. A worker holds four calls, so a room holds four members at most
-on this build of pjsua2; larger rooms need workers linked to each other,
-which is not built yet.
+members. A worker holds CALLS_PER_WORKER calls (agent/media/pool.py), so a
+room holds that many members at most; larger rooms need workers linked to
+each other, which is not built yet.
 
 A room may have a member PIN and a moderator PIN: a caller enters one PIN
 and is a member or the moderator by which one matches. Two options need the

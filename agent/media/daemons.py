@@ -1,7 +1,7 @@
 """How the agent runs the media workers: one supervised daemon per port.
 
 Each worker is its own process (``edgepbx media --port P``), so a worker
-that dies takes at most its own four calls with it, and the agent restarts
+that dies takes at most its own calls with it, and the agent restarts
 it like any other daemon. Calls between two extensions never pass through a
 worker, so no worker's death can drop one.
 """

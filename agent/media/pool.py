@@ -1,12 +1,16 @@
 """The pool of media workers: how many, on which ports, and how Kamailio
 finds them.
 
-The PyPI wheel of pjsua2 is compiled with ``PJSUA_MAX_CALLS`` = 4, and one
-process holds one Endpoint, so a single process answers at most four calls.
-The media service is therefore a pool of worker processes, each with its own
-Endpoint on its own loopback SIP port; Kamailio's dispatcher module spreads
-the calls for service numbers over them (round robin, and the next worker
-when one is full, dead or slow).
+One process holds one pjsua2 Endpoint, and an Endpoint holds at most
+``PJSUA_MAX_CALLS`` calls, a limit fixed when pjproject is compiled.
+edgepbx compiles it itself (scripts/build-pjsua2) with the limit taken from
+CALLS_PER_WORKER below, so that one worker carries a whole conference room
+or a large share of the IVR legs. The media service is still a pool of
+worker processes, each with its own Endpoint on its own loopback SIP port,
+because one Endpoint runs on one thread: two workers use both cores of the
+smallest appliance, and a worker that dies takes only its own calls.
+Kamailio's dispatcher module spreads the calls for service numbers over them
+(round robin, and the next worker when one is full, dead or slow).
 
 Kamailio and the workers trust each other through a token that the agent
 writes into the run directory at every start: Kamailio adds it to every
@@ -25,11 +29,16 @@ from agent.devicekey import create_secret_file
 from agent.errors import InvalidInput
 from agent.settings import Settings
 
-#: Calls one pjsua2 process can hold (PJSUA_MAX_CALLS of the PyPI wheel).
-CALLS_PER_WORKER = 4
-#: Workers in the pool by default: 32 simultaneous media calls, about
-#: 25 MB of memory each; EDGEPBX_MEDIA_WORKERS overrides it.
-DEFAULT_WORKERS = 8
+#: Calls one pjsua2 process can hold. scripts/build-pjsua2 reads this line
+#: and compiles pjproject with it as PJSUA_MAX_CALLS (and sizes the other
+#: limits from it), so this is the one place to change it. 128 holds a
+#: 30-member conference with room to spare, and more IVR legs than one
+#: core can mix (scripts/bench/media_legs).
+CALLS_PER_WORKER = 128
+#: Workers in the pool by default: one per core of the smallest appliance
+#: (2 cores), 256 simultaneous media calls; each idle worker costs about
+#: 25 MB of memory. EDGEPBX_MEDIA_WORKERS overrides it.
+DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
 #: The workers listen on consecutive loopback ports from here unless
 #: EDGEPBX_MEDIA_PORTS lists them.

@@ -2,9 +2,10 @@
 
 A call to a group's number goes to a media worker (agent/paging/flow.py),
 which calls the members with the auto-answer header (agent/sip/auto_answer.py)
-and plays the caller to them one-way. A worker holds four calls, the caller's
-and three members', so a group has at most three members on this build of
-pjsua2; larger groups need workers linked to each other, not built yet.
+and plays the caller to them one-way. The whole page is on one worker, which
+holds CALLS_PER_WORKER calls (agent/media/pool.py): the caller's and one per
+member, so a group has at most one member fewer than that; larger groups
+need workers linked to each other, not built yet.
 
 Known shortcoming: removing an extension leaves its number in the groups it
 was a member of; a page then reaches the others and that number gets 404,

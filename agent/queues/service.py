@@ -51,9 +51,9 @@ ANNOUNCE_EVERY_S = (20, 600)
 # The service level counts calls an agent answered within this wait; 20 s
 # is the usual call-centre target ("80 % in 20 s"), an hour the longest wait.
 SERVICE_LEVEL_S = (1, 3600)
-#: A queue's agents: a ring-all attempt places one call per agent, and a
-#: media worker holds four calls with the caller's (agent/media/pool.py),
-#: so more agents are rung in turns of three.
+#: A queue's agents: a ring-all attempt places one call per agent, as many
+#: as the caller's worker has free lines (agent/media/pool.py), so on a busy
+#: worker more agents are rung in turns.
 MAX_AGENTS = 32
 DEFAULT_MUSIC = "default"
 #: What an upload's name may be (agent/media/uploads.py): no path, no NUL.

@@ -1,7 +1,8 @@
 """One process of callers for the media_legs benchmark (not run on its own).
 
 Registers nothing: it calls through the PBX as one extension (digest auth),
-holds its calls (at most 4, pjsua2's per-process limit) while they receive
+holds its calls (at most CALLS_PER_WORKER of agent/media/pool.py, the
+per-process limit pjsua2 is compiled with) while they receive
 the menu's audio, and prints one JSON line with each call's RTP receive
 figures over the measured window, read from pjmedia's stream statistics.
 """
@@ -64,7 +65,8 @@ def main() -> None:
     cfg = pj.EpConfig()
     cfg.uaConfig.threadCnt = 0
     cfg.uaConfig.mainThreadOnly = True
-    cfg.uaConfig.maxCalls = 4
+    # pjsua caps this at its compile-time PJSUA_MAX_CALLS (scripts/build-pjsua2).
+    cfg.uaConfig.maxCalls = args.calls
     cfg.logConfig.level = 0
     cfg.logConfig.consoleLevel = 0
     cfg.medConfig.noVad = True

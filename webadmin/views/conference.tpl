@@ -41,7 +41,7 @@
 <form method="post" action="/conference" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <input type="hidden" name="version" value="{{values.get('version', '')}}">
-  % for name, label, kind, hint in (('number', 'Number', 'text', 'Callers dial it; not an extension or menu number'), ('name', 'Name', 'text', 'Like Weekly meeting'), ('pin', 'PIN', 'password', 'Digits callers enter; empty: none, or keep the current one'), ('moderator_pin', 'Moderator PIN', 'password', 'Digits the moderator enters instead; empty: none, or keep the current one'), ('max_members', 'Members at most', 'text', '2 to 4: one media worker holds four calls')):
+  % for name, label, kind, hint in (('number', 'Number', 'text', 'Callers dial it; not an extension or menu number'), ('name', 'Name', 'text', 'Like Weekly meeting'), ('pin', 'PIN', 'password', 'Digits callers enter; empty: none, or keep the current one'), ('moderator_pin', 'Moderator PIN', 'password', 'Digits the moderator enters instead; empty: none, or keep the current one'), ('max_members', 'Members at most', 'text', f'2 to {max_members}: the calls one media worker holds')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '') if kind != 'password' else ''}}"{{' readonly' if editing and name == 'number' else ''}}{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):

@@ -15,6 +15,13 @@ PYTHON_PJSUA2_LICENSE = GPL-2.0+
 PYTHON_PJSUA2_LICENSE_FILES = COPYING
 PYTHON_PJSUA2_DEPENDENCIES = libpjsip host-swig host-python3 python3
 
+# Known shortcoming, open work: this builds pjproject with its default
+# limits (PJSUA_MAX_CALLS = 4), while agent/media/pool.py counts on the
+# CALLS_PER_WORKER calls that scripts/build-pjsua2 compiles in for the venv
+# and the x86-64 image; `scripts/build-pjsua2 --config-site` prints that
+# config_site.h, which this build and libpjsip's must both take so that the
+# binding and the libraries agree. Not done yet because it cannot be built
+# and tried here (Buildroot needs the open internet).
 PYTHON_PJSUA2_SUBDIR = pjsip-apps/src/swig/python
 PYTHON_PJSUA2_SETUP_TYPE = setuptools
 
