@@ -99,7 +99,7 @@ def test_an_extension_numbered_like_a_feature_code_is_refused(pbx_data):
 
     result = pbx_data.cli("extension", "add", "555", "--name", "Clash", "--json")
 
-    assert "feature code dnd_on" in refused(result, "number")
+    assert "feature code dnd_on" in refused(result, "extension")
 
 
 def test_the_api_sets_and_resets_a_code_and_refuses_a_bad_one(pbx):

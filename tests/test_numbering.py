@@ -19,7 +19,7 @@ ADD = {
 }
 #: The field each command names when it refuses a number.
 FIELD = {
-    "extension": "number",
+    "extension": "extension",
     "ring group": "number",
     "IVR menu": "number",
     "conference room": "number",
@@ -64,7 +64,7 @@ def test_a_number_set_as_emergency_number_is_refused_for_an_extension(office):
     changed = office.cli("event", "options", "--emergency-numbers", "112 999")
     assert changed.returncode == 0, changed.stderr
 
-    message = refused(office.cli(*ADD["extension"]("999"), "--json"), "number")
+    message = refused(office.cli(*ADD["extension"]("999"), "--json"), "extension")
 
     assert "emergency number" in message
 
