@@ -1,7 +1,7 @@
 """The Buildroot tree holds together: its scripts pass shellcheck, every
 package is reachable from the menu, the image carries every Python package
-the agent imports, and its boot files say what the firmware updater
-expects."""
+the agent imports, its pjsua2 is built from the venv's source with the
+venv's limits, and its boot files say what the firmware updater expects."""
 
 from __future__ import annotations
 
@@ -340,6 +340,141 @@ def test_python_packages_of_the_tree_build_the_locked_release():
                 )
         checked.append(package)
     assert checked == ["python-fpdf2", "python-peewee"]
+
+
+BUILD_PJSUA2 = TOP / "scripts" / "build-pjsua2"
+PJSUA2 = TREE / "package" / "python-pjsua2"
+
+# What stands in on the Pi for each package the venv's pjsua2 build takes from
+# Debian (debian-packages.txt): the Buildroot package built first, and the
+# option that brings it (None for a host tool). Debian's compilers are
+# Buildroot's cross toolchain.
+BUILDROOT_BUILD_DEPENDENCY_OF = {
+    "build-essential": None,
+    "swig": ("host-swig", None),
+    "libspeex-dev": ("speex", "BR2_PACKAGE_SPEEX"),
+    "libspeexdsp-dev": ("speexdsp", "BR2_PACKAGE_SPEEXDSP"),
+    "libgsm1-dev": ("libgsm", "BR2_PACKAGE_LIBGSM"),
+    "libssl-dev": ("openssl", "BR2_PACKAGE_OPENSSL"),
+    "libsrtp2-dev": ("libsrtp", "BR2_PACKAGE_LIBSRTP"),
+    "uuid-dev": ("util-linux", "BR2_PACKAGE_UTIL_LINUX_LIBUUID"),
+}
+
+
+def shell_variable(script: Path, name: str) -> str:
+    found = re.search(rf"^{name}=(\S+)$", script.read_text(), re.M)
+    assert found, f"{script.name}: no {name}"
+    return found.group(1)
+
+
+def debian_packages_for_pjsua2() -> list[str]:
+    """The block of debian-packages.txt that scripts/build-pjsua2 needs."""
+    lines = (TOP / "debian-packages.txt").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if "(scripts/build-pjsua2)" in line)
+    packages = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        if not line.startswith("#"):
+            packages.append(line.split("#")[0].strip())
+    return packages
+
+
+def script_output(*arguments: str) -> str:
+    return subprocess.run(
+        [str(BUILD_PJSUA2), *arguments], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def make_define(makefile: Path, name: str) -> str:
+    """A multi-line variable's body in a package's .mk."""
+    text = makefile.read_text().replace("\\\n", " ")
+    found = re.search(rf"^define {name}$(.*?)^endef$", text, re.M | re.S)
+    assert found, f"{makefile.name}: no {name}"
+    return found.group(1)
+
+
+def test_the_pi_builds_pjsua2_from_the_tarball_the_venv_pins():
+    makefile = PJSUA2 / "python-pjsua2.mk"
+    version = make_variable(makefile, "PYTHON_PJSUA2_VERSION")
+    assert version == shell_variable(BUILD_PJSUA2, "PJ_COMMIT")
+    site = make_variable(makefile, "PYTHON_PJSUA2_SITE")
+    source = make_variable(makefile, "PYTHON_PJSUA2_SOURCE")
+    assert f"{site}/{source}" == shell_variable(BUILD_PJSUA2, "TARBALL_URL")
+
+    # Buildroot checks the download and the license file against the .hash.
+    hashes = dict(
+        reversed(line.split()[1:3])
+        for line in (PJSUA2 / "python-pjsua2.hash").read_text().splitlines()
+        if line.startswith("sha256 ")
+    )
+    assert hashes.get(source) == shell_variable(BUILD_PJSUA2, "TARBALL_SHA256")
+    for license_file in make_variable(makefile, "PYTHON_PJSUA2_LICENSE_FILES").split():
+        assert license_file in hashes, f"python-pjsua2.hash: no {license_file}"
+
+    # Only the pjproject tree comes out of it, as the script takes it.
+    tree = make_variable(makefile, "PYTHON_PJSUA2_TREE").replace(
+        "$(PYTHON_PJSUA2_VERSION)", version
+    )
+    pj_path = shell_variable(BUILD_PJSUA2, "PJ_PATH")
+    assert tree == pj_path.replace("$PJ_COMMIT", version)
+    extract = make_define(makefile, "PYTHON_PJSUA2_EXTRACT_CMDS")
+    assert f"--strip-components={tree.count('/') + 1}" in extract
+    assert "$(PYTHON_PJSUA2_TREE)" in extract
+
+
+def test_the_pi_compiles_pjsua2_with_the_venvs_limits_into_the_module():
+    makefile = PJSUA2 / "python-pjsua2.mk"
+    assert (
+        make_variable(makefile, "PYTHON_PJSUA2_BUILD_SCRIPT")
+        == "$(BR2_EXTERNAL_EDGEPBX_PATH)/../scripts/build-pjsua2"
+    )
+    configure = make_define(makefile, "PYTHON_PJSUA2_CONFIGURE_CMDS")
+    assert (
+        "$(PYTHON_PJSUA2_BUILD_SCRIPT) --config-site "
+        ">$(@D)/pjlib/include/pj/config_site.h"
+    ) in " ".join(configure.split())
+    assert "$$($(PYTHON_PJSUA2_BUILD_SCRIPT) --configure-options)" in configure
+
+    # What the script prints is the venv's: its limit and its options.
+    calls = re.search(
+        r"^CALLS_PER_WORKER = (\d+)$",
+        (TOP / "agent" / "media" / "pool.py").read_text(),
+        re.M,
+    ).group(1)
+    assert f"#define PJSUA_MAX_CALLS {calls}\n" in script_output("--config-site")
+    options = script_output("--configure-options").split()
+    assert {"--with-external-srtp", "--enable-epoll", "--disable-video"} <= set(options)
+
+    # Static libraries with -fPIC, linked into _pjsua2.so; Buildroot's libpjsip
+    # (pjproject's default limits, as shared libraries) is on no image.
+    assert "--disable-shared" in configure and "-fPIC" in configure
+    assert "--enable-shared" not in makefile.read_text()
+    assert "libpjsip" not in make_variable(makefile, "PYTHON_PJSUA2_DEPENDENCIES")
+    for path in [PJSUA2 / "Config.in", *sorted((TREE / "configs").glob("*"))]:
+        assert "LIBPJSIP" not in path.read_text(), f"{path.name} brings in libpjsip"
+
+
+def test_the_pis_pjsua2_has_a_buildroot_package_for_each_debian_library():
+    packages = debian_packages_for_pjsua2()
+    assert {"swig", "libgsm1-dev", "libsrtp2-dev"} <= set(packages)
+    built_first = make_variable(
+        PJSUA2 / "python-pjsua2.mk", "PYTHON_PJSUA2_DEPENDENCIES"
+    ).split()
+    selected = selected_by(PJSUA2 / "Config.in")
+    gaps = []
+    for package in packages:
+        if package not in BUILDROOT_BUILD_DEPENDENCY_OF:
+            gaps.append(f"{package}: no Buildroot package named for it")
+            continue
+        if BUILDROOT_BUILD_DEPENDENCY_OF[package] is None:
+            continue
+        name, option = BUILDROOT_BUILD_DEPENDENCY_OF[package]
+        if name not in built_first:
+            gaps.append(f"{package}: PYTHON_PJSUA2_DEPENDENCIES lacks {name}")
+        if option is not None and option not in selected:
+            gaps.append(f"{package}: python-pjsua2/Config.in does not select {option}")
+    assert not gaps, "the Pi's pjsua2 lacks what the venv's has:\n" + "\n".join(gaps)
 
 
 def enabled_by_image_setup() -> list[str]:
