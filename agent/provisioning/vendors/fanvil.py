@@ -42,21 +42,35 @@ zone table for the X3S to X7C), not from a Fanvil document: none found
 gives the values. That table lists whole hours from -12 to +12 only, so a
 zone whose offset is not a whole number of hours (India, Newfoundland,
 Nepal) or is beyond +12 (Kiribati, Tonga) gets neither setting and the
-phone keeps its own. Daylight saving is not written: ``Enable_DST``,
-``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week,
-weekday, hour) are named in those templates, but the public sources
-disagree on how weeks, weekdays and hours are counted, and guessed numbers
-would set a wrong clock half the year; the phone keeps its own
-daylight-saving setting. An older public X-series template writes central
-Europe's last Sunday of March as week ``-1``, weekday ``1``, hour ``1``
-(02:00 in Berlin is 01:00 UTC); the current version of the same plugin
-computes week ``-1`` for POSIX's week 5, weekday 0 for Sunday and the hour
-as the local time before the change, which would give weekday ``0`` and
-hour ``2`` for the same rule. No Fanvil document settles which the
-firmware reads (searched: Fanvil's administration, auto-provisioning and
-configuration-file material, the phones' web page fields, public
-templates). Cisco's rule, by contrast, is documented
-(``agent.provisioning.vendors.cisco``).
+phone keeps its own.
+
+Daylight saving is not written, and the phone keeps its own
+daylight-saving setting: no Fanvil document gives the numbers, and
+guessed ones would set a wrong clock half the year. ``Enable_DST``,
+``DST_Fixed_Type``, ``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*``
+(month, week, weekday, hour) are named in public templates, which disagree
+on the numbers that matter. An older public X-series template turns the
+rule on with ``Enable_DST`` ``1`` and ``DST_Fixed_Type`` ``2`` and writes
+central Europe's last Sunday of March as week ``-1``, weekday ``1``, hour
+``1`` (02:00 in Berlin is 01:00 UTC); the current version of the same
+plugin turns it on with ``Enable_DST`` ``2`` and computes week ``-1`` for
+POSIX's week 5, weekday ``0`` for Sunday and the hour as the local time
+before the change, which gives weekday ``0`` and hour ``2`` for the same
+rule. Both come from one project, so they are not two independent
+sources, and they contradict each other.
+
+A phone-side mode by area would do as well, but cannot be written either:
+a door-phone manual whose time page has the same fields describes a
+``Location`` (the user's area) and a choice between the firmware's preset
+rule for it and a hand-made one, and public templates write a
+``Location`` number, but no source found lists which number is which
+area, nor which ``DST_Fixed_Type`` picks the preset rule.
+
+Searched: Fanvil's administration, auto-provisioning and
+configuration-file material, the X-series and door-phone user manuals'
+time and date pages, public templates for both file formats
+(``<VOIP_CONFIG_FILE>`` and ``<sysConf>``), and issue trackers. Cisco's
+rule, by contrast, is documented (``agent.provisioning.vendors.cisco``).
 
 The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
 what public templates for this file format write; they also place it on
