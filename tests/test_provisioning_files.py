@@ -283,6 +283,13 @@ def test_fanvil_phones_get_the_zone_s_daylight_saving_rule(zone, written):
     assert {k: v for k, v in values.items() if k not in FANVIL_ZONE_KEYS} == expected
 
 
+def test_fanvil_rule_carries_a_half_hour_saving_in_minutes():
+    # Lord Howe's file gets no Time_Zone (+10:30), but its rule says 30.
+    rule = dataclasses.replace(SITE, time_zone="Australia/Lord_Howe").zone_rule()
+
+    assert dict(fanvil.daylight_saving(rule))["DST_Min_Offset"] == "30"
+
+
 def fanvil_change_in_utc(
     year: int, values: dict[str, str], edge: str, offset_before: int
 ) -> dt.datetime:
