@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
-from agent.provisioning.vendors import cisco, grandstream, polycom, snom, yealink
+from agent.provisioning.vendors import (
+    cisco,
+    fanvil,
+    grandstream,
+    polycom,
+    snom,
+    yealink,
+)
 
 GOLDEN = Path(__file__).with_name("golden")
 HOUR = dt.timedelta(hours=1)
@@ -201,6 +208,123 @@ def test_yealink_rules_give_every_zone_s_local_time_at_each_change():
         daylight = standard + int(values["local_time.offset_time"]) * 60
         start = yealink_change_in_utc(year, values["local_time.start_time"], standard)
         end = yealink_change_in_utc(year, values["local_time.end_time"], daylight)
+        wrong += off_around_changes(zone, start, end, standard, daylight)
+        checked += 1
+
+    assert checked > 100
+    assert wrong == []
+
+
+def fanvil_global(content: bytes) -> dict[str, str]:
+    """``GLOBAL_CONFIG_MODULE`` of a Fanvil common file, each setting once."""
+    module = ET.fromstring(content).find("GLOBAL_CONFIG_MODULE")
+    assert module is not None
+    tags = [element.tag for element in module]
+    assert len(tags) == len(set(tags)), f"a setting twice: {tags}"
+    return {element.tag: element.text or "" for element in module}
+
+
+FANVIL_ZONE_KEYS = {"SNTP_Server", "Enable_SNTP", "Language"}
+
+
+@pytest.mark.parametrize(
+    ("zone", "written"),
+    [
+        # Last Sunday of March at 02:00 to last Sunday of October at 03:00.
+        (
+            "Europe/Berlin",
+            "Time_Zone=4 Time_Zone_Name=UTC+1 Enable_DST=2 DST_Min_Offset=60 "
+            "DST_Start_Mon=3 DST_Start_Hour=2 DST_Start_Wday=0 DST_Start_Week=-1 "
+            "DST_Start_Min=0 DST_End_Mon=10 DST_End_Hour=3 DST_End_Wday=0 "
+            "DST_End_Week=-1 DST_End_Min=0",
+        ),
+        # Second Sunday of March to first Sunday of November, both at 02:00.
+        (
+            "America/New_York",
+            "Time_Zone=-20 Time_Zone_Name=UTC-05 Enable_DST=2 DST_Min_Offset=60 "
+            "DST_Start_Mon=3 DST_Start_Hour=2 DST_Start_Wday=0 DST_Start_Week=2 "
+            "DST_Start_Min=0 DST_End_Mon=11 DST_End_Hour=2 DST_End_Wday=0 "
+            "DST_End_Week=1 DST_End_Min=0",
+        ),
+        # Southern hemisphere: starts in October, ends in April.
+        (
+            "Australia/Sydney",
+            "Time_Zone=40 Time_Zone_Name=UTC+10 Enable_DST=2 DST_Min_Offset=60 "
+            "DST_Start_Mon=10 DST_Start_Hour=2 DST_Start_Wday=0 DST_Start_Week=1 "
+            "DST_Start_Min=0 DST_End_Mon=4 DST_End_Hour=3 DST_End_Wday=0 "
+            "DST_End_Week=1 DST_End_Min=0",
+        ),
+        # tzdata tells Ireland's winter as the saving; the phone gets summer.
+        (
+            "Europe/Dublin",
+            "Time_Zone=0 Time_Zone_Name=UCT Enable_DST=2 DST_Min_Offset=60 "
+            "DST_Start_Mon=3 DST_Start_Hour=1 DST_Start_Wday=0 DST_Start_Week=-1 "
+            "DST_Start_Min=0 DST_End_Mon=10 DST_End_Hour=2 DST_End_Wday=0 "
+            "DST_End_Week=-1 DST_End_Min=0",
+        ),
+        # No saving, though zones with the same offset have one.
+        ("Asia/Tokyo", "Time_Zone=36 Time_Zone_Name=UTC+9 Enable_DST=0"),
+        ("America/Phoenix", "Time_Zone=-28 Time_Zone_Name=UTC-07 Enable_DST=0"),
+        # A change at 26:00, a saving of two hours: not sayable, so off.
+        ("Asia/Jerusalem", "Time_Zone=8 Time_Zone_Name=UTC+2 Enable_DST=0"),
+        ("Antarctica/Troll", "Time_Zone=0 Time_Zone_Name=UCT Enable_DST=0"),
+        # No Time_Zone (+10:30, +12:45): the phone keeps its zone and rule.
+        ("Australia/Lord_Howe", ""),
+        ("Pacific/Chatham", ""),
+    ],
+)
+def test_fanvil_phones_get_the_zone_s_daylight_saving_rule(zone, written):
+    site = dataclasses.replace(SITE, time_zone=zone)
+    content = fanvil.render_common(site)
+    values = fanvil_global(content)
+    expected = dict(p.split("=") for p in written.split())
+
+    assert fanvil.setting_paths(content) <= fanvil.COMMON_KEYS
+    assert {k: v for k, v in values.items() if k not in FANVIL_ZONE_KEYS} == expected
+
+
+def test_fanvil_rule_carries_a_half_hour_saving_in_minutes():
+    # Lord Howe's file gets no Time_Zone (+10:30), but its rule says 30.
+    rule = dataclasses.replace(SITE, time_zone="Australia/Lord_Howe").zone_rule()
+
+    assert dict(fanvil.daylight_saving(rule))["DST_Min_Offset"] == "30"
+
+
+def fanvil_change_in_utc(
+    year: int, values: dict[str, str], edge: str, offset_before: int
+) -> dt.datetime:
+    """A change as the public integration encodes it: month, week (-1 the
+    month's last, else the Nth), weekday (0 Sunday), hour and minute in the
+    local time in force until the change."""
+    month, week, weekday, hour, minute = (
+        int(values[f"DST_{edge}_{part}"])
+        for part in ("Mon", "Week", "Wday", "Hour", "Min")
+    )
+    if week == -1:
+        date = dt.date(year, month, calendar.monthrange(year, month)[1])
+        date -= dt.timedelta(days=(date.isoweekday() % 7 - weekday) % 7)
+    else:
+        date = dt.date(year, month, 1 + 7 * (week - 1))
+        date += dt.timedelta(days=(weekday - date.isoweekday() % 7) % 7)
+    local = dt.datetime(date.year, date.month, date.day, hour, minute)
+    return local - dt.timedelta(seconds=offset_before)
+
+
+def test_fanvil_rules_give_every_zone_s_local_time_at_each_change():
+    """Every zone whose common file turns the rule on: the hour before and
+    after each change of 2031, read back from the file with that encoding
+    and its Time_Zone, is zoneinfo's."""
+    year = 2031
+    checked, wrong = 0, []
+    for zone in sorted(zoneinfo.available_timezones()):
+        site = dataclasses.replace(SITE, time_zone=zone)
+        values = fanvil_global(fanvil.render_common(site))
+        if values.get("Enable_DST") != "2":
+            continue
+        standard = int(values["Time_Zone"]) * 15 * 60
+        daylight = standard + int(values["DST_Min_Offset"]) * 60
+        start = fanvil_change_in_utc(year, values, "Start", standard)
+        end = fanvil_change_in_utc(year, values, "End", daylight)
         wrong += off_around_changes(zone, start, end, standard, daylight)
         checked += 1
 

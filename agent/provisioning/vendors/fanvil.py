@@ -31,7 +31,8 @@ Fanvil's auto-provisioning and configuration-file references:
 - ``Auto_Image_URL`` for the firmware, and a soft key of type 7 (the XML
   browser) on the phonebook URL;
 - ``SNTP_Server``, ``Enable_SNTP``, ``Language`` (the two-letter code),
-  ``Time_Zone`` and ``Time_Zone_Name`` in the common file.
+  ``Time_Zone``, ``Time_Zone_Name`` and the daylight-saving rule (below)
+  in the common file.
 
 The time zone is ``Time_Zone``, the standard offset in quarter hours
 (``4`` for UTC+1, ``-20`` for UTC-5), with ``Time_Zone_Name`` its name in
@@ -42,21 +43,54 @@ zone table for the X3S to X7C), not from a Fanvil document: none found
 gives the values. That table lists whole hours from -12 to +12 only, so a
 zone whose offset is not a whole number of hours (India, Newfoundland,
 Nepal) or is beyond +12 (Kiribati, Tonga) gets neither setting and the
-phone keeps its own. Daylight saving is not written: ``Enable_DST``,
-``DST_Min_Offset`` and ``DST_Start_*``/``DST_End_*`` (month, week,
-weekday, hour) are named in those templates, but the public sources
-disagree on how weeks, weekdays and hours are counted, and guessed numbers
-would set a wrong clock half the year; the phone keeps its own
-daylight-saving setting. An older public X-series template writes central
-Europe's last Sunday of March as week ``-1``, weekday ``1``, hour ``1``
-(02:00 in Berlin is 01:00 UTC); the current version of the same plugin
-computes week ``-1`` for POSIX's week 5, weekday 0 for Sunday and the hour
-as the local time before the change, which would give weekday ``0`` and
-hour ``2`` for the same rule. No Fanvil document settles which the
-firmware reads (searched: Fanvil's administration, auto-provisioning and
-configuration-file material, the phones' web page fields, public
-templates). Cisco's rule, by contrast, is documented
-(``agent.provisioning.vendors.cisco``).
+phone keeps its own.
+
+Daylight saving is written as the currently maintained public
+integration for these phones writes it in this file format (Wazo's Fanvil
+plugin: ``_extract_dst_change`` in its ``common.py`` and the template
+``base.tpl``), in ``GLOBAL_CONFIG_MODULE`` of the common file:
+``Enable_DST`` ``2`` with the rule, or ``0`` for a zone without daylight
+saving (Tokyo, Phoenix), so that the phone takes no saving of its own;
+``DST_Min_Offset``, the saving in minutes; and for the start and the end
+``DST_Start_Mon``/``DST_End_Mon`` (month 1 to 12), ``_Hour`` (0 to 23,
+the local time in force before the change, as POSIX's), ``_Wday`` (0
+Sunday to 6 Saturday), ``_Week`` (1 to 4 for the first to fourth such
+weekday, ``-1`` for the month's last) and ``_Min`` (``0``: the template
+writes no other minute). Central Europe's last Sunday of March at 02:00 is
+month ``3``, week ``-1``, weekday ``0``, hour ``2``. A rule starting later
+in the year than it ends (Sydney: October to April) is written as it is;
+the plugin does the same. The plugin's newer ``<sysConf>`` template also
+writes ``DSTFixedType`` ``2``; its ``<VOIP_CONFIG_FILE>`` template, the
+format written here, writes no ``DST_Fixed_Type``, and neither does this
+module.
+
+This rests on that one public integration, not on a Fanvil document: none
+found gives these numbers. The same plugin wrote weekday ``1`` for Sunday
+in an older version, and its current version, with the time zone library
+it now uses, is handed this year's dates (``D`` days, written as a day of
+the month with no week) rather than weekday rules, which a phone would
+keep past that year; only the weekday form is written here. A rule this
+encoding cannot say exactly gets ``Enable_DST`` ``0`` and no rule, so the
+phone shows standard time all year rather than a wrong rule: a change off
+the whole hour (as Chatham's 2:45, a zone not written anyway) or outside
+the day (Israel's ``/26``, Egypt's ``/24``, Greenland's ``/-1``), or a
+saving not of whole minutes or beyond the plugin's 60 minutes (Troll's two
+hours). A zone whose ``Time_Zone`` is not
+written (above) gets no daylight-saving setting either: the phone keeps
+its own zone and its own rule.
+
+A phone-side mode by area would do as well, but cannot be written:
+a door-phone manual whose time page has the same fields describes a
+``Location`` (the user's area) and a choice between the firmware's preset
+rule for it and a hand-made one, and public templates write a
+``Location`` number, but no source found lists which number is which
+area.
+
+Searched: Fanvil's administration, auto-provisioning and
+configuration-file material, the X-series and door-phone user manuals'
+time and date pages, public templates for both file formats
+(``<VOIP_CONFIG_FILE>`` and ``<sysConf>``), and issue trackers. Cisco's
+rule, by contrast, is documented (``agent.provisioning.vendors.cisco``).
 
 The phonebook soft key (``Soft_Dss_Key_Entry`` of type 7 on the URL) is
 what public templates for this file format write; they also place it on
@@ -87,6 +121,7 @@ import xml.etree.ElementTree as ET
 from agent.provisioning.profile import FunctionKey, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import Vendor
 from agent.provisioning.vendors.xml_file import to_bytes
+from agent.provisioning.zone_rule import LAST_WEEK, Change, ZoneRule
 
 FORMAT_VERSION = "2.0002"
 MAX_LINES = 6  # SIP lines of an X6; an X3S has 4 and ignores the rest
@@ -99,6 +134,13 @@ KEY_TYPE_LINE = "2"
 SOFT_KEY_TYPE_XML_BROWSER = "7"
 BLF_SUFFIX = "ba"  # BLF; pressing the key calls the number
 QUARTER_HOURS_AN_HOUR = 4  # Time_Zone counts the offset in quarter hours
+# Daylight saving as the public integration writes it (see the module's text).
+DST_OFF = "0"
+DST_ON = "2"  # Enable_DST with the rule below
+DST_LAST_WEEK = "-1"  # the month's last such weekday (POSIX's week 5)
+DST_MINUTE = "0"  # DST_Start_Min/DST_End_Min: the only value written there
+MAX_SAVING_MINUTES = 60  # the largest DST_Min_Offset the integration writes
+HOURS_A_DAY = 24
 
 COMMON_KEYS = frozenset(
     {
@@ -107,6 +149,13 @@ COMMON_KEYS = frozenset(
         "GLOBAL_CONFIG_MODULE/Language",
         "GLOBAL_CONFIG_MODULE/Time_Zone",
         "GLOBAL_CONFIG_MODULE/Time_Zone_Name",
+        "GLOBAL_CONFIG_MODULE/Enable_DST",
+        "GLOBAL_CONFIG_MODULE/DST_Min_Offset",
+    }
+    | {
+        f"GLOBAL_CONFIG_MODULE/DST_{edge}_{part}"
+        for edge in ("Start", "End")
+        for part in ("Mon", "Hour", "Wday", "Week", "Min")
     }
 )
 LINE_KEYS = (
@@ -175,14 +224,56 @@ def time_zone(offset: dt.timedelta) -> list[tuple[str, str]]:
     return [("Time_Zone", str(hours * QUARTER_HOURS_AN_HOUR)), ("Time_Zone_Name", name)]
 
 
+def _change(edge: str, change: Change) -> list[tuple[str, str]] | None:
+    """``DST_<edge>_*`` of one change; None for a change off the whole hour
+    or outside the day, which the encoding cannot say."""
+    hours, rest = divmod(change.at, 3600)
+    if rest or not 0 <= hours < HOURS_A_DAY:
+        return None
+    week = DST_LAST_WEEK if change.week == LAST_WEEK else str(change.week)
+    return [
+        (f"DST_{edge}_Mon", str(change.month)),
+        (f"DST_{edge}_Hour", str(hours)),
+        (f"DST_{edge}_Wday", str(change.weekday)),  # 0 Sunday, as POSIX
+        (f"DST_{edge}_Week", week),
+        (f"DST_{edge}_Min", DST_MINUTE),
+    ]
+
+
+def daylight_saving(rule: ZoneRule) -> list[tuple[str, str]]:
+    """``Enable_DST`` and the rule: off for a zone without daylight saving
+    or with a rule the encoding cannot say exactly (see the module's
+    text), else on with the saving and both changes."""
+    if not rule.has_daylight_saving:
+        return [("Enable_DST", DST_OFF)]
+    rule = rule.with_forward_saving()
+    minutes, rest = divmod(rule.saving, 60)
+    if rest or not 0 < minutes <= MAX_SAVING_MINUTES:
+        return [("Enable_DST", DST_OFF)]
+    start = _change("Start", rule.start) if rule.start else None
+    end = _change("End", rule.end) if rule.end else None
+    if start is None or end is None:
+        return [("Enable_DST", DST_OFF)]
+    return [
+        ("Enable_DST", DST_ON),
+        ("DST_Min_Offset", str(minutes)),
+        *start,
+        *end,
+    ]
+
+
 def render_common(site: SiteProfile) -> bytes:
     root, modules = _file()
     settings = _module(root, modules, "GLOBAL_CONFIG_MODULE")
+    zone = time_zone(site.standard_utc_offset())
+    # Without its zone the phone keeps its own, and its own rule with it.
+    dst = daylight_saving(site.zone_rule()) if zone else []
     for key, value in [
         ("SNTP_Server", site.ntp_server),
         ("Enable_SNTP", "1"),
         ("Language", site.language),
-        *time_zone(site.standard_utc_offset()),
+        *zone,
+        *dst,
     ]:
         ET.SubElement(settings, key).text = value
     return to_bytes(root)
