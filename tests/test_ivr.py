@@ -198,7 +198,7 @@ def test_an_ivr_number_is_not_given_to_an_extension_or_the_other_way(pbx_data):
     assert ivr(pbx_data, "600", "--prompt", "dir-welcome").returncode == 0
     taken = pbx_data.cli("extension", "add", "600", "--name", "X", "--json")
     assert taken.returncode == 2
-    assert taken.json()["error"]["field"] == "number"
+    assert taken.json()["error"]["field"] == "extension"
     assert "IVR menu" in taken.json()["error"]["message"]
 
     pbx_data.cli("extension", "add", "101", "--name", "A")
