@@ -60,6 +60,15 @@ class Change:
     weekday: int
     at: int = DEFAULT_CHANGE_AT
 
+    @property
+    def whole_hour(self) -> int | None:
+        """The hour of the day the change falls on (0 to 23), for a phone
+        that takes only that; None off the whole hour (Chatham's 2:45) or
+        outside the day (Israel's ``/26``, Greenland's ``/-1``)."""
+        if self.at % 3600 or not 0 <= self.at < SECONDS_A_DAY:
+            return None
+        return self.at // 3600
+
 
 #: Seconds, days and the largest day of a month, for ``DayOfMonth``.
 SECONDS_A_DAY = 24 * 3600

@@ -140,7 +140,6 @@ DST_ON = "2"  # Enable_DST with the rule below
 DST_LAST_WEEK = "-1"  # the month's last such weekday (POSIX's week 5)
 DST_MINUTE = "0"  # DST_Start_Min/DST_End_Min: the only value written there
 MAX_SAVING_MINUTES = 60  # the largest DST_Min_Offset the integration writes
-HOURS_A_DAY = 24
 
 COMMON_KEYS = frozenset(
     {
@@ -227,8 +226,8 @@ def time_zone(offset: dt.timedelta) -> list[tuple[str, str]]:
 def _change(edge: str, change: Change) -> list[tuple[str, str]] | None:
     """``DST_<edge>_*`` of one change; None for a change off the whole hour
     or outside the day, which the encoding cannot say."""
-    hours, rest = divmod(change.at, 3600)
-    if rest or not 0 <= hours < HOURS_A_DAY:
+    hours = change.whole_hour
+    if hours is None:
         return None
     week = DST_LAST_WEEK if change.week == LAST_WEEK else str(change.week)
     return [

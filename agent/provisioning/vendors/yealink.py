@@ -148,14 +148,13 @@ SUMMER_TIME_AUTOMATIC = "2"
 # local_time.dst_time_type: 0 DST by Date, 1 DST by Week.
 DST_BY_WEEK = "1"
 SUNDAY = 7  # Yealink counts weekdays 1 Monday to 7 Sunday; POSIX 0 Sunday.
-HOURS_A_DAY = 24
 
 
 def _by_week(change: Change) -> str | None:
     """``Month/Week of Month/Day of Week/Hour of Day``; None for a change
     off the whole hour or outside the day, which the format cannot say."""
-    hours, rest = divmod(change.at, 3600)
-    if rest or not 0 <= hours < HOURS_A_DAY:
+    hours = change.whole_hour
+    if hours is None:
         return None
     weekday = change.weekday or SUNDAY
     return f"{change.month}/{change.week}/{weekday}/{hours}"
