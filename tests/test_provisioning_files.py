@@ -178,18 +178,25 @@ def test_yealink_phones_get_the_zone_s_daylight_saving_rule(zone, written):
     assert written == expected
 
 
+def weekday_of_month(
+    year: int, month: int, week: int | None, isoweekday: int
+) -> dt.date:
+    """The week-th such weekday (1 Monday to 7 Sunday) of the month, or its
+    last when week is None."""
+    if week is None:
+        date = dt.date(year, month, calendar.monthrange(year, month)[1])
+        return date - dt.timedelta(days=(date.isoweekday() - isoweekday) % 7)
+    date = dt.date(year, month, 1 + 7 * (week - 1))
+    return date + dt.timedelta(days=(isoweekday - date.isoweekday()) % 7)
+
+
 def yealink_change_in_utc(year: int, value: str, offset_before: int) -> dt.datetime:
     """A "DST by Week" value as Yealink's guides define it: month, week of
     month (5 the last), day of week (1 Monday to 7 Sunday), hour of day;
     week N taken as the Nth such weekday, the hour as the local time in
     force until the change."""
     month, week, weekday, hour = (int(part) for part in value.split("/"))
-    if week == 5:
-        date = dt.date(year, month, calendar.monthrange(year, month)[1])
-        date -= dt.timedelta(days=(date.isoweekday() - weekday) % 7)
-    else:
-        date = dt.date(year, month, 1 + 7 * (week - 1))
-        date += dt.timedelta(days=(weekday - date.isoweekday()) % 7)
+    date = weekday_of_month(year, month, None if week == 5 else week, weekday)
     local = dt.datetime(date.year, date.month, date.day, hour)
     return local - dt.timedelta(seconds=offset_before)
 
@@ -300,12 +307,8 @@ def fanvil_change_in_utc(
         int(values[f"DST_{edge}_{part}"])
         for part in ("Mon", "Week", "Wday", "Hour", "Min")
     )
-    if week == -1:
-        date = dt.date(year, month, calendar.monthrange(year, month)[1])
-        date -= dt.timedelta(days=(date.isoweekday() % 7 - weekday) % 7)
-    else:
-        date = dt.date(year, month, 1 + 7 * (week - 1))
-        date += dt.timedelta(days=(weekday - date.isoweekday() % 7) % 7)
+    # Sunday 0 is ISO's 7.
+    date = weekday_of_month(year, month, None if week == -1 else week, weekday or 7)
     local = dt.datetime(date.year, date.month, date.day, hour, minute)
     return local - dt.timedelta(seconds=offset_before)
 
