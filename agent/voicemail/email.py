@@ -164,12 +164,8 @@ def send_no_transcript_email(
     """Tell the owner a transcript promised as coming will not; log and
     return False when the mail cannot go."""
     subject, body = templates.render("voicemail-no-transcript", _described(info))
-    message = EmailMessage()
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
     try:
-        Mailer(DeviceKey.load_or_create(settings.device_key)).send(message)
+        deliver(settings, to, subject, body)
     except Exception as exc:
         log.warning(
             "voicemail %s: no-transcript mail to %s not sent: %s",
@@ -215,8 +211,11 @@ def _transcribe_and_keep(
         ready.set()
 
 
-def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> None:
-    """Hand the e-mail to the appliance's mail sender (agent/mail).
+def deliver(
+    settings: Settings, to: str, subject: str, body: str, wav: Path | None = None
+) -> None:
+    """Hand the e-mail, with the message's WAV attached when given, to the
+    appliance's mail sender (agent/mail).
 
     Runs on a thread of its own, so it opens its own database connection
     (peewee keeps one per thread) for the SMTP settings.
@@ -225,9 +224,10 @@ def deliver(settings: Settings, to: str, subject: str, body: str, wav: Path) -> 
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    message.add_attachment(
-        complete_wav(wav), maintype="audio", subtype="wav", filename=wav.name
-    )
+    if wav is not None:
+        message.add_attachment(
+            complete_wav(wav), maintype="audio", subtype="wav", filename=wav.name
+        )
     Mailer(DeviceKey.load_or_create(settings.device_key)).send(message)
 
 
