@@ -903,16 +903,13 @@ class OutsideCalls:
         self.follow_lamps(self.calling_extension(), [])
         # A media worker's call for a transfer is its held caller's
         # (agent/sip/transfer.py, present_held_caller).
-        held_name = self.transferred_caller_name()
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
             direction="internal",
             src=self.transferred_caller() or caller,
             dst=number,
-            caller_name=held_name
-            if held_name is not None
-            else str(KSR.pv.get("$fn") or ""),
+            caller_name=self.recorded_caller_name(),
         )
         KSR.tm.t_on_reply("ksr_onreply_route_outside")
         self.relay()
@@ -975,7 +972,6 @@ class OutsideCalls:
         # (agent/sip/transfer.py, present_held_caller); the route's rights
         # and guards stay the transferer's.
         held = self.transferred_caller()
-        held_name = self.transferred_caller_name()
         KSR.pv.sets(AVP_CALLER_ID, route.caller_id or held or caller)
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
@@ -995,9 +991,7 @@ class OutsideCalls:
             src=held or caller,
             dst=number,
             trunk=trunk.name,
-            caller_name=held_name
-            if held_name is not None
-            else str(KSR.pv.get("$fn") or ""),
+            caller_name=self.recorded_caller_name(),
         )
         self._send_to_trunk(trunk)
         self.relay()
@@ -1094,7 +1088,6 @@ class OutsideCalls:
 
     def extension_call_started(self) -> None:
         """An extension calling another: a record like every other call."""
-        held_name = self.transferred_caller_name()
         self.calls.send(
             CALL_STARTED,
             str(KSR.pv.get("$ci")),
@@ -1109,9 +1102,7 @@ class OutsideCalls:
                 or ""
             ),
             dst=str(KSR.pv.get("$rU") or ""),
-            caller_name=str(
-                held_name if held_name is not None else KSR.pv.get("$fn") or ""
-            ),
+            caller_name=self.recorded_caller_name(),
         )
 
     def extension_call_replied(self) -> None:

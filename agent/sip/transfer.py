@@ -410,6 +410,12 @@ class CallTransfer:
             return None
         return str(KSR.pv.get(TRANSFERRED_CALLER_NAME_AVP))
 
+    def recorded_caller_name(self) -> str:
+        """The caller's name a call record shows: the held caller's on a
+        media worker's transfer call, else the From's display name."""
+        held_name = self.transferred_caller_name()
+        return held_name if held_name is not None else str(KSR.pv.get("$fn") or "")
+
     @staticmethod
     def transferred_by() -> str | None:
         """The transferer on whose authority this call is made, if any."""
