@@ -217,7 +217,7 @@ def test_a_failing_provider_leaves_the_message_and_its_mail_with_an_event(
             assert b.register() == 200
             leave_message(b, "101")
 
-        received, follow_up = smtp.wait_for(2, timeout=20)
+        received, follow_up = smtp.wait_for(2, timeout=40)
         [event] = wait_failure_events(pbx, 1)
         tries = len(provider.requests)
     finally:

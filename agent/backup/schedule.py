@@ -187,14 +187,15 @@ class ScheduledBackups:
     def stored(self) -> list[StoredBackup]:
         """The scheduled backups on the box, newest first."""
         self.actor.require(Permission.MANAGE_BACKUPS)
-        return [
-            StoredBackup(
-                path.name,
-                path.stat().st_size,
-                _made_at(path.name).isoformat(timespec="seconds"),
-            )
-            for path in self._files()
-        ]
+        found = []
+        for path in self._files():
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:  # pruned by the agent while we looked
+                continue
+            made_at = _made_at(path.name).isoformat(timespec="seconds")
+            found.append(StoredBackup(path.name, size, made_at))
+        return found
 
     def path_of(self, name: str) -> Path:
         """One stored backup's file, for a download; only by its exact name."""

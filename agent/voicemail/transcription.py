@@ -49,6 +49,11 @@ RETRY_PAUSE_S = 2.0
 # The text kept beside a message; a transcript longer than this is cut.
 TRANSCRIPT_MAX = 10_000
 REPLY_MAX_BYTES = 1_000_000
+# Before the first try the finished WAV is read (its recorder may take a
+# moment to close it) and after the last one the text or the failure's event
+# is written to the database: moments on an idle box, seconds on one busy
+# with calls. What waits for a transcription's end allows this on top.
+AROUND_TRIES_S = 30.0
 # The voicemail e-mail waits for the transcript at most the first try's
 # timeout and never longer than this: a slow provider must not hold back the
 # mail, and a transcript that comes later is kept beside the message.
@@ -255,8 +260,10 @@ def mail_wait_s(settings: TranscriptionSettings) -> float:
 
 def transcription_s(settings: TranscriptionSettings) -> float:
     """The longest one message's transcription takes: every try's timeout
-    and the pauses between them, with a second of room for the reply."""
-    return TRIES * (settings.timeout_s + 1.0) + (TRIES - 1) * RETRY_PAUSE_S
+    and the pauses between them, with a second of room for each reply, and
+    the work around the tries."""
+    tries_s = TRIES * (settings.timeout_s + 1.0) + (TRIES - 1) * RETRY_PAUSE_S
+    return tries_s + AROUND_TRIES_S
 
 
 def transcript_for(box_number: str, wants: bool, key: DeviceKey, wav: bytes) -> str:
