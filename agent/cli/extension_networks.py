@@ -72,10 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     command("list", networks_list, "extensions limited to some networks")
     show = command("show", networks_show, "one extension's networks")
-    show.add_argument("number")
+    show.add_argument("number", metavar="extension")
     parsers.fields_named(show, parsers.EXTENSION_ARGUMENT)
     setter = command("set", networks_set, "limit an extension to these networks")
-    setter.add_argument("number")
+    setter.add_argument("number", metavar="extension")
     setter.add_argument(
         "networks", nargs="+", metavar="NET", help="addresses or CIDR networks"
     )
@@ -83,5 +83,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         setter, parsers.EXTENSION_ARGUMENT | {"allowed_networks": "networks"}
     )
     clear = command("clear", networks_clear, "let an extension register from anywhere")
-    clear.add_argument("number")
+    clear.add_argument("number", metavar="extension")
     parsers.fields_named(clear, parsers.EXTENSION_ARGUMENT)

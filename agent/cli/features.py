@@ -83,11 +83,11 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
     command = partial(parsers.command, extension_actions)
 
     show = command("features", features_show, "show do-not-disturb and forwards")
-    show.add_argument("number")
+    show.add_argument("number", metavar="extension")
     parsers.fields_named(show, parsers.EXTENSION_ARGUMENT)
 
     dnd = command("dnd", features_dnd, "turn do-not-disturb on or off")
-    dnd.add_argument("number")
+    dnd.add_argument("number", metavar="extension")
     dnd.add_argument("state", choices=("on", "off"))
     parsers.fields_named(dnd, parsers.EXTENSION_ARGUMENT)
 
@@ -96,7 +96,7 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
         features_call_waiting,
         "turn call waiting on or off (off: a second caller gets busy)",
     )
-    waiting.add_argument("number")
+    waiting.add_argument("number", metavar="extension")
     waiting.add_argument("state", choices=("on", "off"))
     parsers.fields_named(waiting, parsers.EXTENSION_ARGUMENT)
 
@@ -105,7 +105,7 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
         features_forward,
         "set or clear call forwards (an extension or an external number each)",
     )
-    forward.add_argument("number")
+    forward.add_argument("number", metavar="extension")
     forward.add_argument("--always", metavar="TARGET", help="every call")
     forward.add_argument("--busy", metavar="TARGET", help="when the phone is busy")
     forward.add_argument(

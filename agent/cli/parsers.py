@@ -11,8 +11,9 @@ from pathlib import Path
 
 from agent.errors import InvalidInput
 
-#: The services name an extension's number ``extension``; most commands
-#: take it as the argument ``number`` (``edgepbx extension dnd NUMBER on``).
+#: The services name an extension's number ``extension``; the commands keep
+#: it in the argument ``number``, shown as ``extension`` (``edgepbx extension
+#: dnd extension on``), as the README and the API name it.
 EXTENSION_ARGUMENT = {"extension": "number"}
 
 

@@ -82,7 +82,7 @@ def register(sub: argparse._SubParsersAction, ext_sub: argparse._SubParsersActio
     p = parsers.command(
         ext_sub, "recording", extension_recording, "which calls of it are recorded"
     )
-    p.add_argument("number")
+    p.add_argument("number", metavar="extension")
     p.add_argument("mode", help=", ".join(service.MODES))
     parsers.fields_named(p, parsers.EXTENSION_ARGUMENT | {"recording": "mode"})
 
