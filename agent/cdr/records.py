@@ -33,6 +33,7 @@ from agent.accounts.roles import NumberRanges, Permission, Principal
 from agent.db import database
 from agent.db.models import Extension
 from agent.errors import Forbidden, InvalidInput
+from agent.sip import replies
 from agent.trunks.models import CallRecord, QueueCallPart
 
 log = logging.getLogger("edgepbx.cdr")
@@ -45,11 +46,8 @@ FAILED = "failed"
 # dialled with its feature code.
 VOICEMAIL = "voicemail"
 DISPOSITIONS = (ANSWERED, NO_ANSWER, BUSY, FAILED, VOICEMAIL)
-# RFC 3261 section 21: 486 Busy Here, 600 Busy Everywhere and 603 Decline
-# (a phone's Reject key) are a callee who would not take the call; 408, 480
-# and 487 (cancelled by the caller) are a callee who did not answer.
-BUSY_CODES = {486, 600, 603}
-NO_ANSWER_CODES = {408, 480, 487}
+# A call its caller cancelled (487 Request Terminated) was not answered either.
+NO_ANSWER_CODES = replies.NO_ANSWER_CODES | {487}
 PAGE_MAX = 1000
 
 # Why a call the PBX cut ended, kept in its record's end reason; its last
@@ -109,7 +107,7 @@ _ASTERISK_DISPOSITION = {
 def disposition_for(code: int, answered: bool) -> str:
     if answered:
         return ANSWERED
-    if code in BUSY_CODES:
+    if code in replies.BUSY_CODES:
         return BUSY
     if code in NO_ANSWER_CODES:
         return NO_ANSWER

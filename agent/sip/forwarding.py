@@ -72,6 +72,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         DialplanSource,
         ring_for,
     )
+    from replies import BUSY_CODES, NO_ANSWER_CODES
 except ModuleNotFoundError:
     from agent.sip.outside import (
         CALL_FORWARDED,
@@ -81,6 +82,7 @@ except ModuleNotFoundError:
         DialplanSource,
         ring_for,
     )
+    from agent.sip.replies import BUSY_CODES, NO_ANSWER_CODES
 
 # The same AVP as routing.DIALED_AVP: the extension whose voicemail a
 # failure leads to.
@@ -97,10 +99,6 @@ AVP_FROM_TRUNK = "$avp(edgepbx_forward_from_trunk)"
 # At most this many forwards in one call: enough for "desk -> colleague ->
 # mobile", and a bound on how long a caller can be passed around.
 MAX_FORWARDS = 3
-# What a callee's failure means (RFC 3261 section 21), as routing.py has it.
-# 603 Decline (a phone's Reject key) counts as busy there too.
-BUSY_CODES = {486, 600, 603}
-NO_ANSWER_CODES = {408, 480}
 # Message and branch flags, as routing.py sets them: a NATed caller, a
 # callee registered from behind a NAT, a call that joins a conference room.
 FLAG_NATED_SOURCE = 5

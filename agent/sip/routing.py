@@ -69,6 +69,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     )
     from park_slots import read as read_park_slots
     from pickup import CallPickup
+    from replies import BUSY_CODES, NO_ANSWER_CODES
     from transfer import CallTransfer
 except ModuleNotFoundError:
     from agent.sip.auto_answer import asks_auto_answer, auto_answer_headers
@@ -87,6 +88,7 @@ except ModuleNotFoundError:
     )
     from agent.sip.park_slots import read as read_park_slots
     from agent.sip.pickup import CallPickup
+    from agent.sip.replies import BUSY_CODES, NO_ANSWER_CODES
     from agent.sip.transfer import CallTransfer
 
 # Message and branch flags (Kamailio keeps 0..31 of each).
@@ -196,11 +198,6 @@ MEDIA_RING_TIMEOUT_MS = 10000
 # phrase, and that answer goes to the caller as it is.
 MEDIA_FAILOVER_CODES = {408, 486, 500, 503}
 NO_VOICEMAIL_REASON = "No Voicemail"
-# What a callee's failure means for its voicemail (RFC 3261 section 21).
-# 603 Decline is what many desk phones' Reject key sends: the person is
-# there and will not take the call, which is busy to the caller's eyes.
-BUSY_CODES = {486, 600, 603}
-NO_ANSWER_CODES = {408, 480}
 # Dispatcher algorithm 7: a hash of hash_pvar ($rU, see kamailio.cfg.tmpl),
 # so every call to one conference room meets on the same worker.
 MEDIA_DISPATCH_BY_NUMBER = 7
