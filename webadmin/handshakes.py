@@ -10,8 +10,8 @@ each address in an hour, says in plain words what it means, and turns the
 rest of that hour's into DEBUG lines. Every other line, an SSL error on a
 request that had started included, passes unchanged.
 
-Each gunicorn worker counts on its own, so with two workers a client may
-be named twice in an hour.
+Each gunicorn worker counts on its own (the web admin runs one, see
+agent/web/daemons.py).
 """
 
 from __future__ import annotations

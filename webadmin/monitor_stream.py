@@ -37,9 +37,9 @@ from webadmin import access, problems
 log = logging.getLogger("edgepbx.web")
 
 MEDIA_TYPE = "text/event-stream"
-# Twelve of a worker's sixteen threads (two workers: 24 streams), so four
-# always remain for pages, as many as the whole worker had before streams.
-STREAMS_PER_PROCESS = 12
+# Twenty-four of the worker's thirty-two threads, so eight always remain
+# for pages.
+STREAMS_PER_PROCESS = 24
 # Idle timeouts of common proxies start at 30 s (60 s is nginx's default).
 HEARTBEAT_S = 15.0
 # How often a stream checks that its session or token still holds.

@@ -31,15 +31,18 @@ from agent.settings import Settings
 from agent.supervisor.daemon import DaemonSpec
 from agent.web.certificate import ensure_certificate
 
-# The admin pages see a handful of people at once; two workers keep one
-# slow request (a scrypt check, a large list) from stalling the other, and
-# threads serve the page's static files alongside. A live monitor's event
-# stream holds a thread while it is open (gthread gives each request one),
-# so each worker has sixteen and serves twelve streams at most
-# (webadmin/monitor_stream.py), keeping four for pages. Idle threads cost a
-# stack's address space, not memory in use.
-HTTPS_WORKERS = 2
-HTTPS_THREADS = 16
+# The admin pages see a handful of people at once: one worker process, its
+# requests each on a thread of its own (gthread). A slow request does not
+# stall the others: the password hash (scrypt) and SQLite's queries run
+# with Python's lock released, and the threads take turns at the rest. A
+# second process would cost another copy of the application (some 35 MB on
+# a box whose daemons should fit in 150 MB) for a load it never sees. A
+# live monitor's event stream holds a thread while it is open, so the
+# worker serves twenty-four streams at most (webadmin/monitor_stream.py)
+# and keeps eight threads for pages. Idle threads cost a stack's address
+# space, not memory in use.
+HTTPS_WORKERS = 1
+HTTPS_THREADS = 32
 # The plain port only redirects (and later hands out small phone files).
 HTTP_WORKERS = 1
 HTTP_THREADS = 4
