@@ -358,6 +358,41 @@ def test_grandstream_mac_file_puts_each_line_in_its_p_values():
     assert values["P2"] == "Adm1nPassw0rdXyz"
 
 
+SIX_LINE_PHONE = dataclasses.replace(
+    PHONE,
+    model="GXP2170",
+    lines=tuple(
+        LineAccount(n, f"10{n}", f"Line {n}", f"Sip-Passw0rd-10{n}")
+        for n in range(1, 7)
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "server", "user_id", "password", "transport", "pickup"),
+    [
+        # Accounts 5 and 6 of a GXP2160/2170 are the 1700 and 1800 blocks of
+        # Grandstream's GXP21xx configuration template, not 700 and 800.
+        (4, "P602", "P604", "P606", "P648", "P681"),
+        (5, "P1702", "P1704", "P1706", "P1748", "P1781"),
+        (6, "P1802", "P1804", "P1806", "P1848", "P1881"),
+    ],
+)
+def test_grandstream_accounts_five_and_six_are_in_their_own_blocks(
+    line, server, user_id, password, transport, pickup
+):
+    values = grandstream_values(grandstream.render_mac_file(SIX_LINE_PHONE))
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    assert values[server] == "192.0.2.10:5060"
+    assert values[user_id] == f"10{line}"
+    assert values[password] == f"Sip-Passw0rd-10{line}"
+    assert values[transport] == "0"
+    assert values[pickup] == "**"  # "BLF Call-pickup Prefix" of that account
+    # Nothing lands in P7xx or P8xx, which are no account's block.
+    assert not [key for key in values if len(key) == 4 and key[1] in "78"]
+
+
 def test_grandstream_common_file_sets_ntp_and_language():
     values = grandstream_values(grandstream.render_common(SITE))
     assert set(values) <= grandstream.COMMON_KEYS
