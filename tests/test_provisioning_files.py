@@ -720,6 +720,14 @@ def test_cisco_time_zone_names(minutes, shown):
         ),
         # The day after the last Thursday has no exact form: standard time.
         ("Africa/Cairo", "GMT+02:00", "No", None),
+        # The Saturday before the last Sunday of March, 23:00, is the
+        # Saturday on or after the 24th; ends on the last Sunday, 0:00.
+        (
+            "America/Nuuk",
+            "GMT-02:00",
+            "Yes",
+            "start=3/24/6/23:00:00;end=10/-1/7/0:00:00;save=1",
+        ),
     ],
 )
 def test_cisco_phones_get_the_zone_s_daylight_saving_rule(
@@ -774,6 +782,23 @@ def test_cisco_rules_give_every_zone_s_local_time_at_each_change():
         checked += 1
 
     assert checked > 100
+    assert wrong == []
+
+
+def test_cisco_greenland_rule_holds_whichever_day_the_last_sunday_is():
+    # 2029's last Sunday of March is the 25th, 2030's the 31st: the change
+    # falls on the first and the last of the seven days the rule allows.
+    rule = dataclasses.replace(SITE, time_zone="America/Nuuk").zone_rule()
+    written = dict(cisco.daylight_saving(rule))["Daylight_Saving_Time_Rule"]
+    fields = dict(field.split("=") for field in written.split(";"))
+    standard, daylight = rule.standard_offset, rule.standard_offset + rule.saving
+
+    wrong = []
+    for year in range(2026, 2038):  # listed in the TZif file itself
+        start = cisco_change_in_utc(year, fields["start"], standard)
+        end = cisco_change_in_utc(year, fields["end"], daylight)
+        wrong += off_around_changes("America/Nuuk", start, end, standard, daylight)
+
     assert wrong == []
 
 
