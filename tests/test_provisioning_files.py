@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.provisioning import site as site_settings
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import (
     cisco,
@@ -509,6 +510,30 @@ def test_snom_common_file_sets_ntp_and_language():
     values = snom_values(snom.render_common(SITE))
     assert {key for key, _ in values} <= snom.COMMON_KEYS
     assert values[("language", None)] == "Deutsch"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "English"),
+        ("de", "Deutsch"),
+        ("fr", "Francais"),
+        ("es", "Espanol"),
+        ("it", "Italiano"),
+        ("nl", "Nederlands"),
+        ("pt", "Portugues"),
+    ],
+)
+def test_snom_phone_and_web_page_speak_the_site_s_language(language, shown):
+    site = dataclasses.replace(SITE, language=language)
+    values = snom_values(snom.render_common(site))
+
+    assert values[("language", None)] == values[("web_language", None)] == shown
+
+
+def test_every_site_language_has_a_snom_name():
+    # A language added to the site settings must not fall back to English.
+    assert set(site_settings.LANGUAGES) <= set(snom.LANGUAGE_NAMES)
 
 
 def polycom_values(content: bytes) -> dict[str, str]:
