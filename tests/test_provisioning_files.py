@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from agent.provisioning import site as site_settings
+from agent.provisioning import templates
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import (
     cisco,
@@ -392,6 +393,36 @@ def test_grandstream_accounts_five_and_six_are_in_their_own_blocks(
     assert values[pickup] == "**"  # "BLF Call-pickup Prefix" of that account
     # Nothing lands in P7xx or P8xx, which are no account's block.
     assert not [key for key in values if len(key) == 4 and key[1] in "78"]
+
+
+GRANDSTREAM_PHONE = dataclasses.replace(
+    PHONE,
+    mac="000b82aabbcc",
+    vendor="grandstream",
+    model="GXP2170",
+    phonebook_url="https://192.0.2.10:8443/prov/000b82aabbcc/phonebook.xml",
+)
+PHONEBOOK_TEMPLATE = """<gs_provision version="1"><config version="1">
+<P330>{{ phone.phonebook_download }}</P330>
+<P331>{{ phone.phonebook_folder }}</P331>
+</config></gs_provision>"""
+
+
+def test_a_grandstream_template_writes_the_phonebook_folder_the_phone_asks_under():
+    built_in = grandstream.render_mac_file(GRANDSTREAM_PHONE)
+    content = templates.render_body(
+        PHONEBOOK_TEMPLATE, built_in, SITE, GRANDSTREAM_PHONE
+    )
+    values = grandstream_values(content)
+
+    # The phone asks for phonebook.xml under P331 ("host:port/path"), over
+    # HTTPS for P330 3: that is the phonebook's own URL.
+    asked = f"https://{values['P331']}/phonebook.xml"
+    assert values["P330"] == "3"
+    assert asked == GRANDSTREAM_PHONE.phonebook_url
+    # The template's values are the built-in file's.
+    own = grandstream_values(built_in)
+    assert (own["P330"], own["P331"]) == (values["P330"], values["P331"])
 
 
 def test_grandstream_common_file_sets_ntp_and_language():

@@ -93,7 +93,10 @@ phone's phonebook). So P331 is the phone's phonebook URL without its last
 part, ``host:port/prov/<mac>``, and the phone asks for
 ``/prov/<mac>/phonebook.xml``, which the provisioning tree serves
 (``agent.provisioning.phonebook``). A phonebook URL that does not end in
-that name is not written, because the phone could not fetch it. Known
+that name is not written, because the phone could not fetch it. An
+administrator's template gets the same two values as ``phonebook_folder``
+(P331) and ``phonebook_download`` (P330) beside ``phonebook_url``, the
+whole URL, which P331 does not take (``template_values``). Known
 shortcoming: no Grandstream guide found says in so many words that the
 firmware appends ``phonebook.xml``; the public integrations are the
 evidence. Which file name a firmware line appends to P192 is not
@@ -277,16 +280,30 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
             (FIRMWARE_SERVER, path.rsplit("/", 1)[0]),
             (FIRMWARE_PROTOCOL, PROTOCOL.get(scheme, "1")),
         ]
+    phonebook = phonebook_fields(phone)
+    if phonebook["phonebook_folder"] is not None:
+        values += [
+            (PHONEBOOK_DOWNLOAD, phonebook["phonebook_download"]),
+            (PHONEBOOK_PATH, phonebook["phonebook_folder"]),
+        ]
+    return _provision(merged(values, phone.overrides), phone.mac)
+
+
+def phonebook_fields(phone: PhoneProfile) -> dict[str, str | None]:
+    """P331's folder (``host:port/path``, no scheme, no file name: the phone
+    appends ``phonebook.xml``) and P330's download code, or None for both
+    without a phonebook URL that ends in that file name."""
+    fields: dict[str, str | None] = {
+        "phonebook_folder": None,
+        "phonebook_download": None,
+    }
     if phone.phonebook_url:
         scheme, path = _server_path(phone.phonebook_url)
         directory, _, file = path.rpartition("/")
-        # The phone appends the file name itself (see the module's text).
         if file == PHONEBOOK_FILE:
-            values += [
-                (PHONEBOOK_DOWNLOAD, PHONEBOOK_PROTOCOL.get(scheme, "1")),
-                (PHONEBOOK_PATH, directory),
-            ]
-    return _provision(merged(values, phone.overrides), phone.mac)
+            fields["phonebook_folder"] = directory
+            fields["phonebook_download"] = PHONEBOOK_PROTOCOL.get(scheme, "1")
+    return fields
 
 
 VENDOR = Vendor(
@@ -303,4 +320,5 @@ VENDOR = Vendor(
     max_keys=MAX_KEYS,
     override_name=OVERRIDE_NAME,
     override_rule="a P-value like P2",
+    template_values=phonebook_fields,
 )
