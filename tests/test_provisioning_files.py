@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.provisioning import site as site_settings
+from agent.provisioning import templates
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.vendors import (
     cisco,
@@ -358,6 +360,71 @@ def test_grandstream_mac_file_puts_each_line_in_its_p_values():
     assert values["P2"] == "Adm1nPassw0rdXyz"
 
 
+SIX_LINE_PHONE = dataclasses.replace(
+    PHONE,
+    model="GXP2170",
+    lines=tuple(
+        LineAccount(n, f"10{n}", f"Line {n}", f"Sip-Passw0rd-10{n}")
+        for n in range(1, 7)
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "server", "user_id", "password", "transport", "pickup"),
+    [
+        # Accounts 5 and 6 of a GXP2160/2170 are the 1700 and 1800 blocks of
+        # Grandstream's GXP21xx configuration template, not 700 and 800.
+        (4, "P602", "P604", "P606", "P648", "P681"),
+        (5, "P1702", "P1704", "P1706", "P1748", "P1781"),
+        (6, "P1802", "P1804", "P1806", "P1848", "P1881"),
+    ],
+)
+def test_grandstream_accounts_five_and_six_are_in_their_own_blocks(
+    line, server, user_id, password, transport, pickup
+):
+    values = grandstream_values(grandstream.render_mac_file(SIX_LINE_PHONE))
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    assert values[server] == "192.0.2.10:5060"
+    assert values[user_id] == f"10{line}"
+    assert values[password] == f"Sip-Passw0rd-10{line}"
+    assert values[transport] == "0"
+    assert values[pickup] == "**"  # "BLF Call-pickup Prefix" of that account
+    # Nothing lands in P7xx or P8xx, which are no account's block.
+    assert not [key for key in values if len(key) == 4 and key[1] in "78"]
+
+
+GRANDSTREAM_PHONE = dataclasses.replace(
+    PHONE,
+    mac="000b82aabbcc",
+    vendor="grandstream",
+    model="GXP2170",
+    phonebook_url="https://192.0.2.10:8443/prov/000b82aabbcc/phonebook.xml",
+)
+PHONEBOOK_TEMPLATE = """<gs_provision version="1"><config version="1">
+<P330>{{ phone.phonebook_download }}</P330>
+<P331>{{ phone.phonebook_folder }}</P331>
+</config></gs_provision>"""
+
+
+def test_a_grandstream_template_writes_the_phonebook_folder_the_phone_asks_under():
+    built_in = grandstream.render_mac_file(GRANDSTREAM_PHONE)
+    content = templates.render_body(
+        PHONEBOOK_TEMPLATE, built_in, SITE, GRANDSTREAM_PHONE
+    )
+    values = grandstream_values(content)
+
+    # The phone asks for phonebook.xml under P331 ("host:port/path"), over
+    # HTTPS for P330 3: that is the phonebook's own URL.
+    asked = f"https://{values['P331']}/phonebook.xml"
+    assert values["P330"] == "3"
+    assert asked == GRANDSTREAM_PHONE.phonebook_url
+    # The template's values are the built-in file's.
+    own = grandstream_values(built_in)
+    assert (own["P330"], own["P331"]) == (values["P330"], values["P331"])
+
+
 def test_grandstream_common_file_sets_ntp_and_language():
     values = grandstream_values(grandstream.render_common(SITE))
     assert set(values) <= grandstream.COMMON_KEYS
@@ -474,6 +541,30 @@ def test_snom_common_file_sets_ntp_and_language():
     values = snom_values(snom.render_common(SITE))
     assert {key for key, _ in values} <= snom.COMMON_KEYS
     assert values[("language", None)] == "Deutsch"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "English"),
+        ("de", "Deutsch"),
+        ("fr", "Francais"),
+        ("es", "Espanol"),
+        ("it", "Italiano"),
+        ("nl", "Nederlands"),
+        ("pt", "Portugues"),
+    ],
+)
+def test_snom_phone_and_web_page_speak_the_site_s_language(language, shown):
+    site = dataclasses.replace(SITE, language=language)
+    values = snom_values(snom.render_common(site))
+
+    assert values[("language", None)] == values[("web_language", None)] == shown
+
+
+def test_every_site_language_has_a_snom_name():
+    # A language added to the site settings must not fall back to English.
+    assert set(site_settings.LANGUAGES) <= set(snom.LANGUAGE_NAMES)
 
 
 def polycom_values(content: bytes) -> dict[str, str]:
@@ -685,6 +776,14 @@ def test_cisco_time_zone_names(minutes, shown):
         ),
         # The day after the last Thursday has no exact form: standard time.
         ("Africa/Cairo", "GMT+02:00", "No", None),
+        # The Saturday before the last Sunday of March, 23:00, is the
+        # Saturday on or after the 24th; ends on the last Sunday, 0:00.
+        (
+            "America/Nuuk",
+            "GMT-02:00",
+            "Yes",
+            "start=3/24/6/23:00:00;end=10/-1/7/0:00:00;save=1",
+        ),
     ],
 )
 def test_cisco_phones_get_the_zone_s_daylight_saving_rule(
@@ -739,6 +838,23 @@ def test_cisco_rules_give_every_zone_s_local_time_at_each_change():
         checked += 1
 
     assert checked > 100
+    assert wrong == []
+
+
+def test_cisco_greenland_rule_holds_whichever_day_the_last_sunday_is():
+    # 2029's last Sunday of March is the 25th, 2030's the 31st: the change
+    # falls on the first and the last of the seven days the rule allows.
+    rule = dataclasses.replace(SITE, time_zone="America/Nuuk").zone_rule()
+    written = dict(cisco.daylight_saving(rule))["Daylight_Saving_Time_Rule"]
+    fields = dict(field.split("=") for field in written.split(";"))
+    standard, daylight = rule.standard_offset, rule.standard_offset + rule.saving
+
+    wrong = []
+    for year in range(2026, 2038):  # listed in the TZif file itself
+        start = cisco_change_in_utc(year, fields["start"], standard)
+        end = cisco_change_in_utc(year, fields["end"], daylight)
+        wrong += off_around_changes("America/Nuuk", start, end, standard, daylight)
+
     assert wrong == []
 
 

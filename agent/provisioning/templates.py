@@ -9,8 +9,11 @@ imports, no file access) rendered with:
 - ``phone``: the phone file's values (``mac``, ``model``,
   ``admin_password``, ``lines`` with ``line``, ``number``,
   ``display_name``, ``password``; ``keys`` with ``position``, ``kind``,
-  ``target``, ``label``, ``line``; ``firmware_url``, ``phonebook_url``);
-  absent in a common file's template;
+  ``target``, ``label``, ``line``; ``firmware_url``, ``phonebook_url``),
+  and the values the vendor's fields take in another form (Grandstream:
+  ``phonebook_folder`` for P331, the folder the phone appends
+  ``phonebook.xml`` to, and ``phonebook_download`` for P330, where
+  ``phonebook_url`` would be wrong); absent in a common file's template;
 - ``site``: ``server``, ``port``, ``transport``, ``time_zone``,
   ``ntp_server``, ``language``, ``voicemail_code``.
 
@@ -46,7 +49,7 @@ from agent.provisioning.profile import (
     PhoneProfile,
     SiteProfile,
 )
-from agent.provisioning.vendors import Vendor
+from agent.provisioning.vendors import VENDORS, Vendor
 from agent.provisioning.vendors import vendor as vendor_named
 
 log = logging.getLogger("edgepbx.provisioning")
@@ -144,6 +147,9 @@ def _context(built_in: bytes, site: SiteProfile, phone: PhoneProfile | None) -> 
     if phone is not None:
         values = asdict(phone)
         values.pop("site")
+        maker = VENDORS.get(phone.vendor)
+        if maker is not None and maker.template_values is not None:
+            values.update(maker.template_values(phone))
         context["phone"] = values
     return context
 

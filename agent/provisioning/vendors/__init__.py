@@ -40,6 +40,10 @@ class Vendor:
     ] = ()
     #: Programmable keys (line, BLF, park) this module can write.
     max_keys: int = 32
+    #: Values of a phone as this vendor's fields take them, offered to an
+    #: administrator's template beside the phone's own (``templates``);
+    #: every phone gets the same names, None where a value does not apply.
+    template_values: Callable[[PhoneProfile], dict[str, str | None]] | None = None
     #: What a per-device override's name must look like in this format.
     override_name: re.Pattern[str] = re.compile(r"[A-Za-z0-9_.]{1,64}")
     override_rule: str = "letters, digits, '_' and '.', like lang.gui"

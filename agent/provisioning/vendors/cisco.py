@@ -55,26 +55,48 @@ only that reading makes right), and that a start later in the year than
 the end (Sydney: ``start=10/1/7/2:00:00;end=4/1/7/3:00:00``) runs over
 the new year. A change moved off its weekday by a time outside the day
 is said from the start of the month (Israel's Friday after the fourth
-Thursday is ``3/23/5``), but a month's last weekday moved to the day
-before or after (Greenland's ``M3.5.0/-1``, Egypt's ``M10.5.4/24``) has
-no exact form: those zones get their standard offset and
-``Daylight_Saving_Time_Enable`` ``No``, so their phones show standard
-time all year. The guides define a negative day only by its -1 ("on or
-before the end of the month") and "on or before the date given"; what
-date -2 gives (the month's last day but one would make Greenland's
-Saturday before the last Sunday of March ``3/-2/6/23:00:00``) is not said
-in the SPA, ATA or 8800 guides searched, so it is not used.
+Thursday is ``3/23/5``). A month's last weekday moved to the day before
+is the weekday before it on or after the day a week and one day before
+the month's end, which is exact in every month but February (whose
+length varies): Greenland's Saturday before the last Sunday of March, at
+23:00 (``M3.5.0/-1``), is ``3/24/6/23:00:00``. A month's last weekday
+moved to the day after (Egypt's ``M10.5.4/24``, the Friday after the last
+Thursday of October, 0:00) has no exact form, as that Friday may be the
+first of November: Egypt gets its standard offset and
+``Daylight_Saving_Time_Enable`` ``No``, so its phones show standard time
+all year. The guides define a negative day only by its -1 ("on or before
+the end of the month") and "on or before the date given"; what date -2
+gives (the month's last day but one?) is not said in the SPA, ATA or 8800
+guides searched, so it is never written: the positive form above says
+Greenland's change with the guides' own words ("on or after the date
+given").
+
+Zones without daylight saving (Tokyo, Kolkata) write
+``Daylight_Saving_Time_Enable`` ``No`` and no ``Daylight_Saving_Time_Rule``:
+the SPA300/SPA500 guide ("Configuring Daylight Saving Time") has the phone
+adjust for daylight saving only with the enable field set to yes and a
+rule entered, and a rule left out keeps the phone's default (the 8800 guide's
+``3/-1/7/2;end=10/-1/7/2;save=1``), which the disabled switch keeps from
+running. No guide gives a rule text that means "no daylight saving".
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import xml.etree.ElementTree as ET
 
 from agent.provisioning.profile import PhoneProfile
 from agent.provisioning.vendors import Vendor, merged
 from agent.provisioning.vendors.xml_file import to_bytes
-from agent.provisioning.zone_rule import Change, DayOfMonth, ZoneRule
+from agent.provisioning.zone_rule import (
+    DAYS_A_WEEK,
+    LAST_WEEK,
+    SECONDS_A_DAY,
+    Change,
+    DayOfMonth,
+    ZoneRule,
+)
 
 MAX_LINES = 10  # line keys of an 8861; smaller models ignore the rest
 NO_USER_ACCESS = "na"
@@ -119,6 +141,8 @@ def time_zone(minutes: int) -> str:
 
 SUNDAY = 7  # the rule counts weekdays 1 Monday to 7 Sunday; POSIX 0 Sunday
 LAST_IN_MONTH = -1  # day -1: the weekday on or before the month's last day
+FEBRUARY = 2  # the one month whose length varies
+A_COMMON_YEAR = 2001  # for the length of every other month
 
 
 def _clock(seconds: int) -> str:
@@ -138,12 +162,29 @@ def _saving(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
+def _before_last_weekday(change: Change) -> DayOfMonth | None:
+    """A month's last weekday moved back by a day or more (Greenland's
+    ``M3.5.0/-1``) as the weekday on or after a day: the last weekday falls
+    in the month's last seven days, so the day ``n`` days before it falls
+    in the seven days from ``length - 6 - n``. None for anything else, and
+    in February, whose length varies."""
+    days, at = divmod(change.at, SECONDS_A_DAY)
+    if change.week != LAST_WEEK or days >= 0 or change.month == FEBRUARY:
+        return None
+    length = calendar.monthrange(A_COMMON_YEAR, change.month)[1]
+    day = length - 6 + days
+    if day < 1:
+        return None
+    return DayOfMonth(change.month, day, (change.weekday + days) % DAYS_A_WEEK, at)
+
+
 def dst_change(change: Change) -> str | None:
     """``month/day/weekday/H:mm:ss`` for a POSIX ``Mm.w.d/time`` change, or
     None where the rule's syntax cannot say it exactly: a positive day is
     the weekday on or after it, day -1 the month's last such weekday
-    (``DayOfMonth`` says which changes fit)."""
-    found = DayOfMonth.of(change)
+    (``DayOfMonth`` says which changes fit, ``_before_last_weekday`` adds
+    a last weekday moved back)."""
+    found = DayOfMonth.of(change) or _before_last_weekday(change)
     if found is None:
         return None
     day = LAST_IN_MONTH if found.day is None else found.day

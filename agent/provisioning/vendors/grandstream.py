@@ -18,9 +18,21 @@ configuration templates for the GXP21xx series: account 1 uses P271
 (active), P270 (account name), P47 (SIP server, ``host:port``), P35 (SIP
 user id), P36 (authenticate id), P34 (password), P3 (display name), P33
 (voicemail access number), P130 (SIP transport: 0 UDP, 1 TCP, 2 TLS);
-account N from 2 on uses the same fields at 100·(N+2) + 1, 2, 4, 5, 6, 7,
-17, 26, 48. P2 is the admin password, P30 the NTP server, P1362 the
-display language (a language code). The transport's P-values follow the
+accounts 2 to 4 use the same fields at 100·(N+2) + 1, 2, 4, 5, 6, 7, 17,
+26, 48 (the 400, 500 and 600 blocks), and accounts 5 and 6 the same
+offsets in the 1700 and 1800 blocks (account 5's SIP server is P1702, its
+password P1706, its transport P1748): Grandstream's configuration template
+for the GXP2130/2140/2160/2170/2135 (firmware 1.0.9.127, "Account 5 -
+GXP2160/2170 only", "Account 6"), as FusionPBX's GXP2170 template carries
+it. Known shortcoming: for a GRP26xx no consistent public source was
+found. FusionPBX's GRP2616 template writes account 5's server,
+credentials and names in P7xx (P702, P704 to P707, P717) but its
+voicemail, transport and pickup prefix in the 1700 block (P1726, P1748,
+P1781); the 1700 and 1800 blocks are written for every model here, so
+accounts 5 and 6 of a GRP2616 may not register.
+
+P2 is the admin password, P30 the NTP server, P1362 the display language
+(a language code). The transport's P-values follow the
 same templates; the administration guides name the choices (UDP, TCP,
 TLS) but not their numbers, which come from the templates alone. GXP models
 have six accounts at most, so six lines.
@@ -32,8 +44,8 @@ site value, written for account 1 (P1347) in both files and for each
 further account of a phone in its own file. Account 1's P1347 is from
 Grandstream's configuration templates ("Account 1: SIP Settings/Advanced
 Features"); the GXP17xx template (firmware 1.0.1.133) gives accounts 2, 3
-and 4 as P481, P581 and P681, the block rule above with offset 81, which
-is taken for accounts 5 and 6 too (not checked against a template).
+and 4 as P481, P581 and P681, and the GXP21xx template above gives
+accounts 5 and 6 as P1781 and P1881: the block rule with offset 81.
 "Force BLF Call-pickup by prefix" (P6752, P6753, ... in the same
 templates) keeps the phone's default.
 
@@ -81,7 +93,10 @@ phone's phonebook). So P331 is the phone's phonebook URL without its last
 part, ``host:port/prov/<mac>``, and the phone asks for
 ``/prov/<mac>/phonebook.xml``, which the provisioning tree serves
 (``agent.provisioning.phonebook``). A phonebook URL that does not end in
-that name is not written, because the phone could not fetch it. Known
+that name is not written, because the phone could not fetch it. An
+administrator's template gets the same two values as ``phonebook_folder``
+(P331) and ``phonebook_download`` (P330) beside ``phonebook_url``, the
+whole URL, which P331 does not take (``template_values``). Known
 shortcoming: no Grandstream guide found says in so many words that the
 firmware appends ``phonebook.xml``; the public integrations are the
 evidence. Which file name a firmware line appends to P192 is not
@@ -137,10 +152,16 @@ TIME_ZONE_FROM_DHCP = "P143"
 SELF_DEFINED = "customize"
 
 
+# First P-value of each further account's block: accounts 2 to 4 follow
+# one another from 400, accounts 5 and 6 (GXP2160, GXP2170) start again at
+# 1700 (see the module's text).
+_ACCOUNT_BLOCK = {2: 400, 3: 500, 4: 600, 5: 1700, 6: 1800}
+
+
 def p_value(field: str, line: int) -> str:
     if line == 1:
         return f"P{_FIRST_ACCOUNT[field]}"
-    return f"P{100 * (line + 2) + _OTHER_ACCOUNT_OFFSET[field]}"
+    return f"P{_ACCOUNT_BLOCK[line] + _OTHER_ACCOUNT_OFFSET[field]}"
 
 
 MAX_KEYS = 7  # multi-purpose keys of a GXP2160
@@ -176,7 +197,11 @@ COMMON_KEYS = frozenset(
     }
 )
 MAC_FILE_KEYS = frozenset(
-    {p_value(field, line) for field in _FIRST_ACCOUNT for line in range(1, 7)}
+    {
+        p_value(field, line)
+        for field in _FIRST_ACCOUNT
+        for line in range(1, MAX_LINES + 1)
+    }
     | {ADMIN_PASSWORD}
     | {p for key in range(1, MAX_KEYS + 1) for p in mpk_values(key)}
     | {FIRMWARE_SERVER, FIRMWARE_PROTOCOL, PHONEBOOK_DOWNLOAD, PHONEBOOK_PATH}
@@ -255,16 +280,30 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
             (FIRMWARE_SERVER, path.rsplit("/", 1)[0]),
             (FIRMWARE_PROTOCOL, PROTOCOL.get(scheme, "1")),
         ]
+    phonebook = phonebook_fields(phone)
+    if phonebook["phonebook_folder"] is not None:
+        values += [
+            (PHONEBOOK_DOWNLOAD, phonebook["phonebook_download"]),
+            (PHONEBOOK_PATH, phonebook["phonebook_folder"]),
+        ]
+    return _provision(merged(values, phone.overrides), phone.mac)
+
+
+def phonebook_fields(phone: PhoneProfile) -> dict[str, str | None]:
+    """P331's folder (``host:port/path``, no scheme, no file name: the phone
+    appends ``phonebook.xml``) and P330's download code, or None for both
+    without a phonebook URL that ends in that file name."""
+    fields: dict[str, str | None] = {
+        "phonebook_folder": None,
+        "phonebook_download": None,
+    }
     if phone.phonebook_url:
         scheme, path = _server_path(phone.phonebook_url)
         directory, _, file = path.rpartition("/")
-        # The phone appends the file name itself (see the module's text).
         if file == PHONEBOOK_FILE:
-            values += [
-                (PHONEBOOK_DOWNLOAD, PHONEBOOK_PROTOCOL.get(scheme, "1")),
-                (PHONEBOOK_PATH, directory),
-            ]
-    return _provision(merged(values, phone.overrides), phone.mac)
+            fields["phonebook_folder"] = directory
+            fields["phonebook_download"] = PHONEBOOK_PROTOCOL.get(scheme, "1")
+    return fields
 
 
 VENDOR = Vendor(
@@ -281,4 +320,5 @@ VENDOR = Vendor(
     max_keys=MAX_KEYS,
     override_name=OVERRIDE_NAME,
     override_rule="a P-value like P2",
+    template_values=phonebook_fields,
 )

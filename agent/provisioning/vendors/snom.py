@@ -14,14 +14,22 @@ parameter of RFC 3261 section 19.1.1 that Snom's registrar field takes)
 and ``user_mailbox`` per line;
 ``admin_mode_password``, ``http_user`` and ``http_pass`` for the phone's own
 admin access; ``ntp_server``, ``language`` and ``web_language`` in the
-common file. ``English`` and ``Deutsch`` for ``language`` and
+common file, both the same name, mapped from the site's language
+(``LANGUAGE_NAMES``). ``English`` and ``Deutsch`` for ``language`` and
 ``web_language`` are confirmed by Snom's service wiki ("Configuration
-files", its example files); the other names (``Francais``, ``Espanol``,
-``Italiano``, ``Nederlands``, ``Portugues``) follow the phone's language
-menu as far as known and are not confirmed by a public document
-(searched: Snom's settings reference and service wiki, its example
-configuration files, and public provisioning templates, one of which
-writes ``France`` and ``Italian``, which no Snom page bears out).
+files", its example files). The other names are the ones the phone's
+language menu shows, without accents, and no Snom document lists them
+(searched: Snom's settings reference and service wiki, whose "Translating
+or customizing SIP error responses" page says only that a language file's
+name must match the name in the ``<gui-languages>`` tag). Three public
+provisioning integrations agree with them: Wazo's Snom plugin writes
+``Espanol`` and ``Francais``; an open-source provisioning server for
+Kazoo names ``Francais`` and ``Italiano`` in its ``<gui-languages>``
+list; Gemeinschaft's Snom provisioning lists ``Espanol``, ``Francais``,
+``Italiano``, ``Nederlands`` and ``Portugues`` for both the phone and the
+web page. One other public template writes ``France`` and ``Italian``,
+which none of these bears out. Known shortcoming: that the firmware takes
+these names unaccented is seen in those integrations only.
 
 The time zone is ``utc_offset`` (the standard offset in seconds east of
 UTC) and ``dst``, in the common file, with ``timezone`` left empty: Snom's
