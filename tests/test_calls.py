@@ -222,7 +222,8 @@ def wait_gone(pid: int, timeout: float = 10.0) -> None:
 def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
     pbx, extensions
 ):
-    with answered_call(pbx, extensions) as (call, incoming):
+    # The callee over TCP: its BYE is relayed over its own connection.
+    with answered_call(pbx, extensions, callee_transport="tcp") as (call, incoming):
         held_from = time.monotonic()
         assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
         shown = pbx.cli("monitor", "--json").json()["calls"]
