@@ -20,6 +20,10 @@ TONE_SECOND_102 = 1477
 CARRIER_PHONE = "15551230"
 CARRIER_PHONE_PASSWORD = "phone-Secret-9"
 TONE_CARRIER = 941
+# A second subscriber of the carrier, where an inbound call is forwarded.
+OTHER_CARRIER_PHONE = "15551231"
+OTHER_CARRIER_PHONE_PASSWORD = "phone-Secret-8"
+TONE_OTHER_CARRIER = 852
 PIN = "4713"
 RING_S = 5
 
@@ -428,7 +432,11 @@ REGISTERED_TIMEOUT_S = 15.0
 def did_to_102(pbx, extensions):
     """A register trunk whose DID rings extension 102."""
     with Carrier(
-        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        accounts={
+            ACCOUNT: ACCOUNT_PASSWORD,
+            CARRIER_PHONE: CARRIER_PHONE_PASSWORD,
+            OTHER_CARRIER_PHONE: OTHER_CARRIER_PHONE_PASSWORD,
+        },
         dids={DID: ACCOUNT},
     ) as carrier:
         result = pbx.cli(
@@ -474,6 +482,41 @@ def test_a_call_from_a_trunk_follows_the_extension_s_forward_and_dnd(
         code, _ = failed_status(outsider.call(DID))
         assert code == 486
         assert bob.invites_received == 0
+
+
+def test_a_stop_ends_a_trunk_call_forwarded_out_to_a_trunk_on_both_sides(
+    pbx, extensions, did_to_102
+):
+    # No extension is in this call: the carrier's caller reaches the
+    # carrier's other subscriber through the PBX, trunk to trunk.
+    result = pbx.cli("route", "add", "out", "--pattern", "XXXXX.", "--trunk", ACCOUNT)
+    assert result.returncode == 0, result.stderr
+    features(pbx, "forward", "102", "--always", OTHER_CARRIER_PHONE)
+    with (
+        carrier_phone(did_to_102) as outsider,
+        Phone(
+            OTHER_CARRIER_PHONE,
+            OTHER_CARRIER_PHONE_PASSWORD,
+            server="127.0.0.1",
+            port=did_to_102.port,
+            tone_hz=TONE_OTHER_CARRIER,
+        ) as other,
+    ):
+        assert (outsider.register(), other.register()) == (200, 200)
+        call = outsider.call(DID)
+        call.wait_confirmed()
+        incoming = other.wait_incoming()
+        incoming.wait_confirmed()
+        assert call.heard_tone(TONE_OTHER_CARRIER), "the caller hears nobody"
+        assert incoming.heard_tone(TONE_CARRIER), "the forward's target hears nobody"
+
+        pbx.stop()
+
+        # Each side got its BYE through its carrier before the PBX went
+        # down: nothing else would end a call here.
+        call.wait_disconnected(timeout=5)
+        incoming.wait_disconnected(timeout=5)
+    assert [r["end_reason"] for r in call_records(pbx)] == ["cut: the PBX stopped"]
 
 
 def test_call_waiting_off_gives_a_second_caller_busy_while_the_first_talks(

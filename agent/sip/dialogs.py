@@ -1,25 +1,38 @@
 """Ending the calls Kamailio's dialog module follows, as a stop does.
 
 The dialog module (loaded for the busy lamps, see lamps.py) knows every
-call between extensions, or between an extension and a trunk or a media
-service, from its INVITE on. An answered call is ended by the module's
-``dlg.end_dlg`` RPC, which sends a BYE to each side (RFC 3261 section 15),
-so the phones hang up instead of waiting on a call nobody relays any more.
-A call still ringing is no dialog the module can end: its INVITE
-transaction is cancelled instead, through the tm module's ``tm.cancel`` RPC
-(found by Call-ID and CSeq), which sends a CANCEL to every phone it rings
-(RFC 3261 section 9.1) and relays their 487 back to the caller.
+call the routing hands it, from its INVITE on: between extensions, between
+an extension and a trunk or a media service, and from one trunk to another.
 
-Known shortcoming: ``dlg.end_dlg`` sends the caller's BYE, then the
-callee's; if the caller's 200 is handled in between, the module has deleted
-the dialog and refuses the second BYE ("terminating non-confirmed dialogs
-not supported"), so the callee keeps the call until its own timers end it.
-The RPC interface offers no BYE to one side only.
+An answered call gets one BYE for each side (RFC 3261 section 15), each
+sent on its own: the agent writes the BYE the other side would send (the
+dialog's Call-ID, tags, next CSeq and route set, as ``dlg.list`` shows
+them) and hands it to Kamailio with Kamailio's own address as its first
+Route. Kamailio relays it as any BYE inside a dialog, so it leaves from
+the socket the phone or carrier knows, over its transport; its answer
+comes back to the agent, which waits for the answers before Kamailio is
+stopped. The dialog module's ``dlg.end_dlg`` is not used: it sends the
+caller's BYE, then the callee's, and refuses the second ("terminating
+non-confirmed dialogs not supported") when the caller's 200 was handled in
+between; Kamailio 5.6's ``tm.t_uac_start`` cannot send the BYE either, as
+it adds a From tag of its own to the one given.
+
+A call still ringing is no dialog to end: its INVITE transaction is
+cancelled instead, through the tm module's ``tm.cancel`` RPC (found by
+Call-ID and CSeq), which sends a CANCEL to every phone it rings (RFC 3261
+section 9.1) and relays their 487 back to the caller.
+
+Known shortcoming: a BYE goes to the Contact the dialog module kept;
+whether that reaches a phone behind NAT whose Contact names its private
+address is untried (the dialog module's own BYE had the same limit).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
+import socket
 import time
 from dataclasses import dataclass
 
@@ -33,21 +46,64 @@ RINGING_STATES = {1, 2}
 #: The dialog module's state of an answered call that has its ACK (4) or
 #: waits for it (3); 5 is a call ended, kept a moment for late requests.
 CONFIRMED_STATES = {3, 4}
-#: How often the dialogs are read again while their BYEs and CANCELs are
-#: answered.
+#: How often the dialogs are read again while the CANCELs are answered.
 RECHECK_S = 0.05
+#: RFC 3261 section 17.1.1.1: T1, the first retransmission interval of a
+#: request over UDP; it doubles with each retransmission (timer E).
+T1_S = 0.5
+#: RFC 3261 section 8.1.1.7: the magic cookie every branch starts with.
+BRANCH_COOKIE = "z9hG4bK"
+#: RFC 3261 section 8.1.1.6: the Max-Forwards a request starts with.
+MAX_FORWARDS = 70
+#: A SIP answer over UDP fits in one datagram well under this.
+MAX_DATAGRAM = 65535
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of an answered call as the dialog module keeps it: its
+    address (From of the caller, To of the callee), its tag, its Contact,
+    the CSeq of its last request and its route set (the proxies beyond
+    Kamailio towards it, as Route header values)."""
+
+    uri: str
+    tag: str
+    contact: str
+    cseq: int
+    route_set: str
+
+    @classmethod
+    def parse(cls, uri: object, listed: object) -> Side | None:
+        if not isinstance(listed, dict):
+            return None
+        try:
+            cseq = int(str(listed.get("cseq", "")).strip() or 0)
+        except ValueError:
+            return None
+        side = cls(
+            uri=str(uri or ""),
+            tag=str(listed.get("tag", "")),
+            contact=str(listed.get("contact", "")),
+            cseq=cseq,
+            route_set=str(listed.get("route_set", "")).strip(),
+        )
+        if not (side.uri and side.tag and side.contact):
+            return None
+        return side
 
 
 @dataclass(frozen=True)
 class CallInProgress:
-    """One call as dlg.list shows it: its keys for dlg.end_dlg (answered)
-    and for tm.cancel (ringing: the INVITE's Call-ID and CSeq number)."""
+    """One call as dlg.list shows it: its sides for the BYEs (answered)
+    and its keys for tm.cancel (ringing: the INVITE's Call-ID and CSeq)."""
 
     h_entry: int
     h_id: int
     call_id: str
     cseq: str
     answered: bool
+    caller: Side | None = None
+    callee: Side | None = None
 
     @classmethod
     def parse(cls, listed: object) -> CallInProgress | None:
@@ -58,13 +114,83 @@ class CallInProgress:
         if state not in RINGING_STATES | CONFIRMED_STATES:
             return None
         caller = listed.get("caller") or {}
+        answered = state in CONFIRMED_STATES
         return cls(
             h_entry=int(listed["h_entry"]),
             h_id=int(listed["h_id"]),
             call_id=str(listed.get("call-id", "")),
             cseq=str(caller.get("cseq", "")).strip(),
-            answered=state in CONFIRMED_STATES,
+            answered=answered,
+            caller=Side.parse(listed.get("from_uri"), caller) if answered else None,
+            callee=(
+                Side.parse(listed.get("to_uri"), listed.get("callee"))
+                if answered
+                else None
+            ),
         )
+
+
+@dataclass(frozen=True)
+class Bye:
+    """The BYE one side of a call would send the other (RFC 3261 section
+    15.1.1), sent into Kamailio, which relays it on (section 16.12)."""
+
+    call_id: str
+    sender: Side
+    receiver: Side
+    branch: str
+
+    def serialize(self, via: tuple[str, int], proxy: tuple[str, int]) -> bytes:
+        """The request as it leaves from via for Kamailio at proxy."""
+        routes = [f"<sip:{_uri_host(proxy[0])}:{proxy[1]};lr>"]
+        if self.receiver.route_set:
+            routes.append(self.receiver.route_set)
+        lines = [
+            f"BYE {self.receiver.contact} SIP/2.0",
+            f"Via: SIP/2.0/UDP {_uri_host(via[0])}:{via[1]};branch={self.branch};rport",
+            f"Max-Forwards: {MAX_FORWARDS}",
+            "Route: " + ", ".join(routes),
+            f"From: <{self.sender.uri}>;tag={self.sender.tag}",
+            f"To: <{self.receiver.uri}>;tag={self.receiver.tag}",
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {self.sender.cseq + 1} BYE",
+            "Content-Length: 0",
+        ]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    @staticmethod
+    def answer(datagram: bytes) -> tuple[str, int] | None:
+        """The (branch, status) of a final answer to a BYE, else None."""
+        head = datagram.decode("utf-8", "replace").split("\r\n\r\n", 1)[0]
+        lines = head.split("\r\n")
+        status_line = lines[0].split(" ", 2)
+        if len(status_line) < 2 or not status_line[0].startswith("SIP/2.0"):
+            return None
+        try:
+            status = int(status_line[1])
+        except ValueError:
+            return None
+        if status < 200:
+            return None
+        branch = cseq = ""
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name in {"via", "v"} and not branch:
+                for param in value.split(";")[1:]:
+                    key, _, found = param.strip().partition("=")
+                    if key.lower() == "branch":
+                        branch = found.split(",")[0].strip()
+            elif name == "cseq":
+                cseq = value.split()[-1] if value.split() else ""
+        if cseq.upper() != "BYE" or not branch:
+            return None
+        return branch, status
+
+
+def _uri_host(host: str) -> str:
+    """An address as the host part of a SIP URI (IPv6 in brackets)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def in_progress(rpc: KamailioRpc) -> list[CallInProgress]:
@@ -73,31 +199,93 @@ def in_progress(rpc: KamailioRpc) -> list[CallInProgress]:
     return [call for call in calls if call is not None]
 
 
-def end(rpc: KamailioRpc, call: CallInProgress) -> None:
-    """A BYE both ways for an answered call, a CANCEL for a ringing one."""
+def byes(call: CallInProgress) -> list[Bye]:
+    """The BYE to each side of an answered call, each from the other."""
+    if not call.answered or call.caller is None or call.callee is None:
+        return []
+    return [
+        Bye(call.call_id, call.caller, call.callee, _branch()),
+        Bye(call.call_id, call.callee, call.caller, _branch()),
+    ]
+
+
+def _branch() -> str:
+    return BRANCH_COOKIE + secrets.token_hex(12)
+
+
+def cancel(rpc: KamailioRpc, call: CallInProgress) -> None:
+    """A CANCEL for a ringing call."""
     try:
-        if call.answered:
-            rpc.call("dlg.end_dlg", call.h_entry, call.h_id)
-        else:
-            rpc.call("tm.cancel", call.call_id, call.cseq)
-    except RpcError as exc:  # ended meanwhile by its phones
-        log.debug("call %s not ended: %s", call.call_id, exc)
+        rpc.call("tm.cancel", call.call_id, call.cseq)
+    except RpcError as exc:  # answered or given up meanwhile
+        log.debug("call %s not cancelled: %s", call.call_id, exc)
 
 
-def end_all(rpc: KamailioRpc, within_s: float) -> list[CallInProgress]:
+def send_byes(to_send: list[Bye], proxy: tuple[str, int], deadline: float) -> None:
+    """Send every BYE through Kamailio at proxy, again after T1, 2*T1 ...
+    while unanswered, until each has a final answer or the deadline."""
+    if not to_send:
+        return
+    family = (
+        socket.AF_INET6
+        if ipaddress.ip_address(proxy[0]).version == 6
+        else socket.AF_INET
+    )
+    waiting = {bye.branch: bye for bye in to_send}
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.bind((proxy[0], 0))
+        via = sock.getsockname()[:2]
+        interval = T1_S
+        resend_at = 0.0
+        while waiting and time.monotonic() < deadline:
+            now = time.monotonic()
+            if now >= resend_at:
+                for bye in waiting.values():
+                    sock.sendto(bye.serialize(via, proxy), proxy)
+                resend_at = now + interval
+                interval *= 2
+            sock.settimeout(max(0.001, min(resend_at, deadline) - now))
+            try:
+                found = Bye.answer(sock.recv(MAX_DATAGRAM))
+            except TimeoutError:
+                continue
+            if found is not None and found[0] in waiting:
+                bye = waiting.pop(found[0])
+                log.debug("call %s: BYE answered %d", bye.call_id, found[1])
+    for bye in waiting.values():
+        log.warning("call %s: BYE to %s not answered", bye.call_id, bye.receiver.uri)
+
+
+def end_all(
+    rpc: KamailioRpc, sip_address: tuple[str, int], within_s: float
+) -> list[CallInProgress]:
     """End every call in progress, answered or ringing, and wait up to
-    within_s seconds for Kamailio to see them ended. Returns the calls
-    ended; a Kamailio that does not answer ends none."""
+    within_s seconds for the BYEs' answers and for Kamailio to see the
+    ringing calls cancelled. sip_address is Kamailio's UDP socket. Returns
+    the calls ended; a Kamailio that does not answer ends none."""
     deadline = time.monotonic() + within_s
     try:
         calls = in_progress(rpc)
-        # The answered calls first: their two BYEs go out before the
-        # CANCELs' traffic competes with them (see the shortcoming above).
-        for call in sorted(calls, key=lambda call: not call.answered):
-            end(rpc, call)
-        while calls and time.monotonic() < deadline and in_progress(rpc):
-            time.sleep(RECHECK_S)
     except RpcError as exc:
         log.warning("calls in progress not ended: %s", exc)
         return []
+
+    # Step 1: the ringing calls' INVITEs are cancelled.
+    ringing = {call.call_id: call for call in calls if not call.answered}
+    for call in ringing.values():
+        cancel(rpc, call)
+
+    # Step 2: each answered call's two BYEs, until both are answered.
+    send_byes([bye for call in calls for bye in byes(call)], sip_address, deadline)
+
+    # Step 3: Kamailio sees the ringing calls ended (their 487s relayed).
+    try:
+        while (
+            ringing
+            and time.monotonic() < deadline
+            and any(call.call_id in ringing for call in in_progress(rpc))
+        ):
+            time.sleep(RECHECK_S)
+    except RpcError as exc:
+        log.warning("calls in progress: cancels not followed: %s", exc)
     return calls

@@ -364,7 +364,14 @@ class CallForwarding:
             return True
         # Out through the routes, as if the forwarding extension dialled it.
         event = CALL_FORWARDED if in_failure_route or from_trunk else CALL_STARTED
-        self.route_out(plan, number, target, event, record_route=False)
+        self.route_out(
+            plan,
+            number,
+            target,
+            event,
+            record_route=False,
+            follow=not in_failure_route,
+        )
         return True
 
     def _forward_path(self) -> list[str]:

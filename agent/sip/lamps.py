@@ -175,8 +175,11 @@ class BusyLamps:
             KSR.pv.sets(AVP_CALLEE, "sip:" + callee + "@" + realm)
         if not callees:
             KSR.setflag(FLAG_NO_CALLEE)
-        if caller or callees:
-            KSR.dialog.dlg_manage()
+        # Every new call is followed, also one with no extension in it (a
+        # trunk's call forwarded out to a trunk): a stop ends the calls the
+        # dialog module knows (agent/sip/dialogs.py). Such a call lights no
+        # lamp: both flags above hold pua_dialoginfo back.
+        KSR.dialog.dlg_manage()
         for extension in [caller, *callees] if caller else callees:
             self.count_call(extension)
 

@@ -851,13 +851,16 @@ class OutsideCalls:
         number: str,
         event: str = CALL_STARTED,
         record_route: bool = True,
+        follow: bool = True,
     ) -> bool:
         """Send caller's call to number out through the first route that takes it.
 
         Also how a forward to an external number goes out (caller is then
         the forwarding extension, event CALL_FORWARDED from a failure route,
-        and the Record-Route is already there). Replies are stateful once
-        the transaction exists. False: there is no outbound route at all.
+        and the Record-Route is already there). follow: the call is new to
+        the dialog module (False from a failure route, where it follows the
+        call already). Replies are stateful once the transaction exists.
+        False: there is no outbound route at all.
         """
         for route in plan.routes:
             if not route.allows(caller):
@@ -870,7 +873,9 @@ class OutsideCalls:
                 return True
             if self._guard_refuses(plan, caller, number, dialled, event):
                 return True
-            self._call_out(plan, route, caller, number, dialled, event, record_route)
+            self._call_out(
+                plan, route, caller, number, dialled, event, record_route, follow
+            )
             return True
         if plan.routes:
             KSR.sl.send_reply(404, "No Route For This Number")
@@ -962,6 +967,7 @@ class OutsideCalls:
         dialled: str,
         event: str = CALL_STARTED,
         record_route: bool = True,
+        follow: bool = True,
     ) -> None:
         # A phone does not choose the identity the carrier sees.
         KSR.hdr.remove("P-Asserted-Identity")
@@ -976,8 +982,10 @@ class OutsideCalls:
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
             KSR.rr.record_route()
-            # A forward out (no Record-Route here) comes from a failure
-            # route, where the call is no longer new to follow.
+        if follow:
+            # From a trunk (a carrier following a transfer, or an inbound
+            # call forwarded out) there is no calling extension: the call
+            # goes from trunk to trunk, and is followed all the same.
             self.follow_lamps(self.calling_extension(), [])
         first, rest = route.trunk_ids[0], route.trunk_ids[1:]
         KSR.pv.sets(AVP_TRUNKS_LEFT, ",".join(str(t) for t in rest))

@@ -269,7 +269,8 @@ class Agent:
             rpc = KamailioRpc(
                 self.settings.kamailio_rpc_socket, timeout=CUT_CALLS_RPC_TIMEOUT_S
             )
-            ended = dialogs.end_all(rpc, CUT_CALLS_WITHIN_S)
+            sip_address = (self.settings.bind, self.settings.sip_port)
+            ended = dialogs.end_all(rpc, sip_address, CUT_CALLS_WITHIN_S)
             if ended:
                 log.info("agent: %d calls in progress ended", len(ended))
         closed = records.close_cut_calls(time.time(), records.CUT_STOPPED)

@@ -1,0 +1,91 @@
+"""The BYEs a stop sends for each side of an answered call, as written from
+the dialog module's own account of the call (agent/sip/dialogs.py)."""
+
+from __future__ import annotations
+
+from agent.sip import dialogs
+
+PROXY = ("127.0.0.1", 5060)
+VIA = ("127.0.0.1", 40000)
+CARRIER_ROUTE = "<sip:127.0.0.1:5070;lr;ftag=c4>"
+
+#: One answered call as dlg.list shows it: a carrier's caller (behind its
+#: proxy's Record-Route) and extension 102.
+LISTED = {
+    "h_entry": 3456,
+    "h_id": 8142,
+    "call-id": "c9bcbd56@carrier",
+    "from_uri": "sip:15551230@127.0.0.1",
+    "to_uri": "sip:102@127.0.0.1",
+    "state": 4,
+    "caller": {
+        "tag": "c4",
+        "contact": "sip:15551230@127.0.0.1:51171",
+        "cseq": "4006",
+        "route_set": CARRIER_ROUTE,
+        "socket": "udp:127.0.0.1:5060",
+    },
+    "callee": {
+        "tag": "e7",
+        "contact": "sip:102@127.0.0.1:36166;transport=tcp",
+        "cseq": "0",
+        "route_set": "",
+        "socket": "tcp:127.0.0.1:5060",
+    },
+}
+
+
+def headers(request: bytes) -> tuple[str, dict[str, str]]:
+    head, _, body = request.decode().partition("\r\n\r\n")
+    assert body == ""
+    first, *lines = head.split("\r\n")
+    return first, dict(line.split(": ", 1) for line in lines)
+
+
+def test_each_side_gets_the_bye_the_other_side_would_send():
+    call = dialogs.CallInProgress.parse(LISTED)
+    to_callee, to_caller = dialogs.byes(call)
+
+    first, found = headers(to_callee.serialize(VIA, PROXY))
+    assert first == "BYE sip:102@127.0.0.1:36166;transport=tcp SIP/2.0"
+    assert found["From"] == "<sip:15551230@127.0.0.1>;tag=c4"
+    assert found["To"] == "<sip:102@127.0.0.1>;tag=e7"
+    assert found["CSeq"] == "4007 BYE"  # the caller's next request
+    assert found["Route"] == "<sip:127.0.0.1:5060;lr>"  # Kamailio relays it
+    assert found["Call-ID"] == "c9bcbd56@carrier"
+
+    first, found = headers(to_caller.serialize(VIA, PROXY))
+    assert first == "BYE sip:15551230@127.0.0.1:51171 SIP/2.0"
+    assert found["From"] == "<sip:102@127.0.0.1>;tag=e7"
+    assert found["To"] == "<sip:15551230@127.0.0.1>;tag=c4"
+    assert found["CSeq"] == "1 BYE"
+    # Through Kamailio, then the carrier's proxy, as the dialog's route set.
+    assert found["Route"] == "<sip:127.0.0.1:5060;lr>, " + CARRIER_ROUTE
+    assert found["Via"].startswith("SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bK")
+    assert to_callee.branch != to_caller.branch
+
+
+def test_a_ringing_or_ending_call_gets_no_bye():
+    ringing = dialogs.CallInProgress.parse({**LISTED, "state": 2})
+    assert ringing is not None and not ringing.answered
+    assert (ringing.call_id, ringing.cseq) == ("c9bcbd56@carrier", "4006")
+    assert dialogs.byes(ringing) == []
+    assert dialogs.CallInProgress.parse({**LISTED, "state": 5}) is None
+
+
+def test_only_a_final_answer_to_a_bye_counts_and_names_its_branch():
+    def answer(status: str, cseq: str = "4007 BYE") -> bytes:
+        return (
+            f"SIP/2.0 {status}\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKab12;rport=40000\r\n"
+            f"CSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
+        ).encode()
+
+    assert dialogs.Bye.answer(answer("200 OK")) == ("z9hG4bKab12", 200)
+    assert dialogs.Bye.answer(answer("481 Call Does Not Exist")) == (
+        "z9hG4bKab12",
+        481,
+    )
+    assert dialogs.Bye.answer(answer("100 Trying")) is None
+    assert dialogs.Bye.answer(answer("200 OK", "12 INVITE")) is None
+    assert dialogs.Bye.answer(b"BYE sip:x SIP/2.0\r\n\r\n") is None
