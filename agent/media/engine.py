@@ -14,6 +14,7 @@ reacts to a finished prompt, a digit, a timer or the hang-up.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import heapq
 import itertools
@@ -384,7 +385,18 @@ class MediaAccount(pj.Account):
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = MediaCall(self.worker, self, prm.callId)
-        self.worker.answer(call, Invite(prm.rdata.wholeMsg))
+        invite = Invite(prm.rdata.wholeMsg)
+        # Answered once this callback has returned: pjsua 2.12 frees the
+        # INVITE it keeps for the callback a second time when a final
+        # refusal (403, 480) is sent from inside it, and aborts.
+        worker, call_id = self.worker, prm.callId
+        worker.calls[call_id] = call
+
+        def answer() -> None:
+            if worker.calls.get(call_id) is call:  # not cancelled meanwhile
+                worker.answer(call, invite)
+
+        worker.later(0, answer)
 
 
 class MediaWorker:
@@ -632,6 +644,9 @@ def run_worker(settings: Settings, port: int) -> None:
     from agent.media.flows import clean_spool
 
     clean_spool(settings)
+    # A crash inside pjsua2 (a signal, not an exception) leaves the Python
+    # stack of every thread on stderr, which the agent keeps in its log.
+    faulthandler.enable()
     token = pool.read_token(settings)
     worker = MediaWorker(settings, port, token)
     signal.signal(signal.SIGTERM, lambda *_: setattr(worker, "stopping", True))
