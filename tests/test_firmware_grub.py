@@ -9,6 +9,7 @@ in tests/test_firmware_slots.py.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -117,6 +118,33 @@ def test_a_missing_slot_argument_says_the_boot_loader_did_not_name_the_slot(pc):
 
     with pytest.raises(NoFirmwareSlots, match="did not say which slot"):
         device.booted_partition()
+
+
+def test_the_reboot_into_a_trial_is_left_to_systemd_so_the_answer_gets_out(
+    pc, tmp_path, monkeypatch
+):
+    # The install answers its caller (a web page, the API) after asking for
+    # the reboot; a reboot run at once stopped the web admin first, and
+    # killed the very command that asked for it.
+    description = json.loads(pc.description.read_text())
+    description["reboot"] = "systemctl"
+    pc.description.write_text(json.dumps(description))
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    asked = tmp_path / "asked"
+    for name in ("systemd-run", "systemctl"):
+        (fake_bin / name).write_text(f'#!/bin/sh\necho {name} "$@" >>{asked}\n')
+        (fake_bin / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
+    device = Device.load(pc.description)
+
+    device.reboot(tryboot=True)
+
+    assert asked.read_text().splitlines() == [
+        "systemd-run --quiet --on-active=5 --timer-property=AccuracySec=1s "
+        "--description=edgepbx firmware: reboot systemctl reboot"
+    ]
+    assert bootstate.read_grubenv(pc.boot_dir)["trial"] == "1"
 
 
 def unit_environment(name: str) -> dict[str, str]:

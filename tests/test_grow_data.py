@@ -8,6 +8,7 @@ image's size, as a user does.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -27,6 +28,10 @@ LAYOUTS = {
     "size=8MiB, type=c\ntype=83\n",
 }
 GREETING = b"a voicemail greeting that must survive\n"
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+# netlink(7): the kernel's device events, multicast group 1 (what udev reads).
+NETLINK_KOBJECT_UEVENT = 15
+KERNEL_UEVENT_GROUP = 1
 
 
 def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
@@ -95,14 +100,13 @@ def disk(request, tmp_path):
         run("losetup", "--detach", disk.loop)
 
 
-def grow(disk: Disk, tmp_path: Path) -> subprocess.CompletedProcess:
+def grow(
+    disk: Disk, tmp_path: Path, path: str = SYSTEM_PATH
+) -> subprocess.CompletedProcess:
     # The device named as the image's fstab names it to the script.
     fstab = tmp_path / "fstab"
     fstab.write_text(f"# device mount type\n{disk.data} /data ext4 rw 0 2\n")
-    return run(
-        str(GROW_DATA),
-        env={"FSTAB": str(fstab), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-    )
+    return run(str(GROW_DATA), env={"FSTAB": str(fstab), "PATH": path})
 
 
 def test_the_data_partition_and_its_file_system_fill_a_bigger_card(disk, tmp_path):
@@ -123,6 +127,80 @@ def test_the_data_partition_and_its_file_system_fill_a_bigger_card(disk, tmp_pat
     kept = run("debugfs", "-R", "cat /greeting.wav", disk.data)
     assert kept.stdout.encode() == GREETING
     assert run("e2fsck", "-f", "-n", disk.data).returncode == 0
+
+
+def kernel_uevents() -> socket.socket:
+    """A socket that receives the kernel's device events, as udev does."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_KOBJECT_UEVENT)
+    sock.bind((0, KERNEL_UEVENT_GROUP))
+    return sock
+
+
+def uevents_received(sock: socket.socket) -> list[str]:
+    """The events sock holds, each as its first line, e.g. "remove@/devices/..."."""
+    events = []
+    sock.setblocking(False)
+    while True:
+        try:
+            message = sock.recv(65536)
+        except BlockingIOError:
+            return events
+        events.append(message.split(b"\0", 1)[0].decode())
+
+
+def test_the_partition_grows_in_place_and_is_never_unplugged(disk, tmp_path):
+    # At boot systemd waits for the data partition to check and mount
+    # /data; a partition taken away and added back (partx --update) comes
+    # to udev as the device unplugged, and systemd drops that mount.
+    disk.written_to_a_bigger_card()
+    events = kernel_uevents()
+    try:
+        result = grow(disk, tmp_path)
+        seen = uevents_received(events)
+    finally:
+        events.close()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "growing it" in result.stdout
+    data = Path(disk.data).name
+    unplugged = [
+        e for e in seen if e.endswith(f"/{data}") and not e.startswith("change@")
+    ]
+    assert unplugged == []
+    assert disk.partition_sectors(4) // 2048 >= CARD_MIB - 30
+    assert disk.fs_sectors() >= disk.partition_sectors(4) - 2048
+
+
+def test_udev_never_finds_the_data_partition_missing_from_the_table(disk, tmp_path):
+    # udev looks at a partition again after every write to its disk's table
+    # unless the disk is locked; it finds the partition's table entry by
+    # the start and size the kernel has for it. Should it look while the
+    # table has the new size and the kernel the old, it finds no entry and
+    # drops the by-partlabel link that /data is mounted by. Here every
+    # sfdisk run is followed by such a look, as udev would take it.
+    looks = tmp_path / "looks"
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    sfdisk = wrappers / "sfdisk"
+    sfdisk.write_text(
+        "#!/bin/sh\n"
+        'status=0; /usr/sbin/sfdisk "$@" || status=$?\n'
+        f"if flock --shared --nonblock {disk.loop} true; then\n"
+        f"  blkid -p -o udev {disk.data} | grep -q ^ID_PART_ENTRY_NUMBER= &&"
+        f" echo found >>{looks} || echo missing >>{looks}\n"
+        f"else echo held-off >>{looks}; fi\n"
+        "exit $status\n"
+    )
+    sfdisk.chmod(0o755)
+    disk.written_to_a_bigger_card()
+
+    result = grow(disk, tmp_path, path=f"{wrappers}:{SYSTEM_PATH}")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "growing it" in result.stdout
+    seen = looks.read_text().split()
+    assert seen and "missing" not in seen, seen
+    assert disk.partition_sectors(4) // 2048 >= CARD_MIB - 30
 
 
 def test_a_card_of_the_image_size_and_a_second_boot_change_nothing(disk, tmp_path):

@@ -44,6 +44,12 @@ SLOT_ARGUMENT = "edgepbx.slot"
 # [tryboot] section of autoboot.txt once (Raspberry Pi documentation,
 # "config.txt: autoboot.txt" and "tryboot").
 TRYBOOT_REBOOT_ARGUMENT = "0 tryboot"
+# A reboot is left to systemd, this long after it is asked for: the answer
+# to whoever asked (the web page, the REST API, an SSH session) must get out
+# before the shutdown stops the web admin. Run from inside the web admin,
+# `systemctl reboot` itself was killed by that shutdown, and the install
+# that had gone well was answered with an internal error.
+REBOOT_DELAY_S = 5
 # What a simulated machine keeps across its reboot, like the Pi's PMIC does.
 SIMULATED_TRYBOOT_FLAG = "tryboot-flag"
 SIMULATED_REBOOT_REQUEST = "reboot-requested"
@@ -201,7 +207,8 @@ class Device:
     # -- reboot ---------------------------------------------------------------
 
     def reboot(self, tryboot: bool) -> None:
-        """Restart the device; with tryboot, into the trial slot once."""
+        """Restart the device in REBOOT_DELAY_S; with tryboot, into the trial
+        slot once."""
         log.info("firmware: rebooting%s", " into the trial slot" if tryboot else "")
         if self.boot_loader == GRUB:
             # GRUB's one-shot flag lives in grubenv, not in the reboot call.
@@ -214,7 +221,15 @@ class Device:
                 (base / SIMULATED_TRYBOOT_FLAG).write_bytes(b"1")
             (base / SIMULATED_REBOOT_REQUEST).write_bytes(b"1")
             return
-        command = ["systemctl", "reboot"]
+        command = [
+            "systemd-run",
+            "--quiet",
+            f"--on-active={REBOOT_DELAY_S}",
+            "--timer-property=AccuracySec=1s",
+            "--description=edgepbx firmware: reboot",
+            "systemctl",
+            "reboot",
+        ]
         if tryboot and self.boot_loader == RASPBERRY_PI:
             command.append(TRYBOOT_REBOOT_ARGUMENT)
         subprocess.run(command, check=True)
