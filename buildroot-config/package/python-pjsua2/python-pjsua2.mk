@@ -70,13 +70,15 @@ define PYTHON_PJSUA2_CONFIGURE_CMDS
 endef
 
 # The static libraries (not pjproject's sample and test programs), then the
-# SWIG wrapper; the Python build that follows (setup.py) reads the libraries'
+# SWIG wrapper with thread support as scripts/build-pjsua2 builds it (a
+# player's callback comes from pjsua's clock thread); the Python build that follows (setup.py) reads the libraries'
 # names and flags from the tree's build.mak. The Makefile runs `swig`, which
 # Buildroot's PATH finds in $(HOST_DIR)/bin first.
 define PYTHON_PJSUA2_BUILD_LIBRARIES
 	$(TARGET_MAKE_ENV) $(MAKE1) -C $(@D) dep
 	$(TARGET_MAKE_ENV) $(MAKE) -C $(@D) lib
 	$(TARGET_MAKE_ENV) $(MAKE1) -C $(@D)/$(PYTHON_PJSUA2_SUBDIR) \
+		USE_THREADS="$$($(PYTHON_PJSUA2_BUILD_SCRIPT) --swig-threads)" \
 		pjsua2_wrap.cpp
 endef
 PYTHON_PJSUA2_PRE_BUILD_HOOKS += PYTHON_PJSUA2_BUILD_LIBRARIES
