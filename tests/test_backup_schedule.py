@@ -20,7 +20,7 @@ import pytest
 
 from agent.accounts.roles import SYSTEM
 from agent.backup.schedule import BackupSchedule, ScheduledBackups
-from agent.settings import Settings
+from tests.test_accounts import settings_in
 from tests.webclient import api_client, signed_in
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -61,14 +61,7 @@ def test_a_backup_pruned_while_the_list_is_read_is_left_out_not_an_error(tmp_pat
     # The agent prunes old backups on its own thread while someone lists them
     # from the CLI, the API or the System page: a file gone between the look
     # at the folder and the look at its size is simply not listed.
-    settings = Settings(
-        data_dir=tmp_path / "var",
-        bind="127.0.0.1",
-        sip_port=5060,
-        http_port=8080,
-        https_port=8443,
-        tftp_port=6969,
-    )
+    settings = settings_in(tmp_path)
     folder = settings.data_dir / "backups"
     folder.mkdir(parents=True)
     kept = folder / "scheduled-20200101T030000Z.backup"
