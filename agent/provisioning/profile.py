@@ -16,7 +16,7 @@ from agent.provisioning import site
 from agent.provisioning.zone_rule import ZoneRule, for_zone
 from agent.settings import Settings
 from agent.sip.feature_codes import DEFAULT_CODES
-from agent.sip.kamailio_config import sip_domain
+from agent.sip.kamailio_config import sip_domain, uri_host
 
 # The feature code that dials the caller's own mailbox, by default; the site
 # profile carries the one the feature-code table holds now.
@@ -125,9 +125,5 @@ def site_profile(settings: Settings) -> SiteProfile:
         voicemail_code=codes["voicemail_own"],
         directed_pickup_code=codes["pickup_directed"],
         group_pickup_code=codes["pickup_group"],
-        http_base=f"http://{_host(sip_domain(settings))}:{settings.http_port}/prov/",
+        http_base=f"http://{uri_host(sip_domain(settings))}:{settings.http_port}/prov/",
     )
-
-
-def _host(address: str) -> str:
-    return f"[{address}]" if ":" in address else address

@@ -36,6 +36,7 @@ import socket
 import time
 from dataclasses import dataclass
 
+from agent.sip.kamailio_config import uri_host
 from agent.sip.rpc import KamailioRpc, RpcError
 
 log = logging.getLogger("edgepbx.sip")
@@ -142,12 +143,12 @@ class Bye:
 
     def serialize(self, via: tuple[str, int], proxy: tuple[str, int]) -> bytes:
         """The request as it leaves from via for Kamailio at proxy."""
-        routes = [f"<sip:{_uri_host(proxy[0])}:{proxy[1]};lr>"]
+        routes = [f"<sip:{uri_host(proxy[0])}:{proxy[1]};lr>"]
         if self.receiver.route_set:
             routes.append(self.receiver.route_set)
         lines = [
             f"BYE {self.receiver.contact} SIP/2.0",
-            f"Via: SIP/2.0/UDP {_uri_host(via[0])}:{via[1]};branch={self.branch};rport",
+            f"Via: SIP/2.0/UDP {uri_host(via[0])}:{via[1]};branch={self.branch};rport",
             f"Max-Forwards: {MAX_FORWARDS}",
             "Route: " + ", ".join(routes),
             f"From: <{self.sender.uri}>;tag={self.sender.tag}",
@@ -186,11 +187,6 @@ class Bye:
         if cseq.upper() != "BYE" or not branch:
             return None
         return branch, status
-
-
-def _uri_host(host: str) -> str:
-    """An address as the host part of a SIP URI (IPv6 in brackets)."""
-    return f"[{host}]" if ":" in host else host
 
 
 def in_progress(rpc: KamailioRpc) -> list[CallInProgress]:

@@ -8,7 +8,6 @@ error says what Kamailio objected to.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import secrets
@@ -111,11 +110,14 @@ class SipCoreFiles:
         )
 
 
+def uri_host(address: str) -> str:
+    """An address or domain as the host part of a URI (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address else address
+
+
 def sip_host(settings: Settings) -> str:
     """The bind address as it appears in a SIP URI (IPv6 in brackets)."""
-    if ipaddress.ip_address(settings.bind).version == 6:
-        return f"[{settings.bind}]"
-    return settings.bind
+    return uri_host(settings.bind)
 
 
 def sip_domain(settings: Settings) -> str:
