@@ -443,9 +443,11 @@ class MediaWorker:
     # -- calls -----------------------------------------------------------------
 
     def answer(self, call: MediaCall, invite: Invite) -> None:
+        """Choose the call's flow and answer 200, or refuse it. The call is in
+        ``calls`` from its INVITE on (onIncomingCall), so pjsua keeps the
+        object until a refused call has ended."""
         from agent.media import flows
 
-        call_id = call.getId()
         if invite.header(pool.TOKEN_HEADER) != self.token:
             log.warning("media: call without the trust token refused")
             self._reply(call, FORBIDDEN)
@@ -467,7 +469,6 @@ class MediaWorker:
             return
         call.flow = flow
         call.channel.trunk = invite.header(pool.TRUNK_HEADER) or ""
-        self.calls[call_id] = call
         log.info(
             "media: call %s from %s to %s: %s",
             call.label,
@@ -536,9 +537,6 @@ class MediaWorker:
             call.answer(prm)
         except pj.Error as exc:
             log.warning("media: cannot answer %d: %s", code, exc.info())
-        if code != OK:
-            # pjsua ends the call itself; keep the object until it has.
-            self.calls[call.getId()] = call
 
     def ended(self, call: MediaCall, flow) -> None:
         if flow is not None:
