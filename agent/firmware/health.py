@@ -14,7 +14,7 @@ import socket
 
 from agent.appliance import Appliance
 from agent.db.migrations import LATEST_VERSION, schema_version
-from agent.sip.kamailio_config import sip_domain, sip_host
+from agent.sip.kamailio_config import sip_domain, sip_host, uri_host
 from agent.status import appliance_status
 from agent.web.daemons import probe_host
 
@@ -35,7 +35,7 @@ def sip_answers_options(appliance: Appliance) -> bool:
         sock.settimeout(OPTIONS_TIMEOUT_S)
         sock.bind((host, 0))
         local_port = sock.getsockname()[1]
-        local = f"[{host}]" if family == socket.AF_INET6 else host
+        local = uri_host(host)
         uri = f"sip:{sip_host(settings)}:{settings.sip_port}"
         request = (
             f"OPTIONS {uri} SIP/2.0\r\n"

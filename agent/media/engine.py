@@ -30,6 +30,7 @@ import pjsua2 as pj
 
 from agent.media import pool
 from agent.settings import Settings
+from agent.sip.kamailio_config import sip_domain, sip_host
 
 log = logging.getLogger("edgepbx.media")
 
@@ -401,8 +402,6 @@ class MediaAccount(pj.Account):
 
 class MediaWorker:
     def __init__(self, settings: Settings, port: int, token: str) -> None:
-        from agent.sip.kamailio_config import sip_domain
-
         self.settings = settings
         self.port = port
         self.token = token
@@ -503,10 +502,7 @@ class MediaWorker:
         """
         if self.account is None:
             return None
-        host = self.settings.bind
-        if ":" in host:
-            host = f"[{host}]"
-        target = f"sip:{extension}@{host}:{self.settings.sip_port}"
+        target = f"sip:{extension}@{sip_host(self.settings)}:{self.settings.sip_port}"
         call = OutgoingCall(self, on_answered, on_ended)
         prm = pj.CallOpParam(True)
         headers = {pool.TOKEN_HEADER: self.token, **(headers or {})}
