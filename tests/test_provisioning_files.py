@@ -636,6 +636,19 @@ DST = "tcpIpApp.sntp.daylightSavings."
             "stop.month=4 stop.date=1 stop.dayOfWeek=1 "
             "stop.dayOfWeek.lastInMonth=0 stop.time=3",
         ),
+        # The Saturday before the last Sunday of March, 23:00, is the
+        # Saturday (7 here) on or after the 24th.
+        (
+            "America/Nuuk",
+            "-7200",
+            "enable=1 fixedDayEnable=0 start.month=3 start.date=24 "
+            "start.dayOfWeek=7 start.dayOfWeek.lastInMonth=0 start.time=23 "
+            "stop.month=10 stop.dayOfWeek=1 stop.dayOfWeek.lastInMonth=1 "
+            "stop.time=0",
+        ),
+        # The Friday after the last Thursday of October may be November's
+        # first, and time is a whole hour: no form, so off.
+        ("Africa/Cairo", "7200", "enable=0"),
         # No saving: off, or the phone's own (US) rule would run.
         ("Asia/Tokyo", "32400", "enable=0"),
         # Half an hour of saving is not an hour: off.
@@ -774,8 +787,15 @@ def test_cisco_time_zone_names(minutes, shown):
             "Yes",
             "start=10/1/7/2:00:00;end=4/1/7/2:00:00;save=0:30",
         ),
-        # The day after the last Thursday has no exact form: standard time.
-        ("Africa/Cairo", "GMT+02:00", "No", None),
+        # The last Friday of April at 0:00, and the end of the last Thursday
+        # of October (24:00, which may be November's first Friday 0:00) as
+        # that Thursday's last second: the guides' syntax has no 24:00.
+        (
+            "Africa/Cairo",
+            "GMT+02:00",
+            "Yes",
+            "start=4/-1/5/0:00:00;end=10/-1/4/23:59:59;save=1",
+        ),
         # The Saturday before the last Sunday of March, 23:00, is the
         # Saturday on or after the 24th; ends on the last Sunday, 0:00.
         (
@@ -854,6 +874,98 @@ def test_cisco_greenland_rule_holds_whichever_day_the_last_sunday_is():
         start = cisco_change_in_utc(year, fields["start"], standard)
         end = cisco_change_in_utc(year, fields["end"], daylight)
         wrong += off_around_changes("America/Nuuk", start, end, standard, daylight)
+
+    assert wrong == []
+
+
+#: Zones whose rules move the most: Egypt's and Greenland's changes are a
+#: day off a month's last weekday, Chile's at 24:00, Sydney's over the new
+#: year.
+HANDFUL_OF_ZONES = (
+    "Africa/Cairo",
+    "America/Nuuk",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "America/Santiago",
+)
+#: Years whose changes fall on every day the rules allow: Cairo's end on
+#: October 31 in 2030, Nuuk's start on March 24 and 30 in 2029 and 2030.
+YEARS = range(2026, 2038)
+
+
+def cisco_changes(zone: str, year: int) -> tuple[dt.datetime, dt.datetime]:
+    rule = dataclasses.replace(SITE, time_zone=zone).zone_rule()
+    values = dict(cisco.daylight_saving(rule))
+    assert values["Daylight_Saving_Time_Enable"] == "Yes", zone
+    fields = dict(
+        field.split("=") for field in values["Daylight_Saving_Time_Rule"].split(";")
+    )
+    daylight = rule.standard_offset + rule.saving
+    return (
+        cisco_change_in_utc(year, fields["start"], rule.standard_offset),
+        cisco_change_in_utc(year, fields["end"], daylight),
+    )
+
+
+def poly_changes(zone: str, year: int) -> tuple[dt.datetime, dt.datetime]:
+    rule = dataclasses.replace(SITE, time_zone=zone).zone_rule()
+    written = polycom.daylight_saving(rule)
+    assert written[DST + "enable"] == "1", zone
+    values = {k.removeprefix(DST): v for k, v in written.items()}
+    daylight = rule.standard_offset + rule.saving
+    return (
+        poly_change_in_utc(year, values, "start", rule.standard_offset),
+        poly_change_in_utc(year, values, "stop", daylight),
+    )
+
+
+def tzdata_changes(zone: str, year: int) -> list[dt.datetime]:
+    """The UTC moments of the year where ``zone``'s offset changes, to the
+    second, found by bisection between the days the offset differs."""
+    tz = zoneinfo.ZoneInfo(zone)
+
+    def offset(moment: dt.datetime) -> dt.timedelta | None:
+        return moment.replace(tzinfo=dt.UTC).astimezone(tz).utcoffset()
+
+    changes = []
+    day = dt.datetime(year, 1, 1)
+    while day.year == year:
+        after = day + dt.timedelta(days=1)
+        if offset(day) != offset(after):
+            low, high = day, after
+            while high - low > dt.timedelta(seconds=1):
+                middle = (low + (high - low) / 2).replace(microsecond=0)
+                if offset(middle) == offset(low):
+                    low = middle
+                else:
+                    high = middle
+            changes.append(high)
+        day = after
+    return changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "zone", "end_early"),
+    [
+        *[(cisco_changes, zone, 0) for zone in HANDFUL_OF_ZONES if "Cairo" not in zone],
+        # The end of the last Thursday is said as its last second (see
+        # cisco.py): one second early.
+        (cisco_changes, "Africa/Cairo", 1),
+        *[(poly_changes, zone, 0) for zone in HANDFUL_OF_ZONES if "Cairo" not in zone],
+    ],
+)
+def test_vendors_change_the_clock_when_tzdata_does(changes, zone, end_early):
+    """Each year of a dozen, both changes read back from the written rule
+    with the vendor's definitions fall on tzdata's moments, to the second
+    (the end ``end_early`` seconds early)."""
+    wrong = []
+    for year in YEARS:
+        expected = tzdata_changes(zone, year)
+        start, end = changes(zone, year)
+        written = sorted([start, end + dt.timedelta(seconds=end_early)])
+        if written != expected:
+            wrong.append((year, written, expected))
 
     assert wrong == []
 

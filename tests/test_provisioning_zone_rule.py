@@ -175,8 +175,9 @@ def test_a_name_that_is_no_zone_is_refused_without_reading_a_file():
         ("Asia/Jerusalem", DayOfMonth(3, 23, 5, 7200), DayOfMonth(10, None, 0, 7200)),
         # M9.1.6/24: the Sunday after the first Saturday, at midnight.
         ("America/Santiago", DayOfMonth(9, 2, 0, 0), DayOfMonth(4, 2, 0, 0)),
-        # The day before the last Sunday, and after the last Thursday.
-        ("America/Nuuk", None, DayOfMonth(10, None, 0, 0)),
+        # The day before the last Sunday (the Saturday on or after the 24th,
+        # 23:00); the day after the last Thursday, which has no such form.
+        ("America/Nuuk", DayOfMonth(3, 24, 6, 82800), DayOfMonth(10, None, 0, 0)),
         ("Africa/Cairo", DayOfMonth(4, None, 5, 0), None),
     ],
 )

@@ -21,6 +21,7 @@ Friday after the fourth Thursday, 02:00).
 
 from __future__ import annotations
 
+import calendar
 import importlib.resources
 import re
 import zoneinfo
@@ -75,6 +76,8 @@ SECONDS_A_DAY = 24 * 3600
 DAYS_A_WEEK = 7
 MAX_DAY = 31
 LAST_WEEK = 5  # POSIX's week 5: the month's last such weekday
+FEBRUARY = 2  # the one month whose length varies
+A_COMMON_YEAR = 2001  # for the length of every other month
 
 
 @dataclass(frozen=True)
@@ -98,14 +101,27 @@ class DayOfMonth:
         Week 1 to 4 is the weekday on or after day 1, 8, 15 or 22. A time
         outside the day (Israel's ``/26``, Chile's ``/24``) moves the change
         to another weekday, counted from the same start: the Friday after
-        the fourth Thursday is the Friday on or after day 23. A month's
-        last weekday moved to the day before or after it (Greenland's
-        ``M3.5.0/-1``, Egypt's ``M10.5.4/24``) has no such form: None.
+        the fourth Thursday is the Friday on or after day 23.
+
+        A month's last weekday falls in the month's last seven days, so the
+        day ``n`` days before it falls in the seven days from ``length - 6
+        - n``: Greenland's Saturday before the last Sunday of March
+        (``M3.5.0/-1``) is the Saturday on or after the 24th, in every
+        year. February has no such form (its length varies), nor has a last
+        weekday moved to the day after (Egypt's ``M10.5.4/24``, the Friday
+        after the last Thursday of October), which may fall in the next
+        month: None.
         """
         days, at = divmod(change.at, SECONDS_A_DAY)
         weekday = (change.weekday + days) % DAYS_A_WEEK
         if change.week == LAST_WEEK:
-            return None if days else cls(change.month, None, weekday, at)
+            if not days:
+                return cls(change.month, None, weekday, at)
+            if days > 0 or change.month == FEBRUARY:
+                return None
+            length = calendar.monthrange(A_COMMON_YEAR, change.month)[1]
+            day = length - (DAYS_A_WEEK - 1) + days
+            return cls(change.month, day, weekday, at) if day >= 1 else None
         day = 1 + DAYS_A_WEEK * (change.week - 1) + days
         if not 1 <= day <= MAX_DAY:
             return None

@@ -59,14 +59,16 @@ Thursday is ``3/23/5``). A month's last weekday moved to the day before
 is the weekday before it on or after the day a week and one day before
 the month's end, which is exact in every month but February (whose
 length varies): Greenland's Saturday before the last Sunday of March, at
-23:00 (``M3.5.0/-1``), is ``3/24/6/23:00:00``. A month's last weekday
-moved to the day after (Egypt's ``M10.5.4/24``, the Friday after the last
-Thursday of October, 0:00) has no exact form, as that Friday may be the
-first of November: Egypt gets its standard offset and
-``Daylight_Saving_Time_Enable`` ``No``, so its phones show standard time
-all year. The guides define a negative day only by its -1 ("on or before
-the end of the month") and "on or before the date given"; what date -2
-gives (the month's last day but one?) is not said in the SPA, ATA or 8800
+23:00 (``M3.5.0/-1``), is ``3/24/6/23:00:00`` (``DayOfMonth``). A month's
+last weekday moved to the day after has no exact form: Egypt's
+``M10.5.4/24``, the Friday after the last Thursday of October at 0:00, may
+be the first of November, and no guide says whether a time may be 24:00.
+It is said as the last second of that Thursday, ``10/-1/4/23:59:59``,
+inside the guides' syntax: Egypt's phones leave daylight saving one
+second early, once a year, instead of showing standard time all summer.
+The guides define a negative day only by its -1 ("on or before the end
+of the month") and "on or before the date given"; what date -2 gives
+(the month's last day but one?) is not said in the SPA, ATA or 8800
 guides searched, so it is never written: the positive form above says
 Greenland's change with the guides' own words ("on or after the date
 given").
@@ -82,7 +84,6 @@ running. No guide gives a rule text that means "no daylight saving".
 
 from __future__ import annotations
 
-import calendar
 import re
 import xml.etree.ElementTree as ET
 
@@ -90,7 +91,6 @@ from agent.provisioning.profile import PhoneProfile
 from agent.provisioning.vendors import Vendor, merged
 from agent.provisioning.vendors.xml_file import to_bytes
 from agent.provisioning.zone_rule import (
-    DAYS_A_WEEK,
     LAST_WEEK,
     SECONDS_A_DAY,
     Change,
@@ -141,8 +141,6 @@ def time_zone(minutes: int) -> str:
 
 SUNDAY = 7  # the rule counts weekdays 1 Monday to 7 Sunday; POSIX 0 Sunday
 LAST_IN_MONTH = -1  # day -1: the weekday on or before the month's last day
-FEBRUARY = 2  # the one month whose length varies
-A_COMMON_YEAR = 2001  # for the length of every other month
 
 
 def _clock(seconds: int) -> str:
@@ -162,31 +160,26 @@ def _saving(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
-def _before_last_weekday(change: Change) -> DayOfMonth | None:
-    """A month's last weekday moved back by a day or more (Greenland's
-    ``M3.5.0/-1``) as the weekday on or after a day: the last weekday falls
-    in the month's last seven days, so the day ``n`` days before it falls
-    in the seven days from ``length - 6 - n``. None for anything else, and
-    in February, whose length varies."""
-    days, at = divmod(change.at, SECONDS_A_DAY)
-    if change.week != LAST_WEEK or days >= 0 or change.month == FEBRUARY:
+def _end_of_last_weekday(change: Change) -> str | None:
+    """A month's last weekday moved to 24:00 (Egypt's ``M10.5.4/24``: the
+    end of the last Thursday of October) as that weekday's last second,
+    ``10/-1/4/23:59:59``: one second early, where no form is exact (see the
+    module's text). None for anything else."""
+    if change.week != LAST_WEEK or change.at != SECONDS_A_DAY:
         return None
-    length = calendar.monthrange(A_COMMON_YEAR, change.month)[1]
-    day = length - 6 + days
-    if day < 1:
-        return None
-    return DayOfMonth(change.month, day, (change.weekday + days) % DAYS_A_WEEK, at)
+    weekday = change.weekday or SUNDAY
+    return f"{change.month}/{LAST_IN_MONTH}/{weekday}/{_clock(SECONDS_A_DAY - 1)}"
 
 
 def dst_change(change: Change) -> str | None:
     """``month/day/weekday/H:mm:ss`` for a POSIX ``Mm.w.d/time`` change, or
-    None where the rule's syntax cannot say it exactly: a positive day is
-    the weekday on or after it, day -1 the month's last such weekday
-    (``DayOfMonth`` says which changes fit, ``_before_last_weekday`` adds
-    a last weekday moved back)."""
-    found = DayOfMonth.of(change) or _before_last_weekday(change)
+    None where the rule's syntax cannot say it: a positive day is the
+    weekday on or after it, day -1 the month's last such weekday
+    (``DayOfMonth`` says which changes fit; ``_end_of_last_weekday`` adds
+    a last weekday's 24:00)."""
+    found = DayOfMonth.of(change)
     if found is None:
-        return None
+        return _end_of_last_weekday(change)
     day = LAST_IN_MONTH if found.day is None else found.day
     weekday = found.weekday or SUNDAY
     return f"{found.month}/{day}/{weekday}/{_clock(found.at)}"

@@ -56,14 +56,19 @@ without daylight saving: the phone's default is on, with US dates. It is
 0 too, and the phone shows standard time all year, where the parameters
 cannot say the rule: a saving other than one hour (Lord Howe's half
 hour), a change off the hour (Chatham's 2:45), or a month's last weekday
-moved by a day (Greenland, Egypt: see ``DayOfMonth``). The guides'
-parameter tables (SoundPoint IP 1.4.x, SIP 2.0.3 and 2.2.0) list only the
+moved to the day after (Egypt's end of daylight saving, the Friday after
+the last Thursday of October, which may be the first of November: see
+``DayOfMonth``). A last weekday moved to the day before is the weekday on
+or after a day: Greenland starts on the Saturday on or after March 24 at
+23 and stops on the last Sunday of October at 0. The guides' parameter
+tables (SoundPoint IP 1.4.x, SIP 2.0.3 and 2.2.0) list only the
 parameters above, with ``time`` a whole hour of a 24-hour clock, and no
-amount of saving, so one hour is assumed. Not confirmed by a Poly document: that a
-``date`` other than 1, 8, 15 and 22 (Israel's Friday on or after the 23rd)
-is read as "on or after" like those, that a change's time is the local
-time in force before it, that a start later in the year than the stop
-(Sydney) runs over the new year, and that VVX firmware reads these
+amount of saving, so one hour is assumed. Not confirmed by a Poly
+document: that a ``date`` other than 1, 8, 15 and 22 (Israel's Friday on
+or after the 23rd, Greenland's Saturday on or after the 24th) is read as
+"on or after" like those, that a change's time is the local time in
+force before it, that a start later in the year than the stop (Sydney)
+runs over the new year, and that VVX firmware reads these
 parameters as the SoundPoint guides give them.
 """
 
