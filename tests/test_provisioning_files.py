@@ -370,20 +370,23 @@ SIX_LINE_PHONE = dataclasses.replace(
 )
 
 
+@pytest.mark.parametrize("model", ["GXP2170", "GRP2616"])
 @pytest.mark.parametrize(
     ("line", "server", "user_id", "password", "transport", "pickup"),
     [
-        # Accounts 5 and 6 of a GXP2160/2170 are the 1700 and 1800 blocks of
-        # Grandstream's GXP21xx configuration template, not 700 and 800.
+        # Accounts 5 and 6 of a GXP2160/2170 and a GRP2615/2616 are the 1700
+        # and 1800 blocks of Grandstream's GXP21xx and GRP261x configuration
+        # templates, not 700 and 800.
         (4, "P602", "P604", "P606", "P648", "P681"),
         (5, "P1702", "P1704", "P1706", "P1748", "P1781"),
         (6, "P1802", "P1804", "P1806", "P1848", "P1881"),
     ],
 )
 def test_grandstream_accounts_five_and_six_are_in_their_own_blocks(
-    line, server, user_id, password, transport, pickup
+    model, line, server, user_id, password, transport, pickup
 ):
-    values = grandstream_values(grandstream.render_mac_file(SIX_LINE_PHONE))
+    phone = dataclasses.replace(SIX_LINE_PHONE, model=model)
+    values = grandstream_values(grandstream.render_mac_file(phone))
 
     assert set(values) <= grandstream.MAC_FILE_KEYS
     assert values[server] == "192.0.2.10:5060"
@@ -393,6 +396,21 @@ def test_grandstream_accounts_five_and_six_are_in_their_own_blocks(
     assert values[pickup] == "**"  # "BLF Call-pickup Prefix" of that account
     # Nothing lands in P7xx or P8xx, which are no account's block.
     assert not [key for key in values if len(key) == 4 and key[1] in "78"]
+
+
+def test_a_grp2616_s_sixth_account_is_grandstream_s_account_6():
+    """The GRP261x template's "Account 6 GRP2616 only": active P1801,
+    account name P1817, server P1802, user and authenticate id P1804 and
+    P1805, password P1806, name P1807, voicemail P1826."""
+    phone = dataclasses.replace(SIX_LINE_PHONE, model="GRP2616")
+    values = grandstream_values(grandstream.render_mac_file(phone))
+
+    assert values["P1801"] == "1"
+    assert values["P1817"] == values["P1804"] == values["P1805"] == "106"
+    assert values["P1802"] == "192.0.2.10:5060"
+    assert values["P1806"] == "Sip-Passw0rd-106"
+    assert values["P1807"] == "Line 6"
+    assert values["P1826"] == "*97"
 
 
 GRANDSTREAM_PHONE = dataclasses.replace(

@@ -23,13 +23,12 @@ accounts 2 to 4 use the same fields at 100·(N+2) + 1, 2, 4, 5, 6, 7, 17,
 offsets in the 1700 and 1800 blocks (account 5's SIP server is P1702, its
 password P1706, its transport P1748): Grandstream's configuration template
 for the GXP2130/2140/2160/2170/2135 (firmware 1.0.9.127, "Account 5 -
-GXP2160/2170 only", "Account 6"), as FusionPBX's GXP2170 template carries
-it. Known shortcoming: for a GRP26xx no consistent public source was
-found. FusionPBX's GRP2616 template writes account 5's server,
-credentials and names in P7xx (P702, P704 to P707, P717) but its
-voicemail, transport and pickup prefix in the 1700 block (P1726, P1748,
-P1781); the 1700 and 1800 blocks are written for every model here, so
-accounts 5 and 6 of a GRP2616 may not register.
+GXP2160/2170 only", "Account 6"). Grandstream's configuration template
+for the GRP261x (firmware 1.0.5.15) gives the GRP26xx the same numbers:
+"Account 5 GRP2615/GRP2616 only" is P1701, P1717, P1702, P1704 to P1707,
+P1726, P1748 and P1781, "Account 6 GRP2616 only" P1801, P1817, P1802,
+P1804 to P1807, P1826, P1848 and P1881. (A public GRP2616 template of
+another PBX writes account 5 in P7xx; Grandstream's own does not.)
 
 P2 is the admin password, P30 the NTP server, P1362 the display language
 (a language code). The transport's P-values follow the
@@ -51,24 +50,27 @@ templates) keeps the phone's default.
 
 The time zone is P64 ``customize`` ("Self-Defined Time Zone") with the
 zone's rule in P246, and P143 ``0`` so that a DHCP server's option 2 (a
-bare offset) does not replace it; all three are site values. Their
-names and values are from Grandstream's configuration template for the
-GXP17xx series ("Settings/Date and Time": P64's list of choices ending in
+bare offset) does not replace it; all three are site values. Their names
+and values are from Grandstream's configuration template for the GXP17xx
+series ("Settings/Date and Time": P64's list of choices ending in
 ``customize``, P246 "Self Defined Time zone. Max length allowed is 64
-characters", P143 "Allow DHCP Option 2 to override Time Zone setting");
-that the GXP21xx and GRP26xx templates use the same three is assumed, not
-checked. P246's syntax, ``std offset dst [offset], start [/time], end
-[/time]`` with POSIX's signs and ``Mm.w.d`` changes, is from the
-administration guides of Grandstream's UCM series ("Self-Defined Time
+characters", P143 "Allow DHCP Option 2 to override Time Zone setting"); the
+GRP261x template above lists the same three, with P64's choices ending in
+``customize`` ("Self-Defined Time Zone"); that the GXP21xx's are the same
+is assumed, not checked. P246's syntax, ``std offset dst [offset], start
+[/time], end [/time]`` with POSIX's signs and ``Mm.w.d`` changes, is from
+the administration guides of Grandstream's UCM series ("Self-Defined Time
 Zone", default ``MTZ+6MDT+5,M4.1.0,M11.1.0``). P246 is the POSIX TZ string
 of the zone's TZif file (``agent.provisioning.zone_rule``), with daylight
 saving told as moving the clock forward and a quoted name (``<-03>``)
 written ``STD`` or ``DST``, because every example Grandstream gives is
-unquoted; the longest such string in tzdata is 44 characters. Not confirmed
-by a public document: that the firmware takes a change time outside 0 to
-24 hours, which tzdata writes for Israel and Palestine (``M3.4.4/26``),
-Egypt, Chile and Greenland (``/-1``); phones there may change at the
-wrong time or not at all.
+unquoted; the longest such string in tzdata is 44 characters. P64's own
+list in the GRP261x template writes 24:00 changes (Santiago's
+``M9.1.6/24:00``, Tehran's ``M3.3.5/24:00:00``), so Egypt's and Chile's
+``/24`` are within what the firmware is shown to take. Not confirmed by a
+public document: that it takes a change time past 24 hours or below 0,
+which tzdata writes for Israel and Palestine (``M3.4.4/26``) and Greenland
+(``/-1``); phones there may change at the wrong time or not at all.
 
 Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K
 (1 to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K)
@@ -153,8 +155,8 @@ SELF_DEFINED = "customize"
 
 
 # First P-value of each further account's block: accounts 2 to 4 follow
-# one another from 400, accounts 5 and 6 (GXP2160, GXP2170) start again at
-# 1700 (see the module's text).
+# one another from 400, accounts 5 and 6 (GXP2160, GXP2170, GRP2615,
+# GRP2616) start again at 1700 (see the module's text).
 _ACCOUNT_BLOCK = {2: 400, 3: 500, 4: 600, 5: 1700, 6: 1800}
 
 
