@@ -184,15 +184,18 @@ def test_grandstream_blf_and_park_keys_are_multi_purpose_keys():
     assert (values["P324"], values["P304"], values["P306"]) == ("1", "0", "103")
     assert (values["P325"], values["P307"], values["P309"]) == ("1", "1", "701")
     assert "P323" not in values  # a line key is the phone's own
+    # P6767 is "Firmware Upgrade Via"; P212, how the phone fetches this
+    # file, stays as the phone found it.
     assert values["P192"] == "192.0.2.10:8080/prov"
-    assert values["P212"] == "1"
+    assert values["P6767"] == "1"
+    assert "P212" not in values
     assert values["P330"] == "1"  # HTTP
     # A directory: the phone appends /phonebook.xml to it.
     assert values["P331"] == "192.0.2.10:8080/prov/805ec0aabbcc"
 
 
 def test_grandstream_phonebook_over_https_is_p330_3_not_tftp():
-    """P330 has codes of its own: 1 HTTP, 2 TFTP, 3 HTTPS (P212, the
+    """P330 has codes of its own: 1 HTTP, 2 TFTP, 3 HTTPS (P6767, the
     firmware's, has 2 for HTTPS)."""
     https = dataclasses.replace(
         KEYED,
@@ -202,7 +205,7 @@ def test_grandstream_phonebook_over_https_is_p330_3_not_tftp():
     values = grandstream_values(grandstream.render_mac_file(https))
 
     assert values["P330"] == "3"
-    assert values["P212"] == "2"
+    assert values["P6767"] == "2"
     assert values["P331"] == "192.0.2.10:8443/prov/805ec0aabbcc"
 
 

@@ -72,21 +72,23 @@ public document: that it takes a change time past 24 hours or below 0,
 which tzdata writes for Israel and Palestine (``M3.4.4/26``) and Greenland
 (``/-1``); phones there may change at the wrong time or not at all.
 
-Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K
-(1 to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K)
-(0 for account 1), its name in P(299+3K) and its value in P(300+3K). A
-park slot is a BLF key on the slot's number. Line keys are not written:
-a GXP's first keys are its lines already. The firmware server is P192
-(host and path, no scheme) with P212 the protocol (1 HTTP, 2 HTTPS). The
-phonebook XML download is P330 with its own codes, 0 off, 1 HTTP, 2 TFTP
-and 3 HTTPS, and P331 the server path ("host/path format", no scheme), as
-Grandstream's configuration templates for the GXP series list them
-("XML Phonebook": "Enable Phonebook XML Download", "Phonebook XML Server
-Path"). The P-values themselves are from public templates only: another
-public GXP provisioning template writes the first keys with the same
-numbers (P323 mode, P301 account, P302 description, P303 value; P324,
-P304, P305, P306 for the second), but no Grandstream administration guide
-found lists them.
+Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K (1
+to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K) (0 for
+account 1), its name in P(299+3K) and its value in P(300+3K). A park slot
+is a BLF key on the slot's number. Line keys are not written: a GXP's first
+keys are its lines already. The firmware server is P192 (host and path, no
+scheme) with P6767 the protocol ("Firmware Upgrade Via": 0 TFTP, 1 HTTP, 2
+HTTPS), as the GXP2130/2140/2160/2170/2135 template (firmware 1.0.11.16)
+and the GRP261x template list them; there P212 is "Config Via", how the
+phone fetches this very file, which the PBX leaves as the phone found it.
+The phonebook XML download is P330 with its own codes, 0 off, 1 HTTP, 2
+TFTP and 3 HTTPS, and P331 the server path ("host/path format", no scheme),
+as Grandstream's configuration templates for the GXP series list them ("XML
+Phonebook": "Enable Phonebook XML Download", "Phonebook XML Server Path").
+The P-values themselves are from public templates only: another public GXP
+provisioning template writes the first keys with the same numbers (P323
+mode, P301 account, P302 description, P303 value; P324, P304, P305, P306
+for the second), but no Grandstream administration guide found lists them.
 
 P331 is a directory: the phone asks for ``phonebook.xml`` under it, as
 public integrations serve it (FusionPBX's Grandstream templates give each
@@ -169,10 +171,10 @@ def p_value(field: str, line: int) -> str:
 MAX_KEYS = 7  # multi-purpose keys of a GXP2160
 MPK_MODE_BLF = "1"
 FIRMWARE_SERVER = "P192"
-FIRMWARE_PROTOCOL = "P212"
+FIRMWARE_PROTOCOL = "P6767"  # "Firmware Upgrade Via"; P212 is the config's
 PHONEBOOK_DOWNLOAD = "P330"
 PHONEBOOK_PATH = "P331"
-PROTOCOL = {"http": "1", "https": "2"}  # P212, the firmware's
+PROTOCOL = {"http": "1", "https": "2"}  # P6767, the firmware's
 PHONEBOOK_PROTOCOL = {"http": "1", "https": "3"}  # P330; 2 would be TFTP
 # What the phone appends to P331 (see the module's text).
 PHONEBOOK_FILE = "phonebook.xml"
