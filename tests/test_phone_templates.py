@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from agent.provisioning import templates
+from agent.provisioning.vendors import VENDORS
 from tests.test_provisioning_files import parse_yealink
 
 MAC = "805ec0aabbcc"
@@ -133,6 +135,15 @@ def test_preview_renders_an_unsaved_template_for_a_sample_or_a_real_phone(
     assert "account.2.user_name = 102" in sample.stdout  # the sample phone
     assert parse_yealink(real.stdout.encode())["extra"] == "101"
     assert nothing_saved == []
+
+
+def test_phone_keys_are_the_phone_s_keys_not_a_dict_method():
+    phone = templates.sample_phone(VENDORS["yealink"], "T54W")
+    body = "{% for key in phone.keys %}{{ key.kind }}:{{ key.label }};{% endfor %}"
+
+    written = templates.render_body(body, b"", phone.site, phone)
+
+    assert written == b"line:Line 1;blf:Warehouse;park:Park 701;"
 
 
 def test_reset_brings_back_the_built_in_file(office):

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import jinja2
 
@@ -116,7 +117,18 @@ class TemplateError(InvalidInput):
         self.line = line
 
 
-_ENVIRONMENT = template_sandbox.BoundedSandbox(
+class _ValuesFirst(template_sandbox.BoundedSandbox):
+    """The sandbox, with ``phone.keys`` the phone's keys: Jinja looks a
+    name up as an attribute before an item, and a dict's ``keys`` method
+    would hide the value of that name."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_ENVIRONMENT = _ValuesFirst(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
