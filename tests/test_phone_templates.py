@@ -3,6 +3,7 @@ the phones of that model, and never served broken."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 
@@ -137,6 +138,35 @@ def test_preview_renders_an_unsaved_template_for_a_sample_or_a_real_phone(
     assert nothing_saved == []
 
 
+GRANDSTREAM_PHONEBOOK = (
+    '<gs_provision version="1"><config version="1">'
+    "<P330>{{ phone.phonebook_download }}</P330>"
+    "<P331>{{ phone.phonebook_folder }}</P331>"
+    "<P192>{{ phone.firmware_url }}</P192>"
+    "</config></gs_provision>\n"
+)
+
+
+def test_the_preview_s_sample_phone_has_a_phonebook_and_a_firmware(pbx_data, tmp_path):
+    draft = tmp_path / "draft.tmpl"
+    draft.write_text(GRANDSTREAM_PHONEBOOK)
+    preview = pbx_data.cli(
+        "phone",
+        "template",
+        "preview",
+        "grandstream",
+        "GXP2170",
+        "--template",
+        str(draft),
+    )
+
+    assert preview.returncode == 0, preview.stderr
+    assert "<P330>1</P330>" in preview.stdout  # HTTP
+    assert "<P331>192.0.2.10:8080/prov/805ec0aabbcc</P331>" in preview.stdout
+    assert "sample-firmware.bin" in preview.stdout
+    assert "None" not in preview.stdout
+
+
 def test_phone_keys_are_the_phone_s_keys_not_a_dict_method():
     phone = templates.sample_phone(VENDORS["yealink"], "T54W")
     body = "{% for key in phone.keys %}{{ key.kind }}:{{ key.label }};{% endfor %}"
@@ -144,6 +174,39 @@ def test_phone_keys_are_the_phone_s_keys_not_a_dict_method():
     written = templates.render_body(body, b"", phone.site, phone)
 
     assert written == b"line:Line 1;blf:Warehouse;park:Park 701;"
+
+
+def every_value(context: dict) -> str:
+    """A template body writing every value a template is given."""
+    phone, site = context["phone"], context["site"]
+    out = [f"{{{{ site.{key} }}}}" for key in site]
+    for key, value in phone.items():
+        if isinstance(value, list | tuple) and value and isinstance(value[0], dict):
+            fields = " ".join(f"{{{{ item.{name} }}}}" for name in value[0])
+            out.append(f"{{% for item in phone.{key} %}}{fields}{{% endfor %}}")
+        else:
+            out.append(f"{{{{ phone.{key} }}}}")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
+@pytest.mark.parametrize("lacking", [False, True])
+def test_no_template_value_is_written_as_none(vendor, lacking):
+    """Every value a template gets, for the sample phone and for a phone
+    with no firmware target and no phonebook: none writes "None"."""
+    maker = VENDORS[vendor]
+    phone = templates.sample_phone(maker, "*")
+    if lacking:
+        phone = dataclasses.replace(phone, firmware_url=None, phonebook_url=None)
+    context = templates._context(b"", phone.site, phone)
+    built_in = templates.built_in_file(maker, templates.MAC, phone)
+
+    written = templates.render_body(every_value(context), built_in, phone.site, phone)
+
+    assert "phonebook_url" in context["phone"] and "ntp_server" in context["site"]
+    assert b"None" not in written
+    if not lacking and vendor != "polycom":  # Poly asks for its own directory
+        assert b"/prov/805ec0aabbcc" in written
 
 
 def test_reset_brings_back_the_built_in_file(office):

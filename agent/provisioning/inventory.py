@@ -36,7 +36,7 @@ from agent.provisioning.keys import (
     profile_overrides,
     sees_phone,
 )
-from agent.provisioning.phonebook import file_name as phonebook_file_name
+from agent.provisioning.phonebook import url as phonebook_url
 from agent.provisioning.profile import LineAccount, PhoneProfile, SiteProfile
 from agent.provisioning.seen_table import SeenPhone
 from agent.provisioning.vendors import vendor as vendor_named
@@ -231,8 +231,8 @@ class PhoneService:
                 else None
             ),
             phonebook_url=(
-                f"{site.http_base}{phonebook_file_name(row.vendor, row.mac)}"
-                if site.http_base and row.vendor != "polycom"
+                phonebook_url(row.vendor, row.mac, site.http_base)
+                if site.http_base
                 else None
             ),
         )

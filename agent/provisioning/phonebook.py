@@ -168,6 +168,14 @@ def file_name(vendor: str, mac: str) -> str:
     return f"{mac}-{kind}.xml"
 
 
+def url(vendor: str, mac: str, http_base: str) -> str | None:
+    """The phonebook URL a phone file names; None for Poly, whose phones
+    ask for their contact directory file by themselves."""
+    if vendor == "polycom":
+        return None
+    return f"{http_base}{file_name(vendor, mac)}"
+
+
 def render(vendor: str, number: str | None, source: EntrySource) -> bytes:
     """The phonebook of the extension ``number`` in the vendor's format."""
     entries = source(number) if number else []

@@ -15,10 +15,19 @@ imports, no file access) rendered with:
   ``phonebook.xml`` to, and ``phonebook_download`` for P330, where
   ``phonebook_url`` would be wrong); absent in a common file's template;
 - ``site``: ``server``, ``port``, ``transport``, ``time_zone``,
-  ``ntp_server``, ``language``, ``voicemail_code``.
+  ``ntp_server``, ``language``, ``voicemail_code``,
+  ``directed_pickup_code``, ``group_pickup_code``, ``http_base``.
+
+A value the phone does not have (no firmware target, no phonebook, a
+Grandstream phonebook URL P331 cannot take) is empty text, never None:
+``{{ phone.firmware_url }}`` writes nothing, and ``{% if
+phone.firmware_url %}`` tells whether there is one. So no template
+writes ``None`` into a phone's file.
 
 A template is checked when saved: it must parse, render for a sample
-phone, and give a file of the vendor's format (XML that parses; Yealink's
+phone that has every value a real phone file can have (a firmware URL, a
+phonebook URL where the vendor takes one, keys of every kind), and give a
+file of the vendor's format (XML that parses; Yealink's
 version line first). Anything else is refused with the line and the cause,
 and the template saved before stays. Should a saved template still fail
 for one particular phone, that phone gets the built-in file and the
@@ -43,7 +52,7 @@ from agent.accounts.roles import Permission, Principal
 from agent.db import database
 from agent.db.models import PhoneTemplate, utcnow
 from agent.errors import InvalidInput, NotFound
-from agent.provisioning import rules, template_sandbox
+from agent.provisioning import phonebook, rules, template_sandbox
 from agent.provisioning.profile import (
     FunctionKey,
     LineAccount,
@@ -69,13 +78,18 @@ SAMPLE_SITE = SiteProfile(
     time_zone="Europe/Berlin",
     ntp_server="pool.ntp.org",
     language="en",
+    http_base="http://192.0.2.10:8080/prov/",
 )
+SAMPLE_MAC = "805ec0aabbcc"
+SAMPLE_FIRMWARE = "sample-firmware.bin"
 
 
 def sample_phone(vendor: Vendor, model: str) -> PhoneProfile:
-    """A phone with two lines and keys, to check and preview templates."""
+    """A phone with two lines, keys of every kind, a firmware target and
+    a phonebook as a real phone file has them, to check and preview
+    templates."""
     return PhoneProfile(
-        mac="805ec0aabbcc",
+        mac=SAMPLE_MAC,
         vendor=vendor.name,
         model=model if model != ANY_MODEL else "SAMPLE",
         admin_password="Sample-Admin-Pw1",
@@ -89,6 +103,8 @@ def sample_phone(vendor: Vendor, model: str) -> PhoneProfile:
             FunctionKey(2, "blf", "103", "Warehouse", 1),
             FunctionKey(3, "park", "701", "Park 701", 1),
         ),
+        firmware_url=f"{SAMPLE_SITE.http_base}{SAMPLE_FIRMWARE}",
+        phonebook_url=phonebook.url(vendor.name, SAMPLE_MAC, SAMPLE_SITE.http_base),
     )
 
 
@@ -163,7 +179,19 @@ def _context(built_in: bytes, site: SiteProfile, phone: PhoneProfile | None) -> 
         if maker is not None and maker.template_values is not None:
             values.update(maker.template_values(phone))
         context["phone"] = values
-    return context
+    return _without_none(context)
+
+
+def _without_none(value: Any) -> Any:
+    """``value`` with every None in it, however deep, as empty text: a value
+    the phone lacks is written as nothing, not as ``None``."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_none(item) for item in value)
+    return value
 
 
 def render_body(
