@@ -5,8 +5,9 @@ A VVX asks for its master configuration file ``<mac>.cfg``: an
 files to read, the leftmost winning. Here that is the phone's own
 ``phone<mac>.cfg`` and then the site file ``edgepbx-polycom.cfg``; both hold
 one ``<polycomConfig>`` element whose attributes are the parameters.
-``APP_FILE_PATH`` is left empty, so the phone keeps its firmware (firmware
-files are not served yet). The phone file is not named ``<mac>-phone.cfg``:
+``APP_FILE_PATH`` names the model's target firmware when it has one and
+is left empty otherwise, so the phone keeps its firmware. The phone file
+is not named ``<mac>-phone.cfg``:
 that name is the phone's own override file, which UC Software phones
 (3.3.0 on) create and upload to the provisioning server when a setting is
 changed on the phone or its web page, and ask for again at boot (Poly
