@@ -194,6 +194,33 @@ def test_grandstream_blf_and_park_keys_are_multi_purpose_keys():
     assert values["P331"] == "192.0.2.10:8080/prov/805ec0aabbcc"
 
 
+def test_a_grp26xx_s_blf_and_park_keys_are_virtual_multi_purpose_keys():
+    """Grandstream's GRP261x template: VPK K's mode, account, description
+    and value are P(1361+2K), P(1362+2K), P(1463+2K), P(1464+2K)."""
+    grp = dataclasses.replace(KEYED_GRANDSTREAM, model="GRP2616")
+    values = grandstream_values(grandstream.render_mac_file(grp))
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    # Key 2 (BLF on 103, account 1) and key 3 (park 701, account 2).
+    assert (values["P1365"], values["P1366"]) == ("1", "0")
+    assert (values["P1467"], values["P1468"]) == ("Warehouse", "103")
+    assert (values["P1367"], values["P1368"]) == ("1", "1")
+    assert (values["P1469"], values["P1470"]) == ("Park 1", "701")
+    assert "P1363" not in values  # a line key is the phone's own
+    assert not {"P324", "P304", "P325"} & set(values)  # a GXP's MPKs
+
+
+def test_a_grp26xx_s_seventh_key_is_the_first_dynamic_vpk():
+    grp = dataclasses.replace(
+        KEYED_GRANDSTREAM,
+        model="GRP2616",
+        keys=(FunctionKey(7, "blf", "104", "Lab", 1),),
+    )
+    values = grandstream_values(grandstream.render_mac_file(grp))
+
+    assert [values[f"P{p}"] for p in range(23800, 23804)] == ["1", "0", "Lab", "104"]
+
+
 def test_grandstream_phonebook_over_https_is_p330_3_not_tftp():
     """P330 has codes of its own: 1 HTTP, 2 TFTP, 3 HTTPS (P6767, the
     firmware's, has 2 for HTTPS)."""

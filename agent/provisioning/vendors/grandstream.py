@@ -72,23 +72,34 @@ public document: that it takes a change time past 24 hours or below 0,
 which tzdata writes for Israel and Palestine (``M3.4.4/26``) and Greenland
 (``/-1``); phones there may change at the wrong time or not at all.
 
-Programmable keys are the multi-purpose keys (MPK) of the GXP21xx: key K (1
-to 7) has its mode in P(322+K) (1 is BLF), its account in P(298+3K) (0 for
-account 1), its name in P(299+3K) and its value in P(300+3K). A park slot
-is a BLF key on the slot's number. Line keys are not written: a GXP's first
-keys are its lines already. The firmware server is P192 (host and path, no
-scheme) with P6767 the protocol ("Firmware Upgrade Via": 0 TFTP, 1 HTTP, 2
-HTTPS), as the GXP2130/2140/2160/2170/2135 template (firmware 1.0.11.16)
-and the GRP261x template list them; there P212 is "Config Via", how the
-phone fetches this very file, which the PBX leaves as the phone found it.
-The phonebook XML download is P330 with its own codes, 0 off, 1 HTTP, 2
-TFTP and 3 HTTPS, and P331 the server path ("host/path format", no scheme),
-as Grandstream's configuration templates for the GXP series list them ("XML
-Phonebook": "Enable Phonebook XML Download", "Phonebook XML Server Path").
-The P-values themselves are from public templates only: another public GXP
-provisioning template writes the first keys with the same numbers (P323
+Programmable keys of a GXP are the multi-purpose keys (MPK) of the GXP21xx:
+key K (1 to 7) has its mode in P(322+K) (1 is BLF), its account in
+P(298+3K) (0 for account 1), its name in P(299+3K) and its value in
+P(300+3K). These P-values are from public templates only: another public
+GXP provisioning template writes the first keys with the same numbers (P323
 mode, P301 account, P302 description, P303 value; P324, P304, P305, P306
 for the second), but no Grandstream administration guide found lists them.
+A GRP26xx has virtual multi-purpose keys (VPK) instead, in Grandstream's
+GRP261x template ("Settings/Programmable Keys/Virtual Multi-Purpose Keys"):
+VPK K of 1 to 6 has its key mode in P(1361+2K) (1 is BLF, as on a GXP), its
+account in P(1362+2K), its description in P(1463+2K) and its value in
+P(1464+2K) (P1363, P1364, P1465, P1466 for the first); VPK 7 on is P23800,
+P23801, P23802, P23803 and each next one four further. The template says a
+dynamic VPK (one past the model's fixed ones, which are its lines: 6 on a
+GRP2616, 5 on a GRP2615) must not be skipped, or the ones after it are
+dropped, so keys placed with a gap there may not show. A park slot is a BLF
+key on the slot's number. Line keys are not written: a phone's first keys
+are its lines already.
+
+The firmware server is P192 (host and path, no scheme) with P6767 the
+protocol ("Firmware Upgrade Via": 0 TFTP, 1 HTTP, 2 HTTPS), as the
+GXP2130/2140/2160/2170/2135 template (firmware 1.0.11.16) and the GRP261x
+template list them; there P212 is "Config Via", how the phone fetches this
+very file, which the PBX leaves as the phone found it. The phonebook XML
+download is P330 with its own codes, 0 off, 1 HTTP, 2 TFTP and 3 HTTPS, and
+P331 the server path ("host/path format", no scheme), as Grandstream's
+configuration templates for the GXP series list them ("XML Phonebook":
+"Enable Phonebook XML Download", "Phonebook XML Server Path").
 
 P331 is a directory: the phone asks for ``phonebook.xml`` under it, as
 public integrations serve it (FusionPBX's Grandstream templates give each
@@ -190,6 +201,31 @@ def mpk_values(key: int) -> tuple[str, str, str, str]:
     )
 
 
+FIXED_VPKS = 6  # a GRP2616's VPK 1 to 6: P1363 on; the rest from P23800
+FIRST_DYNAMIC_VPK = 23800
+
+
+def vpk_values(key: int) -> tuple[str, str, str, str]:
+    """P-values of a GRP26xx's virtual multi-purpose key ``key``: mode,
+    account, description, value (see the module's text)."""
+    if key <= FIXED_VPKS:
+        return (
+            f"P{1361 + 2 * key}",
+            f"P{1362 + 2 * key}",
+            f"P{1463 + 2 * key}",
+            f"P{1464 + 2 * key}",
+        )
+    first = FIRST_DYNAMIC_VPK + 4 * (key - FIXED_VPKS - 1)
+    return (f"P{first}", f"P{first + 1}", f"P{first + 2}", f"P{first + 3}")
+
+
+def key_values(model: str, key: int) -> tuple[str, str, str, str]:
+    """A programmable key's P-values: a VPK on a GRP26xx, else an MPK."""
+    if model.upper().startswith("GRP"):
+        return vpk_values(key)
+    return mpk_values(key)
+
+
 COMMON_KEYS = frozenset(
     {
         NTP_SERVER,
@@ -208,6 +244,7 @@ MAC_FILE_KEYS = frozenset(
     }
     | {ADMIN_PASSWORD}
     | {p for key in range(1, MAX_KEYS + 1) for p in mpk_values(key)}
+    | {p for key in range(1, MAX_KEYS + 1) for p in vpk_values(key)}
     | {FIRMWARE_SERVER, FIRMWARE_PROTOCOL, PHONEBOOK_DOWNLOAD, PHONEBOOK_PATH}
     | COMMON_KEYS
 )
@@ -271,7 +308,7 @@ def render_mac_file(phone: PhoneProfile) -> bytes:
         values += _account(account, phone.site)
     values.append((ADMIN_PASSWORD, phone.admin_password))
     for key in phone.keys_of("blf", "park"):
-        mode, account, name, value = mpk_values(key.position)
+        mode, account, name, value = key_values(phone.model, key.position)
         values += [
             (mode, MPK_MODE_BLF),
             (account, str(key.line - 1)),
