@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import time
 import xml.etree.ElementTree as ET
 import zoneinfo
 from pathlib import Path
@@ -938,14 +939,57 @@ def poly_changes(zone: str, year: int) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def tzdata_changes(zone: str, year: int) -> list[dt.datetime]:
-    """The UTC moments of the year where ``zone``'s offset changes, to the
-    second, found by bisection between the days the offset differs."""
-    tz = zoneinfo.ZoneInfo(zone)
+def yealink_changes(zone: str, year: int) -> tuple[dt.datetime, dt.datetime]:
+    rule = dataclasses.replace(SITE, time_zone=zone).zone_rule()
+    values = dict(yealink.daylight_saving(rule))
+    assert values["local_time.summer_time"] == "1", zone
+    daylight = rule.standard_offset + int(values["local_time.offset_time"]) * 60
+    return (
+        yealink_change_in_utc(
+            year, values["local_time.start_time"], rule.standard_offset
+        ),
+        yealink_change_in_utc(year, values["local_time.end_time"], daylight),
+    )
 
-    def offset(moment: dt.datetime) -> dt.timedelta | None:
-        return moment.replace(tzinfo=dt.UTC).astimezone(tz).utcoffset()
 
+def fanvil_changes(zone: str, year: int) -> tuple[dt.datetime, dt.datetime]:
+    values = fanvil_global(
+        fanvil.render_common(dataclasses.replace(SITE, time_zone=zone))
+    )
+    assert values.get("Enable_DST") == "2", zone
+    standard = int(values["Time_Zone"]) * 15 * 60
+    daylight = standard + int(values["DST_Min_Offset"]) * 60
+    return (
+        fanvil_change_in_utc(year, values, "Start", standard),
+        fanvil_change_in_utc(year, values, "End", daylight),
+    )
+
+
+def snom_change_in_utc(year: int, date: str, clock: str, before: int) -> dt.datetime:
+    """One change of Snom's ``dst``: ``mm.ww.dd`` (week 05 the month's
+    last, weekday 01 Monday to 07 Sunday) at ``hh:mm:ss``, in the local
+    time in force until the change."""
+    month, week, weekday = (int(part) for part in date.split("."))
+    day = weekday_of_month(year, month, None if week == 5 else week, weekday)
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    local = dt.datetime(day.year, day.month, day.day, hours, minutes, seconds)
+    return local - dt.timedelta(seconds=before)
+
+
+def snom_changes(zone: str, year: int) -> tuple[dt.datetime, dt.datetime]:
+    values = snom_values(snom.render_common(dataclasses.replace(SITE, time_zone=zone)))
+    assert values[("dst", None)], zone
+    saving, start_date, start_clock, end_date, end_clock = values[("dst", None)].split()
+    standard = int(values[("utc_offset", None)])
+    return (
+        snom_change_in_utc(year, start_date, start_clock, standard),
+        snom_change_in_utc(year, end_date, end_clock, standard + int(saving)),
+    )
+
+
+def offset_changes(offset, year: int) -> list[dt.datetime]:
+    """The UTC moments of the year where ``offset(moment)`` changes, to the
+    second, found by bisection between the days it differs."""
     changes = []
     day = dt.datetime(year, 1, 1)
     while day.year == year:
@@ -963,6 +1007,32 @@ def tzdata_changes(zone: str, year: int) -> list[dt.datetime]:
     return changes
 
 
+def tzdata_changes(zone: str, year: int) -> list[dt.datetime]:
+    tz = zoneinfo.ZoneInfo(zone)
+    return offset_changes(
+        lambda moment: moment.replace(tzinfo=dt.UTC).astimezone(tz).utcoffset(),
+        year,
+    )
+
+
+@pytest.fixture
+def posix_tz(monkeypatch):
+    """The C library's reading of a POSIX TZ string: a function giving the
+    UTC offset at a UTC moment under the TZ that ``use`` set."""
+
+    class PosixTz:
+        def use(self, rule: str) -> None:
+            monkeypatch.setenv("TZ", rule)
+            time.tzset()
+
+        def offset(self, moment: dt.datetime) -> int:
+            return time.localtime(moment.replace(tzinfo=dt.UTC).timestamp()).tm_gmtoff
+
+    yield PosixTz()
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.mark.parametrize(
     ("changes", "zone", "end_early"),
     [
@@ -971,6 +1041,10 @@ def tzdata_changes(zone: str, year: int) -> list[dt.datetime]:
         # cisco.py): one second early.
         (cisco_changes, "Africa/Cairo", 1),
         *[(poly_changes, zone, 0) for zone in HANDFUL_OF_ZONES if "Cairo" not in zone],
+        # Whole hours within the day only: no Cairo, Nuuk or Santiago.
+        *[(yealink_changes, zone, 0) for zone in HANDFUL_OF_ZONES[2:5]],
+        *[(fanvil_changes, zone, 0) for zone in HANDFUL_OF_ZONES[2:5]],
+        *[(snom_changes, zone, 0) for zone in HANDFUL_OF_ZONES[2:5]],
     ],
 )
 def test_vendors_change_the_clock_when_tzdata_does(changes, zone, end_early):
@@ -984,6 +1058,22 @@ def test_vendors_change_the_clock_when_tzdata_does(changes, zone, end_early):
         written = sorted([start, end + dt.timedelta(seconds=end_early)])
         if written != expected:
             wrong.append((year, written, expected))
+
+    assert wrong == []
+
+
+@pytest.mark.parametrize("zone", HANDFUL_OF_ZONES)
+def test_grandstream_s_posix_rule_changes_the_clock_when_tzdata_does(zone, posix_tz):
+    """P246 read by the C library's POSIX TZ parser, as a Linux phone
+    would: each year of a dozen, its changes are tzdata's."""
+    site = dataclasses.replace(SITE, time_zone=zone)
+    posix_tz.use(grandstream_values(grandstream.render_common(site))["P246"])
+
+    wrong = []
+    for year in YEARS:
+        written = offset_changes(posix_tz.offset, year)
+        if written != tzdata_changes(zone, year):
+            wrong.append((year, written))
 
     assert wrong == []
 
