@@ -24,11 +24,15 @@ offsets in the 1700 and 1800 blocks (account 5's SIP server is P1702, its
 password P1706, its transport P1748): Grandstream's configuration template
 for the GXP2130/2140/2160/2170/2135 (firmware 1.0.9.127, "Account 5 -
 GXP2160/2170 only", "Account 6"). Grandstream's configuration template
-for the GRP261x (firmware 1.0.5.15) gives the GRP26xx the same numbers:
-"Account 5 GRP2615/GRP2616 only" is P1701, P1717, P1702, P1704 to P1707,
-P1726, P1748 and P1781, "Account 6 GRP2616 only" P1801, P1817, P1802,
-P1804 to P1807, P1826, P1848 and P1881. (A public GRP2616 template of
-another PBX writes account 5 in P7xx; Grandstream's own does not.)
+for the GRP261x (firmware 1.0.5.15) gives the GRP2612 to GRP2616 the same
+numbers: "Account 5 GRP2615/GRP2616 only" is P1701, P1717, P1702, P1704
+to P1707, P1726, P1748 and P1781, "Account 6 GRP2616 only" P1801, P1817,
+P1802, P1804 to P1807, P1826, P1848 and P1881. (A public GRP2616 template
+of another PBX writes account 5 in P7xx; Grandstream's own does not.)
+Known shortcoming: no Grandstream template for the GRP260x (GRP2601 to
+GRP2604) was found; one public integration writes their accounts 5 and 6
+in P701 and P801, so a GRP2603's or GRP2604's fifth and sixth lines may
+not register with the 1700 and 1800 blocks written here.
 
 P2 is the admin password, P30 the NTP server, P1362 the display language
 (a language code). The transport's P-values follow the
