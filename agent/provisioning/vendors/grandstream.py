@@ -84,16 +84,16 @@ GXP provisioning template writes the first keys with the same numbers (P323
 mode, P301 account, P302 description, P303 value; P324, P304, P305, P306
 for the second), but no Grandstream administration guide found lists them.
 A GRP26xx has virtual multi-purpose keys (VPK) instead, in Grandstream's
-GRP261x template ("Settings/Programmable Keys/Virtual Multi-Purpose Keys"):
-VPK K of 1 to 6 has its key mode in P(1361+2K) (1 is BLF, as on a GXP), its
-account in P(1362+2K), its description in P(1463+2K) and its value in
-P(1464+2K) (P1363, P1364, P1465, P1466 for the first); VPK 7 on is P23800,
-P23801, P23802, P23803 and each next one four further. The template says a
-dynamic VPK (one past the model's fixed ones, which are its lines: 6 on a
-GRP2616, 5 on a GRP2615) must not be skipped, or the ones after it are
-dropped, so keys placed with a gap there may not show. A park slot is a BLF
-key on the slot's number. Line keys are not written: a phone's first keys
-are its lines already.
+GRP261x template ("Settings/Programmable Keys/Virtual Multi-Purpose Keys";
+a GRP260x's are assumed the same, not checked): VPK K of 1 to 6 has its key
+mode in P(1361+2K) (1 is BLF, as on a GXP), its account in P(1362+2K), its
+description in P(1463+2K) and its value in P(1464+2K) (P1363, P1364, P1465,
+P1466 for the first); VPK 7 on is P23800, P23801, P23802, P23803 and each
+next one four further. The template says a dynamic VPK (one past the
+model's fixed ones, which are its lines: 6 on a GRP2616, 5 on a GRP2615)
+must not be skipped, or the ones after it are dropped, so keys placed with
+a gap there may not show. A park slot is a BLF key on the slot's number.
+Line keys are not written: a phone's first keys are its lines already.
 
 The firmware server is P192 (host and path, no scheme) with P6767 the
 protocol ("Firmware Upgrade Via": 0 TFTP, 1 HTTP, 2 HTTPS), as the
