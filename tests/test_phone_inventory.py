@@ -48,6 +48,14 @@ def test_a_mac_address_is_accepted_in_any_spelling_and_stored_one_way(office, wr
         (["000000000000", "--vendor", "polycom", "--model", "VVX450"], "zeros"),
         (["805ec0aabbcc", "--vendor", "acme", "--model", "T54W"], 'vendor "acme"'),
         (["805ec0aabbcc", "--vendor", "yealink", "--model", "CP960"], "T3x, T4x"),
+        (
+            ["64167faabbcc", "--vendor", "poly", "--model", "B20"],
+            'model "B20": Poly: an Edge B phone (B10, B20, B30) is Obihai-based',
+        ),
+        (
+            ["000b82aabbcc", "--vendor", "grandstream", "--model", "GXV3000"],
+            'model "GXV3000": Grandstream: one of GXP1610',
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_rule_and_adds_nothing(office, args, message):
@@ -183,4 +191,70 @@ def test_a_vendor_with_fewer_accounts_refuses_more_lines(office):
     )
 
     assert result.returncode == 2
-    assert "Grandstream: at most 6 lines" in result.stderr
+    assert "Grandstream GXP2170: at most 6 lines" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "lines", "shown"),
+    [
+        ("GRP2612", 2, "GRP2612: at most 2 lines"),
+        ("GRP2615P", 5, "GRP2615P: at most 5 lines"),
+        ("GXP1610", 1, "GXP1610: at most 1 line"),
+        ("GXV3480", 6, "GXV3480: at most 6 lines (the PBX writes 6 of its 16"),
+    ],
+)
+def test_each_grandstream_model_takes_as_many_lines_as_it_has_accounts(
+    office, model, lines, shown
+):
+    for number in range(103, 103 + lines):
+        office.add_extension(str(number))
+    numbers = [str(number) for number in range(101, 102 + lines)]
+
+    refused = office.add_phone(
+        "000b82000002", *numbers, vendor="grandstream", model=model
+    )
+    added = office.add_phone(
+        "000b82000002", *numbers[:lines], vendor="grandstream", model=model
+    )
+
+    assert refused.returncode == 2
+    assert f'extension "{" ".join(numbers)}": Grandstream {shown}' in refused.stderr
+    assert added.returncode == 0
+    shown_phone = office.cli("phone", "show", "000b82000002", "--json").json()
+    assert shown_phone["extensions"] == numbers[:lines]
+
+
+def test_poly_edge_e_and_grandstream_gxv_phones_are_added_and_get_their_files(office):
+    poly = office.cli(
+        "phone",
+        "add",
+        "64167faabbcc",
+        "--vendor",
+        "poly",
+        "--model",
+        "e350",
+        "--extension",
+        "101",
+    )
+    gxv = office.add_phone(
+        "000b82aabbcc", "101", "102", vendor="grandstream", model="GXV3480"
+    )
+    master = office.cli("phone", "file", "64167faabbcc.cfg")
+    phone_file = office.cli("phone", "file", "phone64167faabbcc.cfg")
+    gxv_file = office.cli("phone", "file", "cfg000b82aabbcc.xml")
+
+    assert poly.returncode == 0 and gxv.returncode == 0
+    listed = {row["mac"]: row for row in office.cli("phone", "list", "--json").json()}
+    assert (listed["64167faabbcc"]["vendor"], listed["64167faabbcc"]["model"]) == (
+        "polycom",
+        "E350",
+    )
+    assert listed["000b82aabbcc"]["model"] == "GXV3480"
+    assert 'CONFIG_FILES="phone64167faabbcc.cfg, edgepbx-polycom.cfg"' in master.stdout
+    assert 'reg.1.address="101"' in phone_file.stdout
+    assert "<P35>101</P35>" in gxv_file.stdout and "<P404>102</P404>" in gxv_file.stdout
+    # A GXV has no multi-purpose keys to write, and refuses them by name.
+    keys = office.cli("phone", "keys", "000b82aabbcc", "--key", "blf:102")
+    assert keys.returncode == 2
+    assert "Grandstream GXV3480: no programmable keys the PBX can write" in keys.stderr
+    assert office.cli("phone", "keys", "000b82aabbcc", "--json").json() == []

@@ -261,10 +261,12 @@ class PhoneService:
         numbers = tuple(n.strip() for n in extensions if n and n.strip())
         if not numbers:
             raise InvalidInput("extension", None, "at least one extension per phone")
-        most = min(rules.MAX_LINES, maker.max_lines)
+        most = min(rules.MAX_LINES, maker.lines_for(model))
         if len(numbers) > most:
             raise InvalidInput(
-                "extension", " ".join(numbers), f"{maker.title}: at most {most} lines"
+                "extension",
+                " ".join(numbers),
+                maker.lines_rule(model, most),
             )
         if len(set(numbers)) != len(numbers):
             raise InvalidInput("extension", " ".join(numbers), "each extension once")

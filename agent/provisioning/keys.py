@@ -152,10 +152,17 @@ class PhoneKeyService:
     def validate_keys(self, row: Phone, keys: list[dict]) -> list[KeyInfo]:
         maker = vendor_named(row.vendor)
         lines = {line.line for line in PhoneLine.select().where(PhoneLine.phone == row)}
+        most = maker.keys_for(row.model)
+        if keys and most == 0:
+            raise InvalidInput(
+                "keys",
+                None,
+                f"{maker.title} {row.model}: no programmable keys the PBX can write",
+            )
         checked: list[KeyInfo] = []
         positions: set[int] = set()
         for fields in keys:
-            key = self._key(fields, maker.max_keys, lines)
+            key = self._key(fields, most, lines)
             if key.position in positions:
                 raise InvalidInput("position", key.position, "each key once")
             positions.add(key.position)

@@ -47,11 +47,44 @@ class Vendor:
     #: What a per-device override's name must look like in this format.
     override_name: re.Pattern[str] = re.compile(r"[A-Za-z0-9_.]{1,64}")
     override_rule: str = "letters, digits, '_' and '.', like lang.gui"
+    #: Lines of one model, where the vendor's models differ (None: every
+    #: model takes ``max_lines``).
+    model_lines: Callable[[str], int] | None = None
+    #: Programmable keys of one model, where they differ (None: every model
+    #: takes ``max_keys``); 0 for a model whose keys are not written.
+    model_keys: Callable[[str], int] | None = None
+    #: Models that look like this vendor's but take another format, each
+    #: with the reason the administrator is shown.
+    refused_models: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def check_model(self, model: str) -> str:
+        for pattern, reason in self.refused_models:
+            if pattern.fullmatch(model):
+                raise InvalidInput("model", model, f"{self.title}: {reason}")
         if not self.models.fullmatch(model):
             raise InvalidInput("model", model, f"{self.title}: {self.models_rule}")
         return model
+
+    def lines_for(self, model: str) -> int:
+        """Lines (SIP accounts) this module writes for a phone of ``model``."""
+        if self.model_lines is None:
+            return self.max_lines
+        return min(self.max_lines, self.model_lines(model))
+
+    def lines_rule(self, model: str, most: int) -> str:
+        """What the refusal of a line past ``most`` says, with the model's
+        own count where the PBX writes fewer of its accounts."""
+        rule = f"{self.title} {model}: at most {most} line{'s' if most > 1 else ''}"
+        own = self.model_lines(model) if self.model_lines else None
+        if own is not None and own > most:
+            rule += f" (the PBX writes {most} of its {own} accounts)"
+        return rule
+
+    def keys_for(self, model: str) -> int:
+        """Programmable keys this module writes for a phone of ``model``."""
+        if self.model_keys is None:
+            return self.max_keys
+        return min(self.max_keys, self.model_keys(model))
 
     def mac_files(
         self,
@@ -84,10 +117,13 @@ def _registry() -> dict[str, Vendor]:
 
 
 VENDORS: dict[str, Vendor] = _registry()
+#: Other names an administrator may type: the company is called Poly now.
+ALIASES = {"poly": "polycom"}
 
 
 def vendor(name: str) -> Vendor:
     key = (name or "").strip().lower()
+    key = ALIASES.get(key, key)
     if key not in VENDORS:
         raise InvalidInput("vendor", name, "one of " + ", ".join(sorted(VENDORS)))
     return VENDORS[key]

@@ -1,4 +1,4 @@
-"""Grandstream GXP1xxx, GXP2xxx and GRP26xx: ``cfg.xml`` and ``cfg<mac>.xml``.
+"""Grandstream GXP, GRP26xx and GXV: ``cfg.xml`` and ``cfg<mac>.xml``.
 
 Grandstream's XML provisioning wraps "P-values" (``<P47>…</P47>``, one per
 field of the phone's web page) in ``<gs_provision version="1"><config
@@ -37,8 +37,43 @@ not register with the 1700 and 1800 blocks written here.
 P2 is the admin password, P30 the NTP server, P1362 the display language
 (a language code). The transport's P-values follow the
 same templates; the administration guides name the choices (UDP, TCP,
-TLS) but not their numbers, which come from the templates alone. GXP models
-have six accounts at most, so six lines.
+TLS) but not their numbers, which come from the templates alone.
+
+Lines per model (``MODEL_ACCOUNTS``): a phone gets as many lines as its
+model has SIP accounts, and at most the six whose P-values are above. The
+templates say which accounts a model has: the GXP21xx template's "Account
+5 - GXP2160/2170 only" (so four on a GXP2135 and GXP2140, three on a
+GXP2130), the GXP17xx template's accounts 2 to 4 (three on a GXP1760,
+four on a GXP1780 and GXP1782), and the GRP261x template's "Account 5
+GRP2615/GRP2616 only" and "Account 6 GRP2616 only", with two, three and four accounts
+on a GRP2612, GRP2613 and GRP2614 as Grandstream numbers these models
+(assumed: the template's words on accounts 2 to 4 are not quoted here). The
+GXP16xx counts (one on a GXP1610 and GXP1615, two on a GXP1620, GXP1625
+and GXP1628, three on a GXP1630), the GRP260x's (two on a GRP2601, four on
+a GRP2602, six on a GRP2603 and GRP2604) and those of the larger GRP26xx
+and the GXV are from a public integration's reading of Grandstream's
+current template set, not from a template read here. Known shortcoming:
+the same integration says current GRP2612, GRP2613 and GRP2614 hardware
+and firmware have more accounts than the GRP261x template of firmware
+1.0.5.15 gives them (four, six and twelve), so a newer one is held to
+fewer lines than it has; and models with more than six accounts (the
+GRP2624 on, every GXV) get six, because accounts 7 on are in P-values
+(one integration writes account 7 at P50601, each next one 100 further)
+that no Grandstream template read here confirms.
+
+GXV video phones (GXV3350, GXV3370, GXV3380, GXV3450, GXV3470, GXV3480,
+GXV3500, the models Grandstream lists) are Android phones provisioned
+with the same ``cfg<mac>.xml`` and the same account P-values (sixteen
+accounts, of which six are written). They have no multi-purpose keys:
+their BLF keys are an on-screen application whose P-values are in no
+template read here, so no key is written for a GXV and the inventory
+refuses keys on one (``model_keys``). Their time zone is not written
+either: the integration above says the Android phones take a zone name
+such as ``Europe/Berlin`` in P64, not ``customize`` with a P246 rule, and
+neither reading is confirmed, so a GXV keeps the zone it has. Their
+firmware file is uploaded under the name Grandstream gives it (a GXP2170's
+is ``gxp2170fw.bin``; a GXV's is assumed to follow it, like
+``gxv3480fw.bin``, not confirmed).
 
 A BLF key of a ringing extension picks the call up by dialling a prefix
 and the number: the "BLF Call-pickup Prefix" of the GXP21xx user manual
@@ -223,6 +258,72 @@ def vpk_values(key: int) -> tuple[str, str, str, str]:
     return (f"P{first}", f"P{first + 1}", f"P{first + 2}", f"P{first + 3}")
 
 
+#: SIP accounts of each model. GXP: Grandstream's configuration templates
+#: (GXP16xx, GXP17xx, GXP2130/2140/2160/2170/2135); GRP261x: the GRP261x
+#: template's per-model accounts; GRP260x, the larger GRP26xx and GXV: see
+#: the module's text. A variant letter (P, W, G) is the same model.
+MODEL_ACCOUNTS = {
+    "GXP1610": 1,
+    "GXP1615": 1,
+    "GXP1620": 2,
+    "GXP1625": 2,
+    "GXP1628": 2,
+    "GXP1630": 3,
+    "GXP1760": 3,
+    "GXP1780": 4,
+    "GXP1782": 4,
+    "GXP2130": 3,
+    "GXP2135": 4,
+    "GXP2140": 4,
+    "GXP2160": 6,
+    "GXP2170": 6,
+    "GRP2601": 2,
+    "GRP2602": 4,
+    "GRP2603": 6,
+    "GRP2604": 6,
+    "GRP2612": 2,
+    "GRP2613": 3,
+    "GRP2614": 4,
+    "GRP2615": 5,
+    "GRP2616": 6,
+    "GRP2624": 8,
+    "GRP2634": 8,
+    "GRP2636": 16,
+    "GRP2650": 16,
+    "GRP2670": 16,
+    "GXV3350": 16,
+    "GXV3370": 16,
+    "GXV3380": 16,
+    "GXV3450": 16,
+    "GXV3470": 16,
+    "GXV3480": 16,
+    "GXV3500": 16,
+}
+MODELS = re.compile(
+    "(?P<model>" + "|".join(MODEL_ACCOUNTS) + ")(?P<variant>[A-Z]{0,2})", re.I
+)
+
+
+def base_model(model: str) -> str:
+    """The model without its variant letters: GRP2612 for GRP2612W."""
+    match = MODELS.fullmatch(model)
+    return match.group("model").upper() if match else model.upper()
+
+
+def model_accounts(model: str) -> int:
+    """The model's own SIP accounts (more than the six written, on some)."""
+    return MODEL_ACCOUNTS.get(base_model(model), MAX_LINES)
+
+
+def is_gxv(model: str) -> bool:
+    return base_model(model).startswith("GXV")
+
+
+def model_keys(model: str) -> int:
+    """Keys written for a model: none on a GXV (see the module's text)."""
+    return 0 if is_gxv(model) else MAX_KEYS
+
+
 def key_values(model: str, key: int) -> tuple[str, str, str, str]:
     """A programmable key's P-values: a VPK on a GRP26xx, else an MPK."""
     if model.upper().startswith("GRP"):
@@ -290,8 +391,8 @@ def _account(account: LineAccount, site: SiteProfile) -> list[tuple[str, str]]:
     return values
 
 
-def _site_values(site: SiteProfile) -> list[tuple[str, str]]:
-    return [
+def _site_values(site: SiteProfile, model: str | None = None) -> list[tuple[str, str]]:
+    values = [
         (NTP_SERVER, site.ntp_server),
         (LANGUAGE, site.language),
         (TIME_ZONE, SELF_DEFINED),
@@ -299,6 +400,12 @@ def _site_values(site: SiteProfile) -> list[tuple[str, str]]:
         (TIME_ZONE_FROM_DHCP, "0"),
         (BLF_PICKUP_PREFIX, site.directed_pickup_code),
     ]
+    if model is not None and is_gxv(model):
+        # A GXV's time zone setting is not known to take P64's "customize"
+        # (see the module's text): the phone keeps its own zone.
+        zone = {TIME_ZONE, SELF_DEFINED_TIME_ZONE, TIME_ZONE_FROM_DHCP}
+        values = [(name, value) for name, value in values if name not in zone]
+    return values
 
 
 def render_common(site: SiteProfile) -> bytes:
@@ -307,11 +414,13 @@ def render_common(site: SiteProfile) -> bytes:
 
 def render_mac_file(phone: PhoneProfile) -> bytes:
     # The phone reads no other file once it has this one.
-    values = _site_values(phone.site)
+    values = _site_values(phone.site, phone.model)
     for account in phone.lines:
         values += _account(account, phone.site)
     values.append((ADMIN_PASSWORD, phone.admin_password))
-    for key in phone.keys_of("blf", "park"):
+    # The inventory refuses keys a model has not; none are written for it.
+    keys = phone.keys_of("blf", "park") if model_keys(phone.model) else ()
+    for key in keys:
         mode, account, name, value = key_values(phone.model, key.position)
         values += [
             (mode, MPK_MODE_BLF),
@@ -354,8 +463,8 @@ def phonebook_fields(phone: PhoneProfile) -> dict[str, str | None]:
 VENDOR = Vendor(
     name="grandstream",
     title="Grandstream",
-    models=re.compile(r"(GXP1[0-9]{3}|GXP2[0-9]{3}|GRP26[0-9]{2})[A-Z]{0,2}", re.I),
-    models_rule="a GXP1xxx, GXP2xxx or GRP26xx model like GXP2170",
+    models=MODELS,
+    models_rule="one of " + ", ".join(MODEL_ACCOUNTS) + " (like GXP2170)",
     content_type="text/xml; charset=utf-8",
     common_file=re.compile(r"cfg\.xml", re.IGNORECASE),
     mac_file=re.compile(r"cfg(?P<mac>[0-9a-f]{12})\.xml", re.IGNORECASE),
@@ -363,6 +472,8 @@ VENDOR = Vendor(
     render_mac_file=render_mac_file,
     max_lines=MAX_LINES,
     max_keys=MAX_KEYS,
+    model_lines=model_accounts,
+    model_keys=model_keys,
     override_name=OVERRIDE_NAME,
     override_rule="a P-value like P2",
     template_values=phonebook_fields,

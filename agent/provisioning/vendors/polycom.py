@@ -1,4 +1,4 @@
-"""Poly (Polycom) VVX phones on UC Software: ``<mac>.cfg`` and its files.
+"""Poly (Polycom) VVX and Edge E phones: ``<mac>.cfg`` and its files.
 
 A VVX asks for its master configuration file ``<mac>.cfg``: an
 ``<APPLICATION>`` element whose ``CONFIG_FILES`` names the configuration
@@ -43,6 +43,27 @@ When the model has a firmware version set, ``APP_FILE_PATH`` names its
 file. The phone fetches its contact directory itself as
 ``<mac>-directory.xml`` from the provisioning server. Per-device overrides
 replace or add a parameter of the phone file.
+
+Poly Edge E phones (E100, E220, E300, E320, E350, E400, E450, E500,
+E550) get the same files as a VVX. Poly documents them in the same terms:
+its Edge E feature profiles ("Customizing LED Indicators on Poly Edge E
+Series Phones", 3725-47514-001) set parameters by editing "the
+configuration file" and point to a "Poly Edge E Series Phones Parameter
+Reference Guide", and they run the same family of software, with the
+master file, its ``CONFIG_FILES`` and ``APP_FILE_PATH``, and the
+``<polycomConfig>`` parameter files. Registrations: sixteen are written,
+as for a VVX, and eight on an E100; one public integration, reading the
+Edge E parameter reference (software 8.2.1), gives the E100 8, the E220
+16, the E300, E320 and E350 32 and the E400 to E550 34, which are more
+than the phones' line keys: the keys past the screen are pages of the
+same keys. Not confirmed by a Poly document read here: these counts, that
+every parameter written has the VVX's name and values on an Edge E (the
+busy lamp field list, ``reg.N.lineKeys``, the language names, the
+daylight-saving parameters), and the name of an Edge E's firmware file,
+which the administrator uploads under the name Poly gave it and which
+``APP_FILE_PATH`` names as it is. Poly Edge B phones (B10, B20, B30) are
+an Obihai design with another provisioning format: they are refused by
+name (``refused_models``), not provisioned.
 
 Daylight saving is the zone's TZif rule (``agent.provisioning.zone_rule``)
 in the ``tcpIpApp.sntp.daylightSavings.*`` parameters of the site file, as
@@ -263,11 +284,34 @@ MASTER_FILE = re.compile(r"(?P<mac>[0-9a-f]{12})\.cfg", re.IGNORECASE)
 PHONE_FILE = re.compile(r"phone(?P<mac>[0-9a-f]{12})\.cfg", re.IGNORECASE)
 
 
+#: Poly Edge E models and the registrations written for each: the E100's
+#: eight, and for the others the sixteen this module writes of their more
+#: (see the module's text).
+EDGE_E_LINES = {
+    "E100": 8,
+    "E220": MAX_LINES,
+    "E300": MAX_LINES,
+    "E320": MAX_LINES,
+    "E350": MAX_LINES,
+    "E400": MAX_LINES,
+    "E450": MAX_LINES,
+    "E500": MAX_LINES,
+    "E550": MAX_LINES,
+}
+MODELS = re.compile(r"VVX[0-9]{3}|" + "|".join(EDGE_E_LINES), re.IGNORECASE)
+# Poly Edge B phones are an Obihai design with their own provisioning.
+EDGE_B = re.compile(r"(EDGE[-_]?)?B[0-9]{2}", re.IGNORECASE)
+
+
+def model_lines(model: str) -> int:
+    return EDGE_E_LINES.get(model.upper(), MAX_LINES)
+
+
 VENDOR = Vendor(
     name="polycom",
     title="Poly",
-    models=re.compile(r"VVX[0-9]{3}", re.IGNORECASE),
-    models_rule="a VVX model like VVX450",
+    models=MODELS,
+    models_rule="a VVX model like VVX450 or an Edge E model, E100 to E550",
     content_type="application/xml; charset=utf-8",
     common_file=re.compile(re.escape(SITE_FILE), re.IGNORECASE),
     mac_file=MASTER_FILE,
@@ -276,4 +320,13 @@ VENDOR = Vendor(
     max_lines=MAX_LINES,
     max_keys=MAX_KEYS,
     extra_mac_files=((PHONE_FILE, render_phone_file),),
+    model_lines=model_lines,
+    refused_models=(
+        (
+            EDGE_B,
+            "an Edge B phone (B10, B20, B30) is Obihai-based and takes another "
+            "format, which the PBX does not write; Edge E and VVX models are "
+            "provisioned",
+        ),
+    ),
 )
