@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.provisioning.profile import FunctionKey
+from agent.provisioning.profile import FunctionKey, LineAccount
 from agent.provisioning.vendors import (
     VENDORS,
     cisco,
@@ -258,6 +258,69 @@ def test_poly_keys_are_line_keys_and_the_busy_lamp_field_list():
     assert master.get("APP_FILE_PATH") == FIRMWARE
 
 
+# The firmware file keeps the name it was uploaded under.
+EDGE_FIRMWARE = "http://192.0.2.10:8080/prov/edge-e350.sip.ld"
+EDGE_E350 = dataclasses.replace(
+    KEYED,
+    mac="64167faabbcc",
+    vendor="polycom",
+    model="E350",
+    firmware_url=EDGE_FIRMWARE,
+)
+
+
+def test_a_poly_edge_e_gets_a_vvx_s_files_with_its_keys_in_the_same_parameters():
+    values = polycom_values(polycom.render_phone_file(EDGE_E350))
+    master = ET.fromstring(polycom.render_master(EDGE_E350))
+
+    assert set(values) <= polycom.MAC_FILE_KEYS
+    files = [name.strip() for name in master.get("CONFIG_FILES").split(",")]
+    assert files == ["phone64167faabbcc.cfg", polycom.SITE_FILE]
+    assert master.get("APP_FILE_PATH") == EDGE_FIRMWARE
+    assert values["reg.1.address"] == values["reg.1.auth.userId"] == "101"
+    assert values["reg.2.auth.password"] == "Sip-Passw0rd-102"
+    assert values["reg.1.lineKeys"] == "1"
+    assert values["attendant.resourceList.1.address"] == "103"
+    assert values["attendant.resourceList.1.type"] == "normal"
+    assert values["attendant.resourceList.2.label"] == "Park 1"
+    assert values["attendant.reg"] == "1"
+
+
+GXV3480 = dataclasses.replace(
+    KEYED_GRANDSTREAM,
+    model="GXV3480",
+    lines=tuple(
+        LineAccount(n, f"10{n}", f"Line {n}", f"Sip-Passw0rd-10{n}")
+        for n in range(1, 7)
+    ),
+)
+
+
+def test_a_gxv_gets_its_six_accounts_and_no_key_or_time_zone_it_cannot_take():
+    values = grandstream_values(grandstream.render_mac_file(GXV3480))
+    key_p_values = {
+        p
+        for key in range(1, grandstream.MAX_KEYS + 1)
+        for p in grandstream.mpk_values(key) + grandstream.vpk_values(key)
+    }
+
+    assert set(values) <= grandstream.MAC_FILE_KEYS
+    assert [values[p] for p in ("P35", "P404", "P504", "P604", "P1704", "P1804")] == [
+        "101",
+        "102",
+        "103",
+        "104",
+        "105",
+        "106",
+    ]
+    assert values["P1806"] == "Sip-Passw0rd-106"
+    # Its keys were set on the profile, but a GXV has no multi-purpose key.
+    assert not key_p_values & set(values)
+    assert not {"P64", "P246", "P143"} & set(values)
+    assert values["P30"] == "pool.ntp.org" and values["P1362"] == "de"
+    assert values["P192"] == "192.0.2.10:8080/prov"
+
+
 def test_cisco_keys_are_line_keys_with_extended_functions():
     values = cisco_values(cisco.render_mac_file(KEYED))
 
@@ -323,6 +386,15 @@ GOLDEN_FILES = [
         lambda: polycom.render_phone_file(KEYED),
     ),
     ("keys-cisco-805ec0aabbcc.xml", lambda: cisco.render_mac_file(KEYED)),
+    ("keys-polycom-E350-64167faabbcc.cfg", lambda: polycom.render_master(EDGE_E350)),
+    (
+        "keys-polycom-E350-phone64167faabbcc.cfg",
+        lambda: polycom.render_phone_file(EDGE_E350),
+    ),
+    (
+        "keys-grandstream-GXV3480-cfg805ec0aabbcc.xml",
+        lambda: grandstream.render_mac_file(GXV3480),
+    ),
 ]
 
 

@@ -70,7 +70,11 @@ template read here, so no key is written for a GXV and the inventory
 refuses keys on one (``model_keys``). Their time zone is not written
 either: the integration above says the Android phones take a zone name
 such as ``Europe/Berlin`` in P64, not ``customize`` with a P246 rule, and
-neither reading is confirmed, so a GXV keeps the zone it has. Their
+neither reading is confirmed, so a GXV keeps the zone it has. The NTP
+server (P30), the language (P1362), the BLF pickup prefixes, the admin
+password, the firmware and phonebook P-values are written as for a GXP;
+that a GXV reads each of them the same way is assumed, not checked against
+a GXV template. Their
 firmware file is uploaded under the name Grandstream gives it (a GXP2170's
 is ``gxp2170fw.bin``; a GXV's is assumed to follow it, like
 ``gxv3480fw.bin``, not confirmed).
