@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.pbx import RunningPbx
-from tests.webclient import signed_in
+from tests.webclient import api_client, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,61 @@ def test_bad_input_is_shown_next_to_its_field(office, admin, form, field, messag
     error = re.search(rf'id="{field}-error">([^<]*)<', reply.body)
     assert error and message in error.group(1).replace("&quot;", '"')
     assert "805ec0000031" not in office.cli("phone", "list", "--json").stdout
+
+
+def test_edge_e_and_gxv_phones_are_added_on_the_page_and_over_the_api(office, admin):
+    api = api_client(office, "administrator")
+    edge = admin.post_form(
+        "/phones/new",
+        {
+            "mac": "64:16:7F:00:00:61",
+            "vendor": "polycom",
+            "model": "E450",
+            "extensions": "101",
+        },
+        csrf_from="/phones",
+    )
+    gxv = api.request(
+        "POST",
+        "/api/v1/phones",
+        json_body={
+            "mac": "00:0B:82:00:00:62",
+            "vendor": "grandstream",
+            "model": "GXV3450",
+            "extensions": ["101", "102"],
+        },
+    )
+    too_many = api.request(
+        "POST",
+        "/api/v1/phones",
+        json_body={
+            "mac": "00:0B:82:00:00:63",
+            "vendor": "grandstream",
+            "model": "GRP2612",
+            "extensions": ["101", "102", "103"],
+        },
+    )
+    edge_b = admin.post_form(
+        "/phones/new",
+        {
+            "mac": "64:16:7F:00:00:64",
+            "vendor": "polycom",
+            "model": "B30",
+            "extensions": "101",
+        },
+        csrf_from="/phones",
+    )
+
+    assert edge.status == 303 and edge.location == "/phones/64167f000061"
+    assert "polycom E450" in admin.get("/phones/64167f000061").body
+    assert gxv.status == 201 and gxv.json()["model"] == "GXV3450"
+    assert too_many.status == 422 and too_many.json()["field"] == "extensions"
+    assert "Grandstream GRP2612: at most 2 lines" in too_many.json()["detail"]
+    assert edge_b.status == 422
+    error = re.search(r'id="model-error">([^<]*)<', edge_b.body)
+    assert error and "an Edge B phone (B10, B20, B30)" in error.group(1)
+    listed = office.cli("phone", "list", "--json").stdout
+    assert "000b82000063" not in listed and "64167f000064" not in listed
 
 
 def test_an_operator_sees_phones_but_neither_passwords_nor_forms(office):
