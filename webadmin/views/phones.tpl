@@ -40,7 +40,7 @@
 % end
 <form method="post" action="/phones/new" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label, hint in (('mac', 'MAC address', 'On the label under the phone, like 80:5E:C0:AA:BB:CC'), ('model', 'Model', 'Like T54W')):
+  % for name, label, hint in (('mac', 'MAC address', 'On the label under the phone, like 80:5E:C0:AA:BB:CC'), ('model', 'Model', 'Like T54W, VVX450, E350 or GXP2170')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="text" value="{{values.get(name, '')}}" required{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
