@@ -29,6 +29,12 @@ from tests.test_accounts import settings_in
         ("Mozilla/4.0 (compatible; snomD785-SIP 10.1.54.13 1.1.3-s)", "snom", "D785"),
         ("FileTransport PolycomVVX-VVX_450-UA/6.4.0.0000", "polycom", "VVX450"),
         (
+            "FileTransport PolyEdge-Edge_E450-UA/8.0.0.15602 Type/Application",
+            "polycom",
+            "E450",
+        ),
+        ("PolyEdge-Edge_E350-UA/8.3.1.0614", "polycom", "E350"),
+        (
             "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82aabbcc",
             "grandstream",
             "GXP2170",

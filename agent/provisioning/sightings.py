@@ -82,13 +82,16 @@ QUEUE_MAX = 4096
 # What each vendor's phones put in their User-Agent, the model in group 1
 # (and 2, joined): Yealink "Yealink SIP-T54W 96.86.0.100 80:5e:c0:aa:bb:cc",
 # Snom "… snomD785-SIP 10.1.54.13 …", Poly "FileTransport
-# PolycomVVX-VVX_450-UA/6.4.0", Grandstream "Grandstream Model HW GXP2170 SW
+# PolycomVVX-VVX_450-UA/6.4.0", a Poly Edge E "FileTransport
+# PolyEdge-Edge_E450-UA/8.0.0.15602 Type/Application" (as public
+# integrations quote it), Grandstream "Grandstream Model HW GXP2170 SW
 # 1.0.11.3 DevId 000b82aabbcc", Cisco MPP "Cisco-CP-8851-3PCC/11.3.1
 # (00562b043615)", Fanvil "Fanvil X6U 2.12.1 0c383eaabbcc".
 _AGENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yealink", re.compile(r"\bYealink\s+(?:SIP-)?([A-Z0-9]+)()", re.I)),
     ("snom", re.compile(r"\bsnom(D?[0-9]{3}[A-Z]?)()(?:-SIP)?\b", re.I)),
     ("polycom", re.compile(r"\bPolycom\w*-([A-Z]+)_?([0-9]{3,4})", re.I)),
+    ("polycom", re.compile(r"\bPolyEdge-Edge_(E[0-9]{3})()", re.I)),
     (
         "grandstream",
         re.compile(
