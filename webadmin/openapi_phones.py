@@ -49,7 +49,11 @@ SCHEMAS: dict = {
         "properties": {
             "mac": {"type": "string"},
             "vendor": {"enum": sorted(VENDORS)},
-            "model": {"type": "string"},
+            "model": {
+                "type": "string",
+                "description": "one of the vendor's models, like T54W, VVX450, E350,"
+                " GXP2170 or GXV3480; it sets how many extensions the phone takes",
+            },
             "extensions": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         },
     },

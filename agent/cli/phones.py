@@ -243,8 +243,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add = command(phone_sub, "add", phone_add, "add a phone to provision")
     add.add_argument("mac", help="MAC address, any case, ':' or '-' allowed")
-    add.add_argument("--vendor", required=True, help=", ".join(sorted(VENDORS)))
-    add.add_argument("--model", required=True, help="model, like T54W")
+    add.add_argument(
+        "--vendor", required=True, help=", ".join(sorted(VENDORS)) + " (or poly)"
+    )
+    add.add_argument(
+        "--model", required=True, help="model, like T54W, VVX450, E350 or GXP2170"
+    )
     add.add_argument(
         "--extension",
         required=True,
