@@ -106,6 +106,7 @@ def test_intercom_to_a_number_that_is_no_extension_gets_404(pbx, extensions):
         ("snomD785/10.1.54.13", "Alert-Info: <sip:pbx>;info=alert-autoanswer;delay=0"),
         ("PolycomVVX-VVX_411-UA/6.3.1.8427", "Alert-Info: Ring Answer"),
         ("Poly/7.2.2 VVX 450", "Alert-Info: Ring Answer"),
+        ("PolyEdge-Edge_E350-UA/8.3.1.0614", "Alert-Info: Ring Answer"),
         ("Grandstream GXP2170 1.0.11.16", "Call-Info: <sip:pbx>;answer-after=0"),
         ("Cisco-CP8841-3PCC/11.3.1", "Call-Info: <sip:pbx>;answer-after=0"),
         ("Fanvil X4U 2.12.20", "Call-Info: <sip:pbx>;answer-after=0"),

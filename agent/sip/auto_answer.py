@@ -61,11 +61,12 @@ def _ring_answer(host: str) -> list[str]:
 
 # (User-Agent substrings in lower case, the headers for them), first match
 # wins. Cisco MPP phones say "Cisco-CP8841-3PCC/..." or "Cisco/SPA...";
-# Poly's newer firmware "Poly/..." and older "PolycomVVX-...".
+# Poly's newer firmware "Poly/..." and older "PolycomVVX-...", an Edge E
+# (the VVX's software family) "PolyEdge-Edge_E350-UA/...".
 VENDORS = (
     (("yealink",), _alert_info),
     (("snom",), _alert_info),
-    (("polycom", "poly/", "poly "), _ring_answer),
+    (("polycom", "poly/", "poly ", "polyedge-"), _ring_answer),
     (("grandstream",), _call_info),
     (("cisco",), _call_info),
     (("fanvil",), _call_info),
