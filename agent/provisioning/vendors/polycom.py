@@ -61,7 +61,11 @@ every parameter written has the VVX's name and values on an Edge E (the
 busy lamp field list, ``reg.N.lineKeys``, the language names, the
 daylight-saving parameters), and the name of an Edge E's firmware file,
 which the administrator uploads under the name Poly gave it and which
-``APP_FILE_PATH`` names as it is. Poly Edge B phones (B10, B20, B30) are
+``APP_FILE_PATH`` names as it is. (Poly's own default master file, as
+published copies of ``000000000000.cfg`` show it, names the firmware
+``[PHONE_PART_NUMBER].sip.ld``, which each phone fills in with its part
+number; here the target is set per model, so ``APP_FILE_PATH`` names that
+model's one file.) Poly Edge B phones (B10, B20, B30) are
 an Obihai design with another provisioning format: they are refused by
 name (``refused_models``), not provisioned.
 
