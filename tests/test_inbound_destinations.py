@@ -375,3 +375,32 @@ def test_a_ring_group_fails_over_to_a_mailbox_and_loops_are_refused(office):
     assert len(wait_messages(pbx, "101", before + 1)) == before + 1
     row = record_of(pbx, DID_GROUP)
     assert (row["dst"], row["disposition"]) == ("101", "voicemail")
+
+
+def test_a_stop_sends_the_carrier_its_bye_for_a_caller_in_an_ivr(office):
+    # Last in this module: the appliance is stopped and started again.
+    pbx, carrier, _ = office
+    routes = ok(pbx.cli("inbound", "list", "--json"))
+    if not any(r["did"] == DID_IVR for r in routes):
+        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+
+    with outsider(carrier) as caller:
+        assert caller.register() == 200
+        call = caller.call(DID_IVR)
+        call.wait_confirmed()
+        assert call.heard_tone(PROMPT_HZ), "the caller does not hear the menu"
+        log_from = pbx.log_path.stat().st_size
+
+        pbx.stop()
+
+        # The stop ends it as it ends a call between phones, before the media
+        # service goes: the carrier gets its BYE and the log counts the call.
+        assert call.wait_disconnected(timeout=5) == 200
+        with open(pbx.log_path, "rb") as log:
+            log.seek(log_from)
+            stopped = log.read().decode("utf-8", "replace")
+        assert "agent: 1 calls in progress ended" in stopped
+    pbx.start()
+    row = record_of(pbx, DID_IVR)
+    assert (row["dst"], row["disposition"]) == ("500", "answered")
+    assert row["end_reason"] == "cut: the PBX stopped"

@@ -2,7 +2,8 @@
 
 The dialog module (loaded for the busy lamps, see lamps.py) knows every
 call the routing hands it, from its INVITE on: between extensions, between
-an extension and a trunk or a media service, and from one trunk to another.
+an extension or a trunk and a media service, between an extension and a
+trunk, and from one trunk to another.
 
 An answered call gets one BYE for each side (RFC 3261 section 15), each
 sent on its own: the agent writes the BYE the other side would send (the

@@ -655,8 +655,9 @@ class OutsideCalls:
         self, plan: Dialplan, trunk: Trunk, did: str, kind: str, destination: str
     ) -> bool:
         """A DID's call to an IVR menu, a queue, a conference room or a
-        mailbox: to the media service through the relay, as an extension's
-        call to that number goes; or ended at once (hangup)."""
+        mailbox: to the media service through the relay, followed by the
+        dialog module, as an extension's call to that number goes; or ended
+        at once (hangup)."""
         caller = str(KSR.pv.get("$fU") or "")
         call_id = str(KSR.pv.get("$ci"))
         self.calls.send(
@@ -674,6 +675,10 @@ class OutsideCalls:
             self.calls.send(CALL_ENDED, call_id, code=HANGUP_REPLY[0])
             return True
         self.relay_media(record=plan.records(caller, "", trunk))
+        # Followed like every other call, though it lights no lamp: a stop
+        # sends the carrier its BYE (agent/sip/dialogs.py) before the media
+        # service goes, as for an answered call between phones.
+        self.follow_lamps(None, [])
         if not self.to_service(kind, destination):
             self.calls.send(CALL_ENDED, call_id, code=503)
             self.end_media()
