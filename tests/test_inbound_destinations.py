@@ -439,6 +439,8 @@ def test_a_stop_sends_the_carrier_its_bye_for_a_caller_in_an_ivr(office):
         # The stop ends it as it ends a call between phones, before the media
         # service goes: the carrier gets its BYE and the log counts the call.
         assert call.wait_disconnected(timeout=5) == 200
+        byes = carrier.requests("BYE")
+        assert any(r.to_uri.startswith(f"sip:{CARRIER_PHONE}@") for r in byes), byes
         with open(pbx.log_path, "rb") as log:
             log.seek(log_from)
             stopped = log.read().decode("utf-8", "replace")
