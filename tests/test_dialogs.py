@@ -122,3 +122,41 @@ def test_a_contact_is_matched_by_user_host_and_port_in_any_spelling():
     assert dialogs.with_address("sip:101@10.0.0.5;ob", ("::1", 5070)) == (
         "sip:101@[::1]:5070;ob"
     )
+
+
+class Registrar:
+    """ul.dump as Kamailio's usrloc answers it, for the given contacts:
+    (extension, Contact, received)."""
+
+    def __init__(self, *contacts: tuple[str, str, str]) -> None:
+        self.contacts = contacts
+
+    def call(self, method: str, *params: object) -> object:
+        assert method == "ul.dump"
+        by_number: dict[str, list[dict]] = {}
+        for number, contact, got in self.contacts:
+            entry = {"Contact": {"Address": contact, "Received": got}}
+            by_number.setdefault(number, []).append(entry)
+        aors = [
+            {"Info": {"AoR": number, "Contacts": contacts}}
+            for number, contacts in by_number.items()
+        ]
+        return {"Domains": [{"Domain": {"AoRs": aors}}]}
+
+
+def test_only_phones_over_udp_with_one_known_source_are_redirected():
+    sources = dialogs.phone_sources(
+        Registrar(
+            ("101", "sip:101@192.168.1.20:5062", "sip:198.51.100.7:40123"),
+            (
+                "102",
+                "sip:102@10.0.0.9:5060;transport=tcp",
+                "sip:198.51.100.8:3301;transport=tcp",
+            ),
+            # Two phones behind two NATs that claim the same private address.
+            ("103", "sip:103@192.168.1.30", "sip:198.51.100.9:5060"),
+            ("103", "sip:103@192.168.1.30", "sip:203.0.113.4:5060"),
+        )  # type: ignore[arg-type]
+    )
+
+    assert sources == {("101", "192.168.1.20", 5062): ("198.51.100.7", 40123)}
