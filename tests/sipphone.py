@@ -232,6 +232,10 @@ class PhoneSettings:
     #: carrier's customer sends through the carrier; None: straight to
     #: the Request-URI's host.
     proxy: str | None = None
+    #: The Contact the phone claims ("<sip:101@127.0.0.1:9>") instead of
+    #: the address it listens on, as a phone behind a NAT names its private
+    #: address; None: its own.
+    contact: str | None = None
 
     def __post_init__(self) -> None:
         if not self.user or any(c in self.user for c in "@:; <>\"'"):

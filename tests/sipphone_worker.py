@@ -762,6 +762,8 @@ def account_config(
         acc.sipConfig.proxies.append(
             f"sip:{config.proxy};lr;transport={config.transport}"
         )
+    if config.contact is not None:
+        acc.sipConfig.contactForced = config.contact
     acc.regConfig.registerOnAdd = False
     acc.regConfig.timeoutSec = config.expires
     # A test asks for every REGISTER itself; pjsua must not retry on failure.

@@ -93,6 +93,25 @@ def test_a_backup_pruned_while_the_list_is_read_is_left_out_not_an_error(tmp_pat
         pruner.join(timeout=5)
 
 
+def test_turning_a_schedule_on_says_the_missed_backup_comes_at_once_and_no_day_if_daily(
+    pbx_data,
+):
+    # Hour 0 has always passed today and no backup was made: one is due.
+    daily = pbx_data.cli("backup", "schedule", "--frequency", "daily", "--hour", "0")
+    assert daily.returncode == 0, daily.stderr
+    assert "the agent makes it at once" in daily.stdout
+    assert pbx_data.cli("backup", "schedule", "--json").json()["weekday"] is None
+
+    weekly = pbx_data.cli(
+        "backup", "schedule", "--frequency", "weekly", "--weekday", "friday", "--json"
+    )
+    assert weekly.returncode == 0, weekly.stderr
+    assert weekly.json()["weekday"] == "friday"
+    off = pbx_data.cli("backup", "schedule", "--frequency", "off")
+    assert off.stdout.strip() == "scheduled backups: off"
+    assert pbx_data.cli("backup", "schedule", "--json").json()["weekday"] is None
+
+
 @pytest.mark.parametrize(
     ("args", "field", "rule"),
     [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 
@@ -45,11 +46,17 @@ def extensions(pbx):
 
 @contextlib.contextmanager
 def answered_call(
-    pbx, extensions, caller_transport: str = "udp", callee_transport: str = "udp"
+    pbx,
+    extensions,
+    caller_transport: str = "udp",
+    callee_transport: str = "udp",
+    **caller_options,
 ) -> Iterator[tuple[Call, Call]]:
     """101 calls 102, 102 answers: yields the call as each side sees it."""
     with (
-        phone(pbx, "101", extensions["101"], TONE_101, caller_transport) as alice,
+        phone(
+            pbx, "101", extensions["101"], TONE_101, caller_transport, **caller_options
+        ) as alice,
         phone(pbx, "102", extensions["102"], TONE_102, callee_transport) as bob,
     ):
         assert (alice.register(), bob.register()) == (200, 200)
@@ -207,6 +214,12 @@ def the_call_record(pbx) -> dict:
     return record
 
 
+def bind_free(sock: socket.socket) -> int:
+    """Bind sock to a free port of the loopback; the port."""
+    sock.bind(("127.0.0.1", 0))
+    return sock.getsockname()[1]
+
+
 def wait_gone(pid: int, timeout: float = 10.0) -> None:
     """Wait until no process has pid (a daemon dying with its agent)."""
     deadline = time.monotonic() + timeout
@@ -222,8 +235,18 @@ def wait_gone(pid: int, timeout: float = 10.0) -> None:
 def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(
     pbx, extensions
 ):
+    # The caller as behind a NAT: its Contact names an address it does not
+    # send from, where nothing answers (held here, so no one else takes it).
     # The callee over TCP: its BYE is relayed over its own connection.
-    with answered_call(pbx, extensions, callee_transport="tcp") as (call, incoming):
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as private,
+        answered_call(
+            pbx,
+            extensions,
+            callee_transport="tcp",
+            contact=f"<sip:101@127.0.0.1:{bind_free(private)}>",
+        ) as (call, incoming),
+    ):
         held_from = time.monotonic()
         assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
         shown = pbx.cli("monitor", "--json").json()["calls"]

@@ -3,6 +3,8 @@ the dialog module's own account of the call (agent/sip/dialogs.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agent.sip import dialogs
 
 PROXY = ("127.0.0.1", 5060)
@@ -89,3 +91,72 @@ def test_only_a_final_answer_to_a_bye_counts_and_names_its_branch():
     assert dialogs.Bye.answer(answer("100 Trying")) is None
     assert dialogs.Bye.answer(answer("200 OK", "12 INVITE")) is None
     assert dialogs.Bye.answer(b"BYE sip:x SIP/2.0\r\n\r\n") is None
+
+
+def test_a_phone_behind_a_nat_gets_its_bye_where_it_sends_from():
+    call = dialogs.CallInProgress.parse(LISTED)
+    assert call is not None and call.callee is not None
+    private = replace(call.callee, contact="sip:102@192.168.1.20:5062;ob")
+    behind_nat = replace(call, callee=private)
+    sources = {("102", "192.168.1.20", 5062): ("198.51.100.7", 40123)}
+
+    to_callee, to_caller = (
+        headers(bye.serialize(VIA, PROXY))[0]
+        for bye in dialogs.byes(behind_nat, sources)
+    )
+
+    # The address and port replaced, the user and the parameters kept.
+    assert to_callee == "BYE sip:102@198.51.100.7:40123;ob SIP/2.0"
+    assert to_caller == "BYE sip:15551230@127.0.0.1:51171 SIP/2.0"
+
+
+def test_a_contact_is_matched_by_user_host_and_port_in_any_spelling():
+    assert dialogs.contact_key("<sip:101@[2001:DB8::7]:5062;ob>") == (
+        "101",
+        "2001:db8::7",
+        5062,
+    )
+    named = dialogs.contact_key("sip:101@Phone.Example")
+    assert named == ("101", "phone.example", 5060)
+    assert dialogs.contact_key("tel:+15551230") is None
+    assert dialogs.with_address("sip:101@10.0.0.5;ob", ("::1", 5070)) == (
+        "sip:101@[::1]:5070;ob"
+    )
+
+
+class Registrar:
+    """ul.dump as Kamailio's usrloc answers it, for the given contacts:
+    (extension, Contact, received)."""
+
+    def __init__(self, *contacts: tuple[str, str, str]) -> None:
+        self.contacts = contacts
+
+    def call(self, method: str, *params: object) -> object:
+        assert method == "ul.dump"
+        by_number: dict[str, list[dict]] = {}
+        for number, contact, got in self.contacts:
+            entry = {"Contact": {"Address": contact, "Received": got}}
+            by_number.setdefault(number, []).append(entry)
+        aors = [
+            {"Info": {"AoR": number, "Contacts": contacts}}
+            for number, contacts in by_number.items()
+        ]
+        return {"Domains": [{"Domain": {"AoRs": aors}}]}
+
+
+def test_only_phones_over_udp_with_one_known_source_are_redirected():
+    sources = dialogs.phone_sources(
+        Registrar(
+            ("101", "sip:101@192.168.1.20:5062", "sip:198.51.100.7:40123"),
+            (
+                "102",
+                "sip:102@10.0.0.9:5060;transport=tcp",
+                "sip:198.51.100.8:3301;transport=tcp",
+            ),
+            # Two phones behind two NATs that claim the same private address.
+            ("103", "sip:103@192.168.1.30", "sip:198.51.100.9:5060"),
+            ("103", "sip:103@192.168.1.30", "sip:203.0.113.4:5060"),
+        )  # type: ignore[arg-type]
+    )
+
+    assert sources == {("101", "192.168.1.20", 5062): ("198.51.100.7", 40123)}

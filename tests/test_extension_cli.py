@@ -196,6 +196,25 @@ def test_an_unknown_option_is_named_with_its_own_commands_usage(pbx_data):
     assert pbx_data.cli("extension", "list", "--json").json() == []
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("extension", "dnd", "101"),
+        ("extension", "call-waiting", "101"),
+        ("greeting", "set", "101"),
+        ("mail", "template", "show"),
+    ],
+)
+def test_a_missing_choice_is_named_as_the_usage_line_names_it(pbx_data, command):
+    result = pbx_data.cli(*command)
+
+    assert result.returncode == 2
+    *usage, error = result.stderr.strip().splitlines()
+    missing = error.split("the following arguments are required: ")[1]
+    named = missing.split(", ")[0]
+    assert named in " ".join(usage).split(), result.stderr
+
+
 def cells(text: str) -> int:
     """Terminal cells text takes, counted independently of the CLI's code."""
     return sum(

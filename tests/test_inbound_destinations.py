@@ -41,6 +41,8 @@ DID_QUEUE = "15550102"
 DID_MAILBOX = "15550103"
 DID_NIGHT = "15550104"
 DID_GROUP = "15550105"
+# An outside number nobody answers at the carrier: where a transfer goes out.
+OUTSIDE_NUMBER = "16660199"
 DIDS = (DID_IVR, DID_QUEUE, DID_MAILBOX, DID_NIGHT, DID_GROUP)
 
 
@@ -375,3 +377,75 @@ def test_a_ring_group_fails_over_to_a_mailbox_and_loops_are_refused(office):
     assert len(wait_messages(pbx, "101", before + 1)) == before + 1
     row = record_of(pbx, DID_GROUP)
     assert (row["dst"], row["disposition"]) == ("101", "voicemail")
+
+
+def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(office):
+    pbx, carrier, passwords = office
+    routes = ok(pbx.cli("inbound", "list", "--json"))
+    if not any(r["did"] == DID_IVR for r in routes):
+        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+    # A route with no caller ID of its own.
+    ok(pbx.cli("route", "add", "out", "--pattern", "1666XXXX", "--trunk", "acme"))
+    try:
+        with (
+            extension(pbx, "101", passwords["101"], TONE_101) as alice,
+            outsider(carrier) as caller,
+        ):
+            assert (alice.register(), caller.register()) == (200, 200)
+            call = caller.call(DID_IVR)
+            call.wait_confirmed()
+            call.send_dtmf("1")
+            answered = alice.wait_incoming(timeout=10)
+            answered.wait_confirmed()
+            assert answered.heard_tone(TONE_OUTSIDER), "101 does not hear the caller"
+
+            answered.transfer(OUTSIDE_NUMBER)
+
+            deadline = time.monotonic() + 8
+            out: list = []
+            while not out and time.monotonic() < deadline:
+                invites = carrier.requests("INVITE")
+                out = [r for r in invites if OUTSIDE_NUMBER in r.ruri]
+                time.sleep(0.1)
+            call.hangup()
+            call.wait_disconnected()
+    finally:
+        ok(pbx.cli("route", "remove", "out"))
+
+    assert out, "the transfer never reached the carrier"
+    # The trunk's main number (its first DID), not the caller's own number,
+    # which the carrier would not let the PBX present.
+    presented = out[0].from_uri + " " + out[0].pai + " " + out[0].rpid
+    assert f"sip:{DID_IVR}@" in presented, out[0]
+    assert CARRIER_PHONE not in presented, out[0]
+
+
+def test_a_stop_sends_the_carrier_its_bye_for_a_caller_in_an_ivr(office):
+    # Last in this module: the appliance is stopped and started again.
+    pbx, carrier, _ = office
+    routes = ok(pbx.cli("inbound", "list", "--json"))
+    if not any(r["did"] == DID_IVR for r in routes):
+        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+
+    with outsider(carrier) as caller:
+        assert caller.register() == 200
+        call = caller.call(DID_IVR)
+        call.wait_confirmed()
+        assert call.heard_tone(PROMPT_HZ), "the caller does not hear the menu"
+        log_from = pbx.log_path.stat().st_size
+
+        pbx.stop()
+
+        # The stop ends it as it ends a call between phones, before the media
+        # service goes: the carrier gets its BYE and the log counts the call.
+        assert call.wait_disconnected(timeout=5) == 200
+        byes = carrier.requests("BYE")
+        assert any(r.to_uri.startswith(f"sip:{CARRIER_PHONE}@") for r in byes), byes
+        with open(pbx.log_path, "rb") as log:
+            log.seek(log_from)
+            stopped = log.read().decode("utf-8", "replace")
+        assert "agent: 1 calls in progress ended" in stopped
+    pbx.start()
+    row = record_of(pbx, DID_IVR)
+    assert (row["dst"], row["disposition"]) == ("500", "answered")
+    assert row["end_reason"] == "cut: the PBX stopped"

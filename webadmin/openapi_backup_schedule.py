@@ -22,9 +22,10 @@ SCHEMAS: dict = {
                 "description": "the hour of the appliance's time zone",
             },
             "weekday": {
-                "type": "string",
-                "enum": list(WEEKDAYS),
-                "description": "the day of weekly backups",
+                "type": ["string", "null"],
+                "enum": [*WEEKDAYS, None],
+                "description": "the day of weekly backups; null when daily or "
+                "off (a PUT's null keeps the stored day)",
             },
             "keep": {
                 "type": "integer",

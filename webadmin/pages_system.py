@@ -90,7 +90,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         schedule, stored, restore, restore_refused = None, [], None, None
         if principal.can(Permission.MANAGE_BACKUPS):
             backups = ScheduledBackups(appliance.settings, appliance.key, principal)
-            schedule = backups.schedule().to_dict() | (schedule_form or {})
+            current = backups.schedule()
+            # The day list shows the stored day even for daily backups, so a
+            # switch to weekly keeps it.
+            schedule = (
+                current.to_dict() | {"weekday": current.weekday} | (schedule_form or {})
+            )
             stored = backups.stored()
             restores = BackupService(appliance.settings, principal)
             restore, restore_refused = restores.pending(), restores.refused_restore()

@@ -6,6 +6,9 @@ passphrase is sealed with the device key like a trunk's password. The
 agent asks ``ScheduledBackups.run_if_due`` every few seconds: a backup is
 due when no scheduled backup was made since the latest scheduled moment,
 so a box that was off at that moment makes it when it comes back, once.
+By the same rule a schedule turned on (or moved to an hour already past)
+makes the backup of its latest scheduled moment at once, unless one was
+made since: a box is never left without a backup until the next moment.
 
 Scheduled backups live in ``backups/`` of the data directory, named
 ``scheduled-YYYYMMDDTHHMMSSZ.backup``; only those are ever pruned, the
@@ -60,7 +63,12 @@ class BackupSchedule:
     sealed: bool = False  # whether a passphrase seals each backup
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """As shown: a day only for weekly backups (a daily or no schedule
+        has none, though the day stays stored for a switch to weekly)."""
+        shown = asdict(self)
+        if self.frequency != "weekly":
+            shown["weekday"] = None
+        return shown
 
     def last_due(self, now: dt.datetime) -> dt.datetime | None:
         """The latest scheduled moment at or before now (aware), if any."""
@@ -212,17 +220,33 @@ class ScheduledBackups:
 
     # -- making them ---------------------------------------------------------------
 
-    def run_if_due(self, now: dt.datetime | None = None) -> Path | None:
-        """Make the backup if one is due, then prune; the path made, or None."""
-        stored = system_settings.get(SCHEDULE_SETTING, {})
-        schedule = _schedule_of(stored)
-        zone = ZoneInfo(setup.timezone())
-        now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
+    def due(self, now: dt.datetime | None = None) -> dt.datetime | None:
+        """The scheduled moment whose backup is still to be made (in the
+        appliance's time zone), or None: no schedule, or made since."""
+        self.actor.require(Permission.MANAGE_BACKUPS)
+        schedule = _schedule_of(system_settings.get(SCHEDULE_SETTING, {}))
+        return self._due(schedule, self._local(now))
+
+    def _due(self, schedule: BackupSchedule, now: dt.datetime) -> dt.datetime | None:
         due = schedule.last_due(now)
         if due is None:
             return None
         newest = self._files()
         if newest and _made_at(newest[0].name) >= due:
+            return None
+        return due
+
+    @staticmethod
+    def _local(now: dt.datetime | None) -> dt.datetime:
+        zone = ZoneInfo(setup.timezone())
+        return (now or dt.datetime.now(dt.UTC)).astimezone(zone)
+
+    def run_if_due(self, now: dt.datetime | None = None) -> Path | None:
+        """Make the backup if one is due, then prune; the path made, or None."""
+        stored = system_settings.get(SCHEDULE_SETTING, {})
+        schedule = _schedule_of(stored)
+        now = self._local(now)
+        if self._due(schedule, now) is None:
             return None
 
         passphrase = None

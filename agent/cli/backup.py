@@ -9,7 +9,7 @@ from pathlib import Path
 from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.backup.schedule import WEEKDAYS, ScheduledBackups
+from agent.backup.schedule import WEEKDAYS, BackupScheduler, ScheduledBackups
 from agent.backup.sealing import SealError
 from agent.backup.service import BackupService
 from agent.cli.parsers import whole_number
@@ -117,6 +117,15 @@ def schedule(app: Appliance, args: argparse.Namespace) -> int:
         f"scheduled backups: {when} at {current.hour:02d}:00, the newest "
         f"{current.keep} kept{sealed}"
     )
+    due = backups.due()
+    if due is not None:
+        # By design: a schedule turned on, or a box that was off at the
+        # hour, makes the backup of the latest scheduled moment at once.
+        within = f"{BackupScheduler.CHECK_INTERVAL_S:.0f} s"
+        print(
+            f"the backup due {due:%Y-%m-%d %H:%M} is missing: the agent makes "
+            f"it at once (within {within}), then keeps to the schedule"
+        )
     return EXIT_OK
 
 

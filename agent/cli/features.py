@@ -88,7 +88,7 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
 
     dnd = command("dnd", features_dnd, "turn do-not-disturb on or off")
     dnd.add_argument("number", metavar="extension")
-    dnd.add_argument("state", choices=("on", "off"))
+    parsers.one_of(dnd, "state", ("on", "off"), "on or off")
     parsers.fields_named(dnd, parsers.EXTENSION_ARGUMENT)
 
     waiting = command(
@@ -97,7 +97,7 @@ def register(extension_actions: argparse._SubParsersAction) -> None:
         "turn call waiting on or off (off: a second caller gets busy)",
     )
     waiting.add_argument("number", metavar="extension")
-    waiting.add_argument("state", choices=("on", "off"))
+    parsers.one_of(waiting, "state", ("on", "off"), "on or off")
     parsers.fields_named(waiting, parsers.EXTENSION_ARGUMENT)
 
     forward = command(

@@ -17,6 +17,21 @@ from agent.errors import InvalidInput
 EXTENSION_ARGUMENT = {"extension": "number"}
 
 
+def one_of(
+    parser: argparse.ArgumentParser,
+    name: str,
+    choices: tuple[str, ...] | list[str],
+    help: str,
+    **kwargs,
+) -> None:
+    """A positional argument that takes one of choices, called ``name`` in
+    the usage line and in every refusal alike (``state``, "on or off"), as
+    the commands whose service checks the value call theirs: argparse would
+    show the choices in the usage line and name the argument by its dest
+    when it is missing."""
+    parser.add_argument(name, choices=choices, metavar=name, help=help, **kwargs)
+
+
 def command(
     subparsers: argparse._SubParsersAction, name: str, handler: Callable, help: str
 ) -> argparse.ArgumentParser:

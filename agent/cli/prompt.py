@@ -10,7 +10,7 @@ from pathlib import Path
 
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.cli.parsers import command
+from agent.cli.parsers import command, one_of
 from agent.errors import InvalidInput
 from agent.media import music_on_hold
 from agent.media.uploads import MAX_UPLOAD_BYTES, MusicService, PromptService
@@ -105,7 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command(
         music_sub, "on-hold", music_on_hold_switch, "whether held calls hear music"
     )
-    p.add_argument("state", nargs="?", choices=("on", "off"), help="turn it on or off")
+    one_of(p, "state", ("on", "off"), "turn it on or off", nargs="?")
 
     greeting = sub.add_parser("greeting", help="mailbox greetings from a file")
     greeting_sub = greeting.add_subparsers(
@@ -113,5 +113,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p = command(greeting_sub, "set", greeting_set, "set a greeting from a file")
     p.add_argument("extension")
-    p.add_argument("reason", choices=("busy", "unavailable"))
+    one_of(p, "reason", ("busy", "unavailable"), "busy or unavailable")
     p.add_argument("file", help="a WAV or MP3 file")

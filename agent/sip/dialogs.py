@@ -2,7 +2,8 @@
 
 The dialog module (loaded for the busy lamps, see lamps.py) knows every
 call the routing hands it, from its INVITE on: between extensions, between
-an extension and a trunk or a media service, and from one trunk to another.
+an extension or a trunk and a media service, between an extension and a
+trunk, and from one trunk to another.
 
 An answered call gets one BYE for each side (RFC 3261 section 15), each
 sent on its own: the agent writes the BYE the other side would send (the
@@ -22,9 +23,17 @@ cancelled instead, through the tm module's ``tm.cancel`` RPC (found by
 Call-ID and CSeq), which sends a CANCEL to every phone it rings (RFC 3261
 section 9.1) and relays their 487 back to the caller.
 
-Known shortcoming: a BYE goes to the Contact the dialog module kept;
-whether that reaches a phone behind NAT whose Contact names its private
-address is untried (the dialog module's own BYE had the same limit).
+A BYE goes to the Contact the dialog module kept, which is the Contact as
+the phone wrote it: behind a NAT that names the phone's private address,
+where nothing would arrive. So a side whose Contact is a phone registered
+over UDP goes to where that phone's REGISTERs come from (the registrar's
+``received``, which the routing records for every registration): the
+BYE's Request-URI gets that address and port, as ``fix_nated_contact``
+gives the Contact the other side answers to.
+
+Known shortcoming: a phone over TCP or TLS keeps its Contact; behind a NAT
+only the connection it opened reaches it, and Kamailio finds that by the
+Contact only when the phone named its public side.
 """
 
 from __future__ import annotations
@@ -34,8 +43,9 @@ import logging
 import secrets
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from agent.extensions.registrations import all_current
 from agent.sip.kamailio_config import uri_host
 from agent.sip.rpc import KamailioRpc, RpcError
 
@@ -189,19 +199,94 @@ class Bye:
         return branch, status
 
 
+#: RFC 3261 section 19.1.2: the port of a SIP URI that names none.
+DEFAULT_SIP_PORT = 5060
+
+#: A Contact's user, host and port (host lowercased, an IPv6 one without its
+#: brackets).
+ContactKey = tuple[str, str, int]
+
+
+def contact_key(uri: str) -> ContactKey | None:
+    """The user, host and port a SIP URI names, or None if it is no SIP URI
+    (``sip:101@192.168.1.20:5062;ob`` is ``("101", "192.168.1.20", 5062)``)."""
+    uri = uri.strip().strip("<>")
+    scheme, _, rest = uri.partition(":")
+    if scheme.lower() not in {"sip", "sips"} or not rest:
+        return None
+    rest = rest.split(";", 1)[0].split("?", 1)[0]
+    user, _, hostport = rest.rpartition("@")
+    if hostport.startswith("["):
+        host, _, after = hostport[1:].partition("]")
+        port_text = after.removeprefix(":")
+    else:
+        host, _, port_text = hostport.partition(":")
+    try:
+        port = int(port_text) if port_text else DEFAULT_SIP_PORT
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return user, host.lower(), port
+
+
+def with_address(uri: str, address: tuple[str, int]) -> str:
+    """uri with its host and port replaced by address, user and parameters
+    kept (what ``fix_nated_contact`` does to a Contact)."""
+    scheme, _, rest = uri.strip().strip("<>").partition(":")
+    head, sep, params = rest.partition(";")
+    user, at, _ = head.rpartition("@")
+    hostport = f"{uri_host(address[0])}:{address[1]}"
+    return f"{scheme}:{user}{at}{hostport}{sep}{params}"
+
+
+def phone_sources(rpc: KamailioRpc) -> dict[ContactKey, tuple[str, int]]:
+    """Where each phone registered over UDP sends from, by its Contact; a
+    Contact two phones registered from different places is left out."""
+    found: dict[ContactKey, tuple[str, int]] = {}
+    doubtful: set[ContactKey] = set()
+    for registrations in all_current(rpc).values():
+        for registration in registrations:
+            transport, _, hostport = registration.source.partition(" ")
+            key = contact_key(registration.contact)
+            source = contact_key("sip:" + hostport) if transport == "udp" else None
+            if key is None or source is None:
+                continue
+            address = (source[1], source[2])
+            if found.setdefault(key, address) != address:
+                doubtful.add(key)
+    return {key: found[key] for key in found.keys() - doubtful}
+
+
+def reachable(side: Side, sources: dict[ContactKey, tuple[str, int]]) -> Side:
+    """side, its Contact pointing where its phone sends from if that is a
+    registered phone's other address (behind a NAT)."""
+    key = contact_key(side.contact)
+    address = sources.get(key) if key is not None else None
+    if address is None or (key[1], key[2]) == address:
+        return side
+    return replace(side, contact=with_address(side.contact, address))
+
+
 def in_progress(rpc: KamailioRpc) -> list[CallInProgress]:
     """Every call Kamailio follows that rings or is answered."""
     calls = (CallInProgress.parse(d) for d in rpc.call("dlg.list") or [])
     return [call for call in calls if call is not None]
 
 
-def byes(call: CallInProgress) -> list[Bye]:
-    """The BYE to each side of an answered call, each from the other."""
+def byes(
+    call: CallInProgress, sources: dict[ContactKey, tuple[str, int]] | None = None
+) -> list[Bye]:
+    """The BYE to each side of an answered call, each from the other; a
+    side that is a phone behind a NAT is sent its BYE where it sends from
+    (sources, by Contact: phone_sources)."""
     if not call.answered or call.caller is None or call.callee is None:
         return []
+    sources = sources or {}
+    caller, callee = call.caller, call.callee
     return [
-        Bye(call.call_id, call.caller, call.callee, _branch()),
-        Bye(call.call_id, call.callee, call.caller, _branch()),
+        Bye(call.call_id, caller, reachable(callee, sources), _branch()),
+        Bye(call.call_id, callee, reachable(caller, sources), _branch()),
     ]
 
 
@@ -271,8 +356,15 @@ def end_all(
     for call in ringing.values():
         cancel(rpc, call)
 
-    # Step 2: each answered call's two BYEs, until both are answered.
-    send_byes([bye for call in calls for bye in byes(call)], sip_address, deadline)
+    # Step 2: each answered call's two BYEs, until both are answered; a
+    # phone behind a NAT gets its BYE where its REGISTERs come from.
+    try:
+        sources = phone_sources(rpc) if any(call.answered for call in calls) else {}
+    except RpcError as exc:
+        log.warning("calls in progress: registrations not read: %s", exc)
+        sources = {}
+    to_send = [bye for call in calls for bye in byes(call, sources)]
+    send_byes(to_send, sip_address, deadline)
 
     # Step 3: Kamailio sees the ringing calls ended (their 487s relayed).
     try:

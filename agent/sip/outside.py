@@ -36,7 +36,7 @@ import json
 import socket
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 try:
     import KSR  # provided by Kamailio's app_python3 at run time
@@ -94,6 +94,9 @@ FAILOVER_CODES = {408} | set(range(500, 600))
 AVP_TRUNKS_LEFT = "$avp(edgepbx_trunks_left)"
 AVP_TRUNK = "$avp(edgepbx_trunk)"
 AVP_CALLER_ID = "$avp(edgepbx_cid)"
+# Set on a call out made for an outside caller an extension transferred: the
+# trunk presents its own number, not that caller's (see _call_out).
+AVP_PRESENT_TRUNK_NUMBER = "$avp(edgepbx_cid_trunk)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
 AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
 AVP_AUTH_SENT = "$avp(edgepbx_auth_sent)"
@@ -179,6 +182,9 @@ class Trunk:
     #: Codecs the carrier may get, preferred first; (): whatever the phones
     #: offer.
     codecs: tuple[str, ...] = ()
+    #: The PBX's main number at this carrier: the first of the trunk's DIDs
+    #: ("" with none), a number the carrier lets the PBX present.
+    main_number: str = ""
 
     @property
     def hostport(self) -> str:
@@ -349,6 +355,11 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             codecs=tuple(c for c in (row[11] or "").split(",") if c),
         )
         plan.trunks[trunk.id] = trunk
+    for trunk_id, did in con.execute("SELECT trunk_id, did FROM trunk_did ORDER BY id"):
+        trunk = plan.trunks.get(trunk_id)
+        if trunk is not None and not trunk.main_number:
+            plan.trunks[trunk_id] = replace(trunk, main_number=did)
+    for trunk in plan.trunks.values():
         for address in _addresses(trunk.host):
             plan.sources[(address, trunk.port)] = trunk
 
@@ -655,8 +666,9 @@ class OutsideCalls:
         self, plan: Dialplan, trunk: Trunk, did: str, kind: str, destination: str
     ) -> bool:
         """A DID's call to an IVR menu, a queue, a conference room or a
-        mailbox: to the media service through the relay, as an extension's
-        call to that number goes; or ended at once (hangup)."""
+        mailbox: to the media service through the relay, followed by the
+        dialog module, as an extension's call to that number goes; or ended
+        at once (hangup)."""
         caller = str(KSR.pv.get("$fU") or "")
         call_id = str(KSR.pv.get("$ci"))
         self.calls.send(
@@ -674,6 +686,10 @@ class OutsideCalls:
             self.calls.send(CALL_ENDED, call_id, code=HANGUP_REPLY[0])
             return True
         self.relay_media(record=plan.records(caller, "", trunk))
+        # Followed like every other call, though it lights no lamp: a stop
+        # sends the carrier its BYE (agent/sip/dialogs.py) before the media
+        # service goes, as for an answered call between phones.
+        self.follow_lamps(None, [])
         if not self.to_service(kind, destination):
             self.calls.send(CALL_ENDED, call_id, code=503)
             self.end_media()
@@ -979,6 +995,14 @@ class OutsideCalls:
         # and guards stay the transferer's.
         held = self.transferred_caller()
         KSR.pv.sets(AVP_CALLER_ID, route.caller_id or held or caller)
+        if not route.caller_id and self.transferring_outside_caller(held):
+            # An outside caller an extension transferred out is presented
+            # as the PBX, as the transferer's own call would be, never with
+            # their own number: a carrier lets a PBX present only its own
+            # numbers. The trunk's main number (ksr_branch_route_outside),
+            # else the transferer's.
+            KSR.pv.sets(AVP_CALLER_ID, caller)
+            KSR.pv.sets(AVP_PRESENT_TRUNK_NUMBER, "1")
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
             KSR.rr.record_route()
@@ -1004,6 +1028,18 @@ class OutsideCalls:
         self._send_to_trunk(trunk)
         self.relay()
 
+    def transferring_outside_caller(self, held: str | None) -> bool:
+        """Whether this call out is made for a caller from outside that an
+        extension transferred: the carrier following the REFER (the call
+        comes from a trunk), or a media worker calling for the caller it
+        holds, who is no extension here."""
+        if self.transferred_by() is None:
+            return False
+        if KSR.pv.is_null(AVP_INBOUND_TRUNK) <= 0:
+            return True
+        ruri = "sip:" + (held or "") + "@" + self.settings.realm
+        return bool(held) and KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0
+
     def _send_to_trunk(self, trunk: Trunk) -> None:
         KSR.pv.sets(AVP_TRUNK, str(trunk.id))
         KSR.pv.sets("$ru", trunk.request_uri(str(KSR.pv.get(AVP_DIALLED))))
@@ -1025,6 +1061,8 @@ class OutsideCalls:
             return 1
         self._offer_to_trunk(trunk)
         cid = str(KSR.pv.get(AVP_CALLER_ID))
+        if KSR.pv.is_null(AVP_PRESENT_TRUNK_NUMBER) <= 0 and trunk.main_number:
+            cid = trunk.main_number
         domain = trunk.host
         identity = "sip:" + cid + "@" + domain
         if trunk.caller_id_header == "from":

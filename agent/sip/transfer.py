@@ -383,9 +383,11 @@ class CallTransfer:
         the caller the worker holds as the source (the transferer as the
         one who transferred it). To an extension, a ring group or a service
         (a park slot, a queue) it comes From that caller, named as the
-        worker asserted them; a number that goes out presents that caller
-        as its caller ID unless the route sets one (agent/sip/outside.py,
-        _call_out), as the caller's own call out would."""
+        worker asserted them; a number that goes out presents a held
+        extension as its caller ID unless the route sets one, as its own
+        call out would, and a held outside caller as the PBX: the route's
+        caller ID, else the trunk's main number (agent/sip/outside.py,
+        _call_out)."""
         user, name = identity_parts(held_caller)
         if not user:
             return

@@ -290,8 +290,10 @@ minute.</p>
 
 <h2 id="scheduled-backups">Scheduled backups</h2>
 <p>The box makes a backup on its own at the set hour (in its time zone) and
-keeps the newest ones. They guard against a bad change, not against a dead
-card: download one now and then and keep it elsewhere.</p>
+keeps the newest ones. Turning the schedule on (or moving it to an hour
+already past today) makes the backup it missed at once, within half a
+minute, unless one was made since. They guard against a bad change, not
+against a dead card: download one now and then and keep it elsewhere.</p>
 <form method="post" action="/system/backup-schedule" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <label for="frequency">How often</label>
