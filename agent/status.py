@@ -33,7 +33,7 @@ def _web_answering(settings, https: bool) -> bool:
 
 
 def _tftp_answering(settings) -> bool:
-    from provisioning_server.daemon import tftp_answering
+    from provisioning_server.supervision import tftp_answering
 
     return tftp_answering(settings)
 

@@ -1,8 +1,8 @@
-"""``edgepbx provisioning``: run the TFTP server until SIGTERM; probe it.
+"""``edgepbx provisioning``: run the TFTP server until SIGTERM.
 
 The agent supervises this process like Kamailio and the web admin, and
 counts it as answering when a read request for the common Yealink file
-gets its first DATA block back.
+gets its first DATA block back (provisioning_server/supervision.py).
 
 With ``EDGEPBX_PNP_INTERFACE`` set to the address of the LAN interface,
 the same process answers SIP multicast plug-and-play requests there
@@ -13,12 +13,9 @@ joins no multicast group on the machine's interfaces.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import signal
-import socket
-import sys
 
 from agent.appliance import Appliance
 from agent.provisioning import sightings
@@ -26,19 +23,10 @@ from agent.provisioning.profile import site_profile
 from agent.provisioning.tree import ProvisioningTree
 from agent.security import events
 from agent.security.listener import socket_path
-from agent.settings import Settings
-from agent.supervisor.daemon import DaemonSpec
 from provisioning_server import pnp
-from provisioning_server.packets import Ack, Data, MalformedPacket, Opcode, Request
 from provisioning_server.server import TftpServer
 
 log = logging.getLogger("edgepbx.tftp")
-
-PROBE_TIMEOUT_S = 2.0
-# A common file every phone may fetch: the probe records nothing and trips
-# no security event.
-PROBE_FILE = "y000000000000.cfg"
-
 
 PNP_INTERFACE = "EDGEPBX_PNP_INTERFACE"
 PNP_PORT = "EDGEPBX_PNP_PORT"
@@ -96,38 +84,3 @@ def serve(appliance: Appliance) -> None:
         log.info("tftp: stopped")
 
     asyncio.run(main())
-
-
-def tftp_answering(settings: Settings) -> bool:
-    """Does the TFTP server hand out the common file?"""
-    host = settings.bind
-    if ipaddress.ip_address(host).is_unspecified:
-        host = "::1" if ":" in host else "127.0.0.1"
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(PROBE_TIMEOUT_S)
-        try:
-            sock.sendto(
-                bytes(Request(Opcode.RRQ, PROBE_FILE, "octet")),
-                (host, settings.tftp_port),
-            )
-            data, peer = sock.recvfrom(65536)
-            block = Data.parse(data)
-            sock.sendto(bytes(Ack(block.block)), peer)
-            return True
-        except (OSError, MalformedPacket):
-            return False
-
-
-def provisioning_spec(settings: Settings) -> DaemonSpec:
-    """How the agent runs ``edgepbx provisioning``."""
-
-    def prepare() -> tuple[list[str], dict[str, str]]:
-        command = [sys.executable, "-m", "agent.cli.main", "provisioning"]
-        return command, dict(os.environ, **settings.environment())
-
-    return DaemonSpec(
-        name="provisioning",
-        prepare=prepare,
-        answering=lambda: tftp_answering(settings),
-    )

@@ -9,12 +9,15 @@ started and supervised by the agent.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import signal
 import time
 
 import pytest
 
 from tests.sipphone import Phone, read_wav_tail, tone_share
+from tests.sipraw import SipClient, SipReply
 
 TONE_101 = 697
 TONE_102 = 1209
@@ -540,3 +543,80 @@ def test_calls_to_voicemail_menus_and_rooms_each_leave_a_truthful_record(
         assert record["src"] == "101" and record["direction"] == "internal"
         assert held_s - 1 <= record["billsec"] <= held_s + 2, record
         assert record["duration"] >= record["billsec"]
+
+
+def test_a_video_phone_s_offer_is_answered_with_its_audio_and_the_video_refused(
+    pbx, extensions
+):
+    """pjsua2 is built for four media lines a call (scripts/build-pjsua2):
+    an offer of audio, video and a content video gets an answer with all
+    three lines, the audio taken and both videos refused with port 0
+    (RFC 3264 section 6)."""
+    offer = "\r\n".join(
+        [
+            "v=0",
+            "o=- 1 1 IN IP4 127.0.0.1",
+            "s=-",
+            "c=IN IP4 127.0.0.1",
+            "t=0 0",
+            "m=audio 40000 RTP/AVP 0",
+            "a=sendrecv",
+            "m=video 40002 RTP/AVP 96",
+            "a=rtpmap:96 H264/90000",
+            "m=video 40004 RTP/AVP 96",
+            "a=rtpmap:96 H264/90000",
+            "a=content:slides",
+            "",
+        ]
+    )
+    with SipClient("127.0.0.1", pbx.sip_port) as caller:
+        host, port = caller.server
+        uri = f"sip:*97@{host}:{port}"
+        answer = caller.send_with_auth(
+            "INVITE",
+            uri,
+            "101",
+            extensions["101"],
+            to_user="*97",
+            extra_headers=["Content-Type: application/sdp"],
+            body=offer,
+        )
+        assert answer.status == 200
+        lines = answer.raw.split("\r\n\r\n", 1)[1].split("\r\n")
+        media = [line.split()[:2] for line in lines if line.startswith("m=")]
+        assert media[0][0] == "m=audio" and media[0][1] != "0"
+        assert media[1:] == [["m=video", "0"], ["m=video", "0"]]
+        hang_up(caller, answer, "101")
+    assert_no_worker_died(pbx)
+
+
+def hang_up(caller: SipClient, answer: SipReply, user: str) -> None:
+    """ACK a 200 to an INVITE sent with send_with_auth (CSeq 2), then BYE."""
+    contact = re.search(r"<([^>]+)>", answer.header("Contact") or "").group(1)
+    routes = [v for k, v in answer.headers if k.lower() == "record-route"]
+    dialog = [
+        f"From: {answer.header('From')}",
+        f"To: {answer.header('To')}",
+        f"Call-ID: {answer.header('Call-ID')}",
+        *(f"Route: {route}" for route in reversed(routes)),
+    ]
+    local = f"{caller.local_host}:{caller.local_port}"
+    for method, cseq in (("ACK", 2), ("BYE", 3)):
+        branch = "z9hG4bK" + secrets.token_hex(8)
+        request = [
+            f"{method} {contact} SIP/2.0",
+            f"Via: SIP/2.0/UDP {local};branch={branch};rport",
+            "Max-Forwards: 70",
+            *dialog,
+            f"CSeq: {cseq} {method}",
+            f"Contact: <sip:{user}@{local}>",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+        caller.send_raw("\r\n".join(request).encode())
+    # The 200 to the INVITE may come again before the ACK reached the worker.
+    reply = caller.receive()
+    while reply.header("CSeq") != "3 BYE":
+        reply = caller.receive()
+    assert reply.status == 200

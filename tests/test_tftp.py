@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from agent.settings import Settings
-from provisioning_server.daemon import tftp_answering
 from provisioning_server.packets import (
     Ack,
     Data,
@@ -25,6 +24,7 @@ from provisioning_server.packets import (
     OptionAck,
     Request,
 )
+from provisioning_server.supervision import tftp_answering
 from tests.pbx import EDGEPBX
 from tests.test_provisioning_files import parse_yealink
 

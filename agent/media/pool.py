@@ -37,7 +37,8 @@ from agent.settings import Settings
 CALLS_PER_WORKER = 128
 #: Workers in the pool by default: one per core of the smallest appliance
 #: (2 cores), 256 simultaneous media calls; each idle worker costs about
-#: 25 MB of memory. EDGEPBX_MEDIA_WORKERS overrides it.
+#: 35 MB of memory (PSS, scripts/bench/idle_memory). EDGEPBX_MEDIA_WORKERS
+#: overrides it.
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 64
 #: The workers listen on consecutive loopback ports from here unless

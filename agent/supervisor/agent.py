@@ -49,7 +49,7 @@ from agent.voicemail.service import VoicemailService
 from agent.web import daemons as web_daemons
 from agent.web.certificate import ensure_certificate
 from agent.welcome import write_console_banner
-from provisioning_server.daemon import provisioning_spec
+from provisioning_server.supervision import provisioning_spec
 
 log = logging.getLogger("edgepbx.agent")
 
