@@ -15,7 +15,7 @@ import pytest
 
 from tests.carrier import Carrier
 from tests.pbx import RunningPbx
-from tests.sipphone import Phone, read_wav_tail, tone_share
+from tests.sipphone import Call, Phone, read_wav_tail, tone_share
 from tests.test_trunks import (
     ACCOUNT,
     ACCOUNT_PASSWORD,
@@ -105,6 +105,24 @@ def extension(pbx, number: str, password: str, tone_hz: int) -> Phone:
     )
 
 
+def route_the_ivr_did(pbx) -> None:
+    """DID_IVR to IVR 500, unless a test before added that route."""
+    routes = ok(pbx.cli("inbound", "list", "--json"))
+    if not any(r["did"] == DID_IVR for r in routes):
+        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+
+
+def through_the_ivr_to_101(caller: Phone, alice: Phone) -> tuple[Call, Call]:
+    """The outside caller dials the IVR's DID and presses 1, and 101
+    answers: the caller's call and 101's, both confirmed."""
+    call = caller.call(DID_IVR)
+    call.wait_confirmed()
+    call.send_dtmf("1")
+    answered = alice.wait_incoming(timeout=10)
+    answered.wait_confirmed()
+    return call, answered
+
+
 def record_of(pbx, did: str, timeout: float = 8.0) -> dict:
     """The newest call record of did, once its call has ended."""
     deadline = time.monotonic() + timeout
@@ -182,9 +200,7 @@ def test_the_extension_an_ivr_handed_a_trunk_caller_to_transfers_them_on(
     office, attended, leaves_first
 ):
     pbx, carrier, passwords = office
-    routes = ok(pbx.cli("inbound", "list", "--json"))
-    if not any(r["did"] == DID_IVR for r in routes):
-        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+    route_the_ivr_did(pbx)
 
     with (
         extension(pbx, "101", passwords["101"], TONE_101) as alice,
@@ -192,11 +208,7 @@ def test_the_extension_an_ivr_handed_a_trunk_caller_to_transfers_them_on(
         outsider(carrier) as caller,
     ):
         assert (alice.register(), bob.register(), caller.register()) == (200,) * 3
-        call = caller.call(DID_IVR)
-        call.wait_confirmed()
-        call.send_dtmf("1")
-        answered = alice.wait_incoming(timeout=10)
-        answered.wait_confirmed()
+        call, answered = through_the_ivr_to_101(caller, alice)
         assert answered.heard_tone(TONE_OUTSIDER), "101 does not hear the caller"
 
         if attended:
@@ -381,9 +393,7 @@ def test_a_ring_group_fails_over_to_a_mailbox_and_loops_are_refused(office):
 
 def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(office):
     pbx, carrier, passwords = office
-    routes = ok(pbx.cli("inbound", "list", "--json"))
-    if not any(r["did"] == DID_IVR for r in routes):
-        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+    route_the_ivr_did(pbx)
     # A route with no caller ID of its own.
     ok(pbx.cli("route", "add", "out", "--pattern", "1666XXXX", "--trunk", "acme"))
     try:
@@ -392,11 +402,7 @@ def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(offic
             outsider(carrier) as caller,
         ):
             assert (alice.register(), caller.register()) == (200, 200)
-            call = caller.call(DID_IVR)
-            call.wait_confirmed()
-            call.send_dtmf("1")
-            answered = alice.wait_incoming(timeout=10)
-            answered.wait_confirmed()
+            call, answered = through_the_ivr_to_101(caller, alice)
             assert answered.heard_tone(TONE_OUTSIDER), "101 does not hear the caller"
 
             answered.transfer(OUTSIDE_NUMBER)
@@ -423,9 +429,7 @@ def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(offic
 def test_a_stop_sends_the_carrier_its_bye_for_a_caller_in_an_ivr(office):
     # Last in this module: the appliance is stopped and started again.
     pbx, carrier, _ = office
-    routes = ok(pbx.cli("inbound", "list", "--json"))
-    if not any(r["did"] == DID_IVR for r in routes):
-        ok(pbx.cli("inbound", "add", DID_IVR, "--to", "ivr:500", "--json"))
+    route_the_ivr_did(pbx)
 
     with outsider(carrier) as caller:
         assert caller.register() == 200

@@ -360,3 +360,61 @@ def test_a_runaway_template_already_in_the_database_gets_the_phone_its_built_in_
     assert "features.dnd.enable" not in served.stdout
     assert other.returncode == 0
     assert took < normal + SLACK_S
+
+
+GS_MAC = "000b82aabbcc"
+# A Grandstream model an earlier version took (any GXP1xxx was) and the
+# model list has no more.
+UNLISTED = "GXP1405"
+GS_ADDED = "{{ built_in | replace('</config>', '<!-- edited --></config>') }}"
+
+
+def test_a_phone_stored_under_a_model_no_longer_listed_keeps_its_template(
+    pbx_data, tmp_path
+):
+    pbx_data.add_extension("101", "Front desk")
+    added = pbx_data.add_phone(GS_MAC, "101", vendor="grandstream", model="GXP2170")
+    assert added.returncode == 0, added.stderr
+    with sqlite3.connect(pbx_data.data_dir / "db" / "edgepbx.sqlite") as db:
+        db.execute("UPDATE phone SET model = ? WHERE mac = ?", (UNLISTED, GS_MAC))
+        db.execute(
+            "INSERT INTO phone_template"
+            " (vendor, model, file_kind, body, updated_at, updated_by)"
+            " VALUES ('grandstream', ?, 'mac', '{{ built_in }}',"
+            " '2026-01-01 00:00:00', 'admin')",
+            (UNLISTED,),
+        )
+    image = tmp_path / "gxp1405fw.bin"
+    image.write_bytes(b"a sample firmware image")
+
+    def cli(*args: str, stdin: str | None = None):
+        return pbx_data.cli("phone", *args, stdin=stdin)
+
+    shown = cli("template", "show", "grandstream", UNLISTED)
+    changed = cli("template", "set", "grandstream", UNLISTED, "-", stdin=GS_ADDED)
+    served = cli("file", f"cfg{GS_MAC}.xml").stdout
+    upload = ("grandstream", UNLISTED, "1.0.4.140", str(image), "--target")
+    uploaded = cli("firmware", "upload", *upload)
+    untargeted = cli("firmware", "target", "grandstream", UNLISTED, "none")
+    removed = cli("firmware", "remove", "grandstream", UNLISTED, "1.0.4.140")
+    reset = cli("template", "reset", "grandstream", UNLISTED)
+    new_phone = pbx_data.add_phone(
+        "000b82aabbcd", "101", vendor="grandstream", model=UNLISTED
+    )
+    other = cli("template", "show", "grandstream", "GXP1999")
+
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "{{ built_in }}"
+    assert changed.returncode == 0, changed.stderr
+    assert "<!-- edited -->" in served
+    assert "<P35>101</P35>" in served
+    assert uploaded.returncode == 0, uploaded.stderr
+    assert untargeted.returncode == 0, untargeted.stderr
+    assert removed.returncode == 0, removed.stderr
+    assert reset.returncode == 0, reset.stderr
+    # A new phone, and a model nothing is stored under, keep to the list.
+    assert new_phone.returncode == 2
+    assert "model" in new_phone.stderr and UNLISTED in new_phone.stderr
+    assert "GXP2170" in new_phone.stderr
+    assert other.returncode == 2
+    assert "GXP1999" in other.stderr

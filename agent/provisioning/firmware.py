@@ -31,6 +31,7 @@ from agent.db import database
 from agent.db.models import PhoneFirmware, PhoneFirmwareTarget, utcnow
 from agent.errors import AlreadyExists, InvalidInput, NotFound
 from agent.provisioning import rules
+from agent.provisioning.held_models import held_models
 from agent.provisioning.vendors import vendor as vendor_named
 from agent.settings import Settings
 
@@ -110,7 +111,7 @@ class PhoneFirmwareService:
         """
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         maker = vendor_named(vendor)
-        model = maker.check_model(rules.model(model))
+        model = maker.check_model(rules.model(model), held_models(maker.name))
         version = version_rule(version)
         file_name = file_name_rule(file_name)
         if length is not None and length > FIRMWARE_MAX_BYTES:
@@ -143,7 +144,7 @@ class PhoneFirmwareService:
         """The version a model should run; None: leave phones as they are."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         maker = vendor_named(vendor)
-        model = maker.check_model(rules.model(model))
+        model = maker.check_model(rules.model(model), held_models(maker.name))
         with database.atomic():
             before = _target(maker.name, model)
             PhoneFirmwareTarget.delete().where(
@@ -172,7 +173,7 @@ class PhoneFirmwareService:
     def remove(self, vendor: str, model: str, version: str) -> None:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         maker = vendor_named(vendor)
-        model = maker.check_model(rules.model(model))
+        model = maker.check_model(rules.model(model), held_models(maker.name))
         with database.atomic():
             row = _row(maker.name, model, version_rule(version))
             if row is None:

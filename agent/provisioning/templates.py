@@ -53,6 +53,7 @@ from agent.db import database
 from agent.db.models import PhoneTemplate, utcnow
 from agent.errors import InvalidInput, NotFound
 from agent.provisioning import phonebook, rules, template_sandbox
+from agent.provisioning.held_models import held_models
 from agent.provisioning.profile import (
     FunctionKey,
     LineAccount,
@@ -167,7 +168,7 @@ def _model(vendor: Vendor, model: str) -> str:
     model = (model or "").strip()
     if model == ANY_MODEL:
         return model
-    return vendor.check_model(rules.model(model))
+    return vendor.check_model(rules.model(model), held_models(vendor.name))
 
 
 def _context(built_in: bytes, site: SiteProfile, phone: PhoneProfile | None) -> dict:

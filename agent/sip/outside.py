@@ -182,8 +182,9 @@ class Trunk:
     #: Codecs the carrier may get, preferred first; (): whatever the phones
     #: offer.
     codecs: tuple[str, ...] = ()
-    #: The PBX's main number at this carrier: the first of the trunk's DIDs
-    #: ("" with none), a number the carrier lets the PBX present.
+    #: The PBX's main number at this carrier: the trunk's DID added first
+    #: (the lowest row id, not the lowest number the lists show first; ""
+    #: with none), a number the carrier lets the PBX present.
     main_number: str = ""
 
     @property

@@ -9,7 +9,7 @@ the name an administrator types (``--vendor yealink``) to the module's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from agent.errors import InvalidInput
@@ -57,7 +57,14 @@ class Vendor:
     #: with the reason the administrator is shown.
     refused_models: tuple[tuple[re.Pattern[str], str], ...] = ()
 
-    def check_model(self, model: str) -> str:
+    def check_model(self, model: str, held: Collection[str] = ()) -> str:
+        """model if this vendor's phones take it; a model in ``held`` (one
+        the PBX already keeps a phone, a template or a firmware file under,
+        as saved when the vendor's list of models was another) is taken as
+        it is, so what was saved under it can still be shown, changed and
+        removed."""
+        if model in held:
+            return model
         for pattern, reason in self.refused_models:
             if pattern.fullmatch(model):
                 raise InvalidInput("model", model, f"{self.title}: {reason}")
