@@ -92,6 +92,16 @@ def test_edge_e_and_gxv_phones_are_added_on_the_page_and_over_the_api(office, ad
             "extensions": ["101", "102"],
         },
     )
+    poly = api.request(
+        "POST",
+        "/api/v1/phones",
+        json_body={
+            "mac": "64:16:7F:00:00:65",
+            "vendor": "poly",
+            "model": "E350",
+            "extensions": ["102"],
+        },
+    )
     too_many = api.request(
         "POST",
         "/api/v1/phones",
@@ -116,6 +126,7 @@ def test_edge_e_and_gxv_phones_are_added_on_the_page_and_over_the_api(office, ad
     assert edge.status == 303 and edge.location == "/phones/64167f000061"
     assert "polycom E450" in admin.get("/phones/64167f000061").body
     assert gxv.status == 201 and gxv.json()["model"] == "GXV3450"
+    assert poly.status == 201 and poly.json()["vendor"] == "polycom"
     assert too_many.status == 422 and too_many.json()["field"] == "extensions"
     assert "Grandstream GRP2612: at most 2 lines" in too_many.json()["detail"]
     assert edge_b.status == 422

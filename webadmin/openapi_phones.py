@@ -4,7 +4,7 @@ merged into the document of ``webadmin.openapi``."""
 from __future__ import annotations
 
 from agent.provisioning.inventory import CSV_COLUMNS
-from agent.provisioning.vendors import VENDORS
+from agent.provisioning.vendors import ALIASES, VENDORS
 from webadmin.openapi_parts import ACCESS_ERRORS, json_response, problem_response
 
 _problem = problem_response
@@ -48,7 +48,10 @@ SCHEMAS: dict = {
         "additionalProperties": False,
         "properties": {
             "mac": {"type": "string"},
-            "vendor": {"enum": sorted(VENDORS)},
+            "vendor": {
+                "enum": sorted([*VENDORS, *ALIASES]),
+                "description": "poly is another name for polycom",
+            },
             "model": {
                 "type": "string",
                 "description": "one of the vendor's models, like T54W, VVX450, E350,"
