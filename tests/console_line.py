@@ -23,6 +23,8 @@ class SerialLine:
         self.master, self.slave = os.openpty()
         self.device = os.ttyname(self.slave)
         self.seen = ""
+        #: All the console wrote, matched or not.
+        self.everything = ""
         self.process: subprocess.Popen | None = None
 
     def start(self, command: list[str], env: dict[str, str]) -> SerialLine:
@@ -51,7 +53,9 @@ class SerialLine:
                 raise AssertionError(f"no {pattern!r} in the output:\n{shown}")
             ready, _, _ = select.select([self.master], [], [], min(left, 0.5))
             if ready:
-                self.seen += os.read(self.master, READ_CHUNK).decode("utf-8", "replace")
+                text = os.read(self.master, READ_CHUNK).decode("utf-8", "replace")
+                self.seen += text
+                self.everything += text
 
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")

@@ -271,13 +271,23 @@ def test_status_as_json_names_the_database_state(pbx):
     assert any(START_ADDRESS in i["addresses"] for i in values["interfaces"])
 
 
-def test_console_uses_the_database_once_it_exists(tmp_path, lan):
+def test_on_a_first_boot_the_console_says_it_is_setting_up_then_works(tmp_path, lan):
     appliance = RunningPbx(tmp_path / "var", netns=lan.appliance)
     serial = SerialLine().start([*appliance.prefix, *EDGEPBX, "console"], appliance.env)
     try:
-        serial.expect("the database cannot be opened")
+        serial.expect("the appliance is still setting up; the menu works")
+        serial.choose("1")
+        serial.expect(r"database\s+not made yet: the appliance is still setting up")
+        serial.choose("3")
+        serial.expect(r"refused: the appliance is still setting up")
         _appliance_with_admin(appliance)  # the agent's first start, meanwhile
         serial.choose("3")
         serial.expect(r"one-time password: \S+")
+        serial.type("")
+        serial.expect(r"choose: ")
     finally:
         serial.close()
+
+    assert "cannot be opened" not in serial.everything
+    after_setup = serial.everything.split("one-time password")[1]
+    assert "setting up" not in after_setup

@@ -180,3 +180,25 @@ def test_the_health_check_after_a_trial_boot_sees_the_agents_data_and_ports(
         agent.http_port,
         agent.tftp_port,
     )
+
+
+def unit_start(name: str) -> list[str]:
+    """The ExecStart= command of one of the image's systemd units, as words."""
+    unit = TOP / "rootfs" / "etc" / "systemd" / "system" / name
+    for line in unit.read_text().splitlines():
+        if line.startswith("ExecStart="):
+            return line.removeprefix("ExecStart=").split()
+    raise AssertionError(f"{name} has no ExecStart=")
+
+
+def test_the_health_check_probes_the_address_the_agent_listens_on():
+    # agent-start finds the LAN address and exports it as EDGEPBX_BIND; a
+    # health check started otherwise probes 127.0.0.1, where nothing of the
+    # agent's listens.
+    agent = unit_start("edgepbx-agent.service")
+    health_check = unit_start("edgepbx-firmware-confirm.service")
+
+    assert agent == ["/usr/lib/edgepbx/agent-start"]
+    assert health_check == ["/usr/lib/edgepbx/agent-start", "firmware", "confirm"]
+    script = (TOP / "rootfs" / "usr" / "lib" / "edgepbx" / "agent-start").read_text()
+    assert 'exec /usr/bin/edgepbx "$@"' in script

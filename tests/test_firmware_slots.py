@@ -10,6 +10,7 @@ run on both machines.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -23,6 +24,8 @@ from tests.pbx import EDGEPBX
 from tests.test_firmware_bundle import BAD_BUNDLES
 
 KILL_WAIT_S = 60.0
+# Long enough that the health check is still waiting while the test acts.
+LONG_TRIAL_S = 120
 BIG_SLOT = 96 * 1024 * 1024
 BIG_PAYLOAD = 64 * 1024 * 1024
 HEAD = 4096
@@ -180,6 +183,85 @@ def test_a_healthy_trial_is_committed_by_the_health_check(lab, pbx):
     assert result.json()["trial"] is False
     assert result.json()["default_slot"] == "B"
     assert lab.machine.power_on() == "B"
+
+
+@on_each_machine
+def test_a_rejected_trial_cannot_be_committed_late(lab, pbx_data):
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    lab.machine.power_on()
+    assert pbx_data.cli("firmware", "confirm", "--timeout", "1").returncode == 2
+
+    late = pbx_data.cli("firmware", "commit")
+
+    assert late.returncode == 2
+    assert "too late to commit: the trial of slot B was rejected" in late.stderr
+    assert firmware_status(pbx_data)["default_slot"] == "A"
+    assert lab.machine.power_on() == "A"
+
+
+def _set_trial_s(lab, seconds) -> None:
+    description = json.loads(lab.machine.description.read_text())
+    description["trial_s"] = seconds
+    lab.machine.description.write_text(json.dumps(description))
+
+
+def _line_from(stream, text: str, timeout_s: float) -> str:
+    """Read stream (a pipe) until a line holding text; fail after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    seen = []
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return line
+    raise AssertionError(f"never saw {text!r}; saw: {''.join(seen)[-2000:]}")
+
+
+def test_a_commit_by_hand_while_the_health_check_waits_is_kept(lab, pbx_data):
+    _set_trial_s(lab, LONG_TRIAL_S)
+    pbx_data.cli("firmware", "apply", str(lab.bundle()))
+    lab.machine.power_on()
+    # No agent runs: the health check waits the board's trial_s for one.
+    checking = subprocess.Popen(
+        [*EDGEPBX, "firmware", "confirm", "--json"],
+        env=pbx_data.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _line_from(checking.stderr, f"healthy within {LONG_TRIAL_S} s?", KILL_WAIT_S)
+        _line_from(checking.stderr, "not healthy yet", KILL_WAIT_S)
+
+        by_hand = pbx_data.cli("firmware", "commit")
+        out, err = checking.communicate(timeout=KILL_WAIT_S)
+    finally:
+        if checking.poll() is None:
+            checking.kill()
+            checking.wait()
+
+    assert by_hand.returncode == 0, by_hand.stderr
+    assert checking.returncode == 0, err
+    assert json.loads(out)["default_slot"] == "B"
+    assert not lab.machine.reboot_requested
+    assert lab.machine.power_on() == "B"
+
+
+@pytest.mark.parametrize(
+    "trial_s,rule",
+    [("soon", "a number of seconds"), (5, "from 30 to 3600 seconds")],
+)
+def test_a_board_trial_time_out_of_bounds_is_refused_by_name(
+    lab, pbx_data, trial_s, rule
+):
+    _set_trial_s(lab, trial_s)
+
+    result = pbx_data.cli("firmware", "status")
+
+    assert result.returncode == 2
+    assert f"trial_s must be {rule}" in result.stderr
 
 
 @on_each_machine

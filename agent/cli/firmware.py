@@ -16,10 +16,6 @@ from agent.firmware.manifest import Manifest
 from agent.firmware.slots import FirmwareService, FirmwareStatus
 
 EXIT_OK = 0
-# How long a trial boot has to become healthy before it is rolled back:
-# Kamailio and both web daemons start within seconds; a slow SD card and a
-# schema migration of a large database fit well inside.
-DEFAULT_CONFIRM_TIMEOUT_S = 300.0
 
 
 def _service(app: Appliance) -> FirmwareService:
@@ -114,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--timeout",
         type=float,
-        default=DEFAULT_CONFIRM_TIMEOUT_S,
-        help="seconds to wait for the appliance to become healthy",
+        default=None,
+        help="seconds to wait for the appliance to become healthy "
+        "(default: the board's trial_s in device.json, else 300)",
     )

@@ -82,7 +82,7 @@ def status(settings: Settings, db: Database) -> dict:
         "firmware": release,
         "interfaces": [i.to_dict() for i in live.interfaces()],
         "gateway": live.default_gateway(),
-        "database": "ok" if db.online else f"unusable: {db.problem}",
+        "database": db.state(),
         "agent": "running" if running else "stopped",
         "web_admin": "answering"
         if running and web_daemons.https_answering(settings)
@@ -96,6 +96,11 @@ def status(settings: Settings, db: Database) -> dict:
 
 
 def reset_admin_password(db: Database, username: str = FIRST_ADMIN) -> str:
+    if db.setting_up:
+        raise ConsoleRefused(
+            "the appliance is still setting up: its admin account exists once "
+            "the agent has made its data; try again in a minute"
+        )
     if db.appliance is None:
         raise ConsoleRefused(
             f"the database cannot be opened ({db.problem}): restore a backup "

@@ -79,11 +79,15 @@ class Console:
 
     def run(self) -> None:
         self.say(f"edgepbx recovery console on {socket.gethostname()}")
-        if not self.db.online:
+        if not self.db.online and not self.db.setting_up:
             self.say(f"the database cannot be opened: {self.db.problem}")
         try:
             while True:
                 self.say()
+                # On a first boot the agent makes the data while the menu
+                # is up; say so until it is there, then nothing.
+                if self.db.setting_up and not self.db.retry():
+                    self.say("the appliance is still setting up; the menu works")
                 for choice in self.choices:
                     self.say(f"{choice.key:>3}  {choice.title}")
                 self.say("  q  quit")

@@ -27,6 +27,10 @@ from agent.settings import Settings
 log = logging.getLogger("edgepbx")
 
 OFFLINE_AUDIT_LOG = "audit-offline.jsonl"
+SETTING_UP = (
+    "not made yet: the appliance is still setting up (the agent makes its "
+    "data at its first start)"
+)
 
 
 @dataclass
@@ -41,6 +45,20 @@ class Database:
     @property
     def online(self) -> bool:
         return self.appliance is not None
+
+    @property
+    def setting_up(self) -> bool:
+        """No database yet, nothing broken: the agent makes it at its first
+        start (a new card's first boot, or after a factory reset)."""
+        return not self.online and not self.settings.config_db.exists()
+
+    def state(self) -> str:
+        """The database's state in words, for a person at the console."""
+        if self.online:
+            return "ok"
+        if self.setting_up:
+            return SETTING_UP
+        return f"unusable: {self.problem}"
 
     def flush_audit(self) -> None:
         """Move what was audited in memory to the offline audit log."""
@@ -90,7 +108,10 @@ def open_or_stand_in(settings: Settings) -> Database:
         return Database(settings, appliance, None)
     except (peewee.DatabaseError, sqlite3.DatabaseError, PbxError, OSError) as exc:
         problem = str(exc) or type(exc).__name__
-    log.warning("database unusable (%s): changes are audited to logs/", problem)
+    if not settings.config_db.exists():
+        log.info("no database yet: the appliance is still setting up")
+    else:
+        log.warning("database unusable (%s): changes are audited to logs/", problem)
     _bind_stand_in()
     return Database(settings, None, problem)
 

@@ -16,6 +16,10 @@ A PC booting through GRUB says ``"boot_loader": "grub"`` and, instead of
 ``bootloader_dir``, where the kernel command line is (``"cmdline":
 "/proc/cmdline"``, the default): the image's grub.cfg puts
 ``edgepbx.slot=A`` or ``B`` there.
+
+``"trial_s"`` is how long a release on trial has, from the start of its
+health check, to become healthy before it is rolled back; a board slower
+than a Pi (an emulated one) names a longer time.
 """
 
 from __future__ import annotations
@@ -53,6 +57,15 @@ REBOOT_DELAY_S = 5
 # What a simulated machine keeps across its reboot, like the Pi's PMIC does.
 SIMULATED_TRYBOOT_FLAG = "tryboot-flag"
 SIMULATED_REBOOT_REQUEST = "reboot-requested"
+# How long a trial boot has to become healthy, unless the board says: on a
+# Raspberry Pi 4 the agent and its daemons answer within a minute of the
+# health check's start; a schema migration of a large database on a slow
+# card fits well inside.
+DEFAULT_TRIAL_S = 300.0
+# Shorter than a boot of the agent cannot pass; longer than an hour keeps a
+# broken release answering calls badly for too long.
+MIN_TRIAL_S = 30.0
+MAX_TRIAL_S = 3600.0
 
 
 class NoFirmwareSlots(PbxError):
@@ -83,6 +96,9 @@ class Device:
     cmdline: Path | None
     reboot_method: str
     slots: tuple[Slot, Slot]
+    #: How long a trial boot has to become healthy (from the health check's
+    #: start) before it is rolled back.
+    trial_s: float = DEFAULT_TRIAL_S
 
     @classmethod
     def load(cls, path: Path | None = None) -> Device:
@@ -113,6 +129,14 @@ class Device:
             )
         if boot_loader == RASPBERRY_PI and "bootloader_dir" not in values:
             raise NoFirmwareSlots(f"{path}: a Raspberry Pi needs bootloader_dir")
+        trial_s = values.get("trial_s", DEFAULT_TRIAL_S)
+        if isinstance(trial_s, bool) or not isinstance(trial_s, int | float):
+            raise NoFirmwareSlots(f"{path}: trial_s must be a number of seconds")
+        if not MIN_TRIAL_S <= trial_s <= MAX_TRIAL_S:
+            raise NoFirmwareSlots(
+                f"{path}: trial_s must be from {MIN_TRIAL_S:.0f} to "
+                f"{MAX_TRIAL_S:.0f} seconds"
+            )
         return cls(
             description=path,
             architecture=values["architecture"],
@@ -129,6 +153,7 @@ class Device:
             ),
             reboot_method=values["reboot"],
             slots=slots,  # type: ignore[arg-type]
+            trial_s=float(trial_s),
         )
 
     def slot_by_partition(self, partition: int) -> Slot:

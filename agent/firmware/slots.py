@@ -18,15 +18,22 @@ failure or a kill:
 6. After that boot, ``confirm`` runs the health check and commits (makes
    the new slot the default) or reboots without the flag, which returns to
    the old slot. A trial that never commits returns there by itself.
+
+The verdict on a trial is given once: a commit and a rejection take the
+same lock on the boot partition, a commit that comes after the rejection
+began is refused, and a rejection that comes after a commit (by hand,
+while the health check still waited) leaves the commit standing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +56,8 @@ log = logging.getLogger("edgepbx.firmware")
 # Between two looks at the health of a trial boot.
 HEALTH_POLL_S = 1.0
 FIRMWARE_SIGNATURE_REJECTED = "firmware-signature-rejected"
+# Beside the slot records: held while a trial is committed or rejected.
+VERDICT_LOCK = "edgepbx-slots.lock"
 
 
 class NothingToDo(PbxError):
@@ -304,21 +313,34 @@ class FirmwareService:
 
     # -- step 6: commit or roll back -------------------------------------------------
 
+    @contextmanager
+    def _verdict(self) -> Iterator[None]:
+        """Hold the lock under which a trial is committed or rejected."""
+        with (self.device.boot_dir / VERDICT_LOCK).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def commit(self) -> FirmwareStatus:
         """Make the slot on trial the one booted from now on."""
         self.actor.require(Permission.MANAGE_FIRMWARE)
         booted = self.booted_slot()
-        if not self.in_trial():
-            raise NothingToDo(
-                f"nothing to commit: slot {booted.name} is already the default"
+        with self._verdict():
+            if not self.in_trial():
+                raise NothingToDo(
+                    f"nothing to commit: slot {booted.name} is already the default"
+                )
+            other = self.device.other(booted)
+            records = bootstate.read_records(self.device.boot_dir)
+            if records.get(booted.name, {}).get("state") == bootstate.REJECTED:
+                raise NothingToDo(
+                    f"too late to commit: the trial of slot {booted.name} was "
+                    f"rejected, the device is going back to slot {other.name}"
+                )
+            records.setdefault(booted.name, {})["state"] = bootstate.GOOD
+            bootstate.write_records(self.device.boot_dir, records)
+            self.device.set_boot_choice(
+                bootstate.BootChoice(booted.partition, other.partition)
             )
-        other = self.device.other(booted)
-        records = bootstate.read_records(self.device.boot_dir)
-        records.setdefault(booted.name, {})["state"] = bootstate.GOOD
-        bootstate.write_records(self.device.boot_dir, records)
-        self.device.set_boot_choice(
-            bootstate.BootChoice(booted.partition, other.partition)
-        )
         version = records[booted.name].get("version", "?")
         audit.record(
             self.actor, "commit", "firmware", version, None, {"slot": booted.name}
@@ -342,22 +364,9 @@ class FirmwareService:
         self.actor.require(Permission.MANAGE_FIRMWARE)
         booted = self.booted_slot()
         other = self.device.other(booted)
-        records = bootstate.read_records(self.device.boot_dir)
-        if self.in_trial():
-            records.setdefault(booted.name, {})["state"] = bootstate.REJECTED
-            bootstate.write_records(self.device.boot_dir, records)
-            audit.record(self.actor, "reject", "firmware", booted.name)
-            log.warning(
-                "firmware: slot %s rejected, back to %s", booted.name, other.name
-            )
-            raise_event(
-                catalogue.FIRMWARE_ROLLED_BACK,
-                f"firmware in slot {booted.name} rejected; back to slot {other.name}",
-                object=booted.name,
-                details={"to_slot": other.name},
-            )
-            self.device.reboot(tryboot=False)
+        if self._reject_trial():
             return other.name
+        records = bootstate.read_records(self.device.boot_dir)
         if records.get(other.name, {}).get("state") != bootstate.GOOD:
             raise NothingToDo(
                 f"no release to roll back to: slot {other.name} holds no "
@@ -377,27 +386,81 @@ class FirmwareService:
         self.device.reboot(tryboot=True)
         return other.name
 
+    def _reject_trial(self) -> bool:
+        """Reject the release on trial and reboot into the other slot.
+
+        False, and nothing done, when no trial is running (any more): a
+        commit that came first stands.
+        """
+        booted = self.booted_slot()
+        other = self.device.other(booted)
+        with self._verdict():
+            if not self.in_trial():
+                return False
+            records = bootstate.read_records(self.device.boot_dir)
+            records.setdefault(booted.name, {})["state"] = bootstate.REJECTED
+            bootstate.write_records(self.device.boot_dir, records)
+        audit.record(self.actor, "reject", "firmware", booted.name)
+        log.warning("firmware: slot %s rejected, back to %s", booted.name, other.name)
+        raise_event(
+            catalogue.FIRMWARE_ROLLED_BACK,
+            f"firmware in slot {booted.name} rejected; back to slot {other.name}",
+            object=booted.name,
+            details={"to_slot": other.name},
+        )
+        self.device.reboot(tryboot=False)
+        return True
+
     def confirm(
-        self, problems: Callable[[], list[str]], timeout_s: float
+        self, problems: Callable[[], list[str]], timeout_s: float | None = None
     ) -> FirmwareStatus:
         """After a trial boot: commit once healthy, else roll back.
 
         problems() returns what is wrong (empty when healthy); it is asked
-        again until timeout_s has passed.
+        again until timeout_s (the board's trial_s unless given) has passed.
+        A healthy answer that comes in after that still commits, as long as
+        the rejection has not begun.
         """
         self.actor.require(Permission.MANAGE_FIRMWARE)
         if not self.in_trial():
             return self.status()
-        deadline = time.monotonic() + timeout_s
+        if timeout_s is None:
+            timeout_s = self.device.trial_s
+        slot = self.booted_slot().name
+        log.info("firmware: slot %s on trial, healthy within %.0f s?", slot, timeout_s)
+        started = time.monotonic()
+        deadline = started + timeout_s
+        shown: list[str] = []
         while True:
+            if not self.in_trial():
+                # Committed by hand meanwhile.
+                return self.status()
             found = problems()
             if not found:
+                log.info(
+                    "firmware: slot %s healthy after %.0f s",
+                    slot,
+                    time.monotonic() - started,
+                )
                 return self.commit()
+            if found != shown:
+                # One line each time the picture changes, for the console.
+                log.info(
+                    "firmware: slot %s not healthy yet: %s", slot, "; ".join(found)
+                )
+                shown = found
             if time.monotonic() >= deadline:
                 break
             time.sleep(HEALTH_POLL_S)
-        log.warning("firmware: health check failed: %s", "; ".join(found))
-        back_to = self.rollback()
+        log.warning(
+            "firmware: health check of slot %s failed after %.0f s: %s",
+            slot,
+            time.monotonic() - started,
+            "; ".join(found),
+        )
+        if not self._reject_trial():
+            return self.status()
+        back_to = self.device.other(self.booted_slot()).name
         raise HealthCheckFailed(
             f"health check failed ({'; '.join(found)}); rebooting into slot {back_to}"
         )

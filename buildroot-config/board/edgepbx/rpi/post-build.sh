@@ -72,6 +72,7 @@ mkdir -p "$TARGET_DIR/usr/lib/systemd/system-preset"
 cat >"$TARGET_DIR/usr/lib/systemd/system-preset/50-edgepbx.preset" <<PRESET
 enable edgepbx-grow-data.service
 enable edgepbx-firstboot.service
+enable edgepbx-hostname.service
 enable edgepbx-network.service
 enable edgepbx-agent.service
 enable edgepbx-firmware-confirm.service
