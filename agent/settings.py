@@ -6,7 +6,9 @@ Read from the environment once per process. The defaults are those of
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -23,6 +25,22 @@ DEFAULT_HTTPS_PORT = 8443
 DEFAULT_TFTP_PORT = 6969  # 69 on the device, which runs it with privileges
 # The media relay's control socket, on loopback only (rtpengine's ng protocol).
 DEFAULT_RTPENGINE_PORT = 2223
+
+# Where the running agent listens, written by it at each start into run/:
+# a command that probes the agent (`edgepbx status`, the recovery console)
+# is often started without the agent's variables (a serial console unit, an
+# SSH session, a second terminal beside `make run`) and reads them here.
+LISTENING_RECORD_NAME = "listening.json"
+# Each recorded setting and the variable that, when given, wins over it.
+_RECORDED = {
+    "bind": "EDGEPBX_BIND",
+    "sip_port": "EDGEPBX_SIP_PORT",
+    "sip_tls_port": "EDGEPBX_SIP_TLS_PORT",
+    "http_port": "EDGEPBX_HTTP_PORT",
+    "https_port": "EDGEPBX_HTTPS_PORT",
+    "tftp_port": "EDGEPBX_TFTP_PORT",
+    "rtpengine_ng_port": "EDGEPBX_RTPENGINE_PORT",
+}
 
 
 def _port(name: str, default: int) -> int:
@@ -183,6 +201,45 @@ class Settings:
     @property
     def agent_state_file(self) -> Path:
         return self.run_dir / "agent.json"
+
+    @property
+    def listening_record(self) -> Path:
+        return self.run_dir / LISTENING_RECORD_NAME
+
+    def record_listening(self) -> None:
+        """Write where this agent listens, atomically and for this user alone."""
+        record = {name: getattr(self, name) for name in _RECORDED}
+        path = self.listening_record
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(record, f, indent=2)
+        os.replace(tmp, path)
+
+    def where_agent_listens(self) -> Settings:
+        """These settings with the agent's recorded address and ports in
+        place of the defaults: a variable given here still wins, and with no
+        record (or an unreadable one) the defaults stay. The record of an
+        agent that has stopped is the best guess of where it will listen."""
+        try:
+            record = json.loads(self.listening_record.read_text())
+        except (OSError, ValueError):
+            return self
+        if not isinstance(record, dict):
+            return self
+        found: dict[str, str | int] = {}
+        for name, variable in _RECORDED.items():
+            value = record.get(name)
+            if os.environ.get(variable) or value is None:
+                continue
+            if name == "bind":
+                try:
+                    found[name] = _bind_address(str(value))
+                except InvalidInput:
+                    continue
+            elif isinstance(value, int) and 1 <= value <= 65535:
+                found[name] = value
+        return dataclasses.replace(self, **found)
 
     def environment(self) -> dict[str, str]:
         """These settings as the variables a child process reads them from."""

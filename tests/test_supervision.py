@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
 
 from agent.settings import Settings
 from agent.sip import kamailio_config
-from tests.pbx import RunningPbx
+from tests.pbx import EDGEPBX, RunningPbx
 from tests.sipraw import SipClient
 
 # Registrations are written back to disk this often (kamailio_config).
@@ -148,3 +150,80 @@ def test_a_sip_port_held_by_another_program_is_refused_with_the_setting_named(
     assert result.returncode == 2
     assert f"UDP port {pbx.sip_port} on 127.0.0.1 cannot be used" in result.stderr
     assert "EDGEPBX_SIP_PORT" in result.stderr
+
+
+# Set by the person or the unit that starts the agent; a second terminal, the
+# serial console and an SSH session have none of them.
+_LISTENING_VARIABLES = {
+    "EDGEPBX_DATA_DIR",
+    "EDGEPBX_BIND",
+    "EDGEPBX_SIP_PORT",
+    "EDGEPBX_SIP_TLS_PORT",
+    "EDGEPBX_HTTP_PORT",
+    "EDGEPBX_HTTPS_PORT",
+    "EDGEPBX_TFTP_PORT",
+    "EDGEPBX_RTPENGINE_PORT",
+}
+
+
+def test_status_typed_in_another_terminal_probes_the_agent_where_it_listens(
+    tmp_path,
+):
+    pbx = RunningPbx(tmp_path / "var", bind="127.0.0.2", command="run").start()
+    bare = {k: v for k, v in pbx.env.items() if k not in _LISTENING_VARIABLES}
+
+    def edgepbx(*args: str, **given: str) -> dict:
+        # From the folder `make run` was typed in, as its ./var is found;
+        # the exit code says whether the appliance is ready, the report why.
+        done = subprocess.run(
+            [*EDGEPBX, *args, "--json"],
+            env=dict(bare, **given),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.stdout, done.stderr
+        return json.loads(done.stdout)
+
+    try:
+        status = edgepbx("status")
+        console = edgepbx("console", "--status")
+        told = edgepbx("status", EDGEPBX_BIND="127.0.0.1")
+    finally:
+        pbx.stop()
+    after_stop = edgepbx("status")
+
+    assert status["ready"], status
+    assert status["daemons"]["kamailio"]["answering"]
+    assert status["daemons"]["webadmin"]["answering"]
+    assert status["sip"]["address"] == f"127.0.0.2:{pbx.sip_port}"
+    assert status["web"]["https"] == f"https://127.0.0.2:{pbx.https_port}/"
+    assert console["agent"] == "running"
+    assert console["web_admin"] == "answering"
+    assert console["web_port"] == pbx.https_port
+    assert told["sip"]["address"] == f"127.0.0.1:{pbx.sip_port}"
+    assert not told["daemons"]["webadmin"]["answering"]
+    assert (pbx.data_dir / "run" / "listening.json").stat().st_mode & 0o777 == 0o600
+    assert not after_stop["agent"]["running"]
+    assert after_stop["sip"]["address"] == f"127.0.0.2:{pbx.sip_port}"
+
+
+def test_a_broken_listening_record_leaves_the_defaults_and_a_variable_wins(
+    tmp_path, monkeypatch
+):
+    for variable in _LISTENING_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("EDGEPBX_DATA_DIR", str(tmp_path))
+    settings = Settings.from_environment()
+    settings.run_dir.mkdir()
+    settings.listening_record.write_text('{"bind": "0.0.0.0", "sip_port": 70000')
+    assert settings.where_agent_listens() == settings
+
+    settings.listening_record.write_text('{"bind": "0.0.0.0", "sip_port": 70000}')
+    assert settings.where_agent_listens() == settings
+
+    settings.listening_record.write_text('{"bind": "127.0.0.3", "http_port": 8181}')
+    monkeypatch.setenv("EDGEPBX_HTTP_PORT", "8282")
+    recorded = Settings.from_environment().where_agent_listens()
+    assert (recorded.bind, recorded.http_port) == ("127.0.0.3", 8282)

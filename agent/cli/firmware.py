@@ -107,6 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = command(
         "confirm", confirm, "after a trial boot: commit if healthy, else roll back"
     )
+    p.set_defaults(probes_agent=True)
     p.add_argument(
         "--timeout",
         type=float,

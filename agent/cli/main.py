@@ -425,7 +425,8 @@ def _declare_agent(sub: _OneCommand) -> None:
 
 
 def _declare_status(sub: _OneCommand) -> None:
-    command(sub, "status", status, "is every daemon answering")
+    p = command(sub, "status", status, "is every daemon answering")
+    p.set_defaults(probes_agent=True)
 
 
 def _declare_extension(sub: _OneCommand) -> None:
@@ -631,6 +632,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings.from_environment()
+        if getattr(args, "probes_agent", False):
+            settings = settings.where_agent_listens()
         if getattr(args, "opens_own_data", False):
             # Recovery commands: they must work with the database damaged.
             return args.handler(settings, args)

@@ -69,6 +69,8 @@ class ConsoleRefused(PbxError):
 
 def status(settings: Settings, db: Database) -> dict:
     """Host name, addresses, firmware, and which parts are answering."""
+    # Read at each look: the console often starts before the agent does.
+    settings = settings.where_agent_listens()
     try:
         firmware = FirmwareService(Device.load(), CONSOLE, []).status()
         release = f"{firmware.version or '?'} (slot {firmware.booted_slot})"

@@ -187,6 +187,7 @@ class Agent:
     def run(self, on_ready: Callable[[str | None], None] | None = None) -> None:
         self._take_lock()
         self._check_ports()
+        self.settings.record_listening()
         # Only the agent makes the first administrator, so the one-time
         # password is known to the process that prints the banner.
         self.appliance.accounts.ensure_first_admin()
