@@ -202,6 +202,7 @@ def test_status_typed_in_another_terminal_probes_the_agent_where_it_listens(
     assert console["agent"] == "running"
     assert console["web_admin"] == "answering"
     assert console["web_port"] == pbx.https_port
+    assert console["sip"] == "answering"
     assert told["sip"]["address"] == f"127.0.0.1:{pbx.sip_port}"
     assert not told["daemons"]["webadmin"]["answering"]
     assert (pbx.data_dir / "run" / "listening.json").stat().st_mode & 0o777 == 0o600

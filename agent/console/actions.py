@@ -24,7 +24,7 @@ from agent.accounts.roles import CONSOLE
 from agent.accounts.service import FIRST_ADMIN, AccountService
 from agent.db.offline import Database
 from agent.errors import InvalidInput, PbxError
-from agent.firmware import keys
+from agent.firmware import health, keys
 from agent.firmware.device import Device
 from agent.firmware.slots import FirmwareService
 from agent.network import live
@@ -90,6 +90,10 @@ def status(settings: Settings, db: Database) -> dict:
         if running and web_daemons.https_answering(settings)
         else "not answering",
         "web_port": settings.https_port,
+        "sip": "answering"
+        if running and health.sip_answers_options(settings)
+        else "not answering",
+        "sip_port": settings.sip_port,
         "data_dir": str(settings.data_dir),
     }
 

@@ -128,6 +128,7 @@ class Console:
         self.say(f"database     {report['database']}")
         self.say(f"agent        {report['agent']}")
         self.say(f"web admin    {report['web_admin']}")
+        self.say(f"SIP          {report['sip']} (port {report['sip_port']})")
         for iface in report["interfaces"]:
             state = "up" if iface["up"] else "down"
             for address in iface["addresses"] or ["no address"]:

@@ -14,6 +14,7 @@ import socket
 
 from agent.appliance import Appliance
 from agent.db.migrations import LATEST_VERSION, schema_version
+from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain, sip_host, uri_host
 from agent.status import appliance_status
 from agent.web.daemons import probe_host
@@ -25,9 +26,8 @@ OPTIONS_TIMEOUT_S = 2.0
 SIP_OK = 200
 
 
-def sip_answers_options(appliance: Appliance) -> bool:
+def sip_answers_options(settings: Settings) -> bool:
     """Send one OPTIONS to the PBX itself; true if it answers 200."""
-    settings = appliance.settings
     host = probe_host(settings)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     branch = "z9hG4bK" + secrets.token_hex(8)  # RFC 3261 section 8.1.1.7
@@ -73,6 +73,6 @@ def problems(appliance: Appliance) -> list[str]:
     silent = [name for name, d in report["daemons"].items() if not d["answering"]]
     if silent:
         found.append("not answering: " + ", ".join(silent))
-    if not sip_answers_options(appliance):
+    if not sip_answers_options(appliance.settings):
         found.append("SIP core does not answer OPTIONS")
     return found
