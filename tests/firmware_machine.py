@@ -33,6 +33,7 @@ class Lab:
     machine: SimulatedPi
     key_path: Path
     other_key_path: Path
+    architecture: str = ARCHITECTURE
 
     @property
     def env(self) -> dict[str, str]:
@@ -51,12 +52,13 @@ class Lab:
         version: str = "1.1.0",
         *,
         payload: Path | None = None,
-        architecture: str = ARCHITECTURE,
+        architecture: str | None = None,
         boards: tuple[str, ...] = (BOARD,),
         min_upgrade_from: str = "1.0.0",
         untrusted_key: bool = False,
     ) -> Path:
         payload = payload or self.payload(f"payload-{version}")
+        architecture = architecture or self.architecture
         output = self.root / f"edgepbx-{version}-{architecture}.bundle"
         key = self.other_key_path if untrusted_key else self.key_path
         bundle.build(
@@ -74,7 +76,10 @@ class Lab:
 
 
 def make_lab(
-    root: Path, slot_size: int = SLOT_SIZE, boot_loader: str = "raspberrypi"
+    root: Path,
+    slot_size: int = SLOT_SIZE,
+    boot_loader: str = "raspberrypi",
+    architecture: str = ARCHITECTURE,
 ) -> Lab:
     root.mkdir(parents=True, exist_ok=True)
     key_path = root / "signing.key"
@@ -83,13 +88,13 @@ def make_lab(
     keys.create_key_pair(other, root / "stranger.pub")
     machine = MACHINES[boot_loader].create(
         root / "machine",
-        architecture=ARCHITECTURE,
+        architecture=architecture,
         board=BOARD,
         version=FACTORY_VERSION,
         factory_image=os.urandom(512 * 1024),
         slot_size=slot_size,
     )
-    return Lab(root, machine, key_path, other)
+    return Lab(root, machine, key_path, other, architecture)
 
 
 def running_on_lab(root: Path) -> Iterator[RunningPbx]:

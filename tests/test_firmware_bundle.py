@@ -164,6 +164,27 @@ def test_verify_refuses_a_bad_bundle_and_says_why(lab, pbx_data, kind):
     assert "Traceback" not in result.stderr
 
 
+def test_an_arm64_device_refuses_an_x86_64_bundle_and_takes_its_own(
+    tmp_path, monkeypatch, pbx_data
+):
+    arm = make_lab(tmp_path / "arm-lab", architecture="aarch64")
+    for name, value in arm.env.items():
+        monkeypatch.setenv(name, value)
+
+    foreign = pbx_data.cli(
+        "firmware", "verify", str(arm.bundle("1.1.0", architecture="x86_64"))
+    )
+    own = pbx_data.cli("firmware", "verify", str(arm.bundle("1.1.0")))
+
+    assert foreign.returncode == 2
+    assert (
+        "wrong architecture: the bundle is for x86_64, this device is aarch64"
+        in foreign.stderr
+    )
+    assert own.returncode == 0, own.stderr
+    assert "release 1.1.0" in own.stdout
+
+
 def test_a_good_bundle_verifies_with_exit_status_zero(lab, pbx_data):
     result = pbx_data.cli("firmware", "verify", str(lab.bundle("1.1.0")))
 
