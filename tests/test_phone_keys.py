@@ -58,6 +58,19 @@ def test_blf_park_and_line_keys_are_written_in_order_into_the_phone_file(office)
     assert after == before + 1
 
 
+def test_the_example_keys_the_help_gives_are_accepted(office):
+    helped = office.cli("phone", "keys", "--help")
+    text = " ".join(helped.stdout.split())
+    examples = text.partition("in order: ")[2].partition(" (replaces all)")[0]
+    args = [arg for spec in examples.split(", ") for arg in ("--key", spec)]
+
+    result = office.cli("phone", "keys", MAC, *args, "--json")
+
+    assert len(args) == 6
+    assert result.returncode == 0, result.stderr
+    assert [key["kind"] for key in result.json()] == ["blf", "park", "line"]
+
+
 @pytest.mark.parametrize(
     ("key", "message"),
     [

@@ -11,6 +11,7 @@ import pytest
 
 from agent.provisioning import templates
 from agent.provisioning.vendors import VENDORS
+from agent.sip.park_slots import ParkSettings
 from tests.test_provisioning_files import parse_yealink
 
 MAC = "805ec0aabbcc"
@@ -173,7 +174,14 @@ def test_phone_keys_are_the_phone_s_keys_not_a_dict_method():
 
     written = templates.render_body(body, b"", phone.site, phone)
 
-    assert written == b"line:Line 1;blf:Warehouse;park:Park 701;"
+    assert written == b"line:Line 1;blf:Warehouse;park:Park 7001;"
+
+
+def test_the_sample_phone_s_park_key_is_a_slot_the_appliance_has_by_default():
+    phone = templates.sample_phone(VENDORS["yealink"], "T54W")
+    parks = [key.target for key in phone.keys if key.kind == "park"]
+
+    assert parks and set(parks) <= set(ParkSettings().slots)
 
 
 def every_value(context: dict) -> str:

@@ -295,7 +295,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KIND:TARGET[:LABEL][@LINE]",
-        help="key 1, 2, … in order: blf:102, park:701:Park 1, line:2 (replaces all)",
+        help="key 1, 2, … in order: blf:102, park:7001:Park 1, line:2 (replaces all)",
     )
     keys.add_argument("--clear", action="store_true", help="remove every key")
     override = command(

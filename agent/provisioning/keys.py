@@ -44,7 +44,7 @@ class KeyInfo:
 
 
 def parse_key_spec(spec: str, position: int) -> dict:
-    """``blf:102``, ``park:701:Park 1``, ``line:2`` (CLI and page form) as
+    """``blf:102``, ``park:7001:Park 1``, ``line:2`` (CLI and page form) as
     fields.
 
     The form is KIND:TARGET[:LABEL][@LINE]; a line key's target is its line.

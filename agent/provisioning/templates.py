@@ -102,7 +102,7 @@ def sample_phone(vendor: Vendor, model: str) -> PhoneProfile:
         keys=(
             FunctionKey(1, "line", "", "Line 1", 1),
             FunctionKey(2, "blf", "103", "Warehouse", 1),
-            FunctionKey(3, "park", "701", "Park 701", 1),
+            FunctionKey(3, "park", "7001", "Park 7001", 1),
         ),
         firmware_url=f"{SAMPLE_SITE.http_base}{SAMPLE_FIRMWARE}",
         phonebook_url=phonebook.url(vendor.name, SAMPLE_MAC, SAMPLE_SITE.http_base),

@@ -37,7 +37,7 @@
   % if errors.get('keys'):
   <p class="field-error" id="keys-error">{{errors['keys']}}</p>
   % else:
-  <p class="hint">blf:102 watches extension 102; park:701:Park 1 a park slot; line:2 shows line 2; add @2 to use line 2.</p>
+  <p class="hint">blf:102 watches extension 102; park:7001:Park 1 a park slot; line:2 shows line 2; add @2 to use line 2.</p>
   % end
   <button type="submit">Save keys</button>
 </form>
