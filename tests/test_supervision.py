@@ -210,6 +210,18 @@ def test_status_typed_in_another_terminal_probes_the_agent_where_it_listens(
     assert after_stop["sip"]["address"] == f"127.0.0.2:{pbx.sip_port}"
 
 
+def test_plain_status_names_the_sip_ports_the_json_gives_with_tls(pbx_data):
+    text = pbx_data.cli("status")
+    report = pbx_data.cli("status", "--json").json()
+    sip = report["sip"]
+
+    assert sip["tls_address"] == f"127.0.0.1:{pbx_data.sip_tls_port}"
+    assert (
+        f"sip           {sip['address']} (udp, tcp), {sip['tls_address']} (tls),"
+        f" domain {sip['domain']}"
+    ) in text.stdout
+
+
 def test_a_broken_listening_record_leaves_the_defaults_and_a_variable_wins(
     tmp_path, monkeypatch
 ):

@@ -247,11 +247,20 @@ def status(app: Appliance, args: argparse.Namespace) -> int:
         for name, daemon in report["daemons"].items():
             word = "answering" if daemon["answering"] else "not answering"
             print(f"{name:<13} {word}")
-        sip = report["sip"]
-        print(f"sip           {sip['address']} (udp, tcp), domain {sip['domain']}")
+        print(f"sip           {_sip_line(report['sip'])}")
         print(f"web admin     {report['web']['https']}")
         print(f"extensions    {report['extensions']}")
     return EXIT_OK if report["ready"] else EXIT_NOT_READY
+
+
+def _sip_line(sip: dict) -> str:
+    """Where phones register, as the status JSON gives it: the plain
+    transports on one port, TLS on its own when it is offered."""
+    plain = [name for name in sip["transports"] if name != "tls"]
+    where = [f"{sip['address']} ({', '.join(plain)})"]
+    if "tls" in sip["transports"]:
+        where.append(f"{sip['tls_address']} (tls)")
+    return f"{', '.join(where)}, domain {sip['domain']}"
 
 
 def agent_command(app: Appliance, args: argparse.Namespace) -> int:
