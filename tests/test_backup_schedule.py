@@ -15,11 +15,13 @@ import re
 import tarfile
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from agent.accounts.roles import SYSTEM
 from agent.backup.schedule import BackupSchedule, ScheduledBackups
+from agent.setup import DEFAULT_TIMEZONE
 from tests.test_accounts import settings_in
 from tests.webclient import api_client, signed_in
 
@@ -93,14 +95,19 @@ def test_a_backup_pruned_while_the_list_is_read_is_left_out_not_an_error(tmp_pat
         pruner.join(timeout=5)
 
 
-def test_turning_a_schedule_on_says_the_missed_backup_comes_at_once_and_no_day_if_daily(
+def test_turning_a_schedule_on_says_the_missed_backup_comes_when_the_agent_starts(
     pbx_data,
 ):
     # Hour 0 has always passed today and no backup was made: one is due.
     daily = pbx_data.cli("backup", "schedule", "--frequency", "daily", "--hour", "0")
     assert daily.returncode == 0, daily.stderr
-    assert "the agent makes it at once" in daily.stdout
-    assert pbx_data.cli("backup", "schedule", "--json").json()["weekday"] is None
+    assert "the agent is not running: it makes it when it starts" in daily.stdout
+    assert "at once" not in daily.stdout
+    shown = pbx_data.cli("backup", "schedule", "--json").json()
+    assert shown["weekday"] is None
+    due = dt.datetime.fromisoformat(shown["missing_due_at"])
+    assert due.utcoffset() == dt.timedelta(0)
+    assert due.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).hour == 0
 
     weekly = pbx_data.cli(
         "backup", "schedule", "--frequency", "weekly", "--weekday", "friday", "--json"
@@ -109,7 +116,8 @@ def test_turning_a_schedule_on_says_the_missed_backup_comes_at_once_and_no_day_i
     assert weekly.json()["weekday"] == "friday"
     off = pbx_data.cli("backup", "schedule", "--frequency", "off")
     assert off.stdout.strip() == "scheduled backups: off"
-    assert pbx_data.cli("backup", "schedule", "--json").json()["weekday"] is None
+    shown = pbx_data.cli("backup", "schedule", "--json").json()
+    assert shown["weekday"] is None and shown["missing_due_at"] is None
 
 
 @pytest.mark.parametrize(
@@ -217,6 +225,7 @@ def test_the_agent_makes_the_due_backup_seals_it_and_keeps_the_newest(pbx, tmp_p
     )  # fmt: skip
     assert changed.returncode == 0, changed.stderr
     assert "the newest 2 kept, sealed" in changed.stdout
+    assert "the agent makes it at once (within 30 s)" in changed.stdout
 
     deadline = time.monotonic() + AGENT_MAKES_IT_S
     names: list[str] = []
@@ -229,6 +238,7 @@ def test_the_agent_makes_the_due_backup_seals_it_and_keeps_the_newest(pbx, tmp_p
         time.sleep(1)
 
     assert len(names) == 2 and names[0] not in old, names
+    assert pbx.cli("backup", "schedule", "--json").json()["missing_due_at"] is None
     assert names[1] == old[-1]  # the older two are gone
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == (
         sorted([*names, "keep-me.backup"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from agent.backup.sealing import SealError
 from agent.backup.service import BackupService
 from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
+from agent.supervisor.lock import agent_is_running
 
 EXIT_OK = 0
 
@@ -105,8 +107,10 @@ def schedule(app: Appliance, args: argparse.Namespace) -> int:
         )
     else:
         current = backups.schedule()
+    due = backups.due()
     if args.json:
-        print(json.dumps(current.to_dict(), indent=2))
+        missing = due.astimezone(dt.UTC).isoformat(timespec="seconds") if due else None
+        print(json.dumps(current.to_dict() | {"missing_due_at": missing}, indent=2))
         return EXIT_OK
     if current.frequency == "off":
         print("scheduled backups: off")
@@ -117,14 +121,17 @@ def schedule(app: Appliance, args: argparse.Namespace) -> int:
         f"scheduled backups: {when} at {current.hour:02d}:00, the newest "
         f"{current.keep} kept{sealed}"
     )
-    due = backups.due()
     if due is not None:
         # By design: a schedule turned on, or a box that was off at the
         # hour, makes the backup of the latest scheduled moment at once.
         within = f"{BackupScheduler.CHECK_INTERVAL_S:.0f} s"
+        if agent_is_running(app.settings):
+            when = f"the agent makes it at once (within {within})"
+        else:
+            when = "the agent is not running: it makes it when it starts"
         print(
-            f"the backup due {due:%Y-%m-%d %H:%M} is missing: the agent makes "
-            f"it at once (within {within}), then keeps to the schedule"
+            f"the backup due {due:%Y-%m-%d %H:%M} is missing: {when}, "
+            "then keeps to the schedule"
         )
     return EXIT_OK
 
