@@ -7,12 +7,13 @@ import json
 from agent.appliance import Appliance
 from agent.media import pool
 from agent.rtpengine import daemon as rtpengine_daemon
+from agent.settings import Settings
 from agent.sip.kamailio_config import sip_domain, sip_host
 from agent.supervisor.lock import agent_is_running
 
 
-def web_addresses(appliance: Appliance) -> dict:
-    settings = appliance.settings
+def web_addresses(settings: Settings) -> dict:
+    """The web admin's addresses where these settings have it listen."""
     host = sip_host(settings)
     return {
         "https": f"https://{host}:{settings.https_port}/",
@@ -74,7 +75,7 @@ def appliance_status(appliance: Appliance) -> dict:
             "tls_address": f"{sip_host(settings)}:{settings.sip_tls_port}",
             "domain": sip_domain(settings),
         },
-        "web": web_addresses(appliance),
+        "web": web_addresses(settings),
         "data_dir": str(settings.data_dir),
         "extensions": appliance.extensions.count(),
     }

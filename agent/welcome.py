@@ -66,7 +66,7 @@ def print_welcome(app: Appliance, password: str | None) -> None:
 def _web_admin_lines(app: Appliance, cli: str, password: str | None) -> list[str]:
     """Where the web admin is, and the first password while it is pending."""
     lines = [
-        f"  Web admin            {web_addresses(app)['https']}",
+        f"  Web admin            {web_addresses(app.settings)['https']}",
         f"  Its certificate      SHA-256 {fingerprint(app.settings)}",
     ]
     if password and not app.accounts.first_admin_pending():

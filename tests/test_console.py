@@ -271,6 +271,31 @@ def test_status_as_json_names_the_database_state(pbx):
     assert any(START_ADDRESS in i["addresses"] for i in values["interfaces"])
 
 
+def test_status_gives_the_web_admin_url_where_the_agent_listens_alone(pbx):
+    # The agent's record says where it listens; an SSH session sets no
+    # variable of its own, and the LAN address is not the agent's.
+    _settings(pbx).record_listening()
+    bare = {
+        k: v
+        for k, v in pbx.env.items()
+        if k not in {"EDGEPBX_BIND", "EDGEPBX_HTTPS_PORT"}
+    }
+    done = subprocess.run(
+        [*pbx.prefix, *EDGEPBX, "console"],
+        input="1\nq\n",
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    url = f"https://127.0.0.1:{pbx.https_port}/"
+    assert f"web admin    not answering, {url}" in done.stdout
+    assert f"{LAN_PORT:<12} up    {START_ADDRESS}" in done.stdout
+    assert done.stdout.count("https://") == 1
+
+
 def test_on_a_first_boot_the_console_says_it_is_setting_up_then_works(tmp_path, lan):
     appliance = RunningPbx(tmp_path / "var", netns=lan.appliance)
     serial = SerialLine().start([*appliance.prefix, *EDGEPBX, "console"], appliance.env)

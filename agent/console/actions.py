@@ -30,6 +30,7 @@ from agent.firmware.slots import FirmwareService
 from agent.network import live
 from agent.security.firewall import FirewallService
 from agent.settings import Settings
+from agent.status import web_addresses
 from agent.supervisor.lock import agent_is_running
 from agent.web import daemons as web_daemons
 
@@ -90,6 +91,7 @@ def status(settings: Settings, db: Database) -> dict:
         if running and web_daemons.https_answering(settings)
         else "not answering",
         "web_port": settings.https_port,
+        "web_admin_url": web_addresses(settings)["https"],
         "sip": "answering"
         if running and health.sip_answers_options(settings)
         else "not answering",

@@ -127,15 +127,13 @@ class Console:
         self.say(f"firmware     {report['firmware']}")
         self.say(f"database     {report['database']}")
         self.say(f"agent        {report['agent']}")
-        self.say(f"web admin    {report['web_admin']}")
+        # The agent listens on one address: its URL is the one to type.
+        self.say(f"web admin    {report['web_admin']}, {report['web_admin_url']}")
         self.say(f"SIP          {report['sip']} (port {report['sip_port']})")
         for iface in report["interfaces"]:
             state = "up" if iface["up"] else "down"
             for address in iface["addresses"] or ["no address"]:
                 self.say(f"{iface['name']:<12} {state:<5} {address}")
-                if "/" in address and ":" not in address:
-                    ip = address.split("/")[0]
-                    self.say(f"             https://{ip}:{report['web_port']}/")
         self.say(f"gateway      {report['gateway'] or '-'}")
 
     def network(self) -> None:
