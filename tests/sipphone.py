@@ -13,12 +13,19 @@ looks for a frequency in that recording with a Goertzel filter::
     ):
         assert alice.register() == 200 and bob.register() == 200
         call = alice.call("102")
+        incoming = bob.wait_incoming()  # bob answers by itself
         call.wait_confirmed()
-        incoming = bob.wait_incoming()
         assert call.heard_tone(bob.tone_hz)  # bob's audio reached alice
+        assert incoming.heard_tone(alice.tone_hz)  # and alice's reached bob
         assert not call.heard_tone(alice.tone_hz, timeout=0)
         call.hangup()
-        call.wait_disconnected()
+        incoming.wait_disconnected()
+        bob.wait_message_summary("Voice-Message: 0/0")  # 102 has a voicemail box
+
+A phone answers by itself (``answer_incoming="answer"``, see
+ANSWER_POLICIES); one made with ``answer_incoming="ring"`` rings until the
+test calls ``incoming.answer()``. :meth:`Phone.wait_message_summary` waits
+for a message-summary NOTIFY (RFC 3842) holding the text given.
 
 Why the phones live in another process: pjsua2 allows one Endpoint per
 process, and a failed pjsua assertion aborts the whole process. So the
