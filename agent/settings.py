@@ -43,11 +43,15 @@ _RECORDED = {
 }
 
 
+# A TCP or UDP port a daemon can listen on.
+PORTS = range(1, 65536)
+
+
 def _port(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+    if not raw.isdigit() or int(raw) not in PORTS:
         raise InvalidInput(name, raw, "a port number from 1 to 65535")
     return int(raw)
 
@@ -237,7 +241,7 @@ class Settings:
                     found[name] = _bind_address(str(value))
                 except InvalidInput:
                     continue
-            elif isinstance(value, int) and 1 <= value <= 65535:
+            elif isinstance(value, int) and value in PORTS:
                 found[name] = value
         return dataclasses.replace(self, **found)
 
