@@ -135,3 +135,30 @@ def test_each_refusal_names_the_option_typed_and_changes_nothing(pbx_data):
     assert wrong == []
 
     assert _everything(pbx_data) == before
+
+
+# Command lines argparse itself refuses: an option missing its value, a
+# value of the wrong form, an unknown choice, a required option left out.
+MALFORMED = [
+    (("console", "--status", "--baud", "fast"), "--baud"),
+    (("backup", "schedule", "--frequency", "hourly"), "--frequency"),
+    (("backup", "create"), "--output"),
+    (("token", "revoke", "x1"), "id"),
+    (("extension", "add", "101"), "--name"),
+]
+
+
+def test_a_malformed_command_line_is_refused_as_json_under_json(pbx_data):
+    for args, argument in MALFORMED:
+        plain = pbx_data.cli(*args)
+        as_json = pbx_data.cli(*args, "--json")
+
+        assert plain.returncode == as_json.returncode == 2, args
+        assert plain.stdout == "", args
+        assert plain.stderr.startswith("usage: edgepbx "), args
+        error = as_json.json()["error"]
+        assert error["type"] == "invalid-input", args
+        assert error["field"] == argument, (args, error)
+        assert argument in error["message"], (args, error)
+        # Standard error says it as it does without --json.
+        assert f"error: {error['message']}" in as_json.stderr, args

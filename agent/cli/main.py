@@ -13,9 +13,10 @@ import importlib
 import logging
 import logging.handlers
 import os
+import re
 import sys
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from agent.accounts.roles import CONSOLE, Role
 from agent.cli.output import padded, print_json
@@ -393,6 +394,59 @@ def _dropped_subparsers() -> argparse._SubParsersAction:
     return argparse.ArgumentParser(add_help=False).add_subparsers()
 
 
+class UsageRefused(Exception):
+    """A command line its parser refused (a missing or malformed argument):
+    the parser that refused it and argparse's own message."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """argparse's parser, its refusals raised rather than printed: ``main``
+    shows them, as JSON too when ``--json`` was typed. Every subcommand's
+    parser is of this class, as argparse makes them of their parent's."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageRefused(self, message)
+
+
+# argparse names the argument it refuses at the start of its message
+# ("argument --hour: …") or lists the ones missing ("the following
+# arguments are required: --frequency, NAME").
+_REFUSED_ARGUMENT = re.compile(r"^argument ([^:]+): ")
+_MISSING_ARGUMENTS = "the following arguments are required: "
+
+
+def _argument_refused(message: str) -> str | None:
+    """The argument a refusal of argparse names, the first if it names
+    several; the long option of one written ``-h/--help``."""
+    named = _REFUSED_ARGUMENT.match(message)
+    if named:
+        return named.group(1).split("/")[-1]
+    if message.startswith(_MISSING_ARGUMENTS):
+        return message.removeprefix(_MISSING_ARGUMENTS).split(", ")[0]
+    return None
+
+
+def _usage_refused(refusal: UsageRefused, arguments: list[str]) -> int:
+    """Show a refused command line: its usage and argparse's message on
+    standard error, as argparse does; with ``--json`` also the JSON error
+    every other refusal prints."""
+    if "--json" in arguments:
+        error = {
+            "type": InvalidInput.kind,
+            "field": _argument_refused(refusal.message),
+            "message": refusal.message,
+        }
+        print_json({"error": error})
+    refusal.parser.print_usage(sys.stderr)
+    print(f"{refusal.parser.prog}: error: {refusal.message}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
 def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The parser of ``edgepbx``.
 
@@ -400,7 +454,7 @@ def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser
     the others then have their name and help, enough for ``--help`` and
     for the error of an unknown command, and their modules stay unimported.
     """
-    parser = argparse.ArgumentParser(
+    parser = _CommandParser(
         prog="edgepbx", description="Run and manage the edgepbx phone system."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -623,12 +677,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     parser = build_parser(_command_named(arguments))
     _name_each_command_its_parser(parser)
-    args, unknown = parser.parse_known_args(arguments)
-    if unknown:
-        # Said by the command's own parser, with that command's usage.
-        getattr(args, "command_parser", parser).error(
-            f"unrecognized arguments: {' '.join(unknown)}"
-        )
+    try:
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:
+            # Said by the command's own parser, with that command's usage.
+            getattr(args, "command_parser", parser).error(
+                f"unrecognized arguments: {' '.join(unknown)}"
+            )
+    except UsageRefused as refusal:
+        return _usage_refused(refusal, arguments)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
