@@ -20,7 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.accounts.roles import SYSTEM
-from agent.backup.schedule import BackupSchedule, ScheduledBackups
+from agent.backup.schedule import (
+    WEEKDAY_ONLY_WEEKLY,
+    BackupSchedule,
+    ScheduledBackups,
+)
 from agent.setup import DEFAULT_TIMEZONE
 from tests.test_accounts import settings_in
 from tests.webclient import api_client, signed_in
@@ -150,7 +154,7 @@ def test_an_hour_in_other_digits_than_0_to_9_is_refused_by_the_cli_and_the_page(
     set_up = pbx.cli("backup", "schedule", "--frequency", "daily", "--hour", "2")
     assert set_up.returncode == 0, set_up.stderr
     web = signed_in(pbx, "super-administrator")
-    form = {"frequency": "daily", "weekday": "sunday", "hour": "\u0663", "keep": "5"}
+    form = {"frequency": "daily", "weekday": "", "hour": "\u0663", "keep": "5"}
 
     by_cli = pbx.cli("backup", "schedule", "--hour", "\u0663")
     by_page = web.post_form("/system/backup-schedule", form, csrf_from="/system")
@@ -167,6 +171,45 @@ def test_an_hour_in_other_digits_than_0_to_9_is_refused_by_the_cli_and_the_page(
     assert "digits 0 to 9" in field_error(by_page, "hour")
     assert "digits 0 to 9" in field_error(kept_by_page, "keep")
     assert (shown["hour"], shown["keep"]) == (2, 7)
+
+
+def test_a_day_for_a_daily_schedule_is_refused_by_the_cli_the_api_and_the_page(
+    pbx,
+):
+    set_up = pbx.cli("backup", "schedule", "--frequency", "weekly", "--hour", "2")
+    assert set_up.returncode == 0, set_up.stderr
+    api = api_client(pbx, "super-administrator")
+    web = signed_in(pbx, "super-administrator")
+    rule = f"{WEEKDAY_ONLY_WEEKLY} (the schedule is daily)"
+
+    by_cli = pbx.cli(
+        "backup", "schedule", "--frequency", "daily", "--weekday", "monday", "--json"
+    )
+    by_api = api.request(
+        "PUT",
+        "/api/v1/backups/schedule",
+        json_body={"frequency": "daily", "weekday": "monday"},
+    )
+    form = {"frequency": "daily", "weekday": "monday", "hour": "2", "keep": "7"}
+    by_page = web.post_form("/system/backup-schedule", form, csrf_from="/system")
+    shown = pbx.cli("backup", "schedule", "--json").json()
+
+    assert refused(by_cli, "--weekday") == f'--weekday "monday": {rule}'
+    assert by_api.status == 422
+    assert (by_api.json()["field"], by_api.json()["detail"]) == (
+        "weekday",
+        f'weekday "monday": {rule}',
+    )
+    assert by_page.status == 422
+    assert field_error(by_page, "weekday") == f'weekday "monday": {rule}'
+    assert (shown["frequency"], shown["weekday"]) == ("weekly", "sunday")
+
+    # The page's daily schedule sends no day, and is saved.
+    daily = web.post_form(
+        "/system/backup-schedule", form | {"weekday": ""}, csrf_from="/system"
+    )
+    assert daily.status == 303
+    assert pbx.cli("backup", "schedule", "--json").json()["frequency"] == "daily"
 
 
 def test_a_short_passphrase_is_refused_and_never_echoed(pbx_data, tmp_path):

@@ -25,7 +25,8 @@ SCHEMAS: dict = {
                 "type": ["string", "null"],
                 "enum": [*WEEKDAYS, None],
                 "description": "the day of weekly backups; null when daily or "
-                "off (a PUT's null keeps the stored day)",
+                "off (a PUT's null keeps the stored day; a day with a daily or "
+                "off schedule is refused)",
             },
             "keep": {
                 "type": "integer",

@@ -88,14 +88,14 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 if template["kind"] == template_kind:
                     template.update(template_form or {})
         schedule, stored, restore, restore_refused = None, [], None, None
+        stored_weekday = ""
         if principal.can(Permission.MANAGE_BACKUPS):
             backups = ScheduledBackups(appliance.settings, appliance.key, principal)
             current = backups.schedule()
-            # The day list shows the stored day even for daily backups, so a
-            # switch to weekly keeps it.
-            schedule = (
-                current.to_dict() | {"weekday": current.weekday} | (schedule_form or {})
-            )
+            # A daily schedule has no day (one sent with it is refused); the
+            # stored day is what a switch to weekly keeps.
+            schedule = current.to_dict() | (schedule_form or {})
+            stored_weekday = current.weekday
             stored = backups.stored()
             restores = BackupService(appliance.settings, principal)
             restore, restore_refused = restores.pending(), restores.refused_restore()
@@ -113,6 +113,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             template_kind=template_kind,
             template_notice=template_notice,
             schedule=schedule,
+            stored_weekday=stored_weekday,
             stored=stored,
             frequencies=FREQUENCIES,
             weekdays=WEEKDAYS,

@@ -49,6 +49,9 @@ DEFAULT_KEEP = 7
 KEEP_RANGE = (1, 100)
 KEEP_RULE = f"{KEEP_RANGE[0]} to {KEEP_RANGE[1]} backups"
 HOUR_RULE = "a whole hour from 0 to 23"
+WEEKDAY_RULE = "a day such as sunday"
+#: A daily schedule has no day, and one given with it would be dropped.
+WEEKDAY_ONLY_WEEKLY = "a day only for a weekly schedule"
 #: Night-time, when nobody calls and the card has time.
 DEFAULT_HOUR = 3
 SCHEDULED_NAME = re.compile(r"^scheduled-\d{8}T\d{6}Z\.backup$")
@@ -150,8 +153,15 @@ class ScheduledBackups:
                 raise InvalidInput("hour", hour, HOUR_RULE)
             stored["hour"] = hour
         if weekday is not None:
-            if weekday.lower() not in WEEKDAYS:
-                raise InvalidInput("weekday", weekday, "a day such as sunday")
+            if not isinstance(weekday, str) or weekday.lower() not in WEEKDAYS:
+                raise InvalidInput("weekday", weekday, WEEKDAY_RULE)
+            schedule_is = stored.get("frequency", "off")
+            if schedule_is != "weekly":
+                raise InvalidInput(
+                    "weekday",
+                    weekday,
+                    f"{WEEKDAY_ONLY_WEEKLY} (the schedule is {schedule_is})",
+                )
             stored["weekday"] = weekday.lower()
         if keep is not None:
             low, high = KEEP_RANGE

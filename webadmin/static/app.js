@@ -21,3 +21,14 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     button.textContent = "Copied";
   });
 }
+
+// A scheduled backup's day is for a weekly schedule alone: cleared when the
+// schedule turns daily or off, the stored day back when it turns weekly.
+const frequency = document.getElementById("frequency");
+const weekday = document.getElementById("weekday");
+if (frequency && weekday && "weeklyDay" in weekday.dataset) {
+  frequency.addEventListener("change", () => {
+    const weekly = frequency.value === "weekly";
+    weekday.value = weekly ? weekday.value || weekday.dataset.weeklyDay : "";
+  });
+}

@@ -306,11 +306,15 @@ against a dead card: download one now and then and keep it elsewhere.</p>
   <p class="field-error" id="frequency-error">{{errors['frequency']}}</p>
   % end
   <label for="weekday">Day (weekly)</label>
-  <select id="weekday" name="weekday">
+  <select id="weekday" name="weekday" data-weekly-day="{{stored_weekday}}"{{!' aria-invalid="true" aria-describedby="weekday-error"' if errors.get('weekday') else ''}}>
+    <option value=""{{' selected' if not schedule['weekday'] else ''}}>None (daily or off)</option>
     % for day in weekdays:
     <option value="{{day}}"{{' selected' if schedule['weekday'] == day else ''}}>{{day.capitalize()}}</option>
     % end
   </select>
+  % if errors.get('weekday'):
+  <p class="field-error" id="weekday-error">{{errors['weekday']}}</p>
+  % end
   % for name, label, hint in (('hour', 'Hour', '0 to 23'), ('keep', 'Backups kept', '1 to 100; older scheduled backups are removed')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="text" inputmode="numeric" value="{{schedule[name]}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
