@@ -21,6 +21,8 @@ import pytest
 
 from agent.accounts.roles import SYSTEM
 from agent.backup.schedule import (
+    HOUR_RULE,
+    KEEP_RULE,
     WEEKDAY_ONLY_WEEKLY,
     BackupSchedule,
     ScheduledBackups,
@@ -166,11 +168,21 @@ def test_an_hour_in_other_digits_than_0_to_9_is_refused_by_the_cli_and_the_page(
     shown = pbx.cli("backup", "schedule", "--json").json()
 
     assert by_cli.returncode == 2
-    assert "--hour" in by_cli.stderr and "digits 0 to 9" in by_cli.stderr
+    assert by_cli.stderr.endswith(f'edgepbx: --hour "\u0663": {HOUR_RULE}\n')
     assert by_page.status == kept_by_page.status == 422
-    assert "digits 0 to 9" in field_error(by_page, "hour")
-    assert "digits 0 to 9" in field_error(kept_by_page, "keep")
+    assert field_error(by_page, "hour") == f'hour "\u0663": {HOUR_RULE}'
+    assert field_error(kept_by_page, "keep") == f'keep "\u0665": {KEEP_RULE}'
     assert (shown["hour"], shown["keep"]) == (2, 7)
+
+
+@pytest.mark.parametrize("hour", ["-1", "24", "x"])
+def test_an_hour_outside_0_to_23_is_refused_in_one_wording_however_typed(
+    pbx_data, hour
+):
+    result = pbx_data.cli("backup", "schedule", "--hour", hour, "--json")
+
+    assert refused(result, "--hour") == f'--hour "{hour}": {HOUR_RULE}'
+    assert result.stderr.endswith(f'\nedgepbx: --hour "{hour}": {HOUR_RULE}\n')
 
 
 def test_a_day_for_a_daily_schedule_is_refused_by_the_cli_the_api_and_the_page(

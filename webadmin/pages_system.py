@@ -24,6 +24,7 @@ from agent.backup.schedule import (
     KEEP_RULE,
     WEEKDAYS,
     ScheduledBackups,
+    number_as_typed,
 )
 from agent.backup.service import BackupService
 from agent.errors import Forbidden, InvalidInput, PbxError
@@ -376,12 +377,10 @@ def _other_slot(status: FirmwareStatus | None) -> str | None:
     return next((s.name for s in status.slots if not s.booted), None)
 
 
-def _whole(field: str, text: str, rule: str) -> int:
-    """A form's whole number, which must be filled in; the range is the
-    service's to check."""
+def _whole(field: str, text: str, rule: str) -> int | str:
+    """A form's number, which must be filled in; the rest is the service's
+    to check, in its own words for "24" and "-1" and "x" alike."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput(field, None, f"required: {rule}")
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidInput(field, text, "a whole number (digits 0 to 9)")
-    return int(text)
+    return number_as_typed(text)

@@ -55,6 +55,14 @@ WEEKDAY_ONLY_WEEKLY = "a day only for a weekly schedule"
 #: Night-time, when nobody calls and the card has time.
 DEFAULT_HOUR = 3
 SCHEDULED_NAME = re.compile(r"^scheduled-\d{8}T\d{6}Z\.backup$")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def number_as_typed(text: str) -> int | str:
+    """An hour or a count as the command line or the form gave it: a whole
+    number, sign and all ("-1", "24"), else the text itself, so that
+    ``set_schedule`` refuses either with its own rule."""
+    return int(text) if _INTEGER.fullmatch(text) else text
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,14 @@ from pathlib import Path
 from agent import local_time
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
-from agent.backup.schedule import WEEKDAYS, BackupScheduler, ScheduledBackups
+from agent.backup.schedule import (
+    WEEKDAYS,
+    BackupScheduler,
+    ScheduledBackups,
+    number_as_typed,
+)
 from agent.backup.sealing import SealError
 from agent.backup.service import BackupService
-from agent.cli.parsers import whole_number
 from agent.errors import InvalidInput
 from agent.supervisor.lock import agent_is_running
 
@@ -186,11 +190,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "show or change the scheduled backups kept on the box",
     )
     p.add_argument("--frequency", choices=("off", "daily", "weekly"))
+    # The hour and the count are the service's to check: one wording for
+    # "24" and "-1" alike.
     p.add_argument(
-        "--hour", type=whole_number, help="0-23, in the appliance's time zone"
+        "--hour", type=number_as_typed, help="0-23, in the appliance's time zone"
     )
     p.add_argument("--weekday", choices=WEEKDAYS, help="for weekly backups")
-    p.add_argument("--keep", type=whole_number, help="how many scheduled backups stay")
+    p.add_argument(
+        "--keep", type=number_as_typed, help="how many scheduled backups stay"
+    )
     p.add_argument(
         "--no-passphrase", action="store_true", help="stop sealing scheduled backups"
     )
