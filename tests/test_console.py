@@ -271,6 +271,19 @@ def test_status_as_json_names_the_database_state(pbx):
     assert any(START_ADDRESS in i["addresses"] for i in values["interfaces"])
 
 
+def test_status_in_plain_text_reads_as_the_status_screen_addresses_and_all(pbx):
+    printed = pbx.cli("console", "--status")
+    screen = _menu_stdin(pbx, "1", "q")
+
+    assert printed.returncode == screen.returncode == 0, printed.stderr
+    lines = printed.stdout.splitlines()
+    assert lines[0].startswith("host name    ")
+    assert f"{LAN_PORT:<12} up    {START_ADDRESS}" in lines
+    assert f"web admin    not answering, https://{pbx.bind}:{pbx.https_port}/" in lines
+    assert "web_admin_url" not in printed.stdout
+    assert [line for line in lines if line not in screen.stdout] == []
+
+
 def test_status_gives_the_web_admin_url_where_the_agent_listens_alone(pbx):
     # The agent's record says where it listens; an SSH session sets no
     # variable of its own, and the LAN address is not the agent's.

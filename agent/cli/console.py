@@ -14,7 +14,7 @@ import sys
 
 from agent.cli.parsers import whole_number
 from agent.console import actions
-from agent.console.menu import Console
+from agent.console.menu import Console, status_lines
 from agent.console.terminal import DEFAULT_BAUD, SerialTerminal, StreamTerminal
 from agent.db import offline
 from agent.settings import Settings
@@ -34,9 +34,7 @@ def console(settings: Settings, args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(report, indent=2))
             else:
-                for key, value in report.items():
-                    if key != "interfaces":
-                        print(f"{key:<12} {value}")
+                print("\n".join(status_lines(report)))
             return EXIT_OK
         if args.serial:
             terminal = SerialTerminal.open(args.serial, args.baud)

@@ -32,6 +32,27 @@ SHELL_ATTEMPTS = 3
 WRONG_PASSWORD_DELAY_S = 1.0
 
 
+def status_lines(report: dict) -> list[str]:
+    """The status screen: what ``actions.status`` found, one line a fact,
+    every address of every interface on a line of its own. The same lines
+    as ``edgepbx console --status`` prints."""
+    lines = [
+        f"host name    {report['hostname']}",
+        f"firmware     {report['firmware']}",
+        f"database     {report['database']}",
+        f"agent        {report['agent']}",
+        # The agent listens on one address: its URL is the one to type.
+        f"web admin    {report['web_admin']}, {report['web_admin_url']}",
+        f"SIP          {report['sip']} (port {report['sip_port']})",
+    ]
+    for iface in report["interfaces"]:
+        state = "up" if iface["up"] else "down"
+        for address in iface["addresses"] or ["no address"]:
+            lines.append(f"{iface['name']:<12} {state:<5} {address}")
+    lines.append(f"gateway      {report['gateway'] or '-'}")
+    return lines
+
+
 class Leave(Exception):
     """The person left (quit, or the line closed)."""
 
@@ -122,19 +143,8 @@ class Console:
     # -- choices ---------------------------------------------------------------
 
     def show_status(self) -> None:
-        report = actions.status(self.settings, self.db)
-        self.say(f"host name    {report['hostname']}")
-        self.say(f"firmware     {report['firmware']}")
-        self.say(f"database     {report['database']}")
-        self.say(f"agent        {report['agent']}")
-        # The agent listens on one address: its URL is the one to type.
-        self.say(f"web admin    {report['web_admin']}, {report['web_admin_url']}")
-        self.say(f"SIP          {report['sip']} (port {report['sip_port']})")
-        for iface in report["interfaces"]:
-            state = "up" if iface["up"] else "down"
-            for address in iface["addresses"] or ["no address"]:
-                self.say(f"{iface['name']:<12} {state:<5} {address}")
-        self.say(f"gateway      {report['gateway'] or '-'}")
+        for line in status_lines(actions.status(self.settings, self.db)):
+            self.say(line)
 
     def network(self) -> None:
         service = NetworkService(self.settings, CONSOLE)
