@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 
 import pytest
@@ -106,6 +107,8 @@ def test_serial_console_sets_a_static_address_and_resets_the_admin_password(
     assert lan.default_gateway() == ROUTER_OTHER
 
     line.choose("3")
+    line.expect(r"reset the web admin password .*\(yes/no\) \[no\]: ")
+    line.type("yes")
     password = line.expect(r"one-time password: (\S+)").group(1)
 
     app = Appliance.open(_settings(pbx))
@@ -253,6 +256,30 @@ def test_factory_reset_asks_twice_then_erases_the_data_and_reboots(pbx):
     assert (pbx.marks / "rebooted").exists()
 
 
+def test_the_admin_password_reset_asks_first_and_is_audited_as_where_it_came_from(
+    pbx,
+):
+    declined = _menu_stdin(pbx, "3", "no", "q")
+    by_console = _menu_stdin(pbx, "3", "yes", "q")
+    by_shell = pbx.cli("admin", "reset-password")
+
+    assert declined.returncode == by_console.returncode == by_shell.returncode == 0
+    assert "password kept" in declined.stdout
+    assert "one-time password" not in declined.stdout
+    assert "one-time password: " in by_console.stdout
+    assert "account admin: password reset by console" in by_console.stderr
+    assert "account admin: password reset by command line" in by_shell.stderr
+    db = sqlite3.connect(pbx.data_dir / "db" / "edgepbx.sqlite")
+    try:
+        actors = db.execute(
+            "SELECT actor FROM audit_log WHERE action = 'reset-password' "
+            "AND object_id = 'admin' ORDER BY id"
+        ).fetchall()
+    finally:
+        db.close()
+    assert actors == [("console",), ("command line",)]
+
+
 def test_reboot_and_power_off_run_the_configured_commands_once_confirmed(pbx):
     declined = _menu_stdin(pbx, "10", "no", "q")
     assert declined.returncode == 0
@@ -320,6 +347,8 @@ def test_on_a_first_boot_the_console_says_it_is_setting_up_then_works(tmp_path, 
         serial.expect(r"refused: the appliance is still setting up")
         _appliance_with_admin(appliance)  # the agent's first start, meanwhile
         serial.choose("3")
+        serial.expect(r"\(yes/no\) \[no\]: ")
+        serial.type("yes")
         serial.expect(r"one-time password: \S+")
         serial.type("")
         serial.expect(r"choose: ")

@@ -231,5 +231,8 @@ class Principal:
 
 #: Whoever has a shell on the appliance already owns it; the CLI acts as them.
 CONSOLE = Principal("console", Role.SUPER_ADMINISTRATOR)
+#: The same owner at a shell, named apart from the recovery console where
+#: the audit log must say which of the two reset a password.
+COMMAND_LINE = Principal("command line", Role.SUPER_ADMINISTRATOR)
 #: The agent's own housekeeping (re-hashing after a domain change, the banner).
 SYSTEM = Principal("system", Role.SUPER_ADMINISTRATOR)

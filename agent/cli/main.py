@@ -18,7 +18,7 @@ import sys
 from collections.abc import Collection
 from typing import TYPE_CHECKING, NoReturn
 
-from agent.accounts.roles import CONSOLE, Role
+from agent.accounts.roles import COMMAND_LINE, CONSOLE, Role
 from agent.cli.output import padded, print_json
 from agent.cli.parsers import (
     EXTENSION_ARGUMENT,
@@ -161,7 +161,8 @@ def _password_argument(args: argparse.Namespace) -> str | None:
 
 
 def admin_reset_password(app: Appliance, args: argparse.Namespace) -> int:
-    password = app.accounts.reset_password(CONSOLE, args.username)
+    # The recovery console resets it too: the audit log tells the two apart.
+    password = app.accounts.reset_password(COMMAND_LINE, args.username)
     # The account's own name, not the text typed: that may hold anything.
     username = app.accounts.get(CONSOLE, args.username).username
     if args.json:

@@ -103,7 +103,9 @@ def status(settings: Settings, db: Database) -> dict:
 # -- accounts and firewall -------------------------------------------------------
 
 
-def reset_admin_password(db: Database, username: str = FIRST_ADMIN) -> str:
+def require_accounts(db: Database) -> None:
+    """Refuse, saying why, when the web admin's accounts cannot be reached:
+    before the console asks whether to reset a password it could not."""
     if db.setting_up:
         raise ConsoleRefused(
             "the appliance is still setting up: its admin account exists once "
@@ -114,6 +116,11 @@ def reset_admin_password(db: Database, username: str = FIRST_ADMIN) -> str:
             f"the database cannot be opened ({db.problem}): restore a backup "
             "(edgepbx backup restore FILE) or make a factory reset"
         )
+
+
+def reset_admin_password(db: Database, username: str = FIRST_ADMIN) -> str:
+    require_accounts(db)
+    assert db.appliance is not None  # require_accounts refused otherwise
     return AccountService(db.appliance.key).reset_password(CONSOLE, username)
 
 

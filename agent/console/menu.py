@@ -172,6 +172,10 @@ class Console:
             self.say("previous network settings back")
 
     def reset_admin_password(self) -> None:
+        actions.require_accounts(self.db)
+        if not self.yes("reset the web admin password and end its sessions"):
+            self.say("password kept")
+            return
         password = actions.reset_admin_password(self.db)
         self.say("account admin: password reset, every session ended")
         self.say(f"one-time password: {password}")
