@@ -448,7 +448,8 @@ def test_a_stop_sends_the_carrier_its_bye_for_a_caller_in_an_ivr(office):
         with open(pbx.log_path, "rb") as log:
             log.seek(log_from)
             stopped = log.read().decode("utf-8", "replace")
-        assert "agent: 1 calls in progress ended" in stopped
+        assert "agent: 1 call in progress ended" in stopped
+        assert "1 calls" not in stopped
     pbx.start()
     row = record_of(pbx, DID_IVR)
     assert (row["dst"], row["disposition"]) == ("500", "answered")

@@ -49,6 +49,7 @@ from agent.voicemail.service import VoicemailService
 from agent.web import daemons as web_daemons
 from agent.web.certificate import ensure_certificate
 from agent.welcome import write_console_banner
+from agent.wording import counted
 from provisioning_server.supervision import provisioning_spec
 
 log = logging.getLogger("edgepbx.agent")
@@ -273,13 +274,15 @@ class Agent:
             sip_address = (self.settings.bind, self.settings.sip_port)
             ended = dialogs.end_all(rpc, sip_address, CUT_CALLS_WITHIN_S)
             if ended:
-                log.info("agent: %d calls in progress ended", len(ended))
+                log.info("agent: %s in progress ended", counted(len(ended), "call"))
         closed = records.close_cut_calls(time.time(), records.CUT_STOPPED)
         # After the closing: a call whose end came in before it is marked
         # here, one whose end comes in later finds its record closed.
         closed += records.mark_cut([c.call_id for c in ended], records.CUT_STOPPED)
         if closed:
-            log.info("call records: %d calls closed as cut by the stop", closed)
+            log.info(
+                "call records: %s closed as cut by the stop", counted(closed, "call")
+            )
 
     def _close_calls_cut_while_down(self) -> None:
         """Calls still open from before this start were cut when the PBX
@@ -291,7 +294,8 @@ class Agent:
         closed = records.close_cut_calls(last_alive, records.CUT_WENT_DOWN)
         if closed:
             log.info(
-                "call records: %d calls closed, cut while the PBX was down", closed
+                "call records: %s closed, cut while the PBX was down",
+                counted(closed, "call"),
             )
 
     @property
