@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from agent.provisioning.credentials import digest_response, parse_authorization
+from agent.provisioning.vendors import vendor as vendor_named
 from tests.pbx import RunningPbx
 from tests.test_provisioning_files import grandstream_values, parse_yealink
 from tests.webclient import api_client
@@ -138,6 +139,36 @@ def test_a_wrong_key_over_the_api_is_a_problem_naming_the_field(office, admin):
     assert refused.status == 422
     assert refused.json()["field"] == "target"
     assert admin.get(f"/api/v1/phones/{MAC}/keys").json() == before
+
+
+BLF_102 = {"position": 1, "kind": "blf", "target": "102"}
+#: The Yealink T54W's keys, as its vendor module writes them.
+T54W_KEYS = vendor_named("yealink").keys_for("T54W")
+ON_THIS_PHONE = f"1 to {T54W_KEYS} on this phone"
+NOT_A_POSITION = f"a whole number: {ON_THIS_PHONE}"
+A_SLOT = "a park slot, 7001 to 7008"
+
+
+@pytest.mark.parametrize(
+    ("key", "detail"),
+    [
+        ({"kind": "blf", "target": "102"}, f"position: required: {ON_THIS_PHONE}"),
+        (BLF_102 | {"position": "1"}, f'position "1": {NOT_A_POSITION}'),
+        (BLF_102 | {"position": 1.5}, f'position "1.5": {NOT_A_POSITION}'),
+        (BLF_102 | {"position": True}, f'position "True": {NOT_A_POSITION}'),
+        (BLF_102 | {"position": 99}, f'position "99": {ON_THIS_PHONE}'),
+        ({"position": 1, "target": "102"}, "kind: required: one of line, blf, park"),
+        ({"position": 1, "kind": "blf"}, "target: required: an existing extension"),
+        ({"position": 1, "kind": "park"}, f"target: required: {A_SLOT}"),
+        (BLF_102 | {"line": "1"}, 'line "1": a whole number: a line of this phone (1)'),
+        (BLF_102 | {"line": 2}, 'line "2": a line of this phone (1)'),
+    ],
+)  # fmt: skip
+def test_each_wrong_key_over_the_api_says_its_own_rule(office, admin, key, detail):
+    refused = admin.request("PUT", f"/api/v1/phones/{MAC}/keys", json_body=[key])
+
+    assert refused.status == 422
+    assert refused.json()["detail"] == detail
 
 
 def test_a_phone_that_must_authenticate_gets_its_file_only_with_its_password(

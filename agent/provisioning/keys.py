@@ -93,6 +93,20 @@ def _int_field(name: str, value: str) -> int:
         raise InvalidInput(name, value, "a whole number") from None
 
 
+def _number_in(fields: dict, name: str, rule: str, default: int | None = None) -> int:
+    """A key's whole-number field: "required" when it is left out (unless it
+    has a default), "a whole number" when it is another type (text, a
+    fraction, true), each with rule, the range the number must be in."""
+    if name not in fields and default is not None:
+        return default
+    value = fields.get(name)
+    if value is None:
+        raise InvalidInput(name, None, f"required: {rule}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(name, value, f"a whole number: {rule}")
+    return value
+
+
 class PhoneKeyService:
     def __init__(self, actor: Principal) -> None:
         self.actor = actor
@@ -170,30 +184,41 @@ class PhoneKeyService:
         return sorted(checked, key=lambda key: key.position)
 
     def _key(self, fields: dict, most: int, lines: set[int]) -> KeyInfo:
-        position = fields.get("position")
-        if not isinstance(position, int) or not 1 <= position <= most:
-            raise InvalidInput("position", position, f"1 to {most} on this phone")
+        # Each refusal says its own rule: a field left out is "required", a
+        # value of the wrong type "a whole number", one out of range the range.
+        where = f"1 to {most} on this phone"
+        position = _number_in(fields, "position", where)
+        if not 1 <= position <= most:
+            raise InvalidInput("position", position, where)
+        kinds = "one of " + ", ".join(KINDS)
         kind = fields.get("kind")
+        if kind in (None, ""):
+            raise InvalidInput("kind", None, f"required: {kinds}")
         if kind not in KINDS:
-            raise InvalidInput("kind", kind, "one of " + ", ".join(KINDS))
-        line = fields.get("line", 1)
-        if not isinstance(line, int) or line not in lines:
-            shown = ", ".join(str(n) for n in sorted(lines))
-            raise InvalidInput("line", line, f"a line of this phone ({shown})")
+            raise InvalidInput("kind", kind, kinds)
+        shown = ", ".join(str(n) for n in sorted(lines))
+        of_this_phone = f"a line of this phone ({shown})"
+        line = _number_in(fields, "line", of_this_phone, default=1)
+        if line not in lines:
+            raise InvalidInput("line", line, of_this_phone)
         target = str(fields.get("target") or "").strip()
         label = str(fields.get("label") or "").strip()
         if kind == "blf":
+            existing = "an existing extension"
+            if not target:
+                raise InvalidInput("target", None, f"required: {existing}")
             extension = Extension.get_or_none(Extension.number == target)
             if extension is None:
-                raise InvalidInput("target", target, "an existing extension")
+                raise InvalidInput("target", target, existing)
             # A long name is cut for the key; a label typed too long is refused.
             label = label or extension.display_name[:LABEL_MAX].rstrip()
         elif kind == "park":
             slots = current_settings().slots
+            a_slot = f"a park slot, {slots[0]} to {slots[-1]}"
+            if not target:
+                raise InvalidInput("target", None, f"required: {a_slot}")
             if target not in slots:
-                raise InvalidInput(
-                    "target", target, f"a park slot, {slots[0]} to {slots[-1]}"
-                )
+                raise InvalidInput("target", target, a_slot)
             label = label or f"Park {target}"
         else:
             target = ""
