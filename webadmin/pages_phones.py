@@ -127,6 +127,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             info = service.get(mac)
             keys = PhoneKeyService(principal)
             key_list = keys.keys(info.mac)
+            no_keys = keys.no_keys_reason(info.mac)
             overrides = keys.overrides(info.mac)
         except (Forbidden, NotFound) as exc:
             return refused(exc)
@@ -148,6 +149,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             phone=info,
             admin_password=password,
             keys=key_list,
+            no_keys=no_keys,
             credentials=credentials,
             modes=PHONE_MODES,
             values=shown,

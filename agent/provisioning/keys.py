@@ -93,6 +93,13 @@ def _int_field(name: str, value: str) -> int:
         raise InvalidInput(name, value, "a whole number") from None
 
 
+def _no_keys_reason(row: Phone) -> str | None:
+    maker = vendor_named(row.vendor)
+    if maker.keys_for(row.model) > 0:
+        return None
+    return f"{maker.title} {row.model}: no programmable keys the PBX can write"
+
+
 def _number_in(fields: dict, name: str, rule: str, default: int | None = None) -> int:
     """A key's whole-number field: "required" when it is left out (unless it
     has a default), "a whole number" when it is another type (text, a
@@ -163,16 +170,19 @@ class PhoneKeyService:
 
     # -- rules -----------------------------------------------------------------
 
+    def no_keys_reason(self, mac: str) -> str | None:
+        """Why this phone has no keys to set, for a model the PBX writes no
+        keys for (a Grandstream GXV); None when it has some."""
+        self.actor.require(Permission.VIEW_EXTENSIONS)
+        return _no_keys_reason(find_phone(mac, self.actor))
+
     def validate_keys(self, row: Phone, keys: list[dict]) -> list[KeyInfo]:
         maker = vendor_named(row.vendor)
         lines = {line.line for line in PhoneLine.select().where(PhoneLine.phone == row)}
         most = maker.keys_for(row.model)
-        if keys and most == 0:
-            raise InvalidInput(
-                "keys",
-                None,
-                f"{maker.title} {row.model}: no programmable keys the PBX can write",
-            )
+        no_keys = _no_keys_reason(row)
+        if keys and no_keys:
+            raise InvalidInput("keys", None, no_keys)
         checked: list[KeyInfo] = []
         positions: set[int] = set()
         for fields in keys:

@@ -3,8 +3,11 @@
 // size and a phone's: does anything stick out sideways, is the preview
 // shown, and a screenshot of each for a person to look at.
 //
+// The page of a phone with no keys the PBX writes (EDGEPBX_KEYLESS_MAC):
+// does it still offer a keys form, and what does it say instead.
+//
 // Input (environment): EDGEPBX_URL, EDGEPBX_SESSION, EDGEPBX_SCREENSHOTS,
-// EDGEPBX_MAC. Output: one JSON object on stdout.
+// EDGEPBX_MAC, EDGEPBX_KEYLESS_MAC. Output: one JSON object on stdout.
 import { join } from "node:path";
 import { baseUrl, required, runDriver, signedInPage } from "./chromium.mjs";
 
@@ -18,6 +21,7 @@ runDriver(async (context) => {
   const base = baseUrl();
   const shots = required("EDGEPBX_SCREENSHOTS");
   const mac = required("EDGEPBX_MAC");
+  const keyless = required("EDGEPBX_KEYLESS_MAC");
   const page = await signedInPage(context);
   const seen = {};
   for (const [width, height, size] of [
@@ -43,5 +47,16 @@ runDriver(async (context) => {
     await page.screenshot({ path: join(shots, `firmware-${size}.png`), fullPage: true });
     seen[`firmware-${size}`] = { sideways: await sideways(page) };
   }
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/phones/${keyless}`);
+  await page.screenshot({ path: join(shots, "keyless-phone.png"), fullPage: true });
+  const noKeys = page.locator("#no-keys");
+  seen.keyless = {
+    sideways: await sideways(page),
+    keysForms: await page.locator('form[action$="/keys"]').count(),
+    overridesForms: await page.locator('form[action$="/overrides"]').count(),
+    saying: (await noKeys.count()) ? await noKeys.innerText() : null,
+  };
   return seen;
 });

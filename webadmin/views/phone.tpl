@@ -20,7 +20,9 @@
   % end
 </dl>
 <h2>Programmable keys</h2>
-% if keys:
+% if no_keys:
+<p class="empty" id="no-keys">{{no_keys}}.</p>
+% elif keys:
 <ol class="keys">
   % for key in keys:
   <li value="{{key.position}}">{{key.label}} <span class="hint">({{key.kind}}{{' ' + key.target if key.target else ''}}, line {{key.line}})</span></li>
@@ -30,6 +32,7 @@
 <p class="empty">No programmable keys.</p>
 % end
 % if can(Permission.CHANGE_EXTENSIONS):
+% if not no_keys:
 <form method="post" action="/phones/{{phone.mac}}/keys" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
   <label for="keys">Keys, one a line from key 1 on</label>
@@ -41,6 +44,7 @@
   % end
   <button type="submit">Save keys</button>
 </form>
+% end
 <h2>Overrides</h2>
 <form method="post" action="/phones/{{phone.mac}}/overrides" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
