@@ -66,6 +66,28 @@ def test_bad_input_names_the_field_and_rule_and_adds_nothing(office, args, messa
     assert macs(office) == []
 
 
+def test_the_phone_list_keeps_its_columns_aligned_whatever_the_vendor(office):
+    assert office.add_phone("805ec0aabb01", "101").returncode == 0
+    grandstream = office.add_phone(
+        "000b82aabb02", "102", vendor="grandstream", model="GXP2170"
+    )
+    assert grandstream.returncode == 0, grandstream.stderr
+
+    listed = office.cli("phone", "list")
+
+    assert listed.returncode == 0, listed.stderr
+    yealink_line, grandstream_line = sorted(listed.stdout.splitlines(), reverse=True)
+    for yealink_cell, grandstream_cell in [
+        ("yealink", "grandstream"),
+        ("T54W", "GXP2170"),
+        ("101", "102"),
+        ("never fetched", "never fetched"),
+    ]:
+        assert yealink_line.index(yealink_cell) == grandstream_line.index(
+            grandstream_cell
+        ), listed.stdout
+
+
 def test_a_phone_listed_under_all_zeros_earlier_gets_no_file_there(office):
     """Every Poly phone asks for 000000000000.cfg by default: a phone listed
     under that address (before the address was refused) is not served."""

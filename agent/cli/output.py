@@ -24,3 +24,23 @@ def padded(text: str, width: int) -> str:
     would be if every character took one cell."""
     used = sum(_cells(c) for c in text)
     return text + " " * max(width - used, 0)
+
+
+#: Between two columns of a listing.
+COLUMN_GAP = "  "
+
+
+def columns(rows: list[list[str]]) -> list[str]:
+    """rows (each as long) as lines of aligned columns, each column as wide
+    as its widest cell in terminal cells; the last column, which may be of
+    any length, is not padded."""
+    if not rows:
+        return []
+    widths = [
+        max(sum(map(_cells, cell)) for cell in col) for col in zip(*rows, strict=True)
+    ]
+    lines = []
+    for row in rows:
+        cells = [padded(cell, width) for cell, width in zip(row, widths, strict=True)]
+        lines.append(COLUMN_GAP.join([*cells[:-1], row[-1]]).rstrip())
+    return lines

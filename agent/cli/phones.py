@@ -9,7 +9,7 @@ import sys
 from agent.accounts.roles import CONSOLE
 from agent.appliance import Appliance
 from agent.cli import phone_firmware, phone_seen, phone_templates
-from agent.cli.output import print_json
+from agent.cli.output import columns, print_json
 from agent.cli.parsers import command, text_file
 from agent.errors import NotFound
 from agent.provisioning.credentials import CredentialService
@@ -58,12 +58,18 @@ def phone_list(app: Appliance, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not rows:
         print("no phones yet: edgepbx phone add MAC --vendor V --model M --extension N")
-    for row in rows:
-        seen = row.last_request_at or "never fetched"
-        print(
-            f"{row.mac}  {row.vendor:<10} {row.model:<8} "
-            f"{' '.join(row.extensions):<16} {seen}"
-        )
+    listed = [
+        [
+            row.mac,
+            row.vendor,
+            row.model,
+            " ".join(row.extensions) or "-",
+            row.last_request_at or "never fetched",
+        ]
+        for row in rows
+    ]
+    for line in columns(listed):
+        print(line)
     return EXIT_OK
 
 
