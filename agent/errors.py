@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class PbxError(Exception):
@@ -96,6 +100,51 @@ class InvalidInput(PbxError):
         other = type(self).__new__(type(self), message)
         other.__dict__.update(vars(self), message=message, field=field)
         return other
+
+
+class InvalidFields(InvalidInput):
+    """Several fields refused at once, so a form can show every error beside
+    its field. It reads as the first refusal (its field, message and rule):
+    a surface that shows one error (the REST API, the CLI) shows that one;
+    ``refusals`` holds them all, in the order the fields were checked."""
+
+    def __init__(self, refusals: list[InvalidInput]) -> None:
+        first = refusals[0]
+        PbxError.__init__(self, first.message, field=first.field)
+        self.value = first.value
+        self.rule = first.rule
+        self.refusals = refusals
+
+
+class Refusals:
+    """Check a form's fields one after another and refuse them together::
+
+        refusals = Refusals()
+        name = refusals.check(rules.display_name, name)
+        email = refusals.check(rules.email, email)
+        refusals.raise_any()
+
+    A check refused returns None; ``raise_any`` raises the one refusal as
+    it was, or several as one ``InvalidFields``.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[InvalidInput] = []
+
+    def check(self, rule: Callable[..., T], *args: object) -> T | None:
+        try:
+            return rule(*args)
+        except InvalidFields as exc:
+            self.found.extend(exc.refusals)
+        except InvalidInput as exc:
+            self.found.append(exc)
+        return None
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise InvalidFields(self.found)
 
 
 class NotFound(PbxError):

@@ -22,7 +22,15 @@ from agent import audit, local_time, setup
 from agent.accounts import passwords, sessions
 from agent.accounts.roles import Permission
 from agent.appliance import Appliance
-from agent.errors import Forbidden, InvalidInput, NotFound, PbxError, TooManyAttempts
+from agent.errors import (
+    Forbidden,
+    InvalidFields,
+    InvalidInput,
+    NotFound,
+    PbxError,
+    Refusals,
+    TooManyAttempts,
+)
 from agent.extensions import registrations
 from agent.extensions.references import ExtensionInUse
 from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
@@ -135,7 +143,14 @@ def _field_errors(
 ) -> dict[str, str]:
     """The error beside its field; labels (field: its label on the page) make
     the message speak of the field as the person sees it, not by its name in
-    the service ("New PIN: digits only", not "pin: digits only")."""
+    the service ("New PIN: digits only", not "pin: digits only"). Several
+    fields refused at once (``InvalidFields``) are each shown beside theirs,
+    the first refusal of a field where one field was refused twice."""
+    if isinstance(error, InvalidFields):
+        shown: dict[str, str] = {}
+        for refusal in reversed(error.refusals):
+            shown |= _field_errors(refusal, names, labels)
+        return shown
     field = problems.field_name(error.field, names) or "form"
     text = problems.message(error)
     label = (labels or {}).get(field)
@@ -502,8 +517,12 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 }.items()
                 if getattr(current, name) != value
             }
-            # Checked first: a refused choice leaves the whole form unsaved.
-            recording = recordings.mode(values["recording"])
+            # Every field checked before anything is saved, and every
+            # refusal shown at once: a refused one leaves the form unsaved.
+            refusals = Refusals()
+            recording = refusals.check(recordings.mode, values["recording"])
+            refusals.check(functools.partial(service.checked_changes, **changes))
+            refusals.raise_any()
             if changes:
                 service.update(number, **changes)
             if recording != current.recording:

@@ -20,8 +20,6 @@ from agent.accounts.roles import Permission
 from agent.appliance import Appliance
 from agent.backup.schedule import (
     FREQUENCIES,
-    HOUR_RULE,
-    KEEP_RULE,
     WEEKDAYS,
     ScheduledBackups,
     number_as_typed,
@@ -242,9 +240,11 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         try:
             backups.set_schedule(
                 frequency=form["frequency"],
-                hour=_whole("hour", form["hour"], HOUR_RULE),
+                # Numbers as typed, an empty field as "": the service checks
+                # every field and refuses all it refuses at once.
+                hour=number_as_typed(form["hour"].strip()),
                 weekday=form["weekday"] or None,
-                keep=_whole("keep", form["keep"], KEEP_RULE),
+                keep=number_as_typed(form["keep"].strip()),
                 passphrase=_form("passphrase") or None,
                 clear_passphrase=_form("clear_passphrase") == "yes",
             )
@@ -375,12 +375,3 @@ def _other_slot(status: FirmwareStatus | None) -> str | None:
     if status is None:
         return None
     return next((s.name for s in status.slots if not s.booted), None)
-
-
-def _whole(field: str, text: str, rule: str) -> int | str:
-    """A form's number, which must be filled in; the rest is the service's
-    to check, in its own words for "24" and "-1" and "x" alike."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput(field, None, f"required: {rule}")
-    return number_as_typed(text)

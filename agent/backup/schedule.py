@@ -33,7 +33,7 @@ from agent.accounts.roles import SYSTEM, Permission, Principal
 from agent.backup.service import BackupService, check_passphrase
 from agent.db import database
 from agent.devicekey import DeviceKey
-from agent.errors import InvalidInput, NotFound
+from agent.errors import InvalidInput, NotFound, Refusals
 from agent.settings import Settings
 
 log = logging.getLogger("edgepbx.backup")
@@ -114,6 +114,54 @@ def _schedule_of(stored: dict) -> BackupSchedule:
     )
 
 
+def _one_passphrase_change(passphrase: str | None, clear_passphrase: bool) -> None:
+    if passphrase is not None and clear_passphrase:
+        raise InvalidInput(
+            "passphrase",
+            None,
+            "a new passphrase seals the backups, stopping sealing clears it: "
+            "one or the other, not both",
+        )
+
+
+def _frequency(value: object) -> str:
+    if value not in FREQUENCIES:
+        raise InvalidInput("frequency", value, "off, daily or weekly")
+    return value
+
+
+def _whole_number_in(field: str, value: object, low: int, high: int, rule: str) -> int:
+    """An hour or a count: empty text (a form's field left empty) is
+    "required", anything but a whole number from low to high the rule."""
+    if value == "":
+        raise InvalidInput(field, None, f"required: {rule}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise InvalidInput(field, value, rule)
+    return value
+
+
+def _hour(value: object) -> int:
+    return _whole_number_in("hour", value, 0, 23, HOUR_RULE)
+
+
+def _keep(value: object) -> int:
+    return _whole_number_in("keep", value, *KEEP_RANGE, KEEP_RULE)
+
+
+def _weekday(value: object, schedule_is: str) -> str:
+    if not isinstance(value, str) or value.lower() not in WEEKDAYS:
+        raise InvalidInput("weekday", value, WEEKDAY_RULE)
+    if schedule_is != "weekly":
+        raise InvalidInput(
+            "weekday", value, f"{WEEKDAY_ONLY_WEEKLY} (the schedule is {schedule_is})"
+        )
+    return value.lower()
+
+
 class ScheduledBackups:
     def __init__(self, settings: Settings, key: DeviceKey, actor: Principal) -> None:
         self.settings = settings
@@ -137,51 +185,27 @@ class ScheduledBackups:
         passphrase: str | None = None,
         clear_passphrase: bool = False,
     ) -> BackupSchedule:
-        """Change what is given; a refused value changes nothing."""
+        """Change what is given; a refused value changes nothing, and every
+        value refused is refused at once."""
         self.actor.require(Permission.MANAGE_BACKUPS)
-        if passphrase is not None and clear_passphrase:
-            raise InvalidInput(
-                "passphrase",
-                None,
-                "a new passphrase seals the backups, stopping sealing clears it: "
-                "one or the other, not both",
-            )
         stored = dict(system_settings.get(SCHEDULE_SETTING, {}))
         before = _schedule_of(stored)
+        refusals = Refusals()
+        refusals.check(_one_passphrase_change, passphrase, clear_passphrase)
         if frequency is not None:
-            if frequency not in FREQUENCIES:
-                raise InvalidInput("frequency", frequency, "off, daily or weekly")
-            stored["frequency"] = frequency
+            stored["frequency"] = refusals.check(_frequency, frequency)
         if hour is not None:
-            if (
-                isinstance(hour, bool)
-                or not isinstance(hour, int)
-                or not 0 <= hour <= 23
-            ):
-                raise InvalidInput("hour", hour, HOUR_RULE)
-            stored["hour"] = hour
+            stored["hour"] = refusals.check(_hour, hour)
         if weekday is not None:
-            if not isinstance(weekday, str) or weekday.lower() not in WEEKDAYS:
-                raise InvalidInput("weekday", weekday, WEEKDAY_RULE)
-            schedule_is = stored.get("frequency", "off")
-            if schedule_is != "weekly":
-                raise InvalidInput(
-                    "weekday",
-                    weekday,
-                    f"{WEEKDAY_ONLY_WEEKLY} (the schedule is {schedule_is})",
-                )
-            stored["weekday"] = weekday.lower()
+            schedule_is = stored.get("frequency") or before.frequency
+            stored["weekday"] = refusals.check(_weekday, weekday, schedule_is)
         if keep is not None:
-            low, high = KEEP_RANGE
-            if (
-                isinstance(keep, bool)
-                or not isinstance(keep, int)
-                or not low <= keep <= high
-            ):
-                raise InvalidInput("keep", keep, KEEP_RULE)
-            stored["keep"] = keep
+            stored["keep"] = refusals.check(_keep, keep)
         if passphrase is not None:
-            check_passphrase(passphrase)
+            refusals.check(check_passphrase, passphrase)
+        refusals.raise_any()
+
+        if passphrase is not None:
             stored["passphrase"] = self.key.seal(passphrase, PASSPHRASE_PURPOSE)
         elif clear_passphrase:
             stored.pop("passphrase", None)

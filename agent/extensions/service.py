@@ -24,6 +24,7 @@ from agent.errors import (
     AlreadyExists,
     Forbidden,
     InvalidInput,
+    Refusals,
     no_such_extension,
 )
 from agent.extensions import emails, references, rules
@@ -161,15 +162,20 @@ class ExtensionService:
         password: str | None = None,
     ) -> Created:
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        number = rules.number(number)
-        self._require_in_scope(number)
-        display_name = rules.display_name(display_name)
-        email = rules.email(email)
+        # Every field is checked, and every refusal given at once.
+        refusals = Refusals()
+        checked_number = refusals.check(rules.number, number)
+        if checked_number is not None:
+            self._require_in_scope(checked_number)
+        display_name = refusals.check(rules.display_name, display_name)
+        email = refusals.check(rules.email, email)
+        if password is not None:
+            refusals.check(rules.password, password, number)
+        refusals.raise_any()
+        number = checked_number
         generated = None
         if password is None:
             password = generated = rules.generate_password(number)
-        else:
-            rules.password(password, number)
 
         row = Extension(number=number, display_name=display_name, email=email)
         self._set_credentials(row, password)
@@ -281,24 +287,39 @@ class ExtensionService:
         """Change the given fields (email=None clears it, pickup_group=""
         takes the extension out of its group); validate all first."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
-        changes: dict = {}
-        if display_name is not None:
-            changes["display_name"] = rules.display_name(display_name)
-        if email is not Keep.KEEP:
-            changes["email"] = rules.email(email)
-        if enabled is not None:
-            if not isinstance(enabled, bool):
-                raise InvalidInput("enabled", enabled, "true or false")
-            changes["enabled"] = enabled
-        if pickup_group is not None:
-            if not isinstance(pickup_group, str):
-                raise InvalidInput("pickup group", pickup_group, "a name or empty")
-            changes["pickup_group"] = rules.pickup_group(pickup_group)
-
+        changes = self.checked_changes(
+            display_name=display_name,
+            email=email,
+            enabled=enabled,
+            pickup_group=pickup_group,
+        )
         after, changed = self._save(number, changes)
         if changed.get("enabled") is False:
             self._sign_out_phones(after.number)
         return after
+
+    def checked_changes(
+        self,
+        *,
+        display_name: str | None = None,
+        email: str | Keep | None = Keep.KEEP,
+        enabled: bool | None = None,
+        pickup_group: str | None = None,
+    ) -> dict:
+        """The changes ``update`` would save, checked, nothing saved: every
+        field refused is refused at once (``InvalidFields``)."""
+        refusals = Refusals()
+        changes: dict = {}
+        if display_name is not None:
+            changes["display_name"] = refusals.check(rules.display_name, display_name)
+        if email is not Keep.KEEP:
+            changes["email"] = refusals.check(rules.email, email)
+        if enabled is not None:
+            changes["enabled"] = refusals.check(_enabled, enabled)
+        if pickup_group is not None:
+            changes["pickup_group"] = refusals.check(_pickup_group, pickup_group)
+        refusals.raise_any()
+        return changes
 
     def change_profile(
         self, number: str, *, display_name: str, email: str | None
@@ -516,3 +537,15 @@ def import_csv(service: ExtensionService, text: str) -> list[Created]:
         )
 
     return csvimport.import_all(rows, check, write)
+
+
+def _enabled(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("enabled", value, "true or false")
+    return value
+
+
+def _pickup_group(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("pickup group", value, "a name or empty")
+    return rules.pickup_group(value)
