@@ -413,6 +413,28 @@ def test_the_admin_pages_are_never_served_in_plain_text(shared_pbx):
     assert over_tls.status == 200
 
 
+def test_phones_stalling_on_the_plain_port_never_hold_up_the_admin_pages(
+    shared_pbx,
+):
+    # More half-sent requests than the web worker has threads in all.
+    stalled = []
+    try:
+        for _ in range(40):
+            phone = socket.create_connection(("127.0.0.1", shared_pbx.http_port))
+            phone.sendall(b"GET /prov/001122334455.cfg HTTP/1.1\r\nHost: p")
+            stalled.append(phone)
+        time.sleep(1)
+        asked = time.monotonic()
+        signin = client(shared_pbx).get("/signin")
+        took = time.monotonic() - asked
+    finally:
+        for phone in stalled:
+            phone.close()
+
+    assert signin.status == 200
+    assert took < 2.0, f"the sign-in page took {took:.1f} s"
+
+
 def test_the_https_port_speaks_only_tls_and_the_http_port_only_plain_text(
     shared_pbx,
 ):

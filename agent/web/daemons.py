@@ -33,15 +33,16 @@ from agent.supervisor.daemon import DaemonSpec
 from agent.web.certificate import ensure_certificate
 
 # The admin pages see a handful of people at once, and phones fetch small
-# files from /prov/: one worker process, its requests each on a thread of
+# files from /prov/: one worker process, a request each on a thread of
 # its own (gthread). A slow request does not stall the others: the password
 # hash (scrypt) and SQLite's queries run with Python's lock released, and
 # the threads take turns at the rest. A second process would cost another
 # copy of the application for a load it never sees. A live monitor's event
 # stream holds a thread while it is open, so the worker serves twenty-four
 # streams at most (webadmin/monitor_stream.py) and keeps eight threads for
-# pages and phones (the plain port used four of its own when it ran apart).
-# Idle threads cost a stack's address space, not memory in use.
+# pages. The plain port's requests have four threads of their own beside
+# these (webadmin/listeners.py). Idle threads cost a stack's address space,
+# not memory in use.
 WEB_WORKERS = 1
 WEB_THREADS = 32
 # A worker whose main loop stops for this long is stuck; gunicorn restarts it.
