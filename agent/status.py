@@ -25,12 +25,10 @@ def web_addresses(settings: Settings) -> dict:
 # only: `edgepbx status` with the agent stopped needs neither.
 
 
-def _web_answering(settings, https: bool) -> bool:
+def _web_answering(settings) -> bool:
     from agent.web import daemons
 
-    return (
-        daemons.https_answering(settings) if https else daemons.http_answering(settings)
-    )
+    return daemons.web_answering(settings)
 
 
 def _tftp_answering(settings) -> bool:
@@ -50,8 +48,7 @@ def appliance_status(appliance: Appliance) -> dict:
     probes = {
         "rtpengine": rtpengine_daemon.ng_client(settings).ping,
         "kamailio": appliance.kamailio.ping,
-        "webadmin": lambda: _web_answering(settings, https=True),
-        "webadmin-http": lambda: _web_answering(settings, https=False),
+        "webadmin": lambda: _web_answering(settings),
         "provisioning": lambda: _tftp_answering(settings),
     }
     for port in pool.MediaPool.from_environment().ports:

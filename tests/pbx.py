@@ -21,7 +21,7 @@ from pathlib import Path
 from agent.supervisor.daemon import die_with_parent
 
 EDGEPBX = [sys.executable, "-m", "agent.cli.main"]
-# Kamailio, rtpengine, two web servers, provisioning and the media workers
+# Kamailio, rtpengine, the web server, provisioning and the media workers
 # all have to answer; on a busy 2-core machine that has taken over 20 s.
 # A slow start is not what these tests are about (the supervision tests
 # time restarts on their own).

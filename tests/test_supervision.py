@@ -127,7 +127,7 @@ def test_agent_stops_kamailio_on_sigterm(pbx):
         os.kill(pid, 0)
     # The daemons stop together, Kamailio alone after them so it flushes
     # registrations once nothing else will touch them.
-    daemons = {"rtpengine", "kamailio", "webadmin", "webadmin-http", "provisioning"}
+    daemons = {"rtpengine", "kamailio", "webadmin", "provisioning"}
     daemons |= {f"media-{port}" for port in pbx.media_ports}
     logged = re.findall(r"INFO\s+(\S+): stopped$", pbx.log_path.read_text(), re.M)
     stopped = [name for name in logged if name in daemons]

@@ -11,6 +11,7 @@ import sqlite3
 import ssl
 import stat
 import time
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -346,8 +347,8 @@ def test_a_browser_refusing_the_certificate_is_logged_once_in_plain_words(
     assert client(shared_pbx).get("/signin").status == 200  # a request after them
     log = shared_pbx.log()
 
-    # Each of the two gunicorn workers says it once at most.
-    assert 1 <= log.count("TLS handshake from 127.0.0.1 ended by the client") <= 2
+    # The one web worker says it once.
+    assert log.count("TLS handshake from 127.0.0.1 ended by the client") == 1
     assert "Invalid request from ip=127.0.0.1: [SSL" not in log
 
 
@@ -366,8 +367,88 @@ def test_status_reports_the_web_admin_and_waits_for_it(shared_pbx):
     status = shared_pbx.status()
     assert status["ready"]
     assert status["daemons"]["webadmin"]["answering"]
-    assert status["daemons"]["webadmin-http"]["answering"]
+    assert "webadmin-http" not in status["daemons"]
     assert status["web"]["https"] == f"https://127.0.0.1:{shared_pbx.https_port}/"
+    assert status["web"]["http"] == f"http://127.0.0.1:{shared_pbx.http_port}/"
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports a process listens on, read from /proc."""
+    sockets = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd)
+        if target.startswith("socket:["):
+            sockets.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            listening = fields[3] == "0A"  # TCP_LISTEN
+            if listening and fields[9] in sockets:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_one_web_daemon_listens_on_both_ports(shared_pbx):
+    daemon = shared_pbx.status()["daemons"]["webadmin"]["pid"]
+
+    assert listening_ports(daemon) == {shared_pbx.https_port, shared_pbx.http_port}
+
+
+def test_the_admin_pages_are_never_served_in_plain_text(shared_pbx):
+    def plain(path: str, headers: dict) -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", shared_pbx.http_port)
+        connection.request("GET", path, headers=headers)
+        reply = connection.getresponse()
+        reply.read()
+        connection.close()
+        return reply
+
+    told_it_is_https = plain("/signin", {"X-Forwarded-Proto": "https"})
+    told_it_is_ssl = plain("/api/v1/openapi.json", {"X-Forwarded-SSL": "on"})
+    over_tls = client(shared_pbx).get("/signin")
+
+    assert told_it_is_https.status == 301
+    assert told_it_is_ssl.status == 301
+    assert over_tls.status == 200
+
+
+def test_phones_stalling_on_the_plain_port_never_hold_up_the_admin_pages(
+    shared_pbx,
+):
+    # More half-sent requests than the web worker has threads in all.
+    stalled = []
+    try:
+        for _ in range(40):
+            phone = socket.create_connection(("127.0.0.1", shared_pbx.http_port))
+            phone.sendall(b"GET /prov/001122334455.cfg HTTP/1.1\r\nHost: p")
+            stalled.append(phone)
+        time.sleep(1)
+        asked = time.monotonic()
+        signin = client(shared_pbx).get("/signin")
+        took = time.monotonic() - asked
+    finally:
+        for phone in stalled:
+            phone.close()
+
+    assert signin.status == 200
+    assert took < 2.0, f"the sign-in page took {took:.1f} s"
+
+
+def test_the_https_port_speaks_only_tls_and_the_http_port_only_plain_text(
+    shared_pbx,
+):
+    trusting = ssl.create_default_context(cafile=str(shared_pbx.certificate))
+    with (
+        socket.create_connection(("127.0.0.1", shared_pbx.http_port)) as raw,
+        pytest.raises((ssl.SSLError, ConnectionResetError)),
+    ):
+        trusting.wrap_socket(raw, server_hostname="127.0.0.1")
+    with socket.create_connection(("127.0.0.1", shared_pbx.https_port)) as raw:
+        raw.sendall(b"GET /prov/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = raw.recv(4096)
+
+    assert not answer.startswith(b"HTTP/")
 
 
 def test_a_killed_web_admin_is_restarted_by_the_agent(pbx):
@@ -386,6 +467,10 @@ def test_a_killed_web_admin_is_restarted_by_the_agent(pbx):
     assert status["ready"], pbx.log()
     assert status["daemons"]["webadmin"]["restarts"] == 1
     assert client(pbx).get("/signin").status == 200
+    plain = http.client.HTTPConnection("127.0.0.1", pbx.http_port)
+    plain.request("GET", "/prov/")
+    assert plain.getresponse().status == 404
+    plain.close()
 
 
 def test_choosing_a_password_replaces_the_session_id(pbx):

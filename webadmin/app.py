@@ -1,8 +1,9 @@
-"""The web admin over HTTPS: ``gunicorn 'webadmin.app:create_app()'``.
+"""The web admin over HTTPS: the admin pages and the REST API.
 
-Server-rendered pages and the REST API on one bottle application. Each
-gunicorn worker opens the appliance (database and device key) once; every
-request then goes through ``access.authorize_request`` before its route.
+Server-rendered pages and the REST API on one bottle application, served on
+the HTTPS port by ``webadmin.both_ports``. The gunicorn worker opens the
+appliance (database and device key) once; every request then goes through
+``access.authorize_request`` before its route.
 """
 
 from __future__ import annotations
@@ -114,17 +115,33 @@ def _add_security_headers() -> None:
 
 
 def create_app(settings: Settings | None = None) -> bottle.Bottle:
-    """The WSGI application gunicorn serves (one per worker)."""
+    """The HTTPS application alone, on an appliance of its own."""
+    start_logging()
+    appliance = Appliance.open(settings)
+    report_security_events(appliance.settings)
+    return admin_app(appliance)
+
+
+def start_logging() -> None:
+    """The application's log lines beside gunicorn's, once per process."""
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
     )
-    appliance = Appliance.open(settings)
-    secret = _web_secret(appliance.settings)
-    # Failed sign-ins reach the agent's jail as they happen.
-    events.subscribe(events.Forwarder(str(listener.socket_path(appliance.settings))))
 
+
+def report_security_events(settings: Settings) -> None:
+    """Failed sign-ins and provisioning misses reach the agent's jail at once.
+
+    Once per process: a second subscription would report every event twice.
+    """
+    events.subscribe(events.Forwarder(str(listener.socket_path(settings))))
+
+
+def admin_app(appliance: Appliance) -> bottle.Bottle:
+    """The admin pages, the user portal and the REST API."""
+    secret = _web_secret(appliance.settings)
     handshakes.quieten(logging.getLogger("gunicorn.error"))
     app = bottle.Bottle()
     # Hooks run in the order added: a body too large is refused before

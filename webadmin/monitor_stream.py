@@ -9,7 +9,7 @@ ends on purpose.
 
 A stream holds one of gunicorn's threads for as long as it is open, so a
 worker process serves at most ``STREAMS_PER_PROCESS`` of them and keeps its
-other threads for pages (agent/web/daemons.py: HTTPS_THREADS); one more is
+other threads for pages (agent/web/daemons.py: WEB_THREADS); one more is
 refused with 503 and Retry-After. A comment line every ``HEARTBEAT_S``
 keeps proxies and the browser from taking a quiet stream for a dead one.
 Every ``CHECK_S`` the session (or token) is looked up again without

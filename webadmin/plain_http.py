@@ -38,10 +38,16 @@ def https_host(settings: Settings, environ: dict) -> str:
 
 
 def create_app(settings: Settings | None = None) -> bottle.Bottle:
+    """The plain HTTP application alone, on an appliance of its own."""
     appliance = Appliance.open(settings)
-    settings = appliance.settings
     # Provisioning misses (MAC walking) and failed credentials reach the agent's jail.
-    events.subscribe(events.Forwarder(str(listener.socket_path(settings))))
+    events.subscribe(events.Forwarder(str(listener.socket_path(appliance.settings))))
+    return redirecting_app(appliance)
+
+
+def redirecting_app(appliance: Appliance) -> bottle.Bottle:
+    """Browsers to HTTPS, ``/prov/`` for phones."""
+    settings = appliance.settings
     app = bottle.Bottle()
     provisioning.install(app, appliance, "http")
 

@@ -82,8 +82,7 @@ class Agent:
         self.daemons = [
             Daemon(rtpengine_spec(self.settings)),
             Daemon(self._kamailio_spec()),
-            Daemon(web_daemons.https_spec(self.settings)),
-            Daemon(web_daemons.http_spec(self.settings)),
+            Daemon(web_daemons.web_spec(self.settings)),
             Daemon(provisioning_spec(self.settings)),
             *media_daemons(self.settings),
         ]

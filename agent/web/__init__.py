@@ -1,1 +1,1 @@
-"""The agent's side of the web admin: its certificate and its gunicorns."""
+"""The agent's side of the web admin: its certificate and its gunicorn."""

@@ -1,19 +1,20 @@
-"""How the agent runs the web admin: two gunicorn processes.
+"""How the agent runs the web admin: one gunicorn process for both ports.
 
-Gunicorn's TLS settings apply to every address one process binds, so one
-process cannot serve HTTPS on one port and plain HTTP on another. The web
-admin therefore runs as two supervised daemons with the same command line
-shape as Kamailio's:
+One supervised daemon, ``webadmin``, with the same command line shape as
+Kamailio's: a gunicorn master and one worker bound to
 
-- ``webadmin``: HTTPS on ``EDGEPBX_HTTPS_PORT``, the admin pages and the
-  REST API (``webadmin.app:create_app()``).
-- ``webadmin-http``: plain HTTP on ``EDGEPBX_HTTP_PORT``, which sends
-  browsers to HTTPS and keeps ``/prov/`` for phones, many of which cannot
-  check a self-signed certificate (``webadmin.plain_http:create_app()``).
+- ``EDGEPBX_HTTPS_PORT``: HTTPS, the admin pages and the REST API;
+- ``EDGEPBX_HTTP_PORT``: plain HTTP, which sends browsers to HTTPS and
+  keeps ``/prov/`` for phones, many of which cannot check a self-signed
+  certificate.
 
-A small redirect thread inside the agent would have saved one process, but
-the plain port will carry phone provisioning, which deserves the same
-worker model, restarts and logs as everything else served over HTTP.
+gunicorn's TLS settings apply to every address one process binds, so the
+worker is a class of our own (``webadmin.listeners.TwoPortWorker``) that
+wraps only the connections accepted on the HTTPS port, and the application
+(``webadmin.both_ports``) answers each request by the port it came on. Two
+gunicorn daemons, one per port, cost a second master and a second copy of
+the application (some 38 MB on a box whose daemons should fit in 150 MB).
+The daemon answers when both ports do.
 """
 
 from __future__ import annotations
@@ -31,21 +32,19 @@ from agent.settings import Settings
 from agent.supervisor.daemon import DaemonSpec
 from agent.web.certificate import ensure_certificate
 
-# The admin pages see a handful of people at once: one worker process, its
-# requests each on a thread of its own (gthread). A slow request does not
-# stall the others: the password hash (scrypt) and SQLite's queries run
-# with Python's lock released, and the threads take turns at the rest. A
-# second process would cost another copy of the application (some 35 MB on
-# a box whose daemons should fit in 150 MB) for a load it never sees. A
-# live monitor's event stream holds a thread while it is open, so the
-# worker serves twenty-four streams at most (webadmin/monitor_stream.py)
-# and keeps eight threads for pages. Idle threads cost a stack's address
-# space, not memory in use.
-HTTPS_WORKERS = 1
-HTTPS_THREADS = 32
-# The plain port only redirects (and later hands out small phone files).
-HTTP_WORKERS = 1
-HTTP_THREADS = 4
+# The admin pages see a handful of people at once, and phones fetch small
+# files from /prov/: one worker process, a request each on a thread of
+# its own (gthread). A slow request does not stall the others: the password
+# hash (scrypt) and SQLite's queries run with Python's lock released, and
+# the threads take turns at the rest. A second process would cost another
+# copy of the application for a load it never sees. A live monitor's event
+# stream holds a thread while it is open, so the worker serves twenty-four
+# streams at most (webadmin/monitor_stream.py) and keeps eight threads for
+# pages. The plain port's requests have four threads of their own beside
+# these (webadmin/listeners.py). Idle threads cost a stack's address space,
+# not memory in use.
+WEB_WORKERS = 1
+WEB_THREADS = 32
 # A worker whose main loop stops for this long is stuck; gunicorn restarts it.
 # (With gthread the main loop keeps beating while a thread serves a long
 # request, so an open event stream is not taken for a stuck worker.)
@@ -54,9 +53,10 @@ GRACEFUL_TIMEOUT_S = 5
 PROBE_TIMEOUT_S = 2.0
 # Uploads (backups, firmware bundles: hundreds of MB) are spooled by bottle
 # into the temporary directory, and /tmp on the image is a 64 MB tmpfs; so
-# each web daemon's TMPDIR is a folder of its own on the data partition,
+# the web daemon's TMPDIR is a folder of its own on the data partition,
 # emptied as the daemon starts (a spool a killed worker left is garbage).
 SPOOL_FOLDER = "tmp"
+WEB_DAEMON = "webadmin"
 # The probes ask for pages every request path allows without signing in.
 HTTPS_PROBE_PATH = "/signin"
 HTTP_PROBE_PATH = "/prov/"
@@ -76,21 +76,27 @@ def _bind(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
-def _gunicorn(
-    settings: Settings, port: int, app: str, workers: int, threads: int
-) -> list[str]:
+def gunicorn_command(settings: Settings) -> list[str]:
+    """The web daemon's command line, the same under `make run` and on the device."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
+        # The worker tells the two listeners apart by their ports.
         "--bind",
-        _bind(settings.bind, port),
+        _bind(settings.bind, settings.https_port),
+        "--bind",
+        _bind(settings.bind, settings.http_port),
+        "--certfile",
+        str(settings.https_certificate),
+        "--keyfile",
+        str(settings.https_key),
         "--workers",
-        str(workers),
+        str(WEB_WORKERS),
         "--worker-class",
-        "gthread",
+        "webadmin.listeners.TwoPortWorker",
         "--threads",
-        str(threads),
+        str(WEB_THREADS),
         "--timeout",
         str(WORKER_TIMEOUT_S),
         "--graceful-timeout",
@@ -104,48 +110,17 @@ def _gunicorn(
         "--no-control-socket",
         "--worker-tmp-dir",
         str(settings.run_dir),
-        app,
+        "webadmin.both_ports:create_app()",
     ]
 
 
-def https_spec(settings: Settings) -> DaemonSpec:
+def web_spec(settings: Settings) -> DaemonSpec:
     def prepare() -> tuple[list[str], dict[str, str]]:
         ensure_certificate(settings)
-        command = _gunicorn(
-            settings,
-            settings.https_port,
-            "webadmin.app:create_app()",
-            HTTPS_WORKERS,
-            HTTPS_THREADS,
-        )
-        command[-1:-1] = [
-            "--certfile",
-            str(settings.https_certificate),
-            "--keyfile",
-            str(settings.https_key),
-        ]
-        return command, _environment(settings, "webadmin")
+        return gunicorn_command(settings), _environment(settings, WEB_DAEMON)
 
     return DaemonSpec(
-        name="webadmin", prepare=prepare, answering=lambda: https_answering(settings)
-    )
-
-
-def http_spec(settings: Settings) -> DaemonSpec:
-    def prepare() -> tuple[list[str], dict[str, str]]:
-        command = _gunicorn(
-            settings,
-            settings.http_port,
-            "webadmin.plain_http:create_app()",
-            HTTP_WORKERS,
-            HTTP_THREADS,
-        )
-        return command, _environment(settings, "webadmin-http")
-
-    return DaemonSpec(
-        name="webadmin-http",
-        prepare=prepare,
-        answering=lambda: http_answering(settings),
+        name=WEB_DAEMON, prepare=prepare, answering=lambda: web_answering(settings)
     )
 
 
@@ -165,6 +140,11 @@ def _fresh_spool(settings: Settings, daemon: str) -> Path:
 def _environment(settings: Settings, daemon: str) -> dict[str, str]:
     spool = _fresh_spool(settings, daemon)
     return dict(os.environ, **settings.environment(), TMPDIR=str(spool))
+
+
+def web_answering(settings: Settings) -> bool:
+    """Does the web daemon answer on both of its ports?"""
+    return https_answering(settings) and http_answering(settings)
 
 
 def https_answering(settings: Settings) -> bool:
