@@ -182,9 +182,10 @@ class Trunk:
     #: Codecs the carrier may get, preferred first; (): whatever the phones
     #: offer.
     codecs: tuple[str, ...] = ()
-    #: The PBX's main number at this carrier: the trunk's DID added first
+    #: The PBX's main number at this carrier, a number the carrier lets the
+    #: PBX present: the trunk's own main number, else its DID added first
     #: (the lowest row id, not the lowest number the lists show first; ""
-    #: with none), a number the carrier lets the PBX present.
+    #: with neither). load_dialplan applies that rule, the one place it is.
     main_number: str = ""
 
     @property
@@ -338,7 +339,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
     plan = Dialplan()
     for row in con.execute(
         "SELECT id, name, kind, host, port, transport, outbound_proxy, username,"
-        " caller_id_header, did_header, recording, codecs FROM trunk"
+        " caller_id_header, did_header, recording, codecs, main_number FROM trunk"
         " WHERE enabled = 1"
     ):
         trunk = Trunk(
@@ -354,8 +355,10 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             did_header=row[9],
             recording=bool(row[10]),
             codecs=tuple(c for c in (row[11] or "").split(",") if c),
+            main_number=row[12] or "",
         )
         plan.trunks[trunk.id] = trunk
+    # A trunk with no main number of its own presents its DID added first.
     for trunk_id, did in con.execute("SELECT trunk_id, did FROM trunk_did ORDER BY id"):
         trunk = plan.trunks.get(trunk_id)
         if trunk is not None and not trunk.main_number:

@@ -385,9 +385,8 @@ class CallTransfer:
         (a park slot, a queue) it comes From that caller, named as the
         worker asserted them; a number that goes out presents a held
         extension as its caller ID unless the route sets one, as its own
-        call out would, and a held outside caller as the PBX: the route's
-        caller ID, else the trunk's main number (agent/sip/outside.py,
-        _call_out)."""
+        call out would, and a held outside caller as the PBX's own number
+        (agent/sip/outside.py, _call_out)."""
         user, name = identity_parts(held_caller)
         if not user:
             return
