@@ -80,6 +80,18 @@ RECORDS_OUTBOUND = {"outbound", "both"}
 # with a caller on the line); once it rings, the caller waits as for an
 # extension.
 TRUNK_NO_REPLY_MS = 4000
+# nathelper's nat_uac_test for a reply: 1 = the Contact is a private
+# address, 4 = the top Via is one.
+NAT_TESTS_REPLY = 1 | 4
+# nat_uac_test 128: the Contact's port is not the port the message came
+# from. Over UDP a phone is reached where it sends from: RFC 3581 symmetric
+# response routing, and the registrar's requests go to a REGISTER's source.
+# So a phone whose Contact names its public address with another port (a
+# NAT mapping it did not learn) is behind a NAT as much as one naming its
+# private address: requests in its dialogs (RFC 3261 section 12.2, the
+# Contact as remote target) would go to a port where nothing answers.
+NAT_TEST_CONTACT_PORT = 128
+
 # tm's fr_timer (kamailio.cfg.tmpl): how long a phone may take to send any
 # reply at all; a ring time replaces only the time it may ring (fr_inv).
 PHONE_REPLY_TIMEOUT_MS = 30000
@@ -591,6 +603,31 @@ class OutsideCalls:
         self.dialplan = DialplanSource(config_db)
         self.calls = CallEvents(call_events_socket)
 
+    # -- NAT -----------------------------------------------------------------
+
+    def contact_port_misnamed(self) -> bool:
+        """Whether this message is a phone's over UDP whose Contact names
+        a port other than the one it came from (NAT_TEST_CONTACT_PORT).
+
+        Over TCP or TLS the source port is the connection's, never the one
+        a phone listens on; a carrier may name another port of its own on
+        purpose. Neither is tested."""
+        if str(KSR.pv.get("$pr")) != "udp":
+            return False
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        if source in self.dialplan.current().sources:
+            return False
+        return KSR.nathelper.nat_uac_test(NAT_TEST_CONTACT_PORT) > 0
+
+    def fix_nated_reply(self) -> None:
+        """A reply from behind a NAT gets the Contact it came from, so the
+        requests of its dialog reach it."""
+        if (
+            KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0
+            or self.contact_port_misnamed()
+        ):
+            KSR.nathelper.fix_nated_contact()
+
     # -- inbound -------------------------------------------------------------
 
     def from_trunk(self, method: str) -> bool:
@@ -1086,8 +1123,7 @@ class OutsideCalls:
         return 1
 
     def ksr_onreply_route_outside(self, msg) -> int:
-        if KSR.nathelper.nat_uac_test(1 | 4) > 0:
-            KSR.nathelper.fix_nated_contact()
+        self.fix_nated_reply()
         self.media_reply()
         status = int(KSR.pv.get("$rs"))
         if status == 200 and str(KSR.pv.get("$rm")) == "INVITE":

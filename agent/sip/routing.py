@@ -108,10 +108,11 @@ SANITY_MSG_CHECKS = 17895
 SANITY_URI_CHECKS = 7
 
 # nathelper's nat_uac_test: 1 = Contact is a private address, 2 = Via
-# differs from the source address, 16 = the source port differs from Via.
+# differs from the source address, 16 = the source port differs from Via
+# (the port RFC 3581's rport exists for). A Contact naming a port the phone
+# does not send from is tested apart (outside.contact_port_misnamed), as
+# for replies (outside.fix_nated_reply).
 NAT_TESTS_REQUEST = 1 | 2 | 16
-# For replies: 1 = private Contact, 4 = Via 1 is a private address.
-NAT_TESTS_REPLY = 1 | 4
 
 # auth_check flags: 1 = the authenticated user must be the From user (or
 # the To user for REGISTER), so 101's password cannot register 102.
@@ -349,8 +350,7 @@ class Routing(
 
     def ksr_onreply_route_manage(self, msg) -> int:
         """Replies of relayed transactions: fix the Contact of NATed callees."""
-        if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
-            KSR.nathelper.fix_nated_contact()
+        self.fix_nated_reply()
         self.media_reply()
         self.picked_up_answer()
         self.extension_call_replied()
@@ -466,7 +466,11 @@ class Routing(
     def natdetect(self, method: str) -> bool:
         """Answer to where the request came from, and note a NATed sender."""
         KSR.force_rport()
-        if KSR.nathelper.nat_uac_test(NAT_TESTS_REQUEST) <= 0:
+        nated = (
+            KSR.nathelper.nat_uac_test(NAT_TESTS_REQUEST) > 0
+            or self.contact_port_misnamed()
+        )
+        if not nated:
             return False
         if method != "REGISTER" and KSR.siputils.is_first_hop() > 0:
             KSR.nathelper.fix_nated_contact()
