@@ -197,6 +197,20 @@ def test_a_contact_naming_a_port_it_was_not_sent_from_is_nated_for_a_udp_phone(
     assert bool(ksr.called("nathelper.fix_nated_contact")) is nated
 
 
+@pytest.mark.parametrize(("found", "extension"), [(1, True), (-1, False)])
+def test_whether_a_number_is_an_extension_asks_only_if_its_account_exists(
+    ksr, found, extension
+):
+    from agent.sip.outside import is_extension
+
+    ksr.returns["auth_db.is_subscriber"] = found
+    assert is_extension("sip:101@pbx.example") is extension
+    # Flag 2: whether the user exists, none of its credentials loaded.
+    assert ksr.called("auth_db.is_subscriber") == [
+        ("sip:101@pbx.example", "subscriber", 2)
+    ]
+
+
 def test_routing_settings_round_trip():
     from agent.sip.routing import RoutingSettings
 

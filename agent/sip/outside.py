@@ -80,6 +80,13 @@ RECORDS_OUTBOUND = {"outbound", "both"}
 # with a caller on the line); once it rings, the caller waits as for an
 # extension.
 TRUNK_NO_REPLY_MS = 4000
+# Kamailio's table of SIP accounts: a view of the extensions (migration 2),
+# read by auth_db for digest authentication and for is_extension.
+SUBSCRIBER_TABLE = "subscriber"
+# auth_db's is_subscriber flag 2: only ask whether the user exists, load
+# none of its credentials.
+SUBSCRIBER_EXISTS_ONLY = 2
+
 # nathelper's nat_uac_test for a reply: 1 = the Contact is a private
 # address, 4 = the top Via is one.
 NAT_TESTS_REPLY = 1 | 4
@@ -160,6 +167,14 @@ CALL_FORWARDED = "forwarded"
 # numbers, and no other feature code starts with it. The feature-code table
 # may change it (Dialplan.feature_codes["speed_dial"]).
 SPEED_DIAL_PREFIX = DEFAULT_CODES["speed_dial"]
+
+
+def is_extension(uri: str) -> bool:
+    """Whether the user of uri (a SIP URI of this PBX's realm) is one of its
+    extensions: auth_db's is_subscriber over the subscriber view of the
+    extensions (migration 2), asking only whether the user exists."""
+    found = KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
+    return found > 0
 
 
 def ring_for(ring_ms: int, reply_ms: int) -> None:
@@ -746,7 +761,7 @@ class OutsideCalls:
             return False
         KSR.rr.record_route()
         ruri = "sip:" + number + "@" + self.settings.realm
-        if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+        if not is_extension(ruri):
             return self.route_out(plan, transferer, number, record_route=False)
         if not self.ring_destination(plan, "extension", number):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
@@ -887,10 +902,7 @@ class OutsideCalls:
         if method != "INVITE":
             return False
         number = str(KSR.pv.get("$rU") or "")
-        if (
-            not number
-            or KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) > 0
-        ):
+        if not number or is_extension(str(KSR.pv.get("$ru"))):
             return False
         plan = self.dialplan.current()
         # A transferee's call is the transferer's (agent/sip/transfer.py).
@@ -1079,7 +1091,7 @@ class OutsideCalls:
         if KSR.pv.is_null(AVP_INBOUND_TRUNK) <= 0:
             return True
         ruri = "sip:" + (held or "") + "@" + self.settings.realm
-        return bool(held) and KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0
+        return bool(held) and not is_extension(ruri)
 
     def _send_to_trunk(self, trunk: Trunk) -> None:
         KSR.pv.sets(AVP_TRUNK, str(trunk.id))

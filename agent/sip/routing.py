@@ -63,8 +63,10 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
+        SUBSCRIBER_TABLE,
         DatagramSender,
         OutsideCalls,
+        is_extension,
         ring_for,
     )
     from park_slots import read as read_park_slots
@@ -82,8 +84,10 @@ except ModuleNotFoundError:
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
+        SUBSCRIBER_TABLE,
         DatagramSender,
         OutsideCalls,
+        is_extension,
         ring_for,
     )
     from agent.sip.park_slots import read as read_park_slots
@@ -119,8 +123,6 @@ NAT_TESTS_REQUEST = 1 | 2 | 16
 AUTH_CHECK_IDENTITY = 1
 # auth_check return values (auth module's documentation).
 AUTH_USER_MISMATCH = -8
-# is_subscriber flags: 2 = only ask whether the user exists, load nothing.
-SUBSCRIBER_EXISTS_ONLY = 2
 
 # auth_check results that are a wrong password (-2), an unknown user (-3) or
 # credentials not filled in properly (-1: e.g. no cnonce although qop=auth
@@ -224,7 +226,6 @@ VOICEMAIL_FEATURES = {"voicemail_own", "voicemail_any"}
 # Handled by the routing itself (speed_dial), never by the media service.
 SPEED_DIAL_FEATURE = "speed_dial"
 
-SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
 # registrar's save() results (its documentation): a contact inserted, or
 # contacts updated; 3 (deleted) is an unregistration.
@@ -719,10 +720,7 @@ class Routing(
             return False
         number = found[1]
         ruri = "sip:" + number + "@" + self.settings.realm
-        if not number.isdigit() or (
-            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
-            < 0
-        ):
+        if not number.isdigit() or not is_extension(ruri):
             KSR.sl.sl_send_reply(404, "No Such Extension")
             return True
         if number == self.calling_extension():
@@ -806,10 +804,7 @@ class Routing(
         feature = found[0] if found is not None else ""
         if feature == SPEED_DIAL_FEATURE:
             feature = ""
-        if not feature and (
-            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
-            > 0
-        ):
+        if not feature and is_extension(ruri):
             return False
         # A park slot meets its parked call on one worker, as a room does.
         is_room = self.is_numbered_in("conference_room", user) or self.is_park_slot(
@@ -877,10 +872,7 @@ class Routing(
             KSR.rr.record_route()
 
         ruri = KSR.pv.get("$ru")
-        if (
-            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
-            < 0
-        ):
+        if not is_extension(str(ruri)):
             KSR.sl.sl_send_reply(404, "Not Found")
             return True
 
