@@ -100,6 +100,34 @@ def test_a_trunks_codecs_are_set_in_order_and_bad_ones_refused(admin_api):
     assert back.json()["codecs"] is None
 
 
+def test_a_trunks_main_number_is_set_and_a_bad_one_refused_naming_it(admin_api):
+    made = admin_api.request(
+        "POST",
+        f"{API}/trunks",
+        json_body={"name": "us", "kind": "peer", "host": "127.0.0.1",
+                   "main_number": "+15550100"},
+    )  # fmt: skip
+    assert made.status == 201, made.body
+    assert made.json()["main_number"] == "+15550100"
+
+    for given in ("5550100#", "+1234567890123456", "not a number"):
+        refused = admin_api.request(
+            "PATCH", f"{API}/trunks/us", json_body={"main_number": given}
+        )
+        assert (refused.status, refused.json()["field"]) == (422, "main_number")
+        assert "1 to 15 digits (E.164)" in refused.json()["detail"], refused.body
+    assert admin_api.get(f"{API}/trunks/us").json()["main_number"] == "+15550100"
+
+    cleared = admin_api.request(
+        "PATCH", f"{API}/trunks/us", json_body={"main_number": ""}
+    )
+    assert cleared.json()["main_number"] is None  # the first DID again
+    document = admin_api.get(f"{API}/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert "main_number" in schemas["Trunk"]["properties"]
+    assert "main_number" in schemas["NewTrunk"]["properties"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -50,6 +50,7 @@ def answered_call(
     extensions,
     caller_transport: str = "udp",
     callee_transport: str = "udp",
+    callee_options: dict | None = None,
     **caller_options,
 ) -> Iterator[tuple[Call, Call]]:
     """101 calls 102, 102 answers: yields the call as each side sees it."""
@@ -57,7 +58,14 @@ def answered_call(
         phone(
             pbx, "101", extensions["101"], TONE_101, caller_transport, **caller_options
         ) as alice,
-        phone(pbx, "102", extensions["102"], TONE_102, callee_transport) as bob,
+        phone(
+            pbx,
+            "102",
+            extensions["102"],
+            TONE_102,
+            callee_transport,
+            **(callee_options or {}),
+        ) as bob,
     ):
         assert (alice.register(), bob.register()) == (200, 200)
         call = alice.call("102")
@@ -230,6 +238,34 @@ def wait_gone(pid: int, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"process {pid} still runs after {timeout} s")
+
+
+@pytest.mark.parametrize("misnamed", ["caller", "callee"])
+def test_a_phone_whose_contact_names_a_port_it_does_not_send_from_gets_its_bye(
+    pbx, extensions, misnamed
+):
+    # A phone behind a NAT that learnt its public address but not the port
+    # the NAT gave it: its Contact names the address it sends from and a
+    # port nobody answers (held here, so no one else takes it).
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as unanswered:
+        port = bind_free(unanswered)
+        options = (
+            {"contact": f"<sip:101@127.0.0.1:{port}>"}
+            if misnamed == "caller"
+            else {"callee_options": {"contact": f"<sip:102@127.0.0.1:{port}>"}}
+        )
+        with answered_call(pbx, extensions, **options) as (call, incoming):
+            assert call.heard_tone(TONE_102) and incoming.heard_tone(TONE_101)
+            hanging_up, other = (
+                (incoming, call) if misnamed == "caller" else (call, incoming)
+            )
+
+            hanging_up.hangup()
+
+            # The BYE reaches the phone where it sends from, not the port
+            # its Contact names: the call ends on both phones.
+            assert other.wait_disconnected(timeout=5) is not None
+            assert hanging_up.wait_disconnected(timeout=5) == 200
 
 
 def test_a_stop_ends_the_calls_in_progress_for_both_phones_and_records_the_cut(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from agent.sip import dialogs
 
 PROXY = ("127.0.0.1", 5060)
@@ -93,12 +95,20 @@ def test_only_a_final_answer_to_a_bye_counts_and_names_its_branch():
     assert dialogs.Bye.answer(b"BYE sip:x SIP/2.0\r\n\r\n") is None
 
 
-def test_a_phone_behind_a_nat_gets_its_bye_where_it_sends_from():
+@pytest.mark.parametrize(
+    "host",
+    ["192.168.1.20", "198.51.100.7"],
+    ids=["private-address", "public-address-other-port"],
+)
+def test_a_phone_behind_a_nat_gets_its_bye_where_it_sends_from(host):
+    # Its Contact names its private address, or the public one it sends
+    # from with a port the NAT did not give it: either way a port that
+    # nothing answers.
     call = dialogs.CallInProgress.parse(LISTED)
     assert call is not None and call.callee is not None
-    private = replace(call.callee, contact="sip:102@192.168.1.20:5062;ob")
+    private = replace(call.callee, contact=f"sip:102@{host}:5062;ob")
     behind_nat = replace(call, callee=private)
-    sources = {("102", "192.168.1.20", 5062): ("198.51.100.7", 40123)}
+    sources = {("102", host, 5062): ("198.51.100.7", 40123)}
 
     to_callee, to_caller = (
         headers(bye.serialize(VIA, PROXY))[0]

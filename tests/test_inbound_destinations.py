@@ -41,6 +41,8 @@ DID_QUEUE = "15550102"
 DID_MAILBOX = "15550103"
 DID_NIGHT = "15550104"
 DID_GROUP = "15550105"
+# The number the trunk presents as the PBX's own, not one of its DIDs.
+MAIN_NUMBER = "+15550199"
 # An outside number nobody answers at the carrier: where a transfer goes out.
 OUTSIDE_NUMBER = "16660199"
 DIDS = (DID_IVR, DID_QUEUE, DID_MAILBOX, DID_NIGHT, DID_GROUP)
@@ -391,11 +393,19 @@ def test_a_ring_group_fails_over_to_a_mailbox_and_loops_are_refused(office):
     assert (row["dst"], row["disposition"]) == ("101", "voicemail")
 
 
-def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(office):
+@pytest.mark.parametrize(
+    ("main_number", "presented"),
+    [("", DID_IVR), (MAIN_NUMBER, MAIN_NUMBER)],
+    ids=["first-did", "main-number"],
+)
+def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(
+    office, main_number, presented
+):
     pbx, carrier, passwords = office
     route_the_ivr_did(pbx)
     # A route with no caller ID of its own.
     ok(pbx.cli("route", "add", "out", "--pattern", "1666XXXX", "--trunk", "acme"))
+    ok(pbx.cli("trunk", "set", "acme", "--main-number", main_number))
     try:
         with (
             extension(pbx, "101", passwords["101"], TONE_101) as alice,
@@ -405,25 +415,29 @@ def test_a_trunk_caller_transferred_out_is_presented_with_the_pbx_s_number(offic
             call, answered = through_the_ivr_to_101(caller, alice)
             assert answered.heard_tone(TONE_OUTSIDER), "101 does not hear the caller"
 
+            before = len(carrier.requests("INVITE"))
             answered.transfer(OUTSIDE_NUMBER)
 
             deadline = time.monotonic() + 8
             out: list = []
             while not out and time.monotonic() < deadline:
-                invites = carrier.requests("INVITE")
+                invites = carrier.requests("INVITE")[before:]
                 out = [r for r in invites if OUTSIDE_NUMBER in r.ruri]
                 time.sleep(0.1)
             call.hangup()
             call.wait_disconnected()
     finally:
         ok(pbx.cli("route", "remove", "out"))
+        ok(pbx.cli("trunk", "set", "acme", "--main-number", ""))
 
     assert out, "the transfer never reached the carrier"
-    # The trunk's main number (its first DID), not the caller's own number,
-    # which the carrier would not let the PBX present.
-    presented = out[0].from_uri + " " + out[0].pai + " " + out[0].rpid
-    assert f"sip:{DID_IVR}@" in presented, out[0]
-    assert CARRIER_PHONE not in presented, out[0]
+    # The trunk's main number (with none set, its first DID), not the
+    # caller's own number, which the carrier would not let the PBX present.
+    identities = out[0].from_uri + " " + out[0].pai + " " + out[0].rpid
+    assert f"sip:{presented}@" in identities, out[0]
+    assert CARRIER_PHONE not in identities, out[0]
+    if main_number:
+        assert f"sip:{DID_IVR}@" not in identities, out[0]
 
 
 def test_a_stop_sends_the_carrier_its_bye_for_a_caller_in_an_ivr(office):

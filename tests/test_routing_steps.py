@@ -168,6 +168,49 @@ def test_nated_caller_gets_its_contact_fixed(ksr, route):
     assert ksr.called("nathelper.fix_nated_contact")
 
 
+@pytest.mark.parametrize(
+    ("transport", "from_trunk", "nated"),
+    [("udp", False, True), ("tcp", False, False), ("udp", True, False)],
+    ids=["phone-udp", "phone-tcp", "carrier"],
+)
+@pytest.mark.parametrize("message", ["request", "reply"])
+def test_a_contact_naming_a_port_it_was_not_sent_from_is_nated_for_a_udp_phone(
+    ksr, route, transport, from_trunk, nated, message
+):
+    from agent.sip.outside import NAT_TEST_CONTACT_PORT, Trunk
+
+    # Only the Contact's port tells: no private address, the Via as sent.
+    ksr.returns["nathelper.nat_uac_test"] = lambda tests: (
+        1 if tests == NAT_TEST_CONTACT_PORT else -1
+    )
+    ksr.values.update({"$pr": transport, "$sp": "5070"})
+    if from_trunk:
+        address = ("192.0.2.7", 5070)
+        carrier = Trunk(1, "acme", "peer", *address, "udp", "", "", "pai", "to")
+        route.dialplan.current().sources[address] = carrier
+
+    if message == "request":
+        assert route.natdetect("INVITE") is False  # the pipeline goes on
+    else:
+        route.fix_nated_reply()  # the step of every reply route
+
+    assert bool(ksr.called("nathelper.fix_nated_contact")) is nated
+
+
+@pytest.mark.parametrize(("found", "extension"), [(1, True), (-1, False)])
+def test_whether_a_number_is_an_extension_asks_only_if_its_account_exists(
+    ksr, found, extension
+):
+    from agent.sip.outside import is_extension
+
+    ksr.returns["auth_db.is_subscriber"] = found
+    assert is_extension("sip:101@pbx.example") is extension
+    # Flag 2: whether the user exists, none of its credentials loaded.
+    assert ksr.called("auth_db.is_subscriber") == [
+        ("sip:101@pbx.example", "subscriber", 2)
+    ]
+
+
 def test_routing_settings_round_trip():
     from agent.sip.routing import RoutingSettings
 

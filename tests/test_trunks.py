@@ -675,6 +675,31 @@ def test_trunk_codecs_are_checked_and_a_refusal_changes_nothing(pbx_data):
     assert back.json()["codecs"] is None
 
 
+def test_a_trunks_main_number_is_checked_and_a_refusal_keeps_the_old_one(pbx_data):
+    added = pbx_data.cli(
+        "trunk", "add", "peer2", "--kind", "peer", "--host", "127.0.0.1",
+        "--main-number", "+1 555 0100", "--json",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.json()["main_number"] == "+15550100"
+
+    rule = "1 to 15 digits (E.164), with an optional leading +"
+    for given in ("555-0100x", "+1234567890123456", "++15550100", "0x1f"):
+        refused = pbx_data.cli("trunk", "set", "peer2", "--main-number", given)
+        assert refused.returncode != 0
+        assert f'--main-number "{given}": {rule}' in refused.stderr, refused.stderr
+    listed = pbx_data.cli("trunk", "list", "--json").json()
+    assert [t["main_number"] for t in listed if t["name"] == "peer2"] == ["+15550100"]
+
+    longest = pbx_data.cli("trunk", "set", "peer2", "--main-number", "1" * 15)
+    assert longest.returncode == 0, longest.stderr
+    assert "main number: " + "1" * 15 in longest.stdout
+    cleared = pbx_data.cli("trunk", "set", "peer2", "--main-number", "", "--json")
+    assert cleared.json()["main_number"] is None
+    shown = pbx_data.cli("trunk", "list").stdout
+    assert "main number: the first DID" in shown
+
+
 def test_the_relay_lists_every_call_it_carries_past_its_first_32(pbx):
     relay = NgClient("127.0.0.1", pbx.rtpengine_port)
     offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"

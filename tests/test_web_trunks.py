@@ -77,6 +77,62 @@ def test_a_trunks_codecs_are_changed_on_the_page_and_a_bad_one_shown(office, adm
     assert eu[0]["codecs"] == ["PCMA", "PCMU"]
 
 
+def test_a_trunks_main_number_is_saved_on_its_row_and_a_bad_one_shown_there(
+    office, admin
+):
+    office.cli("trunk", "add", "us", "--kind", "peer", "--host", "127.0.0.1")
+    action = "/trunks/us/main-number"
+    assert 'id="main-number-us" name="main_number"' in admin.get("/trunks").body
+
+    saved = admin.post_form(
+        action,
+        {"main_number": "+15550100", "version": row_version(admin, action)},
+        csrf_from="/trunks",
+    )
+    assert saved.status == 303
+    refused = admin.post_form(
+        action,
+        {"main_number": "555-0100", "version": row_version(admin, action)},
+        csrf_from="/trunks",
+    )
+    assert refused.status == 422
+    assert field_error(refused.body, "main-number-us").startswith(
+        'Main number "555-0100": 1 to 15 digits (E.164)'
+    )
+    # The number saved before is the one the row still shows and keeps.
+    assert 'id="main-number-us" name="main_number" type="text" inputmode="tel"' in (
+        refused.body
+    )
+    assert 'value="+15550100"' in refused.body.split('id="main-number-us"')[1][:200]
+    us = [t for t in office.cli("trunk", "list", "--json").json() if t["name"] == "us"]
+    assert us[0]["main_number"] == "+15550100"
+
+
+def test_a_trunk_added_with_a_main_number_on_the_page_keeps_it(office, admin):
+    form = {
+        "name": "ca",
+        "kind": "peer",
+        "host": "127.0.0.1",
+        "port": "5060",
+        "transport": "udp",
+        "caller_id_header": "pai",
+        "did_header": "to",
+    }
+    refused = admin.post_form(
+        "/trunks/new", form | {"main_number": "15550100999999999"}, csrf_from="/trunks"
+    )
+    assert refused.status == 422
+    assert field_error(refused.body, "main_number").startswith(
+        'Main number "15550100999999999": 1 to 15 digits'
+    )
+    added = admin.post_form(
+        "/trunks/new", form | {"main_number": "15550100"}, csrf_from="/trunks"
+    )
+    assert added.status == 303
+    ca = [t for t in office.cli("trunk", "list", "--json").json() if t["name"] == "ca"]
+    assert ca[0]["main_number"] == "15550100"
+
+
 def test_an_impossible_dial_pattern_is_shown_next_to_the_patterns(office, admin):
     reply = admin.post_form(
         "/routes/outbound/new",
@@ -152,6 +208,7 @@ def test_the_call_pages_render_in_a_browser_without_scrolling_sideways(
 ):
     from tests import browser_driver
 
+    office.cli("trunk", "add", "web", "--kind", "peer", "--host", "127.0.0.1")
     office.cli(
         "ringgroup",
         "add",
@@ -168,7 +225,12 @@ def test_the_call_pages_render_in_a_browser_without_scrolling_sideways(
         office,
         session=admin.cookies["__Host-edgepbx_session"],
         screenshots=str(tmp_path),
+        trunk="web",
+        main_number="+15550123",
     )
+    assert seen.pop("mainNumber") == "+15550123"
+    listed = office.cli("trunk", "list", "--json").json()
+    assert [t["main_number"] for t in listed if t["name"] == "web"] == ["+15550123"]
     assert [seen[p]["heading"].split()[0] for p in ("trunks", "routes", "calls")] == [
         "Trunks",
         "Routes",

@@ -47,6 +47,7 @@ TRUNK_FIELDS = {
     "dids": list,
     "enabled": bool,
     "codecs": (list, str),
+    "main_number": str,
 }
 ROUTE_FIELDS = {
     "name": str,

@@ -15,6 +15,7 @@ from agent.trunks.rules import (
     CODECS,
     DID_HEADERS,
     KINDS,
+    MAIN_NUMBER_DIGITS_MAX,
     TRANSPORTS,
 )
 from webadmin.openapi_parts import json_response, problem_response
@@ -107,6 +108,24 @@ _CODECS_IN = {
 }
 
 
+_MAIN_NUMBER_RULE = (
+    "the number the PBX presents as its own at the carrier (for an outside "
+    "caller transferred out) when the route names no caller ID: 1 to "
+    f"{MAIN_NUMBER_DIGITS_MAX} digits (E.164), with an optional leading +"
+)
+_MAIN_NUMBER_OUT = {
+    "type": ["string", "null"],
+    "description": _MAIN_NUMBER_RULE + "; null: the DID added to the trunk first",
+}
+_MAIN_NUMBER_IN = {
+    "type": "string",
+    "pattern": rf"^(\+?[0-9]{{1,{MAIN_NUMBER_DIGITS_MAX}}})?$",
+    "description": _MAIN_NUMBER_RULE
+    + '; "" (the default): the DID added to the trunk first',
+    "example": "+15550100",
+}
+
+
 def _list_of(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
 
@@ -133,6 +152,7 @@ SCHEMAS: dict = {
             "enabled": {"type": "boolean"},
             "dids": _STRS,
             "codecs": _CODECS_OUT,
+            "main_number": _MAIN_NUMBER_OUT,
             "recording": {
                 "type": "boolean",
                 "readOnly": True,
@@ -160,6 +180,7 @@ SCHEMAS: dict = {
             "did_header": {"enum": list(DID_HEADERS)},
             "dids": _STRS,
             "codecs": _CODECS_IN,
+            "main_number": _MAIN_NUMBER_IN,
         },
     },
     "TrunkStatus": {

@@ -38,6 +38,7 @@ TRUNK_FORM = (
     "caller_id_header",
     "did_header",
     "codecs",
+    "main_number",
 )
 ROUTE_FORM = ("name", "patterns", "trunks", "extensions", "caller_id")
 ROUTE_EDIT_FORM = (*ROUTE_FORM, "enabled", "editing", "version")
@@ -53,7 +54,8 @@ SEARCH_FIELDS = ("since", "until", "number", "disposition")
 
 def trunk_row(trunk: TrunkInfo) -> dict:
     """A trunk as its row on the Trunks page shows it; the row's forms
-    (codecs, recording) carry the version of this (webadmin.form_versions)."""
+    (codecs, main number, recording) carry the version of this
+    (webadmin.form_versions)."""
     return {
         "name": trunk.name,
         "kind": trunk.kind,
@@ -61,6 +63,7 @@ def trunk_row(trunk: TrunkInfo) -> dict:
         "account": trunk.username,
         "dids": trunk.dids,
         "codecs": ",".join(trunk.codecs) if trunk.codecs else rules.ANY_CODEC,
+        "main_number": trunk.main_number or "",
         "recording": trunk.recording,
     }
 
@@ -180,6 +183,28 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         )
         bottle.redirect("/trunks", 303)
 
+    @app.post("/trunks/<name>/main-number")
+    def set_trunk_main_number(name: str) -> str:
+        try:
+            check_trunk_version(name)
+            info = trunks().update(name, main_number=_form("main_number"))
+        except Forbidden as exc:
+            return forbidden(exc)
+        except form_versions.ChangedMeanwhile as exc:
+            return trunks_page({}, {"changed": str(exc)}, exc.status)
+        except PbxError as exc:
+            # Beside the row's field, where the refused number was typed.
+            shown = _field_errors(exc, labels={"main_number": "Main number"})
+            errors = {f"{field}:{name}": text for field, text in shown.items()}
+            return trunks_page({}, errors, 422)
+        log.info(
+            "trunk %s: main number %s, by %s",
+            name,
+            info.main_number or "the first DID",
+            access.current().principal.name,
+        )
+        bottle.redirect("/trunks", 303)
+
     @app.get("/trunks")
     def trunk_list() -> str:
         return trunks_page(
@@ -207,12 +232,14 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 caller_id_header=values["caller_id_header"] or "pai",
                 did_header=values["did_header"] or "to",
                 codecs=values["codecs"] or rules.ANY_CODEC,
+                main_number=values["main_number"],
             )
         except Forbidden as exc:
             return forbidden(exc)
         except PbxError as exc:
             values["password"] = ""
-            return trunks_page(values, _field_errors(exc), 422)
+            shown = _field_errors(exc, labels={"main_number": "Main number"})
+            return trunks_page(values, shown, 422)
         log.info("trunk %s: added by %s", info.name, access.current().principal.name)
         bottle.redirect("/trunks", 303)
 

@@ -43,6 +43,7 @@ def _show_trunk(info, as_json: bool) -> None:
     if info.dids:
         print("  DIDs: " + ", ".join(info.dids))
     print("  codecs: " + (", ".join(info.codecs) if info.codecs else "any"))
+    print("  main number: " + (info.main_number or "the first DID"))
 
 
 TRUNK_OPTIONS = (
@@ -59,6 +60,12 @@ TRUNK_OPTIONS = (
         "--codecs",
         "codecs the carrier is offered, preferred first (pcma,pcmu; "
         "pcmu, pcma, g722, g729), or any: whatever the phones offer",
+    ),
+    (
+        "--main-number",
+        "the number the PBX presents as its own (an outside caller transferred "
+        "out) when the route names no caller ID: up to 15 digits, optional +; "
+        "empty: the trunk's first DID",
     ),
 )
 

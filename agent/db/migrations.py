@@ -583,6 +583,13 @@ CDR_OPEN_CALLS = """
 CREATE INDEX cdr_open_idx ON cdr (started_at, direction) WHERE ended_at IS NULL
 """
 
+# A trunk's main number: the caller ID the PBX presents at the carrier when
+# nothing else names one (agent/trunks/rules.py main_number); "": the DID
+# added to the trunk first, as before.
+TRUNK_MAIN_NUMBER = """
+ALTER TABLE trunk ADD COLUMN main_number VARCHAR(16) NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -641,6 +648,7 @@ MIGRATIONS: list[Migration] = [
     Migration(39, "why the PBX cut a call, in its record", _run(CDR_END_REASON)),
     Migration(40, "call report sums kept as calls are written", _each(REPORT_SUMS)),
     Migration(41, "calls still going, by start", _run(CDR_OPEN_CALLS)),
+    Migration(42, "a trunk's main number", _run(TRUNK_MAIN_NUMBER)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -25,11 +25,14 @@ section 9.1) and relays their 487 back to the caller.
 
 A BYE goes to the Contact the dialog module kept, which is the Contact as
 the phone wrote it: behind a NAT that names the phone's private address,
-where nothing would arrive. So a side whose Contact is a phone registered
+or its public address with a port the NAT did not give it, where nothing
+would arrive. So a side whose Contact is a phone registered
 over UDP goes to where that phone's REGISTERs come from (the registrar's
 ``received``, which the routing records for every registration): the
 BYE's Request-URI gets that address and port, as ``fix_nated_contact``
-gives the Contact the other side answers to.
+gives the Contact the other side answers to. Address and port are both
+compared, so a Contact wrong in its port alone is sent where the phone
+is all the same.
 
 Known shortcoming: a phone over TCP or TLS keeps its Contact; behind a NAT
 only the connection it opened reaches it, and Kamailio finds that by the

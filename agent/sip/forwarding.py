@@ -70,6 +70,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         FLAG_MEDIA_RELAY,
         PHONE_REPLY_TIMEOUT_MS,
         DialplanSource,
+        is_extension,
         ring_for,
     )
     from replies import BUSY_CODES, NO_ANSWER_CODES
@@ -80,6 +81,7 @@ except ModuleNotFoundError:
         FLAG_MEDIA_RELAY,
         PHONE_REPLY_TIMEOUT_MS,
         DialplanSource,
+        is_extension,
         ring_for,
     )
     from agent.sip.replies import BUSY_CODES, NO_ANSWER_CODES
@@ -105,7 +107,6 @@ FLAG_NATED_SOURCE = 5
 FLAG_NAT_BRANCH = 6
 FLAG_TO_ROOM = 9
 LOCATION_TABLE = "location"
-SUBSCRIBER_TABLE = "subscriber"
 
 FEATURES_QUERY = (
     "SELECT f.dnd, f.forward_always, f.forward_busy, f.forward_no_answer,"
@@ -315,9 +316,9 @@ class CallForwarding:
     def forward(self, number: str, target: str, in_failure_route: bool) -> bool:
         """Send the call on to target; False when no route carries it out."""
         uri = "sip:" + target + "@" + self.settings.realm
-        is_extension = KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, 2) > 0
+        target_is_extension = is_extension(uri)
         from_trunk = KSR.pv.is_null(AVP_FROM_TRUNK) <= 0
-        if not is_extension and self.settings.media_token and not from_trunk:
+        if not target_is_extension and self.settings.media_token and not from_trunk:
             is_room = self.is_numbered_in("conference_room", target)
             if is_room or self.is_numbered_in("ivr_menu", target):
                 KSR.info(
@@ -337,7 +338,7 @@ class CallForwarding:
                 self.to_media_worker()
                 return True
         plan = self.dialplan.current()
-        if not is_extension and not self.carries(plan, number, target):
+        if not target_is_extension and not self.carries(plan, number, target):
             KSR.notice(
                 "call "
                 + str(KSR.pv.get("$ci"))
@@ -359,7 +360,7 @@ class CallForwarding:
         )
         # The phone that failed is no destination of the next branch.
         KSR.pv.unset("$du")
-        if is_extension:
+        if target_is_extension:
             self.ring_extension(target, in_failure_route)
             return True
         # Out through the routes, as if the forwarding extension dialled it.

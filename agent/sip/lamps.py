@@ -41,6 +41,11 @@ try:
 except ModuleNotFoundError:  # the agent imports the flags from here
     KSR = None
 
+try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
+    from outside import is_extension
+except ModuleNotFoundError:
+    from agent.sip.outside import is_extension
+
 #: The event package busy lamp fields use (RFC 4235 section 3.1).
 DIALOG_EVENT = "dialog"
 #: Where pua_dialoginfo reads whose lamps a new call lights.
@@ -139,7 +144,7 @@ class BusyLamps:
         # A park slot's lamp is published by the media worker holding the
         # parked call (agent/park/lamp.py).
         if not KSR.is_myself_ruri() or (
-            KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) < 0
+            not is_extension(str(KSR.pv.get("$ru")))
             and not self.is_park_slot(str(KSR.pv.get("$rU") or ""))
         ):
             KSR.sl.sl_send_reply(404, "Not Found")

@@ -80,6 +80,25 @@ RECORDS_OUTBOUND = {"outbound", "both"}
 # with a caller on the line); once it rings, the caller waits as for an
 # extension.
 TRUNK_NO_REPLY_MS = 4000
+# Kamailio's table of SIP accounts: a view of the extensions (migration 2),
+# read by auth_db for digest authentication and for is_extension.
+SUBSCRIBER_TABLE = "subscriber"
+# auth_db's is_subscriber flag 2: only ask whether the user exists, load
+# none of its credentials.
+SUBSCRIBER_EXISTS_ONLY = 2
+
+# nathelper's nat_uac_test for a reply: 1 = the Contact is a private
+# address, 4 = the top Via is one.
+NAT_TESTS_REPLY = 1 | 4
+# nat_uac_test 128: the Contact's port is not the port the message came
+# from. Over UDP a phone is reached where it sends from: RFC 3581 symmetric
+# response routing, and the registrar's requests go to a REGISTER's source.
+# So a phone whose Contact names its public address with another port (a
+# NAT mapping it did not learn) is behind a NAT as much as one naming its
+# private address: requests in its dialogs (RFC 3261 section 12.2, the
+# Contact as remote target) would go to a port where nothing answers.
+NAT_TEST_CONTACT_PORT = 128
+
 # tm's fr_timer (kamailio.cfg.tmpl): how long a phone may take to send any
 # reply at all; a ring time replaces only the time it may ring (fr_inv).
 PHONE_REPLY_TIMEOUT_MS = 30000
@@ -150,6 +169,14 @@ CALL_FORWARDED = "forwarded"
 SPEED_DIAL_PREFIX = DEFAULT_CODES["speed_dial"]
 
 
+def is_extension(uri: str) -> bool:
+    """Whether the user of uri (a SIP URI of this PBX's realm) is one of its
+    extensions: auth_db's is_subscriber over the subscriber view of the
+    extensions (migration 2), asking only whether the user exists."""
+    found = KSR.auth_db.is_subscriber(uri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
+    return found > 0
+
+
 def ring_for(ring_ms: int, reply_ms: int) -> None:
     """Ring the next branch for ring_ms once it rings, reply_ms before that.
 
@@ -182,9 +209,10 @@ class Trunk:
     #: Codecs the carrier may get, preferred first; (): whatever the phones
     #: offer.
     codecs: tuple[str, ...] = ()
-    #: The PBX's main number at this carrier: the trunk's DID added first
+    #: The PBX's main number at this carrier, a number the carrier lets the
+    #: PBX present: the trunk's own main number, else its DID added first
     #: (the lowest row id, not the lowest number the lists show first; ""
-    #: with none), a number the carrier lets the PBX present.
+    #: with neither). load_dialplan applies that rule, the one place it is.
     main_number: str = ""
 
     @property
@@ -338,7 +366,7 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
     plan = Dialplan()
     for row in con.execute(
         "SELECT id, name, kind, host, port, transport, outbound_proxy, username,"
-        " caller_id_header, did_header, recording, codecs FROM trunk"
+        " caller_id_header, did_header, recording, codecs, main_number FROM trunk"
         " WHERE enabled = 1"
     ):
         trunk = Trunk(
@@ -354,8 +382,10 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
             did_header=row[9],
             recording=bool(row[10]),
             codecs=tuple(c for c in (row[11] or "").split(",") if c),
+            main_number=row[12] or "",
         )
         plan.trunks[trunk.id] = trunk
+    # A trunk with no main number of its own presents its DID added first.
     for trunk_id, did in con.execute("SELECT trunk_id, did FROM trunk_did ORDER BY id"):
         trunk = plan.trunks.get(trunk_id)
         if trunk is not None and not trunk.main_number:
@@ -588,6 +618,31 @@ class OutsideCalls:
         self.dialplan = DialplanSource(config_db)
         self.calls = CallEvents(call_events_socket)
 
+    # -- NAT -----------------------------------------------------------------
+
+    def contact_port_misnamed(self) -> bool:
+        """Whether this message is a phone's over UDP whose Contact names
+        a port other than the one it came from (NAT_TEST_CONTACT_PORT).
+
+        Over TCP or TLS the source port is the connection's, never the one
+        a phone listens on; a carrier may name another port of its own on
+        purpose. Neither is tested."""
+        if str(KSR.pv.get("$pr")) != "udp":
+            return False
+        source = (str(KSR.pv.get("$si")), int(KSR.pv.get("$sp")))
+        if source in self.dialplan.current().sources:
+            return False
+        return KSR.nathelper.nat_uac_test(NAT_TEST_CONTACT_PORT) > 0
+
+    def fix_nated_reply(self) -> None:
+        """A reply from behind a NAT gets the Contact it came from, so the
+        requests of its dialog reach it."""
+        if (
+            KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0
+            or self.contact_port_misnamed()
+        ):
+            KSR.nathelper.fix_nated_contact()
+
     # -- inbound -------------------------------------------------------------
 
     def from_trunk(self, method: str) -> bool:
@@ -706,7 +761,7 @@ class OutsideCalls:
             return False
         KSR.rr.record_route()
         ruri = "sip:" + number + "@" + self.settings.realm
-        if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0:
+        if not is_extension(ruri):
             return self.route_out(plan, transferer, number, record_route=False)
         if not self.ring_destination(plan, "extension", number):
             KSR.sl.sl_send_reply(480, "Temporarily Unavailable")
@@ -847,10 +902,7 @@ class OutsideCalls:
         if method != "INVITE":
             return False
         number = str(KSR.pv.get("$rU") or "")
-        if (
-            not number
-            or KSR.auth_db.is_subscriber(str(KSR.pv.get("$ru")), "subscriber", 2) > 0
-        ):
+        if not number or is_extension(str(KSR.pv.get("$ru"))):
             return False
         plan = self.dialplan.current()
         # A transferee's call is the transferer's (agent/sip/transfer.py).
@@ -1039,7 +1091,7 @@ class OutsideCalls:
         if KSR.pv.is_null(AVP_INBOUND_TRUNK) <= 0:
             return True
         ruri = "sip:" + (held or "") + "@" + self.settings.realm
-        return bool(held) and KSR.auth_db.is_subscriber(ruri, "subscriber", 2) < 0
+        return bool(held) and not is_extension(ruri)
 
     def _send_to_trunk(self, trunk: Trunk) -> None:
         KSR.pv.sets(AVP_TRUNK, str(trunk.id))
@@ -1083,8 +1135,7 @@ class OutsideCalls:
         return 1
 
     def ksr_onreply_route_outside(self, msg) -> int:
-        if KSR.nathelper.nat_uac_test(1 | 4) > 0:
-            KSR.nathelper.fix_nated_contact()
+        self.fix_nated_reply()
         self.media_reply()
         status = int(KSR.pv.get("$rs"))
         if status == 200 and str(KSR.pv.get("$rm")) == "INVITE":

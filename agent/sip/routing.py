@@ -63,8 +63,10 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
+        SUBSCRIBER_TABLE,
         DatagramSender,
         OutsideCalls,
+        is_extension,
         ring_for,
     )
     from park_slots import read as read_park_slots
@@ -82,8 +84,10 @@ except ModuleNotFoundError:
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
+        SUBSCRIBER_TABLE,
         DatagramSender,
         OutsideCalls,
+        is_extension,
         ring_for,
     )
     from agent.sip.park_slots import read as read_park_slots
@@ -108,18 +112,17 @@ SANITY_MSG_CHECKS = 17895
 SANITY_URI_CHECKS = 7
 
 # nathelper's nat_uac_test: 1 = Contact is a private address, 2 = Via
-# differs from the source address, 16 = the source port differs from Via.
+# differs from the source address, 16 = the source port differs from Via
+# (the port RFC 3581's rport exists for). A Contact naming a port the phone
+# does not send from is tested apart (outside.contact_port_misnamed), as
+# for replies (outside.fix_nated_reply).
 NAT_TESTS_REQUEST = 1 | 2 | 16
-# For replies: 1 = private Contact, 4 = Via 1 is a private address.
-NAT_TESTS_REPLY = 1 | 4
 
 # auth_check flags: 1 = the authenticated user must be the From user (or
 # the To user for REGISTER), so 101's password cannot register 102.
 AUTH_CHECK_IDENTITY = 1
 # auth_check return values (auth module's documentation).
 AUTH_USER_MISMATCH = -8
-# is_subscriber flags: 2 = only ask whether the user exists, load nothing.
-SUBSCRIBER_EXISTS_ONLY = 2
 
 # auth_check results that are a wrong password (-2), an unknown user (-3) or
 # credentials not filled in properly (-1: e.g. no cnonce although qop=auth
@@ -223,7 +226,6 @@ VOICEMAIL_FEATURES = {"voicemail_own", "voicemail_any"}
 # Handled by the routing itself (speed_dial), never by the media service.
 SPEED_DIAL_FEATURE = "speed_dial"
 
-SUBSCRIBER_TABLE = "subscriber"
 LOCATION_TABLE = "location"
 # registrar's save() results (its documentation): a contact inserted, or
 # contacts updated; 3 (deleted) is an unregistration.
@@ -349,8 +351,7 @@ class Routing(
 
     def ksr_onreply_route_manage(self, msg) -> int:
         """Replies of relayed transactions: fix the Contact of NATed callees."""
-        if KSR.nathelper.nat_uac_test(NAT_TESTS_REPLY) > 0:
-            KSR.nathelper.fix_nated_contact()
+        self.fix_nated_reply()
         self.media_reply()
         self.picked_up_answer()
         self.extension_call_replied()
@@ -466,7 +467,11 @@ class Routing(
     def natdetect(self, method: str) -> bool:
         """Answer to where the request came from, and note a NATed sender."""
         KSR.force_rport()
-        if KSR.nathelper.nat_uac_test(NAT_TESTS_REQUEST) <= 0:
+        nated = (
+            KSR.nathelper.nat_uac_test(NAT_TESTS_REQUEST) > 0
+            or self.contact_port_misnamed()
+        )
+        if not nated:
             return False
         if method != "REGISTER" and KSR.siputils.is_first_hop() > 0:
             KSR.nathelper.fix_nated_contact()
@@ -715,10 +720,7 @@ class Routing(
             return False
         number = found[1]
         ruri = "sip:" + number + "@" + self.settings.realm
-        if not number.isdigit() or (
-            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
-            < 0
-        ):
+        if not number.isdigit() or not is_extension(ruri):
             KSR.sl.sl_send_reply(404, "No Such Extension")
             return True
         if number == self.calling_extension():
@@ -802,10 +804,7 @@ class Routing(
         feature = found[0] if found is not None else ""
         if feature == SPEED_DIAL_FEATURE:
             feature = ""
-        if not feature and (
-            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
-            > 0
-        ):
+        if not feature and is_extension(ruri):
             return False
         # A park slot meets its parked call on one worker, as a room does.
         is_room = self.is_numbered_in("conference_room", user) or self.is_park_slot(
@@ -873,10 +872,7 @@ class Routing(
             KSR.rr.record_route()
 
         ruri = KSR.pv.get("$ru")
-        if (
-            KSR.auth_db.is_subscriber(ruri, SUBSCRIBER_TABLE, SUBSCRIBER_EXISTS_ONLY)
-            < 0
-        ):
+        if not is_extension(str(ruri)):
             KSR.sl.sl_send_reply(404, "Not Found")
             return True
 

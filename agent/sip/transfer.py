@@ -75,10 +75,22 @@ except ModuleNotFoundError:
 
 try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from feature_codes import match
-    from outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
+    from outside import (
+        SUBSCRIBER_TABLE,
+        TRANSFERRED_BY_AVP,
+        country_refused,
+        is_extension,
+        limit_reached,
+    )
 except ModuleNotFoundError:
     from agent.sip.feature_codes import match
-    from agent.sip.outside import TRANSFERRED_BY_AVP, country_refused, limit_reached
+    from agent.sip.outside import (
+        SUBSCRIBER_TABLE,
+        TRANSFERRED_BY_AVP,
+        country_refused,
+        is_extension,
+        limit_reached,
+    )
 
 #: htable (kamailio.cfg.tmpl): "<transferee>:<number>" -> "<transferer>
 #: <deadline>[ <held caller>]", taken by the transferee's first call to the
@@ -229,7 +241,7 @@ class CallTransfer:
         may be a number dialled (a ring group's), so any extension's
         credentials count, and the one that authenticated is in $au."""
         realm = self.settings.realm
-        rc = KSR.auth_db.auth_check(realm, "subscriber", 0)
+        rc = KSR.auth_db.auth_check(realm, SUBSCRIBER_TABLE, 0)
         if rc > 0:
             KSR.auth.consume_credentials()
             return False
@@ -248,7 +260,7 @@ class CallTransfer:
         """Whether number is an extension, a ring group or a service of this
         PBX (a call to it does not go out)."""
         ruri = "sip:" + number + "@" + self.settings.realm
-        if KSR.auth_db.is_subscriber(ruri, "subscriber", 2) > 0:
+        if is_extension(ruri):
             return True
         plan = self.dialplan.current()
         if number in plan.ring_groups or match(plan.feature_codes, number):
@@ -385,9 +397,8 @@ class CallTransfer:
         (a park slot, a queue) it comes From that caller, named as the
         worker asserted them; a number that goes out presents a held
         extension as its caller ID unless the route sets one, as its own
-        call out would, and a held outside caller as the PBX: the route's
-        caller ID, else the trunk's main number (agent/sip/outside.py,
-        _call_out)."""
+        call out would, and a held outside caller as the PBX's own number
+        (agent/sip/outside.py, _call_out)."""
         user, name = identity_parts(held_caller)
         if not user:
             return

@@ -34,6 +34,10 @@ _HOST = re.compile(
 _SIP_USER = re.compile(r"[A-Za-z0-9_.!~*'()&=+$,;?/%-]{1,64}")
 _DID = re.compile(r"\+?[0-9]{1,31}")
 _NUMBER = re.compile(r"\+?[0-9*#]{1,31}")
+#: An E.164 number has at most 15 digits (ITU-T E.164 section 6.1); a
+#: carrier's national form is shorter, never longer.
+MAIN_NUMBER_DIGITS_MAX = 15
+_MAIN_NUMBER = re.compile(rf"\+?[0-9]{{1,{MAIN_NUMBER_DIGITS_MAX}}}")
 
 
 def name(value: str) -> str:
@@ -120,6 +124,22 @@ def number(field: str, value: str | None) -> str | None:
         return None
     if not _NUMBER.fullmatch(value):
         raise InvalidInput(field, value, "digits, * or #, with an optional leading +")
+    return value
+
+
+def main_number(value: str | None) -> str:
+    """The number the PBX presents as its own at this carrier when the route
+    names no caller ID; "" (or nothing given) leaves it to the trunk's first
+    DID."""
+    rule = (
+        f"1 to {MAIN_NUMBER_DIGITS_MAX} digits (E.164), with an optional leading +;"
+        " empty: the trunk's first DID"
+    )
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput("main_number", None, rule)
+    value = (value or "").strip().replace(" ", "")
+    if value and not _MAIN_NUMBER.fullmatch(value):
+        raise InvalidInput("main_number", value, rule)
     return value
 
 

@@ -59,6 +59,9 @@ class TrunkInfo:
     #: Codecs the carrier is offered, preferred first; None: whatever the
     #: phones offer.
     codecs: list[str] | None = None
+    #: The number the PBX presents as its own at the carrier when the route
+    #: names no caller ID; None: the DID added to the trunk first.
+    main_number: str | None = None
 
     @classmethod
     def of(cls, row: Trunk) -> TrunkInfo:
@@ -79,6 +82,7 @@ class TrunkInfo:
             dids=[d.did for d in row.dids.order_by(TrunkDid.did)],
             recording=bool(row.recording),
             codecs=row.codecs.split(",") if row.codecs else None,
+            main_number=row.main_number or None,
         )
 
     def to_dict(self) -> dict:
@@ -110,6 +114,7 @@ _FIELDS = (
     "did_header",
     "enabled",
     "codecs",
+    "main_number",
 )
 
 
@@ -139,6 +144,8 @@ def _checked(values: dict) -> dict:
             out[field] = bool(value)
         elif field == "codecs":
             out[field] = rules.codecs(value)
+        elif field == "main_number":
+            out[field] = rules.main_number(value)
         else:
             raise InvalidInput(field, None, "not a field of a trunk")
     return out
@@ -198,6 +205,7 @@ class TrunkService:
         did_header: str = "to",
         dids: list[str] | None = None,
         codecs: str | list[str] | None = None,
+        main_number: str | None = None,
     ) -> TrunkInfo:
         self.actor.require(Permission.MANAGE_CALL_ROUTING)
         name = rules.name(name)
@@ -214,6 +222,7 @@ class TrunkService:
                 "caller_id_header": caller_id_header,
                 "did_header": did_header,
                 **({} if codecs is None else {"codecs": codecs}),
+                "main_number": main_number,
             }
         )
         row = Trunk(name=name, **values)

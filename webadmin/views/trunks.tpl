@@ -13,7 +13,7 @@
 <div class="table-wrap">
 <table class="list">
   <thead><tr>
-    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th><th scope="col">Codecs</th><th scope="col">Recording</th>
+    <th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Server</th><th scope="col">Account</th><th scope="col">State</th><th scope="col">DIDs</th><th scope="col">Codecs</th><th scope="col">Main number</th><th scope="col">Recording</th>
   </tr></thead>
   <tbody>
   % for trunk in trunks:
@@ -36,6 +36,23 @@
         </form>
         % else:
         {{shown}}
+        % end
+      </td>
+      <td>
+        % refused = errors.get('main_number:' + trunk.name)
+        % if editable:
+        <form method="post" action="/trunks/{{trunk.name}}/main-number" class="inline">
+          <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+          <input type="hidden" name="version" value="{{versions[trunk.name]}}">
+          <label for="main-number-{{trunk.name}}" class="visually-hidden">Main number of trunk {{trunk.name}}</label>
+          <input id="main-number-{{trunk.name}}" name="main_number" type="text" inputmode="tel" size="14" value="{{trunk.main_number or ''}}" placeholder="first DID"{{' aria-invalid=true aria-describedby=main-number-' + trunk.name + '-error' if refused else ''}}>
+          <button type="submit" aria-label="Save the main number of trunk {{trunk.name}}">Save</button>
+        </form>
+        % if refused:
+        <p class="field-error" role="alert" id="main-number-{{trunk.name}}-error">{{refused}}</p>
+        % end
+        % else:
+        {{trunk.main_number or 'first DID'}}
         % end
       </td>
       <td>
@@ -65,7 +82,7 @@
 % end
 <form method="post" action="/trunks/new" class="stacked" novalidate>
   <input type="hidden" name="csrf_token" value="{{csrf_token}}">
-  % for name, label, kind, hint in (('name', 'Name', 'text', 'Lower-case letters, digits and -'), ('host', 'Carrier server', 'text', 'Like sip.carrier.example'), ('port', 'Port', 'text', '5060 unless the carrier says otherwise'), ('username', 'Account user name', 'text', 'Register trunks only'), ('password', 'Account password', 'password', 'Kept sealed; never shown again'), ('codecs', 'Codecs', 'text', 'Offered to the carrier in this order, like pcma,pcmu (from ' + ', '.join(rules.CODECS).lower() + '); any: what the phones offer')):
+  % for name, label, kind, hint in (('name', 'Name', 'text', 'Lower-case letters, digits and -'), ('host', 'Carrier server', 'text', 'Like sip.carrier.example'), ('port', 'Port', 'text', '5060 unless the carrier says otherwise'), ('username', 'Account user name', 'text', 'Register trunks only'), ('password', 'Account password', 'password', 'Kept sealed; never shown again'), ('codecs', 'Codecs', 'text', 'Offered to the carrier in this order, like pcma,pcmu (from ' + ', '.join(rules.CODECS).lower() + '); any: what the phones offer'), ('main_number', 'Main number', 'text', 'The number the PBX presents as its own (for an outside caller transferred out) when the route names no caller ID, like +15550100, up to ' + str(rules.MAIN_NUMBER_DIGITS_MAX) + ' digits; empty: the first DID')):
   <label for="{{name}}">{{label}}</label>
   <input id="{{name}}" name="{{name}}" type="{{kind}}" value="{{values.get(name, '')}}"{{' aria-invalid=true' if errors.get(name) else ''}}>
   % if errors.get(name):
