@@ -33,8 +33,18 @@ log = logging.getLogger("edgepbx.web")
 PREFIX = "/api/v1"
 JSON = "application/json"
 JSON_TYPES = frozenset({JSON, "application/merge-patch+json"})
-NEW_FIELDS = frozenset({"number", "display_name", "email", "password"})
-PATCH_FIELDS = frozenset({"display_name", "email", "enabled", "pickup_group"})
+#: An extension's caller ID fields, as the service names them.
+CALLER_ID_FIELDS = frozenset(
+    {"outside_cid_number", "outside_cid_name", "internal_cid_name", "withhold_number"}
+)
+NEW_FIELDS = frozenset({"number", "display_name", "email", "password"}) | (
+    CALLER_ID_FIELDS
+)
+PATCH_FIELDS = (
+    frozenset({"display_name", "email", "enabled", "pickup_group"}) | CALLER_ID_FIELDS
+)
+#: Fields of a JSON body that are true or false, not strings.
+BOOLEAN_FIELDS = frozenset({"enabled", "withhold_number"})
 
 
 class RequestProblem(PbxError):
@@ -139,8 +149,20 @@ extension_route = api_route_naming(problems.EXTENSION_FIELDS)
 
 
 def _body(allowed: frozenset[str]) -> dict:
-    """The request's JSON object of strings (``enabled`` a boolean)."""
-    return json_object({name: bool if name == "enabled" else str for name in allowed})
+    """The request's JSON object of strings (``BOOLEAN_FIELDS`` booleans)."""
+    return json_object(
+        {name: bool if name in BOOLEAN_FIELDS else str for name in allowed}
+    )
+
+
+def _caller_id(body: dict) -> dict:
+    """The caller ID fields a body gives; null is "" (back to the default),
+    except for withhold_number, which must be true or false."""
+    given = {name: body[name] for name in CALLER_ID_FIELDS if name in body}
+    for name, value in given.items():
+        if value is None and name != "withhold_number":
+            given[name] = ""
+    return given
 
 
 class _Members(list):
@@ -360,6 +382,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             body.get("display_name") or "",
             email=body.get("email"),
             password=body.get("password"),
+            caller_id=_caller_id(body),
         )
         number = created.extension.number
         log.info("extension %s: added by %s", number, access.current().principal.name)
@@ -401,6 +424,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 raise BadRequest("enabled: must be true or false", field="enabled")
         if "pickup_group" in body:
             changes["pickup_group"] = body["pickup_group"] or ""
+        changes |= _caller_id(body)
         service = extensions()
         unchanged_since_read("extension", number, lambda: service.get(number).to_dict())
         current = service.get(number)
@@ -413,7 +437,9 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             # Nothing differs: answer the extension as it is, and neither
             # the audit log nor the console hears of a change.
             return _json_response(tagged(current.to_dict()))
-        info = service.update(number, **changes)
+        caller_id = {n: v for n, v in changes.items() if n in CALLER_ID_FIELDS}
+        others = {n: v for n, v in changes.items() if n not in CALLER_ID_FIELDS}
+        info = service.update(number, caller_id=caller_id, **others)
         log.info("extension %s: changed by %s", number, service.actor.name)
         return _json_response(tagged(info.to_dict()))
 

@@ -14,6 +14,7 @@ from agent.extensions.service import (
     SORT_KEYS,
 )
 from agent.recordings.service import MODES as RECORDING_MODES
+from agent.trunks.rules import MAIN_NUMBER_DIGITS_MAX
 from webadmin import (
     openapi_audio,
     openapi_backup_schedule,
@@ -72,6 +73,41 @@ _COMMON_ERRORS = {
     "403": _problem("the role may not do this, or the CSRF token is missing"),
 }
 
+_PRESENTED_NUMBER = rf"^(\+?[0-9]{{1,{MAIN_NUMBER_DIGITS_MAX}}})?$"
+_CALLER_ID_NAME = {
+    "type": "string",
+    "maxLength": rules.DISPLAY_NAME_MAX,
+    "description": "no double quotes, backslashes or control characters",
+}
+#: An extension's caller ID, as it is read (strings) and written (null: "").
+CALLER_ID_PROPERTIES = {
+    "outside_cid_number": {
+        "type": "string",
+        "pattern": _PRESENTED_NUMBER,
+        "description": f"the number a carrier is given on its outside calls: "
+        f"1 to {MAIN_NUMBER_DIGITS_MAX} digits (E.164), optional leading +; "
+        "empty: the route's caller ID, else the trunk's main number, else "
+        "the extension's number",
+    },
+    "outside_cid_name": _CALLER_ID_NAME
+    | {"description": "the name a carrier is given; empty: none"},
+    "internal_cid_name": _CALLER_ID_NAME
+    | {
+        "description": "the name other extensions' phones show; empty: the display name"
+    },
+    "withhold_number": {
+        "type": "boolean",
+        "description": "outside calls go anonymous (Privacy: id, the number "
+        "in P-Asserted-Identity only)",
+    },
+}
+_CALLER_ID_CHANGES = {
+    name: schema | {"type": ["string", "null"]}
+    if schema["type"] == "string"
+    else schema
+    for name, schema in CALLER_ID_PROPERTIES.items()
+}
+
 SCHEMAS: dict = {
     "Extension": {
         "type": "object",
@@ -101,6 +137,7 @@ SCHEMAS: dict = {
                 "description": "which of its calls are recorded; set with "
                 "PUT /extensions/{number}/recording",
             },
+            **CALLER_ID_PROPERTIES,
         },
     },
     "ExtensionListItem": {
@@ -168,6 +205,7 @@ SCHEMAS: dict = {
                 "minLength": rules.PASSWORD_MIN,
                 "maxLength": rules.PASSWORD_MAX,
             },
+            **_CALLER_ID_CHANGES,
         },
     },
     "CreatedExtension": {
@@ -192,6 +230,7 @@ SCHEMAS: dict = {
             "email": {"type": ["string", "null"]},
             "enabled": {"type": "boolean"},
             "pickup_group": {"type": ["string", "null"]},
+            **_CALLER_ID_CHANGES,
         },
     },
     "Problem": {

@@ -590,6 +590,17 @@ TRUNK_MAIN_NUMBER = """
 ALTER TABLE trunk ADD COLUMN main_number VARCHAR(16) NOT NULL DEFAULT ''
 """
 
+# Caller ID per extension: the number and name the carrier sees (""; the
+# route's caller ID, else the trunk's main number), the name other
+# extensions' phones show ("": the display name), and whether its outside
+# calls withhold the number (agent/extensions/rules.py, agent/sip/outside.py).
+EXTENSION_CALLER_ID = """
+ALTER TABLE extension ADD COLUMN outside_cid_number VARCHAR(16) NOT NULL DEFAULT '';
+ALTER TABLE extension ADD COLUMN outside_cid_name VARCHAR(64) NOT NULL DEFAULT '';
+ALTER TABLE extension ADD COLUMN internal_cid_name VARCHAR(64) NOT NULL DEFAULT '';
+ALTER TABLE extension ADD COLUMN withhold_number INTEGER NOT NULL DEFAULT 0
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "system settings and extensions", _run(SETTINGS_AND_EXTENSIONS)),
     Migration(
@@ -649,6 +660,7 @@ MIGRATIONS: list[Migration] = [
     Migration(40, "call report sums kept as calls are written", _each(REPORT_SUMS)),
     Migration(41, "calls still going, by start", _run(CDR_OPEN_CALLS)),
     Migration(42, "a trunk's main number", _run(TRUNK_MAIN_NUMBER)),
+    Migration(43, "caller ID per extension", _run(EXTENSION_CALLER_ID)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

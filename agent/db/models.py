@@ -56,6 +56,15 @@ class Extension(BaseModel):
     #: Which calls are recorded: off, inbound, outbound or both
     #: (agent.recordings.settings).
     recording = peewee.CharField(max_length=8, default="off")
+    #: The number and name a carrier is given on its outside calls; "": the
+    #: route's caller ID, else the trunk's main number (agent/sip/outside.py).
+    outside_cid_number = peewee.CharField(max_length=16, default="")
+    outside_cid_name = peewee.CharField(max_length=64, default="")
+    #: The name other extensions' phones show on its calls; "": the
+    #: display name.
+    internal_cid_name = peewee.CharField(max_length=64, default="")
+    #: Its outside calls go out anonymous (RFC 3323 Privacy: id).
+    withhold_number = peewee.BooleanField(default=False)
 
 
 class UserAccount(BaseModel):

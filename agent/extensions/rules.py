@@ -8,6 +8,7 @@ import string
 import unicodedata
 
 from agent.errors import InvalidInput
+from agent.trunks.rules import presented_number
 
 NUMBER_DIGITS = (2, 6)
 DISPLAY_NAME_MAX = 64
@@ -41,22 +42,41 @@ def number(value: str) -> str:
     return value
 
 
-def display_name(value: str, limit: int = DISPLAY_NAME_MAX) -> str:
+def display_name(value: str, limit: int = DISPLAY_NAME_MAX, field: str = "name") -> str:
     """A name people read on pages, phone screens and in the CLI's tables
     (an extension's, a queue's, a page group's): trimmed, 1 to ``limit``
     characters, nothing that breaks a SIP display name or a table line."""
     value = (value or "").strip()
     if not value:
-        raise InvalidInput("name", value, "must not be empty")
+        raise InvalidInput(field, value, "must not be empty")
     if len(value) > limit:
-        raise InvalidInput("name", value, f"at most {limit} characters")
+        raise InvalidInput(field, value, f"at most {limit} characters")
     if any(ch in value for ch in '"\\') or any(_invisible(ch) for ch in value):
         raise InvalidInput(
-            "name",
+            field,
             None,
             "no double quotes, backslashes, control or invisible characters",
         )
     return value
+
+
+def outside_cid_number(value: str | None) -> str:
+    """The number the carrier is given on this extension's outside calls;
+    "": the route's caller ID, else the trunk's main number."""
+    return presented_number(
+        "outside_cid_number",
+        value,
+        "the route's caller ID, else the trunk's main number",
+    )
+
+
+def caller_id_name(field: str, value: str | None) -> str:
+    """An optional name sent in a SIP display name (the outside or internal
+    caller ID name): the rule of a display name, or "" for none."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(field, None, "a name or empty")
+    value = (value or "").strip()
+    return display_name(value, field=field) if value else ""
 
 
 def pickup_group(value: str | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,6 +59,14 @@ class ExtensionInfo:
     #: Which of its calls are recorded (agent/recordings): off, inbound,
     #: outbound or both.
     recording: str = "off"
+    #: The number and name the carrier is given on its outside calls; "":
+    #: the route's caller ID, else the trunk's main number.
+    outside_cid_number: str = ""
+    outside_cid_name: str = ""
+    #: The name other extensions' phones show; "": the display name.
+    internal_cid_name: str = ""
+    #: Whether its outside calls withhold the number (go out anonymous).
+    withhold_number: bool = False
 
     @classmethod
     def of(cls, row: Extension) -> ExtensionInfo:
@@ -70,6 +79,10 @@ class ExtensionInfo:
             updated_at=_iso(row.updated_at or row.created_at),
             pickup_group=row.pickup_group or "",
             recording=row.recording,
+            outside_cid_number=row.outside_cid_number or "",
+            outside_cid_name=row.outside_cid_name or "",
+            internal_cid_name=row.internal_cid_name or "",
+            withhold_number=bool(row.withhold_number),
         )
 
     def to_dict(self) -> dict:
@@ -160,7 +173,10 @@ class ExtensionService:
         display_name: str,
         email: str | None = None,
         password: str | None = None,
+        caller_id: dict | None = None,
     ) -> Created:
+        """caller_id: any of outside_cid_number, outside_cid_name,
+        internal_cid_name and withhold_number (see ``CALLER_ID_FIELDS``)."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         # Every field is checked, and every refusal given at once.
         refusals = Refusals()
@@ -171,13 +187,16 @@ class ExtensionService:
         email = refusals.check(rules.email, email)
         if password is not None:
             refusals.check(rules.password, password, number)
+        checked_caller_id = _check_caller_id(refusals, caller_id or {})
         refusals.raise_any()
         number = checked_number
         generated = None
         if password is None:
             password = generated = rules.generate_password(number)
 
-        row = Extension(number=number, display_name=display_name, email=email)
+        row = Extension(
+            number=number, display_name=display_name, email=email, **checked_caller_id
+        )
         self._set_credentials(row, password)
         with database.atomic():
             numbering.refuse_taken("extension", number, "extension")
@@ -283,15 +302,18 @@ class ExtensionService:
         email: str | Keep | None = Keep.KEEP,
         enabled: bool | None = None,
         pickup_group: str | None = None,
+        caller_id: dict | None = None,
     ) -> ExtensionInfo:
         """Change the given fields (email=None clears it, pickup_group=""
-        takes the extension out of its group); validate all first."""
+        takes the extension out of its group, a caller ID field "" goes
+        back to its default); validate all first."""
         self.actor.require(Permission.CHANGE_EXTENSIONS)
         changes = self.checked_changes(
             display_name=display_name,
             email=email,
             enabled=enabled,
             pickup_group=pickup_group,
+            caller_id=caller_id,
         )
         after, changed = self._save(number, changes)
         if changed.get("enabled") is False:
@@ -305,6 +327,7 @@ class ExtensionService:
         email: str | Keep | None = Keep.KEEP,
         enabled: bool | None = None,
         pickup_group: str | None = None,
+        caller_id: dict | None = None,
     ) -> dict:
         """The changes ``update`` would save, checked, nothing saved: every
         field refused is refused at once (``InvalidFields``)."""
@@ -318,8 +341,17 @@ class ExtensionService:
             changes["enabled"] = refusals.check(_enabled, enabled)
         if pickup_group is not None:
             changes["pickup_group"] = refusals.check(_pickup_group, pickup_group)
+        changes |= _check_caller_id(refusals, caller_id or {})
         refusals.raise_any()
         return changes
+
+    def set_withhold_number(self, number: str, withhold: bool) -> ExtensionInfo:
+        """An extension's user withholds their number on outside calls, or
+        shows it again; anyone else needs to change extensions."""
+        if self.actor.extension is None or self.actor.extension != number:
+            self.actor.require(Permission.CHANGE_EXTENSIONS)
+        changes = {"withhold_number": _withhold_number(withhold)}
+        return self._save(number, changes)[0]
 
     def change_profile(
         self, number: str, *, display_name: str, email: str | None
@@ -537,6 +569,34 @@ def import_csv(service: ExtensionService, text: str) -> list[Created]:
         )
 
     return csvimport.import_all(rows, check, write)
+
+
+def _check_caller_id(refusals: Refusals, given: dict) -> dict:
+    """The caller ID fields given, checked: a field unknown is refused by
+    name; each one refused is added to refusals."""
+    checked = {}
+    for field, value in given.items():
+        rule = CALLER_ID_FIELDS.get(field)
+        if rule is None:
+            refusals.found.append(InvalidInput(field, None, "no such caller ID field"))
+            continue
+        checked[field] = refusals.check(rule, value)
+    return checked
+
+
+def _withhold_number(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("withhold_number", value, "true or false")
+    return value
+
+
+#: The caller ID fields of an extension, each with its rule.
+CALLER_ID_FIELDS = {
+    "outside_cid_number": rules.outside_cid_number,
+    "outside_cid_name": functools.partial(rules.caller_id_name, "outside_cid_name"),
+    "internal_cid_name": functools.partial(rules.caller_id_name, "internal_cid_name"),
+    "withhold_number": _withhold_number,
+}
 
 
 def _enabled(value: object) -> bool:

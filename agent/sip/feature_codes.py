@@ -53,6 +53,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("queue_login", "*45", "log in to a queue as an agent, by its number", True),
     Feature("queue_logout", "*46", "log out of a queue, by its number", True),
     Feature("park", "*85", "park a call in the first free slot (transfer to it)"),
+    Feature("withhold_once", "*67", "withhold your number on one outside call", True),
 )
 BY_NAME = {feature.name: feature for feature in FEATURES}
 DEFAULT_CODES = {feature.name: feature.default for feature in FEATURES}

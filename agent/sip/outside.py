@@ -112,10 +112,13 @@ NEXT_STEP_MS = 30000
 FAILOVER_CODES = {408} | set(range(500, 600))
 AVP_TRUNKS_LEFT = "$avp(edgepbx_trunks_left)"
 AVP_TRUNK = "$avp(edgepbx_trunk)"
-AVP_CALLER_ID = "$avp(edgepbx_cid)"
-# Set on a call out made for an outside caller an extension transferred: the
-# trunk presents its own number, not that caller's (see _call_out).
-AVP_PRESENT_TRUNK_NUMBER = "$avp(edgepbx_cid_trunk)"
+# Whose call the carrier is told it is (the extension whose caller ID is
+# presented) and through which route, read per trunk by the branch route.
+AVP_PRESENTED_EXTENSION = "$avp(edgepbx_cid_extension)"
+AVP_ROUTE = "$avp(edgepbx_route)"
+# Set on a call out that withholds the caller's number: the extension's
+# setting, or the withhold code dialled before the number.
+AVP_WITHHOLD = "$avp(edgepbx_withhold)"
 AVP_DIALLED = "$avp(edgepbx_dialled)"
 AVP_MEMBERS_LEFT = "$avp(edgepbx_members_left)"
 AVP_AUTH_SENT = "$avp(edgepbx_auth_sent)"
@@ -251,6 +254,28 @@ class Trunk:
         return uri + (";transport=tcp" if self.transport == "tcp" else "")
 
 
+#: A withheld call's From (RFC 3323 section 4.1.1.3): the display name
+#: and the URI it recommends; the number itself rides in P-Asserted-Identity
+#: (RFC 3325 section 9.1), which the carrier must not pass on with
+#: ``Privacy: id``.
+ANONYMOUS_FROM_NAME = "Anonymous"
+ANONYMOUS_FROM_URI = "sip:anonymous@anonymous.invalid"
+PRIVACY_ID = "Privacy: id\r\n"
+
+
+@dataclass(frozen=True)
+class CallerId:
+    """An extension's caller ID (migration 43); "" for a field left unset."""
+
+    outside_number: str = ""
+    outside_name: str = ""
+    internal_name: str = ""
+    withhold: bool = False
+
+
+NO_CALLER_ID = CallerId()
+
+
 @dataclass(frozen=True)
 class PatternRule:
     pattern: DialPattern
@@ -320,6 +345,29 @@ class Dialplan:
     feature_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CODES))
     #: extension -> its recording setting, for those that record any call.
     recording: dict[str, str] = field(default_factory=dict)
+    #: extension -> its caller ID, for those with any of it set.
+    caller_ids: dict[str, CallerId] = field(default_factory=dict)
+
+    def caller_id(self, extension: str) -> CallerId:
+        return self.caller_ids.get(extension, NO_CALLER_ID)
+
+    def route_named(self, name: str) -> OutboundRoute | None:
+        return next((r for r in self.routes if r.name == name), None)
+
+    def presented_number(
+        self, extension: str, route: OutboundRoute | None, trunk: Trunk
+    ) -> str:
+        """The number a call out presents to the carrier of trunk, the one
+        place this precedence lives: the extension's outside caller ID, else
+        the route's caller ID, else the trunk's main number, else the
+        extension's own number (which means nothing to a carrier, the last
+        resort of a trunk with neither main number nor DID)."""
+        return (
+            self.caller_id(extension).outside_number
+            or (route.caller_id if route is not None else "")
+            or trunk.main_number
+            or extension
+        )
 
     def records(self, caller: str, callee: str, trunk: Trunk | None = None) -> bool:
         """Whether a call from caller to callee (through trunk) is recorded."""
@@ -462,6 +510,15 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
     plan.recording = dict(
         con.execute("SELECT number, recording FROM extension WHERE recording != 'off'")
     )
+    plan.caller_ids = {
+        number: CallerId(*fields)
+        for number, *fields in con.execute(
+            "SELECT number, outside_cid_number, outside_cid_name, internal_cid_name,"
+            " withhold_number FROM extension WHERE outside_cid_number != ''"
+            " OR outside_cid_name != '' OR internal_cid_name != ''"
+            " OR withhold_number != 0"
+        )
+    }
     return plan
 
 
@@ -593,6 +650,20 @@ def did_from_request(header: str) -> str:
         value = KSR.pv.get("$di")
         return _uri_user(str(value)) if value else ""
     return str(KSR.pv.get("$tU") or "")
+
+
+def _quoted(name: str) -> str:
+    """A display name as RFC 3261 section 25.1 writes it: quoted ("" for
+    none). The extension rules keep quotes and backslashes out of names."""
+    return '"' + name + '"' if name else ""
+
+
+def _name_addr(name: str, uri: str) -> str:
+    return (_quoted(name) + " " if name else "") + "<" + uri + ">"
+
+
+def _asserted_identity(name: str, uri: str) -> str:
+    return "P-Asserted-Identity: " + _name_addr(name, uri) + "\r\n"
 
 
 def _uri_user(value: str) -> str:
@@ -1047,15 +1118,14 @@ class OutsideCalls:
         # (agent/sip/transfer.py, present_held_caller); the route's rights
         # and guards stay the transferer's.
         held = self.transferred_caller()
-        KSR.pv.sets(AVP_CALLER_ID, route.caller_id or held or caller)
-        if not route.caller_id and self.transferring_outside_caller(held):
-            # An outside caller an extension transferred out is presented
-            # as the PBX, as the transferer's own call would be, never with
-            # their own number: a carrier lets a PBX present only its own
-            # numbers. The trunk's main number (ksr_branch_route_outside),
-            # else the transferer's.
-            KSR.pv.sets(AVP_CALLER_ID, caller)
-            KSR.pv.sets(AVP_PRESENT_TRUNK_NUMBER, "1")
+        # An outside caller an extension transferred out is presented as
+        # the PBX, as the transferer's own call would be, never with their
+        # own number: a carrier lets a PBX present only its own numbers.
+        presented = caller if self.transferring_outside_caller(held) else held
+        KSR.pv.sets(AVP_PRESENTED_EXTENSION, presented or caller)
+        KSR.pv.sets(AVP_ROUTE, route.name)
+        if plan.caller_id(presented or caller).withhold:
+            KSR.pv.sets(AVP_WITHHOLD, "1")
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
             KSR.rr.record_route()
@@ -1113,26 +1183,42 @@ class OutsideCalls:
         if trunk is None:
             return 1
         self._offer_to_trunk(trunk)
-        cid = str(KSR.pv.get(AVP_CALLER_ID))
-        if KSR.pv.is_null(AVP_PRESENT_TRUNK_NUMBER) <= 0 and trunk.main_number:
-            cid = trunk.main_number
+        self.present_caller_id(trunk)
+        return 1
+
+    def present_caller_id(self, trunk: Trunk) -> None:
+        """The caller ID in the headers this trunk reads it from; a withheld
+        one anonymous whatever they are."""
+        plan = self.dialplan.current()
+        extension = str(KSR.pv.get(AVP_PRESENTED_EXTENSION) or "")
+        route = plan.route_named(str(KSR.pv.get(AVP_ROUTE) or ""))
+        number = plan.presented_number(extension, route, trunk)
+        name = plan.caller_id(extension).outside_name
         domain = trunk.host
-        identity = "sip:" + cid + "@" + domain
+        identity = "sip:" + number + "@" + domain
+        if KSR.pv.is_null(AVP_WITHHOLD) <= 0:
+            # RFC 3323/3325: anonymous From, the number asserted beside it.
+            KSR.uac.uac_replace_from(ANONYMOUS_FROM_NAME, ANONYMOUS_FROM_URI)
+            KSR.hdr.append(_asserted_identity(name, identity))
+            KSR.hdr.append(PRIVACY_ID)
+            return
+        if trunk.caller_id_header == "from" and name:
+            KSR.uac.uac_replace_from(_quoted(name), identity)
+            return
         if trunk.caller_id_header == "from":
             KSR.uac.uac_replace_from_uri(identity)
-            return 1
+            return
         # The account's own identity in From, the caller ID beside it.
         if trunk.username:
             KSR.uac.uac_replace_from_uri("sip:" + trunk.username + "@" + domain)
         if trunk.caller_id_header == "pai":
-            KSR.hdr.append("P-Asserted-Identity: <" + identity + ">\r\n")
+            KSR.hdr.append(_asserted_identity(name, identity))
         else:
             KSR.hdr.append(
-                "Remote-Party-ID: <"
-                + identity
-                + ">;party=calling;screen=yes;privacy=off\r\n"
+                "Remote-Party-ID: "
+                + _name_addr(name, identity)
+                + ";party=calling;screen=yes;privacy=off\r\n"
             )
-        return 1
 
     def ksr_onreply_route_outside(self, msg) -> int:
         self.fix_nated_reply()

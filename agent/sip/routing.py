@@ -10,7 +10,7 @@ pipeline stops) or lets it pass on to the next step.
             -> cancel_and_retransmissions -> from_media_service
             -> to_the_pbx_itself -> from_trunk -> authenticate
             -> allowed_source -> register -> transferred -> watch -> pickup
-            -> speed_dial
+            -> withhold_once -> speed_dial
             -> intercom
             -> to_service_number
             -> to_outside -> to_extension
@@ -60,6 +60,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
     from lamps import BusyLamps
     from outside import (
         AVP_INBOUND_TRUNK,
+        AVP_WITHHOLD,
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -81,6 +82,7 @@ except ModuleNotFoundError:
     from agent.sip.lamps import BusyLamps
     from agent.sip.outside import (
         AVP_INBOUND_TRUNK,
+        AVP_WITHHOLD,
         CALL_QUEUED,
         CALL_TO_VOICEMAIL,
         PHONE_REPLY_TIMEOUT_MS,
@@ -225,6 +227,8 @@ INTERCOM_CONTACTS = "intercom"
 VOICEMAIL_FEATURES = {"voicemail_own", "voicemail_any"}
 # Handled by the routing itself (speed_dial), never by the media service.
 SPEED_DIAL_FEATURE = "speed_dial"
+# Handled by the routing too (withhold_once), before the number is routed.
+WITHHOLD_FEATURE = "withhold_once"
 
 LOCATION_TABLE = "location"
 # registrar's save() results (its documentation): a contact inserted, or
@@ -681,6 +685,19 @@ class Routing(
         )
         return True
 
+    def withhold_once(self, method: str) -> bool:
+        """The withhold code and a number: this one call withholds the
+        caller's number; the number is then routed as if dialled alone."""
+        user = str(KSR.pv.get("$rU") or "")
+        if method != "INVITE":
+            return False
+        found = match(self.dialplan.current().feature_codes, user)
+        if found is None or found[0] != WITHHOLD_FEATURE:
+            return False
+        KSR.pv.sets(AVP_WITHHOLD, "1")
+        KSR.pv.sets("$rU", found[1])
+        return False
+
     def speed_dial(self, method: str) -> bool:
         """A company speed dial: the stored number, as if the caller dialled it.
 
@@ -908,6 +925,7 @@ class Routing(
             self.extension_call_started()
             callee = str(KSR.pv.get(DIALED_AVP))
             caller = self.calling_extension() or ""
+            self.present_internal_name(caller)
             record = self.dialplan.current().records(caller, callee)
             if record:
                 # A recorded call: the relay captures its media.
@@ -920,6 +938,15 @@ class Routing(
         if method == "INVITE":
             self.note_ringing(str(KSR.pv.get(DIALED_AVP)))
         return True
+
+    def present_internal_name(self, caller: str) -> None:
+        """The calling extension's internal caller ID name, when it has one,
+        in From's display name: what the called phones show."""
+        name = self.dialplan.current().caller_id(caller).internal_name
+        if name:
+            # RFC 3261 section 25.1: quoted; the extension rules keep quotes
+            # and backslashes out of the name.
+            KSR.pv.sets("$fn", '"' + name + '"')
 
     # -- the media service ---------------------------------------------------
 
@@ -1036,6 +1063,7 @@ REQUEST_PIPELINE = (
     Routing.transferred,
     Routing.watch,
     Routing.pickup,
+    Routing.withhold_once,
     Routing.speed_dial,
     Routing.intercom,
     Routing.to_service_number,

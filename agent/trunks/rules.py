@@ -127,20 +127,28 @@ def number(field: str, value: str | None) -> str | None:
     return value
 
 
+def presented_number(field: str, value: str | None, when_empty: str) -> str:
+    """A number the PBX presents to a carrier as a caller ID (a trunk's main
+    number, an extension's outside caller ID): 1 to 15 digits with an
+    optional leading +, spaces dropped; "" (or nothing given) means
+    when_empty, which the refusal names."""
+    rule = (
+        f"1 to {MAIN_NUMBER_DIGITS_MAX} digits (E.164), with an optional leading +;"
+        f" empty: {when_empty}"
+    )
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(field, None, rule)
+    value = (value or "").strip().replace(" ", "")
+    if value and not _MAIN_NUMBER.fullmatch(value):
+        raise InvalidInput(field, value, rule)
+    return value
+
+
 def main_number(value: str | None) -> str:
     """The number the PBX presents as its own at this carrier when the route
     names no caller ID; "" (or nothing given) leaves it to the trunk's first
     DID."""
-    rule = (
-        f"1 to {MAIN_NUMBER_DIGITS_MAX} digits (E.164), with an optional leading +;"
-        " empty: the trunk's first DID"
-    )
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput("main_number", None, rule)
-    value = (value or "").strip().replace(" ", "")
-    if value and not _MAIN_NUMBER.fullmatch(value):
-        raise InvalidInput("main_number", value, rule)
-    return value
+    return presented_number("main_number", value, "the trunk's first DID")
 
 
 def codecs(value: str | list[str] | tuple[str, ...]) -> str:
