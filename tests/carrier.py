@@ -33,11 +33,14 @@ READY_TIMEOUT_S = 10.0
 CARRIER_HOST = "127.0.0.1"
 REQUEST_LOG = (
     "carrier-request method=$rm ruri=$ru from=$fu to=$tu pai=$ai rpid=$re "
-    "source=$si:$sp media=$(rb{line.sw,m=audio})"
+    "source=$si:$sp privacy=$hdr(Privacy) from_name=$(fn{s.encode.hexa}) "
+    "pai_header=$(hdr(P-Asserted-Identity){s.encode.hexa}) "
+    "media=$(rb{line.sw,m=audio})"
 )
 _REQUEST_LINE = re.compile(
     r"carrier-request method=(\S+) ruri=(\S*) from=(\S*) to=(\S*) "
-    r"pai=(\S*) rpid=(\S*) source=(\S*) media=(.*)"
+    r"pai=(\S*) rpid=(\S*) source=(\S*) privacy=(\S*) from_name=(\S*) "
+    r"pai_header=(\S*) media=(.*)"
 )
 #: RFC 3551 section 6: the static payload types of the codecs tests use.
 STATIC_PAYLOAD_TYPES = {"0": "PCMU", "8": "PCMA", "9": "G722", "18": "G729"}
@@ -119,6 +122,14 @@ CHALLENGE = """    if (is_method("INVITE")) {{
     }}"""
 
 
+def _unhex(text: str) -> str:
+    """A value the carrier logged with s.encode.hexa ("" when it was null)."""
+    try:
+        return bytes.fromhex(text).decode()
+    except ValueError:
+        return ""
+
+
 @dataclass
 class CarrierRequest:
     method: str
@@ -128,8 +139,27 @@ class CarrierRequest:
     pai: str
     rpid: str
     source: str
+    #: The Privacy header (RFC 3323), "<null>" without one.
+    privacy: str
+    #: From's display name and the whole P-Asserted-Identity value, in hex
+    #: (names hold spaces); see from_name and asserted_identity.
+    from_name_hex: str
+    pai_header_hex: str
     #: The SDP's "m=audio ..." line, "<null>" without a body.
     media: str
+
+    @property
+    def from_name(self) -> str:
+        """From's display name, its one pair of quotes taken off ("" without
+        one)."""
+        name = _unhex(self.from_name_hex)
+        quoted = len(name) >= 2 and name[0] == name[-1] == '"'
+        return name[1:-1] if quoted else name
+
+    @property
+    def asserted_identity(self) -> str:
+        """P-Asserted-Identity as sent, display name included."""
+        return _unhex(self.pai_header_hex)
 
     @property
     def static_codecs(self) -> list[str]:

@@ -49,7 +49,11 @@ PRIVATE_UMASK = 0o077
 def extension_add(app: Appliance, args: argparse.Namespace) -> int:
     password = _password_argument(args)
     created = app.extensions_as(CONSOLE).add(
-        args.number, args.name, email=args.email, password=password
+        args.number,
+        args.name,
+        email=args.email,
+        password=password,
+        caller_id=_caller_id_arguments(args),
     )
     if args.json:
         print_json(
@@ -75,6 +79,74 @@ def extension_list(app: Appliance, args: argparse.Namespace) -> int:
         state = "" if row.enabled else "  (disabled)"
         email = row.email or "-"
         print(f"{row.number:>6}  {padded(row.display_name, 32)}  {email}{state}")
+    return EXIT_OK
+
+
+#: The caller ID options of extension add and set, each the service field
+#: of its dest.
+CALLER_ID_OPTIONS = (
+    "outside_cid_number",
+    "outside_cid_name",
+    "internal_cid_name",
+    "withhold_number",
+)
+
+
+def _caller_id_arguments(args: argparse.Namespace) -> dict:
+    """The caller ID options given; "" sets a field back to its default."""
+    return {
+        name: getattr(args, name)
+        for name in CALLER_ID_OPTIONS
+        if getattr(args, name) is not None
+    }
+
+
+def _on_off(text: str) -> bool:
+    if text not in {"on", "off"}:
+        raise argparse.ArgumentTypeError("on or off")
+    return text == "on"
+
+
+def _caller_id_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outside-cid-number",
+        metavar="NUMBER",
+        help="the number a carrier is given, 1 to 15 digits with an optional "
+        "leading +; '' for the route's caller ID, else the trunk's main number",
+    )
+    parser.add_argument(
+        "--outside-cid-name", metavar="NAME", help="the name a carrier is given"
+    )
+    parser.add_argument(
+        "--internal-cid-name",
+        metavar="NAME",
+        help="the name other extensions' phones show; '' for the display name",
+    )
+    parser.add_argument(
+        "--withhold-number",
+        type=_on_off,
+        metavar="on|off",
+        help="outside calls go anonymous (the carrier keeps the number private)",
+    )
+
+
+def _print_caller_id(info) -> None:
+    print(f"outside CID {info.outside_cid_number or '(route or trunk)'}", end="")
+    print(f"  {info.outside_cid_name}" if info.outside_cid_name else "")
+    print(f"internal    {info.internal_cid_name or info.display_name}")
+    print(f"withhold    {'yes' if info.withhold_number else 'no'}")
+
+
+def extension_set(app: Appliance, args: argparse.Namespace) -> int:
+    info = app.extensions_as(CONSOLE).update(
+        args.number, display_name=args.name, caller_id=_caller_id_arguments(args)
+    )
+    if args.json:
+        print_json(info.to_dict())
+        return EXIT_OK
+    print(f"extension   {info.number}")
+    print(f"name        {info.display_name}")
+    _print_caller_id(info)
     return EXIT_OK
 
 
@@ -105,6 +177,7 @@ def extension_show(app: Appliance, args: argparse.Namespace) -> int:
     print(f"email       {info.email or '-'}")
     print(f"enabled     {'yes' if info.enabled else 'no'}")
     print(f"pickup      {info.pickup_group or '-'}")
+    _print_caller_id(info)
     print(f"created     {info.created_at}")
     if regs is None:
         print(f"registered  unknown: {reg_error}")
@@ -508,7 +581,16 @@ def _declare_extension(sub: _OneCommand) -> None:
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--email", help="e-mail address for voicemail and notices")
     _password_options(add)
+    _caller_id_options(add)
     fields_named(add, EXTENSION_ARGUMENT)
+
+    change = command(
+        ext_sub, "set", extension_set, "change an extension's name and caller ID"
+    )
+    change.add_argument("number", metavar="extension")
+    change.add_argument("--name", help="display name")
+    _caller_id_options(change)
+    fields_named(change, EXTENSION_ARGUMENT | {"name": "name"})
 
     command(ext_sub, "list", extension_list, "list extensions")
     show = command(ext_sub, "show", extension_show, "show one extension and its phones")
