@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from tests import browser_driver
 from tests.test_trunks import (
     ACCOUNT,
     CARRIER_PHONE,
@@ -22,7 +23,7 @@ from tests.test_trunks import (
     wait_call_record,
     wait_trunk_state,
 )
-from tests.webclient import api_client
+from tests.webclient import api_client, signed_in
 
 MAIN_NUMBER = "15550111"
 ROUTE_CALLER_ID = "5550122"
@@ -273,3 +274,24 @@ def test_the_account_is_the_trunks_user_in_from_when_the_number_is_shown(
     assert invite.from_uri == f"sip:{ACCOUNT}@127.0.0.1"
     assert invite.pai == f"sip:{OUTSIDE_NUMBER}@127.0.0.1"
     assert f'"{OUTSIDE_NAME}"' in invite.asserted_identity
+
+
+def test_the_extension_page_refuses_a_bad_number_and_saves_the_caller_id(
+    pbx, browser_ready
+):
+    pbx.add_extension("101", "Alice")
+    admin = signed_in(pbx)
+
+    seen = browser_driver.run(
+        "caller_id_form.mjs", pbx, session=admin.cookies["__Host-edgepbx_session"]
+    )
+    shown = cli_ok(pbx, "extension", "show", "101", "--json").json()
+
+    assert "1 to 15 digits" in seen["refused"]["error"]
+    assert seen["refused"]["keeps"] == "555-01ab"
+    assert "saved" in seen["saved"]["notice"]
+    assert (seen["saved"]["number"], seen["saved"]["withhold"]) == ("+15550199", True)
+    assert shown["outside_cid_number"] == "+15550199"
+    assert shown["outside_cid_name"] == "Alice Sales"
+    assert shown["internal_cid_name"] == "Front Desk"
+    assert shown["withhold_number"] is True

@@ -33,7 +33,13 @@ from agent.errors import (
 )
 from agent.extensions import registrations
 from agent.extensions.references import ExtensionInUse
-from agent.extensions.service import SORT_KEYS, ExtensionInfo, ExtensionService
+from agent.extensions.service import (
+    CALLER_ID_FIELDS,
+    SORT_KEYS,
+    ExtensionInfo,
+    ExtensionService,
+)
+from agent.feature_codes import current_codes
 from agent.recordings import service as recordings
 from agent.sip.rpc import RpcError
 from agent.wording import counted
@@ -467,11 +473,16 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "enabled": info.enabled,
             "pickup_group": info.pickup_group,
             "recording": info.recording,
+            "outside_cid_number": info.outside_cid_number,
+            "outside_cid_name": info.outside_cid_name,
+            "internal_cid_name": info.internal_cid_name,
+            "withhold_number": info.withhold_number,
             "version": form_versions.version_of(info.to_dict()),
         } | values
         return render(
             "extension_form",
             status,
+            withhold_code=current_codes()["withhold_once"],
             title=f"Extension {info.number}",
             number=info.number,
             extension=info,
@@ -499,6 +510,10 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
             "enabled": _form("enabled") == "on",
             "pickup_group": _form("pickup_group"),
             "recording": _form("recording") or "off",
+            "outside_cid_number": _form("outside_cid_number"),
+            "outside_cid_name": _form("outside_cid_name"),
+            "internal_cid_name": _form("internal_cid_name"),
+            "withhold_number": _form("withhold_number") == "on",
         }
         service = extensions()
         try:
@@ -517,6 +532,13 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
                 }.items()
                 if getattr(current, name) != value
             }
+            caller_id = {
+                name: values[name]
+                for name in CALLER_ID_FIELDS
+                if getattr(current, name) != values[name]
+            }
+            if caller_id:
+                changes["caller_id"] = caller_id
             # Every field checked before anything is saved, and every
             # refusal shown at once: a refused one leaves the form unsaved.
             refusals = Refusals()
