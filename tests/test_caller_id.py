@@ -23,7 +23,8 @@ from tests.test_trunks import (
     wait_call_record,
     wait_trunk_state,
 )
-from tests.webclient import api_client, signed_in
+from tests.test_web_portal_home import text_of
+from tests.webclient import api_client, portal_user, signed_in
 
 MAIN_NUMBER = "15550111"
 ROUTE_CALLER_ID = "5550122"
@@ -295,3 +296,26 @@ def test_the_extension_page_refuses_a_bad_number_and_saves_the_caller_id(
     assert shown["outside_cid_name"] == "Alice Sales"
     assert shown["internal_cid_name"] == "Front Desk"
     assert shown["withhold_number"] is True
+
+
+def test_the_portal_user_sees_their_caller_id_and_withholds_their_number(pbx):
+    pbx.add_extension("101", "Alice")
+    cli_ok(pbx, "extension", "set", "101", "--outside-cid-number", OUTSIDE_NUMBER,
+           "--internal-cid-name", "Front Desk")  # fmt: skip
+    user = portal_user(pbx, signed_in(pbx), "101")
+
+    home = user.get("/portal").body
+    on = user.post_form("/portal/withhold", {"withhold_number": "on"}, "/portal")
+    withheld = cli_ok(pbx, "extension", "show", "101", "--json").json()
+    shown_withheld = user.get("/portal").body
+    off = user.post_form("/portal/withhold", {}, "/portal")
+    shown = cli_ok(pbx, "extension", "show", "101", "--json").json()
+
+    facts = text_of(home, "caller-id")
+    assert OUTSIDE_NUMBER in facts and "Front Desk" in facts
+    assert 'name="outside_cid_number"' not in home  # read only
+    assert (on.status, off.status) == (303, 303)
+    assert withheld["withhold_number"] is True
+    assert "withheld" in text_of(shown_withheld, "caller-id")
+    assert shown["withhold_number"] is False
+    assert shown["outside_cid_number"] == OUTSIDE_NUMBER

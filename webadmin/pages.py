@@ -103,6 +103,7 @@ NOTICES = {
     "site-saved": "Saved: every phone gets it at its next fetch.",
     "prompt-saved": "The prompt is saved: menus that name it play it from now on.",
     "profile-saved": "Your name and e-mail address are saved.",
+    "withhold-saved": "Your caller ID setting is saved.",
     "greeting-saved": "The greeting is saved: callers hear it from now on.",
     "music-saved": "The music is saved: callers on hold hear it from now on.",
     "broadcast-sent": "The broadcast is on its way: the members' phones answer "

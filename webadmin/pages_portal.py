@@ -2,7 +2,9 @@
 
 Its pages are at ``/portal``: the user's extension, its presence as callers
 meet it (phones registered, do-not-disturb, forwards) and their profile,
-which they may change (the name their calls show and their e-mail address);
+which they may change (the name their calls show and their e-mail address),
+their caller ID (read only) and whether their number is withheld on outside
+calls;
 their password (``/password``, as for everyone), and their personal contacts.
 ``SECTIONS`` lists the portal's parts for its navigation; voicemail, the
 call log and forwarding add themselves there as they are built.
@@ -16,6 +18,7 @@ from agent.appliance import Appliance
 from agent.contacts.service import ContactService
 from agent.errors import Forbidden, InvalidInput, NotFound, PbxError
 from agent.extensions.presence import FORWARD_WHEN, presence_of
+from agent.feature_codes import current_codes
 from webadmin import access, bodies
 from webadmin.pages import _field_errors, _form, render
 from webadmin.pages_contacts import import_errors, uploaded_csv
@@ -65,6 +68,7 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             sections=SECTIONS,
             values=shown,
             errors=errors or {},
+            withhold_code=current_codes()["withhold_once"],
         )
 
     @app.get("/portal")
@@ -84,6 +88,19 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except PbxError as exc:
             return home(values, _field_errors(exc), 422)
         access.redirect("/portal?notice=profile-saved", 303)
+
+    @app.post("/portal/withhold")
+    def change_withhold() -> str:
+        try:
+            number = own_extension().number
+            appliance.extensions_as(principal()).set_withhold_number(
+                number, _form("withhold_number") == "on"
+            )
+        except (Forbidden, NotFound) as exc:
+            return refused(exc)
+        except PbxError as exc:
+            return home({}, _field_errors(exc), 422)
+        access.redirect("/portal?notice=withhold-saved", 303)
 
     def contacts_page(values: dict, errors: dict, status: int = 200) -> str:
         search = bottle.request.query.getunicode("q", default="") or ""

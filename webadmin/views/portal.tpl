@@ -54,4 +54,15 @@
   % end
   <button type="submit" id="save-profile">Save profile</button>
 </form>
+<h2>Your caller ID</h2>
+<dl class="facts" id="caller-id">
+  <dt>To outside numbers</dt><dd>{{'withheld (shown as Anonymous)' if extension.withhold_number else (extension.outside_cid_number or 'the company\'s number')}}{{' · ' + extension.outside_cid_name if extension.outside_cid_name and not extension.withhold_number else ''}}</dd>
+  <dt>To colleagues</dt><dd>{{extension.internal_cid_name or extension.display_name}}</dd>
+</dl>
+<form method="post" action="/portal/withhold" class="stacked" id="withhold-form">
+  <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+  <label class="check"><input type="checkbox" name="withhold_number" id="withhold_number"{{' checked' if extension.withhold_number else ''}}> Withhold my number on outside calls</label>
+  <p class="hint">The numbers and names are set by your administrator; dial {{withhold_code}} before a number to withhold it on that call only</p>
+  <button type="submit" id="save-withhold">Save</button>
+</form>
 </section>
