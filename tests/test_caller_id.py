@@ -13,9 +13,12 @@ import json
 import pytest
 
 from tests import browser_driver
+from tests.carrier import Carrier
 from tests.test_trunks import (
     ACCOUNT,
+    ACCOUNT_PASSWORD,
     CARRIER_PHONE,
+    CARRIER_PHONE_PASSWORD,
     add_register_trunk,
     carrier,  # noqa: F401 -- a fixture
     carrier_phone,
@@ -319,3 +322,23 @@ def test_the_portal_user_sees_their_caller_id_and_withholds_their_number(pbx):
     assert "withheld" in text_of(shown_withheld, "caller-id")
     assert shown["withhold_number"] is False
     assert shown["outside_cid_number"] == OUTSIDE_NUMBER
+
+
+def test_a_withheld_call_is_signed_for_a_carrier_that_challenges_invites(pbx):
+    with Carrier(
+        accounts={ACCOUNT: ACCOUNT_PASSWORD, CARRIER_PHONE: CARRIER_PHONE_PASSWORD},
+        challenge_invites=True,
+    ) as strict:
+        add_register_trunk(pbx, strict, caller_id_header="pai")
+        assert wait_trunk_state(pbx, "acme", "registered") == "registered"
+        alice = pbx.add_extension("101", "Alice")
+        cli_ok(pbx, "extension", "set", "101", "--outside-cid-number",
+               OUTSIDE_NUMBER, "--withhold-number", "on")  # fmt: skip
+        add_route(pbx)
+
+        signed = call_the_carrier(pbx, strict, "101", alice, "9" + CARRIER_PHONE)
+
+        assert len(strict.requests("INVITE")) == 2  # challenged once, then signed
+        assert f"carrier-invite-authenticated user={ACCOUNT}" in strict.log()
+        assert (signed.from_uri, signed.privacy) == (ANONYMOUS_URI, "id")
+        assert signed.pai == f"sip:{OUTSIDE_NUMBER}@127.0.0.1"

@@ -55,7 +55,7 @@ def test_a_code_is_changed_and_reset(pbx_data):
 
     # The shipped table's own prefix (pickup *8 beside intercom *80 and
     # park *85) is allowed, and may move along.
-    for feature, code in (("pickup_group", "*6"), ("intercom", "*60")):
+    for feature, code in (("pickup_group", "*3"), ("intercom", "*30")):
         moved = pbx_data.cli("feature-codes", "set", feature, code)
         assert moved.returncode == 0, moved.stdout + moved.stderr
     for feature in ("intercom", "pickup_group"):

@@ -254,10 +254,9 @@ class Trunk:
         return uri + (";transport=tcp" if self.transport == "tcp" else "")
 
 
-#: A withheld call's From (RFC 3323 section 4.1.1.3): the display name
-#: and the URI it recommends; the number itself rides in P-Asserted-Identity
-#: (RFC 3325 section 9.1), which the carrier must not pass on with
-#: ``Privacy: id``.
+#: A withheld call's From: the display name and URI RFC 3323 recommends.
+#: The number itself rides in P-Asserted-Identity (RFC 3325 section 9.1),
+#: which the carrier must not pass on, as ``Privacy: id`` asks.
 ANONYMOUS_FROM_NAME = "Anonymous"
 ANONYMOUS_FROM_URI = "sip:anonymous@anonymous.invalid"
 PRIVACY_ID = "Privacy: id\r\n"
