@@ -31,6 +31,7 @@ from agent.errors import InvalidInput, PbxError
 
 if TYPE_CHECKING:
     from agent.appliance import Appliance
+    from agent.extensions.service import ExtensionInfo
     from agent.settings import Settings
 
 # The appliance, its services and the commands' modules are imported once
@@ -130,7 +131,7 @@ def _caller_id_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_caller_id(info) -> None:
+def _print_caller_id(info: ExtensionInfo) -> None:
     print(f"outside CID {info.outside_cid_number or '(route or trunk)'}", end="")
     print(f"  {info.outside_cid_name}" if info.outside_cid_name else "")
     print(f"internal    {info.internal_cid_name or info.display_name}")
