@@ -124,7 +124,7 @@ def test_a_withheld_number_goes_anonymous_with_privacy_and_the_real_identity(
     invite = call_the_carrier(pbx, carrier, "101", alice, "9" + CARRIER_PHONE)
 
     assert invite.from_uri == ANONYMOUS_URI
-    assert invite.from_name == "Anonymous"
+    assert bytes.fromhex(invite.from_name_hex).decode() == '"Anonymous"'
     assert invite.privacy == "id"
     assert invite.pai == f"sip:{OUTSIDE_NUMBER}@127.0.0.1"
     assert invite.rpid == "<null>"

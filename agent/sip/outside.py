@@ -1197,7 +1197,7 @@ class OutsideCalls:
         identity = "sip:" + number + "@" + domain
         if KSR.pv.is_null(AVP_WITHHOLD) <= 0:
             # RFC 3323/3325: anonymous From, the number asserted beside it.
-            KSR.uac.uac_replace_from(ANONYMOUS_FROM_NAME, ANONYMOUS_FROM_URI)
+            KSR.uac.uac_replace_from(_quoted(ANONYMOUS_FROM_NAME), ANONYMOUS_FROM_URI)
             KSR.hdr.append(_asserted_identity(name, identity))
             KSR.hdr.append(PRIVACY_ID)
             return
