@@ -3,6 +3,8 @@ file holding trunks and routes made through the services."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agent.accounts.roles import SYSTEM
@@ -209,3 +211,24 @@ def test_a_time_condition_sends_calls_by_the_clock(ksr, route, monkeypatch):
     monkeypatch.setattr(type(route), "clock", staticmethod(lambda: monday_morning))
     route.ksr_request_route(None)
     assert ksr.called("registrar.lookup_uri")[-1] == ("location", "sip:101@192.0.2.1")
+
+
+def test_the_number_presented_follows_one_precedence(config_db):
+    """Extension's outside caller ID, else the route's, else the trunk's main
+    number, else the extension's own number."""
+    import sqlite3
+
+    from agent.sip.outside import CallerId, load_dialplan
+
+    plan = load_dialplan(sqlite3.connect(config_db))
+    route = plan.route_named("intl")
+    trunk = replace(plan.trunk_named("first"), main_number="15550111")
+    plan.caller_ids["102"] = CallerId(outside_number="+15550199")
+    bare_route = replace(route, caller_id="")
+    bare_trunk = replace(trunk, main_number="")
+
+    assert plan.presented_number("102", route, trunk) == "+15550199"
+    assert plan.presented_number("101", route, trunk) == "5550100"
+    assert plan.presented_number("101", bare_route, trunk) == "15550111"
+    assert plan.presented_number("101", bare_route, bare_trunk) == "101"
+    assert plan.presented_number("101", None, bare_trunk) == "101"
