@@ -342,3 +342,22 @@ def test_a_withheld_call_is_signed_for_a_carrier_that_challenges_invites(pbx):
         assert f"carrier-invite-authenticated user={ACCOUNT}" in strict.log()
         assert (signed.from_uri, signed.privacy) == (ANONYMOUS_URI, "id")
         assert signed.pai == f"sip:{OUTSIDE_NUMBER}@127.0.0.1"
+
+
+def test_an_extension_is_added_with_its_caller_id_or_not_at_all(pbx_data):
+    added = cli_ok(pbx_data, "extension", "add", "103", "--name", "Carol",
+                   "--outside-cid-number", "+1 555 0103", "--outside-cid-name",
+                   "Carol Sales", "--withhold-number", "on", "--json")  # fmt: skip
+    added = added.json()
+    refused = pbx_data.cli("extension", "add", "104", "--name", "Dan",
+                           "--outside-cid-number", "0800-DAN")  # fmt: skip
+    listed = cli_ok(pbx_data, "extension", "list", "--json").json()
+
+    assert added["outside_cid_number"] == "+15550103"
+    assert (added["outside_cid_name"], added["withhold_number"]) == (
+        "Carol Sales",
+        True,
+    )
+    assert added["internal_cid_name"] == ""
+    assert refused.returncode != 0 and "--outside-cid-number" in refused.stderr
+    assert [e["number"] for e in listed] == ["103"]
