@@ -20,7 +20,8 @@ help:
 	@echo "make bench  SIP, firmware and backup benchmarks (figures printed, not asserted)"
 	@echo "make dev-keys  the development firmware signing key pair (not in git)"
 	@echo "make image  the x86-64 disk image from Debian packages (build/image/)"
-	@echo "make image-test  boot that image in qemu: web admin, SIP, a phone registers"
+	@echo "make image ARCH=arm64  the arm64 one, under emulation (build/image-arm64/)"
+	@echo "make image-test [ARCH=arm64]  boot that image in qemu: web admin, SIP, a phone registers"
 	@echo "make image-update-test  the same, then an A/B update and a rollback in qemu"
 
 # The project is installed editable, so its bytecode is written only if
@@ -117,25 +118,41 @@ bench: deps venv
 	$(VENV_PY) scripts/bench/monitor_stream
 	$(VENV_PY) scripts/bench/report_month
 
-# The x86-64 disk image (image/build-image) and its boot test in qemu; not
-# part of `make test`: they take minutes and need root for mmdebstrap.
-IMAGE := build/image/edgepbx-x86_64.img
+# The disk image (image/build-image) and its boot test in qemu, for x86-64
+# (the default) or ARCH=arm64; not part of `make test`: they take minutes
+# (arm64, all emulated, far longer) and need root for mmdebstrap.
+ARCH ?= x86_64
+ifeq ($(ARCH),x86_64)
+IMAGE_DIR := build/image
+else ifeq ($(ARCH),arm64)
+IMAGE_DIR := build/image-arm64
+else
+$(error ARCH is x86_64 or arm64, not $(ARCH))
+endif
+IMAGE := $(IMAGE_DIR)/edgepbx-$(ARCH).img
 .PHONY: image image-test image-update-test image-deps
+# arm64 adds qemu-user for building, qemu-system-aarch64 and its UEFI
+# firmware for booting, and binfmt_misc (image/check-binfmt mounts it when
+# missing, saying so).
 image-deps:
 	scripts/install-debian-packages image/debian-packages.txt
+ifeq ($(ARCH),arm64)
+	scripts/install-debian-packages image/debian-packages-arm64.txt
+	image/check-binfmt arm64
+endif
 
 image: deps venv dev-keys image-deps
-	image/build-image build/image
+	image/build-image --arch $(ARCH) $(IMAGE_DIR)
 
 image-test: deps venv image-deps
 	@test -f $(IMAGE) || $(MAKE) --no-print-directory image
-	$(VENV_PY) image/boot-test $(IMAGE)
+	$(VENV_PY) image/boot-test --arch $(ARCH) $(IMAGE)
 
 # The same boot, then an A/B update in qemu: a good release into slot B
 # and kept, a broken one into slot A and rolled back (three more boots).
 image-update-test: deps venv dev-keys image-deps
 	@test -f $(IMAGE) || $(MAKE) --no-print-directory image
-	$(VENV_PY) image/boot-test --firmware-update $(IMAGE)
+	$(VENV_PY) image/boot-test --arch $(ARCH) --firmware-update $(IMAGE)
 
 clean:
 	rm -rf $(VENV) $(VENV).lock $(DEB_STAMP) $(BROWSER_DIR)/node_modules .pytest_cache .ruff_cache

@@ -23,7 +23,11 @@ from agent.settings import Settings
 
 TOP = Path(__file__).resolve().parents[1]
 IMAGE_GRUB_CFG = TOP / "image" / "grub.cfg"
-IMAGE_DEVICE = TOP / "image" / "overlay" / "etc" / "edgepbx" / "device.json"
+# The boards image/build-image builds for, each with its device.json.
+IMAGE_BOARDS = {
+    arch: TOP / "image" / f"board-{arch}" / "etc" / "edgepbx" / "device.json"
+    for arch in ("x86_64", "arm64")
+}
 
 
 def grub_editenv(path: Path, *args: str) -> str:
@@ -81,8 +85,9 @@ def test_the_image_grub_cfg_parses():
         assert word in text
 
 
-def test_the_image_describes_a_grub_machine_whose_slots_it_names():
-    device = Device.load(IMAGE_DEVICE)
+@pytest.mark.parametrize("arch", IMAGE_BOARDS)
+def test_the_image_describes_a_grub_machine_whose_slots_it_names(arch):
+    device = Device.load(IMAGE_BOARDS[arch])
 
     assert device.boot_loader == GRUB
     assert device.cmdline == Path("/proc/cmdline")
@@ -90,6 +95,18 @@ def test_the_image_describes_a_grub_machine_whose_slots_it_names():
     build = (TOP / "image" / "build-image").read_text()
     assert "name=slot-a" in build and "name=slot-b" in build
     assert all(str(s.device).endswith(f"slot-{s.name.lower()}") for s in device.slots)
+
+
+def test_each_image_names_its_own_architecture_and_board():
+    # A bundle is refused unless both match (agent/firmware/manifest.py), so
+    # an x86-64 bundle must never fit the arm64 image, nor the other way.
+    described = {
+        arch: json.loads(path.read_text()) for arch, path in IMAGE_BOARDS.items()
+    }
+
+    assert described["x86_64"]["architecture"] == "x86_64"
+    assert described["arm64"]["architecture"] == "aarch64"
+    assert described["x86_64"]["board"] != described["arm64"]["board"]
 
 
 @pytest.fixture
