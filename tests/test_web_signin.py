@@ -20,6 +20,7 @@ from agent.settings import Settings
 from tests.pbx import READY_TIMEOUT_S, RunningPbx
 from tests.webclient import CHOSEN_PASSWORD, client, one_time_password, signed_in
 from webadmin.app import create_app
+from webadmin.listeners import HEAD_DEADLINE_S, PLAIN_PORT_THREADS
 
 OPEN_PATHS = {"/signin", "/static/app.css", "/static/app.js"}
 
@@ -433,6 +434,41 @@ def test_phones_stalling_on_the_plain_port_never_hold_up_the_admin_pages(
 
     assert signin.status == 200
     assert took < 2.0, f"the sign-in page took {took:.1f} s"
+
+
+def test_half_sent_requests_are_cut_so_phones_and_the_admin_are_served_again(
+    shared_pbx,
+):
+    # More half-sent heads than either port has threads, held open: the
+    # plain port's four, and the HTTPS port's 32 after their handshakes.
+    trusting = ssl.create_default_context(cafile=str(shared_pbx.certificate))
+    stalled = []
+    try:
+        for _ in range(PLAIN_PORT_THREADS + 2):
+            phone = socket.create_connection(("127.0.0.1", shared_pbx.http_port))
+            phone.sendall(b"GET /prov/001122334455.cfg HTTP/1.1\r\nHost: p")
+            stalled.append(phone)
+        for _ in range(34):
+            raw = socket.create_connection(("127.0.0.1", shared_pbx.https_port))
+            browser = trusting.wrap_socket(raw, server_hostname="127.0.0.1")
+            browser.sendall(b"GET /signin HTTP/1.1\r\nHost: 127")
+            stalled.append(browser)
+        time.sleep(1)
+        asked = time.monotonic()
+        phone_file = http.client.HTTPConnection(
+            "127.0.0.1", shared_pbx.http_port, timeout=HEAD_DEADLINE_S + 10
+        )
+        phone_file.request("GET", "/prov/001122334455.cfg")
+        phone_answer = phone_file.getresponse().status
+        signin = client(shared_pbx).get("/signin")
+        took = time.monotonic() - asked
+    finally:
+        for connection in stalled:
+            connection.close()
+
+    assert phone_answer in {200, 401, 403, 404}
+    assert signin.status == 200
+    assert took < HEAD_DEADLINE_S + 5, f"served again after {took:.1f} s"
 
 
 def test_the_https_port_speaks_only_tls_and_the_http_port_only_plain_text(
