@@ -512,10 +512,12 @@ def load_dialplan(con: sqlite3.Connection) -> Dialplan:
     plan.caller_ids = {
         number: CallerId(*fields)
         for number, *fields in con.execute(
-            "SELECT number, outside_cid_number, outside_cid_name, internal_cid_name,"
-            " withhold_number FROM extension WHERE outside_cid_number != ''"
-            " OR outside_cid_name != '' OR internal_cid_name != ''"
-            " OR withhold_number != 0"
+            # The internal name is the extension's Name unless it has one
+            # of its own: the called phones show what the PBX says, not
+            # whatever the calling phone was set up with.
+            "SELECT number, outside_cid_number, outside_cid_name,"
+            " CASE WHEN internal_cid_name != '' THEN internal_cid_name"
+            " ELSE display_name END, withhold_number FROM extension"
         )
     }
     return plan

@@ -940,8 +940,9 @@ class Routing(
         return True
 
     def present_internal_name(self, caller: str) -> None:
-        """The calling extension's internal caller ID name, when it has one,
-        in From's display name: what the called phones show."""
+        """The calling extension's internal caller ID name (its Name when
+        it has none of its own) in From's display name: what the called
+        phones show."""
         name = self.dialplan.current().caller_id(caller).internal_name
         if name:
             # RFC 3261 section 25.1: quoted; the extension rules keep quotes
