@@ -358,3 +358,16 @@ def test_on_a_first_boot_the_console_says_it_is_setting_up_then_works(tmp_path, 
     assert "cannot be opened" not in serial.everything
     after_setup = serial.everything.split("one-time password")[1]
     assert "setting up" not in after_setup
+
+
+def test_a_serial_port_that_cannot_be_opened_is_refused_naming_the_option(
+    pbx, tmp_path
+):
+    missing = tmp_path / "ttyUSB9"
+
+    refused = pbx.cli("console", "--serial", str(missing), "--json")
+
+    assert refused.returncode == 2
+    error = json.loads(refused.stdout)["error"]
+    assert error["field"] == "--serial"
+    assert error["message"].endswith("cannot be opened (No such file or directory)")

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+import serial
 
 from agent.cli.parsers import whole_number
 from agent.console import actions
 from agent.console.menu import Console, status_lines
 from agent.console.terminal import DEFAULT_BAUD, SerialTerminal, StreamTerminal
 from agent.db import offline
+from agent.errors import InvalidInput
 from agent.settings import Settings
 
 EXIT_OK = 0
@@ -37,7 +41,14 @@ def console(settings: Settings, args: argparse.Namespace) -> int:
                 print("\n".join(status_lines(report)))
             return EXIT_OK
         if args.serial:
-            terminal = SerialTerminal.open(args.serial, args.baud)
+            try:
+                terminal = SerialTerminal.open(args.serial, args.baud)
+            except serial.SerialException as exc:
+                known = isinstance(exc.errno, int) and exc.errno > 0
+                reason = os.strerror(exc.errno) if known else "not a serial port"
+                raise InvalidInput(
+                    "--serial", args.serial, f"cannot be opened ({reason})"
+                ) from exc
         else:
             terminal = StreamTerminal()
         Console(terminal, settings, db).run()
