@@ -396,7 +396,7 @@ def test_the_page_refuses_an_empty_hour_or_count_and_a_passphrase_with_stop_seal
     assert "hour: required: a whole hour from 0 to 23" in field_error(no_hour, "hour")
     assert "keep: required: 1 to 100 backups" in field_error(no_keep, "keep")
     assert sealed.status == 303
-    assert "not both" in field_error(both, "passphrase")
+    assert "not both" in field_error(both, "schedule-passphrase")
     assert "another long passphrase" not in both.body
     assert (shown["frequency"], shown["hour"], shown["keep"]) == ("weekly", 22, 5)
     assert shown["sealed"] is True

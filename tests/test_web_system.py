@@ -58,8 +58,19 @@ def test_a_short_passphrase_is_shown_next_to_its_field(lab_pbx):
     )
 
     assert reply.status == 422
-    assert "12 characters or more" in reply.body
-    assert 'id="passphrase-error"' in reply.body
+    assert reply.body.count('class="field-error"') == 1
+    assert 'id="passphrase-error">passphrase: 12 characters or more' in reply.body
+
+
+def test_a_short_schedule_passphrase_is_shown_at_the_schedule_form_alone(lab_pbx):
+    web = signed_in(lab_pbx)
+    form = {"frequency": "daily", "hour": "3", "keep": "7", "passphrase": "short"}
+
+    reply = web.post_form("/system/backup-schedule", form, csrf_from="/system")
+
+    assert reply.status == 422
+    assert reply.body.count('class="field-error"') == 1
+    assert 'id="schedule-passphrase-error">passphrase: 12 characters' in reply.body
 
 
 def test_a_sealed_backup_sent_without_its_passphrase_is_refused_at_that_field(

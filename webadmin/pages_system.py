@@ -251,7 +251,12 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
         except Forbidden as exc:
             return render("error", 403, title="Forbidden", message=str(exc))
         except PbxError as exc:
-            return page(422, _field_errors(exc), schedule_form=form)
+            # The download form above has a passphrase field of its own.
+            errors = {
+                "schedule_passphrase" if field == "passphrase" else field: text
+                for field, text in _field_errors(exc).items()
+            }
+            return page(422, errors, schedule_form=form)
         access.redirect("/system?notice=backup-schedule-saved#scheduled-backups", 303)
 
     # -- restore a backup ----------------------------------------------------------

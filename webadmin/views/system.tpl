@@ -325,9 +325,9 @@ against a dead card: download one now and then and keep it elsewhere.</p>
   % end
   % end
   <label for="schedule-passphrase">Passphrase</label>
-  <input id="schedule-passphrase" name="passphrase" type="password" autocomplete="new-password"{{' aria-invalid=true' if errors.get('passphrase') else ''}}>
-  % if errors.get('passphrase'):
-  <p class="field-error" id="passphrase-error">{{errors['passphrase']}}</p>
+  <input id="schedule-passphrase" name="passphrase" type="password" autocomplete="new-password"{{' aria-invalid=true' if errors.get('schedule_passphrase') else ''}}>
+  % if errors.get('schedule_passphrase'):
+  <p class="field-error" id="schedule-passphrase-error">{{errors['schedule_passphrase']}}</p>
   % else:
   <p class="hint">{{'Each backup is sealed; empty keeps the passphrase' if schedule['sealed'] else 'Optional; 12 characters or more seals each backup'}}</p>
   % end
