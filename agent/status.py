@@ -37,6 +37,19 @@ def _tftp_answering(settings) -> bool:
     return tftp_answering(settings)
 
 
+def _media_ports(supervised: dict) -> list[int]:
+    """The media workers' ports: those the running agent supervises, else
+    the environment's. A command run without the agent's EDGEPBX_MEDIA_PORTS
+    (another terminal, an SSH session) still probes the workers that run."""
+    prefix = "media-"
+    running = [
+        int(name.removeprefix(prefix))
+        for name in supervised
+        if name.startswith(prefix) and name.removeprefix(prefix).isdigit()
+    ]
+    return running or list(pool.MediaPool.from_environment().ports)
+
+
 def appliance_status(appliance: Appliance) -> dict:
     settings = appliance.settings
     agent_running = agent_is_running(settings)
@@ -51,7 +64,7 @@ def appliance_status(appliance: Appliance) -> dict:
         "webadmin": lambda: _web_answering(settings),
         "provisioning": lambda: _tftp_answering(settings),
     }
-    for port in pool.MediaPool.from_environment().ports:
+    for port in _media_ports(supervised):
         pid = supervised.get(f"media-{port}", {}).get("pid")
         probes[f"media-{port}"] = lambda port=port, pid=pid: pool.worker_answering(
             settings, port, pid

@@ -170,7 +170,9 @@ def test_status_typed_in_another_terminal_probes_the_agent_where_it_listens(
     tmp_path,
 ):
     pbx = RunningPbx(tmp_path / "var", bind="127.0.0.2", command="run").start()
-    bare = {k: v for k, v in pbx.env.items() if k not in _LISTENING_VARIABLES}
+    # The media workers' ports (not the defaults here) are not given either.
+    given_apart = _LISTENING_VARIABLES | {"EDGEPBX_MEDIA_PORTS"}
+    bare = {k: v for k, v in pbx.env.items() if k not in given_apart}
 
     def edgepbx(*args: str, **given: str) -> dict:
         # From the folder `make run` was typed in, as its ./var is found;
@@ -195,6 +197,9 @@ def test_status_typed_in_another_terminal_probes_the_agent_where_it_listens(
     after_stop = edgepbx("status")
 
     assert status["ready"], status
+    assert {f"media-{port}" for port in pbx.media_ports} == {
+        name for name in status["daemons"] if name.startswith("media-")
+    }
     assert status["daemons"]["kamailio"]["answering"]
     assert status["daemons"]["webadmin"]["answering"]
     assert status["sip"]["address"] == f"127.0.0.2:{pbx.sip_port}"
