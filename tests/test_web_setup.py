@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import zoneinfo
 
 from tests.mailserver import MailServer
@@ -32,6 +33,15 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
             },
         )
         tested = server.wait_for(1)[0]
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            nobody = closed.getsockname()[1]
+        unreachable = web.post_form(
+            "/setup/mail",
+            {"host": "127.0.0.1", "port": str(nobody), "security": "none",
+             "sender": "pbx@example.com", "test_to": "owner@example.com"},
+        )  # fmt: skip
+        kept = pbx.cli("mail", "show", "--json").json()
         bad_security = web.post_form(
             "/setup/mail", {"host": "127.0.0.1", "security": "ssl3"}
         )
@@ -68,6 +78,9 @@ def test_the_wizard_sets_the_time_zone_mail_and_first_extensions(pbx):
     assert any(hour in monitor.body for hour in hours), monitor.body
     assert "A test message was sent to owner@example.com" in mail.body
     assert tested.recipients == ["owner@example.com"]
+    assert unreachable.status == 422
+    assert "settings were saved; the test message was not sent" in unreachable.body
+    assert kept["port"] == nobody
     assert bad_security.status == 422
     assert 'id="mail-security-error">security' in bad_security.body
     assert wrong_rows.status == 422 and "Row 3:" in wrong_rows.body

@@ -139,8 +139,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
             changes["password"] = form["password"]
         shown = form | {"password_set": bool(form["password"])}
         shown.pop("password")
+        saved = False
         try:
             service.change(**changes)
+            saved = True
             if _form("test_to"):
                 sent = service.send_test(_form("test_to"))
                 return render_mail(
@@ -154,6 +156,13 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 if exc.field == "to" or exc.kind == "mail-not-sent"
                 else _field_errors(exc)
             )
+            if saved:
+                # The settings stand; only the test failed, and the page
+                # must not read as if nothing was kept.
+                errors = {
+                    "test_to": "The mail server settings were saved; the test "
+                    "message was not sent: " + problems.message(exc)
+                }
             return render_mail(shown | {"test_to": _form("test_to")}, "", errors, 422)
         go_on("mail")
         return ""
