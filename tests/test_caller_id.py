@@ -291,6 +291,7 @@ def test_the_extension_page_refuses_a_bad_number_and_saves_the_caller_id(
     )
     shown = cli_ok(pbx, "extension", "show", "101", "--json").json()
 
+    assert seen["refused"]["error"].startswith("Outside number")
     assert "1 to 15 digits" in seen["refused"]["error"]
     assert seen["refused"]["keeps"] == "555-01ab"
     assert "saved" in seen["saved"]["notice"]

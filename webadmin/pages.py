@@ -111,6 +111,15 @@ NOTICES = {
 }
 
 
+# The caller-ID fields as the extension page labels them, so a refusal
+# reads "Outside number: …", not the service's field name.
+EXTENSION_CALLER_ID_LABELS = {
+    "outside_cid_number": "Outside number",
+    "outside_cid_name": "Outside name",
+    "internal_cid_name": "Internal name",
+}
+
+
 def render(template: str, status: int = 200, **values: object) -> str:
     auth = access.current_or_none()
     principal = auth.principal if auth else None
@@ -556,9 +565,10 @@ def install(app: bottle.Bottle, appliance: Appliance, secret: bytes) -> None:
         except form_versions.ChangedMeanwhile as exc:
             return _extension_page(current, {}, {"form": str(exc)}, exc.status)
         except InvalidInput as exc:
-            return _extension_page(
-                current, values, _field_errors(exc, problems.EXTENSION_FIELDS), 422
+            errors = _field_errors(
+                exc, problems.EXTENSION_FIELDS, labels=EXTENSION_CALLER_ID_LABELS
             )
+            return _extension_page(current, values, errors, 422)
         if not changes:
             # Saving the form as it was shown is not a change: no audit entry.
             access.redirect(f"/extensions/{number}?notice=unchanged", 303)

@@ -27,7 +27,7 @@
   % if number is not None:
   % field('pickup_group', 'Pickup group', hint='Optional; its members answer each other\'s ringing calls with *8, and anyone in it picks up a member with ** and the number')
   <h2>Caller ID</h2>
-  % field('outside_cid_number', 'Outside number', kind='tel', hint='Optional; the number carriers are given, 1 to 15 digits with an optional leading +. Empty: the route\'s caller ID, else the trunk\'s main number')
+  % field('outside_cid_number', 'Outside number', kind='tel', hint='Optional; the number carriers are given, 1 to 15 digits with an optional leading +. Empty: the route\'s caller ID, else the trunk\'s main number, else this extension\'s number')
   % field('outside_cid_name', 'Outside name', hint='Optional; the name carriers are given')
   % field('internal_cid_name', 'Internal name', hint='Optional; what the other extensions\' phones show. Empty: the name above')
   <label class="check"><input type="checkbox" name="withhold_number"{{' checked' if values.get('withhold_number') else ''}}{{'' if editable else ' disabled'}}> Withhold the number on outside calls (the carrier shows "Anonymous"; the withhold code {{withhold_code}} does it for one call)</label>
