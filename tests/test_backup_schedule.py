@@ -24,6 +24,7 @@ from agent.backup.schedule import (
     HOUR_RULE,
     KEEP_RULE,
     WEEKDAY_ONLY_WEEKLY,
+    WEEKDAY_RULE,
     BackupSchedule,
     ScheduledBackups,
 )
@@ -221,6 +222,16 @@ def test_a_day_for_a_daily_schedule_is_refused_by_the_cli_the_api_and_the_page(
         "/system/backup-schedule", form | {"weekday": ""}, csrf_from="/system"
     )
     assert daily.status == 303
+    assert pbx.cli("backup", "schedule", "--json").json()["frequency"] == "daily"
+
+    # A weekly schedule with no day chosen is refused, not given the old day.
+    weekly = web.post_form(
+        "/system/backup-schedule",
+        form | {"frequency": "weekly", "weekday": ""},
+        csrf_from="/system",
+    )
+    assert weekly.status == 422
+    assert field_error(weekly, "weekday") == f"weekday: {WEEKDAY_RULE}"
     assert pbx.cli("backup", "schedule", "--json").json()["frequency"] == "daily"
 
 

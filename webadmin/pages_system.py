@@ -243,7 +243,10 @@ def install(app: bottle.Bottle, appliance: Appliance) -> None:
                 # Numbers as typed, an empty field as "": the service checks
                 # every field and refuses all it refuses at once.
                 hour=number_as_typed(form["hour"].strip()),
-                weekday=form["weekday"] or None,
+                # No day: none for a daily or no schedule; for a weekly one
+                # "" is given, and refused, not the stored day kept unseen.
+                weekday=form["weekday"]
+                or ("" if form["frequency"] == "weekly" else None),
                 keep=number_as_typed(form["keep"].strip()),
                 passphrase=_form("passphrase") or None,
                 clear_passphrase=_form("clear_passphrase") == "yes",
