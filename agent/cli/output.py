@@ -19,11 +19,15 @@ def _cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in {"W", "F"} else 1
 
 
+def cells(text: str) -> int:
+    """Terminal cells text takes."""
+    return sum(_cells(c) for c in text)
+
+
 def padded(text: str, width: int) -> str:
     """text left-aligned in width terminal cells, as ``f"{text:<width}"``
     would be if every character took one cell."""
-    used = sum(_cells(c) for c in text)
-    return text + " " * max(width - used, 0)
+    return text + " " * max(width - cells(text), 0)
 
 
 #: Between two columns of a listing.
@@ -36,11 +40,9 @@ def columns(rows: list[list[str]]) -> list[str]:
     any length, is not padded."""
     if not rows:
         return []
-    widths = [
-        max(sum(map(_cells, cell)) for cell in col) for col in zip(*rows, strict=True)
-    ]
+    widths = [max(map(cells, col)) for col in zip(*rows, strict=True)]
     lines = []
     for row in rows:
-        cells = [padded(cell, width) for cell, width in zip(row, widths, strict=True)]
-        lines.append(COLUMN_GAP.join([*cells[:-1], row[-1]]).rstrip())
+        shown = [padded(cell, width) for cell, width in zip(row, widths, strict=True)]
+        lines.append(COLUMN_GAP.join([*shown[:-1], row[-1]]).rstrip())
     return lines
