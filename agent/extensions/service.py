@@ -584,10 +584,14 @@ def _check_caller_id(refusals: Refusals, given: dict) -> dict:
     return checked
 
 
-def _withhold_number(value: object) -> bool:
+def _true_or_false(field: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput("withhold_number", value, "true or false")
+        raise InvalidInput(field, value, "true or false")
     return value
+
+
+_withhold_number = functools.partial(_true_or_false, "withhold_number")
+_enabled = functools.partial(_true_or_false, "enabled")
 
 
 #: The caller ID fields of an extension, each with its rule.
@@ -597,12 +601,6 @@ CALLER_ID_FIELDS = {
     "internal_cid_name": functools.partial(rules.caller_id_name, "internal_cid_name"),
     "withhold_number": _withhold_number,
 }
-
-
-def _enabled(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput("enabled", value, "true or false")
-    return value
 
 
 def _pickup_group(value: object) -> str:
