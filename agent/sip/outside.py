@@ -344,7 +344,8 @@ class Dialplan:
     feature_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CODES))
     #: extension -> its recording setting, for those that record any call.
     recording: dict[str, str] = field(default_factory=dict)
-    #: extension -> its caller ID, for those with any of it set.
+    #: extension -> its caller ID (the internal name its Name when it has
+    #: none of its own), for every extension.
     caller_ids: dict[str, CallerId] = field(default_factory=dict)
 
     def caller_id(self, extension: str) -> CallerId:
@@ -653,14 +654,14 @@ def did_from_request(header: str) -> str:
     return str(KSR.pv.get("$tU") or "")
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
     """A display name as RFC 3261 section 25.1 writes it: quoted ("" for
     none). The extension rules keep quotes and backslashes out of names."""
     return '"' + name + '"' if name else ""
 
 
 def _name_addr(name: str, uri: str) -> str:
-    return (_quoted(name) + " " if name else "") + "<" + uri + ">"
+    return (quoted(name) + " " if name else "") + "<" + uri + ">"
 
 
 def _asserted_identity(name: str, uri: str) -> str:
@@ -1122,10 +1123,11 @@ class OutsideCalls:
         # An outside caller an extension transferred out is presented as
         # the PBX, as the transferer's own call would be, never with their
         # own number: a carrier lets a PBX present only its own numbers.
-        presented = caller if self.transferring_outside_caller(held) else held
-        KSR.pv.sets(AVP_PRESENTED_EXTENSION, presented or caller)
+        outside_held = self.transferring_outside_caller(held)
+        presented = caller if outside_held else held or caller
+        KSR.pv.sets(AVP_PRESENTED_EXTENSION, presented)
         KSR.pv.sets(AVP_ROUTE, route.name)
-        if plan.caller_id(presented or caller).withhold:
+        if plan.caller_id(presented).withhold:
             KSR.pv.sets(AVP_WITHHOLD, "1")
         KSR.pv.sets(AVP_DIALLED, dialled)
         if record_route:
@@ -1199,12 +1201,12 @@ class OutsideCalls:
         identity = "sip:" + number + "@" + domain
         if KSR.pv.is_null(AVP_WITHHOLD) <= 0:
             # RFC 3323/3325: anonymous From, the number asserted beside it.
-            KSR.uac.uac_replace_from(_quoted(ANONYMOUS_FROM_NAME), ANONYMOUS_FROM_URI)
+            KSR.uac.uac_replace_from(quoted(ANONYMOUS_FROM_NAME), ANONYMOUS_FROM_URI)
             KSR.hdr.append(_asserted_identity(name, identity))
             KSR.hdr.append(PRIVACY_ID)
             return
         if trunk.caller_id_header == "from" and name:
-            KSR.uac.uac_replace_from(_quoted(name), identity)
+            KSR.uac.uac_replace_from(quoted(name), identity)
             return
         if trunk.caller_id_header == "from":
             KSR.uac.uac_replace_from_uri(identity)

@@ -68,6 +68,7 @@ try:  # inside Kamailio this directory is on sys.path; in the agent, agent.sip
         DatagramSender,
         OutsideCalls,
         is_extension,
+        quoted,
         ring_for,
     )
     from park_slots import read as read_park_slots
@@ -90,6 +91,7 @@ except ModuleNotFoundError:
         DatagramSender,
         OutsideCalls,
         is_extension,
+        quoted,
         ring_for,
     )
     from agent.sip.park_slots import read as read_park_slots
@@ -688,9 +690,9 @@ class Routing(
     def withhold_once(self, method: str) -> bool:
         """The withhold code and a number: this one call withholds the
         caller's number; the number is then routed as if dialled alone."""
-        user = str(KSR.pv.get("$rU") or "")
         if method != "INVITE":
             return False
+        user = str(KSR.pv.get("$rU") or "")
         found = match(self.dialplan.current().feature_codes, user)
         if found is None or found[0] != WITHHOLD_FEATURE:
             return False
@@ -945,9 +947,7 @@ class Routing(
         phones show."""
         name = self.dialplan.current().caller_id(caller).internal_name
         if name:
-            # RFC 3261 section 25.1: quoted; the extension rules keep quotes
-            # and backslashes out of the name.
-            KSR.pv.sets("$fn", '"' + name + '"')
+            KSR.pv.sets("$fn", quoted(name))
 
     # -- the media service ---------------------------------------------------
 

@@ -34,8 +34,9 @@ class Trunk(BaseModel):
     #: Comma-separated codec names the carrier is offered, preferred first;
     #: "": whatever the phones offer (migration 33).
     codecs = peewee.CharField(max_length=64, default="")
-    #: The number the PBX presents as its own at the carrier when the route
-    #: names no caller ID; "": the DID added to the trunk first (migration 42).
+    #: The number the PBX presents as its own at the carrier when neither
+    #: the extension nor the route names one; "": the DID added to the
+    #: trunk first (migration 42).
     main_number = peewee.CharField(max_length=16, default="")
 
 

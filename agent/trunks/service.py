@@ -59,8 +59,8 @@ class TrunkInfo:
     #: Codecs the carrier is offered, preferred first; None: whatever the
     #: phones offer.
     codecs: list[str] | None = None
-    #: The number the PBX presents as its own at the carrier when the route
-    #: names no caller ID; None: the DID added to the trunk first.
+    #: The number the PBX presents as its own at the carrier when neither
+    #: the extension nor the route names one; None: the DID added to the trunk first.
     main_number: str | None = None
 
     @classmethod
